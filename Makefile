@@ -1,0 +1,102 @@
+# warroom — build, test, demo, install.
+# Every library comes through pkg-config; `make deps` installs what is missing.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+MANDIR    = $(PREFIX)/share/man/man1
+DATADIR   = $(PREFIX)/share/warroom
+
+CC       ?= cc
+PKGS      = ncursesw libcurl libcjson sqlite3 libssh2 yaml-0.1 libcmark
+TEST_PKGS = cmocka
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CORE_PKG_LIBS := $(shell pkg-config --libs libcurl libcjson sqlite3 libssh2 yaml-0.1 libcmark 2>/dev/null)
+TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude \
+             -DWARROOM_VERSION='"$(VERSION)"' -DWARROOM_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS   = $(PKG_LIBS) -lm
+
+BUILD   ?= build
+CORE_SRC = $(wildcard core/*.c)
+TUI_SRC  = $(wildcard tui/*.c)
+VIEW_SRC = $(wildcard views/*.c)
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
+UI_OBJ   = $(TUI_SRC:%.c=$(BUILD)/%.o) $(VIEW_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test test-unit test-asan test-screen test-integration demo install uninstall clean bench lab-up lab-down
+
+all: warroom
+
+deps:
+	@sh scripts/deps.sh build
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libwarroom-core.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+warroom: $(UI_OBJ) $(BUILD)/libwarroom-core.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UI_OBJ) $(BUILD)/libwarroom-core.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarroom-core.a tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) $(TEST_LIBS) -lm
+
+# The whole suite: unit tests, the same under ASan+UBSan, screen tests on the
+# real binary, integration tests against the lab. One summary line at the end.
+test:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory all unit-bins
+	@sh tests/run-all.sh
+
+unit-bins: $(UNIT_BIN)
+
+test-unit: unit-bins
+	@sh tests/run-unit.sh $(BUILD)/tests
+
+test-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=gcc \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" unit-bins
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  sh tests/run-unit.sh build-asan/tests
+
+test-screen: all
+	@python3 tests/screen/run.py
+
+test-integration: all
+	@python3 tests/integration/run.py
+
+demo:
+	@sh scripts/deps.sh demo
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/runbooks $(DESTDIR)$(DATADIR)/assets
+	install -m 0755 warroom $(DESTDIR)$(BINDIR)/warroom
+	install -m 0644 assets/warroom.1 $(DESTDIR)$(MANDIR)/warroom.1
+	cp -R runbooks/. $(DESTDIR)$(DATADIR)/runbooks/
+	cp -R assets/. $(DESTDIR)$(DATADIR)/assets/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/warroom $(DESTDIR)$(MANDIR)/warroom.1
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-asan warroom
+
+-include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d)

@@ -1,0 +1,69 @@
+/* config — the YAML configuration (libyaml): who, where, which service. */
+#ifndef WARROOM_CONFIG_H
+#define WARROOM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_MAX_SLOTS 2
+#define CONFIG_MAX_KEYS 64
+
+struct config_key {
+	char action[48];   /* action name, as in the action table */
+	char keys[64];     /* key spec list: "R", "C-r", "F5", "space,Enter" */
+};
+
+struct config_endpoint {
+	char url[512];         /* "" when not configured */
+	char ca_file[512];
+	char token_file[512];  /* secrets are read from files or env, never shown */
+	char token_env[64];
+	bool insecure;
+	long timeout_ms;
+};
+
+struct config {
+	char path[1024];        /* file the config came from, "" for defaults */
+	char operator_name[64];
+	char environment[64];
+	char db_path[1024];     /* timeline database */
+	char runbook_dir[1024];
+	int refresh_ms;         /* polling period of the sources */
+	bool readonly;
+
+	struct config_endpoint prometheus;
+	struct config_endpoint alertmanager;
+	struct config_endpoint argocd;
+	char argocd_app[128];
+
+	struct {
+		char kubeconfig[1024];  /* "" = $KUBECONFIG or ~/.kube/config */
+		char context[128];
+		char namespace_[128];
+		char service[128];
+		char slot_label[64];    /* label key in the selector: "slot" */
+		char slots[CONFIG_MAX_SLOTS][32];
+		char deployments[CONFIG_MAX_SLOTS][128];
+		int min_ready;          /* 0: as many as the active slot wants */
+	} kube;
+
+	/* freeze periods, "MM-DD..MM-DD" ranges in UTC */
+	char freeze[8][16];
+	size_t nfreeze;
+
+	struct config_key keys[CONFIG_MAX_KEYS];
+	size_t nkeys;
+};
+
+/* Defaults for everything (operator from $USER, db under $XDG_STATE_HOME). */
+void config_defaults(struct config *cfg);
+/* Default path: $XDG_CONFIG_HOME/warroom/config.yaml (or ~/.config/...). */
+void config_default_path(char *buf, size_t len);
+/* Loads a file over the defaults. A missing file at the default path is not an
+ * error (return 0, cfg->path stays ""); a missing explicit file is.
+ * Errors name the file, line and key: "config.yaml:12: kubernetes.slots: ...". */
+int config_load(struct config *cfg, const char *path, bool explicit_path, char *err, size_t errlen);
+/* Reads a secret named by an endpoint (token_file or token_env) into buf. */
+int config_read_secret(const struct config_endpoint *ep, char *buf, size_t len);
+
+#endif

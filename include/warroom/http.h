@@ -1,0 +1,78 @@
+/* http — asynchronous HTTP(S) on the loop through libcurl's multi interface
+ * (socket and timer callbacks, no curl_multi_wait spin). */
+#ifndef WARROOM_HTTP_H
+#define WARROOM_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+struct http;
+
+enum http_err {
+	HTTP_OK = 0,        /* a response arrived (any status) */
+	HTTP_ETIMEOUT,      /* deadline passed */
+	HTTP_ECONNECT,      /* refused, unreachable, DNS */
+	HTTP_ETLS,          /* certificate or handshake */
+	HTTP_ETOOBIG,       /* body over max_bytes */
+	HTTP_ECANCELLED,    /* http_cancel() or http_free() */
+	HTTP_EOTHER,
+};
+
+struct http_req {
+	const char *method;            /* NULL: GET (POST when body is set) */
+	const char *url;
+	const char *body;              /* copied; may contain NULs with body_len */
+	size_t body_len;               /* 0: strlen(body) */
+	const char *content_type;      /* for the body */
+	const char *const *headers;    /* NULL-terminated "Name: value" list, copied */
+	const char *bearer_token;      /* sent as Authorization; never logged */
+	long timeout_ms;               /* whole request; 0: 10000 */
+	long connect_timeout_ms;       /* 0: min(timeout, 5000) */
+	size_t max_bytes;              /* 0: 16 MiB */
+	/* TLS: verification is always on unless insecure. Files or PEM blobs. */
+	const char *ca_file;
+	const char *ca_pem;    size_t ca_pem_len;
+	const char *cert_file;
+	const char *cert_pem;  size_t cert_pem_len;
+	const char *key_file;
+	const char *key_pem;   size_t key_pem_len;
+	bool insecure;
+	/* "host:port:connect-host:connect-port", CURLOPT_CONNECT_TO (SSH tunnels) */
+	const char *connect_to;
+};
+
+struct http_resp {
+	enum http_err err;
+	long status;                   /* HTTP status, 0 without a response */
+	const char *errmsg;            /* words for the operator; "" when err == HTTP_OK */
+	const char *body;              /* NUL-terminated; valid during the callback */
+	size_t len;
+	const char *content_type;      /* may be NULL */
+	int64_t elapsed_ms;
+};
+
+typedef void (*http_done_fn)(const struct http_resp *resp, void *arg);
+
+struct http *http_new(struct loop *loop);
+/* Cancels every pending request (callbacks run with HTTP_ECANCELLED). */
+void http_free(struct http *http);
+
+/* Starts a request; the callback runs exactly once, from the loop, never from
+ * inside http_request(). Returns an id (never 0), or 0 when it could not start
+ * (then the callback does not run). */
+uint64_t http_request(struct http *http, const struct http_req *req, http_done_fn fn, void *arg);
+/* Cancels a pending request: its callback runs with HTTP_ECANCELLED. Returns
+ * false when the id is unknown or already done. */
+bool http_cancel(struct http *http, uint64_t id);
+size_t http_pending(const struct http *http);
+
+/* Blocking convenience for the headless CLI: runs the loop until done.
+ * Fills *out with a malloc'd copy of the body (free with http_resp_free). */
+int http_request_sync(struct http *http, const struct http_req *req, struct http_resp *out);
+void http_resp_free(struct http_resp *resp);
+
+const char *http_err_str(enum http_err err);
+
+#endif
