@@ -1,0 +1,54 @@
+/* timeline — the incident timeline in SQLite: incidents and their events.
+ * An event is durable when timeline_append() returns (WAL, synchronous=FULL). */
+#ifndef WARROOM_TIMELINE_H
+#define WARROOM_TIMELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct timeline;
+
+struct timeline_event {
+	int64_t id;
+	int64_t incident_id;     /* 0: not tied to an incident */
+	int64_t ts_ms;           /* UTC ms; 0 on append = now */
+	char actor[64];          /* operator; "" on append = the configured one */
+	char kind[24];           /* note, action, rollback, verify, sev, alert, deploy, error */
+	char summary[256];
+	char *detail_json;       /* optional JSON object text; owned by the list */
+};
+
+struct timeline_incident {
+	int64_t id;
+	char title[256];
+	int sev;                 /* 1..4 */
+	int64_t opened_ms, closed_ms;  /* closed_ms 0 while open */
+	char commander[64];
+};
+
+/* Opens (creating with mode 0600 and parent folders) and migrates. */
+struct timeline *timeline_open(const char *path, const char *actor, char *err, size_t errlen);
+void timeline_close(struct timeline *tl);
+const char *timeline_path(const struct timeline *tl);
+
+/* Appends; fills ev->id and ev->ts_ms. 0 on success, -1 with err set. */
+int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, size_t errlen);
+/* Convenience: kind + summary (+ optional detail JSON), current incident. */
+int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json);
+
+/* Newest first. *out is malloc'd; free with timeline_events_free. */
+int timeline_list(struct timeline *tl, int64_t incident_id /* <0: all */, size_t offset, size_t limit,
+                  struct timeline_event **out, size_t *n);
+void timeline_events_free(struct timeline_event *evs, size_t n);
+int64_t timeline_count(struct timeline *tl);
+/* Monotonic change counter: views re-read only when it moves. */
+uint64_t timeline_generation(const struct timeline *tl);
+
+int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev);
+int timeline_incident_close(struct timeline *tl, int64_t id);
+int timeline_incident_set_sev(struct timeline *tl, int64_t id, int sev);
+/* The open incident, if any: returns 1 and fills *out, 0 when none. */
+int timeline_incident_current(struct timeline *tl, struct timeline_incident *out);
+
+#endif
