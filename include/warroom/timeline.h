@@ -37,18 +37,35 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 /* Convenience: kind + summary (+ optional detail JSON), current incident. */
 int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json);
 
-/* Newest first. *out is malloc'd; free with timeline_events_free. */
+/* Newest first. *out is malloc'd; free with timeline_events_free.
+ * incident_id 0 lists the events outside any incident; limit 0: no limit. */
 int timeline_list(struct timeline *tl, int64_t incident_id /* <0: all */, size_t offset, size_t limit,
                   struct timeline_event **out, size_t *n);
 void timeline_events_free(struct timeline_event *evs, size_t n);
 int64_t timeline_count(struct timeline *tl);
-/* Monotonic change counter: views re-read only when it moves. */
+/* Monotonic change counter: views re-read only when it moves. It counts this
+ * process's writes and notices other processes' (`warroom note` from another
+ * shell) through PRAGMA data_version: one cheap query, fine to poll each second. */
 uint64_t timeline_generation(const struct timeline *tl);
 
+/* Incidents record no event themselves: the caller logs what it wants.
+ * open returns the new id, -1 on error (a second open incident is refused);
+ * close and set_sev return 0 or -1. The commander is the actor given at open. */
 int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev);
 int timeline_incident_close(struct timeline *tl, int64_t id);
 int timeline_incident_set_sev(struct timeline *tl, int64_t id, int sev);
-/* The open incident, if any: returns 1 and fills *out, 0 when none. */
+/* The open incident, if any: returns 1 and fills *out, 0 when none
+ * (-1 on a read error, *out zeroed). */
 int timeline_incident_current(struct timeline *tl, struct timeline_incident *out);
+
+/* Words for the last failure of a call without an err buffer (timeline_log,
+ * timeline_list, the incident calls); "" after success. Never holds a secret. */
+const char *timeline_errmsg(const struct timeline *tl);
+/* Schema version this build writes (PRAGMA user_version after open). */
+int timeline_schema_version(void);
+/* Copy of text with obvious secrets replaced by "[redacted]": "Bearer xyz",
+ * token=/password:/secret... values, URL passwords. malloc'd; NULL on OOM.
+ * timeline_append applies it to every summary and detail string. */
+char *timeline_redact(const char *text);
 
 #endif
