@@ -18,7 +18,7 @@ CORE_PKG_LIBS := $(shell pkg-config --libs libcurl libcjson sqlite3 libssh2 yaml
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
-WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude \
              -DWARROOM_VERSION='"$(VERSION)"' -DWARROOM_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS) $(CFLAGS)

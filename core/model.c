@@ -1,0 +1,110 @@
+/* The model: what the views draw, with the age of every datum. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warroom/config.h"
+#include "warroom/loop.h"
+#include "warroom/model.h"
+
+static const char *const source_names[SRC_COUNT] = {
+	[SRC_KUBE] = "kube", [SRC_PROM] = "prom", [SRC_ALERTMGR] = "alerts", [SRC_ARGOCD] = "argocd",
+};
+
+const char *model_source_name(enum source_id id)
+{
+	return id < SRC_COUNT ? source_names[id] : "?";
+}
+
+void model_init(struct model *m, const struct config *cfg, struct timeline *tl)
+{
+	memset(m, 0, sizeof *m);
+	m->cfg = cfg;
+	m->tl = tl;
+	m->readonly = cfg ? cfg->readonly : false;
+	if (cfg) {
+		m->src[SRC_KUBE].state = cfg->kube.service[0] ? SRC_CONNECTING : SRC_UNCONFIGURED;
+		m->src[SRC_PROM].state = cfg->prometheus.url[0] ? SRC_CONNECTING : SRC_UNCONFIGURED;
+		m->src[SRC_ALERTMGR].state = cfg->alertmanager.url[0] ? SRC_CONNECTING : SRC_UNCONFIGURED;
+		m->src[SRC_ARGOCD].state = cfg->argocd.url[0] ? SRC_CONNECTING : SRC_UNCONFIGURED;
+	}
+	m->recent_gen = (uint64_t)-1;
+	m->dirty = DIRTY_ALL;
+	model_sync_timeline(m);
+}
+
+static void free_recent(struct model *m)
+{
+	for (size_t i = 0; i < m->nrecent; i++) {
+		free(m->recent[i].detail_json);
+		m->recent[i].detail_json = NULL;
+	}
+	m->nrecent = 0;
+}
+
+void model_free(struct model *m)
+{
+	free_recent(m);
+}
+
+bool model_sync_timeline(struct model *m)
+{
+	struct timeline_event *evs = NULL;
+	struct timeline_incident inc;
+	size_t n = 0;
+	uint64_t gen;
+	int has;
+
+	if (!m->tl)
+		return false;
+	gen = timeline_generation(m->tl);
+	if (gen == m->recent_gen)
+		return false;
+	m->recent_gen = gen;
+
+	has = timeline_incident_current(m->tl, &inc);
+	m->has_incident = has == 1;
+	if (m->has_incident)
+		m->incident = inc;
+	else
+		memset(&m->incident, 0, sizeof m->incident);
+
+	free_recent(m);
+	if (timeline_list(m->tl, -1, 0, MODEL_RECENT, &evs, &n) == 0) {
+		for (size_t i = 0; i < n && i < MODEL_RECENT; i++) {
+			m->recent[i] = evs[i];
+			evs[i].detail_json = NULL;   /* ownership moves to the model */
+		}
+		m->nrecent = n < MODEL_RECENT ? n : MODEL_RECENT;
+		timeline_events_free(evs, n);
+	}
+	m->dirty |= DIRTY_TIMELINE | DIRTY_INCIDENT | DIRTY_STATUS;
+	return true;
+}
+
+void model_mark(struct model *m, unsigned dirty)
+{
+	m->dirty |= dirty;
+}
+
+void model_source(struct model *m, enum source_id id, enum source_state st, const char *error)
+{
+	struct source_status *s = &m->src[id];
+
+	if (st == SRC_UP) {
+		s->updated_ms = loop_now_ms();
+		m->last_refresh_ms = s->updated_ms;
+		s->error[0] = '\0';
+	} else if (error) {
+		snprintf(s->error, sizeof s->error, "%s", error);
+	}
+	s->state = st;
+	m->dirty |= DIRTY_STATUS;
+}
+
+int64_t model_source_age_s(const struct model *m, enum source_id id, int64_t now_ms)
+{
+	if (!m->src[id].updated_ms)
+		return -1;
+	return (now_ms - m->src[id].updated_ms) / 1000;
+}

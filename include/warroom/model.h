@@ -1,0 +1,75 @@
+/* model — everything the views draw. Sources write it, views read it; each
+ * datum keeps its age so a view can mark it stale. No wire formats here. */
+#ifndef WARROOM_MODEL_H
+#define WARROOM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "warroom/timeline.h"
+
+struct config;
+struct slots_state;
+
+enum source_id { SRC_KUBE, SRC_PROM, SRC_ALERTMGR, SRC_ARGOCD, SRC_COUNT };
+
+enum source_state {
+	SRC_UNCONFIGURED = 0,  /* nothing in the config: the panel says so */
+	SRC_CONNECTING,        /* configured, no answer yet */
+	SRC_UP,
+	SRC_DOWN,              /* last poll failed: data, if any, is stale */
+};
+
+struct source_status {
+	enum source_state state;
+	int64_t updated_ms;    /* monotonic time of the last good answer, 0: never */
+	char error[256];       /* last failure in words */
+};
+
+/* Which parts of the screen need drawing again. */
+enum model_dirty {
+	DIRTY_STATUS   = 1u << 0,
+	DIRTY_SLOTS    = 1u << 1,
+	DIRTY_METRICS  = 1u << 2,
+	DIRTY_ALERTS   = 1u << 3,
+	DIRTY_INCIDENT = 1u << 4,
+	DIRTY_RUNBOOK  = 1u << 5,
+	DIRTY_TIMELINE = 1u << 6,
+	DIRTY_ALL      = 0xffffu,
+};
+
+#define MODEL_RECENT 500   /* the timeline view scrolls through these */
+
+struct model {
+	const struct config *cfg;
+	struct timeline *tl;          /* NULL when the store could not be opened */
+	char tl_error[256];
+	bool readonly;
+
+	struct source_status src[SRC_COUNT];
+	const struct slots_state *slots;   /* NULL until the slot source runs */
+
+	bool has_incident;
+	struct timeline_incident incident;
+
+	struct timeline_event recent[MODEL_RECENT];  /* newest first */
+	size_t nrecent;
+	uint64_t recent_gen;          /* timeline generation they reflect */
+
+	int64_t last_refresh_ms;      /* monotonic, any source */
+	unsigned dirty;
+};
+
+void model_init(struct model *m, const struct config *cfg, struct timeline *tl);
+void model_free(struct model *m);
+/* Re-reads incident and recent events when the timeline changed (cheap when
+ * it did not). Returns true when something changed. */
+bool model_sync_timeline(struct model *m);
+void model_mark(struct model *m, unsigned dirty);
+void model_source(struct model *m, enum source_id id, enum source_state st, const char *error);
+/* Seconds since a source last answered, -1 if never. */
+int64_t model_source_age_s(const struct model *m, enum source_id id, int64_t now_ms);
+const char *model_source_name(enum source_id id);
+
+#endif

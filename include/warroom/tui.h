@@ -1,0 +1,70 @@
+/* tui — the terminal: set-up and restore, semantic colour roles, glyphs with
+ * an ASCII fallback, and small drawing helpers every widget shares. */
+#ifndef WARROOM_TUI_H
+#define WARROOM_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <curses.h>
+
+/* Semantic colour roles: views name what a thing means, never a colour. */
+enum tui_role {
+	ROLE_NORMAL = 0,
+	ROLE_OK,
+	ROLE_WARN,
+	ROLE_CRIT,
+	ROLE_STALE,
+	ROLE_ACCENT,
+	ROLE_TITLE,      /* panel titles */
+	ROLE_BORDER,
+	ROLE_SELECTED,   /* selected table row */
+	ROLE_BAR,        /* status and hint bars */
+	ROLE_KEY,        /* a key name in hints and help */
+	ROLE_BLUE,       /* slot colours: the slots' own names */
+	ROLE_GREEN,
+	ROLE_COUNT
+};
+
+enum tui_glyph {
+	G_HLINE, G_VLINE, G_ULCORNER, G_URCORNER, G_LLCORNER, G_LRCORNER,
+	G_ARROW, G_CHECK, G_CROSS, G_BULLET, G_PLAY, G_WARN, G_ELLIPSIS, G_DOT,
+	G_COUNT
+};
+
+#define TUI_MIN_COLS 80
+#define TUI_MIN_ROWS 24
+
+struct tui_caps {
+	bool utf8;        /* locale is UTF-8: box drawing, braille */
+	int colors;       /* 0 (monochrome or NO_COLOR), 8 or 256 */
+};
+
+/* Sets up the terminal (locale, colours, keypad, no echo, alternate screen)
+ * and registers the restore for every exit path, fatal signals included. */
+int tui_init(void);
+/* Restores the terminal; safe to call twice and from atexit. */
+void tui_end(void);
+bool tui_active(void);
+const struct tui_caps *tui_caps(void);
+/* After SIGWINCH: reads the real size, resizes curses. */
+void tui_resize(void);
+bool tui_too_small(void);
+
+attr_t tui_attr(enum tui_role role);
+const char *tui_glyph(enum tui_glyph g);
+
+/* Text helpers: clip to width w (in columns, UTF-8 aware), pad with spaces. */
+int tui_text_width(const char *s);
+void tui_put(WINDOW *w, int y, int x, int width, enum tui_role role, const char *s);
+void tui_putf(WINDOW *w, int y, int x, int width, enum tui_role role, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void tui_put_right(WINDOW *w, int y, int x, int width, enum tui_role role, const char *s);
+/* A titled box. Returns nothing; content goes inside (y+1, x+1, h-2, w-2). */
+void tui_box(WINDOW *w, int y, int x, int h, int width, const char *title, enum tui_role title_role);
+void tui_fill(WINDOW *w, int y, int x, int h, int width);
+
+/* Key specs ("C-r", "F5", "PgDn", "x") to curses key codes and back. */
+int tui_key_parse(const char *spec);
+const char *tui_key_name(int key, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,88 @@
+/* widgets — draw any panel's data: table, chart, gauge, dialogs, message and
+ * status line. They know nothing of where the data came from. */
+#ifndef WARROOM_WIDGETS_H
+#define WARROOM_WIDGETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "warroom/tui.h"
+
+/* ---- table: columns, scrolling, selection ---- */
+struct table_col {
+	const char *title;
+	int width;          /* columns; 0: takes what is left */
+	bool right;         /* right-aligned */
+};
+
+/* Fills buf with the text of one cell; returns its role. */
+typedef enum tui_role (*table_cell_fn)(const void *data, size_t row, size_t col, char *buf, size_t len);
+
+struct table {
+	const struct table_col *cols;
+	size_t ncols;
+	size_t nrows;
+	size_t selected;
+	size_t top;          /* first row shown */
+	bool show_selection;
+	table_cell_fn cell;
+	const void *data;
+};
+
+void table_draw(WINDOW *w, int y, int x, int h, int width, struct table *t);
+/* Movement by action (ACTION_UP, ...); returns true when something moved. */
+bool table_move(struct table *t, int action, int page);
+
+/* ---- chart: a series as a sparkline (1 row) or a braille plot ---- */
+void chart_spark(WINDOW *w, int y, int x, int width, const double *v, size_t n,
+                 double lo, double hi, enum tui_role role);
+void chart_plot(WINDOW *w, int y, int x, int h, int width, const double *v, size_t n,
+                double lo, double hi, enum tui_role role);
+
+/* ---- gauge: value of max as a bar, with a label ---- */
+void gauge_draw(WINDOW *w, int y, int x, int width, double value, double max,
+                const char *label, enum tui_role role);
+
+/* ---- dialogs: one modal at a time, drawn centred over the screen ---- */
+enum dialog_kind { DIALOG_NONE, DIALOG_CONFIRM, DIALOG_INPUT, DIALOG_INFO };
+enum dialog_result { DIALOG_OPEN, DIALOG_YES, DIALOG_NO };
+
+#define DIALOG_LINES 24
+
+struct dialog {
+	enum dialog_kind kind;
+	char title[96];
+	char lines[DIALOG_LINES][160];
+	enum tui_role roles[DIALOG_LINES];
+	size_t nlines;
+	char prompt[96];      /* input: text before the field; confirm: the question */
+	char input[512];      /* input: the text typed */
+	size_t cursor;        /* byte offset in input */
+	bool danger;          /* confirm of a destructive action: drawn in crit */
+	int tag;              /* caller's id for what to do on YES */
+};
+
+void dialog_confirm(struct dialog *d, int tag, const char *title, const char *question, bool danger);
+void dialog_input(struct dialog *d, int tag, const char *title, const char *prompt, const char *initial);
+void dialog_info(struct dialog *d, int tag, const char *title);
+void dialog_add_line(struct dialog *d, enum tui_role role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void dialog_close(struct dialog *d);
+/* Feeds one key; returns YES (confirmed / submitted), NO (cancelled) or OPEN. */
+enum dialog_result dialog_key(struct dialog *d, int key);
+void dialog_draw(WINDOW *w, const struct dialog *d);
+
+/* ---- status bar and message line ---- */
+struct statusbar {
+	const char *left;          /* "lab · detection-api-service · detection-system" */
+	const char *incident;      /* "SEV-2 INC-4 00:07:13" or NULL */
+	enum tui_role incident_role;
+	const char *conn;          /* "kube ✓ prom ✗" */
+	enum tui_role conn_role;
+	const char *refreshed;     /* "refreshed 1s ago" */
+	const char *clock;         /* "14:03:27Z" */
+};
+void statusbar_draw(WINDOW *w, int y, int width, const struct statusbar *s);
+
+#endif

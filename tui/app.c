@@ -1,0 +1,618 @@
+/* The console: one loop, three windows (status, body, hints), the current
+ * view, one modal dialog. Signals only set flags; drawing happens once per
+ * loop pass and only for what is dirty. */
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "warroom/actions.h"
+#include "warroom/app.h"
+#include "warroom/config.h"
+#include "warroom/keymap.h"
+#include "warroom/loop.h"
+#include "warroom/model.h"
+#include "warroom/timeline.h"
+#include "warroom/tui.h"
+#include "warroom/view.h"
+#include "warroom/widgets.h"
+
+enum dialog_tag { TAG_NONE, TAG_COMMAND, TAG_NOTE, TAG_INC_TITLE, TAG_INC_SEV, TAG_SEV, TAG_RESOLVE,
+                  TAG_VIEW };
+
+enum { PAINT_STATUS = 1, PAINT_BODY = 2, PAINT_FOOT = 4, PAINT_ALL = 7 };
+
+static struct app {
+	struct loop *loop;
+	struct model model;
+	const struct config *cfg;
+	WINDOW *w_status, *w_body, *w_foot;
+	const struct view_ops *const *views;
+	size_t nviews, cur, back;
+	struct dialog dialog;
+	char msg[256];
+	enum tui_role msg_role;
+	int64_t msg_until;
+	char pending_title[256];
+	unsigned paint;
+	bool resized, quit;
+	int64_t last_clock_s;
+	int exit_code;
+} A;
+
+static void open_view(size_t idx);
+
+void app_message(enum tui_role role, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(A.msg, sizeof A.msg, fmt, ap);
+	va_end(ap);
+	A.msg_role = role;
+	A.msg_until = loop_now_ms() + (role == ROLE_CRIT ? 8000 : 4000);
+	A.paint |= PAINT_FOOT;
+}
+
+void app_show_dialog(const struct dialog *d)
+{
+	A.dialog = *d;
+	A.paint |= PAINT_BODY;
+}
+
+static size_t view_index(const struct view_ops *v)
+{
+	for (size_t i = 0; i < A.nviews; i++)
+		if (A.views[i] == v)
+			return i;
+	return 0;
+}
+
+/* ---- layout ---- */
+
+static void make_windows(void)
+{
+	if (A.w_status) {
+		delwin(A.w_status);
+		delwin(A.w_body);
+		delwin(A.w_foot);
+		A.w_status = A.w_body = A.w_foot = NULL;
+	}
+	if (LINES < 3 || COLS < 1)
+		return;
+	A.w_status = newwin(1, COLS, 0, 0);
+	A.w_body = newwin(LINES - 2, COLS, 1, 0);
+	A.w_foot = newwin(1, COLS, LINES - 1, 0);
+	A.paint = PAINT_ALL;
+}
+
+static int body_rows(void)
+{
+	return A.w_body ? getmaxy(A.w_body) : 0;
+}
+
+/* ---- painting ---- */
+
+static void paint_status(void)
+{
+	const struct config *c = A.cfg;
+	struct statusbar sb = { 0 };
+	char left[256], inc[128], conn[128], refreshed[48], clk[16];
+	int64_t now = loop_now_ms(), wall = loop_wall_ms();
+	time_t t = (time_t)(wall / 1000);
+	struct tm tm;
+	size_t used = 0;
+	bool any_down = false, any = false;
+
+	if (c->kube.service[0])
+		snprintf(left, sizeof left, " %s %s %s %s %s", c->environment, tui_glyph(G_DOT),
+		         c->kube.service, tui_glyph(G_DOT), c->kube.namespace_);
+	else
+		snprintf(left, sizeof left, " %s %s no service configured", c->environment, tui_glyph(G_DOT));
+	sb.left = left;
+
+	if (A.model.has_incident) {
+		int64_t el = (wall - A.model.incident.opened_ms) / 1000;
+
+		if (el < 0)
+			el = 0;
+		snprintf(inc, sizeof inc, "SEV-%d INC-%lld %02lld:%02lld:%02lld", A.model.incident.sev,
+		         (long long)A.model.incident.id, (long long)(el / 3600), (long long)(el / 60 % 60),
+		         (long long)(el % 60));
+		sb.incident = inc;
+		sb.incident_role = A.model.incident.sev <= 2 ? ROLE_CRIT : A.model.incident.sev == 3 ? ROLE_WARN : ROLE_BAR;
+	}
+	conn[0] = '\0';
+	for (int s = 0; s < SRC_COUNT; s++) {
+		const char *g;
+
+		switch (A.model.src[s].state) {
+		case SRC_UNCONFIGURED: continue;
+		case SRC_CONNECTING: g = tui_glyph(G_ELLIPSIS); break;
+		case SRC_UP: g = tui_glyph(G_CHECK); break;
+		default: g = tui_glyph(G_CROSS); any_down = true; break;
+		}
+		any = true;
+		used += (size_t)snprintf(conn + used, used < sizeof conn ? sizeof conn - used : 0, "%s%s %s",
+		                         used ? " " : "", model_source_name((enum source_id)s), g);
+	}
+	if (any) {
+		sb.conn = conn;
+		sb.conn_role = any_down ? ROLE_CRIT : ROLE_BAR;
+	}
+	if (A.model.last_refresh_ms)
+		snprintf(refreshed, sizeof refreshed, "refreshed %llds ago",
+		         (long long)((now - A.model.last_refresh_ms) / 1000));
+	else
+		snprintf(refreshed, sizeof refreshed, any ? "waiting for data" : "no sources");
+	sb.refreshed = refreshed;
+	gmtime_r(&t, &tm);
+	strftime(clk, sizeof clk, "%H:%M:%SZ ", &tm);
+	sb.clock = clk;
+	statusbar_draw(A.w_status, 0, COLS, &sb);
+	wnoutrefresh(A.w_status);
+}
+
+static void paint_foot(void)
+{
+	char buf[512], keys[32];
+	size_t used = 1;
+	int ow;
+
+	werase(A.w_foot);
+	if (A.msg[0] && loop_now_ms() < A.msg_until) {
+		tui_put(A.w_foot, 0, 0, COLS, A.msg_role, A.msg);
+		wnoutrefresh(A.w_foot);
+		return;
+	}
+	A.msg[0] = '\0';
+	buf[0] = ' ';
+	buf[1] = '\0';
+	for (size_t i = 1; i <= actions_count(); i++) {
+		const struct action *a = actions_get((enum action_id)i);
+		char *comma;
+
+		if (!(a->flags & ACT_HINT))
+			continue;
+		keymap_keys(a->id, keys, sizeof keys);
+		if (!keys[0])
+			continue;
+		if ((comma = strchr(keys, ',')))
+			*comma = '\0';
+		used += (size_t)snprintf(buf + used, used < sizeof buf ? sizeof buf - used : 0, "%s %s  ",
+		                         keys, a->name);
+	}
+	ow = tui_text_width(A.cfg->operator_name) + 1;
+	tui_put(A.w_foot, 0, 0, COLS - ow, ROLE_STALE, buf);
+	tui_put_right(A.w_foot, 0, COLS - ow, ow, ROLE_ACCENT, A.cfg->operator_name);
+	wnoutrefresh(A.w_foot);
+}
+
+static void paint_too_small(void)
+{
+	char need[64], now[64];
+
+	erase();
+	snprintf(need, sizeof need, "terminal too small: need %dx%d", TUI_MIN_COLS, TUI_MIN_ROWS);
+	snprintf(now, sizeof now, "now %dx%d  (q quits)", COLS, LINES);
+	/* wrap the message onto as many lines as the width allows */
+	for (int row = LINES / 2 - 1, off = 0, len = (int)strlen(need); off < len && row < LINES; row++) {
+		int n = len - off < COLS ? len - off : COLS;
+		mvaddnstr(row < 0 ? 0 : row, 0, need + off, n);
+		off += n;
+		if (off >= len && row + 1 < LINES)
+			mvaddnstr(row + 1, 0, now, COLS);
+	}
+	wnoutrefresh(stdscr);
+}
+
+static void paint(void)
+{
+	const struct view_ops *v = A.views[A.cur];
+	unsigned dirty = A.model.dirty;
+
+	A.model.dirty = 0;
+	if (A.resized) {
+		A.resized = false;
+		tui_resize();
+		make_windows();
+		erase();
+		wnoutrefresh(stdscr);
+		A.paint = PAINT_ALL;
+	}
+	if (tui_too_small() || !A.w_body) {
+		if (A.paint || dirty)
+			paint_too_small();
+		A.paint = 0;
+		doupdate();
+		return;
+	}
+	if (dirty & v->redraw_on)
+		A.paint |= PAINT_BODY;
+	if (dirty & (DIRTY_STATUS | DIRTY_INCIDENT))
+		A.paint |= PAINT_STATUS;
+	if (!A.paint)
+		return;
+	if (A.paint & PAINT_STATUS)
+		paint_status();
+	if (A.paint & PAINT_BODY) {
+		werase(A.w_body);
+		v->draw(A.w_body, body_rows(), COLS, &A.model);
+		if (A.dialog.kind != DIALOG_NONE)
+			dialog_draw(A.w_body, &A.dialog);
+		wnoutrefresh(A.w_body);
+	}
+	if (A.paint & PAINT_FOOT)
+		paint_foot();
+	A.paint = 0;
+	doupdate();
+}
+
+static void on_pass(struct loop *loop, void *arg)
+{
+	paint();
+}
+
+/* ---- actions ---- */
+
+static void quit(int code)
+{
+	A.quit = true;
+	A.exit_code = code;
+	loop_stop(A.loop);
+}
+
+static void report(int rc, const char *err, const char *ok)
+{
+	if (rc == 0 && ok)
+		app_message(ROLE_OK, "%s", ok);
+	else if (rc != 0)
+		app_message(ROLE_CRIT, "%s", err);
+	A.paint |= PAINT_ALL;
+}
+
+static void ask(enum dialog_tag tag, const char *title, const char *prompt, const char *initial)
+{
+	dialog_input(&A.dialog, tag, title, prompt, initial);
+	A.paint |= PAINT_BODY;
+}
+
+static int parse_sev(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	if ((s[0] == 'S' || s[0] == 's') && (s[1] == 'E' || s[1] == 'e') && (s[2] == 'V' || s[2] == 'v'))
+		s += 3 + (s[3] == '-');
+	return (s[0] >= '1' && s[0] <= '4' && (s[1] == '\0' || s[1] == ' ')) ? s[0] - '0' : 0;
+}
+
+static void run_action(enum action_id id, const char *arg);
+
+static void open_view(size_t idx)
+{
+	const struct view_ops *old = A.views[A.cur];
+
+	if (idx >= A.nviews)
+		return;
+	if (idx != A.cur) {
+		if (old->close)
+			old->close();
+		if (A.views[idx] != &help_view)
+			A.back = A.cur;
+		else if (old != &help_view)
+			A.back = A.cur;
+		A.cur = idx;
+		if (A.views[idx]->open)
+			A.views[idx]->open(&A.model);
+	}
+	A.paint |= PAINT_BODY;
+}
+
+static void run_command(const char *line)
+{
+	char name[64];
+	const char *arg;
+	const struct action *a;
+	size_t n = 0;
+
+	while (*line == ' ' || *line == ':')
+		line++;
+	while (line[n] && line[n] != ' ' && n + 1 < sizeof name) {
+		name[n] = line[n];
+		n++;
+	}
+	name[n] = '\0';
+	arg = line + n;
+	while (*arg == ' ')
+		arg++;
+	if (!name[0])
+		return;
+	if (strcmp(name, "q") == 0 || strcmp(name, "q!") == 0 || strcmp(name, "quit") == 0) {
+		quit(0);
+		return;
+	}
+	/* `:NAME` of a view opens it: :timeline, :overview */
+	for (size_t i = 0; i < A.nviews; i++)
+		if (strcmp(A.views[i]->name, name) == 0 ||
+		    (strcmp(name, "view") == 0 && strcmp(A.views[i]->name, arg) == 0)) {
+			open_view(i);
+			return;
+		}
+	a = actions_by_name(name);
+	if (!a) {
+		app_message(ROLE_CRIT, "unknown command \"%s\" (? lists every action)", name);
+		return;
+	}
+	if (*arg && !(a->flags & ACT_TAKES_ARG)) {
+		app_message(ROLE_WARN, "%s takes no argument", a->name);
+		return;
+	}
+	run_action(a->id, *arg ? arg : NULL);
+}
+
+static void dialog_done(enum dialog_result r)
+{
+	struct dialog d = A.dialog;
+	char err[300];
+	int rc, sev;
+
+	dialog_close(&A.dialog);
+	A.paint |= PAINT_BODY;
+	if (r != DIALOG_YES)
+		return;
+	switch ((enum dialog_tag)d.tag) {
+	case TAG_COMMAND:
+		run_command(d.input);
+		break;
+	case TAG_NOTE:
+		rc = actions_note(&A.model, d.input, err, sizeof err);
+		report(rc, err, "note added to the timeline");
+		break;
+	case TAG_INC_TITLE:
+		if (!d.input[0]) {
+			app_message(ROLE_WARN, "an incident needs a title: nothing declared");
+			break;
+		}
+		snprintf(A.pending_title, sizeof A.pending_title, "%s", d.input);
+		ask(TAG_INC_SEV, "Declare incident", "SEV (1-4, if unsure the higher):", "2");
+		break;
+	case TAG_INC_SEV:
+		sev = parse_sev(d.input);
+		rc = actions_incident_open(&A.model, A.pending_title, sev, err, sizeof err);
+		report(rc, err, "incident declared");
+		break;
+	case TAG_SEV:
+		run_action(ACTION_SEV, d.input);
+		break;
+	case TAG_RESOLVE:
+		rc = actions_resolve(&A.model, err, sizeof err);
+		report(rc, err, "incident resolved");
+		break;
+	default:
+		break;
+	}
+}
+
+static void run_action(enum action_id id, const char *arg)
+{
+	char why[256], err[300];
+	int rc;
+
+	if (!actions_allowed(id, &A.model, why, sizeof why)) {
+		app_message(ROLE_CRIT, "%s", why);
+		return;
+	}
+	switch (id) {
+	case ACTION_HELP:
+		open_view(A.views[A.cur] == &help_view ? A.back : view_index(&help_view));
+		break;
+	case ACTION_QUIT:
+		if (A.cur != 0)
+			open_view(A.views[A.cur] == &help_view ? A.back : 0);
+		else
+			quit(0);
+		break;
+	case ACTION_QUIT_NOW:
+		quit(0);
+		break;
+	case ACTION_VIEW_NEXT:
+		open_view((A.cur + 1) % A.nviews);
+		break;
+	case ACTION_VIEW_PREV:
+		open_view((A.cur + A.nviews - 1) % A.nviews);
+		break;
+	case ACTION_VIEW_1: case ACTION_VIEW_2: case ACTION_VIEW_3:
+	case ACTION_VIEW_4: case ACTION_VIEW_5: case ACTION_VIEW_6:
+		if ((size_t)(id - ACTION_VIEW_1) < A.nviews)
+			open_view((size_t)(id - ACTION_VIEW_1));
+		else
+			app_message(ROLE_WARN, "no view %d", (int)(id - ACTION_VIEW_1) + 1);
+		break;
+	case ACTION_COMMAND:
+		ask(TAG_COMMAND, "Command", ":", "");
+		break;
+	case ACTION_NOTE:
+		if (arg) {
+			rc = actions_note(&A.model, arg, err, sizeof err);
+			report(rc, err, "note added to the timeline");
+		} else {
+			ask(TAG_NOTE, "Note for the timeline", "Note:", "");
+		}
+		break;
+	case ACTION_INCIDENT:
+		if (A.model.has_incident) {
+			app_message(ROLE_WARN, "INC-%lld is open (SEV-%d): change its SEV with S",
+			            (long long)A.model.incident.id, A.model.incident.sev);
+		} else if (arg) {
+			snprintf(A.pending_title, sizeof A.pending_title, "%s", arg);
+			ask(TAG_INC_SEV, "Declare incident", "SEV (1-4, if unsure the higher):", "2");
+		} else {
+			ask(TAG_INC_TITLE, "Declare incident", "Title:", "");
+		}
+		break;
+	case ACTION_SEV:
+		if (arg) {
+			int sev = parse_sev(arg);
+
+			rc = actions_sev(&A.model, sev, err, sizeof err);
+			report(rc, err, "SEV changed");
+		} else {
+			char cur[8];
+
+			snprintf(cur, sizeof cur, "%d", A.model.incident.sev);
+			ask(TAG_SEV, "Change SEV", "SEV (1-4):", cur);
+		}
+		break;
+	case ACTION_RESOLVE:
+		dialog_confirm(&A.dialog, TAG_RESOLVE, "Resolve incident", "Close the open incident?", false);
+		dialog_add_line(&A.dialog, ROLE_NORMAL, "INC-%lld  SEV-%d  %s", (long long)A.model.incident.id,
+		                A.model.incident.sev, A.model.incident.title);
+		A.paint |= PAINT_BODY;
+		break;
+	case ACTION_ROLLBACK:
+		app_message(ROLE_WARN, "rollback: %s", A.cfg->kube.service[0] ?
+		            "the slot source is not running yet" : "no Kubernetes service configured");
+		break;
+	case ACTION_REFRESH:
+		model_sync_timeline(&A.model);
+		app_message(ROLE_NORMAL, "refreshing");
+		break;
+	case ACTION_REDRAW:
+		clearok(curscr, TRUE);
+		A.paint = PAINT_ALL;
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_key(int key)
+{
+	const struct view_ops *v = A.views[A.cur];
+	enum action_id id;
+	int r;
+
+	if (A.dialog.kind != DIALOG_NONE) {
+		enum dialog_result res = dialog_key(&A.dialog, key);
+
+		if (res != DIALOG_OPEN)
+			dialog_done(res);
+		else
+			A.paint |= PAINT_BODY;
+		return;
+	}
+	if (tui_too_small()) {
+		/* keep the keys alive: quitting must work at 20x6 */
+		id = keymap_lookup(key);
+		if (id == ACTION_QUIT || id == ACTION_QUIT_NOW)
+			quit(0);
+		return;
+	}
+	id = keymap_lookup(key);
+	r = v->key ? v->key(&A.model, id, key, body_rows() > 4 ? body_rows() - 3 : 1) : VIEW_IGNORED;
+	if (r & VIEW_REDRAW)
+		A.paint |= PAINT_BODY;
+	if (r & (VIEW_HANDLED | VIEW_REDRAW))
+		return;
+	if (id != ACTION_NONE)
+		run_action(id, NULL);
+}
+
+static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
+{
+	int key;
+
+	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		quit(0);   /* the terminal went away (dropped SSH): leave cleanly */
+		return;
+	}
+	while ((key = wgetch(stdscr)) != ERR) {
+		if (key == KEY_RESIZE) {
+			A.resized = true;
+			continue;
+		}
+		on_key(key);
+		if (A.quit)
+			break;
+	}
+}
+
+static void on_signal(struct loop *loop, int signo, void *arg)
+{
+	switch (signo) {
+	case SIGWINCH:
+		A.resized = true;
+		break;
+	case SIGINT: case SIGTERM: case SIGHUP:
+		quit(signo == SIGINT ? 130 : 0);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_tick(struct loop *loop, void *arg)
+{
+	int64_t s = loop_wall_ms() / 1000;
+
+	if (s != A.last_clock_s) {
+		A.last_clock_s = s;
+		A.paint |= PAINT_STATUS;
+	}
+	if (A.msg[0] && loop_now_ms() >= A.msg_until)
+		A.paint |= PAINT_FOOT;
+	/* notes written from another shell appear without a key press */
+	model_sync_timeline(&A.model);
+}
+
+int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
+{
+	char err[256];
+
+	memset(&A, 0, sizeof A);
+	A.cfg = cfg;
+	if (keymap_init(cfg, err, sizeof err)) {
+		fprintf(stderr, "warroom: %s%s%s\n", cfg->path[0] ? cfg->path : "", cfg->path[0] ? ": " : "", err);
+		return 1;
+	}
+	A.views = views_all(&A.nviews);
+	A.loop = loop_new();
+	if (!A.loop) {
+		fprintf(stderr, "warroom: cannot create the event loop\n");
+		return 1;
+	}
+	model_init(&A.model, cfg, tl);
+	if (tl_error && *tl_error)
+		snprintf(A.model.tl_error, sizeof A.model.tl_error, "%s", tl_error);
+	if (tui_init() != 0) {
+		model_free(&A.model);
+		loop_free(A.loop);
+		return 1;
+	}
+	/* after tui_init: our SIGWINCH handler replaces the one curses set */
+	loop_signals_watch(A.loop, on_signal, NULL);
+	loop_fd_add(A.loop, STDIN_FILENO, POLLIN, on_stdin, NULL);
+	loop_timer_add(A.loop, 250, 250, on_tick, NULL);
+	loop_on_pass(A.loop, on_pass, NULL);
+	make_windows();
+	if (A.views[0]->open)
+		A.views[0]->open(&A.model);
+	if (!tl)
+		app_message(ROLE_CRIT, "timeline unavailable: %s", tl_error && *tl_error ? tl_error : "not opened");
+	paint();
+	loop_run(A.loop);
+
+	if (A.w_status) {
+		delwin(A.w_status);
+		delwin(A.w_body);
+		delwin(A.w_foot);
+	}
+	tui_end();
+	model_free(&A.model);
+	loop_free(A.loop);
+	return A.exit_code;
+}

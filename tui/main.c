@@ -1,0 +1,138 @@
+/* warroom: the full-screen console, or a headless subcommand. Global options
+ * may stand before or after the subcommand. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warroom/app.h"
+#include "warroom/cli.h"
+#include "warroom/config.h"
+#include "warroom/timeline.h"
+
+static const char usage[] =
+	"usage: warroom [OPTIONS]                 full-screen console\n"
+	"       warroom note TEXT...              append a note to the timeline (- reads stdin)\n"
+	"       warroom timeline [--json] [--limit N]\n"
+	"       warroom status [--json]           slots and alerts; exit 0 healthy, 1 degraded, 2 outage\n"
+	"       warroom rollback [--strategy auto|selector|scale-switch|undo|argocd] [--dry-run] [--yes]\n"
+	"\n"
+	"options:\n"
+	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
+	"  --db FILE       timeline database (default $XDG_STATE_HOME/warroom/timeline.db)\n"
+	"  --context NAME  kubeconfig context\n"
+	"  --readonly      refuse every action that changes the cluster\n"
+	"  --help, --version\n";
+
+struct subcmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, const struct config *cfg);
+};
+
+static const struct subcmd subcmds[] = {
+	{ "note", cli_note },
+	{ "timeline", cli_timeline },
+	{ "status", cli_status },
+	{ "rollback", cli_rollback },
+};
+
+static int need_value(int i, int argc, char **argv)
+{
+	if (i + 1 >= argc) {
+		fprintf(stderr, "warroom: %s needs a value\n%s", argv[i], usage);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg;
+	const char *config_path = NULL, *db = NULL, *context = NULL;
+	bool readonly = false, dashdash = false;
+	char **rest = calloc((size_t)argc + 1, sizeof *rest);
+	int nrest = 0, rc;
+	char err[1024], path[1024];
+	const struct subcmd *sub = NULL;
+
+	if (!rest)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (dashdash || a[0] != '-' || strcmp(a, "-") == 0) {
+			rest[nrest++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			dashdash = true;
+			rest[nrest++] = argv[i];
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage, stdout);
+			free(rest);
+			return 0;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("warroom %s\n", WARROOM_VERSION);
+			free(rest);
+			return 0;
+		} else if (strcmp(a, "--config") == 0 || strcmp(a, "--db") == 0 || strcmp(a, "--context") == 0) {
+			if (need_value(i, argc, argv)) {
+				free(rest);
+				return 2;
+			}
+			if (a[2] == 'c' && a[3] == 'o' && a[4] == 'n' && a[5] == 'f')
+				config_path = argv[++i];
+			else if (a[2] == 'd')
+				db = argv[++i];
+			else
+				context = argv[++i];
+		} else if (strcmp(a, "--readonly") == 0) {
+			readonly = true;
+		} else if (nrest > 0) {
+			rest[nrest++] = argv[i];   /* the subcommand's own option */
+		} else {
+			fprintf(stderr, "warroom: unknown option %s\n%s", a, usage);
+			free(rest);
+			return 2;
+		}
+	}
+
+	if (nrest > 0) {
+		for (size_t s = 0; s < sizeof subcmds / sizeof subcmds[0]; s++)
+			if (strcmp(rest[0], subcmds[s].name) == 0)
+				sub = &subcmds[s];
+		if (!sub) {
+			fprintf(stderr, "warroom: unknown command \"%s\"\n%s", rest[0], usage);
+			free(rest);
+			return 2;
+		}
+	}
+
+	config_defaults(&cfg);
+	if (!config_path) {
+		config_default_path(path, sizeof path);
+		config_path = path;
+	}
+	if (config_load(&cfg, config_path, config_path != path, err, sizeof err) != 0) {
+		fprintf(stderr, "warroom: %s\n", err);
+		free(rest);
+		return 2;
+	}
+	if (db)
+		snprintf(cfg.db_path, sizeof cfg.db_path, "%s", db);
+	if (context)
+		snprintf(cfg.kube.context, sizeof cfg.kube.context, "%s", context);
+	if (readonly)
+		cfg.readonly = true;
+
+	if (sub) {
+		rc = sub->fn(nrest, rest, &cfg);
+	} else {
+		struct timeline *tl = timeline_open(cfg.db_path, cfg.operator_name, err, sizeof err);
+
+		rc = app_run(&cfg, tl, tl ? NULL : err);
+		timeline_close(tl);
+	}
+	free(rest);
+	return rc;
+}
