@@ -1,0 +1,958 @@
+/* timeline — the incident timeline in SQLite.
+ *
+ * One file shared by the TUI and `warroom note` run from another shell: WAL so
+ * readers never block the writer, busy_timeout so two writers wait for each
+ * other, synchronous=FULL so an event is on disk when timeline_append returns.
+ * The schema version lives in PRAGMA user_version; migrations[] is applied in
+ * order from the file's version to the newest, in one transaction. */
+#include "warroom/timeline.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+#include <sqlite3.h>
+
+#define BUSY_TIMEOUT_MS 5000
+#define SUMMARY_MAX (sizeof(((struct timeline_event *)0)->summary) - 1)
+
+/* Version N of the schema is migrations[N-1]. Add a version by appending. */
+static const char *const migrations[] = {
+	/* v1: incidents and their events; at most one incident open at a time */
+	"CREATE TABLE incidents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  title TEXT NOT NULL,"
+	"  sev INTEGER NOT NULL CHECK (sev BETWEEN 1 AND 4),"
+	"  opened_ms INTEGER NOT NULL,"
+	"  closed_ms INTEGER,"
+	"  commander TEXT NOT NULL DEFAULT '');"
+	"CREATE UNIQUE INDEX incidents_one_open ON incidents ((closed_ms IS NULL))"
+	"  WHERE closed_ms IS NULL;"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident_id INTEGER REFERENCES incidents(id),"
+	"  ts_ms INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  summary TEXT NOT NULL,"
+	"  detail TEXT);"
+	"CREATE INDEX events_ts ON events (ts_ms);",
+	/* v2: the per-incident view reads one incident's events in time order */
+	"CREATE INDEX events_incident_ts ON events (incident_id, ts_ms);",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+enum {
+	ST_EV_INSERT, ST_EV_LIST, ST_EV_LIST_INC, ST_EV_COUNT,
+	ST_INC_INSERT, ST_INC_CURRENT, ST_INC_CLOSE, ST_INC_SEV, ST_INC_EXISTS,
+	ST_DATA_VERSION, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_N
+};
+
+static const char *const stmt_sql[ST_N] = {
+	[ST_EV_INSERT] = "INSERT INTO events (incident_id, ts_ms, actor, kind, summary, detail)"
+	                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_EV_LIST] = "SELECT id, incident_id, ts_ms, actor, kind, summary, detail FROM events"
+	               " ORDER BY ts_ms DESC, id DESC LIMIT ?1 OFFSET ?2",
+	[ST_EV_LIST_INC] = "SELECT id, incident_id, ts_ms, actor, kind, summary, detail FROM events"
+	                   " WHERE incident_id IS ?3 ORDER BY ts_ms DESC, id DESC LIMIT ?1 OFFSET ?2",
+	[ST_EV_COUNT] = "SELECT count(*) FROM events",
+	[ST_INC_INSERT] = "INSERT INTO incidents (title, sev, opened_ms, commander) VALUES (?1, ?2, ?3, ?4)",
+	[ST_INC_CURRENT] = "SELECT id, title, sev, opened_ms, closed_ms, commander FROM incidents"
+	                   " WHERE closed_ms IS NULL ORDER BY id DESC LIMIT 1",
+	[ST_INC_CLOSE] = "UPDATE incidents SET closed_ms = ?2 WHERE id = ?1 AND closed_ms IS NULL",
+	[ST_INC_SEV] = "UPDATE incidents SET sev = ?2 WHERE id = ?1",
+	[ST_INC_EXISTS] = "SELECT closed_ms IS NULL FROM incidents WHERE id = ?1",
+	[ST_DATA_VERSION] = "PRAGMA data_version",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+struct timeline {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_N];
+	char path[1024];
+	char actor[64];
+	uint64_t writes;      /* successful writes of this connection */
+	int64_t dv_open;      /* PRAGMA data_version at open */
+	int64_t dv_last;      /* last value seen: other connections' commits */
+	char err[512];
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Copies at most dstlen-1 bytes without cutting a UTF-8 sequence in two. */
+static void copy_utf8(char *dst, size_t dstlen, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (dstlen == 0)
+		return;
+	if (n >= dstlen) {
+		n = dstlen - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void seterr(struct timeline *tl, char *err, size_t errlen, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (tl)
+		snprintf(tl->err, sizeof tl->err, "%s", buf);
+	if (err && errlen)
+		snprintf(err, errlen, "%s", buf);
+}
+
+static void clearerr_tl(struct timeline *tl)
+{
+	tl->err[0] = '\0';
+}
+
+static void write_failed(struct timeline *tl, char *err, size_t errlen)
+{
+	seterr(tl, err, errlen, "timeline: cannot write %s: %s", tl->path, sqlite3_errmsg(tl->db));
+}
+
+static void read_failed(struct timeline *tl, char *err, size_t errlen)
+{
+	seterr(tl, err, errlen, "timeline: cannot read %s: %s", tl->path, sqlite3_errmsg(tl->db));
+}
+
+/* Steps a statement that returns no rows, then resets it. */
+static int exec_stmt(struct timeline *tl, int which)
+{
+	sqlite3_stmt *s = tl->st[which];
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int begin(struct timeline *tl, char *err, size_t errlen)
+{
+	if (exec_stmt(tl, ST_BEGIN) == 0)
+		return 0;
+	write_failed(tl, err, errlen);
+	return -1;
+}
+
+static int commit(struct timeline *tl, char *err, size_t errlen)
+{
+	if (exec_stmt(tl, ST_COMMIT) == 0)
+		return 0;
+	write_failed(tl, err, errlen);
+	if (!sqlite3_get_autocommit(tl->db))
+		exec_stmt(tl, ST_ROLLBACK);
+	return -1;
+}
+
+static void rollback(struct timeline *tl)
+{
+	if (!sqlite3_get_autocommit(tl->db))
+		exec_stmt(tl, ST_ROLLBACK);
+}
+
+/* ---- secrets ---------------------------------------------------------- */
+
+struct sbuf { char *p; size_t n, cap; bool oom; };
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static bool word_is(const char *s, size_t n, const char *w)
+{
+	return strlen(w) == n && strncasecmp(s, w, n) == 0;
+}
+
+static bool word_has(const char *s, size_t n, const char *w)
+{
+	size_t m = strlen(w);
+	for (size_t i = 0; i + m <= n; i++)
+		if (strncasecmp(s + i, w, m) == 0)
+			return true;
+	return false;
+}
+
+/* A key whose value is a secret: token, password, api_key, X-Api-Key, ... */
+static bool secret_name(const char *s, size_t n)
+{
+	static const char *const parts[] = {
+		"token", "passw", "secret", "authorization", "bearer", "apikey",
+		"api_key", "api-key", "credential", "private_key", "private-key",
+	};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (word_has(s, n, parts[i]))
+			return true;
+	if (word_is(s, n, "key") || word_is(s, n, "pass") || word_is(s, n, "pwd"))
+		return true;
+	return n > 4 && strchr("_-.", s[n - 4]) && strncasecmp(s + n - 3, "key", 3) == 0;
+}
+
+static bool ident_start(int c) { return isalpha(c) || c == '_'; }
+static bool ident_char(int c) { return isalnum(c) || c == '_' || c == '-' || c == '.'; }
+static bool value_end(int c) { return c == '\0' || isspace(c) || strchr(",;&\"'}<>)", c); }
+
+/* Skips one unquoted or quoted value at s, emitting "[redacted]" for it. */
+static const char *redact_value(struct sbuf *b, const char *s)
+{
+	if (*s == '"' || *s == '\'') {
+		char q = *s;
+		const char *e = strchr(s + 1, q);
+		sb_put(b, s, 1);
+		sb_put(b, "[redacted]", 10);
+		if (!e)
+			return s + strlen(s);
+		sb_put(b, e, 1);
+		return e + 1;
+	}
+	const char *e = s;
+	while (!value_end((unsigned char)*e))
+		e++;
+	if (e > s)
+		sb_put(b, "[redacted]", 10);
+	return e;
+}
+
+char *timeline_redact(const char *text)
+{
+	struct sbuf b = {0};
+	const char *s = text ? text : "";
+	sb_put(&b, "", 0);
+	while (*s) {
+		unsigned char c = (unsigned char)*s;
+		bool at_word = s == text || !isalnum((unsigned char)s[-1]);
+		/* scheme://user:password@host */
+		if (c == ':' && strncmp(s, "://", 3) == 0) {
+			const char *u = s + 3, *e = u, *colon = NULL;
+			while (*e && !strchr("/@?# \t\r\n\"'", *e)) {
+				if (*e == ':' && !colon)
+					colon = e;
+				e++;
+			}
+			sb_put(&b, s, 3);
+			s += 3;
+			if (*e == '@' && colon) {
+				sb_put(&b, u, (size_t)(colon - u) + 1);
+				sb_put(&b, "[redacted]", 10);
+				s = e;
+			}
+			continue;
+		}
+		if (at_word && ident_start(c)) {
+			const char *w = s, *p = s;
+			while (ident_char((unsigned char)*p))
+				p++;
+			size_t n = (size_t)(p - w);
+			sb_put(&b, w, n);
+			s = p;
+			/* "Bearer xyz", in prose or in a header value */
+			if (word_is(w, n, "bearer") && (*p == ' ' || *p == '\t')) {
+				while (*p == ' ' || *p == '\t')
+					p++;
+				if (!value_end((unsigned char)*p)) {
+					sb_put(&b, s, (size_t)(p - s));
+					s = redact_value(&b, p);
+				}
+				continue;
+			}
+			if (!secret_name(w, n))
+				continue;
+			/* key="v", "key": "v", key=v, key: v */
+			if ((*p == '"' || *p == '\'') && w > text && w[-1] == *p)
+				p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p != ':' && *p != '=')
+				continue;
+			p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			/* Authorization: Basic xyz — keep the scheme, hide the rest */
+			const char *q = p;
+			while (isalpha((unsigned char)*q))
+				q++;
+			if (q > p && *q == ' ' && (word_is(p, (size_t)(q - p), "basic") ||
+			    word_is(p, (size_t)(q - p), "bearer") || word_is(p, (size_t)(q - p), "token") ||
+			    word_is(p, (size_t)(q - p), "digest")))
+				p = q + 1;
+			sb_put(&b, s, (size_t)(p - s));
+			s = redact_value(&b, p);
+			continue;
+		}
+		sb_put(&b, s, 1);
+		s++;
+	}
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* Puts r in it's place, keeping it's key (the key's memory moves over). */
+static cJSON *swap_item(cJSON *parent, cJSON *it, cJSON *r)
+{
+	if (!r)
+		return NULL;
+	r->string = it->string;
+	r->type |= it->type & cJSON_StringIsConst;
+	it->string = NULL;
+	if (!cJSON_ReplaceItemViaPointer(parent, it, r)) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Redacts a parsed JSON tree in place: secret-named keys lose their value,
+ * strings lose their inline secrets. */
+static int redact_json(cJSON *node)
+{
+	for (cJSON *it = node->child; it; it = it->next) {
+		if (it->string && secret_name(it->string, strlen(it->string))) {
+			if (!(it = swap_item(node, it, cJSON_CreateString("[redacted]"))))
+				return -1;
+		} else if (cJSON_IsString(it)) {
+			char *red = timeline_redact(it->valuestring);
+			if (!red)
+				return -1;
+			if (strcmp(red, it->valuestring) != 0)
+				it = swap_item(node, it, cJSON_CreateString(red));
+			free(red);
+			if (!it)
+				return -1;
+		} else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
+			if (redact_json(it) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *json_type_name(const cJSON *j)
+{
+	if (cJSON_IsArray(j)) return "an array";
+	if (cJSON_IsString(j)) return "a string";
+	if (cJSON_IsNumber(j)) return "a number";
+	if (cJSON_IsBool(j)) return "a boolean";
+	if (cJSON_IsNull(j)) return "null";
+	return "not an object";
+}
+
+/* Validates detail text as a JSON object and returns its redacted, compact
+ * form (malloc'd). The detail's content never reaches the error text. */
+static char *detail_prepare(struct timeline *tl, const char *detail, char *err, size_t errlen)
+{
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithOpts(detail, &end, 1);
+	if (!j) {
+		size_t at = end && end >= detail ? (size_t)(end - detail) : 0;
+		seterr(tl, err, errlen, "timeline: detail is not valid JSON (error at byte %zu)", at);
+		return NULL;
+	}
+	if (!cJSON_IsObject(j)) {
+		seterr(tl, err, errlen, "timeline: detail must be a JSON object, got %s", json_type_name(j));
+		cJSON_Delete(j);
+		return NULL;
+	}
+	char *out = NULL;
+	if (redact_json(j) == 0)
+		out = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (!out)
+		seterr(tl, err, errlen, "timeline: out of memory");
+	return out;
+}
+
+/* ---- open, migrate, close ---------------------------------------------- */
+
+/* mkdir -p for the folders above path, new ones private (0700). */
+static int make_parents(const char *path, char *err, size_t errlen)
+{
+	char dir[1024];
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) {
+		seterr(NULL, err, errlen, "timeline: path too long: %s", path);
+		return -1;
+	}
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		struct stat st;
+		if (stat(dir, &st) != 0) {
+			if (errno != ENOENT || (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+				seterr(NULL, err, errlen, "timeline: cannot create folder %s: %s", dir, strerror(errno));
+				return -1;
+			}
+		} else if (!S_ISDIR(st.st_mode)) {
+			seterr(NULL, err, errlen, "timeline: cannot create folder %s: %s", dir, strerror(ENOTDIR));
+			return -1;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	return 0;
+}
+
+/* Creates the file 0600 whatever the umask, so sqlite never makes it 0644. */
+static int create_file(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		int rc = fchmod(fd, 0600);
+		int e = errno;
+		close(fd);
+		if (rc != 0) {
+			seterr(NULL, err, errlen, "timeline: cannot set mode 0600 on %s: %s", path, strerror(e));
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != EEXIST) {
+		seterr(NULL, err, errlen, "timeline: cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		seterr(NULL, err, errlen, "timeline: %s is not a regular file", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int user_version(struct timeline *tl, int *v)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(tl->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Brings the schema to SCHEMA_VERSION; two processes may race: the version
+ * is re-read under the write lock. */
+static int migrate(struct timeline *tl, char *err, size_t errlen)
+{
+	int v = 0;
+	if (user_version(tl, &v) != 0) {
+		int code = sqlite3_errcode(tl->db);
+		if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+			seterr(tl, err, errlen, "timeline: %s is not a timeline database (%s)",
+			       tl->path, sqlite3_errmsg(tl->db));
+		else
+			read_failed(tl, err, errlen);
+		return -1;
+	}
+	if (v == SCHEMA_VERSION)
+		return 0;
+	if (v > SCHEMA_VERSION) {
+		seterr(tl, err, errlen, "timeline: %s has schema version %d, newer than this warroom "
+		       "understands (%d); use a newer warroom", tl->path, v, SCHEMA_VERSION);
+		return -1;
+	}
+	char *msg = NULL;
+	if (sqlite3_exec(tl->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	if (user_version(tl, &v) != 0)
+		goto fail;
+	for (; v < SCHEMA_VERSION; v++) {
+		if (sqlite3_exec(tl->db, migrations[v], NULL, NULL, &msg) != SQLITE_OK)
+			goto fail;
+	}
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (sqlite3_exec(tl->db, sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(tl->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	seterr(tl, err, errlen, "timeline: cannot upgrade %s to schema version %d: %s", tl->path,
+	       SCHEMA_VERSION, msg ? msg : sqlite3_errmsg(tl->db));
+	sqlite3_free(msg);
+	if (!sqlite3_get_autocommit(tl->db))
+		sqlite3_exec(tl->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int setup(struct timeline *tl, char *err, size_t errlen)
+{
+	sqlite3_extended_result_codes(tl->db, 1);
+	sqlite3_busy_timeout(tl->db, BUSY_TIMEOUT_MS);
+	/* A read first: a file that is not a database fails here, by name. */
+	if (migrate(tl, err, errlen) != 0)
+		return -1;
+	if (!sqlite3_db_readonly(tl->db, "main")) {
+		/* WAL may be refused (some network file systems): the rollback
+		 * journal with synchronous=FULL is as durable, only slower. */
+		sqlite3_exec(tl->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+	}
+	char *msg = NULL;
+	if (sqlite3_exec(tl->db, "PRAGMA synchronous=FULL", NULL, NULL, &msg) != SQLITE_OK) {
+		seterr(tl, err, errlen, "timeline: cannot open %s: %s", tl->path, msg ? msg : "?");
+		sqlite3_free(msg);
+		return -1;
+	}
+	for (int i = 0; i < ST_N; i++) {
+		if (sqlite3_prepare_v3(tl->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                       &tl->st[i], NULL) != SQLITE_OK) {
+			read_failed(tl, err, errlen);
+			return -1;
+		}
+	}
+	sqlite3_stmt *s = tl->st[ST_DATA_VERSION];
+	if (sqlite3_step(s) == SQLITE_ROW)
+		tl->dv_open = tl->dv_last = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+struct timeline *timeline_open(const char *path, const char *actor, char *err, size_t errlen)
+{
+	if (!path || !*path) {
+		seterr(NULL, err, errlen, "timeline: no database path");
+		return NULL;
+	}
+	struct timeline *tl = calloc(1, sizeof *tl);
+	if (!tl) {
+		seterr(NULL, err, errlen, "timeline: out of memory");
+		return NULL;
+	}
+	if (snprintf(tl->path, sizeof tl->path, "%s", path) >= (int)sizeof tl->path) {
+		seterr(NULL, err, errlen, "timeline: path too long: %s", path);
+		free(tl);
+		return NULL;
+	}
+	copy_utf8(tl->actor, sizeof tl->actor, actor && *actor ? actor : "operator");
+
+	/* -wal and -shm are created now or at the first write: keep them private. */
+	mode_t old = umask(077);
+	int rc = -1;
+	if (make_parents(path, err, errlen) == 0 && create_file(path, err, errlen) == 0) {
+		if (sqlite3_open_v2(path, &tl->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+			seterr(tl, err, errlen, "timeline: cannot open %s: %s", path,
+			       tl->db ? sqlite3_errmsg(tl->db) : "out of memory");
+		else
+			rc = setup(tl, err, errlen);
+	}
+	umask(old);
+	if (rc != 0) {
+		timeline_close(tl);
+		return NULL;
+	}
+	return tl;
+}
+
+void timeline_close(struct timeline *tl)
+{
+	if (!tl)
+		return;
+	for (int i = 0; i < ST_N; i++)
+		sqlite3_finalize(tl->st[i]);
+	if (tl->db) {
+		mode_t old = umask(077);
+		sqlite3_close(tl->db);
+		umask(old);
+	}
+	free(tl);
+}
+
+const char *timeline_path(const struct timeline *tl)
+{
+	return tl ? tl->path : "";
+}
+
+const char *timeline_errmsg(const struct timeline *tl)
+{
+	return tl ? tl->err : "timeline: not open";
+}
+
+int timeline_schema_version(void)
+{
+	return SCHEMA_VERSION;
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, size_t errlen)
+{
+	if (!tl || !ev) {
+		seterr(tl, err, errlen, "timeline: not open");
+		return -1;
+	}
+	char kind[sizeof ev->kind], actor[sizeof ev->actor], summary[sizeof ev->summary];
+	memcpy(kind, ev->kind, sizeof kind);
+	kind[sizeof kind - 1] = '\0';
+	memcpy(actor, ev->actor, sizeof actor);
+	actor[sizeof actor - 1] = '\0';
+	memcpy(summary, ev->summary, sizeof summary);
+	summary[sizeof summary - 1] = '\0';
+	if (!kind[0]) {
+		seterr(tl, err, errlen, "timeline: an event needs a kind");
+		return -1;
+	}
+	if (!actor[0])
+		memcpy(actor, tl->actor, sizeof actor);
+
+	char *detail = NULL;
+	if (ev->detail_json && *ev->detail_json) {
+		detail = detail_prepare(tl, ev->detail_json, err, errlen);
+		if (!detail)
+			return -1;
+	}
+	char *red = timeline_redact(summary);
+	if (!red) {
+		free(detail);
+		seterr(tl, err, errlen, "timeline: out of memory");
+		return -1;
+	}
+	copy_utf8(summary, sizeof summary, red);
+	free(red);
+
+	int64_t ts = ev->ts_ms ? ev->ts_ms : now_ms();
+	sqlite3_stmt *s = tl->st[ST_EV_INSERT];
+	if (ev->incident_id > 0)
+		sqlite3_bind_int64(s, 1, ev->incident_id);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int64(s, 2, ts);
+	sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, summary, -1, SQLITE_STATIC);
+	if (detail)
+		sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 6);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		write_failed(tl, err, errlen);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	cJSON_free(detail);
+	if (rc != SQLITE_DONE)
+		return -1;
+	ev->id = sqlite3_last_insert_rowid(tl->db);
+	ev->ts_ms = ts;
+	if (!ev->actor[0])
+		memcpy(ev->actor, actor, sizeof ev->actor);
+	tl->writes++;
+	clearerr_tl(tl);
+	return 0;
+}
+
+int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json)
+{
+	if (!tl)
+		return -1;
+	struct timeline_event ev = {0};
+	struct timeline_incident inc;
+	if (timeline_incident_current(tl, &inc) < 0)
+		return -1;
+	ev.incident_id = inc.id;
+	copy_utf8(ev.kind, sizeof ev.kind, kind);
+	copy_utf8(ev.summary, sizeof ev.summary, summary);
+	/* A summary too long for the list keeps its whole text in the detail. */
+	char *full = NULL;
+	if (summary && strlen(summary) > SUMMARY_MAX && (!detail_json || !*detail_json)) {
+		cJSON *o = cJSON_CreateObject();
+		if (o && cJSON_AddStringToObject(o, "text", summary))
+			full = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+	}
+	ev.detail_json = full ? full : (char *)detail_json;
+	int rc = timeline_append(tl, &ev, NULL, 0);
+	cJSON_free(full);
+	return rc;
+}
+
+static char *col_dup(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static void col_copy(char *dst, size_t len, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	copy_utf8(dst, len, t ? (const char *)t : "");
+}
+
+int timeline_list(struct timeline *tl, int64_t incident_id, size_t offset, size_t limit,
+                  struct timeline_event **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!tl)
+		return -1;
+	sqlite3_stmt *s = tl->st[incident_id < 0 ? ST_EV_LIST : ST_EV_LIST_INC];
+	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)limit : -1);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)offset);
+	if (incident_id > 0)
+		sqlite3_bind_int64(s, 3, incident_id);
+	else if (incident_id == 0)
+		sqlite3_bind_null(s, 3);
+
+	struct timeline_event *evs = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct timeline_event *p = realloc(evs, ncap * sizeof *p);
+			if (!p) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			evs = p;
+			cap = ncap;
+		}
+		struct timeline_event *e = &evs[cnt++];
+		memset(e, 0, sizeof *e);
+		e->id = sqlite3_column_int64(s, 0);
+		e->incident_id = sqlite3_column_int64(s, 1);
+		e->ts_ms = sqlite3_column_int64(s, 2);
+		col_copy(e->actor, sizeof e->actor, s, 3);
+		col_copy(e->kind, sizeof e->kind, s, 4);
+		col_copy(e->summary, sizeof e->summary, s, 5);
+		e->detail_json = col_dup(s, 6);
+	}
+	if (rc != SQLITE_DONE) {
+		if (rc == SQLITE_NOMEM)
+			seterr(tl, NULL, 0, "timeline: out of memory");
+		else
+			read_failed(tl, NULL, 0);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		timeline_events_free(evs, cnt);
+		return -1;
+	}
+	clearerr_tl(tl);
+	*out = evs;
+	*n = cnt;
+	return 0;
+}
+
+void timeline_events_free(struct timeline_event *evs, size_t n)
+{
+	if (!evs)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(evs[i].detail_json);
+	free(evs);
+}
+
+int64_t timeline_count(struct timeline *tl)
+{
+	if (!tl)
+		return -1;
+	sqlite3_stmt *s = tl->st[ST_EV_COUNT];
+	int64_t v = -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	else
+		read_failed(tl, NULL, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+uint64_t timeline_generation(const struct timeline *tl)
+{
+	if (!tl)
+		return 0;
+	/* The struct is ours (malloc'd): the data_version cache is the only
+	 * state a const caller moves. */
+	struct timeline *m = (struct timeline *)tl;
+	sqlite3_stmt *s = m->st[ST_DATA_VERSION];
+	if (sqlite3_step(s) == SQLITE_ROW)
+		m->dv_last = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return m->writes + (uint64_t)(m->dv_last - m->dv_open);
+}
+
+/* ---- incidents --------------------------------------------------------- */
+
+static int read_current(struct timeline *tl, struct timeline_incident *out)
+{
+	sqlite3_stmt *s = tl->st[ST_INC_CURRENT];
+	memset(out, 0, sizeof *out);
+	int rc = sqlite3_step(s), found = 0;
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		col_copy(out->title, sizeof out->title, s, 1);
+		out->sev = sqlite3_column_int(s, 2);
+		out->opened_ms = sqlite3_column_int64(s, 3);
+		out->closed_ms = sqlite3_column_int64(s, 4);
+		col_copy(out->commander, sizeof out->commander, s, 5);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		read_failed(tl, NULL, 0);
+		found = -1;
+	}
+	sqlite3_reset(s);
+	return found;
+}
+
+int timeline_incident_current(struct timeline *tl, struct timeline_incident *out)
+{
+	if (!tl) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	int rc = read_current(tl, out);
+	if (rc >= 0)
+		clearerr_tl(tl);
+	return rc;
+}
+
+static bool sev_ok(struct timeline *tl, int sev)
+{
+	if (sev >= 1 && sev <= 4)
+		return true;
+	seterr(tl, NULL, 0, "timeline: SEV must be 1 to 4, not %d", sev);
+	return false;
+}
+
+int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev)
+{
+	if (!tl)
+		return -1;
+	while (title && isspace((unsigned char)*title))
+		title++;
+	if (!title || !*title) {
+		seterr(tl, NULL, 0, "timeline: an incident needs a title");
+		return -1;
+	}
+	if (!sev_ok(tl, sev))
+		return -1;
+	char *red = timeline_redact(title);
+	if (!red) {
+		seterr(tl, NULL, 0, "timeline: out of memory");
+		return -1;
+	}
+	char t[sizeof ((struct timeline_incident *)0)->title];
+	copy_utf8(t, sizeof t, red);
+	free(red);
+
+	if (begin(tl, NULL, 0) != 0)
+		return -1;
+	struct timeline_incident cur;
+	int found = read_current(tl, &cur);
+	if (found != 0) {
+		if (found > 0)
+			seterr(tl, NULL, 0, "timeline: incident #%lld \"%s\" (SEV-%d) is still open; "
+			       "close it before opening another", (long long)cur.id, cur.title, cur.sev);
+		rollback(tl);
+		return -1;
+	}
+	sqlite3_stmt *s = tl->st[ST_INC_INSERT];
+	sqlite3_bind_text(s, 1, t, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, sev);
+	sqlite3_bind_int64(s, 3, now_ms());
+	sqlite3_bind_text(s, 4, tl->actor, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		write_failed(tl, NULL, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		rollback(tl);
+		return -1;
+	}
+	int64_t id = sqlite3_last_insert_rowid(tl->db);
+	if (commit(tl, NULL, 0) != 0)
+		return -1;
+	tl->writes++;
+	clearerr_tl(tl);
+	return id;
+}
+
+/* Runs an UPDATE on one incident; explains a miss (unknown or closed). */
+static int incident_update(struct timeline *tl, int which, int64_t id, int64_t value, const char *what)
+{
+	sqlite3_stmt *s = tl->st[which];
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, value);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		write_failed(tl, NULL, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(tl->db) == 0) {
+		s = tl->st[ST_INC_EXISTS];
+		sqlite3_bind_int64(s, 1, id);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		seterr(tl, NULL, 0, rc == SQLITE_ROW ? "timeline: cannot %s incident #%lld: already closed"
+		       : "timeline: cannot %s incident #%lld: no such incident", what, (long long)id);
+		return -1;
+	}
+	tl->writes++;
+	clearerr_tl(tl);
+	return 0;
+}
+
+int timeline_incident_close(struct timeline *tl, int64_t id)
+{
+	if (!tl)
+		return -1;
+	return incident_update(tl, ST_INC_CLOSE, id, now_ms(), "close");
+}
+
+int timeline_incident_set_sev(struct timeline *tl, int64_t id, int sev)
+{
+	if (!tl || !sev_ok(tl, sev))
+		return -1;
+	return incident_update(tl, ST_INC_SEV, id, sev, "set the SEV of");
+}
