@@ -1,0 +1,966 @@
+/* kube — Kubernetes REST requests on struct http: credentials (static token,
+ * token file re-read per request, client certificates, exec plugins with a
+ * cached ExecCredential), TLS from the kubeconfig, and words for failures. */
+#include "warroom/kube.h"
+#include "warroom/kubeconfig.h"
+#include "warroom/loop.h"
+
+#include <cJSON.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef WARROOM_VERSION
+#define WARROOM_VERSION "dev"
+#endif
+
+struct kreq {
+	struct kreq *next, *prev;
+	struct kube *k;
+	uint64_t id;
+	char *method, *path, *ctype, *body;
+	kube_done_fn fn;
+	void *arg;
+	uint64_t http_id;
+	uint64_t timer;          /* pending error delivery */
+	bool waiting_auth;
+	bool auth_retried;
+	bool dead;               /* cancelled while in http: free on its callback */
+	char err[600];
+};
+
+struct kwaiter {
+	struct kwaiter *next;
+	struct kube *k;
+	kube_auth_fn fn;
+	void *arg;
+	uint64_t timer;
+	bool ok;
+	char err[512];
+};
+
+struct kop;
+
+struct kube {
+	struct loop *loop;
+	struct http *http;
+	struct kubeconfig kc;
+	long timeout_ms, exec_timeout_ms;
+	uint64_t next_id;
+	struct kreq *reqs;
+	struct kwaiter *waiters;
+	struct kop *ops;
+	struct kubeconfig_cred cred;
+	bool have_cred;
+	struct kubeconfig_exec_run *run;
+	unsigned exec_runs;
+	/* For tls-server-name: URL host and CURLOPT_CONNECT_TO. */
+	char url_base[512];
+	char connect_to[600];
+};
+
+static void copy(char *dst, size_t len, const char *src)
+{
+	if (len)
+		snprintf(dst, len, "%s", src ? src : "");
+}
+
+static const char *jstr(const cJSON *obj, const char *key)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/* ---------- words ---------- */
+
+static const char *status_phrase(long s)
+{
+	switch (s) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "";
+	}
+}
+
+void kube_status_words(long status, const char *body, size_t len, char *buf, size_t buflen)
+{
+	cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+	const char *kind = jstr(root, "kind");
+	const char *reason = NULL, *message = NULL;
+	if (kind && strcmp(kind, "Status") == 0) {
+		reason = jstr(root, "reason");
+		message = jstr(root, "message");
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(root, "code");
+		if (!status && cJSON_IsNumber(code))
+			status = (long)code->valuedouble;
+	}
+	if (reason && !*reason)
+		reason = NULL;
+	if (message && !*message)
+		message = NULL;
+	if (status == 401 && (!message || (reason && strcmp(message, reason) == 0)))
+		snprintf(buf, buflen, "Unauthorized: the API server rejected the credentials "
+		         "(expired or revoked token, or wrong user)");
+	else if (reason && message && strcmp(reason, message) != 0)
+		snprintf(buf, buflen, "%s: %s", reason, message);
+	else if (message)
+		snprintf(buf, buflen, "HTTP %ld: %s", status, message);
+	else if (reason)
+		snprintf(buf, buflen, "%s (HTTP %ld)", reason, status);
+	else if (*status_phrase(status))
+		snprintf(buf, buflen, "HTTP %ld %s", status, status_phrase(status));
+	else
+		snprintf(buf, buflen, "HTTP %ld", status);
+	cJSON_Delete(root);
+}
+
+void kube_transport_words(const char *server, enum http_err err, const char *errmsg,
+                          long timeout_ms, char *buf, size_t buflen)
+{
+	const char *m = errmsg && *errmsg ? errmsg : http_err_str(err);
+	switch (err) {
+	case HTTP_ECONNECT:
+		snprintf(buf, buflen, "cannot reach the API server at %s: %s", server, m);
+		break;
+	case HTTP_ETIMEOUT:
+		snprintf(buf, buflen, "the API server at %s did not answer within %.1f s", server,
+		         (double)timeout_ms / 1000.0);
+		break;
+	case HTTP_ETLS:
+		snprintf(buf, buflen, "TLS with the API server at %s failed: %s", server, m);
+		break;
+	case HTTP_ETOOBIG:
+		snprintf(buf, buflen, "the API server at %s sent a response over the size limit", server);
+		break;
+	case HTTP_ECANCELLED:
+		snprintf(buf, buflen, "request to %s cancelled", server);
+		break;
+	default:
+		snprintf(buf, buflen, "request to the API server at %s failed: %s", server, m);
+		break;
+	}
+}
+
+void kube_urlencode(const char *in, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+	for (; in && *in && n + 4 < outlen; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+			out[n++] = (char)c;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	if (outlen)
+		out[n] = '\0';
+}
+
+/* ---------- requests ---------- */
+
+static void req_unlink(struct kreq *r)
+{
+	struct kube *k = r->k;
+	if (!k)
+		return;
+	if (r->prev)
+		r->prev->next = r->next;
+	else if (k->reqs == r)
+		k->reqs = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->next = r->prev = NULL;
+}
+
+static void req_free(struct kreq *r)
+{
+	free(r->method);
+	free(r->path);
+	free(r->ctype);
+	free(r->body);
+	free(r);
+}
+
+static void req_deliver(struct kreq *r, const struct kube_result *res)
+{
+	kube_done_fn fn = r->fn;
+	void *arg = r->arg;
+	req_unlink(r);
+	req_free(r);
+	fn(res, arg);   /* may free the kube */
+}
+
+static void req_error_timer(struct loop *loop, void *arg)
+{
+	struct kreq *r = arg;
+	(void)loop;
+	r->timer = 0;
+	struct kube_result res = { .ok = false, .err = HTTP_EOTHER, .body = "", .error = r->err };
+	char msg[sizeof r->err];
+	copy(msg, sizeof msg, r->err);
+	res.error = msg;
+	req_deliver(r, &res);
+}
+
+static void req_fail_later(struct kreq *r, const char *words)
+{
+	copy(r->err, sizeof r->err, words);
+	r->waiting_auth = false;
+	r->timer = loop_timer_add(r->k->loop, 0, 0, req_error_timer, r);
+}
+
+static bool cred_fresh(const struct kube *k)
+{
+	if (!k->have_cred)
+		return false;
+	return k->cred.expires_wall_ms == 0 || loop_wall_ms() < k->cred.expires_wall_ms;
+}
+
+static void start_exec(struct kube *k);
+static void http_done(const struct http_resp *resp, void *arg);
+
+static void req_send(struct kreq *r, bool cred_ok)
+{
+	struct kube *k = r->k;
+	const struct kubeconfig *kc = &k->kc;
+	if (kc->exec.set && !cred_ok && !cred_fresh(k)) {
+		r->waiting_auth = true;
+		start_exec(k);
+		return;
+	}
+	r->waiting_auth = false;
+	char *file_token = NULL;
+	const char *token = NULL;
+	if (kc->exec.set && k->cred.token)
+		token = k->cred.token;
+	else if (kc->token)
+		token = kc->token;
+	else if (kc->token_file[0]) {
+		char err[512];
+		file_token = kubeconfig_read_token_file(kc->token_file, err, sizeof err);
+		if (!file_token) {
+			req_fail_later(r, err);
+			return;
+		}
+		token = file_token;
+	}
+	char url[4096];
+	snprintf(url, sizeof url, "%s%s", k->url_base, r->path);
+	const char *headers[] = { "Accept: application/json", "User-Agent: warroom/" WARROOM_VERSION, NULL };
+	struct http_req hr = {
+		.method = r->method,
+		.url = url,
+		.body = r->body,
+		.content_type = r->ctype,
+		.headers = headers,
+		.bearer_token = token,
+		.timeout_ms = k->timeout_ms,
+		.ca_file = kc->ca_file[0] ? kc->ca_file : NULL,
+		.ca_pem = kc->ca_pem, .ca_pem_len = kc->ca_pem_len,
+		.insecure = kc->insecure,
+		.connect_to = k->connect_to[0] ? k->connect_to : NULL,
+	};
+	if (kc->exec.set && k->cred.cert_pem) {
+		hr.cert_pem = k->cred.cert_pem;
+		hr.cert_pem_len = strlen(k->cred.cert_pem);
+		hr.key_pem = k->cred.key_pem;
+		hr.key_pem_len = strlen(k->cred.key_pem);
+	} else {
+		hr.cert_file = kc->cert_file[0] ? kc->cert_file : NULL;
+		hr.cert_pem = kc->cert_pem;
+		hr.cert_pem_len = kc->cert_pem_len;
+		hr.key_file = kc->key_file[0] ? kc->key_file : NULL;
+		hr.key_pem = kc->key_pem;
+		hr.key_pem_len = kc->key_pem_len;
+	}
+	r->http_id = http_request(k->http, &hr, http_done, r);
+	if (file_token) {
+		memset(file_token, 0, strlen(file_token));
+		free(file_token);
+	}
+	if (!r->http_id)
+		req_fail_later(r, "could not start the request to the API server");
+}
+
+static void http_done(const struct http_resp *resp, void *arg)
+{
+	struct kreq *r = arg;
+	r->http_id = 0;
+	if (r->dead) {
+		req_free(r);
+		return;
+	}
+	struct kube *k = r->k;
+	/* A rejected exec credential: run the plugin again, once. */
+	if (resp->err == HTTP_OK && resp->status == 401 && k->kc.exec.set && !r->auth_retried) {
+		r->auth_retried = true;
+		kubeconfig_cred_free(&k->cred);
+		k->have_cred = false;
+		req_send(r, false);
+		return;
+	}
+	char words[700] = "";
+	struct kube_result res = {
+		.status = resp->status,
+		.err = resp->err,
+		.body = resp->body ? resp->body : "",
+		.len = resp->body ? resp->len : 0,
+		.elapsed_ms = resp->elapsed_ms,
+		.error = words,
+	};
+	if (resp->err != HTTP_OK)
+		kube_transport_words(k->kc.server, resp->err, resp->errmsg, k->timeout_ms, words, sizeof words);
+	else if (resp->status < 200 || resp->status > 299)
+		kube_status_words(resp->status, resp->body, resp->len, words, sizeof words);
+	else
+		res.ok = true;
+	req_deliver(r, &res);
+}
+
+/* ---------- exec credentials ---------- */
+
+static void waiter_timer(struct loop *loop, void *arg);
+
+static void waiters_settle(struct kube *k, bool ok, const char *err)
+{
+	for (struct kwaiter *w = k->waiters; w; w = w->next) {
+		if (w->timer)
+			continue;
+		w->ok = ok;
+		copy(w->err, sizeof w->err, err);
+		w->timer = loop_timer_add(k->loop, 0, 0, waiter_timer, w);
+	}
+}
+
+static void exec_done(bool ok, struct kubeconfig_cred *cred, const char *err, void *arg)
+{
+	struct kube *k = arg;
+	k->run = NULL;
+	char words[700] = "";
+	if (ok) {
+		kubeconfig_cred_free(&k->cred);
+		k->cred = *cred;
+		memset(cred, 0, sizeof *cred);   /* ours now */
+		k->have_cred = true;
+	} else {
+		snprintf(words, sizeof words, "authentication failed: %s", err);
+	}
+	waiters_settle(k, ok, words);
+	/* Send what waited, with this credential even if it is already expired. */
+	struct kreq *next;
+	for (struct kreq *r = k->reqs; r; r = next) {
+		next = r->next;
+		if (!r->waiting_auth)
+			continue;
+		if (ok)
+			req_send(r, true);
+		else
+			req_fail_later(r, words);
+	}
+}
+
+static void start_exec(struct kube *k)
+{
+	if (k->run)
+		return;
+	char err[600];
+	k->run = kubeconfig_exec_start(k->loop, &k->kc, k->exec_timeout_ms, exec_done, k, err, sizeof err);
+	if (k->run) {
+		k->exec_runs++;
+		return;
+	}
+	char words[700];
+	snprintf(words, sizeof words, "authentication failed: %s", err);
+	waiters_settle(k, false, words);
+	for (struct kreq *r = k->reqs; r; r = r->next)
+		if (r->waiting_auth)
+			req_fail_later(r, words);
+}
+
+static void waiter_timer(struct loop *loop, void *arg)
+{
+	struct kwaiter *w = arg;
+	struct kube *k = w->k;
+	(void)loop;
+	for (struct kwaiter **pp = &k->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	kube_auth_fn fn = w->fn;
+	void *fa = w->arg;
+	bool ok = w->ok;
+	char err[sizeof w->err];
+	copy(err, sizeof err, w->err);
+	free(w);
+	fn(ok, err, fa);
+}
+
+void kube_auth_prepare(struct kube *k, kube_auth_fn fn, void *arg)
+{
+	struct kwaiter *w = calloc(1, sizeof *w);
+	if (!w)
+		return;
+	w->k = k;
+	w->fn = fn;
+	w->arg = arg;
+	w->next = k->waiters;
+	k->waiters = w;
+	if (!k->kc.exec.set || cred_fresh(k)) {
+		w->ok = true;
+		w->timer = loop_timer_add(k->loop, 0, 0, waiter_timer, w);
+		return;
+	}
+	start_exec(k);
+}
+
+unsigned kube_exec_runs(const struct kube *k)
+{
+	return k->exec_runs;
+}
+
+/* ---------- lifecycle ---------- */
+
+static void set_url_base(struct kube *k)
+{
+	copy(k->url_base, sizeof k->url_base, k->kc.server);
+	if (!k->kc.tls_server_name[0])
+		return;
+	/* Verify the certificate against tls-server-name: address the URL to that
+	 * name and route the connection to the real host. */
+	const char *s = k->kc.server;
+	const char *hp = strstr(s, "://");
+	if (!hp)
+		return;
+	hp += 3;
+	char host[256], port[16] = "443";
+	if (*hp == '[') {
+		const char *e = strchr(hp, ']');
+		if (!e)
+			return;
+		snprintf(host, sizeof host, "%.*s", (int)(e - hp + 1), hp);
+		if (e[1] == ':')
+			snprintf(port, sizeof port, "%.15s", e + 2);
+	} else {
+		size_t hl = strcspn(hp, ":/");
+		snprintf(host, sizeof host, "%.*s", (int)hl, hp);
+		if (hp[hl] == ':')
+			snprintf(port, sizeof port, "%.*s", (int)strcspn(hp + hl + 1, "/"), hp + hl + 1);
+	}
+	snprintf(k->url_base, sizeof k->url_base, "%.*s%s:%s", (int)(hp - s), s, k->kc.tls_server_name, port);
+	snprintf(k->connect_to, sizeof k->connect_to, "%s:%s:%s:%s", k->kc.tls_server_name, port, host, port);
+}
+
+struct kube *kube_new(struct loop *loop, struct http *http, struct kubeconfig *kc)
+{
+	struct kube *k = calloc(1, sizeof *k);
+	if (!k)
+		return NULL;
+	k->loop = loop;
+	k->http = http;
+	k->kc = *kc;
+	memset(kc, 0, sizeof *kc);
+	k->timeout_ms = 10000;
+	k->exec_timeout_ms = 30000;
+	set_url_base(k);
+	return k;
+}
+
+static void ops_free_all(struct kube *k);
+
+void kube_free(struct kube *k)
+{
+	if (!k)
+		return;
+	ops_free_all(k);
+	while (k->reqs) {
+		struct kreq *r = k->reqs;
+		req_unlink(r);
+		if (r->http_id) {
+			r->dead = true;
+			r->k = NULL;
+			http_cancel(k->http, r->http_id);   /* its callback frees it */
+		} else {
+			if (r->timer)
+				loop_timer_cancel(k->loop, r->timer);
+			req_free(r);
+		}
+	}
+	while (k->waiters) {
+		struct kwaiter *w = k->waiters;
+		k->waiters = w->next;
+		if (w->timer)
+			loop_timer_cancel(k->loop, w->timer);
+		free(w);
+	}
+	kubeconfig_exec_cancel(k->run);
+	kubeconfig_cred_free(&k->cred);
+	kubeconfig_free(&k->kc);
+	free(k);
+}
+
+const char *kube_server(const struct kube *k) { return k->kc.server; }
+const char *kube_context(const struct kube *k) { return k->kc.context; }
+const char *kube_namespace(const struct kube *k) { return k->kc.namespace_; }
+void kube_set_timeout(struct kube *k, long ms) { k->timeout_ms = ms > 0 ? ms : 10000; }
+void kube_set_exec_timeout(struct kube *k, long ms) { k->exec_timeout_ms = ms > 0 ? ms : 30000; }
+
+size_t kube_pending(const struct kube *k)
+{
+	size_t n = 0;
+	for (const struct kreq *r = k->reqs; r; r = r->next)
+		n++;
+	return n;
+}
+
+uint64_t kube_request(struct kube *k, const char *method, const char *path,
+                      const char *content_type, const char *body, kube_done_fn fn, void *arg)
+{
+	struct kreq *r = calloc(1, sizeof *r);
+	if (!r)
+		return 0;
+	r->k = k;
+	r->id = ++k->next_id;
+	r->method = strdup(method ? method : "GET");
+	r->path = strdup(path);
+	r->ctype = content_type ? strdup(content_type) : NULL;
+	r->body = body ? strdup(body) : NULL;
+	r->fn = fn;
+	r->arg = arg;
+	r->next = k->reqs;
+	if (k->reqs)
+		k->reqs->prev = r;
+	k->reqs = r;
+	req_send(r, false);
+	return r->id;
+}
+
+static bool op_cancel(struct kube *k, uint64_t id);
+
+bool kube_cancel(struct kube *k, uint64_t id)
+{
+	if (op_cancel(k, id))
+		return true;
+	for (struct kreq *r = k->reqs; r; r = r->next) {
+		if (r->id != id)
+			continue;
+		req_unlink(r);
+		if (r->http_id) {
+			r->dead = true;
+			r->k = NULL;
+			http_cancel(k->http, r->http_id);
+		} else {
+			if (r->timer)
+				loop_timer_cancel(k->loop, r->timer);
+			req_free(r);
+		}
+		return true;
+	}
+	return false;
+}
+
+/* ---------- resources ---------- */
+
+static uint64_t get_path(struct kube *k, kube_done_fn fn, void *arg, const char *fmt_ns,
+                         const char *ns, const char *name, const char *selector)
+{
+	char path[1536], enc[768] = "";
+	int n = snprintf(path, sizeof path, fmt_ns, ns);
+	if (name)
+		n += snprintf(path + n, sizeof path - (size_t)n, "/%s", name);
+	if (selector && *selector) {
+		kube_urlencode(selector, enc, sizeof enc);
+		snprintf(path + n, sizeof path - (size_t)n, "?labelSelector=%s", enc);
+	}
+	return kube_request(k, "GET", path, NULL, NULL, fn, arg);
+}
+
+uint64_t kube_get_deployment(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg)
+{
+	return get_path(k, fn, arg, "/apis/apps/v1/namespaces/%s/deployments", ns, name, NULL);
+}
+
+uint64_t kube_list_deployments(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
+{
+	return get_path(k, fn, arg, "/apis/apps/v1/namespaces/%s/deployments", ns, NULL, selector);
+}
+
+uint64_t kube_list_replicasets(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
+{
+	return get_path(k, fn, arg, "/apis/apps/v1/namespaces/%s/replicasets", ns, NULL, selector);
+}
+
+uint64_t kube_list_pods(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
+{
+	return get_path(k, fn, arg, "/api/v1/namespaces/%s/pods", ns, NULL, selector);
+}
+
+uint64_t kube_get_service(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg)
+{
+	return get_path(k, fn, arg, "/api/v1/namespaces/%s/services", ns, name, NULL);
+}
+
+uint64_t kube_list_endpointslices(struct kube *k, const char *ns, const char *service, kube_done_fn fn, void *arg)
+{
+	char sel[300];
+	snprintf(sel, sizeof sel, "kubernetes.io/service-name=%s", service);
+	return get_path(k, fn, arg, "/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices", ns, NULL, sel);
+}
+
+uint64_t kube_get_scale(struct kube *k, const char *ns, const char *deployment, kube_done_fn fn, void *arg)
+{
+	char path[768];
+	snprintf(path, sizeof path, "/apis/apps/v1/namespaces/%s/deployments/%s/scale", ns, deployment);
+	return kube_request(k, "GET", path, NULL, NULL, fn, arg);
+}
+
+uint64_t kube_patch_selector(struct kube *k, const char *ns, const char *service, const char *key,
+                             const char *value, const char *resource_version, kube_done_fn fn, void *arg)
+{
+	char path[768];
+	snprintf(path, sizeof path, "/api/v1/namespaces/%s/services/%s", ns, service);
+	cJSON *root = cJSON_CreateObject();
+	if (resource_version && *resource_version)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "metadata"), "resourceVersion", resource_version);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(root, "spec"), "selector"),
+	                        key, value);
+	char *body = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	uint64_t id = kube_request(k, "PATCH", path, "application/merge-patch+json", body, fn, arg);
+	free(body);
+	return id;
+}
+
+uint64_t kube_patch_scale(struct kube *k, const char *ns, const char *deployment, int replicas,
+                          kube_done_fn fn, void *arg)
+{
+	char path[768], body[64];
+	snprintf(path, sizeof path, "/apis/apps/v1/namespaces/%s/deployments/%s/scale", ns, deployment);
+	snprintf(body, sizeof body, "{\"spec\":{\"replicas\":%d}}", replicas);
+	return kube_request(k, "PATCH", path, "application/merge-patch+json", body, fn, arg);
+}
+
+int kube_parse_scale(const char *json, size_t len, int *spec_replicas, int *status_replicas)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return -1;
+	}
+	const cJSON *sr = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "spec"), "replicas");
+	const cJSON *tr = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "status"), "replicas");
+	if (spec_replicas)
+		*spec_replicas = cJSON_IsNumber(sr) ? (int)sr->valuedouble : 0;
+	if (status_replicas)
+		*status_replicas = cJSON_IsNumber(tr) ? (int)tr->valuedouble : 0;
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* ---------- rollout undo ---------- */
+
+static const char *const undo_skip_annotations[] = {
+	"kubectl.kubernetes.io/last-applied-configuration",
+	"deployment.kubernetes.io/revision",
+	"deployment.kubernetes.io/revision-history",
+	"deployment.kubernetes.io/desired-replicas",
+	"deployment.kubernetes.io/max-replicas",
+	"deprecated.deployment.rollback.to",
+	NULL,
+};
+
+static bool undo_skipped(const char *key)
+{
+	for (size_t i = 0; undo_skip_annotations[i]; i++)
+		if (strcmp(key, undo_skip_annotations[i]) == 0)
+			return true;
+	return false;
+}
+
+static long revision_of(const cJSON *obj)
+{
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "annotations");
+	const char *rev = jstr(ann, "deployment.kubernetes.io/revision");
+	return rev ? strtol(rev, NULL, 10) : -1;
+}
+
+static void drop_hash(cJSON *tmpl)
+{
+	cJSON *labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tmpl, "metadata"), "labels");
+	cJSON_DeleteItemFromObjectCaseSensitive(labels, "pod-template-hash");
+}
+
+int kube_undo_patch(const char *deploy_json, size_t dlen, const char *rs_list_json, size_t rlen,
+                    char **patch, long *to_revision, char *err, size_t errlen)
+{
+	*patch = NULL;
+	int rc = -1;
+	cJSON *dep = cJSON_ParseWithLength(deploy_json, dlen);
+	cJSON *rsl = cJSON_ParseWithLength(rs_list_json, rlen);
+	cJSON *prev_tmpl = NULL, *cur_tmpl = NULL;
+	if (!cJSON_IsObject(dep) || !cJSON_IsObject(rsl)) {
+		copy(err, errlen, "rollout undo: unreadable Deployment or ReplicaSet list");
+		goto out;
+	}
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(dep, "metadata");
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(dep, "spec");
+	const char *name = jstr(meta, "name");
+	const char *uid = jstr(meta, "uid");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "paused"))) {
+		snprintf(err, errlen, "deployment \"%s\" is paused: you cannot roll back a paused deployment; "
+		         "resume it first (kubectl rollout resume) and try again", name ? name : "?");
+		goto out;
+	}
+	/* As kubectl: the latest and the second-latest revision among its ReplicaSets. */
+	const cJSON *latest = NULL, *previous = NULL;
+	long latest_rev = 0, prev_rev = 0;
+	const cJSON *rs;
+	cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(rsl, "items")) {
+		const cJSON *owners = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rs, "metadata"),
+		                                                       "ownerReferences");
+		bool mine = !uid;
+		const cJSON *o;
+		cJSON_ArrayForEach(o, owners) {
+			const char *ouid = jstr(o, "uid");
+			if (uid && ouid && strcmp(ouid, uid) == 0 &&
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "controller")))
+				mine = true;
+		}
+		long v = revision_of(rs);
+		if (!mine || v < 0)
+			continue;
+		if (latest_rev < v) {
+			prev_rev = latest_rev;
+			previous = latest;
+			latest_rev = v;
+			latest = rs;
+		} else if (prev_rev < v) {
+			prev_rev = v;
+			previous = rs;
+		}
+	}
+	if (!previous) {
+		snprintf(err, errlen, "no rollout history found for deployment \"%s\"", name ? name : "?");
+		goto out;
+	}
+	prev_tmpl = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(previous, "spec"),
+	                                                             "template"), true);
+	cur_tmpl = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(spec, "template"), true);
+	if (!prev_tmpl) {
+		snprintf(err, errlen, "revision %ld of deployment \"%s\" has no pod template", prev_rev, name ? name : "?");
+		goto out;
+	}
+	drop_hash(prev_tmpl);
+	drop_hash(cur_tmpl);
+	if (cur_tmpl && cJSON_Compare(prev_tmpl, cur_tmpl, true)) {
+		snprintf(err, errlen, "skipped rollback: deployment \"%s\" already matches revision %ld",
+		         name ? name : "?", prev_rev);
+		goto out;
+	}
+	cJSON *ann = cJSON_CreateObject();
+	const cJSON *a;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(meta, "annotations"))
+		if (undo_skipped(a->string) && cJSON_IsString(a))
+			cJSON_AddStringToObject(ann, a->string, a->valuestring);
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(previous, "metadata"),
+	                                                       "annotations"))
+		if (!undo_skipped(a->string) && cJSON_IsString(a))
+			cJSON_AddStringToObject(ann, a->string, a->valuestring);
+	cJSON *ops = cJSON_CreateArray();
+	cJSON *op1 = cJSON_CreateObject();
+	cJSON_AddStringToObject(op1, "op", "replace");
+	cJSON_AddStringToObject(op1, "path", "/spec/template");
+	cJSON_AddItemToObject(op1, "value", prev_tmpl);
+	prev_tmpl = NULL;
+	cJSON_AddItemToArray(ops, op1);
+	cJSON *op2 = cJSON_CreateObject();
+	cJSON_AddStringToObject(op2, "op", "replace");
+	cJSON_AddStringToObject(op2, "path", "/metadata/annotations");
+	cJSON_AddItemToObject(op2, "value", ann);
+	cJSON_AddItemToArray(ops, op2);
+	*patch = cJSON_PrintUnformatted(ops);
+	cJSON_Delete(ops);
+	if (to_revision)
+		*to_revision = prev_rev;
+	rc = *patch ? 0 : -1;
+	if (rc < 0)
+		copy(err, errlen, "out of memory");
+out:
+	cJSON_Delete(prev_tmpl);
+	cJSON_Delete(cur_tmpl);
+	cJSON_Delete(dep);
+	cJSON_Delete(rsl);
+	return rc;
+}
+
+/* The undo sequence: GET deployment, list its ReplicaSets, JSON-patch. */
+struct kop {
+	struct kop *next;
+	struct kube *k;
+	uint64_t id, inner;
+	char ns[128], name[256];
+	char *deploy;
+	size_t dlen;
+	kube_done_fn fn;
+	void *arg;
+	uint64_t timer;
+	char err[600];
+};
+
+static void op_unlink(struct kop *op)
+{
+	for (struct kop **pp = &op->k->ops; *pp; pp = &(*pp)->next) {
+		if (*pp == op) {
+			*pp = op->next;
+			return;
+		}
+	}
+}
+
+static void op_finish(struct kop *op, const struct kube_result *res)
+{
+	kube_done_fn fn = op->fn;
+	void *arg = op->arg;
+	op_unlink(op);
+	free(op->deploy);
+	free(op);
+	fn(res, arg);
+}
+
+static void op_error_timer(struct loop *loop, void *arg)
+{
+	struct kop *op = arg;
+	(void)loop;
+	op->timer = 0;
+	char err[sizeof op->err];
+	copy(err, sizeof err, op->err);
+	struct kube_result res = { .ok = false, .err = HTTP_OK, .body = "", .error = err };
+	op_finish(op, &res);
+}
+
+static void undo_patched(const struct kube_result *res, void *arg)
+{
+	struct kop *op = arg;
+	op->inner = 0;
+	op_finish(op, res);
+}
+
+static void undo_rs(const struct kube_result *res, void *arg)
+{
+	struct kop *op = arg;
+	op->inner = 0;
+	if (!res->ok) {
+		op_finish(op, res);
+		return;
+	}
+	char *patch = NULL;
+	long rev = 0;
+	if (kube_undo_patch(op->deploy, op->dlen, res->body, res->len, &patch, &rev, op->err, sizeof op->err) < 0) {
+		op->timer = loop_timer_add(op->k->loop, 0, 0, op_error_timer, op);
+		return;
+	}
+	char path[768];
+	snprintf(path, sizeof path, "/apis/apps/v1/namespaces/%s/deployments/%s", op->ns, op->name);
+	op->inner = kube_request(op->k, "PATCH", path, "application/json-patch+json", patch, undo_patched, op);
+	free(patch);
+}
+
+static void undo_got_deploy(const struct kube_result *res, void *arg)
+{
+	struct kop *op = arg;
+	op->inner = 0;
+	if (!res->ok) {
+		op_finish(op, res);
+		return;
+	}
+	op->deploy = malloc(res->len + 1);
+	if (!op->deploy) {
+		struct kube_result r2 = *res;
+		r2.ok = false;
+		r2.error = "out of memory";
+		op_finish(op, &r2);
+		return;
+	}
+	memcpy(op->deploy, res->body, res->len);
+	op->deploy[res->len] = '\0';
+	op->dlen = res->len;
+	/* ReplicaSets by the Deployment's matchLabels; ownership is checked after. */
+	cJSON *dep = cJSON_ParseWithLength(res->body, res->len);
+	const cJSON *ml = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(dep, "spec"), "selector"), "matchLabels");
+	char sel[1024] = "";
+	size_t n = 0;
+	const cJSON *l;
+	cJSON_ArrayForEach(l, ml) {
+		if (cJSON_IsString(l) && n < sizeof sel)
+			n += (size_t)snprintf(sel + n, sizeof sel - n, "%s%s=%s", n ? "," : "", l->string, l->valuestring);
+	}
+	cJSON_Delete(dep);
+	op->inner = kube_list_replicasets(op->k, op->ns, sel, undo_rs, op);
+}
+
+uint64_t kube_rollout_undo(struct kube *k, const char *ns, const char *deployment, kube_done_fn fn, void *arg)
+{
+	struct kop *op = calloc(1, sizeof *op);
+	if (!op)
+		return 0;
+	op->k = k;
+	op->id = ++k->next_id;
+	copy(op->ns, sizeof op->ns, ns);
+	copy(op->name, sizeof op->name, deployment);
+	op->fn = fn;
+	op->arg = arg;
+	op->next = k->ops;
+	k->ops = op;
+	op->inner = kube_get_deployment(k, ns, deployment, undo_got_deploy, op);
+	return op->id;
+}
+
+static void op_drop(struct kube *k, struct kop *op)
+{
+	if (op->inner)
+		kube_cancel(k, op->inner);
+	if (op->timer)
+		loop_timer_cancel(k->loop, op->timer);
+	free(op->deploy);
+	free(op);
+}
+
+static bool op_cancel(struct kube *k, uint64_t id)
+{
+	for (struct kop *op = k->ops; op; op = op->next) {
+		if (op->id == id) {
+			op_unlink(op);
+			op_drop(k, op);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void ops_free_all(struct kube *k)
+{
+	while (k->ops) {
+		struct kop *op = k->ops;
+		k->ops = op->next;
+		op_drop(k, op);
+	}
+}

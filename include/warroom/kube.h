@@ -1,0 +1,99 @@
+/* kube — the Kubernetes REST client: asynchronous requests on struct http
+ * with the kubeconfig's TLS and credentials (exec plugins run on the loop,
+ * their credential cached until it expires), and every failure turned into
+ * words for the operator. Never a token in an error text. */
+#ifndef WARROOM_KUBE_H
+#define WARROOM_KUBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "warroom/http.h"
+
+struct loop;
+struct kubeconfig;
+struct kube;
+
+struct kube_result {
+	bool ok;                /* a 2xx response */
+	long status;            /* HTTP status, 0 without a response */
+	enum http_err err;      /* transport outcome */
+	const char *body;       /* NUL-terminated; valid during the callback */
+	size_t len;
+	const char *error;      /* words when !ok ("Forbidden: ..."), "" when ok */
+	int64_t elapsed_ms;
+};
+
+typedef void (*kube_done_fn)(const struct kube_result *res, void *arg);
+
+/* Takes over *kc (its contents are moved; kc is left zeroed). */
+struct kube *kube_new(struct loop *loop, struct http *http, struct kubeconfig *kc);
+/* Cancels everything pending; their callbacks do not run. */
+void kube_free(struct kube *k);
+
+const char *kube_server(const struct kube *k);
+const char *kube_context(const struct kube *k);
+/* The kubeconfig context's namespace ("" when it sets none). */
+const char *kube_namespace(const struct kube *k);
+/* Per-request deadline (default 10000 ms). */
+void kube_set_timeout(struct kube *k, long timeout_ms);
+/* How long an exec plugin may run (default 30000 ms). */
+void kube_set_exec_timeout(struct kube *k, long timeout_ms);
+
+/* Any request; path starts with '/' (query included). The callback runs once,
+ * from the loop, never inside the call. Returns an id (never 0). */
+uint64_t kube_request(struct kube *k, const char *method, const char *path,
+                      const char *content_type, const char *body, kube_done_fn fn, void *arg);
+/* Cancels a pending request: its callback does not run. */
+bool kube_cancel(struct kube *k, uint64_t id);
+size_t kube_pending(const struct kube *k);
+
+/* Credentials ready (runs the exec plugin if needed). fn gets ok/!ok + words. */
+typedef void (*kube_auth_fn)(bool ok, const char *err, void *arg);
+void kube_auth_prepare(struct kube *k, kube_auth_fn fn, void *arg);
+/* How many times the exec plugin has run (its cache at work). */
+unsigned kube_exec_runs(const struct kube *k);
+
+/* Reads. selector: a label selector ("slot=blue", "slot in (blue,green)") or NULL. */
+uint64_t kube_get_deployment(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg);
+uint64_t kube_list_deployments(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg);
+uint64_t kube_list_replicasets(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg);
+uint64_t kube_list_pods(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg);
+uint64_t kube_get_service(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg);
+/* Every EndpointSlice of a service (kubernetes.io/service-name=svc). */
+uint64_t kube_list_endpointslices(struct kube *k, const char *ns, const char *service, kube_done_fn fn, void *arg);
+uint64_t kube_get_scale(struct kube *k, const char *ns, const char *deployment, kube_done_fn fn, void *arg);
+
+/* Writes. */
+/* Merge-patch of spec.selector[key] = value; with resource_version set the API
+ * server answers 409 Conflict when the service changed since it was read. */
+uint64_t kube_patch_selector(struct kube *k, const char *ns, const char *service, const char *key,
+                             const char *value, const char *resource_version, kube_done_fn fn, void *arg);
+uint64_t kube_patch_scale(struct kube *k, const char *ns, const char *deployment, int replicas,
+                          kube_done_fn fn, void *arg);
+/* `kubectl rollout undo` (previous revision): reads the Deployment and its
+ * ReplicaSets, then JSON-patches /spec/template and /metadata/annotations.
+ * Refuses a paused Deployment and one without history. On success the body
+ * is the patched Deployment. */
+uint64_t kube_rollout_undo(struct kube *k, const char *ns, const char *deployment, kube_done_fn fn, void *arg);
+
+/* Pure helpers (no I/O), for the above and for tests. */
+/* Builds the undo JSON patch from a Deployment and its namespace's
+ * ReplicaSetList. *patch is malloc'd; *to_revision is the revision restored.
+ * -1 with words: paused, "no rollout history found", already at revision. */
+int kube_undo_patch(const char *deploy_json, size_t dlen, const char *rs_list_json, size_t rlen,
+                    char **patch, long *to_revision, char *err, size_t errlen);
+/* Words for a failed response: a Status object's reason and message
+ * ("Forbidden: user x cannot patch ..."), else "HTTP 502 Bad Gateway". */
+void kube_status_words(long status, const char *body, size_t len, char *buf, size_t buflen);
+/* Words for a transport failure ("cannot reach the API server at
+ * https://127.0.0.1:6443: connection refused"). */
+void kube_transport_words(const char *server, enum http_err err, const char *errmsg,
+                          long timeout_ms, char *buf, size_t buflen);
+/* Percent-encodes a query value. */
+void kube_urlencode(const char *in, char *out, size_t outlen);
+/* spec.replicas and status.replicas of an autoscaling/v1 Scale. */
+int kube_parse_scale(const char *json, size_t len, int *spec_replicas, int *status_replicas);
+
+#endif
