@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,9 +131,16 @@ static void clearerr_tl(struct timeline *tl)
 	tl->err[0] = '\0';
 }
 
+/* "disk I/O error" alone does not tell a full disk from a yanked one. */
 static void write_failed(struct timeline *tl, char *err, size_t errlen)
 {
-	seterr(tl, err, errlen, "timeline: cannot write %s: %s", tl->path, sqlite3_errmsg(tl->db));
+	int sys = sqlite3_system_errno(tl->db);
+	int code = sqlite3_errcode(tl->db) & 0xff;
+	if ((code == SQLITE_IOERR || code == SQLITE_FULL) && sys)
+		seterr(tl, err, errlen, "timeline: cannot write %s: %s (%s)", tl->path,
+		       sqlite3_errmsg(tl->db), strerror(sys));
+	else
+		seterr(tl, err, errlen, "timeline: cannot write %s: %s", tl->path, sqlite3_errmsg(tl->db));
 }
 
 static void read_failed(struct timeline *tl, char *err, size_t errlen)
@@ -173,236 +179,6 @@ static void rollback(struct timeline *tl)
 {
 	if (!sqlite3_get_autocommit(tl->db))
 		exec_stmt(tl, ST_ROLLBACK);
-}
-
-/* ---- secrets ---------------------------------------------------------- */
-
-struct sbuf { char *p; size_t n, cap; bool oom; };
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static bool word_is(const char *s, size_t n, const char *w)
-{
-	return strlen(w) == n && strncasecmp(s, w, n) == 0;
-}
-
-static bool word_has(const char *s, size_t n, const char *w)
-{
-	size_t m = strlen(w);
-	for (size_t i = 0; i + m <= n; i++)
-		if (strncasecmp(s + i, w, m) == 0)
-			return true;
-	return false;
-}
-
-/* A key whose value is a secret: token, password, api_key, X-Api-Key, ... */
-static bool secret_name(const char *s, size_t n)
-{
-	static const char *const parts[] = {
-		"token", "passw", "secret", "authorization", "bearer", "apikey",
-		"api_key", "api-key", "credential", "private_key", "private-key",
-	};
-	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-		if (word_has(s, n, parts[i]))
-			return true;
-	if (word_is(s, n, "key") || word_is(s, n, "pass") || word_is(s, n, "pwd"))
-		return true;
-	return n > 4 && strchr("_-.", s[n - 4]) && strncasecmp(s + n - 3, "key", 3) == 0;
-}
-
-static bool ident_start(int c) { return isalpha(c) || c == '_'; }
-static bool ident_char(int c) { return isalnum(c) || c == '_' || c == '-' || c == '.'; }
-static bool value_end(int c) { return c == '\0' || isspace(c) || strchr(",;&\"'}<>)", c); }
-
-/* Skips one unquoted or quoted value at s, emitting "[redacted]" for it. */
-static const char *redact_value(struct sbuf *b, const char *s)
-{
-	if (*s == '"' || *s == '\'') {
-		char q = *s;
-		const char *e = strchr(s + 1, q);
-		sb_put(b, s, 1);
-		sb_put(b, "[redacted]", 10);
-		if (!e)
-			return s + strlen(s);
-		sb_put(b, e, 1);
-		return e + 1;
-	}
-	const char *e = s;
-	while (!value_end((unsigned char)*e))
-		e++;
-	if (e > s)
-		sb_put(b, "[redacted]", 10);
-	return e;
-}
-
-char *timeline_redact(const char *text)
-{
-	struct sbuf b = {0};
-	const char *s = text ? text : "";
-	sb_put(&b, "", 0);
-	while (*s) {
-		unsigned char c = (unsigned char)*s;
-		bool at_word = s == text || !isalnum((unsigned char)s[-1]);
-		/* scheme://user:password@host */
-		if (c == ':' && strncmp(s, "://", 3) == 0) {
-			const char *u = s + 3, *e = u, *colon = NULL;
-			while (*e && !strchr("/@?# \t\r\n\"'", *e)) {
-				if (*e == ':' && !colon)
-					colon = e;
-				e++;
-			}
-			sb_put(&b, s, 3);
-			s += 3;
-			if (*e == '@' && colon) {
-				sb_put(&b, u, (size_t)(colon - u) + 1);
-				sb_put(&b, "[redacted]", 10);
-				s = e;
-			}
-			continue;
-		}
-		if (at_word && ident_start(c)) {
-			const char *w = s, *p = s;
-			while (ident_char((unsigned char)*p))
-				p++;
-			size_t n = (size_t)(p - w);
-			sb_put(&b, w, n);
-			s = p;
-			/* "Bearer xyz", in prose or in a header value */
-			if (word_is(w, n, "bearer") && (*p == ' ' || *p == '\t')) {
-				while (*p == ' ' || *p == '\t')
-					p++;
-				if (!value_end((unsigned char)*p)) {
-					sb_put(&b, s, (size_t)(p - s));
-					s = redact_value(&b, p);
-				}
-				continue;
-			}
-			if (!secret_name(w, n))
-				continue;
-			/* key="v", "key": "v", key=v, key: v */
-			if ((*p == '"' || *p == '\'') && w > text && w[-1] == *p)
-				p++;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (*p != ':' && *p != '=')
-				continue;
-			p++;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			/* Authorization: Basic xyz — keep the scheme, hide the rest */
-			const char *q = p;
-			while (isalpha((unsigned char)*q))
-				q++;
-			if (q > p && *q == ' ' && (word_is(p, (size_t)(q - p), "basic") ||
-			    word_is(p, (size_t)(q - p), "bearer") || word_is(p, (size_t)(q - p), "token") ||
-			    word_is(p, (size_t)(q - p), "digest")))
-				p = q + 1;
-			sb_put(&b, s, (size_t)(p - s));
-			s = redact_value(&b, p);
-			continue;
-		}
-		sb_put(&b, s, 1);
-		s++;
-	}
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
-}
-
-/* Puts r in it's place, keeping it's key (the key's memory moves over). */
-static cJSON *swap_item(cJSON *parent, cJSON *it, cJSON *r)
-{
-	if (!r)
-		return NULL;
-	r->string = it->string;
-	r->type |= it->type & cJSON_StringIsConst;
-	it->string = NULL;
-	if (!cJSON_ReplaceItemViaPointer(parent, it, r)) {
-		cJSON_Delete(r);
-		return NULL;
-	}
-	return r;
-}
-
-/* Redacts a parsed JSON tree in place: secret-named keys lose their value,
- * strings lose their inline secrets. */
-static int redact_json(cJSON *node)
-{
-	for (cJSON *it = node->child; it; it = it->next) {
-		if (it->string && secret_name(it->string, strlen(it->string))) {
-			if (!(it = swap_item(node, it, cJSON_CreateString("[redacted]"))))
-				return -1;
-		} else if (cJSON_IsString(it)) {
-			char *red = timeline_redact(it->valuestring);
-			if (!red)
-				return -1;
-			if (strcmp(red, it->valuestring) != 0)
-				it = swap_item(node, it, cJSON_CreateString(red));
-			free(red);
-			if (!it)
-				return -1;
-		} else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
-			if (redact_json(it) < 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-static const char *json_type_name(const cJSON *j)
-{
-	if (cJSON_IsArray(j)) return "an array";
-	if (cJSON_IsString(j)) return "a string";
-	if (cJSON_IsNumber(j)) return "a number";
-	if (cJSON_IsBool(j)) return "a boolean";
-	if (cJSON_IsNull(j)) return "null";
-	return "not an object";
-}
-
-/* Validates detail text as a JSON object and returns its redacted, compact
- * form (malloc'd). The detail's content never reaches the error text. */
-static char *detail_prepare(struct timeline *tl, const char *detail, char *err, size_t errlen)
-{
-	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithOpts(detail, &end, 1);
-	if (!j) {
-		size_t at = end && end >= detail ? (size_t)(end - detail) : 0;
-		seterr(tl, err, errlen, "timeline: detail is not valid JSON (error at byte %zu)", at);
-		return NULL;
-	}
-	if (!cJSON_IsObject(j)) {
-		seterr(tl, err, errlen, "timeline: detail must be a JSON object, got %s", json_type_name(j));
-		cJSON_Delete(j);
-		return NULL;
-	}
-	char *out = NULL;
-	if (redact_json(j) == 0)
-		out = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	if (!out)
-		seterr(tl, err, errlen, "timeline: out of memory");
-	return out;
 }
 
 /* ---- open, migrate, close ---------------------------------------------- */
@@ -645,9 +421,12 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 
 	char *detail = NULL;
 	if (ev->detail_json && *ev->detail_json) {
-		detail = detail_prepare(tl, ev->detail_json, err, errlen);
-		if (!detail)
+		detail = timeline_detail_clean(ev->detail_json, tl->err, sizeof tl->err);
+		if (!detail) {
+			if (err && errlen)
+				snprintf(err, errlen, "%s", tl->err);
 			return -1;
+		}
 	}
 	char *red = timeline_redact(summary);
 	if (!red) {
@@ -677,7 +456,7 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 		write_failed(tl, err, errlen);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	cJSON_free(detail);
+	free(detail);
 	if (rc != SQLITE_DONE)
 		return -1;
 	ev->id = sqlite3_last_insert_rowid(tl->db);

@@ -67,5 +67,9 @@ int timeline_schema_version(void);
  * token=/password:/secret... values, URL passwords. malloc'd; NULL on OOM.
  * timeline_append applies it to every summary and detail string. */
 char *timeline_redact(const char *text);
+/* Checks detail text is one JSON object and returns it compact and redacted
+ * (malloc'd, free()); NULL with words in err otherwise. The words never
+ * quote the detail. timeline_append runs every detail through it. */
+char *timeline_detail_clean(const char *detail_json, char *err, size_t errlen);
 
 #endif
