@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Screen tests: the real binary in tmux at 80x24 and 132x43, compared with
+expected screens (clock masked). UPDATE_SCREENS=1 rewrites the expected files."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from term import BINARY, ROOT, Term, mask  # noqa: E402
+
+EXPECTED = os.path.join(os.path.dirname(__file__), "expected")
+
+
+def action_names():
+    with open(os.path.join(ROOT, "include", "warroom", "actions.h")) as f:
+        return re.findall(r'^\s*X\(\w+,\s*"([a-z0-9-]+)"', f.read(), re.M)
+
+
+class Screen(unittest.TestCase):
+    def setUp(self):
+        self.terms = []
+
+    def tearDown(self):
+        for t in self.terms:
+            t.close()
+
+    def term(self, cols=80, rows=24, **kw):
+        t = Term(cols, rows, **kw)
+        self.terms.append(t)
+        return t
+
+    def run_warroom(self, t, *args, before=""):
+        db = os.path.join(t.tmp, "timeline.db")
+        t.db = db
+        argv = [BINARY, "--db", db] + list(args)
+        t.start(argv, before=before)
+        return db
+
+    def assert_screen(self, name, text):
+        path = os.path.join(EXPECTED, name + ".txt")
+        text = mask(text)
+        if os.environ.get("UPDATE_SCREENS") == "1" or not os.path.exists(path):
+            with open(path, "w") as f:
+                f.write(text + "\n")
+            if os.environ.get("UPDATE_SCREENS") != "1":
+                self.fail("no expected screen %s: wrote it, check it and commit it" % path)
+            return
+        with open(path) as f:
+            want = f.read().rstrip("\n")
+        if want != text:
+            import difflib
+            diff = "\n".join(difflib.unified_diff(want.split("\n"), text.split("\n"),
+                                                  "expected", "shown", lineterm=""))
+            self.fail("screen %s differs:\n%s" % (name, diff))
+
+    def warroom_pid(self, t):
+        sh = t.pane_pid()
+        out = subprocess.run(["pgrep", "-P", str(sh)], capture_output=True, text=True).stdout.split()
+        for pid in out:
+            try:
+                with open("/proc/%s/comm" % pid) as f:
+                    if f.read().strip() == "warroom":
+                        return int(pid)
+            except OSError:
+                pass
+        raise AssertionError("warroom is not running in the pane")
+
+    def assert_clean_exit(self, t, code="0"):
+        s = t.wait_for("EXIT=", what="the console to exit")
+        self.assertIn("EXIT=%s" % code, s)
+        modes = s[s.index("EXIT="):]
+        # canonical mode and echo are back: the shell is usable again
+        self.assertRegex(modes, r"(^|\s)icanon(\s|$)")
+        self.assertRegex(modes, r"(^|\s)echo(\s|$)")
+        self.assertRegex(modes, r"(^|\s)icrnl(\s|$)")
+        # the alternate screen is gone: nothing of the console is left
+        self.assertNotIn("Golden signals", s)
+        self.assertNotIn("Keys (generated", s)
+
+    # ---- the screens ----
+
+    def test_overview_80x24(self):
+        t = self.term(80, 24)
+        self.run_warroom(t)
+        self.assert_screen("overview-80x24", t.wait_for("Timeline"))
+
+    def test_overview_132x43(self):
+        t = self.term(132, 43)
+        self.run_warroom(t)
+        self.assert_screen("overview-132x43", t.wait_for("Timeline"))
+
+    def test_help_80x24(self):
+        t = self.term(80, 24)
+        self.run_warroom(t)
+        t.wait_for("Timeline")
+        t.keys("?")
+        self.assert_screen("help-80x24", t.wait_for("Keys (generated"))
+
+    def test_help_132x43(self):
+        t = self.term(132, 43)
+        self.run_warroom(t)
+        t.wait_for("Timeline")
+        t.keys("?")
+        self.assert_screen("help-132x43", t.wait_for("Keys (generated"))
+
+    def test_help_lists_every_action_of_the_table(self):
+        t = self.term(132, 43)
+        self.run_warroom(t)
+        t.wait_for("Timeline")
+        t.keys("?")
+        s = t.wait_for("Keys (generated")
+        for _ in range(3):          # scroll to see the rest, if any
+            t.keys("PageDown")
+            time.sleep(0.1)
+            s += t.screen()
+        names = action_names()
+        self.assertGreater(len(names), 20)
+        for name in names:
+            if re.match(r"view-[4-6]$", name):
+                continue            # only listed while such a view exists
+            self.assertRegex(s, r"\s%s\s" % re.escape(name), "help lacks %s" % name)
+
+    def test_key_override_from_config(self):
+        t = self.term(80, 24)
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write('keys:\n  help: "h"\n  note: "N"\n')
+        self.run_warroom(t, "--config", cfg)
+        t.wait_for("Timeline")
+        t.keys("?")
+        time.sleep(0.3)
+        self.assertNotIn("Keys (generated", t.screen())
+        t.keys("h")
+        s = t.wait_for("Keys (generated")
+        self.assertRegex(s, r"\bh\s+help\b")
+        self.assertRegex(s, r"\bN\s+note\b")
+
+    def test_quit_leaves_terminal_clean(self):
+        t = self.term(80, 24)
+        self.run_warroom(t, before="echo BEFORE-THE-CONSOLE;")
+        t.wait_for("Timeline")
+        t.keys("q")
+        self.assert_clean_exit(t)
+        self.assertIn("BEFORE-THE-CONSOLE", t.screen())
+
+    def test_q_leaves_a_view_before_quitting(self):
+        t = self.term(80, 24)
+        self.run_warroom(t)
+        t.wait_for("Golden signals")
+        t.keys("2")
+        t.wait_for(lambda s: "Golden signals" not in s, what="another view")
+        t.keys("q")
+        t.wait_for("Golden signals")
+        t.keys("q")
+        self.assert_clean_exit(t)
+
+    def test_resize_to_20x6_and_back(self):
+        t = self.term(80, 24)
+        self.run_warroom(t)
+        t.wait_for("Golden signals")
+        t.resize(20, 6)
+        s = t.wait_for("too small")
+        self.assertIn("80x24", s.replace("\n", ""))
+        t.resize(50, 30)
+        t.wait_for("need 80x24")
+        t.resize(132, 43)
+        s = t.wait_for("Golden signals")
+        self.assert_screen("overview-132x43", s)
+        t.resize(80, 24)
+        self.assert_screen("overview-80x24", t.wait_for(lambda s: "Golden signals" in s and
+                                                         len(s.split("\n")[0]) <= 80))
+        t.resize(20, 6)
+        t.wait_for("too small")
+        t.keys("q")                    # keys still work while too small
+        self.assert_clean_exit(t)
+
+    def test_starts_at_20x6(self):
+        t = self.term(20, 6)
+        self.run_warroom(t)
+        t.wait_for("too small")
+        t.resize(80, 24)
+        t.wait_for("Golden signals")
+        t.keys("q")
+        self.assert_clean_exit(t)
+
+    def test_sigterm_and_sighup_restore_the_terminal(self):
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            t = self.term(80, 24)
+            self.run_warroom(t)
+            t.wait_for("Golden signals")
+            os.kill(self.warroom_pid(t), sig)
+            self.assert_clean_exit(t)
+
+    def test_note_from_shell_shows_live_and_survives_sigkill(self):
+        t = self.term(80, 24)
+        db = self.run_warroom(t)
+        t.wait_for("Golden signals")
+        t.keys("2")
+        t.wait_for("no events yet")
+        env = dict(t.env, PATH=os.environ["PATH"])
+        subprocess.run([BINARY, "--db", db, "note", "pods", "restarted", "by", "hand"],
+                       env=env, check=True, timeout=10)
+        t.wait_for("pods restarted by hand")          # shown without a key press
+        t.keys("n")
+        t.wait_for("Note:")
+        t.text("rollback looks safe")
+        t.keys("Enter")
+        t.wait_for("rollback looks safe")
+        os.kill(self.warroom_pid(t), signal.SIGKILL)
+        t.wait_for("EXIT=137")
+        out = subprocess.run([BINARY, "--db", db, "timeline"], env=env, capture_output=True,
+                             text=True, timeout=10).stdout
+        self.assertIn("pods restarted by hand", out)
+        self.assertIn("rollback looks safe", out)
+        self.assertLess(out.index("rollback looks safe"), out.index("pods restarted by hand"),
+                        "newest first")
+        # and the console shows both after a restart
+        t2 = self.term(80, 24)
+        t2.start([BINARY, "--db", db])
+        t2.wait_for("Golden signals")
+        t2.keys("2")
+        s = t2.wait_for("rollback looks safe")
+        self.assertIn("pods restarted by hand", s)
+        self.assertIn("tester", s)
+
+    def test_command_line_runs_actions_by_name(self):
+        t = self.term(80, 24)
+        self.run_warroom(t)
+        t.wait_for("Golden signals")
+        t.keys(":")
+        t.wait_for("Command")
+        t.text("note from the command line")
+        t.keys("Enter")
+        t.wait_for("from the command line")
+        t.keys(":")
+        t.text("bogus")
+        t.keys("Enter")
+        t.wait_for('unknown command "bogus"')
+
+    def test_incident_and_sev_preconditions(self):
+        t = self.term(100, 30)
+        self.run_warroom(t)
+        t.wait_for("no open incident")
+        t.keys("S")
+        t.wait_for("needs an open incident")
+        t.keys("I")
+        t.wait_for("Title:")
+        t.text("error spike after deploy 1.5.0")
+        t.keys("Enter")
+        t.wait_for("SEV (1-4")
+        t.keys("C-u")
+        t.text("1")
+        t.keys("Enter")
+        s = t.wait_for("SEV-1 INC-1")
+        self.assertIn("error spike after deploy 1.5.0", s)
+        self.assertIn("respond within 5m", s)       # the runbook's SEV-1 response time
+        t.keys("S")
+        t.wait_for("SEV (1-4)")
+        t.keys("C-u")
+        t.text("2")
+        t.keys("Enter")
+        s = t.wait_for("SEV-2 INC-1")
+        self.assertIn("SEV-1 -> SEV-2", s)
+
+    def test_readonly_refuses_rollback_and_says_why(self):
+        t = self.term(80, 24)
+        self.run_warroom(t, "--readonly")
+        t.wait_for("Golden signals")
+        t.keys("R")
+        t.wait_for("read-only")
+
+    def test_ascii_fallback_without_utf8_locale(self):
+        t = self.term(80, 24, lang="C")
+        self.run_warroom(t)
+        s = t.wait_for("Golden signals")
+        self.assertIn("+ Slots ", s)
+        self.assertNotIn("─", s)
+        self.assertNotIn("·", s)
+
+    def test_no_color_is_honoured(self):
+        seen = {}
+        for nc in ("", "1"):
+            t = self.term(80, 24, env={"NO_COLOR": nc} if nc else None)
+            self.run_warroom(t)
+            t.wait_for("Golden signals")
+            seen[nc] = t.tmux("capture-pane", "-p", "-e", "-t", "t").stdout
+        self.assertRegex(seen[""], r"\x1b\[[0-9;]*3[0-9]|38;5", "colours without NO_COLOR")
+        self.assertNotRegex(seen["1"], r"\x1b\[[0-9;]*(3[0-7]|38;5)[;m]", "no colour with NO_COLOR")
+
+    def test_config_error_names_file_line_and_key(self):
+        t = self.term(80, 24)
+        cfg = os.path.join(t.tmp, "bad.yaml")
+        with open(cfg, "w") as f:
+            f.write("operator: alice\npromethues:\n  url: http://127.0.0.1:9090\n")
+        p = subprocess.run([BINARY, "--config", cfg], capture_output=True, text=True, timeout=10,
+                           env=dict(t.env, PATH=os.environ["PATH"]))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("bad.yaml:2", p.stderr)
+        self.assertIn("promethues", p.stderr)
+
+
+class Result(unittest.TextTestResult):
+    pass
+
+
+if __name__ == "__main__":
+    if not os.path.exists(BINARY):
+        print("screen: warroom is not built (make all)")
+        print("screen: 0 passed, 1 failed, 0 skipped")
+        sys.exit(1)
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(Screen)
+    if len(sys.argv) > 1:
+        suite = unittest.TestSuite(t for t in suite if any(a in t.id() for a in sys.argv[1:]))
+    res = unittest.TextTestRunner(verbosity=2).run(suite)
+    failed = len(res.failures) + len(res.errors)
+    skipped = len(res.skipped)
+    print("screen: %d passed, %d failed, %d skipped" % (res.testsRun - failed - skipped, failed, skipped))
+    sys.exit(1 if failed else 0)
