@@ -171,16 +171,40 @@ static void secs_words(char *out, size_t outlen, long ms)
 	snprintf(out, outlen, "%ld.%ld s", ms / 1000, (ms % 1000) / 100);
 }
 
-/* The TLS detail from curl's text, without its "SSL certificate problem:". */
+/* The TLS detail from curl's text, without OpenSSL's prefixes
+ * ("SSL certificate problem: ", "OpenSSL/3.0: error:0A00010B:SSL routines::"). */
 static void tls_words(struct request *r, CURLcode rc)
 {
 	const char *detail = r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc);
 	const char *pfx = "SSL certificate problem: ";
-	if (strncmp(detail, pfx, strlen(pfx)) == 0)
+	if (strncmp(detail, pfx, strlen(pfx)) == 0) {
 		snprintf(r->errmsg, sizeof r->errmsg, "TLS: certificate verify failed (%s) for %s",
 		         detail + strlen(pfx), r->where);
+		return;
+	}
+	char clean[CURL_ERROR_SIZE];
+	const char *p = strstr(detail, "routines::");
+	if (p)
+		detail = p + strlen("routines::");
+	else if ((p = strstr(detail, "OpenSSL/")) != NULL && (p = strchr(p, ' ')) != NULL)
+		detail = p + 1;
+	if (strncmp(detail, "SSL: ", 5) == 0)
+		detail += 5;
+	snprintf(clean, sizeof clean, "%s", detail);
+	char *tail = strstr(clean, ", errno ");
+	if (tail)
+		*tail = 0;
+	if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		snprintf(r->errmsg, sizeof r->errmsg, "TLS: certificate verify failed (%s) for %s",
+		         clean, r->where);
 	else
-		snprintf(r->errmsg, sizeof r->errmsg, "TLS: %s (%s)", detail, r->where);
+		snprintf(r->errmsg, sizeof r->errmsg, "TLS: handshake with %s failed (%s)", r->where,
+		         clean);
+}
+
+static bool tls_text(const char *s)
+{
+	return strstr(s, "SSL") || strstr(s, "TLS") || strstr(s, "tls") || strstr(s, "alert");
 }
 
 static void classify(struct request *r, CURLcode rc)
@@ -254,6 +278,12 @@ static void classify(struct request *r, CURLcode rc)
 		return;
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
+		if (tls_text(r->curl_err)) {
+			/* a refused client certificate arrives as a TLS alert on read */
+			r->err = HTTP_ETLS;
+			tls_words(r, rc);
+			return;
+		}
 		r->err = HTTP_EOTHER;
 		snprintf(r->errmsg, sizeof r->errmsg, "connection to %s broke: %s", r->where,
 		         r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));

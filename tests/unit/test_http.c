@@ -1,0 +1,918 @@
+/* HTTP on the loop, against a small server driven by the same loop on
+ * 127.0.0.1 (no threads): responses, errors in words, deadlines that do not
+ * stall timers, cancellation, size limits, headers, concurrency, TLS. */
+#define _GNU_SOURCE   /* memmem, accept4 */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "warroom/http.h"
+#include "warroom/loop.h"
+
+/* ---- the in-loop test server ---- */
+
+struct conn {
+	struct srv *srv;
+	struct conn *next;
+	int fd;
+	char in[65536];
+	size_t inlen;
+	char *out;
+	size_t outlen, outoff;
+	bool hang;
+};
+
+struct srv {
+	struct loop *loop;
+	int lfd;
+	int port;
+	struct conn *conns;
+	int accepted, answered;
+	char last[65536];     /* the last complete request, raw */
+	size_t lastlen;
+	size_t big;           /* body size for /big and /bignolen */
+};
+
+static void conn_close(struct conn *c)
+{
+	struct srv *s = c->srv;
+	for (struct conn **pp = &s->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	loop_fd_del(s->loop, c->fd);
+	close(c->fd);
+	free(c->out);
+	free(c);
+}
+
+static void respond(struct conn *c, int status, const char *extra, const char *body,
+                    size_t blen, bool with_length)
+{
+	char head[512];
+	int n = snprintf(head, sizeof head,
+	                 "HTTP/1.1 %d X\r\nConnection: close\r\n%s", status, extra ? extra : "");
+	if (with_length)
+		n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", blen);
+	n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
+	c->outlen = (size_t)n + blen;
+	c->out = malloc(c->outlen);
+	assert_non_null(c->out);
+	memcpy(c->out, head, (size_t)n);
+	if (blen)
+		memcpy(c->out + n, body, blen);
+	c->srv->answered++;
+	loop_fd_set_events(c->srv->loop, c->fd, POLLOUT);
+}
+
+static void handle(struct conn *c, const char *path, const char *body, size_t blen)
+{
+	struct srv *s = c->srv;
+	if (strncmp(path, "/ok", 3) == 0) {
+		respond(c, 200, "Content-Type: text/plain\r\n", "hello world", 11, true);
+	} else if (strcmp(path, "/fail") == 0) {
+		respond(c, 500, "Content-Type: text/plain\r\n", "boom", 4, true);
+	} else if (strcmp(path, "/hang") == 0) {
+		c->hang = true;
+	} else if (strcmp(path, "/big") == 0 || strcmp(path, "/bignolen") == 0) {
+		char *b = malloc(s->big);
+		assert_non_null(b);
+		memset(b, 'x', s->big);
+		respond(c, 200, NULL, b, s->big, strcmp(path, "/big") == 0);
+		free(b);
+	} else if (strcmp(path, "/echo") == 0) {
+		respond(c, 200, "Content-Type: application/octet-stream\r\n", body, blen, true);
+	} else {
+		respond(c, 404, NULL, "", 0, true);
+	}
+}
+
+/* Waits for the whole request (headers and Content-Length body). */
+static void try_parse(struct conn *c)
+{
+	if (c->inlen > 0 && (unsigned char)c->in[0] == 0x16) {
+		/* a TLS ClientHello on this plain port */
+		respond(c, 400, NULL, "", 0, true);
+		return;
+	}
+	char *end = memmem(c->in, c->inlen, "\r\n\r\n", 4);
+	if (!end)
+		return;
+	size_t hlen = (size_t)(end - c->in) + 4;
+	size_t clen = 0;
+	char *cl = memmem(c->in, hlen, "Content-Length: ", 16);
+	if (cl)
+		clen = strtoul(cl + 16, NULL, 10);
+	if (c->inlen < hlen + clen)
+		return;
+	struct srv *s = c->srv;
+	memcpy(s->last, c->in, c->inlen);
+	s->lastlen = c->inlen;
+	char method[16], path[256];
+	assert_int_equal(sscanf(c->in, "%15s %255s", method, path), 2);
+	handle(c, path, c->in + hlen, clen);
+}
+
+static void conn_cb(struct loop *loop, int fd, short revents, void *arg)
+{
+	struct conn *c = arg;
+	if (revents & POLLOUT) {
+		while (c->outoff < c->outlen) {
+			ssize_t n = send(fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return;
+			if (n <= 0) {
+				conn_close(c);   /* the client went away (size limit) */
+				return;
+			}
+			c->outoff += (size_t)n;
+		}
+		conn_close(c);
+		return;
+	}
+	if (revents & (POLLIN | POLLHUP | POLLERR)) {
+		ssize_t n = read(fd, c->in + c->inlen, sizeof c->in - 1 - c->inlen);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			conn_close(c);
+			return;
+		}
+		c->inlen += (size_t)n;
+		if (!c->out && !c->hang)
+			try_parse(c);
+	}
+}
+
+static void accept_cb(struct loop *loop, int fd, short revents, void *arg)
+{
+	struct srv *s = arg;
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0)
+			return;
+		struct conn *c = calloc(1, sizeof *c);
+		assert_non_null(c);
+		c->srv = s;
+		c->fd = cfd;
+		c->next = s->conns;
+		s->conns = c;
+		s->accepted++;
+		loop_fd_add(loop, cfd, POLLIN, conn_cb, c);
+	}
+}
+
+static int listen_loopback(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = 0 };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	socklen_t al = sizeof a;
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static struct srv *srv_start(struct loop *loop)
+{
+	struct srv *s = calloc(1, sizeof *s);
+	assert_non_null(s);
+	s->loop = loop;
+	s->lfd = listen_loopback(&s->port);
+	assert_int_equal(listen(s->lfd, 128), 0);
+	loop_fd_add(loop, s->lfd, POLLIN, accept_cb, s);
+	return s;
+}
+
+static void srv_free(struct srv *s)
+{
+	while (s->conns)
+		conn_close(s->conns);
+	loop_fd_del(s->loop, s->lfd);
+	close(s->lfd);
+	free(s);
+}
+
+/* A port that was bound and closed again: nothing listens there. */
+static int closed_port(void)
+{
+	int port;
+	int fd = listen_loopback(&port);
+	close(fd);
+	return port;
+}
+
+/* ---- fixtures and a recording callback ---- */
+
+struct fx {
+	struct loop *loop;
+	struct http *http;
+	struct srv *srv;
+	char url[256];
+	pid_t tls_pid[2];     /* openssl s_server children of the TLS case */
+	char tmp[256];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	f->loop = loop_new();
+	f->http = http_new(f->loop);
+	f->srv = srv_start(f->loop);
+	*state = f;
+	return f->loop && f->http ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	for (int i = 0; i < 2; i++) {
+		if (f->tls_pid[i] > 0) {
+			kill(f->tls_pid[i], SIGTERM);
+			waitpid(f->tls_pid[i], NULL, 0);
+		}
+	}
+	if (f->tmp[0])
+		testutil_rmtree(f->tmp);
+	http_free(f->http);
+	srv_free(f->srv);
+	loop_free(f->loop);
+	free(f);
+	return 0;
+}
+
+static const char *url(struct fx *f, const char *path)
+{
+	snprintf(f->url, sizeof f->url, "http://127.0.0.1:%d%s", f->srv->port, path);
+	return f->url;
+}
+
+struct result {
+	bool done;
+	int calls;
+	bool reentrant;
+	enum http_err err;
+	long status;
+	char errmsg[1024];
+	char *body;
+	size_t len;
+	char ctype[128];
+	int64_t elapsed_ms;
+};
+
+static bool in_library_call;   /* set around http_request / http_cancel */
+
+static void store_cb(const struct http_resp *resp, void *arg)
+{
+	struct result *r = arg;
+	r->calls++;
+	r->done = true;
+	r->reentrant = r->reentrant || in_library_call;
+	r->err = resp->err;
+	r->status = resp->status;
+	snprintf(r->errmsg, sizeof r->errmsg, "%s", resp->errmsg);
+	free(r->body);
+	r->body = malloc(resp->len + 1);
+	memcpy(r->body, resp->body, resp->len + 1);
+	r->len = resp->len;
+	snprintf(r->ctype, sizeof r->ctype, "%s", resp->content_type ? resp->content_type : "");
+	r->elapsed_ms = resp->elapsed_ms;
+}
+
+static uint64_t start(struct fx *f, const struct http_req *req, struct result *r)
+{
+	in_library_call = true;
+	uint64_t id = http_request(f->http, req, store_cb, r);
+	in_library_call = false;
+	assert_int_equal(r->calls, 0);   /* never called back from inside */
+	return id;
+}
+
+static void run(struct fx *f, struct result *r, int64_t limit_ms)
+{
+	assert_int_equal(loop_run_until(f->loop, (volatile bool *)&r->done, limit_ms), 0);
+}
+
+/* ---- cases ---- */
+
+static void test_200_with_body(void **state)
+{
+	struct fx *f = *state;
+	struct result r = { 0 };
+	struct http_req req = { .url = url(f, "/ok") };
+	assert_int_not_equal(start(f, &req, &r), 0);
+	assert_int_equal(http_pending(f->http), 1);
+	run(f, &r, 3000);
+	assert_int_equal(r.calls, 1);
+	assert_false(r.reentrant);
+	assert_int_equal(r.err, HTTP_OK);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "hello world");
+	assert_int_equal(r.len, 11);
+	assert_string_equal(r.ctype, "text/plain");
+	assert_string_equal(r.errmsg, "");
+	assert_true(strstr(f->srv->last, "GET /ok HTTP/1.1") == f->srv->last);
+	assert_int_equal(http_pending(f->http), 0);
+	free(r.body);
+}
+
+static void test_500_is_a_response(void **state)
+{
+	struct fx *f = *state;
+	struct result r = { 0 };
+	struct http_req req = { .url = url(f, "/fail") };
+	start(f, &req, &r);
+	run(f, &r, 3000);
+	assert_int_equal(r.err, HTTP_OK);
+	assert_int_equal(r.status, 500);
+	assert_string_equal(r.body, "boom");
+	free(r.body);
+}
+
+static void test_connection_refused_in_words(void **state)
+{
+	struct fx *f = *state;
+	int port = closed_port();
+	char u[128], want[128];
+	snprintf(u, sizeof u, "http://127.0.0.1:%d/api/v1/query", port);
+	snprintf(want, sizeof want, "connection refused by 127.0.0.1:%d", port);
+	struct result r = { 0 };
+	struct http_req req = { .url = u };
+	start(f, &req, &r);
+	run(f, &r, 3000);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(r.err, HTTP_ECONNECT);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.errmsg, want);
+	free(r.body);
+}
+
+/* The deadline: a server that accepts and never answers fails the request
+ * at its timeout while an interval timer on the same loop keeps its beat. */
+struct beat {
+	int64_t at[64];
+	int n;
+};
+
+static void beat_cb(struct loop *loop, void *arg)
+{
+	struct beat *b = arg;
+	if (b->n < 64)
+		b->at[b->n++] = loop_now_ms();
+}
+
+static void test_hung_server_times_out_while_timers_keep_firing(void **state)
+{
+	struct fx *f = *state;
+	struct beat b = { { 0 }, 0 };
+	int64_t t0 = loop_now_ms();
+	uint64_t tick = loop_timer_add(f->loop, 100, 100, beat_cb, &b);
+	struct result r = { 0 };
+	struct http_req req = { .url = url(f, "/hang"), .timeout_ms = 300 };
+	start(f, &req, &r);
+	run(f, &r, 3000);
+	int64_t took = loop_now_ms() - t0;
+	/* a little longer so the beat is measured on both sides of the failure */
+	volatile bool never = false;
+	loop_run_until(f->loop, &never, 250);
+	loop_timer_cancel(f->loop, tick);
+
+	assert_int_equal(f->srv->accepted, 1);
+	assert_int_equal(r.err, HTTP_ETIMEOUT);
+	assert_true(took >= 280 && took <= 600);
+	assert_true(r.elapsed_ms >= 280 && r.elapsed_ms <= 600);
+	char want[128];
+	snprintf(want, sizeof want, "timed out after 0.3 s waiting for 127.0.0.1:%d", f->srv->port);
+	assert_string_equal(r.errmsg, want);
+
+	assert_true(b.n >= 2);
+	int64_t gap = b.at[0] - t0;
+	for (int i = 1; i < b.n; i++)
+		if (b.at[i] - b.at[i - 1] > gap)
+			gap = b.at[i] - b.at[i - 1];
+	print_message("deadline 300 ms: failed after %lld ms (elapsed_ms %lld); "
+	              "%d ticks of 100 ms, largest gap %lld ms\n",
+	              (long long)took, (long long)r.elapsed_ms, b.n, (long long)gap);
+	assert_true(gap <= 150);
+	free(r.body);
+}
+
+static void cancel_cb(struct loop *loop, void *arg)
+{
+	void **pair = arg;
+	struct fx *f = pair[0];
+	uint64_t *id = pair[1];
+	struct result *r = pair[2];
+	in_library_call = true;
+	assert_true(http_cancel(f->http, *id));
+	in_library_call = false;
+	assert_int_equal(r->calls, 0);   /* deferred to the loop */
+}
+
+static void test_cancel_calls_back_once_from_the_loop(void **state)
+{
+	struct fx *f = *state;
+	struct result r = { 0 };
+	struct http_req req = { .url = url(f, "/hang"), .timeout_ms = 5000 };
+	uint64_t id = start(f, &req, &r);
+	assert_int_not_equal(id, 0);
+	void *pair[3] = { f, &id, &r };
+	loop_timer_add(f->loop, 50, 0, cancel_cb, pair);
+	run(f, &r, 2000);
+	assert_int_equal(r.err, HTTP_ECANCELLED);
+	assert_true(r.elapsed_ms < 1000);
+	assert_false(r.reentrant);
+	assert_false(http_cancel(f->http, id));   /* already done */
+	volatile bool never = false;
+	loop_run_until(f->loop, &never, 100);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(http_pending(f->http), 0);
+
+	/* cancelled before the loop ever ran it */
+	struct result r2 = { 0 };
+	uint64_t id2 = start(f, &req, &r2);
+	in_library_call = true;
+	assert_true(http_cancel(f->http, id2));
+	in_library_call = false;
+	assert_int_equal(r2.calls, 0);
+	run(f, &r2, 1000);
+	assert_int_equal(r2.calls, 1);
+	assert_false(r2.reentrant);
+	assert_int_equal(r2.err, HTTP_ECANCELLED);
+	assert_false(http_cancel(f->http, 999999));
+	free(r.body);
+	free(r2.body);
+}
+
+static void test_body_over_max_bytes(void **state)
+{
+	struct fx *f = *state;
+	f->srv->big = 1 << 20;
+	/* announced by Content-Length, and streamed until close without one */
+	const char *paths[] = { "/big", "/bignolen" };
+	for (int i = 0; i < 2; i++) {
+		struct result r = { 0 };
+		struct http_req req = { .url = url(f, paths[i]), .max_bytes = 64 * 1024 };
+		start(f, &req, &r);
+		run(f, &r, 3000);
+		assert_int_equal(r.err, HTTP_ETOOBIG);
+		assert_non_null(strstr(r.errmsg, "response larger than 64 KiB"));
+		assert_true(r.len <= 64 * 1024);
+		free(r.body);
+	}
+}
+
+static void test_exact_limit_passes(void **state)
+{
+	struct fx *f = *state;
+	f->srv->big = 64 * 1024;
+	struct result r = { 0 };
+	struct http_req req = { .url = url(f, "/bignolen"), .max_bytes = 64 * 1024 };
+	start(f, &req, &r);
+	run(f, &r, 3000);
+	assert_int_equal(r.err, HTTP_OK);
+	assert_int_equal(r.len, 64 * 1024);
+	assert_int_equal(r.body[r.len - 1], 'x');
+	free(r.body);
+}
+
+static void test_post_body_and_headers_reach_the_server(void **state)
+{
+	struct fx *f = *state;
+	const char *hdrs[] = { "X-Trace: abc-123", "Accept: application/json", NULL };
+	struct result r = { 0 };
+	struct http_req req = {
+		.url = url(f, "/echo"),
+		.body = "{\"spec\":{\"selector\":{\"slot\":\"blue\"}}}",
+		.content_type = "application/merge-patch+json",
+		.method = "PATCH",
+		.headers = hdrs,
+		.bearer_token = "tok-SECRET-123",
+	};
+	start(f, &req, &r);
+	run(f, &r, 3000);
+	assert_int_equal(r.status, 200);
+	const char *seen = f->srv->last;
+	assert_true(strncmp(seen, "PATCH /echo HTTP/1.1\r\n", 22) == 0);
+	assert_non_null(strstr(seen, "\r\nAuthorization: Bearer tok-SECRET-123\r\n"));
+	assert_non_null(strstr(seen, "\r\nContent-Type: application/merge-patch+json\r\n"));
+	assert_non_null(strstr(seen, "\r\nX-Trace: abc-123\r\n"));
+	assert_non_null(strstr(seen, "\r\nAccept: application/json\r\n"));
+	assert_null(strstr(seen, "Expect:"));
+	assert_non_null(strstr(seen, "\r\n\r\n{\"spec\":{\"selector\":{\"slot\":\"blue\"}}}"));
+	assert_string_equal(r.body, req.body);
+	free(r.body);
+
+	/* a body with NULs is sent whole; no method given means POST */
+	static const char bin[] = { 'a', 0, 'b', 0, 'c' };
+	struct result r2 = { 0 };
+	struct http_req req2 = { .url = url(f, "/echo"), .body = bin, .body_len = sizeof bin };
+	start(f, &req2, &r2);
+	run(f, &r2, 3000);
+	assert_true(strncmp(f->srv->last, "POST /echo HTTP/1.1\r\n", 21) == 0);
+	assert_int_equal(r2.len, sizeof bin);
+	assert_memory_equal(r2.body, bin, sizeof bin);
+	free(r2.body);
+
+	/* DELETE without a body */
+	struct result r3 = { 0 };
+	struct http_req req3 = { .url = url(f, "/ok"), .method = "DELETE" };
+	start(f, &req3, &r3);
+	run(f, &r3, 3000);
+	assert_true(strncmp(f->srv->last, "DELETE /ok HTTP/1.1\r\n", 21) == 0);
+	free(r3.body);
+}
+
+static void test_token_never_in_error_text(void **state)
+{
+	struct fx *f = *state;
+	const char *tok = "tok-SECRET-123";
+	char refused[128], tls[128], creds[128];
+	int port = closed_port();
+	snprintf(refused, sizeof refused, "http://127.0.0.1:%d/x", port);
+	snprintf(tls, sizeof tls, "https://127.0.0.1:%d/ok", f->srv->port);
+	snprintf(creds, sizeof creds, "http://admin:pw-SECRET-9@127.0.0.1:%d/x", port);
+	f->srv->big = 4096;
+	const char *urls[] = { refused, url(f, "/hang"), tls, creds, NULL };
+	char big[128];
+	snprintf(big, sizeof big, "http://127.0.0.1:%d/big", f->srv->port);
+	urls[4] = big;
+	for (int i = 0; i < 5; i++) {
+		struct result r = { 0 };
+		struct http_req req = { .url = urls[i], .bearer_token = tok, .timeout_ms = 200,
+		                        .max_bytes = 1024 };
+		start(f, &req, &r);
+		run(f, &r, 3000);
+		assert_int_not_equal(r.err, HTTP_OK);
+		assert_true(r.errmsg[0] != 0);
+		assert_null(strstr(r.errmsg, tok));
+		assert_null(strstr(r.errmsg, "SECRET"));
+		free(r.body);
+	}
+}
+
+static void test_fifty_concurrent_requests(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 50 };
+	struct result r[N];
+	memset(r, 0, sizeof r);
+	char urls[N][128];
+	for (int i = 0; i < N; i++) {
+		snprintf(urls[i], sizeof urls[i], "http://127.0.0.1:%d/ok?n=%d", f->srv->port, i);
+		struct http_req req = { .url = urls[i] };
+		assert_int_not_equal(start(f, &req, &r[i]), 0);
+	}
+	assert_int_equal(http_pending(f->http), N);
+	int64_t t0 = loop_now_ms();
+	while (http_pending(f->http) > 0 && loop_now_ms() - t0 < 5000)
+		loop_run_once(f->loop, 100);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(r[i].calls, 1);
+		assert_int_equal(r[i].err, HTTP_OK);
+		assert_int_equal(r[i].status, 200);
+		assert_string_equal(r[i].body, "hello world");
+		free(r[i].body);
+	}
+	assert_int_equal(f->srv->answered, N);
+	print_message("50 concurrent requests in %lld ms\n", (long long)(loop_now_ms() - t0));
+}
+
+static void test_sync_request(void **state)
+{
+	struct fx *f = *state;
+	struct http_resp out;
+	struct http_req req = { .url = url(f, "/ok") };
+	assert_int_equal(http_request_sync(f->http, &req, &out), 0);
+	assert_int_equal(out.err, HTTP_OK);
+	assert_int_equal(out.status, 200);
+	assert_int_equal(out.len, 11);
+	assert_string_equal(out.body, "hello world");
+	assert_string_equal(out.content_type, "text/plain");
+	assert_string_equal(out.errmsg, "");
+	http_resp_free(&out);
+
+	char u[128];
+	snprintf(u, sizeof u, "http://127.0.0.1:%d/", closed_port());
+	struct http_req bad = { .url = u };
+	assert_int_equal(http_request_sync(f->http, &bad, &out), -1);
+	assert_int_equal(out.err, HTTP_ECONNECT);
+	assert_non_null(strstr(out.errmsg, "connection refused by 127.0.0.1:"));
+	http_resp_free(&out);
+
+	struct http_req none = { .url = NULL };
+	assert_int_equal(http_request_sync(f->http, &none, &out), -1);
+	assert_int_equal(out.err, HTTP_EOTHER);
+	http_resp_free(&out);
+}
+
+static void test_free_cancels_pending(void **state)
+{
+	struct fx *f = *state;
+	struct result a = { 0 }, b = { 0 };
+	struct http_req req = { .url = url(f, "/hang"), .timeout_ms = 5000 };
+	start(f, &req, &a);
+	start(f, &req, &b);
+	volatile bool never = false;
+	loop_run_until(f->loop, &never, 50);   /* both connected and waiting */
+	http_free(f->http);
+	f->http = http_new(f->loop);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(b.calls, 1);
+	assert_int_equal(a.err, HTTP_ECANCELLED);
+	assert_int_equal(b.err, HTTP_ECANCELLED);
+	/* the loop is clean: nothing fires for the freed requests */
+	loop_run_until(f->loop, &never, 50);
+	assert_int_equal(a.calls, 1);
+	free(a.body);
+	free(b.body);
+}
+
+/* A callback that frees its own http: the rest are cancelled, nothing breaks. */
+struct freeing {
+	struct http *http;
+	int calls;
+	int cancelled;
+};
+
+static void freeing_cb(const struct http_resp *resp, void *arg)
+{
+	struct freeing *fr = arg;
+	fr->calls++;
+	if (resp->err == HTTP_ECANCELLED)
+		fr->cancelled++;
+	if (fr->http) {
+		struct http *h = fr->http;
+		fr->http = NULL;
+		http_free(h);
+	}
+}
+
+static void test_free_from_inside_a_callback(void **state)
+{
+	struct fx *f = *state;
+	struct freeing fr = { f->http, 0, 0 };
+	struct http_req ok = { .url = url(f, "/ok") };
+	char hang[128];
+	snprintf(hang, sizeof hang, "http://127.0.0.1:%d/hang", f->srv->port);
+	struct http_req slow = { .url = hang, .timeout_ms = 5000 };
+	assert_int_not_equal(http_request(f->http, &ok, freeing_cb, &fr), 0);
+	assert_int_not_equal(http_request(f->http, &slow, freeing_cb, &fr), 0);
+	int64_t t0 = loop_now_ms();
+	while (fr.calls < 2 && loop_now_ms() - t0 < 3000)
+		loop_run_once(f->loop, 100);
+	assert_int_equal(fr.calls, 2);
+	assert_int_equal(fr.cancelled, 1);
+	f->http = http_new(f->loop);
+}
+
+static void test_bad_requests_do_not_start(void **state)
+{
+	struct fx *f = *state;
+	struct result r = { 0 };
+	struct http_req none = { .url = NULL };
+	assert_int_equal(http_request(f->http, &none, store_cb, &r), 0);
+	struct http_req ftp = { .url = "ftp://127.0.0.1/x" };
+	uint64_t id = http_request(f->http, &ftp, store_cb, &r);
+	if (id) {   /* refused by the protocol list at transfer time */
+		run(f, &r, 2000);
+		assert_int_not_equal(r.err, HTTP_OK);
+	}
+	volatile bool never = false;
+	loop_run_until(f->loop, &never, 20);
+	assert_int_equal(r.calls, id ? 1 : 0);
+	free(r.body);
+}
+
+static void test_connect_to_routes_elsewhere(void **state)
+{
+	struct fx *f = *state;
+	char u[128], ct[128];
+	snprintf(u, sizeof u, "http://prometheus.internal:9090/ok");
+	snprintf(ct, sizeof ct, "prometheus.internal:9090:127.0.0.1:%d", f->srv->port);
+	struct result r = { 0 };
+	struct http_req req = { .url = u, .connect_to = ct };
+	start(f, &req, &r);
+	run(f, &r, 3000);
+	assert_int_equal(r.err, HTTP_OK);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(f->srv->last, "\r\nHost: prometheus.internal:9090\r\n"));
+	free(r.body);
+}
+
+static void test_https_to_a_plain_port_is_a_tls_error(void **state)
+{
+	struct fx *f = *state;
+	char u[128];
+	snprintf(u, sizeof u, "https://127.0.0.1:%d/ok", f->srv->port);
+	struct result r = { 0 };
+	struct http_req req = { .url = u, .timeout_ms = 2000 };
+	start(f, &req, &r);
+	run(f, &r, 3000);
+	assert_int_equal(r.err, HTTP_ETLS);
+	assert_true(strncmp(r.errmsg, "TLS: ", 5) == 0);
+	char where[64];
+	snprintf(where, sizeof where, "127.0.0.1:%d", f->srv->port);
+	assert_non_null(strstr(r.errmsg, where));
+	print_message("https to a plain port: %s\n", r.errmsg);
+	free(r.body);
+}
+
+/* ---- real TLS: openssl s_server with a throw-away self-signed pair ---- */
+
+static bool sh_ok(const char *cmd)
+{
+	return system(cmd) == 0;
+}
+
+static void make_pair(const char *dir, const char *name, const char *cn)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+	         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+	         "-keyout '%s/%s.key' -out '%s/%s.crt' -days 1 -subj '/CN=%s' "
+	         "-addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' >/dev/null 2>&1",
+	         dir, name, dir, name, cn);
+	assert_true(sh_ok(cmd));
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	char *buf = malloc(65536);
+	*len = fread(buf, 1, 65535, fp);
+	buf[*len] = 0;
+	fclose(fp);
+	return buf;
+}
+
+/* Starts s_server on a free loopback port; returns when it accepts. */
+static pid_t tls_server(const char *dir, int *port, bool want_client_cert)
+{
+	*port = closed_port();
+	char acc[32], cert[300], key[300], ca[300];
+	snprintf(acc, sizeof acc, "127.0.0.1:%d", *port);
+	snprintf(cert, sizeof cert, "%s/server.crt", dir);
+	snprintf(key, sizeof key, "%s/server.key", dir);
+	snprintf(ca, sizeof ca, "%s/client.crt", dir);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		signal(SIGPIPE, SIG_DFL);
+		if (want_client_cert)
+			execlp("openssl", "openssl", "s_server", "-accept", acc, "-cert", cert, "-key", key,
+			       "-www", "-Verify", "1", "-CAfile", ca, (char *)NULL);
+		else
+			execlp("openssl", "openssl", "s_server", "-accept", acc, "-cert", cert, "-key", key,
+			       "-www", (char *)NULL);
+		_exit(127);
+	}
+	int64_t t0 = loop_now_ms();
+	for (;;) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)*port) };
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int rc = connect(fd, (struct sockaddr *)&a, sizeof a);
+		close(fd);
+		if (rc == 0)
+			break;
+		assert_true(loop_now_ms() - t0 < 5000);
+		usleep(20 * 1000);
+	}
+	return pid;
+}
+
+static void tls_get(struct fx *f, struct http_req *req, struct result *r)
+{
+	memset(r, 0, sizeof *r);
+	req->timeout_ms = 3000;
+	start(f, req, r);
+	run(f, r, 5000);
+}
+
+static void test_real_tls(void **state)
+{
+	struct fx *f = *state;
+	if (!sh_ok("command -v openssl >/dev/null 2>&1"))
+		skip();
+	testutil_tmpdir(f->tmp, sizeof f->tmp);
+	make_pair(f->tmp, "server", "localhost");
+	make_pair(f->tmp, "client", "warroom-operator");
+	char path[400];
+	size_t ca_len, cert_len, key_len;
+	snprintf(path, sizeof path, "%s/server.crt", f->tmp);
+	char *ca = slurp(path, &ca_len);
+	snprintf(path, sizeof path, "%s/client.crt", f->tmp);
+	char *ccert = slurp(path, &cert_len);
+	snprintf(path, sizeof path, "%s/client.key", f->tmp);
+	char *ckey = slurp(path, &key_len);
+
+	int port;
+	f->tls_pid[0] = tls_server(f->tmp, &port, false);
+	char u[128], where[64], ct[128];
+	snprintf(u, sizeof u, "https://127.0.0.1:%d/", port);
+	snprintf(where, sizeof where, "127.0.0.1:%d", port);
+	struct result r;
+
+	/* verification is on by default: an unknown self-signed server fails */
+	struct http_req plain = { .url = u };
+	tls_get(f, &plain, &r);
+	assert_int_equal(r.err, HTTP_ETLS);
+	assert_true(strncmp(r.errmsg, "TLS: certificate verify failed (self", 36) == 0);
+	assert_non_null(strstr(r.errmsg, where));
+	print_message("self-signed server: %s\n", r.errmsg);
+	free(r.body);
+
+	/* trusted through a PEM blob, through a file, or not checked at all */
+	struct http_req blob = { .url = u, .ca_pem = ca, .ca_pem_len = ca_len };
+	tls_get(f, &blob, &r);
+	assert_int_equal(r.err, HTTP_OK);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	snprintf(path, sizeof path, "%s/server.crt", f->tmp);
+	struct http_req file = { .url = u, .ca_file = path };
+	tls_get(f, &file, &r);
+	assert_int_equal(r.err, HTTP_OK);
+	free(r.body);
+	struct http_req insecure = { .url = u, .insecure = true };
+	tls_get(f, &insecure, &r);
+	assert_int_equal(r.err, HTTP_OK);
+	free(r.body);
+
+	/* the name is checked too: same server, a name its certificate lacks */
+	char wrong[128];
+	snprintf(wrong, sizeof wrong, "https://prometheus.internal:%d/", port);
+	snprintf(ct, sizeof ct, "prometheus.internal:%d:127.0.0.1:%d", port, port);
+	struct http_req mismatch = { .url = wrong, .ca_pem = ca, .connect_to = ct };
+	tls_get(f, &mismatch, &r);
+	assert_int_equal(r.err, HTTP_ETLS);
+	assert_true(strncmp(r.errmsg, "TLS: certificate verify failed (", 32) == 0);
+	assert_non_null(strstr(r.errmsg, "prometheus.internal"));
+	print_message("name mismatch: %s\n", r.errmsg);
+	free(r.body);
+
+	/* a server that wants a client certificate: PEM blobs for cert and key */
+	int mport;
+	f->tls_pid[1] = tls_server(f->tmp, &mport, true);
+	char mu[128];
+	snprintf(mu, sizeof mu, "https://127.0.0.1:%d/", mport);
+	struct http_req mtls = { .url = mu, .ca_pem = ca, .cert_pem = ccert,
+	                         .cert_pem_len = cert_len, .key_pem = ckey, .key_pem_len = key_len };
+	tls_get(f, &mtls, &r);
+	assert_int_equal(r.err, HTTP_OK);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	struct http_req nocert = { .url = mu, .ca_pem = ca };
+	tls_get(f, &nocert, &r);
+	assert_int_equal(r.err, HTTP_ETLS);
+	print_message("client certificate missing: %s: %s\n", http_err_str(r.err), r.errmsg);
+	free(r.body);
+
+	free(ca);
+	free(ccert);
+	free(ckey);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_200_with_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_500_is_a_response, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_refused_in_words, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hung_server_times_out_while_timers_keep_firing,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_calls_back_once_from_the_loop, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_body_over_max_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exact_limit_passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_post_body_and_headers_reach_the_server, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_token_never_in_error_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifty_concurrent_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_cancels_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_from_inside_a_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_requests_do_not_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_to_routes_elsewhere, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_https_to_a_plain_port_is_a_tls_error, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_real_tls, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
