@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #define CONFIG_MAX_SLOTS 2
 #define CONFIG_MAX_KEYS 64
@@ -20,6 +21,15 @@ struct config_endpoint {
 	char token_env[64];
 	bool insecure;
 	long timeout_ms;
+};
+
+/* The bastion the cluster and the monitoring are reached through. */
+struct config_ssh {
+	char host[256];         /* "" = no bastion: connect directly */
+	int port;               /* 22 */
+	char user[64];          /* "" = the local login name */
+	char key_file[1024];    /* "" = the ssh agent only */
+	char known_hosts[1024]; /* ~/.ssh/known_hosts */
 };
 
 struct config {
@@ -53,6 +63,8 @@ struct config {
 
 	struct config_key keys[CONFIG_MAX_KEYS];
 	size_t nkeys;
+
+	struct config_ssh ssh;
 };
 
 /* Defaults for everything (operator from $USER, db under $XDG_STATE_HOME). */
@@ -61,9 +73,24 @@ void config_defaults(struct config *cfg);
 void config_default_path(char *buf, size_t len);
 /* Loads a file over the defaults. A missing file at the default path is not an
  * error (return 0, cfg->path stays ""); a missing explicit file is.
- * Errors name the file, line and key: "config.yaml:12: kubernetes.slots: ...". */
+ * Errors name the file, line and key: "config.yaml:12: kubernetes.slots: ...";
+ * on error cfg is left as it was. Unknown keys are errors. Paths expand "~"
+ * and a relative path is taken from the config file's folder. */
 int config_load(struct config *cfg, const char *path, bool explicit_path, char *err, size_t errlen);
-/* Reads a secret named by an endpoint (token_file or token_env) into buf. */
+/* Reads a secret named by an endpoint (token_file or token_env) into buf.
+ * 0 on success (buf "" when the endpoint names no secret), -1 on failure. */
 int config_read_secret(const struct config_endpoint *ep, char *buf, size_t len);
+/* The same with words: on -1 msg says why; on 0 msg is "" or a warning
+ * ("token file ... is readable by other users"). msg never holds the secret. */
+int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t len,
+                           char *msg, size_t msglen);
+
+/* "~" and "~/x" to $HOME; other paths copied. 0, or -1 when it does not fit. */
+int config_expand_home(const char *in, char *out, size_t len);
+/* Parses "MM-DD..MM-DD" (or one day, "MM-DD") into month*100+day bounds; a
+ * range may wrap the new year ("12-31..01-02"). 0 or -1. */
+int config_freeze_parse(const char *spec, int *from_mmdd, int *to_mmdd);
+/* Whether UTC time t falls in a configured freeze; names the range in which. */
+bool config_in_freeze(const struct config *cfg, time_t t, char *which, size_t len);
 
 #endif
