@@ -1,0 +1,654 @@
+/* slots — parse the API's Service, Deployments, Pods and EndpointSlices into
+ * the blue-green model, and derive what the operator must see: where traffic
+ * goes, the lifecycle phase, and warnings. No I/O here (see slots_poll.c). */
+#include "warroom/slots.h"
+#include "warroom/config.h"
+
+#include <cJSON.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void copy(char *dst, size_t len, const char *src)
+{
+	if (len)
+		snprintf(dst, len, "%s", src ? src : "");
+}
+
+static const cJSON *jget(const cJSON *obj, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+static const char *jstr(const cJSON *obj, const char *key)
+{
+	const cJSON *it = jget(obj, key);
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+static int jint(const cJSON *obj, const char *key, int dflt)
+{
+	const cJSON *it = jget(obj, key);
+	return cJSON_IsNumber(it) ? (int)it->valuedouble : dflt;
+}
+
+static int64_t parse_time(const char *s)
+{
+	if (!s)
+		return 0;
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000;   /* the API writes UTC with Z */
+}
+
+static cJSON *parse_kind(const char *json, size_t len, const char *kind1, const char *kind2,
+                         char *err, size_t errlen)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	if (!cJSON_IsObject(root)) {
+		snprintf(err, errlen, "expected a %s, got something that is not a JSON object", kind1);
+		cJSON_Delete(root);
+		return NULL;
+	}
+	const char *kind = jstr(root, "kind");
+	if (kind && strcmp(kind, kind1) != 0 && !(kind2 && strcmp(kind, kind2) == 0)) {
+		snprintf(err, errlen, "expected a %s, got a %s", kind1, kind);
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+void slots_init(struct slots_state *st, const struct config *cfg)
+{
+	memset(st, 0, sizeof *st);
+	copy(st->namespace_, sizeof st->namespace_, cfg->kube.namespace_);
+	copy(st->service, sizeof st->service, cfg->kube.service);
+	copy(st->slot_label, sizeof st->slot_label, cfg->kube.slot_label[0] ? cfg->kube.slot_label : "slot");
+	for (int i = 0; i < CONFIG_MAX_SLOTS && i < SLOTS_MAX; i++) {
+		if (!cfg->kube.deployments[i][0])
+			continue;
+		struct slots_slot *s = &st->slot[st->nslots++];
+		copy(s->name, sizeof s->name, cfg->kube.slots[i]);
+		copy(s->deployment, sizeof s->deployment, cfg->kube.deployments[i]);
+	}
+	/* One deployment without a slot name: a plain (not blue-green) service. */
+	if (st->nslots == 1 && !st->slot[0].name[0])
+		copy(st->slot[0].name, sizeof st->slot[0].name, st->slot[0].deployment);
+	st->active = -1;
+	st->health = SLOTS_HEALTH_UNKNOWN;
+}
+
+int slots_index(const struct slots_state *st, const char *name)
+{
+	for (int i = 0; i < st->nslots; i++)
+		if (name && strcmp(st->slot[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int slots_standby(const struct slots_state *st)
+{
+	if (st->nslots != 2 || st->active < 0)
+		return -1;
+	return 1 - st->active;
+}
+
+static bool blue_green(const struct slots_state *st)
+{
+	return st->nslots == 2;
+}
+
+/* ---------- parsers ---------- */
+
+int slots_parse_service(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen)
+{
+	cJSON *root = parse_kind(json, len, "Service", NULL, err, errlen);
+	if (!root)
+		return -1;
+	st->service_found = true;
+	copy(st->service_rv, sizeof st->service_rv, jstr(jget(root, "metadata"), "resourceVersion"));
+	st->selector[0] = st->selector_slot[0] = '\0';
+	size_t n = 0;
+	const cJSON *kv;
+	cJSON_ArrayForEach(kv, jget(jget(root, "spec"), "selector")) {
+		if (!cJSON_IsString(kv))
+			continue;
+		if (n < sizeof st->selector)
+			n += (size_t)snprintf(st->selector + n, sizeof st->selector - n, "%s%s=%s",
+			                      n ? "," : "", kv->string, kv->valuestring);
+		if (strcmp(kv->string, st->slot_label) == 0)
+			copy(st->selector_slot, sizeof st->selector_slot, kv->valuestring);
+	}
+	cJSON_Delete(root);
+	return 0;
+}
+
+static void image_tag(const char *image, char *tag, size_t len)
+{
+	const char *at = strchr(image, '@');
+	if (at) {
+		const char *colon = strchr(at, ':');
+		snprintf(tag, len, "@%.12s", colon ? colon + 1 : at + 1);
+		return;
+	}
+	const char *slash = strrchr(image, '/');
+	const char *colon = strrchr(slash ? slash : image, ':');
+	copy(tag, len, colon ? colon + 1 : "latest");
+}
+
+int slots_parse_deployment(struct slots_slot *s, const char *json, size_t len, char *err, size_t errlen)
+{
+	cJSON *root = parse_kind(json, len, "Deployment", NULL, err, errlen);
+	if (!root)
+		return -1;
+	char name[32], dep[128];
+	copy(name, sizeof name, s->name);
+	copy(dep, sizeof dep, s->deployment);
+	memset(s, 0, sizeof *s);
+	copy(s->name, sizeof s->name, name);
+	copy(s->deployment, sizeof s->deployment, dep);
+	s->found = true;
+
+	const cJSON *meta = jget(root, "metadata"), *spec = jget(root, "spec"), *status = jget(root, "status");
+	s->desired = jint(spec, "replicas", 1);   /* the API's default */
+	s->paused = cJSON_IsTrue(jget(spec, "paused"));
+	s->replicas = jint(status, "replicas", 0);
+	s->ready = jint(status, "readyReplicas", 0);
+	s->available = jint(status, "availableReplicas", 0);
+	s->updated = jint(status, "updatedReplicas", 0);
+	s->unavailable = jint(status, "unavailableReplicas", 0);
+	s->generation = jint(meta, "generation", 0);
+	s->observed_generation = jint(status, "observedGeneration", 0);
+	const char *rev = jstr(jget(meta, "annotations"), "deployment.kubernetes.io/revision");
+	s->revision = rev ? strtol(rev, NULL, 10) : 0;
+
+	const cJSON *c0 = cJSON_GetArrayItem(jget(jget(jget(spec, "template"), "spec"), "containers"), 0);
+	copy(s->image, sizeof s->image, jstr(c0, "image"));
+	if (s->image[0])
+		image_tag(s->image, s->tag, sizeof s->tag);
+
+	size_t n = 0;
+	const cJSON *kv;
+	cJSON_ArrayForEach(kv, jget(jget(spec, "selector"), "matchLabels"))
+		if (cJSON_IsString(kv) && n < sizeof s->match_labels)
+			n += (size_t)snprintf(s->match_labels + n, sizeof s->match_labels - n, "%s%s=%s",
+			                      n ? "," : "", kv->string, kv->valuestring);
+
+	const cJSON *cond;
+	cJSON_ArrayForEach(cond, jget(status, "conditions")) {
+		const char *type = jstr(cond, "type");
+		if (!type || strcmp(type, "Progressing") != 0)
+			continue;
+		const char *reason = jstr(cond, "reason");
+		s->progress_deadline_exceeded = reason && strcmp(reason, "ProgressDeadlineExceeded") == 0;
+		copy(s->progress_message, sizeof s->progress_message, jstr(cond, "message"));
+		s->progress_wall_ms = parse_time(jstr(cond, "lastUpdateTime"));
+	}
+	/* kubectl rollout status: done when observed, updated, old replicas gone, available. */
+	s->rollout_complete = s->generation <= s->observed_generation && !s->progress_deadline_exceeded &&
+	                      s->updated >= s->desired && s->replicas <= s->updated &&
+	                      s->available >= s->updated;
+	cJSON_Delete(root);
+	return 0;
+}
+
+static const char *label_of(const cJSON *meta, const char *key)
+{
+	return jstr(jget(meta, "labels"), key);
+}
+
+static void pod_waiting(const cJSON *statuses, const char *prefix, char *out, size_t len)
+{
+	const cJSON *cs;
+	cJSON_ArrayForEach(cs, statuses) {
+		const char *reason = jstr(jget(jget(cs, "state"), "waiting"), "reason");
+		if (reason && *reason && !out[0]) {
+			snprintf(out, len, "%s%s", prefix, reason);
+			return;
+		}
+		const char *term = jstr(jget(jget(cs, "state"), "terminated"), "reason");
+		if (term && *term && !out[0] && strcmp(term, "Completed") != 0) {
+			snprintf(out, len, "%s%s", prefix, term);
+			return;
+		}
+	}
+}
+
+int slots_parse_pods(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen)
+{
+	cJSON *root = parse_kind(json, len, "PodList", NULL, err, errlen);
+	if (!root)
+		return -1;
+	st->npods = 0;
+	const cJSON *pod;
+	cJSON_ArrayForEach(pod, jget(root, "items")) {
+		if (st->npods >= SLOTS_MAX_PODS)
+			break;
+		const cJSON *meta = jget(pod, "metadata"), *status = jget(pod, "status");
+		struct slots_pod *p = &st->pods[st->npods];
+		memset(p, 0, sizeof *p);
+		copy(p->name, sizeof p->name, jstr(meta, "name"));
+		if (blue_green(st))
+			p->slot = slots_index(st, label_of(meta, st->slot_label));
+		else
+			p->slot = st->nslots == 1 ? 0 : -1;
+		p->terminating = jget(meta, "deletionTimestamp") && !cJSON_IsNull(jget(meta, "deletionTimestamp"));
+		p->created_wall_ms = parse_time(jstr(meta, "creationTimestamp"));
+		copy(p->phase, sizeof p->phase, jstr(status, "phase"));
+		copy(p->ip, sizeof p->ip, jstr(status, "podIP"));
+		const cJSON *c;
+		cJSON_ArrayForEach(c, jget(status, "conditions")) {
+			const char *type = jstr(c, "type"), *cs = jstr(c, "status");
+			if (type && cs && strcmp(type, "Ready") == 0)
+				p->ready = strcmp(cs, "True") == 0;
+		}
+		cJSON_ArrayForEach(c, jget(status, "containerStatuses"))
+			p->restarts += jint(c, "restartCount", 0);
+		pod_waiting(jget(status, "initContainerStatuses"), "Init:", p->waiting, sizeof p->waiting);
+		pod_waiting(jget(status, "containerStatuses"), "", p->waiting, sizeof p->waiting);
+		if (!p->waiting[0]) {
+			const char *reason = jstr(status, "reason");   /* Evicted, ... */
+			copy(p->waiting, sizeof p->waiting, reason);
+		}
+		st->npods++;
+	}
+	cJSON_Delete(root);
+	return 0;
+}
+
+static int pod_slot(const struct slots_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->npods; i++)
+		if (strcmp(st->pods[i].name, name) == 0)
+			return st->pods[i].slot;
+	return -1;
+}
+
+static bool cond_true(const cJSON *conds, const char *key, bool if_null)
+{
+	const cJSON *it = jget(conds, key);
+	if (!it || cJSON_IsNull(it))
+		return if_null;
+	return cJSON_IsTrue(it);
+}
+
+static void add_slice(struct slots_state *st, const cJSON *slice)
+{
+	const cJSON *ep;
+	cJSON_ArrayForEach(ep, jget(slice, "endpoints")) {
+		const cJSON *conds = jget(ep, "conditions");
+		const cJSON *ref = jget(ep, "targetRef");
+		const char *kind = jstr(ref, "kind");
+		const char *pod = kind && strcmp(kind, "Pod") == 0 ? jstr(ref, "name") : NULL;
+		const cJSON *addr;
+		cJSON_ArrayForEach(addr, jget(ep, "addresses")) {
+			if (st->nendpoints >= SLOTS_MAX_ENDPOINTS || !cJSON_IsString(addr))
+				return;
+			struct slots_endpoint *e = &st->endpoints[st->nendpoints++];
+			memset(e, 0, sizeof *e);
+			copy(e->address, sizeof e->address, addr->valuestring);
+			copy(e->pod, sizeof e->pod, pod);
+			e->slot = pod ? pod_slot(st, pod) : -1;
+			/* "ready: null means ready"; serving defaults to ready. */
+			e->ready = cond_true(conds, "ready", true);
+			e->serving = cond_true(conds, "serving", e->ready);
+			e->terminating = cond_true(conds, "terminating", false);
+		}
+	}
+}
+
+int slots_parse_endpointslices(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen)
+{
+	cJSON *root = parse_kind(json, len, "EndpointSliceList", "EndpointSlice", err, errlen);
+	if (!root)
+		return -1;
+	st->nendpoints = 0;
+	const char *kind = jstr(root, "kind");
+	if (kind && strcmp(kind, "EndpointSlice") == 0) {
+		add_slice(st, root);
+	} else {
+		const cJSON *slice;
+		cJSON_ArrayForEach(slice, jget(root, "items"))
+			add_slice(st, slice);
+	}
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* ---------- derive ---------- */
+
+const char *slots_phase_name(enum slots_phase phase)
+{
+	switch (phase) {
+	case SLOTS_PHASE_STEADY: return "steady";
+	case SLOTS_PHASE_DEPLOY_START: return "deploy start";
+	case SLOTS_PHASE_SMOKE_TEST: return "smoke test";
+	case SLOTS_PHASE_TRAFFIC_SWITCH: return "traffic switch";
+	case SLOTS_PHASE_MONITOR: return "monitor";
+	case SLOTS_PHASE_FINALIZE: return "finalize";
+	default: return "unknown";
+	}
+}
+
+const char *slots_health_name(enum slots_health health)
+{
+	switch (health) {
+	case SLOTS_HEALTHY: return "healthy";
+	case SLOTS_DEGRADED: return "degraded";
+	case SLOTS_OUTAGE: return "outage";
+	default: return "unknown";
+	}
+}
+
+static void warn(struct slots_state *st, enum slots_warn_kind kind, bool critical, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void warn(struct slots_state *st, enum slots_warn_kind kind, bool critical, const char *fmt, ...)
+{
+	if (st->nwarnings >= SLOTS_MAX_WARNINGS)
+		return;
+	struct slots_warning *w = &st->warnings[st->nwarnings++];
+	w->kind = kind;
+	w->critical = critical;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->text, sizeof w->text, fmt, ap);
+	va_end(ap);
+}
+
+bool slots_traffic_only_on(const struct slots_state *st, int idx)
+{
+	if (st->nendpoints == 0 || idx < 0)
+		return false;
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct slots_endpoint *e = &st->endpoints[i];
+		if (e->slot != idx || !e->ready)
+			return false;
+	}
+	return true;
+}
+
+/* Endpoint problems, named: "2 endpoints of blue (standby): 10.0.0.4 (pod-a) ..." */
+static void endpoint_warnings(struct slots_state *st)
+{
+	char wrong[200] = "", notready[200] = "";
+	int nwrong = 0, nnot = 0;
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct slots_endpoint *e = &st->endpoints[i];
+		bool wrong_slot = blue_green(st) && st->active >= 0 && e->slot != st->active;
+		if (wrong_slot) {
+			size_t l = strlen(wrong);
+			if (l < sizeof wrong - 1)
+				snprintf(wrong + l, sizeof wrong - l, "%s%s (%s)", nwrong ? ", " : "",
+				         e->pod[0] ? e->pod : e->address,
+				         e->slot >= 0 ? st->slot[e->slot].name : "no slot");
+			nwrong++;
+		}
+		if (!e->ready) {
+			size_t l = strlen(notready);
+			if (l < sizeof notready - 1)
+				snprintf(notready + l, sizeof notready - l, "%s%s", nnot ? ", " : "",
+				         e->pod[0] ? e->pod : e->address);
+			nnot++;
+		}
+	}
+	if (nwrong)
+		warn(st, SLOTS_WARN_WRONG_SLOT_ENDPOINT, true, "%d endpoint%s of the wrong slot receive%s traffic: %s",
+		     nwrong, nwrong == 1 ? "" : "s", nwrong == 1 ? "s" : "", wrong);
+	if (nnot)
+		warn(st, SLOTS_WARN_NOT_READY_ENDPOINT, false, "%d endpoint%s not ready: %s",
+		     nnot, nnot == 1 ? "" : "s", notready);
+}
+
+static void derive_phase(struct slots_state *st, int64_t now_ms)
+{
+	st->phase = SLOTS_PHASE_UNKNOWN;
+	st->phase_note[0] = '\0';
+	st->monitor_left_ms = 0;
+	if (!st->service_found || st->active < 0)
+		return;
+	const struct slots_slot *a = &st->slot[st->active];
+	if (!blue_green(st)) {
+		st->phase = a->rollout_complete ? SLOTS_PHASE_STEADY : SLOTS_PHASE_DEPLOY_START;
+		return;
+	}
+	const struct slots_slot *s = &st->slot[1 - st->active];
+	int64_t since = st->selector_changed_ms ? now_ms - st->selector_changed_ms : -1;
+	if (since >= 0 && since < SLOTS_MONITOR_MS) {
+		if (!slots_traffic_only_on(st, st->active)) {
+			st->phase = SLOTS_PHASE_TRAFFIC_SWITCH;
+			snprintf(st->phase_note, sizeof st->phase_note, "%s -> %s, endpoints settling",
+			         st->previous_slot[0] ? st->previous_slot : "?", a->name);
+			return;
+		}
+		st->phase = SLOTS_PHASE_MONITOR;
+		st->monitor_left_ms = SLOTS_MONITOR_MS - since;
+		int64_t left = st->monitor_left_ms / 1000;
+		snprintf(st->phase_note, sizeof st->phase_note, "%d:%02d left of %d:00",
+		         (int)(left / 60), (int)(left % 60), SLOTS_MONITOR_MS / 60000);
+		return;
+	}
+	if (s->found && s->desired == 0 && s->replicas == 0) {
+		st->phase = SLOTS_PHASE_STEADY;
+	} else if (s->found && s->desired == 0) {
+		st->phase = SLOTS_PHASE_FINALIZE;
+		snprintf(st->phase_note, sizeof st->phase_note, "%s scaling to 0 (%d left)", s->name, s->replicas);
+	} else if (!s->found) {
+		st->phase = SLOTS_PHASE_STEADY;
+	} else if (!s->rollout_complete || s->ready < s->desired) {
+		st->phase = SLOTS_PHASE_DEPLOY_START;
+		snprintf(st->phase_note, sizeof st->phase_note, "%s %d/%d ready", s->name, s->ready, s->desired);
+	} else if (s->progress_wall_ms > a->progress_wall_ms) {
+		/* The standby rolled out after the active one: a new version awaiting the switch. */
+		st->phase = SLOTS_PHASE_SMOKE_TEST;
+		snprintf(st->phase_note, sizeof st->phase_note, "%s ready, no traffic yet", s->name);
+	} else {
+		st->phase = SLOTS_PHASE_FINALIZE;
+		snprintf(st->phase_note, sizeof st->phase_note, "%s (previous version) awaits scale-down", s->name);
+	}
+}
+
+void slots_derive(struct slots_state *st, const struct slots_state *prev, int64_t now_ms, int64_t now_wall_ms)
+{
+	(void)now_wall_ms;
+	st->nwarnings = 0;
+	st->active = -1;
+	st->both = false;
+	if (st->service_found) {
+		if (!blue_green(st))
+			st->active = st->nslots == 1 ? 0 : -1;
+		else if (!st->selector_slot[0])
+			st->both = true;
+		else
+			st->active = slots_index(st, st->selector_slot);
+	}
+
+	/* Selector changes are seen, not read: the API keeps no such history. */
+	if (prev && prev->service_found && st->service_found) {
+		if (strcmp(prev->selector_slot, st->selector_slot) != 0) {
+			st->selector_changed_ms = now_ms;
+			copy(st->previous_slot, sizeof st->previous_slot, prev->selector_slot);
+		} else {
+			st->selector_changed_ms = prev->selector_changed_ms;
+			copy(st->previous_slot, sizeof st->previous_slot, prev->previous_slot);
+		}
+	}
+
+	for (int i = 0; i < st->nslots; i++) {
+		struct slots_slot *s = &st->slot[i];
+		s->pods = s->pods_ready = s->restarts = s->crashlooping = s->endpoints_ready = 0;
+	}
+	for (size_t i = 0; i < st->npods; i++) {
+		const struct slots_pod *p = &st->pods[i];
+		if (p->slot < 0)
+			continue;
+		struct slots_slot *s = &st->slot[p->slot];
+		s->pods++;
+		s->pods_ready += p->ready && !p->terminating;
+		s->restarts += p->restarts;
+		if (strstr(p->waiting, "CrashLoopBackOff") || strstr(p->waiting, "ImagePullBackOff") ||
+		    strstr(p->waiting, "ErrImagePull"))
+			s->crashlooping++;
+	}
+	st->endpoints_ready = 0;
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct slots_endpoint *e = &st->endpoints[i];
+		st->endpoints_ready += e->ready;
+		if (e->ready && e->slot >= 0)
+			st->slot[e->slot].endpoints_ready++;
+	}
+
+	/* Warnings, loudest first. */
+	if (!st->service_found) {
+		warn(st, SLOTS_WARN_NO_SERVICE, true, "OUTAGE: service %s not found in %s", st->service, st->namespace_);
+	} else if (blue_green(st) && st->both) {
+		warn(st, SLOTS_WARN_BOTH_SLOTS, false, "both slots behind the service: its selector (%s) has no %s label",
+		     st->selector, st->slot_label);
+	} else if (blue_green(st) && st->active < 0) {
+		warn(st, SLOTS_WARN_UNKNOWN_SLOT, true, "the service selects %s=%s, which is not a configured slot",
+		     st->slot_label, st->selector_slot);
+	}
+	if (st->service_found && st->active >= 0) {
+		const struct slots_slot *a = &st->slot[st->active];
+		if (!a->found)
+			warn(st, SLOTS_WARN_OUTAGE, true, "OUTAGE: the service selects %s but deployment %s does not exist",
+			     a->name, a->deployment);
+		else if (a->ready == 0 || (st->nendpoints > 0 && st->endpoints_ready == 0) ||
+		         (a->pods > 0 && a->pods_ready == 0))
+			warn(st, SLOTS_WARN_OUTAGE, true, "OUTAGE: the service selects %s, which has no ready pods (%d/%d)",
+			     a->name, a->ready, a->desired);
+		else if (a->ready < a->desired)
+			warn(st, SLOTS_WARN_PARTIAL, false, "%s serves traffic with %d/%d pods ready", a->name, a->ready,
+			     a->desired);
+	} else if (st->service_found && st->both && st->endpoints_ready == 0) {
+		warn(st, SLOTS_WARN_OUTAGE, true, "OUTAGE: no ready endpoints behind %s", st->service);
+	}
+	for (int i = 0; i < st->nslots; i++) {
+		const struct slots_slot *s = &st->slot[i];
+		if (!s->found && !(st->active == i))
+			warn(st, SLOTS_WARN_NO_DEPLOYMENT, false, "deployment %s (%s) not found", s->deployment, s->name);
+		if (s->progress_deadline_exceeded)
+			warn(st, SLOTS_WARN_STUCK, i == st->active, "rollout of %s stuck: ProgressDeadlineExceeded%s%s",
+			     s->deployment, s->progress_message[0] ? ": " : "", s->progress_message);
+		if (s->crashlooping) {
+			const char *why = "";
+			for (size_t p = 0; p < st->npods && !*why; p++)
+				if (st->pods[p].slot == i && st->pods[p].waiting[0])
+					why = st->pods[p].waiting;
+			warn(st, SLOTS_WARN_CRASHLOOP, i == st->active, "%d pod%s of %s crash-looping (%s)", s->crashlooping,
+			     s->crashlooping == 1 ? "" : "s", s->name, why);
+		}
+	}
+	endpoint_warnings(st);
+
+	derive_phase(st, now_ms);
+
+	st->health = SLOTS_HEALTHY;
+	for (size_t i = 0; i < st->nwarnings; i++) {
+		const struct slots_warning *w = &st->warnings[i];
+		if (w->kind == SLOTS_WARN_OUTAGE || w->kind == SLOTS_WARN_NO_SERVICE)
+			st->health = SLOTS_OUTAGE;
+		else if (st->health == SLOTS_HEALTHY)
+			st->health = SLOTS_DEGRADED;
+	}
+	/* Warnings about the standby alone do not degrade the service. */
+	if (st->health == SLOTS_DEGRADED) {
+		bool serving_issue = false;
+		for (size_t i = 0; i < st->nwarnings; i++) {
+			const struct slots_warning *w = &st->warnings[i];
+			bool standby_only = (w->kind == SLOTS_WARN_CRASHLOOP || w->kind == SLOTS_WARN_STUCK ||
+			                     w->kind == SLOTS_WARN_NO_DEPLOYMENT) && !w->critical;
+			serving_issue |= !standby_only;
+		}
+		if (!serving_issue)
+			st->health = SLOTS_HEALTHY;
+	}
+}
+
+/* ---------- JSON ---------- */
+
+char *slots_to_json(const struct slots_state *st, int64_t now_ms)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "namespace", st->namespace_);
+	cJSON_AddStringToObject(root, "service", st->service);
+	cJSON_AddStringToObject(root, "health", slots_health_name(st->health));
+	cJSON_AddBoolToObject(root, "service_found", st->service_found);
+	cJSON_AddStringToObject(root, "selector", st->selector);
+	if (st->active >= 0)
+		cJSON_AddStringToObject(root, "active", st->slot[st->active].name);
+	else
+		cJSON_AddNullToObject(root, "active");
+	cJSON_AddBoolToObject(root, "both_slots", st->both);
+	cJSON_AddStringToObject(root, "phase", slots_phase_name(st->phase));
+	cJSON_AddStringToObject(root, "phase_note", st->phase_note);
+	if (st->monitor_left_ms > 0)
+		cJSON_AddNumberToObject(root, "monitor_left_s", (double)(st->monitor_left_ms / 1000));
+	cJSON *slots = cJSON_AddArrayToObject(root, "slots");
+	for (int i = 0; i < st->nslots; i++) {
+		const struct slots_slot *s = &st->slot[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", s->name);
+		cJSON_AddStringToObject(o, "deployment", s->deployment);
+		cJSON_AddBoolToObject(o, "active", i == st->active);
+		cJSON_AddBoolToObject(o, "found", s->found);
+		cJSON_AddNumberToObject(o, "desired", s->desired);
+		cJSON_AddNumberToObject(o, "ready", s->ready);
+		cJSON_AddNumberToObject(o, "available", s->available);
+		cJSON_AddNumberToObject(o, "updated", s->updated);
+		cJSON_AddStringToObject(o, "image", s->image);
+		cJSON_AddStringToObject(o, "tag", s->tag);
+		cJSON_AddNumberToObject(o, "revision", (double)s->revision);
+		cJSON_AddBoolToObject(o, "rollout_complete", s->rollout_complete);
+		cJSON_AddBoolToObject(o, "progress_deadline_exceeded", s->progress_deadline_exceeded);
+		cJSON_AddNumberToObject(o, "restarts", s->restarts);
+		cJSON_AddNumberToObject(o, "endpoints_ready", s->endpoints_ready);
+		cJSON_AddItemToArray(slots, o);
+	}
+	cJSON *pods = cJSON_AddArrayToObject(root, "pods");
+	for (size_t i = 0; i < st->npods; i++) {
+		const struct slots_pod *p = &st->pods[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", p->name);
+		cJSON_AddStringToObject(o, "slot", p->slot >= 0 ? st->slot[p->slot].name : "");
+		cJSON_AddBoolToObject(o, "ready", p->ready);
+		cJSON_AddNumberToObject(o, "restarts", p->restarts);
+		cJSON_AddStringToObject(o, "waiting", p->waiting);
+		cJSON_AddStringToObject(o, "phase", p->phase);
+		cJSON_AddItemToArray(pods, o);
+	}
+	cJSON *eps = cJSON_AddArrayToObject(root, "endpoints");
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct slots_endpoint *e = &st->endpoints[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "address", e->address);
+		cJSON_AddStringToObject(o, "pod", e->pod);
+		cJSON_AddStringToObject(o, "slot", e->slot >= 0 ? st->slot[e->slot].name : "");
+		cJSON_AddBoolToObject(o, "ready", e->ready);
+		cJSON_AddItemToArray(eps, o);
+	}
+	cJSON *warns = cJSON_AddArrayToObject(root, "warnings");
+	for (size_t i = 0; i < st->nwarnings; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "severity", st->warnings[i].critical ? "critical" : "warning");
+		cJSON_AddStringToObject(o, "text", st->warnings[i].text);
+		cJSON_AddItemToArray(warns, o);
+	}
+	if (st->updated_ms)
+		cJSON_AddNumberToObject(root, "age_ms", (double)(now_ms - st->updated_ms));
+	else
+		cJSON_AddNullToObject(root, "age_ms");
+	cJSON_AddStringToObject(root, "last_error", st->last_error);
+	char *out = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return out;
+}

@@ -1,0 +1,180 @@
+/* slots — the blue-green model: which slot serves traffic, how ready each slot
+ * is, which pods actually receive traffic, the lifecycle phase of the slot
+ * table, and loud warnings. Parsers take API JSON and fill a plain struct the
+ * views draw; a poller refreshes it on the loop. Views never see JSON. */
+#ifndef WARROOM_SLOTS_H
+#define WARROOM_SLOTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct kube;
+struct loop;
+
+#define SLOTS_MAX 2
+#define SLOTS_MAX_PODS 64
+#define SLOTS_MAX_ENDPOINTS 128
+#define SLOTS_MAX_WARNINGS 16
+#define SLOTS_MONITOR_MS (5 * 60 * 1000)   /* the seeds' monitoring window */
+
+enum slots_phase {
+	SLOTS_PHASE_UNKNOWN = 0,
+	SLOTS_PHASE_STEADY,          /* standby at 0 replicas */
+	SLOTS_PHASE_DEPLOY_START,    /* standby scaling up (new version) */
+	SLOTS_PHASE_SMOKE_TEST,      /* standby ready with a newer rollout, no traffic */
+	SLOTS_PHASE_TRAFFIC_SWITCH,  /* selector changed, endpoints not settled yet */
+	SLOTS_PHASE_MONITOR,         /* within 5 min of an observed switch */
+	SLOTS_PHASE_FINALIZE,        /* standby (old version) scaling or waiting to scale to 0 */
+};
+
+enum slots_health {
+	SLOTS_HEALTHY = 0,
+	SLOTS_DEGRADED = 1,
+	SLOTS_OUTAGE = 2,
+	SLOTS_HEALTH_UNKNOWN = 3,    /* no data (API unreachable) */
+};
+
+enum slots_warn_kind {
+	SLOTS_WARN_OUTAGE,           /* traffic goes to a slot with no ready pods */
+	SLOTS_WARN_NO_SERVICE,
+	SLOTS_WARN_BOTH_SLOTS,       /* selector lacks the slot label */
+	SLOTS_WARN_UNKNOWN_SLOT,     /* selector names a slot not in the config */
+	SLOTS_WARN_NO_DEPLOYMENT,
+	SLOTS_WARN_STUCK,            /* ProgressDeadlineExceeded */
+	SLOTS_WARN_CRASHLOOP,
+	SLOTS_WARN_WRONG_SLOT_ENDPOINT,
+	SLOTS_WARN_NOT_READY_ENDPOINT,
+	SLOTS_WARN_PARTIAL,          /* active slot below its desired replicas */
+};
+
+struct slots_warning {
+	enum slots_warn_kind kind;
+	bool critical;
+	char text[240];
+};
+
+struct slots_slot {
+	char name[32];               /* "blue" */
+	char deployment[128];        /* "detection-api-blue" */
+	bool found;                  /* the Deployment exists */
+	/* Status counts; the API omits zeros, absent counts are 0. */
+	int desired, replicas, ready, available, updated, unavailable;
+	char image[256];             /* first container */
+	char tag[128];               /* "1.5.0", or a short digest */
+	long revision;               /* deployment.kubernetes.io/revision, 0 unknown */
+	long generation, observed_generation;
+	bool paused;
+	bool progress_deadline_exceeded;
+	bool rollout_complete;       /* as `kubectl rollout status` */
+	char progress_message[200];
+	int64_t progress_wall_ms;    /* Progressing condition lastUpdateTime */
+	char match_labels[256];      /* spec.selector.matchLabels as "k=v,k=v" */
+	/* From pods and endpoints. */
+	int pods, pods_ready, restarts, crashlooping;
+	int endpoints_ready;
+};
+
+struct slots_pod {
+	char name[128];
+	int slot;                    /* index into slot[], -1: none of ours */
+	bool ready;
+	bool terminating;
+	int restarts;
+	char waiting[48];            /* CrashLoopBackOff, ImagePullBackOff, "" */
+	char phase[16];              /* Running, Pending, ... */
+	char ip[48];
+	int64_t created_wall_ms;
+};
+
+struct slots_endpoint {
+	char address[48];
+	char pod[128];               /* targetRef name, "" when none */
+	int slot;                    /* slot of that pod, -1 unknown */
+	bool ready, serving, terminating;   /* ready: null means ready */
+};
+
+struct slots_state {
+	/* What the config asks for. */
+	char namespace_[128];
+	char service[128];
+	char slot_label[64];
+	int nslots;                  /* 2 for blue-green, 1 for a plain Deployment */
+	struct slots_slot slot[SLOTS_MAX];
+
+	/* The service. */
+	bool service_found;
+	char service_rv[64];         /* metadata.resourceVersion, for patches */
+	char selector[256];          /* "app=detection-api,slot=green" */
+	char selector_slot[32];      /* value of the slot label, "" when absent */
+	int active;                  /* slot index the selector picks, -1 none */
+	bool both;                   /* blue-green but the selector has no slot label */
+
+	struct slots_pod pods[SLOTS_MAX_PODS];
+	size_t npods;
+	struct slots_endpoint endpoints[SLOTS_MAX_ENDPOINTS];
+	size_t nendpoints;
+	int endpoints_ready;
+
+	enum slots_phase phase;
+	char phase_note[120];        /* "2:47 left of 5:00", "standby awaits scale-down" */
+	int64_t selector_changed_ms; /* monotonic, when a selector change was seen; 0 never */
+	char previous_slot[32];      /* slot before that change */
+	int64_t monitor_left_ms;
+
+	struct slots_warning warnings[SLOTS_MAX_WARNINGS];
+	size_t nwarnings;
+	enum slots_health health;
+
+	int64_t updated_ms;          /* monotonic time of the last complete refresh; 0 never */
+	char last_error[256];        /* last failed refresh in words, "" after a good one */
+	uint64_t generation;         /* bumps on every refresh, good or bad */
+};
+
+/* Empty state for the config's namespace, service, slot label, slots and
+ * deployments (one deployment = not blue-green). */
+void slots_init(struct slots_state *st, const struct config *cfg);
+
+/* Parsers: 0, or -1 with words in err when the JSON is not what was asked. */
+int slots_parse_service(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen);
+/* One Deployment into one slot (keeps name and deployment name). */
+int slots_parse_deployment(struct slots_slot *slot, const char *json, size_t len, char *err, size_t errlen);
+/* A PodList; pods map to slots by the slot label (or all to the one slot). */
+int slots_parse_pods(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen);
+/* An EndpointSliceList (or one EndpointSlice): all slices merged. Parse the
+ * pods first: endpoints map to slots through their targetRef pod. */
+int slots_parse_endpointslices(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen);
+
+/* Active slot, per-slot pod and endpoint counts, phase, warnings, health.
+ * prev (may be NULL) is the previous state: selector changes are observed
+ * against it. now_ms: monotonic; now_wall_ms: UTC ms. */
+void slots_derive(struct slots_state *st, const struct slots_state *prev, int64_t now_ms, int64_t now_wall_ms);
+
+const char *slots_phase_name(enum slots_phase phase);    /* "steady", "monitor", ... */
+const char *slots_health_name(enum slots_health health); /* "healthy", "degraded", ... */
+/* Index of a slot by name, -1 when not configured. */
+int slots_index(const struct slots_state *st, const char *name);
+/* The slot that does not serve traffic (blue-green with a known active), -1. */
+int slots_standby(const struct slots_state *st);
+/* Whether the endpoints hold only ready pods of slot idx (and at least one). */
+bool slots_traffic_only_on(const struct slots_state *st, int idx);
+/* The state as a JSON object (status --json); malloc'd. */
+char *slots_to_json(const struct slots_state *st, int64_t now_ms);
+
+/* The poller: all requests of a round in parallel (pods after the service,
+ * whose selector picks them), rounds never overlap, a failed round keeps the
+ * previous data with its age and sets last_error. */
+struct slots_poller;
+typedef void (*slots_update_fn)(const struct slots_state *st, void *arg);
+struct slots_poller *slots_poller_new(struct loop *loop, struct kube *kube, const struct config *cfg,
+                                      slots_update_fn fn, void *arg);
+/* First round now, then every refresh_ms (cfg->refresh_ms when 0). */
+void slots_poller_start(struct slots_poller *p, int refresh_ms);
+/* A round now; when one is running, another right after it. */
+void slots_poller_refresh(struct slots_poller *p);
+bool slots_poller_busy(const struct slots_poller *p);
+const struct slots_state *slots_poller_state(const struct slots_poller *p);
+void slots_poller_free(struct slots_poller *p);
+
+#endif
