@@ -591,7 +591,9 @@ bool http_cancel(struct http *http, uint64_t id)
 		if (r->id != id)
 			continue;
 		cancel_request(http, r);
-		if (http->depth == 0 && !http->deliver_timer)
+		/* Even inside a callback: a nested loop (http_request_sync) must
+		 * see it delivered without waiting for the outer one. */
+		if (!http->deliver_timer)
 			http->deliver_timer = loop_timer_add(http->loop, 0, 0, deliver_timer_cb, http);
 		return true;
 	}
@@ -793,6 +795,15 @@ int http_request_sync(struct http *http, const struct http_req *req, struct http
 		http_cancel(http, id);
 		for (int i = 0; i < 100 && !c.done; i++)
 			loop_run_once(loop, 10);
+		if (!c.done) {
+			/* Never call back into this stack frame later. */
+			for (struct request *r = http->done_head; r; r = r->next)
+				if (r->arg == &c)
+					r->fn = NULL;
+			out->err = HTTP_ECANCELLED;
+			out->errmsg = dup_bytes("cancelled", strlen("cancelled"));
+			out->body = dup_bytes("", 0);
+		}
 	}
 	return c.done && out->err == HTTP_OK ? 0 : -1;
 }

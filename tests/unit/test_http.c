@@ -617,6 +617,21 @@ static void test_sync_request(void **state)
 	http_resp_free(&out);
 }
 
+/* The CLI's Ctrl-C stops the loop: a blocking request gives up at once. */
+static void test_sync_request_on_a_stopped_loop(void **state)
+{
+	struct fx *f = *state;
+	struct http_resp out;
+	struct http_req req = { .url = url(f, "/hang"), .timeout_ms = 5000 };
+	loop_stop(f->loop);
+	int64_t t0 = loop_now_ms();
+	assert_int_equal(http_request_sync(f->http, &req, &out), -1);
+	assert_true(loop_now_ms() - t0 < 500);
+	assert_int_equal(out.err, HTTP_ECANCELLED);
+	assert_int_equal(http_pending(f->http), 0);
+	http_resp_free(&out);
+}
+
 static void test_free_cancels_pending(void **state)
 {
 	struct fx *f = *state;
@@ -906,6 +921,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_token_never_in_error_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifty_concurrent_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_request_on_a_stopped_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_cancels_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_from_inside_a_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests_do_not_start, setup, teardown),

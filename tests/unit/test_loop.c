@@ -328,6 +328,31 @@ static void test_fd_removed_by_an_earlier_callback(void **state)
 	}
 }
 
+/* A descriptor closed without loop_fd_del is reported once, then dropped
+ * instead of spinning the loop. */
+static void nval_cb(struct loop *loop, int fd, short revents, void *arg)
+{
+	int *calls = arg;
+	assert_true(revents & POLLNVAL);
+	(*calls)++;
+}
+
+static void test_closed_fd_is_dropped(void **state)
+{
+	struct loop *loop = loop_new();
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	int calls = 0;
+	loop_fd_add(loop, p[0], POLLIN, nval_cb, &calls);
+	close(p[0]);
+	loop_run_once(loop, 50);
+	loop_run_once(loop, 50);
+	assert_int_equal(calls, 1);
+	assert_int_equal(loop_fd_set_events(loop, p[0], POLLIN), -1);
+	close(p[1]);
+	loop_free(loop);
+}
+
 /* ---- signals ---- */
 
 struct sig_ctx {
@@ -548,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_zero_delay_timer_does_not_starve_fds),
 		cmocka_unit_test(test_fd_readiness_on_a_pipe),
 		cmocka_unit_test(test_fd_removed_by_an_earlier_callback),
+		cmocka_unit_test(test_closed_fd_is_dropped),
 		cmocka_unit_test(test_signal_through_self_pipe),
 		cmocka_unit_test(test_sigchld_reaps_children),
 		cmocka_unit_test(test_child_watched_after_it_was_reaped),
