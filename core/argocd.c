@@ -1,0 +1,379 @@
+/* argocd — one Argo CD application over the REST API (bearer token). */
+#include "warroom/argocd.h"
+#include "warroom/config.h"
+#include "warroom/http.h"
+
+#include <cJSON.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef WARROOM_VERSION
+#define WARROOM_VERSION "dev"
+#endif
+
+struct areq {
+	struct areq *next;
+	struct argocd *ac;
+	uint64_t id;
+	argocd_done_fn fn;
+	void *arg;
+	bool dead;
+};
+
+struct argocd {
+	struct http *http;
+	char url[512];
+	char app[128];
+	char ca_file[512];
+	bool insecure;
+	long timeout_ms;
+	char *token;
+	struct areq *reqs;
+};
+
+static void copy(char *dst, size_t len, const char *src)
+{
+	if (len)
+		snprintf(dst, len, "%s", src ? src : "");
+}
+
+static const cJSON *jget(const cJSON *obj, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+static const char *jstr(const cJSON *obj, const char *key)
+{
+	const cJSON *it = jget(obj, key);
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/* ---------- parsing ---------- */
+
+int argocd_parse_app(const char *json, size_t len, struct argocd_app *app, char *err, size_t errlen)
+{
+	memset(app, 0, sizeof *app);
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	if (!cJSON_IsObject(root)) {
+		copy(err, errlen, "Argo CD answered with something that is not an Application");
+		cJSON_Delete(root);
+		return -1;
+	}
+	const cJSON *meta = jget(root, "metadata"), *spec = jget(root, "spec"), *status = jget(root, "status");
+	if (!cJSON_IsObject(spec) && !cJSON_IsObject(status)) {
+		copy(err, errlen, "Argo CD answered with an object that has neither spec nor status");
+		cJSON_Delete(root);
+		return -1;
+	}
+	copy(app->name, sizeof app->name, jstr(meta, "name"));
+	copy(app->sync_status, sizeof app->sync_status, jstr(jget(status, "sync"), "status"));
+	copy(app->sync_revision, sizeof app->sync_revision, jstr(jget(status, "sync"), "revision"));
+	copy(app->health, sizeof app->health, jstr(jget(status, "health"), "status"));
+	const cJSON *op = jget(status, "operationState");
+	copy(app->operation_phase, sizeof app->operation_phase, jstr(op, "phase"));
+	copy(app->operation_message, sizeof app->operation_message, jstr(op, "message"));
+
+	const cJSON *automated = jget(jget(spec, "syncPolicy"), "automated");
+	if (cJSON_IsObject(automated)) {
+		const cJSON *enabled = jget(automated, "enabled");
+		app->automated = !cJSON_IsFalse(enabled);
+		app->prune = cJSON_IsTrue(jget(automated, "prune"));
+		app->self_heal = cJSON_IsTrue(jget(automated, "selfHeal"));
+		app->automated_json = cJSON_PrintUnformatted(automated);
+	}
+
+	const cJSON *hist = jget(status, "history");
+	int n = cJSON_GetArraySize(hist);
+	int first = n > ARGOCD_MAX_HISTORY ? n - ARGOCD_MAX_HISTORY : 0;
+	for (int i = first; i < n; i++) {
+		const cJSON *h = cJSON_GetArrayItem(hist, i);
+		struct argocd_history *e = &app->history[app->nhistory++];
+		const cJSON *id = jget(h, "id");
+		e->id = cJSON_IsNumber(id) ? (int64_t)id->valuedouble
+		      : cJSON_IsString(id) ? strtoll(id->valuestring, NULL, 10) : 0;
+		const char *rev = jstr(h, "revision");
+		if (!rev) {   /* multi-source apps keep revisions[] */
+			const cJSON *revs = jget(h, "revisions");
+			const cJSON *r0 = cJSON_GetArrayItem(revs, 0);
+			rev = cJSON_IsString(r0) ? r0->valuestring : NULL;
+		}
+		copy(e->revision, sizeof e->revision, rev);
+		copy(e->deployed_at, sizeof e->deployed_at, jstr(h, "deployedAt"));
+	}
+	cJSON_Delete(root);
+	return 0;
+}
+
+void argocd_app_free(struct argocd_app *app)
+{
+	if (!app)
+		return;
+	free(app->automated_json);
+	app->automated_json = NULL;
+}
+
+const struct argocd_history *argocd_previous(const struct argocd_app *app)
+{
+	if (app->nhistory < 2)
+		return NULL;
+	/* History is in deploy order; the CLI rolls back to history[len-2]. */
+	return &app->history[app->nhistory - 2];
+}
+
+static const char *grpc_code_name(int code)
+{
+	static const char *const names[] = {
+		"OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
+		"AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+		"Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss",
+		"Unauthenticated",
+	};
+	return code >= 0 && code < (int)(sizeof names / sizeof names[0]) ? names[code] : NULL;
+}
+
+void argocd_error_words(long status, const char *body, size_t len, char *buf, size_t buflen)
+{
+	cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+	const char *msg = jstr(root, "message");
+	if (!msg || !*msg)
+		msg = jstr(root, "error");
+	const cJSON *code = jget(root, "code");
+	const char *name = cJSON_IsNumber(code) ? grpc_code_name((int)code->valuedouble) : NULL;
+	if (msg && *msg && name)
+		snprintf(buf, buflen, "%s: %s", name, msg);
+	else if (msg && *msg)
+		snprintf(buf, buflen, "HTTP %ld: %s", status, msg);
+	else if (status == 401)
+		snprintf(buf, buflen, "Unauthenticated: Argo CD rejected the token (HTTP 401)");
+	else if (status == 403)
+		snprintf(buf, buflen, "PermissionDenied: the Argo CD token may not do this (HTTP 403)");
+	else if (status == 404)
+		snprintf(buf, buflen, "NotFound: no such Argo CD application (HTTP 404)");
+	else
+		snprintf(buf, buflen, "HTTP %ld from Argo CD", status);
+	cJSON_Delete(root);
+}
+
+char *argocd_rollback_body(int64_t id, bool dry_run)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "id", (double)id);
+	cJSON_AddBoolToObject(root, "prune", false);
+	cJSON_AddBoolToObject(root, "dryRun", dry_run);
+	char *s = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return s;
+}
+
+char *argocd_autosync_body(const char *automated_json)
+{
+	cJSON *patch = cJSON_CreateObject();
+	cJSON *pol = cJSON_AddObjectToObject(cJSON_AddObjectToObject(patch, "spec"), "syncPolicy");
+	cJSON *prev = automated_json ? cJSON_Parse(automated_json) : NULL;
+	if (prev)
+		cJSON_AddItemToObject(pol, "automated", prev);
+	else if (automated_json)   /* unreadable settings: plain auto-sync with self-heal */
+		cJSON_AddItemToObject(pol, "automated", cJSON_Parse("{\"prune\":false,\"selfHeal\":true}"));
+	else
+		cJSON_AddNullToObject(pol, "automated");
+	char *ps = cJSON_PrintUnformatted(patch);
+	cJSON_Delete(patch);
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "patch", ps ? ps : "{}");
+	cJSON_AddStringToObject(root, "patchType", "merge");
+	free(ps);
+	char *s = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return s;
+}
+
+/* ---------- requests ---------- */
+
+struct argocd *argocd_new(struct http *http, const struct config_endpoint *ep, const char *app,
+                          char *err, size_t errlen)
+{
+	if (!ep->url[0]) {
+		copy(err, errlen, "Argo CD is not configured (argocd.url)");
+		return NULL;
+	}
+	if (!app || !*app) {
+		copy(err, errlen, "no Argo CD application configured (argocd.application)");
+		return NULL;
+	}
+	struct argocd *ac = calloc(1, sizeof *ac);
+	if (!ac) {
+		copy(err, errlen, "out of memory");
+		return NULL;
+	}
+	ac->http = http;
+	copy(ac->url, sizeof ac->url, ep->url);
+	size_t l = strlen(ac->url);
+	while (l > 0 && ac->url[l - 1] == '/')
+		ac->url[--l] = '\0';
+	copy(ac->app, sizeof ac->app, app);
+	copy(ac->ca_file, sizeof ac->ca_file, ep->ca_file);
+	ac->insecure = ep->insecure;
+	ac->timeout_ms = ep->timeout_ms > 0 ? ep->timeout_ms : 10000;
+	if (ep->token_file[0] || ep->token_env[0]) {
+		char tok[4096];
+		if (config_read_secret(ep, tok, sizeof tok) != 0) {
+			snprintf(err, errlen, "cannot read the Argo CD token from %s",
+			         ep->token_file[0] ? ep->token_file : ep->token_env);
+			memset(tok, 0, sizeof tok);
+			free(ac);
+			return NULL;
+		}
+		ac->token = strdup(tok);
+		memset(tok, 0, sizeof tok);
+	}
+	return ac;
+}
+
+static void areq_unlink(struct areq *r)
+{
+	if (!r->ac)
+		return;
+	for (struct areq **pp = &r->ac->reqs; *pp; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	}
+	r->next = NULL;
+}
+
+void argocd_free(struct argocd *ac)
+{
+	if (!ac)
+		return;
+	while (ac->reqs) {
+		struct areq *r = ac->reqs;
+		ac->reqs = r->next;
+		r->dead = true;
+		r->ac = NULL;
+		http_cancel(ac->http, r->id);   /* its callback frees it */
+	}
+	if (ac->token) {
+		memset(ac->token, 0, strlen(ac->token));
+		free(ac->token);
+	}
+	free(ac);
+}
+
+const char *argocd_url(const struct argocd *ac) { return ac->url; }
+const char *argocd_app_name(const struct argocd *ac) { return ac->app; }
+
+static void areq_done(const struct http_resp *resp, void *arg)
+{
+	struct areq *r = arg;
+	if (r->dead) {
+		free(r);
+		return;
+	}
+	struct argocd *ac = r->ac;
+	areq_unlink(r);
+	char words[600] = "";
+	struct argocd_result res = {
+		.status = resp->status,
+		.body = resp->body ? resp->body : "",
+		.len = resp->body ? resp->len : 0,
+		.error = words,
+		.elapsed_ms = resp->elapsed_ms,
+	};
+	if (resp->err == HTTP_ECONNECT)
+		snprintf(words, sizeof words, "cannot reach Argo CD at %s: %s", ac->url, resp->errmsg);
+	else if (resp->err != HTTP_OK)
+		snprintf(words, sizeof words, "Argo CD at %s: %s", ac->url, resp->errmsg);
+	else if (resp->status < 200 || resp->status > 299)
+		argocd_error_words(resp->status, resp->body, resp->len, words, sizeof words);
+	else
+		res.ok = true;
+	argocd_done_fn fn = r->fn;
+	void *fa = r->arg;
+	free(r);
+	fn(&res, fa);
+}
+
+static uint64_t send(struct argocd *ac, const char *method, const char *suffix, const char *body,
+                     argocd_done_fn fn, void *arg)
+{
+	struct areq *r = calloc(1, sizeof *r);
+	if (!r)
+		return 0;
+	char url[1024], enc[400];
+	size_t n = 0;
+	for (const char *p = ac->app; *p && n + 4 < sizeof enc; p++) {
+		unsigned char c = (unsigned char)*p;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-_.~", c))
+			enc[n++] = (char)c;
+		else
+			n += (size_t)snprintf(enc + n, sizeof enc - n, "%%%02X", c);
+	}
+	enc[n] = '\0';
+	snprintf(url, sizeof url, "%s/api/v1/applications/%s%s", ac->url, enc, suffix);
+	const char *headers[] = { "Accept: application/json", "User-Agent: warroom/" WARROOM_VERSION, NULL };
+	struct http_req hr = {
+		.method = method,
+		.url = url,
+		.body = body,
+		.content_type = body ? "application/json" : NULL,
+		.headers = headers,
+		.bearer_token = ac->token,
+		.timeout_ms = ac->timeout_ms,
+		.ca_file = ac->ca_file[0] ? ac->ca_file : NULL,
+		.insecure = ac->insecure,
+	};
+	r->ac = ac;
+	r->fn = fn;
+	r->arg = arg;
+	r->id = http_request(ac->http, &hr, areq_done, r);
+	if (!r->id) {
+		free(r);
+		return 0;
+	}
+	r->next = ac->reqs;
+	ac->reqs = r;
+	return r->id;
+}
+
+uint64_t argocd_get(struct argocd *ac, argocd_done_fn fn, void *arg)
+{
+	return send(ac, "GET", "", NULL, fn, arg);
+}
+
+uint64_t argocd_rollback(struct argocd *ac, int64_t id, bool dry_run, argocd_done_fn fn, void *arg)
+{
+	char *body = argocd_rollback_body(id, dry_run);
+	uint64_t rid = send(ac, "POST", "/rollback", body, fn, arg);
+	free(body);
+	return rid;
+}
+
+uint64_t argocd_set_autosync(struct argocd *ac, const char *automated_json, argocd_done_fn fn, void *arg)
+{
+	char *body = argocd_autosync_body(automated_json);
+	uint64_t id = send(ac, "PATCH", "", body, fn, arg);
+	free(body);
+	return id;
+}
+
+uint64_t argocd_sync(struct argocd *ac, argocd_done_fn fn, void *arg)
+{
+	return send(ac, "POST", "/sync", "{\"prune\":false,\"dryRun\":false}", fn, arg);
+}
+
+bool argocd_cancel(struct argocd *ac, uint64_t id)
+{
+	for (struct areq *r = ac->reqs; r; r = r->next) {
+		if (r->id != id)
+			continue;
+		areq_unlink(r);
+		r->dead = true;
+		r->ac = NULL;
+		http_cancel(ac->http, id);
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,76 @@
+/* argocd — the Argo CD API for one application: its state (history, sync,
+ * health, automated sync policy), rollback, turning auto-sync off and back
+ * on (the previous automated settings are kept to restore them), and sync.
+ * Errors {error, code, message} become words; the token never does. */
+#ifndef WARROOM_ARGOCD_H
+#define WARROOM_ARGOCD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config_endpoint;
+struct http;
+struct argocd;
+
+#define ARGOCD_MAX_HISTORY 16
+
+struct argocd_history {
+	int64_t id;
+	char revision[64];
+	char deployed_at[40];        /* RFC 3339 as the server wrote it */
+};
+
+struct argocd_app {
+	char name[128];
+	char sync_status[24];        /* Synced, OutOfSync, Unknown */
+	char sync_revision[64];
+	char health[24];             /* Healthy, Progressing, Degraded, ... */
+	char operation_phase[24];    /* Running, Succeeded, Failed, Error, "" */
+	char operation_message[200];
+	bool automated;              /* present and enabled is not false */
+	bool prune, self_heal;
+	char *automated_json;        /* spec.syncPolicy.automated as sent, NULL when absent */
+	struct argocd_history history[ARGOCD_MAX_HISTORY];   /* oldest first, the newest kept */
+	size_t nhistory;
+};
+
+/* Parses an Application (JSON). 0, or -1 with words. Free with argocd_app_free. */
+int argocd_parse_app(const char *json, size_t len, struct argocd_app *app, char *err, size_t errlen);
+void argocd_app_free(struct argocd_app *app);
+/* The entry a rollback goes back to: the one before the newest (as the CLI
+ * does), NULL when the history is too short. */
+const struct argocd_history *argocd_previous(const struct argocd_app *app);
+/* Words for a failed answer: "FailedPrecondition: rollback cannot be ...". */
+void argocd_error_words(long status, const char *body, size_t len, char *buf, size_t buflen);
+/* The request bodies, for the calls below and for tests (malloc'd). */
+char *argocd_rollback_body(int64_t id, bool dry_run);
+/* automated_json NULL: turn auto-sync off; else restore those settings. */
+char *argocd_autosync_body(const char *automated_json);
+
+struct argocd_result {
+	bool ok;
+	long status;
+	const char *body;            /* valid during the callback */
+	size_t len;
+	const char *error;           /* words, "" when ok */
+	int64_t elapsed_ms;
+};
+typedef void (*argocd_done_fn)(const struct argocd_result *res, void *arg);
+
+/* The endpoint's token is read now (token_file or token_env); NULL with words
+ * when the URL is empty or the token cannot be read. */
+struct argocd *argocd_new(struct http *http, const struct config_endpoint *ep, const char *app,
+                          char *err, size_t errlen);
+void argocd_free(struct argocd *ac);
+const char *argocd_url(const struct argocd *ac);
+const char *argocd_app_name(const struct argocd *ac);
+
+uint64_t argocd_get(struct argocd *ac, argocd_done_fn fn, void *arg);
+uint64_t argocd_rollback(struct argocd *ac, int64_t id, bool dry_run, argocd_done_fn fn, void *arg);
+/* PATCH {"patch": "<merge patch>", "patchType": "merge"} on the application. */
+uint64_t argocd_set_autosync(struct argocd *ac, const char *automated_json, argocd_done_fn fn, void *arg);
+uint64_t argocd_sync(struct argocd *ac, argocd_done_fn fn, void *arg);
+bool argocd_cancel(struct argocd *ac, uint64_t id);
+
+#endif
