@@ -18,7 +18,6 @@
 enum req_state { REQ_ACTIVE, REQ_DONE };
 
 struct request {
-	struct http *http;
 	struct request *next, *prev;   /* active list, or done queue (FIFO) */
 	enum req_state state;
 	uint64_t id;
@@ -97,19 +96,24 @@ static struct request *done_pop(struct http *http)
 	return r;
 }
 
+/* volatile so the wipe of a token is not optimised away */
+static void wipe(char *s)
+{
+	for (volatile char *p = s; p && *p; p++)
+		*p = 0;
+}
+
 static void request_free(struct request *r)
 {
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
+	for (struct curl_slist *h = r->headers; h; h = h->next)
+		if (strncmp(h->data, "Authorization:", 14) == 0)
+			wipe(h->data);
 	curl_slist_free_all(r->headers);
 	curl_slist_free_all(r->connect_to);
-	if (r->auth) {
-		/* volatile so the wipe of the token is not optimised away */
-		volatile char *p = r->auth;
-		while (*p)
-			*p++ = 0;
-		free(r->auth);
-	}
+	wipe(r->auth);
+	free(r->auth);
 	free(r->buf);
 	free(r);
 }
@@ -617,6 +621,17 @@ static struct curl_slist *slist_add(struct curl_slist **list, const char *s, boo
 	return n;
 }
 
+static char *join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 1);
+	if (s) {
+		memcpy(s, a, la);
+		memcpy(s + la, b, lb + 1);
+	}
+	return s;
+}
+
 static bool set_blob(CURL *easy, CURLoption opt, const char *pem, size_t len)
 {
 	struct curl_blob blob = {
@@ -680,25 +695,17 @@ static bool setup(struct request *r, const struct http_req *req)
 	for (const char *const *h = req->headers; h && *h; h++)
 		slist_add(&r->headers, *h, &ok);
 	if (req->body && req->content_type) {
-		size_t n = strlen(req->content_type) + sizeof "Content-Type: ";
-		char *ct = malloc(n);
-		if (ct) {
-			snprintf(ct, n, "Content-Type: %s", req->content_type);
+		char *ct = join("Content-Type: ", req->content_type);
+		if (ct)
 			slist_add(&r->headers, ct, &ok);
-			free(ct);
-		} else {
-			ok = false;
-		}
+		ok = ok && ct;
+		free(ct);
 	}
 	if (req->bearer_token && *req->bearer_token) {
-		size_t n = strlen(req->bearer_token) + sizeof "Authorization: Bearer ";
-		r->auth = malloc(n);
-		if (r->auth) {
-			snprintf(r->auth, n, "Authorization: Bearer %s", req->bearer_token);
+		r->auth = join("Authorization: Bearer ", req->bearer_token);
+		if (r->auth)
 			slist_add(&r->headers, r->auth, &ok);
-		} else {
-			ok = false;
-		}
+		ok = ok && r->auth;
 	}
 	/* No "Expect: 100-continue" pause before larger bodies. */
 	slist_add(&r->headers, "Expect:", &ok);
@@ -719,7 +726,6 @@ uint64_t http_request(struct http *http, const struct http_req *req, http_done_f
 	struct request *r = calloc(1, sizeof *r);
 	if (!r)
 		return 0;
-	r->http = http;
 	r->fn = fn;
 	r->arg = arg;
 	r->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;

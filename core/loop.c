@@ -294,6 +294,17 @@ int loop_child_watch(struct loop *loop, pid_t pid, loop_child_fn fn, void *arg)
 	return 0;
 }
 
+void loop_child_reset_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NSIGNALS; i++)
+		sigaction(watched_signals[i], &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 /* ---- descriptors ---- */
 
 static struct fd_entry *fd_find(struct loop *loop, int fd)

@@ -35,6 +35,9 @@ void loop_timer_cancel(struct loop *loop, uint64_t id);
 int loop_signals_watch(struct loop *loop, loop_signal_fn fn, void *arg);
 /* Reaped children are reported here (SIGCHLD handled inside the loop). */
 int loop_child_watch(struct loop *loop, pid_t pid, loop_child_fn fn, void *arg);
+/* In a forked child before exec: default dispositions for the loop's signals
+ * and SIGPIPE (an ignored SIGPIPE would survive exec). Async-signal-safe. */
+void loop_child_reset_signals(void);
 
 /* Called once at the end of every pass, after all callbacks: where the TUI
  * does its single doupdate(). */

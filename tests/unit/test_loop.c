@@ -474,6 +474,35 @@ static void test_sigchld_reaps_children(void **state)
 	loop_free(loop);
 }
 
+/* A child about to exec gets default signal dispositions back. */
+static void test_child_reset_signals(void **state)
+{
+	struct loop *loop = loop_new();
+	struct sig_ctx s = { { 0 }, 0 };
+	assert_int_equal(loop_signals_watch(loop, sig_cb, &s), 0);
+	struct child_ctx c = { 0 };
+	c.pid = fork();
+	assert_true(c.pid >= 0);
+	if (c.pid == 0) {
+		loop_child_reset_signals();
+		struct sigaction pipe_sa, hup_sa, chld_sa;
+		sigaction(SIGPIPE, NULL, &pipe_sa);
+		sigaction(SIGHUP, NULL, &hup_sa);
+		sigaction(SIGCHLD, NULL, &chld_sa);
+		_exit(pipe_sa.sa_handler == SIG_DFL && hup_sa.sa_handler == SIG_DFL &&
+		      chld_sa.sa_handler == SIG_DFL ? 0 : 1);
+	}
+	assert_int_equal(loop_child_watch(loop, c.pid, child_cb, &c), 0);
+	assert_int_equal(loop_run_until(loop, (volatile bool *)&c.done, 2000), 0);
+	assert_true(WIFEXITED(c.status));
+	assert_int_equal(WEXITSTATUS(c.status), 0);
+	/* the parent keeps its own */
+	struct sigaction sa;
+	sigaction(SIGPIPE, NULL, &sa);
+	assert_ptr_equal(sa.sa_handler, SIG_IGN);
+	loop_free(loop);
+}
+
 /* A child that exits (and is reaped) before anyone watches it is still
  * reported to a later watcher, from the loop. */
 static void test_child_watched_after_it_was_reaped(void **state)
@@ -576,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_closed_fd_is_dropped),
 		cmocka_unit_test(test_signal_through_self_pipe),
 		cmocka_unit_test(test_sigchld_reaps_children),
+		cmocka_unit_test(test_child_reset_signals),
 		cmocka_unit_test(test_child_watched_after_it_was_reaped),
 		cmocka_unit_test(test_run_until_timeout_done_and_stop),
 		cmocka_unit_test(test_clocks),
