@@ -1,0 +1,252 @@
+/* config — defaults, paths, freeze periods and secrets. The YAML reading is
+ * in config_yaml.c. Secrets are never written in the config file; it names a
+ * token file or an environment variable, read here when a request needs it. */
+#include "warroom/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef WARROOM_DATADIR
+#define WARROOM_DATADIR "/usr/local/share/warroom"
+#endif
+
+
+/* ---- paths and defaults ------------------------------------------------ */
+
+static const char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	if (h && *h)
+		return h;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_dir ? pw->pw_dir : "/";
+}
+
+int config_expand_home(const char *in, char *out, size_t len)
+{
+	int n;
+	if (in[0] == '~' && (in[1] == '/' || in[1] == '\0'))
+		n = snprintf(out, len, "%s%s", home_dir(), in + 1);
+	else
+		n = snprintf(out, len, "%s", in);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* $XDG_<name> when absolute (the spec ignores relative ones), else ~/fallback. */
+static void xdg_dir(char *buf, size_t len, const char *var, const char *fallback)
+{
+	const char *v = getenv(var);
+	if (v && v[0] == '/')
+		snprintf(buf, len, "%s", v);
+	else
+		snprintf(buf, len, "%s/%s", home_dir(), fallback);
+}
+
+void config_default_path(char *buf, size_t len)
+{
+	char dir[900];
+	xdg_dir(dir, sizeof dir, "XDG_CONFIG_HOME", ".config");
+	snprintf(buf, len, "%s/warroom/config.yaml", dir);
+}
+
+static void endpoint_defaults(struct config_endpoint *ep)
+{
+	ep->timeout_ms = 5000;
+}
+
+void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	const char *user = getenv("USER");
+	snprintf(cfg->operator_name, sizeof cfg->operator_name, "%s", user && *user ? user : "operator");
+	snprintf(cfg->environment, sizeof cfg->environment, "default");
+	cfg->refresh_ms = 2000;
+
+	char dir[900];
+	xdg_dir(dir, sizeof dir, "XDG_STATE_HOME", ".local/state");
+	snprintf(cfg->db_path, sizeof cfg->db_path, "%s/warroom/timeline.db", dir);
+
+	/* Run from the source tree, the runbooks beside it win over installed ones. */
+	struct stat st;
+	char cwd[900];
+	if (stat("runbooks", &st) == 0 && S_ISDIR(st.st_mode) && getcwd(cwd, sizeof cwd))
+		snprintf(cfg->runbook_dir, sizeof cfg->runbook_dir, "%s/runbooks", cwd);
+	else
+		snprintf(cfg->runbook_dir, sizeof cfg->runbook_dir, "%s/runbooks", WARROOM_DATADIR);
+
+	endpoint_defaults(&cfg->prometheus);
+	endpoint_defaults(&cfg->alertmanager);
+	endpoint_defaults(&cfg->argocd);
+
+	snprintf(cfg->kube.namespace_, sizeof cfg->kube.namespace_, "default");
+	snprintf(cfg->kube.slot_label, sizeof cfg->kube.slot_label, "slot");
+	snprintf(cfg->kube.slots[0], sizeof cfg->kube.slots[0], "blue");
+	snprintf(cfg->kube.slots[1], sizeof cfg->kube.slots[1], "green");
+
+	/* The release process's holiday freezes. */
+	snprintf(cfg->freeze[0], sizeof cfg->freeze[0], "12-24..12-26");
+	snprintf(cfg->freeze[1], sizeof cfg->freeze[1], "12-31..01-02");
+	cfg->nfreeze = 2;
+
+	cfg->ssh.port = 22;
+	snprintf(cfg->ssh.known_hosts, sizeof cfg->ssh.known_hosts, "%s/.ssh/known_hosts", home_dir());
+}
+
+/* ---- freeze periods ---------------------------------------------------- */
+
+static int parse_mmdd(const char *s, int *mmdd)
+{
+	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || s[2] != '-' ||
+	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+		return -1;
+	int m = (s[0] - '0') * 10 + (s[1] - '0'), d = (s[3] - '0') * 10 + (s[4] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > days[m - 1])
+		return -1;
+	*mmdd = m * 100 + d;
+	return 0;
+}
+
+int config_freeze_parse(const char *spec, int *from_mmdd, int *to_mmdd)
+{
+	size_t n = strlen(spec);
+	if (n == 5)
+		return parse_mmdd(spec, from_mmdd) == 0 && parse_mmdd(spec, to_mmdd) == 0 ? 0 : -1;
+	if (n != 12 || strncmp(spec + 5, "..", 2) != 0)
+		return -1;
+	return parse_mmdd(spec, from_mmdd) == 0 && parse_mmdd(spec + 7, to_mmdd) == 0 ? 0 : -1;
+}
+
+bool config_in_freeze(const struct config *cfg, time_t t, char *which, size_t len)
+{
+	struct tm tm;
+	if (!gmtime_r(&t, &tm))
+		return false;
+	int today = (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	for (size_t i = 0; i < cfg->nfreeze; i++) {
+		int from, to;
+		if (config_freeze_parse(cfg->freeze[i], &from, &to) != 0)
+			continue;
+		bool in = from <= to ? today >= from && today <= to : today >= from || today <= to;
+		if (in) {
+			if (which && len)
+				snprintf(which, len, "%s", cfg->freeze[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- secrets ----------------------------------------------------------- */
+
+static void say(char *msg, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	if (!msg || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+}
+
+#define SECRET_FILE_MAX 65536
+
+static int secret_from_file(const char *path, char *buf, size_t len, char *msg, size_t msglen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		say(msg, msglen, "cannot read token file %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		say(msg, msglen, "token file %s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	/* The whole file, so a token longer than buf is refused, never cut. */
+	char *tmp = malloc(SECRET_FILE_MAX + 1);
+	size_t got = 0;
+	ssize_t r = 0;
+	while (tmp && got < SECRET_FILE_MAX && (r = read(fd, tmp + got, SECRET_FILE_MAX - got)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		got += (size_t)r;
+	}
+	int e = errno;
+	close(fd);
+	int rc = -1;
+	if (!tmp) {
+		say(msg, msglen, "cannot read token file %s: out of memory", path);
+		return -1;
+	}
+	while (got > 0 && isspace((unsigned char)tmp[got - 1]))
+		got--;
+	tmp[got] = '\0';
+	if (r < 0)
+		say(msg, msglen, "cannot read token file %s: %s", path, strerror(e));
+	else if (got == 0)
+		say(msg, msglen, "token file %s is empty", path);
+	else if (strlen(tmp) != got || strpbrk(tmp, "\r\n"))
+		say(msg, msglen, "token file %s holds more than one line", path);
+	else if (got >= len)
+		say(msg, msglen, "token file %s is too long (over %zu bytes)", path, len - 1);
+	else
+		rc = 0;
+	if (rc == 0) {
+		memcpy(buf, tmp, got + 1);
+		/* Others reading the token is worth a warning, not a refused incident. */
+		if (st.st_mode & (S_IRGRP | S_IROTH))
+			say(msg, msglen, "token file %s is readable by other users (mode %04o); chmod 600 it",
+			    path, (unsigned)(st.st_mode & 07777));
+	}
+	explicit_bzero(tmp, SECRET_FILE_MAX + 1);
+	free(tmp);
+	return rc;
+}
+
+int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t len,
+                           char *msg, size_t msglen)
+{
+	say(msg, msglen, "%s", "");
+	if (!buf || len == 0)
+		return -1;
+	buf[0] = '\0';
+	if (ep->token_file[0])
+		return secret_from_file(ep->token_file, buf, len, msg, msglen);
+	if (!ep->token_env[0])
+		return 0;
+	const char *v = getenv(ep->token_env);
+	if (!v || !*v) {
+		say(msg, msglen, "environment variable %s is not set", ep->token_env);
+		return -1;
+	}
+	size_t n = strlen(v);
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		n--;
+	if (n >= len) {
+		say(msg, msglen, "environment variable %s is too long for a token", ep->token_env);
+		return -1;
+	}
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+int config_read_secret(const struct config_endpoint *ep, char *buf, size_t len)
+{
+	return config_read_secret_msg(ep, buf, len, NULL, 0);
+}

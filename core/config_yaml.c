@@ -1,0 +1,756 @@
+/* config — the YAML file, read with libyaml's document API.
+ *
+ * A config edited in a hurry during a SEV-1 must not half-work: every key is
+ * known (a typo is an error with a suggestion), every value is checked for
+ * type and range, and errors point at file:line and the dotted key. */
+#include "warroom/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+#define NFREEZE (sizeof(((struct config *)0)->freeze) / sizeof(((struct config *)0)->freeze[0]))
+
+/* ---- the schema ---------------------------------------------------------- */
+
+enum kind {
+	K_STR,          /* printable text */
+	K_NAME,         /* Kubernetes object name */
+	K_LABEL,        /* label key */
+	K_HOST,
+	K_PATH,         /* ~ expanded, relative to the file's folder */
+	K_URL,          /* http:// or https:// */
+	K_ENV,          /* environment variable name */
+	K_BOOL,
+	K_INT,          /* int field */
+	K_LONG,         /* long field */
+	K_SECTION,
+	K_SLOTS,
+	K_DEPLOYMENTS,
+	K_FREEZE,
+	K_KEYS,
+	K_SECRET,       /* an inline secret: always refused */
+};
+
+struct field {
+	const char *name;
+	enum kind kind;
+	size_t off, size;
+	long min, max;
+	const struct field *sub;     /* K_SECTION; K_SECRET: the advice */
+	const char *advice;
+};
+
+#define MEMBER_SIZE(m) sizeof(((struct config *)0)->m)
+#define F(n, k, m) {n, k, offsetof(struct config, m), MEMBER_SIZE(m), 0, 0, NULL, NULL}
+#define FN(n, k, m, lo, hi) {n, k, offsetof(struct config, m), MEMBER_SIZE(m), lo, hi, NULL, NULL}
+#define FS(n, t) {n, K_SECTION, 0, 0, 0, 0, t, NULL}
+#define FSECRET(n, why) {n, K_SECRET, 0, 0, 0, 0, NULL, why}
+#define FEND {NULL, K_STR, 0, 0, 0, 0, NULL, NULL}
+
+#define TOKEN_ADVICE "a token must not be written in the config file; use token_file or token_env"
+#define ENDPOINT(ep)                                                 \
+	F("url", K_URL, ep.url),                                     \
+	F("ca_file", K_PATH, ep.ca_file),                            \
+	F("token_file", K_PATH, ep.token_file),                      \
+	F("token_env", K_ENV, ep.token_env),                         \
+	F("insecure", K_BOOL, ep.insecure),                          \
+	FN("timeout_ms", K_LONG, ep.timeout_ms, 100, 600000),        \
+	FSECRET("token", TOKEN_ADVICE),                              \
+	FSECRET("password", TOKEN_ADVICE)
+
+static const struct field timeline_fields[] = {F("db", K_PATH, db_path), FEND};
+static const struct field prom_fields[] = {ENDPOINT(prometheus), FEND};
+static const struct field am_fields[] = {ENDPOINT(alertmanager), FEND};
+static const struct field argocd_fields[] = {
+	ENDPOINT(argocd), F("application", K_NAME, argocd_app), FEND,
+};
+static const struct field kube_fields[] = {
+	F("kubeconfig", K_PATH, kube.kubeconfig),
+	F("context", K_STR, kube.context),
+	F("namespace", K_NAME, kube.namespace_),
+	F("service", K_NAME, kube.service),
+	F("slot_label", K_LABEL, kube.slot_label),
+	F("slots", K_SLOTS, kube.slots),
+	F("deployments", K_DEPLOYMENTS, kube.deployments),
+	FN("min_ready", K_INT, kube.min_ready, 0, 10000),
+	FSECRET("token", "a token must not be written in the config file; the kubeconfig names it"),
+	FEND,
+};
+static const struct field ssh_fields[] = {
+	F("host", K_HOST, ssh.host),
+	FN("port", K_INT, ssh.port, 1, 65535),
+	F("user", K_STR, ssh.user),
+	F("key_file", K_PATH, ssh.key_file),
+	F("known_hosts", K_PATH, ssh.known_hosts),
+	FSECRET("password", "passwords must not be written in the config file; use key_file or an ssh agent"),
+	FSECRET("passphrase", "passphrases must not be written in the config file; use an ssh agent"),
+	FEND,
+};
+static const struct field top_fields[] = {
+	F("operator", K_STR, operator_name),
+	F("environment", K_STR, environment),
+	FN("refresh_ms", K_INT, refresh_ms, 250, 3600000),
+	F("readonly", K_BOOL, readonly),
+	FS("timeline", timeline_fields),
+	F("runbooks", K_PATH, runbook_dir),
+	FS("prometheus", prom_fields),
+	FS("alertmanager", am_fields),
+	FS("argocd", argocd_fields),
+	FS("kubernetes", kube_fields),
+	F("freeze", K_FREEZE, freeze),
+	F("keys", K_KEYS, keys),
+	FS("ssh", ssh_fields),
+	FEND,
+};
+
+/* ---- the walk ------------------------------------------------------------- */
+
+struct pending_deploy { char slot[32]; char name[128]; int line; };
+
+struct ctx {
+	const char *file;
+	char dir[1024];              /* the file's folder, for relative paths */
+	yaml_document_t *doc;
+	struct config *cfg;
+	char *err;
+	size_t errlen;
+	struct pending_deploy deploys[8];
+	size_t ndeploys;
+};
+
+static int line_of(const yaml_node_t *n)
+{
+	return n ? (int)n->start_mark.line + 1 : 1;
+}
+
+static int fail(struct ctx *c, const yaml_node_t *at, const char *key, const char *fmt, ...)
+{
+	char what[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (key && *key)
+		snprintf(c->err, c->errlen, "%s:%d: %s: %s", c->file, line_of(at), key, what);
+	else
+		snprintf(c->err, c->errlen, "%s:%d: %s", c->file, line_of(at), what);
+	return -1;
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_MAPPING_NODE: return "a mapping";
+	case YAML_SEQUENCE_NODE: return "a list";
+	default: return "a value";
+	}
+}
+
+/* Plain "", "~" and "null" are YAML's null; quoted they are strings. */
+static bool is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	const char *v = (const char *)n->data.scalar.value;
+	return !*v || strcmp(v, "~") == 0 || strcasecmp(v, "null") == 0;
+}
+
+/* Quotes a value for an error text, shortened. */
+static const char *shown(const char *v, char *buf, size_t len)
+{
+	size_t n = strlen(v);
+	if (n + 3 > len)
+		snprintf(buf, len, "\"%.*s...\"", (int)(len - 6), v);
+	else
+		snprintf(buf, len, "\"%s\"", v);
+	return buf;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64];
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+			size_t best = diag + cost;
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static int unknown_key(struct ctx *c, const yaml_node_t *k, const char *section, const struct field *fields)
+{
+	const char *name = (const char *)k->data.scalar.value;
+	const char *best = NULL;
+	size_t bestd = 3;
+	for (const struct field *f = fields; f->name; f++) {
+		size_t d = edit_distance(name, f->name);
+		if (d < bestd && d <= strlen(f->name) / 3 + 1) {
+			bestd = d;
+			best = f->name;
+		}
+	}
+	char q[80];
+	if (best)
+		return fail(c, k, section, "unknown key %s (did you mean \"%s\"?)", shown(name, q, sizeof q), best);
+	return fail(c, k, section, "unknown key %s", shown(name, q, sizeof q));
+}
+
+static int scalar(struct ctx *c, const yaml_node_t *v, const char *key, const char *want, const char **out)
+{
+	if (v->type != YAML_SCALAR_NODE)
+		return fail(c, v, key, "expected %s, got %s", want, node_kind(v));
+	if (strlen((const char *)v->data.scalar.value) != v->data.scalar.length)
+		return fail(c, v, key, "contains a NUL byte");
+	*out = (const char *)v->data.scalar.value;
+	return 0;
+}
+
+static int put_string(struct ctx *c, const yaml_node_t *v, const char *key, char *dst, size_t size, const char *s)
+{
+	if (strlen(s) >= size)
+		return fail(c, v, key, "too long (at most %zu characters)", size - 1);
+	snprintf(dst, size, "%s", s);
+	return 0;
+}
+
+static bool all_chars(const char *s, const char *extra, bool upper)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (!(islower(ch) || isdigit(ch) || (upper && isupper(ch)) || (ch && strchr(extra, ch))))
+			return false;
+	}
+	return true;
+}
+
+static bool k8s_name(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 0 && n <= 253 && all_chars(s, "-.", false) && isalnum((unsigned char)s[0]) &&
+	       isalnum((unsigned char)s[n - 1]);
+}
+
+/* A label value: slot names are matched against the selector. */
+static bool label_value(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 0 && n <= 63 && all_chars(s, "-_.", true) && isalnum((unsigned char)s[0]) &&
+	       isalnum((unsigned char)s[n - 1]);
+}
+
+static int check_url(struct ctx *c, const yaml_node_t *v, const char *key, char *url)
+{
+	char q[80];
+	const char *rest = NULL;
+	if (strncasecmp(url, "http://", 7) == 0)
+		rest = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		rest = url + 8;
+	if (!rest)
+		return fail(c, v, key, "expected an http:// or https:// URL, got %s", shown(url, q, sizeof q));
+	size_t hostlen = strcspn(rest, "/?#");
+	if (hostlen == 0 || strpbrk(url, " \t\r\n"))
+		return fail(c, v, key, "not a usable URL: %s", shown(url, q, sizeof q));
+	const char *at = memchr(rest, '@', hostlen);
+	if (at && memchr(rest, ':', (size_t)(at - rest)))
+		return fail(c, v, key, "a password must not be written in the URL; use token_file or token_env");
+	size_t n = strlen(url);
+	while (n > (size_t)(rest - url) + hostlen && url[n - 1] == '/')
+		url[--n] = '\0';   /* "base/" + "/api/v1" would double the slash */
+	return 0;
+}
+
+static int set_path(struct ctx *c, const yaml_node_t *v, const char *key, char *dst, size_t size, const char *s)
+{
+	char tmp[2048];
+	if (!*s) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (s[0] == '~' && (s[1] == '/' || s[1] == '\0')) {
+		if (config_expand_home(s, tmp, sizeof tmp) != 0)
+			return fail(c, v, key, "path too long");
+	} else if (s[0] != '/' && c->dir[0]) {
+		size_t dl = strlen(c->dir);
+		snprintf(tmp, sizeof tmp, "%s%s%s", c->dir, c->dir[dl - 1] == '/' ? "" : "/", s);
+	} else {
+		snprintf(tmp, sizeof tmp, "%s", s);
+	}
+	return put_string(c, v, key, dst, size, tmp);
+}
+
+static int parse_long(struct ctx *c, const yaml_node_t *v, const char *key, const struct field *f, long *out)
+{
+	const char *s;
+	char q[80];
+	if (scalar(c, v, key, "a number", &s) != 0)
+		return -1;
+	if (is_null(v))
+		return fail(c, v, key, "expected a number, got nothing");
+	errno = 0;
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (errno || end == s || *end)
+		return fail(c, v, key, "expected a whole number, got %s", shown(s, q, sizeof q));
+	if (n < f->min || n > f->max)
+		return fail(c, v, key, "must be between %ld and %ld, got %ld", f->min, f->max, n);
+	*out = n;
+	return 0;
+}
+
+static int parse_bool(struct ctx *c, const yaml_node_t *v, const char *key, bool *out)
+{
+	static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
+	const char *s;
+	char q[80];
+	if (scalar(c, v, key, "true or false", &s) != 0)
+		return -1;
+	for (size_t i = 0; i < 3; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return fail(c, v, key, "expected true or false, got %s", shown(s, q, sizeof q));
+}
+
+static int parse_slots(struct ctx *c, const yaml_node_t *v, const char *key)
+{
+	const char *names[CONFIG_MAX_SLOTS];
+	int n = 0;
+	if (v->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			yaml_node_t *s = yaml_document_get_node(c->doc, *it);
+			if (!s || s->type != YAML_SCALAR_NODE || n == CONFIG_MAX_SLOTS) {
+				n = -1;
+				break;
+			}
+			names[n++] = (const char *)s->data.scalar.value;
+		}
+	}
+	if (n != CONFIG_MAX_SLOTS)
+		return fail(c, v, key, "expected a list of two slot names");
+	for (int i = 0; i < n; i++) {
+		char q[80];
+		if (!label_value(names[i]) || strlen(names[i]) >= sizeof c->cfg->kube.slots[i])
+			return fail(c, v, key, "%s is not a usable label value", shown(names[i], q, sizeof q));
+	}
+	if (strcmp(names[0], names[1]) == 0)
+		return fail(c, v, key, "the two slots must differ");
+	for (int i = 0; i < n; i++)
+		snprintf(c->cfg->kube.slots[i], sizeof c->cfg->kube.slots[i], "%s", names[i]);
+	return 0;
+}
+
+static int check_dup(struct ctx *c, const yaml_node_t *map, const yaml_node_pair_t *pair, const char *section)
+{
+	const yaml_node_t *k = yaml_document_get_node(c->doc, pair->key);
+	for (const yaml_node_pair_t *p = map->data.mapping.pairs.start; p < pair; p++) {
+		const yaml_node_t *pk = yaml_document_get_node(c->doc, p->key);
+		if (pk && pk->type == YAML_SCALAR_NODE &&
+		    strcmp((const char *)pk->data.scalar.value, (const char *)k->data.scalar.value) == 0) {
+			char q[80];
+			return fail(c, k, section, "duplicate key %s (first at line %d)",
+			            shown((const char *)k->data.scalar.value, q, sizeof q), line_of(pk));
+		}
+	}
+	return 0;
+}
+
+/* Iterates a mapping's scalar keys; fn gets each key text and value node. */
+typedef int (*pair_fn)(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg);
+
+static int each_pair(struct ctx *c, const yaml_node_t *map, const char *section, pair_fn fn, void *arg)
+{
+	if (is_null(map))
+		return 0;
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(c, map, section, "expected a mapping of settings, got %s", node_kind(map));
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+		if (!k || !v)
+			return fail(c, map, section, "malformed mapping");
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(c, k, section, "keys must be plain names, got %s", node_kind(k));
+		if (check_dup(c, map, p, section) != 0 || fn(c, section, k, v, arg) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void join_key(char *buf, size_t len, const char *section, const char *name)
+{
+	if (section && *section)
+		snprintf(buf, len, "%s.%s", section, name);
+	else
+		snprintf(buf, len, "%s", name);
+}
+
+static int deployment_pair(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg)
+{
+	char key[160], q[80];
+	const char *slot = (const char *)k->data.scalar.value, *name;
+	join_key(key, sizeof key, section, slot);
+	if (scalar(c, v, key, "a Deployment name", &name) != 0)
+		return -1;
+	if (!k8s_name(name))
+		return fail(c, v, key, "%s is not a Kubernetes name", shown(name, q, sizeof q));
+	if (c->ndeploys == sizeof c->deploys / sizeof c->deploys[0])
+		return fail(c, k, section, "too many entries");
+	struct pending_deploy *d = &c->deploys[c->ndeploys++];
+	if (strlen(slot) >= sizeof d->slot || strlen(name) >= sizeof d->name)
+		return fail(c, v, key, "too long");
+	snprintf(d->slot, sizeof d->slot, "%s", slot);
+	snprintf(d->name, sizeof d->name, "%s", name);
+	d->line = line_of(k);
+	return 0;
+}
+
+/* Deployments are keyed by slot, and the slots may come later in the file. */
+static int resolve_deployments(struct ctx *c)
+{
+	struct config *cfg = c->cfg;
+	for (size_t i = 0; i < c->ndeploys; i++) {
+		struct pending_deploy *d = &c->deploys[i];
+		int slot = -1;
+		for (int s = 0; s < CONFIG_MAX_SLOTS; s++)
+			if (strcmp(cfg->kube.slots[s], d->slot) == 0)
+				slot = s;
+		if (slot < 0) {
+			snprintf(c->err, c->errlen, "%s:%d: kubernetes.deployments.%s: not one of the slots (%s, %s)",
+			         c->file, d->line, d->slot, cfg->kube.slots[0], cfg->kube.slots[1]);
+			return -1;
+		}
+		snprintf(cfg->kube.deployments[slot], sizeof cfg->kube.deployments[slot], "%s", d->name);
+	}
+	return 0;
+}
+
+static int parse_freeze(struct ctx *c, const yaml_node_t *v, const char *key)
+{
+	struct config *cfg = c->cfg;
+	if (is_null(v)) {
+		cfg->nfreeze = 0;
+		return 0;
+	}
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(c, v, key, "expected a list of \"MM-DD..MM-DD\" ranges, got %s", node_kind(v));
+	size_t n = 0;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++, n++) {
+		yaml_node_t *s = yaml_document_get_node(c->doc, *it);
+		char ik[64], q[80];
+		snprintf(ik, sizeof ik, "%s[%zu]", key, n);
+		const char *spec;
+		int from, to;
+		if (!s || scalar(c, s, ik, "a \"MM-DD..MM-DD\" range", &spec) != 0)
+			return -1;
+		if (n == NFREEZE)
+			return fail(c, s, key, "at most %zu freeze periods", NFREEZE);
+		if (config_freeze_parse(spec, &from, &to) != 0)
+			return fail(c, s, ik, "expected \"MM-DD..MM-DD\" (UTC), got %s", shown(spec, q, sizeof q));
+		/* one day "MM-DD" is stored as the range it means */
+		snprintf(cfg->freeze[n], sizeof cfg->freeze[n], "%.5s..%.5s", spec, strlen(spec) == 5 ? spec : spec + 7);
+	}
+	cfg->nfreeze = n;
+	return 0;
+}
+
+static int key_pair(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg)
+{
+	struct config *cfg = c->cfg;
+	const char *action = (const char *)k->data.scalar.value;
+	char key[160], spec[sizeof cfg->keys[0].keys] = "";
+	join_key(key, sizeof key, section, action);
+	if (!*action || strlen(action) >= sizeof cfg->keys[0].action || !all_chars(action, "_-.", false))
+		return fail(c, k, section, "%s is not an action name", action);
+	if (v->type == YAML_SEQUENCE_NODE) {
+		/* rollback: [R, F5] is "R,F5" */
+		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			yaml_node_t *s = yaml_document_get_node(c->doc, *it);
+			const char *one;
+			if (!s || scalar(c, s, key, "a key name", &one) != 0)
+				return -1;
+			size_t used = strlen(spec);
+			if (snprintf(spec + used, sizeof spec - used, "%s%s", used ? "," : "", one) >=
+			    (int)(sizeof spec - used))
+				return fail(c, v, key, "too many keys");
+		}
+	} else {
+		const char *one;
+		if (scalar(c, v, key, "a key name", &one) != 0 || put_string(c, v, key, spec, sizeof spec, one) != 0)
+			return -1;
+	}
+	if (!spec[0])
+		return fail(c, v, key, "expected a key name such as \"R\", \"C-r\" or \"F5\"");
+	struct config_key *ck = NULL;
+	for (size_t i = 0; i < cfg->nkeys; i++)
+		if (strcmp(cfg->keys[i].action, action) == 0)
+			ck = &cfg->keys[i];   /* a later load overrides an earlier one */
+	if (!ck && cfg->nkeys == CONFIG_MAX_KEYS)
+		return fail(c, k, section, "at most %d key bindings", CONFIG_MAX_KEYS);
+	if (!ck)
+		ck = &cfg->keys[cfg->nkeys++];
+	snprintf(ck->action, sizeof ck->action, "%s", action);
+	snprintf(ck->keys, sizeof ck->keys, "%s", spec);
+	return 0;
+}
+
+static int section_pair(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg);
+
+/* One known key: checks and stores its value. */
+static int set_field(struct ctx *c, const struct field *f, const char *key, const yaml_node_t *k, const yaml_node_t *v)
+{
+	char *dst = (char *)c->cfg + f->off;
+	const char *s = NULL;
+	char q[80];
+	long n;
+
+	switch (f->kind) {
+	case K_SECTION:
+		return each_pair(c, v, key, section_pair, (void *)f->sub);
+	case K_SECRET:
+		return fail(c, k, key, "%s", f->advice);
+	case K_SLOTS:
+		return parse_slots(c, v, key);
+	case K_DEPLOYMENTS:
+		return each_pair(c, v, key, deployment_pair, NULL);
+	case K_FREEZE:
+		return parse_freeze(c, v, key);
+	case K_KEYS:
+		return each_pair(c, v, key, key_pair, NULL);
+	case K_BOOL:
+		return parse_bool(c, v, key, (bool *)(void *)dst);
+	case K_INT:
+		if (parse_long(c, v, key, f, &n) != 0)
+			return -1;
+		*(int *)(void *)dst = (int)n;
+		return 0;
+	case K_LONG:
+		return parse_long(c, v, key, f, (long *)(void *)dst);
+	default:
+		break;
+	}
+
+	if (scalar(c, v, key, "a string", &s) != 0)
+		return -1;
+	if (is_null(v))
+		s = "";
+	for (const char *p = s; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			return fail(c, v, key, "contains a control character");
+	switch (f->kind) {
+	case K_PATH:
+		return set_path(c, v, key, dst, f->size, s);
+	case K_NAME:
+		if (*s && !k8s_name(s))
+			return fail(c, v, key, "%s is not a Kubernetes name (lower-case letters, digits, '-', '.')",
+			            shown(s, q, sizeof q));
+		break;
+	case K_LABEL:
+		if (!*s || !all_chars(s, "-_./", true))
+			return fail(c, v, key, "%s is not a label key", shown(s, q, sizeof q));
+		break;
+	case K_HOST:
+		if (strpbrk(s, " /@"))
+			return fail(c, v, key, "expected a host name, got %s", shown(s, q, sizeof q));
+		break;
+	case K_ENV:
+		if (*s && (!(isalpha((unsigned char)*s) || *s == '_') || !all_chars(s, "_", true)))
+			return fail(c, v, key, "%s is not an environment variable name", shown(s, q, sizeof q));
+		break;
+	default:
+		break;
+	}
+	if (put_string(c, v, key, dst, f->size, s) != 0)
+		return -1;
+	if (f->kind == K_URL && *dst)
+		return check_url(c, v, key, dst);
+	return 0;
+}
+
+static int section_pair(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg)
+{
+	const struct field *fields = arg;
+	const char *name = (const char *)k->data.scalar.value;
+	for (const struct field *f = fields; f->name; f++) {
+		if (strcmp(f->name, name) != 0)
+			continue;
+		char key[160];
+		join_key(key, sizeof key, section, name);
+		return set_field(c, f, key, k, v);
+	}
+	return unknown_key(c, k, section, fields);
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static char *read_all(const char *path, size_t *len, char *err, size_t errlen, bool *missing)
+{
+	*missing = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		*missing = errno == ENOENT;
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+		         S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	ssize_t r = 0;
+	while (buf && got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)r;
+	int e = errno;
+	close(fd);
+	if (!buf || r < 0) {
+		snprintf(err, errlen, "cannot read %s: %s", path, buf ? strerror(e) : "out of memory");
+		free(buf);
+		return NULL;
+	}
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+static void yaml_problem(struct ctx *c, const yaml_parser_t *p, const char *text, size_t len)
+{
+	const char *what = p->problem ? p->problem : "cannot parse";
+	size_t used;
+	if (p->error == YAML_MEMORY_ERROR)
+		snprintf(c->err, c->errlen, "%s: out of memory", c->file);
+	else if (p->error == YAML_READER_ERROR)
+		snprintf(c->err, c->errlen, "%s: byte %zu: %s", c->file, p->problem_offset, what);
+	else if (p->context)
+		snprintf(c->err, c->errlen, "%s:%zu:%zu: %s (%s that started at line %zu)", c->file,
+		         p->problem_mark.line + 1, p->problem_mark.column + 1, what, p->context,
+		         p->context_mark.line + 1);
+	else
+		snprintf(c->err, c->errlen, "%s:%zu:%zu: %s", c->file, p->problem_mark.line + 1,
+		         p->problem_mark.column + 1, what);
+	/* The usual cause, in words libyaml does not use. */
+	used = strlen(c->err);
+	if (p->error == YAML_SCANNER_ERROR && p->problem_mark.index < len &&
+	    text[p->problem_mark.index] == '\t' && used < c->errlen)
+		snprintf(c->err + used, c->errlen - used, "; YAML indents with spaces, not tabs");
+}
+
+static int parse_text(struct ctx *c, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc, extra;
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(c->err, c->errlen, "%s: out of memory", c->file);
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		yaml_problem(c, &parser, text, len);
+		yaml_parser_delete(&parser);
+		return -1;
+	}
+	c->doc = &doc;
+	int rc = 0;
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (root && !is_null(root)) {
+		if (root->type != YAML_MAPPING_NODE)
+			rc = fail(c, root, NULL, "expected a mapping of settings at the top, got %s", node_kind(root));
+		else
+			rc = each_pair(c, root, "", section_pair, (void *)top_fields);
+	}
+	if (rc == 0)
+		rc = resolve_deployments(c);
+	/* A second document would be silently ignored: say so instead. */
+	if (rc == 0) {
+		if (!yaml_parser_load(&parser, &extra)) {
+			yaml_problem(c, &parser, text, len);
+			rc = -1;
+		} else {
+			yaml_node_t *r2 = yaml_document_get_root_node(&extra);
+			if (r2)
+				rc = fail(c, r2, NULL, "only one YAML document is read; remove the \"---\" and what follows");
+			yaml_document_delete(&extra);
+		}
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+int config_load(struct config *cfg, const char *path, bool explicit_path, char *err, size_t errlen)
+{
+	char dummy[8];
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof dummy;
+	}
+	err[0] = '\0';
+	size_t len = 0;
+	bool missing;
+	char *text = read_all(path, &len, err, errlen, &missing);
+	if (!text) {
+		if (missing && !explicit_path) {
+			err[0] = '\0';
+			return 0;
+		}
+		return -1;
+	}
+	/* Parse into a copy: a half-applied config is worse than the old one. */
+	struct config *tmp = malloc(sizeof *tmp);
+	struct ctx c = {.file = path, .err = err, .errlen = errlen};
+	int rc = -1;
+	if (!tmp) {
+		snprintf(err, errlen, "%s: out of memory", path);
+	} else {
+		memcpy(tmp, cfg, sizeof *tmp);
+		c.cfg = tmp;
+		const char *slash = strrchr(path, '/');
+		if (slash)
+			snprintf(c.dir, sizeof c.dir, "%.*s", (int)(slash - path == 0 ? 1 : slash - path), path);
+		rc = parse_text(&c, text, len);
+		if (rc == 0) {
+			snprintf(tmp->path, sizeof tmp->path, "%s", path);
+			memcpy(cfg, tmp, sizeof *cfg);
+		}
+	}
+	free(tmp);
+	free(text);
+	return rc;
+}
