@@ -223,6 +223,7 @@ static int unknown_key(struct ctx *c, const yaml_node_t *k, const char *section,
 
 static int scalar(struct ctx *c, const yaml_node_t *v, const char *key, const char *want, const char **out)
 {
+	*out = "";
 	if (v->type != YAML_SCALAR_NODE)
 		return fail(c, v, key, "expected %s, got %s", want, node_kind(v));
 	if (strlen((const char *)v->data.scalar.value) != v->data.scalar.length)
@@ -307,7 +308,7 @@ static int set_path(struct ctx *c, const yaml_node_t *v, const char *key, char *
 
 static int parse_long(struct ctx *c, const yaml_node_t *v, const char *key, const struct field *f, long *out)
 {
-	const char *s;
+	const char *s = "";
 	char q[80];
 	if (scalar(c, v, key, "a number", &s) != 0)
 		return -1;
@@ -327,7 +328,7 @@ static int parse_long(struct ctx *c, const yaml_node_t *v, const char *key, cons
 static int parse_bool(struct ctx *c, const yaml_node_t *v, const char *key, bool *out)
 {
 	static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
-	const char *s;
+	const char *s = "";
 	char q[80];
 	if (scalar(c, v, key, "true or false", &s) != 0)
 		return -1;
@@ -412,15 +413,15 @@ static int each_pair(struct ctx *c, const yaml_node_t *map, const char *section,
 static void join_key(char *buf, size_t len, const char *section, const char *name)
 {
 	if (section && *section)
-		snprintf(buf, len, "%s.%s", section, name);
+		snprintf(buf, len, "%.100s.%.50s", section, name);
 	else
-		snprintf(buf, len, "%s", name);
+		snprintf(buf, len, "%.150s", name);
 }
 
 static int deployment_pair(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg)
 {
 	char key[160], q[80];
-	const char *slot = (const char *)k->data.scalar.value, *name;
+	const char *slot = (const char *)k->data.scalar.value, *name = "";
 	join_key(key, sizeof key, section, slot);
 	if (scalar(c, v, key, "a Deployment name", &name) != 0)
 		return -1;
@@ -469,9 +470,9 @@ static int parse_freeze(struct ctx *c, const yaml_node_t *v, const char *key)
 	size_t n = 0;
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++, n++) {
 		yaml_node_t *s = yaml_document_get_node(c->doc, *it);
-		char ik[64], q[80];
+		char ik[200], q[80];
 		snprintf(ik, sizeof ik, "%s[%zu]", key, n);
-		const char *spec;
+		const char *spec = "";
 		int from, to;
 		if (!s || scalar(c, s, ik, "a \"MM-DD..MM-DD\" range", &spec) != 0)
 			return -1;
@@ -498,7 +499,7 @@ static int key_pair(struct ctx *c, const char *section, const yaml_node_t *k, co
 		/* rollback: [R, F5] is "R,F5" */
 		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
 			yaml_node_t *s = yaml_document_get_node(c->doc, *it);
-			const char *one;
+			const char *one = "";
 			if (!s || scalar(c, s, key, "a key name", &one) != 0)
 				return -1;
 			size_t used = strlen(spec);
@@ -507,7 +508,7 @@ static int key_pair(struct ctx *c, const char *section, const yaml_node_t *k, co
 				return fail(c, v, key, "too many keys");
 		}
 	} else {
-		const char *one;
+		const char *one = "";
 		if (scalar(c, v, key, "a key name", &one) != 0 || put_string(c, v, key, spec, sizeof spec, one) != 0)
 			return -1;
 	}
