@@ -82,6 +82,9 @@ static void make_windows(void)
 		delwin(A.w_foot);
 		A.w_status = A.w_body = A.w_foot = NULL;
 	}
+	/* Keys are read with wgetch(stdscr), which refreshes stdscr when it is
+	 * touched: keep it untouched so it never blanks the windows above it. */
+	wnoutrefresh(stdscr);
 	if (LINES < 3 || COLS < 1)
 		return;
 	A.w_status = newwin(1, COLS, 0, 0);

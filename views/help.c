@@ -9,21 +9,16 @@
 
 static size_t top;
 
+/* Preconditions as one letter each, explained in the legend line. */
 static void line_for(enum action_id id, char *keys, size_t klen, char *tags, size_t tlen)
 {
 	const struct action *a = actions_get(id);
-	size_t used = 0;
 
 	keymap_keys(id, keys, klen);
 	if (!keys[0])
 		snprintf(keys, klen, ":%s", a->name);
-	tags[0] = '\0';
-	if (a->flags & ACT_CONFIRM)
-		used += (size_t)snprintf(tags + used, tlen - used, "[confirm] ");
-	if (a->flags & ACT_MUTATES)
-		used += (size_t)snprintf(tags + used, used < tlen ? tlen - used : 0, "[refused --readonly] ");
-	if (a->flags & ACT_NEEDS_INC)
-		snprintf(tags + used, used < tlen ? tlen - used : 0, "[needs incident]");
+	snprintf(tags, tlen, "%c%c%c", (a->flags & ACT_MUTATES) ? 'W' : ' ', (a->flags & ACT_CONFIRM) ? 'C' : ' ',
+	         (a->flags & ACT_NEEDS_INC) ? 'I' : ' ');
 }
 
 static void view_help(char *buf, size_t len, enum action_id id)
@@ -42,18 +37,21 @@ static void view_help(char *buf, size_t len, enum action_id id)
 	snprintf(buf, len, "%s", actions_get(id)->help);
 }
 
+static const char legend[] =
+	"W changes the cluster, refused --readonly  C confirm first  I needs incident";
+
 static void draw(WINDOW *w, int h, int width, const struct model *m)
 {
-	char keys[64], tags[96], help[160];
-	int y = 1, row = 0;
+	char keys[64], tags[8], help[160];
+	int y = 1, row = 0, last = h - 2;
 	size_t count = actions_count();
 
 	tui_box(w, 0, 0, h, width, "Keys (generated from the action table; override in config keys:)", ROLE_TITLE);
 	if (top > count)
 		top = count;
-	if (m->readonly && y < h - 1)
-		tui_put(w, y++, 2, width - 4, ROLE_WARN, "read-only mode: actions marked [refused --readonly] are refused");
-	for (size_t i = 1; i <= count && y < h - 1; i++) {
+	if (m->readonly && y < last)
+		tui_put(w, y++, 2, width - 4, ROLE_WARN, "read-only mode: actions marked W are refused");
+	for (size_t i = 1; i <= count && y < last; i++) {
 		const struct action *a = actions_get((enum action_id)i);
 
 		view_help(help, sizeof help, a->id);
@@ -63,15 +61,13 @@ static void draw(WINDOW *w, int h, int width, const struct model *m)
 			continue;
 		line_for(a->id, keys, sizeof keys, tags, sizeof tags);
 		tui_put(w, y, 2, 16, ROLE_KEY, keys);
-		tui_put(w, y, 19, 12, ROLE_NORMAL, a->name);
-		tui_put(w, y, 32, width - 34, ROLE_NORMAL, help);
-		if (tags[0] && width > 100)
-			tui_put_right(w, y, 32, width - 34, (a->flags & ACT_MUTATES) ? ROLE_WARN : ROLE_STALE, tags);
-		else if (tags[0] && tui_text_width(help) + tui_text_width(tags) + 1 < width - 34)
-			tui_put_right(w, y, 32, width - 34, (a->flags & ACT_MUTATES) ? ROLE_WARN : ROLE_STALE, tags);
+		tui_put(w, y, 19, 11, ROLE_NORMAL, a->name);
+		tui_put(w, y, 31, 3, (a->flags & ACT_MUTATES) ? ROLE_WARN : ROLE_STALE, tags);
+		tui_put(w, y, 35, width - 37, ROLE_NORMAL, help);
 		y++;
 	}
-	if (y >= h - 1 && h > 2)
+	tui_put(w, last, 2, width - 4, ROLE_STALE, legend);
+	if (row < (int)count || top > 0)
 		tui_put_right(w, h - 1, 2, width - 4, ROLE_STALE, " j/k scroll  q back ");
 }
 

@@ -25,15 +25,16 @@ static void no_data(WINDOW *w, struct rect r, enum tui_role role, const char *a,
 
 /* A source's state in words, for panels whose data it feeds. */
 static void source_state(WINDOW *w, struct rect r, const struct model *m, enum source_id id,
-                         const char *what, const char *url)
+                         const char *what, const char *key, const char *url)
 {
 	char a[256], b[256];
 	const struct source_status *s = &m->src[id];
 
 	switch (s->state) {
 	case SRC_UNCONFIGURED:
-		snprintf(a, sizeof a, "no data: %s not configured", what);
-		no_data(w, r, ROLE_STALE, a, "set it in the config file (see README)");
+		snprintf(a, sizeof a, "%s not configured", what);
+		snprintf(b, sizeof b, "add %s: to the config", key);
+		no_data(w, r, ROLE_STALE, a, b);
 		return;
 	case SRC_DOWN:
 		snprintf(a, sizeof a, "no data: %s unreachable", what);
@@ -49,19 +50,19 @@ static void source_state(WINDOW *w, struct rect r, const struct model *m, enum s
 static void panel_slots(WINDOW *w, struct rect r, const struct model *m)
 {
 	tui_box(w, r.y, r.x, r.h, r.w, "Slots", ROLE_TITLE);
-	source_state(w, r, m, SRC_KUBE, "Kubernetes", m->cfg->kube.service);
+	source_state(w, r, m, SRC_KUBE, "Kubernetes", "kubernetes", m->cfg->kube.service);
 }
 
 static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 {
 	tui_box(w, r.y, r.x, r.h, r.w, "Golden signals", ROLE_TITLE);
-	source_state(w, r, m, SRC_PROM, "Prometheus", m->cfg->prometheus.url);
+	source_state(w, r, m, SRC_PROM, "Prometheus", "prometheus", m->cfg->prometheus.url);
 }
 
 static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 {
 	tui_box(w, r.y, r.x, r.h, r.w, "Alerts", ROLE_TITLE);
-	source_state(w, r, m, SRC_ALERTMGR, "Alertmanager", m->cfg->alertmanager.url);
+	source_state(w, r, m, SRC_ALERTMGR, "Alertmanager", "alertmanager", m->cfg->alertmanager.url);
 }
 
 static void panel_incident(WINDOW *w, struct rect r, const struct model *m)

@@ -22,7 +22,7 @@ enum action_flag {
  * a character, "C-x", "F5", "Up", "Down", "PgUp", "PgDn", "Home", "End",
  * "Enter", "Esc", "Tab", "BTab", "Space". Order here is the help order. */
 #define ACTION_LIST(X) \
-	X(HELP,        "help",        "?,F1",        ACT_HINT, "Show every key, generated from the action table") \
+	X(HELP,        "help",        "?,F1",        ACT_HINT, "Every key, generated from the action table") \
 	X(QUIT,        "quit",        "q",           0, "Leave the view; on the overview, quit") \
 	X(QUIT_NOW,    "quit-now",    "Q,C-c",       0, "Quit at once from any view") \
 	X(VIEW_NEXT,   "view-next",   "Tab",         0, "Next view") \
@@ -33,8 +33,8 @@ enum action_flag {
 	X(VIEW_4,      "view-4",      "4",           0, "View 4 (when present)") \
 	X(VIEW_5,      "view-5",      "5",           0, "View 5 (when present)") \
 	X(VIEW_6,      "view-6",      "6",           0, "View 6 (when present)") \
-	X(COMMAND,     "command",     ":",           ACT_HINT, "Command line: any action by name, e.g. :note text") \
-	X(ROLLBACK,    "rollback",    "R",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT, "Plan a rollback, show its preflight, run it on y") \
+	X(COMMAND,     "command",     ":",           ACT_HINT, "Command line: any action by name (:note text)") \
+	X(ROLLBACK,    "rollback",    "R",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT, "Plan a rollback, show its preflight, run on y") \
 	X(NOTE,        "note",        "n",           ACT_HINT | ACT_TAKES_ARG, "Add a note to the timeline") \
 	X(INCIDENT,    "incident",    "I",           ACT_TAKES_ARG, "Declare an incident (title, then SEV)") \
 	X(SEV,         "sev",         "S",           ACT_NEEDS_INC | ACT_HINT | ACT_TAKES_ARG, "Change the SEV level of the open incident") \
