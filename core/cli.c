@@ -1,0 +1,375 @@
+/* cli — `warroom note` and `warroom timeline`: the timeline from a shell.
+ *
+ * A note from another terminal lands in the same SQLite file the console
+ * reads; the console notices it through timeline_generation(). Both commands
+ * are quiet on success and speak on stderr otherwise, so they fit in scripts
+ * (`kubectl logs ... | warroom note -`). */
+#include "warroom/cli.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cJSON.h>
+
+#include "warroom/config.h"
+#include "warroom/timeline.h"
+
+#define NOTE_STDIN_MAX (64 * 1024)
+#define LIST_DEFAULT 50
+
+static const char note_usage[] =
+	"usage: warroom note TEXT...     append a note to the timeline (the open incident's, if any)\n"
+	"       warroom note -           the note is read from stdin\n";
+static const char timeline_usage[] =
+	"usage: warroom timeline [--json] [--limit N]\n"
+	"       newest first; N events (default 50, 0 for all)\n";
+
+/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* In place: invalid UTF-8 bytes become '?', so JSON and terminals get text. */
+static void fix_utf8(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
+/* One line for the list: each run of control characters (newlines, tabs,
+ * escapes) becomes one space; cut at a character boundary to fit len. */
+static void one_line(char *dst, size_t len, const char *src)
+{
+	size_t o = 0;
+	bool space = false;
+	for (const unsigned char *p = (const unsigned char *)src; *p && o + 1 < len; ) {
+		if (*p < 0x20 || *p == 0x7f) {
+			space = o > 0;
+			p++;
+			continue;
+		}
+		size_t n = utf8_len(p);
+		if (n == 0)
+			n = 1;
+		if (o + (space ? 1 : 0) + n >= len)
+			break;
+		if (space)
+			dst[o++] = ' ';
+		space = false;
+		memcpy(dst + o, p, n);
+		o += n;
+		p += n;
+	}
+	dst[o] = '\0';
+}
+
+static char *read_stdin(char *why, size_t whylen)
+{
+	char *buf = malloc(NOTE_STDIN_MAX + 1);
+	size_t got = 0, r;
+	if (!buf) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	while (got < NOTE_STDIN_MAX && (r = fread(buf + got, 1, NOTE_STDIN_MAX - got, stdin)) > 0)
+		got += r;
+	if (ferror(stdin)) {
+		snprintf(why, whylen, "cannot read stdin: %s", strerror(errno));
+		free(buf);
+		return NULL;
+	}
+	if (got == NOTE_STDIN_MAX && fgetc(stdin) != EOF) {
+		snprintf(why, whylen, "stdin is longer than %d KiB; attach a file's path instead",
+		         NOTE_STDIN_MAX / 1024);
+		free(buf);
+		return NULL;
+	}
+	buf[got] = '\0';
+	if (strlen(buf) != got) {
+		snprintf(why, whylen, "stdin holds NUL bytes: not text");
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The words of argv[from..] joined by spaces. */
+static char *join_words(int argc, char **argv, int from)
+{
+	size_t len = 1;
+	for (int i = from; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (int i = from; i < argc; i++) {
+		if (i > from)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static bool blank(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s > ' ')
+			return false;
+	return true;
+}
+
+static struct timeline *open_timeline(const struct config *cfg, const char *cmd)
+{
+	char err[1024];
+	struct timeline *tl = timeline_open(cfg->db_path, cfg->operator_name, err, sizeof err);
+	if (!tl)
+		fprintf(stderr, "warroom %s: %s\n", cmd, err);
+	return tl;
+}
+
+int cli_note(int argc, char **argv, const struct config *cfg)
+{
+	int first = 1;
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		fputs(note_usage, stdout);
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "--") == 0)
+		first = 2;
+
+	char why[256] = "", *text;
+	bool from_stdin = argc == first + 1 && strcmp(argv[first], "-") == 0;
+	if (from_stdin)
+		text = read_stdin(why, sizeof why);
+	else
+		text = join_words(argc, argv, first);
+	if (!text) {
+		fprintf(stderr, "warroom note: %s\n", why[0] ? why : "out of memory");
+		return 1;
+	}
+	if (blank(text)) {
+		free(text);
+		if (from_stdin) {
+			fprintf(stderr, "warroom note: stdin was empty: nothing written\n");
+			return 2;
+		}
+		fputs(note_usage, stderr);
+		return 2;
+	}
+	size_t n = strlen(text);
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
+		text[--n] = '\0';
+	fix_utf8(text);
+
+	struct timeline_event ev = {0};
+	snprintf(ev.kind, sizeof ev.kind, "note");
+	one_line(ev.summary, sizeof ev.summary, text);
+	/* A note that does not fit one list line keeps every word in the detail. */
+	char *detail = NULL;
+	if (strcmp(ev.summary, text) != 0) {
+		cJSON *o = cJSON_CreateObject();
+		if (o && cJSON_AddStringToObject(o, "text", text))
+			detail = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		if (!detail) {
+			free(text);
+			fprintf(stderr, "warroom note: out of memory\n");
+			return 1;
+		}
+		ev.detail_json = detail;
+	}
+	free(text);
+
+	int rc = 1;
+	struct timeline *tl = open_timeline(cfg, "note");
+	if (tl) {
+		struct timeline_incident inc;
+		char err[1024];
+		if (timeline_incident_current(tl, &inc) < 0) {
+			fprintf(stderr, "warroom note: %s\n", timeline_errmsg(tl));
+		} else {
+			ev.incident_id = inc.id;
+			if (timeline_append(tl, &ev, err, sizeof err) == 0)
+				rc = 0;
+			else
+				fprintf(stderr, "warroom note: %s\n", err);
+		}
+		timeline_close(tl);
+	}
+	cJSON_free(detail);
+	return rc;
+}
+
+static void format_ts(char *buf, size_t len, int64_t ms, bool iso)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	if (iso)
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+/* Characters, not bytes: what the terminal's columns count (near enough). */
+static size_t text_width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xC0) != 0x80;
+	return w;
+}
+
+/* What others wrote may hold escapes: never pass them to the terminal. */
+static void print_safe(const char *s, size_t pad)
+{
+	char line[1024];
+	one_line(line, sizeof line, s);
+	fix_utf8(line);
+	fputs(line, stdout);
+	for (size_t w = text_width(line); w < pad; w++)
+		fputc(' ', stdout);
+}
+
+static int print_text(const struct timeline_event *evs, size_t n)
+{
+	size_t wa = 0, wk = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t a = text_width(evs[i].actor), k = text_width(evs[i].kind);
+		wa = a > wa ? a : wa;
+		wk = k > wk ? k : wk;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char ts[32];
+		format_ts(ts, sizeof ts, evs[i].ts_ms, false);
+		fputs(ts, stdout);
+		fputs("  ", stdout);
+		print_safe(evs[i].actor, wa);
+		fputs("  ", stdout);
+		print_safe(evs[i].kind, wk);
+		fputs("  ", stdout);
+		print_safe(evs[i].summary, 0);
+		fputc('\n', stdout);
+	}
+	return 0;
+}
+
+static cJSON *event_json(const struct timeline_event *e)
+{
+	char ts[40];
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	format_ts(ts, sizeof ts, e->ts_ms, true);
+	cJSON_AddNumberToObject(o, "id", (double)e->id);
+	cJSON_AddStringToObject(o, "ts", ts);
+	cJSON_AddNumberToObject(o, "ts_ms", (double)e->ts_ms);
+	if (e->incident_id > 0)
+		cJSON_AddNumberToObject(o, "incident_id", (double)e->incident_id);
+	else
+		cJSON_AddNullToObject(o, "incident_id");
+	cJSON_AddStringToObject(o, "actor", e->actor);
+	cJSON_AddStringToObject(o, "kind", e->kind);
+	cJSON_AddStringToObject(o, "summary", e->summary);
+	cJSON *d = e->detail_json ? cJSON_Parse(e->detail_json) : NULL;
+	cJSON_AddItemToObject(o, "detail", d ? d : cJSON_CreateNull());
+	return o;
+}
+
+static int print_json(const struct timeline_event *evs, size_t n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; arr && i < n; i++) {
+		cJSON *o = event_json(&evs[i]);
+		if (!o) {
+			cJSON_Delete(arr);
+			arr = NULL;
+			break;
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	char *s = arr ? cJSON_PrintUnformatted(arr) : NULL;
+	cJSON_Delete(arr);
+	if (!s) {
+		fprintf(stderr, "warroom timeline: out of memory\n");
+		return 1;
+	}
+	fix_utf8(s);
+	puts(s);
+	cJSON_free(s);
+	return 0;
+}
+
+int cli_timeline(int argc, char **argv, const struct config *cfg)
+{
+	bool json = false;
+	long limit = LIST_DEFAULT;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		if (strcmp(a, "--json") == 0) {
+			json = true;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(timeline_usage, stdout);
+			return 0;
+		}
+		if (strcmp(a, "--limit") == 0 || strcmp(a, "-n") == 0)
+			val = i + 1 < argc ? argv[++i] : "";
+		else if (strncmp(a, "--limit=", 8) == 0)
+			val = a + 8;
+		if (!val) {
+			fprintf(stderr, "warroom timeline: unknown argument \"%s\"\n%s", a, timeline_usage);
+			return 2;
+		}
+		char *end;
+		errno = 0;
+		limit = strtol(val, &end, 10);
+		if (errno || end == val || *end || limit < 0) {
+			fprintf(stderr, "warroom timeline: --limit wants a number of events (0 for all), not \"%s\"\n",
+			        val);
+			return 2;
+		}
+	}
+
+	struct timeline *tl = open_timeline(cfg, "timeline");
+	if (!tl)
+		return 1;
+	struct timeline_event *evs = NULL;
+	size_t n = 0;
+	int rc = 1;
+	if (timeline_list(tl, -1, 0, (size_t)limit, &evs, &n) != 0)
+		fprintf(stderr, "warroom timeline: %s\n", timeline_errmsg(tl));
+	else
+		rc = json ? print_json(evs, n) : print_text(evs, n);
+	timeline_events_free(evs, n);
+	timeline_close(tl);
+	if (fflush(stdout) != 0 && rc == 0) {
+		fprintf(stderr, "warroom timeline: cannot write the output: %s\n", strerror(errno));
+		rc = 1;
+	}
+	return rc;
+}
