@@ -261,7 +261,7 @@ static int migrate(struct timeline *tl, char *err, size_t errlen)
 {
 	int v = 0;
 	if (user_version(tl, &v) != 0) {
-		int code = sqlite3_errcode(tl->db);
+		int code = sqlite3_errcode(tl->db) & 0xff;
 		if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
 			seterr(tl, err, errlen, "timeline: %s is not a timeline database (%s)",
 			       tl->path, sqlite3_errmsg(tl->db));

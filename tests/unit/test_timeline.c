@@ -512,13 +512,25 @@ static int readonly_child(int fd, const char *path)
 	strcpy(ev.summary, "x");
 	if (timeline_append(tl, &ev, err, sizeof err) == 0)
 		return say(fd, 4, "append succeeded on a read-only file");
-	char want[700];
+	char want[900];
 	snprintf(want, sizeof want, "timeline: cannot write %s: attempt to write a readonly database", path);
 	if (strcmp(err, want) != 0)
 		return say(fd, 5, err);
 	if (timeline_incident_open(tl, "x", 2) != -1 || !strstr(timeline_errmsg(tl), "readonly"))
 		return say(fd, 6, timeline_errmsg(tl));
 	timeline_close(tl);
+
+	/* a folder this user cannot write: refused, with the path */
+	char other[700];
+	snprintf(other, sizeof other, "%s", path);
+	*strrchr(other, '/') = '\0';
+	strcpy(strrchr(other, '/'), "/locked/new/timeline.db");
+	if (timeline_open(other, "nobody", err, sizeof err))
+		return say(fd, 7, "opened in an unwritable folder");
+	*strrchr(other, '/') = '\0';
+	snprintf(want, sizeof want, "timeline: cannot create folder %s: Permission denied", other);
+	if (strcmp(err, want) != 0)
+		return say(fd, 8, err);
 	return 0;
 }
 
@@ -533,6 +545,10 @@ static void test_readonly_file(void **state)
 	assert_int_equal(chmod(dir, 0755), 0);
 	assert_int_equal(chmod(sub, 0777), 0);
 	assert_int_equal(chmod(path, 0444), 0);
+	char locked[700];
+	db_path(locked, sizeof locked, "locked");
+	assert_int_equal(mkdir(locked, 0555), 0);
+	assert_int_equal(chmod(locked, 0555), 0);
 	in_child(readonly_child, path);
 }
 
