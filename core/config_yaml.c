@@ -267,17 +267,23 @@ static bool label_value(const char *s)
 
 static int check_url(struct ctx *c, const yaml_node_t *v, const char *key, char *url)
 {
-	char q[80];
+	char q[80], head[80];
 	const char *rest = NULL;
+	/* Quoted back without user info or query: either may hold a secret. */
+	size_t hl = strcspn(url, "@?#");
+	if (hl >= sizeof head)
+		hl = sizeof head - 1;
+	memcpy(head, url, hl);
+	head[hl] = '\0';
 	if (strncasecmp(url, "http://", 7) == 0)
 		rest = url + 7;
 	else if (strncasecmp(url, "https://", 8) == 0)
 		rest = url + 8;
 	if (!rest)
-		return fail(c, v, key, "expected an http:// or https:// URL, got %s", shown(url, q, sizeof q));
+		return fail(c, v, key, "expected an http:// or https:// URL, got %s", shown(head, q, sizeof q));
 	size_t hostlen = strcspn(rest, "/?#");
 	if (hostlen == 0 || strpbrk(url, " \t\r\n"))
-		return fail(c, v, key, "not a usable URL: %s", shown(url, q, sizeof q));
+		return fail(c, v, key, "not a usable URL: %s", shown(head, q, sizeof q));
 	const char *at = memchr(rest, '@', hostlen);
 	if (at && memchr(rest, ':', (size_t)(at - rest)))
 		return fail(c, v, key, "a password must not be written in the URL; use token_file or token_env");

@@ -258,6 +258,9 @@ static void test_wrong_values(void **state)
 	refused("prometheus:\n  url: ftp://prom.example.com\n",
 	        "2: prometheus.url: expected an http:// or https:// URL, got \"ftp://prom.example.com\"");
 	refused("alertmanager:\n  url: http://\n", "2: alertmanager.url: not a usable URL: \"http://\"");
+	/* a query string may carry a token: never quoted back */
+	refused("alertmanager:\n  url: am.example.com/?token=abc123\n",
+	        "2: alertmanager.url: expected an http:// or https:// URL, got \"am.example.com/\"");
 	refused("prometheus: http://127.0.0.1:9090\n",
 	        "1: prometheus: expected a mapping of settings, got a value");
 	refused("kubernetes:\n  namespace: Detection System\n",
