@@ -227,11 +227,12 @@ static void format_ts(char *buf, size_t len, int64_t ms, bool iso)
 		snprintf(buf, len, "?");
 		return;
 	}
-	if (iso)
-		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-	else
+	if (!iso) {
 		strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+		return;
+	}
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03dZ", (int)(((ms % 1000) + 1000) % 1000));
 }
 
 /* Characters, not bytes: what the terminal's columns count (near enough). */
