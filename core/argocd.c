@@ -217,10 +217,9 @@ struct argocd *argocd_new(struct http *http, const struct config_endpoint *ep, c
 	ac->insecure = ep->insecure;
 	ac->timeout_ms = ep->timeout_ms > 0 ? ep->timeout_ms : 10000;
 	if (ep->token_file[0] || ep->token_env[0]) {
-		char tok[4096];
-		if (config_read_secret(ep, tok, sizeof tok) != 0) {
-			snprintf(err, errlen, "cannot read the Argo CD token from %s",
-			         ep->token_file[0] ? ep->token_file : ep->token_env);
+		char tok[4096], msg[300] = "";
+		if (config_read_secret_msg(ep, tok, sizeof tok, msg, sizeof msg) != 0) {
+			snprintf(err, errlen, "Argo CD token: %s", msg[0] ? msg : "cannot be read");
 			memset(tok, 0, sizeof tok);
 			free(ac);
 			return NULL;

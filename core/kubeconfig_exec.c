@@ -488,6 +488,7 @@ struct kubeconfig_exec_run *kubeconfig_exec_start(struct loop *loop, const struc
 	struct kubeconfig_exec_run *r = calloc(1, sizeof *r);
 	pid_t pid = r ? fork() : -1;
 	if (pid == 0) {
+		loop_child_reset_signals();
 		int devnull = open("/dev/null", O_RDONLY);
 		if (devnull >= 0)
 			dup2(devnull, 0);

@@ -1,0 +1,571 @@
+/* cli_slots — `warroom status` and `warroom rollback` without a screen: the
+ * same slot model, planner and executor as the console, on a loop of their
+ * own. status exits 0 healthy, 1 degraded, 2 outage, 3 when the cluster
+ * cannot be read; rollback exits 0 only when the result is verified. */
+#include "warroom/cli.h"
+#include "warroom/argocd.h"
+#include "warroom/config.h"
+#include "warroom/http.h"
+#include "warroom/kube.h"
+#include "warroom/kubeconfig.h"
+#include "warroom/loop.h"
+#include "warroom/rollback.h"
+#include "warroom/slots.h"
+#include "warroom/timeline.h"
+
+#include <cJSON.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_DEGRADED 1
+#define EXIT_OUTAGE 2
+#define EXIT_UNREACHABLE 3
+#define EXIT_REFUSED 2
+
+struct env {
+	struct loop *loop;
+	struct http *http;
+	struct kube *kube;
+	struct argocd *argocd;
+	struct timeline *tl;
+	char argocd_err[300];
+};
+
+static void env_close(struct env *e)
+{
+	argocd_free(e->argocd);
+	kube_free(e->kube);
+	http_free(e->http);
+	loop_free(e->loop);
+	timeline_close(e->tl);
+	memset(e, 0, sizeof *e);
+}
+
+/* 0, or an exit code with the words on stderr. */
+static int env_open(struct env *e, const struct config *cfg, const char *cmd)
+{
+	memset(e, 0, sizeof *e);
+	if (!cfg->kube.service[0] || !cfg->kube.deployments[0][0]) {
+		fprintf(stderr, "warroom %s: kubernetes.service and kubernetes.deployments are not configured%s%s\n", cmd,
+		        cfg->path[0] ? " in " : "", cfg->path);
+		return EXIT_UNREACHABLE;
+	}
+	struct kubeconfig kc;
+	char err[1024];
+	if (kubeconfig_load(&kc, cfg->kube.kubeconfig, cfg->kube.context, err, sizeof err) != 0) {
+		fprintf(stderr, "warroom %s: kubeconfig: %s\n", cmd, err);
+		return EXIT_UNREACHABLE;
+	}
+	e->loop = loop_new();
+	e->http = e->loop ? http_new(e->loop) : NULL;
+	if (!e->http) {
+		kubeconfig_free(&kc);
+		fprintf(stderr, "warroom %s: cannot start the event loop\n", cmd);
+		env_close(e);
+		return EXIT_UNREACHABLE;
+	}
+	e->kube = kube_new(e->loop, e->http, &kc);
+	kubeconfig_free(&kc);
+	if (cfg->argocd.url[0] && cfg->argocd_app[0])
+		e->argocd = argocd_new(e->http, &cfg->argocd, cfg->argocd_app, e->argocd_err, sizeof e->argocd_err);
+	return 0;
+}
+
+/* ---------- alerts (Alertmanager v2), for status ---------- */
+
+struct alerts {
+	bool wanted, done, ok;
+	char err[300];
+	int critical, warning, other;
+	char names[400];
+};
+
+static void alerts_done(const struct http_resp *resp, void *arg)
+{
+	struct alerts *a = arg;
+	a->done = true;
+	if (resp->err != HTTP_OK || resp->status != 200) {
+		if (resp->err != HTTP_OK)
+			snprintf(a->err, sizeof a->err, "%s", resp->errmsg);
+		else
+			snprintf(a->err, sizeof a->err, "HTTP %ld from Alertmanager", resp->status);
+		return;
+	}
+	cJSON *root = cJSON_ParseWithLength(resp->body, resp->len);
+	if (!cJSON_IsArray(root)) {
+		snprintf(a->err, sizeof a->err, "Alertmanager answered with something that is not a list of alerts");
+		cJSON_Delete(root);
+		return;
+	}
+	a->ok = true;
+	const cJSON *al;
+	size_t n = 0;
+	cJSON_ArrayForEach(al, root) {
+		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(al, "labels");
+		const cJSON *sev = cJSON_GetObjectItemCaseSensitive(labels, "severity");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(labels, "alertname");
+		const char *s = cJSON_IsString(sev) ? sev->valuestring : "";
+		if (!strcmp(s, "critical") || !strcmp(s, "page") || !strcmp(s, "error"))
+			a->critical++;
+		else if (!strcmp(s, "warning"))
+			a->warning++;
+		else
+			a->other++;
+		if (cJSON_IsString(name) && n < sizeof a->names && !strstr(a->names, name->valuestring))
+			n += (size_t)snprintf(a->names + n, sizeof a->names - n, "%s%s", n ? ", " : "", name->valuestring);
+	}
+	cJSON_Delete(root);
+}
+
+static void alerts_start(struct env *e, const struct config *cfg, struct alerts *a, char *token, size_t toklen)
+{
+	if (!cfg->alertmanager.url[0])
+		return;
+	char url[700], msg[200];
+	const char *base = cfg->alertmanager.url;
+	size_t bl = strlen(base);
+	while (bl > 0 && base[bl - 1] == '/')
+		bl--;
+	snprintf(url, sizeof url, "%.*s/api/v2/alerts?active=true&silenced=false&inhibited=false", (int)bl, base);
+	if (config_read_secret_msg(&cfg->alertmanager, token, toklen, msg, sizeof msg) != 0) {
+		snprintf(a->err, sizeof a->err, "token: %s", msg);
+		a->wanted = true;
+		a->done = true;
+		return;
+	}
+	struct http_req req = {
+		.url = url,
+		.bearer_token = token[0] ? token : NULL,
+		.ca_file = cfg->alertmanager.ca_file[0] ? cfg->alertmanager.ca_file : NULL,
+		.insecure = cfg->alertmanager.insecure,
+		.timeout_ms = cfg->alertmanager.timeout_ms > 0 ? cfg->alertmanager.timeout_ms : 5000,
+	};
+	a->wanted = true;
+	if (!http_request(e->http, &req, alerts_done, a)) {
+		a->done = true;
+		snprintf(a->err, sizeof a->err, "could not start the request");
+	}
+}
+
+/* ---------- status ---------- */
+
+struct status_wait {
+	bool slots_done;
+	struct slots_state st;
+	struct alerts *alerts;
+	bool done;
+};
+
+static void status_slots(const struct slots_state *st, void *arg)
+{
+	struct status_wait *w = arg;
+	w->slots_done = true;
+	w->st = *st;
+	w->done = !w->alerts->wanted || w->alerts->done;
+}
+
+static void fmt_age(int64_t ms, char *buf, size_t len)
+{
+	int64_t s = ms / 1000;
+	if (s < 120)
+		snprintf(buf, len, "%llds", (long long)s);
+	else if (s < 7200)
+		snprintf(buf, len, "%lldm", (long long)(s / 60));
+	else if (s < 172800)
+		snprintf(buf, len, "%lldh", (long long)(s / 3600));
+	else
+		snprintf(buf, len, "%lldd", (long long)(s / 86400));
+}
+
+static void print_status(const struct slots_state *st, const struct alerts *a, const char *context)
+{
+	printf("%s in %s (context %s): %s\n", st->service, st->namespace_, context, slots_health_name(st->health));
+	if (st->active >= 0)
+		printf("traffic -> %s   selector %s   %d endpoint%s, %d ready\n", st->slot[st->active].name, st->selector,
+		       (int)st->nendpoints, st->nendpoints == 1 ? "" : "s", st->endpoints_ready);
+	else
+		printf("traffic -> %s   selector %s\n", st->both ? "BOTH slots" : "no slot", st->selector[0] ? st->selector : "-");
+	printf("phase: %s%s%s\n", slots_phase_name(st->phase), st->phase_note[0] ? "  " : "", st->phase_note);
+	printf("\n%-8s %-8s %-6s %-6s %-6s %-9s %-5s %s\n", "SLOT", "ROLE", "READY", "AVAIL", "UPDATED", "RESTARTS", "REV",
+	       "IMAGE");
+	for (int i = 0; i < st->nslots; i++) {
+		const struct slots_slot *s = &st->slot[i];
+		char ready[16];
+		snprintf(ready, sizeof ready, "%d/%d", s->ready, s->desired);
+		printf("%-8s %-8s %-6s %-6d %-7d %-9d %-5ld %s%s\n", s->name,
+		       i == st->active ? "ACTIVE" : (s->found ? "standby" : "missing"), ready, s->available, s->updated,
+		       s->restarts, s->revision, s->image[0] ? s->image : "-",
+		       s->progress_deadline_exceeded ? "  (ProgressDeadlineExceeded)" : "");
+	}
+	if (st->npods) {
+		printf("\n%-40s %-8s %-6s %-9s %-18s %s\n", "POD", "SLOT", "READY", "RESTARTS", "STATUS", "AGE");
+		int64_t now = time(NULL) * (int64_t)1000;
+		for (size_t i = 0; i < st->npods; i++) {
+			const struct slots_pod *p = &st->pods[i];
+			char age[16];
+			fmt_age(p->created_wall_ms ? now - p->created_wall_ms : 0, age, sizeof age);
+			printf("%-40s %-8s %-6s %-9d %-18s %s\n", p->name, p->slot >= 0 ? st->slot[p->slot].name : "-",
+			       p->ready ? "yes" : "NO", p->restarts,
+			       p->terminating ? "Terminating" : (p->waiting[0] ? p->waiting : p->phase), age);
+		}
+	}
+	if (st->nwarnings) {
+		printf("\n");
+		for (size_t i = 0; i < st->nwarnings; i++)
+			printf("%s %s\n", st->warnings[i].critical ? "!!" : " !", st->warnings[i].text);
+	}
+	if (a->wanted) {
+		if (a->ok)
+			printf("\nalerts: %d firing (%d critical, %d warning)%s%s\n", a->critical + a->warning + a->other,
+			       a->critical, a->warning, a->names[0] ? ": " : "", a->names);
+		else
+			printf("\nalerts: unknown (Alertmanager: %s)\n", a->err);
+	}
+}
+
+static char *status_json(const struct slots_state *st, const struct alerts *a, int code, int64_t now)
+{
+	char *sj = slots_to_json(st, now);
+	cJSON *root = sj ? cJSON_Parse(sj) : cJSON_CreateObject();
+	free(sj);
+	cJSON_AddNumberToObject(root, "exit_code", code);
+	if (a->wanted) {
+		cJSON *al = cJSON_AddObjectToObject(root, "alerts");
+		cJSON_AddBoolToObject(al, "ok", a->ok);
+		if (a->ok) {
+			cJSON_AddNumberToObject(al, "critical", a->critical);
+			cJSON_AddNumberToObject(al, "warning", a->warning);
+			cJSON_AddNumberToObject(al, "other", a->other);
+			cJSON_AddStringToObject(al, "names", a->names);
+		} else {
+			cJSON_AddStringToObject(al, "error", a->err);
+		}
+	}
+	char *out = cJSON_Print(root);
+	cJSON_Delete(root);
+	return out;
+}
+
+int cli_status(int argc, char **argv, const struct config *cfg)
+{
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else {
+			fprintf(stderr, "usage: warroom status [--json]\n"
+			        "       exit 0 healthy, 1 degraded, 2 outage, 3 cluster unreachable\n");
+			return 2;
+		}
+	}
+	struct env e;
+	int rc = env_open(&e, cfg, "status");
+	if (rc)
+		return rc;
+	struct alerts alerts;
+	memset(&alerts, 0, sizeof alerts);
+	struct status_wait *w = calloc(1, sizeof *w);
+	if (!w) {
+		env_close(&e);
+		return EXIT_UNREACHABLE;
+	}
+	w->alerts = &alerts;
+	char token[4096] = "";
+	alerts_start(&e, cfg, &alerts, token, sizeof token);
+	struct slots_poller *p = slots_poller_new(e.loop, e.kube, cfg, status_slots, w);
+	slots_poller_refresh(p);
+	while (!w->done && !loop_stopped(e.loop)) {
+		if (loop_run_once(e.loop, 1000) < 0)
+			break;
+		if (w->slots_done && (!alerts.wanted || alerts.done))
+			w->done = true;
+	}
+	memset(token, 0, sizeof token);
+	slots_poller_free(p);
+	const struct slots_state *st = &w->st;
+	int64_t now = loop_now_ms();
+	if (!st->updated_ms) {
+		fprintf(stderr, "warroom status: cannot read the cluster: %s\n", st->last_error[0] ? st->last_error : "no answer");
+		rc = EXIT_UNREACHABLE;
+		if (json) {
+			cJSON *root = cJSON_CreateObject();
+			cJSON_AddStringToObject(root, "health", "unknown");
+			cJSON_AddStringToObject(root, "error", st->last_error);
+			cJSON_AddNumberToObject(root, "exit_code", rc);
+			char *s = cJSON_Print(root);
+			printf("%s\n", s);
+			free(s);
+			cJSON_Delete(root);
+		}
+	} else {
+		rc = st->health == SLOTS_OUTAGE ? EXIT_OUTAGE : st->health == SLOTS_DEGRADED ? EXIT_DEGRADED : 0;
+		if (rc == 0 && alerts.ok && alerts.critical > 0)
+			rc = EXIT_DEGRADED;   /* pods fine, but the service is failing its users */
+		if (json) {
+			char *s = status_json(st, &alerts, rc, now);
+			printf("%s\n", s ? s : "{}");
+			free(s);
+		} else {
+			print_status(st, &alerts, kube_context(e.kube));
+		}
+	}
+	free(w);
+	env_close(&e);
+	return rc;
+}
+
+/* ---------- rollback ---------- */
+
+struct rb {
+	struct rollback_ctx ctx;
+	bool have_plan;
+	struct rollback_plan plan;
+	struct slots_state st;
+	bool done;
+	struct rollback_report rep;
+	int last_ready;
+};
+
+static void rb_plan(const struct rollback_plan *plan, const struct slots_state *st, void *arg)
+{
+	struct rb *rb = arg;
+	rb->plan = *plan;
+	rb->st = *st;
+	rb->have_plan = true;
+}
+
+static void rb_step(const struct rollback_step *s, void *arg)
+{
+	struct rb *rb = arg;
+	switch (s->kind) {
+	case ROLLBACK_STEP_PROGRESS:
+		/* One line per change, not per poll. */
+		if (s->ready == rb->last_ready)
+			return;
+		rb->last_ready = s->ready;
+		printf("  .. %s (%.1f s)\n", s->text, (double)s->elapsed_ms / 1000.0);
+		break;
+	case ROLLBACK_STEP_CALL:
+		printf("  %s %s\n", s->ok ? "ok" : "!!", s->text);
+		break;
+	case ROLLBACK_STEP_REPLAN:
+		printf("  <> %s\n", s->text);
+		break;
+	default:
+		printf("  -- %s\n", s->text);
+		break;
+	}
+	fflush(stdout);
+}
+
+static void rb_done(const struct rollback_report *rep, void *arg)
+{
+	struct rb *rb = arg;
+	rb->rep = *rep;
+	rb->done = true;
+}
+
+static void print_plan(const struct rollback_plan *p)
+{
+	printf("rollback plan: %s\n", p->ok ? p->why : rollback_strategy_name(p->strategy));
+	for (size_t i = 0; i < p->nlines; i++)
+		printf("  %s\n", p->lines[i]);
+	for (size_t i = 0; i < p->nwarnings; i++)
+		printf("WARNING: %s\n", p->warnings[i]);
+	if (!p->ok)
+		printf("REFUSED: %s\n", p->refusal);
+	fflush(stdout);
+}
+
+/* Asks on the terminal; false on anything but y/yes. */
+static bool ask(const char *question)
+{
+	printf("%s [y/N] ", question);
+	fflush(stdout);
+	char line[64];
+	if (!fgets(line, sizeof line, stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static bool wait_for(struct env *e, const volatile bool *flag, int64_t timeout_ms)
+{
+	return loop_run_until(e->loop, flag, timeout_ms) == 0;
+}
+
+static int plan_refusal_code(const struct rollback_plan *p)
+{
+	return strncmp(p->refusal, "cannot read the cluster", 23) == 0 ? EXIT_UNREACHABLE : EXIT_REFUSED;
+}
+
+/* Runs one confirmed plan to its report. */
+static void execute(struct env *e, struct rb *rb, const struct rollback_plan *plan, const char *who, bool yes)
+{
+	rb->done = false;
+	rb->last_ready = -1;
+	int64_t confirmed = loop_now_ms();
+	struct rollback_run *run = rollback_execute(&rb->ctx, plan, who, confirmed, yes, rb_step, rb_done, rb);
+	if (!run) {
+		memset(&rb->rep, 0, sizeof rb->rep);
+		rb->rep.outcome = ROLLBACK_FAILED;
+		snprintf(rb->rep.summary, sizeof rb->rep.summary, "could not start the rollback");
+		return;
+	}
+	if (!wait_for(e, &rb->done, -1)) {
+		rollback_run_cancel(run);
+		memset(&rb->rep, 0, sizeof rb->rep);
+		rb->rep.outcome = ROLLBACK_CANCELLED;
+		snprintf(rb->rep.summary, sizeof rb->rep.summary, "interrupted");
+	}
+}
+
+static const char rollback_usage[] =
+	"usage: warroom rollback [--strategy auto|selector|scale-switch|undo|argocd] [--dry-run] [--yes]\n"
+	"       prints the plan, asks Proceed? [y/N] (or --yes), executes, verifies;\n"
+	"       exit 0 only when traffic is verified on the target\n";
+
+int cli_rollback(int argc, char **argv, const struct config *cfg)
+{
+	enum rollback_strategy strategy = ROLLBACK_AUTO;
+	bool dry_run = false, yes = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dry-run") == 0) {
+			dry_run = true;
+		} else if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0) {
+			yes = true;
+		} else if (strcmp(argv[i], "--strategy") == 0 && i + 1 < argc) {
+			if (rollback_strategy_parse(argv[++i], &strategy) != 0) {
+				fprintf(stderr, "warroom rollback: unknown strategy \"%s\"\n%s", argv[i], rollback_usage);
+				return 2;
+			}
+		} else if (strncmp(argv[i], "--strategy=", 11) == 0) {
+			if (rollback_strategy_parse(argv[i] + 11, &strategy) != 0) {
+				fprintf(stderr, "warroom rollback: unknown strategy \"%s\"\n%s", argv[i] + 11, rollback_usage);
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "%s", rollback_usage);
+			return 2;
+		}
+	}
+	if (cfg->readonly && !dry_run) {
+		fprintf(stderr, "warroom rollback: refused: read-only mode (--readonly or readonly: true in the config) "
+		        "forbids changing the cluster; --dry-run shows the plan\n");
+		return EXIT_REFUSED;
+	}
+	struct env e;
+	int rc = env_open(&e, cfg, "rollback");
+	if (rc)
+		return rc;
+	char err[512];
+	e.tl = timeline_open(cfg->db_path, cfg->operator_name, err, sizeof err);
+	if (!e.tl)
+		fprintf(stderr, "warroom rollback: WARNING: no timeline (%s); the steps are printed only\n", err);
+	if (cfg->argocd.url[0] && !e.argocd)
+		fprintf(stderr, "warroom rollback: WARNING: Argo CD: %s\n", e.argocd_err);
+
+	struct rb *rb = calloc(1, sizeof *rb);
+	if (!rb) {
+		env_close(&e);
+		return 1;
+	}
+	rb->ctx = (struct rollback_ctx){
+		.loop = e.loop, .kube = e.kube, .argocd = e.argocd, .tl = e.tl, .cfg = cfg,
+	};
+	struct rollback_prep *prep = rollback_prepare(&rb->ctx, strategy, rb_plan, rb);
+	if (!prep || !wait_for(&e, &rb->have_plan, 60000)) {
+		rollback_prepare_cancel(prep);
+		fprintf(stderr, "warroom rollback: no plan: the cluster could not be read in time\n");
+		free(rb);
+		env_close(&e);
+		return EXIT_UNREACHABLE;
+	}
+	print_plan(&rb->plan);
+	if (!rb->plan.ok) {
+		rc = plan_refusal_code(&rb->plan);
+		if (e.tl) {
+			char summary[ROLLBACK_LINE + 32];
+			snprintf(summary, sizeof summary, "rollback refused: %s", rb->plan.refusal);
+			timeline_log(e.tl, "rollback", summary, NULL);
+		}
+		goto out;
+	}
+	if (dry_run) {
+		printf("dry run: nothing changed\n");
+		rc = 0;
+		goto out;
+	}
+	char who[128];
+	if (!yes) {
+		if (!isatty(STDIN_FILENO)) {
+			fprintf(stderr, "warroom rollback: refused: no terminal to confirm on; pass --yes to run it unattended\n");
+			rc = EXIT_REFUSED;
+			goto out;
+		}
+		if (!ask("Proceed?")) {
+			printf("not confirmed: nothing changed\n");
+			rc = EXIT_REFUSED;
+			goto out;
+		}
+		snprintf(who, sizeof who, "%s (terminal)", cfg->operator_name);
+	} else {
+		snprintf(who, sizeof who, "%s (--yes)", cfg->operator_name);
+	}
+	/* Test-only knob: a window between plan and execution, so tests can change
+	 * the service meanwhile and watch the 409 lead to a new plan. */
+	const char *pause = getenv("WARROOM_TEST_PAUSE_BEFORE_EXECUTE_MS");
+	if (pause && atol(pause) > 0) {
+		static const volatile bool never = false;
+		wait_for(&e, &never, atol(pause));
+	}
+
+	struct rollback_plan plan = rb->plan;
+	for (int round = 0; round < 3; round++) {
+		execute(&e, rb, &plan, who, yes);
+		struct rollback_report *rep = &rb->rep;
+		printf("%s\n", rep->summary);
+		if (rep->detail[0] && rep->outcome != ROLLBACK_VERIFIED && rep->outcome != ROLLBACK_NOTHING_DONE)
+			printf("  %s\n", rep->detail);
+		if (rep->followup[0])
+			printf("FOLLOW-UP: %s\n", rep->followup);
+		fflush(stdout);
+		if (rep->outcome == ROLLBACK_VERIFIED || rep->outcome == ROLLBACK_NOTHING_DONE) {
+			rc = 0;
+			break;
+		}
+		rc = 1;
+		if (rep->outcome == ROLLBACK_ASK_AGAIN) {
+			print_plan(&rep->replan);
+			if (!rep->replan.ok || yes || !isatty(STDIN_FILENO) || !ask("The plan changed. Proceed with it?")) {
+				printf("not executed: run warroom rollback again to see and confirm the new plan\n");
+				break;
+			}
+			plan = rep->replan;
+			continue;
+		}
+		if (rep->outcome == ROLLBACK_VERIFY_FAILED && rep->can_switch_back) {
+			struct rollback_plan back;
+			rollback_plan_switch_back(&plan, NULL, &back);
+			printf("the service was switched to %s; to switch back: warroom rollback --strategy selector\n",
+			       plan.to_name);
+			if (!yes && isatty(STDIN_FILENO)) {
+				char q[128];
+				snprintf(q, sizeof q, "Switch back to %s now?", back.to_name);
+				if (ask(q)) {
+					back.service_rv[0] = '\0';   /* the service moved on; switch back unconditionally */
+					plan = back;
+					continue;
+				}
+			}
+		}
+		break;
+	}
+out:
+	free(rb);
+	env_close(&e);
+	return rc;
+}
