@@ -60,8 +60,9 @@ static bool word_has(const char *s, size_t n, const char *w)
 	return false;
 }
 
-/* A key whose value is a secret: token, password, api_key, X-Api-Key, ... */
-static bool secret_name(const char *s, size_t n)
+/* A key whose value is a secret: token, password, api_key, X-Api-Key, ...
+ * A bare "key" counts in JSON; in prose "rollback key: R" is no secret. */
+static bool secret_name(const char *s, size_t n, bool json)
 {
 	static const char *const parts[] = {
 		"token", "passw", "secret", "authorization", "bearer", "apikey",
@@ -70,7 +71,7 @@ static bool secret_name(const char *s, size_t n)
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
 		if (word_has(s, n, parts[i]))
 			return true;
-	if (word_is(s, n, "key") || word_is(s, n, "pass") || word_is(s, n, "pwd"))
+	if ((json && word_is(s, n, "key")) || word_is(s, n, "pass") || word_is(s, n, "pwd"))
 		return true;
 	return n > 4 && strchr("_-.", s[n - 4]) && strncasecmp(s + n - 3, "key", 3) == 0;
 }
@@ -142,7 +143,7 @@ char *timeline_redact(const char *text)
 				}
 				continue;
 			}
-			if (!secret_name(w, n))
+			if (!secret_name(w, n, false))
 				continue;
 			/* key="v", "key": "v", key=v, key: v */
 			if ((*p == '"' || *p == '\'') && w > text && w[-1] == *p)
@@ -196,7 +197,7 @@ static cJSON *swap_item(cJSON *parent, cJSON *it, cJSON *r)
 static int redact_json(cJSON *node)
 {
 	for (cJSON *it = node->child; it; it = it->next) {
-		if (it->string && secret_name(it->string, strlen(it->string))) {
+		if (it->string && secret_name(it->string, strlen(it->string), true)) {
 			if (!(it = swap_item(node, it, cJSON_CreateString("[redacted]"))))
 				return -1;
 		} else if (cJSON_IsString(it)) {

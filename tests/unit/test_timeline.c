@@ -352,6 +352,7 @@ static void test_redact_text(void **state)
 		{"monkey: banana; https://example.com:8443/a", "monkey: banana; https://example.com:8443/a"},
 		{"traffic switched blue -> green", "traffic switched blue -> green"},
 		{"tokens 5", "tokens 5"},
+		{"rollback key: R", "rollback key: R"},
 		{"", ""},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -375,7 +376,7 @@ static void test_append_redacts(void **state)
 	struct timeline_event ev = {0};
 	strcpy(ev.kind, "action");
 	strcpy(ev.summary, "argocd sync with Authorization: Bearer abc123tok");
-	ev.detail_json = "{\"token\":\"s3cr3t\",\"nested\":{\"Password\":\"pw1\",\"list\":[{\"secret\":7}]},"
+	ev.detail_json = "{\"key\":\"k3y\",\"token\":\"s3cr3t\",\"nested\":{\"Password\":\"pw1\",\"list\":[{\"secret\":7}]},"
 	                 "\"url\":\"https://u:pw2@h/x\",\"msg\":\"sent Bearer xyz789\",\"replicas\":3}";
 	char err[256] = "";
 	assert_int_equal(timeline_append(tl, &ev, err, sizeof err), 0);
@@ -384,7 +385,7 @@ static void test_append_redacts(void **state)
 	size_t n;
 	assert_int_equal(timeline_list(tl, -1, 0, 0, &evs, &n), 0);
 	assert_int_equal(n, 1);
-	const char *gone[] = {"abc123tok", "s3cr3t", "pw1", "pw2", "xyz789", ":7"};
+	const char *gone[] = {"abc123tok", "s3cr3t", "pw1", "pw2", "xyz789", ":7", "k3y"};
 	for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
 		assert_null(strstr(evs[0].summary, gone[i]));
 		assert_null(strstr(evs[0].detail_json, gone[i]));
