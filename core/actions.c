@@ -66,14 +66,13 @@ static int need_timeline(const struct model *m, char *err, size_t errlen)
 	return -1;
 }
 
+/* timeline_log keeps a long text whole in the event's detail. */
 static int append(struct model *m, const char *kind, const char *summary, char *err, size_t errlen)
 {
-	struct timeline_event ev = { .incident_id = m->has_incident ? m->incident.id : 0 };
-
-	snprintf(ev.kind, sizeof ev.kind, "%s", kind);
-	snprintf(ev.summary, sizeof ev.summary, "%s", summary);
-	if (timeline_append(m->tl, &ev, err, errlen) != 0)
+	if (timeline_log(m->tl, kind, summary, NULL) != 0) {
+		snprintf(err, errlen, "%s", timeline_errmsg(m->tl));
 		return -1;
+	}
 	model_sync_timeline(m);
 	return 0;
 }

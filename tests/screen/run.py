@@ -70,7 +70,7 @@ class Screen(unittest.TestCase):
         raise AssertionError("warroom is not running in the pane")
 
     def assert_clean_exit(self, t, code="0"):
-        s = t.wait_for("EXIT=", what="the console to exit")
+        s = t.wait_for(":END", what="the console to exit")
         self.assertIn("EXIT=%s" % code, s)
         modes = s[s.index("EXIT="):]
         # canonical mode and echo are back: the shell is usable again

@@ -44,7 +44,6 @@ class Term:
         conf = os.path.join(self.tmp, "tmux.conf")
         with open(conf, "w") as f:
             f.write("set -g default-terminal tmux-256color\n"
-                    "set -g window-size manual\n"
                     "set -g remain-on-exit on\n"
                     "set -g status off\n"
                     "set -g escape-time 0\n")
@@ -59,11 +58,14 @@ class Term:
         """Runs argv in the pane inside a shell that reports how it ended and
         what the terminal modes are afterwards."""
         envs = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in self.env.items())
-        cmd = "%s %s; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo|icrnl)' | tr '\\n' ' '; echo; %s sleep 600" % (
+        cmd = "%s %s; echo EXIT=$?; echo MODES: $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo|icrnl)') :END; %s sleep 600" % (
             before, " ".join(shlex.quote(a) for a in argv), after)
         self.tmux("new-session", "-d", "-x", str(self.cols), "-y", str(self.rows), "-s", "t",
                   "env -i %s sh -c %s" % (envs, shlex.quote(cmd)))
         self.started = True
+        # manual window size lets resize-window act on a detached session
+        # (tmux 3.3 dies when it reads this from the config file)
+        self.tmux("set", "-g", "window-size", "manual")
 
     def screen(self):
         out = self.tmux("capture-pane", "-p", "-t", "t").stdout
