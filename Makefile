@@ -25,6 +25,14 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iincl
 LDLIBS   = $(PKG_LIBS) -lm
 
 BUILD   ?= build
+# Quiet by default; `make V=1` shows every command.
+ifeq ($(V),1)
+Q =
+echo_cmd = @true
+else
+Q = @
+echo_cmd = @printf '  %-5s %s\n'
+endif
 CORE_SRC = $(wildcard core/*.c)
 TUI_SRC  = $(wildcard tui/*.c)
 VIEW_SRC = $(wildcard views/*.c)
@@ -42,18 +50,22 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(echo_cmd) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libwarroom-core.a: $(CORE_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(echo_cmd) AR $@
+	$(Q)ar rcs $@ $^
 
 warroom: $(UI_OBJ) $(BUILD)/libwarroom-core.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UI_OBJ) $(BUILD)/libwarroom-core.a $(LDLIBS)
+	$(echo_cmd) LD $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UI_OBJ) $(BUILD)/libwarroom-core.a $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarroom-core.a tests/unit/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) $(TEST_LIBS) -lm
+	$(echo_cmd) LD $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) $(TEST_LIBS) -lm
 
 # The whole suite: unit tests, the same under ASan+UBSan, screen tests on the
 # real binary, integration tests against the lab. One summary line at the end.
