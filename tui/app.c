@@ -16,13 +16,15 @@
 #include "warroom/keymap.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
+#include "warroom/rollback.h"
+#include "warroom/sources.h"
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
 #include "warroom/view.h"
 #include "warroom/widgets.h"
 
 enum dialog_tag { TAG_NONE, TAG_COMMAND, TAG_NOTE, TAG_INC_TITLE, TAG_INC_SEV, TAG_SEV, TAG_RESOLVE,
-                  TAG_VIEW };
+                  TAG_ROLLBACK, TAG_SWITCH_BACK, TAG_INFO };
 
 enum { PAINT_STATUS = 1, PAINT_BODY = 2, PAINT_FOOT = 4, PAINT_ALL = 7 };
 
@@ -34,6 +36,11 @@ static struct app {
 	const struct view_ops *const *views;
 	size_t nviews, cur, back;
 	struct dialog dialog;
+	struct sources sources;
+	struct rollback_prep *rb_prep;      /* planning in flight */
+	struct rollback_run *rb_run;        /* executing */
+	struct rollback_plan rb_plan;       /* what the dialog asks about */
+	struct rollback_plan rb_back;       /* the way back after a failed verification */
 	char msg[256];
 	enum tui_role msg_role;
 	int64_t msg_until;
@@ -294,6 +301,8 @@ static int parse_sev(const char *s)
 }
 
 static void run_action(enum action_id id, const char *arg);
+static void rollback_run_plan(const struct rollback_plan *p);
+static void rollback_start(const char *arg);
 
 static void open_view(size_t idx)
 {
@@ -395,9 +404,153 @@ static void dialog_done(enum dialog_result r)
 		rc = actions_resolve(&A.model, err, sizeof err);
 		report(rc, err, "incident resolved");
 		break;
+	case TAG_ROLLBACK:
+		rollback_run_plan(&A.rb_plan);
+		break;
+	case TAG_SWITCH_BACK:
+		rollback_run_plan(&A.rb_back);
+		break;
 	default:
 		break;
 	}
+}
+
+/* ---- rollback: plan, preflight, confirm, execute, prove ---- */
+
+static void rollback_ctx(struct rollback_ctx *ctx)
+{
+	sources_rollback_ctx(&A.sources, A.model.tl, ctx);
+}
+
+static void show_plan(const struct rollback_plan *p, bool again)
+{
+	char title[96];
+
+	A.rb_plan = *p;
+	if (!p->ok) {
+		dialog_info(&A.dialog, TAG_INFO, "Rollback refused");
+		for (size_t i = 0; i < p->nlines; i++)
+			dialog_add_line(&A.dialog, ROLE_NORMAL, "%s", p->lines[i]);
+		dialog_add_line(&A.dialog, ROLE_CRIT, "%s", p->refusal);
+		A.paint |= PAINT_BODY;
+		return;
+	}
+	snprintf(title, sizeof title, "%sRollback: %s%s%s", again ? "Changed meanwhile: " : "",
+	         rollback_strategy_name(p->strategy), p->to_name[0] ? " to " : "", p->to_name);
+	dialog_confirm(&A.dialog, TAG_ROLLBACK, title, "Run this rollback?", true);
+	dialog_add_line(&A.dialog, ROLE_ACCENT, "%s", p->why);
+	for (size_t i = 0; i < p->nlines; i++)
+		dialog_add_line(&A.dialog, ROLE_NORMAL, "%s", p->lines[i]);
+	for (size_t i = 0; i < p->nwarnings; i++)
+		dialog_add_line(&A.dialog, ROLE_WARN, "%s %s", tui_glyph(G_WARN), p->warnings[i]);
+	if (p->argocd_autosync && p->strategy != ROLLBACK_ARGOCD)
+		dialog_add_line(&A.dialog, ROLE_CRIT, "Argo CD self-heal will revert this patch: prefer :rollback argocd");
+	else if (p->argocd_autosync)
+		dialog_add_line(&A.dialog, ROLE_STALE, "direct patch instead (self-heal reverts it): :rollback selector");
+	A.paint |= PAINT_BODY;
+}
+
+static void on_plan(const struct rollback_plan *p, const struct slots_state *st, void *arg)
+{
+	A.rb_prep = NULL;
+	if (p->nothing_to_do) {
+		app_message(ROLE_OK, "nothing to roll back: %s", p->why);
+		return;
+	}
+	show_plan(p, false);
+}
+
+static void on_step(const struct rollback_step *step, void *arg)
+{
+	switch (step->kind) {
+	case ROLLBACK_STEP_PROGRESS:
+		app_message(ROLE_ACCENT, "%s  %d/%d ready  %llds", step->text, step->ready, step->total,
+		            (long long)(step->elapsed_ms / 1000));
+		break;
+	case ROLLBACK_STEP_CALL:
+		app_message(step->ok ? ROLE_NORMAL : ROLE_CRIT, "%s", step->text);
+		break;
+	default:
+		app_message(ROLE_ACCENT, "%s", step->text);
+	}
+}
+
+static void on_done(const struct rollback_report *rep, void *arg)
+{
+	A.rb_run = NULL;
+	sources_refresh(&A.sources);
+	switch (rep->outcome) {
+	case ROLLBACK_VERIFIED:
+	case ROLLBACK_NOTHING_DONE:
+		app_message(ROLE_OK, "%s", rep->summary);
+		if (rep->followup[0]) {
+			dialog_info(&A.dialog, TAG_INFO, "Rollback verified");
+			dialog_add_line(&A.dialog, ROLE_OK, "%s", rep->summary);
+			dialog_add_line(&A.dialog, ROLE_WARN, "follow-up: %s", rep->followup);
+		}
+		break;
+	case ROLLBACK_ASK_AGAIN:
+		show_plan(&rep->replan, true);
+		break;
+	case ROLLBACK_VERIFY_FAILED:
+		if (rep->can_switch_back && A.model.slots) {
+			rollback_plan_switch_back(&A.rb_plan, A.model.slots, &A.rb_back);
+			dialog_confirm(&A.dialog, TAG_SWITCH_BACK, "Traffic NOT verified", "Switch back?", true);
+		} else {
+			dialog_info(&A.dialog, TAG_INFO, "Traffic NOT verified");
+		}
+		dialog_add_line(&A.dialog, ROLE_CRIT, "%s", rep->summary);
+		dialog_add_line(&A.dialog, ROLE_NORMAL, "%.150s", rep->detail);
+		break;
+	case ROLLBACK_CANCELLED:
+		app_message(ROLE_WARN, "rollback cancelled: %s", rep->summary);
+		break;
+	default:
+		dialog_info(&A.dialog, TAG_INFO, "Rollback failed");
+		dialog_add_line(&A.dialog, ROLE_CRIT, "%s", rep->summary);
+		if (rep->detail[0])
+			dialog_add_line(&A.dialog, ROLE_NORMAL, "%.150s", rep->detail);
+		break;
+	}
+	A.paint |= PAINT_ALL;
+}
+
+static void rollback_run_plan(const struct rollback_plan *p)
+{
+	struct rollback_ctx ctx;
+
+	if (A.rb_run) {
+		app_message(ROLE_WARN, "a rollback is already running");
+		return;
+	}
+	rollback_ctx(&ctx);
+	A.rb_run = rollback_execute(&ctx, p, A.cfg->operator_name, loop_now_ms(), false, on_step, on_done, NULL);
+	if (!A.rb_run)
+		app_message(ROLE_CRIT, "rollback could not start");
+	else
+		app_message(ROLE_ACCENT, "rolling back: %s", rollback_strategy_name(p->strategy));
+}
+
+static void rollback_start(const char *arg)
+{
+	enum rollback_strategy want = ROLLBACK_AUTO;
+	struct rollback_ctx ctx;
+
+	if (arg && rollback_strategy_parse(arg, &want) != 0) {
+		app_message(ROLE_CRIT, "unknown strategy \"%s\": auto, selector, scale-switch, undo, argocd", arg);
+		return;
+	}
+	if (!A.sources.kube) {
+		app_message(ROLE_CRIT, "rollback: %s", A.sources.kube_error);
+		return;
+	}
+	if (A.rb_prep || A.rb_run) {
+		app_message(ROLE_WARN, "a rollback is already %s", A.rb_run ? "running" : "being planned");
+		return;
+	}
+	rollback_ctx(&ctx);
+	A.rb_prep = rollback_prepare(&ctx, want, on_plan, NULL);
+	app_message(ROLE_ACCENT, "planning the rollback: reading the cluster%s", A.sources.argocd ? " and Argo CD" : "");
 }
 
 static void run_action(enum action_id id, const char *arg)
@@ -477,11 +630,11 @@ static void run_action(enum action_id id, const char *arg)
 		A.paint |= PAINT_BODY;
 		break;
 	case ACTION_ROLLBACK:
-		app_message(ROLE_WARN, "rollback: %s", A.cfg->kube.service[0] ?
-		            "the slot source is not running yet" : "no Kubernetes service configured");
+		rollback_start(arg);
 		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);
+		sources_refresh(&A.sources);
 		app_message(ROLE_NORMAL, "refreshing");
 		break;
 	case ACTION_REDRAW:
@@ -601,6 +754,10 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	loop_fd_add(A.loop, STDIN_FILENO, POLLIN, on_stdin, NULL);
 	loop_timer_add(A.loop, 250, 250, on_tick, NULL);
 	loop_on_pass(A.loop, on_pass, NULL);
+	if (sources_open(&A.sources, A.loop, cfg, err, sizeof err) == 0)
+		sources_attach(&A.sources, &A.model);
+	else
+		app_message(ROLE_CRIT, "%s", err);
 	make_windows();
 	if (A.views[0]->open)
 		A.views[0]->open(&A.model);
@@ -615,6 +772,11 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		delwin(A.w_foot);
 	}
 	tui_end();
+	if (A.rb_prep)
+		rollback_prepare_cancel(A.rb_prep);
+	if (A.rb_run)
+		rollback_run_cancel(A.rb_run);
+	sources_close(&A.sources);
 	model_free(&A.model);
 	loop_free(A.loop);
 	return A.exit_code;

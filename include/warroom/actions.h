@@ -34,7 +34,7 @@ enum action_flag {
 	X(VIEW_5,      "view-5",      "5",           0, "View 5 (when present)") \
 	X(VIEW_6,      "view-6",      "6",           0, "View 6 (when present)") \
 	X(COMMAND,     "command",     ":",           ACT_HINT, "Command line: any action by name (:note text)") \
-	X(ROLLBACK,    "rollback",    "R",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT, "Plan a rollback, show its preflight, run on y") \
+	X(ROLLBACK,    "rollback",    "R",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT | ACT_TAKES_ARG, "Plan a rollback, show its preflight, run on y") \
 	X(NOTE,        "note",        "n",           ACT_HINT | ACT_TAKES_ARG, "Add a note to the timeline") \
 	X(INCIDENT,    "incident",    "I",           ACT_TAKES_ARG, "Declare an incident (title, then SEV)") \
 	X(SEV,         "sev",         "S",           ACT_NEEDS_INC | ACT_HINT | ACT_TAKES_ARG, "Change the SEV level of the open incident") \

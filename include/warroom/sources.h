@@ -1,0 +1,44 @@
+/* sources — the clients the config names (Kubernetes, Argo CD), opened
+ * once and shared by the console and the headless commands; the slot poller
+ * that writes the model. A part that cannot open keeps its error in words and
+ * the rest works. */
+#ifndef WARROOM_SOURCES_H
+#define WARROOM_SOURCES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct argocd;
+struct config;
+struct http;
+struct kube;
+struct loop;
+struct model;
+struct rollback_ctx;
+struct slots_poller;
+struct timeline;
+
+struct sources {
+	struct loop *loop;
+	const struct config *cfg;
+	struct http *http;
+	struct kube *kube;             /* NULL: see kube_error */
+	struct argocd *argocd;         /* NULL: not configured, or see argocd_error */
+	struct slots_poller *slots;    /* running once attached to a model */
+	struct model *model;
+	char kube_error[1024];
+	char argocd_error[300];
+};
+
+/* Opens the HTTP engine and the clients. Returns -1 only when nothing can run
+ * (no HTTP engine); missing or broken parts leave their *_error. */
+int sources_open(struct sources *s, struct loop *loop, const struct config *cfg, char *err, size_t errlen);
+/* Starts polling into the model (slots, source states). */
+void sources_attach(struct sources *s, struct model *m);
+/* A round of every poller now. */
+void sources_refresh(struct sources *s);
+/* The context the rollback planner and executor need. */
+void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct rollback_ctx *ctx);
+void sources_close(struct sources *s);
+
+#endif
