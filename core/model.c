@@ -23,9 +23,10 @@ void model_init(struct model *m, const struct config *cfg, struct timeline *tl)
 	m->tl = tl;
 	m->readonly = cfg ? cfg->readonly : false;
 	if (cfg) {
-		m->src[SRC_KUBE].state = cfg->kube.service[0] ? SRC_CONNECTING : SRC_UNCONFIGURED;
-		m->src[SRC_PROM].state = cfg->prometheus.url[0] ? SRC_CONNECTING : SRC_UNCONFIGURED;
-		m->src[SRC_ALERTMGR].state = cfg->alertmanager.url[0] ? SRC_CONNECTING : SRC_UNCONFIGURED;
+		/* a source is CONNECTING once a poller runs for it (sources.c) */
+		m->src[SRC_KUBE].state = cfg->kube.service[0] ? SRC_IDLE : SRC_UNCONFIGURED;
+		m->src[SRC_PROM].state = cfg->prometheus.url[0] ? SRC_IDLE : SRC_UNCONFIGURED;
+		m->src[SRC_ALERTMGR].state = cfg->alertmanager.url[0] ? SRC_IDLE : SRC_UNCONFIGURED;
 	}
 	m->recent_gen = (uint64_t)-1;
 	m->dirty = DIRTY_ALL;

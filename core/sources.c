@@ -60,8 +60,10 @@ void sources_attach(struct sources *s, struct model *m)
 	s->model = m;
 	if (s->kube) {
 		s->slots = slots_poller_new(s->loop, s->kube, s->cfg, on_slots, s);
-		if (s->slots)
+		if (s->slots) {
+			model_source(m, SRC_KUBE, SRC_CONNECTING, NULL);
 			slots_poller_start(s->slots, s->cfg->refresh_ms);
+		}
 	} else if (s->cfg->kube.service[0]) {
 		model_source(m, SRC_KUBE, SRC_DOWN, s->kube_error);
 	}

@@ -141,7 +141,7 @@ static void paint_status(void)
 		const char *g;
 
 		switch (A.model.src[s].state) {
-		case SRC_UNCONFIGURED: continue;
+		case SRC_UNCONFIGURED: case SRC_IDLE: continue;
 		case SRC_CONNECTING: g = tui_glyph(G_ELLIPSIS); break;
 		case SRC_UP: g = tui_glyph(G_CHECK); break;
 		default: g = tui_glyph(G_CROSS); any_down = true; break;
@@ -427,6 +427,8 @@ static void show_plan(const struct rollback_plan *p, bool again)
 	char title[96];
 
 	A.rb_plan = *p;
+	A.msg[0] = '\0';
+	A.paint |= PAINT_FOOT;
 	if (!p->ok) {
 		dialog_info(&A.dialog, TAG_INFO, "Rollback refused");
 		for (size_t i = 0; i < p->nlines; i++)

@@ -112,11 +112,45 @@ enum dialog_result dialog_key(struct dialog *d, int key)
 	}
 }
 
+/* Byte length of the next wrapped row of s that fits width columns: cut at
+ * the last space when there is one. */
+static size_t wrap_row(const char *s, int width)
+{
+	size_t len = strlen(s), fit = 0, cut = 0;
+
+	while (fit < len) {
+		size_t n = 1;
+
+		while (fit + n < len && ((unsigned char)s[fit + n] & 0xc0) == 0x80)
+			n++;
+		if (tui_text_width_n(s, fit + n) > width)
+			break;
+		fit += n;
+		if (s[fit - 1] == ' ')
+			cut = fit;
+	}
+	if (fit >= len || !cut)
+		return fit ? fit : (len ? 1 : 0);
+	return cut;
+}
+
+static int wrapped_rows(const char *s, int width)
+{
+	int rows = 0;
+
+	do {
+		size_t n = wrap_row(s, width);
+		s += n;
+		rows++;
+	} while (*s);
+	return rows;
+}
+
 void dialog_draw(WINDOW *w, const struct dialog *d)
 {
 	int maxw = getmaxx(w), maxh = getmaxy(w);
-	int width = tui_text_width(d->title) + 6, h, y, x, inner;
-	char footer[160];
+	int width = tui_text_width(d->title) + 6, h, y, x, inner, row, body = 0;
+	char footer[160], buf[256];
 
 	if (d->kind == DIALOG_NONE)
 		return;
@@ -133,16 +167,30 @@ void dialog_draw(WINDOW *w, const struct dialog *d)
 		width = maxw - 2;
 	if (width < 10)
 		width = maxw;
-	h = (int)d->nlines + 4 + (d->kind == DIALOG_INPUT ? 1 : 0);
+	inner = width - 4;
+	for (size_t i = 0; i < d->nlines; i++)
+		body += wrapped_rows(d->lines[i], inner);
+	h = body + 4 + (d->kind == DIALOG_INPUT ? 1 : 0);
 	if (h > maxh)
 		h = maxh;
 	y = (maxh - h) / 2;
 	x = (maxw - width) / 2;
-	inner = width - 4;
 	tui_fill(w, y, x, h, width);
 	tui_box(w, y, x, h, width, d->title, d->danger ? ROLE_CRIT : ROLE_TITLE);
-	for (size_t i = 0; i < d->nlines && (int)i < h - 4; i++)
-		tui_put(w, y + 1 + (int)i, x + 2, inner, d->roles[i], d->lines[i]);
+	row = 0;
+	for (size_t i = 0; i < d->nlines; i++) {
+		const char *s = d->lines[i];
+
+		do {
+			size_t n = wrap_row(s, inner);
+
+			if (row >= h - 4 - (d->kind == DIALOG_INPUT ? 1 : 0))
+				break;
+			snprintf(buf, sizeof buf, "%.*s", (int)n, s);
+			tui_put(w, y + 1 + row++, x + 2, inner, d->roles[i], buf);
+			s += n;
+		} while (*s);
+	}
 	switch (d->kind) {
 	case DIALOG_CONFIRM:
 		snprintf(footer, sizeof footer, "%s  [y] yes  [n] no", d->prompt);

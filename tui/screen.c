@@ -232,6 +232,17 @@ int tui_text_width(const char *s)
 	return cols;
 }
 
+int tui_text_width_n(const char *s, size_t nbytes)
+{
+	char buf[1024];
+
+	if (nbytes >= sizeof buf)
+		nbytes = sizeof buf - 1;
+	memcpy(buf, s, nbytes);
+	buf[nbytes] = '\0';
+	return tui_text_width(buf);
+}
+
 void tui_put(WINDOW *w, int y, int x, int width, enum tui_role role, const char *s)
 {
 	int cols;

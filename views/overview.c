@@ -37,6 +37,10 @@ static void source_state(WINDOW *w, struct rect r, const struct model *m, enum s
 		snprintf(b, sizeof b, "add %s: to the config", key);
 		no_data(w, r, ROLE_STALE, a, b);
 		return;
+	case SRC_IDLE:
+		snprintf(a, sizeof a, "no data: %s is not polled yet", what);
+		no_data(w, r, ROLE_STALE, a, url);
+		return;
 	case SRC_DOWN:
 		snprintf(a, sizeof a, "no data: %s unreachable", what);
 		no_data(w, r, ROLE_CRIT, a, s->error);

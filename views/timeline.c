@@ -9,7 +9,7 @@
 static struct table tbl;
 
 static const struct table_col cols[] = {
-	{ "TIME (UTC)", 17, false },
+	{ "TIME (UTC)", 14, false },
 	{ "ACTOR", 12, false },
 	{ "KIND", 8, false },
 	{ "WHAT", 0, false },

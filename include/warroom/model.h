@@ -16,6 +16,7 @@ enum source_id { SRC_KUBE, SRC_PROM, SRC_ALERTMGR, SRC_ARGOCD, SRC_COUNT };
 
 enum source_state {
 	SRC_UNCONFIGURED = 0,  /* nothing in the config: the panel says so */
+	SRC_IDLE,              /* configured, but nothing polls it yet */
 	SRC_CONNECTING,        /* configured, no answer yet */
 	SRC_UP,
 	SRC_DOWN,              /* last poll failed: data, if any, is stale */

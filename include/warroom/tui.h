@@ -55,6 +55,7 @@ const char *tui_glyph(enum tui_glyph g);
 
 /* Text helpers: clip to width w (in columns, UTF-8 aware), pad with spaces. */
 int tui_text_width(const char *s);
+int tui_text_width_n(const char *s, size_t nbytes);   /* of the first nbytes */
 void tui_put(WINDOW *w, int y, int x, int width, enum tui_role role, const char *s);
 void tui_putf(WINDOW *w, int y, int x, int width, enum tui_role role, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
