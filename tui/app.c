@@ -16,15 +16,13 @@
 #include "warroom/keymap.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
-#include "warroom/rollback.h"
 #include "warroom/sources.h"
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
 #include "warroom/view.h"
 #include "warroom/widgets.h"
 
-enum dialog_tag { TAG_NONE, TAG_COMMAND, TAG_NOTE, TAG_INC_TITLE, TAG_INC_SEV, TAG_SEV, TAG_RESOLVE,
-                  TAG_ROLLBACK, TAG_SWITCH_BACK, TAG_INFO };
+enum dialog_tag { TAG_NONE, TAG_COMMAND, TAG_NOTE, TAG_INC_TITLE, TAG_INC_SEV, TAG_SEV, TAG_RESOLVE };
 
 enum { PAINT_STATUS = 1, PAINT_BODY = 2, PAINT_FOOT = 4, PAINT_ALL = 7 };
 
@@ -37,10 +35,6 @@ static struct app {
 	size_t nviews, cur, back;
 	struct dialog dialog;
 	struct sources sources;
-	struct rollback_prep *rb_prep;      /* planning in flight */
-	struct rollback_run *rb_run;        /* executing */
-	struct rollback_plan rb_plan;       /* what the dialog asks about */
-	struct rollback_plan rb_back;       /* the way back after a failed verification */
 	char msg[256];
 	enum tui_role msg_role;
 	int64_t msg_until;
@@ -69,6 +63,12 @@ void app_show_dialog(const struct dialog *d)
 {
 	A.dialog = *d;
 	A.paint |= PAINT_BODY;
+}
+
+void app_message_clear(void)
+{
+	A.msg[0] = '\0';
+	A.paint |= PAINT_FOOT;
 }
 
 static size_t view_index(const struct view_ops *v)
@@ -301,8 +301,6 @@ static int parse_sev(const char *s)
 }
 
 static void run_action(enum action_id id, const char *arg);
-static void rollback_run_plan(const struct rollback_plan *p);
-static void rollback_start(const char *arg);
 
 static void open_view(size_t idx)
 {
@@ -376,7 +374,7 @@ static void dialog_done(enum dialog_result r)
 	A.paint |= PAINT_BODY;
 	if (r != DIALOG_YES)
 		return;
-	switch ((enum dialog_tag)d.tag) {
+	switch (d.tag) {
 	case TAG_COMMAND:
 		run_command(d.input);
 		break;
@@ -404,155 +402,13 @@ static void dialog_done(enum dialog_result r)
 		rc = actions_resolve(&A.model, err, sizeof err);
 		report(rc, err, "incident resolved");
 		break;
-	case TAG_ROLLBACK:
-		rollback_run_plan(&A.rb_plan);
-		break;
-	case TAG_SWITCH_BACK:
-		rollback_run_plan(&A.rb_back);
+	case APP_TAG_ROLLBACK:
+	case APP_TAG_SWITCH_BACK:
+		app_rollback_confirmed(d.tag);
 		break;
 	default:
 		break;
 	}
-}
-
-/* ---- rollback: plan, preflight, confirm, execute, prove ---- */
-
-static void rollback_ctx(struct rollback_ctx *ctx)
-{
-	sources_rollback_ctx(&A.sources, A.model.tl, ctx);
-}
-
-static void show_plan(const struct rollback_plan *p, bool again)
-{
-	char title[96];
-
-	A.rb_plan = *p;
-	A.msg[0] = '\0';
-	A.paint |= PAINT_FOOT;
-	if (!p->ok) {
-		dialog_info(&A.dialog, TAG_INFO, "Rollback refused");
-		for (size_t i = 0; i < p->nlines; i++)
-			dialog_add_line(&A.dialog, ROLE_NORMAL, "%s", p->lines[i]);
-		dialog_add_line(&A.dialog, ROLE_CRIT, "%s", p->refusal);
-		A.paint |= PAINT_BODY;
-		return;
-	}
-	snprintf(title, sizeof title, "%sRollback: %s%s%s", again ? "Changed meanwhile: " : "",
-	         rollback_strategy_name(p->strategy), p->to_name[0] ? " to " : "", p->to_name);
-	dialog_confirm(&A.dialog, TAG_ROLLBACK, title, "Run this rollback?", true);
-	dialog_add_line(&A.dialog, ROLE_ACCENT, "%s", p->why);
-	for (size_t i = 0; i < p->nlines; i++)
-		dialog_add_line(&A.dialog, ROLE_NORMAL, "%s", p->lines[i]);
-	for (size_t i = 0; i < p->nwarnings; i++)
-		dialog_add_line(&A.dialog, ROLE_WARN, "%s %s", tui_glyph(G_WARN), p->warnings[i]);
-	if (p->argocd_autosync && p->strategy != ROLLBACK_ARGOCD)
-		dialog_add_line(&A.dialog, ROLE_CRIT, "Argo CD self-heal will revert this patch: prefer :rollback argocd");
-	else if (p->argocd_autosync)
-		dialog_add_line(&A.dialog, ROLE_STALE, "direct patch instead (self-heal reverts it): :rollback selector");
-	A.paint |= PAINT_BODY;
-}
-
-static void on_plan(const struct rollback_plan *p, const struct slots_state *st, void *arg)
-{
-	A.rb_prep = NULL;
-	if (p->nothing_to_do) {
-		app_message(ROLE_OK, "nothing to roll back: %s", p->why);
-		return;
-	}
-	show_plan(p, false);
-}
-
-static void on_step(const struct rollback_step *step, void *arg)
-{
-	switch (step->kind) {
-	case ROLLBACK_STEP_PROGRESS:
-		app_message(ROLE_ACCENT, "%s  %d/%d ready  %llds", step->text, step->ready, step->total,
-		            (long long)(step->elapsed_ms / 1000));
-		break;
-	case ROLLBACK_STEP_CALL:
-		app_message(step->ok ? ROLE_NORMAL : ROLE_CRIT, "%s", step->text);
-		break;
-	default:
-		app_message(ROLE_ACCENT, "%s", step->text);
-	}
-}
-
-static void on_done(const struct rollback_report *rep, void *arg)
-{
-	A.rb_run = NULL;
-	sources_refresh(&A.sources);
-	switch (rep->outcome) {
-	case ROLLBACK_VERIFIED:
-	case ROLLBACK_NOTHING_DONE:
-		app_message(ROLE_OK, "%s", rep->summary);
-		if (rep->followup[0]) {
-			dialog_info(&A.dialog, TAG_INFO, "Rollback verified");
-			dialog_add_line(&A.dialog, ROLE_OK, "%s", rep->summary);
-			dialog_add_line(&A.dialog, ROLE_WARN, "follow-up: %s", rep->followup);
-		}
-		break;
-	case ROLLBACK_ASK_AGAIN:
-		show_plan(&rep->replan, true);
-		break;
-	case ROLLBACK_VERIFY_FAILED:
-		if (rep->can_switch_back && A.model.slots) {
-			rollback_plan_switch_back(&A.rb_plan, A.model.slots, &A.rb_back);
-			dialog_confirm(&A.dialog, TAG_SWITCH_BACK, "Traffic NOT verified", "Switch back?", true);
-		} else {
-			dialog_info(&A.dialog, TAG_INFO, "Traffic NOT verified");
-		}
-		dialog_add_line(&A.dialog, ROLE_CRIT, "%s", rep->summary);
-		dialog_add_line(&A.dialog, ROLE_NORMAL, "%.150s", rep->detail);
-		break;
-	case ROLLBACK_CANCELLED:
-		app_message(ROLE_WARN, "rollback cancelled: %s", rep->summary);
-		break;
-	default:
-		dialog_info(&A.dialog, TAG_INFO, "Rollback failed");
-		dialog_add_line(&A.dialog, ROLE_CRIT, "%s", rep->summary);
-		if (rep->detail[0])
-			dialog_add_line(&A.dialog, ROLE_NORMAL, "%.150s", rep->detail);
-		break;
-	}
-	A.paint |= PAINT_ALL;
-}
-
-static void rollback_run_plan(const struct rollback_plan *p)
-{
-	struct rollback_ctx ctx;
-
-	if (A.rb_run) {
-		app_message(ROLE_WARN, "a rollback is already running");
-		return;
-	}
-	rollback_ctx(&ctx);
-	A.rb_run = rollback_execute(&ctx, p, A.cfg->operator_name, loop_now_ms(), false, on_step, on_done, NULL);
-	if (!A.rb_run)
-		app_message(ROLE_CRIT, "rollback could not start");
-	else
-		app_message(ROLE_ACCENT, "rolling back: %s", rollback_strategy_name(p->strategy));
-}
-
-static void rollback_start(const char *arg)
-{
-	enum rollback_strategy want = ROLLBACK_AUTO;
-	struct rollback_ctx ctx;
-
-	if (arg && rollback_strategy_parse(arg, &want) != 0) {
-		app_message(ROLE_CRIT, "unknown strategy \"%s\": auto, selector, scale-switch, undo, argocd", arg);
-		return;
-	}
-	if (!A.sources.kube) {
-		app_message(ROLE_CRIT, "rollback: %s", A.sources.kube_error);
-		return;
-	}
-	if (A.rb_prep || A.rb_run) {
-		app_message(ROLE_WARN, "a rollback is already %s", A.rb_run ? "running" : "being planned");
-		return;
-	}
-	rollback_ctx(&ctx);
-	A.rb_prep = rollback_prepare(&ctx, want, on_plan, NULL);
-	app_message(ROLE_ACCENT, "planning the rollback: reading the cluster%s", A.sources.argocd ? " and Argo CD" : "");
 }
 
 static void run_action(enum action_id id, const char *arg)
@@ -632,7 +488,7 @@ static void run_action(enum action_id id, const char *arg)
 		A.paint |= PAINT_BODY;
 		break;
 	case ACTION_ROLLBACK:
-		rollback_start(arg);
+		app_rollback_start(arg);
 		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);
@@ -760,6 +616,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		sources_attach(&A.sources, &A.model);
 	else
 		app_message(ROLE_CRIT, "%s", err);
+	app_rollback_bind(&A.sources, &A.model, cfg);
 	make_windows();
 	if (A.views[0]->open)
 		A.views[0]->open(&A.model);
@@ -774,10 +631,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		delwin(A.w_foot);
 	}
 	tui_end();
-	if (A.rb_prep)
-		rollback_prepare_cancel(A.rb_prep);
-	if (A.rb_run)
-		rollback_run_cancel(A.rb_run);
+	app_rollback_cancel();
 	sources_close(&A.sources);
 	model_free(&A.model);
 	loop_free(A.loop);

@@ -77,16 +77,20 @@ static void slot_line(WINDOW *w, int y, int x, int width, const struct slots_sta
 		tui_put(w, y, x + 7, width - 7, ROLE_WARN, "no deployment");
 		return;
 	}
-	snprintf(ready, sizeof ready, "%d/%d ready", sl->ready, sl->desired);
+	snprintf(ready, sizeof ready, width >= 40 ? "%d/%d ready" : "%d/%d", sl->ready, sl->desired);
 	snprintf(ver, sizeof ver, "%s%s%ld", sl->tag[0] ? sl->tag : "?", sl->revision ? " r" : "",
 	         sl->revision ? sl->revision : 0L);
 	if (!sl->revision)
 		snprintf(ver, sizeof ver, "%s", sl->tag[0] ? sl->tag : "?");
 	rr = sl->desired == 0 ? ROLE_STALE : sl->ready < sl->desired ? (i == st->active ? ROLE_CRIT : ROLE_WARN) : ROLE_OK;
-	tui_put(w, y, x, 7, stale ? ROLE_STALE : slot_role(sl->name), name);
-	tui_put(w, y, x + 7, 8, i == st->active ? ROLE_TITLE : ROLE_STALE, role);
-	tui_put(w, y, x + 15, 11, stale ? ROLE_STALE : rr, ready);
-	tui_put(w, y, x + 27, width - 27, stale ? ROLE_STALE : ROLE_NORMAL, ver);
+	{
+		int rw = width >= 40 ? 11 : 6;
+
+		tui_put(w, y, x, 7, stale ? ROLE_STALE : slot_role(sl->name), name);
+		tui_put(w, y, x + 7, 8, i == st->active ? ROLE_TITLE : ROLE_STALE, role);
+		tui_put(w, y, x + 15, rw, stale ? ROLE_STALE : rr, ready);
+		tui_put(w, y, x + 16 + rw, width - 16 - rw, stale ? ROLE_STALE : ROLE_NORMAL, ver);
+	}
 }
 
 static void panel_slots(WINDOW *w, struct rect r, const struct model *m)
@@ -106,7 +110,7 @@ static void panel_slots(WINDOW *w, struct rect r, const struct model *m)
 		slot_line(w, y++, x, width, st, i, stale);
 	if (y < last) {
 		if (st->active >= 0)
-			snprintf(line, sizeof line, "traffic %s %s (%d endpoint%s ready)", tui_glyph(G_ARROW),
+			snprintf(line, sizeof line, "traffic %s %s: %d ready endpoint%s", tui_glyph(G_ARROW),
 			         st->slot[st->active].name, st->endpoints_ready, st->endpoints_ready == 1 ? "" : "s");
 		else if (st->both)
 			snprintf(line, sizeof line, "traffic %s both slots (%d endpoints)", tui_glyph(G_ARROW),
@@ -116,9 +120,9 @@ static void panel_slots(WINDOW *w, struct rect r, const struct model *m)
 		tui_put(w, y++, x, width, stale ? ROLE_STALE : st->health == SLOTS_OUTAGE ? ROLE_CRIT : ROLE_NORMAL, line);
 	}
 	if (y < last) {
-		snprintf(line, sizeof line, "phase: %s%s%s", slots_phase_name(st->phase), st->phase_note[0] ? "  " : "",
+		snprintf(line, sizeof line, "%s%s%s", slots_phase_name(st->phase), st->phase_note[0] ? "  " : "",
 		         st->phase_note);
-		for (char *c = line + 7; *c && *c != ' '; c++)
+		for (char *c = line; *c && *c != ' '; c++)
 			*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
 		tui_put(w, y++, x, width, ROLE_ACCENT, line);
 	}
