@@ -409,7 +409,7 @@ static void endpoint_warnings(struct slots_state *st)
 		     nnot, nnot == 1 ? "" : "s", notready);
 }
 
-static void derive_phase(struct slots_state *st, int64_t now_ms)
+static void derive_phase(struct slots_state *st, int64_t now_ms, int64_t now_wall_ms)
 {
 	st->phase = SLOTS_PHASE_UNKNOWN;
 	st->phase_note[0] = '\0';
@@ -447,6 +447,16 @@ static void derive_phase(struct slots_state *st, int64_t now_ms)
 	} else if (!s->rollout_complete || s->ready < s->desired) {
 		st->phase = SLOTS_PHASE_DEPLOY_START;
 		snprintf(st->phase_note, sizeof st->phase_note, "%s %d/%d ready", s->name, s->ready, s->desired);
+	} else if (since < 0 && a->progress_wall_ms > s->progress_wall_ms && now_wall_ms > 0 &&
+	           now_wall_ms - a->progress_wall_ms < SLOTS_MONITOR_MS) {
+		/* Switch not seen (we just started), but the active slot finished its
+		 * rollout less than 5 min ago: the switch came after, so we are in the
+		 * window, with at least this much of it left. */
+		st->phase = SLOTS_PHASE_MONITOR;
+		st->monitor_left_ms = SLOTS_MONITOR_MS - (now_wall_ms - a->progress_wall_ms);
+		int64_t left = st->monitor_left_ms / 1000;
+		snprintf(st->phase_note, sizeof st->phase_note, "at least %d:%02d left of %d:00 (switch not seen)",
+		         (int)(left / 60), (int)(left % 60), SLOTS_MONITOR_MS / 60000);
 	} else if (s->progress_wall_ms > a->progress_wall_ms) {
 		/* The standby rolled out after the active one: a new version awaiting the switch. */
 		st->phase = SLOTS_PHASE_SMOKE_TEST;
@@ -459,7 +469,6 @@ static void derive_phase(struct slots_state *st, int64_t now_ms)
 
 void slots_derive(struct slots_state *st, const struct slots_state *prev, int64_t now_ms, int64_t now_wall_ms)
 {
-	(void)now_wall_ms;
 	st->nwarnings = 0;
 	st->active = -1;
 	st->both = false;
@@ -550,7 +559,7 @@ void slots_derive(struct slots_state *st, const struct slots_state *prev, int64_
 	}
 	endpoint_warnings(st);
 
-	derive_phase(st, now_ms);
+	derive_phase(st, now_ms, now_wall_ms);
 
 	st->health = SLOTS_HEALTHY;
 	for (size_t i = 0; i < st->nwarnings; i++) {

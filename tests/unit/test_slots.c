@@ -466,6 +466,17 @@ static void test_phases_of_the_slot_table(void **state)
 	assert_int_equal(st->selector_changed_ms, 3000);   /* carried over */
 	*prev = *st;
 
+	/* Started after the switch: green finished its rollout 2 min ago, so the
+	 * switch is at most 2 min old and the window has at least 3 min left. */
+	int64_t green_ready = 1767312000LL * 1000;   /* NEW */
+	st->selector_changed_ms = 0;
+	slots_derive(st, NULL, 100, green_ready + 120000);
+	assert_int_equal(st->phase, SLOTS_PHASE_MONITOR);
+	assert_int_equal(st->monitor_left_ms, SLOTS_MONITOR_MS - 120000);
+	assert_string_equal(st->phase_note, "at least 3:00 left of 5:00 (switch not seen)");
+	slots_derive(st, NULL, 100, green_ready + SLOTS_MONITOR_MS + 1000);
+	assert_int_equal(st->phase, SLOTS_PHASE_FINALIZE);
+
 	/* Finalize: blue scaling to 0. */
 	build(st, green_sel, deployment("detection-api-blue", 0, 1, 0, 1, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
 	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
