@@ -1,0 +1,152 @@
+"""The console against the lab: R then y in a real terminal (tmux) rolls a bad
+deploy back and the proof is in the cluster and in Prometheus; a hung API
+server never freezes the keys."""
+import os
+import re
+import socket
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "screen"))
+
+from labfixture import Lab, missing, wait_for  # noqa: E402
+from term import BINARY, Term  # noqa: E402
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class ConsoleOnLab(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab("console")
+        try:
+            cls.lab.up()
+        except Exception:
+            cls.lab.down()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.down()
+
+    def setUp(self):
+        self.terms = []
+
+    def tearDown(self):
+        for t in self.terms:
+            t.close()
+
+    def console(self, *args, cols=100, rows=30):
+        t = Term(cols, rows)
+        self.terms.append(t)
+        t.db = os.path.join(t.tmp, "timeline.db")
+        t.start([BINARY, "--config", self.lab.config_path, "--db", t.db] + list(args))
+        t.wait_for(lambda s: "ACTIVE" in s, timeout=15, what="the slots from the lab")
+        return t
+
+    def bad_deploy(self, autosync):
+        self.lab.scenario("bad-deploy")
+        self.lab.argocd_autosync(autosync)
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        # the bad version fails requests before anyone rolls back
+        wait_for(lambda: (self.lab.error_ratio("10s") or 0) > 0.03, 30, what="errors from the bad deploy")
+
+    def assert_traffic_on_blue(self):
+        self.assertEqual(self.lab.service_selector().get("slot"), "blue")
+        pods = self.lab.endpoint_pods(ready_only=False)
+        self.assertTrue(pods)
+        self.assertTrue(all(p.startswith("detection-api-blue-") for p in pods), pods)
+        t0 = time.time()
+        wait_for(lambda: (self.lab.error_ratio("10s") is not None and self.lab.error_ratio("10s") < 0.01),
+                 30, what="error rate under 1% in Prometheus")
+        print("    error rate under 1%% %.1f s after the verified switch" % (time.time() - t0))
+
+    def test_R_y_switches_the_selector_and_traffic_moves(self):
+        self.bad_deploy(autosync=False)
+        t = self.console()
+        t.wait_for("GREEN  ACTIVE")
+        t.keys("R")
+        s = t.wait_for("Run this rollback?", timeout=10)
+        self.assertIn("Rollback: selector to blue", s)
+        self.assertIn("3/3 ready", s)
+        self.assertEqual(self.lab.service_selector().get("slot"), "green", "nothing changes before y")
+        t.keys("y")
+        s = t.wait_for("verified in", timeout=35)
+        m = re.search(r"traffic on blue, verified in ([0-9.]+) s", s)
+        self.assertTrue(m, s)
+        print("    confirm -> verified: %s s (console)" % m.group(1))
+        self.assert_traffic_on_blue()
+        t.wait_for("BLUE   ACTIVE")
+        # every step is in the timeline, confirmed by the operator
+        t.keys("2")
+        s = t.wait_for("confirmed by lab-operator")
+        self.assertIn("PATCH service", s)
+
+    def test_R_with_argocd_autosync_warns_and_rolls_back_through_argocd(self):
+        self.bad_deploy(autosync=True)
+        t = self.console()
+        t.keys("R")
+        s = t.wait_for("Run this rollback?", timeout=10)
+        self.assertIn("Rollback: argocd to blue", s)
+        self.assertRegex(s.replace("\n", " "), r"self-heal")
+        t.keys("y")
+        s = t.wait_for("Rollback verified", timeout=35)
+        self.assertIn("re-enable auto-sync", s.replace("\n", " "))
+        app = self.lab.app()
+        self.assertFalse((app["spec"].get("syncPolicy") or {}).get("automated"), "auto-sync is off")
+        self.assert_traffic_on_blue()
+        # self-heal does not put green back: wait past its delay
+        time.sleep(6)
+        self.assertEqual(self.lab.service_selector().get("slot"), "blue")
+
+    def test_readonly_refuses_R_and_changes_nothing(self):
+        self.bad_deploy(autosync=False)
+        t = self.console("--readonly")
+        t.keys("R")
+        t.wait_for("read-only")
+        time.sleep(1)
+        self.assertNotIn("Run this rollback?", t.screen())
+        self.assertEqual(self.lab.service_selector().get("slot"), "green")
+
+
+@unittest.skipIf(not os.path.exists(BINARY), "needs ./warroom")
+class HungApiServer(unittest.TestCase):
+    def test_keys_stay_alive_while_the_api_server_hangs(self):
+        # a server that accepts and never answers
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(16)
+        port = srv.getsockname()[1]
+        t = Term(100, 30)
+        try:
+            kc = os.path.join(t.tmp, "kubeconfig")
+            with open(kc, "w") as f:
+                f.write("apiVersion: v1\nkind: Config\ncurrent-context: hang\n"
+                        "clusters:\n- name: hang\n  cluster:\n    server: http://127.0.0.1:%d\n"
+                        "users:\n- name: u\n  user:\n    token: not-a-real-token\n"
+                        "contexts:\n- name: hang\n  context:\n    cluster: hang\n    user: u\n" % port)
+            cfg = os.path.join(t.tmp, "config.yaml")
+            with open(cfg, "w") as f:
+                f.write("kubernetes:\n  kubeconfig: %s\n  namespace: detection-system\n"
+                        "  service: detection-api-service\n  deployments:\n"
+                        "    blue: detection-api-blue\n    green: detection-api-green\n" % kc)
+            t.start([BINARY, "--config", cfg, "--db", os.path.join(t.tmp, "db")])
+            t.wait_for("Golden signals")
+            t0 = time.time()
+            t.keys("?")
+            t.wait_for("Keys (generated", timeout=2)
+            t.keys("q")
+            t.wait_for("Golden signals", timeout=2)
+            self.assertLess(time.time() - t0, 2.0)
+            # the poll times out and says so, in words, without the token
+            s = t.wait_for("unreachable", timeout=20)
+            self.assertNotIn("not-a-real-token", s)
+            t.keys("n")
+            t.wait_for("Note:", timeout=2)
+            t.keys("Escape")
+            t.keys("q")
+            t.wait_for(":END", timeout=5)
+        finally:
+            t.close()
+            srv.close()
