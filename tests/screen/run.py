@@ -291,6 +291,47 @@ class Screen(unittest.TestCase):
         self.assertRegex(seen[""], r"\x1b\[[0-9;]*3[0-9]|38;5", "colours without NO_COLOR")
         self.assertNotRegex(seen["1"], r"\x1b\[[0-9;]*(3[0-7]|38;5)[;m]", "no colour with NO_COLOR")
 
+    def test_colour_depth_follows_the_terminal(self):
+        panes = {}
+        for term in ("tmux-256color", "screen", "vt100"):
+            t = self.term(80, 24, env={"TERM": term})
+            self.run_warroom(t)
+            t.wait_for("Slots")
+            panes[term] = t.tmux("capture-pane", "-p", "-e", "-t", "t").stdout
+        self.assertRegex(panes["tmux-256color"], r"38;5;\d+")
+        self.assertRegex(panes["screen"], r"\x1b\[[0-9;]*3[1-7][;m]")       # 8 colours
+        self.assertNotRegex(panes["screen"], r"38;5;")
+        self.assertNotRegex(panes["vt100"], r"\x1b\[[0-9;]*(3[0-7]|38;5)[;m]")  # monochrome
+        self.assertIn("Golden signals", panes["vt100"])
+
+    def test_fatal_signal_restores_the_terminal(self):
+        t = self.term(80, 24)
+        self.run_warroom(t)
+        t.wait_for("Golden signals")
+        os.kill(self.warroom_pid(t), signal.SIGSEGV)
+        self.assert_clean_exit(t, code="139")
+
+    def test_install_honours_prefix_and_destdir(self):
+        t = self.term(80, 24)
+        dest = os.path.join(t.tmp, "dest")
+        p = subprocess.run(["make", "-s", "install", "PREFIX=/opt/wr", "DESTDIR=" + dest], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for rel in ("bin/warroom", "share/man/man1/warroom.1", "share/warroom/runbooks/sev1-pipeline-down.md",
+                    "share/warroom/assets/config.example.yaml"):
+            self.assertTrue(os.path.exists(os.path.join(dest, "opt/wr", rel)), rel)
+        out = subprocess.run([os.path.join(dest, "opt/wr/bin/warroom"), "--version"], capture_output=True,
+                             text=True, timeout=10).stdout
+        self.assertRegex(out, r"^warroom \d+\.\d+\.\d+")
+
+    def test_readme_documents_every_default_key(self):
+        with open(os.path.join(ROOT, "README.md")) as f:
+            readme = f.read()
+        for name in action_names():
+            if name.startswith("view-"):
+                continue
+            self.assertIn(name, readme, "README's key table lacks %s" % name)
+
     def test_config_error_names_file_line_and_key(self):
         t = self.term(80, 24)
         cfg = os.path.join(t.tmp, "bad.yaml")
