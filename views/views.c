@@ -3,6 +3,7 @@
 
 static const struct view_ops *const all[] = {
 	&overview_view,
+	&slots_view,
 	&timeline_view,
 	&help_view,
 };

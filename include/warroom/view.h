@@ -41,7 +41,12 @@ void app_show_dialog(const struct dialog *d);
 enum tui_role timeline_kind_role(const char *kind);
 
 extern const struct view_ops overview_view;
+extern const struct view_ops slots_view;
 extern const struct view_ops timeline_view;
 extern const struct view_ops help_view;
+
+/* The slot model in a few lines (a line per slot, traffic, phase, warnings),
+ * for a panel of another view: rows y..y+h-1, columns x..x+width-1. */
+void slots_view_summary(WINDOW *w, int y, int x, int h, int width, const struct model *m);
 
 #endif

@@ -199,7 +199,7 @@ class Screen(unittest.TestCase):
         t = self.term(80, 24)
         db = self.run_warroom(t)
         t.wait_for("Golden signals")
-        t.keys("2")
+        t.keys("3")   # the Timeline view
         t.wait_for("no events yet")
         env = dict(t.env, PATH=os.environ["PATH"])
         subprocess.run([BINARY, "--db", db, "note", "pods", "restarted", "by", "hand"],
@@ -222,7 +222,7 @@ class Screen(unittest.TestCase):
         t2 = self.term(80, 24)
         t2.start([BINARY, "--db", db])
         t2.wait_for("Golden signals")
-        t2.keys("2")
+        t2.keys("3")
         s = t2.wait_for("rollback looks safe")
         self.assertIn("pods restarted by hand", s)
         self.assertIn("tester", s)

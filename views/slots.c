@@ -1,0 +1,376 @@
+/* Slots: both slots side by side (which one serves traffic, replicas, image
+ * tag, revision), where traffic really goes, the lifecycle phase, the loud
+ * warnings, and every pod with its readiness, restarts and waiting reason.
+ * Drawn from the slot model only; stale data is marked as such. */
+#include <stdio.h>
+#include <string.h>
+
+#include "warroom/config.h"
+#include "warroom/loop.h"
+#include "warroom/model.h"
+#include "warroom/slots.h"
+#include "warroom/view.h"
+
+static struct table slot_tbl, pod_tbl;
+
+/* Columns by meaning; a layout picks which fit the width. */
+enum { SC_SLOT, SC_ROLE, SC_READY, SC_AVAIL, SC_UPD, SC_TAG, SC_REV, SC_RESTARTS, SC_EP, SC_ROLLOUT };
+enum { PC_POD, PC_SLOT, PC_READY, PC_RESTARTS, PC_STATUS, PC_AGE, PC_IP };
+
+struct layout {
+	struct table_col cols[10];
+	int map[10];
+	size_t n;
+};
+
+static const struct layout slot_wide = {
+	{ { "SLOT", 7, false }, { "ROLE", 8, false }, { "READY", 6, true }, { "AVAIL", 5, true }, { "UPD", 4, true },
+	  { "TAG", 14, false }, { "REV", 5, true }, { "RESTARTS", 8, true }, { "ENDPOINTS", 9, true },
+	  { "ROLLOUT", 0, false } },
+	{ SC_SLOT, SC_ROLE, SC_READY, SC_AVAIL, SC_UPD, SC_TAG, SC_REV, SC_RESTARTS, SC_EP, SC_ROLLOUT }, 10,
+};
+static const struct layout slot_narrow = {
+	{ { "SLOT", 6, false }, { "ROLE", 7, false }, { "READY", 5, true }, { "AVAIL", 5, true }, { "TAG", 0, false },
+	  { "REV", 4, true }, { "RESTARTS", 8, true }, { "EP", 3, true } },
+	{ SC_SLOT, SC_ROLE, SC_READY, SC_AVAIL, SC_TAG, SC_REV, SC_RESTARTS, SC_EP }, 8,
+};
+static const struct layout pod_wide = {
+	{ { "POD", 0, false }, { "SLOT", 7, false }, { "READY", 5, false }, { "RESTARTS", 8, true },
+	  { "STATUS", 20, false }, { "AGE", 6, true }, { "IP", 15, false } },
+	{ PC_POD, PC_SLOT, PC_READY, PC_RESTARTS, PC_STATUS, PC_AGE, PC_IP }, 7,
+};
+static const struct layout pod_narrow = {
+	{ { "POD", 0, false }, { "SLOT", 6, false }, { "READY", 5, false }, { "RST", 3, true },
+	  { "STATUS", 16, false }, { "AGE", 4, true } },
+	{ PC_POD, PC_SLOT, PC_READY, PC_RESTARTS, PC_STATUS, PC_AGE }, 6,
+};
+
+static enum tui_role slot_role(const char *name)
+{
+	if (strcmp(name, "blue") == 0)
+		return ROLE_BLUE;
+	if (strcmp(name, "green") == 0)
+		return ROLE_GREEN;
+	return ROLE_ACCENT;
+}
+
+static void upper(char *dst, size_t len, const char *src)
+{
+	size_t i = 0;
+	for (; src[i] && i + 1 < len; i++)
+		dst[i] = (char)(src[i] >= 'a' && src[i] <= 'z' ? src[i] - 32 : src[i]);
+	dst[i] = '\0';
+}
+
+static void age(int64_t ms, char *buf, size_t len)
+{
+	int64_t s = ms > 0 ? ms / 1000 : 0;
+	if (s < 120)
+		snprintf(buf, len, "%llds", (long long)s);
+	else if (s < 7200)
+		snprintf(buf, len, "%lldm", (long long)(s / 60));
+	else if (s < 172800)
+		snprintf(buf, len, "%lldh", (long long)(s / 3600));
+	else
+		snprintf(buf, len, "%lldd", (long long)(s / 86400));
+}
+
+/* Rows of the slot table are drawn stale when the data is. */
+struct ctx {
+	const struct slots_state *st;
+	bool stale;
+	const int *slot_map, *pod_map;
+};
+static struct ctx C;
+
+static enum tui_role slot_cell(const void *data, size_t row, size_t col, char *buf, size_t len)
+{
+	const struct ctx *c = data;
+	const struct slots_state *st = c->st;
+	const struct slots_slot *s = &st->slot[row];
+	bool active = (int)row == st->active;
+	enum tui_role dim = c->stale ? ROLE_STALE : ROLE_NORMAL;
+
+	switch (c->slot_map[col]) {
+	case SC_SLOT:
+		upper(buf, len, s->name);
+		return c->stale ? ROLE_STALE : slot_role(s->name);
+	case SC_ROLE:
+		snprintf(buf, len, "%s", !s->found ? "missing" : active ? "ACTIVE" : st->both ? "both" : "standby");
+		return !s->found ? ROLE_WARN : active ? ROLE_TITLE : ROLE_STALE;
+	case SC_READY:
+		snprintf(buf, len, "%d/%d", s->ready, s->desired);
+		if (c->stale || s->desired == 0)
+			return ROLE_STALE;
+		return s->ready >= s->desired ? ROLE_OK : active ? ROLE_CRIT : ROLE_WARN;
+	case SC_AVAIL:
+		snprintf(buf, len, "%d", s->available);
+		return dim;
+	case SC_UPD:
+		snprintf(buf, len, "%d", s->updated);
+		return dim;
+	case SC_TAG:
+		snprintf(buf, len, "%s", s->tag[0] ? s->tag : "-");
+		return dim;
+	case SC_REV:
+		if (s->revision)
+			snprintf(buf, len, "r%ld", s->revision);
+		return dim;
+	case SC_RESTARTS:
+		snprintf(buf, len, "%d", s->restarts);
+		return s->restarts && !c->stale ? ROLE_WARN : dim;
+	case SC_EP:
+		snprintf(buf, len, "%d", s->endpoints_ready);
+		return dim;
+	default:
+		if (!s->found)
+			snprintf(buf, len, "deployment %s not found", s->deployment);
+		else if (s->progress_deadline_exceeded)
+			snprintf(buf, len, "STUCK: ProgressDeadlineExceeded");
+		else if (s->paused)
+			snprintf(buf, len, "paused");
+		else if (s->rollout_complete)
+			snprintf(buf, len, "complete");
+		else
+			snprintf(buf, len, "rolling out (%d/%d updated)", s->updated, s->desired);
+		return s->progress_deadline_exceeded ? ROLE_CRIT : dim;
+	}
+}
+
+static enum tui_role pod_cell(const void *data, size_t row, size_t col, char *buf, size_t len)
+{
+	const struct ctx *c = data;
+	const struct slots_state *st = c->st;
+	const struct slots_pod *p = &st->pods[row];
+	enum tui_role dim = c->stale ? ROLE_STALE : ROLE_NORMAL;
+
+	switch (c->pod_map[col]) {
+	case PC_POD:
+		snprintf(buf, len, "%s", p->name);
+		return dim;
+	case PC_SLOT:
+		snprintf(buf, len, "%s", p->slot >= 0 ? st->slot[p->slot].name : "-");
+		return c->stale || p->slot < 0 ? ROLE_STALE : slot_role(st->slot[p->slot].name);
+	case PC_READY:
+		snprintf(buf, len, "%s", p->ready ? "yes" : "NO");
+		return c->stale ? ROLE_STALE : p->ready ? ROLE_OK : ROLE_CRIT;
+	case PC_RESTARTS:
+		snprintf(buf, len, "%d", p->restarts);
+		return p->restarts && !c->stale ? ROLE_WARN : dim;
+	case PC_STATUS:
+		snprintf(buf, len, "%s", p->terminating ? "Terminating" : p->waiting[0] ? p->waiting : p->phase);
+		if (c->stale)
+			return ROLE_STALE;
+		return p->waiting[0] ? ROLE_CRIT : p->terminating ? ROLE_STALE : ROLE_NORMAL;
+	case PC_AGE:
+		age(p->created_wall_ms ? loop_wall_ms() - p->created_wall_ms : 0, buf, len);
+		return ROLE_STALE;
+	default:
+		snprintf(buf, len, "%s", p->ip);
+		return ROLE_STALE;
+	}
+}
+
+static void traffic_line(char *buf, size_t len, const struct slots_state *st)
+{
+	if (!st->service_found)
+		snprintf(buf, len, "traffic %s nowhere: service %s not found", tui_glyph(G_ARROW), st->service);
+	else if (st->active >= 0)
+		snprintf(buf, len, "traffic %s %s: %zu endpoint%s, %d ready%s   selector %s", tui_glyph(G_ARROW),
+		         st->slot[st->active].name, st->nendpoints, st->nendpoints == 1 ? "" : "s",
+		         st->endpoints_ready, slots_traffic_only_on(st, st->active) ? ", all on it" : "", st->selector);
+	else if (st->both)
+		snprintf(buf, len, "traffic %s BOTH slots   selector %s   %d ready endpoints", tui_glyph(G_ARROW),
+		         st->selector, st->endpoints_ready);
+	else
+		snprintf(buf, len, "traffic %s no configured slot   selector %s", tui_glyph(G_ARROW), st->selector);
+}
+
+static enum tui_role health_role(enum slots_health h)
+{
+	return h == SLOTS_OUTAGE ? ROLE_CRIT : h == SLOTS_DEGRADED ? ROLE_WARN : h == SLOTS_HEALTHY ? ROLE_OK : ROLE_STALE;
+}
+
+static bool is_stale(const struct model *m, const struct slots_state *st)
+{
+	return st->last_error[0] || m->src[SRC_KUBE].state == SRC_DOWN;
+}
+
+static void draw(WINDOW *w, int h, int width, const struct model *m)
+{
+	const struct slots_state *st = m->slots;
+	char title[256], line[512], ph[64];
+
+	if (!st || !st->updated_ms) {
+		tui_box(w, 0, 0, h, width, "Slots", ROLE_TITLE);
+		if (m->src[SRC_KUBE].state == SRC_DOWN)
+			tui_putf(w, 2, 2, width - 4, ROLE_CRIT, "no data: Kubernetes unreachable: %s", m->src[SRC_KUBE].error);
+		else if (m->src[SRC_KUBE].state == SRC_UNCONFIGURED)
+			tui_put(w, 2, 2, width - 4, ROLE_STALE, "no data: kubernetes.service and deployments are not configured");
+		else
+			tui_putf(w, 2, 2, width - 4, ROLE_STALE, "no data yet from Kubernetes (%s)", m->cfg->kube.service);
+		return;
+	}
+	bool stale = is_stale(m, st);
+	C.st = st;
+	C.stale = stale;
+	upper(ph, sizeof ph, slots_phase_name(st->phase));
+	snprintf(title, sizeof title, "Slots %s %s %s %s %s %s", tui_glyph(G_DOT), st->service, tui_glyph(G_DOT),
+	         st->namespace_, tui_glyph(G_DOT), slots_health_name(st->health));
+	tui_box(w, 0, 0, h, width, title, stale ? ROLE_STALE : health_role(st->health));
+
+	int y = 1, x = 2, iw = width - 4, bottom = h - 1;
+	const struct layout *sl = iw >= 100 ? &slot_wide : &slot_narrow;
+	const struct layout *pl = iw >= 100 ? &pod_wide : &pod_narrow;
+	C.slot_map = sl->map;
+	C.pod_map = pl->map;
+	slot_tbl.cols = sl->cols;
+	slot_tbl.ncols = sl->n;
+	slot_tbl.nrows = (size_t)st->nslots;
+	slot_tbl.cell = slot_cell;
+	slot_tbl.data = &C;
+	slot_tbl.show_selection = false;
+	table_draw(w, y, x, 1 + st->nslots, iw, &slot_tbl);
+	y += 1 + st->nslots;
+
+	if (y < bottom) {
+		traffic_line(line, sizeof line, st);
+		tui_put(w, y++, x, iw, stale ? ROLE_STALE : health_role(st->health), line);
+	}
+	if (y < bottom) {
+		tui_putf(w, y++, x, iw, ROLE_ACCENT, "phase %s%s%s", ph, st->phase_note[0] ? "   " : "", st->phase_note);
+	}
+	if (stale && y < bottom) {
+		int64_t a = (loop_now_ms() - st->updated_ms) / 1000;
+		tui_putf(w, y++, x, iw, ROLE_CRIT, "STALE: data %llds old; last refresh failed: %s", (long long)a,
+		         st->last_error[0] ? st->last_error : m->src[SRC_KUBE].error);
+	}
+	/* Keep room for the pod table: warnings take at most what is left above 5 rows. */
+	for (size_t i = 0; i < st->nwarnings && y < bottom - 5; i++) {
+		snprintf(line, sizeof line, "%s %s", tui_glyph(G_WARN), st->warnings[i].text);
+		tui_put(w, y++, x, iw, st->warnings[i].critical ? ROLE_CRIT : ROLE_WARN, line);
+	}
+	if (y >= bottom - 1)
+		return;
+	snprintf(title, sizeof title, "Pods (%zu)", st->npods);
+	tui_put(w, y++, x, iw, ROLE_TITLE, title);
+	if (st->npods == 0) {
+		tui_put(w, y, x, iw, ROLE_STALE, "no pods match the service's selector");
+		return;
+	}
+	pod_tbl.cols = pl->cols;
+	pod_tbl.ncols = pl->n;
+	pod_tbl.nrows = st->npods;
+	pod_tbl.cell = pod_cell;
+	pod_tbl.data = &C;
+	pod_tbl.show_selection = true;
+	table_draw(w, y, x, bottom - y, iw, &pod_tbl);
+}
+
+/* Enter on a pod: everything known about it, its endpoint included. */
+static void pod_detail(const struct slots_state *st, const struct slots_pod *p)
+{
+	struct dialog d;
+	char a[16];
+
+	dialog_info(&d, 0, p->name);
+	dialog_add_line(&d, ROLE_NORMAL, "slot      %s", p->slot >= 0 ? st->slot[p->slot].name : "(none of ours)");
+	dialog_add_line(&d, p->ready ? ROLE_OK : ROLE_CRIT, "ready     %s", p->ready ? "yes" : "NO");
+	dialog_add_line(&d, ROLE_NORMAL, "phase     %s%s", p->phase, p->terminating ? " (terminating)" : "");
+	if (p->waiting[0])
+		dialog_add_line(&d, ROLE_CRIT, "waiting   %s", p->waiting);
+	dialog_add_line(&d, p->restarts ? ROLE_WARN : ROLE_NORMAL, "restarts  %d", p->restarts);
+	age(p->created_wall_ms ? loop_wall_ms() - p->created_wall_ms : 0, a, sizeof a);
+	dialog_add_line(&d, ROLE_NORMAL, "age       %s", a);
+	dialog_add_line(&d, ROLE_NORMAL, "ip        %s", p->ip[0] ? p->ip : "-");
+	bool listed = false;
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct slots_endpoint *e = &st->endpoints[i];
+		if (strcmp(e->pod, p->name) != 0)
+			continue;
+		listed = true;
+		dialog_add_line(&d, e->ready ? ROLE_OK : ROLE_WARN, "endpoint  %s %s%s", e->address,
+		                e->ready ? "receives traffic" : "listed but NOT ready", e->terminating ? ", terminating" : "");
+	}
+	if (!listed)
+		dialog_add_line(&d, ROLE_STALE, "endpoint  none: receives no traffic");
+	app_show_dialog(&d);
+}
+
+static int key(struct model *m, enum action_id action, int k, int page)
+{
+	const struct slots_state *st = m->slots;
+	(void)k;
+	if (!st || !st->updated_ms)
+		return VIEW_IGNORED;
+	pod_tbl.nrows = st->npods;
+	if (action == ACTION_SELECT && pod_tbl.selected < st->npods) {
+		pod_detail(st, &st->pods[pod_tbl.selected]);
+		return VIEW_HANDLED;
+	}
+	if (table_move(&pod_tbl, action, page))
+		return VIEW_REDRAW;
+	return action >= ACTION_UP && action <= ACTION_BOTTOM ? VIEW_HANDLED : VIEW_IGNORED;
+}
+
+static void open_view(struct model *m)
+{
+	(void)m;
+	pod_tbl.selected = 0;
+	pod_tbl.top = 0;
+}
+
+/* The overview's Slots panel in a few lines: a line per slot, traffic,
+ * phase, then as many warnings as fit. */
+void slots_view_summary(WINDOW *w, int y, int x, int h, int width, const struct model *m)
+{
+	const struct slots_state *st = m->slots;
+	char line[512], ph[64];
+	int last = y + h;
+
+	if (!st || !st->updated_ms || h < 1)
+		return;
+	bool stale = is_stale(m, st);
+	for (int i = 0; i < st->nslots && y < last; i++, y++) {
+		const struct slots_slot *s = &st->slot[i];
+		char name[40];
+		upper(name, sizeof name, s->name);
+		tui_put(w, y, x, 7, stale ? ROLE_STALE : slot_role(s->name), name);
+		if (!s->found) {
+			tui_put(w, y, x + 7, width - 7, ROLE_WARN, "no deployment");
+			continue;
+		}
+		tui_put(w, y, x + 7, 8, i == st->active ? ROLE_TITLE : ROLE_STALE,
+		        i == st->active ? "ACTIVE" : st->both ? "both" : "standby");
+		snprintf(line, sizeof line, "%d/%d", s->ready, s->desired);
+		tui_put(w, y, x + 15, 6, stale || s->desired == 0 ? ROLE_STALE : s->ready >= s->desired ? ROLE_OK :
+		        i == st->active ? ROLE_CRIT : ROLE_WARN, line);
+		snprintf(line, sizeof line, "%s%s", s->tag[0] ? s->tag : "?", "");
+		if (s->revision)
+			snprintf(line + strlen(line), sizeof line - strlen(line), " r%ld", s->revision);
+		tui_put(w, y, x + 22, width - 22, stale ? ROLE_STALE : ROLE_NORMAL, line);
+	}
+	if (y < last) {
+		traffic_line(line, sizeof line, st);
+		tui_put(w, y++, x, width, stale ? ROLE_STALE : health_role(st->health), line);
+	}
+	if (y < last) {
+		upper(ph, sizeof ph, slots_phase_name(st->phase));
+		tui_putf(w, y++, x, width, ROLE_ACCENT, "phase %s%s%s", ph, st->phase_note[0] ? "  " : "", st->phase_note);
+	}
+	if (stale && y < last)
+		tui_putf(w, y++, x, width, ROLE_CRIT, "STALE: %s", st->last_error[0] ? st->last_error : m->src[SRC_KUBE].error);
+	for (size_t i = 0; i < st->nwarnings && y < last; i++) {
+		snprintf(line, sizeof line, "%s %s", tui_glyph(G_WARN), st->warnings[i].text);
+		tui_put(w, y++, x, width, st->warnings[i].critical ? ROLE_CRIT : ROLE_WARN, line);
+	}
+}
+
+const struct view_ops slots_view = {
+	.name = "slots",
+	.title = "Slots",
+	.redraw_on = DIRTY_SLOTS | DIRTY_STATUS,
+	.open = open_view,
+	.draw = draw,
+	.key = key,
+};
