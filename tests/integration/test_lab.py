@@ -13,7 +13,7 @@ import threading
 import time
 import unittest
 
-from labfixture import NS, SERVICE, Lab, missing, port_open, proc_alive, wait_for
+from labfixture import NS, REPO, SERVICE, Lab, missing, port_open, proc_alive, wait_for
 
 NEED = missing()
 NEED_KUBECTL = missing("kubectl")
@@ -21,6 +21,11 @@ ERR_SLOW = ('sum(rate(http_requests_total{job="detection-api",status=~"5.."}[10s
             'sum(rate(http_requests_total{job="detection-api"}[10s]))')
 P95 = ('histogram_quantile(0.95, sum by (le) '
        '(rate(http_request_duration_seconds_bucket{job="detection-api"}[30s])))')
+
+
+def report(what):
+    """A measured timing, shown in the verbose test output."""
+    print("[%s] " % what, end="", flush=True)
 
 
 def skip_unless(names):
@@ -109,9 +114,31 @@ class LifecycleTest(unittest.TestCase):
             self.assertEqual(sum(len(g["rules"]) for g in groups), 19)
             lab.down()
             self.assertLess(lab.down_seconds, 10.0)
+            report("up %.1fs, down %.1fs" % (lab.up_seconds, lab.down_seconds))
             self.assert_gone(lab, pids, ports)
             # Down twice is harmless.
             lab.down()
+        finally:
+            lab.down()
+            lab.cleanup()
+
+    @unittest.skipIf(missing("promtool"), "not installed: promtool")
+    def test_rules_pass_promtool_in_both_forms(self):
+        lab = Lab("rules")
+        try:
+            lab.up()
+            lab_copy = os.path.join(lab.dir, "rules", "detection-api.rules.yml")
+            for path in (os.path.join(REPO, "assets", "rules", "detection-api.rules.yml"), lab_copy):
+                p = subprocess.run(["promtool", "check", "rules", path], capture_output=True,
+                                   text=True, timeout=60)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                self.assertIn("SUCCESS: 19 rules found", p.stdout)
+            with open(lab_copy) as f:
+                text = f.read()
+            self.assertIn("[30s]", text)
+            self.assertIn("for: 5s", text)
+            self.assertNotIn("[5m]", text)
+            self.assertNotIn("for: 5m", text)
         finally:
             lab.down()
             lab.cleanup()
@@ -423,7 +450,7 @@ class AlertsTest(unittest.TestCase):
                           max(30 - (time.time() - self.t_deployed), 1), 0.5,
                           "HighErrorRate in Alertmanager")
         took = time.time() - self.t_deployed
-        print("\n    HighErrorRate firing %.1fs after the traffic switch" % took, end="")
+        report("HighErrorRate firing %.1fs after the traffic switch" % took)
         a = alerts[0]
         self.assertEqual(a["labels"]["severity"], "critical")
         self.assertEqual(a["labels"]["group"], "slo")
@@ -438,7 +465,7 @@ class AlertsTest(unittest.TestCase):
         t0 = time.time()
         wait_for(lambda: (lambda v: v is not None and v < 0.01)(lab.prom_query(ERR_SLOW)), 30, 0.5,
                  "the error ratio to fall under 1%")
-        print("\n    error ratio under 1%% %.1fs after the switch" % (time.time() - t0), end="")
+        report("error ratio under 1%% %.1fs after the switch" % (time.time() - t0))
         self.assertEqual(lab.service_selector()["slot"], "blue")
 
 
@@ -490,7 +517,7 @@ class ArgoCDTest(unittest.TestCase):
         wait_for(lambda: lab.service_selector()["slot"] == "blue", 12, 0.2,
                  "self-heal to put the selector back")
         took = time.time() - t0
-        print("\n    self-heal reverted the selector after %.1fs" % took, end="")
+        report("self-heal reverted the selector after %.1fs" % took)
         self.assertGreater(took, 3.0)
         self.assertEqual(lab.app()["status"]["sync"]["status"], "Synced")
 
@@ -531,6 +558,32 @@ class ArgoCDTest(unittest.TestCase):
         self.assertEqual(r.status, 200)
         wait_for(lambda: lab.service_selector()["slot"] == "green", 5, 0.2,
                  "auto-sync to re-apply Git's head")
+
+    def test_4b_put_and_sync(self):
+        lab = self.lab
+        app = lab.app()
+        app["spec"]["syncPolicy"]["automated"] = None
+        r = lab.argocd("PUT", "/api/v1/applications/detection-api", app)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertNotIn("automated", r.json()["spec"]["syncPolicy"])
+        lab.kubectl("scale", "deployment/detection-api-blue", "--replicas=1",
+                    "-n", "detection-system")
+        time.sleep(1)
+        self.assertEqual(lab.app()["status"]["sync"]["status"], "OutOfSync")
+        self.assertEqual(lab.deployment("blue")["spec"]["replicas"], 1, "no self-heal when off")
+        n = len(lab.app()["status"]["history"])
+        r = lab.argocd("POST", "/api/v1/applications/detection-api/sync", {"prune": True})
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(lab.deployment("blue")["spec"]["replicas"], 3)
+        app = lab.app()
+        self.assertEqual(app["status"]["sync"]["status"], "Synced")
+        self.assertEqual(len(app["status"]["history"]), min(n + 1, 10))
+        app["spec"]["syncPolicy"]["automated"] = {"prune": True, "selfHeal": True}
+        r = lab.argocd("PUT", "/api/v1/applications/detection-api", app)
+        self.assertEqual(r.json()["spec"]["syncPolicy"]["automated"],
+                         {"prune": True, "selfHeal": True})
+        r = lab.argocd("GET", "/api/v1/applications/other")
+        self.assertEqual((r.status, r.json()["message"]), (403, "permission denied"))
 
     def test_5_ssh_into_the_lab(self):
         lab = self.lab

@@ -11,11 +11,13 @@ import random
 import threading
 
 import kobjects as K
+from kevents import Recorder
 from labutil import (canonical, image_tag, new_uid, random_suffix, rfc3339,
                      template_hash)
 
 DAY = 86400.0
-RESOURCES = ("pods", "replicasets", "deployments", "services", "endpoints", "endpointslices")
+RESOURCES = ("pods", "replicasets", "deployments", "services", "endpoints", "endpointslices",
+             "events")
 NODES = (("lab-node-1", "192.168.49.2", "zone-a"),
          ("lab-node-2", "192.168.49.3", "zone-b"),
          ("lab-node-3", "192.168.49.4", "zone-c"))
@@ -170,7 +172,10 @@ class Cluster:
         self.ip_next = {s: 10 for s in K.SLOTS}
         self.deployments = {}
         self.actions = collections.deque(maxlen=200)
+        self.ev = Recorder(self.rng)
+        self.ev.quiet = True
         self._bootstrap(now)
+        self.ev.quiet = False
         self.sync(now)
 
     # ---- history the lab starts with -------------------------------------
@@ -225,6 +230,7 @@ class Cluster:
         p = Pod(rs, "%s-%s" % (rs.name, random_suffix(5, self.rng)),
                 "10.244.%d.%d" % (idx, n), node, now, self.rng)
         rs.pods.append(p)
+        self.ev.pod_created(rs, p, K.container_image(rs.template), now)
         return p
 
     def _cond(self, d, typ, status, reason, message, now):
@@ -269,6 +275,7 @@ class Cluster:
             for p in victims[:len(active) - rs.replicas]:
                 p.deleting_at = now
                 p.ready, p.ready_changed = False, now
+                self.ev.pod_deleted(rs, p, now)
 
     def _pod(self, p, now):
         if p.deleting_at is not None:
@@ -282,16 +289,19 @@ class Cluster:
                 p.next_restart = now + float(self.knobs["crash_period"])
                 self._set_ready(p, False, now)
                 p.log.append(crash_line(p, now))
+                self.ev.backoff(p, now)
             elif now >= p.next_restart:
                 # The kubelet restarts it; it dies again at once.
                 p.restarts += 1
                 p.last_exit = (now - 1, now)
                 p.next_restart = now + float(self.knobs["crash_period"])
                 p.log.append(crash_line(p, now))
+                self.ev.backoff(p, now)
             return False
         if p.crashing:
             p.crashing = False
             p.started = now
+            self.ev.container_started(p, K.container_image(p.rs.template), now)
         if not p.ready and now >= p.started + float(self.knobs["ready_delay"]):
             self._set_ready(p, True, now)
         return False
@@ -341,7 +351,11 @@ class Cluster:
 
     def tick(self, now):
         for d in self.deployments.values():
+            before = {id(r): r.replicas for r in d.rsets}
             self._rollout(d, now)
+            for r in d.rsets:
+                if before.get(id(r), 0) != r.replicas:
+                    self.ev.scaled(d, r, before.get(id(r), 0), r.replicas, now)
             for rs in list(d.rsets):
                 self._replicaset(rs, now)
                 rs.pods = [p for p in rs.pods if not self._pod(p, now)]
@@ -387,6 +401,7 @@ class Cluster:
             sname = self.slice_names[i]
             out["endpointslices"][sname] = K.render_endpointslice(
                 svc, sname, self._meta("eps/" + sname, now), chunk)
+        out["events"] = self.ev.render()
         return out
 
     def sync(self, now):
@@ -400,6 +415,7 @@ class Cluster:
                 if prev is not None and prev[0] == bare:
                     continue
                 self.rv += 1
+                obj = json.loads(bare)  # a private copy: the model keeps changing
                 obj["metadata"]["resourceVersion"] = str(self.rv)
                 have[name] = (bare, obj)
                 self.events.append((self.rv, res, "MODIFIED" if prev else "ADDED",
@@ -543,6 +559,7 @@ class Cluster:
             if p.name == name and p.deleting_at is None:
                 p.deleting_at = now
                 self._set_ready(p, False, now)
+                self.ev.pod_deleted(None, p, now)
                 self.note(now, who, "deleted pod %s" % name)
                 self.tick(now)
                 return

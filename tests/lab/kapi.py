@@ -28,6 +28,7 @@ RESOURCES = {
     "services": ("", "v1", "Service", True, ["get", "list", "patch", "update", "watch"],
                  ["svc"], "service"),
     "endpoints": ("", "v1", "Endpoints", True, ["get", "list", "watch"], ["ep"], "endpoints"),
+    "events": ("", "v1", "Event", True, ["get", "list", "watch"], ["ev"], "event"),
     "deployments": ("apps", "v1", "Deployment", True,
                     ["get", "list", "patch", "update", "watch"], ["deploy"], "deployment"),
     "replicasets": ("apps", "v1", "ReplicaSet", True, ["get", "list", "watch"], ["rs"],
@@ -363,7 +364,7 @@ class KubeHandler(Handler):
                         "message": "too old resource version: %d (%d)" % (last, oldest - 1),
                         "reason": "Expired", "code": 410}}
                     self.start_chunked(200, "application/json")
-                    self.chunk(json.dumps(expired) + "\n")
+                    self.chunk(json.dumps(expired, separators=(",", ":")) + "\n")
                     self.end_chunked()
                     return
         self.close_connection = True

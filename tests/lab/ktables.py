@@ -181,7 +181,33 @@ def namespace_row(n, now):
 
 NAMESPACE_COLS = [NAME, col("Status", desc="The status of the namespace"), AGE]
 
+def event_row(e, now):
+    inv = e["involvedObject"]
+    last = _ts(e.get("lastTimestamp")) or _ts(e["metadata"].get("creationTimestamp"))
+    first = _ts(e.get("firstTimestamp")) or last
+    src = e.get("source") or {}
+    return [human_duration(now - last) if last else "<unknown>", e.get("type", ""),
+            e.get("reason", ""), "%s/%s" % (inv["kind"].lower(), inv["name"]),
+            inv.get("fieldPath", ""), ", ".join(x for x in (src.get("component"), src.get("host")) if x),
+            e.get("message", ""), human_duration(now - first) if first else "<unknown>",
+            e.get("count", 1), e["metadata"]["name"]]
+
+
+EVENT_COLS = [col("Last Seen", desc="Time when this Event was last observed."),
+              col("Type", desc="Type of this event (Normal, Warning)."),
+              col("Reason", desc="This should be a short, machine understandable string that "
+                  "gives the reason for the transition into the object's current status."),
+              col("Object", desc="The object that this event is about."),
+              col("Subobject", desc="The field of the object this event is about.", priority=1),
+              col("Source", desc="The component reporting this event.", priority=1),
+              col("Message", desc="A human-readable description of the status of this operation."),
+              col("First Seen", desc="The time at which the event was first recorded.", priority=1),
+              col("Count", "integer", desc="The number of times this event has occurred.",
+                  priority=1),
+              col("Name", fmt="name", desc="Name of the event.", priority=1)]
+
 PRINTERS = {
+    "events": (EVENT_COLS, event_row),
     "pods": (POD_COLS, pod_row),
     "deployments": (DEPLOYMENT_COLS, deployment_row),
     "replicasets": (REPLICASET_COLS, replicaset_row),
