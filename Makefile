@@ -40,6 +40,10 @@ CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   = $(TUI_SRC:%.c=$(BUILD)/%.o) $(VIEW_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Widget tests draw on an in-memory screen: they link tui/ (not main) too.
+TUI_TEST_SRC = $(wildcard tests/unit/tui_test_*.c)
+TUI_TEST_BIN = $(TUI_TEST_SRC:tests/unit/tui_%.c=$(BUILD)/tests/%)
+TUI_LIB_OBJ  = $(filter-out $(BUILD)/tui/main.o,$(UI_OBJ))
 
 .PHONY: all deps test test-unit test-asan test-screen test-integration demo install uninstall clean bench lab-up lab-down
 
@@ -74,7 +78,12 @@ test:
 	@$(MAKE) --no-print-directory all unit-bins
 	@sh tests/run-all.sh
 
-unit-bins: $(UNIT_BIN)
+$(BUILD)/tests/test_%: tests/unit/tui_test_%.c $(TUI_LIB_OBJ) $(BUILD)/libwarroom-core.a tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(echo_cmd) LD $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(TUI_LIB_OBJ) $(BUILD)/libwarroom-core.a $(LDLIBS) $(TEST_LIBS)
+
+unit-bins: $(UNIT_BIN) $(TUI_TEST_BIN)
 
 test-unit: unit-bins
 	@sh tests/run-unit.sh $(BUILD)/tests

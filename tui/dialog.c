@@ -62,13 +62,16 @@ static enum dialog_result input_key(struct dialog *d, int key)
 	case KEY_BACKSPACE: case 127: case 8:
 		if (d->cursor == 0)
 			break;
-		/* back over a whole UTF-8 sequence */
-		do {
-			memmove(d->input + d->cursor - 1, d->input + d->cursor, len - d->cursor + 1);
-			d->cursor--;
-			len--;
-		} while (d->cursor > 0 && ((unsigned char)d->input[d->cursor] & 0xc0) == 0x80 &&
-		         ((unsigned char)d->input[d->cursor - 1] & 0x80));
+		/* back over a whole UTF-8 sequence: continuation bytes, then its lead */
+		{
+			size_t start = d->cursor;
+
+			do
+				start--;
+			while (start > 0 && ((unsigned char)d->input[start] & 0xc0) == 0x80);
+			memmove(d->input + start, d->input + d->cursor, len - d->cursor + 1);
+			d->cursor = start;
+		}
 		break;
 	case 21: /* C-u */
 		d->input[0] = '\0';

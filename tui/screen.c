@@ -118,6 +118,25 @@ static void setup_colors(void)
 	}
 }
 
+/* In-memory screen for widget tests: no terminal, nothing restored. */
+int tui_init_headless(int rows, int cols, bool utf8, int colors)
+{
+	static FILE *out, *in;
+
+	if (!out)
+		out = fopen("/dev/null", "w");
+	if (!in)
+		in = fopen("/dev/null", "r");
+	if (!out || !in || !newterm("xterm-256color", out, in))
+		return -1;
+	resizeterm(rows, cols);
+	caps.utf8 = utf8;
+	for (int r = 0; r < ROLE_COUNT; r++)
+		role_attr[r] = A_NORMAL;
+	caps.colors = colors;
+	return 0;
+}
+
 int tui_init(void)
 {
 	const char *cs;

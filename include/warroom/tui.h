@@ -44,6 +44,9 @@ struct tui_caps {
 int tui_init(void);
 /* Restores the terminal; safe to call twice and from atexit. */
 void tui_end(void);
+/* An in-memory screen on /dev/null for widget tests (as tig's screen dumps):
+ * draw, then read the cells back with mvwinnstr(). */
+int tui_init_headless(int rows, int cols, bool utf8, int colors);
 bool tui_active(void);
 const struct tui_caps *tui_caps(void);
 /* After SIGWINCH: reads the real size, resizes curses. */

@@ -1,0 +1,249 @@
+/* Widgets drawn on an in-memory screen and read back cell by cell. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "testutil.h"
+
+#include <locale.h>
+#include <math.h>
+
+#include "warroom/actions.h"
+#include "warroom/widgets.h"
+
+/* Row y of the screen as UTF-8 text, trailing blanks dropped. */
+static const char *row_text(int y)
+{
+	static char buf[1024];
+	size_t used = 0;
+
+	for (int x = 0; x < COLS; x++) {
+		cchar_t cc;
+		wchar_t wch[CCHARW_MAX + 1] = { 0 };
+		attr_t a;
+		short pair;
+		char mb[16];
+
+		mvwin_wch(stdscr, y, x, &cc);
+		getcchar(&cc, wch, &a, &pair, NULL);
+		if (wch[0] == 0)
+			continue;   /* the right half of a wide character */
+		for (int i = 0; wch[i]; i++) {
+			int n = wctomb(mb, wch[i]);
+			if (n > 0 && used + (size_t)n < sizeof buf) {
+				memcpy(buf + used, mb, (size_t)n);
+				used += (size_t)n;
+			}
+		}
+	}
+	while (used && buf[used - 1] == ' ')
+		used--;
+	buf[used] = '\0';
+	return buf;
+}
+
+static int setup_utf8(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	assert_int_equal(tui_init_headless(24, 80, true, 0), 0);
+	return 0;
+}
+
+static int setup_ascii(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C");
+	assert_int_equal(tui_init_headless(24, 80, false, 0), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	endwin();
+	return 0;
+}
+
+static void sparkline_rises_in_eight_levels(void **state)
+{
+	double v[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+
+	(void)state;
+	erase();
+	chart_spark(stdscr, 0, 0, 8, v, 8, 0, 7, ROLE_NORMAL);
+	assert_string_equal(row_text(0), "▁▂▃▄▅▆▇█");
+	/* newest on the right; a gap (NaN) is a blank */
+	v[7] = NAN;
+	erase();
+	chart_spark(stdscr, 0, 0, 10, v, 8, 0, 7, ROLE_NORMAL);
+	assert_string_equal(row_text(0), "  ▁▂▃▄▅▆▇");
+}
+
+static void braille_plot_fills_from_the_bottom(void **state)
+{
+	double v[4] = { 0, 1, 1, 0 };   /* two cells: left half low, right half full */
+
+	(void)state;
+	erase();
+	chart_plot(stdscr, 0, 0, 2, 2, v, 4, 0, 1, ROLE_NORMAL);
+	/* bottom row: the lowest dot everywhere, full cells where the value is 1 */
+	assert_string_equal(row_text(1), "⣸⣇");
+	assert_string_equal(row_text(0), "⢸⡇");
+}
+
+static void ascii_fallback_charts_and_gauge(void **state)
+{
+	double v[3] = { 0, 5, 10 };
+
+	(void)state;
+	erase();
+	chart_spark(stdscr, 0, 0, 3, v, 3, 0, 10, ROLE_NORMAL);
+	assert_string_equal(row_text(0), "_=@");
+	gauge_draw(stdscr, 1, 0, 20, 50, 100, "cpu", ROLE_OK);
+	assert_string_equal(row_text(1), "cpu [#####.....] 50%");
+	erase();
+	tui_box(stdscr, 0, 0, 3, 10, "x", ROLE_TITLE);
+	assert_string_equal(row_text(0), "+ x -----+");
+}
+
+static void gauge_in_utf8_and_without_data(void **state)
+{
+	(void)state;
+	erase();
+	gauge_draw(stdscr, 0, 0, 20, 75, 100, "mem", ROLE_WARN);
+	assert_string_equal(row_text(0), "mem [████████··] 75%");
+	gauge_draw(stdscr, 1, 0, 20, NAN, 100, "mem", ROLE_WARN);
+	assert_string_equal(row_text(1), "mem [··········] n/a");
+}
+
+static enum tui_role cell(const void *data, size_t row, size_t col, char *buf, size_t len)
+{
+	(void)data;
+	if (col == 0)
+		snprintf(buf, len, "row%zu", row);
+	else
+		snprintf(buf, len, "%zu", row * 10);
+	return ROLE_NORMAL;
+}
+
+static void table_scrolls_to_keep_the_selection_visible(void **state)
+{
+	static const struct table_col cols[] = { { "NAME", 8, false }, { "VALUE", 6, true } };
+	struct table t = { .cols = cols, .ncols = 2, .nrows = 50, .cell = cell, .show_selection = true };
+
+	(void)state;
+	erase();
+	table_draw(stdscr, 0, 0, 6, 30, &t);           /* header + 5 rows */
+	assert_true(strncmp(row_text(0), "NAME      VALUE", 15) == 0);
+	assert_true(strstr(row_text(0), "1/50") != NULL);
+	assert_string_equal(row_text(1), "row0          0");
+	for (int i = 0; i < 7; i++)
+		assert_true(table_move(&t, ACTION_DOWN, 5));
+	erase();
+	table_draw(stdscr, 0, 0, 6, 30, &t);
+	assert_string_equal(row_text(5), "row7         70");   /* selected row, last shown */
+	assert_string_equal(row_text(1), "row3         30");
+	assert_true(table_move(&t, ACTION_BOTTOM, 5));
+	assert_int_equal(t.selected, 49);
+	assert_false(table_move(&t, ACTION_DOWN, 5));         /* nothing below the last */
+	assert_true(table_move(&t, ACTION_PAGE_UP, 5));
+	assert_int_equal(t.selected, 44);
+	assert_true(table_move(&t, ACTION_TOP, 5));
+	assert_int_equal(t.selected, 0);
+}
+
+static void dialogs_confirm_input_and_wrap(void **state)
+{
+	struct dialog d;
+
+	(void)state;
+	dialog_confirm(&d, 7, "Rollback", "Run it?", true);
+	assert_int_equal(dialog_key(&d, 'x'), DIALOG_OPEN);
+	assert_int_equal(dialog_key(&d, 'n'), DIALOG_NO);
+	assert_int_equal(dialog_key(&d, 'y'), DIALOG_YES);
+	assert_int_equal(d.tag, 7);
+
+	dialog_input(&d, 1, "Note", "Note:", "");
+	for (const char *p = "héllo"; *p; p++)
+		dialog_key(&d, (unsigned char)*p);
+	assert_string_equal(d.input, "héllo");
+	dialog_key(&d, KEY_LEFT);
+	dialog_key(&d, KEY_LEFT);
+	dialog_key(&d, KEY_LEFT);
+	dialog_key(&d, KEY_LEFT);                 /* before é */
+	dialog_key(&d, KEY_RIGHT);                /* after é, a two-byte character */
+	dialog_key(&d, KEY_BACKSPACE);            /* removes é whole */
+	assert_string_equal(d.input, "hllo");
+	dialog_key(&d, 21);                       /* C-u */
+	assert_string_equal(d.input, "");
+	assert_int_equal(dialog_key(&d, 27), DIALOG_NO);
+	assert_int_equal(dialog_key(&d, '\r'), DIALOG_YES);
+
+	/* a line wider than the screen wraps at spaces, nothing is lost */
+	erase();
+	dialog_info(&d, 0, "Plan");
+	dialog_add_line(&d, ROLE_NORMAL, "%s", "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu "
+	                "nu xi omicron pi rho sigma tau upsilon phi chi psi omega END");
+	resizeterm(12, 40);
+	dialog_draw(stdscr, &d);
+	{
+		char all[2048] = "";
+
+		for (int y = 0; y < LINES; y++) {
+			strncat(all, row_text(y), sizeof all - strlen(all) - 2);
+			strcat(all, "\n");
+		}
+		assert_non_null(strstr(all, "alpha beta"));
+		assert_non_null(strstr(all, "omega END"));
+	}
+	resizeterm(24, 80);
+}
+
+static void statusbar_keeps_the_incident_when_narrow(void **state)
+{
+	struct statusbar sb = { .left = " prod · detection-api-service · detection-system", .incident = "SEV-1 INC-4 00:07:13",
+	                        .conn = "kube ✓", .refreshed = "refreshed 1s ago", .clock = "14:03:27Z " };
+
+	(void)state;
+	erase();
+	statusbar_draw(stdscr, 0, 80, &sb);
+	assert_non_null(strstr(row_text(0), "SEV-1 INC-4"));
+	assert_non_null(strstr(row_text(0), "refreshed 1s ago"));
+	erase();
+	statusbar_draw(stdscr, 0, 40, &sb);
+	assert_non_null(strstr(row_text(0), "SEV-1 INC-4"));
+	assert_non_null(strstr(row_text(0), "14:03:27Z"));
+	assert_null(strstr(row_text(0), "refreshed"));
+}
+
+static void key_specs_round_trip(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(tui_key_parse("C-r"), 18);
+	assert_int_equal(tui_key_parse("F5"), KEY_F(5));
+	assert_int_equal(tui_key_parse("PgDn"), KEY_NPAGE);
+	assert_int_equal(tui_key_parse("R"), 'R');
+	assert_int_equal(tui_key_parse("Bogus"), -1);
+	assert_string_equal(tui_key_name(18, buf, sizeof buf), "C-r");
+	assert_string_equal(tui_key_name(KEY_F(5), buf, sizeof buf), "F5");
+	assert_string_equal(tui_key_name(' ', buf, sizeof buf), "Space");
+}
+
+int main(void)
+{
+	const struct CMUnitTest utf8[] = {
+		cmocka_unit_test(sparkline_rises_in_eight_levels),
+		cmocka_unit_test(braille_plot_fills_from_the_bottom),
+		cmocka_unit_test(gauge_in_utf8_and_without_data),
+		cmocka_unit_test(table_scrolls_to_keep_the_selection_visible),
+		cmocka_unit_test(dialogs_confirm_input_and_wrap),
+		cmocka_unit_test(statusbar_keeps_the_incident_when_narrow),
+		cmocka_unit_test(key_specs_round_trip),
+	};
+	const struct CMUnitTest ascii[] = {
+		cmocka_unit_test(ascii_fallback_charts_and_gauge),
+	};
+	int rc = cmocka_run_group_tests_name("widgets (UTF-8)", utf8, setup_utf8, teardown);
+
+	return rc | cmocka_run_group_tests_name("widgets (ASCII)", ascii, setup_ascii, teardown);
+}
