@@ -74,6 +74,10 @@ int argocd_parse_app(const char *json, size_t len, struct argocd_app *app, char 
 	const cJSON *op = jget(status, "operationState");
 	copy(app->operation_phase, sizeof app->operation_phase, jstr(op, "phase"));
 	copy(app->operation_message, sizeof app->operation_message, jstr(op, "message"));
+	const char *oprev = jstr(jget(op, "syncResult"), "revision");
+	if (!oprev)
+		oprev = jstr(jget(jget(op, "operation"), "sync"), "revision");
+	copy(app->operation_revision, sizeof app->operation_revision, oprev);
 
 	const cJSON *automated = jget(jget(spec, "syncPolicy"), "automated");
 	if (cJSON_IsObject(automated)) {

@@ -19,6 +19,8 @@
 
 #define VERIFY_POLL_MS 100
 #define READY_POLL_MS 250
+#define ARGO_POLL_MS 500
+#define ARGO_SETTLE_MS 5000   /* after Argo CD's operation ends, the slices follow within this */
 
 static void copy(char *dst, size_t len, const char *src)
 {
@@ -55,6 +57,11 @@ struct rollback_run {
 	char followup[ROLLBACK_LINE];
 	struct slots_state last;      /* last verification read */
 	bool have_last;
+	/* Argo CD: when its rollback operation finished, and how. */
+	uint64_t argo_timer;
+	bool argo_applied;
+	int64_t argo_applied_ms;
+	char argo_failed[300];
 };
 
 static void tlog(struct rollback_run *r, const char *summary, const char *detail)
@@ -96,6 +103,8 @@ static void run_free(struct rollback_run *r)
 {
 	if (r->timer)
 		loop_timer_cancel(r->ctx.loop, r->timer);
+	if (r->argo_timer)
+		loop_timer_cancel(r->ctx.loop, r->argo_timer);
 	if (r->kreq)
 		kube_cancel(r->ctx.kube, r->kreq);
 	if (r->areq && r->ctx.argocd)
@@ -209,6 +218,27 @@ static void verify_read(const struct slots_state *st, void *arg)
 		         (double)rep->confirm_to_verified_ms / 1000.0,
 		         r->nothing_done ? " (it was already switched by someone else; nothing changed)" : "");
 		describe_endpoints(st, to, rep->detail, sizeof rep->detail);
+		finish(r, rep);
+		free(rep);
+		return;
+	}
+	if (r->argo_failed[0] || (r->argo_applied && now - r->argo_applied_ms >= ARGO_SETTLE_MS)) {
+		/* Argo CD is done, and the traffic is not where the plan said. */
+		struct rollback_report *rep = calloc(1, sizeof *rep);
+		if (!rep)
+			return;
+		rep->outcome = ROLLBACK_VERIFY_FAILED;
+		rep->confirm_to_verified_ms = -1;
+		if (r->argo_failed[0])
+			snprintf(rep->summary, sizeof rep->summary, "NOT verified: the Argo CD rollback operation failed: %s",
+			         r->argo_failed);
+		else
+			snprintf(rep->summary, sizeof rep->summary, "NOT verified: Argo CD applied revision %.12s, but traffic "
+			         "is not only on %s: that revision does not select it. Auto-sync is off now, so a direct "
+			         "switch sticks: warroom rollback --strategy selector", r->plan.argocd_to_revision,
+			         r->plan.to_name);
+		if (r->have_last)
+			describe_endpoints(&r->last, r->plan.to, rep->detail, sizeof rep->detail);
 		finish(r, rep);
 		free(rep);
 		return;
@@ -374,6 +404,41 @@ static void undo_done(const struct kube_result *res, void *arg)
 
 /* ---- Argo CD ---- */
 
+static void argo_poll(struct loop *loop, void *arg);
+
+static void argo_read(const struct argocd_result *res, void *arg)
+{
+	struct rollback_run *r = arg;
+	r->areq = 0;
+	if (r->state != RS_VERIFY)
+		return;
+	struct argocd_app app;
+	char err[128];
+	if (res->ok && argocd_parse_app(res->body, res->len, &app, err, sizeof err) == 0) {
+		bool ours = app.operation_revision[0] && r->plan.argocd_to_revision[0] &&
+		            strncmp(app.operation_revision, r->plan.argocd_to_revision, strlen(r->plan.argocd_to_revision)) == 0;
+		if (ours && strcmp(app.operation_phase, "Succeeded") == 0 && !r->argo_applied) {
+			r->argo_applied = true;
+			r->argo_applied_ms = loop_now_ms();
+			emit(r, ROLLBACK_STEP_INFO, true, 0, 0, "Argo CD applied revision %.12s (operation Succeeded)",
+			     r->plan.argocd_to_revision);
+		} else if (ours && (strcmp(app.operation_phase, "Failed") == 0 || strcmp(app.operation_phase, "Error") == 0)) {
+			snprintf(r->argo_failed, sizeof r->argo_failed, "%s: %s", app.operation_phase, app.operation_message);
+		}
+		argocd_app_free(&app);
+	}
+	if (!r->argo_applied && !r->argo_failed[0])
+		r->argo_timer = loop_timer_add(r->ctx.loop, ARGO_POLL_MS, 0, argo_poll, r);
+}
+
+static void argo_poll(struct loop *loop, void *arg)
+{
+	struct rollback_run *r = arg;
+	(void)loop;
+	r->argo_timer = 0;
+	r->areq = argocd_get(r->ctx.argocd, argo_read, r);
+}
+
 static void argo_rollback_done(const struct argocd_result *res, void *arg)
 {
 	struct rollback_run *r = arg;
@@ -386,10 +451,12 @@ static void argo_rollback_done(const struct argocd_result *res, void *arg)
 		     r->followup[0] ? " (auto-sync stays off: re-enable it when appropriate)" : "");
 		return;
 	}
-	r->switched = r->plan.to >= 0;
-	/* Argo CD applies the old revision itself; give it longer than a patch. */
+	/* Argo CD applies the old revision itself; give it longer than a patch,
+	 * and watch its operation so a revision that keeps traffic where it is
+	 * is reported as soon as Argo CD is done. */
 	r->verify_timeout_ms *= 4;
 	start_verify(r);
+	argo_poll(r->ctx.loop, r);
 }
 
 static void argo_rollback(struct rollback_run *r)

@@ -28,6 +28,7 @@ struct argocd_app {
 	char health[24];             /* Healthy, Progressing, Degraded, ... */
 	char operation_phase[24];    /* Running, Succeeded, Failed, Error, "" */
 	char operation_message[200];
+	char operation_revision[64];   /* what the last operation applied */
 	bool automated;              /* present and enabled is not false */
 	bool prune, self_heal;
 	char *automated_json;        /* spec.syncPolicy.automated as sent, NULL when absent */

@@ -26,8 +26,8 @@ def verified_seconds(out):
     return float(m.group(1)) if m else None
 
 
-@unittest.skipIf(NEED, "not available: %s" % ", ".join(NEED))
-class RollbackTest(unittest.TestCase):
+class LabCase(unittest.TestCase):
+    """One lab per test class, and the helpers the tests share."""
     lab = None
 
     @classmethod
@@ -100,6 +100,10 @@ class RollbackTest(unittest.TestCase):
         lines += ["    %s: detection-api-%s" % (s, s) for s in deployments]
         return "\n".join(lines) + "\n"
 
+
+
+@unittest.skipIf(NEED, "not available: %s" % ", ".join(NEED))
+class RollbackTest(LabCase):
     # ---- status ------------------------------------------------------------
     def test_status_exit_codes_and_json(self):
         self.scenario("steady", autosync=False)
@@ -241,26 +245,6 @@ class RollbackTest(unittest.TestCase):
         self.assertIn("REVISION", h)
 
     # ---- Argo CD -------------------------------------------------------------
-    def test_argocd_rollback_with_autosync(self):
-        self.scenario("bad-deploy", autosync=True)
-        p = self.warroom("rollback", "--dry-run")
-        self.assertIn("rollback plan: argocd", p.stdout)
-        self.assertIn("WARNING: Argo CD self-heal would revert a direct selector patch", p.stdout)
-        p = self.warroom("rollback", "--yes")
-        out = p.stdout + p.stderr
-        self.assertEqual(p.returncode, 0, out)
-        self.assertIn("PATCH Argo CD detection-api auto-sync off: ok", out)
-        self.assertIn("POST Argo CD rollback of detection-api to history", out)
-        self.assertIn("FOLLOW-UP: re-enable auto-sync on detection-api once Git is fixed", out)
-        self.assertIn("traffic on blue, verified in", out)
-        self.assertNotIn("automated", self.lab.app()["spec"].get("syncPolicy", {}))
-        self.assert_traffic_only_on("blue")
-        # Auto-sync stays off: nothing reverts it behind our back.
-        time.sleep(2)
-        self.assert_traffic_only_on("blue")
-        tl = self.warroom("timeline", "--json", "--limit", "20")
-        self.assertIn("follow-up: re-enable auto-sync on detection-api", tl.stdout)
-
     def test_direct_patch_under_autosync_is_warned(self):
         self.scenario("bad-deploy", autosync=True)
         p = self.warroom("rollback", "--dry-run", "--strategy", "selector")
@@ -309,6 +293,53 @@ class RollbackTest(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn("409 Conflict", out)
         self.assertIn("already selects blue; nothing to change", out)
+        self.assert_traffic_only_on("blue")
+
+
+@unittest.skipIf(NEED, "not available: %s" % ", ".join(NEED))
+class ArgoRollbackTest(LabCase):
+    """Argo CD's history matters here: a lab of its own, fresh history."""
+
+    def test_1_argocd_rollback_with_autosync(self):
+        self.scenario("bad-deploy", autosync=True)
+        p = self.warroom("rollback", "--dry-run")
+        self.assertIn("rollback plan: argocd", p.stdout)
+        self.assertIn("WARNING: Argo CD self-heal would revert a direct selector patch", p.stdout)
+        p = self.warroom("rollback", "--yes")
+        out = p.stdout + p.stderr
+        self.assertEqual(p.returncode, 0, out)
+        self.assertIn("PATCH Argo CD detection-api auto-sync off: ok", out)
+        self.assertIn("POST Argo CD rollback of detection-api to history", out)
+        self.assertIn("FOLLOW-UP: re-enable auto-sync on detection-api once Git is fixed", out)
+        self.assertIn("traffic on blue, verified in", out)
+        print("\n    argocd rollback: confirm -> verified %.1f s" % verified_seconds(out))
+        self.assertNotIn("automated", self.lab.app()["spec"].get("syncPolicy", {}))
+        self.assert_traffic_only_on("blue")
+        # Auto-sync stays off: nothing reverts it behind our back.
+        time.sleep(2)
+        self.assert_traffic_only_on("blue")
+        tl = self.warroom("timeline", "--json", "--limit", "20")
+        self.assertIn("follow-up: re-enable auto-sync on detection-api", tl.stdout)
+
+    def test_2_previous_entry_that_keeps_traffic_is_reported_fast(self):
+        # A hand-made switch Git never saw, then the bad deploy again: the
+        # entry before the newest one selects green as well.
+        self.scenario("bad-deploy", autosync=False)
+        p = self.warroom("rollback", "--yes", "--strategy", "selector")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.scenario("bad-deploy", autosync=True)
+        t0 = time.time()
+        p = self.warroom("rollback", "--yes")
+        out = p.stdout + p.stderr
+        self.assertEqual(p.returncode, 1, out)
+        self.assertIn("rollback plan: argocd", out)
+        self.assertIn("but traffic is not only on blue: that revision does not select it", out)
+        self.assertIn("WRONG SLOT", out)
+        self.assertNotIn("to switch back", out)
+        self.assertLess(time.time() - t0, 20, "not waited out to the timeout")
+        # What the message suggests works, now that auto-sync is off.
+        p = self.warroom("rollback", "--yes", "--strategy", "selector")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assert_traffic_only_on("blue")
 
 

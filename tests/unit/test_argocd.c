@@ -33,6 +33,7 @@ static void test_real_application_fixture(void **state)
 	assert_string_equal(app.name, "velero-test");
 	assert_string_equal(app.health, "Healthy");
 	assert_string_equal(app.operation_phase, "Succeeded");
+	assert_string_equal(app.operation_revision, "ea8759964626a583667a2bfd08f334ec2070040a");
 	assert_false(app.automated);          /* syncPolicy has retry and options, no automated */
 	assert_null(app.automated_json);
 	assert_int_equal(app.nhistory, 10);
