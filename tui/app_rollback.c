@@ -62,10 +62,6 @@ static void show_plan(const struct rollback_plan *p, bool again)
 static void on_plan(const struct rollback_plan *p, const struct slots_state *st, void *arg)
 {
 	R.prep = NULL;
-	if (p->nothing_to_do) {
-		app_message(ROLE_OK, "nothing to roll back: %s", p->why);
-		return;
-	}
 	show_plan(p, false);
 }
 

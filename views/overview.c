@@ -52,53 +52,9 @@ static void source_state(WINDOW *w, struct rect r, const struct model *m, enum s
 	}
 }
 
-static enum tui_role slot_role(const char *name)
-{
-	if (strcmp(name, "blue") == 0)
-		return ROLE_BLUE;
-	if (strcmp(name, "green") == 0)
-		return ROLE_GREEN;
-	return ROLE_ACCENT;
-}
-
-/* One line a slot: NAME ROLE ready tag revision. */
-static void slot_line(WINDOW *w, int y, int x, int width, const struct slots_state *st, int i, bool stale)
-{
-	const struct slots_slot *sl = &st->slot[i];
-	char name[40], ready[32], ver[160];
-	const char *role = i == st->active ? "ACTIVE" : st->both ? "both" : "standby";
-	enum tui_role rr;
-
-	snprintf(name, sizeof name, "%s", sl->name);
-	for (char *c = name; *c; c++)
-		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
-	if (!sl->found) {
-		tui_put(w, y, x, 7, stale ? ROLE_STALE : slot_role(sl->name), name);
-		tui_put(w, y, x + 7, width - 7, ROLE_WARN, "no deployment");
-		return;
-	}
-	snprintf(ready, sizeof ready, width >= 40 ? "%d/%d ready" : "%d/%d", sl->ready, sl->desired);
-	snprintf(ver, sizeof ver, "%s%s%ld", sl->tag[0] ? sl->tag : "?", sl->revision ? " r" : "",
-	         sl->revision ? sl->revision : 0L);
-	if (!sl->revision)
-		snprintf(ver, sizeof ver, "%s", sl->tag[0] ? sl->tag : "?");
-	rr = sl->desired == 0 ? ROLE_STALE : sl->ready < sl->desired ? (i == st->active ? ROLE_CRIT : ROLE_WARN) : ROLE_OK;
-	{
-		int rw = width >= 40 ? 11 : 6;
-
-		tui_put(w, y, x, 7, stale ? ROLE_STALE : slot_role(sl->name), name);
-		tui_put(w, y, x + 7, 8, i == st->active ? ROLE_TITLE : ROLE_STALE, role);
-		tui_put(w, y, x + 15, rw, stale ? ROLE_STALE : rr, ready);
-		tui_put(w, y, x + 16 + rw, width - 16 - rw, stale ? ROLE_STALE : ROLE_NORMAL, ver);
-	}
-}
-
 static void panel_slots(WINDOW *w, struct rect r, const struct model *m)
 {
 	const struct slots_state *st = m->slots;
-	bool stale = m->src[SRC_KUBE].state == SRC_DOWN;
-	int y = r.y + 1, x = r.x + 2, width = r.w - 4, last = r.y + r.h - 1;
-	char line[256];
 
 	if (!st || !st->updated_ms) {
 		tui_box(w, r.y, r.x, r.h, r.w, "Slots", ROLE_TITLE);
@@ -106,35 +62,7 @@ static void panel_slots(WINDOW *w, struct rect r, const struct model *m)
 		return;
 	}
 	tui_box(w, r.y, r.x, r.h, r.w, "Slots", st->health == SLOTS_OUTAGE ? ROLE_CRIT : ROLE_TITLE);
-	for (int i = 0; i < st->nslots && y < last; i++)
-		slot_line(w, y++, x, width, st, i, stale);
-	if (y < last) {
-		if (st->active >= 0)
-			snprintf(line, sizeof line, "traffic %s %s: %d ready endpoint%s", tui_glyph(G_ARROW),
-			         st->slot[st->active].name, st->endpoints_ready, st->endpoints_ready == 1 ? "" : "s");
-		else if (st->both)
-			snprintf(line, sizeof line, "traffic %s both slots (%d endpoints)", tui_glyph(G_ARROW),
-			         st->endpoints_ready);
-		else
-			snprintf(line, sizeof line, "traffic %s nothing selected", tui_glyph(G_ARROW));
-		tui_put(w, y++, x, width, stale ? ROLE_STALE : st->health == SLOTS_OUTAGE ? ROLE_CRIT : ROLE_NORMAL, line);
-	}
-	if (y < last) {
-		snprintf(line, sizeof line, "%s%s%s", slots_phase_name(st->phase), st->phase_note[0] ? "  " : "",
-		         st->phase_note);
-		for (char *c = line; *c && *c != ' '; c++)
-			*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
-		tui_put(w, y++, x, width, ROLE_ACCENT, line);
-	}
-	if (stale && y < last) {
-		snprintf(line, sizeof line, "stale %llds: %s",
-		         (long long)model_source_age_s(m, SRC_KUBE, loop_now_ms()), m->src[SRC_KUBE].error);
-		tui_put(w, y++, x, width, ROLE_CRIT, line);
-	}
-	for (size_t i = 0; i < st->nwarnings && y < last; i++) {
-		snprintf(line, sizeof line, "%s %s", tui_glyph(G_WARN), st->warnings[i].text);
-		tui_put(w, y++, x, width, st->warnings[i].critical ? ROLE_CRIT : ROLE_WARN, line);
-	}
+	slots_view_summary(w, r.y + 1, r.x + 2, r.h - 2, r.w - 4, m);
 }
 
 static void panel_signals(WINDOW *w, struct rect r, const struct model *m)

@@ -34,7 +34,6 @@ struct rollback_plan {
 	enum rollback_strategy requested;
 	enum rollback_strategy strategy;   /* what would run */
 	bool ok;                           /* executable as planned */
-	bool nothing_to_do;                /* the target already serves traffic */
 	char why[ROLLBACK_LINE];           /* one line: why this strategy */
 	char refusal[ROLLBACK_LINE];       /* why not, when !ok */
 

@@ -79,7 +79,7 @@ class ConsoleOnLab(unittest.TestCase):
         self.assert_traffic_on_blue()
         t.wait_for("BLUE   ACTIVE")
         # every step is in the timeline, confirmed by the operator
-        t.keys("2")
+        t.keys("3")
         s = t.wait_for("confirmed by lab-operator")
         self.assertIn("PATCH service", s)
 
