@@ -469,6 +469,90 @@ class AlertsTest(unittest.TestCase):
         self.assertEqual(lab.service_selector()["slot"], "blue")
 
 
+@skip_unless(NEED)
+class ScenarioAlertsTest(unittest.TestCase):
+    """Each scenario raises the alerts an on-call engineer would expect."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab("scenarios")
+        try:
+            cls.lab.up()
+        except Exception:
+            cls.lab.down()
+            cls.lab.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.down()
+        cls.lab.cleanup()
+
+    def prom_alerts(self):
+        r = self.lab.http("GET", self.lab.env["PROMETHEUS_URL"] + "/api/v1/alerts").json()
+        return {a["labels"]["alertname"]: a["state"] for a in r["data"]["alerts"]}
+
+    def firing(self, names, timeout=30):
+        return wait_for(lambda: (lambda f: names <= f and f)(
+            {n for n, st in self.prom_alerts().items() if st == "firing"}),
+            timeout, 0.5, "%s to fire" % ", ".join(sorted(names)))
+
+    def test_1_steady_is_quiet(self):
+        lab = self.lab
+        time.sleep(max(0, 12 - (time.time() - os.stat(os.path.join(lab.dir, "lab.json")).st_mtime)))
+        self.assertEqual(self.prom_alerts(), {})
+        self.assertEqual(lab.prom_query('sum(offline_queue_depth{job="detection-api"})'), 0)
+        self.assertLess(lab.prom_query(P95), 0.3)
+        # Young series make rate() low at first (it extrapolates to their start).
+        wait_for(lambda: abs(lab.prom_query(
+            'sum(rate(http_requests_total{job="detection-api"}[10s]))') - 20) < 2, 15, 0.5,
+            "the request rate to read 20/s")
+        self.assertEqual(lab.prom_query('sum(rate(http_requests_total{job="detection-api",'
+                                        'slot="green"}[10s])) or vector(0)'), 0,
+                         "idle green gets traffic")
+
+    def test_2_slow_tak_outage_and_brute_force(self):
+        lab = self.lab
+        lab.scenario("slow")
+        lab.scenario("tak-outage")
+        lab.fault("all", bruteforce="on")
+        t0 = time.time()
+        self.firing({"P95LatencyHigh", "P99LatencyHigh", "TAKPushFailures", "TAKPushLatency",
+                     "OfflineQueueGrowing", "AuthBruteForce", "HighAuthFailureRate"})
+        report("seven alerts firing after %.1fs" % (time.time() - t0))
+        self.assertNotIn("HighErrorRate", self.prom_alerts())
+        depth = lab.prom_query('sum(offline_queue_depth{job="detection-api"})')
+        self.assertGreater(depth, 100)
+        lab.scenario("steady")
+        wait_for(lambda: lab.prom_query('sum(offline_queue_depth{job="detection-api"})') == 0,
+                 15, 0.5, "the offline queue to drain once TAK is back")
+
+    def test_3_pods_down_is_a_sev1(self):
+        lab = self.lab
+        lab.scenario("pods-down")
+        t0 = time.time()
+        wait_for(lambda: lab.alerts("ServiceDown"), 30, 0.5, "ServiceDown in Alertmanager")
+        report("ServiceDown firing after %.1fs" % (time.time() - t0))
+        self.assertEqual(lab.endpoint_pods(), [])
+        pods = lab.pods("slot=blue")
+        self.assertEqual(len(pods), 3)
+        for p in pods:
+            cs = p["status"]["containerStatuses"][0]
+            self.assertEqual(cs["state"]["waiting"]["reason"], "CrashLoopBackOff")
+            self.assertFalse(cs["ready"])
+            self.assertGreaterEqual(cs["restartCount"], 1)
+        name = pods[0]["metadata"]["name"]
+        before = pods[0]["status"]["containerStatuses"][0]["restartCount"]
+        wait_for(lambda: [p for p in lab.pods("slot=blue") if p["metadata"]["name"] == name][0]
+                 ["status"]["containerStatuses"][0]["restartCount"] > before, 12, 0.5,
+                 "the restart count to grow")
+        self.assertEqual(lab.http("GET", lab.env["DEMO_URL"] + "/health").status, 503)
+        self.assertGreater(lab.prom_query('sum(rate(http_requests_total{pod="none",'
+                                          'status="503"}[10s]))'), 10)
+        lab.scenario("steady")
+        self.assertEqual(len(lab.endpoint_pods()), 3)
+
+
 @skip_unless(NEED_KUBECTL + missing("ssh"))
 class ArgoCDTest(unittest.TestCase):
     """Argo CD's rules of the game, and the lab's other doors."""

@@ -327,10 +327,17 @@ class ArgoHandler(Handler):
                     raise ArgoError(400, 3, "invalid request body: %s" % e)
             self.route(method, path, q, body)
         except ArgoError as e:
+            self.drain()
             if e.http != 401:
                 self.lab.log("argocd %s %s -> %d %s" % (method, self.path.split("?")[0],
                                                          e.http, e.message))
             self.send_json(e.http, e.body())
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
+        except Exception:  # a bug in the fake: answer as the server would
+            import traceback
+            self.lab.log("argocd %s %s: %s" % (method, self.path, traceback.format_exc()))
+            self.send_json(500, ArgoError(500, 13, "internal error").body())
 
     def route(self, method, path, q, body):
         ac = self.lab.argocd

@@ -160,16 +160,7 @@ class KubeHandler(Handler):
             self.send_json(500, C.ApiError(500, "InternalError",
                                            "Internal error occurred: %s" % e).status())
 
-    def drain(self):
-        """Read an unread request body so keep-alive stays in step."""
-        if getattr(self, "_body_read", False):
-            return
-        n = int(self.headers.get("Content-Length") or 0)
-        if n and n < (4 << 20):
-            self.rfile.read(n)
-
     def read_json(self):
-        self._body_read = True
         try:
             raw = self.body()
             return json.loads(raw.decode("utf-8")) if raw.strip() else None

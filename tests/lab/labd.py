@@ -134,8 +134,12 @@ def main():
     with lab.lock:
         lab.cluster.closed = True
         lab.cluster.cond.notify_all()
+    stoppers = [threading.Thread(target=s.shutdown) for s in servers.values()]
+    for t in stoppers:
+        t.start()
+    for t in stoppers:
+        t.join(2)
     for s in servers.values():
-        s.shutdown()
         s.server_close()
     lab.logf.close()
     return 0

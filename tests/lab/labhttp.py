@@ -83,6 +83,7 @@ class Handler(BaseHTTPRequestHandler):
         return u.path, q
 
     def body(self, limit=4 << 20):
+        self._body_read = True
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             data = b""
             while True:
@@ -100,6 +101,17 @@ class Handler(BaseHTTPRequestHandler):
         if n > limit:
             raise ValueError("request body too large")
         return self.rfile.read(n) if n else b""
+
+    def drain(self):
+        """Reads a body the handler left unread, so keep-alive stays in step."""
+        if getattr(self, "_body_read", False):
+            return
+        self._body_read = True
+        n = int(self.headers.get("Content-Length") or 0)
+        if 0 < n < (4 << 20):
+            self.rfile.read(n)
+        elif n:
+            self.close_connection = True
 
     def json_body(self):
         raw = self.body()
