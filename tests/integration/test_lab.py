@@ -604,6 +604,16 @@ class ArgoCDTest(unittest.TestCase):
         report("self-heal reverted the selector after %.1fs" % took)
         self.assertGreater(took, 3.0)
         self.assertEqual(lab.app()["status"]["sync"]["status"], "Synced")
+        # A Deployment's replicas and image are managed the same way.
+        lab.kubectl("scale", "deployment/detection-api-blue", "--replicas=1", "-n", "detection-system")
+        lab.kubectl("set", "image", "deployment/detection-api-green",
+                    "detection-api=registry.example.com/detection-api:0.0.1", "-n", "detection-system")
+        wait_for(lambda: lab.deployment("blue")["spec"]["replicas"] == 3 and
+                 lab.deployment("green")["spec"]["template"]["spec"]["containers"][0]["image"]
+                 == "registry.example.com/detection-api:1.4.1", 12, 0.2,
+                 "self-heal to restore replicas and image")
+        lab.kubectl("rollout", "status", "deployment/detection-api-blue", "-n", "detection-system",
+                    "--timeout=30s")
 
     def test_4_rollback_refused_under_autosync_then_done(self):
         lab = self.lab

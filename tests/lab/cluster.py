@@ -356,6 +356,7 @@ class Cluster:
             for r in d.rsets:
                 if before.get(id(r), 0) != r.replicas:
                     self.ev.scaled(d, r, before.get(id(r), 0), r.replicas, now)
+                    r.generation += 1
             for rs in list(d.rsets):
                 self._replicaset(rs, now)
                 rs.pods = [p for p in rs.pods if not self._pod(p, now)]
@@ -401,13 +402,17 @@ class Cluster:
             sname = self.slice_names[i]
             out["endpointslices"][sname] = K.render_endpointslice(
                 svc, sname, self._meta("eps/" + sname, now), chunk)
-        out["events"] = self.ev.render()
+        # Events only change when one is recorded: skip comparing 300 of them.
+        out["events"] = self.ev.render() if self.ev.dirty else None
+        self.ev.dirty = False
         return out
 
     def sync(self, now):
         rendered = self.render(now)
         changed = False
         for res, objs in rendered.items():
+            if objs is None:
+                continue
             have = self.store[res]
             for name, obj in objs.items():
                 bare = canonical(obj)

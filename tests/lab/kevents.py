@@ -3,6 +3,7 @@
 scaling, pods created and deleted, containers started, back-off."""
 
 import collections
+import copy
 
 from labutil import new_uid, rfc3339
 
@@ -15,11 +16,13 @@ class Recorder:
         self.items = collections.OrderedDict()   # name -> event
         self.index = {}                           # (object uid, reason, message) -> name
         self.quiet = False
+        self.dirty = True
 
     def emit(self, kind, api_version, name, uid, reason, message, now, warning=False,
              component="", host=None, field_path=None):
         if self.quiet:
             return
+        self.dirty = True
         key = (uid, reason, message)
         ev = self.items.get(self.index.get(key, ""))
         if ev is not None:
@@ -51,7 +54,7 @@ class Recorder:
             self.index.pop((inv["uid"], gone["reason"], gone["message"]), None)
 
     def render(self):
-        return {name: dict(ev) for name, ev in self.items.items()}
+        return {name: copy.deepcopy(ev) for name, ev in self.items.items()}
 
     # ---- the usual sentences -----------------------------------------------
     def scaled(self, dep, rs, old, new, now):
