@@ -45,11 +45,9 @@ class Faults:
         self.by_target = {}
 
     def set(self, target, values):
-        cur = self.by_target.setdefault(target, {})
-        for k, v in values.items():
-            cur[k] = parse_value(k, v)
-        if not cur:
-            del self.by_target[target]
+        parsed = {k: parse_value(k, v) for k, v in values.items()}  # all or nothing
+        if parsed:
+            self.by_target.setdefault(target, {}).update(parsed)
 
     def clear(self, target=None):
         if target is None:
