@@ -90,6 +90,7 @@ class PodMetrics:
         self.err, self.perr, self.exp, self.cmiss = Acc(), Acc(), Acc(), Acc()
         self.window = []                   # recent request times, for the pod's rps
         self.served = 0
+        self.announced = False             # start-up lines written to the pod's log
 
     def count(self, route, status, n=1):
         self.requests[(route, status)] = self.requests.get((route, status), 0) + n
@@ -209,6 +210,19 @@ class Simulator:
         live = {p.name: p for p in cl.pods()}
         for name in [n for n in self.pods if n not in live]:
             del self.pods[name]
+        for pod in live.values():
+            if pod.crashing or pod.deleting_at is not None:
+                continue
+            m = self.metrics_for(pod, now)
+            if not m.announced:
+                m.announced = True
+                t = pod.started
+                self.pod_log(pod, t, "info", "starting detection-api")
+                self.pod_log(pod, t + 0.8, "info", "detection model loaded",
+                             model="detector-v7.onnx", classes=12)
+                self.pod_log(pod, t + 1.2, "info", "offline queue opened",
+                             path="/var/lib/detection/queue", items=len(m.queue))
+                self.pod_log(pod, t + 1.5, "info", "listening", addr=":8080")
         self.carry += float(self.lab.knobs["rps"]) * dt
         n = int(self.carry)
         self.carry -= n
@@ -259,9 +273,6 @@ class Simulator:
                 del m.queue[:k]
                 m.dequeued += k
                 m.tak_results["success"] += k
-            if pod.ready and now - m.start < 1.0 and not m.served:
-                self.pod_log(pod, now, "info", "detection-api listening", addr=":8080",
-                             model="detector-v7.onnx")
 
     # ---- exposition --------------------------------------------------------
     def metrics_text(self, now):
