@@ -10,6 +10,7 @@ Each test class should share one lab (setUpClass / tearDownClass).
 missing() names the binaries a lab needs that this machine lacks, so a test
 can skip itself naming them."""
 
+import atexit
 import json
 import os
 import shutil
@@ -96,6 +97,8 @@ class Response:
 
 
 class Lab:
+    live = set()    # labs up and not yet down: brought down at exit, whatever happened
+
     def __init__(self, name="lab", env=None):
         self.root = tempfile.mkdtemp(prefix="warroom-%s-" % name)
         self.dir = os.path.join(self.root, "lab")
@@ -117,6 +120,7 @@ class Lab:
 
     def up(self, scenario=None):
         t0 = time.time()
+        Lab.live.add(self)
         self.run_lab("up", timeout=60)
         self.up_seconds = time.time() - t0
         self.load_env()
@@ -144,6 +148,7 @@ class Lab:
         finally:
             self.down_seconds = time.time() - t0
             self.reap(before.values())
+            Lab.live.discard(self)
         return self
 
     def reap(self, pids):
@@ -164,6 +169,9 @@ class Lab:
 
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def wait_for(self, fn, timeout, interval=0.25, what=None):
+        return wait_for(fn, timeout, interval, what)
 
     def pids(self):
         out = {}
@@ -314,3 +322,12 @@ class Lab:
         return self.prom_query(
             'sum(rate(http_requests_total{job="detection-api",status=~"5.."}[%s])) / '
             'sum(rate(http_requests_total{job="detection-api"}[%s]))' % (window, window))
+
+
+@atexit.register
+def _down_leftovers():
+    for lab in list(Lab.live):
+        try:
+            lab.down()
+        except (AssertionError, OSError, subprocess.SubprocessError):
+            pass
