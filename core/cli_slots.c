@@ -3,6 +3,7 @@
  * own. status exits 0 healthy, 1 degraded, 2 outage, 3 when the cluster
  * cannot be read; rollback exits 0 only when the result is verified. */
 #include "warroom/cli.h"
+#include "warroom/alertmgr.h"
 #include "warroom/argocd.h"
 #include "warroom/config.h"
 #include "warroom/http.h"
@@ -95,30 +96,18 @@ static void alerts_done(const struct http_resp *resp, void *arg)
 			snprintf(a->err, sizeof a->err, "HTTP %ld from Alertmanager", resp->status);
 		return;
 	}
-	cJSON *root = cJSON_ParseWithLength(resp->body, resp->len);
-	if (!cJSON_IsArray(root)) {
-		snprintf(a->err, sizeof a->err, "Alertmanager answered with something that is not a list of alerts");
-		cJSON_Delete(root);
+	struct model_alerts al;
+	memset(&al, 0, sizeof al);
+	if (alertmgr_parse_alerts(resp->body, resp->len, &al, a->err, sizeof a->err) != 0)
 		return;
-	}
 	a->ok = true;
-	const cJSON *al;
+	a->critical = al.critical;
+	a->warning = al.warning;
+	a->other = (int)al.total - al.critical - al.warning;
 	size_t n = 0;
-	cJSON_ArrayForEach(al, root) {
-		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(al, "labels");
-		const cJSON *sev = cJSON_GetObjectItemCaseSensitive(labels, "severity");
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(labels, "alertname");
-		const char *s = cJSON_IsString(sev) ? sev->valuestring : "";
-		if (!strcmp(s, "critical") || !strcmp(s, "page") || !strcmp(s, "error"))
-			a->critical++;
-		else if (!strcmp(s, "warning"))
-			a->warning++;
-		else
-			a->other++;
-		if (cJSON_IsString(name) && n < sizeof a->names && !strstr(a->names, name->valuestring))
-			n += (size_t)snprintf(a->names + n, sizeof a->names - n, "%s%s", n ? ", " : "", name->valuestring);
-	}
-	cJSON_Delete(root);
+	for (size_t i = 0; i < al.n && n < sizeof a->names; i++)
+		if (!strstr(a->names, al.a[i].name))
+			n += (size_t)snprintf(a->names + n, sizeof a->names - n, "%s%s", n ? ", " : "", al.a[i].name);
 }
 
 static void alerts_start(struct env *e, const struct config *cfg, struct alerts *a, char *token, size_t toklen)

@@ -1,4 +1,5 @@
 /* The model: what the views draw, with the age of every datum. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@ void model_init(struct model *m, const struct config *cfg, struct timeline *tl)
 		m->src[SRC_PROM].state = cfg->prometheus.url[0] ? SRC_IDLE : SRC_UNCONFIGURED;
 		m->src[SRC_ALERTMGR].state = cfg->alertmanager.url[0] ? SRC_IDLE : SRC_UNCONFIGURED;
 	}
+	for (int i = 0; i < MET_COUNT; i++)
+		m->metrics.s[i].last = NAN;
 	m->recent_gen = (uint64_t)-1;
 	m->dirty = DIRTY_ALL;
 	model_sync_timeline(m);
@@ -107,4 +110,14 @@ int64_t model_source_age_s(const struct model *m, enum source_id id, int64_t now
 	if (!m->src[id].updated_ms)
 		return -1;
 	return (now_ms - m->src[id].updated_ms) / 1000;
+}
+
+void model_series_push(struct model_series *s, double v)
+{
+	if (s->n == MODEL_SERIES) {
+		memmove(s->v, s->v + 1, (MODEL_SERIES - 1) * sizeof s->v[0]);
+		s->n--;
+	}
+	s->v[s->n++] = v;
+	s->last = v;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "warroom/alertmgr.h"
 #include "warroom/argocd.h"
 #include "warroom/config.h"
 #include "warroom/http.h"
@@ -9,6 +10,7 @@
 #include "warroom/kubeconfig.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
+#include "warroom/prom.h"
 #include "warroom/rollback.h"
 #include "warroom/slots.h"
 #include "warroom/sources.h"
@@ -36,10 +38,28 @@ int sources_open(struct sources *s, struct loop *loop, const struct config *cfg,
 		if (!s->kube)
 			snprintf(s->kube_error, sizeof s->kube_error, "cannot create the Kubernetes client");
 	}
+	if (cfg->prometheus.url[0])
+		s->prom = prom_new(s->http, &cfg->prometheus, s->prom_error, sizeof s->prom_error);
 	if (cfg->argocd.url[0] && cfg->argocd_app[0])
 		s->argocd = argocd_new(s->http, &cfg->argocd, cfg->argocd_app, s->argocd_error,
 		                       sizeof s->argocd_error);
 	return 0;
+}
+
+static void on_signals(bool ok, const char *err, void *arg)
+{
+	struct sources *s = arg;
+
+	model_source(s->model, SRC_PROM, ok ? SRC_UP : SRC_DOWN, err);
+	model_mark(s->model, DIRTY_METRICS);
+}
+
+static void on_alerts(bool ok, const char *err, void *arg)
+{
+	struct sources *s = arg;
+
+	model_source(s->model, SRC_ALERTMGR, ok ? SRC_UP : SRC_DOWN, err);
+	model_mark(s->model, DIRTY_ALERTS);
 }
 
 static void on_slots(const struct slots_state *st, void *arg)
@@ -69,12 +89,32 @@ void sources_attach(struct sources *s, struct model *m)
 	}
 	if (s->cfg->argocd.url[0] && !s->argocd)
 		model_source(m, SRC_ARGOCD, SRC_DOWN, s->argocd_error);
+	if (s->prom && (s->signals = prom_poller_new(s->loop, s->prom, &m->metrics, on_signals, s))) {
+		model_source(m, SRC_PROM, SRC_CONNECTING, NULL);
+		prom_poller_start(s->signals, s->cfg->refresh_ms);
+	} else if (s->cfg->prometheus.url[0]) {
+		model_source(m, SRC_PROM, SRC_DOWN, s->prom_error);
+	}
+	if (s->cfg->alertmanager.url[0]) {
+		s->alerts = alertmgr_new(s->loop, s->http, &s->cfg->alertmanager, &m->alerts, on_alerts, s,
+		                         s->alerts_error, sizeof s->alerts_error);
+		if (s->alerts) {
+			model_source(m, SRC_ALERTMGR, SRC_CONNECTING, NULL);
+			alertmgr_start(s->alerts, s->cfg->refresh_ms);
+		} else {
+			model_source(m, SRC_ALERTMGR, SRC_DOWN, s->alerts_error);
+		}
+	}
 }
 
 void sources_refresh(struct sources *s)
 {
 	if (s->slots)
 		slots_poller_refresh(s->slots);
+	if (s->signals)
+		prom_poller_refresh(s->signals);
+	if (s->alerts)
+		alertmgr_refresh(s->alerts);
 }
 
 void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct rollback_ctx *ctx)
@@ -90,8 +130,13 @@ void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct r
 void sources_close(struct sources *s)
 {
 	slots_poller_free(s->slots);
+	prom_poller_stop(s->signals);
+	alertmgr_stop(s->alerts);
 	argocd_free(s->argocd);
 	kube_free(s->kube);
-	http_free(s->http);
+	http_free(s->http);       /* pending answers arrive here and are dropped */
+	prom_poller_free(s->signals);
+	alertmgr_free(s->alerts);
+	prom_free(s->prom);
 	memset(s, 0, sizeof *s);
 }

@@ -1,6 +1,7 @@
 /* Overview: everything at a glance. Six panels — slots, golden signals,
  * alerts, incident, runbook, timeline — each with an honest "no data" state.
  * At 80x24 the columns shorten; nothing essential disappears. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -65,16 +66,155 @@ static void panel_slots(WINDOW *w, struct rect r, const struct model *m)
 	slots_view_summary(w, r.y + 1, r.x + 2, r.h - 2, r.w - 4, m);
 }
 
+/* Thresholds from the runbooks: error rate under 1 % (the SLO alert at
+ * 0.1 %), P95 300 ms and P99 500 ms SLOs, the queue's 10,000 items. */
+static const struct signal_spec {
+	const char *label;
+	double warn, crit;
+	double scale_min;          /* the chart's top is at least this */
+} signal_spec[MET_COUNT] = {
+	[MET_RPS]    = { "req/s", NAN, NAN, 1 },
+	[MET_ERRORS] = { "5xx", 0.001, 0.01, 0.02 },
+	[MET_P95]    = { "P95", 0.3, 0.36, 0.4 },
+	[MET_P99]    = { "P99", 0.5, 0.6, 0.6 },
+	[MET_QUEUE]  = { "queue", 1, 10000, 10 },
+};
+
+static void fmt_signal(enum metric_id id, double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "n/a");
+	else if (id == MET_ERRORS)
+		snprintf(buf, len, v < 0.1 ? "%.2f%%" : "%.1f%%", v * 100);
+	else if (id == MET_P95 || id == MET_P99)
+		snprintf(buf, len, v < 1 ? "%.0fms" : "%.2fs", v < 1 ? v * 1000 : v);
+	else if (id == MET_RPS)
+		snprintf(buf, len, "%.1f", v);
+	else
+		snprintf(buf, len, "%.0f", v);
+}
+
+static enum tui_role signal_role(enum metric_id id, double v)
+{
+	const struct signal_spec *sp = &signal_spec[id];
+
+	if (isnan(v))
+		return ROLE_STALE;
+	if (!isnan(sp->crit) && v > sp->crit)
+		return ROLE_CRIT;
+	if (!isnan(sp->warn) && v > sp->warn)
+		return ROLE_WARN;
+	return ROLE_OK;
+}
+
+static void signal_cell(WINDOW *w, int y, int x, int width, const struct model *m, enum metric_id id, bool stale)
+{
+	const struct model_series *s = &m->metrics.s[id];
+	const struct signal_spec *sp = &signal_spec[id];
+	char val[32];
+	double hi = sp->scale_min;
+	enum tui_role role = stale ? ROLE_STALE : signal_role(id, s->last);
+	int cw = width - 15;
+
+	fmt_signal(id, s->last, val, sizeof val);
+	for (size_t i = 0; i < s->n; i++)
+		if (!isnan(s->v[i]) && s->v[i] > hi)
+			hi = s->v[i];
+	tui_put(w, y, x, 6, ROLE_NORMAL, sp->label);
+	tui_put_right(w, y, x + 6, 8, role, val);
+	if (cw > 2)
+		chart_spark(w, y, x + 15, cw, s->v, s->n, 0, hi, role == ROLE_OK ? ROLE_ACCENT : role);
+}
+
 static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 {
-	tui_box(w, r.y, r.x, r.h, r.w, "Golden signals", ROLE_TITLE);
-	source_state(w, r, m, SRC_PROM, "Prometheus", "prometheus", m->cfg->prometheus.url);
+	bool stale = m->src[SRC_PROM].state == SRC_DOWN;
+	int inner = r.w - 4, rows = r.h - 2, y = r.y + 1;
+	char title[96];
+
+	if (!m->metrics.updated_ms) {
+		tui_box(w, r.y, r.x, r.h, r.w, "Golden signals", ROLE_TITLE);
+		source_state(w, r, m, SRC_PROM, "Prometheus", "prometheus", m->cfg->prometheus.url);
+		return;
+	}
+	if (stale)
+		snprintf(title, sizeof title, "Golden signals %s stale %llds", tui_glyph(G_DOT),
+		         (long long)model_source_age_s(m, SRC_PROM, loop_now_ms()));
+	else
+		snprintf(title, sizeof title, "Golden signals (1m rates)");
+	tui_box(w, r.y, r.x, r.h, r.w, title, stale ? ROLE_CRIT : ROLE_TITLE);
+	if (inner >= 80) {
+		/* two columns, as many rows as it takes */
+		int half = (inner - 2) / 2;
+
+		for (int i = 0; i < MET_COUNT && y < r.y + 1 + rows; i += 2, y++) {
+			signal_cell(w, y, r.x + 2, half, m, (enum metric_id)i, stale);
+			if (i + 1 < MET_COUNT)
+				signal_cell(w, y, r.x + 4 + half, half, m, (enum metric_id)(i + 1), stale);
+		}
+	} else {
+		for (int i = 0; i < MET_COUNT && y < r.y + 1 + rows; i++, y++)
+			signal_cell(w, y, r.x + 2, inner, m, (enum metric_id)i, stale);
+	}
+	if (stale && y < r.y + 1 + rows)
+		tui_put(w, y, r.x + 2, inner, ROLE_CRIT, m->src[SRC_PROM].error);
+}
+
+static void fmt_age(int64_t ms, char *buf, size_t len)
+{
+	int64_t s = ms / 1000;
+
+	if (ms <= 0)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh", (long long)(s / 3600));
+	else
+		snprintf(buf, len, "%lldd", (long long)(s / 86400));
 }
 
 static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 {
-	tui_box(w, r.y, r.x, r.h, r.w, "Alerts", ROLE_TITLE);
-	source_state(w, r, m, SRC_ALERTMGR, "Alertmanager", "alertmanager", m->cfg->alertmanager.url);
+	const struct model_alerts *al = &m->alerts;
+	bool stale = m->src[SRC_ALERTMGR].state == SRC_DOWN;
+	int inner = r.w - 4, y = r.y + 1, last = r.y + r.h - 1;
+	int64_t now = loop_wall_ms();
+	char title[96], age[16];
+
+	if (!al->updated_ms) {
+		tui_box(w, r.y, r.x, r.h, r.w, "Alerts", ROLE_TITLE);
+		source_state(w, r, m, SRC_ALERTMGR, "Alertmanager", "alertmanager", m->cfg->alertmanager.url);
+		return;
+	}
+	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total, stale ? ", stale" : "");
+	tui_box(w, r.y, r.x, r.h, r.w, title, stale ? ROLE_CRIT : al->critical ? ROLE_CRIT :
+	        al->total ? ROLE_WARN : ROLE_TITLE);
+	if (stale && y < last)
+		tui_put(w, y++, r.x + 2, inner, ROLE_CRIT, m->src[SRC_ALERTMGR].error);
+	if (al->total == 0 && y < last)
+		tui_put(w, y++, r.x + 2, inner, stale ? ROLE_STALE : ROLE_OK, "no alerts firing");
+	for (size_t i = 0; i < al->n && y < last; i++, y++) {
+		const struct model_alert *a = &al->a[i];
+		bool crit = strcmp(a->severity, "critical") == 0 || strcmp(a->severity, "page") == 0;
+		int x = r.x + 2, nw = inner >= 70 ? 24 : 20;
+
+		fmt_age(a->since_wall_ms ? now - a->since_wall_ms : 0, age, sizeof age);
+		tui_put(w, y, x, 5, stale ? ROLE_STALE : crit ? ROLE_CRIT : ROLE_WARN, crit ? "crit" : "warn");
+		tui_put(w, y, x + 5, nw, ROLE_NORMAL, a->name);
+		if (inner >= 60) {
+			tui_put(w, y, x + 5 + nw, 14, ROLE_STALE, a->group);
+			tui_put_right(w, y, x + 19 + nw, 4, ROLE_STALE, age);
+			tui_put(w, y, x + 24 + nw, inner - 24 - nw, ROLE_NORMAL, a->summary);
+		} else {
+			tui_put_right(w, y, x + 5 + nw, 4, ROLE_STALE, age);
+			tui_put(w, y, x + 10 + nw, inner - 10 - nw, ROLE_NORMAL, a->summary);
+		}
+	}
+	if (al->total > al->n && y < last)
+		tui_putf(w, y, r.x + 2, inner, ROLE_STALE, "%zu more", al->total - al->n);
 }
 
 static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
@@ -153,7 +293,7 @@ static void draw(WINDOW *w, int h, int width, const struct model *m)
 	int rw = width - lw;
 	int slots_h = h >= 34 ? 9 : 7;
 	int inc_h = 4;
-	int sig_h = h >= 34 ? 8 : 5;
+	int sig_h = width - lw - 4 >= 80 ? 5 : 7;
 	int alerts_h = (h - sig_h) / 2;
 	struct rect slots = { 0, 0, slots_h, lw };
 	struct rect inc = { slots_h, 0, inc_h, lw };

@@ -40,6 +40,42 @@ enum model_dirty {
 	DIRTY_ALL      = 0xffffu,
 };
 
+/* Golden signals: the latest value of each and its recent history. */
+enum metric_id { MET_RPS, MET_ERRORS, MET_P95, MET_P99, MET_QUEUE, MET_COUNT };
+#define MODEL_SERIES 240
+
+struct model_series {
+	double v[MODEL_SERIES];      /* oldest first; NaN: no data at that poll */
+	size_t n;
+	double last;                 /* NaN when the last poll had no value */
+	char error[160];             /* this query's last failure, "" when fine */
+};
+
+struct model_metrics {
+	struct model_series s[MET_COUNT];
+	int64_t updated_ms;          /* monotonic, last complete round */
+};
+
+#define MODEL_ALERTS 64
+
+struct model_alert {
+	char name[96];
+	char severity[16];           /* critical, warning, ... */
+	char group[48];              /* the rule's group label, or "" */
+	char summary[200];
+	int64_t since_wall_ms;       /* startsAt, UTC ms */
+};
+
+struct model_alerts {
+	struct model_alert a[MODEL_ALERTS];   /* critical first, then oldest first */
+	size_t n;                    /* shown */
+	size_t total;                /* firing, maybe more than shown */
+	int critical, warning;
+	int64_t updated_ms;
+};
+
+void model_series_push(struct model_series *s, double v);
+
 #define MODEL_RECENT 500   /* the timeline view scrolls through these */
 
 struct model {
@@ -50,6 +86,8 @@ struct model {
 
 	struct source_status src[SRC_COUNT];
 	const struct slots_state *slots;   /* NULL until the slot source runs */
+	struct model_metrics metrics;
+	struct model_alerts alerts;
 
 	bool has_incident;
 	struct timeline_incident incident;

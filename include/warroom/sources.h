@@ -8,12 +8,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct alertmgr;
 struct argocd;
 struct config;
 struct http;
 struct kube;
 struct loop;
 struct model;
+struct prom;
+struct prom_poller;
 struct rollback_ctx;
 struct slots_poller;
 struct timeline;
@@ -25,6 +28,11 @@ struct sources {
 	struct kube *kube;             /* NULL: see kube_error */
 	struct argocd *argocd;         /* NULL: not configured, or see argocd_error */
 	struct slots_poller *slots;    /* running once attached to a model */
+	struct prom *prom;             /* NULL: not configured, or see prom_error */
+	struct prom_poller *signals;
+	struct alertmgr *alerts;
+	char prom_error[300];
+	char alerts_error[300];
 	struct model *model;
 	char kube_error[1024];
 	char argocd_error[300];

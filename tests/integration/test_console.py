@@ -86,6 +86,12 @@ class ConsoleOnLab(unittest.TestCase):
     def test_R_with_argocd_autosync_warns_and_rolls_back_through_argocd(self):
         self.bad_deploy(autosync=True)
         t = self.console()
+        # the incident shows itself: the error-rate alert and the 5xx signal over 1 %
+        s = t.wait_for("HighErrorRate", timeout=45)
+        self.assertRegex(s, r"Alerts \(\d+ firing\)")
+        m = re.search(r"5xx\s+([0-9.]+)%", s)
+        self.assertTrue(m, s)
+        self.assertGreater(float(m.group(1)), 1.0)
         t.keys("R")
         s = t.wait_for("Run this rollback?", timeout=10)
         self.assertIn("Rollback: argocd to blue", s)

@@ -1,0 +1,197 @@
+/* Prometheus answers and Alertmanager alerts into the model: real captures
+ * from the projects' docs and recordings, and the edge cases they allow. */
+#include "testutil.h"
+
+#include <math.h>
+
+#include <cJSON.h>
+
+#include "warroom/alertmgr.h"
+#include "warroom/prom.h"
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void numbers_as_prometheus_writes_them(void **state)
+{
+	(void)state;
+	assert_true(isnan(prom_parse_number("NaN")));
+	assert_true(isinf(prom_parse_number("+Inf")) && prom_parse_number("+Inf") > 0);
+	assert_true(isinf(prom_parse_number("-Inf")) && prom_parse_number("-Inf") < 0);
+	assert_true(prom_parse_number("1e+00") == 1.0);
+	assert_true(fabs(prom_parse_number("0.0813") - 0.0813) < 1e-12);
+	assert_true(isnan(prom_parse_number("12abc")));
+	assert_true(isnan(prom_parse_number("")));
+}
+
+static void vector_fixture_gives_its_first_sample(void **state)
+{
+	char path[512], err[256];
+	size_t len;
+	char *json;
+	double v;
+
+	(void)state;
+	if (!testutil_fixture(path, sizeof path, "api/prometheus-query-vector.json"))
+		skip();
+	json = slurp(path, &len);
+	assert_int_equal(prom_parse_value(json, len, &v, err, sizeof err), 0);
+	assert_true(v == 1.0);
+	free(json);
+}
+
+static void answers_without_data_and_errors(void **state)
+{
+	static const char empty[] = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}";
+	static const char scalar[] = "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"NaN\"]}}";
+	static const char bad[] = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error at char 5\"}";
+	static const char matrix[] = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}";
+	char err[256];
+	double v = 0;
+
+	(void)state;
+	/* no series is no data, not an error: the panel shows n/a */
+	assert_int_equal(prom_parse_value(empty, strlen(empty), &v, err, sizeof err), 0);
+	assert_true(isnan(v));
+	assert_int_equal(prom_parse_value(scalar, strlen(scalar), &v, err, sizeof err), 0);
+	assert_true(isnan(v));
+	assert_int_equal(prom_parse_value(bad, strlen(bad), &v, err, sizeof err), -1);
+	assert_string_equal(err, "Prometheus: bad_data: parse error at char 5");
+	assert_int_equal(prom_parse_value(matrix, strlen(matrix), &v, err, sizeof err), -1);
+	assert_non_null(strstr(err, "matrix"));
+	assert_int_equal(prom_parse_value("<html>502", 9, &v, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not JSON"));
+}
+
+static void signal_queries_are_the_runbook_ones(void **state)
+{
+	(void)state;
+	assert_non_null(strstr(prom_signal_query(MET_ERRORS), "status=~\"5..\""));
+	assert_non_null(strstr(prom_signal_query(MET_P95), "histogram_quantile(0.95, sum by (le)"));
+	assert_non_null(strstr(prom_signal_query(MET_QUEUE), "offline_queue_depth"));
+}
+
+static void series_keeps_the_newest(void **state)
+{
+	struct model_series s;
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	for (int i = 0; i < MODEL_SERIES + 10; i++)
+		model_series_push(&s, i);
+	assert_int_equal(s.n, MODEL_SERIES);
+	assert_true(s.v[0] == 10);
+	assert_true(s.last == MODEL_SERIES + 9);
+}
+
+static void alerts_from_a_recorded_alertmanager(void **state)
+{
+	char path[512], err[256];
+	size_t len;
+	char *json, *flat;
+	cJSON *groups, *all, *g;
+	struct model_alerts out;
+
+	(void)state;
+	if (!testutil_fixture(path, sizeof path, "api/alertmanager-v2-alerts-groups.json"))
+		skip();
+	json = slurp(path, &len);
+	/* /api/v2/alerts items are the groups' alerts, flattened */
+	groups = cJSON_ParseWithLength(json, len);
+	all = cJSON_CreateArray();
+	cJSON_ArrayForEach(g, groups) {
+		const cJSON *a;
+
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(g, "alerts"))
+			cJSON_AddItemToArray(all, cJSON_Duplicate(a, 1));
+	}
+	flat = cJSON_PrintUnformatted(all);
+	memset(&out, 0, sizeof out);
+	assert_int_equal(alertmgr_parse_alerts(flat, strlen(flat), &out, err, sizeof err), 0);
+	assert_int_equal(out.total, 16);          /* 8 of the 24 are suppressed */
+	assert_int_equal(out.n, 16);
+	assert_int_equal(out.critical, 0);
+	assert_true(out.a[0].name[0] != '\0');
+	assert_string_equal(out.a[0].severity, "none");
+	for (size_t i = 1; i < out.n; i++)
+		assert_true(out.a[i - 1].since_wall_ms <= out.a[i].since_wall_ms);   /* oldest first */
+	free(flat);
+	cJSON_Delete(all);
+	cJSON_Delete(groups);
+	free(json);
+}
+
+static void critical_alerts_come_first_and_survive_a_flood(void **state)
+{
+	char err[256];
+	struct model_alerts out;
+	size_t cap = 200 * 300 + 1000, used = 0;
+	char *json = malloc(cap);
+
+	(void)state;
+	used += (size_t)snprintf(json + used, cap - used, "[");
+	for (int i = 0; i < 200; i++)
+		used += (size_t)snprintf(json + used, cap - used,
+		                         "%s{\"labels\":{\"alertname\":\"Noise%d\",\"severity\":\"warning\"},"
+		                         "\"annotations\":{},\"startsAt\":\"2026-11-21T10:00:%02d.000Z\","
+		                         "\"status\":{\"state\":\"active\"}}", i ? "," : "", i, i % 60);
+	used += (size_t)snprintf(json + used, cap - used,
+	                         ",{\"labels\":{\"alertname\":\"HighErrorRate\",\"severity\":\"critical\",\"group\":\"slo\"},"
+	                         "\"annotations\":{\"summary\":\"Error ratio 8%%\"},\"startsAt\":\"2026-11-21T14:03:10+01:00\","
+	                         "\"status\":{\"state\":\"active\"}}]");
+	memset(&out, 0, sizeof out);
+	assert_int_equal(alertmgr_parse_alerts(json, used, &out, err, sizeof err), 0);
+	assert_int_equal(out.total, 201);
+	assert_int_equal(out.n, MODEL_ALERTS);
+	assert_int_equal(out.critical, 1);
+	assert_int_equal(out.warning, 200);
+	assert_string_equal(out.a[0].name, "HighErrorRate");
+	assert_string_equal(out.a[0].group, "slo");
+	assert_string_equal(out.a[0].summary, "Error ratio 8%");
+	/* 14:03:10 at +01:00 is 13:03:10 UTC */
+	assert_true(out.a[0].since_wall_ms == alertmgr_parse_time("2026-11-21T13:03:10Z"));
+	assert_int_equal(alertmgr_parse_alerts("{\"error\":1}", 11, &out, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not a list"));
+	free(json);
+}
+
+static void times_in_the_forms_alertmanager_writes(void **state)
+{
+	(void)state;
+	assert_true(alertmgr_parse_time("1970-01-01T00:00:01Z") == 1000);
+	assert_true(alertmgr_parse_time("1970-01-01T00:00:01.5Z") == 1500);
+	assert_true(alertmgr_parse_time("1970-01-01T00:00:01.123456789Z") == 1123);
+	assert_true(alertmgr_parse_time("1970-01-01T01:00:00+01:00") == 0);
+	assert_true(alertmgr_parse_time("garbage") == 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(numbers_as_prometheus_writes_them),
+		cmocka_unit_test(vector_fixture_gives_its_first_sample),
+		cmocka_unit_test(answers_without_data_and_errors),
+		cmocka_unit_test(signal_queries_are_the_runbook_ones),
+		cmocka_unit_test(series_keeps_the_newest),
+		cmocka_unit_test(alerts_from_a_recorded_alertmanager),
+		cmocka_unit_test(critical_alerts_come_first_and_survive_a_flood),
+		cmocka_unit_test(times_in_the_forms_alertmanager_writes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
