@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cJSON.h>
 
@@ -10,6 +9,7 @@
 #include "warroom/config.h"
 #include "warroom/http.h"
 #include "warroom/loop.h"
+#include "warroom/text.h"
 
 static const char *label(const cJSON *labels, const char *name)
 {
@@ -25,30 +25,7 @@ static bool critical(const char *sev)
 
 int64_t alertmgr_parse_time(const char *s)
 {
-	struct tm tm;
-	const char *p;
-	int64_t ms = 0;
-	long off = 0;
-
-	memset(&tm, 0, sizeof tm);
-	if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
-		return 0;
-	if (*p == '.') {
-		int digits = 0;
-
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-			if (digits < 3)
-				ms = ms * 10 + (*p - '0');
-		for (; digits < 3; digits++)
-			ms *= 10;
-	}
-	if (*p == '+' || *p == '-') {
-		int h = 0, m = 0;
-
-		if (sscanf(p + 1, "%2d:%2d", &h, &m) >= 1)
-			off = (*p == '-' ? -1 : 1) * (h * 3600L + m * 60L);
-	}
-	return ((int64_t)timegm(&tm) - off) * 1000 + ms;
+	return text_parse_time(s);
 }
 
 static int cmp_alert(const void *a, const void *b)

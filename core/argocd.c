@@ -2,6 +2,8 @@
 #include "warroom/argocd.h"
 #include "warroom/config.h"
 #include "warroom/http.h"
+#include "warroom/text.h"
+#include "warroom/json.h"
 
 #include <cJSON.h>
 
@@ -33,23 +35,6 @@ struct argocd {
 	struct areq *reqs;
 };
 
-static void copy(char *dst, size_t len, const char *src)
-{
-	if (len)
-		snprintf(dst, len, "%s", src ? src : "");
-}
-
-static const cJSON *jget(const cJSON *obj, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(obj, key);
-}
-
-static const char *jstr(const cJSON *obj, const char *key)
-{
-	const cJSON *it = jget(obj, key);
-	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
 /* ---------- parsing ---------- */
 
 int argocd_parse_app(const char *json, size_t len, struct argocd_app *app, char *err, size_t errlen)
@@ -57,54 +42,54 @@ int argocd_parse_app(const char *json, size_t len, struct argocd_app *app, char 
 	memset(app, 0, sizeof *app);
 	cJSON *root = cJSON_ParseWithLength(json, len);
 	if (!cJSON_IsObject(root)) {
-		copy(err, errlen, "Argo CD answered with something that is not an Application");
+		text_copy(err, errlen, "Argo CD answered with something that is not an Application");
 		cJSON_Delete(root);
 		return -1;
 	}
-	const cJSON *meta = jget(root, "metadata"), *spec = jget(root, "spec"), *status = jget(root, "status");
+	const cJSON *meta = json_get(root, "metadata"), *spec = json_get(root, "spec"), *status = json_get(root, "status");
 	if (!cJSON_IsObject(spec) && !cJSON_IsObject(status)) {
-		copy(err, errlen, "Argo CD answered with an object that has neither spec nor status");
+		text_copy(err, errlen, "Argo CD answered with an object that has neither spec nor status");
 		cJSON_Delete(root);
 		return -1;
 	}
-	copy(app->name, sizeof app->name, jstr(meta, "name"));
-	copy(app->sync_status, sizeof app->sync_status, jstr(jget(status, "sync"), "status"));
-	copy(app->sync_revision, sizeof app->sync_revision, jstr(jget(status, "sync"), "revision"));
-	copy(app->health, sizeof app->health, jstr(jget(status, "health"), "status"));
-	const cJSON *op = jget(status, "operationState");
-	copy(app->operation_phase, sizeof app->operation_phase, jstr(op, "phase"));
-	copy(app->operation_message, sizeof app->operation_message, jstr(op, "message"));
-	const char *oprev = jstr(jget(op, "syncResult"), "revision");
+	text_copy(app->name, sizeof app->name, json_str(meta, "name"));
+	text_copy(app->sync_status, sizeof app->sync_status, json_str(json_get(status, "sync"), "status"));
+	text_copy(app->sync_revision, sizeof app->sync_revision, json_str(json_get(status, "sync"), "revision"));
+	text_copy(app->health, sizeof app->health, json_str(json_get(status, "health"), "status"));
+	const cJSON *op = json_get(status, "operationState");
+	text_copy(app->operation_phase, sizeof app->operation_phase, json_str(op, "phase"));
+	text_copy(app->operation_message, sizeof app->operation_message, json_str(op, "message"));
+	const char *oprev = json_str(json_get(op, "syncResult"), "revision");
 	if (!oprev)
-		oprev = jstr(jget(jget(op, "operation"), "sync"), "revision");
-	copy(app->operation_revision, sizeof app->operation_revision, oprev);
+		oprev = json_str(json_get(json_get(op, "operation"), "sync"), "revision");
+	text_copy(app->operation_revision, sizeof app->operation_revision, oprev);
 
-	const cJSON *automated = jget(jget(spec, "syncPolicy"), "automated");
+	const cJSON *automated = json_get(json_get(spec, "syncPolicy"), "automated");
 	if (cJSON_IsObject(automated)) {
-		const cJSON *enabled = jget(automated, "enabled");
+		const cJSON *enabled = json_get(automated, "enabled");
 		app->automated = !cJSON_IsFalse(enabled);
-		app->prune = cJSON_IsTrue(jget(automated, "prune"));
-		app->self_heal = cJSON_IsTrue(jget(automated, "selfHeal"));
+		app->prune = cJSON_IsTrue(json_get(automated, "prune"));
+		app->self_heal = cJSON_IsTrue(json_get(automated, "selfHeal"));
 		app->automated_json = cJSON_PrintUnformatted(automated);
 	}
 
-	const cJSON *hist = jget(status, "history");
+	const cJSON *hist = json_get(status, "history");
 	int n = cJSON_GetArraySize(hist);
 	int first = n > ARGOCD_MAX_HISTORY ? n - ARGOCD_MAX_HISTORY : 0;
 	for (int i = first; i < n; i++) {
 		const cJSON *h = cJSON_GetArrayItem(hist, i);
 		struct argocd_history *e = &app->history[app->nhistory++];
-		const cJSON *id = jget(h, "id");
+		const cJSON *id = json_get(h, "id");
 		e->id = cJSON_IsNumber(id) ? (int64_t)id->valuedouble
 		      : cJSON_IsString(id) ? strtoll(id->valuestring, NULL, 10) : 0;
-		const char *rev = jstr(h, "revision");
+		const char *rev = json_str(h, "revision");
 		if (!rev) {   /* multi-source apps keep revisions[] */
-			const cJSON *revs = jget(h, "revisions");
+			const cJSON *revs = json_get(h, "revisions");
 			const cJSON *r0 = cJSON_GetArrayItem(revs, 0);
 			rev = cJSON_IsString(r0) ? r0->valuestring : NULL;
 		}
-		copy(e->revision, sizeof e->revision, rev);
-		copy(e->deployed_at, sizeof e->deployed_at, jstr(h, "deployedAt"));
+		text_copy(e->revision, sizeof e->revision, rev);
+		text_copy(e->deployed_at, sizeof e->deployed_at, json_str(h, "deployedAt"));
 	}
 	cJSON_Delete(root);
 	return 0;
@@ -140,10 +125,10 @@ static const char *grpc_code_name(int code)
 void argocd_error_words(long status, const char *body, size_t len, char *buf, size_t buflen)
 {
 	cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
-	const char *msg = jstr(root, "message");
+	const char *msg = json_str(root, "message");
 	if (!msg || !*msg)
-		msg = jstr(root, "error");
-	const cJSON *code = jget(root, "code");
+		msg = json_str(root, "error");
+	const cJSON *code = json_get(root, "code");
 	const char *name = cJSON_IsNumber(code) ? grpc_code_name((int)code->valuedouble) : NULL;
 	if (msg && *msg && name)
 		snprintf(buf, buflen, "%s: %s", name, msg);
@@ -199,25 +184,25 @@ struct argocd *argocd_new(struct http *http, const struct config_endpoint *ep, c
                           char *err, size_t errlen)
 {
 	if (!ep->url[0]) {
-		copy(err, errlen, "Argo CD is not configured (argocd.url)");
+		text_copy(err, errlen, "Argo CD is not configured (argocd.url)");
 		return NULL;
 	}
 	if (!app || !*app) {
-		copy(err, errlen, "no Argo CD application configured (argocd.application)");
+		text_copy(err, errlen, "no Argo CD application configured (argocd.application)");
 		return NULL;
 	}
 	struct argocd *ac = calloc(1, sizeof *ac);
 	if (!ac) {
-		copy(err, errlen, "out of memory");
+		text_copy(err, errlen, "out of memory");
 		return NULL;
 	}
 	ac->http = http;
-	copy(ac->url, sizeof ac->url, ep->url);
+	text_copy(ac->url, sizeof ac->url, ep->url);
 	size_t l = strlen(ac->url);
 	while (l > 0 && ac->url[l - 1] == '/')
 		ac->url[--l] = '\0';
-	copy(ac->app, sizeof ac->app, app);
-	copy(ac->ca_file, sizeof ac->ca_file, ep->ca_file);
+	text_copy(ac->app, sizeof ac->app, app);
+	text_copy(ac->ca_file, sizeof ac->ca_file, ep->ca_file);
 	ac->insecure = ep->insecure;
 	ac->timeout_ms = ep->timeout_ms > 0 ? ep->timeout_ms : 10000;
 	if (ep->token_file[0] || ep->token_env[0]) {

@@ -13,6 +13,7 @@
 #include "warroom/rollback.h"
 #include "warroom/slots.h"
 #include "warroom/timeline.h"
+#include "warroom/text.h"
 
 #include <cJSON.h>
 
@@ -157,19 +158,6 @@ static void status_slots(const struct slots_state *st, void *arg)
 	w->done = !w->alerts->wanted || w->alerts->done;
 }
 
-static void fmt_age(int64_t ms, char *buf, size_t len)
-{
-	int64_t s = ms / 1000;
-	if (s < 120)
-		snprintf(buf, len, "%llds", (long long)s);
-	else if (s < 7200)
-		snprintf(buf, len, "%lldm", (long long)(s / 60));
-	else if (s < 172800)
-		snprintf(buf, len, "%lldh", (long long)(s / 3600));
-	else
-		snprintf(buf, len, "%lldd", (long long)(s / 86400));
-}
-
 static void print_status(const struct slots_state *st, const struct alerts *a, const char *context)
 {
 	printf("%s in %s (context %s): %s\n", st->service, st->namespace_, context, slots_health_name(st->health));
@@ -196,7 +184,7 @@ static void print_status(const struct slots_state *st, const struct alerts *a, c
 		for (size_t i = 0; i < st->npods; i++) {
 			const struct slots_pod *p = &st->pods[i];
 			char age[16];
-			fmt_age(p->created_wall_ms ? now - p->created_wall_ms : 0, age, sizeof age);
+			text_age(p->created_wall_ms ? now - p->created_wall_ms : 0, age, sizeof age);
 			printf("%-40s %-8s %-6s %-9d %-18s %s\n", p->name, p->slot >= 0 ? st->slot[p->slot].name : "-",
 			       p->ready ? "yes" : "NO", p->restarts,
 			       p->terminating ? "Terminating" : (p->waiting[0] ? p->waiting : p->phase), age);

@@ -4,6 +4,7 @@
 #include "warroom/kube.h"
 #include "warroom/kubeconfig.h"
 #include "warroom/loop.h"
+#include "warroom/text.h"
 
 #include <cJSON.h>
 
@@ -60,12 +61,6 @@ struct kube {
 	char connect_to[600];
 };
 
-static void copy(char *dst, size_t len, const char *src)
-{
-	if (len)
-		snprintf(dst, len, "%s", src ? src : "");
-}
-
 /* ---------- requests ---------- */
 
 static void req_unlink(struct kreq *r)
@@ -107,14 +102,14 @@ static void req_error_timer(struct loop *loop, void *arg)
 	r->timer = 0;
 	struct kube_result res = { .ok = false, .err = HTTP_EOTHER, .body = "", .error = r->err };
 	char msg[sizeof r->err];
-	copy(msg, sizeof msg, r->err);
+	text_copy(msg, sizeof msg, r->err);
 	res.error = msg;
 	req_deliver(r, &res);
 }
 
 static void req_fail_later(struct kreq *r, const char *words)
 {
-	copy(r->err, sizeof r->err, words);
+	text_copy(r->err, sizeof r->err, words);
 	r->waiting_auth = false;
 	r->timer = loop_timer_add(r->k->loop, 0, 0, req_error_timer, r);
 }
@@ -237,7 +232,7 @@ static void waiters_settle(struct kube *k, bool ok, const char *err)
 		if (w->timer)
 			continue;
 		w->ok = ok;
-		copy(w->err, sizeof w->err, err);
+		text_copy(w->err, sizeof w->err, err);
 		w->timer = loop_timer_add(k->loop, 0, 0, waiter_timer, w);
 	}
 }
@@ -302,7 +297,7 @@ static void waiter_timer(struct loop *loop, void *arg)
 	void *fa = w->arg;
 	bool ok = w->ok;
 	char err[sizeof w->err];
-	copy(err, sizeof err, w->err);
+	text_copy(err, sizeof err, w->err);
 	free(w);
 	fn(ok, err, fa);
 }
@@ -334,7 +329,7 @@ unsigned kube_exec_runs(const struct kube *k)
 
 static void set_url_base(struct kube *k)
 {
-	copy(k->url_base, sizeof k->url_base, k->kc.server);
+	text_copy(k->url_base, sizeof k->url_base, k->kc.server);
 	if (!k->kc.tls_server_name[0])
 		return;
 	/* Verify the certificate against tls-server-name: address the URL to that
@@ -593,7 +588,7 @@ static void op_error_timer(struct loop *loop, void *arg)
 	(void)loop;
 	op->timer = 0;
 	char err[sizeof op->err];
-	copy(err, sizeof err, op->err);
+	text_copy(err, sizeof err, op->err);
 	struct kube_result res = { .ok = false, .err = HTTP_OK, .body = "", .error = err };
 	op_finish(op, &res);
 }
@@ -666,8 +661,8 @@ uint64_t kube_rollout_undo(struct kube *k, const char *ns, const char *deploymen
 		return 0;
 	op->k = k;
 	op->id = ++k->next_id;
-	copy(op->ns, sizeof op->ns, ns);
-	copy(op->name, sizeof op->name, deployment);
+	text_copy(op->ns, sizeof op->ns, ns);
+	text_copy(op->name, sizeof op->name, deployment);
 	op->fn = fn;
 	op->arg = arg;
 	op->next = k->ops;

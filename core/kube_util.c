@@ -2,6 +2,8 @@
  * encoding, the Scale subresource, and the JSON patch of `kubectl rollout
  * undo`. No I/O: the requests live in kube.c. */
 #include "warroom/kube.h"
+#include "warroom/text.h"
+#include "warroom/json.h"
 
 #include <cJSON.h>
 
@@ -9,18 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void copy(char *dst, size_t len, const char *src)
-{
-	if (len)
-		snprintf(dst, len, "%s", src ? src : "");
-}
-
-static const char *jstr(const cJSON *obj, const char *key)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
 
 /* ---------- words ---------- */
 
@@ -48,11 +38,11 @@ static const char *status_phrase(long s)
 void kube_status_words(long status, const char *body, size_t len, char *buf, size_t buflen)
 {
 	cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
-	const char *kind = jstr(root, "kind");
+	const char *kind = json_str(root, "kind");
 	const char *reason = NULL, *message = NULL;
 	if (kind && strcmp(kind, "Status") == 0) {
-		reason = jstr(root, "reason");
-		message = jstr(root, "message");
+		reason = json_str(root, "reason");
+		message = json_str(root, "message");
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(root, "code");
 		if (!status && cJSON_IsNumber(code))
 			status = (long)code->valuedouble;
@@ -168,7 +158,7 @@ static bool undo_skipped(const char *key)
 static long revision_of(const cJSON *obj)
 {
 	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "annotations");
-	const char *rev = jstr(ann, "deployment.kubernetes.io/revision");
+	const char *rev = json_str(ann, "deployment.kubernetes.io/revision");
 	return rev ? strtol(rev, NULL, 10) : -1;
 }
 
@@ -187,13 +177,13 @@ int kube_undo_patch(const char *deploy_json, size_t dlen, const char *rs_list_js
 	cJSON *rsl = cJSON_ParseWithLength(rs_list_json, rlen);
 	cJSON *prev_tmpl = NULL, *cur_tmpl = NULL;
 	if (!cJSON_IsObject(dep) || !cJSON_IsObject(rsl)) {
-		copy(err, errlen, "rollout undo: unreadable Deployment or ReplicaSet list");
+		text_copy(err, errlen, "rollout undo: unreadable Deployment or ReplicaSet list");
 		goto out;
 	}
 	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(dep, "metadata");
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(dep, "spec");
-	const char *name = jstr(meta, "name");
-	const char *uid = jstr(meta, "uid");
+	const char *name = json_str(meta, "name");
+	const char *uid = json_str(meta, "uid");
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "paused"))) {
 		snprintf(err, errlen, "deployment \"%s\" is paused: you cannot roll back a paused deployment; "
 		         "resume it first (kubectl rollout resume) and try again", name ? name : "?");
@@ -209,7 +199,7 @@ int kube_undo_patch(const char *deploy_json, size_t dlen, const char *rs_list_js
 		bool mine = !uid;
 		const cJSON *o;
 		cJSON_ArrayForEach(o, owners) {
-			const char *ouid = jstr(o, "uid");
+			const char *ouid = json_str(o, "uid");
 			if (uid && ouid && strcmp(ouid, uid) == 0 &&
 			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "controller")))
 				mine = true;
@@ -272,7 +262,7 @@ int kube_undo_patch(const char *deploy_json, size_t dlen, const char *rs_list_js
 		*to_revision = prev_rev;
 	rc = *patch ? 0 : -1;
 	if (rc < 0)
-		copy(err, errlen, "out of memory");
+		text_copy(err, errlen, "out of memory");
 out:
 	cJSON_Delete(prev_tmpl);
 	cJSON_Delete(cur_tmpl);

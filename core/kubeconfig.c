@@ -2,6 +2,8 @@
  * plugins. Files are read with libyaml into a cJSON tree (kubectl reads YAML
  * as JSON too), then merged the way kubectl merges $KUBECONFIG. */
 #include "warroom/kubeconfig.h"
+#include "warroom/text.h"
+#include "warroom/json.h"
 
 #include <cJSON.h>
 #include <yaml.h>
@@ -18,19 +20,6 @@
 
 /* ---------- small helpers ---------- */
 
-static void copy(char *dst, size_t len, const char *src)
-{
-	if (!len)
-		return;
-	snprintf(dst, len, "%s", src ? src : "");
-}
-
-static const char *jstr(const cJSON *obj, const char *key)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
 /* Plain YAML may type a name or a path as a number or bool: read it as text. */
 static const char *jtext(const cJSON *obj, const char *key, char *buf, size_t len)
 {
@@ -42,7 +31,7 @@ static const char *jtext(const cJSON *obj, const char *key, char *buf, size_t le
 		return buf;
 	}
 	if (cJSON_IsBool(it)) {
-		copy(buf, len, cJSON_IsTrue(it) ? "true" : "false");
+		text_copy(buf, len, cJSON_IsTrue(it) ? "true" : "false");
 		return buf;
 	}
 	return NULL;
@@ -262,7 +251,7 @@ cJSON *kubeconfig_yaml_to_json(const char *text, size_t len, char *err, size_t e
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	if (!yaml_parser_initialize(&parser)) {
-		copy(err, errlen, "out of memory");
+		text_copy(err, errlen, "out of memory");
 		return NULL;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -279,7 +268,7 @@ cJSON *kubeconfig_yaml_to_json(const char *text, size_t len, char *err, size_t e
 		struct yconv c = { .doc = &doc };
 		out = yconv_node(&c, 1, 0);
 		if (!out)
-			copy(err, errlen, c.overflow ? "YAML too deep or too large" : "out of memory");
+			text_copy(err, errlen, c.overflow ? "YAML too deep or too large" : "out of memory");
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
@@ -324,9 +313,9 @@ static const struct kc_entry *find_named(struct kc_file *files, size_t nfiles, c
 static void resolve_path(char *dst, size_t len, const char *dir, const char *p)
 {
 	if (!p || !*p)
-		copy(dst, len, "");
+		text_copy(dst, len, "");
 	else if (p[0] == '/' || !dir || !*dir)
-		copy(dst, len, p);
+		text_copy(dst, len, p);
 	else
 		snprintf(dst, len, "%s/%s", dir, p);
 }
@@ -334,7 +323,7 @@ static void resolve_path(char *dst, size_t len, const char *dir, const char *p)
 static int take_data(const cJSON *obj, const char *key, char **out, size_t *outlen,
                      const char *what, char *err, size_t errlen)
 {
-	const char *s = jstr(obj, key);
+	const char *s = json_str(obj, key);
 	if (!s || !*s)
 		return 0;
 	*out = b64decode(s, outlen);
@@ -381,12 +370,12 @@ static int load_exec(struct kubeconfig *kc, const cJSON *ex, const char *dir, co
                      char *err, size_t errlen)
 {
 	struct kubeconfig_exec *e = &kc->exec;
-	const char *cmd = jstr(ex, "command");
+	const char *cmd = json_str(ex, "command");
 	if (!cmd || !*cmd) {
 		snprintf(err, errlen, "user \"%s\": exec plugin has no command", kc->user);
 		return -1;
 	}
-	const char *api = jstr(ex, "apiVersion");
+	const char *api = json_str(ex, "apiVersion");
 	if (!api || (strcmp(api, "client.authentication.k8s.io/v1") != 0 &&
 	             strcmp(api, "client.authentication.k8s.io/v1beta1") != 0)) {
 		snprintf(err, errlen, "user \"%s\": exec plugin apiVersion %s is not supported "
@@ -394,24 +383,24 @@ static int load_exec(struct kubeconfig *kc, const cJSON *ex, const char *dir, co
 		return -1;
 	}
 	e->set = true;
-	copy(e->api_version, sizeof e->api_version, api);
+	text_copy(e->api_version, sizeof e->api_version, api);
 	/* As client-go: a command with a path separator is relative to the file. */
 	if (strchr(cmd, '/'))
 		resolve_path(e->command, sizeof e->command, dir, cmd);
 	else
-		copy(e->command, sizeof e->command, cmd);
+		text_copy(e->command, sizeof e->command, cmd);
 	e->argv = str_array(cJSON_GetObjectItemCaseSensitive(ex, "args"), e->command);
 	const cJSON *envs = cJSON_GetObjectItemCaseSensitive(ex, "env");
 	e->env = calloc((size_t)cJSON_GetArraySize(envs) + 1, sizeof *e->env);
 	if (!e->argv || !e->env) {
-		copy(err, errlen, "out of memory");
+		text_copy(err, errlen, "out of memory");
 		return -1;
 	}
 	size_t n = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, envs) {
 		char vb[64];
-		const char *name = jstr(it, "name"), *val = jtext(it, "value", vb, sizeof vb);
+		const char *name = json_str(it, "name"), *val = jtext(it, "value", vb, sizeof vb);
 		if (!name || !*name)
 			continue;
 		size_t l = strlen(name) + strlen(val ? val : "") + 2;
@@ -419,11 +408,11 @@ static int load_exec(struct kubeconfig *kc, const cJSON *ex, const char *dir, co
 		if (e->env[n])
 			snprintf(e->env[n++], l, "%s=%s", name, val ? val : "");
 	}
-	const char *im = jstr(ex, "interactiveMode");
-	copy(e->interactive_mode, sizeof e->interactive_mode, im ? im : "IfAvailable");
-	const char *hint = jstr(ex, "installHint");
+	const char *im = json_str(ex, "interactiveMode");
+	text_copy(e->interactive_mode, sizeof e->interactive_mode, im ? im : "IfAvailable");
+	const char *hint = json_str(ex, "installHint");
 	if (hint) {
-		copy(e->install_hint, sizeof e->install_hint, hint);
+		text_copy(e->install_hint, sizeof e->install_hint, hint);
 		char *nl = strchr(e->install_hint, '\n');
 		if (nl)
 			*nl = '\0';
@@ -431,7 +420,7 @@ static int load_exec(struct kubeconfig *kc, const cJSON *ex, const char *dir, co
 	e->provide_cluster_info = jtrue(ex, "provideClusterInfo");
 	const cJSON *exts = cJSON_GetObjectItemCaseSensitive(cluster, "extensions");
 	cJSON_ArrayForEach(it, exts) {
-		const char *name = jstr(it, "name");
+		const char *name = json_str(it, "name");
 		if (name && strcmp(name, "client.authentication.k8s.io/exec") == 0) {
 			const cJSON *x = cJSON_GetObjectItemCaseSensitive(it, "extension");
 			if (x)
@@ -451,30 +440,30 @@ static int fill_from(struct kubeconfig *kc, const struct kc_entry *cl, const str
 		snprintf(err, errlen, "cluster \"%s\" has no server", kc->cluster);
 		return -1;
 	}
-	copy(kc->server, sizeof kc->server, server);
+	text_copy(kc->server, sizeof kc->server, server);
 	size_t sl = strlen(kc->server);
 	while (sl > 0 && kc->server[sl - 1] == '/')
 		kc->server[--sl] = '\0';
 	kc->insecure = jtrue(c, "insecure-skip-tls-verify");
-	const char *tsn = jstr(c, "tls-server-name");
-	copy(kc->tls_server_name, sizeof kc->tls_server_name, tsn);
+	const char *tsn = json_str(c, "tls-server-name");
+	text_copy(kc->tls_server_name, sizeof kc->tls_server_name, tsn);
 	if (take_data(c, "certificate-authority-data", &kc->ca_pem, &kc->ca_pem_len,
 	              "certificate-authority-data", err, errlen) < 0)
 		return -1;
 	if (!kc->ca_pem)
-		resolve_path(kc->ca_file, sizeof kc->ca_file, cl->dir, jstr(c, "certificate-authority"));
+		resolve_path(kc->ca_file, sizeof kc->ca_file, cl->dir, json_str(c, "certificate-authority"));
 
-	const char *ns = ctx ? jstr(ctx, "namespace") : NULL;
-	copy(kc->namespace_, sizeof kc->namespace_, ns);
+	const char *ns = ctx ? json_str(ctx, "namespace") : NULL;
+	text_copy(kc->namespace_, sizeof kc->namespace_, ns);
 
 	if (!us)
 		return 0;   /* no user: anonymous, as kubectl */
 	const cJSON *u = us->body;
-	const char *tok = jstr(u, "token");
+	const char *tok = json_str(u, "token");
 	if (tok && *tok) {
 		kc->token = strdup(tok);
-	} else if (jstr(u, "tokenFile")) {
-		resolve_path(kc->token_file, sizeof kc->token_file, us->dir, jstr(u, "tokenFile"));
+	} else if (json_str(u, "tokenFile")) {
+		resolve_path(kc->token_file, sizeof kc->token_file, us->dir, json_str(u, "tokenFile"));
 	}
 	if (take_data(u, "client-certificate-data", &kc->cert_pem, &kc->cert_pem_len,
 	              "client-certificate-data", err, errlen) < 0 ||
@@ -482,9 +471,9 @@ static int fill_from(struct kubeconfig *kc, const struct kc_entry *cl, const str
 	              "client-key-data", err, errlen) < 0)
 		return -1;
 	if (!kc->cert_pem)
-		resolve_path(kc->cert_file, sizeof kc->cert_file, us->dir, jstr(u, "client-certificate"));
+		resolve_path(kc->cert_file, sizeof kc->cert_file, us->dir, json_str(u, "client-certificate"));
 	if (!kc->key_pem)
-		resolve_path(kc->key_file, sizeof kc->key_file, us->dir, jstr(u, "client-key"));
+		resolve_path(kc->key_file, sizeof kc->key_file, us->dir, json_str(u, "client-key"));
 	bool has_cert = kc->cert_pem || kc->cert_file[0];
 	bool has_key = kc->key_pem || kc->key_file[0];
 	if (has_cert != has_key) {
@@ -521,7 +510,7 @@ int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *contex
 	if (!explicit_list) {
 		const char *env = getenv("KUBECONFIG");
 		if (env && *env) {
-			copy(listbuf, sizeof listbuf, env);
+			text_copy(listbuf, sizeof listbuf, env);
 		} else {
 			const char *home = getenv("HOME");
 			snprintf(listbuf, sizeof listbuf, "%s/.kube/config", home && *home ? home : ".");
@@ -529,7 +518,7 @@ int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *contex
 				return kubeconfig_in_cluster(kc, KUBECONFIG_SA_DIR, err, errlen);
 		}
 	} else {
-		copy(listbuf, sizeof listbuf, paths);
+		text_copy(listbuf, sizeof listbuf, paths);
 	}
 
 	size_t cap = 1;
@@ -537,7 +526,7 @@ int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *contex
 		cap += *p == ':';
 	struct kc_file *files = calloc(cap, sizeof *files);
 	if (!files) {
-		copy(err, errlen, "out of memory");
+		text_copy(err, errlen, "out of memory");
 		return -1;
 	}
 	size_t nfiles = 0;
@@ -571,13 +560,13 @@ int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *contex
 			return -1;
 		}
 		struct kc_file *f = &files[nfiles++];
-		copy(f->path, sizeof f->path, tok);
-		copy(f->dir, sizeof f->dir, tok);
+		text_copy(f->path, sizeof f->path, tok);
+		text_copy(f->dir, sizeof f->dir, tok);
 		char *slash = strrchr(f->dir, '/');
 		if (slash)
 			*slash = '\0';
 		else
-			copy(f->dir, sizeof f->dir, "");
+			text_copy(f->dir, sizeof f->dir, "");
 		f->root = root;
 		size_t sl = strlen(kc->source);
 		snprintf(kc->source + sl, sizeof kc->source - sl, "%s%s", sl ? ":" : "", tok);
@@ -592,12 +581,12 @@ int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *contex
 
 	char ctxname[128] = "";
 	if (context && *context) {
-		copy(ctxname, sizeof ctxname, context);
+		text_copy(ctxname, sizeof ctxname, context);
 	} else {
 		for (size_t f = 0; f < nfiles && !ctxname[0]; f++) {
-			const char *cc = jstr(files[f].root, "current-context");
+			const char *cc = json_str(files[f].root, "current-context");
 			if (cc && *cc)
-				copy(ctxname, sizeof ctxname, cc);
+				text_copy(ctxname, sizeof ctxname, cc);
 		}
 	}
 	int rc = -1;
@@ -607,7 +596,7 @@ int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *contex
 		         "(set kubernetes.context in the config or pass --context)", kc->source);
 		goto out;
 	}
-	copy(kc->context, sizeof kc->context, ctxname);
+	text_copy(kc->context, sizeof kc->context, ctxname);
 	if (!find_named(files, nfiles, "contexts", "context", ctxname, &ctx)) {
 		snprintf(err, errlen, "context \"%s\" not found in %s", ctxname, kc->source);
 		goto out;
@@ -615,8 +604,8 @@ int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *contex
 	char cb[64], ub[64];
 	const char *cln = jtext(ctx.body, "cluster", cb, sizeof cb);
 	const char *usn = jtext(ctx.body, "user", ub, sizeof ub);
-	copy(kc->cluster, sizeof kc->cluster, cln);
-	copy(kc->user, sizeof kc->user, usn);
+	text_copy(kc->cluster, sizeof kc->cluster, cln);
+	text_copy(kc->user, sizeof kc->user, usn);
 	if (!cln || !*cln) {
 		snprintf(err, errlen, "context \"%s\" names no cluster", ctxname);
 		goto out;
@@ -638,9 +627,9 @@ out:
 	free_files(files, nfiles);
 	if (rc < 0) {
 		char keep[sizeof kc->source];
-		copy(keep, sizeof keep, kc->source);
+		text_copy(keep, sizeof keep, kc->source);
 		kubeconfig_free(kc);
-		copy(kc->source, sizeof kc->source, keep);
+		text_copy(kc->source, sizeof kc->source, keep);
 	}
 	return rc;
 }
@@ -651,7 +640,7 @@ int kubeconfig_in_cluster(struct kubeconfig *kc, const char *sa_dir, char *err, 
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	if (!host || !*host || !port || !*port) {
-		copy(err, errlen, "not running in a cluster: KUBERNETES_SERVICE_HOST and "
+		text_copy(err, errlen, "not running in a cluster: KUBERNETES_SERVICE_HOST and "
 		     "KUBERNETES_SERVICE_PORT are not set");
 		return -1;
 	}
@@ -670,12 +659,12 @@ int kubeconfig_in_cluster(struct kubeconfig *kc, const char *sa_dir, char *err, 
 	char nerr[64];
 	char *ns = kubeconfig_read_token_file(nsfile, nerr, sizeof nerr);
 	if (ns) {
-		copy(kc->namespace_, sizeof kc->namespace_, ns);
+		text_copy(kc->namespace_, sizeof kc->namespace_, ns);
 		free(ns);
 	}
 	kc->in_cluster = true;
-	copy(kc->source, sizeof kc->source, "in-cluster");
-	copy(kc->context, sizeof kc->context, "in-cluster");
+	text_copy(kc->source, sizeof kc->source, "in-cluster");
+	text_copy(kc->context, sizeof kc->context, "in-cluster");
 	return 0;
 }
 

@@ -4,6 +4,8 @@
  * a hard timeout). */
 #include "warroom/kubeconfig.h"
 #include "warroom/loop.h"
+#include "warroom/text.h"
+#include "warroom/json.h"
 
 #include <cJSON.h>
 
@@ -24,19 +26,6 @@ extern char **environ;
 
 #define MAX_PLUGIN_OUTPUT (1u << 20)
 #define MAX_CA_BYTES (1u << 20)
-
-static void copy(char *dst, size_t len, const char *src)
-{
-	if (!len)
-		return;
-	snprintf(dst, len, "%s", src ? src : "");
-}
-
-static const char *jstr(const cJSON *obj, const char *key)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
 
 static char *slurp(const char *path, size_t *lenp)
 {
@@ -117,10 +106,10 @@ int kubeconfig_parse_exec_credential(const char *json, size_t len, const char *a
 	cJSON *root = cJSON_ParseWithLength(json, len);
 	int rc = -1;
 	if (!cJSON_IsObject(root)) {
-		copy(err, errlen, "exec plugin did not print an ExecCredential (not JSON)");
+		text_copy(err, errlen, "exec plugin did not print an ExecCredential (not JSON)");
 		goto out;
 	}
-	const char *kind = jstr(root, "kind"), *api = jstr(root, "apiVersion");
+	const char *kind = json_str(root, "kind"), *api = json_str(root, "apiVersion");
 	if (!kind || strcmp(kind, "ExecCredential") != 0) {
 		snprintf(err, errlen, "exec plugin printed kind %s, expected ExecCredential", kind ? kind : "(none)");
 		goto out;
@@ -132,20 +121,20 @@ int kubeconfig_parse_exec_credential(const char *json, size_t len, const char *a
 	}
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "status");
 	if (!cJSON_IsObject(st)) {
-		copy(err, errlen, "exec plugin didn't return a status field");
+		text_copy(err, errlen, "exec plugin didn't return a status field");
 		goto out;
 	}
-	const char *tok = jstr(st, "token");
-	const char *crt = jstr(st, "clientCertificateData"), *key = jstr(st, "clientKeyData");
+	const char *tok = json_str(st, "token");
+	const char *crt = json_str(st, "clientCertificateData"), *key = json_str(st, "clientKeyData");
 	if ((crt && *crt) != (key && *key)) {
-		copy(err, errlen, "exec plugin returned only one of clientCertificateData and clientKeyData");
+		text_copy(err, errlen, "exec plugin returned only one of clientCertificateData and clientKeyData");
 		goto out;
 	}
 	if (!(tok && *tok) && !(crt && *crt)) {
-		copy(err, errlen, "exec plugin didn't return a token or cert/key pair");
+		text_copy(err, errlen, "exec plugin didn't return a token or cert/key pair");
 		goto out;
 	}
-	const char *exp = jstr(st, "expirationTimestamp");
+	const char *exp = json_str(st, "expirationTimestamp");
 	if (exp && *exp) {
 		out->expires_wall_ms = parse_rfc3339(exp);
 		if (out->expires_wall_ms < 0) {
@@ -356,7 +345,7 @@ static void run_finish(struct kubeconfig_exec_run *r)
 static int find_exe(const char *cmd, char *out, size_t len)
 {
 	if (strchr(cmd, '/')) {
-		copy(out, len, cmd);
+		text_copy(out, len, cmd);
 		return access(out, X_OK);
 	}
 	const char *path = getenv("PATH");
@@ -422,7 +411,7 @@ struct kubeconfig_exec_run *kubeconfig_exec_start(struct loop *loop, const struc
 {
 	const struct kubeconfig_exec *e = &kc->exec;
 	if (!e->set) {
-		copy(err, errlen, "no exec plugin configured");
+		text_copy(err, errlen, "no exec plugin configured");
 		return NULL;
 	}
 	if (strcmp(e->interactive_mode, "Always") == 0) {
@@ -450,7 +439,7 @@ struct kubeconfig_exec_run *kubeconfig_exec_start(struct loop *loop, const struc
 		free(envp);
 		free(infoenv);
 		free(info);
-		copy(err, errlen, "out of memory");
+		text_copy(err, errlen, "out of memory");
 		return NULL;
 	}
 	snprintf(infoenv, infolen, "KUBERNETES_EXEC_INFO=%s", info);
@@ -517,9 +506,9 @@ struct kubeconfig_exec_run *kubeconfig_exec_start(struct loop *loop, const struc
 	r->timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
 	r->fn = fn;
 	r->arg = arg;
-	copy(r->api_version, sizeof r->api_version, e->api_version);
-	copy(r->command, sizeof r->command, e->command);
-	copy(r->install_hint, sizeof r->install_hint, e->install_hint);
+	text_copy(r->api_version, sizeof r->api_version, e->api_version);
+	text_copy(r->command, sizeof r->command, e->command);
+	text_copy(r->install_hint, sizeof r->install_hint, e->install_hint);
 	fcntl(r->out_fd, F_SETFL, fcntl(r->out_fd, F_GETFL) | O_NONBLOCK);
 	fcntl(r->err_fd, F_SETFL, fcntl(r->err_fd, F_GETFL) | O_NONBLOCK);
 	fcntl(r->out_fd, F_SETFD, FD_CLOEXEC);

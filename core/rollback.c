@@ -3,6 +3,7 @@
  * and refuse in words when nothing safe exists. Pure: no I/O here. */
 #include "warroom/rollback.h"
 #include "warroom/argocd.h"
+#include "warroom/text.h"
 
 #include <cJSON.h>
 
@@ -11,12 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void copy(char *dst, size_t len, const char *src)
-{
-	if (len)
-		snprintf(dst, len, "%s", src ? src : "");
-}
 
 const char *rollback_strategy_name(enum rollback_strategy s)
 {
@@ -64,7 +59,7 @@ bool rollback_in_freeze(const char (*ranges)[16], size_t n, int64_t wall_ms, cha
 		int a = m1 * 100 + d1, b = m2 * 100 + d2;
 		bool in = a <= b ? (today >= a && today <= b) : (today >= a || today <= b);
 		if (in) {
-			copy(which, whichlen, ranges[i]);
+			text_copy(which, whichlen, ranges[i]);
 			return true;
 		}
 	}
@@ -113,14 +108,14 @@ static void set_target(struct rollback_plan *p, const struct slots_state *st, in
 {
 	p->from = from;
 	p->to = to;
-	copy(p->from_name, sizeof p->from_name, from >= 0 ? st->slot[from].name : "");
-	copy(p->to_name, sizeof p->to_name, to >= 0 ? st->slot[to].name : "");
+	text_copy(p->from_name, sizeof p->from_name, from >= 0 ? st->slot[from].name : "");
+	text_copy(p->to_name, sizeof p->to_name, to >= 0 ? st->slot[to].name : "");
 	if (to >= 0) {
 		const struct slots_slot *t = &st->slot[to];
-		copy(p->target_deployment, sizeof p->target_deployment, t->deployment);
+		text_copy(p->target_deployment, sizeof p->target_deployment, t->deployment);
 		p->target_ready = t->ready;
 		p->target_desired = t->desired;
-		copy(p->target_image, sizeof p->target_image, t->image);
+		text_copy(p->target_image, sizeof p->target_image, t->image);
 		p->target_revision = t->revision;
 	}
 }
@@ -139,11 +134,11 @@ static void argocd_facts(struct rollback_plan *p, const struct rollback_input *i
 	}
 	p->argocd_known = true;
 	p->argocd_autosync = app->automated;
-	copy(p->argocd_automated_json, sizeof p->argocd_automated_json, app->automated_json);
+	text_copy(p->argocd_automated_json, sizeof p->argocd_automated_json, app->automated_json);
 	const struct argocd_history *prev = argocd_previous(app);
 	if (prev) {
 		p->argocd_to_id = prev->id;
-		copy(p->argocd_to_revision, sizeof p->argocd_to_revision, prev->revision);
+		text_copy(p->argocd_to_revision, sizeof p->argocd_to_revision, prev->revision);
 	}
 	line(p, "Argo CD: %s %s/%s, auto-sync %s%s", app->name, app->sync_status[0] ? app->sync_status : "?",
 	     app->health[0] ? app->health : "?", app->automated ? "ON" : "off",
@@ -246,10 +241,10 @@ void rollback_plan_make(const struct rollback_input *in, struct rollback_plan *p
 	p->from = p->to = -1;
 	const struct slots_state *st = in->slots;
 	if (st) {
-		copy(p->ns, sizeof p->ns, st->namespace_);
-		copy(p->service, sizeof p->service, st->service);
-		copy(p->slot_label, sizeof p->slot_label, st->slot_label);
-		copy(p->service_rv, sizeof p->service_rv, st->service_rv);
+		text_copy(p->ns, sizeof p->ns, st->namespace_);
+		text_copy(p->service, sizeof p->service, st->service);
+		text_copy(p->slot_label, sizeof p->slot_label, st->slot_label);
+		text_copy(p->service_rv, sizeof p->service_rv, st->service_rv);
 	}
 	if (in->slots_error && *in->slots_error) {
 		refuse(p, "cannot read the cluster: %s", in->slots_error);
@@ -292,7 +287,7 @@ void rollback_plan_make(const struct rollback_input *in, struct rollback_plan *p
 			goto done;
 		/* auto with auto-sync on but no Argo CD rollback possible: refuse, say how to force. */
 		char why[ROLLBACK_LINE];
-		copy(why, sizeof why, p->refusal);
+		text_copy(why, sizeof why, p->refusal);
 		refuse(p, "Argo CD auto-sync is on and its rollback is impossible (%s); --strategy selector patches "
 		       "anyway, but self-heal will revert it", why);
 		goto done;

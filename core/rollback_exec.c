@@ -9,6 +9,7 @@
 #include "warroom/kube.h"
 #include "warroom/loop.h"
 #include "warroom/timeline.h"
+#include "warroom/text.h"
 
 #include <cJSON.h>
 
@@ -21,12 +22,6 @@
 #define READY_POLL_MS 250
 #define ARGO_POLL_MS 500
 #define ARGO_SETTLE_MS 5000   /* after Argo CD's operation ends, the slices follow within this */
-
-static void copy(char *dst, size_t len, const char *src)
-{
-	if (len)
-		snprintf(dst, len, "%s", src ? src : "");
-}
 
 /* ---------- execute ---------- */
 
@@ -118,7 +113,7 @@ static void run_free(struct rollback_run *r)
 static void finish(struct rollback_run *r, struct rollback_report *rep)
 {
 	r->state = RS_DONE;
-	copy(rep->followup, sizeof rep->followup, r->followup);
+	text_copy(rep->followup, sizeof rep->followup, r->followup);
 	rollback_done_fn done = r->done;
 	void *arg = r->arg;
 	char detail[1400];
@@ -488,7 +483,7 @@ static void argo_off_done(const struct argocd_result *res, void *arg)
 		cJSON_AddStringToObject(d, "application", argocd_app_name(r->ctx.argocd));
 		cJSON_AddStringToObject(d, "automated", r->plan.argocd_automated_json);
 		char *s = cJSON_PrintUnformatted(d);
-		copy(detail, sizeof detail, s);
+		text_copy(detail, sizeof detail, s);
 		free(s);
 		cJSON_Delete(d);
 		char summary[ROLLBACK_LINE + 16];
@@ -624,7 +619,7 @@ struct rollback_run *rollback_execute(const struct rollback_ctx *ctx, const stru
 		return NULL;
 	r->ctx = *ctx;
 	r->plan = *plan;
-	copy(r->who, sizeof r->who, confirmed_by);
+	text_copy(r->who, sizeof r->who, confirmed_by);
 	r->confirmed_ms = confirmed_ms ? confirmed_ms : loop_now_ms();
 	r->allow_replan = allow_replan;
 	r->step = step;
@@ -662,11 +657,11 @@ void rollback_plan_switch_back(const struct rollback_plan *executed, const struc
 	int from = executed->to, to = executed->from;
 	out->from = from;
 	out->to = to;
-	copy(out->from_name, sizeof out->from_name, executed->to_name);
-	copy(out->to_name, sizeof out->to_name, executed->from_name);
-	copy(out->service_rv, sizeof out->service_rv, st ? st->service_rv : "");
+	text_copy(out->from_name, sizeof out->from_name, executed->to_name);
+	text_copy(out->to_name, sizeof out->to_name, executed->from_name);
+	text_copy(out->service_rv, sizeof out->service_rv, st ? st->service_rv : "");
 	if (st && to >= 0 && to < st->nslots) {
-		copy(out->target_deployment, sizeof out->target_deployment, st->slot[to].deployment);
+		text_copy(out->target_deployment, sizeof out->target_deployment, st->slot[to].deployment);
 		out->target_ready = st->slot[to].ready;
 	}
 	out->ok = to >= 0;

@@ -6,18 +6,13 @@
 #include "warroom/config.h"
 #include "warroom/kube.h"
 #include "warroom/loop.h"
+#include "warroom/text.h"
 
 #include <cJSON.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void copy(char *dst, size_t len, const char *src)
-{
-	if (len)
-		snprintf(dst, len, "%s", src ? src : "");
-}
 
 struct rollback_prep {
 	struct rollback_ctx ctx;
@@ -95,7 +90,7 @@ static void undo_rs_done(const struct kube_result *res, void *arg)
 			const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
 				cJSON_GetObjectItemCaseSensitive(tmpl, "spec"), "containers"), 0);
 			const cJSON *img = cJSON_GetObjectItemCaseSensitive(c0, "image");
-			copy(pp->undo_image, sizeof pp->undo_image, cJSON_IsString(img) ? img->valuestring : "");
+			text_copy(pp->undo_image, sizeof pp->undo_image, cJSON_IsString(img) ? img->valuestring : "");
 			cJSON_Delete(ops);
 		}
 		free(patch);
@@ -116,7 +111,7 @@ static void undo_deploy_done(const struct kube_result *res, void *arg)
 	pp->deploy_json = malloc(res->len + 1);
 	if (!pp->deploy_json) {
 		pp->undo_done = true;
-		copy(pp->undo_err, sizeof pp->undo_err, "out of memory");
+		text_copy(pp->undo_err, sizeof pp->undo_err, "out of memory");
 		prep_maybe_done(pp);
 		return;
 	}
@@ -143,9 +138,9 @@ static void prep_slots(const struct slots_state *st, void *arg)
 		return;
 	pp->slots_done = true;
 	pp->st = *st;
-	copy(pp->slots_err, sizeof pp->slots_err, st->updated_ms ? "" : st->last_error);
+	text_copy(pp->slots_err, sizeof pp->slots_err, st->updated_ms ? "" : st->last_error);
 	if (!pp->slots_err[0] && !st->updated_ms)
-		copy(pp->slots_err, sizeof pp->slots_err, "no answer from the API server");
+		text_copy(pp->slots_err, sizeof pp->slots_err, "no answer from the API server");
 	/* Undo preview: for a plain Deployment, or when asked for. */
 	if (!pp->slots_err[0] && (pp->requested == ROLLBACK_UNDO || (pp->requested == ROLLBACK_AUTO && st->nslots == 1))) {
 		int t = st->active >= 0 ? st->active : 0;
@@ -164,7 +159,7 @@ static void prep_app(const struct argocd_result *res, void *arg)
 	pp->app_req = 0;
 	pp->app_done = true;
 	if (!res->ok)
-		copy(pp->app_err, sizeof pp->app_err, res->error);
+		text_copy(pp->app_err, sizeof pp->app_err, res->error);
 	else if (argocd_parse_app(res->body, res->len, &pp->app, pp->app_err, sizeof pp->app_err) == 0)
 		pp->app_ok = true;
 	prep_maybe_done(pp);
@@ -190,7 +185,7 @@ struct rollback_prep *rollback_prepare(const struct rollback_ctx *ctx, enum roll
 		pp->app_req = argocd_get(ctx->argocd, prep_app, pp);
 		if (!pp->app_req) {
 			pp->app_done = true;
-			copy(pp->app_err, sizeof pp->app_err, "could not start the request to Argo CD");
+			text_copy(pp->app_err, sizeof pp->app_err, "could not start the request to Argo CD");
 		}
 	}
 	slots_poller_refresh(pp->poller);

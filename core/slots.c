@@ -3,6 +3,8 @@
  * goes, the lifecycle phase, and warnings. No I/O here (see slots_poll.c). */
 #include "warroom/slots.h"
 #include "warroom/config.h"
+#include "warroom/text.h"
+#include "warroom/json.h"
 
 #include <cJSON.h>
 
@@ -11,43 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void copy(char *dst, size_t len, const char *src)
-{
-	if (len)
-		snprintf(dst, len, "%s", src ? src : "");
-}
-
-static const cJSON *jget(const cJSON *obj, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(obj, key);
-}
-
-static const char *jstr(const cJSON *obj, const char *key)
-{
-	const cJSON *it = jget(obj, key);
-	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
-static int jint(const cJSON *obj, const char *key, int dflt)
-{
-	const cJSON *it = jget(obj, key);
-	return cJSON_IsNumber(it) ? (int)it->valuedouble : dflt;
-}
-
-static int64_t parse_time(const char *s)
-{
-	if (!s)
-		return 0;
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm) * 1000;   /* the API writes UTC with Z */
-}
 
 static cJSON *parse_kind(const char *json, size_t len, const char *kind1, const char *kind2,
                          char *err, size_t errlen)
@@ -58,7 +23,7 @@ static cJSON *parse_kind(const char *json, size_t len, const char *kind1, const 
 		cJSON_Delete(root);
 		return NULL;
 	}
-	const char *kind = jstr(root, "kind");
+	const char *kind = json_str(root, "kind");
 	if (kind && strcmp(kind, kind1) != 0 && !(kind2 && strcmp(kind, kind2) == 0)) {
 		snprintf(err, errlen, "expected a %s, got a %s", kind1, kind);
 		cJSON_Delete(root);
@@ -70,19 +35,19 @@ static cJSON *parse_kind(const char *json, size_t len, const char *kind1, const 
 void slots_init(struct slots_state *st, const struct config *cfg)
 {
 	memset(st, 0, sizeof *st);
-	copy(st->namespace_, sizeof st->namespace_, cfg->kube.namespace_);
-	copy(st->service, sizeof st->service, cfg->kube.service);
-	copy(st->slot_label, sizeof st->slot_label, cfg->kube.slot_label[0] ? cfg->kube.slot_label : "slot");
+	text_copy(st->namespace_, sizeof st->namespace_, cfg->kube.namespace_);
+	text_copy(st->service, sizeof st->service, cfg->kube.service);
+	text_copy(st->slot_label, sizeof st->slot_label, cfg->kube.slot_label[0] ? cfg->kube.slot_label : "slot");
 	for (int i = 0; i < CONFIG_MAX_SLOTS && i < SLOTS_MAX; i++) {
 		if (!cfg->kube.deployments[i][0])
 			continue;
 		struct slots_slot *s = &st->slot[st->nslots++];
-		copy(s->name, sizeof s->name, cfg->kube.slots[i]);
-		copy(s->deployment, sizeof s->deployment, cfg->kube.deployments[i]);
+		text_copy(s->name, sizeof s->name, cfg->kube.slots[i]);
+		text_copy(s->deployment, sizeof s->deployment, cfg->kube.deployments[i]);
 	}
 	/* One deployment without a slot name: a plain (not blue-green) service. */
 	if (st->nslots == 1 && !st->slot[0].name[0])
-		copy(st->slot[0].name, sizeof st->slot[0].name, st->slot[0].deployment);
+		text_copy(st->slot[0].name, sizeof st->slot[0].name, st->slot[0].deployment);
 	st->active = -1;
 	st->health = SLOTS_HEALTH_UNKNOWN;
 }
@@ -115,18 +80,18 @@ int slots_parse_service(struct slots_state *st, const char *json, size_t len, ch
 	if (!root)
 		return -1;
 	st->service_found = true;
-	copy(st->service_rv, sizeof st->service_rv, jstr(jget(root, "metadata"), "resourceVersion"));
+	text_copy(st->service_rv, sizeof st->service_rv, json_str(json_get(root, "metadata"), "resourceVersion"));
 	st->selector[0] = st->selector_slot[0] = '\0';
 	size_t n = 0;
 	const cJSON *kv;
-	cJSON_ArrayForEach(kv, jget(jget(root, "spec"), "selector")) {
+	cJSON_ArrayForEach(kv, json_get(json_get(root, "spec"), "selector")) {
 		if (!cJSON_IsString(kv))
 			continue;
 		if (n < sizeof st->selector)
 			n += (size_t)snprintf(st->selector + n, sizeof st->selector - n, "%s%s=%s",
 			                      n ? "," : "", kv->string, kv->valuestring);
 		if (strcmp(kv->string, st->slot_label) == 0)
-			copy(st->selector_slot, sizeof st->selector_slot, kv->valuestring);
+			text_copy(st->selector_slot, sizeof st->selector_slot, kv->valuestring);
 	}
 	cJSON_Delete(root);
 	return 0;
@@ -142,7 +107,7 @@ static void image_tag(const char *image, char *tag, size_t len)
 	}
 	const char *slash = strrchr(image, '/');
 	const char *colon = strrchr(slash ? slash : image, ':');
-	copy(tag, len, colon ? colon + 1 : "latest");
+	text_copy(tag, len, colon ? colon + 1 : "latest");
 }
 
 int slots_parse_deployment(struct slots_slot *s, const char *json, size_t len, char *err, size_t errlen)
@@ -151,47 +116,47 @@ int slots_parse_deployment(struct slots_slot *s, const char *json, size_t len, c
 	if (!root)
 		return -1;
 	char name[32], dep[128];
-	copy(name, sizeof name, s->name);
-	copy(dep, sizeof dep, s->deployment);
+	text_copy(name, sizeof name, s->name);
+	text_copy(dep, sizeof dep, s->deployment);
 	memset(s, 0, sizeof *s);
-	copy(s->name, sizeof s->name, name);
-	copy(s->deployment, sizeof s->deployment, dep);
+	text_copy(s->name, sizeof s->name, name);
+	text_copy(s->deployment, sizeof s->deployment, dep);
 	s->found = true;
 
-	const cJSON *meta = jget(root, "metadata"), *spec = jget(root, "spec"), *status = jget(root, "status");
-	s->desired = jint(spec, "replicas", 1);   /* the API's default */
-	s->paused = cJSON_IsTrue(jget(spec, "paused"));
-	s->replicas = jint(status, "replicas", 0);
-	s->ready = jint(status, "readyReplicas", 0);
-	s->available = jint(status, "availableReplicas", 0);
-	s->updated = jint(status, "updatedReplicas", 0);
-	s->unavailable = jint(status, "unavailableReplicas", 0);
-	s->generation = jint(meta, "generation", 0);
-	s->observed_generation = jint(status, "observedGeneration", 0);
-	const char *rev = jstr(jget(meta, "annotations"), "deployment.kubernetes.io/revision");
+	const cJSON *meta = json_get(root, "metadata"), *spec = json_get(root, "spec"), *status = json_get(root, "status");
+	s->desired = json_int(spec, "replicas", 1);   /* the API's default */
+	s->paused = cJSON_IsTrue(json_get(spec, "paused"));
+	s->replicas = json_int(status, "replicas", 0);
+	s->ready = json_int(status, "readyReplicas", 0);
+	s->available = json_int(status, "availableReplicas", 0);
+	s->updated = json_int(status, "updatedReplicas", 0);
+	s->unavailable = json_int(status, "unavailableReplicas", 0);
+	s->generation = json_int(meta, "generation", 0);
+	s->observed_generation = json_int(status, "observedGeneration", 0);
+	const char *rev = json_str(json_get(meta, "annotations"), "deployment.kubernetes.io/revision");
 	s->revision = rev ? strtol(rev, NULL, 10) : 0;
 
-	const cJSON *c0 = cJSON_GetArrayItem(jget(jget(jget(spec, "template"), "spec"), "containers"), 0);
-	copy(s->image, sizeof s->image, jstr(c0, "image"));
+	const cJSON *c0 = cJSON_GetArrayItem(json_get(json_get(json_get(spec, "template"), "spec"), "containers"), 0);
+	text_copy(s->image, sizeof s->image, json_str(c0, "image"));
 	if (s->image[0])
 		image_tag(s->image, s->tag, sizeof s->tag);
 
 	size_t n = 0;
 	const cJSON *kv;
-	cJSON_ArrayForEach(kv, jget(jget(spec, "selector"), "matchLabels"))
+	cJSON_ArrayForEach(kv, json_get(json_get(spec, "selector"), "matchLabels"))
 		if (cJSON_IsString(kv) && n < sizeof s->match_labels)
 			n += (size_t)snprintf(s->match_labels + n, sizeof s->match_labels - n, "%s%s=%s",
 			                      n ? "," : "", kv->string, kv->valuestring);
 
 	const cJSON *cond;
-	cJSON_ArrayForEach(cond, jget(status, "conditions")) {
-		const char *type = jstr(cond, "type");
+	cJSON_ArrayForEach(cond, json_get(status, "conditions")) {
+		const char *type = json_str(cond, "type");
 		if (!type || strcmp(type, "Progressing") != 0)
 			continue;
-		const char *reason = jstr(cond, "reason");
+		const char *reason = json_str(cond, "reason");
 		s->progress_deadline_exceeded = reason && strcmp(reason, "ProgressDeadlineExceeded") == 0;
-		copy(s->progress_message, sizeof s->progress_message, jstr(cond, "message"));
-		s->progress_wall_ms = parse_time(jstr(cond, "lastUpdateTime"));
+		text_copy(s->progress_message, sizeof s->progress_message, json_str(cond, "message"));
+		s->progress_wall_ms = text_parse_time(json_str(cond, "lastUpdateTime"));
 	}
 	/* kubectl rollout status: done when observed, updated, old replicas gone, available. */
 	s->rollout_complete = s->generation <= s->observed_generation && !s->progress_deadline_exceeded &&
@@ -203,19 +168,19 @@ int slots_parse_deployment(struct slots_slot *s, const char *json, size_t len, c
 
 static const char *label_of(const cJSON *meta, const char *key)
 {
-	return jstr(jget(meta, "labels"), key);
+	return json_str(json_get(meta, "labels"), key);
 }
 
 static void pod_waiting(const cJSON *statuses, const char *prefix, char *out, size_t len)
 {
 	const cJSON *cs;
 	cJSON_ArrayForEach(cs, statuses) {
-		const char *reason = jstr(jget(jget(cs, "state"), "waiting"), "reason");
+		const char *reason = json_str(json_get(json_get(cs, "state"), "waiting"), "reason");
 		if (reason && *reason && !out[0]) {
 			snprintf(out, len, "%s%s", prefix, reason);
 			return;
 		}
-		const char *term = jstr(jget(jget(cs, "state"), "terminated"), "reason");
+		const char *term = json_str(json_get(json_get(cs, "state"), "terminated"), "reason");
 		if (term && *term && !out[0] && strcmp(term, "Completed") != 0) {
 			snprintf(out, len, "%s%s", prefix, term);
 			return;
@@ -230,34 +195,34 @@ int slots_parse_pods(struct slots_state *st, const char *json, size_t len, char 
 		return -1;
 	st->npods = 0;
 	const cJSON *pod;
-	cJSON_ArrayForEach(pod, jget(root, "items")) {
+	cJSON_ArrayForEach(pod, json_get(root, "items")) {
 		if (st->npods >= SLOTS_MAX_PODS)
 			break;
-		const cJSON *meta = jget(pod, "metadata"), *status = jget(pod, "status");
+		const cJSON *meta = json_get(pod, "metadata"), *status = json_get(pod, "status");
 		struct slots_pod *p = &st->pods[st->npods];
 		memset(p, 0, sizeof *p);
-		copy(p->name, sizeof p->name, jstr(meta, "name"));
+		text_copy(p->name, sizeof p->name, json_str(meta, "name"));
 		if (blue_green(st))
 			p->slot = slots_index(st, label_of(meta, st->slot_label));
 		else
 			p->slot = st->nslots == 1 ? 0 : -1;
-		p->terminating = jget(meta, "deletionTimestamp") && !cJSON_IsNull(jget(meta, "deletionTimestamp"));
-		p->created_wall_ms = parse_time(jstr(meta, "creationTimestamp"));
-		copy(p->phase, sizeof p->phase, jstr(status, "phase"));
-		copy(p->ip, sizeof p->ip, jstr(status, "podIP"));
+		p->terminating = json_get(meta, "deletionTimestamp") && !cJSON_IsNull(json_get(meta, "deletionTimestamp"));
+		p->created_wall_ms = text_parse_time(json_str(meta, "creationTimestamp"));
+		text_copy(p->phase, sizeof p->phase, json_str(status, "phase"));
+		text_copy(p->ip, sizeof p->ip, json_str(status, "podIP"));
 		const cJSON *c;
-		cJSON_ArrayForEach(c, jget(status, "conditions")) {
-			const char *type = jstr(c, "type"), *cs = jstr(c, "status");
+		cJSON_ArrayForEach(c, json_get(status, "conditions")) {
+			const char *type = json_str(c, "type"), *cs = json_str(c, "status");
 			if (type && cs && strcmp(type, "Ready") == 0)
 				p->ready = strcmp(cs, "True") == 0;
 		}
-		cJSON_ArrayForEach(c, jget(status, "containerStatuses"))
-			p->restarts += jint(c, "restartCount", 0);
-		pod_waiting(jget(status, "initContainerStatuses"), "Init:", p->waiting, sizeof p->waiting);
-		pod_waiting(jget(status, "containerStatuses"), "", p->waiting, sizeof p->waiting);
+		cJSON_ArrayForEach(c, json_get(status, "containerStatuses"))
+			p->restarts += json_int(c, "restartCount", 0);
+		pod_waiting(json_get(status, "initContainerStatuses"), "Init:", p->waiting, sizeof p->waiting);
+		pod_waiting(json_get(status, "containerStatuses"), "", p->waiting, sizeof p->waiting);
 		if (!p->waiting[0]) {
-			const char *reason = jstr(status, "reason");   /* Evicted, ... */
-			copy(p->waiting, sizeof p->waiting, reason);
+			const char *reason = json_str(status, "reason");   /* Evicted, ... */
+			text_copy(p->waiting, sizeof p->waiting, reason);
 		}
 		st->npods++;
 	}
@@ -275,7 +240,7 @@ static int pod_slot(const struct slots_state *st, const char *name)
 
 static bool cond_true(const cJSON *conds, const char *key, bool if_null)
 {
-	const cJSON *it = jget(conds, key);
+	const cJSON *it = json_get(conds, key);
 	if (!it || cJSON_IsNull(it))
 		return if_null;
 	return cJSON_IsTrue(it);
@@ -284,19 +249,19 @@ static bool cond_true(const cJSON *conds, const char *key, bool if_null)
 static void add_slice(struct slots_state *st, const cJSON *slice)
 {
 	const cJSON *ep;
-	cJSON_ArrayForEach(ep, jget(slice, "endpoints")) {
-		const cJSON *conds = jget(ep, "conditions");
-		const cJSON *ref = jget(ep, "targetRef");
-		const char *kind = jstr(ref, "kind");
-		const char *pod = kind && strcmp(kind, "Pod") == 0 ? jstr(ref, "name") : NULL;
+	cJSON_ArrayForEach(ep, json_get(slice, "endpoints")) {
+		const cJSON *conds = json_get(ep, "conditions");
+		const cJSON *ref = json_get(ep, "targetRef");
+		const char *kind = json_str(ref, "kind");
+		const char *pod = kind && strcmp(kind, "Pod") == 0 ? json_str(ref, "name") : NULL;
 		const cJSON *addr;
-		cJSON_ArrayForEach(addr, jget(ep, "addresses")) {
+		cJSON_ArrayForEach(addr, json_get(ep, "addresses")) {
 			if (st->nendpoints >= SLOTS_MAX_ENDPOINTS || !cJSON_IsString(addr))
 				return;
 			struct slots_endpoint *e = &st->endpoints[st->nendpoints++];
 			memset(e, 0, sizeof *e);
-			copy(e->address, sizeof e->address, addr->valuestring);
-			copy(e->pod, sizeof e->pod, pod);
+			text_copy(e->address, sizeof e->address, addr->valuestring);
+			text_copy(e->pod, sizeof e->pod, pod);
 			e->slot = pod ? pod_slot(st, pod) : -1;
 			/* "ready: null means ready"; serving defaults to ready. */
 			e->ready = cond_true(conds, "ready", true);
@@ -312,12 +277,12 @@ int slots_parse_endpointslices(struct slots_state *st, const char *json, size_t 
 	if (!root)
 		return -1;
 	st->nendpoints = 0;
-	const char *kind = jstr(root, "kind");
+	const char *kind = json_str(root, "kind");
 	if (kind && strcmp(kind, "EndpointSlice") == 0) {
 		add_slice(st, root);
 	} else {
 		const cJSON *slice;
-		cJSON_ArrayForEach(slice, jget(root, "items"))
+		cJSON_ArrayForEach(slice, json_get(root, "items"))
 			add_slice(st, slice);
 	}
 	cJSON_Delete(root);
@@ -485,10 +450,10 @@ void slots_derive(struct slots_state *st, const struct slots_state *prev, int64_
 	if (prev && prev->service_found && st->service_found) {
 		if (strcmp(prev->selector_slot, st->selector_slot) != 0) {
 			st->selector_changed_ms = now_ms;
-			copy(st->previous_slot, sizeof st->previous_slot, prev->selector_slot);
+			text_copy(st->previous_slot, sizeof st->previous_slot, prev->selector_slot);
 		} else {
 			st->selector_changed_ms = prev->selector_changed_ms;
-			copy(st->previous_slot, sizeof st->previous_slot, prev->previous_slot);
+			text_copy(st->previous_slot, sizeof st->previous_slot, prev->previous_slot);
 		}
 	}
 

@@ -11,6 +11,7 @@
 #include "warroom/model.h"
 #include "warroom/slots.h"
 #include "warroom/view.h"
+#include "warroom/text.h"
 
 struct rect { int y, x, h, w; };
 
@@ -160,22 +161,6 @@ static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 		tui_put(w, y, r.x + 2, inner, ROLE_CRIT, m->src[SRC_PROM].error);
 }
 
-static void fmt_age(int64_t ms, char *buf, size_t len)
-{
-	int64_t s = ms / 1000;
-
-	if (ms <= 0)
-		snprintf(buf, len, "-");
-	else if (s < 60)
-		snprintf(buf, len, "%llds", (long long)s);
-	else if (s < 3600)
-		snprintf(buf, len, "%lldm", (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, len, "%lldh", (long long)(s / 3600));
-	else
-		snprintf(buf, len, "%lldd", (long long)(s / 86400));
-}
-
 static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 {
 	const struct model_alerts *al = &m->alerts;
@@ -201,7 +186,7 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 		bool crit = strcmp(a->severity, "critical") == 0 || strcmp(a->severity, "page") == 0;
 		int x = r.x + 2, nw = inner >= 70 ? 24 : 20;
 
-		fmt_age(a->since_wall_ms ? now - a->since_wall_ms : 0, age, sizeof age);
+		text_age(a->since_wall_ms ? now - a->since_wall_ms : 0, age, sizeof age);
 		tui_put(w, y, x, 5, stale ? ROLE_STALE : crit ? ROLE_CRIT : ROLE_WARN, crit ? "crit" : "warn");
 		tui_put(w, y, x + 5, nw, ROLE_NORMAL, a->name);
 		if (inner >= 60) {

@@ -10,6 +10,7 @@
 #include "warroom/model.h"
 #include "warroom/slots.h"
 #include "warroom/view.h"
+#include "warroom/text.h"
 
 static struct table slot_tbl, pod_tbl;
 
@@ -60,19 +61,6 @@ static void upper(char *dst, size_t len, const char *src)
 	for (; src[i] && i + 1 < len; i++)
 		dst[i] = (char)(src[i] >= 'a' && src[i] <= 'z' ? src[i] - 32 : src[i]);
 	dst[i] = '\0';
-}
-
-static void age(int64_t ms, char *buf, size_t len)
-{
-	int64_t s = ms > 0 ? ms / 1000 : 0;
-	if (s < 120)
-		snprintf(buf, len, "%llds", (long long)s);
-	else if (s < 7200)
-		snprintf(buf, len, "%lldm", (long long)(s / 60));
-	else if (s < 172800)
-		snprintf(buf, len, "%lldh", (long long)(s / 3600));
-	else
-		snprintf(buf, len, "%lldd", (long long)(s / 86400));
 }
 
 /* Rows of the slot table are drawn stale when the data is. */
@@ -163,7 +151,7 @@ static enum tui_role pod_cell(const void *data, size_t row, size_t col, char *bu
 			return ROLE_STALE;
 		return p->waiting[0] ? ROLE_CRIT : p->terminating ? ROLE_STALE : ROLE_NORMAL;
 	case PC_AGE:
-		age(p->created_wall_ms ? loop_wall_ms() - p->created_wall_ms : 0, buf, len);
+		text_age(p->created_wall_ms ? loop_wall_ms() - p->created_wall_ms : 0, buf, len);
 		return ROLE_STALE;
 	default:
 		snprintf(buf, len, "%s", p->ip);
@@ -280,7 +268,7 @@ static void pod_detail(const struct slots_state *st, const struct slots_pod *p)
 	if (p->waiting[0])
 		dialog_add_line(&d, ROLE_CRIT, "waiting   %s", p->waiting);
 	dialog_add_line(&d, p->restarts ? ROLE_WARN : ROLE_NORMAL, "restarts  %d", p->restarts);
-	age(p->created_wall_ms ? loop_wall_ms() - p->created_wall_ms : 0, a, sizeof a);
+	text_age(p->created_wall_ms ? loop_wall_ms() - p->created_wall_ms : 0, a, sizeof a);
 	dialog_add_line(&d, ROLE_NORMAL, "age       %s", a);
 	dialog_add_line(&d, ROLE_NORMAL, "ip        %s", p->ip[0] ? p->ip : "-");
 	bool listed = false;

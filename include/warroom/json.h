@@ -1,0 +1,13 @@
+/* json — the few cJSON look-ups every parser in core/ needs. */
+#ifndef WARROOM_JSON_H
+#define WARROOM_JSON_H
+
+#include <cJSON.h>
+
+const cJSON *json_get(const cJSON *obj, const char *key);
+/* The string at key, or NULL. */
+const char *json_str(const cJSON *obj, const char *key);
+/* The number at key as an int, or dflt. */
+int json_int(const cJSON *obj, const char *key, int dflt);
+
+#endif

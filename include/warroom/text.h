@@ -1,0 +1,17 @@
+/* text — small text helpers every layer shares: bounded copies, ages in the
+ * operator's units, RFC 3339 times. */
+#ifndef WARROOM_TEXT_H
+#define WARROOM_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Copies src (NULL: "") into dst, truncated to fit len. */
+void text_copy(char *dst, size_t len, const char *src);
+/* An age as "45s", "12m", "3h", "2d" (seconds up to 2 minutes, ...). */
+void text_age(int64_t ms, char *buf, size_t len);
+/* "2026-11-21T14:03:10.123Z", with or without a fraction, Z or an offset,
+ * as UTC ms since the epoch; 0 when it cannot be read. */
+int64_t text_parse_time(const char *s);
+
+#endif
