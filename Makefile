@@ -45,7 +45,7 @@ TUI_TEST_SRC = $(wildcard tests/unit/tui_test_*.c)
 TUI_TEST_BIN = $(TUI_TEST_SRC:tests/unit/tui_%.c=$(BUILD)/tests/%)
 TUI_LIB_OBJ  = $(filter-out $(BUILD)/tui/main.o,$(UI_OBJ))
 
-.PHONY: all deps test test-unit test-asan test-screen test-integration demo install uninstall clean bench lab-up lab-down
+.PHONY: all deps test unit-bins test-unit test-asan test-screen test-integration demo install uninstall clean
 
 all: warroom
 

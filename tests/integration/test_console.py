@@ -106,6 +106,17 @@ class ConsoleOnLab(unittest.TestCase):
         time.sleep(6)
         self.assertEqual(self.lab.service_selector().get("slot"), "blue")
 
+    def test_pods_down_is_an_outage_on_every_screen(self):
+        self.lab.scenario("pods-down")
+        t = self.console()
+        s = t.wait_for("OUTAGE", timeout=15)
+        self.assertIn("0/3", s)
+        t.wait_for("ServiceDown", timeout=30)
+        t.keys("2")                              # the Slots view and its pod table
+        s = t.wait_for("CrashLoopBackOff", timeout=10)
+        self.assertIn("Pods (", s)
+        self.assertRegex(s, r"detection-api-blue-\S+\s+blue\s+NO")
+
     def test_readonly_refuses_R_and_changes_nothing(self):
         self.bad_deploy(autosync=False)
         t = self.console("--readonly")
