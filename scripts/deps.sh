@@ -9,7 +9,7 @@ lab="python3 prometheus prometheus-alertmanager openssh-server openssh-client op
 case "$purpose" in
   build) want="$build" ;;
   demo)  want="$build $lab" ;;
-  test)  want="$build $lab libcmocka-dev tmux" ;;
+  test)  want="$build $lab libcmocka-dev tmux valgrind" ;;
   *) echo "deps.sh: unknown purpose '$purpose' (build, test or demo)" >&2; exit 2 ;;
 esac
 

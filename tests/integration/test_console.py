@@ -3,6 +3,7 @@ deploy back and the proof is in the cluster and in Prometheus; a hung API
 server never freezes the keys."""
 import os
 import re
+import shutil
 import socket
 import sys
 import time
@@ -116,6 +117,33 @@ class ConsoleOnLab(unittest.TestCase):
         s = t.wait_for("CrashLoopBackOff", timeout=10)
         self.assertIn("Pods (", s)
         self.assertRegex(s, r"detection-api-blue-\S+\s+blue\s+NO")
+
+    @unittest.skipIf(shutil.which("valgrind") is None, "needs valgrind")
+    def test_console_is_valgrind_clean(self):
+        supp = os.path.join(HERE, "..", "valgrind.supp")
+        t = Term(100, 30)
+        self.terms.append(t)
+        log = os.path.join(t.tmp, "valgrind.log")
+        t.start(["valgrind", "--leak-check=full", "--errors-for-leak-kinds=definite,possible",
+                 "--error-exitcode=9", "--suppressions=" + supp, "--log-file=" + log,
+                 BINARY, "--config", self.lab.config_path, "--db", os.path.join(t.tmp, "db")])
+        t.wait_for("ACTIVE", timeout=60)
+        t.wait_for("Alerts (", timeout=30)
+        t.keys("R")
+        t.wait_for("Run this rollback?", timeout=30)
+        t.keys("n")
+        for k in ("2", "3", "?", "q", "q"):
+            t.keys(k)
+            time.sleep(0.3)
+        t.resize(20, 6)
+        t.wait_for("too small", timeout=10)
+        t.resize(100, 30)
+        t.wait_for("Golden signals", timeout=10)
+        t.keys("q")
+        s = t.wait_for(":END", timeout=60)
+        with open(log) as f:
+            report = f.read()
+        self.assertIn("EXIT=0", s, report[-3000:])
 
     def test_readonly_refuses_R_and_changes_nothing(self):
         self.bad_deploy(autosync=False)
