@@ -574,6 +574,9 @@ static void on_tick(struct loop *loop, void *arg)
 	int64_t s = loop_wall_ms() / 1000;
 
 	if (s != A.last_clock_s) {
+		/* the incident panel counts minutes */
+		if (A.model.has_incident && s / 60 != A.last_clock_s / 60)
+			model_mark(&A.model, DIRTY_INCIDENT);
 		A.last_clock_s = s;
 		A.paint |= PAINT_STATUS;
 	}

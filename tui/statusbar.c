@@ -18,8 +18,9 @@ void statusbar_draw(WINDOW *w, int y, int width, const struct statusbar *s)
 		right -= cw;
 		tui_put(w, y, right, cw, ROLE_BAR, s->clock);
 	}
-	/* what must never be dropped: the incident; then connections, then age */
-	if (s->refreshed && rw + nw + iw + 20 < right) {
+	/* what must never be dropped: the incident and where we are; then
+	 * connections, then the refresh age */
+	if (s->refreshed && rw + nw + iw + 36 < right) {
 		right -= rw;
 		tui_put(w, y, right, rw, ROLE_BAR, s->refreshed);
 	}

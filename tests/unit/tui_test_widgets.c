@@ -203,10 +203,18 @@ static void statusbar_keeps_the_incident_when_narrow(void **state)
 	                        .conn = "kube ✓", .refreshed = "refreshed 1s ago", .clock = "14:03:27Z " };
 
 	(void)state;
+	resizeterm(24, 132);
+	erase();
+	statusbar_draw(stdscr, 0, 132, &sb);
+	assert_non_null(strstr(row_text(0), "SEV-1 INC-4"));
+	assert_non_null(strstr(row_text(0), "refreshed 1s ago"));
+	/* at 80 columns the service's name stays whole; the refresh age goes */
 	erase();
 	statusbar_draw(stdscr, 0, 80, &sb);
 	assert_non_null(strstr(row_text(0), "SEV-1 INC-4"));
-	assert_non_null(strstr(row_text(0), "refreshed 1s ago"));
+	assert_non_null(strstr(row_text(0), "detection-api-service"));
+	assert_null(strstr(row_text(0), "refreshed"));
+	resizeterm(24, 80);
 	erase();
 	statusbar_draw(stdscr, 0, 40, &sb);
 	assert_non_null(strstr(row_text(0), "SEV-1 INC-4"));
