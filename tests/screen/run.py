@@ -266,6 +266,43 @@ class Screen(unittest.TestCase):
         s = t.wait_for("SEV-2 INC-1")
         self.assertIn("SEV-1 -> SEV-2", s)
 
+    def test_tab_cycles_the_views_and_enter_opens_an_event(self):
+        t = self.term(80, 24)
+        self.run_warroom(t)
+        t.wait_for("Golden signals")
+        t.keys(":")
+        t.text("note first look at the dashboards")
+        t.keys("Enter")
+        t.wait_for("first look")
+        seen = []
+        for _ in range(4):
+            t.keys("Tab")
+            time.sleep(0.3)
+            s = t.screen()
+            seen.append("Keys (generated" in s and "help" or "Timeline ·" in s and "timeline" or
+                        "Golden signals" in s and "overview" or "Slots" in s and "slots" or "?")
+        self.assertEqual(seen, ["slots", "timeline", "help", "overview"])
+        t.keys("3")
+        t.wait_for("Timeline ·")
+        t.keys("Enter")
+        s = t.wait_for("Enter or Esc to close")
+        self.assertIn("by tester", s)
+        t.keys("Escape")
+        t.wait_for(lambda s: "Enter or Esc" not in s, what="the dialog to close")
+
+    def test_unwritable_timeline_is_said_and_keys_still_work(self):
+        t = self.term(80, 24)
+        t.start([BINARY, "--db", "/proc/warroom/timeline.db"])
+        s = t.wait_for("timeline unavailable")
+        self.assertIn("/proc/warroom", s)
+        t.keys("n")
+        t.wait_for("Note:")
+        t.text("this cannot be stored")
+        t.keys("Enter")
+        t.wait_for("timeline unavailable")
+        t.keys("q")
+        self.assert_clean_exit(t)
+
     def test_readonly_refuses_rollback_and_says_why(self):
         t = self.term(80, 24)
         self.run_warroom(t, "--readonly")
