@@ -311,10 +311,7 @@ static void open_view(size_t idx)
 	if (idx != A.cur) {
 		if (old->close)
 			old->close();
-		if (A.views[idx] != &help_view)
-			A.back = A.cur;
-		else if (old != &help_view)
-			A.back = A.cur;
+		A.back = A.cur;   /* where q from help returns */
 		A.cur = idx;
 		if (A.views[idx]->open)
 			A.views[idx]->open(&A.model);
