@@ -66,7 +66,7 @@ warroom: $(UI_OBJ) $(BUILD)/libwarroom-core.a
 	$(echo_cmd) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UI_OBJ) $(BUILD)/libwarroom-core.a $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarroom-core.a tests/unit/testutil.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarroom-core.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(echo_cmd) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) $(TEST_LIBS) -lm
@@ -78,7 +78,7 @@ test:
 	@$(MAKE) --no-print-directory all unit-bins
 	@sh tests/run-all.sh
 
-$(BUILD)/tests/test_%: tests/unit/tui_test_%.c $(TUI_LIB_OBJ) $(BUILD)/libwarroom-core.a tests/unit/testutil.h
+$(BUILD)/tests/test_%: tests/unit/tui_test_%.c $(TUI_LIB_OBJ) $(BUILD)/libwarroom-core.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(echo_cmd) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(TUI_LIB_OBJ) $(BUILD)/libwarroom-core.a $(LDLIBS) $(TEST_LIBS)
