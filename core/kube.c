@@ -640,17 +640,8 @@ static void undo_got_deploy(const struct kube_result *res, void *arg)
 	op->deploy[res->len] = '\0';
 	op->dlen = res->len;
 	/* ReplicaSets by the Deployment's matchLabels; ownership is checked after. */
-	cJSON *dep = cJSON_ParseWithLength(res->body, res->len);
-	const cJSON *ml = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(dep, "spec"), "selector"), "matchLabels");
-	char sel[1024] = "";
-	size_t n = 0;
-	const cJSON *l;
-	cJSON_ArrayForEach(l, ml) {
-		if (cJSON_IsString(l) && n < sizeof sel)
-			n += (size_t)snprintf(sel + n, sizeof sel - n, "%s%s=%s", n ? "," : "", l->string, l->valuestring);
-	}
-	cJSON_Delete(dep);
+	char sel[1024];
+	kube_deployment_selector(res->body, res->len, sel, sizeof sel);
 	op->inner = kube_list_replicasets(op->k, op->ns, sel, undo_rs, op);
 }
 

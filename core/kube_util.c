@@ -271,3 +271,18 @@ out:
 	return rc;
 }
 
+
+void kube_deployment_selector(const char *json, size_t len, char *buf, size_t buflen)
+{
+	cJSON *dep = cJSON_ParseWithLength(json, len);
+	const cJSON *ml = json_get(json_get(json_get(dep, "spec"), "selector"), "matchLabels");
+	const cJSON *l;
+	size_t n = 0;
+
+	if (buflen)
+		buf[0] = '\0';
+	cJSON_ArrayForEach(l, ml)
+		if (cJSON_IsString(l) && n < buflen)
+			n += (size_t)snprintf(buf + n, buflen - n, "%s%s=%s", n ? "," : "", l->string, l->valuestring);
+	cJSON_Delete(dep);
+}

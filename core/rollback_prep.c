@@ -118,16 +118,8 @@ static void undo_deploy_done(const struct kube_result *res, void *arg)
 	memcpy(pp->deploy_json, res->body, res->len);
 	pp->deploy_json[res->len] = '\0';
 	pp->deploy_len = res->len;
-	cJSON *dep = cJSON_ParseWithLength(res->body, res->len);
-	const cJSON *ml = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(dep, "spec"), "selector"), "matchLabels");
-	char sel[512] = "";
-	size_t n = 0;
-	const cJSON *l;
-	cJSON_ArrayForEach(l, ml)
-		if (cJSON_IsString(l) && n < sizeof sel)
-			n += (size_t)snprintf(sel + n, sizeof sel - n, "%s%s=%s", n ? "," : "", l->string, l->valuestring);
-	cJSON_Delete(dep);
+	char sel[1024];
+	kube_deployment_selector(res->body, res->len, sel, sizeof sel);
 	pp->undo_req = kube_list_replicasets(pp->ctx.kube, pp->st.namespace_, sel, undo_rs_done, pp);
 }
 

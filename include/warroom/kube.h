@@ -91,6 +91,9 @@ void kube_status_words(long status, const char *body, size_t len, char *buf, siz
  * https://127.0.0.1:6443: connection refused"). */
 void kube_transport_words(const char *server, enum http_err err, const char *errmsg,
                           long timeout_ms, char *buf, size_t buflen);
+/* A Deployment's spec.selector.matchLabels as a label selector "k=v,k=v"
+ * ("" when it has none). */
+void kube_deployment_selector(const char *json, size_t len, char *buf, size_t buflen);
 /* Percent-encodes a query value. */
 void kube_urlencode(const char *in, char *out, size_t outlen);
 /* spec.replicas and status.replicas of an autoscaling/v1 Scale. */

@@ -592,6 +592,33 @@ static void test_words_helpers(void **state)
 	assert_string_equal(buf, "slot%20in%20%28blue%2Cgreen%29");
 }
 
+static void test_deployment_selector(void **state)
+{
+	static const char two[] = "{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"detection-api\",\"slot\":\"blue\"}}}}";
+	char sel[128], path[512];
+	FILE *f;
+
+	(void)state;
+	kube_deployment_selector(two, strlen(two), sel, sizeof sel);
+	assert_string_equal(sel, "app=detection-api,slot=blue");
+	kube_deployment_selector("{}", 2, sel, sizeof sel);
+	assert_string_equal(sel, "");
+	kube_deployment_selector("not json", 8, sel, sizeof sel);
+	assert_string_equal(sel, "");
+	if (!testutil_fixture(path, sizeof path, "api/k8s-deployment.json"))
+		skip();
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	{
+		char buf[65536];
+		size_t n = fread(buf, 1, sizeof buf, f);
+
+		fclose(f);
+		kube_deployment_selector(buf, n, sel, sizeof sel);
+	}
+	assert_string_equal(sel, "app=icx-db");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_undo_patch_as_kubectl),
 		cmocka_unit_test_setup_teardown(test_rollout_undo_end_to_end, setup, teardown),
 		cmocka_unit_test(test_words_helpers),
+		cmocka_unit_test(test_deployment_selector),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
