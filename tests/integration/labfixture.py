@@ -19,6 +19,7 @@ import ssl
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -331,3 +332,32 @@ def _down_leftovers():
             lab.down()
         except (AssertionError, OSError, subprocess.SubprocessError):
             pass
+
+
+class LabTestCase(unittest.TestCase):
+    """One lab shared by a test class: up before its first test, down and
+    its folder removed after the last, also when bringing it up failed
+    half-way. prepare_lab() sets the scene once the lab is up."""
+    lab_name = "lab"
+    lab = None
+
+    @classmethod
+    def prepare_lab(cls):
+        pass
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(cls.lab_name)
+        try:
+            cls.lab.up()
+            cls.prepare_lab()
+        except Exception:
+            cls.lab.down()
+            cls.lab.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.lab:
+            cls.lab.down()
+            cls.lab.cleanup()

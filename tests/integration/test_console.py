@@ -12,24 +12,13 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "screen"))
 
-from labfixture import Lab, missing, wait_for  # noqa: E402
+from labfixture import LabTestCase, missing, wait_for  # noqa: E402
 from term import BINARY, Term  # noqa: E402
 
 
 @unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
-class ConsoleOnLab(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = Lab("console")
-        try:
-            cls.lab.up()
-        except Exception:
-            cls.lab.down()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lab.down()
+class ConsoleOnLab(LabTestCase):
+    lab_name = "console"
 
     def setUp(self):
         self.terms = []

@@ -13,7 +13,7 @@ import threading
 import time
 import unittest
 
-from labfixture import NS, REPO, SERVICE, Lab, missing, port_open, proc_alive, wait_for
+from labfixture import LabTestCase, NS, REPO, SERVICE, Lab, missing, port_open, proc_alive, wait_for
 
 NEED = missing()
 NEED_KUBECTL = missing("kubectl")
@@ -221,26 +221,17 @@ class LifecycleTest(unittest.TestCase):
 
 
 @skip_unless(NEED_KUBECTL)
-class KubectlTest(unittest.TestCase):
+class KubectlTest(LabTestCase):
     """The seeds' kubectl commands, verbatim, against the fake API server.
     Green is live with 1.5.0 and blue is standby; auto-sync is off so that
     hand-made changes stay."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = Lab("kubectl")
-        try:
-            cls.lab.up(scenario="good-deploy")
-            cls.lab.argocd_autosync(False)
-        except Exception:
-            cls.lab.down()
-            cls.lab.cleanup()
-            raise
+    lab_name = "kubectl"
 
     @classmethod
-    def tearDownClass(cls):
-        cls.lab.down()
-        cls.lab.cleanup()
+    def prepare_lab(cls):
+        cls.lab.scenario("good-deploy")
+        cls.lab.argocd_autosync(False)
 
     def test_1_get_pods_of_a_slot(self):
         out = self.lab.kubectl("get", "pods", "-n", "detection-system", "-l", "slot=green").stdout
@@ -414,26 +405,16 @@ class KubectlTest(unittest.TestCase):
 
 
 @skip_unless(NEED_KUBECTL)
-class AlertsTest(unittest.TestCase):
+class AlertsTest(LabTestCase):
     """A bad deploy seen by Prometheus and Alertmanager, and the way back."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = Lab("alerts")
-        try:
-            cls.lab.up()
-            cls.t_deployed = None
-            cls.lab.scenario("bad-deploy")
-            cls.t_deployed = time.time()
-        except Exception:
-            cls.lab.down()
-            cls.lab.cleanup()
-            raise
+    lab_name = "alerts"
 
     @classmethod
-    def tearDownClass(cls):
-        cls.lab.down()
-        cls.lab.cleanup()
+    def prepare_lab(cls):
+        cls.t_deployed = None
+        cls.lab.scenario("bad-deploy")
+        cls.t_deployed = time.time()
 
     def test_1_prometheus_answers_error_rate_and_p95(self):
         lab = self.lab
@@ -470,23 +451,10 @@ class AlertsTest(unittest.TestCase):
 
 
 @skip_unless(NEED)
-class ScenarioAlertsTest(unittest.TestCase):
+class ScenarioAlertsTest(LabTestCase):
     """Each scenario raises the alerts an on-call engineer would expect."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = Lab("scenarios")
-        try:
-            cls.lab.up()
-        except Exception:
-            cls.lab.down()
-            cls.lab.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lab.down()
-        cls.lab.cleanup()
+    lab_name = "scenarios"
 
     def prom_alerts(self):
         r = self.lab.http("GET", self.lab.env["PROMETHEUS_URL"] + "/api/v1/alerts").json()
@@ -554,23 +522,10 @@ class ScenarioAlertsTest(unittest.TestCase):
 
 
 @skip_unless(NEED_KUBECTL + missing("ssh"))
-class ArgoCDTest(unittest.TestCase):
+class ArgoCDTest(LabTestCase):
     """Argo CD's rules of the game, and the lab's other doors."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = Lab("argocd")
-        try:
-            cls.lab.up()
-        except Exception:
-            cls.lab.down()
-            cls.lab.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lab.down()
-        cls.lab.cleanup()
+    lab_name = "argocd"
 
     def test_1_token_required(self):
         r = self.lab.argocd("GET", "/api/v1/applications/detection-api", token=None)

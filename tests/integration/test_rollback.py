@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from labfixture import NS, REPO, SERVICE, Lab, missing, wait_for
+from labfixture import LabTestCase, NS, REPO, SERVICE, missing, wait_for
 
 WARROOM = os.path.join(REPO, "warroom")
 NEED = missing("kubectl")
@@ -26,27 +26,14 @@ def verified_seconds(out):
     return float(m.group(1)) if m else None
 
 
-class LabCase(unittest.TestCase):
+class LabCase(LabTestCase):
     """One lab per test class, and the helpers the tests share."""
-    lab = None
+    lab_name = "rollback"
 
     @classmethod
-    def setUpClass(cls):
-        cls.lab = Lab("rollback")
-        try:
-            cls.lab.up()
-        except Exception:
-            cls.lab.down()
-            cls.lab.cleanup()
-            raise
+    def prepare_lab(cls):
         # Pods become ready quickly, as on a warm node.
         cls.lab.control("POST", "/set", {"ready_delay": 1.5, "terminate_delay": 0.5})
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.lab:
-            cls.lab.down()
-            cls.lab.cleanup()
 
     # ---- helpers -----------------------------------------------------------
     def warroom(self, *args, config=None, env=None, stdin=subprocess.DEVNULL, timeout=90):
