@@ -99,8 +99,8 @@ class ConsoleOnLab(LabTestCase):
     def test_pods_down_is_an_outage_on_every_screen(self):
         self.lab.scenario("pods-down")
         t = self.console()
-        s = t.wait_for("OUTAGE", timeout=15)
-        self.assertIn("0/3", s)
+        # the Deployment's status catches up with its pods a poll later
+        t.wait_for(lambda s: "OUTAGE" in s and "ACTIVE  0/3" in s, timeout=20, what="OUTAGE with 0/3 ready")
         t.wait_for("ServiceDown", timeout=30)
         t.keys("2")                              # the Slots view and its pod table
         s = t.wait_for("CrashLoopBackOff", timeout=10)
