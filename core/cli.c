@@ -16,6 +16,7 @@
 #include <cJSON.h>
 
 #include "warroom/config.h"
+#include "warroom/text.h"
 #include "warroom/timeline.h"
 
 #define NOTE_STDIN_MAX (64 * 1024)
@@ -27,59 +28,6 @@ static const char note_usage[] =
 static const char timeline_usage[] =
 	"usage: warroom timeline [--json] [--limit N]\n"
 	"       newest first; N events (default 50, 0 for all)\n";
-
-/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	size_t n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* In place: invalid UTF-8 bytes become '?', so JSON and terminals get text. */
-static void fix_utf8(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-	while (*p) {
-		size_t n = utf8_len(p);
-		if (n == 0) {
-			*p++ = '?';
-			continue;
-		}
-		p += n;
-	}
-}
-
-/* One line for the list: each run of control characters (newlines, tabs,
- * escapes) becomes one space; cut at a character boundary to fit len. */
-static void one_line(char *dst, size_t len, const char *src)
-{
-	size_t o = 0;
-	bool space = false;
-	for (const unsigned char *p = (const unsigned char *)src; *p && o + 1 < len; ) {
-		if (*p < 0x20 || *p == 0x7f) {
-			space = o > 0;
-			p++;
-			continue;
-		}
-		size_t n = utf8_len(p);
-		if (n == 0)
-			n = 1;
-		if (o + (space ? 1 : 0) + n >= len)
-			break;
-		if (space)
-			dst[o++] = ' ';
-		space = false;
-		memcpy(dst + o, p, n);
-		o += n;
-		p += n;
-	}
-	dst[o] = '\0';
-}
 
 static char *read_stdin(char *why, size_t whylen)
 {
@@ -175,47 +123,9 @@ int cli_note(int argc, char **argv, const struct config *cfg)
 		fputs(note_usage, stderr);
 		return 2;
 	}
-	size_t n = strlen(text);
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
-		text[--n] = '\0';
-	fix_utf8(text);
-
-	struct timeline_event ev = {0};
-	snprintf(ev.kind, sizeof ev.kind, "note");
-	one_line(ev.summary, sizeof ev.summary, text);
-	/* A note that does not fit one list line keeps every word in the detail. */
-	char *detail = NULL;
-	if (strcmp(ev.summary, text) != 0) {
-		cJSON *o = cJSON_CreateObject();
-		if (o && cJSON_AddStringToObject(o, "text", text))
-			detail = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-		if (!detail) {
-			free(text);
-			fprintf(stderr, "warroom note: out of memory\n");
-			return 1;
-		}
-		ev.detail_json = detail;
-	}
+	struct action_args args = { .text = text };
+	int rc = cli_run_action(ACTION_NOTE, &args, false, cfg, "note");
 	free(text);
-
-	int rc = 1;
-	struct timeline *tl = open_timeline(cfg, "note");
-	if (tl) {
-		struct timeline_incident inc;
-		char err[1024];
-		if (timeline_incident_current(tl, &inc) < 0) {
-			fprintf(stderr, "warroom note: %s\n", timeline_errmsg(tl));
-		} else {
-			ev.incident_id = inc.id;
-			if (timeline_append(tl, &ev, err, sizeof err) == 0)
-				rc = 0;
-			else
-				fprintf(stderr, "warroom note: %s\n", err);
-		}
-		timeline_close(tl);
-	}
-	cJSON_free(detail);
 	return rc;
 }
 
@@ -248,8 +158,8 @@ static size_t text_width(const char *s)
 static void print_safe(const char *s, size_t pad)
 {
 	char line[1024];
-	one_line(line, sizeof line, s);
-	fix_utf8(line);
+	text_one_line(line, sizeof line, s);
+	text_fix_utf8(line);
 	fputs(line, stdout);
 	for (size_t w = text_width(line); w < pad; w++)
 		fputc(' ', stdout);
@@ -318,7 +228,7 @@ static int print_json(const struct timeline_event *evs, size_t n)
 		fprintf(stderr, "warroom timeline: out of memory\n");
 		return 1;
 	}
-	fix_utf8(s);
+	text_fix_utf8(s);
 	puts(s);
 	cJSON_free(s);
 	return 0;

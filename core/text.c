@@ -1,4 +1,5 @@
 /* Small text helpers shared by every layer. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -52,3 +53,57 @@ int64_t text_parse_time(const char *s)
 	}
 	return ((int64_t)timegm(&tm) - off) * 1000 + ms;
 }
+
+/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* In place: invalid UTF-8 bytes become '?', so JSON and terminals get text. */
+void text_fix_utf8(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
+/* One line for the list: each run of control characters (newlines, tabs,
+ * escapes) becomes one space; cut at a character boundary to fit len. */
+void text_one_line(char *dst, size_t len, const char *src)
+{
+	size_t o = 0;
+	bool space = false;
+	for (const unsigned char *p = (const unsigned char *)src; *p && o + 1 < len; ) {
+		if (*p < 0x20 || *p == 0x7f) {
+			space = o > 0;
+			p++;
+			continue;
+		}
+		size_t n = utf8_len(p);
+		if (n == 0)
+			n = 1;
+		if (o + (space ? 1 : 0) + n >= len)
+			break;
+		if (space)
+			dst[o++] = ' ';
+		space = false;
+		memcpy(dst + o, p, n);
+		o += n;
+		p += n;
+	}
+	dst[o] = '\0';
+}
+

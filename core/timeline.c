@@ -47,13 +47,27 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_ts ON events (ts_ms);",
 	/* v2: the per-incident view reads one incident's events in time order */
 	"CREATE INDEX events_incident_ts ON events (incident_id, ts_ms);",
+	/* v3: one audit record per action run, whatever its outcome */
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident_id INTEGER REFERENCES incidents(id),"
+	"  started_ms INTEGER NOT NULL,"
+	"  ended_ms INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  via TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  args TEXT,"
+	"  confirmation TEXT NOT NULL DEFAULT '',"
+	"  outcome TEXT NOT NULL,"
+	"  summary TEXT NOT NULL);"
+	"CREATE INDEX audit_started ON audit (started_ms);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum {
 	ST_EV_INSERT, ST_EV_LIST, ST_EV_LIST_INC, ST_EV_COUNT,
 	ST_INC_INSERT, ST_INC_CURRENT, ST_INC_CLOSE, ST_INC_SEV, ST_INC_EXISTS,
-	ST_DATA_VERSION, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_DATA_VERSION, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_AUDIT_INSERT, ST_AUDIT_LIST,
 	ST_N
 };
 
@@ -75,6 +89,10 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_AUDIT_INSERT] = "INSERT INTO audit (incident_id, started_ms, ended_ms, actor, via, action, args,"
+	                    " confirmation, outcome, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_AUDIT_LIST] = "SELECT id, incident_id, started_ms, ended_ms, actor, via, action, args, confirmation,"
+	                  " outcome, summary FROM audit ORDER BY id DESC LIMIT ?1",
 };
 
 struct timeline {
@@ -734,4 +752,95 @@ int timeline_incident_set_sev(struct timeline *tl, int64_t id, int sev)
 	if (!tl || !sev_ok(tl, sev))
 		return -1;
 	return incident_update(tl, ST_INC_SEV, id, sev, "set the SEV of");
+}
+
+/* ---- audit ------------------------------------------------------------- */
+
+/* Binds a text column after redaction; the copy lives until the statement is reset. */
+static void bind_redacted(sqlite3_stmt *s, int col, const char *text)
+{
+	char *red = timeline_redact(text ? text : "");
+
+	sqlite3_bind_text(s, col, red ? red : "", -1, SQLITE_TRANSIENT);
+	free(red);
+}
+
+int timeline_audit_append(struct timeline *tl, struct timeline_audit *a, char *err, size_t errlen)
+{
+	if (!tl || !a) {
+		seterr(tl, err, errlen, "timeline: not open");
+		return -1;
+	}
+	struct timeline_incident inc;
+	if (a->incident_id == 0 && timeline_incident_current(tl, &inc) == 1)
+		a->incident_id = inc.id;
+	sqlite3_stmt *s = tl->st[ST_AUDIT_INSERT];
+	if (a->incident_id > 0)
+		sqlite3_bind_int64(s, 1, a->incident_id);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int64(s, 2, a->started_ms);
+	sqlite3_bind_int64(s, 3, a->ended_ms);
+	sqlite3_bind_text(s, 4, a->actor[0] ? a->actor : tl->actor, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, a->via, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, a->action, -1, SQLITE_TRANSIENT);
+	bind_redacted(s, 7, a->args);
+	bind_redacted(s, 8, a->confirmation);
+	sqlite3_bind_text(s, 9, a->outcome, -1, SQLITE_TRANSIENT);
+	bind_redacted(s, 10, a->summary);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		write_failed(tl, err, errlen);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	a->id = sqlite3_last_insert_rowid(tl->db);
+	tl->writes++;
+	clearerr_tl(tl);
+	return 0;
+}
+
+int timeline_audit_list(struct timeline *tl, size_t limit, struct timeline_audit **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!tl)
+		return -1;
+	sqlite3_stmt *s = tl->st[ST_AUDIT_LIST];
+	size_t cap = 0;
+	int rc;
+	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct timeline_audit *grown = realloc(*out, nc * sizeof **out);
+			if (!grown)
+				break;
+			*out = grown;
+			cap = nc;
+		}
+		struct timeline_audit *a = &(*out)[(*n)++];
+		memset(a, 0, sizeof *a);
+		a->id = sqlite3_column_int64(s, 0);
+		a->incident_id = sqlite3_column_int64(s, 1);
+		a->started_ms = sqlite3_column_int64(s, 2);
+		a->ended_ms = sqlite3_column_int64(s, 3);
+		col_copy(a->actor, sizeof a->actor, s, 4);
+		col_copy(a->via, sizeof a->via, s, 5);
+		col_copy(a->action, sizeof a->action, s, 6);
+		col_copy(a->args, sizeof a->args, s, 7);
+		col_copy(a->confirmation, sizeof a->confirmation, s, 8);
+		col_copy(a->outcome, sizeof a->outcome, s, 9);
+		col_copy(a->summary, sizeof a->summary, s, 10);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		read_failed(tl, NULL, 0);
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }

@@ -22,8 +22,6 @@
 #include "warroom/view.h"
 #include "warroom/widgets.h"
 
-enum dialog_tag { TAG_NONE, TAG_COMMAND, TAG_NOTE, TAG_INC_TITLE, TAG_INC_SEV, TAG_SEV, TAG_RESOLVE };
-
 enum { PAINT_STATUS = 1, PAINT_BODY = 2, PAINT_FOOT = 4, PAINT_ALL = 7 };
 
 static struct app {
@@ -35,6 +33,7 @@ static struct app {
 	size_t nviews, cur, back;
 	struct dialog dialog;
 	struct sources sources;
+	struct actions *actions;      /* every action runs here: see core/actions.c */
 	char msg[256];
 	enum tui_role msg_role;
 	int64_t msg_until;
@@ -59,8 +58,22 @@ void app_message(enum tui_role role, const char *fmt, ...)
 	A.paint |= PAINT_FOOT;
 }
 
+/* One modal at a time: a dialog that is replaced counts as answered no, so
+ * an action waiting on it is never left hanging. */
+static void close_dialog(enum dialog_result r)
+{
+	struct dialog d = A.dialog;
+
+	dialog_close(&A.dialog);
+	A.paint |= PAINT_BODY;
+	if (d.kind != DIALOG_NONE && d.fn)
+		d.fn(&d, r, d.arg);
+}
+
 void app_show_dialog(const struct dialog *d)
 {
+	if (A.dialog.kind != DIALOG_NONE)
+		close_dialog(DIALOG_NO);
 	A.dialog = *d;
 	A.paint |= PAINT_BODY;
 }
@@ -276,32 +289,6 @@ static void quit(int code)
 	loop_stop(A.loop);
 }
 
-static void report(int rc, const char *err, const char *ok)
-{
-	if (rc == 0 && ok)
-		app_message(ROLE_OK, "%s", ok);
-	else if (rc != 0)
-		app_message(ROLE_CRIT, "%s", err);
-	A.paint |= PAINT_ALL;
-}
-
-static void ask(enum dialog_tag tag, const char *title, const char *prompt, const char *initial)
-{
-	dialog_input(&A.dialog, tag, title, prompt, initial);
-	A.paint |= PAINT_BODY;
-}
-
-static int parse_sev(const char *s)
-{
-	while (*s == ' ')
-		s++;
-	if ((s[0] == 'S' || s[0] == 's') && (s[1] == 'E' || s[1] == 'e') && (s[2] == 'V' || s[2] == 'v'))
-		s += 3 + (s[3] == '-');
-	return (s[0] >= '1' && s[0] <= '4' && (s[1] == '\0' || s[1] == ' ')) ? s[0] - '0' : 0;
-}
-
-static void run_action(enum action_id id, const char *arg);
-
 static void open_view(size_t idx)
 {
 	const struct view_ops *old = A.views[A.cur];
@@ -317,6 +304,147 @@ static void open_view(size_t idx)
 			A.views[idx]->open(&A.model);
 	}
 	A.paint |= PAINT_BODY;
+}
+
+/* ---- the console as a front-end of the action layer ---- */
+
+static enum tui_role role_of(enum action_role r)
+{
+	switch (r) {
+	case AROLE_ACCENT: return ROLE_ACCENT;
+	case AROLE_OK: return ROLE_OK;
+	case AROLE_WARN: return ROLE_WARN;
+	case AROLE_CRIT: return ROLE_CRIT;
+	case AROLE_STALE: return ROLE_STALE;
+	default: return ROLE_NORMAL;
+	}
+}
+
+static void on_question_closed(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	actions_answer(A.actions, d->id, r == DIALOG_YES, "y in the console");
+}
+
+static void ui_ask(uint64_t run, const struct action_question *q, void *arg)
+{
+	struct dialog d;
+
+	app_message_clear();
+	dialog_confirm(&d, q->title, q->question, q->danger, on_question_closed, NULL);
+	d.id = run;
+	for (size_t i = 0; i < q->nlines; i++) {
+		if (q->lines[i].role == AROLE_WARN)
+			dialog_add_line(&d, ROLE_WARN, "%s %s", tui_glyph(G_WARN), q->lines[i].text);
+		else
+			dialog_add_line(&d, role_of(q->lines[i].role), "%s", q->lines[i].text);
+	}
+	app_show_dialog(&d);
+}
+
+static void ui_progress(uint64_t run, enum action_role role, const char *text, void *arg)
+{
+	app_message(role_of(role), "%s", text);
+}
+
+static void ui_done(const struct action_result *res, void *arg)
+{
+	const struct action *a = actions_get(res->id);
+	struct dialog d;
+
+	model_sync_timeline(&A.model);
+	if (res->outcome == ACTION_OK && a && (a->flags & ACT_MUTATES))
+		sources_refresh(&A.sources);
+	if (res->nlines) {
+		dialog_info(&d, res->title[0] ? res->title : a ? a->help : "");
+		for (size_t i = 0; i < res->nlines; i++)
+			dialog_add_line(&d, role_of(res->lines[i].role), "%s", res->lines[i].text);
+		if (!res->lines[0].text[0] || strcmp(res->lines[res->nlines - 1].text, res->summary) != 0)
+			dialog_add_line(&d, res->outcome == ACTION_OK ? ROLE_OK : ROLE_CRIT, "%s", res->summary);
+		app_show_dialog(&d);
+	}
+	switch (res->outcome) {
+	case ACTION_OK: app_message(ROLE_OK, "%s", res->summary); break;
+	case ACTION_DECLINED: case ACTION_CANCELLED: app_message(ROLE_WARN, "%s", res->summary); break;
+	default: app_message(ROLE_CRIT, "%s", res->summary);
+	}
+	A.paint |= PAINT_ALL;
+}
+
+static const struct action_ui console_ui = { .ask = ui_ask, .progress = ui_progress, .done = ui_done };
+
+static void start(enum action_id id, const char *text, int sev)
+{
+	struct action_args args = { .text = text, .sev = sev };
+
+	actions_run(A.actions, id, &args, &console_ui);
+}
+
+static int parse_sev(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	if ((s[0] == 'S' || s[0] == 's') && (s[1] == 'E' || s[1] == 'e') && (s[2] == 'V' || s[2] == 'v'))
+		s += 3 + (s[3] == '-');
+	return (s[0] >= '1' && s[0] <= '4' && (s[1] == '\0' || s[1] == ' ')) ? s[0] - '0' : 0;
+}
+
+/* "2 reason words" -> the reason */
+static const char *after_sev(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	while (*s && *s != ' ')
+		s++;
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+static void ask_input(const char *title, const char *prompt, const char *initial, dialog_fn fn)
+{
+	struct dialog d;
+
+	dialog_input(&d, title, prompt, initial, fn, NULL);
+	app_show_dialog(&d);
+}
+
+static void run_action(enum action_id id, const char *arg);
+static void run_command(const char *line);
+
+static void on_command(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		run_command(d->input);
+}
+
+static void on_note(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		start(ACTION_NOTE, d->input, 0);
+}
+
+static void on_incident_sev(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		start(ACTION_INCIDENT, A.pending_title, parse_sev(d->input));
+}
+
+static void on_incident_title(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r != DIALOG_YES)
+		return;
+	if (!d->input[0]) {
+		app_message(ROLE_WARN, "an incident needs a title: nothing declared");
+		return;
+	}
+	snprintf(A.pending_title, sizeof A.pending_title, "%s", d->input);
+	ask_input("Declare incident", "SEV (1-4, if unsure the higher):", "2", on_incident_sev);
+}
+
+static void on_sev(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		run_action(ACTION_SEV, d->input);
 }
 
 static void run_command(const char *line)
@@ -361,59 +489,13 @@ static void run_command(const char *line)
 	run_action(a->id, *arg ? arg : NULL);
 }
 
-static void dialog_done(enum dialog_result r)
-{
-	struct dialog d = A.dialog;
-	char err[300];
-	int rc, sev;
-
-	dialog_close(&A.dialog);
-	A.paint |= PAINT_BODY;
-	if (r != DIALOG_YES)
-		return;
-	switch (d.tag) {
-	case TAG_COMMAND:
-		run_command(d.input);
-		break;
-	case TAG_NOTE:
-		rc = actions_note(&A.model, d.input, err, sizeof err);
-		report(rc, err, "note added to the timeline");
-		break;
-	case TAG_INC_TITLE:
-		if (!d.input[0]) {
-			app_message(ROLE_WARN, "an incident needs a title: nothing declared");
-			break;
-		}
-		snprintf(A.pending_title, sizeof A.pending_title, "%s", d.input);
-		ask(TAG_INC_SEV, "Declare incident", "SEV (1-4, if unsure the higher):", "2");
-		break;
-	case TAG_INC_SEV:
-		sev = parse_sev(d.input);
-		rc = actions_incident_open(&A.model, A.pending_title, sev, err, sizeof err);
-		report(rc, err, "incident declared");
-		break;
-	case TAG_SEV:
-		run_action(ACTION_SEV, d.input);
-		break;
-	case TAG_RESOLVE:
-		rc = actions_resolve(&A.model, err, sizeof err);
-		report(rc, err, "incident resolved");
-		break;
-	case APP_TAG_ROLLBACK:
-	case APP_TAG_SWITCH_BACK:
-		app_rollback_confirmed(d.tag);
-		break;
-	default:
-		break;
-	}
-}
-
 static void run_action(enum action_id id, const char *arg)
 {
-	char why[256], err[300];
-	int rc;
+	char why[256];
 
-	if (!actions_allowed(id, &A.model, why, sizeof why)) {
+	/* asked first only so as not to prompt for what would be refused: the
+	 * action layer checks again */
+	if (!actions_check(actions_ctx(A.actions), id, why, sizeof why)) {
 		app_message(ROLE_CRIT, "%s", why);
 		return;
 	}
@@ -444,15 +526,13 @@ static void run_action(enum action_id id, const char *arg)
 			app_message(ROLE_WARN, "no view %d", (int)(id - ACTION_VIEW_1) + 1);
 		break;
 	case ACTION_COMMAND:
-		ask(TAG_COMMAND, "Command", ":", "");
+		ask_input("Command", ":", "", on_command);
 		break;
 	case ACTION_NOTE:
-		if (arg) {
-			rc = actions_note(&A.model, arg, err, sizeof err);
-			report(rc, err, "note added to the timeline");
-		} else {
-			ask(TAG_NOTE, "Note for the timeline", "Note:", "");
-		}
+		if (arg)
+			start(ACTION_NOTE, arg, 0);
+		else
+			ask_input("Note for the timeline", "Note:", "", on_note);
 		break;
 	case ACTION_INCIDENT:
 		if (A.model.has_incident) {
@@ -460,32 +540,29 @@ static void run_action(enum action_id id, const char *arg)
 			            (long long)A.model.incident.id, A.model.incident.sev);
 		} else if (arg) {
 			snprintf(A.pending_title, sizeof A.pending_title, "%s", arg);
-			ask(TAG_INC_SEV, "Declare incident", "SEV (1-4, if unsure the higher):", "2");
+			ask_input("Declare incident", "SEV (1-4, if unsure the higher):", "2", on_incident_sev);
 		} else {
-			ask(TAG_INC_TITLE, "Declare incident", "Title:", "");
+			ask_input("Declare incident", "Title:", "", on_incident_title);
 		}
 		break;
 	case ACTION_SEV:
 		if (arg) {
-			int sev = parse_sev(arg);
-
-			rc = actions_sev(&A.model, sev, err, sizeof err);
-			report(rc, err, "SEV changed");
+			start(ACTION_SEV, after_sev(arg), parse_sev(arg));
 		} else {
 			char cur[8];
 
 			snprintf(cur, sizeof cur, "%d", A.model.incident.sev);
-			ask(TAG_SEV, "Change SEV", "SEV (1-4):", cur);
+			ask_input("Change SEV", "SEV (1-4), then the reason:", cur, on_sev);
 		}
 		break;
 	case ACTION_RESOLVE:
-		dialog_confirm(&A.dialog, TAG_RESOLVE, "Resolve incident", "Close the open incident?", false);
-		dialog_add_line(&A.dialog, ROLE_NORMAL, "INC-%lld  SEV-%d  %s", (long long)A.model.incident.id,
-		                A.model.incident.sev, A.model.incident.title);
-		A.paint |= PAINT_BODY;
+		start(ACTION_RESOLVE, NULL, 0);
 		break;
 	case ACTION_ROLLBACK:
-		app_rollback_start(arg);
+		if (actions_running(A.actions, ACTION_ROLLBACK))
+			app_message(ROLE_WARN, "a rollback is already being planned or running");
+		else
+			start(ACTION_ROLLBACK, arg, 0);
 		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);
@@ -511,9 +588,8 @@ static void on_key(int key)
 		enum dialog_result res = dialog_key(&A.dialog, key);
 
 		if (res != DIALOG_OPEN)
-			dialog_done(res);
-		else
-			A.paint |= PAINT_BODY;
+			close_dialog(res);
+		A.paint |= PAINT_BODY;
 		return;
 	}
 	if (tui_too_small()) {
@@ -616,7 +692,15 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		sources_attach(&A.sources, &A.model);
 	else
 		app_message(ROLE_CRIT, "%s", err);
-	app_rollback_bind(&A.sources, &A.model, cfg);
+	{
+		struct action_ctx ctx = {
+			.loop = A.loop, .cfg = cfg, .tl = tl, .tl_error = A.model.tl_error,
+			.kube = A.sources.kube, .kube_error = A.sources.kube_error, .argocd = A.sources.argocd,
+			.actor = cfg->operator_name, .via = "console", .readonly = A.model.readonly,
+		};
+
+		A.actions = actions_new(&ctx);
+	}
 	make_windows();
 	if (A.views[0]->open)
 		A.views[0]->open(&A.model);
@@ -631,7 +715,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		delwin(A.w_foot);
 	}
 	tui_end();
-	app_rollback_cancel();
+	actions_free(A.actions);   /* what is in flight stops and is audited as cancelled */
 	sources_close(&A.sources);
 	model_free(&A.model);
 	loop_free(A.loop);

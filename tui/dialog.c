@@ -5,32 +5,35 @@
 
 #include "warroom/widgets.h"
 
-static void reset(struct dialog *d, enum dialog_kind kind, int tag, const char *title)
+static void reset(struct dialog *d, enum dialog_kind kind, const char *title, dialog_fn fn, void *arg)
 {
 	memset(d, 0, sizeof *d);
 	d->kind = kind;
-	d->tag = tag;
+	d->fn = fn;
+	d->arg = arg;
 	snprintf(d->title, sizeof d->title, "%s", title ? title : "");
 }
 
-void dialog_confirm(struct dialog *d, int tag, const char *title, const char *question, bool danger)
+void dialog_confirm(struct dialog *d, const char *title, const char *question, bool danger, dialog_fn fn,
+                    void *arg)
 {
-	reset(d, DIALOG_CONFIRM, tag, title);
+	reset(d, DIALOG_CONFIRM, title, fn, arg);
 	snprintf(d->prompt, sizeof d->prompt, "%s", question ? question : "Proceed?");
 	d->danger = danger;
 }
 
-void dialog_input(struct dialog *d, int tag, const char *title, const char *prompt, const char *initial)
+void dialog_input(struct dialog *d, const char *title, const char *prompt, const char *initial, dialog_fn fn,
+                  void *arg)
 {
-	reset(d, DIALOG_INPUT, tag, title);
+	reset(d, DIALOG_INPUT, title, fn, arg);
 	snprintf(d->prompt, sizeof d->prompt, "%s", prompt ? prompt : "");
 	snprintf(d->input, sizeof d->input, "%s", initial ? initial : "");
 	d->cursor = strlen(d->input);
 }
 
-void dialog_info(struct dialog *d, int tag, const char *title)
+void dialog_info(struct dialog *d, const char *title)
 {
-	reset(d, DIALOG_INFO, tag, title);
+	reset(d, DIALOG_INFO, title, NULL, NULL);
 }
 
 void dialog_add_line(struct dialog *d, enum tui_role role, const char *fmt, ...)
@@ -96,18 +99,47 @@ static enum dialog_result input_key(struct dialog *d, int key)
 	return DIALOG_OPEN;
 }
 
+/* Scrolling keys of a dialog whose body does not fit; true when used. */
+static bool scroll_key(struct dialog *d, int key)
+{
+	int page = d->shown > 1 ? d->shown - 1 : 1;
+
+	switch (key) {
+	case 'j': case KEY_DOWN: d->top++; break;
+	case 'k': case KEY_UP: d->top--; break;
+	case ' ': case KEY_NPAGE: case 6: d->top += page; break;   /* C-f */
+	case KEY_PPAGE: case 2: d->top -= page; break;             /* C-b */
+	case 'g': case KEY_HOME: d->top = 0; break;
+	case 'G': case KEY_END: d->top = d->rows; break;
+	default: return false;
+	}
+	/* clamped at the next draw, which knows the rows */
+	if (d->top < 0)
+		d->top = 0;
+	d->unseen_y = false;
+	return true;
+}
+
 enum dialog_result dialog_key(struct dialog *d, int key)
 {
 	switch (d->kind) {
 	case DIALOG_CONFIRM:
-		if (key == 'y' || key == 'Y')
+		if (key == 'y' || key == 'Y') {
+			if (!d->seen_all) {
+				d->unseen_y = true;
+				return DIALOG_OPEN;
+			}
 			return DIALOG_YES;
+		}
 		if (key == 'n' || key == 'N' || key == 27 || key == 'q')
 			return DIALOG_NO;
+		scroll_key(d, key);
 		return DIALOG_OPEN;
 	case DIALOG_INPUT:
 		return input_key(d, key);
 	case DIALOG_INFO:
+		if (d->rows > d->shown && scroll_key(d, key))
+			return DIALOG_OPEN;
 		return (key == 27 || key == 'q' || key == '\r' || key == '\n' || key == KEY_ENTER ||
 		        key == ' ') ? DIALOG_NO : DIALOG_OPEN;
 	default:
@@ -149,11 +181,11 @@ static int wrapped_rows(const char *s, int width)
 	return rows;
 }
 
-void dialog_draw(WINDOW *w, const struct dialog *d)
+void dialog_draw(WINDOW *w, struct dialog *d)
 {
 	int maxw = getmaxx(w), maxh = getmaxy(w);
-	int width = tui_text_width(d->title) + 6, h, y, x, inner, row, body = 0;
-	char footer[160], buf[256];
+	int width = tui_text_width(d->title) + 6, h, y, x, inner, row, avail, extra;
+	char footer[200], buf[512];
 
 	if (d->kind == DIALOG_NONE)
 		return;
@@ -162,8 +194,8 @@ void dialog_draw(WINDOW *w, const struct dialog *d)
 		if (lw > width)
 			width = lw;
 	}
-	if (tui_text_width(d->prompt) + 4 > width)
-		width = tui_text_width(d->prompt) + 4;
+	if (tui_text_width(d->prompt) + 24 > width)
+		width = tui_text_width(d->prompt) + 24;
 	if (d->kind == DIALOG_INPUT && width < 60)
 		width = 60;
 	if (width > maxw - 2)
@@ -171,11 +203,24 @@ void dialog_draw(WINDOW *w, const struct dialog *d)
 	if (width < 10)
 		width = maxw;
 	inner = width - 4;
+	d->rows = 0;
 	for (size_t i = 0; i < d->nlines; i++)
-		body += wrapped_rows(d->lines[i], inner);
-	h = body + 4 + (d->kind == DIALOG_INPUT ? 1 : 0);
+		d->rows += wrapped_rows(d->lines[i], inner);
+	extra = 4 + (d->kind == DIALOG_INPUT ? 1 : 0);
+	h = d->rows + extra;
 	if (h > maxh)
 		h = maxh;
+	avail = h - extra;
+	/* a body that does not fit gives its last row to the "more" line */
+	d->shown = d->rows > avail ? avail - 1 : d->rows;
+	if (d->shown < 0)
+		d->shown = 0;
+	if (d->top > d->rows - d->shown)
+		d->top = d->rows - d->shown;
+	if (d->top < 0)
+		d->top = 0;
+	if (d->top + d->shown >= d->rows)
+		d->seen_all = true;
 	y = (maxh - h) / 2;
 	x = (maxw - width) / 2;
 	tui_fill(w, y, x, h, width);
@@ -187,17 +232,28 @@ void dialog_draw(WINDOW *w, const struct dialog *d)
 		do {
 			size_t n = wrap_row(s, inner);
 
-			if (row >= h - 4 - (d->kind == DIALOG_INPUT ? 1 : 0))
-				break;
-			snprintf(buf, sizeof buf, "%.*s", (int)n, s);
-			tui_put(w, y + 1 + row++, x + 2, inner, d->roles[i], buf);
+			if (row >= d->top && row < d->top + d->shown) {
+				snprintf(buf, sizeof buf, "%.*s", (int)n, s);
+				tui_put(w, y + 1 + row - d->top, x + 2, inner, d->roles[i], buf);
+			}
+			row++;
 			s += n;
 		} while (*s);
 	}
+	if (d->rows > d->shown && d->shown > 0) {
+		bool below = d->top + d->shown < d->rows;
+
+		snprintf(footer, sizeof footer, "%s (lines %d-%d of %d)  j/k Space scroll",
+		         below ? "more below" : "end", d->top + 1, d->top + d->shown, d->rows);
+		tui_put(w, y + 1 + d->shown, x + 2, inner, below ? ROLE_WARN : ROLE_STALE, footer);
+	}
 	switch (d->kind) {
 	case DIALOG_CONFIRM:
-		snprintf(footer, sizeof footer, "%s  [y] yes  [n] no", d->prompt);
-		tui_put(w, y + h - 2, x + 2, inner, d->danger ? ROLE_CRIT : ROLE_ACCENT, footer);
+		if (d->unseen_y && !d->seen_all)
+			snprintf(footer, sizeof footer, "read to the end first (Space)  [n] no");
+		else
+			snprintf(footer, sizeof footer, "%s  [y] yes  [n] no", d->prompt);
+		tui_put(w, y + h - 2, x + 2, inner, d->danger || d->unseen_y ? ROLE_CRIT : ROLE_ACCENT, footer);
 		break;
 	case DIALOG_INPUT: {
 		int pw = tui_text_width(d->prompt);

@@ -16,6 +16,10 @@ static const char usage[] =
 	"       warroom timeline [--json] [--limit N]\n"
 	"       warroom status [--json]           slots and alerts; exit 0 healthy, 1 degraded, 2 outage\n"
 	"       warroom rollback [--strategy auto|selector|scale-switch|undo|argocd] [--dry-run] [--yes]\n"
+	"       warroom incident --sev N TITLE... declare an incident\n"
+	"       warroom sev N [REASON...]         change the open incident's SEV\n"
+	"       warroom resolve [--yes]           close the open incident\n"
+	"       warroom actions [--json]          every action, its keys and preconditions\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
@@ -34,6 +38,10 @@ static const struct subcmd subcmds[] = {
 	{ "timeline", cli_timeline },
 	{ "status", cli_status },
 	{ "rollback", cli_rollback },
+	{ "incident", cli_incident },
+	{ "sev", cli_sev },
+	{ "resolve", cli_resolve },
+	{ "actions", cli_actions },
 };
 
 static int need_value(int i, int argc, char **argv)

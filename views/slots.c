@@ -261,7 +261,7 @@ static void pod_detail(const struct slots_state *st, const struct slots_pod *p)
 	struct dialog d;
 	char a[16];
 
-	dialog_info(&d, 0, p->name);
+	dialog_info(&d, p->name);
 	dialog_add_line(&d, ROLE_NORMAL, "slot      %s", p->slot >= 0 ? st->slot[p->slot].name : "(none of ours)");
 	dialog_add_line(&d, p->ready ? ROLE_OK : ROLE_CRIT, "ready     %s", p->ready ? "yes" : "NO");
 	dialog_add_line(&d, ROLE_NORMAL, "phase     %s%s", p->phase, p->terminating ? " (terminating)" : "");

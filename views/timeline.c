@@ -85,7 +85,7 @@ static int key(struct model *m, enum action_id action, int k, int page)
 		const struct timeline_event *e = &m->recent[tbl.selected];
 		const char *p = e->detail_json;
 
-		dialog_info(&d, 0, e->kind);
+		dialog_info(&d, e->kind);
 		dialog_add_line(&d, ROLE_NORMAL, "%s", e->summary);
 		dialog_add_line(&d, ROLE_STALE, "by %s, event #%lld", e->actor, (long long)e->id);
 		/* detail JSON, cut into dialog-wide lines */

@@ -1,61 +1,81 @@
-/* actions — the one action table: every key binding, its help text and its
- * preconditions. The TUI's key map, the help screen, the `:` command line and
- * the headless CLI all read it, so they cannot drift apart. */
+/* actions — the one action table and the one way to run an action.
+ *
+ * Every key binding, its help text, its preconditions and its handler are a
+ * row of ACTION_LIST. The TUI's keys, the `:` command line and the headless
+ * CLI are front-ends of actions_run(): it checks the preconditions (read-only,
+ * an open incident), asks the front-end the confirmation question when the
+ * row wants one (a dialog, a terminal prompt or --yes: there is no path
+ * around it), runs the handler asynchronously on the loop, and writes one
+ * audit record of who ran what, with which arguments, when, for how long and
+ * with what outcome. Rows without a handler (moving, views, help) are the
+ * front-end's own. */
 #ifndef WARROOM_ACTIONS_H
 #define WARROOM_ACTIONS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-struct model;
+struct argocd;
+struct config;
+struct kube;
+struct loop;
+struct timeline;
 
 enum action_flag {
 	ACT_MUTATES      = 1u << 0,  /* changes the cluster: refused under --readonly */
-	ACT_CONFIRM      = 1u << 1,  /* needs an explicit confirmation */
+	ACT_CONFIRM      = 1u << 1,  /* runs only after the operator answered its question yes */
 	ACT_NEEDS_INC    = 1u << 2,  /* needs an open incident */
 	ACT_HINT         = 1u << 3,  /* shown in the bottom hint line */
 	ACT_NAV          = 1u << 4,  /* movement inside a view */
 	ACT_TAKES_ARG    = 1u << 5,  /* `:name ARG` on the command line */
+	ACT_CLI          = 1u << 6,  /* `warroom NAME ...` runs it headless */
 };
 
-/* X(ID, name, default keys, flags, help) — keys are comma-separated specs:
- * a character, "C-x", "F5", "Up", "Down", "PgUp", "PgDn", "Home", "End",
- * "Enter", "Esc", "Tab", "BTab", "Space". Order here is the help order. */
+/* X(ID, name, default keys, flags, handler, help) — keys are comma-separated
+ * specs: a character, "C-x", "F5", "Up", "Down", "PgUp", "PgDn", "Home",
+ * "End", "Enter", "Esc", "Tab", "BTab", "Space". handler names a
+ * `actions_exec_NAME` (none: the front-end's own). Order here is the help
+ * order. */
 #define ACTION_LIST(X) \
-	X(HELP,        "help",        "?,F1",        ACT_HINT, "Every key, generated from the action table") \
-	X(QUIT,        "quit",        "q",           0, "Leave the view; on the overview, quit") \
-	X(QUIT_NOW,    "quit-now",    "Q,C-c",       0, "Quit at once from any view") \
-	X(VIEW_NEXT,   "view-next",   "Tab",         0, "Next view") \
-	X(VIEW_PREV,   "view-prev",   "BTab",        0, "Previous view") \
-	X(VIEW_1,      "view-1",      "1",           0, "Overview") \
-	X(VIEW_2,      "view-2",      "2",           0, "Slots: both slots and their pods") \
-	X(VIEW_3,      "view-3",      "3",           0, "Timeline of the incident") \
-	X(VIEW_4,      "view-4",      "4",           0, "View 4 (when present)") \
-	X(VIEW_5,      "view-5",      "5",           0, "View 5 (when present)") \
-	X(VIEW_6,      "view-6",      "6",           0, "View 6 (when present)") \
-	X(COMMAND,     "command",     ":",           ACT_HINT, "Command line: any action by name (:note text)") \
-	X(ROLLBACK,    "rollback",    "R",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT | ACT_TAKES_ARG, "Plan a rollback, show its preflight, run on y") \
-	X(NOTE,        "note",        "n",           ACT_HINT | ACT_TAKES_ARG, "Add a note to the timeline") \
-	X(INCIDENT,    "incident",    "I",           ACT_TAKES_ARG, "Declare an incident (title, then SEV)") \
-	X(SEV,         "sev",         "S",           ACT_NEEDS_INC | ACT_HINT | ACT_TAKES_ARG, "Change the SEV level of the open incident") \
-	X(RESOLVE,     "resolve",     "X",           ACT_NEEDS_INC | ACT_CONFIRM, "Close the open incident") \
-	X(REFRESH,     "refresh",     "C-r,F5",      0, "Poll every source now") \
-	X(REDRAW,      "redraw",      "C-l",         0, "Repaint the whole screen") \
-	X(UP,          "up",          "k,Up",        ACT_NAV, "Move up") \
-	X(DOWN,        "down",        "j,Down",      ACT_NAV, "Move down") \
-	X(PAGE_UP,     "page-up",     "PgUp,C-b",    ACT_NAV, "Page up") \
-	X(PAGE_DOWN,   "page-down",   "PgDn,C-f,Space", ACT_NAV, "Page down") \
-	X(TOP,         "top",         "g,Home",      ACT_NAV, "First line") \
-	X(BOTTOM,      "bottom",      "G,End",       ACT_NAV, "Last line") \
-	X(SELECT,      "select",      "Enter",       ACT_NAV, "Open or run the selected line")
+	X(HELP,        "help",        "?,F1",        ACT_HINT, none, "Every key, generated from the action table") \
+	X(QUIT,        "quit",        "q",           0, none, "Leave the view; on the overview, quit") \
+	X(QUIT_NOW,    "quit-now",    "Q,C-c",       0, none, "Quit at once from any view") \
+	X(VIEW_NEXT,   "view-next",   "Tab",         0, none, "Next view") \
+	X(VIEW_PREV,   "view-prev",   "BTab",        0, none, "Previous view") \
+	X(VIEW_1,      "view-1",      "1",           0, none, "Overview") \
+	X(VIEW_2,      "view-2",      "2",           0, none, "Slots: both slots and their pods") \
+	X(VIEW_3,      "view-3",      "3",           0, none, "Timeline of the incident") \
+	X(VIEW_4,      "view-4",      "4",           0, none, "View 4 (when present)") \
+	X(VIEW_5,      "view-5",      "5",           0, none, "View 5 (when present)") \
+	X(VIEW_6,      "view-6",      "6",           0, none, "View 6 (when present)") \
+	X(COMMAND,     "command",     ":",           ACT_HINT, none, "Command line: any action by name (:note text)") \
+	X(ROLLBACK,    "rollback",    "R",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT | ACT_TAKES_ARG | ACT_CLI, \
+	  rollback, "Plan a rollback, show its preflight, run on y") \
+	X(NOTE,        "note",        "n",           ACT_HINT | ACT_TAKES_ARG | ACT_CLI, note, "Add a note to the timeline") \
+	X(INCIDENT,    "incident",    "I",           ACT_TAKES_ARG | ACT_CLI, incident, "Declare an incident (title, then SEV)") \
+	X(SEV,         "sev",         "S",           ACT_NEEDS_INC | ACT_HINT | ACT_TAKES_ARG | ACT_CLI, sev, \
+	  "Change the SEV level of the open incident") \
+	X(RESOLVE,     "resolve",     "X",           ACT_NEEDS_INC | ACT_CONFIRM | ACT_CLI, resolve, "Close the open incident") \
+	X(REFRESH,     "refresh",     "C-r,F5",      0, none, "Poll every source now") \
+	X(REDRAW,      "redraw",      "C-l",         0, none, "Repaint the whole screen") \
+	X(UP,          "up",          "k,Up",        ACT_NAV, none, "Move up") \
+	X(DOWN,        "down",        "j,Down",      ACT_NAV, none, "Move down") \
+	X(PAGE_UP,     "page-up",     "PgUp,C-b",    ACT_NAV, none, "Page up") \
+	X(PAGE_DOWN,   "page-down",   "PgDn,C-f,Space", ACT_NAV, none, "Page down") \
+	X(TOP,         "top",         "g,Home",      ACT_NAV, none, "First line") \
+	X(BOTTOM,      "bottom",      "G,End",       ACT_NAV, none, "Last line") \
+	X(SELECT,      "select",      "Enter",       ACT_NAV, none, "Open or run the selected line")
 
 enum action_id {
 	ACTION_NONE = 0,
-#define ACTION_ENUM(id, name, keys, flags, help) ACTION_##id,
+#define ACTION_ENUM(id, name, keys, flags, exec, help) ACTION_##id,
 	ACTION_LIST(ACTION_ENUM)
 #undef ACTION_ENUM
 	ACTION_COUNT
 };
+
+struct action_exec;
 
 struct action {
 	enum action_id id;
@@ -63,21 +83,156 @@ struct action {
 	const char *keys;      /* default key specs */
 	unsigned flags;
 	const char *help;
+	const struct action_exec *exec;   /* exec->exec NULL: the front-end's own */
 };
 
 const struct action *actions_get(enum action_id id);
 const struct action *actions_by_name(const char *name);
 size_t actions_count(void);   /* ACTION_COUNT - 1; ids run 1..count */
 
-/* The one precondition check for every caller (TUI, `:`, CLI). Returns true
- * when the action may run now; otherwise fills why with words. */
-bool actions_allowed(enum action_id id, const struct model *m, char *why, size_t whylen);
+/* ---- running actions ---- */
 
-/* Local actions: each checks its preconditions and writes the timeline.
- * 0 on success; -1 with err in words. */
-int actions_note(struct model *m, const char *text, char *err, size_t errlen);
-int actions_incident_open(struct model *m, const char *title, int sev, char *err, size_t errlen);
-int actions_sev(struct model *m, int sev, char *err, size_t errlen);
-int actions_resolve(struct model *m, char *err, size_t errlen);
+/* What an action needs, whoever runs it: no screen, no model. */
+struct action_ctx {
+	struct loop *loop;
+	const struct config *cfg;
+	struct timeline *tl;          /* NULL: the store could not be opened (tl_error) */
+	const char *tl_error;
+	struct kube *kube;            /* NULL: see kube_error */
+	const char *kube_error;
+	struct argocd *argocd;        /* NULL when not configured */
+	const char *actor;            /* the operator the timeline names */
+	const char *via;              /* the front-end: "key", "command line", "cli" */
+	bool readonly;
+};
+
+/* The one precondition check (read-only, an open incident, a store for what
+ * writes the timeline). actions_run() applies it itself; front-ends may ask
+ * first so as not to prompt for a title that would be refused. */
+bool actions_check(const struct action_ctx *ctx, enum action_id id, char *why, size_t whylen);
+
+enum action_role { AROLE_NORMAL, AROLE_ACCENT, AROLE_OK, AROLE_WARN, AROLE_CRIT, AROLE_STALE };
+
+#define ACTION_LINE 240
+#define ACTION_LINES 48
+
+struct action_line {
+	enum action_role role;
+	char text[ACTION_LINE];
+};
+
+/* A question the front-end must answer with actions_answer(). */
+struct action_question {
+	char title[128];
+	char question[96];            /* "Run this rollback?" */
+	bool danger;                  /* destructive: drawn as such */
+	bool operator_only;           /* asked during execution (a changed plan, a switch back): --yes
+	                               * does not answer it, only an operator does */
+	struct action_line lines[ACTION_LINES];
+	size_t nlines;
+};
+
+enum action_outcome {
+	ACTION_OK,          /* done (and verified, where it verifies) */
+	ACTION_REFUSED,     /* a precondition or the plan said no: nothing changed */
+	ACTION_DECLINED,    /* the operator answered no: nothing changed */
+	ACTION_FAILED,      /* tried and failed; the summary says what is left */
+	ACTION_CANCELLED,   /* stopped before it finished */
+};
+
+struct action_result {
+	enum action_id id;
+	uint64_t run;
+	enum action_outcome outcome;
+	char summary[ACTION_LINE];    /* one line for the operator */
+	struct action_line lines[ACTION_LINES];   /* a report worth a dialog, or none */
+	size_t nlines;
+	char title[128];              /* the report's title when lines are given */
+	char followup[ACTION_LINE];   /* an open item left for later ("re-enable auto-sync ...") */
+	int64_t duration_ms;
+	int exit_code;                /* for the CLI: 0 ok, 1 failed, 2 refused or declined, 3 unreachable */
+};
+
+/* The front-end's part. ask must lead to exactly one actions_answer() for
+ * that run (now or later); progress may be NULL; done runs once per run,
+ * from the loop, never from inside actions_run(). */
+struct action_ui {
+	void (*ask)(uint64_t run, const struct action_question *q, void *arg);
+	void (*progress)(uint64_t run, enum action_role role, const char *text, void *arg);
+	void (*done)(const struct action_result *res, void *arg);
+	void *arg;
+};
+
+struct action_args {
+	const char *text;     /* note text, incident title, rollback strategy, SEV reason */
+	int sev;              /* incident, sev: 1..4 */
+	bool dry_run;         /* rollback: plan and report, change nothing */
+	bool unattended;      /* --yes: a re-plan with the same target runs without asking */
+};
+
+struct actions;
+
+struct actions *actions_new(const struct action_ctx *ctx);
+/* Cancels every run still going (their done runs with ACTION_CANCELLED). */
+void actions_free(struct actions *q);
+const struct action_ctx *actions_ctx(const struct actions *q);
+
+/* Starts an action. Returns its run id (never 0); refusals too go through
+ * done, so every run is audited. args may be NULL. */
+uint64_t actions_run(struct actions *q, enum action_id id, const struct action_args *args,
+                     const struct action_ui *ui);
+/* The operator's answer to the question of run; how ("y in the dialog",
+ * "--yes", "terminal") goes to the audit record. Unknown runs are ignored. */
+void actions_answer(struct actions *q, uint64_t run, bool yes, const char *how);
+void actions_cancel(struct actions *q, uint64_t run);
+/* A run of this action that has not finished yet, or 0. */
+uint64_t actions_running(const struct actions *q, enum action_id id);
+
+/* ---- for handlers (core/action_*.c) ---- */
+
+struct action_run;
+
+struct action_exec {
+	/* Confirm actions: reads what the question needs (may go async) and ends
+	 * with actions_propose() or actions_finish(). NULL: straight to exec. */
+	void (*prepare)(struct action_run *run);
+	/* Does the work, after a yes where the row wants one; ends with
+	 * actions_finish() now or later. */
+	void (*exec)(struct action_run *run);
+	/* Stops work in flight and frees the handler's state. May be NULL. */
+	void (*cancel)(struct action_run *run);
+};
+
+typedef void (*action_answer_fn)(struct action_run *run, bool yes);
+
+const struct action_ctx *actions_run_ctx(const struct action_run *run);
+const struct action_args *actions_run_args(const struct action_run *run);
+struct actions *actions_run_queue(const struct action_run *run);
+uint64_t actions_run_id(const struct action_run *run);
+/* The confirmation that lets exec run. */
+void actions_propose(struct action_run *run, const struct action_question *q);
+/* A further question during exec (a changed plan, a switch back). */
+void actions_ask(struct action_run *run, const struct action_question *q, action_answer_fn fn);
+void actions_progress(struct action_run *run, enum action_role role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The outcome; res->id, run and duration are filled in. The run is freed
+ * after done ran: the handler must not touch it afterwards. */
+void actions_finish(struct action_run *run, const struct action_result *res);
+/* Convenience for a one-line outcome. */
+void actions_finish_line(struct action_run *run, enum action_outcome outcome, int exit_code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* How the operator answered the confirmation ("yes (--yes)"), "" before. */
+const char *actions_run_confirmation(const struct action_run *run);
+void *actions_run_state(const struct action_run *run);
+void actions_run_set_state(struct action_run *run, void *state);
+void actions_question_line(struct action_question *q, enum action_role role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void actions_result_line(struct action_result *r, enum action_role role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *actions_outcome_name(enum action_outcome o);
+
+#define ACTION_EXEC_DECL(id, name, keys, flags, exec, help) extern const struct action_exec actions_exec_##exec;
+ACTION_LIST(ACTION_EXEC_DECL)
+#undef ACTION_EXEC_DECL
 
 #endif

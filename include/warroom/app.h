@@ -11,13 +11,6 @@ struct timeline;
  * is restored on every path. tl may be NULL (tl_error says why). */
 int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error);
 
-/* The rollback flow (tui/app_rollback.c). Its dialogs carry these tags; the
- * app hands a confirmed one back through app_rollback_confirmed(). */
-enum { APP_TAG_ROLLBACK = 100, APP_TAG_SWITCH_BACK = 101 };
-void app_rollback_bind(struct sources *s, struct model *m, const struct config *cfg);
-void app_rollback_start(const char *strategy);   /* NULL: auto */
-void app_rollback_confirmed(int tag);
-void app_rollback_cancel(void);
 void app_message_clear(void);
 
 #endif

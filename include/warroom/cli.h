@@ -3,6 +3,10 @@
 #ifndef WARROOM_CLI_H
 #define WARROOM_CLI_H
 
+#include <stdbool.h>
+
+#include "warroom/actions.h"
+
 struct config;
 
 /* argv[0] is the subcommand name. Each returns the process exit code. */
@@ -10,5 +14,16 @@ int cli_note(int argc, char **argv, const struct config *cfg);
 int cli_timeline(int argc, char **argv, const struct config *cfg);
 int cli_status(int argc, char **argv, const struct config *cfg);
 int cli_rollback(int argc, char **argv, const struct config *cfg);
+int cli_incident(int argc, char **argv, const struct config *cfg);
+int cli_sev(int argc, char **argv, const struct config *cfg);
+int cli_resolve(int argc, char **argv, const struct config *cfg);
+/* `warroom actions [--json]`: the action table, its keys and preconditions. */
+int cli_actions(int argc, char **argv, const struct config *cfg);
+
+/* Runs one action of the table headless (core/cli_action.c): its question is
+ * answered by yes (--yes) or on the terminal, and no otherwise. Prints the
+ * plan, the steps and the outcome; returns the exit code. */
+int cli_run_action(enum action_id id, const struct action_args *args, bool yes, const struct config *cfg,
+                   const char *cmd);
 
 #endif

@@ -14,4 +14,10 @@ void text_age(int64_t ms, char *buf, size_t len);
  * as UTC ms since the epoch; 0 when it cannot be read. */
 int64_t text_parse_time(const char *s);
 
+/* In place: invalid UTF-8 bytes become '?', so JSON and terminals get text. */
+void text_fix_utf8(char *s);
+/* One line: each run of control characters (newlines, tabs, escapes) becomes
+ * one space; cut at a character boundary to fit len. */
+void text_one_line(char *dst, size_t len, const char *src);
+
 #endif

@@ -58,6 +58,25 @@ int timeline_incident_set_sev(struct timeline *tl, int64_t id, int sev);
  * (-1 on a read error, *out zeroed). */
 int timeline_incident_current(struct timeline *tl, struct timeline_incident *out);
 
+/* One record per action run (core/actions.c): who ran what, with which
+ * arguments, through which front-end, when, how long, and the outcome.
+ * Text fields are redacted on the way in. */
+struct timeline_audit {
+	int64_t id;
+	int64_t incident_id;     /* 0 on append: the open incident, if any */
+	int64_t started_ms, ended_ms;   /* UTC ms */
+	char actor[64];
+	char via[32];            /* "console", "command line", "cli" */
+	char action[32];
+	char args[512];          /* JSON object */
+	char confirmation[96];   /* how the question was answered, "" when none */
+	char outcome[16];        /* ok, refused, declined, failed, cancelled */
+	char summary[256];
+};
+int timeline_audit_append(struct timeline *tl, struct timeline_audit *a, char *err, size_t errlen);
+/* Newest first; *out malloc'd (free()). limit 0: all. */
+int timeline_audit_list(struct timeline *tl, size_t limit, struct timeline_audit **out, size_t *n);
+
 /* Words for the last failure of a call without an err buffer (timeline_log,
  * timeline_list, the incident calls); "" after success. Never holds a secret. */
 const char *timeline_errmsg(const struct timeline *tl);

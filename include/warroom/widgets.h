@@ -44,34 +44,51 @@ void chart_plot(WINDOW *w, int y, int x, int h, int width, const double *v, size
 void gauge_draw(WINDOW *w, int y, int x, int width, double value, double max,
                 const char *label, enum tui_role role);
 
-/* ---- dialogs: one modal at a time, drawn centred over the screen ---- */
+/* ---- dialogs: one modal at a time, drawn centred over the screen ----
+ * A body taller than the screen scrolls (j/k, Space, PgUp/PgDn) with a
+ * visible "more below"; a confirm accepts y only once every line of its body
+ * has been on screen, so no warning can be confirmed unseen. */
 enum dialog_kind { DIALOG_NONE, DIALOG_CONFIRM, DIALOG_INPUT, DIALOG_INFO };
 enum dialog_result { DIALOG_OPEN, DIALOG_YES, DIALOG_NO };
 
-#define DIALOG_LINES 24
+#define DIALOG_LINES 56
+
+struct dialog;
+/* Runs once when the dialog closes: YES (confirmed / submitted) or NO. */
+typedef void (*dialog_fn)(const struct dialog *d, enum dialog_result r, void *arg);
 
 struct dialog {
 	enum dialog_kind kind;
-	char title[96];
-	char lines[DIALOG_LINES][160];
+	char title[128];
+	char lines[DIALOG_LINES][240];
 	enum tui_role roles[DIALOG_LINES];
 	size_t nlines;
 	char prompt[96];      /* input: text before the field; confirm: the question */
 	char input[512];      /* input: the text typed */
 	size_t cursor;        /* byte offset in input */
 	bool danger;          /* confirm of a destructive action: drawn in crit */
-	int tag;              /* caller's id for what to do on YES */
+	dialog_fn fn;         /* NULL: nothing to do on close */
+	void *arg;
+	uint64_t id;          /* the caller's, e.g. the action run asking */
+	/* scrolling, kept up to date by dialog_draw */
+	int top;              /* first body row shown */
+	int rows, shown;      /* body rows in all, rows that fit */
+	bool seen_all;        /* every body row has been on screen */
+	bool unseen_y;        /* y came too early: the footer says why */
 };
 
-void dialog_confirm(struct dialog *d, int tag, const char *title, const char *question, bool danger);
-void dialog_input(struct dialog *d, int tag, const char *title, const char *prompt, const char *initial);
-void dialog_info(struct dialog *d, int tag, const char *title);
+void dialog_confirm(struct dialog *d, const char *title, const char *question, bool danger, dialog_fn fn,
+                    void *arg);
+void dialog_input(struct dialog *d, const char *title, const char *prompt, const char *initial, dialog_fn fn,
+                  void *arg);
+void dialog_info(struct dialog *d, const char *title);
 void dialog_add_line(struct dialog *d, enum tui_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void dialog_close(struct dialog *d);
 /* Feeds one key; returns YES (confirmed / submitted), NO (cancelled) or OPEN. */
 enum dialog_result dialog_key(struct dialog *d, int key);
-void dialog_draw(WINDOW *w, const struct dialog *d);
+/* Draws d and records which of its rows are on screen. */
+void dialog_draw(WINDOW *w, struct dialog *d);
 
 /* ---- status bar and message line ---- */
 struct statusbar {

@@ -155,13 +155,14 @@ static void dialogs_confirm_input_and_wrap(void **state)
 	struct dialog d;
 
 	(void)state;
-	dialog_confirm(&d, 7, "Rollback", "Run it?", true);
+	dialog_confirm(&d, "Rollback", "Run it?", true, NULL, &d);
+	assert_ptr_equal(d.arg, &d);
+	dialog_draw(stdscr, &d);                  /* all of it on screen: y is taken */
 	assert_int_equal(dialog_key(&d, 'x'), DIALOG_OPEN);
 	assert_int_equal(dialog_key(&d, 'n'), DIALOG_NO);
 	assert_int_equal(dialog_key(&d, 'y'), DIALOG_YES);
-	assert_int_equal(d.tag, 7);
 
-	dialog_input(&d, 1, "Note", "Note:", "");
+	dialog_input(&d, "Note", "Note:", "", NULL, NULL);
 	for (const char *p = "héllo"; *p; p++)
 		dialog_key(&d, (unsigned char)*p);
 	assert_string_equal(d.input, "héllo");
@@ -179,7 +180,7 @@ static void dialogs_confirm_input_and_wrap(void **state)
 
 	/* a line wider than the screen wraps at spaces, nothing is lost */
 	erase();
-	dialog_info(&d, 0, "Plan");
+	dialog_info(&d, "Plan");
 	dialog_add_line(&d, ROLE_NORMAL, "%s", "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu "
 	                "nu xi omicron pi rho sigma tau upsilon phi chi psi omega END");
 	resizeterm(12, 40);
@@ -194,6 +195,55 @@ static void dialogs_confirm_input_and_wrap(void **state)
 		assert_non_null(strstr(all, "alpha beta"));
 		assert_non_null(strstr(all, "omega END"));
 	}
+	resizeterm(24, 80);
+}
+
+static bool screen_has(const char *text)
+{
+	for (int y = 0; y < LINES; y++)
+		if (strstr(row_text(y), text))
+			return true;
+	return false;
+}
+
+/* A confirm taller than the screen scrolls, says there is more, and takes y
+ * only once its last line (the warning) has been shown. */
+static void a_tall_confirm_scrolls_and_takes_y_only_once_all_was_seen(void **state)
+{
+	struct dialog d;
+
+	(void)state;
+	resizeterm(22, 80);
+	dialog_confirm(&d, "Rollback: argocd to blue", "Run this rollback?", true, NULL, NULL);
+	for (int i = 1; i <= 30; i++)
+		dialog_add_line(&d, ROLE_NORMAL, "preflight line %d", i);
+	dialog_add_line(&d, ROLE_CRIT, "LAST: Argo CD self-heal will revert this patch");
+	erase();
+	dialog_draw(stdscr, &d);
+	assert_true(screen_has("preflight line 1"));
+	assert_false(screen_has("LAST:"));
+	assert_true(screen_has("more below"));
+	assert_false(d.seen_all);
+	assert_int_equal(dialog_key(&d, 'y'), DIALOG_OPEN);   /* refused: not seen yet */
+	erase();
+	dialog_draw(stdscr, &d);
+	assert_true(screen_has("read to the end first"));
+	/* a page down is not yet the end; G is */
+	dialog_key(&d, ' ');
+	erase();
+	dialog_draw(stdscr, &d);
+	assert_false(screen_has("preflight line 1 "));
+	dialog_key(&d, 'G');
+	erase();
+	dialog_draw(stdscr, &d);
+	assert_true(screen_has("LAST: Argo CD self-heal"));
+	assert_true(d.seen_all);
+	/* scrolling back up does not take the confirmation away again */
+	dialog_key(&d, 'g');
+	erase();
+	dialog_draw(stdscr, &d);
+	assert_true(screen_has("preflight line 1"));
+	assert_int_equal(dialog_key(&d, 'y'), DIALOG_YES);
 	resizeterm(24, 80);
 }
 
@@ -245,6 +295,7 @@ int main(void)
 		cmocka_unit_test(gauge_in_utf8_and_without_data),
 		cmocka_unit_test(table_scrolls_to_keep_the_selection_visible),
 		cmocka_unit_test(dialogs_confirm_input_and_wrap),
+		cmocka_unit_test(a_tall_confirm_scrolls_and_takes_y_only_once_all_was_seen),
 		cmocka_unit_test(statusbar_keeps_the_incident_when_narrow),
 		cmocka_unit_test(key_specs_round_trip),
 	};

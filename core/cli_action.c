@@ -1,0 +1,327 @@
+/* cli_action — the headless front-end of the action layer: `warroom
+ * rollback`, `note`, `incident`, `sev`, `resolve` run the same actions as
+ * the console's keys. The confirmation question is answered by --yes or on
+ * the terminal; without either it is answered no. */
+#include "warroom/cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "warroom/actions.h"
+#include "warroom/config.h"
+#include "warroom/loop.h"
+#include "warroom/sources.h"
+#include "warroom/text.h"
+#include "warroom/timeline.h"
+
+struct cli_run {
+	struct actions *q;
+	const char *cmd;
+	bool yes, done, interrupted;
+	struct action_result res;
+};
+
+/* What another process wrote may hold escapes: print text only. */
+static void print_line(FILE *f, const char *prefix, const char *text)
+{
+	char buf[ACTION_LINE * 2];
+
+	text_one_line(buf, sizeof buf, text);
+	text_fix_utf8(buf);
+	fprintf(f, "%s%s\n", prefix, buf);
+}
+
+/* Roles as plain prefixes: the plan's reason, its lines, its warnings. */
+static void print_lines(const char *name, const struct action_line *l, size_t n, bool refused)
+{
+	char prefix[64];
+
+	for (size_t i = 0; i < n; i++) {
+		switch (l[i].role) {
+		case AROLE_ACCENT:
+			snprintf(prefix, sizeof prefix, "%s plan: ", name);
+			print_line(stdout, prefix, l[i].text);
+			break;
+		case AROLE_WARN:
+			print_line(stdout, "WARNING: ", l[i].text);
+			break;
+		case AROLE_CRIT:
+			print_line(stdout, refused ? "REFUSED: " : "WARNING: ", l[i].text);
+			break;
+		case AROLE_OK:
+			print_line(stdout, "", l[i].text);
+			break;
+		default:
+			print_line(stdout, "  ", l[i].text);
+		}
+	}
+	fflush(stdout);
+}
+
+static bool ask_terminal(const char *question)
+{
+	char line[64];
+
+	printf("%s [y/N] ", question);
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static void on_ask(uint64_t id, const struct action_question *q, void *arg)
+{
+	struct cli_run *c = arg;
+	const struct action *a = actions_get(c->res.id);
+
+	print_lines(a ? a->name : c->cmd, q->lines, q->nlines, false);
+	if (c->yes && !q->operator_only) {
+		actions_answer(c->q, id, true, "--yes");
+	} else if (!isatty(STDIN_FILENO)) {
+		if (!q->operator_only)
+			fprintf(stderr, "warroom %s: refused: no terminal to confirm on; pass --yes to run it unattended\n",
+			        c->cmd);
+		actions_answer(c->q, id, false, "no terminal");
+	} else {
+		actions_answer(c->q, id, ask_terminal(q->question), "terminal");
+	}
+}
+
+static void on_progress(uint64_t id, enum action_role role, const char *text, void *arg)
+{
+	static const char *const prefix[] = {
+		[AROLE_NORMAL] = "  ok ", [AROLE_ACCENT] = "  -- ", [AROLE_OK] = "  ok ",
+		[AROLE_WARN] = "  <> ", [AROLE_CRIT] = "  !! ", [AROLE_STALE] = "  .. ",
+	};
+
+	print_line(stdout, prefix[role], text);
+	fflush(stdout);
+}
+
+static void on_done(const struct action_result *res, void *arg)
+{
+	struct cli_run *c = arg;
+
+	c->res = *res;
+	c->done = true;
+}
+
+static void on_signal(struct loop *loop, int signo, void *arg)
+{
+	struct cli_run *c = arg;
+
+	if (signo == SIGINT || signo == SIGTERM || signo == SIGHUP) {
+		c->interrupted = true;
+		loop_stop(loop);
+	}
+}
+
+int cli_run_action(enum action_id id, const struct action_args *args, bool yes, const struct config *cfg,
+                   const char *cmd)
+{
+	const struct action *a = actions_get(id);
+	struct sources src;
+	struct cli_run c = { .cmd = cmd, .yes = yes };
+	struct loop *loop = loop_new();
+	struct action_ctx ctx = { 0 };
+	struct action_ui ui = { .ask = on_ask, .progress = on_progress, .done = on_done, .arg = &c };
+	char err[1024], tl_err[1024] = "";
+	bool cluster = a && (a->flags & ACT_MUTATES) && !cfg->readonly;
+	struct timeline *tl;
+	int rc;
+
+	if (!loop) {
+		fprintf(stderr, "warroom %s: cannot start the event loop\n", cmd);
+		return 1;
+	}
+	memset(&src, 0, sizeof src);
+	/* a refused action reads nothing: the clients open only when they may be used */
+	if (cluster && sources_open(&src, loop, cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "warroom %s: %s\n", cmd, err);
+		loop_free(loop);
+		return 3;
+	}
+	tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
+	if (!tl && cluster)
+		fprintf(stderr, "warroom %s: WARNING: no timeline (%s); the steps are printed only\n", cmd, tl_err);
+	if (cluster && cfg->argocd.url[0] && !src.argocd)
+		fprintf(stderr, "warroom %s: WARNING: Argo CD: %s\n", cmd, src.argocd_error);
+	ctx.loop = loop;
+	ctx.cfg = cfg;
+	ctx.tl = tl;
+	ctx.tl_error = tl_err;
+	ctx.kube = src.kube;
+	ctx.kube_error = src.kube_error;
+	ctx.argocd = src.argocd;
+	ctx.actor = cfg->operator_name;
+	ctx.via = "cli";
+	ctx.readonly = cfg->readonly;
+	c.q = actions_new(&ctx);
+	c.res.id = id;
+	loop_signals_watch(loop, on_signal, &c);
+	if (!c.q || !actions_run(c.q, id, args, &ui)) {
+		fprintf(stderr, "warroom %s: out of memory\n", cmd);
+		rc = 1;
+		goto out;
+	}
+	loop_run_until(loop, &c.done, -1);
+	if (!c.done) {
+		actions_free(c.q);   /* cancels what is in flight, audited as such */
+		c.q = NULL;
+		fprintf(stderr, "warroom %s: interrupted\n", cmd);
+		rc = 130;
+		goto out;
+	}
+	print_lines(a->name, c.res.lines, c.res.nlines, c.res.outcome == ACTION_REFUSED);
+	if (c.res.outcome == ACTION_REFUSED && !c.res.nlines)
+		fprintf(stderr, "warroom %s: %s\n", cmd, c.res.summary);
+	else if (!(c.res.outcome == ACTION_OK && id == ACTION_NOTE))   /* a note is quiet on success */
+		print_line(c.res.outcome == ACTION_OK || c.res.outcome == ACTION_DECLINED ? stdout : stderr, "",
+		           c.res.summary);
+	if (c.res.followup[0])
+		print_line(stdout, "FOLLOW-UP: ", c.res.followup);
+	rc = c.res.exit_code;
+out:
+	actions_free(c.q);
+	if (cluster)
+		sources_close(&src);
+	timeline_close(tl);
+	loop_free(loop);
+	if (fflush(stdout) != 0 && rc == 0) {
+		fprintf(stderr, "warroom %s: cannot write the output: %s\n", cmd, strerror(errno));
+		rc = 1;
+	}
+	return rc;
+}
+
+/* ---- the table itself, for scripts and tests ---- */
+
+int cli_actions(int argc, char **argv, const struct config *cfg)
+{
+	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+	cJSON *arr = json ? cJSON_CreateArray() : NULL;
+	char *s;
+
+	for (size_t i = 1; i <= actions_count(); i++) {
+		const struct action *a = actions_get((enum action_id)i);
+
+		if (!json) {
+			printf("%-12s %-16s %s%s%s%s\n", a->name, a->keys, a->help,
+			       a->flags & ACT_MUTATES ? " [changes the cluster]" : "",
+			       a->flags & ACT_CONFIRM ? " [confirm]" : "", a->flags & ACT_NEEDS_INC ? " [needs an incident]" : "");
+			continue;
+		}
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", a->name);
+		cJSON_AddStringToObject(o, "keys", a->keys);
+		cJSON_AddStringToObject(o, "help", a->help);
+		cJSON_AddBoolToObject(o, "mutates", a->flags & ACT_MUTATES);
+		cJSON_AddBoolToObject(o, "confirm", a->flags & ACT_CONFIRM);
+		cJSON_AddBoolToObject(o, "needs_incident", a->flags & ACT_NEEDS_INC);
+		cJSON_AddBoolToObject(o, "takes_arg", a->flags & ACT_TAKES_ARG);
+		cJSON_AddBoolToObject(o, "cli", a->flags & ACT_CLI);
+		cJSON_AddItemToArray(arr, o);
+	}
+	if (json) {
+		s = cJSON_PrintUnformatted(arr);
+		puts(s ? s : "[]");
+		cJSON_free(s);
+		cJSON_Delete(arr);
+	}
+	return 0;
+}
+
+/* ---- incident, sev, resolve ---- */
+
+static int parse_sev(const char *s)
+{
+	if ((s[0] == 'S' || s[0] == 's') && (s[1] == 'E' || s[1] == 'e') && (s[2] == 'V' || s[2] == 'v'))
+		s += 3 + (s[3] == '-');
+	return s[0] >= '1' && s[0] <= '4' && s[1] == '\0' ? s[0] - '0' : 0;
+}
+
+/* The words of argv[from..] joined by spaces; NULL when none. */
+static char *join(int argc, char **argv, int from)
+{
+	size_t len = 1;
+	char *s;
+
+	if (from >= argc)
+		return NULL;
+	for (int i = from; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (!(s = malloc(len)))
+		return NULL;
+	s[0] = '\0';
+	for (int i = from; i < argc; i++) {
+		if (i > from)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+int cli_incident(int argc, char **argv, const struct config *cfg)
+{
+	struct action_args args = { .sev = 0 };
+	int i = 1, rc;
+	char *title;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--sev") == 0 && i + 1 < argc) {
+			args.sev = parse_sev(argv[++i]);
+		} else if (strncmp(argv[i], "--sev=", 6) == 0) {
+			args.sev = parse_sev(argv[i] + 6);
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			break;
+		}
+	}
+	title = join(argc, argv, i);
+	if (!title || !args.sev) {
+		fprintf(stderr, "usage: warroom incident --sev 1|2|3|4 TITLE...\n"
+		        "       declare an incident; if unsure of the SEV, take the higher (the lower number)\n");
+		free(title);
+		return 2;
+	}
+	args.text = title;
+	rc = cli_run_action(ACTION_INCIDENT, &args, false, cfg, "incident");
+	free(title);
+	return rc;
+}
+
+int cli_sev(int argc, char **argv, const struct config *cfg)
+{
+	struct action_args args = { 0 };
+	char *reason;
+	int rc;
+
+	if (argc < 2 || !(args.sev = parse_sev(argv[1]))) {
+		fprintf(stderr, "usage: warroom sev 1|2|3|4 [REASON...]   change the open incident's SEV\n");
+		return 2;
+	}
+	reason = join(argc, argv, 2);
+	args.text = reason;
+	rc = cli_run_action(ACTION_SEV, &args, false, cfg, "sev");
+	free(reason);
+	return rc;
+}
+
+int cli_resolve(int argc, char **argv, const struct config *cfg)
+{
+	bool yes = argc > 1 && (strcmp(argv[1], "--yes") == 0 || strcmp(argv[1], "-y") == 0);
+
+	if (argc > (yes ? 2 : 1)) {
+		fprintf(stderr, "usage: warroom resolve [--yes]   close the open incident\n");
+		return 2;
+	}
+	return cli_run_action(ACTION_RESOLVE, NULL, yes, cfg, "resolve");
+}
