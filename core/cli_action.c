@@ -179,11 +179,15 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 		goto out;
 	}
 	print_lines(a->name, c.res.lines, c.res.nlines, c.res.outcome == ACTION_REFUSED);
-	if (c.res.outcome == ACTION_REFUSED && !c.res.nlines)
-		fprintf(stderr, "warroom %s: %s\n", cmd, c.res.summary);
-	else if (!(c.res.outcome == ACTION_OK && id == ACTION_NOTE))   /* a note is quiet on success */
-		print_line(c.res.outcome == ACTION_OK || c.res.outcome == ACTION_DECLINED ? stdout : stderr, "",
-		           c.res.summary);
+	if (c.res.outcome == ACTION_OK || c.res.outcome == ACTION_DECLINED || c.res.nlines) {
+		if (!(c.res.outcome == ACTION_OK && id == ACTION_NOTE))   /* a note is quiet on success */
+			print_line(stdout, "", c.res.summary);
+	} else {
+		char prefix[64];
+
+		snprintf(prefix, sizeof prefix, "warroom %s: ", cmd);
+		print_line(stderr, prefix, c.res.summary);
+	}
 	if (c.res.followup[0])
 		print_line(stdout, "FOLLOW-UP: ", c.res.followup);
 	rc = c.res.exit_code;

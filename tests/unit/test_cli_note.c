@@ -194,7 +194,7 @@ static void test_note_redacts_and_fails_in_words(void **state)
 	snprintf(cfg.db_path, sizeof cfg.db_path, "/dev/null/state/timeline.db");
 	assert_int_equal(run(cli_note, NULL, "note", "x", NULL), 1);
 	assert_string_equal(out, "");
-	assert_string_equal(errout, "warroom note: timeline: cannot create folder /dev/null: Not a directory\n");
+	assert_string_equal(errout, "warroom note: timeline unavailable: timeline: cannot create folder /dev/null: Not a directory\n");
 }
 
 static int64_t utc_ms(int y, int mo, int d, int h, int mi, int s)
