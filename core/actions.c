@@ -144,6 +144,15 @@ uint64_t actions_running(const struct actions *q, enum action_id id)
 	return 0;
 }
 
+/* Another run of the same action, older than this one. */
+static bool busy_elsewhere(const struct action_run *run)
+{
+	for (const struct action_run *r = run->next; r; r = r->next)
+		if (r->a == run->a)
+			return true;
+	return false;
+}
+
 static void unlink_run(struct action_run *run)
 {
 	for (struct action_run **p = &run->q->runs; *p; p = &(*p)->next)
@@ -208,6 +217,9 @@ void actions_finish(struct action_run *run, const struct action_result *res)
 	struct action_result out = *res;
 	struct action_ui ui = run->ui;
 
+	/* the layer may end a run the handler still holds state for (declined) */
+	if (run->state && run->a->exec->cancel)
+		run->a->exec->cancel(run);
 	out.id = run->a->id;
 	out.run = run->id;
 	out.duration_ms = loop_now_ms() - run->started_ms;
@@ -319,6 +331,13 @@ uint64_t actions_run(struct actions *q, enum action_id id, const struct action_a
 		snprintf(run->pending.summary, sizeof run->pending.summary, "%s is a key of the console, not an action "
 		         "that runs headless", run->a->name);
 		defer(run, finish_pending);
+	} else if ((run->a->flags & ACT_MUTATES) && run->next && busy_elsewhere(run)) {
+		/* one change of the cluster at a time: the second would plan on the first's state */
+		run->pending.outcome = ACTION_REFUSED;
+		run->pending.exit_code = 2;
+		snprintf(run->pending.summary, sizeof run->pending.summary, "a %s is already being planned or running",
+		         run->a->name);
+		defer(run, finish_pending);
 	} else if (!actions_check(&q->ctx, id, why, sizeof why)) {
 		run->pending.outcome = ACTION_REFUSED;
 		run->pending.exit_code = 2;
@@ -351,7 +370,24 @@ void actions_propose(struct action_run *run, const struct action_question *q)
 		return;
 	}
 	run->waiting = WAIT_PROPOSAL;
-	ask_ui(run, q);
+	/* who is answering, and where the answer is recorded */
+	struct action_question *full = malloc(sizeof *full);
+	struct timeline_incident inc;
+
+	if (!full) {
+		ask_ui(run, q);
+		return;
+	}
+	*full = *q;
+	if (run->q->ctx.tl && timeline_incident_current(run->q->ctx.tl, &inc) == 1)
+		actions_question_line(full, AROLE_STALE, "confirmed as %s, recorded in INC-%lld (SEV-%d): %s",
+		                      run->q->ctx.actor ? run->q->ctx.actor : "?", (long long)inc.id, inc.sev, inc.title);
+	else
+		actions_question_line(full, AROLE_STALE, "confirmed as %s, recorded in the timeline%s",
+		                      run->q->ctx.actor ? run->q->ctx.actor : "?",
+		                      run->q->ctx.tl ? " (no incident is open)" : " (unavailable: steps are shown only)");
+	ask_ui(run, full);
+	free(full);
 }
 
 void actions_ask(struct action_run *run, const struct action_question *q, action_answer_fn fn)

@@ -492,11 +492,12 @@ static void run_command(const char *line)
 static void run_action(enum action_id id, const char *arg)
 {
 	char why[256];
+	const struct action *a = actions_get(id);
 
-	/* asked first only so as not to prompt for what would be refused: the
-	 * action layer checks again */
-	if (!actions_check(actions_ctx(A.actions), id, why, sizeof why)) {
-		app_message(ROLE_CRIT, "%s", why);
+	/* Not to prompt for a title that would be refused, a refusal comes first;
+	 * it is the action layer's own, so it is said and audited as any other. */
+	if (a && a->exec->exec && !actions_check(actions_ctx(A.actions), id, why, sizeof why)) {
+		start(id, arg, 0);
 		return;
 	}
 	switch (id) {
@@ -559,10 +560,7 @@ static void run_action(enum action_id id, const char *arg)
 		start(ACTION_RESOLVE, NULL, 0);
 		break;
 	case ACTION_ROLLBACK:
-		if (actions_running(A.actions, ACTION_ROLLBACK))
-			app_message(ROLE_WARN, "a rollback is already being planned or running");
-		else
-			start(ACTION_ROLLBACK, arg, 0);
+		start(ACTION_ROLLBACK, arg, 0);
 		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);

@@ -199,7 +199,8 @@ struct action_exec {
 	/* Does the work, after a yes where the row wants one; ends with
 	 * actions_finish() now or later. */
 	void (*exec)(struct action_run *run);
-	/* Stops work in flight and frees the handler's state. May be NULL. */
+	/* Stops work in flight and frees the handler's state; also called when
+	 * the layer ends a run that still has state (declined). May be NULL. */
 	void (*cancel)(struct action_run *run);
 };
 

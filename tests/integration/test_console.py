@@ -96,6 +96,41 @@ class ConsoleOnLab(LabTestCase):
         time.sleep(6)
         self.assertEqual(self.lab.service_selector().get("slot"), "blue")
 
+    def test_rollback_dialog_at_80x24_scrolls_and_takes_y_only_after_the_last_warning(self):
+        # a SEV in a freeze period: one warning more than fits at 80x24
+        today = time.strftime("%m-%d", time.gmtime())
+        with open(self.lab.config_path) as f:
+            cfg = f.read()
+        path = os.path.join(self.lab.root, "freeze.yaml")
+        with open(path, "w") as f:
+            f.write(cfg + "\nfreeze: [\"%s..%s\"]\n" % (today, today))
+        self.bad_deploy(autosync=True)
+        t = self.console("--config", path, cols=80, rows=24)
+        t.keys("R")
+        s = t.wait_for("Run this rollback?", timeout=10)
+        self.assertIn("Rollback: argocd to blue", s)
+        self.assertIn("freeze period", s)
+        self.assertIn("more below", s)
+        self.assertNotIn("confirmed as lab-operator", s, "the question's last line is below the fold")
+        t.keys("y")                    # too early: refused, nothing changes
+        t.wait_for("read to the end first", timeout=5)
+        time.sleep(1)
+        self.assertEqual(self.lab.service_selector().get("slot"), "green")
+        self.assertTrue((self.lab.app()["spec"].get("syncPolicy") or {}).get("automated"), "auto-sync untouched")
+        seen = t.screen()
+        for _ in range(10):            # page down to the end, reading every warning on the way
+            t.keys("Space")
+            time.sleep(0.2)
+            seen += t.screen()
+            if "confirmed as lab-operator" in seen:
+                break
+        flat = re.sub(r"\s+", " ", seen)
+        self.assertIn("freeze period", flat)
+        self.assertIn("Argo CD self-heal would revert a direct selector patch", flat)
+        t.keys("y")
+        t.wait_for("Rollback verified", timeout=35)
+        self.assert_traffic_on_blue()
+
     def test_pods_down_is_an_outage_on_every_screen(self):
         self.lab.scenario("pods-down")
         t = self.console()
