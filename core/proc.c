@@ -179,10 +179,18 @@ static void destroy(struct proc *p)
 	free(p);
 }
 
-/* Frees a released run once nothing of it is left on the loop. */
+/* Frees a released run once nothing of it is left on the loop. Leftovers of
+ * its group already had their SIGTERM; once the leader is gone they get the
+ * SIGKILL now rather than keep a released run waiting out the grace. */
 static void maybe_free(struct proc *p)
 {
-	if (p->detached && p->in_cb == 0 && idle(p))
+	if (!p->detached || p->in_cb > 0)
+		return;
+	if (p->finished && p->t_kill) {
+		timer_off(p, &p->t_kill);
+		kill(-p->pid, SIGKILL);
+	}
+	if (idle(p))
 		destroy(p);
 }
 

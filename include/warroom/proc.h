@@ -62,17 +62,21 @@ struct proc_spec {
 	void *arg;
 };
 
-/* Starts the run. on_done runs exactly once, from the loop, never inside this
- * call, unless proc_free comes first. A program that cannot be run (missing,
- * not executable, bad cwd) is reported there with words. NULL with words in
- * err only when the run cannot be set up at all (no argv, out of pipes). */
+/* Starts the run. It is done when the leader has exited and both pipes are
+ * closed; a leftover of the group still holding them PROC_DRAIN_MS after the
+ * leader's exit is ended (SIGTERM, SIGKILL) and no longer waited for.
+ * on_done runs exactly once, from the loop, never inside this call, unless
+ * proc_free comes first. A program that cannot be run (missing, not
+ * executable, bad cwd) is reported there with words. NULL with words in err
+ * only when the run cannot be set up at all (no argv, out of pipes). */
 struct proc *proc_start(struct loop *loop, const struct proc_spec *spec, char *err, size_t errlen);
 /* Ends the whole group (SIGTERM, SIGKILL after the grace); on_done still runs,
  * with cancelled set. Does nothing once the run has finished. */
 void proc_cancel(struct proc *p);
-/* Releases the run; safe at any time, from its callbacks too. A run still
- * going is ended as by proc_cancel, and no callback runs afterwards. Kept
- * output is wiped. */
+/* Releases the run; safe at any time, from its callbacks too. No callback
+ * runs afterwards; kept output is wiped. A run still going is ended as by
+ * proc_cancel and its memory goes once the loop has reaped the leader (keep
+ * the loop running that long); what is left of its group then gets SIGKILL. */
 void proc_free(struct proc *p);
 /* After on_done: the result, valid until proc_free. NULL before. */
 const struct proc_result *proc_result(const struct proc *p);
