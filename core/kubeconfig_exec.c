@@ -209,8 +209,7 @@ static void run_done(struct proc *p, const struct proc_result *res, void *arg)
 			snprintf(err, sizeof err, "exec plugin %s did not finish within %ld s; killed", r->command,
 			         r->timeout_ms / 1000);
 	} else if (!res->started) {
-		snprintf(err, sizeof err, "exec plugin %s could not be run (%s)%s%s", r->command, res->error,
-		         hint[0] ? ": " : "", hint);
+		snprintf(err, sizeof err, "exec plugin: %s%s%s", res->error, hint[0] ? ": " : "", hint);
 	} else if (res->exited && res->exit_code == 127 && res->out.len == 0) {
 		/* A script whose own command is missing. */
 		snprintf(err, sizeof err, "exec plugin %s could not be run%s%s", r->command, hint[0] ? ": " : "", hint);

@@ -43,7 +43,8 @@ struct proc {
 	size_t in_len, in_off;
 	int status_fd;             /* the child's {stage, errno} when exec fails */
 	int exec_stage, exec_errno;
-	bool reaped, finished, detached, killing;
+	bool reaped, finished, detached, killing, killed_hard;
+	int kill_errno;
 	int status;
 	int in_cb;                 /* depth of user callbacks running now */
 	uint64_t t_timeout, t_kill, t_drain, t_start;
@@ -186,7 +187,7 @@ static void maybe_free(struct proc *p)
 {
 	if (!p->detached || p->in_cb > 0)
 		return;
-	if (p->finished && p->t_kill) {
+	if (p->finished && p->reaped && p->t_kill) {
 		timer_off(p, &p->t_kill);
 		kill(-p->pid, SIGKILL);
 	}
@@ -194,12 +195,35 @@ static void maybe_free(struct proc *p)
 		destroy(p);
 }
 
+static void stream_close(struct proc *p, struct pstream *st);
+static void finish(struct proc *p);
+
+/* First the SIGKILL after the grace; then, should even that not end the
+ * leader (a group we may not signal, a process stuck in the kernel), the run
+ * is given up one grace later so on_done still comes. */
 static void kill_cb(struct loop *loop, void *arg)
 {
 	struct proc *p = arg;
 	(void)loop;
 	p->t_kill = 0;
-	kill(-p->pid, SIGKILL);
+	if (!p->killed_hard) {
+		p->killed_hard = true;
+		if (kill(-p->pid, SIGKILL) < 0)
+			p->kill_errno = errno;
+		if (!p->reaped && !p->finished)
+			p->t_kill = loop_timer_add(p->loop, p->grace_ms, 0, kill_cb, p);
+	} else if (!p->reaped && !p->finished) {
+		if (p->kill_errno && p->kill_errno != ESRCH)
+			snprintf(p->res.error, sizeof p->res.error, "cannot stop %s: %s; it may still be running",
+			         p->name, strerror(p->kill_errno));
+		else
+			snprintf(p->res.error, sizeof p->res.error, "%s did not end after SIGKILL; it may still be running",
+			         p->name);
+		stream_close(p, &p->s[0]);
+		stream_close(p, &p->s[1]);
+		fd_close(p, &p->status_fd);
+		finish(p);   /* the memory stays until the loop reaps it */
+	}
 	maybe_free(p);
 }
 
@@ -519,8 +543,10 @@ struct proc *proc_start(struct loop *loop, const struct proc_spec *spec, char *e
 
 	char file[4096];
 	int ferr = 0;
-	if (spec->file)
-		text_copy(file, sizeof file, spec->file);
+	/* A path is left to execve in the child: relative to cwd when one is given. */
+	const char *direct = spec->file ? spec->file : strchr(spec->argv[0], '/') ? spec->argv[0] : NULL;
+	if (direct)
+		text_copy(file, sizeof file, direct);
 	else
 		ferr = proc_find_program(spec->argv[0], envp_get(spec->envp, "PATH"), file, sizeof file);
 	if (ferr) {

@@ -37,7 +37,9 @@ struct proc_result {
 	bool cancelled;
 	int64_t duration_ms;       /* start to the end of its output */
 	struct proc_output out, err;
-	char error[400];           /* "cannot run kubectl-oidc: No such file or directory"; "" when started */
+	/* Words when it could not be started ("cannot run kubectl-oidc: No such
+	 * file or directory") or, rarely, not be stopped; "" otherwise. */
+	char error[400];
 };
 
 /* line is NUL-terminated without its '\n'; a final line without one comes
@@ -48,7 +50,8 @@ typedef void (*proc_line_fn)(struct proc *p, enum proc_stream stream, const char
 typedef void (*proc_done_fn)(struct proc *p, const struct proc_result *res, void *arg);
 
 struct proc_spec {
-	char *const *argv;         /* argv[0]: a path, or a name looked up in envp's PATH */
+	char *const *argv;         /* argv[0]: a path, or a name looked up in envp's PATH
+	                            * (none there: /usr/local/bin:/usr/bin:/bin) */
 	const char *file;          /* program to run instead of argv[0]'s lookup; NULL: none */
 	char *const *envp;         /* the child's whole environment (see proc_env); NULL: empty */
 	const char *cwd;           /* NULL: ours */

@@ -337,6 +337,12 @@ static void test_exec_plugin_failures_in_words(void **state)
 	assert_non_null(strstr(r.err, "exit code 3"));
 	assert_non_null(strstr(r.err, "you must log in first"));
 
+	/* Executable but not a program: exec's own words, as kubectl gives them. */
+	run_plugin("\x7f" "ELF not really a program\n", "", 5000, &r);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.err, "exec plugin: cannot run "));
+	assert_non_null(strstr(r.err, "plugin.sh: Exec format error"));
+
 	/* A plugin that hangs is killed at the deadline. */
 	int64_t t0 = loop_now_ms();
 	run_plugin("#!/bin/sh\nexec sleep 30\n", "", 300, &r);
