@@ -624,7 +624,10 @@ struct proc *proc_start(struct loop *loop, const struct proc_spec *spec, char *e
 	}
 	if (p->in_fd >= 0) {
 		set_nonblock(p->in_fd);
-		loop_fd_add(loop, p->in_fd, POLLOUT, stdin_cb, p);
+		if (loop_fd_add(loop, p->in_fd, POLLOUT, stdin_cb, p) < 0) {
+			close(p->in_fd);   /* an early EOF rather than a reader waiting forever */
+			p->in_fd = -1;
+		}
 	}
 	if (spec->timeout_ms > 0)
 		p->t_timeout = loop_timer_add(loop, spec->timeout_ms, 0, timeout_cb, p);
