@@ -1,28 +1,19 @@
 /* kubeconfig_exec — client-go exec credential plugins: the ExecCredential
- * they print, and running them on the loop without blocking it (stdout and
- * stderr through non-blocking pipes, reaped by loop_child_watch, killed after
- * a hard timeout). */
+ * they print, and running them through proc on the loop without blocking it
+ * (the plugin's whole process group ended at a hard timeout). */
 #include "warroom/kubeconfig.h"
 #include "warroom/loop.h"
+#include "warroom/proc.h"
 #include "warroom/text.h"
 #include "warroom/json.h"
 
 #include <cJSON.h>
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
-
-extern char **environ;
 
 #define MAX_PLUGIN_OUTPUT (1u << 20)
 #define MAX_CA_BYTES (1u << 20)
@@ -183,14 +174,7 @@ void kubeconfig_cred_free(struct kubeconfig_cred *cred)
 /* ---------- running the plugin ---------- */
 
 struct kubeconfig_exec_run {
-	struct loop *loop;
-	pid_t pid;
-	int out_fd, err_fd;
-	char *out; size_t out_len;
-	char errbuf[512]; size_t err_len;
-	bool exited, reported, cancelled, timed_out;
-	int status;
-	uint64_t timer;
+	struct proc *proc;
 	long timeout_ms;
 	char api_version[96];
 	char command[1024];
@@ -198,93 +182,6 @@ struct kubeconfig_exec_run {
 	kubeconfig_exec_fn fn;
 	void *arg;
 };
-
-static void run_finish(struct kubeconfig_exec_run *r);
-
-static void run_free_if_done(struct kubeconfig_exec_run *r)
-{
-	if (r->exited && r->out_fd < 0 && r->err_fd < 0 && (r->reported || r->cancelled)) {
-		if (r->out) {
-			memset(r->out, 0, r->out_len);
-			free(r->out);
-		}
-		free(r);
-	}
-}
-
-static void run_close(struct kubeconfig_exec_run *r, int *fd)
-{
-	if (*fd >= 0) {
-		loop_fd_del(r->loop, *fd);
-		close(*fd);
-		*fd = -1;
-	}
-}
-
-static void run_read(struct loop *loop, int fd, short revents, void *arg)
-{
-	struct kubeconfig_exec_run *r = arg;
-	char buf[4096];
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n > 0) {
-			if (fd == r->out_fd) {
-				if (r->out_len + (size_t)n > MAX_PLUGIN_OUTPUT)
-					continue;   /* drained and dropped; reported as bad JSON */
-				char *nb = realloc(r->out, r->out_len + (size_t)n + 1);
-				if (!nb)
-					continue;
-				r->out = nb;
-				memcpy(r->out + r->out_len, buf, (size_t)n);
-				r->out_len += (size_t)n;
-				r->out[r->out_len] = '\0';
-			} else {
-				size_t room = sizeof r->errbuf - 1 - r->err_len;
-				size_t take = (size_t)n < room ? (size_t)n : room;
-				memcpy(r->errbuf + r->err_len, buf, take);
-				r->err_len += take;
-				r->errbuf[r->err_len] = '\0';
-			}
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* EOF or error */
-		if (fd == r->out_fd)
-			run_close(r, &r->out_fd);
-		else
-			run_close(r, &r->err_fd);
-		break;
-	}
-	(void)loop;
-	(void)revents;
-	run_finish(r);
-}
-
-static void run_child(struct loop *loop, pid_t pid, int status, void *arg)
-{
-	struct kubeconfig_exec_run *r = arg;
-	(void)loop;
-	(void)pid;
-	r->exited = true;
-	r->status = status;
-	run_finish(r);
-}
-
-static void run_timeout(struct loop *loop, void *arg)
-{
-	struct kubeconfig_exec_run *r = arg;
-	(void)loop;
-	r->timer = 0;
-	r->timed_out = true;
-	if (!r->exited)
-		kill(r->pid, SIGKILL);
-	run_close(r, &r->out_fd);
-	run_close(r, &r->err_fd);
-	run_finish(r);
-}
 
 static void first_line(char *dst, size_t len, const char *src)
 {
@@ -296,77 +193,52 @@ static void first_line(char *dst, size_t len, const char *src)
 	dst[i] = '\0';
 }
 
-static void run_finish(struct kubeconfig_exec_run *r)
+static void run_done(struct proc *p, const struct proc_result *res, void *arg)
 {
-	if (r->reported || r->cancelled) {
-		run_free_if_done(r);
-		return;
-	}
+	struct kubeconfig_exec_run *r = arg;
 	char err[1400] = "";
 	struct kubeconfig_cred cred;
 	memset(&cred, 0, sizeof cred);
 	bool ok = false;
-	if (r->timed_out) {
-		snprintf(err, sizeof err, "exec plugin %s did not finish within %ld s; killed",
-		         r->command, r->timeout_ms / 1000);
-	} else if (!r->exited || r->out_fd >= 0 || r->err_fd >= 0) {
-		return;   /* wait for exit and both EOFs */
-	} else if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 127 && r->out_len == 0) {
-		snprintf(err, sizeof err, "exec plugin %s could not be run%s%s", r->command,
-		         r->install_hint[0] ? ": " : "", r->install_hint);
-	} else if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0) {
-		char line[200];
-		first_line(line, sizeof line, r->errbuf);
-		if (WIFEXITED(r->status))
-			snprintf(err, sizeof err, "exec plugin %s failed with exit code %d%s%s", r->command,
-			         WEXITSTATUS(r->status), line[0] ? ": " : "", line);
+	const char *hint = r->install_hint;
+	if (res->timed_out) {
+		if (r->timeout_ms % 1000)
+			snprintf(err, sizeof err, "exec plugin %s did not finish within %ld ms; killed", r->command,
+			         r->timeout_ms);
 		else
-			snprintf(err, sizeof err, "exec plugin %s was killed by signal %d", r->command,
-			         WTERMSIG(r->status));
+			snprintf(err, sizeof err, "exec plugin %s did not finish within %ld s; killed", r->command,
+			         r->timeout_ms / 1000);
+	} else if (!res->started) {
+		snprintf(err, sizeof err, "exec plugin: %s%s%s", res->error, hint[0] ? ": " : "", hint);
+	} else if (res->exited && res->exit_code == 127 && res->out.len == 0) {
+		/* A script whose own command is missing. */
+		snprintf(err, sizeof err, "exec plugin %s could not be run%s%s", r->command, hint[0] ? ": " : "", hint);
+	} else if (!res->exited || res->exit_code != 0) {
+		char line[200];
+		first_line(line, sizeof line, res->err.data);
+		if (res->exited)
+			snprintf(err, sizeof err, "exec plugin %s failed with exit code %d%s%s", r->command,
+			         res->exit_code, line[0] ? ": " : "", line);
+		else
+			snprintf(err, sizeof err, "exec plugin %s was killed by signal %d", r->command, res->signal);
+	} else if (res->out.truncated) {
+		snprintf(err, sizeof err, "exec plugin %s printed more than %u bytes; not an ExecCredential",
+		         r->command, MAX_PLUGIN_OUTPUT);
 	} else {
 		char perr[256] = "";
-		if (kubeconfig_parse_exec_credential(r->out ? r->out : "", r->out_len, r->api_version,
-		                                     &cred, perr, sizeof perr) == 0)
+		if (kubeconfig_parse_exec_credential(res->out.data, res->out.len, r->api_version, &cred, perr,
+		                                     sizeof perr) == 0)
 			ok = true;
 		else
 			snprintf(err, sizeof err, "%s", perr);
 	}
-	if (r->timer) {
-		loop_timer_cancel(r->loop, r->timer);
-		r->timer = 0;
-	}
-	r->reported = true;
-	r->fn(ok, ok ? &cred : NULL, ok ? "" : err, r->arg);
+	kubeconfig_exec_fn fn = r->fn;
+	void *fa = r->arg;
+	/* The run is over before fn hears of it: fn may start the next one. */
+	proc_free(p);
+	free(r);
+	fn(ok, ok ? &cred : NULL, ok ? "" : err, fa);
 	kubeconfig_cred_free(&cred);
-	run_free_if_done(r);
-}
-
-/* PATH lookup in the parent, so the child only has to execve(). */
-static int find_exe(const char *cmd, char *out, size_t len)
-{
-	if (strchr(cmd, '/')) {
-		text_copy(out, len, cmd);
-		return access(out, X_OK);
-	}
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	const char *p = path;
-	while (*p) {
-		const char *e = strchr(p, ':');
-		size_t dl = e ? (size_t)(e - p) : strlen(p);
-		if (dl + strlen(cmd) + 2 > len)
-			return -1;
-		memcpy(out, dl ? p : ".", dl ? dl : 1);
-		size_t pl = dl ? dl : 1;
-		out[pl] = '/';
-		memcpy(out + pl + 1, cmd, strlen(cmd) + 1);
-		struct stat st;
-		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
-			return 0;
-		p += dl + (e ? 1 : 0);
-	}
-	return -1;
 }
 
 static char *exec_info(const struct kubeconfig *kc)
@@ -419,120 +291,60 @@ struct kubeconfig_exec_run *kubeconfig_exec_start(struct loop *loop, const struc
 		         "run it once by hand or use a non-interactive login", e->command);
 		return NULL;
 	}
+	/* Looked up in our PATH, as kubectl does, before anything is started. */
 	char exe[1024];
-	if (find_exe(e->command, exe, sizeof exe) != 0) {
+	if (proc_find_program(e->command, getenv("PATH"), exe, sizeof exe) != 0) {
 		snprintf(err, errlen, "exec plugin %s not found%s%s", e->command,
 		         e->install_hint[0] ? ": " : "", e->install_hint);
 		return NULL;
 	}
-	/* The environment: ours, the kubeconfig's extra entries, the exec info. */
+	/* The environment: ours (as kubectl passes it), the kubeconfig's extra
+	 * entries, the exec info. Values stay values: no shell reads them. */
 	char *info = exec_info(kc);
-	size_t nenv = 0, nextra = 0;
-	while (environ && environ[nenv])
-		nenv++;
-	while (e->env && e->env[nextra])
-		nextra++;
-	char **envp = calloc(nenv + nextra + 2, sizeof *envp);
-	size_t infolen = info ? strlen(info) + 32 : 32;
-	char *infoenv = malloc(infolen);
-	if (!envp || !infoenv || !info) {
-		free(envp);
-		free(infoenv);
-		free(info);
+	struct proc_env *env = proc_env_new();
+	struct kubeconfig_exec_run *r = calloc(1, sizeof *r);
+	bool env_ok = info && env && r && proc_env_inherit_all(env) == 0;
+	for (size_t j = 0; env_ok && e->env && e->env[j]; j++)
+		env_ok = proc_env_put(env, e->env[j]) == 0;
+	env_ok = env_ok && proc_env_set(env, "KUBERNETES_EXEC_INFO", info) == 0;
+	free(info);
+	if (!env_ok) {
+		proc_env_free(env);
+		free(r);
 		text_copy(err, errlen, "out of memory");
 		return NULL;
 	}
-	snprintf(infoenv, infolen, "KUBERNETES_EXEC_INFO=%s", info);
-	free(info);
-	size_t k = 0;
-	for (size_t i = 0; i < nenv; i++) {
-		bool overridden = strncmp(environ[i], "KUBERNETES_EXEC_INFO=", 21) == 0;
-		const char *eq = strchr(environ[i], '=');
-		size_t nl = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-		for (size_t j = 0; j < nextra && !overridden; j++)
-			overridden = strncmp(e->env[j], environ[i], nl) == 0 && e->env[j][nl] == '=';
-		if (!overridden)
-			envp[k++] = environ[i];
-	}
-	for (size_t j = 0; j < nextra; j++)
-		envp[k++] = e->env[j];
-	envp[k++] = infoenv;
-	envp[k] = NULL;
-
-	int outp[2], errp[2];
-	if (pipe(outp) != 0) {
-		snprintf(err, errlen, "exec plugin: pipe: %s", strerror(errno));
-		free(envp);
-		free(infoenv);
-		return NULL;
-	}
-	if (pipe(errp) != 0) {
-		snprintf(err, errlen, "exec plugin: pipe: %s", strerror(errno));
-		close(outp[0]);
-		close(outp[1]);
-		free(envp);
-		free(infoenv);
-		return NULL;
-	}
-	struct kubeconfig_exec_run *r = calloc(1, sizeof *r);
-	pid_t pid = r ? fork() : -1;
-	if (pid == 0) {
-		loop_child_reset_signals();
-		int devnull = open("/dev/null", O_RDONLY);
-		if (devnull >= 0)
-			dup2(devnull, 0);
-		dup2(outp[1], 1);
-		dup2(errp[1], 2);
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
-		execve(exe, e->argv, envp);
-		_exit(127);
-	}
-	close(outp[1]);
-	close(errp[1]);
-	free(envp);
-	free(infoenv);
-	if (pid < 0) {
-		snprintf(err, errlen, "exec plugin: fork: %s", strerror(errno));
-		close(outp[0]);
-		close(errp[0]);
-		free(r);
-		return NULL;
-	}
-	r->loop = loop;
-	r->pid = pid;
-	r->out_fd = outp[0];
-	r->err_fd = errp[0];
 	r->timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
 	r->fn = fn;
 	r->arg = arg;
 	text_copy(r->api_version, sizeof r->api_version, e->api_version);
 	text_copy(r->command, sizeof r->command, e->command);
 	text_copy(r->install_hint, sizeof r->install_hint, e->install_hint);
-	fcntl(r->out_fd, F_SETFL, fcntl(r->out_fd, F_GETFL) | O_NONBLOCK);
-	fcntl(r->err_fd, F_SETFL, fcntl(r->err_fd, F_GETFL) | O_NONBLOCK);
-	fcntl(r->out_fd, F_SETFD, FD_CLOEXEC);
-	fcntl(r->err_fd, F_SETFD, FD_CLOEXEC);
-	loop_child_watch(loop, pid, run_child, r);
-	loop_fd_add(loop, r->out_fd, POLLIN, run_read, r);
-	loop_fd_add(loop, r->err_fd, POLLIN, run_read, r);
-	r->timer = loop_timer_add(loop, r->timeout_ms, 0, run_timeout, r);
+	struct proc_spec spec = {
+		.argv = e->argv,
+		.file = exe,
+		.envp = proc_env_envp(env),
+		.timeout_ms = r->timeout_ms,
+		.max_output = MAX_PLUGIN_OUTPUT,
+		.on_done = run_done,
+		.arg = r,
+	};
+	char perr[512];
+	r->proc = proc_start(loop, &spec, perr, sizeof perr);
+	proc_env_free(env);
+	if (!r->proc) {
+		snprintf(err, errlen, "exec plugin: %s", perr);
+		free(r);
+		return NULL;
+	}
 	return r;
 }
 
 void kubeconfig_exec_cancel(struct kubeconfig_exec_run *r)
 {
-	if (!r || r->reported || r->cancelled)
+	if (!r)
 		return;
-	r->cancelled = true;
-	if (r->timer) {
-		loop_timer_cancel(r->loop, r->timer);
-		r->timer = 0;
-	}
-	if (!r->exited)
-		kill(r->pid, SIGKILL);
-	run_close(r, &r->out_fd);
-	run_close(r, &r->err_fd);
-	/* Freed once the loop reports the child reaped. */
-	run_free_if_done(r);
+	/* Ends the plugin's whole group; run_done does not run. */
+	proc_free(r->proc);
+	free(r);
 }

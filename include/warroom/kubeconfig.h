@@ -86,15 +86,15 @@ int kubeconfig_parse_exec_credential(const char *json, size_t len, const char *a
                                      struct kubeconfig_cred *out, char *err, size_t errlen);
 void kubeconfig_cred_free(struct kubeconfig_cred *cred);
 
-/* Runs the exec plugin on the loop (stdout and stderr through pipes, reaped by
- * loop_child_watch, killed after timeout_ms). fn runs once, from the loop:
+/* Runs the exec plugin on the loop through proc (its whole process group is
+ * ended after timeout_ms). fn runs once, from the loop:
  * with ok and *cred filled (the callee owns it afterwards), or !ok and words. */
 typedef void (*kubeconfig_exec_fn)(bool ok, struct kubeconfig_cred *cred, const char *err, void *arg);
 struct kubeconfig_exec_run;
 struct kubeconfig_exec_run *kubeconfig_exec_start(struct loop *loop, const struct kubeconfig *kc,
                                                   long timeout_ms, kubeconfig_exec_fn fn, void *arg,
                                                   char *err, size_t errlen);
-/* Kills a running plugin; its callback does not run. */
+/* Ends a running plugin and its process group; its callback does not run. */
 void kubeconfig_exec_cancel(struct kubeconfig_exec_run *run);
 
 #endif

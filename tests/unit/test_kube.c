@@ -5,8 +5,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -447,6 +450,47 @@ static void test_rejected_exec_credential_runs_again_once(void **state)
 	assert_non_null(strstr(req(&f->srv, 1), "Bearer exec-2\r\n"));
 }
 
+/* A plugin that forks a helper and hangs: at the exec timeout both are
+ * ended, and the request that waited for a credential fails in words. */
+static void test_hanging_exec_plugin_fails_the_request_and_leaves_nothing(void **state)
+{
+	struct fix *f = *state;
+	route(&f->srv, "GET", "/api/v1/", 200, SERVICE_JSON, 0);
+	char plugin[512], script[1024], user[1024], pidfile[512];
+	snprintf(pidfile, sizeof pidfile, "%s/helper.pid", f->dir);
+	snprintf(script, sizeof script, "#!/bin/sh\nsleep 30 & echo $! > %s\nsleep 30\n", pidfile);
+	write_file(f, "plugin.sh", script, plugin, sizeof plugin);
+	chmod(plugin, 0700);
+	snprintf(user, sizeof user, "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: %s\n",
+	         plugin);
+	open_kube(f, f->srv.port, user);
+	kube_set_exec_timeout(f->kube, 300);
+	struct got g = { 0 };
+	int64_t t0 = loop_now_ms();
+	kube_get_service(f->kube, "detection-system", "detection-api-service", got_cb, &g);
+	wait_got(f, &g);
+	assert_true(loop_now_ms() - t0 < 2000);
+	assert_false(g.ok);
+	assert_non_null(strstr(g.error, "authentication failed: exec plugin"));
+	assert_non_null(strstr(g.error, "did not finish within 300 ms"));
+	assert_int_equal(f->srv.nreqs, 0);   /* nothing went out without a credential */
+	FILE *fp = fopen(pidfile, "r");
+	assert_non_null(fp);
+	int pid = 0;
+	assert_int_equal(fscanf(fp, "%d", &pid), 1);
+	fclose(fp);
+	/* The loop reaps what the subreaper inherits. */
+	bool gone = false;
+	for (int i = 0; i < 100 && !gone; i++) {
+		gone = kill(pid, 0) < 0 && errno == ESRCH;
+		if (!gone) {
+			volatile bool never = false;
+			loop_run_until(f->loop, &never, 10);
+		}
+	}
+	assert_true(gone);
+}
+
 /* ---------- rollout undo ---------- */
 
 #define DEP_UID "0b5f-dep"
@@ -621,6 +665,7 @@ static void test_deployment_selector(void **state)
 
 int main(void)
 {
+	prctl(PR_SET_CHILD_SUBREAPER, 1);   /* a plugin's orphans are ours to see reaped */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_get_sends_token_and_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_becomes_words_without_the_token, setup, teardown),
@@ -631,6 +676,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_credential_cached_until_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_exec_credential_runs_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_exec_credential_runs_again_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hanging_exec_plugin_fails_the_request_and_leaves_nothing, setup,
+		                                teardown),
 		cmocka_unit_test(test_undo_patch_as_kubectl),
 		cmocka_unit_test_setup_teardown(test_rollout_undo_end_to_end, setup, teardown),
 		cmocka_unit_test(test_words_helpers),

@@ -2,8 +2,12 @@
  * are, merged as kubectl merges $KUBECONFIG, and the exec plugin contract. */
 #include "testutil.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <cJSON.h>
 
@@ -333,6 +337,12 @@ static void test_exec_plugin_failures_in_words(void **state)
 	assert_non_null(strstr(r.err, "exit code 3"));
 	assert_non_null(strstr(r.err, "you must log in first"));
 
+	/* Executable but not a program: exec's own words, as kubectl gives them. */
+	run_plugin("\x7f" "ELF not really a program\n", "", 5000, &r);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.err, "exec plugin: cannot run "));
+	assert_non_null(strstr(r.err, "plugin.sh: Exec format error"));
+
 	/* A plugin that hangs is killed at the deadline. */
 	int64_t t0 = loop_now_ms();
 	run_plugin("#!/bin/sh\nexec sleep 30\n", "", 300, &r);
@@ -356,6 +366,40 @@ static void test_exec_plugin_failures_in_words(void **state)
 	assert_non_null(strstr(err, "install it with apt"));
 	loop_free(loop);
 	kubeconfig_free(&kc);
+}
+
+/* Gone, not a zombie: orphans come to us (subreaper), so reap them here. */
+static bool pid_gone_within(pid_t pid, int ms)
+{
+	for (int waited = 0; waited <= ms; waited += 10) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return true;
+		waitpid(pid, NULL, WNOHANG);
+		usleep(10000);
+	}
+	return false;
+}
+
+static void test_hanging_plugin_ends_with_its_whole_group(void **state)
+{
+	(void)state;
+	struct exec_result r;
+	/* A plugin that forks a helper and hangs: the timeout ends both. */
+	int64_t t0 = loop_now_ms();
+	run_plugin("#!/bin/sh\nsleep 30 & echo $! > \"$1.pid\"\nexec sleep 30\n", "", 300, &r);
+	int64_t took = loop_now_ms() - t0;
+	assert_false(r.ok);
+	assert_non_null(strstr(r.err, "plugin.sh did not finish within 300 ms; killed"));
+	assert_true(took < 2000);
+	char path[512];
+	snprintf(path, sizeof path, "%s/out.pid", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	int pid = 0;
+	assert_int_equal(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	assert_true(pid > 0);
+	assert_true(pid_gone_within(pid, 1000));
 }
 
 static void test_in_cluster(void **state)
@@ -407,6 +451,7 @@ static void test_yaml_to_json_types(void **state)
 
 int main(void)
 {
+	prctl(PR_SET_CHILD_SUBREAPER, 1);   /* a plugin's orphans are ours to see reaped */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_token_and_relative_ca, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_file_is_resolved_and_trimmed, setup, teardown),
@@ -417,6 +462,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_credential_contract, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_plugin_runs_on_the_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_plugin_failures_in_words, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hanging_plugin_ends_with_its_whole_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_in_cluster, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_yaml_to_json_types, setup, teardown),
 	};
