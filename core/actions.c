@@ -53,7 +53,15 @@ const char *actions_outcome_name(enum action_outcome o)
 	return o <= ACTION_CANCELLED ? names[o] : "?";
 }
 
+static bool check(const struct action_ctx *ctx, enum action_id id, bool plan_only, char *why, size_t whylen);
+
 bool actions_check(const struct action_ctx *ctx, enum action_id id, char *why, size_t whylen)
+{
+	return check(ctx, id, false, why, whylen);
+}
+
+/* plan_only: a dry run reads and changes nothing, so read-only allows it */
+static bool check(const struct action_ctx *ctx, enum action_id id, bool plan_only, char *why, size_t whylen)
 {
 	const struct action *a = actions_get(id);
 	struct timeline_incident inc;
@@ -64,7 +72,7 @@ bool actions_check(const struct action_ctx *ctx, enum action_id id, char *why, s
 		snprintf(why, whylen, "no such action");
 		return false;
 	}
-	if ((a->flags & ACT_MUTATES) && ctx->readonly) {
+	if ((a->flags & ACT_MUTATES) && ctx->readonly && !plan_only) {
 		snprintf(why, whylen, "%s refused: read-only mode (--readonly) forbids changing the cluster", a->name);
 		return false;
 	}
@@ -338,7 +346,7 @@ uint64_t actions_run(struct actions *q, enum action_id id, const struct action_a
 		snprintf(run->pending.summary, sizeof run->pending.summary, "a %s is already being planned or running",
 		         run->a->name);
 		defer(run, finish_pending);
-	} else if (!actions_check(&q->ctx, id, why, sizeof why)) {
+	} else if (!check(&q->ctx, id, run->args.dry_run, why, sizeof why)) {
 		run->pending.outcome = ACTION_REFUSED;
 		run->pending.exit_code = 2;
 		text_copy(run->pending.summary, sizeof run->pending.summary, why);

@@ -9,6 +9,7 @@
 #include "warroom/config.h"
 #include "warroom/http.h"
 #include "warroom/loop.h"
+#include "warroom/policy.h"
 #include "warroom/text.h"
 
 static const char *label(const cJSON *labels, const char *name)
@@ -18,9 +19,9 @@ static const char *label(const cJSON *labels, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static bool critical(const char *sev)
+static bool critical(const struct config *cfg, const char *sev)
 {
-	return strcmp(sev, "critical") == 0 || strcmp(sev, "page") == 0 || strcmp(sev, "error") == 0;
+	return policy_severity_is_critical(cfg, sev);
 }
 
 int64_t alertmgr_parse_time(const char *s)
@@ -28,17 +29,31 @@ int64_t alertmgr_parse_time(const char *s)
 	return text_parse_time(s);
 }
 
-static int cmp_alert(const void *a, const void *b)
+static bool before(const struct config *cfg, const struct model_alert *x, const struct model_alert *y)
 {
-	const struct model_alert *x = a, *y = b;
-	bool cx = critical(x->severity), cy = critical(y->severity);
+	bool cx = critical(cfg, x->severity), cy = critical(cfg, y->severity);
 
 	if (cx != cy)
-		return cx ? -1 : 1;
-	return x->since_wall_ms < y->since_wall_ms ? -1 : x->since_wall_ms > y->since_wall_ms;
+		return cx;
+	return x->since_wall_ms < y->since_wall_ms;
 }
 
-int alertmgr_parse_alerts(const char *json, size_t len, struct model_alerts *out, char *err, size_t errlen)
+/* Critical first, then the oldest. An insertion sort: the policy is the
+ * comparison's context, which qsort has no room for, and n is small. */
+static void sort_alerts(const struct config *cfg, struct model_alert *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct model_alert x = a[i];
+		size_t j = i;
+
+		for (; j > 0 && before(cfg, &x, &a[j - 1]); j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
+int alertmgr_parse_alerts(const char *json, size_t len, const struct config *cfg, struct model_alerts *out,
+                          char *err, size_t errlen)
 {
 	cJSON *root = cJSON_ParseWithLength(json, len);
 	const cJSON *al;
@@ -61,16 +76,16 @@ int alertmgr_parse_alerts(const char *json, size_t len, struct model_alerts *out
 		if (cJSON_IsString(st) && strcmp(st->valuestring, "active") != 0)
 			continue;   /* suppressed or unprocessed: not firing for the operator */
 		tmp.total++;
-		if (critical(sev))
+		if (critical(cfg, sev))
 			tmp.critical++;
 		else if (strcmp(sev, "warning") == 0)
 			tmp.warning++;
 		if (tmp.n == MODEL_ALERTS) {
 			/* keep the critical ones when there are too many to show */
-			if (!critical(sev))
+			if (!critical(cfg, sev))
 				continue;
-			qsort(tmp.a, tmp.n, sizeof tmp.a[0], cmp_alert);
-			if (critical(tmp.a[tmp.n - 1].severity))
+			sort_alerts(cfg, tmp.a, tmp.n);
+			if (critical(cfg, tmp.a[tmp.n - 1].severity))
 				continue;
 			tmp.n--;
 		}
@@ -83,7 +98,7 @@ int alertmgr_parse_alerts(const char *json, size_t len, struct model_alerts *out
 		a->since_wall_ms = cJSON_IsString(starts) ? alertmgr_parse_time(starts->valuestring) : 0;
 	}
 	cJSON_Delete(root);
-	qsort(tmp.a, tmp.n, sizeof tmp.a[0], cmp_alert);
+	sort_alerts(cfg, tmp.a, tmp.n);
 	tmp.updated_ms = out->updated_ms;
 	*out = tmp;
 	return 0;
@@ -91,6 +106,7 @@ int alertmgr_parse_alerts(const char *json, size_t len, struct model_alerts *out
 
 struct alertmgr {
 	struct loop *loop;
+	const struct config *cfg;   /* which severities are critical */
 	struct http *http;
 	struct model_alerts *out;
 	alertmgr_fn fn;
@@ -120,7 +136,7 @@ static void poll_done(const struct http_resp *r, void *arg)
 	else if (r->status != 200)
 		snprintf(err, sizeof err, "Alertmanager answered HTTP %ld", r->status);
 	else
-		ok = alertmgr_parse_alerts(r->body, r->len, am->out, err, sizeof err) == 0;
+		ok = alertmgr_parse_alerts(r->body, r->len, am->cfg, am->out, err, sizeof err) == 0;
 	if (ok)
 		am->out->updated_ms = loop_now_ms();
 	if (am->fn)
@@ -155,10 +171,11 @@ static void on_timer(struct loop *loop, void *arg)
 	poll_start(arg);
 }
 
-struct alertmgr *alertmgr_new(struct loop *loop, struct http *http, const struct config_endpoint *ep,
+struct alertmgr *alertmgr_new(struct loop *loop, struct http *http, const struct config *cfg,
                               struct model_alerts *out, alertmgr_fn fn, void *arg, char *err, size_t errlen)
 {
 	struct alertmgr *am = calloc(1, sizeof *am);
+	const struct config_endpoint *ep = &cfg->alertmanager;
 	size_t n;
 
 	if (!am) {
@@ -166,6 +183,7 @@ struct alertmgr *alertmgr_new(struct loop *loop, struct http *http, const struct
 		return NULL;
 	}
 	am->loop = loop;
+	am->cfg = cfg;
 	am->http = http;
 	am->out = out;
 	am->fn = fn;

@@ -132,7 +132,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 	struct action_ctx ctx = { 0 };
 	struct action_ui ui = { .ask = on_ask, .progress = on_progress, .done = on_done, .arg = &c };
 	char err[1024], tl_err[1024] = "";
-	bool cluster = a && (a->flags & ACT_MUTATES) && !cfg->readonly;
+	bool cluster = a && (a->flags & ACT_MUTATES) && (!cfg->readonly || (args && args->dry_run));
 	struct timeline *tl;
 	int rc;
 

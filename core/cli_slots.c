@@ -80,6 +80,7 @@ static int env_open(struct env *e, const struct config *cfg, const char *cmd)
 /* ---------- alerts (Alertmanager v2), for status ---------- */
 
 struct alerts {
+	const struct config *cfg;   /* which severities are critical */
 	bool wanted, done, ok;
 	char err[300];
 	int critical, warning, other;
@@ -99,7 +100,7 @@ static void alerts_done(const struct http_resp *resp, void *arg)
 	}
 	struct model_alerts al;
 	memset(&al, 0, sizeof al);
-	if (alertmgr_parse_alerts(resp->body, resp->len, &al, a->err, sizeof a->err) != 0)
+	if (alertmgr_parse_alerts(resp->body, resp->len, a->cfg, &al, a->err, sizeof a->err) != 0)
 		return;
 	a->ok = true;
 	a->critical = al.critical;
@@ -113,6 +114,7 @@ static void alerts_done(const struct http_resp *resp, void *arg)
 
 static void alerts_start(struct env *e, const struct config *cfg, struct alerts *a, char *token, size_t toklen)
 {
+	a->cfg = cfg;
 	if (!cfg->alertmanager.url[0])
 		return;
 	char url[700], msg[200];

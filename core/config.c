@@ -2,6 +2,7 @@
  * in config_yaml.c. Secrets are never written in the config file; it names a
  * token file or an environment variable, read here when a request needs it. */
 #include "warroom/config.h"
+#include "warroom/policy.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -99,6 +100,8 @@ void config_defaults(struct config *cfg)
 
 	cfg->ssh.port = 22;
 	snprintf(cfg->ssh.known_hosts, sizeof cfg->ssh.known_hosts, "%s/.ssh/known_hosts", home_dir());
+
+	policy_defaults(&cfg->policy);
 }
 
 /* ---- freeze periods ---------------------------------------------------- */

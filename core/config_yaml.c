@@ -1,4 +1,5 @@
-/* config — the YAML file, read with libyaml's document API.
+/* config — the YAML file's settings, walked with libyaml's document API
+ * (config_load.c reads the file and parses it).
  *
  * A config edited in a hurry during a SEV-1 must not half-work: every key is
  * known (a typo is an error with a suggestion), every value is checked for
@@ -7,19 +8,15 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <yaml.h>
 
-#define CONFIG_MAX_BYTES (1024 * 1024)
 #define NFREEZE (sizeof(((struct config *)0)->freeze) / sizeof(((struct config *)0)->freeze[0]))
 
 /* ---- the schema ---------------------------------------------------------- */
@@ -35,11 +32,14 @@ enum kind {
 	K_BOOL,
 	K_INT,          /* int field */
 	K_LONG,         /* long field */
+	K_RATIO,        /* double field, 0..1: "0.01" or "1%" */
 	K_SECTION,
 	K_SLOTS,
 	K_DEPLOYMENTS,
 	K_FREEZE,
 	K_KEYS,
+	K_SEV_MINUTES,  /* four response targets, SEV-1..4 */
+	K_SEVERITIES,   /* a list of alert severity labels */
 	K_SECRET,       /* an inline secret: always refused */
 };
 
@@ -48,8 +48,8 @@ struct field {
 	enum kind kind;
 	size_t off, size;
 	long min, max;
-	const struct field *sub;     /* K_SECTION; K_SECRET: the advice */
-	const char *advice;
+	const struct field *sub;     /* K_SECTION */
+	const char *advice;          /* K_SECRET; others: why a set value is refused */
 };
 
 #define MEMBER_SIZE(m) sizeof(((struct config *)0)->m)
@@ -57,6 +57,7 @@ struct field {
 #define FN(n, k, m, lo, hi) {n, k, offsetof(struct config, m), MEMBER_SIZE(m), lo, hi, NULL, NULL}
 #define FS(n, t) {n, K_SECTION, 0, 0, 0, 0, t, NULL}
 #define FSECRET(n, why) {n, K_SECRET, 0, 0, 0, 0, NULL, why}
+#define FUNSUPPORTED(n, k, m, why) {n, k, offsetof(struct config, m), MEMBER_SIZE(m), 0, 0, NULL, why}
 #define FEND {NULL, K_STR, 0, 0, 0, 0, NULL, NULL}
 
 #define TOKEN_ADVICE "a token must not be written in the config file; use token_file or token_env"
@@ -88,8 +89,12 @@ static const struct field kube_fields[] = {
 	FSECRET("token", "a token must not be written in the config file; the kubeconfig names it"),
 	FEND,
 };
+/* Parsed for the bastion feature; until it is there, connecting directly
+ * while the operator configured a bastion would surprise them. */
+#define BASTION_ADVICE "connecting through a bastion is not supported yet; remove the ssh: section, " \
+	"or run warroom on the bastion itself"
 static const struct field ssh_fields[] = {
-	F("host", K_HOST, ssh.host),
+	FUNSUPPORTED("host", K_HOST, ssh.host, BASTION_ADVICE),
 	FN("port", K_INT, ssh.port, 1, 65535),
 	F("user", K_STR, ssh.user),
 	F("key_file", K_PATH, ssh.key_file),
@@ -97,6 +102,20 @@ static const struct field ssh_fields[] = {
 	FSECRET("password", "passwords must not be written in the config file; use key_file or an ssh agent"),
 	FSECRET("passphrase", "passphrases must not be written in the config file; use an ssh agent"),
 	FEND,
+};
+static const struct field slo_fields[] = {
+	F("error_ratio", K_RATIO, policy.error_ratio),
+	F("error_ratio_alert", K_RATIO, policy.error_ratio_alert),
+	FN("p95_ms", K_INT, policy.p95_ms, 1, 600000),
+	FN("p99_ms", K_INT, policy.p99_ms, 1, 600000),
+	FN("latency_crit_pct", K_INT, policy.latency_crit_pct, 0, 1000),
+	FN("queue", K_LONG, policy.queue, 1, 1000000000),
+	FN("queue_warn", K_LONG, policy.queue_warn, 0, 1000000000),
+	FEND,
+};
+static const struct field sev_fields[] = {F("response_minutes", K_SEV_MINUTES, policy.sev_response_min), FEND};
+static const struct field alerts_fields[] = {
+	F("critical_severities", K_SEVERITIES, policy.critical_severities), FEND,
 };
 static const struct field top_fields[] = {
 	F("operator", K_STR, operator_name),
@@ -112,6 +131,9 @@ static const struct field top_fields[] = {
 	F("freeze", K_FREEZE, freeze),
 	F("keys", K_KEYS, keys),
 	FS("ssh", ssh_fields),
+	FS("slo", slo_fields),
+	FS("sev", sev_fields),
+	FS("alerts", alerts_fields),
 	FEND,
 };
 
@@ -351,6 +373,78 @@ static int parse_bool(struct ctx *c, const yaml_node_t *v, const char *key, bool
 	return fail(c, v, key, "expected true or false, got %s", shown(s, q, sizeof q));
 }
 
+static int parse_ratio(struct ctx *c, const yaml_node_t *v, const char *key, double *out)
+{
+	const char *s = "";
+	char q[80], *end;
+	if (scalar(c, v, key, "a ratio", &s) != 0)
+		return -1;
+	errno = 0;
+	double x = strtod(s, &end);
+	if (end != s && *end == '%' && !end[1]) {
+		x /= 100;
+		end++;
+	}
+	if (errno || end == s || *end || !(x >= 0 && x <= 1))
+		return fail(c, v, key, "expected a ratio between 0 and 1 (0.01) or a percentage (1%%), got %s",
+		            shown(s, q, sizeof q));
+	*out = x;
+	return 0;
+}
+
+/* SEV-1..4 in minutes; "next-business-day" (stored as 0) for the slow ones. */
+static int parse_sev_minutes(struct ctx *c, const yaml_node_t *v, const char *key)
+{
+	int mins[4];
+	size_t n = 0;
+	if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top - v->data.sequence.items.start != 4)
+		return fail(c, v, key, "expected a list of four targets, SEV-1 to SEV-4: minutes or next-business-day");
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++, n++) {
+		yaml_node_t *s = yaml_document_get_node(c->doc, *it);
+		const char *t = "";
+		char ik[200], q[80], *end;
+		snprintf(ik, sizeof ik, "%s[%zu]", key, n);
+		if (!s || scalar(c, s, ik, "minutes or next-business-day", &t) != 0)
+			return -1;
+		long m = strtol(t, &end, 10);
+		if (strcmp(t, "next-business-day") == 0)
+			m = 0;
+		else if (end == t || *end || m < 1 || m > 10080)
+			return fail(c, s, ik, "expected minutes (1 to 10080) or next-business-day, got %s",
+			            shown(t, q, sizeof q));
+		mins[n] = (int)m;
+	}
+	memcpy(c->cfg->policy.sev_response_min, mins, sizeof mins);
+	return 0;
+}
+
+static int parse_severities(struct ctx *c, const yaml_node_t *v, const char *key)
+{
+	struct config_policy *p = &c->cfg->policy;
+	const size_t max = sizeof p->critical_severities / sizeof p->critical_severities[0];
+	size_t n = 0;
+	p->ncritical = 0;
+	if (is_null(v))
+		return 0;   /* none: no alert is critical */
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(c, v, key, "expected a list of severity labels, got %s", node_kind(v));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++, n++) {
+		yaml_node_t *s = yaml_document_get_node(c->doc, *it);
+		const char *t = "";
+		char ik[200], q[80];
+		snprintf(ik, sizeof ik, "%s[%zu]", key, n);
+		if (!s || scalar(c, s, ik, "a severity label", &t) != 0)
+			return -1;
+		if (n == max)
+			return fail(c, s, key, "at most %zu severities", max);
+		if (!label_value(t) || strlen(t) >= sizeof p->critical_severities[n])
+			return fail(c, s, ik, "%s is not a severity label", shown(t, q, sizeof q));
+		snprintf(p->critical_severities[n], sizeof p->critical_severities[n], "%s", t);
+	}
+	p->ncritical = n;
+	return 0;
+}
+
 static int parse_slots(struct ctx *c, const yaml_node_t *v, const char *key)
 {
 	const char *names[CONFIG_MAX_SLOTS];
@@ -556,6 +650,12 @@ static int set_field(struct ctx *c, const struct field *f, const char *key, cons
 		return parse_freeze(c, v, key);
 	case K_KEYS:
 		return each_pair(c, v, key, key_pair, NULL);
+	case K_RATIO:
+		return parse_ratio(c, v, key, (double *)(void *)dst);
+	case K_SEV_MINUTES:
+		return parse_sev_minutes(c, v, key);
+	case K_SEVERITIES:
+		return parse_severities(c, v, key);
 	case K_BOOL:
 		return parse_bool(c, v, key, (bool *)(void *)dst);
 	case K_INT:
@@ -601,6 +701,8 @@ static int set_field(struct ctx *c, const struct field *f, const char *key, cons
 	}
 	if (put_string(c, v, key, dst, f->size, s) != 0)
 		return -1;
+	if (f->advice && *dst)
+		return fail(c, v, key, "%s", f->advice);
 	if (f->kind == K_URL && *dst)
 		return check_url(c, v, key, dst);
 	return 0;
@@ -620,144 +722,20 @@ static int section_pair(struct ctx *c, const char *section, const yaml_node_t *k
 	return unknown_key(c, k, section, fields);
 }
 
-/* ---- loading ------------------------------------------------------------ */
+/* ---- the document ------------------------------------------------------- */
 
-static char *read_all(const char *path, size_t *len, char *err, size_t errlen, bool *missing)
+int config_yaml_apply(struct config *cfg, const char *file, yaml_document_t *doc, char *err, size_t errlen)
 {
-	*missing = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		*missing = errno == ENOENT;
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES) {
-		snprintf(err, errlen, "cannot read %s: %s", path,
-		         S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
-		close(fd);
-		return NULL;
-	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	ssize_t r = 0;
-	while (buf && got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)r;
-	int e = errno;
-	close(fd);
-	if (!buf || r < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path, buf ? strerror(e) : "out of memory");
-		free(buf);
-		return NULL;
-	}
-	buf[got] = '\0';
-	*len = got;
-	return buf;
-}
-
-static void yaml_problem(struct ctx *c, const yaml_parser_t *p, const char *text, size_t len)
-{
-	const char *what = p->problem ? p->problem : "cannot parse";
-	size_t used;
-	if (p->error == YAML_MEMORY_ERROR)
-		snprintf(c->err, c->errlen, "%s: out of memory", c->file);
-	else if (p->error == YAML_READER_ERROR)
-		snprintf(c->err, c->errlen, "%s: byte %zu: %s", c->file, p->problem_offset, what);
-	else if (p->context)
-		snprintf(c->err, c->errlen, "%s:%zu:%zu: %s (%s that started at line %zu)", c->file,
-		         p->problem_mark.line + 1, p->problem_mark.column + 1, what, p->context,
-		         p->context_mark.line + 1);
-	else
-		snprintf(c->err, c->errlen, "%s:%zu:%zu: %s", c->file, p->problem_mark.line + 1,
-		         p->problem_mark.column + 1, what);
-	/* The usual cause, in words libyaml does not use. */
-	used = strlen(c->err);
-	if (p->error == YAML_SCANNER_ERROR && p->problem_mark.index < len &&
-	    text[p->problem_mark.index] == '\t' && used < c->errlen)
-		snprintf(c->err + used, c->errlen - used, "; YAML indents with spaces, not tabs");
-}
-
-static int parse_text(struct ctx *c, const char *text, size_t len)
-{
-	yaml_parser_t parser;
-	yaml_document_t doc, extra;
-	if (!yaml_parser_initialize(&parser)) {
-		snprintf(c->err, c->errlen, "%s: out of memory", c->file);
-		return -1;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		yaml_problem(c, &parser, text, len);
-		yaml_parser_delete(&parser);
-		return -1;
-	}
-	c->doc = &doc;
-	int rc = 0;
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	struct ctx c = {.file = file, .doc = doc, .cfg = cfg, .err = err, .errlen = errlen};
+	const char *slash = strrchr(file, '/');
+	if (slash)
+		snprintf(c.dir, sizeof c.dir, "%.*s", (int)(slash - file == 0 ? 1 : slash - file), file);
+	yaml_node_t *root = yaml_document_get_root_node(doc);
 	if (root && !is_null(root)) {
 		if (root->type != YAML_MAPPING_NODE)
-			rc = fail(c, root, NULL, "expected a mapping of settings at the top, got %s", node_kind(root));
-		else
-			rc = each_pair(c, root, "", section_pair, (void *)top_fields);
+			return fail(&c, root, NULL, "expected a mapping of settings at the top, got %s", node_kind(root));
+		if (each_pair(&c, root, "", section_pair, (void *)top_fields) != 0)
+			return -1;
 	}
-	if (rc == 0)
-		rc = resolve_deployments(c);
-	/* A second document would be silently ignored: say so instead. */
-	if (rc == 0) {
-		if (!yaml_parser_load(&parser, &extra)) {
-			yaml_problem(c, &parser, text, len);
-			rc = -1;
-		} else {
-			yaml_node_t *r2 = yaml_document_get_root_node(&extra);
-			if (r2)
-				rc = fail(c, r2, NULL, "only one YAML document is read; remove the \"---\" and what follows");
-			yaml_document_delete(&extra);
-		}
-	}
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	return rc;
-}
-
-int config_load(struct config *cfg, const char *path, bool explicit_path, char *err, size_t errlen)
-{
-	char dummy[8];
-	if (!err || !errlen) {
-		err = dummy;
-		errlen = sizeof dummy;
-	}
-	err[0] = '\0';
-	size_t len = 0;
-	bool missing;
-	char *text = read_all(path, &len, err, errlen, &missing);
-	if (!text) {
-		if (missing && !explicit_path) {
-			err[0] = '\0';
-			return 0;
-		}
-		return -1;
-	}
-	/* Parse into a copy: a half-applied config is worse than the old one. */
-	struct config *tmp = malloc(sizeof *tmp);
-	struct ctx c = {.file = path, .err = err, .errlen = errlen};
-	int rc = -1;
-	if (!tmp) {
-		snprintf(err, errlen, "%s: out of memory", path);
-	} else {
-		memcpy(tmp, cfg, sizeof *tmp);
-		c.cfg = tmp;
-		const char *slash = strrchr(path, '/');
-		if (slash)
-			snprintf(c.dir, sizeof c.dir, "%.*s", (int)(slash - path == 0 ? 1 : slash - path), path);
-		rc = parse_text(&c, text, len);
-		if (rc == 0) {
-			snprintf(tmp->path, sizeof tmp->path, "%s", path);
-			memcpy(cfg, tmp, sizeof *cfg);
-		}
-	}
-	free(tmp);
-	free(text);
-	return rc;
+	return resolve_deployments(&c);
 }

@@ -3,6 +3,7 @@
  * and refuse in words when nothing safe exists. Pure: no I/O here. */
 #include "warroom/rollback.h"
 #include "warroom/argocd.h"
+#include "warroom/config.h"
 #include "warroom/text.h"
 
 #include <cJSON.h>
@@ -37,33 +38,6 @@ int rollback_strategy_parse(const char *name, enum rollback_strategy *out)
 		}
 	}
 	return -1;
-}
-
-/* The seeds' holidays: December 24-26 and December 31-January 2. */
-static const char default_freeze[][16] = { "12-24..12-26", "12-31..01-02" };
-
-bool rollback_in_freeze(const char (*ranges)[16], size_t n, int64_t wall_ms, char *which, size_t whichlen)
-{
-	if (!ranges || n == 0) {
-		ranges = default_freeze;
-		n = sizeof default_freeze / sizeof default_freeze[0];
-	}
-	time_t t = (time_t)(wall_ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	int today = (tm.tm_mon + 1) * 100 + tm.tm_mday;
-	for (size_t i = 0; i < n; i++) {
-		int m1, d1, m2, d2;
-		if (sscanf(ranges[i], "%d-%d..%d-%d", &m1, &d1, &m2, &d2) != 4)
-			continue;
-		int a = m1 * 100 + d1, b = m2 * 100 + d2;
-		bool in = a <= b ? (today >= a && today <= b) : (today >= a || today <= b);
-		if (in) {
-			text_copy(which, whichlen, ranges[i]);
-			return true;
-		}
-	}
-	return false;
 }
 
 static void line(struct rollback_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -255,7 +229,8 @@ void rollback_plan_make(const struct rollback_input *in, struct rollback_plan *p
 		return;
 	}
 
-	p->freeze = rollback_in_freeze(in->freeze, in->nfreeze, in->now_wall_ms, p->freeze_range, sizeof p->freeze_range);
+	p->freeze = in->freeze_cfg && config_in_freeze(in->freeze_cfg, (time_t)(in->now_wall_ms / 1000), p->freeze_range,
+	                                               sizeof p->freeze_range);
 	line(p, "service: %s in %s, selector %s", st->service, st->namespace_, st->selector);
 	bool bg = st->nslots == 2;
 	if (bg && st->active >= 0) {

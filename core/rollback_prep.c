@@ -61,8 +61,7 @@ static void prep_maybe_done(struct rollback_prep *pp)
 		.undo_image = pp->undo_image,
 		.undo_error = pp->undo_err,
 		.min_ready = cfg->kube.min_ready,
-		.freeze = (const char (*)[16])cfg->freeze,
-		.nfreeze = cfg->nfreeze,
+		.freeze_cfg = cfg,
 		.now_wall_ms = loop_wall_ms(),
 		.requested = pp->requested,
 	};

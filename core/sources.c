@@ -96,7 +96,7 @@ void sources_attach(struct sources *s, struct model *m)
 		model_source(m, SRC_PROM, SRC_DOWN, s->prom_error);
 	}
 	if (s->cfg->alertmanager.url[0]) {
-		s->alerts = alertmgr_new(s->loop, s->http, &s->cfg->alertmanager, &m->alerts, on_alerts, s,
+		s->alerts = alertmgr_new(s->loop, s->http, s->cfg, &m->alerts, on_alerts, s,
 		                         s->alerts_error, sizeof s->alerts_error);
 		if (s->alerts) {
 			model_source(m, SRC_ALERTMGR, SRC_CONNECTING, NULL);

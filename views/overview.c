@@ -9,14 +9,12 @@
 #include "warroom/config.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
+#include "warroom/policy.h"
 #include "warroom/slots.h"
 #include "warroom/view.h"
 #include "warroom/text.h"
 
 struct rect { int y, x, h, w; };
-
-/* SEV response targets from the runbook's severity table, in minutes. */
-static const int sev_response_min[5] = { 0, 5, 15, 60, 0 };
 
 static void no_data(WINDOW *w, struct rect r, enum tui_role role, const char *a, const char *b)
 {
@@ -67,18 +65,16 @@ static void panel_slots(WINDOW *w, struct rect r, const struct model *m)
 	slots_view_summary(w, r.y + 1, r.x + 2, r.h - 2, r.w - 4, m);
 }
 
-/* Thresholds from the runbooks: error rate under 1 % (the SLO alert at
- * 0.1 %), P95 300 ms and P99 500 ms SLOs, the queue's 10,000 items. */
+/* Thresholds are the policy's (the config's slo:, the runbooks' numbers). */
 static const struct signal_spec {
 	const char *label;
-	double warn, crit;
 	double scale_min;          /* the chart's top is at least this */
 } signal_spec[MET_COUNT] = {
-	[MET_RPS]    = { "req/s", NAN, NAN, 1 },
-	[MET_ERRORS] = { "5xx", 0.001, 0.01, 0.02 },
-	[MET_P95]    = { "P95", 0.3, 0.36, 0.4 },
-	[MET_P99]    = { "P99", 0.5, 0.6, 0.6 },
-	[MET_QUEUE]  = { "queue", 1, 10000, 10 },
+	[MET_RPS]    = { "req/s", 1 },
+	[MET_ERRORS] = { "5xx", 0.02 },
+	[MET_P95]    = { "P95", 0.4 },
+	[MET_P99]    = { "P99", 0.6 },
+	[MET_QUEUE]  = { "queue", 10 },
 };
 
 static void fmt_signal(enum metric_id id, double v, char *buf, size_t len)
@@ -95,15 +91,15 @@ static void fmt_signal(enum metric_id id, double v, char *buf, size_t len)
 		snprintf(buf, len, "%.0f", v);
 }
 
-static enum tui_role signal_role(enum metric_id id, double v)
+static enum tui_role signal_role(const struct config *cfg, enum metric_id id, double v)
 {
-	const struct signal_spec *sp = &signal_spec[id];
+	const struct policy_threshold t = policy_signal_threshold(cfg, id);
 
 	if (isnan(v))
 		return ROLE_STALE;
-	if (!isnan(sp->crit) && v > sp->crit)
+	if (!isnan(t.crit) && v > t.crit)
 		return ROLE_CRIT;
-	if (!isnan(sp->warn) && v > sp->warn)
+	if (!isnan(t.warn) && v > t.warn)
 		return ROLE_WARN;
 	return ROLE_OK;
 }
@@ -114,7 +110,7 @@ static void signal_cell(WINDOW *w, int y, int x, int width, const struct model *
 	const struct signal_spec *sp = &signal_spec[id];
 	char val[32];
 	double hi = sp->scale_min;
-	enum tui_role role = stale ? ROLE_STALE : signal_role(id, s->last);
+	enum tui_role role = stale ? ROLE_STALE : signal_role(m->cfg, id, s->last);
 	int cw = width - 15;
 
 	fmt_signal(id, s->last, val, sizeof val);
@@ -183,7 +179,7 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 		tui_put(w, y++, r.x + 2, inner, stale ? ROLE_STALE : ROLE_OK, "no alerts firing");
 	for (size_t i = 0; i < al->n && y < last; i++, y++) {
 		const struct model_alert *a = &al->a[i];
-		bool crit = strcmp(a->severity, "critical") == 0 || strcmp(a->severity, "page") == 0;
+		bool crit = policy_severity_is_critical(m->cfg, a->severity);
 		int x = r.x + 2, nw = inner >= 70 ? 24 : 20;
 
 		text_age(a->since_wall_ms ? now - a->since_wall_ms : 0, age, sizeof age);
@@ -223,7 +219,7 @@ static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
 	el = (wall - inc->opened_ms) / 1000;
 	t = (time_t)(inc->opened_ms / 1000);
 	gmtime_r(&t, &tm);
-	target = inc->sev >= 1 && inc->sev <= 4 ? sev_response_min[inc->sev] : 0;
+	target = policy_sev_response_min(m->cfg, inc->sev);
 	if (target)
 		snprintf(line, sizeof line, "open since %02d:%02dZ, %lldm; respond within %dm", tm.tm_hour, tm.tm_min,
 		         (long long)(el / 60), target);

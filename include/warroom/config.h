@@ -23,7 +23,8 @@ struct config_endpoint {
 	long timeout_ms;
 };
 
-/* The bastion the cluster and the monitoring are reached through. */
+/* The bastion the cluster and the monitoring are reached through. Not used
+ * yet: a config that names ssh.host is refused rather than ignored. */
 struct config_ssh {
 	char host[256];         /* "" = no bastion: connect directly */
 	int port;               /* 22 */
@@ -57,7 +58,8 @@ struct config {
 		int min_ready;          /* 0: as many as the active slot wants */
 	} kube;
 
-	/* freeze periods, "MM-DD..MM-DD" ranges in UTC */
+	/* freeze periods, "MM-DD..MM-DD" ranges in UTC; the seeds' holidays
+	 * unless the file sets freeze: ("freeze: []" is no freeze at all) */
 	char freeze[8][16];
 	size_t nfreeze;
 
@@ -65,6 +67,19 @@ struct config {
 	size_t nkeys;
 
 	struct config_ssh ssh;
+
+	/* The runbooks' numbers (policy.h reads them): slo:, sev:, alerts:. */
+	struct config_policy {
+		double error_ratio;          /* 5xx ratio: critical above (0.01) */
+		double error_ratio_alert;    /* warns above: the SLO alert (0.001) */
+		int p95_ms, p99_ms;          /* SLOs: warn above (300, 500) */
+		int latency_crit_pct;        /* critical this far over the SLO (20) */
+		long queue;                  /* offline queue: critical above (10000) */
+		long queue_warn;             /* warns above (1) */
+		int sev_response_min[4];     /* SEV-1..4; 0: next business day */
+		char critical_severities[8][16];   /* alert severity labels */
+		size_t ncritical;
+	} policy;
 };
 
 /* Defaults for everything (operator from $USER, db under $XDG_STATE_HOME). */
@@ -77,6 +92,10 @@ void config_default_path(char *buf, size_t len);
  * on error cfg is left as it was. Unknown keys are errors. Paths expand "~"
  * and a relative path is taken from the config file's folder. */
 int config_load(struct config *cfg, const char *path, bool explicit_path, char *err, size_t errlen);
+/* For config_load: checks and stores one parsed document's settings in cfg
+ * (config_yaml.c). Errors as config_load's; cfg may be half-written then. */
+struct yaml_document_s;
+int config_yaml_apply(struct config *cfg, const char *file, struct yaml_document_s *doc, char *err, size_t errlen);
 /* Reads a secret named by an endpoint (token_file or token_env) into buf.
  * 0 on success (buf "" when the endpoint names no secret), -1 on failure. */
 int config_read_secret(const struct config_endpoint *ep, char *buf, size_t len);

@@ -75,8 +75,7 @@ struct rollback_input {
 	const char *undo_image;
 	const char *undo_error;            /* "no rollout history found ..." */
 	int min_ready;                     /* 0: as many as the active slot wants */
-	const char (*freeze)[16];          /* "MM-DD..MM-DD" ranges; NULL/0: the seeds' holidays */
-	size_t nfreeze;
+	const struct config *freeze_cfg;   /* its freeze periods (config_in_freeze); NULL: none */
 	int64_t now_wall_ms;
 	enum rollback_strategy requested;
 };
@@ -84,8 +83,6 @@ struct rollback_input {
 const char *rollback_strategy_name(enum rollback_strategy s);   /* "selector", ... */
 /* "auto", "selector", "scale-switch", "undo", "argocd"; -1 when unknown. */
 int rollback_strategy_parse(const char *name, enum rollback_strategy *out);
-/* Inside a freeze range (UTC)? which gets "12-24..12-26". */
-bool rollback_in_freeze(const char (*ranges)[16], size_t n, int64_t wall_ms, char *which, size_t whichlen);
 
 void rollback_plan_make(const struct rollback_input *in, struct rollback_plan *plan);
 /* The plan as a JSON object (timeline detail, --json); malloc'd. */

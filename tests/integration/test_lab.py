@@ -97,10 +97,12 @@ class LifecycleTest(unittest.TestCase):
                          "  namespace: detection-system", "  service: detection-api-service",
                          "  slot_label: slot", "  slots: [blue, green]",
                          "    blue: detection-api-blue", "    green: detection-api-green",
-                         "  host: 127.0.0.1", "  port: %d" % ports["ssh"],
-                         "  key_file: %s/ssh/id_ed25519" % lab.dir,
-                         "  known_hosts: %s/ssh/known_hosts" % lab.dir):
+                         "#   host: 127.0.0.1", "#   port: %d" % ports["ssh"],
+                         "#   key_file: %s/ssh/id_ed25519" % lab.dir,
+                         "#   known_hosts: %s/ssh/known_hosts" % lab.dir):
                 self.assertIn(line + "\n", cfg)
+            # The bastion is not supported yet: the sshd is named, not configured.
+            self.assertNotIn("\nssh:", cfg)
             with open(os.path.join(lab.dir, "ssh", "known_hosts")) as f:
                 self.assertTrue(f.read().startswith("[127.0.0.1]:%d ssh-ed25519 " % ports["ssh"]))
             # Secrets are not world-readable.

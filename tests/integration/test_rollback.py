@@ -242,16 +242,32 @@ class RollbackTest(LabCase):
         self.lab.argocd_autosync(False)
 
     # ---- 409: read again, plan again ----------------------------------------
-    def run_paused(self, during):
-        """Starts a rollback that waits 3 s between plan and execution, and
-        calls during() inside that window."""
+    def run_racing(self, during):
+        """Starts a rollback whose selector patch the lab's API holds for 3 s
+        before applying it, and calls during() while it is held: the service
+        changes after warroom planned and sent its patch, as when someone else
+        acts at the same moment. Returns (exit status, output)."""
+        path = "/api/v1/namespaces/%s/services/%s" % (NS, SERVICE)
+        self.lab.run_lab("delay", "PATCH", path, "3", "times=1")
+        e = dict(os.environ, HOME=self.lab.root)
+        e.pop("KUBECONFIG", None)
         proc = subprocess.Popen([WARROOM, "--config", self.lab.config_path, "rollback", "--yes"],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=dict(os.environ, HOME=self.lab.root,
-                                                    WARROOM_TEST_PAUSE_BEFORE_EXECUTE_MS="3000"))
-        time.sleep(1.5)
-        during()
-        out, err = proc.communicate(timeout=60)
+                                text=True, env=e)
+        try:
+            def held():
+                return any(r["waiting"] for r in self.lab.state()["api_delays"])
+            wait_for(held, 30, interval=0.05, what="warroom's selector patch, held by the lab")
+            during()
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+            delays = self.lab.state()["api_delays"]
+            self.lab.run_lab("delay", "clear")
+        # Exactly the one patch was held: the re-plan's patch went straight through.
+        self.assertEqual([r["delayed"] for r in delays], [1])
         return proc.returncode, out + err
 
     def test_conflict_leads_to_a_new_plan(self):
@@ -262,7 +278,7 @@ class RollbackTest(LabCase):
             r = self.lab.kube("PATCH", path, {"metadata": {"annotations": {"it/touched": str(time.time())}}},
                               content_type="application/merge-patch+json")
             self.assertEqual(r.status, 200, r.text)
-        rc, out = self.run_paused(touch)
+        rc, out = self.run_racing(touch)
         self.assertEqual(rc, 0, out)
         self.assertIn("409 Conflict: the service changed since resourceVersion", out)
         self.assertIn("re-planned on resourceVersion", out)
@@ -276,7 +292,7 @@ class RollbackTest(LabCase):
             r = self.lab.kube("PATCH", path, {"spec": {"selector": {"slot": "blue"}}},
                               content_type="application/merge-patch+json")
             self.assertEqual(r.status, 200, r.text)
-        rc, out = self.run_paused(switch)
+        rc, out = self.run_racing(switch)
         self.assertEqual(rc, 0, out)
         self.assertIn("409 Conflict", out)
         self.assertIn("already selects blue; nothing to change", out)

@@ -1,5 +1,5 @@
 """The lab's control endpoint (loopback HTTP, used by `tests/lab/lab`):
-scenarios, faults, Argo CD toggles, knobs and Git commits.
+scenarios, faults, API delays, Argo CD toggles, knobs and Git commits.
 
 A deployment scenario acts as the team's pipeline does: it commits the new
 desired state to Git in the same steps the seeds describe (deploy to the idle
@@ -151,6 +151,7 @@ def state_snapshot(lab):
             "faults": lab.faults.snapshot(),
             "argocd": lab.argocd.snapshot(),
             "knobs": dict(lab.knobs),
+            "api_delays": lab.api_delays.snapshot(),
             "actions": list(cl.actions)[-20:],
         }
 
@@ -189,6 +190,14 @@ class ControlHandler(Handler):
                     lab.faults.set(tgt, body["set"])
                 lab.log("fault %s: %s" % (tgt, lab.faults.snapshot().get(tgt, "cleared")))
                 return {"faults": lab.faults.snapshot()}
+        if path == "/delay":
+            if body.get("clear"):
+                lab.api_delays.clear()
+            else:
+                lab.api_delays.add(body.get("method", ""), body.get("path", ""), body.get("seconds", 0),
+                                   body.get("times"))
+            lab.log("api delays: %s" % lab.api_delays.snapshot())
+            return {"api_delays": lab.api_delays.snapshot()}
         if path == "/argocd":
             with lab.lock:
                 ac = lab.argocd

@@ -1,6 +1,10 @@
 """Injected faults. A fault targets a slot ("blue", "green"), a version
 ("1.5.0": a bad build stays bad wherever it runs) or "all"; a pod gets the
-worst of the faults that match it."""
+worst of the faults that match it. ApiDelays slows the fake Kubernetes API."""
+
+import fnmatch
+import threading
+import time
 
 FAULT_KEYS = {
     "error": ("ratio of requests answered 500", float),
@@ -76,3 +80,66 @@ class Faults:
 
     def snapshot(self):
         return {t: dict(v) for t, v in self.by_target.items()}
+
+
+API_METHODS = ("GET", "PATCH", "PUT", "DELETE", "POST", "*")
+
+
+class ApiDelays:
+    """Latency injected into the fake Kubernetes API: a request whose method
+    and path (a glob, without the query) match a rule waits that long before
+    it is served, outside the lab's lock, so other requests go on meanwhile.
+    A rule with `times` holds only the next that many requests, which is how a
+    test changes an object after a client sent its write and before the
+    server applies it (the 409 race)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rules = []
+
+    def add(self, method, path, seconds, times=None):
+        method = str(method).upper()
+        if method not in API_METHODS:
+            raise ValueError("method %r: one of %s" % (method, ", ".join(API_METHODS)))
+        path = str(path)
+        if not path.startswith("/") and path != "*":
+            raise ValueError("path %r: an API path such as /api/v1/namespaces/*/services/*" % path)
+        seconds = float(seconds)
+        if not 0 < seconds <= 120:
+            raise ValueError("a delay is between 0 and 120 seconds, not %s" % seconds)
+        if times is not None:
+            times = int(times)
+            if times < 1:
+                raise ValueError("times must be at least 1")
+        with self.lock:
+            self.rules.append({"method": method, "path": path, "seconds": seconds, "left": times,
+                               "waiting": 0, "delayed": 0})
+
+    def clear(self):
+        with self.lock:
+            self.rules = []
+
+    def hold(self, method, path):
+        """Sleeps as the first matching rule says; returns the seconds slept."""
+        with self.lock:
+            rule = None
+            for r in self.rules:
+                if r["left"] == 0 or r["method"] not in ("*", method):
+                    continue
+                if fnmatch.fnmatchcase(path, r["path"]):
+                    rule = r
+                    break
+            if rule is None:
+                return 0.0
+            if rule["left"] is not None:
+                rule["left"] -= 1
+            rule["waiting"] += 1
+            rule["delayed"] += 1
+        time.sleep(rule["seconds"])
+        with self.lock:
+            rule["waiting"] -= 1
+        return rule["seconds"]
+
+    def snapshot(self):
+        with self.lock:
+            return [dict(r) for r in self.rules]

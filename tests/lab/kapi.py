@@ -146,6 +146,8 @@ class KubeHandler(Handler):
             if user is None:
                 raise unauthorized()
             self.user = user
+            if self.lab.api_delays.hold(method, path):
+                self.lab.log("kube %s %s held by a lab delay" % (method, path))
             self.route(method, path, q)
         except C.ApiError as e:
             if method != "GET" or e.code >= 500:

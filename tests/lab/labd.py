@@ -23,7 +23,7 @@ import cluster  # noqa: E402
 import control  # noqa: E402
 import kapi  # noqa: E402
 import sim  # noqa: E402
-from faults import Faults  # noqa: E402
+from faults import ApiDelays, Faults  # noqa: E402
 from labhttp import LabServer, serve, tls_context  # noqa: E402
 
 DEFAULT_KNOBS = {
@@ -45,6 +45,7 @@ class Lab:
         self.stopping = False
         self.logf = open(os.path.join(state_dir, "logs", "labd-access.log"), "a", buffering=1)
         self.faults = Faults()
+        self.api_delays = ApiDelays()
         tokens = json.load(open(os.path.join(state_dir, "tokens.json")))
         self.kube_users = {
             tokens["kube_admin"]: {"name": "lab-admin", "readonly": False},

@@ -380,6 +380,20 @@ class Screen(unittest.TestCase):
         self.assertIn("bad.yaml:2", p.stderr)
         self.assertIn("promethues", p.stderr)
 
+    def test_config_with_a_bastion_is_refused(self):
+        # A bastion the operator configured must not be skipped in silence:
+        # the console and the headless commands refuse it alike.
+        t = self.term(80, 24)
+        cfg = os.path.join(t.tmp, "bastion.yaml")
+        with open(cfg, "w") as f:
+            f.write("operator: alice\nssh:\n  host: bastion.example.com\n  user: alice\n")
+        for cmd in ([], ["status"], ["rollback", "--dry-run"], ["note", "checking"]):
+            p = subprocess.run([BINARY, "--config", cfg] + cmd, capture_output=True, text=True, timeout=10,
+                               env=dict(t.env, PATH=os.environ["PATH"]))
+            self.assertNotEqual(p.returncode, 0, cmd)
+            self.assertIn("bastion.yaml:3: ssh.host: connecting through a bastion is not supported yet; "
+                          "remove the ssh: section, or run warroom on the bastion itself", p.stderr, cmd)
+
 
 class Result(unittest.TextTestResult):
     pass

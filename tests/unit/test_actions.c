@@ -156,6 +156,16 @@ static void readonly_refuses_inside_the_layer_and_audits_it(void **state)
 	assert_string_equal(last.outcome, "refused");
 	assert_string_equal(last.actor, "alice");
 	assert_string_equal(last.via, "test");
+	/* a dry run changes nothing: read-only lets it plan (here it finds no cluster) */
+	{
+		struct action_args dry = { .dry_run = true };
+
+		fx->done = false;
+		assert_true(actions_run(fx->q, ACTION_ROLLBACK, &dry, &ui_with_ask) != 0);
+		assert_int_equal(loop_run_until(fx->loop, &fx->done, 2000), 0);
+		assert_null(strstr(fx->res.summary, "read-only"));
+		assert_non_null(strstr(fx->res.summary, "no cluster"));
+	}
 	/* the operator's own record is not the cluster: notes still work */
 	r = run(fx, ACTION_NOTE, "still writing", 0, &ui_with_ask);
 	assert_int_equal(r->outcome, ACTION_OK);

@@ -7,6 +7,8 @@
 #include <cJSON.h>
 
 #include "warroom/alertmgr.h"
+#include "warroom/config.h"
+#include "warroom/policy.h"
 #include "warroom/prom.h"
 
 static char *slurp(const char *path, size_t *len)
@@ -123,7 +125,7 @@ static void alerts_from_a_recorded_alertmanager(void **state)
 	}
 	flat = cJSON_PrintUnformatted(all);
 	memset(&out, 0, sizeof out);
-	assert_int_equal(alertmgr_parse_alerts(flat, strlen(flat), &out, err, sizeof err), 0);
+	assert_int_equal(alertmgr_parse_alerts(flat, strlen(flat), NULL, &out, err, sizeof err), 0);
 	assert_int_equal(out.total, 16);          /* 8 of the 24 are suppressed */
 	assert_int_equal(out.n, 16);
 	assert_int_equal(out.critical, 0);
@@ -156,7 +158,7 @@ static void critical_alerts_come_first_and_survive_a_flood(void **state)
 	                         "\"annotations\":{\"summary\":\"Error ratio 8%%\"},\"startsAt\":\"2026-11-21T14:03:10+01:00\","
 	                         "\"status\":{\"state\":\"active\"}}]");
 	memset(&out, 0, sizeof out);
-	assert_int_equal(alertmgr_parse_alerts(json, used, &out, err, sizeof err), 0);
+	assert_int_equal(alertmgr_parse_alerts(json, used, NULL, &out, err, sizeof err), 0);
 	assert_int_equal(out.total, 201);
 	assert_int_equal(out.n, MODEL_ALERTS);
 	assert_int_equal(out.critical, 1);
@@ -166,9 +168,74 @@ static void critical_alerts_come_first_and_survive_a_flood(void **state)
 	assert_string_equal(out.a[0].summary, "Error ratio 8%");
 	/* 14:03:10 at +01:00 is 13:03:10 UTC */
 	assert_true(out.a[0].since_wall_ms == alertmgr_parse_time("2026-11-21T13:03:10Z"));
-	assert_int_equal(alertmgr_parse_alerts("{\"error\":1}", 11, &out, err, sizeof err), -1);
+	assert_int_equal(alertmgr_parse_alerts("{\"error\":1}", 11, NULL, &out, err, sizeof err), -1);
 	assert_non_null(strstr(err, "not a list"));
 	free(json);
+}
+
+static int alert_json(char *buf, size_t len, const char *name, const char *sev, int minute, bool first)
+{
+	return snprintf(buf, len, "%s{\"labels\":{\"alertname\":\"%s\",\"severity\":\"%s\"},\"annotations\":{},"
+	                "\"startsAt\":\"2026-11-21T10:%02d:00Z\",\"status\":{\"state\":\"active\"}}",
+	                first ? "" : ",", name, sev, minute);
+}
+
+/* An "error" alert is critical, as the overview draws it: counted, sorted
+ * first and kept in a flood; the config's list decides. */
+static void error_alerts_are_critical_by_the_policy(void **state)
+{
+	static struct config cfg;
+	static const struct { const char *name, *sev; } in[] = {
+		{ "OldWarning", "warning" }, { "DiskInfo", "info" }, { "HighErrorRate", "error" },
+		{ "PodsDown", "page" }, { "NewWarning", "warning" },
+	};
+	char json[4096], err[256];
+	size_t used = 0;
+	struct model_alerts out;
+
+	(void)state;
+	used += (size_t)snprintf(json, sizeof json, "[");
+	for (int i = 0; i < 5; i++)
+		used += (size_t)alert_json(json + used, sizeof json - used, in[i].name, in[i].sev, i, i == 0);
+	used += (size_t)snprintf(json + used, sizeof json - used, "]");
+
+	memset(&out, 0, sizeof out);
+	assert_int_equal(alertmgr_parse_alerts(json, used, NULL, &out, err, sizeof err), 0);
+	assert_int_equal(out.total, 5);
+	assert_int_equal(out.critical, 2);
+	assert_int_equal(out.warning, 2);
+	/* critical first (oldest first among them), then the rest by age */
+	assert_string_equal(out.a[0].name, "HighErrorRate");
+	assert_string_equal(out.a[1].name, "PodsDown");
+	assert_string_equal(out.a[2].name, "OldWarning");
+	assert_string_equal(out.a[3].name, "DiskInfo");
+	assert_string_equal(out.a[4].name, "NewWarning");
+	/* the overview's "crit" mark is the same question */
+	for (size_t i = 0; i < out.n; i++)
+		assert_true(policy_severity_is_critical(NULL, out.a[i].severity) == (i < 2));
+
+	/* alerts: critical_severities: [page] -- error is a warning again */
+	config_defaults(&cfg);
+	snprintf(cfg.policy.critical_severities[0], sizeof cfg.policy.critical_severities[0], "page");
+	cfg.policy.ncritical = 1;
+	assert_int_equal(alertmgr_parse_alerts(json, used, &cfg, &out, err, sizeof err), 0);
+	assert_int_equal(out.critical, 1);
+	assert_string_equal(out.a[0].name, "PodsDown");
+	assert_string_equal(out.a[1].name, "OldWarning");
+	assert_string_equal(out.a[3].name, "HighErrorRate");
+
+	/* a flood of warnings does not push an error alert off the list */
+	static char flood[100 * 200];
+	used = (size_t)snprintf(flood, sizeof flood, "[");
+	for (int i = 0; i < 90; i++)
+		used += (size_t)alert_json(flood + used, sizeof flood - used, "Noise", "warning", i % 60, i == 0);
+	used += (size_t)alert_json(flood + used, sizeof flood - used, "HighErrorRate", "error", 59, false);
+	used += (size_t)snprintf(flood + used, sizeof flood - used, "]");
+	assert_int_equal(alertmgr_parse_alerts(flood, used, NULL, &out, err, sizeof err), 0);
+	assert_int_equal(out.total, 91);
+	assert_int_equal(out.n, MODEL_ALERTS);
+	assert_int_equal(out.critical, 1);
+	assert_string_equal(out.a[0].name, "HighErrorRate");
 }
 
 static void times_in_the_forms_alertmanager_writes(void **state)
@@ -191,6 +258,7 @@ int main(void)
 		cmocka_unit_test(series_keeps_the_newest),
 		cmocka_unit_test(alerts_from_a_recorded_alertmanager),
 		cmocka_unit_test(critical_alerts_come_first_and_survive_a_flood),
+		cmocka_unit_test(error_alerts_are_critical_by_the_policy),
 		cmocka_unit_test(times_in_the_forms_alertmanager_writes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

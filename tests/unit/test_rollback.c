@@ -319,27 +319,69 @@ static void test_refusals(void **state)
 	free(st);
 }
 
-static void test_freeze_windows(void **state)
+/* The config's freeze periods, loaded from text over the defaults. */
+static void freeze_config(struct config *cfg, const char *yaml)
+{
+	char dir[512], path[700], err[1024] = "";
+	testutil_tmpdir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/config.yaml", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(yaml, f);
+	fclose(f);
+	config_defaults(cfg);
+	if (config_load(cfg, path, true, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	testutil_rmtree(dir);
+}
+
+/* The planner's freeze warning follows the config: unset is the seeds'
+ * holidays, "freeze: []" is no freeze, a custom range is honoured. */
+static void test_freeze_follows_the_config(void **state)
 {
 	(void)state;
-	char which[32];
-	assert_true(rollback_in_freeze(NULL, 0, XMAS, which, sizeof which));
-	assert_string_equal(which, "12-24..12-26");
-	assert_false(rollback_in_freeze(NULL, 0, JULY, which, sizeof which));
-	/* New year's range wraps. */
-	assert_true(rollback_in_freeze(NULL, 0, (int64_t)1767268800 * 1000 /* 2026-01-01T12Z */, which, sizeof which));
-	assert_string_equal(which, "12-31..01-02");
-	const char custom[][16] = { "07-01..07-03" };
-	assert_true(rollback_in_freeze(custom, 1, JULY, which, sizeof which));
-
+	static struct config cfg;
 	struct slots_state *st = bg("green", 3, 3, 3, 3);
 	struct rollback_input in = input(st, ROLLBACK_AUTO);
-	in.now_wall_ms = XMAS;
 	struct rollback_plan p;
+
+	freeze_config(&cfg, "operator: tester\n");
+	in.freeze_cfg = &cfg;
+	in.now_wall_ms = XMAS;
 	rollback_plan_make(&in, &p);
 	assert_true(p.ok);          /* a rollback restores service: warned, not refused */
 	assert_true(p.freeze);
+	assert_string_equal(p.freeze_range, "12-24..12-26");
 	assert_true(warning_has(&p, "freeze period 12-24..12-26"));
+	in.now_wall_ms = (int64_t)1767268800 * 1000;   /* 2026-01-01T12Z: the range wraps the new year */
+	rollback_plan_make(&in, &p);
+	assert_true(warning_has(&p, "freeze period 12-31..01-02"));
+	in.now_wall_ms = JULY;
+	rollback_plan_make(&in, &p);
+	assert_false(p.freeze);
+	assert_false(warning_has(&p, "freeze period"));
+
+	freeze_config(&cfg, "freeze: []\n");
+	in.now_wall_ms = XMAS;
+	rollback_plan_make(&in, &p);
+	assert_true(p.ok);
+	assert_false(p.freeze);
+	assert_false(warning_has(&p, "freeze period"));
+
+	freeze_config(&cfg, "freeze: [\"07-01..07-03\"]\n");
+	rollback_plan_make(&in, &p);
+	assert_false(p.freeze);     /* the holidays are replaced, not added to */
+	in.now_wall_ms = JULY;
+	rollback_plan_make(&in, &p);
+	assert_true(p.freeze);
+	assert_true(warning_has(&p, "freeze period 07-01..07-03"));
+
+	/* and the plan as the CLI prints it says so */
+	char *json = rollback_plan_json(&p);
+	cJSON *root = cJSON_Parse(json);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "freeze")));
+	cJSON_Delete(root);
+	free(json);
 	free(st);
 }
 
@@ -418,7 +460,7 @@ int main(void)
 		cmocka_unit_test(test_undo_for_a_plain_deployment),
 		cmocka_unit_test(test_argocd_autosync_changes_the_plan),
 		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_freeze_windows),
+		cmocka_unit_test(test_freeze_follows_the_config),
 		cmocka_unit_test(test_strategy_names),
 		cmocka_unit_test(test_refused_plan_never_runs),
 	};
