@@ -81,13 +81,43 @@ bool model_sync_timeline(struct model *m)
 		m->nrecent = n < MODEL_RECENT ? n : MODEL_RECENT;
 		timeline_events_free(evs, n);
 	}
-	m->dirty |= DIRTY_TIMELINE | DIRTY_INCIDENT | DIRTY_STATUS;
+	model_mark(m, DIRTY_TIMELINE | DIRTY_INCIDENT | DIRTY_STATUS);
 	return true;
+}
+
+int model_watch_add(struct model *m, model_watch_fn fn, void *arg)
+{
+	if (m->nwatch == MODEL_WATCHERS)
+		return -1;
+	m->watch[m->nwatch].fn = fn;
+	m->watch[m->nwatch].arg = arg;
+	m->nwatch++;
+	return 0;
+}
+
+/* A watcher's own writes mark the model again: run those in further rounds,
+ * a bounded number of them, never recursively. */
+static void run_watchers(struct model *m)
+{
+	if (m->in_watch)
+		return;
+	m->in_watch = true;
+	for (int round = 0; round < 4 && m->watch_pending; round++) {
+		unsigned changed = m->watch_pending;
+
+		m->watch_pending = 0;
+		for (size_t i = 0; i < m->nwatch; i++)
+			m->watch[i].fn(m, changed, m->watch[i].arg);
+	}
+	m->watch_pending = 0;
+	m->in_watch = false;
 }
 
 void model_mark(struct model *m, unsigned dirty)
 {
 	m->dirty |= dirty;
+	m->watch_pending |= dirty;
+	run_watchers(m);
 }
 
 void model_source(struct model *m, enum source_id id, enum source_state st, const char *error)

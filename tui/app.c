@@ -20,6 +20,7 @@
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
 #include "warroom/view.h"
+#include "warroom/watch.h"
 #include "warroom/widgets.h"
 
 enum { PAINT_STATUS = 1, PAINT_BODY = 2, PAINT_FOOT = 4, PAINT_ALL = 7 };
@@ -34,6 +35,7 @@ static struct app {
 	struct dialog dialog;
 	struct sources sources;
 	struct actions *actions;      /* every action runs here: see core/actions.c */
+	struct watch_core *watchers;  /* core/watch.c: what follows the model without a screen */
 	char msg[256];
 	enum tui_role msg_role;
 	int64_t msg_until;
@@ -674,10 +676,12 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		return 1;
 	}
 	model_init(&A.model, cfg, tl);
+	A.watchers = watch_core_install(&A.model);
 	if (tl_error && *tl_error)
 		snprintf(A.model.tl_error, sizeof A.model.tl_error, "%s", tl_error);
 	if (tui_init() != 0) {
 		model_free(&A.model);
+		watch_core_free(A.watchers);
 		loop_free(A.loop);
 		return 1;
 	}
@@ -716,6 +720,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	actions_free(A.actions);   /* what is in flight stops and is audited as cancelled */
 	sources_close(&A.sources);
 	model_free(&A.model);
+	watch_core_free(A.watchers);
 	loop_free(A.loop);
 	return A.exit_code;
 }

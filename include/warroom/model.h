@@ -78,6 +78,13 @@ void model_series_push(struct model_series *s, double v);
 
 #define MODEL_RECENT 500   /* the timeline view scrolls through these */
 
+struct model;
+/* A core watcher: runs after every model update with the parts that changed,
+ * in the console and headless alike (no screen). It may write the timeline;
+ * what that changes reaches the watchers in the next round. */
+typedef void (*model_watch_fn)(struct model *m, unsigned changed, void *arg);
+#define MODEL_WATCHERS 8
+
 struct model {
 	const struct config *cfg;
 	struct timeline *tl;          /* NULL when the store could not be opened */
@@ -98,6 +105,11 @@ struct model {
 
 	int64_t last_refresh_ms;      /* monotonic, any source */
 	unsigned dirty;
+
+	struct { model_watch_fn fn; void *arg; } watch[MODEL_WATCHERS];
+	size_t nwatch;
+	unsigned watch_pending;       /* changed since the watchers last ran */
+	bool in_watch;
 };
 
 void model_init(struct model *m, const struct config *cfg, struct timeline *tl);
@@ -105,7 +117,10 @@ void model_free(struct model *m);
 /* Re-reads incident and recent events when the timeline changed (cheap when
  * it did not). Returns true when something changed. */
 bool model_sync_timeline(struct model *m);
+/* Marks parts changed: views repaint them, watchers see them. */
 void model_mark(struct model *m, unsigned dirty);
+/* 0, or -1 when MODEL_WATCHERS are taken. */
+int model_watch_add(struct model *m, model_watch_fn fn, void *arg);
 void model_source(struct model *m, enum source_id id, enum source_state st, const char *error);
 /* Seconds since a source last answered, -1 if never. */
 int64_t model_source_age_s(const struct model *m, enum source_id id, int64_t now_ms);
