@@ -6,6 +6,7 @@
  * The schema version lives in PRAGMA user_version; migrations[] is applied in
  * order from the file's version to the newest, in one transaction. */
 #include "warroom/timeline.h"
+#include "warroom/files.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -201,66 +202,6 @@ static void rollback(struct timeline *tl)
 
 /* ---- open, migrate, close ---------------------------------------------- */
 
-/* mkdir -p for the folders above path, new ones private (0700). */
-static int make_parents(const char *path, char *err, size_t errlen)
-{
-	char dir[1024];
-	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) {
-		seterr(NULL, err, errlen, "timeline: path too long: %s", path);
-		return -1;
-	}
-	char *slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	for (char *p = dir + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char saved = *p;
-		*p = '\0';
-		struct stat st;
-		if (stat(dir, &st) != 0) {
-			if (errno != ENOENT || (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
-				seterr(NULL, err, errlen, "timeline: cannot create folder %s: %s", dir, strerror(errno));
-				return -1;
-			}
-		} else if (!S_ISDIR(st.st_mode)) {
-			seterr(NULL, err, errlen, "timeline: cannot create folder %s: %s", dir, strerror(ENOTDIR));
-			return -1;
-		}
-		*p = saved;
-		if (saved == '\0')
-			break;
-	}
-	return 0;
-}
-
-/* Creates the file 0600 whatever the umask, so sqlite never makes it 0644. */
-static int create_file(const char *path, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		int rc = fchmod(fd, 0600);
-		int e = errno;
-		close(fd);
-		if (rc != 0) {
-			seterr(NULL, err, errlen, "timeline: cannot set mode 0600 on %s: %s", path, strerror(e));
-			return -1;
-		}
-		return 0;
-	}
-	if (errno != EEXIST) {
-		seterr(NULL, err, errlen, "timeline: cannot create %s: %s", path, strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		seterr(NULL, err, errlen, "timeline: %s is not a regular file", path);
-		return -1;
-	}
-	return 0;
-}
-
 static int user_version(struct timeline *tl, int *v)
 {
 	sqlite3_stmt *s;
@@ -371,7 +312,10 @@ struct timeline *timeline_open(const char *path, const char *actor, char *err, s
 	/* -wal and -shm are created now or at the first write: keep them private. */
 	mode_t old = umask(077);
 	int rc = -1;
-	if (make_parents(path, err, errlen) == 0 && create_file(path, err, errlen) == 0) {
+	char ferr[1100] = "";
+	if (files_make_parents(path, ferr, sizeof ferr) != 0 || files_create_private(path, ferr, sizeof ferr) != 0) {
+		seterr(NULL, err, errlen, "timeline: %s", ferr);
+	} else {
 		if (sqlite3_open_v2(path, &tl->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 			seterr(tl, err, errlen, "timeline: cannot open %s: %s", path,
 			       tl->db ? sqlite3_errmsg(tl->db) : "out of memory");
