@@ -16,6 +16,7 @@ static const char usage[] =
 	"       warroom timeline [--json] [--limit N]\n"
 	"       warroom status [--json]           slots and alerts; exit 0 healthy, 1 degraded, 2 outage\n"
 	"       warroom rollback [--strategy auto|selector|scale-switch|undo|argocd] [--dry-run] [--yes]\n"
+	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
@@ -34,6 +35,7 @@ static const struct subcmd subcmds[] = {
 	{ "timeline", cli_timeline },
 	{ "status", cli_status },
 	{ "rollback", cli_rollback },
+	{ "query", cli_query },
 };
 
 static int need_value(int i, int argc, char **argv)

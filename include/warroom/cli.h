@@ -10,5 +10,7 @@ int cli_note(int argc, char **argv, const struct config *cfg);
 int cli_timeline(int argc, char **argv, const struct config *cfg);
 int cli_status(int argc, char **argv, const struct config *cfg);
 int cli_rollback(int argc, char **argv, const struct config *cfg);
+/* `warroom query EXPR [--json]`: an instant PromQL query (core/cli_query.c). */
+int cli_query(int argc, char **argv, const struct config *cfg);
 
 #endif
