@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from term import BINARY, ROOT, Term, mask  # noqa: E402
@@ -432,6 +433,19 @@ class Screen(unittest.TestCase):
         self.assertNotIn("n/a", s)
         self.assertEqual(s.count("backend down"), 1, "one fault for every signal is said once")
 
+    def test_overview_each_signal_says_its_own_fault(self):
+        t = self.hostile_console(80, 24)
+        good = (200, "application/json", b'{"status":"success","data":{"resultType":"vector",'
+                b'"result":[{"metric":{},"value":[1,"12.5"]}]}}')
+        bad = (422, "application/json", b'{"status":"error","errorType":"execution",'
+               b'"error":"many-to-many matching not allowed"}')
+        self.prom.answer = lambda q: bad if q.startswith("histogram_quantile") else good
+        s = t.wait_for("execution: many-to-man", timeout=10)   # cut at the panel's edge
+        self.assertRegex(s, r"req/s\s+12\.5")
+        self.assertRegex(s, r"P95\s+Prometheus: execution: many-to-man")
+        self.assertRegex(s, r"P99\s+Prometheus: execution: many-to-man")
+        self.assertNotIn("n/a", s)
+
 
 class HostilePrometheus:
     """A stand-in for a Prometheus behind a broken proxy: every query gets
@@ -445,7 +459,11 @@ class HostilePrometheus:
         class Handler(http.server.BaseHTTPRequestHandler):
             def reply(self):
                 outer.paths.append(self.path.split("?")[0])
-                status, ctype, body = outer.answer
+                form = self.path.partition("?")[2]
+                if self.command == "POST":
+                    form = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                query = urllib.parse.parse_qs(form).get("query", [""])[0]
+                status, ctype, body = outer.answer(query) if callable(outer.answer) else outer.answer
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
