@@ -7,14 +7,21 @@
 #include <curl/curl.h>
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void words(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+static void words(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void words(char *err, size_t errlen, const char *fmt, ...)
 {
-	if (err && errlen)
-		snprintf(err, errlen, fmt, a, b);
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }
 
 static char *dup_or_null(const char *s)
@@ -30,7 +37,7 @@ int endpoint_init(struct endpoint *ep, const char *name, const struct config_end
 	memset(ep, 0, sizeof *ep);
 	snprintf(ep->name, sizeof ep->name, "%s", name);
 	if (!cfg->url[0]) {
-		words(err, errlen, "%s: the URL is not configured%s", name, "");
+		words(err, errlen, "%s: the URL is not configured", name);
 		return -1;
 	}
 	char *probe = endpoint_join(cfg->url, "", NULL, msg, sizeof msg);
@@ -55,7 +62,7 @@ int endpoint_init(struct endpoint *ep, const char *name, const struct config_end
 	ep->max_bytes = max_bytes;
 	if (!ep->base || (has_token && !ep->token)) {
 		endpoint_free(ep);
-		words(err, errlen, "%s: out of memory%s", name, "");
+		words(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
 	return 0;
@@ -127,7 +134,7 @@ char *endpoint_join(const char *base, const char *path, const char *const *query
 	CURLUcode rc;
 
 	if (!u) {
-		words(err, errlen, "out of memory%s%s", "", "");
+		words(err, errlen, "out of memory");
 		return NULL;
 	}
 	rc = curl_url_set(u, CURLUPART_URL, base, 0);
@@ -154,7 +161,7 @@ char *endpoint_join(const char *base, const char *path, const char *const *query
 		char *nv = malloc(nl + vl + 2);
 
 		if (!nv) {
-			words(err, errlen, "out of memory%s%s", "", "");
+			words(err, errlen, "out of memory");
 			goto out;
 		}
 		memcpy(nv, query[i], nl);
@@ -169,12 +176,12 @@ char *endpoint_join(const char *base, const char *path, const char *const *query
 		}
 	}
 	if (curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK) {
-		words(err, errlen, "cannot build a URL from %s%s", base, "");
+		words(err, errlen, "cannot build a URL from %s", base);
 		goto out;
 	}
 	out = strdup(full);
 	if (!out)
-		words(err, errlen, "out of memory%s%s", "", "");
+		words(err, errlen, "out of memory");
 	else
 		upper_hex(out);
 out:
@@ -280,7 +287,7 @@ uint64_t endpoint_query(const struct endpoint *ep, struct http *http, const char
 	uint64_t id;
 
 	if (!form) {
-		words(err, errlen, "out of memory%s%s", "", "");
+		words(err, errlen, "out of memory");
 		return 0;
 	}
 	if (strlen(form) <= ENDPOINT_GET_MAX)
