@@ -7,9 +7,11 @@
 
 #include "warroom/alertmgr.h"
 #include "warroom/config.h"
+#include "warroom/endpoint.h"
 #include "warroom/http.h"
 #include "warroom/loop.h"
 #include "warroom/policy.h"
+#include "warroom/source.h"
 #include "warroom/text.h"
 
 static const char *label(const cJSON *labels, const char *name)
@@ -105,70 +107,69 @@ int alertmgr_parse_alerts(const char *json, size_t len, const struct config *cfg
 }
 
 struct alertmgr {
-	struct loop *loop;
 	const struct config *cfg;   /* which severities are critical */
 	struct http *http;
+	struct source *src;
+	struct endpoint ep;
 	struct model_alerts *out;
 	alertmgr_fn fn;
 	void *arg;
-	char url[600];
-	char ca_file[512];
-	char token[4096];
-	bool insecure;
-	long timeout_ms;
-	uint64_t timer;
-	bool busy, again, closing;
+	uint64_t id;              /* the request in flight */
+	bool closing;
 };
 
-static void poll_start(struct alertmgr *am);
+static const char *const alerts_query[] = {
+	"active", "true", "silenced", "false", "inhibited", "false", NULL,
+};
+
+/* The start of an error body on one line (Alertmanager's are bare strings). */
+static void body_words(char *buf, size_t len, const char *body)
+{
+	size_t o = 0;
+
+	for (; body && *body && o + 4 < len && o < 80; body++)
+		buf[o++] = (unsigned char)*body < 0x20 ? ' ' : *body;
+	while (o && ((unsigned char)buf[o - 1] & 0xC0) == 0x80)
+		o--;   /* no half UTF-8 sequence at the end */
+	if (o && (unsigned char)buf[o - 1] >= 0xC0)
+		o--;
+	buf[o] = '\0';
+}
 
 static void poll_done(const struct http_resp *r, void *arg)
 {
 	struct alertmgr *am = arg;
-	char err[300] = "";
+	char err[300] = "", words[96];
 	bool ok = false;
 
-	am->busy = false;
-	if (am->closing)
+	am->id = 0;
+	if (am->closing) {
+		source_round_done(am->src, false, "stopped");   /* dropped: the source is stopped */
 		return;
-	if (r->err != HTTP_OK)
-		snprintf(err, sizeof err, "%s", r->errmsg);
-	else if (r->status != 200)
-		snprintf(err, sizeof err, "Alertmanager answered HTTP %ld", r->status);
-	else
+	}
+	if (r->err != HTTP_OK) {
+		snprintf(err, sizeof err, "Alertmanager: %s", r->errmsg);
+	} else if (r->status != 200) {
+		body_words(words, sizeof words, r->body);
+		snprintf(err, sizeof err, "Alertmanager answered HTTP %ld%s%s", r->status, words[0] ? ": " : "", words);
+	} else {
 		ok = alertmgr_parse_alerts(r->body, r->len, am->cfg, am->out, err, sizeof err) == 0;
+	}
 	if (ok)
 		am->out->updated_ms = loop_now_ms();
+	source_round_done(am->src, ok, err);
 	if (am->fn)
 		am->fn(ok, err, am->arg);
-	if (am->again) {
-		am->again = false;
-		poll_start(am);
-	}
 }
 
-static void poll_start(struct alertmgr *am)
+static void poll_start(struct source *src, void *arg)
 {
-	struct http_req req = { 0 };
+	struct alertmgr *am = arg;
+	char err[300];
 
-	if (am->closing)
-		return;
-	if (am->busy) {
-		am->again = true;
-		return;
-	}
-	req.url = am->url;
-	req.bearer_token = am->token[0] ? am->token : NULL;
-	req.timeout_ms = am->timeout_ms;
-	req.max_bytes = 8u << 20;
-	req.ca_file = am->ca_file[0] ? am->ca_file : NULL;
-	req.insecure = am->insecure;
-	am->busy = http_request(am->http, &req, poll_done, am) != 0;
-}
-
-static void on_timer(struct loop *loop, void *arg)
-{
-	poll_start(arg);
+	am->id = endpoint_get(&am->ep, am->http, "/api/v2/alerts", alerts_query, poll_done, am, err, sizeof err);
+	if (!am->id)
+		source_round_done(src, false, err);
 }
 
 struct alertmgr *alertmgr_new(struct loop *loop, struct http *http, const struct config *cfg,
@@ -176,43 +177,48 @@ struct alertmgr *alertmgr_new(struct loop *loop, struct http *http, const struct
 {
 	struct alertmgr *am = calloc(1, sizeof *am);
 	const struct config_endpoint *ep = &cfg->alertmanager;
-	size_t n;
 
 	if (!am) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	am->loop = loop;
+	if (endpoint_init(&am->ep, "Alertmanager", ep, 5000, 8u << 20, err, errlen) != 0) {
+		free(am);
+		return NULL;
+	}
+	am->src = source_new(loop, "alerts", poll_start, am);
+	if (!am->src) {
+		endpoint_free(&am->ep);
+		free(am);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	am->cfg = cfg;
 	am->http = http;
 	am->out = out;
 	am->fn = fn;
 	am->arg = arg;
-	snprintf(am->url, sizeof am->url, "%s", ep->url);
-	for (n = strlen(am->url); n && am->url[n - 1] == '/'; n--)
-		am->url[n - 1] = '\0';
-	snprintf(am->url + n, sizeof am->url - n, "/api/v2/alerts?active=true&silenced=false&inhibited=false");
-	snprintf(am->ca_file, sizeof am->ca_file, "%s", ep->ca_file);
-	am->insecure = ep->insecure;
-	am->timeout_ms = ep->timeout_ms > 0 ? ep->timeout_ms : 5000;
-	if ((ep->token_file[0] || ep->token_env[0]) && config_read_secret(ep, am->token, sizeof am->token) != 0) {
-		snprintf(err, errlen, "alertmanager: cannot read its token (token_file or token_env)");
-		free(am);
-		return NULL;
-	}
 	return am;
 }
 
 void alertmgr_start(struct alertmgr *am, int refresh_ms)
 {
-	if (am->timer)
-		loop_timer_cancel(am->loop, am->timer);
-	am->timer = loop_timer_add(am->loop, 0, refresh_ms > 0 ? refresh_ms : 2000, on_timer, am);
+	source_start(am->src, refresh_ms);
 }
 
 void alertmgr_refresh(struct alertmgr *am)
 {
-	poll_start(am);
+	source_refresh(am->src);
+}
+
+struct source *alertmgr_source(struct alertmgr *am)
+{
+	return am->src;
+}
+
+int alertmgr_set_connect_to(struct alertmgr *am, const char *connect_to)
+{
+	return endpoint_set_connect_to(&am->ep, connect_to);
 }
 
 void alertmgr_stop(struct alertmgr *am)
@@ -220,16 +226,16 @@ void alertmgr_stop(struct alertmgr *am)
 	if (!am)
 		return;
 	am->closing = true;
-	if (am->timer)
-		loop_timer_cancel(am->loop, am->timer);
-	am->timer = 0;
+	source_stop(am->src);
 }
 
 void alertmgr_free(struct alertmgr *am)
 {
 	if (!am)
 		return;
-	alertmgr_stop(am);
-	memset(am->token, 0, sizeof am->token);
+	if (am->id)
+		http_forget(am->http, am->id);   /* its answer must not find us */
+	source_free(am->src);
+	endpoint_free(&am->ep);
 	free(am);
 }

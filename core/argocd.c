@@ -1,7 +1,10 @@
 /* argocd — one Argo CD application over the REST API (bearer token). */
 #include "warroom/argocd.h"
 #include "warroom/config.h"
+#include "warroom/endpoint.h"
 #include "warroom/http.h"
+#include "warroom/loop.h"
+#include "warroom/source.h"
 #include "warroom/text.h"
 #include "warroom/json.h"
 
@@ -26,12 +29,8 @@ struct areq {
 
 struct argocd {
 	struct http *http;
-	char url[512];
+	struct endpoint ep;
 	char app[128];
-	char ca_file[512];
-	bool insecure;
-	long timeout_ms;
-	char *token;
 	struct areq *reqs;
 };
 
@@ -197,24 +196,10 @@ struct argocd *argocd_new(struct http *http, const struct config_endpoint *ep, c
 		return NULL;
 	}
 	ac->http = http;
-	text_copy(ac->url, sizeof ac->url, ep->url);
-	size_t l = strlen(ac->url);
-	while (l > 0 && ac->url[l - 1] == '/')
-		ac->url[--l] = '\0';
 	text_copy(ac->app, sizeof ac->app, app);
-	text_copy(ac->ca_file, sizeof ac->ca_file, ep->ca_file);
-	ac->insecure = ep->insecure;
-	ac->timeout_ms = ep->timeout_ms > 0 ? ep->timeout_ms : 10000;
-	if (ep->token_file[0] || ep->token_env[0]) {
-		char tok[4096], msg[300] = "";
-		if (config_read_secret_msg(ep, tok, sizeof tok, msg, sizeof msg) != 0) {
-			snprintf(err, errlen, "Argo CD token: %s", msg[0] ? msg : "cannot be read");
-			memset(tok, 0, sizeof tok);
-			free(ac);
-			return NULL;
-		}
-		ac->token = strdup(tok);
-		memset(tok, 0, sizeof tok);
+	if (endpoint_init(&ac->ep, "Argo CD", ep, 10000, 0, err, errlen) != 0) {
+		free(ac);
+		return NULL;
 	}
 	return ac;
 }
@@ -243,14 +228,11 @@ void argocd_free(struct argocd *ac)
 		r->ac = NULL;
 		http_cancel(ac->http, r->id);   /* its callback frees it */
 	}
-	if (ac->token) {
-		memset(ac->token, 0, strlen(ac->token));
-		free(ac->token);
-	}
+	endpoint_free(&ac->ep);
 	free(ac);
 }
 
-const char *argocd_url(const struct argocd *ac) { return ac->url; }
+const char *argocd_url(const struct argocd *ac) { return ac->ep.base; }
 const char *argocd_app_name(const struct argocd *ac) { return ac->app; }
 
 static void areq_done(const struct http_resp *resp, void *arg)
@@ -271,9 +253,9 @@ static void areq_done(const struct http_resp *resp, void *arg)
 		.elapsed_ms = resp->elapsed_ms,
 	};
 	if (resp->err == HTTP_ECONNECT)
-		snprintf(words, sizeof words, "cannot reach Argo CD at %s: %s", ac->url, resp->errmsg);
+		snprintf(words, sizeof words, "cannot reach Argo CD at %s: %s", ac->ep.base, resp->errmsg);
 	else if (resp->err != HTTP_OK)
-		snprintf(words, sizeof words, "Argo CD at %s: %s", ac->url, resp->errmsg);
+		snprintf(words, sizeof words, "Argo CD at %s: %s", ac->ep.base, resp->errmsg);
 	else if (resp->status < 200 || resp->status > 299)
 		argocd_error_words(resp->status, resp->body, resp->len, words, sizeof words);
 	else
@@ -290,33 +272,22 @@ static uint64_t send(struct argocd *ac, const char *method, const char *suffix, 
 	struct areq *r = calloc(1, sizeof *r);
 	if (!r)
 		return 0;
-	char url[1024], enc[400];
-	size_t n = 0;
-	for (const char *p = ac->app; *p && n + 4 < sizeof enc; p++) {
-		unsigned char c = (unsigned char)*p;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-_.~", c))
-			enc[n++] = (char)c;
-		else
-			n += (size_t)snprintf(enc + n, sizeof enc - n, "%%%02X", c);
+	char *enc = endpoint_escape(ac->app), *path = NULL, err[300];
+	size_t plen = (enc ? strlen(enc) : 0) + strlen(suffix) + 32;
+	if (enc && (path = malloc(plen)))
+		snprintf(path, plen, "/api/v1/applications/%s%s", enc, suffix);
+	free(enc);
+	if (!path) {
+		free(r);
+		return 0;
 	}
-	enc[n] = '\0';
-	snprintf(url, sizeof url, "%s/api/v1/applications/%s%s", ac->url, enc, suffix);
 	const char *headers[] = { "Accept: application/json", "User-Agent: warroom/" WARROOM_VERSION, NULL };
-	struct http_req hr = {
-		.method = method,
-		.url = url,
-		.body = body,
-		.content_type = body ? "application/json" : NULL,
-		.headers = headers,
-		.bearer_token = ac->token,
-		.timeout_ms = ac->timeout_ms,
-		.ca_file = ac->ca_file[0] ? ac->ca_file : NULL,
-		.insecure = ac->insecure,
-	};
 	r->ac = ac;
 	r->fn = fn;
 	r->arg = arg;
-	r->id = http_request(ac->http, &hr, areq_done, r);
+	r->id = endpoint_send(&ac->ep, ac->http, method, path, "application/json", body, headers, areq_done, r,
+	                      err, sizeof err);
+	free(path);
 	if (!r->id) {
 		free(r);
 		return 0;
@@ -364,4 +335,95 @@ bool argocd_cancel(struct argocd *ac, uint64_t id)
 		return true;
 	}
 	return false;
+}
+
+/* ---------- the application poller ---------- */
+
+struct argocd_poller {
+	struct argocd *ac;
+	struct source *src;
+	argocd_poll_fn fn;
+	void *arg;
+	struct argocd_app app;       /* the last good read */
+	bool have_app;
+	uint64_t id;
+};
+
+static void poller_read(const struct argocd_result *res, void *arg)
+{
+	struct argocd_poller *pp = arg;
+	char err[300] = "";
+	struct argocd_app app;
+	bool ok = res->ok;
+
+	pp->id = 0;
+	if (ok && argocd_parse_app(res->body, res->len, &app, err, sizeof err) != 0) {
+		ok = false;
+		argocd_app_free(&app);
+	} else if (ok) {
+		argocd_app_free(&pp->app);
+		pp->app = app;
+		pp->have_app = true;
+	} else {
+		text_copy(err, sizeof err, res->error);
+	}
+	source_round_done(pp->src, ok, err);
+	if (pp->fn)
+		pp->fn(ok ? &pp->app : NULL, ok ? "" : err, pp->arg);
+}
+
+static void poller_round(struct source *src, void *arg)
+{
+	struct argocd_poller *pp = arg;
+
+	pp->id = argocd_get(pp->ac, poller_read, pp);
+	if (!pp->id)
+		source_round_done(src, false, "could not start the request to Argo CD");
+}
+
+struct argocd_poller *argocd_poller_new(struct loop *loop, struct argocd *ac, argocd_poll_fn fn, void *arg)
+{
+	struct argocd_poller *pp = calloc(1, sizeof *pp);
+	if (!pp)
+		return NULL;
+	pp->src = source_new(loop, "argocd", poller_round, pp);
+	if (!pp->src) {
+		free(pp);
+		return NULL;
+	}
+	pp->ac = ac;
+	pp->fn = fn;
+	pp->arg = arg;
+	return pp;
+}
+
+void argocd_poller_start(struct argocd_poller *pp, int refresh_ms) { source_start(pp->src, refresh_ms); }
+void argocd_poller_refresh(struct argocd_poller *pp) { source_refresh(pp->src); }
+struct source *argocd_poller_source(struct argocd_poller *pp) { return pp->src; }
+
+const struct argocd_app *argocd_poller_app(const struct argocd_poller *pp)
+{
+	return pp->have_app ? &pp->app : NULL;
+}
+
+void argocd_poller_stop(struct argocd_poller *pp)
+{
+	if (!pp)
+		return;
+	source_stop(pp->src);
+	if (pp->id) {
+		argocd_cancel(pp->ac, pp->id);   /* its callback does not run */
+		source_round_done(pp->src, false, "stopped");   /* dropped: the source is stopped */
+	}
+	pp->id = 0;
+}
+
+void argocd_poller_free(struct argocd_poller *pp)
+{
+	if (!pp)
+		return;
+	argocd_poller_stop(pp);
+	source_free(pp->src);
+	argocd_app_free(&pp->app);
+	free(pp);
 }

@@ -2,6 +2,7 @@
  * token file re-read per request, client certificates, exec plugins with a
  * cached ExecCredential), TLS from the kubeconfig, and words for failures. */
 #include "warroom/kube.h"
+#include "warroom/endpoint.h"
 #include "warroom/kubeconfig.h"
 #include "warroom/loop.h"
 #include "warroom/text.h"
@@ -149,8 +150,16 @@ static void req_send(struct kreq *r, bool cred_ok)
 		}
 		token = file_token;
 	}
-	char url[4096];
-	snprintf(url, sizeof url, "%s%s", k->url_base, r->path);
+	char jerr[300];
+	char *url = endpoint_join(k->url_base, r->path, NULL, jerr, sizeof jerr);
+	if (!url) {
+		if (file_token) {
+			memset(file_token, 0, strlen(file_token));
+			free(file_token);
+		}
+		req_fail_later(r, jerr);
+		return;
+	}
 	const char *headers[] = { "Accept: application/json", "User-Agent: warroom/" WARROOM_VERSION, NULL };
 	struct http_req hr = {
 		.method = r->method,
@@ -179,6 +188,7 @@ static void req_send(struct kreq *r, bool cred_ok)
 		hr.key_pem_len = kc->key_pem_len;
 	}
 	r->http_id = http_request(k->http, &hr, http_done, r);
+	free(url);
 	if (file_token) {
 		memset(file_token, 0, strlen(file_token));
 		free(file_token);
@@ -467,64 +477,92 @@ bool kube_cancel(struct kube *k, uint64_t id)
 
 /* ---------- resources ---------- */
 
-static uint64_t get_path(struct kube *k, kube_done_fn fn, void *arg, const char *fmt_ns,
-                         const char *ns, const char *name, const char *selector)
+/* "/<api>/namespaces/<ns>/<kind>[/<name>][/<sub>][?labelSelector=<sel>]",
+ * malloc'd, every part percent-encoded: no name or selector is ever cut. */
+static char *res_path(const char *api, const char *ns, const char *kind, const char *name, const char *sub,
+                      const char *selector)
 {
-	char path[1536], enc[768] = "";
-	int n = snprintf(path, sizeof path, fmt_ns, ns);
-	if (name)
-		n += snprintf(path + n, sizeof path - (size_t)n, "/%s", name);
-	if (selector && *selector) {
-		kube_urlencode(selector, enc, sizeof enc);
-		snprintf(path + n, sizeof path - (size_t)n, "?labelSelector=%s", enc);
+	char *ens = endpoint_escape(ns), *ename = name ? endpoint_escape(name) : NULL;
+	char *esel = selector && *selector ? endpoint_escape(selector) : NULL;
+	char *path = NULL;
+	size_t len;
+
+	if (ens && (!name || ename) && (!(selector && *selector) || esel)) {
+		len = strlen(api) + strlen(ens) + strlen(kind) + (ename ? strlen(ename) : 0) + (sub ? strlen(sub) : 0) +
+		      (esel ? strlen(esel) : 0) + 40;
+		path = malloc(len);
+		if (path)
+			snprintf(path, len, "%s/namespaces/%s/%s%s%s%s%s%s%s", api, ens, kind, ename ? "/" : "",
+			         ename ? ename : "", sub ? "/" : "", sub ? sub : "", esel ? "?labelSelector=" : "",
+			         esel ? esel : "");
 	}
-	return kube_request(k, "GET", path, NULL, NULL, fn, arg);
+	free(ens);
+	free(ename);
+	free(esel);
+	return path;
+}
+
+static uint64_t send_path(struct kube *k, const char *method, char *path, const char *ctype, const char *body,
+                          kube_done_fn fn, void *arg)
+{
+	uint64_t id = path ? kube_request(k, method, path, ctype, body, fn, arg) : 0;
+
+	free(path);
+	return id;
 }
 
 uint64_t kube_get_deployment(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg)
 {
-	return get_path(k, fn, arg, "/apis/apps/v1/namespaces/%s/deployments", ns, name, NULL);
+	return send_path(k, "GET", res_path("/apis/apps/v1", ns, "deployments", name, NULL, NULL), NULL, NULL, fn, arg);
 }
 
 uint64_t kube_list_deployments(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
 {
-	return get_path(k, fn, arg, "/apis/apps/v1/namespaces/%s/deployments", ns, NULL, selector);
+	return send_path(k, "GET", res_path("/apis/apps/v1", ns, "deployments", NULL, NULL, selector), NULL, NULL,
+	                 fn, arg);
 }
 
 uint64_t kube_list_replicasets(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
 {
-	return get_path(k, fn, arg, "/apis/apps/v1/namespaces/%s/replicasets", ns, NULL, selector);
+	return send_path(k, "GET", res_path("/apis/apps/v1", ns, "replicasets", NULL, NULL, selector), NULL, NULL,
+	                 fn, arg);
 }
 
 uint64_t kube_list_pods(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
 {
-	return get_path(k, fn, arg, "/api/v1/namespaces/%s/pods", ns, NULL, selector);
+	return send_path(k, "GET", res_path("/api/v1", ns, "pods", NULL, NULL, selector), NULL, NULL, fn, arg);
 }
 
 uint64_t kube_get_service(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg)
 {
-	return get_path(k, fn, arg, "/api/v1/namespaces/%s/services", ns, name, NULL);
+	return send_path(k, "GET", res_path("/api/v1", ns, "services", name, NULL, NULL), NULL, NULL, fn, arg);
 }
 
 uint64_t kube_list_endpointslices(struct kube *k, const char *ns, const char *service, kube_done_fn fn, void *arg)
 {
-	char sel[300];
-	snprintf(sel, sizeof sel, "kubernetes.io/service-name=%s", service);
-	return get_path(k, fn, arg, "/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices", ns, NULL, sel);
+	size_t len = strlen(service) + 32;
+	char *sel = malloc(len);
+	uint64_t id = 0;
+
+	if (sel) {
+		snprintf(sel, len, "kubernetes.io/service-name=%s", service);
+		id = send_path(k, "GET", res_path("/apis/discovery.k8s.io/v1", ns, "endpointslices", NULL, NULL, sel),
+		               NULL, NULL, fn, arg);
+	}
+	free(sel);
+	return id;
 }
 
 uint64_t kube_get_scale(struct kube *k, const char *ns, const char *deployment, kube_done_fn fn, void *arg)
 {
-	char path[768];
-	snprintf(path, sizeof path, "/apis/apps/v1/namespaces/%s/deployments/%s/scale", ns, deployment);
-	return kube_request(k, "GET", path, NULL, NULL, fn, arg);
+	return send_path(k, "GET", res_path("/apis/apps/v1", ns, "deployments", deployment, "scale", NULL), NULL,
+	                 NULL, fn, arg);
 }
 
 uint64_t kube_patch_selector(struct kube *k, const char *ns, const char *service, const char *key,
                              const char *value, const char *resource_version, kube_done_fn fn, void *arg)
 {
-	char path[768];
-	snprintf(path, sizeof path, "/api/v1/namespaces/%s/services/%s", ns, service);
+	char *path = res_path("/api/v1", ns, "services", service, NULL, NULL);
 	cJSON *root = cJSON_CreateObject();
 	if (resource_version && *resource_version)
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "metadata"), "resourceVersion", resource_version);
@@ -532,7 +570,9 @@ uint64_t kube_patch_selector(struct kube *k, const char *ns, const char *service
 	                        key, value);
 	char *body = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
-	uint64_t id = kube_request(k, "PATCH", path, "application/merge-patch+json", body, fn, arg);
+	uint64_t id = body ? send_path(k, "PATCH", path, "application/merge-patch+json", body, fn, arg) : 0;
+	if (!body)
+		free(path);
 	free(body);
 	return id;
 }
@@ -540,10 +580,10 @@ uint64_t kube_patch_selector(struct kube *k, const char *ns, const char *service
 uint64_t kube_patch_scale(struct kube *k, const char *ns, const char *deployment, int replicas,
                           kube_done_fn fn, void *arg)
 {
-	char path[768], body[64];
-	snprintf(path, sizeof path, "/apis/apps/v1/namespaces/%s/deployments/%s/scale", ns, deployment);
+	char body[64];
 	snprintf(body, sizeof body, "{\"spec\":{\"replicas\":%d}}", replicas);
-	return kube_request(k, "PATCH", path, "application/merge-patch+json", body, fn, arg);
+	return send_path(k, "PATCH", res_path("/apis/apps/v1", ns, "deployments", deployment, "scale", NULL),
+	                 "application/merge-patch+json", body, fn, arg);
 }
 
 /* ---------- rollout undo ---------- */
@@ -614,9 +654,8 @@ static void undo_rs(const struct kube_result *res, void *arg)
 		op->timer = loop_timer_add(op->k->loop, 0, 0, op_error_timer, op);
 		return;
 	}
-	char path[768];
-	snprintf(path, sizeof path, "/apis/apps/v1/namespaces/%s/deployments/%s", op->ns, op->name);
-	op->inner = kube_request(op->k, "PATCH", path, "application/json-patch+json", patch, undo_patched, op);
+	op->inner = send_path(op->k, "PATCH", res_path("/apis/apps/v1", op->ns, "deployments", op->name, NULL, NULL),
+	                      "application/json-patch+json", patch, undo_patched, op);
 	free(patch);
 }
 

@@ -1,5 +1,5 @@
 /* kube_util — the Kubernetes client's pure helpers: words for failures, query
- * encoding, the Scale subresource, and the JSON patch of `kubectl rollout
+ * the Scale subresource, and the JSON patch of `kubectl rollout
  * undo`. No I/O: the requests live in kube.c. */
 #include "warroom/kube.h"
 #include "warroom/text.h"
@@ -7,7 +7,6 @@
 
 #include <cJSON.h>
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,24 +97,6 @@ void kube_transport_words(const char *server, enum http_err err, const char *err
 		snprintf(buf, buflen, "request to the API server at %s failed: %s", server, m);
 		break;
 	}
-}
-
-void kube_urlencode(const char *in, char *out, size_t outlen)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = 0;
-	for (; in && *in && n + 4 < outlen; in++) {
-		unsigned char c = (unsigned char)*in;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-			out[n++] = (char)c;
-		} else {
-			out[n++] = '%';
-			out[n++] = hex[c >> 4];
-			out[n++] = hex[c & 15];
-		}
-	}
-	if (outlen)
-		out[n] = '\0';
 }
 
 int kube_parse_scale(const char *json, size_t len, int *spec_replicas, int *status_replicas)

@@ -28,6 +28,7 @@ void model_init(struct model *m, const struct config *cfg, struct timeline *tl)
 		m->src[SRC_KUBE].state = cfg->kube.service[0] ? SRC_IDLE : SRC_UNCONFIGURED;
 		m->src[SRC_PROM].state = cfg->prometheus.url[0] ? SRC_IDLE : SRC_UNCONFIGURED;
 		m->src[SRC_ALERTMGR].state = cfg->alertmanager.url[0] ? SRC_IDLE : SRC_UNCONFIGURED;
+		m->src[SRC_ARGOCD].state = cfg->argocd.url[0] ? SRC_IDLE : SRC_UNCONFIGURED;
 	}
 	for (int i = 0; i < MET_COUNT; i++)
 		m->metrics.s[i].last = NAN;
@@ -132,6 +133,16 @@ void model_source(struct model *m, enum source_id id, enum source_state st, cons
 		snprintf(s->error, sizeof s->error, "%s", error);
 	}
 	s->state = st;
+	m->dirty |= DIRTY_STATUS;
+}
+
+void model_source_status(struct model *m, enum source_id id, const struct source_status *st)
+{
+	if (id >= SRC_COUNT)
+		return;
+	m->src[id] = *st;
+	if (st->updated_ms > m->last_refresh_ms)
+		m->last_refresh_ms = st->updated_ms;
 	m->dirty |= DIRTY_STATUS;
 }
 

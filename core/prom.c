@@ -1,4 +1,6 @@
-/* Prometheus instant queries and the golden-signals poller. */
+/* Prometheus instant queries, their answers in words, and the golden-signals
+ * poller on the one source abstraction. */
+#define _GNU_SOURCE   /* memmem */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,21 +10,18 @@
 #include <cJSON.h>
 
 #include "warroom/config.h"
+#include "warroom/endpoint.h"
 #include "warroom/http.h"
-#include "warroom/kube.h"
 #include "warroom/loop.h"
 #include "warroom/prom.h"
+#include "warroom/source.h"
 
 #define PROM_TIMEOUT_MS 5000
 #define PROM_MAX_BYTES (4u << 20)
 
 struct prom {
 	struct http *http;
-	char url[512];
-	char ca_file[512];
-	char token[4096];
-	bool insecure;
-	long timeout_ms;
+	struct endpoint ep;
 };
 
 /* The seeds' verification queries, over one minute. */
@@ -56,62 +55,216 @@ double prom_parse_number(const char *s)
 	return (end == s || *end) ? NAN : v;
 }
 
-static int sample_value(const cJSON *pair, double *out)
+/* What a JSON value is, for words: "a number", "an object". */
+static const char *json_kind(const cJSON *v)
 {
-	const cJSON *v = cJSON_IsArray(pair) ? cJSON_GetArrayItem(pair, 1) : NULL;
+	if (!v)
+		return "missing";
+	if (cJSON_IsString(v))
+		return "a string";
+	if (cJSON_IsNumber(v))
+		return "a number";
+	if (cJSON_IsBool(v))
+		return "a boolean";
+	if (cJSON_IsNull(v))
+		return "null";
+	if (cJSON_IsArray(v))
+		return "an array";
+	if (cJSON_IsObject(v))
+		return "an object";
+	return "unreadable";
+}
 
-	if (!cJSON_IsString(v))
+/* A [time, "value"] pair's value; -1 with words when it is not one. */
+static int sample_value(const cJSON *pair, const char *what, double *out, char *err, size_t errlen)
+{
+	const cJSON *v;
+
+	if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2) {
+		snprintf(err, errlen, "Prometheus %s is %s, not a [time, value] pair", what,
+		         cJSON_IsArray(pair) ? "an array of another length" : json_kind(pair));
 		return -1;
+	}
+	v = cJSON_GetArrayItem(pair, 1);
+	if (!cJSON_IsString(v)) {
+		snprintf(err, errlen, "Prometheus %s value is %s, not a string", what, json_kind(v));
+		return -1;
+	}
 	*out = prom_parse_number(v->valuestring);
+	if (isnan(*out) && strcasecmp(v->valuestring, "NaN") != 0) {
+		snprintf(err, errlen, "Prometheus %s value \"%.40s\" is not a number", what, v->valuestring);
+		return -1;
+	}
 	return 0;
+}
+
+/* The envelope of a parsed answer; *empty when a vector had no series. */
+static int parse_envelope(const cJSON *root, double *out, bool *empty, char *err, size_t errlen)
+{
+	const cJSON *status, *data, *type, *result;
+
+	*out = NAN;
+	*empty = false;
+	status = cJSON_GetObjectItemCaseSensitive(root, "status");
+	if (!cJSON_IsString(status)) {
+		snprintf(err, errlen, "Prometheus answer's status is %s, not a string (is this the Prometheus API?)",
+		         json_kind(status));
+		return -1;
+	}
+	if (strcmp(status->valuestring, "success") != 0) {
+		const cJSON *et = cJSON_GetObjectItemCaseSensitive(root, "errorType");
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+
+		snprintf(err, errlen, "Prometheus: %s: %s", cJSON_IsString(et) ? et->valuestring : status->valuestring,
+		         cJSON_IsString(e) && e->valuestring[0] ? e->valuestring : "no reason given");
+		return -1;
+	}
+	data = cJSON_GetObjectItemCaseSensitive(root, "data");
+	if (!cJSON_IsObject(data)) {
+		snprintf(err, errlen, "Prometheus answer's data is %s, not an object", json_kind(data));
+		return -1;
+	}
+	type = cJSON_GetObjectItemCaseSensitive(data, "resultType");
+	result = cJSON_GetObjectItemCaseSensitive(data, "result");
+	if (!cJSON_IsString(type)) {
+		snprintf(err, errlen, "Prometheus answer's resultType is %s, not a string", json_kind(type));
+		return -1;
+	}
+	if (strcmp(type->valuestring, "scalar") == 0)
+		return sample_value(result, "scalar", out, err, errlen);
+	if (strcmp(type->valuestring, "vector") != 0) {
+		snprintf(err, errlen, "Prometheus answered a %s where one number was expected", type->valuestring);
+		return -1;
+	}
+	if (!cJSON_IsArray(result)) {
+		snprintf(err, errlen, "Prometheus vector result is %s, not an array", json_kind(result));
+		return -1;
+	}
+	const cJSON *first = cJSON_GetArrayItem(result, 0);
+	if (!first) {
+		*empty = true;   /* no series: no data, not an error */
+		return 0;
+	}
+	if (!cJSON_IsObject(first)) {
+		snprintf(err, errlen, "Prometheus vector sample is %s, not an object", json_kind(first));
+		return -1;
+	}
+	return sample_value(cJSON_GetObjectItemCaseSensitive(first, "value"), "sample", out, err, errlen);
 }
 
 int prom_parse_value(const char *json, size_t len, double *out, char *err, size_t errlen)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
-	const cJSON *status, *data, *type, *result;
+	cJSON *root = json ? cJSON_ParseWithLength(json, len) : NULL;
+	bool empty;
 	int rc = -1;
 
 	*out = NAN;
-	if (!cJSON_IsObject(root)) {
+	if (!cJSON_IsObject(root))
 		snprintf(err, errlen, "Prometheus answered with something that is not JSON");
-		goto out;
-	}
-	status = cJSON_GetObjectItemCaseSensitive(root, "status");
-	if (!cJSON_IsString(status) || strcmp(status->valuestring, "success") != 0) {
-		const cJSON *et = cJSON_GetObjectItemCaseSensitive(root, "errorType");
-		const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-
-		snprintf(err, errlen, "Prometheus: %s: %s", cJSON_IsString(et) ? et->valuestring : "error",
-		         cJSON_IsString(e) ? e->valuestring : "no reason given");
-		goto out;
-	}
-	data = cJSON_GetObjectItemCaseSensitive(root, "data");
-	type = cJSON_GetObjectItemCaseSensitive(data, "resultType");
-	result = cJSON_GetObjectItemCaseSensitive(data, "result");
-	if (!cJSON_IsString(type) || !result) {
-		snprintf(err, errlen, "Prometheus answer without data.resultType and data.result");
-		goto out;
-	}
-	if (strcmp(type->valuestring, "scalar") == 0) {
-		if (sample_value(result, out) == 0)
-			rc = 0;
-		else
-			snprintf(err, errlen, "Prometheus scalar without a value");
-	} else if (strcmp(type->valuestring, "vector") == 0 && cJSON_IsArray(result)) {
-		const cJSON *first = cJSON_GetArrayItem(result, 0);
-
-		rc = 0;   /* no series: no data, not an error */
-		if (first && sample_value(cJSON_GetObjectItemCaseSensitive(first, "value"), out) != 0) {
-			snprintf(err, errlen, "Prometheus sample without a value");
-			rc = -1;
-		}
-	} else {
-		snprintf(err, errlen, "Prometheus answered a %s where one number was expected", type->valuestring);
-	}
-out:
+	else
+		rc = parse_envelope(root, out, &empty, err, errlen);
 	cJSON_Delete(root);
 	return rc;
+}
+
+/* The first words of a body, on one line, for an error text. */
+static void first_words(const char *body, size_t len, char *buf, size_t buflen)
+{
+	size_t o = 0, i = 0, max = buflen > 84 ? 80 : buflen - 4;
+	bool space = false;
+
+	while (i < len && o < max) {
+		unsigned char c = (unsigned char)body[i];
+
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			space = o > 0;
+			i++;
+			continue;
+		}
+		if (space)
+			buf[o++] = ' ';
+		space = false;
+		if (o < max)
+			buf[o++] = (char)c;
+		i++;
+	}
+	/* never end inside a UTF-8 sequence */
+	while (o && ((unsigned char)buf[o - 1] & 0xC0) == 0x80)
+		o--;
+	if (o && (unsigned char)buf[o - 1] >= 0xC0)
+		o--;
+	if (i < len)
+		buf[o++] = '.', buf[o++] = '.', buf[o++] = '.';
+	buf[o] = '\0';
+}
+
+static bool looks_html(const char *ctype, const char *body, size_t len)
+{
+	size_t i = 0;
+
+	if (ctype && strncasecmp(ctype, "text/html", 9) == 0)
+		return true;
+	while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+		i++;
+	return i < len && body[i] == '<';
+}
+
+/* The text of <title>, if the page has one. */
+static void html_title(const char *body, size_t len, char *buf, size_t buflen)
+{
+	const char *t = body ? memmem(body, len, "<title>", 7) : NULL;
+	const char *e;
+
+	buf[0] = '\0';
+	if (!t)
+		t = body ? memmem(body, len, "<TITLE>", 7) : NULL;
+	if (!t)
+		return;
+	t += 7;
+	e = memchr(t, '<', len - (size_t)(t - body));
+	if (e)
+		first_words(t, (size_t)(e - t), buf, buflen);
+}
+
+void prom_parse_response(long status, const char *content_type, const char *body, size_t len,
+                         struct prom_answer *a, char *err, size_t errlen)
+{
+	char words[100], code[32] = "";
+	cJSON *root;
+
+	memset(a, 0, sizeof *a);
+	a->v = NAN;
+	a->err = err;
+	err[0] = '\0';
+	if (!body)
+		body = "", len = 0;
+	if (status != 200)
+		snprintf(code, sizeof code, " HTTP %ld", status);
+	if (looks_html(content_type, body, len)) {
+		html_title(body, len, words, sizeof words);
+		snprintf(err, errlen, "Prometheus answered%s%s an HTML page (a proxy?), not JSON%s%s", code,
+		         code[0] ? " with" : "", words[0] ? ": " : "", words);
+		return;
+	}
+	root = cJSON_ParseWithLength(body, len);
+	if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "status")) {
+		/* Prometheus' own envelope, also on 4xx and 5xx (bad_data is a 400) */
+		a->answered = true;
+		a->ok = parse_envelope(root, &a->v, &a->empty, err, errlen) == 0;
+		cJSON_Delete(root);
+		return;
+	}
+	cJSON_Delete(root);
+	first_words(body, len, words, sizeof words);
+	if (status != 200)
+		snprintf(err, errlen, "Prometheus answered HTTP %ld%s%s", status, words[0] ? ": " : " with an empty body",
+		         words);
+	else if (!len)
+		snprintf(err, errlen, "Prometheus answered an empty body, not JSON");
+	else if (root)
+		snprintf(err, errlen, "Prometheus answered JSON without a status (is this the Prometheus API?): %s", words);
+	else
+		snprintf(err, errlen, "Prometheus answered something that is not JSON: %s", words);
 }
 
 struct prom *prom_new(struct http *http, const struct config_endpoint *ep, char *err, size_t errlen)
@@ -123,14 +276,7 @@ struct prom *prom_new(struct http *http, const struct config_endpoint *ep, char 
 		return NULL;
 	}
 	p->http = http;
-	snprintf(p->url, sizeof p->url, "%s", ep->url);
-	for (size_t n = strlen(p->url); n && p->url[n - 1] == '/'; n--)
-		p->url[n - 1] = '\0';
-	snprintf(p->ca_file, sizeof p->ca_file, "%s", ep->ca_file);
-	p->insecure = ep->insecure;
-	p->timeout_ms = ep->timeout_ms > 0 ? ep->timeout_ms : PROM_TIMEOUT_MS;
-	if ((ep->token_file[0] || ep->token_env[0]) && config_read_secret(ep, p->token, sizeof p->token) != 0) {
-		snprintf(err, errlen, "prometheus: cannot read its token (token_file or token_env)");
+	if (endpoint_init(&p->ep, "Prometheus", ep, PROM_TIMEOUT_MS, PROM_MAX_BYTES, err, errlen) != 0) {
 		free(p);
 		return NULL;
 	}
@@ -141,13 +287,18 @@ void prom_free(struct prom *p)
 {
 	if (!p)
 		return;
-	memset(p->token, 0, sizeof p->token);
+	endpoint_free(&p->ep);
 	free(p);
 }
 
 const char *prom_url(const struct prom *p)
 {
-	return p->url;
+	return p->ep.base;
+}
+
+int prom_set_connect_to(struct prom *p, const char *connect_to)
+{
+	return endpoint_set_connect_to(&p->ep, connect_to);
 }
 
 struct query {
@@ -159,43 +310,32 @@ static void query_done(const struct http_resp *r, void *arg)
 {
 	struct query *q = arg;
 	char err[300] = "";
-	double v = NAN;
-	bool ok = false;
+	struct prom_answer a;
 
-	if (r->err != HTTP_OK)
-		snprintf(err, sizeof err, "%s", r->errmsg);
-	else if (r->status != 200 && !(r->status >= 400 && r->status < 600 && r->body && r->body[0] == '{'))
-		snprintf(err, sizeof err, "Prometheus answered HTTP %ld", r->status);
-	else
-		ok = prom_parse_value(r->body, r->len, &v, err, sizeof err) == 0;
-	q->fn(ok, v, err, q->arg);
+	if (r->err != HTTP_OK) {
+		memset(&a, 0, sizeof a);
+		a.v = NAN;
+		a.err = err;
+		snprintf(err, sizeof err, "Prometheus: %s", r->errmsg && r->errmsg[0] ? r->errmsg : http_err_str(r->err));
+	} else {
+		prom_parse_response(r->status, r->content_type, r->body, r->len, &a, err, sizeof err);
+	}
+	q->fn(&a, q->arg);
 	free(q);
 }
 
 uint64_t prom_query(struct prom *p, const char *expr, prom_value_fn fn, void *arg)
 {
-	char url[600], enc[2048], body[2100];
+	const char *params[] = { "query", expr, NULL };
 	struct query *q = malloc(sizeof *q);
-	struct http_req req = { 0 };
+	char err[300];
 	uint64_t id;
 
 	if (!q)
 		return 0;
 	q->fn = fn;
 	q->arg = arg;
-	kube_urlencode(expr, enc, sizeof enc);
-	snprintf(body, sizeof body, "query=%s", enc);
-	snprintf(url, sizeof url, "%s/api/v1/query", p->url);
-	req.method = "POST";
-	req.url = url;
-	req.body = body;
-	req.content_type = "application/x-www-form-urlencoded";
-	req.bearer_token = p->token[0] ? p->token : NULL;
-	req.timeout_ms = p->timeout_ms;
-	req.max_bytes = PROM_MAX_BYTES;
-	req.ca_file = p->ca_file[0] ? p->ca_file : NULL;
-	req.insecure = p->insecure;
-	id = http_request(p->http, &req, query_done, q);
+	id = endpoint_query(&p->ep, p->http, "/api/v1/query", params, query_done, q, err, sizeof err);
 	if (!id)
 		free(q);
 	return id;
@@ -210,29 +350,27 @@ struct pslot {
 };
 
 struct prom_poller {
-	struct loop *loop;
 	struct prom *prom;
+	struct source *src;
 	struct model_metrics *out;
 	prom_round_fn fn;
 	void *arg;
-	uint64_t timer;
 	int pending;              /* queries of the running round */
-	bool again;               /* a refresh asked for while a round ran */
-	int answered;
+	int answered;             /* of them, answered by Prometheus itself */
 	double v[MET_COUNT];
 	char err[MET_COUNT][160];
 	struct pslot slot[MET_COUNT];
-	bool closing;             /* stopped: answers still arrive, nothing new starts */
+	bool closing;             /* stopped: answers still arrive, nothing is written */
 };
-
-static void round_start(struct prom_poller *pp);
 
 static void round_end(struct prom_poller *pp)
 {
 	char first[160] = "";
 
-	if (pp->closing)
+	if (pp->closing) {
+		source_round_done(pp->src, false, "stopped");   /* dropped: the source is stopped */
 		return;
+	}
 	for (int i = 0; i < MET_COUNT; i++) {
 		struct model_series *s = &pp->out->s[i];
 
@@ -243,54 +381,44 @@ static void round_end(struct prom_poller *pp)
 	}
 	if (pp->answered)
 		pp->out->updated_ms = loop_now_ms();
+	source_round_done(pp->src, pp->answered > 0, first);
 	if (pp->fn)
 		pp->fn(pp->answered > 0, first, pp->arg);
-	if (pp->again) {
-		pp->again = false;
-		round_start(pp);
-	}
 }
 
-static void value_done(bool ok, double v, const char *err, void *arg)
+static void value_done(const struct prom_answer *a, void *arg)
 {
 	struct pslot *sl = arg;
 	struct prom_poller *pp = sl->pp;
 	int id = sl->id;
 
-	pp->v[id] = v;
-	snprintf(pp->err[id], sizeof pp->err[id], "%s", ok ? "" : err);
-	/* a Prometheus error is still an answer: the server is up */
-	if (ok || strncmp(err, "Prometheus", 10) == 0)
+	pp->v[id] = a->v;
+	snprintf(pp->err[id], sizeof pp->err[id], "%s", a->ok ? "" : a->err);
+	if (a->answered)
 		pp->answered++;
 	if (--pp->pending == 0)
 		round_end(pp);
 }
 
-static void round_start(struct prom_poller *pp)
+static void round_start(struct source *src, void *arg)
 {
-	if (pp->closing)
-		return;
-	if (pp->pending) {
-		pp->again = true;
-		return;
-	}
+	struct prom_poller *pp = arg;
+
+	(void)src;
 	pp->answered = 0;
-	pp->pending = MET_COUNT;
+	pp->pending = MET_COUNT + 1;   /* held until every query is out */
 	for (int i = 0; i < MET_COUNT; i++) {
 		pp->slot[i].pp = pp;
 		pp->slot[i].id = i;
+		pp->err[i][0] = '\0';
 		if (!prom_query(pp->prom, signal_query[i], value_done, &pp->slot[i])) {
 			snprintf(pp->err[i], sizeof pp->err[i], "could not start the query");
 			pp->v[i] = NAN;
-			if (--pp->pending == 0)
-				round_end(pp);
+			pp->pending--;
 		}
 	}
-}
-
-static void on_timer(struct loop *loop, void *arg)
-{
-	round_start(arg);
+	if (--pp->pending == 0)
+		round_end(pp);
 }
 
 struct prom_poller *prom_poller_new(struct loop *loop, struct prom *p, struct model_metrics *out,
@@ -300,7 +428,11 @@ struct prom_poller *prom_poller_new(struct loop *loop, struct prom *p, struct mo
 
 	if (!pp)
 		return NULL;
-	pp->loop = loop;
+	pp->src = source_new(loop, "prom", round_start, pp);
+	if (!pp->src) {
+		free(pp);
+		return NULL;
+	}
 	pp->prom = p;
 	pp->out = out;
 	pp->fn = fn;
@@ -310,14 +442,17 @@ struct prom_poller *prom_poller_new(struct loop *loop, struct prom *p, struct mo
 
 void prom_poller_start(struct prom_poller *pp, int refresh_ms)
 {
-	if (pp->timer)
-		loop_timer_cancel(pp->loop, pp->timer);
-	pp->timer = loop_timer_add(pp->loop, 0, refresh_ms > 0 ? refresh_ms : 2000, on_timer, pp);
+	source_start(pp->src, refresh_ms);
 }
 
 void prom_poller_refresh(struct prom_poller *pp)
 {
-	round_start(pp);
+	source_refresh(pp->src);
+}
+
+struct source *prom_poller_source(struct prom_poller *pp)
+{
+	return pp->src;
 }
 
 void prom_poller_stop(struct prom_poller *pp)
@@ -325,13 +460,13 @@ void prom_poller_stop(struct prom_poller *pp)
 	if (!pp)
 		return;
 	pp->closing = true;
-	if (pp->timer)
-		loop_timer_cancel(pp->loop, pp->timer);
-	pp->timer = 0;
+	source_stop(pp->src);
 }
 
 void prom_poller_free(struct prom_poller *pp)
 {
-	prom_poller_stop(pp);
+	if (!pp)
+		return;
+	source_free(pp->src);
 	free(pp);
 }

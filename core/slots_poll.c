@@ -1,11 +1,13 @@
 /* slots_poll — refreshes the slot model on the loop. A round asks for the
  * service, both Deployments and the EndpointSlices at once, then the pods the
- * service's selector (without the slot label) picks. Rounds never overlap; a
- * failed round keeps the last good data, its age, and the error in words. */
+ * service's selector (without the slot label) picks. Rounds run on the one
+ * source abstraction (no overlap, backoff, age); a failed round keeps the
+ * last good data, its age, and the error in words. */
 #include "warroom/slots.h"
 #include "warroom/config.h"
 #include "warroom/kube.h"
 #include "warroom/loop.h"
+#include "warroom/source.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +37,9 @@ struct slots_poller {
 	struct slots_state scratch;
 	struct body parts[P_COUNT];
 	int outstanding;
-	bool busy, again, phase2;
-	uint64_t interval_timer, guard_timer;
+	bool phase2;
+	struct source *src;      /* rounds, their timing, state and age */
+	uint64_t guard_timer;
 	int64_t round_started_ms;
 };
 
@@ -179,14 +182,11 @@ static void guard_fired(struct loop *loop, void *arg)
 	round_finish(p);
 }
 
-static void round_start(struct slots_poller *p)
+static void round_start(struct source *src, void *arg)
 {
-	if (p->busy) {
-		p->again = true;
-		return;
-	}
-	p->busy = true;
-	p->again = false;
+	struct slots_poller *p = arg;
+
+	(void)src;
 	p->phase2 = false;
 	p->outstanding = 0;
 	p->round_started_ms = loop_now_ms();
@@ -234,19 +234,10 @@ static void round_finish(struct slots_poller *p)
 	p->state.generation++;
 	for (int i = 0; i < P_COUNT; i++)
 		part_reset(&p->parts[i]);
-	p->busy = false;
-	bool again = p->again;
-	p->again = false;
+	/* the source first: fn may free the poller (a rollback's verification does) */
+	source_round_done(p->src, !p->state.last_error[0], p->state.last_error);
 	if (p->fn)
 		p->fn(&p->state, p->arg);
-	if (again)
-		round_start(p);
-}
-
-static void interval_fired(struct loop *loop, void *arg)
-{
-	(void)loop;
-	round_start(arg);
 }
 
 struct slots_poller *slots_poller_new(struct loop *loop, struct kube *kube, const struct config *cfg,
@@ -255,6 +246,11 @@ struct slots_poller *slots_poller_new(struct loop *loop, struct kube *kube, cons
 	struct slots_poller *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
+	p->src = source_new(loop, "kube", round_start, p);
+	if (!p->src) {
+		free(p);
+		return NULL;
+	}
 	p->loop = loop;
 	p->kube = kube;
 	p->cfg = cfg;
@@ -272,20 +268,22 @@ void slots_poller_start(struct slots_poller *p, int refresh_ms)
 {
 	if (refresh_ms <= 0)
 		refresh_ms = p->cfg->refresh_ms > 0 ? p->cfg->refresh_ms : 2000;
-	if (p->interval_timer)
-		loop_timer_cancel(p->loop, p->interval_timer);
-	p->interval_timer = loop_timer_add(p->loop, refresh_ms, refresh_ms, interval_fired, p);
-	round_start(p);
+	source_start(p->src, refresh_ms);
 }
 
 void slots_poller_refresh(struct slots_poller *p)
 {
-	round_start(p);
+	source_refresh(p->src);
 }
 
 bool slots_poller_busy(const struct slots_poller *p)
 {
-	return p->busy;
+	return source_busy(p->src);
+}
+
+struct source *slots_poller_source(struct slots_poller *p)
+{
+	return p->src;
 }
 
 const struct slots_state *slots_poller_state(const struct slots_poller *p)
@@ -297,8 +295,7 @@ void slots_poller_free(struct slots_poller *p)
 {
 	if (!p)
 		return;
-	if (p->interval_timer)
-		loop_timer_cancel(p->loop, p->interval_timer);
+	source_free(p->src);    /* the requests below are cancelled: no late answer */
 	if (p->guard_timer)
 		loop_timer_cancel(p->loop, p->guard_timer);
 	for (int i = 0; i < P_COUNT; i++) {

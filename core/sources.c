@@ -1,4 +1,5 @@
-/* The clients the config names, opened once; the pollers write the model. */
+/* The clients the config names, opened once; their pollers, one source each
+ * in the registry, write the model. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "warroom/prom.h"
 #include "warroom/rollback.h"
 #include "warroom/slots.h"
+#include "warroom/source.h"
 #include "warroom/sources.h"
 
 int sources_open(struct sources *s, struct loop *loop, const struct config *cfg, char *err, size_t errlen)
@@ -50,7 +52,6 @@ static void on_signals(bool ok, const char *err, void *arg)
 {
 	struct sources *s = arg;
 
-	model_source(s->model, SRC_PROM, ok ? SRC_UP : SRC_DOWN, err);
 	model_mark(s->model, DIRTY_METRICS);
 }
 
@@ -58,63 +59,130 @@ static void on_alerts(bool ok, const char *err, void *arg)
 {
 	struct sources *s = arg;
 
-	model_source(s->model, SRC_ALERTMGR, ok ? SRC_UP : SRC_DOWN, err);
 	model_mark(s->model, DIRTY_ALERTS);
 }
 
 static void on_slots(const struct slots_state *st, void *arg)
 {
 	struct sources *s = arg;
-	struct model *m = s->model;
 
-	m->slots = st;
-	if (st->last_error[0])
-		model_source(m, SRC_KUBE, SRC_DOWN, st->last_error);
-	else
-		model_source(m, SRC_KUBE, SRC_UP, NULL);
-	model_mark(m, DIRTY_SLOTS);
+	s->model->slots = st;
+	model_mark(s->model, DIRTY_SLOTS);
+}
+
+static void on_app(const struct argocd_app *app, const char *err, void *arg)
+{
+	struct sources *s = arg;
+
+	model_mark(s->model, DIRTY_STATUS);
+}
+
+/* Each opener returns its poller's source, or NULL with words in err (the
+ * source is down) or with err "" (not configured). */
+static struct source *open_kube(struct sources *s, char *err, size_t errlen)
+{
+	if (!s->kube) {
+		snprintf(err, errlen, "%s", s->cfg->kube.service[0] ? s->kube_error : "");
+		return NULL;
+	}
+	s->slots = slots_poller_new(s->loop, s->kube, s->cfg, on_slots, s);
+	if (!s->slots)
+		snprintf(err, errlen, "out of memory");
+	return s->slots ? slots_poller_source(s->slots) : NULL;
+}
+
+static struct source *open_prom(struct sources *s, char *err, size_t errlen)
+{
+	if (!s->prom) {
+		snprintf(err, errlen, "%s", s->cfg->prometheus.url[0] ? s->prom_error : "");
+		return NULL;
+	}
+	s->signals = prom_poller_new(s->loop, s->prom, &s->model->metrics, on_signals, s);
+	if (!s->signals)
+		snprintf(err, errlen, "out of memory");
+	return s->signals ? prom_poller_source(s->signals) : NULL;
+}
+
+static struct source *open_alerts(struct sources *s, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	if (!s->cfg->alertmanager.url[0])
+		return NULL;
+	s->alerts = alertmgr_new(s->loop, s->http, s->cfg, &s->model->alerts, on_alerts, s,
+	                         s->alerts_error, sizeof s->alerts_error);
+	if (!s->alerts)
+		snprintf(err, errlen, "%s", s->alerts_error);
+	return s->alerts ? alertmgr_source(s->alerts) : NULL;
+}
+
+static struct source *open_argocd(struct sources *s, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	if (!s->cfg->argocd.url[0])
+		return NULL;
+	if (!s->argocd) {
+		snprintf(err, errlen, "%s", s->argocd_error[0] ? s->argocd_error :
+		         "no Argo CD application configured (argocd.application)");
+		return NULL;
+	}
+	s->app = argocd_poller_new(s->loop, s->argocd, on_app, s);
+	if (!s->app)
+		snprintf(err, errlen, "out of memory");
+	return s->app ? argocd_poller_source(s->app) : NULL;
+}
+
+/* The registry in the model's order: a new source is one line here. */
+static const struct source_def {
+	enum source_id id;
+	struct source *(*open)(struct sources *s, char *err, size_t errlen);
+} source_defs[] = {
+	{ SRC_KUBE, open_kube },
+	{ SRC_PROM, open_prom },
+	{ SRC_ALERTMGR, open_alerts },
+	{ SRC_ARGOCD, open_argocd },
+};
+#define NDEFS (sizeof source_defs / sizeof source_defs[0])
+
+static void on_change(struct source *src, void *arg)
+{
+	struct sources *s = arg;
+	struct source_status st;
+
+	for (size_t i = 0; i < s->reg.n && i < NDEFS; i++) {
+		if (s->reg.src[i] != src)
+			continue;
+		source_status(src, &st);
+		model_source_status(s->model, source_defs[i].id, &st);
+	}
 }
 
 void sources_attach(struct sources *s, struct model *m)
 {
+	char err[1024];
+
 	s->model = m;
-	if (s->kube) {
-		s->slots = slots_poller_new(s->loop, s->kube, s->cfg, on_slots, s);
-		if (s->slots) {
-			model_source(m, SRC_KUBE, SRC_CONNECTING, NULL);
-			slots_poller_start(s->slots, s->cfg->refresh_ms);
+	source_registry_init(&s->reg, on_change, s);
+	for (size_t i = 0; i < NDEFS; i++) {
+		struct source *src = source_defs[i].open(s, err, sizeof err);
+
+		if (!src) {
+			src = s->placeholder[i] = source_new(s->loop, model_source_name(source_defs[i].id), NULL, NULL);
+			if (!src)
+				continue;
 		}
-	} else if (s->cfg->kube.service[0]) {
-		model_source(m, SRC_KUBE, SRC_DOWN, s->kube_error);
-	}
-	if (s->cfg->argocd.url[0] && !s->argocd)
-		model_source(m, SRC_ARGOCD, SRC_DOWN, s->argocd_error);
-	if (s->prom && (s->signals = prom_poller_new(s->loop, s->prom, &m->metrics, on_signals, s))) {
-		model_source(m, SRC_PROM, SRC_CONNECTING, NULL);
-		prom_poller_start(s->signals, s->cfg->refresh_ms);
-	} else if (s->cfg->prometheus.url[0]) {
-		model_source(m, SRC_PROM, SRC_DOWN, s->prom_error);
-	}
-	if (s->cfg->alertmanager.url[0]) {
-		s->alerts = alertmgr_new(s->loop, s->http, s->cfg, &m->alerts, on_alerts, s,
-		                         s->alerts_error, sizeof s->alerts_error);
-		if (s->alerts) {
-			model_source(m, SRC_ALERTMGR, SRC_CONNECTING, NULL);
-			alertmgr_start(s->alerts, s->cfg->refresh_ms);
-		} else {
-			model_source(m, SRC_ALERTMGR, SRC_DOWN, s->alerts_error);
-		}
+		source_registry_add(&s->reg, src);
+		if (s->placeholder[i] && err[0])
+			source_set_error(src, err);
+		else if (s->placeholder[i])
+			source_set_unconfigured(src);
+		else
+			source_start(src, s->cfg->refresh_ms);
 	}
 }
 
 void sources_refresh(struct sources *s)
 {
-	if (s->slots)
-		slots_poller_refresh(s->slots);
-	if (s->signals)
-		prom_poller_refresh(s->signals);
-	if (s->alerts)
-		alertmgr_refresh(s->alerts);
+	source_registry_refresh(&s->reg);
 }
 
 void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct rollback_ctx *ctx)
@@ -129,14 +197,19 @@ void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct r
 
 void sources_close(struct sources *s)
 {
-	slots_poller_free(s->slots);
+	source_registry_stop(&s->reg);
 	prom_poller_stop(s->signals);
 	alertmgr_stop(s->alerts);
+	argocd_poller_stop(s->app);
+	slots_poller_free(s->slots);
 	argocd_free(s->argocd);
 	kube_free(s->kube);
 	http_free(s->http);       /* pending answers arrive here and are dropped */
 	prom_poller_free(s->signals);
 	alertmgr_free(s->alerts);
+	argocd_poller_free(s->app);
 	prom_free(s->prom);
+	for (size_t i = 0; i < SOURCE_REGISTRY_MAX; i++)
+		source_free(s->placeholder[i]);
 	memset(s, 0, sizeof *s);
 }

@@ -20,6 +20,7 @@ static const char usage[] =
 	"       warroom sev N [REASON...]         change the open incident's SEV\n"
 	"       warroom resolve [--yes]           close the open incident\n"
 	"       warroom actions [--json]          every action, its keys and preconditions\n"
+	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
@@ -42,6 +43,7 @@ static const struct subcmd subcmds[] = {
 	{ "sev", cli_sev },
 	{ "resolve", cli_resolve },
 	{ "actions", cli_actions },
+	{ "query", cli_query },
 };
 
 static int need_value(int i, int argc, char **argv)

@@ -113,6 +113,12 @@ static void signal_cell(WINDOW *w, int y, int x, int width, const struct model *
 	enum tui_role role = stale ? ROLE_STALE : signal_role(m->cfg, id, s->last);
 	int cw = width - 15;
 
+	if (s->error[0] && isnan(s->last)) {
+		/* the reason instead of a bare n/a */
+		tui_put(w, y, x, 6, ROLE_NORMAL, sp->label);
+		tui_put(w, y, x + 6, width - 6, ROLE_CRIT, s->error);
+		return;
+	}
 	fmt_signal(id, s->last, val, sizeof val);
 	for (size_t i = 0; i < s->n; i++)
 		if (!isnan(s->v[i]) && s->v[i] > hi)
@@ -123,23 +129,73 @@ static void signal_cell(WINDOW *w, int y, int x, int width, const struct model *
 		chart_spark(w, y, x + 15, cw, s->v, s->n, 0, hi, role == ROLE_OK ? ROLE_ACCENT : role);
 }
 
+/* The error every signal's last query failed with, or NULL. */
+static const char *signals_common_error(const struct model *m)
+{
+	const char *e = m->metrics.s[0].error;
+
+	if (!e[0])
+		return NULL;
+	for (int i = 1; i < MET_COUNT; i++)
+		if (strcmp(m->metrics.s[i].error, e) != 0)
+			return NULL;
+	return e;
+}
+
+/* Text over rows y..last-1, broken at spaces; returns the next free row. */
+static int signals_wrap(WINDOW *w, int y, int last, int x, int width, enum tui_role role, const char *text)
+{
+	while (*text && y < last && width > 0) {
+		int n = (int)strlen(text);
+
+		if (n > width) {
+			n = width;
+			while (n > width / 2 && text[n] != ' ')
+				n--;
+			if (text[n] != ' ')
+				n = width;
+			/* never split a UTF-8 sequence */
+			while (n > 1 && ((unsigned char)text[n] & 0xC0) == 0x80)
+				n--;
+		}
+		char line[512];
+		snprintf(line, sizeof line, "%.*s", n < (int)sizeof line - 1 ? n : (int)sizeof line - 1, text);
+		tui_put(w, y++, x, width, role, line);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+	return y;
+}
+
 static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 {
 	bool stale = m->src[SRC_PROM].state == SRC_DOWN;
 	int inner = r.w - 4, rows = r.h - 2, y = r.y + 1;
-	char title[96];
+	const char *common = signals_common_error(m);
+	char title[96], once[300];
 
-	if (!m->metrics.updated_ms) {
+	if (!m->metrics.updated_ms && !(stale && common)) {
 		tui_box(w, r.y, r.x, r.h, r.w, "Golden signals", ROLE_TITLE);
 		source_state(w, r, m, SRC_PROM, "Prometheus", "prometheus", m->cfg->prometheus.url);
 		return;
 	}
-	if (stale)
+	if (stale && m->metrics.updated_ms)
 		snprintf(title, sizeof title, "Golden signals %s stale %llds", tui_glyph(G_DOT),
 		         (long long)model_source_age_s(m, SRC_PROM, loop_now_ms()));
+	else if (common)
+		snprintf(title, sizeof title, "Golden signals");
 	else
 		snprintf(title, sizeof title, "Golden signals (1m rates)");
-	tui_box(w, r.y, r.x, r.h, r.w, title, stale ? ROLE_CRIT : ROLE_TITLE);
+	tui_box(w, r.y, r.x, r.h, r.w, title, stale || common ? ROLE_CRIT : ROLE_TITLE);
+	if (common) {
+		/* every query failed the same way: say it once */
+		snprintf(once, sizeof once, "no data: %s", common);
+		y = signals_wrap(w, y, r.y + 1 + rows, r.x + 2, inner, ROLE_CRIT, once);
+		if (y < r.y + 1 + rows)
+			tui_put(w, y, r.x + 2, inner, ROLE_STALE, m->cfg->prometheus.url);
+		return;
+	}
 	if (inner >= 80) {
 		/* two columns, as many rows as it takes */
 		int half = (inner - 2) / 2;

@@ -12,6 +12,7 @@
 struct config;
 struct http;
 struct loop;
+struct source;
 
 /* GET /api/v2/alerts answer into *out: critical first, then the oldest;
  * counts by severity over every alert. Which severities are critical is the
@@ -30,6 +31,9 @@ struct alertmgr *alertmgr_new(struct loop *loop, struct http *http, const struct
                               struct model_alerts *out, alertmgr_fn fn, void *arg, char *err, size_t errlen);
 void alertmgr_start(struct alertmgr *am, int refresh_ms);
 void alertmgr_refresh(struct alertmgr *am);
+/* The poller's source: state, age, error, backoff. */
+struct source *alertmgr_source(struct alertmgr *am);
+int alertmgr_set_connect_to(struct alertmgr *am, const char *connect_to);
 /* As for the prom poller: stop before http_free, free after. */
 void alertmgr_stop(struct alertmgr *am);
 void alertmgr_free(struct alertmgr *am);

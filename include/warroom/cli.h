@@ -25,5 +25,7 @@ int cli_actions(int argc, char **argv, const struct config *cfg);
  * plan, the steps and the outcome; returns the exit code. */
 int cli_run_action(enum action_id id, const struct action_args *args, bool yes, const struct config *cfg,
                    const char *cmd);
+/* `warroom query EXPR [--json]`: an instant PromQL query (core/cli_query.c). */
+int cli_query(int argc, char **argv, const struct config *cfg);
 
 #endif

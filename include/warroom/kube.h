@@ -94,8 +94,6 @@ void kube_transport_words(const char *server, enum http_err err, const char *err
 /* A Deployment's spec.selector.matchLabels as a label selector "k=v,k=v"
  * ("" when it has none). */
 void kube_deployment_selector(const char *json, size_t len, char *buf, size_t buflen);
-/* Percent-encodes a query value. */
-void kube_urlencode(const char *in, char *out, size_t outlen);
 /* spec.replicas and status.replicas of an autoscaling/v1 Scale. */
 int kube_parse_scale(const char *json, size_t len, int *spec_replicas, int *status_replicas);
 

@@ -12,6 +12,7 @@
 struct config;
 struct kube;
 struct loop;
+struct source;
 
 #define SLOTS_MAX 2
 #define SLOTS_MAX_PODS 64
@@ -175,6 +176,8 @@ void slots_poller_start(struct slots_poller *p, int refresh_ms);
 void slots_poller_refresh(struct slots_poller *p);
 bool slots_poller_busy(const struct slots_poller *p);
 const struct slots_state *slots_poller_state(const struct slots_poller *p);
+/* The poller's source: state, age, error, backoff (struct source, source.h). */
+struct source *slots_poller_source(struct slots_poller *p);
 void slots_poller_free(struct slots_poller *p);
 
 #endif

@@ -1,15 +1,19 @@
-/* sources — the clients the config names (Kubernetes, Argo CD), opened
- * once and shared by the console and the headless commands; the slot poller
- * that writes the model. A part that cannot open keeps its error in words and
- * the rest works. */
+/* sources — the clients the config names (Kubernetes, Prometheus,
+ * Alertmanager, Argo CD), opened once and shared by the console and the
+ * headless commands, and their pollers: each one a source in one registry,
+ * whose state, age and error the model copies for the views. A part that
+ * cannot open keeps its error in words and the rest works. */
 #ifndef WARROOM_SOURCES_H
 #define WARROOM_SOURCES_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "warroom/source.h"
+
 struct alertmgr;
 struct argocd;
+struct argocd_poller;
 struct config;
 struct http;
 struct kube;
@@ -31,17 +35,22 @@ struct sources {
 	struct prom *prom;             /* NULL: not configured, or see prom_error */
 	struct prom_poller *signals;
 	struct alertmgr *alerts;
+	struct argocd_poller *app;     /* the Argo CD application, for its state */
 	char prom_error[300];
 	char alerts_error[300];
 	struct model *model;
 	char kube_error[1024];
 	char argocd_error[300];
+	/* Every source in the model's order; placeholders stand for a part that
+	 * is not configured or could not open. */
+	struct source_registry reg;
+	struct source *placeholder[SOURCE_REGISTRY_MAX];
 };
 
 /* Opens the HTTP engine and the clients. Returns -1 only when nothing can run
  * (no HTTP engine); missing or broken parts leave their *_error. */
 int sources_open(struct sources *s, struct loop *loop, const struct config *cfg, char *err, size_t errlen);
-/* Starts polling into the model (slots, source states). */
+/* Starts polling into the model (slots, signals, alerts, Argo CD, states). */
 void sources_attach(struct sources *s, struct model *m);
 /* A round of every poller now. */
 void sources_refresh(struct sources *s);

@@ -169,6 +169,28 @@ class ConsoleOnLab(LabTestCase):
             report = f.read()
         self.assertIn("EXIT=0", s, report[-3000:])
 
+    def test_status_bar_shows_every_source_argocd_included(self):
+        t = self.console()
+        t.wait_for(lambda s: all("%s \u2713" % n in s for n in ("kube", "prom", "alerts", "argocd")),
+                   timeout=15, what="every source up in the status bar")
+        t.keys("q")
+        # Argo CD with a token it rejects: its source is down, the others stay up
+        bad = os.path.join(self.lab.root, "bad-argocd.token")
+        with open(bad, "w") as f:
+            f.write("argocd.not-the-token\n")
+        os.chmod(bad, 0o600)
+        cfg = os.path.join(self.lab.root, "bad-argocd.yaml")
+        with open(self.lab.config_path) as f:
+            text = f.read()
+        with open(cfg, "w") as f:
+            f.write(re.sub(r"token_file: \S*argocd\.token", "token_file: " + bad, text))
+        t = Term(100, 30)
+        self.terms.append(t)
+        t.start([BINARY, "--config", cfg, "--db", os.path.join(t.tmp, "db")])
+        s = t.wait_for(lambda s: "argocd \u2717" in s and "kube \u2713" in s, timeout=15,
+                       what="Argo CD down, Kubernetes up")
+        self.assertNotIn("not-the-token", s)
+
     def test_readonly_refuses_R_and_changes_nothing(self):
         self.bad_deploy(autosync=False)
         t = self.console("--readonly")

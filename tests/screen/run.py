@@ -3,11 +3,14 @@
 expected screens (clock masked). UPDATE_SCREENS=1 rewrites the expected files."""
 import os
 import re
+import http.server
 import signal
 import subprocess
 import sys
+import threading
 import time
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from term import BINARY, ROOT, Term, mask  # noqa: E402
@@ -393,6 +396,105 @@ class Screen(unittest.TestCase):
             self.assertNotEqual(p.returncode, 0, cmd)
             self.assertIn("bastion.yaml:3: ssh.host: connecting through a bastion is not supported yet; "
                           "remove the ssh: section, or run warroom on the bastion itself", p.stderr, cmd)
+    # ---- Prometheus answering badly: the Golden signals panel says how ----
+
+    def hostile_console(self, cols=80, rows=24):
+        """The console on a config whose Prometheus is a HostilePrometheus."""
+        self.prom = HostilePrometheus()
+        self.addCleanup(self.prom.close)
+        t = self.term(cols, rows)
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write("refresh_ms: 300\nprometheus:\n  url: %s/prometheus/\n" % self.prom.url)
+        self.run_warroom(t, "--config", cfg)
+        return t
+
+    def test_overview_names_the_prometheus_faults(self):
+        t = self.hostile_console()
+        s = t.wait_for("Prometheus answered HTTP 500", timeout=10)
+        self.assertIn("no data: Prometheus answered HTTP 500:", s)
+        self.assertIn("upstream connect error", s)
+        self.assertNotIn("n/a", s)
+        self.assertIn("prom %s" % ("\u2717"), s)    # the status bar: the source is down
+        self.assertIn("/prometheus/api/v1/query", self.prom.paths)   # the base path is kept
+        self.prom.answer = (502, "text/html", b"<html><head><title>502 Bad Gateway</title></head></html>")
+        s = t.wait_for("an HTML page (a proxy?)", timeout=10)
+        self.assertIn("HTTP 502", s)
+        self.prom.answer = (200, "application/json", b"\x01\x02 not json at all")
+        t.wait_for("not JSON: not json at all", timeout=10)
+        self.prom.answer = (400, "application/json",
+                            b'{"status":"error","errorType":"bad_data","error":"parse error at char 5"}')
+        s = t.wait_for("bad_data", timeout=10)
+        self.assertIn("no data: Prometheus: bad_data: parse", s)   # wrapped in the panel
+        self.assertIn("error at char 5", s)
+        self.assertIn("prom \u2713", s)     # Prometheus itself answered: it is up
+        self.prom.answer = (200, "application/json",
+                            b'{"status":"success","data":{"resultType":"vector",'
+                            b'"result":[{"metric":{},"value":[1,7]}]}}')
+        s = t.wait_for("Prometheus sample value is a", timeout=10)
+        self.assertIn("number, not a string", s)
+
+    def test_overview_signals_stale_after_a_500_132x43(self):
+        t = self.hostile_console(132, 43)
+        good = (b'{"status":"success","data":{"resultType":"vector",'
+                b'"result":[{"metric":{},"value":[1,"12.5"]}]}}')
+        self.prom.answer = (200, "application/json", good)
+        t.wait_for("12.5", timeout=10)
+        self.prom.answer = (500, "text/plain", b"backend down")
+        s = t.wait_for("Prometheus answered HTTP 500: backend down", timeout=10)
+        self.assertIn("stale", s)                 # it answered before: the data is old now
+        self.assertNotIn("n/a", s)
+        self.assertEqual(s.count("backend down"), 1, "one fault for every signal is said once")
+
+    def test_overview_each_signal_says_its_own_fault(self):
+        t = self.hostile_console(80, 24)
+        good = (200, "application/json", b'{"status":"success","data":{"resultType":"vector",'
+                b'"result":[{"metric":{},"value":[1,"12.5"]}]}}')
+        bad = (422, "application/json", b'{"status":"error","errorType":"execution",'
+               b'"error":"many-to-many matching not allowed"}')
+        self.prom.answer = lambda q: bad if q.startswith("histogram_quantile") else good
+        s = t.wait_for("execution: many-to-man", timeout=10)   # cut at the panel's edge
+        self.assertRegex(s, r"req/s\s+12\.5")
+        self.assertRegex(s, r"P95\s+Prometheus: execution: many-to-man")
+        self.assertRegex(s, r"P99\s+Prometheus: execution: many-to-man")
+        self.assertNotIn("n/a", s)
+
+
+class HostilePrometheus:
+    """A stand-in for a Prometheus behind a broken proxy: every query gets
+    the answer set in `answer` (status, Content-Type, body)."""
+
+    def __init__(self):
+        self.answer = (500, "text/plain", b"upstream connect error")
+        self.paths = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def reply(self):
+                outer.paths.append(self.path.split("?")[0])
+                form = self.path.partition("?")[2]
+                if self.command == "POST":
+                    form = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                query = urllib.parse.parse_qs(form).get("query", [""])[0]
+                status, ctype, body = outer.answer(query) if callable(outer.answer) else outer.answer
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = reply
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class Result(unittest.TextTestResult):

@@ -15,6 +15,7 @@
 
 #include <cJSON.h>
 
+#include "warroom/endpoint.h"
 #include "warroom/http.h"
 #include "warroom/kube.h"
 #include "warroom/kubeconfig.h"
@@ -632,8 +633,9 @@ static void test_words_helpers(void **state)
 	                     10000, buf, sizeof buf);
 	assert_string_equal(buf, "TLS with the API server at https://10.0.0.1:6443 failed: TLS: certificate verify failed "
 	                    "(self-signed) for 10.0.0.1:6443");
-	kube_urlencode("slot in (blue,green)", buf, sizeof buf);
-	assert_string_equal(buf, "slot%20in%20%28blue%2Cgreen%29");
+	char *enc = endpoint_escape("slot in (blue,green)");
+	assert_string_equal(enc, "slot%20in%20%28blue%2Cgreen%29");
+	free(enc);
 }
 
 static void test_deployment_selector(void **state)

@@ -1,6 +1,7 @@
 /* Prometheus answers and Alertmanager alerts into the model: real captures
  * from the projects' docs and recordings, and the edge cases they allow. */
-#include "testutil.h"
+#define _GNU_SOURCE   /* memmem, accept4 */
+#include "http_fixture.h"
 
 #include <math.h>
 
@@ -10,6 +11,7 @@
 #include "warroom/config.h"
 #include "warroom/policy.h"
 #include "warroom/prom.h"
+#include "warroom/source.h"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -248,6 +250,246 @@ static void times_in_the_forms_alertmanager_writes(void **state)
 	assert_true(alertmgr_parse_time("garbage") == 0);
 }
 
+/* ---- hostile answers, through a real loopback server ---- */
+
+struct canned {
+	int status;
+	const char *ctype;
+	const char *body;
+	bool hang;
+	int hits;
+	char auth[128];
+};
+
+static bool prom_handler(struct conn *c, const char *method, const char *path, const char *body, size_t blen,
+                         void *arg)
+{
+	struct canned *k = arg;
+	char extra[160] = "";
+	const char *a = strcasestr(c->in, "Authorization: ");
+
+	if (strncmp(path, "/api/v1/query", 13) != 0)
+		return false;
+	k->hits++;
+	if (a)
+		snprintf(k->auth, sizeof k->auth, "%.*s", (int)strcspn(a + 15, "\r\n"), a + 15);
+	if (k->hang) {
+		c->hang = true;
+		return true;
+	}
+	if (k->ctype)
+		snprintf(extra, sizeof extra, "Content-Type: %s\r\n", k->ctype);
+	respond(c, k->status, extra, k->body, strlen(k->body), true);
+	return true;
+}
+
+struct got {
+	bool done, ok, answered;
+	double v;
+	char err[300];
+};
+
+static void got_value(const struct prom_answer *a, void *arg)
+{
+	struct got *g = arg;
+
+	g->done = true;
+	g->ok = a->ok;
+	g->answered = a->answered;
+	g->v = a->v;
+	snprintf(g->err, sizeof g->err, "%s", a->err);
+}
+
+static struct prom *prom_on(struct fx *f, struct canned *k)
+{
+	struct config_endpoint ep;
+	char err[300];
+	struct prom *p;
+
+	memset(&ep, 0, sizeof ep);
+	snprintf(ep.url, sizeof ep.url, "http://127.0.0.1:%d/", f->srv->port);
+	snprintf(ep.token_env, sizeof ep.token_env, "WARROOM_TEST_PROM_TOKEN");
+	setenv("WARROOM_TEST_PROM_TOKEN", "tok-4f1c9a", 1);
+	p = prom_new(f->http, &ep, err, sizeof err);
+	assert_non_null(p);
+	f->srv->handler = prom_handler;
+	f->srv->handler_arg = k;
+	return p;
+}
+
+static void ask(struct fx *f, struct prom *p, struct got *g)
+{
+	memset(g, 0, sizeof *g);
+	assert_int_not_equal(prom_query(p, "sum(rate(http_requests_total[1m]))", got_value, g), 0);
+	assert_int_equal(loop_run_until(f->loop, (volatile bool *)&g->done, 5000), 0);
+}
+
+static void hostile_answers_are_named(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		int status;
+		const char *ctype, *body, *want;
+		bool answered;
+	} cases[] = {
+		{ 500, "text/plain", "upstream connect error or disconnect/reset before headers\n",
+		  "Prometheus answered HTTP 500: upstream connect error or disconnect/reset before headers", false },
+		{ 502, "text/html", "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body>",
+		  "Prometheus answered HTTP 502 with an HTML page (a proxy?), not JSON: 502 Bad Gateway", false },
+		{ 200, "text/html; charset=utf-8", "<!DOCTYPE html><html><title>Sign in</title>",
+		  "Prometheus answered an HTML page (a proxy?), not JSON: Sign in", false },
+		{ 200, "application/json", "\x01\x02 garbage, not at all\tJSON",
+		  "Prometheus answered something that is not JSON: garbage, not at all JSON", false },
+		{ 200, "application/json", "", "Prometheus answered an empty body, not JSON", false },
+		{ 503, NULL, "", "Prometheus answered HTTP 503 with an empty body", false },
+		{ 200, "application/json", "{\"data\":{}}",
+		  "Prometheus answered JSON without a status (is this the Prometheus API?): {\"data\":{}}", false },
+		{ 200, "application/json", "{\"status\":7}",
+		  "Prometheus answer's status is a number, not a string (is this the Prometheus API?)", true },
+		{ 400, "application/json",
+		  "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error at char 5: unexpected \\\"}\\\"\"}",
+		  "Prometheus: bad_data: parse error at char 5: unexpected \"}\"", true },
+		{ 503, "application/json", "{\"status\":\"error\",\"errorType\":\"timeout\",\"error\":\"query timed out\"}",
+		  "Prometheus: timeout: query timed out", true },
+		{ 200, "application/json",
+		  "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1.7e9,5]}]}}",
+		  "Prometheus sample value is a number, not a string", true },
+		{ 200, "application/json", "{\"status\":\"success\",\"data\":{\"resultType\":3,\"result\":[]}}",
+		  "Prometheus answer's resultType is a number, not a string", true },
+		{ 200, "application/json", "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":{}}}",
+		  "Prometheus vector result is an object, not an array", true },
+		{ 200, "application/json", "{\"status\":\"success\",\"data\":[]}",
+		  "Prometheus answer's data is an array, not an object", true },
+		{ 200, "application/json",
+		  "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1.7e9,\"fast\"]}}",
+		  "Prometheus scalar value \"fast\" is not a number", true },
+	};
+	struct canned k = { 0 };
+	struct prom *p = prom_on(f, &k);
+	struct got g;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		k.status = cases[i].status;
+		k.ctype = cases[i].ctype;
+		k.body = cases[i].body;
+		ask(f, p, &g);
+		assert_false(g.ok);
+		assert_true(isnan(g.v));
+		assert_string_equal(g.err, cases[i].want);
+		assert_true(g.answered == cases[i].answered);
+		assert_null(strstr(g.err, "tok-4f1c9a"));
+	}
+	assert_string_equal(k.auth, "Bearer tok-4f1c9a");
+	/* and a good one */
+	k.status = 200;
+	k.body = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1.7e9,\"42\"]}]}}";
+	ask(f, p, &g);
+	assert_true(g.ok);
+	assert_true(g.v == 42.0);
+	assert_string_equal(g.err, "");
+	/* a long body is cut to its first words, said so */
+	k.status = 500;
+	k.ctype = "text/plain";
+	k.body = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen";
+	ask(f, p, &g);
+	assert_true(strncmp(g.err, "Prometheus answered HTTP 500: one two three", 43) == 0);
+	assert_true(strlen(g.err) < 130);
+	assert_non_null(strstr(g.err, "..."));
+	prom_free(p);
+	unsetenv("WARROOM_TEST_PROM_TOKEN");
+}
+
+static void run_for_ms(struct loop *loop, int64_t ms)
+{
+	int64_t end = loop_now_ms() + ms;
+
+	while (loop_now_ms() < end)
+		loop_run_once(loop, (int)(end - loop_now_ms()));
+}
+
+struct rounds {
+	int n;
+	bool ok;
+	char err[200];
+};
+
+static void round_seen(bool ok, const char *err, void *arg)
+{
+	struct rounds *r = arg;
+
+	r->n++;
+	r->ok = ok;
+	snprintf(r->err, sizeof r->err, "%s", err);
+}
+
+static void wait_rounds(struct fx *f, struct rounds *r, int n)
+{
+	int64_t end = loop_now_ms() + 5000;
+
+	while (r->n < n && loop_now_ms() < end)
+		loop_run_once(f->loop, 100);
+	assert_int_equal(r->n, n);
+}
+
+static void the_poller_says_why_each_signal_failed(void **state)
+{
+	struct fx *f = *state;
+	struct canned k = { .status = 500, .ctype = "text/plain", .body = "Internal Server Error" };
+	struct prom *p = prom_on(f, &k);
+	struct model_metrics m;
+	struct rounds r = { 0 };
+	struct prom_poller *pp;
+
+	memset(&m, 0, sizeof m);
+	pp = prom_poller_new(f->loop, p, &m, round_seen, &r);
+	prom_poller_refresh(pp);
+	wait_rounds(f, &r, 1);
+	/* a 500 for every query: the source is down, and each signal says why */
+	assert_false(r.ok);
+	assert_string_equal(r.err, "Prometheus answered HTTP 500: Internal Server Error");
+	assert_int_equal(source_state(prom_poller_source(pp)), SRC_DOWN);
+	assert_string_equal(source_error(prom_poller_source(pp)), "Prometheus answered HTTP 500: Internal Server Error");
+	assert_int_equal(m.updated_ms, 0);
+	for (int i = 0; i < MET_COUNT; i++) {
+		assert_true(isnan(m.s[i].last));
+		assert_string_equal(m.s[i].error, "Prometheus answered HTTP 500: Internal Server Error");
+	}
+	/* Prometheus' own error: it answered, so it is up, and the words stay */
+	k.status = 400;
+	k.ctype = "application/json";
+	k.body = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"unknown function\"}";
+	prom_poller_refresh(pp);
+	wait_rounds(f, &r, 2);
+	assert_true(r.ok);
+	assert_int_equal(source_state(prom_poller_source(pp)), SRC_UP);
+	assert_true(m.updated_ms > 0);
+	assert_string_equal(m.s[MET_P95].error, "Prometheus: bad_data: unknown function");
+	/* good again: the errors go */
+	k.status = 200;
+	k.body = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1,\"0.5\"]}]}}";
+	prom_poller_refresh(pp);
+	wait_rounds(f, &r, 3);
+	assert_string_equal(m.s[MET_P95].error, "");
+	assert_true(m.s[MET_P95].last == 0.5);
+	assert_int_equal(k.hits, 3 * MET_COUNT);
+
+	/* stopped with a round in flight: the late answers are dropped */
+	k.hang = true;
+	prom_poller_refresh(pp);
+	run_for_ms(f->loop, 100);
+	assert_true(source_busy(prom_poller_source(pp)));
+	prom_poller_stop(pp);
+	int64_t updated = m.updated_ms;
+	http_free(f->http);                         /* the answers arrive, cancelled */
+	f->http = http_new(f->loop);
+	assert_int_equal(r.n, 3);
+	assert_true(m.updated_ms == updated);
+	assert_true(m.s[MET_P95].last == 0.5);
+	prom_poller_free(pp);
+	prom_free(p);
+	unsetenv("WARROOM_TEST_PROM_TOKEN");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +502,8 @@ int main(void)
 		cmocka_unit_test(critical_alerts_come_first_and_survive_a_flood),
 		cmocka_unit_test(error_alerts_are_critical_by_the_policy),
 		cmocka_unit_test(times_in_the_forms_alertmanager_writes),
+		cmocka_unit_test_setup_teardown(hostile_answers_are_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_poller_says_why_each_signal_failed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,163 @@
+/* cli_query — `warroom query EXPR [--json]`: one instant query to the
+ * configured Prometheus, through the same client the console uses (token,
+ * CA, a long expression sent whole as a POST form). Prints the value; exit 0
+ * when Prometheus answered, 1 when it refused the query (its own error), 3
+ * when it could not be asked or read. */
+#include "warroom/cli.h"
+#include "warroom/config.h"
+#include "warroom/http.h"
+#include "warroom/loop.h"
+#include "warroom/prom.h"
+
+#include <cJSON.h>
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUERY_STDIN_MAX (1024 * 1024)
+#define EXIT_REFUSED_QUERY 1
+#define EXIT_CANNOT_ASK 3
+
+static const char query_usage[] =
+	"usage: warroom query EXPR [--json]   the value of an instant PromQL query\n"
+	"       warroom query - [--json]      the expression is read from stdin\n";
+
+struct answer {
+	bool done, ok, answered, empty;
+	double v;
+	char err[400];
+};
+
+static void answered(const struct prom_answer *a, void *arg)
+{
+	struct answer *q = arg;
+
+	q->done = true;
+	q->ok = a->ok;
+	q->answered = a->answered;
+	q->empty = a->empty;
+	q->v = a->v;
+	snprintf(q->err, sizeof q->err, "%s", a->err);
+}
+
+/* As Prometheus writes a sample: shortest exact form, NaN, +Inf, -Inf. */
+static void format_value(double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "NaN");
+	else if (isinf(v))
+		snprintf(buf, len, "%sInf", v > 0 ? "+" : "-");
+	else {
+		snprintf(buf, len, "%.15g", v);
+		if (strtod(buf, NULL) != v)
+			snprintf(buf, len, "%.17g", v);
+	}
+}
+
+static char *read_all_stdin(void)
+{
+	char *buf = malloc(QUERY_STDIN_MAX + 1);
+	size_t got = 0, r;
+
+	if (!buf)
+		return NULL;
+	while (got < QUERY_STDIN_MAX && (r = fread(buf + got, 1, QUERY_STDIN_MAX - got, stdin)) > 0)
+		got += r;
+	buf[got] = '\0';
+	while (got && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
+		buf[--got] = '\0';
+	return buf;
+}
+
+static void print_json(const char *expr, const struct answer *q, const char *text)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddStringToObject(o, "query", expr);
+	if (q->ok && !q->empty && isfinite(q->v))
+		cJSON_AddNumberToObject(o, "value", q->v);
+	else
+		cJSON_AddNullToObject(o, "value");
+	if (q->ok)
+		cJSON_AddStringToObject(o, "text", q->empty ? "" : text);
+	cJSON_AddBoolToObject(o, "empty", q->ok && q->empty);
+	if (!q->ok)
+		cJSON_AddStringToObject(o, "error", q->err);
+	s = cJSON_PrintUnformatted(o);
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	cJSON_Delete(o);
+}
+
+int cli_query(int argc, char **argv, const struct config *cfg)
+{
+	const char *expr = NULL;
+	char *from_stdin = NULL, err[400], text[64] = "";
+	bool json = false;
+	struct answer q = { 0 };
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(query_usage, stdout);
+			return 0;
+		} else if (!expr) {
+			expr = argv[i];
+		} else {
+			fprintf(stderr, "warroom query: one expression only (quote it)\n%s", query_usage);
+			return 2;
+		}
+	}
+	if (!expr || !*expr) {
+		fputs(query_usage, stderr);
+		return 2;
+	}
+	if (strcmp(expr, "-") == 0) {
+		if (!(from_stdin = read_all_stdin())) {
+			fprintf(stderr, "warroom query: out of memory\n");
+			return EXIT_CANNOT_ASK;
+		}
+		expr = from_stdin;
+	}
+	if (!cfg->prometheus.url[0]) {
+		fprintf(stderr, "warroom query: prometheus.url is not configured%s%s\n", cfg->path[0] ? " in " : "",
+		        cfg->path);
+		free(from_stdin);
+		return EXIT_CANNOT_ASK;
+	}
+	struct loop *loop = loop_new();
+	struct http *http = loop ? http_new(loop) : NULL;
+	struct prom *p = http ? prom_new(http, &cfg->prometheus, err, sizeof err) : NULL;
+
+	if (!http)
+		snprintf(err, sizeof err, "cannot start the event loop");
+	if (p && !prom_query(p, expr, answered, &q))
+		snprintf(err, sizeof err, "could not start the query to %s", prom_url(p));
+	else if (p && loop_run_until(loop, &q.done, 120000) != 0)
+		snprintf(err, sizeof err, "no answer from %s", prom_url(p));
+	if (!q.done) {
+		q.ok = false;
+		snprintf(q.err, sizeof q.err, "%s", err);
+	}
+	if (q.ok && !q.empty)
+		format_value(q.v, text, sizeof text);
+	if (json)
+		print_json(expr, &q, text);
+	else if (q.ok)
+		printf("%s\n", q.empty ? "no data (no series matched)" : text);
+	if (!q.ok)
+		fprintf(stderr, "warroom query: %s\n", q.err);
+	rc = q.ok ? 0 : q.answered ? EXIT_REFUSED_QUERY : EXIT_CANNOT_ASK;
+	prom_free(p);
+	http_free(http);
+	loop_free(loop);
+	free(from_stdin);
+	return rc;
+}

@@ -1,0 +1,79 @@
+"""`warroom query` against the lab's real Prometheus: a 5,000-character
+PromQL, as a Grafana dashboard may hold, reaches it whole (sent as a POST
+form) and the right value comes back; Prometheus' own refusal and an
+unreachable server are told apart by exit code and words."""
+import json
+import os
+import subprocess
+import unittest
+
+from labfixture import LabTestCase, REPO, missing
+
+BINARY = os.path.join(REPO, "warroom")
+
+
+def long_sum(length):
+    """vector(1) + vector(1) + ... padded with spaces to exactly `length`
+    characters, and how many terms it has."""
+    terms = ["vector(1)"]
+    while len(" + ".join(terms)) + len(" + vector(1)") <= length:
+        terms.append("vector(1)")
+    expr = " + ".join(terms)
+    return expr + " " * (length - len(expr)), len(terms)
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class QueryOnLab(LabTestCase):
+    lab_name = "query"
+
+    def query(self, *args, config=None):
+        p = subprocess.run([BINARY, "--config", config or self.lab.config_path, "query"] + list(args),
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, HOME=self.lab.root))
+        return p.returncode, p.stdout, p.stderr
+
+    def test_a_5000_character_query_arrives_whole(self):
+        expr, n = long_sum(5000)
+        self.assertEqual(len(expr), 5000)
+        rc, out, err = self.query(expr)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out.strip(), str(n))      # one lost character and the sum is wrong or unparsable
+        rc, out, err = self.query(expr, "--json")
+        self.assertEqual(rc, 0, err)
+        d = json.loads(out)
+        self.assertEqual(d["value"], n)
+        self.assertEqual(d["query"], expr)
+
+    def test_a_long_label_regex_with_every_awkward_character(self):
+        # a regex of 5,000 characters whose only real match is at its very end,
+        # and a selector with UTF-8, spaces, & and + that matches nothing
+        head = 'count(up{job=~"'
+        tail = '|detection-api"}) + 0 * count({__name__=~"é ü & +"} or vector(1))'
+        alts = []
+        while len(head + "|".join(alts + ["no-such-job-0000"]) + tail) < 5000:
+            alts.append("no-such-job-%04d" % len(alts))
+        expr = head + "|".join(alts) + tail
+        expr += " " * (5000 - len(expr))
+        self.assertEqual(len(expr), 5000)
+        want = self.lab.wait_for(lambda: self.lab.prom_query('count(up{job="detection-api"})'), 30,
+                                 what="the lab's target in Prometheus")
+        rc, out, err = self.query(expr)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(float(out), want)
+
+    def test_refusal_and_unreachable_are_told_apart(self):
+        rc, out, err = self.query("sum(rate(http_requests_total[1m]")
+        self.assertEqual(rc, 1)
+        self.assertIn("warroom query: Prometheus: bad_data:", err)
+        cfg = os.path.join(self.lab.root, "dead.yaml")
+        with open(cfg, "w") as f:
+            f.write("prometheus:\n  url: http://127.0.0.1:1/prometheus/\n")
+        rc, out, err = self.query("up", config=cfg)
+        self.assertEqual(rc, 3)
+        self.assertIn("connection refused", err)
+        rc, out, err = self.query('absent(nonexistent_metric_for_warroom) or vector(2)')
+        self.assertEqual((rc, out.strip()), (0, "1"))
+
+
+if __name__ == "__main__":
+    unittest.main()
