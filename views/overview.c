@@ -161,13 +161,58 @@ static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 		tui_put(w, y, r.x + 2, inner, ROLE_CRIT, m->src[SRC_PROM].error);
 }
 
+/* The alerts, each whole: a row with severity, name, (group,) age, and its
+ * summary wrapped beside it when the column is wide enough, under it when
+ * not. What does not fit is counted. Returns the next free row. */
+static int alert_rows(WINDOW *w, int y, int last, int x, int inner, const struct model_alerts *al, bool stale,
+                      int64_t now)
+{
+	size_t i;
+	char age[16];
+
+	for (i = 0; i < al->n && y < last; i++) {
+		const struct model_alert *a = &al->a[i];
+		bool crit = strcmp(a->severity, "critical") == 0 || strcmp(a->severity, "page") == 0;
+		bool group = inner >= 60;
+		int nw = inner >= 70 ? 24 : 20, sx = 5 + nw + (group ? 19 : 5), rows;
+		bool beside = inner - sx >= 36;
+
+		if (!beside) {
+			nw = inner - 10;
+			sx = 5;
+			group = false;
+		}
+		rows = beside ? tui_wrap_rows(a->summary, inner - sx, 0) : 1 + tui_wrap_rows(a->summary, inner - sx, 0);
+		if (!a->summary[0] && !beside)
+			rows = 1;
+		/* the last row is for the count of the rest, unless this is the last alert */
+		if (y + rows > last - (i + 1 < al->total ? 1 : 0) && i > 0)
+			break;
+		text_age(a->since_wall_ms ? now - a->since_wall_ms : 0, age, sizeof age);
+		tui_put(w, y, x, 5, stale ? ROLE_STALE : crit ? ROLE_CRIT : ROLE_WARN, crit ? "crit" : "warn");
+		tui_put(w, y, x + 5, nw, ROLE_NORMAL, a->name);
+		if (group)
+			tui_put(w, y, x + 5 + nw, 14, ROLE_STALE, a->group);
+		tui_put_right(w, y, beside ? x + sx - 5 : x + inner - 4, 4, ROLE_STALE, age);
+		if (!beside && a->summary[0])
+			y++;
+		if (a->summary[0])
+			y += tui_wrap_put(w, y, x + sx, last - y, inner - sx, 0, ROLE_NORMAL, a->summary);
+		else
+			y++;
+	}
+	if (al->total > i && y < last)
+		tui_putf(w, y++, x, inner, ROLE_STALE, "%zu more", al->total - i);
+	return y;
+}
+
 static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 {
 	const struct model_alerts *al = &m->alerts;
 	bool stale = m->src[SRC_ALERTMGR].state == SRC_DOWN;
 	int inner = r.w - 4, y = r.y + 1, last = r.y + r.h - 1;
 	int64_t now = loop_wall_ms();
-	char title[96], age[16];
+	char title[96];
 
 	if (!al->updated_ms) {
 		tui_box(w, r.y, r.x, r.h, r.w, "Alerts", ROLE_TITLE);
@@ -181,25 +226,7 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 		tui_put(w, y++, r.x + 2, inner, ROLE_CRIT, m->src[SRC_ALERTMGR].error);
 	if (al->total == 0 && y < last)
 		tui_put(w, y++, r.x + 2, inner, stale ? ROLE_STALE : ROLE_OK, "no alerts firing");
-	for (size_t i = 0; i < al->n && y < last; i++, y++) {
-		const struct model_alert *a = &al->a[i];
-		bool crit = strcmp(a->severity, "critical") == 0 || strcmp(a->severity, "page") == 0;
-		int x = r.x + 2, nw = inner >= 70 ? 24 : 20;
-
-		text_age(a->since_wall_ms ? now - a->since_wall_ms : 0, age, sizeof age);
-		tui_put(w, y, x, 5, stale ? ROLE_STALE : crit ? ROLE_CRIT : ROLE_WARN, crit ? "crit" : "warn");
-		tui_put(w, y, x + 5, nw, ROLE_NORMAL, a->name);
-		if (inner >= 60) {
-			tui_put(w, y, x + 5 + nw, 14, ROLE_STALE, a->group);
-			tui_put_right(w, y, x + 19 + nw, 4, ROLE_STALE, age);
-			tui_put(w, y, x + 24 + nw, inner - 24 - nw, ROLE_NORMAL, a->summary);
-		} else {
-			tui_put_right(w, y, x + 5 + nw, 4, ROLE_STALE, age);
-			tui_put(w, y, x + 10 + nw, inner - 10 - nw, ROLE_NORMAL, a->summary);
-		}
-	}
-	if (al->total > al->n && y < last)
-		tui_putf(w, y, r.x + 2, inner, ROLE_STALE, "%zu more", al->total - al->n);
+	alert_rows(w, y, last, r.x + 2, inner, al, stale, now);
 }
 
 static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
@@ -272,12 +299,110 @@ static void panel_timeline(WINDOW *w, struct rect r, const struct model *m)
 	}
 }
 
-static void draw(WINDOW *w, int h, int width, const struct model *m)
+/* ---- below 80x24: one column, what matters first ---- */
+
+static int compact_incident(WINDOW *w, int y, int last, int width, const struct model *m)
+{
+	const struct timeline_incident *inc = &m->incident;
+	char line[320];
+	int64_t el;
+	int target;
+
+	if (!m->has_incident) {
+		tui_put(w, y, 0, width, ROLE_OK, "no open incident (I declares one)");
+		return y + 1;
+	}
+	el = (loop_wall_ms() - inc->opened_ms) / 1000;
+	if (el < 0)
+		el = 0;
+	target = inc->sev >= 1 && inc->sev <= 4 ? sev_response_min[inc->sev] : 0;
+	snprintf(line, sizeof line, "SEV-%d INC-%lld %02lld:%02lld:%02lld", inc->sev, (long long)inc->id,
+	         (long long)(el / 3600), (long long)(el / 60 % 60), (long long)(el % 60));
+	if (target)
+		snprintf(line + strlen(line), sizeof line - strlen(line), " %s respond within %dm", tui_glyph(G_DOT),
+		         target);
+	y += tui_wrap_put(w, y, 0, last - y, width, 2, inc->sev <= 2 ? ROLE_CRIT : ROLE_WARN, line);
+	if (y < last)
+		y += tui_wrap_put(w, y, 0, 1, width, 2, ROLE_NORMAL, inc->title);
+	return y;
+}
+
+/* The golden signals' latest values in a line or two. */
+static int compact_signals(WINDOW *w, int y, int last, int width, const struct model *m)
+{
+	bool stale = m->src[SRC_PROM].state == SRC_DOWN;
+	int x = 0;
+
+	if (!m->metrics.updated_ms)
+		return y;
+	for (int i = 0; i < MET_COUNT; i++) {
+		const struct model_series *s = &m->metrics.s[i];
+		char val[32], cell[48];
+		int cw;
+
+		fmt_signal((enum metric_id)i, s->last, val, sizeof val);
+		snprintf(cell, sizeof cell, "%s %s", signal_spec[i].label, val);
+		cw = tui_text_width(cell) + 2;
+		if (x && x + cw - 2 > width) {
+			if (++y >= last)
+				return y;
+			x = 0;
+		}
+		tui_put(w, y, x, tui_text_width(signal_spec[i].label) + 1, ROLE_NORMAL, signal_spec[i].label);
+		tui_put(w, y, x + tui_text_width(signal_spec[i].label) + 1, tui_text_width(val),
+		        stale ? ROLE_STALE : signal_role((enum metric_id)i, s->last), val);
+		x += cw;
+	}
+	return y + 1;
+}
+
+static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
+{
+	const struct model_alerts *al = &m->alerts;
+	int y = 0, slots_max = h - 6 > 3 ? h - 6 : 3;
+	char title[64];
+
+	if (!m->slots || !m->slots->updated_ms)
+		y += tui_wrap_put(w, y, 0, 2, width, 2, m->src[SRC_KUBE].state == SRC_DOWN ? ROLE_CRIT : ROLE_STALE,
+		                  m->src[SRC_KUBE].state == SRC_DOWN ? m->src[SRC_KUBE].error :
+		                  m->src[SRC_KUBE].state == SRC_UNCONFIGURED ? "slots: kubernetes not configured" :
+		                  "slots: no data yet from Kubernetes");
+	else
+		y = slots_view_compact(w, y, 0, slots_max, width, m);
+	if (y < h)
+		y = compact_incident(w, y, h, width, m);
+	if (y < h)
+		y = compact_signals(w, y, h, width, m);
+	if (y >= h)
+		return;
+	if (!al->updated_ms) {
+		tui_put(w, y, 0, width, ROLE_STALE, m->src[SRC_ALERTMGR].state == SRC_UNCONFIGURED ?
+		        "alerts: alertmanager not configured" : "alerts: no data yet");
+		return;
+	}
+	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total,
+	         m->src[SRC_ALERTMGR].state == SRC_DOWN ? ", stale" : "");
+	tui_put(w, y++, 0, width, al->critical ? ROLE_CRIT : al->total ? ROLE_WARN : ROLE_TITLE, title);
+	if (al->total && y < h)
+		alert_rows(w, y, h, 0, width, al, m->src[SRC_ALERTMGR].state == SRC_DOWN, loop_wall_ms());
+}
+
+static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
 	int lw = width >= 120 ? 40 : width * 45 / 100;
 	int rw = width - lw;
 	int slots_h = h >= 34 ? 9 : 7;
 	int inc_h = 4;
+
+	if (width < TUI_FULL_COLS || h < TUI_FULL_ROWS - 2) {
+		draw_compact(w, h, width, m);
+		return;
+	}
+	/* the Slots panel grows to show its lines whole, the runbook keeps 4 rows */
+	if (slots_view_summary_rows(lw - 4, m) + 2 > slots_h)
+		slots_h = slots_view_summary_rows(lw - 4, m) + 2;
+	if (slots_h > h - inc_h - 4)
+		slots_h = h - inc_h - 4;
 	int sig_h = width - lw - 4 >= 80 ? 5 : 7;
 	int alerts_h = (h - sig_h) / 2;
 	struct rect slots = { 0, 0, slots_h, lw };
@@ -298,6 +423,8 @@ static void draw(WINDOW *w, int h, int width, const struct model *m)
 const struct view_ops overview_view = {
 	.name = "overview",
 	.title = "Overview",
+	.about = "everything at a glance",
+	.key = '1',
 	.redraw_on = DIRTY_ALL,
 	.draw = draw,
 };
