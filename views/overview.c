@@ -164,6 +164,35 @@ static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 /* The alerts, each whole: a row with severity, name, (group,) age, and its
  * summary wrapped beside it when the column is wide enough, under it when
  * not. What does not fit is counted. Returns the next free row. */
+struct alert_layout { int nw, sx, rows; bool group, beside; };
+
+static struct alert_layout alert_layout(const struct model_alert *a, int inner)
+{
+	struct alert_layout l = { inner >= 70 ? 24 : 20, 0, 0, inner >= 60, false };
+
+	l.sx = 5 + l.nw + (l.group ? 19 : 5);
+	l.beside = inner - l.sx >= 36;
+	if (!l.beside) {
+		l.nw = inner - 10;
+		l.sx = 5;
+		l.group = false;
+	}
+	l.rows = l.beside ? tui_wrap_rows(a->summary, inner - l.sx, 0) : 1 + tui_wrap_rows(a->summary, inner - l.sx, 0);
+	if (!a->summary[0])
+		l.rows = 1;
+	return l;
+}
+
+/* Rows the alerts need to show every one whole. */
+static int alerts_rows_needed(const struct model_alerts *al, int inner)
+{
+	int rows = 1;
+
+	for (size_t i = 0; i < al->n; i++)
+		rows += alert_layout(&al->a[i], inner).rows;
+	return rows;
+}
+
 static int alert_rows(WINDOW *w, int y, int last, int x, int inner, const struct model_alerts *al, bool stale,
                       int64_t now)
 {
@@ -173,18 +202,10 @@ static int alert_rows(WINDOW *w, int y, int last, int x, int inner, const struct
 	for (i = 0; i < al->n && y < last; i++) {
 		const struct model_alert *a = &al->a[i];
 		bool crit = strcmp(a->severity, "critical") == 0 || strcmp(a->severity, "page") == 0;
-		bool group = inner >= 60;
-		int nw = inner >= 70 ? 24 : 20, sx = 5 + nw + (group ? 19 : 5), rows;
-		bool beside = inner - sx >= 36;
+		struct alert_layout l = alert_layout(a, inner);
+		int nw = l.nw, sx = l.sx, rows = l.rows;
+		bool group = l.group, beside = l.beside;
 
-		if (!beside) {
-			nw = inner - 10;
-			sx = 5;
-			group = false;
-		}
-		rows = beside ? tui_wrap_rows(a->summary, inner - sx, 0) : 1 + tui_wrap_rows(a->summary, inner - sx, 0);
-		if (!a->summary[0] && !beside)
-			rows = 1;
 		/* the last row is for the count of the rest, unless this is the last alert */
 		if (y + rows > last - (i + 1 < al->total ? 1 : 0) && i > 0)
 			break;
@@ -284,18 +305,21 @@ static void panel_timeline(WINDOW *w, struct rect r, const struct model *m)
 		no_data(w, r, ROLE_STALE, "no events yet", "n adds a note");
 		return;
 	}
-	for (int i = 0; i < rows && (size_t)i < m->nrecent; i++) {
+	/* newest first, each summary whole (wrapped in its column) while they fit */
+	for (int i = 0, y = r.y + 1; y < r.y + 1 + rows && (size_t)i < m->nrecent; i++) {
 		const struct timeline_event *e = &m->recent[i];
 		time_t t = (time_t)(e->ts_ms / 1000);
 		struct tm tm;
 		char ts[16];
-		int y = r.y + 1 + i, x = r.x + 2, avail = r.w - 4;
+		int x = r.x + 2, avail = r.w - 4, need = tui_wrap_rows(e->summary, avail - 18, 0);
 
+		if (i > 0 && y + need > r.y + 1 + rows)
+			break;
 		gmtime_r(&t, &tm);
 		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
 		tui_put(w, y, x, 9, ROLE_STALE, ts);
 		tui_put(w, y, x + 9, 9, timeline_kind_role(e->kind), e->kind);
-		tui_put(w, y, x + 18, avail - 18, ROLE_NORMAL, e->summary);
+		y += tui_wrap_put(w, y, x + 18, r.y + 1 + rows - y, avail - 18, 0, ROLE_NORMAL, e->summary);
 	}
 }
 
@@ -405,6 +429,11 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		slots_h = h - inc_h - 4;
 	int sig_h = width - lw - 4 >= 80 ? 5 : 7;
 	int alerts_h = (h - sig_h) / 2;
+	/* alerts before the timeline's preview: they grow to show each whole */
+	if (alerts_rows_needed(&m->alerts, rw - 4) + 2 > alerts_h)
+		alerts_h = alerts_rows_needed(&m->alerts, rw - 4) + 2;
+	if (alerts_h > h - sig_h - 4)
+		alerts_h = h - sig_h - 4;
 	struct rect slots = { 0, 0, slots_h, lw };
 	struct rect inc = { slots_h, 0, inc_h, lw };
 	struct rect runbook = { slots_h + inc_h, 0, h - slots_h - inc_h, lw };

@@ -440,12 +440,13 @@ int slots_view_compact(WINDOW *w, int y, int x, int h, int width, const struct m
 	}
 	const struct slots_slot *s = &st->slot[st->active];
 	upper(name, sizeof name, s->name);
-	tui_put(w, y, x, 6, stale ? ROLE_STALE : slot_role(s->name), name);
+	int nw = tui_text_width(name) + 1;
+	tui_put(w, y, x, nw, stale ? ROLE_STALE : slot_role(s->name), name);
 	snprintf(line, sizeof line, "ACTIVE %d/%d %s", s->ready, s->desired, s->tag[0] ? s->tag : "?");
 	if (s->revision)
 		snprintf(line + strlen(line), sizeof line - strlen(line), " r%ld", s->revision);
-	tui_put(w, y, x + 6, width - 6, stale ? ROLE_STALE : ROLE_TITLE, line);
-	int lw = tui_text_width(line) + 6;
+	tui_put(w, y, x + nw, width - nw, stale ? ROLE_STALE : ROLE_TITLE, line);
+	int lw = tui_text_width(line) + nw;
 	snprintf(line, sizeof line, " %s %s", tui_glyph(G_DOT), stale ? "stale" : slots_health_name(st->health));
 	tui_put(w, y, x + lw, width - lw, stale ? ROLE_STALE : health_role(st->health), line);
 	return info_draw(w, &in, y + 1, y + h, x, width, ": 2 opens Slots");
