@@ -380,6 +380,28 @@ static int compact_signals(WINDOW *w, int y, int last, int width, const struct m
 	return y + 1;
 }
 
+/* What rows are left: the latest timeline events, each whole. */
+static void compact_timeline(WINDOW *w, int y, int last, int width, const struct model *m)
+{
+	if (y + 2 > last || !m->tl || m->nrecent == 0)
+		return;
+	tui_put(w, y++, 0, width, ROLE_TITLE, "Timeline (3 opens it)");
+	for (size_t i = 0; i < m->nrecent && y < last; i++) {
+		const struct timeline_event *e = &m->recent[i];
+		time_t t = (time_t)(e->ts_ms / 1000);
+		struct tm tm;
+		char ts[16];
+		int need = tui_wrap_rows(e->summary, width - 9, 0);
+
+		if (y + need > last)
+			break;
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
+		tui_put(w, y, 0, 9, timeline_kind_role(e->kind), ts);
+		y += tui_wrap_put(w, y, 9, last - y, width - 9, 0, ROLE_NORMAL, e->summary);
+	}
+}
+
 static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
 {
 	const struct model_alerts *al = &m->alerts;
@@ -400,15 +422,17 @@ static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
 	if (y >= h)
 		return;
 	if (!al->updated_ms) {
-		tui_put(w, y, 0, width, ROLE_STALE, m->src[SRC_ALERTMGR].state == SRC_UNCONFIGURED ?
+		tui_put(w, y++, 0, width, ROLE_STALE, m->src[SRC_ALERTMGR].state == SRC_UNCONFIGURED ?
 		        "alerts: alertmanager not configured" : "alerts: no data yet");
+		compact_timeline(w, y, h, width, m);
 		return;
 	}
 	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total,
 	         m->src[SRC_ALERTMGR].state == SRC_DOWN ? ", stale" : "");
 	tui_put(w, y++, 0, width, al->critical ? ROLE_CRIT : al->total ? ROLE_WARN : ROLE_TITLE, title);
 	if (al->total && y < h)
-		alert_rows(w, y, h, 0, width, al, m->src[SRC_ALERTMGR].state == SRC_DOWN, loop_wall_ms());
+		y = alert_rows(w, y, h, 0, width, al, m->src[SRC_ALERTMGR].state == SRC_DOWN, loop_wall_ms());
+	compact_timeline(w, y, h, width, m);
 }
 
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)

@@ -89,41 +89,41 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	table_draw(w, 1, 1, h - 2, width - 2, tbl);
 }
 
-/* Dialog lines hold 159 bytes: a long field goes on as many as it takes,
- * cut after a word (or between characters), continuations indented. */
-static void add_field(struct dialog *d, const struct timeline_field *f)
+/* Dialog lines hold 159 bytes: a long text goes on as many as it takes,
+ * each cut after a word (or between characters), never inside one. The
+ * dialog wraps each to its width. */
+static void add_text(struct dialog *d, enum tui_role role, const char *prefix, const char *text)
 {
 	char line[sizeof d->lines[0]];
-	const char *p;
-	size_t n;
+	size_t n = (size_t)snprintf(line, sizeof line, "%s", prefix);
 
-	snprintf(line, sizeof line, "%s: ", f->key);
-	n = strlen(line);
-	p = f->value;
 	do {
-		size_t take = tui_wrap_next(p, 1 << 20, sizeof line - 1 - n);
+		size_t take = tui_wrap_next(text, 1 << 20, sizeof line - 1 - n);
 
 		if (d->nlines >= DIALOG_LINES - 1)
 			return;
-		memcpy(line + n, p, take);
+		memcpy(line + n, text, take);
 		line[n + take] = '\0';
-		dialog_add_line(d, ROLE_NORMAL, "%s", line);
-		p += take;
-		while (*p == ' ')
-			p++;
-		snprintf(line, sizeof line, "  ");
-		n = 2;
-	} while (*p);
+		dialog_add_line(d, role, "%s", line);
+		text += take;
+		while (*text == ' ')
+			text++;
+		n = 0;
+	} while (*text);
 }
 
 static void show_event(const struct timeline_event *e)
 {
 	struct timeline_field f[DIALOG_LINES];
 	struct dialog d;
+	char prefix[sizeof f[0].key + 2];
 	int nf = timeline_detail_fields(e->detail_json, f, DIALOG_LINES);
+	bool whole_text = nf == 1 && strcmp(f[0].key, "text") == 0;
 
 	dialog_info(&d, 0, e->kind);
-	dialog_add_line(&d, ROLE_NORMAL, "%s", e->summary);
+	/* a long note's summary is the start of its text: show the text once */
+	if (!whole_text)
+		add_text(&d, ROLE_NORMAL, "", e->summary);
 	dialog_add_line(&d, ROLE_STALE, "by %s, event #%lld", e->actor, (long long)e->id);
 	if (nf < 0)
 		dialog_add_line(&d, ROLE_WARN, "detail is not a JSON object: warroom timeline --json shows it");
@@ -133,7 +133,8 @@ static void show_event(const struct timeline_event *e)
 			                tui_glyph(G_ELLIPSIS));
 			break;
 		}
-		add_field(&d, &f[i]);
+		snprintf(prefix, sizeof prefix, "%s: ", f[i].key);
+		add_text(&d, ROLE_NORMAL, whole_text ? "" : prefix, f[i].value);
 	}
 	app_show_dialog(&d);
 }

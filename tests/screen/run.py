@@ -187,6 +187,72 @@ class Screen(unittest.TestCase):
         t.keys("q")
         self.assert_clean_exit(t)
 
+    def test_compact_overview_60x20(self):
+        t = self.term(60, 20)
+        self.run_warroom(t)
+        s = t.wait_for("no open incident (I declares one)")
+        self.assertNotIn("too small", s)
+        self.assert_screen("overview-60x20", s)
+
+    def test_compact_overview_50x16_and_every_key_works(self):
+        t = self.term(50, 16)
+        self.run_warroom(t)
+        s = t.wait_for("no open incident (I declares one)")
+        self.assert_screen("overview-50x16", s)
+        # dialogs: an incident declared here shows its SEV and clock
+        t.keys("I")
+        t.wait_for("Title:")
+        t.text("checkout errors after deploy")
+        t.keys("Enter")
+        t.wait_for("SEV (1-4")
+        t.keys("C-u")
+        t.text("1")
+        t.keys("Enter")
+        s = t.wait_for(lambda s: re.search(r"SEV-1 INC-1 00:00:\d\d", s), what="the SEV and its clock")
+        self.assertIn("checkout errors after deploy", s)
+        self.assert_screen("overview-50x16-incident", s)
+        # every view opens, by number and by Tab
+        for key, what in (("2", "Slots"), ("3", "Timeline ·"), ("4", "Keys (override"), ("1", "SEV-1 INC-1")):
+            t.keys(key)
+            t.wait_for(what)
+        t.keys("3")
+        t.wait_for("SEV-1 declared")
+        t.keys("Enter")
+        t.wait_for("Enter or Esc to close")
+        t.keys("Escape")
+        t.keys("q")
+        t.wait_for("SEV-1 INC-1")
+        t.keys("R")                      # the rollback path answers (no cluster here)
+        t.wait_for("rollback:")
+        t.resize(49, 16)
+        t.wait_for("need 50x16")
+        t.keys("q")
+        self.assert_clean_exit(t)
+
+    def test_timeline_detail_as_fields_keeps_characters_whole(self):
+        t = self.term(80, 24)
+        db = self.run_warroom(t)
+        t.wait_for("Golden signals")
+        text = ("Rückfall auf blau: Grün liefert 8 % Fehler — Kunden in Zürich, Malmö und "
+                "Łódź sehen 502; 日本のお客様にも影響あり. Rollback über den Selector, danach "
+                "Argo CD wieder einschalten, sobald der Revert in Git ist; danach die Überwachung für "
+                "fünf Minuten beobachten. Ende.")
+        self.assertGreater(len(text.encode()), 256)        # longer than a summary: kept in the detail
+        env = dict(t.env, PATH=os.environ["PATH"])
+        subprocess.run([BINARY, "--db", db, "note", text], env=env, check=True, timeout=10)
+        t.keys("3")
+        t.wait_for("Rückfall")
+        t.keys("Enter")
+        s = t.wait_for("Enter or Esc to close")
+        self.assertNotIn("\ufffd", s)
+        self.assertNotIn('{"text"', s)                   # fields, not raw JSON
+        box = [line.strip("│ ") for line in s.split("\n") if line.startswith("│") or "│ " in line]
+        shown = " ".join(" ".join(box).split())
+        # the whole text once, every character whole, wrapped at word boundaries
+        self.assertIn(" ".join(text.split()), shown)
+        self.assertEqual(shown.count("Rückfall auf blau"), 2, "the list's row and the text, not the summary again")
+        self.assert_screen("timeline-detail-80x24", s)
+
     def test_sigterm_and_sighup_restore_the_terminal(self):
         for sig in (signal.SIGTERM, signal.SIGHUP):
             t = self.term(80, 24)
