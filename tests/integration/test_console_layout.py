@@ -137,7 +137,7 @@ class ConsoleLayoutOnLab(LabTestCase):
         self.assertRegex(joined(s), r"phase ROLLED BACK to blue r\d+ at \d\d:\d\dZ by lab-operator")
         # the plan's event, oldest of the run, opens as fields
         t.keys("3")
-        t.wait_for("confirmed by lab-operator", timeout=5)
+        t.wait_for("rollback selector green", timeout=5)
         t.keys("G")
         t.keys("Enter")
         s = t.wait_for("Enter or Esc to close", timeout=5)
