@@ -52,7 +52,11 @@ static bool entry_at(size_t i, struct entry *e)
 			continue;
 		if (i < nv) {
 			memset(e, 0, sizeof *e);
-			snprintf(e->keys, sizeof e->keys, "%c", v[i]->key ? v[i]->key : ' ');
+			/* a number key the config gave to an action no longer opens the view */
+			if (v[i]->key && keymap_lookup(v[i]->key) == ACTION_NONE)
+				snprintf(e->keys, sizeof e->keys, "%c", v[i]->key);
+			else
+				snprintf(e->keys, sizeof e->keys, ":%s", v[i]->name);
 			snprintf(e->name, sizeof e->name, "%s", v[i]->name);
 			snprintf(e->help, sizeof e->help, "%s%s%s", v[i]->title, v[i]->about ? ": " : "",
 			         v[i]->about ? v[i]->about : "");

@@ -38,6 +38,16 @@ static const struct layout slot_narrow = {
 	  { "REV", 4, true }, { "RESTARTS", 8, true }, { "EP", 3, true } },
 	{ SC_SLOT, SC_ROLE, SC_READY, SC_AVAIL, SC_TAG, SC_REV, SC_RESTARTS, SC_EP }, 8,
 };
+/* Below 70 columns (a split pane, a phone): what tells the slots apart. */
+static const struct layout slot_tiny = {
+	{ { "SLOT", 6, false }, { "ROLE", 7, false }, { "READY", 5, true }, { "TAG", 0, false }, { "REV", 4, true },
+	  { "RST", 3, true } },
+	{ SC_SLOT, SC_ROLE, SC_READY, SC_TAG, SC_REV, SC_RESTARTS }, 6,
+};
+static const struct layout pod_tiny = {
+	{ { "POD", 0, false }, { "READY", 5, false }, { "RST", 3, true }, { "STATUS", 11, false } },
+	{ PC_POD, PC_READY, PC_RESTARTS, PC_STATUS }, 4,
+};
 static const struct layout pod_wide = {
 	{ { "POD", 0, false }, { "SLOT", 7, false }, { "READY", 5, false }, { "RESTARTS", 8, true },
 	  { "STATUS", 20, false }, { "AGE", 6, true }, { "IP", 15, false } },
@@ -280,11 +290,13 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	C.stale = stale;
 	snprintf(title, sizeof title, "Slots %s %s %s %s %s %s", tui_glyph(G_DOT), st->service, tui_glyph(G_DOT),
 	         st->namespace_, tui_glyph(G_DOT), slots_health_name(st->health));
+	if (tui_text_width(title) + 6 > width)   /* narrow: the status bar names the service */
+		snprintf(title, sizeof title, "Slots %s %s", tui_glyph(G_DOT), slots_health_name(st->health));
 	tui_box(w, 0, 0, h, width, title, stale ? ROLE_STALE : health_role(st->health));
 
 	int y = 1, x = 2, iw = width - 4, bottom = h - 1;
-	const struct layout *sl = iw >= 100 ? &slot_wide : &slot_narrow;
-	const struct layout *pl = iw >= 100 ? &pod_wide : &pod_narrow;
+	const struct layout *sl = iw >= 100 ? &slot_wide : iw >= 66 ? &slot_narrow : &slot_tiny;
+	const struct layout *pl = iw >= 100 ? &pod_wide : iw >= 66 ? &pod_narrow : &pod_tiny;
 	C.slot_map = sl->map;
 	C.pod_map = pl->map;
 	slot_tbl->cols = sl->cols;

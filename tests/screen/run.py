@@ -187,6 +187,35 @@ class Screen(unittest.TestCase):
         t.keys("q")
         self.assert_clean_exit(t)
 
+    def test_view_keys_and_names_come_from_the_registry(self):
+        t = self.term(80, 24)
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write('keys:\n  note: "4"\n')        # a rebound number key is the action's
+        self.run_warroom(t, "--config", cfg)
+        t.wait_for("Golden signals")
+        for key, what in (("2", "Slots"), ("3", "Timeline ·"), ("1", "Golden signals")):
+            t.keys(key)
+            t.wait_for(what)
+        t.keys("4")
+        t.wait_for("Note:")
+        t.keys("Escape")
+        for cmd, what in (("view timeline", "Timeline ·"), ("view 2", "Slots"), ("help", "Keys (generated")):
+            t.keys(":")
+            t.wait_for("Command")
+            t.text(cmd)
+            t.keys("Enter")
+            t.wait_for(what)
+        s = t.screen()
+        self.assertNotIn("when present", s)
+        self.assertRegex(s, r"\s2\s+slots\s+Slots: both slots")
+        self.assertRegex(s, r":help\s+help\s+Help: every key")      # 4 is the note's now
+        self.assertRegex(s, r"\s4\s+note\s")
+        t.keys(":")
+        t.text("view bogus")
+        t.keys("Enter")
+        t.wait_for('no view "bogus"')
+
     def test_compact_overview_60x20(self):
         t = self.term(60, 20)
         self.run_warroom(t)
