@@ -20,10 +20,12 @@ static const int sev_response_min[5] = { 0, 5, 15, 60, 0 };
 
 static void no_data(WINDOW *w, struct rect r, enum tui_role role, const char *a, const char *b)
 {
-	if (r.h > 2)
-		tui_put(w, r.y + 1, r.x + 2, r.w - 4, role, a);
-	if (b && r.h > 3)
-		tui_put(w, r.y + 2, r.x + 2, r.w - 4, ROLE_STALE, b);
+	int y = r.y + 1, last = r.y + r.h - 1;
+
+	if (y < last)
+		y += tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, role, a);
+	if (b && y < last)
+		tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, ROLE_STALE, b);
 }
 
 /* A source's state in words, for panels whose data it feeds. */
@@ -250,14 +252,45 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 	alert_rows(w, y, last, r.x + 2, inner, al, stale, now);
 }
 
-static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
+/* "open since 14:03Z, 7m; respond within 5m"; true when the target passed. */
+static bool incident_line(const struct model *m, char *line, size_t len)
 {
 	const struct timeline_incident *inc = &m->incident;
-	char title[64], line[256];
 	int64_t wall = loop_wall_ms(), el;
 	time_t t;
 	struct tm tm;
 	int target;
+
+	el = (wall - inc->opened_ms) / 1000;
+	t = (time_t)(inc->opened_ms / 1000);
+	gmtime_r(&t, &tm);
+	target = inc->sev >= 1 && inc->sev <= 4 ? sev_response_min[inc->sev] : 0;
+	if (target)
+		snprintf(line, len, "open since %02d:%02dZ, %lldm; respond within %dm", tm.tm_hour, tm.tm_min,
+		         (long long)(el / 60), target);
+	else
+		snprintf(line, len, "open since %02d:%02dZ, %lldm; respond next business day", tm.tm_hour,
+		         tm.tm_min, (long long)(el / 60));
+	return target && el / 60 >= target;
+}
+
+/* Rows the incident panel needs inside its box to show title and clock whole. */
+static int incident_rows(const struct model *m, int inner)
+{
+	char line[256];
+
+	if (!m->has_incident)
+		return tui_wrap_rows("no open incident", inner, 2) + tui_wrap_rows("I declares one (title, then SEV)", inner, 2);
+	incident_line(m, line, sizeof line);
+	return tui_wrap_rows(m->incident.title, inner, 2) + tui_wrap_rows(line, inner, 2);
+}
+
+static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
+{
+	const struct timeline_incident *inc = &m->incident;
+	char title[64], line[256];
+	int y = r.y + 1, last = r.y + r.h - 1;
+	bool late;
 
 	if (!m->has_incident) {
 		tui_box(w, r.y, r.x, r.h, r.w, "Incident", ROLE_TITLE);
@@ -266,20 +299,12 @@ static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
 	}
 	snprintf(title, sizeof title, "SEV-%d INC-%lld", inc->sev, (long long)inc->id);
 	tui_box(w, r.y, r.x, r.h, r.w, title, inc->sev <= 2 ? ROLE_CRIT : ROLE_WARN);
-	if (r.h > 2)
-		tui_put(w, r.y + 1, r.x + 2, r.w - 4, ROLE_NORMAL, inc->title);
-	el = (wall - inc->opened_ms) / 1000;
-	t = (time_t)(inc->opened_ms / 1000);
-	gmtime_r(&t, &tm);
-	target = inc->sev >= 1 && inc->sev <= 4 ? sev_response_min[inc->sev] : 0;
-	if (target)
-		snprintf(line, sizeof line, "open since %02d:%02dZ, %lldm; respond within %dm", tm.tm_hour, tm.tm_min,
-		         (long long)(el / 60), target);
-	else
-		snprintf(line, sizeof line, "open since %02d:%02dZ, %lldm; respond next business day", tm.tm_hour,
-		         tm.tm_min, (long long)(el / 60));
-	if (r.h > 3)
-		tui_put(w, r.y + 2, r.x + 2, r.w - 4, target && el / 60 >= target ? ROLE_WARN : ROLE_STALE, line);
+	late = incident_line(m, line, sizeof line);
+	/* the clock and the target first: a long title gives way */
+	if (y < last)
+		y += tui_wrap_put(w, y, r.x + 2, last - y - 1 > 0 ? last - y - 1 : 1, r.w - 4, 2, ROLE_NORMAL, inc->title);
+	if (y < last)
+		tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, late ? ROLE_WARN : ROLE_STALE, line);
 }
 
 static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
@@ -440,7 +465,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	int lw = width >= 120 ? 40 : width * 45 / 100;
 	int rw = width - lw;
 	int slots_h = h >= 34 ? 9 : 7;
-	int inc_h = 4;
+	int inc_h = incident_rows(m, lw - 4) + 2;
 
 	if (width < TUI_FULL_COLS || h < TUI_FULL_ROWS - 2) {
 		draw_compact(w, h, width, m);
@@ -449,6 +474,8 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	/* the Slots panel grows to show its lines whole, the runbook keeps 4 rows */
 	if (slots_view_summary_rows(lw - 4, m) + 2 > slots_h)
 		slots_h = slots_view_summary_rows(lw - 4, m) + 2;
+	if (inc_h > 6)
+		inc_h = 6;
 	if (slots_h > h - inc_h - 4)
 		slots_h = h - inc_h - 4;
 	int sig_h = width - lw - 4 >= 80 ? 5 : 7;

@@ -216,6 +216,25 @@ class Screen(unittest.TestCase):
         t.keys("Enter")
         t.wait_for('no view "bogus"')
 
+    def test_incident_panel_keeps_title_and_clock_whole_at_80x24(self):
+        t = self.term(80, 24)
+        self.run_warroom(t)
+        t.wait_for("no open incident")
+        t.keys("I")
+        t.wait_for("Title:")
+        t.text("checkout errors after the deploy of 1.5.0 to green")
+        t.keys("Enter")
+        t.wait_for("SEV (1-4")
+        t.keys("C-u")
+        t.text("1")
+        t.keys("Enter")
+        s = t.wait_for("SEV-1 INC-1")
+        rows = [line[1:35].strip() for line in s.split("\n") if line.startswith("│")]
+        left = " ".join(" ".join(rows).split())
+        self.assertIn("checkout errors after the deploy of 1.5.0 to green", left)
+        self.assertRegex(left, r"open since \d\d:\d\dZ, 0m; respond within 5m")
+        self.assertRegex(left, r"no runbook loaded for this incident phases: assess, contain, diagnose, recover")
+
     def test_compact_overview_60x20(self):
         t = self.term(60, 20)
         self.run_warroom(t)
