@@ -366,7 +366,8 @@ static void run_command(const char *line)
 	}
 	/* `:NAME` of a view opens it: :timeline, :overview */
 	for (size_t i = 0; i < A.nviews; i++)
-		if (strcmp(A.views[i]->name, name) == 0) {
+		if (strcmp(A.views[i]->name, name) == 0 ||
+		    (strcmp(name, "view") == 0 && strcmp(A.views[i]->name, arg) == 0)) {
 			open_view(i);
 			return;
 		}
