@@ -3,6 +3,8 @@
  * goes, the lifecycle phase, and warnings. No I/O here (see slots_poll.c). */
 #include "warroom/slots.h"
 #include "warroom/config.h"
+#include "warroom/rollback.h"
+#include "warroom/timeline.h"
 #include "warroom/text.h"
 #include "warroom/json.h"
 
@@ -625,4 +627,69 @@ char *slots_to_json(const struct slots_state *st, int64_t now_ms)
 	char *out = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return out;
+}
+
+/* ---- the phase after a rollback, from the timeline ---- */
+
+/* The run's last event carries {"outcome":N,...}; its first one carries the
+ * plan ({"strategy":...,"to":...}), written by rollback_exec.c. */
+bool slots_last_rollback(const struct timeline_event *ev, size_t n, struct slots_rollback *out)
+{
+	bool have_final = false;
+
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < n; i++) {
+		const struct timeline_event *e = &ev[i];
+		if (strcmp(e->kind, "rollback") != 0 || !e->detail_json)
+			continue;
+		cJSON *d = cJSON_Parse(e->detail_json);
+		if (!cJSON_IsObject(d)) {
+			cJSON_Delete(d);
+			continue;
+		}
+		const cJSON *outcome = cJSON_GetObjectItemCaseSensitive(d, "outcome");
+		if (!have_final) {
+			/* only a verified run moved traffic where it says */
+			if (cJSON_IsNumber(outcome) && outcome->valueint == ROLLBACK_VERIFIED) {
+				have_final = true;
+				out->wall_ms = e->ts_ms;
+			}
+		} else if (json_str(d, "strategy") && json_str(d, "to")) {
+			const cJSON *rev = cJSON_GetObjectItemCaseSensitive(d, "target_revision");
+			text_copy(out->to, sizeof out->to, json_str(d, "to"));
+			text_copy(out->from, sizeof out->from, json_str(d, "from"));
+			text_copy(out->strategy, sizeof out->strategy, json_str(d, "strategy"));
+			text_copy(out->by, sizeof out->by, e->actor);
+			out->revision = cJSON_IsNumber(rev) ? (long)rev->valuedouble : 0;
+			out->found = out->to[0] != '\0';
+			cJSON_Delete(d);
+			return out->found;
+		}
+		cJSON_Delete(d);
+	}
+	return false;
+}
+
+bool slots_rollback_phase(const struct slots_state *st, const struct slots_rollback *rb, int64_t now_wall_ms,
+                          char *buf, size_t len)
+{
+	if (!rb->found || st->active < 0 || strcmp(st->slot[st->active].name, rb->to) != 0)
+		return false;
+	const struct slots_slot *a = &st->slot[st->active];
+	/* a rollout of the active slot after the rollback is a new deployment
+	 * (a minute of grace: rollout undo finishes just before it is verified) */
+	if (a->progress_wall_ms > rb->wall_ms + 60000)
+		return false;
+	/* once the standby is back at 0 it is an ordinary steady state again */
+	if (st->phase == SLOTS_PHASE_STEADY && now_wall_ms - rb->wall_ms >= SLOTS_MONITOR_MS)
+		return false;
+	time_t t = (time_t)(rb->wall_ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char rev[24] = "";
+	if (rb->revision > 0)
+		snprintf(rev, sizeof rev, " r%ld", rb->revision);
+	snprintf(buf, len, "ROLLED BACK to %s%s at %02d:%02dZ by %s", rb->to, rev, tm.tm_hour, tm.tm_min,
+	         rb->by[0] ? rb->by : "?");
+	return true;
 }

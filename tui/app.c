@@ -126,11 +126,11 @@ static void paint_status(void)
 {
 	const struct config *c = A.cfg;
 	struct statusbar sb = { 0 };
-	char left[256], inc[128], conn[128], refreshed[48], clk[16];
+	char left[256], inc[128], inc_short[64], conn[128], conn_short[128], refreshed[48], clk[16];
 	int64_t now = loop_now_ms(), wall = loop_wall_ms();
 	time_t t = (time_t)(wall / 1000);
 	struct tm tm;
-	size_t used = 0;
+	size_t used = 0, used_short = 0;
 	bool any_down = false, any = false;
 
 	if (c->kube.service[0])
@@ -149,9 +149,12 @@ static void paint_status(void)
 		         (long long)A.model.incident.id, (long long)(el / 3600), (long long)(el / 60 % 60),
 		         (long long)(el % 60));
 		sb.incident = inc;
+		snprintf(inc_short, sizeof inc_short, "SEV-%d %02lld:%02lld:%02lld", A.model.incident.sev,
+		         (long long)(el / 3600), (long long)(el / 60 % 60), (long long)(el % 60));
+		sb.incident_short = inc_short;
 		sb.incident_role = A.model.incident.sev <= 2 ? ROLE_CRIT : A.model.incident.sev == 3 ? ROLE_WARN : ROLE_BAR;
 	}
-	conn[0] = '\0';
+	conn[0] = conn_short[0] = '\0';
 	for (int s = 0; s < SRC_COUNT; s++) {
 		const char *g;
 
@@ -164,9 +167,14 @@ static void paint_status(void)
 		any = true;
 		used += (size_t)snprintf(conn + used, used < sizeof conn ? sizeof conn - used : 0, "%s%s %s",
 		                         used ? " " : "", model_source_name((enum source_id)s), g);
+		if (A.model.src[s].state != SRC_UP)
+			used_short += (size_t)snprintf(conn_short + used_short, used_short < sizeof conn_short ?
+			                               sizeof conn_short - used_short : 0, "%s%s %s", used_short ? " " : "",
+			                               model_source_name((enum source_id)s), g);
 	}
 	if (any) {
 		sb.conn = conn;
+		sb.conn_short = used_short ? conn_short : tui_glyph(G_CHECK);
 		sb.conn_role = any_down ? ROLE_CRIT : ROLE_BAR;
 	}
 	if (A.model.last_refresh_ms)
@@ -212,6 +220,8 @@ static void paint_foot(void)
 		                         keys, a->name);
 	}
 	ow = tui_text_width(A.cfg->operator_name) + 1;
+	if (tui_text_width(buf) + ow > COLS)
+		ow = 0;   /* a narrow terminal keeps the keys, not the name */
 	tui_put(A.w_foot, 0, 0, COLS - ow, ROLE_STALE, buf);
 	tui_put_right(A.w_foot, 0, COLS - ow, ow, ROLE_ACCENT, A.cfg->operator_name);
 	wnoutrefresh(A.w_foot);
@@ -219,10 +229,11 @@ static void paint_foot(void)
 
 static void paint_too_small(void)
 {
-	char need[64], now[64];
+	char need[96], now[64];
 
 	erase();
-	snprintf(need, sizeof need, "terminal too small: need %dx%d", TUI_MIN_COLS, TUI_MIN_ROWS);
+	snprintf(need, sizeof need, "terminal too small: need %dx%d (every panel: %dx%d)", TUI_MIN_COLS, TUI_MIN_ROWS,
+	         TUI_FULL_COLS, TUI_FULL_ROWS);
 	snprintf(now, sizeof now, "now %dx%d  (q quits)", COLS, LINES);
 	/* wrap the message onto as many lines as the width allows */
 	for (int row = LINES / 2 - 1, off = 0, len = (int)strlen(need); off < len && row < LINES; row++) {
@@ -266,7 +277,7 @@ static void paint(void)
 		paint_status();
 	if (A.paint & PAINT_BODY) {
 		werase(A.w_body);
-		v->draw(A.w_body, body_rows(), COLS, &A.model);
+		v->draw(views_state(A.cur), A.w_body, body_rows(), COLS, &A.model);
 		if (A.dialog.kind != DIALOG_NONE)
 			dialog_draw(A.w_body, &A.dialog);
 		wnoutrefresh(A.w_body);
@@ -299,11 +310,11 @@ static void open_view(size_t idx)
 		return;
 	if (idx != A.cur) {
 		if (old->close)
-			old->close();
+			old->close(views_state(A.cur));
 		A.back = A.cur;   /* where q from help returns */
 		A.cur = idx;
 		if (A.views[idx]->open)
-			A.views[idx]->open(&A.model);
+			A.views[idx]->open(views_state(idx), &A.model);
 	}
 	A.paint |= PAINT_BODY;
 }
@@ -449,6 +460,17 @@ static void on_sev(const struct dialog *d, enum dialog_result r, void *arg)
 		run_action(ACTION_SEV, d->input);
 }
 
+/* `:view NAME` or `:view 2`: the registry knows the names and keys. */
+static void open_view_named(const char *name)
+{
+	int idx = views_by_name(name);
+
+	if (idx >= 0)
+		open_view((size_t)idx);
+	else
+		app_message(ROLE_WARN, "no view \"%s\" (? lists the views and their keys)", name ? name : "");
+}
+
 static void run_command(const char *line)
 {
 	char name[64];
@@ -521,12 +543,8 @@ static void run_action(enum action_id id, const char *arg)
 	case ACTION_VIEW_PREV:
 		open_view((A.cur + A.nviews - 1) % A.nviews);
 		break;
-	case ACTION_VIEW_1: case ACTION_VIEW_2: case ACTION_VIEW_3:
-	case ACTION_VIEW_4: case ACTION_VIEW_5: case ACTION_VIEW_6:
-		if ((size_t)(id - ACTION_VIEW_1) < A.nviews)
-			open_view((size_t)(id - ACTION_VIEW_1));
-		else
-			app_message(ROLE_WARN, "no view %d", (int)(id - ACTION_VIEW_1) + 1);
+	case ACTION_VIEW:
+		open_view_named(arg);
 		break;
 	case ACTION_COMMAND:
 		ask_input("Command", ":", "", on_command);
@@ -600,13 +618,18 @@ static void on_key(int key)
 		return;
 	}
 	id = keymap_lookup(key);
-	r = v->key ? v->key(&A.model, id, key, body_rows() > 4 ? body_rows() - 3 : 1) : VIEW_IGNORED;
+	r = v->on_key ? v->on_key(views_state(A.cur), &A.model, id, key, body_rows() > 4 ? body_rows() - 3 : 1) :
+	    VIEW_IGNORED;
 	if (r & VIEW_REDRAW)
 		A.paint |= PAINT_BODY;
 	if (r & (VIEW_HANDLED | VIEW_REDRAW))
 		return;
-	if (id != ACTION_NONE)
+	if (id != ACTION_NONE) {
 		run_action(id, NULL);
+	} else if (views_by_key(key) >= 0) {
+		/* number keys come from the view registry, unless the config rebound them */
+		open_view((size_t)views_by_key(key));
+	}
 }
 
 static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
@@ -670,9 +693,14 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		return 1;
 	}
 	A.views = views_all(&A.nviews);
+	if (views_init() != 0) {
+		fprintf(stderr, "warroom: out of memory for the views\n");
+		return 1;
+	}
 	A.loop = loop_new();
 	if (!A.loop) {
 		fprintf(stderr, "warroom: cannot create the event loop\n");
+		views_free();
 		return 1;
 	}
 	model_init(&A.model, cfg, tl);
@@ -683,6 +711,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		model_free(&A.model);
 		watch_core_free(A.watchers);
 		loop_free(A.loop);
+		views_free();
 		return 1;
 	}
 	/* after tui_init: our SIGWINCH handler replaces the one curses set */
@@ -705,7 +734,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	}
 	make_windows();
 	if (A.views[0]->open)
-		A.views[0]->open(&A.model);
+		A.views[0]->open(views_state(0), &A.model);
 	if (!tl)
 		app_message(ROLE_CRIT, "timeline unavailable: %s", tl_error && *tl_error ? tl_error : "not opened");
 	paint();
@@ -722,5 +751,6 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	model_free(&A.model);
 	watch_core_free(A.watchers);
 	loop_free(A.loop);
+	views_free();
 	return A.exit_code;
 }

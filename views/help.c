@@ -1,5 +1,5 @@
-/* Help: generated from the action table and the live key map, so it cannot
- * drift from the bindings. */
+/* Help: generated from the action table, the live key map and the view
+ * registry, so it cannot drift from the bindings. Descriptions wrap. */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,99 +7,150 @@
 #include "warroom/model.h"
 #include "warroom/view.h"
 
-static size_t top;
+struct help_state {
+	size_t top;          /* first entry shown */
+};
+
+/* One line of the list: an action, or a view under the view action. */
+struct entry {
+	char keys[64];
+	char name[32];
+	char tags[8];
+	char help[200];
+	bool mutates;
+	bool sub;            /* a view: indented under "view" */
+};
 
 /* Preconditions as one letter each, explained in the legend line. */
-static void line_for(enum action_id id, char *keys, size_t klen, char *tags, size_t tlen)
+static void action_entry(const struct action *a, struct entry *e)
 {
-	const struct action *a = actions_get(id);
-
-	keymap_keys(id, keys, klen);
-	if (!keys[0])
-		snprintf(keys, klen, ":%s", a->name);
-	snprintf(tags, tlen, "%c%c%c", (a->flags & ACT_MUTATES) ? 'W' : ' ', (a->flags & ACT_CONFIRM) ? 'C' : ' ',
-	         (a->flags & ACT_NEEDS_INC) ? 'I' : ' ');
+	memset(e, 0, sizeof *e);
+	keymap_keys(a->id, e->keys, sizeof e->keys);
+	if (!e->keys[0])
+		snprintf(e->keys, sizeof e->keys, ":%s", a->name);
+	snprintf(e->name, sizeof e->name, "%s", a->name);
+	snprintf(e->tags, sizeof e->tags, "%c%c%c", (a->flags & ACT_MUTATES) ? 'W' : ' ',
+	         (a->flags & ACT_CONFIRM) ? 'C' : ' ', (a->flags & ACT_NEEDS_INC) ? 'I' : ' ');
+	snprintf(e->help, sizeof e->help, "%s", a->help);
+	e->mutates = a->flags & ACT_MUTATES;
 }
 
-static void view_help(char *buf, size_t len, enum action_id id)
+/* Entry i of the list; false past its end. The views follow the view action. */
+static bool entry_at(size_t i, struct entry *e)
 {
-	size_t n;
-	const struct view_ops *const *v = views_all(&n);
-	size_t idx = (size_t)(id - ACTION_VIEW_1);
+	size_t nv, count = actions_count();
+	const struct view_ops *const *v = views_all(&nv);
 
-	if (id >= ACTION_VIEW_1 && id <= ACTION_VIEW_6) {
-		if (idx < n)
-			snprintf(buf, len, "Go to the %s view", v[idx]->title);
-		else
-			buf[0] = '\0';
-		return;
+	for (size_t id = 1; id <= count; id++) {
+		const struct action *a = actions_get((enum action_id)id);
+
+		if (i-- == 0) {
+			action_entry(a, e);
+			return true;
+		}
+		if (a->id != ACTION_VIEW)
+			continue;
+		if (i < nv) {
+			memset(e, 0, sizeof *e);
+			/* a number key the config gave to an action no longer opens the view */
+			if (v[i]->key && keymap_lookup(v[i]->key) == ACTION_NONE)
+				snprintf(e->keys, sizeof e->keys, "%c", v[i]->key);
+			else
+				snprintf(e->keys, sizeof e->keys, ":%s", v[i]->name);
+			snprintf(e->name, sizeof e->name, "%s", v[i]->name);
+			snprintf(e->help, sizeof e->help, "%s%s%s", v[i]->title, v[i]->about ? ": " : "",
+			         v[i]->about ? v[i]->about : "");
+			e->sub = true;
+			return true;
+		}
+		i -= nv;
 	}
-	snprintf(buf, len, "%s", actions_get(id)->help);
+	return false;
+}
+
+static size_t entry_count(void)
+{
+	size_t nv;
+
+	views_all(&nv);
+	return actions_count() + nv;
 }
 
 static const char legend[] =
 	"W changes the cluster, refused --readonly  C confirm first  I needs incident";
 
-static void draw(WINDOW *w, int h, int width, const struct model *m)
+static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
-	char keys[64], tags[8], help[160];
-	int y = 1, row = 0, last = h - 2;
-	size_t count = actions_count();
+	struct help_state *hs = state;
+	struct entry e;
+	int y = 1, iw = width - 4, lrows = tui_wrap_rows(legend, iw, 2), last = h - 1 - lrows;
+	size_t count = entry_count(), i;
+	bool wide = width >= 70;
+	const char *title = "Keys (generated from the action table; override in config keys:)";
 
-	tui_box(w, 0, 0, h, width, "Keys (generated from the action table; override in config keys:)", ROLE_TITLE);
-	if (top > count)
-		top = count;
+	if (tui_text_width(title) + 6 > width)
+		title = "Keys (override in config keys:)";
+	tui_box(w, 0, 0, h, width, title, ROLE_TITLE);
+	if (hs->top >= count)
+		hs->top = count - 1;
 	if (m->readonly && y < last)
-		tui_put(w, y++, 2, width - 4, ROLE_WARN, "read-only mode: actions marked W are refused");
-	for (size_t i = 1; i <= count && y < last; i++) {
-		const struct action *a = actions_get((enum action_id)i);
+		y += tui_wrap_put(w, y, 2, last - y, iw, 2, ROLE_WARN, "read-only mode: actions marked W are refused");
+	for (i = hs->top; i < count && y < last && entry_at(i, &e); i++) {
+		int kx = 2 + (e.sub ? 2 : 0), hx = wide ? 35 : 6;
+		int rows = wide ? tui_wrap_rows(e.help, width - 2 - hx, 0) : 1 + tui_wrap_rows(e.help, width - 2 - hx, 0);
 
-		view_help(help, sizeof help, a->id);
-		if (!help[0])
-			continue;
-		if ((size_t)row++ < top)
-			continue;
-		line_for(a->id, keys, sizeof keys, tags, sizeof tags);
-		tui_put(w, y, 2, 16, ROLE_KEY, keys);
-		tui_put(w, y, 19, 11, ROLE_NORMAL, a->name);
-		tui_put(w, y, 31, 3, (a->flags & ACT_MUTATES) ? ROLE_WARN : ROLE_STALE, tags);
-		tui_put(w, y, 35, width - 37, ROLE_NORMAL, help);
-		y++;
+		/* an entry is shown whole or not at all (scroll for it) */
+		if (y + rows > last && y > 1)
+			break;
+		tui_put(w, y, kx, 18 - kx, ROLE_KEY, e.keys);
+		tui_put(w, y, 19, 11, ROLE_NORMAL, e.name);
+		tui_put(w, y, 31, 3, e.mutates ? ROLE_WARN : ROLE_STALE, e.tags);
+		if (!wide)
+			y++;
+		y += tui_wrap_put(w, y, hx, last - y, width - 2 - hx, 0, ROLE_NORMAL, e.help);
 	}
-	tui_put(w, last, 2, width - 4, ROLE_STALE, legend);
-	if (row < (int)count || top > 0)
+	tui_wrap_put(w, last, 2, lrows, iw, 2, ROLE_STALE, legend);
+	if (i < count || hs->top > 0)
 		tui_put_right(w, h - 1, 2, width - 4, ROLE_STALE, " j/k scroll  q back ");
 }
 
-static int key(struct model *m, enum action_id action, int k, int page)
+static int key(void *state, struct model *m, enum action_id action, int k, int page)
 {
+	struct help_state *hs = state;
+	size_t count = entry_count(), step = action == ACTION_UP || action == ACTION_DOWN ? 1 : (size_t)page;
+
 	switch (action) {
 	case ACTION_DOWN: case ACTION_PAGE_DOWN:
-		top += action == ACTION_DOWN ? 1 : (size_t)page;
-		if (top >= actions_count())
-			top = actions_count() - 1;
+		hs->top += step;
+		if (hs->top >= count)
+			hs->top = count - 1;
 		return VIEW_REDRAW;
 	case ACTION_UP: case ACTION_PAGE_UP:
-		top = top > (action == ACTION_UP ? 1u : (size_t)page) ? top - (action == ACTION_UP ? 1u : (size_t)page) : 0;
+		hs->top = hs->top > step ? hs->top - step : 0;
 		return VIEW_REDRAW;
 	case ACTION_TOP:
-		top = 0;
+		hs->top = 0;
 		return VIEW_REDRAW;
 	default:
 		return VIEW_IGNORED;
 	}
 }
 
-static void open_help(struct model *m)
+static void open_help(void *state, struct model *m)
 {
-	top = 0;
+	struct help_state *hs = state;
+
+	hs->top = 0;
 }
 
 const struct view_ops help_view = {
 	.name = "help",
 	.title = "Help",
+	.about = "every key",
+	.key = '4',
+	.state_size = sizeof(struct help_state),
 	.redraw_on = 0,
 	.open = open_help,
 	.draw = draw,
-	.key = key,
+	.on_key = key,
 };

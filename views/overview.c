@@ -18,10 +18,12 @@ struct rect { int y, x, h, w; };
 
 static void no_data(WINDOW *w, struct rect r, enum tui_role role, const char *a, const char *b)
 {
-	if (r.h > 2)
-		tui_put(w, r.y + 1, r.x + 2, r.w - 4, role, a);
-	if (b && r.h > 3)
-		tui_put(w, r.y + 2, r.x + 2, r.w - 4, ROLE_STALE, b);
+	int y = r.y + 1, last = r.y + r.h - 1;
+
+	if (y < last)
+		y += tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, role, a);
+	if (b && y < last)
+		tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, ROLE_STALE, b);
 }
 
 /* A source's state in words, for panels whose data it feeds. */
@@ -213,13 +215,81 @@ static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 		tui_put(w, y, r.x + 2, inner, ROLE_CRIT, m->src[SRC_PROM].error);
 }
 
+/* The alerts, each whole: a row with severity, name, (group,) age, and its
+ * summary wrapped beside it when the column is wide enough, under it when
+ * not. What does not fit is counted. Returns the next free row. */
+struct alert_layout { int nw, sx, rows; bool group, beside; };
+
+static struct alert_layout alert_layout(const struct model_alert *a, int inner)
+{
+	struct alert_layout l = { inner >= 70 ? 24 : 20, 0, 0, inner >= 60, false };
+
+	l.sx = 5 + l.nw + (l.group ? 19 : 5);
+	l.beside = inner - l.sx >= 36;
+	if (!l.beside) {
+		l.nw = inner - 10;
+		l.sx = 5;
+		l.group = false;
+	}
+	l.rows = l.beside ? tui_wrap_rows(a->summary, inner - l.sx, 0) : 1 + tui_wrap_rows(a->summary, inner - l.sx, 0);
+	if (!a->summary[0])
+		l.rows = 1;
+	return l;
+}
+
+/* Rows the alerts need to show every one whole. */
+static int alerts_rows_needed(const struct model_alerts *al, int inner)
+{
+	int rows = 1;
+
+	for (size_t i = 0; i < al->n; i++)
+		rows += alert_layout(&al->a[i], inner).rows;
+	return rows;
+}
+
+static int alert_rows(WINDOW *w, int y, int last, int x, int inner, const struct model *m, bool stale,
+                      int64_t now)
+{
+	size_t i;
+	char age[16];
+
+	const struct model_alerts *al = &m->alerts;
+
+	for (i = 0; i < al->n && y < last; i++) {
+		const struct model_alert *a = &al->a[i];
+		bool crit = policy_severity_is_critical(m->cfg, a->severity);
+		struct alert_layout l = alert_layout(a, inner);
+		int nw = l.nw, sx = l.sx, rows = l.rows;
+		bool group = l.group, beside = l.beside;
+
+		/* the last row is for the count of the rest, unless this is the last alert */
+		if (y + rows > last - (i + 1 < al->total ? 1 : 0) && i > 0)
+			break;
+		text_age(a->since_wall_ms ? now - a->since_wall_ms : 0, age, sizeof age);
+		tui_put(w, y, x, 5, stale ? ROLE_STALE : crit ? ROLE_CRIT : ROLE_WARN, crit ? "crit" : "warn");
+		tui_put(w, y, x + 5, nw, ROLE_NORMAL, a->name);
+		if (group)
+			tui_put(w, y, x + 5 + nw, 14, ROLE_STALE, a->group);
+		tui_put_right(w, y, beside ? x + sx - 5 : x + inner - 4, 4, ROLE_STALE, age);
+		if (!beside && a->summary[0])
+			y++;
+		if (a->summary[0])
+			y += tui_wrap_put(w, y, x + sx, last - y, inner - sx, 0, ROLE_NORMAL, a->summary);
+		else
+			y++;
+	}
+	if (al->total > i && y < last)
+		tui_putf(w, y++, x, inner, ROLE_STALE, "%zu more", al->total - i);
+	return y;
+}
+
 static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 {
 	const struct model_alerts *al = &m->alerts;
 	bool stale = m->src[SRC_ALERTMGR].state == SRC_DOWN;
 	int inner = r.w - 4, y = r.y + 1, last = r.y + r.h - 1;
 	int64_t now = loop_wall_ms();
-	char title[96], age[16];
+	char title[96];
 
 	if (!al->updated_ms) {
 		tui_box(w, r.y, r.x, r.h, r.w, "Alerts", ROLE_TITLE);
@@ -233,35 +303,48 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 		tui_put(w, y++, r.x + 2, inner, ROLE_CRIT, m->src[SRC_ALERTMGR].error);
 	if (al->total == 0 && y < last)
 		tui_put(w, y++, r.x + 2, inner, stale ? ROLE_STALE : ROLE_OK, "no alerts firing");
-	for (size_t i = 0; i < al->n && y < last; i++, y++) {
-		const struct model_alert *a = &al->a[i];
-		bool crit = policy_severity_is_critical(m->cfg, a->severity);
-		int x = r.x + 2, nw = inner >= 70 ? 24 : 20;
+	alert_rows(w, y, last, r.x + 2, inner, m, stale, now);
+}
 
-		text_age(a->since_wall_ms ? now - a->since_wall_ms : 0, age, sizeof age);
-		tui_put(w, y, x, 5, stale ? ROLE_STALE : crit ? ROLE_CRIT : ROLE_WARN, crit ? "crit" : "warn");
-		tui_put(w, y, x + 5, nw, ROLE_NORMAL, a->name);
-		if (inner >= 60) {
-			tui_put(w, y, x + 5 + nw, 14, ROLE_STALE, a->group);
-			tui_put_right(w, y, x + 19 + nw, 4, ROLE_STALE, age);
-			tui_put(w, y, x + 24 + nw, inner - 24 - nw, ROLE_NORMAL, a->summary);
-		} else {
-			tui_put_right(w, y, x + 5 + nw, 4, ROLE_STALE, age);
-			tui_put(w, y, x + 10 + nw, inner - 10 - nw, ROLE_NORMAL, a->summary);
-		}
-	}
-	if (al->total > al->n && y < last)
-		tui_putf(w, y, r.x + 2, inner, ROLE_STALE, "%zu more", al->total - al->n);
+/* "open since 14:03Z, 7m; respond within 5m"; true when the target passed. */
+static bool incident_line(const struct model *m, char *line, size_t len)
+{
+	const struct timeline_incident *inc = &m->incident;
+	int64_t wall = loop_wall_ms(), el;
+	time_t t;
+	struct tm tm;
+	int target;
+
+	el = (wall - inc->opened_ms) / 1000;
+	t = (time_t)(inc->opened_ms / 1000);
+	gmtime_r(&t, &tm);
+	target = policy_sev_response_min(m->cfg, inc->sev);
+	if (target)
+		snprintf(line, len, "open since %02d:%02dZ, %lldm; respond within %dm", tm.tm_hour, tm.tm_min,
+		         (long long)(el / 60), target);
+	else
+		snprintf(line, len, "open since %02d:%02dZ, %lldm; respond next business day", tm.tm_hour,
+		         tm.tm_min, (long long)(el / 60));
+	return target && el / 60 >= target;
+}
+
+/* Rows the incident panel needs inside its box to show title and clock whole. */
+static int incident_rows(const struct model *m, int inner)
+{
+	char line[256];
+
+	if (!m->has_incident)
+		return tui_wrap_rows("no open incident", inner, 2) + tui_wrap_rows("I declares one (title, then SEV)", inner, 2);
+	incident_line(m, line, sizeof line);
+	return tui_wrap_rows(m->incident.title, inner, 2) + tui_wrap_rows(line, inner, 2);
 }
 
 static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
 {
 	const struct timeline_incident *inc = &m->incident;
 	char title[64], line[256];
-	int64_t wall = loop_wall_ms(), el;
-	time_t t;
-	struct tm tm;
-	int target;
+	int y = r.y + 1, last = r.y + r.h - 1;
+	bool late;
 
 	if (!m->has_incident) {
 		tui_box(w, r.y, r.x, r.h, r.w, "Incident", ROLE_TITLE);
@@ -270,20 +353,12 @@ static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
 	}
 	snprintf(title, sizeof title, "SEV-%d INC-%lld", inc->sev, (long long)inc->id);
 	tui_box(w, r.y, r.x, r.h, r.w, title, inc->sev <= 2 ? ROLE_CRIT : ROLE_WARN);
-	if (r.h > 2)
-		tui_put(w, r.y + 1, r.x + 2, r.w - 4, ROLE_NORMAL, inc->title);
-	el = (wall - inc->opened_ms) / 1000;
-	t = (time_t)(inc->opened_ms / 1000);
-	gmtime_r(&t, &tm);
-	target = policy_sev_response_min(m->cfg, inc->sev);
-	if (target)
-		snprintf(line, sizeof line, "open since %02d:%02dZ, %lldm; respond within %dm", tm.tm_hour, tm.tm_min,
-		         (long long)(el / 60), target);
-	else
-		snprintf(line, sizeof line, "open since %02d:%02dZ, %lldm; respond next business day", tm.tm_hour,
-		         tm.tm_min, (long long)(el / 60));
-	if (r.h > 3)
-		tui_put(w, r.y + 2, r.x + 2, r.w - 4, target && el / 60 >= target ? ROLE_WARN : ROLE_STALE, line);
+	late = incident_line(m, line, sizeof line);
+	/* the clock and the target first: a long title gives way */
+	if (y < last)
+		y += tui_wrap_put(w, y, r.x + 2, last - y - 1 > 0 ? last - y - 1 : 1, r.w - 4, 2, ROLE_NORMAL, inc->title);
+	if (y < last)
+		tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, late ? ROLE_WARN : ROLE_STALE, line);
 }
 
 static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
@@ -309,29 +384,161 @@ static void panel_timeline(WINDOW *w, struct rect r, const struct model *m)
 		no_data(w, r, ROLE_STALE, "no events yet", "n adds a note");
 		return;
 	}
-	for (int i = 0; i < rows && (size_t)i < m->nrecent; i++) {
+	/* newest first, each summary whole (wrapped in its column) while they fit */
+	for (int i = 0, y = r.y + 1; y < r.y + 1 + rows && (size_t)i < m->nrecent; i++) {
 		const struct timeline_event *e = &m->recent[i];
 		time_t t = (time_t)(e->ts_ms / 1000);
 		struct tm tm;
 		char ts[16];
-		int y = r.y + 1 + i, x = r.x + 2, avail = r.w - 4;
+		int x = r.x + 2, avail = r.w - 4, need = tui_wrap_rows(e->summary, avail - 18, 0);
 
+		if (i > 0 && y + need > r.y + 1 + rows)
+			break;
 		gmtime_r(&t, &tm);
 		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
 		tui_put(w, y, x, 9, ROLE_STALE, ts);
 		tui_put(w, y, x + 9, 9, timeline_kind_role(e->kind), e->kind);
-		tui_put(w, y, x + 18, avail - 18, ROLE_NORMAL, e->summary);
+		y += tui_wrap_put(w, y, x + 18, r.y + 1 + rows - y, avail - 18, 0, ROLE_NORMAL, e->summary);
 	}
 }
 
-static void draw(WINDOW *w, int h, int width, const struct model *m)
+/* ---- below 80x24: one column, what matters first ---- */
+
+static int compact_incident(WINDOW *w, int y, int last, int width, const struct model *m)
+{
+	const struct timeline_incident *inc = &m->incident;
+	char line[320];
+	int64_t el;
+	int target;
+
+	if (!m->has_incident) {
+		tui_put(w, y, 0, width, ROLE_OK, "no open incident (I declares one)");
+		return y + 1;
+	}
+	el = (loop_wall_ms() - inc->opened_ms) / 1000;
+	if (el < 0)
+		el = 0;
+	target = policy_sev_response_min(m->cfg, inc->sev);
+	snprintf(line, sizeof line, "SEV-%d INC-%lld %02lld:%02lld:%02lld", inc->sev, (long long)inc->id,
+	         (long long)(el / 3600), (long long)(el / 60 % 60), (long long)(el % 60));
+	if (target)
+		snprintf(line + strlen(line), sizeof line - strlen(line), " %s respond within %dm", tui_glyph(G_DOT),
+		         target);
+	y += tui_wrap_put(w, y, 0, last - y, width, 2, inc->sev <= 2 ? ROLE_CRIT : ROLE_WARN, line);
+	if (y < last)
+		y += tui_wrap_put(w, y, 0, 1, width, 2, ROLE_NORMAL, inc->title);
+	return y;
+}
+
+/* The golden signals' latest values in a line or two. */
+static int compact_signals(WINDOW *w, int y, int last, int width, const struct model *m)
+{
+	bool stale = m->src[SRC_PROM].state == SRC_DOWN;
+	int x = 0;
+
+	if (!m->metrics.updated_ms)
+		return y;
+	for (int i = 0; i < MET_COUNT; i++) {
+		const struct model_series *s = &m->metrics.s[i];
+		char val[32], cell[48];
+		int cw;
+
+		fmt_signal((enum metric_id)i, s->last, val, sizeof val);
+		snprintf(cell, sizeof cell, "%s %s", signal_spec[i].label, val);
+		cw = tui_text_width(cell) + 2;
+		if (x && x + cw - 2 > width) {
+			if (++y >= last)
+				return y;
+			x = 0;
+		}
+		tui_put(w, y, x, tui_text_width(signal_spec[i].label) + 1, ROLE_NORMAL, signal_spec[i].label);
+		tui_put(w, y, x + tui_text_width(signal_spec[i].label) + 1, tui_text_width(val),
+		        stale ? ROLE_STALE : signal_role(m->cfg, (enum metric_id)i, s->last), val);
+		x += cw;
+	}
+	return y + 1;
+}
+
+/* What rows are left: the latest timeline events, each whole. */
+static void compact_timeline(WINDOW *w, int y, int last, int width, const struct model *m)
+{
+	if (y + 2 > last || !m->tl || m->nrecent == 0)
+		return;
+	tui_put(w, y++, 0, width, ROLE_TITLE, "Timeline (3 opens it)");
+	for (size_t i = 0; i < m->nrecent && y < last; i++) {
+		const struct timeline_event *e = &m->recent[i];
+		time_t t = (time_t)(e->ts_ms / 1000);
+		struct tm tm;
+		char ts[16];
+		int need = tui_wrap_rows(e->summary, width - 9, 0);
+
+		if (y + need > last)
+			break;
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
+		tui_put(w, y, 0, 9, timeline_kind_role(e->kind), ts);
+		y += tui_wrap_put(w, y, 9, last - y, width - 9, 0, ROLE_NORMAL, e->summary);
+	}
+}
+
+static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
+{
+	const struct model_alerts *al = &m->alerts;
+	int y = 0, slots_max = h - 6 > 3 ? h - 6 : 3;
+	char title[64];
+
+	if (!m->slots || !m->slots->updated_ms)
+		y += tui_wrap_put(w, y, 0, 2, width, 2, m->src[SRC_KUBE].state == SRC_DOWN ? ROLE_CRIT : ROLE_STALE,
+		                  m->src[SRC_KUBE].state == SRC_DOWN ? m->src[SRC_KUBE].error :
+		                  m->src[SRC_KUBE].state == SRC_UNCONFIGURED ? "slots: kubernetes not configured" :
+		                  "slots: no data yet from Kubernetes");
+	else
+		y = slots_view_compact(w, y, 0, slots_max, width, m);
+	if (y < h)
+		y = compact_incident(w, y, h, width, m);
+	if (y < h)
+		y = compact_signals(w, y, h, width, m);
+	if (y >= h)
+		return;
+	if (!al->updated_ms) {
+		tui_put(w, y++, 0, width, ROLE_STALE, m->src[SRC_ALERTMGR].state == SRC_UNCONFIGURED ?
+		        "alerts: alertmanager not configured" : "alerts: no data yet");
+		compact_timeline(w, y, h, width, m);
+		return;
+	}
+	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total,
+	         m->src[SRC_ALERTMGR].state == SRC_DOWN ? ", stale" : "");
+	tui_put(w, y++, 0, width, al->critical ? ROLE_CRIT : al->total ? ROLE_WARN : ROLE_TITLE, title);
+	if (al->total && y < h)
+		y = alert_rows(w, y, h, 0, width, m, m->src[SRC_ALERTMGR].state == SRC_DOWN, loop_wall_ms());
+	compact_timeline(w, y, h, width, m);
+}
+
+static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
 	int lw = width >= 120 ? 40 : width * 45 / 100;
 	int rw = width - lw;
 	int slots_h = h >= 34 ? 9 : 7;
-	int inc_h = 4;
+	int inc_h = incident_rows(m, lw - 4) + 2;
+
+	if (width < TUI_FULL_COLS || h < TUI_FULL_ROWS - 2) {
+		draw_compact(w, h, width, m);
+		return;
+	}
+	/* the Slots panel grows to show its lines whole, the runbook keeps 4 rows */
+	if (slots_view_summary_rows(lw - 4, m) + 2 > slots_h)
+		slots_h = slots_view_summary_rows(lw - 4, m) + 2;
+	if (inc_h > 6)
+		inc_h = 6;
+	if (slots_h > h - inc_h - 4)
+		slots_h = h - inc_h - 4;
 	int sig_h = width - lw - 4 >= 80 ? 5 : 7;
 	int alerts_h = (h - sig_h) / 2;
+	/* alerts before the timeline's preview: they grow to show each whole */
+	if (alerts_rows_needed(&m->alerts, rw - 4) + 2 > alerts_h)
+		alerts_h = alerts_rows_needed(&m->alerts, rw - 4) + 2;
+	if (alerts_h > h - sig_h - 4)
+		alerts_h = h - sig_h - 4;
 	struct rect slots = { 0, 0, slots_h, lw };
 	struct rect inc = { slots_h, 0, inc_h, lw };
 	struct rect runbook = { slots_h + inc_h, 0, h - slots_h - inc_h, lw };
@@ -350,6 +557,8 @@ static void draw(WINDOW *w, int h, int width, const struct model *m)
 const struct view_ops overview_view = {
 	.name = "overview",
 	.title = "Overview",
+	.about = "everything at a glance",
+	.key = '1',
 	.redraw_on = DIRTY_ALL,
 	.draw = draw,
 };

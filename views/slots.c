@@ -2,6 +2,7 @@
  * tag, revision), where traffic really goes, the lifecycle phase, the loud
  * warnings, and every pod with its readiness, restarts and waiting reason.
  * Drawn from the slot model only; stale data is marked as such. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +13,9 @@
 #include "warroom/view.h"
 #include "warroom/text.h"
 
-static struct table slot_tbl, pod_tbl;
+struct slots_view_state {
+	struct table slot_tbl, pod_tbl;
+};
 
 /* Columns by meaning; a layout picks which fit the width. */
 enum { SC_SLOT, SC_ROLE, SC_READY, SC_AVAIL, SC_UPD, SC_TAG, SC_REV, SC_RESTARTS, SC_EP, SC_ROLLOUT };
@@ -34,6 +37,16 @@ static const struct layout slot_narrow = {
 	{ { "SLOT", 6, false }, { "ROLE", 7, false }, { "READY", 5, true }, { "AVAIL", 5, true }, { "TAG", 0, false },
 	  { "REV", 4, true }, { "RESTARTS", 8, true }, { "EP", 3, true } },
 	{ SC_SLOT, SC_ROLE, SC_READY, SC_AVAIL, SC_TAG, SC_REV, SC_RESTARTS, SC_EP }, 8,
+};
+/* Below 70 columns (a split pane, a phone): what tells the slots apart. */
+static const struct layout slot_tiny = {
+	{ { "SLOT", 6, false }, { "ROLE", 7, false }, { "READY", 5, true }, { "TAG", 0, false }, { "REV", 4, true },
+	  { "RST", 3, true } },
+	{ SC_SLOT, SC_ROLE, SC_READY, SC_TAG, SC_REV, SC_RESTARTS }, 6,
+};
+static const struct layout pod_tiny = {
+	{ { "POD", 0, false }, { "READY", 5, false }, { "RST", 3, true }, { "STATUS", 11, false } },
+	{ PC_POD, PC_READY, PC_RESTARTS, PC_STATUS }, 4,
 };
 static const struct layout pod_wide = {
 	{ { "POD", 0, false }, { "SLOT", 7, false }, { "READY", 5, false }, { "RESTARTS", 8, true },
@@ -69,7 +82,6 @@ struct ctx {
 	bool stale;
 	const int *slot_map, *pod_map;
 };
-static struct ctx C;
 
 static enum tui_role slot_cell(const void *data, size_t row, size_t col, char *buf, size_t len)
 {
@@ -159,19 +171,89 @@ static enum tui_role pod_cell(const void *data, size_t row, size_t col, char *bu
 	}
 }
 
-static void traffic_line(char *buf, size_t len, const struct slots_state *st)
+/* with_selector: the Slots view names the selector; the summary leaves it
+ * to that view unless it is what is wrong. */
+static void traffic_line(char *buf, size_t len, const struct slots_state *st, bool with_selector)
 {
 	if (!st->service_found)
 		snprintf(buf, len, "traffic %s nowhere: service %s not found", tui_glyph(G_ARROW), st->service);
 	else if (st->active >= 0)
-		snprintf(buf, len, "traffic %s %s: %zu endpoint%s, %d ready%s   selector %s", tui_glyph(G_ARROW),
+		snprintf(buf, len, "traffic %s %s: %zu endpoint%s, %d ready%s%s%s", tui_glyph(G_ARROW),
 		         st->slot[st->active].name, st->nendpoints, st->nendpoints == 1 ? "" : "s",
-		         st->endpoints_ready, slots_traffic_only_on(st, st->active) ? ", all on it" : "", st->selector);
+		         st->endpoints_ready, slots_traffic_only_on(st, st->active) ? ", all on it" : "",
+		         with_selector ? "; selector " : "", with_selector ? st->selector : "");
 	else if (st->both)
-		snprintf(buf, len, "traffic %s BOTH slots   selector %s   %d ready endpoints", tui_glyph(G_ARROW),
-		         st->selector, st->endpoints_ready);
+		snprintf(buf, len, "traffic %s BOTH slots: %d ready endpoints; selector %s", tui_glyph(G_ARROW),
+		         st->endpoints_ready, st->selector);
 	else
-		snprintf(buf, len, "traffic %s no configured slot   selector %s", tui_glyph(G_ARROW), st->selector);
+		snprintf(buf, len, "traffic %s no configured slot; selector %s", tui_glyph(G_ARROW), st->selector);
+}
+
+/* The lines under the slot rows, shared by the view and the summary:
+ * traffic, phase (or the rollback that explains it), staleness, warnings
+ * (critical first). */
+#define INFO_LINES (4 + SLOTS_MAX_WARNINGS)
+struct info { char text[INFO_LINES][320]; enum tui_role role[INFO_LINES]; size_t n; };
+
+static enum tui_role health_role(enum slots_health h);
+static bool is_stale(const struct model *m, const struct slots_state *st);
+
+static void info_add(struct info *in, enum tui_role role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void info_add(struct info *in, enum tui_role role, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (in->n >= INFO_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(in->text[in->n], sizeof in->text[0], fmt, ap);
+	va_end(ap);
+	in->role[in->n++] = role;
+}
+
+static void info_lines(struct info *in, const struct model *m, const struct slots_state *st, bool full)
+{
+	struct slots_rollback rb;
+	char line[320], ph[64];
+	bool stale = is_stale(m, st);
+
+	in->n = 0;
+	traffic_line(line, sizeof line, st, full);
+	info_add(in, stale ? ROLE_STALE : health_role(st->health), "%s", line);
+	slots_last_rollback(m->recent, m->nrecent, &rb);
+	if (slots_rollback_phase(st, &rb, loop_wall_ms(), line, sizeof line)) {
+		info_add(in, ROLE_ACCENT, "phase %s", line);
+	} else {
+		upper(ph, sizeof ph, slots_phase_name(st->phase));
+		info_add(in, ROLE_ACCENT, "phase %s%s%s", ph, st->phase_note[0] ? " " : "", st->phase_note);
+	}
+	if (stale) {
+		int64_t a = (loop_now_ms() - st->updated_ms) / 1000;
+		info_add(in, ROLE_CRIT, "STALE: data %llds old; last refresh failed: %s", (long long)a,
+		         st->last_error[0] ? st->last_error : m->src[SRC_KUBE].error);
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < st->nwarnings; i++)
+			if (st->warnings[i].critical == (pass == 0))
+				info_add(in, st->warnings[i].critical ? ROLE_CRIT : ROLE_WARN, "%s %s", tui_glyph(G_WARN),
+				         st->warnings[i].text);
+}
+
+/* Draws lines from first on, wrapped, in rows y..last-1; a line that does
+ * not fit whole is left for a "more" line. Returns the next free row. */
+static int info_draw(WINDOW *w, const struct info *in, int y, int last, int x, int width, const char *where)
+{
+	for (size_t i = 0; i < in->n && y < last; i++) {
+		int rows = tui_wrap_rows(in->text[i], width, 2);
+
+		if (y + rows > last) {
+			/* the rest in one row: how many, and where to read them */
+			tui_putf(w, y++, x, width, in->role[i], "+%zu more%s", in->n - i, where);
+			break;
+		}
+		y += tui_wrap_put(w, y, x, rows, width, 2, in->role[i], in->text[i]);
+	}
+	return y;
 }
 
 static enum tui_role health_role(enum slots_health h)
@@ -184,10 +266,14 @@ static bool is_stale(const struct model *m, const struct slots_state *st)
 	return st->last_error[0] || m->src[SRC_KUBE].state == SRC_DOWN;
 }
 
-static void draw(WINDOW *w, int h, int width, const struct model *m)
+static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
+	struct slots_view_state *vs = state;
+	struct table *slot_tbl = &vs->slot_tbl, *pod_tbl = &vs->pod_tbl;
 	const struct slots_state *st = m->slots;
-	char title[256], line[512], ph[64];
+	struct ctx C;
+	struct info in;
+	char title[256];
 
 	if (!st || !st->updated_ms) {
 		tui_box(w, 0, 0, h, width, "Slots", ROLE_TITLE);
@@ -202,42 +288,29 @@ static void draw(WINDOW *w, int h, int width, const struct model *m)
 	bool stale = is_stale(m, st);
 	C.st = st;
 	C.stale = stale;
-	upper(ph, sizeof ph, slots_phase_name(st->phase));
 	snprintf(title, sizeof title, "Slots %s %s %s %s %s %s", tui_glyph(G_DOT), st->service, tui_glyph(G_DOT),
 	         st->namespace_, tui_glyph(G_DOT), slots_health_name(st->health));
+	if (tui_text_width(title) + 6 > width)   /* narrow: the status bar names the service */
+		snprintf(title, sizeof title, "Slots %s %s", tui_glyph(G_DOT), slots_health_name(st->health));
 	tui_box(w, 0, 0, h, width, title, stale ? ROLE_STALE : health_role(st->health));
 
 	int y = 1, x = 2, iw = width - 4, bottom = h - 1;
-	const struct layout *sl = iw >= 100 ? &slot_wide : &slot_narrow;
-	const struct layout *pl = iw >= 100 ? &pod_wide : &pod_narrow;
+	const struct layout *sl = iw >= 100 ? &slot_wide : iw >= 66 ? &slot_narrow : &slot_tiny;
+	const struct layout *pl = iw >= 100 ? &pod_wide : iw >= 66 ? &pod_narrow : &pod_tiny;
 	C.slot_map = sl->map;
 	C.pod_map = pl->map;
-	slot_tbl.cols = sl->cols;
-	slot_tbl.ncols = sl->n;
-	slot_tbl.nrows = (size_t)st->nslots;
-	slot_tbl.cell = slot_cell;
-	slot_tbl.data = &C;
-	slot_tbl.show_selection = false;
-	table_draw(w, y, x, 1 + st->nslots, iw, &slot_tbl);
+	slot_tbl->cols = sl->cols;
+	slot_tbl->ncols = sl->n;
+	slot_tbl->nrows = (size_t)st->nslots;
+	slot_tbl->cell = slot_cell;
+	slot_tbl->data = &C;
+	slot_tbl->show_selection = false;
+	table_draw(w, y, x, 1 + st->nslots, iw, slot_tbl);
 	y += 1 + st->nslots;
 
-	if (y < bottom) {
-		traffic_line(line, sizeof line, st);
-		tui_put(w, y++, x, iw, stale ? ROLE_STALE : health_role(st->health), line);
-	}
-	if (y < bottom) {
-		tui_putf(w, y++, x, iw, ROLE_ACCENT, "phase %s%s%s", ph, st->phase_note[0] ? "   " : "", st->phase_note);
-	}
-	if (stale && y < bottom) {
-		int64_t a = (loop_now_ms() - st->updated_ms) / 1000;
-		tui_putf(w, y++, x, iw, ROLE_CRIT, "STALE: data %llds old; last refresh failed: %s", (long long)a,
-		         st->last_error[0] ? st->last_error : m->src[SRC_KUBE].error);
-	}
-	/* Keep room for the pod table: warnings take at most what is left above 5 rows. */
-	for (size_t i = 0; i < st->nwarnings && y < bottom - 5; i++) {
-		snprintf(line, sizeof line, "%s %s", tui_glyph(G_WARN), st->warnings[i].text);
-		tui_put(w, y++, x, iw, st->warnings[i].critical ? ROLE_CRIT : ROLE_WARN, line);
-	}
+	/* Keep room for the pod table: these take at most what is left above 5 rows. */
+	info_lines(&in, m, st, true);
+	y = info_draw(w, &in, y, bottom - 5 > y + 2 ? bottom - 5 : bottom, x, iw, " (a taller terminal shows them)");
 	if (y >= bottom - 1)
 		return;
 	snprintf(title, sizeof title, "Pods (%zu)", st->npods);
@@ -246,13 +319,13 @@ static void draw(WINDOW *w, int h, int width, const struct model *m)
 		tui_put(w, y, x, iw, ROLE_STALE, "no pods match the service's selector");
 		return;
 	}
-	pod_tbl.cols = pl->cols;
-	pod_tbl.ncols = pl->n;
-	pod_tbl.nrows = st->npods;
-	pod_tbl.cell = pod_cell;
-	pod_tbl.data = &C;
-	pod_tbl.show_selection = true;
-	table_draw(w, y, x, bottom - y, iw, &pod_tbl);
+	pod_tbl->cols = pl->cols;
+	pod_tbl->ncols = pl->n;
+	pod_tbl->nrows = st->npods;
+	pod_tbl->cell = pod_cell;
+	pod_tbl->data = &C;
+	pod_tbl->show_selection = true;
+	table_draw(w, y, x, bottom - y, iw, pod_tbl);
 }
 
 /* Enter on a pod: everything known about it, its endpoint included. */
@@ -285,35 +358,38 @@ static void pod_detail(const struct slots_state *st, const struct slots_pod *p)
 	app_show_dialog(&d);
 }
 
-static int key(struct model *m, enum action_id action, int k, int page)
+static int key(void *state, struct model *m, enum action_id action, int k, int page)
 {
+	struct table *pod_tbl = &((struct slots_view_state *)state)->pod_tbl;
 	const struct slots_state *st = m->slots;
 	(void)k;
 	if (!st || !st->updated_ms)
 		return VIEW_IGNORED;
-	pod_tbl.nrows = st->npods;
-	if (action == ACTION_SELECT && pod_tbl.selected < st->npods) {
-		pod_detail(st, &st->pods[pod_tbl.selected]);
+	pod_tbl->nrows = st->npods;
+	if (action == ACTION_SELECT && pod_tbl->selected < st->npods) {
+		pod_detail(st, &st->pods[pod_tbl->selected]);
 		return VIEW_HANDLED;
 	}
-	if (table_move(&pod_tbl, action, page))
+	if (table_move(pod_tbl, action, page))
 		return VIEW_REDRAW;
 	return action >= ACTION_UP && action <= ACTION_BOTTOM ? VIEW_HANDLED : VIEW_IGNORED;
 }
 
-static void open_view(struct model *m)
+static void open_view(void *state, struct model *m)
 {
+	struct table *pod_tbl = &((struct slots_view_state *)state)->pod_tbl;
 	(void)m;
-	pod_tbl.selected = 0;
-	pod_tbl.top = 0;
+	pod_tbl->selected = 0;
+	pod_tbl->top = 0;
 }
 
-/* The overview's Slots panel in a few lines: a line per slot, traffic,
- * phase, then as many warnings as fit. */
+/* The overview's Slots panel in a few lines: a line per slot, then
+ * traffic, phase and warnings wrapped, as many as fit. */
 void slots_view_summary(WINDOW *w, int y, int x, int h, int width, const struct model *m)
 {
 	const struct slots_state *st = m->slots;
-	char line[512], ph[64];
+	struct info in;
+	char line[512];
 	int last = y + h;
 
 	if (!st || !st->updated_ms || h < 1)
@@ -338,27 +414,64 @@ void slots_view_summary(WINDOW *w, int y, int x, int h, int width, const struct 
 			snprintf(line + strlen(line), sizeof line - strlen(line), " r%ld", s->revision);
 		tui_put(w, y, x + 22, width - 22, stale ? ROLE_STALE : ROLE_NORMAL, line);
 	}
-	if (y < last) {
-		traffic_line(line, sizeof line, st);
-		tui_put(w, y++, x, width, stale ? ROLE_STALE : health_role(st->health), line);
+	info_lines(&in, m, st, false);
+	info_draw(w, &in, y, last, x, width, ": 2 opens Slots");
+}
+
+int slots_view_summary_rows(int width, const struct model *m)
+{
+	const struct slots_state *st = m->slots;
+	struct info in;
+	int rows;
+
+	if (!st || !st->updated_ms)
+		return 2;
+	rows = st->nslots;
+	info_lines(&in, m, st, false);
+	for (size_t i = 0; i < in.n; i++)
+		rows += tui_wrap_rows(in.text[i], width, 2);
+	return rows;
+}
+
+/* The compact overview's slots: the slot that serves traffic in one line
+ * ("GREEN ACTIVE 3/3 1.5.0 r2 · degraded"), then traffic, phase, warnings. */
+int slots_view_compact(WINDOW *w, int y, int x, int h, int width, const struct model *m)
+{
+	const struct slots_state *st = m->slots;
+	char line[256], name[40];
+	struct info in;
+
+	if (!st || !st->updated_ms || h < 1)
+		return y;
+	info_lines(&in, m, st, false);
+	bool stale = is_stale(m, st);
+	if (st->active < 0) {
+		tui_putf(w, y, x, width, stale ? ROLE_STALE : ROLE_CRIT, "no slot serves traffic %s %s",
+		         tui_glyph(G_DOT), slots_health_name(st->health));
+		return info_draw(w, &in, y + 1, y + h, x, width, ": 2 opens Slots");
 	}
-	if (y < last) {
-		upper(ph, sizeof ph, slots_phase_name(st->phase));
-		tui_putf(w, y++, x, width, ROLE_ACCENT, "phase %s%s%s", ph, st->phase_note[0] ? "  " : "", st->phase_note);
-	}
-	if (stale && y < last)
-		tui_putf(w, y++, x, width, ROLE_CRIT, "STALE: %s", st->last_error[0] ? st->last_error : m->src[SRC_KUBE].error);
-	for (size_t i = 0; i < st->nwarnings && y < last; i++) {
-		snprintf(line, sizeof line, "%s %s", tui_glyph(G_WARN), st->warnings[i].text);
-		tui_put(w, y++, x, width, st->warnings[i].critical ? ROLE_CRIT : ROLE_WARN, line);
-	}
+	const struct slots_slot *s = &st->slot[st->active];
+	upper(name, sizeof name, s->name);
+	int nw = tui_text_width(name) + 1;
+	tui_put(w, y, x, nw, stale ? ROLE_STALE : slot_role(s->name), name);
+	snprintf(line, sizeof line, "ACTIVE %d/%d %s", s->ready, s->desired, s->tag[0] ? s->tag : "?");
+	if (s->revision)
+		snprintf(line + strlen(line), sizeof line - strlen(line), " r%ld", s->revision);
+	tui_put(w, y, x + nw, width - nw, stale ? ROLE_STALE : ROLE_TITLE, line);
+	int lw = tui_text_width(line) + nw;
+	snprintf(line, sizeof line, " %s %s", tui_glyph(G_DOT), stale ? "stale" : slots_health_name(st->health));
+	tui_put(w, y, x + lw, width - lw, stale ? ROLE_STALE : health_role(st->health), line);
+	return info_draw(w, &in, y + 1, y + h, x, width, ": 2 opens Slots");
 }
 
 const struct view_ops slots_view = {
 	.name = "slots",
 	.title = "Slots",
+	.about = "both slots, traffic, every pod",
+	.key = '2',
+	.state_size = sizeof(struct slots_view_state),
 	.redraw_on = DIRTY_SLOTS | DIRTY_STATUS,
 	.open = open_view,
 	.draw = draw,
-	.key = key,
+	.on_key = key,
 };

@@ -1,4 +1,5 @@
-/* Timeline: every event of the store, newest first; Enter shows its detail. */
+/* Timeline: every event of the store, newest first; Enter shows its detail
+ * as fields, one per line. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -6,11 +7,21 @@
 #include "warroom/model.h"
 #include "warroom/view.h"
 
-static struct table tbl;
+struct timeline_state {
+	struct table tbl;
+};
 
 static const struct table_col cols[] = {
 	{ "TIME (UTC)", 14, false },
 	{ "ACTOR", 12, false },
+	{ "KIND", 8, false },
+	{ "WHAT", 0, false },
+};
+
+/* Below 70 columns: the time without the date, a shorter actor. */
+static const struct table_col narrow_cols[] = {
+	{ "UTC", 8, false },
+	{ "ACTOR", 8, false },
 	{ "KIND", 8, false },
 	{ "WHAT", 0, false },
 };
@@ -39,7 +50,7 @@ static enum tui_role cell(const void *data, size_t row, size_t col, char *buf, s
 	switch (col) {
 	case 0:
 		gmtime_r(&t, &tm);
-		strftime(buf, len, "%m-%d %H:%M:%S", &tm);
+		strftime(buf, len, COLS >= 70 ? "%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
 		return ROLE_STALE;
 	case 1:
 		snprintf(buf, len, "%s", e->actor);
@@ -53,8 +64,9 @@ static enum tui_role cell(const void *data, size_t row, size_t col, char *buf, s
 	}
 }
 
-static void draw(WINDOW *w, int h, int width, const struct model *m)
+static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
+	struct table *tbl = &((struct timeline_state *)state)->tbl;
 	char title[96];
 
 	snprintf(title, sizeof title, "Timeline %s %zu event%s%s", tui_glyph(G_DOT), m->nrecent,
@@ -68,51 +80,94 @@ static void draw(WINDOW *w, int h, int width, const struct model *m)
 		tui_put(w, 2, 2, width - 4, ROLE_STALE, "no events yet: n adds a note, `warroom note TEXT` from a shell");
 		return;
 	}
-	tbl.cols = cols;
-	tbl.ncols = sizeof cols / sizeof cols[0];
-	tbl.nrows = m->nrecent;
-	tbl.cell = cell;
-	tbl.data = m;
-	tbl.show_selection = true;
-	table_draw(w, 1, 1, h - 2, width - 2, &tbl);
+	tbl->cols = width >= 70 ? cols : narrow_cols;
+	tbl->ncols = sizeof cols / sizeof cols[0];
+	tbl->nrows = m->nrecent;
+	tbl->cell = cell;
+	tbl->data = m;
+	tbl->show_selection = true;
+	table_draw(w, 1, 1, h - 2, width - 2, tbl);
 }
 
-static int key(struct model *m, enum action_id action, int k, int page)
+/* Dialog lines hold 159 bytes: a long text goes on as many as it takes,
+ * each cut after a word (or between characters), never inside one. The
+ * dialog wraps each to its width. */
+static void add_text(struct dialog *d, enum tui_role role, const char *prefix, const char *text)
 {
+	char line[sizeof d->lines[0]];
+	size_t n = (size_t)snprintf(line, sizeof line, "%s", prefix);
+
+	do {
+		size_t take = tui_wrap_next(text, 1 << 20, sizeof line - 1 - n);
+
+		if (d->nlines >= DIALOG_LINES - 1)
+			return;
+		memcpy(line + n, text, take);
+		line[n + take] = '\0';
+		dialog_add_line(d, role, "%s", line);
+		text += take;
+		while (*text == ' ')
+			text++;
+		n = 0;
+	} while (*text);
+}
+
+static void show_event(const struct timeline_event *e)
+{
+	struct timeline_field f[DIALOG_LINES];
 	struct dialog d;
+	char prefix[sizeof f[0].key + 2];
+	int nf = timeline_detail_fields(e->detail_json, f, DIALOG_LINES);
+	bool whole_text = nf == 1 && strcmp(f[0].key, "text") == 0;
 
-	if (action == ACTION_SELECT && tbl.selected < m->nrecent) {
-		const struct timeline_event *e = &m->recent[tbl.selected];
-		const char *p = e->detail_json;
-
-		dialog_info(&d, e->kind);
-		dialog_add_line(&d, ROLE_NORMAL, "%s", e->summary);
-		dialog_add_line(&d, ROLE_STALE, "by %s, event #%lld", e->actor, (long long)e->id);
-		/* detail JSON, cut into dialog-wide lines */
-		while (p && *p && d.nlines < DIALOG_LINES) {
-			size_t n = strlen(p) > 100 ? 100 : strlen(p);
-			dialog_add_line(&d, ROLE_NORMAL, "%.*s", (int)n, p);
-			p += n;
+	dialog_info(&d, e->kind);
+	/* a long note's summary is the start of its text: show the text once */
+	if (!whole_text)
+		add_text(&d, ROLE_NORMAL, "", e->summary);
+	dialog_add_line(&d, ROLE_STALE, "by %s, event #%lld", e->actor, (long long)e->id);
+	if (nf < 0)
+		dialog_add_line(&d, ROLE_WARN, "detail is not a JSON object: warroom timeline --json shows it");
+	for (int i = 0; i < nf && i < DIALOG_LINES; i++) {
+		if (d.nlines >= DIALOG_LINES - 1) {
+			dialog_add_line(&d, ROLE_STALE, "%s more: warroom timeline --json shows every field",
+			                tui_glyph(G_ELLIPSIS));
+			break;
 		}
-		app_show_dialog(&d);
+		snprintf(prefix, sizeof prefix, "%s: ", f[i].key);
+		add_text(&d, ROLE_NORMAL, whole_text ? "" : prefix, f[i].value);
+	}
+	app_show_dialog(&d);
+}
+
+static int key(void *state, struct model *m, enum action_id action, int k, int page)
+{
+	struct table *tbl = &((struct timeline_state *)state)->tbl;
+
+	if (action == ACTION_SELECT && tbl->selected < m->nrecent) {
+		show_event(&m->recent[tbl->selected]);
 		return VIEW_HANDLED;
 	}
-	tbl.nrows = m->nrecent;
-	return table_move(&tbl, action, page) ? VIEW_REDRAW : (action >= ACTION_UP && action <= ACTION_BOTTOM ?
+	tbl->nrows = m->nrecent;
+	return table_move(tbl, action, page) ? VIEW_REDRAW : (action >= ACTION_UP && action <= ACTION_BOTTOM ?
 	                                                      VIEW_HANDLED : VIEW_IGNORED);
 }
 
-static void open_view(struct model *m)
+static void open_view(void *state, struct model *m)
 {
-	tbl.selected = 0;
-	tbl.top = 0;
+	struct table *tbl = &((struct timeline_state *)state)->tbl;
+
+	tbl->selected = 0;
+	tbl->top = 0;
 }
 
 const struct view_ops timeline_view = {
 	.name = "timeline",
 	.title = "Timeline",
+	.about = "every event; Enter opens one",
+	.key = '3',
+	.state_size = sizeof(struct timeline_state),
 	.redraw_on = DIRTY_TIMELINE,
 	.open = open_view,
 	.draw = draw,
-	.key = key,
+	.on_key = key,
 };

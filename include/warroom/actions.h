@@ -43,12 +43,7 @@ enum action_flag {
 	X(QUIT_NOW,    "quit-now",    "Q,C-c",       0, none, "Quit at once from any view") \
 	X(VIEW_NEXT,   "view-next",   "Tab",         0, none, "Next view") \
 	X(VIEW_PREV,   "view-prev",   "BTab",        0, none, "Previous view") \
-	X(VIEW_1,      "view-1",      "1",           0, none, "Overview") \
-	X(VIEW_2,      "view-2",      "2",           0, none, "Slots: both slots and their pods") \
-	X(VIEW_3,      "view-3",      "3",           0, none, "Timeline of the incident") \
-	X(VIEW_4,      "view-4",      "4",           0, none, "View 4 (when present)") \
-	X(VIEW_5,      "view-5",      "5",           0, none, "View 5 (when present)") \
-	X(VIEW_6,      "view-6",      "6",           0, none, "View 6 (when present)") \
+	X(VIEW,        "view",        "",            ACT_TAKES_ARG, none, "Open a view: :view NAME, or its key below") \
 	X(COMMAND,     "command",     ":",           ACT_HINT, none, "Command line: any action by name (:note text)") \
 	X(ROLLBACK,    "rollback",    "R",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT | ACT_TAKES_ARG | ACT_CLI, \
 	  rollback, "Plan a rollback, show its preflight, run on y") \

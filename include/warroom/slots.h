@@ -163,6 +163,25 @@ bool slots_traffic_only_on(const struct slots_state *st, int idx);
 /* The state as a JSON object (status --json); malloc'd. */
 char *slots_to_json(const struct slots_state *st, int64_t now_ms);
 
+/* The last rollback that moved traffic (verified), from the timeline. */
+struct slots_rollback {
+	bool found;
+	char to[32], from[32];       /* slot names */
+	char strategy[24];           /* selector, argocd, ... */
+	long revision;               /* the target's revision, 0 unknown */
+	char by[64];                 /* who confirmed it */
+	int64_t wall_ms;             /* when it was verified, UTC ms */
+};
+struct timeline_event;
+/* From timeline events newest first (the model's recent list). */
+bool slots_last_rollback(const struct timeline_event *ev, size_t n, struct slots_rollback *out);
+/* The phase in words while the slots still show that rollback's result:
+ * "ROLLED BACK to blue r11 at 14:05Z by alice". False when they do not (the
+ * active slot differs or rolled out since, or it is steady again after the
+ * monitoring window): then st's own phase stands. */
+bool slots_rollback_phase(const struct slots_state *st, const struct slots_rollback *rb, int64_t now_wall_ms,
+                          char *buf, size_t len);
+
 /* The poller: all requests of a round in parallel (pods after the service,
  * whose selector picks them), rounds never overlap, a failed round keeps the
  * previous data with its age and sets last_error. */

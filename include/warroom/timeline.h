@@ -76,6 +76,16 @@ struct timeline_audit {
 int timeline_audit_append(struct timeline *tl, struct timeline_audit *a, char *err, size_t errlen);
 /* Newest first; *out malloc'd (free()). limit 0: all. */
 int timeline_audit_list(struct timeline *tl, size_t limit, struct timeline_audit **out, size_t *n);
+/* An event's detail as fields for the screen (timeline_fields.c). */
+struct timeline_field {
+	char key[64];            /* "to", "argocd.to_id", "lines[2]" */
+	char value[1024];        /* as text, strings unquoted; a longer one ends in "…" */
+};
+/* Flattens a detail JSON object in its own order: nested keys joined with
+ * ".", array items as key[i]. Fills at most max fields and returns how many
+ * there are in all (more than max: the rest were left out); 0 for no
+ * detail; -1 when it is not a JSON object. Never splits a UTF-8 character. */
+int timeline_detail_fields(const char *detail_json, struct timeline_field *out, size_t max);
 
 /* Words for the last failure of a call without an err buffer (timeline_log,
  * timeline_list, the incident calls); "" after success. Never holds a secret. */

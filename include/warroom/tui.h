@@ -31,8 +31,11 @@ enum tui_glyph {
 	G_COUNT
 };
 
-#define TUI_MIN_COLS 80
-#define TUI_MIN_ROWS 24
+/* Below MIN nothing fits; between MIN and FULL the overview is one column. */
+#define TUI_MIN_COLS 50
+#define TUI_MIN_ROWS 16
+#define TUI_FULL_COLS 80
+#define TUI_FULL_ROWS 24
 
 struct tui_caps {
 	bool utf8;        /* locale is UTF-8: box drawing, braille */

@@ -90,12 +90,25 @@ enum dialog_result dialog_key(struct dialog *d, int key);
 /* Draws d and records which of its rows are on screen. */
 void dialog_draw(WINDOW *w, struct dialog *d);
 
+/* ---- word wrap: whole words per row, never half a UTF-8 character ---- */
+/* Bytes of s that make its next row of at most width columns (and maxbytes,
+ * 0: no limit): up to the last space that fits, or as many whole characters
+ * as fit when a word is wider than the row. At least one character. */
+size_t tui_wrap_next(const char *s, int width, size_t maxbytes);
+/* Rows s takes at width, continuation rows indented by indent. */
+int tui_wrap_rows(const char *s, int width, int indent);
+/* Draws s wrapped into at most h rows from (y, x); a cut last row ends in an
+ * ellipsis. Returns the rows drawn. */
+int tui_wrap_put(WINDOW *w, int y, int x, int h, int width, int indent, enum tui_role role, const char *s);
+
 /* ---- status bar and message line ---- */
 struct statusbar {
 	const char *left;          /* "lab · detection-api-service · detection-system" */
 	const char *incident;      /* "SEV-2 INC-4 00:07:13" or NULL */
+	const char *incident_short; /* "SEV-2 00:07:13": when the bar is crowded */
 	enum tui_role incident_role;
 	const char *conn;          /* "kube ✓ prom ✗" */
+	const char *conn_short;    /* only what is not up ("prom ✗"), or "✓" */
 	enum tui_role conn_role;
 	const char *refreshed;     /* "refreshed 1s ago" */
 	const char *clock;         /* "14:03:27Z" */

@@ -123,8 +123,6 @@ class Screen(unittest.TestCase):
         names = action_names()
         self.assertGreater(len(names), 20)
         for name in names:
-            if re.match(r"view-[4-6]$", name):
-                continue            # only listed while such a view exists
             self.assertRegex(s, r"\s%s\s" % re.escape(name), "help lacks %s" % name)
 
     def test_key_override_from_config(self):
@@ -167,9 +165,11 @@ class Screen(unittest.TestCase):
         t.wait_for("Golden signals")
         t.resize(20, 6)
         s = t.wait_for("too small")
-        self.assertIn("80x24", s.replace("\n", ""))
-        t.resize(50, 30)
-        t.wait_for("need 80x24")
+        self.assertIn("50x16", s.replace("\n", ""))
+        t.resize(49, 30)
+        t.wait_for("need 50x16")
+        t.resize(50, 30)               # narrow but usable: the compact overview
+        t.wait_for("no open incident (I declares one)")
         t.resize(132, 43)
         s = t.wait_for("Golden signals")
         self.assert_screen("overview-132x43", s)
@@ -189,6 +189,120 @@ class Screen(unittest.TestCase):
         t.wait_for("Golden signals")
         t.keys("q")
         self.assert_clean_exit(t)
+
+    def test_view_keys_and_names_come_from_the_registry(self):
+        t = self.term(80, 24)
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write('keys:\n  note: "4"\n')        # a rebound number key is the action's
+        self.run_warroom(t, "--config", cfg)
+        t.wait_for("Golden signals")
+        for key, what in (("2", "Slots"), ("3", "Timeline ·"), ("1", "Golden signals")):
+            t.keys(key)
+            t.wait_for(what)
+        t.keys("4")
+        t.wait_for("Note:")
+        t.keys("Escape")
+        for cmd, what in (("view timeline", "Timeline ·"), ("view 2", "Slots"), ("help", "Keys (generated")):
+            t.keys(":")
+            t.wait_for("Command")
+            t.text(cmd)
+            t.keys("Enter")
+            t.wait_for(what)
+        s = t.screen()
+        self.assertNotIn("when present", s)
+        self.assertRegex(s, r"\s2\s+slots\s+Slots: both slots")
+        self.assertRegex(s, r":help\s+help\s+Help: every key")      # 4 is the note's now
+        self.assertRegex(s, r"\s4\s+note\s")
+        t.keys(":")
+        t.text("view bogus")
+        t.keys("Enter")
+        t.wait_for('no view "bogus"')
+
+    def test_incident_panel_keeps_title_and_clock_whole_at_80x24(self):
+        t = self.term(80, 24)
+        self.run_warroom(t)
+        t.wait_for("no open incident")
+        t.keys("I")
+        t.wait_for("Title:")
+        t.text("checkout errors after the deploy of 1.5.0 to green")
+        t.keys("Enter")
+        t.wait_for("SEV (1-4")
+        t.keys("C-u")
+        t.text("1")
+        t.keys("Enter")
+        s = t.wait_for("SEV-1 INC-1")
+        rows = [line[1:35].strip() for line in s.split("\n") if line.startswith("│")]
+        left = " ".join(" ".join(rows).split())
+        self.assertIn("checkout errors after the deploy of 1.5.0 to green", left)
+        self.assertRegex(left, r"open since \d\d:\d\dZ, 0m; respond within 5m")
+        self.assertRegex(left, r"no runbook loaded for this incident phases: assess, contain, diagnose, recover")
+
+    def test_compact_overview_60x20(self):
+        t = self.term(60, 20)
+        self.run_warroom(t)
+        s = t.wait_for("no open incident (I declares one)")
+        self.assertNotIn("too small", s)
+        self.assert_screen("overview-60x20", s)
+
+    def test_compact_overview_50x16_and_every_key_works(self):
+        t = self.term(50, 16)
+        self.run_warroom(t)
+        s = t.wait_for("no open incident (I declares one)")
+        self.assert_screen("overview-50x16", s)
+        # dialogs: an incident declared here shows its SEV and clock
+        t.keys("I")
+        t.wait_for("Title:")
+        t.text("checkout errors after deploy")
+        t.keys("Enter")
+        t.wait_for("SEV (1-4")
+        t.keys("C-u")
+        t.text("1")
+        t.keys("Enter")
+        s = t.wait_for(lambda s: re.search(r"SEV-1 INC-1 00:00:\d\d", s), what="the SEV and its clock")
+        self.assertIn("checkout errors after deploy", s)
+        self.assert_screen("overview-50x16-incident", s)
+        # every view opens, by number and by Tab
+        for key, what in (("2", "Slots"), ("3", "Timeline ·"), ("4", "Keys (override"), ("1", "SEV-1 INC-1")):
+            t.keys(key)
+            t.wait_for(what)
+        t.keys("3")
+        t.wait_for("SEV-1 declared")
+        t.keys("Enter")
+        t.wait_for("Enter or Esc to close")
+        t.keys("Escape")
+        t.keys("q")
+        t.wait_for("SEV-1 INC-1")
+        t.keys("R")                      # the rollback path answers (no cluster here)
+        t.wait_for("rollback:")
+        t.resize(49, 16)
+        t.wait_for("need 50x16")
+        t.keys("q")
+        self.assert_clean_exit(t)
+
+    def test_timeline_detail_as_fields_keeps_characters_whole(self):
+        t = self.term(80, 24)
+        db = self.run_warroom(t)
+        t.wait_for("Golden signals")
+        text = ("Rückfall auf blau: Grün liefert 8 % Fehler — Kunden in Zürich, Malmö und "
+                "Łódź sehen 502; 日本のお客様にも影響あり. Rollback über den Selector, danach "
+                "Argo CD wieder einschalten, sobald der Revert in Git ist; danach die Überwachung für "
+                "fünf Minuten beobachten. Ende.")
+        self.assertGreater(len(text.encode()), 256)        # longer than a summary: kept in the detail
+        env = dict(t.env, PATH=os.environ["PATH"])
+        subprocess.run([BINARY, "--db", db, "note", text], env=env, check=True, timeout=10)
+        t.keys("3")
+        t.wait_for("Rückfall")
+        t.keys("Enter")
+        s = t.wait_for("Enter or Esc to close")
+        self.assertNotIn("\ufffd", s)
+        self.assertNotIn('{"text"', s)                   # fields, not raw JSON
+        box = [line.strip("│ ") for line in s.split("\n") if line.startswith("│") or "│ " in line]
+        shown = " ".join(" ".join(box).split())
+        # the whole text once, every character whole, wrapped at word boundaries
+        self.assertIn(" ".join(text.split()), shown)
+        self.assertEqual(shown.count("Rückfall auf blau"), 2, "the list's row and the text, not the summary again")
+        self.assert_screen("timeline-detail-80x24", s)
 
     def test_sigterm_and_sighup_restore_the_terminal(self):
         for sig in (signal.SIGTERM, signal.SIGHUP):

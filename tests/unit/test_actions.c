@@ -118,14 +118,15 @@ static int64_t audit_count(struct fx *fx, struct timeline_audit *last)
 static void table_is_complete_and_names_are_unique(void **state)
 {
 	(void)state;
-	assert_true(actions_count() > 20);
+	assert_true(actions_count() >= 20);
 	for (size_t i = 1; i <= actions_count(); i++) {
 		const struct action *a = actions_get((enum action_id)i);
 
 		assert_non_null(a);
 		assert_int_equal(a->id, (enum action_id)i);
 		assert_true(strlen(a->help) > 0);
-		assert_true(strlen(a->keys) > 0);
+		/* keyless only when `:name ARG` reaches it (view: its keys are the views') */
+		assert_true(strlen(a->keys) > 0 || (a->flags & ACT_TAKES_ARG));
 		assert_ptr_equal(actions_by_name(a->name), a);
 		assert_non_null(a->exec);
 		/* whatever changes something, or runs headless, has a handler */

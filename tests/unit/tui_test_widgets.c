@@ -287,6 +287,62 @@ static void key_specs_round_trip(void **state)
 	assert_string_equal(tui_key_name(' ', buf, sizeof buf), "Space");
 }
 
+static void wrap_keeps_words_and_characters_whole(void **state)
+{
+	const char *t = "traffic → green: 3 endpoints, 3 ready, all on it";
+
+	(void)state;
+	/* "traffic → " is 10 columns and 12 bytes: the row ends after the space */
+	assert_int_equal(tui_wrap_next(t, 10, 0), 12);
+	assert_int_equal(tui_wrap_next(t, 11, 0), 12);
+	assert_int_equal(tui_wrap_next(t, 200, 0), strlen(t));
+	/* a word wider than the row is cut between characters, never inside one */
+	assert_int_equal(tui_wrap_next("ééééé", 3, 0), 6);
+	assert_int_equal(tui_wrap_next("éééé", 10, 5), 4);
+	assert_int_equal(tui_wrap_next("日本語", 3, 0), 3);   /* one wide character: 2 columns */
+	assert_int_equal(tui_wrap_next("日本語", 1, 0), 3);   /* at least one, so callers progress */
+	assert_int_equal(tui_wrap_rows(t, 20, 2), 3);
+	erase();
+	assert_int_equal(tui_wrap_put(stdscr, 0, 0, 5, 20, 2, ROLE_NORMAL, t), 3);
+	assert_string_equal(row_text(0), "traffic → green: 3");
+	assert_string_equal(row_text(1), "  endpoints, 3");
+	assert_string_equal(row_text(2), "  ready, all on it");
+	/* too few rows: the last one says there is more */
+	erase();
+	assert_int_equal(tui_wrap_put(stdscr, 0, 0, 2, 20, 2, ROLE_NORMAL, t), 2);
+	assert_string_equal(row_text(1), "  endpoints, 3 …");
+}
+
+static void statusbar_shortens_before_it_cuts_where_we_are(void **state)
+{
+	struct statusbar sb = { .left = " lab · detection-api-service · detection-system",
+	                        .incident = "SEV-1 INC-4 00:07:13", .incident_short = "SEV-1 00:07:13",
+	                        .conn = "kube ✓ prom ✓ alerts ✓", .conn_short = "✓",
+	                        .refreshed = "refreshed 1s ago", .clock = "14:03:27Z " };
+
+	(void)state;
+	resizeterm(24, 132);
+	erase();
+	statusbar_draw(stdscr, 0, 80, &sb);
+	assert_non_null(strstr(row_text(0), " lab · detection-api-service · detection-system "));
+	assert_non_null(strstr(row_text(0), "SEV-1 00:07:13"));
+	assert_non_null(strstr(row_text(0), "14:03:27Z"));
+	/* no incident: the connections' full form fits again */
+	sb.incident = sb.incident_short = NULL;
+	erase();
+	statusbar_draw(stdscr, 0, 100, &sb);
+	assert_non_null(strstr(row_text(0), "detection-system"));
+	assert_non_null(strstr(row_text(0), "kube ✓ prom ✓ alerts ✓"));
+	/* a source down stays in sight in the short form */
+	sb.conn = "kube ✓ prom ✗ alerts ✓";
+	sb.conn_short = "prom ✗";
+	erase();
+	statusbar_draw(stdscr, 0, 80, &sb);
+	assert_non_null(strstr(row_text(0), "detection-system"));
+	assert_non_null(strstr(row_text(0), "prom ✗"));
+	resizeterm(24, 80);
+}
+
 int main(void)
 {
 	const struct CMUnitTest utf8[] = {
@@ -298,6 +354,8 @@ int main(void)
 		cmocka_unit_test(a_tall_confirm_scrolls_and_takes_y_only_once_all_was_seen),
 		cmocka_unit_test(statusbar_keeps_the_incident_when_narrow),
 		cmocka_unit_test(key_specs_round_trip),
+		cmocka_unit_test(wrap_keeps_words_and_characters_whole),
+		cmocka_unit_test(statusbar_shortens_before_it_cuts_where_we_are),
 	};
 	const struct CMUnitTest ascii[] = {
 		cmocka_unit_test(ascii_fallback_charts_and_gauge),

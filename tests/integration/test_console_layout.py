@@ -1,0 +1,152 @@
+"""The console's layout on the lab: at 80x24, 100x30 and 120x40 no line the
+operator needs is cut (slots, status bar, alerts), below 80x24 a compact
+overview still does everything (R then y at 60x20), and after a rollback the
+phase says so."""
+import os
+import re
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "screen"))
+
+from labfixture import LabTestCase, missing, wait_for  # noqa: E402
+from term import BINARY, Term  # noqa: E402
+
+SIZES = ((80, 24), (100, 30), (120, 40))
+WHERE = "lab · detection-api-service · detection-system"
+
+
+def panel(screen, title):
+    """The text inside the box titled `title`, its rows joined by spaces:
+    a line wrapped at a word boundary reads as one line again."""
+    lines = screen.split("\n")
+    for i, line in enumerate(lines):
+        x = line.find("┌ " + title)
+        if x < 0:
+            continue
+        right = line.find("┐", x)
+        rows = []
+        for below in lines[i + 1:]:
+            if len(below) <= x or below[x] != "│":
+                break
+            rows.append(below[x + 1:right].strip())
+        return " ".join(" ".join(rows).split())
+    return ""
+
+
+def joined(screen):
+    """The whole screen (a compact one-column layout) as one line."""
+    return " ".join(screen.split())
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class ConsoleLayoutOnLab(LabTestCase):
+    lab_name = "layout"
+
+    def setUp(self):
+        self.terms = []
+
+    def tearDown(self):
+        for t in self.terms:
+            t.close()
+
+    def consoles(self, sizes=SIZES):
+        """One console per size, started together, each with the slots shown."""
+        out = []
+        for cols, rows in sizes:
+            t = Term(cols, rows)
+            self.terms.append(t)
+            t.db = os.path.join(t.tmp, "timeline.db")
+            t.start([BINARY, "--config", self.lab.config_path, "--db", t.db])
+            out.append(t)
+        for t in out:
+            t.wait_for(lambda s: "ACTIVE" in s, timeout=15, what="the slots from the lab")
+        return out
+
+    def wait_whole(self, t, pattern, what, title="Slots", timeout=20):
+        """Waits until the panel shows pattern whole (regex on its joined text)."""
+        try:
+            return t.wait_for(lambda s: re.search(pattern, panel(s, title)), timeout=timeout, what=what)
+        except AssertionError as e:
+            raise AssertionError("%dx%d: %s" % (t.cols, t.rows, e)) from None
+
+    def assert_status_bar_whole(self, t):
+        self.assertIn(WHERE, t.screen().split("\n")[0], "%dx%d: the status bar cuts where we are" % (t.cols, t.rows))
+
+    def test_normal_lines_are_whole(self):
+        self.lab.scenario("steady")
+        wait_for(lambda: self.lab.service_selector().get("slot") == "blue", 10, what="traffic on blue")
+        for t in self.consoles():
+            self.wait_whole(t, r"traffic → blue: 3 endpoints, 3 ready, all on it", "the traffic line whole")
+            self.wait_whole(t, r"phase STEADY", "the phase")
+            self.assert_status_bar_whole(t)
+
+    def test_bad_deploy_monitor_lines_are_whole(self):
+        self.lab.argocd_autosync(False)
+        self.lab.scenario("bad-deploy")
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        for t in self.consoles():
+            self.wait_whole(t, r"traffic → green: 3 endpoints, 3 ready, all on it", "the traffic line whole")
+            # the console starts after the switch: the window is known from the rollout
+            self.wait_whole(t, r"phase MONITOR at least \d:\d\d left of 5:00 \(switch not seen\)",
+                            "the monitor phase whole")
+            self.assert_status_bar_whole(t)
+        for t in self.terms:
+            self.wait_whole(t, r"crit HighErrorRate \S+ Error ratio [0-9.]+% is over the 0\.1% SLO",
+                            "the alert's summary whole", title="Alerts (", timeout=45)
+
+    def test_pods_down_outage_lines_are_whole(self):
+        self.lab.scenario("pods-down")
+        for t in self.consoles():
+            self.wait_whole(t, r"! OUTAGE: the service selects blue, which has no ready pods \(0/3\)",
+                            "the outage warning whole")
+            self.wait_whole(t, r"traffic → blue: \d+ endpoints?, 0 ready", "the traffic line")
+            self.assert_status_bar_whole(t)
+        for t in self.terms:
+            self.wait_whole(t, r"crit ServiceDown \S+ detection-api-service has no ready endpoint",
+                            "ServiceDown's summary whole", title="Alerts (", timeout=45)
+
+    def test_compact_60x20_R_y_rolls_back_and_the_phase_says_so(self):
+        self.lab.argocd_autosync(False)
+        self.lab.scenario("bad-deploy")
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        t, = self.consoles(((60, 20),))
+        s = t.wait_for(lambda s: "GREEN ACTIVE 3/3" in s, timeout=15, what="the active slot, one column")
+        self.assertNotIn("too small", s)
+        self.assertIn("no open incident", s)
+        t.keys("R")
+        s = t.wait_for("Run this rollback?", timeout=10)
+        self.assertIn("Rollback: selector to blue", s)
+        self.assertEqual(self.lab.service_selector().get("slot"), "green", "nothing changes before y")
+        t.keys("y")
+        s = t.wait_for("verified in", timeout=35)
+        self.assertRegex(joined(s), r"traffic on blue, verified in [0-9.]+ s")
+        self.assertEqual(self.lab.service_selector().get("slot"), "blue")
+        t.keys("Escape")
+        s = t.wait_for(lambda s: "BLUE ACTIVE 3/3" in s and "ROLLED BACK" in s, timeout=15,
+                       what="the rolled-back phase")
+        m = re.search(r"phase ROLLED BACK to blue r(\d+) at (\d\d:\d\d)Z by lab-operator", joined(s))
+        self.assertTrue(m, s)
+        dep = self.lab.kube("GET", "/apis/apps/v1/namespaces/detection-system/deployments/detection-api-blue").json()
+        self.assertEqual(m.group(1), dep["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
+        self.assertNotIn("MONITOR", s, "a rollback is not a new deployment's monitoring window")
+        # every view works at this size: the Slots view says it too
+        t.keys("2")
+        s = t.wait_for("Pods (", timeout=5)
+        self.assertRegex(joined(s), r"phase ROLLED BACK to blue r\d+ at \d\d:\d\dZ by lab-operator")
+        # the plan's event, oldest of the run, opens as fields
+        t.keys("3")
+        t.wait_for("rollback selector green", timeout=5)
+        t.keys("G")
+        t.keys("Enter")
+        s = t.wait_for("Enter or Esc to close", timeout=5)
+        self.assertIn("strategy: selector", s)
+        self.assertIn("to: blue", s)
+        self.assertIn("from: green", s)
+        self.assertNotIn('{"', s)
+        t.keys("Escape")
+        t.keys("1")
+        t.wait_for("BLUE ACTIVE", timeout=5)
+        t.keys("q")
+        t.wait_for(":END", timeout=5)
