@@ -59,24 +59,6 @@ static char *read_stdin(char *why, size_t whylen)
 	return buf;
 }
 
-/* The words of argv[from..] joined by spaces. */
-static char *join_words(int argc, char **argv, int from)
-{
-	size_t len = 1;
-	for (int i = from; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	char *s = malloc(len);
-	if (!s)
-		return NULL;
-	s[0] = '\0';
-	for (int i = from; i < argc; i++) {
-		if (i > from)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 static bool blank(const char *s)
 {
 	for (; *s; s++)
@@ -108,8 +90,10 @@ int cli_note(int argc, char **argv, const struct config *cfg)
 	bool from_stdin = argc == first + 1 && strcmp(argv[first], "-") == 0;
 	if (from_stdin)
 		text = read_stdin(why, sizeof why);
+	else if (argc <= first)
+		text = strdup("");
 	else
-		text = join_words(argc, argv, first);
+		text = text_join(argc, argv, first);
 	if (!text) {
 		fprintf(stderr, "warroom note: %s\n", why[0] ? why : "out of memory");
 		return 1;

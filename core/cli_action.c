@@ -250,27 +250,6 @@ static int parse_sev(const char *s)
 	return s[0] >= '1' && s[0] <= '4' && s[1] == '\0' ? s[0] - '0' : 0;
 }
 
-/* The words of argv[from..] joined by spaces; NULL when none. */
-static char *join(int argc, char **argv, int from)
-{
-	size_t len = 1;
-	char *s;
-
-	if (from >= argc)
-		return NULL;
-	for (int i = from; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	if (!(s = malloc(len)))
-		return NULL;
-	s[0] = '\0';
-	for (int i = from; i < argc; i++) {
-		if (i > from)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 int cli_incident(int argc, char **argv, const struct config *cfg)
 {
 	struct action_args args = { .sev = 0 };
@@ -289,7 +268,7 @@ int cli_incident(int argc, char **argv, const struct config *cfg)
 			break;
 		}
 	}
-	title = join(argc, argv, i);
+	title = text_join(argc, argv, i);
 	if (!title || !args.sev) {
 		fprintf(stderr, "usage: warroom incident --sev 1|2|3|4 TITLE...\n"
 		        "       declare an incident; if unsure of the SEV, take the higher (the lower number)\n");
@@ -312,7 +291,7 @@ int cli_sev(int argc, char **argv, const struct config *cfg)
 		fprintf(stderr, "usage: warroom sev 1|2|3|4 [REASON...]   change the open incident's SEV\n");
 		return 2;
 	}
-	reason = join(argc, argv, 2);
+	reason = text_join(argc, argv, 2);
 	args.text = reason;
 	rc = cli_run_action(ACTION_SEV, &args, false, cfg, "sev");
 	free(reason);

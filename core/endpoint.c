@@ -3,6 +3,7 @@
  * ever cut at a buffer's end: a 5,000-character PromQL arrives whole. */
 #include "warroom/endpoint.h"
 #include "warroom/config.h"
+#include "warroom/text.h"
 
 #include <curl/curl.h>
 
@@ -11,18 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void words(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void words(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static char *dup_or_null(const char *s)
 {
@@ -37,17 +26,17 @@ int endpoint_init(struct endpoint *ep, const char *name, const struct config_end
 	memset(ep, 0, sizeof *ep);
 	snprintf(ep->name, sizeof ep->name, "%s", name);
 	if (!cfg->url[0]) {
-		words(err, errlen, "%s: the URL is not configured", name);
+		text_errf(err, errlen, "%s: the URL is not configured", name);
 		return -1;
 	}
 	char *probe = endpoint_join(cfg->url, "", NULL, msg, sizeof msg);
 	if (!probe) {
-		words(err, errlen, "%s: %s", name, msg);
+		text_errf(err, errlen, "%s: %s", name, msg);
 		return -1;
 	}
 	free(probe);
 	if (config_read_secret_msg(cfg, tok, sizeof tok, msg, sizeof msg) != 0) {
-		words(err, errlen, "%s token: %s", name, msg[0] ? msg : "cannot be read");
+		text_errf(err, errlen, "%s token: %s", name, msg[0] ? msg : "cannot be read");
 		memset(tok, 0, sizeof tok);
 		return -1;
 	}
@@ -62,7 +51,7 @@ int endpoint_init(struct endpoint *ep, const char *name, const struct config_end
 	ep->max_bytes = max_bytes;
 	if (!ep->base || (has_token && !ep->token)) {
 		endpoint_free(ep);
-		words(err, errlen, "%s: out of memory", name);
+		text_errf(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
 	return 0;
@@ -134,13 +123,13 @@ char *endpoint_join(const char *base, const char *path, const char *const *query
 	CURLUcode rc;
 
 	if (!u) {
-		words(err, errlen, "out of memory");
+		text_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	rc = curl_url_set(u, CURLUPART_URL, base, 0);
 	if (rc != CURLUE_OK || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-		words(err, errlen, "\"%s\" is not an http:// or https:// URL (%s)", base,
+		text_errf(err, errlen, "\"%s\" is not an http:// or https:// URL (%s)", base,
 		      rc != CURLUE_OK ? curl_url_strerror(rc) : "unsupported scheme");
 		goto out;
 	}
@@ -148,12 +137,12 @@ char *endpoint_join(const char *base, const char *path, const char *const *query
 		bpath = NULL;
 	np = join_path(bpath ? bpath : "", path ? path : "", path ? (q ? (size_t)(q - path) : strlen(path)) : 0);
 	if (!np || curl_url_set(u, CURLUPART_PATH, np, 0) != CURLUE_OK) {
-		words(err, errlen, "cannot join \"%s\" to %s", path ? path : "", base);
+		text_errf(err, errlen, "cannot join \"%s\" to %s", path ? path : "", base);
 		goto out;
 	}
 	/* a query already in the path is taken as encoded */
 	if (q && q[1] && curl_url_set(u, CURLUPART_QUERY, q + 1, CURLU_APPENDQUERY) != CURLUE_OK) {
-		words(err, errlen, "cannot add the query of \"%s\" to %s", path, base);
+		text_errf(err, errlen, "cannot add the query of \"%s\" to %s", path, base);
 		goto out;
 	}
 	for (size_t i = 0; query && query[i] && query[i + 1]; i += 2) {
@@ -161,7 +150,7 @@ char *endpoint_join(const char *base, const char *path, const char *const *query
 		char *nv = malloc(nl + vl + 2);
 
 		if (!nv) {
-			words(err, errlen, "out of memory");
+			text_errf(err, errlen, "out of memory");
 			goto out;
 		}
 		memcpy(nv, query[i], nl);
@@ -171,17 +160,17 @@ char *endpoint_join(const char *base, const char *path, const char *const *query
 		rc = curl_url_set(u, CURLUPART_QUERY, nv, CURLU_APPENDQUERY | CURLU_URLENCODE);
 		free(nv);
 		if (rc != CURLUE_OK) {
-			words(err, errlen, "cannot encode the query parameter %s: %s", query[i], curl_url_strerror(rc));
+			text_errf(err, errlen, "cannot encode the query parameter %s: %s", query[i], curl_url_strerror(rc));
 			goto out;
 		}
 	}
 	if (curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK) {
-		words(err, errlen, "cannot build a URL from %s", base);
+		text_errf(err, errlen, "cannot build a URL from %s", base);
 		goto out;
 	}
 	out = strdup(full);
 	if (!out)
-		words(err, errlen, "out of memory");
+		text_errf(err, errlen, "out of memory");
 	else
 		upper_hex(out);
 out:
@@ -257,7 +246,7 @@ uint64_t endpoint_send(const struct endpoint *ep, struct http *http, const char 
 	req.headers = headers;
 	id = http_request(http, &req, fn, arg);
 	if (!id)
-		words(err, errlen, "could not start the request to %s at %s", ep->name, ep->base);
+		text_errf(err, errlen, "could not start the request to %s at %s", ep->name, ep->base);
 	free(url);
 	return id;
 }
@@ -275,7 +264,7 @@ uint64_t endpoint_get(const struct endpoint *ep, struct http *http, const char *
 	req.url = url;
 	id = http_request(http, &req, fn, arg);
 	if (!id)
-		words(err, errlen, "could not start the request to %s at %s", ep->name, ep->base);
+		text_errf(err, errlen, "could not start the request to %s at %s", ep->name, ep->base);
 	free(url);
 	return id;
 }
@@ -287,7 +276,7 @@ uint64_t endpoint_query(const struct endpoint *ep, struct http *http, const char
 	uint64_t id;
 
 	if (!form) {
-		words(err, errlen, "out of memory");
+		text_errf(err, errlen, "out of memory");
 		return 0;
 	}
 	if (strlen(form) <= ENDPOINT_GET_MAX)

@@ -8,25 +8,14 @@
 #include <unistd.h>
 
 #include "warroom/files.h"
-
-static void say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "warroom/text.h"
 
 /* mkdir -p for the folders above path, new ones private (0700). */
 int files_make_parents(const char *path, char *err, size_t errlen)
 {
 	char dir[1024];
 	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) {
-		say(err, errlen, "path too long: %s", path);
+		text_errf(err, errlen, "path too long: %s", path);
 		return -1;
 	}
 	char *slash = strrchr(dir, '/');
@@ -41,11 +30,11 @@ int files_make_parents(const char *path, char *err, size_t errlen)
 		struct stat st;
 		if (stat(dir, &st) != 0) {
 			if (errno != ENOENT || (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
-				say(err, errlen, "cannot create folder %s: %s", dir, strerror(errno));
+				text_errf(err, errlen, "cannot create folder %s: %s", dir, strerror(errno));
 				return -1;
 			}
 		} else if (!S_ISDIR(st.st_mode)) {
-			say(err, errlen, "cannot create folder %s: %s", dir, strerror(ENOTDIR));
+			text_errf(err, errlen, "cannot create folder %s: %s", dir, strerror(ENOTDIR));
 			return -1;
 		}
 		*p = saved;
@@ -64,18 +53,18 @@ int files_create_private(const char *path, char *err, size_t errlen)
 		int e = errno;
 		close(fd);
 		if (rc != 0) {
-			say(err, errlen, "cannot set mode 0600 on %s: %s", path, strerror(e));
+			text_errf(err, errlen, "cannot set mode 0600 on %s: %s", path, strerror(e));
 			return -1;
 		}
 		return 0;
 	}
 	if (errno != EEXIST) {
-		say(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		text_errf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 		return -1;
 	}
 	struct stat st;
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		say(err, errlen, "%s is not a regular file", path);
+		text_errf(err, errlen, "%s is not a regular file", path);
 		return -1;
 	}
 	return 0;

@@ -1,5 +1,7 @@
 /* Small text helpers shared by every layer. */
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -107,3 +109,34 @@ void text_one_line(char *dst, size_t len, const char *src)
 	dst[o] = '\0';
 }
 
+
+void text_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+char *text_join(int argc, char **argv, int from)
+{
+	size_t len = 1;
+	char *s;
+
+	if (from >= argc)
+		return NULL;
+	for (int i = from; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (!(s = malloc(len)))
+		return NULL;
+	s[0] = '\0';
+	for (int i = from; i < argc; i++) {
+		if (i > from)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}

@@ -2,6 +2,7 @@
  * in a hurry during an incident and sometimes carry a pasted curl line with a
  * token: the value goes, the shape of the line stays, so the entry still reads. */
 #include "warroom/timeline.h"
+#include "warroom/text.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -12,16 +13,6 @@
 #include <strings.h>
 
 #include <cJSON.h>
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 struct sbuf { char *p; size_t n, cap; bool oom; };
 
@@ -233,11 +224,11 @@ char *timeline_detail_clean(const char *detail, char *err, size_t errlen)
 	cJSON *j = cJSON_ParseWithOpts(detail, &end, 1);
 	if (!j) {
 		size_t at = end && end >= detail ? (size_t)(end - detail) : 0;
-		seterr(err, errlen, "timeline: detail is not valid JSON (error at byte %zu)", at);
+		text_errf(err, errlen, "timeline: detail is not valid JSON (error at byte %zu)", at);
 		return NULL;
 	}
 	if (!cJSON_IsObject(j)) {
-		seterr(err, errlen, "timeline: detail must be a JSON object, got %s", json_type_name(j));
+		text_errf(err, errlen, "timeline: detail must be a JSON object, got %s", json_type_name(j));
 		cJSON_Delete(j);
 		return NULL;
 	}
@@ -247,6 +238,6 @@ char *timeline_detail_clean(const char *detail, char *err, size_t errlen)
 	cJSON_free(printed);
 	cJSON_Delete(j);
 	if (!out)
-		seterr(err, errlen, "timeline: out of memory");
+		text_errf(err, errlen, "timeline: out of memory");
 	return out;
 }

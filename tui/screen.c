@@ -209,6 +209,25 @@ bool tui_too_small(void)
 	return COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS;
 }
 
+size_t tui_next_char(const char *s, size_t len, mbstate_t *st, int *cols)
+{
+	wchar_t wc;
+	size_t n;
+
+	if (!len)
+		return 0;
+	n = mbrtowc(&wc, s, len, st);
+	if (n == (size_t)-1 || n == (size_t)-2) {
+		memset(st, 0, sizeof *st);
+		*cols = 1;
+		return 1;
+	}
+	if (n == 0)
+		return 0;
+	*cols = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+	return n;
+}
+
 /* Columns taken by s, and how many bytes fit into width columns. */
 static size_t fit(const char *s, int width, int *cols_out)
 {
@@ -218,22 +237,10 @@ static size_t fit(const char *s, int width, int *cols_out)
 
 	memset(&st, 0, sizeof st);
 	while (off < len) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + off, len - off, &st);
 		int cw;
+		size_t n = tui_next_char(s + off, len - off, &st, &cw);
 
-		if (n == (size_t)-1 || n == (size_t)-2) {
-			memset(&st, 0, sizeof st);
-			n = 1;
-			cw = 1;
-		} else {
-			if (n == 0)
-				break;
-			cw = wcwidth(wc);
-			if (cw < 0)
-				cw = 1;
-		}
-		if (cols + cw > width)
+		if (!n || cols + cw > width)
 			break;
 		cols += cw;
 		off += n;

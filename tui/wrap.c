@@ -21,22 +21,10 @@ size_t tui_wrap_next(const char *s, int width, size_t maxbytes)
 	if (!maxbytes)
 		maxbytes = (size_t)-1;
 	while (off < len) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + off, len - off, &st);
 		int cw;
+		size_t n = tui_next_char(s + off, len - off, &st, &cw);
 
-		if (n == (size_t)-1 || n == (size_t)-2) {
-			memset(&st, 0, sizeof st);
-			n = 1;
-			cw = 1;
-		} else {
-			if (n == 0)
-				break;
-			cw = wcwidth(wc);
-			if (cw < 0)
-				cw = 1;
-		}
-		if (cols + cw > width || off + n > maxbytes)
+		if (!n || cols + cw > width || off + n > maxbytes)
 			break;
 		cols += cw;
 		off += n;

@@ -20,4 +20,9 @@ void text_fix_utf8(char *s);
  * one space; cut at a character boundary to fit len. */
 void text_one_line(char *dst, size_t len, const char *src);
 
+/* Words for the operator into err (NULL or 0 length: nowhere). */
+void text_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* argv[from..] joined by single spaces, malloc'd; NULL when there are none. */
+char *text_join(int argc, char **argv, int from);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <curses.h>
+#include <wchar.h>
 
 /* Semantic colour roles: views name what a thing means, never a colour. */
 enum tui_role {
@@ -62,6 +63,9 @@ const char *tui_glyph(enum tui_glyph g);
 /* Text helpers: clip to width w (in columns, UTF-8 aware), pad with spaces. */
 int tui_text_width(const char *s);
 int tui_text_width_n(const char *s, size_t nbytes);   /* of the first nbytes */
+/* The next character of s (len bytes left): its bytes (0 at the end) and in
+ * *cols its columns; an invalid byte is one column, so nothing is skipped. */
+size_t tui_next_char(const char *s, size_t len, mbstate_t *st, int *cols);
 void tui_put(WINDOW *w, int y, int x, int width, enum tui_role role, const char *s);
 void tui_putf(WINDOW *w, int y, int x, int width, enum tui_role role, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
