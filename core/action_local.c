@@ -14,7 +14,8 @@
 #define EXIT_FAILED 1
 #define EXIT_REFUSED 2
 
-/* Every local action writes the timeline; without it there is nothing to do. */
+/* Every local action writes the timeline; without it there is nothing to do.
+ * NULL means the run was finished (and freed): read nothing of it after. */
 static struct timeline *need_timeline(struct action_run *run)
 {
 	const struct action_ctx *c = actions_run_ctx(run);
@@ -36,8 +37,8 @@ static const char *skip_blanks(const char *s)
  * detail; the summary is that text on one line. */
 static void note_exec(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
 	const char *in = skip_blanks(actions_run_args(run)->text);
+	struct timeline *tl = need_timeline(run);   /* NULL: run is finished and gone */
 	struct timeline_event ev = { 0 };
 	struct timeline_incident inc;
 	char err[512], *text, *detail = NULL;
@@ -86,9 +87,9 @@ static void note_exec(struct action_run *run)
 
 static void incident_exec(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
 	const struct action_args *a = actions_run_args(run);
 	const char *title = skip_blanks(a->text);
+	struct timeline *tl = need_timeline(run);
 	struct timeline_incident inc;
 	char summary[300];
 	int64_t id;
@@ -120,9 +121,9 @@ static void incident_exec(struct action_run *run)
 
 static void sev_exec(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
 	const struct action_args *a = actions_run_args(run);
 	const char *reason = skip_blanks(a->text);
+	struct timeline *tl = need_timeline(run);
 	struct timeline_incident inc;
 	char summary[300];
 
