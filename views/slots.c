@@ -13,9 +13,6 @@
 #include "warroom/view.h"
 #include "warroom/text.h"
 
-struct slots_view_state {
-	struct table slot_tbl, pod_tbl;
-};
 
 /* Columns by meaning; a layout picks which fit the width. */
 enum { SC_SLOT, SC_ROLE, SC_READY, SC_AVAIL, SC_UPD, SC_TAG, SC_REV, SC_RESTARTS, SC_EP, SC_ROLLOUT };
@@ -81,6 +78,12 @@ struct ctx {
 	const struct slots_state *st;
 	bool stale;
 	const int *slot_map, *pod_map;
+};
+
+/* The tables' data points at ctx: both live as long as the view. */
+struct slots_view_state {
+	struct table slot_tbl, pod_tbl;
+	struct ctx ctx;
 };
 
 static enum tui_role slot_cell(const void *data, size_t row, size_t col, char *buf, size_t len)
@@ -271,7 +274,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	struct slots_view_state *vs = state;
 	struct table *slot_tbl = &vs->slot_tbl, *pod_tbl = &vs->pod_tbl;
 	const struct slots_state *st = m->slots;
-	struct ctx C;
+	struct ctx *C = &vs->ctx;
 	struct info in;
 	char title[256];
 
@@ -286,8 +289,8 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		return;
 	}
 	bool stale = is_stale(m, st);
-	C.st = st;
-	C.stale = stale;
+	C->st = st;
+	C->stale = stale;
 	snprintf(title, sizeof title, "Slots %s %s %s %s %s %s", tui_glyph(G_DOT), st->service, tui_glyph(G_DOT),
 	         st->namespace_, tui_glyph(G_DOT), slots_health_name(st->health));
 	if (tui_text_width(title) + 6 > width)   /* narrow: the status bar names the service */
@@ -297,13 +300,13 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	int y = 1, x = 2, iw = width - 4, bottom = h - 1;
 	const struct layout *sl = iw >= 100 ? &slot_wide : iw >= 66 ? &slot_narrow : &slot_tiny;
 	const struct layout *pl = iw >= 100 ? &pod_wide : iw >= 66 ? &pod_narrow : &pod_tiny;
-	C.slot_map = sl->map;
-	C.pod_map = pl->map;
+	C->slot_map = sl->map;
+	C->pod_map = pl->map;
 	slot_tbl->cols = sl->cols;
 	slot_tbl->ncols = sl->n;
 	slot_tbl->nrows = (size_t)st->nslots;
 	slot_tbl->cell = slot_cell;
-	slot_tbl->data = &C;
+	slot_tbl->data = C;
 	slot_tbl->show_selection = false;
 	table_draw(w, y, x, 1 + st->nslots, iw, slot_tbl);
 	y += 1 + st->nslots;
@@ -323,7 +326,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	pod_tbl->ncols = pl->n;
 	pod_tbl->nrows = st->npods;
 	pod_tbl->cell = pod_cell;
-	pod_tbl->data = &C;
+	pod_tbl->data = C;
 	pod_tbl->show_selection = true;
 	table_draw(w, y, x, bottom - y, iw, pod_tbl);
 }
