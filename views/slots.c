@@ -42,8 +42,8 @@ static const struct layout slot_tiny = {
 	{ SC_SLOT, SC_ROLE, SC_READY, SC_TAG, SC_REV, SC_RESTARTS }, 6,
 };
 static const struct layout pod_tiny = {
-	{ { "POD", 0, false }, { "READY", 5, false }, { "RST", 3, true }, { "STATUS", 11, false } },
-	{ PC_POD, PC_READY, PC_RESTARTS, PC_STATUS }, 4,
+	{ { "POD", 0, false }, { "SLOT", 5, false }, { "READY", 5, false }, { "RST", 3, true }, { "STATUS", 11, false } },
+	{ PC_POD, PC_SLOT, PC_READY, PC_RESTARTS, PC_STATUS }, 5,
 };
 static const struct layout pod_wide = {
 	{ { "POD", 0, false }, { "SLOT", 7, false }, { "READY", 5, false }, { "RESTARTS", 8, true },
@@ -78,6 +78,7 @@ struct ctx {
 	const struct slots_state *st;
 	bool stale;
 	const int *slot_map, *pod_map;
+	int pod_name_w;       /* columns of the pod name (the flexible column) */
 };
 
 /* The tables' data points at ctx: both live as long as the view. */
@@ -148,9 +149,15 @@ static enum tui_role pod_cell(const void *data, size_t row, size_t col, char *bu
 	enum tui_role dim = c->stale ? ROLE_STALE : ROLE_NORMAL;
 
 	switch (c->pod_map[col]) {
-	case PC_POD:
-		snprintf(buf, len, "%s", p->name);
+	case PC_POD: {
+		int n = (int)strlen(p->name), w = c->pod_name_w;
+		/* too narrow: the end tells pods apart (the SLOT column says whose) */
+		if (w > 8 && n > w)
+			snprintf(buf, len, "%s%s", tui_glyph(G_ELLIPSIS), p->name + n - (w - tui_text_width(tui_glyph(G_ELLIPSIS))));
+		else
+			snprintf(buf, len, "%s", p->name);
 		return dim;
+	}
 	case PC_SLOT:
 		snprintf(buf, len, "%s", p->slot >= 0 ? st->slot[p->slot].name : "-");
 		return c->stale || p->slot < 0 ? ROLE_STALE : slot_role(st->slot[p->slot].name);
@@ -302,6 +309,10 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	const struct layout *pl = iw >= 100 ? &pod_wide : iw >= 66 ? &pod_narrow : &pod_tiny;
 	C->slot_map = sl->map;
 	C->pod_map = pl->map;
+	/* as table_draw shares out the flexible column */
+	C->pod_name_w = iw - 1;
+	for (size_t i = 0; i < pl->n; i++)
+		C->pod_name_w -= pl->cols[i].width ? pl->cols[i].width + 1 : 0;
 	slot_tbl->cols = sl->cols;
 	slot_tbl->ncols = sl->n;
 	slot_tbl->nrows = (size_t)st->nslots;
