@@ -13,9 +13,6 @@
 #include "warroom/view.h"
 #include "warroom/text.h"
 
-struct slots_view_state {
-	struct table slot_tbl, pod_tbl;
-};
 
 /* Columns by meaning; a layout picks which fit the width. */
 enum { SC_SLOT, SC_ROLE, SC_READY, SC_AVAIL, SC_UPD, SC_TAG, SC_REV, SC_RESTARTS, SC_EP, SC_ROLLOUT };
@@ -45,8 +42,8 @@ static const struct layout slot_tiny = {
 	{ SC_SLOT, SC_ROLE, SC_READY, SC_TAG, SC_REV, SC_RESTARTS }, 6,
 };
 static const struct layout pod_tiny = {
-	{ { "POD", 0, false }, { "READY", 5, false }, { "RST", 3, true }, { "STATUS", 11, false } },
-	{ PC_POD, PC_READY, PC_RESTARTS, PC_STATUS }, 4,
+	{ { "POD", 0, false }, { "SLOT", 5, false }, { "READY", 5, false }, { "RST", 3, true }, { "STATUS", 11, false } },
+	{ PC_POD, PC_SLOT, PC_READY, PC_RESTARTS, PC_STATUS }, 5,
 };
 static const struct layout pod_wide = {
 	{ { "POD", 0, false }, { "SLOT", 7, false }, { "READY", 5, false }, { "RESTARTS", 8, true },
@@ -81,6 +78,13 @@ struct ctx {
 	const struct slots_state *st;
 	bool stale;
 	const int *slot_map, *pod_map;
+	int pod_name_w;       /* columns of the pod name (the flexible column) */
+};
+
+/* The tables' data points at ctx: both live as long as the view. */
+struct slots_view_state {
+	struct table slot_tbl, pod_tbl;
+	struct ctx ctx;
 };
 
 static enum tui_role slot_cell(const void *data, size_t row, size_t col, char *buf, size_t len)
@@ -145,9 +149,15 @@ static enum tui_role pod_cell(const void *data, size_t row, size_t col, char *bu
 	enum tui_role dim = c->stale ? ROLE_STALE : ROLE_NORMAL;
 
 	switch (c->pod_map[col]) {
-	case PC_POD:
-		snprintf(buf, len, "%s", p->name);
+	case PC_POD: {
+		int n = (int)strlen(p->name), w = c->pod_name_w;
+		/* too narrow: the end tells pods apart (the SLOT column says whose) */
+		if (w > 8 && n > w)
+			snprintf(buf, len, "%s%s", tui_glyph(G_ELLIPSIS), p->name + n - (w - tui_text_width(tui_glyph(G_ELLIPSIS))));
+		else
+			snprintf(buf, len, "%s", p->name);
 		return dim;
+	}
 	case PC_SLOT:
 		snprintf(buf, len, "%s", p->slot >= 0 ? st->slot[p->slot].name : "-");
 		return c->stale || p->slot < 0 ? ROLE_STALE : slot_role(st->slot[p->slot].name);
@@ -271,7 +281,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	struct slots_view_state *vs = state;
 	struct table *slot_tbl = &vs->slot_tbl, *pod_tbl = &vs->pod_tbl;
 	const struct slots_state *st = m->slots;
-	struct ctx C;
+	struct ctx *C = &vs->ctx;
 	struct info in;
 	char title[256];
 
@@ -286,8 +296,8 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		return;
 	}
 	bool stale = is_stale(m, st);
-	C.st = st;
-	C.stale = stale;
+	C->st = st;
+	C->stale = stale;
 	snprintf(title, sizeof title, "Slots %s %s %s %s %s %s", tui_glyph(G_DOT), st->service, tui_glyph(G_DOT),
 	         st->namespace_, tui_glyph(G_DOT), slots_health_name(st->health));
 	if (tui_text_width(title) + 6 > width)   /* narrow: the status bar names the service */
@@ -297,13 +307,17 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	int y = 1, x = 2, iw = width - 4, bottom = h - 1;
 	const struct layout *sl = iw >= 100 ? &slot_wide : iw >= 66 ? &slot_narrow : &slot_tiny;
 	const struct layout *pl = iw >= 100 ? &pod_wide : iw >= 66 ? &pod_narrow : &pod_tiny;
-	C.slot_map = sl->map;
-	C.pod_map = pl->map;
+	C->slot_map = sl->map;
+	C->pod_map = pl->map;
+	/* as table_draw shares out the flexible column */
+	C->pod_name_w = iw - 1;
+	for (size_t i = 0; i < pl->n; i++)
+		C->pod_name_w -= pl->cols[i].width ? pl->cols[i].width + 1 : 0;
 	slot_tbl->cols = sl->cols;
 	slot_tbl->ncols = sl->n;
 	slot_tbl->nrows = (size_t)st->nslots;
 	slot_tbl->cell = slot_cell;
-	slot_tbl->data = &C;
+	slot_tbl->data = C;
 	slot_tbl->show_selection = false;
 	table_draw(w, y, x, 1 + st->nslots, iw, slot_tbl);
 	y += 1 + st->nslots;
@@ -323,7 +337,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	pod_tbl->ncols = pl->n;
 	pod_tbl->nrows = st->npods;
 	pod_tbl->cell = pod_cell;
-	pod_tbl->data = &C;
+	pod_tbl->data = C;
 	pod_tbl->show_selection = true;
 	table_draw(w, y, x, bottom - y, iw, pod_tbl);
 }

@@ -121,7 +121,9 @@ class ConsoleLayoutOnLab(LabTestCase):
         self.assertEqual(self.lab.service_selector().get("slot"), "green", "nothing changes before y")
         t.keys("y")
         s = t.wait_for("verified in", timeout=35)
-        self.assertRegex(joined(s), r"traffic on blue, verified in [0-9.]+ s")
+        m = re.search(r"traffic on blue, verified in ([0-9.]+) s", joined(s))
+        self.assertTrue(m, s)
+        print("    confirm -> verified: %s s (console at 60x20)" % m.group(1))
         self.assertEqual(self.lab.service_selector().get("slot"), "blue")
         t.keys("Escape")
         s = t.wait_for(lambda s: "BLUE ACTIVE 3/3" in s and "ROLLED BACK" in s, timeout=15,
