@@ -119,6 +119,13 @@ class ConsoleLayoutOnLab(LabTestCase):
         s = t.wait_for("Run this rollback?", timeout=10)
         self.assertIn("Rollback: selector to blue", s)
         self.assertEqual(self.lab.service_selector().get("slot"), "green", "nothing changes before y")
+        # at 60x20 the plan is taller than the screen: y waits until all of it was shown
+        self.assertIn("more below", s)
+        t.keys("y")
+        t.wait_for("read to the end first", timeout=5)
+        self.assertEqual(self.lab.service_selector().get("slot"), "green", "y before the end changes nothing")
+        t.keys("G")
+        t.wait_for("confirmed as lab-operator", timeout=5)
         t.keys("y")
         s = t.wait_for("verified in", timeout=35)
         m = re.search(r"traffic on blue, verified in ([0-9.]+) s", joined(s))
