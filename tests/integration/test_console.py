@@ -141,8 +141,9 @@ class ConsoleOnLab(LabTestCase):
         t.wait_for(lambda s: "OUTAGE" in s and "ACTIVE  0/3" in s, timeout=20, what="OUTAGE with 0/3 ready")
         t.wait_for("ServiceDown", timeout=30)
         t.keys("2")                              # the Slots view and its pod table
-        s = t.wait_for("CrashLoopBackOff", timeout=10)
-        self.assertIn("Pods (", s)
+        # the overview's warnings name CrashLoopBackOff too: wait for the view itself
+        s = t.wait_for(lambda s: "Pods (" in s and "CrashLoopBackOff" in s, timeout=10,
+                       what="the Slots view's pod table")
         self.assertRegex(s, r"detection-api-blue-\S+\s+blue\s+NO")
 
     @unittest.skipIf(shutil.which("valgrind") is None, "needs valgrind")
