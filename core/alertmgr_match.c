@@ -132,8 +132,8 @@ int alertmgr_matchers_parse(const char *s, struct alertmgr_matchers *out, char *
 				goto fail;
 			}
 		} else {
-			/* a bare value runs to the next comma or brace, blanks around it dropped */
-			while (s[0] && s[0] != ',' && s[0] != '}') {
+			/* a bare value is one word: blanks only inside quotes */
+			while (s[0] && s[0] != ',' && s[0] != '}' && s[0] != ' ' && s[0] != '\t') {
 				size_t o = strlen(m->value);
 
 				if (s[0] == '"') {

@@ -96,7 +96,7 @@ static const struct table_col silence_cols[] = {
 	{ "id", 9, false }, { "state", 8, false }, { "ends", 6, true }, { "by", 10, false }, { "matchers", 0, false },
 };
 static const struct table_col rule_cols[] = {
-	{ "health", 7, false }, { "state", 9, false }, { "rule", 26, false }, { "group", 14, false },
+	{ "health", 7, false }, { "state", 9, false }, { "rule", 26, false }, { "group", 24, false },
 	{ "error", 0, false },
 };
 static const struct table_col group_cols[] = {
