@@ -513,7 +513,7 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 const struct view_ops alerts_view = {
 	.name = "alerts",
 	.title = "Alerts",
-	.about = "every alert, silence and rule; / filters, s silences",
+	.about = "every alert, silence and rule",
 	.key = '5',
 	.state_size = sizeof(struct alerts_state),
 	.redraw_on = DIRTY_ALERTS,
