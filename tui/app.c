@@ -595,6 +595,10 @@ static void run_action(enum action_id id, const char *arg)
 			app_message(ROLE_WARN, "%s: pick it in the alerts view (%c), or :%s %s", a->name, alerts_view.key, a->name,
 			            id == ACTION_SILENCE ? "{alertname=\"X\"} 1h why" : "ID");
 		break;
+	case ACTION_FILTER:
+	case ACTION_ALERTS_LIST:
+		app_message(ROLE_WARN, "%s works in the alerts view (%c)", a->name, alerts_view.key);
+		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);
 		sources_refresh(&A.sources);

@@ -56,7 +56,7 @@ enum action_flag {
 	  "Silence alerts: matchers (the selected alert's), duration (1h), comment") \
 	X(EXPIRE,      "expire",      "E",           ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG | ACT_CLI, expire, \
 	  "Expire a silence: the selected one, or :expire ID") \
-	X(FILTER,      "filter",      "/",           ACT_TAKES_ARG, none, "Alerts: show those matching (severity!=info)") \
+	X(FILTER,      "filter",      "/",           0, none, "Alerts: show those matching (severity!=info)") \
 	X(ALERTS_LIST, "alerts-list", "v",           0, none, "Alerts: alerts, silences, rules, groups in turn") \
 	X(REFRESH,     "refresh",     "C-r,F5",      0, none, "Poll every source now") \
 	X(REDRAW,      "redraw",      "C-l",         0, none, "Repaint the whole screen") \
