@@ -576,13 +576,15 @@ class Screen(unittest.TestCase):
 
     # ---- the alerts view, on a stand-in Alertmanager ----
 
-    def alerts_console(self, cols, rows, *extra):
+    def alerts_console(self, cols, rows, *extra, prometheus=False):
         self.am = FakeAlertmanager()
         self.addCleanup(self.am.close)
         t = self.term(cols, rows)
         cfg = os.path.join(t.tmp, "config.yaml")
         with open(cfg, "w") as f:
             f.write("operator: alice\nrefresh_ms: 300\nalertmanager:\n  url: %s\n" % self.am.url)
+            if prometheus:
+                f.write("prometheus:\n  url: %s\n" % self.am.url)
         self.run_warroom(t, "--config", cfg, *extra)
         t.wait_for("Golden signals")
         t.keys("5")
@@ -613,6 +615,20 @@ class Screen(unittest.TestCase):
         t.keys("v")
         s = t.wait_for("receiver")
         self.assertRegex(s, r"2\s+2\s+team-pager\s+alertname=HighErrorRate")
+
+    def test_alerts_rules_pending_and_in_error(self):
+        t = self.alerts_console(132, 43, prometheus=True)
+        s = t.wait_for("1 pending")
+        self.assertIn("1 of 2 alerting rules fail to evaluate", s)
+        self.assertRegex(s, r"crit\s+pending\s+PodsDown")
+        # pending after the firing ones, before the suppressed
+        self.assertLess(s.index("P99LatencyHigh"), s.index("PodsDown"))
+        self.assertLess(s.index("PodsDown"), s.index("CacheHitLow"))
+        t.keys("v")
+        t.keys("v")
+        s = t.wait_for("rules")
+        self.assertRegex(s, r"ERROR\s+inactive\s+QueueStale\s+detection\s+many-to-many matching not allowed")
+        self.assertRegex(s, r"ok\s+pending\s+PodsDown")
 
     def test_alerts_filter_with_matchers(self):
         t = self.alerts_console(100, 30)
@@ -727,8 +743,14 @@ class FakeAlertmanager:
         silences = [{"id": sid, "status": {"state": "active"}, "createdBy": "alice",
                      "comment": "disk swap planned", "startsAt": at(-600), "endsAt": at(9030), "updatedAt": at(-600),
                      "matchers": [{"name": "alertname", "value": "DiskInfo", "isRegex": False, "isEqual": True}]}]
+        rules = {"status": "success", "data": {"groups": [{"name": "detection", "rules": [
+            {"type": "alerting", "name": "QueueStale", "state": "inactive", "health": "err",
+             "lastError": "many-to-many matching not allowed", "alerts": []},
+            {"type": "alerting", "name": "PodsDown", "state": "pending", "health": "ok", "alerts": [
+                {"labels": {"alertname": "PodsDown", "severity": "critical"}, "annotations": {
+                    "summary": "no ready pod for 5s"}, "state": "pending", "activeAt": at(-3), "value": "0"}]}]}]}}
         self.answers = {"/api/v2/alerts": json.dumps(self.alerts), "/api/v2/alerts/groups": json.dumps(groups),
-                        "/api/v2/silences": json.dumps(silences)}
+                        "/api/v2/silences": json.dumps(silences), "/api/v1/rules": json.dumps(rules)}
         self.posts = []
         outer = self
 
