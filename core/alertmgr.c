@@ -11,6 +11,7 @@
 #include "warroom/http.h"
 #include "warroom/loop.h"
 #include "warroom/policy.h"
+#include "warroom/prom_rules.h"
 #include "warroom/source.h"
 #include "warroom/text.h"
 
@@ -106,6 +107,22 @@ int alertmgr_parse_alerts(const char *json, size_t len, const struct config *cfg
 	return 0;
 }
 
+enum req_kind { REQ_ALERTS, REQ_GROUPS, REQ_SILENCES, REQ_RULES, REQ_KINDS };
+#define NREQS (MODEL_AM_SOURCES * 3 + 1)
+
+/* One request of a full round; its answer is kept until the round is whole,
+ * so the groups are read after the alerts they name. */
+struct am_req {
+	struct alertmgr *am;
+	enum req_kind kind;
+	unsigned src;
+	uint64_t id;
+	bool ok;
+	char *body;
+	size_t len;
+	char err[300];
+};
+
 struct alertmgr {
 	const struct config *cfg;   /* which severities are critical */
 	struct http *http;
@@ -116,6 +133,14 @@ struct alertmgr {
 	void *arg;
 	uint64_t id;              /* the request in flight */
 	bool closing;
+	/* the full poller (alertmgr_enable_full) */
+	struct model_am *full, *build;
+	struct endpoint more[MODEL_AM_SOURCES - 1];   /* alertmanager.urls after the first */
+	size_t nmore;
+	struct endpoint prom;
+	bool has_prom;
+	struct am_req req[NREQS];
+	int outstanding;
 };
 
 static const char *const alerts_query[] = {
@@ -136,10 +161,24 @@ static void body_words(char *buf, size_t len, const char *body)
 	buf[o] = '\0';
 }
 
+/* The words for an answer that is not a 200, or "" for one. */
+static void answer_words(const struct http_resp *r, const char *who, char *err, size_t errlen)
+{
+	char words[96];
+
+	err[0] = '\0';
+	if (r->err != HTTP_OK) {
+		snprintf(err, errlen, "%s: %s", who, r->errmsg);
+	} else if (r->status != 200) {
+		body_words(words, sizeof words, r->body);
+		snprintf(err, errlen, "%s answered HTTP %ld%s%s", who, r->status, words[0] ? ": " : "", words);
+	}
+}
+
 static void poll_done(const struct http_resp *r, void *arg)
 {
 	struct alertmgr *am = arg;
-	char err[300] = "", words[96];
+	char err[300] = "";
 	bool ok = false;
 
 	am->id = 0;
@@ -147,14 +186,9 @@ static void poll_done(const struct http_resp *r, void *arg)
 		source_round_done(am->src, false, "stopped");   /* dropped: the source is stopped */
 		return;
 	}
-	if (r->err != HTTP_OK) {
-		snprintf(err, sizeof err, "Alertmanager: %s", r->errmsg);
-	} else if (r->status != 200) {
-		body_words(words, sizeof words, r->body);
-		snprintf(err, sizeof err, "Alertmanager answered HTTP %ld%s%s", r->status, words[0] ? ": " : "", words);
-	} else {
+	answer_words(r, "Alertmanager", err, sizeof err);
+	if (!err[0])
 		ok = alertmgr_parse_alerts(r->body, r->len, am->cfg, am->out, err, sizeof err) == 0;
-	}
 	if (ok)
 		am->out->updated_ms = loop_now_ms();
 	source_round_done(am->src, ok, err);
@@ -162,14 +196,252 @@ static void poll_done(const struct http_resp *r, void *arg)
 		am->fn(ok, err, am->arg);
 }
 
+static const struct endpoint *source_ep(const struct alertmgr *am, unsigned src)
+{
+	return src == 0 ? &am->ep : &am->more[src - 1];
+}
+
+static void drop_bodies(struct alertmgr *am)
+{
+	for (size_t i = 0; i < NREQS; i++) {
+		free(am->req[i].body);
+		am->req[i].body = NULL;
+		am->req[i].len = 0;
+	}
+}
+
+/* Every answer is in: the state is built in order (alerts, then what names
+ * them) and replaces the last one when an Alertmanager answered. */
+static void full_round_end(struct alertmgr *am)
+{
+	struct model_am *b = am->build;
+	size_t nsrc = 1 + am->nmore;
+	char err[300] = "";
+	bool ok;
+
+	b->answered = 0;
+	for (unsigned i = 0; i < nsrc; i++) {
+		struct am_req *q = &am->req[i * 3 + REQ_ALERTS];
+
+		if (q->ok && alertmgr_parse_all(q->body, q->len, am->cfg, i, b, q->err, sizeof q->err) != 0)
+			q->ok = false;
+		snprintf(b->error[i], sizeof b->error[i], "%s", q->err);
+		b->answered += q->ok;
+	}
+	for (unsigned i = 0; i < nsrc; i++) {
+		struct am_req *g = &am->req[i * 3 + REQ_GROUPS], *s = &am->req[i * 3 + REQ_SILENCES];
+
+		if (!am->req[i * 3 + REQ_ALERTS].ok)
+			continue;
+		if (g->ok && alertmgr_parse_groups(g->body, g->len, b, g->err, sizeof g->err) != 0)
+			g->ok = false;
+		if (s->ok && alertmgr_parse_silences(s->body, s->len, i, b, s->err, sizeof s->err) != 0)
+			s->ok = false;
+		if (!b->error[i][0] && (g->err[0] || s->err[0]))
+			snprintf(b->error[i], sizeof b->error[i], "%s", g->err[0] ? g->err : s->err);
+	}
+	if (am->has_prom) {
+		struct am_req *q = &am->req[NREQS - 1];
+
+		b->rules_wanted = true;
+		if (q->ok && prom_rules_parse(q->body, q->len, am->cfg, b, q->err, sizeof q->err) != 0)
+			q->ok = false;
+		snprintf(b->rules_error, sizeof b->rules_error, "%s", q->err);
+	}
+	drop_bodies(am);
+	ok = b->answered > 0;
+	for (unsigned i = 0; i < nsrc && !err[0]; i++)
+		if (b->error[i][0])
+			snprintf(err, sizeof err, "%s", b->error[i]);
+	if (ok) {
+		alertmgr_sort(b);
+		b->generation = am->full->generation + 1;
+		b->updated_ms = loop_now_ms();
+		memcpy(am->full, b, sizeof *b);
+		alertmgr_summarize(am->full, am->cfg, am->out);
+		am->out->updated_ms = b->updated_ms;
+		if (b->answered < nsrc)
+			err[0] = '\0';   /* the other of the pair answered: the state says which failed */
+	} else {
+		/* every Alertmanager failed: the last good state stays, with today's errors */
+		memcpy(am->full->error, b->error, sizeof b->error);
+		snprintf(am->full->rules_error, sizeof am->full->rules_error, "%s", b->rules_error);
+	}
+	source_round_done(am->src, ok, err);
+	if (am->fn)
+		am->fn(ok, err, am->arg);
+}
+
+static void full_done(const struct http_resp *r, void *arg)
+{
+	struct am_req *q = arg;
+	struct alertmgr *am = q->am;
+	char who[160];
+
+	q->id = 0;
+	if (q->kind == REQ_RULES)
+		snprintf(who, sizeof who, "Prometheus rules");
+	else if (am->nmore)
+		snprintf(who, sizeof who, "Alertmanager %s", am->build->url[q->src]);
+	else
+		snprintf(who, sizeof who, "Alertmanager");
+	answer_words(r, who, q->err, sizeof q->err);
+	q->ok = !q->err[0];
+	if (q->ok && !am->closing) {
+		q->body = malloc(r->len + 1);
+		if (q->body) {
+			memcpy(q->body, r->body, r->len);
+			q->body[r->len] = '\0';
+			q->len = r->len;
+		} else {
+			q->ok = false;
+			snprintf(q->err, sizeof q->err, "out of memory");
+		}
+	}
+	if (--am->outstanding > 0)
+		return;
+	if (am->closing) {
+		drop_bodies(am);
+		source_round_done(am->src, false, "stopped");
+		return;
+	}
+	full_round_end(am);
+}
+
+static const char *const all_query[] = { NULL };
+
+static void full_start(struct alertmgr *am)
+{
+	static const char *const paths[] = { "/api/v2/alerts", "/api/v2/alerts/groups", "/api/v2/silences" };
+	size_t nsrc = 1 + am->nmore;
+	char urls[MODEL_AM_SOURCES][128];
+
+	memcpy(urls, am->full->url, sizeof urls);
+	memset(am->build, 0, sizeof *am->build);
+	memcpy(am->build->url, urls, sizeof urls);
+	am->build->nsources = nsrc;
+	/* every request is counted before the first can answer (answers come from the loop) */
+	am->outstanding = 1;
+	for (unsigned i = 0; i < nsrc; i++)
+		for (int k = 0; k < 3; k++) {
+			struct am_req *q = &am->req[i * 3 + (unsigned)k];
+
+			memset(q, 0, sizeof *q);
+			q->am = am;
+			q->kind = (enum req_kind)k;
+			q->src = i;
+			q->id = endpoint_get(source_ep(am, i), am->http, paths[k], all_query, full_done, q, q->err,
+			                     sizeof q->err);
+			am->outstanding += q->id != 0;
+		}
+	if (am->has_prom) {
+		struct am_req *q = &am->req[NREQS - 1];
+
+		memset(q, 0, sizeof *q);
+		q->am = am;
+		q->kind = REQ_RULES;
+		q->id = prom_rules_get(&am->prom, am->http, full_done, q, q->err, sizeof q->err);
+		am->outstanding += q->id != 0;
+	}
+	if (--am->outstanding == 0)
+		full_round_end(am);   /* not one request could start: each says why */
+}
+
 static void poll_start(struct source *src, void *arg)
 {
 	struct alertmgr *am = arg;
 	char err[300];
 
+	if (am->full) {
+		full_start(am);
+		return;
+	}
 	am->id = endpoint_get(&am->ep, am->http, "/api/v2/alerts", alerts_query, poll_done, am, err, sizeof err);
 	if (!am->id)
 		source_round_done(src, false, err);
+}
+
+size_t alertmgr_config_urls(const struct config *cfg, const char **urls, size_t max)
+{
+	size_t n = 0;
+
+	if (cfg->alertmanager.url[0] && n < max)
+		urls[n++] = cfg->alertmanager.url;
+	for (size_t i = 0; i < cfg->nalertmanager_urls && n < max; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < n; j++)
+			dup |= strcmp(urls[j], cfg->alertmanager_urls[i]) == 0;
+		if (!dup && cfg->alertmanager_urls[i][0])
+			urls[n++] = cfg->alertmanager_urls[i];
+	}
+	return n;
+}
+
+/* A URL as the view may show it: no user info, no query. */
+static void shown_url(char *dst, size_t len, const char *url)
+{
+	const char *at = strchr(url, '@'), *host = strstr(url, "://");
+	size_t n;
+
+	if (at && host && at > host)
+		snprintf(dst, len, "%.*s%s", (int)(host + 3 - url), url, at + 1);
+	else
+		snprintf(dst, len, "%s", url);
+	n = strcspn(dst, "?#");
+	dst[n] = '\0';
+}
+
+int alertmgr_enable_full(struct alertmgr *am, char *err, size_t errlen)
+{
+	const char *urls[MODEL_AM_SOURCES];
+	size_t n = alertmgr_config_urls(am->cfg, urls, MODEL_AM_SOURCES);
+
+	if (am->full)
+		return 0;
+	am->full = calloc(1, sizeof *am->full);
+	am->build = calloc(1, sizeof *am->build);
+	if (!am->full || !am->build) {
+		free(am->full);
+		free(am->build);
+		am->full = am->build = NULL;
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct config_endpoint ce = am->cfg->alertmanager;
+
+		snprintf(ce.url, sizeof ce.url, "%s", urls[i]);
+		if (endpoint_init(&am->more[am->nmore], "Alertmanager", &ce, 5000, 8u << 20, err, errlen) != 0) {
+			free(am->full);
+			free(am->build);
+			am->full = am->build = NULL;
+			return -1;
+		}
+		if (am->ep.connect_to)
+			endpoint_set_connect_to(&am->more[am->nmore], am->ep.connect_to);
+		am->nmore++;
+	}
+	for (size_t i = 0; i < n; i++)
+		shown_url(am->full->url[i], sizeof am->full->url[i], urls[i]);
+	am->full->nsources = n ? n : 1;
+	/* rules are a bonus: without a Prometheus the alerts view still works */
+	if (am->cfg->prometheus.url[0]) {
+		char why[300];
+
+		am->has_prom = endpoint_init(&am->prom, "Prometheus", &am->cfg->prometheus, 5000, 8u << 20, why,
+		                             sizeof why) == 0;
+		if (!am->has_prom) {
+			am->full->rules_wanted = true;
+			snprintf(am->full->rules_error, sizeof am->full->rules_error, "%s", why);
+		}
+	}
+	return 0;
+}
+
+const struct model_am *alertmgr_full(const struct alertmgr *am)
+{
+	return am ? am->full : NULL;
 }
 
 struct alertmgr *alertmgr_new(struct loop *loop, struct http *http, const struct config *cfg,
@@ -218,6 +490,9 @@ struct source *alertmgr_source(struct alertmgr *am)
 
 int alertmgr_set_connect_to(struct alertmgr *am, const char *connect_to)
 {
+	for (size_t i = 0; i < am->nmore; i++)
+		if (endpoint_set_connect_to(&am->more[i], connect_to) != 0)
+			return -1;
 	return endpoint_set_connect_to(&am->ep, connect_to);
 }
 
@@ -235,7 +510,17 @@ void alertmgr_free(struct alertmgr *am)
 		return;
 	if (am->id)
 		http_forget(am->http, am->id);   /* its answer must not find us */
+	for (size_t i = 0; i < NREQS; i++)
+		if (am->req[i].id)
+			http_forget(am->http, am->req[i].id);
+	drop_bodies(am);
 	source_free(am->src);
 	endpoint_free(&am->ep);
+	for (size_t i = 0; i < am->nmore; i++)
+		endpoint_free(&am->more[i]);
+	if (am->has_prom)
+		endpoint_free(&am->prom);
+	free(am->full);
+	free(am->build);
 	free(am);
 }

@@ -40,6 +40,7 @@ enum kind {
 	K_KEYS,
 	K_SEV_MINUTES,  /* four response targets, SEV-1..4 */
 	K_SEVERITIES,   /* a list of alert severity labels */
+	K_URLS,         /* a list of URLs: alertmanager.urls */
 	K_SECRET,       /* an inline secret: always refused */
 };
 
@@ -73,7 +74,9 @@ struct field {
 
 static const struct field timeline_fields[] = {F("db", K_PATH, db_path), FEND};
 static const struct field prom_fields[] = {ENDPOINT(prometheus), FEND};
-static const struct field am_fields[] = {ENDPOINT(alertmanager), FEND};
+static const struct field am_fields[] = {
+	ENDPOINT(alertmanager), F("urls", K_URLS, alertmanager_urls), FEND,
+};
 static const struct field argocd_fields[] = {
 	ENDPOINT(argocd), F("application", K_NAME, argocd_app), FEND,
 };
@@ -445,6 +448,34 @@ static int parse_severities(struct ctx *c, const yaml_node_t *v, const char *key
 	return 0;
 }
 
+/* alertmanager.urls: each one checked as url is. */
+static int parse_urls(struct ctx *c, const yaml_node_t *v, const char *key)
+{
+	struct config *cfg = c->cfg;
+	const size_t max = sizeof cfg->alertmanager_urls / sizeof cfg->alertmanager_urls[0];
+	size_t n = 0;
+	cfg->nalertmanager_urls = 0;
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(c, v, key, "expected a list of URLs, got %s", node_kind(v));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++, n++) {
+		yaml_node_t *s = yaml_document_get_node(c->doc, *it);
+		const char *t = "";
+		char ik[200];
+		snprintf(ik, sizeof ik, "%s[%zu]", key, n);
+		if (!s || scalar(c, s, ik, "a URL", &t) != 0)
+			return -1;
+		if (n == max)
+			return fail(c, s, key, "at most %zu Alertmanagers", max);
+		if (put_string(c, s, ik, cfg->alertmanager_urls[n], sizeof cfg->alertmanager_urls[n], t) != 0 ||
+		    check_url(c, s, ik, cfg->alertmanager_urls[n]) != 0)
+			return -1;
+	}
+	cfg->nalertmanager_urls = n;
+	return 0;
+}
+
 static int parse_slots(struct ctx *c, const yaml_node_t *v, const char *key)
 {
 	const char *names[CONFIG_MAX_SLOTS];
@@ -656,6 +687,8 @@ static int set_field(struct ctx *c, const struct field *f, const char *key, cons
 		return parse_sev_minutes(c, v, key);
 	case K_SEVERITIES:
 		return parse_severities(c, v, key);
+	case K_URLS:
+		return parse_urls(c, v, key);
 	case K_BOOL:
 		return parse_bool(c, v, key, (bool *)(void *)dst);
 	case K_INT:
@@ -737,5 +770,7 @@ int config_yaml_apply(struct config *cfg, const char *file, yaml_document_t *doc
 		if (each_pair(&c, root, "", section_pair, (void *)top_fields) != 0)
 			return -1;
 	}
+	if (!cfg->alertmanager.url[0] && cfg->nalertmanager_urls)
+		snprintf(cfg->alertmanager.url, sizeof cfg->alertmanager.url, "%s", cfg->alertmanager_urls[0]);
 	return resolve_deployments(&c);
 }

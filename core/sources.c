@@ -110,9 +110,17 @@ static struct source *open_alerts(struct sources *s, char *err, size_t errlen)
 		return NULL;
 	s->alerts = alertmgr_new(s->loop, s->http, s->cfg, &s->model->alerts, on_alerts, s,
 	                         s->alerts_error, sizeof s->alerts_error);
-	if (!s->alerts)
+	if (!s->alerts) {
 		snprintf(err, errlen, "%s", s->alerts_error);
-	return s->alerts ? alertmgr_source(s->alerts) : NULL;
+		return NULL;
+	}
+	/* every alert, group, silence and rule for the alerts view, and the
+	 * watcher that records them during an incident */
+	if (alertmgr_enable_full(s->alerts, s->alerts_error, sizeof s->alerts_error) == 0) {
+		s->model->am = alertmgr_full(s->alerts);
+		s->alerts_watch = alertmgr_watch_install(s->model);
+	}
+	return alertmgr_source(s->alerts);
 }
 
 static struct source *open_argocd(struct sources *s, char *err, size_t errlen)
@@ -198,6 +206,10 @@ void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct r
 void sources_close(struct sources *s)
 {
 	source_registry_stop(&s->reg);
+	if (s->model) {
+		alertmgr_watch_free(s->alerts_watch, s->model);
+		s->model->am = NULL;   /* freed with the poller below */
+	}
 	prom_poller_stop(s->signals);
 	alertmgr_stop(s->alerts);
 	argocd_poller_stop(s->app);

@@ -392,6 +392,11 @@ static void start(enum action_id id, const char *text, int sev)
 	actions_run(A.actions, id, &args, &console_ui);
 }
 
+void app_run_action(enum action_id id, const char *text)
+{
+	start(id, text, 0);
+}
+
 static int parse_sev(const char *s)
 {
 	while (*s == ' ')
@@ -581,6 +586,18 @@ static void run_action(enum action_id id, const char *arg)
 		break;
 	case ACTION_ROLLBACK:
 		start(ACTION_ROLLBACK, arg, 0);
+		break;
+	case ACTION_SILENCE:
+	case ACTION_EXPIRE:
+		if (arg)
+			start(id, arg, 0);
+		else
+			app_message(ROLE_WARN, "%s: pick it in the alerts view (%c), or :%s %s", a->name, alerts_view.key, a->name,
+			            id == ACTION_SILENCE ? "{alertname=\"X\"} 1h why" : "ID");
+		break;
+	case ACTION_FILTER:
+	case ACTION_ALERTS_LIST:
+		app_message(ROLE_WARN, "%s works in the alerts view (%c)", a->name, alerts_view.key);
 		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);

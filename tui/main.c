@@ -19,6 +19,8 @@ static const char usage[] =
 	"       warroom incident --sev N TITLE... declare an incident\n"
 	"       warroom sev N [REASON...]         change the open incident's SEV\n"
 	"       warroom resolve [--yes]           close the open incident\n"
+	"       warroom silence [--duration 1h] --comment TEXT [--yes] MATCHER...\n"
+	"       warroom expire [--yes] ID         expire a silence\n"
 	"       warroom actions [--json]          every action, its keys and preconditions\n"
 	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
 	"\n"
@@ -42,6 +44,8 @@ static const struct subcmd subcmds[] = {
 	{ "incident", cli_incident },
 	{ "sev", cli_sev },
 	{ "resolve", cli_resolve },
+	{ "silence", cli_silence },
+	{ "expire", cli_expire },
 	{ "actions", cli_actions },
 	{ "query", cli_query },
 };

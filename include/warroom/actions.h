@@ -52,6 +52,12 @@ enum action_flag {
 	X(SEV,         "sev",         "S",           ACT_NEEDS_INC | ACT_HINT | ACT_TAKES_ARG | ACT_CLI, sev, \
 	  "Change the SEV level of the open incident") \
 	X(RESOLVE,     "resolve",     "X",           ACT_NEEDS_INC | ACT_CONFIRM | ACT_CLI, resolve, "Close the open incident") \
+	X(SILENCE,     "silence",     "s",           ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG | ACT_CLI, silence, \
+	  "Silence alerts: matchers (the selected alert's), duration (1h), comment") \
+	X(EXPIRE,      "expire",      "E",           ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG | ACT_CLI, expire, \
+	  "Expire a silence: the selected one, or :expire ID") \
+	X(FILTER,      "filter",      "/",           0, none, "Alerts: show those matching (severity!=info)") \
+	X(ALERTS_LIST, "alerts-list", "v",           0, none, "Alerts: alerts, silences, rules, groups in turn") \
 	X(REFRESH,     "refresh",     "C-r,F5",      0, none, "Poll every source now") \
 	X(REDRAW,      "redraw",      "C-l",         0, none, "Repaint the whole screen") \
 	X(UP,          "up",          "k,Up",        ACT_NAV, none, "Move up") \

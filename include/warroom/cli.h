@@ -17,6 +17,10 @@ int cli_rollback(int argc, char **argv, const struct config *cfg);
 int cli_incident(int argc, char **argv, const struct config *cfg);
 int cli_sev(int argc, char **argv, const struct config *cfg);
 int cli_resolve(int argc, char **argv, const struct config *cfg);
+/* `warroom silence [--duration D] --comment TEXT [--yes] MATCHER...` and
+ * `warroom expire [--yes] ID` (core/cli_silence.c). */
+int cli_silence(int argc, char **argv, const struct config *cfg);
+int cli_expire(int argc, char **argv, const struct config *cfg);
 /* `warroom actions [--json]`: the action table, its keys and preconditions. */
 int cli_actions(int argc, char **argv, const struct config *cfg);
 

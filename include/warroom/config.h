@@ -80,6 +80,12 @@ struct config {
 		char critical_severities[8][16];   /* alert severity labels */
 		size_t ncritical;
 	} policy;
+
+	/* alertmanager.urls: more Alertmanagers (an HA pair) with the same
+	 * token, CA and timeout as alertmanager.url; the first becomes url when
+	 * url is not set. */
+	char alertmanager_urls[4][512];
+	size_t nalertmanager_urls;
 };
 
 /* Defaults for everything (operator from $USER, db under $XDG_STATE_HOME). */

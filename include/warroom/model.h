@@ -76,6 +76,120 @@ struct model_alerts {
 
 void model_series_push(struct model_series *s, double v);
 
+/* ---- Alertmanager in full, for the alerts view: every alert of every
+ * configured Alertmanager (an HA pair de-duplicated by fingerprint), their
+ * groups and silences, and Prometheus' alerting rules (pending alerts, rule
+ * health). The poller owns it; model.am points at it once it runs. */
+#define MODEL_AM_ALERTS 200
+#define MODEL_AM_LABELS 24
+#define MODEL_AM_ANNOTATIONS 8
+#define MODEL_AM_REFS 4
+#define MODEL_AM_GROUPS 64
+#define MODEL_AM_SILENCES 64
+#define MODEL_AM_MATCHERS 12
+#define MODEL_AM_RULES 128
+#define MODEL_AM_SOURCES 4
+
+struct model_label {
+	char name[64];
+	char value[192];
+	bool cut;                    /* longer than value: never used as a matcher */
+};
+
+struct model_annotation {
+	char name[48];
+	char value[1024];
+	bool cut;
+};
+
+enum model_am_state {
+	AM_ACTIVE = 0,               /* firing, reaches its receivers */
+	AM_PENDING,                  /* Prometheus: the rule's `for` has not passed yet */
+	AM_UNPROCESSED,              /* Alertmanager has not routed it yet */
+	AM_SUPPRESSED,               /* silenced, inhibited or muted */
+};
+
+struct model_am_alert {
+	char name[96];
+	char severity[16];           /* "none" when unlabelled */
+	int sev_rank;                /* 0 critical (policy), 1 warning, 2 info, 3 other, 4 none */
+	char fingerprint[32];
+	enum model_am_state state;
+	char silenced_by[MODEL_AM_REFS][48];    /* silence ids */
+	size_t nsilenced;
+	char inhibited_by[MODEL_AM_REFS][48];   /* fingerprints of the inhibiting alerts */
+	size_t ninhibited;
+	char muted_by[MODEL_AM_REFS][64];       /* time intervals (0.28+) */
+	size_t nmuted;
+	char summary[200];
+	char generator_url[512];
+	char runbook_url[512];
+	char group[160];             /* its first group's labels, "alertname=X, env=prod" */
+	char receiver[64];           /* that group's receiver */
+	int64_t since_wall_ms;       /* startsAt (pending: activeAt), UTC ms */
+	int64_t ends_wall_ms;
+	unsigned from;               /* bit i: reported by Alertmanager i (prom rules: 0) */
+	struct model_label labels[MODEL_AM_LABELS];
+	size_t nlabels;
+	struct model_annotation annotations[MODEL_AM_ANNOTATIONS];
+	size_t nannotations;
+};
+
+struct model_am_group {
+	char labels[160];            /* the group-by labels */
+	char receiver[64];
+	int nalerts, nactive;
+};
+
+struct model_am_matcher {
+	char name[64];
+	char value[256];
+	bool is_regex, is_equal;
+};
+
+enum model_silence_state { SIL_ACTIVE = 0, SIL_PENDING, SIL_EXPIRED };
+
+struct model_silence {
+	char id[48];
+	enum model_silence_state state;
+	struct model_am_matcher m[MODEL_AM_MATCHERS];
+	size_t nm;
+	char created_by[64];
+	char comment[256];
+	int64_t starts_wall_ms, ends_wall_ms;
+	unsigned from;
+};
+
+struct model_rule {
+	char name[96];
+	char group[96];
+	char state[12];              /* inactive, pending, firing */
+	char health[12];             /* ok, err, unknown */
+	char last_error[240];
+	int pending, firing;         /* its alerts */
+};
+
+struct model_am {
+	struct model_am_alert a[MODEL_AM_ALERTS];   /* sorted: see alertmgr_sort */
+	size_t n;
+	size_t total;                /* distinct alerts seen; more than n when some were left out */
+	struct model_am_group groups[MODEL_AM_GROUPS];
+	size_t ngroups;
+	struct model_silence silences[MODEL_AM_SILENCES];   /* active first, then pending, expired */
+	size_t nsilences;
+	struct model_rule rules[MODEL_AM_RULES];     /* alerting rules; those in error first */
+	size_t nrules;
+	size_t rules_total, rules_in_error;
+	bool rules_wanted;           /* Prometheus is configured */
+	char rules_error[240];       /* the rules request's failure, "" when fine */
+	char url[MODEL_AM_SOURCES][128];          /* each Alertmanager as configured (no query) */
+	char error[MODEL_AM_SOURCES][240];        /* its last failure, "" when fine */
+	size_t nsources;
+	size_t answered;             /* Alertmanagers that answered the last round */
+	uint64_t generation;         /* moves on every complete round */
+	int64_t updated_ms;          /* monotonic */
+};
+
 #define MODEL_RECENT 500   /* the timeline view scrolls through these */
 
 struct model;
@@ -110,6 +224,8 @@ struct model {
 	size_t nwatch;
 	unsigned watch_pending;       /* changed since the watchers last ran */
 	bool in_watch;
+
+	const struct model_am *am;    /* NULL until the Alertmanager source runs */
 };
 
 void model_init(struct model *m, const struct config *cfg, struct timeline *tl);

@@ -12,6 +12,7 @@
 #include "warroom/source.h"
 
 struct alertmgr;
+struct alertmgr_watch;
 struct argocd;
 struct argocd_poller;
 struct config;
@@ -45,6 +46,7 @@ struct sources {
 	 * is not configured or could not open. */
 	struct source_registry reg;
 	struct source *placeholder[SOURCE_REGISTRY_MAX];
+	struct alertmgr_watch *alerts_watch;   /* alerts to the timeline during an incident */
 };
 
 /* Opens the HTTP engine and the clients. Returns -1 only when nothing can run

@@ -50,6 +50,8 @@ int views_by_name(const char *name);
 /* What views may ask of the app. */
 void app_message(enum tui_role role, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void app_show_dialog(const struct dialog *d);
+/* Runs an action of the table with its text argument, as `:NAME TEXT` does. */
+void app_run_action(enum action_id id, const char *text);
 
 /* Colour role of a timeline event kind (shared by the views that list events). */
 enum tui_role timeline_kind_role(const char *kind);
@@ -58,6 +60,7 @@ extern const struct view_ops overview_view;
 extern const struct view_ops slots_view;
 extern const struct view_ops timeline_view;
 extern const struct view_ops help_view;
+extern const struct view_ops alerts_view;
 
 /* The slot model in a few lines (a line per slot, traffic, phase, warnings),
  * for a panel of another view: rows y..y+h-1, columns x..x+width-1. */

@@ -392,13 +392,14 @@ class Screen(unittest.TestCase):
         t.keys("Enter")
         t.wait_for("first look")
         seen = []
-        for _ in range(4):
+        for _ in range(5):
             t.keys("Tab")
             time.sleep(0.3)
             s = t.screen()
             seen.append("Keys (generated" in s and "help" or "Timeline ·" in s and "timeline" or
+                        "Alerts ·" in s and "alerts" or
                         "Golden signals" in s and "overview" or "Slots" in s and "slots" or "?")
-        self.assertEqual(seen, ["slots", "timeline", "help", "overview"])
+        self.assertEqual(seen, ["slots", "timeline", "alerts", "help", "overview"])
         t.keys("3")
         t.wait_for("Timeline ·")
         t.keys("Enter")
@@ -573,6 +574,101 @@ class Screen(unittest.TestCase):
         self.assertRegex(s, r"P99\s+Prometheus: execution: many-to-man")
         self.assertNotIn("n/a", s)
 
+    # ---- the alerts view, on a stand-in Alertmanager ----
+
+    def alerts_console(self, cols, rows, *extra, prometheus=False):
+        self.am = FakeAlertmanager()
+        self.addCleanup(self.am.close)
+        t = self.term(cols, rows)
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write("operator: alice\nrefresh_ms: 300\nalertmanager:\n  url: %s\n" % self.am.url)
+            if prometheus:
+                f.write("prometheus:\n  url: %s\n" % self.am.url)
+        self.run_warroom(t, "--config", cfg, *extra)
+        t.wait_for("Golden signals")
+        t.keys("5")
+        t.wait_for("HighErrorRate", timeout=10)
+        return t
+
+    def test_alerts_80x24(self):
+        t = self.alerts_console(80, 24)
+        self.assert_screen("alerts-80x24", t.wait_for("DiskInfo"))
+
+    def test_alerts_132x43(self):
+        t = self.alerts_console(132, 43)
+        s = t.wait_for("DiskInfo")
+        self.assert_screen("alerts-132x43", s)
+        # firing first (critical, then warning), suppressed after, each saying why
+        self.assertRegex(s, r"crit\s+firing\s+HighErrorRate\s+2m")
+        self.assertRegex(s, r"warn\s+firing\s+P99LatencyHigh")
+        self.assertLess(s.index("P99LatencyHigh"), s.index("DiskInfo"))
+        self.assertRegex(s, r"silenced\s+DiskInfo")
+        self.assertRegex(s, r"inhibited\s+CacheHitLow")
+        self.assertIn("runbook:", s)
+        self.assertIn("https://runbooks.example.com/sev2-degraded.md", s)   # whole, wrapped in the pane
+        t.keys("v")
+        s = t.wait_for("disk swap planned")
+        self.assertRegex(s, r"5d4c3b2a\s+active\s+2h\s+alice\s+alertname=\"DiskInfo\"")
+        t.keys("v")
+        t.wait_for("no Prometheus configured: no rules")
+        t.keys("v")
+        s = t.wait_for("receiver")
+        self.assertRegex(s, r"2\s+2\s+team-pager\s+alertname=HighErrorRate")
+
+    def test_alerts_rules_pending_and_in_error(self):
+        t = self.alerts_console(132, 43, prometheus=True)
+        s = t.wait_for("1 pending")
+        self.assertIn("1 of 2 alerting rules fail to evaluate", s)
+        self.assertRegex(s, r"crit\s+pending\s+PodsDown")
+        # pending after the firing ones, before the suppressed
+        self.assertLess(s.index("P99LatencyHigh"), s.index("PodsDown"))
+        self.assertLess(s.index("PodsDown"), s.index("CacheHitLow"))
+        t.keys("v")
+        t.keys("v")
+        s = t.wait_for("rules")
+        self.assertRegex(s, r"ERROR\s+inactive\s+QueueStale\s+detection\s+many-to-many matching not allowed")
+        self.assertRegex(s, r"ok\s+pending\s+PodsDown")
+
+    def test_alerts_filter_with_matchers(self):
+        t = self.alerts_console(100, 30)
+        t.keys("/")
+        t.wait_for("Filter alerts")
+        t.text('severity!=info, alertname=~"High.*|P99.*"')
+        t.keys("Enter")
+        s = t.wait_for("2 of 4")
+        self.assertNotIn("DiskInfo", s)
+        self.assertNotIn("CacheHitLow", s)
+        self.assertIn("P99LatencyHigh", s)
+        t.keys("/")
+        t.wait_for("Filter alerts")
+        t.keys("C-u")
+        t.text('alertname=~"(')
+        t.keys("Enter")
+        t.wait_for("filter not applied")
+        t.keys("/")
+        t.wait_for("Filter alerts")
+        t.keys("C-u")
+        t.keys("Enter")
+        t.wait_for("DiskInfo")
+
+    def test_alerts_silence_refused_read_only_and_asks_with_the_alert(self):
+        t = self.alerts_console(100, 30, "--readonly")
+        t.keys("s")
+        t.wait_for("read-only")
+        self.assertEqual(self.am.posts, [])
+        t2 = self.alerts_console(100, 30)
+        t2.keys("s")
+        s = t2.wait_for("Matchers:")
+        self.assertIn('env="lab", severity="critical"', s)   # the alert's labels, editable
+        t2.keys("Enter")
+        t2.wait_for("Duration:")
+        t2.keys("Enter")
+        t2.wait_for("Comment (required)")
+        t2.keys("Enter")
+        t2.wait_for("a silence needs a comment")
+        self.assertEqual(self.am.posts, [])
+
 
 class HostilePrometheus:
     """A stand-in for a Prometheus behind a broken proxy: every query gets
@@ -598,6 +694,83 @@ class HostilePrometheus:
                 self.wfile.write(body)
 
             do_GET = do_POST = reply
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FakeAlertmanager:
+    """A stand-in Alertmanager with a fixed set of alerts (times relative to
+    now, so the ages on screen stay put), groups and silences."""
+
+    def __init__(self):
+        import datetime
+        import zlib
+        import json
+        now = datetime.datetime.now(datetime.timezone.utc)
+
+        def at(secs):
+            return (now + datetime.timedelta(seconds=secs)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+        def alert(name, sev, age, state="active", silenced=(), inhibited=(), **ann):
+            return {"labels": {"alertname": name, "severity": sev, "env": "lab"},
+                    "annotations": ann, "startsAt": at(-age), "endsAt": at(240), "updatedAt": at(-1),
+                    "fingerprint": "%016x" % zlib.crc32(name.encode()), "receivers": [{"name": "team-pager"}],
+                    "generatorURL": "http://prometheus:9090/graph?g0.expr=up",
+                    "status": {"state": state, "silencedBy": list(silenced), "inhibitedBy": list(inhibited),
+                               "mutedBy": []}}
+        sid = "5d4c3b2a-1111-4222-8333-944455556666"
+        self.alerts = [
+            alert("DiskInfo", "info", 900, "suppressed", silenced=[sid], summary="disk 71% full"),
+            alert("CacheHitLow", "warning", 400, "suppressed", inhibited=["0123456789abcdef"],
+                  summary="cache hit ratio 41%"),
+            alert("P99LatencyHigh", "warning", 200, summary="P99 640ms over the 500ms SLO"),
+            alert("HighErrorRate", "critical", 150, summary="Error ratio 8.1% is over the 0.1% SLO",
+                  runbook_url="https://runbooks.example.com/sev2-degraded.md"),
+        ]
+        groups = [{"labels": {"alertname": "HighErrorRate"}, "receiver": {"name": "team-pager"},
+                   "alerts": [self.alerts[3], self.alerts[2]]},
+                  {"labels": {"alertname": "DiskInfo"}, "receiver": {"name": "team-mail"},
+                   "alerts": [self.alerts[0], self.alerts[1]]}]
+        silences = [{"id": sid, "status": {"state": "active"}, "createdBy": "alice",
+                     "comment": "disk swap planned", "startsAt": at(-600), "endsAt": at(9030), "updatedAt": at(-600),
+                     "matchers": [{"name": "alertname", "value": "DiskInfo", "isRegex": False, "isEqual": True}]}]
+        rules = {"status": "success", "data": {"groups": [{"name": "detection", "rules": [
+            {"type": "alerting", "name": "QueueStale", "state": "inactive", "health": "err",
+             "lastError": "many-to-many matching not allowed", "alerts": []},
+            {"type": "alerting", "name": "PodsDown", "state": "pending", "health": "ok", "alerts": [
+                {"labels": {"alertname": "PodsDown", "severity": "critical"}, "annotations": {
+                    "summary": "no ready pod for 5s"}, "state": "pending", "activeAt": at(-3), "value": "0"}]}]}]}}
+        self.answers = {"/api/v2/alerts": json.dumps(self.alerts), "/api/v2/alerts/groups": json.dumps(groups),
+                        "/api/v2/silences": json.dumps(silences), "/api/v1/rules": json.dumps(rules)}
+        self.posts = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = outer.answers.get(self.path.split("?")[0])
+                self.send_response(200 if body else 404)
+                body = (body or '"not found"').encode()
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                outer.posts.append(self.path)
+                self.send_response(500)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_DELETE = do_POST
 
             def log_message(self, *args):
                 pass
