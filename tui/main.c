@@ -8,6 +8,7 @@
 #include "warroom/app.h"
 #include "warroom/cli.h"
 #include "warroom/config.h"
+#include "warroom/runbook.h"
 #include "warroom/timeline.h"
 
 static const char usage[] =
@@ -21,6 +22,7 @@ static const char usage[] =
 	"       warroom resolve [--yes]           close the open incident\n"
 	"       warroom actions [--json]          every action, its keys and preconditions\n"
 	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
+	"       warroom runbook list|show NAME|lint FILE...  the runbooks, one as the console walks it, a check\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
@@ -44,6 +46,7 @@ static const struct subcmd subcmds[] = {
 	{ "resolve", cli_resolve },
 	{ "actions", cli_actions },
 	{ "query", cli_query },
+	{ "runbook", cli_runbook },
 };
 
 static int need_value(int i, int argc, char **argv)

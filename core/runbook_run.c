@@ -1,0 +1,1025 @@
+/* The runbook session: one runbook walked during an incident. Commands run
+ * with `sh -c` and their text as written; what the incident knows (namespace,
+ * slots, the alert's labels) reaches them as environment variables only, so
+ * a hostile pod name or label value is never shell text. Every change is in
+ * the store before it is shown, and the timeline tells what ran and how. */
+#include "warroom/runbook.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "warroom/actions.h"
+#include "warroom/config.h"
+#include "warroom/loop.h"
+#include "warroom/model.h"
+#include "warroom/proc.h"
+#include "warroom/slots.h"
+#include "warroom/text.h"
+#include "warroom/timeline.h"
+
+#define OUTPUT_KEEP (64u * 1024)   /* per stream, for the timeline */
+#define OUTPUT_LOG 4000            /* bytes of each stream the timeline keeps */
+
+struct runbook_session {
+	struct loop *loop;
+	const struct config *cfg;
+	struct timeline *tl;
+	struct model *m;
+	struct runbook_lib *lib;
+	struct runbook_store *store;
+	char store_err[300];
+
+	struct runbook *rb;
+	int64_t run_id;
+	struct runbook_item_state *st;
+	size_t cursor;
+	char alert[96];
+	cJSON *vars;                /* fixed for the run: persisted at its start */
+
+	struct proc *proc;
+	size_t run_item;
+	runbook_done_fn done;
+	void *done_arg;
+	char *out[RUNBOOK_OUT_LINES];
+	size_t out_n, out_head;
+
+	char offer_name[128], offer_alert[96], offer_labels[512];
+	uint64_t native_run;
+	size_t native_item;
+	uint64_t gen;
+};
+
+static struct runbook_session *current;
+static struct actions *current_q;
+
+static void changed(struct runbook_session *s)
+{
+	s->gen++;
+	if (s->m)
+		model_mark(s->m, DIRTY_RUNBOOK);
+}
+
+/* ---- variables ---- */
+
+static void var_name(char *out, size_t len, const char *prefix, const char *label)
+{
+	size_t o = (size_t)snprintf(out, len, "%s", prefix);
+
+	for (; *label && o + 1 < len; label++)
+		out[o++] = isalnum((unsigned char)*label) ? (char)toupper((unsigned char)*label) : '_';
+	out[o] = '\0';
+}
+
+static void labels_to_vars(cJSON *vars, const char *labels)
+{
+	const char *p = labels;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n'), *eq = strchr(p, '=');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char key[96], name[128], value[512];
+
+		if (eq && (size_t)(eq - p) < n) {
+			snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
+			snprintf(value, sizeof value, "%.*s", (int)(n - (size_t)(eq - p) - 1), eq + 1);
+			var_name(name, sizeof name, "ALERT_", key);
+			cJSON_DeleteItemFromObjectCaseSensitive(vars, name);
+			cJSON_AddStringToObject(vars, name, value);
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+static void set_var(cJSON *o, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(o, name);
+	cJSON_AddStringToObject(o, name, value);
+}
+
+/* What the console knows now: it changes during the incident (a rollback
+ * moves the active slot), so it is read again for every command. */
+static void live_vars(struct runbook_session *s, cJSON *o)
+{
+	const struct config *c = s->cfg;
+	const struct slots_state *st = s->m ? s->m->slots : NULL;
+	struct timeline_incident inc;
+	char buf[64];
+
+	set_var(o, "NAMESPACE", c->kube.namespace_);
+	set_var(o, "SERVICE", c->kube.service);
+	set_var(o, "ENVIRONMENT", c->environment);
+	set_var(o, "OPERATOR", c->operator_name);
+	set_var(o, "KUBE_CONTEXT", c->kube.context);
+	set_var(o, "PROMETHEUS_URL", c->prometheus.url);
+	set_var(o, "ALERTMANAGER_URL", c->alertmanager.url);
+	set_var(o, "BLUE_SLOT", c->kube.slots[0]);
+	set_var(o, "GREEN_SLOT", c->kube.slots[1]);
+	if (st && st->updated_ms && st->active >= 0 && st->active < st->nslots) {
+		int sb = slots_standby(st);
+
+		set_var(o, "ACTIVE_SLOT", st->slot[st->active].name);
+		set_var(o, "ACTIVE_DEPLOYMENT", st->slot[st->active].deployment);
+		set_var(o, "DEPLOY_VERSION", st->slot[st->active].tag);
+		if (sb >= 0) {
+			set_var(o, "STANDBY_SLOT", st->slot[sb].name);
+			set_var(o, "STANDBY_DEPLOYMENT", st->slot[sb].deployment);
+			set_var(o, "PREVIOUS_VERSION", st->slot[sb].tag);
+		}
+	}
+	if (s->tl && timeline_incident_current(s->tl, &inc) == 1) {
+		snprintf(buf, sizeof buf, "INC-%lld", (long long)inc.id);
+		set_var(o, "INCIDENT_ID", buf);
+		snprintf(buf, sizeof buf, "%d", inc.sev);
+		set_var(o, "INCIDENT_SEV", buf);
+	}
+}
+
+/* The run's variables: fixed ones (alert labels, the runbook) over the live ones. */
+static cJSON *all_vars(struct runbook_session *s)
+{
+	cJSON *o = cJSON_CreateObject(), *v;
+
+	if (!o)
+		return NULL;
+	live_vars(s, o);
+	cJSON_ArrayForEach(v, s->vars)
+		if (cJSON_IsString(v) && !cJSON_GetObjectItemCaseSensitive(o, v->string))
+			cJSON_AddStringToObject(o, v->string, v->valuestring);
+	return o;
+}
+
+size_t runbook_session_vars(struct runbook_session *s, char (*out)[256], size_t max)
+{
+	cJSON *o = all_vars(s), *v;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(v, o) {
+		if (n >= max || !cJSON_IsString(v))
+			continue;
+		snprintf(out[n++], 256, "%s=%s", v->string, v->valuestring);
+	}
+	cJSON_Delete(o);
+	return n;
+}
+
+static struct proc_env *command_env(struct runbook_session *s)
+{
+	struct proc_env *env = proc_env_new();
+	cJSON *o, *v;
+	const char *kc = s->cfg->kube.kubeconfig[0] ? s->cfg->kube.kubeconfig : getenv("KUBECONFIG");
+
+	if (!env)
+		return NULL;
+	proc_env_inherit(env, NULL);
+	if (kc && *kc)
+		proc_env_set(env, "KUBECONFIG", kc);
+	o = all_vars(s);
+	cJSON_ArrayForEach(v, o)
+		if (cJSON_IsString(v))
+			proc_env_set(env, v->string, v->valuestring);
+	cJSON_Delete(o);
+	return env;
+}
+
+/* ---- small helpers ---- */
+
+/* A stable mark of an item, so a runbook edited between runs does not hand
+ * one item's state to another. */
+static void item_hash(const struct runbook_item *it, char *out, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const unsigned char *p = (const unsigned char *)it->text; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	h = (h ^ (unsigned)it->kind) * 1099511628211ull;
+	snprintf(out, len, "%016llx", (unsigned long long)h);
+}
+
+/* The first line of an item's text, shortened, for summaries. */
+static void short_text(const struct runbook_item *it, char *out, size_t len)
+{
+	const char *nl = strchr(it->text, '\n');
+	size_t n = nl ? (size_t)(nl - it->text) : strlen(it->text);
+
+	if (n + 1 > len || nl)
+		snprintf(out, len, "%.*s%s", (int)(n + 5 > len ? len - 5 : n), it->text, "...");
+	else
+		snprintf(out, len, "%s", it->text);
+	text_fix_utf8(out);
+}
+
+static void persist(struct runbook_session *s, size_t i)
+{
+	char hash[20];
+
+	if (!s->store || s->run_id <= 0 || i >= s->rb->nitems)
+		return;
+	item_hash(&s->rb->items[i], hash, sizeof hash);
+	if (runbook_store_item(s->store, s->run_id, i, hash, runbook_state_name(s->st[i].state), s->st[i].exit_code,
+	                       s->st[i].duration_ms, s->st[i].reason) != 0)
+		text_copy(s->store_err, sizeof s->store_err, runbook_store_error(s->store));
+}
+
+static void log_event(struct runbook_session *s, const char *summary, cJSON *detail)
+{
+	char *d = detail ? cJSON_PrintUnformatted(detail) : NULL;
+
+	if (s->tl)
+		timeline_log(s->tl, "runbook", summary, d);
+	cJSON_free(d);
+	if (s->m)
+		model_sync_timeline(s->m);
+}
+
+static cJSON *item_detail(struct runbook_session *s, size_t i)
+{
+	const struct runbook_item *it = &s->rb->items[i];
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "runbook", s->rb->name);
+	cJSON_AddNumberToObject(o, "step", (double)it->step + 1);
+	cJSON_AddStringToObject(o, "step_title", s->rb->steps[it->step].title);
+	cJSON_AddNumberToObject(o, "line", it->line);
+	cJSON_AddStringToObject(o, runbook_kind_name(it->kind), it->text);
+	return o;
+}
+
+/* ---- output ---- */
+
+static void out_clear(struct runbook_session *s)
+{
+	for (size_t i = 0; i < RUNBOOK_OUT_LINES; i++) {
+		free(s->out[i]);
+		s->out[i] = NULL;
+	}
+	s->out_n = s->out_head = 0;
+}
+
+static void out_add(struct runbook_session *s, const char *line)
+{
+	char *red = timeline_redact(line), *clean;
+	size_t slot;
+
+	if (!red)
+		return;
+	clean = red;
+	for (char *p = clean; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';   /* escapes never reach the screen */
+	if (strlen(clean) >= RUNBOOK_OUT_LINE)
+		clean[RUNBOOK_OUT_LINE - 1] = '\0';
+	text_fix_utf8(clean);
+	slot = (s->out_head + s->out_n) % RUNBOOK_OUT_LINES;
+	if (s->out_n == RUNBOOK_OUT_LINES) {
+		free(s->out[s->out_head]);
+		s->out[s->out_head] = NULL;
+		slot = s->out_head;
+		s->out_head = (s->out_head + 1) % RUNBOOK_OUT_LINES;
+	} else {
+		s->out_n++;
+	}
+	s->out[slot] = clean;
+}
+
+size_t runbook_session_output(const struct runbook_session *s, const char **lines, size_t max)
+{
+	size_t n = 0;
+
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < s->out_n && n < max; i++)
+		lines[n++] = s->out[(s->out_head + i) % RUNBOOK_OUT_LINES];
+	return n;
+}
+
+/* ---- offers: the runbook for the firing alert ---- */
+
+static void on_model(struct model *m, unsigned what, void *arg)
+{
+	struct runbook_session *s = arg;
+	char name[128] = "", alert[96] = "", labels[512] = "";
+
+	if (!(what & DIRTY_ALERTS))
+		return;
+	for (size_t i = 0; i < m->alerts.n; i++) {
+		const struct model_alert *a = &m->alerts.a[i];
+		struct runbook *rb = runbook_lib_for_alert(s->lib, a->name, a->runbook_url);
+
+		if (rb) {
+			text_copy(name, sizeof name, rb->name);
+			text_copy(alert, sizeof alert, a->name);
+			text_copy(labels, sizeof labels, a->labels);
+			break;
+		}
+	}
+	if (strcmp(name, s->offer_name) != 0 || strcmp(alert, s->offer_alert) != 0) {
+		text_copy(s->offer_name, sizeof s->offer_name, name);
+		text_copy(s->offer_alert, sizeof s->offer_alert, alert);
+		changed(s);
+	}
+	text_copy(s->offer_labels, sizeof s->offer_labels, labels);
+}
+
+const char *runbook_session_offer(const struct runbook_session *s, const char **alert)
+{
+	if (!s || !s->offer_name[0])
+		return NULL;
+	if (alert)
+		*alert = s->offer_alert;
+	return s->offer_name;
+}
+
+/* ---- life ---- */
+
+struct runbook_session *runbook_session_new(struct loop *loop, const struct config *cfg, struct timeline *tl,
+                                            struct model *m, struct runbook_lib *lib)
+{
+	struct runbook_session *s = calloc(1, sizeof *s);
+
+	if (!s) {
+		runbook_lib_free(lib);
+		return NULL;
+	}
+	s->loop = loop;
+	s->cfg = cfg;
+	s->tl = tl;
+	s->m = m;
+	s->lib = lib;
+	if (tl)
+		s->store = runbook_store_open(timeline_path(tl), s->store_err, sizeof s->store_err);
+	if (m)
+		model_watch_add(m, on_model, s);
+	if (!current)
+		current = s;
+	return s;
+}
+
+static void drop_run(struct runbook_session *s)
+{
+	free(s->st);
+	s->st = NULL;
+	s->rb = NULL;
+	s->run_id = 0;
+	cJSON_Delete(s->vars);
+	s->vars = NULL;
+	s->cursor = 0;
+	s->alert[0] = '\0';
+}
+
+void runbook_session_free(struct runbook_session *s)
+{
+	if (!s)
+		return;
+	if (s->proc) {
+		/* the console ends with a command running: say so, as a restart would */
+		s->st[s->run_item].state = RBS_CANCELLED;
+		text_copy(s->st[s->run_item].reason, sizeof s->st[0].reason, "the console ended while it ran");
+		persist(s, s->run_item);
+		proc_free(s->proc);
+	}
+	if (current == s) {
+		current = NULL;
+		current_q = NULL;
+	}
+	out_clear(s);
+	drop_run(s);
+	runbook_store_close(s->store);
+	runbook_lib_free(s->lib);
+	free(s);
+}
+
+void runbook_session_attach(struct runbook_session *s, struct actions *q)
+{
+	current = s;
+	current_q = q;
+}
+
+struct runbook_session *runbook_session_for(const struct actions *q)
+{
+	return q && q == current_q ? current : NULL;
+}
+
+const struct runbook_session *runbook_session_current(void)
+{
+	return current;
+}
+
+const struct runbook_lib *runbook_session_lib(const struct runbook_session *s)
+{
+	return s ? s->lib : NULL;
+}
+
+const struct runbook *runbook_session_runbook(const struct runbook_session *s)
+{
+	return s ? s->rb : NULL;
+}
+
+const struct runbook_item_state *runbook_session_item(const struct runbook_session *s, size_t i)
+{
+	return s && s->rb && i < s->rb->nitems ? &s->st[i] : NULL;
+}
+
+uint64_t runbook_session_generation(const struct runbook_session *s)
+{
+	return s ? s->gen : 0;
+}
+
+size_t runbook_session_cursor(const struct runbook_session *s)
+{
+	return s ? s->cursor : 0;
+}
+
+void runbook_session_set_cursor(struct runbook_session *s, size_t i)
+{
+	if (!s || !s->rb || i >= s->rb->nitems || i == s->cursor)
+		return;
+	s->cursor = i;
+	if (s->store && s->run_id > 0)
+		runbook_store_cursor(s->store, s->run_id, i);
+	changed(s);
+}
+
+bool runbook_session_running(const struct runbook_session *s, size_t *item)
+{
+	if (!s || !s->proc)
+		return false;
+	if (item)
+		*item = s->run_item;
+	return true;
+}
+
+/* Native actions that are not in this build's table are skipped with words. */
+static void skip_unavailable(struct runbook_session *s)
+{
+	for (size_t i = 0; i < s->rb->nitems; i++) {
+		const struct runbook_item *it = &s->rb->items[i];
+		const struct action *a;
+		char name[32];
+
+		if (it->kind != RB_ACTION || s->st[i].state != RBS_PENDING)
+			continue;
+		runbook_action_split(it, name, sizeof name, NULL);
+		a = actions_by_name(name);
+		if (a && a->exec && a->exec->exec)
+			continue;
+		s->st[i].state = RBS_SKIPPED;
+		snprintf(s->st[i].reason, sizeof s->st[i].reason, "%s is not available in this version", name);
+		persist(s, i);
+	}
+}
+
+static int begin_run(struct runbook_session *s, struct runbook *rb)
+{
+	s->st = calloc(rb->nitems ? rb->nitems : 1, sizeof *s->st);
+	if (!s->st)
+		return -1;
+	for (size_t i = 0; i < rb->nitems; i++)
+		s->st[i].exit_code = -1;
+	s->rb = rb;
+	/* a check ticked in the file itself is done */
+	for (size_t i = 0; i < rb->nitems; i++)
+		if (rb->items[i].kind == RB_CHECK && rb->items[i].checked)
+			s->st[i].state = RBS_DONE;
+	return 0;
+}
+
+int runbook_session_start(struct runbook_session *s, const char *name, char *err, size_t errlen)
+{
+	struct runbook *rb = runbook_lib_find(s->lib, name);
+	struct timeline_incident inc = { 0 };
+	char summary[256], *vj;
+	cJSON *d;
+
+	if (!rb) {
+		snprintf(err, errlen, "no runbook \"%s\" (warroom runbook list shows them)", name ? name : "");
+		return -1;
+	}
+	if (s->proc) {
+		snprintf(err, errlen, "a command of %s is running: cancel it first", s->rb->name);
+		return -1;
+	}
+	drop_run(s);
+	out_clear(s);
+	if (begin_run(s, rb) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->vars = cJSON_CreateObject();
+	cJSON_AddStringToObject(s->vars, "RUNBOOK", rb->name);
+	if (s->offer_name[0] && strcmp(s->offer_name, rb->name) == 0) {
+		text_copy(s->alert, sizeof s->alert, s->offer_alert);
+		set_var(s->vars, "ALERT_NAME", s->offer_alert);
+		labels_to_vars(s->vars, s->offer_labels);
+	}
+	if (s->tl && timeline_incident_current(s->tl, &inc) != 1)
+		inc.id = 0;
+	vj = cJSON_PrintUnformatted(s->vars);
+	if (s->store) {
+		s->run_id = runbook_store_begin(s->store, inc.id, rb->name, rb->path, s->alert, vj ? vj : "{}");
+		if (s->run_id < 0)
+			text_copy(s->store_err, sizeof s->store_err, runbook_store_error(s->store));
+	}
+	cJSON_free(vj);
+	skip_unavailable(s);
+	runbook_session_next_item(s, &s->cursor);
+	snprintf(summary, sizeof summary, "runbook started: %s (%s.md)%s%s", rb->title, rb->name,
+	         s->alert[0] ? " for " : "", s->alert);
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "runbook", rb->name);
+	cJSON_AddStringToObject(d, "path", rb->path);
+	if (s->alert[0])
+		cJSON_AddStringToObject(d, "alert", s->alert);
+	log_event(s, summary, d);
+	cJSON_Delete(d);
+	changed(s);
+	return 0;
+}
+
+struct resume_ctx {
+	struct runbook_session *s;
+	size_t interrupted[32];
+	size_t ninterrupted;
+};
+
+static void resume_item(void *arg, size_t item, const char *hash, const char *state, int exit_code,
+                        int64_t duration_ms, const char *reason)
+{
+	struct resume_ctx *r = arg;
+	struct runbook_session *s = r->s;
+	char mine[20];
+
+	if (item >= s->rb->nitems)
+		return;
+	item_hash(&s->rb->items[item], mine, sizeof mine);
+	if (!hash || strcmp(hash, mine) != 0)
+		return;   /* the file changed there: that state belongs to another item */
+	s->st[item].state = runbook_state_parse(state);
+	s->st[item].exit_code = exit_code;
+	s->st[item].duration_ms = duration_ms < 0 ? 0 : duration_ms;
+	text_copy(s->st[item].reason, sizeof s->st[item].reason, reason ? reason : "");
+	if (s->st[item].state == RBS_RUNNING && r->ninterrupted < 32)
+		r->interrupted[r->ninterrupted++] = item;
+}
+
+int runbook_session_resume(struct runbook_session *s)
+{
+	struct runbook_store_run run;
+	struct resume_ctx r = { .s = s };
+	struct runbook *rb;
+	char summary[256], what[160];
+
+	if (!s->store || runbook_store_latest(s->store, &run) != 1)
+		return 0;
+	rb = runbook_lib_find(s->lib, run.name);
+	if (!rb || begin_run(s, rb) != 0) {
+		free(run.vars);
+		return 0;
+	}
+	s->run_id = run.id;
+	s->vars = cJSON_Parse(run.vars ? run.vars : "{}");
+	if (!cJSON_IsObject(s->vars)) {
+		cJSON_Delete(s->vars);
+		s->vars = cJSON_CreateObject();
+	}
+	free(run.vars);
+	text_copy(s->alert, sizeof s->alert, run.alert);
+	runbook_store_items(s->store, run.id, resume_item, &r);
+	for (size_t k = 0; k < r.ninterrupted; k++) {
+		size_t i = r.interrupted[k];
+		cJSON *d = item_detail(s, i);
+
+		s->st[i].state = RBS_INTERRUPTED;
+		text_copy(s->st[i].reason, sizeof s->st[i].reason, "was running when the console ended");
+		persist(s, i);
+		short_text(&s->rb->items[i], what, sizeof what);
+		snprintf(summary, sizeof summary, "interrupted: `%s` was running when the console ended; retry, skip "
+		         "or mark it done", what);
+		log_event(s, summary, d);
+		cJSON_Delete(d);
+	}
+	skip_unavailable(s);
+	s->cursor = run.cursor < rb->nitems ? run.cursor : 0;
+	{
+		size_t step = runbook_session_current_step(s);
+
+		snprintf(summary, sizeof summary, "runbook resumed: %s at step %zu of %zu%s%s", rb->title, step + 1,
+		         rb->nsteps, rb->nsteps ? ", " : "", rb->nsteps ? rb->steps[step < rb->nsteps ? step : 0].title : "");
+		log_event(s, summary, NULL);
+	}
+	changed(s);
+	return 1;
+}
+
+/* ---- progress ---- */
+
+static bool finished(enum runbook_state st)
+{
+	return st == RBS_DONE || st == RBS_SKIPPED;
+}
+
+static bool stops(enum runbook_state st)
+{
+	return st == RBS_FAILED || st == RBS_INTERRUPTED || st == RBS_CANCELLED;
+}
+
+/* A step with no item to act on is read and done when marked: its first item carries that. */
+void runbook_session_step_progress(const struct runbook_session *s, size_t step, size_t *done, size_t *all)
+{
+	const struct runbook_step *sp;
+
+	*done = *all = 0;
+	if (!s || !s->rb || step >= s->rb->nsteps)
+		return;
+	sp = &s->rb->steps[step];
+	for (size_t i = sp->first; i < sp->first + sp->n; i++) {
+		if (!runbook_item_actionable(&s->rb->items[i]))
+			continue;
+		(*all)++;
+		if (finished(s->st[i].state))
+			(*done)++;
+	}
+	if (*all == 0) {
+		*all = 1;
+		*done = sp->n && finished(s->st[sp->first].state) ? 1 : 0;
+	}
+}
+
+void runbook_session_phase_progress(const struct runbook_session *s, size_t phase, size_t *done, size_t *all)
+{
+	*done = *all = 0;
+	if (!s || !s->rb || phase >= s->rb->nphases)
+		return;
+	for (size_t k = s->rb->phases[phase].first; k < s->rb->phases[phase].first + s->rb->phases[phase].n; k++) {
+		size_t d, a;
+
+		runbook_session_step_progress(s, k, &d, &a);
+		*done += d;
+		*all += a;
+	}
+}
+
+bool runbook_session_step_stopped(const struct runbook_session *s, size_t step, size_t *item)
+{
+	const struct runbook_step *sp;
+
+	if (!s || !s->rb || step >= s->rb->nsteps)
+		return false;
+	sp = &s->rb->steps[step];
+	for (size_t i = sp->first; i < sp->first + sp->n; i++)
+		if (stops(s->st[i].state)) {
+			if (item)
+				*item = i;
+			return true;
+		}
+	return false;
+}
+
+size_t runbook_session_current_step(const struct runbook_session *s)
+{
+	if (!s || !s->rb)
+		return 0;
+	for (size_t k = 0; k < s->rb->nsteps; k++) {
+		size_t d, a;
+
+		runbook_session_step_progress(s, k, &d, &a);
+		if (d < a)
+			return k;
+	}
+	return s->rb->nsteps;   /* every step done */
+}
+
+bool runbook_session_next_item(const struct runbook_session *s, size_t *item)
+{
+	size_t k = runbook_session_current_step(s);
+	const struct runbook_step *sp;
+
+	if (!s || !s->rb || k >= s->rb->nsteps)
+		return false;
+	sp = &s->rb->steps[k];
+	if (runbook_session_step_stopped(s, k, item))
+		return true;
+	for (size_t i = sp->first; i < sp->first + sp->n; i++)
+		if (runbook_item_actionable(&s->rb->items[i]) && !finished(s->st[i].state)) {
+			*item = i;
+			return true;
+		}
+	if (sp->n) {
+		*item = sp->first;   /* a step to read: its first line is marked done */
+		return true;
+	}
+	return false;
+}
+
+size_t runbook_session_pick(const struct runbook_session *s, const char *arg)
+{
+	char *end;
+	unsigned long v;
+	size_t next = SIZE_MAX;
+
+	if (arg && *arg) {
+		v = strtoul(arg, &end, 10);
+		if (end != arg && v >= 1)
+			return (size_t)v - 1;
+		return SIZE_MAX;
+	}
+	if (s && runbook_session_next_item(s, &next))
+		return next;
+	return SIZE_MAX;
+}
+
+/* ---- running ---- */
+
+int runbook_session_can_run(const struct runbook_session *s, size_t *item, char *err, size_t errlen)
+{
+	const struct runbook_item *it;
+	size_t stop;
+
+	if (!s || !s->rb) {
+		snprintf(err, errlen, "no runbook is running: b starts the one for the alert, :runbook NAME another");
+		return -1;
+	}
+	if (*item == SIZE_MAX && !runbook_session_next_item(s, item)) {
+		snprintf(err, errlen, "every step of %s is done", s->rb->name);
+		return -1;
+	}
+	if (*item >= s->rb->nitems) {
+		snprintf(err, errlen, "%s has no item %zu", s->rb->name, *item + 1);
+		return -1;
+	}
+	it = &s->rb->items[*item];
+	if (s->proc) {
+		snprintf(err, errlen, "a command is running: wait for it, or cancel it (C-x)");
+		return -1;
+	}
+	if (it->kind != RB_COMMAND && it->kind != RB_ACTION) {
+		snprintf(err, errlen, "line %d is a %s, not a command: %s", it->line, runbook_kind_name(it->kind),
+		         it->kind == RB_CHECK ? "c ticks it" : "d marks the step read");
+		return -1;
+	}
+	if (it->kind == RB_ACTION && s->st[*item].state == RBS_SKIPPED) {
+		snprintf(err, errlen, "%s", s->st[*item].reason);
+		return -1;
+	}
+	if (runbook_session_step_stopped(s, it->step, &stop) && stop != *item) {
+		char what[120];
+
+		short_text(&s->rb->items[stop], what, sizeof what);
+		snprintf(err, errlen, "step %zu is stopped: `%s` %s; retry it (e), skip it with a reason (>) or mark it "
+		         "done (d)", it->step + 1, what, runbook_state_name(s->st[stop].state));
+		return -1;
+	}
+	return 0;
+}
+
+static void on_line(struct proc *p, enum proc_stream stream, const char *line, size_t len, void *arg)
+{
+	struct runbook_session *s = arg;
+
+	out_add(s, line);
+	changed(s);
+}
+
+static void on_done(struct proc *p, const struct proc_result *res, void *arg)
+{
+	struct runbook_session *s = arg;
+	size_t i = s->run_item;
+	struct runbook_item_state *st = &s->st[i];
+	const struct runbook_item *it = &s->rb->items[i];
+	char summary[256], what[120], took[32];
+	runbook_done_fn done = s->done;
+	void *done_arg = s->done_arg;
+	cJSON *d = item_detail(s, i);
+	bool ok = res->started && res->exited && res->exit_code == 0;
+
+	st->duration_ms = res->duration_ms;
+	st->exit_code = res->exited ? res->exit_code : -1;
+	if (ok) {
+		st->state = RBS_DONE;
+		st->reason[0] = '\0';
+	} else {
+		st->state = res->cancelled ? RBS_CANCELLED : RBS_FAILED;
+		if (!res->started)
+			snprintf(st->reason, sizeof st->reason, "%s", res->error);
+		else if (res->exited)
+			snprintf(st->reason, sizeof st->reason, "exit %d", res->exit_code);
+		else if (res->timed_out)
+			snprintf(st->reason, sizeof st->reason, "timed out");
+		else
+			snprintf(st->reason, sizeof st->reason, "ended by signal %d", res->signal);
+	}
+	persist(s, i);
+	snprintf(took, sizeof took, "%.1f s", (double)res->duration_ms / 1000.0);
+	short_text(it, what, sizeof what);
+	if (ok)
+		snprintf(summary, sizeof summary, "step %zu %s: `%s` exit 0 in %s", it->step + 1,
+		         s->rb->steps[it->step].title, what, took);
+	else
+		snprintf(summary, sizeof summary, "step %zu %s: `%s` failed (%s) after %s: the step stops until it is "
+		         "retried, skipped or marked done", it->step + 1, s->rb->steps[it->step].title, what, st->reason,
+		         took);
+	if (res->exited)
+		cJSON_AddNumberToObject(d, "exit_code", res->exit_code);
+	else
+		cJSON_AddStringToObject(d, "ended", st->reason);
+	cJSON_AddNumberToObject(d, "duration_ms", (double)res->duration_ms);
+	if (res->out.len) {
+		cJSON_AddStringToObject(d, "stdout", res->out.len > OUTPUT_LOG ? res->out.data + res->out.len - OUTPUT_LOG :
+		                        res->out.data);
+		if (res->out.len > OUTPUT_LOG || res->out.truncated)
+			cJSON_AddBoolToObject(d, "stdout_truncated", true);
+	}
+	if (res->err.len) {
+		cJSON_AddStringToObject(d, "stderr", res->err.len > OUTPUT_LOG ? res->err.data + res->err.len - OUTPUT_LOG :
+		                        res->err.data);
+		if (res->err.len > OUTPUT_LOG || res->err.truncated)
+			cJSON_AddBoolToObject(d, "stderr_truncated", true);
+	}
+	log_event(s, summary, d);
+	cJSON_Delete(d);
+	if (!ok && !res->started)
+		out_add(s, res->error);
+	out_add(s, ok ? "-- exit 0" : summary);
+	s->done = NULL;
+	s->done_arg = NULL;
+	proc_free(s->proc);
+	s->proc = NULL;
+	if (ok) {
+		size_t next;
+
+		if (runbook_session_next_item(s, &next))
+			runbook_session_set_cursor(s, next);
+	}
+	changed(s);
+	if (done)
+		done(done_arg, i, st, summary);
+}
+
+int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn done, void *arg,
+                        char *err, size_t errlen)
+{
+	char *argv[4];
+	struct proc_env *env;
+	struct proc_spec spec = { 0 };
+	const struct runbook_item *it;
+
+	if (runbook_session_can_run(s, &item, err, errlen) != 0)
+		return -1;
+	it = &s->rb->items[item];
+	if (it->kind != RB_COMMAND) {
+		snprintf(err, errlen, "line %d is a warroom action: the console runs it as its own action", it->line);
+		return -1;
+	}
+	env = command_env(s);
+	if (!env) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = it->text;   /* as written: values come from the environment only */
+	argv[3] = NULL;
+	spec.argv = argv;
+	spec.envp = proc_env_envp(env);
+	spec.max_output = OUTPUT_KEEP;
+	spec.on_line = on_line;
+	spec.on_done = on_done;
+	spec.arg = s;
+	out_clear(s);
+	s->proc = proc_start(s->loop, &spec, err, errlen);
+	proc_env_free(env);
+	if (!s->proc)
+		return -1;
+	s->run_item = item;
+	s->done = done;
+	s->done_arg = arg;
+	s->st[item].state = RBS_RUNNING;
+	s->st[item].exit_code = -1;
+	s->st[item].reason[0] = '\0';
+	persist(s, item);
+	s->cursor = item;
+	{
+		char line[RUNBOOK_OUT_LINE];
+
+		snprintf(line, sizeof line, "$ %s", it->text);
+		for (char *p = line; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		out_add(s, line);
+	}
+	changed(s);
+	return 0;
+}
+
+void runbook_session_cancel(struct runbook_session *s)
+{
+	if (!s || !s->proc)
+		return;
+	s->done = NULL;
+	s->done_arg = NULL;
+	proc_cancel(s->proc);   /* on_done still comes, and records it cancelled */
+}
+
+int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_state state, const char *reason,
+                         char *summary, size_t slen)
+{
+	const struct runbook_item *it;
+	char what[120];
+	cJSON *d;
+
+	if (!s || !s->rb) {
+		snprintf(summary, slen, "no runbook is running");
+		return -1;
+	}
+	if (item == SIZE_MAX && !runbook_session_next_item(s, &item)) {
+		snprintf(summary, slen, "every step of %s is done", s->rb->name);
+		return -1;
+	}
+	if (item >= s->rb->nitems) {
+		snprintf(summary, slen, "%s has no item %zu", s->rb->name, item + 1);
+		return -1;
+	}
+	if (s->proc && s->run_item == item) {
+		snprintf(summary, slen, "it is running: cancel it first (C-x)");
+		return -1;
+	}
+	it = &s->rb->items[item];
+	if (state == RBS_SKIPPED && (!reason || !*reason)) {
+		snprintf(summary, slen, "a skip needs a reason: nothing changed");
+		return -1;
+	}
+	if (state == RBS_PENDING && it->kind != RB_CHECK) {
+		snprintf(summary, slen, "only a check is unticked");
+		return -1;
+	}
+	s->st[item].state = state;
+	text_copy(s->st[item].reason, sizeof s->st[item].reason, reason ? reason : "");
+	persist(s, item);
+	short_text(it, what, sizeof what);
+	if (it->kind == RB_CHECK && state == RBS_DONE)
+		snprintf(summary, slen, "check ticked: %s", what);
+	else if (it->kind == RB_CHECK && state == RBS_PENDING)
+		snprintf(summary, slen, "check unticked: %s", what);
+	else if (state == RBS_SKIPPED)
+		snprintf(summary, slen, "skipped in step %zu: `%s`: %s", it->step + 1, what, reason);
+	else if (runbook_item_actionable(it))
+		snprintf(summary, slen, "marked done in step %zu: `%s`", it->step + 1, what);
+	else
+		snprintf(summary, slen, "step %zu %s read", it->step + 1, s->rb->steps[it->step].title);
+	d = item_detail(s, item);
+	if (reason && *reason)
+		cJSON_AddStringToObject(d, "reason", reason);
+	log_event(s, summary, d);
+	cJSON_Delete(d);
+	{
+		size_t next;
+
+		if (state != RBS_PENDING && runbook_session_next_item(s, &next))
+			runbook_session_set_cursor(s, next);
+	}
+	changed(s);
+	return 0;
+}
+
+/* ---- native actions ---- */
+
+void runbook_session_native_started(struct runbook_session *s, size_t item, uint64_t run)
+{
+	if (!s || !s->rb || item >= s->rb->nitems)
+		return;
+	s->native_run = run;
+	s->native_item = item;
+	s->st[item].state = RBS_RUNNING;
+	persist(s, item);
+	changed(s);
+}
+
+void runbook_session_action_done(struct runbook_session *s, const struct action_result *res)
+{
+	size_t i;
+	char summary[300], what[120];
+	cJSON *d;
+
+	if (!s || !s->rb || !s->native_run || res->run != s->native_run)
+		return;
+	i = s->native_item;
+	s->native_run = 0;
+	s->st[i].state = res->outcome == ACTION_OK ? RBS_DONE : res->outcome == ACTION_DECLINED ? RBS_PENDING :
+	                 res->outcome == ACTION_CANCELLED ? RBS_CANCELLED : RBS_FAILED;
+	s->st[i].duration_ms = res->duration_ms;
+	text_copy(s->st[i].reason, sizeof s->st[i].reason, res->outcome == ACTION_OK ? "" : res->summary);
+	persist(s, i);
+	short_text(&s->rb->items[i], what, sizeof what);
+	snprintf(summary, sizeof summary, "step %zu: warroom %s: %s", s->rb->items[i].step + 1, what,
+	         actions_outcome_name(res->outcome));
+	d = item_detail(s, i);
+	cJSON_AddStringToObject(d, "outcome", actions_outcome_name(res->outcome));
+	log_event(s, summary, d);
+	cJSON_Delete(d);
+	changed(s);
+}
