@@ -628,7 +628,7 @@ static bool stops(enum runbook_state st)
 	return st == RBS_FAILED || st == RBS_INTERRUPTED || st == RBS_CANCELLED;
 }
 
-/* A step with no item to act on is read and done when marked: its first item carries that. */
+/* A step with nothing to run or tick is there to read: it counts 0 of 0 and never holds the walk up. */
 void runbook_session_step_progress(const struct runbook_session *s, size_t step, size_t *done, size_t *all)
 {
 	const struct runbook_step *sp;
@@ -643,10 +643,6 @@ void runbook_session_step_progress(const struct runbook_session *s, size_t step,
 		(*all)++;
 		if (finished(s->st[i].state))
 			(*done)++;
-	}
-	if (*all == 0) {
-		*all = 1;
-		*done = sp->n && finished(s->st[sp->first].state) ? 1 : 0;
 	}
 }
 
@@ -709,10 +705,6 @@ bool runbook_session_next_item(const struct runbook_session *s, size_t *item)
 			*item = i;
 			return true;
 		}
-	if (sp->n) {
-		*item = sp->first;   /* a step to read: its first line is marked done */
-		return true;
-	}
 	return false;
 }
 
