@@ -405,7 +405,7 @@ struct runbook_session *runbook_session_for(const struct actions *q)
 	return q && q == current_q ? current : NULL;
 }
 
-const struct runbook_session *runbook_session_current(void)
+struct runbook_session *runbook_session_current(void)
 {
 	return current;
 }
@@ -836,7 +836,12 @@ static void on_done(struct proc *p, const struct proc_result *res, void *arg)
 	cJSON_Delete(d);
 	if (!ok && !res->started)
 		out_add(s, res->error);
-	out_add(s, ok ? "-- exit 0" : summary);
+	{
+		char end[240];
+
+		snprintf(end, sizeof end, "-- %s", ok ? "exit 0" : st->reason);
+		out_add(s, end);
+	}
 	s->done = NULL;
 	s->done_arg = NULL;
 	proc_free(s->proc);

@@ -10,6 +10,7 @@ static const struct view_ops *const all[] = {
 	&slots_view,
 	&timeline_view,
 	&help_view,
+	&runbook_view,
 };
 
 #define NVIEWS (sizeof all / sizeof all[0])

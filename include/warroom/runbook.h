@@ -147,7 +147,7 @@ void runbook_session_free(struct runbook_session *s);
 void runbook_session_attach(struct runbook_session *s, struct actions *q);
 struct runbook_session *runbook_session_for(const struct actions *q);
 /* For the views: the console's session, NULL when none. */
-const struct runbook_session *runbook_session_current(void);
+struct runbook_session *runbook_session_current(void);
 
 /* Resumes the latest run that did not end (after a crash or a quit): the
  * runbook at its step; a command that was running is marked interrupted
