@@ -29,6 +29,8 @@ struct build {
 	cmark_node *title_heading;
 	long cur_phase, cur_step;
 	bool full;               /* RUNBOOK_MAX_ITEMS reached */
+	int nest;                /* blocks inside blocks, now */
+	bool too_deep;
 	bool oom;
 };
 
@@ -220,8 +222,17 @@ static void sb_str(struct sbuf *sb, const char *s)
 }
 
 /* Plain text of a node's inlines: code keeps its backquotes, links their words. */
+static void inline_text_at(struct sbuf *sb, cmark_node *n, int nest);
+
 static void inline_text(struct sbuf *sb, cmark_node *n)
 {
+	inline_text_at(sb, n, 0);
+}
+
+static void inline_text_at(struct sbuf *sb, cmark_node *n, int nest)
+{
+	if (nest > 64)
+		return;   /* emphasis in emphasis that deep says nothing more */
 	for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c)) {
 		switch (cmark_node_get_type(c)) {
 		case CMARK_NODE_TEXT:
@@ -240,10 +251,10 @@ static void inline_text(struct sbuf *sb, cmark_node *n)
 		case CMARK_NODE_PARAGRAPH:
 			if (sb->n)
 				sb_str(sb, " ");
-			inline_text(sb, c);
+			inline_text_at(sb, c, nest + 1);
 			break;
 		default:
-			inline_text(sb, c);   /* emphasis, links, images (their alt), extensions */
+			inline_text_at(sb, c, nest + 1);   /* emphasis, links, images (their alt), extensions */
 			break;
 		}
 	}
@@ -512,7 +523,25 @@ static bool html_comment(const char *s)
 	return s && strncmp(s, "<!--", 4) == 0;
 }
 
+#define MAX_NEST 64
+
+static void block_in(struct build *b, cmark_node *n, int depth);
+
+/* Nesting is bounded: a file of 20000 ">" must not take the stack. */
 static void block(struct build *b, cmark_node *n, int depth)
+{
+	if (b->nest >= MAX_NEST) {
+		if (!b->too_deep)
+			warn(b, line_of(b, n), "blocks nested deeper than %d levels are left out", MAX_NEST);
+		b->too_deep = true;
+		return;
+	}
+	b->nest++;
+	block_in(b, n, depth > 16 ? 16 : depth);
+	b->nest--;
+}
+
+static void block_in(struct build *b, cmark_node *n, int depth)
 {
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_HEADING:
