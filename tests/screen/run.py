@@ -523,6 +523,57 @@ class Screen(unittest.TestCase):
         self.run_warroom(t, "--config", cfg)
         return t
 
+    # ---- the runbook view ----
+
+    def runbook_console(self, cols, rows, runbook=None):
+        """The console with its own runbook folder beside the shipped ones."""
+        t = self.term(cols, rows)
+        if runbook:
+            folder = os.path.join(t.tmp, "books")
+            os.makedirs(folder)
+            with open(os.path.join(folder, "probe.md"), "w") as f:
+                f.write(runbook)
+            os.makedirs(os.path.join(t.tmp, "config", "warroom"))
+            with open(os.path.join(t.tmp, "config", "warroom", "config.yaml"), "w") as f:
+                f.write("kubernetes: { namespace: detection-system }\nrunbooks: { paths: [%s] }\n" % folder)
+        self.run_warroom(t)
+        t.wait_for("Timeline")
+        return t
+
+    def test_runbook_80x24(self):
+        t = self.runbook_console(80, 24)
+        t.keys("5")
+        s = t.wait_for("runbook NAME starts any of these")
+        self.assertIn("sev1-pipeline-down", s)
+        t.keys(":")
+        t.text("runbook sev1-pipeline-down")
+        t.keys("Enter")
+        self.assert_screen("runbook-80x24", t.wait_for("step 2 of 9"))
+        # the overview's panel shows the step and its key
+        t.keys("1")
+        s = t.wait_for(lambda s: "Golden signals" in s and "Runbook: SEV-1" in s, what="the overview's Runbook panel")
+        self.assertIn("$ kubectl get pods -n", s)
+        self.assertIn("(e", s)
+
+    def test_runbook_failed_step_132x43(self):
+        t = self.runbook_console(132, 43, runbook=(
+            "# Probe\n## Assess\n### Namespace\n```sh\necho \"checking $NAMESPACE\"; echo second line; exit 3\n```\n"
+            "```sh\necho never before the failure is dealt with\n```\n- [ ] looked at the pods\n"
+            "## Contain\n```warroom\nrollback\nsilence HighErrorRate 1h\n```\n"))
+        t.keys(":")
+        t.text("runbook probe")
+        t.keys("Enter")
+        t.wait_for("Runbook: Probe")
+        t.keys("e")
+        s = t.wait_for("Run this command?")
+        self.assertIn("env NAMESPACE=detection-system", s)
+        t.keys("y")
+        s = t.wait_for("-- exit 3")
+        self.assertIn("stopped", s)
+        t.keys("j", "e")                 # the next command of the stopped step: refused with words
+        s = t.wait_for("is stopped")
+        self.assert_screen("runbook-failed-132x43", s)
+
     def test_overview_names_the_prometheus_faults(self):
         t = self.hostile_console()
         s = t.wait_for("Prometheus answered HTTP 500", timeout=10)
