@@ -3,12 +3,98 @@
 #include "warroom/runbook.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "warroom/config.h"
+
+/* ---- one file ---- */
+
+struct runbook *runbook_load(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	char *buf, name[128];
+	const char *base = strrchr(path, '/');
+	size_t n, bl;
+	struct runbook *rb;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		fclose(f);
+		return NULL;
+	}
+	if ((size_t)st.st_size > RUNBOOK_MAX_BYTES) {
+		snprintf(err, errlen, "%s is %lld KiB: a runbook is at most %u KiB", path, (long long)st.st_size / 1024,
+		         RUNBOOK_MAX_BYTES / 1024);
+		fclose(f);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n = fread(buf, 1, (size_t)st.st_size, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	base = base ? base + 1 : path;
+	bl = strlen(base);
+	if (bl > 3 && strcmp(base + bl - 3, ".md") == 0)
+		bl -= 3;
+	snprintf(name, sizeof name, "%.*s", (int)(bl < sizeof name ? bl : sizeof name - 1), base);
+	rb = runbook_parse(buf, n, name, path, err, errlen);
+	free(buf);
+	return rb;
+}
+
+bool runbook_item_actionable(const struct runbook_item *it)
+{
+	return it->kind == RB_COMMAND || it->kind == RB_CHECK || it->kind == RB_ACTION;
+}
+
+const char *runbook_kind_name(enum runbook_kind k)
+{
+	static const char *const names[] = {
+		[RB_TEXT] = "text", [RB_CODE] = "code", [RB_OUTPUT] = "output",
+		[RB_COMMAND] = "command", [RB_CHECK] = "check", [RB_ACTION] = "action",
+	};
+	return k <= RB_ACTION ? names[k] : "?";
+}
+
+void runbook_action_split(const struct runbook_item *it, char *name, size_t nlen, const char **rest)
+{
+	const char *s = it->text;
+	size_t n = 0;
+
+	while (*s == ' ')
+		s++;
+	while (s[n] && s[n] != ' ' && s[n] != '\n')
+		n++;
+	snprintf(name, nlen, "%.*s", (int)n, s);
+	s += n;
+	while (*s == ' ')
+		s++;
+	if (rest)
+		*rest = s;
+}
+
+/* ---- the folders ---- */
 
 static void lib_error(struct runbook_lib *lib, const char *msg)
 {

@@ -21,37 +21,11 @@
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
+#include "runbook_session.h"
+
 #define OUTPUT_KEEP (64u * 1024)   /* per stream, for the timeline */
 #define OUTPUT_LOG 4000            /* bytes of each stream the timeline keeps */
 
-struct runbook_session {
-	struct loop *loop;
-	const struct config *cfg;
-	struct timeline *tl;
-	struct model *m;
-	struct runbook_lib *lib;
-	struct runbook_store *store;
-	char store_err[300];
-
-	struct runbook *rb;
-	int64_t run_id;
-	struct runbook_item_state *st;
-	size_t cursor;
-	char alert[96];
-	cJSON *vars;                /* fixed for the run: persisted at its start */
-
-	struct proc *proc;
-	size_t run_item;
-	runbook_done_fn done;
-	void *done_arg;
-	char *out[RUNBOOK_OUT_LINES];
-	size_t out_n, out_head;
-
-	char offer_name[128], offer_alert[96], offer_labels[512];
-	uint64_t native_run;
-	size_t native_item;
-	uint64_t gen;
-};
 
 static struct runbook_session *current;
 static struct actions *current_q;
@@ -61,130 +35,6 @@ static void changed(struct runbook_session *s)
 	s->gen++;
 	if (s->m)
 		model_mark(s->m, DIRTY_RUNBOOK);
-}
-
-/* ---- variables ---- */
-
-static void var_name(char *out, size_t len, const char *prefix, const char *label)
-{
-	size_t o = (size_t)snprintf(out, len, "%s", prefix);
-
-	for (; *label && o + 1 < len; label++)
-		out[o++] = isalnum((unsigned char)*label) ? (char)toupper((unsigned char)*label) : '_';
-	out[o] = '\0';
-}
-
-static void labels_to_vars(cJSON *vars, const char *labels)
-{
-	const char *p = labels;
-
-	while (p && *p) {
-		const char *nl = strchr(p, '\n'), *eq = strchr(p, '=');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char key[96], name[128], value[512];
-
-		if (eq && (size_t)(eq - p) < n) {
-			snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
-			snprintf(value, sizeof value, "%.*s", (int)(n - (size_t)(eq - p) - 1), eq + 1);
-			var_name(name, sizeof name, "ALERT_", key);
-			cJSON_DeleteItemFromObjectCaseSensitive(vars, name);
-			cJSON_AddStringToObject(vars, name, value);
-		}
-		p = nl ? nl + 1 : NULL;
-	}
-}
-
-static void set_var(cJSON *o, const char *name, const char *value)
-{
-	if (!value || !*value)
-		return;
-	cJSON_DeleteItemFromObjectCaseSensitive(o, name);
-	cJSON_AddStringToObject(o, name, value);
-}
-
-/* What the console knows now: it changes during the incident (a rollback
- * moves the active slot), so it is read again for every command. */
-static void live_vars(struct runbook_session *s, cJSON *o)
-{
-	const struct config *c = s->cfg;
-	const struct slots_state *st = s->m ? s->m->slots : NULL;
-	struct timeline_incident inc;
-	char buf[64];
-
-	set_var(o, "NAMESPACE", c->kube.namespace_);
-	set_var(o, "SERVICE", c->kube.service);
-	set_var(o, "ENVIRONMENT", c->environment);
-	set_var(o, "OPERATOR", c->operator_name);
-	set_var(o, "KUBE_CONTEXT", c->kube.context);
-	set_var(o, "PROMETHEUS_URL", c->prometheus.url);
-	set_var(o, "ALERTMANAGER_URL", c->alertmanager.url);
-	set_var(o, "BLUE_SLOT", c->kube.slots[0]);
-	set_var(o, "GREEN_SLOT", c->kube.slots[1]);
-	if (st && st->updated_ms && st->active >= 0 && st->active < st->nslots) {
-		int sb = slots_standby(st);
-
-		set_var(o, "ACTIVE_SLOT", st->slot[st->active].name);
-		set_var(o, "ACTIVE_DEPLOYMENT", st->slot[st->active].deployment);
-		set_var(o, "DEPLOY_VERSION", st->slot[st->active].tag);
-		if (sb >= 0) {
-			set_var(o, "STANDBY_SLOT", st->slot[sb].name);
-			set_var(o, "STANDBY_DEPLOYMENT", st->slot[sb].deployment);
-			set_var(o, "PREVIOUS_VERSION", st->slot[sb].tag);
-		}
-	}
-	if (s->tl && timeline_incident_current(s->tl, &inc) == 1) {
-		snprintf(buf, sizeof buf, "INC-%lld", (long long)inc.id);
-		set_var(o, "INCIDENT_ID", buf);
-		snprintf(buf, sizeof buf, "%d", inc.sev);
-		set_var(o, "INCIDENT_SEV", buf);
-	}
-}
-
-/* The run's variables: fixed ones (alert labels, the runbook) over the live ones. */
-static cJSON *all_vars(struct runbook_session *s)
-{
-	cJSON *o = cJSON_CreateObject(), *v;
-
-	if (!o)
-		return NULL;
-	live_vars(s, o);
-	cJSON_ArrayForEach(v, s->vars)
-		if (cJSON_IsString(v) && !cJSON_GetObjectItemCaseSensitive(o, v->string))
-			cJSON_AddStringToObject(o, v->string, v->valuestring);
-	return o;
-}
-
-size_t runbook_session_vars(struct runbook_session *s, char (*out)[256], size_t max)
-{
-	cJSON *o = all_vars(s), *v;
-	size_t n = 0;
-
-	cJSON_ArrayForEach(v, o) {
-		if (n >= max || !cJSON_IsString(v))
-			continue;
-		snprintf(out[n++], 256, "%s=%s", v->string, v->valuestring);
-	}
-	cJSON_Delete(o);
-	return n;
-}
-
-static struct proc_env *command_env(struct runbook_session *s)
-{
-	struct proc_env *env = proc_env_new();
-	cJSON *o, *v;
-	const char *kc = s->cfg->kube.kubeconfig[0] ? s->cfg->kube.kubeconfig : getenv("KUBECONFIG");
-
-	if (!env)
-		return NULL;
-	proc_env_inherit(env, NULL);
-	if (kc && *kc)
-		proc_env_set(env, "KUBECONFIG", kc);
-	o = all_vars(s);
-	cJSON_ArrayForEach(v, o)
-		if (cJSON_IsString(v))
-			proc_env_set(env, v->string, v->valuestring);
-	cJSON_Delete(o);
-	return env;
 }
 
 /* ---- small helpers ---- */
@@ -514,8 +364,8 @@ int runbook_session_start(struct runbook_session *s, const char *name, char *err
 	cJSON_AddStringToObject(s->vars, "RUNBOOK", rb->name);
 	if (s->offer_name[0] && strcmp(s->offer_name, rb->name) == 0) {
 		text_copy(s->alert, sizeof s->alert, s->offer_alert);
-		set_var(s->vars, "ALERT_NAME", s->offer_alert);
-		labels_to_vars(s->vars, s->offer_labels);
+		runbook_env_set(s->vars, "ALERT_NAME", s->offer_alert);
+		runbook_env_labels(s->vars, s->offer_labels);
 	}
 	if (s->tl && timeline_incident_current(s->tl, &inc) != 1)
 		inc.id = 0;
@@ -616,116 +466,8 @@ int runbook_session_resume(struct runbook_session *s)
 	return 1;
 }
 
-/* ---- progress ---- */
-
-static bool finished(enum runbook_state st)
-{
-	return st == RBS_DONE || st == RBS_SKIPPED;
-}
-
-static bool stops(enum runbook_state st)
-{
-	return st == RBS_FAILED || st == RBS_INTERRUPTED || st == RBS_CANCELLED;
-}
-
-/* A step with nothing to run or tick is there to read: it counts 0 of 0 and never holds the walk up. */
-void runbook_session_step_progress(const struct runbook_session *s, size_t step, size_t *done, size_t *all)
-{
-	const struct runbook_step *sp;
-
-	*done = *all = 0;
-	if (!s || !s->rb || step >= s->rb->nsteps)
-		return;
-	sp = &s->rb->steps[step];
-	for (size_t i = sp->first; i < sp->first + sp->n; i++) {
-		if (!runbook_item_actionable(&s->rb->items[i]))
-			continue;
-		(*all)++;
-		if (finished(s->st[i].state))
-			(*done)++;
-	}
-}
-
-void runbook_session_phase_progress(const struct runbook_session *s, size_t phase, size_t *done, size_t *all)
-{
-	*done = *all = 0;
-	if (!s || !s->rb || phase >= s->rb->nphases)
-		return;
-	for (size_t k = s->rb->phases[phase].first; k < s->rb->phases[phase].first + s->rb->phases[phase].n; k++) {
-		size_t d, a;
-
-		runbook_session_step_progress(s, k, &d, &a);
-		*done += d;
-		*all += a;
-	}
-}
-
-bool runbook_session_step_stopped(const struct runbook_session *s, size_t step, size_t *item)
-{
-	const struct runbook_step *sp;
-
-	if (!s || !s->rb || step >= s->rb->nsteps)
-		return false;
-	sp = &s->rb->steps[step];
-	for (size_t i = sp->first; i < sp->first + sp->n; i++)
-		if (stops(s->st[i].state)) {
-			if (item)
-				*item = i;
-			return true;
-		}
-	return false;
-}
-
-size_t runbook_session_current_step(const struct runbook_session *s)
-{
-	if (!s || !s->rb)
-		return 0;
-	for (size_t k = 0; k < s->rb->nsteps; k++) {
-		size_t d, a;
-
-		runbook_session_step_progress(s, k, &d, &a);
-		if (d < a)
-			return k;
-	}
-	return s->rb->nsteps;   /* every step done */
-}
-
-bool runbook_session_next_item(const struct runbook_session *s, size_t *item)
-{
-	size_t k = runbook_session_current_step(s);
-	const struct runbook_step *sp;
-
-	if (!s || !s->rb || k >= s->rb->nsteps)
-		return false;
-	sp = &s->rb->steps[k];
-	if (runbook_session_step_stopped(s, k, item))
-		return true;
-	for (size_t i = sp->first; i < sp->first + sp->n; i++)
-		if (runbook_item_actionable(&s->rb->items[i]) && !finished(s->st[i].state)) {
-			*item = i;
-			return true;
-		}
-	return false;
-}
-
-size_t runbook_session_pick(const struct runbook_session *s, const char *arg)
-{
-	char *end;
-	unsigned long v;
-	size_t next = SIZE_MAX;
-
-	if (arg && *arg) {
-		v = strtoul(arg, &end, 10);
-		if (end != arg && v >= 1)
-			return (size_t)v - 1;
-		return SIZE_MAX;
-	}
-	if (s && runbook_session_next_item(s, &next))
-		return next;
-	return SIZE_MAX;
-}
-
 /* ---- running ---- */
+
 
 int runbook_session_can_run(const struct runbook_session *s, size_t *item, char *err, size_t errlen)
 {
@@ -872,7 +614,7 @@ int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn 
 		snprintf(err, errlen, "line %d is a warroom action: the console runs it as its own action", it->line);
 		return -1;
 	}
-	env = command_env(s);
+	env = runbook_env_command(s);
 	if (!env) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

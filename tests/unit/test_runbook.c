@@ -2,6 +2,9 @@
  * and hostile input that must load (or be refused with words), never crash. */
 #include "testutil.h"
 
+#include <sys/stat.h>
+
+#include "warroom/config.h"
 #include "warroom/runbook.h"
 
 static struct runbook *parse(const char *md)
@@ -259,6 +262,46 @@ static void prompts_continuations_and_native_actions(void **state)
 	runbook_free(rb);
 }
 
+/* The user's folders come after the shipped ones; a file of the same name wins. */
+static void user_folders_from_the_config_join_the_shipped_ones(void **state)
+{
+	char dir[256], path[400], err[600], want[400];
+	struct config cfg;
+	struct runbook_lib *lib;
+	FILE *f;
+
+	testutil_tmpdir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/mine", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/mine/rollback.md", dir);
+	f = fopen(path, "w");
+	fputs("# Our own rollback\n## Only step\n```sh\ntrue\n```\n", f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/config.yaml", dir);
+	f = fopen(path, "w");
+	fputs("runbooks: { dir: ./shipped, paths: [mine] }\n", f);
+	fclose(f);
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, path, true, err, sizeof err), 0);
+	assert_int_equal(cfg.nrunbook_paths, 1);
+	snprintf(want, sizeof want, "%s/mine", dir);
+	assert_string_equal(cfg.runbook_paths[0], want);
+	snprintf(cfg.runbook_dir, sizeof cfg.runbook_dir, "runbooks");
+	lib = runbook_lib_load(&cfg);
+	assert_string_equal(runbook_lib_find(lib, "rollback")->title, "Our own rollback");
+	assert_non_null(runbook_lib_find(lib, "sev1-pipeline-down"));
+	runbook_lib_free(lib);
+	/* an unknown key is refused, with the file and line */
+	f = fopen(path, "w");
+	fputs("runbooks: { pahts: [mine] }\n", f);
+	fclose(f);
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, path, true, err, sizeof err), -1);
+	assert_non_null(strstr(err, "config.yaml:1: runbooks"));
+	assert_non_null(strstr(err, "pahts"));
+	testutil_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +309,7 @@ int main(void)
 		cmocka_unit_test(real_world_runbooks_load_and_keep_their_commands),
 		cmocka_unit_test(hostile_markdown_loads_or_is_refused_with_words),
 		cmocka_unit_test(prompts_continuations_and_native_actions),
+		cmocka_unit_test(user_folders_from_the_config_join_the_shipped_ones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
