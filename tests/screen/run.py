@@ -575,6 +575,31 @@ class Screen(unittest.TestCase):
         s = t.wait_for("is stopped")
         self.assert_screen("runbook-failed-132x43", s)
 
+    def test_runbook_list_show_and_lint_from_the_shell(self):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent", "LANG": "C.UTF-8"}
+        run = lambda *a: subprocess.run([BINARY, "runbook"] + list(a), capture_output=True, text=True, env=env,
+                                        cwd=ROOT, timeout=20)
+        r = run("list")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"sev1-pipeline-down\s+SEV-1: detection pipeline down .*alerts: ServiceDown")
+        r = run("show", "sev1-pipeline-down")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('$ kubectl get pods -n "$NAMESPACE" -o wide', r.stdout)
+        self.assertIn("warroom rollback", r.stdout)
+        r = run("lint", os.path.join(ROOT, "runbooks", "rollback.md"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        bad = os.path.join(self.term().tmp, "bad.md")
+        with open(bad, "w") as f:
+            f.write("---\ntitle: [x\n---\nno heading\n```warroom\nreboot-everything\n```\n")
+        r = run("lint", bad)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("front matter is not YAML", r.stdout)
+        self.assertIn("no headings", r.stdout)
+        self.assertIn('warroom action "reboot-everything"', r.stdout)
+        r = run("lint", "/nonexistent.md")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cannot read /nonexistent.md", r.stderr)
+
     def test_overview_names_the_prometheus_faults(self):
         t = self.hostile_console()
         s = t.wait_for("Prometheus answered HTTP 500", timeout=10)

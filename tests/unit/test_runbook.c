@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include "warroom/alertmgr.h"
 #include "warroom/config.h"
 #include "warroom/runbook.h"
 
@@ -302,6 +303,35 @@ static void user_folders_from_the_config_join_the_shipped_ones(void **state)
 	testutil_rmtree(dir);
 }
 
+/* Alertmanager's runbook_url and labels reach the model: the console offers
+ * the runbook the annotation names and passes the labels on. */
+static void alerts_carry_their_runbook_url_and_labels(void **state)
+{
+	const char *json = "[{\"labels\":{\"alertname\":\"KubeProxyDown\",\"severity\":\"critical\","
+	                   "\"pod\":\"x;touch /tmp/pwned\"},\"annotations\":{\"runbook_url\":"
+	                   "\"https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubeproxydown\"},"
+	                   "\"status\":{\"state\":\"active\"},\"startsAt\":\"2026-11-21T13:03:10Z\"}]";
+	struct model_alerts out;
+	char err[200], path[600];
+	const char *dirs[] = { path, NULL };
+	struct runbook_lib *lib;
+
+	memset(&out, 0, sizeof out);
+	assert_int_equal(alertmgr_parse_alerts(json, strlen(json), NULL, &out, err, sizeof err), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.a[0].runbook_url,
+	                    "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubeproxydown");
+	assert_non_null(strstr(out.a[0].labels, "pod=x;touch /tmp/pwned\n"));
+	assert_non_null(strstr(out.a[0].labels, "alertname=KubeProxyDown\n"));
+	if (!testutil_fixture(path, sizeof path, "runbooks"))
+		skip();
+	/* the URL names no file of ours: the alert's name finds KubeProxyDown.md */
+	lib = runbook_lib_load_dirs(dirs);
+	assert_non_null(runbook_lib_for_alert(lib, out.a[0].name, out.a[0].runbook_url));
+	assert_string_equal(runbook_lib_for_alert(lib, out.a[0].name, out.a[0].runbook_url)->name, "KubeProxyDown");
+	runbook_lib_free(lib);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +340,7 @@ int main(void)
 		cmocka_unit_test(hostile_markdown_loads_or_is_refused_with_words),
 		cmocka_unit_test(prompts_continuations_and_native_actions),
 		cmocka_unit_test(user_folders_from_the_config_join_the_shipped_ones),
+		cmocka_unit_test(alerts_carry_their_runbook_url_and_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
