@@ -538,7 +538,9 @@ static void on_done(struct proc *p, const struct proc_result *res, void *arg)
 		st->reason[0] = '\0';
 	} else {
 		st->state = res->cancelled ? RBS_CANCELLED : RBS_FAILED;
-		if (!res->started)
+		if (res->cancelled)
+			snprintf(st->reason, sizeof st->reason, "stopped by the operator");
+		else if (!res->started)
 			snprintf(st->reason, sizeof st->reason, "%s", res->error);
 		else if (res->exited)
 			snprintf(st->reason, sizeof st->reason, "exit %d", res->exit_code);

@@ -337,6 +337,40 @@ static void variables_name_the_incident_and_the_service(void **state)
 	close_console(fx);
 }
 
+/* C-x: the command's group ends, the line says so, the step waits. */
+static void a_running_command_is_stopped_on_request(void **state)
+{
+	struct fx *fx = *state;
+	const struct runbook *rb;
+	uint64_t id;
+	size_t item;
+	struct action_args none = { 0 };
+	int64_t t0;
+
+	book(fx, "slow", "# Slow\n## Wait\n```sh\nsleep 30\n```\n");
+	open_console(fx);
+	run(fx, ACTION_RUNBOOK, "slow");
+	rb = runbook_session_runbook(fx->s);
+	item = item_of(rb, "sleep 30");
+	fx->done = false;
+	id = actions_run(fx->q, ACTION_RUNBOOK_STEP, &none, &ui);
+	while (!runbook_session_running(fx->s, NULL))
+		loop_run_once(fx->loop, 20);
+	t0 = loop_now_ms();
+	actions_cancel(fx->q, id);
+	assert_true(fx->done);
+	assert_int_equal(fx->res.outcome, ACTION_CANCELLED);
+	while (runbook_session_running(fx->s, NULL) && loop_now_ms() - t0 < 5000)
+		loop_run_once(fx->loop, 20);
+	assert_false(runbook_session_running(fx->s, NULL));
+	assert_true(loop_now_ms() - t0 < 5000);
+	assert_int_equal(runbook_session_item(fx->s, item)->state, RBS_CANCELLED);
+	assert_string_equal(runbook_session_item(fx->s, item)->reason, "stopped by the operator");
+	assert_true(runbook_session_step_stopped(fx->s, rb->items[item].step, NULL));
+	assert_true(timeline_has(fx, "stopped by the operator", false));
+	close_console(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +379,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(after_sigkill_the_runbook_resumes_with_the_command_interrupted, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(variables_name_the_incident_and_the_service, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_running_command_is_stopped_on_request, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
