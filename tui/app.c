@@ -427,123 +427,6 @@ static void ask_input(const char *title, const char *prompt, const char *initial
 static void run_action(enum action_id id, const char *arg);
 static void run_command(const char *line);
 
-/* ---- the runbook: what its keys act on ---- */
-
-static void on_skip(const struct dialog *d, enum dialog_result r, void *arg)
-{
-	char text[300];
-
-	if (r != DIALOG_YES)
-		return;
-	snprintf(text, sizeof text, "#%zu %s", (size_t)d->id + 1, d->input);
-	start(ACTION_RUNBOOK_SKIP, text, 0);
-}
-
-/* The cursor's line when it can be acted on, else the next one; SIZE_MAX none. */
-static size_t runbook_target(bool (*fits)(const struct runbook_item *))
-{
-	const struct runbook *rb = runbook_session_runbook(A.runbook);
-	size_t c = runbook_session_cursor(A.runbook), next;
-	const struct runbook_item_state *st = runbook_session_item(A.runbook, c);
-
-	if (!rb)
-		return SIZE_MAX;
-	if (c < rb->nitems && fits(&rb->items[c]) && st->state != RBS_DONE && st->state != RBS_SKIPPED)
-		return c;
-	if (runbook_session_next_item(A.runbook, &next) && fits(&rb->items[next]))
-		return next;
-	return SIZE_MAX;
-}
-
-static bool fits_run(const struct runbook_item *it)
-{
-	return it->kind == RB_COMMAND || it->kind == RB_ACTION;
-}
-
-static bool fits_any(const struct runbook_item *it)
-{
-	return runbook_item_actionable(it);
-}
-
-/* e: a command goes to runbook-step (shown, confirmed); a warroom line
- * starts that action itself, with its own question. */
-static void runbook_run_key(const char *arg)
-{
-	const struct runbook *rb = runbook_session_runbook(A.runbook);
-	size_t item = arg ? runbook_session_pick(A.runbook, arg) : runbook_target(fits_run);
-	char num[32], name[32];
-	const char *rest;
-
-	if (!rb || item == SIZE_MAX || item >= rb->nitems) {
-		start(ACTION_RUNBOOK_STEP, arg, 0);   /* the action layer says why not */
-		return;
-	}
-	if (rb->items[item].kind == RB_ACTION) {
-		const struct action *a;
-
-		runbook_action_split(&rb->items[item], name, sizeof name, &rest);
-		a = actions_by_name(name);
-		if (!a || !a->exec->exec) {
-			app_message(ROLE_WARN, "warroom %s is not available in this version: skipped", name);
-			return;
-		}
-		struct action_args args = { .text = *rest ? rest : NULL };
-		runbook_session_native_started(A.runbook, item, actions_run(A.actions, a->id, &args, &console_ui));
-		return;
-	}
-	snprintf(num, sizeof num, "#%zu", item + 1);
-	start(ACTION_RUNBOOK_STEP, num, 0);
-}
-
-static void runbook_key(enum action_id id, const char *arg)
-{
-	const struct runbook *rb = runbook_session_runbook(A.runbook);
-	size_t item;
-	char num[32];
-
-	switch (id) {
-	case ACTION_RUNBOOK:
-		start(ACTION_RUNBOOK, arg, 0);
-		open_view(view_index(&runbook_view));
-		break;
-	case ACTION_RUNBOOK_STEP:
-		runbook_run_key(arg);
-		break;
-	case ACTION_RUNBOOK_CANCEL:
-		if (actions_running(A.actions, ACTION_RUNBOOK_STEP))
-			actions_cancel(A.actions, actions_running(A.actions, ACTION_RUNBOOK_STEP));
-		else
-			app_message(ROLE_NORMAL, "no runbook command is running");
-		break;
-	case ACTION_RUNBOOK_SKIP:
-		if (arg || !rb) {
-			start(id, arg, 0);
-			break;
-		}
-		item = runbook_target(fits_any);
-		if (item == SIZE_MAX) {
-			start(id, NULL, 0);
-			break;
-		}
-		{
-			struct dialog d;
-
-			dialog_input(&d, "Skip this runbook line", "Reason:", "", on_skip, NULL);
-			d.id = item;
-			app_show_dialog(&d);
-		}
-		break;
-	default:   /* check, done: the cursor's line when it is one to act on */
-		if (!arg && A.views[A.cur] == &runbook_view && rb && runbook_session_cursor(A.runbook) < rb->nitems &&
-		    runbook_item_actionable(&rb->items[runbook_session_cursor(A.runbook)])) {
-			snprintf(num, sizeof num, "#%zu", runbook_session_cursor(A.runbook) + 1);
-			arg = num;
-		}
-		start(id, arg, 0);
-		break;
-	}
-}
-
 static void on_command(const struct dialog *d, enum dialog_result r, void *arg)
 {
 	if (r == DIALOG_YES)
@@ -705,7 +588,8 @@ static void run_action(enum action_id id, const char *arg)
 		break;
 	case ACTION_RUNBOOK: case ACTION_RUNBOOK_STEP: case ACTION_RUNBOOK_CHECK: case ACTION_RUNBOOK_DONE:
 	case ACTION_RUNBOOK_SKIP: case ACTION_RUNBOOK_CANCEL:
-		runbook_key(id, arg);
+		if (app_runbook_key(A.runbook, A.actions, &console_ui, id, arg, A.views[A.cur] == &runbook_view))
+			open_view(view_index(&runbook_view));
 		break;
 	case ACTION_SELECT:
 		/* Enter on a runbook line: run it, or tick it */
@@ -713,8 +597,8 @@ static void run_action(enum action_id id, const char *arg)
 			const struct runbook *rb = runbook_session_runbook(A.runbook);
 			size_t c = runbook_session_cursor(A.runbook);
 
-			runbook_key(c < rb->nitems && rb->items[c].kind == RB_CHECK ? ACTION_RUNBOOK_CHECK :
-			            ACTION_RUNBOOK_STEP, NULL);
+			app_runbook_key(A.runbook, A.actions, &console_ui, c < rb->nitems && rb->items[c].kind == RB_CHECK ?
+			                ACTION_RUNBOOK_CHECK : ACTION_RUNBOOK_STEP, NULL, true);
 		}
 		break;
 	case ACTION_REFRESH:

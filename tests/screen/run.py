@@ -574,6 +574,17 @@ class Screen(unittest.TestCase):
         t.keys("j", "e")                 # the next command of the stopped step: refused with words
         s = t.wait_for("is stopped")
         self.assert_screen("runbook-failed-132x43", s)
+        # a skip asks its reason; then the step goes on
+        t.keys("k", ">")
+        t.wait_for("Reason:")
+        t.text("probe known to fail here")
+        t.keys("Enter")
+        s = t.wait_for("skipped in step 1")
+        t.keys("e")
+        t.wait_for("Run this command?")
+        t.keys("y")
+        s = t.wait_for("-- exit 0")
+        self.assertIn("never before the failure is dealt with", s)
 
     def test_runbook_list_show_and_lint_from_the_shell(self):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent", "LANG": "C.UTF-8"}
