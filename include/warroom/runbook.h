@@ -153,8 +153,9 @@ struct runbook_session *runbook_session_current(void);
  * runbook at its step; a command that was running is marked interrupted
  * and said so in the timeline. 1 resumed, 0 nothing to resume. */
 int runbook_session_resume(struct runbook_session *s);
-/* Starts walking rb (of the library); alert names the alert it was offered
- * for ("" none), whose labels become ALERT_<NAME> variables. */
+/* Starts walking the library's runbook of that name; when it is the one
+ * offered for a firing alert, that alert's labels become ALERT_<NAME>
+ * variables. The run before it ends. */
 int runbook_session_start(struct runbook_session *s, const char *name, char *err, size_t errlen);
 
 const struct runbook_lib *runbook_session_lib(const struct runbook_session *s);
@@ -166,8 +167,8 @@ void runbook_session_set_cursor(struct runbook_session *s, size_t i);
 /* The first step not finished, and its first actionable item not finished. */
 size_t runbook_session_current_step(const struct runbook_session *s);
 bool runbook_session_next_item(const struct runbook_session *s, size_t *item);
-/* Done and all items of a step / phase (counting actionable items; a step
- * with none counts as one, done when marked). */
+/* Done and all items of a step / phase, counting what is run or ticked (a
+ * step with none is there to read: 0 of 0). */
 void runbook_session_step_progress(const struct runbook_session *s, size_t step, size_t *done, size_t *all);
 void runbook_session_phase_progress(const struct runbook_session *s, size_t phase, size_t *done, size_t *all);
 /* The failed item that stops this step, or false. */
