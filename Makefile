@@ -8,13 +8,13 @@ MANDIR    = $(PREFIX)/share/man/man1
 DATADIR   = $(PREFIX)/share/warroom
 
 CC       ?= cc
-PKGS      = ncursesw libcurl libcjson sqlite3 libssh2 yaml-0.1 libcmark
+PKGS      = ncursesw libcurl libcjson sqlite3 libssh2 yaml-0.1 libcmark-gfm
 TEST_PKGS = cmocka
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CORE_PKG_LIBS := $(shell pkg-config --libs libcurl libcjson sqlite3 libssh2 yaml-0.1 libcmark 2>/dev/null)
+CORE_PKG_LIBS := $(shell pkg-config --libs libcurl libcjson sqlite3 libssh2 yaml-0.1 libcmark-gfm 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 

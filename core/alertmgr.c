@@ -22,6 +22,27 @@ static const char *label(const cJSON *labels, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+/* "name=value" lines, whole labels only: a cut one would be a wrong value. */
+static void labels_text(char *buf, size_t len, const cJSON *labels)
+{
+	const cJSON *l;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(l, labels) {
+		int n;
+
+		if (!cJSON_IsString(l) || !l->string || strchr(l->valuestring, '\n'))
+			continue;
+		n = snprintf(buf + used, len - used, "%s=%s\n", l->string, l->valuestring);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0';
+			continue;
+		}
+		used += (size_t)n;
+	}
+}
+
 static bool critical(const struct config *cfg, const char *sev)
 {
 	return policy_severity_is_critical(cfg, sev);
@@ -99,6 +120,8 @@ int alertmgr_parse_alerts(const char *json, size_t len, const struct config *cfg
 		snprintf(a->summary, sizeof a->summary, "%s", label(ann, "summary")[0] ? label(ann, "summary") :
 		         label(ann, "description"));
 		a->since_wall_ms = cJSON_IsString(starts) ? alertmgr_parse_time(starts->valuestring) : 0;
+		snprintf(a->runbook_url, sizeof a->runbook_url, "%s", label(ann, "runbook_url"));
+		labels_text(a->labels, sizeof a->labels, labels);
 	}
 	cJSON_Delete(root);
 	sort_alerts(cfg, tmp.a, tmp.n);

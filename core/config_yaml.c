@@ -42,6 +42,7 @@ enum kind {
 	K_SEVERITIES,   /* a list of alert severity labels */
 	K_URLS,         /* a list of URLs: alertmanager.urls */
 	K_SECRET,       /* an inline secret: always refused */
+	K_RUNBOOKS,     /* a folder, or { dir: FOLDER, paths: [FOLDER, ...] } */
 };
 
 struct field {
@@ -126,7 +127,7 @@ static const struct field top_fields[] = {
 	FN("refresh_ms", K_INT, refresh_ms, 250, 3600000),
 	F("readonly", K_BOOL, readonly),
 	FS("timeline", timeline_fields),
-	F("runbooks", K_PATH, runbook_dir),
+	F("runbooks", K_RUNBOOKS, runbook_dir),
 	FS("prometheus", prom_fields),
 	FS("alertmanager", am_fields),
 	FS("argocd", argocd_fields),
@@ -618,6 +619,42 @@ static int parse_freeze(struct ctx *c, const yaml_node_t *v, const char *key)
 	return 0;
 }
 
+/* runbooks: FOLDER (the shipped ones' place), or a mapping with the user's
+ * folders: { paths: [~/runbooks, ...], dir: FOLDER }. */
+static int runbooks_pair(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg)
+{
+	struct config *cfg = c->cfg;
+	const char *name = (const char *)k->data.scalar.value, *s = "";
+	char key[160];
+	size_t n = 0;
+
+	join_key(key, sizeof key, section, name);
+	if (strcmp(name, "dir") == 0)
+		return scalar(c, v, key, "a folder", &s) != 0 ? -1 : set_path(c, v, key, cfg->runbook_dir,
+		                                                              sizeof cfg->runbook_dir, s);
+	if (strcmp(name, "paths") != 0)
+		return fail(c, k, section, "unknown key \"%s\" (known: dir, paths)", name);
+	if (is_null(v)) {
+		cfg->nrunbook_paths = 0;
+		return 0;
+	}
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(c, v, key, "expected a list of folders, got %s", node_kind(v));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++, n++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+		char ik[200];
+
+		snprintf(ik, sizeof ik, "%s[%zu]", key, n);
+		if (n == CONFIG_MAX_RUNBOOK_PATHS)
+			return fail(c, e, key, "at most %d folders", CONFIG_MAX_RUNBOOK_PATHS);
+		if (!e || scalar(c, e, ik, "a folder", &s) != 0 ||
+		    set_path(c, e, ik, cfg->runbook_paths[n], sizeof cfg->runbook_paths[n], s) != 0)
+			return -1;
+	}
+	cfg->nrunbook_paths = n;
+	return 0;
+}
+
 static int key_pair(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg)
 {
 	struct config *cfg = c->cfg;
@@ -681,6 +718,12 @@ static int set_field(struct ctx *c, const struct field *f, const char *key, cons
 		return parse_freeze(c, v, key);
 	case K_KEYS:
 		return each_pair(c, v, key, key_pair, NULL);
+	case K_RUNBOOKS:
+		if (v->type == YAML_MAPPING_NODE)
+			return each_pair(c, v, key, runbooks_pair, NULL);
+		if (scalar(c, v, key, "a folder", &s) != 0)
+			return -1;
+		return set_path(c, v, key, dst, f->size, s);
 	case K_RATIO:
 		return parse_ratio(c, v, key, (double *)(void *)dst);
 	case K_SEV_MINUTES:

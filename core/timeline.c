@@ -62,6 +62,28 @@ static const char *const migrations[] = {
 	"  outcome TEXT NOT NULL,"
 	"  summary TEXT NOT NULL);"
 	"CREATE INDEX audit_started ON audit (started_ms);",
+	/* runbook progress: the runbook walked, and each item's state, so a
+	 * console that died resumes at its step */
+	"CREATE TABLE runbook_runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident_id INTEGER REFERENCES incidents(id),"
+	"  name TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  alert TEXT NOT NULL DEFAULT '',"
+	"  vars TEXT,"
+	"  started_ms INTEGER NOT NULL,"
+	"  ended_ms INTEGER,"
+	"  cursor INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE runbook_items ("
+	"  run_id INTEGER NOT NULL REFERENCES runbook_runs(id),"
+	"  item INTEGER NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  exit_code INTEGER,"
+	"  duration_ms INTEGER,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  updated_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, item));",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

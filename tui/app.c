@@ -16,6 +16,7 @@
 #include "warroom/keymap.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
+#include "warroom/runbook.h"
 #include "warroom/sources.h"
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
@@ -36,6 +37,7 @@ static struct app {
 	struct sources sources;
 	struct actions *actions;      /* every action runs here: see core/actions.c */
 	struct watch_core *watchers;  /* core/watch.c: what follows the model without a screen */
+	struct runbook_session *runbook;   /* core/runbook_run.c: the runbook being walked */
 	char msg[256];
 	enum tui_role msg_role;
 	int64_t msg_until;
@@ -365,6 +367,7 @@ static void ui_done(const struct action_result *res, void *arg)
 	struct dialog d;
 
 	model_sync_timeline(&A.model);
+	runbook_session_action_done(A.runbook, res);
 	if (res->outcome == ACTION_OK && a && (a->flags & ACT_MUTATES))
 		sources_refresh(&A.sources);
 	if (res->nlines) {
@@ -501,7 +504,8 @@ static void run_command(const char *line)
 	}
 	/* `:NAME` of a view opens it: :timeline, :overview */
 	for (size_t i = 0; i < A.nviews; i++)
-		if (strcmp(A.views[i]->name, name) == 0 ||
+		/* `:runbook NAME` is the action of that name: `:runbook` alone the view */
+		if ((strcmp(A.views[i]->name, name) == 0 && !(*arg && actions_by_name(name))) ||
 		    (strcmp(name, "view") == 0 && strcmp(A.views[i]->name, arg) == 0)) {
 			open_view(i);
 			return;
@@ -598,6 +602,21 @@ static void run_action(enum action_id id, const char *arg)
 	case ACTION_FILTER:
 	case ACTION_ALERTS_LIST:
 		app_message(ROLE_WARN, "%s works in the alerts view (%c)", a->name, alerts_view.key);
+		break;
+	case ACTION_RUNBOOK: case ACTION_RUNBOOK_STEP: case ACTION_RUNBOOK_CHECK: case ACTION_RUNBOOK_DONE:
+	case ACTION_RUNBOOK_SKIP: case ACTION_RUNBOOK_CANCEL:
+		if (app_runbook_key(A.runbook, A.actions, &console_ui, id, arg, A.views[A.cur] == &runbook_view))
+			open_view(view_index(&runbook_view));
+		break;
+	case ACTION_SELECT:
+		/* Enter on a runbook line: run it, or tick it */
+		if (A.views[A.cur] == &runbook_view && runbook_session_runbook(A.runbook)) {
+			const struct runbook *rb = runbook_session_runbook(A.runbook);
+			size_t c = runbook_session_cursor(A.runbook);
+
+			app_runbook_key(A.runbook, A.actions, &console_ui, c < rb->nitems && rb->items[c].kind == RB_CHECK ?
+			                ACTION_RUNBOOK_CHECK : ACTION_RUNBOOK_STEP, NULL, true);
+		}
 		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);
@@ -749,6 +768,9 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 
 		A.actions = actions_new(&ctx);
 	}
+	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg));
+	runbook_session_attach(A.runbook, A.actions);
+	runbook_session_resume(A.runbook);
 	make_windows();
 	if (A.views[0]->open)
 		A.views[0]->open(views_state(0), &A.model);
@@ -764,6 +786,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	}
 	tui_end();
 	actions_free(A.actions);   /* what is in flight stops and is audited as cancelled */
+	runbook_session_free(A.runbook);
 	sources_close(&A.sources);
 	model_free(&A.model);
 	watch_core_free(A.watchers);

@@ -8,6 +8,7 @@
 #include "warroom/app.h"
 #include "warroom/cli.h"
 #include "warroom/config.h"
+#include "warroom/runbook.h"
 #include "warroom/timeline.h"
 
 static const char usage[] =
@@ -23,6 +24,7 @@ static const char usage[] =
 	"       warroom expire [--yes] ID         expire a silence\n"
 	"       warroom actions [--json]          every action, its keys and preconditions\n"
 	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
+	"       warroom runbook list|show NAME|lint FILE...  the runbooks, one as the console walks it, a check\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
@@ -48,6 +50,7 @@ static const struct subcmd subcmds[] = {
 	{ "expire", cli_expire },
 	{ "actions", cli_actions },
 	{ "query", cli_query },
+	{ "runbook", cli_runbook },
 };
 
 static int need_value(int i, int argc, char **argv)

@@ -96,15 +96,15 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	if (m->readonly && y < last)
 		y += tui_wrap_put(w, y, 2, last - y, iw, 2, ROLE_WARN, "read-only mode: actions marked W are refused");
 	for (i = hs->top; i < count && y < last && entry_at(i, &e); i++) {
-		int kx = 2 + (e.sub ? 2 : 0), hx = wide ? 35 : 6;
+		int kx = 2 + (e.sub ? 2 : 0), hx = wide ? 36 : 6;
 		int rows = wide ? tui_wrap_rows(e.help, width - 2 - hx, 0) : 1 + tui_wrap_rows(e.help, width - 2 - hx, 0);
 
 		/* an entry is shown whole or not at all (scroll for it) */
 		if (y + rows > last && y > 1)
 			break;
 		tui_put(w, y, kx, 18 - kx, ROLE_KEY, e.keys);
-		tui_put(w, y, 19, 11, ROLE_NORMAL, e.name);
-		tui_put(w, y, 31, 3, e.mutates ? ROLE_WARN : ROLE_STALE, e.tags);
+		tui_put(w, y, 19, 12, ROLE_NORMAL, e.name);
+		tui_put(w, y, 32, 3, e.mutates ? ROLE_WARN : ROLE_STALE, e.tags);
 		if (!wide)
 			y++;
 		y += tui_wrap_put(w, y, hx, last - y, width - 2 - hx, 0, ROLE_NORMAL, e.help);

@@ -10,6 +10,7 @@
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/policy.h"
+#include "warroom/runbook.h"
 #include "warroom/slots.h"
 #include "warroom/view.h"
 #include "warroom/text.h"
@@ -361,14 +362,81 @@ static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
 		tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, late ? ROLE_WARN : ROLE_STALE, line);
 }
 
+/* The runbook being walked: its current step, the line to act on and its
+ * key; without one, the runbook the firing alert names and the key that starts it. */
 static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
 {
-	tui_box(w, r.y, r.x, r.h, r.w, "Runbook", ROLE_TITLE);
-	if (!m->has_incident)
-		no_data(w, r, ROLE_STALE, "no runbook running", "one starts with an incident");
-	else
-		no_data(w, r, ROLE_STALE, "no runbook loaded for this incident",
+	const struct runbook_session *s = runbook_session_current();
+	const struct runbook *rb = runbook_session_runbook(s);
+	const char *alert = "", *offer = runbook_session_offer(s, &alert);
+	int y = r.y + 1, last = r.y + r.h - 1, inner = r.w - 4;
+	size_t step, item, done, all, running;
+	char title[160], line[400];
+
+	if (!rb) {
+		tui_box(w, r.y, r.x, r.h, r.w, "Runbook", offer ? ROLE_WARN : ROLE_TITLE);
+		if (offer) {
+			snprintf(line, sizeof line, "%s: %s.md", alert, offer);
+			no_data(w, r, ROLE_WARN, line, "b starts it, 5 shows it");
+		} else if (!m->has_incident) {
+			no_data(w, r, ROLE_STALE, "no runbook running", "one starts with an incident");
+		} else {
+			no_data(w, r, ROLE_STALE, "no runbook loaded for this incident",
 		        "phases: assess, contain, diagnose, recover");
+		}
+		return;
+	}
+	step = runbook_session_current_step(s);
+	snprintf(title, sizeof title, "Runbook: %s", rb->title);
+	if (step < rb->nsteps)
+		snprintf(title + strlen(title), sizeof title - strlen(title), " %s %s", tui_glyph(G_DOT),
+		         rb->phases[rb->steps[step].phase].title);
+	tui_box(w, r.y, r.x, r.h, r.w, title, step >= rb->nsteps ? ROLE_OK : ROLE_TITLE);
+	/* the phases on one line each while they fit, the current one marked */
+	for (size_t p = 0; p < rb->nphases && y < last - 2; p++) {
+		bool here = step < rb->nsteps && rb->steps[step].phase == p;
+
+		runbook_session_phase_progress(s, p, &done, &all);
+		if (!all)
+			continue;
+		snprintf(line, sizeof line, "%s %s %zu/%zu", done == all ? tui_glyph(G_CHECK) : here ? tui_glyph(G_PLAY) :
+		         " ", rb->phases[p].title, done, all);
+		tui_put(w, y++, r.x + 2, inner, done == all ? ROLE_OK : here ? ROLE_ACCENT : ROLE_NORMAL, line);
+	}
+	if (y >= last)
+		return;
+	if (step >= rb->nsteps) {
+		tui_put(w, y, r.x + 2, inner, ROLE_OK, "every step done");
+		return;
+	}
+	if (runbook_session_running(s, &running)) {
+		snprintf(line, sizeof line, "%s running: %s  (5 shows its output)", tui_glyph(G_PLAY),
+		         rb->items[running].text);
+		tui_wrap_put(w, y, r.x + 2, last - y, inner, 2, ROLE_ACCENT, line);
+		return;
+	}
+	if (!runbook_session_next_item(s, &item))
+		return;
+	{
+		const struct runbook_item_state *st = runbook_session_item(s, item);
+		const struct runbook_item *it = &rb->items[item];
+		char first[200];
+		const char *nl = strchr(it->text, '\n');
+
+		snprintf(first, sizeof first, "%.*s%s", (int)(nl ? nl - it->text : (long)strlen(it->text)), it->text,
+		         nl ? " ..." : "");
+		if (st && (st->state == RBS_FAILED || st->state == RBS_INTERRUPTED || st->state == RBS_CANCELLED))
+			snprintf(line, sizeof line, "%s %s %s: %s; e retries, > skips, d done", tui_glyph(G_CROSS), first,
+			         runbook_state_name(st->state), st->reason);
+		else if (it->kind == RB_CHECK)
+			snprintf(line, sizeof line, "[ ] %s  (c ticks)", first);
+		else if (it->kind == RB_ACTION)
+			snprintf(line, sizeof line, "%s warroom %s  (e runs it)", tui_glyph(G_PLAY), first);
+		else
+			snprintf(line, sizeof line, "%s $ %s  (e runs it)", tui_glyph(G_PLAY), first);
+		tui_wrap_put(w, y, r.x + 2, last - y, inner, 4, st && st->state != RBS_PENDING ? ROLE_CRIT : ROLE_NORMAL,
+		             line);
+	}
 }
 
 static void panel_timeline(WINDOW *w, struct rect r, const struct model *m)

@@ -10,6 +10,7 @@ static const struct view_ops *const all[] = {
 	&slots_view,
 	&timeline_view,
 	&alerts_view,
+	&runbook_view,
 	&help_view,
 };
 

@@ -58,6 +58,15 @@ enum action_flag {
 	  "Expire a silence: the selected one, or :expire ID") \
 	X(FILTER,      "filter",      "/",           0, none, "Alerts: show those matching (severity!=info)") \
 	X(ALERTS_LIST, "alerts-list", "v",           0, none, "Alerts: alerts, silences, rules, groups in turn") \
+	X(RUNBOOK,     "runbook",     "b",           ACT_TAKES_ARG, runbook, \
+	  "Start the runbook offered for the firing alert, or :runbook NAME") \
+	X(RUNBOOK_STEP, "runbook-step", "e",         ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG, runbook_step, \
+	  "Show the runbook's next command (or the selected one), run it on y; retries a failed one") \
+	X(RUNBOOK_CHECK, "runbook-tick", "c",        ACT_TAKES_ARG, runbook_check, "Tick or untick the runbook check") \
+	X(RUNBOOK_DONE, "runbook-done", "d",         ACT_TAKES_ARG, runbook_done, \
+	  "Mark the runbook item done (a failed command too, a step to read)") \
+	X(RUNBOOK_SKIP, "runbook-skip", ">",         ACT_TAKES_ARG, runbook_skip, "Skip the runbook item, with a reason") \
+	X(RUNBOOK_CANCEL, "runbook-stop", "C-x",     0, none, "Stop the runbook command that is running") \
 	X(REFRESH,     "refresh",     "C-r,F5",      0, none, "Poll every source now") \
 	X(REDRAW,      "redraw",      "C-l",         0, none, "Repaint the whole screen") \
 	X(UP,          "up",          "k,Up",        ACT_NAV, none, "Move up") \

@@ -2,6 +2,10 @@
 #ifndef WARROOM_APP_H
 #define WARROOM_APP_H
 
+#include <stdbool.h>
+
+#include "warroom/actions.h"
+
 struct config;
 struct model;
 struct sources;
@@ -12,5 +16,12 @@ struct timeline;
 int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error);
 
 void app_message_clear(void);
+
+/* A runbook key (tui/app_runbook.c): starts the action its line needs
+ * through q with ui; in_view: the runbook view is open (its cursor counts).
+ * true when the runbook view should open. */
+struct runbook_session;
+bool app_runbook_key(struct runbook_session *s, struct actions *q, const struct action_ui *ui, enum action_id id,
+                     const char *arg, bool in_view);
 
 #endif

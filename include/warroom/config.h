@@ -8,6 +8,7 @@
 
 #define CONFIG_MAX_SLOTS 2
 #define CONFIG_MAX_KEYS 64
+#define CONFIG_MAX_RUNBOOK_PATHS 8
 
 struct config_key {
 	char action[48];   /* action name, as in the action table */
@@ -38,7 +39,10 @@ struct config {
 	char operator_name[64];
 	char environment[64];
 	char db_path[1024];     /* timeline database */
-	char runbook_dir[1024];
+	char runbook_dir[1024];  /* the shipped runbooks */
+	/* the user's runbook folders (runbooks: { paths: [...] }), read after the shipped ones */
+	char runbook_paths[CONFIG_MAX_RUNBOOK_PATHS][1024];
+	size_t nrunbook_paths;
 	int refresh_ms;         /* polling period of the sources */
 	bool readonly;
 

@@ -64,6 +64,8 @@ struct model_alert {
 	char group[48];              /* the rule's group label, or "" */
 	char summary[200];
 	int64_t since_wall_ms;       /* startsAt, UTC ms */
+	char runbook_url[256];       /* the runbook_url annotation, "" when none */
+	char labels[512];            /* every label, "name=value" lines: a runbook's ALERT_<NAME> */
 };
 
 struct model_alerts {

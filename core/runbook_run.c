@@ -1,0 +1,766 @@
+/* The runbook session: one runbook walked during an incident. Commands run
+ * with `sh -c` and their text as written; what the incident knows (namespace,
+ * slots, the alert's labels) reaches them as environment variables only, so
+ * a hostile pod name or label value is never shell text. Every change is in
+ * the store before it is shown, and the timeline tells what ran and how. */
+#include "warroom/runbook.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "warroom/actions.h"
+#include "warroom/config.h"
+#include "warroom/loop.h"
+#include "warroom/model.h"
+#include "warroom/proc.h"
+#include "warroom/slots.h"
+#include "warroom/text.h"
+#include "warroom/timeline.h"
+
+#include "runbook_session.h"
+
+#define OUTPUT_KEEP (64u * 1024)   /* per stream, for the timeline */
+#define OUTPUT_LOG 4000            /* bytes of each stream the timeline keeps */
+
+
+static struct runbook_session *current;
+static struct actions *current_q;
+
+static void changed(struct runbook_session *s)
+{
+	s->gen++;
+	if (s->m)
+		model_mark(s->m, DIRTY_RUNBOOK);
+}
+
+/* ---- small helpers ---- */
+
+/* A stable mark of an item, so a runbook edited between runs does not hand
+ * one item's state to another. */
+static void item_hash(const struct runbook_item *it, char *out, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const unsigned char *p = (const unsigned char *)it->text; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	h = (h ^ (unsigned)it->kind) * 1099511628211ull;
+	snprintf(out, len, "%016llx", (unsigned long long)h);
+}
+
+/* The first line of an item's text, shortened, for summaries. */
+static void short_text(const struct runbook_item *it, char *out, size_t len)
+{
+	const char *nl = strchr(it->text, '\n');
+	size_t n = nl ? (size_t)(nl - it->text) : strlen(it->text);
+
+	if (n + 1 > len || nl)
+		snprintf(out, len, "%.*s%s", (int)(n + 5 > len ? len - 5 : n), it->text, "...");
+	else
+		snprintf(out, len, "%s", it->text);
+	text_fix_utf8(out);
+}
+
+static void persist(struct runbook_session *s, size_t i)
+{
+	char hash[20];
+
+	if (!s->store || s->run_id <= 0 || i >= s->rb->nitems)
+		return;
+	item_hash(&s->rb->items[i], hash, sizeof hash);
+	if (runbook_store_item(s->store, s->run_id, i, hash, runbook_state_name(s->st[i].state), s->st[i].exit_code,
+	                       s->st[i].duration_ms, s->st[i].reason) != 0)
+		text_copy(s->store_err, sizeof s->store_err, runbook_store_error(s->store));
+}
+
+static void log_event(struct runbook_session *s, const char *summary, cJSON *detail)
+{
+	char *d = detail ? cJSON_PrintUnformatted(detail) : NULL;
+
+	if (s->tl)
+		timeline_log(s->tl, "runbook", summary, d);
+	cJSON_free(d);
+	if (s->m)
+		model_sync_timeline(s->m);
+}
+
+static cJSON *item_detail(struct runbook_session *s, size_t i)
+{
+	const struct runbook_item *it = &s->rb->items[i];
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "runbook", s->rb->name);
+	cJSON_AddNumberToObject(o, "step", (double)it->step + 1);
+	cJSON_AddStringToObject(o, "step_title", s->rb->steps[it->step].title);
+	cJSON_AddNumberToObject(o, "line", it->line);
+	cJSON_AddStringToObject(o, runbook_kind_name(it->kind), it->text);
+	return o;
+}
+
+/* ---- output ---- */
+
+static void out_clear(struct runbook_session *s)
+{
+	for (size_t i = 0; i < RUNBOOK_OUT_LINES; i++) {
+		free(s->out[i]);
+		s->out[i] = NULL;
+	}
+	s->out_n = s->out_head = 0;
+}
+
+static void out_add(struct runbook_session *s, const char *line)
+{
+	char *red = timeline_redact(line), *clean;
+	size_t slot;
+
+	if (!red)
+		return;
+	clean = red;
+	for (char *p = clean; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';   /* escapes never reach the screen */
+	if (strlen(clean) >= RUNBOOK_OUT_LINE)
+		clean[RUNBOOK_OUT_LINE - 1] = '\0';
+	text_fix_utf8(clean);
+	slot = (s->out_head + s->out_n) % RUNBOOK_OUT_LINES;
+	if (s->out_n == RUNBOOK_OUT_LINES) {
+		free(s->out[s->out_head]);
+		s->out[s->out_head] = NULL;
+		slot = s->out_head;
+		s->out_head = (s->out_head + 1) % RUNBOOK_OUT_LINES;
+	} else {
+		s->out_n++;
+	}
+	s->out[slot] = clean;
+}
+
+size_t runbook_session_output(const struct runbook_session *s, const char **lines, size_t max)
+{
+	size_t n = 0;
+
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < s->out_n && n < max; i++)
+		lines[n++] = s->out[(s->out_head + i) % RUNBOOK_OUT_LINES];
+	return n;
+}
+
+/* ---- offers: the runbook for the firing alert ---- */
+
+static void on_model(struct model *m, unsigned what, void *arg)
+{
+	struct runbook_session *s = arg;
+	char name[128] = "", alert[96] = "", labels[512] = "";
+
+	if (!(what & DIRTY_ALERTS))
+		return;
+	for (size_t i = 0; i < m->alerts.n; i++) {
+		const struct model_alert *a = &m->alerts.a[i];
+		struct runbook *rb = runbook_lib_for_alert(s->lib, a->name, a->runbook_url);
+
+		if (rb) {
+			text_copy(name, sizeof name, rb->name);
+			text_copy(alert, sizeof alert, a->name);
+			text_copy(labels, sizeof labels, a->labels);
+			break;
+		}
+	}
+	if (strcmp(name, s->offer_name) != 0 || strcmp(alert, s->offer_alert) != 0) {
+		text_copy(s->offer_name, sizeof s->offer_name, name);
+		text_copy(s->offer_alert, sizeof s->offer_alert, alert);
+		changed(s);
+	}
+	text_copy(s->offer_labels, sizeof s->offer_labels, labels);
+}
+
+const char *runbook_session_offer(const struct runbook_session *s, const char **alert)
+{
+	if (!s || !s->offer_name[0])
+		return NULL;
+	if (alert)
+		*alert = s->offer_alert;
+	return s->offer_name;
+}
+
+/* ---- life ---- */
+
+struct runbook_session *runbook_session_new(struct loop *loop, const struct config *cfg, struct timeline *tl,
+                                            struct model *m, struct runbook_lib *lib)
+{
+	struct runbook_session *s = calloc(1, sizeof *s);
+
+	if (!s) {
+		runbook_lib_free(lib);
+		return NULL;
+	}
+	s->loop = loop;
+	s->cfg = cfg;
+	s->tl = tl;
+	s->m = m;
+	s->lib = lib;
+	if (tl)
+		s->store = runbook_store_open(timeline_path(tl), s->store_err, sizeof s->store_err);
+	if (m)
+		model_watch_add(m, on_model, s);
+	if (!current)
+		current = s;
+	return s;
+}
+
+static void drop_run(struct runbook_session *s)
+{
+	free(s->st);
+	s->st = NULL;
+	s->rb = NULL;
+	s->run_id = 0;
+	cJSON_Delete(s->vars);
+	s->vars = NULL;
+	s->cursor = 0;
+	s->alert[0] = '\0';
+}
+
+void runbook_session_free(struct runbook_session *s)
+{
+	if (!s)
+		return;
+	if (s->proc) {
+		/* the console ends with a command running: say so, as a restart would */
+		s->st[s->run_item].state = RBS_CANCELLED;
+		text_copy(s->st[s->run_item].reason, sizeof s->st[0].reason, "the console ended while it ran");
+		persist(s, s->run_item);
+		proc_free(s->proc);
+	}
+	if (current == s) {
+		current = NULL;
+		current_q = NULL;
+	}
+	out_clear(s);
+	drop_run(s);
+	runbook_store_close(s->store);
+	runbook_lib_free(s->lib);
+	free(s);
+}
+
+void runbook_session_attach(struct runbook_session *s, struct actions *q)
+{
+	current = s;
+	current_q = q;
+}
+
+struct runbook_session *runbook_session_for(const struct actions *q)
+{
+	return q && q == current_q ? current : NULL;
+}
+
+struct runbook_session *runbook_session_current(void)
+{
+	return current;
+}
+
+const struct runbook_lib *runbook_session_lib(const struct runbook_session *s)
+{
+	return s ? s->lib : NULL;
+}
+
+const struct runbook *runbook_session_runbook(const struct runbook_session *s)
+{
+	return s ? s->rb : NULL;
+}
+
+const struct runbook_item_state *runbook_session_item(const struct runbook_session *s, size_t i)
+{
+	return s && s->rb && i < s->rb->nitems ? &s->st[i] : NULL;
+}
+
+uint64_t runbook_session_generation(const struct runbook_session *s)
+{
+	return s ? s->gen : 0;
+}
+
+size_t runbook_session_cursor(const struct runbook_session *s)
+{
+	return s ? s->cursor : 0;
+}
+
+void runbook_session_set_cursor(struct runbook_session *s, size_t i)
+{
+	if (!s || !s->rb || i >= s->rb->nitems || i == s->cursor)
+		return;
+	s->cursor = i;
+	if (s->store && s->run_id > 0)
+		runbook_store_cursor(s->store, s->run_id, i);
+	changed(s);
+}
+
+bool runbook_session_running(const struct runbook_session *s, size_t *item)
+{
+	if (!s || !s->proc)
+		return false;
+	if (item)
+		*item = s->run_item;
+	return true;
+}
+
+/* Native actions that are not in this build's table are skipped with words. */
+static void skip_unavailable(struct runbook_session *s)
+{
+	for (size_t i = 0; i < s->rb->nitems; i++) {
+		const struct runbook_item *it = &s->rb->items[i];
+		const struct action *a;
+		char name[32];
+
+		if (it->kind != RB_ACTION || s->st[i].state != RBS_PENDING)
+			continue;
+		runbook_action_split(it, name, sizeof name, NULL);
+		a = actions_by_name(name);
+		if (a && a->exec && a->exec->exec)
+			continue;
+		s->st[i].state = RBS_SKIPPED;
+		snprintf(s->st[i].reason, sizeof s->st[i].reason, "%s is not available in this version", name);
+		persist(s, i);
+	}
+}
+
+static int begin_run(struct runbook_session *s, struct runbook *rb)
+{
+	s->st = calloc(rb->nitems ? rb->nitems : 1, sizeof *s->st);
+	if (!s->st)
+		return -1;
+	for (size_t i = 0; i < rb->nitems; i++)
+		s->st[i].exit_code = -1;
+	s->rb = rb;
+	/* a check ticked in the file itself is done */
+	for (size_t i = 0; i < rb->nitems; i++)
+		if (rb->items[i].kind == RB_CHECK && rb->items[i].checked)
+			s->st[i].state = RBS_DONE;
+	return 0;
+}
+
+int runbook_session_start(struct runbook_session *s, const char *name, char *err, size_t errlen)
+{
+	struct runbook *rb = runbook_lib_find(s->lib, name);
+	struct timeline_incident inc = { 0 };
+	char summary[256], *vj;
+	cJSON *d;
+
+	if (!rb) {
+		snprintf(err, errlen, "no runbook \"%s\" (warroom runbook list shows them)", name ? name : "");
+		return -1;
+	}
+	if (s->proc) {
+		snprintf(err, errlen, "a command of %s is running: cancel it first", s->rb->name);
+		return -1;
+	}
+	drop_run(s);
+	out_clear(s);
+	if (begin_run(s, rb) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->vars = cJSON_CreateObject();
+	cJSON_AddStringToObject(s->vars, "RUNBOOK", rb->name);
+	if (s->offer_name[0] && strcmp(s->offer_name, rb->name) == 0) {
+		text_copy(s->alert, sizeof s->alert, s->offer_alert);
+		runbook_env_set(s->vars, "ALERT_NAME", s->offer_alert);
+		runbook_env_labels(s->vars, s->offer_labels);
+	}
+	if (s->tl && timeline_incident_current(s->tl, &inc) != 1)
+		inc.id = 0;
+	vj = cJSON_PrintUnformatted(s->vars);
+	if (s->store) {
+		s->run_id = runbook_store_begin(s->store, inc.id, rb->name, rb->path, s->alert, vj ? vj : "{}");
+		if (s->run_id < 0)
+			text_copy(s->store_err, sizeof s->store_err, runbook_store_error(s->store));
+	}
+	cJSON_free(vj);
+	skip_unavailable(s);
+	runbook_session_next_item(s, &s->cursor);
+	snprintf(summary, sizeof summary, "runbook started: %s (%s.md)%s%s", rb->title, rb->name,
+	         s->alert[0] ? " for " : "", s->alert);
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "runbook", rb->name);
+	cJSON_AddStringToObject(d, "path", rb->path);
+	if (s->alert[0])
+		cJSON_AddStringToObject(d, "alert", s->alert);
+	log_event(s, summary, d);
+	cJSON_Delete(d);
+	changed(s);
+	return 0;
+}
+
+struct resume_ctx {
+	struct runbook_session *s;
+	size_t interrupted[32];
+	size_t ninterrupted;
+};
+
+static void resume_item(void *arg, size_t item, const char *hash, const char *state, int exit_code,
+                        int64_t duration_ms, const char *reason)
+{
+	struct resume_ctx *r = arg;
+	struct runbook_session *s = r->s;
+	char mine[20];
+
+	if (item >= s->rb->nitems)
+		return;
+	item_hash(&s->rb->items[item], mine, sizeof mine);
+	if (!hash || strcmp(hash, mine) != 0)
+		return;   /* the file changed there: that state belongs to another item */
+	s->st[item].state = runbook_state_parse(state);
+	s->st[item].exit_code = exit_code;
+	s->st[item].duration_ms = duration_ms < 0 ? 0 : duration_ms;
+	text_copy(s->st[item].reason, sizeof s->st[item].reason, reason ? reason : "");
+	if (s->st[item].state == RBS_RUNNING && r->ninterrupted < 32)
+		r->interrupted[r->ninterrupted++] = item;
+}
+
+int runbook_session_resume(struct runbook_session *s)
+{
+	struct runbook_store_run run;
+	struct resume_ctx r = { .s = s };
+	struct runbook *rb;
+	char summary[256], what[160];
+
+	if (!s->store || runbook_store_latest(s->store, &run) != 1)
+		return 0;
+	rb = runbook_lib_find(s->lib, run.name);
+	if (!rb || begin_run(s, rb) != 0) {
+		free(run.vars);
+		return 0;
+	}
+	s->run_id = run.id;
+	s->vars = cJSON_Parse(run.vars ? run.vars : "{}");
+	if (!cJSON_IsObject(s->vars)) {
+		cJSON_Delete(s->vars);
+		s->vars = cJSON_CreateObject();
+	}
+	free(run.vars);
+	text_copy(s->alert, sizeof s->alert, run.alert);
+	runbook_store_items(s->store, run.id, resume_item, &r);
+	for (size_t k = 0; k < r.ninterrupted; k++) {
+		size_t i = r.interrupted[k];
+		cJSON *d = item_detail(s, i);
+
+		s->st[i].state = RBS_INTERRUPTED;
+		text_copy(s->st[i].reason, sizeof s->st[i].reason, "was running when the console ended");
+		persist(s, i);
+		short_text(&s->rb->items[i], what, sizeof what);
+		snprintf(summary, sizeof summary, "interrupted: `%s` was running when the console ended; retry, skip "
+		         "or mark it done", what);
+		log_event(s, summary, d);
+		cJSON_Delete(d);
+	}
+	skip_unavailable(s);
+	s->cursor = run.cursor < rb->nitems ? run.cursor : 0;
+	{
+		size_t step = runbook_session_current_step(s);
+
+		snprintf(summary, sizeof summary, "runbook resumed: %s at step %zu of %zu%s%s", rb->title, step + 1,
+		         rb->nsteps, rb->nsteps ? ", " : "", rb->nsteps ? rb->steps[step < rb->nsteps ? step : 0].title : "");
+		log_event(s, summary, NULL);
+	}
+	changed(s);
+	return 1;
+}
+
+/* ---- running ---- */
+
+
+int runbook_session_can_run(const struct runbook_session *s, size_t *item, char *err, size_t errlen)
+{
+	const struct runbook_item *it;
+	size_t stop;
+
+	if (!s || !s->rb) {
+		snprintf(err, errlen, "no runbook is running: b starts the one for the alert, :runbook NAME another");
+		return -1;
+	}
+	if (*item == SIZE_MAX && !runbook_session_next_item(s, item)) {
+		snprintf(err, errlen, "every step of %s is done", s->rb->name);
+		return -1;
+	}
+	if (*item >= s->rb->nitems) {
+		snprintf(err, errlen, "%s has no item %zu", s->rb->name, *item + 1);
+		return -1;
+	}
+	it = &s->rb->items[*item];
+	if (s->proc) {
+		snprintf(err, errlen, "a command is running: wait for it, or cancel it (C-x)");
+		return -1;
+	}
+	if (it->kind != RB_COMMAND && it->kind != RB_ACTION) {
+		snprintf(err, errlen, "line %d is a %s, not a command: %s", it->line, runbook_kind_name(it->kind),
+		         it->kind == RB_CHECK ? "c ticks it" : "d marks the step read");
+		return -1;
+	}
+	if (it->kind == RB_ACTION && s->st[*item].state == RBS_SKIPPED) {
+		snprintf(err, errlen, "%s", s->st[*item].reason);
+		return -1;
+	}
+	if (runbook_session_step_stopped(s, it->step, &stop) && stop != *item) {
+		char what[120];
+
+		short_text(&s->rb->items[stop], what, sizeof what);
+		snprintf(err, errlen, "step %zu is stopped: `%s` %s; retry it (e), skip it with a reason (>) or mark it "
+		         "done (d)", it->step + 1, what, runbook_state_name(s->st[stop].state));
+		return -1;
+	}
+	return 0;
+}
+
+static void on_line(struct proc *p, enum proc_stream stream, const char *line, size_t len, void *arg)
+{
+	struct runbook_session *s = arg;
+
+	out_add(s, line);
+	changed(s);
+}
+
+static void on_done(struct proc *p, const struct proc_result *res, void *arg)
+{
+	struct runbook_session *s = arg;
+	size_t i = s->run_item;
+	struct runbook_item_state *st = &s->st[i];
+	const struct runbook_item *it = &s->rb->items[i];
+	char summary[256], what[120], took[32];
+	runbook_done_fn done = s->done;
+	void *done_arg = s->done_arg;
+	cJSON *d = item_detail(s, i);
+	bool ok = res->started && res->exited && res->exit_code == 0;
+
+	st->duration_ms = res->duration_ms;
+	st->exit_code = res->exited ? res->exit_code : -1;
+	if (ok) {
+		st->state = RBS_DONE;
+		st->reason[0] = '\0';
+	} else {
+		st->state = res->cancelled ? RBS_CANCELLED : RBS_FAILED;
+		if (res->cancelled)
+			snprintf(st->reason, sizeof st->reason, "stopped by the operator");
+		else if (!res->started)
+			snprintf(st->reason, sizeof st->reason, "%s", res->error);
+		else if (res->exited)
+			snprintf(st->reason, sizeof st->reason, "exit %d", res->exit_code);
+		else if (res->timed_out)
+			snprintf(st->reason, sizeof st->reason, "timed out");
+		else
+			snprintf(st->reason, sizeof st->reason, "ended by signal %d", res->signal);
+	}
+	persist(s, i);
+	snprintf(took, sizeof took, "%.1f s", (double)res->duration_ms / 1000.0);
+	short_text(it, what, sizeof what);
+	if (ok)
+		snprintf(summary, sizeof summary, "step %zu %s: `%s` exit 0 in %s", it->step + 1,
+		         s->rb->steps[it->step].title, what, took);
+	else
+		snprintf(summary, sizeof summary, "step %zu %s: `%s` failed (%s) after %s: the step stops until it is "
+		         "retried, skipped or marked done", it->step + 1, s->rb->steps[it->step].title, what, st->reason,
+		         took);
+	if (res->exited)
+		cJSON_AddNumberToObject(d, "exit_code", res->exit_code);
+	else
+		cJSON_AddStringToObject(d, "ended", st->reason);
+	cJSON_AddNumberToObject(d, "duration_ms", (double)res->duration_ms);
+	if (res->out.len) {
+		cJSON_AddStringToObject(d, "stdout", res->out.len > OUTPUT_LOG ? res->out.data + res->out.len - OUTPUT_LOG :
+		                        res->out.data);
+		if (res->out.len > OUTPUT_LOG || res->out.truncated)
+			cJSON_AddBoolToObject(d, "stdout_truncated", true);
+	}
+	if (res->err.len) {
+		cJSON_AddStringToObject(d, "stderr", res->err.len > OUTPUT_LOG ? res->err.data + res->err.len - OUTPUT_LOG :
+		                        res->err.data);
+		if (res->err.len > OUTPUT_LOG || res->err.truncated)
+			cJSON_AddBoolToObject(d, "stderr_truncated", true);
+	}
+	log_event(s, summary, d);
+	cJSON_Delete(d);
+	if (!ok && !res->started)
+		out_add(s, res->error);
+	{
+		char end[240];
+
+		snprintf(end, sizeof end, "-- %s", ok ? "exit 0" : st->reason);
+		out_add(s, end);
+	}
+	s->done = NULL;
+	s->done_arg = NULL;
+	proc_free(s->proc);
+	s->proc = NULL;
+	if (ok) {
+		size_t next;
+
+		if (runbook_session_next_item(s, &next))
+			runbook_session_set_cursor(s, next);
+	}
+	changed(s);
+	if (done)
+		done(done_arg, i, st, summary);
+}
+
+int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn done, void *arg,
+                        char *err, size_t errlen)
+{
+	char *argv[4];
+	struct proc_env *env;
+	struct proc_spec spec = { 0 };
+	const struct runbook_item *it;
+
+	if (runbook_session_can_run(s, &item, err, errlen) != 0)
+		return -1;
+	it = &s->rb->items[item];
+	if (it->kind != RB_COMMAND) {
+		snprintf(err, errlen, "line %d is a warroom action: the console runs it as its own action", it->line);
+		return -1;
+	}
+	env = runbook_env_command(s);
+	if (!env) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = it->text;   /* as written: values come from the environment only */
+	argv[3] = NULL;
+	spec.argv = argv;
+	spec.envp = proc_env_envp(env);
+	spec.max_output = OUTPUT_KEEP;
+	spec.on_line = on_line;
+	spec.on_done = on_done;
+	spec.arg = s;
+	out_clear(s);
+	s->proc = proc_start(s->loop, &spec, err, errlen);
+	proc_env_free(env);
+	if (!s->proc)
+		return -1;
+	s->run_item = item;
+	s->done = done;
+	s->done_arg = arg;
+	s->st[item].state = RBS_RUNNING;
+	s->st[item].exit_code = -1;
+	s->st[item].reason[0] = '\0';
+	persist(s, item);
+	s->cursor = item;
+	{
+		char line[RUNBOOK_OUT_LINE];
+
+		snprintf(line, sizeof line, "$ %s", it->text);
+		for (char *p = line; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		out_add(s, line);
+	}
+	changed(s);
+	return 0;
+}
+
+void runbook_session_cancel(struct runbook_session *s)
+{
+	if (!s || !s->proc)
+		return;
+	s->done = NULL;
+	s->done_arg = NULL;
+	proc_cancel(s->proc);   /* on_done still comes, and records it cancelled */
+}
+
+int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_state state, const char *reason,
+                         char *summary, size_t slen)
+{
+	const struct runbook_item *it;
+	char what[120];
+	cJSON *d;
+
+	if (!s || !s->rb) {
+		snprintf(summary, slen, "no runbook is running");
+		return -1;
+	}
+	if (item == SIZE_MAX && !runbook_session_next_item(s, &item)) {
+		snprintf(summary, slen, "every step of %s is done", s->rb->name);
+		return -1;
+	}
+	if (item >= s->rb->nitems) {
+		snprintf(summary, slen, "%s has no item %zu", s->rb->name, item + 1);
+		return -1;
+	}
+	if (s->proc && s->run_item == item) {
+		snprintf(summary, slen, "it is running: cancel it first (C-x)");
+		return -1;
+	}
+	it = &s->rb->items[item];
+	if (state == RBS_SKIPPED && (!reason || !*reason)) {
+		snprintf(summary, slen, "a skip needs a reason: nothing changed");
+		return -1;
+	}
+	if (state == RBS_PENDING && it->kind != RB_CHECK) {
+		snprintf(summary, slen, "only a check is unticked");
+		return -1;
+	}
+	s->st[item].state = state;
+	text_copy(s->st[item].reason, sizeof s->st[item].reason, reason ? reason : "");
+	persist(s, item);
+	short_text(it, what, sizeof what);
+	if (it->kind == RB_CHECK && state == RBS_DONE)
+		snprintf(summary, slen, "check ticked: %s", what);
+	else if (it->kind == RB_CHECK && state == RBS_PENDING)
+		snprintf(summary, slen, "check unticked: %s", what);
+	else if (state == RBS_SKIPPED)
+		snprintf(summary, slen, "skipped in step %zu: `%s`: %s", it->step + 1, what, reason);
+	else if (runbook_item_actionable(it))
+		snprintf(summary, slen, "marked done in step %zu: `%s`", it->step + 1, what);
+	else
+		snprintf(summary, slen, "step %zu %s read", it->step + 1, s->rb->steps[it->step].title);
+	d = item_detail(s, item);
+	if (reason && *reason)
+		cJSON_AddStringToObject(d, "reason", reason);
+	log_event(s, summary, d);
+	cJSON_Delete(d);
+	{
+		size_t next;
+
+		if (state != RBS_PENDING && runbook_session_next_item(s, &next))
+			runbook_session_set_cursor(s, next);
+	}
+	changed(s);
+	return 0;
+}
+
+/* ---- native actions ---- */
+
+void runbook_session_native_started(struct runbook_session *s, size_t item, uint64_t run)
+{
+	if (!s || !s->rb || item >= s->rb->nitems)
+		return;
+	s->native_run = run;
+	s->native_item = item;
+	s->st[item].state = RBS_RUNNING;
+	persist(s, item);
+	changed(s);
+}
+
+void runbook_session_action_done(struct runbook_session *s, const struct action_result *res)
+{
+	size_t i;
+	char summary[300], what[120];
+	cJSON *d;
+
+	if (!s || !s->rb || !s->native_run || res->run != s->native_run)
+		return;
+	i = s->native_item;
+	s->native_run = 0;
+	s->st[i].state = res->outcome == ACTION_OK ? RBS_DONE : res->outcome == ACTION_DECLINED ? RBS_PENDING :
+	                 res->outcome == ACTION_CANCELLED ? RBS_CANCELLED : RBS_FAILED;
+	s->st[i].duration_ms = res->duration_ms;
+	text_copy(s->st[i].reason, sizeof s->st[i].reason, res->outcome == ACTION_OK ? "" : res->summary);
+	persist(s, i);
+	short_text(&s->rb->items[i], what, sizeof what);
+	snprintf(summary, sizeof summary, "step %zu: warroom %s: %s", s->rb->items[i].step + 1, what,
+	         actions_outcome_name(res->outcome));
+	d = item_detail(s, i);
+	cJSON_AddStringToObject(d, "outcome", actions_outcome_name(res->outcome));
+	log_event(s, summary, d);
+	cJSON_Delete(d);
+	changed(s);
+}

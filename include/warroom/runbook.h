@@ -1,0 +1,239 @@
+/* runbook — Markdown runbooks that run.
+ *
+ * A runbook is a Markdown file (CommonMark with GitHub's tables and task
+ * lists, YAML front matter for title and alert names). Headings are phases
+ * and steps; fenced sh, bash, shell and console blocks are commands (a "$ "
+ * prompt is stripped, a console block's output lines are not commands);
+ * task-list items are checks to tick; a fenced warroom block names native
+ * actions (rollback, ...). Any other Markdown is text to read.
+ *
+ * The library is every runbook of the shipped folder and the user's folders;
+ * the session walks one of them: commands run on the loop through the action
+ * layer (row runbook-step, confirmed), with the incident's variables in
+ * their environment, never in their text; progress is in the timeline
+ * database and survives the console's death. */
+#ifndef WARROOM_RUNBOOK_H
+#define WARROOM_RUNBOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct actions;
+struct action_result;
+struct config;
+struct loop;
+struct model;
+struct timeline;
+
+#define RUNBOOK_MAX_BYTES (1u << 20)   /* a bigger file is refused, with words */
+#define RUNBOOK_MAX_ITEMS 4000         /* past this, the rest is left out and said so */
+
+enum runbook_kind {
+	RB_TEXT,        /* a paragraph, list item, table row, quote: to read */
+	RB_CODE,        /* a code block that is not a command (yaml, no language, ...) */
+	RB_OUTPUT,      /* a console block's output lines */
+	RB_COMMAND,     /* runs with sh -c, as written */
+	RB_CHECK,       /* a task-list item to tick */
+	RB_ACTION,      /* a native action: "rollback", "scale green 3" */
+};
+
+struct runbook_item {
+	enum runbook_kind kind;
+	char *text;            /* UTF-8, no control characters but '\n' */
+	char lang[16];         /* a code block's language, "" when none */
+	bool checked;          /* a check ticked in the file itself ("- [x]") */
+	int line;              /* in the file, 1-based */
+	size_t step;           /* index into steps */
+	int depth;             /* list nesting, for indentation */
+};
+
+struct runbook_step {
+	char *title;
+	size_t phase;
+	size_t first, n;       /* items[first .. first+n) */
+	int line;
+};
+
+struct runbook_phase {
+	char *title;
+	size_t first, n;       /* steps[first .. first+n) */
+	int line;
+};
+
+struct runbook {
+	char path[1024];
+	char name[128];        /* the file name without ".md": the runbook's id */
+	char *title;           /* front matter title, the document's one H1, or the name */
+	char **alerts;         /* front matter alerts: [...] (or alert:) */
+	size_t nalerts;
+	struct runbook_phase *phases;
+	size_t nphases;
+	struct runbook_step *steps;
+	size_t nsteps;
+	struct runbook_item *items;
+	size_t nitems;
+	char **warnings;       /* "line 12: ..." for lint; the runbook loads anyway */
+	size_t nwarnings;
+};
+
+/* Parses Markdown text; name and path are for the result and messages.
+ * NULL with words in err only for what cannot be a runbook (too big, NUL
+ * bytes, out of memory); anything else loads, with warnings. */
+struct runbook *runbook_parse(const char *text, size_t len, const char *name, const char *path,
+                              char *err, size_t errlen);
+struct runbook *runbook_load(const char *path, char *err, size_t errlen);
+void runbook_free(struct runbook *rb);
+/* Items that the operator acts on: commands, checks and actions. */
+bool runbook_item_actionable(const struct runbook_item *it);
+const char *runbook_kind_name(enum runbook_kind k);
+/* The native action a warroom item names, and the rest of its line ("" when none). */
+void runbook_action_split(const struct runbook_item *it, char *name, size_t nlen, const char **rest);
+
+/* ---- the library ---- */
+
+struct runbook_lib {
+	struct runbook **v;
+	size_t n;
+	char **errors;         /* files that could not be read, in words */
+	size_t nerrors;
+};
+
+/* Every *.md of the config's runbook folder, then of each user folder (a
+ * later file of the same name replaces an earlier one). Never fails: what
+ * could not be read is in errors. */
+struct runbook_lib *runbook_lib_load(const struct config *cfg);
+/* The same from explicit folders (NULL-terminated). */
+struct runbook_lib *runbook_lib_load_dirs(const char *const *dirs);
+void runbook_lib_free(struct runbook_lib *lib);
+/* By name ("sev1-pipeline-down", with or without ".md"), or a path's file name. */
+struct runbook *runbook_lib_find(const struct runbook_lib *lib, const char *name);
+/* The runbook for a firing alert: the one its runbook_url names by file
+ * name, else one named after the alert, else one whose front matter lists
+ * it; NULL when none of ours fits. */
+struct runbook *runbook_lib_for_alert(const struct runbook_lib *lib, const char *alertname,
+                                      const char *runbook_url);
+
+/* ---- the session: one runbook walked during an incident ---- */
+
+enum runbook_state {
+	RBS_PENDING = 0,
+	RBS_RUNNING,
+	RBS_DONE,          /* ran with exit 0, ticked, or marked done */
+	RBS_FAILED,        /* a command exited non-zero or could not start: its step stops */
+	RBS_SKIPPED,       /* with a reason */
+	RBS_INTERRUPTED,   /* was running when the console died */
+	RBS_CANCELLED,     /* stopped by the operator */
+};
+
+#define RUNBOOK_OUT_LINES 400
+#define RUNBOOK_OUT_LINE 512
+
+struct runbook_item_state {
+	enum runbook_state state;
+	int exit_code;          /* -1: none */
+	int64_t duration_ms;
+	char reason[200];       /* a skip's reason, a failure's words */
+};
+
+struct runbook_session;
+
+/* The session of the console: its offers follow m's alerts (a model
+ * watcher); its changes mark DIRTY_RUNBOOK. lib is taken over. */
+struct runbook_session *runbook_session_new(struct loop *loop, const struct config *cfg, struct timeline *tl,
+                                            struct model *m, struct runbook_lib *lib);
+void runbook_session_free(struct runbook_session *s);
+/* The action layer's handlers find the session of their queue here. */
+void runbook_session_attach(struct runbook_session *s, struct actions *q);
+struct runbook_session *runbook_session_for(const struct actions *q);
+/* For the views: the console's session, NULL when none. */
+struct runbook_session *runbook_session_current(void);
+
+/* Resumes the latest run that did not end (after a crash or a quit): the
+ * runbook at its step; a command that was running is marked interrupted
+ * and said so in the timeline. 1 resumed, 0 nothing to resume. */
+int runbook_session_resume(struct runbook_session *s);
+/* Starts walking the library's runbook of that name; when it is the one
+ * offered for a firing alert, that alert's labels become ALERT_<NAME>
+ * variables. The run before it ends. */
+int runbook_session_start(struct runbook_session *s, const char *name, char *err, size_t errlen);
+
+const struct runbook_lib *runbook_session_lib(const struct runbook_session *s);
+const struct runbook *runbook_session_runbook(const struct runbook_session *s);
+const struct runbook_item_state *runbook_session_item(const struct runbook_session *s, size_t i);
+/* The item the operator is at (the view's cursor). */
+size_t runbook_session_cursor(const struct runbook_session *s);
+void runbook_session_set_cursor(struct runbook_session *s, size_t i);
+/* The first step not finished, and its first actionable item not finished. */
+size_t runbook_session_current_step(const struct runbook_session *s);
+bool runbook_session_next_item(const struct runbook_session *s, size_t *item);
+/* Done and all items of a step / phase, counting what is run or ticked (a
+ * step with none is there to read: 0 of 0). */
+void runbook_session_step_progress(const struct runbook_session *s, size_t step, size_t *done, size_t *all);
+void runbook_session_phase_progress(const struct runbook_session *s, size_t phase, size_t *done, size_t *all);
+/* The failed item that stops this step, or false. */
+bool runbook_session_step_stopped(const struct runbook_session *s, size_t step, size_t *item);
+/* The runbook offered for the firing alerts: its name and the alert, or NULL. */
+const char *runbook_session_offer(const struct runbook_session *s, const char **alert);
+
+/* The running command's output, oldest first (redacted), and whether one runs. */
+size_t runbook_session_output(const struct runbook_session *s, const char **lines, size_t max);
+bool runbook_session_running(const struct runbook_session *s, size_t *item);
+uint64_t runbook_session_generation(const struct runbook_session *s);
+
+/* The variables commands get, "NAME=value" (for the question and the view). */
+size_t runbook_session_vars(struct runbook_session *s, char (*out)[256], size_t max);
+
+/* The front-end tells the session how a native action it started ended. */
+void runbook_session_native_started(struct runbook_session *s, size_t item, uint64_t run);
+void runbook_session_action_done(struct runbook_session *s, const struct action_result *res);
+
+/* Running and marking items (the runbook-* actions call these; core/action_runbook.c).
+ * item SIZE_MAX: the next item to act on. Refusals are words in err, -1. */
+typedef void (*runbook_done_fn)(void *arg, size_t item, const struct runbook_item_state *st, const char *summary);
+/* Why item cannot run now (stopped step, not a command, one already runs), 0 when it can;
+ * *item is resolved. */
+int runbook_session_can_run(const struct runbook_session *s, size_t *item, char *err, size_t errlen);
+/* Starts the command on the runner; done runs once from the loop unless cancelled. */
+int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn done, void *arg,
+                        char *err, size_t errlen);
+/* Ends the running command (its group), marks it cancelled; done does not run. */
+void runbook_session_cancel(struct runbook_session *s);
+/* Ticks (or unticks, state RBS_PENDING) a check, marks an item done or skipped (a reason
+ * is needed), in the store and the timeline. */
+int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_state state, const char *reason,
+                         char *summary, size_t slen);
+/* The item a mark without a number means: the cursor's, or the next one. */
+size_t runbook_session_pick(const struct runbook_session *s, const char *arg);
+
+/* ---- the store: runbook progress in the timeline database (core/runbook_store.c) ---- */
+
+struct runbook_store;
+struct runbook_store_run {
+	int64_t id, incident_id;
+	char name[128], path[1024], alert[96];
+	char *vars;                 /* JSON object text, malloc'd */
+	size_t cursor;
+};
+typedef void (*runbook_store_item_fn)(void *arg, size_t item, const char *hash, const char *state, int exit_code,
+                                      int64_t duration_ms, const char *reason);
+/* A connection of its own to the timeline's file (the migration made the tables). */
+struct runbook_store *runbook_store_open(const char *db_path, char *err, size_t errlen);
+void runbook_store_close(struct runbook_store *st);
+/* A new run; the runs that had not ended end now. Its id, or -1. */
+int64_t runbook_store_begin(struct runbook_store *st, int64_t incident_id, const char *name, const char *path,
+                            const char *alert, const char *vars_json);
+int runbook_store_item(struct runbook_store *st, int64_t run, size_t item, const char *hash, const char *state,
+                       int exit_code, int64_t duration_ms, const char *reason);
+int runbook_store_cursor(struct runbook_store *st, int64_t run, size_t cursor);
+/* 1 and *out (free out->vars) for the newest run that has not ended, 0 none, -1 error. */
+int runbook_store_latest(struct runbook_store *st, struct runbook_store_run *out);
+int runbook_store_items(struct runbook_store *st, int64_t run, runbook_store_item_fn fn, void *arg);
+const char *runbook_store_error(const struct runbook_store *st);
+const char *runbook_state_name(enum runbook_state s);
+enum runbook_state runbook_state_parse(const char *s);
+
+/* `warroom runbook list|show|lint` (core/cli_runbook.c). */
+int cli_runbook(int argc, char **argv, const struct config *cfg);
+
+#endif

@@ -1,0 +1,68 @@
+"""The SEV-1 runbook walked in the lab's pods-down scenario: the console
+offers it for ServiceDown, runs its first command (a real kubectl against the
+lab, its kubeconfig given through the environment) and the output lands in the
+timeline."""
+import json
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "screen"))
+
+from labfixture import LabTestCase, missing  # noqa: E402
+from term import BINARY, Term  # noqa: E402
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class RunbookOnLab(LabTestCase):
+    lab_name = "runbook"
+
+    def setUp(self):
+        self.terms = []
+
+    def tearDown(self):
+        for t in self.terms:
+            t.close()
+
+    def test_sev1_runbook_runs_kubectl_against_the_lab_and_records_its_output(self):
+        self.lab.scenario("pods-down")
+        t = Term(100, 30)
+        self.terms.append(t)
+        db = os.path.join(t.tmp, "timeline.db")
+        t.start([BINARY, "--config", self.lab.config_path, "--db", db])
+        # the alert names the runbook: the overview offers it
+        s = t.wait_for(lambda s: "sev1-pipeline-down.md" in s, timeout=45, what="the runbook offered for ServiceDown")
+        self.assertIn("ServiceDown", s)
+        t.keys("b")
+        s = t.wait_for(lambda s: "Runbook: SEV-1" in s and "$ kubectl get pods" in s, timeout=10,
+                       what="the runbook view")
+        t.keys("e")
+        s = t.wait_for("Run this command?", timeout=10)
+        self.assertIn('$ kubectl get pods -n "$NAMESPACE" -o wide', s)
+        self.assertIn("env NAMESPACE=detection-system", s)
+        t.keys("y")
+        s = t.wait_for("-- exit 0", timeout=30)
+        self.assertIn("CrashLoopBackOff", s)
+        self.assertRegex(s, r"detection-api-blue-\S+")
+        # the timeline holds the command, its exit and its output
+        out = subprocess.run([BINARY, "--config", self.lab.config_path, "--db", db, "timeline", "--json",
+                              "--limit", "0"], capture_output=True, text=True, timeout=20, check=True).stdout
+        evs = [e for e in json.loads(out) if e["kind"] == "runbook"]
+        ran = [e for e in evs if "exit 0" in e["summary"]]
+        self.assertTrue(ran, evs)
+        d = ran[0]["detail"]
+        self.assertEqual(d["exit_code"], 0)
+        self.assertEqual(d["command"], 'kubectl get pods -n "$NAMESPACE" -o wide')
+        self.assertIn("CrashLoopBackOff", d["stdout"])
+        self.assertTrue(any("runbook started" in e["summary"] and "ServiceDown" in e["summary"] for e in evs), evs)
+        # the next step waits for its own e: the cursor moved on, the first step is done
+        t.keys("1")
+        s = t.wait_for(lambda s: "Golden signals" in s and "Assess 1/3" in s, timeout=10, what="the panel's progress")
+        self.assertTrue(re.search(r"endpointslices", s), s)
+
+
+if __name__ == "__main__":
+    unittest.main()
