@@ -47,9 +47,16 @@ void dashboard_regex_escape(const char *s, char *out, size_t outlen)
 {
 	size_t o = 0;
 
-	for (; *s && o + 3 < outlen; s++) {
-		if (strchr("\\^$.|?*+()[]{}/-", *s))
-			out[o++] = '\\';
+	/* as Grafana's Prometheus source: the backslash doubled once more for the
+	 * PromQL string the regex sits in ("a\\.b" is the regex a\.b) */
+	for (; *s && o + 5 < outlen; s++) {
+		if (*s == '\\') {
+			memcpy(out + o, "\\\\\\\\", 4);
+			o += 4;
+			continue;
+		}
+		if (strchr("^$.|?*+()[]{}'", *s))
+			out[o++] = '\\', out[o++] = '\\';
 		out[o++] = *s;
 	}
 	out[o] = '\0';

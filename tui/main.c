@@ -21,6 +21,7 @@ static const char usage[] =
 	"       warroom resolve [--yes]           close the open incident\n"
 	"       warroom actions [--json]          every action, its keys and preconditions\n"
 	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
+	"       warroom dashboard show|lint|values FILE   a Grafana dashboard as the console reads it\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
@@ -44,6 +45,7 @@ static const struct subcmd subcmds[] = {
 	{ "resolve", cli_resolve },
 	{ "actions", cli_actions },
 	{ "query", cli_query },
+	{ "dashboard", cli_dashboard },
 };
 
 static int need_value(int i, int argc, char **argv)

@@ -188,3 +188,82 @@ int dashboard_threshold(const struct dash_field *f, double v, double lo, double 
 int dashboard_color_level(const char *color);
 
 #endif
+
+/* ---- live: a dashboard's panels filled from Prometheus (dashboard_live.c) ---- */
+
+struct loop;
+struct prom;
+struct source;
+
+#define DASH_LINES 16            /* series kept a panel; more are counted */
+#define DASH_FILES 32
+
+struct dash_line {
+	char name[128];          /* the legend */
+	char key[256];           /* the series' labels: incremental answers join on it */
+	int target;
+	double *v;               /* values, oldest first (NaN, +Inf, -Inf as answered) */
+	int64_t *t;              /* ms since the epoch */
+	size_t n, cap;
+};
+
+struct dash_pdata {
+	struct dash_line line[DASH_LINES];
+	size_t nline;
+	size_t dropped;          /* series past DASH_LINES */
+	char err[240];           /* the last failure of one of its queries, in words, "" */
+	char warn[200];          /* Prometheus' warnings for its queries */
+	int64_t updated_ms;      /* monotonic, last answer without error; 0 never */
+	int64_t step_ms;
+	int64_t end_ms;          /* the newest time asked for */
+	bool filled;             /* the whole range is in */
+};
+
+struct dash_live {
+	struct loop *loop;
+	struct prom *prom;
+	struct source *src;
+	char files[DASH_FILES][512];
+	char names[DASH_FILES][128];  /* titles, for the picker */
+	size_t nfiles, cur;
+	struct dashboard *d;     /* NULL when none loaded: see error */
+	struct dash_pdata *pd;   /* one a panel of d */
+	char error[300];
+	int64_t range_ms;
+	int64_t scrape_ms;
+	int max_in_flight;
+	int cols;                /* the terminal's width: points a panel asks for */
+	bool paused;
+	/* the round in flight */
+	unsigned gen;            /* bumped by a change of dashboard, range or variables */
+	bool need_vars, need_full, closing;
+	int inflight, queued;
+	size_t next_job, njobs;
+	struct dash_job *jobs;
+	size_t var_at;           /* position in d->order during the variables phase */
+	int64_t round_start_ms, last_round_ms, slowest_ms;
+	void (*changed)(struct dash_live *l, void *arg);
+	void *arg;
+};
+
+struct dash_live *dash_live_new(struct loop *loop, struct prom *prom, int64_t scrape_ms, int max_in_flight,
+                                void (*changed)(struct dash_live *l, void *arg), void *arg);
+/* Adds one dashboard file, or every *.json of a folder (sorted). Count added. */
+int dash_live_add(struct dash_live *l, const char *path);
+/* Loads file i of the list (its panels are filled at once on the next round).
+ * 0, or -1 with l->error. */
+int dash_live_select(struct dash_live *l, size_t i);
+/* The file whose title or file name is name; -1 none. */
+int dash_live_find(const struct dash_live *l, const char *name);
+void dash_live_set_range(struct dash_live *l, int64_t range_ms);
+void dash_live_set_cols(struct dash_live *l, int cols);
+void dash_live_pause(struct dash_live *l, bool paused);
+/* A variable chosen in the console: the variables after it resolve again. */
+int dash_live_set_var(struct dash_live *l, const char *name, const char *values, char *err, size_t errlen);
+struct source *dash_live_source(struct dash_live *l);
+void dash_live_start(struct dash_live *l, int interval_ms);
+/* Stop before the HTTP engine is freed, free after. */
+void dash_live_stop(struct dash_live *l);
+void dash_live_free(struct dash_live *l);
+/* A panel's value for a stat, gauge or the overview: its first series reduced. */
+double dash_live_value(const struct dash_live *l, size_t panel, size_t line);
