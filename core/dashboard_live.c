@@ -178,6 +178,9 @@ void dash_live_set_cols(struct dash_live *l, int cols)
 	if (cols > 0 && cols != l->cols) {
 		l->cols = cols;
 		l->need_full = true;   /* the step follows the width */
+		l->gen++;
+		if (!l->paused && source_running(l->src))
+			source_refresh(l->src);
 	}
 }
 
@@ -441,6 +444,7 @@ static void on_matrix(const struct prom_matrix *m, void *arg)
 		line_trim(ln, j->end_ms - l->range_ms);
 	}
 	pd->dropped += m->dropped;
+	pd->updated_ms = loop_now_ms();
 	pd->step_ms = j->step_ms;
 	pd->end_ms = j->end_ms;
 	if (j->full)
@@ -515,8 +519,8 @@ static void panel_phase(struct dash_live *l)
 			j->end_ms = now - now % step;   /* aligned: incremental points fall on the same grid */
 			j->full = !pd->filled || pd->step_ms != step;
 			j->start_ms = j->full ? j->end_ms - l->range_ms : pd->end_ms + step;
-			if (!j->instant && !j->full && j->start_ms > j->end_ms)
-				l->njobs--;   /* nothing new yet */
+			if (!j->full && j->start_ms > j->end_ms)
+				j->start_ms = j->end_ms;   /* no new step yet: the newest point again */
 		}
 	}
 	l->need_full = false;

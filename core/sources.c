@@ -1,11 +1,13 @@
 /* The clients the config names, opened once; their pollers, one source each
  * in the registry, write the model. */
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "warroom/alertmgr.h"
 #include "warroom/argocd.h"
 #include "warroom/config.h"
+#include "warroom/dashboard.h"
 #include "warroom/http.h"
 #include "warroom/kube.h"
 #include "warroom/kubeconfig.h"
@@ -156,6 +158,34 @@ static void on_change(struct source *src, void *arg)
 	}
 }
 
+static void on_dash(struct dash_live *l, void *arg)
+{
+	struct sources *s = arg;
+
+	model_mark(s->model, DIRTY_METRICS);
+}
+
+/* The dashboards: the configured folder or file, else the ones shipped. */
+static void open_dash(struct sources *s)
+{
+	const struct config_dashboards *c = &s->cfg->dash;
+	const char *path = c->path[0] ? c->path : access("assets/dashboards", R_OK) == 0 ? "assets/dashboards"
+	                   : WARROOM_DATADIR "/assets/dashboards";
+	int first;
+
+	if (!s->prom)
+		return;
+	s->dash = dash_live_new(s->loop, s->prom, c->scrape_ms, c->max_in_flight, on_dash, s);
+	if (!s->dash)
+		return;
+	dash_live_add(s->dash, path);
+	first = dash_live_find(s->dash, c->dflt[0] ? c->dflt : "Detection Pipeline");
+	s->dash->cur = first >= 0 ? (size_t)first : 0;
+	s->model->dash = s->dash;
+	source_registry_add(&s->reg, dash_live_source(s->dash));
+	dash_live_start(s->dash, s->cfg->refresh_ms);
+}
+
 void sources_attach(struct sources *s, struct model *m)
 {
 	char err[1024];
@@ -178,6 +208,7 @@ void sources_attach(struct sources *s, struct model *m)
 		else
 			source_start(src, s->cfg->refresh_ms);
 	}
+	open_dash(s);
 }
 
 void sources_refresh(struct sources *s)
@@ -201,6 +232,7 @@ void sources_close(struct sources *s)
 	prom_poller_stop(s->signals);
 	alertmgr_stop(s->alerts);
 	argocd_poller_stop(s->app);
+	dash_live_stop(s->dash);
 	slots_poller_free(s->slots);
 	argocd_free(s->argocd);
 	kube_free(s->kube);
@@ -208,6 +240,7 @@ void sources_close(struct sources *s)
 	prom_poller_free(s->signals);
 	alertmgr_free(s->alerts);
 	argocd_poller_free(s->app);
+	dash_live_free(s->dash);
 	prom_free(s->prom);
 	for (size_t i = 0; i < SOURCE_REGISTRY_MAX; i++)
 		source_free(s->placeholder[i]);

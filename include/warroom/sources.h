@@ -15,6 +15,7 @@ struct alertmgr;
 struct argocd;
 struct argocd_poller;
 struct config;
+struct dash_live;
 struct http;
 struct kube;
 struct loop;
@@ -36,6 +37,7 @@ struct sources {
 	struct prom_poller *signals;
 	struct alertmgr *alerts;
 	struct argocd_poller *app;     /* the Argo CD application, for its state */
+	struct dash_live *dash;        /* the dashboards, on Prometheus */
 	char prom_error[300];
 	char alerts_error[300];
 	struct model *model;

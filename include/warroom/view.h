@@ -58,6 +58,7 @@ extern const struct view_ops overview_view;
 extern const struct view_ops slots_view;
 extern const struct view_ops timeline_view;
 extern const struct view_ops help_view;
+extern const struct view_ops metrics_view;
 
 /* The slot model in a few lines (a line per slot, traffic, phase, warnings),
  * for a panel of another view: rows y..y+h-1, columns x..x+width-1. */

@@ -238,6 +238,9 @@ timeline:
   db: %(d)s/timeline.db
 prometheus:
   url: http://127.0.0.1:%(prometheus)d
+dashboards:
+  path: %(repo)s/assets/dashboards
+  scrape_ms: 1000
 alertmanager:
   url: http://127.0.0.1:%(alertmanager)d
 argocd:
@@ -263,7 +266,8 @@ kubernetes:
 #   user: %(user)s
 #   key_file: %(d)s/ssh/id_ed25519
 #   known_hosts: %(d)s/ssh/known_hosts
-""" % dict(ports, d=d, user=user)
+""" % dict(ports, d=d, user=user,
+           repo=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     path = os.path.join(d, "warroom.yaml")
     write(path, cfg)
     return path
