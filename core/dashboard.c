@@ -126,9 +126,7 @@ static char *plain_text(const char *md)
 		if (bol) {
 			while (i < n && (md[i] == '#' || md[i] == '>'))
 				i++;
-			while (i < n && md[i] == ' ' && md[i + 1] == ' ')
-				i++;
-			if (i < n && md[i] == ' ' && o && out[o - 1] == '\n')
+			while (i < n && md[i] == ' ')
 				i++;
 			if (i >= n)
 				break;

@@ -441,7 +441,8 @@ static void on_matrix(const struct prom_matrix *m, void *arg)
 		}
 		for (size_t k = 0; k < s->n; k++)
 			line_append(ln, s->t_ms[k], s->v[k]);
-		line_trim(ln, j->end_ms - l->range_ms);
+		if (!j->instant)   /* an instant answer is the value now, whatever its time */
+			line_trim(ln, j->end_ms - l->range_ms);
 	}
 	pd->dropped += m->dropped;
 	pd->updated_ms = loop_now_ms();
