@@ -202,7 +202,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 	struct http *http = loop ? http_new(loop) : NULL;
 	struct prom *p = http && cfg->prometheus.url[0] ? prom_new(http, &cfg->prometheus, err, sizeof err) : NULL;
 	struct run r = { false };
-	struct dash_live *l = p ? dash_live_new(loop, p, 0, 0, changed, &r) : NULL;
+	struct dash_live *l = p ? dash_live_new(loop, p, cfg->dash.scrape_ms, cfg->dash.max_in_flight, changed, &r) : NULL;
 	int rc = 3;
 
 	if (!cfg->prometheus.url[0])
@@ -233,6 +233,13 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 			goto out;
 		}
 	}
+	source_refresh(dash_live_source(l));
+	if (loop_run_until(loop, &r.done, 60000) != 0) {
+		fprintf(stderr, "warroom dashboard: the refresh did not finish within a minute\n");
+		goto out;
+	}
+	/* a second round: the steady refresh (variables resolved, incremental ranges) */
+	r.done = false;
 	source_refresh(dash_live_source(l));
 	if (loop_run_until(loop, &r.done, 60000) != 0) {
 		fprintf(stderr, "warroom dashboard: the refresh did not finish within a minute\n");

@@ -16,7 +16,7 @@
 #include "warroom/source.h"
 #include "warroom/text.h"
 
-#define DEFAULT_IN_FLIGHT 6
+#define DEFAULT_IN_FLIGHT 16
 #define MAX_KEEP_POINTS 4000
 
 struct dash_job {

@@ -401,6 +401,8 @@ void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n)
 {
 	size_t keep = 0;
 
+	if (n == 0 && v->ncur)
+		return;   /* nothing resolved: the value set (JSON, config, console) stands */
 	clear_list(v->opt, &v->nopt);
 	for (size_t i = 0; i < n && v->nopt < DASH_VAR_VALUES; i++)
 		v->opt[v->nopt++] = strdup(vals[i]);

@@ -69,7 +69,7 @@ struct config {
 		char dflt[128];         /* opened first: a title or file name; "" = Detection Pipeline */
 		char overview[128];     /* the overview's strip: a dashboard; "" = dflt */
 		int scrape_ms;          /* the scrape interval for $__rate_interval and the step (15000) */
-		int max_in_flight;      /* queries of a refresh in flight at once (6) */
+		int max_in_flight;      /* queries of a refresh in flight at once (16) */
 	} dash;
 
 	struct config_key keys[CONFIG_MAX_KEYS];

@@ -138,7 +138,7 @@ def write_rules(d):
     return path
 
 
-def write_prometheus(d, port, am_port, demo_port, rules):
+def write_prometheus(d, port, am_port, demo_port, rules, node_port=None):
     p = os.path.join(d, "prometheus")
     os.makedirs(os.path.join(p, "data"), exist_ok=True)
     cfg = """# Prometheus of the warroom lab: scrapes and evaluates every second.
@@ -168,6 +168,11 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:%(self)d']
 """ % {"am": am_port, "rules": rules, "demo": demo_port, "self": port}
+    if node_port:
+        cfg += """  - job_name: node
+    static_configs:
+      - targets: ['127.0.0.1:%d']
+""" % node_port
     write(os.path.join(p, "prometheus.yml"), cfg)
     return os.path.join(p, "prometheus.yml")
 
