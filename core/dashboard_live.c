@@ -136,7 +136,8 @@ static void pdata_free(struct dash_live *l)
 	l->pd = NULL;
 }
 
-int dash_live_select(struct dash_live *l, size_t i)
+/* Loads file i in place of the dashboard shown. */
+static int load(struct dash_live *l, size_t i)
 {
 	struct dashboard *d;
 
@@ -157,8 +158,15 @@ int dash_live_select(struct dash_live *l, size_t i)
 	l->error[0] = '\0';
 	l->gen++;
 	l->need_vars = l->need_full = true;
+	return 0;
+}
+
+int dash_live_select(struct dash_live *l, size_t i)
+{
+	if (load(l, i) != 0)
+		return -1;
 	if (source_running(l->src))
-		source_refresh(l->src);
+		source_refresh(l->src);   /* during a round: one more right after it */
 	return 0;
 }
 
@@ -255,7 +263,8 @@ static int64_t panel_scrape(const struct dash_live *l, const struct dash_panel *
 
 static int panel_points(const struct dash_live *l, const struct dash_panel *p)
 {
-	int pts = p->w * l->cols / 24 * 2;   /* braille: two points a column */
+	/* braille: two points a column; below 100 columns every panel is stacked full width */
+	int pts = (l->cols < 100 ? 24 : p->w) * l->cols / 24 * 2;
 
 	if (pts < 20)
 		pts = 20;
@@ -457,7 +466,11 @@ static void start_jobs(struct dash_live *l)
 {
 	while (l->inflight < l->max_in_flight && l->next_job < l->njobs) {
 		struct dash_job *j = &l->jobs[l->next_job++];
-		const struct dash_panel *p = &l->d->p[j->panel];
+		const struct dash_panel *p;
+
+		if (j->gen != l->gen)
+			continue;   /* of a dashboard or range no longer shown */
+		p = &l->d->p[j->panel];
 		const struct dash_target *t = &p->t[j->target];
 		struct dash_env env = { l->range_ms, j->step_ms, panel_scrape(l, p, t) };
 		char *expr = dashboard_expand(l->d, &env, t->expr);
@@ -524,7 +537,8 @@ static void panel_phase(struct dash_live *l)
 				j->start_ms = j->end_ms;   /* no new step yet: the newest point again */
 		}
 	}
-	l->need_full = false;
+	if (l->round_gen == l->gen)
+		l->need_full = false;
 	start_jobs(l);
 }
 
@@ -545,13 +559,16 @@ static void var_values(struct var_job *vj, bool ok, const char *err, char *const
 	char **kept;
 	size_t nk = 0;
 
-	if (l->closing || vj->gen != l->gen || !l->d) {
-		l->inflight--;
-		if (l->closing)
-			round_finish(l);
+	l->inflight--;
+	if (l->closing) {
+		round_finish(l);
 		goto out;
 	}
-	l->inflight--;
+	if (vj->gen != l->gen || !l->d) {   /* asked for another dashboard or range: go on without it */
+		l->var_at++;
+		var_phase(l);
+		goto out;
+	}
 	v = &l->d->v[vj->var];
 	v->error[0] = '\0';
 	if (!ok) {
@@ -699,7 +716,8 @@ static void var_phase(struct dash_live *l)
 			snprintf(v->error, sizeof v->error, "the query could not be sent");
 		l->var_at++;
 	}
-	l->need_vars = false;
+	if (l->round_gen == l->gen)
+		l->need_vars = false;
 	panel_phase(l);
 }
 
@@ -710,8 +728,9 @@ static void round_start(struct source *src, void *arg)
 	(void)src;
 	l->round_start_ms = loop_now_ms();
 	l->slowest_ms = 0;
+	l->round_gen = l->gen;
 	if (!l->d && l->nfiles && !l->error[0])
-		dash_live_select(l, l->cur);
+		load(l, l->cur);
 	if (!l->d || !l->prom || l->paused) {
 		if (!l->prom)
 			snprintf(l->error, sizeof l->error, "Prometheus is not configured (prometheus.url)");

@@ -360,6 +360,7 @@ struct prom_poller {
 	double v[MET_COUNT];
 	char err[MET_COUNT][160];
 	struct pslot slot[MET_COUNT];
+	char *query[MET_COUNT];   /* from a dashboard; NULL: the built-in query */
 	bool closing;             /* stopped: answers still arrive, nothing is written */
 };
 
@@ -411,7 +412,7 @@ static void round_start(struct source *src, void *arg)
 		pp->slot[i].pp = pp;
 		pp->slot[i].id = i;
 		pp->err[i][0] = '\0';
-		if (!prom_query(pp->prom, signal_query[i], value_done, &pp->slot[i])) {
+		if (!prom_query(pp->prom, pp->query[i] ? pp->query[i] : signal_query[i], value_done, &pp->slot[i])) {
 			snprintf(pp->err[i], sizeof pp->err[i], "could not start the query");
 			pp->v[i] = NAN;
 			pp->pending--;
@@ -438,6 +439,14 @@ struct prom_poller *prom_poller_new(struct loop *loop, struct prom *p, struct mo
 	pp->fn = fn;
 	pp->arg = arg;
 	return pp;
+}
+
+void prom_poller_set_query(struct prom_poller *pp, enum metric_id id, const char *expr)
+{
+	if (id >= MET_COUNT)
+		return;
+	free(pp->query[id]);
+	pp->query[id] = expr && *expr ? strdup(expr) : NULL;
 }
 
 void prom_poller_start(struct prom_poller *pp, int refresh_ms)
@@ -468,6 +477,8 @@ void prom_poller_free(struct prom_poller *pp)
 	if (!pp)
 		return;
 	source_free(pp->src);
+	for (int i = 0; i < MET_COUNT; i++)
+		free(pp->query[i]);
 	free(pp);
 }
 

@@ -236,6 +236,7 @@ struct dash_live {
 	bool paused;
 	/* the round in flight */
 	unsigned gen;            /* bumped by a change of dashboard, range or variables */
+	unsigned round_gen;      /* gen when the round in flight started */
 	bool need_vars, need_full, closing;
 	int inflight, queued;
 	size_t next_job, njobs;

@@ -60,6 +60,9 @@ struct prom_poller;
 typedef void (*prom_round_fn)(bool ok, const char *err, void *arg);
 struct prom_poller *prom_poller_new(struct loop *loop, struct prom *p, struct model_metrics *out,
                                     prom_round_fn fn, void *arg);
+/* The query behind one signal, from a dashboard's panel (copied); NULL: the
+ * built-in one again. */
+void prom_poller_set_query(struct prom_poller *pp, enum metric_id id, const char *expr);
 void prom_poller_start(struct prom_poller *pp, int refresh_ms);
 void prom_poller_refresh(struct prom_poller *pp);
 /* The poller's source: state, age, error, backoff. */
