@@ -583,6 +583,26 @@ class Screen(unittest.TestCase):
         s = t.wait_for("answered HTTP 500", timeout=10)
         self.assertRegex(s, r"stale \d+s")        # the data it had, marked old
 
+    def test_overview_signals_come_from_the_dashboard(self):
+        self.prom = FakePrometheus()
+        self.addCleanup(self.prom.close)
+        t = self.term(80, 24)
+        dash = os.path.join(t.tmp, "pipeline.json")
+        with open(dash, "w") as f:
+            f.write('{"title": "Detection Pipeline", "panels": [{"type": "stat", "title": "Request rate",'
+                    ' "targets": [{"expr": "sum(rate(edge_requests_total[$__rate_interval]))"}]}]}')
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write("refresh_ms: 500\nprometheus:\n  url: %s\ndashboards:\n  path: %s\n" % (self.prom.url, dash))
+        self.run_warroom(t, "--config", cfg)
+        s = t.wait_for("Golden signals")
+        deadline = time.time() + 8
+        while time.time() < deadline and "sum(rate(edge_requests_total[1m]))" not in self.prom.queries:
+            time.sleep(0.1)
+        self.assertIn("sum(rate(edge_requests_total[1m]))", self.prom.queries)
+        # a signal the dashboard has no panel for keeps the built-in query
+        self.assertIn("sum(offline_queue_depth)", self.prom.queries)
+
     # ---- Prometheus answering badly: the Golden signals panel says how ----
 
     def hostile_console(self, cols=80, rows=24):
@@ -653,6 +673,7 @@ class FakePrometheus:
     def __init__(self):
         import json
         self.ranges = []
+        self.queries = []
         self.fail = False
         outer = self
 
@@ -678,6 +699,7 @@ class FakePrometheus:
                     form = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 args = urllib.parse.parse_qs(form)
                 q = args.get("query", [""])[0]
+                outer.queries.append(q)
                 if outer.fail:
                     body, status = b"backend down", 500
                 elif path.startswith("/api/v1/label/"):
