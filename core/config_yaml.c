@@ -123,6 +123,7 @@ static const struct field dash_fields[] = {
 	F("overview", K_STR, dash.overview),
 	FN("scrape_ms", K_INT, dash.scrape_ms, 100, 3600000),
 	FN("max_in_flight", K_INT, dash.max_in_flight, 1, 64),
+	F("variables", K_STR, dash.vars),
 	FEND,
 };
 static const struct field top_fields[] = {

@@ -136,6 +136,28 @@ static void pdata_free(struct dash_live *l)
 	l->pd = NULL;
 }
 
+/* The config's values for the variables this dashboard has; a value it
+ * refuses is said on the variable. */
+static void apply_vars(struct dash_live *l)
+{
+	char buf[sizeof l->vars], *save = NULL;
+
+	text_copy(buf, sizeof buf, l->vars);
+	for (char *t = strtok_r(buf, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(t, '='), err[160];
+		struct dash_var *v;
+
+		while (*t == ' ')
+			t++;
+		if (!eq)
+			continue;
+		*eq = '\0';
+		v = dashboard_var(l->d, t);
+		if (v && dashboard_var_set(l->d, t, eq + 1, err, sizeof err) != 0)
+			snprintf(v->error, sizeof v->error, "dashboards.variables: %s", err);
+	}
+}
+
 /* Loads file i in place of the dashboard shown. */
 static int load(struct dash_live *l, size_t i)
 {
@@ -156,6 +178,7 @@ static int load(struct dash_live *l, size_t i)
 	if (!l->pd)
 		abort();
 	l->error[0] = '\0';
+	apply_vars(l);
 	l->gen++;
 	l->need_vars = l->need_full = true;
 	return 0;

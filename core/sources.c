@@ -224,6 +224,7 @@ static void open_dash(struct sources *s)
 	if (!s->dash)
 		return;
 	dash_live_add(s->dash, path);
+	snprintf(s->dash->vars, sizeof s->dash->vars, "%s", c->vars);
 	first = dash_live_find(s->dash, c->dflt[0] ? c->dflt : "Detection Pipeline");
 	s->dash->cur = first >= 0 ? (size_t)first : 0;
 	s->model->dash = s->dash;

@@ -70,6 +70,7 @@ struct config {
 		char overview[128];     /* the overview's strip: a dashboard; "" = dflt */
 		int scrape_ms;          /* the scrape interval for $__rate_interval and the step (15000) */
 		int max_in_flight;      /* queries of a refresh in flight at once (16) */
+		char vars[512];         /* variable values: "name=value;name=a,b" ("" none) */
 	} dash;
 
 	struct config_key keys[CONFIG_MAX_KEYS];

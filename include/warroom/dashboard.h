@@ -229,6 +229,7 @@ struct dash_live {
 	struct dashboard *d;     /* NULL when none loaded: see error */
 	struct dash_pdata *pd;   /* one a panel of d */
 	char error[300];
+	char vars[512];          /* values set in the config, "name=value;name=a,b": applied on load */
 	int64_t range_ms;
 	int64_t scrape_ms;
 	int max_in_flight;

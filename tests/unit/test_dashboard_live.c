@@ -119,7 +119,9 @@ static void write_dashboard(const char *path)
 	for (int i = 0; i < NPANELS; i++)
 		fprintf(fp, "%s{\"type\":\"timeseries\",\"title\":\"p%d\",\"gridPos\":{\"x\":0,\"y\":%d,\"w\":24,\"h\":8},"
 		        "\"targets\":[{\"refId\":\"A\",\"expr\":\"%s\"}]}", i ? "," : "", i, i * 8, i == 2 ? "b" : "a");
-	fprintf(fp, "]}");
+	fprintf(fp, ",{\"type\":\"stat\",\"title\":\"env\",\"targets\":[{\"expr\":\"c{env=\\\"$env\\\"}\"}]}],"
+	        "\"templating\":{\"list\":[{\"name\":\"env\",\"type\":\"custom\",\"query\":\"prod,staging\","
+	        "\"current\":{\"value\":\"prod\"}}]}}");
 	fclose(fp);
 }
 
@@ -146,16 +148,27 @@ static void a_dashboard_fills_at_once_then_advances(void **state)
 	assert_int_equal(dash_live_find(l, "Twenty"), 0);
 	assert_int_equal(dash_live_select(l, 0), 0);
 	s.fail_b = true;
+	/* values from the config: only for variables the dashboard has */
+	snprintf(l->vars, sizeof l->vars, "nosuch=1; env=staging");
+	assert_int_equal(dash_live_select(l, 0), 0);
+	assert_string_equal(dashboard_var(l->d, "env")->cur[0], "staging");
 
 	/* the first round: every panel's whole hour, at most 4 in flight */
 	source_refresh(dash_live_source(l));
 	run_round(f, &s, &r);
-	assert_int_equal(s.ngot, NPANELS);
+	assert_int_equal(s.ngot, NPANELS + 1);
 	assert_int_equal(s.max_pending, 4);
 	for (int i = 0; i < s.ngot; i++) {
 		assert_true(fabs(s.got[i].end - s.got[i].start - 3600) < 1);
 		assert_true(s.got[i].step >= 15);                     /* never under the scrape interval */
 		assert_true((s.got[i].end - s.got[i].start) / s.got[i].step <= 11000);
+	}
+	{
+		bool staging = false;
+
+		for (int i = 0; i < s.ngot; i++)
+			staging = staging || strstr(s.got[i].query, "staging");
+		assert_true(staging);   /* the config's value reached the query */
 	}
 	/* values as answered, NaN and +Inf included; the failing panel named */
 	assert_int_equal(l->pd[0].nline, 1);
@@ -173,7 +186,7 @@ static void a_dashboard_fills_at_once_then_advances(void **state)
 	r.done = false;
 	source_refresh(dash_live_source(l));
 	run_round(f, &s, &r);
-	assert_int_equal(s.ngot, NPANELS);
+	assert_int_equal(s.ngot, NPANELS + 1);
 	for (int i = 0; i < s.ngot; i++) {
 		if (!strncmp(s.got[i].query, "b&", 2))   /* the failed panel asks for the whole range again */
 			assert_true(fabs(s.got[i].end - s.got[i].start - 3600) < 1);
@@ -187,7 +200,7 @@ static void a_dashboard_fills_at_once_then_advances(void **state)
 	r.done = false;
 	dash_live_set_range(l, 6 * 3600000LL);
 	run_round(f, &s, &r);
-	assert_int_equal(s.ngot, NPANELS);
+	assert_int_equal(s.ngot, NPANELS + 1);
 	for (int i = 0; i < s.ngot; i++)
 		assert_true(fabs(s.got[i].end - s.got[i].start - 6 * 3600) < 1);
 
