@@ -121,6 +121,15 @@ static const struct field sev_fields[] = {F("response_minutes", K_SEV_MINUTES, p
 static const struct field alerts_fields[] = {
 	F("critical_severities", K_SEVERITIES, policy.critical_severities), FEND,
 };
+static const struct field dash_fields[] = {
+	F("path", K_PATH, dash.path),
+	F("default", K_STR, dash.dflt),
+	F("overview", K_STR, dash.overview),
+	FN("scrape_ms", K_INT, dash.scrape_ms, 100, 3600000),
+	FN("max_in_flight", K_INT, dash.max_in_flight, 1, 64),
+	F("variables", K_STR, dash.vars),
+	FEND,
+};
 static const struct field top_fields[] = {
 	F("operator", K_STR, operator_name),
 	F("environment", K_STR, environment),
@@ -138,6 +147,7 @@ static const struct field top_fields[] = {
 	FS("slo", slo_fields),
 	FS("sev", sev_fields),
 	FS("alerts", alerts_fields),
+	FS("dashboards", dash_fields),
 	FEND,
 };
 

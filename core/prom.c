@@ -360,6 +360,7 @@ struct prom_poller {
 	double v[MET_COUNT];
 	char err[MET_COUNT][160];
 	struct pslot slot[MET_COUNT];
+	char *query[MET_COUNT];   /* from a dashboard; NULL: the built-in query */
 	bool closing;             /* stopped: answers still arrive, nothing is written */
 };
 
@@ -411,7 +412,7 @@ static void round_start(struct source *src, void *arg)
 		pp->slot[i].pp = pp;
 		pp->slot[i].id = i;
 		pp->err[i][0] = '\0';
-		if (!prom_query(pp->prom, signal_query[i], value_done, &pp->slot[i])) {
+		if (!prom_query(pp->prom, pp->query[i] ? pp->query[i] : signal_query[i], value_done, &pp->slot[i])) {
 			snprintf(pp->err[i], sizeof pp->err[i], "could not start the query");
 			pp->v[i] = NAN;
 			pp->pending--;
@@ -438,6 +439,14 @@ struct prom_poller *prom_poller_new(struct loop *loop, struct prom *p, struct mo
 	pp->fn = fn;
 	pp->arg = arg;
 	return pp;
+}
+
+void prom_poller_set_query(struct prom_poller *pp, enum metric_id id, const char *expr)
+{
+	if (id >= MET_COUNT)
+		return;
+	free(pp->query[id]);
+	pp->query[id] = expr && *expr ? strdup(expr) : NULL;
 }
 
 void prom_poller_start(struct prom_poller *pp, int refresh_ms)
@@ -468,5 +477,334 @@ void prom_poller_free(struct prom_poller *pp)
 	if (!pp)
 		return;
 	source_free(pp->src);
+	for (int i = 0; i < MET_COUNT; i++)
+		free(pp->query[i]);
 	free(pp);
+}
+
+/* ---- series: range queries, instant vectors, label values ---- */
+
+/* The answer's JSON when Prometheus says success (its warnings copied), or
+ * NULL with words: the same words prom_parse_response has. */
+static cJSON *open_answer(long status, const char *ctype, const char *body, size_t len, bool *answered,
+                          char *warnings, size_t wlen, char *err, size_t errlen)
+{
+	struct prom_answer a;
+	cJSON *root;
+	const cJSON *st, *w, *it;
+
+	*answered = false;
+	if (warnings && wlen)
+		warnings[0] = '\0';
+	root = body && !looks_html(ctype, body, len) ? cJSON_ParseWithLength(body, len) : NULL;
+	st = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "status") : NULL;
+	if (!cJSON_IsString(st) || strcmp(st->valuestring, "success") != 0) {
+		cJSON_Delete(root);
+		/* not a success: the instant parser has the words for every case */
+		prom_parse_response(status, ctype, body, len, &a, err, errlen);
+		*answered = a.answered;
+		if (!err[0])
+			snprintf(err, errlen, "Prometheus answered no result");
+		return NULL;
+	}
+	*answered = true;
+	w = cJSON_GetObjectItemCaseSensitive(root, "warnings");
+	cJSON_ArrayForEach(it, (cJSON_IsArray(w) ? w : NULL)) {
+		size_t o = strlen(warnings);
+
+		if (cJSON_IsString(it) && warnings && o + 3 < wlen)
+			snprintf(warnings + o, wlen - o, "%s%s", o ? "; " : "", it->valuestring);
+	}
+	return root;
+}
+
+static char *sdup(const char *s)
+{
+	char *c = strdup(s ? s : "");
+
+	if (!c)
+		abort();
+	return c;
+}
+
+/* {k="v", ...} and the label arrays of a series' metric object. */
+static void series_labels(struct prom_series *s, const cJSON *metric)
+{
+	const cJSON *l;
+	size_t n = 0, cap = 2, o = 0;
+	char *name;
+
+	cJSON_ArrayForEach(l, (cJSON_IsObject(metric) ? metric : NULL))
+		n++;
+	s->key = calloc(n + 1, sizeof *s->key);
+	s->val = calloc(n + 1, sizeof *s->val);
+	if (!s->key || !s->val)
+		abort();
+	cJSON_ArrayForEach(l, (cJSON_IsObject(metric) ? metric : NULL)) {
+		const char *v = cJSON_IsString(l) ? l->valuestring : "";
+
+		s->key[s->nlabels] = sdup(l->string);
+		s->val[s->nlabels++] = sdup(v);
+		cap += strlen(l->string) + strlen(v) + 6;
+	}
+	name = malloc(cap + 1);
+	if (!name)
+		abort();
+	name[0] = '\0';
+	if (s->nlabels) {
+		const char *metric_name = prom_series_label(s, "__name__");
+		bool first = true;
+
+		o = (size_t)snprintf(name, cap, "%s{", metric_name ? metric_name : "");
+		for (size_t i = 0; i < s->nlabels; i++) {
+			if (!strcmp(s->key[i], "__name__"))
+				continue;
+			o += (size_t)snprintf(name + o, cap - o, "%s%s=\"%s\"", first ? "" : ", ", s->key[i], s->val[i]);
+			first = false;
+		}
+		snprintf(name + o, cap - o, "}");
+		if (first && metric_name)   /* no label but the name: the name alone */
+			name[strlen(metric_name)] = '\0';
+	}
+	s->name = name;
+}
+
+/* Samples [[t, "v"], ...] into the series; -1 with words when one is not a pair. */
+static int series_points(struct prom_series *s, const cJSON *values, bool single, char *err, size_t errlen)
+{
+	const cJSON *pair;
+	size_t n = single ? 1 : (size_t)cJSON_GetArraySize(values);
+
+	s->t_ms = calloc(n + 1, sizeof *s->t_ms);
+	s->v = calloc(n + 1, sizeof *s->v);
+	if (!s->t_ms || !s->v)
+		abort();
+	if (single) {
+		if (sample_value(values, "sample", &s->v[0], err, errlen) != 0)
+			return -1;
+		s->t_ms[0] = (int64_t)llround(cJSON_GetArrayItem(values, 0)->valuedouble * 1000.0);
+		s->n = 1;
+		return 0;
+	}
+	cJSON_ArrayForEach(pair, values) {
+		const cJSON *t;
+
+		if (s->n >= n)
+			break;
+		if (sample_value(pair, "range sample", &s->v[s->n], err, errlen) != 0)
+			return -1;
+		t = cJSON_GetArrayItem(pair, 0);
+		if (!cJSON_IsNumber(t)) {
+			snprintf(err, errlen, "Prometheus sample time is %s, not a number", json_kind(t));
+			return -1;
+		}
+		s->t_ms[s->n++] = (int64_t)llround(t->valuedouble * 1000.0);
+	}
+	return 0;
+}
+
+void prom_parse_matrix(long status, const char *content_type, const char *body, size_t len,
+                       struct prom_matrix *m, char *err, size_t errlen)
+{
+	cJSON *root;
+	const cJSON *data, *type, *result, *it;
+	bool matrix;
+
+	memset(m, 0, sizeof *m);
+	m->err = err;
+	err[0] = '\0';
+	root = open_answer(status, content_type, body, len, &m->answered, m->warnings, sizeof m->warnings, err,
+	                   errlen);
+	if (!root)
+		return;
+	data = cJSON_GetObjectItemCaseSensitive(root, "data");
+	type = cJSON_GetObjectItemCaseSensitive(data, "resultType");
+	result = cJSON_GetObjectItemCaseSensitive(data, "result");
+	if (!cJSON_IsObject(data) || !cJSON_IsString(type)) {
+		snprintf(err, errlen, "Prometheus answer's data is %s, not an object with a resultType",
+		         json_kind(data));
+		goto out;
+	}
+	if (!strcmp(type->valuestring, "scalar")) {
+		m->s = calloc(1, sizeof *m->s);
+		if (!m->s)
+			abort();
+		m->ns = 1;
+		series_labels(&m->s[0], NULL);
+		if (series_points(&m->s[0], result, true, err, errlen) == 0)
+			m->ok = true;
+		goto out;
+	}
+	matrix = !strcmp(type->valuestring, "matrix");
+	if (!matrix && strcmp(type->valuestring, "vector") != 0) {
+		snprintf(err, errlen, "Prometheus answered a %.20s, which no panel draws", type->valuestring);
+		goto out;
+	}
+	if (!cJSON_IsArray(result)) {
+		snprintf(err, errlen, "Prometheus %s result is %s, not an array", type->valuestring, json_kind(result));
+		goto out;
+	}
+	m->s = calloc(PROM_SERIES_MAX, sizeof *m->s);
+	if (!m->s)
+		abort();
+	cJSON_ArrayForEach(it, result) {
+		const cJSON *vals = cJSON_GetObjectItemCaseSensitive(it, matrix ? "values" : "value");
+
+		if (m->ns >= PROM_SERIES_MAX) {
+			m->dropped++;
+			continue;
+		}
+		if (!cJSON_IsObject(it) || (matrix && !cJSON_IsArray(vals))) {
+			snprintf(err, errlen, "Prometheus %s series is %s, not an object with samples", type->valuestring,
+			         json_kind(it));
+			goto out;
+		}
+		series_labels(&m->s[m->ns], cJSON_GetObjectItemCaseSensitive(it, "metric"));
+		if (series_points(&m->s[m->ns++], vals, !matrix, err, errlen) != 0)
+			goto out;
+	}
+	m->ok = true;
+out:
+	if (!m->ok && !err[0])
+		snprintf(err, errlen, "Prometheus answer could not be read");
+	cJSON_Delete(root);
+}
+
+void prom_matrix_free(struct prom_matrix *m)
+{
+	for (size_t i = 0; i < m->ns; i++) {
+		struct prom_series *s = &m->s[i];
+
+		for (size_t k = 0; k < s->nlabels; k++) {
+			free(s->key[k]);
+			free(s->val[k]);
+		}
+		free(s->key);
+		free(s->val);
+		free(s->name);
+		free(s->t_ms);
+		free(s->v);
+	}
+	free(m->s);
+	m->s = NULL;
+	m->ns = 0;
+}
+
+const char *prom_series_label(const struct prom_series *s, const char *key)
+{
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (!strcmp(s->key[i], key))
+			return s->val[i];
+	return NULL;
+}
+
+struct mquery {
+	prom_matrix_fn fn;
+	prom_strings_fn sfn;
+	void *arg;
+};
+
+static void matrix_done(const struct http_resp *r, void *arg)
+{
+	struct mquery *q = arg;
+	char err[300] = "";
+	struct prom_matrix m;
+
+	if (r->err != HTTP_OK) {
+		memset(&m, 0, sizeof m);
+		m.err = err;
+		snprintf(err, sizeof err, "Prometheus: %s", r->errmsg && r->errmsg[0] ? r->errmsg : http_err_str(r->err));
+	} else {
+		prom_parse_matrix(r->status, r->content_type, r->body, r->len, &m, err, sizeof err);
+	}
+	m.elapsed_ms = r->elapsed_ms;
+	q->fn(&m, q->arg);
+	prom_matrix_free(&m);
+	free(q);
+}
+
+static uint64_t start_matrix(struct prom *p, const char *path, const char *const *params, prom_matrix_fn fn,
+                             void *arg)
+{
+	struct mquery *q = calloc(1, sizeof *q);
+	char err[300];
+	uint64_t id;
+
+	if (!q)
+		return 0;
+	q->fn = fn;
+	q->arg = arg;
+	id = endpoint_query(&p->ep, p->http, path, params, matrix_done, q, err, sizeof err);
+	if (!id)
+		free(q);
+	return id;
+}
+
+uint64_t prom_query_range(struct prom *p, const char *expr, int64_t start_ms, int64_t end_ms, int64_t step_ms,
+                          prom_matrix_fn fn, void *arg)
+{
+	char start[32], end[32], step[32];
+	const char *params[] = { "query", expr, "start", start, "end", end, "step", step, NULL };
+
+	snprintf(start, sizeof start, "%.3f", (double)start_ms / 1000.0);
+	snprintf(end, sizeof end, "%.3f", (double)end_ms / 1000.0);
+	snprintf(step, sizeof step, "%.3f", (double)(step_ms > 0 ? step_ms : 1000) / 1000.0);
+	return start_matrix(p, "/api/v1/query_range", params, fn, arg);
+}
+
+uint64_t prom_query_series(struct prom *p, const char *expr, prom_matrix_fn fn, void *arg)
+{
+	const char *params[] = { "query", expr, NULL };
+
+	return start_matrix(p, "/api/v1/query", params, fn, arg);
+}
+
+static void strings_done(const struct http_resp *r, void *arg)
+{
+	struct mquery *q = arg;
+	char err[300] = "", **vals = NULL;
+	size_t n = 0;
+	bool answered, ok = false;
+	cJSON *root = NULL;
+	const cJSON *data, *it;
+
+	if (r->err != HTTP_OK) {
+		snprintf(err, sizeof err, "Prometheus: %s", r->errmsg && r->errmsg[0] ? r->errmsg : http_err_str(r->err));
+	} else if ((root = open_answer(r->status, r->content_type, r->body, r->len, &answered, NULL, 0, err,
+	                               sizeof err))) {
+		data = cJSON_GetObjectItemCaseSensitive(root, "data");
+		if (!cJSON_IsArray(data)) {
+			snprintf(err, sizeof err, "Prometheus label values are %s, not a list", json_kind(data));
+		} else {
+			vals = calloc((size_t)cJSON_GetArraySize(data) + 1, sizeof *vals);
+			if (!vals)
+				abort();
+			cJSON_ArrayForEach(it, data)
+				if (cJSON_IsString(it))
+					vals[n++] = it->valuestring;
+			ok = true;
+		}
+	}
+	q->sfn(ok, err, vals, n, q->arg);
+	free(vals);
+	cJSON_Delete(root);
+	free(q);
+}
+
+uint64_t prom_label_values(struct prom *p, const char *label, const char *match, prom_strings_fn fn, void *arg)
+{
+	const char *params[] = { "match[]", match, NULL };
+	struct mquery *q = calloc(1, sizeof *q);
+	char path[200], err[300];
+	uint64_t id;
+
+	if (!q)
+		return 0;
+	q->sfn = fn;
+	q->arg = arg;
+	snprintf(path, sizeof path, "/api/v1/label/%s/values", label);
+	id = endpoint_get(&p->ep, p->http, path, match && *match ? params : NULL, strings_done, q, err, sizeof err);
+	if (!id)
+		free(q);
+	return id;
 }

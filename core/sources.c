@@ -1,11 +1,14 @@
 /* The clients the config names, opened once; their pollers, one source each
  * in the registry, write the model. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "warroom/alertmgr.h"
 #include "warroom/argocd.h"
 #include "warroom/config.h"
+#include "warroom/dashboard.h"
 #include "warroom/http.h"
 #include "warroom/kube.h"
 #include "warroom/kubeconfig.h"
@@ -91,6 +94,49 @@ static struct source *open_kube(struct sources *s, char *err, size_t errlen)
 	return s->slots ? slots_poller_source(s->slots) : NULL;
 }
 
+static const char *dash_path(const struct config *cfg)
+{
+	return cfg->dash.path[0] ? cfg->dash.path : access("assets/dashboards", R_OK) == 0 ? "assets/dashboards"
+	       : WARROOM_DATADIR "/assets/dashboards";
+}
+
+/* The overview's strip takes its queries from a dashboard's panels of these
+ * titles (Detection Pipeline by default); a signal without its panel keeps
+ * the built-in query. */
+static void signals_from_dashboard(struct sources *s)
+{
+	static const char *const titles[MET_COUNT] = {
+		[MET_RPS] = "Request rate", [MET_ERRORS] = "Error rate", [MET_P95] = "P95 latency",
+		[MET_P99] = "P99 latency", [MET_QUEUE] = "Offline queue",
+	};
+	const struct config_dashboards *c = &s->cfg->dash;
+	const char *want = c->overview[0] ? c->overview : c->dflt[0] ? c->dflt : "Detection Pipeline";
+	struct dash_live *l = dash_live_new(s->loop, s->prom, c->scrape_ms, 1, NULL, NULL);
+	int at;
+
+	if (!l)
+		return;
+	dash_live_add(l, dash_path(s->cfg));
+	at = dash_live_find(l, want);
+	if (at >= 0 && dash_live_select(l, (size_t)at) == 0) {
+		/* the seeds' verification windows: $__rate_interval of one minute,
+		 * whatever the scrape interval (the lab scrapes every second) */
+		struct dash_env env = { 3600000, 15000, 15000 };
+
+		for (int m = 0; m < MET_COUNT; m++) {
+			size_t p = dashboard_find(l->d, titles[m]);
+			char *expr;
+
+			if (p == (size_t)-1 || !l->d->p[p].nt)
+				continue;
+			expr = dashboard_expand(l->d, &env, l->d->p[p].t[0].expr);
+			prom_poller_set_query(s->signals, (enum metric_id)m, expr);
+			free(expr);
+		}
+	}
+	dash_live_free(l);
+}
+
 static struct source *open_prom(struct sources *s, char *err, size_t errlen)
 {
 	if (!s->prom) {
@@ -100,6 +146,8 @@ static struct source *open_prom(struct sources *s, char *err, size_t errlen)
 	s->signals = prom_poller_new(s->loop, s->prom, &s->model->metrics, on_signals, s);
 	if (!s->signals)
 		snprintf(err, errlen, "out of memory");
+	else
+		signals_from_dashboard(s);
 	return s->signals ? prom_poller_source(s->signals) : NULL;
 }
 
@@ -164,6 +212,34 @@ static void on_change(struct source *src, void *arg)
 	}
 }
 
+static void on_dash(struct dash_live *l, void *arg)
+{
+	struct sources *s = arg;
+
+	model_mark(s->model, DIRTY_METRICS);
+}
+
+/* The dashboards: the configured folder or file, else the ones shipped. */
+static void open_dash(struct sources *s)
+{
+	const struct config_dashboards *c = &s->cfg->dash;
+	const char *path = dash_path(s->cfg);
+	int first;
+
+	if (!s->prom)
+		return;
+	s->dash = dash_live_new(s->loop, s->prom, c->scrape_ms, c->max_in_flight, on_dash, s);
+	if (!s->dash)
+		return;
+	dash_live_add(s->dash, path);
+	snprintf(s->dash->vars, sizeof s->dash->vars, "%s", c->vars);
+	first = dash_live_find(s->dash, c->dflt[0] ? c->dflt : "Detection Pipeline");
+	s->dash->cur = first >= 0 ? (size_t)first : 0;
+	s->model->dash = s->dash;
+	source_registry_add(&s->reg, dash_live_source(s->dash));
+	dash_live_start(s->dash, s->cfg->refresh_ms);
+}
+
 void sources_attach(struct sources *s, struct model *m)
 {
 	char err[1024];
@@ -186,6 +262,7 @@ void sources_attach(struct sources *s, struct model *m)
 		else
 			source_start(src, s->cfg->refresh_ms);
 	}
+	open_dash(s);
 }
 
 void sources_refresh(struct sources *s)
@@ -213,6 +290,7 @@ void sources_close(struct sources *s)
 	prom_poller_stop(s->signals);
 	alertmgr_stop(s->alerts);
 	argocd_poller_stop(s->app);
+	dash_live_stop(s->dash);
 	slots_poller_free(s->slots);
 	argocd_free(s->argocd);
 	kube_free(s->kube);
@@ -220,6 +298,7 @@ void sources_close(struct sources *s)
 	prom_poller_free(s->signals);
 	alertmgr_free(s->alerts);
 	argocd_poller_free(s->app);
+	dash_live_free(s->dash);
 	prom_free(s->prom);
 	for (size_t i = 0; i < SOURCE_REGISTRY_MAX; i++)
 		source_free(s->placeholder[i]);

@@ -5,7 +5,7 @@ set -eu
 purpose=${1:-build}
 
 build="gcc make pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev libsqlite3-dev libssh2-1-dev libyaml-dev libcmark-gfm-dev libcmark-gfm-extensions-dev"
-lab="python3 prometheus prometheus-alertmanager openssh-server openssh-client openssl curl"
+lab="python3 prometheus prometheus-alertmanager prometheus-node-exporter openssh-server openssh-client openssl curl"
 case "$purpose" in
   build) want="$build" ;;
   demo)  want="$build $lab" ;;

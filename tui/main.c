@@ -25,6 +25,7 @@ static const char usage[] =
 	"       warroom actions [--json]          every action, its keys and preconditions\n"
 	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
 	"       warroom runbook list|show NAME|lint FILE...  the runbooks, one as the console walks it, a check\n"
+	"       warroom dashboard show|lint|values FILE   a Grafana dashboard as the console reads it\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
@@ -51,6 +52,7 @@ static const struct subcmd subcmds[] = {
 	{ "actions", cli_actions },
 	{ "query", cli_query },
 	{ "runbook", cli_runbook },
+	{ "dashboard", cli_dashboard },
 };
 
 static int need_value(int i, int argc, char **argv)

@@ -11,6 +11,7 @@ static const struct view_ops *const all[] = {
 	&timeline_view,
 	&alerts_view,
 	&runbook_view,
+	&metrics_view,
 	&help_view,
 };
 

@@ -75,7 +75,14 @@ enum action_flag {
 	X(PAGE_DOWN,   "page-down",   "PgDn,C-f,Space", ACT_NAV, none, "Page down") \
 	X(TOP,         "top",         "g,Home",      ACT_NAV, none, "First line") \
 	X(BOTTOM,      "bottom",      "G,End",       ACT_NAV, none, "Last line") \
-	X(SELECT,      "select",      "Enter",       ACT_NAV, none, "Open or run the selected line")
+	X(SELECT,      "select",      "Enter",       ACT_NAV, none, "Open or run the selected line") \
+	X(RANGE,       "range",       "t",           0, none, "Metrics: the next time range (5m, 15m, 1h, 6h, 24h)") \
+	X(RANGE_BACK,  "range-back",  "T",           0, none, "Metrics: the previous time range") \
+	X(ZOOM,        "zoom",        "z",           0, none, "Metrics: the selected panel full screen, again to go back") \
+	X(PAUSE,       "pause",       "p",           0, none, "Metrics: stop or go on refreshing the charts") \
+	X(DASHBOARD,   "dashboard",   "D",           0, none, "Metrics: pick a dashboard") \
+	X(VARIABLE,    "variable",    "w",           0, none, "Metrics: the next variable of the variable bar") \
+	X(VALUE,       "value",       "W",           0, none, "Metrics: the next value of the chosen variable")
 
 enum action_id {
 	ACTION_NONE = 0,

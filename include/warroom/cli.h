@@ -31,5 +31,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
                    const char *cmd);
 /* `warroom query EXPR [--json]`: an instant PromQL query (core/cli_query.c). */
 int cli_query(int argc, char **argv, const struct config *cfg);
+/* `warroom dashboard show|lint|values FILE`: a Grafana dashboard (core/cli_dashboard.c). */
+int cli_dashboard(int argc, char **argv, const struct config *cfg);
 
 #endif

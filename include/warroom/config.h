@@ -67,6 +67,16 @@ struct config {
 	char freeze[8][16];
 	size_t nfreeze;
 
+	/* Grafana dashboards for the metrics view and the overview's strip. */
+	struct config_dashboards {
+		char path[1024];        /* a folder of *.json or one file; "" = assets/dashboards */
+		char dflt[128];         /* opened first: a title or file name; "" = Detection Pipeline */
+		char overview[128];     /* the overview's strip: a dashboard; "" = dflt */
+		int scrape_ms;          /* the scrape interval for $__rate_interval and the step (15000) */
+		int max_in_flight;      /* queries of a refresh in flight at once (16) */
+		char vars[512];         /* variable values: "name=value;name=a,b" ("" none) */
+	} dash;
+
 	struct config_key keys[CONFIG_MAX_KEYS];
 	size_t nkeys;
 

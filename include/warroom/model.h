@@ -11,6 +11,7 @@
 
 struct config;
 struct slots_state;
+struct dash_live;
 
 enum source_id { SRC_KUBE, SRC_PROM, SRC_ALERTMGR, SRC_ARGOCD, SRC_COUNT };
 
@@ -209,6 +210,7 @@ struct model {
 
 	struct source_status src[SRC_COUNT];
 	const struct slots_state *slots;   /* NULL until the slot source runs */
+	struct dash_live *dash;       /* the dashboards (dashboard.h), NULL without Prometheus */
 	struct model_metrics metrics;
 	struct model_alerts alerts;
 

@@ -60,6 +60,9 @@ struct prom_poller;
 typedef void (*prom_round_fn)(bool ok, const char *err, void *arg);
 struct prom_poller *prom_poller_new(struct loop *loop, struct prom *p, struct model_metrics *out,
                                     prom_round_fn fn, void *arg);
+/* The query behind one signal, from a dashboard's panel (copied); NULL: the
+ * built-in one again. */
+void prom_poller_set_query(struct prom_poller *pp, enum metric_id id, const char *expr);
 void prom_poller_start(struct prom_poller *pp, int refresh_ms);
 void prom_poller_refresh(struct prom_poller *pp);
 /* The poller's source: state, age, error, backoff. */
@@ -68,5 +71,50 @@ struct source *prom_poller_source(struct prom_poller *pp);
  * are dropped); free after it. */
 void prom_poller_stop(struct prom_poller *pp);
 void prom_poller_free(struct prom_poller *pp);
+
+/* ---- series: range queries, instant vectors, label values ---- */
+
+#define PROM_SERIES_MAX 64      /* series kept of one answer; more are counted, not kept */
+
+struct prom_series {
+	char *name;             /* {job="x", pod="y"} as Prometheus writes it, "" for a scalar */
+	char **key, **val;      /* the labels, __name__ included */
+	size_t nlabels;
+	int64_t *t_ms;          /* sample times, oldest first */
+	double *v;              /* values as the API gives them: NaN, +Inf and -Inf included */
+	size_t n;
+};
+
+/* A query's answer as series: a matrix, a vector (one sample a series) or a
+ * scalar. err is "" when ok; warnings are Prometheus' own, joined. */
+struct prom_matrix {
+	bool ok;
+	bool answered;          /* Prometheus itself answered (its own error counts) */
+	const char *err;
+	char warnings[200];
+	struct prom_series *s;
+	size_t ns;
+	size_t dropped;         /* series past PROM_SERIES_MAX */
+	int64_t elapsed_ms;
+};
+
+/* A whole HTTP answer as series; frees nothing it did not allocate. */
+void prom_parse_matrix(long status, const char *content_type, const char *body, size_t len,
+                       struct prom_matrix *m, char *err, size_t errlen);
+void prom_matrix_free(struct prom_matrix *m);
+/* The label's value in a series, NULL when it has none. */
+const char *prom_series_label(const struct prom_series *s, const char *key);
+
+typedef void (*prom_matrix_fn)(const struct prom_matrix *m, void *arg);
+/* /api/v1/query_range (a POST form when long). Times in ms since the epoch. */
+uint64_t prom_query_range(struct prom *p, const char *expr, int64_t start_ms, int64_t end_ms, int64_t step_ms,
+                          prom_matrix_fn fn, void *arg);
+/* /api/v1/query answered as series (every one of a vector). */
+uint64_t prom_query_series(struct prom *p, const char *expr, prom_matrix_fn fn, void *arg);
+
+/* A list of strings (label values): ok, or err in words. */
+typedef void (*prom_strings_fn)(bool ok, const char *err, char *const *vals, size_t n, void *arg);
+/* /api/v1/label/LABEL/values, only of series matching match when not NULL/"". */
+uint64_t prom_label_values(struct prom *p, const char *label, const char *match, prom_strings_fn fn, void *arg);
 
 #endif

@@ -16,6 +16,7 @@ struct alertmgr_watch;
 struct argocd;
 struct argocd_poller;
 struct config;
+struct dash_live;
 struct http;
 struct kube;
 struct loop;
@@ -37,6 +38,7 @@ struct sources {
 	struct prom_poller *signals;
 	struct alertmgr *alerts;
 	struct argocd_poller *app;     /* the Argo CD application, for its state */
+	struct dash_live *dash;        /* the dashboards, on Prometheus */
 	char prom_error[300];
 	char alerts_error[300];
 	struct model *model;

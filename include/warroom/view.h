@@ -62,6 +62,7 @@ extern const struct view_ops timeline_view;
 extern const struct view_ops help_view;
 extern const struct view_ops alerts_view;
 extern const struct view_ops runbook_view;
+extern const struct view_ops metrics_view;
 
 /* The slot model in a few lines (a line per slot, traffic, phase, warnings),
  * for a panel of another view: rows y..y+h-1, columns x..x+width-1. */

@@ -63,7 +63,9 @@ class LifecycleTest(unittest.TestCase):
             lab.up()
             self.assertLess(lab.up_seconds, 10.0)
             pids, ports = lab.pids(), lab.ports
-            self.assertEqual(sorted(pids), ["alertmanager", "labd", "prometheus", "sshd"])
+            # Debian's node exporter runs when it is installed (scripts/deps.sh installs it)
+            node = ["node_exporter"] if os.access("/usr/bin/prometheus-node-exporter", os.X_OK) else []
+            self.assertEqual(sorted(pids), sorted(["alertmanager", "labd", "prometheus", "sshd"] + node))
             for name in ("prometheus", "alertmanager", "kube", "argocd", "demo", "ssh", "control"):
                 self.assertIn(name, ports)
                 self.assertTrue(port_open(ports[name]), name)

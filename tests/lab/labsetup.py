@@ -138,7 +138,7 @@ def write_rules(d):
     return path
 
 
-def write_prometheus(d, port, am_port, demo_port, rules):
+def write_prometheus(d, port, am_port, demo_port, rules, node_port=None):
     p = os.path.join(d, "prometheus")
     os.makedirs(os.path.join(p, "data"), exist_ok=True)
     cfg = """# Prometheus of the warroom lab: scrapes and evaluates every second.
@@ -168,6 +168,11 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:%(self)d']
 """ % {"am": am_port, "rules": rules, "demo": demo_port, "self": port}
+    if node_port:
+        cfg += """  - job_name: node
+    static_configs:
+      - targets: ['127.0.0.1:%d']
+""" % node_port
     write(os.path.join(p, "prometheus.yml"), cfg)
     return os.path.join(p, "prometheus.yml")
 
@@ -238,6 +243,9 @@ timeline:
   db: %(d)s/timeline.db
 prometheus:
   url: http://127.0.0.1:%(prometheus)d
+dashboards:
+  path: %(repo)s/assets/dashboards
+  scrape_ms: 1000
 alertmanager:
   url: http://127.0.0.1:%(alertmanager)d
 argocd:
@@ -263,7 +271,8 @@ kubernetes:
 #   user: %(user)s
 #   key_file: %(d)s/ssh/id_ed25519
 #   known_hosts: %(d)s/ssh/known_hosts
-""" % dict(ports, d=d, user=user)
+""" % dict(ports, d=d, user=user,
+           repo=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     path = os.path.join(d, "warroom.yaml")
     write(path, cfg)
     return path

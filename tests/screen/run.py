@@ -392,15 +392,16 @@ class Screen(unittest.TestCase):
         t.keys("Enter")
         t.wait_for("first look")
         seen = []
-        for _ in range(6):
+        for _ in range(7):
             t.keys("Tab")
             time.sleep(0.3)
             s = t.screen()
             seen.append("Keys (generated" in s and "help" or "Timeline ·" in s and "timeline" or
                         "Alerts ·" in s and "alerts" or
                         "Golden signals" in s and "overview" or "Slots" in s and "slots" or
-                        ":runbook NAME starts" in s and "runbook" or "?")
-        self.assertEqual(seen, ["slots", "timeline", "alerts", "runbook", "help", "overview"])
+                        ":runbook NAME starts" in s and "runbook" or
+                        "No dashboards" in s and "metrics" or "?")
+        self.assertEqual(seen, ["slots", "timeline", "alerts", "runbook", "metrics", "help", "overview"])
         t.keys("3")
         t.wait_for("Timeline ·")
         t.keys("Enter")
@@ -512,6 +513,98 @@ class Screen(unittest.TestCase):
             self.assertNotEqual(p.returncode, 0, cmd)
             self.assertIn("bastion.yaml:3: ssh.host: connecting through a bastion is not supported yet; "
                           "remove the ssh: section, or run warroom on the bastion itself", p.stderr, cmd)
+    # ---- the metrics view: a dashboard against a Prometheus with fixed answers ----
+
+    def metrics_console(self, cols, rows):
+        self.prom = FakePrometheus()
+        self.addCleanup(self.prom.close)
+        t = self.term(cols, rows)
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            # one refresh a minute: the screen holds still while it is read
+            f.write("refresh_ms: 60000\nprometheus:\n  url: %s\ndashboards:\n  path: %s\n"
+                    % (self.prom.url, os.path.join(ROOT, "assets", "dashboards")))
+        self.run_warroom(t, "--config", cfg)
+        t.wait_for("Golden signals")
+        t.keys("7")
+        return t
+
+    def metrics_screen(self, t, until):
+        t.wait_for(until, timeout=10)
+        # until the round at the terminal's width is in: the screen holds still
+        last, deadline = None, time.time() + 10
+        while time.time() < deadline:
+            s = re.sub(r"\d+s─", "Ns─", t.screen())
+            if s == last:
+                return s
+            last = s
+            time.sleep(0.8)
+        return last
+
+    def test_metrics_80x24(self):
+        t = self.metrics_console(80, 24)
+        s = self.metrics_screen(t, "42")
+        self.assertIn("Detection Pipeline", s)
+        self.assertIn("$slot=All", s)
+        self.assertRegex(s, r"\s20 req/s\s")           # the stat's unit as Grafana writes it
+        self.assertIn("\u2581" * 20, s)          # its sparkline
+        self.assertNotIn("Error", s.split("Offline queue")[0].split("Request rate")[0])
+        self.assert_screen("metrics-80x24", s)
+        # the range follows t, a query_range asks for the whole of it at once
+        t.keys("t")
+        t.wait_for("· 6h")
+        deadline = time.time() + 10
+        while time.time() < deadline and not any(
+                float(q["end"][0]) - float(q["start"][0]) > 6 * 3600 - 120 for q in list(self.prom.ranges)):
+            time.sleep(0.1)
+        self.assertTrue(any(float(q["end"][0]) - float(q["start"][0]) > 6 * 3600 - 120
+                            for q in list(self.prom.ranges)), "no query over the 6h range")
+
+    def test_metrics_132x43(self):
+        t = self.metrics_console(132, 43)
+        s = self.metrics_screen(t, "• P95")
+        self.assertIn("▶ Golden signals", s)      # the row's title on its grid line
+        self.assertIn("• blue", s)                # a legend from legendFormat {{slot}}
+        self.assertIn("• green", s)
+        self.assertIn("Requests by route", s)
+        self.assert_screen("metrics-132x43", s)
+
+    def test_metrics_zoom_picker_and_stale_panels(self):
+        t = self.metrics_console(80, 24)
+        self.metrics_screen(t, "42")
+        t.keys("z")
+        s = t.wait_for(lambda s: "Request rate" in s and "Error rate" not in s, what="one panel, full screen")
+        t.keys("z")
+        t.keys("D")
+        s = t.wait_for("Dashboards (Enter opens)")
+        self.assertIn("TAK Integration", s)
+        t.keys("j", "Enter")
+        t.wait_for(lambda s: "Infrastructure  ·" in s and "waiting" not in s, what="the first answers", timeout=10)
+        self.prom.fail = True
+        t.keys("C-r")
+        s = t.wait_for("answered HTTP 500", timeout=10)
+        self.assertRegex(s, r"stale \d+s")        # the data it had, marked old
+
+    def test_overview_signals_come_from_the_dashboard(self):
+        self.prom = FakePrometheus()
+        self.addCleanup(self.prom.close)
+        t = self.term(80, 24)
+        dash = os.path.join(t.tmp, "pipeline.json")
+        with open(dash, "w") as f:
+            f.write('{"title": "Detection Pipeline", "panels": [{"type": "stat", "title": "Request rate",'
+                    ' "targets": [{"expr": "sum(rate(edge_requests_total[$__rate_interval]))"}]}]}')
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write("refresh_ms: 500\nprometheus:\n  url: %s\ndashboards:\n  path: %s\n" % (self.prom.url, dash))
+        self.run_warroom(t, "--config", cfg)
+        s = t.wait_for("Golden signals")
+        deadline = time.time() + 8
+        while time.time() < deadline and "sum(rate(edge_requests_total[1m]))" not in self.prom.queries:
+            time.sleep(0.1)
+        self.assertIn("sum(rate(edge_requests_total[1m]))", self.prom.queries)
+        # a signal the dashboard has no panel for keeps the built-in query
+        self.assertIn("sum(offline_queue_depth)", self.prom.queries)
+
     # ---- Prometheus answering badly: the Golden signals panel says how ----
 
     def hostile_console(self, cols=80, rows=24):
@@ -756,6 +849,76 @@ class Screen(unittest.TestCase):
         t2.keys("Enter")
         t2.wait_for("a silence needs a comment")
         self.assertEqual(self.am.posts, [])
+
+
+class FakePrometheus:
+    """Fixed answers shaped by the query: the same screen on every run."""
+
+    def __init__(self):
+        import json
+        self.ranges = []
+        self.queries = []
+        self.fail = False
+        outer = self
+
+        def base(q):
+            for key, v in (("0.95", 0.12), ("0.99", 0.22), ('5.."', 0.004), ("offline_queue_depth", 42),
+                           ("confidence", 0.86), ("errors_total", 0.001)):
+                if key in q:
+                    return v
+            return 20.0
+
+        def series(q):
+            if "by (slot)" in q:
+                return [({"slot": "blue"}, 1.0), ({"slot": "green"}, 0.25)]
+            if "by (route, status)" in q:
+                return [({"route": "/api/v1/detections", "status": "201"}, 0.8),
+                        ({"route": "/api/v1/detections", "status": "401"}, 0.05)]
+            return [({}, 1.0)]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def reply(self):
+                path, _, form = self.path.partition("?")
+                if self.command == "POST":
+                    form = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                args = urllib.parse.parse_qs(form)
+                q = args.get("query", [""])[0]
+                outer.queries.append(q)
+                if outer.fail:
+                    body, status = b"backend down", 500
+                elif path.startswith("/api/v1/label/"):
+                    body, status = json.dumps({"status": "success", "data": ["blue", "green"]}).encode(), 200
+                elif path == "/api/v1/query_range":
+                    outer.ranges.append(args)
+                    start, end, step = (float(args[k][0]) for k in ("start", "end", "step"))
+                    n = int((end - start) / step) + 1
+                    # level series: the same chart whatever step and alignment the range has
+                    res = [{"metric": m, "values": [[start + i * step, "%g" % (base(q) * f)] for i in range(n)]}
+                           for m, f in series(q)]
+                    body = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": res}})
+                    body, status = body.encode(), 200
+                else:
+                    res = [{"metric": m, "value": [1, "%g" % (base(q) * f)]} for m, f in series(q)]
+                    body = json.dumps({"status": "success", "data": {"resultType": "vector", "result": res}})
+                    body, status = body.encode(), 200
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json" if status == 200 else "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = reply
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class HostilePrometheus:

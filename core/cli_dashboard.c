@@ -1,0 +1,316 @@
+/* cli_dashboard — `warroom dashboard show|lint|values FILE`: a Grafana
+ * dashboard as the console reads it. show lists panels, types, positions and
+ * the queries with their variables expanded; lint says what will not be
+ * drawn and why; values runs one refresh against the configured Prometheus
+ * (variables resolved live) and prints each panel's value and the time the
+ * refresh took against its slowest query. */
+#include "warroom/cli.h"
+#include "warroom/config.h"
+#include "warroom/dashboard.h"
+#include "warroom/http.h"
+#include "warroom/loop.h"
+#include "warroom/prom.h"
+#include "warroom/source.h"
+
+#include <cJSON.h>
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: warroom dashboard show FILE [--json]     panels, types, positions and resolved queries\n"
+	"       warroom dashboard lint FILE              what will not be drawn, and why\n"
+	"       warroom dashboard values FILE [--json] [--range 1h] [--var NAME=VALUE]...\n"
+	"                                                one refresh against Prometheus\n";
+
+static const struct dash_env show_env = { 3600000, 15000, 15000 };
+
+static void print_json(const struct dashboard *d, const struct dash_live *l)
+{
+	cJSON *root = cJSON_CreateObject(), *panels = cJSON_AddArrayToObject(root, "panels");
+	cJSON *vars = cJSON_AddArrayToObject(root, "variables");
+	char *out;
+
+	cJSON_AddStringToObject(root, "title", d->title);
+	cJSON_AddNumberToObject(root, "schemaVersion", d->schema);
+	if (d->order_error[0])
+		cJSON_AddStringToObject(root, "variables_error", d->order_error);
+	for (size_t i = 0; i < d->nv; i++) {
+		cJSON *v = cJSON_CreateObject(), *cur = cJSON_AddArrayToObject(v, "current");
+
+		cJSON_AddStringToObject(v, "name", d->v[i].name);
+		cJSON_AddStringToObject(v, "type", d->v[i].type_name);
+		cJSON_AddBoolToObject(v, "all", d->v[i].cur_all);
+		for (size_t k = 0; k < d->v[i].ncur; k++)
+			cJSON_AddItemToArray(cur, cJSON_CreateString(d->v[i].cur[k]));
+		if (d->v[i].error[0])
+			cJSON_AddStringToObject(v, "error", d->v[i].error);
+		cJSON_AddItemToArray(vars, v);
+	}
+	for (size_t i = 0; i < d->np; i++) {
+		const struct dash_panel *p = &d->p[i];
+		cJSON *o = cJSON_CreateObject(), *qs = cJSON_AddArrayToObject(o, "queries");
+
+		cJSON_AddStringToObject(o, "title", p->title);
+		cJSON_AddStringToObject(o, "type", p->type_name);
+		cJSON_AddBoolToObject(o, "drawn", dashboard_drawable(p));
+		cJSON_AddNumberToObject(o, "x", p->x);
+		cJSON_AddNumberToObject(o, "y", p->y);
+		cJSON_AddNumberToObject(o, "w", p->w);
+		cJSON_AddNumberToObject(o, "h", p->h);
+		if (p->row >= 0)
+			cJSON_AddStringToObject(o, "row", d->p[p->row].title);
+		if (p->field.unit[0])
+			cJSON_AddStringToObject(o, "unit", p->field.unit);
+		if (p->note[0])
+			cJSON_AddStringToObject(o, "note", p->note);
+		for (size_t k = 0; k < p->nt; k++) {
+			cJSON *q = cJSON_CreateObject();
+			char *e = dashboard_expand(d, &show_env, p->t[k].expr);
+
+			cJSON_AddStringToObject(q, "refId", p->t[k].ref);
+			cJSON_AddStringToObject(q, "expr", e);
+			cJSON_AddBoolToObject(q, "hide", p->t[k].hide);
+			cJSON_AddBoolToObject(q, "instant", p->t[k].instant);
+			free(e);
+			cJSON_AddItemToArray(qs, q);
+		}
+		if (l) {
+			const struct dash_pdata *pd = &l->pd[i];
+			char buf[64];
+
+			cJSON_AddNumberToObject(o, "series", (double)pd->nline);
+			if (pd->nline) {
+				double v = dash_live_value(l, i, 0);
+
+				dashboard_format(v, p->field.unit, p->field.decimals, buf, sizeof buf);
+				cJSON_AddStringToObject(o, "value", buf);
+				if (isfinite(v))
+					cJSON_AddNumberToObject(o, "raw", v);
+				cJSON_AddNumberToObject(o, "points", (double)pd->line[0].n);
+			}
+			if (pd->err[0])
+				cJSON_AddStringToObject(o, "error", pd->err);
+			if (pd->warn[0])
+				cJSON_AddStringToObject(o, "warnings", pd->warn);
+		}
+		cJSON_AddItemToArray(panels, o);
+	}
+	if (l) {
+		cJSON_AddNumberToObject(root, "refresh_ms", (double)l->last_round_ms);
+		cJSON_AddNumberToObject(root, "slowest_query_ms", (double)l->slowest_ms);
+	}
+	out = cJSON_Print(root);
+	printf("%s\n", out);
+	free(out);
+	cJSON_Delete(root);
+}
+
+static void print_text(const struct dashboard *d, const struct dash_live *l)
+{
+	printf("%s (schema %d, %zu panels, %zu variables)\n", d->title, d->schema, d->np, d->nv);
+	for (size_t i = 0; i < d->nv; i++) {
+		const struct dash_var *v = &d->v[i];
+
+		printf("  $%s (%s) = ", v->name, v->type_name);
+		if (v->cur_all)
+			printf("All");
+		for (size_t k = 0; k < v->ncur; k++)
+			printf("%s%s", k ? "," : "", v->cur[k]);
+		printf("%s%s\n", v->error[0] ? "  ! " : "", v->error);
+	}
+	if (d->order_error[0])
+		printf("  ! %s\n", d->order_error);
+	for (size_t i = 0; i < d->np; i++) {
+		const struct dash_panel *p = &d->p[i];
+
+		printf("%s%-10s x=%-2d y=%-3d w=%-2d h=%-2d %s%s%s\n", p->row >= 0 ? "  " : "", p->type_name, p->x, p->y,
+		       p->w, p->h, p->title[0] ? p->title : "(untitled)", p->note[0] ? "  -- " : "", p->note);
+		for (size_t k = 0; k < p->nt; k++) {
+			char *e = dashboard_expand(d, &show_env, p->t[k].expr);
+
+			printf("%s    %s%s%s: %s\n", p->row >= 0 ? "  " : "", p->t[k].ref, p->t[k].hide ? " (hidden)" : "",
+			       p->t[k].instant ? " (instant)" : "", e);
+			free(e);
+		}
+		if (l && dashboard_drawable(p) && p->nt) {
+			const struct dash_pdata *pd = &l->pd[i];
+			char buf[64] = "no data";
+
+			if (pd->nline)
+				dashboard_format(dash_live_value(l, i, 0), p->field.unit, p->field.decimals, buf, sizeof buf);
+			printf("%s    = %s (%zu series)%s%s\n", p->row >= 0 ? "  " : "", buf, pd->nline,
+			       pd->err[0] ? "  ! " : "", pd->err);
+		}
+	}
+	if (l)
+		printf("refresh took %lld ms; the slowest query %lld ms\n", (long long)l->last_round_ms,
+		       (long long)l->slowest_ms);
+}
+
+static int lint(const struct dashboard *d)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < d->nwarn; i++, n++)
+		printf("%s: %s\n", d->file, d->warn[i]);
+	if (d->order_error[0])
+		printf("%s: %s\n", d->file, d->order_error), n++;
+	for (size_t i = 0; i < d->nv; i++) {
+		struct dash_varq_parsed q;
+		char err[200];
+
+		if (d->v[i].type == VAR_QUERY && dashboard_varq_parse(d->v[i].query, &q, err, sizeof err) != 0)
+			printf("%s: variable %s: %s\n", d->file, d->v[i].name, err), n++;
+		else if (d->v[i].type == VAR_QUERY)
+			free(q.arg);
+		if (d->v[i].type == VAR_ADHOC || d->v[i].type == VAR_OTHER)
+			printf("%s: variable %s: %s variables are not applied\n", d->file, d->v[i].name, d->v[i].type_name), n++;
+	}
+	for (size_t i = 0; i < d->np; i++) {
+		const struct dash_panel *p = &d->p[i];
+
+		if (p->type == DASH_ROW)
+			continue;
+		if (p->note[0] && p->type != DASH_TEXT)
+			printf("%s: panel \"%s\" (%s at %d,%d): %s\n", d->file, p->title, p->type_name, p->x, p->y, p->note), n++;
+	}
+	if (!n)
+		printf("%s: every panel is drawn\n", d->file);
+	return 0;
+}
+
+struct run {
+	bool done;
+};
+
+static void changed(struct dash_live *l, void *arg)
+{
+	struct run *r = arg;
+
+	(void)l;
+	r->done = true;
+}
+
+static int values(const char *file, bool json, int64_t range_ms, char **vars, int nvars, const struct config *cfg)
+{
+	char err[400] = "";
+	struct loop *loop = loop_new();
+	struct http *http = loop ? http_new(loop) : NULL;
+	struct prom *p = http && cfg->prometheus.url[0] ? prom_new(http, &cfg->prometheus, err, sizeof err) : NULL;
+	struct run r = { false };
+	struct dash_live *l = p ? dash_live_new(loop, p, cfg->dash.scrape_ms, cfg->dash.max_in_flight, changed, &r) : NULL;
+	int rc = 3;
+
+	if (!cfg->prometheus.url[0])
+		snprintf(err, sizeof err, "prometheus.url is not configured");
+	if (!l) {
+		fprintf(stderr, "warroom dashboard: %s\n", err[0] ? err : "cannot start");
+		goto out;
+	}
+	dash_live_add(l, file);
+	if (dash_live_select(l, 0) != 0) {
+		fprintf(stderr, "warroom dashboard: %s\n", l->error);
+		goto out;
+	}
+	l->range_ms = range_ms;
+	l->cols = 120;
+	for (int i = 0; i < nvars; i++) {
+		char *eq = strchr(vars[i], '=');
+
+		if (!eq) {
+			fprintf(stderr, "warroom dashboard: --var wants NAME=VALUE, got %s\n", vars[i]);
+			rc = 2;
+			goto out;
+		}
+		*eq = '\0';
+		if (dashboard_var_set(l->d, vars[i], eq + 1, err, sizeof err) != 0) {
+			fprintf(stderr, "warroom dashboard: %s\n", err);
+			rc = 2;
+			goto out;
+		}
+	}
+	source_refresh(dash_live_source(l));
+	if (loop_run_until(loop, &r.done, 60000) != 0) {
+		fprintf(stderr, "warroom dashboard: the refresh did not finish within a minute\n");
+		goto out;
+	}
+	/* a second round: the steady refresh (variables resolved, incremental ranges) */
+	r.done = false;
+	source_refresh(dash_live_source(l));
+	if (loop_run_until(loop, &r.done, 60000) != 0) {
+		fprintf(stderr, "warroom dashboard: the refresh did not finish within a minute\n");
+		goto out;
+	}
+	if (json)
+		print_json(l->d, l);
+	else
+		print_text(l->d, l);
+	rc = source_state(dash_live_source(l)) == SRC_UP ? 0 : 1;
+out:
+	dash_live_stop(l);
+	http_free(http);
+	dash_live_free(l);
+	prom_free(p);
+	loop_free(loop);
+	return rc;
+}
+
+int cli_dashboard(int argc, char **argv, const struct config *cfg)
+{
+	const char *verb = argc > 1 ? argv[1] : "", *file = NULL;
+	bool json = false;
+	int64_t range = 3600000;
+	char **vars = calloc((size_t)argc + 1, sizeof *vars);
+	int nvars = 0, rc = 2;
+	struct dashboard *d;
+	char err[400];
+
+	if (!vars)
+		return 1;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "--range") && i + 1 < argc)
+			range = dashboard_duration_ms(argv[++i]);
+		else if (!strcmp(argv[i], "--var") && i + 1 < argc)
+			vars[nvars++] = argv[++i];
+		else if (!file && argv[i][0] != '-')
+			file = argv[i];
+		else {
+			fprintf(stderr, "warroom dashboard: unknown argument %s\n%s", argv[i], usage);
+			goto out;
+		}
+	}
+	if (!file || (strcmp(verb, "show") && strcmp(verb, "lint") && strcmp(verb, "values"))) {
+		fprintf(stderr, "%s", usage);
+		goto out;
+	}
+	if (range <= 0) {
+		fprintf(stderr, "warroom dashboard: --range wants a duration such as 15m or 6h\n");
+		goto out;
+	}
+	if (!strcmp(verb, "values")) {
+		rc = values(file, json, range, vars, nvars, cfg);
+		goto out;
+	}
+	d = dashboard_load(file, err, sizeof err);
+	if (!d) {
+		fprintf(stderr, "warroom dashboard: %s\n", err);
+		rc = 1;
+		goto out;
+	}
+	if (!strcmp(verb, "lint"))
+		rc = lint(d);
+	else if (json)
+		print_json(d, NULL), rc = 0;
+	else
+		print_text(d, NULL), rc = 0;
+	dashboard_free(d);
+out:
+	free(vars);
+	return rc;
+}

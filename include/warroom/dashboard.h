@@ -1,0 +1,271 @@
+/* dashboard — Grafana dashboard JSON (exported or provisioned) read into
+ * panels, targets, field settings and template variables; the variables'
+ * syntax ($v, ${v}, ${v:format}, [[v]]) and built-ins expanded; units
+ * formatted as Grafana formats them; reductions, thresholds and the range
+ * step. No JSON type leaks out of here: views read these structs.
+ *
+ * Anything a dashboard holds that the console cannot draw is a placeholder
+ * panel with words, never a load error; only input that is not a dashboard
+ * at all (not JSON, not an object) fails to load. */
+#ifndef WARROOM_DASHBOARD_H
+#define WARROOM_DASHBOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum dash_type {
+	DASH_TIMESERIES, DASH_GRAPH, DASH_STAT, DASH_SINGLESTAT, DASH_GAUGE, DASH_BARGAUGE,
+	DASH_TABLE, DASH_TEXT, DASH_ROW, DASH_OTHER,
+};
+
+#define DASH_THRESHOLDS 10
+#define DASH_OVERRIDES 8
+
+struct dash_threshold {
+	double value;            /* -Inf for the base step */
+	char color[24];          /* as Grafana names it: "green", "red", "#EAB839" */
+};
+
+/* fieldConfig.defaults (and an override's properties). */
+struct dash_field {
+	char unit[32];           /* "" : none */
+	int decimals;            /* -1: automatic */
+	double min, max;         /* NaN: not set */
+	bool percentage;         /* thresholds.mode "percentage" (of min..max) */
+	struct dash_threshold th[DASH_THRESHOLDS];
+	int nth;
+};
+
+/* A simple override: a series name (byName, or byRegexp) with unit and decimals. */
+struct dash_override {
+	char match[96];
+	bool regex;
+	char unit[32];
+	int decimals;            /* -1: unchanged */
+};
+
+struct dash_target {
+	char ref[16];            /* refId */
+	char *expr;              /* as written, variables unexpanded; "" when none */
+	char legend[128];        /* legendFormat */
+	char interval[16];       /* the target's min step, "" when none */
+	bool instant, hide;
+};
+
+enum dash_calc { CALC_LAST_NOT_NULL, CALC_LAST, CALC_MEAN, CALC_MAX, CALC_MIN, CALC_SUM };
+
+struct dash_panel {
+	int id;
+	enum dash_type type;
+	char type_name[32];      /* as the JSON says: "heatmap" */
+	char title[128];
+	int x, y, w, h;          /* gridPos on the 24-column grid */
+	int row;                 /* index of the row panel it belongs to, -1 */
+	bool collapsed;          /* rows only */
+	struct dash_target *t;
+	size_t nt;
+	struct dash_field field;
+	struct dash_override ov[DASH_OVERRIDES];
+	int nov;
+	enum dash_calc calc;
+	char interval[16];       /* the panel's min interval ("30s"), "" */
+	int max_points;          /* maxDataPoints, 0: not set */
+	char *text;              /* text panels: the content as plain text */
+	char note[160];          /* why it is not drawn (placeholder, lint), "" */
+};
+
+enum dash_var_type {
+	VAR_QUERY, VAR_CUSTOM, VAR_CONSTANT, VAR_INTERVAL, VAR_TEXTBOX, VAR_DATASOURCE, VAR_ADHOC, VAR_OTHER,
+};
+
+#define DASH_VAR_VALUES 64
+
+struct dash_var {
+	char name[64];
+	enum dash_var_type type;
+	char type_name[24];
+	char *query;             /* query, custom list, constant, interval list */
+	char *regex;             /* "" : none; "/re/flags" or "re" */
+	bool multi, include_all;
+	char *all_value;         /* NULL: all options joined */
+	/* options (resolved or from the JSON) and the selected values */
+	char *opt[DASH_VAR_VALUES];
+	size_t nopt;
+	char *cur[DASH_VAR_VALUES];
+	size_t ncur;
+	bool cur_all;            /* "All" selected */
+	char error[160];         /* the last resolution's failure, "" */
+};
+
+struct dashboard {
+	char title[128];
+	char uid[64];
+	char file[256];          /* where it came from, for words */
+	int schema;
+	char refresh[16];
+	struct dash_panel *p;
+	size_t np;
+	struct dash_var *v;
+	size_t nv;
+	int *order;              /* variables in resolution order (dependencies first) */
+	char order_error[200];   /* a cycle, in words; "" */
+	char warn[8][160];       /* what was read past (wrong types), for lint */
+	size_t nwarn;
+};
+
+/* Reads a dashboard, or NULL with words in err. A Grafana API export
+ * ({"dashboard": {...}, "meta": ...}) is taken too. */
+struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_t errlen);
+struct dashboard *dashboard_load(const char *path, char *err, size_t errlen);
+void dashboard_free(struct dashboard *d);
+const char *dashboard_type_name(enum dash_type t);
+/* Whether the console draws this panel (rows and placeholders do not). */
+bool dashboard_drawable(const struct dash_panel *p);
+/* The panels that are shown: every panel but rows, with a collapsed row's
+ * children included (they are shown expanded here). */
+size_t dashboard_find(const struct dashboard *d, const char *title_or_id);   /* index or (size_t)-1 */
+struct dash_var *dashboard_var(struct dashboard *d, const char *name);
+
+/* ---- variables and interpolation (dashboard_vars.c) ---- */
+
+/* What the built-ins expand to for one query. */
+struct dash_env {
+	int64_t range_ms;        /* the time range */
+	int64_t interval_ms;     /* the step ($__interval) */
+	int64_t scrape_ms;       /* the query's min step or the scrape interval */
+};
+
+/* expr with every variable and built-in expanded, malloc'd. Unknown
+ * variables stay as written (Grafana does the same). */
+char *dashboard_expand(const struct dashboard *d, const struct dash_env *env, const char *expr);
+/* Names of the variables expr refers to, for dependency order: calls fn per name. */
+void dashboard_refs(const char *expr, void (*fn)(const char *name, size_t len, void *arg), void *arg);
+/* Orders the variables; on a cycle, order_error names it and the variables
+ * of the cycle keep their JSON values. 0, or -1 on a cycle. */
+int dashboard_order_vars(struct dashboard *d);
+/* Sets a variable's selection: values separated by commas, or "All" / "$__all". */
+int dashboard_var_set(struct dashboard *d, const char *name, const char *values, char *err, size_t errlen);
+/* Replaces the options (after a live resolution); a selection that is no
+ * longer there falls to the first option (or All). Applies the regex. */
+void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n);
+/* A variable's regex ("/re/i", or "re"; JavaScript's \d \w \s (?: (?i:
+ * taken) applied to one raw value: 1 kept (out: the first capture group, or
+ * the value), 0 dropped, -1 bad regex (words in err). */
+int dashboard_var_regex(const char *regex, const char *raw, char *out, size_t outlen, char *err, size_t errlen);
+/* A query variable's query: the Prometheus API call it needs. */
+enum dash_varq { VARQ_LABEL_VALUES, VARQ_SERIES_LABEL, VARQ_QUERY_RESULT, VARQ_METRICS, VARQ_LIST, VARQ_BAD };
+struct dash_varq_parsed {
+	enum dash_varq kind;
+	char label[128];
+	char *arg;               /* metric / selector / query / regex, malloc'd ("" none) */
+};
+/* Parses label_values(label), label_values(metric, label), query_result(q),
+ * metrics(re); anything else is VARQ_BAD with words. Free arg. */
+int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err, size_t errlen);
+/* The regex-escaped form of a value (Grafana's "regex" format). */
+void dashboard_regex_escape(const char *s, char *out, size_t outlen);
+
+/* ---- numbers (dashboard_units.c) ---- */
+
+/* A duration "15s", "1m", "2h", "1d", "500ms" in ms, -1 when not one. */
+int64_t dashboard_duration_ms(const char *s);
+/* A duration as Grafana writes it in a query: "30s", "2m", "1h", "1d". */
+void dashboard_duration_str(int64_t ms, char *buf, size_t len);
+/* The range query's step: the width in points across the range, never under
+ * min_step or the scrape interval, never over 11,000 points. */
+int64_t dashboard_step_ms(int64_t range_ms, int points, int64_t min_step_ms, int64_t scrape_ms);
+/* max($__interval + scrape, 4 x scrape) */
+int64_t dashboard_rate_interval_ms(int64_t interval_ms, int64_t scrape_ms);
+/* A value in the unit, decimals -1 automatic: "12.5%", "1.50 KiB", "350 ms". */
+void dashboard_format(double v, const char *unit, int decimals, char *buf, size_t len);
+/* The reduction of a series (NaN values skipped, except by CALC_LAST). */
+double dashboard_reduce(const double *v, size_t n, enum dash_calc calc);
+/* Index of the threshold step v falls in (-1 none); percentage steps are
+ * taken of lo..hi. */
+int dashboard_threshold(const struct dash_field *f, double v, double lo, double hi);
+/* What a threshold colour means: 0 fine, 1 warning, 2 critical, -1 other. */
+int dashboard_color_level(const char *color);
+
+#endif
+
+/* ---- live: a dashboard's panels filled from Prometheus (dashboard_live.c) ---- */
+
+struct loop;
+struct prom;
+struct source;
+
+#define DASH_LINES 16            /* series kept a panel; more are counted */
+#define DASH_FILES 32
+
+struct dash_line {
+	char name[128];          /* the legend */
+	char key[256];           /* the series' labels: incremental answers join on it */
+	int target;
+	double *v;               /* values, oldest first (NaN, +Inf, -Inf as answered) */
+	int64_t *t;              /* ms since the epoch */
+	size_t n, cap;
+};
+
+struct dash_pdata {
+	struct dash_line line[DASH_LINES];
+	size_t nline;
+	size_t dropped;          /* series past DASH_LINES */
+	char err[240];           /* the last failure of one of its queries, in words, "" */
+	char warn[200];          /* Prometheus' warnings for its queries */
+	int64_t updated_ms;      /* monotonic, last answer without error; 0 never */
+	int64_t step_ms;
+	int64_t end_ms;          /* the newest time asked for */
+	bool filled;             /* the whole range is in */
+};
+
+struct dash_live {
+	struct loop *loop;
+	struct prom *prom;
+	struct source *src;
+	char files[DASH_FILES][512];
+	char names[DASH_FILES][128];  /* titles, for the picker */
+	size_t nfiles, cur;
+	struct dashboard *d;     /* NULL when none loaded: see error */
+	struct dash_pdata *pd;   /* one a panel of d */
+	char error[300];
+	char vars[512];          /* values set in the config, "name=value;name=a,b": applied on load */
+	int64_t range_ms;
+	int64_t scrape_ms;
+	int max_in_flight;
+	int cols;                /* the terminal's width: points a panel asks for */
+	bool paused;
+	/* the round in flight */
+	unsigned gen;            /* bumped by a change of dashboard, range or variables */
+	unsigned round_gen;      /* gen when the round in flight started */
+	bool need_vars, need_full, closing;
+	int inflight, queued;
+	size_t next_job, njobs;
+	struct dash_job *jobs;
+	size_t var_at;           /* position in d->order during the variables phase */
+	int64_t round_start_ms, last_round_ms, slowest_ms;
+	void (*changed)(struct dash_live *l, void *arg);
+	void *arg;
+};
+
+struct dash_live *dash_live_new(struct loop *loop, struct prom *prom, int64_t scrape_ms, int max_in_flight,
+                                void (*changed)(struct dash_live *l, void *arg), void *arg);
+/* Adds one dashboard file, or every *.json of a folder (sorted). Count added. */
+int dash_live_add(struct dash_live *l, const char *path);
+/* Loads file i of the list (its panels are filled at once on the next round).
+ * 0, or -1 with l->error. */
+int dash_live_select(struct dash_live *l, size_t i);
+/* The file whose title or file name is name; -1 none. */
+int dash_live_find(const struct dash_live *l, const char *name);
+void dash_live_set_range(struct dash_live *l, int64_t range_ms);
+void dash_live_set_cols(struct dash_live *l, int cols);
+void dash_live_pause(struct dash_live *l, bool paused);
+/* A variable chosen in the console: the variables after it resolve again. */
+int dash_live_set_var(struct dash_live *l, const char *name, const char *values, char *err, size_t errlen);
+struct source *dash_live_source(struct dash_live *l);
+void dash_live_start(struct dash_live *l, int interval_ms);
+/* Stop before the HTTP engine is freed, free after. */
+void dash_live_stop(struct dash_live *l);
+void dash_live_free(struct dash_live *l);
+/* A panel's value for a stat, gauge or the overview: its first series reduced. */
+double dash_live_value(const struct dash_live *l, size_t panel, size_t line);
