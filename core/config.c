@@ -102,6 +102,15 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->ssh.known_hosts, sizeof cfg->ssh.known_hosts, "%s/.ssh/known_hosts", home_dir());
 
 	policy_defaults(&cfg->policy);
+	/* The seeds' deployment window and rollback criteria. */
+	cfg->deploy.window_s = 300;
+	cfg->deploy.sustain_s = 300;
+	cfg->deploy.fast_sustain_s = 3;
+	cfg->deploy.error_over_baseline = 0.10;
+	cfg->deploy.p95_over_slo_pct = 20;
+	cfg->deploy.fast_error_ratio = 0.05;
+	cfg->deploy.fast_p99_factor = 2;
+	cfg->deploy.capacity_rps = 100;
 }
 
 /* ---- freeze periods ---------------------------------------------------- */

@@ -117,6 +117,18 @@ static const struct field sev_fields[] = {F("response_minutes", K_SEV_MINUTES, p
 static const struct field alerts_fields[] = {
 	F("critical_severities", K_SEVERITIES, policy.critical_severities), FEND,
 };
+static const struct field deploy_fields[] = {
+	FN("window_s", K_INT, deploy.window_s, 1, 86400),
+	FN("sustain_s", K_INT, deploy.sustain_s, 1, 86400),
+	FN("fast_sustain_s", K_INT, deploy.fast_sustain_s, 1, 3600),
+	F("error_over_baseline", K_RATIO, deploy.error_over_baseline),
+	FN("p95_over_slo_pct", K_INT, deploy.p95_over_slo_pct, 0, 1000),
+	F("fast_error_ratio", K_RATIO, deploy.fast_error_ratio),
+	FN("fast_p99_factor", K_INT, deploy.fast_p99_factor, 1, 100),
+	FN("capacity_rps", K_LONG, deploy.capacity_rps, 1, 100000000),
+	F("log_dir", K_PATH, deploy.log_dir),
+	FEND,
+};
 static const struct field top_fields[] = {
 	F("operator", K_STR, operator_name),
 	F("environment", K_STR, environment),
@@ -134,6 +146,7 @@ static const struct field top_fields[] = {
 	FS("slo", slo_fields),
 	FS("sev", sev_fields),
 	FS("alerts", alerts_fields),
+	FS("deploy", deploy_fields),
 	FEND,
 };
 

@@ -13,6 +13,7 @@
 #include "warroom/actions.h"
 #include "warroom/app.h"
 #include "warroom/config.h"
+#include "warroom/deploywatch.h"
 #include "warroom/keymap.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
@@ -37,6 +38,8 @@ static struct app {
 	struct actions *actions;      /* every action runs here: see core/actions.c */
 	struct watch_core *watchers;  /* core/watch.c: what follows the model without a screen */
 	char msg[256];
+	char banner[300];             /* the deployment window's recommendation, as painted */
+	struct deploywatch_core *deploy;
 	enum tui_role msg_role;
 	int64_t msg_until;
 	char pending_title[256];
@@ -203,6 +206,13 @@ static void paint_foot(void)
 		return;
 	}
 	A.msg[0] = '\0';
+	/* a rollback recommendation outranks the key hints until it is settled */
+	deploywatch_banner(deploywatch_of(&A.model), A.banner, sizeof A.banner);
+	if (A.banner[0]) {
+		tui_put(A.w_foot, 0, 0, COLS, ROLE_CRIT, A.banner);
+		wnoutrefresh(A.w_foot);
+		return;
+	}
 	buf[0] = ' ';
 	buf[1] = '\0';
 	for (size_t i = 1; i <= actions_count(); i++) {
@@ -678,6 +688,13 @@ static void on_tick(struct loop *loop, void *arg)
 	}
 	if (A.msg[0] && loop_now_ms() >= A.msg_until)
 		A.paint |= PAINT_FOOT;
+	{
+		char banner[sizeof A.banner];
+
+		deploywatch_banner(deploywatch_of(&A.model), banner, sizeof banner);
+		if (strcmp(banner, A.banner) != 0)
+			A.paint |= PAINT_FOOT;
+	}
 	/* notes written from another shell appear without a key press */
 	model_sync_timeline(&A.model);
 }
@@ -723,6 +740,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		sources_attach(&A.sources, &A.model);
 	else
 		app_message(ROLE_CRIT, "%s", err);
+	A.deploy = deploywatch_install(&A.model, A.loop, A.sources.prom);
 	{
 		struct action_ctx ctx = {
 			.loop = A.loop, .cfg = cfg, .tl = tl, .tl_error = A.model.tl_error,
@@ -748,6 +766,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	tui_end();
 	actions_free(A.actions);   /* what is in flight stops and is audited as cancelled */
 	sources_close(&A.sources);
+	deploywatch_core_free(A.deploy);   /* after the HTTP engine delivered its cancellations */
 	model_free(&A.model);
 	watch_core_free(A.watchers);
 	loop_free(A.loop);

@@ -44,6 +44,7 @@ static const struct subcmd subcmds[] = {
 	{ "resolve", cli_resolve },
 	{ "actions", cli_actions },
 	{ "query", cli_query },
+	{ "watch", cli_watch },
 };
 
 static int need_value(int i, int argc, char **argv)

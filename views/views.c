@@ -9,6 +9,7 @@ static const struct view_ops *const all[] = {
 	&overview_view,
 	&slots_view,
 	&timeline_view,
+	&deploy_view,
 	&help_view,
 };
 

@@ -27,5 +27,8 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
                    const char *cmd);
 /* `warroom query EXPR [--json]`: an instant PromQL query (core/cli_query.c). */
 int cli_query(int argc, char **argv, const struct config *cfg);
+/* `warroom watch [--window DUR] [--auto-rollback]`: the deployment window
+ * headless (core/cli_watch.c). */
+int cli_watch(int argc, char **argv, const struct config *cfg);
 
 #endif

@@ -80,6 +80,20 @@ struct config {
 		char critical_severities[8][16];   /* alert severity labels */
 		size_t ncritical;
 	} policy;
+
+	/* The deployment window (deploy:): how long to watch after a traffic
+	 * switch and when to recommend a rollback (deploywatch.h). */
+	struct config_deploy {
+		int window_s;                /* monitoring window (300) */
+		int sustain_s;               /* the seeds' rollback criteria hold this long (300) */
+		int fast_sustain_s;          /* fast rules: a breach that is already an incident (3) */
+		double error_over_baseline;  /* error ratio above baseline by more than this share (0.10) */
+		int p95_over_slo_pct;        /* P95 over its SLO by more than this (20) */
+		double fast_error_ratio;     /* SEV-2 line (0.05) */
+		int fast_p99_factor;         /* P99 over this many times its SLO (2) */
+		long capacity_rps;           /* capacity warning: sustained request rate over (100) */
+		char log_dir[1024];          /* deployment logs; "" = next to the timeline */
+	} deploy;
 };
 
 /* Defaults for everything (operator from $USER, db under $XDG_STATE_HOME). */

@@ -57,6 +57,7 @@ enum tui_role timeline_kind_role(const char *kind);
 extern const struct view_ops overview_view;
 extern const struct view_ops slots_view;
 extern const struct view_ops timeline_view;
+extern const struct view_ops deploy_view;
 extern const struct view_ops help_view;
 
 /* The slot model in a few lines (a line per slot, traffic, phase, warnings),
