@@ -105,7 +105,7 @@ void config_defaults(struct config *cfg)
 	/* The seeds' deployment window and rollback criteria. */
 	cfg->deploy.window_s = 300;
 	cfg->deploy.sustain_s = 300;
-	cfg->deploy.fast_sustain_s = 3;
+	cfg->deploy.fast_sustain_s = 2;
 	cfg->deploy.error_over_baseline = 0.10;
 	cfg->deploy.p95_over_slo_pct = 20;
 	cfg->deploy.fast_error_ratio = 0.05;

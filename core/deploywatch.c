@@ -126,6 +126,9 @@ static void baseline_add(struct deploywatch *d, const struct model_metrics *mm)
 	for (int i = 0; i < MET_COUNT; i++) {
 		double v = mm->s[i].last;
 
+		/* no 5xx series at all is a ratio of 0, not a gap */
+		if (i == MET_ERRORS && isnan(v) && !mm->s[i].error[0] && !isnan(mm->s[MET_RPS].last))
+			v = 0;
 		if (isnan(v) || isinf(v))
 			continue;
 		if (d->base_n[i] >= BASE_MAX) {   /* keep it recent: halve the weight of the past */
@@ -292,8 +295,9 @@ static void rules(struct deploywatch *d, const struct slots_state *st, const str
 {
 	const struct config *c = d->cfg;
 	bool fresh = d->fast_ms && now_ms - d->fast_ms < FAST_FRESH_MS;
-	double e = fresh && !isnan(d->fast_errors) ? d->fast_errors : mm->s[MET_ERRORS].last;
-	double p99 = fresh && !isnan(d->fast_p99) ? d->fast_p99 : mm->s[MET_P99].last;
+	/* the worse of the new slot's own record and the service's last minute */
+	double e = fresh ? fmax(d->fast_errors, mm->s[MET_ERRORS].last) : mm->s[MET_ERRORS].last;
+	double p99 = fresh ? fmax(d->fast_p99, mm->s[MET_P99].last) : mm->s[MET_P99].last;
 	double p95 = mm->s[MET_P95].last, q = mm->s[MET_QUEUE].last;
 	double be = base_or(d, MET_ERRORS, 0), bq = base_or(d, MET_QUEUE, 0);
 	double lim;

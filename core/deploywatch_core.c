@@ -162,13 +162,16 @@ static void on_timer(struct loop *loop, void *arg)
 		return;
 	c->got_errors = c->got_p99 = NAN;
 	c->pending = 3;   /* held until both are out */
+	/* The new slot's pods started for this deployment: their counters are
+	 * its whole record, from the first scrape on, where a rate needs two
+	 * samples of every new series and a minute to stop diluting. */
 	snprintf(q, sizeof q,
-	         "sum(rate(http_requests_total{%s=\"%s\",status=~\"5..\"}[1m])) / sum(rate(http_requests_total{%s=\"%s\"}[1m]))",
+	         "sum(http_requests_total{%s=\"%s\",status=~\"5..\"}) / sum(http_requests_total{%s=\"%s\"})",
 	         label, d->to_slot, label, d->to_slot);
 	if (!prom_query(c->prom, q, got_errors, c))
 		c->pending--;
 	snprintf(q, sizeof q,
-	         "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{%s=\"%s\"}[1m])))",
+	         "histogram_quantile(0.99, sum by (le) (http_request_duration_seconds_bucket{%s=\"%s\"}))",
 	         label, d->to_slot);
 	if (!prom_query(c->prom, q, got_p99, c))
 		c->pending--;

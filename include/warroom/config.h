@@ -86,7 +86,7 @@ struct config {
 	struct config_deploy {
 		int window_s;                /* monitoring window (300) */
 		int sustain_s;               /* the seeds' rollback criteria hold this long (300) */
-		int fast_sustain_s;          /* fast rules: a breach that is already an incident (3) */
+		int fast_sustain_s;          /* fast rules: a breach that is already an incident (2) */
 		double error_over_baseline;  /* error ratio above baseline by more than this share (0.10) */
 		int p95_over_slo_pct;        /* P95 over its SLO by more than this (20) */
 		double fast_error_ratio;     /* SEV-2 line (0.05) */
