@@ -66,23 +66,23 @@ void deploywatch_rule_text(const struct deploywatch *d, enum deploy_rule r, char
 
 	switch (r) {
 	case DRULE_ERRORS_BASELINE:
-		snprintf(buf, len, "error ratio over baseline by >%g %% for %d s", c->deploy.error_over_baseline * 100, s);
+		snprintf(buf, len, "errors over baseline +%g %% for %d s", c->deploy.error_over_baseline * 100, s);
 		break;
 	case DRULE_P95_SLO:
-		snprintf(buf, len, "P95 over its %d ms SLO by >%d %% for %d s", c->policy.p95_ms,
+		snprintf(buf, len, "P95 over %d ms SLO +%d %% for %d s", c->policy.p95_ms,
 		         c->deploy.p95_over_slo_pct, s);
 		break;
 	case DRULE_QUEUE_GROWING:
 		snprintf(buf, len, "offline queue growing for %d s", s);
 		break;
 	case DRULE_FAST_ERRORS:
-		snprintf(buf, len, "error ratio over %g %% (SEV-2) for %d s", c->deploy.fast_error_ratio * 100, s);
+		snprintf(buf, len, "errors over %g %% (SEV-2) for %d s", c->deploy.fast_error_ratio * 100, s);
 		break;
 	case DRULE_FAST_P99:
-		snprintf(buf, len, "P99 over %dx its %d ms SLO for %d s", c->deploy.fast_p99_factor, c->policy.p99_ms, s);
+		snprintf(buf, len, "P99 over %dx %d ms SLO for %d s", c->deploy.fast_p99_factor, c->policy.p99_ms, s);
 		break;
 	case DRULE_NO_READY:
-		snprintf(buf, len, "no ready pod behind the service for %d s", s);
+		snprintf(buf, len, "no ready pod behind service for %d s", s);
 		break;
 	default:
 		snprintf(buf, len, "?");

@@ -209,7 +209,13 @@ static void paint_foot(void)
 	/* a rollback recommendation outranks the key hints until it is settled */
 	deploywatch_banner(deploywatch_of(&A.model), A.banner, sizeof A.banner);
 	if (A.banner[0]) {
-		tui_put(A.w_foot, 0, 0, COLS, ROLE_CRIT, A.banner);
+		const struct deploywatch *d = deploywatch_of(&A.model);
+
+		if (tui_text_width(A.banner) > COLS)   /* narrow: the key first, the reason after it */
+			snprintf(buf, sizeof buf, "R to roll back: %s", d->reason);
+		else
+			snprintf(buf, sizeof buf, "%s", A.banner);
+		tui_put(A.w_foot, 0, 0, COLS, ROLE_CRIT, buf);
 		wnoutrefresh(A.w_foot);
 		return;
 	}

@@ -81,6 +81,8 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	const struct deploywatch *d = deploywatch_of(m);
 	char title[96], left[32], total[32], line[300];
 	int y = 1;
+	/* the rule's words get what the numbers leave, up to what they need */
+	int textw = width - 4 - 38 < 24 ? 24 : width - 4 - 38 > 44 ? 44 : width - 4 - 38;
 
 	(void)state;
 	snprintf(title, sizeof title, "Deployment %s %s", tui_glyph(G_DOT),
@@ -111,7 +113,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		y = draw_pipeline(w, y, width, d);
 	y++;
 	if (y < h - 1) {
-		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "%-44s %10s %10s  %s", "ROLLBACK RULE", "LIVE", "LIMIT",
+		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "%-*s %10s %10s  %s", textw, "ROLLBACK RULE", "LIVE", "LIMIT",
 		         "STATE");
 	}
 	for (int r = 0; r < DRULE_COUNT && y < h - 1; r++) {
@@ -133,7 +135,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			snprintf(st, sizeof st, live ? "ok" : "-");
 			role = live ? ROLE_OK : ROLE_STALE;
 		}
-		tui_putf(w, y++, 2, width - 4, role, "%-44.44s %10s %10s  %s", text, v, l, st);
+		tui_putf(w, y++, 2, width - 4, role, "%-*.*s %10s %10s  %s", textw, textw, text, v, l, st);
 	}
 	if (y < h - 1 && d->has_baseline) {
 		char be[24], bp[24];
@@ -146,10 +148,12 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	y++;
 	if (y < h - 1) {
 		if (d->recommend) {
-			deploywatch_banner(d, line, sizeof line);
-			if (!line[0])
-				snprintf(line, sizeof line, "Rollback was recommended: %s", d->reason);
-			tui_put(w, y++, 2, width - 4, ROLE_CRIT, line);
+			bool open = d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR;
+
+			tui_putf(w, y++, 2, width - 4, ROLE_CRIT, "Rollback %s: %s", open ? "recommended" : "was recommended",
+			         d->reason);
+			if (open && y < h - 1)
+				tui_put(w, y++, 2, width - 4, ROLE_CRIT, "R to roll back (the plan and its preflight first)");
 		} else if (d->stage == DEPLOY_MONITOR || d->stage == DEPLOY_SWITCHED) {
 			tui_put(w, y++, 2, width - 4, ROLE_OK, "no rollback criterion met");
 		}

@@ -62,7 +62,7 @@ class DeployWindowOnLab(LabTestCase):
         return t0
 
     def test_bad_deploy_recommends_rollback_with_the_reason_and_R_y_restores(self):
-        t = self.console(self.lab.config_path)
+        t = self.console(self.lab.config_path, cols=80, rows=24)
         t0 = self.switch("bad-deploy")
         s = t.wait_for("Rollback recommended", timeout=15)
         took = time.time() - t0
@@ -73,6 +73,10 @@ class DeployWindowOnLab(LabTestCase):
         m = re.search(r"error ratio ([0-9.]+) %", flat)
         self.assertGreater(float(m.group(1)), 5.0)
         self.assertIn("R to roll back", flat)
+        # the hint line gives way to the recommendation, its reason whole at 80 columns
+        s = t.wait_for("R to roll back: error ratio", timeout=2)
+        foot = s.rstrip("\n").split("\n")[-1]
+        self.assertRegex(foot, r"R to roll back: error ratio [0-9.]+ % vs baseline [0-9.]+ % for \d+ s")
         t.keys("R")
         t.wait_for("Run this rollback?", timeout=10)
         t1 = time.time()
