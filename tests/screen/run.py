@@ -110,6 +110,20 @@ class Screen(unittest.TestCase):
         t.keys("?")
         self.assert_screen("help-132x43", t.wait_for("Keys (generated"))
 
+    def test_deploy_80x24(self):
+        t = self.term(80, 24)
+        self.run_warroom(t)
+        t.wait_for("Timeline")
+        t.keys("7")
+        self.assert_screen("deploy-80x24", t.wait_for("ROLLBACK RULE"))
+
+    def test_deploy_132x43(self):
+        t = self.term(132, 43)
+        self.run_warroom(t)
+        t.wait_for("Timeline")
+        t.keys("7")
+        self.assert_screen("deploy-132x43", t.wait_for("ROLLBACK RULE"))
+
     def test_help_lists_every_action_of_the_table(self):
         t = self.term(132, 43)
         self.run_warroom(t)
