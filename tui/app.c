@@ -598,6 +598,9 @@ static void run_action(enum action_id id, const char *arg)
 	case ACTION_ROLLBACK:
 		start(ACTION_ROLLBACK, arg, 0);
 		break;
+	case ACTION_AUTOSYNC:
+		start(ACTION_AUTOSYNC, arg, 0);
+		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);
 		sources_refresh(&A.sources);

@@ -45,6 +45,7 @@ static const struct subcmd subcmds[] = {
 	{ "actions", cli_actions },
 	{ "query", cli_query },
 	{ "watch", cli_watch },
+	{ "autosync", cli_autosync },
 };
 
 static int need_value(int i, int argc, char **argv)

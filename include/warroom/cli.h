@@ -30,5 +30,7 @@ int cli_query(int argc, char **argv, const struct config *cfg);
 /* `warroom watch [--window DUR] [--auto-rollback]`: the deployment window
  * headless (core/cli_watch.c). */
 int cli_watch(int argc, char **argv, const struct config *cfg);
+/* `warroom autosync [--override] [--yes]` (core/action_autosync.c). */
+int cli_autosync(int argc, char **argv, const struct config *cfg);
 
 #endif
