@@ -162,3 +162,56 @@ class DeployWindowOnLab(LabTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class ArgoFollowUpOnLab(LabTestCase):
+    lab_name = "followup"
+
+    def warroom(self, db, *args):
+        return subprocess.run([BINARY, "--config", self.lab.config_path, "--db", db, *args],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+
+    def test_autosync_waits_for_the_git_revert_then_restores_the_old_settings(self):
+        db = os.path.join(self.lab.root, "followup.db")
+        self.lab.scenario("bad-deploy")
+        self.lab.argocd_autosync(True)
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        before = self.lab.app()["spec"]["syncPolicy"]["automated"]
+        p = self.warroom(db, "rollback", "--yes")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("FOLLOW-UP: re-enable auto-sync", p.stdout)
+        self.assertFalse(self.lab.app()["spec"].get("syncPolicy", {}).get("automated"))
+        # Git still holds the bad commit: refused, nothing changes
+        p = self.warroom(db, "autosync", "--yes")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("Git still deploys the bad version", p.stdout + p.stderr)
+        self.assertFalse(self.lab.app()["spec"].get("syncPolicy", {}).get("automated"))
+        # the fix in Git: the application is Synced with what runs
+        self.lab.run_lab("git", "revert")
+        wait_for(lambda: self.lab.app()["status"]["sync"]["status"] == "Synced", 20, what="Git matching the rollback")
+        p = self.warroom(db, "autosync", "--yes")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("auto-sync re-enabled", p.stdout)
+        after = self.lab.app()["spec"]["syncPolicy"]["automated"]
+        self.assertEqual(after, before, "the previous prune and self-heal settings")
+        time.sleep(6)   # past self-heal: the rollback stays
+        self.assertEqual(self.lab.service_selector().get("slot"), "blue")
+        # done is done: a second run finds no open follow-up
+        p = self.warroom(db, "autosync", "--yes")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        p = self.warroom(db, "timeline", "--limit", "0")
+        self.assertIn("follow-up closed: auto-sync re-enabled", p.stdout)
+
+    def test_override_is_recorded(self):
+        db = os.path.join(self.lab.root, "override.db")
+        self.lab.scenario("bad-deploy")
+        self.lab.argocd_autosync(True)
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        p = self.warroom(db, "rollback", "--yes")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        p = self.warroom(db, "autosync", "--override", "--yes")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("(override)", p.stdout)
+        p = self.warroom(db, "timeline", "--limit", "0")
+        self.assertIn("OVERRIDE", p.stdout)
