@@ -111,6 +111,13 @@ void config_defaults(struct config *cfg)
 	cfg->deploy.fast_error_ratio = 0.05;
 	cfg->deploy.fast_p99_factor = 2;
 	cfg->deploy.capacity_rps = 100;
+	/* The seeds' post-deployment checks: a test detection answered 201. */
+	snprintf(cfg->verify.pod_url, sizeof cfg->verify.pod_url, "http://{ip}:8080");
+	snprintf(cfg->verify.smoke_method, sizeof cfg->verify.smoke_method, "POST");
+	snprintf(cfg->verify.smoke_path, sizeof cfg->verify.smoke_path, "/api/v1/detections");
+	snprintf(cfg->verify.smoke_body, sizeof cfg->verify.smoke_body,
+	         "{\"lat\": 48.8584, \"lon\": 2.2945, \"cot_type\": \"a-h-G\", \"source_id\": \"warroom-smoke\"}");
+	cfg->verify.smoke_status = 201;
 }
 
 /* ---- freeze periods ---------------------------------------------------- */

@@ -129,6 +129,14 @@ static const struct field deploy_fields[] = {
 	F("log_dir", K_PATH, deploy.log_dir),
 	FEND,
 };
+static const struct field verify_fields[] = {
+	F("pod_url", K_STR, verify.pod_url),
+	F("smoke_method", K_STR, verify.smoke_method),
+	F("smoke_path", K_STR, verify.smoke_path),
+	F("smoke_body", K_STR, verify.smoke_body),
+	FN("smoke_status", K_INT, verify.smoke_status, 100, 599),
+	FEND,
+};
 static const struct field top_fields[] = {
 	F("operator", K_STR, operator_name),
 	F("environment", K_STR, environment),
@@ -147,6 +155,7 @@ static const struct field top_fields[] = {
 	FS("sev", sev_fields),
 	FS("alerts", alerts_fields),
 	FS("deploy", deploy_fields),
+	FS("verify", verify_fields),
 	FEND,
 };
 

@@ -94,6 +94,16 @@ struct config {
 		long capacity_rps;           /* capacity warning: sustained request rate over (100) */
 		char log_dir[1024];          /* deployment logs; "" = next to the timeline */
 	} deploy;
+
+	/* The post-deployment verification matrix (verify:, verify.h): how a pod
+	 * is reached directly and the smoke request it must answer. */
+	struct config_verify {
+		char pod_url[512];           /* "{ip}" is the pod's address: "http://{ip}:8080" */
+		char smoke_method[8];        /* POST */
+		char smoke_path[256];        /* /api/v1/detections */
+		char smoke_body[512];        /* a test detection, JSON */
+		int smoke_status;            /* 201 */
+	} verify;
 };
 
 /* Defaults for everything (operator from $USER, db under $XDG_STATE_HOME). */
