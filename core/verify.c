@@ -208,7 +208,7 @@ static void prom_rows(struct verify *v, int64_t took)
 	else if (isnan(e))
 		row_set(v, VERIFY_ERRORS, true, took, "0 %% (no 5xx)");
 	else
-		row_set(v, VERIFY_ERRORS, e < line, took, "%.2f %%", e * 100);
+		row_set(v, VERIFY_ERRORS, e < line, took, "%.2f %% since its pods started", e * 100);
 	if (!v->prom_ok[1])
 		row_set(v, VERIFY_QUEUE, false, took, "%s", perr);
 	else if (isnan(q) || q == 0)
@@ -393,8 +393,10 @@ static void checks(struct verify *v)
 		row_set(v, VERIFY_ERRORS, false, 0, "Prometheus is not configured (prometheus.url)");
 		row_set(v, VERIFY_QUEUE, false, 0, "Prometheus is not configured (prometheus.url)");
 	} else {
-		snprintf(q, sizeof q, "sum(rate(http_requests_total{%s=\"%s\",status=~\"5..\"}[5m])) / "
-		         "sum(rate(http_requests_total{%s=\"%s\"}[5m]))", label, s->name, label, s->name);
+		/* the slot's own counters: a new slot's whole record from its first
+		 * scrape, where a rate would still miss its new series */
+		snprintf(q, sizeof q, "sum(http_requests_total{%s=\"%s\",status=~\"5..\"}) / "
+		         "sum(http_requests_total{%s=\"%s\"})", label, s->name, label, s->name);
 		send_prom(v, 0, q);
 		snprintf(q, sizeof q, "sum(offline_queue_depth{%s=\"%s\"})", label, s->name);
 		send_prom(v, 1, q);

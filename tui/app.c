@@ -599,7 +599,8 @@ static void run_action(enum action_id id, const char *arg)
 		start(ACTION_ROLLBACK, arg, 0);
 		break;
 	case ACTION_AUTOSYNC:
-		start(ACTION_AUTOSYNC, arg, 0);
+	case ACTION_CHECK:
+		start(id, arg, 0);
 		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);

@@ -21,6 +21,10 @@ static const char usage[] =
 	"       warroom resolve [--yes]           close the open incident\n"
 	"       warroom actions [--json]          every action, its keys and preconditions\n"
 	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
+	"       warroom check [--slot S] [--json] the verification matrix; exit 0 all passed\n"
+	"       warroom watch [--window 5m] [--auto-rollback]  the deployment window; 0 passed, 4 rolled back,\n"
+	"                                         5 breached without rollback\n"
+	"       warroom autosync [--override] [--yes]  re-enable Argo CD auto-sync once Git is fixed\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
@@ -46,6 +50,7 @@ static const struct subcmd subcmds[] = {
 	{ "query", cli_query },
 	{ "watch", cli_watch },
 	{ "autosync", cli_autosync },
+	{ "check", cli_check },
 };
 
 static int need_value(int i, int argc, char **argv)
