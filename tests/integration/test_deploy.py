@@ -92,6 +92,36 @@ class DeployWindowOnLab(LabTestCase):
         s = t.wait_for("Deployment rolled back", timeout=5)
         self.assertIn("Rollback recommended", s)
 
+    def check(self, *args):
+        db = os.path.join(self.lab.root, "check.db")
+        return subprocess.run([BINARY, "--config", self.lab.config_path, "--db", db, "check", *args],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+
+    def test_the_matrix_passes_a_good_deploy_and_fails_a_bad_one_on_its_error_rate(self):
+        self.switch("good-deploy")
+        time.sleep(3)
+        p = self.check("--slot", "green", "--json")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        rep = json.loads(p.stdout)
+        self.assertEqual(rep["slot"], "green")
+        self.assertEqual([c["check"] for c in rep["checks"]],
+                         ["Pods running", "Health endpoint", "Ready endpoint", "Metrics endpoint", "Smoke request",
+                          "Error rate", "Queue depth"])
+        self.assertTrue(all(c["pass"] for c in rep["checks"]), rep)
+        self.assertEqual(rep["checks"][0]["measured"], "3/3 Ready")
+        self.assertIn("201 from detection-api-green-", rep["checks"][4]["measured"])
+        self.lab.scenario("steady")
+        wait_for(lambda: self.lab.service_selector().get("slot") == "blue", 15, what="traffic on blue")
+        self.switch("bad-deploy")
+        time.sleep(4)
+        p = self.check("--slot", "green")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"FAIL\s+Error rate\s+[0-9.]+ % since its pods started")
+        self.assertRegex(p.stdout, r"PASS\s+Health endpoint\s+3/3 pods 200")
+        # the standby keeps the old, healthy version: its own pods pass
+        p = self.check("--slot", "blue")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
     def test_good_deploy_passes_the_window_and_finalizes_with_a_deployment_log(self):
         logs = os.path.join(self.lab.root, "deploy-logs-good")
         cfg = self.config("deploy:\n  window_s: 8\n  log_dir: %s\n" % logs)

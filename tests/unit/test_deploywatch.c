@@ -14,6 +14,7 @@
 #include "warroom/deploywatch.h"
 #include "warroom/model.h"
 #include "warroom/slots.h"
+#include "warroom/verify.h"
 
 static struct config cfg;
 static struct slots_state st;
@@ -299,6 +300,28 @@ static void the_deployment_log_is_the_runbooks_json_in_a_private_file(void **sta
 	testutil_rmtree(dir);
 }
 
+static void metrics_text_format_is_checked_line_by_line(void **state)
+{
+	static const char good[] =
+		"# HELP http_requests_total Requests.\n# TYPE http_requests_total counter\n"
+		"http_requests_total{slot=\"green\",route=\"/a\\\"b\",status=\"201\"} 12\n"
+		"offline_queue_depth 0\nprocess_start_time_seconds 1.7e+09 1764633600000\nup NaN\n";
+	char why[160];
+	int n = 0;
+
+	(void)state;
+	assert_true(verify_metrics_text(good, strlen(good), &n, why, sizeof why));
+	assert_int_equal(n, 4);
+	assert_false(verify_metrics_text("<html>proxy</html>\n", 19, &n, why, sizeof why));
+	assert_string_equal(why, "line 1 does not start with a metric name");
+	assert_false(verify_metrics_text("a{b=\"c\" 1\n", 11, &n, why, sizeof why));
+	assert_string_equal(why, "line 1: labels not closed");
+	assert_false(verify_metrics_text("a 1\nb ok\n", 9, &n, why, sizeof why));
+	assert_string_equal(why, "line 2: \"ok\" is not a sample value");
+	assert_false(verify_metrics_text("# only comments\n", 16, &n, why, sizeof why));
+	assert_string_equal(why, "no samples");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +333,7 @@ int main(void)
 		cmocka_unit_test(no_ready_pod_behind_the_service_is_a_fast_breach),
 		cmocka_unit_test(a_growing_queue_and_capacity_warnings),
 		cmocka_unit_test(the_deployment_log_is_the_runbooks_json_in_a_private_file),
+		cmocka_unit_test(metrics_text_format_is_checked_line_by_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
