@@ -13,6 +13,7 @@
 #include "warroom/actions.h"
 #include "warroom/argocd.h"
 #include "warroom/cli.h"
+#include "warroom/config.h"
 #include "warroom/timeline.h"
 
 #define EXIT_FAILED 1
@@ -28,6 +29,7 @@ struct autosync {
 	bool override;
 	bool git_fixed;
 	char revision[64], status[24];
+	char freeze[32];
 	uint64_t req;
 };
 
@@ -167,7 +169,7 @@ static void set_done(const struct argocd_result *res, void *arg)
 	                    s->git_fixed ? "" : " (override)");
 }
 
-static void autosync_exec(struct action_run *run)
+static void send_autosync(struct action_run *run)
 {
 	struct autosync *s = actions_run_state(run);
 	const struct action_ctx *c = actions_run_ctx(run);
@@ -175,6 +177,46 @@ static void autosync_exec(struct action_run *run)
 	s->req = argocd_set_autosync(c->argocd, s->automated, set_done, run);
 	if (!s->req)
 		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "cannot send the auto-sync change to Argo CD");
+}
+
+static void freeze_answer(struct action_run *run, bool yes)
+{
+	struct autosync *s = actions_run_state(run);
+	const struct action_ctx *c = actions_run_ctx(run);
+	char line[300];
+
+	if (!yes) {
+		actions_finish_line(run, ACTION_DECLINED, EXIT_REFUSED, "not deployed during the freeze %s: auto-sync "
+		                    "stays off", s->freeze);
+		return;
+	}
+	snprintf(line, sizeof line, "deployment during the freeze %s confirmed by %s: auto-sync on %s", s->freeze,
+	         c->actor ? c->actor : "?", s->app);
+	if (c->tl)
+		timeline_log(c->tl, "action", line, NULL);
+	send_autosync(run);
+}
+
+/* Re-enabling auto-sync deploys whatever Git holds: in a freeze it takes a
+ * second answer, from an operator (--yes does not give it). */
+static void autosync_exec(struct action_run *run)
+{
+	struct autosync *s = actions_run_state(run);
+	struct action_question q = { 0 };
+
+	if (!config_in_freeze(actions_run_ctx(run)->cfg, config_now(), s->freeze, sizeof s->freeze)) {
+		send_autosync(run);
+		return;
+	}
+	snprintf(q.title, sizeof q.title, "Freeze period %s", s->freeze);
+	snprintf(q.question, sizeof q.question, "Deploy during the freeze anyway?");
+	q.danger = true;
+	q.operator_only = true;
+	actions_question_line(&q, AROLE_WARN, "FREEZE %s (UTC): no deployments except approved SEV-1 hotfixes",
+	                      s->freeze);
+	actions_question_line(&q, AROLE_NORMAL, "re-enabling auto-sync on %s deploys what Git holds", s->app);
+	actions_question_line(&q, AROLE_NORMAL, "your answer is recorded in the timeline");
+	actions_ask(run, &q, freeze_answer);
 }
 
 static void autosync_cancel(struct action_run *run)

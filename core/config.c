@@ -111,6 +111,7 @@ void config_defaults(struct config *cfg)
 	cfg->deploy.fast_error_ratio = 0.05;
 	cfg->deploy.fast_p99_factor = 2;
 	cfg->deploy.capacity_rps = 100;
+	snprintf(cfg->deploy.maintenance, sizeof cfg->deploy.maintenance, "first tuesday 02:00-04:00");
 	/* The seeds' post-deployment checks: a test detection answered 201. */
 	snprintf(cfg->verify.pod_url, sizeof cfg->verify.pod_url, "http://{ip}:8080");
 	snprintf(cfg->verify.smoke_method, sizeof cfg->verify.smoke_method, "POST");

@@ -41,6 +41,7 @@ enum kind {
 	K_SEV_MINUTES,  /* four response targets, SEV-1..4 */
 	K_SEVERITIES,   /* a list of alert severity labels */
 	K_SECRET,       /* an inline secret: always refused */
+	K_MAINT,        /* "first tuesday 02:00-04:00", or "" for none */
 };
 
 struct field {
@@ -127,6 +128,7 @@ static const struct field deploy_fields[] = {
 	FN("fast_p99_factor", K_INT, deploy.fast_p99_factor, 1, 100),
 	FN("capacity_rps", K_LONG, deploy.capacity_rps, 1, 100000000),
 	F("log_dir", K_PATH, deploy.log_dir),
+	F("maintenance", K_MAINT, deploy.maintenance),
 	FEND,
 };
 static const struct field verify_fields[] = {
@@ -670,6 +672,18 @@ static int set_field(struct ctx *c, const struct field *f, const char *key, cons
 		return each_pair(c, v, key, deployment_pair, NULL);
 	case K_FREEZE:
 		return parse_freeze(c, v, key);
+	case K_MAINT: {
+		const char *spec = "";
+		int a, b, cc, d;
+		char shownbuf[80];
+
+		if (scalar(c, v, key, "a maintenance window", &spec) != 0)
+			return -1;
+		if (spec[0] && config_maintenance_parse(spec, &a, &b, &cc, &d) != 0)
+			return fail(c, v, key, "expected \"first tuesday 02:00-04:00\" (UTC) or \"\", got %s",
+			            shown(spec, shownbuf, sizeof shownbuf));
+		return put_string(c, v, key, dst, f->size, spec);
+	}
 	case K_KEYS:
 		return each_pair(c, v, key, key_pair, NULL);
 	case K_RATIO:

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "warroom/config.h"
 #include "warroom/deploywatch.h"
@@ -91,6 +92,17 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	if (!d) {
 		tui_put(w, 2, 2, width - 4, ROLE_STALE, "the deployment window is not watched");
 		return;
+	}
+	{
+		char which[64];
+		time_t now = config_now();
+
+		/* the calendar first: a deployment now needs an extra confirmation */
+		if (config_in_freeze(d->cfg, now, which, sizeof which))
+			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "FREEZE %s (UTC): deploying needs an extra, recorded "
+			         "confirmation; rollbacks are never blocked", which);
+		else if (config_in_maintenance(d->cfg, now, which, sizeof which))
+			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "MAINTENANCE WINDOW (%s UTC) in progress", which);
 	}
 	tui_putf(w, y++, 2, width - 4, d->stage == DEPLOY_ROLLED_BACK ? ROLE_WARN : ROLE_ACCENT, "%s",
 	         deploywatch_stage_title(d->stage));

@@ -93,6 +93,8 @@ struct config {
 		int fast_p99_factor;         /* P99 over this many times its SLO (2) */
 		long capacity_rps;           /* capacity warning: sustained request rate over (100) */
 		char log_dir[1024];          /* deployment logs; "" = next to the timeline */
+		/* the monthly maintenance window, UTC: "first tuesday 02:00-04:00"; "" none */
+		char maintenance[64];
 	} deploy;
 
 	/* The post-deployment verification matrix (verify:, verify.h): how a pod
@@ -135,5 +137,15 @@ int config_expand_home(const char *in, char *out, size_t len);
 int config_freeze_parse(const char *spec, int *from_mmdd, int *to_mmdd);
 /* Whether UTC time t falls in a configured freeze; names the range in which. */
 bool config_in_freeze(const struct config *cfg, time_t t, char *which, size_t len);
+
+/* The calendar (core/config_calendar.c). A maintenance window spec: "first
+ * tuesday 02:00-04:00" (first, second, third, fourth or last; a weekday; UTC
+ * times). 0, or -1 when it is not one. */
+int config_maintenance_parse(const char *spec, int *nth, int *wday, int *from_min, int *to_min);
+/* Whether UTC time t falls in the configured maintenance window; which says it. */
+bool config_in_maintenance(const struct config *cfg, time_t t, char *which, size_t len);
+/* Now, for the calendar: time(NULL) unless a test set config_clock. */
+extern time_t (*config_clock)(void);
+time_t config_now(void);
 
 #endif
