@@ -245,3 +245,53 @@ class ArgoFollowUpOnLab(LabTestCase):
         self.assertIn("(override)", p.stdout)
         p = self.warroom(db, "timeline", "--limit", "0")
         self.assertIn("OVERRIDE", p.stdout)
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class FreezeOnLab(LabTestCase):
+    lab_name = "freeze"
+
+    def test_a_freeze_shows_its_banner_and_auto_sync_takes_a_second_recorded_answer(self):
+        today = time.strftime("%m-%d", time.gmtime())
+        with open(self.lab.config_path) as f:
+            cfg = f.read()
+        path = os.path.join(self.lab.root, "freeze.yaml")
+        with open(path, "w") as f:
+            f.write(cfg + "\nfreeze: [\"%s..%s\"]\n" % (today, today))
+        db = os.path.join(self.lab.root, "freeze.db")
+
+        def warroom(*args):
+            return subprocess.run([BINARY, "--config", path, "--db", db, *args], stdin=subprocess.DEVNULL,
+                                  capture_output=True, text=True, timeout=60)
+
+        self.lab.scenario("bad-deploy")
+        self.lab.argocd_autosync(True)
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        # a rollback is never blocked by the freeze
+        p = warroom("rollback", "--yes")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.lab.run_lab("git", "revert")
+        wait_for(lambda: self.lab.app()["status"]["sync"]["status"] == "Synced", 20, what="Git fixed")
+        # --yes answers the first question only: the freeze needs an operator
+        p = warroom("autosync", "--yes")
+        self.assertNotEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("freeze", (p.stdout + p.stderr).lower())
+        self.assertFalse(self.lab.app()["spec"].get("syncPolicy", {}).get("automated"))
+        t = Term(100, 30)
+        try:
+            t.start([BINARY, "--config", path, "--db", db])
+            t.wait_for(lambda s: "ACTIVE" in s, timeout=15, what="the slots")
+            t.keys("7")
+            s = t.wait_for("FREEZE %s..%s" % (today, today), timeout=5)
+            self.assertIn("extra, recorded confirmation", s)
+            t.keys("A")
+            t.wait_for("Re-enable auto-sync on", timeout=10)
+            t.keys("y")
+            t.wait_for("Deploy during the freeze anyway?", timeout=10)
+            t.keys("y")
+            t.wait_for("auto-sync re-enabled", timeout=10)
+        finally:
+            t.close()
+        self.assertTrue(self.lab.app()["spec"]["syncPolicy"].get("automated"))
+        p = warroom("timeline", "--limit", "0")
+        self.assertIn("deployment during the freeze %s..%s confirmed by lab-operator" % (today, today), p.stdout)
