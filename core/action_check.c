@@ -8,6 +8,7 @@
 #include <cJSON.h>
 
 #include "warroom/actions.h"
+#include "warroom/deploywatch.h"
 #include "warroom/timeline.h"
 #include "warroom/verify.h"
 
@@ -72,3 +73,33 @@ static void check_cancel(struct action_run *run)
 }
 
 const struct action_exec actions_exec_check = { .exec = check_exec, .cancel = check_cancel };
+
+/* tick: one item of the pre-deployment checklist, recorded with its ticker. */
+static void tick_exec(struct action_run *run)
+{
+	const struct action_ctx *c = actions_run_ctx(run);
+	const struct action_args *a = actions_run_args(run);
+	size_t n;
+	const char *const *items = deploywatch_checklist(&n);
+	char *end;
+	long item = a->text ? strtol(a->text, &end, 10) : 0;
+	char summary[256];
+
+	if (!a->text || end == a->text || item < 1 || (size_t)item > n) {
+		actions_finish_line(run, ACTION_REFUSED, 2, "which item? 1 to %zu of the pre-deployment checklist", n);
+		return;
+	}
+	if (!c->tl) {
+		actions_finish_line(run, ACTION_FAILED, 1, "timeline unavailable: %s",
+		                    c->tl_error && *c->tl_error ? c->tl_error : "not opened");
+		return;
+	}
+	snprintf(summary, sizeof summary, "checklist %ld/%zu ticked: %s", item, n, items[item - 1]);
+	if (timeline_log(c->tl, "checklist", summary, NULL) != 0) {
+		actions_finish_line(run, ACTION_FAILED, 1, "%s", timeline_errmsg(c->tl));
+		return;
+	}
+	actions_finish_line(run, ACTION_OK, 0, "%s", summary);
+}
+
+const struct action_exec actions_exec_tick = { .exec = tick_exec };

@@ -1,6 +1,7 @@
 /* `warroom check [--slot S] [--json]`: the verification matrix headless, for
  * a pipeline's smoke-test stage; exit 0 only when every check passed. */
 #include "warroom/cli.h"
+#include "warroom/actions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,4 +111,16 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 	if (c.rep.error[0] && passed == 0)
 		return 3;
 	return c.rep.pass ? 0 : 1;
+}
+
+/* `warroom tick N`: an item of the pre-deployment checklist, from a shell. */
+int cli_tick(int argc, char **argv, const struct config *cfg)
+{
+	struct action_args args = { .text = argc == 2 ? argv[1] : NULL };
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: warroom tick N    tick item N of the pre-deployment checklist\n");
+		return 2;
+	}
+	return cli_run_action(ACTION_TICK, &args, false, cfg, "tick");
 }

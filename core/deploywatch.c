@@ -390,3 +390,43 @@ void deploywatch_banner(const struct deploywatch *d, char *buf, size_t len)
 	else if (len)
 		buf[0] = '\0';
 }
+
+static const char *const checklist[] = {
+	"All unit tests passing (CI gate)",
+	"All integration tests passing (CI gate)",
+	"Trivy scan: no CRITICAL vulnerabilities",
+	"Image signed with Cosign",
+	"Image tag matches Git SHA",
+	"ConfigMap changes reviewed (if any)",
+	"Secret changes sealed and committed (if any)",
+	"Monitoring dashboard accessible",
+	"On-call engineer identified and notified",
+};
+
+const char *const *deploywatch_checklist(size_t *n)
+{
+	*n = sizeof checklist / sizeof checklist[0];
+	return checklist;
+}
+
+size_t deploywatch_checklist_ticked(const struct timeline_event *ev, size_t n, bool *ticked, size_t nitems)
+{
+	size_t count = 0;
+
+	memset(ticked, 0, nitems * sizeof *ticked);
+	for (size_t i = 0; i < n; i++) {
+		int item;
+
+		/* a finished deployment starts the next list empty */
+		if (strcmp(ev[i].kind, "deploy") == 0 && (strncmp(ev[i].summary, "Deployment finalized", 20) == 0 ||
+		                                          strncmp(ev[i].summary, "Deployment rolled back", 22) == 0))
+			break;
+		if (strcmp(ev[i].kind, "checklist") != 0 || sscanf(ev[i].summary, "checklist %d/", &item) != 1)
+			continue;
+		if (item >= 1 && (size_t)item <= nitems && !ticked[item - 1]) {
+			ticked[item - 1] = true;
+			count++;
+		}
+	}
+	return count;
+}

@@ -452,6 +452,12 @@ static void on_note(const struct dialog *d, enum dialog_result r, void *arg)
 		start(ACTION_NOTE, d->input, 0);
 }
 
+static void on_checklist_item(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		start(ACTION_TICK, d->input, 0);
+}
+
 static void on_incident_sev(const struct dialog *d, enum dialog_result r, void *arg)
 {
 	if (r == DIALOG_YES)
@@ -601,6 +607,12 @@ static void run_action(enum action_id id, const char *arg)
 	case ACTION_AUTOSYNC:
 	case ACTION_CHECK:
 		start(id, arg, 0);
+		break;
+	case ACTION_TICK:
+		if (arg)
+			start(ACTION_TICK, arg, 0);
+		else
+			ask_input("Pre-deployment checklist", "Item ticked (1-9):", "", on_checklist_item);
 		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);

@@ -25,6 +25,7 @@ static const char usage[] =
 	"       warroom watch [--window 5m] [--auto-rollback]  the deployment window; 0 passed, 4 rolled back,\n"
 	"                                         5 breached without rollback\n"
 	"       warroom autosync [--override] [--yes]  re-enable Argo CD auto-sync once Git is fixed\n"
+	"       warroom tick N                    tick item N of the pre-deployment checklist\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
@@ -51,6 +52,7 @@ static const struct subcmd subcmds[] = {
 	{ "watch", cli_watch },
 	{ "autosync", cli_autosync },
 	{ "check", cli_check },
+	{ "tick", cli_tick },
 };
 
 static int need_value(int i, int argc, char **argv)

@@ -77,6 +77,33 @@ static int draw_pipeline(WINDOW *w, int y, int width, const struct deploywatch *
 	return y + 1;
 }
 
+/* The runbook's list before the next deployment: every item where there is
+ * room, else the count and the next one to do. */
+static void draw_checklist(WINDOW *w, int y, int h, int width, const struct model *m)
+{
+	size_t n, done;
+	const char *const *items = deploywatch_checklist(&n);
+	bool ticked[16];
+
+	if (y >= h - 1 || n > sizeof ticked / sizeof ticked[0])
+		return;
+	done = deploywatch_checklist_ticked(m->recent, m->nrecent, ticked, n);
+	if ((int)n + 1 <= h - 1 - y) {
+		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "PRE-DEPLOYMENT CHECKLIST %zu/%zu (t ticks one)", done, n);
+		for (size_t i = 0; i < n; i++)
+			tui_putf(w, y++, 2, width - 4, ticked[i] ? ROLE_OK : ROLE_STALE, "[%s] %zu. %s", ticked[i] ? "x" : " ",
+			         i + 1, items[i]);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!ticked[i]) {
+			tui_putf(w, y, 2, width - 4, ROLE_STALE, "checklist %zu/%zu (t ticks): next %zu. %s", done, n, i + 1,
+			         items[i]);
+			return;
+		}
+	tui_putf(w, y, 2, width - 4, ROLE_OK, "checklist %zu/%zu: every item ticked", done, n);
+}
+
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
 	const struct deploywatch *d = deploywatch_of(m);
@@ -172,6 +199,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	}
 	for (size_t i = 0; i < d->ncapacity && y < h - 1; i++)
 		tui_putf(w, y++, 2, width - 4, ROLE_WARN, "capacity: %s", d->capacity[i]);
+	draw_checklist(w, y + 1, h, width, m);
 }
 
 const struct view_ops deploy_view = {
@@ -179,6 +207,6 @@ const struct view_ops deploy_view = {
 	.title = "Deploy",
 	.about = "the deployment window: stages, rollback rules, recommendation",
 	.key = '7',
-	.redraw_on = DIRTY_SLOTS | DIRTY_METRICS,
+	.redraw_on = DIRTY_SLOTS | DIRTY_METRICS | DIRTY_TIMELINE,
 	.draw = draw,
 };

@@ -49,6 +49,8 @@ enum action_flag {
 	  rollback, "Plan a rollback, show its preflight, run on y") \
 	X(CHECK,       "check",       "c",           ACT_HINT | ACT_TAKES_ARG | ACT_CLI, check, \
 	  "Run the verification matrix against a slot's pods (:check green)") \
+	X(TICK,        "tick",        "t",           ACT_TAKES_ARG | ACT_CLI, tick, \
+	  "Tick an item of the pre-deployment checklist (:tick 3)") \
 	X(AUTOSYNC,    "autosync",    "A",           ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG | ACT_CLI, autosync, \
 	  "Re-enable Argo CD auto-sync after a rollback, once Git is fixed") \
 	X(NOTE,        "note",        "n",           ACT_HINT | ACT_TAKES_ARG | ACT_CLI, note, "Add a note to the timeline") \

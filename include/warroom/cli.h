@@ -32,6 +32,8 @@ int cli_query(int argc, char **argv, const struct config *cfg);
 int cli_watch(int argc, char **argv, const struct config *cfg);
 /* `warroom check [--slot S] [--json]` (core/cli_check.c). */
 int cli_check(int argc, char **argv, const struct config *cfg);
+/* `warroom tick N`: the pre-deployment checklist (core/cli_check.c). */
+int cli_tick(int argc, char **argv, const struct config *cfg);
 /* `warroom autosync [--override] [--yes]` (core/action_autosync.c). */
 int cli_autosync(int argc, char **argv, const struct config *cfg);
 

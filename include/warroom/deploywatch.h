@@ -113,6 +113,13 @@ void deploywatch_rule_text(const struct deploywatch *d, enum deploy_rule r, char
 /* The banner: "Rollback recommended: ... — R to roll back", "" when none. */
 void deploywatch_banner(const struct deploywatch *d, char *buf, size_t len);
 
+/* The seeds' pre-deployment checklist, in order; n gets its length. */
+const char *const *deploywatch_checklist(size_t *n);
+/* Which items are ticked for the next deployment, from the timeline's recent
+ * events (newest first): "checklist" events since the last deployment ended.
+ * ticked[i] for item i (0-based); returns how many are ticked. */
+size_t deploywatch_checklist_ticked(const struct timeline_event *ev, size_t n, bool *ticked, size_t nitems);
+
 /* The watcher: follows m, writes stage changes and the recommendation to the
  * timeline, and the deployment log on finalize and on rollback. With a loop
  * and a Prometheus client it also measures the active slot's own signals

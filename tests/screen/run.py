@@ -124,6 +124,27 @@ class Screen(unittest.TestCase):
         t.keys("7")
         self.assert_screen("deploy-132x43", t.wait_for("ROLLBACK RULE"))
 
+    def test_checklist_ticks_are_recorded_and_shown(self):
+        t = self.term(132, 43)
+        db = self.run_warroom(t)
+        t.wait_for("Timeline")
+        t.keys("7")
+        t.wait_for("PRE-DEPLOYMENT CHECKLIST 0/9")
+        t.keys("t")
+        t.wait_for("Item ticked")
+        t.text("3")
+        t.keys("Enter")
+        s = t.wait_for("PRE-DEPLOYMENT CHECKLIST 1/9")
+        self.assertIn("[x] 3. Trivy scan: no CRITICAL vulnerabilities", s)
+        self.assertIn("[ ] 4. Image signed with Cosign", s)
+        p = subprocess.run([BINARY, "--db", db, "timeline"], capture_output=True, text=True, timeout=10)
+        self.assertIn("checklist 3/9 ticked: Trivy scan", p.stdout)
+        t.keys(":")
+        t.wait_for("Command")
+        t.text("tick 12")
+        t.keys("Enter")
+        t.wait_for("which item? 1 to 9")
+
     def test_help_lists_every_action_of_the_table(self):
         t = self.term(132, 43)
         self.run_warroom(t)

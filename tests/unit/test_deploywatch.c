@@ -322,6 +322,33 @@ static void metrics_text_format_is_checked_line_by_line(void **state)
 	assert_string_equal(why, "no samples");
 }
 
+static void the_checklist_counts_ticks_since_the_last_deployment_ended(void **state)
+{
+	struct timeline_event ev[5];
+	bool ticked[9];
+	size_t n;
+
+	(void)state;
+	memset(ev, 0, sizeof ev);
+	/* newest first */
+	snprintf(ev[0].kind, sizeof ev[0].kind, "checklist");
+	snprintf(ev[0].summary, sizeof ev[0].summary, "checklist 3/9 ticked: Trivy scan: no CRITICAL vulnerabilities");
+	snprintf(ev[1].kind, sizeof ev[1].kind, "checklist");
+	snprintf(ev[1].summary, sizeof ev[1].summary, "checklist 3/9 ticked: Trivy scan: no CRITICAL vulnerabilities");
+	snprintf(ev[2].kind, sizeof ev[2].kind, "checklist");
+	snprintf(ev[2].summary, sizeof ev[2].summary, "checklist 9/9 ticked: On-call engineer identified and notified");
+	snprintf(ev[3].kind, sizeof ev[3].kind, "deploy");
+	snprintf(ev[3].summary, sizeof ev[3].summary, "Deployment finalized: 1.5.0 on green, blue scaled to 0");
+	snprintf(ev[4].kind, sizeof ev[4].kind, "checklist");
+	snprintf(ev[4].summary, sizeof ev[4].summary, "checklist 1/9 ticked: All unit tests passing (CI gate)");
+	deploywatch_checklist(&n);
+	assert_int_equal(n, 9);
+	assert_int_equal(deploywatch_checklist_ticked(ev, 5, ticked, 9), 2);
+	assert_true(ticked[2]);
+	assert_true(ticked[8]);
+	assert_false(ticked[0]);   /* ticked for the deployment before */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +361,7 @@ int main(void)
 		cmocka_unit_test(a_growing_queue_and_capacity_warnings),
 		cmocka_unit_test(the_deployment_log_is_the_runbooks_json_in_a_private_file),
 		cmocka_unit_test(metrics_text_format_is_checked_line_by_line),
+		cmocka_unit_test(the_checklist_counts_ticks_since_the_last_deployment_ended),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
