@@ -47,7 +47,7 @@ enum action_flag {
 	X(COMMAND,     "command",     ":",           ACT_HINT, none, "Command line: any action by name (:note text)") \
 	X(ROLLBACK,    "rollback",    "R",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT | ACT_TAKES_ARG | ACT_CLI, \
 	  rollback, "Plan a rollback, show its preflight, run on y") \
-	X(CHECK,       "check",       "c",           ACT_HINT | ACT_TAKES_ARG | ACT_CLI, check, \
+	X(CHECK,       "check",       "c",           ACT_TAKES_ARG | ACT_CLI, check, \
 	  "Run the verification matrix against a slot's pods (:check green)") \
 	X(TICK,        "tick",        "t",           ACT_TAKES_ARG | ACT_CLI, tick, \
 	  "Tick an item of the pre-deployment checklist (:tick 3)") \

@@ -427,13 +427,14 @@ class Screen(unittest.TestCase):
         t.keys("Enter")
         t.wait_for("first look")
         seen = []
-        for _ in range(4):
+        for _ in range(5):
             t.keys("Tab")
             time.sleep(0.3)
             s = t.screen()
             seen.append("Keys (generated" in s and "help" or "Timeline ·" in s and "timeline" or
+                        "Deployment ·" in s and "deploy" or
                         "Golden signals" in s and "overview" or "Slots" in s and "slots" or "?")
-        self.assertEqual(seen, ["slots", "timeline", "help", "overview"])
+        self.assertEqual(seen, ["slots", "timeline", "deploy", "help", "overview"])
         t.keys("3")
         t.wait_for("Timeline ·")
         t.keys("Enter")
