@@ -77,6 +77,28 @@ static int draw_pipeline(WINDOW *w, int y, int width, const struct deploywatch *
 	return y + 1;
 }
 
+/* A rollback's Argo CD follow-up stays open until auto-sync is back on:
+ * the autosync action checks Git before it offers that. */
+static int draw_followup(WINDOW *w, int y, int h, int width, const struct model *m)
+{
+	for (size_t i = 0; i < m->nrecent && y < h - 1; i++) {
+		const struct timeline_event *e = &m->recent[i];
+
+		if (strcmp(e->kind, "action") != 0)
+			continue;
+		if (strncmp(e->summary, "follow-up closed:", 17) == 0)
+			return y;
+		if (strncmp(e->summary, "follow-up: re-enable auto-sync", 30) == 0) {
+			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "OPEN %s", e->summary + 11);
+			if (y < h - 1)
+				tui_put(w, y++, 2, width - 4, ROLE_STALE, "A re-enables it once Git no longer deploys the "
+				        "bad version (after the revert)");
+			return y;
+		}
+	}
+	return y;
+}
+
 /* The runbook's list before the next deployment: every item where there is
  * room, else the count and the next one to do. */
 static void draw_checklist(WINDOW *w, int y, int h, int width, const struct model *m)
@@ -199,6 +221,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	}
 	for (size_t i = 0; i < d->ncapacity && y < h - 1; i++)
 		tui_putf(w, y++, 2, width - 4, ROLE_WARN, "capacity: %s", d->capacity[i]);
+	y = draw_followup(w, y, h, width, m);
 	draw_checklist(w, y + 1, h, width, m);
 }
 
