@@ -102,6 +102,23 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->ssh.known_hosts, sizeof cfg->ssh.known_hosts, "%s/.ssh/known_hosts", home_dir());
 
 	policy_defaults(&cfg->policy);
+	/* The seeds' deployment window and rollback criteria. */
+	cfg->deploy.window_s = 300;
+	cfg->deploy.sustain_s = 300;
+	cfg->deploy.fast_sustain_s = 2;
+	cfg->deploy.error_over_baseline = 0.10;
+	cfg->deploy.p95_over_slo_pct = 20;
+	cfg->deploy.fast_error_ratio = 0.05;
+	cfg->deploy.fast_p99_factor = 2;
+	cfg->deploy.capacity_rps = 100;
+	snprintf(cfg->deploy.maintenance, sizeof cfg->deploy.maintenance, "first tuesday 02:00-04:00");
+	/* The seeds' post-deployment checks: a test detection answered 201. */
+	snprintf(cfg->verify.pod_url, sizeof cfg->verify.pod_url, "http://{ip}:8080");
+	snprintf(cfg->verify.smoke_method, sizeof cfg->verify.smoke_method, "POST");
+	snprintf(cfg->verify.smoke_path, sizeof cfg->verify.smoke_path, "/api/v1/detections");
+	snprintf(cfg->verify.smoke_body, sizeof cfg->verify.smoke_body,
+	         "{\"lat\": 48.8584, \"lon\": 2.2945, \"cot_type\": \"a-h-G\", \"source_id\": \"warroom-smoke\"}");
+	cfg->verify.smoke_status = 201;
 }
 
 /* ---- freeze periods ---------------------------------------------------- */

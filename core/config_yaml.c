@@ -43,6 +43,7 @@ enum kind {
 	K_URLS,         /* a list of URLs: alertmanager.urls */
 	K_SECRET,       /* an inline secret: always refused */
 	K_RUNBOOKS,     /* a folder, or { dir: FOLDER, paths: [FOLDER, ...] } */
+	K_MAINT,        /* "first tuesday 02:00-04:00", or "" for none */
 };
 
 struct field {
@@ -130,6 +131,27 @@ static const struct field dash_fields[] = {
 	F("variables", K_STR, dash.vars),
 	FEND,
 };
+static const struct field deploy_fields[] = {
+	FN("window_s", K_INT, deploy.window_s, 1, 86400),
+	FN("sustain_s", K_INT, deploy.sustain_s, 1, 86400),
+	FN("fast_sustain_s", K_INT, deploy.fast_sustain_s, 1, 3600),
+	F("error_over_baseline", K_RATIO, deploy.error_over_baseline),
+	FN("p95_over_slo_pct", K_INT, deploy.p95_over_slo_pct, 0, 1000),
+	F("fast_error_ratio", K_RATIO, deploy.fast_error_ratio),
+	FN("fast_p99_factor", K_INT, deploy.fast_p99_factor, 1, 100),
+	FN("capacity_rps", K_LONG, deploy.capacity_rps, 1, 100000000),
+	F("log_dir", K_PATH, deploy.log_dir),
+	F("maintenance", K_MAINT, deploy.maintenance),
+	FEND,
+};
+static const struct field verify_fields[] = {
+	F("pod_url", K_STR, verify.pod_url),
+	F("smoke_method", K_STR, verify.smoke_method),
+	F("smoke_path", K_STR, verify.smoke_path),
+	F("smoke_body", K_STR, verify.smoke_body),
+	FN("smoke_status", K_INT, verify.smoke_status, 100, 599),
+	FEND,
+};
 static const struct field top_fields[] = {
 	F("operator", K_STR, operator_name),
 	F("environment", K_STR, environment),
@@ -148,6 +170,8 @@ static const struct field top_fields[] = {
 	FS("sev", sev_fields),
 	FS("alerts", alerts_fields),
 	FS("dashboards", dash_fields),
+	FS("deploy", deploy_fields),
+	FS("verify", verify_fields),
 	FEND,
 };
 
@@ -726,6 +750,18 @@ static int set_field(struct ctx *c, const struct field *f, const char *key, cons
 		return each_pair(c, v, key, deployment_pair, NULL);
 	case K_FREEZE:
 		return parse_freeze(c, v, key);
+	case K_MAINT: {
+		const char *spec = "";
+		int a, b, cc, d;
+		char shownbuf[80];
+
+		if (scalar(c, v, key, "a maintenance window", &spec) != 0)
+			return -1;
+		if (spec[0] && config_maintenance_parse(spec, &a, &b, &cc, &d) != 0)
+			return fail(c, v, key, "expected \"first tuesday 02:00-04:00\" (UTC) or \"\", got %s",
+			            shown(spec, shownbuf, sizeof shownbuf));
+		return put_string(c, v, key, dst, f->size, spec);
+	}
 	case K_KEYS:
 		return each_pair(c, v, key, key_pair, NULL);
 	case K_RUNBOOKS:

@@ -13,6 +13,7 @@
 #include "warroom/actions.h"
 #include "warroom/app.h"
 #include "warroom/config.h"
+#include "warroom/deploywatch.h"
 #include "warroom/keymap.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
@@ -39,6 +40,8 @@ static struct app {
 	struct watch_core *watchers;  /* core/watch.c: what follows the model without a screen */
 	struct runbook_session *runbook;   /* core/runbook_run.c: the runbook being walked */
 	char msg[256];
+	char banner[300];             /* the deployment window's recommendation, as painted */
+	struct deploywatch_core *deploy;
 	enum tui_role msg_role;
 	int64_t msg_until;
 	char pending_title[256];
@@ -205,6 +208,19 @@ static void paint_foot(void)
 		return;
 	}
 	A.msg[0] = '\0';
+	/* a rollback recommendation outranks the key hints until it is settled */
+	deploywatch_banner(deploywatch_of(&A.model), A.banner, sizeof A.banner);
+	if (A.banner[0]) {
+		const struct deploywatch *d = deploywatch_of(&A.model);
+
+		if (tui_text_width(A.banner) > COLS)   /* narrow: the key first, the reason after it */
+			snprintf(buf, sizeof buf, "R to roll back: %s", d->reason);
+		else
+			snprintf(buf, sizeof buf, "%s", A.banner);
+		tui_put(A.w_foot, 0, 0, COLS, ROLE_CRIT, buf);
+		wnoutrefresh(A.w_foot);
+		return;
+	}
 	buf[0] = ' ';
 	buf[1] = '\0';
 	for (size_t i = 1; i <= actions_count(); i++) {
@@ -444,6 +460,12 @@ static void on_note(const struct dialog *d, enum dialog_result r, void *arg)
 		start(ACTION_NOTE, d->input, 0);
 }
 
+static void on_checklist_item(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		start(ACTION_TICK, d->input, 0);
+}
+
 static void on_incident_sev(const struct dialog *d, enum dialog_result r, void *arg)
 {
 	if (r == DIALOG_YES)
@@ -618,6 +640,16 @@ static void run_action(enum action_id id, const char *arg)
 			                ACTION_RUNBOOK_CHECK : ACTION_RUNBOOK_STEP, NULL, true);
 		}
 		break;
+	case ACTION_AUTOSYNC:
+	case ACTION_CHECK:
+		start(id, arg, 0);
+		break;
+	case ACTION_TICK:
+		if (arg)
+			start(ACTION_TICK, arg, 0);
+		else
+			ask_input("Pre-deployment checklist", "Item ticked (1-9):", "", on_checklist_item);
+		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);
 		sources_refresh(&A.sources);
@@ -714,6 +746,13 @@ static void on_tick(struct loop *loop, void *arg)
 	}
 	if (A.msg[0] && loop_now_ms() >= A.msg_until)
 		A.paint |= PAINT_FOOT;
+	{
+		char banner[sizeof A.banner];
+
+		deploywatch_banner(deploywatch_of(&A.model), banner, sizeof banner);
+		if (strcmp(banner, A.banner) != 0)
+			A.paint |= PAINT_FOOT;
+	}
 	/* notes written from another shell appear without a key press */
 	model_sync_timeline(&A.model);
 }
@@ -759,6 +798,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		sources_attach(&A.sources, &A.model);
 	else
 		app_message(ROLE_CRIT, "%s", err);
+	A.deploy = deploywatch_install(&A.model, A.loop, A.sources.prom);
 	{
 		struct action_ctx ctx = {
 			.loop = A.loop, .cfg = cfg, .tl = tl, .tl_error = A.model.tl_error,
@@ -788,6 +828,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	actions_free(A.actions);   /* what is in flight stops and is audited as cancelled */
 	runbook_session_free(A.runbook);
 	sources_close(&A.sources);
+	deploywatch_core_free(A.deploy);   /* after the HTTP engine delivered its cancellations */
 	model_free(&A.model);
 	watch_core_free(A.watchers);
 	loop_free(A.loop);

@@ -26,6 +26,11 @@ static const char usage[] =
 	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
 	"       warroom runbook list|show NAME|lint FILE...  the runbooks, one as the console walks it, a check\n"
 	"       warroom dashboard show|lint|values FILE   a Grafana dashboard as the console reads it\n"
+	"       warroom check [--slot S] [--json] the verification matrix; exit 0 all passed\n"
+	"       warroom watch [--window 5m] [--auto-rollback]  the deployment window; 0 passed, 4 rolled back,\n"
+	"                                         5 breached without rollback\n"
+	"       warroom autosync [--override] [--yes]  re-enable Argo CD auto-sync once Git is fixed\n"
+	"       warroom tick N                    tick item N of the pre-deployment checklist\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
@@ -53,6 +58,10 @@ static const struct subcmd subcmds[] = {
 	{ "query", cli_query },
 	{ "runbook", cli_runbook },
 	{ "dashboard", cli_dashboard },
+	{ "watch", cli_watch },
+	{ "autosync", cli_autosync },
+	{ "check", cli_check },
+	{ "tick", cli_tick },
 };
 
 static int need_value(int i, int argc, char **argv)

@@ -12,6 +12,7 @@ static const struct view_ops *const all[] = {
 	&alerts_view,
 	&runbook_view,
 	&metrics_view,
+	&deploy_view,
 	&help_view,
 };
 

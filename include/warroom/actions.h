@@ -47,6 +47,12 @@ enum action_flag {
 	X(COMMAND,     "command",     ":",           ACT_HINT, none, "Command line: any action by name (:note text)") \
 	X(ROLLBACK,    "rollback",    "R",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT | ACT_TAKES_ARG | ACT_CLI, \
 	  rollback, "Plan a rollback, show its preflight, run on y") \
+	X(CHECK,       "check",       "c",           ACT_TAKES_ARG | ACT_CLI, check, \
+	  "Run the verification matrix against a slot's pods (:check green)") \
+	X(TICK,        "tick",        "+",           ACT_TAKES_ARG | ACT_CLI, tick, \
+	  "Tick an item of the pre-deployment checklist (:tick 3)") \
+	X(AUTOSYNC,    "autosync",    "A",           ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG | ACT_CLI, autosync, \
+	  "Re-enable Argo CD auto-sync after a rollback, once Git is fixed") \
 	X(NOTE,        "note",        "n",           ACT_HINT | ACT_TAKES_ARG | ACT_CLI, note, "Add a note to the timeline") \
 	X(INCIDENT,    "incident",    "I",           ACT_TAKES_ARG | ACT_CLI, incident, "Declare an incident (title, then SEV)") \
 	X(SEV,         "sev",         "S",           ACT_NEEDS_INC | ACT_HINT | ACT_TAKES_ARG | ACT_CLI, sev, \
@@ -62,7 +68,7 @@ enum action_flag {
 	  "Start the runbook offered for the firing alert, or :runbook NAME") \
 	X(RUNBOOK_STEP, "runbook-step", "e",         ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG, runbook_step, \
 	  "Show the runbook's next command (or the selected one), run it on y; retries a failed one") \
-	X(RUNBOOK_CHECK, "runbook-tick", "c",        ACT_TAKES_ARG, runbook_check, "Tick or untick the runbook check") \
+	X(RUNBOOK_CHECK, "runbook-tick", "x",        ACT_TAKES_ARG, runbook_check, "Tick or untick the runbook check") \
 	X(RUNBOOK_DONE, "runbook-done", "d",         ACT_TAKES_ARG, runbook_done, \
 	  "Mark the runbook item done (a failed command too, a step to read)") \
 	X(RUNBOOK_SKIP, "runbook-skip", ">",         ACT_TAKES_ARG, runbook_skip, "Skip the runbook item, with a reason") \

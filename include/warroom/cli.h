@@ -33,5 +33,14 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 int cli_query(int argc, char **argv, const struct config *cfg);
 /* `warroom dashboard show|lint|values FILE`: a Grafana dashboard (core/cli_dashboard.c). */
 int cli_dashboard(int argc, char **argv, const struct config *cfg);
+/* `warroom watch [--window DUR] [--auto-rollback]`: the deployment window
+ * headless (core/cli_watch.c). */
+int cli_watch(int argc, char **argv, const struct config *cfg);
+/* `warroom check [--slot S] [--json]` (core/cli_check.c). */
+int cli_check(int argc, char **argv, const struct config *cfg);
+/* `warroom tick N`: the pre-deployment checklist (core/cli_check.c). */
+int cli_tick(int argc, char **argv, const struct config *cfg);
+/* `warroom autosync [--override] [--yes]` (core/action_autosync.c). */
+int cli_autosync(int argc, char **argv, const struct config *cfg);
 
 #endif

@@ -100,6 +100,31 @@ struct config {
 	 * url is not set. */
 	char alertmanager_urls[4][512];
 	size_t nalertmanager_urls;
+	/* The deployment window (deploy:): how long to watch after a traffic
+	 * switch and when to recommend a rollback (deploywatch.h). */
+	struct config_deploy {
+		int window_s;                /* monitoring window (300) */
+		int sustain_s;               /* the seeds' rollback criteria hold this long (300) */
+		int fast_sustain_s;          /* fast rules: a breach that is already an incident (2) */
+		double error_over_baseline;  /* error ratio above baseline by more than this share (0.10) */
+		int p95_over_slo_pct;        /* P95 over its SLO by more than this (20) */
+		double fast_error_ratio;     /* SEV-2 line (0.05) */
+		int fast_p99_factor;         /* P99 over this many times its SLO (2) */
+		long capacity_rps;           /* capacity warning: sustained request rate over (100) */
+		char log_dir[1024];          /* deployment logs; "" = next to the timeline */
+		/* the monthly maintenance window, UTC: "first tuesday 02:00-04:00"; "" none */
+		char maintenance[64];
+	} deploy;
+
+	/* The post-deployment verification matrix (verify:, verify.h): how a pod
+	 * is reached directly and the smoke request it must answer. */
+	struct config_verify {
+		char pod_url[512];           /* "{ip}" is the pod's address: "http://{ip}:8080" */
+		char smoke_method[8];        /* POST */
+		char smoke_path[256];        /* /api/v1/detections */
+		char smoke_body[512];        /* a test detection, JSON */
+		int smoke_status;            /* 201 */
+	} verify;
 };
 
 /* Defaults for everything (operator from $USER, db under $XDG_STATE_HOME). */
@@ -131,5 +156,15 @@ int config_expand_home(const char *in, char *out, size_t len);
 int config_freeze_parse(const char *spec, int *from_mmdd, int *to_mmdd);
 /* Whether UTC time t falls in a configured freeze; names the range in which. */
 bool config_in_freeze(const struct config *cfg, time_t t, char *which, size_t len);
+
+/* The calendar (core/config_calendar.c). A maintenance window spec: "first
+ * tuesday 02:00-04:00" (first, second, third, fourth or last; a weekday; UTC
+ * times). 0, or -1 when it is not one. */
+int config_maintenance_parse(const char *spec, int *nth, int *wday, int *from_min, int *to_min);
+/* Whether UTC time t falls in the configured maintenance window; which says it. */
+bool config_in_maintenance(const struct config *cfg, time_t t, char *which, size_t len);
+/* Now, for the calendar: time(NULL) unless a test set config_clock. */
+extern time_t (*config_clock)(void);
+time_t config_now(void);
 
 #endif

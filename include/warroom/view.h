@@ -59,6 +59,7 @@ enum tui_role timeline_kind_role(const char *kind);
 extern const struct view_ops overview_view;
 extern const struct view_ops slots_view;
 extern const struct view_ops timeline_view;
+extern const struct view_ops deploy_view;
 extern const struct view_ops help_view;
 extern const struct view_ops alerts_view;
 extern const struct view_ops runbook_view;

@@ -263,6 +263,10 @@ kubernetes:
   deployments:
     blue: detection-api-blue
     green: detection-api-green
+# Pods have cluster addresses the lab cannot route: the simulator answers
+# for each pod under /pods/IP on its own port (the verification matrix).
+verify:
+  pod_url: http://127.0.0.1:%(demo)d/pods/{ip}
 # The lab's sshd, for when warroom connects through a bastion (not yet:
 # a config with ssh.host set is refused).
 # ssh:

@@ -420,12 +420,38 @@ def cot_event(uid, lat, lon, kind, conf, now):
 
 
 class DemoHandler(Handler):
-    """The Service's front door, and the two scrape endpoints."""
+    """The Service's front door, and the two scrape endpoints. Under
+    /pods/IP/... it answers as that one pod would on its own address, the
+    way a smoke test reaches the new slot's pods without the Service."""
+
+    def pod_target(self, path):
+        """(pod or None, rest of the path) for /pods/IP/REST; (False, path) otherwise."""
+        m = re.fullmatch(r"/pods/([0-9.]+)(/.*)", path)
+        if not m:
+            return False, path
+        with self.lab.lock:
+            pod = next((p for p in self.lab.cluster.pods() if p.ip == m.group(1)
+                        and p.deleting_at is None), None)
+        return pod, m.group(2)
 
     def do_GET(self):
         path, q = self.parse()
         lab = self.lab
         now = time.time()
+        pod, rest = self.pod_target(path)
+        if pod is None:
+            return self.send_json(502, {"error": "no pod at that address"})
+        if pod is not False:
+            if rest == "/metrics":
+                with lab.lock:
+                    text = lab.sim.metrics_text(now)
+                return self.send_text(200, text, "text/plain; version=0.0.4; charset=utf-8")
+            if rest in ("/health", "/ready"):
+                if pod.crashing or (rest == "/ready" and not pod.ready):
+                    return self.send_json(503, {"status": "unavailable", "pod": pod.name})
+                return self.send_json(200, {"status": "healthy" if rest == "/health" else "ready",
+                                            "pod": pod.name, "slot": pod.slot, "version": pod.version})
+            return self.send_json(404, {"error": "not found"})
         if path == "/metrics":
             with lab.lock:
                 text = lab.sim.metrics_text(now)
@@ -455,6 +481,9 @@ class DemoHandler(Handler):
             body = self.json_body() or {}
         except ValueError:
             return self.send_json(400, {"error": "invalid JSON"})
+        target, path = self.pod_target(path)
+        if target is None:
+            return self.send_json(502, {"error": "no pod at that address"})
         if path != ROUTE_POST:
             return self.send_json(404, {"error": "not found"})
         if not isinstance(body, dict):
@@ -468,7 +497,7 @@ class DemoHandler(Handler):
             return self.send_json(422, {"error": "lat/lon out of range"})
         now = time.time()
         with lab.lock:
-            eps = lab.sim.endpoints()
+            eps = [target] if target is not False else lab.sim.endpoints()
             if not eps:
                 slot = lab.sim.selector_slot()
                 lab.sim.none[slot] = lab.sim.none.get(slot, 0) + 1

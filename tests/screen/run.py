@@ -110,6 +110,41 @@ class Screen(unittest.TestCase):
         t.keys("?")
         self.assert_screen("help-132x43", t.wait_for("Keys (generated"))
 
+    def test_deploy_80x24(self):
+        t = self.term(80, 24)
+        self.run_warroom(t)
+        t.wait_for("Timeline")
+        t.keys("8")
+        self.assert_screen("deploy-80x24", t.wait_for("ROLLBACK RULE"))
+
+    def test_deploy_132x43(self):
+        t = self.term(132, 43)
+        self.run_warroom(t)
+        t.wait_for("Timeline")
+        t.keys("8")
+        self.assert_screen("deploy-132x43", t.wait_for("ROLLBACK RULE"))
+
+    def test_checklist_ticks_are_recorded_and_shown(self):
+        t = self.term(132, 43)
+        db = self.run_warroom(t)
+        t.wait_for("Timeline")
+        t.keys("8")
+        t.wait_for("PRE-DEPLOYMENT CHECKLIST 0/9")
+        t.keys("+")
+        t.wait_for("Item ticked")
+        t.text("3")
+        t.keys("Enter")
+        s = t.wait_for("PRE-DEPLOYMENT CHECKLIST 1/9")
+        self.assertIn("[x] 3. Trivy scan: no CRITICAL vulnerabilities", s)
+        self.assertIn("[ ] 4. Image signed with Cosign", s)
+        p = subprocess.run([BINARY, "--db", db, "timeline"], capture_output=True, text=True, timeout=10)
+        self.assertIn("checklist 3/9 ticked: Trivy scan", p.stdout)
+        t.keys(":")
+        t.wait_for("Command")
+        t.text("tick 12")
+        t.keys("Enter")
+        t.wait_for("which item? 1 to 9")
+
     def test_help_lists_every_action_of_the_table(self):
         t = self.term(132, 43)
         self.run_warroom(t)
@@ -392,16 +427,17 @@ class Screen(unittest.TestCase):
         t.keys("Enter")
         t.wait_for("first look")
         seen = []
-        for _ in range(7):
+        for _ in range(8):
             t.keys("Tab")
             time.sleep(0.3)
             s = t.screen()
             seen.append("Keys (generated" in s and "help" or "Timeline ·" in s and "timeline" or
                         "Alerts ·" in s and "alerts" or
+                        "Deployment ·" in s and "deploy" or
                         "Golden signals" in s and "overview" or "Slots" in s and "slots" or
                         ":runbook NAME starts" in s and "runbook" or
                         "No dashboards" in s and "metrics" or "?")
-        self.assertEqual(seen, ["slots", "timeline", "alerts", "runbook", "metrics", "help", "overview"])
+        self.assertEqual(seen, ["slots", "timeline", "alerts", "runbook", "metrics", "deploy", "help", "overview"])
         t.keys("3")
         t.wait_for("Timeline ·")
         t.keys("Enter")
@@ -535,7 +571,7 @@ class Screen(unittest.TestCase):
         last, deadline = None, time.time() + 10
         while time.time() < deadline:
             s = re.sub(r"\d+s─", "Ns─", t.screen())
-            if s == last:
+            if s == last and "waiting─" not in s:   # every panel has had its answer
                 return s
             last = s
             time.sleep(0.8)

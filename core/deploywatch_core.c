@@ -1,0 +1,219 @@
+/* The deployment-window watcher: feeds the engine (core/deploywatch.c) from
+ * the model after every update, measures the active slot's own signals while
+ * a window runs, and records what the engine decides: stage changes and the
+ * recommendation in the timeline, the deployment log on finalize and on
+ * rollback. */
+#include "warroom/deploywatch.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warroom/config.h"
+#include "warroom/deploylog.h"
+#include "warroom/loop.h"
+#include "warroom/prom.h"
+#include "warroom/slots.h"
+#include "warroom/timeline.h"
+
+struct deploywatch_core {
+	struct deploywatch d;
+	struct model *m;
+	struct loop *loop;
+	struct prom *prom;
+	uint64_t timer;
+	int pending;                 /* fast queries in flight */
+	double got_errors, got_p99;
+	bool logged;                 /* the deployment log of this switch is written */
+	int64_t logged_switch;
+};
+
+/* One watcher per process is enough: the views find it through the model. */
+static struct deploywatch_core *installed;
+
+const struct deploywatch *deploywatch_of(const struct model *m)
+{
+	return installed && installed->m == m ? &installed->d : NULL;
+}
+
+static void write_log(struct deploywatch_core *c, const char *status)
+{
+	struct deploywatch *d = &c->d;
+	struct deploylog_entry e = {
+		.wall_ms = loop_wall_ms(), .version = d->to_version, .previous = d->from_version,
+		.revision = d->to_revision, .from_slot = d->from_slot, .to_slot = d->to_slot, .status = status,
+		.reason = d->recommend ? d->reason : NULL, .window_s = d->cfg->deploy.window_s,
+		.switch_wall_ms = d->switch_wall_ms,
+	};
+	char path[1200], err[1400], line[1500];
+
+	if (c->logged && c->logged_switch == d->switch_ms)
+		return;
+	c->logged = true;
+	c->logged_switch = d->switch_ms;
+	if (deploylog_write(d->cfg, &e, path, sizeof path, err, sizeof err) == 0)
+		snprintf(line, sizeof line, "Deployment log written: %s", path);
+	else
+		snprintf(line, sizeof line, "Deployment log not written: %s", err);
+	if (c->m->tl)
+		timeline_log(c->m->tl, "deploy", line, NULL);
+}
+
+static void record_stage(struct deploywatch_core *c)
+{
+	struct deploywatch *d = &c->d;
+	char line[400];
+
+	switch (d->stage) {
+	case DEPLOY_SCALING:
+	case DEPLOY_READY:
+	case DEPLOY_IDLE:
+		snprintf(line, sizeof line, "Deployment: %s", deploywatch_stage_title(d->stage));
+		break;
+	case DEPLOY_SWITCHED:
+		d->switch_wall_ms = loop_wall_ms();
+		snprintf(line, sizeof line, "Deployment: traffic switched %s -> %s (%s -> %s); %d s monitoring window",
+		         d->from_slot, d->to_slot, d->from_version, d->to_version, d->cfg->deploy.window_s);
+		break;
+	case DEPLOY_MONITOR:
+		snprintf(line, sizeof line, "Deployment: monitoring window runs, traffic only on %s", d->to_slot);
+		break;
+	case DEPLOY_PASSED:
+		snprintf(line, sizeof line, "Deployment: monitoring window passed for %s; scale %s to 0", d->to_version,
+		         d->from_slot);
+		break;
+	case DEPLOY_FINALIZED:
+		snprintf(line, sizeof line, "Deployment finalized: %s on %s, %s scaled to 0", d->to_version, d->to_slot,
+		         d->from_slot);
+		break;
+	case DEPLOY_ROLLED_BACK:
+		snprintf(line, sizeof line, "Deployment rolled back: traffic on %s (%s) again", d->from_slot,
+		         d->from_version);
+		break;
+	default:
+		return;
+	}
+	if (c->m->tl)
+		timeline_log(c->m->tl, "deploy", line, NULL);
+	if (d->stage == DEPLOY_FINALIZED && d->switch_ms)
+		write_log(c, "success");
+	else if (d->stage == DEPLOY_ROLLED_BACK && d->switch_ms)
+		write_log(c, "rolled_back");
+}
+
+static void on_model(struct model *m, unsigned changed, void *arg)
+{
+	struct deploywatch_core *c = arg;
+	unsigned ev;
+
+	(void)changed;
+	ev = deploywatch_step(&c->d, m->slots, &m->metrics, loop_now_ms());
+	if (ev & DEPLOY_EV_STAGE)
+		record_stage(c);
+	if ((ev & DEPLOY_EV_RECOMMEND) && m->tl) {
+		char line[400];
+
+		snprintf(line, sizeof line, "Rollback recommended: %s (%s)", c->d.reason,
+		         deploywatch_rule_name(c->d.reason_rule));
+		timeline_log(m->tl, "deploy", line, NULL);
+	}
+	if (ev)
+		model_mark(m, DIRTY_SLOTS | DIRTY_TIMELINE);
+	if (ev && m->tl)
+		model_sync_timeline(m);
+}
+
+/* ---- the active slot's own signals ---- */
+
+static void fast_done(struct deploywatch_core *c)
+{
+	if (--c->pending > 0)
+		return;
+	deploywatch_fast(&c->d, c->got_errors, c->got_p99, loop_now_ms());
+	model_mark(c->m, DIRTY_METRICS);
+}
+
+static void got_errors(const struct prom_answer *a, void *arg)
+{
+	struct deploywatch_core *c = arg;
+
+	c->got_errors = a->ok ? a->v : NAN;
+	fast_done(c);
+}
+
+static void got_p99(const struct prom_answer *a, void *arg)
+{
+	struct deploywatch_core *c = arg;
+
+	c->got_p99 = a->ok ? a->v : NAN;
+	fast_done(c);
+}
+
+static void on_timer(struct loop *loop, void *arg)
+{
+	struct deploywatch_core *c = arg;
+	const struct deploywatch *d = &c->d;
+	const char *label = d->cfg->kube.slot_label;
+	char q[512];
+
+	(void)loop;
+	if (c->pending || !(d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR) || !d->to_slot[0])
+		return;
+	c->got_errors = c->got_p99 = NAN;
+	c->pending = 3;   /* held until both are out */
+	/* The new slot's pods started for this deployment: their counters are
+	 * its whole record, from the first scrape on, where a rate needs two
+	 * samples of every new series and a minute to stop diluting. */
+	snprintf(q, sizeof q,
+	         "sum(http_requests_total{%s=\"%s\",status=~\"5..\"}) / sum(http_requests_total{%s=\"%s\"})",
+	         label, d->to_slot, label, d->to_slot);
+	if (!prom_query(c->prom, q, got_errors, c))
+		c->pending--;
+	snprintf(q, sizeof q,
+	         "histogram_quantile(0.99, sum by (le) (http_request_duration_seconds_bucket{%s=\"%s\"}))",
+	         label, d->to_slot);
+	if (!prom_query(c->prom, q, got_p99, c))
+		c->pending--;
+	fast_done(c);
+}
+
+struct deploywatch_core *deploywatch_install(struct model *m, struct loop *loop, struct prom *prom)
+{
+	struct deploywatch_core *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	deploywatch_init(&c->d, m->cfg);
+	c->m = m;
+	c->loop = loop;
+	c->prom = prom;
+	if (model_watch_add(m, on_model, c) != 0) {
+		free(c);
+		return NULL;
+	}
+	if (loop && prom) {
+		int every = m->cfg->refresh_ms > 0 ? m->cfg->refresh_ms : 1000;
+
+		c->timer = loop_timer_add(loop, every, every, on_timer, c);
+	}
+	installed = c;
+	return c;
+}
+
+void deploywatch_core_free(struct deploywatch_core *c)
+{
+	if (!c)
+		return;
+	if (c->timer)
+		loop_timer_cancel(c->loop, c->timer);
+	if (installed == c)
+		installed = NULL;
+	free(c);
+}
+
+void deploywatch_core_adopt(struct deploywatch_core *c)
+{
+	if (c)
+		c->d.adopt = true;
+}

@@ -1,0 +1,300 @@
+"""The deployment window against the lab: a bad deploy raises the rollback
+recommendation with its reason within seconds of the traffic switch, R y puts
+traffic back; a good deploy passes its (short) window and finalizes with a
+deployment log; `warroom watch --auto-rollback` rolls a bad deploy back
+headless and says so in its exit code."""
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "screen"))
+
+from labfixture import LabTestCase, missing, wait_for  # noqa: E402
+from term import BINARY, Term  # noqa: E402
+
+EXIT_PASSED, EXIT_ROLLED_BACK, EXIT_BREACHED = 0, 4, 5
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class DeployWindowOnLab(LabTestCase):
+    lab_name = "deploy"
+
+    def setUp(self):
+        self.terms = []
+        self.lab.argocd_autosync(False)
+        self.lab.scenario("steady")
+        wait_for(lambda: self.lab.service_selector().get("slot") == "blue", 15, what="traffic on blue")
+        wait_for(lambda: (self.lab.error_ratio("10s") or 0) < 0.01, 30, what="a clean baseline")
+
+    def tearDown(self):
+        for t in self.terms:
+            t.close()
+
+    def config(self, extra):
+        with open(self.lab.config_path) as f:
+            cfg = f.read()
+        path = os.path.join(self.lab.root, "deploy-%d.yaml" % len(os.listdir(self.lab.root)))
+        with open(path, "w") as f:
+            f.write(cfg + "\n" + extra)
+        return path
+
+    def console(self, config, cols=100, rows=30):
+        t = Term(cols, rows)
+        self.terms.append(t)
+        t.db = os.path.join(t.tmp, "timeline.db")
+        t.start([BINARY, "--config", config, "--db", t.db])
+        t.wait_for(lambda s: "ACTIVE" in s, timeout=15, what="the slots from the lab")
+        t.keys("8")
+        t.wait_for("Deployment", timeout=5)
+        time.sleep(3)   # a few samples of baseline
+        return t
+
+    def switch(self, scenario):
+        self.lab.scenario(scenario)
+        t0 = time.time()
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        return t0
+
+    def test_bad_deploy_recommends_rollback_with_the_reason_and_R_y_restores(self):
+        t = self.console(self.lab.config_path, cols=80, rows=24)
+        t0 = self.switch("bad-deploy")
+        s = t.wait_for("Rollback recommended", timeout=15)
+        took = time.time() - t0
+        print("    switch -> recommendation on screen: %.1f s" % took)
+        self.assertLess(took, 10.0)
+        flat = re.sub(r"\s+", " ", s)
+        self.assertRegex(flat, r"Rollback recommended: error ratio [0-9.]+ % vs baseline [0-9.]+ % for \d+ s")
+        m = re.search(r"error ratio ([0-9.]+) %", flat)
+        self.assertGreater(float(m.group(1)), 5.0)
+        self.assertIn("R to roll back", flat)
+        # the hint line gives way to the recommendation, its reason whole at 80 columns
+        s = t.wait_for("R to roll back: error ratio", timeout=2)
+        foot = s.rstrip("\n").split("\n")[-1]
+        self.assertRegex(foot, r"R to roll back: error ratio [0-9.]+ % vs baseline [0-9.]+ % for \d+ s")
+        t.keys("R")
+        t.wait_for("Run this rollback?", timeout=10)
+        t1 = time.time()
+        t.keys("y")
+        s = t.wait_for("verified in", timeout=35)
+        m = re.search(r"verified in ([0-9.]+) s", s)
+        print("    confirm -> verified: %s s" % (m.group(1) if m else "?"))
+        self.assertEqual(self.lab.service_selector().get("slot"), "blue")
+        self.assertLess(time.time() - t1, 5.0)
+        t.keys("8")
+        t.wait_for("[10b] rolled back", timeout=10)
+        t.keys("3")
+        s = t.wait_for("Deployment rolled back", timeout=5)
+        self.assertIn("Rollback recommended", s)
+
+    def check(self, *args):
+        db = os.path.join(self.lab.root, "check.db")
+        return subprocess.run([BINARY, "--config", self.lab.config_path, "--db", db, "check", *args],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+
+    def test_the_matrix_passes_a_good_deploy_and_fails_a_bad_one_on_its_error_rate(self):
+        self.switch("good-deploy")
+        time.sleep(3)
+        p = self.check("--slot", "green", "--json")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        rep = json.loads(p.stdout)
+        self.assertEqual(rep["slot"], "green")
+        self.assertEqual([c["check"] for c in rep["checks"]],
+                         ["Pods running", "Health endpoint", "Ready endpoint", "Metrics endpoint", "Smoke request",
+                          "Error rate", "Queue depth"])
+        self.assertTrue(all(c["pass"] for c in rep["checks"]), rep)
+        self.assertEqual(rep["checks"][0]["measured"], "3/3 Ready")
+        self.assertIn("201 from detection-api-green-", rep["checks"][4]["measured"])
+        self.lab.scenario("steady")
+        wait_for(lambda: self.lab.service_selector().get("slot") == "blue", 15, what="traffic on blue")
+        self.switch("bad-deploy")
+        time.sleep(4)
+        p = self.check("--slot", "green")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"FAIL\s+Error rate\s+[0-9.]+ % since its pods started")
+        self.assertRegex(p.stdout, r"PASS\s+Health endpoint\s+3/3 pods 200")
+        # the standby keeps the old, healthy version: its own pods pass
+        p = self.check("--slot", "blue")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_good_deploy_passes_the_window_and_finalizes_with_a_deployment_log(self):
+        logs = os.path.join(self.lab.root, "deploy-logs-good")
+        cfg = self.config("deploy:\n  window_s: 8\n  log_dir: %s\n" % logs)
+        t = self.console(cfg)
+        self.switch("good-deploy")
+        s = t.wait_for("Monitoring window", timeout=10)
+        self.assertRegex(s, r"\d:\d\d left of 0:08")
+        s = t.wait_for("Window passed", timeout=20)
+        self.assertNotIn("Rollback recommended", s)
+        self.lab.kubectl("scale", "deployment/detection-api-blue", "--replicas=0", "-n", "detection-system")
+        t.wait_for("Finalized", timeout=20)
+        wait_for(lambda: os.path.isdir(logs) and os.listdir(logs), 10, what="the deployment log")
+        (name,) = os.listdir(logs)
+        self.assertRegex(name, r"^deploy_\d{8}T\d{6}Z\.json$")
+        path = os.path.join(logs, name)
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(logs).st_mode & 0o777, 0o700)
+        with open(path) as f:
+            log = json.load(f)
+        self.assertEqual(log["status"], "success")
+        self.assertEqual(log["strategy"], "blue-green")
+        self.assertEqual(log["version"], "1.5.0")
+        self.assertEqual(log["to_slot"], "green")
+        for key in ("timestamp", "environment", "commit", "operator"):
+            self.assertIn(key, log)
+
+    def run_watch(self, *args):
+        db = os.path.join(self.lab.root, "watch-%f.db" % time.time())
+        return subprocess.Popen([BINARY, "--config", self.lab.config_path, "--db", db, "watch", *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def test_watch_auto_rollback_rolls_a_bad_deploy_back_and_exits_rolled_back(self):
+        times = []
+        for run in range(3):
+            if run:
+                self.setUp()
+            p = self.run_watch("--auto-rollback")
+            time.sleep(4)
+            t0 = self.switch("bad-deploy")
+            wait_for(lambda: self.lab.service_selector().get("slot") == "blue", 30, interval=0.05,
+                     what="traffic back on blue")
+            wait_for(lambda: all(x.startswith("detection-api-blue-") for x in self.lab.endpoint_pods()), 10,
+                     interval=0.05, what="endpoints on blue")
+            times.append(time.time() - t0)
+            out, _ = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, EXIT_ROLLED_BACK, out)
+            self.assertIn("Rollback recommended: error ratio", out)
+        print("    switch -> traffic verified on blue (watch --auto-rollback): median %.1f s of %s" %
+              (statistics.median(times), ["%.1f" % x for x in times]))
+        self.assertLess(statistics.median(times), 15.0)
+
+    def test_watch_without_auto_rollback_exits_breached(self):
+        p = self.run_watch("--window", "60s")
+        time.sleep(4)
+        self.switch("bad-deploy")
+        out, _ = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, EXIT_BREACHED, out)
+        self.assertEqual(self.lab.service_selector().get("slot"), "green", "nothing rolled back")
+
+    def test_watch_passes_a_good_deploy(self):
+        p = self.run_watch("--window", "6s")
+        time.sleep(4)
+        self.switch("good-deploy")
+        out, _ = p.communicate(timeout=40)
+        self.assertEqual(p.returncode, EXIT_PASSED, out)
+        self.assertIn("monitoring window passed", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class ArgoFollowUpOnLab(LabTestCase):
+    lab_name = "followup"
+
+    def warroom(self, db, *args):
+        return subprocess.run([BINARY, "--config", self.lab.config_path, "--db", db, *args],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+
+    def test_autosync_waits_for_the_git_revert_then_restores_the_old_settings(self):
+        db = os.path.join(self.lab.root, "followup.db")
+        self.lab.scenario("bad-deploy")
+        self.lab.argocd_autosync(True)
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        before = self.lab.app()["spec"]["syncPolicy"]["automated"]
+        p = self.warroom(db, "rollback", "--yes")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("FOLLOW-UP: re-enable auto-sync", p.stdout)
+        self.assertFalse(self.lab.app()["spec"].get("syncPolicy", {}).get("automated"))
+        # Git still holds the bad commit: refused, nothing changes
+        p = self.warroom(db, "autosync", "--yes")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("Git still deploys the bad version", p.stdout + p.stderr)
+        self.assertFalse(self.lab.app()["spec"].get("syncPolicy", {}).get("automated"))
+        # the fix in Git: the application is Synced with what runs
+        self.lab.run_lab("git", "revert")
+        wait_for(lambda: self.lab.app()["status"]["sync"]["status"] == "Synced", 20, what="Git matching the rollback")
+        p = self.warroom(db, "autosync", "--yes")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("auto-sync re-enabled", p.stdout)
+        after = self.lab.app()["spec"]["syncPolicy"]["automated"]
+        self.assertEqual(after, before, "the previous prune and self-heal settings")
+        time.sleep(6)   # past self-heal: the rollback stays
+        self.assertEqual(self.lab.service_selector().get("slot"), "blue")
+        # done is done: a second run finds no open follow-up
+        p = self.warroom(db, "autosync", "--yes")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        p = self.warroom(db, "timeline", "--limit", "0")
+        self.assertIn("follow-up closed: auto-sync re-enabled", p.stdout)
+
+    def test_override_is_recorded(self):
+        db = os.path.join(self.lab.root, "override.db")
+        self.lab.scenario("bad-deploy")
+        self.lab.argocd_autosync(True)
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        p = self.warroom(db, "rollback", "--yes")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        p = self.warroom(db, "autosync", "--override", "--yes")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("(override)", p.stdout)
+        p = self.warroom(db, "timeline", "--limit", "0")
+        self.assertIn("OVERRIDE", p.stdout)
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class FreezeOnLab(LabTestCase):
+    lab_name = "freeze"
+
+    def test_a_freeze_shows_its_banner_and_auto_sync_takes_a_second_recorded_answer(self):
+        today = time.strftime("%m-%d", time.gmtime())
+        with open(self.lab.config_path) as f:
+            cfg = f.read()
+        path = os.path.join(self.lab.root, "freeze.yaml")
+        with open(path, "w") as f:
+            f.write(cfg + "\nfreeze: [\"%s..%s\"]\n" % (today, today))
+        db = os.path.join(self.lab.root, "freeze.db")
+
+        def warroom(*args):
+            return subprocess.run([BINARY, "--config", path, "--db", db, *args], stdin=subprocess.DEVNULL,
+                                  capture_output=True, text=True, timeout=60)
+
+        self.lab.scenario("bad-deploy")
+        self.lab.argocd_autosync(True)
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        # a rollback is never blocked by the freeze
+        p = warroom("rollback", "--yes")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.lab.run_lab("git", "revert")
+        wait_for(lambda: self.lab.app()["status"]["sync"]["status"] == "Synced", 20, what="Git fixed")
+        # --yes answers the first question only: the freeze needs an operator
+        p = warroom("autosync", "--yes")
+        self.assertNotEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("freeze", (p.stdout + p.stderr).lower())
+        self.assertFalse(self.lab.app()["spec"].get("syncPolicy", {}).get("automated"))
+        t = Term(100, 30)
+        try:
+            t.start([BINARY, "--config", path, "--db", db])
+            t.wait_for(lambda s: "ACTIVE" in s, timeout=15, what="the slots")
+            t.keys("8")
+            s = t.wait_for("FREEZE %s..%s" % (today, today), timeout=5)
+            self.assertIn("extra, recorded confirmation", s)
+            self.assertIn("OPEN re-enable auto-sync on detection-api once Git is fixed", s)
+            t.keys("A")
+            t.wait_for("Re-enable auto-sync on", timeout=10)
+            t.keys("y")
+            t.wait_for("Deploy during the freeze anyway?", timeout=10)
+            t.keys("y")
+            t.wait_for("auto-sync re-enabled", timeout=10)
+            t.keys("Escape")
+            t.wait_for(lambda s: "OPEN re-enable" not in s, timeout=5, what="the follow-up closed")
+        finally:
+            t.close()
+        self.assertTrue(self.lab.app()["spec"]["syncPolicy"].get("automated"))
+        p = warroom("timeline", "--limit", "0")
+        self.assertIn("deployment during the freeze %s..%s confirmed by lab-operator" % (today, today), p.stdout)

@@ -1,0 +1,235 @@
+/* Deploy: where a blue-green deployment stands (the pipeline's stages 5 to
+ * 10), the monitoring window's countdown, every rollback rule with its
+ * baseline and live value, and the recommendation when one fired. It draws
+ * what the deployment-window watcher (core/deploywatch.c) keeps. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "warroom/config.h"
+#include "warroom/deploywatch.h"
+#include "warroom/loop.h"
+#include "warroom/model.h"
+#include "warroom/view.h"
+
+static const struct {
+	enum deploy_stage stage;
+	const char *label;
+} pipeline[] = {
+	{ DEPLOY_SCALING, "[5] scale up" },
+	{ DEPLOY_READY, "[6] smoke test" },
+	{ DEPLOY_SWITCHED, "[7] switch" },
+	{ DEPLOY_MONITOR, "[9] monitor" },
+	{ DEPLOY_FINALIZED, "[10] finalize" },
+};
+
+static void mmss(int64_t ms, char *buf, size_t len)
+{
+	long s = (long)((ms + 999) / 1000);
+
+	snprintf(buf, len, "%ld:%02ld", s / 60, s % 60);
+}
+
+static void fmt_value(enum deploy_rule r, double v, char *buf, size_t len)
+{
+	if (isnan(v)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	switch (r) {
+	case DRULE_ERRORS_BASELINE:
+	case DRULE_FAST_ERRORS:
+		snprintf(buf, len, "%.2f %%", v * 100);
+		break;
+	case DRULE_P95_SLO:
+	case DRULE_FAST_P99:
+		snprintf(buf, len, "%.0f ms", v * 1000);
+		break;
+	default:
+		snprintf(buf, len, "%.0f", v);
+	}
+}
+
+static int draw_pipeline(WINDOW *w, int y, int width, const struct deploywatch *d)
+{
+	int x = 2;
+	int at = -1;
+
+	for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; i++)
+		if (pipeline[i].stage == d->stage || (d->stage == DEPLOY_PASSED && pipeline[i].stage == DEPLOY_MONITOR))
+			at = (int)i;
+	for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; i++) {
+		const char *label = pipeline[i].label;
+		enum tui_role role = (int)i < at ? ROLE_OK : (int)i == at ? ROLE_ACCENT : ROLE_STALE;
+		int lw = tui_text_width(label);
+
+		if (d->stage == DEPLOY_ROLLED_BACK && i == sizeof pipeline / sizeof pipeline[0] - 1) {
+			label = "[10b] rolled back";
+			role = ROLE_WARN;
+			lw = tui_text_width(label);
+		}
+		if (x + lw > width - 2)
+			break;
+		tui_put(w, y, x, lw, role, label);
+		x += lw + 2;
+	}
+	return y + 1;
+}
+
+/* A rollback's Argo CD follow-up stays open until auto-sync is back on:
+ * the autosync action checks Git before it offers that. */
+static int draw_followup(WINDOW *w, int y, int h, int width, const struct model *m)
+{
+	for (size_t i = 0; i < m->nrecent && y < h - 1; i++) {
+		const struct timeline_event *e = &m->recent[i];
+
+		if (strcmp(e->kind, "action") != 0)
+			continue;
+		if (strncmp(e->summary, "follow-up closed:", 17) == 0)
+			return y;
+		if (strncmp(e->summary, "follow-up: re-enable auto-sync", 30) == 0) {
+			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "OPEN %s", e->summary + 11);
+			if (y < h - 1)
+				tui_put(w, y++, 2, width - 4, ROLE_STALE, "A re-enables it once Git no longer deploys the "
+				        "bad version (after the revert)");
+			return y;
+		}
+	}
+	return y;
+}
+
+/* The runbook's list before the next deployment: every item where there is
+ * room, else the count and the next one to do. */
+static void draw_checklist(WINDOW *w, int y, int h, int width, const struct model *m)
+{
+	size_t n, done;
+	const char *const *items = deploywatch_checklist(&n);
+	bool ticked[16];
+
+	if (y >= h - 1 || n > sizeof ticked / sizeof ticked[0])
+		return;
+	done = deploywatch_checklist_ticked(m->recent, m->nrecent, ticked, n);
+	if ((int)n + 1 <= h - 1 - y) {
+		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "PRE-DEPLOYMENT CHECKLIST %zu/%zu (t ticks one)", done, n);
+		for (size_t i = 0; i < n; i++)
+			tui_putf(w, y++, 2, width - 4, ticked[i] ? ROLE_OK : ROLE_STALE, "[%s] %zu. %s", ticked[i] ? "x" : " ",
+			         i + 1, items[i]);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!ticked[i]) {
+			tui_putf(w, y, 2, width - 4, ROLE_STALE, "checklist %zu/%zu (t ticks): next %zu. %s", done, n, i + 1,
+			         items[i]);
+			return;
+		}
+	tui_putf(w, y, 2, width - 4, ROLE_OK, "checklist %zu/%zu: every item ticked", done, n);
+}
+
+static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
+{
+	const struct deploywatch *d = deploywatch_of(m);
+	char title[96], left[32], total[32], line[300];
+	int y = 1;
+	/* the rule's words get what the numbers leave, up to what they need */
+	int textw = width - 4 - 38 < 24 ? 24 : width - 4 - 38 > 44 ? 44 : width - 4 - 38;
+
+	(void)state;
+	snprintf(title, sizeof title, "Deployment %s %s", tui_glyph(G_DOT),
+	         d ? deploywatch_stage_name(d->stage) : "not watched");
+	tui_box(w, 0, 0, h, width, title, ROLE_TITLE);
+	if (!d) {
+		tui_put(w, 2, 2, width - 4, ROLE_STALE, "the deployment window is not watched");
+		return;
+	}
+	{
+		char which[64];
+		time_t now = config_now();
+
+		/* the calendar first: a deployment now needs an extra confirmation */
+		if (config_in_freeze(d->cfg, now, which, sizeof which))
+			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "FREEZE %s (UTC): deploying needs an extra, recorded "
+			         "confirmation; rollbacks are never blocked", which);
+		else if (config_in_maintenance(d->cfg, now, which, sizeof which))
+			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "MAINTENANCE WINDOW (%s UTC) in progress", which);
+	}
+	tui_putf(w, y++, 2, width - 4, d->stage == DEPLOY_ROLLED_BACK ? ROLE_WARN : ROLE_ACCENT, "%s",
+	         deploywatch_stage_title(d->stage));
+	if (d->switch_ms) {
+		mmss(d->window_left_ms, left, sizeof left);
+		mmss((int64_t)d->cfg->deploy.window_s * 1000, total, sizeof total);
+		snprintf(line, sizeof line, "%s %s %s   %s %s %s", d->from_slot, tui_glyph(G_ARROW), d->to_slot,
+		         d->from_version[0] ? d->from_version : "?", tui_glyph(G_ARROW),
+		         d->to_version[0] ? d->to_version : "?");
+		tui_put(w, y, 2, width - 4, ROLE_NORMAL, line);
+		if (d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR) {
+			snprintf(line, sizeof line, "%s left of %s", left, total);
+			tui_put_right(w, y, 2, width - 4, d->recommend ? ROLE_CRIT : ROLE_ACCENT, line);
+		}
+		y++;
+	} else {
+		tui_put(w, y++, 2, width - 4, ROLE_STALE, "no traffic switch seen since the console started");
+	}
+	if (y < h - 1)
+		y = draw_pipeline(w, y, width, d);
+	y++;
+	if (y < h - 1) {
+		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "%-*s %10s %10s  %s", textw, "ROLLBACK RULE", "LIVE", "LIMIT",
+		         "STATE");
+	}
+	for (int r = 0; r < DRULE_COUNT && y < h - 1; r++) {
+		const struct deploy_rule_state *s = &d->rule[r];
+		char text[120], v[24], l[24], st[48];
+		enum tui_role role = ROLE_NORMAL;
+		bool live = d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR;
+
+		deploywatch_rule_text(d, (enum deploy_rule)r, text, sizeof text);
+		fmt_value((enum deploy_rule)r, live ? s->value : NAN, v, sizeof v);
+		fmt_value((enum deploy_rule)r, live ? s->limit : NAN, l, sizeof l);
+		if (s->fired) {
+			snprintf(st, sizeof st, "BREACH");
+			role = ROLE_CRIT;
+		} else if (live && s->holds) {
+			snprintf(st, sizeof st, "over for %lds", (long)((loop_now_ms() - s->since_ms) / 1000));
+			role = ROLE_WARN;
+		} else {
+			snprintf(st, sizeof st, live ? "ok" : "-");
+			role = live ? ROLE_OK : ROLE_STALE;
+		}
+		tui_putf(w, y++, 2, width - 4, role, "%-*.*s %10s %10s  %s", textw, textw, text, v, l, st);
+	}
+	if (y < h - 1 && d->has_baseline) {
+		char be[24], bp[24];
+
+		fmt_value(DRULE_ERRORS_BASELINE, d->baseline[MET_ERRORS], be, sizeof be);
+		fmt_value(DRULE_P95_SLO, d->baseline[MET_P95], bp, sizeof bp);
+		tui_putf(w, y++, 2, width - 4, ROLE_STALE, "baseline before the switch: errors %s, P95 %s, queue %.0f",
+		         be, bp, isnan(d->baseline[MET_QUEUE]) ? 0.0 : d->baseline[MET_QUEUE]);
+	}
+	y++;
+	if (y < h - 1) {
+		if (d->recommend) {
+			bool open = d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR;
+
+			tui_putf(w, y++, 2, width - 4, ROLE_CRIT, "Rollback %s: %s", open ? "recommended" : "was recommended",
+			         d->reason);
+			if (open && y < h - 1)
+				tui_put(w, y++, 2, width - 4, ROLE_CRIT, "R to roll back (the plan and its preflight first)");
+		} else if (d->stage == DEPLOY_MONITOR || d->stage == DEPLOY_SWITCHED) {
+			tui_put(w, y++, 2, width - 4, ROLE_OK, "no rollback criterion met");
+		}
+	}
+	for (size_t i = 0; i < d->ncapacity && y < h - 1; i++)
+		tui_putf(w, y++, 2, width - 4, ROLE_WARN, "capacity: %s", d->capacity[i]);
+	y = draw_followup(w, y, h, width, m);
+	draw_checklist(w, y + 1, h, width, m);
+}
+
+const struct view_ops deploy_view = {
+	.name = "deploy",
+	.title = "Deploy",
+	.about = "the deployment window: stages, rollback rules, recommendation",
+	.key = '8',
+	.redraw_on = DIRTY_SLOTS | DIRTY_METRICS | DIRTY_TIMELINE,
+	.draw = draw,
+};
