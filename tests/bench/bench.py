@@ -528,7 +528,9 @@ class Bench:
     def row9(self):
         self.lab.scenario("steady")
         self.lab.argocd_autosync(True)
-        time.sleep(2)
+        # an alert left firing by an earlier row would make the fault look instant
+        wait_for(lambda: not self.lab.alerts("HighErrorRate"), 180, interval=1,
+                 what="HighErrorRate resolved after the earlier rows")
         t0 = time.monotonic()
         self.lab.scenario("bad-deploy")   # returns once traffic is on the faulty green
         t_fault = time.monotonic()
