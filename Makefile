@@ -101,6 +101,12 @@ test-screen: all
 test-integration: all
 	@python3 tests/integration/run.py
 
+# Figures against the tools operators use today, on the lab (docs/performance.md).
+# Not part of `make test`: about 7 minutes on 2 cores; BENCH_LONG=1 for the 5-minute window.
+.PHONY: bench
+bench: all
+	@python3 tests/bench/bench.py
+
 demo:
 	@sh scripts/deps.sh demo
 	@$(MAKE) --no-print-directory all

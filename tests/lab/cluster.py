@@ -171,6 +171,7 @@ class Cluster:
         self.slice_names = []
         self.ip_next = {s: 10 for s in K.SLOTS}
         self.deployments = {}
+        self.extra_pods = set()   # names of bulk pods (`lab pods N`): kept in the store as they are
         self.actions = collections.deque(maxlen=200)
         self.ev = Recorder(self.rng)
         self.ev.quiet = True
@@ -426,7 +427,7 @@ class Cluster:
                 self.events.append((self.rv, res, "MODIFIED" if prev else "ADDED",
                                     obj, prev[1] if prev else None))
                 changed = True
-            for name in [n for n in have if n not in objs]:
+            for name in [n for n in have if n not in objs and n not in self.extra_pods]:
                 self.rv += 1
                 gone = copy.deepcopy(have.pop(name)[1])
                 gone["metadata"]["resourceVersion"] = str(self.rv)
@@ -569,6 +570,46 @@ class Cluster:
                 self.tick(now)
                 return
         raise not_found("pods", "", name)
+
+    # ---- bulk pods of other workloads (benchmarks) ----------------------
+    def add_pods(self, count, app, now):
+        """count Running, ready pods labelled app=APP, owned by one made-up
+        ReplicaSet: a crowded namespace. They go straight into the store
+        and are never rendered again, so the simulation's ticks stay cheap;
+        they appear in lists and gets, not in watches (no event each)."""
+        base = next(iter(self.pods()), None)
+        if base is None:
+            raise ValueError("the lab has no pod to model bulk pods on")
+        model = K.render_pod(base, now)
+        h = template_hash({"app": app, "bulk": True})
+        rs_name = "%s-%s" % (app, h)
+        rs_uid = new_uid()
+        have = self.store["pods"]
+        for i in range(int(count)):
+            name = "%s-%s" % (rs_name, random_suffix(5, self.rng))
+            while name in have:
+                name = "%s-%s" % (rs_name, random_suffix(5, self.rng))
+            obj = copy.deepcopy(model)
+            m = obj["metadata"]
+            m.update(name=name, generateName=rs_name + "-", uid=new_uid(),
+                     labels={"app": app, "pod-template-hash": h},
+                     ownerReferences=[K.owner_ref("apps/v1", "ReplicaSet", rs_name, rs_uid)])
+            m.pop("deletionTimestamp", None)
+            m.pop("deletionGracePeriodSeconds", None)
+            obj["status"]["podIP"] = "10.245.%d.%d" % (i // 250 % 250, i % 250 + 1)
+            self.rv += 1
+            m["resourceVersion"] = str(self.rv)
+            have[name] = (canonical(obj), obj)
+            self.extra_pods.add(name)
+        self.cond.notify_all()
+        return len(self.extra_pods)
+
+    def clear_pods(self):
+        for name in self.extra_pods:
+            self.store["pods"].pop(name, None)
+        self.extra_pods.clear()
+        self.rv += 1
+        self.cond.notify_all()
 
     # ---- the desired state as Argo CD sees it -----------------------------
     def live_state(self):

@@ -224,6 +224,17 @@ class ControlHandler(Handler):
                     lab.knobs[k] = v
                 lab.log("knobs: %s" % lab.knobs)
                 return {"knobs": dict(lab.knobs)}
+        if path == "/pods":
+            with lab.lock:
+                if body.get("clear"):
+                    lab.cluster.clear_pods()
+                n = int(body.get("count", 0))
+                if n < 0 or n > 100000:
+                    raise ValueError("count=%d is out of range (0..100000)" % n)
+                app = str(body.get("app") or "batch-worker")
+                total = lab.cluster.add_pods(n, app, time.time()) if n else len(lab.cluster.extra_pods)
+                lab.log("bulk pods: %d (+%d app=%s)" % (total, n, app))
+                return {"bulk_pods": total}
         if path == "/git":
             with lab.lock:
                 ac = lab.argocd
