@@ -86,3 +86,72 @@ class TimelineWritesSurviveSigkill(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+sys.path.insert(0, HERE)
+from labfixture import LabTestCase, missing, wait_for  # noqa: E402
+from term import Term  # noqa: E402
+
+ROLLBACK_KILLS = int(os.environ.get("CRASH_ROLLBACK_KILLS", "12"))
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class RollbacksKilledMidway(LabTestCase):
+    lab_name = "crash"
+
+    def test_killed_rollbacks_are_reported_on_the_next_start(self):
+        self.lab.scenario("bad-deploy")
+        self.lab.argocd_autosync(False)   # the selector strategy: one PATCH the lab can hold
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        db = os.path.join(self.lab.dir, "crash.db")
+        path = "/api/v1/namespaces/*/services/*"
+        rng = random.Random(7)
+        kills = 0
+        for i in range(ROLLBACK_KILLS):
+            # Hold the selector PATCH so the kill lands mid-rollback, at a random point of the wait.
+            self.lab.run_lab("delay", "PATCH", path, "5", "times=1")
+            p = subprocess.Popen([BINARY, "--config", self.lab.config_path, "--db", db, "rollback", "--yes",
+                                  "--strategy", "selector"], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            wait_for(lambda: any(r["waiting"] for r in self.lab.state()["api_delays"]) or p.poll() is not None,
+                     15, what="the rollback's PATCH held")
+            time.sleep(rng.uniform(0, 0.5))
+            if p.poll() is None:
+                p.send_signal(signal.SIGKILL)
+                kills += 1
+            p.communicate(timeout=10)
+            self.lab.run_lab("delay", "clear")
+            with sqlite3.connect(db) as c:
+                self.assertEqual(c.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
+            # A held PATCH may still apply after the kill: put traffic back on green.
+            time.sleep(0.5)
+            if self.lab.service_selector().get("slot") != "green":
+                self.lab.kubectl("-n", "detection-system", "patch", "service", "detection-api-service",
+                                 "-p", '{"spec":{"selector":{"slot":"green"}}}')
+            if i < ROLLBACK_KILLS - 1:
+                # Each interruption is reported by the start that follows it.
+                self.report(db)
+        self.assertGreater(kills, ROLLBACK_KILLS // 2)
+        t = Term(120, 32)
+        try:
+            t.start([BINARY, "--config", self.lab.config_path, "--db", db])
+            t.wait_for("interrupted rollback", timeout=15)
+            self.assertIn("never finished", t.screen())
+            t.keys("Q")
+        finally:
+            t.close()
+        with sqlite3.connect(db) as c:
+            n = c.execute("SELECT count(*) FROM events WHERE summary LIKE 'interrupted rollback%'").fetchone()[0]
+        self.assertEqual(n, kills)
+        print("\n  %d rollbacks killed mid-run, each reported" % kills, file=sys.stderr)
+
+    def report(self, db):
+        """What the console does on start, without a terminal: start it and quit at once."""
+        t = Term(120, 32)
+        try:
+            t.start([BINARY, "--config", self.lab.config_path, "--db", db])
+            t.wait_for(lambda s: "interrupted rollback" in s or "ACTIVE" in s, timeout=15, what="the start")
+            time.sleep(0.3)
+            t.keys("Q")
+        finally:
+            t.close()
