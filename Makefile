@@ -150,3 +150,10 @@ fuzz-replay:
 	@sh tests/fuzz/replay.sh build-asan/fuzz
 
 .PHONY: fuzz fuzz-bins fuzz-replay
+
+# A long console session under valgrind on the lab (SOAK_SECONDS, default 600).
+SOAK_SECONDS ?= 600
+soak: all
+	@SOAK_SECONDS=$(SOAK_SECONDS) INTEGRATION_TESTS=test_soak.py python3 tests/integration/run.py
+
+.PHONY: soak
