@@ -124,6 +124,42 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-asan warroom
+	rm -rf build build-asan build-fuzz warroom
 
 -include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d)
+
+# Fuzzing: one libFuzzer harness per parser (tests/fuzz/fuzz_*.c). `make fuzz`
+# builds them with clang and runs each FUZZ_SECONDS; `make fuzz-replay` runs
+# the seed corpus and every saved crash through them under gcc's ASan+UBSan.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_DRIVER ?= tests/fuzz/replay.c
+ASAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_DRIVER) $(BUILD)/libwarroom-core.a
+	@mkdir -p $(dir $@)
+	$(echo_cmd) LD $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ $< $(FUZZ_DRIVER) $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) -lm
+
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang WARN="-Wall -Wextra -Wno-unused-parameter" \
+	  CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" FUZZ_DRIVER= fuzz-bins
+	@sh tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS)
+
+fuzz-replay:
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=gcc CFLAGS="$(ASAN_CFLAGS)" \
+	  LDFLAGS="-fsanitize=address,undefined" fuzz-bins
+	@sh tests/fuzz/replay.sh build-asan/fuzz
+
+.PHONY: fuzz fuzz-bins fuzz-replay
+
+# A long console session under valgrind on the lab (SOAK_SECONDS, default 600).
+SOAK_SECONDS ?= 600
+soak: all
+	@SOAK_SECONDS=$(SOAK_SECONDS) INTEGRATION_TESTS=test_soak.py python3 tests/integration/run.py
+
+.PHONY: soak

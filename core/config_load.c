@@ -142,3 +142,24 @@ int config_load(struct config *cfg, const char *path, bool explicit_path, char *
 	free(text);
 	return rc;
 }
+
+int config_load_text(struct config *cfg, const char *name, const char *text, size_t len, char *err, size_t errlen)
+{
+	char dummy[8];
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof dummy;
+	}
+	err[0] = '\0';
+	struct config *tmp = malloc(sizeof *tmp);
+	if (!tmp) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	memcpy(tmp, cfg, sizeof *tmp);
+	int rc = parse_text(tmp, name, text, len, err, errlen);
+	if (rc == 0)
+		memcpy(cfg, tmp, sizeof *cfg);
+	free(tmp);
+	return rc;
+}

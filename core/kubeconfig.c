@@ -499,6 +499,93 @@ static void free_files(struct kc_file *files, size_t n)
 	free(files);
 }
 
+/* Picks the context from parsed files and fills kc from it; frees the files. */
+static int kc_resolve(struct kubeconfig *kc, struct kc_file *files, size_t nfiles, const char *context,
+                      char *err, size_t errlen)
+{
+	char ctxname[128] = "";
+	if (context && *context) {
+		text_copy(ctxname, sizeof ctxname, context);
+	} else {
+		for (size_t f = 0; f < nfiles && !ctxname[0]; f++) {
+			const char *cc = json_str(files[f].root, "current-context");
+			if (cc && *cc)
+				text_copy(ctxname, sizeof ctxname, cc);
+		}
+	}
+	int rc = -1;
+	struct kc_entry ctx, cl, us;
+	if (!ctxname[0]) {
+		snprintf(err, errlen, "no context chosen: %s sets no current-context "
+		         "(set kubernetes.context in the config or pass --context)", kc->source);
+		goto out;
+	}
+	text_copy(kc->context, sizeof kc->context, ctxname);
+	if (!find_named(files, nfiles, "contexts", "context", ctxname, &ctx)) {
+		snprintf(err, errlen, "context \"%s\" not found in %s", ctxname, kc->source);
+		goto out;
+	}
+	char cb[64], ub[64];
+	const char *cln = jtext(ctx.body, "cluster", cb, sizeof cb);
+	const char *usn = jtext(ctx.body, "user", ub, sizeof ub);
+	text_copy(kc->cluster, sizeof kc->cluster, cln);
+	text_copy(kc->user, sizeof kc->user, usn);
+	if (!cln || !*cln) {
+		snprintf(err, errlen, "context \"%s\" names no cluster", ctxname);
+		goto out;
+	}
+	if (!find_named(files, nfiles, "clusters", "cluster", cln, &cl) || !cl.body) {
+		snprintf(err, errlen, "context \"%s\": cluster \"%s\" not found in %s", ctxname, cln, kc->source);
+		goto out;
+	}
+	const struct kc_entry *usp = NULL;
+	if (usn && *usn) {
+		usp = find_named(files, nfiles, "users", "user", usn, &us);
+		if (!usp) {
+			snprintf(err, errlen, "context \"%s\": user \"%s\" not found in %s", ctxname, usn, kc->source);
+			goto out;
+		}
+	}
+	rc = fill_from(kc, &cl, usp, ctx.body, err, errlen);
+out:
+	free_files(files, nfiles);
+	if (rc < 0) {
+		char keep[sizeof kc->source];
+		text_copy(keep, sizeof keep, kc->source);
+		kubeconfig_free(kc);
+		text_copy(kc->source, sizeof kc->source, keep);
+	}
+	return rc;
+}
+
+/* One kubeconfig from memory, as kubeconfig_load reads one file: name stands
+ * for the file in the words of errors, relative paths are taken from dir. */
+int kubeconfig_load_text(struct kubeconfig *kc, const char *name, const char *dir, const char *text, size_t len,
+                         const char *context, char *err, size_t errlen)
+{
+	memset(kc, 0, sizeof *kc);
+	if (err && errlen)
+		err[0] = '\0';
+	char yerr[256] = "";
+	cJSON *root = kubeconfig_yaml_to_json(text, len, yerr, sizeof yerr);
+	if (!root || !cJSON_IsObject(root)) {
+		snprintf(err, errlen, "%s: %s", name, root ? "not a kubeconfig (expected a mapping)" : yerr);
+		cJSON_Delete(root);
+		return -1;
+	}
+	struct kc_file *files = calloc(1, sizeof *files);
+	if (!files) {
+		cJSON_Delete(root);
+		text_copy(err, errlen, "out of memory");
+		return -1;
+	}
+	text_copy(files[0].path, sizeof files[0].path, name);
+	text_copy(files[0].dir, sizeof files[0].dir, dir ? dir : "");
+	files[0].root = root;
+	text_copy(kc->source, sizeof kc->source, name);
+	return kc_resolve(kc, files, 1, context, err, errlen);
+}
+
 int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *context,
                     char *err, size_t errlen)
 {
@@ -579,59 +666,7 @@ int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *contex
 		return -1;
 	}
 
-	char ctxname[128] = "";
-	if (context && *context) {
-		text_copy(ctxname, sizeof ctxname, context);
-	} else {
-		for (size_t f = 0; f < nfiles && !ctxname[0]; f++) {
-			const char *cc = json_str(files[f].root, "current-context");
-			if (cc && *cc)
-				text_copy(ctxname, sizeof ctxname, cc);
-		}
-	}
-	int rc = -1;
-	struct kc_entry ctx, cl, us;
-	if (!ctxname[0]) {
-		snprintf(err, errlen, "no context chosen: %s sets no current-context "
-		         "(set kubernetes.context in the config or pass --context)", kc->source);
-		goto out;
-	}
-	text_copy(kc->context, sizeof kc->context, ctxname);
-	if (!find_named(files, nfiles, "contexts", "context", ctxname, &ctx)) {
-		snprintf(err, errlen, "context \"%s\" not found in %s", ctxname, kc->source);
-		goto out;
-	}
-	char cb[64], ub[64];
-	const char *cln = jtext(ctx.body, "cluster", cb, sizeof cb);
-	const char *usn = jtext(ctx.body, "user", ub, sizeof ub);
-	text_copy(kc->cluster, sizeof kc->cluster, cln);
-	text_copy(kc->user, sizeof kc->user, usn);
-	if (!cln || !*cln) {
-		snprintf(err, errlen, "context \"%s\" names no cluster", ctxname);
-		goto out;
-	}
-	if (!find_named(files, nfiles, "clusters", "cluster", cln, &cl) || !cl.body) {
-		snprintf(err, errlen, "context \"%s\": cluster \"%s\" not found in %s", ctxname, cln, kc->source);
-		goto out;
-	}
-	const struct kc_entry *usp = NULL;
-	if (usn && *usn) {
-		usp = find_named(files, nfiles, "users", "user", usn, &us);
-		if (!usp) {
-			snprintf(err, errlen, "context \"%s\": user \"%s\" not found in %s", ctxname, usn, kc->source);
-			goto out;
-		}
-	}
-	rc = fill_from(kc, &cl, usp, ctx.body, err, errlen);
-out:
-	free_files(files, nfiles);
-	if (rc < 0) {
-		char keep[sizeof kc->source];
-		text_copy(keep, sizeof keep, kc->source);
-		kubeconfig_free(kc);
-		text_copy(kc->source, sizeof kc->source, keep);
-	}
-	return rc;
+	return kc_resolve(kc, files, nfiles, context, err, errlen);
 }
 
 int kubeconfig_in_cluster(struct kubeconfig *kc, const char *sa_dir, char *err, size_t errlen)

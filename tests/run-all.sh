@@ -14,6 +14,14 @@ stage() {
 # tee hides the exit status in POSIX sh; each stage prints its own summary.
 stage unit     sh -c 'sh tests/run-unit.sh build/tests; echo "rc=$?" >> '"$log"'.rc'
 stage asan     sh -c 'make --no-print-directory test-asan; echo "rc=$?" >> '"$log"'.rc'
+# Saved fuzz crashes and seeds replay always; a short fuzz pass needs clang's libFuzzer.
+stage fuzz     sh -c 'make --no-print-directory fuzz-replay || echo "rc=1" >> '"$log"'.rc
+  if printf "int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }\n" |
+     clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
+    make --no-print-directory fuzz FUZZ_SECONDS=5; echo "rc=$?" >> '"$log"'.rc
+  else
+    echo "fuzz: 0 passed, 0 failed, 1 skipped (clang with libFuzzer is not installed: apt-get install clang)"
+  fi'
 stage screen   sh -c 'python3 tests/screen/run.py; echo "rc=$?" >> '"$log"'.rc'
 stage integration sh -c 'python3 tests/integration/run.py; echo "rc=$?" >> '"$log"'.rc'
 grep -q 'rc=[1-9]' "$log.rc" && rc=1

@@ -18,6 +18,7 @@
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/runbook.h"
+#include "warroom/rollback.h"
 #include "warroom/sources.h"
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
@@ -816,6 +817,11 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		A.views[0]->open(views_state(0), &A.model);
 	if (!tl)
 		app_message(ROLE_CRIT, "timeline unavailable: %s", tl_error && *tl_error ? tl_error : "not opened");
+	else {
+		char words[640];
+		if (rollback_unfinished_check(tl, words, sizeof words) == 1)
+			app_message(ROLE_CRIT, "%s", words);
+	}
 	paint();
 	loop_run(A.loop);
 

@@ -137,6 +137,9 @@ void config_default_path(char *buf, size_t len);
  * on error cfg is left as it was. Unknown keys are errors. Paths expand "~"
  * and a relative path is taken from the config file's folder. */
 int config_load(struct config *cfg, const char *path, bool explicit_path, char *err, size_t errlen);
+/* The same for config text held in memory; name stands for the file in the
+ * words of errors. cfg is left as it was on error. */
+int config_load_text(struct config *cfg, const char *name, const char *text, size_t len, char *err, size_t errlen);
 /* For config_load: checks and stores one parsed document's settings in cfg
  * (config_yaml.c). Errors as config_load's; cfg may be half-written then. */
 struct yaml_document_s;

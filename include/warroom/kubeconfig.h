@@ -67,6 +67,10 @@ struct kubeconfig_cred {
  * words in err ("context \"x\" not found in /home/a/.kube/config"). */
 int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *context,
                     char *err, size_t errlen);
+/* The same for one kubeconfig held in memory; name stands for the file in
+ * errors and relative paths are taken from dir ("" or NULL: the current one). */
+int kubeconfig_load_text(struct kubeconfig *kc, const char *name, const char *dir, const char *text, size_t len,
+                         const char *context, char *err, size_t errlen);
 /* In-cluster config from KUBERNETES_SERVICE_HOST/PORT and the service-account
  * folder (KUBECONFIG_SA_DIR in a pod; another folder in tests). */
 int kubeconfig_in_cluster(struct kubeconfig *kc, const char *sa_dir, char *err, size_t errlen);

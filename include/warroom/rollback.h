@@ -163,4 +163,11 @@ void rollback_run_cancel(struct rollback_run *run);
 void rollback_plan_switch_back(const struct rollback_plan *executed, const struct slots_state *st,
                                struct rollback_plan *out);
 
+/* On start: when the newest rollback in the timeline was confirmed but has no
+ * outcome (the process died mid-run), fills words, records them once as a
+ * rollback event with outcome "interrupted" and returns 1; 0 when none; -1
+ * when the timeline could not be read or written. */
+struct timeline;
+int rollback_unfinished_check(struct timeline *tl, char *words, size_t len);
+
 #endif

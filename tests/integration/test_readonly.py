@@ -92,6 +92,61 @@ class ReadOnlyEverywhere(LabTestCase):
         self.assertEqual(self.writes_since(start), [])
         self.assertEqual(self.lab.service_selector().get("slot"), "green")
 
+    def config_with(self, old, new):
+        with open(self.lab.config_path) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        path = os.path.join(self.lab.dir, "warroom-%d.yaml" % len(os.listdir(self.lab.dir)))
+        with open(path, "w") as f:
+            f.write(text.replace(old, new))
+        return path
+
+    def test_config_setting_refuses_like_the_flag(self):
+        self.lab.scenario("bad-deploy")
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        cfg = self.config_with("operator: lab-operator\n", "operator: lab-operator\nreadonly: true\n")
+        start = os.path.getsize(self.access_log())
+        db = os.path.join(self.lab.dir, "ro-config.db")
+        t = Term(100, 30)
+        try:
+            p = subprocess.run([BINARY, "--config", cfg, "--db", db, "rollback", "--yes"],
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+            self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+            self.assertIn("read-only", p.stderr)
+            t.start([BINARY, "--config", cfg, "--db", db])
+            t.wait_for(lambda s: "ACTIVE" in s, timeout=15, what="the slots from the lab")
+            t.keys("R")
+            wait_for(lambda: len(refusals(db)) == 2, 5, what="the R key refused and audited")
+            self.assertIn("read-only", t.screen())
+            self.assertNotIn("[y] yes", t.screen())
+            t.keys("Q")
+        finally:
+            t.close()
+        self.assertEqual([(a, o) for a, _, o, _ in refusals(db)], [("rollback", "refused")] * 2)
+        time.sleep(1.5)
+        self.assertEqual(self.writes_since(start), [])
+        self.assertEqual(self.lab.service_selector().get("slot"), "green")
+
+    def test_read_only_context_is_refused_by_the_server_in_words(self):
+        self.lab.scenario("bad-deploy")
+        self.lab.argocd_autosync(False)   # the rollback goes through the Service's selector
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        cfg = self.config_with("  context: lab\n", "  context: lab-readonly\n")
+        with open(os.path.join(self.lab.dir, "kubeconfig")) as f:
+            secrets = re.findall(r"token: (\S+)", f.read())
+        self.assertTrue(secrets)
+        db = os.path.join(self.lab.dir, "ro-context.db")
+        p = subprocess.run([BINARY, "--config", cfg, "--db", db, "rollback", "--yes"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        out = p.stdout + p.stderr
+        self.assertNotEqual(p.returncode, 0, out)
+        print("\n    " + out.strip().replace("\n", "\n    "), file=sys.stderr)
+        self.assertIn("forbidden", out.lower())
+        self.assertIn("lab-readonly", out)
+        for tok in secrets:
+            self.assertNotIn(tok, out)
+        self.assertEqual(self.lab.service_selector().get("slot"), "green")
+
 
 if __name__ == "__main__":
     unittest.main()
