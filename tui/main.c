@@ -27,6 +27,7 @@ static const char usage[] =
 	"  --db FILE       timeline database (default $XDG_STATE_HOME/warroom/timeline.db)\n"
 	"  --context NAME  kubeconfig context\n"
 	"  --readonly      refuse every action that changes the cluster\n"
+	"  --bastion USER@HOST[:PORT]  reach the endpoints marked via_bastion through this SSH host\n"
 	"  --help, --version\n";
 
 struct subcmd {
@@ -58,7 +59,7 @@ static int need_value(int i, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static struct config cfg;
-	const char *config_path = NULL, *db = NULL, *context = NULL;
+	const char *config_path = NULL, *db = NULL, *context = NULL, *bastion = NULL;
 	bool readonly = false, dashdash = false;
 	char **rest = calloc((size_t)argc + 1, sizeof *rest);
 	int nrest = 0, rc;
@@ -96,6 +97,12 @@ int main(int argc, char **argv)
 				db = argv[++i];
 			else
 				context = argv[++i];
+		} else if (strcmp(a, "--bastion") == 0) {
+			if (need_value(i, argc, argv)) {
+				free(rest);
+				return 2;
+			}
+			bastion = argv[++i];
 		} else if (strcmp(a, "--readonly") == 0) {
 			readonly = true;
 		} else if (nrest > 0) {
@@ -134,6 +141,12 @@ int main(int argc, char **argv)
 		snprintf(cfg.kube.context, sizeof cfg.kube.context, "%s", context);
 	if (readonly)
 		cfg.readonly = true;
+	if ((bastion && config_set_bastion(&cfg, bastion, err, sizeof err) != 0) ||
+	    config_check_bastion(&cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "warroom: %s\n", err);
+		free(rest);
+		return 2;
+	}
 
 	if (sub) {
 		rc = sub->fn(nrest, rest, &cfg);
