@@ -17,6 +17,7 @@
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/sources.h"
+#include "warroom/ssh.h"
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
 #include "warroom/view.h"
@@ -70,6 +71,7 @@ static void close_dialog(enum dialog_result r)
 	A.paint |= PAINT_BODY;
 	if (d.kind != DIALOG_NONE && d.fn)
 		d.fn(&d, r, d.arg);
+	dialog_close(&d);   /* a secret typed there is wiped */
 }
 
 void app_show_dialog(const struct dialog *d)
@@ -167,6 +169,9 @@ static void paint_status(void)
 		any = true;
 		used += (size_t)snprintf(conn + used, used < sizeof conn ? sizeof conn - used : 0, "%s%s %s",
 		                         used ? " " : "", model_source_name((enum source_id)s), g);
+		if (s == SRC_BASTION && A.model.src[s].state == SRC_UP && A.model.bastion_rtt_ms >= 0)
+			used += (size_t)snprintf(conn + used, used < sizeof conn ? sizeof conn - used : 0, " %lldms",
+			                         (long long)A.model.bastion_rtt_ms);
 		if (A.model.src[s].state != SRC_UP)
 			used_short += (size_t)snprintf(conn_short + used_short, used_short < sizeof conn_short ?
 			                               sizeof conn_short - used_short : 0, "%s%s %s", used_short ? " " : "",
@@ -352,6 +357,45 @@ static void ui_ask(uint64_t run, const struct action_question *q, void *arg)
 			dialog_add_line(&d, role_of(q->lines[i].role), "%s", q->lines[i].text);
 	}
 	app_show_dialog(&d);
+}
+
+/* ---- the bastion's questions ---- */
+
+static void on_hostkey_closed(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	ssh_hostkey_answer(A.sources.ssh, r == DIALOG_YES);
+}
+
+static void ui_hostkey(struct ssh *s, const char *host, const char *fingerprint, void *arg)
+{
+	struct dialog d;
+
+	dialog_confirm(&d, "Unknown bastion host key", "Trust this key and connect?", true, on_hostkey_closed, NULL);
+	dialog_add_line(&d, ROLE_WARN, "%s %s is not in known_hosts.", tui_glyph(G_WARN), host);
+	dialog_add_line(&d, ROLE_NORMAL, "Its key: %s", fingerprint);
+	dialog_add_line(&d, ROLE_NORMAL, "Compare it with the fingerprint the bastion's owner published; yes adds "
+	                "it to known_hosts.");
+	app_show_dialog(&d);
+}
+
+static void on_passphrase_closed(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	ssh_passphrase_answer(A.sources.ssh, r == DIALOG_YES ? d->input : NULL);
+}
+
+static void ui_passphrase(struct ssh *s, const char *key_file, void *arg)
+{
+	struct dialog d;
+
+	dialog_input(&d, "Bastion key passphrase", "Passphrase:", "", on_passphrase_closed, NULL);
+	d.secret = true;
+	dialog_add_line(&d, ROLE_NORMAL, "for %s (Esc skips this key)", key_file);
+	app_show_dialog(&d);
+}
+
+static void ui_bastion_changed(struct ssh *s, void *arg)
+{
+	A.paint |= PAINT_STATUS;
 }
 
 static void ui_progress(uint64_t run, enum action_role role, const char *text, void *arg)
@@ -719,8 +763,13 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	loop_fd_add(A.loop, STDIN_FILENO, POLLIN, on_stdin, NULL);
 	loop_timer_add(A.loop, 250, 250, on_tick, NULL);
 	loop_on_pass(A.loop, on_pass, NULL);
-	if (sources_open(&A.sources, A.loop, cfg, err, sizeof err) == 0)
+	if (sources_open(&A.sources, A.loop, cfg, err, sizeof err) == 0) {
+		const struct ssh_ui ui = { .hostkey = ui_hostkey, .passphrase = ui_passphrase,
+		                           .changed = ui_bastion_changed };
+
+		ssh_set_ui(A.sources.ssh, &ui);
 		sources_attach(&A.sources, &A.model);
+	}
 	else
 		app_message(ROLE_CRIT, "%s", err);
 	{

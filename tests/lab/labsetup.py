@@ -97,7 +97,8 @@ def write_sshd(d, port, user):
         "PrintMotd no",
         "PrintLastLog no",
         "MaxStartups 50",
-        "LogLevel INFO",
+        # DEBUG1 records every direct-tcpip channel: the tests see what crossed the tunnels.
+        "LogLevel DEBUG1",
         "Subsystem sftp internal-sftp",
         ""])
     write(os.path.join(s, "sshd_config"), cfg)
