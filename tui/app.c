@@ -43,6 +43,7 @@ static struct app {
 	char pending_title[256];
 	unsigned paint;
 	bool resized, quit;
+	bool out_waiting;     /* a frame is still going to the terminal */
 	int64_t last_clock_s;
 	int exit_code;
 } A;
@@ -251,6 +252,34 @@ static void paint_too_small(void)
 	wnoutrefresh(stdscr);
 }
 
+static void on_out_ready(struct loop *loop, int fd, short revents, void *arg);
+static void quit(int code);
+
+/* The pass's one doupdate; a terminal that stops reading holds the next
+ * frame back, never the loop. */
+static void update(void)
+{
+	bool waiting = tui_update() != 0;
+
+	if (waiting != A.out_waiting && tui_out_fd() >= 0) {
+		if (waiting)
+			loop_fd_add(A.loop, tui_out_fd(), POLLOUT, on_out_ready, NULL);
+		else
+			loop_fd_del(A.loop, tui_out_fd());
+	}
+	A.out_waiting = waiting;
+}
+
+static void on_out_ready(struct loop *loop, int fd, short revents, void *arg)
+{
+	if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		quit(0);   /* the terminal went away */
+		return;
+	}
+	if (tui_out_flush() == 0)
+		update();   /* drained: one frame with everything that changed meanwhile */
+}
+
 static void paint(void)
 {
 	const struct view_ops *v = A.views[A.cur];
@@ -269,7 +298,7 @@ static void paint(void)
 		if (A.paint || dirty)
 			paint_too_small();
 		A.paint = 0;
-		doupdate();
+		update();
 		return;
 	}
 	if (dirty & v->redraw_on)
@@ -290,7 +319,7 @@ static void paint(void)
 	if (A.paint & PAINT_FOOT)
 		paint_foot();
 	A.paint = 0;
-	doupdate();
+	update();
 }
 
 static void on_pass(struct loop *loop, void *arg)
