@@ -288,7 +288,7 @@ static void down(struct ssh_client *cl)
 	/* the session and its channels are gone; sshd's end of stdin closed, so
 	 * the wrapper ends the remote group */
 	fail(r, r->res.started ? "the connection to the bastion was lost while the command ran"
-	                       : "the bastion is not connected");
+	                       : ssh_error(r->ssh)[0] ? ssh_error(r->ssh) : "the bastion is not connected");
 }
 
 static void on_timeout(struct loop *loop, void *arg)

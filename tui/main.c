@@ -8,6 +8,7 @@
 #include "warroom/app.h"
 #include "warroom/cli.h"
 #include "warroom/config.h"
+#include "warroom/ssh.h"
 #include "warroom/timeline.h"
 
 static const char usage[] =
@@ -21,6 +22,7 @@ static const char usage[] =
 	"       warroom resolve [--yes]           close the open incident\n"
 	"       warroom actions [--json]          every action, its keys and preconditions\n"
 	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
+	"       warroom remote [--timeout S] CMD  run a command on the bastion; its exit status\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
@@ -45,6 +47,7 @@ static const struct subcmd subcmds[] = {
 	{ "resolve", cli_resolve },
 	{ "actions", cli_actions },
 	{ "query", cli_query },
+	{ "remote", ssh_cli_remote },
 };
 
 static int need_value(int i, int argc, char **argv)

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct config;
 struct config_ssh;
 struct loop;
 struct source;
@@ -79,6 +80,10 @@ void ssh_fingerprint_of(const unsigned char *sha256, char *out, size_t len);
  * 1 not found, 2 changed (mismatch), -1 the file could not be read. */
 int ssh_known_hosts_check(const char *file, const char *host, int port, const char *key, size_t keylen,
                           int key_type, char *err, size_t errlen);
+
+/* warroom remote [--timeout S] [--] COMMAND...: runs COMMAND on the bastion,
+ * its output on ours; exits with its status (255: it could not run). */
+int ssh_cli_remote(int argc, char **argv, const struct config *cfg);
 
 /* ---- tunnels ---- */
 
