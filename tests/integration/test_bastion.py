@@ -283,13 +283,13 @@ class Bastion(LabTestCase):
             self.fail("never saw %r; the terminal got: %r" % (text, strip(bytes(seen))[-2000:]))
 
         read_until("GREENACTIVE", 20)
+        stalled = time.monotonic()
+        # from here on nobody reads the terminal: full repaints fill it until writes would block
+        for _ in range(100):
+            os.write(master, b"\x0c")   # one repaint per loop pass: keys apart
+            time.sleep(0.03)
         os.write(master, b"R")
-        read_until("Runthisrollback?", 15)
-        self.assertIn("scale-switch", strip(bytes(seen)))
-        # from here on nobody reads the terminal: repaints fill it until writes would block
-        for _ in range(60):
-            os.write(master, b"\x0c")
-        time.sleep(0.5)
+        time.sleep(1.5)
         os.write(master, b"y")
         t0 = time.monotonic()
         wait_for(lambda: self.lab.service_selector().get("slot") == "blue", 30, what="traffic on blue")
@@ -305,9 +305,12 @@ class Bastion(LabTestCase):
         self.assertIn("verified", row[1])
         self.assertLess(time.monotonic() - t0, 30)
         self.assertIsNone(p.poll(), "the console is still running")
+        time.sleep(max(0.0, 30 - (time.monotonic() - stalled)))    # 30 s without a reader
+        self.assertIsNone(p.poll(), "the console is still running")
         # the terminal drains: one frame catches up with what happened
         seen.clear()
         read_until("trafficonblue,verifiedin", 15)
+        self.assertIn("scale-switch green -> blue confirmed", strip(bytes(seen)))
         os.write(master, b"Q")
         p.wait(10)
         os.close(master)
