@@ -256,8 +256,8 @@ kubernetes:
   deployments:
     blue: detection-api-blue
     green: detection-api-green
-# The lab's sshd, for when warroom connects through a bastion (not yet:
-# a config with ssh.host set is refused).
+# The lab's sshd as a bastion: uncomment, and add via_bastion: true to the
+# endpoints to reach them through it (tests/integration/test_bastion.py does).
 # ssh:
 #   host: 127.0.0.1
 #   port: %(ssh)d
