@@ -498,6 +498,26 @@ class Screen(unittest.TestCase):
         self.assertIn("bad.yaml:2", p.stderr)
         self.assertIn("promethues", p.stderr)
 
+    def test_same_screen_under_every_terminal_type(self):
+        # Over SSH the operator's TERM varies: the screen must read the same
+        # whatever the terminal's colours (256, 8, none) and with ASCII only.
+        for term in ("xterm", "xterm-256color", "screen", "tmux-256color", "vt100", "linux"):
+            t = self.term(80, 24, env={"TERM": term})
+            self.run_warroom(t)
+            self.assert_screen("overview-80x24", t.wait_for("Timeline"))
+            t.keys("Q")
+            s = t.wait_for(":END", timeout=5)
+            self.assertIn("EXIT=0", s, term)
+            self.assertIn("MODES: icrnl icanon echo :END", s, term)   # the terminal restored
+            t.close()
+            self.terms.remove(t)
+        for term in ("vt100", "xterm-256color"):
+            t = self.term(80, 24, env={"TERM": term}, lang="C")
+            self.run_warroom(t)
+            s = t.wait_for("Timeline")
+            self.assert_screen("overview-80x24-ascii", s)
+            self.assertTrue(all(ord(c) < 128 for c in s), "ASCII only under LANG=C (%s)" % term)
+
     def test_a_bastion_that_does_not_answer_is_shown_down(self):
         # A configured bastion is used, never skipped: when it cannot be
         # reached the status bar says so and the console keeps its keys.
