@@ -17,7 +17,6 @@
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/sources.h"
-#include "warroom/ssh.h"
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
 #include "warroom/view.h"
@@ -388,45 +387,6 @@ static void ui_ask(uint64_t run, const struct action_question *q, void *arg)
 	app_show_dialog(&d);
 }
 
-/* ---- the bastion's questions ---- */
-
-static void on_hostkey_closed(const struct dialog *d, enum dialog_result r, void *arg)
-{
-	ssh_hostkey_answer(A.sources.ssh, r == DIALOG_YES);
-}
-
-static void ui_hostkey(struct ssh *s, const char *host, const char *fingerprint, void *arg)
-{
-	struct dialog d;
-
-	dialog_confirm(&d, "Unknown bastion host key", "Trust this key and connect?", true, on_hostkey_closed, NULL);
-	dialog_add_line(&d, ROLE_WARN, "%s %s is not in known_hosts.", tui_glyph(G_WARN), host);
-	dialog_add_line(&d, ROLE_NORMAL, "Its key: %s", fingerprint);
-	dialog_add_line(&d, ROLE_NORMAL, "Compare it with the fingerprint the bastion's owner published; yes adds "
-	                "it to known_hosts.");
-	app_show_dialog(&d);
-}
-
-static void on_passphrase_closed(const struct dialog *d, enum dialog_result r, void *arg)
-{
-	ssh_passphrase_answer(A.sources.ssh, r == DIALOG_YES ? d->input : NULL);
-}
-
-static void ui_passphrase(struct ssh *s, const char *key_file, void *arg)
-{
-	struct dialog d;
-
-	dialog_input(&d, "Bastion key passphrase", "Passphrase:", "", on_passphrase_closed, NULL);
-	d.secret = true;
-	dialog_add_line(&d, ROLE_NORMAL, "for %s (Esc skips this key)", key_file);
-	app_show_dialog(&d);
-}
-
-static void ui_bastion_changed(struct ssh *s, void *arg)
-{
-	A.paint |= PAINT_STATUS;
-}
-
 static void ui_progress(uint64_t run, enum action_role role, const char *text, void *arg)
 {
 	app_message(role_of(role), "%s", text);
@@ -793,10 +753,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	loop_timer_add(A.loop, 250, 250, on_tick, NULL);
 	loop_on_pass(A.loop, on_pass, NULL);
 	if (sources_open(&A.sources, A.loop, cfg, err, sizeof err) == 0) {
-		const struct ssh_ui ui = { .hostkey = ui_hostkey, .passphrase = ui_passphrase,
-		                           .changed = ui_bastion_changed };
-
-		ssh_set_ui(A.sources.ssh, &ui);
+		app_bastion_ui(A.sources.ssh);
 		sources_attach(&A.sources, &A.model);
 	}
 	else

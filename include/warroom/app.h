@@ -12,5 +12,8 @@ struct timeline;
 int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error);
 
 void app_message_clear(void);
+/* The bastion's questions as dialogs (tui/bastion.c); ssh may be NULL. */
+struct ssh;
+void app_bastion_ui(struct ssh *ssh);
 
 #endif

@@ -80,6 +80,9 @@ void ssh_fingerprint_of(const unsigned char *sha256, char *out, size_t len);
  * 1 not found, 2 changed (mismatch), -1 the file could not be read. */
 int ssh_known_hosts_check(const char *file, const char *host, int port, const char *key, size_t keylen,
                           int key_type, char *err, size_t errlen);
+/* Appends host's key as a known_hosts line ([host]:port unless 22). 0 or -1. */
+int ssh_known_hosts_append(const char *file, const char *host, int port, const char *key, size_t keylen,
+                           int key_type);
 
 /* warroom remote [--timeout S] [--] COMMAND...: runs COMMAND on the bastion,
  * its output on ours; exits with its status (255: it could not run). */

@@ -201,6 +201,19 @@ class Bastion(LabTestCase):
                             capture_output=True, text=True, check=True).stdout.split()[1]
         self.assertIn("is not in %s (%s)" % (kh, fp), p.stderr)
 
+    def test_an_unknown_host_key_is_asked_about_in_the_console(self):
+        kh = os.path.join(self.tmp, "known_hosts_new")
+        open(kh, "w").close()
+        t = self.console(self.config("unknown.yaml", known_hosts=kh))
+        s = t.wait_for("Unknown bastion host key", timeout=15)
+        fp = subprocess.run(["ssh-keygen", "-lf", os.path.join(self.lab.dir, "ssh", "ssh_host_ed25519_key.pub")],
+                            capture_output=True, text=True, check=True).stdout.split()[1]
+        self.assertIn(fp, s)
+        t.keys("y")
+        t.wait_for(lambda s: "bastion \u2713" in s.split("\n")[0], timeout=15, what="bastion up")
+        with open(kh) as f:
+            self.assertTrue(f.read().startswith("[127.0.0.1]:%d ssh-ed25519 " % self.lab.ports["ssh"]))
+
     def test_agent_and_key_file_authentication(self):
         key = os.path.join(self.lab.dir, "ssh", "id_ed25519")
         # the key file, with no agent

@@ -72,6 +72,11 @@ static void host_keys_are_checked_as_openssh_does(void **state)
 	assert_int_equal(check("jump.example.com", 22, key_a), 0);
 	assert_int_equal(check("jump.example.com", 22, key_b), 2);
 	assert_int_equal(check("unknown.example.com", 22, key_a), 1);
+	/* an accepted key is appended, and known from then on; the rest stays */
+	assert_int_equal(ssh_known_hosts_append(file, "new.example.com", 2200, (const char *)key_b, sizeof key_b,
+	                                        ED25519), 0);
+	assert_int_equal(check("new.example.com", 2200, key_b), 0);
+	assert_int_equal(check("jump.example.com", 22, key_a), 0);
 	/* no file yet: every host is unknown, not an error */
 	char err[300] = "";
 	assert_int_equal(ssh_known_hosts_check("/nonexistent/known_hosts", "x", 22, (const char *)key_a,
