@@ -427,3 +427,8 @@ void argocd_poller_free(struct argocd_poller *pp)
 	argocd_app_free(&pp->app);
 	free(pp);
 }
+
+int argocd_set_connect_to(struct argocd *ac, const char *connect_to)
+{
+	return endpoint_set_connect_to(&ac->ep, connect_to);
+}

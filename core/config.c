@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,4 +270,57 @@ int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t l
 int config_read_secret(const struct config_endpoint *ep, char *buf, size_t len)
 {
 	return config_read_secret_msg(ep, buf, len, NULL, 0);
+}
+
+/* ---- the bastion ---------------------------------------------------------- */
+
+int config_set_bastion(struct config *cfg, const char *spec, char *err, size_t errlen)
+{
+	const char *at = strrchr(spec, '@'), *host = at ? at + 1 : spec, *colon;
+	char port[8] = "";
+	size_t hl;
+
+	colon = strrchr(host, ':');
+	hl = colon ? (size_t)(colon - host) : strlen(host);
+	if (at && ((size_t)(at - spec) >= sizeof cfg->ssh.user || at == spec))
+		return say(err, errlen, "--bastion %s: the user name is empty or too long", spec), -1;
+	if (hl == 0 || hl >= sizeof cfg->ssh.host || memchr(host, '/', hl) || memchr(host, ' ', hl))
+		return say(err, errlen, "--bastion %s: expected user@host[:port]", spec), -1;
+	if (colon) {
+		char *end;
+		long p = strtol(colon + 1, &end, 10);
+
+		if (!colon[1] || *end || p < 1 || p > 65535)
+			return say(err, errlen, "--bastion %s: the port must be between 1 and 65535", spec), -1;
+		snprintf(port, sizeof port, "%ld", p);
+	}
+	if (at)
+		snprintf(cfg->ssh.user, sizeof cfg->ssh.user, "%.*s", (int)(at - spec), spec);
+	snprintf(cfg->ssh.host, sizeof cfg->ssh.host, "%.*s", (int)hl, host);
+	if (port[0])
+		cfg->ssh.port = atoi(port);
+	return 0;
+}
+
+int config_check_bastion(const struct config *cfg, char *err, size_t errlen)
+{
+	static const struct { const char *key; size_t off; } eps[] = {
+		{ "prometheus", offsetof(struct config, prometheus) },
+		{ "alertmanager", offsetof(struct config, alertmanager) },
+		{ "argocd", offsetof(struct config, argocd) },
+	};
+
+	if (cfg->ssh.host[0])
+		return 0;
+	for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
+		const struct config_endpoint *ep = (const void *)((const char *)cfg + eps[i].off);
+
+		if (ep->via_bastion)
+			return say(err, errlen, "%s%s%s.via_bastion: no bastion is configured (set ssh.host or "
+			           "--bastion user@host)", cfg->path, cfg->path[0] ? ": " : "", eps[i].key), -1;
+	}
+	if (cfg->kube.via_bastion)
+		return say(err, errlen, "%s%skubernetes.via_bastion: no bastion is configured (set ssh.host or "
+		           "--bastion user@host)", cfg->path, cfg->path[0] ? ": " : ""), -1;
+	return 0;
 }

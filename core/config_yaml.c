@@ -60,7 +60,6 @@ struct field {
 #define FN(n, k, m, lo, hi) {n, k, offsetof(struct config, m), MEMBER_SIZE(m), lo, hi, NULL, NULL}
 #define FS(n, t) {n, K_SECTION, 0, 0, 0, 0, t, NULL}
 #define FSECRET(n, why) {n, K_SECRET, 0, 0, 0, 0, NULL, why}
-#define FUNSUPPORTED(n, k, m, why) {n, k, offsetof(struct config, m), MEMBER_SIZE(m), 0, 0, NULL, why}
 #define FEND {NULL, K_STR, 0, 0, 0, 0, NULL, NULL}
 
 #define TOKEN_ADVICE "a token must not be written in the config file; use token_file or token_env"
@@ -70,6 +69,7 @@ struct field {
 	F("token_file", K_PATH, ep.token_file),                      \
 	F("token_env", K_ENV, ep.token_env),                         \
 	F("insecure", K_BOOL, ep.insecure),                          \
+	F("via_bastion", K_BOOL, ep.via_bastion),                    \
 	FN("timeout_ms", K_LONG, ep.timeout_ms, 100, 600000),        \
 	FSECRET("token", TOKEN_ADVICE),                              \
 	FSECRET("password", TOKEN_ADVICE)
@@ -91,15 +91,12 @@ static const struct field kube_fields[] = {
 	F("slots", K_SLOTS, kube.slots),
 	F("deployments", K_DEPLOYMENTS, kube.deployments),
 	FN("min_ready", K_INT, kube.min_ready, 0, 10000),
+	F("via_bastion", K_BOOL, kube.via_bastion),
 	FSECRET("token", "a token must not be written in the config file; the kubeconfig names it"),
 	FEND,
 };
-/* Parsed for the bastion feature; until it is there, connecting directly
- * while the operator configured a bastion would surprise them. */
-#define BASTION_ADVICE "connecting through a bastion is not supported yet; remove the ssh: section, " \
-	"or run warroom on the bastion itself"
 static const struct field ssh_fields[] = {
-	FUNSUPPORTED("host", K_HOST, ssh.host, BASTION_ADVICE),
+	F("host", K_HOST, ssh.host),
 	FN("port", K_INT, ssh.port, 1, 65535),
 	F("user", K_STR, ssh.user),
 	F("key_file", K_PATH, ssh.key_file),

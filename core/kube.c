@@ -731,3 +731,43 @@ static void ops_free_all(struct kube *k)
 		op_drop(k, op);
 	}
 }
+
+int kube_set_connect_to(struct kube *k, const char *connect_to)
+{
+	if (!connect_to) {
+		set_url_base(k);
+		return 0;
+	}
+	if (strlen(connect_to) >= sizeof k->connect_to)
+		return -1;
+	snprintf(k->connect_to, sizeof k->connect_to, "%s", connect_to);
+	return 0;
+}
+
+int kube_url_host(const struct kube *k, char *host, size_t len, int *port)
+{
+	const char *hp = strstr(k->url_base, "://");
+	size_t hl;
+
+	if (!hp)
+		return -1;
+	hp += 3;
+	*port = strncmp(k->url_base, "https", 5) == 0 ? 443 : 80;
+	if (*hp == '[') {
+		const char *e = strchr(hp, ']');
+
+		if (!e || (size_t)(e - hp) >= len)
+			return -1;
+		snprintf(host, len, "%.*s", (int)(e - hp - 1), hp + 1);
+		hp = e + 1;
+	} else {
+		hl = strcspn(hp, ":/");
+		if (hl == 0 || hl >= len)
+			return -1;
+		snprintf(host, len, "%.*s", (int)hl, hp);
+		hp += hl;
+	}
+	if (*hp == ':')
+		*port = atoi(hp + 1);
+	return 0;
+}

@@ -10,6 +10,7 @@
 
 static const char *const source_names[SRC_COUNT] = {
 	[SRC_KUBE] = "kube", [SRC_PROM] = "prom", [SRC_ALERTMGR] = "alerts", [SRC_ARGOCD] = "argocd",
+	[SRC_BASTION] = "bastion",
 };
 
 const char *model_source_name(enum source_id id)
@@ -29,7 +30,9 @@ void model_init(struct model *m, const struct config *cfg, struct timeline *tl)
 		m->src[SRC_PROM].state = cfg->prometheus.url[0] ? SRC_IDLE : SRC_UNCONFIGURED;
 		m->src[SRC_ALERTMGR].state = cfg->alertmanager.url[0] ? SRC_IDLE : SRC_UNCONFIGURED;
 		m->src[SRC_ARGOCD].state = cfg->argocd.url[0] ? SRC_IDLE : SRC_UNCONFIGURED;
+		m->src[SRC_BASTION].state = cfg->ssh.host[0] ? SRC_IDLE : SRC_UNCONFIGURED;
 	}
+	m->bastion_rtt_ms = -1;
 	for (int i = 0; i < MET_COUNT; i++)
 		m->metrics.s[i].last = NAN;
 	m->recent_gen = (uint64_t)-1;

@@ -19,9 +19,50 @@
 #include "warroom/slots.h"
 #include "warroom/source.h"
 #include "warroom/sources.h"
+#include "warroom/ssh.h"
+
+/* A tunnel through the bastion to where url points; the route for libcurl
+ * in out. 0, or -1 with words in why. */
+static int tunnel_route(struct sources *s, const char *name, const char *target_url, const char *url_host,
+                        int url_port, char *out, size_t len, char *why, size_t whylen)
+{
+	char host[256], terr[300];
+	int port, lport;
+
+	if (!s->ssh) {
+		snprintf(why, whylen, "%s is reached through the bastion, which is not available: %s", name,
+		         s->ssh_error);
+		return -1;
+	}
+	if (ssh_url_target(target_url, host, sizeof host, &port) != 0) {
+		snprintf(why, whylen, "%s: cannot tell the host and port of %s", name, target_url);
+		return -1;
+	}
+	lport = ssh_tunnel(s->ssh, host, port, terr, sizeof terr);
+	if (lport < 0) {
+		snprintf(why, whylen, "%s: %s", name, terr);
+		return -1;
+	}
+	if (!url_host) {
+		url_host = host;
+		url_port = port;
+	}
+	return ssh_route(url_host, url_port, lport, out, len) == 0 ? 0 : (snprintf(why, whylen, "%s: route too "
+	                                                                  "long", name), -1);
+}
+
+static void open_bastion_session(struct sources *s)
+{
+	if (!s->cfg->ssh.host[0])
+		return;
+	s->ssh = ssh_new(s->loop, &s->cfg->ssh, s->ssh_error, sizeof s->ssh_error);
+	if (s->ssh)
+		ssh_start(s->ssh);
+}
 
 int sources_open(struct sources *s, struct loop *loop, const struct config *cfg, char *err, size_t errlen)
 {
+	char route[600];
 	struct kubeconfig kc;
 
 	memset(s, 0, sizeof *s);
@@ -32,22 +73,51 @@ int sources_open(struct sources *s, struct loop *loop, const struct config *cfg,
 		snprintf(err, errlen, "cannot start the HTTP engine");
 		return -1;
 	}
+	open_bastion_session(s);
 	if (!cfg->kube.service[0] || !cfg->kube.deployments[0][0]) {
 		snprintf(s->kube_error, sizeof s->kube_error,
 		         "kubernetes.service and kubernetes.deployments are not configured%s%s",
 		         cfg->path[0] ? " in " : "", cfg->path);
 	} else if (kubeconfig_load(&kc, cfg->kube.kubeconfig, cfg->kube.context, s->kube_error,
 	                           sizeof s->kube_error) == 0) {
+		char server[sizeof kc.server], host[256];
+		int port;
+
+		snprintf(server, sizeof server, "%s", kc.server);
 		s->kube = kube_new(loop, s->http, &kc);
 		kubeconfig_free(&kc);
-		if (!s->kube)
+		if (!s->kube) {
 			snprintf(s->kube_error, sizeof s->kube_error, "cannot create the Kubernetes client");
+		} else if (cfg->kube.via_bastion) {
+			/* the URL keeps its name (tls-server-name too); the connection goes to the server */
+			if (kube_url_host(s->kube, host, sizeof host, &port) != 0 ||
+			    tunnel_route(s, "Kubernetes", server, host, port, route, sizeof route, s->kube_error,
+			                 sizeof s->kube_error) != 0 || kube_set_connect_to(s->kube, route) != 0) {
+				if (!s->kube_error[0])
+					snprintf(s->kube_error, sizeof s->kube_error, "Kubernetes: cannot route %s through the "
+					         "bastion", server);
+				kube_free(s->kube);
+				s->kube = NULL;
+			}
+		}
 	}
 	if (cfg->prometheus.url[0])
 		s->prom = prom_new(s->http, &cfg->prometheus, s->prom_error, sizeof s->prom_error);
+	if (s->prom && cfg->prometheus.via_bastion &&
+	    (tunnel_route(s, "Prometheus", cfg->prometheus.url, NULL, 0, route, sizeof route, s->prom_error,
+	                  sizeof s->prom_error) != 0 || prom_set_connect_to(s->prom, route) != 0)) {
+		prom_free(s->prom);
+		s->prom = NULL;
+	}
 	if (cfg->argocd.url[0] && cfg->argocd_app[0])
 		s->argocd = argocd_new(s->http, &cfg->argocd, cfg->argocd_app, s->argocd_error,
 		                       sizeof s->argocd_error);
+	if (s->argocd && cfg->argocd.via_bastion &&
+	    (tunnel_route(s, "Argo CD", cfg->argocd.url, NULL, 0, route, sizeof route, s->argocd_error,
+	                  sizeof s->argocd_error) != 0 || argocd_set_connect_to(s->argocd, route) != 0)) {
+		argocd_free(s->argocd);
+		s->argocd = NULL;
+	}
 	return 0;
 }
 
@@ -158,6 +228,16 @@ static struct source *open_alerts(struct sources *s, char *err, size_t errlen)
 		return NULL;
 	s->alerts = alertmgr_new(s->loop, s->http, s->cfg, &s->model->alerts, on_alerts, s,
 	                         s->alerts_error, sizeof s->alerts_error);
+	if (s->alerts && s->cfg->alertmanager.via_bastion) {
+		char route[600];
+
+		if (tunnel_route(s, "Alertmanager", s->cfg->alertmanager.url, NULL, 0, route, sizeof route,
+		                 s->alerts_error, sizeof s->alerts_error) != 0 ||
+		    alertmgr_set_connect_to(s->alerts, route) != 0) {
+			alertmgr_free(s->alerts);
+			s->alerts = NULL;
+		}
+	}
 	if (!s->alerts) {
 		snprintf(err, errlen, "%s", s->alerts_error);
 		return NULL;
@@ -187,6 +267,12 @@ static struct source *open_argocd(struct sources *s, char *err, size_t errlen)
 	return s->app ? argocd_poller_source(s->app) : NULL;
 }
 
+static struct source *open_bastion(struct sources *s, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s", s->cfg->ssh.host[0] ? s->ssh_error : "");
+	return ssh_source(s->ssh);
+}
+
 /* The registry in the model's order: a new source is one line here. */
 static const struct source_def {
 	enum source_id id;
@@ -196,6 +282,7 @@ static const struct source_def {
 	{ SRC_PROM, open_prom },
 	{ SRC_ALERTMGR, open_alerts },
 	{ SRC_ARGOCD, open_argocd },
+	{ SRC_BASTION, open_bastion },
 };
 #define NDEFS (sizeof source_defs / sizeof source_defs[0])
 
@@ -209,6 +296,8 @@ static void on_change(struct source *src, void *arg)
 			continue;
 		source_status(src, &st);
 		model_source_status(s->model, source_defs[i].id, &st);
+		if (source_defs[i].id == SRC_BASTION)
+			s->model->bastion_rtt_ms = ssh_rtt_ms(s->ssh);
 	}
 }
 
@@ -295,6 +384,7 @@ void sources_close(struct sources *s)
 	argocd_free(s->argocd);
 	kube_free(s->kube);
 	http_free(s->http);       /* pending answers arrive here and are dropped */
+	ssh_free(s->ssh);         /* after the requests that used its tunnels */
 	prom_poller_free(s->signals);
 	alertmgr_free(s->alerts);
 	argocd_poller_free(s->app);

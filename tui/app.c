@@ -48,6 +48,7 @@ static struct app {
 	char pending_title[256];
 	unsigned paint;
 	bool resized, quit;
+	bool out_waiting;     /* a frame is still going to the terminal */
 	int64_t last_clock_s;
 	int exit_code;
 } A;
@@ -76,6 +77,7 @@ static void close_dialog(enum dialog_result r)
 	A.paint |= PAINT_BODY;
 	if (d.kind != DIALOG_NONE && d.fn)
 		d.fn(&d, r, d.arg);
+	dialog_close(&d);   /* a secret typed there is wiped */
 }
 
 void app_show_dialog(const struct dialog *d)
@@ -173,6 +175,9 @@ static void paint_status(void)
 		any = true;
 		used += (size_t)snprintf(conn + used, used < sizeof conn ? sizeof conn - used : 0, "%s%s %s",
 		                         used ? " " : "", model_source_name((enum source_id)s), g);
+		if (s == SRC_BASTION && A.model.src[s].state == SRC_UP && A.model.bastion_rtt_ms >= 0)
+			used += (size_t)snprintf(conn + used, used < sizeof conn ? sizeof conn - used : 0, " %lldms",
+			                         (long long)A.model.bastion_rtt_ms);
 		if (A.model.src[s].state != SRC_UP)
 			used_short += (size_t)snprintf(conn_short + used_short, used_short < sizeof conn_short ?
 			                               sizeof conn_short - used_short : 0, "%s%s %s", used_short ? " " : "",
@@ -265,6 +270,34 @@ static void paint_too_small(void)
 	wnoutrefresh(stdscr);
 }
 
+static void on_out_ready(struct loop *loop, int fd, short revents, void *arg);
+static void quit(int code);
+
+/* The pass's one doupdate; a terminal that stops reading holds the next
+ * frame back, never the loop. */
+static void update(void)
+{
+	bool waiting = tui_update() != 0;
+
+	if (waiting != A.out_waiting && tui_out_fd() >= 0) {
+		if (waiting)
+			loop_fd_add(A.loop, tui_out_fd(), POLLOUT, on_out_ready, NULL);
+		else
+			loop_fd_del(A.loop, tui_out_fd());
+	}
+	A.out_waiting = waiting;
+}
+
+static void on_out_ready(struct loop *loop, int fd, short revents, void *arg)
+{
+	if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		quit(0);   /* the terminal went away */
+		return;
+	}
+	if (tui_out_flush() == 0)
+		update();   /* drained: one frame with everything that changed meanwhile */
+}
+
 static void paint(void)
 {
 	const struct view_ops *v = A.views[A.cur];
@@ -283,7 +316,7 @@ static void paint(void)
 		if (A.paint || dirty)
 			paint_too_small();
 		A.paint = 0;
-		doupdate();
+		update();
 		return;
 	}
 	if (dirty & v->redraw_on)
@@ -304,7 +337,7 @@ static void paint(void)
 	if (A.paint & PAINT_FOOT)
 		paint_foot();
 	A.paint = 0;
-	doupdate();
+	update();
 }
 
 static void on_pass(struct loop *loop, void *arg)
@@ -795,8 +828,10 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	loop_fd_add(A.loop, STDIN_FILENO, POLLIN, on_stdin, NULL);
 	loop_timer_add(A.loop, 250, 250, on_tick, NULL);
 	loop_on_pass(A.loop, on_pass, NULL);
-	if (sources_open(&A.sources, A.loop, cfg, err, sizeof err) == 0)
+	if (sources_open(&A.sources, A.loop, cfg, err, sizeof err) == 0) {
+		app_bastion_ui(A.sources.ssh);
 		sources_attach(&A.sources, &A.model);
+	}
 	else
 		app_message(ROLE_CRIT, "%s", err);
 	A.deploy = deploywatch_install(&A.model, A.loop, A.sources.prom);

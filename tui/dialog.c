@@ -51,6 +51,9 @@ void dialog_add_line(struct dialog *d, enum tui_role role, const char *fmt, ...)
 void dialog_close(struct dialog *d)
 {
 	d->kind = DIALOG_NONE;
+	if (d->secret)
+		explicit_bzero(d->input, sizeof d->input);
+	d->secret = false;
 }
 
 static enum dialog_result input_key(struct dialog *d, int key)
@@ -269,7 +272,7 @@ void dialog_draw(WINDOW *w, struct dialog *d)
 			tw = tui_text_width(shown);
 		}
 		tui_put(w, y + h - 3, x + 2, pw + 1, ROLE_ACCENT, d->prompt);
-		tui_put(w, y + h - 3, x + 3 + pw, fw, ROLE_SELECTED, shown);
+		tui_put(w, y + h - 3, x + 3 + pw, fw, ROLE_SELECTED, d->secret ? "" : shown);
 		tui_put(w, y + h - 2, x + 2, inner, ROLE_STALE, "Enter accept   Esc cancel   C-u clear");
 		break;
 	}

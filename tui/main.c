@@ -9,6 +9,7 @@
 #include "warroom/cli.h"
 #include "warroom/config.h"
 #include "warroom/runbook.h"
+#include "warroom/ssh.h"
 #include "warroom/timeline.h"
 
 static const char usage[] =
@@ -31,12 +32,14 @@ static const char usage[] =
 	"                                         5 breached without rollback\n"
 	"       warroom autosync [--override] [--yes]  re-enable Argo CD auto-sync once Git is fixed\n"
 	"       warroom tick N                    tick item N of the pre-deployment checklist\n"
+	"       warroom remote [--timeout S] CMD  run a command on the bastion; its exit status\n"
 	"\n"
 	"options:\n"
 	"  --config FILE   configuration (default $XDG_CONFIG_HOME/warroom/config.yaml)\n"
 	"  --db FILE       timeline database (default $XDG_STATE_HOME/warroom/timeline.db)\n"
 	"  --context NAME  kubeconfig context\n"
 	"  --readonly      refuse every action that changes the cluster\n"
+	"  --bastion USER@HOST[:PORT]  reach the endpoints marked via_bastion through this SSH host\n"
 	"  --help, --version\n";
 
 struct subcmd {
@@ -62,6 +65,7 @@ static const struct subcmd subcmds[] = {
 	{ "autosync", cli_autosync },
 	{ "check", cli_check },
 	{ "tick", cli_tick },
+	{ "remote", ssh_cli_remote },
 };
 
 static int need_value(int i, int argc, char **argv)
@@ -76,7 +80,7 @@ static int need_value(int i, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static struct config cfg;
-	const char *config_path = NULL, *db = NULL, *context = NULL;
+	const char *config_path = NULL, *db = NULL, *context = NULL, *bastion = NULL;
 	bool readonly = false, dashdash = false;
 	char **rest = calloc((size_t)argc + 1, sizeof *rest);
 	int nrest = 0, rc;
@@ -114,6 +118,12 @@ int main(int argc, char **argv)
 				db = argv[++i];
 			else
 				context = argv[++i];
+		} else if (strcmp(a, "--bastion") == 0) {
+			if (need_value(i, argc, argv)) {
+				free(rest);
+				return 2;
+			}
+			bastion = argv[++i];
 		} else if (strcmp(a, "--readonly") == 0) {
 			readonly = true;
 		} else if (nrest > 0) {
@@ -152,6 +162,12 @@ int main(int argc, char **argv)
 		snprintf(cfg.kube.context, sizeof cfg.kube.context, "%s", context);
 	if (readonly)
 		cfg.readonly = true;
+	if ((bastion && config_set_bastion(&cfg, bastion, err, sizeof err) != 0) ||
+	    config_check_bastion(&cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "warroom: %s\n", err);
+		free(rest);
+		return 2;
+	}
 
 	if (sub) {
 		rc = sub->fn(nrest, rest, &cfg);

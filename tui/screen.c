@@ -1,6 +1,9 @@
 /* Terminal set-up and restore, colour roles, glyphs, text helpers. */
 #define _XOPEN_SOURCE_EXTENDED 1
+#include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
+#include <poll.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/types.h>
 #include <termios.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -25,6 +29,109 @@ static bool have_tio;
  * async-signal-safe. */
 static char restore_seq[128];
 static size_t restore_len;
+
+/* Output never blocks the loop: curses writes each frame into a scratch file
+ * (it never waits there), the frame moves to obuf, and obuf goes to our own
+ * non-blocking descriptor of the terminal as fast as the terminal takes it.
+ * While a frame is still going out no new one is made; once it drains, one
+ * doupdate() sends everything that changed meanwhile. */
+static FILE *scratch;
+static int out_fd = -1;
+static char *obuf;
+static size_t olen, ocap, ooff;
+static unsigned long long bytes_out;
+
+static void collect(void)
+{
+	int fd = scratch ? fileno(scratch) : -1;
+	off_t end;
+
+	if (fd < 0)
+		return;
+	fflush(scratch);
+	end = lseek(fd, 0, SEEK_CUR);
+	if (end <= 0)
+		return;
+	if (olen + (size_t)end > ocap) {
+		size_t cap = (olen + (size_t)end) * 2;
+		char *b = realloc(obuf, cap);
+
+		if (!b)
+			return;   /* the frame is lost; the next full redraw repairs it */
+		obuf = b;
+		ocap = cap;
+	}
+	if (pread(fd, obuf + olen, (size_t)end, 0) == (ssize_t)end)
+		olen += (size_t)end;
+	if (ftruncate(fd, 0) != 0)
+		return;
+	lseek(fd, 0, SEEK_SET);
+	rewind(scratch);
+}
+
+int tui_out_flush(void)
+{
+	while (ooff < olen) {
+		ssize_t n = write(out_fd, obuf + ooff, olen - ooff);
+
+		if (n > 0) {
+			ooff += (size_t)n;
+			bytes_out += (unsigned long long)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			return 1;
+		} else {
+			ooff = olen;   /* the terminal is gone: nothing to wait for */
+			break;
+		}
+	}
+	olen = ooff = 0;
+	return 0;
+}
+
+bool tui_out_pending(void) { return ooff < olen; }
+int tui_out_fd(void) { return out_fd; }
+unsigned long long tui_out_bytes(void) { return bytes_out; }
+
+int tui_update(void)
+{
+	if (!scratch) {
+		doupdate();
+		return 0;
+	}
+	if (tui_out_pending() && tui_out_flush())
+		return 1;
+	doupdate();
+	collect();
+	return tui_out_flush();
+}
+
+/* At the end: what is left goes out, for a second at most. */
+static void drain(int ms)
+{
+	int64_t waited = 0;
+
+	collect();
+	while (tui_out_flush() && waited < ms) {
+		struct pollfd p = { .fd = out_fd, .events = POLLOUT };
+
+		poll(&p, 1, 50);
+		waited += 50;
+	}
+}
+
+/* The modes curses cannot set on a scratch file: raw input, no echo. */
+static void set_raw(void)
+{
+	struct termios t = saved_tio;
+
+	t.c_iflag &= ~(tcflag_t)(IXON | ICRNL | INLCR | IGNCR | BRKINT | ISTRIP | INPCK);
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG | IEXTEN);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
 
 static const char *const glyph_utf8[G_COUNT] = {
 	[G_HLINE] = "─", [G_VLINE] = "│", [G_ULCORNER] = "┌", [G_URCORNER] = "┐",
@@ -150,7 +257,18 @@ int tui_init(void)
 		return -1;
 	}
 	have_tio = tcgetattr(STDIN_FILENO, &saved_tio) == 0;
-	if (!newterm(NULL, stdout, stdin)) {
+	{
+		const char *tty = ttyname(STDOUT_FILENO);
+
+		/* our own open file description: O_NONBLOCK here leaves the shell's alone */
+		out_fd = tty ? open(tty, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) : -1;
+		scratch = out_fd >= 0 && have_tio && !getenv("WARROOM_BLOCKING_OUTPUT") ? tmpfile() : NULL;
+		if (!scratch && out_fd >= 0) {
+			close(out_fd);
+			out_fd = -1;
+		}
+	}
+	if (!newterm(NULL, scratch ? scratch : stdout, stdin)) {
 		fprintf(stderr, "warroom: cannot set up terminal type '%s'\n",
 		        getenv("TERM") ? getenv("TERM") : "(unset)");
 		return -1;
@@ -175,6 +293,10 @@ int tui_init(void)
 	noecho();
 	nonl();
 	raw();               /* C-c reaches the key map as a key, not a signal */
+	if (scratch) {
+		set_raw();       /* curses could not: its output is not the terminal */
+		tui_resize();
+	}
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
@@ -190,6 +312,13 @@ void tui_end(void)
 	active = false;
 	curs_set(1);
 	endwin();
+	if (scratch) {
+		drain(1000);
+		fclose(scratch);
+		scratch = NULL;
+		close(out_fd);
+		out_fd = -1;
+	}
 	if (have_tio)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
 	fflush(stdout);

@@ -16,6 +16,9 @@ struct timeline;
 int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error);
 
 void app_message_clear(void);
+/* The bastion's questions as dialogs (tui/bastion.c); ssh may be NULL. */
+struct ssh;
+void app_bastion_ui(struct ssh *ssh);
 
 /* A runbook key (tui/app_runbook.c): starts the action its line needs
  * through q with ui; in_view: the runbook view is open (its cursor counts).

@@ -64,6 +64,8 @@ typedef void (*argocd_done_fn)(const struct argocd_result *res, void *arg);
 struct argocd *argocd_new(struct http *http, const struct config_endpoint *ep, const char *app,
                           char *err, size_t errlen);
 void argocd_free(struct argocd *ac);
+/* Routes every later request (CURLOPT_CONNECT_TO, an SSH tunnel); NULL: direct. */
+int argocd_set_connect_to(struct argocd *ac, const char *connect_to);
 const char *argocd_url(const struct argocd *ac);
 const char *argocd_app_name(const struct argocd *ac);
 

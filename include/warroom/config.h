@@ -21,11 +21,12 @@ struct config_endpoint {
 	char token_file[512];  /* secrets are read from files or env, never shown */
 	char token_env[64];
 	bool insecure;
+	bool via_bastion;      /* reached through the bastion's tunnels */
 	long timeout_ms;
 };
 
-/* The bastion the cluster and the monitoring are reached through. Not used
- * yet: a config that names ssh.host is refused rather than ignored. */
+/* The bastion the cluster and the monitoring are reached through: endpoints
+ * marked via_bastion go through its tunnels, remote commands run on it. */
 struct config_ssh {
 	char host[256];         /* "" = no bastion: connect directly */
 	int port;               /* 22 */
@@ -60,6 +61,7 @@ struct config {
 		char slots[CONFIG_MAX_SLOTS][32];
 		char deployments[CONFIG_MAX_SLOTS][128];
 		int min_ready;          /* 0: as many as the active slot wants */
+		bool via_bastion;       /* the API server is reached through the bastion */
 	} kube;
 
 	/* freeze periods, "MM-DD..MM-DD" ranges in UTC; the seeds' holidays
@@ -151,6 +153,12 @@ int config_read_secret(const struct config_endpoint *ep, char *buf, size_t len);
  * ("token file ... is readable by other users"). msg never holds the secret. */
 int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t len,
                            char *msg, size_t msglen);
+
+/* --bastion user@host[:port] over the ssh: section. 0, or -1 with words. */
+int config_set_bastion(struct config *cfg, const char *spec, char *err, size_t errlen);
+/* After the command line: an endpoint marked via_bastion needs a bastion.
+ * 0, or -1 with words naming the key. */
+int config_check_bastion(const struct config *cfg, char *err, size_t errlen);
 
 /* "~" and "~/x" to $HOME; other paths copied. 0, or -1 when it does not fit. */
 int config_expand_home(const char *in, char *out, size_t len);

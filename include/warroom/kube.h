@@ -31,6 +31,12 @@ typedef void (*kube_done_fn)(const struct kube_result *res, void *arg);
 struct kube *kube_new(struct loop *loop, struct http *http, struct kubeconfig *kc);
 /* Cancels everything pending; their callbacks do not run. */
 void kube_free(struct kube *k);
+/* Routes every later request (CURLOPT_CONNECT_TO, an SSH tunnel) instead of
+ * the kubeconfig's own; NULL goes back to it. The URL keeps its host name
+ * (tls-server-name included), so TLS verifies the real server. */
+int kube_set_connect_to(struct kube *k, const char *connect_to);
+/* The host name and port the API server's URL is addressed to. */
+int kube_url_host(const struct kube *k, char *host, size_t len, int *port);
 
 const char *kube_server(const struct kube *k);
 const char *kube_context(const struct kube *k);

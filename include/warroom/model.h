@@ -13,7 +13,7 @@ struct config;
 struct slots_state;
 struct dash_live;
 
-enum source_id { SRC_KUBE, SRC_PROM, SRC_ALERTMGR, SRC_ARGOCD, SRC_COUNT };
+enum source_id { SRC_KUBE, SRC_PROM, SRC_ALERTMGR, SRC_ARGOCD, SRC_BASTION, SRC_COUNT };
 
 enum source_state {
 	SRC_UNCONFIGURED = 0,  /* nothing in the config: the panel says so */
@@ -209,6 +209,7 @@ struct model {
 	bool readonly;
 
 	struct source_status src[SRC_COUNT];
+	int64_t bastion_rtt_ms;            /* the bastion's last round trip, -1: none */
 	const struct slots_state *slots;   /* NULL until the slot source runs */
 	struct dash_live *dash;       /* the dashboards (dashboard.h), NULL without Prometheus */
 	struct model_metrics metrics;

@@ -25,6 +25,7 @@ struct prom;
 struct prom_poller;
 struct rollback_ctx;
 struct slots_poller;
+struct ssh;
 struct timeline;
 
 struct sources {
@@ -44,6 +45,10 @@ struct sources {
 	struct model *model;
 	char kube_error[1024];
 	char argocd_error[300];
+	/* The bastion (ssh.host): its session, and the tunnels of the endpoints
+	 * marked via_bastion. NULL: none configured, or see ssh_error. */
+	struct ssh *ssh;
+	char ssh_error[300];
 	/* Every source in the model's order; placeholders stand for a part that
 	 * is not configured or could not open. */
 	struct source_registry reg;

@@ -57,6 +57,16 @@ const struct tui_caps *tui_caps(void);
 void tui_resize(void);
 bool tui_too_small(void);
 
+/* The one doupdate() of a pass, without blocking: 0 when the frame went out,
+ * 1 when the terminal has not taken everything yet (no new frame is made
+ * until it has: wait for POLLOUT on tui_out_fd(), then tui_out_flush(), and
+ * call tui_update() again for one frame with everything that changed). */
+int tui_update(void);
+int tui_out_flush(void);             /* 0 drained, 1 still pending */
+bool tui_out_pending(void);
+int tui_out_fd(void);                /* -1: output goes straight to stdout */
+unsigned long long tui_out_bytes(void);   /* written to the terminal so far */
+
 attr_t tui_attr(enum tui_role role);
 const char *tui_glyph(enum tui_glyph g);
 

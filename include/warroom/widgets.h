@@ -67,6 +67,7 @@ struct dialog {
 	char input[512];      /* input: the text typed */
 	size_t cursor;        /* byte offset in input */
 	bool danger;          /* confirm of a destructive action: drawn in crit */
+	bool secret;          /* input: nothing typed is shown (a passphrase); wiped on close */
 	dialog_fn fn;         /* NULL: nothing to do on close */
 	void *arg;
 	uint64_t id;          /* the caller's, e.g. the action run asking */

@@ -103,7 +103,7 @@ class LifecycleTest(unittest.TestCase):
                          "#   key_file: %s/ssh/id_ed25519" % lab.dir,
                          "#   known_hosts: %s/ssh/known_hosts" % lab.dir):
                 self.assertIn(line + "\n", cfg)
-            # The bastion is not supported yet: the sshd is named, not configured.
+            # The sshd is named, not configured: the other tests go direct.
             self.assertNotIn("\nssh:", cfg)
             with open(os.path.join(lab.dir, "ssh", "known_hosts")) as f:
                 self.assertTrue(f.read().startswith("[127.0.0.1]:%d ssh-ed25519 " % ports["ssh"]))

@@ -97,7 +97,8 @@ def write_sshd(d, port, user):
         "PrintMotd no",
         "PrintLastLog no",
         "MaxStartups 50",
-        "LogLevel INFO",
+        # DEBUG1 records every direct-tcpip channel: the tests see what crossed the tunnels.
+        "LogLevel DEBUG1",
         "Subsystem sftp internal-sftp",
         ""])
     write(os.path.join(s, "sshd_config"), cfg)
@@ -267,8 +268,8 @@ kubernetes:
 # for each pod under /pods/IP on its own port (the verification matrix).
 verify:
   pod_url: http://127.0.0.1:%(demo)d/pods/{ip}
-# The lab's sshd, for when warroom connects through a bastion (not yet:
-# a config with ssh.host set is refused).
+# The lab's sshd as a bastion: uncomment, and add via_bastion: true to the
+# endpoints to reach them through it (tests/integration/test_bastion.py does).
 # ssh:
 #   host: 127.0.0.1
 #   port: %(ssh)d

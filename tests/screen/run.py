@@ -2,6 +2,7 @@
 """Screen tests: the real binary in tmux at 80x24 and 132x43, compared with
 expected screens (clock masked). UPDATE_SCREENS=1 rewrites the expected files."""
 import os
+import socket
 import re
 import http.server
 import signal
@@ -536,19 +537,60 @@ class Screen(unittest.TestCase):
         self.assertIn("bad.yaml:2", p.stderr)
         self.assertIn("promethues", p.stderr)
 
-    def test_config_with_a_bastion_is_refused(self):
-        # A bastion the operator configured must not be skipped in silence:
-        # the console and the headless commands refuse it alike.
-        t = self.term(80, 24)
+    def test_same_screen_under_every_terminal_type(self):
+        # Over SSH the operator's TERM varies: the screen must read the same
+        # whatever the terminal's colours (256, 8, none) and with ASCII only.
+        for term in ("xterm", "xterm-256color", "screen", "tmux-256color", "vt100", "linux"):
+            t = self.term(80, 24, env={"TERM": term})
+            self.run_warroom(t)
+            self.assert_screen("overview-80x24", t.wait_for("Timeline"))
+            t.keys("Q")
+            s = t.wait_for(":END", timeout=5)
+            self.assertIn("EXIT=0", s, term)
+            self.assertIn("MODES: icrnl icanon echo :END", s, term)   # the terminal restored
+            t.close()
+            self.terms.remove(t)
+        for term in ("vt100", "xterm-256color"):
+            t = self.term(80, 24, env={"TERM": term}, lang="C")
+            self.run_warroom(t)
+            s = t.wait_for("Timeline")
+            self.assert_screen("overview-80x24-ascii", s)
+            self.assertTrue(all(ord(c) < 128 for c in s), "ASCII only under LANG=C (%s)" % term)
+
+    def test_a_bastion_that_does_not_answer_is_shown_down(self):
+        # A configured bastion is used, never skipped: when it cannot be
+        # reached the status bar says so and the console keeps its keys.
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            port = sk.getsockname()[1]          # closed again: nothing listens there
+        t = self.term(100, 24)
         cfg = os.path.join(t.tmp, "bastion.yaml")
         with open(cfg, "w") as f:
-            f.write("operator: alice\nssh:\n  host: bastion.example.com\n  user: alice\n")
-        for cmd in ([], ["status"], ["rollback", "--dry-run"], ["note", "checking"]):
+            f.write("operator: alice\nssh:\n  host: 127.0.0.1\n  port: %d\n  user: alice\n"
+                    "prometheus:\n  url: http://prometheus.internal:9090\n  via_bastion: true\n" % port)
+        self.run_warroom(t, "--config", cfg)
+        s = t.wait_for(lambda s: "bastion \u2717" in s or "bastion x" in s, what="bastion down")
+        self.assertIn("prom", s.split("\n")[0])
+        t.keys("?")
+        t.wait_for("Keys (generated")
+
+    def test_via_bastion_without_a_bastion_is_refused(self):
+        # An endpoint marked via_bastion must not be reached directly in silence.
+        t = self.term(80, 24)
+        cfg = os.path.join(t.tmp, "via.yaml")
+        with open(cfg, "w") as f:
+            f.write("operator: alice\nprometheus:\n  url: http://prom:9090\n  via_bastion: true\n")
+        for cmd in ([], ["status"], ["rollback", "--dry-run"]):
             p = subprocess.run([BINARY, "--config", cfg] + cmd, capture_output=True, text=True, timeout=10,
                                env=dict(t.env, PATH=os.environ["PATH"]))
-            self.assertNotEqual(p.returncode, 0, cmd)
-            self.assertIn("bastion.yaml:3: ssh.host: connecting through a bastion is not supported yet; "
-                          "remove the ssh: section, or run warroom on the bastion itself", p.stderr, cmd)
+            self.assertEqual(p.returncode, 2, cmd)
+            self.assertIn("via.yaml: prometheus.via_bastion: no bastion is configured (set ssh.host or "
+                          "--bastion user@host)", p.stderr, cmd)
+        p = subprocess.run([BINARY, "--config", cfg, "--bastion", "alice@", "status"], capture_output=True,
+                           text=True, timeout=10, env=dict(t.env, PATH=os.environ["PATH"]))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--bastion alice@: expected user@host[:port]", p.stderr)
+
     # ---- the metrics view: a dashboard against a Prometheus with fixed answers ----
 
     def metrics_console(self, cols, rows):

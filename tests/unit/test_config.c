@@ -114,7 +114,7 @@ static void test_example_loads(void **state)
 	assert_string_equal(cfg.keys[0].action, "rollback");
 	assert_string_equal(cfg.keys[0].keys, "R");
 	assert_string_equal(cfg.keys[1].keys, "?");
-	/* the bastion is not supported yet: the example shows it commented out */
+	/* no bastion unless one is named: the example shows it commented out */
 	assert_string_equal(cfg.ssh.host, "");
 	/* the example spells out the defaults */
 	struct config_policy seeds;
@@ -386,17 +386,47 @@ static void test_values_stored(void **state)
 	assert_int_equal(cfg.policy.ncritical, 0);
 }
 
-/* A bastion the operator configured must not be silently skipped. */
-static void test_bastion_refused(void **state)
+/* A bastion in the file or on the command line, and the endpoints it reaches. */
+static void test_bastion(void **state)
 {
 	static struct config cfg;
 	char err[1024] = "";
-	refused("operator: alice\nssh:\n  port: 2222\n  host: bastion.example.com\n",
-	        "4: ssh.host: connecting through a bastion is not supported yet; remove the ssh: section, "
-	        "or run warroom on the bastion itself");
-	/* no host: nothing to connect through, the rest is harmless */
-	assert_int_equal(load(&cfg, "ssh:\n  port: 2222\n  host: \"\"\n", err, sizeof err), 0);
+
+	assert_int_equal(load(&cfg, "operator: alice\nssh:\n  port: 2222\n  host: bastion.example.com\n"
+	                       "  user: ops\nprometheus:\n  url: http://prom:9090\n  via_bastion: true\n"
+	                       "kubernetes:\n  via_bastion: yes\n", err, sizeof err), 0);
+	assert_string_equal(cfg.ssh.host, "bastion.example.com");
 	assert_int_equal(cfg.ssh.port, 2222);
+	assert_string_equal(cfg.ssh.user, "ops");
+	assert_true(cfg.prometheus.via_bastion);
+	assert_false(cfg.alertmanager.via_bastion);
+	assert_true(cfg.kube.via_bastion);
+	assert_int_equal(config_check_bastion(&cfg, err, sizeof err), 0);
+	refused("ssh:\n  host: alice@bastion\n", "2: ssh.host: expected a host name, got \"alice@bastion\"");
+	refused("alertmanager:\n  via_bastion: maybe\n", "2: alertmanager.via_bastion: expected true or false, got \"maybe\"");
+
+	/* --bastion overrides the file's host, user and port */
+	assert_int_equal(config_set_bastion(&cfg, "bob@10.0.0.7:2200", err, sizeof err), 0);
+	assert_string_equal(cfg.ssh.host, "10.0.0.7");
+	assert_string_equal(cfg.ssh.user, "bob");
+	assert_int_equal(cfg.ssh.port, 2200);
+	assert_int_equal(config_set_bastion(&cfg, "jump", err, sizeof err), 0);
+	assert_string_equal(cfg.ssh.host, "jump");
+	assert_string_equal(cfg.ssh.user, "bob");      /* kept */
+	assert_int_equal(cfg.ssh.port, 2200);
+	assert_int_equal(config_set_bastion(&cfg, "bob@jump:0", err, sizeof err), -1);
+	assert_non_null(strstr(err, "port must be between 1 and 65535"));
+	assert_int_equal(config_set_bastion(&cfg, "@jump", err, sizeof err), -1);
+	assert_int_equal(config_set_bastion(&cfg, "bob@:22", err, sizeof err), -1);
+	assert_string_equal(cfg.ssh.host, "jump");    /* a refused spec changes nothing */
+
+	/* an endpoint marked via_bastion without a bastion is refused, by key */
+	assert_int_equal(load(&cfg, "argocd:\n  url: https://argocd\n  via_bastion: true\n", err, sizeof err), 0);
+	assert_int_equal(config_check_bastion(&cfg, err, sizeof err), -1);
+	assert_non_null(strstr(err, "argocd.via_bastion: no bastion is configured"));
+	assert_int_equal(load(&cfg, "kubernetes:\n  via_bastion: true\n", err, sizeof err), 0);
+	assert_int_equal(config_check_bastion(&cfg, err, sizeof err), -1);
+	assert_non_null(strstr(err, "kubernetes.via_bastion"));
 }
 
 static time_t utc(int y, int mon, int d)
@@ -528,7 +558,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_values_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_set_unset_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bastion_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bastion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_secret, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

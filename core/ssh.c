@@ -1,0 +1,729 @@
+/* ssh — the bastion session: connect, host key, authentication, probe and
+ * reconnect, each step a non-blocking libssh2 call retried on the socket's
+ * next event. Tunnels are in ssh_tunnel.c, exec channels in remote.c. */
+#include "warroom/ssh.h"
+#include "warroom/config.h"
+#include "warroom/loop.h"
+#include "warroom/source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libssh2.h>
+
+enum step {
+	ST_NONE, ST_TCP, ST_HANDSHAKE, ST_HOSTKEY_ASK, ST_AGENT, ST_KEYFILE, ST_PASS_ASK, ST_READY,
+};
+
+#define MAX_KEYS 4
+
+struct ssh {
+	struct loop *loop;
+	struct config_ssh cfg;
+	char user[64];
+	char where[400];
+	struct ssh_ui ui;
+	struct source *src;
+
+	enum ssh_state state;
+	enum step step;
+	char error[512];
+	char fingerprint[80];
+	int fd;
+	LIBSSH2_SESSION *sess;
+	LIBSSH2_AGENT *agent;
+	struct libssh2_agent_publickey *identity;
+	bool agent_tried;
+	char keys[MAX_KEYS][1024];
+	int nkeys, key;            /* the key file being tried */
+	char *pass;                /* the passphrase for keys[key], wiped after the try */
+	int pass_tries;
+	bool hostkey_accepted;     /* this run: the operator said yes */
+	bool pending_add;          /* write the accepted key to known_hosts once authenticated */
+
+	int64_t started_ms;        /* of the connect attempt */
+	int backoff_ms;
+	uint64_t retry_timer, tick_timer;
+	unsigned connects;
+
+	/* the probe: a session channel opened and closed, one round trip */
+	LIBSSH2_CHANNEL *probe;
+	bool probing, probe_closing;
+	int64_t probe_sent_ms, last_answer_ms, next_probe_ms;
+	int64_t rtt_ms;
+
+	struct ssh_client *clients;
+	bool restart;              /* a client went away during a drive */
+	struct ssh_tunnels *tunnels;
+};
+
+static void drive(struct ssh *s);
+static void drop(struct ssh *s, const char *why);
+
+/* ---- small helpers ---- */
+
+static void changed(struct ssh *s)
+{
+	if (s->src)
+		source_refresh(s->src);
+	if (s->ui.changed)
+		s->ui.changed(s, s->ui.arg);
+}
+
+static void set_state(struct ssh *s, enum ssh_state st)
+{
+	if (s->state == st)
+		return;
+	s->state = st;
+	ssh_tunnels_state(s->tunnels, st);
+	changed(s);
+}
+
+static void wipe_pass(struct ssh *s)
+{
+	if (s->pass) {
+		explicit_bzero(s->pass, strlen(s->pass));
+		free(s->pass);
+		s->pass = NULL;
+	}
+}
+
+static const char *last_error(struct ssh *s)
+{
+	char *msg = NULL;
+
+	if (s->sess)
+		libssh2_session_last_error(s->sess, &msg, NULL, 0);
+	return msg && *msg ? msg : "unknown error";
+}
+
+/* The accepted key as one appended line (ssh_hostkey.c). */
+static void known_hosts_add(struct ssh *s)
+{
+	size_t keylen = 0;
+	int type = 0;
+	const char *key = libssh2_session_hostkey(s->sess, &keylen, &type);
+
+	if (key && ssh_known_hosts_append(s->cfg.known_hosts, s->cfg.host, s->cfg.port, key, keylen, type) != 0)
+		snprintf(s->error, sizeof s->error, "could not add the host key to %s", s->cfg.known_hosts);
+}
+
+/* ---- connecting ---- */
+
+static void on_socket(struct loop *loop, int fd, short revents, void *arg)
+{
+	struct ssh *s = arg;
+
+	if (s->step == ST_TCP) {
+		int e = 0;
+		socklen_t el = sizeof e;
+
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
+		if (e) {
+			char why[300];
+
+			snprintf(why, sizeof why, "cannot connect to %s: %s", s->where, strerror(e));
+			drop(s, why);
+			return;
+		}
+		s->step = ST_HANDSHAKE;
+	}
+	drive(s);
+}
+
+static void close_session(struct ssh *s)
+{
+	if (s->fd >= 0) {
+		loop_fd_del(s->loop, s->fd);
+		/* closed first: the frees below then fail at once instead of waiting */
+		close(s->fd);
+		s->fd = -1;
+	}
+	if (s->agent) {
+		libssh2_agent_disconnect(s->agent);
+		libssh2_agent_free(s->agent);
+		s->agent = NULL;
+	}
+	if (s->sess) {
+		for (int i = 0; i < 8 && libssh2_session_free(s->sess) == LIBSSH2_ERROR_EAGAIN; i++)
+			;
+		s->sess = NULL;
+	}
+	s->probe = NULL;
+	s->probing = s->probe_closing = false;
+	wipe_pass(s);
+}
+
+static void notify_down(struct ssh *s)
+{
+	for (struct ssh_client *c = s->clients, *n; c; c = n) {
+		n = c->next;
+		s->restart = false;
+		if (c->down)
+			c->down(c);
+		if (s->restart)
+			n = s->clients;   /* the list changed: start over; down() is idempotent */
+	}
+}
+
+static void on_retry(struct loop *loop, void *arg);
+
+static void drop(struct ssh *s, const char *why)
+{
+	bool was_up = s->state == SSH_UP;
+
+	snprintf(s->error, sizeof s->error, "%s", why);
+	notify_down(s);
+	close_session(s);
+	s->step = ST_NONE;
+	if (s->retry_timer)
+		loop_timer_cancel(s->loop, s->retry_timer);
+	s->retry_timer = 0;
+	if (s->state != SSH_REFUSED) {
+		/* a session that was up retries soon; a failing one backs off */
+		s->backoff_ms = was_up ? SSH_BACKOFF_MIN_MS : (s->backoff_ms ? s->backoff_ms * 2 : SSH_BACKOFF_MIN_MS);
+		if (s->backoff_ms > SSH_BACKOFF_MAX_MS)
+			s->backoff_ms = SSH_BACKOFF_MAX_MS;
+		s->retry_timer = loop_timer_add(s->loop, s->backoff_ms, 0, on_retry, s);
+		set_state(s, SSH_DOWN);
+	}
+	changed(s);
+}
+
+static void refuse(struct ssh *s, const char *why)
+{
+	set_state(s, SSH_REFUSED);
+	drop(s, why);
+}
+
+static void begin(struct ssh *s)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	char port[16], why[600];
+	int rc;
+
+	s->started_ms = loop_now_ms();
+	s->agent_tried = false;
+	s->identity = NULL;
+	s->key = 0;
+	s->pass_tries = 0;
+	set_state(s, SSH_CONNECTING);
+	snprintf(port, sizeof port, "%d", s->cfg.port);
+	/* A name is looked up once per attempt; the bastion is usually named by
+	 * address or by /etc/hosts, so this does not wait on the network. */
+	rc = getaddrinfo(s->cfg.host, port, &hints, &ai);
+	if (rc != 0) {
+		snprintf(why, sizeof why, "cannot find the bastion %s: %s", s->cfg.host, gai_strerror(rc));
+		drop(s, why);
+		return;
+	}
+	s->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0 || (connect(s->fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS)) {
+		snprintf(why, sizeof why, "cannot connect to %s: %s", s->where, strerror(errno));
+		freeaddrinfo(ai);
+		drop(s, why);
+		return;
+	}
+	freeaddrinfo(ai);
+	{
+		int one = 1;
+
+		setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
+	s->sess = libssh2_session_init_ex(NULL, NULL, NULL, s);
+	if (!s->sess) {
+		drop(s, "out of memory for the SSH session");
+		return;
+	}
+	libssh2_session_set_blocking(s->sess, 0);
+	s->step = ST_TCP;
+	loop_fd_add(s->loop, s->fd, POLLOUT, on_socket, s);
+}
+
+static void on_retry(struct loop *loop, void *arg)
+{
+	struct ssh *s = arg;
+
+	s->retry_timer = 0;
+	if (s->state == SSH_DOWN)
+		begin(s);
+}
+
+/* ---- the steps ---- */
+
+static int step_hostkey(struct ssh *s)
+{
+	size_t len = 0;
+	int type = 0;
+	const char *key = libssh2_session_hostkey(s->sess, &len, &type);
+	const char *hash = libssh2_hostkey_hash(s->sess, LIBSSH2_HOSTKEY_HASH_SHA256);
+	char why[1200], err[300] = "";
+	int rc;
+
+	if (!key || !hash) {
+		drop(s, "the bastion sent no host key");
+		return -1;
+	}
+	ssh_fingerprint_of((const unsigned char *)hash, s->fingerprint, sizeof s->fingerprint);
+	rc = ssh_known_hosts_check(s->cfg.known_hosts, s->cfg.host, s->cfg.port, key, len, type, err, sizeof err);
+	if (rc == 0 || (rc == 1 && s->hostkey_accepted))
+		return 0;
+	if (rc == 2) {
+		snprintf(why, sizeof why, "the host key of %s has CHANGED (now %s): refusing to connect; this may be "
+		         "an attack. If the bastion's key was replaced on purpose, remove its old line from %s "
+		         "(ssh-keygen -R '%s%s%s' -f %s)", s->where, s->fingerprint, s->cfg.known_hosts,
+		         s->cfg.port == 22 ? "" : "[", s->cfg.host, s->cfg.port == 22 ? "" : "]:PORT",
+		         s->cfg.known_hosts);
+		if (s->cfg.port != 22) {
+			char *p = strstr(why, "]:PORT");
+
+			if (p)
+				snprintf(p, sizeof why - (size_t)(p - why), "]:%d' -f %s)", s->cfg.port, s->cfg.known_hosts);
+		}
+		refuse(s, why);
+		return -1;
+	}
+	if (rc < 0) {
+		refuse(s, err);
+		return -1;
+	}
+	if (!s->ui.hostkey) {
+		snprintf(why, sizeof why, "the host key of %s is not in %s (%s); check it with the bastion's "
+		         "owner, then add it (ssh-keyscan -p %d %s >> %s)", s->where, s->cfg.known_hosts,
+		         s->fingerprint, s->cfg.port, s->cfg.host, s->cfg.known_hosts);
+		refuse(s, why);
+		return -1;
+	}
+	s->step = ST_HOSTKEY_ASK;
+	set_state(s, SSH_ASKING);
+	s->ui.hostkey(s, s->where, s->fingerprint, s->ui.arg);
+	return 1;
+}
+
+void ssh_hostkey_answer(struct ssh *s, bool accept)
+{
+	char why[600];
+
+	if (s->step != ST_HOSTKEY_ASK)
+		return;
+	if (!accept) {
+		snprintf(why, sizeof why, "the host key of %s (%s) was not accepted", s->where, s->fingerprint);
+		refuse(s, why);
+		return;
+	}
+	s->hostkey_accepted = true;
+	s->pending_add = true;
+	s->step = ST_AGENT;
+	set_state(s, SSH_CONNECTING);
+	drive(s);
+}
+
+/* 0 authenticated, 1 wait, -1 no identity of the agent worked */
+static int step_agent(struct ssh *s)
+{
+	int rc;
+
+	if (!s->agent_tried) {
+		s->agent_tried = true;
+		if (!getenv("SSH_AUTH_SOCK"))
+			return -1;
+		s->agent = libssh2_agent_init(s->sess);
+		if (!s->agent || libssh2_agent_connect(s->agent) != 0 || libssh2_agent_list_identities(s->agent) != 0)
+			return -1;
+		if (libssh2_agent_get_identity(s->agent, &s->identity, NULL) != 0)
+			return -1;
+	}
+	while (s->identity) {
+		rc = libssh2_agent_userauth(s->agent, s->user, s->identity);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return 1;
+		if (rc == 0)
+			return 0;
+		if (libssh2_agent_get_identity(s->agent, &s->identity, s->identity) != 0)
+			s->identity = NULL;
+	}
+	return -1;
+}
+
+/* 0 authenticated, 1 wait, -1 no key file worked */
+static int step_keyfile(struct ssh *s)
+{
+	while (s->key < s->nkeys) {
+		const char *file = s->keys[s->key];
+		int rc = libssh2_userauth_publickey_fromfile_ex(s->sess, s->user, (unsigned)strlen(s->user), NULL,
+		                                                file, s->pass ? s->pass : "");
+
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return 1;
+		if (rc == 0) {
+			wipe_pass(s);
+			return 0;
+		}
+		wipe_pass(s);
+		/* an unreadable private key may be an encrypted one: ask for its passphrase */
+		if (rc == LIBSSH2_ERROR_FILE && s->ui.passphrase && s->pass_tries < 3 && access(file, R_OK) == 0) {
+			s->pass_tries++;
+			s->step = ST_PASS_ASK;
+			set_state(s, SSH_ASKING);
+			s->ui.passphrase(s, file, s->ui.arg);
+			return 1;
+		}
+		s->key++;
+		s->pass_tries = 0;
+	}
+	return -1;
+}
+
+void ssh_passphrase_answer(struct ssh *s, const char *passphrase)
+{
+	if (s->step != ST_PASS_ASK)
+		return;
+	wipe_pass(s);
+	if (passphrase) {
+		s->pass = strdup(passphrase);
+	} else {
+		s->key++;
+		s->pass_tries = 0;
+	}
+	s->step = ST_KEYFILE;
+	set_state(s, SSH_CONNECTING);
+	drive(s);
+}
+
+static void on_authenticated(struct ssh *s)
+{
+	s->step = ST_READY;
+	s->connects++;
+	s->backoff_ms = 0;
+	s->error[0] = '\0';
+	s->last_answer_ms = loop_now_ms();
+	s->next_probe_ms = s->last_answer_ms;   /* a first round trip at once */
+	s->rtt_ms = -1;
+	libssh2_keepalive_config(s->sess, 1, SSH_KEEPALIVE_MS / 1000);
+	if (s->pending_add) {
+		s->pending_add = false;
+		known_hosts_add(s);
+	}
+	set_state(s, SSH_UP);
+}
+
+/* The probe: open a session channel and close it; the open's reply measures
+ * the round trip, and a reply that never comes finds a dead link. */
+static void probe(struct ssh *s, int64_t now)
+{
+	int rc;
+
+	if (!s->probing && now >= s->next_probe_ms) {
+		s->probing = true;
+		s->probe_sent_ms = now;
+	}
+	if (s->probing && !s->probe && !s->probe_closing) {
+		s->probe = libssh2_channel_open_session(s->sess);
+		if (!s->probe && libssh2_session_last_errno(s->sess) != LIBSSH2_ERROR_EAGAIN) {
+			drop(s, "the bastion stopped answering");
+			return;
+		}
+		if (s->probe) {
+			s->rtt_ms = loop_now_ms() - s->probe_sent_ms;
+			s->last_answer_ms = loop_now_ms();
+			s->probe_closing = true;
+			changed(s);
+		}
+	}
+	if (s->probe_closing) {
+		rc = libssh2_channel_free(s->probe);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return;
+		s->probe = NULL;
+		s->probe_closing = s->probing = false;
+		s->next_probe_ms = s->last_answer_ms + SSH_KEEPALIVE_MS;
+	}
+}
+
+static void drive_clients(struct ssh *s)
+{
+	for (int round = 0; round < 4; round++) {
+		s->restart = false;
+		for (struct ssh_client *c = s->clients, *n; c; c = n) {
+			n = c->next;
+			c->drive(c);
+			if (s->restart || s->state != SSH_UP)
+				break;
+		}
+		if (!s->restart || s->state != SSH_UP)
+			break;
+	}
+}
+
+void ssh_io_done(struct ssh *s)
+{
+	short ev = POLLIN;
+
+	if (s->fd < 0 || !s->sess)
+		return;
+	if (s->step == ST_TCP || (libssh2_session_block_directions(s->sess) & LIBSSH2_SESSION_BLOCK_OUTBOUND))
+		ev |= POLLOUT;
+	loop_fd_set_events(s->loop, s->fd, ev);
+}
+
+static bool dead_socket(struct ssh *s, int rc)
+{
+	return rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
+	       rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT;
+}
+
+static void drive(struct ssh *s)
+{
+	char why[700];
+	int rc;
+
+	switch (s->step) {
+	case ST_HANDSHAKE:
+		rc = libssh2_session_handshake(s->sess, s->fd);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			break;
+		if (rc) {
+			snprintf(why, sizeof why, "SSH handshake with %s failed: %s", s->where, last_error(s));
+			drop(s, why);
+			return;
+		}
+		rc = step_hostkey(s);
+		if (rc != 0)
+			return;
+		s->step = ST_AGENT;
+		/* fall through */
+	case ST_AGENT:
+		rc = step_agent(s);
+		if (rc == 1)
+			break;
+		if (rc == 0) {
+			on_authenticated(s);
+			break;
+		}
+		s->step = ST_KEYFILE;
+		/* fall through */
+	case ST_KEYFILE:
+		rc = step_keyfile(s);
+		if (rc == 1)
+			break;
+		if (rc == 0) {
+			on_authenticated(s);
+			break;
+		}
+		snprintf(why, sizeof why, "%s refused every key (the ssh agent's%s%s%s): check the user name and "
+		         "that the public key is in its authorized_keys", s->where, s->nkeys ? " and " : "",
+		         s->nkeys ? s->keys[0] : "", s->nkeys > 1 ? " ..." : "");
+		if (dead_socket(s, libssh2_session_last_errno(s->sess)))
+			drop(s, "the bastion closed the connection during authentication");
+		else
+			refuse(s, why);
+		return;
+	default:
+		break;
+	}
+	if (s->step == ST_READY && s->state == SSH_UP) {
+		int secs = 0;
+
+		if (dead_socket(s, libssh2_keepalive_send(s->sess, &secs))) {
+			drop(s, "the connection to the bastion was lost");
+			return;
+		}
+		probe(s, loop_now_ms());
+		if (s->state != SSH_UP)
+			return;
+		drive_clients(s);
+		if (s->state != SSH_UP)
+			return;
+		if (libssh2_session_last_errno(s->sess) == LIBSSH2_ERROR_SOCKET_DISCONNECT ||
+		    libssh2_session_last_errno(s->sess) == LIBSSH2_ERROR_SOCKET_RECV) {
+			drop(s, "the connection to the bastion was lost");
+			return;
+		}
+	}
+	ssh_io_done(s);
+}
+
+static void on_tick(struct loop *loop, void *arg)
+{
+	struct ssh *s = arg;
+	int64_t now = loop_now_ms();
+
+	if ((s->state == SSH_CONNECTING) && now - s->started_ms > SSH_CONNECT_TIMEOUT_MS) {
+		char why[500];
+
+		snprintf(why, sizeof why, "%s did not answer within %d s", s->where, SSH_CONNECT_TIMEOUT_MS / 1000);
+		drop(s, why);
+		return;
+	}
+	if (s->state == SSH_UP) {
+		if (s->probing && now - s->probe_sent_ms > SSH_DEAD_MS) {
+			drop(s, "the bastion stopped answering (no reply for 12 s)");
+			return;
+		}
+		drive(s);
+	}
+}
+
+/* ---- the source ---- */
+
+static void on_round(struct source *src, void *arg)
+{
+	struct ssh *s = arg;
+
+	if (s->state == SSH_UP)
+		source_round_done(src, true, NULL);
+	else if (s->state == SSH_CONNECTING || s->state == SSH_ASKING || s->state == SSH_IDLE)
+		source_round_done(src, false, s->error[0] ? s->error : "connecting to the bastion");
+	else
+		source_round_done(src, false, s->error);
+}
+
+/* ---- public ---- */
+
+static void default_keys(struct ssh *s)
+{
+	static const char *const names[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+	const char *home = getenv("HOME");
+	char path[1024];
+
+	if (s->cfg.key_file[0]) {
+		snprintf(s->keys[s->nkeys++], sizeof s->keys[0], "%s", s->cfg.key_file);
+		return;
+	}
+	for (size_t i = 0; home && i < sizeof names / sizeof names[0] && s->nkeys < MAX_KEYS; i++) {
+		snprintf(path, sizeof path, "%s/.ssh/%s", home, names[i]);
+		if (access(path, R_OK) == 0)
+			snprintf(s->keys[s->nkeys++], sizeof s->keys[0], "%s", path);
+	}
+}
+
+struct ssh *ssh_new(struct loop *loop, const struct config_ssh *cfg, char *err, size_t errlen)
+{
+	struct ssh *s;
+	static bool inited;
+
+	if (!cfg->host[0]) {
+		snprintf(err, errlen, "no bastion configured (ssh.host)");
+		return NULL;
+	}
+	if (!inited && libssh2_init(0) != 0) {
+		snprintf(err, errlen, "cannot start libssh2");
+		return NULL;
+	}
+	inited = true;
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->loop = loop;
+	s->cfg = *cfg;
+	s->fd = -1;
+	s->rtt_ms = -1;
+	if (cfg->user[0]) {
+		snprintf(s->user, sizeof s->user, "%s", cfg->user);
+	} else {
+		struct passwd *pw = getpwuid(getuid());
+		const char *u = getenv("USER");
+
+		snprintf(s->user, sizeof s->user, "%s", pw ? pw->pw_name : u ? u : "root");
+	}
+	snprintf(s->where, sizeof s->where, "%s@%s:%d", s->user, cfg->host, cfg->port);
+	default_keys(s);
+	s->src = source_new(loop, "bastion", on_round, s);
+	if (!s->src) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return s;
+}
+
+void ssh_set_ui(struct ssh *s, const struct ssh_ui *ui)
+{
+	if (s)
+		s->ui = *ui;
+}
+
+void ssh_start(struct ssh *s)
+{
+	if (!s || s->state != SSH_IDLE)
+		return;
+	s->tick_timer = loop_timer_add(s->loop, 250, 250, on_tick, s);
+	begin(s);
+}
+
+void ssh_free(struct ssh *s)
+{
+	if (!s)
+		return;
+	ssh_tunnels_free(s->tunnels);
+	s->tunnels = NULL;
+	notify_down(s);
+	close_session(s);
+	if (s->retry_timer)
+		loop_timer_cancel(s->loop, s->retry_timer);
+	if (s->tick_timer)
+		loop_timer_cancel(s->loop, s->tick_timer);
+	source_free(s->src);
+	free(s);
+}
+
+enum ssh_state ssh_state(const struct ssh *s) { return s ? s->state : SSH_IDLE; }
+const char *ssh_error(const struct ssh *s) { return s ? s->error : ""; }
+const char *ssh_where(const struct ssh *s) { return s ? s->where : ""; }
+const char *ssh_fingerprint(const struct ssh *s) { return s ? s->fingerprint : ""; }
+int64_t ssh_rtt_ms(const struct ssh *s) { return s && s->state == SSH_UP ? s->rtt_ms : -1; }
+unsigned ssh_connects(const struct ssh *s) { return s ? s->connects : 0; }
+struct source *ssh_source(struct ssh *s) { return s ? s->src : NULL; }
+void *ssh_session(const struct ssh *s) { return s && s->state == SSH_UP ? s->sess : NULL; }
+struct loop *ssh_loop(const struct ssh *s) { return s->loop; }
+struct ssh_tunnels **ssh_tunnels_slot(struct ssh *s) { return &s->tunnels; }
+
+const char *ssh_state_name(enum ssh_state st)
+{
+	switch (st) {
+	case SSH_IDLE: return "idle";
+	case SSH_CONNECTING: return "connecting";
+	case SSH_ASKING: return "waiting for an answer";
+	case SSH_UP: return "up";
+	case SSH_DOWN: return "down";
+	case SSH_REFUSED: return "refused";
+	}
+	return "?";
+}
+
+void ssh_client_add(struct ssh *s, struct ssh_client *c)
+{
+	if (c->linked)
+		return;
+	c->next = s->clients;
+	s->clients = c;
+	c->linked = true;
+}
+
+void ssh_client_del(struct ssh *s, struct ssh_client *c)
+{
+	if (!c->linked)
+		return;
+	for (struct ssh_client **p = &s->clients; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	c->linked = false;
+	c->next = NULL;
+	s->restart = true;
+}

@@ -1,0 +1,128 @@
+/* ssh — one libssh2 session to the bastion, driven by the loop's socket
+ * events: the session is non-blocking, so no call waits on the network. The
+ * host key is checked against known_hosts (hashed entries and the
+ * [host]:port form too): an unknown key is shown by its SHA256 fingerprint
+ * and asked about, a changed one is refused for good. Authentication by the
+ * ssh agent, then identity files (ed25519, ECDSA, RSA; a passphrase is asked
+ * and wiped after the attempt). A probe every SSH_KEEPALIVE_MS measures the
+ * round trip and finds a dead link; a dropped session reconnects with
+ * backoff while the tunnels' listeners stay, so the pollers only see
+ * failed requests (their data turns stale) until it is back.
+ *
+ * Tunnels: a loopback listener per target; every connection accepted there
+ * gets its own direct-tcpip channel on the one session. libcurl reaches it
+ * with CURLOPT_CONNECT_TO, so TLS still verifies the real host name. */
+#ifndef WARROOM_SSH_H
+#define WARROOM_SSH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct config_ssh;
+struct loop;
+struct source;
+struct ssh;
+
+#define SSH_KEEPALIVE_MS 5000        /* probe (and keepalive) period */
+#define SSH_DEAD_MS 12000            /* no answer to a probe this long: the link is dead */
+#define SSH_CONNECT_TIMEOUT_MS 10000 /* TCP connect to authenticated */
+#define SSH_BACKOFF_MIN_MS 1000
+#define SSH_BACKOFF_MAX_MS 30000
+
+enum ssh_state {
+	SSH_IDLE,          /* not started */
+	SSH_CONNECTING,    /* TCP, handshake, host key, authentication */
+	SSH_ASKING,        /* waiting for the operator (host key, passphrase) */
+	SSH_UP,
+	SSH_DOWN,          /* lost or failed; reconnects after the backoff */
+	SSH_REFUSED,       /* will not connect (changed host key, declined, no usable key) */
+};
+
+/* The front-end's questions. Both may be answered later (a dialog) or at
+ * once, from inside the call. Without them an unknown host key is refused
+ * with its fingerprint in the words, and an encrypted key is skipped. */
+struct ssh_ui {
+	/* Answer with ssh_hostkey_answer. */
+	void (*hostkey)(struct ssh *s, const char *host, const char *fingerprint, void *arg);
+	/* Answer with ssh_passphrase_answer; the text is copied and wiped after use. */
+	void (*passphrase)(struct ssh *s, const char *key_file, void *arg);
+	/* The state, error or round trip changed. */
+	void (*changed)(struct ssh *s, void *arg);
+	void *arg;
+};
+
+/* A session to cfg->host; it connects from the loop once started. NULL with
+ * words when cfg names no host or memory runs out. */
+struct ssh *ssh_new(struct loop *loop, const struct config_ssh *cfg, char *err, size_t errlen);
+void ssh_set_ui(struct ssh *s, const struct ssh_ui *ui);
+void ssh_start(struct ssh *s);
+/* Closes every channel and listener and the session. */
+void ssh_free(struct ssh *s);
+
+void ssh_hostkey_answer(struct ssh *s, bool accept);
+void ssh_passphrase_answer(struct ssh *s, const char *passphrase);   /* NULL: skip this key */
+
+enum ssh_state ssh_state(const struct ssh *s);
+const char *ssh_state_name(enum ssh_state st);
+const char *ssh_error(const struct ssh *s);        /* "" while all is well */
+const char *ssh_where(const struct ssh *s);        /* "user@host:port" */
+const char *ssh_fingerprint(const struct ssh *s);  /* "SHA256:..." once seen, else "" */
+int64_t ssh_rtt_ms(const struct ssh *s);           /* the last probe's round trip, -1: none yet */
+unsigned ssh_connects(const struct ssh *s);        /* sessions authenticated so far */
+/* A source for the registry: up while the session is, down with the words. */
+struct source *ssh_source(struct ssh *s);
+
+/* The SHA256 fingerprint of a raw host key as OpenSSH prints it. */
+void ssh_fingerprint_of(const unsigned char *sha256, char *out, size_t len);
+/* The known_hosts verdict for a key (as libssh2_knownhost_checkp): 0 match,
+ * 1 not found, 2 changed (mismatch), -1 the file could not be read. */
+int ssh_known_hosts_check(const char *file, const char *host, int port, const char *key, size_t keylen,
+                          int key_type, char *err, size_t errlen);
+/* Appends host's key as a known_hosts line ([host]:port unless 22). 0 or -1. */
+int ssh_known_hosts_append(const char *file, const char *host, int port, const char *key, size_t keylen,
+                           int key_type);
+
+/* warroom remote [--timeout S] [--] COMMAND...: runs COMMAND on the bastion,
+ * its output on ours; exits with its status (255: it could not run). */
+int ssh_cli_remote(int argc, char **argv, const struct config *cfg);
+
+/* ---- tunnels ---- */
+
+/* A loopback listener forwarding to host:port from the bastion. The local
+ * port, or -1 with words. The same target twice gives the same listener. */
+int ssh_tunnel(struct ssh *s, const char *host, int port, char *err, size_t errlen);
+/* Connections forwarded so far, all tunnels. */
+unsigned long ssh_tunnel_connections(const struct ssh *s);
+/* host and port of an http(s) URL (default ports 80, 443). 0 or -1. */
+int ssh_url_target(const char *url, char *host, size_t hostlen, int *port);
+/* The CURLOPT_CONNECT_TO route for a URL through a tunnel's local port:
+ * "urlhost:urlport:127.0.0.1:localport". 0 or -1. */
+int ssh_route(const char *url_host, int url_port, int local_port, char *out, size_t len);
+
+/* ---- for the module's own files (tunnels, exec channels) ----
+ * A client is driven after every event on the session's socket and tick
+ * while the session is up; down() runs when it drops (its channels are gone:
+ * forget them, do not free them). */
+struct ssh_client {
+	void (*drive)(struct ssh_client *c);
+	void (*down)(struct ssh_client *c);
+	struct ssh_client *next;
+	bool linked;
+};
+void ssh_client_add(struct ssh *s, struct ssh_client *c);
+void ssh_client_del(struct ssh *s, struct ssh_client *c);
+/* The LIBSSH2_SESSION while up, else NULL (void: libssh2 stays out of headers). */
+void *ssh_session(const struct ssh *s);
+struct loop *ssh_loop(const struct ssh *s);
+/* After libssh2 calls made outside a drive: the socket's poll events follow
+ * what libssh2 waits for. */
+void ssh_io_done(struct ssh *s);
+/* Clients of the tunnels (ssh_tunnel.c), freed with the session. */
+struct ssh_tunnels;
+struct ssh_tunnels **ssh_tunnels_slot(struct ssh *s);
+void ssh_tunnels_free(struct ssh_tunnels *t);
+void ssh_tunnels_state(struct ssh_tunnels *t, enum ssh_state st);
+
+#endif

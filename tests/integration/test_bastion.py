@@ -1,0 +1,329 @@
+"""Through the bastion: the lab's real sshd stands for it. Every source is
+reached through its tunnels (sshd's own log records each direct-tcpip
+channel and its target), a remote command runs on it, a changed host key is
+refused, agent and key-file authentication, a reconnect after sshd restarts
+while the keys keep answering, and a terminal that stops reading while a
+scale-switch rollback runs."""
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import sqlite3
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "screen"))
+
+from labfixture import LabTestCase, missing, port_open, wait_for  # noqa: E402
+from term import BINARY, Term  # noqa: E402
+
+NS = "detection-system"
+ANSI = re.compile(rb"\x1b(\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-B]|[=>78MDEc])")
+
+
+def strip(b):
+    return ANSI.sub(b"", b).decode("utf-8", "replace")
+
+
+@unittest.skipIf(missing("ssh-agent") or not os.path.exists(BINARY),
+                 "needs %s" % ", ".join(missing("ssh-agent") or ["./warroom"]))
+class Bastion(LabTestCase):
+    lab_name = "bastion"
+
+    def setUp(self):
+        self.terms = []
+        self.tmp = tempfile.mkdtemp(prefix="warroom-bastion-")
+
+    def tearDown(self):
+        for t in self.terms:
+            t.close()
+
+    # ---- helpers ----
+
+    def config(self, name="bastion.yaml", key_file=True, known_hosts=None, ssh_port=None):
+        """The lab's config with its ssh: section on and every endpoint via the bastion."""
+        with open(self.lab.config_path) as f:
+            s = f.read()
+        s = s.replace("# ssh:", "ssh:").replace("#   ", "  ")
+        for sec in ("prometheus", "alertmanager", "argocd"):
+            s = s.replace("%s:\n  url:" % sec, "%s:\n  via_bastion: true\n  url:" % sec)
+        s = s.replace("kubernetes:\n", "kubernetes:\n  via_bastion: true\n")
+        if not key_file:
+            s = re.sub(r"\n  key_file: .*", "", s)
+        if known_hosts:
+            s = re.sub(r"\n  known_hosts: .*", "\n  known_hosts: %s" % known_hosts, s)
+        if ssh_port:
+            s = re.sub(r"\n  port: \d+", "\n  port: %d" % ssh_port, s)
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write(s)
+        return path
+
+    def env(self, **extra):
+        env = {"PATH": os.environ["PATH"], "HOME": self.tmp, "USER": os.environ.get("USER", "root"),
+               "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+        if os.environ.get("WARROOM_BLOCKING_OUTPUT"):   # the old blocking output, to see a test fail
+            env["WARROOM_BLOCKING_OUTPUT"] = "1"
+        env.update(extra)
+        return env
+
+    def remote(self, cfg, *cmd, env=None, timeout=30):
+        return subprocess.run([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db"), "remote"] +
+                              list(cmd), capture_output=True, text=True, timeout=timeout, env=env or self.env())
+
+    def sshd_log(self):
+        with open(os.path.join(self.lab.dir, "logs", "sshd.log"), errors="replace") as f:
+            return f.read()
+
+    def console(self, cfg, cols=120, rows=40):
+        t = Term(cols, rows)
+        self.terms.append(t)
+        t.db = os.path.join(t.tmp, "timeline.db")
+        t.start([BINARY, "--config", cfg, "--db", t.db])
+        return t
+
+    def kill_sshd(self):
+        """sshd and every session it holds (each one in a session of its own)."""
+        pid = int(open(os.path.join(self.lab.dir, "pids", "sshd.pid")).read().split()[0])
+        kids = {}
+        for d in os.listdir("/proc"):
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                kids.setdefault(ppid, []).append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+        todo, victims = [pid], []
+        while todo:
+            p = todo.pop()
+            victims.append(p)
+            todo.extend(kids.get(p, []))
+        for p in victims:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def restart_sshd(self, down_s=2.0):
+        """Starts sshd again as the lab did."""
+        time.sleep(down_s)
+        cfg = os.path.join(self.lab.dir, "ssh", "sshd_config")
+        log = open(os.path.join(self.lab.dir, "logs", "sshd.log"), "ab")
+        p = subprocess.Popen(["/usr/sbin/sshd", "-D", "-E", os.path.join(self.lab.dir, "logs", "sshd.log"),
+                              "-f", cfg], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        with open(os.path.join(self.lab.dir, "pids", "sshd.pid"), "w") as f:
+            f.write("%d\n" % p.pid)
+        wait_for(lambda: port_open(self.lab.ports["ssh"]), 5, what="sshd listening again")
+        return p
+
+    # ---- the tests ----
+
+    def test_every_source_is_reached_through_the_tunnels(self):
+        start = len(self.sshd_log())
+        t = self.console(self.config())
+        s = t.wait_for(lambda s: all(("%s \u2713" % n) in s.split("\n")[0]
+                                     for n in ("kube", "prom", "alerts", "argocd", "bastion")),
+                       timeout=20, what="every source and the bastion up")
+        self.assertRegex(s.split("\n")[0], r"bastion \u2713 \d+ms")
+        t.wait_for("ACTIVE")
+        log = self.sshd_log()[start:]
+        targets = set(int(p) for p in re.findall(r"server_request_direct_tcpip: originator [0-9.]+ port \d+, "
+                                                 r"target 127\.0\.0\.1 port (\d+)", log))
+        ports = self.lab.ports
+        for name in ("kube", "prometheus", "alertmanager", "argocd"):
+            self.assertIn(ports[name], targets, "%s (port %d) not reached through sshd: %s" %
+                          (name, ports[name], sorted(targets)))
+        # all on one SSH session: one authentication for every channel
+        self.assertEqual(log.count("Accepted publickey"), 1, "one session carries every channel")
+
+    def test_a_remote_command_runs_on_the_bastion(self):
+        cfg = self.config()
+        p = self.remote(cfg, "echo out-$((6*7)); echo to-stderr >&2; exit 3")
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertEqual(p.stdout, "out-42\n")
+        self.assertIn("to-stderr", p.stderr)
+        self.assertRegex(p.stderr, r"exit 3 after [0-9.]+ s")
+        # cancelled: the remote process is signalled, not left running
+        marker = "sleep 4%d" % (os.getpid() % 1000)
+        r = subprocess.Popen([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db"), "remote", marker],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env())
+        wait_for(lambda: subprocess.run(["pgrep", "-f", "^" + marker], capture_output=True).returncode == 0, 10,
+                 what="the remote sleep running")
+        r.send_signal(signal.SIGINT)
+        out, err = r.communicate(timeout=10)
+        self.assertIn("cancelled after", err)
+        self.assertEqual(r.returncode, 128 + 15)
+        wait_for(lambda: subprocess.run(["pgrep", "-f", "^" + marker], capture_output=True).returncode != 0, 5,
+                 what="the remote sleep gone")
+        # a timeout ends it the same way
+        p = self.remote(cfg, "--timeout", "1", marker)
+        self.assertIn("timed out after", p.stderr)
+        time.sleep(1)
+        self.assertNotEqual(subprocess.run(["pgrep", "-f", "^" + marker]).returncode, 0)
+
+    def test_a_changed_host_key_is_refused(self):
+        kh = os.path.join(self.tmp, "known_hosts")
+        other = os.path.join(self.tmp, "other_key")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other], check=True)
+        with open(other + ".pub") as f:
+            kind, key = f.read().split()[:2]
+        with open(kh, "w") as f:
+            f.write("[127.0.0.1]:%d %s %s\n" % (self.lab.ports["ssh"], kind, key))
+        before = self.sshd_log().count("Accepted publickey")
+        cfg = self.config("changed.yaml", known_hosts=kh)
+        p = self.remote(cfg, "echo should-not-run")
+        self.assertEqual(p.returncode, 255)
+        self.assertNotIn("should-not-run", p.stdout)
+        self.assertIn("has CHANGED", p.stderr)
+        self.assertIn("ssh-keygen -R '[127.0.0.1]:%d' -f %s" % (self.lab.ports["ssh"], kh), p.stderr)
+        self.assertEqual(self.sshd_log().count("Accepted publickey"), before, "no authentication was tried")
+        # the console says it and stays refused: no retry, no way round it
+        t = self.console(cfg)
+        s = t.wait_for(lambda s: "bastion \u2717" in s.split("\n")[0], timeout=10, what="bastion down")
+        time.sleep(2.5)
+        self.assertEqual(self.sshd_log().count("Accepted publickey"), before)
+        self.assertIn("\u2717", s.split("\n")[0])
+        # an unknown host is refused headless, with the fingerprint ssh-keygen shows
+        with open(kh, "w"):
+            pass
+        p = self.remote(cfg, "true")
+        self.assertEqual(p.returncode, 255)
+        fp = subprocess.run(["ssh-keygen", "-lf", os.path.join(self.lab.dir, "ssh", "ssh_host_ed25519_key.pub")],
+                            capture_output=True, text=True, check=True).stdout.split()[1]
+        self.assertIn("is not in %s (%s)" % (kh, fp), p.stderr)
+
+    def test_an_unknown_host_key_is_asked_about_in_the_console(self):
+        kh = os.path.join(self.tmp, "known_hosts_new")
+        open(kh, "w").close()
+        t = self.console(self.config("unknown.yaml", known_hosts=kh))
+        s = t.wait_for("Unknown bastion host key", timeout=15)
+        fp = subprocess.run(["ssh-keygen", "-lf", os.path.join(self.lab.dir, "ssh", "ssh_host_ed25519_key.pub")],
+                            capture_output=True, text=True, check=True).stdout.split()[1]
+        self.assertIn(fp, s)
+        t.keys("y")
+        t.wait_for(lambda s: "bastion \u2713" in s.split("\n")[0], timeout=15, what="bastion up")
+        with open(kh) as f:
+            self.assertTrue(f.read().startswith("[127.0.0.1]:%d ssh-ed25519 " % self.lab.ports["ssh"]))
+
+    def test_agent_and_key_file_authentication(self):
+        key = os.path.join(self.lab.dir, "ssh", "id_ed25519")
+        # the key file, with no agent
+        p = self.remote(self.config(), "echo by-key")
+        self.assertEqual((p.returncode, p.stdout), (0, "by-key\n"), p.stderr)
+        # the agent alone: no key_file, and HOME holds no keys
+        agent = subprocess.run(["ssh-agent", "-s"], capture_output=True, text=True, check=True).stdout
+        sock = re.search(r"SSH_AUTH_SOCK=([^;]+);", agent).group(1)
+        pid = int(re.search(r"SSH_AGENT_PID=(\d+);", agent).group(1))
+        self.addCleanup(os.kill, pid, signal.SIGTERM)
+        cfg = self.config("agent.yaml", key_file=False)
+        p = self.remote(cfg, "echo by-agent", env=self.env(SSH_AUTH_SOCK=sock))
+        self.assertEqual(p.returncode, 255, "an empty agent and no key: refused")
+        self.assertIn("refused every key", p.stderr)
+        subprocess.run(["ssh-add", "-q", key], env=dict(os.environ, SSH_AUTH_SOCK=sock), check=True,
+                       capture_output=True)
+        p = self.remote(cfg, "echo by-agent", env=self.env(SSH_AUTH_SOCK=sock))
+        self.assertEqual((p.returncode, p.stdout), (0, "by-agent\n"), p.stderr)
+
+    def test_reconnects_after_sshd_restarts_with_keys_answering(self):
+        t = self.console(self.config())
+        t.wait_for(lambda s: "bastion \u2713" in s.split("\n")[0] and "prom \u2713" in s, timeout=20,
+                   what="bastion up")
+        t.wait_for("ACTIVE")
+        worst = [0.0]
+
+        def key_answers():
+            """The help and back; the time until the screen shows it."""
+            for key, want in (("?", "Keys (generated"), ("q", "Golden signals")):
+                t0 = time.monotonic()
+                t.keys(key)
+                while want not in t.screen():
+                    if time.monotonic() - t0 > 2:
+                        self.fail("the console did not answer %s within 2 s" % key)
+                worst[0] = max(worst[0], time.monotonic() - t0)
+
+        key_answers()
+        self.kill_sshd()
+        t.wait_for(lambda s: "bastion \u2717" in s.split("\n")[0], timeout=20, what="bastion down")
+        for _ in range(5):
+            key_answers()
+            time.sleep(0.2)
+        self.restart_sshd(down_s=0.5)
+        deadline = time.monotonic() + 40
+        while "bastion \u2713" not in t.screen().split("\n")[0]:
+            key_answers()
+            self.assertLess(time.monotonic(), deadline, "no reconnect: " + t.screen().split("\n")[0])
+        t.wait_for(lambda s: "prom \u2713" in s.split("\n")[0], timeout=15, what="prom back through the tunnel")
+        key_answers()
+        print("\n    slowest key answer while sshd was restarted: %.0f ms (tmux round trip included)" %
+              (worst[0] * 1000))
+        self.assertLess(worst[0], 0.1 + 0.15, "keys must answer within 100 ms (plus tmux's capture)")
+
+    def test_a_terminal_that_stops_reading_does_not_stop_a_rollback(self):
+        self.lab.scenario("bad-deploy")
+        self.lab.argocd_autosync(False)
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        self.lab.kubectl("scale", "deployment/detection-api-blue", "--replicas=0", "-n", NS)
+        wait_for(lambda: not self.lab.pods("slot=blue"), 30, 0.25, "blue pods gone")
+        db = os.path.join(self.tmp, "stall.db")
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 140, 0, 0))
+        p = subprocess.Popen([BINARY, "--config", self.lab.config_path, "--db", db], stdin=slave, stdout=slave,
+                             stderr=slave, env=self.env(), start_new_session=True)
+        os.close(slave)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        seen = bytearray()
+
+        def read_until(text, timeout):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                r, _, _ = select.select([master], [], [], 0.1)
+                if r:
+                    try:
+                        seen.extend(os.read(master, 65536))
+                    except OSError:
+                        break
+                if text in strip(bytes(seen)).replace(" ", ""):
+                    return
+            self.fail("never saw %r; the terminal got: %r" % (text, strip(bytes(seen))[-2000:]))
+
+        read_until("GREENACTIVE", 20)
+        stalled = time.monotonic()
+        # from here on nobody reads the terminal: full repaints fill it until writes would block
+        for _ in range(100):
+            os.write(master, b"\x0c")   # one repaint per loop pass: keys apart
+            time.sleep(0.03)
+        os.write(master, b"R")
+        time.sleep(1.5)
+        os.write(master, b"y")
+        t0 = time.monotonic()
+        wait_for(lambda: self.lab.service_selector().get("slot") == "blue", 30, what="traffic on blue")
+
+        def recorded():
+            with sqlite3.connect(db) as c:
+                rows = c.execute("SELECT outcome, summary FROM audit WHERE action = 'rollback'").fetchall()
+            return rows and rows[-1][0] not in ("", "running") and rows[-1]
+
+        row = wait_for(recorded, 30, what="the rollback in the audit table")
+        print("\n    stalled terminal: rollback confirmed -> recorded in %.1f s (%s)" % (time.monotonic() - t0, row))
+        self.assertEqual(row[0], "ok", row)
+        self.assertIn("verified", row[1])
+        self.assertLess(time.monotonic() - t0, 30)
+        self.assertIsNone(p.poll(), "the console is still running")
+        time.sleep(max(0.0, 30 - (time.monotonic() - stalled)))    # 30 s without a reader
+        self.assertIsNone(p.poll(), "the console is still running")
+        # the terminal drains: one frame catches up with what happened
+        seen.clear()
+        read_until("trafficonblue,verifiedin", 15)
+        self.assertIn("scale-switch green -> blue confirmed", strip(bytes(seen)))
+        os.write(master, b"Q")
+        p.wait(10)
+        os.close(master)

@@ -1,0 +1,177 @@
+/* The bastion's pieces that need no server: the host key verdict against
+ * known_hosts (plain [host]:port and hashed entries, a changed key), the
+ * fingerprint as OpenSSH prints it, URL targets and CONNECT_TO routes for
+ * the tunnels, and the remote wrapper's quoting (run by a real sh). */
+#include "testutil.h"
+
+#include "warroom/config.h"
+#include "warroom/remote.h"
+#include "warroom/ssh.h"
+
+#define ED25519 6   /* LIBSSH2_HOSTKEY_TYPE_ED25519 */
+
+/* ssh-keygen made these: key A and its known_hosts lines, key B. */
+static const unsigned char key_a[] = {
+	0x00, 0x00, 0x00, 0x0b, 0x73, 0x73, 0x68, 0x2d, 0x65, 0x64, 0x32, 0x35, 0x35, 0x31, 0x39, 0x00, 0x00,
+	0x00, 0x20, 0x2c, 0xf5, 0xcc, 0x9b, 0x64, 0x52, 0x63, 0x37, 0x0a, 0x36, 0x0c, 0x80, 0xbf, 0x73, 0xfd,
+	0xb8, 0xb7, 0xe5, 0xd0, 0x72, 0x3e, 0x6d, 0x09, 0x92, 0x4d, 0x25, 0x61, 0x76, 0xa1, 0x5d, 0x07, 0xc9,
+};
+static const unsigned char key_b[] = {
+	0x00, 0x00, 0x00, 0x0b, 0x73, 0x73, 0x68, 0x2d, 0x65, 0x64, 0x32, 0x35, 0x35, 0x31, 0x39, 0x00, 0x00,
+	0x00, 0x20, 0x1f, 0xbd, 0xfd, 0x7c, 0xa8, 0x4c, 0x3c, 0x7f, 0x5b, 0xb0, 0x7b, 0x8a, 0xe0, 0xe1, 0x3a,
+	0x1b, 0x09, 0x5d, 0x21, 0x55, 0xd1, 0xc2, 0xe0, 0x87, 0x6d, 0x62, 0x68, 0xb0, 0x16, 0x5b, 0x80, 0x51,
+};
+static const unsigned char sha256_a[32] = {
+	0xa7, 0x31, 0x46, 0x98, 0xef, 0xb3, 0x95, 0x08, 0x38, 0x0d, 0x8a, 0xee, 0x70, 0x45, 0x5e, 0x9d,
+	0x4e, 0xf3, 0xff, 0x73, 0x7a, 0xb0, 0xa2, 0xf3, 0xb8, 0x09, 0xfd, 0x54, 0x59, 0xb4, 0x2b, 0xe7,
+};
+static const char known_hosts[] =
+	"# a comment, and a line for another host\n"
+	"other.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB+9/XyoTDx/W7B7iuDhOhsJXSFV0cLgh21iaLAWW4BR\n"
+	"[bastion.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICz1zJtkUmM3CjYMgL9z/bi35dByPm0Jkk0lYXahXQfJ\n"
+	/* jump.example.com, hashed by ssh-keygen -H */
+	"|1|tXtNM3kVFNP3wBvuIWtB0tgsUUA=|GqX9DXtU1LVJoZyJ4RB4IMlGb10= ssh-ed25519 "
+	"AAAAC3NzaC1lZDI1NTE5AAAAICz1zJtkUmM3CjYMgL9z/bi35dByPm0Jkk0lYXahXQfJ\n";
+
+static char dir[512], file[600];
+
+static int setup(void **state)
+{
+	FILE *f;
+
+	testutil_tmpdir(dir, sizeof dir);
+	snprintf(file, sizeof file, "%s/known_hosts", dir);
+	f = fopen(file, "w");
+	if (!f)
+		return -1;
+	fputs(known_hosts, f);
+	fclose(f);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	testutil_rmtree(dir);
+	return 0;
+}
+
+static int check(const char *host, int port, const unsigned char *key)
+{
+	char err[300] = "";
+
+	return ssh_known_hosts_check(file, host, port, (const char *)key, sizeof key_a, ED25519, err, sizeof err);
+}
+
+static void host_keys_are_checked_as_openssh_does(void **state)
+{
+	/* [host]:port form: the port is part of the name */
+	assert_int_equal(check("bastion.example.com", 2222, key_a), 0);
+	assert_int_equal(check("bastion.example.com", 22, key_a), 1);     /* another port: unknown */
+	assert_int_equal(check("bastion.example.com", 2222, key_b), 2);   /* changed */
+	/* hashed entries */
+	assert_int_equal(check("jump.example.com", 22, key_a), 0);
+	assert_int_equal(check("jump.example.com", 22, key_b), 2);
+	assert_int_equal(check("unknown.example.com", 22, key_a), 1);
+	/* an accepted key is appended, and known from then on; the rest stays */
+	assert_int_equal(ssh_known_hosts_append(file, "new.example.com", 2200, (const char *)key_b, sizeof key_b,
+	                                        ED25519), 0);
+	assert_int_equal(check("new.example.com", 2200, key_b), 0);
+	assert_int_equal(check("jump.example.com", 22, key_a), 0);
+	/* no file yet: every host is unknown, not an error */
+	char err[300] = "";
+	assert_int_equal(ssh_known_hosts_check("/nonexistent/known_hosts", "x", 22, (const char *)key_a,
+	                                       sizeof key_a, ED25519, err, sizeof err), 1);
+}
+
+static void fingerprint_is_the_one_ssh_keygen_prints(void **state)
+{
+	char fp[80];
+
+	ssh_fingerprint_of(sha256_a, fp, sizeof fp);
+	assert_string_equal(fp, "SHA256:pzFGmO+zlQg4DYrucEVenU7z/3N6sKLzuAn9VFm0K+c");
+	ssh_fingerprint_of(sha256_a, fp, 12);   /* too small: cut, still terminated */
+	assert_true(strlen(fp) < 12);
+	assert_memory_equal(fp, "SHA256:", 7);
+}
+
+static void url_targets_and_routes(void **state)
+{
+	char host[256], route[300];
+	int port = 0;
+
+	assert_int_equal(ssh_url_target("https://kube.internal:6443/api", host, sizeof host, &port), 0);
+	assert_string_equal(host, "kube.internal");
+	assert_int_equal(port, 6443);
+	assert_int_equal(ssh_url_target("http://prom/prometheus/", host, sizeof host, &port), 0);
+	assert_string_equal(host, "prom");
+	assert_int_equal(port, 80);
+	assert_int_equal(ssh_url_target("https://user:pw@argocd.example.com", host, sizeof host, &port), 0);
+	assert_string_equal(host, "argocd.example.com");
+	assert_int_equal(port, 443);
+	assert_int_equal(ssh_url_target("https://[fd00::1]:8443/x", host, sizeof host, &port), 0);
+	assert_string_equal(host, "fd00::1");
+	assert_int_equal(port, 8443);
+	assert_int_equal(ssh_url_target("prom:9090", host, sizeof host, &port), -1);
+	assert_int_equal(ssh_url_target("http://prom:99999/", host, sizeof host, &port), -1);
+
+	/* the URL keeps its name, so TLS verifies it; the connection goes to the tunnel */
+	assert_int_equal(ssh_route("kube.internal", 6443, 40001, route, sizeof route), 0);
+	assert_string_equal(route, "kube.internal:6443:127.0.0.1:40001");
+	assert_int_equal(ssh_route("fd00::1", 8443, 40002, route, sizeof route), 0);
+	assert_string_equal(route, "[fd00::1]:8443:127.0.0.1:40002");
+	assert_int_equal(ssh_route("kube.internal", 6443, 40001, route, 10), -1);
+}
+
+static void a_bastion_needs_a_host(void **state)
+{
+	struct config_ssh cfg = { .port = 22 };
+	char err[200] = "";
+
+	assert_null(ssh_new(NULL, &cfg, err, sizeof err));
+	assert_string_equal(err, "no bastion configured (ssh.host)");
+}
+
+/* The wrapper is run here by sh as it would be on the bastion: the command
+ * arrives as one word whatever its quotes, and its status comes back. */
+static void remote_wrapper_keeps_the_command_whole(void **state)
+{
+	char *w = remote_wrap("printf '%s|' \"it's\" 'a \"b\"' $((2+3)); exit 7");
+	char cmd[2048], out[256] = "";
+	FILE *p;
+	int st;
+
+	assert_non_null(w);
+	snprintf(cmd, sizeof cmd, "sleep 2 | %s", w);   /* stdin stays open: no cancel */
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(out, sizeof out, p));
+	st = pclose(p);
+	assert_string_equal(out, "it's|a \"b\"|5|");
+	assert_int_equal(WEXITSTATUS(st), 7);
+	free(w);
+
+	/* a line on stdin ends the command's whole group at once */
+	w = remote_wrap("sleep 30 & sleep 31; echo not-reached");
+	snprintf(cmd, sizeof cmd, "echo stop | %s 2>/dev/null", w);
+	p = popen(cmd, "r");
+	out[0] = '\0';
+	if (!fgets(out, sizeof out, p))
+		out[0] = '\0';
+	st = pclose(p);
+	assert_string_equal(out, "");
+	assert_int_equal(WEXITSTATUS(st), 128 + 15);
+	assert_int_not_equal(system("pgrep -f '^sleep 3[01]$' >/dev/null"), 0);
+	free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(host_keys_are_checked_as_openssh_does, setup, teardown),
+		cmocka_unit_test(fingerprint_is_the_one_ssh_keygen_prints),
+		cmocka_unit_test(url_targets_and_routes),
+		cmocka_unit_test(a_bastion_needs_a_host),
+		cmocka_unit_test(remote_wrapper_keeps_the_command_whole),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
