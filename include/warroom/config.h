@@ -80,6 +80,10 @@ struct config {
 		char critical_severities[8][16];   /* alert severity labels */
 		size_t ncritical;
 	} policy;
+
+	/* postmortem drafts and the deployment/rollback logs: 0700, files 0600
+	 * (timeline: logs:, default $XDG_STATE_HOME/warroom/logs) */
+	char logs_dir[1024];
 };
 
 /* Defaults for everything (operator from $USER, db under $XDG_STATE_HOME). */
