@@ -21,6 +21,7 @@
 #include "warroom/files.h"
 #include "warroom/incident.h"
 #include "warroom/loop.h"
+#include "warroom/model.h"
 #include "warroom/policy.h"
 #include "warroom/text.h"
 #include "warroom/timeline.h"
@@ -484,6 +485,29 @@ char *export_incident(struct timeline *tl, const struct config *cfg, int64_t id,
 	else
 		text_fix_utf8(out);
 	return out;
+}
+
+void export_signals_json(const struct model *m, char *json, size_t len)
+{
+	static const char *const keys[MET_COUNT] = {
+		[MET_RPS] = "rps", [MET_ERRORS] = "error_ratio", [MET_P95] = "p95_s", [MET_P99] = "p99_s",
+		[MET_QUEUE] = "queue",
+	};
+	size_t n;
+
+	if (!len)
+		return;
+	n = (size_t)snprintf(json, len, "{");
+	for (int i = 0; i < MET_COUNT && n < len; i++) {
+		double v = m->metrics.s[i].last;
+
+		if (isfinite(v))   /* NaN and Inf are not JSON */
+			n += (size_t)snprintf(json + n, len - n, "%s\"%s\":%.6g", n > 1 ? "," : "", keys[i], v);
+	}
+	if (n < len)
+		n += (size_t)snprintf(json + n, len - n, "}");
+	if (n <= 2 || n >= len)
+		json[0] = '\0';   /* nothing known, or cut: say nothing rather than half */
 }
 
 /* ---- files ---- */

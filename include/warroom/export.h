@@ -14,6 +14,7 @@
 struct config;
 struct timeline;
 struct action_result;
+struct model;
 
 enum export_format { EXPORT_MD, EXPORT_JSON };
 
@@ -36,5 +37,9 @@ int export_incident_files(struct timeline *tl, const struct config *cfg, int64_t
  * details from the timeline. 0, or -1 with words; path gets the file. */
 int export_rollback_log(struct timeline *tl, const struct config *cfg, const struct action_result *res,
                         char *path, size_t len, char *err, size_t errlen);
+
+/* The model's golden signals now as a JSON object ({"rps":..,"error_ratio":..,
+ * "p95_s":..,"p99_s":..,"queue":..}, the known ones); "" when none is known. */
+void export_signals_json(const struct model *m, char *json, size_t len);
 
 #endif
