@@ -92,7 +92,7 @@ static void incident_exec(struct action_run *run)
 		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "could not open the incident: %s", timeline_errmsg(tl));
 		return;
 	}
-	snprintf(summary, sizeof summary, "SEV-%d declared by %s: %s", a->sev, c->actor ? c->actor : "?", title);
+	snprintf(summary, sizeof summary, "SEV-%d declared: %s", a->sev, title);
 	d = cJSON_CreateObject();
 	cJSON_AddNumberToObject(d, "sev", a->sev);
 	cJSON_AddStringToObject(d, "title", title);

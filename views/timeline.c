@@ -285,7 +285,7 @@ static void open_view(void *state, struct model *m)
 const struct view_ops timeline_view = {
 	.name = "timeline",
 	.title = "Timeline",
-	.about = "every event; Enter opens one, f a kind, / a word, . now",
+	.about = "every event; Enter opens one",
 	.key = '3',
 	.state_size = sizeof(struct timeline_state),
 	.redraw_on = DIRTY_TIMELINE,

@@ -52,7 +52,7 @@ enum action_flag {
 	X(SEV,         "sev",         "S",           ACT_NEEDS_INC | ACT_HINT | ACT_TAKES_ARG | ACT_CLI, sev, \
 	  "Change the SEV level of the open incident") \
 	X(RESOLVE,     "resolve",     "X",           ACT_NEEDS_INC | ACT_CONFIRM | ACT_CLI, resolve, "Close the open incident") \
-	X(ACK,         "ack",         "a",           ACT_NEEDS_INC | ACT_HINT | ACT_CLI, ack, \
+	X(ACK,         "ack",         "a",           ACT_NEEDS_INC | ACT_CLI, ack, \
 	  "Acknowledge the open incident: its response clock stops") \
 	X(STATUS,      "status",      "u",           ACT_NEEDS_INC | ACT_TAKES_ARG, status, \
 	  "Incident status: investigating, contained, recovered (:status contained)") \
