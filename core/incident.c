@@ -16,9 +16,9 @@
 #include "warroom/text.h"
 #include "timeline_priv.h"
 
-/* A busy lock is retried a few times: the console's connection waits only
- * milliseconds each time, and an operator's change must not be lost to it. */
-#define BUSY_TRIES 4
+/* A busy lock is retried a few times, each waiting a little (timeline's
+ * patience): an operator's change must not be lost to another's write. */
+#define BUSY_TRIES 3
 
 static const char *const status_names[INCIDENT_STATUS_COUNT] = {
 	[INCIDENT_INVESTIGATING] = "investigating",
@@ -128,12 +128,14 @@ static int update(struct timeline *tl, const char *sql, int64_t id, int64_t v, c
 	if (text)
 		sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 4, v2);
+	timeline_priv_patience(tl, true);
 	for (int i = 0; i < BUSY_TRIES; i++) {
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (!timeline_priv_busy(rc))
 			break;
 	}
+	timeline_priv_patience(tl, false);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		timeline_priv_write_failed(tl, NULL, 0);

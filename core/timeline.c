@@ -24,9 +24,13 @@
 #include <sqlite3.h>
 
 #define BUSY_TIMEOUT_MS 5000
-/* The console's loop must not wait on another process' write lock: it tries
- * this long, then queues the write and retries from its timer. */
-#define BUSY_TIMEOUT_NB_MS 4
+/* The console's loop must not wait on another process' write lock: a busy
+ * write is queued at once and retried from its timer. Not even a short
+ * sleep: on a crowded bastion a 1 ms sleep can cost the keys 30 ms. */
+#define BUSY_TIMEOUT_NB_MS 0
+/* An incident's own row (declare, SEV, close) cannot be queued: the
+ * operator waits for it, this long at most, then is told to try again. */
+#define BUSY_TIMEOUT_ROW_MS 50
 #define SUMMARY_MAX (sizeof(((struct timeline_event *)0)->summary) - 1)
 
 /* Version N of the schema is migrations[N-1]. Add a version by appending. */
@@ -440,17 +444,31 @@ static int insert_event(struct timeline *tl, int64_t incident_id, int64_t ts, co
 	return is_busy(rc) ? 1 : -1;
 }
 
+/* The whole queue in one transaction: one sync for all of it, so a backlog
+ * costs the loop one disk flush, not one per event. */
 size_t timeline_flush(struct timeline *tl)
 {
-	if (!tl)
-		return 0;
-	while (tl->queue) {
-		struct pending *p = tl->queue;
-		int rc = p->audit ? timeline_priv_insert_audit(tl, &p->a, NULL, 0) :
-		         insert_event(tl, p->ev.incident_id, p->ev.ts_ms, p->ev.actor, p->ev.kind, p->ev.summary,
-		                      p->ev.detail_json, NULL, 0);
+	if (!tl || !tl->queue)
+		return tl ? tl->nqueue : 0;
+	int rc = sqlite3_step(tl->st[ST_BEGIN]);
+	sqlite3_reset(tl->st[ST_BEGIN]);
+	if (rc != SQLITE_DONE)
+		return tl->nqueue;   /* the lock is still another's: next time */
+	size_t done = 0;
+	struct pending *p = tl->queue;
+	for (; p; p = p->next, done++) {
+		rc = p->audit ? timeline_priv_insert_audit(tl, &p->a, NULL, 0) :
+		     insert_event(tl, p->ev.incident_id, p->ev.ts_ms, p->ev.actor, p->ev.kind, p->ev.summary,
+		                  p->ev.detail_json, NULL, 0);
 		if (rc != 0)
-			break;   /* busy, or a failure in tl->err: kept for the next try, nothing lost */
+			break;   /* a failure in tl->err: what is left stays queued, nothing lost */
+	}
+	if (done == 0 || exec_stmt(tl, ST_COMMIT) != 0) {
+		rollback(tl);
+		return tl->nqueue;
+	}
+	while (done--) {
+		p = tl->queue;
 		tl->queue = p->next;
 		tl->nqueue--;
 		tl->writes++;
@@ -465,12 +483,21 @@ size_t timeline_pending(const struct timeline *tl)
 	return tl ? tl->nqueue : 0;
 }
 
+void timeline_priv_patience(struct timeline *tl, bool on)
+{
+	if (tl->nonblocking)
+		sqlite3_busy_timeout(tl->db, on ? BUSY_TIMEOUT_ROW_MS : BUSY_TIMEOUT_NB_MS);
+}
+
 void timeline_set_nonblocking(struct timeline *tl, bool on)
 {
 	if (!tl)
 		return;
 	tl->nonblocking = on;
 	sqlite3_busy_timeout(tl->db, on ? BUSY_TIMEOUT_NB_MS : BUSY_TIMEOUT_MS);
+	/* checkpoints (copying the WAL into the file, syncing it) are left to the
+	 * connections that may wait: the command line, and this one at close */
+	sqlite3_exec(tl->db, on ? "PRAGMA wal_autocheckpoint=0" : "PRAGMA wal_autocheckpoint=1000", NULL, NULL, NULL);
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -747,6 +774,8 @@ static bool sev_ok(struct timeline *tl, int sev)
 	return false;
 }
 
+static int64_t incident_insert(struct timeline *tl, const char *t, int sev);
+
 int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev)
 {
 	if (!tl)
@@ -768,6 +797,14 @@ int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev)
 	copy_utf8(t, sizeof t, red);
 	free(red);
 
+	timeline_priv_patience(tl, true);
+	int64_t id = incident_insert(tl, t, sev);
+	timeline_priv_patience(tl, false);
+	return id;
+}
+
+static int64_t incident_insert(struct timeline *tl, const char *t, int sev)
+{
 	if (begin(tl, NULL, 0) != 0)
 		return -1;
 	struct timeline_incident cur;
@@ -831,14 +868,20 @@ int timeline_incident_close(struct timeline *tl, int64_t id)
 {
 	if (!tl)
 		return -1;
-	return incident_update(tl, ST_INC_CLOSE, id, now_ms(), "close");
+	timeline_priv_patience(tl, true);
+	int rc = incident_update(tl, ST_INC_CLOSE, id, now_ms(), "close");
+	timeline_priv_patience(tl, false);
+	return rc;
 }
 
 int timeline_incident_set_sev(struct timeline *tl, int64_t id, int sev)
 {
 	if (!tl || !sev_ok(tl, sev))
 		return -1;
-	return incident_update(tl, ST_INC_SEV, id, sev, "set the SEV of");
+	timeline_priv_patience(tl, true);
+	int rc = incident_update(tl, ST_INC_SEV, id, sev, "set the SEV of");
+	timeline_priv_patience(tl, false);
+	return rc;
 }
 
 /* ---- for the store's other files (timeline_priv.h) ---------------------- */

@@ -22,6 +22,8 @@ int timeline_priv_enqueue_audit(struct timeline *tl, const struct timeline_audit
 /* 0 written, 1 busy (another process holds the lock), -1 failed with words. */
 int timeline_priv_insert_audit(struct timeline *tl, struct timeline_audit *a, char *err, size_t errlen);
 void timeline_priv_wrote(struct timeline *tl);
+/* Around a write that cannot be queued (an incident's row): wait a little. */
+void timeline_priv_patience(struct timeline *tl, bool on);
 void timeline_priv_write_failed(struct timeline *tl, char *err, size_t errlen);
 void timeline_priv_read_failed(struct timeline *tl);
 void timeline_priv_seterr(struct timeline *tl, char *err, size_t errlen, const char *what);

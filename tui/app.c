@@ -720,6 +720,9 @@ static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
 		if (A.quit)
 			break;
 	}
+	/* the key's answer is on screen before any write it started reaches the disk */
+	if (!A.quit)
+		paint();
 }
 
 static void on_signal(struct loop *loop, int signo, void *arg)
