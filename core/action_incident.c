@@ -63,10 +63,10 @@ static void log_event(struct timeline *tl, const char *kind, const char *summary
 
 static void incident_exec(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
 	const struct action_args *a = actions_run_args(run);
 	const char *title = skip_blanks(a->text);
 	const struct action_ctx *c = actions_run_ctx(run);
+	struct timeline *tl = need_timeline(run);
 	struct timeline_incident inc;
 	char summary[400];
 	cJSON *d;
@@ -104,9 +104,9 @@ static void incident_exec(struct action_run *run)
 
 static void sev_exec(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
 	const struct action_args *a = actions_run_args(run);
 	const char *reason = skip_blanks(a->text);
+	struct timeline *tl = need_timeline(run);
 	struct timeline_incident inc;
 	char summary[300];
 	cJSON *d;
@@ -138,8 +138,8 @@ static void sev_exec(struct action_run *run)
 
 static void ack_exec(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
 	const struct action_ctx *c = actions_run_ctx(run);
+	struct timeline *tl = need_timeline(run);
 	struct timeline_incident inc;
 	struct incident_clock clk;
 	char summary[300], took[32];
@@ -180,8 +180,8 @@ static void ack_exec(struct action_run *run)
 /* "contained the selector points at blue" -> status and the rest as a note */
 static void status_exec(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
 	const char *arg = skip_blanks(actions_run_args(run)->text);
+	struct timeline *tl = need_timeline(run);
 	struct timeline_incident inc;
 	char word[32] = "", summary[400];
 	const char *why;
@@ -230,9 +230,9 @@ static void status_exec(struct action_run *run)
 /* "scribe carol", "ic bob"; a role without a name is the operator's own */
 static void role_exec(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
 	const struct action_ctx *c = actions_run_ctx(run);
 	const char *arg = skip_blanks(actions_run_args(run)->text);
+	struct timeline *tl = need_timeline(run);
 	struct timeline_incident inc;
 	char word[32] = "", name[64], summary[300];
 	const char *who, *was;
@@ -315,8 +315,8 @@ static void resolve_exec(struct action_run *run)
 /* The postmortem draft of the open incident (or the last one, or :export N). */
 static void export_exec(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
 	const char *arg = skip_blanks(actions_run_args(run)->text);
+	struct timeline *tl = need_timeline(run);
 	char path[1200], err[512];
 	int64_t id = 0;
 

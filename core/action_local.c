@@ -36,8 +36,9 @@ static const char *skip_blanks(const char *s)
  * detail; the summary is that text on one line. */
 static void note_exec(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
+	/* the args first: without a store need_timeline ends (and frees) the run */
 	const char *in = skip_blanks(actions_run_args(run)->text);
+	struct timeline *tl = need_timeline(run);
 	struct timeline_event ev = { 0 };
 	struct timeline_incident inc;
 	char err[512], *text, *detail = NULL;
