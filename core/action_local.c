@@ -1,5 +1,5 @@
-/* The actions that write only the timeline: note, incident, SEV, resolve.
- * They finish at once; the action layer does the preconditions, the
+/* The actions that write only the timeline: the note (the incident's own
+ * are in action_incident.c). They finish at once; the action layer does the preconditions, the
  * confirmation and the audit record. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +37,9 @@ static const char *skip_blanks(const char *s)
  * detail; the summary is that text on one line. */
 static void note_exec(struct action_run *run)
 {
+	/* the args first: without a store need_timeline ends (and frees) the run */
 	const char *in = skip_blanks(actions_run_args(run)->text);
-	struct timeline *tl = need_timeline(run);   /* NULL: run is finished and gone */
+	struct timeline *tl = need_timeline(run);
 	struct timeline_event ev = { 0 };
 	struct timeline_incident inc;
 	char err[512], *text, *detail = NULL;
@@ -85,112 +86,4 @@ static void note_exec(struct action_run *run)
 	actions_finish_line(run, ACTION_OK, 0, "note added to the timeline");
 }
 
-static void incident_exec(struct action_run *run)
-{
-	const struct action_args *a = actions_run_args(run);
-	const char *title = skip_blanks(a->text);
-	struct timeline *tl = need_timeline(run);
-	struct timeline_incident inc;
-	char summary[300];
-	int64_t id;
-
-	if (!tl)
-		return;
-	if (timeline_incident_current(tl, &inc) == 1) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "incident INC-%lld is already open (SEV-%d): "
-		                    "change its SEV with S, or resolve it first", (long long)inc.id, inc.sev);
-		return;
-	}
-	if (a->sev < 1 || a->sev > 4) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "SEV must be 1 to 4");
-		return;
-	}
-	if (!title || !*title) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "an incident needs a title: nothing declared");
-		return;
-	}
-	id = timeline_incident_open(tl, title, a->sev);
-	if (id <= 0) {
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "could not open the incident: %s", timeline_errmsg(tl));
-		return;
-	}
-	snprintf(summary, sizeof summary, "SEV-%d declared: %s", a->sev, title);
-	timeline_log(tl, "sev", summary, NULL);
-	actions_finish_line(run, ACTION_OK, 0, "INC-%lld declared, SEV-%d", (long long)id, a->sev);
-}
-
-static void sev_exec(struct action_run *run)
-{
-	const struct action_args *a = actions_run_args(run);
-	const char *reason = skip_blanks(a->text);
-	struct timeline *tl = need_timeline(run);
-	struct timeline_incident inc;
-	char summary[300];
-
-	if (!tl)
-		return;
-	if (timeline_incident_current(tl, &inc) != 1) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "no open incident");
-		return;
-	}
-	if (a->sev < 1 || a->sev > 4) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "SEV must be 1 to 4");
-		return;
-	}
-	if (inc.sev == a->sev) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "already SEV-%d", a->sev);
-		return;
-	}
-	if (timeline_incident_set_sev(tl, inc.id, a->sev) != 0) {
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "could not change the SEV: %s", timeline_errmsg(tl));
-		return;
-	}
-	snprintf(summary, sizeof summary, "SEV-%d -> SEV-%d%s%s", inc.sev, a->sev, reason && *reason ? ": " : "",
-	         reason ? reason : "");
-	timeline_log(tl, "sev", summary, NULL);
-	actions_finish_line(run, ACTION_OK, 0, "SEV changed: SEV-%d -> SEV-%d", inc.sev, a->sev);
-}
-
-static void resolve_prepare(struct action_run *run)
-{
-	struct timeline *tl = need_timeline(run);
-	struct action_question q = { 0 };
-	struct timeline_incident inc;
-
-	if (!tl)
-		return;
-	if (timeline_incident_current(tl, &inc) != 1) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "no open incident");
-		return;
-	}
-	snprintf(q.title, sizeof q.title, "Resolve incident");
-	snprintf(q.question, sizeof q.question, "Close the open incident?");
-	actions_question_line(&q, AROLE_NORMAL, "INC-%lld  SEV-%d  %s", (long long)inc.id, inc.sev, inc.title);
-	actions_propose(run, &q);
-}
-
-static void resolve_exec(struct action_run *run)
-{
-	struct timeline *tl = need_timeline(run);
-	struct timeline_incident inc;
-	char summary[320];
-
-	if (!tl)
-		return;
-	if (timeline_incident_current(tl, &inc) != 1) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "no open incident: someone resolved it meanwhile");
-		return;
-	}
-	snprintf(summary, sizeof summary, "INC-%lld resolved: %s", (long long)inc.id, inc.title);
-	if (timeline_log(tl, "sev", summary, NULL) != 0 || timeline_incident_close(tl, inc.id) != 0) {
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "could not close INC-%lld: %s", (long long)inc.id,
-		                    timeline_errmsg(tl));
-		return;
-	}
-	actions_finish_line(run, ACTION_OK, 0, "INC-%lld resolved", (long long)inc.id);
-}
-
 const struct action_exec actions_exec_note = { .exec = note_exec };
-const struct action_exec actions_exec_incident = { .exec = incident_exec };
-const struct action_exec actions_exec_sev = { .exec = sev_exec };
-const struct action_exec actions_exec_resolve = { .prepare = resolve_prepare, .exec = resolve_exec };

@@ -112,6 +112,8 @@ struct action_run {
 	void (*deferred)(struct action_run *run);
 	struct action_result pending;   /* a refusal waiting for its turn on the loop */
 	void *state;
+	char signals[512];              /* the golden signals when it started */
+	int64_t incident_id;            /* open when it started: resolve's record stays with it */
 };
 
 struct actions {
@@ -208,6 +210,8 @@ static void audit(const struct action_run *run, const struct action_result *res)
 	text_copy(rec.confirmation, sizeof rec.confirmation, run->confirmation);
 	text_copy(rec.outcome, sizeof rec.outcome, actions_outcome_name(res->outcome));
 	text_copy(rec.summary, sizeof rec.summary, res->summary);
+	text_copy(rec.signals, sizeof rec.signals, run->signals);
+	rec.incident_id = run->incident_id;
 	/* the audit trail must not stop an action: a failed write is said elsewhere */
 	timeline_audit_append(run->q->ctx.tl, &rec, NULL, 0);
 }
@@ -327,6 +331,14 @@ uint64_t actions_run(struct actions *q, enum action_id id, const struct action_a
 		run->ui = *ui;
 	run->started_ms = loop_now_ms();
 	run->started_wall_ms = loop_wall_ms();
+	if (q->ctx.signals)
+		q->ctx.signals(run->signals, sizeof run->signals, q->ctx.signals_arg);
+	if (q->ctx.tl) {
+		struct timeline_incident inc;
+
+		if (timeline_incident_current(q->ctx.tl, &inc) == 1)
+			run->incident_id = inc.id;
+	}
 	if (!run->a) {
 		free_run(run);
 		return 0;

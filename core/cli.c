@@ -27,7 +27,8 @@ static const char note_usage[] =
 	"       warroom note -           the note is read from stdin\n";
 static const char timeline_usage[] =
 	"usage: warroom timeline [--json] [--limit N]\n"
-	"       newest first; N events (default 50, 0 for all)\n";
+	"       newest first; N events (default 50, 0 for all)\n"
+	"       warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n";
 
 static char *read_stdin(char *why, size_t whylen)
 {
@@ -222,6 +223,9 @@ int cli_timeline(int argc, char **argv, const struct config *cfg)
 {
 	bool json = false;
 	long limit = LIST_DEFAULT;
+
+	if (argc > 1 && strcmp(argv[1], "export") == 0)
+		return cli_timeline_export(argc, argv, cfg);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
 		if (strcmp(a, "--json") == 0) {

@@ -74,7 +74,7 @@ struct field {
 	FSECRET("token", TOKEN_ADVICE),                              \
 	FSECRET("password", TOKEN_ADVICE)
 
-static const struct field timeline_fields[] = {F("db", K_PATH, db_path), FEND};
+static const struct field timeline_fields[] = {F("db", K_PATH, db_path), F("logs", K_PATH, logs_dir), FEND};
 static const struct field prom_fields[] = {ENDPOINT(prometheus), FEND};
 static const struct field am_fields[] = {
 	ENDPOINT(alertmanager), F("urls", K_URLS, alertmanager_urls), FEND,

@@ -7,6 +7,7 @@
  * order from the file's version to the newest, in one transaction. */
 #include "warroom/timeline.h"
 #include "warroom/files.h"
+#include "timeline_priv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -23,6 +24,13 @@
 #include <sqlite3.h>
 
 #define BUSY_TIMEOUT_MS 5000
+/* The console's loop must not wait on another process' write lock: a busy
+ * write is queued at once and retried from its timer. Not even a short
+ * sleep: on a crowded bastion a 1 ms sleep can cost the keys 30 ms. */
+#define BUSY_TIMEOUT_NB_MS 0
+/* An incident's own row (declare, SEV, close) cannot be queued: the
+ * operator waits for it, this long at most, then is told to try again. */
+#define BUSY_TIMEOUT_ROW_MS 50
 #define SUMMARY_MAX (sizeof(((struct timeline_event *)0)->summary) - 1)
 
 /* Version N of the schema is migrations[N-1]. Add a version by appending. */
@@ -84,13 +92,24 @@ static const char *const migrations[] = {
 	"  reason TEXT NOT NULL DEFAULT '',"
 	"  updated_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (run_id, item));",
+	/* v4: an incident's status, scribe and clocks (first response, contained,
+	 * recovered), and the golden signals as they were when an action ran */
+	"ALTER TABLE incidents ADD COLUMN status TEXT NOT NULL DEFAULT 'investigating';"
+	"ALTER TABLE incidents ADD COLUMN scribe TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN acked_ms INTEGER;"
+	"ALTER TABLE incidents ADD COLUMN contained_ms INTEGER;"
+	"ALTER TABLE incidents ADD COLUMN recovered_ms INTEGER;"
+	"ALTER TABLE audit ADD COLUMN signals TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+#define INC_COLS "id, title, sev, opened_ms, closed_ms, commander, status, scribe, acked_ms, contained_ms," \
+	" recovered_ms"
 
 enum {
 	ST_EV_INSERT, ST_EV_LIST, ST_EV_LIST_INC, ST_EV_COUNT,
 	ST_INC_INSERT, ST_INC_CURRENT, ST_INC_CLOSE, ST_INC_SEV, ST_INC_EXISTS,
-	ST_DATA_VERSION, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_AUDIT_INSERT, ST_AUDIT_LIST,
+	ST_DATA_VERSION, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_AUDIT_INSERT, ST_AUDIT_LIST, ST_INC_GET,
 	ST_N
 };
 
@@ -103,8 +122,8 @@ static const char *const stmt_sql[ST_N] = {
 	                   " WHERE incident_id IS ?3 ORDER BY ts_ms DESC, id DESC LIMIT ?1 OFFSET ?2",
 	[ST_EV_COUNT] = "SELECT count(*) FROM events",
 	[ST_INC_INSERT] = "INSERT INTO incidents (title, sev, opened_ms, commander) VALUES (?1, ?2, ?3, ?4)",
-	[ST_INC_CURRENT] = "SELECT id, title, sev, opened_ms, closed_ms, commander FROM incidents"
-	                   " WHERE closed_ms IS NULL ORDER BY id DESC LIMIT 1",
+	[ST_INC_CURRENT] = "SELECT " INC_COLS " FROM incidents WHERE closed_ms IS NULL ORDER BY id DESC LIMIT 1",
+	[ST_INC_GET] = "SELECT " INC_COLS " FROM incidents WHERE ?1 = 0 OR id = ?1 ORDER BY id DESC LIMIT 1",
 	[ST_INC_CLOSE] = "UPDATE incidents SET closed_ms = ?2 WHERE id = ?1 AND closed_ms IS NULL",
 	[ST_INC_SEV] = "UPDATE incidents SET sev = ?2 WHERE id = ?1",
 	[ST_INC_EXISTS] = "SELECT closed_ms IS NULL FROM incidents WHERE id = ?1",
@@ -113,9 +132,17 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_AUDIT_INSERT] = "INSERT INTO audit (incident_id, started_ms, ended_ms, actor, via, action, args,"
-	                    " confirmation, outcome, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	                    " confirmation, outcome, summary, signals)"
+	                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[ST_AUDIT_LIST] = "SELECT id, incident_id, started_ms, ended_ms, actor, via, action, args, confirmation,"
-	                  " outcome, summary FROM audit ORDER BY id DESC LIMIT ?1",
+	                  " outcome, summary, signals FROM audit ORDER BY id DESC LIMIT ?1",
+};
+
+struct pending {
+	struct pending *next;
+	bool audit;
+	struct timeline_event ev;     /* detail_json owned */
+	struct timeline_audit a;
 };
 
 struct timeline {
@@ -127,6 +154,9 @@ struct timeline {
 	int64_t dv_open;      /* PRAGMA data_version at open */
 	int64_t dv_last;      /* last value seen: other connections' commits */
 	char err[512];
+	bool nonblocking;     /* the console's: a busy write is queued, not waited for */
+	struct pending *queue, **queue_tail;   /* writes waiting for the lock, oldest first */
+	size_t nqueue;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -356,6 +386,17 @@ void timeline_close(struct timeline *tl)
 {
 	if (!tl)
 		return;
+	if (tl->queue && tl->db) {
+		/* leaving: waiting for the lock is fine now, losing an event is not */
+		sqlite3_busy_timeout(tl->db, BUSY_TIMEOUT_MS);
+		timeline_flush(tl);
+	}
+	while (tl->queue) {
+		struct pending *p = tl->queue;
+		tl->queue = p->next;
+		free(p->ev.detail_json);
+		free(p);
+	}
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(tl->st[i]);
 	if (tl->db) {
@@ -379,6 +420,106 @@ const char *timeline_errmsg(const struct timeline *tl)
 int timeline_schema_version(void)
 {
 	return SCHEMA_VERSION;
+}
+
+/* ---- writes another process' lock would hold up ------------------------ */
+
+static void enqueue(struct timeline *tl, struct pending *p)
+{
+	if (!tl->queue)
+		tl->queue_tail = &tl->queue;
+	*tl->queue_tail = p;
+	tl->queue_tail = &p->next;
+	tl->nqueue++;
+}
+
+static bool is_busy(int rc)
+{
+	rc &= 0xff;
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+/* 0 written, 1 busy (the lock is another's), -1 failed with words. */
+static int insert_event(struct timeline *tl, int64_t incident_id, int64_t ts, const char *actor, const char *kind,
+                        const char *summary, const char *detail, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = tl->st[ST_EV_INSERT];
+	if (incident_id > 0)
+		sqlite3_bind_int64(s, 1, incident_id);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int64(s, 2, ts);
+	sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, summary, -1, SQLITE_STATIC);
+	if (detail)
+		sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 6);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE && !is_busy(rc))
+		write_failed(tl, err, errlen);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return is_busy(rc) ? 1 : -1;
+}
+
+/* The whole queue in one transaction: one sync for all of it, so a backlog
+ * costs the loop one disk flush, not one per event. */
+size_t timeline_flush(struct timeline *tl)
+{
+	if (!tl || !tl->queue)
+		return tl ? tl->nqueue : 0;
+	int rc = sqlite3_step(tl->st[ST_BEGIN]);
+	sqlite3_reset(tl->st[ST_BEGIN]);
+	if (rc != SQLITE_DONE)
+		return tl->nqueue;   /* the lock is still another's: next time */
+	size_t done = 0;
+	struct pending *p = tl->queue;
+	for (; p; p = p->next, done++) {
+		rc = p->audit ? timeline_priv_insert_audit(tl, &p->a, NULL, 0) :
+		     insert_event(tl, p->ev.incident_id, p->ev.ts_ms, p->ev.actor, p->ev.kind, p->ev.summary,
+		                  p->ev.detail_json, NULL, 0);
+		if (rc != 0)
+			break;   /* a failure in tl->err: what is left stays queued, nothing lost */
+	}
+	if (done == 0 || exec_stmt(tl, ST_COMMIT) != 0) {
+		rollback(tl);
+		return tl->nqueue;
+	}
+	while (done--) {
+		p = tl->queue;
+		tl->queue = p->next;
+		tl->nqueue--;
+		tl->writes++;
+		free(p->ev.detail_json);
+		free(p);
+	}
+	return tl->nqueue;
+}
+
+size_t timeline_pending(const struct timeline *tl)
+{
+	return tl ? tl->nqueue : 0;
+}
+
+void timeline_priv_patience(struct timeline *tl, bool on)
+{
+	if (tl->nonblocking)
+		sqlite3_busy_timeout(tl->db, on ? BUSY_TIMEOUT_ROW_MS : BUSY_TIMEOUT_NB_MS);
+}
+
+void timeline_set_nonblocking(struct timeline *tl, bool on)
+{
+	if (!tl)
+		return;
+	tl->nonblocking = on;
+	sqlite3_busy_timeout(tl->db, on ? BUSY_TIMEOUT_NB_MS : BUSY_TIMEOUT_MS);
+	/* checkpoints (copying the WAL into the file, syncing it) are left to the
+	 * connections that may wait: the command line, and this one at close */
+	sqlite3_exec(tl->db, on ? "PRAGMA wal_autocheckpoint=0" : "PRAGMA wal_autocheckpoint=1000", NULL, NULL, NULL);
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -422,26 +563,32 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	free(red);
 
 	int64_t ts = ev->ts_ms ? ev->ts_ms : now_ms();
-	sqlite3_stmt *s = tl->st[ST_EV_INSERT];
-	if (ev->incident_id > 0)
-		sqlite3_bind_int64(s, 1, ev->incident_id);
-	else
-		sqlite3_bind_null(s, 1);
-	sqlite3_bind_int64(s, 2, ts);
-	sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, summary, -1, SQLITE_STATIC);
-	if (detail)
-		sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 6);
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE)
+	int rc = tl->queue ? 1 : insert_event(tl, ev->incident_id, ts, actor, kind, summary, detail, err, errlen);
+	if (rc == 1 && tl->nonblocking) {
+		/* another process holds the lock: keep it, in order, for timeline_flush */
+		struct pending *p = calloc(1, sizeof *p);
+		if (!p) {
+			free(detail);
+			seterr(tl, err, errlen, "timeline: out of memory");
+			return -1;
+		}
+		p->ev.incident_id = ev->incident_id;
+		p->ev.ts_ms = ts;
+		memcpy(p->ev.actor, actor, sizeof actor);
+		memcpy(p->ev.kind, kind, sizeof kind);
+		memcpy(p->ev.summary, summary, sizeof summary);
+		p->ev.detail_json = detail;
+		enqueue(tl, p);
+		ev->id = 0;
+		ev->ts_ms = ts;
+		if (!ev->actor[0])
+			memcpy(ev->actor, actor, sizeof ev->actor);
+		return 0;
+	}
+	if (rc == 1)
 		write_failed(tl, err, errlen);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 	free(detail);
-	if (rc != SQLITE_DONE)
+	if (rc != 0)
 		return -1;
 	ev->id = sqlite3_last_insert_rowid(tl->db);
 	ev->ts_ms = ts;
@@ -585,9 +732,8 @@ uint64_t timeline_generation(const struct timeline *tl)
 
 /* ---- incidents --------------------------------------------------------- */
 
-static int read_current(struct timeline *tl, struct timeline_incident *out)
+static int read_incident(struct timeline *tl, sqlite3_stmt *s, struct timeline_incident *out)
 {
-	sqlite3_stmt *s = tl->st[ST_INC_CURRENT];
 	memset(out, 0, sizeof *out);
 	int rc = sqlite3_step(s), found = 0;
 	if (rc == SQLITE_ROW) {
@@ -597,13 +743,37 @@ static int read_current(struct timeline *tl, struct timeline_incident *out)
 		out->opened_ms = sqlite3_column_int64(s, 3);
 		out->closed_ms = sqlite3_column_int64(s, 4);
 		col_copy(out->commander, sizeof out->commander, s, 5);
+		col_copy(out->status, sizeof out->status, s, 6);
+		col_copy(out->scribe, sizeof out->scribe, s, 7);
+		out->acked_ms = sqlite3_column_int64(s, 8);
+		out->contained_ms = sqlite3_column_int64(s, 9);
+		out->recovered_ms = sqlite3_column_int64(s, 10);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
 		read_failed(tl, NULL, 0);
 		found = -1;
 	}
 	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	return found;
+}
+
+static int read_current(struct timeline *tl, struct timeline_incident *out)
+{
+	return read_incident(tl, tl->st[ST_INC_CURRENT], out);
+}
+
+int timeline_incident_get(struct timeline *tl, int64_t id, struct timeline_incident *out)
+{
+	if (!tl) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	sqlite3_bind_int64(tl->st[ST_INC_GET], 1, id);
+	int rc = read_incident(tl, tl->st[ST_INC_GET], out);
+	if (rc >= 0)
+		clearerr_tl(tl);
+	return rc;
 }
 
 int timeline_incident_current(struct timeline *tl, struct timeline_incident *out)
@@ -626,6 +796,8 @@ static bool sev_ok(struct timeline *tl, int sev)
 	return false;
 }
 
+static int64_t incident_insert(struct timeline *tl, const char *t, int sev);
+
 int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev)
 {
 	if (!tl)
@@ -647,6 +819,14 @@ int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev)
 	copy_utf8(t, sizeof t, red);
 	free(red);
 
+	timeline_priv_patience(tl, true);
+	int64_t id = incident_insert(tl, t, sev);
+	timeline_priv_patience(tl, false);
+	return id;
+}
+
+static int64_t incident_insert(struct timeline *tl, const char *t, int sev)
+{
 	if (begin(tl, NULL, 0) != 0)
 		return -1;
 	struct timeline_incident cur;
@@ -710,103 +890,89 @@ int timeline_incident_close(struct timeline *tl, int64_t id)
 {
 	if (!tl)
 		return -1;
-	return incident_update(tl, ST_INC_CLOSE, id, now_ms(), "close");
+	timeline_priv_patience(tl, true);
+	int rc = incident_update(tl, ST_INC_CLOSE, id, now_ms(), "close");
+	timeline_priv_patience(tl, false);
+	return rc;
 }
 
 int timeline_incident_set_sev(struct timeline *tl, int64_t id, int sev)
 {
 	if (!tl || !sev_ok(tl, sev))
 		return -1;
-	return incident_update(tl, ST_INC_SEV, id, sev, "set the SEV of");
+	timeline_priv_patience(tl, true);
+	int rc = incident_update(tl, ST_INC_SEV, id, sev, "set the SEV of");
+	timeline_priv_patience(tl, false);
+	return rc;
 }
 
-/* ---- audit ------------------------------------------------------------- */
+/* ---- for the store's other files (timeline_priv.h) ---------------------- */
 
-/* Binds a text column after redaction; the copy lives until the statement is reset. */
-static void bind_redacted(sqlite3_stmt *s, int col, const char *text)
+sqlite3 *timeline_priv_db(struct timeline *tl)
 {
-	char *red = timeline_redact(text ? text : "");
-
-	sqlite3_bind_text(s, col, red ? red : "", -1, SQLITE_TRANSIENT);
-	free(red);
+	return tl->db;
 }
 
-int timeline_audit_append(struct timeline *tl, struct timeline_audit *a, char *err, size_t errlen)
+sqlite3_stmt *timeline_priv_stmt(struct timeline *tl, enum timeline_priv_stmt which)
 {
-	if (!tl || !a) {
-		seterr(tl, err, errlen, "timeline: not open");
+	return tl->st[which == TL_STMT_AUDIT_INSERT ? ST_AUDIT_INSERT : ST_AUDIT_LIST];
+}
+
+const char *timeline_priv_actor(const struct timeline *tl)
+{
+	return tl->actor;
+}
+
+bool timeline_priv_queueing(const struct timeline *tl)
+{
+	return tl->queue != NULL;
+}
+
+bool timeline_priv_nonblocking(const struct timeline *tl)
+{
+	return tl->nonblocking;
+}
+
+int timeline_priv_enqueue_audit(struct timeline *tl, const struct timeline_audit *a)
+{
+	struct pending *p = calloc(1, sizeof *p);
+	if (!p) {
+		seterr(tl, NULL, 0, "timeline: out of memory");
 		return -1;
 	}
-	struct timeline_incident inc;
-	if (a->incident_id == 0 && timeline_incident_current(tl, &inc) == 1)
-		a->incident_id = inc.id;
-	sqlite3_stmt *s = tl->st[ST_AUDIT_INSERT];
-	if (a->incident_id > 0)
-		sqlite3_bind_int64(s, 1, a->incident_id);
-	else
-		sqlite3_bind_null(s, 1);
-	sqlite3_bind_int64(s, 2, a->started_ms);
-	sqlite3_bind_int64(s, 3, a->ended_ms);
-	sqlite3_bind_text(s, 4, a->actor[0] ? a->actor : tl->actor, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 5, a->via, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 6, a->action, -1, SQLITE_TRANSIENT);
-	bind_redacted(s, 7, a->args);
-	bind_redacted(s, 8, a->confirmation);
-	sqlite3_bind_text(s, 9, a->outcome, -1, SQLITE_TRANSIENT);
-	bind_redacted(s, 10, a->summary);
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE)
-		write_failed(tl, err, errlen);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE)
-		return -1;
-	a->id = sqlite3_last_insert_rowid(tl->db);
+	p->audit = true;
+	p->a = *a;
+	enqueue(tl, p);
+	return 0;
+}
+
+void timeline_priv_wrote(struct timeline *tl)
+{
 	tl->writes++;
 	clearerr_tl(tl);
-	return 0;
 }
 
-int timeline_audit_list(struct timeline *tl, size_t limit, struct timeline_audit **out, size_t *n)
+void timeline_priv_write_failed(struct timeline *tl, char *err, size_t errlen)
 {
-	*out = NULL;
-	*n = 0;
-	if (!tl)
-		return -1;
-	sqlite3_stmt *s = tl->st[ST_AUDIT_LIST];
-	size_t cap = 0;
-	int rc;
-	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct timeline_audit *grown = realloc(*out, nc * sizeof **out);
-			if (!grown)
-				break;
-			*out = grown;
-			cap = nc;
-		}
-		struct timeline_audit *a = &(*out)[(*n)++];
-		memset(a, 0, sizeof *a);
-		a->id = sqlite3_column_int64(s, 0);
-		a->incident_id = sqlite3_column_int64(s, 1);
-		a->started_ms = sqlite3_column_int64(s, 2);
-		a->ended_ms = sqlite3_column_int64(s, 3);
-		col_copy(a->actor, sizeof a->actor, s, 4);
-		col_copy(a->via, sizeof a->via, s, 5);
-		col_copy(a->action, sizeof a->action, s, 6);
-		col_copy(a->args, sizeof a->args, s, 7);
-		col_copy(a->confirmation, sizeof a->confirmation, s, 8);
-		col_copy(a->outcome, sizeof a->outcome, s, 9);
-		col_copy(a->summary, sizeof a->summary, s, 10);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		read_failed(tl, NULL, 0);
-		free(*out);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	write_failed(tl, err, errlen);
+}
+
+void timeline_priv_read_failed(struct timeline *tl)
+{
+	read_failed(tl, NULL, 0);
+}
+
+void timeline_priv_seterr(struct timeline *tl, char *err, size_t errlen, const char *what)
+{
+	seterr(tl, err, errlen, "%s", what);
+}
+
+bool timeline_priv_busy(int rc)
+{
+	return is_busy(rc);
+}
+
+void timeline_priv_col_copy(char *dst, size_t len, sqlite3_stmt *s, int col)
+{
+	col_copy(dst, len, s, col);
 }

@@ -14,6 +14,8 @@
 #include "warroom/app.h"
 #include "warroom/config.h"
 #include "warroom/deploywatch.h"
+#include "warroom/export.h"
+#include "warroom/incident.h"
 #include "warroom/keymap.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
@@ -134,7 +136,7 @@ static void paint_status(void)
 {
 	const struct config *c = A.cfg;
 	struct statusbar sb = { 0 };
-	char left[256], inc[128], inc_short[64], conn[128], conn_short[128], refreshed[48], clk[16];
+	char left[256], inc[192], inc_short[64], conn[128], conn_short[128], refreshed[48], clk[16];
 	int64_t now = loop_now_ms(), wall = loop_wall_ms();
 	time_t t = (time_t)(wall / 1000);
 	struct tm tm;
@@ -150,17 +152,23 @@ static void paint_status(void)
 
 	if (A.model.has_incident) {
 		int64_t el = (wall - A.model.incident.opened_ms) / 1000;
+		struct incident_clock rclk;
+		char resp[64];
 
 		if (el < 0)
 			el = 0;
-		snprintf(inc, sizeof inc, "SEV-%d INC-%lld %02lld:%02lld:%02lld", A.model.incident.sev,
+		/* the response clock: red once the SEV's target passed unacknowledged */
+		incident_clock(c, &A.model.incident, wall, &rclk);
+		incident_clock_text(&rclk, resp, sizeof resp);
+		snprintf(inc, sizeof inc, "SEV-%d INC-%lld %02lld:%02lld:%02lld (%s)", A.model.incident.sev,
 		         (long long)A.model.incident.id, (long long)(el / 3600), (long long)(el / 60 % 60),
-		         (long long)(el % 60));
+		         (long long)(el % 60), resp);
 		sb.incident = inc;
-		snprintf(inc_short, sizeof inc_short, "SEV-%d %02lld:%02lld:%02lld", A.model.incident.sev,
-		         (long long)(el / 3600), (long long)(el / 60 % 60), (long long)(el % 60));
+		snprintf(inc_short, sizeof inc_short, "SEV-%d %02lld:%02lld:%02lld%s", A.model.incident.sev,
+		         (long long)(el / 3600), (long long)(el / 60 % 60), (long long)(el % 60),
+		         rclk.overdue ? " ACK OVERDUE" : "");
 		sb.incident_short = inc_short;
-		sb.incident_role = A.model.incident.sev <= 2 ? ROLE_CRIT : A.model.incident.sev == 3 ? ROLE_WARN : ROLE_BAR;
+		sb.incident_role = rclk.overdue ? ROLE_CRIT : A.model.incident.sev <= 3 ? ROLE_WARN : ROLE_BAR;
 	}
 	conn[0] = conn_short[0] = '\0';
 	for (int s = 0; s < SRC_COUNT; s++) {
@@ -411,6 +419,17 @@ static void ui_progress(uint64_t run, enum action_role role, const char *text, v
 	app_message(role_of(role), "%s", text);
 }
 
+/* The runbook's rollback log after a rollback that ran (not a plan only). */
+static void rollback_log(const struct action_result *res)
+{
+	char path[1200], err[1400];
+
+	if (res->outcome == ACTION_REFUSED || res->outcome == ACTION_DECLINED || strstr(res->summary, "dry run"))
+		return;
+	if (export_rollback_log(A.model.tl, A.cfg, res, path, sizeof path, err, sizeof err) != 0 && A.model.tl)
+		timeline_log(A.model.tl, "error", "no rollback log written", NULL);
+}
+
 static void ui_done(const struct action_result *res, void *arg)
 {
 	const struct action *a = actions_get(res->id);
@@ -420,6 +439,8 @@ static void ui_done(const struct action_result *res, void *arg)
 	runbook_session_action_done(A.runbook, res);
 	if (res->outcome == ACTION_OK && a && (a->flags & ACT_MUTATES))
 		sources_refresh(&A.sources);
+	if (res->id == ACTION_ROLLBACK)
+		rollback_log(res);
 	if (res->nlines) {
 		dialog_info(&d, res->title[0] ? res->title : a ? a->help : "");
 		for (size_t i = 0; i < res->nlines; i++)
@@ -506,6 +527,24 @@ static void on_incident_sev(const struct dialog *d, enum dialog_result r, void *
 		start(ACTION_INCIDENT, A.pending_title, parse_sev(d->input));
 }
 
+/* The declare dialog starts on the SEV the signals suggest, and says why;
+ * without a suggestion, on SEV-2. The operator decides. */
+static void ask_sev(void)
+{
+	const struct model_suggestion *s = &A.model.suggest;
+	struct dialog d;
+	char initial[4];
+
+	snprintf(initial, sizeof initial, "%d", s->sev ? s->sev : 2);
+	dialog_input(&d, "Declare incident", "SEV (1-4, if unsure the higher):", initial, on_incident_sev, NULL);
+	dialog_add_line(&d, ROLE_NORMAL, "%s", A.pending_title);
+	if (s->sev)
+		dialog_add_line(&d, s->sev <= 2 ? ROLE_CRIT : ROLE_WARN, "suggested SEV-%d: %s", s->sev, s->reason);
+	else
+		dialog_add_line(&d, ROLE_STALE, "the signals suggest no SEV: choose by the runbook's table");
+	app_show_dialog(&d);
+}
+
 static void on_incident_title(const struct dialog *d, enum dialog_result r, void *arg)
 {
 	if (r != DIALOG_YES)
@@ -515,7 +554,19 @@ static void on_incident_title(const struct dialog *d, enum dialog_result r, void
 		return;
 	}
 	snprintf(A.pending_title, sizeof A.pending_title, "%s", d->input);
-	ask_input("Declare incident", "SEV (1-4, if unsure the higher):", "2", on_incident_sev);
+	ask_sev();
+}
+
+static void on_status(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		start(ACTION_STATUS, d->input, 0);
+}
+
+static void on_role(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		start(ACTION_ROLE, d->input, 0);
 }
 
 static void on_sev(const struct dialog *d, enum dialog_result r, void *arg)
@@ -626,7 +677,7 @@ static void run_action(enum action_id id, const char *arg)
 			            (long long)A.model.incident.id, A.model.incident.sev);
 		} else if (arg) {
 			snprintf(A.pending_title, sizeof A.pending_title, "%s", arg);
-			ask_input("Declare incident", "SEV (1-4, if unsure the higher):", "2", on_incident_sev);
+			ask_sev();
 		} else {
 			ask_input("Declare incident", "Title:", "", on_incident_title);
 		}
@@ -644,6 +695,26 @@ static void run_action(enum action_id id, const char *arg)
 	case ACTION_RESOLVE:
 		start(ACTION_RESOLVE, NULL, 0);
 		break;
+	case ACTION_ACK:
+		start(ACTION_ACK, NULL, 0);
+		break;
+	case ACTION_EXPORT:
+		start(ACTION_EXPORT, arg, 0);
+		break;
+	case ACTION_STATUS:
+		if (arg)
+			start(ACTION_STATUS, arg, 0);
+		else
+			ask_input("Incident status", "investigating, contained or recovered (then why):",
+			          strcmp(A.model.incident.status, "contained") == 0 ? "recovered" :
+			          strcmp(A.model.incident.status, "recovered") == 0 ? "" : "contained", on_status);
+		break;
+	case ACTION_ROLE:
+		if (arg)
+			start(ACTION_ROLE, arg, 0);
+		else
+			ask_input("Hand a role over", "ic NAME or scribe NAME:", "scribe ", on_role);
+		break;
 	case ACTION_ROLLBACK:
 		start(ACTION_ROLLBACK, arg, 0);
 		break;
@@ -655,9 +726,9 @@ static void run_action(enum action_id id, const char *arg)
 			app_message(ROLE_WARN, "%s: pick it in the alerts view (%c), or :%s %s", a->name, alerts_view.key, a->name,
 			            id == ACTION_SILENCE ? "{alertname=\"X\"} 1h why" : "ID");
 		break;
-	case ACTION_FILTER:
+	case ACTION_FILTER: case ACTION_KIND:
 	case ACTION_ALERTS_LIST:
-		app_message(ROLE_WARN, "%s works in the alerts view (%c)", a->name, alerts_view.key);
+		app_message(ROLE_WARN, "%s works in the alerts and timeline views (%c, %c)", a->name, alerts_view.key, timeline_view.key);
 		break;
 	case ACTION_RUNBOOK: case ACTION_RUNBOOK_STEP: case ACTION_RUNBOOK_CHECK: case ACTION_RUNBOOK_DONE:
 	case ACTION_RUNBOOK_SKIP: case ACTION_RUNBOOK_CANCEL:
@@ -751,6 +822,9 @@ static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
 		if (A.quit)
 			break;
 	}
+	/* the key's answer is on screen before any write it started reaches the disk */
+	if (!A.quit)
+		paint();
 }
 
 static void on_signal(struct loop *loop, int signo, void *arg)
@@ -787,8 +861,17 @@ static void on_tick(struct loop *loop, void *arg)
 		if (strcmp(banner, A.banner) != 0)
 			A.paint |= PAINT_FOOT;
 	}
+	/* what waited for another process' lock goes in now, in order */
+	if (timeline_pending(A.model.tl))
+		timeline_flush(A.model.tl);
 	/* notes written from another shell appear without a key press */
 	model_sync_timeline(&A.model);
+}
+
+/* The golden signals as they are now, for the audit record of an action. */
+static void signals_now(char *json, size_t len, void *arg)
+{
+	export_signals_json(arg, json, len);
 }
 
 int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
@@ -812,6 +895,8 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		views_free();
 		return 1;
 	}
+	/* the loop never waits on another console's write lock: writes queue */
+	timeline_set_nonblocking(tl, true);
 	model_init(&A.model, cfg, tl);
 	A.watchers = watch_core_install(&A.model);
 	if (tl_error && *tl_error)
@@ -840,6 +925,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 			.loop = A.loop, .cfg = cfg, .tl = tl, .tl_error = A.model.tl_error,
 			.kube = A.sources.kube, .kube_error = A.sources.kube_error, .argocd = A.sources.argocd,
 			.actor = cfg->operator_name, .via = "console", .readonly = A.model.readonly,
+			.signals = signals_now, .signals_arg = &A.model,
 		};
 
 		A.actions = actions_new(&ctx);

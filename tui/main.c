@@ -18,7 +18,11 @@ static const char usage[] =
 	"       warroom timeline [--json] [--limit N]\n"
 	"       warroom status [--json]           slots and alerts; exit 0 healthy, 1 degraded, 2 outage\n"
 	"       warroom rollback [--strategy auto|selector|scale-switch|undo|argocd] [--dry-run] [--yes]\n"
+	"       warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n"
+	"                                         the postmortem draft of an incident\n"
 	"       warroom incident --sev N TITLE... declare an incident\n"
+	"       warroom incident show|ack|status|role ...   the open incident (warroom incident -h)\n"
+	"       warroom ack                       acknowledge the open incident\n"
 	"       warroom sev N [REASON...]         change the open incident's SEV\n"
 	"       warroom resolve [--yes]           close the open incident\n"
 	"       warroom silence [--duration 1h] --comment TEXT [--yes] MATCHER...\n"
@@ -57,6 +61,7 @@ static const struct subcmd subcmds[] = {
 	{ "resolve", cli_resolve },
 	{ "silence", cli_silence },
 	{ "expire", cli_expire },
+	{ "ack", cli_ack },
 	{ "actions", cli_actions },
 	{ "query", cli_query },
 	{ "runbook", cli_runbook },

@@ -8,6 +8,7 @@
 
 #include "warroom/config.h"
 #include "warroom/loop.h"
+#include "warroom/incident.h"
 #include "warroom/model.h"
 #include "warroom/policy.h"
 #include "warroom/runbook.h"
@@ -329,37 +330,83 @@ static bool incident_line(const struct model *m, char *line, size_t len)
 	return target && el / 60 >= target;
 }
 
+/* "ack 5m: 3:12 left · contained · IC alice · scribe bob"; true when overdue. */
+static bool incident_state_line(const struct model *m, char *line, size_t len)
+{
+	const struct timeline_incident *inc = &m->incident;
+	struct incident_clock c;
+	char clk[64];
+	size_t n;
+
+	incident_clock(m->cfg, inc, loop_wall_ms(), &c);
+	incident_clock_text(&c, clk, sizeof clk);
+	n = (size_t)snprintf(line, len, "%s %s %s %s IC %s", clk, tui_glyph(G_DOT), inc->status[0] ? inc->status :
+	                     "investigating", tui_glyph(G_DOT), inc->commander[0] ? inc->commander : "?");
+	if (inc->scribe[0] && n < len)
+		snprintf(line + n, len - n, " %s scribe %s", tui_glyph(G_DOT), inc->scribe);
+	return c.overdue;
+}
+
+/* The SEV the signals call for, when it is higher than the open one's (or
+ * there is none): applied only by the operator. */
+static bool suggestion_line(const struct model *m, char *line, size_t len)
+{
+	const struct model_suggestion *s = &m->suggest;
+
+	if (!s->sev || (m->has_incident && s->sev >= m->incident.sev))
+		return false;
+	snprintf(line, len, "signals suggest SEV-%d: %s (%s)", s->sev, s->reason, m->has_incident ? "S changes it" :
+	         "I declares");
+	return true;
+}
+
 /* Rows the incident panel needs inside its box to show title and clock whole. */
 static int incident_rows(const struct model *m, int inner)
 {
-	char line[256];
+	char line[256], state[256], sug[400];
+	int extra = suggestion_line(m, sug, sizeof sug) ? tui_wrap_rows(sug, inner, 2) : 0;
 
 	if (!m->has_incident)
-		return tui_wrap_rows("no open incident", inner, 2) + tui_wrap_rows("I declares one (title, then SEV)", inner, 2);
+		return tui_wrap_rows("no open incident", inner, 2) + (extra ? extra :
+		       tui_wrap_rows("I declares one (title, then SEV)", inner, 2));
 	incident_line(m, line, sizeof line);
-	return tui_wrap_rows(m->incident.title, inner, 2) + tui_wrap_rows(line, inner, 2);
+	incident_state_line(m, state, sizeof state);
+	return tui_wrap_rows(m->incident.title, inner, 2) + tui_wrap_rows(line, inner, 2) +
+	       tui_wrap_rows(state, inner, 2) + extra;
 }
 
 static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
 {
 	const struct timeline_incident *inc = &m->incident;
-	char title[64], line[256];
+	char title[64], line[256], state[256], sug[400];
 	int y = r.y + 1, last = r.y + r.h - 1;
-	bool late;
+	bool late, overdue, suggested = suggestion_line(m, sug, sizeof sug);
 
 	if (!m->has_incident) {
-		tui_box(w, r.y, r.x, r.h, r.w, "Incident", ROLE_TITLE);
+		tui_box(w, r.y, r.x, r.h, r.w, "Incident", suggested ? ROLE_CRIT : ROLE_TITLE);
+		if (suggested) {
+			if (y < last)
+				y += tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, ROLE_OK, "no open incident");
+			if (y < last)
+				tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, m->suggest.sev <= 2 ? ROLE_CRIT : ROLE_WARN, sug);
+			return;
+		}
 		no_data(w, r, ROLE_OK, "no open incident", "I declares one (title, then SEV)");
 		return;
 	}
 	snprintf(title, sizeof title, "SEV-%d INC-%lld", inc->sev, (long long)inc->id);
-	tui_box(w, r.y, r.x, r.h, r.w, title, inc->sev <= 2 ? ROLE_CRIT : ROLE_WARN);
+	overdue = incident_state_line(m, state, sizeof state);
+	tui_box(w, r.y, r.x, r.h, r.w, title, inc->sev <= 2 || overdue ? ROLE_CRIT : ROLE_WARN);
 	late = incident_line(m, line, sizeof line);
 	/* the clock and the target first: a long title gives way */
 	if (y < last)
 		y += tui_wrap_put(w, y, r.x + 2, last - y - 1 > 0 ? last - y - 1 : 1, r.w - 4, 2, ROLE_NORMAL, inc->title);
 	if (y < last)
-		tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, late ? ROLE_WARN : ROLE_STALE, line);
+		y += tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, late && !inc->acked_ms ? ROLE_WARN : ROLE_STALE, line);
+	if (y < last)
+		y += tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, overdue ? ROLE_CRIT : ROLE_NORMAL, state);
+	if (suggested && y < last)
+		tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, ROLE_CRIT, sug);
 }
 
 /* The runbook being walked: its current step, the line to act on and its

@@ -1,5 +1,7 @@
 /* Timeline: every event of the store, newest first; Enter shows its detail
- * as fields, one per line. */
+ * as fields, one per line. f shows one kind at a time, / the events with a
+ * word, . goes back to now (everything, newest first). */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,7 +11,48 @@
 
 struct timeline_state {
 	struct table tbl;
+	char kind[24];               /* "" all kinds */
+	char search[128];            /* "" no search; matched ignoring ASCII case */
+	size_t rows[MODEL_RECENT];   /* indexes of m->recent shown, newest first */
+	size_t nrows;
+	const struct model *m;       /* for the cells and the search dialog */
+	uint64_t gen;                /* the model's recent_gen the rows reflect */
 };
+
+static bool has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *text; text++) {
+		size_t i = 0;
+
+		while (i < n && text[i] && tolower((unsigned char)text[i]) == tolower((unsigned char)word[i]))
+			i++;
+		if (i == n)
+			return true;
+	}
+	return n == 0;
+}
+
+static bool matches(const struct timeline_state *st, const struct timeline_event *e)
+{
+	if (st->kind[0] && strcmp(e->kind, st->kind) != 0)
+		return false;
+	return !st->search[0] || has_word(e->summary, st->search) || has_word(e->actor, st->search) ||
+	       has_word(e->kind, st->search) || (e->detail_json && has_word(e->detail_json, st->search));
+}
+
+static void refilter(struct timeline_state *st, const struct model *m)
+{
+	st->m = m;
+	st->nrows = 0;
+	for (size_t i = 0; i < m->nrecent; i++)
+		if (matches(st, &m->recent[i]))
+			st->rows[st->nrows++] = i;
+	st->gen = m->recent_gen;
+	if (st->tbl.selected >= st->nrows)
+		st->tbl.selected = st->nrows ? st->nrows - 1 : 0;
+}
 
 static const struct table_col cols[] = {
 	{ "TIME (UTC)", 14, false },
@@ -42,8 +85,8 @@ enum tui_role timeline_kind_role(const char *kind)
 
 static enum tui_role cell(const void *data, size_t row, size_t col, char *buf, size_t len)
 {
-	const struct model *m = data;
-	const struct timeline_event *e = &m->recent[row];
+	const struct timeline_state *st = data;
+	const struct timeline_event *e = &st->m->recent[st->rows[row]];
 	time_t t = (time_t)(e->ts_ms / 1000);
 	struct tm tm;
 
@@ -66,11 +109,23 @@ static enum tui_role cell(const void *data, size_t row, size_t col, char *buf, s
 
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
-	struct table *tbl = &((struct timeline_state *)state)->tbl;
-	char title[96];
+	struct timeline_state *st = state;
+	struct table *tbl = &st->tbl;
+	char title[256];
+	size_t n;
 
-	snprintf(title, sizeof title, "Timeline %s %zu event%s%s", tui_glyph(G_DOT), m->nrecent,
-	         m->nrecent == 1 ? "" : "s", m->nrecent == MODEL_RECENT ? " (latest)" : "");
+	refilter(st, m);
+	if (st->kind[0] || st->search[0]) {
+		n = (size_t)snprintf(title, sizeof title, "Timeline %s %zu of %zu events", tui_glyph(G_DOT), st->nrows,
+		                     m->nrecent);
+		if (st->kind[0] && n < sizeof title)
+			n += (size_t)snprintf(title + n, sizeof title - n, " %s kind %s", tui_glyph(G_DOT), st->kind);
+		if (st->search[0] && n < sizeof title)
+			snprintf(title + n, sizeof title - n, " %s \"%s\"", tui_glyph(G_DOT), st->search);
+	} else {
+		snprintf(title, sizeof title, "Timeline %s %zu event%s%s", tui_glyph(G_DOT), m->nrecent,
+		         m->nrecent == 1 ? "" : "s", m->nrecent == MODEL_RECENT ? " (latest)" : "");
+	}
 	tui_box(w, 0, 0, h, width, title, ROLE_TITLE);
 	if (!m->tl) {
 		tui_putf(w, 2, 2, width - 4, ROLE_CRIT, "timeline unavailable: %s", m->tl_error);
@@ -80,11 +135,15 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		tui_put(w, 2, 2, width - 4, ROLE_STALE, "no events yet: n adds a note, `warroom note TEXT` from a shell");
 		return;
 	}
+	if (st->nrows == 0) {
+		tui_put(w, 2, 2, width - 4, ROLE_STALE, "no event matches: f the next kind, / another word, . all of them");
+		return;
+	}
 	tbl->cols = width >= 70 ? cols : narrow_cols;
 	tbl->ncols = sizeof cols / sizeof cols[0];
-	tbl->nrows = m->nrecent;
+	tbl->nrows = st->nrows;
 	tbl->cell = cell;
-	tbl->data = m;
+	tbl->data = st;
 	tbl->show_selection = true;
 	table_draw(w, 1, 1, h - 2, width - 2, tbl);
 }
@@ -139,15 +198,77 @@ static void show_event(const struct timeline_event *e)
 	app_show_dialog(&d);
 }
 
+/* The kind after the current one, in the order they first appear (newest
+ * first); after the last, all kinds again. */
+static void next_kind(struct timeline_state *st, const struct model *m)
+{
+	const char *seen[MODEL_RECENT];
+	size_t n = 0, at = 0;
+
+	for (size_t i = 0; i < m->nrecent; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = strcmp(seen[j], m->recent[i].kind) == 0;
+		if (!dup)
+			seen[n++] = m->recent[i].kind;
+	}
+	if (st->kind[0]) {
+		for (at = 0; at < n && strcmp(seen[at], st->kind) != 0; at++)
+			;
+		at++;   /* the next one, or past the end: all */
+	}
+	snprintf(st->kind, sizeof st->kind, "%s", at < n ? seen[at] : "");
+	if (st->kind[0])
+		app_message(ROLE_NORMAL, "timeline: kind %s (f: the next kind, .: all)", st->kind);
+	else
+		app_message(ROLE_NORMAL, "timeline: every kind");
+}
+
+static void on_search(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	struct timeline_state *st = arg;
+
+	if (r != DIALOG_YES)
+		return;
+	snprintf(st->search, sizeof st->search, "%s", d->input);
+	st->tbl.selected = st->tbl.top = 0;
+	if (st->m)
+		refilter(st, st->m);
+}
+
 static int key(void *state, struct model *m, enum action_id action, int k, int page)
 {
-	struct table *tbl = &((struct timeline_state *)state)->tbl;
+	struct timeline_state *st = state;
+	struct table *tbl = &st->tbl;
+	struct dialog d;
 
-	if (action == ACTION_SELECT && tbl->selected < m->nrecent) {
-		show_event(&m->recent[tbl->selected]);
+	if (st->gen != m->recent_gen || st->m != m)
+		refilter(st, m);
+	switch (action) {
+	case ACTION_KIND:
+		next_kind(st, m);
+		tbl->selected = tbl->top = 0;
+		refilter(st, m);
+		return VIEW_REDRAW;
+	case ACTION_FILTER:   /* "/" searches here, as it filters the alerts */
+		dialog_input(&d, "Search the timeline", "/", st->search, on_search, st);
+		dialog_add_line(&d, ROLE_STALE, "summary, actor, kind or detail; empty: every event");
+		app_show_dialog(&d);
+		return VIEW_HANDLED;
+	case ACTION_NOW:
+		st->kind[0] = st->search[0] = '\0';
+		tbl->selected = tbl->top = 0;
+		refilter(st, m);
+		return VIEW_REDRAW;
+	default:
+		break;
+	}
+	if (action == ACTION_SELECT && tbl->selected < st->nrows) {
+		show_event(&m->recent[st->rows[tbl->selected]]);
 		return VIEW_HANDLED;
 	}
-	tbl->nrows = m->nrecent;
+	tbl->nrows = st->nrows;
 	return table_move(tbl, action, page) ? VIEW_REDRAW : (action >= ACTION_UP && action <= ACTION_BOTTOM ?
 	                                                      VIEW_HANDLED : VIEW_IGNORED);
 }
@@ -158,6 +279,7 @@ static void open_view(void *state, struct model *m)
 
 	tbl->selected = 0;
 	tbl->top = 0;
+	refilter(state, m);
 }
 
 const struct view_ops timeline_view = {

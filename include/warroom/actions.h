@@ -73,6 +73,16 @@ enum action_flag {
 	  "Mark the runbook item done (a failed command too, a step to read)") \
 	X(RUNBOOK_SKIP, "runbook-skip", ">",         ACT_TAKES_ARG, runbook_skip, "Skip the runbook item, with a reason") \
 	X(RUNBOOK_CANCEL, "runbook-stop", "C-x",     0, none, "Stop the runbook command that is running") \
+	X(ACK,         "ack",         "a",           ACT_NEEDS_INC | ACT_CLI, ack, \
+	  "Acknowledge the open incident: its response clock stops") \
+	X(STATUS,      "status",      "u",           ACT_NEEDS_INC | ACT_TAKES_ARG, status, \
+	  "Incident status: investigating, contained, recovered (:status contained)") \
+	X(ROLE,        "role",        "",            ACT_NEEDS_INC | ACT_TAKES_ARG, role, \
+	  "Hand a role over: :role ic NAME, :role scribe NAME") \
+	X(EXPORT,      "export",      "P",           ACT_TAKES_ARG, export, \
+	  "Write the incident's postmortem draft (Markdown and JSON) to the logs folder") \
+	X(KIND,        "kind",        "f",           0, none, "Timeline: show one kind of event (f again: the next)") \
+	X(NOW,         "now",         ".",           0, none, "Timeline: back to now, the newest event, no filter") \
 	X(REFRESH,     "refresh",     "C-r,F5",      0, none, "Poll every source now") \
 	X(REDRAW,      "redraw",      "C-l",         0, none, "Repaint the whole screen") \
 	X(UP,          "up",          "k,Up",        ACT_NAV, none, "Move up") \
@@ -127,6 +137,10 @@ struct action_ctx {
 	const char *actor;            /* the operator the timeline names */
 	const char *via;              /* the front-end: "key", "command line", "cli" */
 	bool readonly;
+	/* The golden signals as a JSON object, when the front-end has them (the
+	 * console's model): recorded with each run. NULL: none. */
+	void (*signals)(char *json, size_t len, void *arg);
+	void *signals_arg;
 };
 
 /* The one precondition check (read-only, an open incident, a store for what

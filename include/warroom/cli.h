@@ -29,6 +29,11 @@ int cli_actions(int argc, char **argv, const struct config *cfg);
  * plan, the steps and the outcome; returns the exit code. */
 int cli_run_action(enum action_id id, const struct action_args *args, bool yes, const struct config *cfg,
                    const char *cmd);
+/* `warroom incident show|ack|status|role|sev|resolve ...` (argv[1] the
+ * word) and `warroom ack`, `warroom timeline export ...` (core/cli_incident.c). */
+int cli_incident_sub(int argc, char **argv, const struct config *cfg);
+int cli_ack(int argc, char **argv, const struct config *cfg);
+int cli_timeline_export(int argc, char **argv, const struct config *cfg);
 /* `warroom query EXPR [--json]`: an instant PromQL query (core/cli_query.c). */
 int cli_query(int argc, char **argv, const struct config *cfg);
 /* `warroom dashboard show|lint|values FILE`: a Grafana dashboard (core/cli_dashboard.c). */

@@ -127,6 +127,9 @@ struct config {
 		char smoke_body[512];        /* a test detection, JSON */
 		int smoke_status;            /* 201 */
 	} verify;
+	/* postmortem drafts and the deployment/rollback logs: 0700, files 0600
+	 * (timeline: logs:, default $XDG_STATE_HOME/warroom/logs) */
+	char logs_dir[1024];
 };
 
 /* Defaults for everything (operator from $USER, db under $XDG_STATE_HOME). */

@@ -195,6 +195,13 @@ struct model_am {
 
 #define MODEL_RECENT 500   /* the timeline view scrolls through these */
 
+/* A SEV the live signals call for: sev 0 when they call for none. */
+struct model_suggestion {
+	int sev;
+	char reason[240];            /* in words: "no ready pod behind the active slot blue" */
+	int64_t since_wall_ms;       /* when this SEV was first suggested */
+};
+
 struct model;
 /* A core watcher: runs after every model update with the parts that changed,
  * in the console and headless alike (no screen). It may write the timeline;
@@ -231,6 +238,9 @@ struct model {
 	bool in_watch;
 
 	const struct model_am *am;    /* NULL until the Alertmanager source runs */
+	/* What the live signals say the SEV should be (core/incident.c, kept by
+	 * a core watcher); the operator applies it, nothing else does. */
+	struct model_suggestion suggest;
 };
 
 void model_init(struct model *m, const struct config *cfg, struct timeline *tl);

@@ -24,7 +24,12 @@ struct timeline_incident {
 	char title[256];
 	int sev;                 /* 1..4 */
 	int64_t opened_ms, closed_ms;  /* closed_ms 0 while open */
-	char commander[64];
+	char commander[64];      /* the incident commander: who declared it, unless handed over */
+	char status[16];         /* investigating, contained, recovered, resolved */
+	char scribe[64];         /* "" until someone takes the role */
+	int64_t acked_ms;        /* first response (ack): 0 until acknowledged */
+	int64_t contained_ms;    /* mitigated: 0 until contained */
+	int64_t recovered_ms;    /* 0 until recovered */
 };
 
 /* Opens (creating with mode 0600 and parent folders) and migrates. */
@@ -57,6 +62,18 @@ int timeline_incident_set_sev(struct timeline *tl, int64_t id, int sev);
 /* The open incident, if any: returns 1 and fills *out, 0 when none
  * (-1 on a read error, *out zeroed). */
 int timeline_incident_current(struct timeline *tl, struct timeline_incident *out);
+/* Incident id, or the newest (open or closed) for id 0: 1, 0 none, -1 error. */
+int timeline_incident_get(struct timeline *tl, int64_t id, struct timeline_incident *out);
+
+/* The console's writes: with nonblocking on, a write that finds another
+ * process holding the lock waits a few ms at most, then queues (in memory,
+ * in order; later writes queue behind it) and returns 0 with id 0.
+ * timeline_flush retries the queue, oldest first, and returns what is still
+ * waiting; the console calls it from a timer. timeline_close flushes, waiting
+ * as long as it takes. The CLI keeps the default: it waits for the lock. */
+void timeline_set_nonblocking(struct timeline *tl, bool on);
+size_t timeline_flush(struct timeline *tl);
+size_t timeline_pending(const struct timeline *tl);
 
 /* One record per action run (core/actions.c): who ran what, with which
  * arguments, through which front-end, when, how long, and the outcome.
@@ -72,6 +89,7 @@ struct timeline_audit {
 	char confirmation[96];   /* how the question was answered, "" when none */
 	char outcome[16];        /* ok, refused, declined, failed, cancelled */
 	char summary[256];
+	char signals[512];       /* JSON object: the golden signals when it ran, "" when unknown */
 };
 int timeline_audit_append(struct timeline *tl, struct timeline_audit *a, char *err, size_t errlen);
 /* Newest first; *out malloc'd (free()). limit 0: all. */

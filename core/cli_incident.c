@@ -1,0 +1,235 @@
+/* cli_incident — `warroom incident show|ack|status|role|sev|resolve` and
+ * `warroom timeline export`: the incident from a shell, through the same
+ * actions as the console's keys (audited), and its postmortem draft. */
+#include "warroom/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cJSON.h>
+
+#include "warroom/config.h"
+#include "warroom/export.h"
+#include "warroom/incident.h"
+#include "warroom/loop.h"
+#include "warroom/text.h"
+#include "warroom/timeline.h"
+
+static const char export_usage[] =
+	"usage: warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n"
+	"       the postmortem draft of the open incident (or the newest, or INC-ID); stdout by default\n";
+
+static char *join_from(int argc, char **argv, int from)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = from; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (!(s = malloc(len)))
+		return NULL;
+	s[0] = '\0';
+	for (int i = from; i < argc; i++) {
+		if (i > from)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static void stamp(char *buf, size_t len, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!ms) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+static int show(int argc, char **argv, const struct config *cfg)
+{
+	bool json = argc > 2 && strcmp(argv[2], "--json") == 0;
+	char err[1024], t[5][32], clk[64], title[300];
+	struct timeline_incident inc;
+	struct incident_clock c;
+	struct timeline *tl = timeline_open(cfg->db_path, cfg->operator_name, err, sizeof err);
+	int rc;
+
+	if (!tl) {
+		fprintf(stderr, "warroom incident: %s\n", err);
+		return 1;
+	}
+	rc = timeline_incident_current(tl, &inc);
+	if (rc != 1) {
+		if (rc < 0)
+			fprintf(stderr, "warroom incident: %s\n", timeline_errmsg(tl));
+		else if (json)
+			puts("null");
+		else
+			puts("no open incident");
+		timeline_close(tl);
+		return rc < 0 ? 1 : 0;
+	}
+	incident_clock(cfg, &inc, loop_wall_ms(), &c);
+	incident_clock_text(&c, clk, sizeof clk);
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddNumberToObject(o, "id", (double)inc.id);
+		cJSON_AddStringToObject(o, "title", inc.title);
+		cJSON_AddNumberToObject(o, "sev", inc.sev);
+		cJSON_AddStringToObject(o, "status", inc.status);
+		cJSON_AddStringToObject(o, "commander", inc.commander);
+		cJSON_AddStringToObject(o, "scribe", inc.scribe);
+		cJSON_AddNumberToObject(o, "opened_ms", (double)inc.opened_ms);
+		cJSON_AddNumberToObject(o, "acked_ms", (double)inc.acked_ms);
+		cJSON_AddNumberToObject(o, "contained_ms", (double)inc.contained_ms);
+		cJSON_AddNumberToObject(o, "recovered_ms", (double)inc.recovered_ms);
+		cJSON_AddNumberToObject(o, "respond_within_min", c.target_min);
+		cJSON_AddBoolToObject(o, "response_overdue", c.overdue);
+		s = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		if (s)
+			text_fix_utf8(s);
+		puts(s ? s : "null");
+		cJSON_free(s);
+	} else {
+		stamp(t[0], sizeof t[0], inc.opened_ms);
+		stamp(t[1], sizeof t[1], inc.acked_ms);
+		stamp(t[2], sizeof t[2], inc.contained_ms);
+		stamp(t[3], sizeof t[3], inc.recovered_ms);
+		text_one_line(title, sizeof title, inc.title);
+		text_fix_utf8(title);
+		printf("INC-%lld  SEV-%d  %s\n", (long long)inc.id, inc.sev, title);
+		printf("status     %s\ncommander  %s\nscribe     %s\n", inc.status, inc.commander,
+		       inc.scribe[0] ? inc.scribe : "-");
+		printf("opened     %s\nacked      %s (%s)\ncontained  %s\nrecovered  %s\n", t[0], t[1], clk, t[2], t[3]);
+	}
+	timeline_close(tl);
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: warroom incident --sev 1|2|3|4 TITLE...     declare an incident\n"
+	        "       warroom incident show [--json]               the open incident: SEV, status, clocks, roles\n"
+	        "       warroom incident ack                         first response: stops the response clock\n"
+	        "       warroom incident status investigating|contained|recovered [REASON...]\n"
+	        "       warroom incident role ic|scribe [NAME]       hand a role over (NAME: default you)\n"
+	        "       warroom incident sev N [REASON...]           change the SEV\n"
+	        "       warroom incident resolve [--yes]             close it\n");
+	return 2;
+}
+
+int cli_incident_sub(int argc, char **argv, const struct config *cfg)
+{
+	const char *sub = argv[1];
+	struct action_args args = { 0 };
+	char *text;
+	int rc;
+
+	if (strcmp(sub, "show") == 0)
+		return show(argc, argv, cfg);
+	if (strcmp(sub, "ack") == 0)
+		return argc == 2 ? cli_run_action(ACTION_ACK, NULL, false, cfg, "incident ack") : usage();
+	if (strcmp(sub, "sev") == 0)
+		return cli_sev(argc - 1, argv + 1, cfg);
+	if (strcmp(sub, "resolve") == 0)
+		return cli_resolve(argc - 1, argv + 1, cfg);
+	if (strcmp(sub, "status") != 0 && strcmp(sub, "role") != 0)
+		return usage();
+	if (argc < 3)
+		return usage();
+	text = join_from(argc, argv, 2);
+	if (!text)
+		return 1;
+	args.text = text;
+	rc = cli_run_action(sub[0] == 's' ? ACTION_STATUS : ACTION_ROLE, &args, false, cfg,
+	                    sub[0] == 's' ? "incident status" : "incident role");
+	free(text);
+	return rc;
+}
+
+int cli_ack(int argc, char **argv, const struct config *cfg)
+{
+	if (argc > 1) {
+		fprintf(stderr, "usage: warroom ack   acknowledge the open incident (its response clock stops)\n");
+		return 2;
+	}
+	return cli_run_action(ACTION_ACK, NULL, false, cfg, "ack");
+}
+
+int cli_timeline_export(int argc, char **argv, const struct config *cfg)
+{
+	enum export_format fmt = EXPORT_MD;
+	const char *output = NULL;
+	int64_t id = 0, got = 0;
+	char err[1024], *text, *end;
+	struct timeline *tl;
+	int rc = 0;
+
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(export_usage, stdout);
+			return 0;
+		}
+		if (!v || (strcmp(a, "--format") && strcmp(a, "--incident") && strcmp(a, "--output"))) {
+			fprintf(stderr, "warroom timeline export: %s \"%s\"\n%s", v ? "unknown argument" : "no value after",
+			        a, export_usage);
+			return 2;
+		}
+		i++;
+		if (strcmp(a, "--format") == 0) {
+			if (strcmp(v, "md") == 0 || strcmp(v, "markdown") == 0) {
+				fmt = EXPORT_MD;
+			} else if (strcmp(v, "json") == 0) {
+				fmt = EXPORT_JSON;
+			} else {
+				fprintf(stderr, "warroom timeline export: --format is md or json, not \"%s\"\n", v);
+				return 2;
+			}
+		} else if (strcmp(a, "--incident") == 0) {
+			errno = 0;
+			id = strtoll(v + (strncmp(v, "INC-", 4) == 0 ? 4 : 0), &end, 10);
+			if (errno || *end || id <= 0) {
+				fprintf(stderr, "warroom timeline export: --incident wants an incident number (INC-3 or 3), "
+				        "not \"%s\"\n", v);
+				return 2;
+			}
+		} else {
+			output = v;
+		}
+	}
+	tl = timeline_open(cfg->db_path, cfg->operator_name, err, sizeof err);
+	if (!tl) {
+		fprintf(stderr, "warroom timeline export: %s\n", err);
+		return 1;
+	}
+	text = export_incident(tl, cfg, id, fmt, &got, err, sizeof err);
+	timeline_close(tl);
+	if (!text) {
+		fprintf(stderr, "warroom timeline export: %s\n", err);
+		return 1;
+	}
+	if (output && strcmp(output, "-") != 0) {
+		if (export_write_private(output, text, err, sizeof err) != 0) {
+			fprintf(stderr, "warroom timeline export: %s\n", err);
+			rc = 1;
+		}
+	} else if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
+		fprintf(stderr, "warroom timeline export: cannot write the output: %s\n", strerror(errno));
+		rc = 1;
+	}
+	free(text);
+	return rc;
+}
