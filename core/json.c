@@ -1,4 +1,6 @@
 /* cJSON look-ups shared by the parsers. */
+#include <limits.h>
+
 #include "warroom/json.h"
 
 const cJSON *json_get(const cJSON *obj, const char *key)
@@ -17,5 +19,14 @@ int json_int(const cJSON *obj, const char *key, int dflt)
 {
 	const cJSON *it = json_get(obj, key);
 
-	return cJSON_IsNumber(it) ? (int)it->valuedouble : dflt;
+	double v;
+
+	if (!cJSON_IsNumber(it))
+		return dflt;
+	/* a number out of int's range (or NaN) is not a count: converting it
+	 * would be undefined */
+	v = it->valuedouble;
+	if (!(v >= (double)INT_MIN && v <= (double)INT_MAX))
+		return dflt;
+	return (int)v;
 }
