@@ -147,16 +147,28 @@ class Screen(IncidentScreens, unittest.TestCase):
         t.keys("Enter")
         t.wait_for("which item? 1 to 9")
 
+    def settled(self, t):
+        """The screen once a frame has drawn whole: output drains as the
+        terminal takes it, so a capture can fall between its rows."""
+        last, deadline = None, time.time() + 5
+        while time.time() < deadline:
+            s = t.screen()
+            if s == last:
+                return s
+            last = s
+            time.sleep(0.15)
+        return last
+
     def test_help_lists_every_action_of_the_table(self):
         t = self.term(132, 43)
         self.run_warroom(t)
         t.wait_for("Timeline")
         t.keys("?")
-        s = t.wait_for("Keys (generated")
+        t.wait_for("Keys (generated")
+        s = self.settled(t)
         for _ in range(3):          # scroll to see the rest, if any
             t.keys("PageDown")
-            time.sleep(0.1)
-            s += t.screen()
+            s += self.settled(t)
         names = action_names()
         self.assertGreater(len(names), 20)
         for name in names:
