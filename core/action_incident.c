@@ -20,23 +20,6 @@
 #define EXIT_FAILED 1
 #define EXIT_REFUSED 2
 
-static struct timeline *need_timeline(struct action_run *run)
-{
-	const struct action_ctx *c = actions_run_ctx(run);
-
-	if (!c->tl)
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "timeline unavailable: %s",
-		                    c->tl_error && *c->tl_error ? c->tl_error : "not opened");
-	return c->tl;
-}
-
-static const char *skip_blanks(const char *s)
-{
-	while (s && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
-		s++;
-	return s;
-}
-
 /* The open incident, or a refusal that says there is none. */
 static bool need_open(struct action_run *run, struct timeline *tl, struct timeline_incident *inc)
 {
@@ -64,9 +47,9 @@ static void log_event(struct timeline *tl, const char *kind, const char *summary
 static void incident_exec(struct action_run *run)
 {
 	const struct action_args *a = actions_run_args(run);
-	const char *title = skip_blanks(a->text);
+	const char *title = text_skip_blanks(a->text);
 	const struct action_ctx *c = actions_run_ctx(run);
-	struct timeline *tl = need_timeline(run);
+	struct timeline *tl = actions_need_timeline(run);
 	struct timeline_incident inc;
 	char summary[400];
 	cJSON *d;
@@ -105,8 +88,8 @@ static void incident_exec(struct action_run *run)
 static void sev_exec(struct action_run *run)
 {
 	const struct action_args *a = actions_run_args(run);
-	const char *reason = skip_blanks(a->text);
-	struct timeline *tl = need_timeline(run);
+	const char *reason = text_skip_blanks(a->text);
+	struct timeline *tl = actions_need_timeline(run);
 	struct timeline_incident inc;
 	char summary[300];
 	cJSON *d;
@@ -139,7 +122,7 @@ static void sev_exec(struct action_run *run)
 static void ack_exec(struct action_run *run)
 {
 	const struct action_ctx *c = actions_run_ctx(run);
-	struct timeline *tl = need_timeline(run);
+	struct timeline *tl = actions_need_timeline(run);
 	struct timeline_incident inc;
 	struct incident_clock clk;
 	char summary[300], took[32];
@@ -180,8 +163,8 @@ static void ack_exec(struct action_run *run)
 /* "contained the selector points at blue" -> status and the rest as a note */
 static void status_exec(struct action_run *run)
 {
-	const char *arg = skip_blanks(actions_run_args(run)->text);
-	struct timeline *tl = need_timeline(run);
+	const char *arg = text_skip_blanks(actions_run_args(run)->text);
+	struct timeline *tl = actions_need_timeline(run);
 	struct timeline_incident inc;
 	char word[32] = "", summary[400];
 	const char *why;
@@ -196,7 +179,7 @@ static void status_exec(struct action_run *run)
 		n++;
 	}
 	word[n] = '\0';
-	why = skip_blanks(arg ? arg + n : NULL);
+	why = text_skip_blanks(arg ? arg + n : NULL);
 	st = incident_status_parse(word);
 	if (st < 0) {
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "status \"%s\"? say investigating, contained or "
@@ -231,8 +214,8 @@ static void status_exec(struct action_run *run)
 static void role_exec(struct action_run *run)
 {
 	const struct action_ctx *c = actions_run_ctx(run);
-	const char *arg = skip_blanks(actions_run_args(run)->text);
-	struct timeline *tl = need_timeline(run);
+	const char *arg = text_skip_blanks(actions_run_args(run)->text);
+	struct timeline *tl = actions_need_timeline(run);
 	struct timeline_incident inc;
 	char word[32] = "", name[64], summary[300];
 	const char *who, *was;
@@ -252,7 +235,7 @@ static void role_exec(struct action_run *run)
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "role \"%s\"? say ic NAME or scribe NAME", word);
 		return;
 	}
-	who = skip_blanks(arg + n);
+	who = text_skip_blanks(arg + n);
 	text_one_line(name, sizeof name, who && *who ? who : c->actor ? c->actor : "");
 	was = role == INCIDENT_SCRIBE ? inc.scribe : inc.commander;
 	if (strcmp(was, name) == 0) {
@@ -277,7 +260,7 @@ static void role_exec(struct action_run *run)
 
 static void resolve_prepare(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
+	struct timeline *tl = actions_need_timeline(run);
 	struct action_question q = { 0 };
 	struct timeline_incident inc;
 
@@ -292,7 +275,7 @@ static void resolve_prepare(struct action_run *run)
 
 static void resolve_exec(struct action_run *run)
 {
-	struct timeline *tl = need_timeline(run);
+	struct timeline *tl = actions_need_timeline(run);
 	struct timeline_incident inc;
 	char summary[320];
 
@@ -315,8 +298,8 @@ static void resolve_exec(struct action_run *run)
 /* The postmortem draft of the open incident (or the last one, or :export N). */
 static void export_exec(struct action_run *run)
 {
-	const char *arg = skip_blanks(actions_run_args(run)->text);
-	struct timeline *tl = need_timeline(run);
+	const char *arg = text_skip_blanks(actions_run_args(run)->text);
+	struct timeline *tl = actions_need_timeline(run);
 	char path[1200], err[512];
 	int64_t id = 0;
 

@@ -14,32 +14,13 @@
 #define EXIT_FAILED 1
 #define EXIT_REFUSED 2
 
-/* Every local action writes the timeline; without it there is nothing to do.
- * NULL means the run was finished (and freed): read nothing of it after. */
-static struct timeline *need_timeline(struct action_run *run)
-{
-	const struct action_ctx *c = actions_run_ctx(run);
-
-	if (!c->tl)
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "timeline unavailable: %s",
-		                    c->tl_error && *c->tl_error ? c->tl_error : "not opened");
-	return c->tl;
-}
-
-static const char *skip_blanks(const char *s)
-{
-	while (s && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
-		s++;
-	return s;
-}
-
 /* A note whose text does not fit one list line keeps every word in the
  * detail; the summary is that text on one line. */
 static void note_exec(struct action_run *run)
 {
 	/* the args first: without a store need_timeline ends (and frees) the run */
-	const char *in = skip_blanks(actions_run_args(run)->text);
-	struct timeline *tl = need_timeline(run);
+	const char *in = text_skip_blanks(actions_run_args(run)->text);
+	struct timeline *tl = actions_need_timeline(run);
 	struct timeline_event ev = { 0 };
 	struct timeline_incident inc;
 	char err[512], *text, *detail = NULL;

@@ -568,3 +568,13 @@ void actions_result_line(struct action_result *r, enum action_role role, const c
 	add_line(r->lines, &r->nlines, role, fmt, ap);
 	va_end(ap);
 }
+
+struct timeline *actions_need_timeline(struct action_run *run)
+{
+	const struct action_ctx *c = &run->q->ctx;
+
+	if (!c->tl)
+		actions_finish_line(run, ACTION_FAILED, 1, "timeline unavailable: %s",
+		                    c->tl_error && *c->tl_error ? c->tl_error : "not opened");
+	return c->tl;
+}

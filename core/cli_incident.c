@@ -22,24 +22,6 @@ static const char export_usage[] =
 	"usage: warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n"
 	"       the postmortem draft of the open incident (or the newest, or INC-ID); stdout by default\n";
 
-static char *join_from(int argc, char **argv, int from)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = from; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	if (!(s = malloc(len)))
-		return NULL;
-	s[0] = '\0';
-	for (int i = from; i < argc; i++) {
-		if (i > from)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 static void stamp(char *buf, size_t len, int64_t ms)
 {
 	time_t t = (time_t)(ms / 1000);
@@ -148,7 +130,7 @@ int cli_incident_sub(int argc, char **argv, const struct config *cfg)
 		return usage();
 	if (argc < 3)
 		return usage();
-	text = join_from(argc, argv, 2);
+	text = text_join(argc, argv, 2);
 	if (!text)
 		return 1;
 	args.text = text;

@@ -140,3 +140,10 @@ char *text_join(int argc, char **argv, int from)
 	}
 	return s;
 }
+
+const char *text_skip_blanks(const char *s)
+{
+	while (s && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+		s++;
+	return s;
+}

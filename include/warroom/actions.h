@@ -268,6 +268,9 @@ void actions_question_line(struct action_question *q, enum action_role role, con
 void actions_result_line(struct action_result *r, enum action_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *actions_outcome_name(enum action_outcome o);
+/* The store a handler writes; NULL means the run was finished (failed, and
+ * freed) for want of one: read nothing of it afterwards. */
+struct timeline *actions_need_timeline(struct action_run *run);
 
 #define ACTION_EXEC_DECL(id, name, keys, flags, exec, help) extern const struct action_exec actions_exec_##exec;
 ACTION_LIST(ACTION_EXEC_DECL)

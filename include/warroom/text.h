@@ -25,4 +25,7 @@ void text_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((fo
 /* argv[from..] joined by single spaces, malloc'd; NULL when there are none. */
 char *text_join(int argc, char **argv, int from);
 
+/* s past its leading spaces, tabs and line ends (NULL stays NULL). */
+const char *text_skip_blanks(const char *s);
+
 #endif
