@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "warroom/markdown.h"
+
 enum dash_type {
 	DASH_TIMESERIES, DASH_GRAPH, DASH_STAT, DASH_SINGLESTAT, DASH_GAUGE, DASH_BARGAUGE,
 	DASH_TABLE, DASH_TEXT, DASH_ROW, DASH_OTHER,
@@ -71,7 +73,7 @@ struct dash_panel {
 	enum dash_calc calc;
 	char interval[16];       /* the panel's min interval ("30s"), "" */
 	int max_points;          /* maxDataPoints, 0: not set */
-	char *text;              /* text panels: the content as plain text */
+	struct md_doc md;        /* text panels: the Markdown (or HTML) content laid out */
 	char note[160];          /* why it is not drawn (placeholder, lint), "" */
 };
 

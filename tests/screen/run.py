@@ -676,6 +676,38 @@ class Screen(IncidentScreens, unittest.TestCase):
         s = t.wait_for("answered HTTP 500", timeout=10)
         self.assertRegex(s, r"stale \d+s")        # the data it had, marked old
 
+    def test_metrics_text_panel_renders_markdown_80x24(self):
+        import json
+        self.prom = FakePrometheus()
+        self.addCleanup(self.prom.close)
+        t = self.term(80, 24)
+        md = ("## Before you page\n\nCheck the **edge** first: most 5xx start there, and the API only repeats "
+              "them. See [the runbook](https://wiki.example/rb/edge).\n\n"
+              "1. `kubectl -n edge get pods`\n2. restart what is not ready\n\n"
+              "| Signal | SLO |\n|:--|--:|\n| P95 latency | 400 ms |\n| 5xx | 1 % |\n")
+        dash = {"title": "Notes", "panels": [
+            {"type": "text", "title": "Read me", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 8},
+             "options": {"mode": "markdown", "content": md}},
+            {"type": "text", "title": "Old HTML", "gridPos": {"x": 0, "y": 8, "w": 24, "h": 3},
+             "options": {"mode": "html", "content": "<p>Owned by <b>team edge</b> &amp; on call.</p>"}}]}
+        path = os.path.join(t.tmp, "notes.json")
+        with open(path, "w") as f:
+            json.dump(dash, f)
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write("refresh_ms: 60000\nprometheus:\n  url: %s\ndashboards:\n  path: %s\n" % (self.prom.url, path))
+        self.run_warroom(t, "--config", cfg)
+        t.wait_for("Golden signals")
+        t.keys("7")
+        s = t.wait_for("Owned by team edge & on call.")
+        self.assertIn("Before you page", s)
+        self.assertNotIn("**", s)
+        self.assertIn("(https://wiki.example/rb/edge)", s)
+        self.assertIn("1. `kubectl -n edge get pods`", s)
+        self.assertIn("Signal      |    SLO", s)
+        self.assertIn("P95 latency | 400 ms", s)
+        self.assert_screen("metrics-text-80x24", s)
+
     def test_overview_signals_come_from_the_dashboard(self):
         self.prom = FakePrometheus()
         self.addCleanup(self.prom.close)
