@@ -349,6 +349,8 @@ struct pslot {
 	int id;
 };
 
+#define NQ (MET_COUNT + PROM_EXTRA)
+
 struct prom_poller {
 	struct prom *prom;
 	struct source *src;
@@ -357,12 +359,19 @@ struct prom_poller {
 	void *arg;
 	int pending;              /* queries of the running round */
 	int answered;             /* of them, answered by Prometheus itself */
-	double v[MET_COUNT];
-	char err[MET_COUNT][160];
-	struct pslot slot[MET_COUNT];
-	char *query[MET_COUNT];   /* from a dashboard; NULL: the built-in query */
+	double v[NQ];
+	char err[NQ][160];
+	struct pslot slot[NQ];
+	char *query[NQ];          /* signals: from a dashboard, NULL: the built-in query; then the extras' */
+	struct model_series *extra_out[PROM_EXTRA];
+	int nextra;
 	bool closing;             /* stopped: answers still arrive, nothing is written */
 };
+
+static struct model_series *series_of(struct prom_poller *pp, int i)
+{
+	return i < MET_COUNT ? &pp->out->s[i] : pp->extra_out[i - MET_COUNT];
+}
 
 static void round_end(struct prom_poller *pp)
 {
@@ -372,8 +381,8 @@ static void round_end(struct prom_poller *pp)
 		source_round_done(pp->src, false, "stopped");   /* dropped: the source is stopped */
 		return;
 	}
-	for (int i = 0; i < MET_COUNT; i++) {
-		struct model_series *s = &pp->out->s[i];
+	for (int i = 0; i < MET_COUNT + pp->nextra; i++) {
+		struct model_series *s = series_of(pp, i);
 
 		model_series_push(s, pp->err[i][0] ? NAN : pp->v[i]);
 		snprintf(s->error, sizeof s->error, "%s", pp->err[i]);
@@ -407,12 +416,13 @@ static void round_start(struct source *src, void *arg)
 
 	(void)src;
 	pp->answered = 0;
-	pp->pending = MET_COUNT + 1;   /* held until every query is out */
-	for (int i = 0; i < MET_COUNT; i++) {
+	pp->pending = MET_COUNT + pp->nextra + 1;   /* held until every query is out */
+	for (int i = 0; i < MET_COUNT + pp->nextra; i++) {
 		pp->slot[i].pp = pp;
 		pp->slot[i].id = i;
 		pp->err[i][0] = '\0';
-		if (!prom_query(pp->prom, pp->query[i] ? pp->query[i] : signal_query[i], value_done, &pp->slot[i])) {
+		if (!prom_query(pp->prom, pp->query[i] ? pp->query[i] : i < MET_COUNT ? signal_query[i] : "", value_done,
+		                &pp->slot[i])) {
 			snprintf(pp->err[i], sizeof pp->err[i], "could not start the query");
 			pp->v[i] = NAN;
 			pp->pending--;
@@ -449,6 +459,17 @@ void prom_poller_set_query(struct prom_poller *pp, enum metric_id id, const char
 	pp->query[id] = expr && *expr ? strdup(expr) : NULL;
 }
 
+int prom_poller_add(struct prom_poller *pp, const char *expr, struct model_series *out)
+{
+	char *q;
+
+	if (pp->nextra == PROM_EXTRA || !expr || !*expr || !(q = strdup(expr)))
+		return -1;
+	pp->query[MET_COUNT + pp->nextra] = q;
+	pp->extra_out[pp->nextra] = out;
+	return pp->nextra++;
+}
+
 void prom_poller_start(struct prom_poller *pp, int refresh_ms)
 {
 	source_start(pp->src, refresh_ms);
@@ -477,7 +498,7 @@ void prom_poller_free(struct prom_poller *pp)
 	if (!pp)
 		return;
 	source_free(pp->src);
-	for (int i = 0; i < MET_COUNT; i++)
+	for (int i = 0; i < NQ; i++)
 		free(pp->query[i]);
 	free(pp);
 }

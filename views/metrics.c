@@ -61,10 +61,7 @@ static double field_hi(const struct dash_field *f)
 
 static enum tui_role value_role(const struct dash_panel *p, double v)
 {
-	double hi = field_hi(&p->field);
-	int i = dashboard_threshold(&p->field, v, field_lo(&p->field), isnan(hi) ? 100 : hi);
-
-	return i < 0 ? ROLE_ACCENT : level_role(dashboard_color_level(p->field.th[i].color));
+	return level_role(dashboard_value_level(&p->field, v));
 }
 
 /* The unit and decimals for a line (a simple override by name). */
