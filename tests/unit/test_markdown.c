@@ -147,8 +147,10 @@ static void text_panels_in_both_modes(void **state)
 {
 	const char *json =
 		"{\"title\":\"t\",\"panels\":["
-		"{\"type\":\"text\",\"title\":\"M\",\"options\":{\"mode\":\"markdown\",\"content\":\"# Head\\n**bold** and [a link](http://x)\"}},"
-		"{\"type\":\"text\",\"title\":\"H\",\"options\":{\"mode\":\"html\",\"content\":\"<h1>Head</h1><p>two <i>words</i></p>\"}},"
+		"{\"type\":\"text\",\"title\":\"M\",\"options\":{\"mode\":\"markdown\","
+		"\"content\":\"# Head\\n**bold** and [a link](http://x)\"}},"
+		"{\"type\":\"text\",\"title\":\"H\",\"options\":{\"mode\":\"html\","
+		"\"content\":\"<h1>Head</h1><p>two <i>words</i></p>\"}},"
 		"{\"type\":\"text\",\"title\":\"Old\",\"mode\":\"markdown\",\"content\":\"- a\\n- b\"}]}";
 	char err[200];
 	struct dashboard *d = dashboard_parse(json, strlen(json), err, sizeof err);

@@ -166,7 +166,8 @@ static void strip_colours_come_from_the_panels_thresholds(void **state)
 	                                      "{\"color\":\"red\",\"value\":1}]}}}", MET_P95);
 	struct model_strip_item pct = item_of("{\"defaults\":{\"min\":0,\"max\":200,\"thresholds\":{\"mode\":"
 	                                      "\"percentage\",\"steps\":[{\"color\":\"green\",\"value\":null},"
-	                                      "{\"color\":\"#EAB839\",\"value\":50},{\"color\":\"dark-red\",\"value\":90}]}}}",
+	                                      "{\"color\":\"#EAB839\",\"value\":50},"
+	                                      "{\"color\":\"dark-red\",\"value\":90}]}}}",
 	                                      -1);
 	struct model_strip_item unitpct = item_of("{\"defaults\":{\"unit\":\"percentunit\",\"thresholds\":{\"mode\":"
 	                                          "\"percentage\",\"steps\":[{\"color\":\"green\",\"value\":null},"
@@ -231,7 +232,8 @@ static void the_overview_strip_is_configured(void **state)
 	fclose(f);
 	config_defaults(&cfg);
 	assert_int_equal(config_load(&cfg, cfgpath, true, err, sizeof err), -1);
-	assert_non_null(strstr(err, "config.yaml:2: dashboards.overview: unknown key \"dashbaord\" (known: dashboard, panels)"));
+	assert_non_null(strstr(err, "config.yaml:2: dashboards.overview: unknown key \"dashbaord\" "
+	                            "(known: dashboard, panels)"));
 }
 
 int main(void)
