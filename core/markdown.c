@@ -217,7 +217,9 @@ static void pad(struct md_buf *b, int n)
  * separator row says, the header row followed by a rule. */
 static void table(struct lay *l, cmark_node *n, int indent)
 {
+	/* one a column, not NUL-terminated */
 	uint8_t *align = cmark_gfm_extensions_get_table_alignments(n);
+	int naligned = cmark_gfm_extensions_get_table_columns(n);
 	int width[MAX_COLS] = { 0 }, ncols = 0;
 	size_t nrows = 0;
 	char **cell;
@@ -260,7 +262,7 @@ static void table(struct lay *l, cmark_node *n, int indent)
 		for (int c = 0; c < ncols; c++) {
 			const char *s = cell[r * (size_t)ncols + (size_t)c] ? cell[r * (size_t)ncols + (size_t)c] : "";
 			int room = width[c] - cols_of(s);
-			char a = align && c < (int)strlen((const char *)align) ? (char)align[c] : 'l';
+			char a = align && c < naligned ? (char)align[c] : 'l';
 
 			if (c)
 				md_buf_str(&b, " | ");

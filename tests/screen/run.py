@@ -707,6 +707,11 @@ class Screen(IncidentScreens, unittest.TestCase):
         self.assertIn("Signal      |    SLO", s)
         self.assertIn("P95 latency | 400 ms", s)
         self.assert_screen("metrics-text-80x24", s)
+        # the heading and the table's header row stand out (bold)
+        ansi = t.tmux("capture-pane", "-p", "-e", "-t", "t").stdout
+        for text in ("Before you page", "Signal"):
+            line = next(l for l in ansi.split("\n") if text in l)
+            self.assertRegex(line, r"\x1b\[1m(\x1b\[[0-9;]*m)*" + re.escape(text), text)
 
     def test_overview_signals_come_from_the_dashboard(self):
         self.prom = FakePrometheus()
