@@ -484,13 +484,15 @@ static const char *entity(const char *s, size_t n, size_t *took, char *buf)
 		}
 	}
 	if (n > 2 && s[0] == '#' && isdigit((unsigned char)s[1])) {
-		char *e;
-		long c = strtol(s + 1, &e, 10);
+		size_t k = 1;
+		long c = 0;
 
-		if (*e == ';' && c >= 0x20 && c < 0x7f) {
+		while (k < n && k < 6 && isdigit((unsigned char)s[k]))
+			c = c * 10 + (s[k++] - '0');
+		if (k < n && s[k] == ';' && c >= 0x20 && c < 0x7f) {   /* printable ASCII; the rest stays as written */
 			buf[0] = (char)c;
 			buf[1] = '\0';
-			*took = (size_t)(e - s) + 1;
+			*took = k + 1;
 			return buf;
 		}
 	}

@@ -50,7 +50,8 @@ struct md_doc {
 /* Markdown laid out as blocks. 0, or -1 out of memory (out is then empty). */
 int md_doc_parse(const char *text, size_t len, struct md_doc *out);
 /* HTML as readable text: tags stripped, block tags break lines, <li> is a
- * bullet, <h1>..<h6> headings, entities decoded, script and style dropped. */
+ * bullet, <h1>..<h6> headings, entities decoded, script and style dropped.
+ * html is a C string (html[len] is '\0'). */
 int md_doc_html(const char *html, size_t len, struct md_doc *out);
 void md_doc_free(struct md_doc *d);
 /* The blocks' text joined by newlines (leads included), malloc'd: for the
