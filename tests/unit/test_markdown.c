@@ -140,6 +140,10 @@ static void hostile_markdown_is_bounded(void **state)
 	for (size_t i = 0; i < d.n; i++)
 		assert_null(strchr(d.b[i].text, '\x1b'));
 	md_doc_free(&d);
+	/* bytes no UTF-8 starts with are never taken for a character's start */
+	assert_int_equal(md_doc_html("\xff\xb7\xb7 \xf8\x80\x80\x80 ok \xe2\x9c\x93", 15, &d), 0);
+	assert_string_equal(d.b[0].text, "??? ???? ok \xe2\x9c\x93");
+	md_doc_free(&d);
 	free(s);
 }
 
