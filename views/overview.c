@@ -200,7 +200,7 @@ static void signal_cell(WINDOW *w, int y, int x, int width, const struct model *
 }
 
 /* Two columns from 80 on, a placeholder alone on its row (its words are
- * long). Calls fn per cell when w is set; returns the rows taken. */
+ * long). Draws the cells when w is set; returns the rows taken. */
 static int strip_layout(WINDOW *w, int y, int last, int x, int inner, const struct model *m, bool stale)
 {
 	const struct model_strip_item *items[MODEL_STRIP > MET_COUNT ? MODEL_STRIP : MET_COUNT];
