@@ -44,6 +44,7 @@ enum kind {
 	K_SECRET,       /* an inline secret: always refused */
 	K_RUNBOOKS,     /* a folder, or { dir: FOLDER, paths: [FOLDER, ...] } */
 	K_MAINT,        /* "first tuesday 02:00-04:00", or "" for none */
+	K_OVERVIEW,     /* a dashboard, or { dashboard: NAME, panels: [TITLE_OR_ID, ...] } */
 };
 
 struct field {
@@ -122,7 +123,7 @@ static const struct field alerts_fields[] = {
 static const struct field dash_fields[] = {
 	F("path", K_PATH, dash.path),
 	F("default", K_STR, dash.dflt),
-	F("overview", K_STR, dash.overview),
+	F("overview", K_OVERVIEW, dash.overview),
 	FN("scrape_ms", K_INT, dash.scrape_ms, 100, 3600000),
 	FN("max_in_flight", K_INT, dash.max_in_flight, 1, 64),
 	F("variables", K_STR, dash.vars),
@@ -686,6 +687,49 @@ static int runbooks_pair(struct ctx *c, const char *section, const yaml_node_t *
 	return 0;
 }
 
+/* dashboards.overview: a dashboard, or the dashboard and the strip's panels
+ * in order: { dashboard: Detection Pipeline, panels: ["Request rate", 7] }. */
+static int overview_pair(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg)
+{
+	struct config_dashboards *d = &c->cfg->dash;
+	const char *name = (const char *)k->data.scalar.value, *s = "";
+	char key[160];
+	size_t n = 0;
+
+	join_key(key, sizeof key, section, name);
+	if (strcmp(name, "dashboard") == 0)
+		return scalar(c, v, key, "a dashboard's title, uid or file name", &s) != 0 ? -1
+		       : put_string(c, v, key, d->overview, sizeof d->overview, s);
+	if (strcmp(name, "panels") != 0)
+		return fail(c, k, section, "unknown key \"%s\" (known: dashboard, panels)", name);
+	d->nstrip = 0;
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(c, v, key, "expected a list of panel titles or ids, got %s", node_kind(v));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++, n++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+		char ik[200];
+
+		snprintf(ik, sizeof ik, "%s[%zu]", key, n);
+		if (n == CONFIG_MAX_STRIP)
+			return fail(c, e, key, "at most %d panels", CONFIG_MAX_STRIP);
+		if (!e || scalar(c, e, ik, "a panel's title or id", &s) != 0 ||
+		    put_string(c, e, ik, d->strip[n], sizeof d->strip[n], s) != 0)
+			return -1;
+		if (!*s)
+			return fail(c, e, ik, "expected a panel's title or id, got \"\"");
+		for (const char *p = s; *p; p++)
+			if (iscntrl((unsigned char)*p))
+				return fail(c, e, ik, "contains a control character");
+		/* the file's name alone: it is shown in a panel */
+		snprintf(d->strip_at[n], sizeof d->strip_at[n], "%s:%d",
+		         strrchr(c->file, '/') ? strrchr(c->file, '/') + 1 : c->file, line_of(e));
+	}
+	d->nstrip = n;
+	return 0;
+}
+
 static int key_pair(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg)
 {
 	struct config *cfg = c->cfg;
@@ -761,6 +805,12 @@ static int set_field(struct ctx *c, const struct field *f, const char *key, cons
 	}
 	case K_KEYS:
 		return each_pair(c, v, key, key_pair, NULL);
+	case K_OVERVIEW:
+		if (v->type == YAML_MAPPING_NODE)
+			return each_pair(c, v, key, overview_pair, NULL);
+		if (scalar(c, v, key, "a dashboard's title, uid or file name", &s) != 0)
+			return -1;
+		return put_string(c, v, key, dst, f->size, is_null(v) ? "" : s);
 	case K_RUNBOOKS:
 		if (v->type == YAML_MAPPING_NODE)
 			return each_pair(c, v, key, runbooks_pair, NULL);

@@ -13,6 +13,7 @@
 #include <cJSON.h>
 
 #include "warroom/dashboard.h"
+#include "warroom/markdown.h"
 #include "warroom/text.h"
 
 #define DASH_FILE_MAX (32u << 20)   /* the biggest exports seen are a few MiB */
@@ -109,68 +110,6 @@ static char *dup(const char *s)
 	if (!c)
 		abort();   /* out of memory while reading a file: nothing sensible to draw */
 	return c;
-}
-
-/* Text panels: Markdown (or HTML) as plain text, markup stripped. */
-static char *plain_text(const char *md)
-{
-	size_t n = strlen(md), o = 0;
-	char *out = malloc(n + 1);
-	bool bol = true;
-
-	if (!out)
-		abort();
-	for (size_t i = 0; i < n; i++) {
-		char c = md[i];
-
-		if (bol) {
-			while (i < n && (md[i] == '#' || md[i] == '>'))
-				i++;
-			while (i < n && md[i] == ' ')
-				i++;
-			if (i >= n)
-				break;
-			c = md[i];
-		}
-		bol = false;
-		if (c == '<') {   /* an HTML tag: dropped, a block tag becomes a line break */
-			const char *e = strchr(md + i, '>');
-
-			if (e) {
-				if (!strncasecmp(md + i, "<br", 3) || !strncasecmp(md + i, "</p", 3) ||
-				    !strncasecmp(md + i, "</div", 5) || !strncasecmp(md + i, "</h", 3))
-					out[o++] = '\n', bol = true;
-				i = (size_t)(e - md);
-				continue;
-			}
-		}
-		if (c == '*' || c == '_' || c == '`')
-			continue;
-		if (c == '!' && md[i + 1] == '[')
-			continue;
-		if (c == '[') {   /* [text](url): the text */
-			const char *close = strchr(md + i, ']');
-
-			if (close && close[1] == '(' && strchr(close, ')')) {
-				memcpy(out + o, md + i + 1, (size_t)(close - md - (long)i - 1));
-				o += (size_t)(close - md - (long)i - 1);
-				i = (size_t)(strchr(close, ')') - md);
-				continue;
-			}
-		}
-		if (c == '&' && !strncmp(md + i, "&nbsp;", 6)) {
-			out[o++] = ' ';
-			i += 5;
-			continue;
-		}
-		if (c == '\r')
-			continue;
-		out[o++] = c;
-		if (c == '\n')
-			bol = true;
-	}
-	out[o] = '\0';
-	return out;
 }
 
 static void read_thresholds(struct dash_field *f, const cJSON *th)
@@ -401,9 +340,11 @@ static void read_panel(struct rd *r, const cJSON *j, int row, bool old_schema, i
 	}
 	if (p->type == DASH_TEXT) {
 		const char *content = str(get(j, "options"), "content", str(j, "content", ""));
+		const char *mode = str(get(j, "options"), "mode", str(j, "mode", "markdown"));
 
-		p->text = plain_text(content);
-		text_fix_utf8(p->text);
+		/* laid out once; the view wraps it to the panel's width */
+		if ((!strcasecmp(mode, "html") ? md_doc_html : md_doc_parse)(content, strlen(content), &p->md) != 0)
+			abort();   /* out of memory while reading a file, as dup() */
 	}
 	if (p->type == DASH_OTHER)
 		snprintf(p->note, sizeof p->note, "%s panels are not drawn in the terminal", p->type_name);
@@ -648,7 +589,7 @@ void dashboard_free(struct dashboard *d)
 		for (size_t t = 0; t < d->p[i].nt; t++)
 			free(d->p[i].t[t].expr);
 		free(d->p[i].t);
-		free(d->p[i].text);
+		md_doc_free(&d->p[i].md);
 	}
 	for (size_t i = 0; i < d->nv; i++) {
 		struct dash_var *v = &d->v[i];

@@ -71,6 +71,7 @@ static int add_file(struct dash_live *l, const char *path)
 	d = dashboard_load(path, err, sizeof err);
 	text_copy(l->files[l->nfiles], sizeof l->files[0], path);
 	text_copy(l->names[l->nfiles], sizeof l->names[0], d ? d->title : strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+	text_copy(l->uids[l->nfiles], sizeof l->uids[0], d ? d->uid : "");
 	l->nfiles++;
 	dashboard_free(d);
 	return 1;
@@ -113,6 +114,7 @@ int dash_live_find(const struct dash_live *l, const char *name)
 
 		base = base ? base + 1 : l->files[i];
 		if (!strcasecmp(l->names[i], name) || !strcmp(l->files[i], name) || !strcmp(base, name) ||
+		    (l->uids[i][0] && !strcmp(l->uids[i], name)) ||
 		    (!strncmp(base, name, strlen(name)) && !strcmp(base + strlen(name), ".json")))
 			return (int)i;
 	}

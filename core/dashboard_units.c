@@ -305,3 +305,12 @@ int dashboard_color_level(const char *color)
 			return 2;
 	return hex_level(color);
 }
+
+int dashboard_value_level(const struct dash_field *f, double v)
+{
+	double lo = isnan(f->min) ? 0 : f->min;
+	double hi = !isnan(f->max) ? f->max : !strcmp(f->unit, "percentunit") ? 1 : 100;
+	int i = dashboard_threshold(f, v, lo, hi);
+
+	return i < 0 ? -1 : dashboard_color_level(f->th[i].color);
+}

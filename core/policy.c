@@ -56,6 +56,30 @@ struct policy_threshold policy_signal_threshold(const struct config *cfg, enum m
 	}
 }
 
+int policy_signal_level(const struct config *cfg, enum metric_id id, double v)
+{
+	const struct policy_threshold t = policy_signal_threshold(cfg, id);
+
+	if (isnan(v))
+		return -1;
+	if (!isnan(t.crit) && v > t.crit)
+		return 2;
+	if (!isnan(t.warn) && v > t.warn)
+		return 1;
+	return 0;
+}
+
+int policy_strip_level(const struct config *cfg, const struct model_strip_item *it, double v)
+{
+	if (isnan(v))
+		return -1;
+	if (it->panel && it->field.nth > 0)
+		return dashboard_value_level(&it->field, v);
+	if (it->signal >= 0 && it->signal < MET_COUNT)
+		return policy_signal_level(cfg, (enum metric_id)it->signal, v);
+	return -1;
+}
+
 int policy_sev_response_min(const struct config *cfg, int sev)
 {
 	if (sev < 1 || sev > 4)

@@ -15,6 +15,7 @@
 #include <cmark-gfm-core-extensions.h>
 #include <yaml.h>
 
+#include "warroom/markdown.h"
 #include "warroom/text.h"
 
 /* ---- building ---- */
@@ -190,72 +191,9 @@ static void add_item(struct build *b, enum runbook_kind kind, const char *text, 
 
 /* ---- inline text ---- */
 
-struct sbuf {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *sb, const char *s, size_t n)
+static void inline_text(struct md_buf *sb, cmark_node *n)
 {
-	void *nv;
-
-	if (sb->oom)
-		return;
-	nv = grow(sb->s, &sb->cap, sb->n + n + 1, 1);
-	if (!nv) {
-		sb->oom = true;
-		return;
-	}
-	sb->s = nv;
-	memcpy(sb->s + sb->n, s, n);
-	sb->n += n;
-	sb->s[sb->n] = '\0';
-}
-
-static void sb_str(struct sbuf *sb, const char *s)
-{
-	if (s)
-		sb_add(sb, s, strlen(s));
-}
-
-/* Plain text of a node's inlines: code keeps its backquotes, links their words. */
-static void inline_text_at(struct sbuf *sb, cmark_node *n, int nest);
-
-static void inline_text(struct sbuf *sb, cmark_node *n)
-{
-	inline_text_at(sb, n, 0);
-}
-
-static void inline_text_at(struct sbuf *sb, cmark_node *n, int nest)
-{
-	if (nest > 64)
-		return;   /* emphasis in emphasis that deep says nothing more */
-	for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c)) {
-		switch (cmark_node_get_type(c)) {
-		case CMARK_NODE_TEXT:
-		case CMARK_NODE_HTML_INLINE:
-			sb_str(sb, cmark_node_get_literal(c));
-			break;
-		case CMARK_NODE_CODE:
-			sb_str(sb, "`");
-			sb_str(sb, cmark_node_get_literal(c));
-			sb_str(sb, "`");
-			break;
-		case CMARK_NODE_SOFTBREAK:
-		case CMARK_NODE_LINEBREAK:
-			sb_str(sb, " ");
-			break;
-		case CMARK_NODE_PARAGRAPH:
-			if (sb->n)
-				sb_str(sb, " ");
-			inline_text_at(sb, c, nest + 1);
-			break;
-		default:
-			inline_text_at(sb, c, nest + 1);   /* emphasis, links, images (their alt), extensions */
-			break;
-		}
-	}
+	md_inline(sb, n, 0);
 }
 
 static int line_of(struct build *b, cmark_node *n)
@@ -300,7 +238,7 @@ static bool only_comments(const char *s, size_t n)
 	return true;
 }
 
-static void flush_output(struct build *b, struct sbuf *out, int line, int depth)
+static void flush_output(struct build *b, struct md_buf *out, int line, int depth)
 {
 	while (out->n && out->s[out->n - 1] == '\n')
 		out->s[--out->n] = '\0';
@@ -316,7 +254,7 @@ static void flush_output(struct build *b, struct sbuf *out, int line, int depth)
 static void prompted_block(struct build *b, const char *lit, size_t len, const char *lang, int line, int depth,
                            bool first_only)
 {
-	struct sbuf cmd = { 0 }, out = { 0 };
+	struct md_buf cmd = { 0 }, out = { 0 };
 	const char *p = lit, *end = lit + len;
 	bool in_cmd = false, any = false;
 	int ln = line + 1, cmd_line = line + 1;
@@ -328,17 +266,17 @@ static void prompted_block(struct build *b, const char *lit, size_t len, const c
 		bool starts = first_only ? !any : pl > 0;
 
 		if (in_cmd) {
-			sb_add(&cmd, "\n", 1);
-			sb_add(&cmd, p, n);
+			md_buf_add(&cmd, "\n", 1);
+			md_buf_add(&cmd, p, n);
 		} else if (starts) {
 			flush_output(b, &out, ln, depth);
 			cmd.n = 0;
-			sb_add(&cmd, p + pl, n - pl);
+			md_buf_add(&cmd, p + pl, n - pl);
 			cmd_line = ln;
 			any = true;
 		} else {
-			sb_add(&out, p, n);
-			sb_add(&out, "\n", 1);
+			md_buf_add(&out, p, n);
+			md_buf_add(&out, "\n", 1);
 		}
 		if (in_cmd || starts) {
 			in_cmd = n > 0 && p[n - 1] == '\\';
@@ -425,9 +363,9 @@ static void block(struct build *b, cmark_node *n, int depth);
 
 static void text_node(struct build *b, cmark_node *n, const char *prefix, int depth)
 {
-	struct sbuf sb = { 0 };
+	struct md_buf sb = { 0 };
 
-	sb_str(&sb, prefix);
+	md_buf_str(&sb, prefix);
 	inline_text(&sb, n);
 	if (sb.oom)
 		b->oom = true;
@@ -446,11 +384,11 @@ static bool is_type(cmark_node *n, const char *name)
 static void table(struct build *b, cmark_node *n, int depth)
 {
 	for (cmark_node *row = cmark_node_first_child(n); row; row = cmark_node_next(row)) {
-		struct sbuf sb = { 0 };
+		struct md_buf sb = { 0 };
 
 		for (cmark_node *cell = cmark_node_first_child(row); cell; cell = cmark_node_next(cell)) {
 			if (cell != cmark_node_first_child(row))
-				sb_str(&sb, " | ");
+				md_buf_str(&sb, " | ");
 			inline_text(&sb, cell);
 		}
 		if (sb.oom)
@@ -471,7 +409,7 @@ static void list(struct build *b, cmark_node *n, int depth)
 		char prefix[16];
 
 		if (is_type(it, "tasklist")) {
-			struct sbuf sb = { 0 };
+			struct md_buf sb = { 0 };
 
 			if (first && cmark_node_get_type(first) == CMARK_NODE_PARAGRAPH)
 				inline_text(&sb, first);
@@ -497,7 +435,7 @@ static void list(struct build *b, cmark_node *n, int depth)
 
 static void heading(struct build *b, cmark_node *n)
 {
-	struct sbuf sb = { 0 };
+	struct md_buf sb = { 0 };
 	int level = cmark_node_get_heading_level(n);
 
 	if (n == b->title_heading)
@@ -727,24 +665,6 @@ void runbook_free(struct runbook *rb)
 	free(rb);
 }
 
-static cmark_parser *new_parser(void)
-{
-	static const char *const exts[] = { "table", "tasklist", "strikethrough", "autolink" };
-	cmark_parser *p;
-
-	cmark_gfm_core_extensions_ensure_registered();
-	p = cmark_parser_new(CMARK_OPT_VALIDATE_UTF8);
-	if (!p)
-		return NULL;
-	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
-		cmark_syntax_extension *e = cmark_find_syntax_extension(exts[i]);
-
-		if (e)
-			cmark_parser_attach_syntax_extension(p, e);
-	}
-	return p;
-}
-
 struct runbook *runbook_parse(const char *text, size_t len, const char *name, const char *path,
                               char *err, size_t errlen)
 {
@@ -770,7 +690,7 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *name, co
 	text_copy(b.rb->path, sizeof b.rb->path, path);
 	text_copy(b.rb->name, sizeof b.rb->name, name);
 	start = split_front_matter(&b, text, len);
-	p = new_parser();
+	p = md_parser_new();
 	if (!p) {
 		runbook_free(b.rb);
 		snprintf(err, errlen, "out of memory");
@@ -781,7 +701,7 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *name, co
 	if (doc) {
 		shape(&b, doc);
 		if (b.title_heading && !b.rb->title) {
-			struct sbuf sb = { 0 };
+			struct md_buf sb = { 0 };
 
 			inline_text(&sb, b.title_heading);
 			if (sb.s)

@@ -1,9 +1,11 @@
 /* The clients the config names, opened once; their pollers, one source each
  * in the registry, write the model. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
+#include <strings.h>
 
 #include "warroom/alertmgr.h"
 #include "warroom/argocd.h"
@@ -170,39 +172,102 @@ static const char *dash_path(const struct config *cfg)
 	       : WARROOM_DATADIR "/assets/dashboards";
 }
 
-/* The overview's strip takes its queries from a dashboard's panels of these
- * titles (Detection Pipeline by default); a signal without its panel keeps
- * the built-in query. */
+/* The overview's strip: panels of a dashboard (Detection Pipeline by
+ * default). The golden signals take their queries from its panels of these
+ * titles (one without its panel keeps the built-in query); a panel list in
+ * the config is the strip, in its order, a name the dashboard does not have
+ * a placeholder saying where it is written. */
+static const char *const signal_titles[MET_COUNT] = {
+	[MET_RPS] = "Request rate", [MET_ERRORS] = "Error rate", [MET_P95] = "P95 latency",
+	[MET_P99] = "P99 latency", [MET_QUEUE] = "Offline queue",
+};
+
+static int signal_of(const char *title)
+{
+	for (int m = 0; m < MET_COUNT; m++)
+		if (!strcasecmp(title, signal_titles[m]))
+			return m;
+	return -1;
+}
+
+static void strip_item(struct sources *s, const struct dashboard *d, const char *dash, const char *want,
+                       const char *at, const struct dash_env *env)
+{
+	struct model_strip *st = &s->model->strip;
+	struct model_strip_item *it = &st->it[st->n++];
+	size_t p = d ? dashboard_find(d, want) : (size_t)-1;
+	char *expr;
+
+	memset(it, 0, sizeof *it);
+	it->s.last = NAN;
+	it->signal = -1;
+	snprintf(it->label, sizeof it->label, "%s", want);
+	if (p == (size_t)-1) {
+		if (d)
+			snprintf(it->note, sizeof it->note, "no panel \"%s\" in %s (%s)", want, d->title, at);
+		else
+			snprintf(it->note, sizeof it->note, "no dashboard \"%s\" in %s (%s)", dash, dash_path(s->cfg), at);
+		return;
+	}
+	snprintf(it->label, sizeof it->label, "%s", d->p[p].title[0] ? d->p[p].title : want);
+	it->panel = true;
+	it->field = d->p[p].field;
+	it->signal = signal_of(d->p[p].title);
+	if (it->signal >= 0)
+		return;   /* its values are the signal's */
+	if (!d->p[p].nt || !d->p[p].t[0].expr[0]) {
+		snprintf(it->note, sizeof it->note, "panel \"%s\" has no query (%s)", want, at);
+		return;
+	}
+	expr = dashboard_expand(d, env, d->p[p].t[0].expr);
+	if (!expr || prom_poller_add(s->signals, expr, &it->s) < 0)
+		snprintf(it->note, sizeof it->note, "could not start its query (%s)", at);
+	free(expr);
+}
+
 static void signals_from_dashboard(struct sources *s)
 {
-	static const char *const titles[MET_COUNT] = {
-		[MET_RPS] = "Request rate", [MET_ERRORS] = "Error rate", [MET_P95] = "P95 latency",
-		[MET_P99] = "P99 latency", [MET_QUEUE] = "Offline queue",
-	};
 	const struct config_dashboards *c = &s->cfg->dash;
 	const char *want = c->overview[0] ? c->overview : c->dflt[0] ? c->dflt : "Detection Pipeline";
 	struct dash_live *l = dash_live_new(s->loop, s->prom, c->scrape_ms, 1, NULL, NULL);
+	struct model_strip *st = &s->model->strip;
+	/* the seeds' verification windows: $__rate_interval of one minute,
+	 * whatever the scrape interval (the lab scrapes every second) */
+	struct dash_env env = { 3600000, 15000, 15000 };
+	const struct dashboard *d = NULL;
 	int at;
 
 	if (!l)
 		return;
 	dash_live_add(l, dash_path(s->cfg));
 	at = dash_live_find(l, want);
-	if (at >= 0 && dash_live_select(l, (size_t)at) == 0) {
-		/* the seeds' verification windows: $__rate_interval of one minute,
-		 * whatever the scrape interval (the lab scrapes every second) */
-		struct dash_env env = { 3600000, 15000, 15000 };
+	if (at >= 0 && dash_live_select(l, (size_t)at) == 0)
+		d = l->d;
+	for (int m = 0; d && m < MET_COUNT; m++) {
+		size_t p = dashboard_find(d, signal_titles[m]);
+		char *expr;
 
-		for (int m = 0; m < MET_COUNT; m++) {
-			size_t p = dashboard_find(l->d, titles[m]);
-			char *expr;
+		if (p == (size_t)-1 || !d->p[p].nt)
+			continue;
+		expr = dashboard_expand(d, &env, d->p[p].t[0].expr);
+		prom_poller_set_query(s->signals, (enum metric_id)m, expr);
+		free(expr);
+	}
+	st->n = 0;
+	st->configured = c->nstrip > 0;
+	for (size_t i = 0; i < c->nstrip && i < MODEL_STRIP; i++)
+		strip_item(s, d, want, c->strip[i], c->strip_at[i], &env);
+	/* no list: the golden signals, coloured by their panels' thresholds */
+	for (int m = 0; !c->nstrip && d && m < MET_COUNT; m++) {
+		size_t p = dashboard_find(d, signal_titles[m]);
+		struct model_strip_item *it = &st->it[st->n++];
 
-			if (p == (size_t)-1 || !l->d->p[p].nt)
-				continue;
-			expr = dashboard_expand(l->d, &env, l->d->p[p].t[0].expr);
-			prom_poller_set_query(s->signals, (enum metric_id)m, expr);
-			free(expr);
-		}
+		memset(it, 0, sizeof *it);
+		it->s.last = NAN;
+		it->signal = m;
+		it->panel = p != (size_t)-1;
+		if (it->panel)
+			it->field = d->p[p].field;
 	}
 	dash_live_free(l);
 }

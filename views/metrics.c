@@ -61,10 +61,7 @@ static double field_hi(const struct dash_field *f)
 
 static enum tui_role value_role(const struct dash_panel *p, double v)
 {
-	double hi = field_hi(&p->field);
-	int i = dashboard_threshold(&p->field, v, field_lo(&p->field), isnan(hi) ? 100 : hi);
-
-	return i < 0 ? ROLE_ACCENT : level_role(dashboard_color_level(p->field.th[i].color));
+	return level_role(dashboard_value_level(&p->field, v));
 }
 
 /* The unit and decimals for a line (a simple override by name). */
@@ -87,13 +84,16 @@ static bool shown(const struct dash_panel *p)
 }
 
 /* Rows a panel takes when stacked. */
-static int stacked_rows(const struct dash_panel *p, int body)
+static int stacked_rows(const struct dash_panel *p, int body, int cols)
 {
+	int text;
+
 	switch (p->type) {
 	case DASH_STAT: case DASH_SINGLESTAT: case DASH_GAUGE:
 		return 4;
-	case DASH_TEXT:
-		return 4;
+	case DASH_TEXT:   /* as tall as its text, up to a screenful's half */
+		text = 2 + tui_md_rows(&p->md, cols - 2);
+		return text < 4 ? 4 : text > 14 ? 14 : text;
 	case DASH_BARGAUGE: case DASH_TABLE:
 		return 7;
 	case DASH_OTHER:
@@ -113,10 +113,10 @@ static struct box place(const struct dashboard *d, size_t i, int cols, int body)
 		b.y = 0;
 		for (size_t k = 0; k < i; k++)
 			if (shown(&d->p[k]))
-				b.y += stacked_rows(&d->p[k], body);
+				b.y += stacked_rows(&d->p[k], body, cols);
 		b.x = 0;
 		b.w = cols;
-		b.h = stacked_rows(p, body);
+		b.h = stacked_rows(p, body, cols);
 		return b;
 	}
 	/* the grid: 24 columns across; grid rows scaled so the dashboard fills
@@ -336,7 +336,7 @@ static void draw_panel(WINDOW *w, struct box b, const struct dash_live *l, size_
 		draw_table(w, in, p, pd);
 		break;
 	case DASH_TEXT:
-		tui_wrap_put(w, in.y, in.x, in.h, in.w, 0, ROLE_NORMAL, p->text ? p->text : "");
+		tui_md_draw(w, in.y, in.x, in.h, in.w, &p->md);
 		return;
 	default:
 		tui_putf(w, in.y, in.x, in.w, ROLE_STALE, "%s: not drawn in the terminal", p->type_name);

@@ -95,42 +95,142 @@ static void fmt_signal(enum metric_id id, double v, char *buf, size_t len)
 		snprintf(buf, len, "%.0f", v);
 }
 
-static enum tui_role signal_role(const struct config *cfg, enum metric_id id, double v)
+static enum tui_role level_role(int level)
 {
-	const struct policy_threshold t = policy_signal_threshold(cfg, id);
-
-	if (isnan(v))
-		return ROLE_STALE;
-	if (!isnan(t.crit) && v > t.crit)
-		return ROLE_CRIT;
-	if (!isnan(t.warn) && v > t.warn)
-		return ROLE_WARN;
-	return ROLE_OK;
+	return level == 0 ? ROLE_OK : level == 1 ? ROLE_WARN : level == 2 ? ROLE_CRIT : ROLE_NORMAL;
 }
 
-static void signal_cell(WINDOW *w, int y, int x, int width, const struct model *m, enum metric_id id, bool stale)
+/* The strip's items: the model's, or the golden signals while it has none. */
+static size_t strip_items(const struct model *m, const struct model_strip_item **out)
 {
-	const struct model_series *s = &m->metrics.s[id];
-	const struct signal_spec *sp = &signal_spec[id];
-	char val[32];
-	double hi = sp->scale_min;
-	enum tui_role role = stale ? ROLE_STALE : signal_role(m->cfg, id, s->last);
-	int cw = width - 15;
+	static struct model_strip_item dflt[MET_COUNT];
 
-	if (s->error[0] && isnan(s->last)) {
-		/* the reason instead of a bare n/a */
-		tui_put(w, y, x, 6, ROLE_NORMAL, sp->label);
-		tui_put(w, y, x + 6, width - 6, ROLE_CRIT, s->error);
+	if (m->strip.n) {
+		for (size_t i = 0; i < m->strip.n; i++)
+			out[i] = &m->strip.it[i];
+		return m->strip.n;
+	}
+	for (int i = 0; i < MET_COUNT; i++) {
+		dflt[i].signal = i;
+		out[i] = &dflt[i];
+	}
+	return MET_COUNT;
+}
+
+static const struct model_series *item_series(const struct model *m, const struct model_strip_item *it)
+{
+	return it->signal >= 0 ? &m->metrics.s[it->signal] : &it->s;
+}
+
+/* The config's list speaks as the dashboard does; the signals keep their words. */
+static const char *item_label(const struct model *m, const struct model_strip_item *it)
+{
+	return it->signal >= 0 && !m->strip.configured ? signal_spec[it->signal].label : it->label;
+}
+
+static void item_value(const struct model *m, const struct model_strip_item *it, double v, char *buf, size_t len)
+{
+	if (it->signal >= 0 && !m->strip.configured)
+		fmt_signal((enum metric_id)it->signal, v, buf, len);
+	else if (isnan(v))
+		snprintf(buf, len, "n/a");
+	else
+		dashboard_format(v, it->field.unit, it->field.decimals, buf, len);
+}
+
+/* Its panel's thresholds; the SLO only when the panel has none. */
+static enum tui_role item_role(const struct model *m, const struct model_strip_item *it, double v, bool stale)
+{
+	return stale || isnan(v) ? ROLE_STALE : level_role(policy_strip_level(m->cfg, it, v));
+}
+
+/* Columns of the labels and values: as wide as the widest, within reason. */
+static void strip_columns(const struct model *m, const struct model_strip_item *const *items, size_t n, int width,
+                          int *lw, int *vw)
+{
+	*lw = 6;
+	*vw = 8;
+	for (size_t i = 0; i < n; i++) {
+		char val[48];
+		int l = tui_text_width(item_label(m, items[i])) + 1;
+
+		item_value(m, items[i], item_series(m, items[i])->last, val, sizeof val);
+		if (l > *lw)
+			*lw = l;
+		if (tui_text_width(val) > *vw)
+			*vw = tui_text_width(val);
+	}
+	if (*lw > width / 2)
+		*lw = width / 2 > 6 ? width / 2 : 6;
+	if (*vw > width / 3)
+		*vw = width / 3 > 8 ? width / 3 : 8;
+}
+
+static void signal_cell(WINDOW *w, int y, int x, int width, const struct model *m, const struct model_strip_item *it,
+                        int lw, int vw, bool stale)
+{
+	const struct model_series *s = item_series(m, it);
+	char val[48];
+	double hi = it->signal >= 0 ? signal_spec[it->signal].scale_min : 0;
+	enum tui_role role = item_role(m, it, s->last, stale);
+	int cw = width - lw - vw - 1;
+
+	if (it->note[0]) {
+		/* a placeholder: what was asked for, and why there is nothing */
+		tui_put(w, y, x, lw, ROLE_NORMAL, item_label(m, it));
+		tui_put(w, y, x + lw, width - lw, ROLE_WARN, it->note);
 		return;
 	}
-	fmt_signal(id, s->last, val, sizeof val);
+	if (s->error[0] && isnan(s->last)) {
+		/* the reason instead of a bare n/a */
+		tui_put(w, y, x, lw, ROLE_NORMAL, item_label(m, it));
+		tui_put(w, y, x + lw, width - lw, ROLE_CRIT, s->error);
+		return;
+	}
+	item_value(m, it, s->last, val, sizeof val);
+	if (it->panel && !isnan(it->field.max) && it->field.max > hi)
+		hi = it->field.max;
 	for (size_t i = 0; i < s->n; i++)
 		if (!isnan(s->v[i]) && s->v[i] > hi)
 			hi = s->v[i];
-	tui_put(w, y, x, 6, ROLE_NORMAL, sp->label);
-	tui_put_right(w, y, x + 6, 8, role, val);
+	tui_put(w, y, x, lw, ROLE_NORMAL, item_label(m, it));
+	tui_put_right(w, y, x + lw, vw, role, val);
 	if (cw > 2)
-		chart_spark(w, y, x + 15, cw, s->v, s->n, 0, hi, role == ROLE_OK ? ROLE_ACCENT : role);
+		chart_spark(w, y, x + lw + vw + 1, cw, s->v, s->n, 0, hi > 0 ? hi : 1, role == ROLE_OK ? ROLE_ACCENT : role);
+}
+
+/* Two columns from 80 on, a placeholder alone on its row (its words are
+ * long). Draws the cells when w is set; returns the rows taken. */
+static int strip_layout(WINDOW *w, int y, int last, int x, int inner, const struct model *m, bool stale)
+{
+	const struct model_strip_item *items[MODEL_STRIP > MET_COUNT ? MODEL_STRIP : MET_COUNT];
+	size_t n = strip_items(m, items);
+	int half = (inner - 2) / 2, lw, vw, rows = 0, col = 0;
+	bool two = inner >= 80;
+
+	strip_columns(m, items, n, two ? half : inner, &lw, &vw);
+	for (size_t i = 0; i < n; i++) {
+		bool alone = !two || items[i]->note[0];
+
+		if (alone && col) {
+			rows++;
+			col = 0;
+		}
+		if (w && y + rows < last)
+			signal_cell(w, y + rows, col ? x + 2 + half : x, alone ? inner : half, m, items[i], lw, vw, stale);
+		if (alone || col) {
+			rows++;
+			col = 0;
+		} else {
+			col = 1;
+		}
+	}
+	return rows + col;
+}
+
+static int strip_rows(const struct model *m, int inner)
+{
+	return strip_layout(NULL, 0, 0, 0, inner, m, false);
 }
 
 /* The error every signal's last query failed with, or NULL. */
@@ -200,19 +300,7 @@ static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 			tui_put(w, y, r.x + 2, inner, ROLE_STALE, m->cfg->prometheus.url);
 		return;
 	}
-	if (inner >= 80) {
-		/* two columns, as many rows as it takes */
-		int half = (inner - 2) / 2;
-
-		for (int i = 0; i < MET_COUNT && y < r.y + 1 + rows; i += 2, y++) {
-			signal_cell(w, y, r.x + 2, half, m, (enum metric_id)i, stale);
-			if (i + 1 < MET_COUNT)
-				signal_cell(w, y, r.x + 4 + half, half, m, (enum metric_id)(i + 1), stale);
-		}
-	} else {
-		for (int i = 0; i < MET_COUNT && y < r.y + 1 + rows; i++, y++)
-			signal_cell(w, y, r.x + 2, inner, m, (enum metric_id)i, stale);
-	}
+	y += strip_layout(w, y, r.y + 1 + rows, r.x + 2, inner, m, stale);
 	if (stale && y < r.y + 1 + rows)
 		tui_put(w, y, r.x + 2, inner, ROLE_CRIT, m->src[SRC_PROM].error);
 }
@@ -545,30 +633,37 @@ static int compact_incident(WINDOW *w, int y, int last, int width, const struct 
 	return y;
 }
 
-/* The golden signals' latest values in a line or two. */
+/* The strip's latest values in a line or two. */
 static int compact_signals(WINDOW *w, int y, int last, int width, const struct model *m)
 {
+	const struct model_strip_item *items[MODEL_STRIP > MET_COUNT ? MODEL_STRIP : MET_COUNT];
+	size_t n = strip_items(m, items);
 	bool stale = m->src[SRC_PROM].state == SRC_DOWN;
 	int x = 0;
 
 	if (!m->metrics.updated_ms)
 		return y;
-	for (int i = 0; i < MET_COUNT; i++) {
-		const struct model_series *s = &m->metrics.s[i];
-		char val[32], cell[48];
+	for (size_t i = 0; i < n; i++) {
+		const struct model_strip_item *it = items[i];
+		const char *label = item_label(m, it);
+		double v = item_series(m, it)->last;
+		char val[48], cell[120];
 		int cw;
 
-		fmt_signal((enum metric_id)i, s->last, val, sizeof val);
-		snprintf(cell, sizeof cell, "%s %s", signal_spec[i].label, val);
+		if (it->note[0])
+			snprintf(val, sizeof val, "?");
+		else
+			item_value(m, it, v, val, sizeof val);
+		snprintf(cell, sizeof cell, "%s %s", label, val);
 		cw = tui_text_width(cell) + 2;
 		if (x && x + cw - 2 > width) {
 			if (++y >= last)
 				return y;
 			x = 0;
 		}
-		tui_put(w, y, x, tui_text_width(signal_spec[i].label) + 1, ROLE_NORMAL, signal_spec[i].label);
-		tui_put(w, y, x + tui_text_width(signal_spec[i].label) + 1, tui_text_width(val),
-		        stale ? ROLE_STALE : signal_role(m->cfg, (enum metric_id)i, s->last), val);
+		tui_put(w, y, x, tui_text_width(label) + 1, ROLE_NORMAL, label);
+		tui_put(w, y, x + tui_text_width(label) + 1, tui_text_width(val),
+		        it->note[0] ? ROLE_WARN : item_role(m, it, v, stale), val);
 		x += cw;
 	}
 	return y + 1;
@@ -647,7 +742,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		inc_h = 6;
 	if (slots_h > h - inc_h - 4)
 		slots_h = h - inc_h - 4;
-	int sig_h = width - lw - 4 >= 80 ? 5 : 7;
+	int sig_h = 2 + strip_rows(m, width - lw - 4);
 	int alerts_h = (h - sig_h) / 2;
 	/* alerts before the timeline's preview: they grow to show each whole */
 	if (alerts_rows_needed(&m->alerts, rw - 4) + 2 > alerts_h)

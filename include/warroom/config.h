@@ -9,6 +9,7 @@
 #define CONFIG_MAX_SLOTS 2
 #define CONFIG_MAX_KEYS 64
 #define CONFIG_MAX_RUNBOOK_PATHS 8
+#define CONFIG_MAX_STRIP 8
 
 struct config_key {
 	char action[48];   /* action name, as in the action table */
@@ -74,6 +75,10 @@ struct config {
 		char path[1024];        /* a folder of *.json or one file; "" = assets/dashboards */
 		char dflt[128];         /* opened first: a title or file name; "" = Detection Pipeline */
 		char overview[128];     /* the overview's strip: a dashboard; "" = dflt */
+		/* the strip's panels, by title or id, in order; none: the golden signals */
+		char strip[CONFIG_MAX_STRIP][128];
+		char strip_at[CONFIG_MAX_STRIP][96];   /* "config.yaml:12": where each is written */
+		size_t nstrip;
 		int scrape_ms;          /* the scrape interval for $__rate_interval and the step (15000) */
 		int max_in_flight;      /* queries of a refresh in flight at once (16) */
 		char vars[512];         /* variable values: "name=value;name=a,b" ("" none) */

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "warroom/markdown.h"
+
 enum dash_type {
 	DASH_TIMESERIES, DASH_GRAPH, DASH_STAT, DASH_SINGLESTAT, DASH_GAUGE, DASH_BARGAUGE,
 	DASH_TABLE, DASH_TEXT, DASH_ROW, DASH_OTHER,
@@ -71,7 +73,7 @@ struct dash_panel {
 	enum dash_calc calc;
 	char interval[16];       /* the panel's min interval ("30s"), "" */
 	int max_points;          /* maxDataPoints, 0: not set */
-	char *text;              /* text panels: the content as plain text */
+	struct md_doc md;        /* text panels: the Markdown (or HTML) content laid out */
 	char note[160];          /* why it is not drawn (placeholder, lint), "" */
 };
 
@@ -186,8 +188,9 @@ double dashboard_reduce(const double *v, size_t n, enum dash_calc calc);
 int dashboard_threshold(const struct dash_field *f, double v, double lo, double hi);
 /* What a threshold colour means: 0 fine, 1 warning, 2 critical, -1 other. */
 int dashboard_color_level(const char *color);
-
-#endif
+/* The level of v by f's thresholds: percentage steps of min..max (unset: 0,
+ * and 100, or 1 for percentunit). -1: no step, or a colour of no level. */
+int dashboard_value_level(const struct dash_field *f, double v);
 
 /* ---- live: a dashboard's panels filled from Prometheus (dashboard_live.c) ---- */
 
@@ -225,6 +228,7 @@ struct dash_live {
 	struct source *src;
 	char files[DASH_FILES][512];
 	char names[DASH_FILES][128];  /* titles, for the picker */
+	char uids[DASH_FILES][64];    /* Grafana's uid: the config may name a dashboard by it */
 	size_t nfiles, cur;
 	struct dashboard *d;     /* NULL when none loaded: see error */
 	struct dash_pdata *pd;   /* one a panel of d */
@@ -255,7 +259,7 @@ int dash_live_add(struct dash_live *l, const char *path);
 /* Loads file i of the list (its panels are filled at once on the next round).
  * 0, or -1 with l->error. */
 int dash_live_select(struct dash_live *l, size_t i);
-/* The file whose title or file name is name; -1 none. */
+/* The file whose title, uid or file name is name; -1 none. */
 int dash_live_find(const struct dash_live *l, const char *name);
 void dash_live_set_range(struct dash_live *l, int64_t range_ms);
 void dash_live_set_cols(struct dash_live *l, int cols);
@@ -269,3 +273,5 @@ void dash_live_stop(struct dash_live *l);
 void dash_live_free(struct dash_live *l);
 /* A panel's value for a stat, gauge or the overview: its first series reduced. */
 double dash_live_value(const struct dash_live *l, size_t panel, size_t line);
+
+#endif

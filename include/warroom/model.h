@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "warroom/dashboard.h"
 #include "warroom/timeline.h"
 
 struct config;
@@ -55,6 +56,25 @@ struct model_series {
 struct model_metrics {
 	struct model_series s[MET_COUNT];
 	int64_t updated_ms;          /* monotonic, last complete round */
+};
+
+/* The overview's strip: panels of a dashboard (the golden signals' by
+ * default, or the config's list), each coloured by its own thresholds. */
+#define MODEL_STRIP 8
+
+struct model_strip_item {
+	char label[64];
+	char note[240];              /* a placeholder's words (no such panel), "" */
+	int signal;                  /* the golden signal it is: its series, its SLO; -1: its own series */
+	bool panel;                  /* field comes from a dashboard panel */
+	struct dash_field field;     /* unit, decimals, min, max, thresholds */
+	struct model_series s;       /* its values when signal is -1 */
+};
+
+struct model_strip {
+	struct model_strip_item it[MODEL_STRIP];
+	size_t n;                    /* 0: the golden signals, with the SLO's colours */
+	bool configured;             /* the config's list: labels and units as the dashboard has them */
 };
 
 #define MODEL_ALERTS 64
@@ -220,6 +240,7 @@ struct model {
 	const struct slots_state *slots;   /* NULL until the slot source runs */
 	struct dash_live *dash;       /* the dashboards (dashboard.h), NULL without Prometheus */
 	struct model_metrics metrics;
+	struct model_strip strip;
 	struct model_alerts alerts;
 
 	bool has_incident;

@@ -63,6 +63,11 @@ struct prom_poller *prom_poller_new(struct loop *loop, struct prom *p, struct mo
 /* The query behind one signal, from a dashboard's panel (copied); NULL: the
  * built-in one again. */
 void prom_poller_set_query(struct prom_poller *pp, enum metric_id id, const char *expr);
+/* One more query each round, beside the signals: its values go to out (the
+ * overview's strip panels that are no golden signal). Its index, or -1 when
+ * PROM_EXTRA are there already or expr is empty. */
+#define PROM_EXTRA 8
+int prom_poller_add(struct prom_poller *pp, const char *expr, struct model_series *out);
 void prom_poller_start(struct prom_poller *pp, int refresh_ms);
 void prom_poller_refresh(struct prom_poller *pp);
 /* The poller's source: state, age, error, backoff. */

@@ -102,6 +102,12 @@ int tui_wrap_rows(const char *s, int width, int indent);
  * ellipsis. Returns the rows drawn. */
 int tui_wrap_put(WINDOW *w, int y, int x, int h, int width, int indent, enum tui_role role, const char *s);
 
+/* ---- Markdown laid out (markdown.h): wrapped to the width, cut at h rows ---- */
+struct md_doc;
+int tui_md_rows(const struct md_doc *d, int width);
+/* Returns the rows drawn. */
+int tui_md_draw(WINDOW *w, int y, int x, int h, int width, const struct md_doc *d);
+
 /* ---- status bar and message line ---- */
 struct statusbar {
 	const char *left;          /* "lab · detection-api-service · detection-system" */

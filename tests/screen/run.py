@@ -676,6 +676,43 @@ class Screen(IncidentScreens, unittest.TestCase):
         s = t.wait_for("answered HTTP 500", timeout=10)
         self.assertRegex(s, r"stale \d+s")        # the data it had, marked old
 
+    def test_metrics_text_panel_renders_markdown_80x24(self):
+        import json
+        self.prom = FakePrometheus()
+        self.addCleanup(self.prom.close)
+        t = self.term(80, 24)
+        md = ("## Before you page\n\nCheck the **edge** first: most 5xx start there, and the API only repeats "
+              "them. See [the runbook](https://wiki.example/rb/edge).\n\n"
+              "1. `kubectl -n edge get pods`\n2. restart what is not ready\n\n"
+              "| Signal | SLO |\n|:--|--:|\n| P95 latency | 400 ms |\n| 5xx | 1 % |\n")
+        dash = {"title": "Notes", "panels": [
+            {"type": "text", "title": "Read me", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 8},
+             "options": {"mode": "markdown", "content": md}},
+            {"type": "text", "title": "Old HTML", "gridPos": {"x": 0, "y": 8, "w": 24, "h": 3},
+             "options": {"mode": "html", "content": "<p>Owned by <b>team edge</b> &amp; on call.</p>"}}]}
+        path = os.path.join(t.tmp, "notes.json")
+        with open(path, "w") as f:
+            json.dump(dash, f)
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write("refresh_ms: 60000\nprometheus:\n  url: %s\ndashboards:\n  path: %s\n" % (self.prom.url, path))
+        self.run_warroom(t, "--config", cfg)
+        t.wait_for("Golden signals")
+        t.keys("7")
+        s = t.wait_for("Owned by team edge & on call.")
+        self.assertIn("Before you page", s)
+        self.assertNotIn("**", s)
+        self.assertIn("(https://wiki.example/rb/edge)", s)
+        self.assertIn("1. `kubectl -n edge get pods`", s)
+        self.assertIn("Signal      |    SLO", s)
+        self.assertIn("P95 latency | 400 ms", s)
+        self.assert_screen("metrics-text-80x24", s)
+        # the heading and the table's header row stand out (bold)
+        ansi = t.tmux("capture-pane", "-p", "-e", "-t", "t").stdout
+        for text in ("Before you page", "Signal"):
+            line = next(l for l in ansi.split("\n") if text in l)
+            self.assertRegex(line, r"\x1b\[1m(\x1b\[[0-9;]*m)*" + re.escape(text), text)
+
     def test_overview_signals_come_from_the_dashboard(self):
         self.prom = FakePrometheus()
         self.addCleanup(self.prom.close)
@@ -690,11 +727,50 @@ class Screen(IncidentScreens, unittest.TestCase):
         self.run_warroom(t, "--config", cfg)
         s = t.wait_for("Golden signals")
         deadline = time.time() + 8
-        while time.time() < deadline and "sum(rate(edge_requests_total[1m]))" not in self.prom.queries:
+        while time.time() < deadline and not ("sum(rate(edge_requests_total[1m]))" in self.prom.queries and
+                                              "sum(offline_queue_depth)" in self.prom.queries):
             time.sleep(0.1)
         self.assertIn("sum(rate(edge_requests_total[1m]))", self.prom.queries)
         # a signal the dashboard has no panel for keeps the built-in query
         self.assertIn("sum(offline_queue_depth)", self.prom.queries)
+
+    def test_overview_strip_is_the_configured_panels_coloured_by_their_thresholds(self):
+        import json
+        self.prom = FakePrometheus()
+        self.addCleanup(self.prom.close)
+        t = self.term(132, 43)
+        steps = lambda *s: {"mode": "absolute", "steps": [{"color": c, "value": v} for c, v in s]}
+        dash = {"title": "Detection Pipeline", "panels": [
+            {"id": 3, "type": "stat", "title": "Request rate", "targets": [{"expr": "sum(rate(edge_requests_total[1m]))"}],
+             "fieldConfig": {"defaults": {"unit": "reqps", "thresholds": steps(("green", None), ("red", 10))}}},
+            {"id": 9, "type": "stat", "title": "Model confidence", "targets": [{"expr": "avg(detection_confidence)"}],
+             "fieldConfig": {"defaults": {"unit": "percentunit", "decimals": 1,
+                                          "thresholds": steps(("red", None), ("green", 0.8))}}}]}
+        path = os.path.join(t.tmp, "pipeline.json")
+        with open(path, "w") as f:
+            json.dump(dash, f)
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write("refresh_ms: 60000\nprometheus:\n  url: %s\ndashboards:\n  path: %s\n"
+                    "  overview:\n    dashboard: Detection Pipeline\n    panels:\n      - 9\n"
+                    "      - Request rate\n      - Queue depth\n" % (self.prom.url, path))
+        self.run_warroom(t, "--config", cfg)
+        s = t.wait_for("86.0%")
+        # in the config's order, labelled as the dashboard has them
+        self.assertRegex(s, r"Model confidence\s+86\.0%")
+        self.assertRegex(s, r"Request rate\s+20(\.0)? req/s")
+        self.assertLess(s.index("Model confidence"), s.index("Request rate"))
+        # a name the dashboard does not have: said where it is written
+        self.assertIn('Queue depth      no panel "Queue depth" in Detection Pipeline (config.yaml:11)', s)
+        self.assertIn("avg(detection_confidence)", self.prom.queries)
+        # the colours are the panels' thresholds: 20 req/s is over its red step
+        # (the SLO has none for the request rate), 86 % over its green one
+        ansi = t.tmux("capture-pane", "-p", "-e", "-t", "t").stdout
+        row = lambda label: next(l for l in ansi.split("\n") if label in l)
+        sgr = lambda line, text: re.findall(r"\x1b\[([0-9;]*)m[^\x1b]*" + re.escape(text), line)[-1]
+        self.assertIn("38;5;196", sgr(row("Request rate"), "20 req/s"))     # critical
+        self.assertIn("38;5;71", sgr(row("Model confidence"), "86.0%"))     # fine
+        self.assertIn("38;5;214", sgr(row("Queue depth"), "no panel"))      # the placeholder warns
 
     # ---- Prometheus answering badly: the Golden signals panel says how ----
 

@@ -148,7 +148,8 @@ static void modern_panels_fields_and_targets(void **state)
 	assert_true(s->t[1].hide);
 	assert_string_equal(s->t[1].interval, "30s");
 	assert_string_equal(s->t[0].legend, "{{pod}}");
-	assert_string_equal(d->p[2].text, "Head\nbold and a link");
+	assert_int_equal(d->p[2].md.b[0].style, MD_HEADING);
+	assert_string_equal(d->p[2].md.b[1].text, "bold and a link (http://x)");
 	assert_int_equal(d->p[3].type, DASH_OTHER);
 	assert_false(dashboard_drawable(&d->p[3]));
 	assert_string_equal(d->p[3].t[0].expr, "up");

@@ -115,7 +115,7 @@ static void write_dashboard(const char *path)
 	FILE *fp = fopen(path, "w");
 
 	assert_non_null(fp);
-	fprintf(fp, "{\"title\":\"Twenty\",\"panels\":[");
+	fprintf(fp, "{\"title\":\"Twenty\",\"uid\":\"tw-20\",\"panels\":[");
 	for (int i = 0; i < NPANELS; i++)
 		fprintf(fp, "%s{\"type\":\"timeseries\",\"title\":\"p%d\",\"gridPos\":{\"x\":0,\"y\":%d,\"w\":24,\"h\":8},"
 		        "\"targets\":[{\"refId\":\"A\",\"expr\":\"%s\"}]}", i ? "," : "", i, i * 8, i == 2 ? "b" : "a");
@@ -146,6 +146,9 @@ static void a_dashboard_fills_at_once_then_advances(void **state)
 	l = dash_live_new(f->loop, p, 15000, 4, changed, &r);
 	assert_int_equal(dash_live_add(l, dir), 1);
 	assert_int_equal(dash_live_find(l, "Twenty"), 0);
+	assert_int_equal(dash_live_find(l, "tw-20"), 0);          /* by Grafana's uid, as the config may name it */
+	assert_int_equal(dash_live_find(l, "twenty"), 0);         /* the file's name */
+	assert_int_equal(dash_live_find(l, "tw-2"), -1);
 	assert_int_equal(dash_live_select(l, 0), 0);
 	s.fail_b = true;
 	/* values from the config: only for variables the dashboard has */

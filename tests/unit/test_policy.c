@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "warroom/config.h"
+#include "warroom/dashboard.h"
 #include "warroom/policy.h"
 
 static char dir[512];
@@ -141,11 +142,107 @@ static void the_config_overrides_them(void **state)
 	assert_false(policy_severity_is_critical(&cfg, "critical"));
 }
 
+static struct model_strip_item item_of(const char *fieldconfig, int signal)
+{
+	char json[1200], err[200];
+	struct model_strip_item it = { .signal = signal, .panel = true };
+	struct dashboard *d;
+
+	snprintf(json, sizeof json, "{\"panels\":[{\"type\":\"stat\",\"title\":\"p\",\"fieldConfig\":%s,"
+	         "\"targets\":[{\"expr\":\"up\"}]}]}", fieldconfig);
+	d = dashboard_parse(json, strlen(json), err, sizeof err);
+	if (!d)
+		fail_msg("%s", err);
+	it.field = d->p[0].field;
+	dashboard_free(d);
+	return it;
+}
+
+static void strip_colours_come_from_the_panels_thresholds(void **state)
+{
+	struct config cfg;
+	struct model_strip_item abs = item_of("{\"defaults\":{\"thresholds\":{\"mode\":\"absolute\",\"steps\":["
+	                                      "{\"color\":\"green\",\"value\":null},{\"color\":\"orange\",\"value\":0.5},"
+	                                      "{\"color\":\"red\",\"value\":1}]}}}", MET_P95);
+	struct model_strip_item pct = item_of("{\"defaults\":{\"min\":0,\"max\":200,\"thresholds\":{\"mode\":"
+	                                      "\"percentage\",\"steps\":[{\"color\":\"green\",\"value\":null},"
+	                                      "{\"color\":\"#EAB839\",\"value\":50},"
+	                                      "{\"color\":\"dark-red\",\"value\":90}]}}}",
+	                                      -1);
+	struct model_strip_item unitpct = item_of("{\"defaults\":{\"unit\":\"percentunit\",\"thresholds\":{\"mode\":"
+	                                          "\"percentage\",\"steps\":[{\"color\":\"green\",\"value\":null},"
+	                                          "{\"color\":\"red\",\"value\":80}]}}}", -1);
+	struct model_strip_item bare = item_of("{\"defaults\":{\"unit\":\"s\"}}", MET_P95);
+	struct model_strip_item other = item_of("{\"defaults\":{}}", -1);
+
+	(void)state;
+	config_defaults(&cfg);
+	/* absolute steps, not the P95 SLO of 300 ms: 0.4 s is fine by the panel */
+	assert_int_equal(policy_strip_level(&cfg, &abs, 0.4), 0);
+	assert_int_equal(policy_strip_level(&cfg, &abs, 0.5), 1);
+	assert_int_equal(policy_strip_level(&cfg, &abs, 1.2), 2);
+	/* percentage steps of min..max: 50 % of 0..200 is 100, 90 % is 180 */
+	assert_int_equal(policy_strip_level(&cfg, &pct, 99), 0);
+	assert_int_equal(policy_strip_level(&cfg, &pct, 100), 1);
+	assert_int_equal(policy_strip_level(&cfg, &pct, 179), 1);
+	assert_int_equal(policy_strip_level(&cfg, &pct, 180), 2);
+	/* percentunit without max: of 0..1 */
+	assert_int_equal(policy_strip_level(&cfg, &unitpct, 0.79), 0);
+	assert_int_equal(policy_strip_level(&cfg, &unitpct, 0.81), 2);
+	/* a panel without thresholds falls back to the signal's SLO */
+	assert_int_equal(bare.field.nth, 0);
+	assert_int_equal(policy_strip_level(&cfg, &bare, 0.2), 0);
+	assert_int_equal(policy_strip_level(&cfg, &bare, 0.32), 1);
+	assert_int_equal(policy_strip_level(&cfg, &bare, 0.4), 2);
+	/* neither: no colour; no value: none either */
+	assert_int_equal(policy_strip_level(&cfg, &other, 1e9), -1);
+	assert_int_equal(policy_strip_level(&cfg, &abs, NAN), -1);
+}
+
+static void the_overview_strip_is_configured(void **state)
+{
+	struct config cfg;
+	char err[1024] = "";
+	FILE *f;
+
+	(void)state;
+	load(&cfg, "dashboards:\n  overview:\n    dashboard: TAK Integration\n    panels:\n      - Push success\n"
+	           "      - 7\n      - \"Queue depth\"\n");
+	assert_string_equal(cfg.dash.overview, "TAK Integration");
+	assert_int_equal(cfg.dash.nstrip, 3);
+	assert_string_equal(cfg.dash.strip[0], "Push success");
+	assert_string_equal(cfg.dash.strip[1], "7");
+	assert_string_equal(cfg.dash.strip[2], "Queue depth");
+	assert_non_null(strstr(cfg.dash.strip_at[2], "config.yaml:7"));
+	/* the older form, a dashboard alone, still reads */
+	load(&cfg, "dashboards:\n  overview: Infrastructure\n");
+	assert_string_equal(cfg.dash.overview, "Infrastructure");
+	assert_int_equal(cfg.dash.nstrip, 0);
+	/* a wrong shape is refused with its line */
+	f = fopen(cfgpath, "w");
+	assert_non_null(f);
+	fputs("dashboards:\n  overview:\n    panels: Request rate\n", f);
+	fclose(f);
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, cfgpath, true, err, sizeof err), -1);
+	assert_non_null(strstr(err, "config.yaml:3: dashboards.overview.panels: expected a list of panel titles or ids"));
+	f = fopen(cfgpath, "w");
+	assert_non_null(f);
+	fputs("dashboards:\n  overview: { dashbaord: X }\n", f);
+	fclose(f);
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, cfgpath, true, err, sizeof err), -1);
+	assert_non_null(strstr(err, "config.yaml:2: dashboards.overview: unknown key \"dashbaord\" "
+	                            "(known: dashboard, panels)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults_are_the_seeds),
 		cmocka_unit_test_setup_teardown(the_config_overrides_them, setup, teardown),
+		cmocka_unit_test(strip_colours_come_from_the_panels_thresholds),
+		cmocka_unit_test_setup_teardown(the_overview_strip_is_configured, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "warroom/actions.h"
+#include "warroom/markdown.h"
 #include "warroom/widgets.h"
 
 /* Row y of the screen as UTF-8 text, trailing blanks dropped. */
@@ -343,6 +344,31 @@ static void statusbar_shortens_before_it_cuts_where_we_are(void **state)
 	resizeterm(24, 80);
 }
 
+static void markdown_wraps_under_its_lead(void **state)
+{
+	const char *t = "## Notes\n\n- restart the **edge** pods first, then the api\n\n| a | bb |\n|---|---|\n| 1 | 2 |\n";
+	struct md_doc d;
+
+	(void)state;
+	assert_int_equal(md_doc_parse(t, strlen(t), &d), 0);
+	assert_int_equal(tui_md_rows(&d, 20), 1 + 1 + 3 + 1 + 3);
+	erase();
+	assert_int_equal(tui_md_draw(stdscr, 0, 0, 24, 20, &d), 9);
+	assert_string_equal(row_text(0), "Notes");
+	assert_string_equal(row_text(1), "");
+	assert_string_equal(row_text(2), "- restart the edge");
+	assert_string_equal(row_text(3), "  pods first, then");   /* under the text, not the bullet */
+	assert_string_equal(row_text(4), "  the api");
+	assert_string_equal(row_text(6), "a | bb");
+	assert_string_equal(row_text(7), "--+---");
+	assert_string_equal(row_text(8), "1 | 2");
+	/* a box too short: cut, the last row says there is more */
+	erase();
+	assert_int_equal(tui_md_draw(stdscr, 0, 0, 4, 20, &d), 4);
+	assert_string_equal(row_text(3), "  pods first, then …");
+	md_doc_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest utf8[] = {
@@ -355,6 +381,7 @@ int main(void)
 		cmocka_unit_test(statusbar_keeps_the_incident_when_narrow),
 		cmocka_unit_test(key_specs_round_trip),
 		cmocka_unit_test(wrap_keeps_words_and_characters_whole),
+		cmocka_unit_test(markdown_wraps_under_its_lead),
 		cmocka_unit_test(statusbar_shortens_before_it_cuts_where_we_are),
 	};
 	const struct CMUnitTest ascii[] = {

@@ -1,0 +1,640 @@
+/* Markdown for runbooks and text panels: one cmark-gfm parser set-up, one
+ * inline walk, and the layout of a panel's text as blocks. Nesting is
+ * bounded so a hostile file cannot take the stack. */
+#include "warroom/markdown.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmark-gfm.h>
+#include <cmark-gfm-core-extensions.h>
+
+#include "warroom/text.h"
+
+#define MAX_NEST 32
+#define MAX_COLS 16              /* table columns laid out; more are cut */
+
+void md_buf_add(struct md_buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 64;
+		char *nv;
+
+		while (nc < b->n + n + 1)
+			nc *= 2;
+		nv = realloc(b->s, nc);
+		if (!nv) {
+			b->oom = true;
+			return;
+		}
+		b->s = nv;
+		b->cap = nc;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+void md_buf_str(struct md_buf *b, const char *s)
+{
+	if (s)
+		md_buf_add(b, s, strlen(s));
+}
+
+cmark_parser *md_parser_new(void)
+{
+	static const char *const exts[] = { "table", "tasklist", "strikethrough", "autolink" };
+	cmark_parser *p;
+
+	cmark_gfm_core_extensions_ensure_registered();
+	p = cmark_parser_new(CMARK_OPT_VALIDATE_UTF8);
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+		cmark_syntax_extension *e = cmark_find_syntax_extension(exts[i]);
+
+		if (e)
+			cmark_parser_attach_syntax_extension(p, e);
+	}
+	return p;
+}
+
+static void inline_at(struct md_buf *b, cmark_node *n, unsigned flags, int nest)
+{
+	if (nest > 64)
+		return;   /* emphasis in emphasis that deep says nothing more */
+	for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c)) {
+		switch (cmark_node_get_type(c)) {
+		case CMARK_NODE_TEXT:
+			md_buf_str(b, cmark_node_get_literal(c));
+			break;
+		case CMARK_NODE_HTML_INLINE:
+			if (!(flags & MD_URLS))
+				md_buf_str(b, cmark_node_get_literal(c));
+			else if (!strncasecmp(cmark_node_get_literal(c) ? cmark_node_get_literal(c) : "", "<br", 3))
+				md_buf_str(b, " ");
+			break;
+		case CMARK_NODE_CODE:
+			md_buf_str(b, "`");
+			md_buf_str(b, cmark_node_get_literal(c));
+			md_buf_str(b, "`");
+			break;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			md_buf_str(b, " ");
+			break;
+		case CMARK_NODE_PARAGRAPH:
+			if (b->n)
+				md_buf_str(b, " ");
+			inline_at(b, c, flags, nest + 1);
+			break;
+		case CMARK_NODE_LINK: {
+			const char *url = cmark_node_get_url(c);
+			size_t from = b->n;
+
+			inline_at(b, c, flags, nest + 1);
+			/* an autolink's words are its URL: once is enough */
+			if ((flags & MD_URLS) && url && *url &&
+			    !(b->n - from == strlen(url) && b->s && !memcmp(b->s + from, url, b->n - from)) &&
+			    !(strncmp(url, "mailto:", 7) == 0 && b->s && b->n - from == strlen(url + 7) &&
+			      !memcmp(b->s + from, url + 7, b->n - from))) {
+				md_buf_str(b, b->n > from ? " (" : "(");
+				md_buf_str(b, url);
+				md_buf_str(b, ")");
+			}
+			break;
+		}
+		default:
+			inline_at(b, c, flags, nest + 1);   /* emphasis, images (their alt), extensions */
+			break;
+		}
+	}
+}
+
+void md_inline(struct md_buf *b, cmark_node *n, unsigned flags)
+{
+	inline_at(b, n, flags, 0);
+}
+
+/* ---- the layout ---- */
+
+struct lay {
+	struct md_doc *d;
+	bool oom;
+	bool gap;                /* the next block starts after an empty row */
+};
+
+/* One line for the screen: control characters are spaces, UTF-8 valid. */
+static char *one_line(const char *s, size_t n)
+{
+	char *out = malloc(n + 1);
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\r')
+			continue;
+		out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	out[o] = '\0';
+	text_fix_utf8(out);
+	return out;
+}
+
+static void add(struct lay *l, enum md_style st, int indent, const char *lead, const char *text, size_t n)
+{
+	struct md_doc *d = l->d;
+	struct md_block *b;
+
+	if (l->oom || d->n >= MD_MAX_BLOCKS)
+		return;
+	if (d->n == d->cap) {
+		size_t nc = d->cap ? d->cap * 2 : 16;
+		void *nv = realloc(d->b, nc * sizeof *d->b);
+
+		if (!nv) {
+			l->oom = true;
+			return;
+		}
+		d->b = nv;
+		d->cap = nc;
+	}
+	b = &d->b[d->n];
+	memset(b, 0, sizeof *b);
+	b->style = st;
+	b->indent = indent > 24 ? 24 : indent;
+	text_copy(b->lead, sizeof b->lead, lead);
+	b->text = one_line(text ? text : "", text ? n : 0);
+	if (!b->text) {
+		l->oom = true;
+		return;
+	}
+	b->gap = l->gap && d->n > 0;
+	l->gap = false;
+	d->n++;
+}
+
+static void add_inline(struct lay *l, cmark_node *n, enum md_style st, int indent, const char *lead)
+{
+	struct md_buf b = { 0 };
+
+	md_inline(&b, n, MD_URLS);
+	if (b.oom)
+		l->oom = true;
+	else
+		add(l, st, indent, lead, b.s ? b.s : "", b.n);
+	free(b.s);
+}
+
+/* Columns a cell takes: one a character (wide characters are rare in
+ * dashboards' tables and are cut by the view anyway). */
+static int cols_of(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static void pad(struct md_buf *b, int n)
+{
+	while (n-- > 0)
+		md_buf_add(b, " ", 1);
+}
+
+/* A GFM table: columns as wide as their widest cell, aligned as the
+ * separator row says, the header row followed by a rule. */
+static void table(struct lay *l, cmark_node *n, int indent)
+{
+	/* one a column, not NUL-terminated */
+	uint8_t *align = cmark_gfm_extensions_get_table_alignments(n);
+	int naligned = cmark_gfm_extensions_get_table_columns(n);
+	int width[MAX_COLS] = { 0 }, ncols = 0;
+	size_t nrows = 0;
+	char **cell;
+
+	for (cmark_node *row = cmark_node_first_child(n); row; row = cmark_node_next(row), nrows++) {
+		int c = 0;
+
+		for (cmark_node *x = cmark_node_first_child(row); x && c < MAX_COLS; x = cmark_node_next(x))
+			c++;
+		if (c > ncols)
+			ncols = c;
+	}
+	if (!nrows || !ncols)
+		return;
+	cell = calloc(nrows * (size_t)ncols, sizeof *cell);
+	if (!cell) {
+		l->oom = true;
+		return;
+	}
+	nrows = 0;
+	for (cmark_node *row = cmark_node_first_child(n); row; row = cmark_node_next(row), nrows++) {
+		int c = 0;
+
+		for (cmark_node *x = cmark_node_first_child(row); x && c < MAX_COLS; x = cmark_node_next(x), c++) {
+			struct md_buf b = { 0 };
+
+			md_inline(&b, x, MD_URLS);
+			cell[nrows * (size_t)ncols + (size_t)c] = one_line(b.s ? b.s : "", b.n);
+			free(b.s);
+			if (!cell[nrows * (size_t)ncols + (size_t)c])
+				l->oom = true;
+			else if (cols_of(cell[nrows * (size_t)ncols + (size_t)c]) > width[c])
+				width[c] = cols_of(cell[nrows * (size_t)ncols + (size_t)c]);
+		}
+	}
+	l->gap = true;
+	for (size_t r = 0; r < nrows && !l->oom; r++) {
+		struct md_buf b = { 0 };
+
+		for (int c = 0; c < ncols; c++) {
+			const char *s = cell[r * (size_t)ncols + (size_t)c] ? cell[r * (size_t)ncols + (size_t)c] : "";
+			int room = width[c] - cols_of(s);
+			char a = align && c < naligned ? (char)align[c] : 'l';
+
+			if (c)
+				md_buf_str(&b, " | ");
+			if (a == 'r')
+				pad(&b, room);
+			else if (a == 'c')
+				pad(&b, room / 2);
+			md_buf_str(&b, s);
+			if (c + 1 < ncols)   /* no trailing spaces on the row */
+				pad(&b, a == 'r' ? 0 : a == 'c' ? room - room / 2 : room);
+		}
+		add(l, r == 0 ? MD_TABLE_HEAD : MD_TABLE, indent, "", b.s ? b.s : "", b.n);
+		b.n = 0;
+		if (r == 0) {
+			for (int c = 0; c < ncols; c++) {
+				if (c)
+					md_buf_str(&b, "-+-");
+				for (int k = 0; k < width[c]; k++)
+					md_buf_str(&b, "-");
+			}
+			add(l, MD_TABLE, indent, "", b.s ? b.s : "", b.n);
+		}
+		if (b.oom)
+			l->oom = true;
+		free(b.s);
+	}
+	for (size_t i = 0; i < nrows * (size_t)ncols; i++)
+		free(cell[i]);
+	free(cell);
+	l->gap = true;
+}
+
+static void code_lines(struct lay *l, const char *lit, int indent)
+{
+	const char *p = lit, *end = lit + strlen(lit);
+
+	while (end > p && end[-1] == '\n')
+		end--;
+	l->gap = true;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		struct md_buf b = { 0 };
+
+		/* tabs as the four spaces most editors show */
+		for (const char *s = p; s < e; s++)
+			md_buf_add(&b, *s == '\t' ? "    " : s, *s == '\t' ? 4 : 1);
+		add(l, MD_CODE, indent + 2, "", b.s ? b.s : "", b.n);
+		free(b.s);
+		p = nl ? nl + 1 : end;
+	}
+	l->gap = true;
+}
+
+static void blocks(struct lay *l, cmark_node *parent, int indent, bool quote, int nest);
+static void block(struct lay *l, cmark_node *n, int indent, bool quote, int nest);
+
+/* sub: a list inside a tight list's item, drawn without a gap before it */
+static void list(struct lay *l, cmark_node *n, int indent, bool quote, int nest, bool sub)
+{
+	int num = cmark_node_get_list_start(n);
+	bool ordered = cmark_node_get_list_type(n) == CMARK_ORDERED_LIST;
+	bool tight = cmark_node_get_list_tight(n);
+
+	if (!sub)
+		l->gap = true;
+	for (cmark_node *it = cmark_node_first_child(n); it; it = cmark_node_next(it), num++) {
+		cmark_node *first = cmark_node_first_child(it);
+		const char *t = cmark_node_get_type_string(it);
+		char lead[16];
+
+		if (t && !strcmp(t, "tasklist"))
+			snprintf(lead, sizeof lead, "[%c] ", cmark_gfm_extensions_get_tasklist_item_checked(it) ? 'x' : ' ');
+		else if (ordered)
+			snprintf(lead, sizeof lead, "%d. ", num);
+		else
+			snprintf(lead, sizeof lead, "- ");
+		if (first && cmark_node_get_type(first) == CMARK_NODE_PARAGRAPH) {
+			add_inline(l, first, quote ? MD_QUOTE : MD_TEXT, indent, lead);
+			first = cmark_node_next(first);
+		} else {
+			add(l, quote ? MD_QUOTE : MD_TEXT, indent, lead, "", 0);
+			first = cmark_node_first_child(it);
+		}
+		/* the rest of the item, under its text */
+		for (cmark_node *c = first; c && !l->oom && nest + 1 < MAX_NEST; c = cmark_node_next(c)) {
+			if (!tight)
+				l->gap = true;
+			if (cmark_node_get_type(c) == CMARK_NODE_PARAGRAPH)
+				add_inline(l, c, quote ? MD_QUOTE : MD_TEXT, indent + (int)strlen(lead), "");
+			else if (cmark_node_get_type(c) == CMARK_NODE_LIST)
+				list(l, c, indent + (int)strlen(lead), quote, nest + 1, tight);
+			else
+				block(l, c, indent + (int)strlen(lead), quote, nest + 1);
+		}
+		if (!tight)
+			l->gap = true;
+	}
+	if (!sub)
+		l->gap = true;
+}
+
+static void html_into(struct lay *l, const char *html, size_t len, int indent);
+
+static void block(struct lay *l, cmark_node *n, int indent, bool quote, int nest)
+{
+	const char *t;
+
+	if (nest >= MAX_NEST)
+		return;
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_HEADING:
+		l->gap = true;
+		add_inline(l, n, MD_HEADING, indent, "");
+		break;
+	case CMARK_NODE_PARAGRAPH:
+		l->gap = true;
+		add_inline(l, n, quote ? MD_QUOTE : MD_TEXT, indent, "");
+		break;
+	case CMARK_NODE_LIST:
+		list(l, n, indent, quote, nest + 1, false);
+		break;
+	case CMARK_NODE_CODE_BLOCK:
+		code_lines(l, cmark_node_get_literal(n) ? cmark_node_get_literal(n) : "", indent);
+		break;
+	case CMARK_NODE_BLOCK_QUOTE:
+		blocks(l, n, indent + 2, true, nest + 1);
+		break;
+	case CMARK_NODE_HTML_BLOCK: {
+		const char *lit = cmark_node_get_literal(n);
+
+		l->gap = true;
+		if (lit)
+			html_into(l, lit, strlen(lit), indent);
+		break;
+	}
+	case CMARK_NODE_THEMATIC_BREAK:
+		l->gap = true;
+		add(l, MD_RULE, indent, "", "", 0);
+		break;
+	default:
+		t = cmark_node_get_type_string(n);
+		if (t && !strcmp(t, "table"))
+			table(l, n, indent);
+		else
+			blocks(l, n, indent, quote, nest + 1);   /* footnotes and what a later cmark adds */
+		break;
+	}
+}
+
+static void blocks(struct lay *l, cmark_node *parent, int indent, bool quote, int nest)
+{
+	if (nest >= MAX_NEST)
+		return;
+	for (cmark_node *n = cmark_node_first_child(parent); n && !l->oom && l->d->n < MD_MAX_BLOCKS;
+	     n = cmark_node_next(n))
+		block(l, n, indent, quote, nest + 1);
+}
+
+void md_doc_free(struct md_doc *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->b[i].text);
+	free(d->b);
+	memset(d, 0, sizeof *d);
+}
+
+int md_doc_parse(const char *text, size_t len, struct md_doc *out)
+{
+	struct lay l = { .d = out };
+	cmark_parser *p = md_parser_new();
+	cmark_node *doc;
+
+	memset(out, 0, sizeof *out);
+	if (!p)
+		return -1;
+	cmark_parser_feed(p, text, len);
+	doc = cmark_parser_finish(p);
+	if (doc) {
+		blocks(&l, doc, 0, false, 0);
+		cmark_node_free(doc);
+	} else {
+		l.oom = true;
+	}
+	cmark_parser_free(p);
+	if (l.oom) {
+		md_doc_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- HTML as text ---- */
+
+static bool tag_is(const char *tag, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	return n >= k && !strncasecmp(tag, name, k) && (n == k || !isalnum((unsigned char)tag[k]));
+}
+
+/* Decodes the entity at s (after '&'): its text, and the bytes it took. */
+static const char *entity(const char *s, size_t n, size_t *took, char *buf)
+{
+	static const struct { const char *name, *text; } ents[] = {
+		{ "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" }, { "#39;", "'" },
+		{ "apos;", "'" }, { "nbsp;", " " }, { "mdash;", "\u2014" }, { "ndash;", "\u2013" },
+		{ "hellip;", "\u2026" }, { "copy;", "\u00a9" },
+	};
+
+	for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++) {
+		size_t k = strlen(ents[i].name);
+
+		if (n >= k && !strncmp(s, ents[i].name, k)) {
+			*took = k;
+			return ents[i].text;
+		}
+	}
+	if (n > 2 && s[0] == '#' && isdigit((unsigned char)s[1])) {
+		size_t k = 1;
+		long c = 0;
+
+		while (k < n && k < 6 && isdigit((unsigned char)s[k]))
+			c = c * 10 + (s[k++] - '0');
+		if (k < n && s[k] == ';' && c >= 0x20 && c < 0x7f) {   /* printable ASCII; the rest stays as written */
+			buf[0] = (char)c;
+			buf[1] = '\0';
+			*took = k + 1;
+			return buf;
+		}
+	}
+	*took = 0;
+	return "&";
+}
+
+struct hline {
+	struct md_buf b;
+	enum md_style st;
+	char lead[16];
+};
+
+static void hflush(struct lay *l, struct hline *h, int indent)
+{
+	size_t s = 0, e = h->b.n;
+
+	while (s < e && h->b.s[s] == ' ')
+		s++;
+	while (e > s && h->b.s[e - 1] == ' ')
+		e--;
+	if (e > s || h->lead[0]) {
+		if (h->st == MD_HEADING)
+			l->gap = true;
+		add(l, h->st, indent, h->lead, h->b.s ? h->b.s + s : "", e - s);
+		if (h->st == MD_HEADING)
+			l->gap = true;
+	}
+	if (h->b.oom)
+		l->oom = true;
+	h->b.n = 0;
+	h->st = MD_TEXT;
+	h->lead[0] = '\0';
+}
+
+static void html_into(struct lay *l, const char *html, size_t len, int indent)
+{
+	struct hline h = { .st = MD_TEXT };
+	size_t i = 0;
+
+	while (i < len && !l->oom) {
+		char c = html[i];
+
+		if (c == '<') {
+			const char *e = memchr(html + i, '>', len - i);
+			const char *tag = html + i + 1;
+			size_t tn = e ? (size_t)(e - tag) : 0;
+			bool close = tn && *tag == '/';
+
+			if (!e)
+				break;   /* a tag left open at the end: nothing readable follows */
+			if (close)
+				tag++, tn--;
+			if (!strncmp(html + i, "<!--", 4)) {
+				const char *end = strstr(html + i + 4, "-->");
+
+				i = end ? (size_t)(end - html) + 3 : len;
+				continue;
+			}
+			if (!close && (tag_is(tag, tn, "script") || tag_is(tag, tn, "style"))) {
+				const char *want = tag_is(tag, tn, "script") ? "</script" : "</style";
+				size_t k = (size_t)(e - html), wn = strlen(want);
+
+				while (k + wn <= len && strncasecmp(html + k, want, wn))
+					k++;
+				i = k + wn <= len ? k : len;
+				continue;
+			}
+			if (tag_is(tag, tn, "br") || tag_is(tag, tn, "p") || tag_is(tag, tn, "div") ||
+			    tag_is(tag, tn, "tr") || tag_is(tag, tn, "ul") || tag_is(tag, tn, "ol") ||
+			    tag_is(tag, tn, "table") || tag_is(tag, tn, "pre") || tag_is(tag, tn, "blockquote")) {
+				hflush(l, &h, indent);
+				if (!close && !tag_is(tag, tn, "br") && !tag_is(tag, tn, "tr"))
+					l->gap = true;
+			} else if (tag_is(tag, tn, "li")) {
+				hflush(l, &h, indent);
+				if (!close)
+					text_copy(h.lead, sizeof h.lead, "- ");
+			} else if (tn == 2 && (tag[0] == 'h' || tag[0] == 'H') && tag[1] >= '1' && tag[1] <= '6') {
+				hflush(l, &h, indent);
+				if (!close)
+					h.st = MD_HEADING;
+			} else if (tag_is(tag, tn, "hr")) {
+				hflush(l, &h, indent);
+				add(l, MD_RULE, indent, "", "", 0);
+			} else if (!close && (tag_is(tag, tn, "td") || tag_is(tag, tn, "th")) && h.b.n) {
+				md_buf_str(&h.b, " | ");
+			}
+			i = (size_t)(e - html) + 1;
+			continue;
+		}
+		if (c == '&') {
+			char buf[2];
+			size_t took;
+			const char *t = entity(html + i + 1, len - i - 1, &took, buf);
+
+			md_buf_str(&h.b, t);
+			i += 1 + took;
+			continue;
+		}
+		if (isspace((unsigned char)c)) {
+			if (h.b.n && h.b.s[h.b.n - 1] != ' ')
+				md_buf_add(&h.b, " ", 1);
+			i++;
+			continue;
+		}
+		md_buf_add(&h.b, &c, 1);
+		i++;
+	}
+	hflush(l, &h, indent);
+	free(h.b.s);
+}
+
+int md_doc_html(const char *html, size_t len, struct md_doc *out)
+{
+	struct lay l = { .d = out };
+
+	memset(out, 0, sizeof *out);
+	html_into(&l, html, len, 0);
+	if (l.oom) {
+		md_doc_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+char *md_doc_text(const struct md_doc *d)
+{
+	struct md_buf b = { 0 };
+
+	for (size_t i = 0; i < d->n; i++) {
+		if (i)
+			md_buf_str(&b, "\n");
+		if (d->b[i].gap)
+			md_buf_str(&b, "\n");
+		pad(&b, d->b[i].indent);
+		md_buf_str(&b, d->b[i].lead);
+		md_buf_str(&b, d->b[i].style == MD_RULE ? "---" : d->b[i].text);
+	}
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s ? b.s : strdup("");
+}
