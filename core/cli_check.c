@@ -10,6 +10,7 @@
 #include "warroom/config.h"
 #include "warroom/loop.h"
 #include "warroom/sources.h"
+#include "warroom/ssh.h"
 #include "warroom/timeline.h"
 #include "warroom/verify.h"
 
@@ -68,7 +69,8 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 		loop_free(loop);
 		return 3;
 	}
-	v = verify_start(loop, src.kube, cfg, slot, on_done, &c);
+	ssh_cli_ui(src.ssh);
+	v = verify_start(loop, src.kube, src.ssh, cfg, slot, on_done, &c);
 	if (!v) {
 		fprintf(stderr, "warroom check: out of memory\n");
 		sources_close(&src);

@@ -26,29 +26,24 @@
 static int tunnel_route(struct sources *s, const char *name, const char *target_url, const char *url_host,
                         int url_port, char *out, size_t len, char *why, size_t whylen)
 {
-	char host[256], terr[300];
-	int port, lport;
+	char terr[300];
 
 	if (!s->ssh) {
 		snprintf(why, whylen, "%s is reached through the bastion, which is not available: %s", name,
 		         s->ssh_error);
 		return -1;
 	}
-	if (ssh_url_target(target_url, host, sizeof host, &port) != 0) {
-		snprintf(why, whylen, "%s: cannot tell the host and port of %s", name, target_url);
-		return -1;
-	}
-	lport = ssh_tunnel(s->ssh, host, port, terr, sizeof terr);
-	if (lport < 0) {
+	if (ssh_route_url(s->ssh, target_url, url_host, url_port, out, len, terr, sizeof terr) != 0) {
 		snprintf(why, whylen, "%s: %s", name, terr);
 		return -1;
 	}
-	if (!url_host) {
-		url_host = host;
-		url_port = port;
-	}
-	return ssh_route(url_host, url_port, lport, out, len) == 0 ? 0 : (snprintf(why, whylen, "%s: route too "
-	                                                                  "long", name), -1);
+	return 0;
+}
+
+int sources_route(struct sources *s, const char *name, const char *url, char *out, size_t len, char *why,
+                  size_t whylen)
+{
+	return tunnel_route(s, name, url, NULL, 0, out, len, why, whylen);
 }
 
 static void open_bastion_session(struct sources *s)

@@ -19,7 +19,7 @@
 
 #include <libssh2.h>
 
-#define TUN_MAX 8
+#define TUN_MAX 16   /* the endpoints and a pod per target the verification asks */
 #define BUF_SIZE 32768
 
 enum conn_state { C_WAIT, C_OPENING, C_OPEN, C_CLOSING };
@@ -350,4 +350,28 @@ int ssh_route(const char *url_host, int url_port, int local_port, char *out, siz
 	                              : snprintf(out, len, "%s:%d:127.0.0.1:%d", url_host, url_port, local_port);
 
 	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+int ssh_route_url(struct ssh *s, const char *target_url, const char *url_host, int url_port, char *out,
+                  size_t len, char *err, size_t errlen)
+{
+	char host[256];
+	int port, lport;
+
+	if (ssh_url_target(target_url, host, sizeof host, &port) != 0) {
+		snprintf(err, errlen, "cannot tell the host and port of %s", target_url);
+		return -1;
+	}
+	lport = ssh_tunnel(s, host, port, err, errlen);
+	if (lport < 0)
+		return -1;
+	if (!url_host) {
+		url_host = host;
+		url_port = port;
+	}
+	if (ssh_route(url_host, url_port, lport, out, len) != 0) {
+		snprintf(err, errlen, "the route to %s is too long", target_url);
+		return -1;
+	}
+	return 0;
 }

@@ -924,6 +924,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		struct action_ctx ctx = {
 			.loop = A.loop, .cfg = cfg, .tl = tl, .tl_error = A.model.tl_error,
 			.kube = A.sources.kube, .kube_error = A.sources.kube_error, .argocd = A.sources.argocd,
+			.ssh = A.sources.ssh,
 			.actor = cfg->operator_name, .via = "console", .readonly = A.model.readonly,
 			.signals = signals_now, .signals_arg = &A.model,
 		};

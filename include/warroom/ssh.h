@@ -88,6 +88,17 @@ int ssh_known_hosts_append(const char *file, const char *host, int port, const c
  * its output on ours; exits with its status (255: it could not run). */
 int ssh_cli_remote(int argc, char **argv, const struct config *cfg);
 
+/* The headless commands' answers: an encrypted key's passphrase asked on the
+ * terminal without echo, refused in words when there is none; an unknown
+ * host key refused with its fingerprint. s may be NULL. */
+void ssh_cli_ui(struct ssh *s);
+/* For a headless command's request to url: when via, the bastion's session
+ * is opened once in *s (started, asking as ssh_cli_ui) and route is the
+ * CURLOPT_CONNECT_TO through its tunnel; else route is "". 0, or -1 with
+ * words. ssh_free(*s) after the requests. */
+int ssh_cli_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,
+                  char *route, size_t len, char *err, size_t errlen);
+
 /* ---- tunnels ---- */
 
 /* A loopback listener forwarding to host:port from the bastion. The local
@@ -100,6 +111,12 @@ int ssh_url_target(const char *url, char *host, size_t hostlen, int *port);
 /* The CURLOPT_CONNECT_TO route for a URL through a tunnel's local port:
  * "urlhost:urlport:127.0.0.1:localport". 0 or -1. */
 int ssh_route(const char *url_host, int url_port, int local_port, char *out, size_t len);
+
+/* The route for a request to target_url through a tunnel to its host and
+ * port (url_host NULL: the URL's own; else the name the URL keeps, as a
+ * kubeconfig's server and tls-server-name). 0, or -1 with words. */
+int ssh_route_url(struct ssh *s, const char *target_url, const char *url_host, int url_port, char *out,
+                  size_t len, char *err, size_t errlen);
 
 /* ---- for the module's own files (tunnels, exec channels) ----
  * A client is driven after every event on the session's socket and tick

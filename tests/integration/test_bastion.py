@@ -5,6 +5,7 @@ refused, agent and key-file authentication, a reconnect after sshd restarts
 while the keys keep answering, and a terminal that stops reading while a
 scale-switch rollback runs."""
 import fcntl
+import json
 import os
 import pty
 import re
@@ -48,14 +49,20 @@ class Bastion(LabTestCase):
 
     # ---- helpers ----
 
-    def config(self, name="bastion.yaml", key_file=True, known_hosts=None, ssh_port=None):
-        """The lab's config with its ssh: section on and every endpoint via the bastion."""
+    def config(self, name="bastion.yaml", key_file=True, known_hosts=None, ssh_port=None, host=True):
+        """The lab's config with its ssh: section on and every endpoint via the bastion
+        (the pods the verification matrix asks too)."""
         with open(self.lab.config_path) as f:
             s = f.read()
         s = s.replace("# ssh:", "ssh:").replace("#   ", "  ")
         for sec in ("prometheus", "alertmanager", "argocd"):
             s = s.replace("%s:\n  url:" % sec, "%s:\n  via_bastion: true\n  url:" % sec)
         s = s.replace("kubernetes:\n", "kubernetes:\n  via_bastion: true\n")
+        s = s.replace("verify:\n", "verify:\n  via_bastion: true\n")
+        if not host:
+            s = re.sub(r"\n  host: .*", "", s)
+        if key_file not in (True, False):
+            s = re.sub(r"\n  key_file: .*", "\n  key_file: %s" % key_file, s)
         if not key_file:
             s = re.sub(r"\n  key_file: .*", "", s)
         if known_hosts:
@@ -78,6 +85,18 @@ class Bastion(LabTestCase):
     def remote(self, cfg, *cmd, env=None, timeout=30):
         return subprocess.run([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db"), "remote"] +
                               list(cmd), capture_output=True, text=True, timeout=timeout, env=env or self.env())
+
+    def cli(self, cfg, *args, env=None, timeout=30, pre=()):
+        return subprocess.run([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db")] + list(pre) +
+                              list(args), capture_output=True, text=True, timeout=timeout, env=env or self.env())
+
+    def tunnelled(self, fn):
+        """fn's result and the target ports of the direct-tcpip channels sshd opened meanwhile."""
+        start = len(self.sshd_log())
+        out = fn()
+        log = self.sshd_log()[start:]
+        return out, set(int(p) for p in re.findall(r"server_request_direct_tcpip: originator [0-9.]+ port \d+, "
+                                                   r"target 127\.0\.0\.1 port (\d+)", log))
 
     def sshd_log(self):
         with open(os.path.join(self.lab.dir, "logs", "sshd.log"), errors="replace") as f:
@@ -144,6 +163,39 @@ class Bastion(LabTestCase):
                           (name, ports[name], sorted(targets)))
         # all on one SSH session: one authentication for every channel
         self.assertEqual(log.count("Accepted publickey"), 1, "one session carries every channel")
+
+    def test_headless_commands_go_through_the_tunnels(self):
+        cfg, ports = self.config("headless.yaml"), self.lab.ports
+        # status: the cluster and Alertmanager
+        p, targets = self.tunnelled(lambda: self.cli(cfg, "status", "--json"))
+        self.assertIn(p.returncode, (0, 1, 2), p.stderr)
+        self.assertIn(json.loads(p.stdout)["health"], ("healthy", "degraded", "outage"))
+        self.assertLessEqual({ports["kube"], ports["alertmanager"]}, targets, sorted(targets))
+        # query: Prometheus
+        p, targets = self.tunnelled(lambda: self.cli(cfg, "query", "vector(6*7)"))
+        self.assertEqual((p.returncode, p.stdout), (0, "42\n"), p.stderr)
+        self.assertIn(ports["prometheus"], targets)
+        # check: the cluster, every pod's health, ready, metrics and smoke URLs, and Prometheus
+        p, targets = self.tunnelled(lambda: self.cli(cfg, "check", "--json"))
+        rep = json.loads(p.stdout)
+        rows = {r["check"]: r for r in rep["checks"]}
+        for row in ("Health endpoint", "Ready endpoint", "Metrics endpoint", "Smoke request"):
+            self.assertNotIn("bastion", rows[row]["measured"], rows[row])
+            self.assertNotIn("connect", rows[row]["measured"].lower(), rows[row])
+        self.assertTrue(rows["Health endpoint"]["pass"], rows)
+        self.assertTrue(rows["Metrics endpoint"]["pass"], rows)
+        self.assertLessEqual({ports["kube"], ports["demo"], ports["prometheus"]}, targets, sorted(targets))
+        # --bastion on the command line stands for ssh.host; without either the config is refused
+        nohost = self.config("nohost.yaml", host=False)
+        p = self.cli(nohost, "query", "vector(1)")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("via_bastion: no bastion is configured", p.stderr)
+        with open(nohost) as f:
+            user = re.search(r"\n  user: (\S+)", f.read()).group(1)
+        p, targets = self.tunnelled(lambda: self.cli(nohost, "query", "vector(1)",
+                                                     pre=("--bastion", "%s@127.0.0.1" % user)))
+        self.assertEqual((p.returncode, p.stdout), (0, "1\n"), p.stderr)
+        self.assertIn(ports["prometheus"], targets)
 
     def test_a_remote_command_runs_on_the_bastion(self):
         cfg = self.config()
