@@ -197,6 +197,63 @@ class Bastion(LabTestCase):
         self.assertEqual((p.returncode, p.stdout), (0, "1\n"), p.stderr)
         self.assertIn(ports["prometheus"], targets)
 
+    def encrypted_key(self):
+        """A passphrase-protected key the lab's sshd accepts (until the test ends)."""
+        key, secret = os.path.join(self.tmp, "id_encrypted"), "pass-%d-phrase" % os.getpid()
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", secret, "-f", key], check=True)
+        auth = os.path.join(self.lab.dir, "ssh", "authorized_keys")
+        with open(auth) as f:
+            before = f.read()
+
+        def restore():
+            with open(auth, "w") as f:
+                f.write(before)
+        self.addCleanup(restore)
+        with open(key + ".pub") as f, open(auth, "a") as out:
+            out.write(f.read())
+        return key, secret
+
+    def test_an_encrypted_key_asks_its_passphrase_without_echo(self):
+        key, secret = self.encrypted_key()
+        cfg = self.config("encrypted.yaml", key_file=key)
+        # no terminal to ask on: refused in words
+        p = subprocess.run([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db"), "remote", "echo no"],
+                           capture_output=True, text=True, timeout=30, env=self.env(), stdin=subprocess.DEVNULL,
+                           start_new_session=True)
+        self.assertEqual(p.returncode, 255, p.stderr)
+        self.assertIn("%s is encrypted and there is no terminal to ask its passphrase on" % key, p.stderr)
+        self.assertIn("ssh-add %s" % key, p.stderr)
+        # on a terminal: asked with echo off, a wrong one asked again
+        t = Term(120, 20, env={"HOME": self.tmp})
+        self.terms.append(t)
+        t.start([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db"), "remote", "echo by-$((40+2))"])
+        t.wait_for("Passphrase for %s" % key, timeout=10)
+        t.text("wrong-" + secret)
+        t.keys("Enter")
+        t.wait_for(lambda s: s.count("Passphrase for") == 2, timeout=10, what="asked again")
+        t.text(secret)
+        self.assertNotIn(secret, t.screen())
+        t.keys("Enter")
+        s = t.wait_for("EXIT=", timeout=15)
+        self.assertIn("by-42", s)
+        self.assertIn("EXIT=0", s)
+        self.assertNotIn(secret, s)
+        # the console asks in a dialog that shows nothing typed; nothing of it is kept in the timeline
+        c = self.console(cfg)
+        c.wait_for("Bastion key passphrase", timeout=15)
+        c.text(secret)
+        self.assertNotIn(secret, c.screen())
+        c.keys("Enter")
+        c.wait_for(lambda s: "bastion \u2713" in s.split("\n")[0], timeout=15, what="bastion up")
+        self.assertNotIn(secret, c.screen())
+        c.keys("Q")
+        c.wait_for("EXIT=", timeout=10)
+        stored = [n for n in os.listdir(c.tmp) if n.startswith("timeline.db")]
+        self.assertIn("timeline.db", stored)
+        for name in stored:
+            with open(os.path.join(c.tmp, name), "rb") as f:
+                self.assertNotIn(secret.encode(), f.read(), name)
+
     def test_a_remote_command_runs_on_the_bastion(self):
         cfg = self.config()
         p = self.remote(cfg, "echo out-$((6*7)); echo to-stderr >&2; exit 3")
