@@ -52,6 +52,7 @@ struct ssh {
 	bool hostkey_accepted;     /* this run: the operator said yes */
 	bool pending_add;          /* write the accepted key to known_hosts once authenticated */
 
+	struct ssh_lookup *lookup; /* the host name being looked up, off the loop */
 	int64_t started_ms;        /* of the connect attempt */
 	int backoff_ms;
 	uint64_t retry_timer, tick_timer;
@@ -144,6 +145,8 @@ static void on_socket(struct loop *loop, int fd, short revents, void *arg)
 
 static void close_session(struct ssh *s)
 {
+	ssh_lookup_cancel(s->lookup);
+	s->lookup = NULL;
 	if (s->fd >= 0) {
 		loop_fd_del(s->loop, s->fd);
 		/* closed first: the frees below then fail at once instead of waiting */
@@ -207,40 +210,18 @@ static void refuse(struct ssh *s, const char *why)
 	drop(s, why);
 }
 
-static void begin(struct ssh *s)
+static void connect_to(struct ssh *s, const struct addrinfo *ai)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	char port[16], why[600];
-	int rc;
+	char why[600];
+	int one = 1;
 
-	s->started_ms = loop_now_ms();
-	s->agent_tried = false;
-	s->identity = NULL;
-	s->key = 0;
-	s->pass_tries = 0;
-	set_state(s, SSH_CONNECTING);
-	snprintf(port, sizeof port, "%d", s->cfg.port);
-	/* A name is looked up once per attempt; the bastion is usually named by
-	 * address or by /etc/hosts, so this does not wait on the network. */
-	rc = getaddrinfo(s->cfg.host, port, &hints, &ai);
-	if (rc != 0) {
-		snprintf(why, sizeof why, "cannot find the bastion %s: %s", s->cfg.host, gai_strerror(rc));
-		drop(s, why);
-		return;
-	}
 	s->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0 || (connect(s->fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS)) {
 		snprintf(why, sizeof why, "cannot connect to %s: %s", s->where, strerror(errno));
-		freeaddrinfo(ai);
 		drop(s, why);
 		return;
 	}
-	freeaddrinfo(ai);
-	{
-		int one = 1;
-
-		setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	}
+	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	s->sess = libssh2_session_init_ex(NULL, NULL, NULL, s);
 	if (!s->sess) {
 		drop(s, "out of memory for the SSH session");
@@ -249,6 +230,46 @@ static void begin(struct ssh *s)
 	libssh2_session_set_blocking(s->sess, 0);
 	s->step = ST_TCP;
 	loop_fd_add(s->loop, s->fd, POLLOUT, on_socket, s);
+}
+
+static void on_resolved(const struct addrinfo *ai, int rc, void *arg)
+{
+	struct ssh *s = arg;
+	char why[600];
+
+	s->lookup = NULL;
+	if (!ai) {
+		snprintf(why, sizeof why, "cannot find the bastion %s: %s", s->cfg.host, gai_strerror(rc));
+		drop(s, why);
+		return;
+	}
+	connect_to(s, ai);
+}
+
+static void begin(struct ssh *s)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST };
+	struct addrinfo *ai = NULL;
+	char port[16];
+
+	s->started_ms = loop_now_ms();
+	s->agent_tried = false;
+	s->identity = NULL;
+	s->key = 0;
+	s->pass_tries = 0;
+	set_state(s, SSH_CONNECTING);
+	snprintf(port, sizeof port, "%d", s->cfg.port);
+	/* an address needs no lookup and never waits; a name is looked up off
+	 * the loop, since a DNS server that does not answer holds getaddrinfo
+	 * for as long as its timeouts say (ssh_resolve.c) */
+	if (getaddrinfo(s->cfg.host, port, &hints, &ai) == 0) {
+		connect_to(s, ai);
+		freeaddrinfo(ai);
+		return;
+	}
+	s->lookup = ssh_lookup_start(s->loop, s->cfg.host, s->cfg.port, on_resolved, s);
+	if (!s->lookup)
+		drop(s, "cannot start looking up the bastion's name");
 }
 
 static void on_retry(struct loop *loop, void *arg)
@@ -562,7 +583,11 @@ static void on_tick(struct loop *loop, void *arg)
 	if ((s->state == SSH_CONNECTING) && now - s->started_ms > SSH_CONNECT_TIMEOUT_MS) {
 		char why[500];
 
-		snprintf(why, sizeof why, "%s did not answer within %d s", s->where, SSH_CONNECT_TIMEOUT_MS / 1000);
+		if (s->lookup)
+			snprintf(why, sizeof why, "cannot find the bastion %s: the name lookup did not finish within %d s",
+			         s->cfg.host, SSH_CONNECT_TIMEOUT_MS / 1000);
+		else
+			snprintf(why, sizeof why, "%s did not answer within %d s", s->where, SSH_CONNECT_TIMEOUT_MS / 1000);
 		drop(s, why);
 		return;
 	}

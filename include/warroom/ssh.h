@@ -136,6 +136,20 @@ struct loop *ssh_loop(const struct ssh *s);
 /* After libssh2 calls made outside a drive: the socket's poll events follow
  * what libssh2 waits for. */
 void ssh_io_done(struct ssh *s);
+/* The bastion's name looked up off the loop (ssh_resolve.c): fn runs from
+ * the loop with the addresses (NULL and a getaddrinfo error when none),
+ * never inside this call, unless cancelled first. NULL: no lookup could be
+ * started (out of memory or threads). */
+struct addrinfo;
+struct ssh_lookup;
+typedef void (*ssh_lookup_fn)(const struct addrinfo *ai, int gai_error, void *arg);
+struct ssh_lookup *ssh_lookup_start(struct loop *loop, const char *host, int port, ssh_lookup_fn fn, void *arg);
+/* fn does not run; a lookup still waiting ends on its own later. */
+void ssh_lookup_cancel(struct ssh_lookup *l);
+/* For tests: what stands for getaddrinfo in the lookups (NULL: getaddrinfo). */
+typedef int (*ssh_resolver_fn)(const char *host, const char *port, const struct addrinfo *hints,
+                               struct addrinfo **res);
+void ssh_set_resolver(ssh_resolver_fn fn);
 /* Clients of the tunnels (ssh_tunnel.c), freed with the session. */
 struct ssh_tunnels;
 struct ssh_tunnels **ssh_tunnels_slot(struct ssh *s);

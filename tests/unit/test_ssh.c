@@ -4,7 +4,12 @@
  * the tunnels, and the remote wrapper's quoting (run by a real sh). */
 #include "testutil.h"
 
+#include <errno.h>
+#include <netdb.h>
+#include <unistd.h>
+
 #include "warroom/config.h"
+#include "warroom/loop.h"
 #include "warroom/remote.h"
 #include "warroom/ssh.h"
 
@@ -164,6 +169,86 @@ static void remote_wrapper_keeps_the_command_whole(void **state)
 	free(w);
 }
 
+/* A DNS server that never answers: the lookup hangs until the test lets it go. */
+static int hang_fds[2];
+
+static int hanging_resolver(const char *host, const char *port, const struct addrinfo *hints,
+                            struct addrinfo **res)
+{
+	char c;
+
+	while (read(hang_fds[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return EAI_AGAIN;
+}
+
+struct ticks {
+	int n;
+	int64_t last, worst;
+};
+
+static void tick(struct loop *loop, void *arg)
+{
+	struct ticks *t = arg;
+	int64_t now = loop_now_ms();
+
+	if (t->n++ && now - t->last > t->worst)
+		t->worst = now - t->last;
+	t->last = now;
+}
+
+static void run_for(struct loop *loop, int64_t ms)
+{
+	int64_t t0 = loop_now_ms();
+
+	while (loop_now_ms() - t0 < ms)
+		loop_run_once(loop, 20);
+}
+
+/* The bastion named by a host whose lookup never ends: the loop keeps
+ * serving its timers (the keys, in the console) the whole time, the lookup's
+ * failure is said in words, and a session freed mid-lookup is left alone by
+ * the lookup that ends later. */
+static void a_hanging_name_lookup_leaves_the_loop_answering(void **state)
+{
+	struct config_ssh cfg = { .host = "bastion.never-answers.test", .port = 22, .user = "op",
+	                          .known_hosts = "/nonexistent/known_hosts" };
+	struct ticks t = { 0 };
+	struct loop *loop = loop_new();
+	struct ssh *s;
+	char err[300];
+
+	assert_int_equal(pipe(hang_fds), 0);
+	ssh_set_resolver(hanging_resolver);
+	s = ssh_new(loop, &cfg, err, sizeof err);
+	assert_non_null(s);
+	loop_timer_add(loop, 10, 10, tick, &t);
+	ssh_start(s);
+	run_for(loop, 400);
+	assert_int_equal(ssh_state(s), SSH_CONNECTING);
+	assert_true(t.n >= 20);
+	assert_true(t.worst < 100);
+	/* the lookup gives up: words, and the session waits to retry */
+	assert_int_equal(write(hang_fds[1], "x", 1), 1);
+	for (int i = 0; i < 100 && ssh_state(s) != SSH_DOWN; i++)
+		loop_run_once(loop, 20);
+	assert_int_equal(ssh_state(s), SSH_DOWN);
+	assert_non_null(strstr(ssh_error(s), "cannot find the bastion bastion.never-answers.test"));
+	ssh_free(s);
+	/* freed while its lookup hangs; the lookup ends later, writing to no one */
+	s = ssh_new(loop, &cfg, err, sizeof err);
+	ssh_start(s);
+	run_for(loop, 50);
+	ssh_free(s);
+	assert_int_equal(write(hang_fds[1], "x", 1), 1);
+	run_for(loop, 100);
+	usleep(100 * 1000);   /* the detached lookup thread frees its half */
+	ssh_set_resolver(NULL);
+	close(hang_fds[0]);
+	close(hang_fds[1]);
+	loop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +257,7 @@ int main(void)
 		cmocka_unit_test(url_targets_and_routes),
 		cmocka_unit_test(a_bastion_needs_a_host),
 		cmocka_unit_test(remote_wrapper_keeps_the_command_whole),
+		cmocka_unit_test(a_hanging_name_lookup_leaves_the_loop_answering),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
