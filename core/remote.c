@@ -91,6 +91,7 @@ char *remote_wrap(const char *command)
 
 static void release(struct remote *r)
 {
+	ssh_open_done(r->ssh, r);
 	if (r->timer)
 		loop_timer_cancel(ssh_loop(r->ssh), r->timer);
 	if (r->done_timer)
@@ -211,10 +212,14 @@ static void drive(struct ssh_client *cl)
 		r->state = R_OPEN;
 	}
 	if (r->state == R_OPEN) {
+		if (!ssh_open_turn(r->ssh, r))
+			return;   /* another channel is being opened: the next drive */
 		r->ch = libssh2_channel_open_session(sess);
+		if (!r->ch && libssh2_session_last_errno(sess) == LIBSSH2_ERROR_EAGAIN)
+			return;
+		ssh_open_done(r->ssh, r);
 		if (!r->ch) {
-			if (libssh2_session_last_errno(sess) != LIBSSH2_ERROR_EAGAIN)
-				fail(r, "the bastion refused a command channel");
+			fail(r, "the bastion refused a command channel");
 			return;
 		}
 		r->state = R_EXEC;

@@ -64,6 +64,7 @@ struct ssh {
 	int64_t probe_sent_ms, last_answer_ms, next_probe_ms;
 	int64_t rtt_ms;
 
+	const void *opener;        /* who is opening a channel (ssh_open_turn) */
 	struct ssh_client *clients;
 	bool restart;              /* a client went away during a drive */
 	struct ssh_tunnels *tunnels;
@@ -165,6 +166,7 @@ static void close_session(struct ssh *s)
 	}
 	s->probe = NULL;
 	s->probing = s->probe_closing = false;
+	s->opener = NULL;
 	wipe_pass(s);
 }
 
@@ -449,9 +451,12 @@ static void probe(struct ssh *s, int64_t now)
 		s->probing = true;
 		s->probe_sent_ms = now;
 	}
-	if (s->probing && !s->probe && !s->probe_closing) {
+	if (s->probing && !s->probe && !s->probe_closing && ssh_open_turn(s, &s->probe)) {
 		s->probe = libssh2_channel_open_session(s->sess);
-		if (!s->probe && libssh2_session_last_errno(s->sess) != LIBSSH2_ERROR_EAGAIN) {
+		if (!s->probe && libssh2_session_last_errno(s->sess) == LIBSSH2_ERROR_EAGAIN)
+			return;
+		ssh_open_done(s, &s->probe);
+		if (!s->probe) {
 			drop(s, "the bastion stopped answering");
 			return;
 		}
@@ -727,6 +732,20 @@ const char *ssh_state_name(enum ssh_state st)
 	case SSH_REFUSED: return "refused";
 	}
 	return "?";
+}
+
+bool ssh_open_turn(struct ssh *s, const void *who)
+{
+	if (s->opener && s->opener != who)
+		return false;
+	s->opener = who;
+	return true;
+}
+
+void ssh_open_done(struct ssh *s, const void *who)
+{
+	if (s && s->opener == who)
+		s->opener = NULL;
 }
 
 void ssh_client_add(struct ssh *s, struct ssh_client *c)

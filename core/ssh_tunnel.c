@@ -79,6 +79,7 @@ static void conn_close_fd(struct conn *c)
 
 static void conn_unlink(struct conn *c)
 {
+	ssh_open_done(c->t->all->ssh, c);
 	for (struct conn **p = &c->t->conns; *p; p = &(*p)->next) {
 		if (*p == c) {
 			*p = c->next;
@@ -101,10 +102,13 @@ static bool conn_drive(struct conn *c)
 	if (c->state == C_WAIT)
 		c->state = C_OPENING;
 	if (c->state == C_OPENING) {
+		if (!ssh_open_turn(all->ssh, c))
+			return true;   /* another channel is being opened: the next drive */
 		c->ch = libssh2_channel_direct_tcpip_ex(sess, c->t->host, c->t->port, "127.0.0.1", c->t->local_port);
+		if (!c->ch && libssh2_session_last_errno(sess) == LIBSSH2_ERROR_EAGAIN)
+			return true;
+		ssh_open_done(all->ssh, c);
 		if (!c->ch) {
-			if (libssh2_session_last_errno(sess) == LIBSSH2_ERROR_EAGAIN)
-				return true;
 			conn_unlink(c);   /* the bastion could not reach the target: the client sees a reset */
 			return false;
 		}

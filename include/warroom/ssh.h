@@ -130,6 +130,13 @@ struct ssh_client {
 };
 void ssh_client_add(struct ssh *s, struct ssh_client *c);
 void ssh_client_del(struct ssh *s, struct ssh_client *c);
+/* libssh2 keeps one channel-open state per session, so two non-blocking
+ * opens in flight at once corrupt each other: whoever opens a channel takes
+ * the turn first (true: it is who's; else wait for a later drive) and gives
+ * it back once the open ended, either way. A client that goes away gives it
+ * back too; a dropped session forgets it. */
+bool ssh_open_turn(struct ssh *s, const void *who);
+void ssh_open_done(struct ssh *s, const void *who);
 /* The LIBSSH2_SESSION while up, else NULL (void: libssh2 stays out of headers). */
 void *ssh_session(const struct ssh *s);
 struct loop *ssh_loop(const struct ssh *s);
