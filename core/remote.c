@@ -7,6 +7,7 @@
 #include "warroom/loop.h"
 #include "warroom/ssh.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,40 @@ char *remote_wrap(const char *command)
 		snprintf(out, n, "sh -c %s warroom-remote %s", wrapper, q);
 	free(wrapper);
 	free(q);
+	return out;
+}
+
+static bool shell_name(const char *s, size_t n)
+{
+	if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* export NAME='value'; ... before the command, as one text. malloc'd. */
+static char *with_env(const char *command, const char *const *env)
+{
+	size_t n = strlen(command) + 1, o = 0;
+	char *out;
+
+	for (const char *const *e = env; e && *e; e++)
+		n += strlen(*e) * 4 + 16;
+	out = malloc(n);
+	if (!out)
+		return NULL;
+	for (const char *const *e = env; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char *q;
+
+		if (!eq || !shell_name(*e, (size_t)(eq - *e)) || !(q = quote(eq + 1)))
+			continue;
+		o += (size_t)snprintf(out + o, n - o, "export %.*s=%s; ", (int)(eq - *e), *e, q);
+		free(q);
+	}
+	snprintf(out + o, n - o, "%s", command);
 	return out;
 }
 
@@ -323,13 +358,21 @@ struct remote *remote_start(struct ssh *ssh, const struct remote_spec *spec, cha
 		return NULL;
 	}
 	r = calloc(1, sizeof *r);
-	if (!r || !(r->wrapped = remote_wrap(spec->command))) {
+	{
+		char *full = r ? with_env(spec->command, spec->env) : NULL;
+
+		if (full)
+			r->wrapped = remote_wrap(full);
+		free(full);
+	}
+	if (!r || !r->wrapped) {
 		free(r);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	r->ssh = ssh;
 	r->spec = *spec;
+	r->spec.env = NULL;   /* used up: the caller's entries need not outlive this call */
 	r->client.drive = drive;
 	r->client.down = down;
 	r->started_ms = loop_now_ms();

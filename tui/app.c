@@ -932,6 +932,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		A.actions = actions_new(&ctx);
 	}
 	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg));
+	runbook_session_set_bastion(A.runbook, A.sources.ssh);
 	runbook_session_attach(A.runbook, A.actions);
 	runbook_session_resume(A.runbook);
 	make_windows();

@@ -279,6 +279,57 @@ class Bastion(LabTestCase):
         time.sleep(1)
         self.assertNotEqual(subprocess.run(["pgrep", "-f", "^" + marker]).returncode, 0)
 
+    def test_a_runbook_step_marked_for_the_bastion_runs_there(self):
+        folder = os.path.join(self.tmp, "books")
+        os.makedirs(folder)
+        marker = "sleep 5%d" % (os.getpid() % 1000)
+        with open(os.path.join(folder, "jump-probe.md"), "w") as f:
+            f.write("# Jump probe\n## Assess\n### On the bastion\n"
+                    "```sh {name=probe runner=bastion}\necho \"ns=$NAMESPACE svc=$SERVICE\"; "
+                    "echo remote-$((6*7)) >&2; exit 3\n```\n"
+                    "### Wait there\n```sh {runner=bastion}\n%s\n```\n" % marker)
+        cfg = self.config("runbook.yaml")
+        with open(cfg, "a") as f:
+            f.write("runbooks: { paths: [%s] }\n" % folder)
+        start = len(self.sshd_log())
+        t = self.console(cfg)
+        t.wait_for(lambda s: "bastion \u2713" in s.split("\n")[0], timeout=20, what="bastion up")
+        t.keys(":")
+        t.text("runbook jump-probe")
+        t.keys("Enter")
+        t.wait_for("Runbook: Jump probe")
+        t.keys("e")
+        s = t.wait_for("Run this command on the bastion?", timeout=10)
+        self.assertIn("sh -c on the bastion, as written in jump-probe.md", s)
+        t.keys("y")
+        s = t.wait_for("-- exit 3", timeout=15)
+        self.assertIn("ns=detection-system svc=detection-api-service", s)   # the incident's variables
+        self.assertIn("remote-42", s)
+        self.assertIn("bastion$ echo", s)
+        # sshd ran it: an exec channel on the console's one session
+        log = self.sshd_log()[start:]
+        self.assertRegex(log, r"Starting session: command .*from 127\.0\.0\.1")
+        self.assertEqual(log.count("Accepted publickey"), 1)
+        # a long one is cancelled: the remote process is signalled, not left running
+        t.keys("j", "e")
+        t.wait_for("Run this command on the bastion?", timeout=10)
+        t.keys("y")
+        wait_for(lambda: subprocess.run(["pgrep", "-f", "^" + marker], capture_output=True).returncode == 0, 10,
+                 what="the remote sleep running")
+        t.keys("C-x")
+        t.wait_for("stopped by the operator", timeout=10)
+        wait_for(lambda: subprocess.run(["pgrep", "-f", "^" + marker], capture_output=True).returncode != 0, 5,
+                 what="the remote sleep gone")
+        # the timeline holds where it ran, its exit and its duration
+        out = subprocess.run([BINARY, "--config", cfg, "--db", t.db, "timeline", "--json", "--limit", "0"],
+                             capture_output=True, text=True, timeout=20, check=True, env=self.env()).stdout
+        ran = [e for e in json.loads(out) if e["kind"] == "runbook" and "on the bastion failed (exit 3)" in e["summary"]]
+        self.assertTrue(ran, out)
+        d = ran[0]["detail"]
+        self.assertEqual((d["exit_code"], d["runner"]), (3, "bastion"))
+        self.assertGreater(d["duration_ms"], 0)
+        self.assertIn("remote-42", d["stderr"])
+
     def test_a_changed_host_key_is_refused(self):
         kh = os.path.join(self.tmp, "known_hosts")
         other = os.path.join(self.tmp, "other_key")
