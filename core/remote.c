@@ -100,8 +100,7 @@ static bool shell_name(const char *s, size_t n)
 	return true;
 }
 
-/* export NAME='value'; ... before the command, as one text. malloc'd. */
-static char *with_env(const char *command, const char *const *env)
+char *remote_with_env(const char *command, const char *const *env)
 {
 	size_t n = strlen(command) + 1, o = 0;
 	char *out;
@@ -359,7 +358,7 @@ struct remote *remote_start(struct ssh *ssh, const struct remote_spec *spec, cha
 	}
 	r = calloc(1, sizeof *r);
 	{
-		char *full = r ? with_env(spec->command, spec->env) : NULL;
+		char *full = r ? remote_with_env(spec->command, spec->env) : NULL;
 
 		if (full)
 			r->wrapped = remote_wrap(full);

@@ -47,6 +47,9 @@ void remote_cancel(struct remote *r);
 void remote_free(struct remote *r);
 const struct proc_result *remote_result(const struct remote *r);
 
+/* export NAME='value'; ... (env as in remote_spec) then command, as one
+ * shell text. malloc'd. */
+char *remote_with_env(const char *command, const char *const *env);
 /* The wrapper text that runs command in its own group on the bastion and
  * ends that group when a line or EOF arrives on stdin. malloc'd. */
 char *remote_wrap(const char *command);

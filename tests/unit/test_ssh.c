@@ -169,6 +169,29 @@ static void remote_wrapper_keeps_the_command_whole(void **state)
 	free(w);
 }
 
+/* The variables a runbook command gets on the bastion are quoted exports:
+ * a hostile value stays a value, and a name that is no shell name is left out. */
+static void remote_exports_keep_values_as_values(void **state)
+{
+	const char *env[] = { "A=it's $(echo pwned) `id` \\", "B_2=two\nlines", "BAD-NAME=x", "NOEQUALS", NULL };
+	char *text = remote_with_env("printf '%s|' \"$A\" \"$B_2\"", env);
+	char *w = text ? remote_wrap(text) : NULL, cmd[4096], out[256] = "";
+	size_t n;
+	FILE *p;
+
+	assert_non_null(w);
+	assert_null(strstr(text, "BAD-NAME"));
+	snprintf(cmd, sizeof cmd, "sleep 1 | %s", w);   /* stdin open a while: no cancel */
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof out - 1, p);
+	out[n] = '\0';
+	assert_int_equal(WEXITSTATUS(pclose(p)), 0);
+	assert_string_equal(out, "it's $(echo pwned) `id` \\|two\nlines|");
+	free(w);
+	free(text);
+}
+
 /* A DNS server that never answers: the lookup hangs until the test lets it go. */
 static int hang_fds[2];
 
@@ -257,6 +280,7 @@ int main(void)
 		cmocka_unit_test(url_targets_and_routes),
 		cmocka_unit_test(a_bastion_needs_a_host),
 		cmocka_unit_test(remote_wrapper_keeps_the_command_whole),
+		cmocka_unit_test(remote_exports_keep_values_as_values),
 		cmocka_unit_test(a_hanging_name_lookup_leaves_the_loop_answering),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
