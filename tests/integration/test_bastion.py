@@ -297,7 +297,8 @@ class Bastion(LabTestCase):
         t.keys(":")
         t.text("runbook jump-probe")
         t.keys("Enter")
-        t.wait_for("Runbook: Jump probe")
+        s = t.wait_for("Runbook: Jump probe")
+        self.assertIn("bastion$ " + marker, s)   # the view says where each command runs
         t.keys("e")
         s = t.wait_for("Run this command on the bastion?", timeout=10)
         self.assertIn("sh -c on the bastion, as written in jump-probe.md", s)
