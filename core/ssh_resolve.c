@@ -55,14 +55,12 @@ static void put(struct ssh_lookup *l)
 static void *lookup_thread(void *arg)
 {
 	struct ssh_lookup *l = arg;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
 	char one = 1;
 
 	l->rc = l->resolve(l->host, l->port, &hints, &l->ai);
 	/* the loop's side may be gone: no SIGPIPE, and nobody to tell */
-	if (send(l->thread_fd, &one, 1, MSG_NOSIGNAL) < 0) {
-		/* nothing to do: the record goes with the last reference */
-	}
+	(void)send(l->thread_fd, &one, 1, MSG_NOSIGNAL);
 	close(l->thread_fd);
 	put(l);
 	return NULL;

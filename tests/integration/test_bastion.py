@@ -331,6 +331,29 @@ class Bastion(LabTestCase):
         self.assertGreater(d["duration_ms"], 0)
         self.assertIn("remote-42", d["stderr"])
 
+    def test_a_bastion_named_by_host_name_connects(self):
+        # the name is looked up off the loop, on its own thread; sshd listens on 127.0.0.1 only
+        import socket
+        if socket.getaddrinfo("localhost", 22, 0, socket.SOCK_STREAM)[0][4][0] != "127.0.0.1":
+            self.skipTest("localhost does not name 127.0.0.1 first here")
+        kh = os.path.join(self.tmp, "known_hosts_by_name")
+        with open(os.path.join(self.lab.dir, "ssh", "known_hosts")) as f:
+            line = f.read().replace("[127.0.0.1]:", "[localhost]:")
+        with open(kh, "w") as f:
+            f.write(line)
+        cfg = self.config("byname.yaml", known_hosts=kh)
+        with open(cfg) as f:
+            text = f.read().replace("\n  host: 127.0.0.1", "\n  host: localhost")
+        with open(cfg, "w") as f:
+            f.write(text)
+        p = self.remote(cfg, "echo by-name")
+        self.assertEqual((p.returncode, p.stdout), (0, "by-name\n"), p.stderr)
+        with open(cfg, "w") as f:
+            f.write(text.replace("\n  host: localhost", "\n  host: no-such-bastion.invalid"))
+        p = self.remote(cfg, "true")
+        self.assertEqual(p.returncode, 255)
+        self.assertIn("cannot find the bastion no-such-bastion.invalid", p.stderr)
+
     def test_a_changed_host_key_is_refused(self):
         kh = os.path.join(self.tmp, "known_hosts")
         other = os.path.join(self.tmp, "other_key")
