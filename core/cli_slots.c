@@ -4,11 +4,9 @@
  * cannot be read; rollback exits 0 only when the result is verified. */
 #include "warroom/cli.h"
 #include "warroom/alertmgr.h"
-#include "warroom/argocd.h"
 #include "warroom/config.h"
 #include "warroom/http.h"
 #include "warroom/kube.h"
-#include "warroom/kubeconfig.h"
 #include "warroom/loop.h"
 #include "warroom/rollback.h"
 #include "warroom/slots.h"

@@ -1,5 +1,6 @@
 /* ssh — one libssh2 session to the bastion, driven by the loop's socket
- * events: the session is non-blocking, so no call waits on the network. The
+ * events: the session is non-blocking, so no call waits on the network, and
+ * a host name is looked up on a thread of its own (ssh_resolve.c). The
  * host key is checked against known_hosts (hashed entries and the
  * [host]:port form too): an unknown key is shown by its SHA256 fingerprint
  * and asked about, a changed one is refused for good. Authentication by the
