@@ -185,6 +185,15 @@ class Bastion(LabTestCase):
         self.assertTrue(rows["Health endpoint"]["pass"], rows)
         self.assertTrue(rows["Metrics endpoint"]["pass"], rows)
         self.assertLessEqual({ports["kube"], ports["demo"], ports["prometheus"]}, targets, sorted(targets))
+        # a silence and its expiry: the action's own requests to Alertmanager
+        p, targets = self.tunnelled(lambda: self.cli(cfg, "silence", "--yes", "--duration", "1h", "--comment",
+                                                     "through the bastion", "alertname=NoSuchAlertHere"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        sid = re.search(r"silence (\S+) active for 1h", p.stdout).group(1)
+        self.assertIn(ports["alertmanager"], targets)
+        p, targets = self.tunnelled(lambda: self.cli(cfg, "expire", "--yes", sid))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn(ports["alertmanager"], targets)
         # --bastion on the command line stands for ssh.host; without either the config is refused
         nohost = self.config("nohost.yaml", host=False)
         p = self.cli(nohost, "query", "vector(1)")

@@ -249,8 +249,10 @@ static void a_hanging_name_lookup_leaves_the_loop_answering(void **state)
 	ssh_start(s);
 	run_for(loop, 400);
 	assert_int_equal(ssh_state(s), SSH_CONNECTING);
-	assert_true(t.n >= 20);
-	assert_true(t.worst < 100);
+	/* a blocking lookup would have held the loop from the start: no tick at all;
+	 * the bounds leave room for a loaded machine */
+	assert_true(t.n >= 10);
+	assert_true(t.worst < 250);
 	/* the lookup gives up: words, and the session waits to retry */
 	assert_int_equal(write(hang_fds[1], "x", 1), 1);
 	for (int i = 0; i < 100 && ssh_state(s) != SSH_DOWN; i++)
