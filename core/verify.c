@@ -41,6 +41,7 @@ struct verify {
 	const struct config *cfg;
 	struct http *http;
 	struct prom *prom;
+	char prom_why[300];          /* why there is none */
 	verify_done_fn done;
 	void *arg;
 	char want_slot[32];
@@ -402,8 +403,8 @@ static void checks(struct verify *v)
 		          strcmp(v->cfg->verify.smoke_method, "GET") ? v->cfg->verify.smoke_body : NULL);
 	}
 	if (!v->prom) {
-		row_set(v, VERIFY_ERRORS, false, 0, "Prometheus is not configured (prometheus.url)");
-		row_set(v, VERIFY_QUEUE, false, 0, "Prometheus is not configured (prometheus.url)");
+		row_set(v, VERIFY_ERRORS, false, 0, "%s", v->prom_why);
+		row_set(v, VERIFY_QUEUE, false, 0, "%s", v->prom_why);
 	} else {
 		/* the slot's own counters: a new slot's whole record from its first
 		 * scrape, where a rate would still miss its new series */
@@ -514,14 +515,17 @@ struct verify *verify_start(struct loop *loop, struct kube *kube, struct ssh *ss
 		free(v);
 		return NULL;
 	}
-	if (cfg->prometheus.url[0])
-		v->prom = prom_new(v->http, &cfg->prometheus, err, sizeof err);
+	snprintf(v->prom_why, sizeof v->prom_why, "Prometheus is not configured (prometheus.url)");
+	if (cfg->prometheus.url[0] && !(v->prom = prom_new(v->http, &cfg->prometheus, err, sizeof err)))
+		snprintf(v->prom_why, sizeof v->prom_why, "%s", err);
 	if (v->prom && cfg->prometheus.via_bastion) {
 		char route[600];
 
 		/* no route, no Prometheus rows: never the direct path the config ruled out */
+		snprintf(err, sizeof err, "no bastion session");
 		if (!ssh || ssh_route_url(ssh, cfg->prometheus.url, NULL, 0, route, sizeof route, err, sizeof err) != 0 ||
 		    prom_set_connect_to(v->prom, route) != 0) {
+			snprintf(v->prom_why, sizeof v->prom_why, "Prometheus through the bastion: %s", err);
 			prom_free(v->prom);
 			v->prom = NULL;
 		}
