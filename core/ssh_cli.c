@@ -21,9 +21,18 @@
  * has nothing else to do until it is authenticated, and sshd's login grace
  * is far longer than anyone types. Without a terminal the key is skipped,
  * with words that say how to use it instead. */
+static volatile sig_atomic_t prompt_signal;
+
+static void on_prompt_signal(int signo)
+{
+	prompt_signal = signo;
+}
+
 static void ask_passphrase(struct ssh *s, const char *key_file, void *arg)
 {
-	struct termios old, quiet;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_prompt_signal }, old[3];
+	struct termios old_tio, quiet;
 	char pass[1024];
 	size_t n = 0;
 	bool restore = false;
@@ -35,14 +44,20 @@ static void ask_passphrase(struct ssh *s, const char *key_file, void *arg)
 		ssh_passphrase_answer(s, NULL);
 		return;
 	}
-	if (tcgetattr(fd, &old) == 0) {
-		quiet = old;
+	/* C-c at the prompt ends it (the read is not restarted), echo comes back,
+	 * and the signal then goes where it would have gone */
+	prompt_signal = 0;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	if (tcgetattr(fd, &old_tio) == 0) {
+		quiet = old_tio;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		quiet.c_lflag |= ICANON;
 		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
 	}
 	dprintf(fd, "Passphrase for %s (empty: skip this key): ", key_file);
-	for (;;) {
+	while (!prompt_signal) {
 		char c;
 		ssize_t r = read(fd, &c, 1);
 
@@ -55,11 +70,15 @@ static void ask_passphrase(struct ssh *s, const char *key_file, void *arg)
 	}
 	pass[n] = '\0';
 	if (restore)
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSAFLUSH, &old_tio);
 	dprintf(fd, "\n");
 	close(fd);
-	ssh_passphrase_answer(s, n ? pass : NULL);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	ssh_passphrase_answer(s, n && !prompt_signal ? pass : NULL);
 	explicit_bzero(pass, sizeof pass);
+	if (prompt_signal)
+		raise(prompt_signal);
 }
 
 void ssh_cli_ui(struct ssh *s)

@@ -247,6 +247,18 @@ class Bastion(LabTestCase):
         self.assertIn("by-42", s)
         self.assertIn("EXIT=0", s)
         self.assertNotIn(secret, s)
+        # C-c at the prompt ends it, with the terminal's echo back
+        t2 = Term(120, 20, env={"HOME": self.tmp})
+        self.terms.append(t2)
+        t2.start([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db"), "remote", "echo not-run"],
+                 before="trap : INT;")   # the pane's shell outlives the C-c to report
+        t2.wait_for("Passphrase for %s" % key, timeout=10)
+        t2.keys("C-c")
+        s = t2.wait_for("MODES:", timeout=10)
+        self.assertNotIn("not-run", s)
+        self.assertNotIn("EXIT=0", s)
+        modes = re.search(r"MODES:(.*):END", s).group(1).split()
+        self.assertIn("echo", modes)
         # the console asks in a dialog that shows nothing typed; nothing of it is kept in the timeline
         c = self.console(cfg)
         c.wait_for("Bastion key passphrase", timeout=15)
