@@ -63,8 +63,6 @@ static void flush_output(struct build *b, struct sbuf *out, int line, int depth)
 
 /* A block with prompts: each "$ " line (and the lines its trailing "\"
  * continues) is a command; the rest is what it printed. */
-static void code_block(struct build *b, cmark_node *n, int depth);
-
 static void prompted_block(struct build *b, const char *lit, size_t len, const char *lang, int line, int depth,
                            bool first_only)
 {
@@ -151,6 +149,8 @@ static int fence_runner(struct build *b, const char *info, int line)
 	}
 	return -1;
 }
+
+static void code_block(struct build *b, cmark_node *n, int depth);
 
 void runbook_code_block(struct build *b, cmark_node *n, int depth)
 {
