@@ -78,6 +78,7 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 		return 1;
 	}
 	loop_run_until(loop, &c.done, -1);
+	ssh_cli_report("check", src.ssh);
 	verify_free(v);
 	sources_close(&src);
 	loop_free(loop);

@@ -256,6 +256,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 		fprintf(stderr, "warroom dashboard: the refresh did not finish within a minute\n");
 		goto out;
 	}
+	ssh_cli_report("dashboard", ssh);
 	if (json)
 		print_json(l->d, l);
 	else

@@ -262,6 +262,7 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 	}
 	memset(token, 0, sizeof token);
 	slots_poller_free(p);
+	ssh_cli_report("status", e.src.ssh);
 	const struct slots_state *st = &w->st;
 	int64_t now = loop_now_ms();
 	if (!st->updated_ms) {

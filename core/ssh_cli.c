@@ -89,6 +89,12 @@ void ssh_cli_ui(struct ssh *s)
 	ssh_set_ui(s, &ui);
 }
 
+void ssh_cli_report(const char *cmd, const struct ssh *s)
+{
+	if (s && ssh_state(s) != SSH_UP && ssh_error(s)[0])
+		fprintf(stderr, "warroom %s: the bastion %s: %s\n", cmd, ssh_where(s), ssh_error(s));
+}
+
 int ssh_cli_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,
                   char *route, size_t len, char *err, size_t errlen)
 {

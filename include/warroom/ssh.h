@@ -93,6 +93,9 @@ int ssh_cli_remote(int argc, char **argv, const struct config *cfg);
  * terminal without echo, refused in words when there is none; an unknown
  * host key refused with its fingerprint. s may be NULL. */
 void ssh_cli_ui(struct ssh *s);
+/* After a headless command's requests: the bastion's own words when it is
+ * not up (a tunnel's reset says little), on stderr. s may be NULL. */
+void ssh_cli_report(const char *cmd, const struct ssh *s);
 /* For a headless command's request to url: when via, the bastion's session
  * is opened once in *s (started, asking as ssh_cli_ui) and route is the
  * CURLOPT_CONNECT_TO through its tunnel; else route is "". 0, or -1 with

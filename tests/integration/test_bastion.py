@@ -391,6 +391,11 @@ class Bastion(LabTestCase):
         self.assertIn("has CHANGED", p.stderr)
         self.assertIn("ssh-keygen -R '[127.0.0.1]:%d' -f %s" % (self.lab.ports["ssh"], kh), p.stderr)
         self.assertEqual(self.sshd_log().count("Accepted publickey"), before, "no authentication was tried")
+        # a headless command that needs the tunnels says why they failed, and never goes direct
+        p = self.cli(cfg, "status")
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertIn("warroom status: the bastion ", p.stderr)
+        self.assertIn("has CHANGED", p.stderr)
         # the console says it and stays refused: no retry, no way round it
         t = self.console(cfg)
         s = t.wait_for(lambda s: "bastion \u2717" in s.split("\n")[0], timeout=10, what="bastion down")
