@@ -375,6 +375,46 @@ class Bastion(LabTestCase):
         self.assertEqual(p.returncode, 255)
         self.assertIn("cannot find the bastion no-such-bastion.invalid", p.stderr)
 
+    def test_a_name_lookup_that_hangs_leaves_the_keys_answering(self):
+        # getaddrinfo for the bastion's name never returns, as with a DNS server that does not answer
+        # (an address-only parse, AI_NUMERICHOST, never waits and is left alone)
+        shim = os.path.join(self.tmp, "hang.so")
+        src = shim[:-3] + ".c"
+        with open(src, "w") as f:
+            f.write("#define _GNU_SOURCE\n#include <dlfcn.h>\n#include <netdb.h>\n#include <string.h>\n"
+                    "#include <unistd.h>\n"
+                    "int getaddrinfo(const char *n, const char *s, const struct addrinfo *h, struct addrinfo **r)\n"
+                    "{ if (n && strcmp(n, \"hang.bastion.test\") == 0 && !(h && (h->ai_flags & AI_NUMERICHOST)))\n"
+                    "    for (;;) pause();\n"
+                    "  int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **) =\n"
+                    "      (int (*)(const char *, const char *, const struct addrinfo *, struct addrinfo **))"
+                    "dlsym(RTLD_NEXT, \"getaddrinfo\");\n  return real(n, s, h, r); }\n")
+        if subprocess.run(["cc", "-shared", "-fPIC", "-o", shim, src, "-ldl"], capture_output=True).returncode:
+            self.skipTest("no C compiler for the resolver shim")
+        cfg = self.config("hang.yaml")
+        with open(cfg) as f:
+            text = f.read().replace("\n  host: 127.0.0.1", "\n  host: hang.bastion.test")
+        with open(cfg, "w") as f:
+            f.write(text)
+        t = Term(120, 40, env={"HOME": self.tmp, "LD_PRELOAD": shim})
+        self.terms.append(t)
+        t.start([BINARY, "--config", cfg, "--db", os.path.join(t.tmp, "timeline.db")])
+        t.wait_for("Golden signals", timeout=10)
+        worst = 0.0
+        for _ in range(4):
+            for key, want in (("?", "Keys (generated"), ("q", "Golden signals")):
+                t0 = time.monotonic()
+                t.keys(key)
+                t.wait_for(want, timeout=2)
+                worst = max(worst, time.monotonic() - t0)
+        self.assertNotIn("bastion \u2713", t.screen().split("\n")[0])
+        print("\n    slowest key answer while the bastion's name lookup hung: %.0f ms (tmux round trip included)" %
+              (worst * 1000))
+        self.assertLess(worst, 0.1 + 0.15, "keys must answer within 100 ms (plus tmux's capture)")
+        t.keys("Q")
+        s = t.wait_for("EXIT=", timeout=5)   # quits at once, whatever the lookup is doing
+        self.assertIn("EXIT=0", s)
+
     def test_a_changed_host_key_is_refused(self):
         kh = os.path.join(self.tmp, "known_hosts")
         other = os.path.join(self.tmp, "other_key")
