@@ -53,6 +53,9 @@ struct ssh {
 	bool pending_add;          /* write the accepted key to known_hosts once authenticated */
 
 	struct ssh_lookup *lookup; /* the host name being looked up, off the loop */
+	struct sockaddr_storage addr[4];   /* its addresses, tried in turn (IPv6 first may not route) */
+	socklen_t addr_len[4];
+	int naddr, next_addr;
 	int64_t started_ms;        /* of the connect attempt */
 	int backoff_ms;
 	uint64_t retry_timer, tick_timer;
@@ -123,6 +126,8 @@ static void known_hosts_add(struct ssh *s)
 
 /* ---- connecting ---- */
 
+static void connect_next(struct ssh *s);
+
 static void on_socket(struct loop *loop, int fd, short revents, void *arg)
 {
 	struct ssh *s = arg;
@@ -132,6 +137,10 @@ static void on_socket(struct loop *loop, int fd, short revents, void *arg)
 		socklen_t el = sizeof e;
 
 		getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
+		if (e && s->next_addr < s->naddr) {
+			connect_next(s);
+			return;
+		}
 		if (e) {
 			char why[300];
 
@@ -212,15 +221,22 @@ static void refuse(struct ssh *s, const char *why)
 	drop(s, why);
 }
 
-static void connect_to(struct ssh *s, const struct addrinfo *ai)
+/* The name's next address; a failed attempt's socket and session go first. */
+static void connect_next(struct ssh *s)
 {
+	const struct sockaddr *sa = (const struct sockaddr *)&s->addr[s->next_addr];
+	socklen_t len = s->addr_len[s->next_addr++];
 	char why[600];
 	int one = 1;
 
-	s->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0 || (connect(s->fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS)) {
+	close_session(s);
+	s->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0 || (connect(s->fd, sa, len) != 0 && errno != EINPROGRESS)) {
 		snprintf(why, sizeof why, "cannot connect to %s: %s", s->where, strerror(errno));
-		drop(s, why);
+		if (s->next_addr < s->naddr)
+			connect_next(s);
+		else
+			drop(s, why);
 		return;
 	}
 	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -232,6 +248,20 @@ static void connect_to(struct ssh *s, const struct addrinfo *ai)
 	libssh2_session_set_blocking(s->sess, 0);
 	s->step = ST_TCP;
 	loop_fd_add(s->loop, s->fd, POLLOUT, on_socket, s);
+}
+
+static void connect_to(struct ssh *s, const struct addrinfo *ai)
+{
+	for (s->naddr = s->next_addr = 0; ai && s->naddr < 4; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof s->addr[0])
+			continue;
+		memcpy(&s->addr[s->naddr], ai->ai_addr, ai->ai_addrlen);
+		s->addr_len[s->naddr++] = ai->ai_addrlen;
+	}
+	if (!s->naddr)
+		drop(s, "the bastion's name has no address");
+	else
+		connect_next(s);
 }
 
 static void on_resolved(const struct addrinfo *ai, int rc, void *arg)
@@ -303,17 +333,16 @@ static int step_hostkey(struct ssh *s)
 	if (rc == 0 || (rc == 1 && s->hostkey_accepted))
 		return 0;
 	if (rc == 2) {
+		char name[300];
+
+		if (s->cfg.port == 22)
+			snprintf(name, sizeof name, "%s", s->cfg.host);
+		else
+			snprintf(name, sizeof name, "[%s]:%d", s->cfg.host, s->cfg.port);
 		snprintf(why, sizeof why, "the host key of %s has CHANGED (now %s): refusing to connect; this may be "
 		         "an attack. If the bastion's key was replaced on purpose, remove its old line from %s "
-		         "(ssh-keygen -R '%s%s%s' -f %s)", s->where, s->fingerprint, s->cfg.known_hosts,
-		         s->cfg.port == 22 ? "" : "[", s->cfg.host, s->cfg.port == 22 ? "" : "]:PORT",
+		         "(ssh-keygen -R '%s' -f %s)", s->where, s->fingerprint, s->cfg.known_hosts, name,
 		         s->cfg.known_hosts);
-		if (s->cfg.port != 22) {
-			char *p = strstr(why, "]:PORT");
-
-			if (p)
-				snprintf(p, sizeof why - (size_t)(p - why), "]:%d' -f %s)", s->cfg.port, s->cfg.known_hosts);
-		}
 		refuse(s, why);
 		return -1;
 	}
@@ -460,12 +489,10 @@ static void probe(struct ssh *s, int64_t now)
 			drop(s, "the bastion stopped answering");
 			return;
 		}
-		if (s->probe) {
-			s->rtt_ms = loop_now_ms() - s->probe_sent_ms;
-			s->last_answer_ms = loop_now_ms();
-			s->probe_closing = true;
-			changed(s);
-		}
+		s->rtt_ms = loop_now_ms() - s->probe_sent_ms;
+		s->last_answer_ms = loop_now_ms();
+		s->probe_closing = true;
+		changed(s);
 	}
 	if (s->probe_closing) {
 		rc = libssh2_channel_free(s->probe);

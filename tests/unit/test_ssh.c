@@ -4,8 +4,12 @@
  * the tunnels, and the remote wrapper's quoting (run by a real sh). */
 #include "testutil.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "warroom/config.h"
@@ -274,6 +278,64 @@ static void a_hanging_name_lookup_leaves_the_loop_answering(void **state)
 	loop_free(loop);
 }
 
+/* A name with two addresses, the first refusing: the second is tried. */
+static int two_ports[2];
+
+static int two_addresses(const char *host, const char *port, const struct addrinfo *hints, struct addrinfo **res)
+{
+	struct one { struct addrinfo ai; struct sockaddr_in sa; } *v[2];
+
+	for (int i = 1; i >= 0; i--) {
+		v[i] = calloc(1, sizeof *v[i]);   /* one block each, as freeaddrinfo frees them */
+		v[i]->sa.sin_family = AF_INET;
+		v[i]->sa.sin_port = htons((uint16_t)two_ports[i]);
+		v[i]->sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		v[i]->ai = (struct addrinfo){ .ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+		                              .ai_addrlen = sizeof v[i]->sa, .ai_addr = (struct sockaddr *)&v[i]->sa,
+		                              .ai_next = i ? NULL : &v[1]->ai };
+	}
+	*res = &v[0]->ai;
+	return 0;
+}
+
+static int loopback_listener(int *port, bool listening)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	if (listening)
+		assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+static void the_next_address_is_tried_when_one_refuses(void **state)
+{
+	struct config_ssh cfg = { .host = "two.addresses.test", .port = 22, .user = "op",
+	                          .known_hosts = "/nonexistent/known_hosts" };
+	int closed = loopback_listener(&two_ports[0], false), lfd = loopback_listener(&two_ports[1], true);
+	struct loop *loop = loop_new();
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	struct ssh *s;
+	char err[300];
+
+	close(closed);   /* nothing listens there now: refused */
+	ssh_set_resolver(two_addresses);
+	s = ssh_new(loop, &cfg, err, sizeof err);
+	ssh_start(s);
+	for (int i = 0; i < 100 && poll(&pfd, 1, 0) == 0; i++)
+		loop_run_once(loop, 20);
+	assert_int_equal(poll(&pfd, 1, 0), 1);   /* the second address was reached */
+	assert_int_equal(ssh_state(s), SSH_CONNECTING);
+	ssh_free(s);
+	ssh_set_resolver(NULL);
+	close(lfd);
+	loop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +346,7 @@ int main(void)
 		cmocka_unit_test(remote_wrapper_keeps_the_command_whole),
 		cmocka_unit_test(remote_exports_keep_values_as_values),
 		cmocka_unit_test(a_hanging_name_lookup_leaves_the_loop_answering),
+		cmocka_unit_test(the_next_address_is_tried_when_one_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
