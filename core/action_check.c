@@ -57,7 +57,7 @@ static void check_exec(struct action_run *run)
 		                    c->kube_error && *c->kube_error ? c->kube_error : "no kubeconfig");
 		return;
 	}
-	v = verify_start(c->loop, c->kube, c->cfg, a->text && *a->text ? a->text : NULL, check_done, run);
+	v = verify_start(c->loop, c->kube, c->ssh, c->cfg, a->text && *a->text ? a->text : NULL, check_done, run);
 	if (!v) {
 		actions_finish_line(run, ACTION_FAILED, 1, "out of memory");
 		return;

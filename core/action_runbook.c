@@ -153,7 +153,7 @@ static void step_prepare(struct action_run *run)
 	st = runbook_session_item(s, item);
 	snprintf(q.title, sizeof q.title, "%s %s step %zu: %s", rb->title, st->state == RBS_PENDING ? "-" : "- retry,",
 	         it->step + 1, rb->steps[it->step].title);
-	snprintf(q.question, sizeof q.question, "Run this command?");
+	snprintf(q.question, sizeof q.question, it->remote ? "Run this command on the bastion?" : "Run this command?");
 	/* the command exactly as it runs, line by line */
 	for (const char *p = it->text; *p;) {
 		const char *nl = strchr(p, '\n');
@@ -162,7 +162,8 @@ static void step_prepare(struct action_run *run)
 		actions_question_line(&q, AROLE_ACCENT, "%s %.*s", p == it->text ? "$" : " ", n, p);
 		p = nl ? nl + 1 : p + n;
 	}
-	actions_question_line(&q, AROLE_STALE, "sh -c, as written in %s.md line %d", rb->name, it->line);
+	actions_question_line(&q, AROLE_STALE, "sh -c%s, as written in %s.md line %d",
+	                      it->remote ? " on the bastion" : "", rb->name, it->line);
 	if (st->state != RBS_PENDING && st->reason[0])
 		actions_question_line(&q, AROLE_WARN, "last run: %s", st->reason);
 	/* the variables it uses, as the environment gives them */

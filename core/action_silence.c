@@ -18,6 +18,7 @@
 #include "warroom/endpoint.h"
 #include "warroom/http.h"
 #include "warroom/loop.h"
+#include "warroom/ssh.h"
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
@@ -98,6 +99,24 @@ static void sil_cancel(struct action_run *run)
 	actions_run_set_state(run, NULL);
 }
 
+/* Marked via_bastion: through its tunnel or not at all, never directly. */
+static int route_via_bastion(const struct action_ctx *c, struct endpoint *ep, const char *url, char *err,
+                             size_t errlen)
+{
+	char route[600], why[300] = "out of memory";
+
+	if (!c->ssh) {
+		snprintf(err, errlen, "Alertmanager is reached through the bastion, which is not available");
+		return -1;
+	}
+	if (ssh_route_url(c->ssh, url, NULL, 0, route, sizeof route, why, sizeof why) != 0 ||
+	    endpoint_set_connect_to(ep, route) != 0) {
+		snprintf(err, errlen, "Alertmanager: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 static struct sil *sil_new(struct action_run *run, char *err, size_t errlen)
 {
 	const struct action_ctx *c = actions_run_ctx(run);
@@ -126,6 +145,10 @@ static struct sil *sil_new(struct action_run *run, char *err, size_t errlen)
 			return NULL;
 		}
 		s->nep++;
+		if (ce.via_bastion && route_via_bastion(c, &s->ep[s->nep - 1], urls[i], err, errlen) != 0) {
+			sil_free(s);
+			return NULL;
+		}
 	}
 	actions_run_set_state(run, s);
 	return s;

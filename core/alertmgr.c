@@ -441,8 +441,14 @@ int alertmgr_enable_full(struct alertmgr *am, char *err, size_t errlen)
 			am->full = am->build = NULL;
 			return -1;
 		}
-		if (am->ep.connect_to)
-			endpoint_set_connect_to(&am->more[am->nmore], am->ep.connect_to);
+		if (am->ep.connect_to && endpoint_set_connect_to(&am->more[am->nmore], am->ep.connect_to) != 0) {
+			endpoint_free(&am->more[am->nmore]);
+			free(am->full);
+			free(am->build);
+			am->full = am->build = NULL;
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 		am->nmore++;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -454,6 +460,12 @@ int alertmgr_enable_full(struct alertmgr *am, char *err, size_t errlen)
 
 		am->has_prom = endpoint_init(&am->prom, "Prometheus", &am->cfg->prometheus, 5000, 8u << 20, why,
 		                             sizeof why) == 0;
+		/* the route names each host it covers: Prometheus's too, when it is tunnelled */
+		if (am->has_prom && am->ep.connect_to && endpoint_set_connect_to(&am->prom, am->ep.connect_to) != 0) {
+			endpoint_free(&am->prom);
+			am->has_prom = false;
+			snprintf(why, sizeof why, "out of memory");
+		}
 		if (!am->has_prom) {
 			am->full->rules_wanted = true;
 			snprintf(am->full->rules_error, sizeof am->full->rules_error, "%s", why);
@@ -516,6 +528,8 @@ int alertmgr_set_connect_to(struct alertmgr *am, const char *connect_to)
 	for (size_t i = 0; i < am->nmore; i++)
 		if (endpoint_set_connect_to(&am->more[i], connect_to) != 0)
 			return -1;
+	if (am->has_prom && endpoint_set_connect_to(&am->prom, connect_to) != 0)
+		return -1;
 	return endpoint_set_connect_to(&am->ep, connect_to);
 }
 

@@ -18,6 +18,7 @@
 #include "warroom/export.h"
 #include "warroom/loop.h"
 #include "warroom/sources.h"
+#include "warroom/ssh.h"
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
@@ -148,6 +149,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 		loop_free(loop);
 		return 3;
 	}
+	ssh_cli_ui(src.ssh);
 	tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
 	if (!tl && cluster)
 		fprintf(stderr, "warroom %s: WARNING: no timeline (%s); the steps are printed only\n", cmd, tl_err);
@@ -160,6 +162,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 	ctx.kube = src.kube;
 	ctx.kube_error = src.kube_error;
 	ctx.argocd = src.argocd;
+	ctx.ssh = src.ssh;
 	ctx.actor = cfg->operator_name;
 	ctx.via = "cli";
 	ctx.readonly = cfg->readonly;

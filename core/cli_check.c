@@ -10,6 +10,7 @@
 #include "warroom/config.h"
 #include "warroom/loop.h"
 #include "warroom/sources.h"
+#include "warroom/ssh.h"
 #include "warroom/timeline.h"
 #include "warroom/verify.h"
 
@@ -68,7 +69,8 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 		loop_free(loop);
 		return 3;
 	}
-	v = verify_start(loop, src.kube, cfg, slot, on_done, &c);
+	ssh_cli_ui(src.ssh);
+	v = verify_start(loop, src.kube, src.ssh, cfg, slot, on_done, &c);
 	if (!v) {
 		fprintf(stderr, "warroom check: out of memory\n");
 		sources_close(&src);
@@ -76,6 +78,7 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 		return 1;
 	}
 	loop_run_until(loop, &c.done, -1);
+	ssh_cli_report("check", src.ssh);
 	verify_free(v);
 	sources_close(&src);
 	loop_free(loop);

@@ -10,6 +10,7 @@
 #include "warroom/http.h"
 #include "warroom/loop.h"
 #include "warroom/prom.h"
+#include "warroom/ssh.h"
 #include "warroom/source.h"
 
 #include <cJSON.h>
@@ -202,7 +203,17 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 	struct http *http = loop ? http_new(loop) : NULL;
 	struct prom *p = http && cfg->prometheus.url[0] ? prom_new(http, &cfg->prometheus, err, sizeof err) : NULL;
 	struct run r = { false };
-	struct dash_live *l = p ? dash_live_new(loop, p, cfg->dash.scrape_ms, cfg->dash.max_in_flight, changed, &r) : NULL;
+	struct ssh *ssh = NULL;
+	char route[600];
+	struct dash_live *l;
+
+	if (p && (ssh_cli_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
+	                        sizeof route, err, sizeof err) != 0 ||
+	          (route[0] && prom_set_connect_to(p, route) != 0))) {
+		prom_free(p);
+		p = NULL;
+	}
+	l = p ? dash_live_new(loop, p, cfg->dash.scrape_ms, cfg->dash.max_in_flight, changed, &r) : NULL;
 	int rc = 3;
 
 	if (!cfg->prometheus.url[0])
@@ -245,6 +256,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 		fprintf(stderr, "warroom dashboard: the refresh did not finish within a minute\n");
 		goto out;
 	}
+	ssh_cli_report("dashboard", ssh);
 	if (json)
 		print_json(l->d, l);
 	else
@@ -253,6 +265,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 out:
 	dash_live_stop(l);
 	http_free(http);
+	ssh_free(ssh);
 	dash_live_free(l);
 	prom_free(p);
 	loop_free(loop);

@@ -8,6 +8,7 @@
 #include "warroom/http.h"
 #include "warroom/loop.h"
 #include "warroom/prom.h"
+#include "warroom/ssh.h"
 
 #include <cJSON.h>
 
@@ -135,9 +136,18 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 	struct loop *loop = loop_new();
 	struct http *http = loop ? http_new(loop) : NULL;
 	struct prom *p = http ? prom_new(http, &cfg->prometheus, err, sizeof err) : NULL;
+	struct ssh *ssh = NULL;
+	char route[600];
 
 	if (!http)
 		snprintf(err, sizeof err, "cannot start the event loop");
+	/* marked via_bastion: through the tunnel or not at all, never directly */
+	if (p && (ssh_cli_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
+	                        sizeof route, err, sizeof err) != 0 ||
+	          (route[0] && prom_set_connect_to(p, route) != 0))) {
+		prom_free(p);
+		p = NULL;
+	}
 	if (p && !prom_query(p, expr, answered, &q))
 		snprintf(err, sizeof err, "could not start the query to %s", prom_url(p));
 	else if (p && loop_run_until(loop, &q.done, 120000) != 0)
@@ -145,6 +155,9 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 	if (!q.done) {
 		q.ok = false;
 		snprintf(q.err, sizeof q.err, "%s", err);
+	} else if (!q.ok && !q.answered && ssh && ssh_error(ssh)[0]) {
+		/* the tunnel's reset says little; the bastion's own words say why */
+		snprintf(q.err, sizeof q.err, "%s (the bastion: %s)", prom_url(p), ssh_error(ssh));
 	}
 	if (q.ok && !q.empty)
 		format_value(q.v, text, sizeof text);
@@ -157,6 +170,7 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 	rc = q.ok ? 0 : q.answered ? EXIT_REFUSED_QUERY : EXIT_CANNOT_ASK;
 	prom_free(p);
 	http_free(http);
+	ssh_free(ssh);   /* after the requests that used its tunnel */
 	loop_free(loop);
 	free(from_stdin);
 	return rc;

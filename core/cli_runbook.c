@@ -115,7 +115,7 @@ static void show(const struct runbook *rb)
 				char lead[24];
 
 				switch (it->kind) {
-				case RB_COMMAND: snprintf(lead, sizeof lead, "$ "); break;
+				case RB_COMMAND: snprintf(lead, sizeof lead, it->remote ? "bastion$ " : "$ "); break;
 				case RB_CHECK: snprintf(lead, sizeof lead, "%s ", it->checked ? "[x]" : "[ ]"); break;
 				case RB_ACTION: snprintf(lead, sizeof lead, "warroom "); break;
 				case RB_OUTPUT: snprintf(lead, sizeof lead, "| "); break;

@@ -4,14 +4,14 @@
  * cannot be read; rollback exits 0 only when the result is verified. */
 #include "warroom/cli.h"
 #include "warroom/alertmgr.h"
-#include "warroom/argocd.h"
 #include "warroom/config.h"
 #include "warroom/http.h"
 #include "warroom/kube.h"
-#include "warroom/kubeconfig.h"
 #include "warroom/loop.h"
 #include "warroom/rollback.h"
 #include "warroom/slots.h"
+#include "warroom/sources.h"
+#include "warroom/ssh.h"
 #include "warroom/timeline.h"
 #include "warroom/text.h"
 
@@ -28,52 +28,40 @@
 #define EXIT_UNREACHABLE 3
 #define EXIT_REFUSED 2
 
+/* The clients of the console's own opener, so the bastion's tunnels carry
+ * what the config marks via_bastion here too. */
 struct env {
 	struct loop *loop;
-	struct http *http;
+	struct sources src;
 	struct kube *kube;
-	struct argocd *argocd;
-	struct timeline *tl;
-	char argocd_err[300];
 };
 
 static void env_close(struct env *e)
 {
-	argocd_free(e->argocd);
-	kube_free(e->kube);
-	http_free(e->http);
+	sources_close(&e->src);
 	loop_free(e->loop);
-	timeline_close(e->tl);
 	memset(e, 0, sizeof *e);
 }
 
 /* 0, or an exit code with the words on stderr. */
 static int env_open(struct env *e, const struct config *cfg, const char *cmd)
 {
-	memset(e, 0, sizeof *e);
-	if (!cfg->kube.service[0] || !cfg->kube.deployments[0][0]) {
-		fprintf(stderr, "warroom %s: kubernetes.service and kubernetes.deployments are not configured%s%s\n", cmd,
-		        cfg->path[0] ? " in " : "", cfg->path);
-		return EXIT_UNREACHABLE;
-	}
-	struct kubeconfig kc;
 	char err[1024];
-	if (kubeconfig_load(&kc, cfg->kube.kubeconfig, cfg->kube.context, err, sizeof err) != 0) {
-		fprintf(stderr, "warroom %s: kubeconfig: %s\n", cmd, err);
-		return EXIT_UNREACHABLE;
-	}
+
+	memset(e, 0, sizeof *e);
 	e->loop = loop_new();
-	e->http = e->loop ? http_new(e->loop) : NULL;
-	if (!e->http) {
-		kubeconfig_free(&kc);
+	if (!e->loop || sources_open(&e->src, e->loop, cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "warroom %s: cannot start the event loop\n", cmd);
 		env_close(e);
 		return EXIT_UNREACHABLE;
 	}
-	e->kube = kube_new(e->loop, e->http, &kc);
-	kubeconfig_free(&kc);
-	if (cfg->argocd.url[0] && cfg->argocd_app[0])
-		e->argocd = argocd_new(e->http, &cfg->argocd, cfg->argocd_app, e->argocd_err, sizeof e->argocd_err);
+	ssh_cli_ui(e->src.ssh);
+	if (!e->src.kube) {
+		fprintf(stderr, "warroom %s: %s\n", cmd, e->src.kube_error);
+		env_close(e);
+		return EXIT_UNREACHABLE;
+	}
+	e->kube = e->src.kube;
 	return 0;
 }
 
@@ -136,8 +124,17 @@ static void alerts_start(struct env *e, const struct config *cfg, struct alerts 
 		.insecure = cfg->alertmanager.insecure,
 		.timeout_ms = cfg->alertmanager.timeout_ms > 0 ? cfg->alertmanager.timeout_ms : 5000,
 	};
+	char route[600];
+	if (cfg->alertmanager.via_bastion) {
+		if (sources_route(&e->src, "Alertmanager", base, route, sizeof route, a->err, sizeof a->err) != 0) {
+			a->wanted = true;
+			a->done = true;
+			return;
+		}
+		req.connect_to = route;
+	}
 	a->wanted = true;
-	if (!http_request(e->http, &req, alerts_done, a)) {
+	if (!http_request(e->src.http, &req, alerts_done, a)) {
 		a->done = true;
 		snprintf(a->err, sizeof a->err, "could not start the request");
 	}
@@ -265,6 +262,7 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 	}
 	memset(token, 0, sizeof token);
 	slots_poller_free(p);
+	ssh_cli_report("status", e.src.ssh);
 	const struct slots_state *st = &w->st;
 	int64_t now = loop_now_ms();
 	if (!st->updated_ms) {

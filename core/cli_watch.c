@@ -17,6 +17,7 @@
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/sources.h"
+#include "warroom/ssh.h"
 #include "warroom/timeline.h"
 #include "warroom/watch.h"
 
@@ -196,6 +197,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 		loop_free(w.loop);
 		return 3;
 	}
+	ssh_cli_ui(src.ssh);
 	if (!src.kube || !src.prom) {
 		fprintf(stderr, "warroom watch: %s\n", !src.kube ? src.kube_error : src.prom_error[0] ? src.prom_error :
 		        "prometheus.url is not configured: the window cannot be watched");
@@ -215,7 +217,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 	{
 		struct action_ctx ctx = {
 			.loop = w.loop, .cfg = &cfg, .tl = tl, .tl_error = tl_err, .kube = src.kube,
-			.kube_error = src.kube_error, .argocd = src.argocd, .actor = cfg.operator_name,
+			.kube_error = src.kube_error, .argocd = src.argocd, .ssh = src.ssh, .actor = cfg.operator_name,
 			.via = "cli", .readonly = cfg.readonly,
 		};
 

@@ -323,5 +323,8 @@ int config_check_bastion(const struct config *cfg, char *err, size_t errlen)
 	if (cfg->kube.via_bastion)
 		return say(err, errlen, "%s%skubernetes.via_bastion: no bastion is configured (set ssh.host or "
 		           "--bastion user@host)", cfg->path, cfg->path[0] ? ": " : ""), -1;
+	if (cfg->verify.via_bastion)
+		return say(err, errlen, "%s%sverify.via_bastion: no bastion is configured (set ssh.host or "
+		           "--bastion user@host)", cfg->path, cfg->path[0] ? ": " : ""), -1;
 	return 0;
 }

@@ -148,6 +148,7 @@ static const struct field verify_fields[] = {
 	F("smoke_path", K_STR, verify.smoke_path),
 	F("smoke_body", K_STR, verify.smoke_body),
 	FN("smoke_status", K_INT, verify.smoke_status, 100, 599),
+	F("via_bastion", K_BOOL, verify.via_bastion),
 	FEND,
 };
 static const struct field top_fields[] = {

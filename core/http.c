@@ -155,12 +155,17 @@ static void url_where(struct request *r, const char *url, const char *connect_to
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-		if (connect_to && *connect_to) {
-			/* "host:port:connect-host:connect-port": name where it really goes */
-			const char *c = strchr(connect_to, ':');
-			c = c ? strchr(c + 1, ':') : NULL;
-			snprintf(r->where, sizeof r->where, "%s:%s (via %s)", host, port,
-			         c && c[1] ? c + 1 : connect_to);
+		char key[300];
+		const char *route = NULL;
+
+		/* "host:port:connect-host:connect-port[,...]": name where it really goes */
+		snprintf(key, sizeof key, "%s:%s:", host, port);
+		for (const char *p = connect_to; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ','))
+			if (strncmp(p, key, strlen(key)) == 0)
+				route = p + strlen(key);
+		if (route) {
+			snprintf(r->where, sizeof r->where, "%s:%s (via %.*s)", host, port, (int)strcspn(route, ","),
+			         route);
 		} else {
 			snprintf(r->where, sizeof r->where, "%s:%s", host, port);
 		}
@@ -712,7 +717,17 @@ static bool setup(struct request *r, const struct http_req *req)
 	SET(CURLOPT_HTTPHEADER, r->headers);
 
 	if (req->connect_to && *req->connect_to) {
-		slist_add(&r->connect_to, req->connect_to, &ok);
+		/* one route per host:port, comma-separated: curl uses the one that matches */
+		for (const char *p = req->connect_to; *p;) {
+			size_t n = strcspn(p, ",");
+			char *one = n ? strndup(p, n) : NULL;
+
+			if (one)
+				slist_add(&r->connect_to, one, &ok);
+			ok = ok && (one || !n);
+			free(one);
+			p += n + (p[n] == ',');
+		}
 		SET(CURLOPT_CONNECT_TO, r->connect_to);
 	}
 #undef SET

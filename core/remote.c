@@ -7,6 +7,7 @@
 #include "warroom/loop.h"
 #include "warroom/ssh.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,8 +90,42 @@ char *remote_wrap(const char *command)
 	return out;
 }
 
+static bool shell_name(const char *s, size_t n)
+{
+	if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+			return false;
+	return true;
+}
+
+char *remote_with_env(const char *command, const char *const *env)
+{
+	size_t n = strlen(command) + 1, o = 0;
+	char *out;
+
+	for (const char *const *e = env; e && *e; e++)
+		n += strlen(*e) * 4 + 16;
+	out = malloc(n);
+	if (!out)
+		return NULL;
+	for (const char *const *e = env; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char *q;
+
+		if (!eq || !shell_name(*e, (size_t)(eq - *e)) || !(q = quote(eq + 1)))
+			continue;
+		o += (size_t)snprintf(out + o, n - o, "export %.*s=%s; ", (int)(eq - *e), *e, q);
+		free(q);
+	}
+	snprintf(out + o, n - o, "%s", command);
+	return out;
+}
+
 static void release(struct remote *r)
 {
+	ssh_open_done(r->ssh, r);
 	if (r->timer)
 		loop_timer_cancel(ssh_loop(r->ssh), r->timer);
 	if (r->done_timer)
@@ -211,10 +246,14 @@ static void drive(struct ssh_client *cl)
 		r->state = R_OPEN;
 	}
 	if (r->state == R_OPEN) {
+		if (!ssh_open_turn(r->ssh, r))
+			return;   /* another channel is being opened: the next drive */
 		r->ch = libssh2_channel_open_session(sess);
+		if (!r->ch && libssh2_session_last_errno(sess) == LIBSSH2_ERROR_EAGAIN)
+			return;
+		ssh_open_done(r->ssh, r);
 		if (!r->ch) {
-			if (libssh2_session_last_errno(sess) != LIBSSH2_ERROR_EAGAIN)
-				fail(r, "the bastion refused a command channel");
+			fail(r, "the bastion refused a command channel");
 			return;
 		}
 		r->state = R_EXEC;
@@ -318,13 +357,21 @@ struct remote *remote_start(struct ssh *ssh, const struct remote_spec *spec, cha
 		return NULL;
 	}
 	r = calloc(1, sizeof *r);
-	if (!r || !(r->wrapped = remote_wrap(spec->command))) {
+	{
+		char *full = r ? remote_with_env(spec->command, spec->env) : NULL;
+
+		if (full)
+			r->wrapped = remote_wrap(full);
+		free(full);
+	}
+	if (!r || !r->wrapped) {
 		free(r);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	r->ssh = ssh;
 	r->spec = *spec;
+	r->spec.env = NULL;   /* used up: the caller's entries need not outlive this call */
 	r->client.drive = drive;
 	r->client.down = down;
 	r->started_ms = loop_now_ms();

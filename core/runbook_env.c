@@ -140,3 +140,34 @@ struct proc_env *runbook_env_command(struct runbook_session *s)
 	return env;
 }
 
+
+char **runbook_env_remote(struct runbook_session *s)
+{
+	cJSON *o = all_vars(s), *v;
+	size_t n = 0, i = 0;
+	char **out;
+
+	cJSON_ArrayForEach(v, o)
+		n++;
+	out = calloc(n + 1, sizeof *out);
+	cJSON_ArrayForEach(v, o) {
+		size_t len;
+
+		if (!out || !cJSON_IsString(v))
+			continue;
+		len = strlen(v->string) + strlen(v->valuestring) + 2;
+		if ((out[i] = malloc(len)))
+			snprintf(out[i++], len, "%s=%s", v->string, v->valuestring);
+	}
+	cJSON_Delete(o);
+	return out;
+}
+
+void runbook_env_remote_free(char **env)
+{
+	for (char **e = env; e && *e; e++) {
+		explicit_bzero(*e, strlen(*e));
+		free(*e);
+	}
+	free(env);
+}

@@ -1,7 +1,8 @@
 /* The runbook session: one runbook walked during an incident. Commands run
- * with `sh -c` and their text as written; what the incident knows (namespace,
- * slots, the alert's labels) reaches them as environment variables only, so
- * a hostile pod name or label value is never shell text. Every change is in
+ * with `sh -c` and their text as written, here or on the bastion
+ * (runbook_runner.c); what the incident knows (namespace, slots, the alert's
+ * labels) reaches them as environment variables only, so a hostile pod name
+ * or label value is never shell text. Every change is in
  * the store before it is shown, and the timeline tells what ran and how. */
 #include "warroom/runbook.h"
 
@@ -23,7 +24,6 @@
 
 #include "runbook_session.h"
 
-#define OUTPUT_KEEP (64u * 1024)   /* per stream, for the timeline */
 #define OUTPUT_LOG 4000            /* bytes of each stream the timeline keeps */
 
 
@@ -226,12 +226,12 @@ void runbook_session_free(struct runbook_session *s)
 {
 	if (!s)
 		return;
-	if (s->proc) {
+	if (s->runner) {
 		/* the console ends with a command running: say so, as a restart would */
 		s->st[s->run_item].state = RBS_CANCELLED;
 		text_copy(s->st[s->run_item].reason, sizeof s->st[0].reason, "the console ended while it ran");
 		persist(s, s->run_item);
-		proc_free(s->proc);
+		runbook_runner_free(s->runner);
 	}
 	if (current == s) {
 		current = NULL;
@@ -242,6 +242,12 @@ void runbook_session_free(struct runbook_session *s)
 	runbook_store_close(s->store);
 	runbook_lib_free(s->lib);
 	free(s);
+}
+
+void runbook_session_set_bastion(struct runbook_session *s, struct ssh *ssh)
+{
+	if (s)
+		s->ssh = ssh;
 }
 
 void runbook_session_attach(struct runbook_session *s, struct actions *q)
@@ -297,7 +303,7 @@ void runbook_session_set_cursor(struct runbook_session *s, size_t i)
 
 bool runbook_session_running(const struct runbook_session *s, size_t *item)
 {
-	if (!s || !s->proc)
+	if (!s || !s->runner)
 		return false;
 	if (item)
 		*item = s->run_item;
@@ -350,7 +356,7 @@ int runbook_session_start(struct runbook_session *s, const char *name, char *err
 		snprintf(err, errlen, "no runbook \"%s\" (warroom runbook list shows them)", name ? name : "");
 		return -1;
 	}
-	if (s->proc) {
+	if (s->runner) {
 		snprintf(err, errlen, "a command of %s is running: cancel it first", s->rb->name);
 		return -1;
 	}
@@ -487,7 +493,7 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 		return -1;
 	}
 	it = &s->rb->items[*item];
-	if (s->proc) {
+	if (s->runner) {
 		snprintf(err, errlen, "a command is running: wait for it, or cancel it (C-x)");
 		return -1;
 	}
@@ -511,7 +517,7 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 	return 0;
 }
 
-static void on_line(struct proc *p, enum proc_stream stream, const char *line, size_t len, void *arg)
+static void on_line(void *arg, const char *line)
 {
 	struct runbook_session *s = arg;
 
@@ -519,7 +525,7 @@ static void on_line(struct proc *p, enum proc_stream stream, const char *line, s
 	changed(s);
 }
 
-static void on_done(struct proc *p, const struct proc_result *res, void *arg)
+static void on_done(void *arg, const struct proc_result *res)
 {
 	struct runbook_session *s = arg;
 	size_t i = s->run_item;
@@ -553,12 +559,14 @@ static void on_done(struct proc *p, const struct proc_result *res, void *arg)
 	snprintf(took, sizeof took, "%.1f s", (double)res->duration_ms / 1000.0);
 	short_text(it, what, sizeof what);
 	if (ok)
-		snprintf(summary, sizeof summary, "step %zu %s: `%s` exit 0 in %s", it->step + 1,
-		         s->rb->steps[it->step].title, what, took);
+		snprintf(summary, sizeof summary, "step %zu %s: `%s`%s exit 0 in %s", it->step + 1,
+		         s->rb->steps[it->step].title, what, it->remote ? " on the bastion" : "", took);
 	else
-		snprintf(summary, sizeof summary, "step %zu %s: `%s` failed (%s) after %s: the step stops until it is "
-		         "retried, skipped or marked done", it->step + 1, s->rb->steps[it->step].title, what, st->reason,
-		         took);
+		snprintf(summary, sizeof summary, "step %zu %s: `%s`%s failed (%s) after %s: the step stops until it "
+		         "is retried, skipped or marked done", it->step + 1, s->rb->steps[it->step].title, what,
+		         it->remote ? " on the bastion" : "", st->reason, took);
+	if (it->remote)
+		cJSON_AddStringToObject(d, "runner", "bastion");
 	if (res->exited)
 		cJSON_AddNumberToObject(d, "exit_code", res->exit_code);
 	else
@@ -588,8 +596,8 @@ static void on_done(struct proc *p, const struct proc_result *res, void *arg)
 	}
 	s->done = NULL;
 	s->done_arg = NULL;
-	proc_free(s->proc);
-	s->proc = NULL;
+	runbook_runner_free(s->runner);
+	s->runner = NULL;
 	if (ok) {
 		size_t next;
 
@@ -604,9 +612,6 @@ static void on_done(struct proc *p, const struct proc_result *res, void *arg)
 int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn done, void *arg,
                         char *err, size_t errlen)
 {
-	char *argv[4];
-	struct proc_env *env;
-	struct proc_spec spec = { 0 };
 	const struct runbook_item *it;
 
 	if (runbook_session_can_run(s, &item, err, errlen) != 0)
@@ -616,25 +621,9 @@ int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn 
 		snprintf(err, errlen, "line %d is a warroom action: the console runs it as its own action", it->line);
 		return -1;
 	}
-	env = runbook_env_command(s);
-	if (!env) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	argv[0] = "sh";
-	argv[1] = "-c";
-	argv[2] = it->text;   /* as written: values come from the environment only */
-	argv[3] = NULL;
-	spec.argv = argv;
-	spec.envp = proc_env_envp(env);
-	spec.max_output = OUTPUT_KEEP;
-	spec.on_line = on_line;
-	spec.on_done = on_done;
-	spec.arg = s;
 	out_clear(s);
-	s->proc = proc_start(s->loop, &spec, err, errlen);
-	proc_env_free(env);
-	if (!s->proc)
+	s->runner = runbook_runner_start(s, it, on_line, on_done, s, err, errlen);
+	if (!s->runner)
 		return -1;
 	s->run_item = item;
 	s->done = done;
@@ -647,7 +636,7 @@ int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn 
 	{
 		char line[RUNBOOK_OUT_LINE];
 
-		snprintf(line, sizeof line, "$ %s", it->text);
+		snprintf(line, sizeof line, "%s %s", it->remote ? "bastion$" : "$", it->text);
 		for (char *p = line; *p; p++)
 			if (*p == '\n')
 				*p = ' ';
@@ -659,11 +648,11 @@ int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn 
 
 void runbook_session_cancel(struct runbook_session *s)
 {
-	if (!s || !s->proc)
+	if (!s || !s->runner)
 		return;
 	s->done = NULL;
 	s->done_arg = NULL;
-	proc_cancel(s->proc);   /* on_done still comes, and records it cancelled */
+	runbook_runner_cancel(s->runner);   /* on_done still comes, and records it cancelled */
 }
 
 int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_state state, const char *reason,
@@ -685,7 +674,7 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 		snprintf(summary, slen, "%s has no item %zu", s->rb->name, item + 1);
 		return -1;
 	}
-	if (s->proc && s->run_item == item) {
+	if (s->runner && s->run_item == item) {
 		snprintf(summary, slen, "it is running: cancel it first (C-x)");
 		return -1;
 	}

@@ -8,8 +8,10 @@
 
 #include "warroom/runbook.h"
 
-struct proc;
 struct proc_env;
+struct proc_result;
+struct runbook_runner;
+struct ssh;
 
 struct runbook_session {
 	struct loop *loop;
@@ -27,7 +29,8 @@ struct runbook_session {
 	char alert[96];
 	cJSON *vars;                /* fixed for the run: persisted at its start */
 
-	struct proc *proc;
+	struct ssh *ssh;            /* the bastion, for {runner=bastion} commands; NULL: none */
+	struct runbook_runner *runner;   /* the command running, here or on the bastion */
 	size_t run_item;
 	runbook_done_fn done;
 	void *done_arg;
@@ -44,5 +47,20 @@ struct runbook_session {
 void runbook_env_labels(cJSON *vars, const char *labels);
 void runbook_env_set(cJSON *o, const char *name, const char *value);
 struct proc_env *runbook_env_command(struct runbook_session *s);
+/* The same variables as "NAME=value" entries for the bastion (no KUBECONFIG:
+ * its path is ours), NULL-terminated; NULL: out of memory. */
+char **runbook_env_remote(struct runbook_session *s);
+void runbook_env_remote_free(char **env);   /* wipes the values */
+
+/* core/runbook_runner.c: a command run where its item says */
+typedef void (*runbook_runner_line_fn)(void *arg, const char *line);
+typedef void (*runbook_runner_done_fn)(void *arg, const struct proc_result *res);
+struct runbook_runner *runbook_runner_start(struct runbook_session *s, const struct runbook_item *it,
+                                            runbook_runner_line_fn on_line, runbook_runner_done_fn on_done,
+                                            void *arg, char *err, size_t errlen);
+/* Ends the command's group; on_done still runs, with cancelled set. */
+void runbook_runner_cancel(struct runbook_runner *r);
+/* Safe from its callbacks; a command still running is ended. */
+void runbook_runner_free(struct runbook_runner *r);
 
 #endif

@@ -28,29 +28,24 @@
 static int tunnel_route(struct sources *s, const char *name, const char *target_url, const char *url_host,
                         int url_port, char *out, size_t len, char *why, size_t whylen)
 {
-	char host[256], terr[300];
-	int port, lport;
+	char terr[300];
 
 	if (!s->ssh) {
 		snprintf(why, whylen, "%s is reached through the bastion, which is not available: %s", name,
 		         s->ssh_error);
 		return -1;
 	}
-	if (ssh_url_target(target_url, host, sizeof host, &port) != 0) {
-		snprintf(why, whylen, "%s: cannot tell the host and port of %s", name, target_url);
-		return -1;
-	}
-	lport = ssh_tunnel(s->ssh, host, port, terr, sizeof terr);
-	if (lport < 0) {
+	if (ssh_route_url(s->ssh, target_url, url_host, url_port, out, len, terr, sizeof terr) != 0) {
 		snprintf(why, whylen, "%s: %s", name, terr);
 		return -1;
 	}
-	if (!url_host) {
-		url_host = host;
-		url_port = port;
-	}
-	return ssh_route(url_host, url_port, lport, out, len) == 0 ? 0 : (snprintf(why, whylen, "%s: route too "
-	                                                                  "long", name), -1);
+	return 0;
+}
+
+int sources_route(struct sources *s, const char *name, const char *url, char *out, size_t len, char *why,
+                  size_t whylen)
+{
+	return tunnel_route(s, name, url, NULL, 0, out, len, why, whylen);
 }
 
 static void open_bastion_session(struct sources *s)
@@ -286,6 +281,32 @@ static struct source *open_prom(struct sources *s, char *err, size_t errlen)
 	return s->signals ? prom_poller_source(s->signals) : NULL;
 }
 
+/* The routes of the alerts poller: one per Alertmanager (an HA pair is two
+ * hosts) and the Prometheus its rules come from, each when marked via_bastion. */
+static int alerts_routes(struct sources *s, char *out, size_t len)
+{
+	const char *urls[MODEL_AM_SOURCES + 1];
+	size_t n = 0, o = 0;
+	char one[600];
+
+	if (s->cfg->alertmanager.via_bastion)
+		n = alertmgr_config_urls(s->cfg, urls, MODEL_AM_SOURCES);
+	if (s->cfg->prometheus.via_bastion && s->cfg->prometheus.url[0])
+		urls[n++] = s->cfg->prometheus.url;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (tunnel_route(s, i + 1 == n && s->cfg->prometheus.via_bastion ? "Prometheus" : "Alertmanager",
+		                 urls[i], NULL, 0, one, sizeof one, s->alerts_error, sizeof s->alerts_error) != 0)
+			return -1;
+		if (o + strlen(one) + 2 > len) {
+			snprintf(s->alerts_error, sizeof s->alerts_error, "Alertmanager: too many routes");
+			return -1;
+		}
+		o += (size_t)snprintf(out + o, len - o, "%s%s", o ? "," : "", one);
+	}
+	return 0;
+}
+
 static struct source *open_alerts(struct sources *s, char *err, size_t errlen)
 {
 	err[0] = '\0';
@@ -293,12 +314,10 @@ static struct source *open_alerts(struct sources *s, char *err, size_t errlen)
 		return NULL;
 	s->alerts = alertmgr_new(s->loop, s->http, s->cfg, &s->model->alerts, on_alerts, s,
 	                         s->alerts_error, sizeof s->alerts_error);
-	if (s->alerts && s->cfg->alertmanager.via_bastion) {
-		char route[600];
+	if (s->alerts && (s->cfg->alertmanager.via_bastion || s->cfg->prometheus.via_bastion)) {
+		char route[3000];
 
-		if (tunnel_route(s, "Alertmanager", s->cfg->alertmanager.url, NULL, 0, route, sizeof route,
-		                 s->alerts_error, sizeof s->alerts_error) != 0 ||
-		    alertmgr_set_connect_to(s->alerts, route) != 0) {
+		if (alerts_routes(s, route, sizeof route) != 0 || alertmgr_set_connect_to(s->alerts, route) != 0) {
 			alertmgr_free(s->alerts);
 			s->alerts = NULL;
 		}

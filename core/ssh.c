@@ -52,6 +52,10 @@ struct ssh {
 	bool hostkey_accepted;     /* this run: the operator said yes */
 	bool pending_add;          /* write the accepted key to known_hosts once authenticated */
 
+	struct ssh_lookup *lookup; /* the host name being looked up, off the loop */
+	struct sockaddr_storage addr[4];   /* its addresses, tried in turn (IPv6 first may not route) */
+	socklen_t addr_len[4];
+	int naddr, next_addr;
 	int64_t started_ms;        /* of the connect attempt */
 	int backoff_ms;
 	uint64_t retry_timer, tick_timer;
@@ -63,6 +67,7 @@ struct ssh {
 	int64_t probe_sent_ms, last_answer_ms, next_probe_ms;
 	int64_t rtt_ms;
 
+	const void *opener;        /* who is opening a channel (ssh_open_turn) */
 	struct ssh_client *clients;
 	bool restart;              /* a client went away during a drive */
 	struct ssh_tunnels *tunnels;
@@ -121,6 +126,8 @@ static void known_hosts_add(struct ssh *s)
 
 /* ---- connecting ---- */
 
+static void connect_next(struct ssh *s);
+
 static void on_socket(struct loop *loop, int fd, short revents, void *arg)
 {
 	struct ssh *s = arg;
@@ -130,6 +137,10 @@ static void on_socket(struct loop *loop, int fd, short revents, void *arg)
 		socklen_t el = sizeof e;
 
 		getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
+		if (e && s->next_addr < s->naddr) {
+			connect_next(s);
+			return;
+		}
 		if (e) {
 			char why[300];
 
@@ -144,6 +155,8 @@ static void on_socket(struct loop *loop, int fd, short revents, void *arg)
 
 static void close_session(struct ssh *s)
 {
+	ssh_lookup_cancel(s->lookup);
+	s->lookup = NULL;
 	if (s->fd >= 0) {
 		loop_fd_del(s->loop, s->fd);
 		/* closed first: the frees below then fail at once instead of waiting */
@@ -162,6 +175,7 @@ static void close_session(struct ssh *s)
 	}
 	s->probe = NULL;
 	s->probing = s->probe_closing = false;
+	s->opener = NULL;
 	wipe_pass(s);
 }
 
@@ -207,40 +221,25 @@ static void refuse(struct ssh *s, const char *why)
 	drop(s, why);
 }
 
-static void begin(struct ssh *s)
+/* The name's next address; a failed attempt's socket and session go first. */
+static void connect_next(struct ssh *s)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	char port[16], why[600];
-	int rc;
+	const struct sockaddr *sa = (const struct sockaddr *)&s->addr[s->next_addr];
+	socklen_t len = s->addr_len[s->next_addr++];
+	char why[600];
+	int one = 1;
 
-	s->started_ms = loop_now_ms();
-	s->agent_tried = false;
-	s->identity = NULL;
-	s->key = 0;
-	s->pass_tries = 0;
-	set_state(s, SSH_CONNECTING);
-	snprintf(port, sizeof port, "%d", s->cfg.port);
-	/* A name is looked up once per attempt; the bastion is usually named by
-	 * address or by /etc/hosts, so this does not wait on the network. */
-	rc = getaddrinfo(s->cfg.host, port, &hints, &ai);
-	if (rc != 0) {
-		snprintf(why, sizeof why, "cannot find the bastion %s: %s", s->cfg.host, gai_strerror(rc));
-		drop(s, why);
-		return;
-	}
-	s->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0 || (connect(s->fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS)) {
+	close_session(s);
+	s->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0 || (connect(s->fd, sa, len) != 0 && errno != EINPROGRESS)) {
 		snprintf(why, sizeof why, "cannot connect to %s: %s", s->where, strerror(errno));
-		freeaddrinfo(ai);
-		drop(s, why);
+		if (s->next_addr < s->naddr)
+			connect_next(s);
+		else
+			drop(s, why);
 		return;
 	}
-	freeaddrinfo(ai);
-	{
-		int one = 1;
-
-		setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	}
+	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	s->sess = libssh2_session_init_ex(NULL, NULL, NULL, s);
 	if (!s->sess) {
 		drop(s, "out of memory for the SSH session");
@@ -249,6 +248,60 @@ static void begin(struct ssh *s)
 	libssh2_session_set_blocking(s->sess, 0);
 	s->step = ST_TCP;
 	loop_fd_add(s->loop, s->fd, POLLOUT, on_socket, s);
+}
+
+static void connect_to(struct ssh *s, const struct addrinfo *ai)
+{
+	for (s->naddr = s->next_addr = 0; ai && s->naddr < 4; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof s->addr[0])
+			continue;
+		memcpy(&s->addr[s->naddr], ai->ai_addr, ai->ai_addrlen);
+		s->addr_len[s->naddr++] = ai->ai_addrlen;
+	}
+	if (!s->naddr)
+		drop(s, "the bastion's name has no address");
+	else
+		connect_next(s);
+}
+
+static void on_resolved(const struct addrinfo *ai, int rc, void *arg)
+{
+	struct ssh *s = arg;
+	char why[600];
+
+	s->lookup = NULL;
+	if (!ai) {
+		snprintf(why, sizeof why, "cannot find the bastion %s: %s", s->cfg.host, gai_strerror(rc));
+		drop(s, why);
+		return;
+	}
+	connect_to(s, ai);
+}
+
+static void begin(struct ssh *s)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST };
+	struct addrinfo *ai = NULL;
+	char port[16];
+
+	s->started_ms = loop_now_ms();
+	s->agent_tried = false;
+	s->identity = NULL;
+	s->key = 0;
+	s->pass_tries = 0;
+	set_state(s, SSH_CONNECTING);
+	snprintf(port, sizeof port, "%d", s->cfg.port);
+	/* an address needs no lookup and never waits; a name is looked up off
+	 * the loop, since a DNS server that does not answer holds getaddrinfo
+	 * for as long as its timeouts say (ssh_resolve.c) */
+	if (getaddrinfo(s->cfg.host, port, &hints, &ai) == 0) {
+		connect_to(s, ai);
+		freeaddrinfo(ai);
+		return;
+	}
+	s->lookup = ssh_lookup_start(s->loop, s->cfg.host, s->cfg.port, on_resolved, s);
+	if (!s->lookup)
+		drop(s, "cannot start looking up the bastion's name");
 }
 
 static void on_retry(struct loop *loop, void *arg)
@@ -280,17 +333,16 @@ static int step_hostkey(struct ssh *s)
 	if (rc == 0 || (rc == 1 && s->hostkey_accepted))
 		return 0;
 	if (rc == 2) {
+		char name[300];
+
+		if (s->cfg.port == 22)
+			snprintf(name, sizeof name, "%s", s->cfg.host);
+		else
+			snprintf(name, sizeof name, "[%s]:%d", s->cfg.host, s->cfg.port);
 		snprintf(why, sizeof why, "the host key of %s has CHANGED (now %s): refusing to connect; this may be "
 		         "an attack. If the bastion's key was replaced on purpose, remove its old line from %s "
-		         "(ssh-keygen -R '%s%s%s' -f %s)", s->where, s->fingerprint, s->cfg.known_hosts,
-		         s->cfg.port == 22 ? "" : "[", s->cfg.host, s->cfg.port == 22 ? "" : "]:PORT",
+		         "(ssh-keygen -R '%s' -f %s)", s->where, s->fingerprint, s->cfg.known_hosts, name,
 		         s->cfg.known_hosts);
-		if (s->cfg.port != 22) {
-			char *p = strstr(why, "]:PORT");
-
-			if (p)
-				snprintf(p, sizeof why - (size_t)(p - why), "]:%d' -f %s)", s->cfg.port, s->cfg.known_hosts);
-		}
 		refuse(s, why);
 		return -1;
 	}
@@ -428,18 +480,19 @@ static void probe(struct ssh *s, int64_t now)
 		s->probing = true;
 		s->probe_sent_ms = now;
 	}
-	if (s->probing && !s->probe && !s->probe_closing) {
+	if (s->probing && !s->probe && !s->probe_closing && ssh_open_turn(s, &s->probe)) {
 		s->probe = libssh2_channel_open_session(s->sess);
-		if (!s->probe && libssh2_session_last_errno(s->sess) != LIBSSH2_ERROR_EAGAIN) {
+		if (!s->probe && libssh2_session_last_errno(s->sess) == LIBSSH2_ERROR_EAGAIN)
+			return;
+		ssh_open_done(s, &s->probe);
+		if (!s->probe) {
 			drop(s, "the bastion stopped answering");
 			return;
 		}
-		if (s->probe) {
-			s->rtt_ms = loop_now_ms() - s->probe_sent_ms;
-			s->last_answer_ms = loop_now_ms();
-			s->probe_closing = true;
-			changed(s);
-		}
+		s->rtt_ms = loop_now_ms() - s->probe_sent_ms;
+		s->last_answer_ms = loop_now_ms();
+		s->probe_closing = true;
+		changed(s);
 	}
 	if (s->probe_closing) {
 		rc = libssh2_channel_free(s->probe);
@@ -562,7 +615,11 @@ static void on_tick(struct loop *loop, void *arg)
 	if ((s->state == SSH_CONNECTING) && now - s->started_ms > SSH_CONNECT_TIMEOUT_MS) {
 		char why[500];
 
-		snprintf(why, sizeof why, "%s did not answer within %d s", s->where, SSH_CONNECT_TIMEOUT_MS / 1000);
+		if (s->lookup)
+			snprintf(why, sizeof why, "cannot find the bastion %s: the name lookup did not finish within %d s",
+			         s->cfg.host, SSH_CONNECT_TIMEOUT_MS / 1000);
+		else
+			snprintf(why, sizeof why, "%s did not answer within %d s", s->where, SSH_CONNECT_TIMEOUT_MS / 1000);
 		drop(s, why);
 		return;
 	}
@@ -702,6 +759,20 @@ const char *ssh_state_name(enum ssh_state st)
 	case SSH_REFUSED: return "refused";
 	}
 	return "?";
+}
+
+bool ssh_open_turn(struct ssh *s, const void *who)
+{
+	if (s->opener && s->opener != who)
+		return false;
+	s->opener = who;
+	return true;
+}
+
+void ssh_open_done(struct ssh *s, const void *who)
+{
+	if (s && s->opener == who)
+		s->opener = NULL;
 }
 
 void ssh_client_add(struct ssh *s, struct ssh_client *c)

@@ -5,10 +5,113 @@
 #include "warroom/remote.h"
 #include "warroom/ssh.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* ---- the terminal's answers ---- */
+
+/* An encrypted key's passphrase, read from the controlling terminal with
+ * echo off, as ssh asks it. It is read inside the call: a headless command
+ * has nothing else to do until it is authenticated, and sshd's login grace
+ * is far longer than anyone types. Without a terminal the key is skipped,
+ * with words that say how to use it instead. */
+static volatile sig_atomic_t prompt_signal;
+
+static void on_prompt_signal(int signo)
+{
+	prompt_signal = signo;
+}
+
+static void ask_passphrase(struct ssh *s, const char *key_file, void *arg)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_prompt_signal }, old[3];
+	struct termios old_tio, quiet;
+	char pass[1024];
+	size_t n = 0;
+	bool restore = false;
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "warroom: %s is encrypted and there is no terminal to ask its passphrase on: add it to "
+		        "the ssh agent (ssh-add %s) or run from a terminal\n", key_file, key_file);
+		ssh_passphrase_answer(s, NULL);
+		return;
+	}
+	/* C-c at the prompt ends it (the read is not restarted), echo comes back,
+	 * and the signal then goes where it would have gone */
+	prompt_signal = 0;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	if (tcgetattr(fd, &old_tio) == 0) {
+		quiet = old_tio;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+	}
+	dprintf(fd, "Passphrase for %s (empty: skip this key): ", key_file);
+	while (!prompt_signal) {
+		char c;
+		ssize_t r = read(fd, &c, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || c == '\n' || c == '\r')
+			break;
+		if (n < sizeof pass - 1)
+			pass[n++] = c;
+	}
+	pass[n] = '\0';
+	if (restore)
+		tcsetattr(fd, TCSAFLUSH, &old_tio);
+	dprintf(fd, "\n");
+	close(fd);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	ssh_passphrase_answer(s, n && !prompt_signal ? pass : NULL);
+	explicit_bzero(pass, sizeof pass);
+	if (prompt_signal)
+		raise(prompt_signal);
+}
+
+void ssh_cli_ui(struct ssh *s)
+{
+	/* no host key question: an unknown host is refused with its fingerprint */
+	const struct ssh_ui ui = { .passphrase = ask_passphrase };
+
+	ssh_set_ui(s, &ui);
+}
+
+void ssh_cli_report(const char *cmd, const struct ssh *s)
+{
+	if (s && ssh_state(s) != SSH_UP && ssh_error(s)[0])
+		fprintf(stderr, "warroom %s: the bastion %s: %s\n", cmd, ssh_where(s), ssh_error(s));
+}
+
+int ssh_cli_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,
+                  char *route, size_t len, char *err, size_t errlen)
+{
+	route[0] = '\0';
+	if (!via)
+		return 0;
+	if (!*s) {
+		*s = ssh_new(loop, &cfg->ssh, err, errlen);
+		if (!*s)
+			return -1;
+		ssh_cli_ui(*s);
+		ssh_start(*s);
+	}
+	return ssh_route_url(*s, url, NULL, 0, route, len, err, errlen);
+}
+
+/* ---- warroom remote ---- */
 
 struct run {
 	struct remote *r;
@@ -87,6 +190,7 @@ int ssh_cli_remote(int argc, char **argv, const struct config *cfg)
 		loop_free(loop);
 		return 255;
 	}
+	ssh_cli_ui(ssh);
 	ssh_start(ssh);
 	{
 		struct remote_spec spec = { .command = cmd, .timeout_ms = timeout_s * 1000, .on_line = on_line,

@@ -19,7 +19,7 @@
 
 #include <libssh2.h>
 
-#define TUN_MAX 8
+#define TUN_MAX 16   /* the endpoints and a pod per target the verification asks */
 #define BUF_SIZE 32768
 
 enum conn_state { C_WAIT, C_OPENING, C_OPEN, C_CLOSING };
@@ -79,6 +79,7 @@ static void conn_close_fd(struct conn *c)
 
 static void conn_unlink(struct conn *c)
 {
+	ssh_open_done(c->t->all->ssh, c);
 	for (struct conn **p = &c->t->conns; *p; p = &(*p)->next) {
 		if (*p == c) {
 			*p = c->next;
@@ -101,10 +102,13 @@ static bool conn_drive(struct conn *c)
 	if (c->state == C_WAIT)
 		c->state = C_OPENING;
 	if (c->state == C_OPENING) {
+		if (!ssh_open_turn(all->ssh, c))
+			return true;   /* another channel is being opened: the next drive */
 		c->ch = libssh2_channel_direct_tcpip_ex(sess, c->t->host, c->t->port, "127.0.0.1", c->t->local_port);
+		if (!c->ch && libssh2_session_last_errno(sess) == LIBSSH2_ERROR_EAGAIN)
+			return true;
+		ssh_open_done(all->ssh, c);
 		if (!c->ch) {
-			if (libssh2_session_last_errno(sess) == LIBSSH2_ERROR_EAGAIN)
-				return true;
 			conn_unlink(c);   /* the bastion could not reach the target: the client sees a reset */
 			return false;
 		}
@@ -350,4 +354,28 @@ int ssh_route(const char *url_host, int url_port, int local_port, char *out, siz
 	                              : snprintf(out, len, "%s:%d:127.0.0.1:%d", url_host, url_port, local_port);
 
 	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+int ssh_route_url(struct ssh *s, const char *target_url, const char *url_host, int url_port, char *out,
+                  size_t len, char *err, size_t errlen)
+{
+	char host[256];
+	int port, lport;
+
+	if (ssh_url_target(target_url, host, sizeof host, &port) != 0) {
+		snprintf(err, errlen, "cannot tell the host and port of %s", target_url);
+		return -1;
+	}
+	lport = ssh_tunnel(s, host, port, err, errlen);
+	if (lport < 0)
+		return -1;
+	if (!url_host) {
+		url_host = host;
+		url_port = port;
+	}
+	if (ssh_route(url_host, url_port, lport, out, len) != 0) {
+		snprintf(err, errlen, "the route to %s is too long", target_url);
+		return -1;
+	}
+	return 0;
 }

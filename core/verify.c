@@ -19,6 +19,7 @@
 #include "warroom/loop.h"
 #include "warroom/prom.h"
 #include "warroom/slots.h"
+#include "warroom/ssh.h"
 
 #define VERIFY_TIMEOUT_MS 5000
 
@@ -36,9 +37,11 @@ struct vreq {
 struct verify {
 	struct loop *loop;
 	struct kube *kube;
+	struct ssh *ssh;             /* the bastion, for the pods and Prometheus marked via_bastion */
 	const struct config *cfg;
 	struct http *http;
 	struct prom *prom;
+	char prom_why[300];          /* why there is none */
 	verify_done_fn done;
 	void *arg;
 	char want_slot[32];
@@ -316,7 +319,7 @@ static void send_http(struct verify *v, enum verify_check c, int pod, const char
                       const char *body)
 {
 	struct vreq *r = vreq(v, c, pod, 0);
-	char url[1024];
+	char url[1024], route[600], terr[300];
 	struct http_req req = { .method = method, .url = url, .body = body, .timeout_ms = VERIFY_TIMEOUT_MS };
 
 	if (!r)
@@ -324,6 +327,16 @@ static void send_http(struct verify *v, enum verify_check c, int pod, const char
 	if (body)
 		req.content_type = "application/json";
 	pod_url(v, &v->st.pods[pod], path, url, sizeof url);
+	if (v->cfg->verify.via_bastion) {
+		/* a tunnel per pod address; the same target again reuses its listener */
+		if (!v->ssh || ssh_route_url(v->ssh, url, NULL, 0, route, sizeof route, terr, sizeof terr) != 0) {
+			v->pending--;
+			free(r);
+			row_set(v, c, false, 0, "through the bastion: %s", v->ssh ? terr : "no bastion session");
+			return;
+		}
+		req.connect_to = route;
+	}
 	if (!http_request(v->http, &req, got_http, r)) {
 		v->pending--;
 		free(r);
@@ -390,8 +403,8 @@ static void checks(struct verify *v)
 		          strcmp(v->cfg->verify.smoke_method, "GET") ? v->cfg->verify.smoke_body : NULL);
 	}
 	if (!v->prom) {
-		row_set(v, VERIFY_ERRORS, false, 0, "Prometheus is not configured (prometheus.url)");
-		row_set(v, VERIFY_QUEUE, false, 0, "Prometheus is not configured (prometheus.url)");
+		row_set(v, VERIFY_ERRORS, false, 0, "%s", v->prom_why);
+		row_set(v, VERIFY_QUEUE, false, 0, "%s", v->prom_why);
 	} else {
 		/* the slot's own counters: a new slot's whole record from its first
 		 * scrape, where a rate would still miss its new series */
@@ -469,8 +482,8 @@ static void send_kube(struct verify *v, int which)
 	v->krec[which] = r;
 }
 
-struct verify *verify_start(struct loop *loop, struct kube *kube, const struct config *cfg, const char *slot,
-                            verify_done_fn done, void *arg)
+struct verify *verify_start(struct loop *loop, struct kube *kube, struct ssh *ssh, const struct config *cfg,
+                            const char *slot, verify_done_fn done, void *arg)
 {
 	struct verify *v = calloc(1, sizeof *v);
 	char err[300];
@@ -479,6 +492,7 @@ struct verify *verify_start(struct loop *loop, struct kube *kube, const struct c
 		return NULL;
 	v->loop = loop;
 	v->kube = kube;
+	v->ssh = ssh;
 	v->cfg = cfg;
 	v->done = done;
 	v->arg = arg;
@@ -501,8 +515,21 @@ struct verify *verify_start(struct loop *loop, struct kube *kube, const struct c
 		free(v);
 		return NULL;
 	}
-	if (cfg->prometheus.url[0])
-		v->prom = prom_new(v->http, &cfg->prometheus, err, sizeof err);
+	snprintf(v->prom_why, sizeof v->prom_why, "Prometheus is not configured (prometheus.url)");
+	if (cfg->prometheus.url[0] && !(v->prom = prom_new(v->http, &cfg->prometheus, err, sizeof err)))
+		snprintf(v->prom_why, sizeof v->prom_why, "%s", err);
+	if (v->prom && cfg->prometheus.via_bastion) {
+		char route[600];
+
+		/* no route, no Prometheus rows: never the direct path the config ruled out */
+		snprintf(err, sizeof err, "no bastion session");
+		if (!ssh || ssh_route_url(ssh, cfg->prometheus.url, NULL, 0, route, sizeof route, err, sizeof err) != 0 ||
+		    prom_set_connect_to(v->prom, route) != 0) {
+			snprintf(v->prom_why, sizeof v->prom_why, "Prometheus through the bastion: %s", err);
+			prom_free(v->prom);
+			v->prom = NULL;
+		}
+	}
 	if (!kube) {
 		v->pending = 1;
 		fail_all(v, "%s", "the Kubernetes API is not reachable (kubeconfig)");

@@ -924,6 +924,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		struct action_ctx ctx = {
 			.loop = A.loop, .cfg = cfg, .tl = tl, .tl_error = A.model.tl_error,
 			.kube = A.sources.kube, .kube_error = A.sources.kube_error, .argocd = A.sources.argocd,
+			.ssh = A.sources.ssh,
 			.actor = cfg->operator_name, .via = "console", .readonly = A.model.readonly,
 			.signals = signals_now, .signals_arg = &A.model,
 		};
@@ -931,6 +932,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		A.actions = actions_new(&ctx);
 	}
 	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg));
+	runbook_session_set_bastion(A.runbook, A.sources.ssh);
 	runbook_session_attach(A.runbook, A.actions);
 	runbook_session_resume(A.runbook);
 	make_windows();

@@ -152,7 +152,7 @@ static void build(struct lines *l, const struct runbook_session *s, const struct
 
 				switch (it->kind) {
 				case RB_COMMAND:
-					snprintf(lead, sizeof lead, "%s $ ", state_glyph(st->state));
+					snprintf(lead, sizeof lead, "%s %s ", state_glyph(st->state), it->remote ? "bastion$" : "$");
 					add_block(l, (long)i, st->state == RBS_PENDING ? ROLE_ACCENT : state_role(st->state), x - 2,
 					          lead, it->text, 6);
 					break;

@@ -19,6 +19,7 @@
 struct argocd;
 struct config;
 struct kube;
+struct ssh;
 struct loop;
 struct timeline;
 
@@ -134,6 +135,7 @@ struct action_ctx {
 	struct kube *kube;            /* NULL: see kube_error */
 	const char *kube_error;
 	struct argocd *argocd;        /* NULL when not configured */
+	struct ssh *ssh;              /* the bastion's session; NULL when none */
 	const char *actor;            /* the operator the timeline names */
 	const char *via;              /* the front-end: "key", "command line", "cli" */
 	bool readonly;

@@ -36,6 +36,8 @@ void alertmgr_start(struct alertmgr *am, int refresh_ms);
 void alertmgr_refresh(struct alertmgr *am);
 /* The poller's source: state, age, error, backoff. */
 struct source *alertmgr_source(struct alertmgr *am);
+/* Routes every request: to each Alertmanager and to the Prometheus the rules
+ * come from. connect_to holds a route per host:port, comma-separated. */
 int alertmgr_set_connect_to(struct alertmgr *am, const char *connect_to);
 /* As for the prom poller: stop before http_free, free after. */
 void alertmgr_stop(struct alertmgr *am);

@@ -131,6 +131,7 @@ struct config {
 		char smoke_path[256];        /* /api/v1/detections */
 		char smoke_body[512];        /* a test detection, JSON */
 		int smoke_status;            /* 201 */
+		bool via_bastion;            /* the pods (health, ready, metrics, smoke) through the bastion */
 	} verify;
 	/* postmortem drafts and the deployment/rollback logs: 0700, files 0600
 	 * (timeline: logs:, default $XDG_STATE_HOME/warroom/logs) */

@@ -39,7 +39,8 @@ struct http_req {
 	const char *key_file;
 	const char *key_pem;   size_t key_pem_len;
 	bool insecure;
-	/* "host:port:connect-host:connect-port", CURLOPT_CONNECT_TO (SSH tunnels) */
+	/* "host:port:connect-host:connect-port", CURLOPT_CONNECT_TO (SSH tunnels);
+	 * several, comma-separated, for requests that may go to several hosts */
 	const char *connect_to;
 };
 

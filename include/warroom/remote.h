@@ -24,6 +24,11 @@ struct remote_spec {
 	const char *command;       /* shell text for sh -c on the bastion */
 	int64_t timeout_ms;        /* 0: none */
 	size_t max_output;         /* kept bytes per stream; 0: PROC_MAX_OUTPUT */
+	/* "NAME=value" entries, NULL-terminated (NULL: none), exported to the
+	 * command by the shell on the bastion, each value quoted: sshd accepts
+	 * few variables over the channel itself (AcceptEnv). Names that are not
+	 * shell names are left out. */
+	const char *const *env;
 	remote_line_fn on_line;
 	remote_done_fn on_done;
 	void *arg;
@@ -42,6 +47,9 @@ void remote_cancel(struct remote *r);
 void remote_free(struct remote *r);
 const struct proc_result *remote_result(const struct remote *r);
 
+/* export NAME='value'; ... (env as in remote_spec) then command, as one
+ * shell text. malloc'd. */
+char *remote_with_env(const char *command, const char *const *env);
 /* The wrapper text that runs command in its own group on the bastion and
  * ends that group when a line or EOF arrives on stdin. malloc'd. */
 char *remote_wrap(const char *command);

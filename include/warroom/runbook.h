@@ -5,7 +5,10 @@
  * and steps; fenced sh, bash, shell and console blocks are commands (a "$ "
  * prompt is stripped, a console block's output lines are not commands);
  * task-list items are checks to tick; a fenced warroom block names native
- * actions (rollback, ...). Any other Markdown is text to read.
+ * actions (rollback, ...). Any other Markdown is text to read. A command
+ * runs here, or on the bastion when its fence says so in runme's attribute
+ * form (```sh {runner=bastion}) or the front matter says runner: bastion
+ * (then {runner=local} brings one block back).
  *
  * The library is every runbook of the shipped folder and the user's folders;
  * the session walks one of them: commands run on the loop through the action
@@ -42,6 +45,7 @@ struct runbook_item {
 	enum runbook_kind kind;
 	char *text;            /* UTF-8, no control characters but '\n' */
 	char lang[16];         /* a code block's language, "" when none */
+	bool remote;           /* a command that runs on the bastion ({runner=bastion}) */
 	bool checked;          /* a check ticked in the file itself ("- [x]") */
 	int line;              /* in the file, 1-based */
 	size_t step;           /* index into steps */
@@ -66,6 +70,7 @@ struct runbook {
 	char name[128];        /* the file name without ".md": the runbook's id */
 	char *title;           /* front matter title, the document's one H1, or the name */
 	char **alerts;         /* front matter alerts: [...] (or alert:) */
+	bool remote;           /* front matter runner: bastion: commands run there unless a block says local */
 	size_t nalerts;
 	struct runbook_phase *phases;
 	size_t nphases;
@@ -143,6 +148,10 @@ struct runbook_session;
 struct runbook_session *runbook_session_new(struct loop *loop, const struct config *cfg, struct timeline *tl,
                                             struct model *m, struct runbook_lib *lib);
 void runbook_session_free(struct runbook_session *s);
+/* The bastion's session, for commands that run there; NULL: none (they are
+ * refused with words). */
+struct ssh;
+void runbook_session_set_bastion(struct runbook_session *s, struct ssh *ssh);
 /* The action layer's handlers find the session of their queue here. */
 void runbook_session_attach(struct runbook_session *s, struct actions *q);
 struct runbook_session *runbook_session_for(const struct actions *q);

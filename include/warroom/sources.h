@@ -59,6 +59,10 @@ struct sources {
 /* Opens the HTTP engine and the clients. Returns -1 only when nothing can run
  * (no HTTP engine); missing or broken parts leave their *_error. */
 int sources_open(struct sources *s, struct loop *loop, const struct config *cfg, char *err, size_t errlen);
+/* The CURLOPT_CONNECT_TO route for a request to url through the bastion's
+ * tunnel (name is for the words). 0, or -1 with words in why. */
+int sources_route(struct sources *s, const char *name, const char *url, char *out, size_t len, char *why,
+                  size_t whylen);
 /* Starts polling into the model (slots, signals, alerts, Argo CD, states). */
 void sources_attach(struct sources *s, struct model *m);
 /* A round of every poller now. */

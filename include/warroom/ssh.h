@@ -1,5 +1,6 @@
 /* ssh — one libssh2 session to the bastion, driven by the loop's socket
- * events: the session is non-blocking, so no call waits on the network. The
+ * events: the session is non-blocking, so no call waits on the network, and
+ * a host name is looked up on a thread of its own (ssh_resolve.c). The
  * host key is checked against known_hosts (hashed entries and the
  * [host]:port form too): an unknown key is shown by its SHA256 fingerprint
  * and asked about, a changed one is refused for good. Authentication by the
@@ -88,6 +89,20 @@ int ssh_known_hosts_append(const char *file, const char *host, int port, const c
  * its output on ours; exits with its status (255: it could not run). */
 int ssh_cli_remote(int argc, char **argv, const struct config *cfg);
 
+/* The headless commands' answers: an encrypted key's passphrase asked on the
+ * terminal without echo, refused in words when there is none; an unknown
+ * host key refused with its fingerprint. s may be NULL. */
+void ssh_cli_ui(struct ssh *s);
+/* After a headless command's requests: the bastion's own words when it is
+ * not up (a tunnel's reset says little), on stderr. s may be NULL. */
+void ssh_cli_report(const char *cmd, const struct ssh *s);
+/* For a headless command's request to url: when via, the bastion's session
+ * is opened once in *s (started, asking as ssh_cli_ui) and route is the
+ * CURLOPT_CONNECT_TO through its tunnel; else route is "". 0, or -1 with
+ * words. ssh_free(*s) after the requests. */
+int ssh_cli_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,
+                  char *route, size_t len, char *err, size_t errlen);
+
 /* ---- tunnels ---- */
 
 /* A loopback listener forwarding to host:port from the bastion. The local
@@ -101,6 +116,12 @@ int ssh_url_target(const char *url, char *host, size_t hostlen, int *port);
  * "urlhost:urlport:127.0.0.1:localport". 0 or -1. */
 int ssh_route(const char *url_host, int url_port, int local_port, char *out, size_t len);
 
+/* The route for a request to target_url through a tunnel to its host and
+ * port (url_host NULL: the URL's own; else the name the URL keeps, as a
+ * kubeconfig's server and tls-server-name). 0, or -1 with words. */
+int ssh_route_url(struct ssh *s, const char *target_url, const char *url_host, int url_port, char *out,
+                  size_t len, char *err, size_t errlen);
+
 /* ---- for the module's own files (tunnels, exec channels) ----
  * A client is driven after every event on the session's socket and tick
  * while the session is up; down() runs when it drops (its channels are gone:
@@ -113,12 +134,33 @@ struct ssh_client {
 };
 void ssh_client_add(struct ssh *s, struct ssh_client *c);
 void ssh_client_del(struct ssh *s, struct ssh_client *c);
+/* libssh2 keeps one channel-open state per session, so two non-blocking
+ * opens in flight at once corrupt each other: whoever opens a channel takes
+ * the turn first (true: it is who's; else wait for a later drive) and gives
+ * it back once the open ended, either way. A client that goes away gives it
+ * back too; a dropped session forgets it. */
+bool ssh_open_turn(struct ssh *s, const void *who);
+void ssh_open_done(struct ssh *s, const void *who);
 /* The LIBSSH2_SESSION while up, else NULL (void: libssh2 stays out of headers). */
 void *ssh_session(const struct ssh *s);
 struct loop *ssh_loop(const struct ssh *s);
 /* After libssh2 calls made outside a drive: the socket's poll events follow
  * what libssh2 waits for. */
 void ssh_io_done(struct ssh *s);
+/* The bastion's name looked up off the loop (ssh_resolve.c): fn runs from
+ * the loop with the addresses (NULL and a getaddrinfo error when none),
+ * never inside this call, unless cancelled first. NULL: no lookup could be
+ * started (out of memory or threads). */
+struct addrinfo;
+struct ssh_lookup;
+typedef void (*ssh_lookup_fn)(const struct addrinfo *ai, int gai_error, void *arg);
+struct ssh_lookup *ssh_lookup_start(struct loop *loop, const char *host, int port, ssh_lookup_fn fn, void *arg);
+/* fn does not run; a lookup still waiting ends on its own later. */
+void ssh_lookup_cancel(struct ssh_lookup *l);
+/* For tests: what stands for getaddrinfo in the lookups (NULL: getaddrinfo). */
+typedef int (*ssh_resolver_fn)(const char *host, const char *port, const struct addrinfo *hints,
+                               struct addrinfo **res);
+void ssh_set_resolver(ssh_resolver_fn fn);
 /* Clients of the tunnels (ssh_tunnel.c), freed with the session. */
 struct ssh_tunnels;
 struct ssh_tunnels **ssh_tunnels_slot(struct ssh *s);

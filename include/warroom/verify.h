@@ -14,6 +14,7 @@
 struct config;
 struct kube;
 struct loop;
+struct ssh;
 
 enum verify_check {
 	VERIFY_PODS, VERIFY_HEALTH, VERIFY_READY, VERIFY_METRICS, VERIFY_SMOKE, VERIFY_ERRORS, VERIFY_QUEUE,
@@ -40,10 +41,12 @@ typedef void (*verify_done_fn)(const struct verify_report *r, void *arg);
 struct verify;
 
 /* slot "" picks the slot a smoke test is for: the standby when it has ready
- * pods and a newer rollout, otherwise the one serving traffic. done runs once,
- * from the loop (never from inside verify_start). NULL: out of memory. */
-struct verify *verify_start(struct loop *loop, struct kube *kube, const struct config *cfg, const char *slot,
-                            verify_done_fn done, void *arg);
+ * pods and a newer rollout, otherwise the one serving traffic. ssh: the
+ * bastion's session, for the pods (verify.via_bastion) and Prometheus
+ * (prometheus.via_bastion) reached through it; NULL when none. done runs
+ * once, from the loop (never from inside verify_start). NULL: out of memory. */
+struct verify *verify_start(struct loop *loop, struct kube *kube, struct ssh *ssh, const struct config *cfg,
+                            const char *slot, verify_done_fn done, void *arg);
 /* Stops a run (done does not run) and frees it; also after done ran. */
 void verify_free(struct verify *v);
 

@@ -5,6 +5,7 @@ refused, agent and key-file authentication, a reconnect after sshd restarts
 while the keys keep answering, and a terminal that stops reading while a
 scale-switch rollback runs."""
 import fcntl
+import json
 import os
 import pty
 import re
@@ -48,14 +49,20 @@ class Bastion(LabTestCase):
 
     # ---- helpers ----
 
-    def config(self, name="bastion.yaml", key_file=True, known_hosts=None, ssh_port=None):
-        """The lab's config with its ssh: section on and every endpoint via the bastion."""
+    def config(self, name="bastion.yaml", key_file=True, known_hosts=None, ssh_port=None, host=True):
+        """The lab's config with its ssh: section on and every endpoint via the bastion
+        (the pods the verification matrix asks too)."""
         with open(self.lab.config_path) as f:
             s = f.read()
         s = s.replace("# ssh:", "ssh:").replace("#   ", "  ")
         for sec in ("prometheus", "alertmanager", "argocd"):
             s = s.replace("%s:\n  url:" % sec, "%s:\n  via_bastion: true\n  url:" % sec)
         s = s.replace("kubernetes:\n", "kubernetes:\n  via_bastion: true\n")
+        s = s.replace("verify:\n", "verify:\n  via_bastion: true\n")
+        if not host:
+            s = re.sub(r"\n  host: .*", "", s)
+        if key_file not in (True, False):
+            s = re.sub(r"\n  key_file: .*", "\n  key_file: %s" % key_file, s)
         if not key_file:
             s = re.sub(r"\n  key_file: .*", "", s)
         if known_hosts:
@@ -78,6 +85,18 @@ class Bastion(LabTestCase):
     def remote(self, cfg, *cmd, env=None, timeout=30):
         return subprocess.run([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db"), "remote"] +
                               list(cmd), capture_output=True, text=True, timeout=timeout, env=env or self.env())
+
+    def cli(self, cfg, *args, env=None, timeout=30, pre=()):
+        return subprocess.run([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db")] + list(pre) +
+                              list(args), capture_output=True, text=True, timeout=timeout, env=env or self.env())
+
+    def tunnelled(self, fn):
+        """fn's result and the target ports of the direct-tcpip channels sshd opened meanwhile."""
+        start = len(self.sshd_log())
+        out = fn()
+        log = self.sshd_log()[start:]
+        return out, set(int(p) for p in re.findall(r"server_request_direct_tcpip: originator [0-9.]+ port \d+, "
+                                                   r"target 127\.0\.0\.1 port (\d+)", log))
 
     def sshd_log(self):
         with open(os.path.join(self.lab.dir, "logs", "sshd.log"), errors="replace") as f:
@@ -145,6 +164,117 @@ class Bastion(LabTestCase):
         # all on one SSH session: one authentication for every channel
         self.assertEqual(log.count("Accepted publickey"), 1, "one session carries every channel")
 
+    def test_headless_commands_go_through_the_tunnels(self):
+        cfg, ports = self.config("headless.yaml"), self.lab.ports
+        # status: the cluster and Alertmanager
+        p, targets = self.tunnelled(lambda: self.cli(cfg, "status", "--json"))
+        self.assertIn(p.returncode, (0, 1, 2), p.stderr)
+        self.assertIn(json.loads(p.stdout)["health"], ("healthy", "degraded", "outage"))
+        self.assertLessEqual({ports["kube"], ports["alertmanager"]}, targets, sorted(targets))
+        # query: Prometheus
+        p, targets = self.tunnelled(lambda: self.cli(cfg, "query", "vector(6*7)"))
+        self.assertEqual((p.returncode, p.stdout), (0, "42\n"), p.stderr)
+        self.assertIn(ports["prometheus"], targets)
+        # check: the cluster, every pod's health, ready, metrics and smoke URLs, and Prometheus
+        p, targets = self.tunnelled(lambda: self.cli(cfg, "check", "--json"))
+        rep = json.loads(p.stdout)
+        rows = {r["check"]: r for r in rep["checks"]}
+        for row in ("Health endpoint", "Ready endpoint", "Metrics endpoint", "Smoke request"):
+            self.assertNotIn("bastion", rows[row]["measured"], rows[row])
+            self.assertNotIn("connect", rows[row]["measured"].lower(), rows[row])
+        self.assertTrue(rows["Health endpoint"]["pass"], rows)
+        self.assertTrue(rows["Metrics endpoint"]["pass"], rows)
+        self.assertLessEqual({ports["kube"], ports["demo"], ports["prometheus"]}, targets, sorted(targets))
+        # a silence and its expiry: the action's own requests to Alertmanager
+        p, targets = self.tunnelled(lambda: self.cli(cfg, "silence", "--yes", "--duration", "1h", "--comment",
+                                                     "through the bastion", "alertname=NoSuchAlertHere"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        sid = re.search(r"silence (\S+) active for 1h", p.stdout).group(1)
+        self.assertIn(ports["alertmanager"], targets)
+        p, targets = self.tunnelled(lambda: self.cli(cfg, "expire", "--yes", sid))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn(ports["alertmanager"], targets)
+        # --bastion on the command line stands for ssh.host; without either the config is refused
+        nohost = self.config("nohost.yaml", host=False)
+        p = self.cli(nohost, "query", "vector(1)")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("via_bastion: no bastion is configured", p.stderr)
+        with open(nohost) as f:
+            user = re.search(r"\n  user: (\S+)", f.read()).group(1)
+        p, targets = self.tunnelled(lambda: self.cli(nohost, "query", "vector(1)",
+                                                     pre=("--bastion", "%s@127.0.0.1" % user)))
+        self.assertEqual((p.returncode, p.stdout), (0, "1\n"), p.stderr)
+        self.assertIn(ports["prometheus"], targets)
+
+    def encrypted_key(self):
+        """A passphrase-protected key the lab's sshd accepts (until the test ends)."""
+        key, secret = os.path.join(self.tmp, "id_encrypted"), "pass-%d-phrase" % os.getpid()
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", secret, "-f", key], check=True)
+        auth = os.path.join(self.lab.dir, "ssh", "authorized_keys")
+        with open(auth) as f:
+            before = f.read()
+
+        def restore():
+            with open(auth, "w") as f:
+                f.write(before)
+        self.addCleanup(restore)
+        with open(key + ".pub") as f, open(auth, "a") as out:
+            out.write(f.read())
+        return key, secret
+
+    def test_an_encrypted_key_asks_its_passphrase_without_echo(self):
+        key, secret = self.encrypted_key()
+        cfg = self.config("encrypted.yaml", key_file=key)
+        # no terminal to ask on: refused in words
+        p = subprocess.run([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db"), "remote", "echo no"],
+                           capture_output=True, text=True, timeout=30, env=self.env(), stdin=subprocess.DEVNULL,
+                           start_new_session=True)
+        self.assertEqual(p.returncode, 255, p.stderr)
+        self.assertIn("%s is encrypted and there is no terminal to ask its passphrase on" % key, p.stderr)
+        self.assertIn("ssh-add %s" % key, p.stderr)
+        # on a terminal: asked with echo off, a wrong one asked again
+        t = Term(120, 20, env={"HOME": self.tmp})
+        self.terms.append(t)
+        t.start([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db"), "remote", "echo by-$((40+2))"])
+        t.wait_for("Passphrase for %s" % key, timeout=10)
+        t.text("wrong-" + secret)
+        t.keys("Enter")
+        t.wait_for(lambda s: s.count("Passphrase for") == 2, timeout=10, what="asked again")
+        t.text(secret)
+        self.assertNotIn(secret, t.screen())
+        t.keys("Enter")
+        s = t.wait_for("EXIT=", timeout=15)
+        self.assertIn("by-42", s)
+        self.assertIn("EXIT=0", s)
+        self.assertNotIn(secret, s)
+        # C-c at the prompt ends it, with the terminal's echo back
+        t2 = Term(120, 20, env={"HOME": self.tmp})
+        self.terms.append(t2)
+        t2.start([BINARY, "--config", cfg, "--db", os.path.join(self.tmp, "db"), "remote", "echo not-run"],
+                 before="trap : INT;")   # the pane's shell outlives the C-c to report
+        t2.wait_for("Passphrase for %s" % key, timeout=10)
+        t2.keys("C-c")
+        s = t2.wait_for("MODES:", timeout=10)
+        self.assertNotIn("not-run", s)
+        self.assertNotIn("EXIT=0", s)
+        modes = re.search(r"MODES:(.*):END", s).group(1).split()
+        self.assertIn("echo", modes)
+        # the console asks in a dialog that shows nothing typed; nothing of it is kept in the timeline
+        c = self.console(cfg)
+        c.wait_for("Bastion key passphrase", timeout=15)
+        c.text(secret)
+        self.assertNotIn(secret, c.screen())
+        c.keys("Enter")
+        c.wait_for(lambda s: "bastion \u2713" in s.split("\n")[0], timeout=15, what="bastion up")
+        self.assertNotIn(secret, c.screen())
+        c.keys("Q")
+        c.wait_for("EXIT=", timeout=10)
+        stored = [n for n in os.listdir(c.tmp) if n.startswith("timeline.db")]
+        self.assertIn("timeline.db", stored)
+        for name in stored:
+            with open(os.path.join(c.tmp, name), "rb") as f:
+                self.assertNotIn(secret.encode(), f.read(), name)
+
     def test_a_remote_command_runs_on_the_bastion(self):
         cfg = self.config()
         p = self.remote(cfg, "echo out-$((6*7)); echo to-stderr >&2; exit 3")
@@ -170,6 +300,122 @@ class Bastion(LabTestCase):
         time.sleep(1)
         self.assertNotEqual(subprocess.run(["pgrep", "-f", "^" + marker]).returncode, 0)
 
+    def test_a_runbook_step_marked_for_the_bastion_runs_there(self):
+        folder = os.path.join(self.tmp, "books")
+        os.makedirs(folder)
+        marker = "sleep 5%d" % (os.getpid() % 1000)
+        with open(os.path.join(folder, "jump-probe.md"), "w") as f:
+            f.write("# Jump probe\n## Assess\n### On the bastion\n"
+                    "```sh {name=probe runner=bastion}\necho \"ns=$NAMESPACE svc=$SERVICE\"; "
+                    "echo remote-$((6*7)) >&2; exit 3\n```\n"
+                    "### Wait there\n```sh {runner=bastion}\n%s\n```\n" % marker)
+        cfg = self.config("runbook.yaml")
+        with open(cfg, "a") as f:
+            f.write("runbooks: { paths: [%s] }\n" % folder)
+        start = len(self.sshd_log())
+        t = self.console(cfg)
+        t.wait_for(lambda s: "bastion \u2713" in s.split("\n")[0], timeout=20, what="bastion up")
+        t.keys(":")
+        t.text("runbook jump-probe")
+        t.keys("Enter")
+        s = t.wait_for("Runbook: Jump probe")
+        self.assertIn("bastion$ " + marker, s)   # the view says where each command runs
+        t.keys("e")
+        s = t.wait_for("Run this command on the bastion?", timeout=10)
+        self.assertIn("sh -c on the bastion, as written in jump-probe.md", s)
+        t.keys("y")
+        s = t.wait_for("-- exit 3", timeout=15)
+        self.assertIn("ns=detection-system svc=detection-api-service", s)   # the incident's variables
+        self.assertIn("remote-42", s)
+        self.assertIn("bastion$ echo", s)
+        # sshd ran it: an exec channel on the console's one session
+        log = self.sshd_log()[start:]
+        self.assertRegex(log, r"Starting session: command .*from 127\.0\.0\.1")
+        self.assertEqual(log.count("Accepted publickey"), 1)
+        # a long one is cancelled: the remote process is signalled, not left running
+        t.keys("j", "e")
+        t.wait_for("Run this command on the bastion?", timeout=10)
+        t.keys("y")
+        wait_for(lambda: subprocess.run(["pgrep", "-f", "^" + marker], capture_output=True).returncode == 0, 10,
+                 what="the remote sleep running")
+        t.keys("C-x")
+        t.wait_for("stopped by the operator", timeout=10)
+        wait_for(lambda: subprocess.run(["pgrep", "-f", "^" + marker], capture_output=True).returncode != 0, 5,
+                 what="the remote sleep gone")
+        # the timeline holds where it ran, its exit and its duration
+        out = subprocess.run([BINARY, "--config", cfg, "--db", t.db, "timeline", "--json", "--limit", "0"],
+                             capture_output=True, text=True, timeout=20, check=True, env=self.env()).stdout
+        ran = [e for e in json.loads(out) if e["kind"] == "runbook" and "on the bastion failed (exit 3)" in e["summary"]]
+        self.assertTrue(ran, out)
+        d = ran[0]["detail"]
+        self.assertEqual((d["exit_code"], d["runner"]), (3, "bastion"))
+        self.assertGreater(d["duration_ms"], 0)
+        self.assertIn("remote-42", d["stderr"])
+
+    def test_a_bastion_named_by_host_name_connects(self):
+        # the name is looked up off the loop, on its own thread; sshd listens on 127.0.0.1 only,
+        # so where localhost names ::1 first that address is refused and the next one tried
+        import socket
+        if "127.0.0.1" not in [a[4][0] for a in socket.getaddrinfo("localhost", 22, 0, socket.SOCK_STREAM)]:
+            self.skipTest("localhost does not name 127.0.0.1 here")
+        kh = os.path.join(self.tmp, "known_hosts_by_name")
+        with open(os.path.join(self.lab.dir, "ssh", "known_hosts")) as f:
+            line = f.read().replace("[127.0.0.1]:", "[localhost]:")
+        with open(kh, "w") as f:
+            f.write(line)
+        cfg = self.config("byname.yaml", known_hosts=kh)
+        with open(cfg) as f:
+            text = f.read().replace("\n  host: 127.0.0.1", "\n  host: localhost")
+        with open(cfg, "w") as f:
+            f.write(text)
+        p = self.remote(cfg, "echo by-name")
+        self.assertEqual((p.returncode, p.stdout), (0, "by-name\n"), p.stderr)
+        with open(cfg, "w") as f:
+            f.write(text.replace("\n  host: localhost", "\n  host: no-such-bastion.invalid"))
+        p = self.remote(cfg, "true")
+        self.assertEqual(p.returncode, 255)
+        self.assertIn("cannot find the bastion no-such-bastion.invalid", p.stderr)
+
+    def test_a_name_lookup_that_hangs_leaves_the_keys_answering(self):
+        # getaddrinfo for the bastion's name never returns, as with a DNS server that does not answer
+        # (an address-only parse, AI_NUMERICHOST, never waits and is left alone)
+        shim = os.path.join(self.tmp, "hang.so")
+        src = shim[:-3] + ".c"
+        with open(src, "w") as f:
+            f.write("#define _GNU_SOURCE\n#include <dlfcn.h>\n#include <netdb.h>\n#include <string.h>\n"
+                    "#include <unistd.h>\n"
+                    "int getaddrinfo(const char *n, const char *s, const struct addrinfo *h, struct addrinfo **r)\n"
+                    "{ if (n && strcmp(n, \"hang.bastion.test\") == 0 && !(h && (h->ai_flags & AI_NUMERICHOST)))\n"
+                    "    for (;;) pause();\n"
+                    "  int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **) =\n"
+                    "      (int (*)(const char *, const char *, const struct addrinfo *, struct addrinfo **))"
+                    "dlsym(RTLD_NEXT, \"getaddrinfo\");\n  return real(n, s, h, r); }\n")
+        if subprocess.run(["cc", "-shared", "-fPIC", "-o", shim, src, "-ldl"], capture_output=True).returncode:
+            self.skipTest("no C compiler for the resolver shim")
+        cfg = self.config("hang.yaml")
+        with open(cfg) as f:
+            text = f.read().replace("\n  host: 127.0.0.1", "\n  host: hang.bastion.test")
+        with open(cfg, "w") as f:
+            f.write(text)
+        t = Term(120, 40, env={"HOME": self.tmp, "LD_PRELOAD": shim})
+        self.terms.append(t)
+        t.start([BINARY, "--config", cfg, "--db", os.path.join(t.tmp, "timeline.db")])
+        t.wait_for("Golden signals", timeout=10)
+        worst = 0.0
+        for _ in range(4):
+            for key, want in (("?", "Keys (generated"), ("q", "Golden signals")):
+                t0 = time.monotonic()
+                t.keys(key)
+                t.wait_for(want, timeout=2)
+                worst = max(worst, time.monotonic() - t0)
+        self.assertNotIn("bastion \u2713", t.screen().split("\n")[0])
+        print("\n    slowest key answer while the bastion's name lookup hung: %.0f ms (tmux round trip included)" %
+              (worst * 1000))
+        self.assertLess(worst, 0.1 + 0.15, "keys must answer within 100 ms (plus tmux's capture)")
+        t.keys("Q")
+        s = t.wait_for("EXIT=", timeout=5)   # quits at once, whatever the lookup is doing
+        self.assertIn("EXIT=0", s)
+
     def test_a_changed_host_key_is_refused(self):
         kh = os.path.join(self.tmp, "known_hosts")
         other = os.path.join(self.tmp, "other_key")
@@ -186,6 +432,11 @@ class Bastion(LabTestCase):
         self.assertIn("has CHANGED", p.stderr)
         self.assertIn("ssh-keygen -R '[127.0.0.1]:%d' -f %s" % (self.lab.ports["ssh"], kh), p.stderr)
         self.assertEqual(self.sshd_log().count("Accepted publickey"), before, "no authentication was tried")
+        # a headless command that needs the tunnels says why they failed, and never goes direct
+        p = self.cli(cfg, "status")
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertIn("warroom status: the bastion ", p.stderr)
+        self.assertIn("has CHANGED", p.stderr)
         # the console says it and stays refused: no retry, no way round it
         t = self.console(cfg)
         s = t.wait_for(lambda s: "bastion \u2717" in s.split("\n")[0], timeout=10, what="bastion down")

@@ -427,6 +427,10 @@ static void test_bastion(void **state)
 	assert_int_equal(load(&cfg, "kubernetes:\n  via_bastion: true\n", err, sizeof err), 0);
 	assert_int_equal(config_check_bastion(&cfg, err, sizeof err), -1);
 	assert_non_null(strstr(err, "kubernetes.via_bastion"));
+	assert_int_equal(load(&cfg, "verify:\n  pod_url: http://{ip}:8080\n  via_bastion: true\n", err, sizeof err), 0);
+	assert_true(cfg.verify.via_bastion);
+	assert_int_equal(config_check_bastion(&cfg, err, sizeof err), -1);
+	assert_non_null(strstr(err, "verify.via_bastion: no bastion is configured"));
 }
 
 static time_t utc(int y, int mon, int d)

@@ -332,6 +332,41 @@ static void alerts_carry_their_runbook_url_and_labels(void **state)
 	runbook_lib_free(lib);
 }
 
+/* Where a command runs: runme's fence attributes choose the bastion, the
+ * front matter makes it the default and {runner=local} brings one back; a
+ * runner that is none is said in lint and runs here. */
+static void fences_and_front_matter_choose_the_runner(void **state)
+{
+	struct runbook *rb = parse("# Checks\n\n## On the bastion\n\n"
+	                           "```sh {name=disk runner=bastion}\ndf -h /\n```\n\n"
+	                           "```bash {remote}\nuptime\n```\n\n"
+	                           "```sh\nkubectl get pods\n```\n\n"
+	                           "```sh {runner=\"bastion\"}\nhostname\n```\n\n"
+	                           "```sh {runner=moon}\ndate\n```\n");
+
+	assert_int_equal(count(rb, RB_COMMAND), 5);
+	assert_string_equal(nth(rb, RB_COMMAND, 0)->text, "df -h /");
+	assert_string_equal(nth(rb, RB_COMMAND, 0)->lang, "sh");
+	assert_true(nth(rb, RB_COMMAND, 0)->remote);
+	assert_true(nth(rb, RB_COMMAND, 1)->remote);
+	assert_false(nth(rb, RB_COMMAND, 2)->remote);
+	assert_true(nth(rb, RB_COMMAND, 3)->remote);
+	assert_false(nth(rb, RB_COMMAND, 4)->remote);
+	assert_int_equal(rb->nwarnings, 1);
+	assert_non_null(strstr(rb->warnings[0], "runner=moon is not a runner"));
+	runbook_free(rb);
+
+	rb = parse("---\ntitle: On the jump host\nrunner: bastion\n---\n# T\n\n## S\n\n"
+	           "```sh\nuptime\n```\n\n```console {runner=local}\n$ date\nTue\n```\n");
+	assert_true(rb->remote);
+	assert_string_equal(rb->title, "On the jump host");
+	assert_true(nth(rb, RB_COMMAND, 0)->remote);
+	assert_string_equal(nth(rb, RB_COMMAND, 1)->text, "date");
+	assert_false(nth(rb, RB_COMMAND, 1)->remote);
+	assert_int_equal(rb->nwarnings, 0);
+	runbook_free(rb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +376,7 @@ int main(void)
 		cmocka_unit_test(prompts_continuations_and_native_actions),
 		cmocka_unit_test(user_folders_from_the_config_join_the_shipped_ones),
 		cmocka_unit_test(alerts_carry_their_runbook_url_and_labels),
+		cmocka_unit_test(fences_and_front_matter_choose_the_runner),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

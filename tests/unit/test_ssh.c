@@ -4,7 +4,16 @@
  * the tunnels, and the remote wrapper's quoting (run by a real sh). */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "warroom/config.h"
+#include "warroom/loop.h"
 #include "warroom/remote.h"
 #include "warroom/ssh.h"
 
@@ -164,6 +173,169 @@ static void remote_wrapper_keeps_the_command_whole(void **state)
 	free(w);
 }
 
+/* The variables a runbook command gets on the bastion are quoted exports:
+ * a hostile value stays a value, and a name that is no shell name is left out. */
+static void remote_exports_keep_values_as_values(void **state)
+{
+	const char *env[] = { "A=it's $(echo pwned) `id` \\", "B_2=two\nlines", "BAD-NAME=x", "NOEQUALS", NULL };
+	char *text = remote_with_env("printf '%s|' \"$A\" \"$B_2\"", env);
+	char *w = text ? remote_wrap(text) : NULL, cmd[4096], out[256] = "";
+	size_t n;
+	FILE *p;
+
+	assert_non_null(w);
+	assert_null(strstr(text, "BAD-NAME"));
+	snprintf(cmd, sizeof cmd, "sleep 1 | %s", w);   /* stdin open a while: no cancel */
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof out - 1, p);
+	out[n] = '\0';
+	assert_int_equal(WEXITSTATUS(pclose(p)), 0);
+	assert_string_equal(out, "it's $(echo pwned) `id` \\|two\nlines|");
+	free(w);
+	free(text);
+}
+
+/* A DNS server that never answers: the lookup hangs until the test lets it go. */
+static int hang_fds[2];
+
+static int hanging_resolver(const char *host, const char *port, const struct addrinfo *hints,
+                            struct addrinfo **res)
+{
+	char c;
+
+	while (read(hang_fds[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return EAI_AGAIN;
+}
+
+struct ticks {
+	int n;
+	int64_t last, worst;
+};
+
+static void tick(struct loop *loop, void *arg)
+{
+	struct ticks *t = arg;
+	int64_t now = loop_now_ms();
+
+	if (t->n++ && now - t->last > t->worst)
+		t->worst = now - t->last;
+	t->last = now;
+}
+
+static void run_for(struct loop *loop, int64_t ms)
+{
+	int64_t t0 = loop_now_ms();
+
+	while (loop_now_ms() - t0 < ms)
+		loop_run_once(loop, 20);
+}
+
+/* The bastion named by a host whose lookup never ends: the loop keeps
+ * serving its timers (the keys, in the console) the whole time, the lookup's
+ * failure is said in words, and a session freed mid-lookup is left alone by
+ * the lookup that ends later. */
+static void a_hanging_name_lookup_leaves_the_loop_answering(void **state)
+{
+	struct config_ssh cfg = { .host = "bastion.never-answers.test", .port = 22, .user = "op",
+	                          .known_hosts = "/nonexistent/known_hosts" };
+	struct ticks t = { 0 };
+	struct loop *loop = loop_new();
+	struct ssh *s;
+	char err[300];
+
+	assert_int_equal(pipe(hang_fds), 0);
+	ssh_set_resolver(hanging_resolver);
+	s = ssh_new(loop, &cfg, err, sizeof err);
+	assert_non_null(s);
+	loop_timer_add(loop, 10, 10, tick, &t);
+	ssh_start(s);
+	run_for(loop, 400);
+	assert_int_equal(ssh_state(s), SSH_CONNECTING);
+	/* a blocking lookup would have held the loop from the start: no tick at all;
+	 * the bounds leave room for a loaded machine */
+	assert_true(t.n >= 10);
+	assert_true(t.worst < 250);
+	/* the lookup gives up: words, and the session waits to retry */
+	assert_int_equal(write(hang_fds[1], "x", 1), 1);
+	for (int i = 0; i < 100 && ssh_state(s) != SSH_DOWN; i++)
+		loop_run_once(loop, 20);
+	assert_int_equal(ssh_state(s), SSH_DOWN);
+	assert_non_null(strstr(ssh_error(s), "cannot find the bastion bastion.never-answers.test"));
+	ssh_free(s);
+	/* freed while its lookup hangs; the lookup ends later, writing to no one */
+	s = ssh_new(loop, &cfg, err, sizeof err);
+	ssh_start(s);
+	run_for(loop, 50);
+	ssh_free(s);
+	assert_int_equal(write(hang_fds[1], "x", 1), 1);
+	run_for(loop, 100);
+	usleep(100 * 1000);   /* the detached lookup thread frees its half */
+	ssh_set_resolver(NULL);
+	close(hang_fds[0]);
+	close(hang_fds[1]);
+	loop_free(loop);
+}
+
+/* A name with two addresses, the first refusing: the second is tried. */
+static int two_ports[2];
+
+static int two_addresses(const char *host, const char *port, const struct addrinfo *hints, struct addrinfo **res)
+{
+	struct one { struct addrinfo ai; struct sockaddr_in sa; } *v[2];
+
+	for (int i = 1; i >= 0; i--) {
+		v[i] = calloc(1, sizeof *v[i]);   /* one block each, as freeaddrinfo frees them */
+		v[i]->sa.sin_family = AF_INET;
+		v[i]->sa.sin_port = htons((uint16_t)two_ports[i]);
+		v[i]->sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		v[i]->ai = (struct addrinfo){ .ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+		                              .ai_addrlen = sizeof v[i]->sa, .ai_addr = (struct sockaddr *)&v[i]->sa,
+		                              .ai_next = i ? NULL : &v[1]->ai };
+	}
+	*res = &v[0]->ai;
+	return 0;
+}
+
+static int loopback_listener(int *port, bool listening)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	if (listening)
+		assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+static void the_next_address_is_tried_when_one_refuses(void **state)
+{
+	struct config_ssh cfg = { .host = "two.addresses.test", .port = 22, .user = "op",
+	                          .known_hosts = "/nonexistent/known_hosts" };
+	int closed = loopback_listener(&two_ports[0], false), lfd = loopback_listener(&two_ports[1], true);
+	struct loop *loop = loop_new();
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	struct ssh *s;
+	char err[300];
+
+	close(closed);   /* nothing listens there now: refused */
+	ssh_set_resolver(two_addresses);
+	s = ssh_new(loop, &cfg, err, sizeof err);
+	ssh_start(s);
+	for (int i = 0; i < 100 && poll(&pfd, 1, 0) == 0; i++)
+		loop_run_once(loop, 20);
+	assert_int_equal(poll(&pfd, 1, 0), 1);   /* the second address was reached */
+	assert_int_equal(ssh_state(s), SSH_CONNECTING);
+	ssh_free(s);
+	ssh_set_resolver(NULL);
+	close(lfd);
+	loop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +344,9 @@ int main(void)
 		cmocka_unit_test(url_targets_and_routes),
 		cmocka_unit_test(a_bastion_needs_a_host),
 		cmocka_unit_test(remote_wrapper_keeps_the_command_whole),
+		cmocka_unit_test(remote_exports_keep_values_as_values),
+		cmocka_unit_test(a_hanging_name_lookup_leaves_the_loop_answering),
+		cmocka_unit_test(the_next_address_is_tried_when_one_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
