@@ -482,6 +482,7 @@ static void argo_off_done(const struct argocd_result *res, void *arg)
 		cJSON_AddStringToObject(d, "followup", "re-enable auto-sync once Git is fixed");
 		cJSON_AddStringToObject(d, "application", argocd_app_name(r->ctx.argocd));
 		cJSON_AddStringToObject(d, "automated", r->plan.argocd_automated_json);
+		cJSON_AddStringToObject(d, "bad_revision", r->plan.argocd_bad_revision);
 		char *s = cJSON_PrintUnformatted(d);
 		text_copy(detail, sizeof detail, s);
 		free(s);

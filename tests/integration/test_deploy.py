@@ -207,19 +207,23 @@ class ArgoFollowUpOnLab(LabTestCase):
         self.lab.scenario("bad-deploy")
         self.lab.argocd_autosync(True)
         wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
-        before = self.lab.app()["spec"]["syncPolicy"]["automated"]
+        app = self.lab.app()
+        before = app["spec"]["syncPolicy"]["automated"]
+        bad = app["status"]["history"][-1]["revision"]   # the bad deploy, as Argo CD recorded it
         p = self.warroom(db, "rollback", "--yes")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("FOLLOW-UP: re-enable auto-sync", p.stdout)
         self.assertFalse(self.lab.app()["spec"].get("syncPolicy", {}).get("automated"))
-        # Git still holds the bad commit: refused, nothing changes
+        # Git still holds the bad commit: refused, naming it, nothing changes
+        self.assertEqual(self.lab.app()["status"]["sync"]["revision"], bad)
         p = self.warroom(db, "autosync", "--yes")
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         self.assertIn("Git still deploys the bad version", p.stdout + p.stderr)
+        self.assertIn("tracks %s" % bad[:12], p.stdout + p.stderr)
         self.assertFalse(self.lab.app()["spec"].get("syncPolicy", {}).get("automated"))
-        # the fix in Git: the application is Synced with what runs
+        # the fix in Git: the tracked branch resolves to the revert commit
         self.lab.run_lab("git", "revert")
-        wait_for(lambda: self.lab.app()["status"]["sync"]["status"] == "Synced", 20, what="Git matching the rollback")
+        wait_for(lambda: self.lab.app()["status"]["sync"]["revision"] != bad, 20, what="Git off the bad commit")
         p = self.warroom(db, "autosync", "--yes")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("auto-sync re-enabled", p.stdout)
@@ -232,6 +236,7 @@ class ArgoFollowUpOnLab(LabTestCase):
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         p = self.warroom(db, "timeline", "--limit", "0")
         self.assertIn("follow-up closed: auto-sync re-enabled", p.stdout)
+        self.assertIn("off the bad %s" % bad[:12], p.stdout)
 
     def test_override_is_recorded(self):
         db = os.path.join(self.lab.root, "override.db")
