@@ -98,6 +98,8 @@ void deploywatch_init(struct deploywatch *d, const struct config *cfg)
 	d->last_queue = NAN;
 	for (int i = 0; i < MET_COUNT; i++)
 		d->baseline[i] = NAN;
+	for (int i = 0; i < DCAP_COUNT; i++)
+		d->cap[i].value = d->cap[i].sample = NAN;
 }
 
 void deploywatch_fast(struct deploywatch *d, double errors, double p99, int64_t now_ms)
@@ -339,21 +341,6 @@ static void rules(struct deploywatch *d, const struct slots_state *st, const str
 	}
 }
 
-static void capacity(struct deploywatch *d, const struct model_metrics *mm)
-{
-	const struct config *c = d->cfg;
-	double q = mm->s[MET_QUEUE].last, rps = mm->s[MET_RPS].last;
-
-	d->ncapacity = 0;
-	if (!isnan(q) && q > c->policy.queue)
-		snprintf(d->capacity[d->ncapacity++], sizeof d->capacity[0],
-		         "offline queue %.0f items, over %ld: investigate TAK connectivity, increase the queue size", q,
-		         c->policy.queue);
-	if (!isnan(rps) && rps > c->deploy.capacity_rps)
-		snprintf(d->capacity[d->ncapacity++], sizeof d->capacity[0],
-		         "%.0f req/s, over %ld: consider the SQLite to PostgreSQL migration", rps, c->deploy.capacity_rps);
-}
-
 unsigned deploywatch_step(struct deploywatch *d, const struct slots_state *st, const struct model_metrics *mm,
                           int64_t now_ms)
 {
@@ -376,7 +363,7 @@ unsigned deploywatch_step(struct deploywatch *d, const struct slots_state *st, c
 			rules(d, slots_ok ? st : NULL, mm, now_ms, &ev);
 		else if (d->stage != DEPLOY_PASSED && mm->updated_ms != d->seen_metrics_ms)
 			baseline_add(d, mm);
-		capacity(d, mm);
+		deploywatch_capacity_step(d, mm, now_ms, &ev);
 		d->seen_metrics_ms = mm->updated_ms;
 		d->seen_fast_ms = d->fast_ms;
 	}

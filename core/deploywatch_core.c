@@ -24,6 +24,8 @@ struct deploywatch_core {
 	struct prom *prom;
 	uint64_t timer;
 	int pending;                 /* fast queries in flight */
+	uint64_t cap_timer;
+	int cap_pending;             /* capacity queries in flight */
 	double got_errors, got_p99;
 	bool logged;                 /* the deployment log of this switch is written */
 	int64_t logged_switch;
@@ -102,6 +104,24 @@ static void record_stage(struct deploywatch_core *c)
 		write_log(c, "rolled_back");
 }
 
+/* Once per crossing, either way: the postmortem sees when a line was passed. */
+static void record_capacity(struct deploywatch_core *c)
+{
+	for (int i = 0; i < DCAP_COUNT; i++) {
+		const struct deploy_capacity_state *s = &c->d.cap[i];
+		char text[200], line[260];
+
+		if (!s->crossed || !c->m->tl)
+			continue;
+		deploywatch_capacity_text(&c->d, (enum deploy_capacity)i, text, sizeof text);
+		if (s->over)
+			snprintf(line, sizeof line, "Capacity warning: %s", text);
+		else
+			snprintf(line, sizeof line, "Capacity back under its line: %s", deploywatch_capacity_name(i));
+		timeline_log(c->m->tl, "deploy", line, NULL);
+	}
+}
+
 static void on_model(struct model *m, unsigned changed, void *arg)
 {
 	struct deploywatch_core *c = arg;
@@ -118,6 +138,8 @@ static void on_model(struct model *m, unsigned changed, void *arg)
 		         deploywatch_rule_name(c->d.reason_rule));
 		timeline_log(m->tl, "deploy", line, NULL);
 	}
+	if (ev & DEPLOY_EV_CAPACITY)
+		record_capacity(c);
 	if (ev)
 		model_mark(m, DIRTY_SLOTS | DIRTY_TIMELINE);
 	if (ev && m->tl)
@@ -178,6 +200,48 @@ static void on_timer(struct loop *loop, void *arg)
 	fast_done(c);
 }
 
+/* ---- capacity signals: database size, CPU and memory against requests ---- */
+
+struct cap_query {
+	struct deploywatch_core *c;
+	enum deploy_capacity which;
+};
+
+static void got_capacity(const struct prom_answer *a, void *arg)
+{
+	struct cap_query *q = arg;
+	struct deploywatch_core *c = q->c;
+
+	deploywatch_capacity_sample(&c->d, q->which, a->ok ? a->v : NAN, loop_now_ms());
+	free(q);
+	if (--c->cap_pending == 0)
+		model_mark(c->m, DIRTY_METRICS);
+}
+
+static void on_cap_timer(struct loop *loop, void *arg)
+{
+	struct deploywatch_core *c = arg;
+	static const enum deploy_capacity asked[] = { DCAP_DB, DCAP_CPU, DCAP_MEMORY };
+
+	(void)loop;
+	if (c->cap_pending)
+		return;
+	for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+		char *expr = deploywatch_capacity_query(c->d.cfg, asked[i]);
+		struct cap_query *q = expr ? malloc(sizeof *q) : NULL;
+
+		if (q) {
+			*q = (struct cap_query){ c, asked[i] };
+			c->cap_pending++;
+			if (!prom_query(c->prom, expr, got_capacity, q)) {
+				c->cap_pending--;
+				free(q);
+			}
+		}
+		free(expr);
+	}
+}
+
 struct deploywatch_core *deploywatch_install(struct model *m, struct loop *loop, struct prom *prom)
 {
 	struct deploywatch_core *c = calloc(1, sizeof *c);
@@ -196,6 +260,8 @@ struct deploywatch_core *deploywatch_install(struct model *m, struct loop *loop,
 		int every = m->cfg->refresh_ms > 0 ? m->cfg->refresh_ms : 1000;
 
 		c->timer = loop_timer_add(loop, every, every, on_timer, c);
+		/* capacity moves slowly: every other refresh is plenty */
+		c->cap_timer = loop_timer_add(loop, every, 2 * every, on_cap_timer, c);
 	}
 	installed = c;
 	return c;
@@ -207,6 +273,8 @@ void deploywatch_core_free(struct deploywatch_core *c)
 		return;
 	if (c->timer)
 		loop_timer_cancel(c->loop, c->timer);
+	if (c->cap_timer)
+		loop_timer_cancel(c->loop, c->cap_timer);
 	if (installed == c)
 		installed = NULL;
 	free(c);

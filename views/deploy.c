@@ -153,6 +153,9 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		else if (config_in_maintenance(d->cfg, now, which, sizeof which))
 			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "MAINTENANCE WINDOW (%s UTC) in progress", which);
 	}
+	/* capacity warnings with the banners: they outlast any one deployment */
+	for (size_t i = 0; i < d->ncapacity && y < h - 1; i++)
+		tui_putf(w, y++, 2, width - 4, ROLE_WARN, "CAPACITY %s", d->capacity[i]);
 	tui_putf(w, y++, 2, width - 4, d->stage == DEPLOY_ROLLED_BACK ? ROLE_WARN : ROLE_ACCENT, "%s",
 	         deploywatch_stage_title(d->stage));
 	if (d->switch_ms) {
@@ -219,8 +222,6 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			tui_put(w, y++, 2, width - 4, ROLE_OK, "no rollback criterion met");
 		}
 	}
-	for (size_t i = 0; i < d->ncapacity && y < h - 1; i++)
-		tui_putf(w, y++, 2, width - 4, ROLE_WARN, "capacity: %s", d->capacity[i]);
 	y = draw_followup(w, y, h, width, m);
 	draw_checklist(w, y + 1, h, width, m);
 }

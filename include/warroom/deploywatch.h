@@ -50,7 +50,27 @@ struct deploy_rule_state {
 	bool fired;
 };
 
-#define DEPLOY_CAPACITY_MAX 6
+/* The seeds' capacity planning thresholds: a warning per trigger. */
+enum deploy_capacity {
+	DCAP_QUEUE,             /* offline queue over 10,000 items */
+	DCAP_RPS,               /* over 100 req/s */
+	DCAP_DB,                /* database over 50 GB (its 50Gi PVC) */
+	DCAP_CPU,               /* CPU over 70 % of requests (the HPA's line) */
+	DCAP_MEMORY,            /* memory over 75 % of requests */
+	DCAP_COUNT
+};
+
+struct deploy_capacity_state {
+	double value, limit;    /* last judged (NaN: none) and the line */
+	double sample;          /* the newest from Prometheus (db, cpu, memory) */
+	int64_t sampled_ms;     /* when value came; 0 never (db, cpu, memory) */
+	int64_t judged_ms;      /* the sample the line was last compared with */
+	bool over;              /* over the line for two samples in a row */
+	int streak;             /* samples in a row on the other side of the line */
+	bool crossed;           /* over changed at the last step */
+};
+
+#define DEPLOY_CAPACITY_MAX DCAP_COUNT
 
 struct deploywatch {
 	const struct config *cfg;
@@ -82,7 +102,8 @@ struct deploywatch {
 	char reason[240];            /* "error ratio 8.1 % vs baseline 0.2 % for 9 s" */
 	int64_t recommend_ms;        /* monotonic */
 
-	char capacity[DEPLOY_CAPACITY_MAX][160];
+	struct deploy_capacity_state cap[DCAP_COUNT];
+	char capacity[DEPLOY_CAPACITY_MAX][160];   /* the warnings that stand, in enum order */
 	size_t ncapacity;
 	uint64_t slots_gen;
 	int64_t seen_metrics_ms, seen_fast_ms;   /* the samples the rules counted last */
@@ -95,6 +116,7 @@ struct deploywatch {
 enum deploy_event {
 	DEPLOY_EV_STAGE     = 1u << 0,
 	DEPLOY_EV_RECOMMEND = 1u << 1,
+	DEPLOY_EV_CAPACITY  = 1u << 2,   /* a capacity line was crossed: cap[].crossed */
 };
 
 void deploywatch_init(struct deploywatch *d, const struct config *cfg);
@@ -104,6 +126,19 @@ unsigned deploywatch_step(struct deploywatch *d, const struct slots_state *st, c
                           int64_t now_ms);
 /* The active slot's own signals (NaN: unknown). */
 void deploywatch_fast(struct deploywatch *d, double errors, double p99, int64_t now_ms);
+
+/* A capacity signal Prometheus measured (NaN: the query failed or is empty);
+ * the next step compares it with its line. */
+void deploywatch_capacity_sample(struct deploywatch *d, enum deploy_capacity c, double v, int64_t now_ms);
+/* The step's part for capacity: queue and req/s from the golden signals,
+ * the others from their samples; sets DEPLOY_EV_CAPACITY on a crossing. */
+void deploywatch_capacity_step(struct deploywatch *d, const struct model_metrics *mm, int64_t now_ms,
+                               unsigned *ev);
+/* One warning in words: "CPU 120 % of requests (busiest pod), over 70 %: ...". */
+void deploywatch_capacity_text(const struct deploywatch *d, enum deploy_capacity c, char *buf, size_t len);
+const char *deploywatch_capacity_name(enum deploy_capacity c);   /* "cpu" */
+/* A capacity query with {namespace} put in (malloc'd), NULL when it has none configured. */
+char *deploywatch_capacity_query(const struct config *cfg, enum deploy_capacity c);
 
 const char *deploywatch_stage_name(enum deploy_stage s);    /* "monitor" */
 const char *deploywatch_stage_title(enum deploy_stage s);   /* "Monitoring window" */
