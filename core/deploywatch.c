@@ -370,6 +370,33 @@ unsigned deploywatch_step(struct deploywatch *d, const struct slots_state *st, c
 	return ev;
 }
 
+bool deploywatch_matrix_due(const struct deploywatch *d, const struct slots_state *st, unsigned ev,
+                            enum deploy_matrix_when when, char *slot, size_t len)
+{
+	const struct deploy_matrix *mx = &d->matrix[when < DMATRIX_COUNT ? when : 0];
+	int standby;
+
+	if (!(ev & DEPLOY_EV_STAGE) || !st || when >= DMATRIX_COUNT)
+		return false;
+	if (when == DMATRIX_BEFORE && d->stage == DEPLOY_READY && (standby = slots_standby(st)) >= 0) {
+		snprintf(slot, len, "%s", st->slot[standby].name);
+		return true;
+	}
+	if (!watching(d) || !d->to_slot[0] || !d->switch_ms || mx->switch_ms == d->switch_ms)
+		return false;
+	/* the smoke test went by unseen (ready and switched between two polls) */
+	if (when == DMATRIX_BEFORE && mx->switch_ms != -1) {
+		snprintf(slot, len, "%s", d->to_slot);
+		return true;
+	}
+	/* the window opens once traffic is only on the new slot: its pods, as served */
+	if (when == DMATRIX_AFTER && d->stage == DEPLOY_MONITOR) {
+		snprintf(slot, len, "%s", d->to_slot);
+		return true;
+	}
+	return false;
+}
+
 void deploywatch_banner(const struct deploywatch *d, char *buf, size_t len)
 {
 	if (d && d->recommend && watching(d))

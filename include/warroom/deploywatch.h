@@ -72,6 +72,21 @@ struct deploy_capacity_state {
 
 #define DEPLOY_CAPACITY_MAX DCAP_COUNT
 
+/* The verification matrix the watcher ran by itself: before the switch (the
+ * standby, at the smoke test) and after it (the new slot, in the window). */
+enum deploy_matrix_when { DMATRIX_BEFORE, DMATRIX_AFTER, DMATRIX_COUNT };
+
+struct deploy_matrix {
+	char slot[32];               /* "" never ran for this deployment */
+	bool running, pass;
+	char summary[240];           /* "verification of green: 7/7 passed in 1.2 s" */
+	char failed[240];            /* the failed rows: "Smoke test 500, Error rate 8.1 %" */
+	/* the switch it ran for (deploywatch switch_ms); before: -1 while that
+	 * switch is still to come (it ran at the smoke test) */
+	int64_t switch_ms;
+	bool at_switch;              /* before: the smoke test was missed, it ran at the switch */
+};
+
 struct deploywatch {
 	const struct config *cfg;
 	enum deploy_stage stage;
@@ -102,6 +117,7 @@ struct deploywatch {
 	char reason[240];            /* "error ratio 8.1 % vs baseline 0.2 % for 9 s" */
 	int64_t recommend_ms;        /* monotonic */
 
+	struct deploy_matrix matrix[DMATRIX_COUNT];
 	struct deploy_capacity_state cap[DCAP_COUNT];
 	char capacity[DEPLOY_CAPACITY_MAX][160];   /* the warnings that stand, in enum order */
 	size_t ncapacity;
@@ -162,6 +178,16 @@ size_t deploywatch_checklist_ticked(const struct timeline_event *ev, size_t n, b
 struct deploywatch_core;
 struct deploywatch_core *deploywatch_install(struct model *m, struct loop *loop, struct prom *prom);
 void deploywatch_core_free(struct deploywatch_core *c);
+/* Whether a step's stage change calls for that matrix, the slot it goes to
+ * in slot: before, entering the smoke test (the standby), or at the switch
+ * when the smoke test was not seen (the new slot); after, once the window
+ * opens (the new slot). Once per switch. Pure, for tests. */
+bool deploywatch_matrix_due(const struct deploywatch *d, const struct slots_state *st, unsigned ev,
+                            enum deploy_matrix_when when, char *slot, size_t len);
+/* With the action layer the watcher runs the matrix itself (deploywatch_matrix_due)
+ * through the check action, which records it; NULL: only on `c`. */
+struct actions;
+void deploywatch_core_set_actions(struct deploywatch_core *c, struct actions *q);
 /* For a watch that begins after the switch: see struct deploywatch adopt. */
 void deploywatch_core_adopt(struct deploywatch_core *c);
 /* The state the installed watcher of m keeps (views read it), or NULL. */

@@ -160,6 +160,8 @@ class DeployWindowOnLab(LabTestCase):
         self.switch("good-deploy")
         s = t.wait_for("Monitoring window", timeout=10)
         self.assertRegex(s, r"\d:\d\d left of 0:08")
+        # the matrix runs by itself once the window opens, no `c` pressed
+        t.wait_for("matrix after the switch: verification of green: 7/7 passed", timeout=8)
         s = t.wait_for("Window passed", timeout=20)
         self.assertNotIn("Rollback recommended", s)
         self.lab.kubectl("scale", "deployment/detection-api-blue", "--replicas=0", "-n", "detection-system")
@@ -178,6 +180,9 @@ class DeployWindowOnLab(LabTestCase):
         self.assertEqual(log["to_slot"], "green")
         for key in ("timestamp", "environment", "commit", "operator"):
             self.assertIn(key, log)
+        p = subprocess.run([BINARY, "--config", cfg, "--db", t.db, "timeline", "--limit", "0"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+        self.assertRegex(p.stdout, r"verification of green: 7/7 passed")
 
     def run_watch(self, *args):
         db = os.path.join(self.lab.root, "watch-%f.db" % time.time())

@@ -128,6 +128,86 @@ static void a_good_deploy_passes_its_window_and_finalizes(void **state)
 	assert_int_equal(d.stage, DEPLOY_FINALIZED);
 }
 
+/* The matrix runs by itself: against the standby at the smoke test (or at
+ * the switch when the smoke test went by between two polls), and against
+ * the new slot once the window opens; once per switch. */
+static bool due(unsigned ev, enum deploy_matrix_when when, char *to)
+{
+	to[0] = '\0';
+	return deploywatch_matrix_due(&d, &st, ev, when, to, 32);
+}
+
+static void the_matrix_is_due_at_the_smoke_test_and_after_the_switch(void **state)
+{
+	int64_t t = 1000;
+	unsigned ev;
+	char to[32];
+
+	(void)state;
+	setup_steady();
+	cfg.deploy.window_s = 10;
+	for (int i = 0; i < 3; i++)
+		signals(t += 1000, 20, 0.002, 0.120, 0.180, 0);
+	slot(1, "green", "1.5.0", 3, 1);
+	slots_round(SLOTS_PHASE_DEPLOY_START, 0);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_false(due(ev, DMATRIX_BEFORE, to));   /* not ready yet */
+	slot(1, "green", "1.5.0", 3, 3);
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_true(due(ev, DMATRIX_BEFORE, to));
+	assert_string_equal(to, "green");   /* the standby, not the slot serving traffic */
+	assert_false(due(ev, DMATRIX_AFTER, to));
+	d.matrix[DMATRIX_BEFORE].switch_ms = -1;   /* as the watcher marks it: for the switch to come */
+	/* no stage change, nothing due */
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_false(due(ev, DMATRIX_BEFORE, to));
+
+	/* the switch: traffic settles on green, the window opens */
+	slots_round(SLOTS_PHASE_TRAFFIC_SWITCH, 1);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_MONITOR);
+	d.matrix[DMATRIX_BEFORE].switch_ms = d.switch_ms;   /* the smoke test's run is this switch's */
+	assert_false(due(ev, DMATRIX_BEFORE, to));
+	assert_true(due(ev, DMATRIX_AFTER, to));
+	assert_string_equal(to, "green");
+	d.matrix[DMATRIX_AFTER].switch_ms = d.switch_ms;
+	/* endpoints flap (a pod of blue listed again) and settle: the same switch, no second run */
+	st.endpoints[0].slot = 0;
+	st.generation++;
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_SWITCHED);
+	slots_round(SLOTS_PHASE_MONITOR, 1);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_MONITOR);
+	assert_true(ev & DEPLOY_EV_STAGE);
+	assert_false(due(ev, DMATRIX_BEFORE, to));
+	assert_false(due(ev, DMATRIX_AFTER, to));
+
+	/* the window passes, blue goes to 0; the next deployment goes from
+	 * scaling straight to the switch: the smoke test's matrix runs at the
+	 * switch, against the new slot */
+	for (int i = 0; i < 12; i++)
+		signals(t += 1000, 20, 0.002, 0.120, 0.180, 0);
+	slots_round(SLOTS_PHASE_FINALIZE, 1);
+	deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_PASSED);
+	slot(0, "blue", "1.4.2", 0, 0);
+	slots_round(SLOTS_PHASE_STEADY, 1);
+	deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_FINALIZED);
+	slot(0, "blue", "1.6.0", 3, 3);
+	slots_round(SLOTS_PHASE_DEPLOY_START, 1);
+	deploywatch_step(&d, &st, NULL, t += 1000);
+	slots_round(SLOTS_PHASE_TRAFFIC_SWITCH, 0);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_MONITOR);
+	assert_true(due(ev, DMATRIX_BEFORE, to));
+	assert_string_equal(to, "blue");
+	assert_true(due(ev, DMATRIX_AFTER, to));
+}
+
 static void one_noisy_sample_is_not_a_breach_but_a_sustained_one_is(void **state)
 {
 	int64_t t;
@@ -449,6 +529,7 @@ int main(void)
 		cmocka_unit_test(no_ready_pod_behind_the_service_is_a_fast_breach),
 		cmocka_unit_test(a_growing_queue_and_capacity_warnings),
 		cmocka_unit_test(capacity_lines_are_crossed_once_each_way),
+		cmocka_unit_test(the_matrix_is_due_at_the_smoke_test_and_after_the_switch),
 		cmocka_unit_test(the_deployment_log_is_the_runbooks_json_in_a_private_file),
 		cmocka_unit_test(metrics_text_format_is_checked_line_by_line),
 		cmocka_unit_test(the_checklist_counts_ticks_since_the_last_deployment_ended),
