@@ -474,8 +474,10 @@ static void argo_off_done(const struct argocd_result *res, void *arg)
 		fail(r, ROLLBACK_FAILED, "turning Argo CD auto-sync off failed: %s", res->error);
 		return;
 	}
-	snprintf(r->followup, sizeof r->followup, "re-enable auto-sync on %s once Git is fixed (previous settings: %s)",
-	         argocd_app_name(r->ctx.argocd), r->plan.argocd_automated_json[0] ? r->plan.argocd_automated_json : "{}");
+	snprintf(r->followup, sizeof r->followup,
+	         "re-enable auto-sync on %s once Git is fixed (moved off %.12s; previous settings: %s)",
+	         argocd_app_name(r->ctx.argocd), r->plan.argocd_bad_revision[0] ? r->plan.argocd_bad_revision : "?",
+	         r->plan.argocd_automated_json[0] ? r->plan.argocd_automated_json : "{}");
 	if (r->ctx.tl) {
 		char detail[800];
 		cJSON *d = cJSON_CreateObject();

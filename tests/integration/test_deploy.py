@@ -92,7 +92,7 @@ class DeployWindowOnLab(LabTestCase):
         s = t.wait_for("Deployment rolled back", timeout=5)
         self.assertIn("Rollback recommended", s)
 
-    def test_a_database_over_its_line_warns_once_and_clears(self):
+    def test_database_over_its_line_warns_once_and_clears(self):
         # the defaults' CPU and memory queries have the lab's series to work on
         for q in ('max(sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="detection-system",'
                   'container!=""}[1m])) / sum by (pod) (kube_pod_container_resource_requests{namespace='
