@@ -338,8 +338,9 @@ static void got_capacity(const struct prom_answer *a, void *arg)
 
 	deploywatch_capacity_sample(&c->d, q->which, a->ok ? a->v : NAN, loop_now_ms());
 	free(q);
-	if (--c->cap_pending == 0)
-		model_mark(c->m, DIRTY_METRICS);
+	/* no model_mark: the next golden-signal round judges it, and a mark from
+	 * here would run the watchers while sources_close cancels this query */
+	c->cap_pending--;
 }
 
 static void on_cap_timer(struct loop *loop, void *arg)
