@@ -92,37 +92,6 @@ class DeployWindowOnLab(LabTestCase):
         s = t.wait_for("Deployment rolled back", timeout=5)
         self.assertIn("Rollback recommended", s)
 
-    def test_database_over_its_line_warns_once_and_clears(self):
-        # the defaults' CPU and memory queries have the lab's series to work on
-        for q in ('max(sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="detection-system",'
-                  'container!=""}[1m])) / sum by (pod) (kube_pod_container_resource_requests{namespace='
-                  '"detection-system",resource="cpu"}))',
-                  'max(sum by (pod) (container_memory_working_set_bytes{namespace="detection-system",'
-                  'container!=""}) / sum by (pod) (kube_pod_container_resource_requests{namespace='
-                  '"detection-system",resource="memory"}))'):
-            wait_for(lambda: self.lab.prom_query(q) is not None, 10, what=q)
-        t = Term(100, 30)
-        self.terms.append(t)
-        db = os.path.join(t.tmp, "timeline.db")
-        t.start([BINARY, "--config", self.lab.config_path, "--db", db])
-        t.wait_for(lambda s: "ACTIVE" in s, timeout=15, what="the slots from the lab")
-        t.keys("8")
-        t.wait_for("Deployment", timeout=5)
-        try:
-            self.lab.run_lab("set", "db_gib=55")
-            t0 = time.time()
-            s = t.wait_for("CAPACITY database 55.0 GiB, over 50 GiB", timeout=10)
-            print("    over the line -> warning on screen: %.1f s" % (time.time() - t0))
-        finally:
-            self.lab.run_lab("set", "db_gib=12")
-        t.wait_for(lambda s: "CAPACITY database" not in s, timeout=10, what="the warning cleared")
-        t.keys("3")
-        s = t.wait_for("Capacity back under its line: database", timeout=5)
-        p = subprocess.run([BINARY, "--config", self.lab.config_path, "--db", db, "timeline", "--limit", "0"],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
-        self.assertEqual(p.stdout.count("Capacity warning: database 55.0 GiB"), 1, p.stdout)
-        self.assertEqual(p.stdout.count("Capacity back under its line: database"), 1, p.stdout)
-
     def check(self, *args):
         db = os.path.join(self.lab.root, "check.db")
         return subprocess.run([BINARY, "--config", self.lab.config_path, "--db", db, "check", *args],
@@ -289,7 +258,9 @@ class ArgoFollowUpOnLab(LabTestCase):
 
 
 @unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
-class FreezeOnLab(LabTestCase):
+class FreezeAndCapacityOnLab(LabTestCase):
+    """The calendar and the capacity lines: no baseline to wait for, so they
+    share a small lab (the capacity test runs second, Prometheus warm)."""
     lab_name = "freeze"
 
     def test_a_freeze_shows_its_banner_and_auto_sync_takes_a_second_recorded_answer(self):
@@ -339,3 +310,35 @@ class FreezeOnLab(LabTestCase):
         self.assertTrue(self.lab.app()["spec"]["syncPolicy"].get("automated"))
         p = warroom("timeline", "--limit", "0")
         self.assertIn("deployment during the freeze %s..%s confirmed by lab-operator" % (today, today), p.stdout)
+
+    def test_capacity_database_over_its_line_warns_once_and_clears(self):
+        t = Term(100, 30)
+        self.addCleanup(t.close)
+        db = os.path.join(t.tmp, "timeline.db")
+        t.start([BINARY, "--config", self.lab.config_path, "--db", db])
+        t.wait_for(lambda s: "ACTIVE" in s, timeout=15, what="the slots from the lab")
+        t.keys("8")
+        t.wait_for("Deployment", timeout=5)
+        try:
+            self.lab.run_lab("set", "db_gib=55")
+            t0 = time.time()
+            s = t.wait_for("CAPACITY database 55.0 GiB, over 50 GiB", timeout=10)
+            print("    over the line -> warning on screen: %.1f s" % (time.time() - t0))
+        finally:
+            self.lab.run_lab("set", "db_gib=12")
+        t.wait_for(lambda s: "CAPACITY database" not in s, timeout=10, what="the warning cleared")
+        t.keys("3")
+        s = t.wait_for("Capacity back under its line: database", timeout=5)
+        p = subprocess.run([BINARY, "--config", self.lab.config_path, "--db", db, "timeline", "--limit", "0"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.stdout.count("Capacity warning: database 55.0 GiB"), 1, p.stdout)
+        self.assertEqual(p.stdout.count("Capacity back under its line: database"), 1, p.stdout)
+        # the defaults' CPU and memory queries have the lab's series to work on (by now
+        # Prometheus has scraped it for a while: no wait)
+        for q in ('max(sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="detection-system",'
+                  'container!=""}[1m])) / sum by (pod) (kube_pod_container_resource_requests{namespace='
+                  '"detection-system",resource="cpu"}))',
+                  'max(sum by (pod) (container_memory_working_set_bytes{namespace="detection-system",'
+                  'container!=""}) / sum by (pod) (kube_pod_container_resource_requests{namespace='
+                  '"detection-system",resource="memory"}))'):
+            wait_for(lambda: self.lab.prom_query(q) is not None, 10, what=q)
