@@ -34,6 +34,7 @@ struct watch_run {
 	bool stop, rolling, announced;
 	enum deploy_stage printed;
 	char matrix_printed[DMATRIX_COUNT][240];
+	bool cap_printed[DCAP_COUNT];     /* the capacity warnings said to stand */
 	int rc;
 	struct action_result res;
 };
@@ -115,6 +116,19 @@ static void on_model(struct model *m, unsigned changed, void *arg)
 		printf("matrix %s the switch: %s%s%s\n", i == DMATRIX_AFTER ? "after" : mx->at_switch ? "at" : "before",
 		       mx->summary,
 		       mx->failed[0] ? ": " : "", mx->failed);
+		fflush(stdout);
+	}
+	for (int i = 0; i < DCAP_COUNT; i++) {
+		char text[200];
+
+		if (d->cap[i].over == w->cap_printed[i])
+			continue;
+		w->cap_printed[i] = d->cap[i].over;
+		deploywatch_capacity_text(d, (enum deploy_capacity)i, text, sizeof text);
+		if (d->cap[i].over)
+			printf("capacity warning: %s\n", text);
+		else
+			printf("capacity back under its line: %s\n", deploywatch_capacity_name((enum deploy_capacity)i));
 		fflush(stdout);
 	}
 	if (d->recommend && !w->announced) {

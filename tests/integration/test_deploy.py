@@ -319,6 +319,17 @@ class FreezeAndCapacityOnLab(LabTestCase):
         t.wait_for(lambda s: "ACTIVE" in s, timeout=15, what="the slots from the lab")
         t.keys("8")
         t.wait_for("Deployment", timeout=5)
+        # headless too: `warroom watch` says it while it waits for a switch
+        out_path = os.path.join(t.tmp, "watch.out")
+        out_file = open(out_path, "w")
+        self.addCleanup(out_file.close)
+        watch = subprocess.Popen([BINARY, "--config", self.lab.config_path, "--db", db + "-watch", "watch"],
+                                 stdin=subprocess.DEVNULL, stdout=out_file, stderr=subprocess.STDOUT)
+
+        def watch_said(what):
+            with open(out_path) as f:
+                return what in f.read()
+        self.addCleanup(lambda: watch.poll() is not None or watch.kill() or watch.wait())
         try:
             self.lab.run_lab("set", "db_gib=55")
             t0 = time.time()
@@ -333,6 +344,10 @@ class FreezeAndCapacityOnLab(LabTestCase):
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
         self.assertEqual(p.stdout.count("Capacity warning: database 55.0 GiB"), 1, p.stdout)
         self.assertEqual(p.stdout.count("Capacity back under its line: database"), 1, p.stdout)
+        wait_for(lambda: watch_said("capacity back under its line: database"), 5, what="watch's all clear")
+        self.assertTrue(watch_said("capacity warning: database 55.0 GiB, over 50 GiB"))
+        watch.terminate()
+        watch.wait(timeout=10)
         # the defaults' CPU and memory queries have the lab's series to work on (by now
         # Prometheus has scraped it for a while: no wait)
         for q in ('max(sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="detection-system",'
