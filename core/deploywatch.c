@@ -182,6 +182,14 @@ static enum deploy_stage phase_stage(const struct slots_state *st)
 
 static enum deploy_stage phase_stage(const struct slots_state *st);
 
+static bool holds_rolled_back(const struct deploywatch *d, const struct slots_state *st)
+{
+	int sb = slots_standby(st);
+
+	return sb >= 0 && strcmp(st->slot[sb].name, d->to_slot) == 0 && strcmp(st->slot[sb].tag, d->to_version) == 0 &&
+	       (!d->to_revision || st->slot[sb].revision == d->to_revision);
+}
+
 static void stages(struct deploywatch *d, const struct slots_state *st, int64_t now_ms, unsigned *ev)
 {
 	int active = st->active;
@@ -231,6 +239,10 @@ static void stages(struct deploywatch *d, const struct slots_state *st, int64_t 
 		/* a finished deployment stays on screen until the next one begins */
 		if ((d->stage == DEPLOY_FINALIZED || d->stage == DEPLOY_ROLLED_BACK) && s != DEPLOY_SCALING &&
 		    s != DEPLOY_READY)
+			return;
+		/* after a rollback the standby still holds what was rolled back:
+		 * no new version awaits a smoke test until that slot changes */
+		if (d->stage == DEPLOY_ROLLED_BACK && s == DEPLOY_READY && holds_rolled_back(d, st))
 			return;
 		if (s != DEPLOY_UNKNOWN)
 			set_stage(d, s, now_ms, ev);

@@ -237,6 +237,16 @@ static void one_noisy_sample_is_not_a_breach_but_a_sustained_one_is(void **state
 	assert_int_equal(d.stage, DEPLOY_ROLLED_BACK);
 	deploywatch_banner(&d, banner, sizeof banner);
 	assert_string_equal(banner, "");
+	/* green keeps the bad build up, its rollout newer than blue's: the slot
+	 * table says "ready for a smoke test", but nothing new awaits one */
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	deploywatch_step(&d, &st, &mm, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_ROLLED_BACK);
+	/* a fixed build on green is a new deployment */
+	slot(1, "green", "1.5.1", 3, 3);
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	assert_true(deploywatch_step(&d, &st, &mm, t += 1000) & DEPLOY_EV_STAGE);
+	assert_int_equal(d.stage, DEPLOY_READY);
 }
 
 static void the_new_slots_own_ratio_counts_before_the_minute_catches_up(void **state)
