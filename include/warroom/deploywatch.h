@@ -63,7 +63,7 @@ enum deploy_capacity {
 struct deploy_capacity_state {
 	double value, limit;    /* last judged (NaN: none) and the line */
 	double sample;          /* the newest from Prometheus (db, cpu, memory) */
-	int64_t sampled_ms;     /* when value came; 0 never (db, cpu, memory) */
+	int64_t sampled_ms;     /* when sample came; 0 never */
 	int64_t judged_ms;      /* the sample the line was last compared with */
 	bool over;              /* over the line for two samples in a row */
 	int streak;             /* samples in a row on the other side of the line */
