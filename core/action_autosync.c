@@ -1,9 +1,11 @@
 /* autosync: the Argo CD follow-up of a rollback, done safely. Re-enabling
  * auto-sync while Git still holds the bad revision syncs it straight back, so
- * the action reads the application first and proposes it only once Git's
- * desired state is what runs now (the application is Synced again, after the
- * revert), or after an explicit override that the audit record keeps. It
- * restores the prune and self-heal settings the rollback recorded. */
+ * the action reads the application first and proposes it only once the
+ * revision Argo CD resolves the tracked branch to (status.sync.revision) is no
+ * longer the one the rollback undid (the newest history entry then), or after
+ * an explicit override that the audit record keeps. A follow-up recorded
+ * without that revision falls back to "Synced with what runs". It restores
+ * the prune and self-heal settings the rollback recorded. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 
 struct autosync {
 	char automated[400];     /* the settings the rollback turned off */
+	char bad[64];            /* the revision the rollback undid, "" when not recorded */
 	char app[128];
 	bool override;
 	bool git_fixed;
@@ -33,8 +36,9 @@ struct autosync {
 	uint64_t req;
 };
 
-/* The newest open follow-up's settings: 1 found, 0 none, -1 store error. */
-static int open_followup(struct timeline *tl, char *automated, size_t len)
+/* The newest open follow-up's settings and bad revision: 1 found, 0 none,
+ * -1 store error. */
+static int open_followup(struct timeline *tl, struct autosync *s)
 {
 	struct timeline_event *evs;
 	size_t n;
@@ -50,8 +54,11 @@ static int open_followup(struct timeline *tl, char *automated, size_t len)
 		if (strncmp(evs[i].summary, FOLLOWUP_PREFIX, strlen(FOLLOWUP_PREFIX)) == 0) {
 			cJSON *d = evs[i].detail_json ? cJSON_Parse(evs[i].detail_json) : NULL;
 			const cJSON *a = cJSON_GetObjectItemCaseSensitive(d, "automated");
+			const cJSON *b = cJSON_GetObjectItemCaseSensitive(d, "bad_revision");
 
-			snprintf(automated, len, "%s", cJSON_IsString(a) && a->valuestring[0] ? a->valuestring : "{}");
+			snprintf(s->automated, sizeof s->automated, "%s",
+			         cJSON_IsString(a) && a->valuestring[0] ? a->valuestring : "{}");
+			snprintf(s->bad, sizeof s->bad, "%s", cJSON_IsString(b) ? b->valuestring : "");
 			cJSON_Delete(d);
 			found = 1;
 		}
@@ -66,6 +73,7 @@ static void got_app(const struct argocd_result *res, void *arg)
 	struct autosync *s = actions_run_state(run);
 	struct argocd_app app;
 	struct action_question q = { 0 };
+	enum argocd_git_state git;
 	char err[256];
 
 	s->req = 0;
@@ -80,7 +88,8 @@ static void got_app(const struct argocd_result *res, void *arg)
 	}
 	snprintf(s->revision, sizeof s->revision, "%s", app.sync_revision);
 	snprintf(s->status, sizeof s->status, "%s", app.sync_status);
-	s->git_fixed = strcmp(app.sync_status, "Synced") == 0;
+	git = s->bad[0] ? argocd_git_state(&app, s->bad) : ARGOCD_GIT_UNKNOWN;
+	s->git_fixed = s->bad[0] ? git == ARGOCD_GIT_FIXED : strcmp(app.sync_status, "Synced") == 0;
 	if (app.automated) {
 		argocd_app_free(&app);
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "auto-sync is already on for %s", s->app);
@@ -88,17 +97,34 @@ static void got_app(const struct argocd_result *res, void *arg)
 	}
 	argocd_app_free(&app);
 	if (!s->git_fixed && !s->override) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED,
-		                    "Git still deploys the bad version: %s is %s (Git differs from what runs after the "
-		                    "rollback); revert the bad commit in Git first, or override (:autosync override, "
-		                    "warroom autosync --override)", s->app, s->status[0] ? s->status : "unknown");
+		if (git == ARGOCD_GIT_BAD)
+			actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED,
+			                    "Git still deploys the bad version: %s tracks %.12s, the revision the rollback "
+			                    "undid; revert the bad commit in Git first, or override (:autosync override, "
+			                    "warroom autosync --override)", s->app, s->revision);
+		else if (s->bad[0])
+			actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED,
+			                    "Git's revision for %s is unknown (Argo CD reports none): nothing shows Git moved "
+			                    "off %.12s; override if you know it did (warroom autosync --override)", s->app,
+			                    s->bad);
+		else
+			actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED,
+			                    "Git still deploys the bad version: %s is %s (Git differs from what runs after "
+			                    "the rollback); revert the bad commit in Git first, or override (:autosync "
+			                    "override, warroom autosync --override)", s->app,
+			                    s->status[0] ? s->status : "unknown");
 		return;
 	}
 	snprintf(q.title, sizeof q.title, "Re-enable Argo CD auto-sync");
 	snprintf(q.question, sizeof q.question, "Re-enable auto-sync on %.60s?", s->app);
-	actions_question_line(&q, AROLE_NORMAL, "application %s: %s at %.12s", s->app, s->status, s->revision);
+	actions_question_line(&q, AROLE_NORMAL, "application %s: %s, Git at %.12s", s->app, s->status, s->revision);
+	if (s->bad[0])
+		actions_question_line(&q, AROLE_NORMAL, "the rollback undid %.12s", s->bad);
 	actions_question_line(&q, AROLE_NORMAL, "settings restored: %s", s->automated);
-	if (s->git_fixed) {
+	if (s->git_fixed && strcmp(s->status, "Synced") != 0) {
+		actions_question_line(&q, AROLE_WARN, "Git moved off the bad revision but differs from what runs: "
+		                      "auto-sync deploys %.12s", s->revision);
+	} else if (s->git_fixed) {
 		actions_question_line(&q, AROLE_OK, "Git deploys what runs now: the rollback stays");
 	} else {
 		q.danger = true;
@@ -134,7 +160,7 @@ static void autosync_prepare(struct action_run *run)
 	s->override = a->text && strcmp(a->text, "override") == 0;
 	snprintf(s->app, sizeof s->app, "%s", argocd_app_name(c->argocd));
 	actions_run_set_state(run, s);
-	r = open_followup(c->tl, s->automated, sizeof s->automated);
+	r = open_followup(c->tl, s);
 	if (r <= 0) {
 		if (r < 0)
 			actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "%s", timeline_errmsg(c->tl));
@@ -153,7 +179,7 @@ static void set_done(const struct argocd_result *res, void *arg)
 	struct action_run *run = arg;
 	struct autosync *s = actions_run_state(run);
 	const struct action_ctx *c = actions_run_ctx(run);
-	char summary[600];
+	char summary[700], why[120];
 
 	s->req = 0;
 	if (!res->ok) {
@@ -161,8 +187,16 @@ static void set_done(const struct argocd_result *res, void *arg)
 		                    "off", s->app, res->error);
 		return;
 	}
-	snprintf(summary, sizeof summary, CLOSED_PREFIX " re-enabled on %s with %s%s", s->app, s->automated,
-	         s->git_fixed ? "" : " (OVERRIDE: Git still differed from what runs)");
+	if (s->git_fixed && s->bad[0])
+		snprintf(why, sizeof why, "; Git at %.12s, off the bad %.12s", s->revision, s->bad);
+	else if (s->git_fixed)
+		snprintf(why, sizeof why, "; Git synced with what runs");
+	else if (s->bad[0])
+		snprintf(why, sizeof why, " (OVERRIDE: Git at %.12s, the bad %.12s not reverted)",
+		         s->revision[0] ? s->revision : "?", s->bad);
+	else
+		snprintf(why, sizeof why, " (OVERRIDE: Git still differed from what runs)");
+	snprintf(summary, sizeof summary, CLOSED_PREFIX " re-enabled on %s with %s%s", s->app, s->automated, why);
 	if (c->tl)
 		timeline_log(c->tl, "action", summary, NULL);
 	actions_finish_line(run, ACTION_OK, 0, "auto-sync re-enabled on %s with %s%s", s->app, s->automated,

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #ifndef WARROOM_VERSION
 #define WARROOM_VERSION "dev"
@@ -108,6 +109,24 @@ const struct argocd_history *argocd_previous(const struct argocd_app *app)
 		return NULL;
 	/* History is in deploy order; the CLI rolls back to history[len-2]. */
 	return &app->history[app->nhistory - 2];
+}
+
+const char *argocd_current_revision(const struct argocd_app *app)
+{
+	if (app->nhistory)
+		return app->history[app->nhistory - 1].revision;
+	return app->sync_revision;
+}
+
+/* Short SHAs (the console shows 7 or 12) match the full one they start;
+ * under 7 characters nothing can be told apart. */
+enum argocd_git_state argocd_git_state(const struct argocd_app *app, const char *bad)
+{
+	size_t lb = bad ? strlen(bad) : 0, lg = strlen(app->sync_revision), n = lb < lg ? lb : lg;
+
+	if (n < 7)
+		return ARGOCD_GIT_UNKNOWN;
+	return strncasecmp(app->sync_revision, bad, n) == 0 ? ARGOCD_GIT_BAD : ARGOCD_GIT_FIXED;
 }
 
 static const char *grpc_code_name(int code)

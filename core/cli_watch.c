@@ -34,6 +34,8 @@ struct watch_run {
 	bool auto_rollback;
 	bool stop, rolling, announced;
 	enum deploy_stage printed;
+	char matrix_printed[DMATRIX_COUNT][240];
+	bool cap_printed[DCAP_COUNT];     /* the capacity warnings said to stand */
 	int rc;
 	struct action_result res;
 };
@@ -104,6 +106,30 @@ static void on_model(struct model *m, unsigned changed, void *arg)
 		if (d->switch_ms)
 			printf(" (%s -> %s, %s -> %s)", d->from_slot, d->to_slot, d->from_version, d->to_version);
 		printf("\n");
+		fflush(stdout);
+	}
+	for (int i = 0; i < DMATRIX_COUNT; i++) {
+		const struct deploy_matrix *mx = &d->matrix[i];
+
+		if (mx->running || !mx->summary[0] || strcmp(mx->summary, w->matrix_printed[i]) == 0)
+			continue;
+		snprintf(w->matrix_printed[i], sizeof w->matrix_printed[i], "%s", mx->summary);
+		printf("matrix %s the switch: %s%s%s\n", i == DMATRIX_AFTER ? "after" : mx->at_switch ? "at" : "before",
+		       mx->summary,
+		       mx->failed[0] ? ": " : "", mx->failed);
+		fflush(stdout);
+	}
+	for (int i = 0; i < DCAP_COUNT; i++) {
+		char text[200];
+
+		if (d->cap[i].over == w->cap_printed[i])
+			continue;
+		w->cap_printed[i] = d->cap[i].over;
+		deploywatch_capacity_text(d, (enum deploy_capacity)i, text, sizeof text);
+		if (d->cap[i].over)
+			printf("capacity warning: %s\n", text);
+		else
+			printf("capacity back under its line: %s\n", deploywatch_capacity_name((enum deploy_capacity)i));
 		fflush(stdout);
 	}
 	if (d->recommend && !w->announced) {
@@ -222,6 +248,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 		};
 
 		w.q = actions_new(&ctx);
+		deploywatch_core_set_actions(dw, w.q);
 	}
 	if (!dw || !w.q) {
 		fprintf(stderr, "warroom watch: out of memory\n");

@@ -113,6 +113,19 @@ void config_defaults(struct config *cfg)
 	cfg->deploy.fast_error_ratio = 0.05;
 	cfg->deploy.fast_p99_factor = 2;
 	cfg->deploy.capacity_rps = 100;
+	/* The seeds' capacity planning: a 50Gi database PVC, and the HPA's 70 %
+	 * CPU and 75 % memory of the pods' requests (250m, 512Mi). */
+	cfg->deploy.capacity_db_gb = 50;
+	cfg->deploy.capacity_cpu = 0.70;
+	cfg->deploy.capacity_memory = 0.75;
+	snprintf(cfg->deploy.capacity_db_query, sizeof cfg->deploy.capacity_db_query,
+	         "max(kubelet_volume_stats_used_bytes{namespace=\"{namespace}\"})");
+	snprintf(cfg->deploy.capacity_cpu_query, sizeof cfg->deploy.capacity_cpu_query,
+	         "max(sum by (pod) (rate(container_cpu_usage_seconds_total{namespace=\"{namespace}\",container!=\"\"}[1m]))"
+	         " / sum by (pod) (kube_pod_container_resource_requests{namespace=\"{namespace}\",resource=\"cpu\"}))");
+	snprintf(cfg->deploy.capacity_memory_query, sizeof cfg->deploy.capacity_memory_query,
+	         "max(sum by (pod) (container_memory_working_set_bytes{namespace=\"{namespace}\",container!=\"\"})"
+	         " / sum by (pod) (kube_pod_container_resource_requests{namespace=\"{namespace}\",resource=\"memory\"}))");
 	snprintf(cfg->deploy.maintenance, sizeof cfg->deploy.maintenance, "first tuesday 02:00-04:00");
 	/* The seeds' post-deployment checks: a test detection answered 201. */
 	snprintf(cfg->verify.pod_url, sizeof cfg->verify.pod_url, "http://{ip}:8080");

@@ -98,6 +98,8 @@ void deploywatch_init(struct deploywatch *d, const struct config *cfg)
 	d->last_queue = NAN;
 	for (int i = 0; i < MET_COUNT; i++)
 		d->baseline[i] = NAN;
+	for (int i = 0; i < DCAP_COUNT; i++)
+		d->cap[i].value = d->cap[i].sample = NAN;
 }
 
 void deploywatch_fast(struct deploywatch *d, double errors, double p99, int64_t now_ms)
@@ -180,6 +182,14 @@ static enum deploy_stage phase_stage(const struct slots_state *st)
 
 static enum deploy_stage phase_stage(const struct slots_state *st);
 
+static bool holds_rolled_back(const struct deploywatch *d, const struct slots_state *st)
+{
+	int sb = slots_standby(st);
+
+	return sb >= 0 && strcmp(st->slot[sb].name, d->to_slot) == 0 && strcmp(st->slot[sb].tag, d->to_version) == 0 &&
+	       (!d->to_revision || st->slot[sb].revision == d->to_revision);
+}
+
 static void stages(struct deploywatch *d, const struct slots_state *st, int64_t now_ms, unsigned *ev)
 {
 	int active = st->active;
@@ -229,6 +239,10 @@ static void stages(struct deploywatch *d, const struct slots_state *st, int64_t 
 		/* a finished deployment stays on screen until the next one begins */
 		if ((d->stage == DEPLOY_FINALIZED || d->stage == DEPLOY_ROLLED_BACK) && s != DEPLOY_SCALING &&
 		    s != DEPLOY_READY)
+			return;
+		/* after a rollback the standby still holds what was rolled back:
+		 * no new version awaits a smoke test until that slot changes */
+		if (d->stage == DEPLOY_ROLLED_BACK && s == DEPLOY_READY && holds_rolled_back(d, st))
 			return;
 		if (s != DEPLOY_UNKNOWN)
 			set_stage(d, s, now_ms, ev);
@@ -339,21 +353,6 @@ static void rules(struct deploywatch *d, const struct slots_state *st, const str
 	}
 }
 
-static void capacity(struct deploywatch *d, const struct model_metrics *mm)
-{
-	const struct config *c = d->cfg;
-	double q = mm->s[MET_QUEUE].last, rps = mm->s[MET_RPS].last;
-
-	d->ncapacity = 0;
-	if (!isnan(q) && q > c->policy.queue)
-		snprintf(d->capacity[d->ncapacity++], sizeof d->capacity[0],
-		         "offline queue %.0f items, over %ld: investigate TAK connectivity, increase the queue size", q,
-		         c->policy.queue);
-	if (!isnan(rps) && rps > c->deploy.capacity_rps)
-		snprintf(d->capacity[d->ncapacity++], sizeof d->capacity[0],
-		         "%.0f req/s, over %ld: consider the SQLite to PostgreSQL migration", rps, c->deploy.capacity_rps);
-}
-
 unsigned deploywatch_step(struct deploywatch *d, const struct slots_state *st, const struct model_metrics *mm,
                           int64_t now_ms)
 {
@@ -376,11 +375,38 @@ unsigned deploywatch_step(struct deploywatch *d, const struct slots_state *st, c
 			rules(d, slots_ok ? st : NULL, mm, now_ms, &ev);
 		else if (d->stage != DEPLOY_PASSED && mm->updated_ms != d->seen_metrics_ms)
 			baseline_add(d, mm);
-		capacity(d, mm);
+		deploywatch_capacity_step(d, mm, now_ms, &ev);
 		d->seen_metrics_ms = mm->updated_ms;
 		d->seen_fast_ms = d->fast_ms;
 	}
 	return ev;
+}
+
+bool deploywatch_matrix_due(const struct deploywatch *d, const struct slots_state *st, unsigned ev,
+                            enum deploy_matrix_when when, char *slot, size_t len)
+{
+	const struct deploy_matrix *mx = &d->matrix[when < DMATRIX_COUNT ? when : 0];
+	int standby;
+
+	if (!(ev & DEPLOY_EV_STAGE) || !st || when >= DMATRIX_COUNT)
+		return false;
+	if (when == DMATRIX_BEFORE && d->stage == DEPLOY_READY && (standby = slots_standby(st)) >= 0) {
+		snprintf(slot, len, "%s", st->slot[standby].name);
+		return true;
+	}
+	if (!watching(d) || !d->to_slot[0] || !d->switch_ms || mx->switch_ms == d->switch_ms)
+		return false;
+	/* the smoke test went by unseen (ready and switched between two polls) */
+	if (when == DMATRIX_BEFORE && mx->switch_ms != -1) {
+		snprintf(slot, len, "%s", d->to_slot);
+		return true;
+	}
+	/* the window opens once traffic is only on the new slot: its pods, as served */
+	if (when == DMATRIX_AFTER && d->stage == DEPLOY_MONITOR) {
+		snprintf(slot, len, "%s", d->to_slot);
+		return true;
+	}
+	return false;
 }
 
 void deploywatch_banner(const struct deploywatch *d, char *buf, size_t len)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "warroom/actions.h"
 #include "warroom/config.h"
 #include "warroom/deploylog.h"
 #include "warroom/loop.h"
@@ -24,6 +25,11 @@ struct deploywatch_core {
 	struct prom *prom;
 	uint64_t timer;
 	int pending;                 /* fast queries in flight */
+	struct actions *actions;     /* runs the matrix by itself; NULL: only on `c` */
+	uint64_t matrix_run[DMATRIX_COUNT];
+	char matrix_want[DMATRIX_COUNT][32];   /* due while another check ran */
+	uint64_t cap_timer;
+	int cap_pending;             /* capacity queries in flight */
 	double got_errors, got_p99;
 	bool logged;                 /* the deployment log of this switch is written */
 	int64_t logged_switch;
@@ -102,6 +108,143 @@ static void record_stage(struct deploywatch_core *c)
 		write_log(c, "rolled_back");
 }
 
+/* Once per crossing, either way: the postmortem sees when a line was passed. */
+static void record_capacity(struct deploywatch_core *c)
+{
+	for (int i = 0; i < DCAP_COUNT; i++) {
+		const struct deploy_capacity_state *s = &c->d.cap[i];
+		char text[200], line[260];
+
+		if (!s->crossed || !c->m->tl)
+			continue;
+		deploywatch_capacity_text(&c->d, (enum deploy_capacity)i, text, sizeof text);
+		if (s->over)
+			snprintf(line, sizeof line, "Capacity warning: %s", text);
+		else
+			snprintf(line, sizeof line, "Capacity back under its line: %s", deploywatch_capacity_name(i));
+		timeline_log(c->m->tl, "deploy", line, NULL);
+	}
+}
+
+/* ---- the verification matrix, by itself ---- */
+
+struct matrix_ui {
+	struct deploywatch_core *c;
+	enum deploy_matrix_when when;
+};
+
+static void matrix_step(struct deploywatch_core *c, unsigned ev);
+
+static void matrix_done(const struct action_result *res, void *arg)
+{
+	struct matrix_ui *u = arg;
+	struct deploywatch_core *c = u->c;
+	struct deploy_matrix *mx = &c->d.matrix[u->when];
+	size_t n = 0;
+
+	mx->running = false;
+	mx->pass = res->outcome == ACTION_OK;
+	snprintf(mx->summary, sizeof mx->summary, "%s", res->summary);
+	mx->failed[0] = '\0';
+	/* the check's lines: "FAIL Smoke test ..." for every failed row */
+	for (size_t i = 0; i < res->nlines && n < sizeof mx->failed - 1; i++) {
+		const char *t = res->lines[i].text;
+
+		if (strncmp(t, "FAIL ", 5) != 0 && res->lines[i].role != AROLE_CRIT)
+			continue;
+		if (strncmp(t, "FAIL ", 5) == 0)
+			t += 5;
+		if (n)
+			n += (size_t)snprintf(mx->failed + n, sizeof mx->failed - n, "; ");
+		/* the report's columns, squeezed to one space */
+		for (; *t && n < sizeof mx->failed - 1; t++)
+			if (*t != ' ' || (n && mx->failed[n - 1] != ' '))
+				mx->failed[n++] = *t;
+		mx->failed[n < sizeof mx->failed ? n : sizeof mx->failed - 1] = '\0';
+	}
+	c->matrix_run[u->when] = 0;
+	free(u);
+	if (res->outcome == ACTION_CANCELLED)   /* the queue is closing: start nothing */
+		return;
+	model_mark(c->m, DIRTY_SLOTS | DIRTY_TIMELINE);
+	if (c->m->tl)
+		model_sync_timeline(c->m);
+	/* one that came due while this ran */
+	matrix_step(c, 0);
+}
+
+/* Which switch a run is for: at the smoke test, the one to come. */
+static void mark(const struct deploywatch_core *c, enum deploy_matrix_when when, struct deploy_matrix *mx)
+{
+	bool window = c->d.stage == DEPLOY_SWITCHED || c->d.stage == DEPLOY_MONITOR;
+
+	mx->switch_ms = when == DMATRIX_BEFORE && !window ? -1 : c->d.switch_ms;
+	mx->at_switch = when == DMATRIX_BEFORE && window;
+}
+
+static void matrix_start(struct deploywatch_core *c, enum deploy_matrix_when when, const char *slot)
+{
+	struct deploy_matrix *mx = &c->d.matrix[when];
+	struct matrix_ui *u;
+	struct action_ui ui = { NULL, NULL, matrix_done, NULL };
+
+	/* one check at a time: the same pods, the same requests */
+	if (actions_running(c->actions, ACTION_CHECK)) {
+		snprintf(c->matrix_want[when], sizeof c->matrix_want[when], "%s", slot);
+		snprintf(mx->slot, sizeof mx->slot, "%s", slot);
+		mark(c, when, mx);
+		mx->running = true;
+		snprintf(mx->summary, sizeof mx->summary, "verification of %s waits for the one running", slot);
+		return;
+	}
+	u = malloc(sizeof *u);
+	if (!u)
+		return;
+	*u = (struct matrix_ui){ c, when };
+	ui.arg = u;
+	memset(mx, 0, sizeof *mx);
+	mark(c, when, mx);
+	snprintf(mx->slot, sizeof mx->slot, "%s", slot);
+	mx->running = true;
+	snprintf(mx->summary, sizeof mx->summary, "verification of %s running", slot);
+	c->matrix_run[when] = actions_run(c->actions, ACTION_CHECK,
+	                                  &(struct action_args){ .text = mx->slot, .unattended = true }, &ui);
+}
+
+static void matrix_step(struct deploywatch_core *c, unsigned ev)
+{
+	char slot[32];
+
+	if (!c->actions)
+		return;
+	if ((ev & DEPLOY_EV_STAGE) && c->d.stage == DEPLOY_SCALING)   /* a new deployment: new results */
+		for (int w = 0; w < DMATRIX_COUNT; w++)
+			if (!c->matrix_run[w] && !c->matrix_want[w][0])
+				memset(&c->d.matrix[w], 0, sizeof c->d.matrix[w]);
+	/* the smoke test's run belongs to the switch that follows it */
+	if (c->d.matrix[DMATRIX_BEFORE].switch_ms == -1 && c->d.switch_ms &&
+	    (c->d.stage == DEPLOY_SWITCHED || c->d.stage == DEPLOY_MONITOR))
+		c->d.matrix[DMATRIX_BEFORE].switch_ms = c->d.switch_ms;
+	for (int w = 0; w < DMATRIX_COUNT; w++)
+		if (!c->matrix_run[w] && deploywatch_matrix_due(&c->d, c->m->slots, ev, (enum deploy_matrix_when)w, slot,
+		                                                sizeof slot))
+			matrix_start(c, (enum deploy_matrix_when)w, slot);
+	/* one that waited for another check to finish */
+	for (int w = 0; w < DMATRIX_COUNT; w++)
+		if (c->matrix_want[w][0] && !actions_running(c->actions, ACTION_CHECK)) {
+			snprintf(slot, sizeof slot, "%s", c->matrix_want[w]);
+			c->matrix_want[w][0] = '\0';
+			matrix_start(c, (enum deploy_matrix_when)w, slot);
+			return;
+		}
+}
+
+void deploywatch_core_set_actions(struct deploywatch_core *c, struct actions *q)
+{
+	if (c)
+		c->actions = q;
+}
+
 static void on_model(struct model *m, unsigned changed, void *arg)
 {
 	struct deploywatch_core *c = arg;
@@ -118,6 +261,9 @@ static void on_model(struct model *m, unsigned changed, void *arg)
 		         deploywatch_rule_name(c->d.reason_rule));
 		timeline_log(m->tl, "deploy", line, NULL);
 	}
+	if (ev & DEPLOY_EV_CAPACITY)
+		record_capacity(c);
+	matrix_step(c, ev);
 	if (ev)
 		model_mark(m, DIRTY_SLOTS | DIRTY_TIMELINE);
 	if (ev && m->tl)
@@ -178,6 +324,49 @@ static void on_timer(struct loop *loop, void *arg)
 	fast_done(c);
 }
 
+/* ---- capacity signals: database size, CPU and memory against requests ---- */
+
+struct cap_query {
+	struct deploywatch_core *c;
+	enum deploy_capacity which;
+};
+
+static void got_capacity(const struct prom_answer *a, void *arg)
+{
+	struct cap_query *q = arg;
+	struct deploywatch_core *c = q->c;
+
+	deploywatch_capacity_sample(&c->d, q->which, a->ok ? a->v : NAN, loop_now_ms());
+	free(q);
+	/* no model_mark: the next golden-signal round judges it, and a mark from
+	 * here would run the watchers while sources_close cancels this query */
+	c->cap_pending--;
+}
+
+static void on_cap_timer(struct loop *loop, void *arg)
+{
+	struct deploywatch_core *c = arg;
+	static const enum deploy_capacity asked[] = { DCAP_DB, DCAP_CPU, DCAP_MEMORY };
+
+	(void)loop;
+	if (c->cap_pending)
+		return;
+	for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+		char *expr = deploywatch_capacity_query(c->d.cfg, asked[i]);
+		struct cap_query *q = expr ? malloc(sizeof *q) : NULL;
+
+		if (q) {
+			*q = (struct cap_query){ c, asked[i] };
+			c->cap_pending++;
+			if (!prom_query(c->prom, expr, got_capacity, q)) {
+				c->cap_pending--;
+				free(q);
+			}
+		}
+		free(expr);
+	}
+}
+
 struct deploywatch_core *deploywatch_install(struct model *m, struct loop *loop, struct prom *prom)
 {
 	struct deploywatch_core *c = calloc(1, sizeof *c);
@@ -196,6 +385,8 @@ struct deploywatch_core *deploywatch_install(struct model *m, struct loop *loop,
 		int every = m->cfg->refresh_ms > 0 ? m->cfg->refresh_ms : 1000;
 
 		c->timer = loop_timer_add(loop, every, every, on_timer, c);
+		/* capacity moves slowly: every other refresh is plenty */
+		c->cap_timer = loop_timer_add(loop, every, 2 * every, on_cap_timer, c);
 	}
 	installed = c;
 	return c;
@@ -207,6 +398,8 @@ void deploywatch_core_free(struct deploywatch_core *c)
 		return;
 	if (c->timer)
 		loop_timer_cancel(c->loop, c->timer);
+	if (c->cap_timer)
+		loop_timer_cancel(c->loop, c->cap_timer);
 	if (installed == c)
 		installed = NULL;
 	free(c);

@@ -114,6 +114,7 @@ static void argocd_facts(struct rollback_plan *p, const struct rollback_input *i
 		p->argocd_to_id = prev->id;
 		text_copy(p->argocd_to_revision, sizeof p->argocd_to_revision, prev->revision);
 	}
+	text_copy(p->argocd_bad_revision, sizeof p->argocd_bad_revision, argocd_current_revision(app));
 	line(p, "Argo CD: %s %s/%s, auto-sync %s%s", app->name, app->sync_status[0] ? app->sync_status : "?",
 	     app->health[0] ? app->health : "?", app->automated ? "ON" : "off",
 	     app->automated && app->self_heal ? " with self-heal" : "");

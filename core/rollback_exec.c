@@ -474,14 +474,17 @@ static void argo_off_done(const struct argocd_result *res, void *arg)
 		fail(r, ROLLBACK_FAILED, "turning Argo CD auto-sync off failed: %s", res->error);
 		return;
 	}
-	snprintf(r->followup, sizeof r->followup, "re-enable auto-sync on %s once Git is fixed (previous settings: %s)",
-	         argocd_app_name(r->ctx.argocd), r->plan.argocd_automated_json[0] ? r->plan.argocd_automated_json : "{}");
+	snprintf(r->followup, sizeof r->followup,
+	         "re-enable auto-sync on %s once Git is fixed (moved off %.12s; previous settings: %s)",
+	         argocd_app_name(r->ctx.argocd), r->plan.argocd_bad_revision[0] ? r->plan.argocd_bad_revision : "?",
+	         r->plan.argocd_automated_json[0] ? r->plan.argocd_automated_json : "{}");
 	if (r->ctx.tl) {
 		char detail[800];
 		cJSON *d = cJSON_CreateObject();
 		cJSON_AddStringToObject(d, "followup", "re-enable auto-sync once Git is fixed");
 		cJSON_AddStringToObject(d, "application", argocd_app_name(r->ctx.argocd));
 		cJSON_AddStringToObject(d, "automated", r->plan.argocd_automated_json);
+		cJSON_AddStringToObject(d, "bad_revision", r->plan.argocd_bad_revision);
 		char *s = cJSON_PrintUnformatted(d);
 		text_copy(detail, sizeof detail, s);
 		free(s);

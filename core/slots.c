@@ -424,6 +424,11 @@ static void derive_phase(struct slots_state *st, int64_t now_ms, int64_t now_wal
 		int64_t left = st->monitor_left_ms / 1000;
 		snprintf(st->phase_note, sizeof st->phase_note, "at least %d:%02d left of %d:00 (switch not seen)",
 		         (int)(left / 60), (int)(left % 60), SLOTS_MONITOR_MS / 60000);
+	} else if (s->progress_wall_ms > a->progress_wall_ms && st->npods > 0 && s->pods_ready < s->desired) {
+		/* The Deployment's status says ready, the pods say otherwise (gone or
+		 * not ready): nothing to smoke-test yet, whatever the counters claim. */
+		st->phase = SLOTS_PHASE_DEPLOY_START;
+		snprintf(st->phase_note, sizeof st->phase_note, "%s %d/%d pods ready", s->name, s->pods_ready, s->desired);
 	} else if (s->progress_wall_ms > a->progress_wall_ms) {
 		/* The standby rolled out after the active one: a new version awaiting the switch. */
 		st->phase = SLOTS_PHASE_SMOKE_TEST;

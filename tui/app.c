@@ -930,6 +930,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		};
 
 		A.actions = actions_new(&ctx);
+		deploywatch_core_set_actions(A.deploy, A.actions);
 	}
 	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg));
 	runbook_session_set_bastion(A.runbook, A.sources.ssh);

@@ -153,6 +153,9 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		else if (config_in_maintenance(d->cfg, now, which, sizeof which))
 			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "MAINTENANCE WINDOW (%s UTC) in progress", which);
 	}
+	/* capacity warnings with the banners: they outlast any one deployment */
+	for (size_t i = 0; i < d->ncapacity && y < h - 1; i++)
+		tui_putf(w, y++, 2, width - 4, ROLE_WARN, "CAPACITY %s", d->capacity[i]);
 	tui_putf(w, y++, 2, width - 4, d->stage == DEPLOY_ROLLED_BACK ? ROLE_WARN : ROLE_ACCENT, "%s",
 	         deploywatch_stage_title(d->stage));
 	if (d->switch_ms) {
@@ -172,6 +175,18 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	}
 	if (y < h - 1)
 		y = draw_pipeline(w, y, width, d);
+	/* the matrix the watcher ran by itself, at the smoke test and in the window */
+	for (int i = 0; i < DMATRIX_COUNT && y < h - 1; i++) {
+		const struct deploy_matrix *mx = &d->matrix[i];
+
+		if (!mx->slot[0])
+			continue;
+		tui_putf(w, y++, 2, width - 4, mx->running ? ROLE_STALE : mx->pass ? ROLE_OK : ROLE_CRIT,
+		         "matrix %s the switch: %s", i == DMATRIX_AFTER ? "after" : mx->at_switch ? "at" : "before",
+		         mx->summary);
+		if (!mx->running && mx->failed[0] && y < h - 1)
+			tui_putf(w, y++, 4, width - 6, ROLE_CRIT, "failed: %s", mx->failed);
+	}
 	y++;
 	if (y < h - 1) {
 		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "%-*s %10s %10s  %s", textw, "ROLLBACK RULE", "LIVE", "LIMIT",
@@ -219,8 +234,6 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			tui_put(w, y++, 2, width - 4, ROLE_OK, "no rollback criterion met");
 		}
 	}
-	for (size_t i = 0; i < d->ncapacity && y < h - 1; i++)
-		tui_putf(w, y++, 2, width - 4, ROLE_WARN, "capacity: %s", d->capacity[i]);
 	y = draw_followup(w, y, h, width, m);
 	draw_checklist(w, y + 1, h, width, m);
 }

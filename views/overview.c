@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "warroom/config.h"
+#include "warroom/deploywatch.h"
 #include "warroom/loop.h"
 #include "warroom/incident.h"
 #include "warroom/model.h"
@@ -302,7 +303,17 @@ static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 	}
 	y += strip_layout(w, y, r.y + 1 + rows, r.x + 2, inner, m, stale);
 	if (stale && y < r.y + 1 + rows)
-		tui_put(w, y, r.x + 2, inner, ROLE_CRIT, m->src[SRC_PROM].error);
+		tui_put(w, y++, r.x + 2, inner, ROLE_CRIT, m->src[SRC_PROM].error);
+	{
+		const struct deploywatch *d = deploywatch_of(m);
+
+		for (size_t i = 0; d && i < d->ncapacity && y < r.y + 1 + rows; i++) {
+			char line[200];
+
+			snprintf(line, sizeof line, "CAPACITY %s", d->capacity[i]);
+			y = signals_wrap(w, y, r.y + 1 + rows, r.x + 2, inner, ROLE_WARN, line);
+		}
+	}
 }
 
 /* The alerts, each whole: a row with severity, name, (group,) age, and its

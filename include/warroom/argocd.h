@@ -42,6 +42,21 @@ void argocd_app_free(struct argocd_app *app);
 /* The entry a rollback goes back to: the one before the newest (as the CLI
  * does), NULL when the history is too short. */
 const struct argocd_history *argocd_previous(const struct argocd_app *app);
+/* The revision a rollback undoes: the newest history entry's (what the bad
+ * deploy synced), else Git's target; "" when neither is known. */
+const char *argocd_current_revision(const struct argocd_app *app);
+
+/* Whether Git still deploys the bad revision: Argo CD's target revision for
+ * the tracked branch (status.sync.revision) compared with bad (a full SHA or
+ * a prefix of one). ARGOCD_GIT_UNKNOWN when either is missing or under 7
+ * characters: nothing to compare, so nothing proves Git is fixed. */
+enum argocd_git_state {
+	ARGOCD_GIT_UNKNOWN = 0,
+	ARGOCD_GIT_BAD,              /* the tracked branch still resolves to bad */
+	ARGOCD_GIT_FIXED,            /* it resolves to another commit */
+};
+enum argocd_git_state argocd_git_state(const struct argocd_app *app, const char *bad);
+
 /* Words for a failed answer: "FailedPrecondition: rollback cannot be ...". */
 void argocd_error_words(long status, const char *body, size_t len, char *buf, size_t buflen);
 /* The request bodies, for the calls below and for tests (malloc'd). */

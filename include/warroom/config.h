@@ -118,6 +118,11 @@ struct config {
 		double fast_error_ratio;     /* SEV-2 line (0.05) */
 		int fast_p99_factor;         /* P99 over this many times its SLO (2) */
 		long capacity_rps;           /* capacity warning: sustained request rate over (100) */
+		int capacity_db_gb;          /* database volume used over (50, GiB: its 50Gi PVC) */
+		double capacity_cpu;         /* busiest pod's CPU over this share of its request (0.70) */
+		double capacity_memory;      /* busiest pod's memory over this share of its request (0.75) */
+		/* PromQL, "{namespace}" is kubernetes.namespace; "" turns the warning off */
+		char capacity_db_query[512], capacity_cpu_query[512], capacity_memory_query[512];
 		char log_dir[1024];          /* deployment logs; "" = next to the timeline */
 		/* the monthly maintenance window, UTC: "first tuesday 02:00-04:00"; "" none */
 		char maintenance[64];

@@ -50,7 +50,42 @@ struct deploy_rule_state {
 	bool fired;
 };
 
-#define DEPLOY_CAPACITY_MAX 6
+/* The seeds' capacity planning thresholds: a warning per trigger. */
+enum deploy_capacity {
+	DCAP_QUEUE,             /* offline queue over 10,000 items */
+	DCAP_RPS,               /* over 100 req/s */
+	DCAP_DB,                /* database over 50 GB (its 50Gi PVC) */
+	DCAP_CPU,               /* CPU over 70 % of requests (the HPA's line) */
+	DCAP_MEMORY,            /* memory over 75 % of requests */
+	DCAP_COUNT
+};
+
+struct deploy_capacity_state {
+	double value, limit;    /* last judged (NaN: none) and the line */
+	double sample;          /* the newest from Prometheus (db, cpu, memory) */
+	int64_t sampled_ms;     /* when sample came; 0 never */
+	int64_t judged_ms;      /* the sample the line was last compared with */
+	bool over;              /* over the line for two samples in a row */
+	int streak;             /* samples in a row on the other side of the line */
+	bool crossed;           /* over changed at the last step */
+};
+
+#define DEPLOY_CAPACITY_MAX DCAP_COUNT
+
+/* The verification matrix the watcher ran by itself: before the switch (the
+ * standby, at the smoke test) and after it (the new slot, in the window). */
+enum deploy_matrix_when { DMATRIX_BEFORE, DMATRIX_AFTER, DMATRIX_COUNT };
+
+struct deploy_matrix {
+	char slot[32];               /* "" never ran for this deployment */
+	bool running, pass;
+	char summary[240];           /* "verification of green: 7/7 passed in 1.2 s" */
+	char failed[240];            /* the failed rows: "Smoke test 500, Error rate 8.1 %" */
+	/* the switch it ran for (deploywatch switch_ms); before: -1 while that
+	 * switch is still to come (it ran at the smoke test) */
+	int64_t switch_ms;
+	bool at_switch;              /* before: the smoke test was missed, it ran at the switch */
+};
 
 struct deploywatch {
 	const struct config *cfg;
@@ -82,7 +117,9 @@ struct deploywatch {
 	char reason[240];            /* "error ratio 8.1 % vs baseline 0.2 % for 9 s" */
 	int64_t recommend_ms;        /* monotonic */
 
-	char capacity[DEPLOY_CAPACITY_MAX][160];
+	struct deploy_matrix matrix[DMATRIX_COUNT];
+	struct deploy_capacity_state cap[DCAP_COUNT];
+	char capacity[DEPLOY_CAPACITY_MAX][160];   /* the warnings that stand, in enum order */
 	size_t ncapacity;
 	uint64_t slots_gen;
 	int64_t seen_metrics_ms, seen_fast_ms;   /* the samples the rules counted last */
@@ -95,6 +132,7 @@ struct deploywatch {
 enum deploy_event {
 	DEPLOY_EV_STAGE     = 1u << 0,
 	DEPLOY_EV_RECOMMEND = 1u << 1,
+	DEPLOY_EV_CAPACITY  = 1u << 2,   /* a capacity line was crossed: cap[].crossed */
 };
 
 void deploywatch_init(struct deploywatch *d, const struct config *cfg);
@@ -104,6 +142,19 @@ unsigned deploywatch_step(struct deploywatch *d, const struct slots_state *st, c
                           int64_t now_ms);
 /* The active slot's own signals (NaN: unknown). */
 void deploywatch_fast(struct deploywatch *d, double errors, double p99, int64_t now_ms);
+
+/* A capacity signal Prometheus measured (NaN: the query failed or is empty);
+ * the next step compares it with its line. */
+void deploywatch_capacity_sample(struct deploywatch *d, enum deploy_capacity c, double v, int64_t now_ms);
+/* The step's part for capacity: queue and req/s from the golden signals,
+ * the others from their samples; sets DEPLOY_EV_CAPACITY on a crossing. */
+void deploywatch_capacity_step(struct deploywatch *d, const struct model_metrics *mm, int64_t now_ms,
+                               unsigned *ev);
+/* One warning in words: "CPU 120 % of requests (busiest pod), over 70 %: ...". */
+void deploywatch_capacity_text(const struct deploywatch *d, enum deploy_capacity c, char *buf, size_t len);
+const char *deploywatch_capacity_name(enum deploy_capacity c);   /* "cpu" */
+/* A capacity query with {namespace} put in (malloc'd), NULL when it has none configured. */
+char *deploywatch_capacity_query(const struct config *cfg, enum deploy_capacity c);
 
 const char *deploywatch_stage_name(enum deploy_stage s);    /* "monitor" */
 const char *deploywatch_stage_title(enum deploy_stage s);   /* "Monitoring window" */
@@ -127,6 +178,16 @@ size_t deploywatch_checklist_ticked(const struct timeline_event *ev, size_t n, b
 struct deploywatch_core;
 struct deploywatch_core *deploywatch_install(struct model *m, struct loop *loop, struct prom *prom);
 void deploywatch_core_free(struct deploywatch_core *c);
+/* Whether a step's stage change calls for that matrix, the slot it goes to
+ * in slot: before, entering the smoke test (the standby), or at the switch
+ * when the smoke test was not seen (the new slot); after, once the window
+ * opens (the new slot). Once per switch. Pure, for tests. */
+bool deploywatch_matrix_due(const struct deploywatch *d, const struct slots_state *st, unsigned ev,
+                            enum deploy_matrix_when when, char *slot, size_t len);
+/* With the action layer the watcher runs the matrix itself (deploywatch_matrix_due)
+ * through the check action, which records it; NULL: only on `c`. */
+struct actions;
+void deploywatch_core_set_actions(struct deploywatch_core *c, struct actions *q);
 /* For a watch that begins after the switch: see struct deploywatch adopt. */
 void deploywatch_core_adopt(struct deploywatch_core *c);
 /* The state the installed watcher of m keeps (views read it), or NULL. */

@@ -52,6 +52,7 @@ struct rollback_plan {
 	bool argocd_configured, argocd_known, argocd_autosync;
 	int64_t argocd_to_id;
 	char argocd_to_revision[64];
+	char argocd_bad_revision[64];      /* what the rollback undoes: Git must move off it */
 	char argocd_automated_json[512];   /* restored by the follow-up */
 
 	bool freeze;

@@ -129,6 +129,8 @@ class DeployWindowOnLab(LabTestCase):
         self.switch("good-deploy")
         s = t.wait_for("Monitoring window", timeout=10)
         self.assertRegex(s, r"\d:\d\d left of 0:08")
+        # the matrix runs by itself once the window opens, no `c` pressed
+        t.wait_for("matrix after the switch: verification of green: 7/7 passed", timeout=8)
         s = t.wait_for("Window passed", timeout=20)
         self.assertNotIn("Rollback recommended", s)
         self.lab.kubectl("scale", "deployment/detection-api-blue", "--replicas=0", "-n", "detection-system")
@@ -147,6 +149,9 @@ class DeployWindowOnLab(LabTestCase):
         self.assertEqual(log["to_slot"], "green")
         for key in ("timestamp", "environment", "commit", "operator"):
             self.assertIn(key, log)
+        p = subprocess.run([BINARY, "--config", cfg, "--db", t.db, "timeline", "--limit", "0"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+        self.assertRegex(p.stdout, r"verification of green: 7/7 passed")
 
     def run_watch(self, *args):
         db = os.path.join(self.lab.root, "watch-%f.db" % time.time())
@@ -207,19 +212,23 @@ class ArgoFollowUpOnLab(LabTestCase):
         self.lab.scenario("bad-deploy")
         self.lab.argocd_autosync(True)
         wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
-        before = self.lab.app()["spec"]["syncPolicy"]["automated"]
+        app = self.lab.app()
+        before = app["spec"]["syncPolicy"]["automated"]
+        bad = app["status"]["history"][-1]["revision"]   # the bad deploy, as Argo CD recorded it
         p = self.warroom(db, "rollback", "--yes")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("FOLLOW-UP: re-enable auto-sync", p.stdout)
         self.assertFalse(self.lab.app()["spec"].get("syncPolicy", {}).get("automated"))
-        # Git still holds the bad commit: refused, nothing changes
+        # Git still holds the bad commit: refused, naming it, nothing changes
+        self.assertEqual(self.lab.app()["status"]["sync"]["revision"], bad)
         p = self.warroom(db, "autosync", "--yes")
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         self.assertIn("Git still deploys the bad version", p.stdout + p.stderr)
+        self.assertIn("tracks %s" % bad[:12], p.stdout + p.stderr)
         self.assertFalse(self.lab.app()["spec"].get("syncPolicy", {}).get("automated"))
-        # the fix in Git: the application is Synced with what runs
+        # the fix in Git: the tracked branch resolves to the revert commit
         self.lab.run_lab("git", "revert")
-        wait_for(lambda: self.lab.app()["status"]["sync"]["status"] == "Synced", 20, what="Git matching the rollback")
+        wait_for(lambda: self.lab.app()["status"]["sync"]["revision"] != bad, 20, what="Git off the bad commit")
         p = self.warroom(db, "autosync", "--yes")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("auto-sync re-enabled", p.stdout)
@@ -232,6 +241,7 @@ class ArgoFollowUpOnLab(LabTestCase):
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         p = self.warroom(db, "timeline", "--limit", "0")
         self.assertIn("follow-up closed: auto-sync re-enabled", p.stdout)
+        self.assertIn("off the bad %s" % bad[:12], p.stdout)
 
     def test_override_is_recorded(self):
         db = os.path.join(self.lab.root, "override.db")
@@ -248,7 +258,9 @@ class ArgoFollowUpOnLab(LabTestCase):
 
 
 @unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
-class FreezeOnLab(LabTestCase):
+class FreezeAndCapacityOnLab(LabTestCase):
+    """The calendar and the capacity lines: no baseline to wait for, so they
+    share a small lab (the capacity test runs second, Prometheus warm)."""
     lab_name = "freeze"
 
     def test_a_freeze_shows_its_banner_and_auto_sync_takes_a_second_recorded_answer(self):
@@ -298,3 +310,50 @@ class FreezeOnLab(LabTestCase):
         self.assertTrue(self.lab.app()["spec"]["syncPolicy"].get("automated"))
         p = warroom("timeline", "--limit", "0")
         self.assertIn("deployment during the freeze %s..%s confirmed by lab-operator" % (today, today), p.stdout)
+
+    def test_capacity_database_over_its_line_warns_once_and_clears(self):
+        t = Term(100, 30)
+        self.addCleanup(t.close)
+        db = os.path.join(t.tmp, "timeline.db")
+        t.start([BINARY, "--config", self.lab.config_path, "--db", db])
+        t.wait_for(lambda s: "ACTIVE" in s, timeout=15, what="the slots from the lab")
+        t.keys("8")
+        t.wait_for("Deployment", timeout=5)
+        # headless too: `warroom watch` says it while it waits for a switch
+        out_path = os.path.join(t.tmp, "watch.out")
+        out_file = open(out_path, "w")
+        self.addCleanup(out_file.close)
+        watch = subprocess.Popen([BINARY, "--config", self.lab.config_path, "--db", db + "-watch", "watch"],
+                                 stdin=subprocess.DEVNULL, stdout=out_file, stderr=subprocess.STDOUT)
+
+        def watch_said(what):
+            with open(out_path) as f:
+                return what in f.read()
+        self.addCleanup(lambda: watch.poll() is not None or watch.kill() or watch.wait())
+        try:
+            self.lab.run_lab("set", "db_gib=55")
+            t0 = time.time()
+            s = t.wait_for("CAPACITY database 55.0 GiB, over 50 GiB", timeout=10)
+            print("    over the line -> warning on screen: %.1f s" % (time.time() - t0))
+        finally:
+            self.lab.run_lab("set", "db_gib=12")
+        t.wait_for(lambda s: "CAPACITY database" not in s, timeout=10, what="the warning cleared")
+        t.keys("3")
+        s = t.wait_for("Capacity back under its line: database", timeout=5)
+        p = subprocess.run([BINARY, "--config", self.lab.config_path, "--db", db, "timeline", "--limit", "0"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.stdout.count("Capacity warning: database 55.0 GiB"), 1, p.stdout)
+        self.assertEqual(p.stdout.count("Capacity back under its line: database"), 1, p.stdout)
+        wait_for(lambda: watch_said("capacity back under its line: database"), 5, what="watch's all clear")
+        self.assertTrue(watch_said("capacity warning: database 55.0 GiB, over 50 GiB"))
+        watch.terminate()
+        watch.wait(timeout=10)
+        # the defaults' CPU and memory queries have the lab's series to work on (by now
+        # Prometheus has scraped it for a while: no wait)
+        for q in ('max(sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="detection-system",'
+                  'container!=""}[1m])) / sum by (pod) (kube_pod_container_resource_requests{namespace='
+                  '"detection-system",resource="cpu"}))',
+                  'max(sum by (pod) (container_memory_working_set_bytes{namespace="detection-system",'
+                  'container!=""}) / sum by (pod) (kube_pod_container_resource_requests{namespace='
+                  '"detection-system",resource="memory"}))'):
+            wait_for(lambda: self.lab.prom_query(q) is not None, 10, what=q)

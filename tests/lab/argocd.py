@@ -236,7 +236,9 @@ class ArgoCD:
         op = self.operation or {}
         status = {
             "sync": {"status": "Synced" if in_sync else "OutOfSync",
-                     "revision": head["sha"] if in_sync else (self.synced or head)["sha"],
+                     # the commit the tracked branch resolves to, synced or not,
+                     # as the real server reports it
+                     "revision": head["sha"],
                      "comparedTo": {"source": source(), "destination": {
                          "server": "https://kubernetes.default.svc", "namespace": K.NS}}},
             "health": {"status": worst},

@@ -33,6 +33,7 @@ DEFAULT_KNOBS = {
     "crash_period": 5.0,      # seconds between restarts of a crash-looping container
     "selfheal_delay": 5.0,    # seconds before Argo CD's self-heal reverts a drift
     "tick": 0.2,              # seconds between simulation steps
+    "db_gib": 12.0,           # GiB used on each slot's database volume (a 50Gi PVC)
 }
 
 

@@ -399,6 +399,34 @@ class Simulator:
             if p.crashing:
                 out.append('kube_pod_container_status_waiting_reason{%s,pod="%s",uid="%s",'
                            'container="%s",reason="CrashLoopBackOff"} 1' % (ns, p.name, p.uid, K.CONTAINER))
+        # The pods' requests and limits (the seeds' 250m/512Mi, 1/1Gi), as
+        # kube-state-metrics v2 names them.
+        for fam, vals in (("kube_pod_container_resource_requests", (("cpu", "core", 0.25),
+                                                                     ("memory", "byte", 512 * MIB))),
+                          ("kube_pod_container_resource_limits", (("cpu", "core", 1.0),
+                                                                   ("memory", "byte", 1024 * MIB)))):
+            out.append("# TYPE %s gauge" % fam)
+            for p in pods:
+                for res, unit, v in vals:
+                    out.append('%s{%s,pod="%s",uid="%s",container="%s",node="%s",resource="%s",unit="%s"} %s'
+                               % (fam, ns, p.name, p.uid, K.CONTAINER, p.node, res, unit, v))
+        # What the kubelet (cAdvisor and volume stats) says about the same pods.
+        live = [(p, self.pods[p.name]) for p in pods
+                if p.name in self.pods and not p.crashing and p.deleting_at is None]
+        out.append("# TYPE container_cpu_usage_seconds_total counter")
+        for p, m in live:
+            out.append('container_cpu_usage_seconds_total{%s,pod="%s",container="%s"} %.3f'
+                       % (ns, p.name, K.CONTAINER, m.cpu))
+        out.append("# TYPE container_memory_working_set_bytes gauge")
+        for p, m in live:
+            out.append('container_memory_working_set_bytes{%s,pod="%s",container="%s"} %d'
+                       % (ns, p.name, K.CONTAINER, m.mem))
+        used = float(self.lab.knobs.get("db_gib", 12.0)) * 1024 * MIB
+        for fam, v in (("kubelet_volume_stats_used_bytes", used),
+                       ("kubelet_volume_stats_capacity_bytes", 50 * 1024 * MIB)):
+            out.append("# TYPE %s gauge" % fam)
+            for s in K.SLOTS:
+                out.append('%s{%s,persistentvolumeclaim="%s-data-%s"} %d' % (fam, ns, K.APP, s, v))
         sel = cl.selected_pods()
         ready = sum(1 for p in sel if p.ready and p.deleting_at is None)
         notready = sum(1 for p in sel if not p.ready and p.deleting_at is None)

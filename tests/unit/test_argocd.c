@@ -91,6 +91,52 @@ static void test_autosync_rule(void **state)
 	assert_int_equal(argocd_parse_app("[1]", 3, &app, err, sizeof err), -1);
 }
 
+/* The follow-up's question: does Git's tracked branch still resolve to the
+ * revision the rollback undid? Synced or not does not answer it: right after
+ * an Argo CD rollback the app is OutOfSync while Git still holds the bad
+ * commit, and a fix commit is OutOfSync too until it syncs. */
+static void test_git_still_at_the_bad_revision(void **state)
+{
+	(void)state;
+	struct argocd_app app;
+	const char *bad = "b4dc0ffee1234567890abcdef1234567890abcd";
+
+	/* as the rollback saw it: the newest history entry is the bad deploy */
+	parse("{\"status\":{\"sync\":{\"status\":\"Synced\",\"revision\":\"b4dc0ffee1234567890abcdef1234567890abcd\"},"
+	      "\"history\":[{\"id\":4,\"revision\":\"900d900d1234567890abcdef1234567890abcd\"},"
+	      "{\"id\":5,\"revision\":\"b4dc0ffee1234567890abcdef1234567890abcd\"}]}}", &app);
+	assert_string_equal(argocd_current_revision(&app), bad);
+	argocd_app_free(&app);
+
+	/* rolled back: OutOfSync, but Git still resolves to the bad commit */
+	parse("{\"status\":{\"sync\":{\"status\":\"OutOfSync\",\"revision\":\"b4dc0ffee1234567890abcdef1234567890abcd\"},"
+	      "\"history\":[{\"id\":6,\"revision\":\"900d900d1234567890abcdef1234567890abcd\"}]}}", &app);
+	assert_int_equal(argocd_git_state(&app, bad), ARGOCD_GIT_BAD);
+	assert_int_equal(argocd_git_state(&app, "B4DC0FFEE123"), ARGOCD_GIT_BAD);   /* a short SHA, any case */
+	argocd_app_free(&app);
+
+	/* reverted in Git: the branch resolves to the revert commit */
+	parse("{\"status\":{\"sync\":{\"status\":\"Synced\",\"revision\":\"4e7e47ed1234567890abcdef1234567890abcd\"}}}",
+	      &app);
+	assert_int_equal(argocd_git_state(&app, bad), ARGOCD_GIT_FIXED);
+	argocd_app_free(&app);
+	/* a fix commit not synced yet: Git moved off the bad one all the same */
+	parse("{\"status\":{\"sync\":{\"status\":\"OutOfSync\",\"revision\":\"f1f1f1f11234567890abcdef1234567890abcd\"}}}",
+	      &app);
+	assert_int_equal(argocd_git_state(&app, bad), ARGOCD_GIT_FIXED);
+	argocd_app_free(&app);
+
+	/* nothing to compare: not proven fixed */
+	parse("{\"status\":{\"sync\":{\"status\":\"Synced\"}}}", &app);
+	assert_int_equal(argocd_git_state(&app, bad), ARGOCD_GIT_UNKNOWN);
+	assert_string_equal(argocd_current_revision(&app), "");
+	argocd_app_free(&app);
+	parse("{\"status\":{\"sync\":{\"status\":\"Synced\",\"revision\":\"b4dc0ff\"}}}", &app);
+	assert_int_equal(argocd_git_state(&app, ""), ARGOCD_GIT_UNKNOWN);
+	assert_int_equal(argocd_git_state(&app, "b4d"), ARGOCD_GIT_UNKNOWN);   /* too short to tell */
+	argocd_app_free(&app);
+}
+
 static void test_refusals_in_words(void **state)
 {
 	(void)state;
@@ -147,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_application_fixture),
 		cmocka_unit_test(test_autosync_rule),
+		cmocka_unit_test(test_git_still_at_the_bad_revision),
 		cmocka_unit_test(test_refusals_in_words),
 		cmocka_unit_test(test_request_bodies),
 	};

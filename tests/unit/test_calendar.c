@@ -117,6 +117,19 @@ static void deploy_keys_load_and_typos_are_refused(void **state)
 	assert_int_equal(load(&cfg, dir, "deploy:\n  maintenance: \"tuesdays at two\"\n", err, sizeof err), -1);
 	assert_non_null(strstr(err, "deploy.maintenance"));
 	assert_int_equal(load(&cfg, dir, "deploy:\n  window_s: 0\n", err, sizeof err), -1);
+	/* the capacity lines and their queries */
+	assert_int_equal(load(&cfg, dir,
+	                      "deploy:\n  capacity_db_gb: 40\n  capacity_cpu: 80%\n  capacity_memory: 0.9\n"
+	                      "  capacity_db_query: 'max(pg_database_size_bytes)'\n  capacity_memory_query: ''\n",
+	                      err, sizeof err), 0);
+	assert_int_equal(cfg.deploy.capacity_db_gb, 40);
+	assert_true(cfg.deploy.capacity_cpu > 0.7999 && cfg.deploy.capacity_cpu < 0.8001);
+	assert_true(cfg.deploy.capacity_memory > 0.8999 && cfg.deploy.capacity_memory < 0.9001);
+	assert_string_equal(cfg.deploy.capacity_db_query, "max(pg_database_size_bytes)");
+	assert_string_equal(cfg.deploy.capacity_memory_query, "");
+	assert_non_null(strstr(cfg.deploy.capacity_cpu_query, "kube_pod_container_resource_requests"));   /* default */
+	assert_int_equal(load(&cfg, dir, "deploy:\n  capacity_cpu: 170%\n", err, sizeof err), -1);
+	assert_non_null(strstr(err, "deploy.capacity_cpu"));
 	testutil_rmtree(dir);
 }
 

@@ -128,6 +128,86 @@ static void a_good_deploy_passes_its_window_and_finalizes(void **state)
 	assert_int_equal(d.stage, DEPLOY_FINALIZED);
 }
 
+/* The matrix runs by itself: against the standby at the smoke test (or at
+ * the switch when the smoke test went by between two polls), and against
+ * the new slot once the window opens; once per switch. */
+static bool due(unsigned ev, enum deploy_matrix_when when, char *to)
+{
+	to[0] = '\0';
+	return deploywatch_matrix_due(&d, &st, ev, when, to, 32);
+}
+
+static void the_matrix_is_due_at_the_smoke_test_and_after_the_switch(void **state)
+{
+	int64_t t = 1000;
+	unsigned ev;
+	char to[32];
+
+	(void)state;
+	setup_steady();
+	cfg.deploy.window_s = 10;
+	for (int i = 0; i < 3; i++)
+		signals(t += 1000, 20, 0.002, 0.120, 0.180, 0);
+	slot(1, "green", "1.5.0", 3, 1);
+	slots_round(SLOTS_PHASE_DEPLOY_START, 0);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_false(due(ev, DMATRIX_BEFORE, to));   /* not ready yet */
+	slot(1, "green", "1.5.0", 3, 3);
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_true(due(ev, DMATRIX_BEFORE, to));
+	assert_string_equal(to, "green");   /* the standby, not the slot serving traffic */
+	assert_false(due(ev, DMATRIX_AFTER, to));
+	d.matrix[DMATRIX_BEFORE].switch_ms = -1;   /* as the watcher marks it: for the switch to come */
+	/* no stage change, nothing due */
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_false(due(ev, DMATRIX_BEFORE, to));
+
+	/* the switch: traffic settles on green, the window opens */
+	slots_round(SLOTS_PHASE_TRAFFIC_SWITCH, 1);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_MONITOR);
+	d.matrix[DMATRIX_BEFORE].switch_ms = d.switch_ms;   /* the smoke test's run is this switch's */
+	assert_false(due(ev, DMATRIX_BEFORE, to));
+	assert_true(due(ev, DMATRIX_AFTER, to));
+	assert_string_equal(to, "green");
+	d.matrix[DMATRIX_AFTER].switch_ms = d.switch_ms;
+	/* endpoints flap (a pod of blue listed again) and settle: the same switch, no second run */
+	st.endpoints[0].slot = 0;
+	st.generation++;
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_SWITCHED);
+	slots_round(SLOTS_PHASE_MONITOR, 1);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_MONITOR);
+	assert_true(ev & DEPLOY_EV_STAGE);
+	assert_false(due(ev, DMATRIX_BEFORE, to));
+	assert_false(due(ev, DMATRIX_AFTER, to));
+
+	/* the window passes, blue goes to 0; the next deployment goes from
+	 * scaling straight to the switch: the smoke test's matrix runs at the
+	 * switch, against the new slot */
+	for (int i = 0; i < 12; i++)
+		signals(t += 1000, 20, 0.002, 0.120, 0.180, 0);
+	slots_round(SLOTS_PHASE_FINALIZE, 1);
+	deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_PASSED);
+	slot(0, "blue", "1.4.2", 0, 0);
+	slots_round(SLOTS_PHASE_STEADY, 1);
+	deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_FINALIZED);
+	slot(0, "blue", "1.6.0", 3, 3);
+	slots_round(SLOTS_PHASE_DEPLOY_START, 1);
+	deploywatch_step(&d, &st, NULL, t += 1000);
+	slots_round(SLOTS_PHASE_TRAFFIC_SWITCH, 0);
+	ev = deploywatch_step(&d, &st, NULL, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_MONITOR);
+	assert_true(due(ev, DMATRIX_BEFORE, to));
+	assert_string_equal(to, "blue");
+	assert_true(due(ev, DMATRIX_AFTER, to));
+}
+
 static void one_noisy_sample_is_not_a_breach_but_a_sustained_one_is(void **state)
 {
 	int64_t t;
@@ -157,6 +237,16 @@ static void one_noisy_sample_is_not_a_breach_but_a_sustained_one_is(void **state
 	assert_int_equal(d.stage, DEPLOY_ROLLED_BACK);
 	deploywatch_banner(&d, banner, sizeof banner);
 	assert_string_equal(banner, "");
+	/* green keeps the bad build up, its rollout newer than blue's: the slot
+	 * table says "ready for a smoke test", but nothing new awaits one */
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	deploywatch_step(&d, &st, &mm, t += 1000);
+	assert_int_equal(d.stage, DEPLOY_ROLLED_BACK);
+	/* a fixed build on green is a new deployment */
+	slot(1, "green", "1.5.1", 3, 3);
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	assert_true(deploywatch_step(&d, &st, &mm, t += 1000) & DEPLOY_EV_STAGE);
+	assert_int_equal(d.stage, DEPLOY_READY);
 }
 
 static void the_new_slots_own_ratio_counts_before_the_minute_catches_up(void **state)
@@ -251,6 +341,95 @@ static void a_growing_queue_and_capacity_warnings(void **state)
 	assert_int_equal(d.ncapacity, 2);
 	assert_non_null(strstr(d.capacity[0], "over 10000"));
 	assert_non_null(strstr(d.capacity[1], "150 req/s, over 100"));
+}
+
+/* Database, CPU and memory: each sample compared with its line once, a
+ * warning stands after two samples over and clears after two under, and
+ * each crossing is one event (the timeline's one entry). */
+static void capacity_lines_are_crossed_once_each_way(void **state)
+{
+	int64_t t = 1000;
+	unsigned ev;
+	const double gib = 1024.0 * 1024 * 1024;
+
+	(void)state;
+	setup_steady();
+	/* the seeds' lines are the defaults, and the queries name the namespace */
+	assert_int_equal(cfg.deploy.capacity_db_gb, 50);
+	assert_true(fabs(cfg.deploy.capacity_cpu - 0.70) < 1e-9);
+	assert_true(fabs(cfg.deploy.capacity_memory - 0.75) < 1e-9);
+	snprintf(cfg.kube.namespace_, sizeof cfg.kube.namespace_, "detection-system");
+	char *q = deploywatch_capacity_query(&cfg, DCAP_CPU);
+	assert_non_null(strstr(q, "namespace=\"detection-system\""));
+	assert_null(strstr(q, "{namespace}"));
+	free(q);
+	cfg.deploy.capacity_memory_query[0] = '\0';   /* "" turns it off */
+	assert_null(deploywatch_capacity_query(&cfg, DCAP_MEMORY));
+
+	/* under every line: nothing */
+	deploywatch_capacity_sample(&d, DCAP_DB, 12 * gib, t);
+	deploywatch_capacity_sample(&d, DCAP_CPU, 0.38, t);
+	deploywatch_capacity_sample(&d, DCAP_MEMORY, 0.49, t);
+	assert_false(signals(t += 1000, 20, 0.002, 0.12, 0.18, 0) & DEPLOY_EV_CAPACITY);
+	assert_int_equal(d.ncapacity, 0);
+
+	/* one sample over 50 GiB is not yet a warning; the same sample seen by
+	 * the next step does not count twice */
+	deploywatch_capacity_sample(&d, DCAP_DB, 55 * gib, t);
+	assert_false(signals(t += 1000, 20, 0.002, 0.12, 0.18, 0) & DEPLOY_EV_CAPACITY);
+	assert_false(signals(t += 1000, 20, 0.002, 0.12, 0.18, 0) & DEPLOY_EV_CAPACITY);
+	assert_int_equal(d.ncapacity, 0);
+	deploywatch_capacity_sample(&d, DCAP_DB, 55.2 * gib, t);
+	ev = signals(t += 1000, 20, 0.002, 0.12, 0.18, 0);
+	assert_true(ev & DEPLOY_EV_CAPACITY);
+	assert_true(d.cap[DCAP_DB].crossed && d.cap[DCAP_DB].over);
+	assert_int_equal(d.ncapacity, 1);
+	assert_string_equal(d.capacity[0], "database 55.2 GiB, over 50 GiB: expand the PVC or archive old detections");
+	/* it stands: no second crossing while it stays over */
+	deploywatch_capacity_sample(&d, DCAP_DB, 56 * gib, t);
+	assert_false(signals(t += 1000, 20, 0.002, 0.12, 0.18, 0) & DEPLOY_EV_CAPACITY);
+	assert_false(d.cap[DCAP_DB].crossed);
+	assert_int_equal(d.ncapacity, 1);
+
+	/* CPU at 120 % of its request (busiest pod), memory 80 %: both over */
+	for (int i = 0; i < 2; i++) {
+		deploywatch_capacity_sample(&d, DCAP_CPU, 1.2, t);
+		deploywatch_capacity_sample(&d, DCAP_MEMORY, 0.80, t);
+		ev = signals(t += 1000, 20, 0.002, 0.12, 0.18, 0);
+	}
+	assert_true(ev & DEPLOY_EV_CAPACITY);
+	assert_int_equal(d.ncapacity, 3);
+	assert_string_equal(d.capacity[1], "CPU 120 % of requests (busiest pod), over 70 %: the HPA adds pods (max 10)");
+	assert_non_null(strstr(d.capacity[2], "memory 80 % of requests"));
+	/* a failed query is no recovery: memory's warning stands */
+	deploywatch_capacity_sample(&d, DCAP_MEMORY, NAN, t);
+	signals(t += 1000, 20, 0.002, 0.12, 0.18, 0);
+	deploywatch_capacity_sample(&d, DCAP_MEMORY, NAN, t);
+	signals(t += 1000, 20, 0.002, 0.12, 0.18, 0);
+	assert_true(d.cap[DCAP_MEMORY].over);
+
+	/* CPU back to 40 %: cleared after two samples, one crossing */
+	deploywatch_capacity_sample(&d, DCAP_CPU, 0.4, t);
+	assert_false(signals(t += 1000, 20, 0.002, 0.12, 0.18, 0) & DEPLOY_EV_CAPACITY);
+	deploywatch_capacity_sample(&d, DCAP_CPU, 0.4, t);
+	assert_true(signals(t += 1000, 20, 0.002, 0.12, 0.18, 0) & DEPLOY_EV_CAPACITY);
+	assert_true(d.cap[DCAP_CPU].crossed);
+	assert_false(d.cap[DCAP_CPU].over);
+	assert_int_equal(d.ncapacity, 2);
+
+	/* configurable: a 60 GiB line clears the database's warning */
+	cfg.deploy.capacity_db_gb = 60;
+	for (int i = 0; i < 2; i++) {
+		deploywatch_capacity_sample(&d, DCAP_DB, 56 * gib, t);
+		signals(t += 1000, 20, 0.002, 0.12, 0.18, 0);
+	}
+	assert_false(d.cap[DCAP_DB].over);
+	/* a sample older than 30 s is not compared at all */
+	deploywatch_capacity_sample(&d, DCAP_DB, 99 * gib, t);
+	t += 31000;
+	signals(t, 20, 0.002, 0.12, 0.18, 0);
+	signals(t += 1000, 20, 0.002, 0.12, 0.18, 0);
+	assert_false(d.cap[DCAP_DB].over);
 }
 
 static void the_deployment_log_is_the_runbooks_json_in_a_private_file(void **state)
@@ -359,6 +538,8 @@ int main(void)
 		cmocka_unit_test(p95_over_its_slo_by_a_fifth_for_five_minutes),
 		cmocka_unit_test(no_ready_pod_behind_the_service_is_a_fast_breach),
 		cmocka_unit_test(a_growing_queue_and_capacity_warnings),
+		cmocka_unit_test(capacity_lines_are_crossed_once_each_way),
+		cmocka_unit_test(the_matrix_is_due_at_the_smoke_test_and_after_the_switch),
 		cmocka_unit_test(the_deployment_log_is_the_runbooks_json_in_a_private_file),
 		cmocka_unit_test(metrics_text_format_is_checked_line_by_line),
 		cmocka_unit_test(the_checklist_counts_ticks_since_the_last_deployment_ended),

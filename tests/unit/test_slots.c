@@ -427,9 +427,35 @@ static void test_phases_of_the_slot_table(void **state)
 	assert_int_equal(st->health, SLOTS_HEALTHY);
 
 	/* Smoke test: green ready with a newer rollout, traffic still on blue. */
+	struct podspec six[] = { { "blue-a", "blue", true, 0, NULL }, { "blue-b", "blue", true, 0, NULL },
+	                         { "blue-c", "blue", true, 0, NULL }, { "green-a", "green", true, 0, NULL },
+	                         { "green-b", "green", true, 0, NULL }, { "green-c", "green", true, 0, NULL } };
+	build(st, blue_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
+	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
+	      pods(six, 6), slices(BLUE3_EP, 3, 3));
+	slots_derive(st, NULL, 2000, 0);
+	assert_int_equal(st->phase, SLOTS_PHASE_SMOKE_TEST);
+	assert_string_equal(st->phase_note, "green ready, no traffic yet");
+
+	/* Its pods gone while the Deployment still reports 3/3: not ready for a
+	 * smoke test, and the phase says how many pods are really ready. */
 	build(st, blue_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
 	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
 	      pods(BLUE3, 3), slices(BLUE3_EP, 3, 3));
+	slots_derive(st, NULL, 2000, 0);
+	assert_int_equal(st->phase, SLOTS_PHASE_DEPLOY_START);
+	assert_string_equal(st->phase_note, "green 0/3 pods ready");
+	six[3].ready = six[4].ready = false;   /* one of three ready */
+	build(st, blue_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
+	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
+	      pods(six, 6), slices(BLUE3_EP, 3, 3));
+	slots_derive(st, NULL, 2000, 0);
+	assert_int_equal(st->phase, SLOTS_PHASE_DEPLOY_START);
+	assert_string_equal(st->phase_note, "green 1/3 pods ready");
+	six[3].ready = six[4].ready = true;
+	build(st, blue_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
+	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
+	      pods(six, 6), slices(BLUE3_EP, 3, 3));
 	slots_derive(st, NULL, 2000, 0);
 	assert_int_equal(st->phase, SLOTS_PHASE_SMOKE_TEST);
 	*prev = *st;
