@@ -47,8 +47,9 @@ struct verify {
 	int pending;
 	bool dying;
 	uint64_t timer;
-	uint64_t kreq[SLOTS_MAX + 2];
-	struct vreq *krec[SLOTS_MAX + 2];   /* freed here when a cancel keeps its callback from running */
+	/* deployments, the service, each slot's pods */
+	uint64_t kreq[2 * SLOTS_MAX + 1];
+	struct vreq *krec[2 * SLOTS_MAX + 1];   /* freed here when a cancel keeps its callback from running */
 	int64_t started;
 	int pods[SLOTS_MAX_PODS];    /* ready pods of the slot (indices into st.pods) */
 	int npods;
@@ -429,7 +430,8 @@ static void got_kube(const struct kube_result *res, void *arg)
 	} else if (which == SLOTS_MAX) {
 		slots_parse_service(&v->st, res->body, res->len, err, sizeof err);
 	} else {
-		slots_parse_pods(&v->st, res->body, res->len, err, sizeof err);
+		slots_add_slot_pods(&v->st, which - SLOTS_MAX - 1, (size_t)(SLOTS_MAX_PODS / v->st.nslots), res->body,
+		                    res->len, err, sizeof err);
 	}
 	if (err[0] && !v->rep.error[0])
 		snprintf(v->rep.error, sizeof v->rep.error, "%s", err);
@@ -457,8 +459,15 @@ static void send_kube(struct verify *v, int which)
 		id = kube_get_deployment(v->kube, ns, v->st.slot[which].deployment, got_kube, r);
 	else if (which == SLOTS_MAX)
 		id = kube_get_service(v->kube, ns, v->cfg->kube.service, got_kube, r);
-	else
-		id = kube_list_pods(v->kube, ns, NULL, got_kube, r);
+	else {
+		/* the slot's own pods, one page: a crowded namespace costs nothing */
+		const struct slots_slot *sl = &v->st.slot[which - SLOTS_MAX - 1];
+		char sel[sizeof v->cfg->kube.slot_label + sizeof sl->name + 2] = "";
+		if (v->st.nslots == 2)
+			snprintf(sel, sizeof sel, "%s=%s", v->cfg->kube.slot_label, sl->name);
+		id = kube_list_pods_page(v->kube, ns, sel[0] ? sel : NULL, SLOTS_MAX_PODS / v->st.nslots, NULL, got_kube,
+		                         r);
+	}
 	if (!id) {
 		v->pending--;
 		free(r);
@@ -512,7 +521,8 @@ struct verify *verify_start(struct loop *loop, struct kube *kube, const struct c
 	for (int i = 0; i < v->st.nslots; i++)
 		send_kube(v, i);
 	send_kube(v, SLOTS_MAX);
-	send_kube(v, SLOTS_MAX + 1);
+	for (int i = 0; i < v->st.nslots; i++)
+		send_kube(v, SLOTS_MAX + 1 + i);
 	/* the hold: answers come from the loop, after this returns */
 	if (--v->pending == 0) {
 		if (v->rep.error[0]) {
@@ -534,7 +544,7 @@ void verify_free(struct verify *v)
 	v->dying = true;
 	if (v->timer)
 		loop_timer_cancel(v->loop, v->timer);
-	for (int i = 0; i < SLOTS_MAX + 2; i++)
+	for (int i = 0; i < 2 * SLOTS_MAX + 1; i++)
 		if (v->kreq[i] && v->kube && kube_cancel(v->kube, v->kreq[i]))
 			free(v->krec[i]);   /* its callback does not run */
 	http_free(v->http);   /* the callbacks see dying and free their records */
