@@ -126,9 +126,14 @@ int slots_parse_deployment(struct slots_slot *s, const char *json, size_t len, c
 	char name[32], dep[128];
 	text_copy(name, sizeof name, s->name);
 	text_copy(dep, sizeof dep, s->deployment);
+	/* the pods may have been read first (verification reads both at once) */
+	bool more = s->pods_more;
+	int listed = s->pods_listed;
 	memset(s, 0, sizeof *s);
 	text_copy(s->name, sizeof s->name, name);
 	text_copy(s->deployment, sizeof s->deployment, dep);
+	s->pods_more = more;
+	s->pods_listed = listed;
 	s->found = true;
 
 	const cJSON *meta = json_get(root, "metadata"), *spec = json_get(root, "spec"), *status = json_get(root, "status");
