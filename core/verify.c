@@ -409,6 +409,8 @@ static void checks(struct verify *v)
 
 /* ---- phase 1: what the cluster says ---- */
 
+static void send_kube(struct verify *v, int which);
+
 static void got_kube(const struct kube_result *res, void *arg)
 {
 	struct vreq *r = arg;
@@ -425,8 +427,10 @@ static void got_kube(const struct kube_result *res, void *arg)
 		if (!v->rep.error[0])
 			snprintf(v->rep.error, sizeof v->rep.error, "Kubernetes: %s", res->error);
 	} else if (which < SLOTS_MAX) {
-		if (slots_parse_deployment(&v->st.slot[which], res->body, res->len, err, sizeof err) == 0)
+		if (slots_parse_deployment(&v->st.slot[which], res->body, res->len, err, sizeof err) == 0) {
 			v->st.slot[which].found = true;
+			send_kube(v, SLOTS_MAX + 1 + which);   /* its pods, by its own selector */
+		}
 	} else if (which == SLOTS_MAX) {
 		slots_parse_service(&v->st, res->body, res->len, err, sizeof err);
 	} else {
@@ -460,10 +464,13 @@ static void send_kube(struct verify *v, int which)
 	else if (which == SLOTS_MAX)
 		id = kube_get_service(v->kube, ns, v->cfg->kube.service, got_kube, r);
 	else {
-		/* the slot's own pods, one page: a crowded namespace costs nothing */
+		/* the slot's own pods by its Deployment's selector, one page: a
+		 * crowded namespace, or another service's slots, cost nothing */
 		const struct slots_slot *sl = &v->st.slot[which - SLOTS_MAX - 1];
-		char sel[sizeof v->cfg->kube.slot_label + sizeof sl->name + 2] = "";
-		if (v->st.nslots == 2)
+		char sel[sizeof sl->match_labels] = "";
+		if (sl->match_labels[0])
+			snprintf(sel, sizeof sel, "%s", sl->match_labels);
+		else if (v->st.nslots == 2)
 			snprintf(sel, sizeof sel, "%s=%s", v->cfg->kube.slot_label, sl->name);
 		id = kube_list_pods_page(v->kube, ns, sel[0] ? sel : NULL, SLOTS_MAX_PODS / v->st.nslots, NULL, got_kube,
 		                         r);
@@ -520,9 +527,7 @@ struct verify *verify_start(struct loop *loop, struct kube *kube, const struct c
 	v->pending = 1;
 	for (int i = 0; i < v->st.nslots; i++)
 		send_kube(v, i);
-	send_kube(v, SLOTS_MAX);
-	for (int i = 0; i < v->st.nslots; i++)
-		send_kube(v, SLOTS_MAX + 1 + i);
+	send_kube(v, SLOTS_MAX);   /* each slot's pods once its Deployment answered */
 	/* the hold: answers come from the loop, after this returns */
 	if (--v->pending == 0) {
 		if (v->rep.error[0]) {
