@@ -29,6 +29,9 @@ static const char usage[] =
 
 static const struct dash_env show_env = { 3600000, 15000, 15000 };
 
+/* The first round (every panel's whole range), beside the steady one. */
+static int64_t full_round_ms = -1, full_slowest_ms = -1;
+
 static void print_json(const struct dashboard *d, const struct dash_live *l)
 {
 	cJSON *root = cJSON_CreateObject(), *panels = cJSON_AddArrayToObject(root, "panels");
@@ -103,6 +106,8 @@ static void print_json(const struct dashboard *d, const struct dash_live *l)
 	if (l) {
 		cJSON_AddNumberToObject(root, "refresh_ms", (double)l->last_round_ms);
 		cJSON_AddNumberToObject(root, "slowest_query_ms", (double)l->slowest_ms);
+		cJSON_AddNumberToObject(root, "full_refresh_ms", (double)full_round_ms);
+		cJSON_AddNumberToObject(root, "full_slowest_query_ms", (double)full_slowest_ms);
 	}
 	out = cJSON_Print(root);
 	printf("%s\n", out);
@@ -249,6 +254,8 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 		fprintf(stderr, "warroom dashboard: the refresh did not finish within a minute\n");
 		goto out;
 	}
+	full_round_ms = l->last_round_ms;
+	full_slowest_ms = l->slowest_ms;
 	/* a second round: the steady refresh (variables resolved, incremental ranges) */
 	r.done = false;
 	source_refresh(dash_live_source(l));

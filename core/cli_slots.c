@@ -188,6 +188,10 @@ static void print_status(const struct slots_state *st, const struct alerts *a, c
 			       p->ready ? "yes" : "NO", p->restarts,
 			       p->terminating ? "Terminating" : (p->waiting[0] ? p->waiting : p->phase), age);
 		}
+		for (int i = 0; i < st->nslots; i++)
+			if (st->slot[i].pods_more)
+				printf("(%s: the first %d of its %d pods; its counts are the Deployment's)\n",
+				       st->slot[i].name, st->slot[i].pods_listed, st->slot[i].pods);
 	}
 	if (st->nwarnings) {
 		printf("\n");

@@ -193,7 +193,7 @@ static void say(char *msg, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-#define SECRET_FILE_MAX 65536
+#define SECRET_FILE_MAX CONFIG_SECRET_MAX
 
 static int secret_from_file(const char *path, char *buf, size_t len, char *msg, size_t msglen)
 {

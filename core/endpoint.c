@@ -21,7 +21,7 @@ static char *dup_or_null(const char *s)
 int endpoint_init(struct endpoint *ep, const char *name, const struct config_endpoint *cfg,
                   long default_timeout_ms, size_t max_bytes, char *err, size_t errlen)
 {
-	char tok[4096], msg[300] = "";
+	char msg[300] = "";
 
 	memset(ep, 0, sizeof *ep);
 	snprintf(ep->name, sizeof ep->name, "%s", name);
@@ -29,22 +29,28 @@ int endpoint_init(struct endpoint *ep, const char *name, const struct config_end
 		text_errf(err, errlen, "%s: the URL is not configured", name);
 		return -1;
 	}
+	/* as long as a token file may be: Argo CD's JWTs grow with the groups */
+	char *tok = malloc(CONFIG_SECRET_MAX);
 	char *probe = endpoint_join(cfg->url, "", NULL, msg, sizeof msg);
-	if (!probe) {
-		text_errf(err, errlen, "%s: %s", name, msg);
+	if (!probe || !tok) {
+		text_errf(err, errlen, "%s: %s", name, probe ? "out of memory" : msg);
+		free(probe);
+		free(tok);
 		return -1;
 	}
 	free(probe);
-	if (config_read_secret_msg(cfg, tok, sizeof tok, msg, sizeof msg) != 0) {
+	if (config_read_secret_msg(cfg, tok, CONFIG_SECRET_MAX, msg, sizeof msg) != 0) {
 		text_errf(err, errlen, "%s token: %s", name, msg[0] ? msg : "cannot be read");
-		memset(tok, 0, sizeof tok);
+		explicit_bzero(tok, CONFIG_SECRET_MAX);
+		free(tok);
 		return -1;
 	}
 	bool has_token = tok[0] != '\0';
 
 	ep->base = strdup(cfg->url);
 	ep->token = dup_or_null(tok);
-	memset(tok, 0, sizeof tok);
+	explicit_bzero(tok, CONFIG_SECRET_MAX);
+	free(tok);
 	ep->ca_file = dup_or_null(cfg->ca_file);
 	ep->insecure = cfg->insecure;
 	ep->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : default_timeout_ms;

@@ -9,6 +9,7 @@
 
 #include <cJSON.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,9 +58,10 @@ struct kube {
 	bool have_cred;
 	struct kubeconfig_exec_run *run;
 	unsigned exec_runs;
-	/* For tls-server-name: URL host and CURLOPT_CONNECT_TO. */
-	char url_base[512];
-	char connect_to[600];
+	/* For tls-server-name: URL host and CURLOPT_CONNECT_TO; malloc'd, so a
+	 * long server name is never cut (url_base NULL: out of memory). */
+	char *url_base;
+	char *connect_to;
 };
 
 /* ---------- requests ---------- */
@@ -151,7 +153,9 @@ static void req_send(struct kreq *r, bool cred_ok)
 		token = file_token;
 	}
 	char jerr[300];
-	char *url = endpoint_join(k->url_base, r->path, NULL, jerr, sizeof jerr);
+	char *url = k->url_base ? endpoint_join(k->url_base, r->path, NULL, jerr, sizeof jerr) : NULL;
+	if (!k->url_base)
+		text_copy(jerr, sizeof jerr, "out of memory");
 	if (!url) {
 		if (file_token) {
 			memset(file_token, 0, strlen(file_token));
@@ -172,7 +176,7 @@ static void req_send(struct kreq *r, bool cred_ok)
 		.ca_file = kc->ca_file[0] ? kc->ca_file : NULL,
 		.ca_pem = kc->ca_pem, .ca_pem_len = kc->ca_pem_len,
 		.insecure = kc->insecure,
-		.connect_to = k->connect_to[0] ? k->connect_to : NULL,
+		.connect_to = k->connect_to,
 	};
 	if (kc->exec.set && k->cred.cert_pem) {
 		hr.cert_pem = k->cred.cert_pem;
@@ -337,34 +341,60 @@ unsigned kube_exec_runs(const struct kube *k)
 
 /* ---------- lifecycle ---------- */
 
-static void set_url_base(struct kube *k)
+static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *dup_printf(const char *fmt, ...)
 {
-	text_copy(k->url_base, sizeof k->url_base, k->kc.server);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (s) {
+		va_start(ap, fmt);
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	return s;
+}
+
+/* The URL requests go to and, with tls-server-name, where the connection is
+ * routed. -1: out of memory. */
+static int set_url_base(struct kube *k)
+{
+	free(k->url_base);
+	free(k->connect_to);
+	k->connect_to = NULL;
+	k->url_base = strdup(k->kc.server);
+	if (!k->url_base)
+		return -1;
 	if (!k->kc.tls_server_name[0])
-		return;
+		return 0;
 	/* Verify the certificate against tls-server-name: address the URL to that
 	 * name and route the connection to the real host. */
 	const char *s = k->kc.server;
 	const char *hp = strstr(s, "://");
 	if (!hp)
-		return;
+		return 0;
 	hp += 3;
-	char host[256], port[16] = "443";
+	int hl, pl = 3;
+	const char *port = "443";
 	if (*hp == '[') {
 		const char *e = strchr(hp, ']');
 		if (!e)
-			return;
-		snprintf(host, sizeof host, "%.*s", (int)(e - hp + 1), hp);
+			return 0;
+		hl = (int)(e - hp + 1);
 		if (e[1] == ':')
-			snprintf(port, sizeof port, "%.15s", e + 2);
+			port = e + 2, pl = (int)strcspn(port, "/");
 	} else {
-		size_t hl = strcspn(hp, ":/");
-		snprintf(host, sizeof host, "%.*s", (int)hl, hp);
+		hl = (int)strcspn(hp, ":/");
 		if (hp[hl] == ':')
-			snprintf(port, sizeof port, "%.*s", (int)strcspn(hp + hl + 1, "/"), hp + hl + 1);
+			port = hp + hl + 1, pl = (int)strcspn(port, "/");
 	}
-	snprintf(k->url_base, sizeof k->url_base, "%.*s%s:%s", (int)(hp - s), s, k->kc.tls_server_name, port);
-	snprintf(k->connect_to, sizeof k->connect_to, "%s:%s:%s:%s", k->kc.tls_server_name, port, host, port);
+	free(k->url_base);
+	k->url_base = dup_printf("%.*s%s:%.*s", (int)(hp - s), s, k->kc.tls_server_name, pl, port);
+	k->connect_to = dup_printf("%s:%.*s:%.*s:%.*s", k->kc.tls_server_name, pl, port, hl, hp, pl, port);
+	return k->url_base && k->connect_to ? 0 : -1;
 }
 
 struct kube *kube_new(struct loop *loop, struct http *http, struct kubeconfig *kc)
@@ -378,7 +408,10 @@ struct kube *kube_new(struct loop *loop, struct http *http, struct kubeconfig *k
 	memset(kc, 0, sizeof *kc);
 	k->timeout_ms = 10000;
 	k->exec_timeout_ms = 30000;
-	set_url_base(k);
+	if (set_url_base(k) != 0) {
+		kube_free(k);
+		return NULL;
+	}
 	return k;
 }
 
@@ -412,6 +445,8 @@ void kube_free(struct kube *k)
 	kubeconfig_exec_cancel(k->run);
 	kubeconfig_cred_free(&k->cred);
 	kubeconfig_free(&k->kc);
+	free(k->url_base);
+	free(k->connect_to);
 	free(k);
 }
 
@@ -531,6 +566,24 @@ uint64_t kube_list_replicasets(struct kube *k, const char *ns, const char *selec
 uint64_t kube_list_pods(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
 {
 	return send_path(k, "GET", res_path("/api/v1", ns, "pods", NULL, NULL, selector), NULL, NULL, fn, arg);
+}
+
+uint64_t kube_list_pods_page(struct kube *k, const char *ns, const char *selector, int limit, const char *cont,
+                             kube_done_fn fn, void *arg)
+{
+	char *path = res_path("/api/v1", ns, "pods", NULL, NULL, selector);
+	char *econt = cont && *cont ? endpoint_escape(cont) : NULL;
+	char *full = NULL;
+	if (path && (!(cont && *cont) || econt)) {
+		const char *sep = strchr(path, '?') ? "&" : "?";
+		if (econt)
+			full = dup_printf("%s%slimit=%d&continue=%s", path, sep, limit > 0 ? limit : 500, econt);
+		else
+			full = dup_printf("%s%slimit=%d", path, sep, limit > 0 ? limit : 500);
+	}
+	free(path);
+	free(econt);
+	return send_path(k, "GET", full, NULL, NULL, fn, arg);
 }
 
 uint64_t kube_get_service(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg)
@@ -734,19 +787,19 @@ static void ops_free_all(struct kube *k)
 
 int kube_set_connect_to(struct kube *k, const char *connect_to)
 {
-	if (!connect_to) {
-		set_url_base(k);
-		return 0;
-	}
-	if (strlen(connect_to) >= sizeof k->connect_to)
+	if (!connect_to)
+		return set_url_base(k);
+	char *c = strdup(connect_to);
+	if (!c)
 		return -1;
-	snprintf(k->connect_to, sizeof k->connect_to, "%s", connect_to);
+	free(k->connect_to);
+	k->connect_to = c;
 	return 0;
 }
 
 int kube_url_host(const struct kube *k, char *host, size_t len, int *port)
 {
-	const char *hp = strstr(k->url_base, "://");
+	const char *hp = k->url_base ? strstr(k->url_base, "://") : NULL;
 	size_t hl;
 
 	if (!hp)

@@ -96,6 +96,12 @@ int slots_parse_service(struct slots_state *st, const char *json, size_t len, ch
 			text_copy(st->selector_slot, sizeof st->selector_slot, kv->valuestring);
 	}
 	cJSON_Delete(root);
+	/* a cut selector would pick other pods: refuse it in words */
+	if (n >= sizeof st->selector) {
+		st->selector[0] = '\0';
+		text_errf(err, errlen, "the service's selector is longer than %zu characters", sizeof st->selector - 1);
+		return -1;
+	}
 	return 0;
 }
 
@@ -120,9 +126,14 @@ int slots_parse_deployment(struct slots_slot *s, const char *json, size_t len, c
 	char name[32], dep[128];
 	text_copy(name, sizeof name, s->name);
 	text_copy(dep, sizeof dep, s->deployment);
+	/* the pods may have been read first (verification reads both at once) */
+	bool more = s->pods_more;
+	int listed = s->pods_listed;
 	memset(s, 0, sizeof *s);
 	text_copy(s->name, sizeof s->name, name);
 	text_copy(s->deployment, sizeof s->deployment, dep);
+	s->pods_more = more;
+	s->pods_listed = listed;
 	s->found = true;
 
 	const cJSON *meta = json_get(root, "metadata"), *spec = json_get(root, "spec"), *status = json_get(root, "status");
@@ -149,6 +160,12 @@ int slots_parse_deployment(struct slots_slot *s, const char *json, size_t len, c
 		if (cJSON_IsString(kv) && n < sizeof s->match_labels)
 			n += (size_t)snprintf(s->match_labels + n, sizeof s->match_labels - n, "%s%s=%s",
 			                      n ? "," : "", kv->string, kv->valuestring);
+	if (n >= sizeof s->match_labels) {
+		cJSON_Delete(root);
+		text_errf(err, errlen, "its selector is longer than %zu characters", sizeof s->match_labels - 1);
+		s->match_labels[0] = '\0';
+		return -1;
+	}
 
 	const cJSON *cond;
 	cJSON_ArrayForEach(cond, json_get(status, "conditions")) {
@@ -190,16 +207,24 @@ static void pod_waiting(const cJSON *statuses, const char *prefix, char *out, si
 	}
 }
 
-int slots_parse_pods(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen)
+/* Pods of a PodList into st->pods from npods on, at most max in all; -1:
+ * not a PodList. *more: items left over, or the API has a next page. */
+static int add_pods(struct slots_state *st, size_t max, const char *json, size_t len, bool *more, char *err,
+                    size_t errlen)
 {
 	cJSON *root = parse_kind(json, len, "PodList", NULL, err, errlen);
 	if (!root)
 		return -1;
-	st->npods = 0;
+	const char *cont = json_str(json_get(root, "metadata"), "continue");
+	*more = cont && *cont;
+	if (max > SLOTS_MAX_PODS)
+		max = SLOTS_MAX_PODS;
 	const cJSON *pod;
 	cJSON_ArrayForEach(pod, json_get(root, "items")) {
-		if (st->npods >= SLOTS_MAX_PODS)
+		if (st->npods >= max) {
+			*more = true;
 			break;
+		}
 		const cJSON *meta = json_get(pod, "metadata"), *status = json_get(pod, "status");
 		struct slots_pod *p = &st->pods[st->npods];
 		memset(p, 0, sizeof *p);
@@ -230,6 +255,28 @@ int slots_parse_pods(struct slots_state *st, const char *json, size_t len, char 
 	}
 	cJSON_Delete(root);
 	return 0;
+}
+
+int slots_parse_pods(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen)
+{
+	bool more;
+	st->npods = 0;
+	return add_pods(st, SLOTS_MAX_PODS, json, len, &more, err, errlen);
+}
+
+int slots_add_slot_pods(struct slots_state *st, int slot, size_t max, const char *json, size_t len, char *err,
+                        size_t errlen)
+{
+	bool more = false;
+	if (slot < 0 || slot >= st->nslots) {
+		text_copy(err, errlen, "no such slot");
+		return -1;
+	}
+	size_t before = st->npods;
+	int rc = add_pods(st, before + max, json, len, &more, err, errlen);
+	st->slot[slot].pods_more = rc == 0 && more;
+	st->slot[slot].pods_listed = (int)(st->npods - before);
+	return rc;
 }
 
 static int pod_slot(const struct slots_state *st, const char *name)
@@ -480,6 +527,14 @@ void slots_derive(struct slots_state *st, const struct slots_state *prev, int64_
 		    strstr(p->waiting, "ErrImagePull"))
 			s->crashlooping++;
 	}
+	for (int i = 0; i < st->nslots; i++) {
+		/* a cut list: the Deployment's status counts every pod of the slot */
+		struct slots_slot *s = &st->slot[i];
+		if (s->pods_more) {
+			s->pods = s->replicas > s->pods ? s->replicas : s->pods;
+			s->pods_ready = s->ready > s->pods_ready ? s->ready : s->pods_ready;
+		}
+	}
 	st->endpoints_ready = 0;
 	for (size_t i = 0; i < st->nendpoints; i++) {
 		const struct slots_endpoint *e = &st->endpoints[i];
@@ -593,6 +648,9 @@ char *slots_to_json(const struct slots_state *st, int64_t now_ms)
 		cJSON_AddBoolToObject(o, "progress_deadline_exceeded", s->progress_deadline_exceeded);
 		cJSON_AddNumberToObject(o, "restarts", s->restarts);
 		cJSON_AddNumberToObject(o, "endpoints_ready", s->endpoints_ready);
+		cJSON_AddNumberToObject(o, "pods", s->pods);
+		cJSON_AddNumberToObject(o, "pods_listed", s->pods_listed);
+		cJSON_AddBoolToObject(o, "pods_more", s->pods_more);
 		cJSON_AddItemToArray(slots, o);
 	}
 	cJSON *pods = cJSON_AddArrayToObject(root, "pods");

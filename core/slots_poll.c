@@ -1,8 +1,11 @@
 /* slots_poll — refreshes the slot model on the loop. A round asks for the
- * service, both Deployments and the EndpointSlices at once, then the pods the
- * service's selector (without the slot label) picks. Rounds run on the one
- * source abstraction (no overlap, backoff, age); a failed round keeps the
- * last good data, its age, and the error in words. */
+ * service, both Deployments and the EndpointSlices at once, then each slot's
+ * pods: the service's selector with that slot's label, one page of at most
+ * its share of SLOTS_MAX_PODS (?limit=). A namespace of thousands of pods,
+ * even of the same app, costs one small page per slot; when a slot has more
+ * pods than its page, its counts come from its Deployment's status. Rounds
+ * run on the one source abstraction (no overlap, backoff, age); a failed
+ * round keeps the last good data, its age, and the error in words. */
 #include "warroom/slots.h"
 #include "warroom/config.h"
 #include "warroom/kube.h"
@@ -15,7 +18,7 @@
 
 #define ROUND_GUARD_MS 20000
 
-enum part { P_SERVICE, P_SLICES, P_PODS, P_DEPLOY0, P_COUNT = P_DEPLOY0 + SLOTS_MAX };
+enum part { P_SERVICE, P_SLICES, P_PODS0, P_DEPLOY0 = P_PODS0 + SLOTS_MAX, P_COUNT = P_DEPLOY0 + SLOTS_MAX };
 
 struct body {
 	struct slots_poller *p;
@@ -104,29 +107,45 @@ static const char *first_error(const struct slots_poller *p)
 	return NULL;
 }
 
-/* Pods: the service's selector minus the slot label picks both slots' pods. */
-static void pods_selector(const struct slots_poller *p, char *sel, size_t len)
+/* A slot's pods: the service's selector (else the Deployments' matchLabels)
+ * with the slot label set to this slot; malloc'd, "" when there is nothing to
+ * select by, NULL when out of memory. */
+static char *pods_selector(const struct slots_poller *p, int slot)
 {
 	const struct slots_state *st = &p->scratch;
 	const char *src = st->service_found && st->selector[0] ? st->selector : NULL;
-	if (!src) {
-		for (int i = 0; i < st->nslots && !src; i++)
-			if (st->slot[i].found && st->slot[i].match_labels[0])
-				src = st->slot[i].match_labels;
-	}
-	sel[0] = '\0';
+	for (int i = 0; i < st->nslots && !src; i++)
+		if (st->slot[i].found && st->slot[i].match_labels[0])
+			src = st->slot[i].match_labels;
 	if (!src)
-		return;
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", src);
-	size_t n = 0, kl = strlen(st->slot_label);
-	char *save = NULL;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (st->nslots == 2 && strncmp(t, st->slot_label, kl) == 0 && t[kl] == '=')
-			continue;
-		if (n < len)
-			n += (size_t)snprintf(sel + n, len - n, "%s%s", n ? "," : "", t);
+		return strdup("");
+	bool bg = st->nslots == 2;
+	size_t kl = strlen(st->slot_label);
+	size_t cap = strlen(src) + kl + strlen(st->slot[slot].name) + 4;
+	char *sel = malloc(cap), *buf = strdup(src);
+	if (!sel || !buf) {
+		free(sel);
+		free(buf);
+		return NULL;
 	}
+	size_t n = 0;
+	char *save = NULL;
+	sel[0] = '\0';
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (bg && strncmp(t, st->slot_label, kl) == 0 && t[kl] == '=')
+			continue;
+		n += (size_t)snprintf(sel + n, cap - n, "%s%s", n ? "," : "", t);
+	}
+	if (bg)
+		snprintf(sel + n, cap - n, "%s%s=%s", n ? "," : "", st->slot_label, st->slot[slot].name);
+	free(buf);
+	return sel;
+}
+
+/* Each slot's share of the pod table: one page of the API's list. */
+static int pods_page(const struct slots_state *st)
+{
+	return SLOTS_MAX_PODS / (st->nslots > 0 ? st->nslots : 1);
 }
 
 static void parse_phase1(struct slots_poller *p)
@@ -155,9 +174,18 @@ static void start_phase2(struct slots_poller *p)
 		round_finish(p);
 		return;
 	}
-	char sel[256];
-	pods_selector(p, sel, sizeof sel);
-	ask(p, P_PODS, kube_list_pods(p->kube, p->scratch.namespace_, sel[0] ? sel : NULL, on_part, &p->parts[P_PODS]));
+	for (int i = 0; i < p->scratch.nslots; i++) {
+		char *sel = pods_selector(p, i);
+		struct body *b = &p->parts[P_PODS0 + i];
+		if (!sel) {
+			snprintf(b->err, sizeof b->err, "out of memory");
+			b->done = true;
+			continue;
+		}
+		ask(p, P_PODS0 + i, kube_list_pods_page(p->kube, p->scratch.namespace_, sel[0] ? sel : NULL,
+		                                        pods_page(&p->scratch), NULL, on_part, b));
+		free(sel);
+	}
 	if (p->outstanding == 0)
 		round_finish(p);
 }
@@ -214,9 +242,14 @@ static void round_finish(struct slots_poller *p)
 	const char *err = first_error(p);
 	char perr[256] = "";
 	if (!err) {
-		struct body *b = &p->parts[P_PODS];
-		if (b->ok && slots_parse_pods(st, b->data, b->len, perr, sizeof perr) < 0)
-			err = perr;
+		struct body *b;
+		st->npods = 0;
+		for (int i = 0; i < st->nslots && !err; i++) {
+			b = &p->parts[P_PODS0 + i];
+			if (b->ok && slots_add_slot_pods(st, i, (size_t)pods_page(st), b->data, b->len, perr,
+			                                 sizeof perr) < 0)
+				err = perr;
+		}
 		b = &p->parts[P_SLICES];
 		if (!err && b->ok && slots_parse_endpointslices(st, b->data, b->len, perr, sizeof perr) < 0)
 			err = perr;

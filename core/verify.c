@@ -50,8 +50,9 @@ struct verify {
 	int pending;
 	bool dying;
 	uint64_t timer;
-	uint64_t kreq[SLOTS_MAX + 2];
-	struct vreq *krec[SLOTS_MAX + 2];   /* freed here when a cancel keeps its callback from running */
+	/* deployments, the service, each slot's pods */
+	uint64_t kreq[2 * SLOTS_MAX + 1];
+	struct vreq *krec[2 * SLOTS_MAX + 1];   /* freed here when a cancel keeps its callback from running */
 	int64_t started;
 	int pods[SLOTS_MAX_PODS];    /* ready pods of the slot (indices into st.pods) */
 	int npods;
@@ -421,6 +422,8 @@ static void checks(struct verify *v)
 
 /* ---- phase 1: what the cluster says ---- */
 
+static void send_kube(struct verify *v, int which);
+
 static void got_kube(const struct kube_result *res, void *arg)
 {
 	struct vreq *r = arg;
@@ -437,12 +440,15 @@ static void got_kube(const struct kube_result *res, void *arg)
 		if (!v->rep.error[0])
 			snprintf(v->rep.error, sizeof v->rep.error, "Kubernetes: %s", res->error);
 	} else if (which < SLOTS_MAX) {
-		if (slots_parse_deployment(&v->st.slot[which], res->body, res->len, err, sizeof err) == 0)
+		if (slots_parse_deployment(&v->st.slot[which], res->body, res->len, err, sizeof err) == 0) {
 			v->st.slot[which].found = true;
+			send_kube(v, SLOTS_MAX + 1 + which);   /* its pods, by its own selector */
+		}
 	} else if (which == SLOTS_MAX) {
 		slots_parse_service(&v->st, res->body, res->len, err, sizeof err);
 	} else {
-		slots_parse_pods(&v->st, res->body, res->len, err, sizeof err);
+		slots_add_slot_pods(&v->st, which - SLOTS_MAX - 1, (size_t)(SLOTS_MAX_PODS / v->st.nslots), res->body,
+		                    res->len, err, sizeof err);
 	}
 	if (err[0] && !v->rep.error[0])
 		snprintf(v->rep.error, sizeof v->rep.error, "%s", err);
@@ -470,8 +476,18 @@ static void send_kube(struct verify *v, int which)
 		id = kube_get_deployment(v->kube, ns, v->st.slot[which].deployment, got_kube, r);
 	else if (which == SLOTS_MAX)
 		id = kube_get_service(v->kube, ns, v->cfg->kube.service, got_kube, r);
-	else
-		id = kube_list_pods(v->kube, ns, NULL, got_kube, r);
+	else {
+		/* the slot's own pods by its Deployment's selector, one page: a
+		 * crowded namespace, or another service's slots, cost nothing */
+		const struct slots_slot *sl = &v->st.slot[which - SLOTS_MAX - 1];
+		char sel[sizeof sl->match_labels] = "";
+		if (sl->match_labels[0])
+			snprintf(sel, sizeof sel, "%s", sl->match_labels);
+		else if (v->st.nslots == 2)
+			snprintf(sel, sizeof sel, "%s=%s", v->cfg->kube.slot_label, sl->name);
+		id = kube_list_pods_page(v->kube, ns, sel[0] ? sel : NULL, SLOTS_MAX_PODS / v->st.nslots, NULL, got_kube,
+		                         r);
+	}
 	if (!id) {
 		v->pending--;
 		free(r);
@@ -538,8 +554,7 @@ struct verify *verify_start(struct loop *loop, struct kube *kube, struct ssh *ss
 	v->pending = 1;
 	for (int i = 0; i < v->st.nslots; i++)
 		send_kube(v, i);
-	send_kube(v, SLOTS_MAX);
-	send_kube(v, SLOTS_MAX + 1);
+	send_kube(v, SLOTS_MAX);   /* each slot's pods once its Deployment answered */
 	/* the hold: answers come from the loop, after this returns */
 	if (--v->pending == 0) {
 		if (v->rep.error[0]) {
@@ -561,7 +576,7 @@ void verify_free(struct verify *v)
 	v->dying = true;
 	if (v->timer)
 		loop_timer_cancel(v->loop, v->timer);
-	for (int i = 0; i < SLOTS_MAX + 2; i++)
+	for (int i = 0; i < 2 * SLOTS_MAX + 1; i++)
 		if (v->kreq[i] && v->kube && kube_cancel(v->kube, v->kreq[i]))
 			free(v->krec[i]);   /* its callback does not run */
 	http_free(v->http);   /* the callbacks see dying and free their records */

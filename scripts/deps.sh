@@ -10,7 +10,9 @@ case "$purpose" in
   build) want="$build" ;;
   demo)  want="$build $lab" ;;
   test)  want="$build $lab libcmocka-dev tmux valgrind" ;;
-  *) echo "deps.sh: unknown purpose '$purpose' (build, test or demo)" >&2; exit 2 ;;
+  # the references make bench measures the console against
+  bench) want="$build $lab sqlite3 time htop btop procps" ;;
+  *) echo "deps.sh: unknown purpose '$purpose' (build, test, demo or bench)" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -327,7 +327,17 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	y = info_draw(w, &in, y, bottom - 5 > y + 2 ? bottom - 5 : bottom, x, iw, " (a taller terminal shows them)");
 	if (y >= bottom - 1)
 		return;
-	snprintf(title, sizeof title, "Pods (%zu)", st->npods);
+	/* a slot with more pods than its page: say the table holds part of them */
+	int total = 0;
+	bool cut = false;
+	for (int i = 0; i < st->nslots; i++) {
+		cut = cut || st->slot[i].pods_more;
+		total += st->slot[i].pods_more ? st->slot[i].pods : st->slot[i].pods_listed;
+	}
+	if (cut)
+		snprintf(title, sizeof title, "Pods (the first %zu of %d; counts from the Deployments)", st->npods, total);
+	else
+		snprintf(title, sizeof title, "Pods (%zu)", st->npods);
 	tui_put(w, y++, x, iw, ROLE_TITLE, title);
 	if (st->npods == 0) {
 		tui_put(w, y, x, iw, ROLE_STALE, "no pods match the service's selector");

@@ -143,6 +143,9 @@ struct config {
 	char logs_dir[1024];
 };
 
+/* The longest token a token file or variable may hold (bytes, with the NUL). */
+#define CONFIG_SECRET_MAX 65536
+
 /* Defaults for everything (operator from $USER, db under $XDG_STATE_HOME). */
 void config_defaults(struct config *cfg);
 /* Default path: $XDG_CONFIG_HOME/warroom/config.yaml (or ~/.config/...). */

@@ -66,6 +66,11 @@ uint64_t kube_get_deployment(struct kube *k, const char *ns, const char *name, k
 uint64_t kube_list_deployments(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg);
 uint64_t kube_list_replicasets(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg);
 uint64_t kube_list_pods(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg);
+/* One page of pods: at most limit (the API's ?limit=), from a previous page's
+ * metadata.continue when cont is set. The answer's metadata.continue is
+ * non-empty while more pods match. */
+uint64_t kube_list_pods_page(struct kube *k, const char *ns, const char *selector, int limit, const char *cont,
+                             kube_done_fn fn, void *arg);
 uint64_t kube_get_service(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg);
 /* Every EndpointSlice of a service (kubernetes.io/service-name=svc). */
 uint64_t kube_list_endpointslices(struct kube *k, const char *ns, const char *service, kube_done_fn fn, void *arg);

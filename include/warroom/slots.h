@@ -75,6 +75,11 @@ struct slots_slot {
 	/* From pods and endpoints. */
 	int pods, pods_ready, restarts, crashlooping;
 	int endpoints_ready;
+	/* The API holds more of this slot's pods than were listed: pods and
+	 * pods_ready come from the Deployment's status, restarts and crash
+	 * loops from the listed ones. */
+	bool pods_more;
+	int pods_listed;
 };
 
 struct slots_pod {
@@ -143,6 +148,11 @@ int slots_parse_service(struct slots_state *st, const char *json, size_t len, ch
 int slots_parse_deployment(struct slots_slot *slot, const char *json, size_t len, char *err, size_t errlen);
 /* A PodList; pods map to slots by the slot label (or all to the one slot). */
 int slots_parse_pods(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen);
+/* One page of one slot's pods (listed with its slot label), added to those
+ * already parsed, at most max of them; a non-empty metadata.continue, or more
+ * items than fit, sets the slot's pods_more. */
+int slots_add_slot_pods(struct slots_state *st, int slot, size_t max, const char *json, size_t len, char *err,
+                        size_t errlen);
 /* An EndpointSliceList (or one EndpointSlice): all slices merged. Parse the
  * pods first: endpoints map to slots through their targetRef pod. */
 int slots_parse_endpointslices(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen);

@@ -30,12 +30,15 @@ from labfixture import NS, SERVICE, Lab, missing, wait_for  # noqa: E402
 from ptyrun import PtyProc, cpu_seconds, rollup, where_memory_goes  # noqa: E402
 
 BINARY = os.path.join(REPO, "warroom")
+DASHBOARDS = os.path.join(REPO, "assets", "dashboards")
+DASH_TITLES = ("Detection Pipeline", "Audit Trail", "Infrastructure", "TAK Integration")
 LONG = os.environ.get("BENCH_LONG") == "1"
 WINDOW = float(os.environ.get("BENCH_SECONDS") or (300 if LONG else 60))
 RUNS = int(os.environ.get("BENCH_RUNS") or 3)
 KEYS = int(os.environ.get("BENCH_KEYS") or 40)
 ONLY = {int(x) for x in os.environ.get("BENCH_ONLY", "").split(",") if x.strip()}
 NA = "n/a (not built yet)"
+NOT_INSTALLED = "not installed (scripts/deps.sh bench)"
 
 ROWS = []      # (row, measure, console, reference, ratio)
 FIGS = {}      # everything measured, for latest.json and docs/performance.md
@@ -195,19 +198,22 @@ class Bench:
             if wanted(7):
                 self.slot_refresh("5,000 other pods")
                 # pods of the service's own app are what the console must read
-                self.lab.run_lab("pods", "clear")
-                self.lab.run_lab("pods", "5000", "app=detection-api")
-                self.slot_refresh("5,000 pods app=detection-api")
-                p = self.console(120, 40)
-                try:
-                    p.wait_for(self.complete, 30, "a complete overview")
-                    time.sleep(6)
-                    r = rollup(p.pid)
-                    FIGS["console_rollup_5000_same_app"] = r
-                    row(7, "console Rss with 5,000 pods of its app", fmt_kb(r["Rss"]),
-                        "-", "-")
-                finally:
-                    p.close()
+                # pods of the service's own app, then of its live slot: what
+                # the slot poller's selectors must keep out of every refresh
+                for label, extra in (("5,000 pods app=detection-api", ()),
+                                     ("5,000 pods app=detection-api,slot=blue", ("slot=blue",))):
+                    self.lab.run_lab("pods", "clear")
+                    self.lab.run_lab("pods", "5000", "app=detection-api", *extra)
+                    self.slot_refresh(label)
+                    p = self.console(120, 40)
+                    try:
+                        p.wait_for(self.complete, 30, "a complete overview")
+                        time.sleep(6)
+                        r = rollup(p.pid)
+                        FIGS["console_rollup_" + label] = r
+                        row(7, "console Rss with %s" % label, fmt_kb(r["Rss"]), "-", "-")
+                    finally:
+                        p.close()
         finally:
             self.lab.run_lab("pods", "clear")
 
@@ -242,7 +248,8 @@ class Bench:
 
     def row2_3_steady(self):
         self.lab.scenario("steady")
-        procs = {"warroom 80x24": self.console(80, 24), "warroom 120x40": self.console(120, 40)}
+        procs = {"warroom 80x24": self.console(80, 24), "warroom 120x40": self.console(120, 40),
+                 "warroom metrics 120x40": self.console(120, 40)}
         procs.update(self.refs(80, 24))
         procs.update(self.refs(120, 40))
         q = "%s/api/v1/query?query=sum(rate(http_requests_total[1m]))" % self.lab.env["PROMETHEUS_URL"]
@@ -250,8 +257,13 @@ class Bench:
                                          80, 24, self.kenv())
         procs["watch curl"] = PtyProc(["watch", "-n2", "curl", "-s", q], 80, 24, self.env)
         try:
-            for k in ("warroom 80x24", "warroom 120x40"):
+            for k in ("warroom 80x24", "warroom 120x40", "warroom metrics 120x40"):
                 procs[k].wait_for(self.complete, 20, "a complete overview")
+            # the metrics view on the lab's first dashboard, every panel drawn
+            m = procs["warroom metrics 120x40"]
+            m.send("7")
+            m.wait_for(lambda s: any(t in s for t in DASH_TITLES), 20, "the metrics view")
+            time.sleep(3)   # its first whole-range round drawn
             res = self.window(procs, WINDOW)
         finally:
             for p in procs.values():
@@ -263,12 +275,19 @@ class Bench:
             for tool in ("htop", "btop"):
                 r = res.get("%s %s" % (tool, size))
                 row(2, "bytes/min, steady overview %s" % size, "%.0f" % c["bytes_per_min"],
-                    "%s %s" % (tool, "%.0f" % r["bytes_per_min"] if r else "not installed"),
+                    "%s %s" % (tool, "%.0f" % r["bytes_per_min"] if r else NOT_INSTALLED),
                     ratio(c["bytes_per_min"], r and r["bytes_per_min"]))
+        c = res["warroom metrics 120x40"]
+        for tool in ("htop", "btop"):
+            r = res.get("%s 120x40" % tool)
+            row(2, "bytes/min, steady dashboard (metrics view) 120x40", "%.0f" % c["bytes_per_min"],
+                "%s %s" % (tool, "%.0f" % r["bytes_per_min"] if r else NOT_INSTALLED),
+                ratio(c["bytes_per_min"], r and r["bytes_per_min"]))
         c = res["warroom 120x40"]
         for tool in ("htop 120x40", "btop 120x40", "watch kubectl", "watch curl"):
             r = res.get(tool)
             if not r:
+                row(3, "Rss / private after %.0f s" % (WINDOW + 5), "-", "%s %s" % (tool, NOT_INSTALLED), "-")
                 continue
             row(3, "Rss / private after %.0f s" % (WINDOW + 5),
                 "%s / %s" % (fmt_kb(c["mem"]["Rss"]), fmt_kb(c["mem"]["Private"])),
@@ -320,10 +339,11 @@ class Bench:
         FIGS["incident"] = res
         for size in ("80x24", "120x40"):
             c = res["warroom " + size]
-            r = res.get("htop " + size)
-            row(2, "bytes/min, live incident (bad-deploy) %s" % size, "%.0f" % c["bytes_per_min"],
-                "htop %s" % ("%.0f" % r["bytes_per_min"] if r else "not installed"),
-                ratio(c["bytes_per_min"], r and r["bytes_per_min"]))
+            for tool in ("htop", "btop"):
+                r = res.get("%s %s" % (tool, size))
+                row(2, "bytes/min, live incident (bad-deploy) %s" % size, "%.0f" % c["bytes_per_min"],
+                    "%s %s" % (tool, "%.0f" % r["bytes_per_min"] if r else NOT_INSTALLED),
+                    ratio(c["bytes_per_min"], r and r["bytes_per_min"]))
 
     # ---- 4: key to screen ------------------------------------------------------
     def latencies(self, p, n):
@@ -524,30 +544,147 @@ class Bench:
         row(6, "1M events: export 100,000, peak memory", fmt_kb(med(exm)),
             "sqlite3 -json %s" % fmt_kb(med(rxm)), ratio(med(exm), med(rxm)))
 
-    # ---- 9: fault to traffic back on blue --------------------------------------
-    def row9(self):
+    # ---- 8: a 20-panel dashboard ------------------------------------------------
+    def dash20(self):
+        """A 20-panel dashboard on the lab's metrics: the query panels of the
+        Detection Pipeline, Infrastructure and TAK dashboards on one grid, and
+        each of its panels alone in a dashboard of its own (same width, so the
+        same step)."""
+        panels, templating = [], None
+        for name in ("detection-pipeline.json", "infrastructure.json", "tak-integration.json"):
+            with open(os.path.join(DASHBOARDS, name)) as f:
+                d = json.load(f)
+            templating = templating or d.get("templating")
+            for p in d["panels"]:
+                for q in [p] + p.get("panels", []):
+                    if q.get("type") != "row" and q.get("targets"):
+                        panels.append(q)
+        panels = panels[:20]
+        top = os.path.join(self.tmp, "dash20")
+        os.makedirs(top, exist_ok=True)
+
+        def write(name, ps):
+            out = []
+            for i, p in enumerate(ps):
+                p = dict(p, id=i + 1, gridPos={"x": (i % 4) * 6, "y": (i // 4) * 6, "w": 6, "h": 6})
+                out.append(p)
+            path = os.path.join(top, name)
+            with open(path, "w") as f:
+                json.dump({"title": "Twenty panels", "uid": name[:-5], "schemaVersion": 39, "panels": out,
+                           "templating": templating, "time": {"from": "now-1h", "to": "now"}}, f)
+            return path
+        return write("twenty.json", panels), [write("one-%02d.json" % i, [p]) for i, p in enumerate(panels)], \
+            len(panels)
+
+    def dash_values(self, path, config=None):
+        _, _, rc, out = self.run([BINARY, "dashboard", "--config", config or self.config(), "--db", self.db(),
+                                  "values", path, "--json"])
+        try:
+            j = json.loads(out)
+        except ValueError:
+            raise RuntimeError("dashboard values %s: exit %d, %s" % (os.path.basename(path), rc, out[-200:]))
+        errs = [p["title"] + ": " + p["error"] for p in j["panels"] if p.get("error")]
+        return j, errs
+
+    def row8(self):
         self.lab.scenario("steady")
-        self.lab.argocd_autosync(True)
-        # an alert left firing by an earlier row would make the fault look instant
-        wait_for(lambda: not self.lab.alerts("HighErrorRate"), 180, interval=1,
-                 what="HighErrorRate resolved after the earlier rows")
-        t0 = time.monotonic()
-        self.lab.scenario("bad-deploy")   # returns once traffic is on the faulty green
-        t_fault = time.monotonic()
-        wait_for(lambda: self.lab.alerts("HighErrorRate"), 90, interval=0.2, what="HighErrorRate firing")
-        t_alert = time.monotonic()
-        wall, _, rc, out = self.run(self.warroom("rollback", "--yes"))
-        t_done = time.monotonic()
-        FIGS["fault_to_blue"] = {"deploy_s": t_fault - t0, "fault_to_alert_s": t_alert - t_fault,
-                                 "alert_to_verified_s": t_done - t_alert, "rc": rc,
-                                 "verified_s": self.verified(out)}
-        if rc != 0:
-            print("    rollback failed (%d): %s" % (rc, out[-300:]))
-        row(9, "fault to recommendation on screen", NA, "-", "-")
-        row(9, "fault to traffic verified on blue (rollback --yes at the alert)",
-            fmt_s(t_done - t_fault) if rc == 0 else "failed",
-            "of which alert %s, rollback %s" % (fmt_s(t_alert - t_fault), fmt_s(t_done - t_alert)), "-")
-        self.lab.argocd_autosync(True)
+        twenty, singles, n = self.dash20()
+        full, steady, full_self, steady_self, ref_full, ref_steady, errors = [], [], [], [], [], [], set()
+        sum_full, sum_steady = [], []
+        for _ in range(RUNS):
+            j, errs = self.dash_values(twenty)
+            errors.update(errs)
+            full.append(j["full_refresh_ms"] / 1000.0)
+            full_self.append(j["full_slowest_query_ms"] / 1000.0)
+            steady.append(j["refresh_ms"] / 1000.0)
+            steady_self.append(j["slowest_query_ms"] / 1000.0)
+            alone = [self.dash_values(p)[0] for p in singles]
+            ref_full.append(max(a["full_refresh_ms"] for a in alone) / 1000.0)
+            ref_steady.append(max(a["refresh_ms"] for a in alone) / 1000.0)
+            # Prometheus does every query's work either way: the panels one after another
+            sum_full.append(sum(a["full_refresh_ms"] for a in alone) / 1000.0)
+            sum_steady.append(sum(a["refresh_ms"] for a in alone) / 1000.0)
+        # fewer queries at once: on 2 cores Prometheus runs them no faster side by side
+        with open(self.config()) as f:
+            text = f.read()
+        eight = os.path.join(self.tmp, "warroom-8-in-flight.yaml")
+        with open(eight, "w") as f:
+            f.write(re.sub(r"(?m)^dashboards:\n", "dashboards:\n  max_in_flight: 8\n", text))
+        full8, steady8 = [], []
+        for _ in range(RUNS):
+            j, _ = self.dash_values(twenty, eight)
+            full8.append(j["full_refresh_ms"] / 1000.0)
+            steady8.append(j["refresh_ms"] / 1000.0)
+        FIGS["dashboard_20_8_in_flight"] = {"full_s": full8, "steady_s": steady8}
+        FIGS["dashboard_20"] = {"panels": n, "full_s": full, "full_slowest_in_it_s": full_self, "steady_s": steady,
+                                "steady_slowest_in_it_s": steady_self, "slowest_alone_full_s": ref_full,
+                                "slowest_alone_steady_s": ref_steady, "one_after_another_full_s": sum_full,
+                                "one_after_another_steady_s": sum_steady, "panel_errors": sorted(errors)}
+        if errors:
+            print("    panels with errors: %s" % "; ".join(sorted(errors))[:400])
+        row(8, "%d-panel dashboard, first refresh (every panel's hour)" % n,
+            "%s (slowest in it %s)" % (fmt_s(med(full)), fmt_s(med(full_self))),
+            "slowest panel alone %s" % fmt_s(med(ref_full)), ratio(med(full), med(ref_full)))
+        row(8, "%d-panel dashboard, steady refresh (newest points)" % n,
+            "%s (slowest in it %s)" % (fmt_s(med(steady)), fmt_s(med(steady_self))),
+            "slowest panel alone %s" % fmt_s(med(ref_steady)), ratio(med(steady), med(ref_steady)))
+        row(8, "%d-panel dashboard, first / steady refresh, 8 in flight" % n,
+            "%s / %s" % (fmt_s(med(full8)), fmt_s(med(steady8))),
+            "slowest panel alone %s / %s" % (fmt_s(med(ref_full)), fmt_s(med(ref_steady))),
+            ratio(med(steady8), med(ref_steady)))
+        row(8, "%d-panel dashboard, first refresh" % n, fmt_s(med(full)),
+            "the %d panels one after another %s" % (n, fmt_s(med(sum_full))), ratio(med(full), med(sum_full)))
+        row(8, "%d-panel dashboard, steady refresh" % n, fmt_s(med(steady)),
+            "the %d panels one after another %s" % (n, fmt_s(med(sum_steady))), ratio(med(steady), med(sum_steady)))
+
+    # ---- 9: fault to recommendation, fault to traffic back on blue ---------------
+    def row9(self):
+        """bad-deploy with the console on the Deployment view and `warroom watch
+        --auto-rollback` beside it; Argo CD auto-sync off, as in the lab's
+        deploy tests, so the rollback is the selector switch the watch picks."""
+        self.lab.argocd_autosync(False)
+        recs, blues, rcs = [], [], []
+        try:
+            for _ in range(RUNS):
+                self.lab.scenario("steady")
+                wait_for(lambda: self.lab.service_selector().get("slot") == "blue", 15, what="traffic on blue")
+                wait_for(lambda: (self.lab.error_ratio("10s") or 0) < 0.01, 60, what="a clean baseline")
+                p = PtyProc([BINARY, "--config", self.lab.config_path, "--db", self.db()], 120, 40, self.env)
+                w = subprocess.Popen([BINARY, "--config", self.lab.config_path, "--db", self.db(), "watch",
+                                      "--auto-rollback"], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.kenv())
+                try:
+                    p.wait_for(lambda s: "ACTIVE" in s, 20, "the slots")
+                    p.send("8")
+                    p.wait_for(lambda s: "Deployment" in s, 10, "the Deployment view")
+                    time.sleep(3)   # a baseline for both
+                    self.lab.scenario("bad-deploy")
+                    wait_for(lambda: self.lab.service_selector().get("slot") == "green", 15, interval=0.05,
+                             what="traffic on green")
+                    t0 = time.monotonic()
+                    t_rec = p.wait_for(lambda s: "ollback recommended" in s or "was recommended" in s, 60,
+                                       "the recommendation")
+                    recs.append(t_rec - t0)
+                    wait_for(lambda: self.lab.service_selector().get("slot") == "blue" and
+                             self.endpoints_on("blue"), 60, interval=0.05, what="traffic verified on blue")
+                    blues.append(time.monotonic() - t0)
+                    out, _ = w.communicate(timeout=60)
+                    rcs.append(w.returncode)
+                    if w.returncode != 4:
+                        print("    watch exited %d: %s" % (w.returncode, out[-300:]))
+                finally:
+                    if w.poll() is None:
+                        w.terminate()
+                        w.wait()
+                    p.close()
+        finally:
+            self.lab.scenario("steady")
+            self.lab.argocd_autosync(True)
+        FIGS["fault_to_recommendation_s"] = recs
+        FIGS["fault_to_blue_watch_s"] = {"s": blues, "watch_rc": rcs}
+        row(9, "fault to recommendation on screen (Deployment view)", fmt_s(med(recs)), "-", "-")
+        row(9, "fault to traffic verified on blue (watch --auto-rollback)", fmt_s(med(blues)),
+            "watch exits %s (4: rolled back)" % ",".join(str(x) for x in rcs), "-")
 
     # ---- the run ---------------------------------------------------------------
     def main(self):
@@ -558,7 +695,8 @@ class Bench:
             wait_for(lambda: self.lab.prom_query("sum(rate(http_requests_total[1m]))"), 60,
                      what="a request rate in Prometheus")
             steps = [((1, 7), self.row1_7), ((2, 3), self.row2_3_steady), ((4,), self.row4),
-                     ((6,), self.row6), ((2,), self.row2_incident), ((5,), self.row5), ((9,), self.row9)]
+                     ((6,), self.row6), ((8,), self.row8), ((2,), self.row2_incident), ((5,), self.row5),
+                     ((9,), self.row9)]
             for nums, fn in steps:
                 if ONLY and not ONLY.intersection(nums):
                     continue
@@ -568,8 +706,6 @@ class Bench:
                     import traceback
                     traceback.print_exc()
                     row(nums[0], fn.__name__, "failed: %s" % str(e).split("\n")[0][:60], "-", "-")
-            if wanted(8):
-                row(8, "one refresh of a 20-panel dashboard vs its slowest query", NA, NA, "-")
         finally:
             self.lab.down()
             self.lab.cleanup()

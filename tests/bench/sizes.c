@@ -16,5 +16,7 @@ int main(void)
 	printf("struct slots_state (x2 in the poller) %zu\n", sizeof(struct slots_state));
 	printf("struct slots_pod %zu\n", sizeof(struct slots_pod));
 	printf("struct slots_endpoint %zu\n", sizeof(struct slots_endpoint));
+	printf("struct model_am (x2 for the alerts view) %zu\n", sizeof(struct model_am));
+	printf("struct model_am_alert %zu\n", sizeof(struct model_am_alert));
 	return 0;
 }

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 import unittest
+from urllib.parse import quote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -102,6 +103,39 @@ class LabPodsTest(LabTestCase):
         self.lab.run_lab("pods", "clear")
         self.assertEqual(self.count(), base)
         self.assertNotEqual(self.lab.run_lab("pods", "many", check=False).returncode, 0)
+
+    def test_lists_page_with_limit_and_continue(self):
+        # what the slot poller relies on: the API answers one page and says
+        # there is more, and the pages together hold every pod once
+        self.lab.run_lab("pods", "70", "app=detection-api", "slot=blue")
+        try:
+            sel = "labelSelector=app%3Ddetection-api%2Cslot%3Dblue"
+            path = "/api/v1/namespaces/%s/pods?%s&limit=32" % (NS, sel)
+            names, pages = [], 0
+            while True:
+                r = self.lab.kube("GET", path).json()
+                pages += 1
+                self.assertLessEqual(len(r["items"]), 32)
+                self.assertTrue(all(p["metadata"]["labels"]["slot"] == "blue" for p in r["items"]))
+                self.assertNotIn("remainingItemCount", r["metadata"])   # not with a selector
+                names += [p["metadata"]["name"] for p in r["items"]]
+                cont = r["metadata"].get("continue")
+                if not cont:
+                    break
+                path = "/api/v1/namespaces/%s/pods?%s&limit=32&continue=%s" % (NS, sel, quote(cont, safe=""))
+            ours = len(self.lab.pods("app=detection-api,slot=blue"))
+            self.assertEqual(len(names), ours)
+            self.assertEqual(len(set(names)), ours)
+            self.assertGreaterEqual(ours, 70)
+            self.assertEqual(pages, (ours + 31) // 32)
+            # without a selector the rest is counted
+            r = self.lab.kube("GET", "/api/v1/namespaces/%s/pods?limit=5" % NS).json()
+            self.assertEqual(len(r["items"]), 5)
+            self.assertEqual(r["metadata"]["remainingItemCount"], len(self.lab.pods()) - 5)
+            self.assertEqual(self.lab.kube("GET", "/api/v1/namespaces/%s/pods?limit=5&continue=bogus" % NS)
+                             .status, 400)
+        finally:
+            self.lab.run_lab("pods", "clear")
 
 
 if __name__ == "__main__":

@@ -572,8 +572,8 @@ class Cluster:
         raise not_found("pods", "", name)
 
     # ---- bulk pods of other workloads (benchmarks) ----------------------
-    def add_pods(self, count, app, now):
-        """count Running, ready pods labelled app=APP, owned by one made-up
+    def add_pods(self, count, app, now, slot=""):
+        """count Running, ready pods labelled app=APP (and slot=SLOT), owned by one made-up
         ReplicaSet: a crowded namespace. They go straight into the store
         and are never rendered again, so the simulation's ticks stay cheap;
         they appear in lists and gets, not in watches (no event each)."""
@@ -581,7 +581,7 @@ class Cluster:
         if base is None:
             raise ValueError("the lab has no pod to model bulk pods on")
         model = K.render_pod(base, now)
-        h = template_hash({"app": app, "bulk": True})
+        h = template_hash({"app": app, "slot": slot, "bulk": True})
         rs_name = "%s-%s" % (app, h)
         rs_uid = new_uid()
         have = self.store["pods"]
@@ -592,7 +592,7 @@ class Cluster:
             obj = copy.deepcopy(model)
             m = obj["metadata"]
             m.update(name=name, generateName=rs_name + "-", uid=new_uid(),
-                     labels={"app": app, "pod-template-hash": h},
+                     labels=dict({"app": app, "pod-template-hash": h}, **({"slot": slot} if slot else {})),
                      ownerReferences=[K.owner_ref("apps/v1", "ReplicaSet", rs_name, rs_uid)])
             m.pop("deletionTimestamp", None)
             m.pop("deletionGracePeriodSeconds", None)

@@ -232,8 +232,9 @@ class ControlHandler(Handler):
                 if n < 0 or n > 100000:
                     raise ValueError("count=%d is out of range (0..100000)" % n)
                 app = str(body.get("app") or "batch-worker")
-                total = lab.cluster.add_pods(n, app, time.time()) if n else len(lab.cluster.extra_pods)
-                lab.log("bulk pods: %d (+%d app=%s)" % (total, n, app))
+                slot = str(body.get("slot") or "")
+                total = lab.cluster.add_pods(n, app, time.time(), slot) if n else len(lab.cluster.extra_pods)
+                lab.log("bulk pods: %d (+%d app=%s%s)" % (total, n, app, " slot=" + slot if slot else ""))
                 return {"bulk_pods": total}
         if path == "/git":
             with lab.lock:

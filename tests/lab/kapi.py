@@ -1,8 +1,9 @@
 """The fake Kubernetes API server: discovery, bearer-token auth, get/list/
-watch with label and field selectors, Tables for kubectl, the three PATCH
+watch with label and field selectors, paged lists (limit, continue), Tables for kubectl, the three PATCH
 forms with resourceVersion preconditions, the scale subresource, pod logs and
 Status errors worded as the real server words them."""
 
+import base64
 import copy
 import json
 import select
@@ -288,27 +289,63 @@ class KubeHandler(Handler):
         except SelectorError as e:
             raise C.ApiError(400, "BadRequest", str(e))
 
-    def matching(self, res, ns, lreqs, freqs):
+    def matching(self, res, ns, lreqs, freqs, start="", limit=0):
+        """Items after the name `start`, at most `limit` (0: all), the
+        resourceVersion, and how many more match (0 when none)."""
         cl = self.lab.cluster
         if ns not in (None, K.NS):
-            return [], str(cl.rv)
+            return [], str(cl.rv), 0
         # Filter before copying: a namespace of thousands of pods stays cheap to list.
-        items = [copy.deepcopy(o) for _, (_, o) in sorted(cl.store.get(res, {}).items())
-                 if labels_match(lreqs, o["metadata"].get("labels")) and fields_match(freqs, o)]
-        return items, str(cl.rv)
+        keys = [k for k, (_, o) in sorted(cl.store.get(res, {}).items())
+                if k > start and labels_match(lreqs, o["metadata"].get("labels")) and fields_match(freqs, o)]
+        more = max(len(keys) - limit, 0) if limit else 0
+        if limit:
+            keys = keys[:limit]
+        store = cl.store.get(res, {})
+        return [copy.deepcopy(store[k][1]) for k in keys], str(cl.rv), more
+
+    def page(self, q):
+        """?limit= and ?continue= as the real server takes them: limit a
+        non-negative count, continue an opaque token from a previous page
+        (here base64 JSON of the last name and the list's resourceVersion)."""
+        try:
+            limit = int(q.get("limit") or 0)
+            if limit < 0:
+                raise ValueError
+        except ValueError:
+            raise C.ApiError(400, "BadRequest", "invalid limit: %r" % q.get("limit"))
+        token = q.get("continue") or ""
+        if not token:
+            return limit, ""
+        try:
+            d = json.loads(base64.b64decode(token, validate=True))
+            return limit, str(d["start"])
+        except (ValueError, KeyError, TypeError):
+            raise C.ApiError(400, "BadRequest", "continue key is not valid: %s" % token[:40])
 
     def list_or_watch(self, res, ns, q):
         lreqs, freqs = self.selectors(q)
         if q.get("watch") in ("1", "true"):
             return self.watch(res, ns, lreqs, freqs, q)
+        limit, start = self.page(q)
         with self.lab.lock:
-            items, rv = self.matching(res, ns, lreqs, freqs)
+            items, rv, more = self.matching(res, ns, lreqs, freqs, start, limit)
+        meta = {"resourceVersion": rv}
+        if more:
+            meta["continue"] = base64.b64encode(json.dumps(
+                {"v": "meta.k8s.io/v1", "rv": int(rv), "start": items[-1]["metadata"]["name"]}
+            ).encode()).decode() if items else ""
+            # the real server counts the rest only for lists without selectors
+            if not lreqs and not freqs:
+                meta["remainingItemCount"] = more
         if ktables.wants_table(self.headers.get("Accept")):
-            return self.send_json(200, ktables.table(res, items, rv,
-                                                     q.get("includeObject", "PartialObjectMetadata")))
+            t = ktables.table(res, items, rv, q.get("includeObject", "PartialObjectMetadata"))
+            if more:
+                t.setdefault("metadata", {}).update({k: v for k, v in meta.items() if k != "resourceVersion"})
+            return self.send_json(200, t)
         g, v, kind = RESOURCES[res][:3]
         self.send_json(200, {"kind": kind + "List", "apiVersion": "%s/%s" % (g, v) if g else v,
-                             "metadata": {"resourceVersion": rv},
+                             "metadata": meta,
                              "items": [strip_list_item(i) for i in items]})
 
     def client_gone(self):

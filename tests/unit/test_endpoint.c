@@ -117,7 +117,7 @@ struct seen {
 	char method[16];
 	char *query;        /* the decoded query parameter */
 	char ctype[128];
-	char auth[256];
+	char auth[16384];
 	int hits;
 };
 
@@ -316,6 +316,42 @@ static void settings_reach_the_request(void **state)
 	assert_string_equal(err, "Alertmanager: the URL is not configured");
 }
 
+/* Argo CD's tokens carry the user's groups: 8 KiB arrives whole, and one
+ * past what a token may hold is refused in words, never cut. */
+static void long_token_arrives_whole_and_too_long_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct seen seen = { 0 };
+	struct endpoint ep;
+	struct result r;
+	char *tok = malloc(CONFIG_SECRET_MAX + 10), err[300];
+
+	memset(tok, 'a', 8000);
+	tok[8000] = '\0';
+	setenv("WARROOM_TEST_LONG_TOKEN", tok, 1);
+	f->srv->handler = query_handler;
+	f->srv->handler_arg = &seen;
+	init_ep(f, &ep, "/prometheus", "WARROOM_TEST_LONG_TOKEN");
+	send_query(f, &ep, "up", &r);
+	assert_int_equal(strlen(seen.auth), 7 + 8000);
+	assert_string_equal(seen.auth + 7, tok);
+	endpoint_free(&ep);
+
+	memset(tok, 'a', CONFIG_SECRET_MAX + 5);
+	tok[CONFIG_SECRET_MAX + 5] = '\0';
+	setenv("WARROOM_TEST_LONG_TOKEN", tok, 1);
+	struct config_endpoint cfg;
+	memset(&cfg, 0, sizeof cfg);
+	snprintf(cfg.url, sizeof cfg.url, "http://127.0.0.1:%d/prometheus", f->srv->port);
+	snprintf(cfg.token_env, sizeof cfg.token_env, "WARROOM_TEST_LONG_TOKEN");
+	assert_int_equal(endpoint_init(&ep, "Argo CD", &cfg, 5000, 0, err, sizeof err), -1);
+	assert_string_equal(err, "Argo CD token: environment variable WARROOM_TEST_LONG_TOKEN is too long for a token");
+	assert_null(ep.token);
+	unsetenv("WARROOM_TEST_LONG_TOKEN");
+	free(seen.query);
+	free(tok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +360,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(short_goes_by_get_long_by_post_and_arrives_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(token_goes_as_authorization_and_never_into_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(connect_to_routes_the_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(long_token_arrives_whole_and_too_long_is_refused, setup, teardown),
 		cmocka_unit_test(settings_reach_the_request),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -336,6 +336,38 @@ static void test_scale_and_slices_requests(void **state)
 	                       "?labelSelector=kubernetes.io%2Fservice-name%3Ddetection-api-service HTTP/1.1"));
 }
 
+/* tls-server-name: the URL names it (TLS verifies it), the connection goes to
+ * the server's real address; a name of any length is never cut. */
+static void test_tls_server_name_addresses_the_url_and_routes_to_the_server(void **state)
+{
+	struct fix *f = *state;
+	char path[512], yaml[2048], err[512], host[300], name[250];
+	memset(name, 'a', 200);
+	snprintf(name + 200, sizeof name - 200, ".api.lab.test");
+	route(&f->srv, "GET", "/api/v1/namespaces/detection-system/services/detection-api-service", 200, SERVICE_JSON, 0);
+	snprintf(yaml, sizeof yaml,
+	         "current-context: lab\nclusters:\n- name: lab\n  cluster: {server: \"http://127.0.0.1:%d\", "
+	         "tls-server-name: %s}\ncontexts:\n- name: lab\n  context: {cluster: lab, user: u}\n"
+	         "users:\n- name: u\n  user: {token: t}\n", f->srv.port, name);
+	write_file(f, "config", yaml, path, sizeof path);
+	struct kubeconfig kc;
+	assert_int_equal(kubeconfig_load(&kc, path, NULL, err, sizeof err), 0);
+	f->loop = loop_new();
+	f->http = http_new(f->loop);
+	f->kube = kube_new(f->loop, f->http, &kc);
+	int port = 0;
+	assert_int_equal(kube_url_host(f->kube, host, sizeof host, &port), 0);
+	assert_string_equal(host, name);
+	assert_int_equal(port, f->srv.port);
+	struct got g = { 0 };
+	kube_get_service(f->kube, "detection-system", "detection-api-service", got_cb, &g);
+	wait_got(f, &g);
+	assert_true(g.ok);
+	char want[300];
+	snprintf(want, sizeof want, "Host: %s:%d\r\n", name, f->srv.port);
+	assert_non_null(strstr(req(&f->srv, 0), want));
+}
+
 static void test_unreachable_server_in_words(void **state)
 {
 	struct fix *f = *state;
@@ -673,6 +705,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_becomes_words_without_the_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_selector_patch_carries_resource_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale_and_slices_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_server_name_addresses_the_url_and_routes_to_the_server, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable_server_in_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_file_reread_each_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_credential_cached_until_expiry, setup, teardown),
