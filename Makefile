@@ -73,10 +73,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarroom-core.a $(wildcard tests/uni
 
 # The whole suite: unit tests, the same under ASan+UBSan, screen tests on the
 # real binary, integration tests against the lab. One summary line at the end.
+# Builds use JOBS cores unless make was given -j already.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory all unit-bins
-	@sh tests/run-all.sh
+	@$(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS)) all unit-bins
+	@JOBS=$(JOBS) sh tests/run-all.sh
 
 $(BUILD)/tests/test_%: tests/unit/tui_test_%.c $(TUI_LIB_OBJ) $(BUILD)/libwarroom-core.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
@@ -132,6 +134,7 @@ clean:
 # builds them with clang and runs each FUZZ_SECONDS; `make fuzz-replay` runs
 # the seed corpus and every saved crash through them under gcc's ASan+UBSan.
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_DRIVER ?= tests/fuzz/replay.c
@@ -148,7 +151,7 @@ fuzz-bins: $(FUZZ_BIN)
 fuzz:
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang WARN="-Wall -Wextra -Wno-unused-parameter" \
 	  CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" FUZZ_DRIVER= fuzz-bins
-	@sh tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS)
+	@sh tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
 fuzz-replay:
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=gcc CFLAGS="$(ASAN_CFLAGS)" \
