@@ -90,10 +90,11 @@ unit-bins: $(UNIT_BIN) $(TUI_TEST_BIN)
 test-unit: unit-bins
 	@sh tests/run-unit.sh $(BUILD)/tests
 
+ASAN_ARGS = --no-print-directory BUILD=build-asan CC=gcc CFLAGS="$(ASAN_CFLAGS)" \
+	  LDFLAGS="-fsanitize=address,undefined"
+
 test-asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan CC=gcc \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" unit-bins
+	@$(MAKE) $(ASAN_ARGS) unit-bins
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  sh tests/run-unit.sh build-asan/tests
 
@@ -148,17 +149,26 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_DRIVER) $(BUILD)/libwar
 
 fuzz-bins: $(FUZZ_BIN)
 
+FUZZ_ARGS = --no-print-directory BUILD=build-fuzz CC=clang WARN="-Wall -Wextra -Wno-unused-parameter" \
+	  CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" FUZZ_DRIVER=
+
 fuzz:
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang WARN="-Wall -Wextra -Wno-unused-parameter" \
-	  CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" FUZZ_DRIVER= fuzz-bins
+	@$(MAKE) $(FUZZ_ARGS) fuzz-bins
 	@sh tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
 fuzz-replay:
-	@$(MAKE) --no-print-directory BUILD=build-asan CC=gcc CFLAGS="$(ASAN_CFLAGS)" \
-	  LDFLAGS="-fsanitize=address,undefined" fuzz-bins
+	@$(MAKE) $(ASAN_ARGS) fuzz-bins
 	@sh tests/fuzz/replay.sh build-asan/fuzz
 
-.PHONY: fuzz fuzz-bins fuzz-replay
+# Built, not run: make test compiles these while the integration tests wait
+# on their servers. fuzz-build needs clang.
+asan-bins:
+	@$(MAKE) $(ASAN_ARGS) unit-bins fuzz-bins
+
+fuzz-build:
+	@$(MAKE) $(FUZZ_ARGS) fuzz-bins
+
+.PHONY: fuzz fuzz-bins fuzz-replay asan-bins fuzz-build
 
 # A long console session under valgrind on the lab (SOAK_SECONDS, default 600).
 SOAK_SECONDS ?= 600

@@ -31,7 +31,7 @@ DURATIONS = os.path.join(HERE, "durations.json")
 # other labs busy beside them. A test id, class or module.
 ALONE = (
     "test_faults",
-    "test_incident",
+    "test_incident.IncidentOnLab.test_three_writers_lose_nothing_and_keys_answer_within_100ms",
     "test_bastion.Bastion.test_reconnects_after_sshd_restarts_with_keys_answering",
     "test_dashboards.DashboardsOnLab.test_a_public_node_dashboard_draws_real_host_data",
 )
