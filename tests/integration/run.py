@@ -4,7 +4,7 @@ summary line: "integration: N passed, N failed, N skipped". Exit 1 on any
 failure or error.
 
 The tests mostly wait on servers, so each test class runs as a job of its
-own (its own process, its own lab) and INTEGRATION_JOBS of them (default 3)
+own (its own process, its own lab) and INTEGRATION_JOBS of them (default 4)
 run at once, the longest first (durations.json). Tests that measure how
 fast keys answer run after that, one job at a time with nothing else
 running (ALONE). A job's output is printed whole when it ends.
@@ -205,7 +205,7 @@ def main(argv):
         print("usage: run.py [--group parallel|alone]", file=sys.stderr)
         return 2
     pattern = os.environ.get("INTEGRATION_TESTS", "test_*.py")
-    width = max(1, int(os.environ.get("INTEGRATION_JOBS", "3")))
+    width = max(1, int(os.environ.get("INTEGRATION_JOBS", "4")))
     suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
     jobs = make_jobs(suite)
     known = load_durations()
