@@ -230,7 +230,9 @@ def main(argv):
     bad = [j.name for j in ran if j.result["failed"]]
     if bad:
         print("failing: " + ", ".join(bad))
-    print("(%.0fs, %d jobs, %d at a time)" % (time.time() - t0, len(ran), width))
+    n_side = sum(1 for j in ran if not j.alone)
+    print("(%.0fs: %d jobs side by side, %d at a time; %d alone)" % (
+        time.time() - t0, n_side, width, len(ran) - n_side))
     print("integration%s: %d passed, %d failed, %d skipped" % (
         " (%s)" % group if group else "", total["passed"], total["failed"], total["skipped"]))
     return 1 if total["failed"] else 0
