@@ -343,7 +343,10 @@ class Screen(IncidentScreens, unittest.TestCase):
         t.keys("3")
         t.wait_for("Rückfall")
         t.keys("Enter")
-        s = t.wait_for("Enter or Esc to close")
+        # the whole frame, down to the status bar's last row, before comparing it
+        t.wait_for(lambda s: "Enter or Esc to close" in s and s.split("\n")[-1].endswith("tester"),
+                   what="the detail drawn whole")
+        s = self.settled(t)
         self.assertNotIn("\ufffd", s)
         self.assertNotIn('{"text"', s)                   # fields, not raw JSON
         box = [line.strip("│ ") for line in s.split("\n") if line.startswith("│") or "│ " in line]
