@@ -68,12 +68,13 @@ def counts(res):
             "failed": failed, "skipped": skipped}
 
 
+def interrupted(signum, frame):
+    raise KeyboardInterrupt   # unwinds through tearDownClass and atexit: labs go down
+
+
 def run_job(names):
     """In a job process: run these tests (ids in order) and end with the
     counts on a line of their own for the parent."""
-    def interrupted(signum, frame):
-        raise KeyboardInterrupt   # unwinds through tearDownClass and atexit: labs go down
-
     signal.signal(signal.SIGTERM, interrupted)
     suite = unittest.defaultTestLoader.loadTestsFromNames(names)
     runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2, resultclass=Result)
@@ -182,15 +183,22 @@ def load_durations():
 def run_pool(jobs, width):
     """Runs jobs, at most width at a time, in the order given."""
     pending, running = list(jobs), []
-    while pending or running:
-        while pending and len(running) < width:
-            j = pending.pop(0)
-            j.start()
-            running.append(j)
-        time.sleep(0.1)
-        for j in [j for j in running if j.poll()]:
-            running.remove(j)
+    try:
+        while pending or running:
+            while pending and len(running) < width:
+                j = pending.pop(0)
+                j.start()
+                running.append(j)
+            time.sleep(0.1)
+            for j in [j for j in running if j.poll()]:
+                running.remove(j)
+                j.finish()
+    except KeyboardInterrupt:
+        # Jobs have sessions of their own: ^C reaches them only from here.
+        for j in running:
+            j.stop("interrupted")
             j.finish()
+        raise
 
 
 def main(argv):
@@ -198,6 +206,7 @@ def main(argv):
     become_subreaper()
     if argv[:1] == ["--job"]:
         return run_job(argv[1:])
+    signal.signal(signal.SIGTERM, interrupted)
     group = None
     if argv[:1] == ["--group"] and len(argv) > 1 and argv[1] in ("parallel", "alone"):
         group = argv[1]
