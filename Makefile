@@ -73,10 +73,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarroom-core.a $(wildcard tests/uni
 
 # The whole suite: unit tests, the same under ASan+UBSan, screen tests on the
 # real binary, integration tests against the lab. One summary line at the end.
+# Builds use JOBS cores unless make was given -j already.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory all unit-bins
-	@sh tests/run-all.sh
+	@$(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS)) all unit-bins
+	@JOBS=$(JOBS) sh tests/run-all.sh
 
 $(BUILD)/tests/test_%: tests/unit/tui_test_%.c $(TUI_LIB_OBJ) $(BUILD)/libwarroom-core.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
@@ -88,10 +90,11 @@ unit-bins: $(UNIT_BIN) $(TUI_TEST_BIN)
 test-unit: unit-bins
 	@sh tests/run-unit.sh $(BUILD)/tests
 
+ASAN_ARGS = --no-print-directory BUILD=build-asan CC=gcc CFLAGS="$(ASAN_CFLAGS)" \
+	  LDFLAGS="-fsanitize=address,undefined"
+
 test-asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan CC=gcc \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" unit-bins
+	@$(MAKE) $(ASAN_ARGS) unit-bins
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  sh tests/run-unit.sh build-asan/tests
 
@@ -134,6 +137,7 @@ clean:
 # builds them with clang and runs each FUZZ_SECONDS; `make fuzz-replay` runs
 # the seed corpus and every saved crash through them under gcc's ASan+UBSan.
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_DRIVER ?= tests/fuzz/replay.c
@@ -147,17 +151,26 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_DRIVER) $(BUILD)/libwar
 
 fuzz-bins: $(FUZZ_BIN)
 
+FUZZ_ARGS = --no-print-directory BUILD=build-fuzz CC=clang WARN="-Wall -Wextra -Wno-unused-parameter" \
+	  CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" FUZZ_DRIVER=
+
 fuzz:
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang WARN="-Wall -Wextra -Wno-unused-parameter" \
-	  CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" FUZZ_DRIVER= fuzz-bins
-	@sh tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS)
+	@$(MAKE) $(FUZZ_ARGS) fuzz-bins
+	@sh tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
 fuzz-replay:
-	@$(MAKE) --no-print-directory BUILD=build-asan CC=gcc CFLAGS="$(ASAN_CFLAGS)" \
-	  LDFLAGS="-fsanitize=address,undefined" fuzz-bins
+	@$(MAKE) $(ASAN_ARGS) fuzz-bins
 	@sh tests/fuzz/replay.sh build-asan/fuzz
 
-.PHONY: fuzz fuzz-bins fuzz-replay
+# Built, not run: make test compiles these while the integration tests wait
+# on their servers. fuzz-build needs clang.
+asan-bins:
+	@$(MAKE) $(ASAN_ARGS) unit-bins fuzz-bins
+
+fuzz-build:
+	@$(MAKE) $(FUZZ_ARGS) fuzz-bins
+
+.PHONY: fuzz fuzz-bins fuzz-replay asan-bins fuzz-build
 
 # A long console session under valgrind on the lab (SOAK_SECONDS, default 600).
 SOAK_SECONDS ?= 600

@@ -1,10 +1,11 @@
 /* config — the YAML file's settings, walked with libyaml's document API
- * (config_load.c reads the file and parses it).
+ * (config_load.c reads the file and parses it; config_fields.c lists the keys).
  *
  * A config edited in a hurry during a SEV-1 must not half-work: every key is
  * known (a typo is an error with a suggestion), every value is checked for
  * type and range, and errors point at file:line and the dotted key. */
 #include "warroom/config.h"
+#include "warroom/config_fields.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,167 +19,6 @@
 #include <yaml.h>
 
 #define NFREEZE (sizeof(((struct config *)0)->freeze) / sizeof(((struct config *)0)->freeze[0]))
-
-/* ---- the schema ---------------------------------------------------------- */
-
-enum kind {
-	K_STR,          /* printable text */
-	K_NAME,         /* Kubernetes object name */
-	K_LABEL,        /* label key */
-	K_HOST,
-	K_PATH,         /* ~ expanded, relative to the file's folder */
-	K_URL,          /* http:// or https:// */
-	K_ENV,          /* environment variable name */
-	K_BOOL,
-	K_INT,          /* int field */
-	K_LONG,         /* long field */
-	K_RATIO,        /* double field, 0..1: "0.01" or "1%" */
-	K_SECTION,
-	K_SLOTS,
-	K_DEPLOYMENTS,
-	K_FREEZE,
-	K_KEYS,
-	K_SEV_MINUTES,  /* four response targets, SEV-1..4 */
-	K_SEVERITIES,   /* a list of alert severity labels */
-	K_URLS,         /* a list of URLs: alertmanager.urls */
-	K_SECRET,       /* an inline secret: always refused */
-	K_RUNBOOKS,     /* a folder, or { dir: FOLDER, paths: [FOLDER, ...] } */
-	K_MAINT,        /* "first tuesday 02:00-04:00", or "" for none */
-	K_OVERVIEW,     /* a dashboard, or { dashboard: NAME, panels: [TITLE_OR_ID, ...] } */
-};
-
-struct field {
-	const char *name;
-	enum kind kind;
-	size_t off, size;
-	long min, max;
-	const struct field *sub;     /* K_SECTION */
-	const char *advice;          /* K_SECRET; others: why a set value is refused */
-};
-
-#define MEMBER_SIZE(m) sizeof(((struct config *)0)->m)
-#define F(n, k, m) {n, k, offsetof(struct config, m), MEMBER_SIZE(m), 0, 0, NULL, NULL}
-#define FN(n, k, m, lo, hi) {n, k, offsetof(struct config, m), MEMBER_SIZE(m), lo, hi, NULL, NULL}
-#define FS(n, t) {n, K_SECTION, 0, 0, 0, 0, t, NULL}
-#define FSECRET(n, why) {n, K_SECRET, 0, 0, 0, 0, NULL, why}
-#define FEND {NULL, K_STR, 0, 0, 0, 0, NULL, NULL}
-
-#define TOKEN_ADVICE "a token must not be written in the config file; use token_file or token_env"
-#define ENDPOINT(ep)                                                 \
-	F("url", K_URL, ep.url),                                     \
-	F("ca_file", K_PATH, ep.ca_file),                            \
-	F("token_file", K_PATH, ep.token_file),                      \
-	F("token_env", K_ENV, ep.token_env),                         \
-	F("insecure", K_BOOL, ep.insecure),                          \
-	F("via_bastion", K_BOOL, ep.via_bastion),                    \
-	FN("timeout_ms", K_LONG, ep.timeout_ms, 100, 600000),        \
-	FSECRET("token", TOKEN_ADVICE),                              \
-	FSECRET("password", TOKEN_ADVICE)
-
-static const struct field timeline_fields[] = {F("db", K_PATH, db_path), F("logs", K_PATH, logs_dir), FEND};
-static const struct field prom_fields[] = {ENDPOINT(prometheus), FEND};
-static const struct field am_fields[] = {
-	ENDPOINT(alertmanager), F("urls", K_URLS, alertmanager_urls), FEND,
-};
-static const struct field argocd_fields[] = {
-	ENDPOINT(argocd), F("application", K_NAME, argocd_app), FEND,
-};
-static const struct field kube_fields[] = {
-	F("kubeconfig", K_PATH, kube.kubeconfig),
-	F("context", K_STR, kube.context),
-	F("namespace", K_NAME, kube.namespace_),
-	F("service", K_NAME, kube.service),
-	F("slot_label", K_LABEL, kube.slot_label),
-	F("slots", K_SLOTS, kube.slots),
-	F("deployments", K_DEPLOYMENTS, kube.deployments),
-	FN("min_ready", K_INT, kube.min_ready, 0, 10000),
-	F("via_bastion", K_BOOL, kube.via_bastion),
-	FSECRET("token", "a token must not be written in the config file; the kubeconfig names it"),
-	FEND,
-};
-static const struct field ssh_fields[] = {
-	F("host", K_HOST, ssh.host),
-	FN("port", K_INT, ssh.port, 1, 65535),
-	F("user", K_STR, ssh.user),
-	F("key_file", K_PATH, ssh.key_file),
-	F("known_hosts", K_PATH, ssh.known_hosts),
-	FSECRET("password", "passwords must not be written in the config file; use key_file or an ssh agent"),
-	FSECRET("passphrase", "passphrases must not be written in the config file; use an ssh agent"),
-	FEND,
-};
-static const struct field slo_fields[] = {
-	F("error_ratio", K_RATIO, policy.error_ratio),
-	F("error_ratio_alert", K_RATIO, policy.error_ratio_alert),
-	FN("p95_ms", K_INT, policy.p95_ms, 1, 600000),
-	FN("p99_ms", K_INT, policy.p99_ms, 1, 600000),
-	FN("latency_crit_pct", K_INT, policy.latency_crit_pct, 0, 1000),
-	FN("queue", K_LONG, policy.queue, 1, 1000000000),
-	FN("queue_warn", K_LONG, policy.queue_warn, 0, 1000000000),
-	FEND,
-};
-static const struct field sev_fields[] = {F("response_minutes", K_SEV_MINUTES, policy.sev_response_min), FEND};
-static const struct field alerts_fields[] = {
-	F("critical_severities", K_SEVERITIES, policy.critical_severities), FEND,
-};
-static const struct field dash_fields[] = {
-	F("path", K_PATH, dash.path),
-	F("default", K_STR, dash.dflt),
-	F("overview", K_OVERVIEW, dash.overview),
-	FN("scrape_ms", K_INT, dash.scrape_ms, 100, 3600000),
-	FN("max_in_flight", K_INT, dash.max_in_flight, 1, 64),
-	F("variables", K_STR, dash.vars),
-	FEND,
-};
-static const struct field deploy_fields[] = {
-	FN("window_s", K_INT, deploy.window_s, 1, 86400),
-	FN("sustain_s", K_INT, deploy.sustain_s, 1, 86400),
-	FN("fast_sustain_s", K_INT, deploy.fast_sustain_s, 1, 3600),
-	F("error_over_baseline", K_RATIO, deploy.error_over_baseline),
-	FN("p95_over_slo_pct", K_INT, deploy.p95_over_slo_pct, 0, 1000),
-	F("fast_error_ratio", K_RATIO, deploy.fast_error_ratio),
-	FN("fast_p99_factor", K_INT, deploy.fast_p99_factor, 1, 100),
-	FN("capacity_rps", K_LONG, deploy.capacity_rps, 1, 100000000),
-	FN("capacity_db_gb", K_INT, deploy.capacity_db_gb, 1, 1000000),
-	F("capacity_cpu", K_RATIO, deploy.capacity_cpu),
-	F("capacity_memory", K_RATIO, deploy.capacity_memory),
-	F("capacity_db_query", K_STR, deploy.capacity_db_query),
-	F("capacity_cpu_query", K_STR, deploy.capacity_cpu_query),
-	F("capacity_memory_query", K_STR, deploy.capacity_memory_query),
-	F("log_dir", K_PATH, deploy.log_dir),
-	F("maintenance", K_MAINT, deploy.maintenance),
-	FEND,
-};
-static const struct field verify_fields[] = {
-	F("pod_url", K_STR, verify.pod_url),
-	F("smoke_method", K_STR, verify.smoke_method),
-	F("smoke_path", K_STR, verify.smoke_path),
-	F("smoke_body", K_STR, verify.smoke_body),
-	FN("smoke_status", K_INT, verify.smoke_status, 100, 599),
-	F("via_bastion", K_BOOL, verify.via_bastion),
-	FEND,
-};
-static const struct field top_fields[] = {
-	F("operator", K_STR, operator_name),
-	F("environment", K_STR, environment),
-	FN("refresh_ms", K_INT, refresh_ms, 250, 3600000),
-	F("readonly", K_BOOL, readonly),
-	FS("timeline", timeline_fields),
-	F("runbooks", K_RUNBOOKS, runbook_dir),
-	FS("prometheus", prom_fields),
-	FS("alertmanager", am_fields),
-	FS("argocd", argocd_fields),
-	FS("kubernetes", kube_fields),
-	F("freeze", K_FREEZE, freeze),
-	F("keys", K_KEYS, keys),
-	FS("ssh", ssh_fields),
-	FS("slo", slo_fields),
-	FS("sev", sev_fields),
-	FS("alerts", alerts_fields),
-	FS("dashboards", dash_fields),
-	FS("deploy", deploy_fields),
-	FS("verify", verify_fields),
-	FEND,
-};
 
 /* ---- the walk ------------------------------------------------------------- */
 
@@ -268,12 +108,12 @@ static size_t edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-static int unknown_key(struct ctx *c, const yaml_node_t *k, const char *section, const struct field *fields)
+static int unknown_key(struct ctx *c, const yaml_node_t *k, const char *section, const struct config_field *fields)
 {
 	const char *name = (const char *)k->data.scalar.value;
 	const char *best = NULL;
 	size_t bestd = 3;
-	for (const struct field *f = fields; f->name; f++) {
+	for (const struct config_field *f = fields; f->name; f++) {
 		size_t d = edit_distance(name, f->name);
 		if (d < bestd && d <= strlen(f->name) / 3 + 1) {
 			bestd = d;
@@ -377,7 +217,7 @@ static int set_path(struct ctx *c, const yaml_node_t *v, const char *key, char *
 	return put_string(c, v, key, dst, size, tmp);
 }
 
-static int parse_long(struct ctx *c, const yaml_node_t *v, const char *key, const struct field *f, long *out)
+static int parse_long(struct ctx *c, const yaml_node_t *v, const char *key, const struct config_field *f, long *out)
 {
 	const char *s = "";
 	char q[80];
@@ -780,7 +620,7 @@ static int key_pair(struct ctx *c, const char *section, const yaml_node_t *k, co
 static int section_pair(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg);
 
 /* One known key: checks and stores its value. */
-static int set_field(struct ctx *c, const struct field *f, const char *key, const yaml_node_t *k, const yaml_node_t *v)
+static int set_field(struct ctx *c, const struct config_field *f, const char *key, const yaml_node_t *k, const yaml_node_t *v)
 {
 	char *dst = (char *)c->cfg + f->off;
 	const char *s = NULL;
@@ -788,17 +628,17 @@ static int set_field(struct ctx *c, const struct field *f, const char *key, cons
 	long n;
 
 	switch (f->kind) {
-	case K_SECTION:
+	case CONFIG_K_SECTION:
 		return each_pair(c, v, key, section_pair, (void *)f->sub);
-	case K_SECRET:
+	case CONFIG_K_SECRET:
 		return fail(c, k, key, "%s", f->advice);
-	case K_SLOTS:
+	case CONFIG_K_SLOTS:
 		return parse_slots(c, v, key);
-	case K_DEPLOYMENTS:
+	case CONFIG_K_DEPLOYMENTS:
 		return each_pair(c, v, key, deployment_pair, NULL);
-	case K_FREEZE:
+	case CONFIG_K_FREEZE:
 		return parse_freeze(c, v, key);
-	case K_MAINT: {
+	case CONFIG_K_MAINT: {
 		const char *spec = "";
 		int a, b, cc, d;
 		char shownbuf[80];
@@ -810,36 +650,36 @@ static int set_field(struct ctx *c, const struct field *f, const char *key, cons
 			            shown(spec, shownbuf, sizeof shownbuf));
 		return put_string(c, v, key, dst, f->size, spec);
 	}
-	case K_KEYS:
+	case CONFIG_K_KEYS:
 		return each_pair(c, v, key, key_pair, NULL);
-	case K_OVERVIEW:
+	case CONFIG_K_OVERVIEW:
 		if (v->type == YAML_MAPPING_NODE)
 			return each_pair(c, v, key, overview_pair, NULL);
 		if (scalar(c, v, key, "a dashboard's title, uid or file name", &s) != 0)
 			return -1;
 		return put_string(c, v, key, dst, f->size, is_null(v) ? "" : s);
-	case K_RUNBOOKS:
+	case CONFIG_K_RUNBOOKS:
 		if (v->type == YAML_MAPPING_NODE)
 			return each_pair(c, v, key, runbooks_pair, NULL);
 		if (scalar(c, v, key, "a folder", &s) != 0)
 			return -1;
 		return set_path(c, v, key, dst, f->size, s);
-	case K_RATIO:
+	case CONFIG_K_RATIO:
 		return parse_ratio(c, v, key, (double *)(void *)dst);
-	case K_SEV_MINUTES:
+	case CONFIG_K_SEV_MINUTES:
 		return parse_sev_minutes(c, v, key);
-	case K_SEVERITIES:
+	case CONFIG_K_SEVERITIES:
 		return parse_severities(c, v, key);
-	case K_URLS:
+	case CONFIG_K_URLS:
 		return parse_urls(c, v, key);
-	case K_BOOL:
+	case CONFIG_K_BOOL:
 		return parse_bool(c, v, key, (bool *)(void *)dst);
-	case K_INT:
+	case CONFIG_K_INT:
 		if (parse_long(c, v, key, f, &n) != 0)
 			return -1;
 		*(int *)(void *)dst = (int)n;
 		return 0;
-	case K_LONG:
+	case CONFIG_K_LONG:
 		return parse_long(c, v, key, f, (long *)(void *)dst);
 	default:
 		break;
@@ -853,22 +693,22 @@ static int set_field(struct ctx *c, const struct field *f, const char *key, cons
 		if (iscntrl((unsigned char)*p))
 			return fail(c, v, key, "contains a control character");
 	switch (f->kind) {
-	case K_PATH:
+	case CONFIG_K_PATH:
 		return set_path(c, v, key, dst, f->size, s);
-	case K_NAME:
+	case CONFIG_K_NAME:
 		if (*s && !k8s_name(s))
 			return fail(c, v, key, "%s is not a Kubernetes name (lower-case letters, digits, '-', '.')",
 			            shown(s, q, sizeof q));
 		break;
-	case K_LABEL:
+	case CONFIG_K_LABEL:
 		if (!*s || !all_chars(s, "-_./", true))
 			return fail(c, v, key, "%s is not a label key", shown(s, q, sizeof q));
 		break;
-	case K_HOST:
+	case CONFIG_K_HOST:
 		if (strpbrk(s, " /@"))
 			return fail(c, v, key, "expected a host name, got %s", shown(s, q, sizeof q));
 		break;
-	case K_ENV:
+	case CONFIG_K_ENV:
 		if (*s && (!(isalpha((unsigned char)*s) || *s == '_') || !all_chars(s, "_", true)))
 			return fail(c, v, key, "%s is not an environment variable name", shown(s, q, sizeof q));
 		break;
@@ -879,16 +719,16 @@ static int set_field(struct ctx *c, const struct field *f, const char *key, cons
 		return -1;
 	if (f->advice && *dst)
 		return fail(c, v, key, "%s", f->advice);
-	if (f->kind == K_URL && *dst)
+	if (f->kind == CONFIG_K_URL && *dst)
 		return check_url(c, v, key, dst);
 	return 0;
 }
 
 static int section_pair(struct ctx *c, const char *section, const yaml_node_t *k, const yaml_node_t *v, void *arg)
 {
-	const struct field *fields = arg;
+	const struct config_field *fields = arg;
 	const char *name = (const char *)k->data.scalar.value;
-	for (const struct field *f = fields; f->name; f++) {
+	for (const struct config_field *f = fields; f->name; f++) {
 		if (strcmp(f->name, name) != 0)
 			continue;
 		char key[160];
@@ -910,7 +750,7 @@ int config_yaml_apply(struct config *cfg, const char *file, yaml_document_t *doc
 	if (root && !is_null(root)) {
 		if (root->type != YAML_MAPPING_NODE)
 			return fail(&c, root, NULL, "expected a mapping of settings at the top, got %s", node_kind(root));
-		if (each_pair(&c, root, "", section_pair, (void *)top_fields) != 0)
+		if (each_pair(&c, root, "", section_pair, (void *)config_top_fields) != 0)
 			return -1;
 	}
 	if (!cfg->alertmanager.url[0] && cfg->nalertmanager_urls)

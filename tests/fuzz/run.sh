@@ -3,9 +3,10 @@
 # made of tests/fuzz/corpus/NAME, the saved regressions, and the real-world
 # API fixtures of ../shared when present. A crash is saved under
 # tests/fuzz/regressions/NAME/ (replayed by `make test` from then on).
-# Prints executions per harness and one "N passed, N failed" line.
+# JOBS harnesses run at once (each takes one core). Prints executions per
+# harness and one "N passed, N failed" line.
 set -u
-bindir=$1; secs=${2:-60}
+bindir=$1; secs=${2:-60}; jobs=${3:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 shared=${WARROOM_SHARED_FIXTURES:-$here/../../../shared/fixtures/real-world}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -18,6 +19,22 @@ seed_shared() {
     { [ -n "$prefix" ] && printf "$prefix"; cat "$shared/$f"; } > "$work/$name/shared-$(basename "$f")"
   done
 }
+# One harness: its line (and the crash when it fails); its exit status in NAME.rc.
+fuzz_one() {
+  bin=$1; name=$2; log="$work/$name.log"
+  "$bin" -max_total_time="$secs" -print_final_stats=1 -max_len=65536 -rss_limit_mb=1024 -timeout=10 \
+    -artifact_prefix="$here/regressions/$name/" "$work/$name" > "$log" 2>&1
+  rc=$?
+  echo $rc > "$work/$name.rc"
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  if [ $rc -eq 0 ]; then
+    printf '  %-18s ok      %s executions in %ss\n' "$name" "${execs:-?}" "$secs"
+  else
+    printf '  %-18s FAILED  (exit %s); input saved in tests/fuzz/regressions/%s/\n' "$name" $rc "$name"
+    grep -m 20 -E 'ERROR|SUMMARY|#[0-9]+ 0x' "$log" | sed 's/^/    /'
+  fi
+}
+running=0
 for bin in "$bindir"/fuzz_*; do
   [ -x "$bin" ] || continue
   name=$(basename "$bin")
@@ -39,17 +56,17 @@ for bin in "$bindir"/fuzz_*; do
     # (api/alertmanager-v2-silences.json), fuzz_runbook (runbooks/*.md),
     # fuzz_export (incident exports), fuzz_ssh (bastion config, known_hosts).
   esac
-  log="$work/$name.log"
-  "$bin" -max_total_time="$secs" -print_final_stats=1 -max_len=65536 -rss_limit_mb=1024 -timeout=10 \
-    -artifact_prefix="$here/regressions/$name/" "$work/$name" > "$log" 2>&1
-  rc=$?
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  if [ $rc -eq 0 ]; then
-    pass=$((pass+1)); printf '  %-18s ok      %s executions in %ss\n' "$name" "${execs:-?}" "$secs"
-  else
-    fail=$((fail+1)); printf '  %-18s FAILED  (exit %s); input saved in tests/fuzz/regressions/%s/\n' "$name" $rc "$name"
-    grep -m 20 -E 'ERROR|SUMMARY|#[0-9]+ 0x' "$log" | sed 's/^/    /'
-  fi
+  fuzz_one "$bin" "$name" > "$work/$name.result" &
+  running=$((running+1))
+  if [ $running -ge "$jobs" ]; then wait; running=0; fi
+done
+wait
+# In harness order, whatever order they ended in.
+for bin in "$bindir"/fuzz_*; do
+  [ -x "$bin" ] || continue
+  name=$(basename "$bin")
+  if [ -s "$work/$name.rc" ] && [ "$(cat "$work/$name.rc")" = 0 ]; then pass=$((pass+1)); else fail=$((fail+1)); fi
+  cat "$work/$name.result"
 done
 echo "fuzz: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -343,7 +343,10 @@ class Screen(IncidentScreens, unittest.TestCase):
         t.keys("3")
         t.wait_for("Rückfall")
         t.keys("Enter")
-        s = t.wait_for("Enter or Esc to close")
+        # the whole frame, down to the status bar's last row, before comparing it
+        t.wait_for(lambda s: "Enter or Esc to close" in s and s.split("\n")[-1].endswith("tester"),
+                   what="the detail drawn whole")
+        s = self.settled(t)
         self.assertNotIn("\ufffd", s)
         self.assertNotIn('{"text"', s)                   # fields, not raw JSON
         box = [line.strip("│ ") for line in s.split("\n") if line.startswith("│") or "│ " in line]
@@ -726,9 +729,10 @@ class Screen(IncidentScreens, unittest.TestCase):
             f.write("refresh_ms: 500\nprometheus:\n  url: %s\ndashboards:\n  path: %s\n" % (self.prom.url, dash))
         self.run_warroom(t, "--config", cfg)
         s = t.wait_for("Golden signals")
+        # the queries of one refresh may arrive in any order, and not at once
         deadline = time.time() + 8
-        while time.time() < deadline and not ("sum(rate(edge_requests_total[1m]))" in self.prom.queries and
-                                              "sum(offline_queue_depth)" in self.prom.queries):
+        while time.time() < deadline and not {"sum(rate(edge_requests_total[1m]))",
+                                               "sum(offline_queue_depth)"} <= set(self.prom.queries):
             time.sleep(0.1)
         self.assertIn("sum(rate(edge_requests_total[1m]))", self.prom.queries)
         # a signal the dashboard has no panel for keeps the built-in query
