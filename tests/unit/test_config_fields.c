@@ -106,7 +106,6 @@ static const struct { const char *key; size_t off; } text_keys[] = {
 	{"ssh.host", M(ssh.host)},
 	{"ssh.user", M(ssh.user)},
 	{"dashboards.default", M(dash.dflt)},
-	{"dashboards.overview", M(dash.overview)},
 	{"dashboards.variables", M(dash.vars)},
 	{"verify.pod_url", M(verify.pod_url)},
 	{"verify.smoke_method", M(verify.smoke_method)},
