@@ -423,8 +423,10 @@ static int load_exec(struct kubeconfig *kc, const cJSON *ex, const char *dir, co
 		const char *name = json_str(it, "name");
 		if (name && strcmp(name, "client.authentication.k8s.io/exec") == 0) {
 			const cJSON *x = cJSON_GetObjectItemCaseSensitive(it, "extension");
-			if (x)
+			if (x) {
 				e->cluster_config_json = cJSON_PrintUnformatted(x);
+				break;   /* the first of the name counts, as client-go reads a map */
+			}
 		}
 	}
 	return 0;
