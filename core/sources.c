@@ -20,6 +20,7 @@
 #include "warroom/source.h"
 #include "warroom/sources.h"
 #include "warroom/ssh.h"
+#include "warroom/text.h"
 
 /* A tunnel through the bastion to where url points; the route for libcurl
  * in out. 0, or -1 with words in why. */
@@ -36,6 +37,7 @@ static int tunnel_route(struct sources *s, const char *name, const char *target_
 	}
 	if (ssh_url_target(target_url, host, sizeof host, &port) != 0) {
 		snprintf(why, whylen, "%s: cannot tell the host and port of %s", name, target_url);
+		text_hide_url_passwords(why);
 		return -1;
 	}
 	lport = ssh_tunnel(s->ssh, host, port, terr, sizeof terr);

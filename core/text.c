@@ -119,6 +119,32 @@ void text_errf(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	text_hide_url_passwords(err);
+}
+
+int text_hide_url_passwords(char *s)
+{
+	int changed = 0;
+	char *p = s;
+
+	while (p && (p = strstr(p, "://")) != NULL) {
+		char *e = p + 3, *colon = NULL, *at = NULL;
+
+		/* the user info ends at the authority's last '@' (a password may hold one) */
+		for (; *e && !strchr("/?# \t\r\n\"'<>", *e); e++) {
+			if (*e == ':' && !colon && !at)
+				colon = e;
+			else if (*e == '@')
+				at = e;
+		}
+		if (colon && at && colon < at) {
+			memmove(colon, at, strlen(at) + 1);
+			changed = 1;
+			e = colon;
+		}
+		p = e;
+	}
+	return changed;
 }
 
 char *text_join(int argc, char **argv, int from)

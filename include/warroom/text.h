@@ -22,6 +22,10 @@ void text_one_line(char *dst, size_t len, const char *src);
 
 /* Words for the operator into err (NULL or 0 length: nowhere). */
 void text_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* In place: every "scheme://user:password@host" in s loses ":password", so
+ * error words and panels can quote a URL without its credentials. True
+ * when something was taken out. */
+int text_hide_url_passwords(char *s);
 /* argv[from..] joined by single spaces, malloc'd; NULL when there are none. */
 char *text_join(int argc, char **argv, int from);
 
