@@ -276,6 +276,11 @@ static void classify(struct request *r, CURLcode rc)
 		r->err = HTTP_ETLS;
 		tls_words(r, rc);
 		return;
+	case CURLE_PARTIAL_FILE:
+		/* a chunked or sized answer that stopped before its end */
+		r->err = HTTP_EOTHER;
+		snprintf(r->errmsg, sizeof r->errmsg, "the answer from %s was cut off before its end", r->where);
+		return;
 	case CURLE_GOT_NOTHING:
 		r->err = HTTP_EOTHER;
 		snprintf(r->errmsg, sizeof r->errmsg, "%s closed the connection without answering",
