@@ -506,6 +506,28 @@ class Screen(IncidentScreens, unittest.TestCase):
         t.keys("q")
         self.assert_clean_exit(t)
 
+    def test_quitting_on_a_read_only_disk_leaves_the_unsaved_events_on_the_terminal(self):
+        t = self.term(100, 24)
+        db = self.run_warroom(t)
+        t.wait_for("Golden signals")
+        env = dict(t.env, PATH=os.environ["PATH"])
+        subprocess.run([BINARY, "--db", db, "note", "before"], env=env, check=True, timeout=10)
+        wal = db + "-wal"
+        if not os.path.exists(wal) or subprocess.run(["chattr", "+i", wal], capture_output=True).returncode:
+            self.skipTest("cannot make the timeline's WAL immutable here")
+        try:
+            t.keys("n")
+            t.wait_for("Note:")
+            t.text("only on the terminal")
+            t.keys("Enter")
+            t.wait_for("timeline not saved: disk read-only")
+            t.keys("q")
+            s = t.wait_for(":END", what="the console to exit")
+        finally:
+            subprocess.run(["chattr", "-i", wal], capture_output=True)
+        self.assertIn("the timeline could not be saved (disk read-only)", s)
+        self.assertRegex(s, r"\d\d:\d\d:\d\dZ tester note only on the terminal")
+
     def test_readonly_refuses_rollback_and_says_why(self):
         t = self.term(80, 24)
         self.run_warroom(t, "--readonly")
