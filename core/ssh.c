@@ -23,7 +23,7 @@
 #include <libssh2.h>
 
 enum step {
-	ST_NONE, ST_TCP, ST_HANDSHAKE, ST_HOSTKEY_ASK, ST_AGENT, ST_KEYFILE, ST_PASS_ASK, ST_READY,
+	ST_NONE, ST_TCP, ST_BANNER, ST_HANDSHAKE, ST_HOSTKEY_ASK, ST_AGENT, ST_KEYFILE, ST_PASS_ASK, ST_READY,
 };
 
 #define MAX_KEYS 4
@@ -137,7 +137,7 @@ static void on_socket(struct loop *loop, int fd, short revents, void *arg)
 			drop(s, why);
 			return;
 		}
-		s->step = ST_HANDSHAKE;
+		s->step = ST_BANNER;
 	}
 	drive(s);
 }
@@ -483,12 +483,60 @@ static bool dead_socket(struct ssh *s, int rc)
 	       rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT;
 }
 
+/* libssh2 reads the server's identification a byte at a time for as long as
+ * bytes keep coming: a port that streams anything else (a web server's 50 MB
+ * answer) would hold the loop, and the keys, until the stream ends. So the
+ * first lines are looked at before, without taking them off the socket: an
+ * identification line ("SSH-"), after at most a few other short lines, or
+ * the port does not speak SSH. 0 ready, 1 more to come, -1 with words. */
+#define BANNER_LINE_MAX 255   /* RFC 4253 4.2, the line end included */
+#define BANNER_PEEK 2048
+
+static int banner_ready(struct ssh *s, char *why, size_t len)
+{
+	char buf[BANNER_PEEK];
+	ssize_t n = recv(s->fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+	size_t i = 0;
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 1;
+	if (n <= 0) {
+		snprintf(why, len, "%s closed the connection before saying it speaks SSH%s%s", s->where,
+		         n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+		return -1;
+	}
+	while (i < (size_t)n) {
+		const char *nl = memchr(buf + i, '\n', (size_t)n - i);
+		size_t linelen = nl ? (size_t)(nl - (buf + i)) + 1 : (size_t)n - i;
+
+		if (memchr(buf + i, '\0', linelen) || linelen > BANNER_LINE_MAX)
+			break;
+		if (linelen >= 4 && memcmp(buf + i, "SSH-", 4) == 0)
+			return nl ? 0 : 1;
+		if (!nl)
+			return 1;
+		i += linelen;
+	}
+	snprintf(why, len, "%s does not speak SSH: it answered something other than an SSH banner", s->where);
+	return -1;
+}
+
 static void drive(struct ssh *s)
 {
 	char why[700];
 	int rc;
 
 	switch (s->step) {
+	case ST_BANNER:
+		rc = banner_ready(s, why, sizeof why);
+		if (rc == 1)
+			break;
+		if (rc < 0) {
+			drop(s, why);
+			return;
+		}
+		s->step = ST_HANDSHAKE;
+		/* fall through */
 	case ST_HANDSHAKE:
 		rc = libssh2_session_handshake(s->sess, s->fd);
 		if (rc == LIBSSH2_ERROR_EAGAIN)
