@@ -423,8 +423,10 @@ static int load_exec(struct kubeconfig *kc, const cJSON *ex, const char *dir, co
 		const char *name = json_str(it, "name");
 		if (name && strcmp(name, "client.authentication.k8s.io/exec") == 0) {
 			const cJSON *x = cJSON_GetObjectItemCaseSensitive(it, "extension");
-			if (x)
+			if (x) {
+				free(e->cluster_config_json);   /* named twice: the last one, as a map keeps it */
 				e->cluster_config_json = cJSON_PrintUnformatted(x);
+			}
 		}
 	}
 	return 0;
