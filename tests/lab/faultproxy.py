@@ -5,6 +5,13 @@
     p.set_mode("html")      # every connection from now on, live ones cut
     p.close()
 
+Run as a program it serves several, so that their threads do not share an
+interpreter (and its lock) with a test that measures key latency:
+
+    faultproxy.py --cert C --key K NAME=PORT[:tls|:raw]...
+    -> one line of JSON, {"NAME": proxy port, ...}; then on stdin
+    "KIND" (every proxy) or "KIND NAME..." answered "ok", EOF ends it.
+
 Modes: pass (forwarded as is), refuse (nothing listens: connection
 refused), 500, html (an ingress' 502 error page), garbage (200 with random
 bytes), big (200 with a 50 MB body), cut (a chunked answer that stops half
@@ -13,9 +20,12 @@ at once, and cut forwards the handshake and stops after a few kilobytes.
 For TLS servers the proxy terminates TLS with the lab's certificate, so the
 console's verification still holds, and speaks TLS to the server."""
 
+import argparse
+import json
 import os
 import socket
 import ssl
+import sys
 import threading
 
 MODES = ("pass", "refuse", "500", "html", "garbage", "big", "cut")
@@ -216,3 +226,33 @@ class FaultProxy:
             conn.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def main():
+    ap = argparse.ArgumentParser(description="fault proxies in front of lab servers")
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("servers", nargs="+", metavar="NAME=PORT[:tls|:raw]")
+    args = ap.parse_args()
+    proxies = {}
+    for spec in args.servers:
+        name, _, rest = spec.partition("=")
+        port, _, how = rest.partition(":")
+        proxies[name] = FaultProxy(int(port), tls=(args.cert, args.key) if how == "tls" else None, raw=how == "raw")
+    print(json.dumps({n: p.port for n, p in proxies.items()}), flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        try:
+            for name in words[1:] or list(proxies):
+                proxies[name].set_mode(words[0])
+            print("ok", flush=True)
+        except (KeyError, ValueError) as e:
+            print("error %s" % e, flush=True)
+    for p in proxies.values():
+        p.close()
+
+
+if __name__ == "__main__":
+    main()
