@@ -5,6 +5,7 @@
 #include "warroom/config.h"
 #include "warroom/loop.h"
 #include "warroom/source.h"
+#include "warroom/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,8 @@ struct ssh {
 
 	enum ssh_state state;
 	enum step step;
+	int banner_lines;       /* lines before the identification, read off */
+	char banner_first[80];  /* the first of them, to quote when it is not SSH */
 	char error[512];
 	char fingerprint[80];
 	int fd;
@@ -248,6 +251,8 @@ static void begin(struct ssh *s)
 	}
 	libssh2_session_set_blocking(s->sess, 0);
 	s->step = ST_TCP;
+	s->banner_lines = 0;
+	s->banner_first[0] = '\0';
 	loop_fd_add(s->loop, s->fd, POLLOUT, on_socket, s);
 }
 
@@ -486,39 +491,61 @@ static bool dead_socket(struct ssh *s, int rc)
 /* libssh2 reads the server's identification a byte at a time for as long as
  * bytes keep coming: a port that streams anything else (a web server's 50 MB
  * answer) would hold the loop, and the keys, until the stream ends. So the
- * first lines are looked at before, without taking them off the socket: an
- * identification line ("SSH-"), after at most a few other short lines, or
- * the port does not speak SSH. 0 ready, 1 more to come, -1 with words. */
+ * lines before it are read here first: the identification line ("SSH-") is
+ * only looked at and left to libssh2; a few short other lines (RFC 4253
+ * 4.2 allows them) are read off; anything longer, binary, or more lines is
+ * a port that does not speak SSH. 0 ready, 1 more to come, -1 with words. */
 #define BANNER_LINE_MAX 255   /* RFC 4253 4.2, the line end included */
-#define BANNER_PEEK 2048
+#define BANNER_LINES_MAX 16
+
+static int not_ssh(struct ssh *s, char *why, size_t len)
+{
+	if (s->banner_first[0])
+		snprintf(why, len, "%s does not speak SSH: it answered \"%s\"", s->where, s->banner_first);
+	else
+		snprintf(why, len, "%s does not speak SSH: it answered something other than an SSH banner", s->where);
+	return -1;
+}
 
 static int banner_ready(struct ssh *s, char *why, size_t len)
 {
-	char buf[BANNER_PEEK];
-	ssize_t n = recv(s->fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
-	size_t i = 0;
+	char buf[BANNER_LINE_MAX + 1];
 
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return 1;
-	if (n <= 0) {
-		snprintf(why, len, "%s closed the connection before saying it speaks SSH%s%s", s->where,
-		         n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
-		return -1;
-	}
-	while (i < (size_t)n) {
-		const char *nl = memchr(buf + i, '\n', (size_t)n - i);
-		size_t linelen = nl ? (size_t)(nl - (buf + i)) + 1 : (size_t)n - i;
+	for (;;) {
+		ssize_t n = recv(s->fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+		const char *nl;
+		size_t linelen;
 
-		if (memchr(buf + i, '\0', linelen) || linelen > BANNER_LINE_MAX)
-			break;
-		if (linelen >= 4 && memcmp(buf + i, "SSH-", 4) == 0)
-			return nl ? 0 : 1;
-		if (!nl)
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			return 1;
-		i += linelen;
+		if (n <= 0) {
+			if (s->banner_first[0])
+				return not_ssh(s, why, len);
+			snprintf(why, len, "%s closed the connection before saying it speaks SSH%s%s", s->where,
+			         n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+			return -1;
+		}
+		nl = memchr(buf, '\n', (size_t)n);
+		linelen = nl ? (size_t)(nl - buf) + 1 : (size_t)n;
+		if (memcmp(buf, "SSH-", (size_t)n < 4 ? (size_t)n : 4) == 0 && !memchr(buf, '\0', linelen))
+			return nl ? 0 : 1;   /* libssh2 reads it; the rest of it may still be on its way */
+		if (memchr(buf, '\0', linelen) || linelen > BANNER_LINE_MAX)
+			return not_ssh(s, why, len);
+		if (!s->banner_first[0]) {
+			size_t k = linelen < sizeof s->banner_first ? linelen : sizeof s->banner_first - 1;
+
+			memcpy(s->banner_first, buf, k);
+			s->banner_first[k] = '\0';
+			text_fix_utf8(s->banner_first);
+			for (char *c = s->banner_first; *c; c++)
+				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+					*c = *c == '\r' || *c == '\n' ? '\0' : '?';
+		}
+		if (!nl)
+			return 1;   /* a line still coming: looked at again when it has */
+		if (++s->banner_lines > BANNER_LINES_MAX || recv(s->fd, buf, linelen, MSG_DONTWAIT) != (ssize_t)linelen)
+			return not_ssh(s, why, len);
 	}
-	snprintf(why, len, "%s does not speak SSH: it answered something other than an SSH banner", s->where);
-	return -1;
 }
 
 static void drive(struct ssh *s)

@@ -178,6 +178,7 @@ static void remote_wrapper_keeps_the_command_whole(void **state)
  * would read it a byte at a time, holding the loop while it lasts. */
 static void streamer(int lfd)
 {
+	static const char http[] = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\n\r\n<html></html>\r\n";
 	static char junk[65536];
 	int c = accept(lfd, NULL, NULL);
 
@@ -187,6 +188,12 @@ static void streamer(int lfd)
 	for (int i = 0; c >= 0 && i < 1024; i++)   /* 64 MiB at most */
 		if (write(c, junk, sizeof junk) < 0)
 			break;
+	if (c >= 0)
+		close(c);
+	/* then a web server's short answer: quoted by its first line */
+	c = accept(lfd, NULL, NULL);
+	if (c >= 0 && write(c, http, sizeof http - 1) < 0)
+		_exit(1);
 	_exit(0);
 }
 
@@ -239,6 +246,14 @@ static void a_port_that_does_not_speak_ssh_is_refused_at_once(void **state)
 	assert_true(ssh_settled);
 	assert_non_null(strstr(ssh_error(s), "does not speak SSH"));
 	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
+	ssh_free(s);
+	s = ssh_new(loop, &cfg, err, sizeof err);
+	assert_non_null(s);
+	ssh_set_ui(s, &ui);
+	ssh_settled = false;
+	ssh_start(s);
+	assert_int_equal(loop_run_until(loop, &ssh_settled, 5000), 0);
+	assert_non_null(strstr(ssh_error(s), "does not speak SSH: it answered \"HTTP/1.1 502 Bad Gateway\""));
 	ssh_free(s);
 	loop_free(loop);
 	kill(pid, SIGKILL);
