@@ -192,6 +192,10 @@ static void answer_words(const struct http_resp *r, const char *who, char *err, 
 	err[0] = '\0';
 	if (r->err != HTTP_OK) {
 		snprintf(err, errlen, "%s: %s", who, r->errmsg);
+	} else if (r->status != 200 && text_looks_html(r->content_type, r->body, r->len)) {
+		text_html_title(r->body, r->len, words, sizeof words);
+		snprintf(err, errlen, "%s answered HTTP %ld with an HTML page (a proxy?), not its API%s%s", who, r->status,
+		         words[0] ? ": " : "", words);
 	} else if (r->status != 200) {
 		body_words(words, sizeof words, r->body);
 		snprintf(err, errlen, "%s answered HTTP %ld%s%s", who, r->status, words[0] ? ": " : "", words);

@@ -9,6 +9,7 @@
 #include "warroom/loop.h"
 #include "warroom/prom.h"
 #include "warroom/ssh.h"
+#include "warroom/text.h"
 
 #include <cJSON.h>
 
@@ -152,6 +153,7 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 		snprintf(err, sizeof err, "could not start the query to %s", prom_url(p));
 	else if (p && loop_run_until(loop, &q.done, 120000) != 0)
 		snprintf(err, sizeof err, "no answer from %s", prom_url(p));
+	text_hide_url_passwords(err);
 	if (!q.done) {
 		q.ok = false;
 		snprintf(q.err, sizeof q.err, "%s", err);

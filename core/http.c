@@ -3,6 +3,7 @@
  * CURLMOPT_TIMERFUNCTION, and curl_multi_socket_action drives transfers. */
 #include "warroom/http.h"
 #include "warroom/loop.h"
+#include "warroom/text.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -280,6 +281,11 @@ static void classify(struct request *r, CURLcode rc)
 		r->err = HTTP_ETLS;
 		tls_words(r, rc);
 		return;
+	case CURLE_PARTIAL_FILE:
+		/* a chunked or sized answer that stopped before its end */
+		r->err = HTTP_EOTHER;
+		snprintf(r->errmsg, sizeof r->errmsg, "the answer from %s was cut off before its end", r->where);
+		return;
 	case CURLE_GOT_NOTHING:
 		r->err = HTTP_EOTHER;
 		snprintf(r->errmsg, sizeof r->errmsg, "%s closed the connection without answering",
@@ -401,6 +407,7 @@ static void harvest(struct http *http)
 		if (r->err != HTTP_OK)
 			r->status = r->err == HTTP_ETOOBIG ? r->status : 0;
 		scrub_token(r);
+		text_hide_url_passwords(r->errmsg);
 		finish(http, r);
 	}
 }

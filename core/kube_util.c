@@ -97,6 +97,7 @@ void kube_transport_words(const char *server, enum http_err err, const char *err
 		snprintf(buf, buflen, "request to the API server at %s failed: %s", server, m);
 		break;
 	}
+	text_hide_url_passwords(buf);   /* a server URL may carry user:password@ */
 }
 
 int kube_parse_scale(const char *json, size_t len, int *spec_replicas, int *status_replicas)

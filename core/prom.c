@@ -2,7 +2,6 @@
  * series and label values (one path for all; the series are read in
  * prom_series.c), and the golden-signals poller on the one source
  * abstraction. */
-#define _GNU_SOURCE   /* memmem */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "warroom/loop.h"
 #include "warroom/prom.h"
 #include "warroom/source.h"
+#include "warroom/text.h"
 
 #include "prom_priv.h"
 
@@ -128,65 +128,6 @@ int prom_parse_value(const char *json, size_t len, double *out, char *err, size_
 	return rc;
 }
 
-/* The first words of a body, on one line, for an error text. */
-static void first_words(const char *body, size_t len, char *buf, size_t buflen)
-{
-	size_t o = 0, i = 0, max = buflen > 84 ? 80 : buflen - 4;
-	bool space = false;
-
-	while (i < len && o < max) {
-		unsigned char c = (unsigned char)body[i];
-
-		if (c < 0x20 || c == 0x7f || c == ' ') {
-			space = o > 0;
-			i++;
-			continue;
-		}
-		if (space)
-			buf[o++] = ' ';
-		space = false;
-		if (o < max)
-			buf[o++] = (char)c;
-		i++;
-	}
-	/* never end inside a UTF-8 sequence */
-	while (o && ((unsigned char)buf[o - 1] & 0xC0) == 0x80)
-		o--;
-	if (o && (unsigned char)buf[o - 1] >= 0xC0)
-		o--;
-	if (i < len)
-		buf[o++] = '.', buf[o++] = '.', buf[o++] = '.';
-	buf[o] = '\0';
-}
-
-bool prom_priv_looks_html(const char *ctype, const char *body, size_t len)
-{
-	size_t i = 0;
-
-	if (ctype && strncasecmp(ctype, "text/html", 9) == 0)
-		return true;
-	while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
-		i++;
-	return i < len && body[i] == '<';
-}
-
-/* The text of <title>, if the page has one. */
-static void html_title(const char *body, size_t len, char *buf, size_t buflen)
-{
-	const char *t = body ? memmem(body, len, "<title>", 7) : NULL;
-	const char *e;
-
-	buf[0] = '\0';
-	if (!t)
-		t = body ? memmem(body, len, "<TITLE>", 7) : NULL;
-	if (!t)
-		return;
-	t += 7;
-	e = memchr(t, '<', len - (size_t)(t - body));
-	if (e)
-		first_words(t, (size_t)(e - t), buf, buflen);
-}
-
 void prom_parse_response(long status, const char *content_type, const char *body, size_t len,
                          struct prom_answer *a, char *err, size_t errlen)
 {
@@ -201,8 +142,8 @@ void prom_parse_response(long status, const char *content_type, const char *body
 		body = "", len = 0;
 	if (status != 200)
 		snprintf(code, sizeof code, " HTTP %ld", status);
-	if (prom_priv_looks_html(content_type, body, len)) {
-		html_title(body, len, words, sizeof words);
+	if (text_looks_html(content_type, body, len)) {
+		text_html_title(body, len, words, sizeof words);
 		snprintf(err, errlen, "Prometheus answered%s%s an HTML page (a proxy?), not JSON%s%s", code,
 		         code[0] ? " with" : "", words[0] ? ": " : "", words);
 		return;
@@ -216,7 +157,7 @@ void prom_parse_response(long status, const char *content_type, const char *body
 		return;
 	}
 	cJSON_Delete(root);
-	first_words(body, len, words, sizeof words);
+	text_first_words(body, len, words, sizeof words);
 	if (status != 200)
 		snprintf(err, errlen, "Prometheus answered HTTP %ld%s%s", status, words[0] ? ": " : " with an empty body",
 		         words);

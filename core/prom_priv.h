@@ -12,8 +12,6 @@
 const char *prom_priv_json_kind(const cJSON *v);
 /* A [time, "value"] pair's value; -1 with words when it is not one. */
 int prom_priv_sample(const cJSON *pair, const char *what, double *out, char *err, size_t errlen);
-/* A proxy's HTML page rather than the API's JSON. */
-bool prom_priv_looks_html(const char *ctype, const char *body, size_t len);
 /* The answer's JSON when Prometheus says success (its warnings copied), or
  * NULL with words: the same words prom_parse_response has. */
 cJSON *prom_priv_open_answer(long status, const char *ctype, const char *body, size_t len, bool *answered,

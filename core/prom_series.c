@@ -10,6 +10,7 @@
 #include <cJSON.h>
 
 #include "warroom/prom.h"
+#include "warroom/text.h"
 
 #include "prom_priv.h"
 
@@ -68,7 +69,7 @@ cJSON *prom_priv_open_answer(long status, const char *ctype, const char *body, s
 	*answered = false;
 	if (warnings && wlen)
 		warnings[0] = '\0';
-	root = body && !prom_priv_looks_html(ctype, body, len) ? cJSON_ParseWithLength(body, len) : NULL;
+	root = body && !text_looks_html(ctype, body, len) ? cJSON_ParseWithLength(body, len) : NULL;
 	st = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "status") : NULL;
 	if (!cJSON_IsString(st) || strcmp(st->valuestring, "success") != 0) {
 		cJSON_Delete(root);

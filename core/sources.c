@@ -22,6 +22,7 @@
 #include "warroom/source.h"
 #include "warroom/sources.h"
 #include "warroom/ssh.h"
+#include "warroom/text.h"
 
 /* A tunnel through the bastion to where url points; the route for libcurl
  * in out. 0, or -1 with words in why. */
@@ -37,6 +38,7 @@ static int tunnel_route(struct sources *s, const char *name, const char *target_
 	}
 	if (ssh_route_url(s->ssh, target_url, url_host, url_port, out, len, terr, sizeof terr) != 0) {
 		snprintf(why, whylen, "%s: %s", name, terr);
+		text_hide_url_passwords(why);
 		return -1;
 	}
 	return 0;

@@ -5,6 +5,7 @@
 #include "warroom/config.h"
 #include "warroom/loop.h"
 #include "warroom/source.h"
+#include "warroom/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,7 @@
 #include <libssh2.h>
 
 enum step {
-	ST_NONE, ST_TCP, ST_HANDSHAKE, ST_HOSTKEY_ASK, ST_AGENT, ST_KEYFILE, ST_PASS_ASK, ST_READY,
+	ST_NONE, ST_TCP, ST_BANNER, ST_HANDSHAKE, ST_HOSTKEY_ASK, ST_AGENT, ST_KEYFILE, ST_PASS_ASK, ST_READY,
 };
 
 #define MAX_KEYS 4
@@ -38,6 +39,8 @@ struct ssh {
 
 	enum ssh_state state;
 	enum step step;
+	int banner_lines;       /* lines before the identification, read off */
+	char banner_first[80];  /* the first of them, to quote when it is not SSH */
 	char error[512];
 	char fingerprint[80];
 	int fd;
@@ -148,7 +151,7 @@ static void on_socket(struct loop *loop, int fd, short revents, void *arg)
 			drop(s, why);
 			return;
 		}
-		s->step = ST_HANDSHAKE;
+		s->step = ST_BANNER;
 	}
 	drive(s);
 }
@@ -247,6 +250,8 @@ static void connect_next(struct ssh *s)
 	}
 	libssh2_session_set_blocking(s->sess, 0);
 	s->step = ST_TCP;
+	s->banner_lines = 0;
+	s->banner_first[0] = '\0';
 	loop_fd_add(s->loop, s->fd, POLLOUT, on_socket, s);
 }
 
@@ -536,12 +541,82 @@ static bool dead_socket(struct ssh *s, int rc)
 	       rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT;
 }
 
+/* libssh2 reads the server's identification a byte at a time for as long as
+ * bytes keep coming: a port that streams anything else (a web server's 50 MB
+ * answer) would hold the loop, and the keys, until the stream ends. So the
+ * lines before it are read here first: the identification line ("SSH-") is
+ * only looked at and left to libssh2; a few short other lines (RFC 4253
+ * 4.2 allows them) are read off; anything longer, binary, or more lines is
+ * a port that does not speak SSH. 0 ready, 1 more to come, -1 with words. */
+#define BANNER_LINE_MAX 255   /* RFC 4253 4.2, the line end included */
+#define BANNER_LINES_MAX 16
+
+static int not_ssh(struct ssh *s, char *why, size_t len)
+{
+	if (s->banner_first[0])
+		snprintf(why, len, "%s does not speak SSH: it answered \"%s\"", s->where, s->banner_first);
+	else
+		snprintf(why, len, "%s does not speak SSH: it answered something other than an SSH banner", s->where);
+	return -1;
+}
+
+static int banner_ready(struct ssh *s, char *why, size_t len)
+{
+	char buf[BANNER_LINE_MAX + 1];
+
+	for (;;) {
+		ssize_t n = recv(s->fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+		const char *nl;
+		size_t linelen;
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return 1;
+		if (n <= 0) {
+			if (s->banner_first[0])
+				return not_ssh(s, why, len);
+			snprintf(why, len, "%s closed the connection before saying it speaks SSH%s%s", s->where,
+			         n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+			return -1;
+		}
+		nl = memchr(buf, '\n', (size_t)n);
+		linelen = nl ? (size_t)(nl - buf) + 1 : (size_t)n;
+		if (memcmp(buf, "SSH-", (size_t)n < 4 ? (size_t)n : 4) == 0 && !memchr(buf, '\0', linelen))
+			return nl ? 0 : 1;   /* libssh2 reads it; the rest of it may still be on its way */
+		if (memchr(buf, '\0', linelen) || linelen > BANNER_LINE_MAX)
+			return not_ssh(s, why, len);
+		if (!s->banner_first[0]) {
+			size_t k = linelen < sizeof s->banner_first ? linelen : sizeof s->banner_first - 1;
+
+			memcpy(s->banner_first, buf, k);
+			s->banner_first[k] = '\0';
+			text_fix_utf8(s->banner_first);
+			for (char *c = s->banner_first; *c; c++)
+				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+					*c = *c == '\r' || *c == '\n' ? '\0' : '?';
+		}
+		if (!nl)
+			return 1;   /* a line still coming: looked at again when it has */
+		if (++s->banner_lines > BANNER_LINES_MAX || recv(s->fd, buf, linelen, MSG_DONTWAIT) != (ssize_t)linelen)
+			return not_ssh(s, why, len);
+	}
+}
+
 static void drive(struct ssh *s)
 {
 	char why[700];
 	int rc;
 
 	switch (s->step) {
+	case ST_BANNER:
+		rc = banner_ready(s, why, sizeof why);
+		if (rc == 1)
+			break;
+		if (rc < 0) {
+			drop(s, why);
+			return;
+		}
+		s->step = ST_HANDSHAKE;
+		/* fall through */
 	case ST_HANDSHAKE:
 		rc = libssh2_session_handshake(s->sess, s->fd);
 		if (rc == LIBSSH2_ERROR_EAGAIN)

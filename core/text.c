@@ -1,9 +1,11 @@
+#define _GNU_SOURCE   /* memmem */
 /* Small text helpers shared by every layer. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "warroom/text.h"
@@ -119,6 +121,91 @@ void text_errf(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	text_hide_url_passwords(err);
+}
+
+/* The first words of a body, on one line, for an error text. */
+void text_first_words(const char *body, size_t len, char *buf, size_t buflen)
+{
+	size_t o = 0, i = 0, max = buflen > 84 ? 80 : buflen - 4;
+	bool space = false;
+
+	while (i < len && o < max) {
+		unsigned char c = (unsigned char)body[i];
+
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			space = o > 0;
+			i++;
+			continue;
+		}
+		if (space)
+			buf[o++] = ' ';
+		space = false;
+		if (o < max)
+			buf[o++] = (char)c;
+		i++;
+	}
+	/* never end inside a UTF-8 sequence */
+	while (o && ((unsigned char)buf[o - 1] & 0xC0) == 0x80)
+		o--;
+	if (o && (unsigned char)buf[o - 1] >= 0xC0)
+		o--;
+	if (i < len)
+		buf[o++] = '.', buf[o++] = '.', buf[o++] = '.';
+	buf[o] = '\0';
+}
+
+bool text_looks_html(const char *ctype, const char *body, size_t len)
+{
+	size_t i = 0;
+
+	if (ctype && strncasecmp(ctype, "text/html", 9) == 0)
+		return true;
+	while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+		i++;
+	return i < len && body[i] == '<';
+}
+
+/* The text of <title>, if the page has one. */
+void text_html_title(const char *body, size_t len, char *buf, size_t buflen)
+{
+	const char *t = body ? memmem(body, len, "<title>", 7) : NULL;
+	const char *e;
+
+	buf[0] = '\0';
+	if (!t)
+		t = body ? memmem(body, len, "<TITLE>", 7) : NULL;
+	if (!t)
+		return;
+	t += 7;
+	e = memchr(t, '<', len - (size_t)(t - body));
+	if (e)
+		text_first_words(t, (size_t)(e - t), buf, buflen);
+}
+
+int text_hide_url_passwords(char *s)
+{
+	int changed = 0;
+	char *p = s;
+
+	while (p && (p = strstr(p, "://")) != NULL) {
+		char *e = p + 3, *colon = NULL, *at = NULL;
+
+		/* the user info ends at the authority's last '@' (a password may hold one) */
+		for (; *e && !strchr("/?# \t\r\n\"'<>", *e); e++) {
+			if (*e == ':' && !colon && !at)
+				colon = e;
+			else if (*e == '@')
+				at = e;
+		}
+		if (colon && at && colon < at) {
+			memmove(colon, at, strlen(at) + 1);
+			changed = 1;
+			e = colon;
+		}
+		p = e;
+	}
+	return changed;
 }
 
 char *text_join(int argc, char **argv, int from)

@@ -3,8 +3,8 @@
  * One file shared by the TUI and `warroom note` run from another shell: WAL so
  * readers never block the writer, busy_timeout so two writers wait for each
  * other, synchronous=FULL so an event is on disk when timeline_append returns.
- * The schema version lives in PRAGMA user_version; migrations[] is applied in
- * order from the file's version to the newest, in one transaction. */
+ * The schema and its migrations are in timeline_schema.c, the writes kept in
+ * memory (another's lock, a refusing disk) in timeline_queue.c. */
 #include "warroom/timeline.h"
 #include "warroom/files.h"
 #include "timeline_priv.h"
@@ -23,95 +23,10 @@
 #include <cJSON.h>
 #include <sqlite3.h>
 
-#define BUSY_TIMEOUT_MS 5000
-/* The console's loop must not wait on another process' write lock: a busy
- * write is queued at once and retried from its timer. Not even a short
- * sleep: on a crowded bastion a 1 ms sleep can cost the keys 30 ms. */
-#define BUSY_TIMEOUT_NB_MS 0
-/* An incident's own row (declare, SEV, close) cannot be queued: the
- * operator waits for it, this long at most, then is told to try again. */
-#define BUSY_TIMEOUT_ROW_MS 50
 #define SUMMARY_MAX (sizeof(((struct timeline_event *)0)->summary) - 1)
-
-/* Version N of the schema is migrations[N-1]. Add a version by appending. */
-static const char *const migrations[] = {
-	/* v1: incidents and their events; at most one incident open at a time */
-	"CREATE TABLE incidents ("
-	"  id INTEGER PRIMARY KEY,"
-	"  title TEXT NOT NULL,"
-	"  sev INTEGER NOT NULL CHECK (sev BETWEEN 1 AND 4),"
-	"  opened_ms INTEGER NOT NULL,"
-	"  closed_ms INTEGER,"
-	"  commander TEXT NOT NULL DEFAULT '');"
-	"CREATE UNIQUE INDEX incidents_one_open ON incidents ((closed_ms IS NULL))"
-	"  WHERE closed_ms IS NULL;"
-	"CREATE TABLE events ("
-	"  id INTEGER PRIMARY KEY,"
-	"  incident_id INTEGER REFERENCES incidents(id),"
-	"  ts_ms INTEGER NOT NULL,"
-	"  actor TEXT NOT NULL,"
-	"  kind TEXT NOT NULL,"
-	"  summary TEXT NOT NULL,"
-	"  detail TEXT);"
-	"CREATE INDEX events_ts ON events (ts_ms);",
-	/* v2: the per-incident view reads one incident's events in time order */
-	"CREATE INDEX events_incident_ts ON events (incident_id, ts_ms);",
-	/* v3: one audit record per action run, whatever its outcome */
-	"CREATE TABLE audit ("
-	"  id INTEGER PRIMARY KEY,"
-	"  incident_id INTEGER REFERENCES incidents(id),"
-	"  started_ms INTEGER NOT NULL,"
-	"  ended_ms INTEGER NOT NULL,"
-	"  actor TEXT NOT NULL,"
-	"  via TEXT NOT NULL,"
-	"  action TEXT NOT NULL,"
-	"  args TEXT,"
-	"  confirmation TEXT NOT NULL DEFAULT '',"
-	"  outcome TEXT NOT NULL,"
-	"  summary TEXT NOT NULL);"
-	"CREATE INDEX audit_started ON audit (started_ms);",
-	/* runbook progress: the runbook walked, and each item's state, so a
-	 * console that died resumes at its step */
-	"CREATE TABLE runbook_runs ("
-	"  id INTEGER PRIMARY KEY,"
-	"  incident_id INTEGER REFERENCES incidents(id),"
-	"  name TEXT NOT NULL,"
-	"  path TEXT NOT NULL,"
-	"  alert TEXT NOT NULL DEFAULT '',"
-	"  vars TEXT,"
-	"  started_ms INTEGER NOT NULL,"
-	"  ended_ms INTEGER,"
-	"  cursor INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE runbook_items ("
-	"  run_id INTEGER NOT NULL REFERENCES runbook_runs(id),"
-	"  item INTEGER NOT NULL,"
-	"  hash TEXT NOT NULL,"
-	"  state TEXT NOT NULL,"
-	"  exit_code INTEGER,"
-	"  duration_ms INTEGER,"
-	"  reason TEXT NOT NULL DEFAULT '',"
-	"  updated_ms INTEGER NOT NULL,"
-	"  PRIMARY KEY (run_id, item));",
-	/* v4: an incident's status, scribe and clocks (first response, contained,
-	 * recovered), and the golden signals as they were when an action ran */
-	"ALTER TABLE incidents ADD COLUMN status TEXT NOT NULL DEFAULT 'investigating';"
-	"ALTER TABLE incidents ADD COLUMN scribe TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE incidents ADD COLUMN acked_ms INTEGER;"
-	"ALTER TABLE incidents ADD COLUMN contained_ms INTEGER;"
-	"ALTER TABLE incidents ADD COLUMN recovered_ms INTEGER;"
-	"ALTER TABLE audit ADD COLUMN signals TEXT;",
-};
-#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
 #define INC_COLS "id, title, sev, opened_ms, closed_ms, commander, status, scribe, acked_ms, contained_ms," \
 	" recovered_ms"
-
-enum {
-	ST_EV_INSERT, ST_EV_LIST, ST_EV_LIST_INC, ST_EV_COUNT,
-	ST_INC_INSERT, ST_INC_CURRENT, ST_INC_CLOSE, ST_INC_SEV, ST_INC_EXISTS,
-	ST_DATA_VERSION, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_AUDIT_INSERT, ST_AUDIT_LIST, ST_INC_GET,
-	ST_N
-};
 
 static const char *const stmt_sql[ST_N] = {
 	[ST_EV_INSERT] = "INSERT INTO events (incident_id, ts_ms, actor, kind, summary, detail)"
@@ -136,27 +51,6 @@ static const char *const stmt_sql[ST_N] = {
 	                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[ST_AUDIT_LIST] = "SELECT id, incident_id, started_ms, ended_ms, actor, via, action, args, confirmation,"
 	                  " outcome, summary, signals FROM audit ORDER BY id DESC LIMIT ?1",
-};
-
-struct pending {
-	struct pending *next;
-	bool audit;
-	struct timeline_event ev;     /* detail_json owned */
-	struct timeline_audit a;
-};
-
-struct timeline {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_N];
-	char path[1024];
-	char actor[64];
-	uint64_t writes;      /* successful writes of this connection */
-	int64_t dv_open;      /* PRAGMA data_version at open */
-	int64_t dv_last;      /* last value seen: other connections' commits */
-	char err[512];
-	bool nonblocking;     /* the console's: a busy write is queued, not waited for */
-	struct pending *queue, **queue_tail;   /* writes waiting for the lock, oldest first */
-	size_t nqueue;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -254,69 +148,12 @@ static void rollback(struct timeline *tl)
 
 /* ---- open, migrate, close ---------------------------------------------- */
 
-static int user_version(struct timeline *tl, int *v)
-{
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(tl->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-/* Brings the schema to SCHEMA_VERSION; two processes may race: the version
- * is re-read under the write lock. */
-static int migrate(struct timeline *tl, char *err, size_t errlen)
-{
-	int v = 0;
-	if (user_version(tl, &v) != 0) {
-		int code = sqlite3_errcode(tl->db) & 0xff;
-		if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-			seterr(tl, err, errlen, "timeline: %s is not a timeline database (%s)",
-			       tl->path, sqlite3_errmsg(tl->db));
-		else
-			read_failed(tl, err, errlen);
-		return -1;
-	}
-	if (v == SCHEMA_VERSION)
-		return 0;
-	if (v > SCHEMA_VERSION) {
-		seterr(tl, err, errlen, "timeline: %s has schema version %d, newer than this warroom "
-		       "understands (%d); use a newer warroom", tl->path, v, SCHEMA_VERSION);
-		return -1;
-	}
-	char *msg = NULL;
-	if (sqlite3_exec(tl->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
-		goto fail;
-	if (user_version(tl, &v) != 0)
-		goto fail;
-	for (; v < SCHEMA_VERSION; v++) {
-		if (sqlite3_exec(tl->db, migrations[v], NULL, NULL, &msg) != SQLITE_OK)
-			goto fail;
-	}
-	char sql[64];
-	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
-	if (sqlite3_exec(tl->db, sql, NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(tl->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
-		goto fail;
-	return 0;
-fail:
-	seterr(tl, err, errlen, "timeline: cannot upgrade %s to schema version %d: %s", tl->path,
-	       SCHEMA_VERSION, msg ? msg : sqlite3_errmsg(tl->db));
-	sqlite3_free(msg);
-	if (!sqlite3_get_autocommit(tl->db))
-		sqlite3_exec(tl->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
 static int setup(struct timeline *tl, char *err, size_t errlen)
 {
 	sqlite3_extended_result_codes(tl->db, 1);
 	sqlite3_busy_timeout(tl->db, BUSY_TIMEOUT_MS);
 	/* A read first: a file that is not a database fails here, by name. */
-	if (migrate(tl, err, errlen) != 0)
+	if (timeline_priv_migrate(tl, err, errlen) != 0)
 		return -1;
 	if (!sqlite3_db_readonly(tl->db, "main")) {
 		/* WAL may be refused (some network file systems): the rollback
@@ -391,12 +228,7 @@ void timeline_close(struct timeline *tl)
 		sqlite3_busy_timeout(tl->db, BUSY_TIMEOUT_MS);
 		timeline_flush(tl);
 	}
-	while (tl->queue) {
-		struct pending *p = tl->queue;
-		tl->queue = p->next;
-		free(p->ev.detail_json);
-		free(p);
-	}
+	timeline_priv_queue_drop(tl);
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(tl->st[i]);
 	if (tl->db) {
@@ -417,109 +249,27 @@ const char *timeline_errmsg(const struct timeline *tl)
 	return tl ? tl->err : "timeline: not open";
 }
 
-int timeline_schema_version(void)
-{
-	return SCHEMA_VERSION;
-}
-
 /* ---- writes another process' lock would hold up ------------------------ */
 
-static void enqueue(struct timeline *tl, struct pending *p)
-{
-	if (!tl->queue)
-		tl->queue_tail = &tl->queue;
-	*tl->queue_tail = p;
-	tl->queue_tail = &p->next;
-	tl->nqueue++;
-}
-
-static bool is_busy(int rc)
-{
-	rc &= 0xff;
-	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
-}
-
-/* 0 written, 1 busy (the lock is another's), -1 failed with words. */
-static int insert_event(struct timeline *tl, int64_t incident_id, int64_t ts, const char *actor, const char *kind,
-                        const char *summary, const char *detail, char *err, size_t errlen)
+int timeline_priv_insert_event(struct timeline *tl, const struct timeline_event *ev, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = tl->st[ST_EV_INSERT];
-	if (incident_id > 0)
-		sqlite3_bind_int64(s, 1, incident_id);
+	if (ev->incident_id > 0)
+		sqlite3_bind_int64(s, 1, ev->incident_id);
 	else
 		sqlite3_bind_null(s, 1);
-	sqlite3_bind_int64(s, 2, ts);
-	sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, summary, -1, SQLITE_STATIC);
-	if (detail)
-		sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, ev->ts_ms);
+	sqlite3_bind_text(s, 3, ev->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, ev->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, ev->summary, -1, SQLITE_STATIC);
+	if (ev->detail_json)
+		sqlite3_bind_text(s, 6, ev->detail_json, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 6);
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE && !is_busy(rc))
-		write_failed(tl, err, errlen);
+	int rc = timeline_priv_step_result(tl, sqlite3_step(s), err, errlen);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return is_busy(rc) ? 1 : -1;
-}
-
-/* The whole queue in one transaction: one sync for all of it, so a backlog
- * costs the loop one disk flush, not one per event. */
-size_t timeline_flush(struct timeline *tl)
-{
-	if (!tl || !tl->queue)
-		return tl ? tl->nqueue : 0;
-	int rc = sqlite3_step(tl->st[ST_BEGIN]);
-	sqlite3_reset(tl->st[ST_BEGIN]);
-	if (rc != SQLITE_DONE)
-		return tl->nqueue;   /* the lock is still another's: next time */
-	size_t done = 0;
-	struct pending *p = tl->queue;
-	for (; p; p = p->next, done++) {
-		rc = p->audit ? timeline_priv_insert_audit(tl, &p->a, NULL, 0) :
-		     insert_event(tl, p->ev.incident_id, p->ev.ts_ms, p->ev.actor, p->ev.kind, p->ev.summary,
-		                  p->ev.detail_json, NULL, 0);
-		if (rc != 0)
-			break;   /* a failure in tl->err: what is left stays queued, nothing lost */
-	}
-	if (done == 0 || exec_stmt(tl, ST_COMMIT) != 0) {
-		rollback(tl);
-		return tl->nqueue;
-	}
-	while (done--) {
-		p = tl->queue;
-		tl->queue = p->next;
-		tl->nqueue--;
-		tl->writes++;
-		free(p->ev.detail_json);
-		free(p);
-	}
-	return tl->nqueue;
-}
-
-size_t timeline_pending(const struct timeline *tl)
-{
-	return tl ? tl->nqueue : 0;
-}
-
-void timeline_priv_patience(struct timeline *tl, bool on)
-{
-	if (tl->nonblocking)
-		sqlite3_busy_timeout(tl->db, on ? BUSY_TIMEOUT_ROW_MS : BUSY_TIMEOUT_NB_MS);
-}
-
-void timeline_set_nonblocking(struct timeline *tl, bool on)
-{
-	if (!tl)
-		return;
-	tl->nonblocking = on;
-	sqlite3_busy_timeout(tl->db, on ? BUSY_TIMEOUT_NB_MS : BUSY_TIMEOUT_MS);
-	/* checkpoints (copying the WAL into the file, syncing it) are left to the
-	 * connections that may wait: the command line, and this one at close */
-	sqlite3_exec(tl->db, on ? "PRAGMA wal_autocheckpoint=0" : "PRAGMA wal_autocheckpoint=1000", NULL, NULL, NULL);
+	return rc;
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -563,22 +313,19 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	free(red);
 
 	int64_t ts = ev->ts_ms ? ev->ts_ms : now_ms();
-	int rc = tl->queue ? 1 : insert_event(tl, ev->incident_id, ts, actor, kind, summary, detail, err, errlen);
-	if (rc == 1 && tl->nonblocking) {
-		/* another process holds the lock: keep it, in order, for timeline_flush */
-		struct pending *p = calloc(1, sizeof *p);
-		if (!p) {
+	struct timeline_event w = { .incident_id = ev->incident_id, .ts_ms = ts, .detail_json = detail };
+	memcpy(w.actor, actor, sizeof actor);
+	memcpy(w.kind, kind, sizeof kind);
+	memcpy(w.summary, summary, sizeof summary);
+	int rc = tl->queue ? 1 : timeline_priv_insert_event(tl, &w, err, errlen);
+	if ((rc == 1 || rc == 2) && tl->nonblocking) {
+		/* the lock is another's or the disk refuses: keep it, in order, for timeline_flush */
+		if (timeline_priv_enqueue_event(tl, &w) != 0) {
 			free(detail);
-			seterr(tl, err, errlen, "timeline: out of memory");
+			if (err && errlen)
+				snprintf(err, errlen, "%s", tl->err);
 			return -1;
 		}
-		p->ev.incident_id = ev->incident_id;
-		p->ev.ts_ms = ts;
-		memcpy(p->ev.actor, actor, sizeof actor);
-		memcpy(p->ev.kind, kind, sizeof kind);
-		memcpy(p->ev.summary, summary, sizeof summary);
-		p->ev.detail_json = detail;
-		enqueue(tl, p);
 		ev->id = 0;
 		ev->ts_ms = ts;
 		if (!ev->actor[0])
@@ -643,16 +390,28 @@ int timeline_list(struct timeline *tl, int64_t incident_id, size_t offset, size_
 	*n = 0;
 	if (!tl)
 		return -1;
+	struct timeline_event *evs = NULL;
+	size_t cnt = 0, cap = 0;
+	/* what waits in memory is the newest: it comes first */
+	size_t queued = timeline_priv_queue_list(tl, incident_id, offset, limit, &evs, &cnt, &cap);
+	if (queued == (size_t)-1) {
+		timeline_events_free(evs, cnt);
+		seterr(tl, NULL, 0, "timeline: out of memory");
+		return -1;
+	}
+	if (limit && cnt == limit) {
+		*out = evs;
+		*n = cnt;
+		return 0;
+	}
 	sqlite3_stmt *s = tl->st[incident_id < 0 ? ST_EV_LIST : ST_EV_LIST_INC];
-	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)limit : -1);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)offset);
+	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)(limit - cnt) : -1);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)(offset > queued ? offset - queued : 0));
 	if (incident_id > 0)
 		sqlite3_bind_int64(s, 3, incident_id);
 	else if (incident_id == 0)
 		sqlite3_bind_null(s, 3);
 
-	struct timeline_event *evs = NULL;
-	size_t cnt = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (cnt == cap) {
@@ -709,7 +468,7 @@ int64_t timeline_count(struct timeline *tl)
 	sqlite3_stmt *s = tl->st[ST_EV_COUNT];
 	int64_t v = -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
+		v = sqlite3_column_int64(s, 0) + (int64_t)tl->nqueue_events;
 	else
 		read_failed(tl, NULL, 0);
 	sqlite3_reset(s);
@@ -727,7 +486,7 @@ uint64_t timeline_generation(const struct timeline *tl)
 	if (sqlite3_step(s) == SQLITE_ROW)
 		m->dv_last = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	return m->writes + (uint64_t)(m->dv_last - m->dv_open);
+	return m->writes + m->queued + (uint64_t)(m->dv_last - m->dv_open);
 }
 
 /* ---- incidents --------------------------------------------------------- */
@@ -923,29 +682,6 @@ const char *timeline_priv_actor(const struct timeline *tl)
 	return tl->actor;
 }
 
-bool timeline_priv_queueing(const struct timeline *tl)
-{
-	return tl->queue != NULL;
-}
-
-bool timeline_priv_nonblocking(const struct timeline *tl)
-{
-	return tl->nonblocking;
-}
-
-int timeline_priv_enqueue_audit(struct timeline *tl, const struct timeline_audit *a)
-{
-	struct pending *p = calloc(1, sizeof *p);
-	if (!p) {
-		seterr(tl, NULL, 0, "timeline: out of memory");
-		return -1;
-	}
-	p->audit = true;
-	p->a = *a;
-	enqueue(tl, p);
-	return 0;
-}
-
 void timeline_priv_wrote(struct timeline *tl)
 {
 	tl->writes++;
@@ -969,7 +705,8 @@ void timeline_priv_seterr(struct timeline *tl, char *err, size_t errlen, const c
 
 bool timeline_priv_busy(int rc)
 {
-	return is_busy(rc);
+	rc &= 0xff;
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
 void timeline_priv_col_copy(char *dst, size_t len, sqlite3_stmt *s, int col)

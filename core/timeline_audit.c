@@ -38,14 +38,10 @@ int timeline_priv_insert_audit(struct timeline *tl, struct timeline_audit *a, ch
 		sqlite3_bind_text(s, 11, a->signals, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(s, 11);
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE && !timeline_priv_busy(rc))
-		timeline_priv_write_failed(tl, err, errlen);
+	int rc = timeline_priv_step_result(tl, sqlite3_step(s), err, errlen);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return timeline_priv_busy(rc) ? 1 : -1;
+	return rc;
 }
 
 int timeline_audit_append(struct timeline *tl, struct timeline_audit *a, char *err, size_t errlen)
@@ -58,8 +54,8 @@ int timeline_audit_append(struct timeline *tl, struct timeline_audit *a, char *e
 	if (a->incident_id == 0 && timeline_incident_current(tl, &inc) == 1)
 		a->incident_id = inc.id;
 	int rc = timeline_priv_queueing(tl) ? 1 : timeline_priv_insert_audit(tl, a, err, errlen);
-	if (rc == 1 && timeline_priv_nonblocking(tl)) {
-		/* queued behind the others; timeline_flush writes it */
+	if ((rc == 1 || rc == 2) && timeline_priv_nonblocking(tl)) {
+		/* queued behind the others (or until the disk takes it); timeline_flush writes it */
 		if (timeline_priv_enqueue_audit(tl, a) != 0)
 			return -1;
 		a->id = 0;

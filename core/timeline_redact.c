@@ -92,7 +92,7 @@ static const char *redact_value(struct sbuf *b, const char *s)
 	return e;
 }
 
-char *timeline_redact(const char *text)
+static char *redact_once(const char *text)
 {
 	struct sbuf b = {0};
 	const char *s = text ? text : "";
@@ -166,6 +166,34 @@ char *timeline_redact(const char *text)
 		return NULL;
 	}
 	return b.p;
+}
+
+/* A pass can hide what ended an earlier match (a URL's user info running
+ * on into a value just hidden), so the next pass finds more: passes repeat
+ * until one changes nothing. Each pass only hides text, so this ends soon;
+ * should it not, the whole text goes, which is stable too. */
+#define REDACT_PASSES 8
+
+char *timeline_redact(const char *text)
+{
+	char *cur = redact_once(text);
+
+	for (int i = 0; cur && i < REDACT_PASSES; i++) {
+		char *next = redact_once(cur);
+
+		if (!next) {
+			free(cur);
+			return NULL;
+		}
+		if (strcmp(next, cur) == 0) {
+			free(next);
+			return cur;
+		}
+		free(cur);
+		cur = next;
+	}
+	free(cur);
+	return strdup("[redacted]");
 }
 
 /* Puts r in it's place, keeping it's key (the key's memory moves over). */

@@ -44,6 +44,7 @@ static struct app {
 	struct runbook_session *runbook;   /* core/runbook_run.c: the runbook being walked */
 	char msg[256];
 	char banner[300];             /* the deployment window's recommendation, as painted */
+	char tl_banner[160];          /* writes the disk refused, as painted */
 	struct deploywatch_core *deploy;
 	enum tui_role msg_role;
 	int64_t msg_until;
@@ -209,6 +210,17 @@ static void paint_status(void)
 	wnoutrefresh(A.w_status);
 }
 
+static void timeline_banner(char *buf, size_t len)
+{
+	const char *why = timeline_unsaved(A.model.tl);
+	size_t n = timeline_unsaved_events(A.model.tl);
+
+	if (why[0])
+		snprintf(buf, len, "timeline not saved: %s — %zu event%s kept in memory", why, n, n == 1 ? "" : "s");
+	else
+		buf[0] = '\0';
+}
+
 static void paint_foot(void)
 {
 	char buf[512], keys[32];
@@ -232,6 +244,13 @@ static void paint_foot(void)
 		else
 			snprintf(buf, sizeof buf, "%s", A.banner);
 		tui_put(A.w_foot, 0, 0, COLS, ROLE_CRIT, buf);
+		wnoutrefresh(A.w_foot);
+		return;
+	}
+	/* then what the timeline could not save: the operator must know it is at risk */
+	timeline_banner(A.tl_banner, sizeof A.tl_banner);
+	if (A.tl_banner[0]) {
+		tui_put(A.w_foot, 0, 0, COLS, ROLE_CRIT, A.tl_banner);
 		wnoutrefresh(A.w_foot);
 		return;
 	}
@@ -861,9 +880,16 @@ static void on_tick(struct loop *loop, void *arg)
 		if (strcmp(banner, A.banner) != 0)
 			A.paint |= PAINT_FOOT;
 	}
-	/* what waited for another process' lock goes in now, in order */
+	/* what waited for another process' lock or the disk goes in now, in order */
 	if (timeline_pending(A.model.tl))
 		timeline_flush(A.model.tl);
+	{
+		char banner[sizeof A.tl_banner];
+
+		timeline_banner(banner, sizeof banner);
+		if (strcmp(banner, A.tl_banner) != 0)
+			A.paint |= PAINT_FOOT;
+	}
 	/* notes written from another shell appear without a key press */
 	model_sync_timeline(&A.model);
 }

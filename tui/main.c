@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "warroom/app.h"
 #include "warroom/cli.h"
 #include "warroom/config.h"
 #include "warroom/runbook.h"
 #include "warroom/ssh.h"
+#include "warroom/text.h"
 #include "warroom/timeline.h"
 
 static const char usage[] =
@@ -80,6 +82,32 @@ static int need_value(int i, int argc, char **argv)
 		return -1;
 	}
 	return 0;
+}
+
+/* Leaving while the disk still refuses the timeline: the events kept in
+ * memory go to the terminal, the one place left that keeps them. */
+static void say_unsaved(struct timeline *tl)
+{
+	struct timeline_event *evs;
+	size_t n;
+
+	if (!tl || !timeline_unsaved(tl)[0] || timeline_flush(tl) == 0 || !timeline_unsaved_events(tl) ||
+	    timeline_list(tl, -1, 0, timeline_unsaved_events(tl), &evs, &n) != 0)
+		return;
+	fprintf(stderr, "warroom: the timeline could not be saved (%s); %s %zu event%s %s not written to %s:\n",
+	        timeline_unsaved(tl), n == 1 ? "this" : "these", n, n == 1 ? "" : "s", n == 1 ? "was" : "were",
+	        timeline_path(tl));
+	for (size_t i = n; i-- > 0;) {
+		time_t t = (time_t)(evs[i].ts_ms / 1000);
+		struct tm tm;
+		char when[32], line[sizeof evs[i].summary];
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		text_one_line(line, sizeof line, evs[i].summary);   /* an alert's text reaches a bare terminal */
+		fprintf(stderr, "  %s %s %s %s\n", when, evs[i].actor, evs[i].kind, line);
+	}
+	timeline_events_free(evs, n);
 }
 
 int main(int argc, char **argv)
@@ -180,6 +208,7 @@ int main(int argc, char **argv)
 		struct timeline *tl = timeline_open(cfg.db_path, cfg.operator_name, err, sizeof err);
 
 		rc = app_run(&cfg, tl, tl ? NULL : err);
+		say_unsaved(tl);
 		timeline_close(tl);
 	}
 	free(rest);

@@ -19,6 +19,7 @@
 #include <term.h>
 
 #include "warroom/tui.h"
+#include "warroom/text.h"
 
 static struct tui_caps caps;
 static bool active;
@@ -400,11 +401,18 @@ int tui_text_width_n(const char *s, size_t nbytes)
 
 void tui_put(WINDOW *w, int y, int x, int width, enum tui_role role, const char *s)
 {
+	char shown[2048];
 	int cols;
 	size_t n;
 
 	if (width <= 0 || y < 0 || x < 0 || y >= getmaxy(w) || x >= getmaxx(w))
 		return;
+	/* the last guard before the screen: no URL is shown with its password */
+	if (s && strstr(s, "://") && strchr(s, '@')) {
+		snprintf(shown, sizeof shown, "%s", s);
+		text_hide_url_passwords(shown);
+		s = shown;
+	}
 	if (x + width > getmaxx(w))
 		width = getmaxx(w) - x;
 	n = fit(s ? s : "", width, &cols);

@@ -173,6 +173,11 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	} else {
 		tui_put(w, y++, 2, width - 4, ROLE_STALE, "no traffic switch seen since the console started");
 	}
+	/* a rollback goes through these: why one is down, in words, before it is needed */
+	for (int s = SRC_ARGOCD; s <= SRC_BASTION; s++)
+		if (m->src[s].state == SRC_DOWN && y < h - 1)
+			tui_putf(w, y++, 2, width - 4, ROLE_CRIT, "%s down: %s", model_source_name((enum source_id)s),
+			         m->src[s].error);
 	if (y < h - 1)
 		y = draw_pipeline(w, y, width, d);
 	/* the matrix the watcher ran by itself, at the smoke test and in the window */

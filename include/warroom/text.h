@@ -3,6 +3,7 @@
 #ifndef WARROOM_TEXT_H
 #define WARROOM_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,17 @@ void text_one_line(char *dst, size_t len, const char *src);
 
 /* Words for the operator into err (NULL or 0 length: nowhere). */
 void text_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The first words of a body on one line (runs of blanks and controls are
+ * one space, at most 80 bytes, "..." when cut), for error words. */
+void text_first_words(const char *body, size_t len, char *buf, size_t buflen);
+/* Whether an answer is an HTML page (by its type or its first byte): a
+ * proxy's or an ingress' error page, not the API; and its <title> ("" none). */
+bool text_looks_html(const char *ctype, const char *body, size_t len);
+void text_html_title(const char *body, size_t len, char *buf, size_t buflen);
+/* In place: every "scheme://user:password@host" in s loses ":password", so
+ * error words and panels can quote a URL without its credentials. True
+ * when something was taken out. */
+int text_hide_url_passwords(char *s);
 /* argv[from..] joined by single spaces, malloc'd; NULL when there are none. */
 char *text_join(int argc, char **argv, int from);
 

@@ -74,6 +74,14 @@ int timeline_incident_get(struct timeline *tl, int64_t id, struct timeline_incid
 void timeline_set_nonblocking(struct timeline *tl, bool on);
 size_t timeline_flush(struct timeline *tl);
 size_t timeline_pending(const struct timeline *tl);
+/* With nonblocking on, a write the disk refuses (full, read-only, an I/O
+ * error) queues the same way, and the views list it with id 0; the flush
+ * writes the queue once the disk takes it. While writes wait for the disk,
+ * timeline_unsaved names why ("disk full", "disk read-only", "disk I/O
+ * error"; "" otherwise) and timeline_unsaved_events counts the events (not
+ * audit records) kept in memory. */
+const char *timeline_unsaved(const struct timeline *tl);
+size_t timeline_unsaved_events(const struct timeline *tl);
 
 /* One record per action run (core/actions.c): who ran what, with which
  * arguments, through which front-end, when, how long, and the outcome.

@@ -51,10 +51,16 @@ for bin in "$bindir"/fuzz_*; do
       seed_shared "$name" '\003' api/k8s-endpointslice.json api/k8s-deploymentlist.json;;
     fuzz_kubeconfig) seed_shared "$name" '' api/kubeconfig-exec-plugin.yaml;;
     fuzz_argocd) seed_shared "$name" '' api/argocd-application-with-history.yaml;;
-    # Parsers of features not in this tree yet get their seeds here:
-    # fuzz_grafana (dashboards: grafana/*.json), fuzz_silences
-    # (api/alertmanager-v2-silences.json), fuzz_runbook (runbooks/*.md),
-    # fuzz_export (incident exports), fuzz_ssh (bastion config, known_hosts).
+    fuzz_grafana) seed_shared "$name" '' grafana/argocd-dashboard-collapsed-rows.json \
+      grafana/dotdc-k8s-views-nodes-stat-gauge.json grafana/dotdc-k8s-views-pods-templating.json \
+      grafana/kube-prometheus-persistentvolumesusage-gauge.json;;
+    fuzz_runbook) seed_shared "$name" '' runbooks/KubeProxyDown.md runbooks/etcdMembersDown.md \
+      runbooks/k8s-default-branch-migration-checklist.md runbooks/openshift-CollectorNodeDown.md;;
+    fuzz_silences)
+      seed_shared "$name" '\000' api/alertmanager-v2-silences.json
+      seed_shared "$name" '\001' api/alertmanager-v2-alerts-groups.json;;
+    fuzz_rules) seed_shared "$name" '\000' api/prometheus-rules.json api/prometheus-alerts.json;;
+    # Parsers still to come get their seeds here: fuzz_export (incident exports).
   esac
   fuzz_one "$bin" "$name" > "$work/$name.result" &
   running=$((running+1))

@@ -476,6 +476,61 @@ class Screen(IncidentScreens, unittest.TestCase):
         t.keys("q")
         self.assert_clean_exit(t)
 
+    def test_read_only_disk_keeps_notes_in_memory_and_writes_them_back(self):
+        # the immutable flag stands in for a read-only disk (as root, modes stop nothing)
+        t = self.term(80, 24)
+        db = self.run_warroom(t)
+        t.wait_for("Golden signals")
+        env = dict(t.env, PATH=os.environ["PATH"])
+        subprocess.run([BINARY, "--db", db, "note", "before"], env=env, check=True, timeout=10)
+        wal = db + "-wal"
+        if not os.path.exists(wal) or subprocess.run(["chattr", "+i", wal], capture_output=True).returncode:
+            self.skipTest("cannot make the timeline's WAL immutable here")
+        try:
+            t.keys("3")
+            t.wait_for("before")
+            t.keys("n")
+            t.wait_for("Note:")
+            t.text("kept while the disk refuses")
+            t.keys("Enter")
+            s = t.wait_for(lambda s: re.search(r"timeline not saved: disk read-only — \d+ events? kept in memory", s),
+                           what="the unsaved-timeline banner")
+            self.assertIn("kept while the disk refuses", s)   # listed although not on disk
+            t.keys("j")                                       # keys still answer
+        finally:
+            subprocess.run(["chattr", "-i", wal], capture_output=True)
+        t.wait_for(lambda s: "timeline not saved" not in s, timeout=5, what="the banner to go once the disk is back")
+        out = subprocess.run([BINARY, "--db", db, "timeline"], env=env, capture_output=True, text=True,
+                             timeout=10).stdout
+        self.assertIn("kept while the disk refuses", out)
+        self.assertLess(out.index("kept while the disk refuses"), out.index("before"), "newest first")
+        t.keys("q")   # out of the Timeline view
+        t.wait_for("Golden signals")
+        t.keys("q")
+        self.assert_clean_exit(t)
+
+    def test_quitting_on_a_read_only_disk_leaves_the_unsaved_events_on_the_terminal(self):
+        t = self.term(100, 24)
+        db = self.run_warroom(t)
+        t.wait_for("Golden signals")
+        env = dict(t.env, PATH=os.environ["PATH"])
+        subprocess.run([BINARY, "--db", db, "note", "before"], env=env, check=True, timeout=10)
+        wal = db + "-wal"
+        if not os.path.exists(wal) or subprocess.run(["chattr", "+i", wal], capture_output=True).returncode:
+            self.skipTest("cannot make the timeline's WAL immutable here")
+        try:
+            t.keys("n")
+            t.wait_for("Note:")
+            t.text("only on the terminal")
+            t.keys("Enter")
+            t.wait_for("timeline not saved: disk read-only")
+            t.keys("q")
+            s = t.wait_for(":END", what="the console to exit")
+        finally:
+            subprocess.run(["chattr", "-i", wal], capture_output=True)
+        self.assertIn("the timeline could not be saved (disk read-only)", s)
+        self.assertRegex(s, r"\d\d:\d\d:\d\dZ tester note only on the terminal")
+
     def test_readonly_refuses_rollback_and_says_why(self):
         t = self.term(80, 24)
         self.run_warroom(t, "--readonly")

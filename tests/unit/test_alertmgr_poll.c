@@ -129,10 +129,49 @@ static void every_alertmanager_down_is_said(void **state)
 	alertmgr_free(am);
 }
 
+/* An ingress' error page instead of the API: named as one, not quoted as HTML. */
+static bool html_handler(struct conn *c, const char *method, const char *path, const char *body, size_t blen,
+                         void *arg)
+{
+	static const char page[] = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body></body></html>\r\n";
+
+	(void)method; (void)path; (void)body; (void)blen; (void)arg;
+	respond(c, 502, "Content-Type: text/html\r\n", page, sizeof page - 1, true);
+	return true;
+}
+
+static void an_html_error_page_is_named_as_one(void **state)
+{
+	struct fx *f = *state;
+	static struct config cfg;
+	static struct model_alerts out;
+	struct seen seen = { 0 };
+	struct alertmgr *am;
+	char err[300];
+	int64_t end;
+
+	config_defaults(&cfg);
+	snprintf(cfg.alertmanager.url, sizeof cfg.alertmanager.url, "http://127.0.0.1:%d/am", f->srv->port);
+	f->srv->handler = html_handler;
+	am = alertmgr_new(f->loop, f->http, &cfg, &out, on_round, &seen, err, sizeof err);
+	assert_non_null(am);
+	alertmgr_start(am, 60000);
+	end = loop_now_ms() + 5000;
+	while (!seen.rounds && loop_now_ms() < end)
+		loop_run_once(f->loop, 100);
+	assert_false(seen.ok);
+	assert_non_null(strstr(seen.err, "Alertmanager answered HTTP 502 with an HTML page (a proxy?)"));
+	assert_non_null(strstr(seen.err, ": 502 Bad Gateway"));
+	assert_null(strstr(seen.err, "<"));
+	alertmgr_stop(am);
+	alertmgr_free(am);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(a_pair_with_one_down_still_lists_every_alert, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_html_error_page_is_named_as_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_alertmanager_down_is_said, setup, teardown),
 	};
 

@@ -7,6 +7,8 @@
 
 #include "warroom/config.h"
 #include "warroom/endpoint.h"
+#include "warroom/kube.h"
+#include "warroom/text.h"
 
 /* Percent-decoding as a form parser does it ('+' is a space). */
 static char *form_decode(const char *s, size_t len)
@@ -81,6 +83,33 @@ static void joins_with_and_without_slashes_and_base_paths(void **state)
 	assert_null(endpoint_join("localhost:9090", "/api/v1/query", NULL, err, sizeof err));
 	assert_non_null(strstr(err, "not an http:// or https:// URL"));
 	assert_null(endpoint_join("ftp://x/", "/a", NULL, err, sizeof err));
+}
+
+/* A URL quoted in error words or on a panel keeps its user, loses its password. */
+static void url_passwords_never_reach_error_words(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "see https://bob:pw0rd@git.example/x", "see https://bob@git.example/x" },
+		{ "a http://u:p@ss@h:9090/q and ftp://v:w@h2", "a http://u@h:9090/q and ftp://v@h2" },
+		{ "http://bob@h:8080/ and http://h:8080/a@b", "http://bob@h:8080/ and http://h:8080/a@b" },
+		{ "'http://u:x'@ no", "'http://u:x'@ no" },
+		{ "no url: a@b:c", "no url: a@b:c" },
+	};
+	char err[256], buf[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(buf, sizeof buf, "%s", cases[i].in);
+		text_hide_url_passwords(buf);
+		assert_string_equal(buf, cases[i].out);
+	}
+	assert_null(endpoint_join("ftp://alice:s3cr3t@am.example/", "/a", NULL, err, sizeof err));
+	assert_non_null(strstr(err, "alice@am.example"));
+	assert_null(strstr(err, "s3cr3t"));
+	kube_transport_words("https://alice:s3cr3t@10.0.0.1:6443", HTTP_ECONNECT, "connection refused by 10.0.0.1:6443",
+	                     1000, buf, sizeof buf);
+	assert_non_null(strstr(buf, "https://alice@10.0.0.1:6443"));
+	assert_null(strstr(buf, "s3cr3t"));
 }
 
 static void promql_characters_are_encoded(void **state)
@@ -357,6 +386,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(joins_with_and_without_slashes_and_base_paths),
 		cmocka_unit_test(promql_characters_are_encoded),
+		cmocka_unit_test(url_passwords_never_reach_error_words),
 		cmocka_unit_test_setup_teardown(short_goes_by_get_long_by_post_and_arrives_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(token_goes_as_authorization_and_never_into_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(connect_to_routes_the_request, setup, teardown),

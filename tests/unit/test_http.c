@@ -173,6 +173,33 @@ static void test_body_over_max_bytes(void **state)
 	}
 }
 
+/* A chunked answer that stops half way: said in words, not in curl's. */
+static bool cut_handler(struct conn *c, const char *method, const char *path, const char *body, size_t blen,
+                        void *arg)
+{
+	static const char half[] = "20\r\n{\"status\":\"success\",";
+
+	(void)method; (void)path; (void)body; (void)blen; (void)arg;
+	respond(c, 200, "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n", half, sizeof half - 1,
+	        false);
+	return true;
+}
+
+static void test_answer_cut_half_way_in_words(void **state)
+{
+	struct fx *f = *state;
+	struct result r = { 0 };
+	struct http_req req = { .url = url(f, "/cut") };
+
+	f->srv->handler = cut_handler;
+	start(f, &req, &r);
+	run(f, &r, 3000);
+	assert_int_equal(r.err, HTTP_EOTHER);
+	assert_non_null(strstr(r.errmsg, "cut off before its end"));
+	assert_non_null(strstr(r.errmsg, "127.0.0.1"));
+	free(r.body);
+}
+
 static void test_exact_limit_passes(void **state)
 {
 	struct fx *f = *state;
@@ -455,6 +482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_calls_back_once_from_the_loop, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_body_over_max_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_cut_half_way_in_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exact_limit_passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_post_body_and_headers_reach_the_server, setup,
 		                                teardown),

@@ -1,7 +1,8 @@
 /* The bastion's pieces that need no server: the host key verdict against
  * known_hosts (plain [host]:port and hashed entries, a changed key), the
  * fingerprint as OpenSSH prints it, URL targets and CONNECT_TO routes for
- * the tunnels, and the remote wrapper's quoting (run by a real sh). */
+ * the tunnels, and the remote wrapper's quoting (run by a real sh); and a
+ * port that streams something other than SSH, refused at once in words. */
 #include "testutil.h"
 
 #include <arpa/inet.h>
@@ -9,7 +10,10 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "warroom/config.h"
@@ -336,6 +340,93 @@ static void the_next_address_is_tried_when_one_refuses(void **state)
 	loop_free(loop);
 }
 
+/* A web server's endless answer where the bastion should be: libssh2 alone
+ * would read it a byte at a time, holding the loop while it lasts. */
+static void streamer(int lfd)
+{
+	static const char http[] = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\n\r\n<html></html>\r\n";
+	static char junk[65536];
+	int c = accept(lfd, NULL, NULL);
+
+	memset(junk, '1', sizeof junk);
+	junk[0] = '[';
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; c >= 0 && i < 1024; i++)   /* 64 MiB at most */
+		if (write(c, junk, sizeof junk) < 0)
+			break;
+	if (c >= 0)
+		close(c);
+	/* then a web server's short answer: quoted by its first line */
+	c = accept(lfd, NULL, NULL);
+	if (c >= 0 && write(c, http, sizeof http - 1) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static bool ssh_settled;
+
+static void on_changed(struct ssh *s, void *arg)
+{
+	(void)arg;
+	if (ssh_state(s) == SSH_DOWN || ssh_state(s) == SSH_REFUSED)
+		ssh_settled = true;
+}
+
+static void a_port_that_does_not_speak_ssh_is_refused_at_once(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof a;
+	struct config_ssh cfg = { .host = "127.0.0.1", .user = "tester" };
+	struct ssh_ui ui = { .changed = on_changed };
+	char err[256], dir2[512];
+	struct timespec t0, t1;
+	struct loop *loop;
+	struct ssh *s;
+	int lfd, status;
+	pid_t pid;
+
+	(void)state;
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &al), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		streamer(lfd);
+	close(lfd);
+	testutil_tmpdir(dir2, sizeof dir2);
+	cfg.port = ntohs(a.sin_port);
+	snprintf(cfg.known_hosts, sizeof cfg.known_hosts, "%s/known_hosts", dir2);
+	loop = loop_new();
+	assert_non_null(loop);
+	s = ssh_new(loop, &cfg, err, sizeof err);
+	assert_non_null(s);
+	ssh_set_ui(s, &ui);
+	ssh_settled = false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ssh_start(s);
+	assert_int_equal(loop_run_until(loop, &ssh_settled, 5000), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(ssh_settled);
+	assert_non_null(strstr(ssh_error(s), "does not speak SSH"));
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
+	ssh_free(s);
+	s = ssh_new(loop, &cfg, err, sizeof err);
+	assert_non_null(s);
+	ssh_set_ui(s, &ui);
+	ssh_settled = false;
+	ssh_start(s);
+	assert_int_equal(loop_run_until(loop, &ssh_settled, 5000), 0);
+	assert_non_null(strstr(ssh_error(s), "does not speak SSH: it answered \"HTTP/1.1 502 Bad Gateway\""));
+	ssh_free(s);
+	loop_free(loop);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	testutil_rmtree(dir2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +438,7 @@ int main(void)
 		cmocka_unit_test(remote_exports_keep_values_as_values),
 		cmocka_unit_test(a_hanging_name_lookup_leaves_the_loop_answering),
 		cmocka_unit_test(the_next_address_is_tried_when_one_refuses),
+		cmocka_unit_test(a_port_that_does_not_speak_ssh_is_refused_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

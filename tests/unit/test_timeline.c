@@ -347,6 +347,8 @@ static void test_redact_text(void **state)
 		{"AWS_SECRET_ACCESS_KEY=abc", "AWS_SECRET_ACCESS_KEY=[redacted]"},
 		{"Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic [redacted]"},
 		{"see https://bob:pw0rd@git.example.com/x", "see https://bob:[redacted]@git.example.com/x"},
+		/* hiding a value can join a URL's user info to a later '@': one more pass */
+		{"https://u:pw,token=a/b,x@host", "https://u:[redacted]@host"},
 		/* ordinary words stay */
 		{"key point: rollback to blue", "key point: rollback to blue"},
 		{"monkey: banana; https://example.com:8443/a", "monkey: banana; https://example.com:8443/a"},
