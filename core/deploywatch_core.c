@@ -272,12 +272,14 @@ static void on_model(struct model *m, unsigned changed, void *arg)
 
 /* ---- the active slot's own signals ---- */
 
+/* No model_mark, as for capacity: the next golden-signal round judges the
+ * pair, and a mark from an answer would run the watchers over freed slots
+ * while sources_close delivers this query's cancellation. */
 static void fast_done(struct deploywatch_core *c)
 {
 	if (--c->pending > 0)
 		return;
 	deploywatch_fast(&c->d, c->got_errors, c->got_p99, loop_now_ms());
-	model_mark(c->m, DIRTY_METRICS);
 }
 
 static void got_errors(const struct prom_answer *a, void *arg)
