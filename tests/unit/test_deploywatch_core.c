@@ -11,6 +11,8 @@
 #include "warroom/deploywatch.h"
 #include "warroom/model.h"
 #include "warroom/prom.h"
+#include "warroom/rollback.h"
+#include "warroom/timeline.h"
 
 static int queries;
 
@@ -82,10 +84,67 @@ static void cancelled_fast_queries_run_no_watcher(void **state)
 	model_free(&m);
 }
 
+/* The plan a confirmed rollback records names the slots: a watcher begun
+ * later learns the newest one of its own service, and no other's. */
+static void the_newest_recorded_rollback_of_this_service_is_recalled(void **state)
+{
+	static struct config cfg;
+	static struct model m;
+	static struct rollback_plan plan;
+	struct deploywatch_core *c;
+	const struct deploywatch *d;
+	struct timeline *tl;
+	char tmp[256], db[300], err[300], *pj;
+
+	(void)state;
+	testutil_tmpdir(tmp, sizeof tmp);
+	snprintf(db, sizeof db, "%s/tl.db", tmp);
+	tl = timeline_open(db, "alice", err, sizeof err);
+	assert_non_null(tl);
+	config_defaults(&cfg);
+
+	/* an older rollback the other way, then this one, then another service's */
+	plan.ok = true;
+	plan.strategy = plan.requested = ROLLBACK_SELECTOR;
+	snprintf(plan.ns, sizeof plan.ns, "%s", cfg.kube.namespace_);
+	snprintf(plan.service, sizeof plan.service, "%s", cfg.kube.service);
+	snprintf(plan.from_name, sizeof plan.from_name, "blue");
+	snprintf(plan.to_name, sizeof plan.to_name, "green");
+	pj = rollback_plan_json(&plan);
+	assert_int_equal(timeline_log(tl, "rollback", "rollback selector blue -> green confirmed by alice", pj), 0);
+	free(pj);
+	snprintf(plan.from_name, sizeof plan.from_name, "green");
+	snprintf(plan.to_name, sizeof plan.to_name, "blue");
+	pj = rollback_plan_json(&plan);
+	assert_int_equal(timeline_log(tl, "rollback", "rollback selector green -> blue confirmed by alice", pj), 0);
+	free(pj);
+	assert_int_equal(timeline_log(tl, "rollback", "traffic on blue, verified in 0.8 s", "{\"outcome\":0}"), 0);
+	snprintf(plan.service, sizeof plan.service, "another-service");
+	snprintf(plan.from_name, sizeof plan.from_name, "blue");
+	snprintf(plan.to_name, sizeof plan.to_name, "green");
+	pj = rollback_plan_json(&plan);
+	assert_int_equal(timeline_log(tl, "rollback", "rollback selector blue -> green confirmed by bob", pj), 0);
+	free(pj);
+	assert_int_equal(timeline_flush(tl), 0);
+
+	model_init(&m, &cfg, tl);
+	c = deploywatch_install(&m, NULL, NULL);
+	assert_non_null(c);
+	d = deploywatch_of(&m);
+	assert_string_equal(d->rb_from, "green");
+	assert_string_equal(d->rb_to, "blue");
+	assert_true(d->rb_wall_ms > 0);
+	deploywatch_core_free(c);
+	model_free(&m);
+	timeline_close(tl);
+	testutil_rmtree(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(cancelled_fast_queries_run_no_watcher, setup, teardown),
+		cmocka_unit_test(the_newest_recorded_rollback_of_this_service_is_recalled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
