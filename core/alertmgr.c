@@ -237,6 +237,56 @@ static void drop_bodies(struct alertmgr *am)
 	}
 }
 
+/* Entries [0, used) of one array from src, and dst's entries past src's
+ * count back to zero: the other entries were never written, so the pages of
+ * a quiet Alertmanager's 200 alerts are never touched. */
+#define AM_COPY_USED(dst, src, arr, cnt)                                                          \
+	do {                                                                                      \
+		memcpy((dst)->arr, (src)->arr, (src)->cnt * sizeof (src)->arr[0]);                \
+		if ((dst)->cnt > (src)->cnt)                                                      \
+			memset(&(dst)->arr[(src)->cnt], 0, ((dst)->cnt - (src)->cnt) * sizeof (dst)->arr[0]); \
+	} while (0)
+
+void alertmgr_am_copy(struct model_am *dst, const struct model_am *src)
+{
+	AM_COPY_USED(dst, src, a, n);
+	AM_COPY_USED(dst, src, groups, ngroups);
+	AM_COPY_USED(dst, src, silences, nsilences);
+	AM_COPY_USED(dst, src, rules, nrules);
+	dst->n = src->n;
+	dst->total = src->total;
+	dst->ngroups = src->ngroups;
+	dst->nsilences = src->nsilences;
+	dst->nrules = src->nrules;
+	dst->rules_total = src->rules_total;
+	dst->rules_in_error = src->rules_in_error;
+	dst->rules_wanted = src->rules_wanted;
+	memcpy(dst->rules_error, src->rules_error, sizeof dst->rules_error);
+	memcpy(dst->url, src->url, sizeof dst->url);
+	memcpy(dst->error, src->error, sizeof dst->error);
+	dst->nsources = src->nsources;
+	dst->answered = src->answered;
+	dst->generation = src->generation;
+	dst->updated_ms = src->updated_ms;
+}
+
+void alertmgr_am_clear(struct model_am *am)
+{
+	memset(am->a, 0, am->n * sizeof am->a[0]);
+	memset(am->groups, 0, am->ngroups * sizeof am->groups[0]);
+	memset(am->silences, 0, am->nsilences * sizeof am->silences[0]);
+	memset(am->rules, 0, am->nrules * sizeof am->rules[0]);
+	am->n = am->total = am->ngroups = am->nsilences = am->nrules = 0;
+	am->rules_total = am->rules_in_error = 0;
+	am->rules_wanted = false;
+	memset(am->rules_error, 0, sizeof am->rules_error);
+	memset(am->url, 0, sizeof am->url);
+	memset(am->error, 0, sizeof am->error);
+	am->nsources = am->answered = 0;
+	am->generation = 0;
+	am->updated_ms = 0;
+}
+
 /* Every answer is in: the state is built in order (alerts, then what names
  * them) and replaces the last one when an Alertmanager answered. */
 static void full_round_end(struct alertmgr *am)
@@ -284,7 +334,7 @@ static void full_round_end(struct alertmgr *am)
 		alertmgr_sort(b);
 		b->generation = am->full->generation + 1;
 		b->updated_ms = loop_now_ms();
-		memcpy(am->full, b, sizeof *b);
+		alertmgr_am_copy(am->full, b);
 		alertmgr_summarize(am->full, am->cfg, am->out);
 		am->out->updated_ms = b->updated_ms;
 		if (b->answered < nsrc)
@@ -344,7 +394,7 @@ static void full_start(struct alertmgr *am)
 	char urls[MODEL_AM_SOURCES][128];
 
 	memcpy(urls, am->full->url, sizeof urls);
-	memset(am->build, 0, sizeof *am->build);
+	alertmgr_am_clear(am->build);
 	memcpy(am->build->url, urls, sizeof urls);
 	am->build->nsources = nsrc;
 	/* every request is counted before the first can answer (answers come from the loop) */

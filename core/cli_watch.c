@@ -103,7 +103,8 @@ static void on_model(struct model *m, unsigned changed, void *arg)
 	if (d->stage != w->printed) {
 		w->printed = d->stage;
 		printf("stage: %s", deploywatch_stage_title(d->stage));
-		if (d->switch_ms)
+		/* a rollback recalled from the timeline names its slots too */
+		if (d->switch_ms || (d->stage == DEPLOY_ROLLED_BACK && d->to_slot[0]))
 			printf(" (%s -> %s, %s -> %s)", d->from_slot, d->to_slot, d->from_version, d->to_version);
 		printf("\n");
 		fflush(stdout);

@@ -190,6 +190,36 @@ static bool holds_rolled_back(const struct deploywatch *d, const struct slots_st
 	       (!d->to_revision || st->slot[sb].revision == d->to_revision);
 }
 
+void deploywatch_recorded_rollback(struct deploywatch *d, const char *from_slot, const char *to_slot,
+                                   int64_t wall_ms)
+{
+	snprintf(d->rb_from, sizeof d->rb_from, "%s", from_slot);
+	snprintf(d->rb_to, sizeof d->rb_to, "%s", to_slot);
+	d->rb_wall_ms = wall_ms;
+}
+
+/* The first read finds the standby ready with no traffic: after a recorded
+ * rollback away from that slot, and no rollout on it since, it holds what
+ * was rolled back, not a new version awaiting its smoke test. The stage is
+ * what the cluster shows, not news: no event, no timeline line. */
+static void recall_rollback(struct deploywatch *d, const struct slots_state *st, int64_t now_ms)
+{
+	int active = st->active, sb = slots_standby(st);
+
+	if (!d->rb_wall_ms || d->last_active >= 0 || active < 0 || sb < 0 || st->nslots != 2 ||
+	    phase_stage(st) != DEPLOY_READY || strcmp(st->slot[active].name, d->rb_to) != 0 ||
+	    strcmp(st->slot[sb].name, d->rb_from) != 0 ||
+	    (st->slot[sb].progress_wall_ms && st->slot[sb].progress_wall_ms > d->rb_wall_ms))
+		return;
+	snprintf(d->from_slot, sizeof d->from_slot, "%s", st->slot[active].name);
+	snprintf(d->from_version, sizeof d->from_version, "%s", st->slot[active].tag);
+	snprintf(d->to_slot, sizeof d->to_slot, "%s", st->slot[sb].name);
+	snprintf(d->to_version, sizeof d->to_version, "%s", st->slot[sb].tag);
+	d->to_revision = st->slot[sb].revision;
+	d->stage = DEPLOY_ROLLED_BACK;
+	d->stage_since_ms = now_ms;
+}
+
 static void stages(struct deploywatch *d, const struct slots_state *st, int64_t now_ms, unsigned *ev)
 {
 	int active = st->active;
@@ -213,6 +243,7 @@ static void stages(struct deploywatch *d, const struct slots_state *st, int64_t 
 			set_stage(d, DEPLOY_SWITCHED, now_ms, ev);
 		}
 	}
+	recall_rollback(d, st, now_ms);
 	if (active >= 0)
 		d->last_active = active;
 

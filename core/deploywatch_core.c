@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
+
 #include "warroom/actions.h"
 #include "warroom/config.h"
 #include "warroom/deploylog.h"
+#include "warroom/json.h"
 #include "warroom/loop.h"
 #include "warroom/prom.h"
 #include "warroom/slots.h"
@@ -272,12 +275,14 @@ static void on_model(struct model *m, unsigned changed, void *arg)
 
 /* ---- the active slot's own signals ---- */
 
+/* No model_mark, as for capacity: the next golden-signal round judges the
+ * pair, and a mark from an answer would run the watchers over freed slots
+ * while sources_close delivers this query's cancellation. */
 static void fast_done(struct deploywatch_core *c)
 {
 	if (--c->pending > 0)
 		return;
 	deploywatch_fast(&c->d, c->got_errors, c->got_p99, loop_now_ms());
-	model_mark(c->m, DIRTY_METRICS);
 }
 
 static void got_errors(const struct prom_answer *a, void *arg)
@@ -367,6 +372,43 @@ static void on_cap_timer(struct loop *loop, void *arg)
 	}
 }
 
+/* How far back to look: a rollback writes a few tens of events at most. */
+#define ROLLBACK_LOOK_BACK 400
+
+/* The newest rollback of this service the timeline holds: each confirmed
+ * run records its plan, which names the slots. A selector switch only
+ * (from and to differ): an undo keeps one slot, no standby to explain. */
+static void recall_rollback(struct deploywatch_core *c)
+{
+	const struct config *cfg = c->m->cfg;
+	struct timeline_event *evs = NULL;
+	size_t n = 0;
+
+	if (!c->m->tl || timeline_list(c->m->tl, -1, 0, ROLLBACK_LOOK_BACK, &evs, &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {   /* newest first */
+		cJSON *j;
+		const char *from, *to, *ns, *svc;
+		bool found;
+
+		if (strcmp(evs[i].kind, "rollback") != 0 || !evs[i].detail_json)
+			continue;
+		j = cJSON_Parse(evs[i].detail_json);
+		from = json_str(j, "from");
+		to = json_str(j, "to");
+		ns = json_str(j, "namespace");
+		svc = json_str(j, "service");
+		found = from && to && ns && svc && from[0] && to[0] && strcmp(from, to) != 0 &&
+		        strcmp(ns, cfg->kube.namespace_) == 0 && strcmp(svc, cfg->kube.service) == 0;
+		if (found)
+			deploywatch_recorded_rollback(&c->d, from, to, evs[i].ts_ms);
+		cJSON_Delete(j);
+		if (found)
+			break;
+	}
+	timeline_events_free(evs, n);
+}
+
 struct deploywatch_core *deploywatch_install(struct model *m, struct loop *loop, struct prom *prom)
 {
 	struct deploywatch_core *c = calloc(1, sizeof *c);
@@ -375,6 +417,7 @@ struct deploywatch_core *deploywatch_install(struct model *m, struct loop *loop,
 		return NULL;
 	deploywatch_init(&c->d, m->cfg);
 	c->m = m;
+	recall_rollback(c);
 	c->loop = loop;
 	c->prom = prom;
 	if (model_watch_add(m, on_model, c) != 0) {

@@ -607,8 +607,7 @@ bool http_cancel(struct http *http, uint64_t id)
 		if (r->id != id)
 			continue;
 		cancel_request(http, r);
-		/* Even inside a callback: a nested loop (http_request_sync) must
-		 * see it delivered without waiting for the outer one. */
+		/* Delivered from the loop, never from inside the caller's stack. */
 		if (!http->deliver_timer)
 			http->deliver_timer = loop_timer_add(http->loop, 0, 0, deliver_timer_cb, http);
 		return true;
@@ -771,11 +770,6 @@ uint64_t http_request(struct http *http, const struct http_req *req, http_done_f
 	http->active = r;
 	http->pending++;
 	return r->id;
-}
-
-struct loop *http_loop(const struct http *http)
-{
-	return http->loop;
 }
 
 void http_forget(struct http *http, uint64_t id)

@@ -310,14 +310,36 @@ static const struct kc_entry *find_named(struct kc_file *files, size_t nfiles, c
 	return NULL;
 }
 
-static void resolve_path(char *dst, size_t len, const char *dir, const char *p)
+/* A value copied whole or refused: a cut server, name or path would be
+ * another one, reached without a word. */
+static int fit(char *dst, size_t len, const char *src, const char *owner, const char *field,
+               char *err, size_t errlen)
 {
-	if (!p || !*p)
-		text_copy(dst, len, "");
-	else if (p[0] == '/' || !dir || !*dir)
-		text_copy(dst, len, p);
-	else
-		snprintf(dst, len, "%s/%s", dir, p);
+	size_t n = src ? strlen(src) : 0;
+
+	if (n >= len) {
+		snprintf(err, errlen, "%s: %s is longer than %zu bytes", owner, field, len - 1);
+		return -1;
+	}
+	text_copy(dst, len, src);
+	return 0;
+}
+
+static int resolve_path(char *dst, size_t len, const char *dir, const char *p, const char *owner,
+                        const char *field, char *err, size_t errlen)
+{
+	int n;
+
+	if (!p || !*p || p[0] == '/' || !dir || !*dir)
+		return fit(dst, len, p, owner, field, err, errlen);
+	n = snprintf(dst, len, "%s/%s", dir, p);
+	if (n < 0 || (size_t)n >= len) {
+		dst[0] = '\0';
+		snprintf(err, errlen, "%s: %s is longer than %zu bytes once resolved against %s", owner, field,
+		         len - 1, dir);
+		return -1;
+	}
+	return 0;
 }
 
 static int take_data(const cJSON *obj, const char *key, char **out, size_t *outlen,
@@ -371,6 +393,7 @@ static int load_exec(struct kubeconfig *kc, const cJSON *ex, const char *dir, co
 {
 	struct kubeconfig_exec *e = &kc->exec;
 	const char *cmd = json_str(ex, "command");
+	char owner[160];
 	if (!cmd || !*cmd) {
 		snprintf(err, errlen, "user \"%s\": exec plugin has no command", kc->user);
 		return -1;
@@ -385,10 +408,11 @@ static int load_exec(struct kubeconfig *kc, const cJSON *ex, const char *dir, co
 	e->set = true;
 	text_copy(e->api_version, sizeof e->api_version, api);
 	/* As client-go: a command with a path separator is relative to the file. */
-	if (strchr(cmd, '/'))
-		resolve_path(e->command, sizeof e->command, dir, cmd);
-	else
-		text_copy(e->command, sizeof e->command, cmd);
+	snprintf(owner, sizeof owner, "user \"%s\"", kc->user);
+	if (strchr(cmd, '/') ? resolve_path(e->command, sizeof e->command, dir, cmd, owner, "exec command", err,
+	                                    errlen) != 0 :
+	    fit(e->command, sizeof e->command, cmd, owner, "exec command", err, errlen) != 0)
+		return -1;
 	e->argv = str_array(cJSON_GetObjectItemCaseSensitive(ex, "args"), e->command);
 	const cJSON *envs = cJSON_GetObjectItemCaseSensitive(ex, "env");
 	e->env = calloc((size_t)cJSON_GetArraySize(envs) + 1, sizeof *e->env);
@@ -409,7 +433,9 @@ static int load_exec(struct kubeconfig *kc, const cJSON *ex, const char *dir, co
 			snprintf(e->env[n++], l, "%s=%s", name, val ? val : "");
 	}
 	const char *im = json_str(ex, "interactiveMode");
-	text_copy(e->interactive_mode, sizeof e->interactive_mode, im ? im : "IfAvailable");
+	if (fit(e->interactive_mode, sizeof e->interactive_mode, im ? im : "IfAvailable", owner,
+	        "exec interactiveMode", err, errlen) != 0)
+		return -1;
 	const char *hint = json_str(ex, "installHint");
 	if (hint) {
 		text_copy(e->install_hint, sizeof e->install_hint, hint);
@@ -442,40 +468,54 @@ static int fill_from(struct kubeconfig *kc, const struct kc_entry *cl, const str
 		snprintf(err, errlen, "cluster \"%s\" has no server", kc->cluster);
 		return -1;
 	}
-	text_copy(kc->server, sizeof kc->server, server);
+	char owner[160];
+	snprintf(owner, sizeof owner, "cluster \"%s\"", kc->cluster);
+	if (fit(kc->server, sizeof kc->server, server, owner, "server", err, errlen) != 0)
+		return -1;
 	size_t sl = strlen(kc->server);
 	while (sl > 0 && kc->server[sl - 1] == '/')
 		kc->server[--sl] = '\0';
 	kc->insecure = jtrue(c, "insecure-skip-tls-verify");
 	const char *tsn = json_str(c, "tls-server-name");
-	text_copy(kc->tls_server_name, sizeof kc->tls_server_name, tsn);
+	if (fit(kc->tls_server_name, sizeof kc->tls_server_name, tsn, owner, "tls-server-name", err, errlen) != 0)
+		return -1;
 	if (take_data(c, "certificate-authority-data", &kc->ca_pem, &kc->ca_pem_len,
 	              "certificate-authority-data", err, errlen) < 0)
 		return -1;
-	if (!kc->ca_pem)
-		resolve_path(kc->ca_file, sizeof kc->ca_file, cl->dir, json_str(c, "certificate-authority"));
+	if (!kc->ca_pem && resolve_path(kc->ca_file, sizeof kc->ca_file, cl->dir, json_str(c, "certificate-authority"),
+	                                owner, "certificate-authority", err, errlen) != 0)
+		return -1;
 
 	const char *ns = ctx ? json_str(ctx, "namespace") : NULL;
-	text_copy(kc->namespace_, sizeof kc->namespace_, ns);
+	char cowner[160];
+	snprintf(cowner, sizeof cowner, "context \"%s\"", kc->context);
+	if (fit(kc->namespace_, sizeof kc->namespace_, ns, cowner, "namespace", err, errlen) != 0)
+		return -1;
 
 	if (!us)
 		return 0;   /* no user: anonymous, as kubectl */
 	const cJSON *u = us->body;
 	const char *tok = json_str(u, "token");
+	snprintf(owner, sizeof owner, "user \"%s\"", kc->user);
 	if (tok && *tok) {
 		kc->token = strdup(tok);
-	} else if (json_str(u, "tokenFile")) {
-		resolve_path(kc->token_file, sizeof kc->token_file, us->dir, json_str(u, "tokenFile"));
+	} else if (json_str(u, "tokenFile") &&
+	           resolve_path(kc->token_file, sizeof kc->token_file, us->dir, json_str(u, "tokenFile"), owner,
+	                        "tokenFile", err, errlen) != 0) {
+		return -1;
 	}
 	if (take_data(u, "client-certificate-data", &kc->cert_pem, &kc->cert_pem_len,
 	              "client-certificate-data", err, errlen) < 0 ||
 	    take_data(u, "client-key-data", &kc->key_pem, &kc->key_pem_len,
 	              "client-key-data", err, errlen) < 0)
 		return -1;
-	if (!kc->cert_pem)
-		resolve_path(kc->cert_file, sizeof kc->cert_file, us->dir, json_str(u, "client-certificate"));
-	if (!kc->key_pem)
-		resolve_path(kc->key_file, sizeof kc->key_file, us->dir, json_str(u, "client-key"));
+	if (!kc->cert_pem && resolve_path(kc->cert_file, sizeof kc->cert_file, us->dir,
+	                                  json_str(u, "client-certificate"), owner, "client-certificate", err,
+	                                  errlen) != 0)
+		return -1;
+	if (!kc->key_pem && resolve_path(kc->key_file, sizeof kc->key_file, us->dir, json_str(u, "client-key"),
+	                                 owner, "client-key", err, errlen) != 0)
+		return -1;
 	bool has_cert = kc->cert_pem || kc->cert_file[0];
 	bool has_key = kc->key_pem || kc->key_file[0];
 	if (has_cert != has_key) {
@@ -506,17 +546,19 @@ static int kc_resolve(struct kubeconfig *kc, struct kc_file *files, size_t nfile
                       char *err, size_t errlen)
 {
 	char ctxname[128] = "";
+	int rc = -1;
+	struct kc_entry ctx, cl, us;
 	if (context && *context) {
-		text_copy(ctxname, sizeof ctxname, context);
+		if (fit(ctxname, sizeof ctxname, context, "the chosen context", "name", err, errlen) != 0)
+			goto out;
 	} else {
 		for (size_t f = 0; f < nfiles && !ctxname[0]; f++) {
 			const char *cc = json_str(files[f].root, "current-context");
-			if (cc && *cc)
-				text_copy(ctxname, sizeof ctxname, cc);
+			if (cc && *cc && fit(ctxname, sizeof ctxname, cc, files[f].path, "current-context", err,
+			                     errlen) != 0)
+				goto out;
 		}
 	}
-	int rc = -1;
-	struct kc_entry ctx, cl, us;
 	if (!ctxname[0]) {
 		snprintf(err, errlen, "no context chosen: %s sets no current-context "
 		         "(set kubernetes.context in the config or pass --context)", kc->source);
@@ -530,8 +572,11 @@ static int kc_resolve(struct kubeconfig *kc, struct kc_file *files, size_t nfile
 	char cb[64], ub[64];
 	const char *cln = jtext(ctx.body, "cluster", cb, sizeof cb);
 	const char *usn = jtext(ctx.body, "user", ub, sizeof ub);
-	text_copy(kc->cluster, sizeof kc->cluster, cln);
-	text_copy(kc->user, sizeof kc->user, usn);
+	char cowner[160];
+	snprintf(cowner, sizeof cowner, "context \"%s\"", ctxname);
+	if (fit(kc->cluster, sizeof kc->cluster, cln, cowner, "cluster", err, errlen) != 0 ||
+	    fit(kc->user, sizeof kc->user, usn, cowner, "user", err, errlen) != 0)
+		goto out;
 	if (!cln || !*cln) {
 		snprintf(err, errlen, "context \"%s\" names no cluster", ctxname);
 		goto out;
@@ -599,15 +644,16 @@ int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *contex
 	if (!explicit_list) {
 		const char *env = getenv("KUBECONFIG");
 		if (env && *env) {
-			text_copy(listbuf, sizeof listbuf, env);
+			if (fit(listbuf, sizeof listbuf, env, "KUBECONFIG", "the list of files", err, errlen) != 0)
+				return -1;
 		} else {
 			const char *home = getenv("HOME");
 			snprintf(listbuf, sizeof listbuf, "%s/.kube/config", home && *home ? home : ".");
 			if (access(listbuf, F_OK) != 0 && getenv("KUBERNETES_SERVICE_HOST"))
 				return kubeconfig_in_cluster(kc, KUBECONFIG_SA_DIR, err, errlen);
 		}
-	} else {
-		text_copy(listbuf, sizeof listbuf, paths);
+	} else if (fit(listbuf, sizeof listbuf, paths, "the kubeconfig", "list of files", err, errlen) != 0) {
+		return -1;
 	}
 
 	size_t cap = 1;
@@ -628,6 +674,12 @@ int kubeconfig_load(struct kubeconfig *kc, const char *paths, const char *contex
 			dup |= strcmp(files[i].path, tok) == 0;
 		if (dup)
 			continue;
+		if (strlen(tok) >= sizeof files[0].path) {
+			snprintf(err, errlen, "kubeconfig file name longer than %zu bytes: %.60s...",
+			         sizeof files[0].path - 1, tok);
+			free_files(files, nfiles);
+			return -1;
+		}
 		size_t len = 0;
 		char ferr[512] = "";
 		char *text = read_file(tok, &len, ferr, sizeof ferr);
@@ -681,10 +733,14 @@ int kubeconfig_in_cluster(struct kubeconfig *kc, const char *sa_dir, char *err, 
 		     "KUBERNETES_SERVICE_PORT are not set");
 		return -1;
 	}
-	if (strchr(host, ':'))
-		snprintf(kc->server, sizeof kc->server, "https://[%s]:%s", host, port);
-	else
-		snprintf(kc->server, sizeof kc->server, "https://%s:%s", host, port);
+	int n = snprintf(kc->server, sizeof kc->server, strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s",
+	                 host, port);
+	if (n < 0 || (size_t)n >= sizeof kc->server) {
+		snprintf(err, errlen, "in-cluster config: KUBERNETES_SERVICE_HOST and _PORT make a server longer "
+		         "than %zu bytes", sizeof kc->server - 1);
+		kc->server[0] = '\0';
+		return -1;
+	}
 	snprintf(kc->token_file, sizeof kc->token_file, "%s/token", sa_dir);
 	snprintf(kc->ca_file, sizeof kc->ca_file, "%s/ca.crt", sa_dir);
 	if (access(kc->token_file, R_OK) != 0) {
@@ -696,8 +752,10 @@ int kubeconfig_in_cluster(struct kubeconfig *kc, const char *sa_dir, char *err, 
 	char nerr[64];
 	char *ns = kubeconfig_read_token_file(nsfile, nerr, sizeof nerr);
 	if (ns) {
-		text_copy(kc->namespace_, sizeof kc->namespace_, ns);
+		int bad = fit(kc->namespace_, sizeof kc->namespace_, ns, "in-cluster config", "namespace", err, errlen);
 		free(ns);
+		if (bad)
+			return -1;
 	}
 	kc->in_cluster = true;
 	text_copy(kc->source, sizeof kc->source, "in-cluster");

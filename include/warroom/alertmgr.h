@@ -66,6 +66,11 @@ int alertmgr_parse_silences(const char *json, size_t len, unsigned src, struct m
  * within each by severity (the policy's critical ones first), then the
  * oldest; silences active, pending, expired (the newest end first). */
 void alertmgr_sort(struct model_am *am);
+/* dst becomes src, touching only the entries in use (and dst's old ones
+ * past src's counts, which go back to zero). */
+void alertmgr_am_copy(struct model_am *dst, const struct model_am *src);
+/* am as calloc left it, clearing only the entries in use. */
+void alertmgr_am_clear(struct model_am *am);
 /* The overview's summary from the full list: active alerts only. */
 void alertmgr_summarize(const struct model_am *am, const struct config *cfg, struct model_alerts *out);
 /* 0 critical, 1 warning, 2 info, 3 another label, 4 none. */

@@ -126,7 +126,16 @@ struct deploywatch {
 	/* Set before the first step: a switch that happened before the watch
 	 * began (the old slot still up) opens a window now, without a baseline. */
 	bool adopt;
+	/* The newest rollback the timeline holds for this service (traffic sent
+	 * from rb_from back to rb_to at rb_wall_ms, UTC): a watch that begins
+	 * after it knows the standby holds what was rolled back. */
+	char rb_from[32], rb_to[32];
+	int64_t rb_wall_ms;          /* 0: none recorded */
 };
+
+/* A rollback recorded before the first step (see rb_from). */
+void deploywatch_recorded_rollback(struct deploywatch *d, const char *from_slot, const char *to_slot,
+                                   int64_t wall_ms);
 
 /* What a step saw change. */
 enum deploy_event {

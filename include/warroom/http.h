@@ -68,14 +68,8 @@ uint64_t http_request(struct http *http, const struct http_req *req, http_done_f
  * false when the id is unknown or already done. */
 bool http_cancel(struct http *http, uint64_t id);
 size_t http_pending(const struct http *http);
-struct loop *http_loop(const struct http *http);
 /* The request's callback will never run (it may still be in flight). */
 void http_forget(struct http *http, uint64_t id);
-
-/* Blocking convenience for the headless CLI: runs the loop until done.
- * Fills *out with a malloc'd copy of the body (free with http_resp_free). */
-int http_request_sync(struct http *http, const struct http_req *req, struct http_resp *out);
-void http_resp_free(struct http_resp *resp);
 
 const char *http_err_str(enum http_err err);
 

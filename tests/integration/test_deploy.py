@@ -6,6 +6,7 @@ headless and says so in its exit code."""
 import json
 import os
 import re
+import select
 import statistics
 import subprocess
 import sys
@@ -153,10 +154,26 @@ class DeployWindowOnLab(LabTestCase):
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
         self.assertRegex(p.stdout, r"verification of green: 7/7 passed")
 
-    def run_watch(self, *args):
-        db = os.path.join(self.lab.root, "watch-%f.db" % time.time())
-        return subprocess.Popen([BINARY, "--config", self.lab.config_path, "--db", db, "watch", *args],
+    def run_watch(self, *args, db=None):
+        self.watch_db = db or os.path.join(self.lab.root, "watch-%f.db" % time.time())
+        return subprocess.Popen([BINARY, "--config", self.lab.config_path, "--db", self.watch_db, "watch", *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def first_stage(self, p, timeout=10):
+        """The first "stage:" line a running watch prints."""
+        end = time.time() + timeout
+        buf = ""
+        while time.time() < end:
+            m = re.search(r"stage: [^\n]*\n", buf)
+            if m:
+                return m.group(0).strip()
+            r, _, _ = select.select([p.stdout], [], [], 0.2)
+            if r:
+                chunk = os.read(p.stdout.fileno(), 4096).decode("utf-8", "replace")
+                if not chunk:
+                    break
+                buf += chunk
+        return buf
 
     def test_watch_auto_rollback_rolls_a_bad_deploy_back_and_exits_rolled_back(self):
         times = []
@@ -177,6 +194,15 @@ class DeployWindowOnLab(LabTestCase):
         print("    switch -> traffic verified on blue (watch --auto-rollback): median %.1f s of %s" %
               (statistics.median(times), ["%.1f" % x for x in times]))
         self.assertLess(statistics.median(times), 15.0)
+        # a watch begun afterwards on the same timeline: green still runs what was
+        # rolled back, ready and without traffic, and that is no smoke test
+        p = self.run_watch(db=self.watch_db)
+        try:
+            stage = self.first_stage(p)
+        finally:
+            p.terminate()
+            p.communicate(timeout=10)
+        self.assertTrue(stage.startswith("stage: Rolled back (blue -> green"), stage)
 
     def test_watch_without_auto_rollback_exits_breached(self):
         p = self.run_watch("--window", "60s")

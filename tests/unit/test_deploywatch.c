@@ -249,6 +249,67 @@ static void one_noisy_sample_is_not_a_breach_but_a_sustained_one_is(void **state
 	assert_int_equal(d.stage, DEPLOY_READY);
 }
 
+/* A watch begun after a recorded rollback: blue serves 1.4.2 again, green
+ * still runs the 1.5.0 that was rolled back, ready and without traffic. The
+ * slots alone look like a new version awaiting its smoke test. */
+static void a_fresh_watch_after_a_rollback_says_rolled_back(void **state)
+{
+	const int64_t rolled_back_at = 1764600000000;   /* UTC ms */
+	unsigned ev;
+
+	(void)state;
+	config_defaults(&cfg);
+	memset(&st, 0, sizeof st);
+	st.nslots = 2;
+	slot(0, "blue", "1.4.2", 3, 3);
+	slot(1, "green", "1.5.0", 3, 3);
+	st.slot[0].progress_wall_ms = rolled_back_at - 3600000;
+	st.slot[1].progress_wall_ms = rolled_back_at - 600000;   /* rolled out before the rollback */
+	st.slot[1].revision = 7;
+
+	/* without the record: what the slots say */
+	deploywatch_init(&d, &cfg);
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	deploywatch_step(&d, &st, NULL, 1000);
+	assert_int_equal(d.stage, DEPLOY_READY);
+
+	deploywatch_init(&d, &cfg);
+	deploywatch_recorded_rollback(&d, "green", "blue", rolled_back_at);
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	ev = deploywatch_step(&d, &st, NULL, 1000);
+	assert_int_equal(d.stage, DEPLOY_ROLLED_BACK);
+	assert_false(ev & DEPLOY_EV_STAGE);   /* nothing happened now: no timeline line */
+	assert_string_equal(d.from_slot, "blue");
+	assert_string_equal(d.from_version, "1.4.2");
+	assert_string_equal(d.to_slot, "green");
+	assert_string_equal(d.to_version, "1.5.0");
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	deploywatch_step(&d, &st, NULL, 3000);
+	assert_int_equal(d.stage, DEPLOY_ROLLED_BACK);   /* it stays while green holds 1.5.0 */
+	/* a fixed version rolled out on green: that one awaits its smoke test */
+	slot(1, "green", "1.5.1", 3, 3);
+	st.slot[1].revision = 8;
+	st.slot[1].progress_wall_ms = rolled_back_at + 600000;
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	assert_true(deploywatch_step(&d, &st, NULL, 5000) & DEPLOY_EV_STAGE);
+	assert_int_equal(d.stage, DEPLOY_READY);
+
+	/* a rollout on green after the rollback, before the watch began */
+	deploywatch_init(&d, &cfg);
+	deploywatch_recorded_rollback(&d, "green", "blue", rolled_back_at);
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	deploywatch_step(&d, &st, NULL, 1000);
+	assert_int_equal(d.stage, DEPLOY_READY);
+
+	/* the recorded rollback went the other way: it says nothing of green now */
+	st.slot[1].progress_wall_ms = rolled_back_at - 600000;
+	deploywatch_init(&d, &cfg);
+	deploywatch_recorded_rollback(&d, "blue", "green", rolled_back_at);
+	slots_round(SLOTS_PHASE_SMOKE_TEST, 0);
+	deploywatch_step(&d, &st, NULL, 1000);
+	assert_int_equal(d.stage, DEPLOY_READY);
+}
+
 static void the_new_slots_own_ratio_counts_before_the_minute_catches_up(void **state)
 {
 	int64_t t;
@@ -533,6 +594,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_good_deploy_passes_its_window_and_finalizes),
 		cmocka_unit_test(one_noisy_sample_is_not_a_breach_but_a_sustained_one_is),
+		cmocka_unit_test(a_fresh_watch_after_a_rollback_says_rolled_back),
 		cmocka_unit_test(the_new_slots_own_ratio_counts_before_the_minute_catches_up),
 		cmocka_unit_test(the_seeds_criteria_wait_five_minutes_over_baseline),
 		cmocka_unit_test(p95_over_its_slo_by_a_fifth_for_five_minutes),

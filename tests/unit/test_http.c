@@ -316,49 +316,6 @@ static void test_fifty_concurrent_requests(void **state)
 	print_message("50 concurrent requests in %lld ms\n", (long long)(loop_now_ms() - t0));
 }
 
-static void test_sync_request(void **state)
-{
-	struct fx *f = *state;
-	struct http_resp out;
-	struct http_req req = { .url = url(f, "/ok") };
-	assert_int_equal(http_request_sync(f->http, &req, &out), 0);
-	assert_int_equal(out.err, HTTP_OK);
-	assert_int_equal(out.status, 200);
-	assert_int_equal(out.len, 11);
-	assert_string_equal(out.body, "hello world");
-	assert_string_equal(out.content_type, "text/plain");
-	assert_string_equal(out.errmsg, "");
-	http_resp_free(&out);
-
-	char u[128];
-	snprintf(u, sizeof u, "http://127.0.0.1:%d/", closed_port());
-	struct http_req bad = { .url = u };
-	assert_int_equal(http_request_sync(f->http, &bad, &out), -1);
-	assert_int_equal(out.err, HTTP_ECONNECT);
-	assert_non_null(strstr(out.errmsg, "connection refused by 127.0.0.1:"));
-	http_resp_free(&out);
-
-	struct http_req none = { .url = NULL };
-	assert_int_equal(http_request_sync(f->http, &none, &out), -1);
-	assert_int_equal(out.err, HTTP_EOTHER);
-	http_resp_free(&out);
-}
-
-/* The CLI's Ctrl-C stops the loop: a blocking request gives up at once. */
-static void test_sync_request_on_a_stopped_loop(void **state)
-{
-	struct fx *f = *state;
-	struct http_resp out;
-	struct http_req req = { .url = url(f, "/hang"), .timeout_ms = 5000 };
-	loop_stop(f->loop);
-	int64_t t0 = loop_now_ms();
-	assert_int_equal(http_request_sync(f->http, &req, &out), -1);
-	assert_true(loop_now_ms() - t0 < 500);
-	assert_int_equal(out.err, HTTP_ECANCELLED);
-	assert_int_equal(http_pending(f->http), 0);
-	http_resp_free(&out);
-}
-
 static void test_free_cancels_pending(void **state)
 {
 	struct fx *f = *state;
@@ -488,8 +445,6 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_token_never_in_error_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifty_concurrent_requests, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sync_request, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sync_request_on_a_stopped_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_cancels_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_from_inside_a_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests_do_not_start, setup, teardown),

@@ -188,6 +188,69 @@ static void test_missing_context_and_file_are_clear_errors(void **state)
 	assert_non_null(strstr(err, "line"));
 }
 
+/* A kubeconfig with one cluster field (or the context's namespace, or the
+ * user's tokenFile) set to the given value. */
+static int load_with(const char *cluster_line, const char *ns, const char *token_file, char *err, size_t errlen)
+{
+	char path[512], *yaml = malloc(16384);
+	struct kubeconfig kc;
+	int rc;
+
+	assert_non_null(yaml);
+	snprintf(yaml, 16384,
+	         "current-context: lab\nclusters:\n- name: lab\n  cluster:\n    %s\n"
+	         "contexts:\n- name: lab\n  context: {cluster: lab, user: admin, namespace: %s}\n"
+	         "users:\n- name: admin\n  user:\n    tokenFile: %s\n", cluster_line, ns, token_file);
+	write_file("config", yaml, path, sizeof path);
+	free(yaml);
+	rc = kubeconfig_load(&kc, path, NULL, err, errlen);
+	if (rc == 0)
+		kubeconfig_free(&kc);
+	return rc;
+}
+
+static void test_fields_too_long_are_refused_not_cut(void **state)
+{
+	(void)state;
+	char err[512], line[2400], longs[2100];
+	struct kubeconfig kc;
+
+	/* the longest server that fits is taken whole */
+	memset(longs, 'a', sizeof longs);
+	snprintf(line, sizeof line, "server: https://%.*s", 511 - 8, longs);
+	assert_int_equal(load_with(line, "ns", "/tok", err, sizeof err), 0);
+	/* one byte more: refused, naming the field, not cut to another host */
+	snprintf(line, sizeof line, "server: https://%.*s", 512 - 8, longs);
+	assert_int_equal(load_with(line, "ns", "/tok", err, sizeof err), -1);
+	assert_non_null(strstr(err, "cluster \"lab\": server is longer than 511 bytes"));
+
+	snprintf(line, sizeof line, "server: https://h:6443\n    tls-server-name: %.*s", 256, longs);
+	assert_int_equal(load_with(line, "ns", "/tok", err, sizeof err), -1);
+	assert_non_null(strstr(err, "cluster \"lab\": tls-server-name is longer than 255 bytes"));
+	snprintf(line, sizeof line, "server: https://h:6443\n    tls-server-name: %.*s", 255, longs);
+	assert_int_equal(load_with(line, "ns", "/tok", err, sizeof err), 0);
+
+	snprintf(line, sizeof line, "server: https://h:6443\n    certificate-authority: /%.*s", 1100, longs);
+	assert_int_equal(load_with(line, "ns", "/tok", err, sizeof err), -1);
+	assert_non_null(strstr(err, "certificate-authority is longer than"));
+
+	/* a relative path that only overflows once joined to the file's folder */
+	char tok[1100];
+	snprintf(tok, sizeof tok, "%.*s", 1020, longs);
+	assert_int_equal(load_with("server: https://h:6443", "ns", tok, err, sizeof err), -1);
+	assert_non_null(strstr(err, "user \"admin\": tokenFile is longer than 1023 bytes once resolved"));
+
+	snprintf(tok, sizeof tok, "%.*s", 200, longs);
+	assert_int_equal(load_with("server: https://h:6443", tok, "/tok", err, sizeof err), -1);
+	assert_non_null(strstr(err, "context \"lab\": namespace is longer than 127 bytes"));
+
+	/* a chosen context name too long to hold is not looked up cut */
+	char path[512];
+	write_file("config", "current-context: lab\nclusters: []\n", path, sizeof path);
+	assert_int_equal(kubeconfig_load(&kc, path, tok, err, sizeof err), -1);
+	assert_non_null(strstr(err, "the chosen context: name is longer than 127 bytes"));
+}
+
 static void test_exec_plugin_from_fixture(void **state)
 {
 	(void)state;
@@ -458,6 +521,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_client_cert_files_and_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kubeconfig_list_first_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_context_and_file_are_clear_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fields_too_long_are_refused_not_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_plugin_from_fixture, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_credential_contract, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_plugin_runs_on_the_loop, setup, teardown),
