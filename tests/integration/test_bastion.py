@@ -140,7 +140,7 @@ class Bastion(LabTestCase):
                               "-f", cfg], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)
         with open(os.path.join(self.lab.dir, "pids", "sshd.pid"), "w") as f:
-            f.write("%d\n" % p.pid)
+            f.write("%d 0\n" % p.pid)   # as the lab records it (pid, start time; 0: not checked), so lab down stops it
         wait_for(lambda: port_open(self.lab.ports["ssh"]), 5, what="sshd listening again")
         return p
 
