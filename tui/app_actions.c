@@ -1,0 +1,415 @@
+/* The console as a front-end of the action layer: the layer's questions as
+ * dialogs, its progress and outcomes as messages; the keys and the `:` line
+ * that start actions, with what the console asks before (a title, a SEV, a
+ * note). The state is the one console's (app_priv.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warroom/actions.h"
+#include "warroom/app.h"
+#include "warroom/config.h"
+#include "warroom/deploywatch.h"
+#include "warroom/export.h"
+#include "warroom/incident.h"
+#include "warroom/keymap.h"
+#include "warroom/loop.h"
+#include "warroom/model.h"
+#include "warroom/runbook.h"
+#include "warroom/rollback.h"
+#include "warroom/sources.h"
+#include "warroom/timeline.h"
+#include "warroom/tui.h"
+#include "warroom/view.h"
+#include "warroom/watch.h"
+#include "warroom/widgets.h"
+
+#include "app_priv.h"
+
+static enum tui_role role_of(enum action_role r)
+{
+	switch (r) {
+	case AROLE_ACCENT: return ROLE_ACCENT;
+	case AROLE_OK: return ROLE_OK;
+	case AROLE_WARN: return ROLE_WARN;
+	case AROLE_CRIT: return ROLE_CRIT;
+	case AROLE_STALE: return ROLE_STALE;
+	default: return ROLE_NORMAL;
+	}
+}
+
+static void on_question_closed(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	actions_answer(A.actions, d->id, r == DIALOG_YES, "y in the console");
+}
+
+static void ui_ask(uint64_t run, const struct action_question *q, void *arg)
+{
+	struct dialog d;
+
+	app_message_clear();
+	dialog_confirm(&d, q->title, q->question, q->danger, on_question_closed, NULL);
+	d.id = run;
+	for (size_t i = 0; i < q->nlines; i++) {
+		if (q->lines[i].role == AROLE_WARN)
+			dialog_add_line(&d, ROLE_WARN, "%s %s", tui_glyph(G_WARN), q->lines[i].text);
+		else
+			dialog_add_line(&d, role_of(q->lines[i].role), "%s", q->lines[i].text);
+	}
+	app_show_dialog(&d);
+}
+
+static void ui_progress(uint64_t run, enum action_role role, const char *text, void *arg)
+{
+	app_message(role_of(role), "%s", text);
+}
+
+/* The runbook's rollback log after a rollback that ran (not a plan only). */
+static void rollback_log(const struct action_result *res)
+{
+	char path[1200], err[1400];
+
+	if (res->outcome == ACTION_REFUSED || res->outcome == ACTION_DECLINED || strstr(res->summary, "dry run"))
+		return;
+	if (export_rollback_log(A.model.tl, A.cfg, res, path, sizeof path, err, sizeof err) != 0 && A.model.tl)
+		timeline_log(A.model.tl, "error", "no rollback log written", NULL);
+}
+
+static void ui_done(const struct action_result *res, void *arg)
+{
+	const struct action *a = actions_get(res->id);
+	struct dialog d;
+
+	model_sync_timeline(&A.model);
+	runbook_session_action_done(A.runbook, res);
+	if (res->outcome == ACTION_OK && a && (a->flags & ACT_MUTATES))
+		sources_refresh(&A.sources);
+	if (res->id == ACTION_ROLLBACK)
+		rollback_log(res);
+	if (res->nlines) {
+		dialog_info(&d, res->title[0] ? res->title : a ? a->help : "");
+		for (size_t i = 0; i < res->nlines; i++)
+			dialog_add_line(&d, role_of(res->lines[i].role), "%s", res->lines[i].text);
+		if (!res->lines[0].text[0] || strcmp(res->lines[res->nlines - 1].text, res->summary) != 0)
+			dialog_add_line(&d, res->outcome == ACTION_OK ? ROLE_OK : ROLE_CRIT, "%s", res->summary);
+		app_show_dialog(&d);
+	}
+	switch (res->outcome) {
+	case ACTION_OK: app_message(ROLE_OK, "%s", res->summary); break;
+	case ACTION_DECLINED: case ACTION_CANCELLED: app_message(ROLE_WARN, "%s", res->summary); break;
+	default: app_message(ROLE_CRIT, "%s", res->summary);
+	}
+	A.paint |= PAINT_ALL;
+}
+
+static const struct action_ui console_ui = { .ask = ui_ask, .progress = ui_progress, .done = ui_done };
+
+static void start(enum action_id id, const char *text, int sev)
+{
+	struct action_args args = { .text = text, .sev = sev };
+
+	actions_run(A.actions, id, &args, &console_ui);
+}
+
+void app_run_action(enum action_id id, const char *text)
+{
+	start(id, text, 0);
+}
+
+static int parse_sev(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	if ((s[0] == 'S' || s[0] == 's') && (s[1] == 'E' || s[1] == 'e') && (s[2] == 'V' || s[2] == 'v'))
+		s += 3 + (s[3] == '-');
+	return (s[0] >= '1' && s[0] <= '4' && (s[1] == '\0' || s[1] == ' ')) ? s[0] - '0' : 0;
+}
+
+/* "2 reason words" -> the reason */
+static const char *after_sev(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	while (*s && *s != ' ')
+		s++;
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+static void ask_input(const char *title, const char *prompt, const char *initial, dialog_fn fn)
+{
+	struct dialog d;
+
+	dialog_input(&d, title, prompt, initial, fn, NULL);
+	app_show_dialog(&d);
+}
+
+static void run_command(const char *line);
+
+static void on_command(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		run_command(d->input);
+}
+
+static void on_note(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		start(ACTION_NOTE, d->input, 0);
+}
+
+static void on_checklist_item(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		start(ACTION_TICK, d->input, 0);
+}
+
+static void on_incident_sev(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		start(ACTION_INCIDENT, A.pending_title, parse_sev(d->input));
+}
+
+/* The declare dialog starts on the SEV the signals suggest, and says why;
+ * without a suggestion, on SEV-2. The operator decides. */
+static void ask_sev(void)
+{
+	const struct model_suggestion *s = &A.model.suggest;
+	struct dialog d;
+	char initial[4];
+
+	snprintf(initial, sizeof initial, "%d", s->sev ? s->sev : 2);
+	dialog_input(&d, "Declare incident", "SEV (1-4, if unsure the higher):", initial, on_incident_sev, NULL);
+	dialog_add_line(&d, ROLE_NORMAL, "%s", A.pending_title);
+	if (s->sev)
+		dialog_add_line(&d, s->sev <= 2 ? ROLE_CRIT : ROLE_WARN, "suggested SEV-%d: %s", s->sev, s->reason);
+	else
+		dialog_add_line(&d, ROLE_STALE, "the signals suggest no SEV: choose by the runbook's table");
+	app_show_dialog(&d);
+}
+
+static void on_incident_title(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r != DIALOG_YES)
+		return;
+	if (!d->input[0]) {
+		app_message(ROLE_WARN, "an incident needs a title: nothing declared");
+		return;
+	}
+	snprintf(A.pending_title, sizeof A.pending_title, "%s", d->input);
+	ask_sev();
+}
+
+static void on_status(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		start(ACTION_STATUS, d->input, 0);
+}
+
+static void on_role(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		start(ACTION_ROLE, d->input, 0);
+}
+
+static void on_sev(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	if (r == DIALOG_YES)
+		app_key_action(ACTION_SEV, d->input);
+}
+
+/* `:view NAME` or `:view 2`: the registry knows the names and keys. */
+static void open_view_named(const char *name)
+{
+	int idx = views_by_name(name);
+
+	if (idx >= 0)
+		app_open_view((size_t)idx);
+	else
+		app_message(ROLE_WARN, "no view \"%s\" (? lists the views and their keys)", name ? name : "");
+}
+
+static void run_command(const char *line)
+{
+	char name[64];
+	const char *arg;
+	const struct action *a;
+	size_t n = 0;
+
+	while (*line == ' ' || *line == ':')
+		line++;
+	while (line[n] && line[n] != ' ' && n + 1 < sizeof name) {
+		name[n] = line[n];
+		n++;
+	}
+	name[n] = '\0';
+	arg = line + n;
+	while (*arg == ' ')
+		arg++;
+	if (!name[0])
+		return;
+	if (strcmp(name, "q") == 0 || strcmp(name, "q!") == 0 || strcmp(name, "quit") == 0) {
+		app_quit(0);
+		return;
+	}
+	/* `:NAME` of a view opens it: :timeline, :overview */
+	for (size_t i = 0; i < A.nviews; i++)
+		/* `:runbook NAME` is the action of that name: `:runbook` alone the view */
+		if ((strcmp(A.views[i]->name, name) == 0 && !(*arg && actions_by_name(name))) ||
+		    (strcmp(name, "view") == 0 && strcmp(A.views[i]->name, arg) == 0)) {
+			app_open_view(i);
+			return;
+		}
+	a = actions_by_name(name);
+	if (!a) {
+		app_message(ROLE_CRIT, "unknown command \"%s\" (? lists every action)", name);
+		return;
+	}
+	if (*arg && !(a->flags & ACT_TAKES_ARG)) {
+		app_message(ROLE_WARN, "%s takes no argument", a->name);
+		return;
+	}
+	app_key_action(a->id, *arg ? arg : NULL);
+}
+
+void app_key_action(enum action_id id, const char *arg)
+{
+	char why[256];
+	const struct action *a = actions_get(id);
+
+	/* Not to prompt for a title that would be refused, a refusal comes first;
+	 * it is the action layer's own, so it is said and audited as any other. */
+	if (a && a->exec->exec && !actions_check(actions_ctx(A.actions), id, why, sizeof why)) {
+		start(id, arg, 0);
+		return;
+	}
+	switch (id) {
+	case ACTION_HELP:
+		app_open_view(A.views[A.cur] == &help_view ? A.back : app_view_index(&help_view));
+		break;
+	case ACTION_QUIT:
+		if (A.cur != 0)
+			app_open_view(A.views[A.cur] == &help_view ? A.back : 0);
+		else
+			app_quit(0);
+		break;
+	case ACTION_QUIT_NOW:
+		app_quit(0);
+		break;
+	case ACTION_VIEW_NEXT:
+		app_open_view((A.cur + 1) % A.nviews);
+		break;
+	case ACTION_VIEW_PREV:
+		app_open_view((A.cur + A.nviews - 1) % A.nviews);
+		break;
+	case ACTION_VIEW:
+		open_view_named(arg);
+		break;
+	case ACTION_COMMAND:
+		ask_input("Command", ":", "", on_command);
+		break;
+	case ACTION_NOTE:
+		if (arg)
+			start(ACTION_NOTE, arg, 0);
+		else
+			ask_input("Note for the timeline", "Note:", "", on_note);
+		break;
+	case ACTION_INCIDENT:
+		if (A.model.has_incident) {
+			app_message(ROLE_WARN, "INC-%lld is open (SEV-%d): change its SEV with S",
+			            (long long)A.model.incident.id, A.model.incident.sev);
+		} else if (arg) {
+			snprintf(A.pending_title, sizeof A.pending_title, "%s", arg);
+			ask_sev();
+		} else {
+			ask_input("Declare incident", "Title:", "", on_incident_title);
+		}
+		break;
+	case ACTION_SEV:
+		if (arg) {
+			start(ACTION_SEV, after_sev(arg), parse_sev(arg));
+		} else {
+			char cur[8];
+
+			snprintf(cur, sizeof cur, "%d", A.model.incident.sev);
+			ask_input("Change SEV", "SEV (1-4), then the reason:", cur, on_sev);
+		}
+		break;
+	case ACTION_RESOLVE:
+		start(ACTION_RESOLVE, NULL, 0);
+		break;
+	case ACTION_ACK:
+		start(ACTION_ACK, NULL, 0);
+		break;
+	case ACTION_EXPORT:
+		start(ACTION_EXPORT, arg, 0);
+		break;
+	case ACTION_STATUS:
+		if (arg)
+			start(ACTION_STATUS, arg, 0);
+		else
+			ask_input("Incident status", "investigating, contained or recovered (then why):",
+			          strcmp(A.model.incident.status, "contained") == 0 ? "recovered" :
+			          strcmp(A.model.incident.status, "recovered") == 0 ? "" : "contained", on_status);
+		break;
+	case ACTION_ROLE:
+		if (arg)
+			start(ACTION_ROLE, arg, 0);
+		else
+			ask_input("Hand a role over", "ic NAME or scribe NAME:", "scribe ", on_role);
+		break;
+	case ACTION_ROLLBACK:
+		start(ACTION_ROLLBACK, arg, 0);
+		break;
+	case ACTION_SILENCE:
+	case ACTION_EXPIRE:
+		if (arg)
+			start(id, arg, 0);
+		else
+			app_message(ROLE_WARN, "%s: pick it in the alerts view (%c), or :%s %s", a->name, alerts_view.key, a->name,
+			            id == ACTION_SILENCE ? "{alertname=\"X\"} 1h why" : "ID");
+		break;
+	case ACTION_FILTER: case ACTION_KIND:
+	case ACTION_ALERTS_LIST:
+		app_message(ROLE_WARN, "%s works in the alerts and timeline views (%c, %c)", a->name, alerts_view.key, timeline_view.key);
+		break;
+	case ACTION_RUNBOOK: case ACTION_RUNBOOK_STEP: case ACTION_RUNBOOK_CHECK: case ACTION_RUNBOOK_DONE:
+	case ACTION_RUNBOOK_SKIP: case ACTION_RUNBOOK_CANCEL:
+		if (app_runbook_key(A.runbook, A.actions, &console_ui, id, arg, A.views[A.cur] == &runbook_view))
+			app_open_view(app_view_index(&runbook_view));
+		break;
+	case ACTION_SELECT:
+		/* Enter on a runbook line: run it, or tick it */
+		if (A.views[A.cur] == &runbook_view && runbook_session_runbook(A.runbook)) {
+			const struct runbook *rb = runbook_session_runbook(A.runbook);
+			size_t c = runbook_session_cursor(A.runbook);
+
+			app_runbook_key(A.runbook, A.actions, &console_ui, c < rb->nitems && rb->items[c].kind == RB_CHECK ?
+			                ACTION_RUNBOOK_CHECK : ACTION_RUNBOOK_STEP, NULL, true);
+		}
+		break;
+	case ACTION_AUTOSYNC:
+	case ACTION_CHECK:
+		start(id, arg, 0);
+		break;
+	case ACTION_TICK:
+		if (arg)
+			start(ACTION_TICK, arg, 0);
+		else
+			ask_input("Pre-deployment checklist", "Item ticked (1-9):", "", on_checklist_item);
+		break;
+	case ACTION_REFRESH:
+		model_sync_timeline(&A.model);
+		sources_refresh(&A.sources);
+		app_message(ROLE_NORMAL, "refreshing");
+		break;
+	case ACTION_REDRAW:
+		clearok(curscr, TRUE);
+		A.paint = PAINT_ALL;
+		break;
+	default:
+		break;
+	}
+}
+
