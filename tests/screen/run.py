@@ -56,6 +56,12 @@ class Screen(IncidentScreens, unittest.TestCase):
             return
         with open(path) as f:
             want = f.read().rstrip("\n")
+        # output drains as the terminal takes it, so a capture can fall between a frame's rows:
+        # the newest terminal is looked at again until its frame is whole (or 3 s have passed)
+        deadline = time.time() + 3
+        while want != text and self.terms and time.time() < deadline:
+            time.sleep(0.1)
+            text = mask(self.terms[-1].screen())
         if want != text:
             import difflib
             diff = "\n".join(difflib.unified_diff(want.split("\n"), text.split("\n"),

@@ -164,7 +164,9 @@ static void remote_wrapper_keeps_the_command_whole(void **state)
 	free(w);
 
 	/* a line on stdin ends the command's whole group at once */
-	w = remote_wrap("sleep 30 & sleep 31; echo not-reached");
+	/* the sleeps carry this test's pid, so another run's are not counted */
+	snprintf(cmd, sizeof cmd, "sleep 30.%d & sleep 31.%d; echo not-reached", (int)getpid(), (int)getpid());
+	w = remote_wrap(cmd);
 	snprintf(cmd, sizeof cmd, "echo stop | %s 2>/dev/null", w);
 	p = popen(cmd, "r");
 	out[0] = '\0';
@@ -173,7 +175,11 @@ static void remote_wrapper_keeps_the_command_whole(void **state)
 	st = pclose(p);
 	assert_string_equal(out, "");
 	assert_int_equal(WEXITSTATUS(st), 128 + 15);
-	assert_int_not_equal(system("pgrep -f '^sleep 3[01]$' >/dev/null"), 0);
+	/* the signal reaches them at once, but they may take a moment to go */
+	snprintf(cmd, sizeof cmd, "pgrep -f '^sleep 3[01]\\.%d$' >/dev/null", (int)getpid());
+	for (int i = 0; i < 100 && system(cmd) == 0; i++)
+		usleep(20000);
+	assert_int_not_equal(system(cmd), 0);
 	free(w);
 }
 
