@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "warroom/alertmgr.h"
+#include "warroom/text.h"
 
 static const char *skip_ws(const char *s)
 {
@@ -54,7 +55,7 @@ static int compile(struct alertmgr_matchers *ms, size_t i, char *err, size_t err
 {
 	/* Alertmanager anchors every regex: the whole value must match */
 	size_t need = strlen(ms->m[i].value) + 8;
-	char *pat = malloc(need);
+	char *pat = malloc(need), why0[128];
 	regex_t *re = calloc(1, sizeof *re);
 	int rc;
 
@@ -65,6 +66,12 @@ static int compile(struct alertmgr_matchers *ms, size_t i, char *err, size_t err
 		return -1;
 	}
 	snprintf(pat, need, "^(%s)$", ms->m[i].value);
+	if (text_regex_check(pat, why0, sizeof why0) != 0) {
+		free(pat);
+		free(re);
+		snprintf(err, errlen, "matcher %zu: %s: %s", i + 1, ms->m[i].name, why0);
+		return -1;
+	}
 	rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB);
 	free(pat);
 	if (rc != 0) {

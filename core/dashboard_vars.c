@@ -480,7 +480,7 @@ static void js_to_ere(const char *in, char *out, size_t outlen, bool *icase)
 
 int dashboard_var_regex(const char *regex, const char *raw, char *out, size_t outlen, char *err, size_t errlen)
 {
-	char pat[1024], ere[2048];
+	char pat[1024], ere[2048], why0[128];
 	bool icase = false;
 	regex_t re;
 	regmatch_t m[2];
@@ -504,6 +504,10 @@ int dashboard_var_regex(const char *regex, const char *raw, char *out, size_t ou
 		text_copy(pat, sizeof pat, r);
 	}
 	js_to_ere(pat, ere, sizeof ere, &icase);
+	if (text_regex_check(ere, why0, sizeof why0) != 0) {
+		snprintf(err, errlen, "regex %.60s cannot be used: %s", r, why0);
+		return -1;
+	}
 	rc = regcomp(&re, ere, REG_EXTENDED | (icase ? REG_ICASE : 0));
 	if (rc != 0) {
 		char why[120];

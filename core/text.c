@@ -234,3 +234,121 @@ const char *text_skip_blanks(const char *s)
 		s++;
 	return s;
 }
+
+/* ---- regexes that regcomp can take ---- */
+
+#define REGEX_MAX_LEN 1000
+#define REGEX_MAX_COUNT 1000
+#define REGEX_MAX_ATOMS 20000.0
+#define REGEX_MAX_DEPTH 100
+
+/* A bracket expression from its '[': the byte after its ']' (or the end). */
+static const char *skip_bracket(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;   /* a leading ']' is a member */
+	while (*p && *p != ']') {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			const char *e = strchr(p + 2, p[1]);
+
+			p = e && e[1] == ']' ? e + 2 : p + 1;
+			continue;
+		}
+		p++;
+	}
+	return *p ? p + 1 : p;
+}
+
+int text_regex_check(const char *pat, char *err, size_t errlen)
+{
+	double size[REGEX_MAX_DEPTH + 1] = { 0 };   /* atoms so far in each open group */
+	double last = 0;                            /* the atom or group a quantifier would repeat */
+	bool repeated = false;                      /* last was repeated already */
+	int depth = 0;
+	const char *p = pat;
+
+	if (strlen(pat) > REGEX_MAX_LEN) {
+		text_errf(err, errlen, "the regex is longer than %d bytes", REGEX_MAX_LEN);
+		return -1;
+	}
+	while (*p) {
+		double times = 0;
+
+		switch (*p) {
+		case '(':
+			if (depth == REGEX_MAX_DEPTH) {
+				text_errf(err, errlen, "the regex nests groups deeper than %d", REGEX_MAX_DEPTH);
+				return -1;
+			}
+			size[++depth] = 0;
+			last = 0, repeated = false, p++;
+			continue;
+		case ')':
+			if (depth == 0) {
+				last = 1, repeated = false, size[0] += 1, p++;   /* regcomp says what it makes of it */
+				continue;
+			}
+			last = size[depth--];
+			size[depth] += last;
+			repeated = false, p++;
+			if (size[depth] > REGEX_MAX_ATOMS) {
+				text_errf(err, errlen, "the regex would grow past %.0f parts when compiled", REGEX_MAX_ATOMS);
+				return -1;
+			}
+			continue;
+		case '*': case '?': times = 1; break;
+		case '+': times = 2; break;
+		case '{': {
+			char *e;
+			long a = strtol(p + 1, &e, 10), b = a;
+
+			if (e == p + 1 || (*e != ',' && *e != '}')) {
+				last = 1, repeated = false, size[depth] += 1, p++;   /* a plain '{' */
+				continue;
+			}
+			if (*e == ',')
+				b = e[1] == '}' ? a : strtol(e + 1, &e, 10);
+			else
+				e--;
+			if (a > REGEX_MAX_COUNT || b > REGEX_MAX_COUNT || a < 0 || b < 0) {
+				text_errf(err, errlen, "the regex repeats something more than %d times", REGEX_MAX_COUNT);
+				return -1;
+			}
+			times = (double)(a > b ? a : b) + 1;
+			p = strchr(e, '}') ? strchr(e, '}') : e;
+			break;
+		}
+		case '[':
+			p = skip_bracket(p);
+			last = 1, repeated = false, size[depth] += 1;
+			continue;
+		case '\\':
+			p += p[1] ? 2 : 1;
+			last = 1, repeated = false, size[depth] += 1;
+			continue;
+		case '|':
+			last = 0, repeated = false, p++;
+			continue;
+		default:
+			last = 1, repeated = false, size[depth] += 1, p++;
+			continue;
+		}
+		/* a quantifier: what it repeats grows by its count */
+		if (repeated) {
+			text_errf(err, errlen, "the regex repeats a repetition (nested repetition operator)");
+			return -1;
+		}
+		size[depth] += last * (times - 1);
+		last *= times;
+		repeated = true;
+		if (size[depth] > REGEX_MAX_ATOMS || last > REGEX_MAX_ATOMS) {
+			text_errf(err, errlen, "the regex would grow past %.0f parts when compiled", REGEX_MAX_ATOMS);
+			return -1;
+		}
+		p++;
+	}
+	return 0;
+}

@@ -34,6 +34,13 @@ void text_html_title(const char *body, size_t len, char *buf, size_t buflen);
  * error words and panels can quote a URL without its credentials. True
  * when something was taken out. */
 int text_hide_url_passwords(char *s);
+/* Whether an extended regex is safe to hand to regcomp: glibc copies a
+ * repeated part once per repetition, so "a++++" or "((a+)+)+" grows
+ * exponentially and a regex from a server or a dashboard could take the
+ * console's memory. Refused, in words: a repetition of a repetition ("nested
+ * repetition", as RE2 (Prometheus', Alertmanager's) refuses it), a count over
+ * 1000, more than 1000 bytes, or an expansion past 20,000 atoms. 0 or -1. */
+int text_regex_check(const char *pat, char *err, size_t errlen);
 /* argv[from..] joined by single spaces, malloc'd; NULL when there are none. */
 char *text_join(int argc, char **argv, int from);
 
