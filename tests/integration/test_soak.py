@@ -1,5 +1,6 @@
 """A long session under valgrind: scenarios switching under the console,
-rollbacks run and switched back, views cycled, for SOAK_SECONDS (`make soak`:
+rollbacks run and switched back, every view cycled (the metrics view draws the
+dashboards), for SOAK_SECONDS (`make soak`:
 600). Skipped unless SOAK_SECONDS is set, so `make test` stays short. The
 console must end with no valgrind error and no definite or possible leak."""
 import os
@@ -38,7 +39,9 @@ class LongSessionUnderValgrind(LabTestCase):
             while time.monotonic() < end:
                 scenario = SCENARIOS[rounds % len(SCENARIOS)]
                 self.lab.scenario(scenario)
-                for k in ("2", "3", "4", "?", "Escape", "1"):
+                # every view: slots, timeline, help, alerts, runbook, metrics (the dashboards'
+                # queries), deploy, then the overview
+                for k in ("2", "3", "4", "5", "6", "7", "8", "?", "Escape", "1"):
                     t.keys(k)
                     time.sleep(0.3)
                 if scenario == "bad-deploy":
