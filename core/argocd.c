@@ -80,7 +80,7 @@ int argocd_parse_app(const char *json, size_t len, struct argocd_app *app, char 
 		const cJSON *h = cJSON_GetArrayItem(hist, i);
 		struct argocd_history *e = &app->history[app->nhistory++];
 		const cJSON *id = json_get(h, "id");
-		e->id = cJSON_IsNumber(id) ? (int64_t)id->valuedouble
+		e->id = cJSON_IsNumber(id) ? (int64_t)json_ll(h, "id", 0)
 		      : cJSON_IsString(id) ? strtoll(id->valuestring, NULL, 10) : 0;
 		const char *rev = json_str(h, "revision");
 		if (!rev) {   /* multi-source apps keep revisions[] */
@@ -147,7 +147,7 @@ void argocd_error_words(long status, const char *body, size_t len, char *buf, si
 	if (!msg || !*msg)
 		msg = json_str(root, "error");
 	const cJSON *code = json_get(root, "code");
-	const char *name = cJSON_IsNumber(code) ? grpc_code_name((int)code->valuedouble) : NULL;
+	const char *name = cJSON_IsNumber(code) ? grpc_code_name(json_int(root, "code", -1)) : NULL;
 	if (msg && *msg && name)
 		snprintf(buf, buflen, "%s: %s", name, msg);
 	else if (msg && *msg)

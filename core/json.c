@@ -30,3 +30,17 @@ int json_int(const cJSON *obj, const char *key, int dflt)
 		return dflt;
 	return (int)v;
 }
+
+long long json_ll(const cJSON *obj, const char *key, long long dflt)
+{
+	const cJSON *it = json_get(obj, key);
+	double v;
+
+	if (!cJSON_IsNumber(it))
+		return dflt;
+	v = it->valuedouble;
+	/* 2^63 as a double: past it (or NaN) the conversion is undefined */
+	if (!(v > -9223372036854775808.0 && v < 9223372036854775808.0))
+		return dflt;
+	return (long long)v;
+}

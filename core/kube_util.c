@@ -42,9 +42,8 @@ void kube_status_words(long status, const char *body, size_t len, char *buf, siz
 	if (kind && strcmp(kind, "Status") == 0) {
 		reason = json_str(root, "reason");
 		message = json_str(root, "message");
-		const cJSON *code = cJSON_GetObjectItemCaseSensitive(root, "code");
-		if (!status && cJSON_IsNumber(code))
-			status = (long)code->valuedouble;
+		if (!status)
+			status = json_int(root, "code", 0);
 	}
 	if (reason && !*reason)
 		reason = NULL;
@@ -107,12 +106,10 @@ int kube_parse_scale(const char *json, size_t len, int *spec_replicas, int *stat
 		cJSON_Delete(root);
 		return -1;
 	}
-	const cJSON *sr = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "spec"), "replicas");
-	const cJSON *tr = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "status"), "replicas");
 	if (spec_replicas)
-		*spec_replicas = cJSON_IsNumber(sr) ? (int)sr->valuedouble : 0;
+		*spec_replicas = json_int(json_get(root, "spec"), "replicas", 0);
 	if (status_replicas)
-		*status_replicas = cJSON_IsNumber(tr) ? (int)tr->valuedouble : 0;
+		*status_replicas = json_int(json_get(root, "status"), "replicas", 0);
 	cJSON_Delete(root);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "warroom/rollback.h"
 #include "warroom/argocd.h"
 #include "warroom/config.h"
+#include "warroom/json.h"
 #include "warroom/kube.h"
 #include "warroom/loop.h"
 #include "warroom/timeline.h"
@@ -391,8 +392,7 @@ static void undo_done(const struct kube_result *res, void *arg)
 		return;
 	}
 	cJSON *dep = cJSON_ParseWithLength(res->body, res->len);
-	const cJSON *gen = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(dep, "metadata"), "generation");
-	r->target_generation = cJSON_IsNumber(gen) ? (long)gen->valuedouble : 0;
+	r->target_generation = (long)json_ll(json_get(dep, "metadata"), "generation", 0);
 	cJSON_Delete(dep);
 	start_wait(r, RS_WAIT_ROLLOUT);
 }

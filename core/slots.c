@@ -718,12 +718,11 @@ bool slots_last_rollback(const struct timeline_event *ev, size_t n, struct slots
 				out->wall_ms = e->ts_ms;
 			}
 		} else if (json_str(d, "strategy") && json_str(d, "to")) {
-			const cJSON *rev = cJSON_GetObjectItemCaseSensitive(d, "target_revision");
 			text_copy(out->to, sizeof out->to, json_str(d, "to"));
 			text_copy(out->from, sizeof out->from, json_str(d, "from"));
 			text_copy(out->strategy, sizeof out->strategy, json_str(d, "strategy"));
 			text_copy(out->by, sizeof out->by, e->actor);
-			out->revision = cJSON_IsNumber(rev) ? (long)rev->valuedouble : 0;
+			out->revision = (long)json_ll(d, "target_revision", 0);
 			out->found = out->to[0] != '\0';
 			cJSON_Delete(d);
 			return out->found;

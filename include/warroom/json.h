@@ -9,5 +9,7 @@ const cJSON *json_get(const cJSON *obj, const char *key);
 const char *json_str(const cJSON *obj, const char *key);
 /* The number at key as an int, or dflt. */
 int json_int(const cJSON *obj, const char *key, int dflt);
+/* The same as a long long (ids, generations, revisions), or dflt. */
+long long json_ll(const cJSON *obj, const char *key, long long dflt);
 
 #endif
