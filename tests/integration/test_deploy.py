@@ -320,7 +320,9 @@ class FreezeAndCapacityOnLab(LabTestCase):
             t.start([BINARY, "--config", path, "--db", db])
             t.wait_for(lambda s: "ACTIVE" in s, timeout=15, what="the slots")
             t.keys("8")
-            s = t.wait_for("FREEZE %s..%s" % (today, today), timeout=5)
+            # the whole frame: the terminal takes it as fast as it reads, so a capture can end mid-way
+            s = t.wait_for(lambda s: "FREEZE %s..%s" % (today, today) in s and "OPEN re-enable" in s, timeout=5,
+                           what="the freeze banner and the follow-up")
             self.assertIn("extra, recorded confirmation", s)
             self.assertIn("OPEN re-enable auto-sync on detection-api once Git is fixed", s)
             t.keys("A")
