@@ -7,6 +7,8 @@
 #include "warroom/source.h"
 #include "warroom/text.h"
 
+#include "ssh_priv.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -23,61 +25,7 @@
 
 #include <libssh2.h>
 
-enum step {
-	ST_NONE, ST_TCP, ST_BANNER, ST_HANDSHAKE, ST_HOSTKEY_ASK, ST_AGENT, ST_KEYFILE, ST_PASS_ASK, ST_READY,
-};
 
-#define MAX_KEYS 4
-
-struct ssh {
-	struct loop *loop;
-	struct config_ssh cfg;
-	char user[64];
-	char where[400];
-	struct ssh_ui ui;
-	struct source *src;
-
-	enum ssh_state state;
-	enum step step;
-	int banner_lines;       /* lines before the identification, read off */
-	char banner_first[80];  /* the first of them, to quote when it is not SSH */
-	char error[512];
-	char fingerprint[80];
-	int fd;
-	LIBSSH2_SESSION *sess;
-	LIBSSH2_AGENT *agent;
-	struct libssh2_agent_publickey *identity;
-	bool agent_tried;
-	char keys[MAX_KEYS][1024];
-	int nkeys, key;            /* the key file being tried */
-	char *pass;                /* the passphrase for keys[key], wiped after the try */
-	int pass_tries;
-	bool hostkey_accepted;     /* this run: the operator said yes */
-	bool pending_add;          /* write the accepted key to known_hosts once authenticated */
-
-	struct ssh_lookup *lookup; /* the host name being looked up, off the loop */
-	struct sockaddr_storage addr[4];   /* its addresses, tried in turn (IPv6 first may not route) */
-	socklen_t addr_len[4];
-	int naddr, next_addr;
-	int64_t started_ms;        /* of the connect attempt */
-	int backoff_ms;
-	uint64_t retry_timer, tick_timer;
-	unsigned connects;
-
-	/* the probe: a session channel opened and closed, one round trip */
-	LIBSSH2_CHANNEL *probe;
-	bool probing, probe_closing;
-	int64_t probe_sent_ms, last_answer_ms, next_probe_ms;
-	int64_t rtt_ms;
-
-	const void *opener;        /* who is opening a channel (ssh_open_turn) */
-	struct ssh_client *clients;
-	bool restart;              /* a client went away during a drive */
-	struct ssh_tunnels *tunnels;
-};
-
-static void drive(struct ssh *s);
-static void drop(struct ssh *s, const char *why);
 
 /* ---- small helpers ---- */
 
@@ -89,7 +37,7 @@ static void changed(struct ssh *s)
 		s->ui.changed(s, s->ui.arg);
 }
 
-static void set_state(struct ssh *s, enum ssh_state st)
+void ssh_priv_set_state(struct ssh *s, enum ssh_state st)
 {
 	if (s->state == st)
 		return;
@@ -98,7 +46,7 @@ static void set_state(struct ssh *s, enum ssh_state st)
 	changed(s);
 }
 
-static void wipe_pass(struct ssh *s)
+void ssh_priv_wipe_pass(struct ssh *s)
 {
 	if (s->pass) {
 		explicit_bzero(s->pass, strlen(s->pass));
@@ -148,12 +96,12 @@ static void on_socket(struct loop *loop, int fd, short revents, void *arg)
 			char why[300];
 
 			snprintf(why, sizeof why, "cannot connect to %s: %s", s->where, strerror(e));
-			drop(s, why);
+			ssh_priv_drop(s, why);
 			return;
 		}
 		s->step = ST_BANNER;
 	}
-	drive(s);
+	ssh_priv_drive(s);
 }
 
 static void close_session(struct ssh *s)
@@ -179,7 +127,7 @@ static void close_session(struct ssh *s)
 	s->probe = NULL;
 	s->probing = s->probe_closing = false;
 	s->opener = NULL;
-	wipe_pass(s);
+	ssh_priv_wipe_pass(s);
 }
 
 static void notify_down(struct ssh *s)
@@ -196,7 +144,7 @@ static void notify_down(struct ssh *s)
 
 static void on_retry(struct loop *loop, void *arg);
 
-static void drop(struct ssh *s, const char *why)
+void ssh_priv_drop(struct ssh *s, const char *why)
 {
 	bool was_up = s->state == SSH_UP;
 
@@ -213,15 +161,15 @@ static void drop(struct ssh *s, const char *why)
 		if (s->backoff_ms > SSH_BACKOFF_MAX_MS)
 			s->backoff_ms = SSH_BACKOFF_MAX_MS;
 		s->retry_timer = loop_timer_add(s->loop, s->backoff_ms, 0, on_retry, s);
-		set_state(s, SSH_DOWN);
+		ssh_priv_set_state(s, SSH_DOWN);
 	}
 	changed(s);
 }
 
-static void refuse(struct ssh *s, const char *why)
+void ssh_priv_refuse(struct ssh *s, const char *why)
 {
-	set_state(s, SSH_REFUSED);
-	drop(s, why);
+	ssh_priv_set_state(s, SSH_REFUSED);
+	ssh_priv_drop(s, why);
 }
 
 /* The name's next address; a failed attempt's socket and session go first. */
@@ -239,13 +187,13 @@ static void connect_next(struct ssh *s)
 		if (s->next_addr < s->naddr)
 			connect_next(s);
 		else
-			drop(s, why);
+			ssh_priv_drop(s, why);
 		return;
 	}
 	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	s->sess = libssh2_session_init_ex(NULL, NULL, NULL, s);
 	if (!s->sess) {
-		drop(s, "out of memory for the SSH session");
+		ssh_priv_drop(s, "out of memory for the SSH session");
 		return;
 	}
 	libssh2_session_set_blocking(s->sess, 0);
@@ -264,7 +212,7 @@ static void connect_to(struct ssh *s, const struct addrinfo *ai)
 		s->addr_len[s->naddr++] = ai->ai_addrlen;
 	}
 	if (!s->naddr)
-		drop(s, "the bastion's name has no address");
+		ssh_priv_drop(s, "the bastion's name has no address");
 	else
 		connect_next(s);
 }
@@ -277,7 +225,7 @@ static void on_resolved(const struct addrinfo *ai, int rc, void *arg)
 	s->lookup = NULL;
 	if (!ai) {
 		snprintf(why, sizeof why, "cannot find the bastion %s: %s", s->cfg.host, gai_strerror(rc));
-		drop(s, why);
+		ssh_priv_drop(s, why);
 		return;
 	}
 	connect_to(s, ai);
@@ -294,7 +242,7 @@ static void begin(struct ssh *s)
 	s->identity = NULL;
 	s->key = 0;
 	s->pass_tries = 0;
-	set_state(s, SSH_CONNECTING);
+	ssh_priv_set_state(s, SSH_CONNECTING);
 	snprintf(port, sizeof port, "%d", s->cfg.port);
 	/* an address needs no lookup and never waits; a name is looked up off
 	 * the loop, since a DNS server that does not answer holds getaddrinfo
@@ -306,7 +254,7 @@ static void begin(struct ssh *s)
 	}
 	s->lookup = ssh_lookup_start(s->loop, s->cfg.host, s->cfg.port, on_resolved, s);
 	if (!s->lookup)
-		drop(s, "cannot start looking up the bastion's name");
+		ssh_priv_drop(s, "cannot start looking up the bastion's name");
 }
 
 static void on_retry(struct loop *loop, void *arg)
@@ -316,146 +264,6 @@ static void on_retry(struct loop *loop, void *arg)
 	s->retry_timer = 0;
 	if (s->state == SSH_DOWN)
 		begin(s);
-}
-
-/* ---- the steps ---- */
-
-static int step_hostkey(struct ssh *s)
-{
-	size_t len = 0;
-	int type = 0;
-	const char *key = libssh2_session_hostkey(s->sess, &len, &type);
-	const char *hash = libssh2_hostkey_hash(s->sess, LIBSSH2_HOSTKEY_HASH_SHA256);
-	char why[1200], err[300] = "";
-	int rc;
-
-	if (!key || !hash) {
-		drop(s, "the bastion sent no host key");
-		return -1;
-	}
-	ssh_fingerprint_of((const unsigned char *)hash, s->fingerprint, sizeof s->fingerprint);
-	rc = ssh_known_hosts_check(s->cfg.known_hosts, s->cfg.host, s->cfg.port, key, len, type, err, sizeof err);
-	if (rc == 0 || (rc == 1 && s->hostkey_accepted))
-		return 0;
-	if (rc == 2) {
-		char name[300];
-
-		if (s->cfg.port == 22)
-			snprintf(name, sizeof name, "%s", s->cfg.host);
-		else
-			snprintf(name, sizeof name, "[%s]:%d", s->cfg.host, s->cfg.port);
-		snprintf(why, sizeof why, "the host key of %s has CHANGED (now %s): refusing to connect; this may be "
-		         "an attack. If the bastion's key was replaced on purpose, remove its old line from %s "
-		         "(ssh-keygen -R '%s' -f %s)", s->where, s->fingerprint, s->cfg.known_hosts, name,
-		         s->cfg.known_hosts);
-		refuse(s, why);
-		return -1;
-	}
-	if (rc < 0) {
-		refuse(s, err);
-		return -1;
-	}
-	if (!s->ui.hostkey) {
-		snprintf(why, sizeof why, "the host key of %s is not in %s (%s); check it with the bastion's "
-		         "owner, then add it (ssh-keyscan -p %d %s >> %s)", s->where, s->cfg.known_hosts,
-		         s->fingerprint, s->cfg.port, s->cfg.host, s->cfg.known_hosts);
-		refuse(s, why);
-		return -1;
-	}
-	s->step = ST_HOSTKEY_ASK;
-	set_state(s, SSH_ASKING);
-	s->ui.hostkey(s, s->where, s->fingerprint, s->ui.arg);
-	return 1;
-}
-
-void ssh_hostkey_answer(struct ssh *s, bool accept)
-{
-	char why[600];
-
-	if (s->step != ST_HOSTKEY_ASK)
-		return;
-	if (!accept) {
-		snprintf(why, sizeof why, "the host key of %s (%s) was not accepted", s->where, s->fingerprint);
-		refuse(s, why);
-		return;
-	}
-	s->hostkey_accepted = true;
-	s->pending_add = true;
-	s->step = ST_AGENT;
-	set_state(s, SSH_CONNECTING);
-	drive(s);
-}
-
-/* 0 authenticated, 1 wait, -1 no identity of the agent worked */
-static int step_agent(struct ssh *s)
-{
-	int rc;
-
-	if (!s->agent_tried) {
-		s->agent_tried = true;
-		if (!getenv("SSH_AUTH_SOCK"))
-			return -1;
-		s->agent = libssh2_agent_init(s->sess);
-		if (!s->agent || libssh2_agent_connect(s->agent) != 0 || libssh2_agent_list_identities(s->agent) != 0)
-			return -1;
-		if (libssh2_agent_get_identity(s->agent, &s->identity, NULL) != 0)
-			return -1;
-	}
-	while (s->identity) {
-		rc = libssh2_agent_userauth(s->agent, s->user, s->identity);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 1;
-		if (rc == 0)
-			return 0;
-		if (libssh2_agent_get_identity(s->agent, &s->identity, s->identity) != 0)
-			s->identity = NULL;
-	}
-	return -1;
-}
-
-/* 0 authenticated, 1 wait, -1 no key file worked */
-static int step_keyfile(struct ssh *s)
-{
-	while (s->key < s->nkeys) {
-		const char *file = s->keys[s->key];
-		int rc = libssh2_userauth_publickey_fromfile_ex(s->sess, s->user, (unsigned)strlen(s->user), NULL,
-		                                                file, s->pass ? s->pass : "");
-
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 1;
-		if (rc == 0) {
-			wipe_pass(s);
-			return 0;
-		}
-		wipe_pass(s);
-		/* an unreadable private key may be an encrypted one: ask for its passphrase */
-		if (rc == LIBSSH2_ERROR_FILE && s->ui.passphrase && s->pass_tries < 3 && access(file, R_OK) == 0) {
-			s->pass_tries++;
-			s->step = ST_PASS_ASK;
-			set_state(s, SSH_ASKING);
-			s->ui.passphrase(s, file, s->ui.arg);
-			return 1;
-		}
-		s->key++;
-		s->pass_tries = 0;
-	}
-	return -1;
-}
-
-void ssh_passphrase_answer(struct ssh *s, const char *passphrase)
-{
-	if (s->step != ST_PASS_ASK)
-		return;
-	wipe_pass(s);
-	if (passphrase) {
-		s->pass = strdup(passphrase);
-	} else {
-		s->key++;
-		s->pass_tries = 0;
-	}
-	s->step = ST_KEYFILE;
-	set_state(s, SSH_CONNECTING);
-	drive(s);
 }
 
 static void on_authenticated(struct ssh *s)
@@ -472,7 +280,7 @@ static void on_authenticated(struct ssh *s)
 		s->pending_add = false;
 		known_hosts_add(s);
 	}
-	set_state(s, SSH_UP);
+	ssh_priv_set_state(s, SSH_UP);
 }
 
 /* The probe: open a session channel and close it; the open's reply measures
@@ -491,7 +299,7 @@ static void probe(struct ssh *s, int64_t now)
 			return;
 		ssh_open_done(s, &s->probe);
 		if (!s->probe) {
-			drop(s, "the bastion stopped answering");
+			ssh_priv_drop(s, "the bastion stopped answering");
 			return;
 		}
 		s->rtt_ms = loop_now_ms() - s->probe_sent_ms;
@@ -601,7 +409,7 @@ static int banner_ready(struct ssh *s, char *why, size_t len)
 	}
 }
 
-static void drive(struct ssh *s)
+void ssh_priv_drive(struct ssh *s)
 {
 	char why[700];
 	int rc;
@@ -612,7 +420,7 @@ static void drive(struct ssh *s)
 		if (rc == 1)
 			break;
 		if (rc < 0) {
-			drop(s, why);
+			ssh_priv_drop(s, why);
 			return;
 		}
 		s->step = ST_HANDSHAKE;
@@ -623,16 +431,16 @@ static void drive(struct ssh *s)
 			break;
 		if (rc) {
 			snprintf(why, sizeof why, "SSH handshake with %s failed: %s", s->where, last_error(s));
-			drop(s, why);
+			ssh_priv_drop(s, why);
 			return;
 		}
-		rc = step_hostkey(s);
+		rc = ssh_priv_step_hostkey(s);
 		if (rc != 0)
 			return;
 		s->step = ST_AGENT;
 		/* fall through */
 	case ST_AGENT:
-		rc = step_agent(s);
+		rc = ssh_priv_step_agent(s);
 		if (rc == 1)
 			break;
 		if (rc == 0) {
@@ -642,7 +450,7 @@ static void drive(struct ssh *s)
 		s->step = ST_KEYFILE;
 		/* fall through */
 	case ST_KEYFILE:
-		rc = step_keyfile(s);
+		rc = ssh_priv_step_keyfile(s);
 		if (rc == 1)
 			break;
 		if (rc == 0) {
@@ -653,9 +461,9 @@ static void drive(struct ssh *s)
 		         "that the public key is in its authorized_keys", s->where, s->nkeys ? " and " : "",
 		         s->nkeys ? s->keys[0] : "", s->nkeys > 1 ? " ..." : "");
 		if (dead_socket(s, libssh2_session_last_errno(s->sess)))
-			drop(s, "the bastion closed the connection during authentication");
+			ssh_priv_drop(s, "the bastion closed the connection during authentication");
 		else
-			refuse(s, why);
+			ssh_priv_refuse(s, why);
 		return;
 	default:
 		break;
@@ -664,7 +472,7 @@ static void drive(struct ssh *s)
 		int secs = 0;
 
 		if (dead_socket(s, libssh2_keepalive_send(s->sess, &secs))) {
-			drop(s, "the connection to the bastion was lost");
+			ssh_priv_drop(s, "the connection to the bastion was lost");
 			return;
 		}
 		probe(s, loop_now_ms());
@@ -675,7 +483,7 @@ static void drive(struct ssh *s)
 			return;
 		if (libssh2_session_last_errno(s->sess) == LIBSSH2_ERROR_SOCKET_DISCONNECT ||
 		    libssh2_session_last_errno(s->sess) == LIBSSH2_ERROR_SOCKET_RECV) {
-			drop(s, "the connection to the bastion was lost");
+			ssh_priv_drop(s, "the connection to the bastion was lost");
 			return;
 		}
 	}
@@ -695,15 +503,15 @@ static void on_tick(struct loop *loop, void *arg)
 			         s->cfg.host, SSH_CONNECT_TIMEOUT_MS / 1000);
 		else
 			snprintf(why, sizeof why, "%s did not answer within %d s", s->where, SSH_CONNECT_TIMEOUT_MS / 1000);
-		drop(s, why);
+		ssh_priv_drop(s, why);
 		return;
 	}
 	if (s->state == SSH_UP) {
 		if (s->probing && now - s->probe_sent_ms > SSH_DEAD_MS) {
-			drop(s, "the bastion stopped answering (no reply for 12 s)");
+			ssh_priv_drop(s, "the bastion stopped answering (no reply for 12 s)");
 			return;
 		}
-		drive(s);
+		ssh_priv_drive(s);
 	}
 }
 
