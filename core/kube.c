@@ -7,6 +7,8 @@
 #include "warroom/loop.h"
 #include "warroom/text.h"
 
+#include "kube_priv.h"
+
 #include <cJSON.h>
 
 #include <stdarg.h>
@@ -341,23 +343,6 @@ unsigned kube_exec_runs(const struct kube *k)
 
 /* ---------- lifecycle ---------- */
 
-static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *dup_printf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (s) {
-		va_start(ap, fmt);
-		vsnprintf(s, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	return s;
-}
-
 /* The URL requests go to and, with tls-server-name, where the connection is
  * routed. -1: out of memory. */
 static int set_url_base(struct kube *k)
@@ -392,8 +377,8 @@ static int set_url_base(struct kube *k)
 			port = hp + hl + 1, pl = (int)strcspn(port, "/");
 	}
 	free(k->url_base);
-	k->url_base = dup_printf("%.*s%s:%.*s", (int)(hp - s), s, k->kc.tls_server_name, pl, port);
-	k->connect_to = dup_printf("%s:%.*s:%.*s:%.*s", k->kc.tls_server_name, pl, port, hl, hp, pl, port);
+	k->url_base = text_dup_printf("%.*s%s:%.*s", (int)(hp - s), s, k->kc.tls_server_name, pl, port);
+	k->connect_to = text_dup_printf("%s:%.*s:%.*s:%.*s", k->kc.tls_server_name, pl, port, hl, hp, pl, port);
 	return k->url_base && k->connect_to ? 0 : -1;
 }
 
@@ -510,135 +495,6 @@ bool kube_cancel(struct kube *k, uint64_t id)
 	return false;
 }
 
-/* ---------- resources ---------- */
-
-/* "/<api>/namespaces/<ns>/<kind>[/<name>][/<sub>][?labelSelector=<sel>]",
- * malloc'd, every part percent-encoded: no name or selector is ever cut. */
-static char *res_path(const char *api, const char *ns, const char *kind, const char *name, const char *sub,
-                      const char *selector)
-{
-	char *ens = endpoint_escape(ns), *ename = name ? endpoint_escape(name) : NULL;
-	char *esel = selector && *selector ? endpoint_escape(selector) : NULL;
-	char *path = NULL;
-	size_t len;
-
-	if (ens && (!name || ename) && (!(selector && *selector) || esel)) {
-		len = strlen(api) + strlen(ens) + strlen(kind) + (ename ? strlen(ename) : 0) + (sub ? strlen(sub) : 0) +
-		      (esel ? strlen(esel) : 0) + 40;
-		path = malloc(len);
-		if (path)
-			snprintf(path, len, "%s/namespaces/%s/%s%s%s%s%s%s%s", api, ens, kind, ename ? "/" : "",
-			         ename ? ename : "", sub ? "/" : "", sub ? sub : "", esel ? "?labelSelector=" : "",
-			         esel ? esel : "");
-	}
-	free(ens);
-	free(ename);
-	free(esel);
-	return path;
-}
-
-static uint64_t send_path(struct kube *k, const char *method, char *path, const char *ctype, const char *body,
-                          kube_done_fn fn, void *arg)
-{
-	uint64_t id = path ? kube_request(k, method, path, ctype, body, fn, arg) : 0;
-
-	free(path);
-	return id;
-}
-
-uint64_t kube_get_deployment(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg)
-{
-	return send_path(k, "GET", res_path("/apis/apps/v1", ns, "deployments", name, NULL, NULL), NULL, NULL, fn, arg);
-}
-
-uint64_t kube_list_deployments(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
-{
-	return send_path(k, "GET", res_path("/apis/apps/v1", ns, "deployments", NULL, NULL, selector), NULL, NULL,
-	                 fn, arg);
-}
-
-uint64_t kube_list_replicasets(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
-{
-	return send_path(k, "GET", res_path("/apis/apps/v1", ns, "replicasets", NULL, NULL, selector), NULL, NULL,
-	                 fn, arg);
-}
-
-uint64_t kube_list_pods(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
-{
-	return send_path(k, "GET", res_path("/api/v1", ns, "pods", NULL, NULL, selector), NULL, NULL, fn, arg);
-}
-
-uint64_t kube_list_pods_page(struct kube *k, const char *ns, const char *selector, int limit, const char *cont,
-                             kube_done_fn fn, void *arg)
-{
-	char *path = res_path("/api/v1", ns, "pods", NULL, NULL, selector);
-	char *econt = cont && *cont ? endpoint_escape(cont) : NULL;
-	char *full = NULL;
-	if (path && (!(cont && *cont) || econt)) {
-		const char *sep = strchr(path, '?') ? "&" : "?";
-		if (econt)
-			full = dup_printf("%s%slimit=%d&continue=%s", path, sep, limit > 0 ? limit : 500, econt);
-		else
-			full = dup_printf("%s%slimit=%d", path, sep, limit > 0 ? limit : 500);
-	}
-	free(path);
-	free(econt);
-	return send_path(k, "GET", full, NULL, NULL, fn, arg);
-}
-
-uint64_t kube_get_service(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg)
-{
-	return send_path(k, "GET", res_path("/api/v1", ns, "services", name, NULL, NULL), NULL, NULL, fn, arg);
-}
-
-uint64_t kube_list_endpointslices(struct kube *k, const char *ns, const char *service, kube_done_fn fn, void *arg)
-{
-	size_t len = strlen(service) + 32;
-	char *sel = malloc(len);
-	uint64_t id = 0;
-
-	if (sel) {
-		snprintf(sel, len, "kubernetes.io/service-name=%s", service);
-		id = send_path(k, "GET", res_path("/apis/discovery.k8s.io/v1", ns, "endpointslices", NULL, NULL, sel),
-		               NULL, NULL, fn, arg);
-	}
-	free(sel);
-	return id;
-}
-
-uint64_t kube_get_scale(struct kube *k, const char *ns, const char *deployment, kube_done_fn fn, void *arg)
-{
-	return send_path(k, "GET", res_path("/apis/apps/v1", ns, "deployments", deployment, "scale", NULL), NULL,
-	                 NULL, fn, arg);
-}
-
-uint64_t kube_patch_selector(struct kube *k, const char *ns, const char *service, const char *key,
-                             const char *value, const char *resource_version, kube_done_fn fn, void *arg)
-{
-	char *path = res_path("/api/v1", ns, "services", service, NULL, NULL);
-	cJSON *root = cJSON_CreateObject();
-	if (resource_version && *resource_version)
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "metadata"), "resourceVersion", resource_version);
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(root, "spec"), "selector"),
-	                        key, value);
-	char *body = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	uint64_t id = body ? send_path(k, "PATCH", path, "application/merge-patch+json", body, fn, arg) : 0;
-	if (!body)
-		free(path);
-	free(body);
-	return id;
-}
-
-uint64_t kube_patch_scale(struct kube *k, const char *ns, const char *deployment, int replicas,
-                          kube_done_fn fn, void *arg)
-{
-	char body[64];
-	snprintf(body, sizeof body, "{\"spec\":{\"replicas\":%d}}", replicas);
-	return send_path(k, "PATCH", res_path("/apis/apps/v1", ns, "deployments", deployment, "scale", NULL),
-	                 "application/merge-patch+json", body, fn, arg);
-}
-
 /* ---------- rollout undo ---------- */
 
 /* The undo sequence: GET deployment, list its ReplicaSets, JSON-patch. */
@@ -707,7 +563,7 @@ static void undo_rs(const struct kube_result *res, void *arg)
 		op->timer = loop_timer_add(op->k->loop, 0, 0, op_error_timer, op);
 		return;
 	}
-	op->inner = send_path(op->k, "PATCH", res_path("/apis/apps/v1", op->ns, "deployments", op->name, NULL, NULL),
+	op->inner = kube_send_path(op->k, "PATCH", kube_res_path("/apis/apps/v1", op->ns, "deployments", op->name, NULL, NULL),
 	                      "application/json-patch+json", patch, undo_patched, op);
 	free(patch);
 }

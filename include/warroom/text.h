@@ -41,6 +41,8 @@ int text_hide_url_passwords(char *s);
  * repetition", as RE2 (Prometheus', Alertmanager's) refuses it), a count over
  * 1000, more than 1000 bytes, or an expansion past 20,000 atoms. 0 or -1. */
 int text_regex_check(const char *pat, char *err, size_t errlen);
+/* printf into a malloc'd string of the length it needs; NULL out of memory. */
+char *text_dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* argv[from..] joined by single spaces, malloc'd; NULL when there are none. */
 char *text_join(int argc, char **argv, int from);
 
