@@ -21,6 +21,19 @@
 #define EXIT_REFUSED 2
 
 /* The open incident, or a refusal that says there is none. */
+/* The first word of arg into word (cut to fit); how many bytes it took. */
+static size_t first_word(const char *arg, char *word, size_t len)
+{
+	size_t n = 0;
+
+	while (arg && arg[n] && arg[n] != ' ' && n + 1 < len) {
+		word[n] = arg[n];
+		n++;
+	}
+	word[n] = '\0';
+	return n;
+}
+
 static bool need_open(struct action_run *run, struct timeline *tl, struct timeline_incident *inc)
 {
 	int rc = timeline_incident_current(tl, inc);
@@ -168,17 +181,13 @@ static void status_exec(struct action_run *run)
 	struct timeline_incident inc;
 	char word[32] = "", summary[400];
 	const char *why;
-	size_t n = 0;
+	size_t n;
 	int st;
 	cJSON *d;
 
 	if (!tl || !need_open(run, tl, &inc))
 		return;
-	while (arg && arg[n] && arg[n] != ' ' && n + 1 < sizeof word) {
-		word[n] = arg[n];
-		n++;
-	}
-	word[n] = '\0';
+	n = first_word(arg, word, sizeof word);
 	why = text_skip_blanks(arg ? arg + n : NULL);
 	st = incident_status_parse(word);
 	if (st < 0) {
@@ -219,17 +228,13 @@ static void role_exec(struct action_run *run)
 	struct timeline_incident inc;
 	char word[32] = "", name[64], summary[300];
 	const char *who, *was;
-	size_t n = 0;
+	size_t n;
 	int role;
 	cJSON *d;
 
 	if (!tl || !need_open(run, tl, &inc))
 		return;
-	while (arg && arg[n] && arg[n] != ' ' && n + 1 < sizeof word) {
-		word[n] = arg[n];
-		n++;
-	}
-	word[n] = '\0';
+	n = first_word(arg, word, sizeof word);
 	role = incident_role_parse(word);
 	if (role < 0) {
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "role \"%s\"? say ic NAME or scribe NAME", word);
