@@ -664,7 +664,11 @@ static bool setup(struct request *r, const struct http_req *req)
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	/* No proxy from the environment: the config has no proxy setting yet. */
 	SET(CURLOPT_NOPROXY, "*");
-	SET(CURLOPT_ACCEPT_ENCODING, "");
+	/* Compressed only where the bytes cross an SSH tunnel: on the near network
+	 * a bastion has, the server's gzip costs more than the bytes it saves
+	 * (Prometheus spends about three times the CPU on a small query). */
+	if (req->connect_to && *req->connect_to)
+		SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
 	SET(CURLOPT_WRITEFUNCTION, on_write);
