@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dashboard_live_priv.h"
 #include "warroom/dashboard.h"
 #include "warroom/loop.h"
 #include "warroom/prom.h"
@@ -19,16 +20,25 @@
 #define DEFAULT_IN_FLIGHT 16
 #define MAX_KEEP_POINTS 4000
 
+enum job_kind {
+	JOB_SEND,   /* asks Prometheus */
+	JOB_SAME,   /* the same query as job `lead`: its answer */
+	JOB_IDLE,   /* no new step yet: told whether job `lead` was answered */
+};
+
 struct dash_job {
 	struct dash_live *l;
 	unsigned gen;
-	size_t panel, target;
+	size_t panel, target, lead;
+	enum job_kind kind;
 	bool full, instant;
 	int64_t start_ms, end_ms, step_ms;
 	int64_t sent_ms;
+	char *expr;   /* variables expanded */
 };
 
 static void round_start(struct source *src, void *arg);
+static void jobs_free(struct dash_live *l);
 
 struct dash_live *dash_live_new(struct loop *loop, struct prom *prom, int64_t scrape_ms, int max_in_flight,
                                 void (*changed)(struct dash_live *l, void *arg), void *arg)
@@ -261,7 +271,7 @@ void dash_live_free(struct dash_live *l)
 	source_free(l->src);
 	pdata_free(l);
 	dashboard_free(l->d);
-	free(l->jobs);
+	jobs_free(l);
 	free(l);
 }
 
@@ -389,7 +399,7 @@ static void line_trim(struct dash_line *ln, int64_t oldest)
 
 static void start_jobs(struct dash_live *l);
 
-static void round_finish(struct dash_live *l)
+void dash_live_round_finish(struct dash_live *l)
 {
 	char first[240] = "";
 	bool any_ok = false, any = false;
@@ -421,30 +431,29 @@ static void job_done(struct dash_live *l)
 	l->inflight--;
 	if (l->closing) {
 		if (l->inflight == 0 && l->next_job >= l->njobs)
-			round_finish(l);
+			dash_live_round_finish(l);
 		return;
 	}
 	start_jobs(l);
 }
 
-static void on_matrix(const struct prom_matrix *m, void *arg)
+static void job_error(struct dash_live *l, const struct dash_job *j, const char *err)
 {
-	struct dash_job *j = arg;
-	struct dash_live *l = j->l;
-	struct dash_pdata *pd;
-	const struct dash_target *t;
+	const struct dash_target *t = &l->d->p[j->panel].t[j->target];
+	struct dash_pdata *pd = &l->pd[j->panel];
 
-	if (l->closing || j->gen != l->gen || !l->d) {
-		job_done(l);
-		return;
-	}
-	pd = &l->pd[j->panel];
-	t = &l->d->p[j->panel].t[j->target];
-	if (m->elapsed_ms > l->slowest_ms)
-		l->slowest_ms = m->elapsed_ms;
+	snprintf(pd->err, sizeof pd->err, "%s%s%s", t->ref, t->ref[0] ? ": " : "", err);
+}
+
+/* One answer into the panel of job j (the job that asked, or one that
+ * asked the same). */
+static void apply(struct dash_live *l, const struct dash_job *j, const struct prom_matrix *m)
+{
+	struct dash_pdata *pd = &l->pd[j->panel];
+	const struct dash_target *t = &l->d->p[j->panel].t[j->target];
+
 	if (!m->ok) {
-		snprintf(pd->err, sizeof pd->err, "%s%s%s", t->ref, t->ref[0] ? ": " : "", m->err);
-		job_done(l);
+		job_error(l, j, m->err);
 		return;
 	}
 	if (m->warnings[0])
@@ -484,48 +493,131 @@ static void on_matrix(const struct prom_matrix *m, void *arg)
 	pd->end_ms = j->end_ms;
 	if (j->full)
 		pd->filled = true;
+}
+
+/* The jobs that rode on job `lead`: the same query gets its answer; one
+ * with no new step learns whether Prometheus answered (its data is then as
+ * new as it can be). m NULL: the query was never sent. */
+static void followers(struct dash_live *l, size_t lead, const struct prom_matrix *m)
+{
+	for (size_t i = 0; i < l->njobs; i++) {
+		struct dash_job *o = &l->jobs[i];
+
+		if (i == lead || o->lead != lead || o->kind == JOB_SEND || o->gen != l->gen)
+			continue;
+		if (!m)
+			job_error(l, o, "the query could not be sent");
+		else if (o->kind == JOB_SAME)
+			apply(l, o, m);
+		else if (m->answered)   /* its own error is the query's, not the source's */
+			l->pd[o->panel].updated_ms = loop_now_ms();
+		else
+			job_error(l, o, m->err);
+	}
+}
+
+static void on_matrix(const struct prom_matrix *m, void *arg)
+{
+	struct dash_job *j = arg;
+	struct dash_live *l = j->l;
+
+	if (l->closing || j->gen != l->gen || !l->d) {
+		job_done(l);
+		return;
+	}
+	if (m->elapsed_ms > l->slowest_ms)
+		l->slowest_ms = m->elapsed_ms;
+	apply(l, j, m);
+	followers(l, (size_t)(j - l->jobs), m);
 	job_done(l);
 }
 
 static void start_jobs(struct dash_live *l)
 {
 	while (l->inflight < l->max_in_flight && l->next_job < l->njobs) {
-		struct dash_job *j = &l->jobs[l->next_job++];
-		const struct dash_panel *p;
-
-		if (j->gen != l->gen)
-			continue;   /* of a dashboard or range no longer shown */
-		p = &l->d->p[j->panel];
-		const struct dash_target *t = &p->t[j->target];
-		struct dash_env env = { l->range_ms, j->step_ms, panel_scrape(l, p, t) };
-		char *expr = dashboard_expand(l->d, &env, t->expr);
+		size_t at = l->next_job++;
+		struct dash_job *j = &l->jobs[at];
 		uint64_t id;
 
+		if (j->gen != l->gen || j->kind != JOB_SEND)
+			continue;   /* of a dashboard or range no longer shown, or riding on another */
 		j->sent_ms = loop_now_ms();
 		l->inflight++;
+		l->sent++;
 		if (j->instant)
-			id = prom_query_series(l->prom, expr, on_matrix, j);
+			id = prom_query_series(l->prom, j->expr, on_matrix, j);
 		else
-			id = prom_query_range(l->prom, expr, j->start_ms, j->end_ms, j->step_ms, on_matrix, j);
-		free(expr);
+			id = prom_query_range(l->prom, j->expr, j->start_ms, j->end_ms, j->step_ms, on_matrix, j);
 		if (!id) {
 			l->inflight--;
-			snprintf(l->pd[j->panel].err, sizeof l->pd[j->panel].err, "the query could not be sent");
+			job_error(l, j, "the query could not be sent");
+			followers(l, at, NULL);
 		}
 	}
 	if (l->inflight == 0 && l->next_job >= l->njobs)
-		round_finish(l);
+		dash_live_round_finish(l);
+}
+
+static void jobs_free(struct dash_live *l)
+{
+	for (size_t i = 0; i < l->njobs; i++)
+		free(l->jobs[i].expr);
+	free(l->jobs);
+	l->jobs = NULL;
+	l->njobs = l->next_job = 0;
+}
+
+static bool same_query(const struct dash_job *a, const struct dash_job *b)
+{
+	return a->instant == b->instant && !strcmp(a->expr, b->expr) &&
+	       (a->instant || (a->start_ms == b->start_ms && a->end_ms == b->end_ms && a->step_ms == b->step_ms));
+}
+
+/* Who asks: a query that several panels share goes once; a panel with no
+ * new step since its last answer asks nothing (on a one-hour range a step
+ * is a minute, and a refresh every few seconds), and learns from the
+ * round's first query whether the source still answers. With no query at
+ * all in the round, the first such panel asks for its newest point again,
+ * so that a source gone down is still seen. */
+static void plan_jobs(struct dash_live *l)
+{
+	size_t first_send = l->njobs, first_idle = l->njobs;
+
+	for (size_t i = 0; i < l->njobs; i++) {
+		struct dash_job *j = &l->jobs[i];
+
+		j->lead = i;
+		if (j->kind == JOB_IDLE) {
+			if (first_idle == l->njobs)
+				first_idle = i;
+			continue;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (l->jobs[k].kind == JOB_SEND && same_query(&l->jobs[k], j)) {
+				j->kind = JOB_SAME;
+				j->lead = k;
+				break;
+			}
+		if (j->kind == JOB_SEND && first_send == l->njobs)
+			first_send = i;
+	}
+	if (first_send == l->njobs && first_idle < l->njobs) {
+		l->jobs[first_idle].kind = JOB_SEND;
+		first_send = first_idle;
+	}
+	for (size_t i = 0; i < l->njobs; i++)
+		if (l->jobs[i].kind == JOB_IDLE)
+			l->jobs[i].lead = first_send;
 }
 
 /* Every panel's queries for this round, then out with them. */
-static void panel_phase(struct dash_live *l)
+void dash_live_panel_phase(struct dash_live *l)
 {
 	int64_t now = loop_wall_ms();
 	size_t n = 0;
 
-	free(l->jobs);
-	l->jobs = NULL;
-	l->njobs = l->next_job = 0;
+	jobs_free(l);
+	l->sent = 0;
 	for (size_t i = 0; i < l->d->np; i++)
 		n += l->d->p[i].nt;
 	l->jobs = calloc(n + 1, sizeof *l->jobs);
@@ -545,6 +637,7 @@ static void panel_phase(struct dash_live *l)
 			const struct dash_target *t = &p->t[k];
 			struct dash_job *j;
 			int64_t step = dashboard_step_ms(l->range_ms, panel_points(l, p), 0, panel_scrape(l, p, t));
+			struct dash_env env = { l->range_ms, step, panel_scrape(l, p, t) };
 
 			if (t->hide || !t->expr[0])
 				continue;
@@ -558,192 +651,19 @@ static void panel_phase(struct dash_live *l)
 			j->end_ms = now - now % step;   /* aligned: incremental points fall on the same grid */
 			j->full = !pd->filled || pd->step_ms != step;
 			j->start_ms = j->full ? j->end_ms - l->range_ms : pd->end_ms + step;
-			if (!j->full && j->start_ms > j->end_ms)
-				j->start_ms = j->end_ms;   /* no new step yet: the newest point again */
+			j->kind = JOB_SEND;
+			if (!j->full && !j->instant && j->start_ms > j->end_ms) {
+				j->start_ms = j->end_ms;   /* no new step yet */
+				j->kind = JOB_IDLE;
+			}
+			j->expr = dashboard_expand(l->d, &env, t->expr);
 		}
 	}
+	l->queries = l->njobs;
+	plan_jobs(l);
 	if (l->round_gen == l->gen)
 		l->need_full = false;
 	start_jobs(l);
-}
-
-static void var_phase(struct dash_live *l);
-
-struct var_job {
-	struct dash_live *l;
-	unsigned gen;
-	size_t var;
-	char *filter;   /* metrics(re): the names' regex */
-	char *regex;    /* the variable's regex, expanded */
-};
-
-static void var_values(struct var_job *vj, bool ok, const char *err, char *const *vals, size_t n)
-{
-	struct dash_live *l = vj->l;
-	struct dash_var *v;
-	char **kept;
-	size_t nk = 0;
-
-	l->inflight--;
-	if (l->closing) {
-		round_finish(l);
-		goto out;
-	}
-	if (vj->gen != l->gen || !l->d) {   /* asked for another dashboard or range: go on without it */
-		l->var_at++;
-		var_phase(l);
-		goto out;
-	}
-	v = &l->d->v[vj->var];
-	v->error[0] = '\0';
-	if (!ok) {
-		snprintf(v->error, sizeof v->error, "%s", err);
-		goto next;
-	}
-	kept = calloc(n + 1, sizeof *kept);
-	if (!kept)
-		abort();
-	for (size_t i = 0; i < n && nk < DASH_VAR_VALUES; i++) {
-		char out[256], why[160];
-		int r = 1;
-		bool dup = false;
-
-		if (vj->filter && vj->filter[0])
-			r = dashboard_var_regex(vj->filter, vals[i], out, sizeof out, why, sizeof why);
-		if (r == 1)
-			r = dashboard_var_regex(vj->regex, vals[i], out, sizeof out, why, sizeof why);
-		if (r < 0) {
-			snprintf(v->error, sizeof v->error, "%s", why);
-			break;
-		}
-		for (size_t k = 0; r == 1 && k < nk; k++)
-			dup = dup || !strcmp(kept[k], out);
-		if (r == 1 && !dup)
-			kept[nk++] = strdup(out);
-	}
-	if (!v->error[0])
-		dashboard_var_options(v, kept, nk);
-	for (size_t i = 0; i < nk; i++)
-		free(kept[i]);
-	free(kept);
-next:
-	l->var_at++;
-	var_phase(l);
-out:
-	free(vj->filter);
-	free(vj->regex);
-	free(vj);
-}
-
-static void var_strings(bool ok, const char *err, char *const *vals, size_t n, void *arg)
-{
-	var_values(arg, ok, err, vals, n);
-}
-
-/* query_result(q): each series as Grafana writes it, name{labels} value time. */
-static void var_matrix(const struct prom_matrix *m, void *arg)
-{
-	char **vals = calloc(m->ns + 1, sizeof *vals);
-	size_t n = 0;
-
-	if (!vals)
-		abort();
-	for (size_t i = 0; m->ok && i < m->ns; i++) {
-		char buf[1024], num[40];
-		const struct prom_series *s = &m->s[i];
-
-		dashboard_format(s->n ? s->v[s->n - 1] : NAN, "none", -1, num, sizeof num);
-		snprintf(buf, sizeof buf, "%s %s %lld", s->name, num, (long long)(s->n ? s->t_ms[s->n - 1] / 1000 : 0));
-		vals[n++] = strdup(buf);
-	}
-	var_values(arg, m->ok, m->err, vals, n);
-	for (size_t i = 0; i < n; i++)
-		free(vals[i]);
-	free(vals);
-}
-
-static size_t count_refs_n;
-static void count_refs(const char *name, size_t len, void *arg)
-{
-	(void)name, (void)len, (void)arg;
-	count_refs_n++;
-}
-
-/* The query variables one after the other (a later one may use an earlier). */
-static void var_phase(struct dash_live *l)
-{
-	struct dashboard *d = l->d;
-
-	while (l->var_at < d->nv) {
-		struct dash_var *v = &d->v[d->order[l->var_at]];
-		struct dash_varq_parsed q;
-		struct dash_env env = { l->range_ms, l->scrape_ms, l->scrape_ms };
-		char *expanded, err[200];
-		struct var_job *vj;
-		uint64_t id = 0;
-
-		if (v->type == VAR_DATASOURCE) {
-			char *one[] = { "prometheus" };
-
-			dashboard_var_options(v, one, 1);
-		}
-		if (v->type != VAR_QUERY) {
-			l->var_at++;
-			continue;
-		}
-		count_refs_n = 0;
-		dashboard_refs(v->query, count_refs, NULL);
-		if (d->order_error[0] && count_refs_n) {   /* in or after a cycle: the JSON's values */
-			l->var_at++;
-			continue;
-		}
-		expanded = dashboard_expand(d, &env, v->query);
-		if (dashboard_varq_parse(expanded, &q, err, sizeof err) != 0) {
-			snprintf(v->error, sizeof v->error, "%s", err);
-			free(expanded);
-			l->var_at++;
-			continue;
-		}
-		free(expanded);
-		vj = calloc(1, sizeof *vj);
-		if (!vj)
-			abort();
-		vj->l = l;
-		vj->gen = l->gen;
-		vj->var = (size_t)d->order[l->var_at];
-		vj->regex = dashboard_expand(d, &env, v->regex);
-		l->inflight++;
-		switch (q.kind) {
-		case VARQ_LABEL_VALUES:
-			id = prom_label_values(l->prom, q.label, NULL, var_strings, vj);
-			break;
-		case VARQ_SERIES_LABEL:
-			id = prom_label_values(l->prom, q.label, q.arg, var_strings, vj);
-			break;
-		case VARQ_METRICS:
-			vj->filter = strdup(q.arg);
-			id = prom_label_values(l->prom, "__name__", NULL, var_strings, vj);
-			break;
-		case VARQ_QUERY_RESULT:
-			id = prom_query_series(l->prom, q.arg, var_matrix, vj);
-			break;
-		default:
-			break;
-		}
-		free(q.arg);
-		if (id)
-			return;   /* var_values goes on */
-		l->inflight--;
-		free(vj->regex);
-		free(vj->filter);
-		free(vj);
-		if (q.kind != VARQ_LIST)
-			snprintf(v->error, sizeof v->error, "the query could not be sent");
-		l->var_at++;
-	}
-	if (l->round_gen == l->gen)
-		l->need_vars = false;
-	panel_phase(l);
 }
 
 static void round_start(struct source *src, void *arg)
@@ -767,8 +687,8 @@ static void round_start(struct source *src, void *arg)
 	}
 	if (l->need_vars) {
 		l->var_at = 0;
-		var_phase(l);
+		dash_live_var_phase(l);
 	} else {
-		panel_phase(l);
+		dash_live_panel_phase(l);
 	}
 }

@@ -248,6 +248,7 @@ struct dash_live {
 	struct dash_job *jobs;
 	size_t var_at;           /* position in d->order during the variables phase */
 	int64_t round_start_ms, last_round_ms, slowest_ms;
+	size_t queries, sent;     /* the last round's panel queries, and those sent (shared and idle ones are not) */
 	void (*changed)(struct dash_live *l, void *arg);
 	void *arg;
 };

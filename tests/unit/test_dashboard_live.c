@@ -1,8 +1,9 @@
 /* A dashboard filled live from a Prometheus stand-in on the loop: the first
- * round asks for the whole range, later rounds for the newest points only, a
- * change of range asks for the whole of it again; the queries of a round go
- * out together but never more than the bound at once; a failing query is
- * named on its panel and the rest still draw. */
+ * round asks for the whole range, later rounds for the newest points only
+ * (nothing while no new step has come), a change of range asks for the
+ * whole of it again; the queries of a round go out together but never more
+ * than the bound at once, and a query several panels share goes once; a
+ * failing query is named on its panel and the rest still draw. */
 #define _GNU_SOURCE   /* memmem, accept4 */
 #include "http_fixture.h"
 
@@ -26,6 +27,7 @@ struct stand_in {
 	struct req got[256];
 	int ngot;
 	bool fail_b;          /* the query of panel 2 (expr "b") fails */
+	bool down;            /* every query answered 503 by something not Prometheus */
 };
 
 static double arg_of(const char *q, const char *name)
@@ -66,8 +68,12 @@ static void answer_all(struct stand_in *s)
 	for (int i = 0; i < s->npending; i++) {
 		struct conn *c = s->pending[i];
 		char body[512];
-		bool b = strstr(c->in, "query=b&") || strstr(c->in, "query=b ");
+		bool b = strstr(c->in, "query=b0&") || strstr(c->in, "query=b0 ");
 
+		if (s->down) {
+			respond(c, 503, "Content-Type: text/plain\r\n", "no healthy upstream", 19, true);
+			continue;
+		}
 		if (s->fail_b && b) {
 			const char *e = "{\"status\":\"error\",\"errorType\":\"execution\",\"error\":\"query timed out\"}";
 
@@ -118,7 +124,8 @@ static void write_dashboard(const char *path)
 	fprintf(fp, "{\"title\":\"Twenty\",\"uid\":\"tw-20\",\"panels\":[");
 	for (int i = 0; i < NPANELS; i++)
 		fprintf(fp, "%s{\"type\":\"timeseries\",\"title\":\"p%d\",\"gridPos\":{\"x\":0,\"y\":%d,\"w\":24,\"h\":8},"
-		        "\"targets\":[{\"refId\":\"A\",\"expr\":\"%s\"}]}", i ? "," : "", i, i * 8, i == 2 ? "b" : "a");
+		        "\"targets\":[{\"refId\":\"A\",\"expr\":\"%s%d\"}]}", i ? "," : "", i, i * 8, i == 2 ? "b" : "a",
+		        i == 2 ? 0 : i);
 	fprintf(fp, ",{\"type\":\"stat\",\"title\":\"env\",\"targets\":[{\"expr\":\"c{env=\\\"$env\\\"}\"}]}],"
 	        "\"templating\":{\"list\":[{\"name\":\"env\",\"type\":\"custom\",\"query\":\"prod,staging\","
 	        "\"current\":{\"value\":\"prod\"}}]}}");
@@ -183,7 +190,27 @@ static void a_dashboard_fills_at_once_then_advances(void **state)
 	assert_string_equal(l->pd[3].err, "");
 	assert_int_equal(source_state(dash_live_source(l)), SRC_UP);   /* the others answered */
 
-	/* the next round: only the newest points */
+	/* the next round, within the same step: nothing new to ask but the
+	 * failed panel's whole range; the others learn that Prometheus answered */
+	for (int i = 0; i <= NPANELS; i++)
+		l->pd[i].updated_ms = i == 2 ? 0 : 1;
+	s.ngot = 0;
+	r.done = false;
+	source_refresh(dash_live_source(l));
+	run_round(f, &s, &r);
+	assert_int_equal(s.ngot, 1);
+	assert_true(!strncmp(s.got[0].query, "b0&", 3) && fabs(s.got[0].end - s.got[0].start - 3600) < 1);
+	assert_int_equal(l->queries, NPANELS + 1);
+	assert_int_equal(l->sent, 1);
+	assert_true(l->pd[0].updated_ms > 1);       /* fresh: its data is as new as it can be */
+	assert_string_equal(l->pd[0].err, "");       /* panel b's error is its query's, not the source's */
+	assert_int_equal(l->pd[0].line[0].n, 3);
+	assert_true(l->pd[2].updated_ms == 0);       /* it never answered: not "fresh" */
+
+	/* a step later: every panel asks for its newest points only */
+	for (int i = 0; i <= NPANELS; i++)
+		if (l->pd[i].filled)
+			l->pd[i].end_ms -= l->pd[i].step_ms;
 	s.ngot = 0;
 	s.max_pending = 0;
 	r.done = false;
@@ -191,12 +218,23 @@ static void a_dashboard_fills_at_once_then_advances(void **state)
 	run_round(f, &s, &r);
 	assert_int_equal(s.ngot, NPANELS + 1);
 	for (int i = 0; i < s.ngot; i++) {
-		if (!strncmp(s.got[i].query, "b&", 2))   /* the failed panel asks for the whole range again */
+		if (!strncmp(s.got[i].query, "b0&", 3))   /* the failed panel asks for the whole range again */
 			assert_true(fabs(s.got[i].end - s.got[i].start - 3600) < 1);
 		else
 			assert_true(s.got[i].end - s.got[i].start <= s.got[i].step + 0.001);
 	}
-	assert_true(l->pd[2].updated_ms == 0);   /* it never answered: not "fresh" */
+
+	/* Prometheus gone (a proxy's 503): the panels with no new step say so too */
+	s.down = true;
+	s.ngot = 0;
+	r.done = false;
+	source_refresh(dash_live_source(l));
+	run_round(f, &s, &r);
+	assert_int_equal(s.ngot, 1);
+	assert_true(l->pd[0].err[0] != '\0');
+	assert_true(l->pd[NPANELS].err[0] != '\0');
+	assert_int_equal(source_state(dash_live_source(l)), SRC_DOWN);
+	s.down = false;
 
 	/* a longer range: the whole of it at once */
 	s.ngot = 0;
@@ -213,10 +251,72 @@ static void a_dashboard_fills_at_once_then_advances(void **state)
 	testutil_rmtree(dir);
 }
 
+/* Panels that ask the same query (a stat and a chart of one metric) share
+ * one request; a round where no panel has a new step still asks one query,
+ * so that a source gone down is seen. */
+static void a_shared_query_goes_once(void **state)
+{
+	struct fx *f = *state;
+	struct stand_in s = { 0 };
+	struct round r = { false };
+	struct config_endpoint ep = { 0 };
+	struct prom *p;
+	struct dash_live *l;
+	char err[300], dir[256], file[300];
+	FILE *fp;
+
+	testutil_tmpdir(dir, sizeof dir);
+	snprintf(file, sizeof file, "%s/shared.json", dir);
+	fp = fopen(file, "w");
+	assert_non_null(fp);
+	fprintf(fp, "{\"title\":\"Shared\",\"panels\":["
+	        "{\"type\":\"stat\",\"title\":\"rate\",\"targets\":[{\"expr\":\"x\"}]},"
+	        "{\"type\":\"timeseries\",\"title\":\"rate over time\",\"targets\":[{\"expr\":\"x\",\"legendFormat\":\"{{job}}\"}]},"
+	        "{\"type\":\"timeseries\",\"title\":\"other\",\"targets\":[{\"expr\":\"y\"}]}]}");
+	fclose(fp);
+	f->srv->handler = handler;
+	f->srv->handler_arg = &s;
+	snprintf(ep.url, sizeof ep.url, "http://127.0.0.1:%d", f->srv->port);
+	p = prom_new(f->http, &ep, err, sizeof err);
+	assert_non_null(p);
+	l = dash_live_new(f->loop, p, 15000, 8, changed, &r);
+	assert_int_equal(dash_live_add(l, file), 1);
+	assert_int_equal(dash_live_select(l, 0), 0);
+
+	source_refresh(dash_live_source(l));
+	run_round(f, &s, &r);
+	assert_int_equal(s.ngot, 2);
+	assert_int_equal(l->queries, 3);
+	assert_int_equal(l->sent, 2);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(l->pd[i].nline, 1);
+		assert_int_equal(l->pd[i].line[0].n, 3);
+		assert_true(l->pd[i].filled);
+	}
+	assert_string_equal(l->pd[1].line[0].name, "x");         /* each panel's own legend */
+	assert_string_equal(l->pd[0].line[0].name, "{job=\"x\"}");
+
+	l->pd[2].updated_ms = 1;
+	s.ngot = 0;
+	r.done = false;
+	source_refresh(dash_live_source(l));
+	run_round(f, &s, &r);
+	assert_int_equal(s.ngot, 1);
+	assert_int_equal(l->sent, 1);
+	assert_true(l->pd[2].updated_ms > 1);
+	assert_int_equal(source_state(dash_live_source(l)), SRC_UP);
+
+	dash_live_stop(l);
+	dash_live_free(l);
+	prom_free(p);
+	testutil_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(a_dashboard_fills_at_once_then_advances, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_shared_query_goes_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
