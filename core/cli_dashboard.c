@@ -12,6 +12,7 @@
 #include "warroom/prom.h"
 #include "warroom/ssh.h"
 #include "warroom/source.h"
+#include "warroom/sources.h"
 
 #include <cJSON.h>
 
@@ -23,7 +24,9 @@
 
 static const char usage[] =
 	"usage: warroom dashboard show FILE [--json]     panels, types, positions and resolved queries\n"
-	"       warroom dashboard lint FILE              what will not be drawn, and why\n"
+	"       warroom dashboard lint [FILE]            what will not be drawn, and why; no FILE:\n"
+	"                                                every dashboard of dashboards.path and\n"
+	"                                                the overview strip's panels (exit 1: missing)\n"
 	"       warroom dashboard values FILE [--json] [--range 1h] [--var NAME=VALUE]...\n"
 	"                                                one refresh against Prometheus\n";
 
@@ -31,6 +34,7 @@ static const struct dash_env show_env = { 3600000, 15000, 15000 };
 
 /* The first round (every panel's whole range), beside the steady one. */
 static int64_t full_round_ms = -1, full_slowest_ms = -1;
+static size_t full_sent;
 
 static void print_json(const struct dashboard *d, const struct dash_live *l)
 {
@@ -108,6 +112,11 @@ static void print_json(const struct dashboard *d, const struct dash_live *l)
 		cJSON_AddNumberToObject(root, "slowest_query_ms", (double)l->slowest_ms);
 		cJSON_AddNumberToObject(root, "full_refresh_ms", (double)full_round_ms);
 		cJSON_AddNumberToObject(root, "full_slowest_query_ms", (double)full_slowest_ms);
+		/* what the rounds asked: a query several panels share goes once, and
+		 * a steady round asks only for panels with a new step */
+		cJSON_AddNumberToObject(root, "queries", (double)l->queries);
+		cJSON_AddNumberToObject(root, "full_queries_sent", (double)full_sent);
+		cJSON_AddNumberToObject(root, "queries_sent", (double)l->sent);
 	}
 	out = cJSON_Print(root);
 	printf("%s\n", out);
@@ -152,9 +161,12 @@ static void print_text(const struct dashboard *d, const struct dash_live *l)
 			       pd->err[0] ? "  ! " : "", pd->err);
 		}
 	}
-	if (l)
-		printf("refresh took %lld ms; the slowest query %lld ms\n", (long long)l->last_round_ms,
-		       (long long)l->slowest_ms);
+	if (l) {
+		printf("first refresh %lld ms, %zu of %zu queries sent, the slowest %lld ms\n", (long long)full_round_ms,
+		       full_sent, l->queries, (long long)full_slowest_ms);
+		printf("steady refresh %lld ms, %zu sent (the others had no new step), the slowest %lld ms\n",
+		       (long long)l->last_round_ms, l->sent, (long long)l->slowest_ms);
+	}
 }
 
 static int lint(const struct dashboard *d)
@@ -187,6 +199,67 @@ static int lint(const struct dashboard *d)
 	if (!n)
 		printf("%s: every panel is drawn\n", d->file);
 	return 0;
+}
+
+/* No FILE: every dashboard of dashboards.path, then the overview strip's
+ * panels against its dashboard, each missing one with the config line that
+ * names it. 1 when the strip names what is not there. */
+static int lint_all(const struct config *cfg)
+{
+	const struct config_dashboards *c = &cfg->dash;
+	const char *path = sources_dashboard_path(cfg);
+	const char *want = c->overview[0] ? c->overview : c->dflt[0] ? c->dflt : "Detection Pipeline";
+	struct loop *loop = loop_new();
+	struct dash_live *l = loop ? dash_live_new(loop, NULL, 0, 1, NULL, NULL) : NULL;
+	int rc = 0, at;
+
+	if (!l) {
+		fprintf(stderr, "warroom dashboard: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	if (!dash_live_add(l, path)) {
+		fprintf(stderr, "warroom dashboard: no dashboards in %s (dashboards.path)\n", path);
+		rc = 2;
+		goto out;
+	}
+	for (size_t i = 0; i < l->nfiles; i++) {
+		char err[400];
+		struct dashboard *d = dashboard_load(l->files[i], err, sizeof err);
+
+		if (!d) {   /* a read error names the file already */
+			printf("%s%s%s\n", strncmp(err, l->files[i], strlen(l->files[i])) ? l->files[i] : "",
+			       strncmp(err, l->files[i], strlen(l->files[i])) ? ": " : "", err);
+			continue;
+		}
+		lint(d);
+		dashboard_free(d);
+	}
+	at = dash_live_find(l, want);
+	if (at < 0 || dash_live_select(l, (size_t)at) != 0) {
+		/* unconfigured, the strip falls back on its built-in queries */
+		printf("dashboards.overview: no dashboard \"%s\" in %s%s\n", want, path,
+		       c->overview[0] || c->nstrip ? "" : "; the strip keeps its built-in queries");
+		rc = c->overview[0] || c->nstrip;
+		goto out;
+	}
+	for (size_t i = 0; i < c->nstrip; i++) {
+		size_t p = dashboard_find(l->d, c->strip[i]);
+
+		if (p == (size_t)-1)
+			printf("%s: dashboards.overview: no panel \"%s\" in %s\n", c->strip_at[i], c->strip[i], l->d->title);
+		else if (!l->d->p[p].nt)
+			printf("%s: dashboards.overview: panel \"%s\" has no query\n", c->strip_at[i], c->strip[i]);
+		else
+			continue;
+		rc = 1;
+	}
+	if (!rc)
+		printf("the overview's strip: %s of %s\n", c->nstrip ? "the panels named" : "the golden signals", l->d->title);
+out:
+	dash_live_free(l);
+	loop_free(loop);
+	return rc;
 }
 
 struct run {
@@ -256,6 +329,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 	}
 	full_round_ms = l->last_round_ms;
 	full_slowest_ms = l->slowest_ms;
+	full_sent = l->sent;
 	/* a second round: the steady refresh (variables resolved, incremental ranges) */
 	r.done = false;
 	source_refresh(dash_live_source(l));
@@ -304,6 +378,10 @@ int cli_dashboard(int argc, char **argv, const struct config *cfg)
 			fprintf(stderr, "warroom dashboard: unknown argument %s\n%s", argv[i], usage);
 			goto out;
 		}
+	}
+	if (!file && !strcmp(verb, "lint")) {
+		rc = lint_all(cfg);
+		goto out;
 	}
 	if (!file || (strcmp(verb, "show") && strcmp(verb, "lint") && strcmp(verb, "values"))) {
 		fprintf(stderr, "%s", usage);

@@ -163,7 +163,7 @@ static struct source *open_kube(struct sources *s, char *err, size_t errlen)
 	return s->slots ? slots_poller_source(s->slots) : NULL;
 }
 
-static const char *dash_path(const struct config *cfg)
+const char *sources_dashboard_path(const struct config *cfg)
 {
 	return cfg->dash.path[0] ? cfg->dash.path : access("assets/dashboards", R_OK) == 0 ? "assets/dashboards"
 	       : WARROOM_DATADIR "/assets/dashboards";
@@ -203,7 +203,7 @@ static void strip_item(struct sources *s, const struct dashboard *d, const char 
 		if (d)
 			snprintf(it->note, sizeof it->note, "no panel \"%s\" in %s (%s)", want, d->title, at);
 		else
-			snprintf(it->note, sizeof it->note, "no dashboard \"%s\" in %s (%s)", dash, dash_path(s->cfg), at);
+			snprintf(it->note, sizeof it->note, "no dashboard \"%s\" in %s (%s)", dash, sources_dashboard_path(s->cfg), at);
 		return;
 	}
 	snprintf(it->label, sizeof it->label, "%s", d->p[p].title[0] ? d->p[p].title : want);
@@ -236,7 +236,7 @@ static void signals_from_dashboard(struct sources *s)
 
 	if (!l)
 		return;
-	dash_live_add(l, dash_path(s->cfg));
+	dash_live_add(l, sources_dashboard_path(s->cfg));
 	at = dash_live_find(l, want);
 	if (at >= 0 && dash_live_select(l, (size_t)at) == 0)
 		d = l->d;
@@ -398,7 +398,7 @@ static void on_dash(struct dash_live *l, void *arg)
 static void open_dash(struct sources *s)
 {
 	const struct config_dashboards *c = &s->cfg->dash;
-	const char *path = dash_path(s->cfg);
+	const char *path = sources_dashboard_path(s->cfg);
 	int first;
 
 	if (!s->prom)

@@ -65,6 +65,8 @@ int sources_route(struct sources *s, const char *name, const char *url, char *ou
                   size_t whylen);
 /* Starts polling into the model (slots, signals, alerts, Argo CD, states). */
 void sources_attach(struct sources *s, struct model *m);
+/* dashboards.path, or the shipped dashboards (beside the binary's data). */
+const char *sources_dashboard_path(const struct config *cfg);
 /* A round of every poller now. */
 void sources_refresh(struct sources *s);
 /* The context the rollback planner and executor need. */

@@ -16,6 +16,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(__file__))
 from term import BINARY, ROOT, Term, mask  # noqa: E402
 from incident_screens import IncidentScreens  # noqa: E402
+from dashboard_cli import DashboardCli  # noqa: E402
 
 EXPECTED = os.path.join(os.path.dirname(__file__), "expected")
 
@@ -25,7 +26,7 @@ def action_names():
         return re.findall(r'^\s*X\(\w+,\s*"([a-z0-9-]+)"', f.read(), re.M)
 
 
-class Screen(IncidentScreens, unittest.TestCase):
+class Screen(IncidentScreens, DashboardCli, unittest.TestCase):
     def setUp(self):
         self.terms = []
 
