@@ -17,7 +17,9 @@
 #include "warroom/source.h"
 #include "warroom/text.h"
 
-#define DEFAULT_IN_FLIGHT 16
+/* Prometheus runs 20 queries at once unless told otherwise
+ * (--query.max-concurrency): no more from one console */
+#define DEFAULT_IN_FLIGHT 20
 #define MAX_KEEP_POINTS 4000
 
 enum job_kind {

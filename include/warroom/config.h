@@ -80,7 +80,7 @@ struct config {
 		char strip_at[CONFIG_MAX_STRIP][96];   /* "config.yaml:12": where each is written */
 		size_t nstrip;
 		int scrape_ms;          /* the scrape interval for $__rate_interval and the step (15000) */
-		int max_in_flight;      /* queries of a refresh in flight at once (16) */
+		int max_in_flight;      /* queries of a refresh in flight at once (20) */
 		char vars[512];         /* variable values: "name=value;name=a,b" ("" none) */
 	} dash;
 

@@ -12,7 +12,8 @@ interpreter (and its lock) with a test that measures key latency:
     -> one line of JSON, {"NAME": proxy port, ...}; then on stdin
     "KIND" (every proxy) or "KIND NAME..." answered "ok", EOF ends it.
 
-Modes: pass (forwarded as is), refuse (nothing listens: connection
+Modes: pass (forwarded as is), slow (forwarded, each request held
+SLOW_MS first: a server across a network, or a busy one), refuse (nothing listens: connection
 refused), 500, html (an ingress' 502 error page), garbage (200 with random
 bytes), big (200 with a 50 MB body), cut (a chunked answer that stops half
 way). A raw proxy (sshd) speaks no HTTP: its faults are the same bytes sent
@@ -28,9 +29,10 @@ import ssl
 import sys
 import threading
 
-MODES = ("pass", "refuse", "500", "html", "garbage", "big", "cut")
+MODES = ("pass", "slow", "refuse", "500", "html", "garbage", "big", "cut")
 BIG_BYTES = 50 * 1024 * 1024
 CUT_RAW_BYTES = 3000
+SLOW_MS = 25
 
 HTML = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
         b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
@@ -136,13 +138,14 @@ class FaultProxy:
             if self.server_ctx:
                 conn = self.server_ctx.wrap_socket(conn, server_side=True)
                 self.track(conn)
-            if mode == "pass" or (self.raw and mode == "cut"):
+            if mode in ("pass", "slow") or (self.raw and mode == "cut"):
                 up = socket.create_connection(self.upstream, 5)
                 if self.server_ctx:
                     up = self.client_ctx.wrap_socket(up)
                 self.track(up)
                 limit = CUT_RAW_BYTES if mode == "cut" else None
-                t = threading.Thread(target=self.pump, args=(conn, up, None), daemon=True)
+                hold = SLOW_MS / 1000.0 if mode == "slow" else 0
+                t = threading.Thread(target=self.pump, args=(conn, up, None, hold), daemon=True)
                 t.start()
                 self.pump(up, conn, limit)
                 return
@@ -160,13 +163,15 @@ class FaultProxy:
                         pass
 
     @staticmethod
-    def pump(src, dst, limit):
+    def pump(src, dst, limit, hold=0):
         sent = 0
         try:
             while True:
                 b = src.recv(65536)
                 if not b:
                     break
+                if hold:
+                    threading.Event().wait(hold)
                 if limit is not None and sent + len(b) > limit:
                     dst.sendall(b[:limit - sent])
                     break
