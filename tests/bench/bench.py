@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -615,6 +616,46 @@ class Bench:
         f["queries_total_full_steady"] = sent
         return f
 
+    def curl_parallel(self, twenty):
+        """The dashboard's distinct queries (as `dashboard show` expands them)
+        sent by curl, all at once over fresh connections: a client with no
+        work of its own, against the same Prometheus. Seconds, the slowest
+        transfer of each run (they start together)."""
+        if not shutil.which("curl"):
+            return None
+        _, _, rc, out = self.run([BINARY, "dashboard", "--config", self.config(), "--db", self.db(), "show",
+                                  twenty, "--json"])
+        j = json.loads(out)
+        url = re.search(r"(?m)^prometheus:\n  url: (\S+)", open(self.config()).read()).group(1)
+        step = 60   # a 6-column panel at 120 columns: 60 points over the hour, as the console asks
+        now = int(time.time())
+        end = now - now % step
+        seen, lines = set(), []
+        for p in j["panels"]:
+            for q in p["queries"]:
+                key = (p["type"] == "table" or q["instant"], q["expr"])
+                if q["hide"] or key in seen:
+                    continue
+                seen.add(key)
+                if key[0]:
+                    qs = urllib.parse.urlencode({"query": q["expr"], "time": end})
+                    lines.append('url = "%s/api/v1/query?%s"' % (url, qs))
+                else:
+                    qs = urllib.parse.urlencode({"query": q["expr"], "start": end - 3600, "end": end, "step": step})
+                    lines.append('url = "%s/api/v1/query_range?%s"' % (url, qs))
+                lines.append('output = "/dev/null"')
+        cfg = os.path.join(self.tmp, "curl-twenty.cfg")
+        with open(cfg, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        runs = []
+        for _ in range(RUNS):
+            p = subprocess.run(["curl", "-s", "--parallel", "--parallel-immediate", "--parallel-max", "20",
+                                "-w", "%{time_total}\n", "-K", cfg], capture_output=True, text=True, timeout=60)
+            times = [float(x) for x in p.stdout.split()]
+            if len(times) == len(seen):
+                runs.append(max(times))
+        return {"queries": len(seen), "s": runs} if runs else None
+
     def row8(self):
         self.lab.scenario("steady")
         twenty, singles, n = self.dash20()
@@ -632,6 +673,12 @@ class Bench:
         row(8, "%d-panel dashboard, first refresh" % n, fmt_s(med(d["full"])),
             "the %d panels one after another %s" % (n, fmt_s(med(d["sum_full"]))),
             ratio(med(d["full"]), med(d["sum_full"])))
+        c = self.curl_parallel(twenty)
+        if c:
+            FIGS["dashboard_20_curl_parallel"] = c
+            row(8, "%d-panel dashboard, first refresh" % n, fmt_s(med(d["full"])),
+                "curl --parallel, its %d distinct queries %s" % (c["queries"], fmt_s(med(c["s"]))),
+                ratio(med(d["full"]), med(c["s"])))
         # the same through a link that holds each request (a Prometheus across
         # a network, or busy elsewhere): what the queries' time is when it is
         # not this machine's two cores that all of them share
