@@ -2,7 +2,9 @@
  * The command runs under a small sh wrapper in its own process group
  * (setsid); a line on its stdin, or stdin's EOF when the channel or the
  * whole connection goes away, ends that group. So a cancel, a timeout or a
- * dropped link never leaves the remote process running. */
+ * dropped link never leaves the remote process running. The command's
+ * variables go as the first line on stdin, not on its command line, where
+ * every user of the bastion could read them in the process list. */
 #include "warroom/remote.h"
 #include "warroom/loop.h"
 #include "warroom/ssh.h"
@@ -29,6 +31,8 @@ struct remote {
 	struct ssh_client client;
 	struct remote_spec spec;
 	char *wrapped;
+	char *envline;        /* the first line on stdin: the exports */
+	size_t env_sent;
 	enum rstate state;
 	LIBSSH2_CHANNEL *ch;
 	struct rstream out, err;
@@ -39,7 +43,7 @@ struct remote {
 };
 
 #define WRAPPER                                                                           \
-	"exec 3<&0; setsid sh -c \"$1\" </dev/null 3<&- & c=$!; "                         \
+	"IFS= read -r e || exit 125; eval \"$e\"; unset e; exec 3<&0; setsid sh -c \"$1\" </dev/null 3<&- & c=$!; "                         \
 	"{ read _ <&3; kill -TERM -$c 2>/dev/null || kill -TERM $c; sleep %.1f; "         \
 	"kill -KILL -$c 2>/dev/null; } & w=$!; exec 3<&-; wait $c; s=$?; kill $w 2>/dev/null; exit $s"
 
@@ -100,26 +104,40 @@ static bool shell_name(const char *s, size_t n)
 	return true;
 }
 
-char *remote_with_env(const char *command, const char *const *env)
+/* One shell line, no newline inside: NAME="$(printf '%b_' '...')" for
+ * each entry, every byte a single-quoted word could not hold as it is (and
+ * backslash, which %b reads) written as an octal escape; the _ keeps the
+ * value's own trailing newlines from $(...). */
+char *remote_env_line(const char *const *env)
 {
-	size_t n = strlen(command) + 1, o = 0;
+	size_t n = 2, o = 0;
 	char *out;
 
 	for (const char *const *e = env; e && *e; e++)
-		n += strlen(*e) * 4 + 16;
+		n += strlen(*e) * 5 + 64;
 	out = malloc(n);
 	if (!out)
 		return NULL;
 	for (const char *const *e = env; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
-		char *q;
+		int len;
 
-		if (!eq || !shell_name(*e, (size_t)(eq - *e)) || !(q = quote(eq + 1)))
+		if (!eq || !shell_name(*e, (size_t)(eq - *e)))
 			continue;
-		o += (size_t)snprintf(out + o, n - o, "export %.*s=%s; ", (int)(eq - *e), *e, q);
-		free(q);
+		len = (int)(eq - *e);
+		o += (size_t)snprintf(out + o, n - o, "%.*s=\"$(printf '%%b_' '", len, *e);
+		for (const unsigned char *v = (const unsigned char *)eq + 1; *v; v++) {
+			if (*v == '\\')
+				o += (size_t)snprintf(out + o, n - o, "\\\\");
+			else if (*v == '\'' || *v < 0x20 || *v == 0x7f)
+				o += (size_t)snprintf(out + o, n - o, "\\0%03o", *v);
+			else
+				out[o++] = (char)*v;
+		}
+		o += (size_t)snprintf(out + o, n - o, "')\"; %.*s=\"${%.*s%%_}\"; export %.*s; ", len, *e, len, *e, len,
+		                      *e);
 	}
-	snprintf(out + o, n - o, "%s", command);
+	snprintf(out + o, n - o, "\n");
 	return out;
 }
 
@@ -134,6 +152,10 @@ static void release(struct remote *r)
 	free(r->out.data);
 	free(r->err.data);
 	free(r->wrapped);
+	if (r->envline) {
+		explicit_bzero(r->envline, strlen(r->envline));
+		free(r->envline);
+	}
 	free(r);
 }
 
@@ -271,7 +293,13 @@ static void drive(struct ssh_client *cl)
 		}
 	}
 	if (r->state == R_RUN) {
-		if (r->cancel_wanted && !r->cancel_sent) {
+		while (r->env_sent < strlen(r->envline)) {
+			n = libssh2_channel_write(r->ch, r->envline + r->env_sent, strlen(r->envline) - r->env_sent);
+			if (n <= 0)
+				break;
+			r->env_sent += (size_t)n;
+		}
+		if (r->cancel_wanted && !r->cancel_sent && r->env_sent == strlen(r->envline)) {
 			rc = (int)libssh2_channel_write(r->ch, "\n", 1);
 			if (rc == 1)
 				r->cancel_sent = true;
@@ -357,14 +385,15 @@ struct remote *remote_start(struct ssh *ssh, const struct remote_spec *spec, cha
 		return NULL;
 	}
 	r = calloc(1, sizeof *r);
-	{
-		char *full = r ? remote_with_env(spec->command, spec->env) : NULL;
-
-		if (full)
-			r->wrapped = remote_wrap(full);
-		free(full);
+	if (r) {
+		r->wrapped = remote_wrap(spec->command);
+		r->envline = remote_env_line(spec->env);
 	}
-	if (!r || !r->wrapped) {
+	if (!r || !r->wrapped || !r->envline) {
+		if (r) {
+			free(r->wrapped);
+			free(r->envline);
+		}
 		free(r);
 		snprintf(err, errlen, "out of memory");
 		return NULL;

@@ -25,9 +25,10 @@ struct remote_spec {
 	int64_t timeout_ms;        /* 0: none */
 	size_t max_output;         /* kept bytes per stream; 0: PROC_MAX_OUTPUT */
 	/* "NAME=value" entries, NULL-terminated (NULL: none), exported to the
-	 * command by the shell on the bastion, each value quoted: sshd accepts
-	 * few variables over the channel itself (AcceptEnv). Names that are not
-	 * shell names are left out. */
+	 * command by the shell on the bastion from the first line on its stdin
+	 * (not its command line, which the bastion's process list shows): sshd
+	 * accepts few variables over the channel itself (AcceptEnv). Names that
+	 * are not shell names are left out. */
 	const char *const *env;
 	remote_line_fn on_line;
 	remote_done_fn on_done;
@@ -47,11 +48,12 @@ void remote_cancel(struct remote *r);
 void remote_free(struct remote *r);
 const struct proc_result *remote_result(const struct remote *r);
 
-/* export NAME='value'; ... (env as in remote_spec) then command, as one
- * shell text. malloc'd. */
-char *remote_with_env(const char *command, const char *const *env);
-/* The wrapper text that runs command in its own group on the bastion and
- * ends that group when a line or EOF arrives on stdin. malloc'd. */
+/* The exports of env (as in remote_spec) as one shell line, ending in its
+ * only newline: what the wrapper reads first. malloc'd. */
+char *remote_env_line(const char *const *env);
+/* The wrapper text that reads and evaluates the exports line from stdin,
+ * runs command in its own group on the bastion and ends that group when a
+ * further line or EOF arrives on stdin. malloc'd. */
 char *remote_wrap(const char *command);
 
 #endif

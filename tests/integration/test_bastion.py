@@ -338,6 +338,9 @@ class Bastion(LabTestCase):
         t.keys("y")
         wait_for(lambda: subprocess.run(["pgrep", "-f", "^" + marker], capture_output=True).returncode == 0, 10,
                  what="the remote sleep running")
+        # its variables are not on any command line: the bastion's users all see those
+        shown = subprocess.run(["pgrep", "-af", "detection-api-service"], capture_output=True, text=True).stdout
+        self.assertEqual(shown, "", "the process list shows a runbook variable")
         t.keys("C-x")
         t.wait_for("stopped by the operator", timeout=10)
         wait_for(lambda: subprocess.run(["pgrep", "-f", "^" + marker], capture_output=True).returncode != 0, 5,

@@ -154,7 +154,7 @@ static void remote_wrapper_keeps_the_command_whole(void **state)
 	int st;
 
 	assert_non_null(w);
-	snprintf(cmd, sizeof cmd, "sleep 2 | %s", w);   /* stdin stays open: no cancel */
+	snprintf(cmd, sizeof cmd, "{ echo; sleep 2; } | %s", w);   /* no exports, then stdin stays open: no cancel */
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	assert_non_null(fgets(out, sizeof out, p));
@@ -167,7 +167,7 @@ static void remote_wrapper_keeps_the_command_whole(void **state)
 	/* the sleeps carry this test's pid, so another run's are not counted */
 	snprintf(cmd, sizeof cmd, "sleep 30.%d & sleep 31.%d; echo not-reached", (int)getpid(), (int)getpid());
 	w = remote_wrap(cmd);
-	snprintf(cmd, sizeof cmd, "echo stop | %s 2>/dev/null", w);
+	snprintf(cmd, sizeof cmd, "printf '\\nstop\\n' | %s 2>/dev/null", w);
 	p = popen(cmd, "r");
 	out[0] = '\0';
 	if (!fgets(out, sizeof out, p))
@@ -183,27 +183,52 @@ static void remote_wrapper_keeps_the_command_whole(void **state)
 	free(w);
 }
 
-/* The variables a runbook command gets on the bastion are quoted exports:
- * a hostile value stays a value, and a name that is no shell name is left out. */
+/* The variables a runbook command gets on the bastion come as the first
+ * line on its stdin, never on its command line (the bastion's process list
+ * shows that to every user): a hostile value stays a value, newlines and
+ * quotes and a trailing newline included, and a name that is no shell name
+ * is left out. Without that line (the channel gone) nothing runs. */
 static void remote_exports_keep_values_as_values(void **state)
 {
-	const char *env[] = { "A=it's $(echo pwned) `id` \\", "B_2=two\nlines", "BAD-NAME=x", "NOEQUALS", NULL };
-	char *text = remote_with_env("printf '%s|' \"$A\" \"$B_2\"", env);
-	char *w = text ? remote_wrap(text) : NULL, cmd[4096], out[256] = "";
+	const char *env[] = { "A=it's $(echo pwned) `id` \\", "B_2=two\nlines\n", "C=sec'ret-TOKEN", "BAD-NAME=x",
+		              "NOEQUALS", NULL };
+	const char *cmdtext = "printf '%s|' \"$A\" \"$B_2\" \"$C\"";
+	char *line = remote_env_line(env);
+	char *w = remote_wrap(cmdtext), cmd[8192], out[256] = "", lf[300];
 	size_t n;
 	FILE *p;
 
+	(void)state;
 	assert_non_null(w);
-	assert_null(strstr(text, "BAD-NAME"));
-	snprintf(cmd, sizeof cmd, "sleep 1 | %s", w);   /* stdin open a while: no cancel */
+	assert_non_null(line);
+	assert_null(strstr(w, "TOKEN"));           /* the command line holds no value */
+	assert_null(strstr(w, "pwned"));
+	assert_null(strstr(line, "BAD-NAME"));
+	assert_non_null(strchr(line, '\n'));
+	assert_true(strchr(line, '\n') == line + strlen(line) - 1);   /* one line */
+	snprintf(lf, sizeof lf, "%s/envline", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	p = fopen(lf, "w");
+	assert_non_null(p);
+	fputs(line, p);
+	fclose(p);
+	snprintf(cmd, sizeof cmd, "{ cat %s; sleep 1; } | %s", lf, w);   /* stdin open a while: no cancel */
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	n = fread(out, 1, sizeof out - 1, p);
 	out[n] = '\0';
 	assert_int_equal(WEXITSTATUS(pclose(p)), 0);
-	assert_string_equal(out, "it's $(echo pwned) `id` \\|two\nlines|");
+	assert_string_equal(out, "it's $(echo pwned) `id` \\|two\nlines\n|sec'ret-TOKEN|");
+	unlink(lf);
+
+	/* no first line: the channel went before it came; the command never runs */
+	snprintf(cmd, sizeof cmd, "true | %s", w);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof out - 1, p);
+	assert_int_equal(n, 0);
+	assert_int_equal(WEXITSTATUS(pclose(p)), 125);
 	free(w);
-	free(text);
+	free(line);
 }
 
 /* A DNS server that never answers: the lookup hangs until the test lets it go. */
