@@ -198,24 +198,44 @@ static cJSON *event_json(const struct timeline_event *e)
 /* One event at a time: the same bytes as printing the whole array, without
  * holding a JSON tree and a string of every event (an export of 100,000
  * events peaked at about 177 MiB that way). */
-static int print_json(const struct timeline_event *evs, size_t n)
+struct json_out {
+	size_t n;
+	bool failed;
+};
+
+static int print_one_json(const struct timeline_event *e, void *arg)
 {
-	fputc('[', stdout);
-	for (size_t i = 0; i < n; i++) {
-		cJSON *o = event_json(&evs[i]);
-		char *s = o ? cJSON_PrintUnformatted(o) : NULL;
-		cJSON_Delete(o);
-		if (!s) {   /* no closing bracket: a cut export must not parse as whole */
-			fprintf(stderr, "warroom timeline: out of memory\n");
-			return 1;
-		}
-		text_fix_utf8(s);
-		if (i)
-			fputc(',', stdout);
-		fputs(s, stdout);
-		cJSON_free(s);
+	struct json_out *j = arg;
+	cJSON *o = event_json(e);
+	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
+
+	cJSON_Delete(o);
+	if (!s) {
+		j->failed = true;
+		return 1;
 	}
-	fputs("]\n", stdout);
+	text_fix_utf8(s);
+	fputs(j->n++ ? "," : "[", stdout);
+	fputs(s, stdout);
+	cJSON_free(s);
+	return 0;
+}
+
+/* One event at a time from the database: a long export holds one. */
+static int print_json(struct timeline *tl, size_t limit)
+{
+	struct json_out j = { 0, false };
+	int rc = timeline_each(tl, -1, limit, print_one_json, &j);
+
+	if (j.failed) {   /* no closing bracket: a cut export must not parse as whole */
+		fprintf(stderr, "warroom timeline: out of memory\n");
+		return 1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "warroom timeline: %s\n", timeline_errmsg(tl));
+		return 1;
+	}
+	fputs(j.n ? "]\n" : "[]\n", stdout);
 	return 0;
 }
 
@@ -260,10 +280,12 @@ int cli_timeline(int argc, char **argv, const struct config *cfg)
 	struct timeline_event *evs = NULL;
 	size_t n = 0;
 	int rc = 1;
-	if (timeline_list(tl, -1, 0, (size_t)limit, &evs, &n) != 0)
+	if (json)
+		rc = print_json(tl, (size_t)limit);
+	else if (timeline_list(tl, -1, 0, (size_t)limit, &evs, &n) != 0)
 		fprintf(stderr, "warroom timeline: %s\n", timeline_errmsg(tl));
 	else
-		rc = json ? print_json(evs, n) : print_text(evs, n);
+		rc = print_text(evs, n);
 	timeline_events_free(evs, n);
 	timeline_close(tl);
 	if (fflush(stdout) != 0 && rc == 0) {

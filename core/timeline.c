@@ -383,6 +383,60 @@ static void col_copy(char *dst, size_t len, sqlite3_stmt *s, int col)
 	copy_utf8(dst, len, t ? (const char *)t : "");
 }
 
+static void row_event(sqlite3_stmt *s, struct timeline_event *e)
+{
+	memset(e, 0, sizeof *e);
+	e->id = sqlite3_column_int64(s, 0);
+	e->incident_id = sqlite3_column_int64(s, 1);
+	e->ts_ms = sqlite3_column_int64(s, 2);
+	col_copy(e->actor, sizeof e->actor, s, 3);
+	col_copy(e->kind, sizeof e->kind, s, 4);
+	col_copy(e->summary, sizeof e->summary, s, 5);
+	e->detail_json = col_dup(s, 6);
+}
+
+int timeline_each(struct timeline *tl, int64_t incident_id, size_t limit,
+                  int (*fn)(const struct timeline_event *e, void *arg), void *arg)
+{
+	struct timeline_event *evs = NULL, e;
+	size_t cnt = 0, cap = 0, sent = 0;
+	int rc = SQLITE_DONE, stop = 0;
+
+	if (!tl)
+		return -1;
+	if (timeline_priv_queue_list(tl, incident_id, 0, limit, &evs, &cnt, &cap) == (size_t)-1) {
+		timeline_events_free(evs, cnt);
+		seterr(tl, NULL, 0, "timeline: out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < cnt && !stop; i++, sent++)
+		stop = fn(&evs[i], arg);
+	timeline_events_free(evs, cnt);
+	if (stop || (limit && sent == limit))
+		return stop ? 1 : 0;
+	/* one statement: one snapshot, whatever is written meanwhile */
+	sqlite3_stmt *s = tl->st[incident_id < 0 ? ST_EV_LIST : ST_EV_LIST_INC];
+	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)(limit - sent) : -1);
+	sqlite3_bind_int64(s, 2, 0);
+	if (incident_id > 0)
+		sqlite3_bind_int64(s, 3, incident_id);
+	else if (incident_id == 0)
+		sqlite3_bind_null(s, 3);
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row_event(s, &e);
+		stop = fn(&e, arg);
+		free(e.detail_json);
+	}
+	if (!stop && rc != SQLITE_DONE)
+		read_failed(tl, NULL, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (!stop && rc != SQLITE_DONE)
+		return -1;
+	clearerr_tl(tl);
+	return stop ? 1 : 0;
+}
+
 int timeline_list(struct timeline *tl, int64_t incident_id, size_t offset, size_t limit,
                   struct timeline_event **out, size_t *n)
 {
@@ -424,15 +478,7 @@ int timeline_list(struct timeline *tl, int64_t incident_id, size_t offset, size_
 			evs = p;
 			cap = ncap;
 		}
-		struct timeline_event *e = &evs[cnt++];
-		memset(e, 0, sizeof *e);
-		e->id = sqlite3_column_int64(s, 0);
-		e->incident_id = sqlite3_column_int64(s, 1);
-		e->ts_ms = sqlite3_column_int64(s, 2);
-		col_copy(e->actor, sizeof e->actor, s, 3);
-		col_copy(e->kind, sizeof e->kind, s, 4);
-		col_copy(e->summary, sizeof e->summary, s, 5);
-		e->detail_json = col_dup(s, 6);
+		row_event(s, &evs[cnt++]);
 	}
 	if (rc != SQLITE_DONE) {
 		if (rc == SQLITE_NOMEM)

@@ -147,6 +147,46 @@ static void test_offset_limit(void **state)
 	timeline_close(tl);
 }
 
+struct walk {
+	char seen[16][32];
+	size_t n, stop_at;
+};
+
+static int walk_one(const struct timeline_event *e, void *arg)
+{
+	struct walk *w = arg;
+
+	snprintf(w->seen[w->n++], sizeof w->seen[0], "%s", e->summary);
+	return w->n == w->stop_at;
+}
+
+/* An export walks the events one at a time, newest first, as listing them would. */
+static void test_each_walks_newest_first(void **state)
+{
+	(void)state;
+	char path[600];
+	db_path(path, sizeof path, "t.db");
+	struct timeline *tl = open_ok(path, "alice");
+	for (int i = 1; i <= 10; i++) {
+		char s[32];
+		snprintf(s, sizeof s, "n%d", i);
+		append(tl, "note", s, i * 1000);
+	}
+	struct walk w = { .stop_at = 0 };
+	assert_int_equal(timeline_each(tl, -1, 0, walk_one, &w), 0);
+	assert_int_equal(w.n, 10);
+	assert_string_equal(w.seen[0], "n10");
+	assert_string_equal(w.seen[9], "n1");
+	struct walk l = { .stop_at = 0 };
+	assert_int_equal(timeline_each(tl, -1, 4, walk_one, &l), 0);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.seen[3], "n7");
+	struct walk st = { .stop_at = 2 };   /* the callback stops it */
+	assert_int_equal(timeline_each(tl, -1, 0, walk_one, &st), 1);
+	assert_int_equal(st.n, 2);
+	timeline_close(tl);
+}
+
 static void test_incidents(void **state)
 {
 	char path[600];
@@ -700,6 +740,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_append_list_newest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_offset_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_each_walks_newest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incidents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_summary_keeps_text_in_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_modes, setup, teardown),
