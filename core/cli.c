@@ -225,7 +225,7 @@ static int print_one_json(const struct timeline_event *e, void *arg)
 static int print_json(struct timeline *tl, size_t limit)
 {
 	struct json_out j = { 0, false };
-	int rc = timeline_each(tl, -1, limit, print_one_json, &j);
+	int rc = timeline_each(tl, -1, 0, limit, print_one_json, &j);
 
 	if (j.failed) {   /* no closing bracket: a cut export must not parse as whole */
 		fprintf(stderr, "warroom timeline: out of memory\n");

@@ -395,16 +395,18 @@ static void row_event(sqlite3_stmt *s, struct timeline_event *e)
 	e->detail_json = col_dup(s, 6);
 }
 
-int timeline_each(struct timeline *tl, int64_t incident_id, size_t limit,
+int timeline_each(struct timeline *tl, int64_t incident_id, size_t offset, size_t limit,
                   int (*fn)(const struct timeline_event *e, void *arg), void *arg)
 {
 	struct timeline_event *evs = NULL, e;
-	size_t cnt = 0, cap = 0, sent = 0;
+	size_t cnt = 0, cap = 0, sent = 0, queued;
 	int rc = SQLITE_DONE, stop = 0;
 
 	if (!tl)
 		return -1;
-	if (timeline_priv_queue_list(tl, incident_id, 0, limit, &evs, &cnt, &cap) == (size_t)-1) {
+	/* what waits in memory is the newest: it comes first */
+	queued = timeline_priv_queue_list(tl, incident_id, offset, limit, &evs, &cnt, &cap);
+	if (queued == (size_t)-1) {
 		timeline_events_free(evs, cnt);
 		seterr(tl, NULL, 0, "timeline: out of memory");
 		return -1;
@@ -417,7 +419,7 @@ int timeline_each(struct timeline *tl, int64_t incident_id, size_t limit,
 	/* one statement: one snapshot, whatever is written meanwhile */
 	sqlite3_stmt *s = tl->st[incident_id < 0 ? ST_EV_LIST : ST_EV_LIST_INC];
 	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)(limit - sent) : -1);
-	sqlite3_bind_int64(s, 2, 0);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)(offset > queued ? offset - queued : 0));
 	if (incident_id > 0)
 		sqlite3_bind_int64(s, 3, incident_id);
 	else if (incident_id == 0)
@@ -437,64 +439,53 @@ int timeline_each(struct timeline *tl, int64_t incident_id, size_t limit,
 	return stop ? 1 : 0;
 }
 
+struct collect {
+	struct timeline_event *evs;
+	size_t n, cap;
+	bool oom;
+};
+
+static int collect_one(const struct timeline_event *e, void *arg)
+{
+	struct collect *c = arg;
+
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 32;
+		struct timeline_event *p = realloc(c->evs, ncap * sizeof *p);
+
+		if (!p) {
+			c->oom = true;
+			return 1;
+		}
+		c->evs = p;
+		c->cap = ncap;
+	}
+	c->evs[c->n] = *e;
+	c->evs[c->n].detail_json = e->detail_json ? strdup(e->detail_json) : NULL;
+	if (e->detail_json && !c->evs[c->n].detail_json) {
+		c->oom = true;
+		return 1;
+	}
+	c->n++;
+	return 0;
+}
+
 int timeline_list(struct timeline *tl, int64_t incident_id, size_t offset, size_t limit,
                   struct timeline_event **out, size_t *n)
 {
+	struct collect c = { NULL, 0, 0, false };
+	int rc = timeline_each(tl, incident_id, offset, limit, collect_one, &c);
+
 	*out = NULL;
 	*n = 0;
-	if (!tl)
-		return -1;
-	struct timeline_event *evs = NULL;
-	size_t cnt = 0, cap = 0;
-	/* what waits in memory is the newest: it comes first */
-	size_t queued = timeline_priv_queue_list(tl, incident_id, offset, limit, &evs, &cnt, &cap);
-	if (queued == (size_t)-1) {
-		timeline_events_free(evs, cnt);
+	if (c.oom)
 		seterr(tl, NULL, 0, "timeline: out of memory");
+	if (c.oom || rc < 0) {
+		timeline_events_free(c.evs, c.n);
 		return -1;
 	}
-	if (limit && cnt == limit) {
-		*out = evs;
-		*n = cnt;
-		return 0;
-	}
-	sqlite3_stmt *s = tl->st[incident_id < 0 ? ST_EV_LIST : ST_EV_LIST_INC];
-	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)(limit - cnt) : -1);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)(offset > queued ? offset - queued : 0));
-	if (incident_id > 0)
-		sqlite3_bind_int64(s, 3, incident_id);
-	else if (incident_id == 0)
-		sqlite3_bind_null(s, 3);
-
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct timeline_event *p = realloc(evs, ncap * sizeof *p);
-			if (!p) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			evs = p;
-			cap = ncap;
-		}
-		row_event(s, &evs[cnt++]);
-	}
-	if (rc != SQLITE_DONE) {
-		if (rc == SQLITE_NOMEM)
-			seterr(tl, NULL, 0, "timeline: out of memory");
-		else
-			read_failed(tl, NULL, 0);
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE) {
-		timeline_events_free(evs, cnt);
-		return -1;
-	}
-	clearerr_tl(tl);
-	*out = evs;
-	*n = cnt;
+	*out = c.evs;
+	*n = c.n;
 	return 0;
 }
 

@@ -47,10 +47,11 @@ int timeline_log(struct timeline *tl, const char *kind, const char *summary, con
 int timeline_list(struct timeline *tl, int64_t incident_id /* <0: all */, size_t offset, size_t limit,
                   struct timeline_event **out, size_t *n);
 void timeline_events_free(struct timeline_event *evs, size_t n);
-/* As timeline_list from the newest, one event at a time into fn (valid
- * during the call only), so a long export holds one event, not all of
- * them. fn's non-zero stops the walk and is returned as 1; -1 on error. */
-int timeline_each(struct timeline *tl, int64_t incident_id /* <0: all */, size_t limit,
+/* As timeline_list, one event at a time into fn (valid during the call
+ * only), so a long export holds one event, not all of them; timeline_list
+ * collects them. fn's non-zero stops the walk and is returned as 1; -1 on
+ * error. */
+int timeline_each(struct timeline *tl, int64_t incident_id /* <0: all */, size_t offset, size_t limit,
                   int (*fn)(const struct timeline_event *e, void *arg), void *arg);
 int64_t timeline_count(struct timeline *tl);
 /* Monotonic change counter: views re-read only when it moves. It counts this

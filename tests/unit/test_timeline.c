@@ -173,16 +173,16 @@ static void test_each_walks_newest_first(void **state)
 		append(tl, "note", s, i * 1000);
 	}
 	struct walk w = { .stop_at = 0 };
-	assert_int_equal(timeline_each(tl, -1, 0, walk_one, &w), 0);
+	assert_int_equal(timeline_each(tl, -1, 0, 0, walk_one, &w), 0);
 	assert_int_equal(w.n, 10);
 	assert_string_equal(w.seen[0], "n10");
 	assert_string_equal(w.seen[9], "n1");
 	struct walk l = { .stop_at = 0 };
-	assert_int_equal(timeline_each(tl, -1, 4, walk_one, &l), 0);
+	assert_int_equal(timeline_each(tl, -1, 0, 4, walk_one, &l), 0);
 	assert_int_equal(l.n, 4);
 	assert_string_equal(l.seen[3], "n7");
 	struct walk st = { .stop_at = 2 };   /* the callback stops it */
-	assert_int_equal(timeline_each(tl, -1, 0, walk_one, &st), 1);
+	assert_int_equal(timeline_each(tl, -1, 0, 0, walk_one, &st), 1);
 	assert_int_equal(st.n, 2);
 	timeline_close(tl);
 }
