@@ -208,7 +208,7 @@ static int lint_all(const struct config *cfg)
 {
 	const struct config_dashboards *c = &cfg->dash;
 	const char *path = sources_dashboard_path(cfg);
-	const char *want = c->overview[0] ? c->overview : c->dflt[0] ? c->dflt : "Detection Pipeline";
+	const char *want = sources_overview_dashboard(cfg);
 	struct loop *loop = loop_new();
 	struct dash_live *l = loop ? dash_live_new(loop, NULL, 0, 1, NULL, NULL) : NULL;
 	int rc = 0, at;
@@ -228,8 +228,9 @@ static int lint_all(const struct config *cfg)
 		struct dashboard *d = dashboard_load(l->files[i], err, sizeof err);
 
 		if (!d) {   /* a read error names the file already */
-			printf("%s%s%s\n", strncmp(err, l->files[i], strlen(l->files[i])) ? l->files[i] : "",
-			       strncmp(err, l->files[i], strlen(l->files[i])) ? ": " : "", err);
+			bool named = !strncmp(err, l->files[i], strlen(l->files[i]));
+
+			printf("%s%s%s\n", named ? "" : l->files[i], named ? "" : ": ", err);
 			continue;
 		}
 		lint(d);
@@ -244,15 +245,13 @@ static int lint_all(const struct config *cfg)
 		goto out;
 	}
 	for (size_t i = 0; i < c->nstrip; i++) {
-		size_t p = dashboard_find(l->d, c->strip[i]);
+		char why[200];
+		size_t p;
 
-		if (p == (size_t)-1)
-			printf("%s: dashboards.overview: no panel \"%s\" in %s\n", c->strip_at[i], c->strip[i], l->d->title);
-		else if (!l->d->p[p].nt)
-			printf("%s: dashboards.overview: panel \"%s\" has no query\n", c->strip_at[i], c->strip[i]);
-		else
-			continue;
-		rc = 1;
+		if (!sources_strip_panel(l->d, c->strip[i], &p, why, sizeof why)) {
+			printf("%s: dashboards.overview: %s\n", c->strip_at[i], why);
+			rc = 1;
+		}
 	}
 	if (!rc)
 		printf("the overview's strip: %s of %s\n", c->nstrip ? "the panels named" : "the golden signals", l->d->title);

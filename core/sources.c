@@ -187,35 +187,57 @@ static int signal_of(const char *title)
 	return -1;
 }
 
+const char *sources_overview_dashboard(const struct config *cfg)
+{
+	const struct config_dashboards *c = &cfg->dash;
+
+	return c->overview[0] ? c->overview : c->dflt[0] ? c->dflt : "Detection Pipeline";
+}
+
+bool sources_strip_panel(const struct dashboard *d, const char *want, size_t *panel, char *why, size_t len)
+{
+	size_t p = dashboard_find(d, want);
+
+	*panel = p;
+	why[0] = '\0';
+	if (p == (size_t)-1)
+		snprintf(why, len, "no panel \"%s\" in %s", want, d->title);
+	else if (signal_of(d->p[p].title) < 0 && (!d->p[p].nt || !d->p[p].t[0].expr[0]))
+		snprintf(why, len, "panel \"%s\" has no query", want);   /* a signal keeps its built-in query */
+	return !why[0];
+}
+
 static void strip_item(struct sources *s, const struct dashboard *d, const char *dash, const char *want,
                        const char *at, const struct dash_env *env)
 {
 	struct model_strip *st = &s->model->strip;
 	struct model_strip_item *it = &st->it[st->n++];
-	size_t p = d ? dashboard_find(d, want) : (size_t)-1;
+	size_t p = (size_t)-1;
+	char why[160] = "";
+	bool ok = d && sources_strip_panel(d, want, &p, why, sizeof why);
 	char *expr;
 
 	memset(it, 0, sizeof *it);
 	it->s.last = NAN;
 	it->signal = -1;
 	snprintf(it->label, sizeof it->label, "%s", want);
-	if (p == (size_t)-1) {
-		if (d)
-			snprintf(it->note, sizeof it->note, "no panel \"%s\" in %s (%s)", want, d->title, at);
-		else
-			snprintf(it->note, sizeof it->note, "no dashboard \"%s\" in %s (%s)", dash, sources_dashboard_path(s->cfg), at);
+	if (!d) {
+		snprintf(it->note, sizeof it->note, "no dashboard \"%s\" in %s (%s)", dash, sources_dashboard_path(s->cfg),
+		         at);
 		return;
 	}
-	snprintf(it->label, sizeof it->label, "%s", d->p[p].title[0] ? d->p[p].title : want);
-	it->panel = true;
-	it->field = d->p[p].field;
-	it->signal = signal_of(d->p[p].title);
+	if (p != (size_t)-1) {
+		snprintf(it->label, sizeof it->label, "%s", d->p[p].title[0] ? d->p[p].title : want);
+		it->panel = true;
+		it->field = d->p[p].field;
+		it->signal = signal_of(d->p[p].title);
+	}
+	if (!ok) {
+		snprintf(it->note, sizeof it->note, "%s (%s)", why, at);
+		return;
+	}
 	if (it->signal >= 0)
 		return;   /* its values are the signal's */
-	if (!d->p[p].nt || !d->p[p].t[0].expr[0]) {
-		snprintf(it->note, sizeof it->note, "panel \"%s\" has no query (%s)", want, at);
-		return;
-	}
 	expr = dashboard_expand(d, env, d->p[p].t[0].expr);
 	if (!expr || prom_poller_add(s->signals, expr, &it->s) < 0)
 		snprintf(it->note, sizeof it->note, "could not start its query (%s)", at);
@@ -225,7 +247,7 @@ static void strip_item(struct sources *s, const struct dashboard *d, const char 
 static void signals_from_dashboard(struct sources *s)
 {
 	const struct config_dashboards *c = &s->cfg->dash;
-	const char *want = c->overview[0] ? c->overview : c->dflt[0] ? c->dflt : "Detection Pipeline";
+	const char *want = sources_overview_dashboard(s->cfg);
 	struct dash_live *l = dash_live_new(s->loop, s->prom, c->scrape_ms, 1, NULL, NULL);
 	struct model_strip *st = &s->model->strip;
 	/* the seeds' verification windows: $__rate_interval of one minute,

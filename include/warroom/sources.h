@@ -17,6 +17,7 @@ struct argocd;
 struct argocd_poller;
 struct config;
 struct dash_live;
+struct dashboard;
 struct http;
 struct kube;
 struct loop;
@@ -67,6 +68,13 @@ int sources_route(struct sources *s, const char *name, const char *url, char *ou
 void sources_attach(struct sources *s, struct model *m);
 /* dashboards.path, or the shipped dashboards (beside the binary's data). */
 const char *sources_dashboard_path(const struct config *cfg);
+/* The dashboard the overview's strip comes from: dashboards.overview, the
+ * default dashboard, or Detection Pipeline. */
+const char *sources_overview_dashboard(const struct config *cfg);
+/* Whether the strip can show panel `want` (a title or id) of d: its index
+ * in *panel ((size_t)-1: none), else false with why ("no panel ..."). A
+ * golden signal's panel needs no query: the signal keeps its built-in one. */
+bool sources_strip_panel(const struct dashboard *d, const char *want, size_t *panel, char *why, size_t len);
 /* A round of every poller now. */
 void sources_refresh(struct sources *s);
 /* The context the rollback planner and executor need. */
