@@ -35,7 +35,6 @@ struct dash_job {
 	enum job_kind kind;
 	bool full, instant;
 	int64_t start_ms, end_ms, step_ms;
-	int64_t sent_ms;
 	char *expr;   /* variables expanded */
 };
 
@@ -543,7 +542,6 @@ static void start_jobs(struct dash_live *l)
 
 		if (j->gen != l->gen || j->kind != JOB_SEND)
 			continue;   /* of a dashboard or range no longer shown, or riding on another */
-		j->sent_ms = loop_now_ms();
 		l->inflight++;
 		l->sent++;
 		if (j->instant)
@@ -638,8 +636,9 @@ void dash_live_panel_phase(struct dash_live *l)
 		for (size_t k = 0; k < p->nt; k++) {
 			const struct dash_target *t = &p->t[k];
 			struct dash_job *j;
-			int64_t step = dashboard_step_ms(l->range_ms, panel_points(l, p), 0, panel_scrape(l, p, t));
-			struct dash_env env = { l->range_ms, step, panel_scrape(l, p, t) };
+			int64_t scrape = panel_scrape(l, p, t);
+			int64_t step = dashboard_step_ms(l->range_ms, panel_points(l, p), 0, scrape);
+			struct dash_env env = { l->range_ms, step, scrape };
 
 			if (t->hide || !t->expr[0])
 				continue;

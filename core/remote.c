@@ -32,7 +32,7 @@ struct remote {
 	struct remote_spec spec;
 	char *wrapped;
 	char *envline;        /* the first line on stdin: the exports */
-	size_t env_sent;
+	size_t env_len, env_sent;
 	enum rstate state;
 	LIBSSH2_CHANNEL *ch;
 	struct rstream out, err;
@@ -43,7 +43,8 @@ struct remote {
 };
 
 #define WRAPPER                                                                           \
-	"IFS= read -r e || exit 125; eval \"$e\"; unset e; exec 3<&0; setsid sh -c \"$1\" </dev/null 3<&- & c=$!; "                         \
+	"IFS= read -r e || exit 125; eval \"$e\"; unset e; "                                    \
+	"exec 3<&0; setsid sh -c \"$1\" </dev/null 3<&- & c=$!; "                               \
 	"{ read _ <&3; kill -TERM -$c 2>/dev/null || kill -TERM $c; sleep %.1f; "         \
 	"kill -KILL -$c 2>/dev/null; } & w=$!; exec 3<&-; wait $c; s=$?; kill $w 2>/dev/null; exit $s"
 
@@ -153,7 +154,7 @@ static void release(struct remote *r)
 	free(r->err.data);
 	free(r->wrapped);
 	if (r->envline) {
-		explicit_bzero(r->envline, strlen(r->envline));
+		explicit_bzero(r->envline, r->env_len);
 		free(r->envline);
 	}
 	free(r);
@@ -293,13 +294,13 @@ static void drive(struct ssh_client *cl)
 		}
 	}
 	if (r->state == R_RUN) {
-		while (r->env_sent < strlen(r->envline)) {
-			n = libssh2_channel_write(r->ch, r->envline + r->env_sent, strlen(r->envline) - r->env_sent);
+		while (r->env_sent < r->env_len) {
+			n = libssh2_channel_write(r->ch, r->envline + r->env_sent, r->env_len - r->env_sent);
 			if (n <= 0)
 				break;
 			r->env_sent += (size_t)n;
 		}
-		if (r->cancel_wanted && !r->cancel_sent && r->env_sent == strlen(r->envline)) {
+		if (r->cancel_wanted && !r->cancel_sent && r->env_sent == r->env_len) {
 			rc = (int)libssh2_channel_write(r->ch, "\n", 1);
 			if (rc == 1)
 				r->cancel_sent = true;
@@ -388,6 +389,7 @@ struct remote *remote_start(struct ssh *ssh, const struct remote_spec *spec, cha
 	if (r) {
 		r->wrapped = remote_wrap(spec->command);
 		r->envline = remote_env_line(spec->env);
+		r->env_len = r->envline ? strlen(r->envline) : 0;
 	}
 	if (!r || !r->wrapped || !r->envline) {
 		if (r) {
