@@ -13,6 +13,10 @@ TEST_PKGS = cmocka
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# pkg-config answers nothing when one package is missing: then the first
+# compile waits on check-deps, which names the missing packages and stops.
+PKG_OK     := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+DEPS_CHECK := $(if $(PKG_OK),,check-deps)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CORE_PKG_LIBS := $(shell pkg-config --libs libcurl libcjson sqlite3 libssh2 yaml-0.1 libcmark-gfm 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
@@ -33,7 +37,8 @@ else
 Q = @
 echo_cmd = @printf '  %-5s %s\n'
 endif
-CORE_SRC = $(wildcard core/*.c)
+# Sources are found by folder: core/ and each subsystem folder under it.
+CORE_SRC = $(wildcard core/*.c core/*/*.c)
 TUI_SRC  = $(wildcard tui/*.c)
 VIEW_SRC = $(wildcard views/*.c)
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -45,14 +50,19 @@ TUI_TEST_SRC = $(wildcard tests/unit/tui_test_*.c)
 TUI_TEST_BIN = $(TUI_TEST_SRC:tests/unit/tui_%.c=$(BUILD)/tests/%)
 TUI_LIB_OBJ  = $(filter-out $(BUILD)/tui/main.o,$(UI_OBJ))
 
-.PHONY: all deps test unit-bins test-unit test-asan test-screen test-integration demo install uninstall clean
+.PHONY: all check-deps deps test unit-bins test-unit test-asan test-screen test-integration demo install uninstall clean
 
 all: warroom
 
 deps:
 	@sh scripts/deps.sh build
 
-$(BUILD)/%.o: %.c
+# Without a library's pkg-config file every flag is missing and the first
+# compile fails far from the cause: say which packages are missing instead.
+check-deps:
+	@sh scripts/deps.sh check
+
+$(BUILD)/%.o: %.c | $(DEPS_CHECK)
 	@mkdir -p $(dir $@)
 	$(echo_cmd) CC $<
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@

@@ -12,7 +12,23 @@ case "$purpose" in
   test)  want="$build $lab libcmocka-dev tmux valgrind" ;;
   # the references make bench measures the console against
   bench) want="$build $lab sqlite3 time htop btop procps" ;;
-  *) echo "deps.sh: unknown purpose '$purpose' (build, test, demo or bench)" >&2; exit 2 ;;
+  # make's own check: name what pkg-config cannot find, never install
+  check)
+    miss="" pkgs=""
+    for pair in ncursesw:libncurses-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev \
+                sqlite3:libsqlite3-dev libssh2:libssh2-1-dev yaml-0.1:libyaml-dev \
+                libcmark-gfm:"libcmark-gfm-dev libcmark-gfm-extensions-dev"; do
+      mod=${pair%%:*}
+      command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$mod" && continue
+      miss="$miss $mod" pkgs="$pkgs ${pair#*:}"
+    done
+    command -v pkg-config >/dev/null 2>&1 || pkgs="pkg-config$pkgs"
+    [ -z "$pkgs" ] && exit 0
+    echo "warroom: cannot build: pkg-config finds no${miss:- pkg-config}." >&2
+    echo "  make deps              (as root: installs them)" >&2
+    echo "  apt-get install -y $pkgs" >&2
+    exit 1 ;;
+  *) echo "deps.sh: unknown purpose '$purpose' (build, test, demo, bench or check)" >&2; exit 2 ;;
 esac
 
 missing=""

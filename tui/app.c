@@ -25,7 +25,6 @@
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
 #include "warroom/view.h"
-#include "warroom/watch.h"
 #include "warroom/widgets.h"
 
 #include "app_priv.h"
@@ -511,12 +510,12 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	/* the loop never waits on another console's write lock: writes queue */
 	timeline_set_nonblocking(tl, true);
 	model_init(&A.model, cfg, tl);
-	A.watchers = watch_core_install(&A.model);
+	A.watchers = incident_watch_install(&A.model);
 	if (tl_error && *tl_error)
 		snprintf(A.model.tl_error, sizeof A.model.tl_error, "%s", tl_error);
 	if (tui_init() != 0) {
 		model_free(&A.model);
-		watch_core_free(A.watchers);
+		incident_watch_free(A.watchers);
 		loop_free(A.loop);
 		views_free();
 		return 1;
@@ -573,7 +572,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	sources_close(&A.sources);
 	deploywatch_core_free(A.deploy);   /* after the HTTP engine delivered its cancellations */
 	model_free(&A.model);
-	watch_core_free(A.watchers);
+	incident_watch_free(A.watchers);
 	loop_free(A.loop);
 	views_free();
 	return A.exit_code;

@@ -21,7 +21,6 @@
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
 #include "warroom/view.h"
-#include "warroom/watch.h"
 #include "warroom/widgets.h"
 
 #include "app_priv.h"

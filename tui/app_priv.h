@@ -27,9 +27,9 @@ struct app {
 	size_t nviews, cur, back;
 	struct dialog dialog;
 	struct sources sources;
-	struct actions *actions;      /* every action runs here: see core/actions.c */
-	struct watch_core *watchers;  /* core/watch.c: what follows the model without a screen */
-	struct runbook_session *runbook;   /* core/runbook_run.c: the runbook being walked */
+	struct actions *actions;      /* every action runs here: see core/actions/actions.c */
+	struct incident_watch *watchers;  /* core/incident/incident_watch.c: what follows the model without a screen */
+	struct runbook_session *runbook;   /* core/runbook/runbook_run.c: the runbook being walked */
 	char msg[256];
 	char banner[300];             /* the deployment window's recommendation, as painted */
 	char tl_banner[160];          /* writes the disk refused, as painted */

@@ -1,7 +1,7 @@
 /* Deploy: where a blue-green deployment stands (the pipeline's stages 5 to
  * 10), the monitoring window's countdown, every rollback rule with its
  * baseline and live value, and the recommendation when one fired. It draws
- * what the deployment-window watcher (core/deploywatch.c) keeps. */
+ * what the deployment-window watcher (core/deploy/deploywatch.c) keeps. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

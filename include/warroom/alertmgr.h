@@ -1,8 +1,8 @@
 /* alertmgr — Alertmanager API v2: the firing alerts for the overview and the
  * headless status; every alert, group and silence of one or more
- * Alertmanagers for the alerts view (core/alertmgr_parse.c), the matchers
- * operators type (core/alertmgr_match.c), and the watcher that writes alert
- * changes to the timeline during an incident (core/alertmgr_watch.c). */
+ * Alertmanagers for the alerts view (core/alerts/alertmgr_parse.c), the matchers
+ * operators type (core/alerts/alertmgr_match.c), and the watcher that writes alert
+ * changes to the timeline during an incident (core/alerts/alertmgr_watch.c). */
 #ifndef WARROOM_ALERTMGR_H
 #define WARROOM_ALERTMGR_H
 

@@ -18,34 +18,34 @@ int cli_incident(int argc, char **argv, const struct config *cfg);
 int cli_sev(int argc, char **argv, const struct config *cfg);
 int cli_resolve(int argc, char **argv, const struct config *cfg);
 /* `warroom silence [--duration D] --comment TEXT [--yes] MATCHER...` and
- * `warroom expire [--yes] ID` (core/cli_silence.c). */
+ * `warroom expire [--yes] ID` (core/cli/cli_silence.c). */
 int cli_silence(int argc, char **argv, const struct config *cfg);
 int cli_expire(int argc, char **argv, const struct config *cfg);
 /* `warroom actions [--json]`: the action table, its keys and preconditions. */
 int cli_actions(int argc, char **argv, const struct config *cfg);
 
-/* Runs one action of the table headless (core/cli_action.c): its question is
+/* Runs one action of the table headless (core/cli/cli_action.c): its question is
  * answered by yes (--yes) or on the terminal, and no otherwise. Prints the
  * plan, the steps and the outcome; returns the exit code. */
 int cli_run_action(enum action_id id, const struct action_args *args, bool yes, const struct config *cfg,
                    const char *cmd);
 /* `warroom incident show|ack|status|role|sev|resolve ...` (argv[1] the
- * word) and `warroom ack`, `warroom timeline export ...` (core/cli_incident.c). */
+ * word) and `warroom ack`, `warroom timeline export ...` (core/cli/cli_incident.c). */
 int cli_incident_sub(int argc, char **argv, const struct config *cfg);
 int cli_ack(int argc, char **argv, const struct config *cfg);
 int cli_timeline_export(int argc, char **argv, const struct config *cfg);
-/* `warroom query EXPR [--json]`: an instant PromQL query (core/cli_query.c). */
+/* `warroom query EXPR [--json]`: an instant PromQL query (core/cli/cli_query.c). */
 int cli_query(int argc, char **argv, const struct config *cfg);
-/* `warroom dashboard show|lint|values FILE`: a Grafana dashboard (core/cli_dashboard.c). */
+/* `warroom dashboard show|lint|values FILE`: a Grafana dashboard (core/cli/cli_dashboard.c). */
 int cli_dashboard(int argc, char **argv, const struct config *cfg);
 /* `warroom watch [--window DUR] [--auto-rollback]`: the deployment window
- * headless (core/cli_watch.c). */
+ * headless (core/cli/cli_watch.c). */
 int cli_watch(int argc, char **argv, const struct config *cfg);
-/* `warroom check [--slot S] [--json]` (core/cli_check.c). */
+/* `warroom check [--slot S] [--json]` (core/cli/cli_check.c). */
 int cli_check(int argc, char **argv, const struct config *cfg);
-/* `warroom tick N`: the pre-deployment checklist (core/cli_check.c). */
+/* `warroom tick N`: the pre-deployment checklist (core/cli/cli_check.c). */
 int cli_tick(int argc, char **argv, const struct config *cfg);
-/* `warroom autosync [--override] [--yes]` (core/action_autosync.c). */
+/* `warroom autosync [--override] [--yes]` (core/actions/action_autosync.c). */
 int cli_autosync(int argc, char **argv, const struct config *cfg);
 
 #endif

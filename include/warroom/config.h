@@ -185,7 +185,7 @@ int config_freeze_parse(const char *spec, int *from_mmdd, int *to_mmdd);
 /* Whether UTC time t falls in a configured freeze; names the range in which. */
 bool config_in_freeze(const struct config *cfg, time_t t, char *which, size_t len);
 
-/* The calendar (core/config_calendar.c). A maintenance window spec: "first
+/* The calendar (core/config/config_calendar.c). A maintenance window spec: "first
  * tuesday 02:00-04:00" (first, second, third, fourth or last; a weekday; UTC
  * times). 0, or -1 when it is not one. */
 int config_maintenance_parse(const char *spec, int *nth, int *wday, int *from_min, int *to_min);

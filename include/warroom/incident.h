@@ -42,9 +42,8 @@ void incident_clock(const struct config *cfg, const struct timeline_incident *in
 /* "ack 5m: 3:12 left", "ack 5m: 1:04 OVERDUE", "acked in 0:43", "ack next business day". */
 void incident_clock_text(const struct incident_clock *c, char *buf, size_t len);
 
-/* Writes of the open incident; 0 on success, -1 with timeline_errmsg(tl). */
-/* The first acknowledgement only: 1 when it was acknowledged already. */
-int incident_ack(struct timeline *tl, int64_t id, int64_t when_ms);
+/* Writes of the open incident (timeline_incident_ack and _set_role for the
+ * others); 0 on success, -1 with timeline_errmsg(tl). */
 /* Contained and recovered stamp their clock once (recovered stamps
  * contained too when it was skipped); resolved stamps nothing and does not
  * close: the resolve action does. */
@@ -58,5 +57,14 @@ int incident_set_role(struct timeline *tl, int64_t id, enum incident_role role, 
  * suggestion's since_wall_ms is left 0 (the watcher keeps it). */
 void incident_suggest(const struct model *m, struct model_suggestion *out);
 #define INCIDENT_ERROR_RATIO_SEV2 0.05
+
+/* The incident watchers (core/incident/incident_watch.c): they follow the
+ * model after every update, in the console and headless alike. They record
+ * the service's outages as they begin and end, keep the SEV the signals
+ * suggest, and log alerts into an open incident. Install on m (its timeline
+ * set, or NULL to record nothing); free after the model's last update. */
+struct incident_watch;
+struct incident_watch *incident_watch_install(struct model *m);
+void incident_watch_free(struct incident_watch *w);
 
 #endif

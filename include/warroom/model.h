@@ -259,7 +259,7 @@ struct model {
 	bool in_watch;
 
 	const struct model_am *am;    /* NULL until the Alertmanager source runs */
-	/* What the live signals say the SEV should be (core/incident.c, kept by
+	/* What the live signals say the SEV should be (core/incident/incident.c, kept by
 	 * a core watcher); the operator applies it, nothing else does. */
 	struct model_suggestion suggest;
 };

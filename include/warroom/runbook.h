@@ -197,7 +197,7 @@ size_t runbook_session_vars(struct runbook_session *s, char (*out)[256], size_t 
 void runbook_session_native_started(struct runbook_session *s, size_t item, uint64_t run);
 void runbook_session_action_done(struct runbook_session *s, const struct action_result *res);
 
-/* Running and marking items (the runbook-* actions call these; core/action_runbook.c).
+/* Running and marking items (the runbook-* actions call these; core/actions/action_runbook.c).
  * item SIZE_MAX: the next item to act on. Refusals are words in err, -1. */
 typedef void (*runbook_done_fn)(void *arg, size_t item, const struct runbook_item_state *st, const char *summary);
 /* Why item cannot run now (stopped step, not a command, one already runs), 0 when it can;
@@ -215,7 +215,7 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 /* The item a mark without a number means: the cursor's, or the next one. */
 size_t runbook_session_pick(const struct runbook_session *s, const char *arg);
 
-/* ---- the store: runbook progress in the timeline database (core/runbook_store.c) ---- */
+/* ---- the store: runbook progress in the timeline database (core/runbook/runbook_store.c) ---- */
 
 struct runbook_store;
 struct runbook_store_run {
@@ -242,7 +242,7 @@ const char *runbook_store_error(const struct runbook_store *st);
 const char *runbook_state_name(enum runbook_state s);
 enum runbook_state runbook_state_parse(const char *s);
 
-/* `warroom runbook list|show|lint` (core/cli_runbook.c). */
+/* `warroom runbook list|show|lint` (core/cli/cli_runbook.c). */
 int cli_runbook(int argc, char **argv, const struct config *cfg);
 
 #endif

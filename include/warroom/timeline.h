@@ -65,6 +65,12 @@ uint64_t timeline_generation(const struct timeline *tl);
 int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev);
 int timeline_incident_close(struct timeline *tl, int64_t id);
 int timeline_incident_set_sev(struct timeline *tl, int64_t id, int sev);
+/* The first acknowledgement only: 0, or 1 when it was acknowledged already. */
+int timeline_incident_ack(struct timeline *tl, int64_t id, int64_t when_ms);
+/* The status by name; clock 1 stamps contained, 2 recovered (and contained
+ * when it was skipped), once each; 0 stamps nothing. */
+int timeline_incident_set_status(struct timeline *tl, int64_t id, const char *status, int clock, int64_t when_ms);
+int timeline_incident_set_role(struct timeline *tl, int64_t id, bool scribe, const char *name);
 /* The open incident, if any: returns 1 and fills *out, 0 when none
  * (-1 on a read error, *out zeroed). */
 int timeline_incident_current(struct timeline *tl, struct timeline_incident *out);
@@ -89,7 +95,7 @@ size_t timeline_pending(const struct timeline *tl);
 const char *timeline_unsaved(const struct timeline *tl);
 size_t timeline_unsaved_events(const struct timeline *tl);
 
-/* One record per action run (core/actions.c): who ran what, with which
+/* One record per action run (core/actions/actions.c): who ran what, with which
  * arguments, through which front-end, when, how long, and the outcome.
  * Text fields are redacted on the way in. */
 struct timeline_audit {

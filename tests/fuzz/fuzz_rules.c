@@ -5,7 +5,7 @@
 #include "fuzz.h"
 #include "warroom/config.h"
 #include "warroom/prom_rules.h"
-#include "warroom/verify.h"
+#include "warroom/matrix.h"
 
 static struct config cfg;
 static struct model_am am;
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (am.nrules > MODEL_AM_RULES || am.n > MODEL_AM_ALERTS || am.rules_in_error > am.rules_total)
 			abort();
 	} else {
-		bool ok = verify_metrics_text((const char *)data + 1, size - 1, &samples, why, sizeof why);
+		bool ok = matrix_metrics_text((const char *)data + 1, size - 1, &samples, why, sizeof why);
 		fuzz_check_err(why, sizeof why);
 		if (ok && samples < 0)
 			abort();

@@ -14,7 +14,7 @@
 #include "warroom/deploywatch.h"
 #include "warroom/model.h"
 #include "warroom/slots.h"
-#include "warroom/verify.h"
+#include "warroom/matrix.h"
 
 static struct config cfg;
 static struct slots_state st;
@@ -550,15 +550,15 @@ static void metrics_text_format_is_checked_line_by_line(void **state)
 	int n = 0;
 
 	(void)state;
-	assert_true(verify_metrics_text(good, strlen(good), &n, why, sizeof why));
+	assert_true(matrix_metrics_text(good, strlen(good), &n, why, sizeof why));
 	assert_int_equal(n, 4);
-	assert_false(verify_metrics_text("<html>proxy</html>\n", 19, &n, why, sizeof why));
+	assert_false(matrix_metrics_text("<html>proxy</html>\n", 19, &n, why, sizeof why));
 	assert_string_equal(why, "line 1 does not start with a metric name");
-	assert_false(verify_metrics_text("a{b=\"c\" 1\n", 11, &n, why, sizeof why));
+	assert_false(matrix_metrics_text("a{b=\"c\" 1\n", 11, &n, why, sizeof why));
 	assert_string_equal(why, "line 1: labels not closed");
-	assert_false(verify_metrics_text("a 1\nb ok\n", 9, &n, why, sizeof why));
+	assert_false(matrix_metrics_text("a 1\nb ok\n", 9, &n, why, sizeof why));
 	assert_string_equal(why, "line 2: \"ok\" is not a sample value");
-	assert_false(verify_metrics_text("# only comments\n", 16, &n, why, sizeof why));
+	assert_false(matrix_metrics_text("# only comments\n", 16, &n, why, sizeof why));
 	assert_string_equal(why, "no samples");
 }
 

@@ -66,8 +66,8 @@ static struct timeline *story(int64_t *opened)
 	snprintf(a.summary, sizeof a.summary, "traffic on blue, verified in 0.4 s");
 	snprintf(a.signals, sizeof a.signals, "{\"rps\":18.9,\"error_ratio\":0.081,\"p95_s\":0.212,\"queue\":0}");
 	assert_int_equal(timeline_audit_append(tl, &a, err, sizeof err), 0);
-	assert_int_equal(incident_ack(tl, id, t0 + 40000), 0);
-	assert_int_equal(incident_set_role(tl, id, INCIDENT_SCRIBE, "carol"), 0);
+	assert_int_equal(timeline_incident_ack(tl, id, t0 + 40000), 0);
+	assert_int_equal(timeline_incident_set_role(tl, id, true, "carol"), 0);
 	assert_int_equal(incident_set_status(tl, id, INCIDENT_CONTAINED, t0 + 120000), 0);
 	assert_int_equal(incident_set_status(tl, id, INCIDENT_RECOVERED, t0 + 300000), 0);
 	assert_int_equal(incident_set_status(tl, id, INCIDENT_RESOLVED, t0 + 310000), 0);

@@ -207,11 +207,11 @@ static void status_roles_and_ack_survive_a_reopen(void **state)
 	assert_string_equal(inc.status, "investigating");
 	assert_string_equal(inc.commander, "alice");
 	assert_int_equal(inc.acked_ms, 0);
-	assert_int_equal(incident_ack(tl, id, inc.opened_ms + 42000), 0);
-	assert_int_equal(incident_ack(tl, id, inc.opened_ms + 99000), 1);   /* the first ack stays */
+	assert_int_equal(timeline_incident_ack(tl, id, inc.opened_ms + 42000), 0);
+	assert_int_equal(timeline_incident_ack(tl, id, inc.opened_ms + 99000), 1);   /* the first ack stays */
 	assert_int_equal(incident_set_status(tl, id, INCIDENT_RECOVERED, inc.opened_ms + 60000), 0);
-	assert_int_equal(incident_set_role(tl, id, INCIDENT_SCRIBE, "carol"), 0);
-	assert_int_equal(incident_set_role(tl, id, INCIDENT_COMMANDER, "bob"), 0);
+	assert_int_equal(timeline_incident_set_role(tl, id, true, "carol"), 0);
+	assert_int_equal(timeline_incident_set_role(tl, id, false, "bob"), 0);
 	assert_int_equal(timeline_incident_set_sev(tl, id, 1), 0);
 	timeline_close(tl);   /* as a SIGKILL would leave it: every write committed */
 
@@ -231,7 +231,7 @@ static void status_roles_and_ack_survive_a_reopen(void **state)
 	assert_int_equal(incident_status_parse("fixed"), -1);
 	assert_int_equal(timeline_incident_close(tl, id), 0);
 	/* closed: nothing more changes it */
-	assert_int_equal(incident_ack(tl, id, 1), -1);
+	assert_int_equal(timeline_incident_ack(tl, id, 1), -1);
 	assert_int_equal(incident_set_status(tl, id, INCIDENT_CONTAINED, 1), -1);
 	assert_non_null(strstr(timeline_errmsg(tl), "closed"));
 	assert_int_equal(timeline_incident_get(tl, 0, &inc), 1);

@@ -6,7 +6,7 @@
 #include "warroom/model.h"
 #include "warroom/slots.h"
 #include "warroom/timeline.h"
-#include "warroom/watch.h"
+#include "warroom/incident.h"
 
 static int64_t count_kind(struct timeline *tl, const char *kind, char *last, size_t len)
 {
@@ -42,7 +42,7 @@ static void outages_begin_and_end_in_the_timeline(void **state)
 	static struct model m;
 	static struct slots_state st;
 	struct timeline *tl;
-	struct watch_core *w;
+	struct incident_watch *w;
 	unsigned seen;
 
 	(void)state;
@@ -52,7 +52,7 @@ static void outages_begin_and_end_in_the_timeline(void **state)
 	tl = timeline_open(path, "alice", err, sizeof err);
 	assert_non_null(tl);
 	model_init(&m, &cfg, tl);
-	w = watch_core_install(&m);
+	w = incident_watch_install(&m);
 	assert_non_null(w);
 	memset(&st, 0, sizeof st);
 	st.nslots = 2;
@@ -87,7 +87,7 @@ static void outages_begin_and_end_in_the_timeline(void **state)
 	seen = m.dirty;
 	assert_true(seen & DIRTY_SLOTS);
 	model_free(&m);
-	watch_core_free(w);
+	incident_watch_free(w);
 	timeline_close(tl);
 	testutil_rmtree(dir);
 }

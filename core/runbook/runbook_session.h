@@ -1,5 +1,5 @@
-/* The runbook session's insides, shared by core/runbook_run.c (walking,
- * running) and core/runbook_env.c (what commands get in their environment).
+/* The runbook session's insides, shared by core/runbook/runbook_run.c (walking,
+ * running) and core/runbook/runbook_env.c (what commands get in their environment).
  * Not an API: include/warroom/runbook.h is. */
 #ifndef WARROOM_CORE_RUNBOOK_SESSION_H
 #define WARROOM_CORE_RUNBOOK_SESSION_H
@@ -43,7 +43,7 @@ struct runbook_session {
 	uint64_t gen;
 };
 
-/* core/runbook_env.c */
+/* core/runbook/runbook_env.c */
 void runbook_env_labels(cJSON *vars, const char *labels);
 void runbook_env_set(cJSON *o, const char *name, const char *value);
 struct proc_env *runbook_env_command(struct runbook_session *s);
@@ -52,7 +52,7 @@ struct proc_env *runbook_env_command(struct runbook_session *s);
 char **runbook_env_remote(struct runbook_session *s);
 void runbook_env_remote_free(char **env);   /* wipes the values */
 
-/* core/runbook_runner.c: a command run where its item says */
+/* core/runbook/runbook_runner.c: a command run where its item says */
 typedef void (*runbook_runner_line_fn)(void *arg, const char *line);
 typedef void (*runbook_runner_done_fn)(void *arg, const struct proc_result *res);
 struct runbook_runner *runbook_runner_start(struct runbook_session *s, const struct runbook_item *it,

@@ -10,18 +10,18 @@
 #include "warroom/actions.h"
 #include "warroom/deploywatch.h"
 #include "warroom/timeline.h"
-#include "warroom/verify.h"
+#include "warroom/matrix.h"
 
-static void check_done(const struct verify_report *rep, void *arg)
+static void check_done(const struct matrix_report *rep, void *arg)
 {
 	struct action_run *run = arg;
 	const struct action_ctx *c = actions_run_ctx(run);
-	struct verify *v = actions_run_state(run);
+	struct matrix *v = actions_run_state(run);
 	struct action_result res = { 0 };
 	int passed = 0;
 
-	for (int i = 0; i < VERIFY_COUNT; i++) {
-		const struct verify_row *r = &rep->row[i];
+	for (int i = 0; i < MATRIX_COUNT; i++) {
+		const struct matrix_row *r = &rep->row[i];
 
 		passed += r->pass;
 		actions_result_line(&res, r->pass ? AROLE_OK : AROLE_CRIT, "%s %-16s %-30s %s (%lld ms)",
@@ -33,31 +33,31 @@ static void check_done(const struct verify_report *rep, void *arg)
 	res.exit_code = rep->pass ? 0 : 1;
 	snprintf(res.title, sizeof res.title, "Verification of %s", rep->slot[0] ? rep->slot : "the slot");
 	snprintf(res.summary, sizeof res.summary, "verification of %s: %d/%d passed in %.1f s%s",
-	         rep->slot[0] ? rep->slot : "?", passed, VERIFY_COUNT, rep->took_ms / 1000.0,
+	         rep->slot[0] ? rep->slot : "?", passed, MATRIX_COUNT, rep->took_ms / 1000.0,
 	         rep->pass ? "" : " - FAILED");
 	if (c->tl) {
-		char *detail = verify_report_json(rep);
+		char *detail = matrix_report_json(rep);
 
 		timeline_log(c->tl, "verify", res.summary, detail);
 		free(detail);
 	}
 	actions_run_set_state(run, NULL);
 	actions_finish(run, &res);
-	verify_free(v);   /* from its own delivery: nothing of it runs after this */
+	matrix_free(v);   /* from its own delivery: nothing of it runs after this */
 }
 
 static void check_exec(struct action_run *run)
 {
 	const struct action_ctx *c = actions_run_ctx(run);
 	const struct action_args *a = actions_run_args(run);
-	struct verify *v;
+	struct matrix *v;
 
 	if (!c->kube) {
 		actions_finish_line(run, ACTION_FAILED, 3, "the Kubernetes API is not reachable: %s",
 		                    c->kube_error && *c->kube_error ? c->kube_error : "no kubeconfig");
 		return;
 	}
-	v = verify_start(c->loop, c->kube, c->ssh, c->cfg, a->text && *a->text ? a->text : NULL, check_done, run);
+	v = matrix_start(c->loop, c->kube, c->ssh, c->cfg, a->text && *a->text ? a->text : NULL, check_done, run);
 	if (!v) {
 		actions_finish_line(run, ACTION_FAILED, 1, "out of memory");
 		return;
@@ -68,7 +68,7 @@ static void check_exec(struct action_run *run)
 
 static void check_cancel(struct action_run *run)
 {
-	verify_free(actions_run_state(run));
+	matrix_free(actions_run_state(run));
 	actions_run_set_state(run, NULL);
 }
 

@@ -1,5 +1,5 @@
-/* The runbook parser's insides, shared by core/runbook.c (the walk over
- * cmark's blocks) and core/runbook_fence.c (code fences and front matter).
+/* The runbook parser's insides, shared by core/runbook/runbook.c (the walk over
+ * cmark's blocks) and core/runbook/runbook_fence.c (code fences and front matter).
  * Not an API: include/warroom/runbook.h is. */
 #ifndef WARROOM_CORE_RUNBOOK_PARSE_H
 #define WARROOM_CORE_RUNBOOK_PARSE_H
@@ -32,7 +32,7 @@ void runbook_add_item(struct build *b, enum runbook_kind kind, const char *text,
 char *runbook_clean_text(const char *s, size_t n, bool keep_newlines, bool keep_tabs);
 int runbook_line_of(struct build *b, cmark_node *n);
 
-/* core/runbook_fence.c */
+/* core/runbook/runbook_fence.c */
 void runbook_code_block(struct build *b, cmark_node *n, int depth);
 /* "---" first, up to a line of "---" or "...": returns the Markdown's start. */
 size_t runbook_split_front_matter(struct build *b, const char *text, size_t len);

@@ -1,5 +1,5 @@
-/* kube_priv — what core/kube.c (requests, credentials, rollout undo) and
- * core/kube_resources.c (the objects' paths and patches) share. */
+/* kube_priv — what core/cluster/kube.c (requests, credentials, rollout undo) and
+ * core/cluster/kube_resources.c (the objects' paths and patches) share. */
 #ifndef WARROOM_KUBE_PRIV_H
 #define WARROOM_KUBE_PRIV_H
 

@@ -2,7 +2,7 @@
  * request rate, database size, CPU and memory against the pods' requests),
  * each compared with its configured line. A warning stands once its signal
  * is over the line for two samples in a row and clears the same way, so one
- * noisy scrape neither raises nor drops it; core/deploywatch_core.c records
+ * noisy scrape neither raises nor drops it; core/deploy/deploywatch_core.c records
  * every crossing in the timeline. Pure: the samples come from outside. */
 #include "warroom/deploywatch.h"
 

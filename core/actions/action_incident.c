@@ -145,7 +145,7 @@ static void ack_exec(struct action_run *run)
 
 	if (!tl || !need_open(run, tl, &inc))
 		return;
-	rc = incident_ack(tl, inc.id, now);
+	rc = timeline_incident_ack(tl, inc.id, now);
 	if (rc == 1) {
 		text_age(inc.acked_ms ? now - inc.acked_ms : 0, took, sizeof took);
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "INC-%lld was acknowledged %s ago", (long long)inc.id,
@@ -248,7 +248,7 @@ static void role_exec(struct action_run *run)
 		                    incident_role_name((enum incident_role)role));
 		return;
 	}
-	if (incident_set_role(tl, inc.id, (enum incident_role)role, name) != 0) {
+	if (timeline_incident_set_role(tl, inc.id, role == INCIDENT_SCRIBE, name) != 0) {
 		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "could not set the role: %s", timeline_errmsg(tl));
 		return;
 	}

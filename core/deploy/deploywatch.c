@@ -1,6 +1,6 @@
 /* The deployment-window engine: stages from the slot model, the baseline
  * before the switch, and the rules that recommend a rollback. No I/O here:
- * core/deploywatch_core.c feeds it and records what it decides. */
+ * core/deploy/deploywatch_core.c feeds it and records what it decides. */
 #include "warroom/deploywatch.h"
 
 #include <math.h>

@@ -1,5 +1,5 @@
-/* ssh_priv — the bastion session's state, shared by core/ssh.c (connecting,
- * driving the session on the loop, probes, clients) and core/ssh_auth.c
+/* ssh_priv — the bastion session's state, shared by core/ssh/ssh.c (connecting,
+ * driving the session on the loop, probes, clients) and core/ssh/ssh_auth.c
  * (the host key check and the authentication steps). */
 #ifndef WARROOM_SSH_PRIV_H
 #define WARROOM_SSH_PRIV_H
@@ -76,7 +76,7 @@ void ssh_priv_refuse(struct ssh *s, const char *why);
 void ssh_priv_set_state(struct ssh *s, enum ssh_state st);
 void ssh_priv_wipe_pass(struct ssh *s);
 
-/* core/ssh_auth.c: 0 done, 1 wait (EAGAIN or a question asked), -1 failed
+/* core/ssh/ssh_auth.c: 0 done, 1 wait (EAGAIN or a question asked), -1 failed
  * (hostkey: the session was dropped or refused with words). */
 int ssh_priv_step_hostkey(struct ssh *s);
 int ssh_priv_step_agent(struct ssh *s);

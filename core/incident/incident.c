@@ -1,6 +1,6 @@
 /* incident — status, roles, first response and the response clock of the
  * open incident, and the SEV the live signals suggest. The columns live in
- * the timeline database (schema v4), beside what timeline.c keeps. */
+ * the timeline database (schema v4); core/timeline/timeline_incident.c writes them. */
 #include "warroom/incident.h"
 
 #include <math.h>
@@ -14,11 +14,6 @@
 #include "warroom/policy.h"
 #include "warroom/slots.h"
 #include "warroom/text.h"
-#include "timeline_priv.h"
-
-/* A busy lock is retried a few times, each waiting a little (timeline's
- * patience): an operator's change must not be lost to another's write. */
-#define BUSY_TRIES 3
 
 static const char *const status_names[INCIDENT_STATUS_COUNT] = {
 	[INCIDENT_INVESTIGATING] = "investigating",
@@ -110,97 +105,13 @@ void incident_clock_text(const struct incident_clock *c, char *buf, size_t len)
 	}
 }
 
-/* ---- writes ---- */
-
-/* Runs one UPDATE of incident id; returns the rows changed or -1. */
-static int update(struct timeline *tl, const char *sql, int64_t id, int64_t v, const char *text, int64_t v2)
-{
-	sqlite3 *db = timeline_priv_db(tl);
-	sqlite3_stmt *s = NULL;
-	int rc = SQLITE_ERROR;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		timeline_priv_write_failed(tl, NULL, 0);
-		return -1;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, v);
-	if (text)
-		sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 4, v2);
-	timeline_priv_patience(tl, true);
-	for (int i = 0; i < BUSY_TRIES; i++) {
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (!timeline_priv_busy(rc))
-			break;
-	}
-	timeline_priv_patience(tl, false);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		timeline_priv_write_failed(tl, NULL, 0);
-		return -1;
-	}
-	rc = sqlite3_changes(db);
-	timeline_priv_wrote(tl);
-	return rc;
-}
-
-static int must_be_open(struct timeline *tl, int64_t id)
-{
-	struct timeline_incident inc;
-
-	if (timeline_incident_get(tl, id, &inc) != 1 || inc.id != id) {
-		timeline_priv_seterr(tl, NULL, 0, "timeline: no such incident");
-		return -1;
-	}
-	if (inc.closed_ms) {
-		timeline_priv_seterr(tl, NULL, 0, "timeline: the incident is closed already");
-		return -1;
-	}
-	return 0;
-}
-
-int incident_ack(struct timeline *tl, int64_t id, int64_t when_ms)
-{
-	int n;
-
-	if (!tl || must_be_open(tl, id) != 0)
-		return -1;
-	n = update(tl, "UPDATE incidents SET acked_ms = ?2 WHERE id = ?1 AND acked_ms IS NULL", id, when_ms, NULL, 0);
-	return n < 0 ? -1 : n == 0 ? 1 : 0;
-}
-
+/* The status is stored by name, with its clock: contained 1, recovered 2. */
 int incident_set_status(struct timeline *tl, int64_t id, enum incident_status st, int64_t when_ms)
 {
-	if (!tl || st >= INCIDENT_STATUS_COUNT || must_be_open(tl, id) != 0)
+	if (st >= INCIDENT_STATUS_COUNT)
 		return -1;
-	/* recovered implies contained: the clocks stay in order */
-	if (update(tl, "UPDATE incidents SET status = ?3,"
-	           " contained_ms = CASE WHEN ?4 BETWEEN 1 AND 2 THEN coalesce(contained_ms, ?2) ELSE contained_ms END,"
-	           " recovered_ms = CASE WHEN ?4 = 2 THEN coalesce(recovered_ms, ?2) ELSE recovered_ms END"
-	           " WHERE id = ?1", id, when_ms, status_names[st], (int64_t)st) < 0)
-		return -1;
-	return 0;
-}
-
-int incident_set_role(struct timeline *tl, int64_t id, enum incident_role role, const char *name)
-{
-	char *red;
-	int rc;
-
-	if (!tl || !name || !*name || must_be_open(tl, id) != 0) {
-		if (tl && (!name || !*name))
-			timeline_priv_seterr(tl, NULL, 0, "timeline: a role needs a name");
-		return -1;
-	}
-	red = timeline_redact(name);
-	if (!red)
-		return -1;
-	rc = update(tl, role == INCIDENT_SCRIBE ? "UPDATE incidents SET scribe = ?3 WHERE id = ?1"
-	            : "UPDATE incidents SET commander = ?3 WHERE id = ?1", id, 0, red, 0);
-	free(red);
-	return rc < 0 ? -1 : 0;
+	return timeline_incident_set_status(tl, id, status_names[st],
+	                                    st == INCIDENT_CONTAINED ? 1 : st == INCIDENT_RECOVERED ? 2 : 0, when_ms);
 }
 
 /* ---- SEV suggestions ---- */

@@ -2,7 +2,7 @@
  * both deployments, the pods), then every check against the chosen slot's
  * ready pods at once, each row timed. Its own HTTP engine, so a run can be
  * stopped by freeing it whatever is in flight. */
-#include "warroom/verify.h"
+#include "warroom/matrix.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -23,18 +23,18 @@
 
 #define VERIFY_TIMEOUT_MS 5000
 
-struct verify;
+struct matrix;
 
 /* One request in flight: which check it answers and for which pod. */
 struct vreq {
-	struct verify *v;
-	enum verify_check check;
+	struct matrix *v;
+	enum matrix_check check;
 	int pod;
 	int which;                   /* prom: 0 errors, 1 queue now, 2 queue before */
 	int64_t started;
 };
 
-struct verify {
+struct matrix {
 	struct loop *loop;
 	struct kube *kube;
 	struct ssh *ssh;             /* the bastion, for the pods and Prometheus marked via_bastion */
@@ -42,7 +42,7 @@ struct verify {
 	struct http *http;
 	struct prom *prom;
 	char prom_why[300];          /* why there is none */
-	verify_done_fn done;
+	matrix_done_fn done;
 	void *arg;
 	char want_slot[32];
 	struct slots_state st;
@@ -56,18 +56,18 @@ struct verify {
 	int64_t started;
 	int pods[SLOTS_MAX_PODS];    /* ready pods of the slot (indices into st.pods) */
 	int npods;
-	int ok[VERIFY_COUNT], answered[VERIFY_COUNT];
-	char first_bad[VERIFY_COUNT][160];
+	int ok[MATRIX_COUNT], answered[MATRIX_COUNT];
+	char first_bad[MATRIX_COUNT][160];
 	double prom_v[3];
 	bool prom_ok[3];
 	char prom_err[160];
-	struct verify_report rep;
+	struct matrix_report rep;
 };
 
-static const char *const check_names[VERIFY_COUNT] = {
-	[VERIFY_PODS] = "Pods running", [VERIFY_HEALTH] = "Health endpoint", [VERIFY_READY] = "Ready endpoint",
-	[VERIFY_METRICS] = "Metrics endpoint", [VERIFY_SMOKE] = "Smoke request", [VERIFY_ERRORS] = "Error rate",
-	[VERIFY_QUEUE] = "Queue depth",
+static const char *const check_names[MATRIX_COUNT] = {
+	[MATRIX_PODS] = "Pods running", [MATRIX_HEALTH] = "Health endpoint", [MATRIX_READY] = "Ready endpoint",
+	[MATRIX_METRICS] = "Metrics endpoint", [MATRIX_SMOKE] = "Smoke request", [MATRIX_ERRORS] = "Error rate",
+	[MATRIX_QUEUE] = "Queue depth",
 };
 
 /* ---- the text format ---- */
@@ -77,7 +77,7 @@ static bool metric_name_char(int c, bool first)
 	return isalpha(c) || c == '_' || c == ':' || (!first && isdigit(c));
 }
 
-bool verify_metrics_text(const char *text, size_t len, int *samples, char *why, size_t whylen)
+bool matrix_metrics_text(const char *text, size_t len, int *samples, char *why, size_t whylen)
 {
 	size_t i = 0;
 	int line = 0, n = 0;
@@ -142,12 +142,12 @@ next:
 
 /* ---- the end ---- */
 
-static void row_set(struct verify *v, enum verify_check c, bool pass, int64_t took, const char *fmt, ...)
+static void row_set(struct matrix *v, enum matrix_check c, bool pass, int64_t took, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-static void row_set(struct verify *v, enum verify_check c, bool pass, int64_t took, const char *fmt, ...)
+static void row_set(struct matrix *v, enum matrix_check c, bool pass, int64_t took, const char *fmt, ...)
 {
-	struct verify_row *r = &v->rep.row[c];
+	struct matrix_row *r = &v->rep.row[c];
 	va_list ap;
 
 	r->pass = pass;
@@ -159,12 +159,12 @@ static void row_set(struct verify *v, enum verify_check c, bool pass, int64_t to
 
 static void deliver(struct loop *loop, void *arg)
 {
-	struct verify *v = arg;
+	struct matrix *v = arg;
 
 	(void)loop;
 	v->timer = 0;
 	v->rep.pass = !v->rep.error[0];
-	for (int i = 0; i < VERIFY_COUNT && v->rep.pass; i++)
+	for (int i = 0; i < MATRIX_COUNT && v->rep.pass; i++)
 		v->rep.pass = v->rep.row[i].pass;
 	v->rep.took_ms = loop_now_ms() - v->started;
 	v->done(&v->rep, v->arg);
@@ -172,24 +172,24 @@ static void deliver(struct loop *loop, void *arg)
 
 /* done runs from a timer, never from inside an HTTP callback: the caller may
  * free the run (and its HTTP engine) there. */
-static void finish(struct verify *v)
+static void finish(struct matrix *v)
 {
 	if (!v->timer && !v->dying)
 		v->timer = loop_timer_add(v->loop, 0, 0, deliver, v);
 }
 
-static void fail_all(struct verify *v, const char *fmt, const char *what)
+static void fail_all(struct matrix *v, const char *fmt, const char *what)
 {
 	snprintf(v->rep.error, sizeof v->rep.error, fmt, what);
-	for (int i = 0; i < VERIFY_COUNT; i++)
+	for (int i = 0; i < MATRIX_COUNT; i++)
 		if (!v->rep.row[i].measured[0])
-			row_set(v, (enum verify_check)i, false, 0, "not run");
+			row_set(v, (enum matrix_check)i, false, 0, "not run");
 	finish(v);
 }
 
 /* ---- phase 2: the checks ---- */
 
-static void pod_rows_done(struct verify *v, enum verify_check c, int64_t took)
+static void pod_rows_done(struct matrix *v, enum matrix_check c, int64_t took)
 {
 	if (v->answered[c] < v->npods)
 		return;
@@ -199,7 +199,7 @@ static void pod_rows_done(struct verify *v, enum verify_check c, int64_t took)
 		row_set(v, c, false, took, "%d/%d pods 200; %s", v->ok[c], v->npods, v->first_bad[c]);
 }
 
-static void prom_rows(struct verify *v, int64_t took)
+static void prom_rows(struct matrix *v, int64_t took)
 {
 	double e = v->prom_v[0], q = v->prom_v[1], q0 = v->prom_v[2];
 	double line = v->cfg->policy.error_ratio;
@@ -208,22 +208,22 @@ static void prom_rows(struct verify *v, int64_t took)
 	snprintf(perr, sizeof perr, "%s", v->prom_err);
 
 	if (!v->prom_ok[0])
-		row_set(v, VERIFY_ERRORS, false, took, "%s", perr);
+		row_set(v, MATRIX_ERRORS, false, took, "%s", perr);
 	else if (isnan(e))
-		row_set(v, VERIFY_ERRORS, true, took, "0 %% (no 5xx)");
+		row_set(v, MATRIX_ERRORS, true, took, "0 %% (no 5xx)");
 	else
-		row_set(v, VERIFY_ERRORS, e < line, took, "%.2f %% since its pods started", e * 100);
+		row_set(v, MATRIX_ERRORS, e < line, took, "%.2f %% since its pods started", e * 100);
 	if (!v->prom_ok[1])
-		row_set(v, VERIFY_QUEUE, false, took, "%s", perr);
+		row_set(v, MATRIX_QUEUE, false, took, "%s", perr);
 	else if (isnan(q) || q == 0)
-		row_set(v, VERIFY_QUEUE, true, took, "0 items");
+		row_set(v, MATRIX_QUEUE, true, took, "0 items");
 	else if (!isnan(q0) && q <= q0)
-		row_set(v, VERIFY_QUEUE, true, took, "%.0f items, stable (%.0f 30 s ago)", q, q0);
+		row_set(v, MATRIX_QUEUE, true, took, "%.0f items, stable (%.0f 30 s ago)", q, q0);
 	else
-		row_set(v, VERIFY_QUEUE, false, took, "%.0f items, growing (%s 30 s ago)", q, isnan(q0) ? "none" : "fewer");
+		row_set(v, MATRIX_QUEUE, false, took, "%.0f items, growing (%s 30 s ago)", q, isnan(q0) ? "none" : "fewer");
 }
 
-static void one_done(struct verify *v)
+static void one_done(struct matrix *v)
 {
 	if (--v->pending == 0)
 		finish(v);
@@ -232,16 +232,16 @@ static void one_done(struct verify *v)
 static void got_http(const struct http_resp *resp, void *arg)
 {
 	struct vreq *r = arg;
-	struct verify *v = r->v;
+	struct matrix *v = r->v;
 	int64_t took = loop_now_ms() - r->started;
-	enum verify_check c = r->check;
+	enum matrix_check c = r->check;
 	char pname[sizeof v->st.pods[0].name];
 
 	snprintf(pname, sizeof pname, "%s", v->st.pods[r->pod].name);
 	free(r);
 	if (v->dying)
 		return;
-	if (c == VERIFY_HEALTH || c == VERIFY_READY) {
+	if (c == MATRIX_HEALTH || c == MATRIX_READY) {
 		v->answered[c]++;
 		if (resp->err == HTTP_OK && resp->status == 200)
 			v->ok[c]++;
@@ -249,17 +249,17 @@ static void got_http(const struct http_resp *resp, void *arg)
 			snprintf(v->first_bad[c], sizeof v->first_bad[c], "%s: %s", pname,
 			         resp->err == HTTP_OK ? (resp->status == 503 ? "503" : "not 200") : resp->errmsg);
 		pod_rows_done(v, c, took);
-	} else if (c == VERIFY_METRICS) {
+	} else if (c == MATRIX_METRICS) {
 		char why[160] = "";
 		int n = 0;
 
 		if (resp->err != HTTP_OK || resp->status != 200)
 			row_set(v, c, false, took, "%s: %s", pname, resp->err == HTTP_OK ? "not 200" : resp->errmsg);
-		else if (verify_metrics_text(resp->body, resp->len, &n, why, sizeof why))
+		else if (matrix_metrics_text(resp->body, resp->len, &n, why, sizeof why))
 			row_set(v, c, true, took, "%d samples parse", n);
 		else
 			row_set(v, c, false, took, "not Prometheus text: %s", why);
-	} else if (c == VERIFY_SMOKE) {
+	} else if (c == MATRIX_SMOKE) {
 		if (resp->err != HTTP_OK)
 			row_set(v, c, false, took, "%s: %s", pname, resp->errmsg);
 		else
@@ -272,7 +272,7 @@ static void got_http(const struct http_resp *resp, void *arg)
 static void got_prom(const struct prom_answer *a, void *arg)
 {
 	struct vreq *r = arg;
-	struct verify *v = r->v;
+	struct matrix *v = r->v;
 	int64_t took = loop_now_ms() - r->started;
 	int w = r->which;
 
@@ -285,13 +285,13 @@ static void got_prom(const struct prom_answer *a, void *arg)
 		snprintf(v->prom_err, sizeof v->prom_err, "Prometheus: %s", a->err);
 	if (w == 2)
 		v->prom_ok[1] = v->prom_ok[1] && a->ok;
-	v->answered[VERIFY_ERRORS]++;
-	if (v->answered[VERIFY_ERRORS] == 3)
+	v->answered[MATRIX_ERRORS]++;
+	if (v->answered[MATRIX_ERRORS] == 3)
 		prom_rows(v, took);
 	one_done(v);
 }
 
-static void pod_url(const struct verify *v, const struct slots_pod *p, const char *path, char *buf, size_t len)
+static void pod_url(const struct matrix *v, const struct slots_pod *p, const char *path, char *buf, size_t len)
 {
 	const char *tpl = v->cfg->verify.pod_url, *at = strstr(tpl, "{ip}");
 
@@ -301,7 +301,7 @@ static void pod_url(const struct verify *v, const struct slots_pod *p, const cha
 		snprintf(buf, len, "%s%s", tpl, path);
 }
 
-static struct vreq *vreq(struct verify *v, enum verify_check c, int pod, int which)
+static struct vreq *vreq(struct matrix *v, enum matrix_check c, int pod, int which)
 {
 	struct vreq *r = calloc(1, sizeof *r);
 
@@ -316,7 +316,7 @@ static struct vreq *vreq(struct verify *v, enum verify_check c, int pod, int whi
 	return r;
 }
 
-static void send_http(struct verify *v, enum verify_check c, int pod, const char *method, const char *path,
+static void send_http(struct matrix *v, enum matrix_check c, int pod, const char *method, const char *path,
                       const char *body)
 {
 	struct vreq *r = vreq(v, c, pod, 0);
@@ -345,21 +345,21 @@ static void send_http(struct verify *v, enum verify_check c, int pod, const char
 	}
 }
 
-static void send_prom(struct verify *v, int which, const char *expr)
+static void send_prom(struct matrix *v, int which, const char *expr)
 {
-	struct vreq *r = vreq(v, VERIFY_ERRORS, 0, which);
+	struct vreq *r = vreq(v, MATRIX_ERRORS, 0, which);
 
 	if (!r)
 		return;
 	if (!prom_query(v->prom, expr, got_prom, r)) {
 		v->pending--;
 		free(r);
-		v->answered[VERIFY_ERRORS]++;
+		v->answered[MATRIX_ERRORS]++;
 		snprintf(v->prom_err, sizeof v->prom_err, "cannot ask Prometheus");
 	}
 }
 
-static int pick_slot(const struct verify *v)
+static int pick_slot(const struct matrix *v)
 {
 	const struct slots_state *st = &v->st;
 	int sb = slots_standby(st);
@@ -371,7 +371,7 @@ static int pick_slot(const struct verify *v)
 	return st->active >= 0 ? st->active : 0;
 }
 
-static void checks(struct verify *v)
+static void checks(struct matrix *v)
 {
 	const struct slots_slot *s;
 	const char *label = v->cfg->kube.slot_label;
@@ -389,23 +389,23 @@ static void checks(struct verify *v)
 		if (v->st.pods[i].slot == v->slot && v->st.pods[i].ready && !v->st.pods[i].terminating &&
 		    v->st.pods[i].ip[0])
 			v->pods[v->npods++] = (int)i;
-	row_set(v, VERIFY_PODS, s->desired > 0 && v->npods >= s->desired, 0, "%d/%d Ready", v->npods, s->desired);
+	row_set(v, MATRIX_PODS, s->desired > 0 && v->npods >= s->desired, 0, "%d/%d Ready", v->npods, s->desired);
 	v->pending = 1;   /* held until everything is out */
 	if (v->npods == 0) {
-		for (int c = VERIFY_HEALTH; c <= VERIFY_SMOKE; c++)
-			row_set(v, (enum verify_check)c, false, 0, "no ready pod of %s to ask", s->name);
+		for (int c = MATRIX_HEALTH; c <= MATRIX_SMOKE; c++)
+			row_set(v, (enum matrix_check)c, false, 0, "no ready pod of %s to ask", s->name);
 	} else {
 		for (int i = 0; i < v->npods; i++) {
-			send_http(v, VERIFY_HEALTH, v->pods[i], "GET", "/health", NULL);
-			send_http(v, VERIFY_READY, v->pods[i], "GET", "/ready", NULL);
+			send_http(v, MATRIX_HEALTH, v->pods[i], "GET", "/health", NULL);
+			send_http(v, MATRIX_READY, v->pods[i], "GET", "/ready", NULL);
 		}
-		send_http(v, VERIFY_METRICS, v->pods[0], "GET", "/metrics", NULL);
-		send_http(v, VERIFY_SMOKE, v->pods[0], v->cfg->verify.smoke_method, v->cfg->verify.smoke_path,
+		send_http(v, MATRIX_METRICS, v->pods[0], "GET", "/metrics", NULL);
+		send_http(v, MATRIX_SMOKE, v->pods[0], v->cfg->verify.smoke_method, v->cfg->verify.smoke_path,
 		          strcmp(v->cfg->verify.smoke_method, "GET") ? v->cfg->verify.smoke_body : NULL);
 	}
 	if (!v->prom) {
-		row_set(v, VERIFY_ERRORS, false, 0, "%s", v->prom_why);
-		row_set(v, VERIFY_QUEUE, false, 0, "%s", v->prom_why);
+		row_set(v, MATRIX_ERRORS, false, 0, "%s", v->prom_why);
+		row_set(v, MATRIX_QUEUE, false, 0, "%s", v->prom_why);
 	} else {
 		/* the slot's own counters: a new slot's whole record from its first
 		 * scrape, where a rate would still miss its new series */
@@ -422,12 +422,12 @@ static void checks(struct verify *v)
 
 /* ---- phase 1: what the cluster says ---- */
 
-static void send_kube(struct verify *v, int which);
+static void send_kube(struct matrix *v, int which);
 
 static void got_kube(const struct kube_result *res, void *arg)
 {
 	struct vreq *r = arg;
-	struct verify *v = r->v;
+	struct matrix *v = r->v;
 	char err[256] = "";
 	int which = r->which;
 
@@ -464,9 +464,9 @@ static void got_kube(const struct kube_result *res, void *arg)
 	checks(v);
 }
 
-static void send_kube(struct verify *v, int which)
+static void send_kube(struct matrix *v, int which)
 {
-	struct vreq *r = vreq(v, VERIFY_PODS, 0, which);
+	struct vreq *r = vreq(v, MATRIX_PODS, 0, which);
 	const char *ns = v->cfg->kube.namespace_;
 	uint64_t id;
 
@@ -498,10 +498,10 @@ static void send_kube(struct verify *v, int which)
 	v->krec[which] = r;
 }
 
-struct verify *verify_start(struct loop *loop, struct kube *kube, struct ssh *ssh, const struct config *cfg,
-                            const char *slot, verify_done_fn done, void *arg)
+struct matrix *matrix_start(struct loop *loop, struct kube *kube, struct ssh *ssh, const struct config *cfg,
+                            const char *slot, matrix_done_fn done, void *arg)
 {
-	struct verify *v = calloc(1, sizeof *v);
+	struct matrix *v = calloc(1, sizeof *v);
 	char err[300];
 
 	if (!v)
@@ -514,17 +514,17 @@ struct verify *verify_start(struct loop *loop, struct kube *kube, struct ssh *ss
 	v->arg = arg;
 	v->started = loop_now_ms();
 	snprintf(v->want_slot, sizeof v->want_slot, "%s", slot ? slot : "");
-	for (int i = 0; i < VERIFY_COUNT; i++)
+	for (int i = 0; i < MATRIX_COUNT; i++)
 		v->rep.row[i].check = check_names[i];
-	snprintf(v->rep.row[VERIFY_PODS].expected, sizeof v->rep.row[0].expected, "N/N Ready");
-	snprintf(v->rep.row[VERIFY_HEALTH].expected, sizeof v->rep.row[0].expected, "200 OK");
-	snprintf(v->rep.row[VERIFY_READY].expected, sizeof v->rep.row[0].expected, "200 OK");
-	snprintf(v->rep.row[VERIFY_METRICS].expected, sizeof v->rep.row[0].expected, "Prometheus text format");
-	snprintf(v->rep.row[VERIFY_SMOKE].expected, sizeof v->rep.row[0].expected, "%s %.30s: %d",
+	snprintf(v->rep.row[MATRIX_PODS].expected, sizeof v->rep.row[0].expected, "N/N Ready");
+	snprintf(v->rep.row[MATRIX_HEALTH].expected, sizeof v->rep.row[0].expected, "200 OK");
+	snprintf(v->rep.row[MATRIX_READY].expected, sizeof v->rep.row[0].expected, "200 OK");
+	snprintf(v->rep.row[MATRIX_METRICS].expected, sizeof v->rep.row[0].expected, "Prometheus text format");
+	snprintf(v->rep.row[MATRIX_SMOKE].expected, sizeof v->rep.row[0].expected, "%s %.30s: %d",
 	         cfg->verify.smoke_method, cfg->verify.smoke_path, cfg->verify.smoke_status);
-	snprintf(v->rep.row[VERIFY_ERRORS].expected, sizeof v->rep.row[0].expected, "< %g %%",
+	snprintf(v->rep.row[MATRIX_ERRORS].expected, sizeof v->rep.row[0].expected, "< %g %%",
 	         cfg->policy.error_ratio * 100);
-	snprintf(v->rep.row[VERIFY_QUEUE].expected, sizeof v->rep.row[0].expected, "0 (or stable)");
+	snprintf(v->rep.row[MATRIX_QUEUE].expected, sizeof v->rep.row[0].expected, "0 (or stable)");
 	slots_init(&v->st, cfg);
 	v->http = http_new(loop);
 	if (!v->http) {
@@ -569,7 +569,7 @@ struct verify *verify_start(struct loop *loop, struct kube *kube, struct ssh *ss
 	return v;
 }
 
-void verify_free(struct verify *v)
+void matrix_free(struct matrix *v)
 {
 	if (!v)
 		return;
@@ -584,7 +584,7 @@ void verify_free(struct verify *v)
 	free(v);
 }
 
-char *verify_report_json(const struct verify_report *r)
+char *matrix_report_json(const struct matrix_report *r)
 {
 	cJSON *o = cJSON_CreateObject(), *rows = cJSON_CreateArray();
 	char *s;
@@ -599,7 +599,7 @@ char *verify_report_json(const struct verify_report *r)
 	cJSON_AddNumberToObject(o, "took_ms", (double)r->took_ms);
 	if (r->error[0])
 		cJSON_AddStringToObject(o, "error", r->error);
-	for (int i = 0; i < VERIFY_COUNT; i++) {
+	for (int i = 0; i < MATRIX_COUNT; i++) {
 		cJSON *x = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(x, "check", r->row[i].check);

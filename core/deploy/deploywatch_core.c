@@ -1,4 +1,4 @@
-/* The deployment-window watcher: feeds the engine (core/deploywatch.c) from
+/* The deployment-window watcher: feeds the engine (core/deploy/deploywatch.c) from
  * the model after every update, measures the active slot's own signals while
  * a window runs, and records what the engine decides: stage changes and the
  * recommendation in the timeline, the deployment log on finalize and on

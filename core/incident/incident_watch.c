@@ -13,9 +13,8 @@
 #include "warroom/slots.h"
 #include "warroom/text.h"
 #include "warroom/timeline.h"
-#include "warroom/watch.h"
 
-struct watch_core {
+struct incident_watch {
 	/* outage: no ready pod behind the slot that serves traffic */
 	bool known;
 	enum slots_health last;
@@ -38,7 +37,7 @@ static const char *first_critical(const struct slots_state *st)
 
 static void outage_watch(struct model *m, unsigned changed, void *arg)
 {
-	struct watch_core *w = arg;
+	struct incident_watch *w = arg;
 	const struct slots_state *st = m->slots;
 	char summary[300], took[32];
 	int64_t now = loop_wall_ms();
@@ -129,7 +128,7 @@ static void log_alert(struct model *m, const struct model_alert *a, const char *
  * timeline; at the declaration, those already firing (with their start). */
 static void alert_watch(struct model *m, unsigned changed, void *arg)
 {
-	struct watch_core *w = arg;
+	struct incident_watch *w = arg;
 	char now_set[MODEL_ALERTS][96];
 	size_t n = 0;
 	bool wrote = false;
@@ -170,9 +169,9 @@ static void alert_watch(struct model *m, unsigned changed, void *arg)
 		model_sync_timeline(m);
 }
 
-struct watch_core *watch_core_install(struct model *m)
+struct incident_watch *incident_watch_install(struct model *m)
 {
-	struct watch_core *w = calloc(1, sizeof *w);
+	struct incident_watch *w = calloc(1, sizeof *w);
 
 	if (!w)
 		return NULL;
@@ -184,7 +183,7 @@ struct watch_core *watch_core_install(struct model *m)
 	return w;
 }
 
-void watch_core_free(struct watch_core *w)
+void incident_watch_free(struct incident_watch *w)
 {
 	free(w);
 }

@@ -12,7 +12,7 @@
 #include "warroom/sources.h"
 #include "warroom/ssh.h"
 #include "warroom/timeline.h"
-#include "warroom/verify.h"
+#include "warroom/matrix.h"
 
 static const char check_usage[] =
 	"usage: warroom check [--slot SLOT] [--json]\n"
@@ -22,10 +22,10 @@ static const char check_usage[] =
 
 struct check_run {
 	bool done;
-	struct verify_report rep;
+	struct matrix_report rep;
 };
 
-static void on_done(const struct verify_report *rep, void *arg)
+static void on_done(const struct matrix_report *rep, void *arg)
 {
 	struct check_run *c = arg;
 
@@ -40,7 +40,7 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 	struct check_run c = { 0 };
 	struct sources src;
 	struct loop *loop;
-	struct verify *v;
+	struct matrix *v;
 	char err[1024], tl_err[512];
 	struct timeline *tl;
 	int passed = 0;
@@ -70,7 +70,7 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 		return 3;
 	}
 	ssh_cli_ui(src.ssh);
-	v = verify_start(loop, src.kube, src.ssh, cfg, slot, on_done, &c);
+	v = matrix_start(loop, src.kube, src.ssh, cfg, slot, on_done, &c);
 	if (!v) {
 		fprintf(stderr, "warroom check: out of memory\n");
 		sources_close(&src);
@@ -79,34 +79,34 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 	}
 	loop_run_until(loop, &c.done, -1);
 	ssh_cli_report("check", src.ssh);
-	verify_free(v);
+	matrix_free(v);
 	sources_close(&src);
 	loop_free(loop);
-	for (int i = 0; i < VERIFY_COUNT; i++)
+	for (int i = 0; i < MATRIX_COUNT; i++)
 		passed += c.rep.row[i].pass;
 	if (json) {
-		char *s = verify_report_json(&c.rep);
+		char *s = matrix_report_json(&c.rep);
 
 		printf("%s\n", s ? s : "{}");
 		free(s);
 	} else {
 		printf("Verification of %s\n", c.rep.slot[0] ? c.rep.slot : "?");
-		for (int i = 0; i < VERIFY_COUNT; i++) {
-			const struct verify_row *r = &c.rep.row[i];
+		for (int i = 0; i < MATRIX_COUNT; i++) {
+			const struct matrix_row *r = &c.rep.row[i];
 
 			printf("  %s  %-16s %-34s expected %-24s %5lld ms\n", r->pass ? "PASS" : "FAIL", r->check,
 			       r->measured, r->expected, (long long)r->took_ms);
 		}
 		if (c.rep.error[0])
 			printf("  %s\n", c.rep.error);
-		printf("%d/%d passed in %.1f s\n", passed, VERIFY_COUNT, c.rep.took_ms / 1000.0);
+		printf("%d/%d passed in %.1f s\n", passed, MATRIX_COUNT, c.rep.took_ms / 1000.0);
 	}
 	tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
 	if (tl) {
-		char summary[200], *detail = verify_report_json(&c.rep);
+		char summary[200], *detail = matrix_report_json(&c.rep);
 
 		snprintf(summary, sizeof summary, "verification of %s: %d/%d passed (warroom check)%s", c.rep.slot, passed,
-		         VERIFY_COUNT, c.rep.pass ? "" : " - FAILED");
+		         MATRIX_COUNT, c.rep.pass ? "" : " - FAILED");
 		timeline_log(tl, "verify", summary, detail);
 		free(detail);
 		timeline_close(tl);

@@ -19,7 +19,7 @@
 #include "warroom/sources.h"
 #include "warroom/ssh.h"
 #include "warroom/timeline.h"
-#include "warroom/watch.h"
+#include "warroom/incident.h"
 
 static const char watch_usage[] =
 	"usage: warroom watch [--window DUR] [--auto-rollback]\n"
@@ -181,7 +181,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 	struct sources src;
 	struct model m;
 	struct deploywatch_core *dw;
-	struct watch_core *core;
+	struct incident_watch *core;
 	struct timeline *tl;
 	char err[1024], tl_err[1024] = "";
 
@@ -237,7 +237,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 		fprintf(stderr, "warroom watch: WARNING: no timeline (%s)\n", tl_err);
 	model_init(&m, &cfg, tl);
 	w.m = &m;
-	core = watch_core_install(&m);
+	core = incident_watch_install(&m);
 	dw = deploywatch_install(&m, w.loop, src.prom);
 	deploywatch_core_adopt(dw);
 	model_watch_add(&m, on_model, &w);
@@ -266,7 +266,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 	sources_close(&src);
 	deploywatch_core_free(dw);
 	model_free(&m);
-	watch_core_free(core);
+	incident_watch_free(core);
 	timeline_close(tl);
 	loop_free(w.loop);
 	return w.rc;
