@@ -97,8 +97,11 @@ $(BUILD)/tests/test_%: tests/unit/tui_test_%.c $(TUI_LIB_OBJ) $(BUILD)/libwarroo
 
 unit-bins: $(UNIT_BIN) $(TUI_TEST_BIN)
 
+# UNIT=test_timeline runs only that binary (a glob; several with spaces);
+# UNIT_FILTER='*redact*' only the test cases so named (tests/README.md).
+UNIT ?=
 test-unit: unit-bins
-	@sh tests/run-unit.sh $(BUILD)/tests
+	@sh tests/run-unit.sh $(BUILD)/tests $(UNIT)
 
 ASAN_ARGS = --no-print-directory BUILD=build-asan CC=gcc CFLAGS="$(ASAN_CFLAGS)" \
 	  LDFLAGS="-fsanitize=address,undefined"
@@ -106,7 +109,7 @@ ASAN_ARGS = --no-print-directory BUILD=build-asan CC=gcc CFLAGS="$(ASAN_CFLAGS)"
 test-asan:
 	@$(MAKE) $(ASAN_ARGS) unit-bins
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  sh tests/run-unit.sh build-asan/tests
+	  sh tests/run-unit.sh build-asan/tests $(UNIT)
 
 test-screen: all
 	@python3 tests/screen/run.py
