@@ -50,7 +50,7 @@ TUI_TEST_SRC = $(wildcard tests/unit/tui_test_*.c)
 TUI_TEST_BIN = $(TUI_TEST_SRC:tests/unit/tui_%.c=$(BUILD)/tests/%)
 TUI_LIB_OBJ  = $(filter-out $(BUILD)/tui/main.o,$(UI_OBJ))
 
-.PHONY: all check-deps deps test unit-bins test-unit test-asan test-screen test-integration cycles demo install uninstall clean
+.PHONY: all check-deps deps test unit-bins test-unit test-asan test-screen test-integration demo install uninstall clean
 
 all: warroom
 
@@ -116,6 +116,7 @@ test-screen: all
 
 # Source files that need each other in a circle, from the objects' symbols;
 # the first stage of `make test`.
+.PHONY: cycles
 cycles: all
 	@python3 scripts/cycles.py $(BUILD)
 
