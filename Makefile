@@ -81,8 +81,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarroom-core.a $(wildcard tests/uni
 	$(echo_cmd) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) $(TEST_LIBS) -lm
 
-# The whole suite: unit tests, the same under ASan+UBSan, screen tests on the
-# real binary, integration tests against the lab. One summary line at the end.
+# The whole suite: the cycle check, unit tests, the same under ASan+UBSan,
+# screen tests on the real binary, integration tests against the lab, the fuzz
+# replay. One summary line at the end; tests/README.md has each stage alone.
 # Builds use JOBS cores unless make was given -j already.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test:
