@@ -81,8 +81,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarroom-core.a $(wildcard tests/uni
 	$(echo_cmd) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) $(TEST_LIBS) -lm
 
-# The whole suite: unit tests, the same under ASan+UBSan, screen tests on the
-# real binary, integration tests against the lab. One summary line at the end.
+# The whole suite: the cycle check, unit tests, the same under ASan+UBSan,
+# screen tests on the real binary, integration tests against the lab, the fuzz
+# replay. One summary line at the end; tests/README.md has each stage alone.
 # Builds use JOBS cores unless make was given -j already.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test:
@@ -97,8 +98,11 @@ $(BUILD)/tests/test_%: tests/unit/tui_test_%.c $(TUI_LIB_OBJ) $(BUILD)/libwarroo
 
 unit-bins: $(UNIT_BIN) $(TUI_TEST_BIN)
 
+# UNIT=test_timeline runs only that binary (a glob; several with spaces);
+# UNIT_FILTER='*redact*' only the test cases so named (tests/README.md).
+UNIT ?=
 test-unit: unit-bins
-	@sh tests/run-unit.sh $(BUILD)/tests
+	@sh tests/run-unit.sh $(BUILD)/tests $(UNIT)
 
 ASAN_ARGS = --no-print-directory BUILD=build-asan CC=gcc CFLAGS="$(ASAN_CFLAGS)" \
 	  LDFLAGS="-fsanitize=address,undefined"
@@ -106,10 +110,16 @@ ASAN_ARGS = --no-print-directory BUILD=build-asan CC=gcc CFLAGS="$(ASAN_CFLAGS)"
 test-asan:
 	@$(MAKE) $(ASAN_ARGS) unit-bins
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  sh tests/run-unit.sh build-asan/tests
+	  sh tests/run-unit.sh build-asan/tests $(UNIT)
 
 test-screen: all
 	@python3 tests/screen/run.py
+
+# Source files that need each other in a circle, from the objects' symbols;
+# the first stage of `make test`.
+.PHONY: cycles
+cycles: all
+	@python3 scripts/cycles.py $(BUILD)
 
 test-integration: all
 	@python3 tests/integration/run.py

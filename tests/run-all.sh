@@ -1,9 +1,10 @@
 #!/bin/sh
-# make test: unit tests; the screen tests beside the integration tests (these
-# mostly wait on servers) while the ASan and fuzz builds compile; the unit
-# tests under ASan+UBSan, the fuzz replay and a short fuzz pass; last, alone,
-# the integration tests that time key answers. Every stage ends with its own
-# summary line; then the time of each stage and one line for the whole run.
+# make test: the cycle check on the built objects; unit tests; the screen
+# tests beside the integration tests (these mostly wait on servers) while the
+# ASan and fuzz builds compile; the unit tests under ASan+UBSan, the fuzz
+# replay and a short fuzz pass; last, alone, the integration tests that time
+# key answers. Every stage ends with its own summary line; then the time of
+# each stage and one line for the whole run.
 set -u
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 log=$(mktemp); screen_out=$(mktemp); bins_out=$(mktemp)
@@ -26,6 +27,7 @@ failed_stage() {
   bad_seen=${n:-0}
 }
 # tee hides the exit status in POSIX sh; each stage writes "rc=N" to $log.rc.
+stage cycles   sh -c 'python3 scripts/cycles.py build; echo "rc=$?" >> '"$log"'.rc'
 stage unit     sh -c 'sh tests/run-unit.sh build/tests; echo "rc=$?" >> '"$log"'.rc'
 clang=no
 printf "int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }\n" |

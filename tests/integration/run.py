@@ -9,12 +9,18 @@ run at once, the longest first (durations.json). Tests that measure how
 fast keys answer run after that, one job at a time with nothing else
 running (ALONE). A job's output is printed whole when it ends.
 
-  INTEGRATION_TESTS=test_deploy.py   only these modules (a glob)
+  run.py [--group parallel|alone] [NAME...]
+  NAME                               only these tests: a module, a class or a
+                                     method (test_deploy.DeployWindowOnLab.test_x),
+                                     or a glob on the id (test_deploy.*.test_watch_*)
+  INTEGRATION_TESTS=test_deploy.py   only these modules (a glob on the file);
+                                     several with spaces, and NAMEs as above
   INTEGRATION_JOBS=1                 one job at a time
   --group parallel|alone             only the jobs run side by side / alone
   UPDATE_DURATIONS=1                 rewrite durations.json from this run"""
 
 import ctypes
+import fnmatch
 import json
 import os
 import signal
@@ -155,6 +161,30 @@ class Job:
         sys.stdout.flush()
 
 
+def selected(tid, module, picks):
+    """Whether a test (tid None: a module that did not import) is one of
+    picks: module files ending in .py, or names of a module, class or method."""
+    for p in picks:
+        if p.endswith(".py"):
+            hit = fnmatch.fnmatchcase(module + ".py", p)
+        elif tid is None:   # every test of a module that did not import: its job says why
+            hit = fnmatch.fnmatchcase(module, p.split(".", 1)[0])
+        else:
+            hit = tid == p or tid.startswith(p + ".") or fnmatch.fnmatchcase(tid, p)
+        if hit:
+            return True
+    return False
+
+
+def pick(suite, picks):
+    for t in flatten(suite):
+        if isinstance(t, unittest.loader._FailedTest):
+            if selected(None, t._testMethodName, picks):
+                yield t
+        elif selected(t.id(), t.id().split(".", 1)[0], picks):
+            yield t
+
+
 def make_jobs(suite):
     """One job per test class; a class with tests in ALONE is cut in two."""
     jobs, order = {}, []
@@ -209,14 +239,19 @@ def main(argv):
     signal.signal(signal.SIGTERM, interrupted)
     group = None
     if argv[:1] == ["--group"] and len(argv) > 1 and argv[1] in ("parallel", "alone"):
-        group = argv[1]
-    elif argv:
-        print("usage: run.py [--group parallel|alone]", file=sys.stderr)
+        group, argv = argv[1], argv[2:]
+    if any(a.startswith("-") for a in argv):
+        print("usage: run.py [--group parallel|alone] [NAME...]", file=sys.stderr)
         return 2
-    pattern = os.environ.get("INTEGRATION_TESTS", "test_*.py")
+    picks = argv + os.environ.get("INTEGRATION_TESTS", "").split()
     width = max(1, int(os.environ.get("INTEGRATION_JOBS", "4")))
-    suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
-    jobs = make_jobs(suite)
+    suite = unittest.defaultTestLoader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
+    jobs = make_jobs(pick(suite, picks) if picks else suite)
+    if not jobs:
+        # a mistyped name is not a pass
+        print("integration: no test matches %s" % " ".join(picks))
+        print("integration%s: 0 passed, 1 failed, 0 skipped" % (" (%s)" % group if group else ""))
+        return 1
     known = load_durations()
 
     def weight(j):

@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Screen tests: the real binary in tmux at 80x24 and 132x43, compared with
-expected screens (clock masked). UPDATE_SCREENS=1 rewrites the expected files."""
+expected screens (clock masked). UPDATE_SCREENS=1 rewrites the expected files.
+
+  run.py [NAME...]            only tests whose name holds NAME, or matches it
+                              when NAME is a glob ('test_help_*')
+  SCREEN_TESTS='NAME ...'     the same names from the environment"""
+import fnmatch
 import os
 import socket
 import re
@@ -673,14 +678,28 @@ class Result(unittest.TextTestResult):
     pass
 
 
+def chosen(test_id, name):
+    """A name with '*', '?' or '[' is a glob on the method's name (or the
+    whole id); any other is a part of the id, as before."""
+    if any(c in name for c in "*?["):
+        return fnmatch.fnmatchcase(test_id.rsplit(".", 1)[-1], name) or fnmatch.fnmatchcase(test_id, name)
+    return name in test_id
+
+
 if __name__ == "__main__":
     if not os.path.exists(BINARY):
         print("screen: warroom is not built (make all)")
         print("screen: 0 passed, 1 failed, 0 skipped")
         sys.exit(1)
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(Screen)
-    if len(sys.argv) > 1:
-        suite = unittest.TestSuite(t for t in suite if any(a in t.id() for a in sys.argv[1:]))
+    names = sys.argv[1:] + os.environ.get("SCREEN_TESTS", "").split()
+    if names:
+        suite = unittest.TestSuite(t for t in suite if any(chosen(t.id(), n) for n in names))
+        if not suite.countTestCases():
+            # a mistyped name is not a pass
+            print("screen: no test matches %s" % " ".join(names))
+            print("screen: 0 passed, 1 failed, 0 skipped")
+            sys.exit(1)
     res = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(res.failures) + len(res.errors)
     skipped = len(res.skipped)

@@ -1,15 +1,7 @@
 /* The alerts state moves from the round's build to what the view reads
  * entry by entry in use: the result must be the whole state all the same,
  * with nothing of a longer previous round left behind. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "warroom/alertmgr.h"
 #include "warroom/model.h"

@@ -12,6 +12,15 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+/* UNIT_FILTER runs only the test cases whose names match it ('*' and '?' as
+ * in a shell): read before main, so every test binary honours it as is. */
+__attribute__((constructor)) static void testutil_filter_from_env(void)
+{
+	const char *pattern = getenv("UNIT_FILTER");
+	if (pattern && *pattern)
+		cmocka_set_test_filter(pattern);
+}
+
 /* A fresh private folder under $TMPDIR; removed by testutil_rmtree. */
 static inline void testutil_tmpdir(char *buf, size_t len)
 {
