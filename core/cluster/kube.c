@@ -1,6 +1,10 @@
 /* kube — Kubernetes REST requests on struct http: credentials (static token,
  * token file re-read per request, client certificates, exec plugins with a
- * cached ExecCredential), TLS from the kubeconfig, and words for failures. */
+ * cached ExecCredential), TLS from the kubeconfig, and words for failures.
+ * The bottom of core/cluster/'s Kubernetes files: the objects' paths
+ * (kube_resources.c) and rollout undo (kube_undo.c) are built on
+ * kube_request, and an operation made of several requests registers here
+ * (kube_op_add) so that kube_cancel and kube_free reach it. */
 #include "warroom/kube.h"
 #include "warroom/endpoint.h"
 #include "warroom/kubeconfig.h"
@@ -45,8 +49,6 @@ struct kwaiter {
 	char err[512];
 };
 
-struct kop;
-
 struct kube {
 	struct loop *loop;
 	struct http *http;
@@ -55,7 +57,7 @@ struct kube {
 	uint64_t next_id;
 	struct kreq *reqs;
 	struct kwaiter *waiters;
-	struct kop *ops;
+	struct kube_op *ops;     /* requests made of several (kube_undo.c) */
 	struct kubeconfig_cred cred;
 	bool have_cred;
 	struct kubeconfig_exec_run *run;
@@ -495,25 +497,19 @@ bool kube_cancel(struct kube *k, uint64_t id)
 	return false;
 }
 
-/* ---------- rollout undo ---------- */
+/* ---------- requests made of several ---------- */
 
-/* The undo sequence: GET deployment, list its ReplicaSets, JSON-patch. */
-struct kop {
-	struct kop *next;
-	struct kube *k;
-	uint64_t id, inner;
-	char ns[128], name[256];
-	char *deploy;
-	size_t dlen;
-	kube_done_fn fn;
-	void *arg;
-	uint64_t timer;
-	char err[600];
-};
-
-static void op_unlink(struct kop *op)
+uint64_t kube_op_add(struct kube *k, struct kube_op *op)
 {
-	for (struct kop **pp = &op->k->ops; *pp; pp = &(*pp)->next) {
+	op->id = ++k->next_id;
+	op->next = k->ops;
+	k->ops = op;
+	return op->id;
+}
+
+void kube_op_remove(struct kube *k, struct kube_op *op)
+{
+	for (struct kube_op **pp = &k->ops; *pp; pp = &(*pp)->next) {
 		if (*pp == op) {
 			*pp = op->next;
 			return;
@@ -521,111 +517,12 @@ static void op_unlink(struct kop *op)
 	}
 }
 
-static void op_finish(struct kop *op, const struct kube_result *res)
-{
-	kube_done_fn fn = op->fn;
-	void *arg = op->arg;
-	op_unlink(op);
-	free(op->deploy);
-	free(op);
-	fn(res, arg);
-}
-
-static void op_error_timer(struct loop *loop, void *arg)
-{
-	struct kop *op = arg;
-	(void)loop;
-	op->timer = 0;
-	char err[sizeof op->err];
-	text_copy(err, sizeof err, op->err);
-	struct kube_result res = { .ok = false, .err = HTTP_OK, .body = "", .error = err };
-	op_finish(op, &res);
-}
-
-static void undo_patched(const struct kube_result *res, void *arg)
-{
-	struct kop *op = arg;
-	op->inner = 0;
-	op_finish(op, res);
-}
-
-static void undo_rs(const struct kube_result *res, void *arg)
-{
-	struct kop *op = arg;
-	op->inner = 0;
-	if (!res->ok) {
-		op_finish(op, res);
-		return;
-	}
-	char *patch = NULL;
-	long rev = 0;
-	if (kube_undo_patch(op->deploy, op->dlen, res->body, res->len, &patch, &rev, op->err, sizeof op->err) < 0) {
-		op->timer = loop_timer_add(op->k->loop, 0, 0, op_error_timer, op);
-		return;
-	}
-	op->inner = kube_send_path(op->k, "PATCH", kube_res_path("/apis/apps/v1", op->ns, "deployments", op->name, NULL, NULL),
-	                      "application/json-patch+json", patch, undo_patched, op);
-	free(patch);
-}
-
-static void undo_got_deploy(const struct kube_result *res, void *arg)
-{
-	struct kop *op = arg;
-	op->inner = 0;
-	if (!res->ok) {
-		op_finish(op, res);
-		return;
-	}
-	op->deploy = malloc(res->len + 1);
-	if (!op->deploy) {
-		struct kube_result r2 = *res;
-		r2.ok = false;
-		r2.error = "out of memory";
-		op_finish(op, &r2);
-		return;
-	}
-	memcpy(op->deploy, res->body, res->len);
-	op->deploy[res->len] = '\0';
-	op->dlen = res->len;
-	/* ReplicaSets by the Deployment's matchLabels; ownership is checked after. */
-	char sel[1024];
-	kube_deployment_selector(res->body, res->len, sel, sizeof sel);
-	op->inner = kube_list_replicasets(op->k, op->ns, sel, undo_rs, op);
-}
-
-uint64_t kube_rollout_undo(struct kube *k, const char *ns, const char *deployment, kube_done_fn fn, void *arg)
-{
-	struct kop *op = calloc(1, sizeof *op);
-	if (!op)
-		return 0;
-	op->k = k;
-	op->id = ++k->next_id;
-	text_copy(op->ns, sizeof op->ns, ns);
-	text_copy(op->name, sizeof op->name, deployment);
-	op->fn = fn;
-	op->arg = arg;
-	op->next = k->ops;
-	k->ops = op;
-	op->inner = kube_get_deployment(k, ns, deployment, undo_got_deploy, op);
-	return op->id;
-}
-
-static void op_drop(struct kube *k, struct kop *op)
-{
-	if (op->inner)
-		kube_cancel(k, op->inner);
-	if (op->timer)
-		loop_timer_cancel(k->loop, op->timer);
-	free(op->deploy);
-	free(op);
-}
-
 static bool op_cancel(struct kube *k, uint64_t id)
 {
-	for (struct kop *op = k->ops; op; op = op->next) {
+	for (struct kube_op *op = k->ops; op; op = op->next) {
 		if (op->id == id) {
-			op_unlink(op);
-			op_drop(k, op);
+			kube_op_remove(k, op);
+			op->drop(op);
 			return true;
 		}
 	}
@@ -635,10 +532,15 @@ static bool op_cancel(struct kube *k, uint64_t id)
 static void ops_free_all(struct kube *k)
 {
 	while (k->ops) {
-		struct kop *op = k->ops;
+		struct kube_op *op = k->ops;
 		k->ops = op->next;
-		op_drop(k, op);
+		op->drop(op);
 	}
+}
+
+struct loop *kube_loop(const struct kube *k)
+{
+	return k->loop;
 }
 
 int kube_set_connect_to(struct kube *k, const char *connect_to)

@@ -1,6 +1,6 @@
 /* rollback_prep — reads what the planner needs (one slot-model round, the
- * Argo CD application, and for an undo the Deployment and its ReplicaSets to
- * preview the revision restored), then plans. */
+ * Argo CD application, and for an undo the preview of the revision restored,
+ * read as the undo itself reads it: kube_rollout_undo_plan), then plans. */
 #include "warroom/rollback.h"
 #include "warroom/argocd.h"
 #include "warroom/config.h"
@@ -29,8 +29,6 @@ struct rollback_prep {
 	char app_err[256];
 	uint64_t undo_req;
 	bool undo_wanted, undo_done, undo_ok;
-	char *deploy_json;
-	size_t deploy_len;
 	long undo_rev;
 	char undo_image[256];
 	char undo_err[300];
@@ -41,7 +39,6 @@ static void prep_free(struct rollback_prep *pp)
 {
 	slots_poller_free(pp->poller);
 	argocd_app_free(&pp->app);
-	free(pp->deploy_json);
 	free(pp);
 }
 
@@ -72,54 +69,25 @@ static void prep_maybe_done(struct rollback_prep *pp)
 	prep_free(pp);
 }
 
-static void undo_rs_done(const struct kube_result *res, void *arg)
+static void undo_planned(const struct kube_undo_plan *plan, void *arg)
 {
 	struct rollback_prep *pp = arg;
 	pp->undo_req = 0;
 	pp->undo_done = true;
-	if (!res->ok) {
-		snprintf(pp->undo_err, sizeof pp->undo_err, "%s", res->error);
+	if (!plan->ok) {
+		snprintf(pp->undo_err, sizeof pp->undo_err, "%s", plan->error);
 	} else {
-		char *patch = NULL;
-		if (kube_undo_patch(pp->deploy_json, pp->deploy_len, res->body, res->len, &patch, &pp->undo_rev,
-		                    pp->undo_err, sizeof pp->undo_err) == 0) {
-			pp->undo_ok = true;
-			cJSON *ops = cJSON_Parse(patch);
-			const cJSON *tmpl = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ops, 0), "value");
-			const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-				cJSON_GetObjectItemCaseSensitive(tmpl, "spec"), "containers"), 0);
-			const cJSON *img = cJSON_GetObjectItemCaseSensitive(c0, "image");
-			text_copy(pp->undo_image, sizeof pp->undo_image, cJSON_IsString(img) ? img->valuestring : "");
-			cJSON_Delete(ops);
-		}
-		free(patch);
+		pp->undo_ok = true;
+		pp->undo_rev = plan->to_revision;
+		cJSON *ops = cJSON_Parse(plan->patch);
+		const cJSON *tmpl = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ops, 0), "value");
+		const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(tmpl, "spec"), "containers"), 0);
+		const cJSON *img = cJSON_GetObjectItemCaseSensitive(c0, "image");
+		text_copy(pp->undo_image, sizeof pp->undo_image, cJSON_IsString(img) ? img->valuestring : "");
+		cJSON_Delete(ops);
 	}
 	prep_maybe_done(pp);
-}
-
-static void undo_deploy_done(const struct kube_result *res, void *arg)
-{
-	struct rollback_prep *pp = arg;
-	pp->undo_req = 0;
-	if (!res->ok) {
-		pp->undo_done = true;
-		snprintf(pp->undo_err, sizeof pp->undo_err, "%s", res->error);
-		prep_maybe_done(pp);
-		return;
-	}
-	pp->deploy_json = malloc(res->len + 1);
-	if (!pp->deploy_json) {
-		pp->undo_done = true;
-		text_copy(pp->undo_err, sizeof pp->undo_err, "out of memory");
-		prep_maybe_done(pp);
-		return;
-	}
-	memcpy(pp->deploy_json, res->body, res->len);
-	pp->deploy_json[res->len] = '\0';
-	pp->deploy_len = res->len;
-	char sel[1024];
-	kube_deployment_selector(res->body, res->len, sel, sizeof sel);
-	pp->undo_req = kube_list_replicasets(pp->ctx.kube, pp->st.namespace_, sel, undo_rs_done, pp);
 }
 
 static void prep_slots(const struct slots_state *st, void *arg)
@@ -137,8 +105,8 @@ static void prep_slots(const struct slots_state *st, void *arg)
 		int t = st->active >= 0 ? st->active : 0;
 		if (st->nslots > 0 && st->slot[t].found) {
 			pp->undo_wanted = true;
-			pp->undo_req = kube_get_deployment(pp->ctx.kube, st->namespace_, st->slot[t].deployment,
-			                                   undo_deploy_done, pp);
+			pp->undo_req = kube_rollout_undo_plan(pp->ctx.kube, st->namespace_, st->slot[t].deployment,
+			                                      undo_planned, pp);
 		}
 	}
 	prep_maybe_done(pp);

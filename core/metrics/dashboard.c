@@ -618,11 +618,3 @@ size_t dashboard_find(const struct dashboard *d, const char *title_or_id)
 			return i;
 	return (size_t)-1;
 }
-
-struct dash_var *dashboard_var(struct dashboard *d, const char *name)
-{
-	for (size_t i = 0; i < d->nv; i++)
-		if (!strcmp(d->v[i].name, name))
-			return &d->v[i];
-	return NULL;
-}

@@ -1,7 +1,9 @@
 /* A dashboard's query variables resolved against Prometheus before its
  * panels: one after the other, since a later one may use an earlier one's
  * value. label_values, metrics and query_result, each through the
- * variable's regex; a variable in or after a cycle keeps the JSON's values. */
+ * variable's regex; a variable in or after a cycle keeps the JSON's values.
+ * The phase reports its end to the round's driver (dashboard_live.c)
+ * through the callback it was started with; the panels come after it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,8 @@
 
 #include "dashboard_live_priv.h"
 #include "warroom/prom.h"
+
+static void var_phase(struct dash_live *l);
 
 struct var_job {
 	struct dash_live *l;
@@ -27,12 +31,12 @@ static void var_values(struct var_job *vj, bool ok, const char *err, char *const
 
 	l->inflight--;
 	if (l->closing) {
-		dash_live_round_finish(l);
+		l->phase_done(l, true);
 		goto out;
 	}
 	if (vj->gen != l->gen || !l->d) {   /* asked for another dashboard or range: go on without it */
 		l->var_at++;
-		dash_live_var_phase(l);
+		var_phase(l);
 		goto out;
 	}
 	v = &l->d->v[vj->var];
@@ -69,7 +73,7 @@ static void var_values(struct var_job *vj, bool ok, const char *err, char *const
 	free(kept);
 next:
 	l->var_at++;
-	dash_live_var_phase(l);
+	var_phase(l);
 out:
 	free(vj->filter);
 	free(vj->regex);
@@ -111,7 +115,7 @@ static void count_refs(const char *name, size_t len, void *arg)
 }
 
 /* The query variables one after the other (a later one may use an earlier). */
-void dash_live_var_phase(struct dash_live *l)
+static void var_phase(struct dash_live *l)
 {
 	struct dashboard *d = l->d;
 
@@ -184,5 +188,12 @@ void dash_live_var_phase(struct dash_live *l)
 	}
 	if (l->round_gen == l->gen)
 		l->need_vars = false;
-	dash_live_panel_phase(l);
+	l->phase_done(l, false);
+}
+
+void dash_live_var_phase(struct dash_live *l, dash_live_phase_fn done)
+{
+	l->phase_done = done;
+	l->var_at = 0;
+	var_phase(l);
 }

@@ -350,6 +350,14 @@ int dashboard_order_vars(struct dashboard *d)
 	return rc;
 }
 
+struct dash_var *dashboard_var(struct dashboard *d, const char *name)
+{
+	for (size_t i = 0; i < d->nv; i++)
+		if (!strcmp(d->v[i].name, name))
+			return &d->v[i];
+	return NULL;
+}
+
 static void clear_list(char **arr, size_t *n)
 {
 	for (size_t i = 0; i < *n; i++)

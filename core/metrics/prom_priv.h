@@ -1,5 +1,6 @@
-/* prom_priv — what the Prometheus client's own files share (core/prom*.c
- * only; the public API is include/warroom/prom.h). */
+/* prom_priv — what the Prometheus client's own files share (core/metrics/prom*.c
+ * only; the public API is include/warroom/prom.h). These are prom_parse.c's,
+ * the bottom of them: the answers read, no request made. */
 #ifndef WARROOM_PROM_PRIV_H
 #define WARROOM_PROM_PRIV_H
 

@@ -1,6 +1,7 @@
 /* Prometheus series answers read into prom_matrix (range queries, instant
  * vectors, scalars): labels, samples and the words for every way an answer
- * can be wrong. The requests are prom.c's. */
+ * can be wrong, on the envelope and samples of prom_parse.c. Pure, as that
+ * is; the requests are prom.c's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,83 +14,6 @@
 #include "warroom/text.h"
 
 #include "prom_priv.h"
-
-/* What a JSON value is, for words: "a number", "an object". */
-const char *prom_priv_json_kind(const cJSON *v)
-{
-	if (!v)
-		return "missing";
-	if (cJSON_IsString(v))
-		return "a string";
-	if (cJSON_IsNumber(v))
-		return "a number";
-	if (cJSON_IsBool(v))
-		return "a boolean";
-	if (cJSON_IsNull(v))
-		return "null";
-	if (cJSON_IsArray(v))
-		return "an array";
-	if (cJSON_IsObject(v))
-		return "an object";
-	return "unreadable";
-}
-
-/* A [time, "value"] pair's value; -1 with words when it is not one. */
-int prom_priv_sample(const cJSON *pair, const char *what, double *out, char *err, size_t errlen)
-{
-	const cJSON *v;
-
-	if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2) {
-		snprintf(err, errlen, "Prometheus %s is %s, not a [time, value] pair", what,
-		         cJSON_IsArray(pair) ? "an array of another length" : prom_priv_json_kind(pair));
-		return -1;
-	}
-	v = cJSON_GetArrayItem(pair, 1);
-	if (!cJSON_IsString(v)) {
-		snprintf(err, errlen, "Prometheus %s value is %s, not a string", what, prom_priv_json_kind(v));
-		return -1;
-	}
-	*out = prom_parse_number(v->valuestring);
-	if (isnan(*out) && strcasecmp(v->valuestring, "NaN") != 0) {
-		snprintf(err, errlen, "Prometheus %s value \"%.40s\" is not a number", what, v->valuestring);
-		return -1;
-	}
-	return 0;
-}
-
-/* The answer's JSON when Prometheus says success (its warnings copied), or
- * NULL with words: the same words prom_parse_response has. */
-cJSON *prom_priv_open_answer(long status, const char *ctype, const char *body, size_t len, bool *answered,
-                          char *warnings, size_t wlen, char *err, size_t errlen)
-{
-	struct prom_answer a;
-	cJSON *root;
-	const cJSON *st, *w, *it;
-
-	*answered = false;
-	if (warnings && wlen)
-		warnings[0] = '\0';
-	root = body && !text_looks_html(ctype, body, len) ? cJSON_ParseWithLength(body, len) : NULL;
-	st = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "status") : NULL;
-	if (!cJSON_IsString(st) || strcmp(st->valuestring, "success") != 0) {
-		cJSON_Delete(root);
-		/* not a success: the instant parser has the words for every case */
-		prom_parse_response(status, ctype, body, len, &a, err, errlen);
-		*answered = a.answered;
-		if (!err[0])
-			snprintf(err, errlen, "Prometheus answered no result");
-		return NULL;
-	}
-	*answered = true;
-	w = cJSON_GetObjectItemCaseSensitive(root, "warnings");
-	cJSON_ArrayForEach(it, (cJSON_IsArray(w) ? w : NULL)) {
-		size_t o = strlen(warnings);
-
-		if (cJSON_IsString(it) && warnings && o + 3 < wlen)
-			snprintf(warnings + o, wlen - o, "%s%s", o ? "; " : "", it->valuestring);
-	}
-	return root;
-}
 
 static char *sdup(const char *s)
 {

@@ -2,11 +2,11 @@
  * reads the file; the walk below turns its blocks into phases, steps and
  * items. Built for runbooks written by anyone: whatever is not a heading, a
  * command, a check or an action is text to read, and nothing but a file we
- * cannot read as text stops a runbook from loading. */
+ * cannot read as text stops a runbook from loading. The structure is built
+ * by runbook_build.c, code fences and front matter read by runbook_fence.c. */
 #include "warroom/runbook.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,173 +20,11 @@
 
 #include "runbook_parse.h"
 
-/* ---- building ---- */
-
-static void *grow(void *v, size_t *cap, size_t need, size_t size)
-{
-	size_t nc;
-	void *nv;
-
-	if (need <= *cap)
-		return v;
-	nc = *cap ? *cap * 2 : 16;
-	while (nc < need)
-		nc *= 2;
-	nv = realloc(v, nc * size);
-	if (nv)
-		*cap = nc;
-	return nv;
-}
-
-void runbook_warn(struct build *b, int line, const char *fmt, ...)
-{
-	struct runbook *rb = b->rb;
-	char msg[300], full[340];
-	char **nv;
-	va_list ap;
-
-	if (rb->nwarnings >= 200)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		snprintf(full, sizeof full, "line %d: %s", line, msg);
-	else
-		snprintf(full, sizeof full, "%s", msg);
-	nv = realloc(rb->warnings, (rb->nwarnings + 1) * sizeof *nv);
-	if (!nv)
-		return;
-	rb->warnings = nv;
-	if ((nv[rb->nwarnings] = strdup(full)))
-		rb->nwarnings++;
-}
-
-/* Text for the screen and the timeline: valid UTF-8, no control characters
- * (tabs become spaces; keep_tabs keeps them and newlines for commands). */
-char *runbook_clean_text(const char *s, size_t n, bool keep_newlines, bool keep_tabs)
-{
-	char *out = malloc(n + 1);
-	size_t o = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n')
-			out[o++] = keep_newlines ? '\n' : ' ';
-		else if (c == '\t')
-			out[o++] = keep_tabs ? '\t' : ' ';
-		else if (c == '\r')
-			continue;
-		else if (c < 0x20 || c == 0x7f)
-			out[o++] = '?';
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	text_fix_utf8(out);
-	return out;
-}
-
-static size_t new_phase(struct build *b, const char *title, int line)
-{
-	struct runbook *rb = b->rb;
-	struct runbook_phase *p;
-	void *nv = grow(rb->phases, &b->cap_phases, rb->nphases + 1, sizeof *rb->phases);
-
-	if (!nv) {
-		b->oom = true;
-		return rb->nphases ? rb->nphases - 1 : 0;
-	}
-	rb->phases = nv;
-	p = &rb->phases[rb->nphases];
-	memset(p, 0, sizeof *p);
-	p->title = runbook_clean_text(title, strlen(title), false, false);
-	p->first = rb->nsteps;
-	p->line = line;
-	b->cur_phase = (long)rb->nphases++;
-	b->cur_step = -1;
-	return (size_t)b->cur_phase;
-}
-
-static void new_step(struct build *b, const char *title, int line)
-{
-	struct runbook *rb = b->rb;
-	struct runbook_step *s;
-	void *nv;
-
-	if (b->cur_phase < 0)
-		new_phase(b, "Overview", line);
-	nv = grow(rb->steps, &b->cap_steps, rb->nsteps + 1, sizeof *rb->steps);
-	if (!nv) {
-		b->oom = true;
-		return;
-	}
-	rb->steps = nv;
-	s = &rb->steps[rb->nsteps];
-	memset(s, 0, sizeof *s);
-	s->title = runbook_clean_text(title, strlen(title), false, false);
-	s->phase = (size_t)b->cur_phase;
-	s->first = rb->nitems;
-	s->line = line;
-	rb->phases[b->cur_phase].n++;
-	b->cur_step = (long)rb->nsteps++;
-}
-
-void runbook_add_item(struct build *b, enum runbook_kind kind, const char *text, size_t len, const char *lang,
-                     bool checked, int line, int depth)
-{
-	struct runbook *rb = b->rb;
-	struct runbook_item *it;
-	void *nv;
-
-	if (b->full || b->oom)
-		return;
-	if (rb->nitems >= RUNBOOK_MAX_ITEMS) {
-		b->full = true;
-		runbook_warn(b, line, "more than %d items: the rest of the file is left out", RUNBOOK_MAX_ITEMS);
-		return;
-	}
-	if (b->cur_step < 0)
-		new_step(b, b->cur_phase >= 0 ? rb->phases[b->cur_phase].title : "Overview", line);
-	if (b->oom)
-		return;
-	nv = grow(rb->items, &b->cap_items, rb->nitems + 1, sizeof *rb->items);
-	if (!nv) {
-		b->oom = true;
-		return;
-	}
-	rb->items = nv;
-	it = &rb->items[rb->nitems];
-	memset(it, 0, sizeof *it);
-	it->kind = kind;
-	it->text = runbook_clean_text(text, len, kind != RB_TEXT && kind != RB_CHECK, kind == RB_COMMAND);
-	if (!it->text) {
-		b->oom = true;
-		return;
-	}
-	text_copy(it->lang, sizeof it->lang, lang ? lang : "");
-	it->checked = checked;
-	it->remote = kind == RB_COMMAND && (b->block_runner >= 0 ? b->block_runner == 1 : rb->remote);
-	it->line = line;
-	it->depth = depth > 16 ? 16 : depth;
-	it->step = (size_t)b->cur_step;
-	rb->steps[b->cur_step].n++;
-	rb->nitems++;
-}
-
 /* ---- inline text ---- */
 
 static void inline_text(struct md_buf *sb, cmark_node *n)
 {
 	md_inline(sb, n, 0);
-}
-
-int runbook_line_of(struct build *b, cmark_node *n)
-{
-	return cmark_node_get_start_line(n) + b->line_off;
 }
 
 /* ---- blocks ---- */
@@ -279,9 +117,9 @@ static void heading(struct build *b, cmark_node *n)
 		return;
 	}
 	if (level <= b->phase_level)
-		new_phase(b, sb.s ? sb.s : "", runbook_line_of(b, n));
+		runbook_new_phase(b, sb.s ? sb.s : "", runbook_line_of(b, n));
 	else
-		new_step(b, sb.s ? sb.s : "", runbook_line_of(b, n));
+		runbook_new_step(b, sb.s ? sb.s : "", runbook_line_of(b, n));
 	free(sb.s);
 }
 
@@ -385,29 +223,6 @@ static void shape(struct build *b, cmark_node *doc)
 
 /* ---- the runbook ---- */
 
-void runbook_free(struct runbook *rb)
-{
-	if (!rb)
-		return;
-	free(rb->title);
-	for (size_t i = 0; i < rb->nalerts; i++)
-		free(rb->alerts[i]);
-	free(rb->alerts);
-	for (size_t i = 0; i < rb->nphases; i++)
-		free(rb->phases[i].title);
-	free(rb->phases);
-	for (size_t i = 0; i < rb->nsteps; i++)
-		free(rb->steps[i].title);
-	free(rb->steps);
-	for (size_t i = 0; i < rb->nitems; i++)
-		free(rb->items[i].text);
-	free(rb->items);
-	for (size_t i = 0; i < rb->nwarnings; i++)
-		free(rb->warnings[i]);
-	free(rb->warnings);
-	free(rb);
-}
-
 struct runbook *runbook_parse(const char *text, size_t len, const char *name, const char *path,
                               char *err, size_t errlen)
 {
@@ -460,7 +275,7 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *name, co
 		b.rb->title = strdup(name);
 	}
 	if (b.rb->nphases == 0 && !b.oom)
-		new_phase(&b, "Steps", 1);
+		runbook_new_phase(&b, "Steps", 1);
 	if (b.oom || !b.rb->title) {
 		runbook_free(b.rb);
 		snprintf(err, errlen, "out of memory reading %s", path);

@@ -63,37 +63,6 @@ struct runbook *runbook_load(const char *path, char *err, size_t errlen)
 	return rb;
 }
 
-bool runbook_item_actionable(const struct runbook_item *it)
-{
-	return it->kind == RB_COMMAND || it->kind == RB_CHECK || it->kind == RB_ACTION;
-}
-
-const char *runbook_kind_name(enum runbook_kind k)
-{
-	static const char *const names[] = {
-		[RB_TEXT] = "text", [RB_CODE] = "code", [RB_OUTPUT] = "output",
-		[RB_COMMAND] = "command", [RB_CHECK] = "check", [RB_ACTION] = "action",
-	};
-	return k <= RB_ACTION ? names[k] : "?";
-}
-
-void runbook_action_split(const struct runbook_item *it, char *name, size_t nlen, const char **rest)
-{
-	const char *s = it->text;
-	size_t n = 0;
-
-	while (*s == ' ')
-		s++;
-	while (s[n] && s[n] != ' ' && s[n] != '\n')
-		n++;
-	snprintf(name, nlen, "%.*s", (int)n, s);
-	s += n;
-	while (*s == ' ')
-		s++;
-	if (rest)
-		*rest = s;
-}
-
 /* ---- the folders ---- */
 
 static void lib_error(struct runbook_lib *lib, const char *msg)

@@ -1,6 +1,10 @@
-/* ssh — the bastion session: connect, host key, authentication, probe and
- * reconnect, each step a non-blocking libssh2 call retried on the socket's
- * next event. Tunnels are in ssh_tunnel.c, exec channels in remote.c. */
+/* ssh — the bastion session's driver: connect, host key, authentication,
+ * probe and reconnect, each step a non-blocking libssh2 call retried on the
+ * socket's next event; it drops a failed session and retries it with
+ * backoff. It stands on top of the other files: the authentication steps
+ * (ssh_auth.c) answer it by return value, the tunnels (ssh_tunnel.c) are
+ * told when the session goes down and freed with it, and the state they
+ * all share is ssh_session.c's. Exec channels are in remote.c. */
 #include "warroom/ssh.h"
 #include "warroom/config.h"
 #include "warroom/loop.h"
@@ -29,30 +33,19 @@
 
 /* ---- small helpers ---- */
 
-static void changed(struct ssh *s)
-{
-	if (s->src)
-		source_refresh(s->src);
-	if (s->ui.changed)
-		s->ui.changed(s, s->ui.arg);
-}
+static void drive(struct ssh *s);
+static void drop(struct ssh *s, const char *why);
 
-void ssh_priv_set_state(struct ssh *s, enum ssh_state st)
+/* As ssh_session_set_state, and the tunnels are told before anyone else: a
+ * session down or refused ends their connections. Authentication's own
+ * states (asking, connecting again) do not concern them. */
+static void set_state(struct ssh *s, enum ssh_state st)
 {
 	if (s->state == st)
 		return;
 	s->state = st;
 	ssh_tunnels_state(s->tunnels, st);
-	changed(s);
-}
-
-void ssh_priv_wipe_pass(struct ssh *s)
-{
-	if (s->pass) {
-		explicit_bzero(s->pass, strlen(s->pass));
-		free(s->pass);
-		s->pass = NULL;
-	}
+	ssh_session_changed(s);
 }
 
 static const char *last_error(struct ssh *s)
@@ -96,12 +89,12 @@ static void on_socket(struct loop *loop, int fd, short revents, void *arg)
 			char why[300];
 
 			snprintf(why, sizeof why, "cannot connect to %s: %s", s->where, strerror(e));
-			ssh_priv_drop(s, why);
+			drop(s, why);
 			return;
 		}
 		s->step = ST_BANNER;
 	}
-	ssh_priv_drive(s);
+	drive(s);
 }
 
 static void close_session(struct ssh *s)
@@ -127,7 +120,7 @@ static void close_session(struct ssh *s)
 	s->probe = NULL;
 	s->probing = s->probe_closing = false;
 	s->opener = NULL;
-	ssh_priv_wipe_pass(s);
+	ssh_session_wipe_pass(s);
 }
 
 static void notify_down(struct ssh *s)
@@ -144,7 +137,7 @@ static void notify_down(struct ssh *s)
 
 static void on_retry(struct loop *loop, void *arg);
 
-void ssh_priv_drop(struct ssh *s, const char *why)
+static void drop(struct ssh *s, const char *why)
 {
 	bool was_up = s->state == SSH_UP;
 
@@ -161,15 +154,15 @@ void ssh_priv_drop(struct ssh *s, const char *why)
 		if (s->backoff_ms > SSH_BACKOFF_MAX_MS)
 			s->backoff_ms = SSH_BACKOFF_MAX_MS;
 		s->retry_timer = loop_timer_add(s->loop, s->backoff_ms, 0, on_retry, s);
-		ssh_priv_set_state(s, SSH_DOWN);
+		set_state(s, SSH_DOWN);
 	}
-	changed(s);
+	ssh_session_changed(s);
 }
 
-void ssh_priv_refuse(struct ssh *s, const char *why)
+static void refuse(struct ssh *s, const char *why)
 {
-	ssh_priv_set_state(s, SSH_REFUSED);
-	ssh_priv_drop(s, why);
+	set_state(s, SSH_REFUSED);
+	drop(s, why);
 }
 
 /* The name's next address; a failed attempt's socket and session go first. */
@@ -187,13 +180,13 @@ static void connect_next(struct ssh *s)
 		if (s->next_addr < s->naddr)
 			connect_next(s);
 		else
-			ssh_priv_drop(s, why);
+			drop(s, why);
 		return;
 	}
 	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	s->sess = libssh2_session_init_ex(NULL, NULL, NULL, s);
 	if (!s->sess) {
-		ssh_priv_drop(s, "out of memory for the SSH session");
+		drop(s, "out of memory for the SSH session");
 		return;
 	}
 	libssh2_session_set_blocking(s->sess, 0);
@@ -212,7 +205,7 @@ static void connect_to(struct ssh *s, const struct addrinfo *ai)
 		s->addr_len[s->naddr++] = ai->ai_addrlen;
 	}
 	if (!s->naddr)
-		ssh_priv_drop(s, "the bastion's name has no address");
+		drop(s, "the bastion's name has no address");
 	else
 		connect_next(s);
 }
@@ -225,7 +218,7 @@ static void on_resolved(const struct addrinfo *ai, int rc, void *arg)
 	s->lookup = NULL;
 	if (!ai) {
 		snprintf(why, sizeof why, "cannot find the bastion %s: %s", s->cfg.host, gai_strerror(rc));
-		ssh_priv_drop(s, why);
+		drop(s, why);
 		return;
 	}
 	connect_to(s, ai);
@@ -242,7 +235,7 @@ static void begin(struct ssh *s)
 	s->identity = NULL;
 	s->key = 0;
 	s->pass_tries = 0;
-	ssh_priv_set_state(s, SSH_CONNECTING);
+	set_state(s, SSH_CONNECTING);
 	snprintf(port, sizeof port, "%d", s->cfg.port);
 	/* an address needs no lookup and never waits; a name is looked up off
 	 * the loop, since a DNS server that does not answer holds getaddrinfo
@@ -254,7 +247,7 @@ static void begin(struct ssh *s)
 	}
 	s->lookup = ssh_lookup_start(s->loop, s->cfg.host, s->cfg.port, on_resolved, s);
 	if (!s->lookup)
-		ssh_priv_drop(s, "cannot start looking up the bastion's name");
+		drop(s, "cannot start looking up the bastion's name");
 }
 
 static void on_retry(struct loop *loop, void *arg)
@@ -280,7 +273,7 @@ static void on_authenticated(struct ssh *s)
 		s->pending_add = false;
 		known_hosts_add(s);
 	}
-	ssh_priv_set_state(s, SSH_UP);
+	set_state(s, SSH_UP);
 }
 
 /* The probe: open a session channel and close it; the open's reply measures
@@ -299,13 +292,13 @@ static void probe(struct ssh *s, int64_t now)
 			return;
 		ssh_open_done(s, &s->probe);
 		if (!s->probe) {
-			ssh_priv_drop(s, "the bastion stopped answering");
+			drop(s, "the bastion stopped answering");
 			return;
 		}
 		s->rtt_ms = loop_now_ms() - s->probe_sent_ms;
 		s->last_answer_ms = loop_now_ms();
 		s->probe_closing = true;
-		changed(s);
+		ssh_session_changed(s);
 	}
 	if (s->probe_closing) {
 		rc = libssh2_channel_free(s->probe);
@@ -330,17 +323,6 @@ static void drive_clients(struct ssh *s)
 		if (!s->restart || s->state != SSH_UP)
 			break;
 	}
-}
-
-void ssh_io_done(struct ssh *s)
-{
-	short ev = POLLIN;
-
-	if (s->fd < 0 || !s->sess)
-		return;
-	if (s->step == ST_TCP || (libssh2_session_block_directions(s->sess) & LIBSSH2_SESSION_BLOCK_OUTBOUND))
-		ev |= POLLOUT;
-	loop_fd_set_events(s->loop, s->fd, ev);
 }
 
 static bool dead_socket(struct ssh *s, int rc)
@@ -409,9 +391,9 @@ static int banner_ready(struct ssh *s, char *why, size_t len)
 	}
 }
 
-void ssh_priv_drive(struct ssh *s)
+static void drive(struct ssh *s)
 {
-	char why[700];
+	char why[1200];
 	int rc;
 
 	switch (s->step) {
@@ -420,7 +402,7 @@ void ssh_priv_drive(struct ssh *s)
 		if (rc == 1)
 			break;
 		if (rc < 0) {
-			ssh_priv_drop(s, why);
+			drop(s, why);
 			return;
 		}
 		s->step = ST_HANDSHAKE;
@@ -431,16 +413,20 @@ void ssh_priv_drive(struct ssh *s)
 			break;
 		if (rc) {
 			snprintf(why, sizeof why, "SSH handshake with %s failed: %s", s->where, last_error(s));
-			ssh_priv_drop(s, why);
+			drop(s, why);
 			return;
 		}
-		rc = ssh_priv_step_hostkey(s);
+		rc = ssh_auth_step_hostkey(s, why, sizeof why);
+		if (rc == -1)
+			drop(s, why);
+		else if (rc == -2)
+			refuse(s, why);
 		if (rc != 0)
-			return;
+			return;   /* dropped, refused, or the operator is asked */
 		s->step = ST_AGENT;
 		/* fall through */
 	case ST_AGENT:
-		rc = ssh_priv_step_agent(s);
+		rc = ssh_auth_step_agent(s);
 		if (rc == 1)
 			break;
 		if (rc == 0) {
@@ -450,7 +436,7 @@ void ssh_priv_drive(struct ssh *s)
 		s->step = ST_KEYFILE;
 		/* fall through */
 	case ST_KEYFILE:
-		rc = ssh_priv_step_keyfile(s);
+		rc = ssh_auth_step_keyfile(s);
 		if (rc == 1)
 			break;
 		if (rc == 0) {
@@ -461,9 +447,9 @@ void ssh_priv_drive(struct ssh *s)
 		         "that the public key is in its authorized_keys", s->where, s->nkeys ? " and " : "",
 		         s->nkeys ? s->keys[0] : "", s->nkeys > 1 ? " ..." : "");
 		if (dead_socket(s, libssh2_session_last_errno(s->sess)))
-			ssh_priv_drop(s, "the bastion closed the connection during authentication");
+			drop(s, "the bastion closed the connection during authentication");
 		else
-			ssh_priv_refuse(s, why);
+			refuse(s, why);
 		return;
 	default:
 		break;
@@ -472,7 +458,7 @@ void ssh_priv_drive(struct ssh *s)
 		int secs = 0;
 
 		if (dead_socket(s, libssh2_keepalive_send(s->sess, &secs))) {
-			ssh_priv_drop(s, "the connection to the bastion was lost");
+			drop(s, "the connection to the bastion was lost");
 			return;
 		}
 		probe(s, loop_now_ms());
@@ -483,7 +469,7 @@ void ssh_priv_drive(struct ssh *s)
 			return;
 		if (libssh2_session_last_errno(s->sess) == LIBSSH2_ERROR_SOCKET_DISCONNECT ||
 		    libssh2_session_last_errno(s->sess) == LIBSSH2_ERROR_SOCKET_RECV) {
-			ssh_priv_drop(s, "the connection to the bastion was lost");
+			drop(s, "the connection to the bastion was lost");
 			return;
 		}
 	}
@@ -503,15 +489,15 @@ static void on_tick(struct loop *loop, void *arg)
 			         s->cfg.host, SSH_CONNECT_TIMEOUT_MS / 1000);
 		else
 			snprintf(why, sizeof why, "%s did not answer within %d s", s->where, SSH_CONNECT_TIMEOUT_MS / 1000);
-		ssh_priv_drop(s, why);
+		drop(s, why);
 		return;
 	}
 	if (s->state == SSH_UP) {
 		if (s->probing && now - s->probe_sent_ms > SSH_DEAD_MS) {
-			ssh_priv_drop(s, "the bastion stopped answering (no reply for 12 s)");
+			drop(s, "the bastion stopped answering (no reply for 12 s)");
 			return;
 		}
-		ssh_priv_drive(s);
+		drive(s);
 	}
 }
 
@@ -590,6 +576,24 @@ struct ssh *ssh_new(struct loop *loop, const struct config_ssh *cfg, char *err, 
 	return s;
 }
 
+/* The answers resume the connection where the question stopped it. */
+void ssh_hostkey_answer(struct ssh *s, bool accept)
+{
+	char why[600];
+	int rc = ssh_auth_hostkey_answer(s, accept, why, sizeof why);
+
+	if (rc == -2)
+		refuse(s, why);
+	else if (rc == 0)
+		drive(s);
+}
+
+void ssh_passphrase_answer(struct ssh *s, const char *passphrase)
+{
+	if (ssh_auth_passphrase_answer(s, passphrase) == 0)
+		drive(s);
+}
+
 void ssh_set_ui(struct ssh *s, const struct ssh_ui *ui)
 {
 	if (s)
@@ -618,66 +622,4 @@ void ssh_free(struct ssh *s)
 		loop_timer_cancel(s->loop, s->tick_timer);
 	source_free(s->src);
 	free(s);
-}
-
-enum ssh_state ssh_state(const struct ssh *s) { return s ? s->state : SSH_IDLE; }
-const char *ssh_error(const struct ssh *s) { return s ? s->error : ""; }
-const char *ssh_where(const struct ssh *s) { return s ? s->where : ""; }
-const char *ssh_fingerprint(const struct ssh *s) { return s ? s->fingerprint : ""; }
-int64_t ssh_rtt_ms(const struct ssh *s) { return s && s->state == SSH_UP ? s->rtt_ms : -1; }
-unsigned ssh_connects(const struct ssh *s) { return s ? s->connects : 0; }
-struct source *ssh_source(struct ssh *s) { return s ? s->src : NULL; }
-void *ssh_session(const struct ssh *s) { return s && s->state == SSH_UP ? s->sess : NULL; }
-struct loop *ssh_loop(const struct ssh *s) { return s->loop; }
-struct ssh_tunnels **ssh_tunnels_slot(struct ssh *s) { return &s->tunnels; }
-
-const char *ssh_state_name(enum ssh_state st)
-{
-	switch (st) {
-	case SSH_IDLE: return "idle";
-	case SSH_CONNECTING: return "connecting";
-	case SSH_ASKING: return "waiting for an answer";
-	case SSH_UP: return "up";
-	case SSH_DOWN: return "down";
-	case SSH_REFUSED: return "refused";
-	}
-	return "?";
-}
-
-bool ssh_open_turn(struct ssh *s, const void *who)
-{
-	if (s->opener && s->opener != who)
-		return false;
-	s->opener = who;
-	return true;
-}
-
-void ssh_open_done(struct ssh *s, const void *who)
-{
-	if (s && s->opener == who)
-		s->opener = NULL;
-}
-
-void ssh_client_add(struct ssh *s, struct ssh_client *c)
-{
-	if (c->linked)
-		return;
-	c->next = s->clients;
-	s->clients = c;
-	c->linked = true;
-}
-
-void ssh_client_del(struct ssh *s, struct ssh_client *c)
-{
-	if (!c->linked)
-		return;
-	for (struct ssh_client **p = &s->clients; *p; p = &(*p)->next) {
-		if (*p == c) {
-			*p = c->next;
-			break;
-		}
-	}
-	c->linked = false;
-	c->next = NULL;
-	s->restart = true;
 }

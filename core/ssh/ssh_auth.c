@@ -1,6 +1,9 @@
 /* ssh_auth — the bastion's host key against known_hosts (an unknown key is
  * a question, a changed one a refusal), then authentication: the agent's
- * identities, then identity files, an encrypted one's passphrase asked. */
+ * identities, then identity files, an encrypted one's passphrase asked.
+ * Each step answers the driver (ssh.c) by its return value, with words when
+ * the session is to be dropped or refused; the driver drops, refuses and
+ * drives on, so nothing here calls up. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,17 +15,17 @@
 
 #include "ssh_priv.h"
 
-int ssh_priv_step_hostkey(struct ssh *s)
+int ssh_auth_step_hostkey(struct ssh *s, char *why, size_t whylen)
 {
 	size_t len = 0;
 	int type = 0;
 	const char *key = libssh2_session_hostkey(s->sess, &len, &type);
 	const char *hash = libssh2_hostkey_hash(s->sess, LIBSSH2_HOSTKEY_HASH_SHA256);
-	char why[1200], err[300] = "";
+	char err[300] = "";
 	int rc;
 
 	if (!key || !hash) {
-		ssh_priv_drop(s, "the bastion sent no host key");
+		snprintf(why, whylen, "the bastion sent no host key");
 		return -1;
 	}
 	ssh_fingerprint_of((const unsigned char *)hash, s->fingerprint, sizeof s->fingerprint);
@@ -36,50 +39,45 @@ int ssh_priv_step_hostkey(struct ssh *s)
 			snprintf(name, sizeof name, "%s", s->cfg.host);
 		else
 			snprintf(name, sizeof name, "[%s]:%d", s->cfg.host, s->cfg.port);
-		snprintf(why, sizeof why, "the host key of %s has CHANGED (now %s): refusing to connect; this may be "
+		snprintf(why, whylen, "the host key of %s has CHANGED (now %s): refusing to connect; this may be "
 		         "an attack. If the bastion's key was replaced on purpose, remove its old line from %s "
 		         "(ssh-keygen -R '%s' -f %s)", s->where, s->fingerprint, s->cfg.known_hosts, name,
 		         s->cfg.known_hosts);
-		ssh_priv_refuse(s, why);
-		return -1;
+		return -2;
 	}
 	if (rc < 0) {
-		ssh_priv_refuse(s, err);
-		return -1;
+		snprintf(why, whylen, "%s", err);
+		return -2;
 	}
 	if (!s->ui.hostkey) {
-		snprintf(why, sizeof why, "the host key of %s is not in %s (%s); check it with the bastion's "
+		snprintf(why, whylen, "the host key of %s is not in %s (%s); check it with the bastion's "
 		         "owner, then add it (ssh-keyscan -p %d %s >> %s)", s->where, s->cfg.known_hosts,
 		         s->fingerprint, s->cfg.port, s->cfg.host, s->cfg.known_hosts);
-		ssh_priv_refuse(s, why);
-		return -1;
+		return -2;
 	}
 	s->step = ST_HOSTKEY_ASK;
-	ssh_priv_set_state(s, SSH_ASKING);
+	ssh_session_set_state(s, SSH_ASKING);
 	s->ui.hostkey(s, s->where, s->fingerprint, s->ui.arg);
 	return 1;
 }
 
-void ssh_hostkey_answer(struct ssh *s, bool accept)
+int ssh_auth_hostkey_answer(struct ssh *s, bool accept, char *why, size_t whylen)
 {
-	char why[600];
-
 	if (s->step != ST_HOSTKEY_ASK)
-		return;
+		return 1;
 	if (!accept) {
-		snprintf(why, sizeof why, "the host key of %s (%s) was not accepted", s->where, s->fingerprint);
-		ssh_priv_refuse(s, why);
-		return;
+		snprintf(why, whylen, "the host key of %s (%s) was not accepted", s->where, s->fingerprint);
+		return -2;
 	}
 	s->hostkey_accepted = true;
 	s->pending_add = true;
 	s->step = ST_AGENT;
-	ssh_priv_set_state(s, SSH_CONNECTING);
-	ssh_priv_drive(s);
+	ssh_session_set_state(s, SSH_CONNECTING);
+	return 0;
 }
 
 /* 0 authenticated, 1 wait, -1 no identity of the agent worked */
-int ssh_priv_step_agent(struct ssh *s)
+int ssh_auth_step_agent(struct ssh *s)
 {
 	int rc;
 
@@ -106,7 +104,7 @@ int ssh_priv_step_agent(struct ssh *s)
 }
 
 /* 0 authenticated, 1 wait, -1 no key file worked */
-int ssh_priv_step_keyfile(struct ssh *s)
+int ssh_auth_step_keyfile(struct ssh *s)
 {
 	while (s->key < s->nkeys) {
 		const char *file = s->keys[s->key];
@@ -116,15 +114,15 @@ int ssh_priv_step_keyfile(struct ssh *s)
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return 1;
 		if (rc == 0) {
-			ssh_priv_wipe_pass(s);
+			ssh_session_wipe_pass(s);
 			return 0;
 		}
-		ssh_priv_wipe_pass(s);
+		ssh_session_wipe_pass(s);
 		/* an unreadable private key may be an encrypted one: ask for its passphrase */
 		if (rc == LIBSSH2_ERROR_FILE && s->ui.passphrase && s->pass_tries < 3 && access(file, R_OK) == 0) {
 			s->pass_tries++;
 			s->step = ST_PASS_ASK;
-			ssh_priv_set_state(s, SSH_ASKING);
+			ssh_session_set_state(s, SSH_ASKING);
 			s->ui.passphrase(s, file, s->ui.arg);
 			return 1;
 		}
@@ -134,11 +132,11 @@ int ssh_priv_step_keyfile(struct ssh *s)
 	return -1;
 }
 
-void ssh_passphrase_answer(struct ssh *s, const char *passphrase)
+int ssh_auth_passphrase_answer(struct ssh *s, const char *passphrase)
 {
 	if (s->step != ST_PASS_ASK)
-		return;
-	ssh_priv_wipe_pass(s);
+		return 1;
+	ssh_session_wipe_pass(s);
 	if (passphrase) {
 		s->pass = strdup(passphrase);
 	} else {
@@ -146,7 +144,6 @@ void ssh_passphrase_answer(struct ssh *s, const char *passphrase)
 		s->pass_tries = 0;
 	}
 	s->step = ST_KEYFILE;
-	ssh_priv_set_state(s, SSH_CONNECTING);
-	ssh_priv_drive(s);
+	ssh_session_set_state(s, SSH_CONNECTING);
+	return 0;
 }
-

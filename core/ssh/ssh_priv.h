@@ -1,6 +1,8 @@
-/* ssh_priv — the bastion session's state, shared by core/ssh/ssh.c (connecting,
- * driving the session on the loop, probes, clients) and core/ssh/ssh_auth.c
- * (the host key check and the authentication steps). */
+/* ssh_priv — the bastion session's state, shared by core/ssh/ssh_session.c
+ * (the state and the small calls on it everything shares), core/ssh/ssh_auth.c
+ * (the host key check and the authentication steps) and core/ssh/ssh.c (the
+ * driver on top: connecting, driving the session on the loop, probes,
+ * dropping and reconnecting). */
 #ifndef WARROOM_SSH_PRIV_H
 #define WARROOM_SSH_PRIV_H
 
@@ -68,18 +70,22 @@ struct ssh {
 	struct ssh_tunnels *tunnels;
 };
 
-void ssh_priv_drive(struct ssh *s);
-/* The connection lost with words; a retry follows with backoff. */
-void ssh_priv_drop(struct ssh *s, const char *why);
-/* The connection refused for good (a changed key, a key not accepted). */
-void ssh_priv_refuse(struct ssh *s, const char *why);
-void ssh_priv_set_state(struct ssh *s, enum ssh_state st);
-void ssh_priv_wipe_pass(struct ssh *s);
+/* core/ssh/ssh_session.c. The state set and the change told (the source
+ * refreshed, the front-end's changed()); ssh.c's own set_state also tells
+ * the tunnels, which care only when the session goes down. */
+void ssh_session_set_state(struct ssh *s, enum ssh_state st);
+void ssh_session_changed(struct ssh *s);
+void ssh_session_wipe_pass(struct ssh *s);
 
 /* core/ssh/ssh_auth.c: 0 done, 1 wait (EAGAIN or a question asked), -1 failed
- * (hostkey: the session was dropped or refused with words). */
-int ssh_priv_step_hostkey(struct ssh *s);
-int ssh_priv_step_agent(struct ssh *s);
-int ssh_priv_step_keyfile(struct ssh *s);
+ * (the agent's and key files' steps: none worked). The host key's step and
+ * the answers to its question say how the session ends in why: -1 to drop
+ * (a retry follows), -2 to refuse for good (a changed key, one not accepted).
+ * An answer's 1: no such question was waiting; 0: go on driving. */
+int ssh_auth_step_hostkey(struct ssh *s, char *why, size_t whylen);
+int ssh_auth_step_agent(struct ssh *s);
+int ssh_auth_step_keyfile(struct ssh *s);
+int ssh_auth_hostkey_answer(struct ssh *s, bool accept, char *why, size_t whylen);
+int ssh_auth_passphrase_answer(struct ssh *s, const char *passphrase);
 
 #endif

@@ -8,19 +8,19 @@
 #include "warroom/timeline.h"
 #include "timeline_priv.h"
 
-/* A busy lock is retried a few times, each waiting a little (timeline's
- * patience): an operator's change must not be lost to another's write. */
+/* A busy lock is retried a few times, each waiting a little
+ * (timeline_db_patience): an operator's change must not be lost to another's write. */
 #define BUSY_TRIES 3
 
 /* Runs one UPDATE of incident id; returns the rows changed or -1. */
 static int update(struct timeline *tl, const char *sql, int64_t id, int64_t v, const char *text, int64_t v2)
 {
-	sqlite3 *db = timeline_priv_db(tl);
+	sqlite3 *db = tl->db;
 	sqlite3_stmt *s = NULL;
 	int rc = SQLITE_ERROR;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		timeline_priv_write_failed(tl, NULL, 0);
+		timeline_db_write_failed(tl, NULL, 0);
 		return -1;
 	}
 	sqlite3_bind_int64(s, 1, id);
@@ -28,21 +28,21 @@ static int update(struct timeline *tl, const char *sql, int64_t id, int64_t v, c
 	if (text)
 		sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 4, v2);
-	timeline_priv_patience(tl, true);
+	timeline_db_patience(tl, true);
 	for (int i = 0; i < BUSY_TRIES; i++) {
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
-		if (!timeline_priv_busy(rc))
+		if (!timeline_db_busy(rc))
 			break;
 	}
-	timeline_priv_patience(tl, false);
+	timeline_db_patience(tl, false);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
-		timeline_priv_write_failed(tl, NULL, 0);
+		timeline_db_write_failed(tl, NULL, 0);
 		return -1;
 	}
 	rc = sqlite3_changes(db);
-	timeline_priv_wrote(tl);
+	timeline_db_wrote(tl);
 	return rc;
 }
 
@@ -51,11 +51,11 @@ static int must_be_open(struct timeline *tl, int64_t id)
 	struct timeline_incident inc;
 
 	if (timeline_incident_get(tl, id, &inc) != 1 || inc.id != id) {
-		timeline_priv_seterr(tl, NULL, 0, "timeline: no such incident");
+		timeline_db_seterr(tl, NULL, 0, "timeline: no such incident");
 		return -1;
 	}
 	if (inc.closed_ms) {
-		timeline_priv_seterr(tl, NULL, 0, "timeline: the incident is closed already");
+		timeline_db_seterr(tl, NULL, 0, "timeline: the incident is closed already");
 		return -1;
 	}
 	return 0;
@@ -91,7 +91,7 @@ int timeline_incident_set_role(struct timeline *tl, int64_t id, bool scribe, con
 
 	if (!tl || !name || !*name || must_be_open(tl, id) != 0) {
 		if (tl && (!name || !*name))
-			timeline_priv_seterr(tl, NULL, 0, "timeline: a role needs a name");
+			timeline_db_seterr(tl, NULL, 0, "timeline: a role needs a name");
 		return -1;
 	}
 	red = timeline_redact(name);

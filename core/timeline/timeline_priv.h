@@ -1,5 +1,13 @@
-/* timeline_priv — what the timeline store's own files share (core/timeline*.c
- * only; the public API is include/warroom/timeline.h). */
+/* timeline_priv — what the timeline store's own files share (core/timeline/
+ * only; the public API is include/warroom/timeline.h). The files stand in
+ * layers and each calls only the ones below it:
+ *
+ *   timeline.c, timeline_incident.c   the public calls: open, events, incidents
+ *   timeline_audit.c                  one audit record per action run
+ *   timeline_queue.c                  writes kept in memory until the database takes them
+ *   timeline_schema.c                 the schema and its migrations
+ *   timeline_db.c                     the connection, its statements, errors, busy locks, rows
+ */
 #ifndef WARROOM_TIMELINE_PRIV_H
 #define WARROOM_TIMELINE_PRIV_H
 
@@ -11,12 +19,10 @@
 
 #include "warroom/timeline.h"
 
-enum timeline_priv_stmt { TL_STMT_AUDIT_INSERT, TL_STMT_AUDIT_LIST };
-
 /* The command line waits this long for another writer's lock. */
 #define BUSY_TIMEOUT_MS 5000
 
-/* The prepared statements (their SQL in timeline.c). */
+/* The prepared statements (their SQL in timeline_db.c). */
 enum {
 	ST_EV_INSERT, ST_EV_LIST, ST_EV_LIST_INC, ST_EV_COUNT,
 	ST_INC_INSERT, ST_INC_CURRENT, ST_INC_CLOSE, ST_INC_SEV, ST_INC_EXISTS,
@@ -51,42 +57,70 @@ struct timeline {
 	size_t nqueue, nqueue_events;
 };
 
-/* Brings the schema to the newest version (timeline_schema.c); 0 or -1 with words. */
-int timeline_priv_migrate(struct timeline *tl, char *err, size_t errlen);
+/* ---- timeline_db.c: the connection --------------------------------------- */
 
+/* Copies at most dstlen-1 bytes without cutting a UTF-8 sequence in two. */
+void timeline_db_copy_utf8(char *dst, size_t dstlen, const char *src);
+/* Words into tl->err (tl may be NULL) and into err (may be NULL). */
+void timeline_db_seterr(struct timeline *tl, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void timeline_db_clearerr(struct timeline *tl);
+void timeline_db_write_failed(struct timeline *tl, char *err, size_t errlen);
+void timeline_db_read_failed(struct timeline *tl, char *err, size_t errlen);
+/* A write went in: counted for timeline_generation, the last error cleared. */
+void timeline_db_wrote(struct timeline *tl);
+
+/* Opens tl->path (which exists); then the schema is brought up to date
+ * (timeline_schema.c) and timeline_db_prepare makes the statements.
+ * 0, or -1 with words. */
+int timeline_db_connect(struct timeline *tl, char *err, size_t errlen);
+int timeline_db_prepare(struct timeline *tl, char *err, size_t errlen);
+/* Finalizes the statements and closes the connection (NULL-safe parts). */
+void timeline_db_disconnect(struct timeline *tl);
+/* A transaction of statements that must not wait in the queue. */
+int timeline_db_begin(struct timeline *tl, char *err, size_t errlen);
+int timeline_db_commit(struct timeline *tl, char *err, size_t errlen);
+void timeline_db_rollback(struct timeline *tl);
+
+/* Another process holds the lock. */
+bool timeline_db_busy(int rc);
 /* Outcome of a write's step: 0 written, 1 busy (another process holds the
  * lock), 2 the disk refused it (full, read-only, I/O error: tl->disk says
  * which), -1 failed otherwise; words in err for 2 and -1. */
-int timeline_priv_step_result(struct timeline *tl, int rc, char *err, size_t errlen);
-int timeline_priv_insert_event(struct timeline *tl, const struct timeline_event *ev, char *err, size_t errlen);
+int timeline_db_step_result(struct timeline *tl, int rc, char *err, size_t errlen);
+/* Around a write that cannot be queued (an incident's row): wait a little. */
+void timeline_db_patience(struct timeline *tl, bool on);
+
+/* Rows. The writers answer as timeline_db_step_result; the readers copy one
+ * row of a stepped statement (an event's detail_json is malloc'd). */
+int timeline_db_insert_event(struct timeline *tl, const struct timeline_event *ev, char *err, size_t errlen);
+void timeline_db_row_event(sqlite3_stmt *s, struct timeline_event *e);
+int timeline_db_insert_audit(struct timeline *tl, const struct timeline_audit *a, char *err, size_t errlen);
+void timeline_db_row_audit(sqlite3_stmt *s, struct timeline_audit *a);
+/* Steps s (an incident query) and resets it: 1 and *out filled, 0 none,
+ * -1 on a read error with words. */
+int timeline_db_read_incident(struct timeline *tl, sqlite3_stmt *s, struct timeline_incident *out);
+/* The open incident, as timeline_incident_current (tl not NULL). */
+int timeline_db_incident_current(struct timeline *tl, struct timeline_incident *out);
+
+/* ---- timeline_schema.c ---------------------------------------------------- */
+
+/* Brings the schema to the newest version; 0 or -1 with words. */
+int timeline_schema_migrate(struct timeline *tl, char *err, size_t errlen);
+
+/* ---- timeline_queue.c ----------------------------------------------------- */
+
 /* Keeps a write in memory; ev's detail_json moves into the queue. -1 when
  * memory (or the queue's bound) is exhausted, with words. */
-int timeline_priv_enqueue_event(struct timeline *tl, struct timeline_event *ev);
+int timeline_queue_event(struct timeline *tl, struct timeline_event *ev);
+int timeline_queue_audit(struct timeline *tl, const struct timeline_audit *a);
 /* timeline_close's end: what could not be written is let go. */
-void timeline_priv_queue_drop(struct timeline *tl);
+void timeline_queue_drop(struct timeline *tl);
 /* The queued events timeline_list shows before the stored ones (they are
  * the newest): those of incident_id (as timeline_list filters) from offset,
  * at most limit (0: all), newest first, appended to *evs. Returns how many
  * queued events match in all, or (size_t)-1 out of memory. */
-size_t timeline_priv_queue_list(struct timeline *tl, int64_t incident_id, size_t offset, size_t limit,
-                                struct timeline_event **evs, size_t *cnt, size_t *cap);
-
-sqlite3 *timeline_priv_db(struct timeline *tl);
-sqlite3_stmt *timeline_priv_stmt(struct timeline *tl, enum timeline_priv_stmt which);
-const char *timeline_priv_actor(const struct timeline *tl);
-/* Writes wait in the queue: a new one goes behind them, to keep the order. */
-bool timeline_priv_queueing(const struct timeline *tl);
-bool timeline_priv_nonblocking(const struct timeline *tl);
-int timeline_priv_enqueue_audit(struct timeline *tl, const struct timeline_audit *a);
-/* As timeline_priv_step_result. */
-int timeline_priv_insert_audit(struct timeline *tl, struct timeline_audit *a, char *err, size_t errlen);
-void timeline_priv_wrote(struct timeline *tl);
-/* Around a write that cannot be queued (an incident's row): wait a little. */
-void timeline_priv_patience(struct timeline *tl, bool on);
-void timeline_priv_write_failed(struct timeline *tl, char *err, size_t errlen);
-void timeline_priv_read_failed(struct timeline *tl);
-void timeline_priv_seterr(struct timeline *tl, char *err, size_t errlen, const char *what);
-bool timeline_priv_busy(int rc);
-void timeline_priv_col_copy(char *dst, size_t len, sqlite3_stmt *s, int col);
+size_t timeline_queue_list(struct timeline *tl, int64_t incident_id, size_t offset, size_t limit,
+                           struct timeline_event **evs, size_t *cnt, size_t *cap);
 
 #endif

@@ -6,83 +6,17 @@
  * writes queue behind it, the views show it, and timeline_flush writes the
  * queue oldest first once the database takes writes again: nothing is lost
  * while the console runs. The command line keeps failing in words instead:
- * it has no later to retry in. */
-#include <errno.h>
+ * it has no later to retry in. How long a write waits for the lock and
+ * what a failed step means are the connection's (timeline_db.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "timeline_priv.h"
 
-/* The console's loop must not wait on another process' write lock: a busy
- * write is queued at once and retried from its timer. Not even a short
- * sleep: on a crowded bastion a 1 ms sleep can cost the keys 30 ms. */
-#define BUSY_TIMEOUT_NB_MS 0
-/* An incident's own row (declare, SEV, close) cannot be queued: the
- * operator waits for it, this long at most, then is told to try again. */
-#define BUSY_TIMEOUT_ROW_MS 50
 /* A day of a busy incident is a few thousand events; this bound only stops
  * a runaway writer from taking the machine's memory with it. */
 #define QUEUE_MAX 100000
-
-/* The errno of the last failed system call on the file, from the VFS: the
- * connection's own (sqlite3_system_errno) is often gone by the time a write
- * failure has been rolled back. */
-static int file_errno(sqlite3 *db, bool journal)
-{
-	sqlite3_file *f = NULL;
-	int e = 0;
-
-	if (journal) {
-		if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK || !f ||
-		    !f->pMethods || f->pMethods->xFileControl(f, SQLITE_FCNTL_LAST_ERRNO, &e) != SQLITE_OK)
-			e = 0;
-	} else if (sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &e) != SQLITE_OK) {
-		e = 0;
-	}
-	return e;
-}
-
-static enum timeline_disk disk_trouble(sqlite3 *db, int rc)
-{
-	int sys = sqlite3_system_errno(db);
-
-	if (!sys)
-		sys = file_errno(db, true);
-	if (!sys)
-		sys = file_errno(db, false);
-	switch (rc & 0xff) {
-	case SQLITE_FULL:
-		return TL_DISK_FULL;
-	case SQLITE_READONLY:
-		return TL_DISK_READONLY;
-	case SQLITE_IOERR:
-	case SQLITE_CANTOPEN:
-		if (sys == ENOSPC || sys == EFBIG || sys == EDQUOT)
-			return TL_DISK_FULL;
-		if (sys == EROFS || sys == EPERM || sys == EACCES)
-			return TL_DISK_READONLY;
-		return TL_DISK_IOERR;
-	default:
-		return TL_DISK_OK;
-	}
-}
-
-int timeline_priv_step_result(struct timeline *tl, int rc, char *err, size_t errlen)
-{
-	enum timeline_disk d;
-
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (timeline_priv_busy(rc))
-		return 1;
-	timeline_priv_write_failed(tl, err, errlen);
-	d = disk_trouble(tl->db, rc);
-	if (d == TL_DISK_OK)
-		return -1;
-	tl->disk = d;
-	return 2;
-}
 
 static void enqueue(struct timeline *tl, struct timeline_pending *p)
 {
@@ -110,7 +44,7 @@ static struct timeline_pending *pending_new(struct timeline *tl)
 	return p;
 }
 
-int timeline_priv_enqueue_event(struct timeline *tl, struct timeline_event *ev)
+int timeline_queue_event(struct timeline *tl, struct timeline_event *ev)
 {
 	struct timeline_pending *p = pending_new(tl);
 
@@ -123,7 +57,7 @@ int timeline_priv_enqueue_event(struct timeline *tl, struct timeline_event *ev)
 	return 0;
 }
 
-int timeline_priv_enqueue_audit(struct timeline *tl, const struct timeline_audit *a)
+int timeline_queue_audit(struct timeline *tl, const struct timeline_audit *a)
 {
 	struct timeline_pending *p = pending_new(tl);
 
@@ -146,7 +80,7 @@ static void pop(struct timeline *tl)
 	free(p);
 }
 
-void timeline_priv_queue_drop(struct timeline *tl)
+void timeline_queue_drop(struct timeline *tl)
 {
 	while (tl->queue)
 		pop(tl);
@@ -154,8 +88,8 @@ void timeline_priv_queue_drop(struct timeline *tl)
 
 static int write_one(struct timeline *tl, struct timeline_pending *p)
 {
-	return p->audit ? timeline_priv_insert_audit(tl, &p->a, NULL, 0) :
-	       timeline_priv_insert_event(tl, &p->ev, NULL, 0);
+	return p->audit ? timeline_db_insert_audit(tl, &p->a, NULL, 0) :
+	       timeline_db_insert_event(tl, &p->ev, NULL, 0);
 }
 
 /* Writes the first n of the queue in one transaction: one sync for all of
@@ -169,7 +103,7 @@ static size_t write_batch(struct timeline *tl, size_t n)
 	sqlite3_reset(tl->st[ST_BEGIN]);
 	if (rc != SQLITE_DONE) {
 		/* the lock still another's, or the disk still refusing: next time */
-		timeline_priv_step_result(tl, rc, NULL, 0);
+		timeline_db_step_result(tl, rc, NULL, 0);
 		return 0;
 	}
 	for (struct timeline_pending *p = tl->queue; p && done < n; p = p->next, done++)
@@ -178,7 +112,7 @@ static size_t write_batch(struct timeline *tl, size_t n)
 	if (done > 0) {
 		rc = sqlite3_step(tl->st[ST_COMMIT]);
 		sqlite3_reset(tl->st[ST_COMMIT]);
-		if (timeline_priv_step_result(tl, rc, NULL, 0) != 0)
+		if (timeline_db_step_result(tl, rc, NULL, 0) != 0)
 			done = 0;
 	}
 	if (!sqlite3_get_autocommit(tl->db)) {
@@ -237,8 +171,8 @@ static bool shown_in(const struct timeline_pending *p, int64_t incident_id)
 	return incident_id < 0 || (incident_id == 0 ? p->ev.incident_id <= 0 : p->ev.incident_id == incident_id);
 }
 
-size_t timeline_priv_queue_list(struct timeline *tl, int64_t incident_id, size_t offset, size_t limit,
-                                struct timeline_event **evs, size_t *cnt, size_t *cap)
+size_t timeline_queue_list(struct timeline *tl, int64_t incident_id, size_t offset, size_t limit,
+                           struct timeline_event **evs, size_t *cnt, size_t *cap)
 {
 	size_t total = 0, i = 0;
 	const struct timeline_pending **v;
@@ -280,31 +214,4 @@ size_t timeline_priv_queue_list(struct timeline *tl, int64_t incident_id, size_t
 	}
 	free(v);
 	return total;
-}
-
-void timeline_priv_patience(struct timeline *tl, bool on)
-{
-	if (tl->nonblocking)
-		sqlite3_busy_timeout(tl->db, on ? BUSY_TIMEOUT_ROW_MS : BUSY_TIMEOUT_NB_MS);
-}
-
-void timeline_set_nonblocking(struct timeline *tl, bool on)
-{
-	if (!tl)
-		return;
-	tl->nonblocking = on;
-	sqlite3_busy_timeout(tl->db, on ? BUSY_TIMEOUT_NB_MS : BUSY_TIMEOUT_MS);
-	/* checkpoints (copying the WAL into the file, syncing it) are left to the
-	 * connections that may wait: the command line, and this one at close */
-	sqlite3_exec(tl->db, on ? "PRAGMA wal_autocheckpoint=0" : "PRAGMA wal_autocheckpoint=1000", NULL, NULL, NULL);
-}
-
-bool timeline_priv_queueing(const struct timeline *tl)
-{
-	return tl->queue != NULL;
-}
-
-bool timeline_priv_nonblocking(const struct timeline *tl)
-{
-	return tl->nonblocking;
 }

@@ -1,7 +1,6 @@
 /* timeline_schema — the timeline's schema and its migrations. The version
  * lives in PRAGMA user_version; migrations[] is applied in order from the
  * file's version to the newest, in one transaction. */
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "timeline_priv.h"
@@ -76,20 +75,6 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
-static void seterrf(struct timeline *tl, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void seterrf(struct timeline *tl, char *err, size_t errlen, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	timeline_priv_seterr(tl, err, errlen, buf);
-}
-
 static int user_version(struct timeline *tl, int *v)
 {
 	sqlite3_stmt *s;
@@ -104,22 +89,23 @@ static int user_version(struct timeline *tl, int *v)
 
 /* Brings the schema to SCHEMA_VERSION; two processes may race: the version
  * is re-read under the write lock. */
-int timeline_priv_migrate(struct timeline *tl, char *err, size_t errlen)
+int timeline_schema_migrate(struct timeline *tl, char *err, size_t errlen)
 {
 	int v = 0;
 	if (user_version(tl, &v) != 0) {
 		int code = sqlite3_errcode(tl->db) & 0xff;
 		if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-			seterrf(tl, err, errlen, "timeline: %s is not a timeline database (%s)",
+			timeline_db_seterr(tl, err, errlen, "timeline: %s is not a timeline database (%s)",
 			       tl->path, sqlite3_errmsg(tl->db));
 		else
-			seterrf(tl, err, errlen, "timeline: cannot read %s: %s", tl->path, sqlite3_errmsg(tl->db));
+			timeline_db_seterr(tl, err, errlen, "timeline: cannot read %s: %s", tl->path,
+			                   sqlite3_errmsg(tl->db));
 		return -1;
 	}
 	if (v == SCHEMA_VERSION)
 		return 0;
 	if (v > SCHEMA_VERSION) {
-		seterrf(tl, err, errlen, "timeline: %s has schema version %d, newer than this warroom "
+		timeline_db_seterr(tl, err, errlen, "timeline: %s has schema version %d, newer than this warroom "
 		       "understands (%d); use a newer warroom", tl->path, v, SCHEMA_VERSION);
 		return -1;
 	}
@@ -139,7 +125,7 @@ int timeline_priv_migrate(struct timeline *tl, char *err, size_t errlen)
 		goto fail;
 	return 0;
 fail:
-	seterrf(tl, err, errlen, "timeline: cannot upgrade %s to schema version %d: %s", tl->path,
+	timeline_db_seterr(tl, err, errlen, "timeline: cannot upgrade %s to schema version %d: %s", tl->path,
 	       SCHEMA_VERSION, msg ? msg : sqlite3_errmsg(tl->db));
 	sqlite3_free(msg);
 	if (!sqlite3_get_autocommit(tl->db))

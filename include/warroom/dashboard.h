@@ -127,7 +127,6 @@ bool dashboard_drawable(const struct dash_panel *p);
 /* The panels that are shown: every panel but rows, with a collapsed row's
  * children included (they are shown expanded here). */
 size_t dashboard_find(const struct dashboard *d, const char *title_or_id);   /* index or (size_t)-1 */
-struct dash_var *dashboard_var(struct dashboard *d, const char *name);
 
 /* ---- variables and interpolation (dashboard_vars.c) ---- */
 
@@ -143,6 +142,8 @@ struct dash_env {
 char *dashboard_expand(const struct dashboard *d, const struct dash_env *env, const char *expr);
 /* Names of the variables expr refers to, for dependency order: calls fn per name. */
 void dashboard_refs(const char *expr, void (*fn)(const char *name, size_t len, void *arg), void *arg);
+/* The variable called name, NULL when the dashboard has none. */
+struct dash_var *dashboard_var(struct dashboard *d, const char *name);
 /* Orders the variables; on a cycle, order_error names it and the variables
  * of the cycle keep their JSON values. 0, or -1 on a cycle. */
 int dashboard_order_vars(struct dashboard *d);
@@ -192,7 +193,7 @@ int dashboard_color_level(const char *color);
  * and 100, or 1 for percentunit). -1: no step, or a colour of no level. */
 int dashboard_value_level(const struct dash_field *f, double v);
 
-/* ---- live: a dashboard's panels filled from Prometheus (dashboard_live.c) ---- */
+/* ---- live: a dashboard's panels filled from Prometheus (dashboard_live*.c) ---- */
 
 struct loop;
 struct prom;
@@ -247,6 +248,7 @@ struct dash_live {
 	size_t next_job, njobs;
 	struct dash_job *jobs;
 	size_t var_at;           /* position in d->order during the variables phase */
+	void (*phase_done)(struct dash_live *l, bool stopped);   /* the phase in flight reports its end */
 	int64_t round_start_ms, last_round_ms, slowest_ms;
 	size_t queries, sent;     /* the last round's panel queries, and those sent (shared and idle ones are not) */
 	void (*changed)(struct dash_live *l, void *arg);

@@ -88,6 +88,19 @@ uint64_t kube_patch_scale(struct kube *k, const char *ns, const char *deployment
  * Refuses a paused Deployment and one without history. On success the body
  * is the patched Deployment. */
 uint64_t kube_rollout_undo(struct kube *k, const char *ns, const char *deployment, kube_done_fn fn, void *arg);
+/* What kube_rollout_undo would do, read the same way and sent nowhere (the
+ * rollback planner's preview). The id cancels it (kube_cancel). fn gets the
+ * patch and the revision it restores, or words: a read's failure, a paused
+ * Deployment, no history. Valid during the call only. */
+struct kube_undo_plan {
+	bool ok;
+	const char *error;       /* words when !ok, "" when ok */
+	const char *patch;       /* ok: the JSON patch the undo would send */
+	long to_revision;        /* ok: the revision it would restore */
+};
+typedef void (*kube_undo_plan_fn)(const struct kube_undo_plan *plan, void *arg);
+uint64_t kube_rollout_undo_plan(struct kube *k, const char *ns, const char *deployment, kube_undo_plan_fn fn,
+                                void *arg);
 
 /* Pure helpers (no I/O), for the above and for tests. */
 /* Builds the undo JSON patch from a Deployment and its namespace's

@@ -648,6 +648,68 @@ static void test_rollout_undo_end_to_end(void **state)
 	free(list);
 }
 
+struct got_plan {
+	bool done, ok;
+	long rev;
+	char error[300];
+	char patch[4096];
+};
+
+static void got_plan_cb(const struct kube_undo_plan *plan, void *arg)
+{
+	struct got_plan *g = arg;
+	g->done = true;
+	g->ok = plan->ok;
+	g->rev = plan->ok ? plan->to_revision : 0;
+	snprintf(g->error, sizeof g->error, "%s", plan->error);
+	snprintf(g->patch, sizeof g->patch, "%s", plan->ok ? plan->patch : "");
+}
+
+/* The rollback planner's preview reads what the undo reads, names the
+ * revision and image it would restore, and changes nothing. */
+static void test_undo_preview_reads_as_the_undo_and_sends_nothing(void **state)
+{
+	struct fix *f = *state;
+	char *items[] = { rs_json("rs-1", DEP_UID, 1, "api:1.0", ""), rs_json("rs-2", DEP_UID, 2, "api:1.1", ""),
+	                  rs_json("rs-3", DEP_UID, 3, "api:1.1-bad", "") };
+	char *list = rs_list(3, items);
+	char *paused = strdup(deployment_json("api:1.1-bad", true));   /* the helper's buffer is one */
+	route(&f->srv, "GET", "/apis/apps/v1/namespaces/detection-system/deployments/detection-api-paused", 200,
+	      paused, 0);
+	route(&f->srv, "GET", "/apis/apps/v1/namespaces/detection-system/deployments/detection-api", 200,
+	      deployment_json("api:1.1-bad", false), 0);
+	route(&f->srv, "GET", "/apis/apps/v1/namespaces/detection-system/replicasets?labelSelector=app%3Ddetection-api",
+	      200, list, 0);
+	open_kube(f, f->srv.port, "    token: t\n");
+
+	struct got_plan g = { 0 };
+	assert_true(kube_rollout_undo_plan(f->kube, "detection-system", "detection-api", got_plan_cb, &g) != 0);
+	assert_int_equal(loop_run_until(f->loop, &g.done, 5000), 0);
+	assert_true(g.ok);
+	assert_int_equal(g.rev, 2);
+	assert_non_null(strstr(g.patch, "\"image\":\"api:1.1\""));
+	assert_int_equal(f->srv.nreqs, 2);
+	assert_non_null(strstr(req(&f->srv, 0), "GET /apis/apps/v1/namespaces/detection-system/deployments/"));
+	assert_non_null(strstr(req(&f->srv, 1), "GET /apis/apps/v1/namespaces/detection-system/replicasets"));
+
+	/* A paused Deployment: the undo's own refusal, in its words. */
+	struct got_plan p = { 0 };
+	kube_rollout_undo_plan(f->kube, "detection-system", "detection-api-paused", got_plan_cb, &p);
+	assert_int_equal(loop_run_until(f->loop, &p.done, 5000), 0);
+	assert_false(p.ok);
+	assert_non_null(strstr(p.error, "paused"));
+
+	/* Cancelled: nothing stays in flight and no answer comes. */
+	struct got_plan c = { 0 };
+	uint64_t id = kube_rollout_undo_plan(f->kube, "detection-system", "detection-api", got_plan_cb, &c);
+	assert_true(kube_cancel(f->kube, id));
+	assert_false(kube_cancel(f->kube, id));
+	assert_int_equal(kube_pending(f->kube), 0);
+	assert_false(c.done);
+	free(list);
+	free(paused);
+}
+
 static void test_words_helpers(void **state)
 {
 	(void)state;
@@ -716,6 +778,7 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test(test_undo_patch_as_kubectl),
 		cmocka_unit_test_setup_teardown(test_rollout_undo_end_to_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_undo_preview_reads_as_the_undo_and_sends_nothing, setup, teardown),
 		cmocka_unit_test(test_words_helpers),
 		cmocka_unit_test(test_deployment_selector),
 	};
