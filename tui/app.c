@@ -532,11 +532,13 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	else
 		app_message(ROLE_CRIT, "%s", err);
 	A.deploy = deploywatch_install(&A.model, A.loop, A.sources.prom);
+	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg), actions_by_name);
+	runbook_session_set_bastion(A.runbook, A.sources.ssh);
 	{
 		struct action_ctx ctx = {
 			.loop = A.loop, .cfg = cfg, .tl = tl, .tl_error = A.model.tl_error,
 			.kube = A.sources.kube, .kube_error = A.sources.kube_error, .argocd = A.sources.argocd,
-			.ssh = A.sources.ssh,
+			.ssh = A.sources.ssh, .runbook = A.runbook,
 			.actor = cfg->operator_name, .via = "console", .readonly = A.model.readonly,
 			.signals = signals_now, .signals_arg = &A.model,
 		};
@@ -544,9 +546,6 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		A.actions = actions_new(&ctx);
 		deploywatch_core_set_actions(A.deploy, A.actions);
 	}
-	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg));
-	runbook_session_set_bastion(A.runbook, A.sources.ssh);
-	runbook_session_attach(A.runbook, A.actions);
 	runbook_session_resume(A.runbook);
 	make_windows();
 	if (A.views[0]->open)

@@ -14,7 +14,6 @@
 
 #include "warroom/actions.h"
 #include "warroom/argocd.h"
-#include "warroom/cli.h"
 #include "warroom/config.h"
 #include "warroom/timeline.h"
 
@@ -269,26 +268,3 @@ static void autosync_cancel(struct action_run *run)
 const struct action_exec actions_exec_autosync = {
 	.prepare = autosync_prepare, .exec = autosync_exec, .cancel = autosync_cancel,
 };
-
-static const char autosync_usage[] =
-	"usage: warroom autosync [--override] [--yes]\n"
-	"       re-enables Argo CD auto-sync with the settings the rollback turned off, once Git\n"
-	"       deploys what runs now; --override does it anyway (recorded)\n";
-
-int cli_autosync(int argc, char **argv, const struct config *cfg)
-{
-	bool yes = false, override = false;
-
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0) {
-			yes = true;
-		} else if (strcmp(argv[i], "--override") == 0) {
-			override = true;
-		} else {
-			fprintf(stderr, "%s", autosync_usage);
-			return 2;
-		}
-	}
-	struct action_args args = { .text = override ? "override" : NULL };
-	return cli_run_action(ACTION_AUTOSYNC, &args, yes, cfg, "autosync");
-}

@@ -1,7 +1,7 @@
 /* The runbook's actions: start a runbook, run a step's command (shown and
  * confirmed: the question is the action layer's), tick a check, mark an
  * item done or skip it with a reason. They find the console's session
- * through their queue; the action layer audits every run. */
+ * in their action_ctx; the action layer audits every run. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 
 static struct runbook_session *session(struct action_run *run)
 {
-	struct runbook_session *s = runbook_session_for(actions_run_queue(run));
+	struct runbook_session *s = actions_run_ctx(run)->runbook;
 
 	if (!s)
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "runbooks are walked in the console: "

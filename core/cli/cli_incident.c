@@ -1,6 +1,7 @@
-/* cli_incident — `warroom incident show|ack|status|role|sev|resolve` and
- * `warroom timeline export`: the incident from a shell, through the same
- * actions as the console's keys (audited), and its postmortem draft. */
+/* cli_incident — `warroom incident [declare]|show|ack|status|role|sev|resolve`,
+ * `warroom sev`, `resolve`, `ack` and `timeline export`: the incident from a
+ * shell, through the same actions as the console's keys (cli_run_action(),
+ * audited), and its postmortem draft. */
 #include "warroom/cli.h"
 
 #include <errno.h>
@@ -33,6 +34,41 @@ static void stamp(char *buf, size_t len, int64_t ms)
 	}
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+static int parse_sev(const char *s)
+{
+	if ((s[0] == 'S' || s[0] == 's') && (s[1] == 'E' || s[1] == 'e') && (s[2] == 'V' || s[2] == 'v'))
+		s += 3 + (s[3] == '-');
+	return s[0] >= '1' && s[0] <= '4' && s[1] == '\0' ? s[0] - '0' : 0;
+}
+
+int cli_sev(int argc, char **argv, const struct config *cfg)
+{
+	struct action_args args = { 0 };
+	char *reason;
+	int rc;
+
+	if (argc < 2 || !(args.sev = parse_sev(argv[1]))) {
+		fprintf(stderr, "usage: warroom sev 1|2|3|4 [REASON...]   change the open incident's SEV\n");
+		return 2;
+	}
+	reason = text_join(argc, argv, 2);
+	args.text = reason;
+	rc = cli_run_action(ACTION_SEV, &args, false, cfg, "sev");
+	free(reason);
+	return rc;
+}
+
+int cli_resolve(int argc, char **argv, const struct config *cfg)
+{
+	bool yes = argc > 1 && (strcmp(argv[1], "--yes") == 0 || strcmp(argv[1], "-y") == 0);
+
+	if (argc > (yes ? 2 : 1)) {
+		fprintf(stderr, "usage: warroom resolve [--yes]   close the open incident\n");
+		return 2;
+	}
+	return cli_run_action(ACTION_RESOLVE, NULL, yes, cfg, "resolve");
 }
 
 static int show(int argc, char **argv, const struct config *cfg)
@@ -111,7 +147,7 @@ static int usage(void)
 	return 2;
 }
 
-int cli_incident_sub(int argc, char **argv, const struct config *cfg)
+static int incident_sub(int argc, char **argv, const struct config *cfg)
 {
 	const char *sub = argv[1];
 	struct action_args args = { 0 };
@@ -137,6 +173,41 @@ int cli_incident_sub(int argc, char **argv, const struct config *cfg)
 	rc = cli_run_action(sub[0] == 's' ? ACTION_STATUS : ACTION_ROLE, &args, false, cfg,
 	                    sub[0] == 's' ? "incident status" : "incident role");
 	free(text);
+	return rc;
+}
+
+int cli_incident(int argc, char **argv, const struct config *cfg)
+{
+	struct action_args args = { .sev = 0 };
+	int i = 1, rc;
+	char *title;
+
+	if (argc > 1 && argv[1][0] != '-' && strcmp(argv[1], "declare") != 0)
+		return incident_sub(argc, argv, cfg);
+	if (argc > 1 && strcmp(argv[1], "declare") == 0)
+		i = 2;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--sev") == 0 && i + 1 < argc) {
+			args.sev = parse_sev(argv[++i]);
+		} else if (strncmp(argv[i], "--sev=", 6) == 0) {
+			args.sev = parse_sev(argv[i] + 6);
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			break;
+		}
+	}
+	title = text_join(argc, argv, i);
+	if (!title || !args.sev) {
+		fprintf(stderr, "usage: warroom incident --sev 1|2|3|4 TITLE...\n"
+		        "       declare an incident; if unsure of the SEV, take the higher (the lower number)\n");
+		free(title);
+		return 2;
+	}
+	args.text = title;
+	rc = cli_run_action(ACTION_INCIDENT, &args, false, cfg, "incident");
+	free(title);
 	return rc;
 }
 

@@ -1,7 +1,8 @@
 /* cli_slots — `warroom status` and `warroom rollback` without a screen: the
  * same slot model, planner and executor as the console, on a loop of their
  * own. status exits 0 healthy, 1 degraded, 2 outage, 3 when the cluster
- * cannot be read; rollback exits 0 only when the result is verified. */
+ * cannot be read; rollback exits 0 only when the result is verified. And
+ * `warroom autosync`, the rollback's Argo CD follow-up. */
 #include "warroom/cli.h"
 #include "warroom/alertmgr.h"
 #include "warroom/config.h"
@@ -330,4 +331,27 @@ int cli_rollback(int argc, char **argv, const struct config *cfg)
 	}
 	struct action_args args = { .text = rollback_strategy_name(strategy), .dry_run = dry_run, .unattended = yes };
 	return cli_run_action(ACTION_ROLLBACK, &args, yes, cfg, "rollback");
+}
+
+static const char autosync_usage[] =
+	"usage: warroom autosync [--override] [--yes]\n"
+	"       re-enables Argo CD auto-sync with the settings the rollback turned off, once Git\n"
+	"       deploys what runs now; --override does it anyway (recorded)\n";
+
+int cli_autosync(int argc, char **argv, const struct config *cfg)
+{
+	bool yes = false, override = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0) {
+			yes = true;
+		} else if (strcmp(argv[i], "--override") == 0) {
+			override = true;
+		} else {
+			fprintf(stderr, "%s", autosync_usage);
+			return 2;
+		}
+	}
+	struct action_args args = { .text = override ? "override" : NULL };
+	return cli_run_action(ACTION_AUTOSYNC, &args, yes, cfg, "autosync");
 }

@@ -8,7 +8,12 @@
  * around it), runs the handler asynchronously on the loop, and writes one
  * audit record of who ran what, with which arguments, when, for how long and
  * with what outcome. Rows without a handler (moving, views, help) are the
- * front-end's own. */
+ * front-end's own.
+ *
+ * Three layers, each calling only downward: the table (core/actions/actions.c)
+ * names every handler; the handlers (core/actions/action_*.c) do the work;
+ * the run machinery (core/actions/actions_run.c) runs a row and gives
+ * handlers what they call. */
 #ifndef WARROOM_ACTIONS_H
 #define WARROOM_ACTIONS_H
 
@@ -21,6 +26,7 @@ struct config;
 struct kube;
 struct ssh;
 struct loop;
+struct runbook_session;
 struct timeline;
 
 enum action_flag {
@@ -136,6 +142,7 @@ struct action_ctx {
 	const char *kube_error;
 	struct argocd *argocd;        /* NULL when not configured */
 	struct ssh *ssh;              /* the bastion's session; NULL when none */
+	struct runbook_session *runbook;   /* the runbook walked in this console; NULL: none (the CLI) */
 	const char *actor;            /* the operator the timeline names */
 	const char *via;              /* the front-end: "key", "command line", "cli" */
 	bool readonly;
@@ -227,7 +234,16 @@ void actions_cancel(struct actions *q, uint64_t run);
 /* A run of this action that has not finished yet, or 0. */
 uint64_t actions_running(const struct actions *q, enum action_id id);
 
-/* ---- for handlers (core/action_*.c) ---- */
+/* ---- the run machinery under actions_run() and actions_check() ---- */
+
+/* What the table hands down once it found the row (NULL: no such action). */
+uint64_t actions_start_row(struct actions *q, const struct action *a, const struct action_args *args,
+                           const struct action_ui *ui);
+/* plan_only: a dry run changes nothing, so read-only mode allows it. */
+bool actions_check_row(const struct action_ctx *ctx, const struct action *a, bool plan_only, char *why,
+                       size_t whylen);
+
+/* ---- for handlers (core/actions/action_*.c) ---- */
 
 struct action_run;
 
@@ -247,7 +263,6 @@ typedef void (*action_answer_fn)(struct action_run *run, bool yes);
 
 const struct action_ctx *actions_run_ctx(const struct action_run *run);
 const struct action_args *actions_run_args(const struct action_run *run);
-struct actions *actions_run_queue(const struct action_run *run);
 uint64_t actions_run_id(const struct action_run *run);
 /* The confirmation that lets exec run. */
 void actions_propose(struct action_run *run, const struct action_question *q);

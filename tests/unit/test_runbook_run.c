@@ -61,11 +61,11 @@ static void open_console(struct fx *fx)
 	fx->tl = timeline_open(fx->db, "tester", err, sizeof err);
 	assert_non_null(fx->tl);
 	model_init(&fx->m, &fx->cfg, fx->tl);
-	fx->s = runbook_session_new(fx->loop, &fx->cfg, fx->tl, &fx->m, runbook_lib_load(&fx->cfg));
+	fx->s = runbook_session_new(fx->loop, &fx->cfg, fx->tl, &fx->m, runbook_lib_load(&fx->cfg), actions_by_name);
 	assert_non_null(fx->s);
-	struct action_ctx ctx = { .loop = fx->loop, .cfg = &fx->cfg, .tl = fx->tl, .actor = "tester", .via = "test" };
+	struct action_ctx ctx = { .loop = fx->loop, .cfg = &fx->cfg, .tl = fx->tl, .actor = "tester", .via = "test",
+	                          .runbook = fx->s };
 	fx->q = actions_new(&ctx);
-	runbook_session_attach(fx->s, fx->q);
 	ui.arg = fx;
 }
 
