@@ -13,6 +13,7 @@
 struct config;
 struct slots_state;
 struct dash_live;
+struct deploywatch;
 struct runbook_session;
 
 enum source_id { SRC_KUBE, SRC_PROM, SRC_ALERTMGR, SRC_ARGOCD, SRC_BASTION, SRC_COUNT };
@@ -241,6 +242,7 @@ struct model {
 	const struct slots_state *slots;   /* NULL until the slot source runs */
 	struct dash_live *dash;       /* the dashboards (dashboard.h), NULL without Prometheus */
 	/* Set by their owners while they live: each model its own, never a process's. */
+	const struct deploywatch *deploywatch;   /* the deployment window (deploywatch.h), NULL: none */
 	struct runbook_session *runbook;         /* the runbook walked (runbook.h), NULL: none */
 	struct model_metrics metrics;
 	struct model_strip strip;
