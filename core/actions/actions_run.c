@@ -199,7 +199,7 @@ void actions_finish(struct action_run *run, const struct action_result *res)
 		run->a->exec->cancel(run);
 	out.id = run->a->id;
 	out.run = run->id;
-	out.duration_ms = loop_now_ms() - run->started_ms;
+	out.duration_ms = actions_run_elapsed_ms(run);
 	audit(run, &out);
 	unlink_run(run);
 	free_run(run);
@@ -472,6 +472,11 @@ const struct action_args *actions_run_args(const struct action_run *run)
 uint64_t actions_run_id(const struct action_run *run)
 {
 	return run->id;
+}
+
+int64_t actions_run_elapsed_ms(const struct action_run *run)
+{
+	return loop_now_ms() - run->started_ms;
 }
 
 void *actions_run_state(const struct action_run *run)

@@ -16,7 +16,6 @@
 
 #include "warroom/actions.h"
 #include "warroom/config.h"
-#include "warroom/export.h"
 #include "warroom/loop.h"
 #include "warroom/sources.h"
 #include "warroom/ssh.h"
@@ -195,16 +194,6 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 	}
 	if (c.res.followup[0])
 		print_line(stdout, "FOLLOW-UP: ", c.res.followup);
-	if (id == ACTION_ROLLBACK && !(args && args->dry_run) && c.res.outcome != ACTION_REFUSED &&
-	    c.res.outcome != ACTION_DECLINED) {
-		char path[1200], lerr[1400];
-
-		/* the runbook's rollback log, beside the timeline's own record */
-		if (export_rollback_log(tl, cfg, &c.res, path, sizeof path, lerr, sizeof lerr) == 0)
-			print_line(stdout, "rollback log: ", path);
-		else
-			fprintf(stderr, "warroom %s: WARNING: no rollback log: %s\n", cmd, lerr);
-	}
 	rc = c.res.exit_code;
 out:
 	actions_free(c.q);
