@@ -235,7 +235,7 @@ static void run_command(const char *line)
 	if (!name[0])
 		return;
 	if (strcmp(name, "q") == 0 || strcmp(name, "q!") == 0 || strcmp(name, "quit") == 0) {
-		app_quit(0);
+		app_quit(EXIT_OK);
 		return;
 	}
 	/* `:NAME` of a view opens it: :timeline, :overview */
@@ -277,10 +277,10 @@ void app_key_action(enum action_id id, const char *arg)
 		if (A.cur != 0)
 			app_open_view(A.views[A.cur] == &help_view ? A.back : 0);
 		else
-			app_quit(0);
+			app_quit(EXIT_OK);
 		break;
 	case ACTION_QUIT_NOW:
-		app_quit(0);
+		app_quit(EXIT_OK);
 		break;
 	case ACTION_VIEW_NEXT:
 		app_open_view((A.cur + 1) % A.nviews);

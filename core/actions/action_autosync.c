@@ -17,10 +17,6 @@
 #include "warroom/config.h"
 #include "warroom/timeline.h"
 
-#define EXIT_FAILED 1
-#define EXIT_REFUSED 2
-#define EXIT_UNREACHABLE 3
-
 #define FOLLOWUP_PREFIX "follow-up: re-enable auto-sync"
 #define CLOSED_PREFIX "follow-up closed: auto-sync"
 
@@ -198,7 +194,7 @@ static void set_done(const struct argocd_result *res, void *arg)
 	snprintf(summary, sizeof summary, CLOSED_PREFIX " re-enabled on %s with %s%s", s->app, s->automated, why);
 	if (c->tl)
 		timeline_log(c->tl, "action", summary, NULL);
-	actions_finish_line(run, ACTION_OK, 0, "auto-sync re-enabled on %s with %s%s", s->app, s->automated,
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "auto-sync re-enabled on %s with %s%s", s->app, s->automated,
 	                    s->git_fixed ? "" : " (override)");
 }
 

@@ -17,10 +17,6 @@
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
-#define EXIT_FAILED 1
-#define EXIT_REFUSED 2
-#define EXIT_UNREACHABLE 3
-
 struct rb {
 	struct rollback_ctx rctx;
 	struct rollback_prep *prep;
@@ -76,12 +72,12 @@ static void finish(struct action_run *run, struct action_result *res)
 	actions_finish(run, res);
 }
 
-static void finish_line(struct action_run *run, enum action_outcome outcome, int exit_code, const char *fmt,
-                        ...)
+static void finish_line(struct action_run *run, enum action_outcome outcome, enum action_exit exit_code,
+                        const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void finish_line(struct action_run *run, enum action_outcome outcome, int exit_code, const char *fmt,
-                        ...)
+static void finish_line(struct action_run *run, enum action_outcome outcome, enum action_exit exit_code,
+                        const char *fmt, ...)
 {
 	struct action_result *res = calloc(1, sizeof *res);
 	va_list ap;
@@ -141,7 +137,7 @@ static void propose(struct action_run *run, const struct rollback_plan *p, bool 
 	free(q);
 }
 
-static int refusal_code(const struct rollback_plan *p)
+static enum action_exit refusal_code(const struct rollback_plan *p)
 {
 	return strncmp(p->refusal, "cannot read the cluster", 23) == 0 ? EXIT_UNREACHABLE : EXIT_REFUSED;
 }

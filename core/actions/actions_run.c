@@ -207,7 +207,8 @@ void actions_finish(struct action_run *run, const struct action_result *res)
 		ui.done(&out, ui.arg);
 }
 
-void actions_finish_line(struct action_run *run, enum action_outcome outcome, int exit_code, const char *fmt, ...)
+void actions_finish_line(struct action_run *run, enum action_outcome outcome, enum action_exit exit_code,
+                         const char *fmt, ...)
 {
 	struct action_result *res = calloc(1, sizeof *res);
 	va_list ap;
@@ -312,20 +313,20 @@ uint64_t actions_start_row(struct actions *q, const struct action *a, const stru
 	q->runs = run;
 	if (!run->a->exec->exec) {
 		run->pending.outcome = ACTION_REFUSED;
-		run->pending.exit_code = 2;
+		run->pending.exit_code = EXIT_REFUSED;
 		snprintf(run->pending.summary, sizeof run->pending.summary, "%s is a key of the console, not an action "
 		         "that runs headless", run->a->name);
 		defer(run, finish_pending);
 	} else if ((run->a->flags & ACT_MUTATES) && run->next && busy_elsewhere(run)) {
 		/* one change of the cluster at a time: the second would plan on the first's state */
 		run->pending.outcome = ACTION_REFUSED;
-		run->pending.exit_code = 2;
+		run->pending.exit_code = EXIT_REFUSED;
 		snprintf(run->pending.summary, sizeof run->pending.summary, "a %s is already being planned or running",
 		         run->a->name);
 		defer(run, finish_pending);
 	} else if (!actions_check_row(&q->ctx, a, run->args.dry_run, why, sizeof why)) {
 		run->pending.outcome = ACTION_REFUSED;
-		run->pending.exit_code = 2;
+		run->pending.exit_code = EXIT_REFUSED;
 		text_copy(run->pending.summary, sizeof run->pending.summary, why);
 		defer(run, finish_pending);
 	} else {
@@ -338,7 +339,7 @@ static void ask_ui(struct action_run *run, const struct action_question *q)
 {
 	if (!run->ui.ask) {
 		run->pending.outcome = ACTION_REFUSED;
-		run->pending.exit_code = 2;
+		run->pending.exit_code = EXIT_REFUSED;
 		snprintf(run->pending.summary, sizeof run->pending.summary, "%s needs a confirmation, and nothing "
 		         "here can ask for one: nothing changed", run->a->name);
 		run->waiting = WAIT_NONE;
@@ -403,7 +404,7 @@ static void on_answer(struct action_run *run)
 	if (w == WAIT_PROPOSAL) {
 		if (!run->answer_yes) {
 			log_declined(run);
-			actions_finish_line(run, ACTION_DECLINED, 2, "not confirmed: nothing changed");
+			actions_finish_line(run, ACTION_DECLINED, EXIT_REFUSED, "not confirmed: nothing changed");
 			return;
 		}
 		run->confirmed = true;
@@ -440,7 +441,7 @@ void actions_cancel(struct actions *q, uint64_t id)
 	if (!run)
 		return;
 	cancel_run(run);
-	actions_finish_line(run, ACTION_CANCELLED, 1, "%s cancelled", run->a->name);
+	actions_finish_line(run, ACTION_CANCELLED, EXIT_FAILED, "%s cancelled", run->a->name);
 }
 
 void actions_free(struct actions *q)
@@ -452,7 +453,7 @@ void actions_free(struct actions *q)
 
 		cancel_run(run);
 		run->ui.done = NULL;   /* the front-end is going away */
-		actions_finish_line(run, ACTION_CANCELLED, 1, "%s cancelled: the program ended", run->a->name);
+		actions_finish_line(run, ACTION_CANCELLED, EXIT_FAILED, "%s cancelled: the program ended", run->a->name);
 	}
 	free(q);
 }
@@ -539,7 +540,7 @@ struct timeline *actions_need_timeline(struct action_run *run)
 	const struct action_ctx *c = &run->q->ctx;
 
 	if (!c->tl)
-		actions_finish_line(run, ACTION_FAILED, 1, "timeline unavailable: %s",
+		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "timeline unavailable: %s",
 		                    c->tl_error && *c->tl_error ? c->tl_error : "not opened");
 	return c->tl;
 }

@@ -140,14 +140,14 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 
 	if (!loop) {
 		fprintf(stderr, "warroom %s: cannot start the event loop\n", cmd);
-		return 1;
+		return EXIT_FAILED;
 	}
 	memset(&src, 0, sizeof src);
 	/* a refused action reads nothing: the clients open only when they may be used */
 	if (cluster && sources_open(&src, loop, cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "warroom %s: %s\n", cmd, err);
 		loop_free(loop);
-		return 3;
+		return EXIT_UNREACHABLE;
 	}
 	ssh_cli_ui(src.ssh);
 	tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
@@ -171,7 +171,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 	loop_signals_watch(loop, on_signal, &c);
 	if (!c.q || !actions_run(c.q, id, args, &ui)) {
 		fprintf(stderr, "warroom %s: out of memory\n", cmd);
-		rc = 1;
+		rc = EXIT_FAILED;
 		goto out;
 	}
 	loop_run_until(loop, &c.done, -1);
@@ -179,7 +179,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 		actions_free(c.q);   /* cancels what is in flight, audited as such */
 		c.q = NULL;
 		fprintf(stderr, "warroom %s: interrupted\n", cmd);
-		rc = 130;
+		rc = EXIT_INTERRUPTED;
 		goto out;
 	}
 	print_lines(a->name, c.res.lines, c.res.nlines, c.res.outcome == ACTION_REFUSED);
@@ -201,9 +201,9 @@ out:
 		sources_close(&src);
 	timeline_close(tl);
 	loop_free(loop);
-	if (fflush(stdout) != 0 && rc == 0) {
+	if (fflush(stdout) != 0 && rc == EXIT_OK) {
 		fprintf(stderr, "warroom %s: cannot write the output: %s\n", cmd, strerror(errno));
-		rc = 1;
+		rc = EXIT_FAILED;
 	}
 	return rc;
 }
@@ -242,5 +242,5 @@ int cli_actions(int argc, char **argv, const struct config *cfg)
 		cJSON_free(s);
 		cJSON_Delete(arr);
 	}
-	return 0;
+	return EXIT_OK;
 }

@@ -178,6 +178,29 @@ struct action_question {
 	size_t nlines;
 };
 
+/* Every command's exit status, and a run's (action_result.exit_code), as the
+ * README's "Command line" and warroom.1's EXIT STATUS document them. Each
+ * number is written once; the names after the gap are the same numbers as a
+ * usage error and the commands that report a state (status, runbook lint)
+ * mean them. */
+enum action_exit {
+	EXIT_OK = 0,            /* done; status: healthy; check: every row passed; watch: the window passed */
+	EXIT_FAILED = 1,        /* tried and failed, or found failing (check, query: Prometheus refused it) */
+	EXIT_REFUSED = 2,       /* refused or declined, a usage or configuration error: nothing was done */
+	EXIT_UNREACHABLE = 3,   /* the cluster, Prometheus, Argo CD or the bastion could not be asked */
+	EXIT_ROLLED_BACK = 4,   /* watch: the window breached and the rollback ran */
+	EXIT_BREACHED = 5,      /* watch: the window breached and no rollback ran */
+	EXIT_SIGNALLED = 128,   /* plus the signal's number: ended by a signal, as a shell says it */
+	EXIT_INTERRUPTED = 130, /* stopped by ^C (or TERM, HUP) before it finished */
+	EXIT_NOT_RUN = 255,     /* remote: the command never ran on the bastion (as ssh says it) */
+
+	EXIT_USAGE = EXIT_REFUSED,       /* the command line or the config is wrong */
+	EXIT_DEGRADED = EXIT_FAILED,     /* status: the service is degraded */
+	EXIT_OUTAGE = EXIT_REFUSED,      /* status: the service is down */
+	EXIT_WARNINGS = EXIT_FAILED,     /* runbook lint: loads, with warnings */
+	EXIT_UNREADABLE = EXIT_REFUSED,  /* runbook lint: cannot be read */
+};
+
 enum action_outcome {
 	ACTION_OK,          /* done (and verified, where it verifies) */
 	ACTION_REFUSED,     /* a precondition or the plan said no: nothing changed */
@@ -196,7 +219,7 @@ struct action_result {
 	char title[128];              /* the report's title when lines are given */
 	char followup[ACTION_LINE];   /* an open item left for later ("re-enable auto-sync ...") */
 	int64_t duration_ms;
-	int exit_code;                /* for the CLI: 0 ok, 1 failed, 2 refused or declined, 3 unreachable */
+	enum action_exit exit_code;   /* for the CLI: OK, FAILED, REFUSED (declined too) or UNREACHABLE */
 };
 
 /* The front-end's part. ask must lead to exactly one actions_answer() for
@@ -276,7 +299,8 @@ void actions_progress(struct action_run *run, enum action_role role, const char 
  * after done ran: the handler must not touch it afterwards. */
 void actions_finish(struct action_run *run, const struct action_result *res);
 /* Convenience for a one-line outcome. */
-void actions_finish_line(struct action_run *run, enum action_outcome outcome, int exit_code, const char *fmt, ...)
+void actions_finish_line(struct action_run *run, enum action_outcome outcome, enum action_exit exit_code,
+                         const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* How the operator answered the confirmation ("yes (--yes)"), "" before. */
 const char *actions_run_confirmation(const struct action_run *run);
