@@ -294,7 +294,7 @@ static void update(void)
 static void on_out_ready(struct loop *loop, int fd, short revents, void *arg)
 {
 	if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
-		app_quit(0);   /* the terminal went away */
+		app_quit(EXIT_OK);   /* the terminal went away */
 		return;
 	}
 	if (tui_out_flush() == 0)
@@ -392,7 +392,7 @@ static void on_key(int key)
 		/* keep the keys alive: quitting must work at 20x6 */
 		id = keymap_lookup(key);
 		if (id == ACTION_QUIT || id == ACTION_QUIT_NOW)
-			app_quit(0);
+			app_quit(EXIT_OK);
 		return;
 	}
 	id = keymap_lookup(key);
@@ -415,7 +415,7 @@ static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
 	int key;
 
 	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
-		app_quit(0);   /* the terminal went away (dropped SSH): leave cleanly */
+		app_quit(EXIT_OK);   /* the terminal went away (dropped SSH): leave cleanly */
 		return;
 	}
 	while ((key = wgetch(stdscr)) != ERR) {
@@ -439,7 +439,7 @@ static void on_signal(struct loop *loop, int signo, void *arg)
 		A.resized = true;
 		break;
 	case SIGINT: case SIGTERM: case SIGHUP:
-		app_quit(signo == SIGINT ? 130 : 0);
+		app_quit(signo == SIGINT ? EXIT_INTERRUPTED : EXIT_OK);
 		break;
 	default:
 		break;
@@ -494,18 +494,18 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	A.cfg = cfg;
 	if (keymap_init(cfg, err, sizeof err)) {
 		fprintf(stderr, "warroom: %s%s%s\n", cfg->path[0] ? cfg->path : "", cfg->path[0] ? ": " : "", err);
-		return 1;
+		return EXIT_FAILED;
 	}
 	A.views = views_all(&A.nviews);
 	if (views_init() != 0) {
 		fprintf(stderr, "warroom: out of memory for the views\n");
-		return 1;
+		return EXIT_FAILED;
 	}
 	A.loop = loop_new();
 	if (!A.loop) {
 		fprintf(stderr, "warroom: cannot create the event loop\n");
 		views_free();
-		return 1;
+		return EXIT_FAILED;
 	}
 	/* the loop never waits on another console's write lock: writes queue */
 	timeline_set_nonblocking(tl, true);
@@ -518,7 +518,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		incident_watch_free(A.watchers);
 		loop_free(A.loop);
 		views_free();
-		return 1;
+		return EXIT_FAILED;
 	}
 	/* after tui_init: our SIGWINCH handler replaces the one curses set */
 	loop_signals_watch(A.loop, on_signal, NULL);
@@ -532,11 +532,13 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	else
 		app_message(ROLE_CRIT, "%s", err);
 	A.deploy = deploywatch_install(&A.model, A.loop, A.sources.prom);
+	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg), actions_by_name);
+	runbook_session_set_bastion(A.runbook, A.sources.ssh);
 	{
 		struct action_ctx ctx = {
 			.loop = A.loop, .cfg = cfg, .tl = tl, .tl_error = A.model.tl_error,
 			.kube = A.sources.kube, .kube_error = A.sources.kube_error, .argocd = A.sources.argocd,
-			.ssh = A.sources.ssh,
+			.ssh = A.sources.ssh, .runbook = A.runbook,
 			.actor = cfg->operator_name, .via = "console", .readonly = A.model.readonly,
 			.signals = signals_now, .signals_arg = &A.model,
 		};
@@ -544,9 +546,6 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		A.actions = actions_new(&ctx);
 		deploywatch_core_set_actions(A.deploy, A.actions);
 	}
-	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg));
-	runbook_session_set_bastion(A.runbook, A.sources.ssh);
-	runbook_session_attach(A.runbook, A.actions);
 	runbook_session_resume(A.runbook);
 	make_windows();
 	if (A.views[0]->open)

@@ -10,7 +10,6 @@
 #include "warroom/app.h"
 #include "warroom/config.h"
 #include "warroom/deploywatch.h"
-#include "warroom/export.h"
 #include "warroom/incident.h"
 #include "warroom/keymap.h"
 #include "warroom/loop.h"
@@ -63,17 +62,6 @@ static void ui_progress(uint64_t run, enum action_role role, const char *text, v
 	app_message(role_of(role), "%s", text);
 }
 
-/* The runbook's rollback log after a rollback that ran (not a plan only). */
-static void rollback_log(const struct action_result *res)
-{
-	char path[1200], err[1400];
-
-	if (res->outcome == ACTION_REFUSED || res->outcome == ACTION_DECLINED || strstr(res->summary, "dry run"))
-		return;
-	if (export_rollback_log(A.model.tl, A.cfg, res, path, sizeof path, err, sizeof err) != 0 && A.model.tl)
-		timeline_log(A.model.tl, "error", "no rollback log written", NULL);
-}
-
 static void ui_done(const struct action_result *res, void *arg)
 {
 	const struct action *a = actions_get(res->id);
@@ -83,8 +71,6 @@ static void ui_done(const struct action_result *res, void *arg)
 	runbook_session_action_done(A.runbook, res);
 	if (res->outcome == ACTION_OK && a && (a->flags & ACT_MUTATES))
 		sources_refresh(&A.sources);
-	if (res->id == ACTION_ROLLBACK)
-		rollback_log(res);
 	if (res->nlines) {
 		dialog_info(&d, res->title[0] ? res->title : a ? a->help : "");
 		for (size_t i = 0; i < res->nlines; i++)
@@ -249,7 +235,7 @@ static void run_command(const char *line)
 	if (!name[0])
 		return;
 	if (strcmp(name, "q") == 0 || strcmp(name, "q!") == 0 || strcmp(name, "quit") == 0) {
-		app_quit(0);
+		app_quit(EXIT_OK);
 		return;
 	}
 	/* `:NAME` of a view opens it: :timeline, :overview */
@@ -291,10 +277,10 @@ void app_key_action(enum action_id id, const char *arg)
 		if (A.cur != 0)
 			app_open_view(A.views[A.cur] == &help_view ? A.back : 0);
 		else
-			app_quit(0);
+			app_quit(EXIT_OK);
 		break;
 	case ACTION_QUIT_NOW:
-		app_quit(0);
+		app_quit(EXIT_OK);
 		break;
 	case ACTION_VIEW_NEXT:
 		app_open_view((A.cur + 1) % A.nviews);

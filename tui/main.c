@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 	const struct subcmd *sub = NULL;
 
 	if (!rest)
-		return 1;
+		return EXIT_FAILED;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -135,15 +135,15 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage, stdout);
 			free(rest);
-			return 0;
+			return EXIT_OK;
 		} else if (strcmp(a, "--version") == 0) {
 			printf("warroom %s\n", WARROOM_VERSION);
 			free(rest);
-			return 0;
+			return EXIT_OK;
 		} else if (strcmp(a, "--config") == 0 || strcmp(a, "--db") == 0 || strcmp(a, "--context") == 0) {
 			if (need_value(i, argc, argv)) {
 				free(rest);
-				return 2;
+				return EXIT_USAGE;
 			}
 			if (a[2] == 'c' && a[3] == 'o' && a[4] == 'n' && a[5] == 'f')
 				config_path = argv[++i];
@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--bastion") == 0) {
 			if (need_value(i, argc, argv)) {
 				free(rest);
-				return 2;
+				return EXIT_USAGE;
 			}
 			bastion = argv[++i];
 		} else if (strcmp(a, "--readonly") == 0) {
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "warroom: unknown option %s\n%s", a, usage);
 			free(rest);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 
@@ -175,7 +175,7 @@ int main(int argc, char **argv)
 		if (!sub) {
 			fprintf(stderr, "warroom: unknown command \"%s\"\n%s", rest[0], usage);
 			free(rest);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 
@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 	if (config_load(&cfg, config_path, config_path != path, err, sizeof err) != 0) {
 		fprintf(stderr, "warroom: %s\n", err);
 		free(rest);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (db)
 		snprintf(cfg.db_path, sizeof cfg.db_path, "%s", db);
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 	    config_check_bastion(&cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "warroom: %s\n", err);
 		free(rest);
-		return 2;
+		return EXIT_USAGE;
 	}
 
 	if (sub) {

@@ -512,7 +512,7 @@ static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
  * key; without one, the runbook the firing alert names and the key that starts it. */
 static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
 {
-	const struct runbook_session *s = runbook_session_current();
+	const struct runbook_session *s = m->runbook;
 	const struct runbook *rb = runbook_session_runbook(s);
 	const char *alert = "", *offer = runbook_session_offer(s, &alert);
 	int y = r.y + 1, last = r.y + r.h - 1, inner = r.w - 4;

@@ -219,7 +219,7 @@ static void draw_none(WINDOW *w, int h, int width, const struct runbook_session 
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
 	struct runbook_view_state *vs = state;
-	struct runbook_session *s = runbook_session_current();
+	struct runbook_session *s = m->runbook;
 	const struct runbook *rb = runbook_session_runbook(s);
 	struct lines l = { 0 };
 	const char *out[RUNBOOK_OUT_LINES];
@@ -302,7 +302,7 @@ static bool actionable_at(const struct runbook *rb, size_t i)
 
 static int key(void *state, struct model *m, enum action_id action, int k, int page)
 {
-	struct runbook_session *s = runbook_session_current();
+	struct runbook_session *s = m->runbook;
 	const struct runbook *rb = runbook_session_runbook(s);
 	size_t c = runbook_session_cursor(s), i;
 

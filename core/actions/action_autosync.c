@@ -14,13 +14,8 @@
 
 #include "warroom/actions.h"
 #include "warroom/argocd.h"
-#include "warroom/cli.h"
 #include "warroom/config.h"
 #include "warroom/timeline.h"
-
-#define EXIT_FAILED 1
-#define EXIT_REFUSED 2
-#define EXIT_UNREACHABLE 3
 
 #define FOLLOWUP_PREFIX "follow-up: re-enable auto-sync"
 #define CLOSED_PREFIX "follow-up closed: auto-sync"
@@ -199,7 +194,7 @@ static void set_done(const struct argocd_result *res, void *arg)
 	snprintf(summary, sizeof summary, CLOSED_PREFIX " re-enabled on %s with %s%s", s->app, s->automated, why);
 	if (c->tl)
 		timeline_log(c->tl, "action", summary, NULL);
-	actions_finish_line(run, ACTION_OK, 0, "auto-sync re-enabled on %s with %s%s", s->app, s->automated,
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "auto-sync re-enabled on %s with %s%s", s->app, s->automated,
 	                    s->git_fixed ? "" : " (override)");
 }
 
@@ -269,26 +264,3 @@ static void autosync_cancel(struct action_run *run)
 const struct action_exec actions_exec_autosync = {
 	.prepare = autosync_prepare, .exec = autosync_exec, .cancel = autosync_cancel,
 };
-
-static const char autosync_usage[] =
-	"usage: warroom autosync [--override] [--yes]\n"
-	"       re-enables Argo CD auto-sync with the settings the rollback turned off, once Git\n"
-	"       deploys what runs now; --override does it anyway (recorded)\n";
-
-int cli_autosync(int argc, char **argv, const struct config *cfg)
-{
-	bool yes = false, override = false;
-
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0) {
-			yes = true;
-		} else if (strcmp(argv[i], "--override") == 0) {
-			override = true;
-		} else {
-			fprintf(stderr, "%s", autosync_usage);
-			return 2;
-		}
-	}
-	struct action_args args = { .text = override ? "override" : NULL };
-	return cli_run_action(ACTION_AUTOSYNC, &args, yes, cfg, "autosync");
-}

@@ -30,7 +30,7 @@ static void check_done(const struct matrix_report *rep, void *arg)
 	if (rep->error[0])
 		actions_result_line(&res, AROLE_CRIT, "%s", rep->error);
 	res.outcome = rep->pass ? ACTION_OK : ACTION_FAILED;
-	res.exit_code = rep->pass ? 0 : 1;
+	res.exit_code = rep->pass ? EXIT_OK : EXIT_FAILED;
 	snprintf(res.title, sizeof res.title, "Verification of %s", rep->slot[0] ? rep->slot : "the slot");
 	snprintf(res.summary, sizeof res.summary, "verification of %s: %d/%d passed in %.1f s%s",
 	         rep->slot[0] ? rep->slot : "?", passed, MATRIX_COUNT, rep->took_ms / 1000.0,
@@ -53,13 +53,13 @@ static void check_exec(struct action_run *run)
 	struct matrix *v;
 
 	if (!c->kube) {
-		actions_finish_line(run, ACTION_FAILED, 3, "the Kubernetes API is not reachable: %s",
+		actions_finish_line(run, ACTION_FAILED, EXIT_UNREACHABLE, "the Kubernetes API is not reachable: %s",
 		                    c->kube_error && *c->kube_error ? c->kube_error : "no kubeconfig");
 		return;
 	}
 	v = matrix_start(c->loop, c->kube, c->ssh, c->cfg, a->text && *a->text ? a->text : NULL, check_done, run);
 	if (!v) {
-		actions_finish_line(run, ACTION_FAILED, 1, "out of memory");
+		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
 		return;
 	}
 	actions_run_set_state(run, v);
@@ -86,20 +86,21 @@ static void tick_exec(struct action_run *run)
 	char summary[256];
 
 	if (!a->text || end == a->text || item < 1 || (size_t)item > n) {
-		actions_finish_line(run, ACTION_REFUSED, 2, "which item? 1 to %zu of the pre-deployment checklist", n);
+		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "which item? 1 to %zu of the pre-deployment "
+		                    "checklist", n);
 		return;
 	}
 	if (!c->tl) {
-		actions_finish_line(run, ACTION_FAILED, 1, "timeline unavailable: %s",
+		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "timeline unavailable: %s",
 		                    c->tl_error && *c->tl_error ? c->tl_error : "not opened");
 		return;
 	}
 	snprintf(summary, sizeof summary, "checklist %ld/%zu ticked: %s", item, n, items[item - 1]);
 	if (timeline_log(c->tl, "checklist", summary, NULL) != 0) {
-		actions_finish_line(run, ACTION_FAILED, 1, "%s", timeline_errmsg(c->tl));
+		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "%s", timeline_errmsg(c->tl));
 		return;
 	}
-	actions_finish_line(run, ACTION_OK, 0, "%s", summary);
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "%s", summary);
 }
 
 const struct action_exec actions_exec_tick = { .exec = tick_exec };

@@ -17,9 +17,6 @@
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
-#define EXIT_FAILED 1
-#define EXIT_REFUSED 2
-
 /* The open incident, or a refusal that says there is none. */
 /* The first word of arg into word (cut to fit); how many bytes it took. */
 static size_t first_word(const char *arg, char *word, size_t len)
@@ -95,7 +92,7 @@ static void incident_exec(struct action_run *run)
 	cJSON_AddStringToObject(d, "commander", c->actor ? c->actor : "");
 	cJSON_AddNumberToObject(d, "respond_within_min", policy_sev_response_min(c->cfg, a->sev));
 	log_event(tl, "sev", summary, d);
-	actions_finish_line(run, ACTION_OK, 0, "INC-%lld declared, SEV-%d", (long long)id, a->sev);
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "INC-%lld declared, SEV-%d", (long long)id, a->sev);
 }
 
 static void sev_exec(struct action_run *run)
@@ -128,7 +125,7 @@ static void sev_exec(struct action_run *run)
 	cJSON_AddNumberToObject(d, "sev", a->sev);
 	cJSON_AddStringToObject(d, "reason", reason ? reason : "");
 	log_event(tl, "sev", summary, d);
-	actions_finish_line(run, ACTION_OK, 0, "SEV changed: SEV-%d -> SEV-%d%s", inc.sev, a->sev,
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "SEV changed: SEV-%d -> SEV-%d%s", inc.sev, a->sev,
 	                    a->sev < inc.sev ? " (escalated)" : "");
 }
 
@@ -170,7 +167,7 @@ static void ack_exec(struct action_run *run)
 	cJSON_AddNumberToObject(d, "response_s", (double)clk.elapsed_s);
 	cJSON_AddNumberToObject(d, "target_min", clk.target_min);
 	log_event(tl, "incident", summary, d);
-	actions_finish_line(run, ACTION_OK, 0, "INC-%lld acknowledged after %s", (long long)inc.id, took);
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "INC-%lld acknowledged after %s", (long long)inc.id, took);
 }
 
 /* "contained the selector points at blue" -> status and the rest as a note */
@@ -215,7 +212,7 @@ static void status_exec(struct action_run *run)
 	if (why && *why)
 		cJSON_AddStringToObject(d, "reason", why);
 	log_event(tl, "incident", summary, d);
-	actions_finish_line(run, ACTION_OK, 0, "INC-%lld is %s", (long long)inc.id,
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "INC-%lld is %s", (long long)inc.id,
 	                    incident_status_name((enum incident_status)st));
 }
 
@@ -259,7 +256,7 @@ static void role_exec(struct action_run *run)
 	cJSON_AddStringToObject(d, "name", name);
 	cJSON_AddStringToObject(d, "was", was);
 	log_event(tl, "incident", summary, d);
-	actions_finish_line(run, ACTION_OK, 0, "%s is the %s of INC-%lld", name,
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "%s is the %s of INC-%lld", name,
 	                    incident_role_name((enum incident_role)role), (long long)inc.id);
 }
 
@@ -297,7 +294,7 @@ static void resolve_exec(struct action_run *run)
 		                    timeline_errmsg(tl));
 		return;
 	}
-	actions_finish_line(run, ACTION_OK, 0, "INC-%lld resolved", (long long)inc.id);
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "INC-%lld resolved", (long long)inc.id);
 }
 
 /* The postmortem draft of the open incident (or the last one, or :export N). */
@@ -322,7 +319,7 @@ static void export_exec(struct action_run *run)
 		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "no postmortem draft: %s", err);
 		return;
 	}
-	actions_finish_line(run, ACTION_OK, 0, "postmortem draft written: %s (and .json)", path);
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "postmortem draft written: %s (and .json)", path);
 }
 
 const struct action_exec actions_exec_incident = { .exec = incident_exec };

@@ -11,9 +11,6 @@
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
-#define EXIT_FAILED 1
-#define EXIT_REFUSED 2
-
 /* A note whose text does not fit one list line keeps every word in the
  * detail; the summary is that text on one line. */
 static void note_exec(struct action_run *run)
@@ -64,7 +61,7 @@ static void note_exec(struct action_run *run)
 		return;
 	}
 	cJSON_free(detail);
-	actions_finish_line(run, ACTION_OK, 0, "note added to the timeline");
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "note added to the timeline");
 }
 
 const struct action_exec actions_exec_note = { .exec = note_exec };

@@ -2,21 +2,20 @@
  * propose the plan as the confirmation question, execute it, and answer
  * what the execution asks back — a plan that changed after a 409, or a
  * switch back when the traffic could not be proven. The same flow for the
- * console's R, `:rollback` and `warroom rollback`. */
+ * console's R, `:rollback` and `warroom rollback`; it writes the runbook's
+ * rollback log itself when it ends, so every front-end gets one. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "warroom/actions.h"
 #include "warroom/config.h"
+#include "warroom/export.h"
 #include "warroom/loop.h"
 #include "warroom/rollback.h"
 #include "warroom/text.h"
 #include "warroom/timeline.h"
-
-#define EXIT_FAILED 1
-#define EXIT_REFUSED 2
-#define EXIT_UNREACHABLE 3
 
 struct rb {
 	struct rollback_ctx rctx;
@@ -46,6 +45,57 @@ static void rb_free(struct action_run *run)
 	actions_run_set_state(run, NULL);
 }
 
+/* The runbook's rollback log after a rollback that ran, whatever came of it;
+ * a plan only (a dry run, a refusal, a no) leaves none. */
+static void write_log(struct action_run *run, struct action_result *res)
+{
+	const struct action_ctx *c = actions_run_ctx(run);
+	char path[1200], err[1400];
+
+	if (actions_run_args(run)->dry_run || res->outcome == ACTION_REFUSED || res->outcome == ACTION_DECLINED)
+		return;
+	res->duration_ms = actions_run_elapsed_ms(run);
+	if (export_rollback_log(c->tl, c->cfg, res, path, sizeof path, err, sizeof err) == 0) {
+		actions_progress(run, AROLE_NORMAL, "rollback log: %s", path);
+		return;
+	}
+	actions_progress(run, AROLE_WARN, "no rollback log: %s", err);
+	if (c->tl)
+		timeline_log(c->tl, "error", "no rollback log written", NULL);
+}
+
+/* Every end of a run goes here: the log, then the outcome. */
+static void finish(struct action_run *run, struct action_result *res)
+{
+	write_log(run, res);
+	rb_free(run);
+	actions_finish(run, res);
+}
+
+static void finish_line(struct action_run *run, enum action_outcome outcome, enum action_exit exit_code,
+                        const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void finish_line(struct action_run *run, enum action_outcome outcome, enum action_exit exit_code,
+                        const char *fmt, ...)
+{
+	struct action_result *res = calloc(1, sizeof *res);
+	va_list ap;
+
+	if (!res) {
+		rb_free(run);
+		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
+		return;
+	}
+	res->outcome = outcome;
+	res->exit_code = exit_code;
+	va_start(ap, fmt);
+	vsnprintf(res->summary, sizeof res->summary, fmt, ap);
+	va_end(ap);
+	finish(run, res);
+	free(res);
+}
+
 /* The plan in lines: why (accent), the preflight, the warnings, and what
  * Argo CD's self-heal means for it. */
 static void plan_lines(const struct rollback_plan *p, struct action_line *lines, size_t *n, size_t max)
@@ -71,7 +121,7 @@ static void propose(struct action_run *run, const struct rollback_plan *p, bool 
 	struct action_question *q = calloc(1, sizeof *q);
 
 	if (!q) {
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
+		finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
 		return;
 	}
 	snprintf(q->title, sizeof q->title, "%sRollback: %s%s%s", again ? "Changed meanwhile: " : "",
@@ -87,7 +137,7 @@ static void propose(struct action_run *run, const struct rollback_plan *p, bool 
 	free(q);
 }
 
-static int refusal_code(const struct rollback_plan *p)
+static enum action_exit refusal_code(const struct rollback_plan *p)
 {
 	return strncmp(p->refusal, "cannot read the cluster", 23) == 0 ? EXIT_UNREACHABLE : EXIT_REFUSED;
 }
@@ -106,8 +156,7 @@ static void on_plan(const struct rollback_plan *p, const struct slots_state *st,
 	}
 	res = calloc(1, sizeof *res);
 	if (!res) {
-		rb_free(run);
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
+		finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
 		return;
 	}
 	plan_lines(p, res->lines, &res->nlines, ACTION_LINES);
@@ -126,8 +175,7 @@ static void on_plan(const struct rollback_plan *p, const struct slots_state *st,
 		snprintf(res->title, sizeof res->title, "Rollback plan (dry run)");
 		snprintf(res->summary, sizeof res->summary, "dry run: nothing changed");
 	}
-	rb_free(run);
-	actions_finish(run, res);
+	finish(run, res);
 	free(res);
 }
 
@@ -139,18 +187,18 @@ static void rollback_prepare_action(struct action_run *run)
 	struct rb *rb;
 
 	if (a->text && *a->text && rollback_strategy_parse(a->text, &want) != 0) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED,
-		                    "unknown strategy \"%s\": auto, selector, scale-switch, undo, argocd", a->text);
+		finish_line(run, ACTION_REFUSED, EXIT_REFUSED,
+		            "unknown strategy \"%s\": auto, selector, scale-switch, undo, argocd", a->text);
 		return;
 	}
 	if (!c->kube) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_UNREACHABLE, "rollback: %s",
-		                    c->kube_error && *c->kube_error ? c->kube_error : "no Kubernetes client");
+		finish_line(run, ACTION_REFUSED, EXIT_UNREACHABLE, "rollback: %s",
+		            c->kube_error && *c->kube_error ? c->kube_error : "no Kubernetes client");
 		return;
 	}
 	rb = calloc(1, sizeof *rb);
 	if (!rb) {
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
+		finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
 		return;
 	}
 	rb->rctx = (struct rollback_ctx){
@@ -162,8 +210,7 @@ static void rollback_prepare_action(struct action_run *run)
 	                 c->argocd ? " and Argo CD" : "");
 	rb->prep = rollback_prepare(&rb->rctx, want, on_plan, run);
 	if (!rb->prep) {
-		rb_free(run);
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "could not start reading the cluster");
+		finish_line(run, ACTION_FAILED, EXIT_FAILED, "could not start reading the cluster");
 	}
 }
 
@@ -198,9 +245,8 @@ static void on_replan_answer(struct action_run *run, bool yes)
 	struct rb *rb = rb_of(run);
 
 	if (!yes) {
-		rb_free(run);
-		actions_finish_line(run, ACTION_DECLINED, EXIT_FAILED,
-		                    "not executed: the plan changed; run the rollback again to see and confirm the new plan");
+		finish_line(run, ACTION_DECLINED, EXIT_FAILED,
+		            "not executed: the plan changed; run the rollback again to see and confirm the new plan");
 		return;
 	}
 	rb->plan = rb->next;
@@ -214,9 +260,8 @@ static void on_switch_back_answer(struct action_run *run, bool yes)
 
 	if (!yes) {
 		text_copy(to, sizeof to, rb->plan.to_name);
-		rb_free(run);
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "traffic NOT verified on %s; to switch back: "
-		                    "warroom rollback --strategy selector", to);
+		finish_line(run, ACTION_FAILED, EXIT_FAILED, "traffic NOT verified on %s; to switch back: "
+		            "warroom rollback --strategy selector", to);
 		return;
 	}
 	rb->plan = rb->next;
@@ -232,8 +277,7 @@ static void on_done(const struct rollback_report *rep, void *arg)
 
 	rb->exec = NULL;
 	if (!res) {
-		rb_free(run);
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
+		finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
 		return;
 	}
 	text_copy(res->summary, sizeof res->summary, rep->summary);
@@ -293,8 +337,7 @@ static void on_done(const struct rollback_report *rep, void *arg)
 		if (rep->detail[0])
 			actions_result_line(res, AROLE_NORMAL, "%s", rep->detail);
 	}
-	rb_free(run);
-	actions_finish(run, res);
+	finish(run, res);
 	free(res);
 }
 
@@ -315,8 +358,7 @@ static void execute(struct action_run *run, const struct rollback_plan *p)
 	rb->exec = rollback_execute(&rb->rctx, p, who, loop_now_ms(), actions_run_args(run)->unattended, on_step,
 	                            on_done, run);
 	if (!rb->exec) {
-		rb_free(run);
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "the rollback could not start");
+		finish_line(run, ACTION_FAILED, EXIT_FAILED, "the rollback could not start");
 		return;
 	}
 	actions_progress(run, AROLE_ACCENT, "rolling back: %s", rollback_strategy_name(p->strategy));

@@ -1,7 +1,7 @@
 /* The runbook's actions: start a runbook, run a step's command (shown and
  * confirmed: the question is the action layer's), tick a check, mark an
  * item done or skip it with a reason. They find the console's session
- * through their queue; the action layer audits every run. */
+ * in their action_ctx; the action layer audits every run. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +11,9 @@
 #include "warroom/runbook.h"
 #include "warroom/text.h"
 
-#define EXIT_FAILED 1
-#define EXIT_REFUSED 2
-
 static struct runbook_session *session(struct action_run *run)
 {
-	struct runbook_session *s = runbook_session_for(actions_run_queue(run));
+	struct runbook_session *s = actions_run_ctx(run)->runbook;
 
 	if (!s)
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "runbooks are walked in the console: "
@@ -112,7 +109,7 @@ static void runbook_exec(struct action_run *run)
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "%s", err);
 		return;
 	}
-	actions_finish_line(run, ACTION_OK, 0, "runbook %s started%s%s", runbook_session_runbook(s)->name,
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "runbook %s started%s%s", runbook_session_runbook(s)->name,
 	                    *alert ? " for " : "", alert);
 }
 
@@ -199,7 +196,7 @@ static void step_done(void *arg, size_t item, const struct runbook_item_state *s
 	actions_run_set_state(run, NULL);
 	free(ss);
 	if (st->state == RBS_DONE)
-		actions_finish_line(run, ACTION_OK, 0, "%s", summary);
+		actions_finish_line(run, ACTION_OK, EXIT_OK, "%s", summary);
 	else
 		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "%s", summary);
 }
@@ -272,7 +269,7 @@ static void mark(struct action_run *run, enum runbook_state state, bool (*fits)(
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "%s", summary);
 		return;
 	}
-	actions_finish_line(run, ACTION_OK, 0, "%s", summary);
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "%s", summary);
 }
 
 static void check_exec(struct action_run *run)

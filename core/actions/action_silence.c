@@ -22,9 +22,6 @@
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
-#define EXIT_FAILED 1
-#define EXIT_REFUSED 2
-#define EXIT_UNREACHABLE 3
 #define DEFAULT_SECS 3600
 
 #define SILENCE_USAGE "silence {MATCHERS} [DURATION] COMMENT, e.g. " \
@@ -62,9 +59,9 @@ static void finish_now(struct loop *loop, void *arg)
 
 /* The outcome is given from a timer, never from inside an HTTP callback:
  * finishing frees the HTTP engine that is calling. */
-static void finish(struct sil *s, enum action_outcome o, int code, const char *fmt, ...)
+static void finish(struct sil *s, enum action_outcome o, enum action_exit code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static void finish(struct sil *s, enum action_outcome o, int code, const char *fmt, ...)
+static void finish(struct sil *s, enum action_outcome o, enum action_exit code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -393,7 +390,7 @@ static void silence_verified(struct sil *s, const struct http_resp *r)
 		cJSON_Delete(d);
 		timeline_log(c->tl, "silence", line, detail);
 	}
-	finish(s, ACTION_OK, 0, "silence %s active for %s, until %s: %s", s->id, dur, until, s->matchers);
+	finish(s, ACTION_OK, EXIT_OK, "silence %s active for %s, until %s: %s", s->id, dur, until, s->matchers);
 }
 
 static void silence_created(struct sil *s, const struct http_resp *r)
@@ -553,7 +550,7 @@ static void expire_verified(struct sil *s, const struct http_resp *r)
 	         s->matchers);
 	if (c->tl)
 		timeline_log(c->tl, "silence", line, NULL);
-	finish(s, ACTION_OK, 0, "silence %s expired: %s", s->id, s->matchers);
+	finish(s, ACTION_OK, EXIT_OK, "silence %s expired: %s", s->id, s->matchers);
 }
 
 static void expire_deleted(struct sil *s, const struct http_resp *r)

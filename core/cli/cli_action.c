@@ -1,7 +1,8 @@
 /* cli_action — the headless front-end of the action layer: `warroom
- * rollback`, `note`, `incident`, `sev`, `resolve` run the same actions as
- * the console's keys. The confirmation question is answered by --yes or on
- * the terminal; without either it is answered no. */
+ * rollback`, `note`, `incident`, `sev`, `resolve` and the others run the same
+ * actions as the console's keys through cli_run_action(). The confirmation
+ * question is answered by --yes or on the terminal; without either it is
+ * answered no. And `warroom actions`, the table itself. */
 #include "warroom/cli.h"
 
 #include <errno.h>
@@ -15,7 +16,6 @@
 
 #include "warroom/actions.h"
 #include "warroom/config.h"
-#include "warroom/export.h"
 #include "warroom/loop.h"
 #include "warroom/sources.h"
 #include "warroom/ssh.h"
@@ -140,14 +140,14 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 
 	if (!loop) {
 		fprintf(stderr, "warroom %s: cannot start the event loop\n", cmd);
-		return 1;
+		return EXIT_FAILED;
 	}
 	memset(&src, 0, sizeof src);
 	/* a refused action reads nothing: the clients open only when they may be used */
 	if (cluster && sources_open(&src, loop, cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "warroom %s: %s\n", cmd, err);
 		loop_free(loop);
-		return 3;
+		return EXIT_UNREACHABLE;
 	}
 	ssh_cli_ui(src.ssh);
 	tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
@@ -171,7 +171,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 	loop_signals_watch(loop, on_signal, &c);
 	if (!c.q || !actions_run(c.q, id, args, &ui)) {
 		fprintf(stderr, "warroom %s: out of memory\n", cmd);
-		rc = 1;
+		rc = EXIT_FAILED;
 		goto out;
 	}
 	loop_run_until(loop, &c.done, -1);
@@ -179,7 +179,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 		actions_free(c.q);   /* cancels what is in flight, audited as such */
 		c.q = NULL;
 		fprintf(stderr, "warroom %s: interrupted\n", cmd);
-		rc = 130;
+		rc = EXIT_INTERRUPTED;
 		goto out;
 	}
 	print_lines(a->name, c.res.lines, c.res.nlines, c.res.outcome == ACTION_REFUSED);
@@ -194,16 +194,6 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 	}
 	if (c.res.followup[0])
 		print_line(stdout, "FOLLOW-UP: ", c.res.followup);
-	if (id == ACTION_ROLLBACK && !(args && args->dry_run) && c.res.outcome != ACTION_REFUSED &&
-	    c.res.outcome != ACTION_DECLINED) {
-		char path[1200], lerr[1400];
-
-		/* the runbook's rollback log, beside the timeline's own record */
-		if (export_rollback_log(tl, cfg, &c.res, path, sizeof path, lerr, sizeof lerr) == 0)
-			print_line(stdout, "rollback log: ", path);
-		else
-			fprintf(stderr, "warroom %s: WARNING: no rollback log: %s\n", cmd, lerr);
-	}
 	rc = c.res.exit_code;
 out:
 	actions_free(c.q);
@@ -211,9 +201,9 @@ out:
 		sources_close(&src);
 	timeline_close(tl);
 	loop_free(loop);
-	if (fflush(stdout) != 0 && rc == 0) {
+	if (fflush(stdout) != 0 && rc == EXIT_OK) {
 		fprintf(stderr, "warroom %s: cannot write the output: %s\n", cmd, strerror(errno));
-		rc = 1;
+		rc = EXIT_FAILED;
 	}
 	return rc;
 }
@@ -252,77 +242,5 @@ int cli_actions(int argc, char **argv, const struct config *cfg)
 		cJSON_free(s);
 		cJSON_Delete(arr);
 	}
-	return 0;
-}
-
-/* ---- incident, sev, resolve ---- */
-
-static int parse_sev(const char *s)
-{
-	if ((s[0] == 'S' || s[0] == 's') && (s[1] == 'E' || s[1] == 'e') && (s[2] == 'V' || s[2] == 'v'))
-		s += 3 + (s[3] == '-');
-	return s[0] >= '1' && s[0] <= '4' && s[1] == '\0' ? s[0] - '0' : 0;
-}
-
-int cli_incident(int argc, char **argv, const struct config *cfg)
-{
-	struct action_args args = { .sev = 0 };
-	int i = 1, rc;
-	char *title;
-
-	if (argc > 1 && argv[1][0] != '-' && strcmp(argv[1], "declare") != 0)
-		return cli_incident_sub(argc, argv, cfg);
-	if (argc > 1 && strcmp(argv[1], "declare") == 0)
-		i = 2;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--sev") == 0 && i + 1 < argc) {
-			args.sev = parse_sev(argv[++i]);
-		} else if (strncmp(argv[i], "--sev=", 6) == 0) {
-			args.sev = parse_sev(argv[i] + 6);
-		} else if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		} else {
-			break;
-		}
-	}
-	title = text_join(argc, argv, i);
-	if (!title || !args.sev) {
-		fprintf(stderr, "usage: warroom incident --sev 1|2|3|4 TITLE...\n"
-		        "       declare an incident; if unsure of the SEV, take the higher (the lower number)\n");
-		free(title);
-		return 2;
-	}
-	args.text = title;
-	rc = cli_run_action(ACTION_INCIDENT, &args, false, cfg, "incident");
-	free(title);
-	return rc;
-}
-
-int cli_sev(int argc, char **argv, const struct config *cfg)
-{
-	struct action_args args = { 0 };
-	char *reason;
-	int rc;
-
-	if (argc < 2 || !(args.sev = parse_sev(argv[1]))) {
-		fprintf(stderr, "usage: warroom sev 1|2|3|4 [REASON...]   change the open incident's SEV\n");
-		return 2;
-	}
-	reason = text_join(argc, argv, 2);
-	args.text = reason;
-	rc = cli_run_action(ACTION_SEV, &args, false, cfg, "sev");
-	free(reason);
-	return rc;
-}
-
-int cli_resolve(int argc, char **argv, const struct config *cfg)
-{
-	bool yes = argc > 1 && (strcmp(argv[1], "--yes") == 0 || strcmp(argv[1], "-y") == 0);
-
-	if (argc > (yes ? 2 : 1)) {
-		fprintf(stderr, "usage: warroom resolve [--yes]   close the open incident\n");
-		return 2;
-	}
-	return cli_run_action(ACTION_RESOLVE, NULL, yes, cfg, "resolve");
+	return EXIT_OK;
 }

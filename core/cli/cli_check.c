@@ -54,20 +54,20 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 			slot = argv[i] + 7;
 		else {
 			fprintf(stderr, "%s", check_usage);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	loop = loop_new();
 	if (!loop) {
 		fprintf(stderr, "warroom check: cannot start the event loop\n");
-		return 1;
+		return EXIT_FAILED;
 	}
 	memset(&src, 0, sizeof src);
 	if (sources_open(&src, loop, cfg, err, sizeof err) != 0 || !src.kube) {
 		fprintf(stderr, "warroom check: %s\n", src.kube ? err : src.kube_error);
 		sources_close(&src);
 		loop_free(loop);
-		return 3;
+		return EXIT_UNREACHABLE;
 	}
 	ssh_cli_ui(src.ssh);
 	v = matrix_start(loop, src.kube, src.ssh, cfg, slot, on_done, &c);
@@ -75,7 +75,7 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 		fprintf(stderr, "warroom check: out of memory\n");
 		sources_close(&src);
 		loop_free(loop);
-		return 1;
+		return EXIT_FAILED;
 	}
 	loop_run_until(loop, &c.done, -1);
 	ssh_cli_report("check", src.ssh);
@@ -112,8 +112,8 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 		timeline_close(tl);
 	}
 	if (c.rep.error[0] && passed == 0)
-		return 3;
-	return c.rep.pass ? 0 : 1;
+		return EXIT_UNREACHABLE;
+	return c.rep.pass ? EXIT_OK : EXIT_FAILED;
 }
 
 /* `warroom tick N`: an item of the pre-deployment checklist, from a shell. */
@@ -123,7 +123,7 @@ int cli_tick(int argc, char **argv, const struct config *cfg)
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: warroom tick N    tick item N of the pre-deployment checklist\n");
-		return 2;
+		return EXIT_USAGE;
 	}
 	return cli_run_action(ACTION_TICK, &args, false, cfg, "tick");
 }

@@ -198,7 +198,7 @@ static int lint(const struct dashboard *d)
 	}
 	if (!n)
 		printf("%s: every panel is drawn\n", d->file);
-	return 0;
+	return EXIT_OK;
 }
 
 /* No FILE: every dashboard of dashboards.path, then the overview strip's
@@ -211,16 +211,16 @@ static int lint_all(const struct config *cfg)
 	const char *want = sources_overview_dashboard(cfg);
 	struct loop *loop = loop_new();
 	struct dash_live *l = loop ? dash_live_new(loop, NULL, 0, 1, NULL, NULL) : NULL;
-	int rc = 0, at;
+	int rc = EXIT_OK, at;
 
 	if (!l) {
 		fprintf(stderr, "warroom dashboard: out of memory\n");
-		rc = 1;
+		rc = EXIT_FAILED;
 		goto out;
 	}
 	if (!dash_live_add(l, path)) {
 		fprintf(stderr, "warroom dashboard: no dashboards in %s (dashboards.path)\n", path);
-		rc = 2;
+		rc = EXIT_USAGE;
 		goto out;
 	}
 	for (size_t i = 0; i < l->nfiles; i++) {
@@ -241,7 +241,7 @@ static int lint_all(const struct config *cfg)
 		/* unconfigured, the strip falls back on its built-in queries */
 		printf("dashboards.overview: no dashboard \"%s\" in %s%s\n", want, path,
 		       c->overview[0] || c->nstrip ? "" : "; the strip keeps its built-in queries");
-		rc = c->overview[0] || c->nstrip;
+		rc = c->overview[0] || c->nstrip ? EXIT_FAILED : EXIT_OK;
 		goto out;
 	}
 	for (size_t i = 0; i < c->nstrip; i++) {
@@ -250,7 +250,7 @@ static int lint_all(const struct config *cfg)
 
 		if (!sources_strip_panel(l->d, c->strip[i], &p, why, sizeof why)) {
 			printf("%s: dashboards.overview: %s\n", c->strip_at[i], why);
-			rc = 1;
+			rc = EXIT_FAILED;
 		}
 	}
 	if (!rc)
@@ -291,7 +291,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 		p = NULL;
 	}
 	l = p ? dash_live_new(loop, p, cfg->dash.scrape_ms, cfg->dash.max_in_flight, changed, &r) : NULL;
-	int rc = 3;
+	int rc = EXIT_UNREACHABLE;
 
 	if (!cfg->prometheus.url[0])
 		snprintf(err, sizeof err, "prometheus.url is not configured");
@@ -311,13 +311,13 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 
 		if (!eq) {
 			fprintf(stderr, "warroom dashboard: --var wants NAME=VALUE, got %s\n", vars[i]);
-			rc = 2;
+			rc = EXIT_USAGE;
 			goto out;
 		}
 		*eq = '\0';
 		if (dashboard_var_set(l->d, vars[i], eq + 1, err, sizeof err) != 0) {
 			fprintf(stderr, "warroom dashboard: %s\n", err);
-			rc = 2;
+			rc = EXIT_USAGE;
 			goto out;
 		}
 	}
@@ -341,7 +341,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 		print_json(l->d, l);
 	else
 		print_text(l->d, l);
-	rc = source_state(dash_live_source(l)) == SRC_UP ? 0 : 1;
+	rc = source_state(dash_live_source(l)) == SRC_UP ? EXIT_OK : EXIT_FAILED;
 out:
 	dash_live_stop(l);
 	http_free(http);
@@ -358,12 +358,12 @@ int cli_dashboard(int argc, char **argv, const struct config *cfg)
 	bool json = false;
 	int64_t range = 3600000;
 	char **vars = calloc((size_t)argc + 1, sizeof *vars);
-	int nvars = 0, rc = 2;
+	int nvars = 0, rc = EXIT_USAGE;
 	struct dashboard *d;
 	char err[400];
 
 	if (!vars)
-		return 1;
+		return EXIT_FAILED;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
@@ -397,15 +397,15 @@ int cli_dashboard(int argc, char **argv, const struct config *cfg)
 	d = dashboard_load(file, err, sizeof err);
 	if (!d) {
 		fprintf(stderr, "warroom dashboard: %s\n", err);
-		rc = 1;
+		rc = EXIT_FAILED;
 		goto out;
 	}
 	if (!strcmp(verb, "lint"))
 		rc = lint(d);
 	else if (json)
-		print_json(d, NULL), rc = 0;
+		print_json(d, NULL), rc = EXIT_OK;
 	else
-		print_text(d, NULL), rc = 0;
+		print_text(d, NULL), rc = EXIT_OK;
 	dashboard_free(d);
 out:
 	free(vars);

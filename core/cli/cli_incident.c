@@ -1,6 +1,7 @@
-/* cli_incident — `warroom incident show|ack|status|role|sev|resolve` and
- * `warroom timeline export`: the incident from a shell, through the same
- * actions as the console's keys (audited), and its postmortem draft. */
+/* cli_incident — `warroom incident [declare]|show|ack|status|role|sev|resolve`,
+ * `warroom sev`, `resolve`, `ack` and `timeline export`: the incident from a
+ * shell, through the same actions as the console's keys (cli_run_action(),
+ * audited), and its postmortem draft. */
 #include "warroom/cli.h"
 
 #include <errno.h>
@@ -35,6 +36,41 @@ static void stamp(char *buf, size_t len, int64_t ms)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
 }
 
+static int parse_sev(const char *s)
+{
+	if ((s[0] == 'S' || s[0] == 's') && (s[1] == 'E' || s[1] == 'e') && (s[2] == 'V' || s[2] == 'v'))
+		s += 3 + (s[3] == '-');
+	return s[0] >= '1' && s[0] <= '4' && s[1] == '\0' ? s[0] - '0' : 0;
+}
+
+int cli_sev(int argc, char **argv, const struct config *cfg)
+{
+	struct action_args args = { 0 };
+	char *reason;
+	int rc;
+
+	if (argc < 2 || !(args.sev = parse_sev(argv[1]))) {
+		fprintf(stderr, "usage: warroom sev 1|2|3|4 [REASON...]   change the open incident's SEV\n");
+		return EXIT_USAGE;
+	}
+	reason = text_join(argc, argv, 2);
+	args.text = reason;
+	rc = cli_run_action(ACTION_SEV, &args, false, cfg, "sev");
+	free(reason);
+	return rc;
+}
+
+int cli_resolve(int argc, char **argv, const struct config *cfg)
+{
+	bool yes = argc > 1 && (strcmp(argv[1], "--yes") == 0 || strcmp(argv[1], "-y") == 0);
+
+	if (argc > (yes ? 2 : 1)) {
+		fprintf(stderr, "usage: warroom resolve [--yes]   close the open incident\n");
+		return EXIT_USAGE;
+	}
+	return cli_run_action(ACTION_RESOLVE, NULL, yes, cfg, "resolve");
+}
+
 static int show(int argc, char **argv, const struct config *cfg)
 {
 	bool json = argc > 2 && strcmp(argv[2], "--json") == 0;
@@ -46,7 +82,7 @@ static int show(int argc, char **argv, const struct config *cfg)
 
 	if (!tl) {
 		fprintf(stderr, "warroom incident: %s\n", err);
-		return 1;
+		return EXIT_FAILED;
 	}
 	rc = timeline_incident_current(tl, &inc);
 	if (rc != 1) {
@@ -57,7 +93,7 @@ static int show(int argc, char **argv, const struct config *cfg)
 		else
 			puts("no open incident");
 		timeline_close(tl);
-		return rc < 0 ? 1 : 0;
+		return rc < 0 ? EXIT_FAILED : EXIT_OK;
 	}
 	incident_clock(cfg, &inc, loop_wall_ms(), &c);
 	incident_clock_text(&c, clk, sizeof clk);
@@ -96,7 +132,7 @@ static int show(int argc, char **argv, const struct config *cfg)
 		printf("opened     %s\nacked      %s (%s)\ncontained  %s\nrecovered  %s\n", t[0], t[1], clk, t[2], t[3]);
 	}
 	timeline_close(tl);
-	return 0;
+	return EXIT_OK;
 }
 
 static int usage(void)
@@ -108,10 +144,10 @@ static int usage(void)
 	        "       warroom incident role ic|scribe [NAME]       hand a role over (NAME: default you)\n"
 	        "       warroom incident sev N [REASON...]           change the SEV\n"
 	        "       warroom incident resolve [--yes]             close it\n");
-	return 2;
+	return EXIT_USAGE;
 }
 
-int cli_incident_sub(int argc, char **argv, const struct config *cfg)
+static int incident_sub(int argc, char **argv, const struct config *cfg)
 {
 	const char *sub = argv[1];
 	struct action_args args = { 0 };
@@ -132,7 +168,7 @@ int cli_incident_sub(int argc, char **argv, const struct config *cfg)
 		return usage();
 	text = text_join(argc, argv, 2);
 	if (!text)
-		return 1;
+		return EXIT_FAILED;
 	args.text = text;
 	rc = cli_run_action(sub[0] == 's' ? ACTION_STATUS : ACTION_ROLE, &args, false, cfg,
 	                    sub[0] == 's' ? "incident status" : "incident role");
@@ -140,11 +176,46 @@ int cli_incident_sub(int argc, char **argv, const struct config *cfg)
 	return rc;
 }
 
+int cli_incident(int argc, char **argv, const struct config *cfg)
+{
+	struct action_args args = { .sev = 0 };
+	int i = 1, rc;
+	char *title;
+
+	if (argc > 1 && argv[1][0] != '-' && strcmp(argv[1], "declare") != 0)
+		return incident_sub(argc, argv, cfg);
+	if (argc > 1 && strcmp(argv[1], "declare") == 0)
+		i = 2;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--sev") == 0 && i + 1 < argc) {
+			args.sev = parse_sev(argv[++i]);
+		} else if (strncmp(argv[i], "--sev=", 6) == 0) {
+			args.sev = parse_sev(argv[i] + 6);
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			break;
+		}
+	}
+	title = text_join(argc, argv, i);
+	if (!title || !args.sev) {
+		fprintf(stderr, "usage: warroom incident --sev 1|2|3|4 TITLE...\n"
+		        "       declare an incident; if unsure of the SEV, take the higher (the lower number)\n");
+		free(title);
+		return EXIT_USAGE;
+	}
+	args.text = title;
+	rc = cli_run_action(ACTION_INCIDENT, &args, false, cfg, "incident");
+	free(title);
+	return rc;
+}
+
 int cli_ack(int argc, char **argv, const struct config *cfg)
 {
 	if (argc > 1) {
 		fprintf(stderr, "usage: warroom ack   acknowledge the open incident (its response clock stops)\n");
-		return 2;
+		return EXIT_USAGE;
 	}
 	return cli_run_action(ACTION_ACK, NULL, false, cfg, "ack");
 }
@@ -156,19 +227,19 @@ int cli_timeline_export(int argc, char **argv, const struct config *cfg)
 	int64_t id = 0, got = 0;
 	char err[1024], *text, *end;
 	struct timeline *tl;
-	int rc = 0;
+	int rc = EXIT_OK;
 
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(export_usage, stdout);
-			return 0;
+			return EXIT_OK;
 		}
 		if (!v || (strcmp(a, "--format") && strcmp(a, "--incident") && strcmp(a, "--output"))) {
 			fprintf(stderr, "warroom timeline export: %s \"%s\"\n%s", v ? "unknown argument" : "no value after",
 			        a, export_usage);
-			return 2;
+			return EXIT_USAGE;
 		}
 		i++;
 		if (strcmp(a, "--format") == 0) {
@@ -178,7 +249,7 @@ int cli_timeline_export(int argc, char **argv, const struct config *cfg)
 				fmt = EXPORT_JSON;
 			} else {
 				fprintf(stderr, "warroom timeline export: --format is md or json, not \"%s\"\n", v);
-				return 2;
+				return EXIT_USAGE;
 			}
 		} else if (strcmp(a, "--incident") == 0) {
 			errno = 0;
@@ -186,7 +257,7 @@ int cli_timeline_export(int argc, char **argv, const struct config *cfg)
 			if (errno || *end || id <= 0) {
 				fprintf(stderr, "warroom timeline export: --incident wants an incident number (INC-3 or 3), "
 				        "not \"%s\"\n", v);
-				return 2;
+				return EXIT_USAGE;
 			}
 		} else {
 			output = v;
@@ -195,22 +266,22 @@ int cli_timeline_export(int argc, char **argv, const struct config *cfg)
 	tl = timeline_open(cfg->db_path, cfg->operator_name, err, sizeof err);
 	if (!tl) {
 		fprintf(stderr, "warroom timeline export: %s\n", err);
-		return 1;
+		return EXIT_FAILED;
 	}
 	text = export_incident(tl, cfg, id, fmt, &got, err, sizeof err);
 	timeline_close(tl);
 	if (!text) {
 		fprintf(stderr, "warroom timeline export: %s\n", err);
-		return 1;
+		return EXIT_FAILED;
 	}
 	if (output && strcmp(output, "-") != 0) {
 		if (export_write_private(output, text, err, sizeof err) != 0) {
 			fprintf(stderr, "warroom timeline export: %s\n", err);
-			rc = 1;
+			rc = EXIT_FAILED;
 		}
 	} else if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
 		fprintf(stderr, "warroom timeline export: cannot write the output: %s\n", strerror(errno));
-		rc = 1;
+		rc = EXIT_FAILED;
 	}
 	free(text);
 	return rc;

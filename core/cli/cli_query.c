@@ -20,8 +20,6 @@
 #include <string.h>
 
 #define QUERY_STDIN_MAX (1024 * 1024)
-#define EXIT_REFUSED_QUERY 1
-#define EXIT_CANNOT_ASK 3
 
 static const char query_usage[] =
 	"usage: warroom query EXPR [--json]   the value of an instant PromQL query\n"
@@ -109,22 +107,22 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 			json = true;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			fputs(query_usage, stdout);
-			return 0;
+			return EXIT_OK;
 		} else if (!expr) {
 			expr = argv[i];
 		} else {
 			fprintf(stderr, "warroom query: one expression only (quote it)\n%s", query_usage);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	if (!expr || !*expr) {
 		fputs(query_usage, stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (strcmp(expr, "-") == 0) {
 		if (!(from_stdin = read_all_stdin())) {
 			fprintf(stderr, "warroom query: out of memory\n");
-			return EXIT_CANNOT_ASK;
+			return EXIT_UNREACHABLE;
 		}
 		expr = from_stdin;
 	}
@@ -132,7 +130,7 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 		fprintf(stderr, "warroom query: prometheus.url is not configured%s%s\n", cfg->path[0] ? " in " : "",
 		        cfg->path);
 		free(from_stdin);
-		return EXIT_CANNOT_ASK;
+		return EXIT_UNREACHABLE;
 	}
 	struct loop *loop = loop_new();
 	struct http *http = loop ? http_new(loop) : NULL;
@@ -169,7 +167,7 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 		printf("%s\n", q.empty ? "no data (no series matched)" : text);
 	if (!q.ok)
 		fprintf(stderr, "warroom query: %s\n", q.err);
-	rc = q.ok ? 0 : q.answered ? EXIT_REFUSED_QUERY : EXIT_CANNOT_ASK;
+	rc = q.ok ? EXIT_OK : q.answered ? EXIT_FAILED : EXIT_UNREACHABLE;
 	prom_free(p);
 	http_free(http);
 	ssh_free(ssh);   /* after the requests that used its tunnel */

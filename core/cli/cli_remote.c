@@ -1,5 +1,6 @@
 /* warroom remote — a command run on the bastion from the shell, through the
  * same session, host key check and exec channels the console uses. */
+#include "warroom/actions.h"
 #include "warroom/config.h"
 #include "warroom/loop.h"
 #include "warroom/remote.h"
@@ -140,7 +141,8 @@ static void on_done(struct remote *r, const struct proc_result *res, void *arg)
 		fprintf(stderr, "warroom remote: %s after %.2f s%s%s\n", res->timed_out ? "timed out" :
 		        res->cancelled ? "cancelled" : "ended", res->duration_ms / 1000.0,
 		        res->error[0] ? ": " : "", res->error);
-	run->rc = !res->started ? 255 : res->exited ? res->exit_code : res->signal > 0 ? 128 + res->signal : 255;
+	run->rc = !res->started ? EXIT_NOT_RUN : res->exited ? res->exit_code :
+	          res->signal > 0 ? EXIT_SIGNALLED + res->signal : EXIT_NOT_RUN;
 	run->done = true;
 }
 
@@ -154,7 +156,7 @@ static void on_signal(struct loop *loop, int signo, void *arg)
 
 int ssh_cli_remote(int argc, char **argv, const struct config *cfg)
 {
-	struct run run = { .rc = 255 };
+	struct run run = { .rc = EXIT_NOT_RUN };
 	struct loop *loop;
 	struct ssh *ssh;
 	char err[600], *cmd;
@@ -170,13 +172,13 @@ int ssh_cli_remote(int argc, char **argv, const struct config *cfg)
 		i++;
 	if (i >= argc) {
 		fprintf(stderr, "usage: warroom remote [--timeout SECONDS] [--] COMMAND...\n");
-		return 2;
+		return EXIT_USAGE;
 	}
 	for (int k = i; k < argc; k++)
 		n += strlen(argv[k]) + 1;
 	cmd = calloc(1, n + 1);
 	if (!cmd)
-		return 1;
+		return EXIT_FAILED;
 	for (int k = i; k < argc; k++) {
 		strcat(cmd, argv[k]);
 		if (k + 1 < argc)
@@ -188,7 +190,7 @@ int ssh_cli_remote(int argc, char **argv, const struct config *cfg)
 		fprintf(stderr, "warroom remote: %s\n", loop ? err : "cannot create the event loop");
 		free(cmd);
 		loop_free(loop);
-		return 255;
+		return EXIT_NOT_RUN;
 	}
 	ssh_cli_ui(ssh);
 	ssh_start(ssh);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "warroom/actions.h"
 #include "warroom/config.h"
 #include "warroom/runbook.h"
 #include "warroom/text.h"
@@ -38,7 +39,7 @@ static int list(const struct config *cfg)
 
 	if (!lib) {
 		fprintf(stderr, "warroom runbook: out of memory\n");
-		return 1;
+		return EXIT_FAILED;
 	}
 	for (size_t i = 0; i < lib->n; i++) {
 		const struct runbook *rb = lib->v[i];
@@ -62,7 +63,7 @@ static int list(const struct config *cfg)
 	for (size_t i = 0; i < lib->nerrors; i++)
 		fprintf(stderr, "warroom runbook: %s\n", lib->errors[i]);
 	runbook_lib_free(lib);
-	return 0;
+	return EXIT_OK;
 }
 
 static void indent(int depth)
@@ -145,11 +146,11 @@ static struct runbook *find_or_load(const struct config *cfg, const char *what, 
 
 static int lint(int argc, char **argv)
 {
-	int rc = 0;
+	int rc = EXIT_OK;
 
 	if (argc < 3) {
 		fputs(usage, stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 	for (int i = 2; i < argc; i++) {
 		char err[600];
@@ -158,7 +159,7 @@ static int lint(int argc, char **argv)
 
 		if (!rb) {
 			fprintf(stderr, "%s\n", err);
-			rc = 2;
+			rc = EXIT_UNREADABLE;
 			continue;
 		}
 		for (size_t w = 0; w < rb->nwarnings; w++) {
@@ -170,8 +171,8 @@ static int lint(int argc, char **argv)
 		printf("%s: %s: %zu phases, %zu steps, %zu commands, %zu checks, %zu actions%s\n", argv[i],
 		       rb->nwarnings ? "loads with warnings" : "ok", rb->nphases, rb->nsteps, c, k, a,
 		       c + k + a ? "" : " (nothing to run or tick: a runbook to read)");
-		if (rb->nwarnings && rc == 0)
-			rc = 1;
+		if (rb->nwarnings && rc == EXIT_OK)
+			rc = EXIT_WARNINGS;
 		runbook_free(rb);
 	}
 	return rc;
@@ -183,7 +184,7 @@ int cli_runbook(int argc, char **argv, const struct config *cfg)
 
 	if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
 		fputs(usage, stdout);
-		return 0;
+		return EXIT_OK;
 	}
 	if (strcmp(verb, "list") == 0 && argc == 2)
 		return list(cfg);
@@ -195,17 +196,17 @@ int cli_runbook(int argc, char **argv, const struct config *cfg)
 		if (!rb) {
 			fprintf(stderr, "warroom runbook: %s\n", err);
 			runbook_lib_free(lib);
-			return 2;
+			return EXIT_USAGE;
 		}
 		show(rb);
 		if (lib)
 			runbook_lib_free(lib);
 		else
 			runbook_free(rb);
-		return fflush(stdout) == 0 ? 0 : 1;
+		return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
 	}
 	if (strcmp(verb, "lint") == 0)
 		return lint(argc, argv);
 	fputs(usage, stderr);
-	return 2;
+	return EXIT_USAGE;
 }

@@ -45,14 +45,14 @@ int cli_silence(int argc, char **argv, const struct config *cfg)
 		free(matchers);
 		free(text);
 		fprintf(stderr, "warroom silence: out of memory\n");
-		return 1;
+		return EXIT_FAILED;
 	}
 	for (int i = 1; i < argc; i++) {
 		if (flag(argv[i], "-h", "--help")) {
 			fputs(silence_usage, stdout);
 			free(matchers);
 			free(text);
-			return 0;
+			return EXIT_OK;
 		} else if (flag(argv[i], "-y", "--yes")) {
 			yes = true;
 		} else if ((v = option(argc, argv, &i, "-d", "--duration"))) {
@@ -63,7 +63,7 @@ int cli_silence(int argc, char **argv, const struct config *cfg)
 			fprintf(stderr, "warroom silence: unknown option %s\n%s", argv[i], silence_usage);
 			free(matchers);
 			free(text);
-			return 2;
+			return EXIT_USAGE;
 		} else {
 			o += (size_t)snprintf(matchers + o, cap - o, "%s%s", o ? ", " : "", argv[i]);
 		}
@@ -87,12 +87,12 @@ int cli_expire(int argc, char **argv, const struct config *cfg)
 	for (int i = 1; i < argc; i++) {
 		if (flag(argv[i], "-h", "--help")) {
 			puts("usage: warroom expire [--yes] SILENCE-ID   expire a silence now");
-			return 0;
+			return EXIT_OK;
 		} else if (flag(argv[i], "-y", "--yes")) {
 			yes = true;
 		} else if (argv[i][0] == '-' || args.text) {
 			fprintf(stderr, "usage: warroom expire [--yes] SILENCE-ID   expire a silence now\n");
-			return 2;
+			return EXIT_USAGE;
 		} else {
 			args.text = argv[i];
 		}

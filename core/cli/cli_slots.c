@@ -1,7 +1,8 @@
 /* cli_slots — `warroom status` and `warroom rollback` without a screen: the
  * same slot model, planner and executor as the console, on a loop of their
  * own. status exits 0 healthy, 1 degraded, 2 outage, 3 when the cluster
- * cannot be read; rollback exits 0 only when the result is verified. */
+ * cannot be read; rollback exits 0 only when the result is verified. And
+ * `warroom autosync`, the rollback's Argo CD follow-up. */
 #include "warroom/cli.h"
 #include "warroom/alertmgr.h"
 #include "warroom/config.h"
@@ -22,11 +23,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define EXIT_DEGRADED 1
-#define EXIT_OUTAGE 2
-#define EXIT_UNREACHABLE 3
-#define EXIT_REFUSED 2
 
 /* The clients of the console's own opener, so the bastion's tunnels carry
  * what the config marks via_bastion here too. */
@@ -62,7 +58,7 @@ static int env_open(struct env *e, const struct config *cfg, const char *cmd)
 		return EXIT_UNREACHABLE;
 	}
 	e->kube = e->src.kube;
-	return 0;
+	return EXIT_OK;
 }
 
 /* ---------- alerts (Alertmanager v2), for status ---------- */
@@ -239,7 +235,7 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 		} else {
 			fprintf(stderr, "usage: warroom status [--json]\n"
 			        "       exit 0 healthy, 1 degraded, 2 outage, 3 cluster unreachable\n");
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	struct env e;
@@ -283,8 +279,8 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 			cJSON_Delete(root);
 		}
 	} else {
-		rc = st->health == SLOTS_OUTAGE ? EXIT_OUTAGE : st->health == SLOTS_DEGRADED ? EXIT_DEGRADED : 0;
-		if (rc == 0 && alerts.ok && alerts.critical > 0)
+		rc = st->health == SLOTS_OUTAGE ? EXIT_OUTAGE : st->health == SLOTS_DEGRADED ? EXIT_DEGRADED : EXIT_OK;
+		if (rc == EXIT_OK && alerts.ok && alerts.critical > 0)
 			rc = EXIT_DEGRADED;   /* pods fine, but the service is failing its users */
 		if (json) {
 			char *s = status_json(st, &alerts, rc, now);
@@ -316,18 +312,41 @@ int cli_rollback(int argc, char **argv, const struct config *cfg)
 		} else if (strcmp(argv[i], "--strategy") == 0 && i + 1 < argc) {
 			if (rollback_strategy_parse(argv[++i], &strategy) != 0) {
 				fprintf(stderr, "warroom rollback: unknown strategy \"%s\"\n%s", argv[i], rollback_usage);
-				return 2;
+				return EXIT_USAGE;
 			}
 		} else if (strncmp(argv[i], "--strategy=", 11) == 0) {
 			if (rollback_strategy_parse(argv[i] + 11, &strategy) != 0) {
 				fprintf(stderr, "warroom rollback: unknown strategy \"%s\"\n%s", argv[i] + 11, rollback_usage);
-				return 2;
+				return EXIT_USAGE;
 			}
 		} else {
 			fprintf(stderr, "%s", rollback_usage);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	struct action_args args = { .text = rollback_strategy_name(strategy), .dry_run = dry_run, .unattended = yes };
 	return cli_run_action(ACTION_ROLLBACK, &args, yes, cfg, "rollback");
+}
+
+static const char autosync_usage[] =
+	"usage: warroom autosync [--override] [--yes]\n"
+	"       re-enables Argo CD auto-sync with the settings the rollback turned off, once Git\n"
+	"       deploys what runs now; --override does it anyway (recorded)\n";
+
+int cli_autosync(int argc, char **argv, const struct config *cfg)
+{
+	bool yes = false, override = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0) {
+			yes = true;
+		} else if (strcmp(argv[i], "--override") == 0) {
+			override = true;
+		} else {
+			fprintf(stderr, "%s", autosync_usage);
+			return EXIT_USAGE;
+		}
+	}
+	struct action_args args = { .text = override ? "override" : NULL };
+	return cli_run_action(ACTION_AUTOSYNC, &args, yes, cfg, "autosync");
 }

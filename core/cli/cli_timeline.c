@@ -82,7 +82,7 @@ int cli_note(int argc, char **argv, const struct config *cfg)
 	int first = 1;
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		fputs(note_usage, stdout);
-		return 0;
+		return EXIT_OK;
 	}
 	if (argc > 1 && strcmp(argv[1], "--") == 0)
 		first = 2;
@@ -97,16 +97,16 @@ int cli_note(int argc, char **argv, const struct config *cfg)
 		text = text_join(argc, argv, first);
 	if (!text) {
 		fprintf(stderr, "warroom note: %s\n", why[0] ? why : "out of memory");
-		return 1;
+		return EXIT_FAILED;
 	}
 	if (blank(text)) {
 		free(text);
 		if (from_stdin) {
 			fprintf(stderr, "warroom note: stdin was empty: nothing written\n");
-			return 2;
+			return EXIT_USAGE;
 		}
 		fputs(note_usage, stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 	struct action_args args = { .text = text };
 	int rc = cli_run_action(ACTION_NOTE, &args, false, cfg, "note");
@@ -170,7 +170,7 @@ static int print_text(const struct timeline_event *evs, size_t n)
 		print_safe(evs[i].summary, 0);
 		fputc('\n', stdout);
 	}
-	return 0;
+	return EXIT_OK;
 }
 
 static cJSON *event_json(const struct timeline_event *e)
@@ -229,14 +229,14 @@ static int print_json(struct timeline *tl, size_t limit)
 
 	if (j.failed) {   /* no closing bracket: a cut export must not parse as whole */
 		fprintf(stderr, "warroom timeline: out of memory\n");
-		return 1;
+		return EXIT_FAILED;
 	}
 	if (rc < 0) {
 		fprintf(stderr, "warroom timeline: %s\n", timeline_errmsg(tl));
-		return 1;
+		return EXIT_FAILED;
 	}
 	fputs(j.n ? "]\n" : "[]\n", stdout);
-	return 0;
+	return EXIT_OK;
 }
 
 int cli_timeline(int argc, char **argv, const struct config *cfg)
@@ -254,7 +254,7 @@ int cli_timeline(int argc, char **argv, const struct config *cfg)
 		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(timeline_usage, stdout);
-			return 0;
+			return EXIT_OK;
 		}
 		if (strcmp(a, "--limit") == 0 || strcmp(a, "-n") == 0)
 			val = i + 1 < argc ? argv[++i] : "";
@@ -262,7 +262,7 @@ int cli_timeline(int argc, char **argv, const struct config *cfg)
 			val = a + 8;
 		if (!val) {
 			fprintf(stderr, "warroom timeline: unknown argument \"%s\"\n%s", a, timeline_usage);
-			return 2;
+			return EXIT_USAGE;
 		}
 		char *end;
 		errno = 0;
@@ -270,16 +270,16 @@ int cli_timeline(int argc, char **argv, const struct config *cfg)
 		if (errno || end == val || *end || limit < 0) {
 			fprintf(stderr, "warroom timeline: --limit wants a number of events (0 for all), not \"%s\"\n",
 			        val);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 
 	struct timeline *tl = open_timeline(cfg, "timeline");
 	if (!tl)
-		return 1;
+		return EXIT_FAILED;
 	struct timeline_event *evs = NULL;
 	size_t n = 0;
-	int rc = 1;
+	int rc = EXIT_FAILED;
 	if (json)
 		rc = print_json(tl, (size_t)limit);
 	else if (timeline_list(tl, -1, 0, (size_t)limit, &evs, &n) != 0)
@@ -288,9 +288,9 @@ int cli_timeline(int argc, char **argv, const struct config *cfg)
 		rc = print_text(evs, n);
 	timeline_events_free(evs, n);
 	timeline_close(tl);
-	if (fflush(stdout) != 0 && rc == 0) {
+	if (fflush(stdout) != 0 && rc == EXIT_OK) {
 		fprintf(stderr, "warroom timeline: cannot write the output: %s\n", strerror(errno));
-		rc = 1;
+		rc = EXIT_FAILED;
 	}
 	return rc;
 }

@@ -86,7 +86,7 @@ static void on_done(const struct action_result *res, void *arg)
 	printf("%s\n", res->summary);
 	if (res->followup[0])
 		printf("FOLLOW-UP: %s\n", res->followup);
-	w->rc = res->outcome == ACTION_OK ? 4 : 1;
+	w->rc = res->outcome == ACTION_OK ? EXIT_ROLLED_BACK : EXIT_FAILED;
 	w->stop = true;
 	loop_stop(w->loop);
 }
@@ -138,7 +138,7 @@ static void on_model(struct model *m, unsigned changed, void *arg)
 		printf("Rollback recommended: %s\n", d->reason);
 		fflush(stdout);
 		if (!w->auto_rollback) {
-			w->rc = 5;
+			w->rc = EXIT_BREACHED;
 			w->stop = true;
 			loop_stop(w->loop);
 			return;
@@ -152,12 +152,12 @@ static void on_model(struct model *m, unsigned changed, void *arg)
 	}
 	if (d->switch_ms && (d->stage == DEPLOY_PASSED || d->stage == DEPLOY_FINALIZED)) {
 		printf("monitoring window passed: %s on %s\n", d->to_version, d->to_slot);
-		w->rc = 0;
+		w->rc = EXIT_OK;
 		w->stop = true;
 		loop_stop(w->loop);
 	} else if (d->switch_ms && d->stage == DEPLOY_ROLLED_BACK) {
 		printf("traffic went back to %s during the window\n", d->from_slot);
-		w->rc = 4;
+		w->rc = EXIT_ROLLED_BACK;
 		w->stop = true;
 		loop_stop(w->loop);
 	}
@@ -168,7 +168,7 @@ static void on_signal(struct loop *loop, int signo, void *arg)
 	struct watch_run *w = arg;
 
 	if (signo == SIGINT || signo == SIGTERM || signo == SIGHUP) {
-		w->rc = 130;
+		w->rc = EXIT_INTERRUPTED;
 		w->stop = true;
 		loop_stop(loop);
 	}
@@ -177,7 +177,7 @@ static void on_signal(struct loop *loop, int signo, void *arg)
 int cli_watch(int argc, char **argv, const struct config *cfg_in)
 {
 	static struct config cfg;   /* big: not on the stack */
-	struct watch_run w = { .rc = 130 };
+	struct watch_run w = { .rc = EXIT_INTERRUPTED };
 	struct sources src;
 	struct model m;
 	struct deploywatch_core *dw;
@@ -197,32 +197,32 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 			dur = argv[i] + 9;
 		else {
 			fprintf(stderr, "%s", watch_usage);
-			return 2;
+			return EXIT_USAGE;
 		}
 		if (dur) {
 			long s = parse_dur(dur);
 
 			if (s < 1 || s > 86400) {
 				fprintf(stderr, "warroom watch: --window %s: a duration from 1s to 24h (300, 300s, 5m)\n", dur);
-				return 2;
+				return EXIT_USAGE;
 			}
 			cfg.deploy.window_s = (int)s;
 		}
 	}
 	if (w.auto_rollback && cfg.readonly) {
 		fprintf(stderr, "warroom watch: --auto-rollback changes the cluster and the console is read-only\n");
-		return 2;
+		return EXIT_USAGE;
 	}
 	w.loop = loop_new();
 	if (!w.loop) {
 		fprintf(stderr, "warroom watch: cannot start the event loop\n");
-		return 1;
+		return EXIT_FAILED;
 	}
 	memset(&src, 0, sizeof src);
 	if (sources_open(&src, w.loop, &cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "warroom watch: %s\n", err);
 		loop_free(w.loop);
-		return 3;
+		return EXIT_UNREACHABLE;
 	}
 	ssh_cli_ui(src.ssh);
 	if (!src.kube || !src.prom) {
@@ -230,7 +230,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 		        "prometheus.url is not configured: the window cannot be watched");
 		sources_close(&src);
 		loop_free(w.loop);
-		return 3;
+		return EXIT_UNREACHABLE;
 	}
 	tl = timeline_open(cfg.db_path, cfg.operator_name, tl_err, sizeof tl_err);
 	if (!tl)
@@ -253,7 +253,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 	}
 	if (!dw || !w.q) {
 		fprintf(stderr, "warroom watch: out of memory\n");
-		w.rc = 1;
+		w.rc = EXIT_FAILED;
 	} else {
 		loop_signals_watch(w.loop, on_signal, &w);
 		sources_attach(&src, &m);

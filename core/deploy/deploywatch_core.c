@@ -38,12 +38,9 @@ struct deploywatch_core {
 	int64_t logged_switch;
 };
 
-/* One watcher per process is enough: the views find it through the model. */
-static struct deploywatch_core *installed;
-
 const struct deploywatch *deploywatch_of(const struct model *m)
 {
-	return installed && installed->m == m ? &installed->d : NULL;
+	return m ? m->deploywatch : NULL;
 }
 
 static void write_log(struct deploywatch_core *c, const char *status)
@@ -431,7 +428,7 @@ struct deploywatch_core *deploywatch_install(struct model *m, struct loop *loop,
 		/* capacity moves slowly: every other refresh is plenty */
 		c->cap_timer = loop_timer_add(loop, every, 2 * every, on_cap_timer, c);
 	}
-	installed = c;
+	m->deploywatch = &c->d;   /* the views find it through their model */
 	return c;
 }
 
@@ -443,8 +440,8 @@ void deploywatch_core_free(struct deploywatch_core *c)
 		loop_timer_cancel(c->loop, c->timer);
 	if (c->cap_timer)
 		loop_timer_cancel(c->loop, c->cap_timer);
-	if (installed == c)
-		installed = NULL;
+	if (c->m->deploywatch == &c->d)
+		c->m->deploywatch = NULL;
 	free(c);
 }
 

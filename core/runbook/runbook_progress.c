@@ -1,10 +1,12 @@
 /* Runbook progress: which step the walk is at, what is done of each step
- * and phase, and whether a failure stops a step. Read through the session's
- * accessors only. */
+ * and phase, and whether a failure stops a step. It reads the session's
+ * insides and calls nothing of its walking (runbook_run.c calls it). */
 #include "warroom/runbook.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+
+#include "runbook_session.h"
 
 /* ---- progress ---- */
 
@@ -24,14 +26,14 @@ void runbook_session_step_progress(const struct runbook_session *s, size_t step,
 	const struct runbook_step *sp;
 
 	*done = *all = 0;
-	if (!s || !runbook_session_runbook(s) || step >= runbook_session_runbook(s)->nsteps)
+	if (!s || !s->rb || step >= s->rb->nsteps)
 		return;
-	sp = &runbook_session_runbook(s)->steps[step];
+	sp = &s->rb->steps[step];
 	for (size_t i = sp->first; i < sp->first + sp->n; i++) {
-		if (!runbook_item_actionable(&runbook_session_runbook(s)->items[i]))
+		if (!runbook_item_actionable(&s->rb->items[i]))
 			continue;
 		(*all)++;
-		if (finished(runbook_session_item(s, i)[0].state))
+		if (finished(s->st[i].state))
 			(*done)++;
 	}
 }
@@ -39,9 +41,9 @@ void runbook_session_step_progress(const struct runbook_session *s, size_t step,
 void runbook_session_phase_progress(const struct runbook_session *s, size_t phase, size_t *done, size_t *all)
 {
 	*done = *all = 0;
-	if (!s || !runbook_session_runbook(s) || phase >= runbook_session_runbook(s)->nphases)
+	if (!s || !s->rb || phase >= s->rb->nphases)
 		return;
-	for (size_t k = runbook_session_runbook(s)->phases[phase].first; k < runbook_session_runbook(s)->phases[phase].first + runbook_session_runbook(s)->phases[phase].n; k++) {
+	for (size_t k = s->rb->phases[phase].first; k < s->rb->phases[phase].first + s->rb->phases[phase].n; k++) {
 		size_t d, a;
 
 		runbook_session_step_progress(s, k, &d, &a);
@@ -54,11 +56,11 @@ bool runbook_session_step_stopped(const struct runbook_session *s, size_t step, 
 {
 	const struct runbook_step *sp;
 
-	if (!s || !runbook_session_runbook(s) || step >= runbook_session_runbook(s)->nsteps)
+	if (!s || !s->rb || step >= s->rb->nsteps)
 		return false;
-	sp = &runbook_session_runbook(s)->steps[step];
+	sp = &s->rb->steps[step];
 	for (size_t i = sp->first; i < sp->first + sp->n; i++)
-		if (stops(runbook_session_item(s, i)[0].state)) {
+		if (stops(s->st[i].state)) {
 			if (item)
 				*item = i;
 			return true;
@@ -68,16 +70,16 @@ bool runbook_session_step_stopped(const struct runbook_session *s, size_t step, 
 
 size_t runbook_session_current_step(const struct runbook_session *s)
 {
-	if (!s || !runbook_session_runbook(s))
+	if (!s || !s->rb)
 		return 0;
-	for (size_t k = 0; k < runbook_session_runbook(s)->nsteps; k++) {
+	for (size_t k = 0; k < s->rb->nsteps; k++) {
 		size_t d, a;
 
 		runbook_session_step_progress(s, k, &d, &a);
 		if (d < a)
 			return k;
 	}
-	return runbook_session_runbook(s)->nsteps;   /* every step done */
+	return s->rb->nsteps;   /* every step done */
 }
 
 bool runbook_session_next_item(const struct runbook_session *s, size_t *item)
@@ -85,13 +87,13 @@ bool runbook_session_next_item(const struct runbook_session *s, size_t *item)
 	size_t k = runbook_session_current_step(s);
 	const struct runbook_step *sp;
 
-	if (!s || !runbook_session_runbook(s) || k >= runbook_session_runbook(s)->nsteps)
+	if (!s || !s->rb || k >= s->rb->nsteps)
 		return false;
-	sp = &runbook_session_runbook(s)->steps[k];
+	sp = &s->rb->steps[k];
 	if (runbook_session_step_stopped(s, k, item))
 		return true;
 	for (size_t i = sp->first; i < sp->first + sp->n; i++)
-		if (runbook_item_actionable(&runbook_session_runbook(s)->items[i]) && !finished(runbook_session_item(s, i)[0].state)) {
+		if (runbook_item_actionable(&s->rb->items[i]) && !finished(s->st[i].state)) {
 			*item = i;
 			return true;
 		}

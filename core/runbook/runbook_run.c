@@ -26,10 +26,6 @@
 
 #define OUTPUT_LOG 4000            /* bytes of each stream the timeline keeps */
 
-
-static struct runbook_session *current;
-static struct actions *current_q;
-
 static void changed(struct runbook_session *s)
 {
 	s->gen++;
@@ -188,7 +184,8 @@ const char *runbook_session_offer(const struct runbook_session *s, const char **
 /* ---- life ---- */
 
 struct runbook_session *runbook_session_new(struct loop *loop, const struct config *cfg, struct timeline *tl,
-                                            struct model *m, struct runbook_lib *lib)
+                                            struct model *m, struct runbook_lib *lib,
+                                            runbook_action_fn action)
 {
 	struct runbook_session *s = calloc(1, sizeof *s);
 
@@ -201,12 +198,14 @@ struct runbook_session *runbook_session_new(struct loop *loop, const struct conf
 	s->tl = tl;
 	s->m = m;
 	s->lib = lib;
+	s->action = action;
 	if (tl)
 		s->store = runbook_store_open(timeline_path(tl), s->store_err, sizeof s->store_err);
-	if (m)
+	if (m) {
 		model_watch_add(m, on_model, s);
-	if (!current)
-		current = s;
+		if (!m->runbook)
+			m->runbook = s;   /* the views find it through their model */
+	}
 	return s;
 }
 
@@ -233,10 +232,8 @@ void runbook_session_free(struct runbook_session *s)
 		persist(s, s->run_item);
 		runbook_runner_free(s->runner);
 	}
-	if (current == s) {
-		current = NULL;
-		current_q = NULL;
-	}
+	if (s->m && s->m->runbook == s)
+		s->m->runbook = NULL;
 	out_clear(s);
 	drop_run(s);
 	runbook_store_close(s->store);
@@ -248,22 +245,6 @@ void runbook_session_set_bastion(struct runbook_session *s, struct ssh *ssh)
 {
 	if (s)
 		s->ssh = ssh;
-}
-
-void runbook_session_attach(struct runbook_session *s, struct actions *q)
-{
-	current = s;
-	current_q = q;
-}
-
-struct runbook_session *runbook_session_for(const struct actions *q)
-{
-	return q && q == current_q ? current : NULL;
-}
-
-struct runbook_session *runbook_session_current(void)
-{
-	return current;
 }
 
 const struct runbook_lib *runbook_session_lib(const struct runbook_session *s)
@@ -321,7 +302,7 @@ static void skip_unavailable(struct runbook_session *s)
 		if (it->kind != RB_ACTION || s->st[i].state != RBS_PENDING)
 			continue;
 		runbook_action_split(it, name, sizeof name, NULL);
-		a = actions_by_name(name);
+		a = s->action ? s->action(name) : NULL;
 		if (a && a->exec && a->exec->exec)
 			continue;
 		s->st[i].state = RBS_SKIPPED;

@@ -1,5 +1,6 @@
 /* The runbook session's insides, shared by core/runbook/runbook_run.c (walking,
- * running) and core/runbook/runbook_env.c (what commands get in their environment).
+ * running), core/runbook/runbook_progress.c (where the walk is) and
+ * core/runbook/runbook_env.c (what commands get in their environment).
  * Not an API: include/warroom/runbook.h is. */
 #ifndef WARROOM_CORE_RUNBOOK_SESSION_H
 #define WARROOM_CORE_RUNBOOK_SESSION_H
@@ -19,6 +20,7 @@ struct runbook_session {
 	struct timeline *tl;
 	struct model *m;
 	struct runbook_lib *lib;
+	runbook_action_fn action;   /* the native actions this build runs */
 	struct runbook_store *store;
 	char store_err[300];
 

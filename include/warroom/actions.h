@@ -8,7 +8,12 @@
  * around it), runs the handler asynchronously on the loop, and writes one
  * audit record of who ran what, with which arguments, when, for how long and
  * with what outcome. Rows without a handler (moving, views, help) are the
- * front-end's own. */
+ * front-end's own.
+ *
+ * Three layers, each calling only downward: the table (core/actions/actions.c)
+ * names every handler; the handlers (core/actions/action_*.c) do the work;
+ * the run machinery (core/actions/actions_run.c) runs a row and gives
+ * handlers what they call. */
 #ifndef WARROOM_ACTIONS_H
 #define WARROOM_ACTIONS_H
 
@@ -21,6 +26,7 @@ struct config;
 struct kube;
 struct ssh;
 struct loop;
+struct runbook_session;
 struct timeline;
 
 enum action_flag {
@@ -136,6 +142,7 @@ struct action_ctx {
 	const char *kube_error;
 	struct argocd *argocd;        /* NULL when not configured */
 	struct ssh *ssh;              /* the bastion's session; NULL when none */
+	struct runbook_session *runbook;   /* the runbook walked in this console; NULL: none (the CLI) */
 	const char *actor;            /* the operator the timeline names */
 	const char *via;              /* the front-end: "key", "command line", "cli" */
 	bool readonly;
@@ -171,6 +178,29 @@ struct action_question {
 	size_t nlines;
 };
 
+/* Every command's exit status, and a run's (action_result.exit_code), as the
+ * README's "Command line" and warroom.1's EXIT STATUS document them. Each
+ * number is written once; the names after the gap are the same numbers as a
+ * usage error and the commands that report a state (status, runbook lint)
+ * mean them. */
+enum action_exit {
+	EXIT_OK = 0,            /* done; status: healthy; check: every row passed; watch: the window passed */
+	EXIT_FAILED = 1,        /* tried and failed, or found failing (check, query: Prometheus refused it) */
+	EXIT_REFUSED = 2,       /* refused or declined, a usage or configuration error: nothing was done */
+	EXIT_UNREACHABLE = 3,   /* the cluster, Prometheus, Argo CD or the bastion could not be asked */
+	EXIT_ROLLED_BACK = 4,   /* watch: the window breached and the rollback ran */
+	EXIT_BREACHED = 5,      /* watch: the window breached and no rollback ran */
+	EXIT_SIGNALLED = 128,   /* plus the signal's number: ended by a signal, as a shell says it */
+	EXIT_INTERRUPTED = 130, /* stopped by ^C (or TERM, HUP) before it finished */
+	EXIT_NOT_RUN = 255,     /* remote: the command never ran on the bastion (as ssh says it) */
+
+	EXIT_USAGE = EXIT_REFUSED,       /* the command line or the config is wrong */
+	EXIT_DEGRADED = EXIT_FAILED,     /* status: the service is degraded */
+	EXIT_OUTAGE = EXIT_REFUSED,      /* status: the service is down */
+	EXIT_WARNINGS = EXIT_FAILED,     /* runbook lint: loads, with warnings */
+	EXIT_UNREADABLE = EXIT_REFUSED,  /* runbook lint: cannot be read */
+};
+
 enum action_outcome {
 	ACTION_OK,          /* done (and verified, where it verifies) */
 	ACTION_REFUSED,     /* a precondition or the plan said no: nothing changed */
@@ -189,7 +219,7 @@ struct action_result {
 	char title[128];              /* the report's title when lines are given */
 	char followup[ACTION_LINE];   /* an open item left for later ("re-enable auto-sync ...") */
 	int64_t duration_ms;
-	int exit_code;                /* for the CLI: 0 ok, 1 failed, 2 refused or declined, 3 unreachable */
+	enum action_exit exit_code;   /* for the CLI: OK, FAILED, REFUSED (declined too) or UNREACHABLE */
 };
 
 /* The front-end's part. ask must lead to exactly one actions_answer() for
@@ -227,7 +257,16 @@ void actions_cancel(struct actions *q, uint64_t run);
 /* A run of this action that has not finished yet, or 0. */
 uint64_t actions_running(const struct actions *q, enum action_id id);
 
-/* ---- for handlers (core/action_*.c) ---- */
+/* ---- the run machinery under actions_run() and actions_check() ---- */
+
+/* What the table hands down once it found the row (NULL: no such action). */
+uint64_t actions_start_row(struct actions *q, const struct action *a, const struct action_args *args,
+                           const struct action_ui *ui);
+/* plan_only: a dry run changes nothing, so read-only mode allows it. */
+bool actions_check_row(const struct action_ctx *ctx, const struct action *a, bool plan_only, char *why,
+                       size_t whylen);
+
+/* ---- for handlers (core/actions/action_*.c) ---- */
 
 struct action_run;
 
@@ -247,8 +286,9 @@ typedef void (*action_answer_fn)(struct action_run *run, bool yes);
 
 const struct action_ctx *actions_run_ctx(const struct action_run *run);
 const struct action_args *actions_run_args(const struct action_run *run);
-struct actions *actions_run_queue(const struct action_run *run);
 uint64_t actions_run_id(const struct action_run *run);
+/* Since actions_run(): what actions_finish() will record as its duration. */
+int64_t actions_run_elapsed_ms(const struct action_run *run);
 /* The confirmation that lets exec run. */
 void actions_propose(struct action_run *run, const struct action_question *q);
 /* A further question during exec (a changed plan, a switch back). */
@@ -259,7 +299,8 @@ void actions_progress(struct action_run *run, enum action_role role, const char 
  * after done ran: the handler must not touch it afterwards. */
 void actions_finish(struct action_run *run, const struct action_result *res);
 /* Convenience for a one-line outcome. */
-void actions_finish_line(struct action_run *run, enum action_outcome outcome, int exit_code, const char *fmt, ...)
+void actions_finish_line(struct action_run *run, enum action_outcome outcome, enum action_exit exit_code,
+                         const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* How the operator answered the confirmation ("yes (--yes)"), "" before. */
 const char *actions_run_confirmation(const struct action_run *run);

@@ -29,9 +29,8 @@ int cli_actions(int argc, char **argv, const struct config *cfg);
  * plan, the steps and the outcome; returns the exit code. */
 int cli_run_action(enum action_id id, const struct action_args *args, bool yes, const struct config *cfg,
                    const char *cmd);
-/* `warroom incident show|ack|status|role|sev|resolve ...` (argv[1] the
- * word) and `warroom ack`, `warroom timeline export ...` (core/cli/cli_incident.c). */
-int cli_incident_sub(int argc, char **argv, const struct config *cfg);
+/* `warroom ack`, `warroom timeline export ...` (core/cli/cli_incident.c, with
+ * cli_incident, cli_sev and cli_resolve). */
 int cli_ack(int argc, char **argv, const struct config *cfg);
 int cli_timeline_export(int argc, char **argv, const struct config *cfg);
 /* `warroom query EXPR [--json]`: an instant PromQL query (core/cli/cli_query.c). */
@@ -45,7 +44,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg);
 int cli_check(int argc, char **argv, const struct config *cfg);
 /* `warroom tick N`: the pre-deployment checklist (core/cli/cli_check.c). */
 int cli_tick(int argc, char **argv, const struct config *cfg);
-/* `warroom autosync [--override] [--yes]` (core/actions/action_autosync.c). */
+/* `warroom autosync [--override] [--yes]` (core/cli/cli_slots.c, beside rollback). */
 int cli_autosync(int argc, char **argv, const struct config *cfg);
 
 #endif

@@ -22,7 +22,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct actions;
 struct action_result;
 struct config;
 struct loop;
@@ -142,21 +141,25 @@ struct runbook_item_state {
 };
 
 struct runbook_session;
+struct action;
+
+/* The row of the action table named so, or NULL (actions_by_name): how the
+ * session learns which native actions this build runs without calling up
+ * into the table. */
+typedef const struct action *(*runbook_action_fn)(const char *name);
 
 /* The session of the console: its offers follow m's alerts (a model
- * watcher); its changes mark DIRTY_RUNBOOK. lib is taken over. */
+ * watcher); its changes mark DIRTY_RUNBOOK; m->runbook points to it while it
+ * lives (the views find it there; the handlers in their action_ctx). lib is
+ * taken over. action NULL: every native action is skipped as unavailable. */
 struct runbook_session *runbook_session_new(struct loop *loop, const struct config *cfg, struct timeline *tl,
-                                            struct model *m, struct runbook_lib *lib);
+                                            struct model *m, struct runbook_lib *lib,
+                                            runbook_action_fn action);
 void runbook_session_free(struct runbook_session *s);
 /* The bastion's session, for commands that run there; NULL: none (they are
  * refused with words). */
 struct ssh;
 void runbook_session_set_bastion(struct runbook_session *s, struct ssh *ssh);
-/* The action layer's handlers find the session of their queue here. */
-void runbook_session_attach(struct runbook_session *s, struct actions *q);
-struct runbook_session *runbook_session_for(const struct actions *q);
-/* For the views: the console's session, NULL when none. */
-struct runbook_session *runbook_session_current(void);
 
 /* Resumes the latest run that did not end (after a crash or a quit): the
  * runbook at its step; a command that was running is marked interrupted

@@ -132,6 +132,13 @@ class RollbackTest(LabCase):
         self.assertEqual(p.returncode, 0, out)
         self.assertIn("rollback plan: selector", out)
         self.assertIn("traffic on blue, verified in", out)
+        # The action itself wrote the runbook's rollback log, and said where.
+        m = re.search(r"rollback log: (\S+\.json)", out)
+        self.assertIsNotNone(m, out)
+        with open(m.group(1)) as f:
+            log = json.load(f)
+        self.assertEqual((log["type"], log["status"], log["strategy"]), ("rollback", "success", "selector"))
+        self.assertEqual((log["from"], log["to"]), ("green", "blue"))
         secs = verified_seconds(out)
         print("\n    selector rollback: confirm -> verified %.1f s (target < 1 s)" % secs)
         self.assertLess(secs, 5.0)
@@ -155,6 +162,7 @@ class RollbackTest(LabCase):
         p = self.warroom("rollback", "--dry-run")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("dry run: nothing changed", p.stdout)
+        self.assertNotIn("rollback log", p.stdout + p.stderr)
         self.assertIn("change: service detection-api-service selector slot=green -> slot=blue", p.stdout)
         # No terminal and no --yes: refused.
         p = self.warroom("rollback")

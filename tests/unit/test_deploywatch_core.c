@@ -140,11 +140,45 @@ static void the_newest_recorded_rollback_of_this_service_is_recalled(void **stat
 	testutil_rmtree(tmp);
 }
 
+/* Two consoles in one process (as here, and the CLI's watch beside a test's
+ * model) each see their own window: installing one never hides the other. */
+static void each_model_finds_its_own_watcher(void **state)
+{
+	static struct config cfg;
+	static struct model a, b;
+	struct deploywatch_core *ca, *cb;
+	struct deploywatch *da;
+
+	(void)state;
+	config_defaults(&cfg);
+	model_init(&a, &cfg, NULL);
+	model_init(&b, &cfg, NULL);
+	assert_null(deploywatch_of(&a));
+	ca = deploywatch_install(&a, NULL, NULL);
+	cb = deploywatch_install(&b, NULL, NULL);
+	assert_non_null(ca);
+	assert_non_null(cb);
+	da = (struct deploywatch *)deploywatch_of(&a);
+	assert_non_null(da);
+	assert_non_null(deploywatch_of(&b));
+	assert_ptr_not_equal(da, deploywatch_of(&b));
+	da->stage = DEPLOY_MONITOR;
+	assert_int_not_equal(deploywatch_of(&b)->stage, DEPLOY_MONITOR);
+	deploywatch_core_free(cb);
+	assert_null(deploywatch_of(&b));
+	assert_ptr_equal(deploywatch_of(&a), da);
+	deploywatch_core_free(ca);
+	assert_null(deploywatch_of(&a));
+	model_free(&a);
+	model_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(cancelled_fast_queries_run_no_watcher, setup, teardown),
 		cmocka_unit_test(the_newest_recorded_rollback_of_this_service_is_recalled),
+		cmocka_unit_test(each_model_finds_its_own_watcher),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,11 +61,11 @@ static void open_console(struct fx *fx)
 	fx->tl = timeline_open(fx->db, "tester", err, sizeof err);
 	assert_non_null(fx->tl);
 	model_init(&fx->m, &fx->cfg, fx->tl);
-	fx->s = runbook_session_new(fx->loop, &fx->cfg, fx->tl, &fx->m, runbook_lib_load(&fx->cfg));
+	fx->s = runbook_session_new(fx->loop, &fx->cfg, fx->tl, &fx->m, runbook_lib_load(&fx->cfg), actions_by_name);
 	assert_non_null(fx->s);
-	struct action_ctx ctx = { .loop = fx->loop, .cfg = &fx->cfg, .tl = fx->tl, .actor = "tester", .via = "test" };
+	struct action_ctx ctx = { .loop = fx->loop, .cfg = &fx->cfg, .tl = fx->tl, .actor = "tester", .via = "test",
+	                          .runbook = fx->s };
 	fx->q = actions_new(&ctx);
-	runbook_session_attach(fx->s, fx->q);
 	ui.arg = fx;
 }
 
@@ -125,6 +125,7 @@ static void run(struct fx *fx, enum action_id id, const char *arg)
 	struct action_args args = { .text = arg };
 
 	fx->done = false;
+	ui.arg = fx;
 	assert_true(actions_run(fx->q, id, &args, &ui) != 0);
 	assert_int_equal(loop_run_until(fx->loop, &fx->done, 10000), 0);
 }
@@ -371,6 +372,53 @@ static void a_running_command_is_stopped_on_request(void **state)
 	close_console(fx);
 }
 
+/* Two consoles in one process walk their own runbooks: a handler finds the
+ * session of its own queue, a view the one of its own model, and a queue
+ * given none (the CLI's) is told so rather than handed another's. */
+static void two_consoles_walk_their_own_runbooks(void **state)
+{
+	struct fx *fx = *state, *other = calloc(1, sizeof *other);
+	struct action_ctx bare = { 0 };
+	struct actions *cli;
+
+	assert_non_null(other);
+	book(fx, "one", "# One\n## Assess\n- [ ] first look\n");
+	book(fx, "two", "# Two\n## Assess\n- [ ] second look\n");
+	*other = *fx;
+	snprintf(other->db, sizeof other->db, "%s/other.db", fx->dir);
+	open_console(fx);
+	open_console(other);
+	assert_ptr_equal(fx->m.runbook, fx->s);
+	assert_ptr_equal(other->m.runbook, other->s);
+
+	run(fx, ACTION_RUNBOOK, "one");
+	assert_int_equal(fx->res.outcome, ACTION_OK);
+	run(other, ACTION_RUNBOOK, "two");
+	assert_int_equal(other->res.outcome, ACTION_OK);
+	assert_string_equal(runbook_session_runbook(fx->s)->name, "one");
+	assert_string_equal(runbook_session_runbook(other->s)->name, "two");
+	run(fx, ACTION_RUNBOOK_CHECK, NULL);
+	assert_int_equal(fx->res.outcome, ACTION_OK);
+	assert_non_null(strstr(fx->res.summary, "first look"));
+
+	bare = *actions_ctx(fx->q);
+	bare.runbook = NULL;
+	cli = actions_new(&bare);
+	assert_non_null(cli);
+	fx->done = false;
+	ui.arg = fx;
+	assert_true(actions_run(cli, ACTION_RUNBOOK_DONE, NULL, &ui) != 0);
+	assert_int_equal(loop_run_until(fx->loop, &fx->done, 10000), 0);
+	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
+	assert_non_null(strstr(fx->res.summary, "runbooks are walked in the console"));
+	actions_free(cli);
+
+	close_console(other);
+	assert_null(other->m.runbook);
+	close_console(fx);
+	free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +428,7 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(variables_name_the_incident_and_the_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_running_command_is_stopped_on_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_consoles_walk_their_own_runbooks, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
