@@ -104,7 +104,7 @@ static void say_unsaved(struct timeline *tl)
 
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		text_one_line(line, sizeof line, evs[i].summary);   /* an alert's text reaches a bare terminal */
+		text_clean(line, sizeof line, evs[i].summary, (size_t)-1, 0);   /* an alert's text reaches a bare terminal */
 		fprintf(stderr, "  %s %s %s %s\n", when, evs[i].actor, evs[i].kind, line);
 	}
 	timeline_events_free(evs, n);

@@ -29,17 +29,17 @@ static void note_exec(struct action_run *run)
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "empty note: nothing written");
 		return;
 	}
-	text = strdup(in);
+	/* typed or pasted: the one cleaning of text from outside, lines kept */
+	text = text_clean_dup(in, strlen(in), TEXT_CLEAN_LINES | TEXT_CLEAN_TABS);
 	if (!text) {
 		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
 		return;
 	}
 	n = strlen(text);
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' ' || text[n - 1] == '\t'))
 		text[--n] = '\0';
-	text_fix_utf8(text);
 	snprintf(ev.kind, sizeof ev.kind, "note");
-	text_one_line(ev.summary, sizeof ev.summary, text);
+	text_clean(ev.summary, sizeof ev.summary, text, n, 0);
 	if (strcmp(ev.summary, text) != 0) {
 		cJSON *o = cJSON_CreateObject();
 

@@ -17,6 +17,7 @@
 #include "warroom/actions.h"
 #include "warroom/config.h"
 #include "warroom/loop.h"
+#include "warroom/secret.h"
 #include "warroom/sources.h"
 #include "warroom/ssh.h"
 #include "warroom/text.h"
@@ -34,8 +35,8 @@ static void print_line(FILE *f, const char *prefix, const char *text)
 {
 	char buf[ACTION_LINE * 2];
 
-	text_one_line(buf, sizeof buf, text);
-	text_fix_utf8(buf);
+	text_clean(buf, sizeof buf, text, (size_t)-1, 0);
+	secret_scrub_buf(buf, sizeof buf);
 	fprintf(f, "%s%s\n", prefix, buf);
 }
 

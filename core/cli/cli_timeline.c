@@ -16,6 +16,7 @@
 #include <cJSON.h>
 
 #include "warroom/config.h"
+#include "warroom/secret.h"
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
@@ -143,8 +144,8 @@ static size_t text_width(const char *s)
 static void print_safe(const char *s, size_t pad)
 {
 	char line[1024];
-	text_one_line(line, sizeof line, s);
-	text_fix_utf8(line);
+	text_clean(line, sizeof line, s, (size_t)-1, 0);
+	secret_scrub_buf(line, sizeof line);
 	fputs(line, stdout);
 	for (size_t w = text_width(line); w < pad; w++)
 		fputc(' ', stdout);
@@ -208,16 +209,18 @@ static int print_one_json(const struct timeline_event *e, void *arg)
 	struct json_out *j = arg;
 	cJSON *o = event_json(e);
 	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
+	/* JSON escapes C0 itself; C1 and bad bytes in a row older than the cleaning are not for a terminal */
+	char *clean = s ? text_clean_dup(s, strlen(s), 0) : NULL;
 
 	cJSON_Delete(o);
-	if (!s) {
+	cJSON_free(s);
+	if (!clean) {
 		j->failed = true;
 		return 1;
 	}
-	text_fix_utf8(s);
 	fputs(j->n++ ? "," : "[", stdout);
-	fputs(s, stdout);
-	cJSON_free(s);
+	fputs(clean, stdout);
+	free(clean);
 	return 0;
 }
 

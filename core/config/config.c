@@ -3,6 +3,7 @@
  * token file or an environment variable, read here when a request needs it. */
 #include "warroom/config.h"
 #include "warroom/policy.h"
+#include "warroom/secret.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -260,8 +261,15 @@ int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t l
 	if (!buf || len == 0)
 		return -1;
 	buf[0] = '\0';
-	if (ep->token_file[0])
-		return secret_from_file(ep->token_file, buf, len, msg, msglen);
+	/* the endpoint's URL may carry a password too */
+	secret_register_url(ep->url);
+	if (ep->token_file[0]) {
+		int rc = secret_from_file(ep->token_file, buf, len, msg, msglen);
+
+		if (rc == 0)
+			secret_register(buf, (size_t)-1);   /* redacted by value from now on */
+		return rc;
+	}
 	if (!ep->token_env[0])
 		return 0;
 	const char *v = getenv(ep->token_env);
@@ -278,6 +286,7 @@ int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t l
 	}
 	memcpy(buf, v, n);
 	buf[n] = '\0';
+	secret_register(buf, n);
 	return 0;
 }
 

@@ -35,10 +35,12 @@ static void iso(char *buf, size_t len, int64_t ms)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Every string leaves redacted, whatever was stored before redaction existed. */
+/* The timeline redacted every row as it was written (the patterns, and the
+ * secrets known then); what leaves loses every secret known now too, but
+ * keeps a recorded command as it was written. */
 static void add_str(cJSON *o, const char *key, const char *val)
 {
-	char *red = timeline_redact(val ? val : "");
+	char *red = timeline_scrub(val ? val : "");
 
 	cJSON_AddStringToObject(o, key, red ? red : "");
 	free(red);
@@ -72,8 +74,8 @@ static cJSON *parse_detail(const char *json)
 
 	if (!json || !*json)
 		return cJSON_CreateNull();
-	red = timeline_redact(json);
-	d = cJSON_Parse(red ? red : json);
+	red = timeline_scrub(json);
+	d = red ? cJSON_Parse(red) : NULL;
 	free(red);
 	return d ? d : cJSON_CreateNull();
 }
@@ -480,10 +482,15 @@ char *export_incident(struct timeline *tl, const struct config *cfg, int64_t id,
 		out = markdown(doc);
 	}
 	cJSON_Delete(doc);
+	if (out) {
+		/* a row stored before text was cleaned where it entered is cleaned on its way out */
+		char *clean = text_clean_dup(out, strlen(out), TEXT_CLEAN_LINES | TEXT_CLEAN_TABS);
+
+		free(out);
+		out = clean;
+	}
 	if (!out)
 		snprintf(err, errlen, "out of memory");
-	else
-		text_fix_utf8(out);
 	return out;
 }
 

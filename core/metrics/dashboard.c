@@ -13,6 +13,7 @@
 #include <cJSON.h>
 
 #include "warroom/dashboard.h"
+#include "warroom/json.h"
 #include "warroom/markdown.h"
 #include "warroom/text.h"
 
@@ -299,8 +300,7 @@ static void read_panel(struct rd *r, const cJSON *j, int row, bool old_schema, i
 	p->field.decimals = -1;
 	p->field.min = p->field.max = NAN;
 	p->id = clampi(num(get(j, "id")), 0, 1 << 30, 0);
-	text_copy(p->title, sizeof p->title, str(j, "title", ""));
-	text_fix_utf8(p->title);
+	text_clean(p->title, sizeof p->title, str(j, "title", ""), (size_t)-1, 0);
 	text_copy(p->type_name, sizeof p->type_name, type[0] ? type : "(no type)");
 	p->type = DASH_OTHER;
 	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
@@ -496,7 +496,7 @@ static void read_var(struct rd *r, const cJSON *j)
 
 struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_t errlen)
 {
-	cJSON *root = json ? cJSON_ParseWithLength(json, len) : NULL;
+	cJSON *root = json ? json_parse_wire(json, len) : NULL;
 	const cJSON *db = root, *panels, *rows, *vars, *v;
 	struct rd r = { 0 };
 
@@ -521,8 +521,7 @@ struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_
 	r.d = calloc(1, sizeof *r.d);
 	if (!r.d)
 		abort();
-	text_copy(r.d->title, sizeof r.d->title, str(db, "title", "(untitled dashboard)"));
-	text_fix_utf8(r.d->title);
+	text_clean(r.d->title, sizeof r.d->title, str(db, "title", "(untitled dashboard)"), (size_t)-1, 0);
 	text_copy(r.d->uid, sizeof r.d->uid, str(db, "uid", ""));
 	text_copy(r.d->refresh, sizeof r.d->refresh, str(db, "refresh", ""));
 	r.d->schema = clampi(num(get(db, "schemaVersion")), 0, 10000, 0);

@@ -57,7 +57,7 @@ static void short_text(const struct runbook_item *it, char *out, size_t len)
 		snprintf(out, len, "%.*s%s", (int)(n + 5 > len ? len - 5 : n), it->text, "...");
 	else
 		snprintf(out, len, "%s", it->text);
-	text_fix_utf8(out);
+	text_clean_buf(out, len, 0);   /* one line, and no character cut in two */
 }
 
 static void persist(struct runbook_session *s, size_t i)
@@ -72,12 +72,14 @@ static void persist(struct runbook_session *s, size_t i)
 		text_copy(s->store_err, sizeof s->store_err, runbook_store_error(s->store));
 }
 
+/* The commands are recorded as written: only the secrets the console knows
+ * leave them (a step's output and a typed reason were redacted already). */
 static void log_event(struct runbook_session *s, const char *summary, cJSON *detail)
 {
 	char *d = detail ? cJSON_PrintUnformatted(detail) : NULL;
 
 	if (s->tl)
-		timeline_log(s->tl, "runbook", summary, d);
+		timeline_log_command(s->tl, "runbook", summary, d);
 	cJSON_free(d);
 	if (s->m)
 		model_sync_timeline(s->m);
@@ -109,18 +111,14 @@ static void out_clear(struct runbook_session *s)
 
 static void out_add(struct runbook_session *s, const char *line)
 {
-	char *red = timeline_redact(line), *clean;
+	char line_clean[RUNBOOK_OUT_LINE], *clean;
 	size_t slot;
 
-	if (!red)
+	/* a command's output is text from outside: cleaned as it enters */
+	text_clean(line_clean, sizeof line_clean, line, (size_t)-1, 0);
+	clean = timeline_redact(line_clean);
+	if (!clean)
 		return;
-	clean = red;
-	for (char *p = clean; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';   /* escapes never reach the screen */
-	if (strlen(clean) >= RUNBOOK_OUT_LINE)
-		clean[RUNBOOK_OUT_LINE - 1] = '\0';
-	text_fix_utf8(clean);
 	slot = (s->out_head + s->out_n) % RUNBOOK_OUT_LINES;
 	if (s->out_n == RUNBOOK_OUT_LINES) {
 		free(s->out[s->out_head]);
@@ -506,6 +504,16 @@ static void on_line(void *arg, const char *line)
 	changed(s);
 }
 
+/* A command's output is text from outside: cleaned, and redacted by value
+ * and by pattern (a password= the console never knew) before it is kept. */
+static void add_output(cJSON *d, const char *key, const char *text)
+{
+	char *red = timeline_redact(text);
+
+	cJSON_AddStringToObject(d, key, red ? red : "");
+	free(red);
+}
+
 static void on_done(void *arg, const struct proc_result *res)
 {
 	struct runbook_session *s = arg;
@@ -554,14 +562,14 @@ static void on_done(void *arg, const struct proc_result *res)
 		cJSON_AddStringToObject(d, "ended", st->reason);
 	cJSON_AddNumberToObject(d, "duration_ms", (double)res->duration_ms);
 	if (res->out.len) {
-		cJSON_AddStringToObject(d, "stdout", res->out.len > OUTPUT_LOG ? res->out.data + res->out.len - OUTPUT_LOG :
-		                        res->out.data);
+		add_output(d, "stdout", res->out.len > OUTPUT_LOG ? res->out.data + res->out.len - OUTPUT_LOG :
+		           res->out.data);
 		if (res->out.len > OUTPUT_LOG || res->out.truncated)
 			cJSON_AddBoolToObject(d, "stdout_truncated", true);
 	}
 	if (res->err.len) {
-		cJSON_AddStringToObject(d, "stderr", res->err.len > OUTPUT_LOG ? res->err.data + res->err.len - OUTPUT_LOG :
-		                        res->err.data);
+		add_output(d, "stderr", res->err.len > OUTPUT_LOG ? res->err.data + res->err.len - OUTPUT_LOG :
+		           res->err.data);
 		if (res->err.len > OUTPUT_LOG || res->err.truncated)
 			cJSON_AddBoolToObject(d, "stderr_truncated", true);
 	}
@@ -669,7 +677,16 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 		return -1;
 	}
 	s->st[item].state = state;
-	text_copy(s->st[item].reason, sizeof s->st[item].reason, reason ? reason : "");
+	/* typed by the operator: cleaned, and patterns take a pasted secret, the event around it is verbatim */
+	if (reason && *reason) {
+		char *red = timeline_redact(reason);
+
+		text_clean(s->st[item].reason, sizeof s->st[item].reason, red ? red : "", (size_t)-1, 0);
+		free(red);
+	} else {
+		s->st[item].reason[0] = '\0';
+	}
+	reason = s->st[item].reason;
 	persist(s, item);
 	short_text(it, what, sizeof what);
 	if (it->kind == RB_CHECK && state == RBS_DONE)

@@ -7,6 +7,7 @@
  * timeline_incident.c. */
 #include "warroom/timeline.h"
 #include "warroom/files.h"
+#include "warroom/text.h"
 #include "timeline_priv.h"
 
 #include <ctype.h>
@@ -118,14 +119,16 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 
 	char *detail = NULL;
 	if (ev->detail_json && *ev->detail_json) {
-		detail = timeline_detail_clean(ev->detail_json, tl->err, sizeof tl->err);
+		detail = timeline_priv_detail(ev->detail_json, !ev->verbatim, tl->err, sizeof tl->err);
 		if (!detail) {
 			if (err && errlen)
 				snprintf(err, errlen, "%s", tl->err);
 			return -1;
 		}
 	}
-	char *red = timeline_redact(summary);
+	/* what the database keeps is clean: one line for the list */
+	text_clean_buf(summary, sizeof summary, 0);
+	char *red = ev->verbatim ? timeline_scrub(summary) : timeline_redact(summary);
 	if (!red) {
 		free(detail);
 		timeline_db_seterr(tl, err, errlen, "timeline: out of memory");
@@ -168,11 +171,12 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	return 0;
 }
 
-int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json)
+static int log_as(struct timeline *tl, const char *kind, const char *summary, const char *detail_json,
+                  bool verbatim)
 {
 	if (!tl)
 		return -1;
-	struct timeline_event ev = {0};
+	struct timeline_event ev = { .verbatim = verbatim };
 	struct timeline_incident inc;
 	if (timeline_incident_current(tl, &inc) < 0)
 		return -1;
@@ -191,6 +195,16 @@ int timeline_log(struct timeline *tl, const char *kind, const char *summary, con
 	int rc = timeline_append(tl, &ev, NULL, 0);
 	cJSON_free(full);
 	return rc;
+}
+
+int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json)
+{
+	return log_as(tl, kind, summary, detail_json, false);
+}
+
+int timeline_log_command(struct timeline *tl, const char *kind, const char *summary, const char *detail_json)
+{
+	return log_as(tl, kind, summary, detail_json, true);
 }
 
 int timeline_each(struct timeline *tl, int64_t incident_id, size_t offset, size_t limit,
@@ -379,7 +393,7 @@ int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev)
 		return -1;
 	}
 	char t[sizeof ((struct timeline_incident *)0)->title];
-	timeline_db_copy_utf8(t, sizeof t, red);
+	text_clean(t, sizeof t, red, (size_t)-1, 0);
 	free(red);
 
 	timeline_db_patience(tl, true);

@@ -103,6 +103,12 @@ int timeline_db_read_incident(struct timeline *tl, sqlite3_stmt *s, struct timel
 /* The open incident, as timeline_incident_current (tl not NULL). */
 int timeline_db_incident_current(struct timeline *tl, struct timeline_incident *out);
 
+/* ---- timeline_redact.c ----------------------------------------------------- */
+
+/* timeline_detail_clean, with the patterns or (a verbatim event's) only
+ * the known secrets taken out. */
+char *timeline_priv_detail(const char *detail, bool patterns, char *err, size_t errlen);
+
 /* ---- timeline_schema.c ---------------------------------------------------- */
 
 /* Brings the schema to the newest version; 0 or -1 with words. */

@@ -17,6 +17,9 @@ struct timeline_event {
 	char kind[24];           /* note, action, rollback, verify, sev, alert, deploy, error */
 	char summary[256];
 	char *detail_json;       /* optional JSON object text; owned by the list */
+	/* On append: the text holds a command as written (a runbook step), so
+	 * only the secrets the console knows leave it, not what patterns find. */
+	bool verbatim;
 };
 
 struct timeline_incident {
@@ -41,6 +44,8 @@ const char *timeline_path(const struct timeline *tl);
 int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, size_t errlen);
 /* Convenience: kind + summary (+ optional detail JSON), current incident. */
 int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json);
+/* The same for an event holding commands as written (verbatim). */
+int timeline_log_command(struct timeline *tl, const char *kind, const char *summary, const char *detail_json);
 
 /* Newest first. *out is malloc'd; free with timeline_events_free.
  * incident_id 0 lists the events outside any incident; limit 0: no limit. */
@@ -130,10 +135,15 @@ int timeline_detail_fields(const char *detail_json, struct timeline_field *out, 
 const char *timeline_errmsg(const struct timeline *tl);
 /* Schema version this build writes (PRAGMA user_version after open). */
 int timeline_schema_version(void);
-/* Copy of text with obvious secrets replaced by "[redacted]": "Bearer xyz",
- * token=/password:/secret... values, URL passwords. malloc'd; NULL on OOM.
- * timeline_append applies it to every summary and detail string. */
+/* Copy of text, cleaned (text_clean, lines and tabs kept), with every
+ * secret the console knows (secret.h) and every obvious one replaced by
+ * "[redacted]": "Bearer xyz", token=/password:/secret... values, URL
+ * passwords. malloc'd; NULL on OOM. timeline_append applies it to every
+ * summary and detail string (but a verbatim event's). */
 char *timeline_redact(const char *text);
+/* The same with the known secrets only: a command keeps its text as written
+ * (`echo "token: $T"` is no secret), the exports and screens what was stored. */
+char *timeline_scrub(const char *text);
 /* Checks detail text is one JSON object and returns it compact and redacted
  * (malloc'd, free()); NULL with words in err otherwise. The words never
  * quote the detail. timeline_append runs every detail through it. */

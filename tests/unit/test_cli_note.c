@@ -234,12 +234,12 @@ static void test_timeline_text(void **state)
 	timeline_close(tl);
 	assert_int_equal(run(cli_timeline, NULL, "timeline", NULL), 0);
 	assert_string_equal(out,
-		"2026-11-21 14:04:00Z  bob        sev     SEV-2 declared [2J\n"
+		"2026-11-21 14:04:00Z  bob        sev     SEV-2 declared\u241b\n"   /* the escape is a mark */
 		"2026-11-21 14:03:10Z  alice      note    text\n"
 		"2026-11-21 14:02:05Z  argo-sync  deploy  traffic switched blue -> green\n");
 
 	assert_int_equal(run(cli_timeline, NULL, "timeline", "--limit", "1", NULL), 0);
-	assert_string_equal(out, "2026-11-21 14:04:00Z  bob  sev  SEV-2 declared [2J\n");
+	assert_string_equal(out, "2026-11-21 14:04:00Z  bob  sev  SEV-2 declared\u241b\n");
 	assert_int_equal(run(cli_timeline, NULL, "timeline", "--limit=0", NULL), 0);
 	assert_int_equal(strlen(out) > 0 && out[strlen(out) - 1] == '\n', 1);
 	assert_int_equal(run(cli_timeline, NULL, "timeline", "--limit", "many", NULL), 2);
