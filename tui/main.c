@@ -84,16 +84,26 @@ static int need_value(int i, int argc, char **argv)
 	return 0;
 }
 
-/* Leaving while the disk still refuses the timeline: the events kept in
- * memory go to the terminal, the one place left that keeps them. */
-static void say_unsaved(struct timeline *tl)
+/* Leaving with records the database never took: they are in the fallback
+ * file, which is named; should that have failed too, the events kept in
+ * memory go to the terminal, the one place left that keeps them. Returns
+ * how many were not saved. */
+static size_t say_unsaved(struct timeline *tl)
 {
 	struct timeline_event *evs;
-	size_t n;
+	size_t n, left = timeline_finish(tl);
 
-	if (!tl || !timeline_unsaved(tl)[0] || timeline_flush(tl) == 0 || !timeline_unsaved_events(tl) ||
-	    timeline_list(tl, -1, 0, timeline_unsaved_events(tl), &evs, &n) != 0)
-		return;
+	if (!left)
+		return 0;
+	if (timeline_fallback_path(tl)[0]) {
+		fprintf(stderr, "warroom: the timeline could not be saved to %s (%s); %zu record%s %s kept in %s\n"
+		        "warroom: warroom timeline import %s brings %s back\n", timeline_path(tl), timeline_unsaved(tl),
+		        left, left == 1 ? "" : "s", left == 1 ? "is" : "are", timeline_fallback_path(tl),
+		        timeline_fallback_path(tl), left == 1 ? "it" : "them");
+		return left;
+	}
+	if (!timeline_unsaved_events(tl) || timeline_list(tl, -1, 0, timeline_unsaved_events(tl), &evs, &n) != 0)
+		return left;
 	fprintf(stderr, "warroom: the timeline could not be saved (%s); %s %zu event%s %s not written to %s:\n",
 	        timeline_unsaved(tl), n == 1 ? "this" : "these", n, n == 1 ? "" : "s", n == 1 ? "was" : "were",
 	        timeline_path(tl));
@@ -108,6 +118,7 @@ static void say_unsaved(struct timeline *tl)
 		fprintf(stderr, "  %s %s %s %s\n", when, evs[i].actor, evs[i].kind, line);
 	}
 	timeline_events_free(evs, n);
+	return left;
 }
 
 int main(int argc, char **argv)
@@ -205,10 +216,15 @@ int main(int argc, char **argv)
 	if (sub) {
 		rc = sub->fn(nrest, rest, &cfg);
 	} else {
-		struct timeline *tl = timeline_open(cfg.db_path, cfg.operator_name, err, sizeof err);
+		/* whatever the database's state, nothing typed is lost: kept in
+		 * memory and in the fallback file until the database takes it */
+		struct timeline *tl = timeline_open_keeping(cfg.db_path, cfg.operator_name, err, sizeof err);
 
-		rc = app_run(&cfg, tl, tl ? NULL : err);
-		say_unsaved(tl);
+		config_state_dir(path, sizeof path);
+		timeline_set_fallback_dir(tl, path);
+		rc = app_run(&cfg, tl, tl && err[0] ? err : tl ? NULL : "out of memory");
+		if (say_unsaved(tl) && rc == EXIT_OK)
+			rc = EXIT_FAILED;   /* a script must not take this run for a clean one */
 		timeline_close(tl);
 	}
 	free(rest);

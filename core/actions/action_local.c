@@ -49,12 +49,8 @@ static void note_exec(struct action_run *run)
 		ev.detail_json = detail;
 	}
 	free(text);
-	if (timeline_incident_current(tl, &inc) < 0) {
-		cJSON_free(detail);
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "%s", timeline_errmsg(tl));
-		return;
-	}
-	ev.incident_id = inc.id;
+	/* a database that cannot say now (not open yet): the incident open when the note reaches it */
+	ev.incident_id = timeline_incident_current(tl, &inc) < 0 ? TIMELINE_INCIDENT_OPEN : inc.id;
 	if (timeline_append(tl, &ev, err, sizeof err) != 0) {
 		cJSON_free(detail);
 		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "%s", err);

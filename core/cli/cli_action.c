@@ -151,9 +151,10 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 		return EXIT_UNREACHABLE;
 	}
 	ssh_cli_ui(src.ssh);
-	tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
-	if (!tl && cluster)
-		fprintf(stderr, "warroom %s: WARNING: no timeline (%s); the steps are printed only\n", cmd, tl_err);
+	tl = cli_timeline_writer(cfg, tl_err, sizeof tl_err);
+	if (tl_err[0] && cluster)
+		fprintf(stderr, "warroom %s: WARNING: no timeline (%s); the steps are printed, and kept in a file for "
+		        "warroom timeline import\n", cmd, tl_err);
 	if (cluster && cfg->argocd.url[0] && !src.argocd)
 		fprintf(stderr, "warroom %s: WARNING: Argo CD: %s\n", cmd, src.argocd_error);
 	ctx.loop = loop;
@@ -200,7 +201,9 @@ out:
 	actions_free(c.q);
 	if (cluster)
 		sources_close(&src);
-	timeline_close(tl);
+	/* what it did is in the database, or the exit says otherwise */
+	if (cli_timeline_done(tl, cmd) && rc == EXIT_OK)
+		rc = EXIT_FAILED;
 	loop_free(loop);
 	if (fflush(stdout) != 0 && rc == EXIT_OK) {
 		fprintf(stderr, "warroom %s: cannot write the output: %s\n", cmd, strerror(errno));

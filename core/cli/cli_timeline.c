@@ -29,7 +29,9 @@ static const char note_usage[] =
 static const char timeline_usage[] =
 	"usage: warroom timeline [--json] [--limit N]\n"
 	"       newest first; N events (default 50, 0 for all)\n"
-	"       warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n";
+	"       warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n"
+	"       warroom timeline import FILE   records a console could not save (unsaved-*.jsonl)\n"
+	"                                      into the database, skipping those already there\n";
 
 static char *read_stdin(char *why, size_t whylen)
 {
@@ -224,6 +226,61 @@ static int print_one_json(const struct timeline_event *e, void *arg)
 	return 0;
 }
 
+struct timeline *cli_timeline_writer(const struct config *cfg, char *err, size_t errlen)
+{
+	char dir[1024];
+	struct timeline *tl = timeline_open_keeping(cfg->db_path, cfg->operator_name, err, errlen);
+
+	config_state_dir(dir, sizeof dir);
+	timeline_set_fallback_dir(tl, dir);
+	return tl;
+}
+
+size_t cli_timeline_done(struct timeline *tl, const char *cmd)
+{
+	size_t n = timeline_finish(tl);
+
+	if (n && timeline_fallback_path(tl)[0])
+		fprintf(stderr, "warroom %s: %zu timeline record%s could not be saved to %s; %s kept in %s: "
+		        "warroom timeline import %s brings %s back\n", cmd, n, n == 1 ? "" : "s", timeline_path(tl),
+		        n == 1 ? "it is" : "they are", timeline_fallback_path(tl), timeline_fallback_path(tl),
+		        n == 1 ? "it" : "them");
+	else if (n)
+		fprintf(stderr, "warroom %s: %zu timeline record%s could not be saved to %s, nor to a file: %s\n", cmd,
+		        n, n == 1 ? "" : "s", timeline_path(tl), timeline_errmsg(tl));
+	timeline_close(tl);
+	return n;
+}
+
+/* `warroom timeline import FILE...`: what a console or a command could not
+ * save, back into the database. */
+static int timeline_import_cmd(int argc, char **argv, const struct config *cfg)
+{
+	struct timeline *tl;
+	int rc = EXIT_OK;
+
+	if (argc < 3 || argv[2][0] == '-') {
+		fprintf(stderr, "usage: warroom timeline import FILE...   (the unsaved-*.jsonl a console left)\n");
+		return argc > 2 && (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0) ? EXIT_OK : EXIT_USAGE;
+	}
+	if (!(tl = open_timeline(cfg, "timeline import")))
+		return EXIT_FAILED;
+	for (int i = 2; i < argc; i++) {
+		char err[1024];
+		size_t added, skipped;
+
+		if (timeline_import(tl, argv[i], &added, &skipped, err, sizeof err) != 0) {
+			fprintf(stderr, "warroom timeline import: %s\n", err);
+			rc = EXIT_FAILED;
+			continue;
+		}
+		printf("%s: %zu record%s imported into %s, %zu there already\n", argv[i], added, added == 1 ? "" : "s",
+		       timeline_path(tl), skipped);
+	}
+	timeline_close(tl);
+	return rc;
+}
+
 /* One event at a time from the database: a long export holds one. */
 static int print_json(struct timeline *tl, size_t limit)
 {
@@ -249,6 +306,8 @@ int cli_timeline(int argc, char **argv, const struct config *cfg)
 
 	if (argc > 1 && strcmp(argv[1], "export") == 0)
 		return cli_timeline_export(argc, argv, cfg);
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return timeline_import_cmd(argc, argv, cfg);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
 		if (strcmp(a, "--json") == 0) {

@@ -54,6 +54,13 @@ static void xdg_dir(char *buf, size_t len, const char *var, const char *fallback
 		snprintf(buf, len, "%s/%s", home_dir(), fallback);
 }
 
+void config_state_dir(char *buf, size_t len)
+{
+	char dir[900];
+	xdg_dir(dir, sizeof dir, "XDG_STATE_HOME", ".local/state");
+	snprintf(buf, len, "%s/warroom", dir);
+}
+
 void config_default_path(char *buf, size_t len)
 {
 	char dir[900];

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 #include <sqlite3.h>
@@ -33,55 +34,85 @@ static int64_t now_ms(void)
 
 /* ---- open, migrate, close ---------------------------------------------- */
 
-struct timeline *timeline_open(const char *path, const char *actor, char *err, size_t errlen)
+static struct timeline *store_new(const char *path, const char *actor, char *err, size_t errlen)
 {
+	struct timeline *tl;
+
 	if (!path || !*path) {
 		timeline_db_seterr(NULL, err, errlen, "timeline: no database path");
 		return NULL;
 	}
-	struct timeline *tl = calloc(1, sizeof *tl);
-	if (!tl) {
+	if (!(tl = calloc(1, sizeof *tl))) {
 		timeline_db_seterr(NULL, err, errlen, "timeline: out of memory");
 		return NULL;
 	}
+	tl->fb_fd = -1;
 	if (snprintf(tl->path, sizeof tl->path, "%s", path) >= (int)sizeof tl->path) {
 		timeline_db_seterr(NULL, err, errlen, "timeline: path too long: %s", path);
 		free(tl);
 		return NULL;
 	}
 	timeline_db_copy_utf8(tl->actor, sizeof tl->actor, actor && *actor ? actor : "operator");
+	return tl;
+}
 
-	/* -wal and -shm are created now or at the first write: keep them private. */
-	mode_t old = umask(077);
-	int rc = -1;
-	char ferr[1100] = "";
-	if (files_make_parents(path, ferr, sizeof ferr) != 0 || files_create_private(path, ferr, sizeof ferr) != 0) {
-		timeline_db_seterr(NULL, err, errlen, "timeline: %s", ferr);
-	} else {
-		/* A read first (the schema's version): a file that is not a
-		 * database fails there, by name. */
-		if (timeline_db_connect(tl, err, errlen) == 0 && timeline_schema_migrate(tl, err, errlen) == 0)
-			rc = timeline_db_prepare(tl, err, errlen);
-	}
-	umask(old);
-	if (rc != 0) {
+struct timeline *timeline_open(const char *path, const char *actor, char *err, size_t errlen)
+{
+	struct timeline *tl = store_new(path, actor, err, errlen);
+
+	if (tl && timeline_schema_open(tl, err, errlen) != 0) {
 		timeline_close(tl);
 		return NULL;
 	}
 	return tl;
 }
 
+struct timeline *timeline_open_keeping(const char *path, const char *actor, char *err, size_t errlen)
+{
+	struct timeline *tl = store_new(path, actor, err, errlen);
+	char why[sizeof tl->open_err + 16];
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!tl || timeline_schema_open(tl, why, sizeof why) == 0)
+		return tl;
+	/* kept without it: the writes wait, and each flush tries again */
+	snprintf(tl->open_err, sizeof tl->open_err, "%s", strncmp(why, "timeline: ", 10) == 0 ? why + 10 : why);
+	tl->retry_ms = RETRY_FIRST_MS;
+	tl->retry_at_ms = timeline_mono_ms() + tl->retry_ms;
+	if (err && errlen)
+		snprintf(err, errlen, "%s", why);
+	return tl;
+}
+
+bool timeline_is_open(const struct timeline *tl)
+{
+	return tl && tl->db;
+}
+
+size_t timeline_finish(struct timeline *tl)
+{
+	if (!tl)
+		return 0;
+	if (tl->queue) {
+		/* leaving: waiting for the lock is fine now, losing an event is not */
+		if (tl->db)
+			sqlite3_busy_timeout(tl->db, BUSY_TIMEOUT_MS);
+		tl->retry_at_ms = 0;
+		timeline_flush(tl);
+	}
+	return tl->nqueue + tl->fb_only;
+}
+
 void timeline_close(struct timeline *tl)
 {
 	if (!tl)
 		return;
-	if (tl->queue && tl->db) {
-		/* leaving: waiting for the lock is fine now, losing an event is not */
-		sqlite3_busy_timeout(tl->db, BUSY_TIMEOUT_MS);
-		timeline_flush(tl);
-	}
+	timeline_finish(tl);
 	timeline_queue_drop(tl);
 	timeline_db_disconnect(tl);
+	if (tl->fb_fd >= 0)
+		close(tl->fb_fd);   /* what it holds stays for `warroom timeline import` */
 	free(tl);
 }
 
@@ -142,7 +173,18 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	memcpy(w.actor, actor, sizeof actor);
 	memcpy(w.kind, kind, sizeof kind);
 	memcpy(w.summary, summary, sizeof summary);
-	int rc = tl->queue ? 1 : timeline_db_insert_event(tl, &w, err, errlen);
+	int rc;
+	if (!tl->db) {
+		rc = 2;   /* not open (yet): kept as a refusing disk's */
+	} else if (tl->queue) {
+		rc = 1;   /* behind the others */
+	} else {
+		struct timeline_incident cur;
+
+		if (w.incident_id == TIMELINE_INCIDENT_OPEN)
+			w.incident_id = timeline_db_incident_current(tl, &cur) == 1 ? cur.id : 0;
+		rc = timeline_db_insert_event(tl, &w, err, errlen);
+	}
 	if ((rc == 1 || rc == 2) && tl->nonblocking) {
 		/* the lock is another's or the disk refuses: keep it, in order, for timeline_flush */
 		if (timeline_queue_event(tl, &w) != 0) {
@@ -159,6 +201,13 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	}
 	if (rc == 1)
 		timeline_db_write_failed(tl, err, errlen);
+	else if (rc == 2 && !tl->db)
+		timeline_db_ready(tl, err, errlen);
+	if (rc != 0) {
+		struct timeline_pending p = { .ev = w };
+
+		timeline_queue_to_file(tl, &p, err, errlen);   /* not in the database, not lost either */
+	}
 	free(detail);
 	if (rc != 0)
 		return -1;
@@ -178,9 +227,8 @@ static int log_as(struct timeline *tl, const char *kind, const char *summary, co
 		return -1;
 	struct timeline_event ev = { .verbatim = verbatim };
 	struct timeline_incident inc;
-	if (timeline_incident_current(tl, &inc) < 0)
-		return -1;
-	ev.incident_id = inc.id;
+	/* an incident the database cannot tell now is the one open when it is written */
+	ev.incident_id = timeline_incident_current(tl, &inc) < 0 ? TIMELINE_INCIDENT_OPEN : inc.id;
 	timeline_db_copy_utf8(ev.kind, sizeof ev.kind, kind);
 	timeline_db_copy_utf8(ev.summary, sizeof ev.summary, summary);
 	/* A summary too long for the list keeps its whole text in the detail. */
@@ -228,6 +276,8 @@ int timeline_each(struct timeline *tl, int64_t incident_id, size_t offset, size_
 	timeline_events_free(evs, cnt);
 	if (stop || (limit && sent == limit))
 		return stop ? 1 : 0;
+	if (!tl->db)
+		return 0;   /* kept without its database: what waits is all there is */
 	/* one statement: one snapshot, whatever is written meanwhile */
 	sqlite3_stmt *s = tl->st[incident_id < 0 ? ST_EV_LIST : ST_EV_LIST_INC];
 	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)(limit - sent) : -1);
@@ -314,6 +364,8 @@ int64_t timeline_count(struct timeline *tl)
 {
 	if (!tl)
 		return -1;
+	if (!tl->db)
+		return (int64_t)tl->nqueue_events;
 	sqlite3_stmt *s = tl->st[ST_EV_COUNT];
 	int64_t v = -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -332,17 +384,18 @@ uint64_t timeline_generation(const struct timeline *tl)
 	 * state a const caller moves. */
 	struct timeline *m = (struct timeline *)tl;
 	sqlite3_stmt *s = m->st[ST_DATA_VERSION];
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if (s && sqlite3_step(s) == SQLITE_ROW)
 		m->dv_last = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return m->writes + m->queued + (uint64_t)(m->dv_last - m->dv_open);
+	if (s)
+		sqlite3_reset(s);
+	return m->writes + m->queued + m->opened + (uint64_t)(m->dv_last - m->dv_open);
 }
 
 /* ---- incidents --------------------------------------------------------- */
 
 int timeline_incident_get(struct timeline *tl, int64_t id, struct timeline_incident *out)
 {
-	if (!tl) {
+	if (!tl || !timeline_db_ready(tl, NULL, 0)) {
 		memset(out, 0, sizeof *out);
 		return -1;
 	}
@@ -355,7 +408,7 @@ int timeline_incident_get(struct timeline *tl, int64_t id, struct timeline_incid
 
 int timeline_incident_current(struct timeline *tl, struct timeline_incident *out)
 {
-	if (!tl) {
+	if (!tl || !timeline_db_ready(tl, NULL, 0)) {
 		memset(out, 0, sizeof *out);
 		return -1;
 	}
@@ -377,7 +430,7 @@ static int64_t incident_insert(struct timeline *tl, const char *t, int sev);
 
 int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev)
 {
-	if (!tl)
+	if (!tl || !timeline_db_ready(tl, NULL, 0))
 		return -1;
 	while (title && isspace((unsigned char)*title))
 		title++;
@@ -465,7 +518,7 @@ static int incident_update(struct timeline *tl, int which, int64_t id, int64_t v
 
 int timeline_incident_close(struct timeline *tl, int64_t id)
 {
-	if (!tl)
+	if (!tl || !timeline_db_ready(tl, NULL, 0))
 		return -1;
 	timeline_db_patience(tl, true);
 	int rc = incident_update(tl, ST_INC_CLOSE, id, now_ms(), "close");
@@ -475,7 +528,7 @@ int timeline_incident_close(struct timeline *tl, int64_t id)
 
 int timeline_incident_set_sev(struct timeline *tl, int64_t id, int sev)
 {
-	if (!tl || !sev_ok(tl, sev))
+	if (!tl || !timeline_db_ready(tl, NULL, 0) || !sev_ok(tl, sev))
 		return -1;
 	timeline_db_patience(tl, true);
 	int rc = incident_update(tl, ST_INC_SEV, id, sev, "set the SEV of");

@@ -52,6 +52,8 @@ static int must_be_open(struct timeline *tl, int64_t id)
 {
 	struct timeline_incident inc;
 
+	if (!timeline_db_ready(tl, NULL, 0))
+		return -1;
 	if (timeline_incident_get(tl, id, &inc) != 1 || inc.id != id) {
 		timeline_db_seterr(tl, NULL, 0, "timeline: no such incident");
 		return -1;

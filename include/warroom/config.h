@@ -150,6 +150,9 @@ struct config {
 void config_defaults(struct config *cfg);
 /* Default path: $XDG_CONFIG_HOME/warroom/config.yaml (or ~/.config/...). */
 void config_default_path(char *buf, size_t len);
+/* $XDG_STATE_HOME/warroom (or ~/.local/state/warroom), whatever --db says:
+ * where the timeline's fallback files (unsaved-*.jsonl) go. */
+void config_state_dir(char *buf, size_t len);
 /* Loads a file over the defaults. A missing file at the default path is not an
  * error (return 0, cfg->path stays ""); a missing explicit file is.
  * Errors name the file, line and key: "config.yaml:12: kubernetes.slots: ...";

@@ -9,9 +9,13 @@
 
 struct timeline;
 
+/* On append: the incident open when the event reaches the database (it may
+ * wait for one that cannot be opened yet). */
+#define TIMELINE_INCIDENT_OPEN (-1)
+
 struct timeline_event {
 	int64_t id;
-	int64_t incident_id;     /* 0: not tied to an incident */
+	int64_t incident_id;     /* 0: not tied to an incident; TIMELINE_INCIDENT_OPEN */
 	int64_t ts_ms;           /* UTC ms; 0 on append = now */
 	char actor[64];          /* operator; "" on append = the configured one */
 	char kind[24];           /* note, action, rollback, verify, sev, alert, deploy, error */
@@ -39,6 +43,38 @@ struct timeline_incident {
 struct timeline *timeline_open(const char *path, const char *actor, char *err, size_t errlen);
 void timeline_close(struct timeline *tl);
 const char *timeline_path(const struct timeline *tl);
+
+/* For the writers that must not lose an event (the console, the actions of
+ * the command line): as timeline_open, but a database that cannot be opened
+ * (its folder missing and not creatable, read-only, full, not a database)
+ * still gives a store, with err saying why. It keeps every write, in order,
+ * as a refusing disk does (below), and each timeline_flush tries to open
+ * the database again, waiting longer after each failure (0.5 s to 16 s).
+ * Reads see the writes kept; an incident cannot be declared or changed
+ * until the database is open. NULL only out of memory. */
+struct timeline *timeline_open_keeping(const char *path, const char *actor, char *err, size_t errlen);
+bool timeline_is_open(const struct timeline *tl);
+
+/* The folder of the fallback file: every write that is not in the database
+ * yet is also appended to DIR/unsaved-<time>.jsonl (0600, created at the
+ * first such write, removed once they are all in the database), so a
+ * process killed meanwhile leaves them; `warroom timeline import` brings
+ * them back. "" (the default): memory only. */
+void timeline_set_fallback_dir(struct timeline *tl, const char *dir);
+/* Leaving: the writes kept are tried once more (waiting for another's
+ * lock as the command line does). Returns how many records (events and
+ * audit records) are still not in the database; they are in
+ * timeline_fallback_path() unless that is "" (then in memory only:
+ * timeline_list shows the events, for the terminal). */
+size_t timeline_finish(struct timeline *tl);
+const char *timeline_fallback_path(const struct timeline *tl);
+/* `warroom timeline import FILE`: a fallback file's records into the
+ * database, each at most once (an event with the same time, actor, kind,
+ * summary and detail, or an audit record with the same start, actor, action
+ * and summary, is there already and skipped). Counts into *added and
+ * *skipped; 0, or -1 with words (nothing added then). */
+int timeline_import(struct timeline *tl, const char *path, size_t *added, size_t *skipped, char *err,
+                    size_t errlen);
 
 /* Appends; fills ev->id and ev->ts_ms. 0 on success, -1 with err set. */
 int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, size_t errlen);
@@ -95,8 +131,9 @@ size_t timeline_pending(const struct timeline *tl);
  * error) queues the same way, and the views list it with id 0; the flush
  * writes the queue once the disk takes it. While writes wait for the disk,
  * timeline_unsaved names why ("disk full", "disk read-only", "disk I/O
- * error"; "" otherwise) and timeline_unsaved_events counts the events (not
- * audit records) kept in memory. */
+ * error", "database not open"; "" otherwise; "database not open" also while
+ * nothing waits) and timeline_unsaved_events counts the events (not audit
+ * records) kept in memory. */
 const char *timeline_unsaved(const struct timeline *tl);
 size_t timeline_unsaved_events(const struct timeline *tl);
 
