@@ -5,6 +5,7 @@
 #include "warroom/loop.h"
 #include "warroom/remote.h"
 #include "warroom/ssh.h"
+#include "warroom/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,7 +161,6 @@ int ssh_cli_remote(int argc, char **argv, const struct config *cfg)
 	struct loop *loop;
 	struct ssh *ssh;
 	char err[600], *cmd;
-	size_t n = 0;
 	long timeout_s = 0;
 	int i = 1;
 
@@ -174,15 +174,10 @@ int ssh_cli_remote(int argc, char **argv, const struct config *cfg)
 		fprintf(stderr, "usage: warroom remote [--timeout SECONDS] [--] COMMAND...\n");
 		return EXIT_USAGE;
 	}
-	for (int k = i; k < argc; k++)
-		n += strlen(argv[k]) + 1;
-	cmd = calloc(1, n + 1);
-	if (!cmd)
+	cmd = text_join(argc, argv, i);
+	if (!cmd) {
+		fprintf(stderr, "warroom remote: out of memory\n");
 		return EXIT_FAILED;
-	for (int k = i; k < argc; k++) {
-		strcat(cmd, argv[k]);
-		if (k + 1 < argc)
-			strcat(cmd, " ");
 	}
 	loop = loop_new();
 	ssh = loop ? ssh_new(loop, &cfg->ssh, err, sizeof err) : NULL;
