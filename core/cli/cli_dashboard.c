@@ -80,7 +80,7 @@ static void print_json(const struct dashboard *d, const struct dash_live *l)
 			char *e = dashboard_expand(d, &show_env, p->t[k].expr);
 
 			cJSON_AddStringToObject(q, "refId", p->t[k].ref);
-			cJSON_AddStringToObject(q, "expr", e);
+			cJSON_AddStringToObject(q, "expr", e ? e : "(out of memory)");
 			cJSON_AddBoolToObject(q, "hide", p->t[k].hide);
 			cJSON_AddBoolToObject(q, "instant", p->t[k].instant);
 			free(e);
@@ -148,7 +148,7 @@ static void print_text(const struct dashboard *d, const struct dash_live *l)
 			char *e = dashboard_expand(d, &show_env, p->t[k].expr);
 
 			printf("%s    %s%s%s: %s\n", p->row >= 0 ? "  " : "", p->t[k].ref, p->t[k].hide ? " (hidden)" : "",
-			       p->t[k].instant ? " (instant)" : "", e);
+			       p->t[k].instant ? " (instant)" : "", e ? e : "(out of memory)");
 			free(e);
 		}
 		if (l && dashboard_drawable(p) && p->nt) {

@@ -137,8 +137,8 @@ struct dash_env {
 	int64_t scrape_ms;       /* the query's min step or the scrape interval */
 };
 
-/* expr with every variable and built-in expanded, malloc'd. Unknown
- * variables stay as written (Grafana does the same). */
+/* expr with every variable and built-in expanded, malloc'd; NULL out of
+ * memory. Unknown variables stay as written (Grafana does the same). */
 char *dashboard_expand(const struct dashboard *d, const struct dash_env *env, const char *expr);
 /* Names of the variables expr refers to, for dependency order: calls fn per name. */
 void dashboard_refs(const char *expr, void (*fn)(const char *name, size_t len, void *arg), void *arg);
