@@ -470,11 +470,6 @@ const struct action_args *actions_run_args(const struct action_run *run)
 	return &run->args;
 }
 
-uint64_t actions_run_id(const struct action_run *run)
-{
-	return run->id;
-}
-
 int64_t actions_run_elapsed_ms(const struct action_run *run)
 {
 	return loop_now_ms() - run->started_ms;

@@ -562,16 +562,6 @@ struct alertmgr *alertmgr_new(struct loop *loop, struct http *http, const struct
 	return am;
 }
 
-void alertmgr_start(struct alertmgr *am, int refresh_ms)
-{
-	source_start(am->src, refresh_ms);
-}
-
-void alertmgr_refresh(struct alertmgr *am)
-{
-	source_refresh(am->src);
-}
-
 struct source *alertmgr_source(struct alertmgr *am)
 {
 	return am->src;

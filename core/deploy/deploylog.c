@@ -14,7 +14,8 @@
 #include "warroom/config.h"
 #include "warroom/files.h"
 
-void deploylog_dir(const struct config *cfg, char *buf, size_t len)
+/* The folder: deploy.log_dir, or "deployments" next to the timeline. */
+static void deploylog_dir(const struct config *cfg, char *buf, size_t len)
 {
 	const char *slash;
 

@@ -34,14 +34,6 @@ static const struct { const char *name; enum dash_type t; } types[] = {
 	{ "table", DASH_TABLE }, { "table-old", DASH_TABLE }, { "text", DASH_TEXT }, { "row", DASH_ROW },
 };
 
-const char *dashboard_type_name(enum dash_type t)
-{
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-		if (types[i].t == t)
-			return types[i].name;
-	return "other";
-}
-
 bool dashboard_drawable(const struct dash_panel *p)
 {
 	return p->type != DASH_ROW && p->type != DASH_OTHER;

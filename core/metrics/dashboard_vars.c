@@ -13,7 +13,8 @@
 #include "warroom/dashboard.h"
 #include "warroom/text.h"
 
-void dashboard_regex_escape(const char *s, char *out, size_t outlen)
+/* The regex-escaped form of a value (Grafana's "regex" format). */
+static void dashboard_regex_escape(const char *s, char *out, size_t outlen)
 {
 	size_t o = 0;
 

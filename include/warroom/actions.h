@@ -286,7 +286,6 @@ typedef void (*action_answer_fn)(struct action_run *run, bool yes);
 
 const struct action_ctx *actions_run_ctx(const struct action_run *run);
 const struct action_args *actions_run_args(const struct action_run *run);
-uint64_t actions_run_id(const struct action_run *run);
 /* Since actions_run(): what actions_finish() will record as its duration. */
 int64_t actions_run_elapsed_ms(const struct action_run *run);
 /* The confirmation that lets exec run. */

@@ -32,8 +32,6 @@ typedef void (*alertmgr_fn)(bool ok, const char *err, void *arg);
  * from cfg's alertmanager: endpoint; cfg must outlive the poller. */
 struct alertmgr *alertmgr_new(struct loop *loop, struct http *http, const struct config *cfg,
                               struct model_alerts *out, alertmgr_fn fn, void *arg, char *err, size_t errlen);
-void alertmgr_start(struct alertmgr *am, int refresh_ms);
-void alertmgr_refresh(struct alertmgr *am);
 /* The poller's source: state, age, error, backoff. */
 struct source *alertmgr_source(struct alertmgr *am);
 /* Routes every request: to each Alertmanager and to the Prometheus the rules
@@ -73,11 +71,8 @@ void alertmgr_am_copy(struct model_am *dst, const struct model_am *src);
 void alertmgr_am_clear(struct model_am *am);
 /* The overview's summary from the full list: active alerts only. */
 void alertmgr_summarize(const struct model_am *am, const struct config *cfg, struct model_alerts *out);
-/* 0 critical, 1 warning, 2 info, 3 another label, 4 none. */
-int alertmgr_severity_rank(const struct config *cfg, const char *severity);
 const char *alertmgr_state_name(enum model_am_state st);
 const char *alertmgr_label(const struct model_am_alert *a, const char *name);   /* "" when absent */
-const struct model_am_alert *alertmgr_find(const struct model_am *am, const char *fingerprint);
 const struct model_silence *alertmgr_find_silence(const struct model_am *am, const char *id);
 
 /* ---- matchers, as Alertmanager and amtool write them ----
@@ -121,7 +116,7 @@ long alertmgr_parse_duration(const char *s);
  * silences, and Prometheus for its rules, and once all have answered fills
  * the full state and *out (the overview's summary, active alerts only). The
  * round is good when one Alertmanager answered; each one's failure is kept
- * in the state's error[]. Call before alertmgr_start; 0 or -1 with words. */
+ * in the state's error[]. Call before its source starts; 0 or -1 with words. */
 int alertmgr_enable_full(struct alertmgr *am, char *err, size_t errlen);
 /* The full state (NULL when not enabled); it lives as long as am. */
 const struct model_am *alertmgr_full(const struct alertmgr *am);

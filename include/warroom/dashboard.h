@@ -121,7 +121,6 @@ struct dashboard {
 struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_t errlen);
 struct dashboard *dashboard_load(const char *path, char *err, size_t errlen);
 void dashboard_free(struct dashboard *d);
-const char *dashboard_type_name(enum dash_type t);
 /* Whether the console draws this panel (rows and placeholders do not). */
 bool dashboard_drawable(const struct dash_panel *p);
 /* The panels that are shown: every panel but rows, with a collapsed row's
@@ -166,8 +165,6 @@ struct dash_varq_parsed {
 /* Parses label_values(label), label_values(metric, label), query_result(q),
  * metrics(re); anything else is VARQ_BAD with words. Free arg. */
 int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err, size_t errlen);
-/* The regex-escaped form of a value (Grafana's "regex" format). */
-void dashboard_regex_escape(const char *s, char *out, size_t outlen);
 
 /* ---- numbers (dashboard_units.c) ---- */
 

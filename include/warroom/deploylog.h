@@ -22,8 +22,6 @@ struct deploylog_entry {
 	int64_t switch_wall_ms;     /* the traffic switch, UTC ms; 0 unknown */
 };
 
-/* The folder: deploy.log_dir, or "deployments" next to the timeline. */
-void deploylog_dir(const struct config *cfg, char *buf, size_t len);
 /* Writes the entry; the file's path in path. 0, or -1 with words in err. */
 int deploylog_write(const struct config *cfg, const struct deploylog_entry *e, char *path, size_t pathlen,
                     char *err, size_t errlen);

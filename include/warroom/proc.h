@@ -100,7 +100,6 @@ int proc_env_inherit(struct proc_env *env, const char *const *names);
 int proc_env_inherit_all(struct proc_env *env);         /* every variable we have */
 int proc_env_set(struct proc_env *env, const char *name, const char *value);
 int proc_env_put(struct proc_env *env, const char *entry);   /* "NAME=value" */
-void proc_env_unset(struct proc_env *env, const char *name);
 const char *proc_env_get(const struct proc_env *env, const char *name);
 /* NULL-terminated "NAME=value" list for proc_spec.envp; valid until the next
  * change or proc_env_free. */

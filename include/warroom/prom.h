@@ -68,8 +68,6 @@ void prom_poller_set_query(struct prom_poller *pp, enum metric_id id, const char
  * PROM_EXTRA are there already or expr is empty. */
 #define PROM_EXTRA 8
 int prom_poller_add(struct prom_poller *pp, const char *expr, struct model_series *out);
-void prom_poller_start(struct prom_poller *pp, int refresh_ms);
-void prom_poller_refresh(struct prom_poller *pp);
 /* The poller's source: state, age, error, backoff. */
 struct source *prom_poller_source(struct prom_poller *pp);
 /* Stop before the HTTP engine is freed (its pending answers still arrive and

@@ -46,7 +46,6 @@ void remote_cancel(struct remote *r);
 /* Releases the run; safe at any time, from its callbacks too. A run still
  * going is cancelled first (its group is signalled as the channel closes). */
 void remote_free(struct remote *r);
-const struct proc_result *remote_result(const struct remote *r);
 
 /* The exports of env (as in remote_spec) as one shell line, ending in its
  * only newline: what the wrapper reads first. malloc'd. */

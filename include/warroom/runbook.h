@@ -191,7 +191,6 @@ const char *runbook_session_offer(const struct runbook_session *s, const char **
 /* The running command's output, oldest first (redacted), and whether one runs. */
 size_t runbook_session_output(const struct runbook_session *s, const char **lines, size_t max);
 bool runbook_session_running(const struct runbook_session *s, size_t *item);
-uint64_t runbook_session_generation(const struct runbook_session *s);
 
 /* The variables commands get, "NAME=value" (for the question and the view). */
 size_t runbook_session_vars(struct runbook_session *s, char (*out)[256], size_t max);

@@ -199,12 +199,8 @@ struct slots_poller;
 typedef void (*slots_update_fn)(const struct slots_state *st, void *arg);
 struct slots_poller *slots_poller_new(struct loop *loop, struct kube *kube, const struct config *cfg,
                                       slots_update_fn fn, void *arg);
-/* First round now, then every refresh_ms (cfg->refresh_ms when 0). */
-void slots_poller_start(struct slots_poller *p, int refresh_ms);
 /* A round now; when one is running, another right after it. */
 void slots_poller_refresh(struct slots_poller *p);
-bool slots_poller_busy(const struct slots_poller *p);
-const struct slots_state *slots_poller_state(const struct slots_poller *p);
 /* The poller's source: state, age, error, backoff (struct source, source.h). */
 struct source *slots_poller_source(struct slots_poller *p);
 void slots_poller_free(struct slots_poller *p);

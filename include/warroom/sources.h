@@ -77,8 +77,6 @@ const char *sources_overview_dashboard(const struct config *cfg);
 bool sources_strip_panel(const struct dashboard *d, const char *want, size_t *panel, char *why, size_t len);
 /* A round of every poller now. */
 void sources_refresh(struct sources *s);
-/* The context the rollback planner and executor need. */
-void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct rollback_ctx *ctx);
 void sources_close(struct sources *s);
 
 #endif

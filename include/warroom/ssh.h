@@ -66,12 +66,9 @@ void ssh_hostkey_answer(struct ssh *s, bool accept);
 void ssh_passphrase_answer(struct ssh *s, const char *passphrase);   /* NULL: skip this key */
 
 enum ssh_state ssh_state(const struct ssh *s);
-const char *ssh_state_name(enum ssh_state st);
 const char *ssh_error(const struct ssh *s);        /* "" while all is well */
 const char *ssh_where(const struct ssh *s);        /* "user@host:port" */
-const char *ssh_fingerprint(const struct ssh *s);  /* "SHA256:..." once seen, else "" */
 int64_t ssh_rtt_ms(const struct ssh *s);           /* the last probe's round trip, -1: none yet */
-unsigned ssh_connects(const struct ssh *s);        /* sessions authenticated so far */
 /* A source for the registry: up while the session is, down with the words. */
 struct source *ssh_source(struct ssh *s);
 
@@ -105,11 +102,6 @@ int ssh_cli_route(struct loop *loop, const struct config *cfg, bool via, const c
 
 /* ---- tunnels ---- */
 
-/* A loopback listener forwarding to host:port from the bastion. The local
- * port, or -1 with words. The same target twice gives the same listener. */
-int ssh_tunnel(struct ssh *s, const char *host, int port, char *err, size_t errlen);
-/* Connections forwarded so far, all tunnels. */
-unsigned long ssh_tunnel_connections(const struct ssh *s);
 /* host and port of an http(s) URL (default ports 80, 443). 0 or -1. */
 int ssh_url_target(const char *url, char *host, size_t hostlen, int *port);
 /* The CURLOPT_CONNECT_TO route for a URL through a tunnel's local port:
