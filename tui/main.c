@@ -72,7 +72,7 @@ static const struct subcmd subcmds[] = {
 	{ "autosync", cli_autosync },
 	{ "check", cli_check },
 	{ "tick", cli_tick },
-	{ "remote", ssh_cli_remote },
+	{ "remote", cli_remote },
 };
 
 static int need_value(int i, int argc, char **argv)

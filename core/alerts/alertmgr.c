@@ -11,7 +11,7 @@
 #include "warroom/http.h"
 #include "warroom/loop.h"
 #include "warroom/policy.h"
-#include "warroom/prom_rules.h"
+#include "prom_rules.h"
 #include "warroom/source.h"
 #include "warroom/text.h"
 

@@ -284,7 +284,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 	char route[600];
 	struct dash_live *l;
 
-	if (p && (ssh_cli_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
+	if (p && (cli_ssh_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
 	                        sizeof route, err, sizeof err) != 0 ||
 	          (route[0] && prom_set_connect_to(p, route) != 0))) {
 		prom_free(p);
@@ -336,7 +336,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 		fprintf(stderr, "warroom dashboard: the refresh did not finish within a minute\n");
 		goto out;
 	}
-	ssh_cli_report("dashboard", ssh);
+	cli_ssh_report("dashboard", ssh);
 	if (json)
 		print_json(l->d, l);
 	else

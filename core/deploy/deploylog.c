@@ -1,6 +1,6 @@
 /* The deployment log: the runbook's JSON, written where only the operator
  * reads it (it names who deployed what). */
-#include "warroom/deploylog.h"
+#include "deploylog.h"
 
 #include <errno.h>
 #include <stdbool.h>

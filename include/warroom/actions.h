@@ -13,7 +13,9 @@
  * Three layers, each calling only downward: the table (core/actions/actions.c)
  * names every handler; the handlers (core/actions/action_*.c) do the work;
  * the run machinery (core/actions/actions_run.c) runs a row and gives
- * handlers what they call. */
+ * handlers what they call.
+ * Implemented in core/actions/: the table actions.c, the run machinery
+ * actions_run.c, the handlers action_*.c. */
 #ifndef WARROOM_ACTIONS_H
 #define WARROOM_ACTIONS_H
 
@@ -21,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct alertmgr_matchers;
 struct argocd;
 struct config;
 struct kube;
@@ -313,6 +316,14 @@ const char *actions_outcome_name(enum action_outcome o);
 /* The store a handler writes; NULL means the run was finished (failed, and
  * freed) for want of one: read nothing of it afterwards. */
 struct timeline *actions_need_timeline(struct action_run *run);
+
+/* A silence as the `silence` action takes it (core/actions/action_silence.c): `{MATCHERS} [DURATION]
+ * COMMENT` (without braces the matchers are the first word; DURATION 1h
+ * when left out; a comment is required, as amtool requires one). Fills the
+ * compiled matchers (free them), the matchers as text, the seconds and the
+ * comment; -1 with words. */
+int actions_silence_parse(const char *text, struct alertmgr_matchers *ms, char *matchers, size_t mlen, long *secs,
+                          char *comment, size_t clen, char *err, size_t errlen);
 
 #define ACTION_EXEC_DECL(id, name, keys, flags, exec, help) extern const struct action_exec actions_exec_##exec;
 ACTION_LIST(ACTION_EXEC_DECL)

@@ -2,7 +2,10 @@
  * headless status; every alert, group and silence of one or more
  * Alertmanagers for the alerts view (core/alerts/alertmgr_parse.c), the matchers
  * operators type (core/alerts/alertmgr_match.c), and the watcher that writes alert
- * changes to the timeline during an incident (core/alerts/alertmgr_watch.c). */
+ * changes to the timeline during an incident (core/alerts/alertmgr_watch.c).
+ * Implemented in core/alerts/: the poller alertmgr.c, the answers
+ * alertmgr_parse.c, matchers alertmgr_match.c, the timeline watcher
+ * alertmgr_watch.c. */
 #ifndef WARROOM_ALERTMGR_H
 #define WARROOM_ALERTMGR_H
 
@@ -100,13 +103,6 @@ void alertmgr_matchers_format(const struct model_am_matcher *m, size_t n, char *
  * out), as equality matchers. */
 size_t alertmgr_alert_matchers(const struct model_am_alert *a, struct model_am_matcher *out, size_t max);
 
-/* A silence as the `silence` action takes it: `{MATCHERS} [DURATION]
- * COMMENT` (without braces the matchers are the first word; DURATION 1h
- * when left out; a comment is required, as amtool requires one). Fills the
- * compiled matchers (free them), the matchers as text, the seconds and the
- * comment; -1 with words. */
-int alertmgr_silence_parse(const char *text, struct alertmgr_matchers *ms, char *matchers, size_t mlen, long *secs,
-                           char *comment, size_t clen, char *err, size_t errlen);
 /* "1h", "90m", "2h30m", "1d", "1w": seconds, or -1. */
 long alertmgr_parse_duration(const char *s);
 

@@ -1,7 +1,8 @@
 /* argocd — the Argo CD API for one application: its state (history, sync,
  * health, automated sync policy), rollback, turning auto-sync off and back
  * on (the previous automated settings are kept to restore them), and sync.
- * Errors {error, code, message} become words; the token never does. */
+ * Errors {error, code, message} become words; the token never does.
+ * Implemented in core/cluster/argocd.c. */
 #ifndef WARROOM_ARGOCD_H
 #define WARROOM_ARGOCD_H
 

@@ -1,4 +1,6 @@
-/* config — the YAML configuration (libyaml): who, where, which service. */
+/* config — the YAML configuration (libyaml): who, where, which service.
+ * Implemented in core/config/: config.c, config_load.c, config_yaml.c (with
+ * its private schema config_fields.c), config_calendar.c. */
 #ifndef WARROOM_CONFIG_H
 #define WARROOM_CONFIG_H
 

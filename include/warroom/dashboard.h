@@ -6,7 +6,10 @@
  *
  * Anything a dashboard holds that the console cannot draw is a placeholder
  * panel with words, never a load error; only input that is not a dashboard
- * at all (not JSON, not an object) fails to load. */
+ * at all (not JSON, not an object) fails to load.
+ * Implemented in core/metrics/: reading dashboard.c, variables
+ * dashboard_vars.c, units dashboard_units.c, the live rounds
+ * dashboard_live*.c. */
 #ifndef WARROOM_DASHBOARD_H
 #define WARROOM_DASHBOARD_H
 

@@ -1,7 +1,9 @@
 /* kube — the Kubernetes REST client: asynchronous requests on struct http
  * with the kubeconfig's TLS and credentials (exec plugins run on the loop,
  * their credential cached until it expires), and every failure turned into
- * words for the operator. Never a token in an error text. */
+ * words for the operator. Never a token in an error text.
+ * Implemented in core/cluster/: requests and credentials kube.c, resource
+ * paths kube_resources.c, rollout undo kube_undo.c, answers kube_util.c. */
 #ifndef WARROOM_KUBE_H
 #define WARROOM_KUBE_H
 

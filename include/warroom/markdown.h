@@ -2,7 +2,8 @@
  * strikethrough and autolink extensions: the parser and inline text that
  * runbooks and text panels share, and a document laid out as blocks a view
  * draws at any width (paragraphs wrap, code and tables are cut). HTML is
- * read too, its tags stripped to readable text. */
+ * read too, its tags stripped to readable text.
+ * Implemented in core/markdown.c. */
 #ifndef WARROOM_MARKDOWN_H
 #define WARROOM_MARKDOWN_H
 

@@ -1,5 +1,6 @@
 /* model — everything the views draw. Sources write it, views read it; each
- * datum keeps its age so a view can mark it stale. No wire formats here. */
+ * datum keeps its age so a view can mark it stale. No wire formats here.
+ * Implemented in core/model.c. */
 #ifndef WARROOM_MODEL_H
 #define WARROOM_MODEL_H
 

@@ -2,7 +2,8 @@
  * or is critical, how soon a SEV must be answered, and which alert
  * severities are critical. They come from the config (slo:, sev:, alerts:)
  * with the seeds' values as defaults; a NULL config means those defaults.
- * Views draw and core sorts with these, so both give the same answer. */
+ * Views draw and core sorts with these, so both give the same answer.
+ * Implemented in core/config/policy.c. */
 #ifndef WARROOM_POLICY_H
 #define WARROOM_POLICY_H
 

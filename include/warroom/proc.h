@@ -2,7 +2,8 @@
  * "sh", "-c", ... for one) in its own process group with an explicit
  * environment; stdin is /dev/null or a buffer; stdout and stderr stream line
  * by line to a callback and are kept up to a bound. A timeout or a cancel
- * ends the whole group: SIGTERM, then SIGKILL after a grace. Nothing blocks. */
+ * ends the whole group: SIGTERM, then SIGKILL after a grace. Nothing blocks.
+ * Implemented in core/proc.c, environments core/proc_env.c. */
 #ifndef WARROOM_PROC_H
 #define WARROOM_PROC_H
 

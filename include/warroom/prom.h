@@ -2,7 +2,9 @@
  * poller that fills the model's metrics: request rate, error ratio, P95,
  * P99 and the offline queue, a round of parallel queries every refresh.
  * Every hostile answer (an HTTP error, a proxy's HTML page, garbage, a
- * Prometheus error, a value of the wrong type) becomes words. */
+ * Prometheus error, a value of the wrong type) becomes words.
+ * Implemented in core/metrics/: answers prom_parse.c and prom_series.c,
+ * requests prom.c, the poller prom_poller.c. */
 #ifndef WARROOM_PROM_H
 #define WARROOM_PROM_H
 

@@ -3,7 +3,8 @@
  * choose either: output streamed line by line and kept up to a bound, exit
  * status and duration, a timeout and a cancel that signals the remote
  * process group (SIGTERM, then SIGKILL after a grace), never leaving it
- * running. The command is shell text run by sh on the bastion. */
+ * running. The command is shell text run by sh on the bastion.
+ * Implemented in core/ssh/remote.c. */
 #ifndef WARROOM_REMOTE_H
 #define WARROOM_REMOTE_H
 

@@ -14,7 +14,7 @@
  * the session walks one of them: commands run on the loop through the action
  * layer (row runbook-step, confirmed), with the incident's variables in
  * their environment, never in their text; progress is in the timeline
- * database and survives the console's death. */
+ * database and survives the console's death. Implemented in core/runbook/. */
 #ifndef WARROOM_RUNBOOK_H
 #define WARROOM_RUNBOOK_H
 
@@ -243,8 +243,5 @@ int runbook_store_items(struct runbook_store *st, int64_t run, runbook_store_ite
 const char *runbook_store_error(const struct runbook_store *st);
 const char *runbook_state_name(enum runbook_state s);
 enum runbook_state runbook_state_parse(const char *s);
-
-/* `warroom runbook list|show|lint` (core/cli/cli_runbook.c). */
-int cli_runbook(int argc, char **argv, const struct config *cfg);
 
 #endif

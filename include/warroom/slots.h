@@ -1,7 +1,8 @@
 /* slots — the blue-green model: which slot serves traffic, how ready each slot
  * is, which pods actually receive traffic, the lifecycle phase of the slot
  * table, and loud warnings. Parsers take API JSON and fill a plain struct the
- * views draw; a poller refreshes it on the loop. Views never see JSON. */
+ * views draw; a poller refreshes it on the loop. Views never see JSON.
+ * Implemented in core/deploy/: the parsers slots.c, the poller slots_poll.c. */
 #ifndef WARROOM_SLOTS_H
 #define WARROOM_SLOTS_H
 

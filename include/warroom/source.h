@@ -6,7 +6,8 @@
  * that starts asynchronous work and later calls source_round_done().
  *
  * The registry keeps the sources in order under their names; the status bar
- * and the panels read each one's state, age and error from it. */
+ * and the panels read each one's state, age and error from it.
+ * Implemented in core/source.c. */
 #ifndef WARROOM_SOURCE_H
 #define WARROOM_SOURCE_H
 

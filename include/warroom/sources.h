@@ -2,7 +2,8 @@
  * Alertmanager, Argo CD), opened once and shared by the console and the
  * headless commands, and their pollers: each one a source in one registry,
  * whose state, age and error the model copies for the views. A part that
- * cannot open keeps its error in words and the rest works. */
+ * cannot open keeps its error in words and the rest works.
+ * Implemented in core/sources.c. */
 #ifndef WARROOM_SOURCES_H
 #define WARROOM_SOURCES_H
 

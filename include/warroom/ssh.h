@@ -12,7 +12,9 @@
  *
  * Tunnels: a loopback listener per target; every connection accepted there
  * gets its own direct-tcpip channel on the one session. libcurl reaches it
- * with CURLOPT_CONNECT_TO, so TLS still verifies the real host name. */
+ * with CURLOPT_CONNECT_TO, so TLS still verifies the real host name.
+ * Implemented in core/ssh/: the driver ssh.c, ssh_session.c, ssh_auth.c,
+ * ssh_hostkey.c, ssh_resolve.c, ssh_tunnel.c. */
 #ifndef WARROOM_SSH_H
 #define WARROOM_SSH_H
 
@@ -81,24 +83,6 @@ int ssh_known_hosts_check(const char *file, const char *host, int port, const ch
 /* Appends host's key as a known_hosts line ([host]:port unless 22). 0 or -1. */
 int ssh_known_hosts_append(const char *file, const char *host, int port, const char *key, size_t keylen,
                            int key_type);
-
-/* warroom remote [--timeout S] [--] COMMAND...: runs COMMAND on the bastion,
- * its output on ours; exits with its status (255: it could not run). */
-int ssh_cli_remote(int argc, char **argv, const struct config *cfg);
-
-/* The headless commands' answers: an encrypted key's passphrase asked on the
- * terminal without echo, refused in words when there is none; an unknown
- * host key refused with its fingerprint. s may be NULL. */
-void ssh_cli_ui(struct ssh *s);
-/* After a headless command's requests: the bastion's own words when it is
- * not up (a tunnel's reset says little), on stderr. s may be NULL. */
-void ssh_cli_report(const char *cmd, const struct ssh *s);
-/* For a headless command's request to url: when via, the bastion's session
- * is opened once in *s (started, asking as ssh_cli_ui) and route is the
- * CURLOPT_CONNECT_TO through its tunnel; else route is "". 0, or -1 with
- * words. ssh_free(*s) after the requests. */
-int ssh_cli_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,
-                  char *route, size_t len, char *err, size_t errlen);
 
 /* ---- tunnels ---- */
 

@@ -1,5 +1,6 @@
 /* text — small text helpers every layer shares: bounded copies, ages in the
- * operator's units, RFC 3339 times. */
+ * operator's units, RFC 3339 times, and the one growing string (text_buf).
+ * Implemented in core/text.c. */
 #ifndef WARROOM_TEXT_H
 #define WARROOM_TEXT_H
 

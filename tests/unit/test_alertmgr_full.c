@@ -5,10 +5,11 @@
 
 #include <cJSON.h>
 
+#include "warroom/actions.h"
 #include "warroom/alertmgr.h"
 #include "warroom/config.h"
 #include "warroom/model.h"
-#include "warroom/prom_rules.h"
+#include "alerts/prom_rules.h"
 #include "warroom/timeline.h"
 
 
@@ -339,7 +340,7 @@ static void silences_as_amtool_writes_them(void **state)
 	long secs;
 
 	(void)state;
-	assert_int_equal(alertmgr_silence_parse("{alertname=\"HighErrorRate\", env=prod} 2h30m rollback under way",
+	assert_int_equal(actions_silence_parse("{alertname=\"HighErrorRate\", env=prod} 2h30m rollback under way",
 	                                        &ms, m, sizeof m, &secs, comment, sizeof comment, err, sizeof err), 0);
 	assert_int_equal(ms.n, 2);
 	assert_int_equal(secs, 2 * 3600 + 1800);
@@ -347,20 +348,20 @@ static void silences_as_amtool_writes_them(void **state)
 	assert_string_equal(m, "alertname=\"HighErrorRate\", env=\"prod\"");
 	alertmgr_matchers_free(&ms);
 	/* amtool's default: an hour */
-	assert_int_equal(alertmgr_silence_parse("alertname=Foo looking into it", &ms, m, sizeof m, &secs, comment,
+	assert_int_equal(actions_silence_parse("alertname=Foo looking into it", &ms, m, sizeof m, &secs, comment,
 	                                        sizeof comment, err, sizeof err), 0);
 	assert_int_equal(secs, 3600);
 	assert_string_equal(comment, "looking into it");
 	alertmgr_matchers_free(&ms);
 	/* a comment is required */
-	assert_int_equal(alertmgr_silence_parse("{alertname=Foo} 1h", &ms, m, sizeof m, &secs, comment, sizeof comment,
+	assert_int_equal(actions_silence_parse("{alertname=Foo} 1h", &ms, m, sizeof m, &secs, comment, sizeof comment,
 	                                        err, sizeof err), -1);
 	assert_non_null(strstr(err, "needs a comment"));
 	/* matchers that match every alert are refused, as Alertmanager refuses them */
-	assert_int_equal(alertmgr_silence_parse("{team=~\".*\"} 1h all of them", &ms, m, sizeof m, &secs, comment,
+	assert_int_equal(actions_silence_parse("{team=~\".*\"} 1h all of them", &ms, m, sizeof m, &secs, comment,
 	                                        sizeof comment, err, sizeof err), -1);
 	assert_non_null(strstr(err, "match every alert"));
-	assert_int_equal(alertmgr_silence_parse("", &ms, m, sizeof m, &secs, comment, sizeof comment, err, sizeof err),
+	assert_int_equal(actions_silence_parse("", &ms, m, sizeof m, &secs, comment, sizeof comment, err, sizeof err),
 	                 -1);
 	assert_int_equal(alertmgr_parse_duration("1h"), 3600);
 	assert_int_equal(alertmgr_parse_duration("90m"), 5400);

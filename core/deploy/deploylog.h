@@ -1,7 +1,9 @@
-/* deploylog — the deployment log the runbook asks for after every production
- * deployment: one JSON file per deployment, deploy_YYYYMMDDTHHMMSSZ.json, in
- * the runbook's format (timestamp, environment, version, commit, operator,
- * strategy, status), 0600 in a 0700 folder. */
+/* deploylog — private to core/deploy/: the deployment log the runbook asks
+ * for after every production deployment, written by the deployment watcher
+ * (deploywatch_core.c): one JSON file per deployment,
+ * deploy_YYYYMMDDTHHMMSSZ.json, in the runbook's format (timestamp,
+ * environment, version, commit, operator, strategy, status), 0600 in a 0700
+ * folder (deploylog.c). */
 #ifndef WARROOM_DEPLOYLOG_H
 #define WARROOM_DEPLOYLOG_H
 
