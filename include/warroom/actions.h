@@ -63,7 +63,8 @@ enum action_flag {
 	  "Silence alerts: matchers (the selected alert's), duration (1h), comment") \
 	X(EXPIRE,      "expire",      "E",           ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG | ACT_CLI, expire, \
 	  "Expire a silence: the selected one, or :expire ID") \
-	X(FILTER,      "filter",      "/",           0, none, "Alerts: show those matching (severity!=info)") \
+	X(FILTER,      "filter",      "/",           0, none, \
+	  "Alerts: show those matching (severity!=info); timeline: the events with a word") \
 	X(ALERTS_LIST, "alerts-list", "v",           0, none, "Alerts: alerts, silences, rules, groups in turn") \
 	X(RUNBOOK,     "runbook",     "b",           ACT_TAKES_ARG, runbook, \
 	  "Start the runbook offered for the firing alert, or :runbook NAME") \
@@ -82,7 +83,7 @@ enum action_flag {
 	  "Hand a role over: :role ic NAME, :role scribe NAME") \
 	X(EXPORT,      "export",      "P",           ACT_TAKES_ARG, export, \
 	  "Write the incident's postmortem draft (Markdown and JSON) to the logs folder") \
-	X(KIND,        "kind",        "f",           0, none, "Timeline: show one kind of event (f again: the next)") \
+	X(KIND,        "kind",        "f",           0, none, "Timeline: show one kind of event; again, the next kind") \
 	X(NOW,         "now",         ".",           0, none, "Timeline: back to now, the newest event, no filter") \
 	X(REFRESH,     "refresh",     "C-r,F5",      0, none, "Poll every source now") \
 	X(REDRAW,      "redraw",      "C-l",         0, none, "Repaint the whole screen") \
