@@ -28,7 +28,7 @@
 #include "app_priv.h"
 
 static struct app *app;
-static char pending_title[256];   /* the incident's, while its SEV is asked */
+#define A (*app)   /* the console's state, lent by app.c: read as app.c reads it */
 
 static enum tui_role role_of(enum action_role r)
 {
@@ -51,7 +51,7 @@ static const char *words(const char *text, char *buf, size_t len)
 
 static void on_question_closed(const struct dialog *d, enum dialog_result r, void *arg)
 {
-	actions_answer(app->actions, d->id, r == DIALOG_YES, "y in the console");
+	actions_answer(A.actions, d->id, r == DIALOG_YES, "y in the console");
 }
 
 static void ui_ask(uint64_t run, const struct action_question *q, void *arg)
@@ -87,9 +87,8 @@ static void rollback_log(const struct action_result *res)
 
 	if (res->outcome == ACTION_REFUSED || res->outcome == ACTION_DECLINED || strstr(res->summary, "dry run"))
 		return;
-	if (export_rollback_log(app->model.tl, app->cfg, res, path, sizeof path, err, sizeof err) != 0 &&
-	    app->model.tl)
-		timeline_log(app->model.tl, "error", "no rollback log written", NULL);
+	if (export_rollback_log(A.model.tl, A.cfg, res, path, sizeof path, err, sizeof err) != 0 && A.model.tl)
+		timeline_log(A.model.tl, "error", "no rollback log written", NULL);
 }
 
 static void ui_done(const struct action_result *res, void *arg)
@@ -98,13 +97,13 @@ static void ui_done(const struct action_result *res, void *arg)
 	struct dialog d;
 	char summary[ACTION_LINE], line[ACTION_LINE], title[sizeof res->title];
 
-	model_sync_timeline(&app->model);
-	runbook_session_action_done(app->runbook, res);
+	words(res->summary, summary, sizeof summary);
+	model_sync_timeline(&A.model);
+	runbook_session_action_done(A.runbook, res);
 	if (res->outcome == ACTION_OK && a && (a->flags & ACT_MUTATES))
-		sources_refresh(&app->sources);
+		sources_refresh(&A.sources);
 	if (res->id == ACTION_ROLLBACK)
 		rollback_log(res);
-	words(res->summary, summary, sizeof summary);
 	if (res->nlines) {
 		dialog_info(&d, res->title[0] ? words(res->title, title, sizeof title) : a ? a->help : "");
 		for (size_t i = 0; i < res->nlines; i++)
@@ -119,7 +118,7 @@ static void ui_done(const struct action_result *res, void *arg)
 	case ACTION_DECLINED: case ACTION_CANCELLED: ui_message(ROLE_WARN, "%s", summary); break;
 	default: ui_message(ROLE_CRIT, "%s", summary);
 	}
-	app->paint |= PAINT_ALL;
+	A.paint |= PAINT_ALL;
 }
 
 static const struct action_ui console_ui = { .ask = ui_ask, .progress = ui_progress, .done = ui_done };
@@ -128,7 +127,7 @@ static void start(enum action_id id, const char *text, int sev)
 {
 	struct action_args args = { .text = text, .sev = sev };
 
-	actions_run(app->actions, id, &args, &console_ui);
+	actions_run(A.actions, id, &args, &console_ui);
 }
 
 static int parse_sev(const char *s)
@@ -183,20 +182,20 @@ static void on_checklist_item(const struct dialog *d, enum dialog_result r, void
 static void on_incident_sev(const struct dialog *d, enum dialog_result r, void *arg)
 {
 	if (r == DIALOG_YES)
-		start(ACTION_INCIDENT, pending_title, parse_sev(d->input));
+		start(ACTION_INCIDENT, A.pending_title, parse_sev(d->input));
 }
 
 /* The declare dialog starts on the SEV the signals suggest, and says why;
  * without a suggestion, on SEV-2. The operator decides. */
 static void ask_sev(void)
 {
-	const struct model_suggestion *s = &app->model.suggest;
+	const struct model_suggestion *s = &A.model.suggest;
 	struct dialog d;
 	char initial[4];
 
 	snprintf(initial, sizeof initial, "%d", s->sev ? s->sev : 2);
 	dialog_input(&d, "Declare incident", "SEV (1-4, if unsure the higher):", initial, on_incident_sev, NULL);
-	dialog_add_line(&d, ROLE_NORMAL, "%s", pending_title);
+	dialog_add_line(&d, ROLE_NORMAL, "%s", A.pending_title);
 	if (s->sev)
 		dialog_add_line(&d, tui_sev_role(s->sev), "suggested SEV-%d: %s", s->sev, s->reason);
 	else
@@ -212,7 +211,7 @@ static void on_incident_title(const struct dialog *d, enum dialog_result r, void
 		ui_message(ROLE_WARN, "an incident needs a title: nothing declared");
 		return;
 	}
-	snprintf(pending_title, sizeof pending_title, "%s", d->input);
+	snprintf(A.pending_title, sizeof A.pending_title, "%s", d->input);
 	ask_sev();
 }
 
@@ -236,7 +235,7 @@ static void on_sev(const struct dialog *d, enum dialog_result r, void *arg)
 
 static void show(size_t idx)
 {
-	views_show(idx, &app->model);
+	views_show(idx, &A.model);
 }
 
 static size_t view_named(const char *name)
@@ -312,7 +311,7 @@ void app_key_action(enum action_id id, const char *arg)
 	views_all(&nviews);
 	/* Not to prompt for a title that would be refused, a refusal comes first;
 	 * it is the action layer's own, so it is said and audited as any other. */
-	if (a && a->exec->exec && !actions_check(actions_ctx(app->actions), id, why, sizeof why)) {
+	if (a && a->exec->exec && !actions_check(actions_ctx(A.actions), id, why, sizeof why)) {
 		start(id, arg, 0);
 		return;
 	}
@@ -348,12 +347,12 @@ void app_key_action(enum action_id id, const char *arg)
 			ask_input("Note for the timeline", "Note:", "", on_note);
 		break;
 	case ACTION_INCIDENT:
-		if (app->model.has_incident) {
+		if (A.model.has_incident) {
 			ui_message(ROLE_WARN, "INC-%lld is open (SEV-%d): change its SEV with %s",
-			           (long long)app->model.incident.id, app->model.incident.sev,
+			           (long long)A.model.incident.id, A.model.incident.sev,
 			           keymap_key_for(ACTION_SEV));
 		} else if (arg) {
-			snprintf(pending_title, sizeof pending_title, "%s", arg);
+			snprintf(A.pending_title, sizeof A.pending_title, "%s", arg);
 			ask_sev();
 		} else {
 			ask_input("Declare incident", "Title:", "", on_incident_title);
@@ -365,7 +364,7 @@ void app_key_action(enum action_id id, const char *arg)
 		} else {
 			char sev[8];
 
-			snprintf(sev, sizeof sev, "%d", app->model.incident.sev);
+			snprintf(sev, sizeof sev, "%d", A.model.incident.sev);
 			ask_input("Change SEV", "SEV (1-4), then the reason:", sev, on_sev);
 		}
 		break;
@@ -383,8 +382,8 @@ void app_key_action(enum action_id id, const char *arg)
 			start(ACTION_STATUS, arg, 0);
 		else
 			ask_input("Incident status", "investigating, contained or recovered (then why):",
-			          strcmp(app->model.incident.status, "contained") == 0 ? "recovered" :
-			          strcmp(app->model.incident.status, "recovered") == 0 ? "" : "contained", on_status);
+			          strcmp(A.model.incident.status, "contained") == 0 ? "recovered" :
+			          strcmp(A.model.incident.status, "recovered") == 0 ? "" : "contained", on_status);
 		break;
 	case ACTION_ROLE:
 		if (arg)
@@ -411,16 +410,16 @@ void app_key_action(enum action_id id, const char *arg)
 		break;
 	case ACTION_RUNBOOK: case ACTION_RUNBOOK_STEP: case ACTION_RUNBOOK_CHECK: case ACTION_RUNBOOK_DONE:
 	case ACTION_RUNBOOK_SKIP: case ACTION_RUNBOOK_CANCEL:
-		if (app_runbook_key(app->runbook, app->actions, &console_ui, id, arg, cur == view_named("runbook")))
+		if (app_runbook_key(A.runbook, A.actions, &console_ui, id, arg, cur == view_named("runbook")))
 			show(view_named("runbook"));
 		break;
 	case ACTION_SELECT:
 		/* select on a runbook line: run it, or tick it */
-		if (cur == view_named("runbook") && runbook_session_runbook(app->runbook)) {
-			const struct runbook *rb = runbook_session_runbook(app->runbook);
-			size_t c = runbook_session_cursor(app->runbook);
+		if (cur == view_named("runbook") && runbook_session_runbook(A.runbook)) {
+			const struct runbook *rb = runbook_session_runbook(A.runbook);
+			size_t c = runbook_session_cursor(A.runbook);
 
-			app_runbook_key(app->runbook, app->actions, &console_ui,
+			app_runbook_key(A.runbook, A.actions, &console_ui,
 			                c < rb->nitems && rb->items[c].kind == RB_CHECK ? ACTION_RUNBOOK_CHECK :
 			                ACTION_RUNBOOK_STEP, NULL, true);
 		}
@@ -436,13 +435,13 @@ void app_key_action(enum action_id id, const char *arg)
 			ask_input("Pre-deployment checklist", "Item ticked (1-9):", "", on_checklist_item);
 		break;
 	case ACTION_REFRESH:
-		model_sync_timeline(&app->model);
-		sources_refresh(&app->sources);
+		model_sync_timeline(&A.model);
+		sources_refresh(&A.sources);
 		ui_message(ROLE_NORMAL, "refreshing");
 		break;
 	case ACTION_REDRAW:
 		clearok(curscr, TRUE);
-		app->paint = PAINT_ALL;
+		A.paint = PAINT_ALL;
 		break;
 	default:
 		break;
@@ -451,9 +450,9 @@ void app_key_action(enum action_id id, const char *arg)
 
 void app_quit(int code)
 {
-	app->quit = true;
-	app->exit_code = code;
-	loop_stop(app->loop);
+	A.quit = true;
+	A.exit_code = code;
+	loop_stop(A.loop);
 }
 
 /* What views ask of the console through ui.h. */

@@ -192,9 +192,9 @@ const char *keymap_view_key(const char *name)
 	return "";
 }
 
-static const char *key_word(const struct action *a, char *buf, size_t len, void *arg)
+static const char *key_word(enum action_id id, char *buf, size_t len, void *arg)
 {
-	return keymap_key_for(a->id);
+	return keymap_key_for(id);
 }
 
 void keymap_expand(const char *in, char *out, size_t len)

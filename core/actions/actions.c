@@ -44,41 +44,6 @@ size_t actions_count(void)
 	return ACTION_COUNT - 1;
 }
 
-const char *actions_text_command(const struct action *a, char *buf, size_t len, void *arg)
-{
-	snprintf(buf, len, "%s%s", (a->flags & ACT_CLI) ? "warroom " : ":", a->name);
-	return buf;
-}
-
-void actions_text_expand(const char *in, char *out, size_t len, actions_word_fn word, void *arg)
-{
-	size_t o = 0;
-
-	if (!len)
-		return;
-	while (*in && o + 1 < len) {
-		const char *end = *in == '{' ? strchr(in + 1, '}') : NULL;
-		const struct action *a = NULL;
-		char name[32], buf[64];
-
-		if (end && (size_t)(end - in - 1) < sizeof name) {
-			memcpy(name, in + 1, (size_t)(end - in - 1));
-			name[end - in - 1] = '\0';
-			a = actions_by_name(name);
-		}
-		if (!a) {
-			out[o++] = *in++;
-			continue;
-		}
-		o += (size_t)snprintf(out + o, len - o, "%s", word ? word(a, buf, sizeof buf, arg) :
-		                      actions_text_command(a, buf, sizeof buf, arg));
-		if (o >= len)
-			o = len - 1;
-		in = end + 1;
-	}
-	out[o] = '\0';
-}
-
 const char *actions_outcome_name(enum action_outcome o)
 {
 	static const char *const names[] = {
@@ -244,8 +209,7 @@ static void audit(const struct action_run *run, const struct action_result *res)
 	cJSON_free(args);
 	text_copy(rec.confirmation, sizeof rec.confirmation, run->confirmation);
 	text_copy(rec.outcome, sizeof rec.outcome, actions_outcome_name(res->outcome));
-	/* the record is read from any front-end: keys named as commands */
-	actions_text_expand(res->summary, rec.summary, sizeof rec.summary, NULL, NULL);
+	text_copy(rec.summary, sizeof rec.summary, res->summary);
 	text_copy(rec.signals, sizeof rec.signals, run->signals);
 	rec.incident_id = run->incident_id;
 	/* the audit trail must not stop an action: a failed write is said elsewhere */
