@@ -421,7 +421,6 @@ static void signals_now(char *json, size_t len, void *arg)
 int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 {
 	char err[256];
-
 	size_t nviews;
 	const struct view_ops *const *views = views_all(&nviews);
 

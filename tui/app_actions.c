@@ -473,4 +473,3 @@ void app_actions_attach(struct app *a)
 	app = a;
 	ui_attach(&shell);
 }
-

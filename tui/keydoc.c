@@ -126,6 +126,6 @@ int keydoc_cli(int argc, char **argv, const struct config *cfg)
 	for (size_t i = 0; keymap_entry(i, &e); i++)
 		print_entry(stdout, fmt, &e);
 	if (fmt == TEXT)
-		puts("W changes the cluster, refused --readonly  C confirm first  I needs incident");
+		puts(KEYMAP_LEGEND);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

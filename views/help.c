@@ -11,8 +11,7 @@ struct help_state {
 	size_t top;          /* first entry shown */
 };
 
-static const char legend[] =
-	"W changes the cluster, refused --readonly  C confirm first  I needs incident";
+static const char legend[] = KEYMAP_LEGEND;
 
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {

@@ -50,6 +50,9 @@ struct keymap_entry {
 	bool view;           /* a view: listed under the view action */
 };
 
+/* What the tags mean, under the list. */
+#define KEYMAP_LEGEND "W changes the cluster, refused --readonly  C confirm first  I needs incident"
+
 size_t keymap_entries(void);
 /* Entry i; false past the end. */
 bool keymap_entry(size_t i, struct keymap_entry *e);
