@@ -123,7 +123,7 @@ int keymap_init(const struct config *cfg, const struct view_ops *const *views, s
 		const struct action *a = actions_by_name(cfg->keys[k].action);
 
 		if (!a) {
-			snprintf(err, errlen, "keys: unknown action \"%s\" (see the help screen, ?)",
+			snprintf(err, errlen, "keys: unknown action \"%s\" (warroom actions lists them)",
 			         cfg->keys[k].action);
 			return -1;
 		}
