@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/cli.h"
 #include "warroom/config.h"
-#include "warroom/keydoc.h"
+#include "keydoc.h"
 #include "warroom/runbook.h"
 #include "warroom/ssh.h"
 #include "warroom/text.h"

@@ -138,14 +138,12 @@ size_t actions_count(void);   /* ACTION_COUNT - 1; ids run 1..count */
  * Text for the operator never names a key: it writes the action's name in
  * braces ("{runbook-tick} ticks it") and each front-end says how to start
  * that action there. word gives that ("x" in the console, where the keys
- * can be remapped); NULL gives the headless form, actions_text_command's.
+ * can be remapped); NULL gives the headless form: `warroom NAME` for an
+ * action the CLI runs, else `:NAME` (the console's command line).
  * Braces around anything but an action's name are left as they are. The
  * audit record keeps the braces: its reader writes them its way. */
 typedef const char *(*actions_word_fn)(enum action_id id, char *buf, size_t len, void *arg);
 void actions_text_expand(const char *in, char *out, size_t len, actions_word_fn word, void *arg);
-/* `warroom NAME` for an action the CLI runs, else `:NAME` (the console's
- * command line). */
-const char *actions_text_command(enum action_id id, char *buf, size_t len, void *arg);
 
 /* ---- running actions ---- */
 
