@@ -391,6 +391,10 @@ uint64_t kube_request(struct kube *k, const char *method, const char *path,
 	r->path = strdup(path);
 	r->ctype = content_type ? strdup(content_type) : NULL;
 	r->body = body ? strdup(body) : NULL;
+	if (!r->method || !r->path || (content_type && !r->ctype) || (body && !r->body)) {
+		req_free(r);   /* out of memory: the caller says the request could not start */
+		return 0;
+	}
 	r->fn = fn;
 	r->arg = arg;
 	r->next = k->reqs;
