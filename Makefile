@@ -84,7 +84,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarroom-core.a $(wildcard tests/uni
 	$(echo_cmd) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_CFLAGS) -Itests/unit -Icore -o $@ $< $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) $(TEST_LIBS) -lm
 
-# The whole suite: the cycle check, unit tests, the same under ASan+UBSan,
+# The whole suite: the cycle and layer checks, unit tests, the same under ASan+UBSan,
 # screen tests on the real binary, integration tests against the lab, the fuzz
 # replay. One summary line at the end; tests/README.md has each stage alone.
 # Builds use JOBS cores unless make was given -j already.
@@ -123,6 +123,12 @@ test-screen: all
 .PHONY: cycles
 cycles: all
 	@python3 scripts/cycles.py $(BUILD)
+
+# The tree's rules the compiler does not check: what each layer includes, no
+# abort() in core/, every name docs/architecture.md cites; beside the cycles.
+.PHONY: layers
+layers:
+	@python3 scripts/layers.py
 
 test-integration: all
 	@python3 tests/integration/run.py
