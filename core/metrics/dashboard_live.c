@@ -84,8 +84,13 @@ int dash_live_add(struct dash_live *l, const char *path)
 	while ((e = readdir(dir)) && n < DASH_FILES) {
 		size_t len = strlen(e->d_name);
 
-		if (len > 5 && !strcmp(e->d_name + len - 5, ".json") && e->d_name[0] != '.')
-			names[n++] = strdup(e->d_name);
+		if (len > 5 && !strcmp(e->d_name + len - 5, ".json") && e->d_name[0] != '.') {
+			if (!(names[n] = strdup(e->d_name))) {
+				snprintf(l->error, sizeof l->error, "%s: out of memory listing its dashboards", path);
+				break;
+			}
+			n++;
+		}
 	}
 	closedir(dir);
 	qsort(names, n, sizeof names[0], cmp_str);

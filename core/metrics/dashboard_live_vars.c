@@ -187,7 +187,7 @@ static void var_phase(struct dash_live *l)
 			break;
 		case VARQ_METRICS:
 			vj->filter = strdup(q.arg);
-			id = prom_label_values(l->prom, "__name__", NULL, var_strings, vj);
+			id = vj->filter ? prom_label_values(l->prom, "__name__", NULL, var_strings, vj) : 0;
 			break;
 		case VARQ_QUERY_RESULT:
 			id = prom_query_series(l->prom, q.arg, var_matrix, vj);

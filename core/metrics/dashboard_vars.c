@@ -400,8 +400,13 @@ void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n)
 	if (n == 0 && v->ncur)
 		return;   /* nothing resolved: the value set (JSON, config, console) stands */
 	clear_list(v->opt, &v->nopt);
-	for (size_t i = 0; i < n && v->nopt < DASH_VAR_VALUES; i++)
-		v->opt[v->nopt++] = strdup(vals[i]);
+	for (size_t i = 0; i < n && v->nopt < DASH_VAR_VALUES; i++) {
+		if (!(v->opt[v->nopt] = strdup(vals[i]))) {
+			snprintf(v->error, sizeof v->error, "out of memory for the variable's values");
+			break;
+		}
+		v->nopt++;
+	}
 	if (v->cur_all)
 		return;
 	for (size_t i = 0; i < v->ncur; i++) {
@@ -417,8 +422,8 @@ void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n)
 	v->ncur = keep;
 	if (!v->ncur && v->include_all)
 		v->cur_all = true;
-	else if (!v->ncur && v->nopt)
-		v->cur[v->ncur++] = strdup(v->opt[0]);
+	else if (!v->ncur && v->nopt && (v->cur[0] = strdup(v->opt[0])))
+		v->ncur = 1;
 }
 
 /* JavaScript regex into POSIX ERE, the parts dashboards use. */
