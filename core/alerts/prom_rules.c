@@ -9,7 +9,7 @@
 #include "warroom/alertmgr.h"
 #include "warroom/endpoint.h"
 #include "warroom/json.h"
-#include "warroom/prom_rules.h"
+#include "prom_rules.h"
 #include "warroom/text.h"
 
 static const char *str(const cJSON *o, const char *name)

@@ -30,12 +30,14 @@ struct cli_run {
 	struct action_result res;
 };
 
-/* What another process wrote may hold escapes: print text only. */
+/* What another process wrote may hold escapes: print text only. Keys the
+ * text names are the commands that do the same here. */
 static void print_line(FILE *f, const char *prefix, const char *text)
 {
-	char buf[ACTION_LINE * 2];
+	char buf[ACTION_LINE * 2], words[ACTION_LINE * 2];
 
-	text_clean(buf, sizeof buf, text, (size_t)-1, 0);
+	actions_text_expand(text, words, sizeof words, NULL, NULL);
+	text_clean(buf, sizeof buf, words, (size_t)-1, 0);
 	secret_scrub_buf(buf, sizeof buf);
 	fprintf(f, "%s%s\n", prefix, buf);
 }
@@ -150,7 +152,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 		loop_free(loop);
 		return EXIT_UNREACHABLE;
 	}
-	ssh_cli_ui(src.ssh);
+	cli_ssh_ui(src.ssh);
 	tl = cli_timeline_writer(cfg, tl_err, sizeof tl_err);
 	if (tl_err[0] && cluster)
 		fprintf(stderr, "warroom %s: WARNING: no timeline (%s); the steps are printed, and kept in a file for "

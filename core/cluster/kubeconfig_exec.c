@@ -144,6 +144,10 @@ int kubeconfig_parse_exec_credential(const char *json, size_t len, const char *a
 		out->key_pem = strdup(key);
 		secret_register_pem(key, (size_t)-1);
 	}
+	if ((tok && *tok && !out->token) || (crt && *crt && (!out->cert_pem || !out->key_pem))) {
+		text_copy(err, errlen, "out of memory reading the exec plugin's credential");
+		goto out;
+	}
 	rc = 0;
 out:
 	if (root) {

@@ -179,6 +179,7 @@ static int actions_part(struct timeline *tl, const struct facts *f, cJSON *doc)
 		return -1;
 	for (size_t k = n; k-- > 0;) {
 		cJSON *o;
+		char words[sizeof a[k].summary * 2];
 
 		if (a[k].incident_id != f->inc.id)
 			continue;
@@ -192,7 +193,9 @@ static int actions_part(struct timeline *tl, const struct facts *f, cJSON *doc)
 		cJSON_AddItemToObject(o, "args", parse_detail(a[k].args));
 		add_str(o, "confirmation", a[k].confirmation);
 		add_str(o, "outcome", a[k].outcome);
-		add_str(o, "summary", a[k].summary);
+		/* keys the summary names are the commands that do the same */
+		actions_text_expand(a[k].summary, words, sizeof words, NULL, NULL);
+		add_str(o, "summary", words);
 		cJSON_AddItemToObject(o, "signals", parse_detail(a[k].signals));
 		cJSON_AddItemToArray(arr, o);
 	}
@@ -292,38 +295,15 @@ static cJSON *build(struct timeline *tl, const struct config *cfg, int64_t id, i
 
 /* ---- Markdown ---- */
 
-struct buf {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct buf *b, const char *fmt, ...)
+/* text_buf_printf by a short name: the document below is one long run of them. */
+static void put(struct text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text_buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int need;
 
 	va_start(ap, fmt);
-	need = vsnprintf(NULL, 0, fmt, ap);
+	text_buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (need < 0 || b->oom)
-		return;
-	if (b->n + (size_t)need + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)need;
-		char *p = realloc(b->s, cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-	va_end(ap);
-	b->n += (size_t)need;
 }
 
 /* Text where it lands in Markdown (a heading, a paragraph, a table cell):
@@ -414,7 +394,7 @@ static char *markdown(const cJSON *doc)
 {
 	const cJSON *inc = cJSON_GetObjectItem(doc, "incident"), *d = cJSON_GetObjectItem(doc, "durations_s");
 	const cJSON *w = cJSON_GetObjectItem(doc, "impact_window"), *it;
-	struct buf b = { 0 };
+	struct text_buf b = { 0 };
 	char c1[64], c2[64], c3[512], c4[512], c5[300], c6[64], t[1300];
 
 	put(&b, "# Postmortem draft: %s — %s\n\n", str(inc, "ref"), cell(t, sizeof t, str(inc, "title")));
@@ -476,11 +456,7 @@ static char *markdown(const cJSON *doc)
 	put(&b, "\n## Root cause\n\n_To be written._\n\n## What went well, what did not\n\n_To be written._\n\n"
 	    "---\nGenerated %s by %s from the warroom timeline.\n", str(doc, "generated"),
 	    cell(c3, sizeof c3, or_dash(str(doc, "generated_by"))));
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return text_buf_take(&b);
 }
 
 char *export_incident(struct timeline *tl, const struct config *cfg, int64_t id, enum export_format fmt,

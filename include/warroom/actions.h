@@ -13,7 +13,9 @@
  * Three layers, each calling only downward: the table (core/actions/actions.c)
  * names every handler; the handlers (core/actions/action_*.c) do the work;
  * the run machinery (core/actions/actions_run.c) runs a row and gives
- * handlers what they call. */
+ * handlers what they call.
+ * Implemented in core/actions/: the table actions.c, the run machinery
+ * actions_run.c, the handlers action_*.c. */
 #ifndef WARROOM_ACTIONS_H
 #define WARROOM_ACTIONS_H
 
@@ -21,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct alertmgr_matchers;
 struct argocd;
 struct config;
 struct kube;
@@ -69,7 +72,8 @@ enum action_flag {
 	  "Silence alerts: matchers (the selected alert's), duration (1h), comment") \
 	X(EXPIRE,      "expire",      "E",           ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG | ACT_CLI, expire, \
 	  "Expire a silence: the selected one, or :expire ID") \
-	X(FILTER,      "filter",      "/",           0, none, "Alerts: show those matching (severity!=info)") \
+	X(FILTER,      "filter",      "/",           0, none, \
+	  "Alerts: show those matching (severity!=info); timeline: the events with a word") \
 	X(ALERTS_LIST, "alerts-list", "v",           0, none, "Alerts: alerts, silences, rules, groups in turn") \
 	X(RUNBOOK,     "runbook",     "b",           ACT_TAKES_ARG, runbook, \
 	  "Start the runbook offered for the firing alert, or :runbook NAME") \
@@ -88,7 +92,7 @@ enum action_flag {
 	  "Hand a role over: :role ic NAME, :role scribe NAME") \
 	X(EXPORT,      "export",      "P",           ACT_TAKES_ARG, export, \
 	  "Write the incident's postmortem draft (Markdown and JSON) to the logs folder") \
-	X(KIND,        "kind",        "f",           0, none, "Timeline: show one kind of event (f again: the next)") \
+	X(KIND,        "kind",        "f",           0, none, "Timeline: show one kind of event; again, the next kind") \
 	X(NOW,         "now",         ".",           0, none, "Timeline: back to now, the newest event, no filter") \
 	X(REFRESH,     "refresh",     "C-r,F5",      0, none, "Poll every source now") \
 	X(REDRAW,      "redraw",      "C-l",         0, none, "Repaint the whole screen") \
@@ -129,6 +133,17 @@ struct action {
 const struct action *actions_get(enum action_id id);
 const struct action *actions_by_name(const char *name);
 size_t actions_count(void);   /* ACTION_COUNT - 1; ids run 1..count */
+
+/* ---- keys named in text (core/actions/actions_text.c) ----
+ * Text for the operator never names a key: it writes the action's name in
+ * braces ("{runbook-tick} ticks it") and each front-end says how to start
+ * that action there. word gives that ("x" in the console, where the keys
+ * can be remapped); NULL gives the headless form: `warroom NAME` for an
+ * action the CLI runs, else `:NAME` (the console's command line).
+ * Braces around anything but an action's name are left as they are. The
+ * audit record keeps the braces: its reader writes them its way. */
+typedef const char *(*actions_word_fn)(enum action_id id, char *buf, size_t len, void *arg);
+void actions_text_expand(const char *in, char *out, size_t len, actions_word_fn word, void *arg);
 
 /* ---- running actions ---- */
 
@@ -286,7 +301,6 @@ typedef void (*action_answer_fn)(struct action_run *run, bool yes);
 
 const struct action_ctx *actions_run_ctx(const struct action_run *run);
 const struct action_args *actions_run_args(const struct action_run *run);
-uint64_t actions_run_id(const struct action_run *run);
 /* Since actions_run(): what actions_finish() will record as its duration. */
 int64_t actions_run_elapsed_ms(const struct action_run *run);
 /* The confirmation that lets exec run. */
@@ -314,6 +328,14 @@ const char *actions_outcome_name(enum action_outcome o);
 /* The store a handler writes; NULL means the run was finished (failed, and
  * freed) for want of one: read nothing of it afterwards. */
 struct timeline *actions_need_timeline(struct action_run *run);
+
+/* A silence as the `silence` action takes it (core/actions/action_silence.c): `{MATCHERS} [DURATION]
+ * COMMENT` (without braces the matchers are the first word; DURATION 1h
+ * when left out; a comment is required, as amtool requires one). Fills the
+ * compiled matchers (free them), the matchers as text, the seconds and the
+ * comment; -1 with words. */
+int actions_silence_parse(const char *text, struct alertmgr_matchers *ms, char *matchers, size_t mlen, long *secs,
+                          char *comment, size_t clen, char *err, size_t errlen);
 
 #define ACTION_EXEC_DECL(id, name, keys, flags, exec, help) extern const struct action_exec actions_exec_##exec;
 ACTION_LIST(ACTION_EXEC_DECL)

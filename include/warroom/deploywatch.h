@@ -2,7 +2,9 @@
  * (the seeds' pipeline stages 5 to 10), the signals before the traffic switch
  * as the baseline, and the rules that recommend a rollback while the window
  * runs. A core watcher (model_watch_add): the console and `warroom watch`
- * see the same stages, the same breach and write the same timeline. */
+ * see the same stages, the same breach and write the same timeline.
+ * Implemented in core/deploy/: deploywatch_core.c (the stages and rules),
+ * deploywatch_capacity.c, deploywatch.c (the watcher on the model). */
 #ifndef WARROOM_DEPLOYWATCH_H
 #define WARROOM_DEPLOYWATCH_H
 
@@ -170,7 +172,8 @@ const char *deploywatch_stage_title(enum deploy_stage s);   /* "Monitoring windo
 const char *deploywatch_rule_name(enum deploy_rule r);
 /* The rule's line in words: "error ratio over 5.0 % for 3 s". */
 void deploywatch_rule_text(const struct deploywatch *d, enum deploy_rule r, char *buf, size_t len);
-/* The banner: "Rollback recommended: ... — R to roll back", "" when none. */
+/* The banner: "Rollback recommended: ... - {rollback} to roll back" (the
+ * front-end names the key), "" when none. */
 void deploywatch_banner(const struct deploywatch *d, char *buf, size_t len);
 
 /* The seeds' pre-deployment checklist, in order; n gets its length. */

@@ -1,4 +1,6 @@
-/* app — the full-screen console: the loop, the views, the key map. */
+/* app — private to tui/: the full-screen console for main.c (the loop, the
+ * views, the key map; tui/app.c), the bastion's questions as dialogs
+ * (tui/bastion.c) and the runbook keys (tui/app_runbook.c). */
 #ifndef WARROOM_APP_H
 #define WARROOM_APP_H
 
@@ -15,7 +17,6 @@ struct timeline;
  * is restored on every path. tl may be NULL (tl_error says why). */
 int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error);
 
-void app_message_clear(void);
 /* The bastion's questions as dialogs (tui/bastion.c); ssh may be NULL. */
 struct ssh;
 void app_bastion_ui(struct ssh *ssh);
