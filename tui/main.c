@@ -209,6 +209,7 @@ int main(int argc, char **argv)
 		snprintf(cfg.kube.context, sizeof cfg.kube.context, "%s", context);
 	if (readonly)
 		cfg.readonly = true;
+	config_register_secrets(&cfg);   /* every text this process writes loses them */
 	if ((bastion && config_set_bastion(&cfg, bastion, err, sizeof err) != 0) ||
 	    config_check_bastion(&cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "warroom: %s\n", err);

@@ -297,6 +297,19 @@ int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t l
 	return 0;
 }
 
+void config_register_secrets(const struct config *cfg)
+{
+	const struct config_endpoint *eps[] = { &cfg->prometheus, &cfg->alertmanager, &cfg->argocd };
+	char *buf = malloc(CONFIG_SECRET_MAX);
+
+	/* reading registers them (secret.h); one that cannot be read is said where it is used */
+	for (size_t i = 0; buf && i < sizeof eps / sizeof eps[0]; i++)
+		config_read_secret_msg(eps[i], buf, CONFIG_SECRET_MAX, NULL, 0);
+	if (buf)
+		explicit_bzero(buf, CONFIG_SECRET_MAX);
+	free(buf);
+}
+
 /* ---- the bastion ---------------------------------------------------------- */
 
 int config_set_bastion(struct config *cfg, const char *spec, char *err, size_t errlen)
