@@ -297,7 +297,8 @@ uint64_t actions_start_row(struct actions *q, const struct action *a, const stru
 	if (args)
 		run->args = *args;
 	if (run->args.text) {
-		run->text = strdup(run->args.text);
+		/* typed at a key, the : line or a shell: text from outside, cleaned as it enters */
+		run->text = text_clean_dup(run->args.text, (size_t)-1, TEXT_CLEAN_LINES | TEXT_CLEAN_TABS);
 		run->args.text = run->text;
 	}
 	if (ui)
