@@ -23,6 +23,7 @@ static const char usage[] =
 	"       warroom rollback [--strategy auto|selector|scale-switch|undo|argocd] [--dry-run] [--yes]\n"
 	"       warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n"
 	"                                         the postmortem draft of an incident\n"
+	"       warroom timeline import FILE...   what a console could not save (unsaved-*.jsonl)\n"
 	"       warroom incident --sev N TITLE... declare an incident\n"
 	"       warroom incident show|ack|status|role ...   the open incident (warroom incident -h)\n"
 	"       warroom ack                       acknowledge the open incident\n"
