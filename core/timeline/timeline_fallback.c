@@ -3,7 +3,7 @@
  * A write the database refuses (or cannot take, not being open) waits in
  * memory; a console killed meanwhile, even by SIGKILL, would lose it. So
  * each such write is also appended to a file of its own, one JSON object
- * per line after a header line, fsynced: $XDG_STATE_HOME/warroom/
+ * per line after a header line: $XDG_STATE_HOME/warroom/
  * unsaved-<time>.jsonl, 0600. Once the database has taken some of them the
  * file is written anew with the rest (beside it, then renamed over it, so a
  * kill in between leaves the old one whole), and removed once none wait.
@@ -168,8 +168,10 @@ int timeline_fallback_add(struct timeline *tl, const struct timeline_pending *p)
 	}
 	rc = write_all(tl->fb_fd, rec, strlen(rec));
 	free(rec);
-	/* on the disk before the write is reported kept: a crash of the machine too */
-	if (rc != 0 || fdatasync(tl->fb_fd) != 0) {
+	/* A write survives the process in the page cache; a crash of the machine
+	 * asks for the sync, worth its milliseconds on the loop while the
+	 * database refuses, not while another process holds its lock for a moment. */
+	if (rc != 0 || ((!tl->db || tl->disk != TL_DISK_OK) && fdatasync(tl->fb_fd) != 0)) {
 		failed(tl, tl->fb_path);
 		return -1;
 	}
