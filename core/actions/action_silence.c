@@ -520,7 +520,8 @@ static void expire_prepare(struct action_run *run)
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "expire refused: %s", err);
 		return;
 	}
-	text_clean(id, sizeof id, skip_ws(actions_run_args(run)->text ? actions_run_args(run)->text : ""), (size_t)-1, 0);
+	text_clean(id, sizeof id, skip_ws(actions_run_args(run)->text ? actions_run_args(run)->text : ""),
+	           (size_t)-1, 0);
 	id[strcspn(id, " ")] = '\0';
 	if (!silence_id_ok(id)) {
 		finish(s, ACTION_REFUSED, EXIT_REFUSED, "expire needs a silence id: expire ID (the alerts view lists them)");

@@ -398,8 +398,8 @@ static char *markdown(const cJSON *doc)
 	char c1[64], c2[64], c3[512], c4[512], c5[300], c6[64], t[1300];
 
 	put(&b, "# Postmortem draft: %s — %s\n\n", str(inc, "ref"), cell(t, sizeof t, str(inc, "title")));
-	put(&b, "**SEV-%.0f** · status **%s** · environment %s · ", num(inc, "sev"), cell(c6, sizeof c6, str(inc, "status")),
-	    cell(c3, sizeof c3, or_dash(str(inc, "environment"))));
+	put(&b, "**SEV-%.0f** · status **%s** · environment %s · ", num(inc, "sev"),
+	    cell(c6, sizeof c6, str(inc, "status")), cell(c3, sizeof c3, or_dash(str(inc, "environment"))));
 	put(&b, "service %s\n\n", cell(c3, sizeof c3, or_dash(str(inc, "service"))));
 	put(&b, "## Summary\n\n%s\n\n", cell(t, sizeof t, str(doc, "summary")));
 	put(&b, "| | |\n|---|---|\n");

@@ -13,8 +13,10 @@ int timeline_audit_append(struct timeline *tl, struct timeline_audit *a, char *e
 		return -1;
 	}
 	struct timeline_incident inc;
-	if (a->incident_id == 0)   /* the open incident, when the database can tell now; else when written */
-		a->incident_id = !tl->db ? TIMELINE_INCIDENT_OPEN : timeline_db_incident_current(tl, &inc) == 1 ? inc.id : 0;
+	if (a->incident_id == 0 && !tl->db)   /* the open incident when written: none can be read now */
+		a->incident_id = TIMELINE_INCIDENT_OPEN;
+	else if (a->incident_id == 0 && timeline_db_incident_current(tl, &inc) == 1)
+		a->incident_id = inc.id;
 	int rc = !tl->db ? 2 : tl->queue ? 1 : timeline_db_insert_audit(tl, a, err, errlen);
 	if ((rc == 1 || rc == 2) && tl->nonblocking) {
 		/* queued behind the others (or until the disk takes it); timeline_flush writes it */

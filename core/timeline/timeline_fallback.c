@@ -115,8 +115,8 @@ static void failed(struct timeline *tl, const char *what)
 {
 	char words[sizeof tl->err];
 
-	snprintf(words, sizeof words, "timeline: cannot keep the unsaved writes in %s: %s (they are in memory only)",
-	         what, strerror(errno));
+	snprintf(words, sizeof words, "timeline: cannot keep the unsaved writes in %s: %s (they are in memory "
+	         "only)", what, strerror(errno));
 	snprintf(tl->err, sizeof tl->err, "%s", words);
 	tl->fb_failed = true;
 	if (tl->fb_fd >= 0)

@@ -58,7 +58,8 @@ static int64_t incident_here(struct timeline *tl, int64_t id)
 }
 
 /* 1 when the same record is there, 0 when not, -1 on a read error. */
-static int there(sqlite3 *db, const char *sql, const char *const *text, int ntext, int64_t at, const char *detail)
+static int there(sqlite3 *db, const char *sql, const char *const *text, int ntext, int64_t at,
+                 const char *detail)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -137,8 +138,8 @@ static int import_audit(struct timeline *tl, const cJSON *o, bool *added, char *
 		return -1;
 	}
 	const char *key[] = { a.actor, a.action, a.summary };
-	rc = there(tl->db, "SELECT 1 FROM audit WHERE started_ms = ?1 AND actor = ?2 AND action = ?3 AND summary = ?4"
-	           " LIMIT 1", key, 3, a.started_ms, NULL);
+	rc = there(tl->db, "SELECT 1 FROM audit WHERE started_ms = ?1 AND actor = ?2 AND action = ?3"
+	           " AND summary = ?4 LIMIT 1", key, 3, a.started_ms, NULL);
 	if (rc == 0) {
 		a.incident_id = incident_here(tl, num(o, "incident_id"));
 		rc = timeline_db_insert_audit(tl, &a, err, errlen) == 0 ? 0 : -1;
