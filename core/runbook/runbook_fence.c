@@ -152,6 +152,40 @@ static int fence_runner(struct build *b, const char *info, int line)
 
 static void code_block(struct build *b, cmark_node *n, int depth);
 
+/* A block without a language that reads as a command: a "$ " prompt, a
+ * command line tools' name first, or a lower-case word with flags. */
+static bool looks_command(const char *lit, size_t len)
+{
+	static const char *const tools[] = {
+		"kubectl", "oc", "helm", "curl", "wget", "ceph", "rados", "rbd", "etcdctl", "git", "docker", "podman",
+		"systemctl", "journalctl", "ssh", "scp", "aws", "gcloud", "az", "jq", "sudo", "export", "krel", "make",
+		"go", "ping", "nc", "dig", "nslookup", "ip", "ss", "df", "du", "tail", "grep", "cat", "ls", "cd", "rm",
+		"cp", "mv", "mkdir", "chmod", "chown", "virtctl", "crictl", "terraform", "ansible-playbook",
+	};
+	const char *p = lit, *end = lit + len, *w;
+	size_t n;
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (p < end && prompt_len(p, (size_t)(end - p)))
+		return true;
+	w = p;
+	while (p < end && (islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '_' ||
+	                   *p == '.'))
+		p++;
+	n = (size_t)(p - w);
+	if (!n || p >= end || *p != ' ')
+		return false;
+	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
+		if (strlen(tools[i]) == n && !strncmp(tools[i], w, n))
+			return true;
+	/* a word, then flags on the same line */
+	for (; p < end && *p != '\n'; p++)
+		if (*p == '-' && p[-1] == ' ' && p + 1 < end && (isalpha((unsigned char)p[1]) || p[1] == '-'))
+			return true;
+	return false;
+}
+
 void runbook_code_block(struct build *b, cmark_node *n, int depth)
 {
 	b->block_runner = fence_runner(b, cmark_node_get_fence_info(n), runbook_line_of(b, n));
@@ -195,8 +229,8 @@ static void code_block(struct build *b, cmark_node *n, int depth)
 		return;
 	}
 	if (!is_shell(lang)) {
-		if (!lang[0] && cmark_node_get_fence_info(n) && !*info && memchr(lit, '$', len))
-			runbook_warn(b, line, "a code block without a language is shown, not run (```sh runs it)");
+		if (!lang[0] && (!info || !*info) && looks_command(lit, len))
+			runbook_warn(b, line, "a command without a language is shown, not run (```sh runs it)");
 		runbook_add_item(b, RB_CODE, lit, len, lang, false, line, depth);
 		return;
 	}
