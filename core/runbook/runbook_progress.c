@@ -94,7 +94,10 @@ bool runbook_session_next_item(const struct runbook_session *s, size_t *item)
 		return true;
 	for (size_t i = sp->first; i < sp->first + sp->n; i++)
 		if (runbook_item_actionable(&s->rb->items[i]) && !finished(s->st[i].state)) {
-			*item = i;
+			size_t c = s->rb->items[i].choice;
+
+			/* a choice not made yet: the operator is at its first option */
+			*item = c && !runbook_session_chosen(s, c - 1) ? s->rb->choices[c - 1].first : i;
 			return true;
 		}
 	return false;

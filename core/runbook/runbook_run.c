@@ -96,6 +96,27 @@ static cJSON *item_detail(struct runbook_session *s, size_t i)
 	return o;
 }
 
+/* For the session's other files (runbook_values.c, runbook_choose.c). */
+void runbook_session_log(struct runbook_session *s, const char *summary, cJSON *detail)
+{
+	log_event(s, summary, detail);
+}
+
+void runbook_session_persist(struct runbook_session *s, size_t i)
+{
+	persist(s, i);
+}
+
+void runbook_session_changed(struct runbook_session *s)
+{
+	changed(s);
+}
+
+cJSON *runbook_session_detail(struct runbook_session *s, size_t i)
+{
+	return item_detail(s, i);
+}
+
 /* ---- output ---- */
 
 static void out_clear(struct runbook_session *s)
@@ -217,6 +238,8 @@ static void drop_run(struct runbook_session *s)
 	s->run_id = 0;
 	cJSON_Delete(s->vars);
 	s->vars = NULL;
+	cJSON_Delete(s->secrets);
+	s->secrets = NULL;
 	s->cursor = 0;
 	s->alert[0] = '\0';
 }
@@ -466,7 +489,10 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 		return -1;
 	}
 	if (*item == SIZE_MAX && !runbook_session_next_item(s, item)) {
-		snprintf(err, errlen, "every step of %s is done", s->rb->name);
+		if (runbook_read_only(s->rb))
+			snprintf(err, errlen, "%s is read only: nothing to run", s->rb->name);
+		else
+			snprintf(err, errlen, "every step of %s is done", s->rb->name);
 		return -1;
 	}
 	if (*item >= s->rb->nitems) {
@@ -474,14 +500,55 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 		return -1;
 	}
 	it = &s->rb->items[*item];
+	if (it->kind == RB_OPTION && it->choice && s->st[*item].state == RBS_PENDING) {
+		/* the next thing to do is a choice: its first command, or what it says */
+		for (size_t i = *item; i < s->rb->choices[it->choice - 1].end; i++)
+			if (s->rb->items[i].alt == it->alt && (s->rb->items[i].kind == RB_COMMAND ||
+			                                       s->rb->items[i].kind == RB_ACTION)) {
+				*item = i;
+				it = &s->rb->items[i];
+				break;
+			}
+	}
 	if (s->runner) {
 		snprintf(err, errlen, "a command is running: wait for it, or cancel it (C-x)");
 		return -1;
 	}
+	if (it->kind == RB_OPTION && it->choice) {
+		char name[160];
+
+		runbook_option_name(s->rb, it->choice - 1, it->alt, name, sizeof name);
+		snprintf(err, errlen, "%s has nothing to run: o chooses it (the other options are skipped)", name);
+		return -1;
+	}
 	if (it->kind != RB_COMMAND && it->kind != RB_ACTION) {
 		snprintf(err, errlen, "line %d is a %s, not a command: %s", it->line, runbook_kind_name(it->kind),
-		         it->kind == RB_CHECK ? "c ticks it" : "d marks the step read");
+		         it->kind == RB_CHECK ? "c ticks it" : it->kind == RB_DETAILS ? "Enter opens it" :
+		         "d marks the step read");
 		return -1;
+	}
+	if (it->choice && runbook_session_chosen(s, it->choice - 1) &&
+	    runbook_session_chosen(s, it->choice - 1) != it->alt) {
+		char name[160];
+
+		runbook_option_name(s->rb, it->choice - 1, runbook_session_chosen(s, it->choice - 1), name, sizeof name);
+		snprintf(err, errlen, "line %d is in an option not chosen (%s was): o on its option chooses it instead",
+		         it->line, name);
+		return -1;
+	}
+	if (it->kind == RB_COMMAND && it->nph) {
+		const struct runbook_placeholder *miss[16];
+		size_t n = runbook_session_missing((struct runbook_session *)s, *item, miss, 16), o;
+
+		if (n) {
+			o = (size_t)snprintf(err, errlen, "line %d is a template:", it->line);
+			for (size_t k = 0; k < n && k < 16 && o < errlen; k++)
+				o += (size_t)snprintf(err + o, errlen - o, "%s %s", k ? "," : "", miss[k]->text);
+			if (o < errlen)
+				snprintf(err + o, errlen - o, " %s no value yet: = gives %s (it never runs with a placeholder "
+				         "left)", n > 1 ? "have" : "has", n > 1 ? "them" : "it");
+			return -1;
+		}
 	}
 	if (it->kind == RB_ACTION && s->st[*item].state == RBS_SKIPPED) {
 		snprintf(err, errlen, "%s", s->st[*item].reason);
@@ -594,6 +661,7 @@ int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn 
                         char *err, size_t errlen)
 {
 	const struct runbook_item *it;
+	char *command;
 
 	if (runbook_session_can_run(s, &item, err, errlen) != 0)
 		return -1;
@@ -602,8 +670,20 @@ int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn 
 		snprintf(err, errlen, "line %d is a warroom action: the console runs it as its own action", it->line);
 		return -1;
 	}
+	command = runbook_session_command(s, item);
+	if (!command) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* running one option's command is choosing it */
+	if (it->choice && !runbook_session_chosen(s, it->choice - 1) &&
+	    runbook_session_choose(s, item, err, errlen) != 0) {
+		free(command);
+		return -1;
+	}
 	out_clear(s);
-	s->runner = runbook_runner_start(s, it, on_line, on_done, s, err, errlen);
+	s->runner = runbook_runner_start(s, it, command, on_line, on_done, s, err, errlen);
+	free(command);
 	if (!s->runner)
 		return -1;
 	s->run_item = item;
@@ -648,7 +728,10 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 		return -1;
 	}
 	if (item == SIZE_MAX && !runbook_session_next_item(s, &item)) {
-		snprintf(summary, slen, "every step of %s is done", s->rb->name);
+		if (runbook_read_only(s->rb))
+			snprintf(summary, slen, "%s is read only: nothing to mark", s->rb->name);
+		else
+			snprintf(summary, slen, "every step of %s is done", s->rb->name);
 		return -1;
 	}
 	if (item >= s->rb->nitems) {
@@ -660,6 +743,18 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 		return -1;
 	}
 	it = &s->rb->items[item];
+	if (it->kind == RB_OPTION && it->choice) {
+		snprintf(summary, slen, "that line is an option: o chooses it, and the others are skipped");
+		return -1;
+	}
+	if (it->choice && state == RBS_DONE && runbook_session_chosen(s, it->choice - 1) &&
+	    runbook_session_chosen(s, it->choice - 1) != it->alt) {
+		snprintf(summary, slen, "line %d is in an option not chosen: o on its option chooses it instead", it->line);
+		return -1;
+	}
+	if (it->choice && state == RBS_DONE && !runbook_session_chosen(s, it->choice - 1) &&
+	    runbook_session_choose(s, item, summary, slen) != 0)
+		return -1;   /* marking one option's line done is choosing that option */
 	if (state == RBS_SKIPPED && (!reason || !*reason)) {
 		snprintf(summary, slen, "a skip needs a reason: nothing changed");
 		return -1;

@@ -259,6 +259,38 @@ uint64_t runbook_session_generation(const struct runbook_session *s);
 /* The variables commands get, "NAME=value" (for the question and the view). */
 size_t runbook_session_vars(struct runbook_session *s, char (*out)[256], size_t max);
 
+/* ---- templates: commands with placeholders ---- */
+
+/* The placeholders of a command that have no value yet (the run's values,
+ * the console's variables and, for a $VAR, the environment fill the rest);
+ * their count, the first max in out. */
+size_t runbook_session_missing(struct runbook_session *s, size_t item, const struct runbook_placeholder **out,
+                               size_t max);
+/* A placeholder's value in this run, "" when none. Secret ones (a name with
+ * TOKEN, PASSWORD, SECRET, KEY) are kept in memory only. */
+void runbook_session_value(struct runbook_session *s, const struct runbook_placeholder *p, char *out, size_t len);
+bool runbook_placeholder_secret(const struct runbook_placeholder *p);
+/* Gives values: "PLACEHOLDER=value" lines, a placeholder named as written
+ * (<pod-name>, $NODE), by its variable or its bare words. Recorded in the
+ * timeline (secret values hidden); -1 with words in summary. */
+int runbook_session_set_values(struct runbook_session *s, const char *text, char *summary, size_t slen);
+/* The console's variables offered for a placeholder, "NAME=value", the
+ * likeliest first (ALERT_POD for <pod-name>, NAMESPACE for <namespace>). */
+size_t runbook_session_offers(struct runbook_session *s, const struct runbook_placeholder *p, char (*out)[256],
+                              size_t max);
+/* The command as sh -c gets it (malloc'd): each placeholder a quoted
+ * reference to its variable, never its value as shell text. */
+char *runbook_session_command(struct runbook_session *s, size_t item);
+
+/* ---- choices ---- */
+
+/* The option chosen in a choice, 1..; 0: none yet. */
+int runbook_session_chosen(const struct runbook_session *s, size_t choice);
+/* Chooses the option item belongs to (an option's own line or any item in
+ * it); every item of the other options is skipped, and the timeline says
+ * which was chosen. Choosing again changes it. -1 with words in summary. */
+int runbook_session_choose(struct runbook_session *s, size_t item, char *summary, size_t slen);
+
 /* The front-end tells the session how a native action it started ended. */
 void runbook_session_native_started(struct runbook_session *s, size_t item, uint64_t run);
 void runbook_session_action_done(struct runbook_session *s, const struct action_result *res);
@@ -301,6 +333,8 @@ int64_t runbook_store_begin(struct runbook_store *st, int64_t incident_id, const
 int runbook_store_item(struct runbook_store *st, int64_t run, size_t item, const char *hash, const char *state,
                        int exit_code, int64_t duration_ms, const char *reason);
 int runbook_store_cursor(struct runbook_store *st, int64_t run, size_t cursor);
+/* The run's variables again, once the operator gave values. */
+int runbook_store_vars(struct runbook_store *st, int64_t run, const char *vars_json);
 /* 1 and *out (free out->vars) for the newest run that has not ended, 0 none, -1 error. */
 int runbook_store_latest(struct runbook_store *st, struct runbook_store_run *out);
 int runbook_store_items(struct runbook_store *st, int64_t run, runbook_store_item_fn fn, void *arg);
