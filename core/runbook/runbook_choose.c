@@ -65,7 +65,7 @@ int runbook_session_choose(struct runbook_session *s, size_t item, char *summary
 		return -1;
 	}
 	if (s->runner && s->rb->items[s->run_item].choice == s->rb->items[item].choice) {
-		snprintf(summary, slen, "a command of this choice is running: wait for it, or cancel it (C-x)");
+		snprintf(summary, slen, "a command of this choice is running: wait for it, or cancel it ({runbook-stop})");
 		return -1;
 	}
 	it = &s->rb->items[item];

@@ -485,7 +485,8 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 	size_t stop;
 
 	if (!s || !s->rb) {
-		snprintf(err, errlen, "no runbook is running: b starts the one for the alert, :runbook NAME another");
+		snprintf(err, errlen, "no runbook is running: {runbook} starts the one for the alert, "
+		         ":runbook NAME another");
 		return -1;
 	}
 	if (*item == SIZE_MAX && !runbook_session_next_item(s, item)) {
@@ -511,20 +512,20 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 			}
 	}
 	if (s->runner) {
-		snprintf(err, errlen, "a command is running: wait for it, or cancel it (C-x)");
+		snprintf(err, errlen, "a command is running: wait for it, or cancel it ({runbook-stop})");
 		return -1;
 	}
 	if (it->kind == RB_OPTION && it->choice) {
 		char name[160];
 
 		runbook_option_name(s->rb, it->choice - 1, it->alt, name, sizeof name);
-		snprintf(err, errlen, "%s has nothing to run: o chooses it (the other options are skipped)", name);
+		snprintf(err, errlen, "%s has nothing to run: {runbook-choose} chooses it (the other options are skipped)", name);
 		return -1;
 	}
 	if (it->kind != RB_COMMAND && it->kind != RB_ACTION) {
 		snprintf(err, errlen, "line %d is a %s, not a command: %s", it->line, runbook_kind_name(it->kind),
-		         it->kind == RB_CHECK ? "c ticks it" : it->kind == RB_DETAILS ? "Enter opens it" :
-		         "d marks the step read");
+		         it->kind == RB_CHECK ? "{runbook-tick} ticks it" : it->kind == RB_DETAILS ? "{select} opens it" :
+		         "{runbook-done} marks the step read");
 		return -1;
 	}
 	if (it->choice && runbook_session_chosen(s, it->choice - 1) &&
@@ -532,7 +533,7 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 		char name[160];
 
 		runbook_option_name(s->rb, it->choice - 1, runbook_session_chosen(s, it->choice - 1), name, sizeof name);
-		snprintf(err, errlen, "line %d is in an option not chosen (%s was): o on its option chooses it instead",
+		snprintf(err, errlen, "line %d is in an option not chosen (%s was): {runbook-choose} on its option chooses it instead",
 		         it->line, name);
 		return -1;
 	}
@@ -545,7 +546,7 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 			for (size_t k = 0; k < n && k < 16 && o < errlen; k++)
 				o += (size_t)snprintf(err + o, errlen - o, "%s %s", k ? "," : "", miss[k]->text);
 			if (o < errlen)
-				snprintf(err + o, errlen - o, " %s no value yet: = gives %s (it never runs with a placeholder "
+				snprintf(err + o, errlen - o, " %s no value yet: {runbook-values} gives %s (it never runs with a placeholder "
 				         "left)", n > 1 ? "have" : "has", n > 1 ? "them" : "it");
 			return -1;
 		}
@@ -558,8 +559,9 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 		char what[120];
 
 		short_text(&s->rb->items[stop], what, sizeof what);
-		snprintf(err, errlen, "step %zu is stopped: `%s` %s; retry it (e), skip it with a reason (>) or mark it "
-		         "done (d)", it->step + 1, what, runbook_state_name(s->st[stop].state));
+		snprintf(err, errlen, "step %zu is stopped: `%s` %s; retry it ({runbook-step}), skip it with a "
+		         "reason ({runbook-skip}) or mark it done ({runbook-done})", it->step + 1, what,
+		         runbook_state_name(s->st[stop].state));
 		return -1;
 	}
 	return 0;
@@ -739,17 +741,17 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 		return -1;
 	}
 	if (s->runner && s->run_item == item) {
-		snprintf(summary, slen, "it is running: cancel it first (C-x)");
+		snprintf(summary, slen, "it is running: cancel it first ({runbook-stop})");
 		return -1;
 	}
 	it = &s->rb->items[item];
 	if (it->kind == RB_OPTION && it->choice) {
-		snprintf(summary, slen, "that line is an option: o chooses it, and the others are skipped");
+		snprintf(summary, slen, "that line is an option: {runbook-choose} chooses it, and the others are skipped");
 		return -1;
 	}
 	if (it->choice && state == RBS_DONE && runbook_session_chosen(s, it->choice - 1) &&
 	    runbook_session_chosen(s, it->choice - 1) != it->alt) {
-		snprintf(summary, slen, "line %d is in an option not chosen: o on its option chooses it instead", it->line);
+		snprintf(summary, slen, "line %d is in an option not chosen: {runbook-choose} on its option chooses it instead", it->line);
 		return -1;
 	}
 	if (it->choice && state == RBS_DONE && !runbook_session_chosen(s, it->choice - 1) &&
