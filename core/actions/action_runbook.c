@@ -164,9 +164,9 @@ static void step_prepare(struct action_run *run)
 		actions_question_line(&q, AROLE_ACCENT, "%s %.*s", p == command ? "$" : " ", n, p);
 		p = nl ? nl + 1 : p + n;
 	}
-	actions_question_line(&q, AROLE_STALE, "sh -c%s, %s %s.md line %d", it->remote ? " on the bastion" : "",
-	                      it->nph ? "its placeholders filled from the environment, from" : "as written in",
-	                      rb->name, it->line);
+	actions_question_line(&q, AROLE_STALE, "sh -c%s, as written in %s.md line %d%s", it->remote ?
+	                      " on the bastion" : "", rb->name, it->line, it->nph ?
+	                      ", each placeholder a variable of its environment" : "");
 	if (it->choice && !runbook_session_chosen(s, it->choice - 1)) {
 		char name[160];
 

@@ -218,6 +218,13 @@ static void or_chains(struct build *b, size_t first, size_t end)
 	}
 }
 
+static int by_first(const void *a, const void *b)
+{
+	const struct runbook_choice *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
 void runbook_find_choices(struct build *b)
 {
 	struct runbook *rb = b->rb;
@@ -227,4 +234,9 @@ void runbook_find_choices(struct build *b)
 		option_paragraphs(b, rb->steps[s].first, rb->steps[s].first + rb->steps[s].n);
 		or_chains(b, rb->steps[s].first, rb->steps[s].first + rb->steps[s].n);
 	}
+	/* in the order they are met: choices never overlap, so their items follow them */
+	qsort(rb->choices, rb->nchoices, sizeof *rb->choices, by_first);
+	for (size_t c = 0; c < rb->nchoices; c++)
+		for (size_t i = rb->choices[c].first; i < rb->choices[c].end; i++)
+			rb->items[i].choice = c + 1;
 }

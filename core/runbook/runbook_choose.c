@@ -19,29 +19,6 @@
 
 #define NOT_CHOSEN "not chosen: "
 
-int runbook_session_chosen(const struct runbook_session *s, size_t choice)
-{
-	const struct runbook_choice *c;
-	bool first_marked = false, all_skipped = true, any = false;
-
-	if (!s || !s->rb || choice >= s->rb->nchoices)
-		return 0;
-	c = &s->rb->choices[choice];
-	for (size_t i = c->first; i < c->end; i++) {
-		if (s->rb->items[i].kind != RB_OPTION)
-			continue;
-		any = true;
-		if (s->rb->items[i].alt == 1)
-			first_marked = true;
-		if (s->st[i].state == RBS_DONE)
-			return s->rb->items[i].alt;
-		if (s->st[i].state != RBS_SKIPPED)
-			all_skipped = false;
-	}
-	/* "A Or B": the first option has no line of its own; every other one skipped chose it */
-	return any && all_skipped && !first_marked ? 1 : 0;
-}
-
 static bool skipped_by_choice(const struct runbook_item_state *st)
 {
 	return st->state == RBS_SKIPPED && !strncmp(st->reason, NOT_CHOSEN, strlen(NOT_CHOSEN));
@@ -114,14 +91,23 @@ int runbook_session_choose(struct runbook_session *s, size_t item, char *summary
 	}
 	if (was)
 		cJSON_AddNumberToObject(d, "was", was);
-	snprintf(summary, slen, "%s in step %zu %s: %s; skipped: %s", was ? "choice changed" : "chosen", it->step + 1,
-	         s->rb->steps[it->step].title, name, left);
+	if (!strcmp(name, s->rb->steps[it->step].title))
+		snprintf(summary, slen, "%s in step %zu: %s; skipped: %s", was ? "choice changed" : "chosen", it->step + 1,
+		         name, left);
+	else
+		snprintf(summary, slen, "%s in step %zu %s: %s; skipped: %s", was ? "choice changed" : "chosen",
+		         it->step + 1, s->rb->steps[it->step].title, name, left);
 	runbook_session_log(s, summary, d);
 	cJSON_Delete(d);
 	{
-		size_t next;
+		size_t next = SIZE_MAX;
 
-		if (runbook_session_next_item(s, &next))
+		/* on to the chosen option's first line to act on, or what is next */
+		for (size_t i = c->first; i < c->end && next == SIZE_MAX; i++)
+			if (s->rb->items[i].alt == k && runbook_item_actionable(&s->rb->items[i]) &&
+			    s->st[i].state == RBS_PENDING)
+				next = i;
+		if (next != SIZE_MAX || runbook_session_next_item(s, &next))
 			runbook_session_set_cursor(s, next);
 	}
 	runbook_session_changed(s);

@@ -57,7 +57,7 @@ void runbook_env_set(cJSON *o, const char *name, const char *value)
 
 /* What the console knows now: it changes during the incident (a rollback
  * moves the active slot), so it is read again for every command. */
-static void live_vars(struct runbook_session *s, cJSON *o)
+static void live_vars(const struct runbook_session *s, cJSON *o)
 {
 	const struct config *c = s->cfg;
 	const struct slots_state *st = s->m ? s->m->slots : NULL;
@@ -95,7 +95,7 @@ static void live_vars(struct runbook_session *s, cJSON *o)
 
 /* The run's variables: fixed ones (alert labels, the runbook, values given)
  * over the live ones; secret values only where a command gets them. */
-static cJSON *all_vars(struct runbook_session *s, bool secrets)
+static cJSON *all_vars(const struct runbook_session *s, bool secrets)
 {
 	cJSON *o = cJSON_CreateObject(), *v;
 
@@ -111,7 +111,7 @@ static cJSON *all_vars(struct runbook_session *s, bool secrets)
 	return o;
 }
 
-size_t runbook_session_vars(struct runbook_session *s, char (*out)[256], size_t max)
+size_t runbook_session_vars(const struct runbook_session *s, char (*out)[256], size_t max)
 {
 	cJSON *o = all_vars(s, false), *v;
 	size_t n = 0;

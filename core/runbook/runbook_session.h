@@ -46,11 +46,16 @@ struct runbook_session {
 	uint64_t gen;
 };
 
-/* core/runbook/runbook_run.c */
+/* core/runbook/runbook_record.c: the store, the timeline, the cursor, the
+ * views told (below runbook_progress.c, runbook_values.c, runbook_choose.c,
+ * runbook_native.c and runbook_run.c, which call down in that order) */
 void runbook_session_log(struct runbook_session *s, const char *summary, cJSON *detail);
 void runbook_session_persist(struct runbook_session *s, size_t i);
 void runbook_session_changed(struct runbook_session *s);
 cJSON *runbook_session_detail(struct runbook_session *s, size_t i);
+/* The first line of an item's text, shortened, for summaries. */
+void runbook_session_short(const struct runbook_item *it, char *out, size_t len);
+void runbook_session_hash(const struct runbook_item *it, char *out, size_t len);
 
 /* core/runbook/runbook_env.c */
 void runbook_env_labels(cJSON *vars, const char *labels);

@@ -41,7 +41,7 @@ static const char *given(const struct runbook_session *s, const char *var)
 }
 
 /* A variable the console sets for every command now (its live values). */
-static bool console_has(struct runbook_session *s, const char *var)
+static bool console_has(const struct runbook_session *s, const char *var)
 {
 	char vars[64][256];
 	size_t n = runbook_session_vars(s, vars, 64), k = strlen(var);
@@ -52,7 +52,7 @@ static bool console_has(struct runbook_session *s, const char *var)
 	return false;
 }
 
-static bool has_value(struct runbook_session *s, const struct runbook_placeholder *p)
+static bool has_value(const struct runbook_session *s, const struct runbook_placeholder *p)
 {
 	const char *env;
 
@@ -64,7 +64,7 @@ static bool has_value(struct runbook_session *s, const struct runbook_placeholde
 	return console_has(s, p->var) || (env && *env);
 }
 
-size_t runbook_session_missing(struct runbook_session *s, size_t item, const struct runbook_placeholder **out,
+size_t runbook_session_missing(const struct runbook_session *s, size_t item, const struct runbook_placeholder **out,
                                size_t max)
 {
 	const struct runbook *rb = s ? s->rb : NULL;
@@ -89,7 +89,7 @@ size_t runbook_session_missing(struct runbook_session *s, size_t item, const str
 	return n;
 }
 
-void runbook_session_value(struct runbook_session *s, const struct runbook_placeholder *p, char *out, size_t len)
+void runbook_session_value(const struct runbook_session *s, const struct runbook_placeholder *p, char *out, size_t len)
 {
 	const char *v = s ? given(s, p->var) : NULL;
 
@@ -237,16 +237,24 @@ static int fit(const struct runbook_placeholder *p, const char *entry)
 	return 0;
 }
 
-size_t runbook_session_offers(struct runbook_session *s, const struct runbook_placeholder *p, char (*out)[256],
-                              size_t max)
+size_t runbook_session_offers(const struct runbook_session *s, const struct runbook_placeholder *p, char (*out)[256],
+                              size_t max, size_t *exact)
 {
 	char vars[64][256];
 	size_t n = s ? runbook_session_vars(s, vars, 64) : 0, o = 0;
 
+	if (exact)
+		*exact = 0;
+	/* the alert's labels before the console's own: they name what fired */
 	for (int score = 3; score >= 0; score--)
-		for (size_t i = 0; i < n && o < max; i++)
-			if (fit(p, vars[i]) == score && strncmp(vars[i], "VALUE_", 6) != 0)
-				memcpy(out[o++], vars[i], sizeof vars[i]);
+		for (int alert = 1; alert >= 0; alert--)
+			for (size_t i = 0; i < n && o < max; i++)
+				if (fit(p, vars[i]) == score && (strncmp(vars[i], "ALERT_", 6) == 0) == alert &&
+				    strncmp(vars[i], "VALUE_", 6) != 0 && !strstr(vars[i], "=(hidden)")) {
+					memcpy(out[o++], vars[i], sizeof vars[i]);
+					if (score == 3 && exact)
+						(*exact)++;
+				}
 	return o;
 }
 
@@ -304,4 +312,45 @@ char *runbook_session_command(struct runbook_session *s, size_t item)
 		return NULL;
 	}
 	return r.out.s ? r.out.s : strdup("");
+}
+
+/* ---- the form's preview ---- */
+
+struct preview {
+	const char *cmd;
+	runbook_value_fn value;
+	void *arg;
+	struct md_buf out;
+	size_t at;
+};
+
+static void preview_hit(void *arg, const struct runbook_ph_hit *h)
+{
+	struct preview *pv = arg;
+	char var[64];
+	const char *v;
+
+	runbook_ph_var(h->kind, pv->cmd + h->off, h->len, var, sizeof var);
+	v = pv->value(var, pv->arg);
+	if (!v || !*v)
+		return;   /* left as written */
+	md_buf_add(&pv->out, pv->cmd + pv->at, h->off - pv->at);
+	md_buf_str(&pv->out, v);
+	pv->at = h->off + h->len;
+}
+
+char *runbook_command_preview(const struct runbook *rb, size_t item, runbook_value_fn value, void *arg)
+{
+	struct preview pv = { .value = value, .arg = arg };
+
+	if (!rb || item >= rb->nitems)
+		return NULL;
+	pv.cmd = rb->items[item].text;
+	runbook_ph_scan(pv.cmd, preview_hit, &pv);
+	md_buf_str(&pv.out, pv.cmd + pv.at);
+	if (pv.out.oom) {
+		free(pv.out.s);
+		return NULL;
+	}
+	return pv.out.s ? pv.out.s : strdup("");
 }

@@ -257,27 +257,33 @@ bool runbook_session_running(const struct runbook_session *s, size_t *item);
 uint64_t runbook_session_generation(const struct runbook_session *s);
 
 /* The variables commands get, "NAME=value" (for the question and the view). */
-size_t runbook_session_vars(struct runbook_session *s, char (*out)[256], size_t max);
+size_t runbook_session_vars(const struct runbook_session *s, char (*out)[256], size_t max);
 
 /* ---- templates: commands with placeholders ---- */
 
 /* The placeholders of a command that have no value yet (the run's values,
  * the console's variables and, for a $VAR, the environment fill the rest);
  * their count, the first max in out. */
-size_t runbook_session_missing(struct runbook_session *s, size_t item, const struct runbook_placeholder **out,
+size_t runbook_session_missing(const struct runbook_session *s, size_t item, const struct runbook_placeholder **out,
                                size_t max);
 /* A placeholder's value in this run, "" when none. Secret ones (a name with
  * TOKEN, PASSWORD, SECRET, KEY) are kept in memory only. */
-void runbook_session_value(struct runbook_session *s, const struct runbook_placeholder *p, char *out, size_t len);
+void runbook_session_value(const struct runbook_session *s, const struct runbook_placeholder *p, char *out, size_t len);
 bool runbook_placeholder_secret(const struct runbook_placeholder *p);
 /* Gives values: "PLACEHOLDER=value" lines, a placeholder named as written
  * (<pod-name>, $NODE), by its variable or its bare words. Recorded in the
  * timeline (secret values hidden); -1 with words in summary. */
 int runbook_session_set_values(struct runbook_session *s, const char *text, char *summary, size_t slen);
 /* The console's variables offered for a placeholder, "NAME=value", the
- * likeliest first (ALERT_POD for <pod-name>, NAMESPACE for <namespace>). */
-size_t runbook_session_offers(struct runbook_session *s, const struct runbook_placeholder *p, char (*out)[256],
-                              size_t max);
+ * likeliest first (ALERT_POD for <pod>, NAMESPACE for <namespace>); *exact
+ * of them have the placeholder's very name. */
+size_t runbook_session_offers(const struct runbook_session *s, const struct runbook_placeholder *p, char (*out)[256],
+                              size_t max, size_t *exact);
+/* The command with values in place of its placeholders, for the eye (a
+ * form's preview; what runs is runbook_session_command): value gives a
+ * placeholder's value by its variable, NULL or "" leaves it as written. */
+typedef const char *(*runbook_value_fn)(const char *var, void *arg);
+char *runbook_command_preview(const struct runbook *rb, size_t item, runbook_value_fn value, void *arg);
 /* The command as sh -c gets it (malloc'd): each placeholder a quoted
  * reference to its variable, never its value as shell text. */
 char *runbook_session_command(struct runbook_session *s, size_t item);
