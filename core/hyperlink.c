@@ -38,8 +38,8 @@ bool hyperlink_decide(bool tty, const char *setting, const char *term, const cha
 
 bool hyperlink_ok(int fd)
 {
-	return hyperlink_decide(isatty(fd) == 1, getenv("WARROOM_HYPERLINKS"), getenv("TERM"), getenv("TERM_PROGRAM"),
-	                        getenv("VTE_VERSION"), getenv("TMUX"), getenv("WT_SESSION"));
+	return hyperlink_decide(isatty(fd) == 1, getenv("WARROOM_HYPERLINKS"), getenv("TERM"),
+	                        getenv("TERM_PROGRAM"), getenv("VTE_VERSION"), getenv("TMUX"), getenv("WT_SESSION"));
 }
 
 bool hyperlink_open(char *buf, size_t len, const char *url)

@@ -102,8 +102,8 @@ static void form_update(struct dialog *d, void *arg)
 	free(preview);
 	for (int i = 0; i < d->nfields; i++)
 		filled += d->fields[i].value[0] != '\0';
-	dialog_add_line(d, ROLE_STALE, "%zu of %d filled; each value reaches the command as an environment variable, "
-	                "never as shell text", filled, d->nfields);
+	dialog_add_line(d, ROLE_STALE, "%zu of %d filled; each value reaches the command as an environment "
+	                "variable, never as shell text", filled, d->nfields);
 }
 
 static void on_form(const struct dialog *d, enum dialog_result r, void *arg)
@@ -209,7 +209,8 @@ static void runbook_run_key(const char *arg)
 		return;
 	}
 	/* a template asks for its values first, then proposes the command */
-	if (rb->items[item].kind == RB_COMMAND && runbook_session_missing(R.s, item, NULL, 0) && open_form(item, true))
+	if (rb->items[item].kind == RB_COMMAND && runbook_session_missing(R.s, item, NULL, 0) &&
+	    open_form(item, true))
 		return;
 	snprintf(num, sizeof num, "#%zu", item + 1);
 	start(ACTION_RUNBOOK_STEP, num);

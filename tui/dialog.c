@@ -36,8 +36,8 @@ void dialog_info(struct dialog *d, const char *title)
 	reset(d, DIALOG_INFO, title, NULL, NULL);
 }
 
-void dialog_form(struct dialog *d, const char *title, void (*update)(struct dialog *d, void *arg), dialog_fn fn,
-                 void *arg)
+void dialog_form(struct dialog *d, const char *title, void (*update)(struct dialog *d, void *arg),
+                 dialog_fn fn, void *arg)
 {
 	reset(d, DIALOG_FORM, title, fn, arg);
 	d->update = update;

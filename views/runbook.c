@@ -192,7 +192,8 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	unfold_to(vs, rb, cursor);
 	snprintf(head, sizeof head, "Runbook: %s (%s.md)", rb->title, rb->name);
 	if (runbook_read_only(rb))
-		snprintf(head + strlen(head), sizeof head - strlen(head), " %s read only: nothing to run", tui_glyph(G_DOT));
+		snprintf(head + strlen(head), sizeof head - strlen(head), " %s read only: nothing to run",
+		         tui_glyph(G_DOT));
 	else if (cur < rb->nsteps)
 		snprintf(head + strlen(head), sizeof head - strlen(head), " %s step %zu of %zu", tui_glyph(G_DOT), cur + 1,
 		         rb->nsteps);

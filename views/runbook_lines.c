@@ -11,7 +11,8 @@
 #include "warroom/keymap.h"
 #include "warroom/widgets.h"
 
-static struct rb_line *add(struct rb_lines *l, long item, enum tui_role role, int x, const char *text, size_t n)
+static struct rb_line *add(struct rb_lines *l, long item, enum tui_role role, int x, const char *text,
+                           size_t n)
 {
 	struct rb_line *d;
 
@@ -65,8 +66,8 @@ static void add_wrapped(struct rb_lines *l, long item, enum tui_role role, int x
 }
 
 /* a block's lines as they are, at most max of them */
-static void add_block(struct rb_lines *l, long item, enum tui_role role, int x, const char *lead, const char *text,
-                      int max)
+static void add_block(struct rb_lines *l, long item, enum tui_role role, int x, const char *lead,
+                      const char *text, int max)
 {
 	int n = 0;
 	char row[600];
@@ -132,7 +133,8 @@ static bool heading_option(const struct runbook *rb, size_t i)
 {
 	const struct runbook_item *it = &rb->items[i];
 
-	return it->kind == RB_OPTION && i == rb->steps[it->step].first && !strcmp(it->text, rb->steps[it->step].title);
+	return it->kind == RB_OPTION && i == rb->steps[it->step].first &&
+	       !strcmp(it->text, rb->steps[it->step].title);
 }
 
 static void choice_head(struct ctx *c, const struct runbook_item *it, int x)
@@ -279,8 +281,8 @@ static void references(struct ctx *c, size_t k)
 	free(refs);
 }
 
-void runbook_lines_build(struct rb_lines *l, const struct runbook_session *s, const struct runbook *rb, int width,
-                         rb_open_fn open, void *arg)
+void runbook_lines_build(struct rb_lines *l, const struct runbook_session *s, const struct runbook *rb,
+                         int width, rb_open_fn open, void *arg)
 {
 	struct ctx c = { .l = l, .s = s, .rb = rb, .width = width, .open = open, .arg = arg };
 	size_t cur = runbook_session_current_step(s);

@@ -31,8 +31,8 @@ struct rb_lines {
 /* Whether the operator opened section (an RB_DETAILS item). */
 typedef bool (*rb_open_fn)(size_t section, void *arg);
 
-void runbook_lines_build(struct rb_lines *l, const struct runbook_session *s, const struct runbook *rb, int width,
-                         rb_open_fn open, void *arg);
+void runbook_lines_build(struct rb_lines *l, const struct runbook_session *s, const struct runbook *rb,
+                         int width, rb_open_fn open, void *arg);
 void runbook_lines_free(struct rb_lines *l);
 
 #endif

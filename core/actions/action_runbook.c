@@ -60,10 +60,11 @@ static size_t resolve(const struct runbook_session *s, size_t item, bool (*fits)
 		return c;
 	if (runbook_session_next_item(s, &next) && fits(&rb->items[next]))
 		return next;
-	/* a check: the first one not ticked in the current step */
+	/* a check: the first one not ticked in the current step; never one of a choice not made (the operator's) */
 	for (size_t k = runbook_session_current_step(s); k < rb->nsteps; k++) {
 		for (size_t i = rb->steps[k].first; i < rb->steps[k].first + rb->steps[k].n; i++)
-			if (fits(&rb->items[i]) && runbook_session_item(s, i)->state == RBS_PENDING)
+			if (fits(&rb->items[i]) && runbook_session_item(s, i)->state == RBS_PENDING &&
+			    (!rb->items[i].choice || runbook_session_chosen(s, rb->items[i].choice - 1)))
 				return i;
 		break;
 	}

@@ -152,7 +152,8 @@ static bool heading_option(const struct runbook *rb, size_t i)
 {
 	const struct runbook_item *it = &rb->items[i];
 
-	return it->kind == RB_OPTION && i == rb->steps[it->step].first && !strcmp(it->text, rb->steps[it->step].title);
+	return it->kind == RB_OPTION && i == rb->steps[it->step].first &&
+	       !strcmp(it->text, rb->steps[it->step].title);
 }
 
 static void show_item(const struct runbook *rb, size_t i, bool osc8)

@@ -259,7 +259,8 @@ static void take_links(struct build *b, size_t i)
 void runbook_fold_open(struct build *b, const char *summary, int line)
 {
 	if (b->nfolds >= (int)(sizeof b->folds / sizeof b->folds[0])) {
-		runbook_warn(b, line, "<details> nested deeper than %d: shown open", (int)(sizeof b->folds / sizeof b->folds[0]));
+		runbook_warn(b, line, "<details> nested deeper than %d: shown open",
+		             (int)(sizeof b->folds / sizeof b->folds[0]));
 		return;
 	}
 	runbook_add_item(b, RB_DETAILS, summary && *summary ? summary : "Details", strlen(summary && *summary ?

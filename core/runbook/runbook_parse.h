@@ -76,7 +76,7 @@ void runbook_find_placeholders(struct build *b);
 struct runbook_ph_hit {
 	enum runbook_ph_kind kind;
 	size_t off, len;         /* in the command's text */
-	char quote;              /* where it stands: 0, '\'', '"'; 'h' / 'H' a here-document's body (unquoted / quoted) */
+	char quote;              /* where it stands: 0, '\'', '"'; 'h' / 'H' a here-document (unquoted / quoted) */
 	const char *name;        /* RBP_VAR: the variable's name, nlen bytes */
 	size_t nlen;
 };

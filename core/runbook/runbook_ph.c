@@ -173,7 +173,8 @@ static char quote_now(const struct scan *s)
 	return s->st[s->top].quote;
 }
 
-static void hit(struct scan *s, enum runbook_ph_kind kind, size_t off, size_t len, const char *name, size_t nlen)
+static void hit(struct scan *s, enum runbook_ph_kind kind, size_t off, size_t len, const char *name,
+                size_t nlen)
 {
 	struct runbook_ph_hit h = { .kind = kind, .off = off, .len = len, .quote = quote_now(s), .name = name,
 	                            .nlen = nlen };

@@ -566,7 +566,8 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 	}
 	if (it->choice && state == RBS_DONE && runbook_session_chosen(s, it->choice - 1) &&
 	    runbook_session_chosen(s, it->choice - 1) != it->alt) {
-		snprintf(summary, slen, "line %d is in an option not chosen: {runbook-choose} on its option chooses it instead", it->line);
+		snprintf(summary, slen, "line %d is in an option not chosen: {runbook-choose} on its option chooses it "
+		         "instead", it->line);
 		return -1;
 	}
 	if (it->choice && state == RBS_DONE && !runbook_session_chosen(s, it->choice - 1) &&

@@ -92,7 +92,8 @@ static int start_remote(struct runbook_runner *r, struct runbook_session *s, con
 
 struct runbook_runner *runbook_runner_start(struct runbook_session *s, const struct runbook_item *it,
                                             const char *command, runbook_runner_line_fn on_line,
-                                            runbook_runner_done_fn on_done, void *arg, char *err, size_t errlen)
+                                            runbook_runner_done_fn on_done, void *arg, char *err,
+                                            size_t errlen)
 {
 	struct runbook_runner *r = calloc(1, sizeof *r);
 

@@ -71,7 +71,8 @@ typedef void (*runbook_runner_line_fn)(void *arg, const char *line);
 typedef void (*runbook_runner_done_fn)(void *arg, const struct proc_result *res);
 struct runbook_runner *runbook_runner_start(struct runbook_session *s, const struct runbook_item *it,
                                             const char *command, runbook_runner_line_fn on_line,
-                                            runbook_runner_done_fn on_done, void *arg, char *err, size_t errlen);
+                                            runbook_runner_done_fn on_done, void *arg, char *err,
+                                            size_t errlen);
 /* Ends the command's group; on_done still runs, with cancelled set. */
 void runbook_runner_cancel(struct runbook_runner *r);
 /* Safe from its callbacks; a command still running is ended. */

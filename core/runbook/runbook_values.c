@@ -23,7 +23,9 @@
 
 bool runbook_placeholder_secret(const struct runbook_placeholder *p)
 {
-	static const char *const words[] = { "TOKEN", "PASSWORD", "PASSWD", "SECRET", "KEY", "CREDENTIAL", "AUTH" };
+	static const char *const words[] = {
+		"TOKEN", "PASSWORD", "PASSWD", "SECRET", "KEY", "CREDENTIAL", "AUTH",
+	};
 
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strstr(p->var, words[i]))
@@ -64,8 +66,8 @@ static bool has_value(const struct runbook_session *s, const struct runbook_plac
 	return console_has(s, p->var) || (env && *env);
 }
 
-size_t runbook_session_missing(const struct runbook_session *s, size_t item, const struct runbook_placeholder **out,
-                               size_t max)
+size_t runbook_session_missing(const struct runbook_session *s, size_t item,
+                               const struct runbook_placeholder **out, size_t max)
 {
 	const struct runbook *rb = s ? s->rb : NULL;
 	size_t n = 0;
@@ -89,7 +91,8 @@ size_t runbook_session_missing(const struct runbook_session *s, size_t item, con
 	return n;
 }
 
-void runbook_session_value(const struct runbook_session *s, const struct runbook_placeholder *p, char *out, size_t len)
+void runbook_session_value(const struct runbook_session *s, const struct runbook_placeholder *p, char *out,
+                           size_t len)
 {
 	const char *v = s ? given(s, p->var) : NULL;
 
@@ -180,8 +183,9 @@ int runbook_session_set_values(struct runbook_session *s, const char *text, char
 		}
 		runbook_env_set(into, ph->var, value);
 		if (o < sizeof said)
-			o += (size_t)snprintf(said + o, sizeof said - o, "%s%s = %s", given_n ? ", " : "", ph->text,
-			                      into == s->secrets ? "(hidden)" : value);
+			o += (size_t)snprintf(said + o, sizeof said - o, "%s%s%s%s", given_n ? ", " : "", ph->text,
+			                      into == s->secrets ? " (a secret, not shown)" : " = ",
+			                      into == s->secrets ? "" : value);
 		given_n++;
 	}
 	if (!given_n) {
@@ -237,8 +241,8 @@ static int fit(const struct runbook_placeholder *p, const char *entry)
 	return 0;
 }
 
-size_t runbook_session_offers(const struct runbook_session *s, const struct runbook_placeholder *p, char (*out)[256],
-                              size_t max, size_t *exact)
+size_t runbook_session_offers(const struct runbook_session *s, const struct runbook_placeholder *p,
+                              char (*out)[256], size_t max, size_t *exact)
 {
 	char vars[64][256];
 	size_t n = s ? runbook_session_vars(s, vars, 64) : 0, o = 0;

@@ -64,7 +64,7 @@ enum runbook_ph_kind {
 struct runbook_placeholder {
 	enum runbook_ph_kind kind;
 	char *text;            /* as written in the command: "<pod-name>", "$NODE_NAME" */
-	char var[64];          /* the environment variable that carries its value ("NODE_NAME", "VALUE_POD_NAME") */
+	char var[64];          /* the variable its value rides in: "NODE_NAME", "VALUE_POD_NAME" */
 	size_t item;
 	bool alert;            /* $ALERT_<LABEL>: filled when the runbook runs for an alert with that label */
 };
@@ -264,11 +264,12 @@ size_t runbook_session_vars(const struct runbook_session *s, char (*out)[256], s
 /* The placeholders of a command that have no value yet (the run's values,
  * the console's variables and, for a $VAR, the environment fill the rest);
  * their count, the first max in out. */
-size_t runbook_session_missing(const struct runbook_session *s, size_t item, const struct runbook_placeholder **out,
-                               size_t max);
+size_t runbook_session_missing(const struct runbook_session *s, size_t item,
+                               const struct runbook_placeholder **out, size_t max);
 /* A placeholder's value in this run, "" when none. Secret ones (a name with
  * TOKEN, PASSWORD, SECRET, KEY) are kept in memory only. */
-void runbook_session_value(const struct runbook_session *s, const struct runbook_placeholder *p, char *out, size_t len);
+void runbook_session_value(const struct runbook_session *s, const struct runbook_placeholder *p, char *out,
+                           size_t len);
 bool runbook_placeholder_secret(const struct runbook_placeholder *p);
 /* Gives values: "PLACEHOLDER=value" lines, a placeholder named as written
  * (<pod-name>, $NODE), by its variable or its bare words. Recorded in the
@@ -277,8 +278,8 @@ int runbook_session_set_values(struct runbook_session *s, const char *text, char
 /* The console's variables offered for a placeholder, "NAME=value", the
  * likeliest first (ALERT_POD for <pod>, NAMESPACE for <namespace>); *exact
  * of them have the placeholder's very name. */
-size_t runbook_session_offers(const struct runbook_session *s, const struct runbook_placeholder *p, char (*out)[256],
-                              size_t max, size_t *exact);
+size_t runbook_session_offers(const struct runbook_session *s, const struct runbook_placeholder *p,
+                              char (*out)[256], size_t max, size_t *exact);
 /* The command with values in place of its placeholders, for the eye (a
  * form's preview; what runs is runbook_session_command): value gives a
  * placeholder's value by its variable, NULL or "" leaves it as written. */

@@ -103,8 +103,8 @@ void dialog_input(struct dialog *d, const char *title, const char *prompt, const
 void dialog_info(struct dialog *d, const char *title);
 /* A form of fields (dialog_add_field); Enter on the last field, or with
  * every field filled, submits; update (may be NULL) rewrites the body. */
-void dialog_form(struct dialog *d, const char *title, void (*update)(struct dialog *d, void *arg), dialog_fn fn,
-                 void *arg);
+void dialog_form(struct dialog *d, const char *title, void (*update)(struct dialog *d, void *arg),
+                 dialog_fn fn, void *arg);
 struct dialog_field *dialog_add_field(struct dialog *d, const char *label, const char *value);
 void dialog_add_line(struct dialog *d, enum tui_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
