@@ -117,7 +117,7 @@ static void on_form(const struct dialog *d, enum dialog_result r, void *arg)
 	for (int i = 0; i < d->nfields && o < sizeof text; i++)
 		o += (size_t)snprintf(text + o, sizeof text - o, "\n%s=%s", d->fields[i].key,
 		                      d->fields[i].value);
-	start(ACTION_RUNBOOK_VALUES, text);
+	start(ACTION_RUNBOOK_FILL, text);
 	explicit_bzero(text, sizeof text);
 	if (F.run) {
 		snprintf(num, sizeof num, "#%zu", F.item + 1);
@@ -258,7 +258,7 @@ bool app_runbook_key(struct runbook_session *s, struct actions *q, const struct 
 			ui_dialog(&d);
 		}
 		break;
-	case ACTION_RUNBOOK_VALUES:
+	case ACTION_RUNBOOK_FILL:
 		item = runbook_session_cursor(R.s);
 		if (arg || !rb || item >= rb->nitems) {
 			start(id, arg);
@@ -267,7 +267,7 @@ bool app_runbook_key(struct runbook_session *s, struct actions *q, const struct 
 			           "YOUR_X or an unset $VAR has");
 		}
 		break;
-	case ACTION_RUNBOOK_CHOOSE:
+	case ACTION_RUNBOOK_PICK:
 		item = runbook_session_cursor(R.s);
 		if (!arg && rb && item < rb->nitems && rb->items[item].choice) {
 			snprintf(num, sizeof num, "#%zu", item + 1);

@@ -141,10 +141,10 @@ static void hint_line(char *out, size_t len, const struct runbook *rb, size_t cu
 	if (it && it->kind == RB_DETAILS) {
 		parts[n++] = (struct hint){ ACTION_SELECT, "open/close" };
 	} else if (it && it->choice) {
-		parts[n++] = (struct hint){ ACTION_RUNBOOK_CHOOSE, "choose" };
+		parts[n++] = (struct hint){ ACTION_RUNBOOK_PICK, "pick" };
 	}
 	if (it && it->kind == RB_COMMAND && it->nph)
-		parts[n++] = (struct hint){ ACTION_RUNBOOK_VALUES, "values" };
+		parts[n++] = (struct hint){ ACTION_RUNBOOK_FILL, "fill" };
 	if (!runbook_read_only(rb)) {
 		parts[n++] = (struct hint){ ACTION_RUNBOOK_STEP, "run" };
 		parts[n++] = (struct hint){ ACTION_RUNBOOK_CHECK, "tick" };

@@ -147,8 +147,8 @@ static void choice_head(struct ctx *c, const struct runbook_item *it, int x)
 		snprintf(row, sizeof row, "one of %d, chosen: %s", n, name);
 		add_wrapped(c->l, -1, ROLE_STALE, x, c->width - x, "", row, NULL);
 	} else {
-		snprintf(row, sizeof row, "one of %d: %s chooses the option under the cursor, the others are skipped", n,
-		         keymap_key_for(ACTION_RUNBOOK_CHOOSE));
+		snprintf(row, sizeof row, "one of %d: %s picks the option under the cursor, the others are skipped", n,
+		         keymap_key_for(ACTION_RUNBOOK_PICK));
 		add_wrapped(c->l, -1, ROLE_WARN, x, c->width - x, "", row, NULL);
 	}
 }
@@ -176,7 +176,7 @@ static void placeholders_line(struct ctx *c, size_t i, int x)
 		for (size_t k = 0; k < n && k < 16 && o < sizeof row; k++)
 			o += (size_t)snprintf(row + o, sizeof row - o, "%s %s", k ? "," : "", miss[k]->text);
 		if (o < sizeof row)
-			snprintf(row + o, sizeof row - o, " (%s gives %s)", keymap_key_for(ACTION_RUNBOOK_VALUES),
+			snprintf(row + o, sizeof row - o, " (%s gives %s)", keymap_key_for(ACTION_RUNBOOK_FILL),
 			         n > 1 ? "them" : "it");
 		add_wrapped(c->l, (long)i, ROLE_WARN, x + 2, c->width - x - 2, "", row, NULL);
 		return;

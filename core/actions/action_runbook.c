@@ -307,7 +307,7 @@ static void skip_exec(struct action_run *run)
 /* ---- choices and values ---- */
 
 /* "#12": that line's option; "2": option 2 of the choice at the cursor (or the next one to make). */
-static void choose_exec(struct action_run *run)
+static void pick_exec(struct action_run *run)
 {
 	struct runbook_session *s = session(run);
 	const char *arg = actions_run_args(run)->text, *p;
@@ -341,7 +341,7 @@ static void choose_exec(struct action_run *run)
 			return;
 		}
 		if (k < 1 || k > rb->choices[ch - 1].nopts) {
-			actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "which option? 1 to %d (:runbook-choose 2)",
+			actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "which option? 1 to %d (:runbook-pick 2)",
 			                    rb->choices[ch - 1].nopts);
 			return;
 		}
@@ -357,7 +357,7 @@ static void choose_exec(struct action_run *run)
 }
 
 /* "<pod-name>=web-1", one a line; a leading "#12" names the command they are for. */
-static void values_exec(struct action_run *run)
+static void fill_exec(struct action_run *run)
 {
 	struct runbook_session *s = session(run);
 	const char *text = actions_run_args(run)->text;
@@ -382,5 +382,5 @@ const struct action_exec actions_exec_runbook_step = { .prepare = step_prepare, 
 const struct action_exec actions_exec_runbook_check = { .exec = check_exec };
 const struct action_exec actions_exec_runbook_done = { .exec = done_exec };
 const struct action_exec actions_exec_runbook_skip = { .exec = skip_exec };
-const struct action_exec actions_exec_runbook_choose = { .exec = choose_exec };
-const struct action_exec actions_exec_runbook_values = { .exec = values_exec };
+const struct action_exec actions_exec_runbook_pick = { .exec = pick_exec };
+const struct action_exec actions_exec_runbook_fill = { .exec = fill_exec };

@@ -188,7 +188,7 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 		char name[160];
 
 		runbook_option_name(s->rb, it->choice - 1, it->alt, name, sizeof name);
-		snprintf(err, errlen, "%s has nothing to run: {runbook-choose} chooses it (the other options are "
+		snprintf(err, errlen, "%s has nothing to run: {runbook-pick} picks it (the other options are "
 		         "skipped)", name);
 		return -1;
 	}
@@ -203,8 +203,8 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 		char name[160];
 
 		runbook_option_name(s->rb, it->choice - 1, runbook_session_chosen(s, it->choice - 1), name, sizeof name);
-		snprintf(err, errlen, "line %d is in an option not chosen (%s was): {runbook-choose} on its option "
-		         "chooses it instead", it->line, name);
+		snprintf(err, errlen, "line %d is in an option not chosen (%s was): {runbook-pick} on its option "
+		         "picks it instead", it->line, name);
 		return -1;
 	}
 	if (it->kind == RB_COMMAND && it->nph) {
@@ -216,7 +216,7 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 			for (size_t k = 0; k < n && k < 16 && o < errlen; k++)
 				o += (size_t)snprintf(err + o, errlen - o, "%s %s", k ? "," : "", miss[k]->text);
 			if (o < errlen)
-				snprintf(err + o, errlen - o, " %s no value yet: {runbook-values} gives %s (it never runs "
+				snprintf(err + o, errlen - o, " %s no value yet: {runbook-fill} gives %s (it never runs "
 				         "with a placeholder left)", n > 1 ? "have" : "has", n > 1 ? "them" : "it");
 			return -1;
 		}

@@ -557,7 +557,7 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 	}
 	it = &s->rb->items[item];
 	if (it->kind == RB_OPTION && it->choice) {
-		snprintf(summary, slen, "that line is an option: {runbook-choose} chooses it, and the others are skipped");
+		snprintf(summary, slen, "that line is an option: {runbook-pick} picks it, and the others are skipped");
 		return -1;
 	}
 	if (it->kind == RB_DETAILS) {
@@ -566,7 +566,7 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 	}
 	if (it->choice && state == RBS_DONE && runbook_session_chosen(s, it->choice - 1) &&
 	    runbook_session_chosen(s, it->choice - 1) != it->alt) {
-		snprintf(summary, slen, "line %d is in an option not chosen: {runbook-choose} on its option chooses it "
+		snprintf(summary, slen, "line %d is in an option not chosen: {runbook-pick} on its option picks it "
 		         "instead", it->line);
 		return -1;
 	}

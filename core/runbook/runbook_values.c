@@ -1,5 +1,5 @@
 /* Templates: the values of a command's placeholders. The operator gives
- * them (the console's form, :runbook-values); they live in the run's
+ * them (the console's form, :runbook-fill); they live in the run's
  * variables, so every command of the run gets them, and reach a command as
  * environment variables: the command's text holds a quoted reference to
  * each, never a value the shell would read as its own. A command with a

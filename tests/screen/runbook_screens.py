@@ -1,9 +1,64 @@
-"""Screen tests of the runbook view: steps run, a failed step held, and the
+"""Screen tests of the runbook view: steps run, a failed step held, links
+and folded sections, the placeholder form, a choice of options, and the
 runbook verbs from the shell."""
 import os
+import pty
 import subprocess
 
 from term import BINARY, ROOT
+
+
+# A runbook as real ones are written: a <details> section, links inline and
+# by reference, a command with placeholders, "Or" between two commands and
+# options as headings.
+PROBE = """# Probe: PVC filling up
+
+<details>
+<summary>Full context</summary>
+
+The volume fills when the [retention job][retention] stops; see the
+[SOP](https://wiki.example.org/sop/pvc) first.
+
+</details>
+
+## Diagnose
+
+### Usage
+
+Check the claim, then read the [dashboard](https://grafana.example.org/d/pvc).
+
+```sh
+echo "claim <my-pvc> in <my-namespace>" > "$HOME/claim"
+```
+
+### Restart
+
+Restart the pod:
+
+```sh
+echo deleting pod
+```
+
+Or
+
+```sh
+echo restarting the deployment
+```
+
+## Mitigation
+
+### Option 1: Expand the volume
+
+Edit the claim's size.
+
+### Option 2: Delete old data
+
+```sh
+echo purge old data
+```
+
+[retention]: https://wiki.example.org/retention
+"""
 
 
 class RunbookScreens:
@@ -23,6 +78,82 @@ class RunbookScreens:
         self.run_warroom(t)
         t.wait_for("Timeline")
         return t
+
+    def probe_console(self, cols, rows):
+        t = self.runbook_console(cols, rows, runbook=PROBE)
+        t.keys(":")
+        t.text("runbook probe")
+        t.keys("Enter")
+        t.wait_for("Runbook: Probe")
+        return t
+
+    def check_links_and_sections(self, cols, rows):
+        t = self.probe_console(cols, rows)
+        s = t.wait_for("[+] Full context")
+        # the section folded, its references and the step's listed under them, no raw tag
+        self.assertIn("[1] https://wiki.example.org/retention", s)
+        self.assertIn("read the dashboard[1].", s)
+        self.assertIn("[1] https://grafana.example.org/d/pvc", s)
+        self.assertNotIn("<details>", s)
+        self.assertNotIn("<summary>", s)
+        self.assert_screen("runbook-links-%dx%d" % (cols, rows), s)
+        # the first line to act on is the section: Enter opens it
+        t.keys("g", "Enter")
+        s = t.wait_for("[-] Full context")
+        self.assertIn("retention job[1] stops; see the SOP[2]", s)
+        self.assert_screen("runbook-section-%dx%d" % (cols, rows), s)
+
+    def test_runbook_links_and_sections_80x24(self):
+        self.check_links_and_sections(80, 24)
+
+    def test_runbook_links_and_sections_132x43(self):
+        self.check_links_and_sections(132, 43)
+
+    def check_placeholder_form(self, cols, rows):
+        t = self.probe_console(cols, rows)
+        t.wait_for("needs <my-pvc>, <my-namespace>")
+        t.keys("e")
+        s = t.wait_for("(no value yet)")
+        self.assert_screen("runbook-form-%dx%d" % (cols, rows), s)
+        # what is typed shows in the command as it will run; a value is never shell text
+        t.text("data-0; touch %s/pwned" % t.tmp)
+        t.wait_for('$ echo "claim data-0; touch')
+        t.keys("Tab", "C-n")
+        # the offered value fills the field, and the command as it will run
+        t.wait_for(lambda s: "<my-namespace> detection-system" in s, what="the offered namespace in its field")
+        t.keys("Enter")
+        s = t.wait_for("Run this command?")
+        self.assertIn('${VALUE_MY_PVC}', s)
+        self.assertIn("env VALUE_MY_NAMESPACE=detection-system", s)
+        t.keys("y")
+        s = t.wait_for("-- exit 0")
+        self.assertIn("with <my-pvc>=data-0; touch", s)
+        with open(os.path.join(t.tmp, "claim")) as f:
+            self.assertEqual(f.read(), "claim data-0; touch %s/pwned in detection-system\n" % t.tmp)
+        self.assertFalse(os.path.exists(os.path.join(t.tmp, "pwned")))
+
+    def test_runbook_placeholder_form_80x24(self):
+        self.check_placeholder_form(80, 24)
+
+    def test_runbook_placeholder_form_132x43(self):
+        self.check_placeholder_form(132, 43)
+
+    def test_runbook_choice_132x43(self):
+        t = self.probe_console(132, 43)
+        # on the first option of "Or": the choose key takes it, the other is skipped
+        t.keys("j")
+        s = t.wait_for(lambda s: "o pick" in s, what="the pick key in the hints")
+        t.keys("o")
+        s = t.wait_for("one of 2, chosen: run `echo deleting pod`")
+        self.assertIn("(-) Or", s)
+        # an option with nothing to run is chosen with Enter on it
+        t.keys("G", "k", "k", "Enter")
+        s = t.wait_for("(*) Option 1: Expand the volume")
+        self.assertIn("(-) Option 2: Delete old data", s)
+        self.assert_screen("runbook-choice-132x43", s)
+        t.keys("3")
+        s = t.wait_for("chosen in step 4: Option 1: Expand the volume; skipped: Option 2: Delete old data")
+        self.assertIn("chosen in step 3 Restart: run `echo deleting pod`; skipped: or run", s)
 
     def test_runbook_80x24(self):
         t = self.runbook_console(80, 24)

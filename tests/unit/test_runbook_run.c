@@ -469,18 +469,18 @@ static void a_template_never_runs_with_a_placeholder_left(void **state)
 	assert_int_equal(runbook_session_item(fx->s, item)->state, RBS_PENDING);
 	/* one value given: still refused for the other */
 	snprintf(text, sizeof text, "<my-pvc>=data-0'; touch %s/pwned-q; echo '", fx->dir);
-	run(fx, ACTION_RUNBOOK_VALUES, text);
+	run(fx, ACTION_RUNBOOK_FILL, text);
 	assert_int_equal(fx->res.outcome, ACTION_OK);
 	run(fx, ACTION_RUNBOOK_STEP, num);
 	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
 	assert_non_null(strstr(fx->res.summary, "$NODE_NAME has no value yet"));
 	/* what cannot be a value, or names no placeholder, changes nothing */
-	run(fx, ACTION_RUNBOOK_VALUES, "NODE_NAME=a\x1b[2Jb");
+	run(fx, ACTION_RUNBOOK_FILL, "NODE_NAME=a\x1b[2Jb");
 	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
-	run(fx, ACTION_RUNBOOK_VALUES, "<nope>=x");
+	run(fx, ACTION_RUNBOOK_FILL, "<nope>=x");
 	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
 	snprintf(text, sizeof text, "%s\nNODE_NAME=$(touch %s/pwned-s)", num, fx->dir);
-	run(fx, ACTION_RUNBOOK_VALUES, text);
+	run(fx, ACTION_RUNBOOK_FILL, text);
 	assert_int_equal(fx->res.outcome, ACTION_OK);
 	assert_int_equal(runbook_session_missing(fx->s, item, miss, 8), 0);
 	/* the command as it runs: a quoted reference to each value, for where it stands */
@@ -499,7 +499,7 @@ static void a_template_never_runs_with_a_placeholder_left(void **state)
 	assert_false(exists(fx, "pwned-s"));
 	assert_true(timeline_has(fx, "values given in pvc: <my-pvc> = data-0'; touch", false));
 	/* a secret's value is kept in memory, never in the timeline or the store */
-	run(fx, ACTION_RUNBOOK_VALUES, "YOUR_API_TOKEN=hunter2-secret");
+	run(fx, ACTION_RUNBOOK_FILL, "YOUR_API_TOKEN=hunter2-secret");
 	assert_int_equal(fx->res.outcome, ACTION_OK);
 	assert_non_null(strstr(fx->res.summary, "YOUR_API_TOKEN (a secret, not shown)"));
 	assert_false(timeline_has(fx, "hunter2", true));
@@ -560,7 +560,7 @@ static void a_choice_runs_one_option_and_skips_the_others(void **state)
 	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
 	assert_non_null(strstr(fx->res.summary, "Option 1: Resolve it has nothing to run"));
 	snprintf(num, sizeof num, "#%zu", opt1 + 1);
-	run(fx, ACTION_RUNBOOK_CHOOSE, num);
+	run(fx, ACTION_RUNBOOK_PICK, num);
 	assert_int_equal(fx->res.outcome, ACTION_OK);
 	assert_int_equal(runbook_session_item(fx->s, patch)->state, RBS_SKIPPED);
 	assert_true(timeline_has(fx, "chosen in step 2: Option 1: Resolve it; skipped: Option 2: Override", false));
@@ -573,10 +573,10 @@ static void a_choice_runs_one_option_and_skips_the_others(void **state)
 	assert_int_equal(runbook_session_resume(fx->s), 1);
 	assert_int_equal(runbook_session_chosen(fx->s, 0), 2);
 	assert_int_equal(runbook_session_chosen(fx->s, 1), 1);
-	run(fx, ACTION_RUNBOOK_CHOOSE, "#99");
+	run(fx, ACTION_RUNBOOK_PICK, "#99");
 	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
 	snprintf(num, sizeof num, "#%zu", patch + 1);
-	run(fx, ACTION_RUNBOOK_CHOOSE, num);
+	run(fx, ACTION_RUNBOOK_PICK, num);
 	assert_int_equal(fx->res.outcome, ACTION_OK);
 	assert_int_equal(runbook_session_chosen(fx->s, 1), 2);
 	assert_int_equal(runbook_session_item(fx->s, patch)->state, RBS_PENDING);
