@@ -433,7 +433,7 @@ void dialog_draw(WINDOW *w, struct dialog *d)
 	case DIALOG_FORM:
 		form_draw(w, d, y + h - 3 - d->nfields, x + 2, inner);
 		tui_put(w, y + h - 2, x + 2, inner, ROLE_STALE,
-		        "Tab next field   C-n offered value   Enter submit   Esc cancel");
+		        "Tab next  C-n offered  Enter submit  Esc cancel");
 		break;
 	default:
 		tui_put(w, y + h - 2, x + 2, inner, ROLE_STALE, "Enter or Esc to close");

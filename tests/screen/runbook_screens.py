@@ -224,3 +224,59 @@ class RunbookScreens:
         r = run("lint", "/nonexistent.md")
         self.assertEqual(r.returncode, 2)
         self.assertIn("cannot read /nonexistent.md", r.stderr)
+
+    def test_runbook_show_links_and_lint_from_the_shell(self):
+        tmp = self.term().tmp
+        path = os.path.join(tmp, "probe.md")
+        with open(path, "w") as f:
+            f.write(PROBE)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent", "LANG": "C.UTF-8",
+               "TERM": "xterm-kitty", "WARROOM_HYPERLINKS": "always"}
+        # into a pipe: the references, never an escape
+        r = subprocess.run([BINARY, "runbook", "show", path], capture_output=True, text=True, env=env, cwd=ROOT,
+                           timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("\x1b", r.stdout)
+        self.assertIn("The volume fills when the retention job[1] stops; see the SOP[2] first.", r.stdout)
+        self.assertIn("[2] https://wiki.example.org/sop/pvc", r.stdout)
+        self.assertIn("[+] Full context", r.stdout)
+        self.assertIn("one of 2 (the others are skipped):", r.stdout)
+        self.assertIn("fill in before it runs: <my-pvc> <my-namespace>", r.stdout)
+        self.assertNotIn("<details>", r.stdout)
+        # on a terminal that shows them: the words are hyperlinks, and so are the references
+        master, slave = pty.openpty()
+        p = subprocess.Popen([BINARY, "runbook", "show", path], stdout=slave, stderr=slave, env=env, cwd=ROOT)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        self.assertEqual(p.wait(timeout=20), 0)
+        self.assertIn(b"the \x1b]8;;https://wiki.example.org/retention\x1b\\retention job\x1b]8;;\x1b\\[1]", out)
+        self.assertIn(b"[2] \x1b]8;;https://wiki.example.org/sop/pvc\x1b\\https://wiki.example.org/sop/pvc", out)
+        # lint lists templates, choices and links; a command without a language makes it fail
+        env.pop("WARROOM_HYPERLINKS")
+        r = subprocess.run([BINARY, "runbook", "lint", path], capture_output=True, text=True, env=env, cwd=ROOT,
+                           timeout=20)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("line 18: placeholders <my-pvc>, <my-namespace> in", r.stdout)
+        self.assertIn("line 26: one of 2: run `echo deleting pod` | or run `echo restarting the deployment`", r.stdout)
+        self.assertIn("line 37: one of 2: Option 1: Expand the volume | Option 2: Delete old data", r.stdout)
+        self.assertIn("link [2] https://wiki.example.org/sop/pvc", r.stdout)
+        self.assertIn("ok: 3 phases, 5 steps, 4 commands, 0 checks, 0 actions, 2 choices, 2 placeholders, 3 links",
+                      r.stdout)
+        bad = os.path.join(tmp, "nolang.md")
+        with open(bad, "w") as f:
+            f.write("# Fix\n## Run\n```\nkubectl -n prod rollout restart deploy/api\n```\n"
+                    "See [the notes][notes].\n")
+        r = subprocess.run([BINARY, "runbook", "lint", bad], capture_output=True, text=True, env=env, cwd=ROOT,
+                           timeout=20)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("line 3: a command without a language is shown, not run", r.stdout)
+        self.assertIn("[the notes] names a link with no definition ([notes]: URL): its address is lost", r.stdout)

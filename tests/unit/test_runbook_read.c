@@ -8,6 +8,7 @@
 
 #include <cmark-gfm.h>
 
+#include "warroom/hyperlink.h"
 #include "warroom/markdown.h"
 #include "warroom/runbook.h"
 
@@ -428,6 +429,30 @@ static void real_world_alternatives_and_templates(void **state)
 	runbook_free(rb);
 }
 
+/* OSC 8 only where it is shown: a terminal known to support it, never a
+ * pipe, never tmux or screen, unless the operator says so. */
+static void hyperlinks_only_where_the_terminal_shows_them(void **state)
+{
+	char buf[200];
+
+	(void)state;
+	assert_false(hyperlink_decide(false, "always", "xterm-kitty", NULL, NULL, NULL, NULL));   /* a pipe */
+	assert_true(hyperlink_decide(true, NULL, "xterm-kitty", NULL, NULL, NULL, NULL));
+	assert_true(hyperlink_decide(true, NULL, "xterm-256color", "iTerm.app", NULL, NULL, NULL));
+	assert_true(hyperlink_decide(true, NULL, "xterm-256color", NULL, "7600", NULL, NULL));
+	assert_false(hyperlink_decide(true, NULL, "xterm-256color", NULL, "4800", NULL, NULL));
+	assert_false(hyperlink_decide(true, NULL, "xterm-256color", NULL, NULL, NULL, NULL));
+	assert_false(hyperlink_decide(true, NULL, "tmux-256color", "WezTerm", NULL, "/tmp/tmux-1/default", NULL));
+	assert_false(hyperlink_decide(true, NULL, "screen", NULL, "7600", NULL, NULL));
+	assert_false(hyperlink_decide(true, "never", "xterm-kitty", NULL, NULL, NULL, NULL));
+	assert_true(hyperlink_decide(true, "always", "tmux-256color", NULL, NULL, "/tmp/tmux", NULL));
+	assert_true(hyperlink_open(buf, sizeof buf, "https://wiki.example/sop#a"));
+	assert_string_equal(buf, "\033]8;;https://wiki.example/sop#a\033\\");
+	assert_false(hyperlink_open(buf, sizeof buf, "https://x/\033]8;;evil"));
+	assert_false(hyperlink_open(buf, sizeof buf, "../relative.md"));
+	assert_false(hyperlink_open(buf, sizeof buf, "https://x/a b"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +464,7 @@ int main(void)
 		cmocka_unit_test(a_runbook_with_nothing_to_run_is_read_only),
 		cmocka_unit_test(every_real_world_runbook_shows_its_links_and_no_raw_html),
 		cmocka_unit_test(real_world_alternatives_and_templates),
+		cmocka_unit_test(hyperlinks_only_where_the_terminal_shows_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

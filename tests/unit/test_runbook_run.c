@@ -10,6 +10,7 @@
 
 #include "warroom/actions.h"
 #include "warroom/config.h"
+#include "warroom/export.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/runbook.h"
@@ -585,6 +586,29 @@ static void a_choice_runs_one_option_and_skips_the_others(void **state)
 	close_console(fx);
 }
 
+/* The postmortem draft quoting a step keeps the step's links. */
+static void the_export_lists_the_references_of_the_steps_it_quotes(void **state)
+{
+	struct fx *fx = *state;
+	char err[200], *md;
+	int64_t id;
+
+	book(fx, "linked", "# Linked\n## Assess\nSee the [SOP](https://wiki.example/sop?token=abc123) and the "
+	     "[dashboard](https://grafana.example/d/1).\n\n```sh\ntrue\n```\n");
+	open_console(fx);
+	assert_true(timeline_incident_open(fx->tl, "pipeline down", 2) > 0);
+	run(fx, ACTION_RUNBOOK, "linked");
+	run(fx, ACTION_RUNBOOK_STEP, NULL);
+	assert_int_equal(fx->res.outcome, ACTION_OK);
+	md = export_incident(fx->tl, &fx->cfg, 0, EXPORT_MD, &id, err, sizeof err);
+	assert_non_null(md);
+	assert_non_null(strstr(md, "## Runbook references\n\n- linked step 1 Assess: [1] <https://wiki.example/sop?"));
+	assert_non_null(strstr(md, " [2] <https://grafana.example/d/1>\n"));
+	assert_null(strstr(md, "abc123"));   /* a secret in an address is redacted as anywhere */
+	free(md);
+	close_console(fx);
+}
+
 static void a_runbook_to_read_says_so(void **state)
 {
 	struct fx *fx = *state;
@@ -612,6 +636,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_template_never_runs_with_a_placeholder_left, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_choice_runs_one_option_and_skips_the_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_runbook_to_read_says_so, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_export_lists_the_references_of_the_steps_it_quotes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
