@@ -120,7 +120,8 @@ class RunbookScreens:
         t.wait_for('$ echo "claim data-0; touch')
         t.keys("Tab", "C-n")
         # the offered value fills the field, and the command as it will run
-        t.wait_for(lambda s: "<my-namespace> detection-system" in s, what="the offered namespace in its field")
+        t.wait_for(lambda s: "<my-namespace> detection-system" in s,
+                   what="the offered namespace in its field")
         t.keys("Enter")
         s = t.wait_for("Run this command?")
         self.assertIn('${VALUE_MY_PVC}', s)
@@ -233,8 +234,8 @@ class RunbookScreens:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent", "LANG": "C.UTF-8",
                "TERM": "xterm-kitty", "WARROOM_HYPERLINKS": "always"}
         # into a pipe: the references, never an escape
-        r = subprocess.run([BINARY, "runbook", "show", path], capture_output=True, text=True, env=env, cwd=ROOT,
-                           timeout=20)
+        r = subprocess.run([BINARY, "runbook", "show", path], capture_output=True, text=True, env=env,
+                           cwd=ROOT, timeout=20)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn("\x1b", r.stdout)
         self.assertIn("The volume fills when the retention job[1] stops; see the SOP[2] first.", r.stdout)
@@ -258,15 +259,17 @@ class RunbookScreens:
             out += chunk
         os.close(master)
         self.assertEqual(p.wait(timeout=20), 0)
-        self.assertIn(b"the \x1b]8;;https://wiki.example.org/retention\x1b\\retention job\x1b]8;;\x1b\\[1]", out)
-        self.assertIn(b"[2] \x1b]8;;https://wiki.example.org/sop/pvc\x1b\\https://wiki.example.org/sop/pvc", out)
+        osc = lambda url, words: b"\x1b]8;;" + url + b"\x1b\\" + words + b"\x1b]8;;\x1b\\"
+        self.assertIn(b"the " + osc(b"https://wiki.example.org/retention", b"retention job") + b"[1]", out)
+        self.assertIn(b"[2] " + osc(b"https://wiki.example.org/sop/pvc", b"https://wiki.example.org/sop/pvc"), out)
         # lint lists templates, choices and links; a command without a language makes it fail
         env.pop("WARROOM_HYPERLINKS")
-        r = subprocess.run([BINARY, "runbook", "lint", path], capture_output=True, text=True, env=env, cwd=ROOT,
-                           timeout=20)
+        r = subprocess.run([BINARY, "runbook", "lint", path], capture_output=True, text=True, env=env,
+                           cwd=ROOT, timeout=20)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("line 18: placeholders <my-pvc>, <my-namespace> in", r.stdout)
-        self.assertIn("line 26: one of 2: run `echo deleting pod` | or run `echo restarting the deployment`", r.stdout)
+        self.assertIn("line 26: one of 2: run `echo deleting pod` | or run `echo restarting the deployment`",
+                      r.stdout)
         self.assertIn("line 37: one of 2: Option 1: Expand the volume | Option 2: Delete old data", r.stdout)
         self.assertIn("link [2] https://wiki.example.org/sop/pvc", r.stdout)
         self.assertIn("ok: 3 phases, 5 steps, 4 commands, 0 checks, 0 actions, 2 choices, 2 placeholders, 3 links",
