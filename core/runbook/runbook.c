@@ -161,6 +161,8 @@ static void heading_option(struct build *b, cmark_node *n, int level, const char
 	if (!open || level != b->hgroup_level) {
 		if (!option_follows(n, level) || b->hgroup >= 64)
 			return;   /* one option alone is no choice */
+		if (open)
+			b->hgroup_end[b->hgroup - 1] = b->rb->nitems;   /* choices never nest: the outer one ends here */
 		b->hgroup_end[b->hgroup++] = SIZE_MAX;
 		b->hgroup_level = level;
 	}

@@ -102,7 +102,9 @@ static bool make_choice(struct build *b, const size_t *starts, int n, size_t end
 	bool any = false;
 	size_t c;
 
-	if (n < 2)
+	if (end > rb->nitems)
+		end = rb->nitems;
+	if (n < 2 || starts[0] >= end)
 		return false;
 	for (size_t i = starts[0]; i < end; i++)
 		any |= runbook_item_actionable(&rb->items[i]);
@@ -235,7 +237,8 @@ void runbook_find_choices(struct build *b)
 		or_chains(b, rb->steps[s].first, rb->steps[s].first + rb->steps[s].n);
 	}
 	/* in the order they are met: choices never overlap, so their items follow them */
-	qsort(rb->choices, rb->nchoices, sizeof *rb->choices, by_first);
+	if (rb->nchoices > 1)
+		qsort(rb->choices, rb->nchoices, sizeof *rb->choices, by_first);
 	for (size_t c = 0; c < rb->nchoices; c++)
 		for (size_t i = rb->choices[c].first; i < rb->choices[c].end; i++)
 			rb->items[i].choice = c + 1;
