@@ -15,8 +15,13 @@
 
 void runbook_session_native_started(struct runbook_session *s, size_t item, uint64_t run)
 {
+	char why[300];
+
 	if (!s || !s->rb || item >= s->rb->nitems)
 		return;
+	/* starting one option's action is choosing that option, as running its command is */
+	if (s->rb->items[item].choice && !runbook_session_chosen(s, s->rb->items[item].choice - 1))
+		runbook_session_choose(s, item, why, sizeof why);
 	s->native_run = run;
 	s->native_item = item;
 	s->st[item].state = RBS_RUNNING;
