@@ -223,6 +223,9 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			last = i;
 		}
 	}
+	/* a list longer than its rows keeps its last row for saying so, never over a line's end */
+	if (l.n > (size_t)list_h && list_h > 1)
+		list_h--;
 	vs->nlines = l.n;
 	vs->list_h = (size_t)list_h;
 	/* when the cursor moved, its lines come on screen, with a line of what came before */
@@ -247,7 +250,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		hyperlinks(w, y, width, rb, d, sel ? ROLE_SELECTED : d->role);
 	}
 	if (vs->top + (size_t)list_h < l.n)
-		tui_putf(w, list_h, width - 12, 12, ROLE_STALE, "%s more", tui_glyph(G_ELLIPSIS));
+		tui_putf(w, list_h + 1, width - 12, 12, ROLE_STALE, "%s more", tui_glyph(G_ELLIPSIS));
 	runbook_lines_free(&l);
 	if (out_h) {
 		bool run = runbook_session_running(s, &running);
