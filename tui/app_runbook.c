@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "warroom/actions.h"
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/runbook.h"
 #include "warroom/tui.h"
 #include "warroom/ui.h"

@@ -12,7 +12,7 @@
 #include <term.h>
 
 #include "warroom/hyperlink.h"
-#include "warroom/markdown.h"
+#include "warroom/text.h"
 #include "warroom/tui.h"
 
 #define MAX_LINKS 256
@@ -70,16 +70,16 @@ void tui_link_add(WINDOW *w, int y, int x, const char *text, size_t n, const cha
 	dirty = true;
 }
 
-static void cap(struct md_buf *b, const char *name)
+static void cap(struct text_buf *b, const char *name)
 {
 	const char *s = tigetstr((char *)name);
 
 	if (s && s != (char *)-1)
-		md_buf_str(b, s);
+		text_buf_str(b, s);
 }
 
 /* The role's attributes as the terminal's own escapes. */
-static void role_sgr(struct md_buf *b, enum tui_role role)
+static void role_sgr(struct text_buf *b, enum tui_role role)
 {
 	attr_t a = tui_attr(role);
 	short fg = -1, bg = -1;
@@ -96,35 +96,35 @@ static void role_sgr(struct md_buf *b, enum tui_role role)
 		cap(b, "smul");
 	if (PAIR_NUMBER(a) > 0 && pair_content((short)PAIR_NUMBER(a), &fg, &bg) == OK) {
 		if (fg >= 0 && setaf && setaf != (char *)-1)
-			md_buf_str(b, tiparm(setaf, fg));
+			text_buf_str(b, tiparm(setaf, fg));
 		if (bg >= 0 && setab && setab != (char *)-1)
-			md_buf_str(b, tiparm(setab, bg));
+			text_buf_str(b, tiparm(setab, bg));
 	}
 }
 
 char *tui_links_take(size_t *len)
 {
 	const char *cup = tigetstr("cup");
-	struct md_buf b = { 0 };
+	struct text_buf b = { 0 };
 	char open[1100];
 
 	*len = 0;
 	if (!dirty || !nlinks || !on() || !cup || cup == (char *)-1)
 		return NULL;
 	dirty = false;
-	md_buf_str(&b, "\0337");   /* DECSC: where curses left the cursor, and its attributes */
+	text_buf_str(&b, "\0337");   /* DECSC: where curses left the cursor, and its attributes */
 	for (size_t i = 0; i < nlinks; i++) {
 		if (!hyperlink_open(open, sizeof open, links[i].url))
 			continue;
-		md_buf_str(&b, tiparm(cup, links[i].y, links[i].x));
+		text_buf_str(&b, tiparm(cup, links[i].y, links[i].x));
 		role_sgr(&b, links[i].role);
-		md_buf_str(&b, open);
-		md_buf_str(&b, links[i].text);
-		md_buf_str(&b, hyperlink_close());
+		text_buf_str(&b, open);
+		text_buf_str(&b, links[i].text);
+		text_buf_str(&b, hyperlink_close());
 	}
-	md_buf_str(&b, "\0338");   /* DECRC */
+	text_buf_str(&b, "\0338");   /* DECRC */
 	if (b.oom) {
-		free(b.s);
+		text_buf_free(&b);
 		return NULL;
 	}
 	*len = b.n;

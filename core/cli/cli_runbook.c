@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "warroom/actions.h"
+#include "warroom/cli.h"
 #include "warroom/config.h"
 #include "warroom/hyperlink.h"
 #include "warroom/runbook.h"

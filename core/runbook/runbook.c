@@ -23,7 +23,7 @@
 /* ---- inline text ---- */
 
 /* A title's text: a link there keeps its address in parentheses. */
-static void title_text(struct md_buf *sb, cmark_node *n)
+static void title_text(struct text_buf *sb, cmark_node *n)
 {
 	md_inline(sb, n, MD_URLS);
 }
@@ -35,15 +35,15 @@ static void block(struct build *b, cmark_node *n, int depth);
 
 static void text_node(struct build *b, cmark_node *n, const char *prefix, int depth)
 {
-	struct md_buf sb = { 0 };
+	struct text_buf sb = { 0 };
 
-	md_buf_str(&sb, prefix);
+	text_buf_str(&sb, prefix);
 	runbook_inline(b, &sb, n);
 	if (sb.oom)
 		b->oom = true;
 	else if (sb.s && sb.n > strlen(prefix ? prefix : ""))
 		runbook_add_item(b, RB_TEXT, sb.s, sb.n, "", false, runbook_line_of(b, n), depth);
-	free(sb.s);
+	text_buf_free(&sb);
 }
 
 static bool is_type(cmark_node *n, const char *name)
@@ -54,7 +54,7 @@ static bool is_type(cmark_node *n, const char *name)
 }
 
 /* A row's cells one after another: the links of each, numbered alike. */
-static void table_link(struct md_buf *sb, size_t from, const char *url, bool bare, void *arg)
+static void table_link(struct text_buf *sb, size_t from, const char *url, bool bare, void *arg)
 {
 	struct build *b = arg;
 	char mark[16];
@@ -63,27 +63,27 @@ static void table_link(struct md_buf *sb, size_t from, const char *url, bool bar
 	runbook_pending_link(b, from, sb->n - from, url, bare, b->plinks_line);
 	if (!bare && b->nplinks > had) {
 		snprintf(mark, sizeof mark, "[%d]", b->plinks[b->nplinks - 1].n);
-		md_buf_str(sb, mark);
+		text_buf_str(sb, mark);
 	}
 }
 
 static void table(struct build *b, cmark_node *n, int depth)
 {
 	for (cmark_node *row = cmark_node_first_child(n); row; row = cmark_node_next(row)) {
-		struct md_buf sb = { 0 };
+		struct text_buf sb = { 0 };
 
 		runbook_drop_links(b);
 		b->plinks_line = runbook_line_of(b, row);
 		for (cmark_node *cell = cmark_node_first_child(row); cell; cell = cmark_node_next(cell)) {
 			if (cell != cmark_node_first_child(row))
-				md_buf_str(&sb, " | ");
+				text_buf_str(&sb, " | ");
 			md_inline_links(&sb, cell, table_link, b);
 		}
 		if (sb.oom)
 			b->oom = true;
 		else if (sb.n)
 			runbook_add_item(b, RB_TEXT, sb.s, sb.n, "table", false, runbook_line_of(b, row), depth);
-		free(sb.s);
+		text_buf_free(&sb);
 	}
 }
 
@@ -97,7 +97,7 @@ static void list(struct build *b, cmark_node *n, int depth)
 		char prefix[16];
 
 		if (is_type(it, "tasklist")) {
-			struct md_buf sb = { 0 };
+			struct text_buf sb = { 0 };
 
 			if (first && cmark_node_get_type(first) == CMARK_NODE_PARAGRAPH) {
 				runbook_inline(b, &sb, first);
@@ -110,7 +110,7 @@ static void list(struct build *b, cmark_node *n, int depth)
 			else
 				runbook_add_item(b, RB_CHECK, sb.s ? sb.s : "", sb.n, "", cmark_gfm_extensions_get_tasklist_item_checked(it),
 				         runbook_line_of(b, it), depth);
-			free(sb.s);
+			text_buf_free(&sb);
 		} else if (first && cmark_node_get_type(first) == CMARK_NODE_PARAGRAPH) {
 			snprintf(prefix, sizeof prefix, ordered ? "%d. " : "- ", num);
 			text_node(b, first, prefix, depth);
@@ -125,12 +125,12 @@ static void list(struct build *b, cmark_node *n, int depth)
 
 static bool option_heading(cmark_node *n)
 {
-	struct md_buf sb = { 0 };
+	struct text_buf sb = { 0 };
 	bool yes;
 
 	title_text(&sb, n);
 	yes = sb.s && runbook_option_title(sb.s);
-	free(sb.s);
+	text_buf_free(&sb);
 	return yes;
 }
 
@@ -175,7 +175,7 @@ static void heading_option(struct build *b, cmark_node *n, int level, const char
 
 static void heading(struct build *b, cmark_node *n)
 {
-	struct md_buf sb = { 0 };
+	struct text_buf sb = { 0 };
 	int level = cmark_node_get_heading_level(n);
 
 	if (n == b->title_heading)
@@ -190,7 +190,7 @@ static void heading(struct build *b, cmark_node *n)
 	else
 		runbook_new_step(b, sb.s ? sb.s : "", runbook_line_of(b, n), level);
 	heading_option(b, n, level, sb.s ? sb.s : "");
-	free(sb.s);
+	text_buf_free(&sb);
 }
 
 static bool html_comment(const char *s)
@@ -321,12 +321,14 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *name, co
 	if (doc) {
 		shape(&b, doc);
 		if (b.title_heading && !b.rb->title) {
-			struct md_buf sb = { 0 };
+			struct text_buf sb = { 0 };
 
 			title_text(&sb, b.title_heading);
-			if (sb.s)
+			if (sb.oom)
+				b.oom = true;
+			else if (sb.s)
 				b.rb->title = runbook_clean_text(sb.s, sb.n, false, false);
-			free(sb.s);
+			text_buf_free(&sb);
 		}
 		blocks(&b, doc, 0);
 		cmark_node_free(doc);

@@ -203,7 +203,7 @@ void runbook_pending_link(struct build *b, size_t off, size_t len, const char *u
 	b->nplinks++;
 }
 
-static void inline_link(struct md_buf *sb, size_t from, const char *url, bool bare, void *arg)
+static void inline_link(struct text_buf *sb, size_t from, const char *url, bool bare, void *arg)
 {
 	struct build *b = arg;
 	char mark[16];
@@ -211,11 +211,11 @@ static void inline_link(struct md_buf *sb, size_t from, const char *url, bool ba
 	runbook_pending_link(b, from, sb->n - from, url, bare, b->plinks_line);
 	if (!bare && b->nplinks && b->plinks[b->nplinks - 1].off == from) {
 		snprintf(mark, sizeof mark, "[%d]", b->plinks[b->nplinks - 1].n);
-		md_buf_str(sb, mark);
+		text_buf_str(sb, mark);
 	}
 }
 
-void runbook_inline(struct build *b, struct md_buf *sb, cmark_node *n)
+void runbook_inline(struct build *b, struct text_buf *sb, cmark_node *n)
 {
 	runbook_drop_links(b);
 	b->plinks_line = runbook_line_of(b, n);

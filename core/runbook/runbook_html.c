@@ -18,8 +18,8 @@ struct hstate {
 	const char *html;
 	size_t len;
 	int line, depth;
-	struct md_buf text;          /* the paragraph being read */
-	struct md_buf summary;
+	struct text_buf text;          /* the paragraph being read */
+	struct text_buf summary;
 	bool in_summary, details, pre;
 	int details_line;
 	bool a_open;
@@ -41,7 +41,7 @@ static int line_at(const struct hstate *h, size_t pos)
 	return line;
 }
 
-static bool blank(const struct md_buf *m)
+static bool blank(const struct text_buf *m)
 {
 	for (size_t i = 0; i < m->n; i++)
 		if (!isspace((unsigned char)m->s[i]))
@@ -70,7 +70,7 @@ static void open_section(struct hstate *h)
 		runbook_fold_open(h->b, "", h->details_line);
 	}
 	free(sum);
-	h->summary.n = 0;
+	text_buf_reset(&h->summary);
 }
 
 static void flush(struct hstate *h, size_t pos)
@@ -80,7 +80,7 @@ static void flush(struct hstate *h, size_t pos)
 	if (h->text.oom || h->summary.oom)
 		h->b->oom = true;
 	if (blank(&h->text)) {
-		h->text.n = 0;
+		text_buf_reset(&h->text);
 		runbook_drop_links(h->b);
 		return;
 	}
@@ -90,25 +90,25 @@ static void flush(struct hstate *h, size_t pos)
 			e--;
 	runbook_add_item(h->b, h->pre ? RB_CODE : RB_TEXT, h->text.s + s, e - s, "", false, line_at(h, pos),
 	                 h->depth);
-	h->text.n = 0;
+	text_buf_reset(&h->text);
 }
 
 static void add_text(struct hstate *h, const char *s, size_t n)
 {
-	struct md_buf *m = h->in_summary ? &h->summary : &h->text;
+	struct text_buf *m = h->in_summary ? &h->summary : &h->text;
 
 	if (!h->in_summary && h->details && n && !isspace((unsigned char)s[0]))
 		open_section(h);   /* content without a summary: the section is "Details" */
 	if (h->pre && !h->in_summary) {
-		md_buf_add(m, s, n);
+		text_buf_add(m, s, n);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (isspace((unsigned char)s[i])) {
 			if (m->n && m->s[m->n - 1] != ' ')
-				md_buf_add(m, " ", 1);
+				text_buf_add(m, " ", 1);
 		} else {
-			md_buf_add(m, s + i, 1);
+			text_buf_add(m, s + i, 1);
 		}
 	}
 }
@@ -125,7 +125,7 @@ static void link_close(struct hstate *h)
 	runbook_pending_link(b, h->a_from, h->text.n - h->a_from, h->a_url, false, b->plinks_line);
 	if (b->nplinks > had) {
 		snprintf(mark, sizeof mark, "[%d]", b->plinks[b->nplinks - 1].n);
-		md_buf_str(&h->text, mark);
+		text_buf_str(&h->text, mark);
 	}
 }
 
@@ -164,11 +164,11 @@ static void element(struct hstate *h, const struct md_html_tok *t, size_t pos)
 		h->pre = !t->close;
 	} else if (is(t, "td") || is(t, "th")) {
 		if (!t->close && !blank(&h->text))
-			md_buf_str(&h->text, " | ");
+			text_buf_str(&h->text, " | ");
 	} else if (md_html_block_element(t->name, t->nname)) {
 		flush(h, pos);
 		if (is(t, "li") && !t->close)
-			md_buf_str(&h->text, "- ");
+			text_buf_str(&h->text, "- ");
 	}
 	/* any other element: its text is what is read */
 }
@@ -225,6 +225,6 @@ void runbook_html_block(struct build *b, const char *html, int line, int depth)
 		link_close(&h);
 	flush(&h, h.len);
 	open_section(&h);   /* <details><summary>x</summary> alone: the Markdown after it is inside */
-	free(h.text.s);
-	free(h.summary.s);
+	text_buf_free(&h.text);
+	text_buf_free(&h.summary);
 }

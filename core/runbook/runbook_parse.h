@@ -12,6 +12,7 @@
 
 #include "warroom/markdown.h"
 #include "warroom/runbook.h"
+#include "warroom/text.h"
 
 struct build {
 	struct runbook *rb;
@@ -52,7 +53,7 @@ int runbook_line_of(struct build *b, cmark_node *n);
 
 /* Inline text with its links kept apart (the words, "[n]" after them, the
  * address pending for the next item added). */
-void runbook_inline(struct build *b, struct md_buf *sb, cmark_node *n);
+void runbook_inline(struct build *b, struct text_buf *sb, cmark_node *n);
 void runbook_pending_link(struct build *b, size_t off, size_t len, const char *url, bool bare, int line);
 void runbook_drop_links(struct build *b);
 /* Opens and closes <details> sections: items added in between are in the fold. */

@@ -18,7 +18,6 @@
 
 void runbook_session_changed(struct runbook_session *s)
 {
-	s->gen++;
 	if (s->m)
 		model_mark(s->m, DIRTY_RUNBOOK);
 }

@@ -19,20 +19,20 @@ struct named {
 struct refs {
 	struct named *v;
 	size_t n, cap;
-	struct md_buf defs;      /* "[ref]: <URL>" lines to add */
+	struct text_buf defs;      /* "[ref]: <URL>" lines to add */
 	bool oom;
 };
 
 static void keep_link(struct refs *r, cmark_node *link)
 {
-	struct md_buf w = { 0 };
+	struct text_buf w = { 0 };
 	const char *url = cmark_node_get_url(link);
 
 	if (!url || !*url || r->n >= 512)
 		return;
 	md_inline(&w, link, 0);
 	if (!w.s || w.oom) {
-		free(w.s);
+		text_buf_free(&w);
 		return;
 	}
 	if (r->n == r->cap) {
@@ -40,7 +40,7 @@ static void keep_link(struct refs *r, cmark_node *link)
 		struct named *nv = realloc(r->v, nc * sizeof *nv);
 
 		if (!nv) {
-			free(w.s);
+			text_buf_free(&w);
 			r->oom = true;
 			return;
 		}
@@ -78,11 +78,11 @@ static void wanted(struct refs *r, const char *text)
 		n = (size_t)((end > close + 2 ? end : close) - label);
 		url = url_named(r, label, n);
 		if (url && !strpbrk(url, "<>\n")) {
-			md_buf_str(&r->defs, "\n[");
-			md_buf_add(&r->defs, label, n);
-			md_buf_str(&r->defs, "]: <");
-			md_buf_str(&r->defs, url);
-			md_buf_str(&r->defs, ">\n");
+			text_buf_str(&r->defs, "\n[");
+			text_buf_add(&r->defs, label, n);
+			text_buf_str(&r->defs, "]: <");
+			text_buf_str(&r->defs, url);
+			text_buf_str(&r->defs, ">\n");
 		}
 		p = end;
 	}
@@ -120,14 +120,14 @@ cmark_node *runbook_markdown(const char *text, size_t len, bool *oom)
 	it = r.n ? cmark_iter_new(doc) : NULL;
 	for (cmark_event_type ev; it && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
 		cmark_node *n = cmark_iter_get_node(it);
-		struct md_buf t = { 0 };
+		struct text_buf t = { 0 };
 
 		if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH)
 			continue;
 		md_inline(&t, n, 0);
 		if (t.s)
 			wanted(&r, t.s);
-		free(t.s);
+		text_buf_free(&t);
 	}
 	if (it)
 		cmark_iter_free(it);
@@ -153,7 +153,7 @@ cmark_node *runbook_markdown(const char *text, size_t len, bool *oom)
 		free(r.v[i].url);
 	}
 	free(r.v);
-	free(r.defs.s);
+	text_buf_free(&r.defs);
 	*oom = r.oom || r.defs.oom;
 	return doc;
 }

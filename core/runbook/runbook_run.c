@@ -194,11 +194,6 @@ const struct runbook_item_state *runbook_session_item(const struct runbook_sessi
 	return s && s->rb && i < s->rb->nitems ? &s->st[i] : NULL;
 }
 
-uint64_t runbook_session_generation(const struct runbook_session *s)
-{
-	return s ? s->gen : 0;
-}
-
 size_t runbook_session_cursor(const struct runbook_session *s)
 {
 	return s ? s->cursor : 0;

@@ -267,7 +267,7 @@ size_t runbook_session_offers(const struct runbook_session *s, const struct runb
 struct rewrite {
 	struct runbook_session *s;
 	const char *cmd;
-	struct md_buf out;
+	struct text_buf out;
 	size_t at;
 };
 
@@ -279,7 +279,7 @@ static void rewrite_hit(void *arg, const struct runbook_ph_hit *h)
 
 	if (h->kind == RBP_VAR)
 		return;   /* the environment gives it as it is written */
-	md_buf_add(&r->out, r->cmd + r->at, h->off - r->at);
+	text_buf_add(&r->out, r->cmd + r->at, h->off - r->at);
 	r->at = h->off + h->len;
 	runbook_ph_var(h->kind, r->cmd + h->off, h->len, var, sizeof var);
 	switch (h->quote) {
@@ -292,12 +292,12 @@ static void rewrite_hit(void *arg, const struct runbook_ph_hit *h)
 	case 'H':
 		/* a quoted here-document expands nothing: its body takes the value as data */
 		v = given(r->s, var);
-		md_buf_str(&r->out, v ? v : "");
+		text_buf_str(&r->out, v ? v : "");
 		return;
 	default:
 		snprintf(ref, sizeof ref, "\"${%s}\"", var);
 	}
-	md_buf_str(&r->out, ref);
+	text_buf_str(&r->out, ref);
 }
 
 char *runbook_session_command(struct runbook_session *s, size_t item)
@@ -310,9 +310,9 @@ char *runbook_session_command(struct runbook_session *s, size_t item)
 	if (!s->rb->items[item].nph)
 		return strdup(r.cmd);
 	runbook_ph_scan(r.cmd, rewrite_hit, &r);
-	md_buf_str(&r.out, r.cmd + r.at);
+	text_buf_str(&r.out, r.cmd + r.at);
 	if (r.out.oom) {
-		free(r.out.s);
+		text_buf_free(&r.out);
 		return NULL;
 	}
 	return r.out.s ? r.out.s : strdup("");
@@ -324,7 +324,7 @@ struct preview {
 	const char *cmd;
 	runbook_value_fn value;
 	void *arg;
-	struct md_buf out;
+	struct text_buf out;
 	size_t at;
 };
 
@@ -338,8 +338,8 @@ static void preview_hit(void *arg, const struct runbook_ph_hit *h)
 	v = pv->value(var, pv->arg);
 	if (!v || !*v)
 		return;   /* left as written */
-	md_buf_add(&pv->out, pv->cmd + pv->at, h->off - pv->at);
-	md_buf_str(&pv->out, v);
+	text_buf_add(&pv->out, pv->cmd + pv->at, h->off - pv->at);
+	text_buf_str(&pv->out, v);
 	pv->at = h->off + h->len;
 }
 
@@ -351,9 +351,9 @@ char *runbook_command_preview(const struct runbook *rb, size_t item, runbook_val
 		return NULL;
 	pv.cmd = rb->items[item].text;
 	runbook_ph_scan(pv.cmd, preview_hit, &pv);
-	md_buf_str(&pv.out, pv.cmd + pv.at);
+	text_buf_str(&pv.out, pv.cmd + pv.at);
 	if (pv.out.oom) {
-		free(pv.out.s);
+		text_buf_free(&pv.out);
 		return NULL;
 	}
 	return pv.out.s ? pv.out.s : strdup("");

@@ -1,7 +1,8 @@
 /* hyperlink — OSC 8 hyperlinks, written only where they are shown: to a
  * terminal known to support them (kitty, iTerm2, WezTerm, VTE, foot,
  * Windows Terminal, ...), never to a pipe, a file, tmux or screen.
- * WARROOM_HYPERLINKS=never turns them off, =always on for any terminal. */
+ * WARROOM_HYPERLINKS=never turns them off, =always on for any terminal.
+ * Implemented in core/hyperlink.c. */
 #ifndef WARROOM_HYPERLINK_H
 #define WARROOM_HYPERLINK_H
 
