@@ -152,6 +152,51 @@ static int fence_runner(struct build *b, const char *info, int line)
 
 static void code_block(struct build *b, cmark_node *n, int depth);
 
+/* "sh-4.4# ", "bash-5.1$ ", "root@node:~# ", "[core@node ~]$ ": the prompt of
+ * another shell (a debug pod's, a node's) at the start of the line. */
+static bool foreign_prompt(const char *p, size_t n)
+{
+	size_t i = 0, w;
+	bool marked = false;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i < n && p[i] == '[') {
+		const char *e = memchr(p + i, ']', n - i);
+
+		if (!e)
+			return false;
+		i = (size_t)(e - p) + 1;
+		marked = true;
+	} else {
+		w = i;
+		while (i < n && (isalnum((unsigned char)p[i]) || strchr("_.@:~/-", p[i]))) {
+			marked |= strchr(".@:-", p[i]) != NULL;
+			i++;
+		}
+		if (i == w)
+			return false;
+	}
+	return marked && i + 1 < n && (p[i] == '#' || p[i] == '$') && p[i + 1] == ' ';
+}
+
+static bool foreign_prompts(const char *lit, size_t len)
+{
+	bool any = false;
+
+	for (const char *p = lit, *end = lit + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		if (foreign_prompt(p, n))
+			any = true;
+		else if (n && !only_comments(p, n))
+			return false;
+		p = nl ? nl + 1 : end;
+	}
+	return any;
+}
+
 /* A block without a language that reads as a command: a "$ " prompt, a
  * command line tools' name first, or a lower-case word with flags. */
 static bool looks_command(const char *lit, size_t len)
@@ -241,6 +286,13 @@ static void code_block(struct build *b, cmark_node *n, int depth)
 		if (prompt_len(p, ln))
 			prompts = true;
 		p = nl ? nl + 1 : end;
+	}
+	if (!prompts && foreign_prompts(lit, len)) {
+		/* typed at another shell's prompt (inside a debug pod, on a node): not for here */
+		runbook_warn(b, line, "commands at another shell's prompt (%.*s) are shown, not run here",
+		             (int)strcspn(lit + strspn(lit, " \t"), "#$") + 1, lit + strspn(lit, " \t"));
+		runbook_add_item(b, RB_CODE, lit, len, lang, false, line, depth);
+		return;
 	}
 	if (prompts || strcmp(lang, "console") == 0) {
 		/* a console block without prompts: its first line is the command */

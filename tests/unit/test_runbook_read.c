@@ -291,6 +291,25 @@ static void a_runbook_with_nothing_to_run_is_read_only(void **state)
 	runbook_free(rb);
 }
 
+/* Lines typed at another shell (a debug pod's, a node's) are not for here. */
+static void commands_at_another_shells_prompt_are_shown_not_run(void **state)
+{
+	struct runbook *rb = parse("# T\n## A\n```bash\n    sh-4.4# chroot /host\n    sh-4.4# toolbox\n```\n"
+	                           "```console\nmon-a# cat /etc/ceph/keyring  # save it\nmon-a# exit\n```\n"
+	                           "```sh\n# only a comment\n```\n"
+	                           "```sh\n$ oc rsh pod\nsh-4.4$ ceph -s\n  health: OK\n```\n");
+
+	(void)state;
+	assert_string_equal(nth(rb, RB_CODE, 0)->text, "    sh-4.4# chroot /host\n    sh-4.4# toolbox");
+	assert_string_equal(nth(rb, RB_CODE, 1)->text, "mon-a# cat /etc/ceph/keyring  # save it\nmon-a# exit");
+	assert_true(has_warning(rb, "line 3: commands at another shell's prompt (sh-4.4#) are shown, not run here"));
+	assert_true(has_warning(rb, "(mon-a#)"));
+	/* a "$ " prompt first: that command runs here, what the other shell printed is output */
+	assert_string_equal(nth(rb, RB_COMMAND, 0)->text, "oc rsh pod");
+	assert_int_equal(rb->nwarnings, 2);
+	runbook_free(rb);
+}
+
 /* Every URL the Markdown links to, as cmark reads it. */
 static size_t file_urls(const char *text, size_t len, char ***out)
 {
@@ -462,6 +481,7 @@ int main(void)
 		cmocka_unit_test(placeholders_are_found_as_a_shell_reads_the_command),
 		cmocka_unit_test(alternatives_are_choices_of_one),
 		cmocka_unit_test(a_runbook_with_nothing_to_run_is_read_only),
+		cmocka_unit_test(commands_at_another_shells_prompt_are_shown_not_run),
 		cmocka_unit_test(every_real_world_runbook_shows_its_links_and_no_raw_html),
 		cmocka_unit_test(real_world_alternatives_and_templates),
 		cmocka_unit_test(hyperlinks_only_where_the_terminal_shows_them),
