@@ -158,9 +158,16 @@ static void option_line(struct ctx *c, size_t i, int x)
 	const struct runbook_item *it = &c->rb->items[i];
 	int chosen = runbook_session_chosen(c->s, it->choice - 1);
 	const char *lead = !chosen ? "( ) " : chosen == it->alt ? "(*) " : "(-) ";
+	enum tui_role role = !chosen ? ROLE_ACCENT : chosen == it->alt ? ROLE_OK : ROLE_STALE;
+	char row[64];
 
-	add_wrapped(c->l, (long)i, !chosen ? ROLE_ACCENT : chosen == it->alt ? ROLE_OK : ROLE_STALE, x, c->width - x,
-	            lead, it->text, it->text);
+	/* an option that is a whole phase: its title is right above, the line says which option it is */
+	if (!strcmp(it->text, c->rb->phases[c->rb->steps[it->step].phase].title)) {
+		snprintf(row, sizeof row, "option %d of %d", it->alt, c->rb->choices[it->choice - 1].nopts);
+		add_wrapped(c->l, (long)i, role, x, c->width - x, lead, row, NULL);
+		return;
+	}
+	add_wrapped(c->l, (long)i, role, x, c->width - x, lead, it->text, it->text);
 }
 
 /* What a template still needs, or the values it runs with. */
