@@ -145,8 +145,14 @@ static char *args_json(const struct action_run *run)
 
 	if (!o)
 		return NULL;
-	if (run->args.text && *run->args.text)
-		cJSON_AddStringToObject(o, "text", run->args.text);
+	if (run->args.text && *run->args.text) {
+		/* typed at a key, the : line or a shell: each handler cleans (or refuses) what it
+		 * keeps of it; the audit record keeps it whole, cleaned as everything stored is */
+		char *clean = text_clean_dup(run->args.text, (size_t)-1, TEXT_CLEAN_LINES | TEXT_CLEAN_TABS);
+
+		cJSON_AddStringToObject(o, "text", clean ? clean : "");
+		free(clean);
+	}
 	if (run->args.sev)
 		cJSON_AddNumberToObject(o, "sev", run->args.sev);
 	if (run->args.dry_run)
@@ -297,8 +303,7 @@ uint64_t actions_start_row(struct actions *q, const struct action *a, const stru
 	if (args)
 		run->args = *args;
 	if (run->args.text) {
-		/* typed at a key, the : line or a shell: text from outside, cleaned as it enters */
-		run->text = text_clean_dup(run->args.text, (size_t)-1, TEXT_CLEAN_LINES | TEXT_CLEAN_TABS);
+		run->text = strdup(run->args.text);
 		run->args.text = run->text;
 	}
 	if (ui)
