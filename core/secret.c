@@ -1,5 +1,6 @@
 /* secret — the secrets the console knows, each registered where it is read,
  * and the scrub every outgoing text goes through (include/warroom/secret.h). */
+#define _GNU_SOURCE   /* memmem */
 #include "warroom/secret.h"
 
 #include <ctype.h>
@@ -246,9 +247,18 @@ bool secret_found(const char *text, size_t len)
 {
 	if (!text || !nforms)
 		return false;
-	for (size_t i = 0; i < len && text[i]; i++)
-		if (match_at(text, len, i))
-			return true;
+	len = strnlen(text, len);
+	/* one memmem per form: every outgoing text asks, and most hold none */
+	for (size_t k = 0; k < nforms; k++) {
+		const struct form *f = &forms[k];
+		const char *p = text, *end = text + len;
+
+		while ((p = memmem(p, (size_t)(end - p), f->s, f->n)) != NULL) {
+			if (f->n >= SECRET_ANYWHERE || match_at(text, len, (size_t)(p - text)))
+				return true;
+			p++;
+		}
+	}
 	return false;
 }
 
