@@ -226,32 +226,6 @@ static int print_one_json(const struct timeline_event *e, void *arg)
 	return 0;
 }
 
-struct timeline *cli_timeline_writer(const struct config *cfg, char *err, size_t errlen)
-{
-	char dir[1024];
-	struct timeline *tl = timeline_open_keeping(cfg->db_path, cfg->operator_name, err, errlen);
-
-	config_state_dir(dir, sizeof dir);
-	timeline_set_fallback_dir(tl, dir);
-	return tl;
-}
-
-size_t cli_timeline_done(struct timeline *tl, const char *cmd)
-{
-	size_t n = timeline_finish(tl);
-
-	if (n && timeline_fallback_path(tl)[0])
-		fprintf(stderr, "warroom %s: %zu timeline record%s could not be saved to %s; %s kept in %s: "
-		        "warroom timeline import %s brings %s back\n", cmd, n, n == 1 ? "" : "s", timeline_path(tl),
-		        n == 1 ? "it is" : "they are", timeline_fallback_path(tl), timeline_fallback_path(tl),
-		        n == 1 ? "it" : "them");
-	else if (n)
-		fprintf(stderr, "warroom %s: %zu timeline record%s could not be saved to %s, nor to a file: %s\n", cmd,
-		        n, n == 1 ? "" : "s", timeline_path(tl), timeline_errmsg(tl));
-	timeline_close(tl);
-	return n;
-}
-
 /* `warroom timeline import FILE...`: what a console or a command could not
  * save, back into the database. */
 static int timeline_import_cmd(int argc, char **argv, const struct config *cfg)

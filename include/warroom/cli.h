@@ -33,7 +33,7 @@ int cli_actions(int argc, char **argv, const struct config *cfg);
  * plan, the steps and the outcome; returns the exit code. */
 int cli_run_action(enum action_id id, const struct action_args *args, bool yes, const struct config *cfg,
                    const char *cmd);
-/* The timeline of a command that writes (core/cli/cli_timeline.c): opened
+/* The timeline of a command that writes (core/cli/cli_action.c): opened
  * keeping, so what it cannot write to the database goes to the fallback
  * file (config_state_dir) instead of nowhere; err says why the database is
  * not open ("" when it is). NULL only out of memory. */
