@@ -80,6 +80,7 @@ struct model_strip {
 };
 
 #define MODEL_ALERTS 64
+#define MODEL_ALERT_LABELS 4096      /* "name=value" lines of every label an alert carries */
 
 struct model_alert {
 	char name[96];
@@ -88,7 +89,7 @@ struct model_alert {
 	char summary[200];
 	int64_t since_wall_ms;       /* startsAt, UTC ms */
 	char runbook_url[256];       /* the runbook_url annotation, "" when none */
-	char labels[512];            /* every label, "name=value" lines: a runbook's ALERT_<NAME> */
+	char labels[MODEL_ALERT_LABELS];   /* every label, "name=value" lines: a runbook's ALERT_<NAME> */
 };
 
 struct model_alerts {
