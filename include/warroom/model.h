@@ -48,11 +48,24 @@ enum model_dirty {
 enum metric_id { MET_RPS, MET_ERRORS, MET_P95, MET_P99, MET_QUEUE, MET_COUNT };
 #define MODEL_SERIES 240
 
+/* What the last poll of a series got: the front-ends say it in words, never
+ * a bare "n/a". */
+enum model_answer {
+	MODEL_ANS_NONE = 0,          /* not asked yet */
+	MODEL_ANS_VALUE,             /* a number (+Inf and -Inf too: shown as such) */
+	MODEL_ANS_NAN,               /* Prometheus answered NaN */
+	MODEL_ANS_EMPTY,             /* no series matched: no data */
+	MODEL_ANS_ZERO,              /* an error ratio with no error series while requests are counted: 0 */
+	MODEL_ANS_FAILED,            /* see error */
+};
+
 struct model_series {
 	double v[MODEL_SERIES];      /* oldest first; NaN: no data at that poll */
 	size_t n;
 	double last;                 /* NaN when the last poll had no value */
 	char error[160];             /* this query's last failure, "" when fine */
+	enum model_answer answer;    /* what the last poll got */
+	char query[160];             /* the query asked (cut, ending in "...", when longer), for the words */
 };
 
 struct model_metrics {

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "warroom/prom.h"     /* prom_round_fn */
 #include "warroom/source.h"
 
 struct alertmgr;
@@ -75,6 +76,11 @@ const char *sources_overview_dashboard(const struct config *cfg);
  * in *panel ((size_t)-1: none), else false with why ("no panel ..."). A
  * golden signal's panel needs no query: the signal keeps its built-in one. */
 bool sources_strip_panel(const struct dashboard *d, const char *want, size_t *panel, char *why, size_t len);
+/* The golden signals' poller with the overview's queries (its dashboard's
+ * panels), writing into out, for a front-end that reads them without the
+ * model (`warroom status`); NULL without Prometheus. Start or refresh it;
+ * prom_poller_stop and prom_poller_free it before sources_close. */
+struct prom_poller *sources_signals_new(struct sources *s, struct model_metrics *out, prom_round_fn fn, void *arg);
 /* A round of every poller now. */
 void sources_refresh(struct sources *s);
 /* The context the rollback planner and executor need. */
