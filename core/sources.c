@@ -430,8 +430,11 @@ static void on_change(struct source *src, void *arg)
 			continue;
 		source_status(src, &st);
 		model_source_status(s->model, source_defs[i].id, &st);
-		if (source_defs[i].id == SRC_BASTION)
+		if (source_defs[i].id == SRC_BASTION) {
 			s->model->bastion_rtt_ms = ssh_rtt_ms(s->ssh);
+			text_copy(s->model->bastion_cause, sizeof s->model->bastion_cause,
+			          ssh_cause_name(ssh_cause(s->ssh)));
+		}
 	}
 }
 
@@ -490,6 +493,12 @@ void sources_attach(struct sources *s, struct model *m)
 
 void sources_refresh(struct sources *s)
 {
+	source_registry_refresh(&s->reg);
+}
+
+void sources_retry(struct sources *s)
+{
+	ssh_retry(s->ssh);
 	source_registry_refresh(&s->reg);
 }
 

@@ -78,6 +78,18 @@ static const struct subcmd subcmds[] = {
 	{ "remote", ssh_cli_remote },
 };
 
+/* The subcommands whose requests a bastion would carry: told when it carries none. */
+static bool reaches_endpoints(const char *name)
+{
+	static const char *const names[] = { "status", "rollback", "silence", "expire", "query", "dashboard",
+	                                     "check", "watch", "autosync" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static int need_value(int i, int argc, char **argv)
 {
 	if (i + 1 >= argc) {
@@ -205,6 +217,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (sub && reaches_endpoints(sub->name) && config_bastion_unused(&cfg, false, err, sizeof err))
+		fprintf(stderr, "warroom: WARNING: %s\n", err);
 	if (sub) {
 		rc = sub->fn(nrest, rest, &cfg);
 	} else {

@@ -343,7 +343,8 @@ static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 	}
 	y += strip_layout(w, y, r.y + 1 + rows, r.x + 2, inner, m, stale);
 	if (stale && y < r.y + 1 + rows)
-		tui_put(w, y++, r.x + 2, inner, ROLE_CRIT, m->src[SRC_PROM].error);
+		y += tui_wrap_put(w, y, r.x + 2, r.y + 1 + rows - y < 2 ? r.y + 1 + rows - y : 2, inner, 2, ROLE_CRIT,
+		                  m->src[SRC_PROM].error);
 	{
 		const struct deploywatch *d = deploywatch_of(m);
 
@@ -441,7 +442,7 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 	tui_box(w, r.y, r.x, r.h, r.w, title, stale ? ROLE_CRIT : al->critical ? ROLE_CRIT :
 	        al->total ? ROLE_WARN : ROLE_TITLE);
 	if (stale && y < last)
-		tui_put(w, y++, r.x + 2, inner, ROLE_CRIT, m->src[SRC_ALERTMGR].error);
+		y += tui_wrap_put(w, y, r.x + 2, last - y < 2 ? last - y : 2, inner, 2, ROLE_CRIT, m->src[SRC_ALERTMGR].error);
 	if (al->total == 0 && y < last)
 		tui_put(w, y++, r.x + 2, inner, stale ? ROLE_STALE : ROLE_OK, "no alerts firing");
 	alert_rows(w, y, last, r.x + 2, inner, m, stale, now);

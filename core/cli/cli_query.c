@@ -171,9 +171,6 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 	if (!q.done) {
 		q.ok = false;
 		snprintf(q.err, sizeof q.err, "%s", err);
-	} else if (!q.ok && !q.answered && ssh && ssh_error(ssh)[0]) {
-		/* the tunnel's reset says little; the bastion's own words say why */
-		snprintf(q.err, sizeof q.err, "%s (the bastion: %s)", prom_url(p), ssh_error(ssh));
 	}
 	if (q.ok && !q.empty)
 		format_value(q.v, text, sizeof text);

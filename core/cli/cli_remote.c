@@ -92,8 +92,8 @@ void ssh_cli_ui(struct ssh *s)
 
 void ssh_cli_report(const char *cmd, const struct ssh *s)
 {
-	if (s && ssh_state(s) != SSH_UP && ssh_error(s)[0])
-		fprintf(stderr, "warroom %s: the bastion %s: %s\n", cmd, ssh_where(s), ssh_error(s));
+	if (s && ssh_cause(s) != SSH_CAUSE_NONE && ssh_error(s)[0])
+		fprintf(stderr, "warroom %s: %s\n", cmd, ssh_error(s));
 }
 
 int ssh_cli_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,

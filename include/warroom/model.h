@@ -253,6 +253,7 @@ struct model {
 
 	struct source_status src[SRC_COUNT];
 	int64_t bastion_rtt_ms;            /* the bastion's last round trip, -1: none */
+	char bastion_cause[40];            /* why it carries nothing ("frozen"), "" while it does */
 	const struct slots_state *slots;   /* NULL until the slot source runs */
 	struct dash_live *dash;       /* the dashboards (dashboard.h), NULL without Prometheus */
 	/* Set by their owners while they live: each model its own, never a process's. */

@@ -83,6 +83,9 @@ bool sources_strip_panel(const struct dashboard *d, const char *want, size_t *pa
 struct prom_poller *sources_signals_new(struct sources *s, struct model_metrics *out, prom_round_fn fn, void *arg);
 /* A round of every poller now. */
 void sources_refresh(struct sources *s);
+/* The operator asks for it: the same, and a bastion that refused or
+ * dropped connects again now (an unknown host key is asked about again). */
+void sources_retry(struct sources *s);
 /* The context the rollback planner and executor need. */
 void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct rollback_ctx *ctx);
 void sources_close(struct sources *s);
