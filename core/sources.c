@@ -276,7 +276,8 @@ static void signal_queries(struct prom_poller *pp, const struct dashboard *d)
 	}
 }
 
-struct prom_poller *sources_signals_new(struct sources *s, struct model_metrics *out, prom_round_fn fn, void *arg)
+struct prom_poller *sources_signals_new(struct sources *s, struct model_metrics *out, prom_round_fn fn,
+                                        void *arg)
 {
 	struct prom_poller *pp = s->prom ? prom_poller_new(s->loop, s->prom, out, fn, arg) : NULL;
 	struct dash_live *l = NULL;

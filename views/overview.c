@@ -145,8 +145,8 @@ static void item_value(const struct model *m, const struct model_strip_item *it,
 
 /* Its panel's thresholds; the SLO only when the panel has none. A value
  * that is not a number is a warning: nobody knows how the service does. */
-static enum tui_role item_role(const struct model *m, const struct model_strip_item *it, const struct model_series *s,
-                               bool stale)
+static enum tui_role item_role(const struct model *m, const struct model_strip_item *it,
+                               const struct model_series *s, bool stale)
 {
 	if (stale || s->answer == MODEL_ANS_NONE)
 		return ROLE_STALE;
@@ -442,7 +442,8 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 	tui_box(w, r.y, r.x, r.h, r.w, title, stale ? ROLE_CRIT : al->critical ? ROLE_CRIT :
 	        al->total ? ROLE_WARN : ROLE_TITLE);
 	if (stale && y < last)
-		y += tui_wrap_put(w, y, r.x + 2, last - y < 2 ? last - y : 2, inner, 2, ROLE_CRIT, m->src[SRC_ALERTMGR].error);
+		y += tui_wrap_put(w, y, r.x + 2, last - y < 2 ? last - y : 2, inner, 2, ROLE_CRIT,
+		                  m->src[SRC_ALERTMGR].error);
 	if (al->total == 0 && y < last)
 		tui_put(w, y++, r.x + 2, inner, stale ? ROLE_STALE : ROLE_OK, "no alerts firing");
 	alert_rows(w, y, last, r.x + 2, inner, m, stale, now);

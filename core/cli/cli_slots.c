@@ -185,8 +185,8 @@ static void signal_words(enum metric_id id, const struct model_series *s, char *
 	switch (s->answer) {
 	case MODEL_ANS_NAN:
 		snprintf(val, vlen, "NaN");
-		snprintf(why, wlen, "not a number: %s answered NaN (zero divided by zero gives it, such as a ratio over "
-		         "no requests)", s->query);
+		snprintf(why, wlen, "not a number: %s answered NaN (zero divided by zero gives it, such as a "
+		         "ratio over no requests)", s->query);
 		break;
 	case MODEL_ANS_EMPTY:
 		snprintf(why, wlen, "%s matched no series", s->query);
@@ -325,8 +325,8 @@ static void print_status(const struct slots_state *st, const struct alerts *a, c
 	print_signals(g, prom_url);
 }
 
-static char *status_json(const struct slots_state *st, const struct alerts *a, const struct signals *g, int code,
-                         int64_t now)
+static char *status_json(const struct slots_state *st, const struct alerts *a, const struct signals *g,
+                         int code, int64_t now)
 {
 	char *sj = slots_to_json(st, now);
 	cJSON *root = sj ? cJSON_Parse(sj) : cJSON_CreateObject();

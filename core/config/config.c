@@ -297,13 +297,14 @@ int config_set_bastion(struct config *cfg, const char *spec, char *err, size_t e
 	size_t hl;
 
 	if (at && (memchr(spec, ':', (size_t)(at - spec)) || memchr(spec, '@', (size_t)(at - spec))))
-		return say(err, errlen, "--bastion: refused, it holds a password (user:password@host): a password on "
-		           "the command line is in the process list and the shell's history; give user@host[:port] and "
-		           "log in with a key (ssh.key_file) or the ssh agent"), -1;
+		return say(err, errlen, "--bastion: refused, it holds a password (user:password@host): a password "
+		           "on the command line is in the process list and the shell's history; give "
+		           "user@host[:port] and log in with a key (ssh.key_file) or the ssh agent"), -1;
 	colon = strrchr(host, ':');
 	hl = colon ? (size_t)(colon - host) : strlen(host);
 	if (at && ((size_t)(at - spec) >= sizeof cfg->ssh.user || at == spec))
-		return say(err, errlen, "--bastion: the user name is empty or too long (expected user@host[:port])"), -1;
+		return say(err, errlen, "--bastion: the user name is empty or too long (expected "
+		           "user@host[:port])"), -1;
 	if (hl == 0 || hl >= sizeof cfg->ssh.host || memchr(host, '/', hl) || memchr(host, ' ', hl))
 		return say(err, errlen, "--bastion: expected user@host[:port]"), -1;
 	if (colon) {
@@ -334,14 +335,15 @@ bool config_bastion_unused(const struct config *cfg, bool brief, char *words, si
 		if (eps[i]->via_bastion)
 			return false;
 	if (brief) {   /* one row of 80 columns */
-		snprintf(words, len, "bastion unused: no kubernetes/prometheus/alertmanager/argocd/verify.via_bastion");
+		snprintf(words, len, "bastion unused: no "
+		         "kubernetes/prometheus/alertmanager/argocd/verify.via_bastion");
 		return true;
 	}
 	snprintf(words, len, "the bastion %s (%s%s%s) carries nothing: no endpoint is marked via_bastion "
 	         "(kubernetes.via_bastion, prometheus.via_bastion, alertmanager.via_bastion, argocd.via_bastion, "
 	         "verify.via_bastion), so every request goes directly", cfg->ssh.host,
-	         cfg->ssh.from_option ? "--bastion" : "ssh.host", cfg->ssh.from_option || !cfg->path[0] ? "" : " in ",
-	         cfg->ssh.from_option ? "" : cfg->path);
+	         cfg->ssh.from_option ? "--bastion" : "ssh.host",
+	         cfg->ssh.from_option || !cfg->path[0] ? "" : " in ", cfg->ssh.from_option ? "" : cfg->path);
 	return true;
 }
 

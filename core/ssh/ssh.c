@@ -236,7 +236,8 @@ static void on_resolved(const struct addrinfo *ai, int rc, void *arg)
 
 	s->lookup = NULL;
 	if (!ai) {
-		snprintf(why, sizeof why, "unreachable: cannot find the bastion %s: %s", s->cfg.host, gai_strerror(rc));
+		snprintf(why, sizeof why, "unreachable: cannot find the bastion %s: %s", s->cfg.host,
+		         gai_strerror(rc));
 		drop(s, SSH_CAUSE_UNREACHABLE, why);
 		return;
 	}
@@ -536,8 +537,8 @@ static void on_tick(struct loop *loop, void *arg)
 		char why[500];
 
 		if (s->lookup)
-			snprintf(why, sizeof why, "unreachable: cannot find the bastion %s: the name lookup did not finish "
-			         "within %d s", s->cfg.host, SSH_CONNECT_TIMEOUT_MS / 1000);
+			snprintf(why, sizeof why, "unreachable: cannot find the bastion %s: the name lookup did not "
+			         "finish within %d s", s->cfg.host, SSH_CONNECT_TIMEOUT_MS / 1000);
 		else if (s->step == ST_TCP)
 			snprintf(why, sizeof why, "unreachable: no answer to the connection within %d s",
 			         SSH_CONNECT_TIMEOUT_MS / 1000);
@@ -551,12 +552,13 @@ static void on_tick(struct loop *loop, void *arg)
 		/* silent since its last word while a probe waits: frozen, then dead. A
 		 * probe sent late (another channel held the turn to open) is given
 		 * the time a punctual one would have had. */
-		int64_t since = s->heard_ms > s->probe_sent_ms - SSH_PROBE_MS ? s->heard_ms : s->probe_sent_ms - SSH_PROBE_MS;
-		int64_t quiet = s->probe_sent ? now - since : 0;
+		int64_t punctual = s->probe_sent_ms - SSH_PROBE_MS;
+		int64_t quiet = s->probe_sent ? now - (s->heard_ms > punctual ? s->heard_ms : punctual) : 0;
 		char why[200];
 
 		if (quiet > SSH_DEAD_MS) {
-			snprintf(why, sizeof why, "frozen: no answer for %lld s; connecting again", (long long)quiet / 1000);
+			snprintf(why, sizeof why, "frozen: no answer for %lld s; connecting again",
+			         (long long)quiet / 1000);
 			drop(s, SSH_CAUSE_FROZEN, why);
 			return;
 		}
@@ -631,10 +633,11 @@ bool ssh_blame(const struct ssh *s, const char *host, int port, char *out, size_
 		long long secs = (long long)((loop_now_ms() - s->started_ms) / 1000);
 
 		if (s->lookup)
-			snprintf(out, len, "bastion %s: unreachable: its name is still being looked up after %lld s", s->where,
-			         secs);
+			snprintf(out, len, "bastion %s: unreachable: its name is still being looked up after %lld s",
+			         s->where, secs);
 		else if (s->step == ST_TCP)
-			snprintf(out, len, "bastion %s: unreachable: no answer to the connection for %lld s", s->where, secs);
+			snprintf(out, len, "bastion %s: unreachable: no answer to the connection for %lld s", s->where,
+			         secs);
 		else if (loop_now_ms() - (s->heard_ms > s->started_ms ? s->heard_ms : s->started_ms) > SSH_FROZEN_MS)
 			snprintf(out, len, "bastion %s: frozen: it took the connection but has said nothing for %lld s",
 			         s->where, (long long)((loop_now_ms() - (s->heard_ms > s->started_ms ? s->heard_ms :

@@ -80,7 +80,8 @@ bool sources_strip_panel(const struct dashboard *d, const char *want, size_t *pa
  * panels), writing into out, for a front-end that reads them without the
  * model (`warroom status`); NULL without Prometheus. Start or refresh it;
  * prom_poller_stop and prom_poller_free it before sources_close. */
-struct prom_poller *sources_signals_new(struct sources *s, struct model_metrics *out, prom_round_fn fn, void *arg);
+struct prom_poller *sources_signals_new(struct sources *s, struct model_metrics *out, prom_round_fn fn,
+                                        void *arg);
 /* A round of every poller now. */
 void sources_refresh(struct sources *s);
 /* The operator asks for it: the same, and a bastion that refused or

@@ -495,7 +495,8 @@ static void a_request_through_a_down_bastion_fails_with_its_words(void **state)
 	close(closed);   /* nothing listens there: refused */
 	s = ssh_new(loop, &cfg, err, sizeof err);
 	assert_non_null(s);
-	assert_int_equal(ssh_route_url(s, "https://kube.internal:6443", NULL, 0, route, sizeof route, err, sizeof err), 0);
+	assert_int_equal(ssh_route_url(s, "https://kube.internal:6443", NULL, 0, route, sizeof route, err,
+	                               sizeof err), 0);
 	ssh_start(s);
 	for (int i = 0; i < 100 && ssh_state(s) != SSH_DOWN; i++)
 		loop_run_once(loop, 20);
