@@ -2,7 +2,7 @@
  * with its fingerprint) and a key's passphrase (an input that shows nothing
  * typed and is wiped when it closes), and a warning at start when it
  * carries nothing. */
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/config.h"
 #include "warroom/keymap.h"
 #include "warroom/runbook.h"

@@ -281,11 +281,6 @@ int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t l
 	return 0;
 }
 
-int config_read_secret(const struct config_endpoint *ep, char *buf, size_t len)
-{
-	return config_read_secret_msg(ep, buf, len, NULL, 0);
-}
-
 /* ---- the bastion ---------------------------------------------------------- */
 
 /* The spec is never quoted back: a password typed into it ("user:pw@host",

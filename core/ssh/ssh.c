@@ -282,7 +282,6 @@ static void on_retry(struct loop *loop, void *arg)
 static void on_authenticated(struct ssh *s)
 {
 	s->step = ST_READY;
-	s->connects++;
 	s->backoff_ms = 0;
 	s->error[0] = s->brief[0] = '\0';
 	s->cause = SSH_CAUSE_NONE;

@@ -89,7 +89,7 @@ static struct model_metrics *poll_once(struct fx *f, struct stand_in *s, struct 
 	pp = prom_poller_new(f->loop, p, mm, on_round, r);
 	assert_non_null(pp);
 	memset(r, 0, sizeof *r);
-	prom_poller_refresh(pp);
+	source_refresh(prom_poller_source(pp));
 	while (!r->done && loop_now_ms() < until)
 		loop_run_once(f->loop, 20);
 	assert_true(r->done);
