@@ -4,7 +4,9 @@
  * backoff. It stands on top of the other files: the authentication steps
  * (ssh_auth.c) answer it by return value, the tunnels (ssh_tunnel.c) are
  * told when the session goes down and freed with it, and the state they
- * all share is ssh_session.c's. Exec channels are in remote.c. */
+ * all share is ssh_session.c's; what its state means for a request through
+ * it is ssh_words.c's, which it registers with every HTTP engine. Exec
+ * channels are in remote.c. */
 #include "warroom/ssh.h"
 #include "warroom/config.h"
 #include "warroom/http.h"
@@ -573,89 +575,17 @@ static void on_tick(struct loop *loop, void *arg)
 
 /* ---- the source ---- */
 
+/* Up while the session is and answers; else the words, with what to do
+ * about it when there is something to do (the deploy view has room). */
 static void on_round(struct source *src, void *arg)
 {
 	struct ssh *s = arg;
+	char words[sizeof s->brief];
 
-	if (s->state == SSH_UP && !s->frozen)
+	if (!ssh_words_now(s, words, sizeof words))
 		source_round_done(src, true, NULL);
-	else if (s->state == SSH_CONNECTING || s->state == SSH_ASKING || s->state == SSH_IDLE)
-		source_round_done(src, false, s->error[0] ? s->error : "connecting to the bastion");
 	else
-		source_round_done(src, false, s->error);
-}
-
-/* ---- the words a request through the bastion fails with ---- */
-
-enum ssh_cause ssh_cause(const struct ssh *s)
-{
-	if (!s)
-		return SSH_CAUSE_NONE;
-	switch (s->state) {
-	case SSH_UP: return s->frozen ? SSH_CAUSE_FROZEN : SSH_CAUSE_NONE;
-	case SSH_ASKING: return SSH_CAUSE_ASKING;
-	case SSH_IDLE: case SSH_CONNECTING: return s->error[0] ? s->cause : SSH_CAUSE_CONNECTING;
-	default: return s->cause;
-	}
-}
-
-const char *ssh_cause_name(enum ssh_cause c)
-{
-	switch (c) {
-	case SSH_CAUSE_NONE: return "";
-	case SSH_CAUSE_CONNECTING: return "connecting";
-	case SSH_CAUSE_ASKING: return "waiting for an answer";
-	case SSH_CAUSE_UNREACHABLE: return "unreachable";
-	case SSH_CAUSE_HOSTKEY_UNKNOWN: return "host key unknown";
-	case SSH_CAUSE_HOSTKEY_CHANGED: return "host key CHANGED";
-	case SSH_CAUSE_HOSTKEY_DECLINED: return "host key not accepted";
-	case SSH_CAUSE_AUTH: return "authentication refused";
-	case SSH_CAUSE_FROZEN: return "frozen";
-	case SSH_CAUSE_LOST: return "connection lost";
-	}
-	return "";
-}
-
-bool ssh_blame(const struct ssh *s, const char *host, int port, char *out, size_t len)
-{
-	char last[400];
-
-	if (!s || strcmp(host, "127.0.0.1") != 0 || !ssh_tunnels_last(s->tunnels, port, last, sizeof last))
-		return false;   /* not one of our tunnels */
-	switch (ssh_cause(s)) {
-	case SSH_CAUSE_NONE:
-		if (!last[0])
-			return false;   /* the session and the channel were fine: the target's own failure */
-		snprintf(out, len, "bastion %s: %s", s->where, last);
-		return true;
-	case SSH_CAUSE_CONNECTING: {
-		long long secs = (long long)((loop_now_ms() - s->started_ms) / 1000);
-
-		if (s->lookup)
-			snprintf(out, len, "bastion %s: unreachable: its name is still being looked up after %lld s",
-			         s->where, secs);
-		else if (s->step == ST_TCP)
-			snprintf(out, len, "bastion %s: unreachable: no answer to the connection for %lld s", s->where,
-			         secs);
-		else if (loop_now_ms() - (s->heard_ms > s->started_ms ? s->heard_ms : s->started_ms) > SSH_FROZEN_MS)
-			snprintf(out, len, "bastion %s: frozen: it took the connection but has said nothing for %lld s",
-			         s->where, (long long)((loop_now_ms() - (s->heard_ms > s->started_ms ? s->heard_ms :
-			                                                 s->started_ms)) / 1000));
-		else
-			snprintf(out, len, "bastion %s: still connecting after %lld s", s->where, secs);
-		return true;
-	}
-	case SSH_CAUSE_ASKING:
-		if (s->step == ST_HOSTKEY_ASK)
-			snprintf(out, len, "bastion %s: its host key (%s) is not known: waiting for the operator to "
-			         "accept it", s->where, s->fingerprint);
-		else
-			snprintf(out, len, "bastion %s: waiting for the operator to give a key's passphrase", s->where);
-		return true;
-	default:
-		snprintf(out, len, "%s", s->brief);
-		return true;
-	}
+		source_round_done(src, false, s->state == SSH_DOWN || s->state == SSH_REFUSED ? s->error : words);
 }
 
 static bool blame(const char *host, int port, char *out, size_t len, void *arg)

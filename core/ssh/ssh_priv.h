@@ -1,8 +1,9 @@
 /* ssh_priv — the bastion session's state, shared by core/ssh/ssh_session.c
  * (the state and the small calls on it everything shares), core/ssh/ssh_auth.c
- * (the host key check and the authentication steps) and core/ssh/ssh.c (the
- * driver on top: connecting, driving the session on the loop, probes,
- * dropping and reconnecting). */
+ * (the host key check and the authentication steps), core/ssh/ssh_words.c
+ * (what the state means for a request through the bastion) and
+ * core/ssh/ssh.c (the driver on top: connecting, driving the session on the
+ * loop, probes, dropping and reconnecting). */
 #ifndef WARROOM_SSH_PRIV_H
 #define WARROOM_SSH_PRIV_H
 
@@ -91,5 +92,10 @@ int ssh_auth_step_agent(struct ssh *s);
 int ssh_auth_step_keyfile(struct ssh *s);
 int ssh_auth_hostkey_answer(struct ssh *s, bool accept, char *why, size_t whylen);
 int ssh_auth_passphrase_answer(struct ssh *s, const char *passphrase);
+
+/* core/ssh/ssh_words.c: why nothing goes through the bastion now, in the
+ * words requests through it fail with (the brief ones); false while it is
+ * up and answering. */
+bool ssh_words_now(const struct ssh *s, char *out, size_t len);
 
 #endif
