@@ -20,7 +20,14 @@ enum ssh_cause ssh_cause(const struct ssh *s)
 	switch (s->state) {
 	case SSH_UP: return s->frozen ? SSH_CAUSE_FROZEN : SSH_CAUSE_NONE;
 	case SSH_ASKING: return SSH_CAUSE_ASKING;
-	case SSH_IDLE: case SSH_CONNECTING: return s->error[0] ? s->cause : SSH_CAUSE_CONNECTING;
+	case SSH_IDLE: case SSH_CONNECTING:
+		if (s->error[0])
+			return s->cause;
+		/* it took the connection and has said nothing since: frozen, as when up */
+		if (s->step > ST_TCP && !s->lookup &&
+		    loop_now_ms() - (s->heard_ms > s->started_ms ? s->heard_ms : s->started_ms) > SSH_FROZEN_MS)
+			return SSH_CAUSE_FROZEN;
+		return SSH_CAUSE_CONNECTING;
 	default: return s->cause;
 	}
 }
@@ -50,6 +57,14 @@ bool ssh_words_now(const struct ssh *s, char *out, size_t len)
 	switch (ssh_cause(s)) {
 	case SSH_CAUSE_NONE:
 		return false;
+	case SSH_CAUSE_FROZEN:
+		if (s->state == SSH_UP || s->error[0]) {
+			snprintf(out, len, "%s", s->brief);
+			return true;
+		}
+		snprintf(out, len, "bastion %s: frozen: it took the connection but has said nothing for %lld s",
+		         s->where, (long long)(quiet / 1000));
+		return true;
 	case SSH_CAUSE_CONNECTING:
 		if (s->lookup)
 			snprintf(out, len, "bastion %s: unreachable: its name is still being looked up after %lld s",
@@ -57,9 +72,6 @@ bool ssh_words_now(const struct ssh *s, char *out, size_t len)
 		else if (s->step == ST_TCP)
 			snprintf(out, len, "bastion %s: unreachable: no answer to the connection for %lld s", s->where,
 			         secs);
-		else if (quiet > SSH_FROZEN_MS)
-			snprintf(out, len, "bastion %s: frozen: it took the connection but has said nothing for %lld s",
-			         s->where, (long long)(quiet / 1000));
 		else
 			snprintf(out, len, "bastion %s: still connecting after %lld s", s->where, secs);
 		return true;

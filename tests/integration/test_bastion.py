@@ -601,6 +601,13 @@ class Bastion(LabTestCase):
             self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
             self.assertIn("cannot read the cluster: %s: frozen" % self.where(), p.stdout)
             self.assertNotIn("TLS", p.stdout + p.stderr)
+            # a console started while it is frozen says so too, in the title bar and then on its panels
+            t2 = self.console(cfg)
+            t2.wait_for(lambda s: "bastion \u2717 frozen" in s.split("\n")[0], timeout=10,
+                        what="the new console's title bar")
+            s = t2.wait_for(lambda s: self.columns(s)[1].count("%s: frozen" % self.where()) >= 2 and s,
+                            timeout=20, what="the new console's panels naming the frozen bastion")
+            self.assertNotIn("TLS", s)
         finally:
             for p in tree:
                 try:
