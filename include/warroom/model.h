@@ -27,10 +27,13 @@ enum source_state {
 	SRC_DOWN,              /* last poll failed: data, if any, is stale */
 };
 
+/* Room for a failure's words whole: the bastion's end in what to do about it. */
+#define SOURCE_ERROR 640
+
 struct source_status {
 	enum source_state state;
 	int64_t updated_ms;    /* monotonic time of the last good answer, 0: never */
-	char error[256];       /* last failure in words */
+	char error[SOURCE_ERROR];   /* last failure in words */
 };
 
 /* Which parts of the screen need drawing again. */
