@@ -298,6 +298,12 @@ static void on_authenticated(struct ssh *s)
 	set_state(s, SSH_UP);
 }
 
+static bool dead_socket(struct ssh *s, int rc)
+{
+	return rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
+	       rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT;
+}
+
 /* An answer came: the bastion is alive, and no longer frozen if it was. */
 static void heard(struct ssh *s)
 {
@@ -351,7 +357,11 @@ static void probe(struct ssh *s, int64_t now)
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return;
 		if (rc != 0 && rc != LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED) {
-			drop(s, SSH_CAUSE_LOST, "connection lost: the probe got no answer");
+			char why[300];
+
+			snprintf(why, sizeof why, "connection lost%s%s", dead_socket(s, rc) ? "" : ": ",
+			         dead_socket(s, rc) ? "" : last_error(s));
+			drop(s, SSH_CAUSE_LOST, why);
 			return;
 		}
 	}
@@ -375,12 +385,6 @@ static void drive_clients(struct ssh *s)
 		if (!s->restart || s->state != SSH_UP)
 			break;
 	}
-}
-
-static bool dead_socket(struct ssh *s, int rc)
-{
-	return rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
-	       rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT;
 }
 
 /* libssh2 reads the server's identification a byte at a time for as long as

@@ -251,9 +251,17 @@ class ServersHang(LabTestCase):
                     problems.append("%s: VmRSS %d KiB" % (kind, rss))
                 if ALL_DOWN not in screen:
                     problems.append("%s: not every server is shown down: %s" % (kind, screen.split("\n")[0]))
-                # the slots, signals and alerts panels each name it; Argo CD and the
-                # bastion, which a rollback needs, say why they are down in the deploy view
-                said = len(re.findall(words, columns_text(screen), re.I))
+                # the slots, signals and alerts panels each name it (a poller whose live
+                # connection the fault cut says that first, and the fault at its next round);
+                # Argo CD and the bastion, which a rollback needs, say why they are down in the
+                # deploy view
+                said_by = time.monotonic() + FAULT_WAIT_S
+                while True:
+                    said = len(re.findall(words, columns_text(screen), re.I))
+                    if said >= 3 or time.monotonic() > said_by:
+                        break
+                    time.sleep(0.25)
+                    screen = t.screen()
                 if said < 3:
                     problems.append("%s: %d of the 3 panels say so" % (kind, said))
                 for src in ("argocd", "bastion"):
@@ -263,7 +271,10 @@ class ServersHang(LabTestCase):
                     problems.append("%s: the screens were\n%s\n%s" % (kind, screen, deploy))
                 proxies.set("pass")
                 t0 = time.monotonic()
-                wait_for(lambda: ALL_UP in t.screen(), 30, what="recovery after %s" % kind)
+                try:
+                    wait_for(lambda: ALL_UP in t.screen(), 30, what="recovery after %s" % kind)
+                except AssertionError as e:
+                    raise AssertionError("%s; the title bar: %s" % (e, t.screen().split("\n")[0]))
                 report[-1] += ", recovered in %.1f s" % (time.monotonic() - t0)
             self.assertFalse(problems, "\n".join(problems))
             t.keys("Q")
