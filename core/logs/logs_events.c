@@ -152,7 +152,7 @@ size_t logs_events_by_reason(const struct logs_events *ev, int slot, struct logs
 		const struct logs_event_group *g = &ev->g[i];
 		size_t k;
 
-		if (slot >= 0 && g->slot != slot)
+		if ((slot >= 0 && g->slot != slot) || (slot == LOGS_NO_SLOT_OF && g->slot >= 0))
 			continue;
 		for (k = 0; k < n; k++)
 			if (strcmp(out[k].reason, g->reason) == 0 && out[k].slot == g->slot && out[k].warning == g->warning)

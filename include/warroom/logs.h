@@ -226,7 +226,9 @@ struct logs_events {
 int logs_parse_events(const char *json, size_t len, const struct config *cfg, struct logs_events *out, char *err,
                       size_t errlen);
 
-/* Per reason within one slot (-1: every slot): the reasons, warnings first. */
+/* Per reason within one slot (-1: every slot; LOGS_NO_SLOT_OF: the objects
+ * of none of the slots): the reasons, warnings first. */
+#define LOGS_NO_SLOT_OF (-2)
 struct logs_reason {
 	char reason[64];
 	bool warning;
@@ -348,6 +350,52 @@ const char *logs_health_name(enum logs_health h);     /* "live", "quiet", ... */
 void logs_stream_words(const struct logs_stream *s, int64_t now_ms, char *buf, size_t len);
 /* What is new in the live slot now (see logs_tmpls_new), ranked. */
 size_t logs_new_in_live(const struct logs_state *st, struct logs_new *out, size_t max);
+
+/* ---- headless reads: `warroom logs`, `warroom events` and runbook steps
+ * (core/logs/logs_report.c) ---- */
+
+struct logs_args {
+	char slot[32];                     /* "": both */
+	char pod[128];
+	char container[64];
+	char since[64];                    /* "switch" (the default), "10m", an RFC 3339 time */
+	int tail;                          /* --tail N: the last N lines of each container instead */
+	char grep[128];
+	bool follow, new_only, json;
+	bool events;                       /* the events command: --slot and --json only */
+};
+
+/* argv[0] is the command's name. 0, or -1 with words (usage). */
+int logs_args_parse(int argc, char **argv, bool events, struct logs_args *a, char *err, size_t errlen);
+/* The same from one line of text ("--slot green --new"), as a runbook step gives it. */
+int logs_args_from_text(const char *text, bool events, struct logs_args *a, char *err, size_t errlen);
+/* A session's options for them (a slot the config does not have, a time
+ * that is none: -1 with words). now_ms: UTC. */
+int logs_args_opts(const struct logs_args *a, const struct config *cfg, int64_t now_ms, struct logs_opts *o,
+                   char *err, size_t errlen);
+
+/* One read (or a follow until freed) on its own session. */
+struct logs_run;
+typedef void (*logs_run_fn)(struct logs_run *r, void *arg);
+/* done runs once, from the loop, when every stream ended and the Events
+ * were read (never with --follow). NULL with words in err. */
+struct logs_run *logs_run_start(struct loop *loop, struct kube *kube, const struct config *cfg,
+                                const struct logs_args *a, logs_line_fn on_line, void *line_arg, logs_run_fn done,
+                                void *arg, char *err, size_t errlen);
+const struct logs_state *logs_run_state(const struct logs_run *r);
+/* Whether a stream failed for good or the API server could not be asked. */
+bool logs_run_failed(const struct logs_run *r);
+void logs_run_free(struct logs_run *r);
+
+enum logs_out_role { LOGS_OUT_NORMAL, LOGS_OUT_ACCENT, LOGS_OUT_WARN, LOGS_OUT_CRIT, LOGS_OUT_STALE };
+typedef void (*logs_out_fn)(enum logs_out_role role, const char *line, void *arg);
+/* What a read found, line by line: for logs, what is new in the live slot
+ * (--new) and the streams that did not end well; for events, the reasons
+ * per slot and every group. json: one JSON document, in one call. */
+void logs_report(const struct logs_state *st, const struct logs_args *a, int64_t now_ms, logs_out_fn out,
+                 void *arg);
+/* A line as `warroom logs` prints it: "2025-01-02T15:04:05.123Z green/7xk2q text", or one JSON object. */
+void logs_line_text(const struct logs_state *st, const struct logs_rec *rec, bool json, char *buf, size_t len);
 
 /* ---- the traffic switch (core/logs/logs_switch.c) ---- */
 
