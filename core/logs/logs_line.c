@@ -487,3 +487,51 @@ void logs_template(const char *line, size_t len, char *out, size_t outlen)
 	}
 	out[o.n] = '\0';
 }
+
+/* ---- a structured line, short ---- */
+
+static bool said_elsewhere(const char *key)
+{
+	static const char *const keys[] = { "ts", "time", "timestamp", "@timestamp", "pod", "slot", "version",
+	                                    "logger", "level", "lvl", "severity", "msg", "message", NULL };
+
+	for (const char *const *k = keys; *k; k++)
+		if (strcmp(key, *k) == 0)
+			return true;
+	return false;
+}
+
+size_t logs_line_compact(const char *line, size_t len, char *out, size_t outlen)
+{
+	static const char *const level_keys[] = { "level", "lvl", "severity", NULL };
+	static const char *const msg_keys[] = { "msg", "message", NULL };
+	cJSON *root = NULL, *kv;
+	size_t n = 0;
+	const char *level, *msg;
+
+	if (!outlen)
+		return 0;
+	if (len > 1 && line[0] == '{' && line[len - 1] == '}')
+		root = cJSON_ParseWithLength(line, len);
+	if (!cJSON_IsObject(root) || !(msg = json_field(root, msg_keys))) {
+		cJSON_Delete(root);
+		n = len < outlen - 1 ? len : outlen - 1;
+		memcpy(out, line, n);
+		out[n] = '\0';
+		return n;
+	}
+	level = json_field(root, level_keys);
+	n = (size_t)snprintf(out, outlen, "%s%s%s", level ? level : "", level ? " " : "", msg);
+	cJSON_ArrayForEach(kv, root) {
+		if (n >= outlen || !kv->string || said_elsewhere(kv->string))
+			continue;
+		if (cJSON_IsString(kv))
+			n += (size_t)snprintf(out + n, outlen - n, " %s=%s", kv->string, kv->valuestring);
+		else if (cJSON_IsNumber(kv))
+			n += (size_t)snprintf(out + n, outlen - n, " %s=%g", kv->string, kv->valuedouble);
+		else if (cJSON_IsBool(kv))
+			n += (size_t)snprintf(out + n, outlen - n, " %s=%s", kv->string, cJSON_IsTrue(kv) ? "true" : "false");
+	}
+	cJSON_Delete(root);
+	return n < outlen ? n : outlen - 1;
+}

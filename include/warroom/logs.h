@@ -51,6 +51,10 @@ void logs_format_time(int64_t ts_ns, char *buf, size_t len);
  * <dur>, <ts> and <s>; a JSON line becomes its level, message and error
  * reduced the same way. out gets at most len - 1 bytes. */
 void logs_template(const char *line, size_t len, char *out, size_t outlen);
+/* A line to read on a screen: a JSON line as "level message key=value ...",
+ * without what the prefix says already (time, pod, slot, version); other
+ * lines as they are. Returns the length written. */
+size_t logs_line_compact(const char *line, size_t len, char *out, size_t outlen);
 /* 64-bit FNV-1a: templates' and lines' identity. */
 uint64_t logs_hash(const char *s, size_t len);
 

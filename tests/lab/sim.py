@@ -156,9 +156,8 @@ class Simulator:
         if m.err.hit(f.get("error", 0.0)):
             self.finish(m, route, "500", lat, now)
             # the bad build's exception: a different detection and client each time
-            self.pod_log(pod, now, "error", "unhandled exception in %s %s" % (
-                "POST" if route == ROUTE_POST else "GET", route),
-                error="KeyError: 'source_id' in detection %s from %s" % (
+            self.pod_log(pod, now, "error", "unhandled exception", method="POST" if route == ROUTE_POST else "GET",
+                route=route, error="KeyError: 'source_id' in detection %s from %s" % (
                     uuid.UUID(int=self.rng.getrandbits(128), version=4), self.peer()),
                 request_id=self.request_id())
             self.request_log(pod, now, route, 500, lat)
@@ -213,9 +212,8 @@ class Simulator:
         pod.logs.write(now, json.dumps(line, separators=(",", ":")))
 
     def request_log(self, pod, now, route, status, lat):
-        """Every request, as the access log middleware writes it."""
-        level = "info" if status < 400 else "warn" if status < 500 else "error"
-        self.pod_log(pod, now, level, "request", method="POST" if route == ROUTE_POST else "GET",
+        """Every request, as the access log middleware writes it (at info, whatever its status)."""
+        self.pod_log(pod, now, "info", "request", method="POST" if route == ROUTE_POST else "GET",
                      route=route, status=status, duration_ms=round(lat * 1000, 1), request_id=self.request_id())
         if lat > 0.5:
             self.pod_log(pod, now, "warn", "request slower than 500ms", route=route,
