@@ -639,8 +639,12 @@ static void details(struct diag_state *st, const struct logs_state *ls)
 		if (s->reason[0])
 			dialog_add_line(&d, ROLE_WARN, "its last instance ended %s, exit %d; its last lines%s%s:", s->reason,
 			                s->exit_code, s->prev_error[0] ? ": " : "", s->prev_error);
-		for (size_t k = 0; k < s->nprev; k++)
-			dialog_add_line(&d, ROLE_STALE, "%s", s->prev[k]);
+		for (size_t k = 0; k < s->nprev; k++) {
+			char line[LOGS_TEXT];
+
+			logs_line_compact(s->prev[k], strlen(s->prev[k]), line, sizeof line);
+			dialog_add_line(&d, ROLE_STALE, "%s", line);
+		}
 	} else {
 		return;
 	}

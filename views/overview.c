@@ -10,6 +10,7 @@
 #include "warroom/deploywatch.h"
 #include "warroom/loop.h"
 #include "warroom/incident.h"
+#include "warroom/logs.h"
 #include "warroom/model.h"
 #include "warroom/policy.h"
 #include "warroom/runbook.h"
@@ -386,6 +387,17 @@ static int alert_rows(WINDOW *w, int y, int last, int x, int inner, const struct
 	return y;
 }
 
+/* Kubernetes warnings of the last minutes, one row above the alerts (logs.h). */
+static int events_row(WINDOW *w, int y, int last, int x, int width, const struct model *m)
+{
+	char line[300];
+
+	if (y >= last || !logs_events_summary(logs_state(m->logs), loop_wall_ms(), line, sizeof line))
+		return y;
+	tui_putf(w, y, x, width, ROLE_WARN, "Events: %s %s %s diagnose", line, tui_glyph(G_DOT), keymap_view_key("diagnose"));
+	return y + 1;
+}
+
 static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 {
 	const struct model_alerts *al = &m->alerts;
@@ -404,6 +416,7 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 	        al->total ? ROLE_WARN : ROLE_TITLE);
 	if (stale && y < last)
 		tui_put(w, y++, r.x + 2, inner, ROLE_CRIT, m->src[SRC_ALERTMGR].error);
+	y = events_row(w, y, last, r.x + 2, inner, m);
 	if (al->total == 0 && y < last)
 		tui_put(w, y++, r.x + 2, inner, stale ? ROLE_STALE : ROLE_OK, "no alerts firing");
 	alert_rows(w, y, last, r.x + 2, inner, m, stale, now);
@@ -753,6 +766,7 @@ static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
 	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total,
 	         m->src[SRC_ALERTMGR].state == SRC_DOWN ? ", stale" : "");
 	tui_put(w, y++, 0, width, al->critical ? ROLE_CRIT : al->total ? ROLE_WARN : ROLE_TITLE, title);
+	y = events_row(w, y, h, 0, width, m);
 	if (al->total && y < h)
 		y = alert_rows(w, y, h, 0, width, m, m->src[SRC_ALERTMGR].state == SRC_DOWN, loop_wall_ms());
 	compact_timeline(w, y, h, width, m);

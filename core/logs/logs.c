@@ -458,6 +458,10 @@ static void flush_tick(struct loop *loop, void *arg)
 {
 	struct logs *l = arg;
 
+	if (l->pods_soon && l->following) {
+		l->pods_soon = false;
+		pods_round(l);
+	}
 	merge(l, false);
 	mark(l);
 }

@@ -183,3 +183,22 @@ size_t logs_events_recent_warnings(const struct logs_events *ev, int64_t now_ms,
 		n += ev->g[i].warning && ev->g[i].last_ms && now_ms - ev->g[i].last_ms <= window_ms;
 	return n;
 }
+
+bool logs_events_summary(const struct logs_state *st, int64_t now_ms, char *buf, size_t len)
+{
+	struct logs_reason r[8];
+	size_t n, used = 0, shown = 0;
+
+	if (!st || !len || !logs_events_recent_warnings(&st->events, now_ms, LOGS_EVENTS_RECENT_MS))
+		return false;
+	n = logs_events_by_reason(&st->events, -1, r, 8);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++) {
+		if (!r[i].warning || now_ms - r[i].last_ms > LOGS_EVENTS_RECENT_MS)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s \xc3\x97%u%s%s", shown++ ? ", " : "", r[i].reason,
+		                         r[i].count, r[i].slot >= 0 && (size_t)r[i].slot < st->nslots ? " " : "",
+		                         r[i].slot >= 0 && (size_t)r[i].slot < st->nslots ? st->slot_names[r[i].slot] : "");
+	}
+	return shown > 0;
+}

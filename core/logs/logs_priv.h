@@ -40,6 +40,7 @@ struct logs_stream_priv {
 	int64_t started_ms;              /* monotonic, the read began */
 	int64_t last_data_ms;            /* monotonic, the last line of any read */
 	int seen_restarts;               /* the restart count the previous instance was read for */
+	bool running;                    /* as the last pod read says: a follow that ends while not is a crash */
 	bool prev_done;
 	uint64_t at_last[LOGS_AT_LAST];  /* hashes of the lines at last_ts_ns, for the next resume */
 	size_t nat;
@@ -67,6 +68,7 @@ struct logs {
 	bool started;                    /* the streams began (after the first pods) */
 	int64_t last_mark_ms;
 	bool changed;                    /* a redraw is due (at most every redraw interval) */
+	bool pods_soon;                  /* a stream ended: read the pods again now, not in 3 s */
 	size_t pend_bytes;               /* every queue's */
 	int64_t from_ms[LOGS_SLOTS];     /* where each slot's streams begin, UTC ms; 0: their tail */
 	int64_t from_other_ms;           /* a pod of no slot's (one pod asked for by name) */

@@ -150,27 +150,36 @@ static void on_line(const struct http_line *line, void *arg)
 		set_health(l, s, LOGS_LIVE, NULL);
 }
 
+/* Where its lines begin (UTC ms; 0: its tail). */
+static int64_t start_of(const struct logs *l, const struct logs_stream *s)
+{
+	const struct logs_source *src = source_of(l, s);
+
+	return src->slot >= 0 && src->slot < LOGS_SLOTS ? l->from_ms[src->slot] : l->from_other_ms;
+}
+
 static void path_of(const struct logs *l, const struct logs_stream *s, bool previous, char *buf, size_t len)
 {
 	const struct logs_source *src = source_of(l, s);
-	int64_t from = s->last_ts_ns ? s->last_ts_ns / 1000000 : src->slot >= 0 && src->slot < LOGS_SLOTS ?
-	               l->from_ms[src->slot] : l->from_other_ms;
+	int64_t from = s->last_ts_ns ? s->last_ts_ns / 1000000 : start_of(l, s);
 	size_t n;
 	char t[40];
 
 	n = (size_t)snprintf(buf, len, "/api/v1/namespaces/%s/pods/%s/log?container=%s&timestamps=true",
 	                     l->cfg->kube.namespace_, src->pod, src->container);
-	if (previous)
-		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "&previous=true&tailLines=%d",
-		                      s->last_ts_ns || from ? PREV_TAIL : LOGS_PREV_LINES);
-	else if (l->st.opts.follow)
+	if (previous) {
+		/* its end, whatever was seen of it: the lines not seen yet are told apart by time */
+		snprintf(buf + n, n < len ? len - n : 0, "&previous=true&tailLines=%d", PREV_TAIL);
+		return;
+	}
+	if (l->st.opts.follow)
 		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "&follow=true");
 	if (from) {
 		/* whole seconds: what every API server takes; the overlap is dropped as seen */
 		logs_format_time(from / 1000 * 1000000000, t, sizeof t);
 		snprintf(t + 19, sizeof t - 19, "Z");
 		snprintf(buf + n, n < len ? len - n : 0, "&sinceTime=%s", t);
-	} else if (!previous) {
+	} else {
 		snprintf(buf + n, n < len ? len - n : 0, "&tailLines=%d", l->tail);
 	}
 }
@@ -201,6 +210,12 @@ static void on_end(const struct kube_result *res, void *arg)
 	if (res->ok) {
 		if (!l->st.opts.follow) {
 			set_health(l, s, LOGS_ENDED, "read to the end");
+			return;
+		}
+		l->pods_soon = true;
+		if (!p->running && s->reason[0]) {
+			/* the container ended: the next pod read starts it again once it runs */
+			set_health(l, s, LOGS_CRASHED, "not running");
 			return;
 		}
 		/* a server or proxy ending a follow is no end of the log (stern#362) */
@@ -320,8 +335,8 @@ static void on_prev_line(const struct http_line *line, void *arg)
 		s->nprev--;
 	}
 	text_copy(s->prev[s->nprev++], sizeof s->prev[0], text);
-	/* and the ones the followed read missed before it died, merged */
-	if (ts > p->prev_last_ns) {
+	/* and the ones the followed read missed before it died (after the start), merged */
+	if (ts > p->prev_last_ns && ts / 1000000 >= start_of(p->l, s)) {
 		queue_push(p->l, &p->pq, ts, line->cut ? LOGS_REC_CUT : 0, text, n);
 		p->prev_last_ns = ts;
 		if (ts > s->last_ts_ns)
@@ -369,6 +384,7 @@ void logs_stream_pod(struct logs *l, struct logs_stream *s, const struct logs_po
 		return;
 	}
 	s->restarts = c->restarts;
+	p->running = c->running;
 	if (c->last_reason[0]) {
 		text_copy(s->reason, sizeof s->reason, c->last_reason);
 		s->exit_code = c->last_exit;

@@ -244,6 +244,11 @@ struct logs_reason {
 size_t logs_events_by_reason(const struct logs_events *ev, int slot, struct logs_reason *out, size_t max);
 /* Warnings seen within the last window_ms before now (UTC ms). */
 size_t logs_events_recent_warnings(const struct logs_events *ev, int64_t now_ms, int64_t window_ms);
+/* The warnings of the last LOGS_EVENTS_RECENT_MS in one line for the overview:
+ * "BackOff ×12 green, Unhealthy ×4 green"; false when there is none. */
+#define LOGS_EVENTS_RECENT_MS (10 * 60 * 1000)
+struct logs_state;
+bool logs_events_summary(const struct logs_state *st, int64_t now_ms, char *buf, size_t len);
 
 /* ---- the session (core/logs/logs.c, logs_stream.c) ---- */
 
