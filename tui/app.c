@@ -467,9 +467,9 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		ui_message(ROLE_CRIT, "%s", err);
 	A.deploy = deploywatch_install(&A.model, A.loop, A.sources.prom);
 	/* pod logs follow while the diagnose view is open; the Events always (the overview sums them up) */
-	A.logs = logs_new(A.loop, A.sources.kube, cfg, &A.model);
+	A.logs = A.sources.kube ? logs_new(A.loop, A.sources.kube, cfg, &A.model) : NULL;
 	A.model.logs = A.logs;
-	if (A.logs && A.sources.kube)
+	if (A.logs)
 		logs_watch_events(A.logs, 5000);
 	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg), actions_by_name);
 	runbook_session_set_bastion(A.runbook, A.sources.ssh);

@@ -467,9 +467,10 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	int y = 1, inner = width - 2, big = h >= 36;
 
 	if (!ls) {
-		tui_box(w, 0, 0, h, width, "Diagnose", ROLE_TITLE);
-		tui_put(w, 2, 2, width - 4, ROLE_STALE, "no Kubernetes client: the logs and events need kubernetes: in the "
-		        "config");
+		snprintf(title, sizeof title, "Diagnose %s no Kubernetes", tui_glyph(G_DOT));
+		tui_box(w, 0, 0, h, width, title, ROLE_TITLE);
+		tui_wrap_put(w, 2, 2, h - 3, width - 4, 0, ROLE_STALE, m->src[SRC_KUBE].error[0] ? m->src[SRC_KUBE].error :
+		             "the pods' logs and the Events come from the Kubernetes API: kubernetes: in the config");
 		return;
 	}
 	reindex(st, ls);

@@ -70,7 +70,7 @@ enum action_flag {
 	X(EXPIRE,      "expire",      "E",           ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG | ACT_CLI, expire, \
 	  "Expire a silence: the selected one, or :expire ID") \
 	X(FILTER,      "filter",      "/",           0, none, \
-	  "Alerts: show those matching (severity!=info); timeline: the events with a word; diagnose: a regex") \
+	  "Filter: alerts (severity!=info), timeline events (a word), diagnose lines (a regex)") \
 	X(ALERTS_LIST, "alerts-list", "v",           0, none, "Alerts: alerts, silences, rules, groups in turn") \
 	X(RUNBOOK,     "runbook",     "b",           ACT_TAKES_ARG, runbook, \
 	  "Start the runbook offered for the firing alert, or :runbook NAME") \

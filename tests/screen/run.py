@@ -458,17 +458,18 @@ class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, Key
         t.keys("Enter")
         t.wait_for("first look")
         seen = []
-        for _ in range(8):
+        for _ in range(9):
             t.keys("Tab")
             time.sleep(0.3)
             s = t.screen()
             seen.append("Keys (generated" in s and "help" or "Timeline ·" in s and "timeline" or
                         "Alerts ·" in s and "alerts" or
-                        "Deployment ·" in s and "deploy" or
+                        "Deployment ·" in s and "deploy" or "Diagnose ·" in s and "diagnose" or
                         "Golden signals" in s and "overview" or "Slots" in s and "slots" or
                         ":runbook NAME starts" in s and "runbook" or
                         "No dashboards" in s and "metrics" or "?")
-        self.assertEqual(seen, ["slots", "timeline", "alerts", "runbook", "metrics", "deploy", "help", "overview"])
+        self.assertEqual(seen, ["slots", "timeline", "alerts", "runbook", "metrics", "deploy", "diagnose", "help",
+                                "overview"])
         t.keys("3")
         t.wait_for("Timeline ·")
         t.keys("Enter")
