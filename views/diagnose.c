@@ -156,6 +156,17 @@ static const char *slot_of(const struct logs_state *ls, int slot)
 	return slot >= 0 && (size_t)slot < ls->nslots ? ls->slot_names[slot] : "-";
 }
 
+/* The longest slot name: lines keep their columns whatever their slot. */
+static int slot_width(const struct logs_state *ls)
+{
+	int w = 1;
+
+	for (size_t i = 0; i < ls->nslots; i++)
+		if (tui_text_width(ls->slot_names[i]) > w)
+			w = tui_text_width(ls->slot_names[i]);
+	return w;
+}
+
 static void scope_words(const struct diag_state *st, const struct logs_state *ls, char *buf, size_t len)
 {
 	switch (st->scope) {
@@ -240,7 +251,12 @@ static int new_rows(WINDOW *w, int y, int x, int width, int rows, const struct l
 			snprintf(line, sizeof line, "%u%s %s %s %s only, first %s", st->nw[i].live, "\xc3\x97",
 			         st->nw[i].t->text, "\xe2\x80\x94", ls->slot_names[ls->live], first);
 		if (i == 0) {
-			tui_putf(w, y, x, width, ROLE_CRIT, "New in %s: %s", ls->slot_names[ls->live], line);
+			char first_line[480];
+
+			/* the first, whole on two rows when one is too narrow for it */
+			snprintf(first_line, sizeof first_line, "New in %s: %s", ls->slot_names[ls->live], line);
+			drawn += tui_wrap_put(w, y, x, tui_text_width(first_line) > width && rows < 3 ? 2 : 1, width, 2,
+			                      ROLE_CRIT, first_line) - 1;
 		} else {
 			tui_putf(w, y + drawn, x, width, ROLE_WARN, "  %s", line);
 		}
@@ -293,7 +309,7 @@ static void draw_line(WINDOW *w, int y, int x, int width, const struct diag_stat
 	cx += tui_text_width(t) + 1;
 	tui_put(w, y, cx, width - (cx - x), selected ? ROLE_SELECTED : slot_lines_role(slot_of(ls, r->slot)),
 	        slot_of(ls, r->slot));
-	cx += (width >= 100 ? 6 : tui_text_width(slot_of(ls, r->slot)) + 1);
+	cx += slot_width(ls) + 1;
 	tui_putf(w, y, cx, width - (cx - x), selected ? ROLE_SELECTED : ROLE_STALE, "%-5.5s", src->label);
 	cx += 6;
 	logs_line_compact(r->text, r->len, text, sizeof text - 16);

@@ -409,6 +409,7 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 	if (!al->updated_ms) {
 		tui_box(w, r.y, r.x, r.h, r.w, "Alerts", ROLE_TITLE);
 		source_state(w, r, m, SRC_ALERTMGR, "Alertmanager", "alertmanager", m->cfg->alertmanager.url);
+		events_row(w, last - 1, last, r.x + 2, inner, m);
 		return;
 	}
 	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total, stale ? ", stale" : "");
@@ -760,6 +761,7 @@ static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
 	if (!al->updated_ms) {
 		tui_put(w, y++, 0, width, ROLE_STALE, m->src[SRC_ALERTMGR].state == SRC_UNCONFIGURED ?
 		        "alerts: alertmanager not configured" : "alerts: no data yet");
+		y = events_row(w, y, h, 0, width, m);
 		compact_timeline(w, y, h, width, m);
 		return;
 	}

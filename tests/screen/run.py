@@ -23,6 +23,7 @@ from metrics_screens import MetricsScreens  # noqa: E402
 from runbook_screens import RunbookScreens  # noqa: E402
 from alerts_screens import AlertsScreens  # noqa: E402
 from key_screens import KeyScreens  # noqa: E402
+from diagnose_screens import DiagnoseScreens  # noqa: E402
 
 EXPECTED = os.path.join(os.path.dirname(__file__), "expected")
 
@@ -32,7 +33,7 @@ def action_names():
         return re.findall(r'^\s*X\(\w+,\s*"([a-z0-9-]+)"', f.read(), re.M)
 
 
-class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, KeyScreens, DashboardCli,
+class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, KeyScreens, DashboardCli, DiagnoseScreens,
              unittest.TestCase):
     def setUp(self):
         self.terms = []
