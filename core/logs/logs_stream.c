@@ -399,6 +399,11 @@ void logs_stream_pod(struct logs *l, struct logs_stream *s, const struct logs_po
 		set_health(l, s, LOGS_CRASHED, "%s", c->waiting[0] ? c->waiting : "not running");
 		return;
 	}
+	/* the pods were read, so the API server answers again: a stream waiting out its backoff goes now */
+	if (c->running && p->timer && s->health == LOGS_RECONNECTING && p->backoff_ms > 1000) {
+		loop_timer_cancel(l->loop, p->timer);
+		p->timer = 0;
+	}
 	if (c->running && p->want && !p->req && !p->timer && s->health != LOGS_FAILED && s->health != LOGS_ENDED)
 		logs_stream_start(l, s);
 }
