@@ -54,7 +54,8 @@ bool logs_line_time(const char *s, size_t n, int64_t *ts_ns, size_t *text_at)
 	    digits(s, n, 8, 2, &d) || (s[10] != 'T' && s[10] != 't') || digits(s, n, 11, 2, &h) || s[13] != ':' ||
 	    digits(s, n, 14, 2, &mi) || s[16] != ':' || digits(s, n, 17, 2, &sec))
 		return false;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	/* what nanoseconds since 1970 hold in 64 bits */
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970 || y > 2261)
 		return false;
 	if (i < n && s[i] == '.') {
 		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {

@@ -315,14 +315,14 @@ class Cluster:
         p.logs.write(t, klogs.jline(t, "info", "main", "starting detection-api", version=p.version,
                                     pod=p.name))
         p.logs.write(t + 0.2, klogs.jline(t + 0.2, "info", "main", "loading detection model",
-                                          path="/models/detector.onnx"))
+                                          path="/models/detector.onnx", pod=p.name))
 
     def _crash(self, p, started, now):
         """The instance's last lines, then its end as the pod status says it."""
         oom = self.faults.for_pod(p.slot, p.version).get("oom")
         if oom:
             p.logs.write(now, klogs.jline(now, "warn", "main", "memory use above 90% of the limit",
-                                          rss_mib=int(1024 * 0.93), limit_mib=1024))
+                                          rss_mib=int(1024 * 0.93), limit_mib=1024, pod=p.name))
             reason, code = "OOMKilled", 137
         else:
             p.logs.write(now, crash_line(p, now))

@@ -41,6 +41,7 @@ static void api_server_times_are_read_to_the_nanosecond(void **state)
 	assert_false(logs_line_time("I0824 15:49:35.117771 1 server.go:553] x", 40, &ts, &at));
 	assert_int_equal(at, 0);
 	assert_false(logs_line_time("2025-13-02T15:04:05Z x", 22, &ts, &at));
+	assert_false(logs_line_time("9999-01-02T15:04:05Z x", 22, &ts, &at));   /* past what 64-bit ns hold */
 	assert_false(logs_line_time("2025-01-02T15:04:05Zx", 21, &ts, &at));
 }
 
