@@ -128,6 +128,8 @@ static void send_stream(struct kstream *ks)
 	}
 	hr.timeout_ms = 0;   /* it lasts as long as the server keeps it open */
 	hr.idle_timeout_ms = ks->idle_ms;
+	/* lines are handed on in small batches: a flood never holds the loop long */
+	hr.max_buffer = 128 << 10;
 	ks->http_id = http_stream_start(kube_http(ks->k), &hr, ks_line, on_http_end, ks);
 	kube_held_free(&held);
 	if (!ks->http_id)

@@ -19,8 +19,9 @@
 
 #include "logs_priv.h"
 
-#define LOGS_REDRAW_MS 200           /* a flood of lines redraws this often at most */
+#define LOGS_REDRAW_MS 250           /* a flood of lines redraws this often at most */
 #define FLUSH_MS 50
+#define MERGE_BUDGET 2000            /* lines merged per flush: 40,000 a second, and a key waits 10 ms at most */
 #define PODS_MS 3000
 #define CONNECT_HOLD_MS 2000         /* a stream's first answer is waited for this long */
 #define BACKLOG_GAP_MS 300           /* a backlog arrives without a pause longer than this */
@@ -419,7 +420,7 @@ static void merge(struct logs *l, bool all)
 	}
 	if (l->pend_bytes > PEND_MAX)
 		limit = INT64_MAX;
-	while ((q = oldest_head(l, limit, &s)) != NULL) {
+	for (size_t n = 0; (all || n < MERGE_BUDGET) && (q = oldest_head(l, limit, &s)) != NULL; n++) {
 		struct logs_pend *p = q->head;
 
 		q->head = p->next;
