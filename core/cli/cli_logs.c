@@ -115,7 +115,7 @@ static int run(int argc, char **argv, const struct config *cfg, bool events)
 		logs_filter_free(&c.grep);
 		return EXIT_UNREACHABLE;
 	}
-	ssh_cli_ui(src.ssh);
+	cli_ssh_ui(src.ssh);
 	r = logs_run_start(c.loop, src.kube, cfg, &a, on_line, &c, on_done, &c, err, sizeof err);
 	if (!r) {
 		fprintf(stderr, "warroom %s: %s\n", cmd, err);
@@ -126,7 +126,7 @@ static int run(int argc, char **argv, const struct config *cfg, bool events)
 	}
 	loop_signals_watch(c.loop, on_signal, &c);
 	loop_run(c.loop);
-	ssh_cli_report(cmd, src.ssh);
+	cli_ssh_report(cmd, src.ssh);
 	if (!c.broken) {
 		/* what it found: on stdout when asked for (--new, events), else the troubles on stderr */
 		struct logs_args shown = a;

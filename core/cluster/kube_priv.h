@@ -25,7 +25,6 @@ uint64_t kube_op_add(struct kube *k, struct kube_op *op);
 void kube_op_remove(struct kube *k, struct kube_op *op);
 struct loop *kube_loop(const struct kube *k);
 struct http *kube_http(const struct kube *k);
-long kube_timeout(const struct kube *k);
 
 /* What a request to the API server holds while it starts: its URL and a
  * token read from its file (wiped when freed). */

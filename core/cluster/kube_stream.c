@@ -1,8 +1,9 @@
 /* kube_stream — a long-lived GET of the API server read line by line (a
  * followed pod log; a watch): the credentials, TLS and route (the bastion's
  * tunnel) of every other request, an exec plugin's credential asked first
- * and asked again once when the server refuses it, and the end in the same
- * words as any request's. Registered as an operation of the client, so
+ * (through a small request of its own, which runs the plugin as any request
+ * does) and asked again once when the server refuses it, and the end in the
+ * same words as any request's. Registered as an operation of the client, so
  * kube_cancel and kube_free end it (its end callback does not run then). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,7 @@ struct kstream {
 	kube_done_fn on_end;
 	void *arg;
 	uint64_t http_id;
-	bool waiting_auth;       /* its credential is being asked for */
-	bool dropped;            /* cancelled while waiting: freed when the answer comes */
+	uint64_t auth_req;       /* the request that brings a fresh exec credential */
 	bool retried;
 	uint64_t timer;          /* a failure to start, said from the loop */
 	char err[600];
@@ -67,20 +67,29 @@ static void fail(struct kstream *ks, const char *words)
 
 static void send_stream(struct kstream *ks);
 
-static void on_auth(bool ok, const char *err, void *arg)
+/* The API's version, asked only for the credential it needs: a plugin that
+ * failed says so in its words; an answer of any kind means it ran. */
+static void on_auth(const struct kube_result *res, void *arg)
 {
 	struct kstream *ks = arg;
 
-	ks->waiting_auth = false;
-	if (ks->dropped) {
-		ks_free(ks);
+	ks->auth_req = 0;
+	if (!kube_cred_ready(ks->k) && res->err != HTTP_OK) {
+		fail(ks, res->error);
 		return;
 	}
-	if (!ok) {
-		fail(ks, err);
+	if (!kube_cred_ready(ks->k) && strstr(res->error, "authentication failed")) {
+		fail(ks, res->error);
 		return;
 	}
 	send_stream(ks);
+}
+
+static void ask_credential(struct kstream *ks)
+{
+	ks->auth_req = kube_request(ks->k, "GET", "/version", NULL, NULL, on_auth, ks);
+	if (!ks->auth_req)
+		fail(ks, "could not start the request to the API server");
 }
 
 static void on_http_end(const struct http_resp *resp, void *arg)
@@ -96,8 +105,7 @@ static void on_http_end(const struct http_resp *resp, void *arg)
 	/* a refused exec credential: run the plugin again, once */
 	if (resp->err == HTTP_OK && resp->status == 401 && !ks->retried && kube_cred_reject(ks->k)) {
 		ks->retried = true;
-		ks->waiting_auth = true;
-		kube_auth_prepare(ks->k, on_auth, ks);
+		ask_credential(ks);
 		return;
 	}
 	if (resp->err != HTTP_OK)
@@ -147,10 +155,8 @@ static void drop(struct kube_op *op)
 	}
 	if (ks->timer)
 		loop_timer_cancel(kube_loop(ks->k), ks->timer);
-	if (ks->waiting_auth) {
-		ks->dropped = true;   /* the credential's answer frees it */
-		return;
-	}
+	if (ks->auth_req)
+		kube_cancel(ks->k, ks->auth_req);   /* its callback does not run */
 	ks_free(ks);
 }
 
@@ -171,11 +177,9 @@ uint64_t kube_stream(struct kube *k, const char *path, long idle_ms, http_line_f
 	ks->arg = arg;
 	ks->op.drop = drop;
 	id = kube_op_add(k, &ks->op);
-	if (kube_cred_ready(k)) {
+	if (kube_cred_ready(k))
 		send_stream(ks);
-	} else {
-		ks->waiting_auth = true;
-		kube_auth_prepare(k, on_auth, ks);
-	}
+	else
+		ask_credential(ks);
 	return id;
 }

@@ -87,6 +87,5 @@ void logs_stream_pod(struct logs *l, struct logs_stream *s, const struct logs_po
 void logs_stream_free(struct logs *l, struct logs_stream *s);
 /* Health from the clock: live or quiet. True when it changed. */
 bool logs_stream_tick(struct logs *l, struct logs_stream *s, int64_t now_ms);
-void logs_queue_clear(struct logs *l, struct logs_queue *q);
 
 #endif

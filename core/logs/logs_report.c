@@ -132,8 +132,10 @@ static int64_t duration_ms(const char *s)
 	return end[1] ? -1 : (int64_t)v * 1000;
 }
 
-int logs_args_opts(const struct logs_args *a, const struct config *cfg, int64_t now_ms, struct logs_opts *o,
-                   char *err, size_t errlen)
+/* A session's options for them (a slot the config does not have, a time
+ * that is none: -1 with words). now_ms: UTC. */
+static int args_opts(const struct logs_args *a, const struct config *cfg, int64_t now_ms, struct logs_opts *o,
+                     char *err, size_t errlen)
 {
 	int64_t d;
 
@@ -202,7 +204,7 @@ struct logs_run *logs_run_start(struct loop *loop, struct kube *kube, const stru
 	struct logs_run *r = calloc(1, sizeof *r);
 	struct logs_opts o;
 
-	if (!r || logs_args_opts(a, cfg, loop_wall_ms(), &o, err, errlen) != 0 ||
+	if (!r || args_opts(a, cfg, loop_wall_ms(), &o, err, errlen) != 0 ||
 	    !(r->l = logs_new(loop, kube, cfg, NULL))) {
 		if (r && !err[0])
 			snprintf(err, errlen, "out of memory");

@@ -54,8 +54,11 @@ static void queue_push(struct logs *l, struct logs_queue *q, int64_t ts_ns, uint
 {
 	struct logs_pend *p = malloc(sizeof *p + len + 1);
 
-	if (!p)
+	if (!p) {
+		/* out of memory: the line is lost, and counted as the ring's dropped ones are */
+		l->st.ring.dropped++;
 		return;
+	}
 	p->next = NULL;
 	p->ts_ns = ts_ns;
 	p->len = (uint32_t)len;
@@ -73,7 +76,7 @@ static void queue_push(struct logs *l, struct logs_queue *q, int64_t ts_ns, uint
 	l->pend_bytes += len;
 }
 
-void logs_queue_clear(struct logs *l, struct logs_queue *q)
+static void queue_clear(struct logs *l, struct logs_queue *q)
 {
 	while (q->head) {
 		struct logs_pend *p = q->head;
@@ -310,8 +313,8 @@ void logs_stream_free(struct logs *l, struct logs_stream *s)
 	if (!s->priv)
 		return;
 	logs_stream_stop(l, s);
-	logs_queue_clear(l, &s->priv->q);
-	logs_queue_clear(l, &s->priv->pq);
+	queue_clear(l, &s->priv->q);
+	queue_clear(l, &s->priv->pq);
 	free(s->priv);
 	s->priv = NULL;
 }

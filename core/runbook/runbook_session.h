@@ -42,7 +42,6 @@ struct runbook_session {
 	char offer_name[128], offer_alert[96], offer_labels[512];
 	uint64_t native_run;
 	size_t native_item;
-	uint64_t gen;
 };
 
 /* core/runbook/runbook_env.c */

@@ -378,10 +378,6 @@ struct logs_args {
 int logs_args_parse(int argc, char **argv, bool events, struct logs_args *a, char *err, size_t errlen);
 /* The same from one line of text ("--slot green --new"), as a runbook step gives it. */
 int logs_args_from_text(const char *text, bool events, struct logs_args *a, char *err, size_t errlen);
-/* A session's options for them (a slot the config does not have, a time
- * that is none: -1 with words). now_ms: UTC. */
-int logs_args_opts(const struct logs_args *a, const struct config *cfg, int64_t now_ms, struct logs_opts *o,
-                   char *err, size_t errlen);
 
 /* One read (or a follow until freed) on its own session. */
 struct logs_run;
