@@ -380,24 +380,6 @@ static void draw_lines(WINDOW *w, int y, int x, int h, int width, struct diag_st
 
 /* ---- the other panes ---- */
 
-static enum tui_role new_cell(const void *data, size_t row, size_t col, char *buf, size_t len)
-{
-	const struct diag_state *st = data;
-	const struct logs_new *n = &st->nw[row];
-
-	switch (col) {
-	case 0: snprintf(buf, len, "%u", n->live); return row == 0 ? ROLE_CRIT : ROLE_WARN;
-	case 1:
-		if (n->times > 0)
-			snprintf(buf, len, "%.0f\xc3\x97 %s", n->times, slot_of(st->ls, other_slot(st->ls)));
-		else
-			snprintf(buf, len, "%s only", slot_of(st->ls, st->ls->live));
-		return ROLE_NORMAL;
-	case 2: clock_of(n->first_ns, false, buf, len); return ROLE_STALE;
-	default: snprintf(buf, len, "%s", n->t->text); return ROLE_NORMAL;
-	}
-}
-
 static enum tui_role event_cell(const void *data, size_t row, size_t col, char *buf, size_t len)
 {
 	const struct diag_state *st = data;
@@ -429,8 +411,6 @@ static enum tui_role stream_cell(const void *data, size_t row, size_t col, char 
 	}
 }
 
-static const struct table_col new_cols[] = { { "COUNT", 6, true }, { "WHERE", 14, false }, { "FIRST", 8, false },
-                                             { "TEMPLATE", 0, false } };
 static const struct table_col event_cols[] = { { "TYPE", 7, false }, { "REASON", 16, false }, { "SLOT", 5, false },
                                                { "COUNT", 5, true }, { "LAST", 4, false }, { "OBJECT", 40, false },
                                                { "MESSAGE", 0, false } };
@@ -440,6 +420,52 @@ static const struct table_col event_cols_narrow[] = { { "TYPE", 7, false }, { "R
 static const struct table_col stream_cols[] = { { "SLOT", 5, false }, { "POD", 36, false }, { "CONTAINER", 14, false },
                                                 { "LINES", 7, true }, { "HEALTH", 0, false } };
 
+/* What is new, one entry a few rows: its count, where and since when, then
+ * its template whole (wrapped), the selected one marked. */
+static int new_entry_rows(const struct logs_new *n, int width)
+{
+	int r = tui_wrap_rows(n->t->text, width - 4, 0);
+
+	return 1 + (r > 3 ? 3 : r);
+}
+
+static void draw_new(WINDOW *w, int y, int x, int h, int width, struct diag_state *st, const struct logs_state *ls)
+{
+	struct table *t = &st->tbl;
+	char head[200], first[16];
+	int row = 0, need = 0;
+
+	t->nrows = st->nnew;
+	if (!st->nnew) {
+		tui_putf(w, y, x, width, ROLE_STALE, "nothing new in %s yet", slot_of(ls, ls->live));
+		return;
+	}
+	if (t->selected >= st->nnew)
+		t->selected = st->nnew - 1;
+	if (t->top > t->selected)
+		t->top = t->selected;
+	for (size_t i = t->top; i <= t->selected; i++)
+		need += new_entry_rows(&st->nw[i], width);
+	while (need > h && t->top < t->selected)
+		need -= new_entry_rows(&st->nw[t->top++], width);
+	for (size_t i = t->top; i < st->nnew && row < h; i++) {
+		const struct logs_new *n = &st->nw[i];
+		bool sel = i == t->selected;
+
+		clock_of(n->first_ns, false, first, sizeof first);
+		if (n->times > 0)
+			snprintf(head, sizeof head, "%s %u\xc3\x97  %.0f\xc3\x97 %s's rate  first %s", sel ? tui_glyph(G_PLAY) : " ",
+			         n->live, n->times, slot_of(ls, other_slot(ls)), first);
+		else
+			snprintf(head, sizeof head, "%s %u\xc3\x97  %s only  first %s", sel ? tui_glyph(G_PLAY) : " ", n->live,
+			         slot_of(ls, ls->live), first);
+		tui_put(w, y + row++, x, width, sel ? ROLE_SELECTED : ROLE_NORMAL, head);
+		if (row < h)
+			row += tui_wrap_put(w, y + row, x + 4, h - row < 3 ? h - row : 3, width - 4, 0, i == 0 ? ROLE_CRIT :
+			                    ROLE_WARN, n->t->text);
+	}
+}
+
 static void draw_table(WINDOW *w, int y, int x, int h, int width, struct diag_state *st, const struct logs_state *ls)
 {
 	struct table *t = &st->tbl;
@@ -448,12 +474,6 @@ static void draw_table(WINDOW *w, int y, int x, int h, int width, struct diag_st
 	t->data = st;
 	t->show_selection = true;
 	switch (st->pane) {
-	case PANE_NEW:
-		t->cols = new_cols;
-		t->ncols = 4;
-		t->nrows = st->nnew;
-		t->cell = new_cell;
-		break;
 	case PANE_EVENTS:
 		t->cols = width >= 120 ? event_cols : event_cols_narrow;
 		t->ncols = width >= 120 ? 7 : 6;
@@ -478,7 +498,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	const struct logs_state *ls = logs_state(m->logs);
 	static const char *const panes[] = { "", " \xc2\xb7 new in this version", " \xc2\xb7 events",
 	                                     " \xc2\xb7 streams" };
-	char title[400], scope[200], since[16];
+	char title[400], scope[200], since[16], why[96] = "";
 	int64_t now = loop_now_ms();
 	int y = 1, inner = width - 2, big = h >= 36;
 
@@ -492,11 +512,21 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	reindex(st, ls);
 	scope_words(st, ls, scope, sizeof scope);
 	clock_of(ls->from_ms * 1000000, false, since, sizeof since);
-	snprintf(title, sizeof title, "Diagnose %s %s %s %s%s%s%s%s%s", tui_glyph(G_DOT), scope, tui_glyph(G_DOT),
-	         ls->from_ms ? "since " : "", ls->from_ms ? since : "the last lines", ls->switch_ms ? " (the switch)" :
-	         ls->from_ms && ls->live >= 0 ? " (" : "", !ls->switch_ms && ls->from_ms && ls->live >= 0 ?
-	         ls->slot_names[ls->live] : "", !ls->switch_ms && ls->from_ms && ls->live >= 0 ? "'s pods started)" : "",
-	         st->pane == PANE_LINES ? "" : panes[st->pane]);
+	if (ls->switch_ms)
+		snprintf(why, sizeof why, " (the switch)");
+	else if (ls->from_ms && ls->live >= 0)
+		snprintf(why, sizeof why, " (%s's pods started)", ls->slot_names[ls->live]);
+	/* the title whole: what does not fit is left out, from the least needed */
+	for (int v = 0; v < 5; v++) {
+		char dot[8];
+
+		snprintf(dot, sizeof dot, " %s ", tui_glyph(G_DOT));
+		snprintf(title, sizeof title, "Diagnose%s%s%s%s%s%s%s", v < 3 ? dot : "", v < 3 ? scope : "",
+		         v < 2 ? dot : "", v < 2 ? (ls->from_ms ? "since " : "the last lines") : "",
+		         v < 2 && ls->from_ms ? since : "", v < 1 ? why : "", v < 4 ? panes[st->pane] : "");
+		if (tui_text_width(title) + 6 <= width)
+			break;
+	}
 	tui_box(w, 0, 0, h, width, title, ROLE_TITLE);
 	y += streams_strip(w, y, 1, inner, big ? 2 : 1, ls, now);
 	y += new_rows(w, y, 1, inner, big ? 3 : 1, ls, st);
@@ -505,6 +535,8 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		return;
 	if (st->pane == PANE_LINES)
 		draw_lines(w, y, 1, h - 1 - y, inner, st, ls);
+	else if (st->pane == PANE_NEW)
+		draw_new(w, y, 1, h - 1 - y, inner, st, ls);
 	else
 		draw_table(w, y, 1, h - 1 - y, inner, st, ls);
 }
