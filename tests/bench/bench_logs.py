@@ -2,7 +2,7 @@
 follows. Six pods (both slots of `good-deploy`) log 10,000 lines a second
 together (`lab set log_rate=1667`, besides their requests) for the window;
 the console on the diagnose view (key 9) at 120x40 follows them, and keys
-(`o`, the next pane) are pressed all along. Measured: the console's Rss
+(`i`, the next pane) are pressed all along. Measured: the console's Rss
 growth over the window, the lines it dropped from its ring (the bound) and
 the lines it took in, key-to-screen p50/p99, bytes to the terminal per
 minute, its CPU; beside `kubectl logs -f -l app=detection-api
@@ -58,14 +58,14 @@ def row10(b, row, fmt_s, fmt_kb, pct, FIGS, WINDOW):
         keys, i = [], 0
         while time.monotonic() < t_end:
             want = PANES[i % len(PANES)]
-            t0 = p.send("o")
+            t0 = p.send("i")
             t1 = p.wait_for((lambda s, w=want: w in s.split("\n")[1]) if want else lines_pane, 10,
                             "pane %s" % (want or "lines"))
             keys.append(t1 - t0)
             i += 1
             time.sleep(0.25)
         while not lines_pane(p.text()):
-            p.send("o")
+            p.send("i")
             time.sleep(0.2)
         # the last third: no key, the lines pane following the flood; what goes to the terminal
         time.sleep(1)

@@ -52,7 +52,7 @@ class DiagnoseScreens:
         t = self.diagnose_console(132, 43)
         t.wait_for("of 422 lines")
         # the streams: the container killed for its memory, its previous instance's last lines
-        t.keys("o", "o", "o")
+        t.keys("i", "i", "i")
         s = t.wait_for("POD")
         self.assertRegex(s, r"green\s+detection-api-green-5d8f7b9c4-zz9k1\s+detection-api\s+150\s+live")
         t.keys("Down")
@@ -62,12 +62,12 @@ class DiagnoseScreens:
         self.assertIn("warn memory use above 90% of the limit rss_mib=952 limit_mib=1024", s)
         t.keys("Enter")
         # the events, warnings first
-        t.keys("o", "o", "o")
+        t.keys("i", "i", "i")
         s = t.wait_for("REASON")
         self.assertRegex(s, r"Warning\s+BackOff\s+green\s+3")
         self.assertLess(s.index("BackOff"), s.index("Killing"))
         # back to the lines: a filter, an exclusion, a highlight
-        t.keys("o", "o")
+        t.keys("i", "i")
         t.wait_for("of 422 lines")
         t.keys("/")
         t.wait_for("Show only the lines matching")
