@@ -75,7 +75,7 @@ size_t runbook_session_output(const struct runbook_session *s, const char **line
 static void on_model(struct model *m, unsigned what, void *arg)
 {
 	struct runbook_session *s = arg;
-	char name[128] = "", alert[96] = "", labels[512] = "";
+	char name[128] = "", alert[96] = "", labels[MODEL_ALERT_LABELS] = "";
 
 	if (!(what & DIRTY_ALERTS))
 		return;
