@@ -341,7 +341,13 @@ class EverySecretByValue(LabTestCase):
         t.wait_for("Run this command", timeout=10)
         t.keys("y")
         seen["screen after the step"] = t.wait_for("-- exit 0", timeout=20)
+        # its $PROM_TOKEN is a placeholder: the operator gives the token in the form, a secret value
         t.keys("j", "e")
+        t.wait_for("Values for line", timeout=10)
+        t.text(s["prom"])
+        t.keys("Enter")
+        t.wait_for(lambda x: "Values for line" not in x, timeout=10, what="the form closed")
+        t.keys("e")
         t.wait_for("Run this command", timeout=10)
         t.keys("y")
         t.wait_for(lambda x: x.count("-- exit 0") >= 1 and "prom token:" in x, timeout=20, what="the second step")
