@@ -114,12 +114,13 @@ static size_t say_unsaved(struct timeline *tl)
 {
 	struct timeline_event *evs;
 	size_t n, left = timeline_finish(tl);
+	const char *why = timeline_unsaved(tl)[0] ? timeline_unsaved(tl) : "another process holds its lock";
 
 	if (!left)
 		return 0;
 	if (timeline_fallback_path(tl)[0]) {
 		fprintf(stderr, "warroom: the timeline could not be saved to %s (%s); %zu record%s %s kept in %s\n"
-		        "warroom: warroom timeline import %s brings %s back\n", timeline_path(tl), timeline_unsaved(tl),
+		        "warroom: warroom timeline import %s brings %s back\n", timeline_path(tl), why,
 		        left, left == 1 ? "" : "s", left == 1 ? "is" : "are", timeline_fallback_path(tl),
 		        timeline_fallback_path(tl), left == 1 ? "it" : "them");
 		return left;
@@ -127,7 +128,7 @@ static size_t say_unsaved(struct timeline *tl)
 	if (!timeline_unsaved_events(tl) || timeline_list(tl, -1, 0, timeline_unsaved_events(tl), &evs, &n) != 0)
 		return left;
 	fprintf(stderr, "warroom: the timeline could not be saved (%s); %s %zu event%s %s not written to %s:\n",
-	        timeline_unsaved(tl), n == 1 ? "this" : "these", n, n == 1 ? "" : "s", n == 1 ? "was" : "were",
+	        why, n == 1 ? "this" : "these", n, n == 1 ? "" : "s", n == 1 ? "was" : "were",
 	        timeline_path(tl));
 	for (size_t i = n; i-- > 0;) {
 		time_t t = (time_t)(evs[i].ts_ms / 1000);
