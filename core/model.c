@@ -35,6 +35,7 @@ void model_init(struct model *m, const struct config *cfg, struct timeline *tl)
 	m->bastion_rtt_ms = -1;
 	for (int i = 0; i < MET_COUNT; i++)
 		m->metrics.s[i].last = NAN;
+	m->metrics.tak_failing.last = NAN;
 	m->recent_gen = (uint64_t)-1;
 	m->dirty = DIRTY_ALL;
 	model_sync_timeline(m);

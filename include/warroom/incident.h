@@ -51,12 +51,15 @@ int incident_set_status(struct timeline *tl, int64_t id, enum incident_status st
 int incident_set_role(struct timeline *tl, int64_t id, enum incident_role role, const char *name);
 
 /* The SEV the signals call for, per the runbook's table: no ready pod behind
- * the active slot, or no detections reaching TAK: SEV-1; an error ratio over
- * 5 %, or TAK pushes failing and queuing: SEV-2. When several apply, the
- * higher SEV wins and says every reason of its level. sev 0: none. The
- * suggestion's since_wall_ms is left 0 (the watcher keeps it). */
+ * the active slot, or no detections reaching TAK (every push failing, from
+ * the push counters): SEV-1; an error ratio over 5 %, or TAK pushes failing
+ * and queuing: SEV-2. When several apply, the higher SEV wins and says every
+ * reason of its level. sev 0: none. The suggestion's since_wall_ms is left 0
+ * (the watcher keeps it). Live values only: an alert's text is never read. */
 void incident_suggest(const struct model *m, struct model_suggestion *out);
 #define INCIDENT_ERROR_RATIO_SEV2 0.05
+#define INCIDENT_TAK_ALL_FAIL 0.995   /* every push, give or take a straggler */
+#define INCIDENT_TAK_FAILING 0.05     /* the TAKPushFailures rule's line */
 
 /* The incident watchers (core/incident/incident_watch.c): they follow the
  * model after every update, in the console and headless alike. They record

@@ -57,6 +57,10 @@ struct model_series {
 
 struct model_metrics {
 	struct model_series s[MET_COUNT];
+	/* The share of TAK pushes that failed between the last two scrapes (NaN:
+	 * no push, or not asked): every push failing shows at the next scrape,
+	 * where an alert's 5-minute rate takes minutes to say so. */
+	struct model_series tak_failing;
 	int64_t updated_ms;          /* monotonic, last complete round */
 };
 
