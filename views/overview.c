@@ -345,6 +345,12 @@ static int alerts_rows_needed(const struct model_alerts *al, int inner)
 {
 	int rows = 1;
 
+	if (al->silenced) {
+		char line[256];
+
+		snprintf(line, sizeof line, "%d silenced, still firing: %s", al->silenced, al->silenced_names);
+		rows += tui_wrap_rows(line, inner, 2) - (al->total ? 0 : 1);
+	}
 	for (size_t i = 0; i < al->n; i++)
 		rows += alert_layout(&al->a[i], inner).rows;
 	return rows;
@@ -386,6 +392,15 @@ static int alert_rows(WINDOW *w, int y, int last, int x, int inner, const struct
 	return y;
 }
 
+/* A silence hides the notifications, never that the alert still fires. */
+static int silenced_line(WINDOW *w, int y, int last, int x, int width, const struct model_alerts *al)
+{
+	char line[256];
+
+	snprintf(line, sizeof line, "%d silenced, still firing: %s", al->silenced, al->silenced_names);
+	return tui_wrap_put(w, y, x, last - y, width, 2, ROLE_WARN, line);
+}
+
 static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 {
 	const struct model_alerts *al = &m->alerts;
@@ -401,10 +416,12 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 	}
 	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total, stale ? ", stale" : "");
 	tui_box(w, r.y, r.x, r.h, r.w, title, stale ? ROLE_CRIT : al->critical ? ROLE_CRIT :
-	        al->total ? ROLE_WARN : ROLE_TITLE);
+	        al->total || al->silenced ? ROLE_WARN : ROLE_TITLE);
 	if (stale && y < last)
 		tui_put(w, y++, r.x + 2, inner, ROLE_CRIT, m->src[SRC_ALERTMGR].error);
-	if (al->total == 0 && y < last)
+	if (al->silenced && y < last)
+		y += silenced_line(w, y, last, r.x + 2, inner, al);
+	if (al->total == 0 && !al->silenced && y < last)
 		tui_put(w, y++, r.x + 2, inner, stale ? ROLE_STALE : ROLE_OK, "no alerts firing");
 	alert_rows(w, y, last, r.x + 2, inner, m, stale, now);
 }
@@ -752,7 +769,9 @@ static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
 	}
 	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total,
 	         m->src[SRC_ALERTMGR].state == SRC_DOWN ? ", stale" : "");
-	tui_put(w, y++, 0, width, al->critical ? ROLE_CRIT : al->total ? ROLE_WARN : ROLE_TITLE, title);
+	tui_put(w, y++, 0, width, al->critical ? ROLE_CRIT : al->total || al->silenced ? ROLE_WARN : ROLE_TITLE, title);
+	if (al->silenced && y < h)
+		y += silenced_line(w, y, h, 0, width, al);
 	if (al->total && y < h)
 		y = alert_rows(w, y, h, 0, width, m, m->src[SRC_ALERTMGR].state == SRC_DOWN, loop_wall_ms());
 	compact_timeline(w, y, h, width, m);

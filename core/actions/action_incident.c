@@ -265,6 +265,8 @@ static void resolve_prepare(struct action_run *run)
 	struct timeline *tl = actions_need_timeline(run);
 	struct action_question q = { 0 };
 	struct timeline_incident inc;
+	struct incident_followup f[8];
+	size_t nf;
 
 	if (!tl || !need_open(run, tl, &inc))
 		return;
@@ -272,6 +274,10 @@ static void resolve_prepare(struct action_run *run)
 	snprintf(q.question, sizeof q.question, "Close the open incident?");
 	actions_question_line(&q, AROLE_NORMAL, "INC-%lld  SEV-%d  %s", (long long)inc.id, inc.sev, inc.title);
 	actions_question_line(&q, AROLE_STALE, "status now: %s", inc.status);
+	/* resolving does not end them: say so before, not after */
+	nf = incident_followups(tl, loop_wall_ms(), f, sizeof f / sizeof f[0]);
+	for (size_t i = 0; i < nf; i++)
+		actions_question_line(&q, AROLE_WARN, "still open: %s", f[i].text);
 	actions_propose(run, &q);
 }
 

@@ -105,7 +105,11 @@ static void note_signal(struct facts *f, const struct timeline_event *e, const c
 {
 	int64_t at = 0;
 
-	if (strcmp(e->kind, "alert") == 0 && strncmp(e->summary, "ALERT firing", 12) == 0) {
+	const char *state = str(d, "state");
+
+	/* an alert that began to fire (older records: "ALERT firing: ...") */
+	if (strcmp(e->kind, "alert") == 0 && ((state && (strcmp(state, "firing") == 0 || strcmp(state, "silenced") == 0)) ||
+	                                      strncmp(e->summary, "ALERT firing", 12) == 0)) {
 		double since = num(d, "since_ms");
 
 		at = isfinite(since) && since > 0 ? (int64_t)since : e->ts_ms;

@@ -100,6 +100,10 @@ struct model_alerts {
 	size_t n;                    /* shown */
 	size_t total;                /* firing, maybe more than shown */
 	int critical, warning;
+	/* Silenced but still firing: a silence hides their notifications, not
+	 * the fact that they recur. Distinct names, ", "-joined, cut to fit. */
+	int silenced;
+	char silenced_names[160];
 	int64_t updated_ms;
 };
 

@@ -41,6 +41,10 @@ const char *timeline_path(const struct timeline *tl);
 int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, size_t errlen);
 /* Convenience: kind + summary (+ optional detail JSON), current incident. */
 int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json);
+/* The same at the time it happened (UTC ms; 0: now): an alert at the time
+ * it began to fire, not when someone saw it. */
+int timeline_log_at(struct timeline *tl, int64_t ts_ms, const char *kind, const char *summary,
+                    const char *detail_json);
 
 /* Newest first. *out is malloc'd; free with timeline_events_free.
  * incident_id 0 lists the events outside any incident; limit 0: no limit. */
