@@ -10,6 +10,7 @@
 #include <cJSON.h>
 
 #include "warroom/actions.h"
+#include "warroom/config.h"
 #include "warroom/export.h"
 #include "warroom/incident.h"
 #include "warroom/loop.h"
@@ -91,6 +92,12 @@ static void incident_exec(struct action_run *run)
 	cJSON_AddStringToObject(d, "title", title);
 	cJSON_AddStringToObject(d, "commander", c->actor ? c->actor : "");
 	cJSON_AddNumberToObject(d, "respond_within_min", policy_sev_response_min(c->cfg, a->sev));
+	/* where it happens, with the incident: its export says so from any shell */
+	if (c->cfg) {
+		cJSON_AddStringToObject(d, "environment", c->cfg->environment);
+		cJSON_AddStringToObject(d, "service", c->cfg->kube.service);
+		cJSON_AddStringToObject(d, "namespace", c->cfg->kube.namespace_);
+	}
 	log_event(tl, "sev", summary, d);
 	actions_finish_line(run, ACTION_OK, EXIT_OK, "INC-%lld declared, SEV-%d", (long long)id, a->sev);
 }

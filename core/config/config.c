@@ -76,7 +76,7 @@ void config_defaults(struct config *cfg)
 	char dir[900];
 	xdg_dir(dir, sizeof dir, "XDG_STATE_HOME", ".local/state");
 	snprintf(cfg->db_path, sizeof cfg->db_path, "%s/warroom/timeline.db", dir);
-	snprintf(cfg->logs_dir, sizeof cfg->logs_dir, "%s/warroom/logs", dir);
+	cfg->logs_dir[0] = '\0';   /* beside the database, wherever --db puts it */
 
 	/* Run from the source tree, the runbooks beside it win over installed ones. */
 	struct stat st;

@@ -138,8 +138,8 @@ struct config {
 		int smoke_status;            /* 201 */
 		bool via_bastion;            /* the pods (health, ready, metrics, smoke) through the bastion */
 	} verify;
-	/* postmortem drafts and the deployment/rollback logs: 0700, files 0600
-	 * (timeline: logs:, default $XDG_STATE_HOME/warroom/logs) */
+	/* postmortem drafts and the rollback logs: 0700, files 0600 (timeline:
+	 * logs:); "" = a logs folder beside the timeline database in use */
 	char logs_dir[1024];
 };
 
