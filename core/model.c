@@ -50,9 +50,55 @@ static void free_recent(struct model *m)
 	m->nrecent = 0;
 }
 
+static void free_found(struct model *m)
+{
+	timeline_events_free(m->found.ev, m->found.n);
+	m->found.ev = NULL;
+	m->found.n = 0;
+	m->found.more = false;
+}
+
 void model_free(struct model *m)
 {
 	free_recent(m);
+	free_found(m);
+}
+
+static bool search(struct model *m)
+{
+	struct model_found *f = &m->found;
+	struct timeline_event *evs = NULL;
+	size_t n = 0;
+	bool more = false;
+
+	free_found(m);
+	f->error[0] = '\0';
+	f->gen = m->tl ? timeline_generation(m->tl) : 0;
+	if (!f->kind[0] && !f->words[0])
+		return true;
+	if (!m->tl) {
+		snprintf(f->error, sizeof f->error, "timeline unavailable: %s", m->tl_error);
+		return false;
+	}
+	if (timeline_search(m->tl, f->kind, f->words, MODEL_FOUND, &evs, &n, &more) != 0) {
+		snprintf(f->error, sizeof f->error, "%s", timeline_errmsg(m->tl));
+		return false;
+	}
+	f->ev = evs;
+	f->n = n;
+	f->more = more;
+	return true;
+}
+
+bool model_timeline_filter(struct model *m, const char *kind, const char *words)
+{
+	bool ok;
+
+	snprintf(m->found.kind, sizeof m->found.kind, "%s", kind ? kind : "");
+	snprintf(m->found.words, sizeof m->found.words, "%s", words ? words : "");
+	ok = search(m);
+	model_mark(m, DIRTY_TIMELINE);
+	return ok;
 }
 
 bool model_sync_timeline(struct model *m)
@@ -86,6 +132,8 @@ bool model_sync_timeline(struct model *m)
 		m->nrecent = n < MODEL_RECENT ? n : MODEL_RECENT;
 		timeline_events_free(evs, n);
 	}
+	if (m->found.kind[0] || m->found.words[0])
+		search(m);   /* an event that matches appears as it is written */
 	model_mark(m, DIRTY_TIMELINE | DIRTY_INCIDENT | DIRTY_STATUS);
 	return true;
 }

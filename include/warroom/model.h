@@ -225,6 +225,19 @@ struct model_am {
 
 #define MODEL_RECENT 500   /* the timeline view scrolls through these */
 
+/* The timeline view's filter: the events of one kind or holding some words,
+ * searched in the whole database (timeline_search), not only in recent. */
+#define MODEL_FOUND 500
+struct model_found {
+	char kind[24];               /* "" any kind */
+	char words[128];             /* "" no word */
+	struct timeline_event *ev;   /* newest first, at most MODEL_FOUND; NULL when the filter is off */
+	size_t n;
+	bool more;                   /* more matched than are kept */
+	char error[200];             /* the search's failure, "" when fine */
+	uint64_t gen;                /* the timeline generation they reflect */
+};
+
 /* A SEV the live signals call for: sev 0 when they call for none. */
 struct model_suggestion {
 	int sev;
@@ -262,6 +275,7 @@ struct model {
 	struct timeline_event recent[MODEL_RECENT];  /* newest first */
 	size_t nrecent;
 	uint64_t recent_gen;          /* timeline generation they reflect */
+	struct model_found found;     /* the timeline view's filter, searched again as the timeline moves */
 
 	int64_t last_refresh_ms;      /* monotonic, any source */
 	unsigned dirty;
@@ -282,6 +296,10 @@ void model_free(struct model *m);
 /* Re-reads incident and recent events when the timeline changed (cheap when
  * it did not). Returns true when something changed. */
 bool model_sync_timeline(struct model *m);
+/* Sets the timeline filter (kind and words; both "" turn it off) and
+ * searches the database now; model_sync_timeline searches again when the
+ * timeline moves. Returns false when the search failed (found.error). */
+bool model_timeline_filter(struct model *m, const char *kind, const char *words);
 /* Marks parts changed: views repaint them, watchers see them. */
 void model_mark(struct model *m, unsigned dirty);
 /* 0, or -1 when MODEL_WATCHERS are taken. */

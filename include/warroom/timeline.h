@@ -58,6 +58,14 @@ void timeline_events_free(struct timeline_event *evs, size_t n);
 int timeline_each(struct timeline *tl, int64_t incident_id /* <0: all */, size_t offset, size_t limit,
                   int (*fn)(const struct timeline_event *e, void *arg), void *arg);
 int64_t timeline_count(struct timeline *tl);
+/* The events of one kind (NULL or "": any) holding every word of words
+ * (each the beginning of a word of the summary, actor, kind or detail, any
+ * case; NULL or "": no word), from the whole database through its word and
+ * kind indexes: at most limit (0: 500), newest first; *more says there were
+ * more. With neither, the newest (timeline_list). 0, or -1 with
+ * timeline_errmsg. */
+int timeline_search(struct timeline *tl, const char *kind, const char *words, size_t limit,
+                    struct timeline_event **out, size_t *n, bool *more);
 /* Monotonic change counter: views re-read only when it moves. It counts this
  * process's writes and notices other processes' (`warroom note` from another
  * shell) through PRAGMA data_version: one cheap query, fine to poll each second. */

@@ -232,7 +232,7 @@ static void status_roles_and_ack_survive_a_reopen(void **state)
 	snprintf(path, sizeof path, "%s/t.db", dir);
 	tl = timeline_open(path, "alice", err, sizeof err);
 	assert_non_null(tl);
-	assert_int_equal(timeline_schema_version(), 5);
+	assert_int_equal(timeline_schema_version(), 6);
 	id = timeline_incident_open(tl, "checkout errors", 2);
 	assert_true(id > 0);
 	assert_int_equal(timeline_incident_current(tl, &inc), 1);
