@@ -101,48 +101,47 @@ static int draw_followup(WINDOW *w, int y, int h, int width, const struct model 
 
 /* The runbook's list before the next deployment: every item where there is
  * room, else the count and the next one to do. */
-static void draw_checklist(WINDOW *w, int y, int h, int width, const struct model *m)
+/* vis: the screen's rows, which decide between the list and its one line */
+static int draw_checklist(WINDOW *w, int y, int h, int vis, int width, const struct model *m)
 {
 	size_t n, done;
 	const char *const *items = deploywatch_checklist(&n);
 	bool ticked[16];
 
 	if (y >= h - 1 || n > sizeof ticked / sizeof ticked[0])
-		return;
+		return y;
 	done = deploywatch_checklist_ticked(m->recent, m->nrecent, ticked, n);
-	if ((int)n + 1 <= h - 1 - y) {
+	if ((int)n + 1 <= vis - 1 - y) {
 		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "PRE-DEPLOYMENT CHECKLIST %zu/%zu (%s ticks one)", done, n,
 		         keymap_key_for(ACTION_TICK));
 		for (size_t i = 0; i < n; i++)
 			tui_putf(w, y++, 2, width - 4, ticked[i] ? ROLE_OK : ROLE_STALE, "[%s] %zu. %s", ticked[i] ? "x" : " ",
 			         i + 1, items[i]);
-		return;
+		return y;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!ticked[i]) {
 			tui_putf(w, y, 2, width - 4, ROLE_STALE, "checklist %zu/%zu (%s ticks): next %zu. %s", done, n,
 			         keymap_key_for(ACTION_TICK), i + 1, items[i]);
-			return;
+			return y + 1;
 		}
 	tui_putf(w, y, 2, width - 4, ROLE_OK, "checklist %zu/%zu: every item ticked", done, n);
+	return y + 1;
 }
 
-static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
+/* The view's lines, drawn from row 1 down in rows below h - 1; returns the
+ * next free row. draw() gives it a tall pad and shows the part that fits. */
+static int body(WINDOW *w, int h, int vis, int width, const struct model *m, const struct deploywatch *d)
 {
-	const struct deploywatch *d = deploywatch_of(m);
-	char title[96], left[32], total[32], line[300];
+	char left[32], total[32], line[300];
 	int y = 1;
+	/* below 64 columns the LIMIT column goes: the rule's words say it, STATE stays */
+	bool narrow = width < 64;
+	int nums = narrow ? 10 + 2 + 12 : 38;
 	/* the rule's words get what the numbers leave, up to what they need */
-	int textw = width - 4 - 38 < 24 ? 24 : width - 4 - 38 > 44 ? 44 : width - 4 - 38;
+	int textw = width - 4 - nums < (narrow ? 12 : 24) ? (narrow ? 12 : 24) : width - 4 - nums > 44 ? 44 :
+	            width - 4 - nums;
 
-	(void)state;
-	snprintf(title, sizeof title, "Deployment %s %s", tui_glyph(G_DOT),
-	         d ? deploywatch_stage_name(d->stage) : "not watched");
-	tui_box(w, 0, 0, h, width, title, ROLE_TITLE);
-	if (!d) {
-		tui_put(w, 2, 2, width - 4, ROLE_STALE, "the deployment window is not watched");
-		return;
-	}
 	{
 		char which[64];
 		time_t now = config_now();
@@ -194,10 +193,11 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			tui_putf(w, y++, 4, width - 6, ROLE_CRIT, "failed: %s", mx->failed);
 	}
 	y++;
-	if (y < h - 1) {
+	if (y < h - 1 && narrow)
+		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "%-*s %9s  %s", textw, "ROLLBACK RULE", "LIVE", "STATE");
+	else if (y < h - 1)
 		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "%-*s %10s %10s  %s", textw, "ROLLBACK RULE", "LIVE", "LIMIT",
 		         "STATE");
-	}
 	for (int r = 0; r < DRULE_COUNT && y < h - 1; r++) {
 		const struct deploy_rule_state *s = &d->rule[r];
 		char text[120], v[24], l[24], st[48];
@@ -217,7 +217,10 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			snprintf(st, sizeof st, live ? "ok" : "-");
 			role = live ? ROLE_OK : ROLE_STALE;
 		}
-		tui_putf(w, y++, 2, width - 4, role, "%-*.*s %10s %10s  %s", textw, textw, text, v, l, st);
+		if (narrow)
+			tui_putf(w, y++, 2, width - 4, role, "%-*.*s %9s  %s", textw, textw, text, v, st);
+		else
+			tui_putf(w, y++, 2, width - 4, role, "%-*.*s %10s %10s  %s", textw, textw, text, v, l, st);
 	}
 	if (y < h - 1 && d->has_baseline) {
 		char be[24], bp[24];
@@ -242,7 +245,77 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		}
 	}
 	y = draw_followup(w, y, h, width, m);
-	draw_checklist(w, y + 1, h, width, m);
+	return draw_checklist(w, y + 1, h, vis, width, m);
+}
+
+struct deploy_state {
+	int top;        /* the first body row shown */
+	int rows;       /* body rows in all, at the last draw */
+	int shown;      /* of them, rows that fit */
+};
+
+#define BODY_ROWS 120   /* every line the view can have, at any width */
+
+/* A screen shorter than the view scrolls: the body is drawn whole on a pad
+ * and the rows that fit are copied inside the box. */
+static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
+{
+	struct deploy_state *ds = state;
+	const struct deploywatch *d = deploywatch_of(m);
+	WINDOW *pad;
+	char title[96], keys[96];
+	int rows;
+
+	snprintf(title, sizeof title, "Deployment %s %s", tui_glyph(G_DOT),
+	         d ? deploywatch_stage_name(d->stage) : "not watched");
+	tui_box(w, 0, 0, h, width, title, ROLE_TITLE);
+	if (!d) {
+		tui_put(w, 2, 2, width - 4, ROLE_STALE, "the deployment window is not watched");
+		return;
+	}
+	pad = h > 2 && width > 2 ? newpad(BODY_ROWS, width) : NULL;
+	if (!pad) {
+		body(w, h, h, width, m, d);   /* no memory for it: what fits */
+		return;
+	}
+	rows = body(pad, BODY_ROWS, h, width, m, d) - 1;
+	ds->rows = rows;
+	ds->shown = h - 2;
+	if (ds->top > rows - ds->shown)
+		ds->top = rows - ds->shown > 0 ? rows - ds->shown : 0;
+	copywin(pad, w, 1 + ds->top, 1, 1, 1, h - 2 < rows - ds->top ? h - 2 : rows - ds->top, width - 2, FALSE);
+	delwin(pad);
+	if (rows > ds->shown) {
+		snprintf(keys, sizeof keys, " %s %s/%s scroll ", ds->top + ds->shown < rows ? "more below," : "end,",
+		         keymap_key_for(ACTION_DOWN), keymap_key_for(ACTION_UP));
+		tui_put_right(w, h - 1, 2, width - 4, ROLE_STALE, keys);
+	}
+}
+
+static int key(void *state, struct model *m, enum action_id action, int k, int page)
+{
+	struct deploy_state *ds = state;
+	int step = action == ACTION_UP || action == ACTION_DOWN ? 1 : page > 1 ? page - 1 : 1;
+	int last = ds->rows - ds->shown > 0 ? ds->rows - ds->shown : 0;
+
+	(void)m;
+	(void)k;
+	switch (action) {
+	case ACTION_DOWN: case ACTION_PAGE_DOWN:
+		ds->top = ds->top + step > last ? last : ds->top + step;
+		return VIEW_REDRAW;
+	case ACTION_UP: case ACTION_PAGE_UP:
+		ds->top = ds->top > step ? ds->top - step : 0;
+		return VIEW_REDRAW;
+	case ACTION_TOP:
+		ds->top = 0;
+		return VIEW_REDRAW;
+	case ACTION_BOTTOM:
+		ds->top = last;
+		return VIEW_REDRAW;
+	default:
+		return VIEW_IGNORED;
+	}
 }
 
 const struct view_ops deploy_view = {
@@ -250,6 +323,8 @@ const struct view_ops deploy_view = {
 	.title = "Deploy",
 	.about = "the deployment window: stages, rollback rules, recommendation",
 	.key = '8',
+	.state_size = sizeof(struct deploy_state),
 	.redraw_on = DIRTY_SLOTS | DIRTY_METRICS | DIRTY_TIMELINE,
 	.draw = draw,
+	.on_key = key,
 };

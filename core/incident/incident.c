@@ -179,11 +179,11 @@ static void slots_reasons(const struct model *m, struct pick *p)
  * next scrape; an alert's summary is minutes behind and never evidence. */
 static void tak_reasons(const struct model *m, struct pick *p)
 {
-	double fail = m->metrics.tak_failing.last, queue = m->metrics.s[MET_QUEUE].last;
+	double fail = m->metrics.tak_failing.last, queue = m->metrics.s[MET_QUEUE].last;   /* a share: 0..1 */
 	bool prom = m->src[SRC_PROM].state == SRC_UP;
 	bool queuing = (prom && isfinite(queue) && queue > 0) || firing(m, "OfflineQueueGrowing");
 
-	if (prom && isfinite(fail)) {
+	if (prom && isfinite(fail) && fail >= 0 && fail <= 1) {
 		/* the counters answered: they decide, whatever an alert still says */
 		if (fail >= INCIDENT_TAK_ALL_FAIL)
 			consider(p, 1, "no detections reaching TAK: every push fails%s", queuing ?

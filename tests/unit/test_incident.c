@@ -140,6 +140,11 @@ static void tak_failing_and_queuing_is_sev2_none_reaching_is_sev1(void **state)
 	incident_suggest(&m, &s);
 	assert_int_equal(s.sev, 1);
 	assert_non_null(strstr(s.reason, "no detections reaching TAK: every push fails, they queue offline"));
+	/* a value that is no share (a query answering something else) is no evidence */
+	m.metrics.tak_failing.last = 20.0;
+	incident_suggest(&m, &s);
+	assert_int_equal(s.sev, 0);
+	m.metrics.tak_failing.last = 1.0;
 	/* a Prometheus that stopped answering says nothing of TAK */
 	m.src[SRC_PROM].state = SRC_DOWN;
 	incident_suggest(&m, &s);
