@@ -27,6 +27,7 @@ struct seen {
 	char name[96];
 	enum model_am_state state;
 	int64_t since_wall_ms;
+	char silence[48];            /* the silence that hid it, "" none */
 };
 
 /* What the timeline said last of one alert (its fingerprint and start). */
@@ -105,9 +106,13 @@ static void read_said(struct alertmgr_watch *w, struct model *m)
 
 /* Writes the change unless the timeline said it last already; at is when it
  * happened (0: now). Returns whether it wrote. */
+/* The change's key, the same for every console that sees it: the alert
+ * (fingerprint and start), what became of it, and the silence involved. */
 static bool log_alert(struct alertmgr_watch *w, struct model *m, const struct model_am_alert *a, const char *state,
-                      int64_t at, const char *summary)
+                      const char *silence, int64_t at, const char *summary)
 {
+	char once[200];
+
 	cJSON *o;
 	char labels[600], *detail = NULL;
 	size_t off = 0;
@@ -128,8 +133,11 @@ static bool log_alert(struct alertmgr_watch *w, struct model *m, const struct mo
 		off += (size_t)snprintf(labels + off, sizeof labels - off, "%s%s=%s", i ? ", " : "", a->labels[i].name,
 		                        a->labels[i].value);
 	if (o) {
+		snprintf(once, sizeof once, "alert/%s/%lld/%s%s%s", a->fingerprint, (long long)a->since_wall_ms, state,
+		         silence && *silence ? "/" : "", silence ? silence : "");
 		cJSON_AddStringToObject(o, "alert", a->name);
 		cJSON_AddStringToObject(o, "state", state);
+		cJSON_AddStringToObject(o, "once", once);
 		cJSON_AddStringToObject(o, "severity", a->severity);
 		cJSON_AddStringToObject(o, "fingerprint", a->fingerprint);
 		/* when it began: the postmortem's impact window starts there */
@@ -192,7 +200,8 @@ static size_t declared(struct alertmgr_watch *w, struct model *m, const struct m
 		}
 		if (lines >= WATCH_LINES)
 			(*more)++;
-		else if (log_alert(w, m, a, silenced ? "silenced" : "firing", began(a, now), summary))
+		else if (log_alert(w, m, a, silenced ? "silenced" : "firing", silenced ? a->silenced_by[0] : NULL,
+		                   began(a, now), summary))
 			lines++;
 	}
 	return lines;
@@ -232,6 +241,7 @@ static void alerts_watch(struct model *m, unsigned changed, void *arg)
 		snprintf(s->name, sizeof s->name, "%s", a->name);
 		s->state = a->state;
 		s->since_wall_ms = a->since_wall_ms;
+		text_copy(s->silence, sizeof s->silence, a->nsilenced ? a->silenced_by[0] : was ? was->silence : "");
 		if (!logging)
 			continue;
 		if (a->state == AM_ACTIVE && (!was || was->state != AM_ACTIVE)) {
@@ -240,15 +250,17 @@ static void alerts_watch(struct model *m, unsigned changed, void *arg)
 			if (lines >= WATCH_LINES)
 				more++;
 			/* back from a silence it fires now; new, since it began */
+			else if (was && was->state == AM_SUPPRESSED)
+				ok = log_alert(w, m, a, "firing", was->silence, now, summary);   /* the silence ended */
 			else
-				ok = log_alert(w, m, a, "firing", was && was->state == AM_SUPPRESSED ? now : began(a, now), summary);
+				ok = log_alert(w, m, a, "firing", NULL, began(a, now), summary);
 		} else if (a->state == AM_SUPPRESSED && was && was->state == AM_ACTIVE) {
 			silenced_words(m, a, why, sizeof why);
 			snprintf(summary, sizeof summary, "%s %s", a->name, why);
 			if (lines >= WATCH_LINES)
 				more++;
 			else
-				ok = log_alert(w, m, a, "silenced", now, summary);
+				ok = log_alert(w, m, a, "silenced", a->nsilenced ? a->silenced_by[0] : NULL, now, summary);
 		}
 		lines += ok;
 	}
@@ -271,7 +283,7 @@ static void alerts_watch(struct model *m, unsigned changed, void *arg)
 			if (lines >= WATCH_LINES)
 				more++;
 			else
-				lines += log_alert(w, m, &gone, "resolved", now, summary);
+				lines += log_alert(w, m, &gone, "resolved", NULL, now, summary);
 		}
 	}
 	memcpy(w->s, w->next, nn * sizeof w->s[0]);

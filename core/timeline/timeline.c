@@ -159,7 +159,7 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	free(detail);
 	if (rc != 0)
 		return -1;
-	ev->id = sqlite3_last_insert_rowid(tl->db);
+	ev->id = sqlite3_changes(tl->db) ? sqlite3_last_insert_rowid(tl->db) : 0;   /* 0: recorded once already */
 	ev->ts_ms = ts;
 	if (!ev->actor[0])
 		memcpy(ev->actor, actor, sizeof ev->actor);

@@ -88,7 +88,12 @@ static const char *const migrations[] = {
 	"  INSERT INTO events_fts (rowid, summary, actor, kind, detail)"
 	"  VALUES (new.id, new.summary, new.actor, new.kind, new.detail); END;"
 	"INSERT INTO events_fts (events_fts) VALUES ('rebuild');"
-	"CREATE INDEX events_kind_ts ON events (kind, ts_ms);",
+	"CREATE INDEX events_kind_ts ON events (kind, ts_ms);"
+	/* an event that happened once is recorded once, whichever console on
+	 * the database saw it: its detail's "once" key is unique in its incident */
+	"CREATE UNIQUE INDEX events_once ON events (incident_id, kind,"
+	"  (CASE WHEN json_valid(detail) THEN json_extract(detail, '$.once') END))"
+	"  WHERE (CASE WHEN json_valid(detail) THEN json_extract(detail, '$.once') END) IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -37,7 +37,10 @@ struct timeline *timeline_open(const char *path, const char *actor, char *err, s
 void timeline_close(struct timeline *tl);
 const char *timeline_path(const struct timeline *tl);
 
-/* Appends; fills ev->id and ev->ts_ms. 0 on success, -1 with err set. */
+/* Appends; fills ev->id and ev->ts_ms. 0 on success, -1 with err set. A
+ * detail with a "once" string is an event that happens once: when its
+ * incident has an event of its kind with the same key already (another
+ * console wrote it), nothing is added and ev->id is 0. */
 int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, size_t errlen);
 /* Convenience: kind + summary (+ optional detail JSON), current incident. */
 int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json);

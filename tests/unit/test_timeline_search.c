@@ -196,6 +196,7 @@ static void an_older_database_is_indexed_when_upgraded(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER events_fts_insert; DROP TRIGGER events_fts_delete;"
 	                              "DROP TRIGGER events_fts_update; DROP TABLE events_fts; DROP INDEX events_kind_ts;"
+	                              "DROP INDEX events_once;"
 	                              "INSERT INTO events (incident_id, ts_ms, actor, kind, summary)"
 	                              " VALUES (NULL, 500, 'dave', 'note', 'written by an older warroom');"
 	                              "PRAGMA user_version = 5;", NULL, NULL, NULL), SQLITE_OK);
@@ -242,6 +243,57 @@ static void the_models_filter_follows_the_timeline(void **state)
 	timeline_close(tl);
 }
 
+/* Two consoles on one database see the same alert fire: whichever writes
+ * second writes nothing, also when its write waited in memory. */
+static void an_event_that_happens_once_is_recorded_once(void **state)
+{
+	char err[256];
+	struct timeline *a = timeline_open(path, "alice", err, sizeof err), *b = timeline_open(path, "bob", err, sizeof err);
+	const char *once = "{\"alert\":\"HighErrorRate\",\"once\":\"alert/875c4a4d/1700000000000/firing\"}";
+	struct timeline_event ev = { 0 };
+	sqlite3 *other;
+	int64_t before;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(timeline_incident_open(a, "errors", 2) > 0);
+	assert_int_equal(timeline_log(a, "alert", "HighErrorRate firing (critical)", once), 0);
+	before = timeline_count(a);
+	ev.ts_ms = 1700000000000;
+	snprintf(ev.kind, sizeof ev.kind, "alert");
+	snprintf(ev.summary, sizeof ev.summary, "HighErrorRate firing (critical)");
+	ev.detail_json = (char *)once;
+	{
+		struct timeline_incident inc;
+
+		assert_int_equal(timeline_incident_current(b, &inc), 1);
+		ev.incident_id = inc.id;
+	}
+	assert_int_equal(timeline_append(b, &ev, err, sizeof err), 0);
+	assert_int_equal(ev.id, 0);
+	assert_int_equal(timeline_count(a), before);
+	/* a write kept in memory while another holds the lock, flushed after the other's: still once */
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	timeline_set_nonblocking(b, true);
+	assert_int_equal(timeline_log(b, "alert", "HighErrorRate resolved after 3m",
+	                              "{\"once\":\"alert/875c4a4d/1700000000000/resolved\"}"), 0);
+	assert_int_equal(timeline_pending(b), 1);
+	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(other);
+	assert_int_equal(timeline_log(a, "alert", "HighErrorRate resolved after 3m",
+	                              "{\"once\":\"alert/875c4a4d/1700000000000/resolved\"}"), 0);
+	assert_int_equal(timeline_flush(b), 0);
+	assert_int_equal(timeline_count(a), before + 1);
+	/* without a key, two events are two */
+	assert_int_equal(timeline_log(a, "note", "same words", NULL), 0);
+	assert_int_equal(timeline_log(b, "note", "same words", NULL), 0);
+	assert_int_equal(timeline_count(a), before + 3);
+	timeline_close(b);
+	timeline_close(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_write_waiting_in_memory_is_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_older_database_is_indexed_when_upgraded, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_models_filter_follows_the_timeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_event_that_happens_once_is_recorded_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
