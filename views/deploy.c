@@ -3,6 +3,7 @@
  * baseline and live value, and the recommendation when one fired. It draws
  * what the deployment-window watcher (core/deploy/deploywatch.c) keeps. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -51,6 +52,21 @@ static void fmt_value(enum deploy_rule r, double v, char *buf, size_t len)
 	}
 }
 
+/* A line of words, wrapped under itself where the screen is narrow: never
+ * a word cut at the box's edge. Returns the next free row. */
+static int said(WINDOW *w, int y, int x, int width, enum tui_role role, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static int said(WINDOW *w, int y, int x, int width, enum tui_role role, const char *fmt, ...)
+{
+	char buf[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return y + tui_wrap_put(w, y, x, getmaxy(w) - y > 0 ? getmaxy(w) - y : 1, width, 2, role, buf);
+}
+
 static int draw_pipeline(WINDOW *w, int y, int width, const struct deploywatch *d)
 {
 	int x = 2;
@@ -89,9 +105,9 @@ static int draw_followup(WINDOW *w, int y, int h, int width, const struct model 
 		if (strncmp(e->summary, "follow-up closed:", 17) == 0)
 			return y;
 		if (strncmp(e->summary, "follow-up: re-enable auto-sync", 30) == 0) {
-			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "OPEN %s", e->summary + 11);
+			y = said(w, y, 2, width - 4, ROLE_WARN, "OPEN %s", e->summary + 11);
 			if (y < h - 1)
-				tui_putf(w, y++, 2, width - 4, ROLE_STALE, "%s re-enables it once Git no longer deploys the "
+				y = said(w, y, 2, width - 4, ROLE_STALE, "%s re-enables it once Git no longer deploys the "
 				         "bad version (after the revert)", keymap_key_for(ACTION_AUTOSYNC));
 			return y;
 		}
@@ -112,21 +128,19 @@ static int draw_checklist(WINDOW *w, int y, int h, int vis, int width, const str
 		return y;
 	done = deploywatch_checklist_ticked(m->recent, m->nrecent, ticked, n);
 	if ((int)n + 1 <= vis - 1 - y) {
-		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "PRE-DEPLOYMENT CHECKLIST %zu/%zu (%s ticks one)", done, n,
+		y = said(w, y, 2, width - 4, ROLE_TITLE, "PRE-DEPLOYMENT CHECKLIST %zu/%zu (%s ticks one)", done, n,
 		         keymap_key_for(ACTION_TICK));
 		for (size_t i = 0; i < n; i++)
-			tui_putf(w, y++, 2, width - 4, ticked[i] ? ROLE_OK : ROLE_STALE, "[%s] %zu. %s", ticked[i] ? "x" : " ",
+			y = said(w, y, 2, width - 4, ticked[i] ? ROLE_OK : ROLE_STALE, "[%s] %zu. %s", ticked[i] ? "x" : " ",
 			         i + 1, items[i]);
 		return y;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!ticked[i]) {
-			tui_putf(w, y, 2, width - 4, ROLE_STALE, "checklist %zu/%zu (%s ticks): next %zu. %s", done, n,
-			         keymap_key_for(ACTION_TICK), i + 1, items[i]);
-			return y + 1;
+			return said(w, y, 2, width - 4, ROLE_STALE, "checklist %zu/%zu (%s ticks): next %zu. %s", done, n,
+			            keymap_key_for(ACTION_TICK), i + 1, items[i]);
 		}
-	tui_putf(w, y, 2, width - 4, ROLE_OK, "checklist %zu/%zu: every item ticked", done, n);
-	return y + 1;
+	return said(w, y, 2, width - 4, ROLE_OK, "checklist %zu/%zu: every item ticked", done, n);
 }
 
 /* The view's lines, drawn from row 1 down in rows below h - 1; returns the
@@ -148,15 +162,15 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 
 		/* the calendar first: a deployment now needs an extra confirmation */
 		if (config_in_freeze(d->cfg, now, which, sizeof which))
-			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "FREEZE %s (UTC): deploying needs an extra, recorded "
+			y = said(w, y, 2, width - 4, ROLE_WARN, "FREEZE %s (UTC): deploying needs an extra, recorded "
 			         "confirmation; rollbacks are never blocked", which);
 		else if (config_in_maintenance(d->cfg, now, which, sizeof which))
-			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "MAINTENANCE WINDOW (%s UTC) in progress", which);
+			y = said(w, y, 2, width - 4, ROLE_WARN, "MAINTENANCE WINDOW (%s UTC) in progress", which);
 	}
 	/* capacity warnings with the banners: they outlast any one deployment */
 	for (size_t i = 0; i < d->ncapacity && y < h - 1; i++)
-		tui_putf(w, y++, 2, width - 4, ROLE_WARN, "CAPACITY %s", d->capacity[i]);
-	tui_putf(w, y++, 2, width - 4, d->stage == DEPLOY_ROLLED_BACK ? ROLE_WARN : ROLE_ACCENT, "%s",
+		y = said(w, y, 2, width - 4, ROLE_WARN, "CAPACITY %s", d->capacity[i]);
+	y = said(w, y, 2, width - 4, d->stage == DEPLOY_ROLLED_BACK ? ROLE_WARN : ROLE_ACCENT, "%s",
 	         deploywatch_stage_title(d->stage));
 	if (d->switch_ms) {
 		mmss(d->window_left_ms, left, sizeof left);
@@ -171,12 +185,12 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 		}
 		y++;
 	} else {
-		tui_put(w, y++, 2, width - 4, ROLE_STALE, "no traffic switch seen since the console started");
+		y = said(w, y, 2, width - 4, ROLE_STALE, "no traffic switch seen since the console started");
 	}
 	/* a rollback goes through these: why one is down, in words, before it is needed */
 	for (int s = SRC_ARGOCD; s <= SRC_BASTION; s++)
 		if (m->src[s].state == SRC_DOWN && y < h - 1)
-			tui_putf(w, y++, 2, width - 4, ROLE_CRIT, "%s down: %s", model_source_name((enum source_id)s),
+			y = said(w, y, 2, width - 4, ROLE_CRIT, "%s down: %s", model_source_name((enum source_id)s),
 			         m->src[s].error);
 	if (y < h - 1)
 		y = draw_pipeline(w, y, width, d);
@@ -186,11 +200,11 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 
 		if (!mx->slot[0])
 			continue;
-		tui_putf(w, y++, 2, width - 4, mx->running ? ROLE_STALE : mx->pass ? ROLE_OK : ROLE_CRIT,
+		y = said(w, y, 2, width - 4, mx->running ? ROLE_STALE : mx->pass ? ROLE_OK : ROLE_CRIT,
 		         "matrix %s the switch: %s", i == DMATRIX_AFTER ? "after" : mx->at_switch ? "at" : "before",
 		         mx->summary);
 		if (!mx->running && mx->failed[0] && y < h - 1)
-			tui_putf(w, y++, 4, width - 6, ROLE_CRIT, "failed: %s", mx->failed);
+			y = said(w, y, 4, width - 6, ROLE_CRIT, "failed: %s", mx->failed);
 	}
 	y++;
 	if (y < h - 1 && narrow)
@@ -200,7 +214,9 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 		         "STATE");
 	for (int r = 0; r < DRULE_COUNT && y < h - 1; r++) {
 		const struct deploy_rule_state *s = &d->rule[r];
-		char text[120], v[24], l[24], st[48];
+		char text[120], first[120], v[24], l[24], st[48];
+		const char *rest;
+		size_t take;
 		enum tui_role role = ROLE_NORMAL;
 		bool live = d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR;
 
@@ -217,17 +233,26 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 			snprintf(st, sizeof st, live ? "ok" : "-");
 			role = live ? ROLE_OK : ROLE_STALE;
 		}
+		/* the rule's words wrap in their column; the numbers stay on its first row */
+		take = tui_wrap_next(text, textw, 0);
+		snprintf(first, sizeof first, "%.*s", (int)take, text);
+		for (size_t e = strlen(first); e && first[e - 1] == ' '; e--)
+			first[e - 1] = '\0';
 		if (narrow)
-			tui_putf(w, y++, 2, width - 4, role, "%-*.*s %9s  %s", textw, textw, text, v, st);
+			tui_putf(w, y++, 2, width - 4, role, "%-*s %9s  %s", textw, first, v, st);
 		else
-			tui_putf(w, y++, 2, width - 4, role, "%-*.*s %10s %10s  %s", textw, textw, text, v, l, st);
+			tui_putf(w, y++, 2, width - 4, role, "%-*s %10s %10s  %s", textw, first, v, l, st);
+		for (rest = text + take; *rest == ' '; rest++)
+			;
+		if (*rest)
+			y += tui_wrap_put(w, y, 4, h - 1 - y > 0 ? h - 1 - y : 1, textw - 2, 0, role, rest);
 	}
 	if (y < h - 1 && d->has_baseline) {
 		char be[24], bp[24];
 
 		fmt_value(DRULE_ERRORS_BASELINE, d->baseline[MET_ERRORS], be, sizeof be);
 		fmt_value(DRULE_P95_SLO, d->baseline[MET_P95], bp, sizeof bp);
-		tui_putf(w, y++, 2, width - 4, ROLE_STALE, "baseline before the switch: errors %s, P95 %s, queue %.0f",
+		y = said(w, y, 2, width - 4, ROLE_STALE, "baseline before the switch: errors %s, P95 %s, queue %.0f",
 		         be, bp, isnan(d->baseline[MET_QUEUE]) ? 0.0 : d->baseline[MET_QUEUE]);
 	}
 	y++;
@@ -235,13 +260,13 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 		if (d->recommend) {
 			bool open = d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR;
 
-			tui_putf(w, y++, 2, width - 4, ROLE_CRIT, "Rollback %s: %s", open ? "recommended" : "was recommended",
+			y = said(w, y, 2, width - 4, ROLE_CRIT, "Rollback %s: %s", open ? "recommended" : "was recommended",
 			         d->reason);
 			if (open && y < h - 1)
-				tui_putf(w, y++, 2, width - 4, ROLE_CRIT, "%s to roll back (the plan and its preflight "
+				y = said(w, y, 2, width - 4, ROLE_CRIT, "%s to roll back (the plan and its preflight "
 				         "first)", keymap_key_for(ACTION_ROLLBACK));
 		} else if (d->stage == DEPLOY_MONITOR || d->stage == DEPLOY_SWITCHED) {
-			tui_put(w, y++, 2, width - 4, ROLE_OK, "no rollback criterion met");
+			y = said(w, y, 2, width - 4, ROLE_OK, "no rollback criterion met");
 		}
 	}
 	y = draw_followup(w, y, h, width, m);
