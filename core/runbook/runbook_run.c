@@ -163,8 +163,9 @@ static void follow(struct runbook_session *s)
 		text_copy(s->st[i].reason, sizeof s->st[i].reason, f[k].state == RBS_DONE ? "" : f[k].summary);
 		persist(s, i);
 		short_text(&s->rb->items[i], what, sizeof what);
-		snprintf(summary, sizeof summary, "step %zu: warroom %s: %s, run by %s from the %s", s->rb->items[i].step + 1,
-		         what, f[k].outcome, f[k].actor[0] ? f[k].actor : "?", f[k].via[0] ? f[k].via : "?");
+		snprintf(summary, sizeof summary, "step %zu: warroom %s: %s, run by %s from %s", s->rb->items[i].step + 1,
+		         what, f[k].outcome, f[k].actor[0] ? f[k].actor : "?", strcmp(f[k].via, "cli") == 0 ?
+		         "the command line" : strcmp(f[k].via, "console") == 0 ? "the console" : f[k].via);
 		cJSON_AddStringToObject(d, "outcome", f[k].outcome);
 		cJSON_AddStringToObject(d, "by", f[k].actor);
 		cJSON_AddStringToObject(d, "via", f[k].via);

@@ -202,7 +202,7 @@ static void a_rollback_run_with_other_keys_settles_the_runbooks_line(void **stat
 	assert_int_equal(runbook_session_item(fx->s, line)->duration_ms, 3200);
 	assert_string_equal(runbook_session_item(fx->s, line)->reason, "");
 	assert_true(logged(fx, "step 2: warroom rollback: failed, run by alice from the console"));
-	assert_true(logged(fx, "step 2: warroom rollback: ok, run by alice from the cli"));
+	assert_true(logged(fx, "step 2: warroom rollback: ok, run by alice from the command line"));
 	/* its step counts it done, and it stays done after a restart */
 	{
 		size_t done, all;
