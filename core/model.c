@@ -148,6 +148,17 @@ int model_watch_add(struct model *m, model_watch_fn fn, void *arg)
 	return 0;
 }
 
+void model_watch_remove(struct model *m, void *arg)
+{
+	for (size_t i = 0; m && i < m->nwatch; i++) {
+		if (m->watch[i].arg != arg)
+			continue;
+		memmove(&m->watch[i], &m->watch[i + 1], (m->nwatch - i - 1) * sizeof m->watch[0]);
+		m->nwatch--;
+		return;
+	}
+}
+
 /* A watcher's own writes mark the model again: run those in further rounds,
  * a bounded number of them, never recursively. */
 static void run_watchers(struct model *m)

@@ -272,6 +272,7 @@ void runbook_session_free(struct runbook_session *s)
 	}
 	if (s->m && s->m->runbook == s)
 		s->m->runbook = NULL;
+	model_watch_remove(s->m, s);   /* a session freed before its model is watched no more */
 	out_clear(s);
 	drop_run(s);
 	runbook_store_close(s->store);

@@ -304,6 +304,8 @@ bool model_timeline_filter(struct model *m, const char *kind, const char *words)
 void model_mark(struct model *m, unsigned dirty);
 /* 0, or -1 when MODEL_WATCHERS are taken. */
 int model_watch_add(struct model *m, model_watch_fn fn, void *arg);
+/* Its owner going before the model: the watcher with that arg runs no more. */
+void model_watch_remove(struct model *m, void *arg);
 void model_source(struct model *m, enum source_id id, enum source_state st, const char *error);
 /* A source's status as its poller keeps it (state, age, error), copied in. */
 void model_source_status(struct model *m, enum source_id id, const struct source_status *st);
