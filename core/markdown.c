@@ -18,35 +18,6 @@
 #define MAX_NEST 32
 #define MAX_COLS 16              /* table columns laid out; more are cut */
 
-void md_buf_add(struct md_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t nc = b->cap ? b->cap * 2 : 64;
-		char *nv;
-
-		while (nc < b->n + n + 1)
-			nc *= 2;
-		nv = realloc(b->s, nc);
-		if (!nv) {
-			b->oom = true;
-			return;
-		}
-		b->s = nv;
-		b->cap = nc;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-void md_buf_str(struct md_buf *b, const char *s)
-{
-	if (s)
-		md_buf_add(b, s, strlen(s));
-}
-
 cmark_parser *md_parser_new(void)
 {
 	static const char *const exts[] = { "table", "tasklist", "strikethrough", "autolink" };
@@ -65,33 +36,33 @@ cmark_parser *md_parser_new(void)
 	return p;
 }
 
-static void inline_at(struct md_buf *b, cmark_node *n, unsigned flags, int nest)
+static void inline_at(struct text_buf *b, cmark_node *n, unsigned flags, int nest)
 {
 	if (nest > 64)
 		return;   /* emphasis in emphasis that deep says nothing more */
 	for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c)) {
 		switch (cmark_node_get_type(c)) {
 		case CMARK_NODE_TEXT:
-			md_buf_str(b, cmark_node_get_literal(c));
+			text_buf_str(b, cmark_node_get_literal(c));
 			break;
 		case CMARK_NODE_HTML_INLINE:
 			if (!(flags & MD_URLS))
-				md_buf_str(b, cmark_node_get_literal(c));
+				text_buf_str(b, cmark_node_get_literal(c));
 			else if (!strncasecmp(cmark_node_get_literal(c) ? cmark_node_get_literal(c) : "", "<br", 3))
-				md_buf_str(b, " ");
+				text_buf_str(b, " ");
 			break;
 		case CMARK_NODE_CODE:
-			md_buf_str(b, "`");
-			md_buf_str(b, cmark_node_get_literal(c));
-			md_buf_str(b, "`");
+			text_buf_str(b, "`");
+			text_buf_str(b, cmark_node_get_literal(c));
+			text_buf_str(b, "`");
 			break;
 		case CMARK_NODE_SOFTBREAK:
 		case CMARK_NODE_LINEBREAK:
-			md_buf_str(b, " ");
+			text_buf_str(b, " ");
 			break;
 		case CMARK_NODE_PARAGRAPH:
 			if (b->n)
-				md_buf_str(b, " ");
+				text_buf_str(b, " ");
 			inline_at(b, c, flags, nest + 1);
 			break;
 		case CMARK_NODE_LINK: {
@@ -104,9 +75,9 @@ static void inline_at(struct md_buf *b, cmark_node *n, unsigned flags, int nest)
 			    !(b->n - from == strlen(url) && b->s && !memcmp(b->s + from, url, b->n - from)) &&
 			    !(strncmp(url, "mailto:", 7) == 0 && b->s && b->n - from == strlen(url + 7) &&
 			      !memcmp(b->s + from, url + 7, b->n - from))) {
-				md_buf_str(b, b->n > from ? " (" : "(");
-				md_buf_str(b, url);
-				md_buf_str(b, ")");
+				text_buf_str(b, b->n > from ? " (" : "(");
+				text_buf_str(b, url);
+				text_buf_str(b, ")");
 			}
 			break;
 		}
@@ -117,7 +88,7 @@ static void inline_at(struct md_buf *b, cmark_node *n, unsigned flags, int nest)
 	}
 }
 
-void md_inline(struct md_buf *b, cmark_node *n, unsigned flags)
+void md_inline(struct text_buf *b, cmark_node *n, unsigned flags)
 {
 	inline_at(b, n, flags, 0);
 }
@@ -185,14 +156,14 @@ static void add(struct lay *l, enum md_style st, int indent, const char *lead, c
 
 static void add_inline(struct lay *l, cmark_node *n, enum md_style st, int indent, const char *lead)
 {
-	struct md_buf b = { 0 };
+	struct text_buf b = { 0 };
 
 	md_inline(&b, n, MD_URLS);
 	if (b.oom)
 		l->oom = true;
 	else
 		add(l, st, indent, lead, b.s ? b.s : "", b.n);
-	free(b.s);
+	text_buf_free(&b);
 }
 
 /* Columns a cell takes: one a character (wide characters are rare in
@@ -207,10 +178,10 @@ static int cols_of(const char *s)
 	return n;
 }
 
-static void pad(struct md_buf *b, int n)
+static void pad(struct text_buf *b, int n)
 {
 	while (n-- > 0)
-		md_buf_add(b, " ", 1);
+		text_buf_add(b, " ", 1);
 }
 
 /* A GFM table: columns as wide as their widest cell, aligned as the
@@ -244,11 +215,11 @@ static void table(struct lay *l, cmark_node *n, int indent)
 		int c = 0;
 
 		for (cmark_node *x = cmark_node_first_child(row); x && c < MAX_COLS; x = cmark_node_next(x), c++) {
-			struct md_buf b = { 0 };
+			struct text_buf b = { 0 };
 
 			md_inline(&b, x, MD_URLS);
-			cell[nrows * (size_t)ncols + (size_t)c] = one_line(b.s ? b.s : "", b.n);
-			free(b.s);
+			cell[nrows * (size_t)ncols + (size_t)c] = b.oom ? NULL : one_line(b.s ? b.s : "", b.n);
+			text_buf_free(&b);
 			if (!cell[nrows * (size_t)ncols + (size_t)c])
 				l->oom = true;
 			else if (cols_of(cell[nrows * (size_t)ncols + (size_t)c]) > width[c])
@@ -257,7 +228,7 @@ static void table(struct lay *l, cmark_node *n, int indent)
 	}
 	l->gap = true;
 	for (size_t r = 0; r < nrows && !l->oom; r++) {
-		struct md_buf b = { 0 };
+		struct text_buf b = { 0 };
 
 		for (int c = 0; c < ncols; c++) {
 			const char *s = cell[r * (size_t)ncols + (size_t)c] ? cell[r * (size_t)ncols + (size_t)c] : "";
@@ -265,29 +236,29 @@ static void table(struct lay *l, cmark_node *n, int indent)
 			char a = align && c < naligned ? (char)align[c] : 'l';
 
 			if (c)
-				md_buf_str(&b, " | ");
+				text_buf_str(&b, " | ");
 			if (a == 'r')
 				pad(&b, room);
 			else if (a == 'c')
 				pad(&b, room / 2);
-			md_buf_str(&b, s);
+			text_buf_str(&b, s);
 			if (c + 1 < ncols)   /* no trailing spaces on the row */
 				pad(&b, a == 'r' ? 0 : a == 'c' ? room - room / 2 : room);
 		}
 		add(l, r == 0 ? MD_TABLE_HEAD : MD_TABLE, indent, "", b.s ? b.s : "", b.n);
-		b.n = 0;
+		text_buf_reset(&b);
 		if (r == 0) {
 			for (int c = 0; c < ncols; c++) {
 				if (c)
-					md_buf_str(&b, "-+-");
+					text_buf_str(&b, "-+-");
 				for (int k = 0; k < width[c]; k++)
-					md_buf_str(&b, "-");
+					text_buf_str(&b, "-");
 			}
 			add(l, MD_TABLE, indent, "", b.s ? b.s : "", b.n);
 		}
 		if (b.oom)
 			l->oom = true;
-		free(b.s);
+		text_buf_free(&b);
 	}
 	for (size_t i = 0; i < nrows * (size_t)ncols; i++)
 		free(cell[i]);
@@ -305,13 +276,16 @@ static void code_lines(struct lay *l, const char *lit, int indent)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
-		struct md_buf b = { 0 };
+		struct text_buf b = { 0 };
 
 		/* tabs as the four spaces most editors show */
 		for (const char *s = p; s < e; s++)
-			md_buf_add(&b, *s == '\t' ? "    " : s, *s == '\t' ? 4 : 1);
-		add(l, MD_CODE, indent + 2, "", b.s ? b.s : "", b.n);
-		free(b.s);
+			text_buf_add(&b, *s == '\t' ? "    " : s, *s == '\t' ? 4 : 1);
+		if (b.oom)
+			l->oom = true;
+		else
+			add(l, MD_CODE, indent + 2, "", b.s ? b.s : "", b.n);
+		text_buf_free(&b);
 		p = nl ? nl + 1 : end;
 	}
 	l->gap = true;
@@ -501,7 +475,7 @@ static const char *entity(const char *s, size_t n, size_t *took, char *buf)
 }
 
 struct hline {
-	struct md_buf b;
+	struct text_buf b;
 	enum md_style st;
 	char lead[16];
 };
@@ -523,7 +497,7 @@ static void hflush(struct lay *l, struct hline *h, int indent)
 	}
 	if (h->b.oom)
 		l->oom = true;
-	h->b.n = 0;
+	text_buf_reset(&h->b);
 	h->st = MD_TEXT;
 	h->lead[0] = '\0';
 }
@@ -579,7 +553,7 @@ static void html_into(struct lay *l, const char *html, size_t len, int indent)
 				hflush(l, &h, indent);
 				add(l, MD_RULE, indent, "", "", 0);
 			} else if (!close && (tag_is(tag, tn, "td") || tag_is(tag, tn, "th")) && h.b.n) {
-				md_buf_str(&h.b, " | ");
+				text_buf_str(&h.b, " | ");
 			}
 			i = (size_t)(e - html) + 1;
 			continue;
@@ -589,21 +563,21 @@ static void html_into(struct lay *l, const char *html, size_t len, int indent)
 			size_t took;
 			const char *t = entity(html + i + 1, len - i - 1, &took, buf);
 
-			md_buf_str(&h.b, t);
+			text_buf_str(&h.b, t);
 			i += 1 + took;
 			continue;
 		}
 		if (isspace((unsigned char)c)) {
 			if (h.b.n && h.b.s[h.b.n - 1] != ' ')
-				md_buf_add(&h.b, " ", 1);
+				text_buf_add(&h.b, " ", 1);
 			i++;
 			continue;
 		}
-		md_buf_add(&h.b, &c, 1);
+		text_buf_add(&h.b, &c, 1);
 		i++;
 	}
 	hflush(l, &h, indent);
-	free(h.b.s);
+	text_buf_free(&h.b);
 }
 
 int md_doc_html(const char *html, size_t len, struct md_doc *out)
@@ -621,20 +595,16 @@ int md_doc_html(const char *html, size_t len, struct md_doc *out)
 
 char *md_doc_text(const struct md_doc *d)
 {
-	struct md_buf b = { 0 };
+	struct text_buf b = { 0 };
 
 	for (size_t i = 0; i < d->n; i++) {
 		if (i)
-			md_buf_str(&b, "\n");
+			text_buf_str(&b, "\n");
 		if (d->b[i].gap)
-			md_buf_str(&b, "\n");
+			text_buf_str(&b, "\n");
 		pad(&b, d->b[i].indent);
-		md_buf_str(&b, d->b[i].lead);
-		md_buf_str(&b, d->b[i].style == MD_RULE ? "---" : d->b[i].text);
+		text_buf_str(&b, d->b[i].lead);
+		text_buf_str(&b, d->b[i].style == MD_RULE ? "---" : d->b[i].text);
 	}
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s ? b.s : strdup("");
+	return text_buf_take(&b);
 }

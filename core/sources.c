@@ -469,16 +469,6 @@ void sources_refresh(struct sources *s)
 	source_registry_refresh(&s->reg);
 }
 
-void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct rollback_ctx *ctx)
-{
-	memset(ctx, 0, sizeof *ctx);
-	ctx->loop = s->loop;
-	ctx->kube = s->kube;
-	ctx->argocd = s->argocd;
-	ctx->tl = tl;
-	ctx->cfg = s->cfg;
-}
-
 void sources_close(struct sources *s)
 {
 	source_registry_stop(&s->reg);

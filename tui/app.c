@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "warroom/actions.h"
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/config.h"
 #include "warroom/deploywatch.h"
 #include "warroom/export.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "warroom/actions.h"
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/config.h"
 #include "warroom/deploywatch.h"
 #include "warroom/incident.h"
@@ -447,14 +447,9 @@ static void shell_run_action(enum action_id id, const char *text, void *arg)
 	start(id, text, 0);
 }
 
-static void shell_open_view(const char *name, void *arg)
-{
-	open_view_named(name);
-}
-
 void app_actions_attach(struct app *a)
 {
-	const struct ui_shell shell = { .run_action = shell_run_action, .open_view = shell_open_view };
+	const struct ui_shell shell = { .run_action = shell_run_action };
 
 	app = a;
 	ui_attach(&shell);

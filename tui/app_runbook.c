@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "warroom/actions.h"
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/runbook.h"
 #include "warroom/tui.h"
 #include "warroom/ui.h"

@@ -1,7 +1,7 @@
 /* The bastion's questions in the console: an unknown host key (confirm,
  * with its fingerprint) and a key's passphrase (an input that shows nothing
  * typed and is wiped when it closes). */
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/ssh.h"
 #include "warroom/tui.h"
 #include "warroom/ui.h"

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/cli.h"
 #include "warroom/config.h"
-#include "warroom/keydoc.h"
+#include "keydoc.h"
 #include "warroom/runbook.h"
 #include "warroom/ssh.h"
 #include "warroom/text.h"
@@ -75,7 +75,7 @@ static const struct subcmd subcmds[] = {
 	{ "autosync", cli_autosync },
 	{ "check", cli_check },
 	{ "tick", cli_tick },
-	{ "remote", ssh_cli_remote },
+	{ "remote", cli_remote },
 };
 
 static int need_value(int i, int argc, char **argv)

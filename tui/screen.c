@@ -40,7 +40,6 @@ static FILE *scratch;
 static int out_fd = -1;
 static char *obuf;
 static size_t olen, ocap, ooff;
-static unsigned long long bytes_out;
 
 static void collect(void)
 {
@@ -77,7 +76,6 @@ int tui_out_flush(void)
 
 		if (n > 0) {
 			ooff += (size_t)n;
-			bytes_out += (unsigned long long)n;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -91,9 +89,8 @@ int tui_out_flush(void)
 	return 0;
 }
 
-bool tui_out_pending(void) { return ooff < olen; }
+static bool tui_out_pending(void) { return ooff < olen; }
 int tui_out_fd(void) { return out_fd; }
-unsigned long long tui_out_bytes(void) { return bytes_out; }
 
 int tui_update(void)
 {
@@ -148,7 +145,6 @@ static const char *const glyph_ascii[G_COUNT] = {
 };
 
 const struct tui_caps *tui_caps(void) { return &caps; }
-bool tui_active(void) { return active; }
 
 const char *tui_glyph(enum tui_glyph g)
 {

@@ -26,7 +26,8 @@ static bool put(char *dst, size_t len, const char *src)
 	return strlen(src) >= len;
 }
 
-int alertmgr_severity_rank(const struct config *cfg, const char *sev)
+/* 0 critical, 1 warning, 2 info, 3 another label, 4 none. */
+static int alertmgr_severity_rank(const struct config *cfg, const char *sev)
 {
 	if (!sev || !*sev || strcmp(sev, "none") == 0)
 		return 4;
@@ -56,14 +57,6 @@ const char *alertmgr_label(const struct model_am_alert *a, const char *name)
 		if (strcmp(a->labels[i].name, name) == 0)
 			return a->labels[i].value;
 	return "";
-}
-
-const struct model_am_alert *alertmgr_find(const struct model_am *am, const char *fp)
-{
-	for (size_t i = 0; am && i < am->n; i++)
-		if (strcmp(am->a[i].fingerprint, fp) == 0)
-			return &am->a[i];
-	return NULL;
 }
 
 const struct model_silence *alertmgr_find_silence(const struct model_am *am, const char *id)

@@ -151,7 +151,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 		loop_free(loop);
 		return EXIT_UNREACHABLE;
 	}
-	ssh_cli_ui(src.ssh);
+	cli_ssh_ui(src.ssh);
 	tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
 	if (!tl && cluster)
 		fprintf(stderr, "warroom %s: WARNING: no timeline (%s); the steps are printed only\n", cmd, tl_err);

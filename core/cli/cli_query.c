@@ -141,7 +141,7 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 	if (!http)
 		snprintf(err, sizeof err, "cannot start the event loop");
 	/* marked via_bastion: through the tunnel or not at all, never directly */
-	if (p && (ssh_cli_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
+	if (p && (cli_ssh_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
 	                        sizeof route, err, sizeof err) != 0 ||
 	          (route[0] && prom_set_connect_to(p, route) != 0))) {
 		prom_free(p);

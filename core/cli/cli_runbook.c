@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "warroom/actions.h"
+#include "warroom/cli.h"
 #include "warroom/config.h"
 #include "warroom/runbook.h"
 #include "warroom/text.h"

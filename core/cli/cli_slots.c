@@ -51,7 +51,7 @@ static int env_open(struct env *e, const struct config *cfg, const char *cmd)
 		env_close(e);
 		return EXIT_UNREACHABLE;
 	}
-	ssh_cli_ui(e->src.ssh);
+	cli_ssh_ui(e->src.ssh);
 	if (!e->src.kube) {
 		fprintf(stderr, "warroom %s: %s\n", cmd, e->src.kube_error);
 		env_close(e);
@@ -262,7 +262,7 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 	}
 	memset(token, 0, sizeof token);
 	slots_poller_free(p);
-	ssh_cli_report("status", e.src.ssh);
+	cli_ssh_report("status", e.src.ssh);
 	const struct slots_state *st = &w->st;
 	int64_t now = loop_now_ms();
 	if (!st->updated_ms) {

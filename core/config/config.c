@@ -281,11 +281,6 @@ int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t l
 	return 0;
 }
 
-int config_read_secret(const struct config_endpoint *ep, char *buf, size_t len)
-{
-	return config_read_secret_msg(ep, buf, len, NULL, 0);
-}
-
 /* ---- the bastion ---------------------------------------------------------- */
 
 int config_set_bastion(struct config *cfg, const char *spec, char *err, size_t errlen)

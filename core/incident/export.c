@@ -303,38 +303,15 @@ static cJSON *build(struct timeline *tl, const struct config *cfg, int64_t id, i
 
 /* ---- Markdown ---- */
 
-struct buf {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct buf *b, const char *fmt, ...)
+/* text_buf_printf by a short name: the document below is one long run of them. */
+static void put(struct text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text_buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int need;
 
 	va_start(ap, fmt);
-	need = vsnprintf(NULL, 0, fmt, ap);
+	text_buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (need < 0 || b->oom)
-		return;
-	if (b->n + (size_t)need + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)need;
-		char *p = realloc(b->s, cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-	va_end(ap);
-	b->n += (size_t)need;
 }
 
 /* A table cell: one line, pipes escaped. */
@@ -404,7 +381,7 @@ static char *markdown(const cJSON *doc)
 {
 	const cJSON *inc = cJSON_GetObjectItem(doc, "incident"), *d = cJSON_GetObjectItem(doc, "durations_s");
 	const cJSON *w = cJSON_GetObjectItem(doc, "impact_window"), *it;
-	struct buf b = { 0 };
+	struct text_buf b = { 0 };
 	char c1[64], c2[64], c3[512], c4[512], c5[300], c6[64];
 
 	put(&b, "# Postmortem draft: %s — %s\n\n", str(inc, "ref"), str(inc, "title"));
@@ -464,11 +441,7 @@ static char *markdown(const cJSON *doc)
 		    cell(c3, sizeof c3, str(it, "by")));
 	put(&b, "\n## Root cause\n\n_To be written._\n\n## What went well, what did not\n\n_To be written._\n\n"
 	    "---\nGenerated %s by %s from the warroom timeline.\n", str(doc, "generated"), or_dash(str(doc, "generated_by")));
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return text_buf_take(&b);
 }
 
 char *export_incident(struct timeline *tl, const struct config *cfg, int64_t id, enum export_format fmt,

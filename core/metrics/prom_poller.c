@@ -153,16 +153,6 @@ int prom_poller_add(struct prom_poller *pp, const char *expr, struct model_serie
 	return pp->nextra++;
 }
 
-void prom_poller_start(struct prom_poller *pp, int refresh_ms)
-{
-	source_start(pp->src, refresh_ms);
-}
-
-void prom_poller_refresh(struct prom_poller *pp)
-{
-	source_refresh(pp->src);
-}
-
 struct source *prom_poller_source(struct prom_poller *pp)
 {
 	return pp->src;

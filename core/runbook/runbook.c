@@ -22,7 +22,7 @@
 
 /* ---- inline text ---- */
 
-static void inline_text(struct md_buf *sb, cmark_node *n)
+static void inline_text(struct text_buf *sb, cmark_node *n)
 {
 	md_inline(sb, n, 0);
 }
@@ -34,15 +34,15 @@ static void block(struct build *b, cmark_node *n, int depth);
 
 static void text_node(struct build *b, cmark_node *n, const char *prefix, int depth)
 {
-	struct md_buf sb = { 0 };
+	struct text_buf sb = { 0 };
 
-	md_buf_str(&sb, prefix);
+	text_buf_str(&sb, prefix);
 	inline_text(&sb, n);
 	if (sb.oom)
 		b->oom = true;
 	else if (sb.s && sb.n > strlen(prefix ? prefix : ""))
 		runbook_add_item(b, RB_TEXT, sb.s, sb.n, "", false, runbook_line_of(b, n), depth);
-	free(sb.s);
+	text_buf_free(&sb);
 }
 
 static bool is_type(cmark_node *n, const char *name)
@@ -55,18 +55,18 @@ static bool is_type(cmark_node *n, const char *name)
 static void table(struct build *b, cmark_node *n, int depth)
 {
 	for (cmark_node *row = cmark_node_first_child(n); row; row = cmark_node_next(row)) {
-		struct md_buf sb = { 0 };
+		struct text_buf sb = { 0 };
 
 		for (cmark_node *cell = cmark_node_first_child(row); cell; cell = cmark_node_next(cell)) {
 			if (cell != cmark_node_first_child(row))
-				md_buf_str(&sb, " | ");
+				text_buf_str(&sb, " | ");
 			inline_text(&sb, cell);
 		}
 		if (sb.oom)
 			b->oom = true;
 		else if (sb.n)
 			runbook_add_item(b, RB_TEXT, sb.s, sb.n, "table", false, runbook_line_of(b, row), depth);
-		free(sb.s);
+		text_buf_free(&sb);
 	}
 }
 
@@ -80,7 +80,7 @@ static void list(struct build *b, cmark_node *n, int depth)
 		char prefix[16];
 
 		if (is_type(it, "tasklist")) {
-			struct md_buf sb = { 0 };
+			struct text_buf sb = { 0 };
 
 			if (first && cmark_node_get_type(first) == CMARK_NODE_PARAGRAPH)
 				inline_text(&sb, first);
@@ -91,7 +91,7 @@ static void list(struct build *b, cmark_node *n, int depth)
 			else
 				runbook_add_item(b, RB_CHECK, sb.s ? sb.s : "", sb.n, "", cmark_gfm_extensions_get_tasklist_item_checked(it),
 				         runbook_line_of(b, it), depth);
-			free(sb.s);
+			text_buf_free(&sb);
 		} else if (first && cmark_node_get_type(first) == CMARK_NODE_PARAGRAPH) {
 			snprintf(prefix, sizeof prefix, ordered ? "%d. " : "- ", num);
 			text_node(b, first, prefix, depth);
@@ -106,7 +106,7 @@ static void list(struct build *b, cmark_node *n, int depth)
 
 static void heading(struct build *b, cmark_node *n)
 {
-	struct md_buf sb = { 0 };
+	struct text_buf sb = { 0 };
 	int level = cmark_node_get_heading_level(n);
 
 	if (n == b->title_heading)
@@ -120,7 +120,7 @@ static void heading(struct build *b, cmark_node *n)
 		runbook_new_phase(b, sb.s ? sb.s : "", runbook_line_of(b, n));
 	else
 		runbook_new_step(b, sb.s ? sb.s : "", runbook_line_of(b, n));
-	free(sb.s);
+	text_buf_free(&sb);
 }
 
 static bool html_comment(const char *s)
@@ -259,12 +259,14 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *name, co
 	if (doc) {
 		shape(&b, doc);
 		if (b.title_heading && !b.rb->title) {
-			struct md_buf sb = { 0 };
+			struct text_buf sb = { 0 };
 
 			inline_text(&sb, b.title_heading);
-			if (sb.s)
+			if (sb.oom)
+				b.oom = true;
+			else if (sb.s)
 				b.rb->title = runbook_clean_text(sb.s, sb.n, false, false);
-			free(sb.s);
+			text_buf_free(&sb);
 		}
 		blocks(&b, doc, 0);
 		cmark_node_free(doc);

@@ -51,15 +51,13 @@ static bool only_comments(const char *s, size_t n)
 	return true;
 }
 
-static void flush_output(struct build *b, struct md_buf *out, int line, int depth)
+static void flush_output(struct build *b, struct text_buf *out, int line, int depth)
 {
 	while (out->n && out->s[out->n - 1] == '\n')
 		out->s[--out->n] = '\0';
 	if (out->n)
 		runbook_add_item(b, RB_OUTPUT, out->s, out->n, "", false, line, depth);
-	out->n = 0;
-	if (out->s)
-		out->s[0] = '\0';
+	text_buf_reset(out);
 }
 
 /* A block with prompts: each "$ " line (and the lines its trailing "\"
@@ -67,7 +65,7 @@ static void flush_output(struct build *b, struct md_buf *out, int line, int dept
 static void prompted_block(struct build *b, const char *lit, size_t len, const char *lang, int line, int depth,
                            bool first_only)
 {
-	struct md_buf cmd = { 0 }, out = { 0 };
+	struct text_buf cmd = { 0 }, out = { 0 };
 	const char *p = lit, *end = lit + len;
 	bool in_cmd = false, any = false;
 	int ln = line + 1, cmd_line = line + 1;
@@ -79,23 +77,23 @@ static void prompted_block(struct build *b, const char *lit, size_t len, const c
 		bool starts = first_only ? !any : pl > 0;
 
 		if (in_cmd) {
-			md_buf_add(&cmd, "\n", 1);
-			md_buf_add(&cmd, p, n);
+			text_buf_add(&cmd, "\n", 1);
+			text_buf_add(&cmd, p, n);
 		} else if (starts) {
 			flush_output(b, &out, ln, depth);
-			cmd.n = 0;
-			md_buf_add(&cmd, p + pl, n - pl);
+			text_buf_reset(&cmd);
+			text_buf_add(&cmd, p + pl, n - pl);
 			cmd_line = ln;
 			any = true;
 		} else {
-			md_buf_add(&out, p, n);
-			md_buf_add(&out, "\n", 1);
+			text_buf_add(&out, p, n);
+			text_buf_add(&out, "\n", 1);
 		}
 		if (in_cmd || starts) {
 			in_cmd = n > 0 && p[n - 1] == '\\';
 			if (!in_cmd && cmd.s) {
 				runbook_add_item(b, RB_COMMAND, cmd.s, cmd.n, lang, false, cmd_line, depth);
-				cmd.n = 0;
+				text_buf_reset(&cmd);
 			}
 		}
 		p = nl ? nl + 1 : end;
@@ -104,8 +102,10 @@ static void prompted_block(struct build *b, const char *lit, size_t len, const c
 	if (in_cmd && cmd.n)
 		runbook_add_item(b, RB_COMMAND, cmd.s, cmd.n, lang, false, cmd_line, depth);
 	flush_output(b, &out, ln, depth);
-	free(cmd.s);
-	free(out.s);
+	if (cmd.oom || out.oom)
+		b->oom = true;   /* a command cut short must not be offered to run */
+	text_buf_free(&cmd);
+	text_buf_free(&out);
 }
 
 /* The runner a fence's attributes name, runme's way: ```sh {name=x runner=bastion}

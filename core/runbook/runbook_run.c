@@ -28,7 +28,6 @@
 
 static void changed(struct runbook_session *s)
 {
-	s->gen++;
 	if (s->m)
 		model_mark(s->m, DIRTY_RUNBOOK);
 }
@@ -299,11 +298,6 @@ const struct runbook *runbook_session_runbook(const struct runbook_session *s)
 const struct runbook_item_state *runbook_session_item(const struct runbook_session *s, size_t i)
 {
 	return s && s->rb && i < s->rb->nitems ? &s->st[i] : NULL;
-}
-
-uint64_t runbook_session_generation(const struct runbook_session *s)
-{
-	return s ? s->gen : 0;
 }
 
 size_t runbook_session_cursor(const struct runbook_session *s)

@@ -43,7 +43,6 @@ struct runbook_session {
 	uint64_t native_run;
 	size_t native_item;
 	int64_t audit_seen;         /* the newest audit record looked at (runbook_follow.c) */
-	uint64_t gen;
 };
 
 /* core/runbook/runbook_follow.c: actions run outside the runbook that settle

@@ -185,6 +185,10 @@ int runbook_store_latest(struct runbook_store *st, struct runbook_store_run *out
 		out->cursor = (size_t)sqlite3_column_int64(s, 6);
 	}
 	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW && !out->vars) {
+		snprintf(st->err, sizeof st->err, "runbook progress: cannot read the runbook's variables: out of memory");
+		return -1;
+	}
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)

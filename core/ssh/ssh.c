@@ -262,7 +262,6 @@ static void on_retry(struct loop *loop, void *arg)
 static void on_authenticated(struct ssh *s)
 {
 	s->step = ST_READY;
-	s->connects++;
 	s->backoff_ms = 0;
 	s->error[0] = '\0';
 	s->last_answer_ms = loop_now_ms();

@@ -56,7 +56,6 @@ struct ssh {
 	int64_t started_ms;        /* of the connect attempt */
 	int backoff_ms;
 	uint64_t retry_timer, tick_timer;
-	unsigned connects;
 
 	/* the probe: a session channel opened and closed, one round trip */
 	LIBSSH2_CHANNEL *probe;

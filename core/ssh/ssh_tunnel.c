@@ -50,7 +50,6 @@ struct ssh_tunnels {
 	struct ssh_client client;
 	struct tunnel tun[TUN_MAX];
 	int n;
-	unsigned long accepted;
 };
 
 static void conn_events(struct conn *c)
@@ -204,7 +203,6 @@ static void on_accept(struct loop *loop, int fd, short revents, void *arg)
 		c->state = C_WAIT;
 		c->next = t->conns;
 		t->conns = c;
-		t->all->accepted++;
 		loop_fd_add(loop, cfd, 0, on_conn, c);
 		conn_drive(c);
 		ssh_io_done(t->all->ssh);
@@ -238,7 +236,9 @@ void ssh_tunnels_state(struct ssh_tunnels *all, enum ssh_state st)
 		tunnels_down(&all->client);
 }
 
-int ssh_tunnel(struct ssh *s, const char *host, int port, char *err, size_t errlen)
+/* A loopback listener forwarding to host:port from the bastion. The local
+ * port, or -1 with words. The same target twice gives the same listener. */
+static int ssh_tunnel(struct ssh *s, const char *host, int port, char *err, size_t errlen)
 {
 	struct ssh_tunnels **slot = ssh_tunnels_slot(s), *all = *slot;
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -294,13 +294,6 @@ void ssh_tunnels_free(struct ssh_tunnels *all)
 		close(all->tun[i].listen_fd);
 	}
 	free(all);
-}
-
-unsigned long ssh_tunnel_connections(const struct ssh *s)
-{
-	struct ssh_tunnels *all = *ssh_tunnels_slot((struct ssh *)s);
-
-	return all ? all->accepted : 0;
 }
 
 int ssh_url_target(const char *url, char *host, size_t hostlen, int *port)

@@ -1,4 +1,6 @@
-/* config — the YAML configuration (libyaml): who, where, which service. */
+/* config — the YAML configuration (libyaml): who, where, which service.
+ * Implemented in core/config/: config.c, config_load.c, config_yaml.c (with
+ * its private schema config_fields.c), config_calendar.c. */
 #ifndef WARROOM_CONFIG_H
 #define WARROOM_CONFIG_H
 
@@ -163,11 +165,10 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
  * (config_yaml.c). Errors as config_load's; cfg may be half-written then. */
 struct yaml_document_s;
 int config_yaml_apply(struct config *cfg, const char *file, struct yaml_document_s *doc, char *err, size_t errlen);
-/* Reads a secret named by an endpoint (token_file or token_env) into buf.
- * 0 on success (buf "" when the endpoint names no secret), -1 on failure. */
-int config_read_secret(const struct config_endpoint *ep, char *buf, size_t len);
-/* The same with words: on -1 msg says why; on 0 msg is "" or a warning
- * ("token file ... is readable by other users"). msg never holds the secret. */
+/* Reads a secret named by an endpoint (token_file or token_env) into buf:
+ * 0 (buf "" when the endpoint names no secret), or -1 and msg says why. On 0
+ * msg is "" or a warning ("token file ... is readable by other users"). msg
+ * (NULL: no words) never holds the secret. */
 int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t len,
                            char *msg, size_t msglen);
 

@@ -1,5 +1,6 @@
 /* http — asynchronous HTTP(S) on the loop through libcurl's multi interface
- * (socket and timer callbacks, no curl_multi_wait spin). */
+ * (socket and timer callbacks, no curl_multi_wait spin).
+ * Implemented in core/http.c. */
 #ifndef WARROOM_HTTP_H
 #define WARROOM_HTTP_H
 

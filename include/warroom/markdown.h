@@ -2,7 +2,8 @@
  * strikethrough and autolink extensions: the parser and inline text that
  * runbooks and text panels share, and a document laid out as blocks a view
  * draws at any width (paragraphs wrap, code and tables are cut). HTML is
- * read too, its tags stripped to readable text. */
+ * read too, its tags stripped to readable text.
+ * Implemented in core/markdown.c. */
 #ifndef WARROOM_MARKDOWN_H
 #define WARROOM_MARKDOWN_H
 
@@ -11,15 +12,7 @@
 
 struct cmark_node;
 struct cmark_parser;
-
-/* A growing string; oom set once an append failed (the rest are dropped). */
-struct md_buf {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-void md_buf_add(struct md_buf *b, const char *s, size_t n);
-void md_buf_str(struct md_buf *b, const char *s);
+struct text_buf;
 
 /* A parser with the GFM extensions attached; NULL when out of memory. */
 struct cmark_parser *md_parser_new(void);
@@ -28,7 +21,7 @@ struct cmark_parser *md_parser_new(void);
  * words. MD_URLS: a link's URL follows its words "(url)", inline HTML tags
  * are dropped. */
 #define MD_URLS 1u
-void md_inline(struct md_buf *b, struct cmark_node *n, unsigned flags);
+void md_inline(struct text_buf *b, struct cmark_node *n, unsigned flags);
 
 enum md_style { MD_TEXT, MD_HEADING, MD_CODE, MD_TABLE_HEAD, MD_TABLE, MD_QUOTE, MD_RULE };
 

@@ -1,5 +1,6 @@
 /* model — everything the views draw. Sources write it, views read it; each
- * datum keeps its age so a view can mark it stale. No wire formats here. */
+ * datum keeps its age so a view can mark it stale. No wire formats here.
+ * Implemented in core/model.c. */
 #ifndef WARROOM_MODEL_H
 #define WARROOM_MODEL_H
 
@@ -306,7 +307,6 @@ void model_mark(struct model *m, unsigned dirty);
 int model_watch_add(struct model *m, model_watch_fn fn, void *arg);
 /* Its owner going before the model: the watcher with that arg runs no more. */
 void model_watch_remove(struct model *m, void *arg);
-void model_source(struct model *m, enum source_id id, enum source_state st, const char *error);
 /* A source's status as its poller keeps it (state, age, error), copied in. */
 void model_source_status(struct model *m, enum source_id id, const struct source_status *st);
 /* Seconds since a source last answered, -1 if never. */

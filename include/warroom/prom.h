@@ -2,7 +2,9 @@
  * poller that fills the model's metrics: request rate, error ratio, P95,
  * P99 and the offline queue, a round of parallel queries every refresh.
  * Every hostile answer (an HTTP error, a proxy's HTML page, garbage, a
- * Prometheus error, a value of the wrong type) becomes words. */
+ * Prometheus error, a value of the wrong type) becomes words.
+ * Implemented in core/metrics/: answers prom_parse.c and prom_series.c,
+ * requests prom.c, the poller prom_poller.c. */
 #ifndef WARROOM_PROM_H
 #define WARROOM_PROM_H
 
@@ -71,8 +73,6 @@ void prom_poller_set_query(struct prom_poller *pp, enum metric_id id, const char
  * PROM_EXTRA are there already or expr is empty. */
 #define PROM_EXTRA (MODEL_STRIP + 1)   /* the strip's panels and the TAK push share */
 int prom_poller_add(struct prom_poller *pp, const char *expr, struct model_series *out);
-void prom_poller_start(struct prom_poller *pp, int refresh_ms);
-void prom_poller_refresh(struct prom_poller *pp);
 /* The poller's source: state, age, error, backoff. */
 struct source *prom_poller_source(struct prom_poller *pp);
 /* Stop before the HTTP engine is freed (its pending answers still arrive and

@@ -14,7 +14,7 @@
  * the session walks one of them: commands run on the loop through the action
  * layer (row runbook-step, confirmed), with the incident's variables in
  * their environment, never in their text; progress is in the timeline
- * database and survives the console's death. */
+ * database and survives the console's death. Implemented in core/runbook/. */
 #ifndef WARROOM_RUNBOOK_H
 #define WARROOM_RUNBOOK_H
 
@@ -198,7 +198,6 @@ const char *runbook_session_offer(const struct runbook_session *s, const char **
 /* The running command's output, oldest first (redacted), and whether one runs. */
 size_t runbook_session_output(const struct runbook_session *s, const char **lines, size_t max);
 bool runbook_session_running(const struct runbook_session *s, size_t *item);
-uint64_t runbook_session_generation(const struct runbook_session *s);
 
 /* The variables commands get, "NAME=value" (for the question and the view). */
 size_t runbook_session_vars(struct runbook_session *s, char (*out)[256], size_t max);
@@ -251,8 +250,5 @@ int runbook_store_items(struct runbook_store *st, int64_t run, runbook_store_ite
 const char *runbook_store_error(const struct runbook_store *st);
 const char *runbook_state_name(enum runbook_state s);
 enum runbook_state runbook_state_parse(const char *s);
-
-/* `warroom runbook list|show|lint` (core/cli/cli_runbook.c). */
-int cli_runbook(int argc, char **argv, const struct config *cfg);
 
 #endif

@@ -2,7 +2,8 @@
  * Alertmanager, Argo CD), opened once and shared by the console and the
  * headless commands, and their pollers: each one a source in one registry,
  * whose state, age and error the model copies for the views. A part that
- * cannot open keeps its error in words and the rest works. */
+ * cannot open keeps its error in words and the rest works.
+ * Implemented in core/sources.c. */
 #ifndef WARROOM_SOURCES_H
 #define WARROOM_SOURCES_H
 
@@ -77,8 +78,6 @@ const char *sources_overview_dashboard(const struct config *cfg);
 bool sources_strip_panel(const struct dashboard *d, const char *want, size_t *panel, char *why, size_t len);
 /* A round of every poller now. */
 void sources_refresh(struct sources *s);
-/* The context the rollback planner and executor need. */
-void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct rollback_ctx *ctx);
 void sources_close(struct sources *s);
 
 #endif

@@ -12,7 +12,9 @@
  *
  * Tunnels: a loopback listener per target; every connection accepted there
  * gets its own direct-tcpip channel on the one session. libcurl reaches it
- * with CURLOPT_CONNECT_TO, so TLS still verifies the real host name. */
+ * with CURLOPT_CONNECT_TO, so TLS still verifies the real host name.
+ * Implemented in core/ssh/: the driver ssh.c, ssh_session.c, ssh_auth.c,
+ * ssh_hostkey.c, ssh_resolve.c, ssh_tunnel.c. */
 #ifndef WARROOM_SSH_H
 #define WARROOM_SSH_H
 
@@ -66,12 +68,9 @@ void ssh_hostkey_answer(struct ssh *s, bool accept);
 void ssh_passphrase_answer(struct ssh *s, const char *passphrase);   /* NULL: skip this key */
 
 enum ssh_state ssh_state(const struct ssh *s);
-const char *ssh_state_name(enum ssh_state st);
 const char *ssh_error(const struct ssh *s);        /* "" while all is well */
 const char *ssh_where(const struct ssh *s);        /* "user@host:port" */
-const char *ssh_fingerprint(const struct ssh *s);  /* "SHA256:..." once seen, else "" */
 int64_t ssh_rtt_ms(const struct ssh *s);           /* the last probe's round trip, -1: none yet */
-unsigned ssh_connects(const struct ssh *s);        /* sessions authenticated so far */
 /* A source for the registry: up while the session is, down with the words. */
 struct source *ssh_source(struct ssh *s);
 
@@ -85,31 +84,8 @@ int ssh_known_hosts_check(const char *file, const char *host, int port, const ch
 int ssh_known_hosts_append(const char *file, const char *host, int port, const char *key, size_t keylen,
                            int key_type);
 
-/* warroom remote [--timeout S] [--] COMMAND...: runs COMMAND on the bastion,
- * its output on ours; exits with its status (255: it could not run). */
-int ssh_cli_remote(int argc, char **argv, const struct config *cfg);
-
-/* The headless commands' answers: an encrypted key's passphrase asked on the
- * terminal without echo, refused in words when there is none; an unknown
- * host key refused with its fingerprint. s may be NULL. */
-void ssh_cli_ui(struct ssh *s);
-/* After a headless command's requests: the bastion's own words when it is
- * not up (a tunnel's reset says little), on stderr. s may be NULL. */
-void ssh_cli_report(const char *cmd, const struct ssh *s);
-/* For a headless command's request to url: when via, the bastion's session
- * is opened once in *s (started, asking as ssh_cli_ui) and route is the
- * CURLOPT_CONNECT_TO through its tunnel; else route is "". 0, or -1 with
- * words. ssh_free(*s) after the requests. */
-int ssh_cli_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,
-                  char *route, size_t len, char *err, size_t errlen);
-
 /* ---- tunnels ---- */
 
-/* A loopback listener forwarding to host:port from the bastion. The local
- * port, or -1 with words. The same target twice gives the same listener. */
-int ssh_tunnel(struct ssh *s, const char *host, int port, char *err, size_t errlen);
-/* Connections forwarded so far, all tunnels. */
-unsigned long ssh_tunnel_connections(const struct ssh *s);
 /* host and port of an http(s) URL (default ports 80, 443). 0 or -1. */
 int ssh_url_target(const char *url, char *host, size_t hostlen, int *port);
 /* The CURLOPT_CONNECT_TO route for a URL through a tunnel's local port:

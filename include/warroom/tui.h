@@ -1,5 +1,6 @@
 /* tui — the terminal: set-up and restore, semantic colour roles, glyphs with
- * an ASCII fallback, and small drawing helpers every widget shares. */
+ * an ASCII fallback, and small drawing helpers every widget shares.
+ * Implemented in tui/screen.c, the roles' meanings in tui/roles.c. */
 #ifndef WARROOM_TUI_H
 #define WARROOM_TUI_H
 
@@ -51,7 +52,6 @@ void tui_end(void);
 /* An in-memory screen on /dev/null for widget tests (as tig's screen dumps):
  * draw, then read the cells back with mvwinnstr(). */
 int tui_init_headless(int rows, int cols, bool utf8, int colors);
-bool tui_active(void);
 const struct tui_caps *tui_caps(void);
 /* After SIGWINCH: reads the real size, resizes curses. */
 void tui_resize(void);
@@ -63,9 +63,7 @@ bool tui_too_small(void);
  * call tui_update() again for one frame with everything that changed). */
 int tui_update(void);
 int tui_out_flush(void);             /* 0 drained, 1 still pending */
-bool tui_out_pending(void);
 int tui_out_fd(void);                /* -1: output goes straight to stdout */
-unsigned long long tui_out_bytes(void);   /* written to the terminal so far */
 
 attr_t tui_attr(enum tui_role role);
 /* The role of a SEV level, wherever it is shown: SEV-1 and SEV-2 critical,

@@ -1,5 +1,6 @@
 /* widgets — draw any panel's data: table, chart, gauge, dialogs, message and
- * status line. They know nothing of where the data came from. */
+ * status line. They know nothing of where the data came from. Implemented
+ * in tui/: chart.c, table.c, gauge.c, dialog.c, statusbar.c, md.c, wrap.c. */
 #ifndef WARROOM_WIDGETS_H
 #define WARROOM_WIDGETS_H
 

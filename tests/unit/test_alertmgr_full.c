@@ -5,13 +5,23 @@
 
 #include <cJSON.h>
 
+#include "warroom/actions.h"
 #include "warroom/alertmgr.h"
 #include "warroom/config.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
-#include "warroom/prom_rules.h"
+#include "alerts/prom_rules.h"
 #include "warroom/timeline.h"
 
+
+/* The alert with this fingerprint, NULL when there is none. */
+static const struct model_am_alert *find_alert(const struct model_am *am, const char *fp)
+{
+	for (size_t i = 0; i < am->n; i++)
+		if (strcmp(am->a[i].fingerprint, fp) == 0)
+			return &am->a[i];
+	return NULL;
+}
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -86,13 +96,13 @@ static void an_ha_pair_of_recorded_alertmanagers_is_one_list(void **state)
 	/* firing first, the suppressed last */
 	assert_int_equal(am->a[0].state, AM_ACTIVE);
 	assert_int_equal(am->a[am->n - 1].state, AM_SUPPRESSED);
-	a = alertmgr_find(am, "cc58f2ac8260fb97");
+	a = find_alert(am, "cc58f2ac8260fb97");
 	assert_non_null(a);
 	assert_string_equal(a->name, "Host_Down");
 	assert_int_equal(a->state, AM_SUPPRESSED);
 	assert_int_equal(a->nsilenced, 2);
 	assert_string_equal(a->silenced_by[0], "9bd58938-25fd-41c5-aba3-9bc373074484");
-	a = alertmgr_find(am, "54c2f185e49cfccb");
+	a = find_alert(am, "54c2f185e49cfccb");
 	assert_non_null(a);
 	assert_string_equal(alertmgr_label(a, "instance"), "web1");
 	assert_string_equal(a->summary, "Example summary");
@@ -335,7 +345,7 @@ static void silences_as_amtool_writes_them(void **state)
 	long secs;
 
 	(void)state;
-	assert_int_equal(alertmgr_silence_parse("{alertname=\"HighErrorRate\", env=prod} 2h30m rollback under way",
+	assert_int_equal(actions_silence_parse("{alertname=\"HighErrorRate\", env=prod} 2h30m rollback under way",
 	                                        &ms, m, sizeof m, &secs, comment, sizeof comment, err, sizeof err), 0);
 	assert_int_equal(ms.n, 2);
 	assert_int_equal(secs, 2 * 3600 + 1800);
@@ -343,20 +353,20 @@ static void silences_as_amtool_writes_them(void **state)
 	assert_string_equal(m, "alertname=\"HighErrorRate\", env=\"prod\"");
 	alertmgr_matchers_free(&ms);
 	/* amtool's default: an hour */
-	assert_int_equal(alertmgr_silence_parse("alertname=Foo looking into it", &ms, m, sizeof m, &secs, comment,
+	assert_int_equal(actions_silence_parse("alertname=Foo looking into it", &ms, m, sizeof m, &secs, comment,
 	                                        sizeof comment, err, sizeof err), 0);
 	assert_int_equal(secs, 3600);
 	assert_string_equal(comment, "looking into it");
 	alertmgr_matchers_free(&ms);
 	/* a comment is required */
-	assert_int_equal(alertmgr_silence_parse("{alertname=Foo} 1h", &ms, m, sizeof m, &secs, comment, sizeof comment,
+	assert_int_equal(actions_silence_parse("{alertname=Foo} 1h", &ms, m, sizeof m, &secs, comment, sizeof comment,
 	                                        err, sizeof err), -1);
 	assert_non_null(strstr(err, "needs a comment"));
 	/* matchers that match every alert are refused, as Alertmanager refuses them */
-	assert_int_equal(alertmgr_silence_parse("{team=~\".*\"} 1h all of them", &ms, m, sizeof m, &secs, comment,
+	assert_int_equal(actions_silence_parse("{team=~\".*\"} 1h all of them", &ms, m, sizeof m, &secs, comment,
 	                                        sizeof comment, err, sizeof err), -1);
 	assert_non_null(strstr(err, "match every alert"));
-	assert_int_equal(alertmgr_silence_parse("", &ms, m, sizeof m, &secs, comment, sizeof comment, err, sizeof err),
+	assert_int_equal(actions_silence_parse("", &ms, m, sizeof m, &secs, comment, sizeof comment, err, sizeof err),
 	                 -1);
 	assert_int_equal(alertmgr_parse_duration("1h"), 3600);
 	assert_int_equal(alertmgr_parse_duration("90m"), 5400);

@@ -482,7 +482,7 @@ static void test_read_secret(void **state)
 
 	/* no secret named: empty, fine */
 	struct config_endpoint none = {0};
-	assert_int_equal(config_read_secret(&none, buf, sizeof buf), 0);
+	assert_int_equal(config_read_secret_msg(&none, buf, sizeof buf, NULL, 0), 0);
 	assert_string_equal(buf, "");
 
 	write_file(tok, "s3cr3t-token\n");
@@ -521,7 +521,7 @@ static void test_read_secret(void **state)
 	assert_int_equal(config_read_secret_msg(&env, buf, sizeof buf, msg, sizeof msg), -1);
 	assert_string_equal(msg, "environment variable WARROOM_TEST_TOKEN is not set");
 	setenv("WARROOM_TEST_TOKEN", "envtok\n", 1);
-	assert_int_equal(config_read_secret(&env, buf, sizeof buf), 0);
+	assert_int_equal(config_read_secret_msg(&env, buf, sizeof buf, NULL, 0), 0);
 	assert_string_equal(buf, "envtok");
 	unsetenv("WARROOM_TEST_TOKEN");
 }

@@ -1,4 +1,6 @@
-/* app — the full-screen console: the loop, the views, the key map. */
+/* app — private to tui/: the full-screen console for main.c (the loop, the
+ * views, the key map; tui/app.c), the bastion's questions as dialogs
+ * (tui/bastion.c) and the runbook keys (tui/app_runbook.c). */
 #ifndef WARROOM_APP_H
 #define WARROOM_APP_H
 
