@@ -538,15 +538,7 @@ int export_write_private(const char *path, const char *text, char *err, size_t e
 
 void export_logs_dir(const struct timeline *tl, const struct config *cfg, char *buf, size_t len)
 {
-	const char *db = tl ? timeline_path(tl) : cfg ? cfg->db_path : "";
-	const char *slash = strrchr(db, '/');
-
-	if (cfg && cfg->logs_dir[0])
-		snprintf(buf, len, "%s", cfg->logs_dir);
-	else if (slash)
-		snprintf(buf, len, "%.*s/logs", (int)(slash - db), db);
-	else
-		snprintf(buf, len, "logs");
+	config_logs_dir(cfg, tl ? timeline_path(tl) : NULL, buf, len);
 }
 
 int export_incident_files(struct timeline *tl, const struct config *cfg, int64_t id, char *md_path, size_t len,
