@@ -36,7 +36,68 @@ cmark_parser *md_parser_new(void)
 	return p;
 }
 
-static void inline_at(struct text_buf *b, cmark_node *n, unsigned flags, int nest)
+struct inl {
+	unsigned flags;
+	md_link_fn fn;           /* a reader that keeps links apart; NULL: the URL follows its words */
+	void *arg;
+	size_t a_from;           /* an <a href> open in inline HTML: where its words start */
+	char a_url[1024];
+	bool a_open;
+};
+
+/* A link's words are b->s[from ..): the reader's mark, or "(url)" after them. */
+static void link_end(struct text_buf *b, size_t from, const char *url, struct inl *in)
+{
+	bool bare;
+
+	if (!url || !*url)
+		return;
+	bare = b->s && b->n - from == strlen(url) && !memcmp(b->s + from, url, b->n - from);
+	/* a mail autolink's words are its address without "mailto:" */
+	if (!bare && !strncmp(url, "mailto:", 7) && b->s && b->n - from == strlen(url + 7) &&
+	    !memcmp(b->s + from, url + 7, b->n - from))
+		bare = true;
+	if (in->fn) {
+		in->fn(b, from, url, bare, in->arg);
+	} else if ((in->flags & MD_URLS) && !bare) {
+		text_buf_str(b, b->n > from ? " (" : "(");
+		text_buf_str(b, url);
+		text_buf_str(b, ")");
+	}
+}
+
+static void inline_html(struct text_buf *b, const char *lit, struct inl *in)
+{
+	struct md_html_tok t;
+	size_t n = lit ? strlen(lit) : 0;
+
+	if (!n)
+		return;
+	if (!md_html_token(lit, n, &t) || (!t.comment && !md_html_element(t.name, t.nname))) {
+		text_buf_str(b, lit);   /* <pod-name>, <YYYY-MM-DD>: a placeholder written as a tag is words */
+		return;
+	}
+	if (t.comment)
+		return;
+	if (t.nname == 2 && !strncasecmp(t.name, "br", 2)) {
+		text_buf_str(b, " ");
+	} else if (t.nname == 1 && (t.name[0] == 'a' || t.name[0] == 'A')) {
+		if (!t.close && md_html_attr(&t, "href", in->a_url, sizeof in->a_url)) {
+			in->a_from = b->n;
+			in->a_open = true;
+		} else if (t.close && in->a_open) {
+			in->a_open = false;
+			link_end(b, in->a_from, in->a_url, in);
+		}
+	} else if (t.nname == 3 && !strncasecmp(t.name, "img", 3) && !t.close) {
+		char alt[256];
+
+		if (md_html_attr(&t, "alt", alt, sizeof alt))
+			text_buf_str(b, alt);
+	}
+}
+
+static void inline_at(struct text_buf *b, cmark_node *n, struct inl *in, int nest)
 {
 	if (nest > 64)
 		return;   /* emphasis in emphasis that deep says nothing more */
@@ -46,10 +107,7 @@ static void inline_at(struct text_buf *b, cmark_node *n, unsigned flags, int nes
 			text_buf_str(b, cmark_node_get_literal(c));
 			break;
 		case CMARK_NODE_HTML_INLINE:
-			if (!(flags & MD_URLS))
-				text_buf_str(b, cmark_node_get_literal(c));
-			else if (!strncasecmp(cmark_node_get_literal(c) ? cmark_node_get_literal(c) : "", "<br", 3))
-				text_buf_str(b, " ");
+			inline_html(b, cmark_node_get_literal(c), in);
 			break;
 		case CMARK_NODE_CODE:
 			text_buf_str(b, "`");
@@ -63,26 +121,20 @@ static void inline_at(struct text_buf *b, cmark_node *n, unsigned flags, int nes
 		case CMARK_NODE_PARAGRAPH:
 			if (b->n)
 				text_buf_str(b, " ");
-			inline_at(b, c, flags, nest + 1);
+			inline_at(b, c, in, nest + 1);
 			break;
-		case CMARK_NODE_LINK: {
+		case CMARK_NODE_LINK:
+		case CMARK_NODE_IMAGE: {
 			const char *url = cmark_node_get_url(c);
 			size_t from = b->n;
 
-			inline_at(b, c, flags, nest + 1);
-			/* an autolink's words are its URL: once is enough */
-			if ((flags & MD_URLS) && url && *url &&
-			    !(b->n - from == strlen(url) && b->s && !memcmp(b->s + from, url, b->n - from)) &&
-			    !(strncmp(url, "mailto:", 7) == 0 && b->s && b->n - from == strlen(url + 7) &&
-			      !memcmp(b->s + from, url + 7, b->n - from))) {
-				text_buf_str(b, b->n > from ? " (" : "(");
-				text_buf_str(b, url);
-				text_buf_str(b, ")");
-			}
+			inline_at(b, c, in, nest + 1);
+			if (url && (in->fn || cmark_node_get_type(c) == CMARK_NODE_LINK))
+				link_end(b, from, url, in);
 			break;
 		}
 		default:
-			inline_at(b, c, flags, nest + 1);   /* emphasis, images (their alt), extensions */
+			inline_at(b, c, in, nest + 1);   /* emphasis, extensions */
 			break;
 		}
 	}
@@ -90,7 +142,16 @@ static void inline_at(struct text_buf *b, cmark_node *n, unsigned flags, int nes
 
 void md_inline(struct text_buf *b, cmark_node *n, unsigned flags)
 {
-	inline_at(b, n, flags, 0);
+	struct inl in = { .flags = flags };
+
+	inline_at(b, n, &in, 0);
+}
+
+void md_inline_links(struct text_buf *b, cmark_node *n, md_link_fn fn, void *arg)
+{
+	struct inl in = { .fn = fn, .arg = arg };
+
+	inline_at(b, n, &in, 0);
 }
 
 /* ---- the layout ---- */
@@ -440,40 +501,6 @@ static bool tag_is(const char *tag, size_t n, const char *name)
 	return n >= k && !strncasecmp(tag, name, k) && (n == k || !isalnum((unsigned char)tag[k]));
 }
 
-/* Decodes the entity at s (after '&'): its text, and the bytes it took. */
-static const char *entity(const char *s, size_t n, size_t *took, char *buf)
-{
-	static const struct { const char *name, *text; } ents[] = {
-		{ "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" }, { "#39;", "'" },
-		{ "apos;", "'" }, { "nbsp;", " " }, { "mdash;", "\u2014" }, { "ndash;", "\u2013" },
-		{ "hellip;", "\u2026" }, { "copy;", "\u00a9" },
-	};
-
-	for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++) {
-		size_t k = strlen(ents[i].name);
-
-		if (n >= k && !strncmp(s, ents[i].name, k)) {
-			*took = k;
-			return ents[i].text;
-		}
-	}
-	if (n > 2 && s[0] == '#' && isdigit((unsigned char)s[1])) {
-		size_t k = 1;
-		long c = 0;
-
-		while (k < n && k < 6 && isdigit((unsigned char)s[k]))
-			c = c * 10 + (s[k++] - '0');
-		if (k < n && s[k] == ';' && c >= 0x20 && c < 0x7f) {   /* printable ASCII; the rest stays as written */
-			buf[0] = (char)c;
-			buf[1] = '\0';
-			*took = k + 1;
-			return buf;
-		}
-	}
-	*took = 0;
-	return "&";
-}
-
 struct hline {
 	struct text_buf b;
 	enum md_style st;
@@ -561,7 +588,7 @@ static void html_into(struct lay *l, const char *html, size_t len, int indent)
 		if (c == '&') {
 			char buf[2];
 			size_t took;
-			const char *t = entity(html + i + 1, len - i - 1, &took, buf);
+			const char *t = md_html_entity(html + i + 1, len - i - 1, &took, buf);
 
 			text_buf_str(&h.b, t);
 			i += 1 + took;

@@ -455,6 +455,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		views_free();
 		return EXIT_FAILED;
 	}
+	tui_set_frame_tail(tui_links_take);   /* the runbook's links, hyperlinked after each frame */
 	/* after tui_init: our SIGWINCH handler replaces the one curses set */
 	loop_signals_watch(A.loop, on_signal, NULL);
 	loop_fd_add(A.loop, STDIN_FILENO, POLLIN, on_stdin, NULL);

@@ -92,16 +92,53 @@ int tui_out_flush(void)
 static bool tui_out_pending(void) { return ooff < olen; }
 int tui_out_fd(void) { return out_fd; }
 
+static char *(*frame_tail)(size_t *len);
+
+void tui_set_frame_tail(char *(*tail)(size_t *len))
+{
+	frame_tail = tail;
+}
+
+/* What goes after the frame (the hyperlinks, tui/links.c), in the same stream. */
+static void add_links(void)
+{
+	size_t n;
+	char *b = frame_tail ? frame_tail(&n) : NULL;
+
+	if (!b)
+		return;
+	if (!scratch) {
+		fwrite(b, 1, n, stdout);
+		fflush(stdout);
+	} else {
+		if (olen + n > ocap) {
+			char *nb = realloc(obuf, (olen + n) * 2);
+
+			if (!nb) {
+				free(b);
+				return;   /* the links are lost for this frame; the text is there */
+			}
+			obuf = nb;
+			ocap = (olen + n) * 2;
+		}
+		memcpy(obuf + olen, b, n);
+		olen += n;
+	}
+	free(b);
+}
+
 int tui_update(void)
 {
 	if (!scratch) {
 		doupdate();
+		add_links();
 		return 0;
 	}
 	if (tui_out_pending() && tui_out_flush())
 		return 1;
 	doupdate();
 	collect();
+	add_links();
 	return tui_out_flush();
 }
 

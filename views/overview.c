@@ -557,6 +557,12 @@ static enum tui_role next_item_line(const struct runbook_session *s, const struc
 	else if (it->kind == RB_ACTION)
 		snprintf(line, len, "%s warroom %s  (%s runs it)", tui_glyph(G_PLAY), first,
 		         keymap_key_for(ACTION_RUNBOOK_STEP));
+	else if (it->choice && !runbook_session_chosen(s, it->choice - 1))
+		snprintf(line, len, "one of %d to choose: %s  (%s shows them)", rb->choices[it->choice - 1].nopts, first,
+		         keymap_view_key("runbook"));
+	else if (it->kind == RB_COMMAND && runbook_session_missing(s, item, NULL, 0))
+		snprintf(line, len, "%s $ %s  (%s asks its values)", tui_glyph(G_PLAY), first,
+		         keymap_key_for(ACTION_RUNBOOK_STEP));
 	else
 		snprintf(line, len, "%s $ %s  (%s runs it)", tui_glyph(G_PLAY), first,
 		         keymap_key_for(ACTION_RUNBOOK_STEP));
@@ -611,7 +617,8 @@ static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
 	if (y >= last)
 		return;
 	if (step >= rb->nsteps) {
-		tui_put(w, y, r.x + 2, inner, ROLE_OK, "every step done");
+		tui_put(w, y, r.x + 2, inner, runbook_read_only(rb) ? ROLE_STALE : ROLE_OK, runbook_read_only(rb) ?
+		        "read only: nothing to run" : "every step done");
 		return;
 	}
 	if (runbook_session_running(s, &running)) {

@@ -377,6 +377,48 @@ static void signals_text(char *out, size_t len, const cJSON *s)
 		snprintf(out, len, "—");
 }
 
+/* The runbook steps the timeline quotes keep their links: each step's
+ * references once, under the timeline. */
+static void references(struct text_buf *b, const cJSON *doc)
+{
+	const cJSON *ev;
+	char seen[64][160], c1[300], c2[300];
+	size_t nseen = 0;
+	bool head = false;
+
+	cJSON_ArrayForEach(ev, cJSON_GetObjectItem(doc, "timeline")) {
+		const cJSON *d = cJSON_GetObjectItem(ev, "detail"), *refs = cJSON_GetObjectItem(d, "references"), *r;
+		char key[160];
+		bool dup = false;
+
+		if (!cJSON_IsArray(refs) || !cJSON_GetArraySize(refs) || !str(d, "runbook"))
+			continue;
+		snprintf(key, sizeof key, "%s#%.0f", str(d, "runbook"), num(d, "step"));
+		for (size_t i = 0; i < nseen; i++)
+			dup |= !strcmp(seen[i], key);
+		if (dup)
+			continue;
+		if (nseen < 64)
+			snprintf(seen[nseen++], sizeof seen[0], "%s", key);
+		if (!head)
+			put(b, "\n## Runbook references\n\n");
+		head = true;
+		put(b, "- %s step %.0f %s:", cell(c1, sizeof c1, str(d, "runbook")), num(d, "step"),
+		    cell(c2, sizeof c2, or_dash(str(d, "step_title"))));
+		cJSON_ArrayForEach(r, refs) {
+			char *red = timeline_redact(str(r, "url") ? str(r, "url") : "");
+
+			/* an autolink's brackets hold the address whole; nothing in it may close them */
+			for (char *p = red; p && *p; p++)
+				if (*p == '<' || *p == '>' || *p == ' ' || (unsigned char)*p < 0x20)
+					*p = '_';
+			put(b, " [%.0f] <%s>", num(r, "n"), red ? red : "");
+			free(red);
+		}
+		put(b, "\n");
+	}
+}
+
 static char *markdown(const cJSON *doc)
 {
 	const cJSON *inc = cJSON_GetObjectItem(doc, "incident"), *d = cJSON_GetObjectItem(doc, "durations_s");
@@ -419,6 +461,8 @@ static char *markdown(const cJSON *doc)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "timeline"))
 		put(&b, "| %s | %s | %s | %s |\n", when(c1, sizeof c1, it, "at"), cell(c3, sizeof c3, str(it, "actor")),
 		    cell(c2, sizeof c2, str(it, "kind")), cell(c4, sizeof c4, str(it, "summary")));
+
+	references(&b, doc);
 
 	put(&b, "\n## Actions\n\n| started (UTC) | by | via | action | outcome | took | signals then | summary |\n"
 	    "|---|---|---|---|---|---|---|---|\n");

@@ -153,6 +153,85 @@ static int fence_runner(struct build *b, const char *info, int line)
 
 static void code_block(struct build *b, cmark_node *n, int depth);
 
+/* "sh-4.4# ", "bash-5.1$ ", "root@node:~# ", "[core@node ~]$ ": the prompt of
+ * another shell (a debug pod's, a node's) at the start of the line. */
+static bool foreign_prompt(const char *p, size_t n)
+{
+	size_t i = 0, w;
+	bool marked = false;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i < n && p[i] == '[') {
+		const char *e = memchr(p + i, ']', n - i);
+
+		if (!e)
+			return false;
+		i = (size_t)(e - p) + 1;
+		marked = true;
+	} else {
+		w = i;
+		while (i < n && (isalnum((unsigned char)p[i]) || strchr("_.@:~/-", p[i]))) {
+			marked |= strchr(".@:-", p[i]) != NULL;
+			i++;
+		}
+		if (i == w)
+			return false;
+	}
+	return marked && i + 1 < n && (p[i] == '#' || p[i] == '$') && p[i + 1] == ' ';
+}
+
+static bool foreign_prompts(const char *lit, size_t len)
+{
+	bool any = false;
+
+	for (const char *p = lit, *end = lit + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		if (foreign_prompt(p, n))
+			any = true;
+		else if (n && !only_comments(p, n))
+			return false;
+		p = nl ? nl + 1 : end;
+	}
+	return any;
+}
+
+/* A block without a language that reads as a command: a "$ " prompt, a
+ * command line tools' name first, or a lower-case word with flags. */
+static bool looks_command(const char *lit, size_t len)
+{
+	static const char *const tools[] = {
+		"kubectl", "oc", "helm", "curl", "wget", "ceph", "rados", "rbd", "etcdctl", "git", "docker", "podman",
+		"systemctl", "journalctl", "ssh", "scp", "aws", "gcloud", "az", "jq", "sudo", "export", "krel", "make",
+		"go", "ping", "nc", "dig", "nslookup", "ip", "ss", "df", "du", "tail", "grep", "cat", "ls", "cd", "rm",
+		"cp", "mv", "mkdir", "chmod", "chown", "virtctl", "crictl", "terraform", "ansible-playbook",
+	};
+	const char *p = lit, *end = lit + len, *w;
+	size_t n;
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (p < end && prompt_len(p, (size_t)(end - p)))
+		return true;
+	w = p;
+	while (p < end && (islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '_' ||
+	                   *p == '.'))
+		p++;
+	n = (size_t)(p - w);
+	if (!n || p >= end || *p != ' ')
+		return false;
+	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
+		if (strlen(tools[i]) == n && !strncmp(tools[i], w, n))
+			return true;
+	/* a word, then flags on the same line */
+	for (; p < end && *p != '\n'; p++)
+		if (*p == '-' && p[-1] == ' ' && p + 1 < end && (isalpha((unsigned char)p[1]) || p[1] == '-'))
+			return true;
+	return false;
+}
+
 void runbook_code_block(struct build *b, cmark_node *n, int depth)
 {
 	b->block_runner = fence_runner(b, cmark_node_get_fence_info(n), runbook_line_of(b, n));
@@ -196,8 +275,8 @@ static void code_block(struct build *b, cmark_node *n, int depth)
 		return;
 	}
 	if (!is_shell(lang)) {
-		if (!lang[0] && cmark_node_get_fence_info(n) && !*info && memchr(lit, '$', len))
-			runbook_warn(b, line, "a code block without a language is shown, not run (```sh runs it)");
+		if (!lang[0] && (!info || !*info) && looks_command(lit, len))
+			runbook_warn(b, line, "a command without a language is shown, not run (```sh runs it)");
 		runbook_add_item(b, RB_CODE, lit, len, lang, false, line, depth);
 		return;
 	}
@@ -208,6 +287,13 @@ static void code_block(struct build *b, cmark_node *n, int depth)
 		if (prompt_len(p, ln))
 			prompts = true;
 		p = nl ? nl + 1 : end;
+	}
+	if (!prompts && foreign_prompts(lit, len)) {
+		/* typed at another shell's prompt (inside a debug pod, on a node): not for here */
+		runbook_warn(b, line, "commands at another shell's prompt (%.*s) are shown, not run here",
+		             (int)strcspn(lit + strspn(lit, " \t"), "#$") + 1, lit + strspn(lit, " \t"));
+		runbook_add_item(b, RB_CODE, lit, len, lang, false, line, depth);
+		return;
 	}
 	if (prompts || strcmp(lang, "console") == 0) {
 		/* a console block without prompts: its first line is the command */

@@ -83,6 +83,10 @@ enum action_flag {
 	X(RUNBOOK_DONE, "runbook-done", "d",         ACT_TAKES_ARG, runbook_done, \
 	  "Mark the runbook item done (a failed command too, a step to read)") \
 	X(RUNBOOK_SKIP, "runbook-skip", ">",         ACT_TAKES_ARG, runbook_skip, "Skip the runbook item, with a reason") \
+	X(RUNBOOK_PICK, "runbook-pick", "o",         ACT_TAKES_ARG, runbook_pick, \
+	  "Pick the runbook option under the cursor (:runbook-pick 2); the other options are skipped") \
+	X(RUNBOOK_FILL, "runbook-fill", "=",         ACT_TAKES_ARG, runbook_fill, \
+	  "Fill a runbook command's placeholders (a form; :runbook-fill <pod-name>=web-1)") \
 	X(RUNBOOK_CANCEL, "runbook-stop", "C-x",     0, none, "Stop the runbook command that is running") \
 	X(ACK,         "ack",         "a",           ACT_NEEDS_INC | ACT_CLI, ack, \
 	  "Acknowledge the open incident: its response clock stops") \

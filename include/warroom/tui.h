@@ -65,6 +65,20 @@ int tui_update(void);
 int tui_out_flush(void);             /* 0 drained, 1 still pending */
 int tui_out_fd(void);                /* -1: output goes straight to stdout */
 
+/* OSC 8 hyperlinks (tui/links.c): text a view drew at (y, x) of w that
+ * links to url is written again inside the hyperlink once the frame is out,
+ * on a terminal that shows them (hyperlink.h), nowhere else. A view clears
+ * its links before drawing them again. */
+void tui_links_clear(void);
+void tui_link_add(WINDOW *w, int y, int x, const char *text, size_t n, const char *url, enum tui_role role);
+/* The bytes that write the links added since the last call (malloc'd, NULL
+ * none): the console gives it to tui_set_frame_tail. */
+char *tui_links_take(size_t *len);
+/* Bytes tui_update sends after each frame, in the same stream (malloc'd, NULL none). */
+void tui_set_frame_tail(char *(*tail)(size_t *len));
+/* Decides for tests: 1 shown, 0 not (the terminal decides by default). */
+void tui_links_enable(int yes);
+
 attr_t tui_attr(enum tui_role role);
 /* The role of a SEV level, wherever it is shown: SEV-1 and SEV-2 critical,
  * SEV-3 a warning, SEV-4 (and none) normal. */
