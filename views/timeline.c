@@ -14,6 +14,7 @@ struct timeline_state {
 	struct model *m;                     /* for the search dialog's answer */
 	const struct timeline_event *ev;     /* the rows drawn: recent, or what the filter found */
 	size_t nev;
+	int64_t sel_id;                      /* the event selected: it stays selected as new ones arrive */
 };
 
 /* The filter is the model's: it searches the whole database, not the
@@ -27,8 +28,18 @@ static void rows(struct timeline_state *st, const struct model *m)
 {
 	st->ev = filtering(m) ? m->found.ev : m->recent;
 	st->nev = filtering(m) ? m->found.n : m->nrecent;
+	/* newer events above it move the selected one down: follow it */
+	if (st->sel_id && (st->tbl.selected >= st->nev || st->ev[st->tbl.selected].id != st->sel_id))
+		for (size_t i = 0; i < st->nev; i++)
+			if (st->ev[i].id == st->sel_id) {
+				st->tbl.top += i > st->tbl.selected ? i - st->tbl.selected : 0;
+				st->tbl.selected = i;
+				break;
+			}
 	if (st->tbl.selected >= st->nev)
 		st->tbl.selected = st->nev ? st->nev - 1 : 0;
+	/* at the newest, it stays at the newest */
+	st->sel_id = st->nev && st->tbl.selected ? st->ev[st->tbl.selected].id : 0;
 }
 
 static const struct table_col cols[] = {
@@ -206,6 +217,7 @@ static void on_search(const struct dialog *d, enum dialog_result r, void *arg)
 	if (r != DIALOG_YES || !st->m)
 		return;
 	st->tbl.selected = st->tbl.top = 0;
+	st->sel_id = 0;
 	if (!model_timeline_filter(st->m, st->m->found.kind, d->input))
 		ui_message(ROLE_CRIT, "timeline: %s", st->m->found.error);
 }
@@ -221,6 +233,7 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 	switch (action) {
 	case ACTION_KIND:
 		tbl->selected = tbl->top = 0;
+		st->sel_id = 0;
 		next_kind(m);
 		return VIEW_REDRAW;
 	case ACTION_FILTER:   /* "/" searches here, as it filters the alerts */
@@ -231,6 +244,7 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 		return VIEW_HANDLED;
 	case ACTION_NOW:
 		tbl->selected = tbl->top = 0;
+		st->sel_id = 0;
 		model_timeline_filter(m, "", "");
 		return VIEW_REDRAW;
 	default:
@@ -241,8 +255,11 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 		return VIEW_HANDLED;
 	}
 	tbl->nrows = st->nev;
-	return table_move(tbl, action, page) ? VIEW_REDRAW : (action >= ACTION_UP && action <= ACTION_BOTTOM ?
-	                                                      VIEW_HANDLED : VIEW_IGNORED);
+	if (table_move(tbl, action, page)) {
+		st->sel_id = tbl->selected && tbl->selected < st->nev ? st->ev[tbl->selected].id : 0;
+		return VIEW_REDRAW;
+	}
+	return action >= ACTION_UP && action <= ACTION_BOTTOM ? VIEW_HANDLED : VIEW_IGNORED;
 }
 
 static void open_view(void *state, struct model *m)
@@ -252,6 +269,7 @@ static void open_view(void *state, struct model *m)
 	st->m = m;
 	st->tbl.selected = 0;
 	st->tbl.top = 0;
+	st->sel_id = 0;
 	rows(st, m);
 }
 
