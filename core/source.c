@@ -28,7 +28,7 @@ struct source {
 
 	enum source_state state;
 	int64_t updated_ms;
-	char error[256];
+	char error[SOURCE_ERROR];
 };
 
 static void notify(struct source *s)

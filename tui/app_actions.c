@@ -422,7 +422,7 @@ void app_key_action(enum action_id id, const char *arg)
 		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);
-		sources_refresh(&A.sources);
+		sources_retry(&A.sources);
 		ui_message(ROLE_NORMAL, "refreshing");
 		break;
 	case ACTION_REDRAW:

@@ -452,6 +452,29 @@ static void silenced_name(struct model_alerts *out, const char *name)
 		snprintf(out->silenced_names + n, sizeof out->silenced_names - n, "...");
 }
 
+/* "name=value" lines, as the light parser writes them: a runbook's
+ * ALERT_<NAME> comes from these. Whole labels only: a value cut to the
+ * model's size would be a wrong one, so it is left out. */
+static void summary_labels(char *buf, size_t len, const struct model_am_alert *a)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < a->nlabels; i++) {
+		const struct model_label *l = &a->labels[i];
+		int n;
+
+		if (l->cut)
+			continue;
+		n = snprintf(buf + used, len - used, "%s=%s\n", l->name, l->value);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0';
+			continue;
+		}
+		used += (size_t)n;
+	}
+}
+
 void alertmgr_summarize(const struct model_am *am, const struct config *cfg, struct model_alerts *out)
 {
 	int64_t updated = out->updated_ms;
@@ -482,6 +505,7 @@ void alertmgr_summarize(const struct model_am *am, const struct config *cfg, str
 		text_copy(o->group, sizeof o->group, alertmgr_label(a, "group"));
 		text_copy(o->summary, sizeof o->summary, a->summary);
 		o->since_wall_ms = a->since_wall_ms;
+		summary_labels(o->labels, sizeof o->labels, a);
 	}
 	(void)cfg;
 }

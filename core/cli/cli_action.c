@@ -184,6 +184,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 		rc = EXIT_INTERRUPTED;
 		goto out;
 	}
+	cli_ssh_report(cmd, src.ssh);   /* the bastion's state, and what to do about it, before what it caused */
 	print_lines(a->name, c.res.lines, c.res.nlines, c.res.outcome == ACTION_REFUSED);
 	if (c.res.outcome == ACTION_OK || c.res.outcome == ACTION_DECLINED || c.res.nlines) {
 		if (!(c.res.outcome == ACTION_OK && id == ACTION_NOTE))   /* a note is quiet on success */

@@ -94,8 +94,8 @@ void cli_ssh_ui(struct ssh *s)
 
 void cli_ssh_report(const char *cmd, const struct ssh *s)
 {
-	if (s && ssh_state(s) != SSH_UP && ssh_error(s)[0])
-		fprintf(stderr, "warroom %s: the bastion %s: %s\n", cmd, ssh_where(s), ssh_error(s));
+	if (s && ssh_cause(s) != SSH_CAUSE_NONE && ssh_error(s)[0])
+		fprintf(stderr, "warroom %s: %s\n", cmd, ssh_error(s));
 }
 
 int cli_ssh_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,

@@ -270,7 +270,9 @@ static void areq_done(const struct http_resp *resp, void *arg)
 		.error = words,
 		.elapsed_ms = resp->elapsed_ms,
 	};
-	if (resp->err == HTTP_ECONNECT)
+	if (resp->err == HTTP_EROUTE)
+		snprintf(words, sizeof words, "Argo CD: %s", resp->errmsg);   /* the bastion's words first */
+	else if (resp->err == HTTP_ECONNECT)
 		snprintf(words, sizeof words, "cannot reach Argo CD at %s: %s", ac->ep.base, resp->errmsg);
 	else if (resp->err != HTTP_OK)
 		snprintf(words, sizeof words, "Argo CD at %s: %s", ac->ep.base, resp->errmsg);

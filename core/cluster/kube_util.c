@@ -92,6 +92,10 @@ void kube_transport_words(const char *server, enum http_err err, const char *err
 	case HTTP_ECANCELLED:
 		snprintf(buf, buflen, "request to %s cancelled", server);
 		break;
+	case HTTP_EROUTE:
+		/* the bastion it goes through is why: its words alone, first */
+		snprintf(buf, buflen, "%s", m);
+		break;
 	default:
 		snprintf(buf, buflen, "request to the API server at %s failed: %s", server, m);
 		break;

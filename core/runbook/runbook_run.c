@@ -117,7 +117,7 @@ static void follow(struct runbook_session *s)
 static void on_model(struct model *m, unsigned what, void *arg)
 {
 	struct runbook_session *s = arg;
-	char name[128] = "", alert[96] = "", labels[512] = "";
+	char name[128] = "", alert[96] = "", labels[MODEL_ALERT_LABELS] = "";
 	size_t i = 0;
 	struct runbook *rb;
 

@@ -7,6 +7,7 @@
 
 #include <cJSON.h>
 
+#include "warroom/model.h"   /* MODEL_ALERT_LABELS */
 #include "warroom/runbook.h"
 
 struct proc_env;
@@ -40,7 +41,7 @@ struct runbook_session {
 	char *out[RUNBOOK_OUT_LINES];
 	size_t out_n, out_head;
 
-	char offer_name[128], offer_alert[96], offer_labels[512];
+	char offer_name[128], offer_alert[96], offer_labels[MODEL_ALERT_LABELS];
 	uint64_t native_run;
 	size_t native_item;
 	int64_t audit_seen;         /* the newest audit record looked at (runbook_follow.c) */

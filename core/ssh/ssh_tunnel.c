@@ -43,6 +43,7 @@ struct tunnel {
 	int port;
 	int listen_fd, local_port;
 	struct conn *conns;
+	char last_fail[300];       /* why its last channel did not open, "" when it did */
 };
 
 struct ssh_tunnels {
@@ -108,9 +109,16 @@ static bool conn_drive(struct conn *c)
 			return true;
 		ssh_open_done(all->ssh, c);
 		if (!c->ch) {
-			conn_unlink(c);   /* the bastion could not reach the target: the client sees a reset */
+			char *msg = NULL;
+
+			/* the bastion could not reach the target: the client sees a reset, the words are kept */
+			libssh2_session_last_error(sess, &msg, NULL, 0);
+			snprintf(c->t->last_fail, sizeof c->t->last_fail, "it could not open a connection to %s:%d (%s)",
+			         c->t->host, c->t->port, msg && *msg ? msg : "no reason given");
+			conn_unlink(c);
 			return false;
 		}
+		c->t->last_fail[0] = '\0';
 		c->state = C_OPEN;
 		conn_events(c);
 	}
@@ -228,6 +236,16 @@ static void tunnels_down(struct ssh_client *cl)
 	for (int i = 0; i < all->n; i++)
 		while (all->tun[i].conns)
 			conn_unlink(all->tun[i].conns);
+}
+
+bool ssh_tunnels_last(const struct ssh_tunnels *all, int port, char *out, size_t len)
+{
+	for (int i = 0; all && i < all->n; i++)
+		if (all->tun[i].local_port == port) {
+			snprintf(out, len, "%s", all->tun[i].last_fail);
+			return true;
+		}
+	return false;
 }
 
 void ssh_tunnels_state(struct ssh_tunnels *all, enum ssh_state st)

@@ -36,6 +36,7 @@ struct config_ssh {
 	char user[64];          /* "" = the local login name */
 	char key_file[1024];    /* "" = the ssh agent only */
 	char known_hosts[1024]; /* ~/.ssh/known_hosts */
+	bool from_option;       /* host from --bastion, not the config */
 };
 
 struct config {
@@ -181,6 +182,11 @@ int config_set_bastion(struct config *cfg, const char *spec, char *err, size_t e
 /* After the command line: an endpoint marked via_bastion needs a bastion.
  * 0, or -1 with words naming the key. */
 int config_check_bastion(const struct config *cfg, char *err, size_t errlen);
+/* A bastion (ssh.host or --bastion) that no endpoint is marked to go
+ * through: true with the warning's words, which name the via_bastion keys
+ * (brief: in one row of 80 columns). Whether a runbook step runs on it is
+ * for the caller to know. */
+bool config_bastion_unused(const struct config *cfg, bool brief, char *words, size_t len);
 
 /* "~" and "~/x" to $HOME; other paths copied. 0, or -1 when it does not fit. */
 int config_expand_home(const char *in, char *out, size_t len);

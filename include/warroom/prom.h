@@ -58,10 +58,16 @@ const char *prom_signal_query(enum metric_id id);
 /* The failing share of TAK pushes over the last two samples of each pod's
  * counter (irate): the SEV suggestion's live TAK signal. */
 #define PROM_TAK_FAILING_QUERY "sum(irate(tak_push_total{result=\"failure\"}[1m])) / sum(irate(tak_push_total[1m]))"
+/* A signal's value as the console shows it: "18.9", "8.10%", "212ms",
+ * "+Inf", and "no data" for NaN (the series' answer tells NaN apart). */
+void prom_signal_format(enum metric_id id, double v, char *buf, size_t len);
 
 struct prom_poller;
-/* fn after every round: ok false when Prometheus itself answered no query
- * (err says why). Each series keeps its own query's error. */
+/* fn after every round: ok false when no answer could be read (err says
+ * why: unreachable, or answers nobody can use, such as bad_data or values
+ * of the wrong type). Each series keeps its own query, what its answer was
+ * (a number, NaN, nothing matched) and its error. An error ratio that
+ * matched nothing while the request rate is a number is 0. */
 typedef void (*prom_round_fn)(bool ok, const char *err, void *arg);
 struct prom_poller *prom_poller_new(struct loop *loop, struct prom *p, struct model_metrics *out,
                                     prom_round_fn fn, void *arg);

@@ -5,10 +5,17 @@
  * [host]:port form too): an unknown key is shown by its SHA256 fingerprint
  * and asked about, a changed one is refused for good. Authentication by the
  * ssh agent, then identity files (ed25519, ECDSA, RSA; a passphrase is asked
- * and wiped after the attempt). A probe every SSH_KEEPALIVE_MS measures the
- * round trip and finds a dead link; a dropped session reconnects with
- * backoff while the tunnels' listeners stay, so the pollers only see
- * failed requests (their data turns stale) until it is back.
+ * and wiped after the attempt). A probe every SSH_PROBE_MS measures the
+ * round trip; a bastion that has said nothing for SSH_FROZEN_MS while a
+ * probe waits is frozen (the session stays, it may thaw), for SSH_DEAD_MS
+ * dead. A dropped session reconnects with backoff while the tunnels'
+ * listeners stay, so the pollers only see failed requests (their data
+ * turns stale) until it is back.
+ *
+ * Every failure is said first as the bastion's: a request through a tunnel
+ * that gets no answer fails with the session's words ("bastion
+ * user@host:port: its host key has CHANGED ..."), never the TLS reset or
+ * timeout it caused (http_blame_add, for every HTTP engine of the process).
  *
  * Tunnels: a loopback listener per target; every connection accepted there
  * gets its own direct-tcpip channel on the one session. libcurl reaches it
@@ -28,8 +35,10 @@ struct loop;
 struct source;
 struct ssh;
 
-#define SSH_KEEPALIVE_MS 5000        /* probe (and keepalive) period */
-#define SSH_DEAD_MS 12000            /* no answer to a probe this long: the link is dead */
+#define SSH_KEEPALIVE_MS 5000        /* libssh2's keepalive period */
+#define SSH_PROBE_MS 1000            /* a probe's round trip this often */
+#define SSH_FROZEN_MS 2000           /* nothing heard this long while a probe waits: frozen */
+#define SSH_DEAD_MS 12000            /* and this long: the link is dead, reconnect */
 #define SSH_CONNECT_TIMEOUT_MS 10000 /* TCP connect to authenticated */
 #define SSH_BACKOFF_MIN_MS 1000
 #define SSH_BACKOFF_MAX_MS 30000
@@ -41,6 +50,20 @@ enum ssh_state {
 	SSH_UP,
 	SSH_DOWN,          /* lost or failed; reconnects after the backoff */
 	SSH_REFUSED,       /* will not connect (changed host key, declined, no usable key) */
+};
+
+/* Why nothing goes through the bastion, said before what it caused. */
+enum ssh_cause {
+	SSH_CAUSE_NONE,             /* up and answering */
+	SSH_CAUSE_CONNECTING,       /* not up yet, nothing failed so far */
+	SSH_CAUSE_ASKING,           /* waiting for the operator (host key, passphrase) */
+	SSH_CAUSE_UNREACHABLE,      /* no name, no address, refused, silent, not SSH */
+	SSH_CAUSE_HOSTKEY_UNKNOWN,  /* not in known_hosts and nobody to ask, or known_hosts unreadable */
+	SSH_CAUSE_HOSTKEY_CHANGED,
+	SSH_CAUSE_HOSTKEY_DECLINED, /* the operator answered no */
+	SSH_CAUSE_AUTH,             /* authentication refused */
+	SSH_CAUSE_FROZEN,           /* no answer to the probe within SSH_FROZEN_MS */
+	SSH_CAUSE_LOST,             /* the connection dropped */
 };
 
 /* The front-end's questions. Both may be answered later (a dialog) or at
@@ -68,7 +91,18 @@ void ssh_hostkey_answer(struct ssh *s, bool accept);
 void ssh_passphrase_answer(struct ssh *s, const char *passphrase);   /* NULL: skip this key */
 
 enum ssh_state ssh_state(const struct ssh *s);
-const char *ssh_error(const struct ssh *s);        /* "" while all is well */
+/* "" while all is well, else "bastion user@host:port: " and what failed */
+const char *ssh_error(const struct ssh *s);
+enum ssh_cause ssh_cause(const struct ssh *s);
+/* A few words for the title bar: "frozen", "host key CHANGED". */
+const char *ssh_cause_name(enum ssh_cause c);
+/* The operator acts (refresh): a refused or dropped session connects again
+ * now; an unknown host key is asked about again. */
+void ssh_retry(struct ssh *s);
+/* Why a request sent to host:port got no answer, when that is one of this
+ * session's tunnels and the session (or the tunnel's last channel) is the
+ * cause: true with the words. What http_blame_add is given. */
+bool ssh_blame(const struct ssh *s, const char *host, int port, char *out, size_t len);
 const char *ssh_where(const struct ssh *s);        /* "user@host:port" */
 int64_t ssh_rtt_ms(const struct ssh *s);           /* the last probe's round trip, -1: none yet */
 /* A source for the registry: up while the session is, down with the words. */
@@ -142,5 +176,8 @@ struct ssh_tunnels;
 struct ssh_tunnels **ssh_tunnels_slot(struct ssh *s);
 void ssh_tunnels_free(struct ssh_tunnels *t);
 void ssh_tunnels_state(struct ssh_tunnels *t, enum ssh_state st);
+/* The tunnel listening on port: false when none does; else true, and in
+ * out the words of its last channel's failure ("" when it opened). */
+bool ssh_tunnels_last(const struct ssh_tunnels *t, int port, char *out, size_t len);
 
 #endif

@@ -201,6 +201,35 @@ static void rules_pending_alerts_and_a_rule_in_error(void **state)
 	free(am);
 }
 
+/* What the overview's summary keeps of each firing alert: every label whole,
+ * as "name=value" lines, for a runbook's ALERT_<LABEL> variables. */
+static void the_summary_keeps_every_label_of_an_alert(void **state)
+{
+	char err[256], longv[400], json[2000];
+	struct model_am *am = new_am();
+	struct model_alerts *sum = calloc(1, sizeof *sum);
+	int n;
+
+	(void)state;
+	assert_non_null(sum);
+	memset(longv, 'v', sizeof longv - 1);
+	longv[sizeof longv - 1] = '\0';
+	n = snprintf(json, sizeof json, "[{\"fingerprint\":\"f1\",\"status\":{\"state\":\"active\"},\"labels\":"
+	             "{\"alertname\":\"ServiceDown\",\"severity\":\"critical\",\"job\":\"detection-api\","
+	             "\"instance\":\"10.0.0.7:8080\",\"query\":\"a=b c\",\"team.name\":\"caf\u00e9 \\\"ops\\\"\","
+	             "\"too_long\":\"%s\"}}]", longv);
+	assert_true(n > 0 && (size_t)n < sizeof json);
+	assert_int_equal(alertmgr_parse_all(json, (size_t)n, NULL, 0, am, err, sizeof err), 0);
+	alertmgr_sort(am);
+	alertmgr_summarize(am, NULL, sum);
+	assert_int_equal(sum->n, 1);
+	/* sorted by name, each value as it came; a value the model had to cut is left out, not passed cut */
+	assert_string_equal(sum->a[0].labels, "alertname=ServiceDown\ninstance=10.0.0.7:8080\njob=detection-api\n"
+	                    "query=a=b c\nseverity=critical\nteam.name=caf\u00e9 \"ops\"\n");
+	free(sum);
+	free(am);
+}
+
 static void hostile_answers_are_refused_or_tamed(void **state)
 {
 	char err[256];
@@ -620,6 +649,7 @@ int main(void)
 		cmocka_unit_test(an_ha_pair_of_recorded_alertmanagers_is_one_list),
 		cmocka_unit_test(recorded_silences_and_what_they_silence),
 		cmocka_unit_test(rules_pending_alerts_and_a_rule_in_error),
+		cmocka_unit_test(the_summary_keeps_every_label_of_an_alert),
 		cmocka_unit_test(hostile_answers_are_refused_or_tamed),
 		cmocka_unit_test(matchers_filter_as_alertmanager_does),
 		cmocka_unit_test(silences_as_amtool_writes_them),

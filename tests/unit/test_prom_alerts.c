@@ -456,15 +456,16 @@ static void the_poller_says_why_each_signal_failed(void **state)
 		assert_true(isnan(m.s[i].last));
 		assert_string_equal(m.s[i].error, "Prometheus answered HTTP 500: Internal Server Error");
 	}
-	/* Prometheus' own error: it answered, so it is up, and the words stay */
+	/* Prometheus' own error for every query: it answered, but nothing can be
+	 * used, so it is not up; the words stay */
 	k.status = 400;
 	k.ctype = "application/json";
 	k.body = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"unknown function\"}";
 	source_refresh(prom_poller_source(pp));
 	wait_rounds(f, &r, 2);
-	assert_true(r.ok);
-	assert_int_equal(source_state(prom_poller_source(pp)), SRC_UP);
-	assert_true(m.updated_ms > 0);
+	assert_false(r.ok);
+	assert_int_equal(source_state(prom_poller_source(pp)), SRC_DOWN);
+	assert_int_equal(m.updated_ms, 0);
 	assert_string_equal(m.s[MET_P95].error, "Prometheus: bad_data: unknown function");
 	/* good again: the errors go */
 	k.status = 200;
