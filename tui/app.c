@@ -16,6 +16,7 @@
 #include "warroom/export.h"
 #include "warroom/incident.h"
 #include "warroom/keymap.h"
+#include "warroom/logs.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/runbook.h"
@@ -471,6 +472,11 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	else
 		ui_message(ROLE_CRIT, "%s", err);
 	A.deploy = deploywatch_install(&A.model, A.loop, A.sources.prom);
+	/* pod logs follow while the diagnose view is open; the Events always (the overview sums them up) */
+	A.logs = A.sources.kube ? logs_new(A.loop, A.sources.kube, cfg, &A.model) : NULL;
+	A.model.logs = A.logs;
+	if (A.logs)
+		logs_watch_events(A.logs, 5000);
 	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg), actions_by_name);
 	runbook_session_set_bastion(A.runbook, A.sources.ssh);
 	{
@@ -509,6 +515,8 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	tui_end();
 	actions_free(A.actions);   /* what is in flight stops and is audited as cancelled */
 	runbook_session_free(A.runbook);
+	A.model.logs = NULL;
+	logs_free(A.logs);         /* its requests go before the client they use */
 	sources_close(&A.sources);
 	deploywatch_core_free(A.deploy);   /* after the HTTP engine delivered its cancellations */
 	model_free(&A.model);

@@ -40,6 +40,10 @@ static const char usage[] =
 	"                                         5 breached without rollback\n"
 	"       warroom autosync [--override] [--yes]  re-enable Argo CD auto-sync once Git is fixed\n"
 	"       warroom tick N                    tick item N of the pre-deployment checklist\n"
+	"       warroom logs [--slot S|--pod P] [--container C] [--since switch|10m|TIME] [--follow] [--grep RE]\n"
+	"                    [--new] [--json]  pod logs by slot, merged by time; --new: what the live slot logs\n"
+	"                                         and the other does not\n"
+	"       warroom events [--slot S] [--json]  Kubernetes Events by reason and slot\n"
 	"       warroom remote [--timeout S] CMD  run a command on the bastion; its exit status\n"
 	"\n"
 	"options:\n"
@@ -76,6 +80,8 @@ static const struct subcmd subcmds[] = {
 	{ "check", cli_check },
 	{ "tick", cli_tick },
 	{ "remote", cli_remote },
+	{ "logs", cli_logs },
+	{ "events", cli_events },
 };
 
 /* The subcommands whose requests a bastion would carry: told when it carries none. */

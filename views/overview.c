@@ -10,6 +10,7 @@
 #include "warroom/deploywatch.h"
 #include "warroom/loop.h"
 #include "warroom/incident.h"
+#include "warroom/logs.h"
 #include "warroom/model.h"
 #include "warroom/policy.h"
 #include "warroom/prom.h"
@@ -440,6 +441,17 @@ static int silenced_line(WINDOW *w, int y, int last, int x, int width, const str
 	return tui_wrap_put(w, y, x, last - y, width, 2, ROLE_WARN, line);
 }
 
+/* Kubernetes warnings of the last minutes, one row above the alerts (logs.h). */
+static int events_row(WINDOW *w, int y, int last, int x, int width, const struct model *m)
+{
+	char line[300];
+
+	if (y >= last || !logs_events_summary(logs_state(m->logs), loop_wall_ms(), line, sizeof line))
+		return y;
+	tui_putf(w, y, x, width, ROLE_WARN, "Events: %s %s %s diagnose", line, tui_glyph(G_DOT), keymap_view_key("diagnose"));
+	return y + 1;
+}
+
 static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 {
 	const struct model_alerts *al = &m->alerts;
@@ -451,6 +463,7 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 	if (!al->updated_ms) {
 		tui_box(w, r.y, r.x, r.h, r.w, "Alerts", ROLE_TITLE);
 		source_state(w, r, m, SRC_ALERTMGR, "Alertmanager", "alertmanager", m->cfg->alertmanager.url);
+		events_row(w, last - 1, last, r.x + 2, inner, m);
 		return;
 	}
 	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total, stale ? ", stale" : "");
@@ -459,6 +472,7 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 	if (stale && y < last)
 		y += tui_wrap_put(w, y, r.x + 2, last - y < 2 ? last - y : 2, inner, 2, ROLE_CRIT,
 		                  m->src[SRC_ALERTMGR].error);
+	y = events_row(w, y, last, r.x + 2, inner, m);
 	if (al->silenced && y < last)
 		y += silenced_line(w, y, last, r.x + 2, inner, al);
 	if (al->total == 0 && !al->silenced && y < last)
@@ -856,12 +870,14 @@ static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
 	if (!al->updated_ms) {
 		tui_put(w, y++, 0, width, ROLE_STALE, m->src[SRC_ALERTMGR].state == SRC_UNCONFIGURED ?
 		        "alerts: alertmanager not configured" : "alerts: no data yet");
+		y = events_row(w, y, h, 0, width, m);
 		compact_timeline(w, y, h, width, m);
 		return;
 	}
 	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total,
 	         m->src[SRC_ALERTMGR].state == SRC_DOWN ? ", stale" : "");
 	tui_put(w, y++, 0, width, al->critical ? ROLE_CRIT : al->total || al->silenced ? ROLE_WARN : ROLE_TITLE, title);
+	y = events_row(w, y, h, 0, width, m);
 	if (al->silenced && y < h)
 		y += silenced_line(w, y, h, 0, width, al);
 	if (al->total && y < h)

@@ -147,6 +147,10 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->verify.smoke_body, sizeof cfg->verify.smoke_body,
 	         "{\"lat\": 48.8584, \"lon\": 2.2945, \"cot_type\": \"a-h-G\", \"source_id\": \"warroom-smoke\"}");
 	cfg->verify.smoke_status = 201;
+	cfg->logs.max_streams = 10;
+	cfg->logs.buffer_mib = 8;
+	cfg->logs.quiet_s = 10;
+	cfg->logs.tail_lines = 200;
 }
 
 /* ---- freeze periods ---------------------------------------------------- */

@@ -131,6 +131,7 @@ static cJSON *events_part(struct timeline *tl, struct facts *f, cJSON *doc)
 	cJSON *tlj = cJSON_AddArrayToObject(doc, "timeline");
 	cJSON *sev = cJSON_AddArrayToObject(doc, "sev_history");
 	cJSON *fu = cJSON_AddArrayToObject(doc, "follow_ups");
+	cJSON *pins = cJSON_AddArrayToObject(doc, "log_lines");
 
 	if (timeline_list(tl, f->inc.id, 0, 0, &evs, &n) != 0)
 		return NULL;
@@ -167,6 +168,15 @@ static cJSON *events_part(struct timeline *tl, struct facts *f, cJSON *doc)
 			add_str(h, "by", e->actor);
 			add_str(h, "text", e->summary + 11);
 			cJSON_AddItemToArray(fu, h);
+		}
+		/* log lines pinned in the diagnose view: quoted by the draft */
+		if (strcmp(e->kind, "logs") == 0 && cJSON_IsArray(cJSON_GetObjectItem(d, "pinned"))) {
+			cJSON *h = cJSON_CreateObject();
+
+			add_time(h, "at", e->ts_ms);
+			add_str(h, "by", e->actor);
+			cJSON_AddItemToObject(h, "lines", cJSON_Duplicate(cJSON_GetObjectItem(d, "pinned"), true));
+			cJSON_AddItemToArray(pins, h);
 		}
 		cJSON_AddItemToObject(o, "detail", d);
 		cJSON_AddItemToArray(tlj, o);
@@ -377,6 +387,37 @@ static void signals_text(char *out, size_t len, const cJSON *s)
 		snprintf(out, len, "—");
 }
 
+/* The pinned log lines, each pin a fenced block longer than any run of
+ * backticks in its lines, so no line can end it. */
+static void log_lines(struct text_buf *b, const cJSON *doc)
+{
+	const cJSON *it, *l;
+	char c1[64], c3[512];
+
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(doc, "log_lines")) == 0)
+		return;
+	put(b, "\n## Log lines pinned\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "log_lines")) {
+		int fence = 3;
+
+		cJSON_ArrayForEach(l, cJSON_GetObjectItem(it, "lines")) {
+			int run = 0;
+
+			for (const char *p = cJSON_IsString(l) ? l->valuestring : ""; *p; p++) {
+				run = *p == '`' ? run + 1 : 0;
+				if (run >= fence)
+					fence = run + 1;
+			}
+		}
+		put(b, "\n%s, pinned by %s:\n\n%.*s\n", when(c1, sizeof c1, it, "at"), cell(c3, sizeof c3, str(it, "by")),
+		    fence, "````````````````````````````````");
+		cJSON_ArrayForEach(l, cJSON_GetObjectItem(it, "lines"))
+			if (cJSON_IsString(l))
+				put(b, "%s\n", l->valuestring);
+		put(b, "%.*s\n", fence, "````````````````````````````````");
+	}
+}
+
 /* The runbook steps the timeline quotes keep their links: each step's
  * references once, under the timeline. */
 static void references(struct text_buf *b, const cJSON *doc)
@@ -463,6 +504,7 @@ static char *markdown(const cJSON *doc)
 		    cell(c2, sizeof c2, str(it, "kind")), cell(c4, sizeof c4, str(it, "summary")));
 
 	references(&b, doc);
+	log_lines(&b, doc);
 
 	put(&b, "\n## Actions\n\n| started (UTC) | by | via | action | outcome | took | signals then | summary |\n"
 	    "|---|---|---|---|---|---|---|---|\n");

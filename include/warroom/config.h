@@ -144,6 +144,14 @@ struct config {
 	/* postmortem drafts and the rollback logs: 0700, files 0600 (timeline:
 	 * logs:); "" = a logs folder beside the timeline database in use */
 	char logs_dir[1024];
+	/* Pod logs by slot (logs:, logs.h): how many streams at once, the bytes
+	 * of lines kept, when a stream is quiet, the lines a tail starts with. */
+	struct config_logs {
+		int max_streams;             /* 10 */
+		int buffer_mib;              /* 8 */
+		int quiet_s;                 /* 10 */
+		int tail_lines;              /* 200: per container when no switch time is known */
+	} logs;
 };
 
 /* The longest token a token file or variable may hold (bytes, with the NUL). */

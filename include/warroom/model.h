@@ -16,6 +16,7 @@ struct slots_state;
 struct dash_live;
 struct deploywatch;
 struct runbook_session;
+struct logs;
 
 enum source_id { SRC_KUBE, SRC_PROM, SRC_ALERTMGR, SRC_ARGOCD, SRC_BASTION, SRC_COUNT };
 
@@ -45,6 +46,7 @@ enum model_dirty {
 	DIRTY_INCIDENT = 1u << 4,
 	DIRTY_RUNBOOK  = 1u << 5,
 	DIRTY_TIMELINE = 1u << 6,
+	DIRTY_LOGS     = 1u << 7,   /* pod logs and Events (logs.h): at most every redraw interval */
 	DIRTY_ALL      = 0xffffu,
 };
 
@@ -284,6 +286,7 @@ struct model {
 	/* Set by their owners while they live: each model its own, never a process's. */
 	const struct deploywatch *deploywatch;   /* the deployment window (deploywatch.h), NULL: none */
 	struct runbook_session *runbook;         /* the runbook walked (runbook.h), NULL: none */
+	struct logs *logs;                       /* pod logs and Events by slot (logs.h), NULL: none */
 	struct model_metrics metrics;
 	struct model_strip strip;
 	struct model_alerts alerts;
