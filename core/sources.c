@@ -325,10 +325,12 @@ static struct source *open_prom(struct sources *s, char *err, size_t errlen)
 		return NULL;
 	}
 	s->signals = prom_poller_new(s->loop, s->prom, &s->model->metrics, on_signals, s);
-	if (!s->signals)
+	if (!s->signals) {
 		snprintf(err, errlen, "out of memory");
-	else
+	} else {
+		prom_poller_add(s->signals, PROM_TAK_FAILING_QUERY, &s->model->metrics.tak_failing);
 		signals_from_dashboard(s);
+	}
 	return s->signals ? prom_poller_source(s->signals) : NULL;
 }
 

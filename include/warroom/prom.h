@@ -55,6 +55,9 @@ uint64_t prom_query(struct prom *p, const char *expr, prom_value_fn fn, void *ar
 
 /* The query behind each golden signal. */
 const char *prom_signal_query(enum metric_id id);
+/* The failing share of TAK pushes over the last two samples of each pod's
+ * counter (irate): the SEV suggestion's live TAK signal. */
+#define PROM_TAK_FAILING_QUERY "sum(irate(tak_push_total{result=\"failure\"}[1m])) / sum(irate(tak_push_total[1m]))"
 /* A signal's value as the console shows it: "18.9", "8.10%", "212ms",
  * "+Inf", and "no data" for NaN (the series' answer tells NaN apart). */
 void prom_signal_format(enum metric_id id, double v, char *buf, size_t len);
@@ -74,7 +77,7 @@ void prom_poller_set_query(struct prom_poller *pp, enum metric_id id, const char
 /* One more query each round, beside the signals: its values go to out (the
  * overview's strip panels that are no golden signal). Its index, or -1 when
  * PROM_EXTRA are there already or expr is empty. */
-#define PROM_EXTRA 8
+#define PROM_EXTRA (MODEL_STRIP + 1)   /* the strip's panels and the TAK push share */
 int prom_poller_add(struct prom_poller *pp, const char *expr, struct model_series *out);
 /* The poller's source: state, age, error, backoff. */
 struct source *prom_poller_source(struct prom_poller *pp);

@@ -17,7 +17,8 @@ class FakePrometheus:
         outer = self
 
         def base(q):
-            for key, v in (("0.95", 0.12), ("0.99", 0.22), ('5.."', 0.004), ("offline_queue_depth", 42),
+            for key, v in (("tak_push_total", 0.0), ("0.95", 0.12), ("0.99", 0.22), ('5.."', 0.004),
+                           ("offline_queue_depth", 42),
                            ("confidence", 0.86), ("errors_total", 0.001)):
                 if key in q:
                     return v

@@ -75,8 +75,10 @@ class IncidentScreens:
         s = t2.wait_for("acked in 0:")
         t2.keys("P")
         s = t2.wait_for("postmortem draft written")
-        md = os.path.join(t2.tmp, "state", "warroom", "logs", "postmortem", "INC-1.md")
+        # beside the database in use (--db), not in the state folder every database shares
+        md = os.path.join(os.path.dirname(t.db), "logs", "postmortem", "INC-1.md")
         self.assertTrue(os.path.exists(md), s)
+        self.assertFalse(os.path.exists(os.path.join(t2.tmp, "state", "warroom", "logs")))
         self.assertEqual(stat.S_IMODE(os.stat(md).st_mode), 0o600)
         with open(md) as f:
             draft = f.read()
