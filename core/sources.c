@@ -252,7 +252,7 @@ static void signals_from_dashboard(struct sources *s)
 	struct model_strip *st = &s->model->strip;
 	/* the seeds' verification windows: $__rate_interval of one minute,
 	 * whatever the scrape interval (the lab scrapes every second) */
-	struct dash_env env = { 3600000, 15000, 15000 };
+	struct dash_env env = { .range_ms = 3600000, .interval_ms = 15000, .scrape_ms = 15000 };
 	const struct dashboard *d = NULL;
 	int at;
 

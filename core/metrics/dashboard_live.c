@@ -137,6 +137,26 @@ static void apply_vars(struct dash_live *l)
 	}
 }
 
+/* One panel data a panel shown, empty. */
+static void pdata_new(struct dash_live *l)
+{
+	l->pd = calloc(l->d->np ? l->d->np : 1, sizeof *l->pd);
+	if (!l->pd)
+		abort();
+	l->npd = l->d->np;
+}
+
+/* The repeats made again with the variables' values now: when the panels
+ * are others, their data starts again. */
+static void repeats(struct dash_live *l)
+{
+	if (dashboard_repeat(l->d)) {
+		dash_live_pdata_free(l);
+		pdata_new(l);
+		l->need_full = true;
+	}
+}
+
 /* Loads file i in place of the dashboard shown. */
 static int load(struct dash_live *l, size_t i)
 {
@@ -153,11 +173,10 @@ static int load(struct dash_live *l, size_t i)
 	dashboard_free(l->d);
 	l->d = d;
 	l->cur = i;
-	l->pd = calloc(d->np ? d->np : 1, sizeof *l->pd);
-	if (!l->pd)
-		abort();
 	l->error[0] = '\0';
 	apply_vars(l);
+	dashboard_repeat(d);
+	pdata_new(l);
 	l->gen++;
 	l->need_vars = l->need_full = true;
 	return 0;
@@ -207,10 +226,21 @@ int dash_live_set_var(struct dash_live *l, const char *name, const char *values,
 	}
 	if (dashboard_var_set(l->d, name, values, err, errlen) != 0)
 		return -1;
+	repeats(l);
 	l->gen++;
 	l->need_vars = l->need_full = true;
 	source_refresh(l->src);
 	return 0;
+}
+
+void dash_live_toggle_row(struct dash_live *l, size_t i)
+{
+	if (!l->d || i >= l->d->np || l->d->p[i].type != DASH_ROW)
+		return;
+	dashboard_toggle_row(l->d, i);
+	/* an opened row's panels are asked for at once (their whole range) */
+	if (!l->d->p[i].collapsed && !l->paused && source_running(l->src))
+		source_refresh(l->src);
 }
 
 struct source *dash_live_source(struct dash_live *l)
@@ -267,7 +297,7 @@ static void round_finish(struct dash_live *l)
 	}
 	l->last_round_ms = loop_now_ms() - l->round_start_ms;
 	for (size_t i = 0; l->d && i < l->d->np; i++) {
-		if (!dashboard_drawable(&l->d->p[i]) || !l->d->p[i].nt)
+		if (!dashboard_drawable(&l->d->p[i]) || !l->d->p[i].nt || dashboard_hidden(l->d, i))
 			continue;
 		any = true;
 		if (l->pd[i].err[0] && !first[0])
@@ -291,10 +321,12 @@ static void panels_done(struct dash_live *l, bool stopped)
 
 static void vars_done(struct dash_live *l, bool stopped)
 {
-	if (stopped)
+	if (stopped) {
 		round_finish(l);
-	else
-		dash_live_panel_phase(l, panels_done);
+		return;
+	}
+	repeats(l);   /* the values may make more copies, or fewer */
+	dash_live_panel_phase(l, panels_done);
 }
 
 static void round_start(struct source *src, void *arg)

@@ -1,13 +1,17 @@
 /* A dashboard's query variables resolved against Prometheus before its
  * panels: one after the other, since a later one may use an earlier one's
- * value. label_values, metrics and query_result, each through the
- * variable's regex; a variable in or after a cycle keeps the JSON's values.
+ * value. label_values, metrics, query_result, label_names and a series
+ * selector, each through the variable's regex; a variable in or after a
+ * cycle keeps the JSON's values, one that asks another datasource (Loki)
+ * or is never refreshed keeps its own, one whose query waits for a
+ * variable without values waits too.
  * The phase reports its end to the round's driver (dashboard_live.c)
  * through the callback it was started with; the panels come after it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dashboard_live_priv.h"
 #include "warroom/prom.h"
@@ -66,8 +70,11 @@ static void var_values(struct var_job *vj, bool ok, const char *err, char *const
 		if (r == 1 && !dup)
 			kept[nk++] = strdup(out);
 	}
-	if (!v->error[0])
+	if (!v->error[0]) {   /* a bad regex keeps the values there were */
+		if (!nk)
+			snprintf(v->error, sizeof v->error, "Prometheus has no values for it%s", n ? " that its regex keeps" : "");
 		dashboard_var_options(v, kept, nk);
+	}
 	for (size_t i = 0; i < nk; i++)
 		free(kept[i]);
 	free(kept);
@@ -114,6 +121,18 @@ static void count_refs(const char *name, size_t len, void *arg)
 	count_refs_n++;
 }
 
+/* Whether variable v is asked of Prometheus this round. */
+static bool resolved_here(const struct dashboard *d, const struct dash_var *v)
+{
+	if (v->type != VAR_QUERY || v->ds[0])
+		return false;   /* another datasource's: its values are the dashboard's */
+	if (v->refresh == 0 && v->nopt)
+		return false;   /* never refreshed: the saved options stand, as in Grafana */
+	count_refs_n = 0;
+	dashboard_refs(v->query, count_refs, NULL);
+	return !(d->order_error[0] && count_refs_n);   /* in or after a cycle: the JSON's values */
+}
+
 /* The query variables one after the other (a later one may use an earlier). */
 static void var_phase(struct dash_live *l)
 {
@@ -122,27 +141,28 @@ static void var_phase(struct dash_live *l)
 	while (l->var_at < d->nv) {
 		struct dash_var *v = &d->v[d->order[l->var_at]];
 		struct dash_varq_parsed q;
-		struct dash_env env = { l->range_ms, l->scrape_ms, l->scrape_ms };
+		struct dash_env env = { .range_ms = l->range_ms, .interval_ms = l->scrape_ms, .scrape_ms = l->scrape_ms };
+		struct dash_gaps gaps;
 		char *expanded, err[200];
 		struct var_job *vj;
 		uint64_t id = 0;
 
-		if (v->type == VAR_DATASOURCE) {
+		if (v->type == VAR_DATASOURCE && !strcasecmp(v->query, "prometheus")) {
 			char *one[] = { "prometheus" };
 
 			dashboard_var_options(v, one, 1);
 		}
-		if (v->type != VAR_QUERY) {
+		if (!resolved_here(d, v)) {
 			l->var_at++;
 			continue;
 		}
-		count_refs_n = 0;
-		dashboard_refs(v->query, count_refs, NULL);
-		if (d->order_error[0] && count_refs_n) {   /* in or after a cycle: the JSON's values */
+		expanded = dashboard_expand_in(d, &env, NULL, v->query, NULL, &gaps);
+		if (gaps.pending) {
+			snprintf(v->error, sizeof v->error, "waits for %s, which %s", gaps.first, gaps.why);
+			free(expanded);
 			l->var_at++;
 			continue;
 		}
-		expanded = dashboard_expand(d, &env, v->query);
 		if (dashboard_varq_parse(expanded, &q, err, sizeof err) != 0) {
 			snprintf(v->error, sizeof v->error, "%s", err);
 			free(expanded);
@@ -156,7 +176,7 @@ static void var_phase(struct dash_live *l)
 		vj->l = l;
 		vj->gen = l->gen;
 		vj->var = (size_t)d->order[l->var_at];
-		vj->regex = dashboard_expand(d, &env, v->regex);
+		vj->regex = dashboard_expand_in(d, &env, NULL, v->regex, "regex", NULL);
 		l->inflight++;
 		switch (q.kind) {
 		case VARQ_LABEL_VALUES:
@@ -168,6 +188,12 @@ static void var_phase(struct dash_live *l)
 		case VARQ_METRICS:
 			vj->filter = strdup(q.arg);
 			id = prom_label_values(l->prom, "__name__", NULL, var_strings, vj);
+			break;
+		case VARQ_LABEL_NAMES:
+			id = prom_label_names(l->prom, q.arg, var_strings, vj);
+			break;
+		case VARQ_SERIES:
+			id = prom_series_list(l->prom, q.arg, var_strings, vj);
 			break;
 		case VARQ_QUERY_RESULT:
 			id = prom_query_series(l->prom, q.arg, var_matrix, vj);

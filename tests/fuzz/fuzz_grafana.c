@@ -8,7 +8,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256] = "", out[256] = "";
-	struct dash_env env = { 3600000, 15000, 15000 };
+	struct dash_env env = { .range_ms = 3600000, .interval_ms = 15000, .scrape_ms = 15000 };
 	struct dashboard *d = dashboard_parse((const char *)data, size, err, sizeof err);
 
 	fuzz_check_err(err, sizeof err);
