@@ -91,8 +91,8 @@ static int draw_followup(WINDOW *w, int y, int h, int width, const struct model 
 		if (strncmp(e->summary, "follow-up: re-enable auto-sync", 30) == 0) {
 			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "OPEN %s", e->summary + 11);
 			if (y < h - 1)
-				tui_put(w, y++, 2, width - 4, ROLE_STALE, "A re-enables it once Git no longer deploys the "
-				        "bad version (after the revert)");
+				tui_putf(w, y++, 2, width - 4, ROLE_STALE, "%s re-enables it once Git no longer deploys the "
+				         "bad version (after the revert)", keymap_key_for(ACTION_AUTOSYNC));
 			return y;
 		}
 	}
@@ -111,7 +111,8 @@ static void draw_checklist(WINDOW *w, int y, int h, int width, const struct mode
 		return;
 	done = deploywatch_checklist_ticked(m->recent, m->nrecent, ticked, n);
 	if ((int)n + 1 <= h - 1 - y) {
-		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "PRE-DEPLOYMENT CHECKLIST %zu/%zu (t ticks one)", done, n);
+		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "PRE-DEPLOYMENT CHECKLIST %zu/%zu (%s ticks one)", done, n,
+		         keymap_key_for(ACTION_TICK));
 		for (size_t i = 0; i < n; i++)
 			tui_putf(w, y++, 2, width - 4, ticked[i] ? ROLE_OK : ROLE_STALE, "[%s] %zu. %s", ticked[i] ? "x" : " ",
 			         i + 1, items[i]);
@@ -119,8 +120,8 @@ static void draw_checklist(WINDOW *w, int y, int h, int width, const struct mode
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!ticked[i]) {
-			tui_putf(w, y, 2, width - 4, ROLE_STALE, "checklist %zu/%zu (t ticks): next %zu. %s", done, n, i + 1,
-			         items[i]);
+			tui_putf(w, y, 2, width - 4, ROLE_STALE, "checklist %zu/%zu (%s ticks): next %zu. %s", done, n,
+			         keymap_key_for(ACTION_TICK), i + 1, items[i]);
 			return;
 		}
 	tui_putf(w, y, 2, width - 4, ROLE_OK, "checklist %zu/%zu: every item ticked", done, n);
@@ -234,7 +235,8 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			tui_putf(w, y++, 2, width - 4, ROLE_CRIT, "Rollback %s: %s", open ? "recommended" : "was recommended",
 			         d->reason);
 			if (open && y < h - 1)
-				tui_put(w, y++, 2, width - 4, ROLE_CRIT, "R to roll back (the plan and its preflight first)");
+				tui_putf(w, y++, 2, width - 4, ROLE_CRIT, "%s to roll back (the plan and its preflight "
+				         "first)", keymap_key_for(ACTION_ROLLBACK));
 		} else if (d->stage == DEPLOY_MONITOR || d->stage == DEPLOY_SWITCHED) {
 			tui_put(w, y++, 2, width - 4, ROLE_OK, "no rollback criterion met");
 		}

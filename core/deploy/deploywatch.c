@@ -443,7 +443,7 @@ bool deploywatch_matrix_due(const struct deploywatch *d, const struct slots_stat
 void deploywatch_banner(const struct deploywatch *d, char *buf, size_t len)
 {
 	if (d && d->recommend && watching(d))
-		snprintf(buf, len, "Rollback recommended: %s - R to roll back", d->reason);
+		snprintf(buf, len, "Rollback recommended: %s - {rollback} to roll back", d->reason);
 	else if (len)
 		buf[0] = '\0';
 }

@@ -170,7 +170,8 @@ const char *deploywatch_stage_title(enum deploy_stage s);   /* "Monitoring windo
 const char *deploywatch_rule_name(enum deploy_rule r);
 /* The rule's line in words: "error ratio over 5.0 % for 3 s". */
 void deploywatch_rule_text(const struct deploywatch *d, enum deploy_rule r, char *buf, size_t len);
-/* The banner: "Rollback recommended: ... — R to roll back", "" when none. */
+/* The banner: "Rollback recommended: ... - {rollback} to roll back" (the
+ * front-end names the key), "" when none. */
 void deploywatch_banner(const struct deploywatch *d, char *buf, size_t len);
 
 /* The seeds' pre-deployment checklist, in order; n gets its length. */
