@@ -388,8 +388,12 @@ void dash_live_panel_phase(struct dash_live *l, dash_live_phase_fn done)
 			if (gaps.pending) {   /* a placeholder matches nothing: said, not sent */
 				const struct dash_var *v = dashboard_var(l->d, gaps.var);
 
-				snprintf(pd->err, sizeof pd->err, "%s%s%s %s%s%s", t->ref, t->ref[0] ? ": " : "", gaps.first,
-				         gaps.why, v && v->error[0] ? ": " : "", v && v->error[0] ? v->error : "");
+				if (v && v->error[0])
+					snprintf(pd->err, sizeof pd->err, "%s%s%s has no values: %s", t->ref, t->ref[0] ? ": " : "",
+					         gaps.first, v->error);
+				else
+					snprintf(pd->err, sizeof pd->err, "%s%s%s %s", t->ref, t->ref[0] ? ": " : "", gaps.first,
+					         gaps.why);
 				free(expr);
 				continue;
 			}

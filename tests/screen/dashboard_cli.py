@@ -49,10 +49,12 @@ class DashboardCli:
                  "targets": [{"expr": 'up{job="$job"}'}]}],
                 "templating": {"list": [{"name": "job", "type": "query", "query": "label_values(up job)"}]}}, f)
         r = self.dashboard("lint", mixed)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        # the variable's query cannot be resolved: the stat's query would go without a value
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn('panel "Latency heat" (heatmap at 0,0): heatmap panels are not drawn', r.stdout)
-        self.assertIn("variable job: label_values", r.stdout)
-        self.assertNotIn('"Up"', r.stdout)
+        self.assertIn('variable job: label_values: "up job" is not a label name', r.stdout)
+        self.assertIn('panel "Up" (stat at 12,0): query A: $job cannot be resolved here', r.stdout)
+        self.assertIn("mixed.json: 2 problems would make panels wrong", r.stdout)
         r = self.dashboard("show", mixed)   # the placeholder still lists its query
         self.assertIn("sum by (le) (rate(x_bucket[1m]))", r.stdout)
 

@@ -61,7 +61,7 @@ class MetricsScreens:
     def test_metrics_132x43(self):
         t = self.metrics_console(132, 43)
         s = self.metrics_screen(t, "• P95")
-        self.assertIn("▶ Golden signals", s)      # the row's title on its grid line
+        self.assertIn("\u25bc Golden signals", s)      # an open row's title on its grid line
         self.assertIn("• blue", s)                # a legend from legendFormat {{slot}}
         self.assertIn("• green", s)
         self.assertIn("Requests by route", s)
