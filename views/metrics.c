@@ -214,11 +214,12 @@ static void draw_row(WINDOW *w, int y, int width, const struct dash_panel *p, bo
 {
 	char line[200];
 
-	if (p->collapsed)
-		snprintf(line, sizeof line, "%s %s%s(%d panel%s)", tui_glyph(G_PLAY), p->title, p->title[0] ? "  " : "",
-		         p->nchild, p->nchild == 1 ? "" : "s");
-	else
-		snprintf(line, sizeof line, "%s %s", tui_glyph(G_OPEN), p->title);
+	char count[32], title[160];
+
+	snprintf(count, sizeof count, "%s(%d panel%s)", p->title[0] ? "  " : "", p->nchild, p->nchild == 1 ? "" : "s");
+	metrics_clip(p->title, width - 2 - (p->collapsed ? tui_text_width(count) : 0), title, sizeof title);
+	snprintf(line, sizeof line, "%s %s%s", tui_glyph(p->collapsed ? G_PLAY : G_OPEN), title,
+	         p->collapsed ? count : "");
 	tui_put(w, y, 0, width, selected ? ROLE_SELECTED : ROLE_TITLE, line);
 }
 
@@ -235,8 +236,10 @@ static void draw_header(WINDOW *w, int width, const struct dash_live *l, const s
 	snprintf(line, sizeof line, "%s  %s %s%s", l->d->title, tui_glyph(G_DOT), range, l->paused ? "  PAUSED" : "");
 	tui_put(w, 0, 0, width, ROLE_TITLE, line);
 	x = tui_text_width(line) + 2;
-	for (size_t i = 0; i < l->d->nv && x < width; i++) {
+	for (size_t i = 0; i < l->d->nv; i++) {
 		const struct dash_var *v = &l->d->v[i];
+		size_t left = 0;
+		int lw;
 
 		if (v->type == VAR_DATASOURCE || v->type == VAR_CONSTANT || v->hide == 2)
 			continue;
@@ -250,8 +253,18 @@ static void draw_header(WINDOW *w, int width, const struct dash_live *l, const s
 			snprintf(line + o, sizeof line - o, "?");
 		for (size_t k = 0; k < v->ncur && o < sizeof line - 2; k++)
 			o += (size_t)snprintf(line + o, sizeof line - o, "%s%s", k ? "," : "", v->cur[k]);
+		for (size_t k = i + 1; k < l->d->nv; k++)
+			left += l->d->v[k].type != VAR_DATASOURCE && l->d->v[k].type != VAR_CONSTANT && l->d->v[k].hide != 2;
+		lw = tui_text_width(line);
+		if (x + lw + (left ? 5 : 0) > width) {   /* whole or not at all: the rest counted */
+			char more[16];
+
+			snprintf(more, sizeof more, "+%zu", left + 1);
+			tui_put(w, 0, x, width - x, ROLE_STALE, more);
+			break;
+		}
 		tui_put(w, 0, x, width - x, i == s->var ? ROLE_KEY : v->error[0] ? ROLE_WARN : ROLE_NORMAL, line);
-		x += tui_text_width(line) + 2;
+		x += lw + 2;
 	}
 }
 
@@ -347,6 +360,17 @@ static void next_value(struct dash_live *l, struct dash_var *v)
 	}
 	if (dash_live_set_var(l, v->name, next, err, sizeof err) != 0)
 		ui_message(ROLE_WARN, "%s", err);
+}
+
+/* An opened row at the page's top: its panels below it, as many as fit. */
+static void show_row(struct metrics_state *s, const struct dashboard *d)
+{
+	struct page pg;
+
+	lay_out(d, s->width > 0 ? s->width : 80, s->body > 0 ? s->body : 23, &pg);
+	s->top = pg.b[s->sel].y;
+	clamp_top(s, d, &pg);
+	free(pg.b);
 }
 
 /* The variable bar's next variable that is shown. */
@@ -468,9 +492,11 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 			return VIEW_HANDLED;
 		return navigate(s, l, action);
 	case ACTION_SELECT:   /* a row opens or closes; a panel goes full screen and back */
-		if (s->sel < l->d->np && l->d->p[s->sel].type == DASH_ROW && !s->zoom)
+		if (s->sel < l->d->np && l->d->p[s->sel].type == DASH_ROW && !s->zoom) {
 			dash_live_toggle_row(l, s->sel);
-		else if (s->sel < l->d->np)
+			if (!l->d->p[s->sel].collapsed)
+				show_row(s, l->d);
+		} else if (s->sel < l->d->np)
 			s->zoom = !s->zoom;
 		return VIEW_REDRAW;
 	default:

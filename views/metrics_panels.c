@@ -15,6 +15,28 @@
 
 #define STALE_FACTOR 3    /* refresh intervals without an answer before a panel is stale */
 
+void metrics_clip(const char *s, int width, char *out, size_t len)
+{
+	const char *ell = tui_glyph(G_ELLIPSIS);
+	int room = width - tui_text_width(ell);
+	size_t n = 0;
+
+	if (tui_text_width(s) <= width) {
+		snprintf(out, len, "%s", s);
+		return;
+	}
+	while (s[n] && room > 0) {
+		size_t c = 1;
+
+		while (((unsigned char)s[n + c] & 0xC0) == 0x80)
+			c++;
+		if (tui_text_width_n(s, n + c) > room)
+			break;
+		n += c;
+	}
+	snprintf(out, len, "%.*s%s", (int)n, s, room > 0 ? ell : "");
+}
+
 static enum tui_role level_role(int level)
 {
 	return level == 0 ? ROLE_OK : level == 1 ? ROLE_WARN : level == 2 ? ROLE_CRIT : ROLE_ACCENT;
@@ -125,19 +147,33 @@ static void draw_lines_chart(WINDOW *w, struct box in, const struct dash_panel *
 			continue;   /* the first four lines are drawn; every one is in the legend */
 		chart_plot(w, in.y, in.x + axis + 1, ph, in.w - axis - 1, ln->v, n, lo, hi, role);
 	}
-	if (legend_rows) {
-		int x = in.x;
+	if (legend_rows) {   /* each item whole; what does not fit is counted */
+		int x = in.x, right = in.x + in.w;
 
-		for (size_t k = 0; k < pd->nline && x < in.x + in.w - 4; k++) {
-			char item[180], val[32];
+		for (size_t k = 0; k < pd->nline; k++) {
+			char item[180], val[32], more[16];
+			int iw;
 
 			line_fmt(p, &pd->line[k], &unit, &dec);
 			dashboard_format(dashboard_reduce(pd->line[k].v, pd->line[k].n, CALC_LAST_NOT_NULL), unit, dec, val,
 			                 sizeof val);
-			snprintf(item, sizeof item, "%s %s %s  ", tui_glyph(G_BULLET), pd->line[k].name[0] ? pd->line[k].name :
+			snprintf(item, sizeof item, "%s %s %s", tui_glyph(G_BULLET), pd->line[k].name[0] ? pd->line[k].name :
 			         "value", val);
-			tui_put(w, in.y + in.h - 1, x, in.x + in.w - x, k < 4 ? line_roles[k % 4] : ROLE_NORMAL, item);
-			x += tui_text_width(item);
+			snprintf(more, sizeof more, "+%zu", pd->nline - k);
+			iw = tui_text_width(item);
+			if (k && x + iw + (k + 1 < pd->nline ? tui_text_width(more) + 2 : 0) > right) {
+				tui_put(w, in.y + in.h - 1, x, right - x, ROLE_STALE, more);
+				break;
+			}
+			if (x + iw > right) {   /* the first alone: its name cut, its value kept */
+				char name[180];
+
+				metrics_clip(pd->line[k].name, right - x - tui_text_width(val) - 4, name, sizeof name);
+				snprintf(item, sizeof item, "%s %s %s", tui_glyph(G_BULLET), name, val);
+				iw = tui_text_width(item);
+			}
+			tui_put(w, in.y + in.h - 1, x, right - x, k < 4 ? line_roles[k % 4] : ROLE_NORMAL, item);
+			x += iw + 2;
 		}
 	}
 }
@@ -225,17 +261,25 @@ void metrics_draw_panel(WINDOW *w, struct box b, const struct dash_live *l, size
 	const struct dash_panel *p = &l->d->p[i];
 	const struct dash_pdata *pd = &l->pd[i];
 	struct box in = { b.y + 1, b.x + 1, b.h - 2, b.w - 2 };
-	char age[32];
-	enum tui_role arole;
+	char age[32], title[200];
+	enum tui_role arole = ROLE_STALE;
+	int room;
 
-	tui_box(w, b.y, b.x, b.h, b.w, p->title[0] ? p->title : p->type_name, selected ? ROLE_SELECTED : ROLE_TITLE);
+	/* the title whole or cut with an ellipsis, the age of the data beside it when both fit */
+	age[0] = '\0';
+	if (p->type != DASH_TEXT && dashboard_drawable(p))
+		age_text(pd, now, interval_ms, age, sizeof age, &arole);
+	room = b.w - 4;
+	if (age[0] && tui_text_width(p->title[0] ? p->title : p->type_name) <= room - tui_text_width(age) - 2)
+		room -= tui_text_width(age) + 2;
+	else
+		age[0] = '\0';   /* the title first */
+	metrics_clip(p->title[0] ? p->title : p->type_name, room, title, sizeof title);
+	tui_box(w, b.y, b.x, b.h, b.w, title, selected ? ROLE_SELECTED : ROLE_TITLE);
 	if (in.h < 1 || in.w < 4)
 		return;
-	if (p->type != DASH_TEXT && dashboard_drawable(p)) {
-		age_text(pd, now, interval_ms, age, sizeof age, &arole);
-		if (b.w > tui_text_width(p->title) + tui_text_width(age) + 6)
-			tui_put_right(w, b.y, b.x + 1, b.w - 3, arole, age);
-	}
+	if (age[0])
+		tui_put_right(w, b.y, b.x + 1, b.w - 3, arole, age);
 	if (!dashboard_drawable(p)) {   /* a placeholder: what it is, and its queries as written */
 		if (p->ds[0])
 			tui_putf(w, in.y, in.x, in.w, ROLE_STALE, "%s %s: never sent to Prometheus", p->ds,

@@ -15,6 +15,8 @@ struct box {
 	int y, x, h, w;
 };
 
+/* s cut to width columns, an ellipsis where it is cut, into out. */
+void metrics_clip(const char *s, int width, char *out, size_t len);
 /* Panel i of the dashboard shown, in box b (its border included). */
 void metrics_draw_panel(WINDOW *w, struct box b, const struct dash_live *l, size_t i, bool selected, int64_t now,
                         int interval_ms);

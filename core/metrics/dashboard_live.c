@@ -178,6 +178,7 @@ static int load(struct dash_live *l, size_t i)
 	dashboard_repeat(d);
 	pdata_new(l);
 	l->gen++;
+	l->vgen++;
 	l->need_vars = l->need_full = true;
 	return 0;
 }
@@ -197,6 +198,7 @@ void dash_live_set_range(struct dash_live *l, int64_t range_ms)
 		return;
 	l->range_ms = range_ms;
 	l->gen++;
+	l->vgen++;
 	l->need_full = l->need_vars = true;
 	if (!l->paused)
 		source_refresh(l->src);
@@ -228,6 +230,7 @@ int dash_live_set_var(struct dash_live *l, const char *name, const char *values,
 		return -1;
 	repeats(l);
 	l->gen++;
+	l->vgen++;
 	l->need_vars = l->need_full = true;
 	source_refresh(l->src);
 	return 0;
@@ -337,6 +340,7 @@ static void round_start(struct source *src, void *arg)
 	l->round_start_ms = loop_now_ms();
 	l->slowest_ms = 0;
 	l->round_gen = l->gen;
+	l->round_vgen = l->vgen;
 	if (!l->d && l->nfiles && !l->error[0])
 		load(l, l->cur);
 	if (!l->d || !l->prom || l->paused) {

@@ -38,7 +38,7 @@ static void var_values(struct var_job *vj, bool ok, const char *err, char *const
 		l->phase_done(l, true);
 		goto out;
 	}
-	if (vj->gen != l->gen || !l->d) {   /* asked for another dashboard or range: go on without it */
+	if (vj->gen != l->vgen || !l->d) {   /* asked for another dashboard, range or value: go on without it */
 		l->var_at++;
 		var_phase(l);
 		goto out;
@@ -174,7 +174,7 @@ static void var_phase(struct dash_live *l)
 		if (!vj)
 			abort();
 		vj->l = l;
-		vj->gen = l->gen;
+		vj->gen = l->vgen;
 		vj->var = (size_t)d->order[l->var_at];
 		vj->regex = dashboard_expand_in(d, &env, NULL, v->regex, "regex", NULL);
 		l->inflight++;
@@ -212,7 +212,7 @@ static void var_phase(struct dash_live *l)
 			snprintf(v->error, sizeof v->error, "the query could not be sent");
 		l->var_at++;
 	}
-	if (l->round_gen == l->gen)
+	if (l->round_vgen == l->vgen)
 		l->need_vars = false;
 	l->phase_done(l, false);
 }

@@ -338,8 +338,10 @@ struct dash_live {
 	int cols;                /* the terminal's width: points a panel asks for */
 	bool paused;
 	/* the round in flight */
-	unsigned gen;            /* bumped by a change of dashboard, range or variables */
+	unsigned gen;            /* bumped by a change of dashboard, range, variables or width */
 	unsigned round_gen;      /* gen when the round in flight started */
+	unsigned vgen;           /* the same, but the width: the variables' answers do not depend on it */
+	unsigned round_vgen;
 	bool need_vars, need_full, closing;
 	int inflight, queued;
 	size_t next_job, njobs;
