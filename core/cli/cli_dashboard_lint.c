@@ -50,6 +50,12 @@ static void panel_name(const struct dashboard *d, const struct dash_panel *p, ch
 		              p->scope[i].pending ? "each value" : p->scope[i].val);
 }
 
+/* A variable Prometheus was asked for and has no values for. */
+static bool none(const struct dash_var *v)
+{
+	return v->resolved && !v->nopt;
+}
+
 /* Why variable v cannot be resolved here (offline), or NULL when it can. */
 static const char *unresolvable(const struct dashboard *d, const struct dash_var *v, char *buf, size_t len)
 {
@@ -90,7 +96,7 @@ static void lint_query(struct lint *L, const struct dash_panel *p, const struct 
 	x = dashboard_expand_in(L->d, &e, p, t->expr, NULL, &g);
 	free(x);
 	v = g.var[0] ? dashboard_var((struct dashboard *)L->d, g.var) : NULL;
-	if (g.empty)
+	if (g.empty && !(v && L->l && none(v)))   /* a live none is said once, on its variable */
 		say(L, true, "%s: query %s would expand to an empty matcher: %s %s", who, t->ref, g.first, g.why);
 	else if (g.unknown)
 		say(L, true, "%s: query %s keeps %s, which %s: Prometheus gets it as written", who, t->ref, g.first, g.why);
@@ -175,10 +181,10 @@ static int lint_dashboard(const char *file, const struct dashboard *d, const str
 			say(&L, false, "variable %s: asks %s: its values are not resolved here", v->name, v->ds);
 		else if (unresolvable(d, v, why, sizeof why))
 			say(&L, true, "variable %s: %s", v->name, why);
-		else if (v->type == VAR_QUERY)
-			lint_var_query(&L, v);
-		else if (l && v->error[0])
-			say(&L, true, "variable %s: %s", v->name, v->error);
+		else if (v->type == VAR_QUERY && (lint_var_query(&L, v), l && v->error[0]))
+			/* none found is Grafana's empty value: series without the label, not an error */
+			say(&L, !none(v), "variable %s: %s%s", v->name, v->error,
+			    none(v) ? ": its matchers ask for series without the label" : "");
 	}
 	/* each panel of the file once: the first of a repeat's copies stands for them */
 	for (size_t i = 0; i < d->np; i++) {

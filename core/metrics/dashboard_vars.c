@@ -524,7 +524,7 @@ bool dashboard_var_known(const struct dash_var *v)
 {
 	if (v->type != VAR_QUERY)
 		return true;
-	return v->nopt > 0 || (v->ncur > 0 && !v->cur_all);
+	return v->nopt > 0 || (v->ncur > 0 && !v->cur_all) || v->resolved;
 }
 
 /* The first number in s, as Grafana's numerical sort reads it; -1 none. */
@@ -585,6 +585,7 @@ void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n)
 	size_t keep = 0;
 	struct sorted *s;
 
+	v->resolved = true;
 	if (n == 0 && v->ncur)
 		return;   /* nothing resolved: the value set (JSON, config, console) stands */
 	clear_list(v->opt, &v->nopt);

@@ -130,6 +130,8 @@ struct dash_var {
 	size_t ncur;
 	bool cur_all;            /* "All" selected */
 	bool cur_auto;           /* interval variables: "auto" selected */
+	bool resolved;           /* a live resolution answered: its options, maybe none (then it is
+	                          * empty, as in Grafana: matchers ask for series without the label) */
 	char error[160];         /* the last resolution's failure, "" */
 };
 
@@ -239,8 +241,9 @@ int dashboard_var_set(struct dashboard *d, const char *name, const char *values,
  * asks; a selection that is no longer there falls to the first option (or
  * All). */
 void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n);
-/* Whether the variable's values are known: its options or a selection (a
- * query variable not resolved yet has neither). */
+/* Whether the variable's values are known: its options, a selection, or a
+ * resolution that found none (a query variable not resolved yet has none of
+ * these: it is a placeholder, never sent). */
 bool dashboard_var_known(const struct dash_var *v);
 /* A variable's regex ("/re/i", or "re"; JavaScript's \d \w \s (?: (?i:
  * taken) applied to one raw value: 1 kept (out: the first capture group, or

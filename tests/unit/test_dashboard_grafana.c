@@ -87,6 +87,16 @@ static void all_without_allvalue_is_every_option(void **state)
 	EXPECT(d, "x{pod=~\"$pod\"}", "x{pod=~\"prod-[0-9]+\"}");
 	EXPECT(d, "${pod:text}", "All");
 	dashboard_free(d);
+	/* resolved, and Prometheus has no values: empty as in Grafana (series without the label), sent, said */
+	d = parse("{\"title\":\"n\",\"templating\":{\"list\":[{\"name\":\"cluster\",\"type\":\"query\","
+	          "\"query\":\"label_values(up, cluster)\"}]}}");
+	dashboard_var_options(dashboard_var(d, "cluster"), NULL, 0);
+	e = dashboard_expand_in(d, &env1h, NULL, "up{cluster=\"$cluster\"}", NULL, &g);
+	assert_string_equal(e, "up{cluster=\"\"}");
+	assert_int_equal(g.pending, 0);
+	assert_int_equal(g.empty, 1);
+	free(e);
+	dashboard_free(d);
 }
 
 static void options_sorted_as_the_variable_asks(void **state)
