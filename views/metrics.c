@@ -216,7 +216,8 @@ static void draw_row(WINDOW *w, int y, int width, const struct dash_panel *p, bo
 
 	char count[32], title[160];
 
-	snprintf(count, sizeof count, "%s(%d panel%s)", p->title[0] ? "  " : "", p->nchild, p->nchild == 1 ? "" : "s");
+	snprintf(count, sizeof count, "%s(%d panel%s)", p->title[0] ? "  " : "", p->nchild,
+	         p->nchild == 1 ? "" : "s");
 	metrics_clip(p->title, width - 2 - (p->collapsed ? tui_text_width(count) : 0), title, sizeof title);
 	snprintf(line, sizeof line, "%s %s%s", tui_glyph(p->collapsed ? G_PLAY : G_OPEN), title,
 	         p->collapsed ? count : "");

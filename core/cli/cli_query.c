@@ -121,7 +121,8 @@ static int print_table(const char *body, size_t len, char *err, size_t errlen)
 		printf("no data (no series matched)\n");
 	} else if (cJSON_GetArraySize(res) == 1 && !strcmp(type->valuestring, "vector") &&
 	           !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(res, 0), "metric"))) {
-		sample(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(res, 0), "value"), val, sizeof val, at, sizeof at);
+		s = cJSON_GetArrayItem(res, 0);
+		sample(cJSON_GetObjectItemCaseSensitive(s, "value"), val, sizeof val, at, sizeof at);
 		printf("%s\n", val);
 	} else {
 		char **names = calloc((size_t)cJSON_GetArraySize(res) + 1, sizeof *names);

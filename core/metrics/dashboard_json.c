@@ -222,7 +222,8 @@ static void plugin_name(const char *type, char *out, size_t len)
 		"grafana-amazonprometheus-datasource", "grafana-azureprometheus-datasource", "",
 	};
 	static const struct { const char *id, *name; } other[] = {
-		{ "__expr__", "Expression" }, { "loki", "Loki" }, { "tempo", "Tempo" }, { "elasticsearch", "Elasticsearch" },
+		{ "__expr__", "Expression" }, { "loki", "Loki" }, { "tempo", "Tempo" },
+		{ "elasticsearch", "Elasticsearch" },
 		{ "influxdb", "InfluxDB" }, { "graphite", "Graphite" }, { "jaeger", "Jaeger" }, { "zipkin", "Zipkin" },
 		{ "mysql", "MySQL" }, { "postgres", "PostgreSQL" }, { "grafana-postgresql-datasource", "PostgreSQL" },
 		{ "mssql", "SQL Server" }, { "cloudwatch", "CloudWatch" }, { "testdata", "TestData" },

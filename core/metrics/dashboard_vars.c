@@ -162,7 +162,8 @@ struct ex {
 
 enum gap_kind { GAP_EMPTY, GAP_UNKNOWN, GAP_BUILTIN, GAP_PENDING };
 
-static void gap(struct ex *x, enum gap_kind kind, const char *var, const char *ref, size_t reflen, const char *why)
+static void gap(struct ex *x, enum gap_kind kind, const char *var, const char *ref, size_t reflen,
+                const char *why)
 {
 	struct dash_gaps *g = x->gaps;
 
@@ -482,7 +483,8 @@ int dashboard_var_set(struct dashboard *d, const char *name, const char *values,
 		snprintf(err, errlen, "the dashboard has no variable %s", name);
 		return -1;
 	}
-	if (v->type == VAR_INTERVAL && v->autoi && (!strcmp(values, "auto") || !strncmp(values, "$__auto_interval", 16))) {
+	if (v->type == VAR_INTERVAL && v->autoi &&
+	    (!strcmp(values, "auto") || !strncmp(values, "$__auto_interval", 16))) {
 		clear_list(v->cur, &v->ncur);
 		v->cur_all = false;
 		v->cur_auto = true;

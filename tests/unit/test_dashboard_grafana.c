@@ -299,6 +299,11 @@ static void repeated_rows_and_vertical_repeats(void **state)
 		assert_false(dashboard_hidden(d, 1));
 		assert_int_equal(p[4].ly, below + 6);
 		assert_no_overlap(d);
+		/* made again (a variable changed): the row the operator opened stays open, the other closed */
+		assert_false(dashboard_repeat(d));
+		p = d->p;
+		assert_false(p[0].collapsed);
+		assert_true(p[2].collapsed);
 	}
 	dashboard_free(d);
 	/* Linkerd's repeated rows, offline: one copy, its value pending */
