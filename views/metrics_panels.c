@@ -281,13 +281,19 @@ void metrics_draw_panel(WINDOW *w, struct box b, const struct dash_live *l, size
 	if (age[0])
 		tui_put_right(w, b.y, b.x + 1, b.w - 3, arole, age);
 	if (!dashboard_drawable(p)) {   /* a placeholder: what it is, and its queries as written */
+		char line[400], cut[400];
+
 		if (p->ds[0])
-			tui_putf(w, in.y, in.x, in.w, ROLE_STALE, "%s %s: never sent to Prometheus", p->ds,
-			         p->type_name);
+			snprintf(line, sizeof line, "%s %s: never sent to Prometheus", p->ds, p->type_name);
 		else
-			tui_putf(w, in.y, in.x, in.w, ROLE_STALE, "%s: not drawn in the terminal", p->type_name);
-		for (size_t k = 0; k < p->nt && (int)k + 1 < in.h; k++)
-			tui_putf(w, in.y + 1 + (int)k, in.x, in.w, ROLE_NORMAL, "%s: %s", p->t[k].ref, p->t[k].expr);
+			snprintf(line, sizeof line, "%s: not drawn in the terminal", p->type_name);
+		metrics_clip(line, in.w, cut, sizeof cut);
+		tui_put(w, in.y, in.x, in.w, ROLE_STALE, cut);
+		for (size_t k = 0; k < p->nt && (int)k + 1 < in.h; k++) {
+			snprintf(line, sizeof line, "%s: %s", p->t[k].ref, p->t[k].expr);
+			metrics_clip(line, in.w, cut, sizeof cut);
+			tui_put(w, in.y + 1 + (int)k, in.x, in.w, ROLE_NORMAL, cut);
+		}
 		return;
 	}
 	switch (p->type) {

@@ -98,7 +98,10 @@ class DashboardsOnLab(LabTestCase):
                     {"name": "slot", "type": "query", "query": "label_values(http_requests_total, slot)",
                      "includeAll": True, "multi": True, "sort": 1, "current": {"value": ["$__all"]}},
                     {"name": "nothing", "type": "query", "query": "label_values(no_such_metric_for_warroom, job)",
-                     "includeAll": True, "current": {"value": "$__all"}}]}}, f)
+                     "includeAll": True, "current": {"value": "$__all"}},
+                    # a bare selector: its series listed as Grafana lists them, the regex picking a label
+                    {"name": "target", "type": "query", "query": 'up{job="prometheus"}',
+                     "regex": '/instance="(?<text>[^"]+)"/'}]}}, f)
         d = self.values(path, "--range", "5m")
         # All, without an allValue: every slot Prometheus has, regex-escaped and joined
         q = self.panel(d, "All slots")["queries"][0]["expr"]
@@ -108,6 +111,9 @@ class DashboardsOnLab(LabTestCase):
         copies = sorted(p["title"] for p in d["panels"] if p["title"].startswith("Slot "))
         self.assertEqual(copies, ["Slot blue", "Slot green"])
         self.assertIn('slot="green"', self.panel(d, "Slot green")["queries"][0]["expr"])
+        target = next(v for v in d["variables"] if v["name"] == "target")
+        self.assertNotIn("error", target)
+        self.assertRegex(target["current"][0], r"^[\w.-]+:\d+$")   # an instance, host:port
         # a variable Prometheus has no values for is empty, as in Grafana: series without the label
         nothing = self.panel(d, "Nothing")
         self.assertIn('job=~""', nothing["queries"][0]["expr"])
