@@ -10,12 +10,13 @@
 #include <unistd.h>
 
 #include "warroom/actions.h"
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/config.h"
 #include "warroom/deploywatch.h"
 #include "warroom/export.h"
 #include "warroom/incident.h"
 #include "warroom/keymap.h"
+#include "warroom/logs.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/runbook.h"
@@ -116,6 +117,9 @@ static void paint_status(void)
 		if (s == SRC_BASTION && A.model.src[s].state == SRC_UP && A.model.bastion_rtt_ms >= 0)
 			used += (size_t)snprintf(conn + used, used < sizeof conn ? sizeof conn - used : 0, " %lldms",
 			                         (long long)A.model.bastion_rtt_ms);
+		else if (s == SRC_BASTION && A.model.src[s].state == SRC_DOWN && A.model.bastion_cause[0])
+			used += (size_t)snprintf(conn + used, used < sizeof conn ? sizeof conn - used : 0, " %s",
+			                         A.model.bastion_cause);
 		if (A.model.src[s].state != SRC_UP)
 			used_short += (size_t)snprintf(conn_short + used_short, used_short < sizeof conn_short ?
 			                               sizeof conn_short - used_short : 0, "%s%s %s", used_short ? " " : "",
@@ -453,6 +457,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		views_free();
 		return EXIT_FAILED;
 	}
+	tui_set_frame_tail(tui_links_take);   /* the runbook's links, hyperlinked after each frame */
 	/* after tui_init: our SIGWINCH handler replaces the one curses set */
 	loop_signals_watch(A.loop, on_signal, NULL);
 	loop_fd_add(A.loop, STDIN_FILENO, POLLIN, on_stdin, NULL);
@@ -465,6 +470,11 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	else
 		ui_message(ROLE_CRIT, "%s", err);
 	A.deploy = deploywatch_install(&A.model, A.loop, A.sources.prom);
+	/* pod logs follow while the diagnose view is open; the Events always (the overview sums them up) */
+	A.logs = A.sources.kube ? logs_new(A.loop, A.sources.kube, cfg, &A.model) : NULL;
+	A.model.logs = A.logs;
+	if (A.logs)
+		logs_watch_events(A.logs, 5000);
 	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg), actions_by_name);
 	runbook_session_set_bastion(A.runbook, A.sources.ssh);
 	{
@@ -484,6 +494,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	make_windows();
 	if (views[0]->open)
 		views[0]->open(views_state(0), &A.model);
+	app_bastion_unused(cfg, runbook_session_lib(A.runbook));
 	if (!tl)
 		ui_message(ROLE_CRIT, "timeline unavailable: %s", tl_error && *tl_error ? tl_error : "not opened");
 	else {
@@ -502,6 +513,8 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	tui_end();
 	actions_free(A.actions);   /* what is in flight stops and is audited as cancelled */
 	runbook_session_free(A.runbook);
+	A.model.logs = NULL;
+	logs_free(A.logs);         /* its requests go before the client they use */
 	sources_close(&A.sources);
 	deploywatch_core_free(A.deploy);   /* after the HTTP engine delivered its cancellations */
 	model_free(&A.model);

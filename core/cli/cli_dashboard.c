@@ -135,7 +135,7 @@ static void print_json(const struct dashboard *d, const struct dash_live *l)
 			env.instant = p->t[k].instant || p->type == DASH_TABLE;
 			e = dashboard_expand_in(d, &env, p, p->t[k].expr, NULL, NULL);
 			cJSON_AddStringToObject(q, "refId", p->t[k].ref);
-			cJSON_AddStringToObject(q, "expr", e);
+			cJSON_AddStringToObject(q, "expr", e ? e : "(out of memory)");
 			cJSON_AddStringToObject(q, "datasource", query_ds(p, &p->t[k]));
 			cJSON_AddBoolToObject(q, "hide", p->t[k].hide);
 			cJSON_AddBoolToObject(q, "instant", p->t[k].instant);
@@ -213,7 +213,7 @@ static void print_text(const struct dashboard *d, const struct dash_live *l)
 			printf("%s    %s%s%s%s%s%s: %s\n", in, p->t[k].ref, p->t[k].hide ? " (hidden)" : "",
 			       p->t[k].instant ? " (instant)" : "", strcmp(query_ds(p, &p->t[k]), "Prometheus") ? " (" : "",
 			       strcmp(query_ds(p, &p->t[k]), "Prometheus") ? query_ds(p, &p->t[k]) : "",
-			       strcmp(query_ds(p, &p->t[k]), "Prometheus") ? ", not sent)" : "", e);
+			       strcmp(query_ds(p, &p->t[k]), "Prometheus") ? ", not sent)" : "", e ? e : "(out of memory)");
 			free(e);
 		}
 		if (l && i < l->npd && dashboard_drawable(p) && p->nt) {
@@ -265,7 +265,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 	/* a second round: the steady refresh (variables resolved, incremental ranges) */
 	if (dash_cli_live_round(&c) != 0)
 		goto out;
-	ssh_cli_report("dashboard", c.ssh);
+	cli_ssh_report("dashboard", c.ssh);
 	if (json)
 		print_json(c.l->d, c.l);
 	else

@@ -94,6 +94,10 @@ static void lint_query(struct lint *L, const struct dash_panel *p, const struct 
 
 	e.instant = t->instant || p->type == DASH_TABLE;
 	x = dashboard_expand_in(L->d, &e, p, t->expr, NULL, &g);
+	if (!x) {
+		say(L, true, "%s: query %s: out of memory expanding it", who, t->ref);
+		return;
+	}
 	free(x);
 	v = g.var[0] ? dashboard_var((struct dashboard *)L->d, g.var) : NULL;
 	if (g.empty && !(v && L->l && none(v)))   /* a live none is said once, on its variable */
@@ -118,6 +122,10 @@ static void lint_var_query(struct lint *L, const struct dash_var *v)
 	struct dash_gaps g;
 	char *x = dashboard_expand_in(L->d, &env, NULL, v->query, NULL, &g);
 
+	if (!x) {
+		say(L, true, "variable %s: out of memory expanding its query", v->name);
+		return;
+	}
 	free(x);
 	if (g.empty)
 		say(L, true, "variable %s: its query would expand to an empty matcher: %s %s", v->name, g.first, g.why);
@@ -166,8 +174,10 @@ static int lint_dashboard(const char *file, const struct dashboard *d, const str
 	char why[200];
 	bool *seen = calloc(d->ntp + 1, sizeof *seen);
 
-	if (!seen)
-		abort();
+	if (!seen) {
+		fprintf(stderr, "warroom dashboard: %s: out of memory linting it\n", file);
+		return EXIT_FAILED;
+	}
 	for (size_t i = 0; i < d->nwarn; i++)
 		say(&L, true, "%s", d->warn[i]);
 	if (d->order_error[0])

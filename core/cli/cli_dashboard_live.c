@@ -7,6 +7,7 @@
 
 #include "cli_dashboard_priv.h"
 #include "warroom/actions.h"
+#include "warroom/cli.h"
 #include "warroom/config.h"
 #include "warroom/dashboard.h"
 #include "warroom/http.h"
@@ -37,7 +38,7 @@ int dash_cli_live_open(struct dash_cli_live *c, const char *file, const struct c
 		return EXIT_UNREACHABLE;
 	}
 	c->prom = c->http ? prom_new(c->http, &cfg->prometheus, err, sizeof err) : NULL;
-	if (c->prom && (ssh_cli_route(c->loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &c->ssh, route,
+	if (c->prom && (cli_ssh_route(c->loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &c->ssh, route,
 	                              sizeof route, err, sizeof err) != 0 ||
 	                (route[0] && prom_set_connect_to(c->prom, route) != 0))) {
 		prom_free(c->prom);

@@ -45,6 +45,9 @@ static void answered(const struct prom_body *b, void *arg)
 		memcpy(q->body, b->body, b->len);
 		q->body[b->len] = '\0';
 		q->len = b->len;
+	} else if (b->body) {
+		q->ok = q->answered = false;
+		snprintf(q->err, sizeof q->err, "out of memory reading Prometheus' answer");
 	}
 }
 
@@ -55,6 +58,24 @@ static void sample(const cJSON *pair, char *val, size_t vlen, char *at, size_t a
 
 	snprintf(val, vlen, "%s", cJSON_IsString(v) ? v->valuestring : "?");
 	snprintf(at, alen, "%.3f", cJSON_IsNumber(t) ? t->valuedouble : 0);
+}
+
+/* What a value that is no plain number means, for the reader; "" for a number. */
+static const char *value_words(const char *val)
+{
+	if (!strcmp(val, "NaN"))
+		return "not a number: zero divided by zero gives it, such as a ratio over no requests";
+	if (!strcmp(val, "+Inf") || !strcmp(val, "-Inf"))
+		return "infinite: a number divided by zero gives it, or a quantile above a histogram's last bucket";
+	return "";
+}
+
+/* A value alone, with what it means when it is no plain number. */
+static void print_value(const char *val)
+{
+	const char *why = value_words(val);
+
+	printf("%s%s%s%s\n", val, *why ? " (" : "", why, *why ? ")" : "");
 }
 
 /* A series' labels as Prometheus' table shows them: name{k="v", ...}. */
@@ -69,7 +90,7 @@ static char *series_name(const cJSON *metric)
 		if (cJSON_IsString(l))
 			cap += strlen(l->string) + 2 * strlen(l->valuestring) + 6;
 	if (!(s = malloc(cap)))
-		abort();
+		return NULL;
 	o = (size_t)snprintf(s, cap, "%s{", cJSON_IsString(name) ? name->valuestring : "");
 	cJSON_ArrayForEach(l, metric) {
 		if (!cJSON_IsString(l) || !strcmp(l->string, "__name__"))
@@ -111,9 +132,9 @@ static int print_table(const char *body, size_t len, char *err, size_t errlen)
 	} else if (!strcmp(type->valuestring, "scalar") || !strcmp(type->valuestring, "string")) {
 		sample(res, val, sizeof val, at, sizeof at);
 		if (!strcmp(type->valuestring, "string"))
-			snprintf(val, sizeof val, "%s", cJSON_IsString(cJSON_GetArrayItem(res, 1)) ?
-			         cJSON_GetArrayItem(res, 1)->valuestring : "");
-		printf("%s\n", val);
+			printf("%s\n", cJSON_IsString(cJSON_GetArrayItem(res, 1)) ? cJSON_GetArrayItem(res, 1)->valuestring : "");
+		else
+			print_value(val);
 	} else if (!cJSON_IsArray(res)) {
 		snprintf(err, errlen, "Prometheus' %s result is not a list", type->valuestring);
 		rc = -1;
@@ -123,17 +144,25 @@ static int print_table(const char *body, size_t len, char *err, size_t errlen)
 	           !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(res, 0), "metric"))) {
 		s = cJSON_GetArrayItem(res, 0);
 		sample(cJSON_GetObjectItemCaseSensitive(s, "value"), val, sizeof val, at, sizeof at);
-		printf("%s\n", val);
+		print_value(val);
 	} else {
 		char **names = calloc((size_t)cJSON_GetArraySize(res) + 1, sizeof *names);
+		bool oom = !names;
 
-		if (!names)
-			abort();
-		cJSON_ArrayForEach(s, res) {
-			names[n] = series_name(cJSON_GetObjectItemCaseSensitive(s, "metric"));
-			if (strlen(names[n]) > width)
+		cJSON_ArrayForEach(s, (oom ? NULL : res)) {
+			if (!(names[n] = series_name(cJSON_GetObjectItemCaseSensitive(s, "metric"))))
+				oom = true;
+			else if (strlen(names[n]) > width)
 				width = strlen(names[n]);
 			n++;
+		}
+		if (oom) {   /* nothing printed rather than some of the series */
+			for (size_t i = 0; names && i < n; i++)
+				free(names[i]);
+			free(names);
+			cJSON_Delete(root);
+			snprintf(err, errlen, "out of memory printing Prometheus' answer");
+			return -1;
 		}
 		n = 0;
 		cJSON_ArrayForEach(s, res) {
@@ -243,7 +272,7 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 	if (!http)
 		snprintf(err, sizeof err, "cannot start the event loop");
 	/* marked via_bastion: through the tunnel or not at all, never directly */
-	if (p && (ssh_cli_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
+	if (p && (cli_ssh_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
 	                        sizeof route, err, sizeof err) != 0 ||
 	          (route[0] && prom_set_connect_to(p, route) != 0))) {
 		prom_free(p);
@@ -257,9 +286,6 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 	if (!q.done) {
 		q.ok = false;
 		snprintf(q.err, sizeof q.err, "%s", err);
-	} else if (!q.ok && !q.answered && ssh && ssh_error(ssh)[0]) {
-		/* the tunnel's reset says little; the bastion's own words say why */
-		snprintf(q.err, sizeof q.err, "%s (the bastion: %s)", prom_url(p), ssh_error(ssh));
 	}
 	if (json)
 		print_json(&q);

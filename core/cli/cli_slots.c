@@ -9,6 +9,7 @@
 #include "warroom/http.h"
 #include "warroom/kube.h"
 #include "warroom/loop.h"
+#include "warroom/prom.h"
 #include "warroom/rollback.h"
 #include "warroom/slots.h"
 #include "warroom/sources.h"
@@ -18,6 +19,7 @@
 
 #include <cJSON.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +32,14 @@ struct env {
 	struct loop *loop;
 	struct sources src;
 	struct kube *kube;
+	struct prom_poller *signals;   /* status: the golden signals */
 };
 
 static void env_close(struct env *e)
 {
+	prom_poller_stop(e->signals);
 	sources_close(&e->src);
+	prom_poller_free(e->signals);   /* after the HTTP engine: its answers are dropped */
 	loop_free(e->loop);
 	memset(e, 0, sizeof *e);
 }
@@ -51,7 +56,7 @@ static int env_open(struct env *e, const struct config *cfg, const char *cmd)
 		env_close(e);
 		return EXIT_UNREACHABLE;
 	}
-	ssh_cli_ui(e->src.ssh);
+	cli_ssh_ui(e->src.ssh);
 	if (!e->src.kube) {
 		fprintf(stderr, "warroom %s: %s\n", cmd, e->src.kube_error);
 		env_close(e);
@@ -136,12 +141,127 @@ static void alerts_start(struct env *e, const struct config *cfg, struct alerts 
 	}
 }
 
+/* ---------- the golden signals, for status ---------- */
+
+struct signals {
+	struct prom_poller *pp;
+	struct model_metrics mm;
+	bool done, ok;
+	char err[300];
+};
+
+static const char *const signal_names[MET_COUNT] = {
+	[MET_RPS] = "req/s", [MET_ERRORS] = "5xx", [MET_P95] = "P95", [MET_P99] = "P99", [MET_QUEUE] = "queue",
+};
+static const char *const signal_keys[MET_COUNT] = {
+	[MET_RPS] = "requests_per_second", [MET_ERRORS] = "error_ratio", [MET_P95] = "p95_seconds",
+	[MET_P99] = "p99_seconds", [MET_QUEUE] = "offline_queue",
+};
+
+static void signals_done(bool ok, const char *err, void *arg)
+{
+	struct signals *g = arg;
+
+	g->done = true;
+	g->ok = ok;
+	snprintf(g->err, sizeof g->err, "%s", err ? err : "");
+}
+
+static void signals_start(struct env *e, struct signals *g)
+{
+	g->pp = e->signals = sources_signals_new(&e->src, &g->mm, signals_done, g);
+	if (g->pp)
+		source_refresh(prom_poller_source(g->pp));
+	else
+		g->done = true;
+}
+
+/* A signal's value and what it is in words: never a bare "n/a". */
+static void signal_words(enum metric_id id, const struct model_series *s, char *val, size_t vlen, char *why,
+                         size_t wlen)
+{
+	why[0] = '\0';
+	prom_signal_format(id, s->last, val, vlen);
+	switch (s->answer) {
+	case MODEL_ANS_NAN:
+		snprintf(val, vlen, "NaN");
+		snprintf(why, wlen, "not a number: %s answered NaN (zero divided by zero gives it, such as a "
+		         "ratio over no requests)", s->query);
+		break;
+	case MODEL_ANS_EMPTY:
+		snprintf(why, wlen, "%s matched no series", s->query);
+		break;
+	case MODEL_ANS_ZERO:
+		snprintf(why, wlen, "no 5xx series while requests are counted");
+		break;
+	case MODEL_ANS_FAILED:
+		snprintf(val, vlen, "unknown");
+		snprintf(why, wlen, "%s", s->error);
+		break;
+	case MODEL_ANS_VALUE:
+		if (isinf(s->last))
+			snprintf(why, wlen, "%s answered %s", s->query, val);
+		break;
+	case MODEL_ANS_NONE:
+		snprintf(val, vlen, "unknown");
+		snprintf(why, wlen, "not asked");
+		break;
+	}
+}
+
+static void print_signals(const struct signals *g, const char *url)
+{
+	char val[48], why[600];
+
+	if (!g->pp)
+		return;
+	if (!g->ok) {
+		printf("\nsignals: unknown (%s)\n", g->err[0] ? g->err : "no answer from Prometheus");
+		return;
+	}
+	printf("\nsignals (the last minute, %s):\n", url);
+	for (int i = 0; i < MET_COUNT; i++) {
+		signal_words((enum metric_id)i, &g->mm.s[i], val, sizeof val, why, sizeof why);
+		printf("  %-6s %8s%s%s\n", signal_names[i], val, why[0] ? "  " : "", why);
+	}
+}
+
+static void signals_json(cJSON *root, const struct signals *g)
+{
+	cJSON *o;
+	char val[48], why[600];
+
+	if (!g->pp)
+		return;
+	o = cJSON_AddObjectToObject(root, "signals");
+	cJSON_AddBoolToObject(o, "ok", g->ok);
+	if (!g->ok) {
+		cJSON_AddStringToObject(o, "error", g->err);
+		return;
+	}
+	for (int i = 0; i < MET_COUNT; i++) {
+		const struct model_series *s = &g->mm.s[i];
+		cJSON *one = cJSON_AddObjectToObject(o, signal_keys[i]);
+
+		signal_words((enum metric_id)i, s, val, sizeof val, why, sizeof why);
+		if (isfinite(s->last))
+			cJSON_AddNumberToObject(one, "value", s->last);
+		else
+			cJSON_AddNullToObject(one, "value");
+		cJSON_AddStringToObject(one, "text", val);
+		cJSON_AddStringToObject(one, "query", s->query);
+		if (why[0])
+			cJSON_AddStringToObject(one, "why", why);
+	}
+}
+
 /* ---------- status ---------- */
 
 struct status_wait {
 	bool slots_done;
 	struct slots_state st;
 	struct alerts *alerts;
+	struct signals *signals;
 	bool done;
 };
 
@@ -150,10 +270,11 @@ static void status_slots(const struct slots_state *st, void *arg)
 	struct status_wait *w = arg;
 	w->slots_done = true;
 	w->st = *st;
-	w->done = !w->alerts->wanted || w->alerts->done;
+	w->done = (!w->alerts->wanted || w->alerts->done) && w->signals->done;
 }
 
-static void print_status(const struct slots_state *st, const struct alerts *a, const char *context)
+static void print_status(const struct slots_state *st, const struct alerts *a, const struct signals *g,
+                         const char *context, const char *prom_url)
 {
 	printf("%s in %s (context %s): %s\n", st->service, st->namespace_, context, slots_health_name(st->health));
 	if (st->active >= 0)
@@ -201,9 +322,11 @@ static void print_status(const struct slots_state *st, const struct alerts *a, c
 		else
 			printf("\nalerts: unknown (Alertmanager: %s)\n", a->err);
 	}
+	print_signals(g, prom_url);
 }
 
-static char *status_json(const struct slots_state *st, const struct alerts *a, int code, int64_t now)
+static char *status_json(const struct slots_state *st, const struct alerts *a, const struct signals *g,
+                         int code, int64_t now)
 {
 	char *sj = slots_to_json(st, now);
 	cJSON *root = sj ? cJSON_Parse(sj) : cJSON_CreateObject();
@@ -221,6 +344,7 @@ static char *status_json(const struct slots_state *st, const struct alerts *a, i
 			cJSON_AddStringToObject(al, "error", a->err);
 		}
 	}
+	signals_json(root, g);
 	char *out = cJSON_Print(root);
 	cJSON_Delete(root);
 	return out;
@@ -250,19 +374,27 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 		return EXIT_UNREACHABLE;
 	}
 	w->alerts = &alerts;
+	struct signals *signals = calloc(1, sizeof *signals);
+	if (!signals) {
+		free(w);
+		env_close(&e);
+		return EXIT_UNREACHABLE;
+	}
+	w->signals = signals;
 	char token[4096] = "";
 	alerts_start(&e, cfg, &alerts, token, sizeof token);
+	signals_start(&e, signals);
 	struct slots_poller *p = slots_poller_new(e.loop, e.kube, cfg, status_slots, w);
 	slots_poller_refresh(p);
 	while (!w->done && !loop_stopped(e.loop)) {
 		if (loop_run_once(e.loop, 1000) < 0)
 			break;
-		if (w->slots_done && (!alerts.wanted || alerts.done))
+		if (w->slots_done && (!alerts.wanted || alerts.done) && signals->done)
 			w->done = true;
 	}
 	memset(token, 0, sizeof token);
 	slots_poller_free(p);
-	ssh_cli_report("status", e.src.ssh);
+	cli_ssh_report("status", e.src.ssh);
 	const struct slots_state *st = &w->st;
 	int64_t now = loop_now_ms();
 	if (!st->updated_ms) {
@@ -283,15 +415,16 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 		if (rc == EXIT_OK && alerts.ok && alerts.critical > 0)
 			rc = EXIT_DEGRADED;   /* pods fine, but the service is failing its users */
 		if (json) {
-			char *s = status_json(st, &alerts, rc, now);
+			char *s = status_json(st, &alerts, signals, rc, now);
 			printf("%s\n", s ? s : "{}");
 			free(s);
 		} else {
-			print_status(st, &alerts, kube_context(e.kube));
+			print_status(st, &alerts, signals, kube_context(e.kube), cfg->prometheus.url);
 		}
 	}
 	free(w);
 	env_close(&e);
+	free(signals);
 	return rc;
 }
 

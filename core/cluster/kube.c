@@ -39,16 +39,6 @@ struct kreq {
 	char err[600];
 };
 
-struct kwaiter {
-	struct kwaiter *next;
-	struct kube *k;
-	kube_auth_fn fn;
-	void *arg;
-	uint64_t timer;
-	bool ok;
-	char err[512];
-};
-
 struct kube {
 	struct loop *loop;
 	struct http *http;
@@ -56,7 +46,6 @@ struct kube {
 	long timeout_ms, exec_timeout_ms;
 	uint64_t next_id;
 	struct kreq *reqs;
-	struct kwaiter *waiters;
 	struct kube_op *ops;     /* requests made of several (kube_undo.c) */
 	struct kubeconfig_cred cred;
 	bool have_cred;
@@ -134,47 +123,57 @@ static void http_done(const struct http_resp *resp, void *arg);
 static void req_send(struct kreq *r, bool cred_ok)
 {
 	struct kube *k = r->k;
-	const struct kubeconfig *kc = &k->kc;
-	if (kc->exec.set && !cred_ok && !cred_fresh(k)) {
+	if (k->kc.exec.set && !cred_ok && !cred_fresh(k)) {
 		r->waiting_auth = true;
 		start_exec(k);
 		return;
 	}
 	r->waiting_auth = false;
-	char *file_token = NULL;
+	struct kube_held held;
+	struct http_req hr;
+	char err[512];
+	if (kube_http_req(k, r->path, &hr, &held, err, sizeof err) != 0) {
+		req_fail_later(r, err);
+		return;
+	}
+	hr.method = r->method;
+	hr.body = r->body;
+	hr.content_type = r->ctype;
+	r->http_id = http_request(k->http, &hr, http_done, r);
+	kube_held_free(&held);
+	if (!r->http_id)
+		req_fail_later(r, "could not start the request to the API server");
+}
+
+static const char *const req_headers[] = { "Accept: application/json", "User-Agent: warroom/" WARROOM_VERSION, NULL };
+
+int kube_http_req(struct kube *k, const char *path, struct http_req *hr, struct kube_held *held, char *err,
+                  size_t errlen)
+{
+	const struct kubeconfig *kc = &k->kc;
 	const char *token = NULL;
+
+	memset(held, 0, sizeof *held);
 	if (kc->exec.set && k->cred.token)
 		token = k->cred.token;
 	else if (kc->token)
 		token = kc->token;
 	else if (kc->token_file[0]) {
-		char err[512];
-		file_token = kubeconfig_read_token_file(kc->token_file, err, sizeof err);
-		if (!file_token) {
-			req_fail_later(r, err);
-			return;
-		}
-		token = file_token;
+		held->file_token = kubeconfig_read_token_file(kc->token_file, err, errlen);
+		if (!held->file_token)
+			return -1;
+		token = held->file_token;
 	}
-	char jerr[300];
-	char *url = k->url_base ? endpoint_join(k->url_base, r->path, NULL, jerr, sizeof jerr) : NULL;
+	held->url = k->url_base ? endpoint_join(k->url_base, path, NULL, err, errlen) : NULL;
 	if (!k->url_base)
-		text_copy(jerr, sizeof jerr, "out of memory");
-	if (!url) {
-		if (file_token) {
-			memset(file_token, 0, strlen(file_token));
-			free(file_token);
-		}
-		req_fail_later(r, jerr);
-		return;
+		text_copy(err, errlen, "out of memory");
+	if (!held->url) {
+		kube_held_free(held);
+		return -1;
 	}
-	const char *headers[] = { "Accept: application/json", "User-Agent: warroom/" WARROOM_VERSION, NULL };
-	struct http_req hr = {
-		.method = r->method,
-		.url = url,
-		.body = r->body,
-		.content_type = r->ctype,
-		.headers = headers,
+	*hr = (struct http_req){
+		.url = held->url,
+		.headers = req_headers,
 		.bearer_token = token,
 		.timeout_ms = k->timeout_ms,
 		.ca_file = kc->ca_file[0] ? kc->ca_file : NULL,
@@ -183,26 +182,48 @@ static void req_send(struct kreq *r, bool cred_ok)
 		.connect_to = k->connect_to,
 	};
 	if (kc->exec.set && k->cred.cert_pem) {
-		hr.cert_pem = k->cred.cert_pem;
-		hr.cert_pem_len = strlen(k->cred.cert_pem);
-		hr.key_pem = k->cred.key_pem;
-		hr.key_pem_len = strlen(k->cred.key_pem);
+		hr->cert_pem = k->cred.cert_pem;
+		hr->cert_pem_len = strlen(k->cred.cert_pem);
+		hr->key_pem = k->cred.key_pem;
+		hr->key_pem_len = strlen(k->cred.key_pem);
 	} else {
-		hr.cert_file = kc->cert_file[0] ? kc->cert_file : NULL;
-		hr.cert_pem = kc->cert_pem;
-		hr.cert_pem_len = kc->cert_pem_len;
-		hr.key_file = kc->key_file[0] ? kc->key_file : NULL;
-		hr.key_pem = kc->key_pem;
-		hr.key_pem_len = kc->key_pem_len;
+		hr->cert_file = kc->cert_file[0] ? kc->cert_file : NULL;
+		hr->cert_pem = kc->cert_pem;
+		hr->cert_pem_len = kc->cert_pem_len;
+		hr->key_file = kc->key_file[0] ? kc->key_file : NULL;
+		hr->key_pem = kc->key_pem;
+		hr->key_pem_len = kc->key_pem_len;
 	}
-	r->http_id = http_request(k->http, &hr, http_done, r);
-	free(url);
-	if (file_token) {
-		memset(file_token, 0, strlen(file_token));
-		free(file_token);
+	return 0;
+}
+
+void kube_held_free(struct kube_held *h)
+{
+	if (h->file_token) {
+		memset(h->file_token, 0, strlen(h->file_token));
+		free(h->file_token);
 	}
-	if (!r->http_id)
-		req_fail_later(r, "could not start the request to the API server");
+	free(h->url);
+	memset(h, 0, sizeof *h);
+}
+
+bool kube_cred_ready(const struct kube *k)
+{
+	return !k->kc.exec.set || cred_fresh(k);
+}
+
+bool kube_cred_reject(struct kube *k)
+{
+	if (!k->kc.exec.set)
+		return false;
+	kubeconfig_cred_free(&k->cred);
+	k->have_cred = false;
+	return true;
+}
+
+struct http *kube_http(const struct kube *k)
+{
+	return k->http;
 }
 
 static void http_done(const struct http_resp *resp, void *arg)
@@ -242,19 +263,6 @@ static void http_done(const struct http_resp *resp, void *arg)
 
 /* ---------- exec credentials ---------- */
 
-static void waiter_timer(struct loop *loop, void *arg);
-
-static void waiters_settle(struct kube *k, bool ok, const char *err)
-{
-	for (struct kwaiter *w = k->waiters; w; w = w->next) {
-		if (w->timer)
-			continue;
-		w->ok = ok;
-		text_copy(w->err, sizeof w->err, err);
-		w->timer = loop_timer_add(k->loop, 0, 0, waiter_timer, w);
-	}
-}
-
 static void exec_done(bool ok, struct kubeconfig_cred *cred, const char *err, void *arg)
 {
 	struct kube *k = arg;
@@ -268,7 +276,6 @@ static void exec_done(bool ok, struct kubeconfig_cred *cred, const char *err, vo
 	} else {
 		snprintf(words, sizeof words, "authentication failed: %s", err);
 	}
-	waiters_settle(k, ok, words);
 	/* Send what waited, with this credential even if it is already expired. */
 	struct kreq *next;
 	for (struct kreq *r = k->reqs; r; r = next) {
@@ -294,48 +301,9 @@ static void start_exec(struct kube *k)
 	}
 	char words[700];
 	snprintf(words, sizeof words, "authentication failed: %s", err);
-	waiters_settle(k, false, words);
 	for (struct kreq *r = k->reqs; r; r = r->next)
 		if (r->waiting_auth)
 			req_fail_later(r, words);
-}
-
-static void waiter_timer(struct loop *loop, void *arg)
-{
-	struct kwaiter *w = arg;
-	struct kube *k = w->k;
-	(void)loop;
-	for (struct kwaiter **pp = &k->waiters; *pp; pp = &(*pp)->next) {
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	}
-	kube_auth_fn fn = w->fn;
-	void *fa = w->arg;
-	bool ok = w->ok;
-	char err[sizeof w->err];
-	text_copy(err, sizeof err, w->err);
-	free(w);
-	fn(ok, err, fa);
-}
-
-void kube_auth_prepare(struct kube *k, kube_auth_fn fn, void *arg)
-{
-	struct kwaiter *w = calloc(1, sizeof *w);
-	if (!w)
-		return;
-	w->k = k;
-	w->fn = fn;
-	w->arg = arg;
-	w->next = k->waiters;
-	k->waiters = w;
-	if (!k->kc.exec.set || cred_fresh(k)) {
-		w->ok = true;
-		w->timer = loop_timer_add(k->loop, 0, 0, waiter_timer, w);
-		return;
-	}
-	start_exec(k);
 }
 
 unsigned kube_exec_runs(const struct kube *k)
@@ -422,13 +390,6 @@ void kube_free(struct kube *k)
 			req_free(r);
 		}
 	}
-	while (k->waiters) {
-		struct kwaiter *w = k->waiters;
-		k->waiters = w->next;
-		if (w->timer)
-			loop_timer_cancel(k->loop, w->timer);
-		free(w);
-	}
 	kubeconfig_exec_cancel(k->run);
 	kubeconfig_cred_free(&k->cred);
 	kubeconfig_free(&k->kc);
@@ -439,7 +400,6 @@ void kube_free(struct kube *k)
 
 const char *kube_server(const struct kube *k) { return k->kc.server; }
 const char *kube_context(const struct kube *k) { return k->kc.context; }
-const char *kube_namespace(const struct kube *k) { return k->kc.namespace_; }
 void kube_set_timeout(struct kube *k, long ms) { k->timeout_ms = ms > 0 ? ms : 10000; }
 void kube_set_exec_timeout(struct kube *k, long ms) { k->exec_timeout_ms = ms > 0 ? ms : 30000; }
 
@@ -463,6 +423,10 @@ uint64_t kube_request(struct kube *k, const char *method, const char *path,
 	r->path = strdup(path);
 	r->ctype = content_type ? strdup(content_type) : NULL;
 	r->body = body ? strdup(body) : NULL;
+	if (!r->method || !r->path || (content_type && !r->ctype) || (body && !r->body)) {
+		req_free(r);   /* out of memory: the caller says the request could not start */
+		return 0;
+	}
 	r->fn = fn;
 	r->arg = arg;
 	r->next = k->reqs;

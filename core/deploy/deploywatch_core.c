@@ -14,7 +14,7 @@
 
 #include "warroom/actions.h"
 #include "warroom/config.h"
-#include "warroom/deploylog.h"
+#include "deploylog.h"
 #include "warroom/json.h"
 #include "warroom/loop.h"
 #include "warroom/prom.h"

@@ -59,14 +59,16 @@ static int cmp_ordered(const void *pa, const void *pb)
 	return a->at < b->at ? -1 : 1;
 }
 
-static struct ordered *in_grid_order(const cJSON *list, size_t *n)
+static struct ordered *in_grid_order(struct dash_rd *r, const cJSON *list, size_t *n)
 {
 	const cJSON *j;
 	struct ordered *o = calloc((size_t)cJSON_GetArraySize(list) + 1, sizeof *o);
 
-	if (!o)
-		abort();
 	*n = 0;
+	if (!o) {
+		r->oom = true;
+		return NULL;
+	}
 	cJSON_ArrayForEach(j, list) {
 		const cJSON *gp = dash_json_get(j, "gridPos");
 
@@ -86,7 +88,7 @@ static struct ordered *in_grid_order(const cJSON *list, size_t *n)
 static void read_panels(struct dash_rd *r, const cJSON *panels)
 {
 	size_t n, nc;
-	struct ordered *o = in_grid_order(panels, &n);
+	struct ordered *o = in_grid_order(r, panels, &n);
 	int row = -1, ox = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -101,9 +103,9 @@ static void read_panels(struct dash_rd *r, const cJSON *panels)
 			break;
 		row = (int)(p - r->d->tp);
 		{
-			struct ordered *c = in_grid_order(dash_json_get(o[i].j, "panels"), &nc);
+			struct ordered *c = in_grid_order(r, dash_json_get(o[i].j, "panels"), &nc);
 
-			for (size_t k = 0; k < nc; k++)
+			for (size_t k = 0; c && k < nc; k++)
 				if (!is_row(c[k].j))
 					dash_rd_panel(r, c[k].j, row, false, &ox, 0);
 			free(c);
@@ -209,7 +211,7 @@ static void read_inputs(struct dash_rd *r, const cJSON *list)
 struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_t errlen)
 {
 	cJSON *root = json ? cJSON_ParseWithLength(json, len) : NULL, *owned = NULL;
-	const cJSON *db, *panels, *rows, *v;
+	const cJSON *db, *panels, *rows, *vars, *v;
 	struct dash_rd r = { 0 };
 
 	if (!root) {
@@ -233,8 +235,12 @@ struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_
 		return NULL;
 	}
 	r.d = calloc(1, sizeof *r.d);
-	if (!r.d)
-		abort();
+	if (!r.d) {
+		snprintf(err, errlen, "out of memory reading the dashboard");
+		cJSON_Delete(owned);
+		cJSON_Delete(root);
+		return NULL;
+	}
 	text_copy(r.d->title, sizeof r.d->title, dash_json_str(db, "title", "(untitled dashboard)"));
 	text_fix_utf8(r.d->title);
 	text_copy(r.d->uid, sizeof r.d->uid, dash_json_str(db, "uid", ""));
@@ -245,24 +251,28 @@ struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_
 	/* the variables first: the panels' datasources may name them */
 	r.d->v = calloc(DASH_VARS_MAX, sizeof *r.d->v);
 	r.d->order = calloc(DASH_VARS_MAX, sizeof *r.d->order);
-	if (!r.d->v || !r.d->order)
-		abort();
-	cJSON_ArrayForEach(v, dash_json_get(dash_json_get(db, "templating"), "list"))
-		dash_rd_var(&r, v);
+	r.oom = !r.d->v || !r.d->order;
+	vars = r.oom ? NULL : dash_json_get(dash_json_get(db, "templating"), "list");
+	cJSON_ArrayForEach(v, vars)
+		if (!r.oom)
+			dash_rd_var(&r, v);
 	if (panels && !cJSON_IsArray(panels))
 		dash_rd_warn(&r, "panels is %s, not a list: no panels read%s",
 		             cJSON_IsObject(panels) ? "an object" : "not a list", "");
-	if (cJSON_IsArray(rows) && cJSON_GetArraySize(rows) > 0)
+	if (!r.oom && cJSON_IsArray(rows) && cJSON_GetArraySize(rows) > 0)
 		read_rows(&r, rows);
-	if (cJSON_IsArray(panels))
+	if (!r.oom && cJSON_IsArray(panels))
 		read_panels(&r, panels);
 	for (size_t i = 0; i < r.d->ntp; i++)
 		if (r.d->tp[i].row >= 0)
 			r.d->tp[r.d->tp[i].row].nchild++;
 	cJSON_Delete(owned);
 	cJSON_Delete(root);
-	dashboard_order_vars(r.d);
-	dashboard_repeat(r.d);
+	if (r.oom || (dashboard_order_vars(r.d), dashboard_repeat(r.d)) < 0) {
+		dashboard_free(r.d);   /* no half-read dashboard */
+		snprintf(err, errlen, "out of memory reading the dashboard");
+		return NULL;
+	}
 	return r.d;
 }
 

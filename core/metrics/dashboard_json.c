@@ -26,14 +26,6 @@ static const struct { const char *name; enum dash_type t; } types[] = {
 	{ "table", DASH_TABLE }, { "table-old", DASH_TABLE }, { "text", DASH_TEXT }, { "row", DASH_ROW },
 };
 
-const char *dashboard_type_name(enum dash_type t)
-{
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-		if (types[i].t == t)
-			return types[i].name;
-	return "other";
-}
-
 void dash_rd_warn(struct dash_rd *r, const char *fmt, const char *a, const char *b)
 {
 	struct dashboard *d = r->d;
@@ -91,12 +83,13 @@ int dash_json_clamp(double v, int lo, int hi, int dflt)
 	return v < lo ? lo : v > hi ? hi : (int)v;
 }
 
-static char *dup(const char *s)
+/* A copy; NULL out of memory, and the whole read fails (r->oom). */
+static char *dup(struct dash_rd *r, const char *s)
 {
 	char *c = strdup(s ? s : "");
 
 	if (!c)
-		abort();   /* out of memory while reading a file: nothing sensible to draw */
+		r->oom = true;
 	return c;
 }
 
@@ -368,8 +361,10 @@ static void read_targets(struct dash_rd *r, struct dash_panel *p, const cJSON *t
 		n = DASH_TARGETS_MAX;
 	}
 	p->t = calloc(n ? n : 1, sizeof *p->t);
-	if (!p->t)
-		abort();
+	if (!p->t) {
+		r->oom = true;
+		return;
+	}
 	cJSON_ArrayForEach(t, targets) {
 		struct dash_target *q;
 		const cJSON *e = dash_json_get(t, "expr"), *iv = dash_json_get(t, "interval");
@@ -378,8 +373,10 @@ static void read_targets(struct dash_rd *r, struct dash_panel *p, const cJSON *t
 			break;
 		if (!cJSON_IsObject(t))
 			continue;
-		q = &p->t[p->nt++];
-		q->expr = dup(cJSON_IsString(e) ? e->valuestring : "");
+		q = &p->t[p->nt];
+		if (!(q->expr = dup(r, cJSON_IsString(e) ? e->valuestring : "")))
+			return;
+		p->nt++;
 		if (e && !cJSON_IsString(e))
 			dash_rd_warn(r, "panel \"%s\": a query's expr is not text%s", p->title, "");
 		text_copy(q->ref, sizeof q->ref, dash_json_str(t, "refId", ""));
@@ -406,8 +403,10 @@ struct dash_panel *dash_rd_add_panel(struct dash_rd *r)
 		size_t cap = r->cap ? r->cap * 2 : 16;
 		struct dash_panel *np = realloc(d->tp, cap * sizeof *np);
 
-		if (!np)
-			abort();
+		if (!np) {
+			r->oom = true;
+			return NULL;
+		}
 		d->tp = np;
 		r->cap = cap;
 	}
@@ -492,7 +491,7 @@ struct dash_panel *dash_rd_panel(struct dash_rd *r, const cJSON *j, int row, boo
 
 		/* laid out once; the view wraps it to the panel's width */
 		if ((!strcasecmp(mode, "html") ? md_doc_html : md_doc_parse)(content, strlen(content), &p->md) != 0)
-			abort();   /* out of memory while reading a file, as dup() */
+			r->oom = true;
 	}
 	if (!strcmp(p->ds, "Dashboard"))
 		snprintf(p->note, sizeof p->note, "its data is another panel's (-- Dashboard --): a placeholder");
@@ -509,18 +508,18 @@ struct dash_panel *dash_rd_panel(struct dash_rd *r, const cJSON *j, int row, boo
 	return p;
 }
 
-static void add_value(char **arr, size_t *n, const char *s)
+static void add_value(struct dash_rd *r, char **arr, size_t *n, const char *s)
 {
-	if (*n < DASH_VAR_VALUES)
-		arr[(*n)++] = dup(s);
+	if (*n < DASH_VAR_VALUES && (arr[*n] = dup(r, s)))
+		(*n)++;
 }
 
 /* A custom variable's "a,b" or "text : value, ..." list into its options. */
-static void custom_options(struct dash_var *v)
+static void custom_options(struct dash_rd *r, struct dash_var *v)
 {
-	char *list = dup(v->query), *save = NULL;
+	char *list = dup(r, v->query), *save = NULL;
 
-	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *t = list ? strtok_r(list, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
 		char *colon;
 
 		while (*t == ' ')
@@ -531,7 +530,7 @@ static void custom_options(struct dash_var *v)
 		for (size_t e = strlen(t); e && t[e - 1] == ' '; e--)
 			t[e - 1] = '\0';
 		if (colon && v->nopt < DASH_VAR_VALUES && *t)
-			v->otext[v->nopt] = dup(t);
+			v->otext[v->nopt] = dup(r, t);
 		if (colon)
 			t = colon + 3;
 		while (*t == ' ')
@@ -539,7 +538,7 @@ static void custom_options(struct dash_var *v)
 		for (size_t e = strlen(t); e && t[e - 1] == ' '; e--)
 			t[e - 1] = '\0';
 		if (*t && v->nopt < DASH_VAR_VALUES)
-			add_value(v->opt, &v->nopt, t);
+			add_value(r, v->opt, &v->nopt, t);
 		else if (v->nopt < DASH_VAR_VALUES) {
 			free(v->otext[v->nopt]);
 			v->otext[v->nopt] = NULL;
@@ -551,16 +550,16 @@ static void custom_options(struct dash_var *v)
 /* The selection as saved: "$__all" is All, "$__auto_interval_x" an interval's
  * auto; a query or custom variable's "" is no selection (Grafana picks the
  * first option), a selection not among a custom variable's options too. */
-static void read_current(struct dash_var *v, const cJSON *cur)
+static void read_current(struct dash_rd *r, struct dash_var *v, const cJSON *cur)
 {
 	const cJSON *val = dash_json_get(cur, "value"), *o;
 
 	if (cJSON_IsArray(val)) {
 		cJSON_ArrayForEach(o, val)
 			if (cJSON_IsString(o))
-				add_value(v->cur, &v->ncur, o->valuestring);
+				add_value(r, v->cur, &v->ncur, o->valuestring);
 	} else if (cJSON_IsString(val)) {
-		add_value(v->cur, &v->ncur, val->valuestring);
+		add_value(r, v->cur, &v->ncur, val->valuestring);
 	}
 	for (size_t i = 0; i < v->ncur; i++) {
 		if (!strcmp(v->cur[i], "$__all") || (!strcmp(v->cur[i], "All") && v->include_all))
@@ -594,13 +593,13 @@ static void read_current(struct dash_var *v, const cJSON *cur)
 	if (v->ncur || v->cur_all || v->cur_auto)
 		return;
 	if (v->type == VAR_TEXTBOX || v->type == VAR_CONSTANT || (v->type == VAR_DATASOURCE && !v->nopt))
-		add_value(v->cur, &v->ncur, v->query);
+		add_value(r, v->cur, &v->ncur, v->query);
 	else if (v->include_all)
 		v->cur_all = true;
 	else if (v->type == VAR_INTERVAL && v->autoi)
 		v->cur_auto = true;
 	else if (v->nopt)
-		add_value(v->cur, &v->ncur, v->opt[0]);
+		add_value(r, v->cur, &v->ncur, v->opt[0]);
 }
 
 void dash_rd_var(struct dash_rd *r, const cJSON *j)
@@ -626,12 +625,14 @@ void dash_rd_var(struct dash_rd *r, const cJSON *j)
 			v->type = vt[i].t;
 	if (cJSON_IsObject(q))   /* newer exports: {"query": "...", "refId": ...} */
 		q = dash_json_get(q, "query");
-	v->query = dup(cJSON_IsString(q) ? q->valuestring : "");
-	v->regex = dup(dash_json_str(j, "regex", ""));
+	v->query = dup(r, cJSON_IsString(q) ? q->valuestring : "");
+	v->regex = dup(r, dash_json_str(j, "regex", ""));
+	if (r->oom)
+		return;   /* the read fails: what was taken is freed with the dashboard */
 	v->multi = boolean(j, "multi");
 	v->include_all = boolean(j, "includeAll");
 	if (dash_json_str(j, "allValue", NULL) && dash_json_str(j, "allValue", "")[0])
-		v->all_value = dup(dash_json_str(j, "allValue", ""));
+		v->all_value = dup(r, dash_json_str(j, "allValue", ""));
 	v->hide = dash_json_clamp(dash_json_num(dash_json_get(j, "hide")), 0, 2, 0);
 	v->refresh = dash_json_clamp(dash_json_num(dash_json_get(j, "refresh")), 0, 2, 1);
 	v->sort = dash_json_clamp(dash_json_num(dash_json_get(j, "sort")), 0, 8, 0);
@@ -643,9 +644,9 @@ void dash_rd_var(struct dash_rd *r, const cJSON *j)
 	if (!strcmp(v->ds, "-- Mixed --"))
 		v->ds[0] = '\0';
 	if (v->type == VAR_CUSTOM || v->type == VAR_INTERVAL) {
-		custom_options(v);
+		custom_options(r, v);
 	} else if (v->type == VAR_CONSTANT || v->type == VAR_TEXTBOX) {
-		add_value(v->opt, &v->nopt, v->query);
+		add_value(r, v->opt, &v->nopt, v->query);
 	} else {
 		cJSON_ArrayForEach(o, arr(dash_json_get(j, "options"))) {
 			const char *ov = dash_json_str(o, "value", NULL), *ot = dash_json_str(o, "text", NULL);
@@ -653,9 +654,9 @@ void dash_rd_var(struct dash_rd *r, const cJSON *j)
 			if (!ov || !strcmp(ov, "$__all") || v->nopt >= DASH_VAR_VALUES)
 				continue;
 			if (ot && strcmp(ot, ov) != 0)
-				v->otext[v->nopt] = dup(ot);
-			add_value(v->opt, &v->nopt, ov);
+				v->otext[v->nopt] = dup(r, ot);
+			add_value(r, v->opt, &v->nopt, ov);
 		}
 	}
-	read_current(v, dash_json_get(j, "current"));
+	read_current(r, v, dash_json_get(j, "current"));
 }

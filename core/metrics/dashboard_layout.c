@@ -16,18 +16,21 @@ struct build {
 	struct dashboard *d;
 	struct dash_panel *p;
 	size_t n, cap;
+	bool oom;
 };
 
 static struct dash_panel *emit(struct build *b, const struct dash_panel *from)
 {
-	if (b->n >= COPIES_MAX)
+	if (b->n >= COPIES_MAX || b->oom)
 		return NULL;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 32;
 		struct dash_panel *np = realloc(b->p, cap * sizeof *np);
 
-		if (!np)
-			abort();
+		if (!np) {
+			b->oom = true;
+			return NULL;
+		}
 		b->p = np;
 		b->cap = cap;
 	}
@@ -162,9 +165,9 @@ static bool same_copy(const struct dash_panel *a, const struct dash_panel *b)
 	return true;
 }
 
-bool dashboard_repeat(struct dashboard *d)
+int dashboard_repeat(struct dashboard *d)
 {
-	struct build b = { d, NULL, 0, 0 };
+	struct build b = { d, NULL, 0, 0, false };
 	bool changed;
 
 	for (size_t t = 0; t < d->ntp; t++) {
@@ -200,6 +203,10 @@ bool dashboard_repeat(struct dashboard *d)
 					emit_panel(&b, c, at, &rc);
 		}
 	}
+	if (b.oom) {   /* the panels stay as they were */
+		free(b.p);
+		return -1;
+	}
 	sort_sections(&b);
 	/* a row's children follow it: their row index is where the row is now */
 	for (size_t i = 0, row = (size_t)-1; i < b.n; i++) {
@@ -221,14 +228,14 @@ bool dashboard_repeat(struct dashboard *d)
 	for (size_t i = 0; i < b.n; i++) {
 		char *title = dashboard_expand_in(d, NULL, &b.p[i], b.p[i].raw_title, "text", NULL);
 
-		text_copy(b.p[i].title, sizeof b.p[i].title, title);
+		text_copy(b.p[i].title, sizeof b.p[i].title, title ? title : b.p[i].raw_title);
 		free(title);
 	}
 	free(d->p);
 	d->p = b.p;
 	d->np = b.n;
 	dashboard_layout(d);
-	return changed;
+	return changed ? 1 : 0;
 }
 
 bool dashboard_hidden(const struct dashboard *d, size_t i)

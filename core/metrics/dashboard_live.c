@@ -84,8 +84,13 @@ int dash_live_add(struct dash_live *l, const char *path)
 	while ((e = readdir(dir)) && n < DASH_FILES) {
 		size_t len = strlen(e->d_name);
 
-		if (len > 5 && !strcmp(e->d_name + len - 5, ".json") && e->d_name[0] != '.')
-			names[n++] = strdup(e->d_name);
+		if (len > 5 && !strcmp(e->d_name + len - 5, ".json") && e->d_name[0] != '.') {
+			if (!(names[n] = strdup(e->d_name))) {
+				snprintf(l->error, sizeof l->error, "%s: out of memory listing its dashboards", path);
+				break;
+			}
+			n++;
+		}
 	}
 	closedir(dir);
 	qsort(names, n, sizeof names[0], cmp_str);
@@ -137,30 +142,27 @@ static void apply_vars(struct dash_live *l)
 	}
 }
 
-/* One panel data a panel shown, empty. */
-static void pdata_new(struct dash_live *l)
-{
-	l->pd = calloc(l->d->np ? l->d->np : 1, sizeof *l->pd);
-	if (!l->pd)
-		abort();
-	l->npd = l->d->np;
-}
-
 /* The repeats made again with the variables' values now: when the panels
- * are others, their data starts again. */
+ * are others, their data starts again (none at all when memory runs out:
+ * every round says so on the panels until it is there). */
 static void repeats(struct dash_live *l)
 {
-	if (dashboard_repeat(l->d)) {
-		dash_live_pdata_free(l);
-		pdata_new(l);
-		l->need_full = true;
-	}
+	struct dash_pdata *pd;
+
+	if (dashboard_repeat(l->d) <= 0)
+		return;   /* the same panels, or out of memory: the same panels still */
+	pd = calloc(l->d->np ? l->d->np : 1, sizeof *pd);
+	dash_live_pdata_free(l);
+	l->pd = pd;
+	l->npd = pd ? l->d->np : 0;
+	l->need_full = true;
 }
 
 /* Loads file i in place of the dashboard shown. */
 static int load(struct dash_live *l, size_t i)
 {
 	struct dashboard *d;
+	struct dash_pdata *pd;
 
 	if (i >= l->nfiles) {
 		snprintf(l->error, sizeof l->error, "no dashboard number %zu", i + 1);
@@ -169,14 +171,21 @@ static int load(struct dash_live *l, size_t i)
 	d = dashboard_load(l->files[i], l->error, sizeof l->error);
 	if (!d)
 		return -1;
+	pd = calloc(d->np ? d->np : 1, sizeof *pd);
+	if (!pd) {
+		snprintf(l->error, sizeof l->error, "%s: out of memory for its panels", l->files[i]);
+		dashboard_free(d);
+		return -1;
+	}
 	dash_live_pdata_free(l);
 	dashboard_free(l->d);
 	l->d = d;
 	l->cur = i;
+	l->pd = pd;
+	l->npd = d->np;
 	l->error[0] = '\0';
 	apply_vars(l);
-	dashboard_repeat(d);
-	pdata_new(l);
+	repeats(l);   /* the config's values may make other copies */
 	l->gen++;
 	l->vgen++;
 	l->need_vars = l->need_full = true;
@@ -279,7 +288,7 @@ double dash_live_value(const struct dash_live *l, size_t panel, size_t line)
 {
 	const struct dash_line *ln;
 
-	if (!l->d || panel >= l->d->np || line >= l->pd[panel].nline)
+	if (!l->d || panel >= l->npd || line >= l->pd[panel].nline)
 		return NAN;
 	ln = &l->pd[panel].line[line];
 	return dashboard_reduce(ln->v, ln->n, l->d->p[panel].calc);
@@ -299,7 +308,9 @@ static void round_finish(struct dash_live *l)
 		return;
 	}
 	l->last_round_ms = loop_now_ms() - l->round_start_ms;
-	for (size_t i = 0; l->d && i < l->d->np; i++) {
+	if (l->d && l->npd != l->d->np)
+		snprintf(first, sizeof first, "out of memory for the panels' data");
+	for (size_t i = 0; l->d && i < l->npd; i++) {
 		if (!dashboard_drawable(&l->d->p[i]) || !l->d->p[i].nt || dashboard_hidden(l->d, i))
 			continue;
 		any = true;

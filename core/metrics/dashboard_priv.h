@@ -1,9 +1,9 @@
 /* dashboard_priv.h — what the dashboard reader's own files share
  * (core/metrics/dashboard*.c only; the public API is
- * include/warroom/dashboard.h). The growing string sits at the bottom, in
- * dashboard_format.c, beside the formats that fill it; the JSON readers of
- * panels and variables (dashboard_json.c) are below the schema's walk
- * (dashboard.c). */
+ * include/warroom/dashboard.h). The variable formats sit at the bottom
+ * (dashboard_format.c), below the expansion (dashboard_vars.c); the JSON
+ * readers of panels and variables (dashboard_json.c) are below the
+ * schema's walk (dashboard.c). */
 #ifndef WARROOM_DASHBOARD_PRIV_H
 #define WARROOM_DASHBOARD_PRIV_H
 
@@ -13,15 +13,20 @@
 #include <cJSON.h>
 
 #include "warroom/dashboard.h"
+#include "warroom/text.h"
 
-/* A growing string (aborts when memory runs out: the file being read has
- * nothing sensible to show then). */
-struct dash_sb {
-	char *s;
-	size_t n, cap;
-};
-void dash_sb_add(struct dash_sb *b, const char *s, size_t n);
-void dash_sb_str(struct dash_sb *b, const char *s);
+/* ---- dashboard_format.c ---- */
+
+/* One variable's values in one of Grafana's formats (csv, distributed,
+ * doublequote, glob, json, lucene, percentencode, pipe, raw, regex,
+ * singlequote, sqlstring, text, queryparam; an unknown one is glob), or
+ * NULL: Prometheus' own, regex-escaped and (a|b) when prom_regex (a
+ * multi-value or All-able variable), else only backslashes and quotes
+ * escaped. vals[n], texts[n] their texts for "text" (NULL: the values),
+ * many when the value is a list (a multi-value variable, or All).
+ * Appended to b. */
+void dash_format_values(struct text_buf *b, const char *name, const char *fmt, char *const *vals,
+                        char *const *texts, size_t n, bool many, bool prom_regex);
 
 /* ---- dashboard_json.c: a panel and a variable out of their JSON ---- */
 
@@ -35,6 +40,7 @@ struct dash_rd {
 	/* __inputs of an export: "DS_PROMETHEUS" -> "prometheus" */
 	char in_name[DASH_INPUTS][64], in_plugin[DASH_INPUTS][40];
 	size_t nin;
+	bool oom;                    /* an allocation failed: the whole read fails */
 };
 
 void dash_rd_warn(struct dash_rd *r, const char *fmt, const char *a, const char *b);

@@ -125,8 +125,9 @@ static const char *skip_ws(const char *s)
 	return s;
 }
 
-/* The text between name( and the matching ), malloc'd, or NULL. */
-static char *call_arg(const char *q, const char *name)
+/* The text between name( and the matching ), malloc'd, or NULL (*oom set
+ * when it was there but memory ran out). */
+static char *call_arg(const char *q, const char *name, bool *oom)
 {
 	size_t n = strlen(name), depth = 0, start;
 	char quote = 0;
@@ -157,8 +158,7 @@ static char *call_arg(const char *q, const char *name)
 				return NULL;   /* something after the call */
 			char *arg = strndup(q + start, i - start);
 
-			if (!arg)
-				abort();
+			*oom = *oom || !arg;
 			return arg;
 		}
 	}
@@ -203,7 +203,7 @@ static void trim(char *s)
 	memmove(s, s + i, n - i + 1);
 }
 
-int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err, size_t errlen)
+static int parse(const char *q, struct dash_varq_parsed *out, char *err, size_t errlen, bool *oom)
 {
 	char *a;
 
@@ -214,7 +214,7 @@ int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err,
 		out->arg = strdup("");
 		return 0;
 	}
-	if ((a = call_arg(q, "label_values"))) {
+	if ((a = call_arg(q, "label_values", oom))) {
 		/* the label is after the last comma outside braces and quotes */
 		int depth = 0;
 		char quote = 0;
@@ -267,19 +267,19 @@ int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err,
 		}
 		return 0;
 	}
-	if ((a = call_arg(q, "query_result"))) {
+	if ((a = call_arg(q, "query_result", oom))) {
 		trim(a);
 		out->kind = VARQ_QUERY_RESULT;
 		out->arg = a;
 		return 0;
 	}
-	if ((a = call_arg(q, "metrics"))) {
+	if ((a = call_arg(q, "metrics", oom))) {
 		trim(a);
 		out->kind = VARQ_METRICS;
 		out->arg = a;
 		return 0;
 	}
-	if ((a = call_arg(q, "label_names"))) {
+	if ((a = call_arg(q, "label_names", oom))) {
 		trim(a);
 		out->kind = VARQ_LABEL_NAMES;
 		out->arg = a;
@@ -300,8 +300,22 @@ int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err,
 	/* Grafana lists the selector's series (name{labels}) for the regex to pick from */
 	out->kind = VARQ_SERIES;
 	out->arg = strdup(skip_ws(q));
-	if (!out->arg)
-		abort();
-	trim(out->arg);
+	if (out->arg)
+		trim(out->arg);
 	return 0;
+}
+
+int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err, size_t errlen)
+{
+	bool oom = false;
+	int rc = parse(q, out, err, errlen, &oom);
+
+	if (oom || (rc == 0 && !out->arg)) {
+		free(out->arg);
+		memset(out, 0, sizeof *out);
+		out->kind = VARQ_BAD;
+		snprintf(err, errlen, "out of memory reading the variable's query");
+		return -1;
+	}
+	return rc;
 }

@@ -178,7 +178,7 @@ static void gap(struct ex *x, enum gap_kind kind, const char *var, const char *r
 	}
 }
 
-static void expand(struct dash_sb *b, struct ex *x, const char *expr);
+static void expand(struct text_buf *b, struct ex *x, const char *expr);
 
 /* The text of value val: its option's text when that differs. */
 static const char *text_of(const struct dash_var *v, const char *val)
@@ -189,17 +189,18 @@ static const char *text_of(const struct dash_var *v, const char *val)
 	return val;
 }
 
-static void put_list(struct dash_sb *b, const struct dash_var *v, const char *fmt, char *const *vals, size_t n,
+static void put_list(struct text_buf *b, const struct dash_var *v, const char *fmt, char *const *vals, size_t n,
                      bool many)
 {
 	char **texts = calloc(n + 1, sizeof *texts);
 
-	if (!texts)
-		abort();
+	if (!texts) {
+		b->oom = true;   /* the expansion fails whole */
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		texts[i] = (char *)text_of(v, vals[i]);
-	dashboard_format_values(&b->s, &b->n, v->name, fmt, vals, texts, n, many, v->multi || v->include_all);
-	b->cap = b->n + 1;
+	dash_format_values(b, v->name, fmt, vals, texts, n, many, v->multi || v->include_all);
 	free(texts);
 }
 
@@ -212,7 +213,7 @@ static bool all_empty(char *const *vals, size_t n)
 }
 
 /* Variable v as reference ref (reflen long) asks, in fmt (NULL: the default). */
-static void put_var(struct dash_sb *b, struct ex *x, const struct dash_var *v, const char *fmt, const char *ref,
+static void put_var(struct text_buf *b, struct ex *x, const struct dash_var *v, const char *fmt, const char *ref,
                     size_t reflen)
 {
 	char tmp[160];
@@ -227,7 +228,7 @@ static void put_var(struct dash_sb *b, struct ex *x, const struct dash_var *v, c
 			continue;
 		if (p->scope[i].pending) {   /* a copy for each value, once they are known */
 			snprintf(tmp, sizeof tmp, "<%s=each>", v->name);
-			dash_sb_str(b, tmp);
+			text_buf_str(b, tmp);
 			gap(x, GAP_PENDING, v->name, ref, reflen, "has no values yet: one copy for each, once resolved");
 			return;
 		}
@@ -237,37 +238,39 @@ static void put_var(struct dash_sb *b, struct ex *x, const struct dash_var *v, c
 	if (v->type == VAR_INTERVAL && v->cur_auto) {
 		dashboard_duration_str(dashboard_auto_interval_ms(v, x->env ? x->env->range_ms : 3600000), tmp,
 		                       sizeof tmp);
-		dash_sb_str(b, tmp);
+		text_buf_str(b, tmp);
 		return;
 	}
 	if (v->cur_all) {
 		if (v->all_value && (!fmt || strcmp(fmt, "text") != 0)) {
 			/* written as it is, its own variables expanded; only percentencode applies */
-			struct dash_sb inner = { 0 };
+			struct text_buf inner = { 0 };
 			struct ex in = *x;
 
 			in.dflt = "glob";
 			in.depth++;
-			dash_sb_str(&inner, "");
+			text_buf_str(&inner, "");
 			if (in.depth <= ALLVALUE_DEPTH)
 				expand(&inner, &in, v->all_value);
-			if (fmt && !strcmp(fmt, "percentencode")) {
+			if (inner.oom) {
+				b->oom = true;
+			} else if (fmt && !strcmp(fmt, "percentencode")) {
 				char *one[1] = { inner.s };
 
 				put_list(b, v, fmt, one, 1, false);
 			} else {
-				dash_sb_str(b, inner.s);
+				text_buf_str(b, inner.s);
 			}
-			free(inner.s);
+			text_buf_free(&inner);
 			return;
 		}
 		if (fmt && !strcmp(fmt, "text")) {
-			dash_sb_str(b, "All");
+			text_buf_str(b, "All");
 			return;
 		}
 		if (!v->nopt && !dashboard_var_known(v)) {
 			snprintf(tmp, sizeof tmp, "<%s=All>", v->name);
-			dash_sb_str(b, tmp);
+			text_buf_str(b, tmp);
 			gap(x, GAP_PENDING, v->name, ref, reflen, "has no values yet (All of them, once resolved)");
 			return;
 		}
@@ -278,7 +281,7 @@ static void put_var(struct dash_sb *b, struct ex *x, const struct dash_var *v, c
 	}
 	if (!v->ncur && !dashboard_var_known(v)) {
 		snprintf(tmp, sizeof tmp, "<%s=?>", v->name);
-		dash_sb_str(b, tmp);
+		text_buf_str(b, tmp);
 		gap(x, GAP_PENDING, v->name, ref, reflen, "has no value yet (resolved live)");
 		return;
 	}
@@ -287,7 +290,7 @@ static void put_var(struct dash_sb *b, struct ex *x, const struct dash_var *v, c
 	put_list(b, v, fmt, v->cur, v->ncur, v->multi);
 }
 
-static void expand(struct dash_sb *b, struct ex *x, const char *expr)
+static void expand(struct text_buf *b, struct ex *x, const char *expr)
 {
 	const char *s = expr ? expr : "";
 
@@ -299,18 +302,18 @@ static void expand(struct dash_sb *b, struct ex *x, const char *expr)
 
 		n = parse_ref(s, &name, &nlen, fmt, sizeof fmt);
 		if (!n) {
-			dash_sb_add(b, s, 1);
+			text_buf_add(b, s, 1);
 			s++;
 			continue;
 		}
 		if (builtin(x->d, x->env, name, nlen, fmt, tmp, sizeof tmp)) {
-			dash_sb_str(b, tmp);
+			text_buf_str(b, tmp);
 		} else if ((v = find_var(x->d, name, nlen))) {
 			put_var(b, x, v, fmt[0] ? fmt : NULL, s, n);
 		} else {
 			/* a $name that is no variable (a typo, a built-in of another datasource): as written, and
 			 * said; $1 of label_replace is no reference at all */
-			dash_sb_add(b, s, n);
+			text_buf_add(b, s, n);
 			if (nlen >= 2 && !strncmp(name, "__", 2))
 				gap(x, GAP_BUILTIN, "", s, n, "is a built-in this console does not fill");
 			else if (nlen && !isdigit((unsigned char)name[0]))
@@ -323,14 +326,14 @@ static void expand(struct dash_sb *b, struct ex *x, const char *expr)
 char *dashboard_expand_in(const struct dashboard *d, const struct dash_env *env, const struct dash_panel *p,
                           const char *expr, const char *fmt, struct dash_gaps *gaps)
 {
-	struct dash_sb b = { 0 };
+	struct text_buf b = { 0 };
 	struct ex x = { d, env, p, fmt, gaps, 0 };
 
 	if (gaps)
 		memset(gaps, 0, sizeof *gaps);
-	dash_sb_str(&b, "");
+	text_buf_str(&b, "");
 	expand(&b, &x, expr);
-	return b.s;
+	return text_buf_take(&b);   /* NULL out of memory: never a query cut short */
 }
 
 char *dashboard_expand(const struct dashboard *d, const struct dash_env *env, const char *expr)
@@ -384,8 +387,15 @@ int dashboard_order_vars(struct dashboard *d)
 	bool *dep = calloc(n * n + 1, sizeof *dep), *placed = calloc(n + 1, sizeof *placed);
 	int rc = 0;
 
-	if (!dep || !placed)
-		abort();
+	if (!dep || !placed) {
+		for (size_t i = 0; i < n; i++)
+			d->order[i] = (int)i;
+		snprintf(d->order_error, sizeof d->order_error,
+		         "out of memory ordering the variables: they keep the dashboard's values");
+		free(dep);
+		free(placed);
+		return -1;
+	}
 	d->order_error[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		struct deps dp = { d, dep + i * n, i, false };
@@ -509,16 +519,27 @@ int dashboard_var_set(struct dashboard *d, const char *name, const char *values,
 	clear_list(v->cur, &v->ncur);
 	v->cur_all = v->cur_auto = false;
 	if (v->type == VAR_TEXTBOX || v->type == VAR_CONSTANT || !v->multi) {
-		v->cur[v->ncur++] = strdup(values);
+		if (!(v->cur[v->ncur] = strdup(values)))
+			goto oom;
+		v->ncur++;
 		return 0;
 	}
 	list = strdup(values);
 	if (!list)
-		abort();
-	for (char *t = strtok_r(list, ",", &save); t && v->ncur < DASH_VAR_VALUES; t = strtok_r(NULL, ",", &save))
-		v->cur[v->ncur++] = strdup(t);
+		goto oom;
+	for (char *t = strtok_r(list, ",", &save); t && v->ncur < DASH_VAR_VALUES; t = strtok_r(NULL, ",", &save)) {
+		if (!(v->cur[v->ncur] = strdup(t))) {
+			free(list);
+			goto oom;
+		}
+		v->ncur++;
+	}
 	free(list);
 	return 0;
+oom:
+	clear_list(v->cur, &v->ncur);
+	snprintf(err, errlen, "out of memory setting variable %s", name);
+	return -1;
 }
 
 
@@ -596,19 +617,23 @@ void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n)
 		v->otext[i] = NULL;
 	}
 	s = calloc(n + 1, sizeof *s);
-	if (!s)
-		abort();
+	if (!s) {
+		snprintf(v->error, sizeof v->error, "out of memory for the variable's values");
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		s[i] = (struct sorted){ vals[i], i };
 	if (v->sort > 0 && v->sort <= 8) {
 		sort_how = v->sort;
 		qsort(s, n, sizeof *s, cmp_sorted);
 	}
-	for (size_t i = 0; i < n && v->nopt < DASH_VAR_VALUES; i++)
-		if (!(v->opt[v->nopt] = strdup(s[i].s)))
-			abort();
-		else
-			v->nopt++;
+	for (size_t i = 0; i < n && v->nopt < DASH_VAR_VALUES; i++) {
+		if (!(v->opt[v->nopt] = strdup(s[i].s))) {
+			snprintf(v->error, sizeof v->error, "out of memory for the variable's values");
+			break;
+		}
+		v->nopt++;
+	}
 	free(s);
 	if (v->cur_all || v->cur_auto)
 		return;
@@ -625,10 +650,7 @@ void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n)
 	v->ncur = keep;
 	if (!v->ncur && v->include_all) {
 		v->cur_all = true;
-	} else if (!v->ncur && v->nopt) {
-		v->cur[0] = strdup(v->opt[0]);
-		if (!v->cur[0])
-			abort();
+	} else if (!v->ncur && v->nopt && (v->cur[0] = strdup(v->opt[0]))) {
 		v->ncur = 1;
 	}
 }

@@ -172,7 +172,7 @@ static char *series_text(const cJSON *metric)
 			cap += strlen(l->string) + strlen(l->valuestring) + 4;
 	s = malloc(cap);
 	if (!s)
-		abort();
+		return NULL;
 	o = (size_t)snprintf(s, cap, "%s{", cJSON_IsString(name) ? name->valuestring : "");
 	cJSON_ArrayForEach(l, metric) {
 		if (!cJSON_IsString(l) || !strcmp(l->string, "__name__"))
@@ -204,14 +204,15 @@ static void list_done(const struct http_resp *r, void *arg, bool series)
 			         prom_priv_json_kind(data));
 		} else {
 			vals = calloc((size_t)cJSON_GetArraySize(data) + 1, sizeof *vals);
-			if (!vals)
-				abort();
-			cJSON_ArrayForEach(it, data)
+			ok = vals != NULL;
+			cJSON_ArrayForEach(it, (ok ? data : NULL))
 				if (!series && cJSON_IsString(it))
 					vals[n++] = it->valuestring;
-				else if (series && cJSON_IsObject(it))
-					vals[n++] = series_text(it);
-			ok = true;
+				else if (series && cJSON_IsObject(it) && !(vals[n++] = series_text(it)))
+					ok = false;
+			if (!ok)
+				snprintf(err, sizeof err, "out of memory reading Prometheus' %s",
+				         series ? "series" : "label values");
 		}
 	}
 	q->sfn(ok, err, vals, n, q->arg);

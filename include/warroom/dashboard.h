@@ -6,7 +6,12 @@
  *
  * Anything a dashboard holds that the console cannot draw is a placeholder
  * panel with words, never a load error; only input that is not a dashboard
- * at all (not JSON, not an object) fails to load. */
+ * at all (not JSON, not an object) fails to load.
+ * Implemented in core/metrics/: reading dashboard.c (the schema) and
+ * dashboard_json.c (a panel, a variable), repeats and the layout
+ * dashboard_layout.c, variables dashboard_vars.c, their formats
+ * dashboard_format.c, variable queries dashboard_varq.c, units
+ * dashboard_units.c, the live rounds dashboard_live*.c. */
 #ifndef WARROOM_DASHBOARD_H
 #define WARROOM_DASHBOARD_H
 
@@ -159,7 +164,6 @@ struct dashboard {
 struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_t errlen);
 struct dashboard *dashboard_load(const char *path, char *err, size_t errlen);
 void dashboard_free(struct dashboard *d);
-const char *dashboard_type_name(enum dash_type t);
 /* Whether the console draws this panel (rows and placeholders do not: an
  * unknown type, or queries that go to another datasource than Prometheus). */
 bool dashboard_drawable(const struct dash_panel *p);
@@ -172,10 +176,10 @@ size_t dashboard_find(const struct dashboard *d, const char *title_or_id);
 /* Makes the panels shown (d->p) from those read, as Grafana draws them
  * with the variables' values now: a repeated panel or row once per value
  * (each copy scoped to its value), titles expanded, rows open or closed
- * as they were, then the layout. true when the panels are others than
- * before (a count or a copy's value changed), false when only their titles
- * may have. */
-bool dashboard_repeat(struct dashboard *d);
+ * as they were, then the layout. 1 when the panels are others than before
+ * (a count or a copy's value changed), 0 when only their titles may have,
+ * -1 out of memory (the panels stay as they were). */
+int dashboard_repeat(struct dashboard *d);
 /* Opens or closes row i of d->p; the layout follows. */
 void dashboard_toggle_row(struct dashboard *d, size_t i);
 /* Whether panel i of d->p is inside a closed row. */
@@ -207,24 +211,14 @@ struct dash_gaps {
 	char why[96];            /* and what it is: "has no value", "is no variable" */
 };
 
-/* expr with every variable and built-in expanded, malloc'd. Unknown
- * variables stay as written (Grafana does the same). */
+/* expr with every variable and built-in expanded, malloc'd; NULL out of
+ * memory. Unknown variables stay as written (Grafana does the same). */
 char *dashboard_expand(const struct dashboard *d, const struct dash_env *env, const char *expr);
 /* The same for panel p (its repeat's values; NULL none), in format fmt when
  * a reference names none (NULL: Prometheus' own escaping, "text" for
  * titles); gaps (NULL: not wanted) counts what was left unfilled. */
 char *dashboard_expand_in(const struct dashboard *d, const struct dash_env *env, const struct dash_panel *p,
                           const char *expr, const char *fmt, struct dash_gaps *gaps);
-/* One variable's values in one of Grafana's formats (csv, distributed,
- * doublequote, glob, json, lucene, percentencode, pipe, raw, regex,
- * singlequote, sqlstring, text, queryparam; an unknown one is glob), or
- * NULL: Prometheus' own, regex-escaped and (a|b) when prom_regex (a
- * multi-value or All-able variable), else only backslashes and quotes
- * escaped. vals[n], texts[n] their texts for "text" (NULL: the values),
- * many when the value is a list (a multi-value variable, or All).
- * Appended to *out (malloc'd, grown; *len its length). */
-void dashboard_format_values(char **out, size_t *len, const char *name, const char *fmt, char *const *vals,
-                             char *const *texts, size_t n, bool many, bool prom_regex);
 /* The interval an "auto" interval variable stands for over range_ms: the
  * range in auto_count steps rounded as Grafana rounds, never under auto_min. */
 int64_t dashboard_auto_interval_ms(const struct dash_var *v, int64_t range_ms);
@@ -264,9 +258,6 @@ struct dash_varq_parsed {
  * (Grafana lists its series, name{labels}, for the regex to pick from);
  * what is not one is VARQ_BAD with words. Free arg. */
 int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err, size_t errlen);
-/* The regex-escaped form of a value in a PromQL string (Prometheus'
- * default for multi-value variables: a\\.b). */
-void dashboard_regex_escape(const char *s, char *out, size_t outlen);
 
 /* ---- numbers (dashboard_units.c) ---- */
 

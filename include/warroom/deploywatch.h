@@ -2,7 +2,9 @@
  * (the seeds' pipeline stages 5 to 10), the signals before the traffic switch
  * as the baseline, and the rules that recommend a rollback while the window
  * runs. A core watcher (model_watch_add): the console and `warroom watch`
- * see the same stages, the same breach and write the same timeline. */
+ * see the same stages, the same breach and write the same timeline.
+ * Implemented in core/deploy/: deploywatch_core.c (the stages and rules),
+ * deploywatch_capacity.c, deploywatch.c (the watcher on the model). */
 #ifndef WARROOM_DEPLOYWATCH_H
 #define WARROOM_DEPLOYWATCH_H
 

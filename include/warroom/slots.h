@@ -1,7 +1,8 @@
 /* slots — the blue-green model: which slot serves traffic, how ready each slot
  * is, which pods actually receive traffic, the lifecycle phase of the slot
  * table, and loud warnings. Parsers take API JSON and fill a plain struct the
- * views draw; a poller refreshes it on the loop. Views never see JSON. */
+ * views draw; a poller refreshes it on the loop. Views never see JSON.
+ * Implemented in core/deploy/: the parsers slots.c, the poller slots_poll.c. */
 #ifndef WARROOM_SLOTS_H
 #define WARROOM_SLOTS_H
 
@@ -199,12 +200,8 @@ struct slots_poller;
 typedef void (*slots_update_fn)(const struct slots_state *st, void *arg);
 struct slots_poller *slots_poller_new(struct loop *loop, struct kube *kube, const struct config *cfg,
                                       slots_update_fn fn, void *arg);
-/* First round now, then every refresh_ms (cfg->refresh_ms when 0). */
-void slots_poller_start(struct slots_poller *p, int refresh_ms);
 /* A round now; when one is running, another right after it. */
 void slots_poller_refresh(struct slots_poller *p);
-bool slots_poller_busy(const struct slots_poller *p);
-const struct slots_state *slots_poller_state(const struct slots_poller *p);
 /* The poller's source: state, age, error, backoff (struct source, source.h). */
 struct source *slots_poller_source(struct slots_poller *p);
 void slots_poller_free(struct slots_poller *p);

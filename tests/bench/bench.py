@@ -30,6 +30,7 @@ sys.path.append(os.path.join(REPO, "tests", "lab"))   # faultproxy
 
 from labfixture import NS, SERVICE, Lab, missing, wait_for  # noqa: E402
 from ptyrun import PtyProc, cpu_seconds, rollup, where_memory_goes  # noqa: E402
+import bench_logs  # noqa: E402
 
 BINARY = os.path.join(REPO, "warroom")
 DASHBOARDS = os.path.join(REPO, "assets", "dashboards")
@@ -749,6 +750,10 @@ class Bench:
         row(9, "fault to traffic verified on blue (watch --auto-rollback)", fmt_s(med(blues)),
             "watch exits %s (4: rolled back)" % ",".join(str(x) for x in rcs), "-")
 
+    # ---- 10: a flood of pod logs while the diagnose view follows (bench_logs.py) ----
+    def row10(self):
+        bench_logs.row10(self, row, fmt_s, fmt_kb, pct, FIGS, WINDOW)
+
     # ---- the run ---------------------------------------------------------------
     def main(self):
         t_all = time.monotonic()
@@ -759,7 +764,7 @@ class Bench:
                      what="a request rate in Prometheus")
             steps = [((1, 7), self.row1_7), ((2, 3), self.row2_3_steady), ((4,), self.row4),
                      ((6,), self.row6), ((8,), self.row8), ((2,), self.row2_incident), ((5,), self.row5),
-                     ((9,), self.row9)]
+                     ((9,), self.row9), ((10,), self.row10)]
             for nums, fn in steps:
                 if ONLY and not ONLY.intersection(nums):
                     continue

@@ -10,7 +10,7 @@
 #include <cJSON.h>
 
 #include "warroom/config.h"
-#include "warroom/deploylog.h"
+#include "deploy/deploylog.h"
 #include "warroom/deploywatch.h"
 #include "warroom/model.h"
 #include "warroom/slots.h"

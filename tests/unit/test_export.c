@@ -223,6 +223,44 @@ static void markdown_draft_says_the_same(void **state)
 	timeline_close(tl);
 }
 
+/* Log lines pinned in the diagnose view are quoted whole, redacted, in a
+ * fence no line of theirs can close. */
+static void pinned_log_lines_are_quoted(void **state)
+{
+	char path[400], err[256];
+	struct timeline *tl;
+	int64_t id;
+	char *md, *json;
+
+	snprintf(path, sizeof path, "%s/p.db", dir);
+	tl = timeline_open(path, "alice", err, sizeof err);
+	assert_non_null(tl);
+	id = timeline_incident_open(tl, "errors after 1.5.0", 2);
+	event(tl, id, 1735830245000LL, "logs", "pinned 2 log lines: 2025-01-02T15:04:05.123Z green/7xk2q error",
+	      "{\"pinned\":[\"2025-01-02T15:04:05.123Z green/7xk2q error unhandled exception ```KeyError```\","
+	      "\"2025-01-02T15:04:05.200Z green/7xk2q retry with token=s3cr3tvalue\"]}");
+	md = export_incident(tl, &cfg, id, EXPORT_MD, NULL, err, sizeof err);
+	assert_non_null(md);
+	assert_non_null(strstr(md, "## Log lines pinned"));
+	assert_non_null(strstr(md, "pinned by alice:\n\n````\n2025-01-02T15:04:05.123Z green/7xk2q error unhandled "
+	                           "exception ```KeyError```\n"));
+	assert_non_null(strstr(md, "retry with token=[redacted]\n````\n"));
+	assert_null(strstr(md, "s3cr3tvalue"));
+	free(md);
+	json = export_incident(tl, &cfg, id, EXPORT_JSON, NULL, err, sizeof err);
+	{
+		cJSON *doc = cJSON_Parse(json);
+		const cJSON *pin = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "log_lines"), 0);
+
+		assert_string_equal(str(pin, "at"), "2025-01-02T15:04:05Z");
+		assert_string_equal(str(pin, "by"), "alice");
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(pin, "lines")), 2);
+		cJSON_Delete(doc);
+	}
+	free(json);
+	timeline_close(tl);
+}
+
 static void rollback_log_has_the_runbook_fields(void **state)
 {
 	char p[400], err[256], path[1200], buf[4096];
@@ -270,6 +308,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(json_draft_field_by_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(markdown_draft_says_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(rollback_log_has_the_runbook_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(pinned_log_lines_are_quoted, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
