@@ -79,16 +79,17 @@ static int min_rows(const struct dash_panel *p)
 
 /* The page at width cols: stacked below STACK_BELOW columns; else the
  * grid's lines a line of text each, stretched where a panel needs more, so
- * that what does not overlap on the grid does not on the screen. */
-static void lay_out(const struct dashboard *d, int cols, int body, struct page *pg)
+ * that what does not overlap on the grid does not on the screen. 0, or -1
+ * out of memory (nothing to free then). */
+static int lay_out(const struct dashboard *d, int cols, int body, struct page *pg)
 {
 	int bottom = 0, *ty;
 
 	pg->n = d->np;
+	pg->height = 0;
 	pg->b = calloc(d->np + 1, sizeof *pg->b);
 	if (!pg->b)
-		abort();
-	pg->height = 0;
+		return -1;
 	if (cols < STACK_BELOW) {
 		for (size_t i = 0; i < d->np; i++) {
 			const struct dash_panel *p = &d->p[i];
@@ -98,14 +99,17 @@ static void lay_out(const struct dashboard *d, int cols, int body, struct page *
 			pg->b[i] = (struct box){ pg->height, 0, p->type == DASH_ROW ? 1 : stacked_rows(p, body, cols), cols };
 			pg->height += pg->b[i].h;
 		}
-		return;
+		return 0;
 	}
 	for (size_t i = 0; i < d->np; i++)
 		if (visible(d, i) && d->p[i].ly + d->p[i].lh > bottom)
 			bottom = d->p[i].ly + d->p[i].lh;
 	ty = calloc((size_t)bottom + 2, sizeof *ty);
-	if (!ty)
-		abort();
+	if (!ty) {
+		free(pg->b);
+		pg->b = NULL;
+		return -1;
+	}
 	for (int g = 1; g <= bottom; g++) {
 		ty[g] = ty[g - 1] + 1;
 		for (size_t i = 0; i < d->np; i++) {
@@ -126,6 +130,7 @@ static void lay_out(const struct dashboard *d, int cols, int body, struct page *
 	}
 	pg->height = ty[bottom];
 	free(ty);
+	return 0;
 }
 
 /* The first item shown after (dir 1) or before (dir -1) at, in reading order. */
@@ -312,7 +317,10 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		metrics_draw_panel(w, b, l, s->sel, true, now, interval);
 		goto picker;
 	}
-	lay_out(l->d, width, s->body, &pg);
+	if (lay_out(l->d, width, s->body, &pg) != 0) {
+		tui_put(w, 1, 1, width - 2, ROLE_CRIT, "out of memory laying the dashboard out");
+		goto picker;
+	}
 	clamp_top(s, l->d, &pg);
 	for (size_t i = 0; i < l->d->np; i++) {
 		struct box b = pg.b[i];
@@ -368,7 +376,8 @@ static void show_row(struct metrics_state *s, const struct dashboard *d)
 {
 	struct page pg;
 
-	lay_out(d, s->width > 0 ? s->width : 80, s->body > 0 ? s->body : 23, &pg);
+	if (lay_out(d, s->width > 0 ? s->width : 80, s->body > 0 ? s->body : 23, &pg) != 0)
+		return;
 	s->top = pg.b[s->sel].y;
 	clamp_top(s, d, &pg);
 	free(pg.b);
@@ -394,7 +403,8 @@ static int navigate(struct metrics_state *s, struct dash_live *l, enum action_id
 	struct page pg;
 	size_t last = d->np ? d->np - 1 : 0;
 
-	lay_out(d, s->width > 0 ? s->width : 80, s->body > 0 ? s->body : 23, &pg);
+	if (lay_out(d, s->width > 0 ? s->width : 80, s->body > 0 ? s->body : 23, &pg) != 0)
+		return VIEW_HANDLED;
 	if (s->sel >= d->np || !visible(d, s->sel))
 		s->sel = first_shown(d);
 	switch (action) {

@@ -259,7 +259,8 @@ void metrics_draw_panel(WINDOW *w, struct box b, const struct dash_live *l, size
                        int interval_ms)
 {
 	const struct dash_panel *p = &l->d->p[i];
-	const struct dash_pdata *pd = &l->pd[i];
+	static const struct dash_pdata none = { .err = "out of memory for its data" };
+	const struct dash_pdata *pd = i < l->npd ? &l->pd[i] : &none;
 	struct box in = { b.y + 1, b.x + 1, b.h - 2, b.w - 2 };
 	char age[32], title[200];
 	enum tui_role arole = ROLE_STALE;
