@@ -289,7 +289,10 @@ static void datasource_name(const struct dash_rd *r, const char *s, char *out, s
 		}
 }
 
-void dash_rd_datasource(const struct dash_rd *r, const cJSON *ref, char *out, size_t len)
+/* A datasource reference (a name, "$var", {"type":..., "uid":...}, null)
+ * as this console sees it: "" Prometheus, "-- Mixed --", or the name of
+ * another ("Loki"). */
+static void datasource(const struct dash_rd *r, const cJSON *ref, char *out, size_t len)
 {
 	const char *type, *uid;
 
@@ -322,14 +325,14 @@ static void read_datasources(struct dash_rd *r, struct dash_panel *p, const cJSO
 	const cJSON *t;
 	size_t k = 0;
 
-	dash_rd_datasource(r, dash_json_get(j, "datasource"), pds, sizeof pds);
+	datasource(r, dash_json_get(j, "datasource"), pds, sizeof pds);
 	mixed = !strcmp(pds, "-- Mixed --");
 	cJSON_ArrayForEach(t, arr(dash_json_get(j, "targets"))) {
 		if (!cJSON_IsObject(t))
 			continue;
 		if (k >= p->nt)
 			break;
-		dash_rd_datasource(r, dash_json_get(t, "datasource"), tds, sizeof tds);
+		datasource(r, dash_json_get(t, "datasource"), tds, sizeof tds);
 		if (!strcmp(tds, "Expression") || (mixed && strcmp(tds, "-- Mixed --") != 0))
 			text_copy(p->t[k].ds, sizeof p->t[k].ds, tds);
 		else if (!mixed)
@@ -640,7 +643,7 @@ void dash_rd_var(struct dash_rd *r, const cJSON *j)
 	v->auto_count = dash_json_clamp(dash_json_num(dash_json_get(j, "auto_count")), 1, 100000, 30);
 	text_copy(v->auto_min, sizeof v->auto_min, dash_json_str(j, "auto_min", "10s"));
 	if (v->type == VAR_QUERY)
-		dash_rd_datasource(r, dash_json_get(j, "datasource"), v->ds, sizeof v->ds);
+		datasource(r, dash_json_get(j, "datasource"), v->ds, sizeof v->ds);
 	if (!strcmp(v->ds, "-- Mixed --"))
 		v->ds[0] = '\0';
 	if (v->type == VAR_CUSTOM || v->type == VAR_INTERVAL) {

@@ -155,6 +155,8 @@ static void sort_sections(struct build *b)
 	}
 }
 
+static void layout(struct dashboard *d);
+
 static bool same_copy(const struct dash_panel *a, const struct dash_panel *b)
 {
 	if (a->src != b->src || a->nscope != b->nscope)
@@ -234,7 +236,7 @@ int dashboard_repeat(struct dashboard *d)
 	free(d->p);
 	d->p = b.p;
 	d->np = b.n;
-	dashboard_layout(d);
+	layout(d);
 	return changed ? 1 : 0;
 }
 
@@ -248,7 +250,7 @@ void dashboard_toggle_row(struct dashboard *d, size_t i)
 	if (i >= d->np || d->p[i].type != DASH_ROW)
 		return;
 	d->p[i].collapsed = !d->p[i].collapsed;
-	dashboard_layout(d);
+	layout(d);
 }
 
 /* Panels from..to-1 packed from grid line top: each as high as those
@@ -275,7 +277,10 @@ static int pack(struct dashboard *d, size_t from, size_t to, int top)
 	return bottom;
 }
 
-void dashboard_layout(struct dashboard *d)
+/* The panels shown laid out (ly, lh): a row's line, then its panels when
+ * open; on each line of the grid no two panels overlap, a panel moving up
+ * as far as those above it allow, as Grafana packs them. */
+static void layout(struct dashboard *d)
 {
 	int y = 0;
 

@@ -56,9 +56,5 @@ struct dash_panel *dash_rd_add_panel(struct dash_rd *r);
 struct dash_panel *dash_rd_panel(struct dash_rd *r, const cJSON *j, int row, bool old, int *ox, int row_h);
 /* Variable j into d->v. */
 void dash_rd_var(struct dash_rd *r, const cJSON *j);
-/* A datasource reference (a name, "$var", {"type":..., "uid":...}, null)
- * as this console sees it: "" Prometheus, "-- Mixed --", or the name of
- * another ("Loki"). */
-void dash_rd_datasource(const struct dash_rd *r, const cJSON *ref, char *out, size_t len);
 
 #endif

@@ -78,8 +78,8 @@ struct dash_panel {
 	char title[128];         /* its variables expanded as Grafana shows them */
 	char raw_title[128];     /* as written */
 	int x, y, w, h;          /* gridPos on the 24-column grid (a repeated copy: its own) */
-	int ly, lh;              /* the layout (dashboard_layout): grid line and height with every
-	                          * closed row closed; lh 0: inside a closed row */
+	int ly, lh;              /* laid out (dashboard_repeat, dashboard_toggle_row): grid line and
+	                          * height with every closed row closed; lh 0: inside a closed row */
 	int row;                 /* index of the row panel it belongs to, -1 */
 	bool collapsed;          /* rows only: closed */
 	int nchild;              /* rows only: the panels inside */
@@ -184,10 +184,6 @@ int dashboard_repeat(struct dashboard *d);
 void dashboard_toggle_row(struct dashboard *d, size_t i);
 /* Whether panel i of d->p is inside a closed row. */
 bool dashboard_hidden(const struct dashboard *d, size_t i);
-/* Lays the panels shown out (ly, lh): a row's line, then its panels when
- * open; on each line of the grid no two panels overlap, a panel moving up
- * as far as those above it allow, as Grafana packs them. */
-void dashboard_layout(struct dashboard *d);
 
 /* ---- variables and interpolation (dashboard_vars.c) ---- */
 
