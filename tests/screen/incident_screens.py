@@ -66,7 +66,8 @@ class IncidentScreens:
         t2 = self.term(100, 30)
         t2.db = t.db
         t2.start([BINARY, "--db", t.db])
-        s = t2.wait_for("SEV-1 INC-1")
+        # the whole frame: the status bar comes first, the incident panel after it
+        s = t2.wait_for(lambda s: "SEV-1 INC-1" in s and "scribe carol" in s, what="the resumed incident")
         self.assertRegex(s, r"SEV-1 INC-1 00:00:(0[2-9]|1\d) \(ack 5m: 4:[45]\d left\)")   # the same clock goes on
         self.assertIn("contained", s)
         self.assertIn("scribe carol", s)
