@@ -130,5 +130,22 @@ uint64_t prom_query_series(struct prom *p, const char *expr, prom_matrix_fn fn, 
 typedef void (*prom_strings_fn)(bool ok, const char *err, char *const *vals, size_t n, void *arg);
 /* /api/v1/label/LABEL/values, only of series matching match when not NULL/"". */
 uint64_t prom_label_values(struct prom *p, const char *label, const char *match, prom_strings_fn fn, void *arg);
+/* /api/v1/labels: the label names (of series matching match when not NULL/""). */
+uint64_t prom_label_names(struct prom *p, const char *match, prom_strings_fn fn, void *arg);
+/* /api/v1/series: the series matching match, each as Grafana lists them
+ * for a variable, name{k="v",k2="v2"}. */
+uint64_t prom_series_list(struct prom *p, const char *match, prom_strings_fn fn, void *arg);
+
+/* An instant query's answer as Prometheus wrote it (for printing every
+ * series, or the API's own JSON). */
+struct prom_body {
+	bool ok;                /* Prometheus said success */
+	bool answered;          /* Prometheus itself answered (its refusal counts): body is its JSON */
+	const char *body;       /* NULL when it did not answer */
+	size_t len;
+	const char *err;        /* words, "" when ok */
+};
+typedef void (*prom_body_fn)(const struct prom_body *b, void *arg);
+uint64_t prom_query_body(struct prom *p, const char *expr, prom_body_fn fn, void *arg);
 
 #endif

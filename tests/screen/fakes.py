@@ -43,7 +43,9 @@ class FakePrometheus:
                 if outer.fail:
                     body, status = b"backend down", 500
                 elif path.startswith("/api/v1/label/"):
-                    body, status = json.dumps({"status": "success", "data": ["blue", "green"]}).encode(), 200
+                    # the slots everywhere; a resource label as the Kubernetes dashboards ask it
+                    values = ["pods", "nodes"] if path.startswith("/api/v1/label/resource/") else ["blue", "green"]
+                    body, status = json.dumps({"status": "success", "data": values}).encode(), 200
                 elif path == "/api/v1/query_range":
                     outer.ranges.append(args)
                     start, end, step = (float(args[k][0]) for k in ("start", "end", "step"))
