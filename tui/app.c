@@ -65,7 +65,7 @@ static void paint_status(void)
 {
 	const struct config *c = A.cfg;
 	struct statusbar sb = { 0 };
-	char left[256], inc[192], inc_short[64], conn[128], conn_short[128], refreshed[48], clk[16];
+	char left[256], inc[192], inc_short[80], conn[128], conn_short[128], refreshed[48], clk[16], clk_short[16];
 	int64_t now = loop_now_ms(), wall = loop_wall_ms();
 	time_t t = (time_t)(wall / 1000);
 	struct tm tm;
@@ -93,9 +93,9 @@ static void paint_status(void)
 		         (long long)A.model.incident.id, (long long)(el / 3600), (long long)(el / 60 % 60),
 		         (long long)(el % 60), resp);
 		sb.incident = inc;
-		snprintf(inc_short, sizeof inc_short, "SEV-%d %02lld:%02lld:%02lld%s", A.model.incident.sev,
-		         (long long)(el / 3600), (long long)(el / 60 % 60), (long long)(el % 60),
-		         rclk.overdue ? " ACK OVERDUE" : "");
+		snprintf(inc_short, sizeof inc_short, "SEV-%d INC-%lld %02lld:%02lld:%02lld%s", A.model.incident.sev,
+		         (long long)A.model.incident.id, (long long)(el / 3600), (long long)(el / 60 % 60),
+		         (long long)(el % 60), rclk.overdue ? " ACK OVERDUE" : "");
 		sb.incident_short = inc_short;
 		sb.incident_role = rclk.overdue ? ROLE_CRIT : tui_sev_role(A.model.incident.sev);
 		if (sb.incident_role == ROLE_NORMAL)
@@ -138,7 +138,9 @@ static void paint_status(void)
 	sb.refreshed = refreshed;
 	gmtime_r(&t, &tm);
 	strftime(clk, sizeof clk, "%H:%M:%SZ ", &tm);
+	strftime(clk_short, sizeof clk_short, "%H:%MZ ", &tm);
 	sb.clock = clk;
+	sb.clock_short = clk_short;
 	statusbar_draw(A.w_status, 0, COLS, &sb);
 	wnoutrefresh(A.w_status);
 }

@@ -33,7 +33,7 @@ static const char usage[] =
 	"       warroom expire [--yes] ID         expire a silence\n"
 	"       warroom actions [--json]          every action, its keys and preconditions\n"
 	"       warroom keys [--markdown|--man]   every key in force (with the config's keys:), as ? lists them\n"
-	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
+	"       warroom query EXPR [--json]       every series of an instant PromQL query (- reads stdin)\n"
 	"       warroom runbook list|show NAME|lint FILE...  the runbooks, one as the console walks it, a check\n"
 	"       warroom dashboard show|lint|values FILE   a Grafana dashboard as the console reads it\n"
 	"       warroom check [--slot S] [--json] the verification matrix; exit 0 all passed\n"

@@ -73,6 +73,19 @@ static void endpoint_defaults(struct config_endpoint *ep)
 	ep->timeout_ms = 5000;
 }
 
+void config_logs_dir(const struct config *cfg, const char *db_path, char *buf, size_t len)
+{
+	const char *db = db_path && *db_path ? db_path : cfg ? cfg->db_path : "";
+	const char *slash = strrchr(db, '/');
+
+	if (cfg && cfg->logs_dir[0])
+		snprintf(buf, len, "%s", cfg->logs_dir);
+	else if (slash)
+		snprintf(buf, len, "%.*s/logs", (int)(slash - db), db);
+	else
+		snprintf(buf, len, "logs");
+}
+
 void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -84,7 +97,7 @@ void config_defaults(struct config *cfg)
 	char dir[900];
 	xdg_dir(dir, sizeof dir, "XDG_STATE_HOME", ".local/state");
 	snprintf(cfg->db_path, sizeof cfg->db_path, "%s/warroom/timeline.db", dir);
-	snprintf(cfg->logs_dir, sizeof cfg->logs_dir, "%s/warroom/logs", dir);
+	cfg->logs_dir[0] = '\0';   /* beside the database, wherever --db puts it */
 
 	/* Run from the source tree, the runbooks beside it win over installed ones. */
 	struct stat st;

@@ -211,7 +211,7 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	free(detail);
 	if (rc != 0)
 		return -1;
-	ev->id = sqlite3_last_insert_rowid(tl->db);
+	ev->id = sqlite3_changes(tl->db) ? sqlite3_last_insert_rowid(tl->db) : 0;   /* 0: recorded once already */
 	ev->ts_ms = ts;
 	if (!ev->actor[0])
 		memcpy(ev->actor, actor, sizeof ev->actor);
@@ -220,12 +220,12 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	return 0;
 }
 
-static int log_as(struct timeline *tl, const char *kind, const char *summary, const char *detail_json,
-                  bool verbatim)
+static int log_as(struct timeline *tl, int64_t ts_ms, const char *kind, const char *summary,
+                  const char *detail_json, bool verbatim)
 {
 	if (!tl)
 		return -1;
-	struct timeline_event ev = { .verbatim = verbatim };
+	struct timeline_event ev = { .ts_ms = ts_ms, .verbatim = verbatim };
 	struct timeline_incident inc;
 	/* an incident the database cannot tell now is the one open when it is written */
 	ev.incident_id = timeline_incident_current(tl, &inc) < 0 ? TIMELINE_INCIDENT_OPEN : inc.id;
@@ -247,12 +247,18 @@ static int log_as(struct timeline *tl, const char *kind, const char *summary, co
 
 int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json)
 {
-	return log_as(tl, kind, summary, detail_json, false);
+	return log_as(tl, 0, kind, summary, detail_json, false);
+}
+
+int timeline_log_at(struct timeline *tl, int64_t ts_ms, const char *kind, const char *summary,
+                    const char *detail_json)
+{
+	return log_as(tl, ts_ms, kind, summary, detail_json, false);
 }
 
 int timeline_log_command(struct timeline *tl, const char *kind, const char *summary, const char *detail_json)
 {
-	return log_as(tl, kind, summary, detail_json, true);
+	return log_as(tl, 0, kind, summary, detail_json, true);
 }
 
 int timeline_each(struct timeline *tl, int64_t incident_id, size_t offset, size_t limit,
