@@ -3,6 +3,7 @@
  * CURLMOPT_TIMERFUNCTION, and curl_multi_socket_action drives transfers. */
 #include "warroom/http.h"
 #include "warroom/loop.h"
+#include "warroom/secret.h"
 #include "warroom/text.h"
 
 #include "http_priv.h"
@@ -500,6 +501,7 @@ static void harvest(struct http *http)
 		if (r->err != HTTP_OK)
 			r->status = r->err == HTTP_ETOOBIG ? r->status : 0;
 		scrub_token(r);
+		secret_scrub_buf(r->errmsg, sizeof r->errmsg);   /* and no other secret the console knows */
 		text_hide_url_passwords(r->errmsg);
 		finish(http, r);
 	}

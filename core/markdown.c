@@ -162,24 +162,10 @@ struct lay {
 	bool gap;                /* the next block starts after an empty row */
 };
 
-/* One line for the screen: control characters are spaces, UTF-8 valid. */
+/* One line for the screen, as text_clean makes it. */
 static char *one_line(const char *s, size_t n)
 {
-	char *out = malloc(n + 1);
-	size_t o = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\r')
-			continue;
-		out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-	}
-	out[o] = '\0';
-	text_fix_utf8(out);
-	return out;
+	return text_clean_dup(s, n, 0);
 }
 
 static void add(struct lay *l, enum md_style st, int indent, const char *lead, const char *text, size_t n)

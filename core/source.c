@@ -1,5 +1,6 @@
 /* source — the one poller: a timer that starts rounds, never two at once,
  * with backoff, age and the last error; and the registry of sources. */
+#include "warroom/secret.h"
 #include "warroom/source.h"
 #include "warroom/loop.h"
 
@@ -136,6 +137,7 @@ void source_round_done(struct source *s, bool ok, const char *err)
 		s->failures++;
 		s->state = SRC_DOWN;
 		snprintf(s->error, sizeof s->error, "%s", err && *err ? err : "the request failed");
+		secret_scrub_buf(s->error, sizeof s->error);   /* panels and status quote it */
 	}
 	if (s->again) {
 		/* a timer, not a call: a round that ends inside its own start never recurses */
@@ -191,6 +193,7 @@ void source_set_error(struct source *s, const char *err)
 {
 	s->state = SRC_DOWN;
 	snprintf(s->error, sizeof s->error, "%s", err && *err ? err : "unavailable");
+	secret_scrub_buf(s->error, sizeof s->error);
 	notify(s);
 }
 

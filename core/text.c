@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "warroom/secret.h"
 #include "warroom/text.h"
 
 void text_copy(char *dst, size_t len, const char *src)
@@ -58,60 +59,6 @@ int64_t text_parse_time(const char *s)
 	return ((int64_t)timegm(&tm) - off) * 1000 + ms;
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	size_t n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 && s[0] < 0xF0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* In place: invalid UTF-8 bytes become '?', so JSON and terminals get text. */
-void text_fix_utf8(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-	while (*p) {
-		size_t n = utf8_len(p);
-		if (n == 0) {
-			*p++ = '?';
-			continue;
-		}
-		p += n;
-	}
-}
-
-/* One line for the list: each run of control characters (newlines, tabs,
- * escapes) becomes one space; cut at a character boundary to fit len. */
-void text_one_line(char *dst, size_t len, const char *src)
-{
-	size_t o = 0;
-	bool space = false;
-	for (const unsigned char *p = (const unsigned char *)src; *p && o + 1 < len; ) {
-		if (*p < 0x20 || *p == 0x7f) {
-			space = o > 0;
-			p++;
-			continue;
-		}
-		size_t n = utf8_len(p);
-		if (n == 0)
-			n = 1;
-		if (o + (space ? 1 : 0) + n >= len)
-			break;
-		if (space)
-			dst[o++] = ' ';
-		space = false;
-		memcpy(dst + o, p, n);
-		o += n;
-		p += n;
-	}
-	dst[o] = '\0';
-}
-
-
 void text_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -125,33 +72,39 @@ void text_errf(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* The first words of a body, on one line, for an error text. */
+#define WORDS_LOOK 4096
 void text_first_words(const char *body, size_t len, char *buf, size_t buflen)
 {
-	size_t o = 0, i = 0, max = buflen > 84 ? 80 : buflen - 4;
-	bool space = false;
+	char clean[WORDS_LOOK + 80];
+	size_t o = 0, max = buflen > 84 ? 80 : buflen - 4, n;
+	bool space = false, cut;
 
-	while (i < len && o < max) {
-		unsigned char c = (unsigned char)body[i];
-
-		if (c < 0x20 || c == 0x7f || c == ' ') {
+	/* enough to take out a whole echoed token before the cut: an answer may be megabytes */
+	n = text_clean(clean, sizeof clean, body, len < WORDS_LOOK ? len : WORDS_LOOK, 0);
+	cut = len > WORDS_LOOK || n >= sizeof clean;
+	secret_scrub_buf(clean, sizeof clean);
+	for (const char *p = clean; *p; p++) {
+		if (*p == ' ') {
 			space = o > 0;
-			i++;
 			continue;
+		}
+		if (o + (space ? 1 : 0) >= max) {
+			cut = true;
+			break;
 		}
 		if (space)
 			buf[o++] = ' ';
 		space = false;
-		if (o < max)
-			buf[o++] = (char)c;
-		i++;
+		buf[o++] = *p;
 	}
 	/* never end inside a UTF-8 sequence */
-	while (o && ((unsigned char)buf[o - 1] & 0xC0) == 0x80)
-		o--;
-	if (o && (unsigned char)buf[o - 1] >= 0xC0)
-		o--;
-	if (i < len)
+	if (cut) {
+		while (o && ((unsigned char)buf[o - 1] & 0xC0) == 0x80)
+			o--;
+		if (o && (unsigned char)buf[o - 1] >= 0xC0)
+			o--;
 		buf[o++] = '.', buf[o++] = '.', buf[o++] = '.';
+	}
 	buf[o] = '\0';
 }
 

@@ -151,7 +151,8 @@ static void timeline_banner(char *buf, size_t len)
 	size_t n = timeline_unsaved_events(A.model.tl);
 
 	if (why[0])
-		snprintf(buf, len, "timeline not saved: %s — %zu event%s kept in memory", why, n, n == 1 ? "" : "s");
+		snprintf(buf, len, "timeline not saved: %s — %zu event%s kept in memory, retrying", why, n,
+		         n == 1 ? "" : "s");
 	else
 		buf[0] = '\0';
 }
@@ -404,8 +405,9 @@ static void on_tick(struct loop *loop, void *arg)
 		if (strcmp(banner, A.banner) != 0)
 			A.paint |= PAINT_FOOT;
 	}
-	/* what waited for another process' lock or the disk goes in now, in order */
-	if (timeline_pending(A.model.tl))
+	/* what waited for another process' lock, the disk or the database's
+	 * opening goes in now, in order (the store paces its own retries) */
+	if (timeline_pending(A.model.tl) || (A.model.tl && !timeline_is_open(A.model.tl)))
 		timeline_flush(A.model.tl);
 	{
 		char banner[sizeof A.tl_banner];
@@ -499,6 +501,9 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	app_bastion_unused(cfg, runbook_session_lib(A.runbook));
 	if (!tl)
 		ui_message(ROLE_CRIT, "timeline unavailable: %s", tl_error && *tl_error ? tl_error : "not opened");
+	else if (!timeline_is_open(tl))
+		ui_message(ROLE_CRIT, "%s; what is recorded is kept in memory until it opens",   /* the cause first */
+		           tl_error && *tl_error ? tl_error : "timeline: not open");
 	else {
 		char words[640];
 		if (rollback_unfinished_check(tl, words, sizeof words) == 1)

@@ -23,6 +23,7 @@ static const char usage[] =
 	"       warroom rollback [--strategy auto|selector|scale-switch|undo|argocd] [--dry-run] [--yes]\n"
 	"       warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n"
 	"                                         the postmortem draft of an incident\n"
+	"       warroom timeline import FILE...   what a console could not save (unsaved-*.jsonl)\n"
 	"       warroom incident --sev N TITLE... declare an incident\n"
 	"       warroom incident show|ack|status|role ...   the open incident (warroom incident -h)\n"
 	"       warroom ack                       acknowledge the open incident\n"
@@ -105,18 +106,29 @@ static int need_value(int i, int argc, char **argv)
 	return 0;
 }
 
-/* Leaving while the disk still refuses the timeline: the events kept in
- * memory go to the terminal, the one place left that keeps them. */
-static void say_unsaved(struct timeline *tl)
+/* Leaving with records the database never took: they are in the fallback
+ * file, which is named; should that have failed too, the events kept in
+ * memory go to the terminal, the one place left that keeps them. Returns
+ * how many were not saved. */
+static size_t say_unsaved(struct timeline *tl)
 {
 	struct timeline_event *evs;
-	size_t n;
+	size_t n, left = timeline_finish(tl);
+	const char *why = timeline_unsaved(tl)[0] ? timeline_unsaved(tl) : "another process holds its lock";
 
-	if (!tl || !timeline_unsaved(tl)[0] || timeline_flush(tl) == 0 || !timeline_unsaved_events(tl) ||
-	    timeline_list(tl, -1, 0, timeline_unsaved_events(tl), &evs, &n) != 0)
-		return;
+	if (!left)
+		return 0;
+	if (timeline_fallback_path(tl)[0]) {
+		fprintf(stderr, "warroom: the timeline could not be saved to %s (%s); %zu record%s %s kept in %s\n"
+		        "warroom: warroom timeline import %s brings %s back\n", timeline_path(tl), why,
+		        left, left == 1 ? "" : "s", left == 1 ? "is" : "are", timeline_fallback_path(tl),
+		        timeline_fallback_path(tl), left == 1 ? "it" : "them");
+		return left;
+	}
+	if (!timeline_unsaved_events(tl) || timeline_list(tl, -1, 0, timeline_unsaved_events(tl), &evs, &n) != 0)
+		return left;
 	fprintf(stderr, "warroom: the timeline could not be saved (%s); %s %zu event%s %s not written to %s:\n",
-	        timeline_unsaved(tl), n == 1 ? "this" : "these", n, n == 1 ? "" : "s", n == 1 ? "was" : "were",
+	        why, n == 1 ? "this" : "these", n, n == 1 ? "" : "s", n == 1 ? "was" : "were",
 	        timeline_path(tl));
 	for (size_t i = n; i-- > 0;) {
 		time_t t = (time_t)(evs[i].ts_ms / 1000);
@@ -125,10 +137,11 @@ static void say_unsaved(struct timeline *tl)
 
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		text_one_line(line, sizeof line, evs[i].summary);   /* an alert's text reaches a bare terminal */
+		text_clean(line, sizeof line, evs[i].summary, (size_t)-1, 0);   /* an alert's text reaches a bare terminal */
 		fprintf(stderr, "  %s %s %s %s\n", when, evs[i].actor, evs[i].kind, line);
 	}
 	timeline_events_free(evs, n);
+	return left;
 }
 
 int main(int argc, char **argv)
@@ -216,6 +229,7 @@ int main(int argc, char **argv)
 		snprintf(cfg.kube.context, sizeof cfg.kube.context, "%s", context);
 	if (readonly)
 		cfg.readonly = true;
+	config_register_secrets(&cfg);   /* every text this process writes loses them */
 	if ((bastion && config_set_bastion(&cfg, bastion, err, sizeof err) != 0) ||
 	    config_check_bastion(&cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "warroom: %s\n", err);
@@ -228,10 +242,15 @@ int main(int argc, char **argv)
 	if (sub) {
 		rc = sub->fn(nrest, rest, &cfg);
 	} else {
-		struct timeline *tl = timeline_open(cfg.db_path, cfg.operator_name, err, sizeof err);
+		/* whatever the database's state, nothing typed is lost: kept in
+		 * memory and in the fallback file until the database takes it */
+		struct timeline *tl = timeline_open_keeping(cfg.db_path, cfg.operator_name, err, sizeof err);
 
-		rc = app_run(&cfg, tl, tl ? NULL : err);
-		say_unsaved(tl);
+		config_state_dir(path, sizeof path);
+		timeline_set_fallback_dir(tl, path);
+		rc = app_run(&cfg, tl, tl && err[0] ? err : tl ? NULL : "out of memory");
+		if (say_unsaved(tl) && rc == EXIT_OK)
+			rc = EXIT_FAILED;   /* a script must not take this run for a clean one */
 		timeline_close(tl);
 	}
 	free(rest);

@@ -18,6 +18,7 @@
 #include <wchar.h>
 #include <term.h>
 
+#include "warroom/secret.h"
 #include "warroom/tui.h"
 #include "warroom/text.h"
 
@@ -440,9 +441,23 @@ void tui_put(WINDOW *w, int y, int x, int width, enum tui_role role, const char 
 
 	if (width <= 0 || y < 0 || x < 0 || y >= getmaxy(w) || x >= getmaxx(w))
 		return;
-	/* the last guard before the screen: no URL is shown with its password */
+	/* The last guard before the screen. Text from outside was cleaned where
+	 * it entered; should some reach here unclean, a control is a mark all
+	 * the same, never a command to the terminal nor a column miscounted. */
+	if (s && !text_is_clean(s, (size_t)-1, 0)) {
+		text_clean(shown, sizeof shown, s, (size_t)-1, 0);
+		s = shown;
+	}
+	/* and no secret the console knows, nor a URL with its password */
+	if (s && secret_found(s, strlen(s))) {
+		if (s != shown)
+			snprintf(shown, sizeof shown, "%s", s);
+		secret_scrub_buf(shown, sizeof shown);
+		s = shown;
+	}
 	if (s && strstr(s, "://") && strchr(s, '@')) {
-		snprintf(shown, sizeof shown, "%s", s);
+		if (s != shown)
+			snprintf(shown, sizeof shown, "%s", s);
 		text_hide_url_passwords(shown);
 		s = shown;
 	}

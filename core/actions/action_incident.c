@@ -245,7 +245,7 @@ static void role_exec(struct action_run *run)
 		return;
 	}
 	who = text_skip_blanks(arg + n);
-	text_one_line(name, sizeof name, who && *who ? who : c->actor ? c->actor : "");
+	text_clean(name, sizeof name, who && *who ? who : c->actor ? c->actor : "", (size_t)-1, 0);
 	was = role == INCIDENT_SCRIBE ? inc.scribe : inc.commander;
 	if (strcmp(was, name) == 0) {
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "%s is the %s already", name,

@@ -29,17 +29,17 @@ static void note_exec(struct action_run *run)
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "empty note: nothing written");
 		return;
 	}
-	text = strdup(in);
+	/* typed or pasted: the one cleaning of text from outside, lines kept */
+	text = text_clean_dup(in, strlen(in), TEXT_CLEAN_LINES | TEXT_CLEAN_TABS);
 	if (!text) {
 		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
 		return;
 	}
 	n = strlen(text);
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' ' || text[n - 1] == '\t'))
 		text[--n] = '\0';
-	text_fix_utf8(text);
 	snprintf(ev.kind, sizeof ev.kind, "note");
-	text_one_line(ev.summary, sizeof ev.summary, text);
+	text_clean(ev.summary, sizeof ev.summary, text, n, 0);
 	if (strcmp(ev.summary, text) != 0) {
 		cJSON *o = cJSON_CreateObject();
 
@@ -49,12 +49,8 @@ static void note_exec(struct action_run *run)
 		ev.detail_json = detail;
 	}
 	free(text);
-	if (timeline_incident_current(tl, &inc) < 0) {
-		cJSON_free(detail);
-		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "%s", timeline_errmsg(tl));
-		return;
-	}
-	ev.incident_id = inc.id;
+	/* a database that cannot say now (not open yet): the incident open when the note reaches it */
+	ev.incident_id = timeline_incident_current(tl, &inc) < 0 ? TIMELINE_INCIDENT_OPEN : inc.id;
 	if (timeline_append(tl, &ev, err, sizeof err) != 0) {
 		cJSON_free(detail);
 		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "%s", err);

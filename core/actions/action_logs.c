@@ -203,7 +203,7 @@ static void pin_exec(struct action_run *run)
 		if (len) {
 			if (n < PIN_LINES) {
 				snprintf(raw, sizeof raw, "%.*s", (int)(len < sizeof raw - 1 ? len : sizeof raw - 1), p);
-				text_one_line(line, sizeof line, raw);
+				text_clean(line, sizeof line, raw, (size_t)-1, 0);
 				cJSON_AddItemToArray(arr, cJSON_CreateString(line));
 				if (!n)
 					text_copy(first, sizeof first, line);

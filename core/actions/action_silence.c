@@ -17,6 +17,7 @@
 #include "warroom/config.h"
 #include "warroom/endpoint.h"
 #include "warroom/http.h"
+#include "warroom/json.h"
 #include "warroom/loop.h"
 #include "warroom/ssh.h"
 #include "warroom/text.h"
@@ -175,8 +176,7 @@ static void on_answer(const struct http_resp *r, void *arg)
 		return;
 	}
 	if (r->status != 200 && r->status != 404) {
-		text_one_line(words, sizeof words, r->body ? r->body : "");
-		text_fix_utf8(words);
+		text_clean(words, sizeof words, r->body ? r->body : "", r->body ? r->len : 0, 0);
 		finish(s, r->status >= 400 && r->status < 500 ? ACTION_REFUSED : ACTION_FAILED,
 		       r->status >= 400 && r->status < 500 ? EXIT_REFUSED : EXIT_FAILED,
 		       "Alertmanager answered HTTP %ld%s%s", r->status, words[0] ? ": " : "", words);
@@ -300,8 +300,7 @@ int actions_silence_parse(const char *text, struct alertmgr_matchers *ms, char *
 			rest = skip_ws(rest + n);
 		}
 	}
-	text_one_line(comment, clen, rest);
-	text_fix_utf8(comment);
+	text_clean(comment, clen, rest, (size_t)-1, 0);
 	for (n = strlen(comment); n && comment[n - 1] == ' '; n--)
 		comment[n - 1] = '\0';
 	if (!comment[0]) {
@@ -361,7 +360,7 @@ static void silence_prepare(struct action_run *run)
 static void silence_verified(struct sil *s, const struct http_resp *r)
 {
 	const struct action_ctx *c = actions_run_ctx(s->run);
-	cJSON *o = cJSON_ParseWithLength(r->body, r->len);
+	cJSON *o = json_parse_wire(r->body, r->len);
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "status"), "state");
 	char dur[32], until[32], line[ACTION_LINE], detail[1200];
 	bool active = r->status == 200 && cJSON_IsString(st) && strcmp(st->valuestring, "active") == 0;
@@ -397,7 +396,7 @@ static void silence_verified(struct sil *s, const struct http_resp *r)
 
 static void silence_created(struct sil *s, const struct http_resp *r)
 {
-	cJSON *o = cJSON_ParseWithLength(r->body, r->len);
+	cJSON *o = json_parse_wire(r->body, r->len);
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "silenceID");
 	char path[160];
 
@@ -480,7 +479,7 @@ static void expire_found(struct sil *s, const struct http_resp *r)
 	}
 	/* the list parser reads one silence wrapped in a list */
 	arr = cJSON_CreateArray();
-	cJSON_AddItemToArray(arr, cJSON_ParseWithLength(r->body, r->len));
+	cJSON_AddItemToArray(arr, json_parse_wire(r->body, r->len));
 	list = cJSON_PrintUnformatted(arr);
 	cJSON_Delete(arr);
 	one = calloc(1, sizeof *one);
@@ -523,7 +522,8 @@ static void expire_prepare(struct action_run *run)
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "expire refused: %s", err);
 		return;
 	}
-	text_one_line(id, sizeof id, skip_ws(actions_run_args(run)->text ? actions_run_args(run)->text : ""));
+	text_clean(id, sizeof id, skip_ws(actions_run_args(run)->text ? actions_run_args(run)->text : ""),
+	           (size_t)-1, 0);
 	id[strcspn(id, " ")] = '\0';
 	if (!silence_id_ok(id)) {
 		finish(s, ACTION_REFUSED, EXIT_REFUSED, "expire needs a silence id: expire ID (the alerts view lists them)");
@@ -538,7 +538,7 @@ static void expire_prepare(struct action_run *run)
 static void expire_verified(struct sil *s, const struct http_resp *r)
 {
 	const struct action_ctx *c = actions_run_ctx(s->run);
-	cJSON *o = cJSON_ParseWithLength(r->body, r->len);
+	cJSON *o = json_parse_wire(r->body, r->len);
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "status"), "state");
 	bool expired = r->status == 200 && cJSON_IsString(st) && strcmp(st->valuestring, "expired") == 0;
 	char line[ACTION_LINE];

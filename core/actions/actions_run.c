@@ -13,6 +13,7 @@
 #include "warroom/actions.h"
 #include "warroom/config.h"
 #include "warroom/loop.h"
+#include "warroom/secret.h"
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
@@ -144,8 +145,14 @@ static char *args_json(const struct action_run *run)
 
 	if (!o)
 		return NULL;
-	if (run->args.text && *run->args.text)
-		cJSON_AddStringToObject(o, "text", run->args.text);
+	if (run->args.text && *run->args.text) {
+		/* typed at a key, the : line or a shell: each handler cleans (or refuses) what it
+		 * keeps of it; the audit record keeps it whole, cleaned as everything stored is */
+		char *clean = text_clean_dup(run->args.text, (size_t)-1, TEXT_CLEAN_LINES | TEXT_CLEAN_TABS);
+
+		cJSON_AddStringToObject(o, "text", clean ? clean : "");
+		free(clean);
+	}
 	if (run->args.sev)
 		cJSON_AddNumberToObject(o, "sev", run->args.sev);
 	if (run->args.dry_run)
@@ -193,6 +200,12 @@ void actions_finish(struct action_run *run, const struct action_result *res)
 {
 	struct action_result out = *res;
 	struct action_ui ui = run->ui;
+
+	/* what a run says goes to a screen, a terminal and the audit: no secret the console knows */
+	secret_scrub_buf(out.summary, sizeof out.summary);
+	secret_scrub_buf(out.followup, sizeof out.followup);
+	for (size_t i = 0; i < out.nlines && i < ACTION_LINES; i++)
+		secret_scrub_buf(out.lines[i].text, sizeof out.lines[i].text);
 
 	/* the layer may end a run the handler still holds state for (declined) */
 	if (run->state && run->a->exec->cancel)
@@ -506,6 +519,7 @@ void actions_progress(struct action_run *run, enum action_role role, const char 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
+	secret_scrub_buf(text, sizeof text);
 	run->ui.progress(run->id, role, text, run->ui.arg);
 }
 
@@ -515,6 +529,7 @@ static void add_line(struct action_line *lines, size_t *n, enum action_role role
 		return;
 	lines[*n].role = role;
 	vsnprintf(lines[*n].text, sizeof lines[*n].text, fmt, ap);
+	secret_scrub_buf(lines[*n].text, sizeof lines[*n].text);
 	(*n)++;
 }
 

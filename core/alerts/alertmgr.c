@@ -9,6 +9,7 @@
 #include "warroom/config.h"
 #include "warroom/endpoint.h"
 #include "warroom/http.h"
+#include "warroom/json.h"
 #include "warroom/loop.h"
 #include "warroom/policy.h"
 #include "prom_rules.h"
@@ -79,7 +80,7 @@ static void sort_alerts(const struct config *cfg, struct model_alert *a, size_t 
 int alertmgr_parse_alerts(const char *json, size_t len, const struct config *cfg, struct model_alerts *out,
                           char *err, size_t errlen)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root = json_parse_wire(json, len);
 	const cJSON *al;
 	struct model_alerts tmp;
 
@@ -173,15 +174,7 @@ static const char *const alerts_query[] = {
 /* The start of an error body on one line (Alertmanager's are bare strings). */
 static void body_words(char *buf, size_t len, const char *body)
 {
-	size_t o = 0;
-
-	for (; body && *body && o + 4 < len && o < 80; body++)
-		buf[o++] = (unsigned char)*body < 0x20 ? ' ' : *body;
-	while (o && ((unsigned char)buf[o - 1] & 0xC0) == 0x80)
-		o--;   /* no half UTF-8 sequence at the end */
-	if (o && (unsigned char)buf[o - 1] >= 0xC0)
-		o--;
-	buf[o] = '\0';
+	text_first_words(body ? body : "", body ? strlen(body) : 0, buf, len);
 }
 
 /* The words for an answer that is not a 200, or "" for one. */

@@ -8,6 +8,7 @@
 #include <cJSON.h>
 
 #include "warroom/alertmgr.h"
+#include "warroom/json.h"
 #include "warroom/policy.h"
 #include "warroom/text.h"
 
@@ -18,12 +19,10 @@ static const char *str(const cJSON *o, const char *name)
 	return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
 }
 
-/* One line of valid UTF-8; true when it had to be cut. */
+/* One clean line; true when it had to be cut. */
 static bool put(char *dst, size_t len, const char *src)
 {
-	text_one_line(dst, len, src);
-	text_fix_utf8(dst);
-	return strlen(src) >= len;
+	return text_clean(dst, len, src, (size_t)-1, 0) >= len;
 }
 
 /* 0 critical, 1 warning, 2 info, 3 another label, 4 none. */
@@ -274,7 +273,7 @@ bool alertmgr_add_alert(struct model_am *am, const struct model_am_alert *a)
 int alertmgr_parse_all(const char *json, size_t len, const struct config *cfg, unsigned src, struct model_am *am,
                        char *err, size_t errlen)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root = json_parse_wire(json, len);
 	const cJSON *al;
 	struct model_am_alert *a = malloc(sizeof *a);
 
@@ -319,7 +318,7 @@ static void group_labels(const cJSON *labels, char *out, size_t len)
 
 int alertmgr_parse_groups(const char *json, size_t len, struct model_am *am, char *err, size_t errlen)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root = json_parse_wire(json, len);
 	const cJSON *g;
 
 	if (!cJSON_IsArray(root)) {
@@ -384,7 +383,7 @@ static bool read_matcher(const cJSON *o, struct model_am_matcher *m)
 int alertmgr_parse_silences(const char *json, size_t len, unsigned src, struct model_am *am,
                             char *err, size_t errlen)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root = json_parse_wire(json, len);
 	const cJSON *s;
 
 	if (!cJSON_IsArray(root)) {

@@ -8,6 +8,7 @@
 
 #include "warroom/alertmgr.h"
 #include "warroom/endpoint.h"
+#include "warroom/json.h"
 #include "prom_rules.h"
 #include "warroom/text.h"
 
@@ -20,8 +21,7 @@ static const char *str(const cJSON *o, const char *name)
 
 static void put(char *dst, size_t len, const char *src)
 {
-	text_one_line(dst, len, src);
-	text_fix_utf8(dst);
+	text_clean(dst, len, src, (size_t)-1, 0);
 }
 
 static int rule_rank(const struct model_rule *r)
@@ -59,7 +59,7 @@ static void add_pending(const cJSON *al, const struct config *cfg, struct model_
 int prom_rules_parse(const char *json, size_t len, const struct config *cfg, struct model_am *am,
                      char *err, size_t errlen)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root = json_parse_wire(json, len);
 	const cJSON *groups, *g;
 	struct model_am_alert *a = NULL;
 

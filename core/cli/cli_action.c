@@ -17,6 +17,7 @@
 #include "warroom/actions.h"
 #include "warroom/config.h"
 #include "warroom/loop.h"
+#include "warroom/secret.h"
 #include "warroom/sources.h"
 #include "warroom/ssh.h"
 #include "warroom/text.h"
@@ -36,8 +37,8 @@ static void print_line(FILE *f, const char *prefix, const char *text)
 	char buf[ACTION_LINE * 2], words[ACTION_LINE * 2];
 
 	actions_text_expand(text, words, sizeof words, NULL, NULL);
-	text_one_line(buf, sizeof buf, words);
-	text_fix_utf8(buf);
+	text_clean(buf, sizeof buf, words, (size_t)-1, 0);
+	secret_scrub_buf(buf, sizeof buf);
 	fprintf(f, "%s%s\n", prefix, buf);
 }
 
@@ -126,6 +127,32 @@ static void on_signal(struct loop *loop, int signo, void *arg)
 	}
 }
 
+struct timeline *cli_timeline_writer(const struct config *cfg, char *err, size_t errlen)
+{
+	char dir[1024];
+	struct timeline *tl = timeline_open_keeping(cfg->db_path, cfg->operator_name, err, errlen);
+
+	config_state_dir(dir, sizeof dir);
+	timeline_set_fallback_dir(tl, dir);
+	return tl;
+}
+
+size_t cli_timeline_done(struct timeline *tl, const char *cmd)
+{
+	size_t n = timeline_finish(tl);
+
+	if (n && timeline_fallback_path(tl)[0])
+		fprintf(stderr, "warroom %s: %zu timeline record%s could not be saved to %s; %s kept in %s: "
+		        "warroom timeline import %s brings %s back\n", cmd, n, n == 1 ? "" : "s", timeline_path(tl),
+		        n == 1 ? "it is" : "they are", timeline_fallback_path(tl), timeline_fallback_path(tl),
+		        n == 1 ? "it" : "them");
+	else if (n)
+		fprintf(stderr, "warroom %s: %zu timeline record%s could not be saved to %s, nor to a file: %s\n", cmd,
+		        n, n == 1 ? "" : "s", timeline_path(tl), timeline_errmsg(tl));
+	timeline_close(tl);
+	return n;
+}
+
 int cli_run_action(enum action_id id, const struct action_args *args, bool yes, const struct config *cfg,
                    const char *cmd)
 {
@@ -152,9 +179,10 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 		return EXIT_UNREACHABLE;
 	}
 	cli_ssh_ui(src.ssh);
-	tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
-	if (!tl && cluster)
-		fprintf(stderr, "warroom %s: WARNING: no timeline (%s); the steps are printed only\n", cmd, tl_err);
+	tl = cli_timeline_writer(cfg, tl_err, sizeof tl_err);
+	if (tl_err[0] && cluster)
+		fprintf(stderr, "warroom %s: WARNING: no timeline (%s); the steps are printed, and kept in a file for "
+		        "warroom timeline import\n", cmd, tl_err);
 	if (cluster && cfg->argocd.url[0] && !src.argocd)
 		fprintf(stderr, "warroom %s: WARNING: Argo CD: %s\n", cmd, src.argocd_error);
 	ctx.loop = loop;
@@ -202,7 +230,9 @@ out:
 	actions_free(c.q);
 	if (cluster)
 		sources_close(&src);
-	timeline_close(tl);
+	/* what it did is in the database, or the exit says otherwise */
+	if (cli_timeline_done(tl, cmd) && rc == EXIT_OK)
+		rc = EXIT_FAILED;
 	loop_free(loop);
 	if (fflush(stdout) != 0 && rc == EXIT_OK) {
 		fprintf(stderr, "warroom %s: cannot write the output: %s\n", cmd, strerror(errno));

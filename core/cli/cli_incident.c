@@ -99,7 +99,7 @@ static int show(int argc, char **argv, const struct config *cfg)
 	incident_clock_text(&c, clk, sizeof clk);
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
-		char *s;
+		char *s, *clean;
 
 		cJSON_AddNumberToObject(o, "id", (double)inc.id);
 		cJSON_AddStringToObject(o, "title", inc.title);
@@ -115,17 +115,16 @@ static int show(int argc, char **argv, const struct config *cfg)
 		cJSON_AddBoolToObject(o, "response_overdue", c.overdue);
 		s = cJSON_PrintUnformatted(o);
 		cJSON_Delete(o);
-		if (s)
-			text_fix_utf8(s);
-		puts(s ? s : "null");
+		clean = s ? text_clean_dup(s, strlen(s), 0) : NULL;
+		puts(clean ? clean : "null");
+		free(clean);
 		cJSON_free(s);
 	} else {
 		stamp(t[0], sizeof t[0], inc.opened_ms);
 		stamp(t[1], sizeof t[1], inc.acked_ms);
 		stamp(t[2], sizeof t[2], inc.contained_ms);
 		stamp(t[3], sizeof t[3], inc.recovered_ms);
-		text_one_line(title, sizeof title, inc.title);
-		text_fix_utf8(title);
+		text_clean(title, sizeof title, inc.title, (size_t)-1, 0);
 		printf("INC-%lld  SEV-%d  %s\n", (long long)inc.id, inc.sev, title);
 		printf("status     %s\ncommander  %s\nscribe     %s\n", inc.status, inc.commander,
 		       inc.scribe[0] ? inc.scribe : "-");

@@ -8,6 +8,7 @@
 #include "warroom/cli.h"
 #include "warroom/config.h"
 #include "warroom/http.h"
+#include "warroom/json.h"
 #include "warroom/loop.h"
 #include "warroom/prom.h"
 #include "warroom/ssh.h"
@@ -118,7 +119,7 @@ static char *series_name(const cJSON *metric)
  * read). 0, or -1 when the answer is not one Prometheus gives. */
 static int print_table(const char *body, size_t len, char *err, size_t errlen)
 {
-	cJSON *root = cJSON_ParseWithLength(body, len);
+	cJSON *root = json_parse_wire(body, len);   /* the labels go to a terminal */
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(data, "resultType");
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(data, "result"), *s;

@@ -29,11 +29,13 @@ static void counts(const struct runbook *rb, size_t *cmds, size_t *checks, size_
 	}
 }
 
-/* What a file holds may not be shown raw on a terminal. */
+/* What a file holds may not be shown raw on a terminal: the one cleaning. */
 static void put_safe(const char *s)
 {
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t' ? '?' : *s, stdout);
+	char *clean = text_clean_dup(s, (size_t)-1, TEXT_CLEAN_LINES | TEXT_CLEAN_TABS);
+
+	fputs(clean ? clean : "", stdout);
+	free(clean);
 }
 
 static int list(const struct config *cfg)

@@ -16,6 +16,7 @@
 #include <cJSON.h>
 
 #include "warroom/config.h"
+#include "warroom/secret.h"
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
@@ -28,7 +29,9 @@ static const char note_usage[] =
 static const char timeline_usage[] =
 	"usage: warroom timeline [--json] [--limit N]\n"
 	"       newest first; N events (default 50, 0 for all)\n"
-	"       warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n";
+	"       warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n"
+	"       warroom timeline import FILE   records a console could not save (unsaved-*.jsonl)\n"
+	"                                      into the database, skipping those already there\n";
 
 static char *read_stdin(char *why, size_t whylen)
 {
@@ -143,8 +146,8 @@ static size_t text_width(const char *s)
 static void print_safe(const char *s, size_t pad)
 {
 	char line[1024];
-	text_one_line(line, sizeof line, s);
-	text_fix_utf8(line);
+	text_clean(line, sizeof line, s, (size_t)-1, 0);
+	secret_scrub_buf(line, sizeof line);
 	fputs(line, stdout);
 	for (size_t w = text_width(line); w < pad; w++)
 		fputc(' ', stdout);
@@ -208,17 +211,48 @@ static int print_one_json(const struct timeline_event *e, void *arg)
 	struct json_out *j = arg;
 	cJSON *o = event_json(e);
 	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
+	/* JSON escapes C0 itself; C1 and bad bytes in a row older than the cleaning are not for a terminal */
+	char *clean = s ? text_clean_dup(s, strlen(s), 0) : NULL;
 
 	cJSON_Delete(o);
-	if (!s) {
+	cJSON_free(s);
+	if (!clean) {
 		j->failed = true;
 		return 1;
 	}
-	text_fix_utf8(s);
 	fputs(j->n++ ? "," : "[", stdout);
-	fputs(s, stdout);
-	cJSON_free(s);
+	fputs(clean, stdout);
+	free(clean);
 	return 0;
+}
+
+/* `warroom timeline import FILE...`: what a console or a command could not
+ * save, back into the database. */
+static int timeline_import_cmd(int argc, char **argv, const struct config *cfg)
+{
+	struct timeline *tl;
+	int rc = EXIT_OK;
+
+	if (argc < 3 || argv[2][0] == '-') {
+		fprintf(stderr, "usage: warroom timeline import FILE...   (the unsaved-*.jsonl a console left)\n");
+		return argc > 2 && (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0) ? EXIT_OK : EXIT_USAGE;
+	}
+	if (!(tl = open_timeline(cfg, "timeline import")))
+		return EXIT_FAILED;
+	for (int i = 2; i < argc; i++) {
+		char err[1024];
+		size_t added, skipped;
+
+		if (timeline_import(tl, argv[i], &added, &skipped, err, sizeof err) != 0) {
+			fprintf(stderr, "warroom timeline import: %s\n", err);
+			rc = EXIT_FAILED;
+			continue;
+		}
+		printf("%s: %zu record%s imported into %s, %zu there already\n", argv[i], added, added == 1 ? "" : "s",
+		       timeline_path(tl), skipped);
+	}
+	timeline_close(tl);
+	return rc;
 }
 
 /* One event at a time from the database: a long export holds one. */
@@ -246,6 +280,8 @@ int cli_timeline(int argc, char **argv, const struct config *cfg)
 
 	if (argc > 1 && strcmp(argv[1], "export") == 0)
 		return cli_timeline_export(argc, argv, cfg);
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return timeline_import_cmd(argc, argv, cfg);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
 		if (strcmp(a, "--json") == 0) {

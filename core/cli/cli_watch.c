@@ -232,9 +232,9 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 		loop_free(w.loop);
 		return EXIT_UNREACHABLE;
 	}
-	tl = timeline_open(cfg.db_path, cfg.operator_name, tl_err, sizeof tl_err);
-	if (!tl)
-		fprintf(stderr, "warroom watch: WARNING: no timeline (%s)\n", tl_err);
+	tl = cli_timeline_writer(&cfg, tl_err, sizeof tl_err);
+	if (tl_err[0])
+		fprintf(stderr, "warroom watch: WARNING: no timeline (%s); what it records is kept in a file\n", tl_err);
 	model_init(&m, &cfg, tl);
 	w.m = &m;
 	core = incident_watch_install(&m);
@@ -267,7 +267,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 	deploywatch_core_free(dw);
 	model_free(&m);
 	incident_watch_free(core);
-	timeline_close(tl);
+	cli_timeline_done(tl, "watch");   /* says where what was not saved is; the window's verdict stands */
 	loop_free(w.loop);
 	return w.rc;
 }

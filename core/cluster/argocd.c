@@ -40,7 +40,7 @@ struct argocd {
 int argocd_parse_app(const char *json, size_t len, struct argocd_app *app, char *err, size_t errlen)
 {
 	memset(app, 0, sizeof *app);
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root = json_parse_wire(json, len);
 	if (!cJSON_IsObject(root)) {
 		text_copy(err, errlen, "Argo CD answered with something that is not an Application");
 		cJSON_Delete(root);
@@ -142,7 +142,7 @@ static const char *grpc_code_name(int code)
 
 void argocd_error_words(long status, const char *body, size_t len, char *buf, size_t buflen)
 {
-	cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+	cJSON *root = body && len ? json_parse_wire(body, len) : NULL;
 	const char *msg = json_str(root, "message");
 	if (!msg || !*msg)
 		msg = json_str(root, "error");

@@ -36,7 +36,7 @@ static const char *status_phrase(long s)
 
 void kube_status_words(long status, const char *body, size_t len, char *buf, size_t buflen)
 {
-	cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+	cJSON *root = body && len ? json_parse_wire(body, len) : NULL;
 	const char *kind = json_str(root, "kind");
 	const char *reason = NULL, *message = NULL;
 	if (kind && strcmp(kind, "Status") == 0) {

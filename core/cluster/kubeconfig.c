@@ -4,6 +4,7 @@
 #include "warroom/kubeconfig.h"
 #include "warroom/text.h"
 #include "warroom/json.h"
+#include "warroom/secret.h"
 
 #include <cJSON.h>
 #include <yaml.h>
@@ -109,7 +110,28 @@ char *kubeconfig_read_token_file(const char *path, char *err, size_t errlen)
 		free(buf);
 		return NULL;
 	}
+	secret_register(buf, n);   /* re-read on every request: a rotated token is registered too */
 	return buf;
+}
+
+/* The user's key material, wherever it comes from, is redacted by value:
+ * the data's base64 as the file holds it, the PEM it decodes to, a key file. */
+static void register_key_material(const struct kubeconfig *kc, const cJSON *u)
+{
+	const char *data = json_str(u, "client-key-data");
+	char ferr[64];
+	size_t n = 0;
+	char *pem;
+
+	if (data)
+		secret_register(data, (size_t)-1);
+	if (kc->key_pem)
+		secret_register_pem(kc->key_pem, kc->key_pem_len);
+	if (kc->key_file[0] && (pem = read_file(kc->key_file, &n, ferr, sizeof ferr))) {
+		secret_register_pem(pem, n);
+		explicit_bzero(pem, n);
+		free(pem);
+	}
 }
 
 static int b64val(int c)
@@ -484,6 +506,7 @@ static int fill_from(struct kubeconfig *kc, const struct kc_entry *cl, const str
 	size_t sl = strlen(kc->server);
 	while (sl > 0 && kc->server[sl - 1] == '/')
 		kc->server[--sl] = '\0';
+	secret_register_url(kc->server);
 	kc->insecure = jtrue(c, "insecure-skip-tls-verify");
 	const char *tsn = json_str(c, "tls-server-name");
 	if (fit(kc->tls_server_name, sizeof kc->tls_server_name, tsn, owner, "tls-server-name", err, errlen) != 0)
@@ -511,6 +534,7 @@ static int fill_from(struct kubeconfig *kc, const struct kc_entry *cl, const str
 			snprintf(err, errlen, "%s: out of memory reading its token", owner);
 			return -1;
 		}
+		secret_register(tok, (size_t)-1);
 	} else if (json_str(u, "tokenFile") &&
 	           resolve_path(kc->token_file, sizeof kc->token_file, us->dir, json_str(u, "tokenFile"), owner,
 	                        "tokenFile", err, errlen) != 0) {
@@ -528,6 +552,7 @@ static int fill_from(struct kubeconfig *kc, const struct kc_entry *cl, const str
 	if (!kc->key_pem && resolve_path(kc->key_file, sizeof kc->key_file, us->dir, json_str(u, "client-key"),
 	                                 owner, "client-key", err, errlen) != 0)
 		return -1;
+	register_key_material(kc, u);
 	bool has_cert = kc->cert_pem || kc->cert_file[0];
 	bool has_key = kc->key_pem || kc->key_file[0];
 	if (has_cert != has_key) {

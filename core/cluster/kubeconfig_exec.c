@@ -6,6 +6,7 @@
 #include "warroom/proc.h"
 #include "warroom/text.h"
 #include "warroom/json.h"
+#include "warroom/secret.h"
 
 #include <cJSON.h>
 
@@ -134,11 +135,14 @@ int kubeconfig_parse_exec_credential(const char *json, size_t len, const char *a
 			goto out;
 		}
 	}
-	if (tok && *tok)
+	if (tok && *tok) {
 		out->token = strdup(tok);
+		secret_register(tok, (size_t)-1);
+	}
 	if (crt && *crt) {   /* PEM text, as the plugin prints it */
 		out->cert_pem = strdup(crt);
 		out->key_pem = strdup(key);
+		secret_register_pem(key, (size_t)-1);
 	}
 	if ((tok && *tok && !out->token) || (crt && *crt && (!out->cert_pem || !out->key_pem))) {
 		text_copy(err, errlen, "out of memory reading the exec plugin's credential");

@@ -3,6 +3,7 @@
  * token file or an environment variable, read here when a request needs it. */
 #include "warroom/config.h"
 #include "warroom/policy.h"
+#include "warroom/secret.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -51,6 +52,13 @@ static void xdg_dir(char *buf, size_t len, const char *var, const char *fallback
 		snprintf(buf, len, "%s", v);
 	else
 		snprintf(buf, len, "%s/%s", home_dir(), fallback);
+}
+
+void config_state_dir(char *buf, size_t len)
+{
+	char dir[900];
+	xdg_dir(dir, sizeof dir, "XDG_STATE_HOME", ".local/state");
+	snprintf(buf, len, "%s/warroom", dir);
 }
 
 void config_default_path(char *buf, size_t len)
@@ -277,8 +285,15 @@ int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t l
 	if (!buf || len == 0)
 		return -1;
 	buf[0] = '\0';
-	if (ep->token_file[0])
-		return secret_from_file(ep->token_file, buf, len, msg, msglen);
+	/* the endpoint's URL may carry a password too */
+	secret_register_url(ep->url);
+	if (ep->token_file[0]) {
+		int rc = secret_from_file(ep->token_file, buf, len, msg, msglen);
+
+		if (rc == 0)
+			secret_register(buf, (size_t)-1);   /* redacted by value from now on */
+		return rc;
+	}
 	if (!ep->token_env[0])
 		return 0;
 	const char *v = getenv(ep->token_env);
@@ -295,7 +310,21 @@ int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t l
 	}
 	memcpy(buf, v, n);
 	buf[n] = '\0';
+	secret_register(buf, n);
 	return 0;
+}
+
+void config_register_secrets(const struct config *cfg)
+{
+	const struct config_endpoint *eps[] = { &cfg->prometheus, &cfg->alertmanager, &cfg->argocd };
+	char *buf = malloc(CONFIG_SECRET_MAX);
+
+	/* reading registers them (secret.h); one that cannot be read is said where it is used */
+	for (size_t i = 0; buf && i < sizeof eps / sizeof eps[0]; i++)
+		config_read_secret_msg(eps[i], buf, CONFIG_SECRET_MAX, NULL, 0);
+	if (buf)
+		explicit_bzero(buf, CONFIG_SECRET_MAX);
+	free(buf);
 }
 
 /* ---- the bastion ---------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* config — reading the file: its bytes, libyaml's parse and its errors in
  * words; the walk over the document and its checks are in config_yaml.c. */
 #include "warroom/config.h"
+#include "warroom/secret.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +108,18 @@ static int parse_text(struct config *cfg, const char *file, const char *text, si
 	return rc;
 }
 
+/* A password written into a URL is a secret like a token: redacted by
+ * value wherever the URL or the password turns up. */
+static void register_url_passwords(const struct config *cfg)
+{
+	secret_register_url(cfg->prometheus.url);
+	secret_register_url(cfg->alertmanager.url);
+	secret_register_url(cfg->argocd.url);
+	for (size_t i = 0; i < cfg->nalertmanager_urls; i++)
+		secret_register_url(cfg->alertmanager_urls[i]);
+	secret_register_url(cfg->verify.pod_url);
+}
+
 int config_load(struct config *cfg, const char *path, bool explicit_path, char *err, size_t errlen)
 {
 	char dummy[8];
@@ -136,6 +149,7 @@ int config_load(struct config *cfg, const char *path, bool explicit_path, char *
 		if (rc == 0) {
 			snprintf(tmp->path, sizeof tmp->path, "%s", path);
 			memcpy(cfg, tmp, sizeof *cfg);
+			register_url_passwords(cfg);
 		}
 	}
 	free(tmp);
@@ -158,8 +172,10 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
 	}
 	memcpy(tmp, cfg, sizeof *tmp);
 	int rc = parse_text(tmp, name, text, len, err, errlen);
-	if (rc == 0)
+	if (rc == 0) {
 		memcpy(cfg, tmp, sizeof *cfg);
+		register_url_passwords(cfg);
+	}
 	free(tmp);
 	return rc;
 }

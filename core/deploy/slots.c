@@ -19,7 +19,7 @@
 static cJSON *parse_kind(const char *json, size_t len, const char *kind1, const char *kind2,
                          char *err, size_t errlen)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root = json_parse_wire(json, len);
 	if (!cJSON_IsObject(root)) {
 		snprintf(err, errlen, "expected a %s, got something that is not a JSON object", kind1);
 		cJSON_Delete(root);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,10 +36,12 @@ static void iso(char *buf, size_t len, int64_t ms)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Every string leaves redacted, whatever was stored before redaction existed. */
+/* The timeline redacted every row as it was written (the patterns, and the
+ * secrets known then); what leaves loses every secret known now too, but
+ * keeps a recorded command as it was written. */
 static void add_str(cJSON *o, const char *key, const char *val)
 {
-	char *red = timeline_redact(val ? val : "");
+	char *red = timeline_scrub(val ? val : "");
 
 	cJSON_AddStringToObject(o, key, red ? red : "");
 	free(red);
@@ -72,8 +75,8 @@ static cJSON *parse_detail(const char *json)
 
 	if (!json || !*json)
 		return cJSON_CreateNull();
-	red = timeline_redact(json);
-	d = cJSON_Parse(red ? red : json);
+	red = timeline_scrub(json);
+	d = red ? cJSON_Parse(red) : NULL;
 	free(red);
 	return d ? d : cJSON_CreateNull();
 }
@@ -324,15 +327,36 @@ static void put(struct text_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A table cell: one line, pipes escaped. */
+/* Text where it lands in Markdown (a heading, a paragraph, a table cell):
+ * one line, and every character Markdown would act on escaped, so a title
+ * or a note cannot make a link, an image, HTML, emphasis or a table row.
+ * Bare URLs, "www." and e-mail addresses are broken up too: GFM renderers
+ * link those by themselves (an address only loses that to a zero-width
+ * space after its '@': renderers join escaped text before they look for
+ * one). Cut at a character boundary to fit len. */
 static const char *cell(char *out, size_t len, const char *s)
 {
 	size_t o = 0;
 
-	for (; s && *s && o + 3 < len; s++) {
-		if (*s == '|')
+	for (const char *p = s ? s : ""; *p; ) {
+		unsigned char c = (unsigned char)*p;
+		size_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+		bool esc = strchr("\\`*_[]<>|#~!", *p) != NULL ||
+		           (*p == ':' && p[1] == '/' && p[2] == '/') ||
+		           (*p == '.' && p - s >= 3 && strncasecmp(p - 3, "www", 3) == 0);
+		const char *zwsp = *p == '@' ? "&#8203;" : "";
+
+		if (strnlen(p, n) < n || o + esc + n + strlen(zwsp) + 1 > len)
+			break;   /* whole characters only */
+		if (esc)
 			out[o++] = '\\';
-		out[o++] = (*s == '\n' || *s == '\r' || *s == '\t') ? ' ' : *s;
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			out[o++] = ' ';
+		else
+			memcpy(out + o, p, n), o += n;
+		memcpy(out + o, zwsp, strlen(zwsp));
+		o += strlen(zwsp);
+		p += n;
 	}
 	out[o] = '\0';
 	return out;
@@ -465,12 +489,13 @@ static char *markdown(const cJSON *doc)
 	const cJSON *inc = cJSON_GetObjectItem(doc, "incident"), *d = cJSON_GetObjectItem(doc, "durations_s");
 	const cJSON *w = cJSON_GetObjectItem(doc, "impact_window"), *it;
 	struct text_buf b = { 0 };
-	char c1[64], c2[64], c3[512], c4[512], c5[300], c6[64];
+	char c1[64], c2[64], c3[512], c4[512], c5[300], c6[64], t[1300];
 
-	put(&b, "# Postmortem draft: %s — %s\n\n", str(inc, "ref"), str(inc, "title"));
-	put(&b, "**SEV-%.0f** · status **%s** · environment %s · service %s\n\n", num(inc, "sev"), str(inc, "status"),
-	    or_dash(str(inc, "environment")), or_dash(str(inc, "service")));
-	put(&b, "## Summary\n\n%s\n\n", str(doc, "summary"));
+	put(&b, "# Postmortem draft: %s — %s\n\n", str(inc, "ref"), cell(t, sizeof t, str(inc, "title")));
+	put(&b, "**SEV-%.0f** · status **%s** · environment %s · ", num(inc, "sev"),
+	    cell(c6, sizeof c6, str(inc, "status")), cell(c3, sizeof c3, or_dash(str(inc, "environment"))));
+	put(&b, "service %s\n\n", cell(c3, sizeof c3, or_dash(str(inc, "service"))));
+	put(&b, "## Summary\n\n%s\n\n", cell(t, sizeof t, str(doc, "summary")));
 	put(&b, "| | |\n|---|---|\n");
 	put(&b, "| Incident commander | %s |\n", cell(c3, sizeof c3, or_dash(str(inc, "commander"))));
 	put(&b, "| Scribe | %s |\n", cell(c3, sizeof c3, or_dash(str(inc, "scribe"))));
@@ -526,7 +551,8 @@ static char *markdown(const cJSON *doc)
 		put(&b, "- [ ] %s (%s, %s)\n", cell(c4, sizeof c4, str(it, "text")), when(c1, sizeof c1, it, "at"),
 		    cell(c3, sizeof c3, str(it, "by")));
 	put(&b, "\n## Root cause\n\n_To be written._\n\n## What went well, what did not\n\n_To be written._\n\n"
-	    "---\nGenerated %s by %s from the warroom timeline.\n", str(doc, "generated"), or_dash(str(doc, "generated_by")));
+	    "---\nGenerated %s by %s from the warroom timeline.\n", str(doc, "generated"),
+	    cell(c3, sizeof c3, or_dash(str(doc, "generated_by"))));
 	return text_buf_take(&b);
 }
 
@@ -553,10 +579,15 @@ char *export_incident(struct timeline *tl, const struct config *cfg, int64_t id,
 		out = markdown(doc);
 	}
 	cJSON_Delete(doc);
+	if (out) {
+		/* a row stored before text was cleaned where it entered is cleaned on its way out */
+		char *clean = text_clean_dup(out, strlen(out), TEXT_CLEAN_LINES | TEXT_CLEAN_TABS);
+
+		free(out);
+		out = clean;
+	}
 	if (!out)
 		snprintf(err, errlen, "out of memory");
-	else
-		text_fix_utf8(out);
 	return out;
 }
 

@@ -110,7 +110,7 @@ static void add_event(struct logs_events *out, const cJSON *ev, const struct con
 		g->first_ms = first;
 	if (last >= g->last_ms) {
 		g->last_ms = last;
-		text_one_line(g->message, sizeof g->message, msg ? msg : "");
+		text_clean(g->message, sizeof g->message, msg ? msg : "", (size_t)-1, 0);
 	}
 }
 
@@ -126,7 +126,7 @@ static int by_warning_then_latest(const void *a, const void *b)
 int logs_parse_events(const char *json, size_t len, const struct config *cfg, struct logs_events *out, char *err,
                       size_t errlen)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root = json_parse_wire(json, len);
 	const cJSON *items = json_get(root, "items"), *ev;
 	const char *api = json_str(root, "apiVersion");
 

@@ -10,6 +10,7 @@
 
 #include <cJSON.h>
 
+#include "warroom/json.h"
 #include "warroom/logs.h"
 
 /* ---- times ---- */
@@ -438,7 +439,7 @@ static bool reduce_json(struct out *o, const char *s, size_t n)
 	static const char *const level_keys[] = { "level", "lvl", "severity", "levelname", NULL };
 	static const char *const msg_keys[] = { "msg", "message", "event", "text", NULL };
 	static const char *const err_keys[] = { "error", "err", "exception", "error.message", NULL };
-	cJSON *root = cJSON_ParseWithLength(s, n);
+	cJSON *root = json_parse_wire(s, n);
 	const char *level, *msg, *err;
 
 	if (!cJSON_IsObject(root) || !(msg = json_field(root, msg_keys))) {
@@ -513,7 +514,7 @@ size_t logs_line_compact(const char *line, size_t len, char *out, size_t outlen)
 	if (!outlen)
 		return 0;
 	if (len > 1 && line[0] == '{' && line[len - 1] == '}')
-		root = cJSON_ParseWithLength(line, len);
+		root = json_parse_wire(line, len);
 	if (!cJSON_IsObject(root) || !(msg = json_field(root, msg_keys))) {
 		cJSON_Delete(root);
 		n = len < outlen - 1 ? len : outlen - 1;

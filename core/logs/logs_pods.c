@@ -40,7 +40,7 @@ static void container(const cJSON *cs, struct logs_container *c)
 int logs_parse_pods(const char *json, size_t len, const char *slot_label, const char (*slots)[32], size_t nslots,
                     struct logs_pods *out, char *err, size_t errlen)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root = json_parse_wire(json, len);
 	const cJSON *items = json_get(root, "items"), *it;
 
 	memset(out, 0, sizeof *out);
@@ -94,7 +94,7 @@ int logs_parse_pods(const char *json, size_t len, const char *slot_label, const 
 int logs_parse_service(const char *json, size_t len, const char *slot_label, char *selector, size_t sellen,
                        char *live, size_t livelen, char *err, size_t errlen)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root = json_parse_wire(json, len);
 	const cJSON *sel = json_get(json_get(root, "spec"), "selector"), *kv;
 	size_t n = 0;
 

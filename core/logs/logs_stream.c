@@ -14,6 +14,7 @@
 #include "warroom/kube.h"
 #include "warroom/loop.h"
 #include "warroom/logs.h"
+#include "warroom/secret.h"
 #include "warroom/text.h"
 
 #include "logs_priv.h"
@@ -88,16 +89,13 @@ static void queue_clear(struct logs *l, struct logs_queue *q)
 	memset(q, 0, sizeof *q);
 }
 
-/* Text from outside: controls never reach a terminal or the timeline. */
+/* Text from outside: controls never reach a terminal or the timeline (the
+ * one cleaning, text_clean), nor does a secret the console knows that a pod
+ * logs (secret.h). */
 static size_t clean(char *dst, size_t cap, const char *src, size_t len)
 {
-	char tmp[4096];
-	size_t n = len < sizeof tmp - 1 ? len : sizeof tmp - 1;
-
-	memcpy(tmp, src, n);
-	tmp[n] = '\0';
-	text_one_line(dst, cap, tmp);
-	text_fix_utf8(dst);
+	text_clean(dst, cap, src, len, 0);
+	secret_scrub_buf(dst, cap);
 	return strlen(dst);
 }
 

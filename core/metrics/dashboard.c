@@ -15,6 +15,7 @@
 #include <cJSON.h>
 
 #include "dashboard_priv.h"
+#include "warroom/json.h"
 #include "warroom/markdown.h"
 #include "warroom/text.h"
 
@@ -146,8 +147,7 @@ static void read_rows(struct dash_rd *r, const cJSON *rows)
 				return;
 			rp->type = DASH_ROW;
 			text_copy(rp->type_name, sizeof rp->type_name, "row");
-			text_copy(rp->raw_title, sizeof rp->raw_title, dash_json_str(row, "title", ""));
-			text_fix_utf8(rp->raw_title);
+			text_clean(rp->raw_title, sizeof rp->raw_title, dash_json_str(row, "title", ""), (size_t)-1, 0);
 			text_copy(rp->title, sizeof rp->title, rp->raw_title);
 			text_copy(rp->repeat, sizeof rp->repeat, dash_json_str(row, "repeat", ""));
 			rp->collapsed = collapsed;
@@ -210,7 +210,7 @@ static void read_inputs(struct dash_rd *r, const cJSON *list)
 
 struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_t errlen)
 {
-	cJSON *root = json ? cJSON_ParseWithLength(json, len) : NULL, *owned = NULL;
+	cJSON *root = json ? json_parse_wire(json, len) : NULL, *owned = NULL;
 	const cJSON *db, *panels, *rows, *vars, *v;
 	struct dash_rd r = { 0 };
 
@@ -241,8 +241,7 @@ struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_
 		cJSON_Delete(root);
 		return NULL;
 	}
-	text_copy(r.d->title, sizeof r.d->title, dash_json_str(db, "title", "(untitled dashboard)"));
-	text_fix_utf8(r.d->title);
+	text_clean(r.d->title, sizeof r.d->title, dash_json_str(db, "title", "(untitled dashboard)"), (size_t)-1, 0);
 	text_copy(r.d->uid, sizeof r.d->uid, dash_json_str(db, "uid", ""));
 	text_copy(r.d->refresh, sizeof r.d->refresh, dash_json_str(db, "refresh", ""));
 	r.d->schema = dash_json_clamp(dash_json_num(dash_json_get(db, "schemaVersion")), 0, 10000, 0);

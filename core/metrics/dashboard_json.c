@@ -443,8 +443,7 @@ struct dash_panel *dash_rd_panel(struct dash_rd *r, const cJSON *j, int row, boo
 		return NULL;
 	p->row = row;
 	p->id = dash_json_clamp(dash_json_num(dash_json_get(j, "id")), 0, 1 << 30, 0);
-	text_copy(p->raw_title, sizeof p->raw_title, dash_json_str(j, "title", ""));
-	text_fix_utf8(p->raw_title);
+	text_clean(p->raw_title, sizeof p->raw_title, dash_json_str(j, "title", ""), (size_t)-1, 0);
 	text_copy(p->title, sizeof p->title, p->raw_title);
 	text_copy(p->type_name, sizeof p->type_name, type[0] ? type : "(no type)");
 	p->type = DASH_OTHER;

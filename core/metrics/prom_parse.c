@@ -14,6 +14,7 @@
 
 #include <cJSON.h>
 
+#include "warroom/json.h"
 #include "warroom/prom.h"
 #include "warroom/text.h"
 
@@ -91,7 +92,7 @@ cJSON *prom_priv_open_answer(long status, const char *ctype, const char *body, s
 	*answered = false;
 	if (warnings && wlen)
 		warnings[0] = '\0';
-	root = body && !text_looks_html(ctype, body, len) ? cJSON_ParseWithLength(body, len) : NULL;
+	root = body && !text_looks_html(ctype, body, len) ? json_parse_wire(body, len) : NULL;
 	st = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "status") : NULL;
 	if (!cJSON_IsString(st) || strcmp(st->valuestring, "success") != 0) {
 		cJSON_Delete(root);
@@ -169,7 +170,7 @@ static int parse_envelope(const cJSON *root, double *out, bool *empty, char *err
 
 int prom_parse_value(const char *json, size_t len, double *out, char *err, size_t errlen)
 {
-	cJSON *root = json ? cJSON_ParseWithLength(json, len) : NULL;
+	cJSON *root = json ? json_parse_wire(json, len) : NULL;
 	bool empty;
 	int rc = -1;
 
@@ -202,7 +203,7 @@ void prom_parse_response(long status, const char *content_type, const char *body
 		         code[0] ? " with" : "", words[0] ? ": " : "", words);
 		return;
 	}
-	root = cJSON_ParseWithLength(body, len);
+	root = json_parse_wire(body, len);
 	if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "status")) {
 		/* Prometheus' own envelope, also on 4xx and 5xx (bad_data is a 400) */
 		a->answered = true;

@@ -57,32 +57,11 @@ void runbook_warn(struct build *b, int line, const char *fmt, ...)
 		rb->nwarnings++;
 }
 
-/* Text for the screen and the timeline: valid UTF-8, no control characters
- * (tabs become spaces; keep_tabs keeps them and newlines for commands). */
+/* Text for the screen and the timeline, as text_clean makes it (keep_tabs
+ * keeps tabs and keep_newlines line ends, for commands). */
 char *runbook_clean_text(const char *s, size_t n, bool keep_newlines, bool keep_tabs)
 {
-	char *out = malloc(n + 1);
-	size_t o = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n')
-			out[o++] = keep_newlines ? '\n' : ' ';
-		else if (c == '\t')
-			out[o++] = keep_tabs ? '\t' : ' ';
-		else if (c == '\r')
-			continue;
-		else if (c < 0x20 || c == 0x7f)
-			out[o++] = '?';
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	text_fix_utf8(out);
-	return out;
+	return text_clean_dup(s, n, (keep_newlines ? TEXT_CLEAN_LINES : 0) | (keep_tabs ? TEXT_CLEAN_TABS : 0));
 }
 
 /* A heading ends every section left open. */

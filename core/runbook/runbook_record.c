@@ -43,7 +43,7 @@ void runbook_session_short(const struct runbook_item *it, char *out, size_t len)
 		snprintf(out, len, "%.*s%s", (int)(n + 5 > len ? len - 5 : n), it->text, "...");
 	else
 		snprintf(out, len, "%s", it->text);
-	text_fix_utf8(out);
+	text_clean_buf(out, len, 0);   /* one line, and no character cut in two */
 }
 
 void runbook_session_persist(struct runbook_session *s, size_t i)
@@ -58,12 +58,14 @@ void runbook_session_persist(struct runbook_session *s, size_t i)
 		text_copy(s->store_err, sizeof s->store_err, runbook_store_error(s->store));
 }
 
+/* The commands are recorded as written: only the secrets the console knows
+ * leave them (a step's output and a typed reason were redacted already). */
 void runbook_session_log(struct runbook_session *s, const char *summary, cJSON *detail)
 {
 	char *d = detail ? cJSON_PrintUnformatted(detail) : NULL;
 
 	if (s->tl)
-		timeline_log(s->tl, "runbook", summary, d);
+		timeline_log_command(s->tl, "runbook", summary, d);
 	cJSON_free(d);
 	if (s->m)
 		model_sync_timeline(s->m);

@@ -39,18 +39,14 @@ static void out_clear(struct runbook_session *s)
 
 static void out_add(struct runbook_session *s, const char *line)
 {
-	char *red = timeline_redact(line), *clean;
+	char line_clean[RUNBOOK_OUT_LINE], *clean;
 	size_t slot;
 
-	if (!red)
+	/* a command's output is text from outside: cleaned as it enters */
+	text_clean(line_clean, sizeof line_clean, line, (size_t)-1, 0);
+	clean = timeline_redact(line_clean);
+	if (!clean)
 		return;
-	clean = red;
-	for (char *p = clean; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';   /* escapes never reach the screen */
-	if (strlen(clean) >= RUNBOOK_OUT_LINE)
-		clean[RUNBOOK_OUT_LINE - 1] = '\0';
-	text_fix_utf8(clean);
 	slot = (s->out_head + s->out_n) % RUNBOOK_OUT_LINES;
 	if (s->out_n == RUNBOOK_OUT_LINES) {
 		free(s->out[s->out_head]);
@@ -422,6 +418,16 @@ static void on_line(void *arg, const char *line)
 	runbook_session_changed(s);
 }
 
+/* A command's output is text from outside: cleaned, and redacted by value
+ * and by pattern (a password= the console never knew) before it is kept. */
+static void add_output(cJSON *d, const char *key, const char *text)
+{
+	char *red = timeline_redact(text);
+
+	cJSON_AddStringToObject(d, key, red ? red : "");
+	free(red);
+}
+
 static void on_done(void *arg, const struct proc_result *res)
 {
 	struct runbook_session *s = arg;
@@ -470,14 +476,14 @@ static void on_done(void *arg, const struct proc_result *res)
 		cJSON_AddStringToObject(d, "ended", st->reason);
 	cJSON_AddNumberToObject(d, "duration_ms", (double)res->duration_ms);
 	if (res->out.len) {
-		cJSON_AddStringToObject(d, "stdout", res->out.len > OUTPUT_LOG ? res->out.data + res->out.len - OUTPUT_LOG :
-		                        res->out.data);
+		add_output(d, "stdout", res->out.len > OUTPUT_LOG ? res->out.data + res->out.len - OUTPUT_LOG :
+		           res->out.data);
 		if (res->out.len > OUTPUT_LOG || res->out.truncated)
 			cJSON_AddBoolToObject(d, "stdout_truncated", true);
 	}
 	if (res->err.len) {
-		cJSON_AddStringToObject(d, "stderr", res->err.len > OUTPUT_LOG ? res->err.data + res->err.len - OUTPUT_LOG :
-		                        res->err.data);
+		add_output(d, "stderr", res->err.len > OUTPUT_LOG ? res->err.data + res->err.len - OUTPUT_LOG :
+		           res->err.data);
 		if (res->err.len > OUTPUT_LOG || res->err.truncated)
 			cJSON_AddBoolToObject(d, "stderr_truncated", true);
 	}
@@ -618,7 +624,16 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 		return -1;
 	}
 	s->st[item].state = state;
-	text_copy(s->st[item].reason, sizeof s->st[item].reason, reason ? reason : "");
+	/* typed by the operator: cleaned, and patterns take a pasted secret, the event around it is verbatim */
+	if (reason && *reason) {
+		char *red = timeline_redact(reason);
+
+		text_clean(s->st[item].reason, sizeof s->st[item].reason, red ? red : "", (size_t)-1, 0);
+		free(red);
+	} else {
+		s->st[item].reason[0] = '\0';
+	}
+	reason = s->st[item].reason;
 	runbook_session_persist(s, item);
 	runbook_session_short(it, what, sizeof what);
 	if (it->kind == RB_CHECK && state == RBS_DONE)

@@ -15,6 +15,7 @@
 #include <cJSON.h>
 
 #include "warroom/proc.h"
+#include "warroom/secret.h"
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
@@ -182,6 +183,8 @@ int runbook_session_set_values(struct runbook_session *s, const char *text, char
 			into = s->vars;
 		}
 		runbook_env_set(into, ph->var, value);
+		if (into == s->secrets)
+			secret_register(value, (size_t)-1);   /* a command that prints it, a server that echoes it */
 		if (o < sizeof said)
 			o += (size_t)snprintf(said + o, sizeof said - o, "%s%s%s%s", given_n ? ", " : "", ph->text,
 			                      into == s->secrets ? " (a secret, not shown)" : " = ",

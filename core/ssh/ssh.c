@@ -433,12 +433,9 @@ static int banner_ready(struct ssh *s, char *why, size_t len)
 		if (!s->banner_first[0]) {
 			size_t k = linelen < sizeof s->banner_first ? linelen : sizeof s->banner_first - 1;
 
-			memcpy(s->banner_first, buf, k);
-			s->banner_first[k] = '\0';
-			text_fix_utf8(s->banner_first);
-			for (char *c = s->banner_first; *c; c++)
-				if ((unsigned char)*c < 0x20 || *c == 0x7f)
-					*c = *c == '\r' || *c == '\n' ? '\0' : '?';
+			while (k && (buf[k - 1] == '\n' || buf[k - 1] == '\r'))
+				k--;
+			text_clean(s->banner_first, sizeof s->banner_first, buf, k, 0);
 		}
 		if (!nl)
 			return 1;   /* a line still coming: looked at again when it has */

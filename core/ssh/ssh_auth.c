@@ -11,6 +11,7 @@
 
 #include <libssh2.h>
 
+#include "warroom/secret.h"
 #include "warroom/ssh.h"
 
 #include "ssh_priv.h"
@@ -143,6 +144,8 @@ int ssh_auth_passphrase_answer(struct ssh *s, const char *passphrase)
 	ssh_session_wipe_pass(s);
 	if (passphrase) {
 		s->pass = strdup(passphrase);
+		/* a mistyped one is someone's password too */
+		secret_register(passphrase, (size_t)-1);
 	} else {
 		s->key++;
 		s->pass_tries = 0;

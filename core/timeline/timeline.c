@@ -7,6 +7,7 @@
  * timeline_incident.c. */
 #include "warroom/timeline.h"
 #include "warroom/files.h"
+#include "warroom/text.h"
 #include "timeline_priv.h"
 
 #include <ctype.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 #include <sqlite3.h>
@@ -32,55 +34,85 @@ static int64_t now_ms(void)
 
 /* ---- open, migrate, close ---------------------------------------------- */
 
-struct timeline *timeline_open(const char *path, const char *actor, char *err, size_t errlen)
+static struct timeline *store_new(const char *path, const char *actor, char *err, size_t errlen)
 {
+	struct timeline *tl;
+
 	if (!path || !*path) {
 		timeline_db_seterr(NULL, err, errlen, "timeline: no database path");
 		return NULL;
 	}
-	struct timeline *tl = calloc(1, sizeof *tl);
-	if (!tl) {
+	if (!(tl = calloc(1, sizeof *tl))) {
 		timeline_db_seterr(NULL, err, errlen, "timeline: out of memory");
 		return NULL;
 	}
+	tl->fb_fd = -1;
 	if (snprintf(tl->path, sizeof tl->path, "%s", path) >= (int)sizeof tl->path) {
 		timeline_db_seterr(NULL, err, errlen, "timeline: path too long: %s", path);
 		free(tl);
 		return NULL;
 	}
 	timeline_db_copy_utf8(tl->actor, sizeof tl->actor, actor && *actor ? actor : "operator");
+	return tl;
+}
 
-	/* -wal and -shm are created now or at the first write: keep them private. */
-	mode_t old = umask(077);
-	int rc = -1;
-	char ferr[1100] = "";
-	if (files_make_parents(path, ferr, sizeof ferr) != 0 || files_create_private(path, ferr, sizeof ferr) != 0) {
-		timeline_db_seterr(NULL, err, errlen, "timeline: %s", ferr);
-	} else {
-		/* A read first (the schema's version): a file that is not a
-		 * database fails there, by name. */
-		if (timeline_db_connect(tl, err, errlen) == 0 && timeline_schema_migrate(tl, err, errlen) == 0)
-			rc = timeline_db_prepare(tl, err, errlen);
-	}
-	umask(old);
-	if (rc != 0) {
+struct timeline *timeline_open(const char *path, const char *actor, char *err, size_t errlen)
+{
+	struct timeline *tl = store_new(path, actor, err, errlen);
+
+	if (tl && timeline_schema_open(tl, err, errlen) != 0) {
 		timeline_close(tl);
 		return NULL;
 	}
 	return tl;
 }
 
+struct timeline *timeline_open_keeping(const char *path, const char *actor, char *err, size_t errlen)
+{
+	struct timeline *tl = store_new(path, actor, err, errlen);
+	char why[sizeof tl->open_err + 16];
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!tl || timeline_schema_open(tl, why, sizeof why) == 0)
+		return tl;
+	/* kept without it: the writes wait, and each flush tries again */
+	snprintf(tl->open_err, sizeof tl->open_err, "%s", strncmp(why, "timeline: ", 10) == 0 ? why + 10 : why);
+	tl->retry_ms = RETRY_FIRST_MS;
+	tl->retry_at_ms = timeline_mono_ms() + tl->retry_ms;
+	if (err && errlen)
+		snprintf(err, errlen, "%s", why);
+	return tl;
+}
+
+bool timeline_is_open(const struct timeline *tl)
+{
+	return tl && tl->db;
+}
+
+size_t timeline_finish(struct timeline *tl)
+{
+	if (!tl)
+		return 0;
+	if (tl->queue) {
+		/* leaving: waiting for the lock is fine now, losing an event is not */
+		if (tl->db)
+			sqlite3_busy_timeout(tl->db, BUSY_TIMEOUT_MS);
+		tl->retry_at_ms = 0;
+		timeline_flush(tl);
+	}
+	return tl->nqueue + tl->fb_only;
+}
+
 void timeline_close(struct timeline *tl)
 {
 	if (!tl)
 		return;
-	if (tl->queue && tl->db) {
-		/* leaving: waiting for the lock is fine now, losing an event is not */
-		sqlite3_busy_timeout(tl->db, BUSY_TIMEOUT_MS);
-		timeline_flush(tl);
-	}
+	timeline_finish(tl);
 	timeline_queue_drop(tl);
 	timeline_db_disconnect(tl);
+	if (tl->fb_fd >= 0)
+		close(tl->fb_fd);   /* what it holds stays for `warroom timeline import` */
 	free(tl);
 }
 
@@ -118,14 +150,16 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 
 	char *detail = NULL;
 	if (ev->detail_json && *ev->detail_json) {
-		detail = timeline_detail_clean(ev->detail_json, tl->err, sizeof tl->err);
+		detail = timeline_priv_detail(ev->detail_json, !ev->verbatim, tl->err, sizeof tl->err);
 		if (!detail) {
 			if (err && errlen)
 				snprintf(err, errlen, "%s", tl->err);
 			return -1;
 		}
 	}
-	char *red = timeline_redact(summary);
+	/* what the database keeps is clean: one line for the list */
+	text_clean_buf(summary, sizeof summary, 0);
+	char *red = ev->verbatim ? timeline_scrub(summary) : timeline_redact(summary);
 	if (!red) {
 		free(detail);
 		timeline_db_seterr(tl, err, errlen, "timeline: out of memory");
@@ -139,7 +173,18 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	memcpy(w.actor, actor, sizeof actor);
 	memcpy(w.kind, kind, sizeof kind);
 	memcpy(w.summary, summary, sizeof summary);
-	int rc = tl->queue ? 1 : timeline_db_insert_event(tl, &w, err, errlen);
+	int rc;
+	if (!tl->db) {
+		rc = 2;   /* not open (yet): kept as a refusing disk's */
+	} else if (tl->queue) {
+		rc = 1;   /* behind the others */
+	} else {
+		struct timeline_incident cur;
+
+		if (w.incident_id == TIMELINE_INCIDENT_OPEN)
+			w.incident_id = timeline_db_incident_current(tl, &cur) == 1 ? cur.id : 0;
+		rc = timeline_db_insert_event(tl, &w, err, errlen);
+	}
 	if ((rc == 1 || rc == 2) && tl->nonblocking) {
 		/* the lock is another's or the disk refuses: keep it, in order, for timeline_flush */
 		if (timeline_queue_event(tl, &w) != 0) {
@@ -156,6 +201,13 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	}
 	if (rc == 1)
 		timeline_db_write_failed(tl, err, errlen);
+	else if (rc == 2 && !tl->db)
+		timeline_db_ready(tl, err, errlen);
+	if (rc != 0) {
+		struct timeline_pending p = { .ev = w };
+
+		timeline_queue_to_file(tl, &p, err, errlen);   /* not in the database, not lost either */
+	}
 	free(detail);
 	if (rc != 0)
 		return -1;
@@ -168,21 +220,15 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	return 0;
 }
 
-int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json)
-{
-	return timeline_log_at(tl, 0, kind, summary, detail_json);
-}
-
-int timeline_log_at(struct timeline *tl, int64_t ts_ms, const char *kind, const char *summary,
-                    const char *detail_json)
+static int log_as(struct timeline *tl, int64_t ts_ms, const char *kind, const char *summary,
+                  const char *detail_json, bool verbatim)
 {
 	if (!tl)
 		return -1;
-	struct timeline_event ev = { .ts_ms = ts_ms };
+	struct timeline_event ev = { .ts_ms = ts_ms, .verbatim = verbatim };
 	struct timeline_incident inc;
-	if (timeline_incident_current(tl, &inc) < 0)
-		return -1;
-	ev.incident_id = inc.id;
+	/* an incident the database cannot tell now is the one open when it is written */
+	ev.incident_id = timeline_incident_current(tl, &inc) < 0 ? TIMELINE_INCIDENT_OPEN : inc.id;
 	timeline_db_copy_utf8(ev.kind, sizeof ev.kind, kind);
 	timeline_db_copy_utf8(ev.summary, sizeof ev.summary, summary);
 	/* A summary too long for the list keeps its whole text in the detail. */
@@ -197,6 +243,22 @@ int timeline_log_at(struct timeline *tl, int64_t ts_ms, const char *kind, const 
 	int rc = timeline_append(tl, &ev, NULL, 0);
 	cJSON_free(full);
 	return rc;
+}
+
+int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json)
+{
+	return log_as(tl, 0, kind, summary, detail_json, false);
+}
+
+int timeline_log_at(struct timeline *tl, int64_t ts_ms, const char *kind, const char *summary,
+                    const char *detail_json)
+{
+	return log_as(tl, ts_ms, kind, summary, detail_json, false);
+}
+
+int timeline_log_command(struct timeline *tl, const char *kind, const char *summary, const char *detail_json)
+{
+	return log_as(tl, 0, kind, summary, detail_json, true);
 }
 
 int timeline_each(struct timeline *tl, int64_t incident_id, size_t offset, size_t limit,
@@ -220,6 +282,8 @@ int timeline_each(struct timeline *tl, int64_t incident_id, size_t offset, size_
 	timeline_events_free(evs, cnt);
 	if (stop || (limit && sent == limit))
 		return stop ? 1 : 0;
+	if (!tl->db)
+		return 0;   /* kept without its database: what waits is all there is */
 	/* one statement: one snapshot, whatever is written meanwhile */
 	sqlite3_stmt *s = tl->st[incident_id < 0 ? ST_EV_LIST : ST_EV_LIST_INC];
 	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)(limit - sent) : -1);
@@ -306,6 +370,8 @@ int64_t timeline_count(struct timeline *tl)
 {
 	if (!tl)
 		return -1;
+	if (!tl->db)
+		return (int64_t)tl->nqueue_events;
 	sqlite3_stmt *s = tl->st[ST_EV_COUNT];
 	int64_t v = -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -324,17 +390,18 @@ uint64_t timeline_generation(const struct timeline *tl)
 	 * state a const caller moves. */
 	struct timeline *m = (struct timeline *)tl;
 	sqlite3_stmt *s = m->st[ST_DATA_VERSION];
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if (s && sqlite3_step(s) == SQLITE_ROW)
 		m->dv_last = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return m->writes + m->queued + (uint64_t)(m->dv_last - m->dv_open);
+	if (s)
+		sqlite3_reset(s);
+	return m->writes + m->queued + m->opened + (uint64_t)(m->dv_last - m->dv_open);
 }
 
 /* ---- incidents --------------------------------------------------------- */
 
 int timeline_incident_get(struct timeline *tl, int64_t id, struct timeline_incident *out)
 {
-	if (!tl) {
+	if (!tl || !timeline_db_ready(tl, NULL, 0)) {
 		memset(out, 0, sizeof *out);
 		return -1;
 	}
@@ -347,7 +414,7 @@ int timeline_incident_get(struct timeline *tl, int64_t id, struct timeline_incid
 
 int timeline_incident_current(struct timeline *tl, struct timeline_incident *out)
 {
-	if (!tl) {
+	if (!tl || !timeline_db_ready(tl, NULL, 0)) {
 		memset(out, 0, sizeof *out);
 		return -1;
 	}
@@ -369,7 +436,7 @@ static int64_t incident_insert(struct timeline *tl, const char *t, int sev);
 
 int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev)
 {
-	if (!tl)
+	if (!tl || !timeline_db_ready(tl, NULL, 0))
 		return -1;
 	while (title && isspace((unsigned char)*title))
 		title++;
@@ -385,7 +452,7 @@ int64_t timeline_incident_open(struct timeline *tl, const char *title, int sev)
 		return -1;
 	}
 	char t[sizeof ((struct timeline_incident *)0)->title];
-	timeline_db_copy_utf8(t, sizeof t, red);
+	text_clean(t, sizeof t, red, (size_t)-1, 0);
 	free(red);
 
 	timeline_db_patience(tl, true);
@@ -457,7 +524,7 @@ static int incident_update(struct timeline *tl, int which, int64_t id, int64_t v
 
 int timeline_incident_close(struct timeline *tl, int64_t id)
 {
-	if (!tl)
+	if (!tl || !timeline_db_ready(tl, NULL, 0))
 		return -1;
 	timeline_db_patience(tl, true);
 	int rc = incident_update(tl, ST_INC_CLOSE, id, now_ms(), "close");
@@ -467,7 +534,7 @@ int timeline_incident_close(struct timeline *tl, int64_t id)
 
 int timeline_incident_set_sev(struct timeline *tl, int64_t id, int sev)
 {
-	if (!tl || !sev_ok(tl, sev))
+	if (!tl || !timeline_db_ready(tl, NULL, 0) || !sev_ok(tl, sev))
 		return -1;
 	timeline_db_patience(tl, true);
 	int rc = incident_update(tl, ST_INC_SEV, id, sev, "set the SEV of");

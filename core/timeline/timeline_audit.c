@@ -13,9 +13,11 @@ int timeline_audit_append(struct timeline *tl, struct timeline_audit *a, char *e
 		return -1;
 	}
 	struct timeline_incident inc;
-	if (a->incident_id == 0 && timeline_db_incident_current(tl, &inc) == 1)
+	if (a->incident_id == 0 && !tl->db)   /* the open incident when written: none can be read now */
+		a->incident_id = TIMELINE_INCIDENT_OPEN;
+	else if (a->incident_id == 0 && timeline_db_incident_current(tl, &inc) == 1)
 		a->incident_id = inc.id;
-	int rc = tl->queue ? 1 : timeline_db_insert_audit(tl, a, err, errlen);
+	int rc = !tl->db ? 2 : tl->queue ? 1 : timeline_db_insert_audit(tl, a, err, errlen);
 	if ((rc == 1 || rc == 2) && tl->nonblocking) {
 		/* queued behind the others (or until the disk takes it); timeline_flush writes it */
 		if (timeline_queue_audit(tl, a) != 0)
@@ -25,8 +27,14 @@ int timeline_audit_append(struct timeline *tl, struct timeline_audit *a, char *e
 	}
 	if (rc == 1)
 		timeline_db_write_failed(tl, err, errlen);
-	if (rc != 0)
+	else if (rc == 2 && !tl->db)
+		timeline_db_ready(tl, err, errlen);
+	if (rc != 0) {
+		struct timeline_pending p = { .audit = true, .a = *a };
+
+		timeline_queue_to_file(tl, &p, err, errlen);
 		return -1;
+	}
 	a->id = sqlite3_last_insert_rowid(tl->db);
 	timeline_db_wrote(tl);
 	return 0;
@@ -36,7 +44,7 @@ int timeline_audit_list(struct timeline *tl, size_t limit, struct timeline_audit
 {
 	*out = NULL;
 	*n = 0;
-	if (!tl)
+	if (!tl || !timeline_db_ready(tl, NULL, 0))
 		return -1;
 	sqlite3_stmt *s = tl->st[ST_AUDIT_LIST];
 	size_t cap = 0;

@@ -209,6 +209,15 @@ void timeline_db_rollback(struct timeline *tl)
 
 /* ---- busy locks and refusing disks -------------------------------------- */
 
+bool timeline_db_ready(struct timeline *tl, char *err, size_t errlen)
+{
+	if (tl && tl->db)
+		return true;
+	timeline_db_seterr(tl, err, errlen, "timeline: %s is not open: %s", tl ? tl->path : "the database",
+	                   tl && tl->open_err[0] ? tl->open_err : "not opened");
+	return false;
+}
+
 bool timeline_db_busy(int rc)
 {
 	rc &= 0xff;
@@ -276,7 +285,7 @@ int timeline_db_step_result(struct timeline *tl, int rc, char *err, size_t errle
 
 void timeline_db_patience(struct timeline *tl, bool on)
 {
-	if (tl->nonblocking)
+	if (tl->nonblocking && tl->db)
 		sqlite3_busy_timeout(tl->db, on ? BUSY_TIMEOUT_ROW_MS : BUSY_TIMEOUT_NB_MS);
 }
 
@@ -285,6 +294,8 @@ void timeline_set_nonblocking(struct timeline *tl, bool on)
 	if (!tl)
 		return;
 	tl->nonblocking = on;
+	if (!tl->db)
+		return;   /* set when it opens */
 	sqlite3_busy_timeout(tl->db, on ? BUSY_TIMEOUT_NB_MS : BUSY_TIMEOUT_MS);
 	/* checkpoints (copying the WAL into the file, syncing it) are left to the
 	 * connections that may wait: the command line, and this one at close */

@@ -4,7 +4,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "warroom/text.h"
 #include "warroom/timeline.h"
 #include "timeline_priv.h"
 
@@ -50,6 +52,8 @@ static int must_be_open(struct timeline *tl, int64_t id)
 {
 	struct timeline_incident inc;
 
+	if (!timeline_db_ready(tl, NULL, 0))
+		return -1;
 	if (timeline_incident_get(tl, id, &inc) != 1 || inc.id != id) {
 		timeline_db_seterr(tl, NULL, 0, "timeline: no such incident");
 		return -1;
@@ -97,6 +101,7 @@ int timeline_incident_set_role(struct timeline *tl, int64_t id, bool scribe, con
 	red = timeline_redact(name);
 	if (!red)
 		return -1;
+	text_clean_buf(red, strlen(red) + 1, 0);   /* a name is one line */
 	rc = update(tl, scribe ? "UPDATE incidents SET scribe = ?3 WHERE id = ?1"
 	            : "UPDATE incidents SET commander = ?3 WHERE id = ?1", id, 0, red, 0);
 	free(red);

@@ -1,17 +1,22 @@
 /* timeline_queue — the console's writes that the database did not take yet.
  *
- * Two reasons keep a write in memory: another process holds the write lock
- * (the loop never waits for it), or the disk refuses it (full, remounted
- * read-only, an I/O error). Either way the write is kept, in order, later
- * writes queue behind it, the views show it, and timeline_flush writes the
- * queue oldest first once the database takes writes again: nothing is lost
- * while the console runs. The command line keeps failing in words instead:
- * it has no later to retry in. How long a write waits for the lock and
- * what a failed step means are the connection's (timeline_db.c). */
+ * Three reasons keep a write in memory: another process holds the write
+ * lock (the loop never waits for it), the disk refuses it (full, remounted
+ * read-only, an I/O error), or the database could not be opened at all (its
+ * folder missing, a read-only or full disk at start). Whichever, the write
+ * is kept, in order, later writes queue behind it, the views show it, the
+ * fallback file holds it too (timeline_fallback.c), and timeline_flush
+ * writes the queue oldest first once the database takes writes again,
+ * opening it first if need be, waiting longer after each refusal: nothing
+ * is lost while the console runs, nor when it is killed. The command line
+ * keeps failing in words instead (its failed writes go to the fallback file
+ * only): it has no later to retry in. How long a write waits for the lock
+ * and what a failed step means are the connection's (timeline_db.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "warroom/timeline.h"
 #include "timeline_priv.h"
 
 /* A day of a busy incident is a few thousand events; this bound only stops
@@ -27,6 +32,8 @@ static void enqueue(struct timeline *tl, struct timeline_pending *p)
 	tl->nqueue++;
 	tl->nqueue_events += !p->audit;
 	tl->queued++;
+	/* should the file fail too, memory still holds it, and the exit says so */
+	timeline_fallback_add(tl, p);
 }
 
 static struct timeline_pending *pending_new(struct timeline *tl)
@@ -88,6 +95,14 @@ void timeline_queue_drop(struct timeline *tl)
 
 static int write_one(struct timeline *tl, struct timeline_pending *p)
 {
+	int64_t *inc = p->audit ? &p->a.incident_id : &p->ev.incident_id;
+
+	if (*inc == TIMELINE_INCIDENT_OPEN) {
+		struct timeline_incident cur;
+
+		/* kept while the database was not open: the incident open now */
+		*inc = timeline_db_incident_current(tl, &cur) == 1 ? cur.id : 0;
+	}
 	return p->audit ? timeline_db_insert_audit(tl, &p->a, NULL, 0) :
 	       timeline_db_insert_event(tl, &p->ev, NULL, 0);
 }
@@ -126,19 +141,73 @@ static size_t write_batch(struct timeline *tl, size_t n)
 	return done;
 }
 
+/* Another try is due after a refusal, the wait doubled for the next one. */
+static bool retry_due(struct timeline *tl)
+{
+	return timeline_mono_ms() >= tl->retry_at_ms;
+}
+
+static void retry_later(struct timeline *tl)
+{
+	tl->retry_ms = tl->retry_ms ? tl->retry_ms * 2 : RETRY_FIRST_MS;
+	if (tl->retry_ms > RETRY_MAX_MS)
+		tl->retry_ms = RETRY_MAX_MS;
+	tl->retry_at_ms = timeline_mono_ms() + tl->retry_ms;
+}
+
+/* A store kept without its database: open it now if it will. */
+static bool reopen(struct timeline *tl)
+{
+	char err[sizeof tl->open_err + 16];
+
+	if (!retry_due(tl))
+		return false;
+	if (timeline_schema_open(tl, err, sizeof err) != 0) {
+		snprintf(tl->open_err, sizeof tl->open_err, "%s",
+		         strncmp(err, "timeline: ", 10) == 0 ? err + 10 : err);
+		retry_later(tl);
+		return false;
+	}
+	tl->open_err[0] = '\0';
+	tl->retry_ms = 0;
+	tl->retry_at_ms = 0;
+	tl->opened++;   /* what the views show comes from the database now */
+	return true;
+}
+
 size_t timeline_flush(struct timeline *tl)
 {
-	if (!tl || !tl->queue)
-		return tl ? tl->nqueue : 0;
-	/* After a disk refusal the oldest write alone tries first: a disk still
-	 * full costs one insert, not the whole backlog written and rolled back. */
-	if (tl->disk != TL_DISK_OK && write_batch(tl, 1) == 0)
+	size_t before;
+
+	if (!tl)
+		return 0;
+	if (!tl->db && !reopen(tl))
 		return tl->nqueue;
+	if (!tl->queue)
+		return 0;
+	before = tl->nqueue;
+	/* After a disk refusal the oldest write alone tries first, and not
+	 * before its time: a disk still full costs one insert now and then, not
+	 * the whole backlog written and rolled back four times a second. */
+	if (tl->disk != TL_DISK_OK) {
+		if (!retry_due(tl))
+			return tl->nqueue;
+		if (write_batch(tl, 1) == 0) {
+			retry_later(tl);
+			return tl->nqueue;
+		}
+	}
 	tl->disk = TL_DISK_OK;
+	tl->retry_ms = 0;
+	tl->retry_at_ms = 0;
 	if (tl->queue)
 		write_batch(tl, tl->nqueue);
+	if (tl->disk != TL_DISK_OK)
+		retry_later(tl);
 	if (!tl->queue)
 		tl->err[0] = '\0';
+	if (tl->nqueue != before)
+		timeline_fallback_sync(tl);
 	return tl->nqueue;
 }
 
@@ -149,6 +218,8 @@ size_t timeline_pending(const struct timeline *tl)
 
 const char *timeline_unsaved(const struct timeline *tl)
 {
+	if (tl && !tl->db)
+		return "database not open";   /* whatever is typed now is not saved */
 	if (!tl || !tl->queue)
 		return "";
 	switch (tl->disk) {
@@ -214,4 +285,15 @@ size_t timeline_queue_list(struct timeline *tl, int64_t incident_id, size_t offs
 	}
 	free(v);
 	return total;
+}
+
+void timeline_queue_to_file(struct timeline *tl, const struct timeline_pending *p, char *err, size_t errlen)
+{
+	size_t n;
+
+	if (!tl->fb_dir[0] || timeline_fallback_add(tl, p) != 0)
+		return;
+	tl->fb_only++;
+	if (err && errlen && (n = strlen(err)) + 1 < errlen)
+		snprintf(err + n, errlen - n, "; kept in %s (warroom timeline import brings it back)", tl->fb_path);
 }

@@ -1,8 +1,13 @@
-/* timeline — secrets out of the timeline. Notes and action details are typed
- * in a hurry during an incident and sometimes carry a pasted curl line with a
- * token: the value goes, the shape of the line stays, so the entry still reads. */
+/* timeline — secrets out of the timeline. Every secret the console knows is
+ * taken out by value (secret.h). Notes and action details are typed in a
+ * hurry during an incident and sometimes carry a pasted curl line with a
+ * token the console never knew: patterns take its value, the shape of the
+ * line stays, so the entry still reads. A command as written keeps its
+ * text: only known values leave it (timeline_scrub). */
+#include "warroom/secret.h"
 #include "warroom/timeline.h"
 #include "warroom/text.h"
+#include "timeline_priv.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -146,9 +151,21 @@ static char *redact_once(const char *text)
  * should it not, the whole text goes, which is stable too. */
 #define REDACT_PASSES 8
 
+char *timeline_scrub(const char *text)
+{
+	char *clean = text_clean_dup(text ? text : "", (size_t)-1, TEXT_CLEAN_LINES | TEXT_CLEAN_TABS);
+	char *out = clean ? secret_scrub_dup(clean) : NULL;
+
+	free(clean);
+	return out;
+}
+
 char *timeline_redact(const char *text)
 {
-	char *cur = redact_once(text);
+	char *known = timeline_scrub(text);
+	char *cur = known ? redact_once(known) : NULL;
+
+	free(known);
 
 	for (int i = 0; cur && i < REDACT_PASSES; i++) {
 		char *next = redact_once(cur);
@@ -184,15 +201,16 @@ static cJSON *swap_item(cJSON *parent, cJSON *it, cJSON *r)
 }
 
 /* Redacts a parsed JSON tree in place: secret-named keys lose their value,
- * strings lose their inline secrets. */
-static int redact_json(cJSON *node)
+ * strings lose their inline secrets; without patterns, only the known
+ * values go (a command as written). */
+static int redact_json(cJSON *node, bool patterns)
 {
 	for (cJSON *it = node->child; it; it = it->next) {
-		if (it->string && secret_name(it->string, strlen(it->string), true)) {
+		if (patterns && it->string && secret_name(it->string, strlen(it->string), true)) {
 			if (!(it = swap_item(node, it, cJSON_CreateString("[redacted]"))))
 				return -1;
 		} else if (cJSON_IsString(it)) {
-			char *red = timeline_redact(it->valuestring);
+			char *red = patterns ? timeline_redact(it->valuestring) : timeline_scrub(it->valuestring);
 			if (!red)
 				return -1;
 			if (strcmp(red, it->valuestring) != 0)
@@ -201,7 +219,7 @@ static int redact_json(cJSON *node)
 			if (!it)
 				return -1;
 		} else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
-			if (redact_json(it) < 0)
+			if (redact_json(it, patterns) < 0)
 				return -1;
 		}
 	}
@@ -220,6 +238,11 @@ static const char *json_type_name(const cJSON *j)
 
 char *timeline_detail_clean(const char *detail, char *err, size_t errlen)
 {
+	return timeline_priv_detail(detail, true, err, errlen);
+}
+
+char *timeline_priv_detail(const char *detail, bool patterns, char *err, size_t errlen)
+{
 	const char *end = NULL;
 	cJSON *j = cJSON_ParseWithOpts(detail, &end, 1);
 	if (!j) {
@@ -233,7 +256,7 @@ char *timeline_detail_clean(const char *detail, char *err, size_t errlen)
 		return NULL;
 	}
 	char *out = NULL, *printed = NULL;
-	if (redact_json(j) == 0 && (printed = cJSON_PrintUnformatted(j)))
+	if (redact_json(j, patterns) == 0 && (printed = cJSON_PrintUnformatted(j)))
 		out = strdup(printed);   /* plain free() for the caller */
 	cJSON_free(printed);
 	cJSON_Delete(j);

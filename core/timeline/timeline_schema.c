@@ -1,8 +1,12 @@
 /* timeline_schema — the timeline's schema and its migrations. The version
  * lives in PRAGMA user_version; migrations[] is applied in order from the
- * file's version to the newest, in one transaction. */
+ * file's version to the newest, in one transaction. And the file opened:
+ * created private with its folders, connected, brought up to date. */
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 
+#include "warroom/files.h"
 #include "timeline_priv.h"
 
 /* Version N of the schema is migrations[N-1]. Add a version by appending. */
@@ -158,4 +162,38 @@ fail:
 int timeline_schema_version(void)
 {
 	return SCHEMA_VERSION;
+}
+
+int64_t timeline_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int timeline_schema_open(struct timeline *tl, char *err, size_t errlen)
+{
+	/* -wal and -shm are created now or at the first write: keep them private. */
+	mode_t old = umask(077);
+	char ferr[1100] = "";
+	int rc = -1;
+
+	if (files_make_parents(tl->path, ferr, sizeof ferr) != 0 ||
+	    files_create_private(tl->path, ferr, sizeof ferr) != 0) {
+		timeline_db_seterr(tl, err, errlen, "timeline: %s", ferr);
+	} else {
+		/* A read first (the schema's version): a file that is not a
+		 * database fails there, by name. */
+		if (timeline_db_connect(tl, err, errlen) == 0 && timeline_schema_migrate(tl, err, errlen) == 0)
+			rc = timeline_db_prepare(tl, err, errlen);
+	}
+	umask(old);
+	if (rc != 0) {
+		timeline_db_disconnect(tl);
+		return -1;
+	}
+	if (tl->nonblocking)
+		timeline_set_nonblocking(tl, true);
+	return 0;
 }

@@ -33,6 +33,14 @@ int cli_actions(int argc, char **argv, const struct config *cfg);
  * plan, the steps and the outcome; returns the exit code. */
 int cli_run_action(enum action_id id, const struct action_args *args, bool yes, const struct config *cfg,
                    const char *cmd);
+/* The timeline of a command that writes (core/cli/cli_action.c): opened
+ * keeping, so what it cannot write to the database goes to the fallback
+ * file (config_state_dir) instead of nowhere; err says why the database is
+ * not open ("" when it is). NULL only out of memory. */
+struct timeline *cli_timeline_writer(const struct config *cfg, char *err, size_t errlen);
+/* Closes it; when records could not be saved, says on stderr how many and
+ * where they are (or prints them), and returns how many. */
+size_t cli_timeline_done(struct timeline *tl, const char *cmd);
 /* `warroom ack`, `warroom timeline export ...` (core/cli/cli_incident.c, with
  * cli_incident, cli_sev and cli_resolve). */
 int cli_ack(int argc, char **argv, const struct config *cfg);

@@ -161,6 +161,9 @@ struct config {
 void config_defaults(struct config *cfg);
 /* Default path: $XDG_CONFIG_HOME/warroom/config.yaml (or ~/.config/...). */
 void config_default_path(char *buf, size_t len);
+/* $XDG_STATE_HOME/warroom (or ~/.local/state/warroom), whatever --db says:
+ * where the timeline's fallback files (unsaved-*.jsonl) go. */
+void config_state_dir(char *buf, size_t len);
 /* Where drafts and logs go: timeline: logs:, else a "logs" folder beside
  * the database in use (db_path; NULL: the config's), so each --db and each
  * lab keeps its own. */
@@ -184,6 +187,9 @@ int config_yaml_apply(struct config *cfg, const char *file, struct yaml_document
  * (NULL: no words) never holds the secret. */
 int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t len,
                            char *msg, size_t msglen);
+/* Reads every endpoint's secret once, so each is redacted by value
+ * (secret.h) even in a command that never uses it: a note quoting a token. */
+void config_register_secrets(const struct config *cfg);
 
 /* --bastion user@host[:port] over the ssh: section. 0, or -1 with words. */
 int config_set_bastion(struct config *cfg, const char *spec, char *err, size_t errlen);

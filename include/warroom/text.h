@@ -17,11 +17,28 @@ void text_age(int64_t ms, char *buf, size_t len);
  * as UTC ms since the epoch; 0 when it cannot be read. */
 int64_t text_parse_time(const char *s);
 
-/* In place: invalid UTF-8 bytes become '?', so JSON and terminals get text. */
-void text_fix_utf8(char *s);
-/* One line: each run of control characters (newlines, tabs, escapes) becomes
- * one space; cut at a character boundary to fit len. */
-void text_one_line(char *dst, size_t len, const char *src);
+/* The one cleaning of text from outside (text_clean.c), done where it
+ * enters: a server's answer, a Kubernetes field, an alert's labels and
+ * annotations, a command's output, a note, a title. Nothing in the result
+ * can drive a terminal: an escape sequence (CSI, OSC, OSC 52 included, DCS,
+ * SOS, PM, APC, ESC with its final byte) or a C1 control (U+0080-U+009F,
+ * U+009B being CSI) becomes one "␛", every other C0 control and DEL its
+ * Control Picture ("␇", "␡"), a byte that is not UTF-8 '?'. Blanks: by
+ * default the text is one line, each run of tabs and line ends one space
+ * (none at either end); TEXT_CLEAN_LINES keeps line ends ("\r\n" and a lone
+ * "\r" as "\n"), TEXT_CLEAN_TABS keeps tabs. */
+#define TEXT_CLEAN_LINES 1u
+#define TEXT_CLEAN_TABS  2u
+/* Writes at most dstlen-1 bytes and a NUL, never cutting a character or a
+ * mark; returns the length the whole text needs (as snprintf). src stops at
+ * srclen or its NUL. */
+size_t text_clean(char *dst, size_t dstlen, const char *src, size_t srclen, unsigned flags);
+/* The same, malloc'd whole; NULL out of memory. */
+char *text_clean_dup(const char *src, size_t srclen, unsigned flags);
+/* In place in a buffer of size bytes, cut to fit (out of memory: emptied). */
+void text_clean_buf(char *buf, size_t size, unsigned flags);
+/* Whether text_clean would leave s as it is. */
+bool text_is_clean(const char *s, size_t len, unsigned flags);
 
 /* Words for the operator into err (NULL or 0 length: nowhere). */
 void text_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -11,14 +11,21 @@
 
 struct timeline;
 
+/* On append: the incident open when the event reaches the database (it may
+ * wait for one that cannot be opened yet). */
+#define TIMELINE_INCIDENT_OPEN (-1)
+
 struct timeline_event {
 	int64_t id;
-	int64_t incident_id;     /* 0: not tied to an incident */
+	int64_t incident_id;     /* 0: not tied to an incident; TIMELINE_INCIDENT_OPEN */
 	int64_t ts_ms;           /* UTC ms; 0 on append = now */
 	char actor[64];          /* operator; "" on append = the configured one */
 	char kind[24];           /* note, action, rollback, verify, sev, alert, deploy, error */
 	char summary[256];
 	char *detail_json;       /* optional JSON object text; owned by the list */
+	/* On append: the text holds a command as written (a runbook step), so
+	 * only the secrets the console knows leave it, not what patterns find. */
+	bool verbatim;
 };
 
 struct timeline_incident {
@@ -39,6 +46,38 @@ struct timeline *timeline_open(const char *path, const char *actor, char *err, s
 void timeline_close(struct timeline *tl);
 const char *timeline_path(const struct timeline *tl);
 
+/* For the writers that must not lose an event (the console, the actions of
+ * the command line): as timeline_open, but a database that cannot be opened
+ * (its folder missing and not creatable, read-only, full, not a database)
+ * still gives a store, with err saying why. It keeps every write, in order,
+ * as a refusing disk does (below), and each timeline_flush tries to open
+ * the database again, waiting longer after each failure (0.5 s to 16 s).
+ * Reads see the writes kept; an incident cannot be declared or changed
+ * until the database is open. NULL only out of memory. */
+struct timeline *timeline_open_keeping(const char *path, const char *actor, char *err, size_t errlen);
+bool timeline_is_open(const struct timeline *tl);
+
+/* The folder of the fallback file: every write that is not in the database
+ * yet is also appended to DIR/unsaved-<time>.jsonl (0600, created at the
+ * first such write, removed once they are all in the database), so a
+ * process killed meanwhile leaves them; `warroom timeline import` brings
+ * them back. "" (the default): memory only. */
+void timeline_set_fallback_dir(struct timeline *tl, const char *dir);
+/* Leaving: the writes kept are tried once more (waiting for another's
+ * lock as the command line does). Returns how many records (events and
+ * audit records) are still not in the database; they are in
+ * timeline_fallback_path() unless that is "" (then in memory only:
+ * timeline_list shows the events, for the terminal). */
+size_t timeline_finish(struct timeline *tl);
+const char *timeline_fallback_path(const struct timeline *tl);
+/* `warroom timeline import FILE`: a fallback file's records into the
+ * database, each at most once (an event with the same time, actor, kind,
+ * summary and detail, or an audit record with the same start, actor, action
+ * and summary, is there already and skipped). Counts into *added and
+ * *skipped; 0, or -1 with words (nothing added then). */
+int timeline_import(struct timeline *tl, const char *path, size_t *added, size_t *skipped, char *err,
+                    size_t errlen);
+
 /* Appends; fills ev->id and ev->ts_ms. 0 on success, -1 with err set. A
  * detail with a "once" string is an event that happens once: when its
  * incident has an event of its kind with the same key already (another
@@ -50,6 +89,8 @@ int timeline_log(struct timeline *tl, const char *kind, const char *summary, con
  * it began to fire, not when someone saw it. */
 int timeline_log_at(struct timeline *tl, int64_t ts_ms, const char *kind, const char *summary,
                     const char *detail_json);
+/* The same for an event holding commands as written (verbatim). */
+int timeline_log_command(struct timeline *tl, const char *kind, const char *summary, const char *detail_json);
 
 /* Newest first. *out is malloc'd; free with timeline_events_free.
  * incident_id 0 lists the events outside any incident; limit 0: no limit. */
@@ -107,8 +148,9 @@ size_t timeline_pending(const struct timeline *tl);
  * error) queues the same way, and the views list it with id 0; the flush
  * writes the queue once the disk takes it. While writes wait for the disk,
  * timeline_unsaved names why ("disk full", "disk read-only", "disk I/O
- * error"; "" otherwise) and timeline_unsaved_events counts the events (not
- * audit records) kept in memory. */
+ * error", "database not open"; "" otherwise; "database not open" also while
+ * nothing waits) and timeline_unsaved_events counts the events (not audit
+ * records) kept in memory. */
 const char *timeline_unsaved(const struct timeline *tl);
 size_t timeline_unsaved_events(const struct timeline *tl);
 
@@ -147,10 +189,15 @@ int timeline_detail_fields(const char *detail_json, struct timeline_field *out, 
 const char *timeline_errmsg(const struct timeline *tl);
 /* Schema version this build writes (PRAGMA user_version after open). */
 int timeline_schema_version(void);
-/* Copy of text with obvious secrets replaced by "[redacted]": "Bearer xyz",
- * token=/password:/secret... values, URL passwords. malloc'd; NULL on OOM.
- * timeline_append applies it to every summary and detail string. */
+/* Copy of text, cleaned (text_clean, lines and tabs kept), with every
+ * secret the console knows (secret.h) and every obvious one replaced by
+ * "[redacted]": "Bearer xyz", token=/password:/secret... values, URL
+ * passwords. malloc'd; NULL on OOM. timeline_append applies it to every
+ * summary and detail string (but a verbatim event's). */
 char *timeline_redact(const char *text);
+/* The same with the known secrets only: a command keeps its text as written
+ * (`echo "token: $T"` is no secret), the exports and screens what was stored. */
+char *timeline_scrub(const char *text);
 /* Checks detail text is one JSON object and returns it compact and redacted
  * (malloc'd, free()); NULL with words in err otherwise. The words never
  * quote the detail. timeline_append runs every detail through it. */

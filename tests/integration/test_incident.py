@@ -5,8 +5,11 @@ declaration is in the timeline and the postmortem from the time it began,
 once, whoever watches; the drafts go beside the database and name the
 incident's environment; several operators write one database at once while
 a console's keys keep answering within 100 ms, and nothing anyone wrote is
-lost."""
+lost. Text written to hurt a terminal (OSC 52, CSI 2J, U+009B) in an
+incident's title, a note, a Deployment's image and an alert's annotation
+comes out clean everywhere."""
 import calendar
+import datetime
 import json
 import os
 import re
@@ -224,6 +227,92 @@ class IncidentOnLab(LabTestCase):
                              sorted("from %s #%d" % (name, i) for i in range(per_writer)))
         self.assertEqual(sorted(s for a, s in got if s.startswith("console note")),
                          sorted("console note %d" % i for i in range(mine)))
+        t.keys("Q")
+        t.wait_for(":END")
+
+
+    # ---- text from outside ----
+
+    HOSTILE = "\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\u009b31m"
+
+    def dirty(self, text):
+        """What in text a terminal would act on: C0 controls but line ends and tabs, DEL, C1."""
+        return re.findall(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
+
+    def test_hostile_text_comes_out_clean_everywhere(self):
+        h = self.HOSTILE
+        dep = self.lab.deployment("green")
+        image = dep["spec"]["template"]["spec"]["containers"][0]["image"]
+        name = dep["spec"]["template"]["spec"]["containers"][0]["name"]
+
+        def set_image(img):
+            body = {"spec": {"template": {"spec": {"containers": [{"name": name, "image": img}]}}}}
+            r = self.lab.kube("PATCH", "/apis/apps/v1/namespaces/detection-system/deployments/detection-api-green",
+                              body, content_type="application/strategic-merge-patch+json")
+            self.assertEqual(r.status, 200, r.text)
+        set_image(image + h)
+        self.addCleanup(set_image, image)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        alert = [{"labels": {"alertname": "HostileText", "severity": "warning", "service": "detection-api"},
+                  "annotations": {"summary": "annotation" + h + "end", "description": "described" + h},
+                  "startsAt": now.isoformat(), "endsAt": (now + datetime.timedelta(hours=1)).isoformat()}]
+        r = self.lab.http("POST", self.lab.env["ALERTMANAGER_URL"] + "/api/v2/alerts", alert)
+        self.assertEqual(r.status, 200, r.text)
+        t = self.console(120, 40)
+        env = dict(os.environ, XDG_STATE_HOME=os.path.join(t.tmp, "state"))
+        out = {}
+
+        def cli(*args, timeout=30):
+            p = subprocess.run([BINARY, "--config", self.lab.config_path, "--db", t.db] + list(args), env=env,
+                               capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            out["warroom " + " ".join(args[:3])] = (p.stdout + p.stderr).decode("utf-8", "replace")
+            return p
+        self.assertEqual(cli("incident", "--sev", "2", "title" + h + "end").returncode, 0)
+        self.assertEqual(cli("note", "note" + h + "end").returncode, 0)
+        s = t.wait_for(lambda s: "HostileText" in s and "SEV-2 INC-1" in s, timeout=30, what="the alert and incident")
+
+        def view(name):
+            t.keys(":")
+            t.text(name)
+            t.keys("Enter")
+        view("timeline")
+        out["the timeline view"] = t.wait_for("note\u241b\u241b\u241bend", timeout=10)
+        view("alerts")
+        t.wait_for("HostileText", timeout=10)
+        out["the alerts view"] = t.screen()
+        t.keys("Enter")
+        out["the alert's detail"] = t.wait_for("annotation\u241b\u241b\u241bend", timeout=10)
+        t.keys("Escape")
+        view("slots")
+        out["the slots view"] = t.wait_for(lambda s: "\u241b" in s, timeout=15, what="the image with its marks")
+        view("overview")
+        out["the overview"] = t.wait_for("title\u241b\u241b\u241bend", timeout=10)
+        for where, screen in out.items():
+            self.assertEqual(self.dirty(screen), [], where)
+        # the command line: status, timeline, both exports, and the deployment watch
+        for args in (("status",), ("status", "--json"), ("timeline",), ("timeline", "--json"),
+                     ("timeline", "export"), ("timeline", "export", "--format", "json")):
+            cli(*args)
+        w = subprocess.Popen([BINARY, "--config", self.lab.config_path, "--db", t.db, "watch", "--window", "5s"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        time.sleep(6)
+        w.send_signal(signal.SIGINT)
+        out["warroom watch"] = w.communicate(timeout=20)[0].decode("utf-8", "replace")
+        self.assertIn("watching detection-system/detection-api-service", out["warroom watch"])
+        for where, text in out.items():
+            self.assertEqual(self.dirty(text), [], "%s: %r" % (where, text[:2000]))
+            self.assertNotIn("ZWNobyBwd25lZA", text, where)   # OSC 52's payload went with it
+        self.assertIn("title\u241b\u241b\u241bend", out["warroom timeline export"])
+        self.assertIn("note\u241b\u241b\u241bend", out["warroom timeline"])
+        self.assertIn("\u241b", out["warroom status"])    # the image, marked
+        exported = json.loads(out["warroom timeline export --format"])
+        self.assertEqual(exported["incident"]["title"], "title\u241b\u241b\u241bend")
+        # and the database holds it clean
+        with sqlite3.connect(t.db) as db:
+            for table in ("incidents", "events", "audit"):
+                for row in db.execute("SELECT * FROM %s" % table):
+                    self.assertEqual(self.dirty(" ".join(str(c) for c in row)), [], table)
+                    self.assertNotIn("\\u001b", " ".join(str(c) for c in row), table)   # nor escaped in JSON
         t.keys("Q")
         t.wait_for(":END")
 

@@ -329,7 +329,7 @@ class MetricsScreens:
         s = t.wait_for("an HTML page (a proxy?)", timeout=10)
         self.assertIn("HTTP 502", s)
         self.prom.answer = (200, "application/json", b"\x01\x02 not json at all")
-        t.wait_for("not JSON: not json at all", timeout=10)
+        t.wait_for("not JSON: \u2401\u2402 not json at all", timeout=10)   # controls shown as marks
         self.prom.answer = (400, "application/json",
                             b'{"status":"error","errorType":"bad_data","error":"parse error at char 5"}')
         s = t.wait_for("bad_data", timeout=10)

@@ -24,6 +24,7 @@ from runbook_screens import RunbookScreens  # noqa: E402
 from alerts_screens import AlertsScreens  # noqa: E402
 from key_screens import KeyScreens  # noqa: E402
 from diagnose_screens import DiagnoseScreens  # noqa: E402
+from unsaved_screens import UnsavedScreens  # noqa: E402
 
 EXPECTED = os.path.join(os.path.dirname(__file__), "expected")
 
@@ -34,7 +35,7 @@ def action_names():
 
 
 class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, KeyScreens, DashboardCli, DiagnoseScreens,
-             unittest.TestCase):
+             UnsavedScreens, unittest.TestCase):
     def setUp(self):
         self.terms = []
 
@@ -482,15 +483,19 @@ class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, Key
     def test_unwritable_timeline_is_said_and_keys_still_work(self):
         t = self.term(80, 24)
         t.start([BINARY, "--db", "/proc/warroom/timeline.db"])
-        s = t.wait_for("timeline unavailable")
-        self.assertIn("/proc/warroom", s)
+        s = t.wait_for("/proc/warroom")
+        self.assertIn("cannot create folder", s)
         t.keys("n")
         t.wait_for("Note:")
         t.text("this cannot be stored")
         t.keys("Enter")
-        t.wait_for("timeline unavailable")
+        t.wait_for("timeline not saved: database not open — 1 event kept in memory")
+        t.keys("3")
+        t.wait_for("this cannot be stored")   # listed although not on disk
         t.keys("q")
-        self.assert_clean_exit(t)
+        t.wait_for("Golden signals")
+        t.keys("q")
+        self.assertIn("EXIT=1", t.wait_for(":END", what="the console to exit"))   # not a clean run
 
     def test_read_only_disk_keeps_notes_in_memory_and_writes_them_back(self):
         # the immutable flag stands in for a read-only disk (as root, modes stop nothing)
@@ -525,7 +530,7 @@ class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, Key
         t.keys("q")
         self.assert_clean_exit(t)
 
-    def test_quitting_on_a_read_only_disk_leaves_the_unsaved_events_on_the_terminal(self):
+    def test_quitting_on_a_read_only_disk_names_the_file_that_keeps_the_unsaved_events(self):
         t = self.term(100, 24)
         db = self.run_warroom(t)
         t.wait_for("Golden signals")
@@ -544,8 +549,16 @@ class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, Key
             s = t.wait_for(":END", what="the console to exit")
         finally:
             subprocess.run(["chattr", "-i", wal], capture_output=True)
-        self.assertIn("the timeline could not be saved (disk read-only)", s)
-        self.assertRegex(s, r"\d\d:\d\d:\d\dZ tester note only on the terminal")
+        self.assertIn("EXIT=1", s)
+        flat = re.sub(r"\s+", "", s)   # the terminal wraps the long paths
+        self.assertIn("thetimelinecouldnotbesavedto", flat)
+        self.assertIn("(diskread-only);2recordsarekeptin", flat)   # the note and its audit record
+        # the file holds them; the terminal too when no file can be written
+        kept = os.path.join(t.env["XDG_STATE_HOME"], "warroom")
+        names = [n for n in os.listdir(kept) if n.startswith("unsaved-")]
+        self.assertEqual(len(names), 1)
+        with open(os.path.join(kept, names[0])) as f:
+            self.assertIn("only on the terminal", f.read())
 
     def test_readonly_refuses_rollback_and_says_why(self):
         t = self.term(80, 24)

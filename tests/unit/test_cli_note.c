@@ -20,6 +20,7 @@ static char out[65536], errout[8192];
 static int setup(void **state)
 {
 	testutil_tmpdir(dir, sizeof dir);
+	setenv("XDG_STATE_HOME", dir, 1);   /* where a note that cannot be saved is kept */
 	config_defaults(&cfg);
 	snprintf(cfg.db_path, sizeof cfg.db_path, "%s/state/timeline.db", dir);
 	snprintf(cfg.operator_name, sizeof cfg.operator_name, "alice");
@@ -191,10 +192,26 @@ static void test_note_redacts_and_fails_in_words(void **state)
 	assert_null(strstr(ev.summary, "eyJabc"));
 	assert_non_null(strstr(ev.summary, "Bearer [redacted]"));
 
+	/* a database that cannot be opened: never exit 0, and the note is not lost */
 	snprintf(cfg.db_path, sizeof cfg.db_path, "/dev/null/state/timeline.db");
-	assert_int_equal(run(cli_note, NULL, "note", "x", NULL), 1);
+	assert_int_equal(run(cli_note, NULL, "note", "x marks the spot", NULL), 1);
 	assert_string_equal(out, "");
-	assert_string_equal(errout, "warroom note: timeline unavailable: timeline: cannot create folder /dev/null: Not a directory\n");
+	assert_non_null(strstr(errout, "warroom note: timeline: /dev/null/state/timeline.db is not open: "
+	                       "cannot create folder /dev/null: Not a directory; kept in "));
+	assert_non_null(strstr(errout, "warroom timeline import"));
+	{
+		char path[700], *p = strstr(errout, "kept in "), *e;
+		char kept[4096];
+
+		assert_non_null(p);
+		snprintf(path, sizeof path, "%s", p + 8);
+		e = strstr(path, ".jsonl");
+		assert_non_null(e);
+		e[6] = '\0';
+		assert_int_equal(strncmp(path, dir, strlen(dir)), 0);   /* under $XDG_STATE_HOME/warroom */
+		slurp(path, kept, sizeof kept);
+		assert_non_null(strstr(kept, "\"summary\":\"x marks the spot\""));
+	}
 }
 
 static int64_t utc_ms(int y, int mo, int d, int h, int mi, int s)
@@ -234,12 +251,12 @@ static void test_timeline_text(void **state)
 	timeline_close(tl);
 	assert_int_equal(run(cli_timeline, NULL, "timeline", NULL), 0);
 	assert_string_equal(out,
-		"2026-11-21 14:04:00Z  bob        sev     SEV-2 declared [2J\n"
+		"2026-11-21 14:04:00Z  bob        sev     SEV-2 declared\u241b\n"   /* the escape is a mark */
 		"2026-11-21 14:03:10Z  alice      note    text\n"
 		"2026-11-21 14:02:05Z  argo-sync  deploy  traffic switched blue -> green\n");
 
 	assert_int_equal(run(cli_timeline, NULL, "timeline", "--limit", "1", NULL), 0);
-	assert_string_equal(out, "2026-11-21 14:04:00Z  bob  sev  SEV-2 declared [2J\n");
+	assert_string_equal(out, "2026-11-21 14:04:00Z  bob  sev  SEV-2 declared\u241b\n");
 	assert_int_equal(run(cli_timeline, NULL, "timeline", "--limit=0", NULL), 0);
 	assert_int_equal(strlen(out) > 0 && out[strlen(out) - 1] == '\n', 1);
 	assert_int_equal(run(cli_timeline, NULL, "timeline", "--limit", "many", NULL), 2);

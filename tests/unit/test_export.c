@@ -13,7 +13,10 @@
 #include "warroom/config.h"
 #include "warroom/export.h"
 #include "warroom/incident.h"
+#include "warroom/markdown.h"
 #include "warroom/timeline.h"
+
+#include <cmark-gfm.h>
 
 static char dir[256];
 static struct config cfg;
@@ -201,7 +204,7 @@ static void markdown_draft_says_the_same(void **state)
 	assert_non_null(strstr(md, "| SEV-2 → SEV-1 | alice | no ready pod |"));
 	assert_non_null(strstr(md, "req/s 18.9, 5xx 8.1%, p95 212ms, queue 0"));
 	assert_non_null(strstr(md, "- [ ] re-enable auto-sync on detection-api once Git is fixed"));
-	assert_non_null(strstr(md, "[redacted]"));
+	assert_non_null(strstr(md, "\\[redacted\\]"));   /* brackets are escaped in Markdown */
 	assert_null(strstr(md, "s3cr3tvalue"));
 	free(md);
 
@@ -220,6 +223,85 @@ static void markdown_draft_says_the_same(void **state)
 	snprintf(path, sizeof path, "%s/postmortem/INC-1.json", cfg.logs_dir);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
+	timeline_close(tl);
+}
+
+/* Nodes of a kind in a rendered document, and the rows of its tables. */
+static void count_nodes(cmark_node *n, int *links, int *html, int *rows)
+{
+	for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c)) {
+		const char *t = cmark_node_get_type_string(c);
+
+		if (strcmp(t, "link") == 0 || strcmp(t, "image") == 0)
+			(*links)++;
+		if (strcmp(t, "html_inline") == 0 || strcmp(t, "html_block") == 0)
+			(*html)++;
+		if (strcmp(t, "table_row") == 0)
+			(*rows)++;
+		count_nodes(c, links, html, rows);
+	}
+}
+
+static bool control_free(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f || (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+			return false;
+	return true;
+}
+
+/* An incident title and a note written to hurt: OSC 52, CSI 2J, U+009B, a
+ * link, an image, raw HTML, bare URLs and a table row of their own. Both
+ * drafts come out without a control, and the Markdown, as GFM renders it,
+ * has no link, image or HTML and exactly the rows the timeline has. */
+static void hostile_text_stays_text_in_both_drafts(void **state)
+{
+	const char *title = "pwn\x1b]52;c;ZWNobyBwd25lZA==\x07 [click](https://evil.example) ![i](x.png) "
+	                    "<img src=x onerror=alert(1)> www.evil.example mail@evil.example \x1b[2J\xc2\x9b" "31m | x | y |";
+	const char *note = "row break\n| 2026 | mallory | note | injected |\nhttps://evil.example/path";
+	char path[400], err[256];
+	struct timeline *tl;
+	int64_t id;
+	char *md, *json, *text;
+	cmark_parser *p;
+	cmark_node *doc;
+	int links = 0, html = 0, rows = 0;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/h.db", dir);
+	tl = timeline_open(path, "alice", err, sizeof err);
+	assert_non_null(tl);
+	id = timeline_incident_open(tl, title, 2);
+	assert_true(id > 0);
+	event(tl, id, 0, "note", note, NULL);
+	event(tl, id, 0, "note", "second", NULL);
+	md = export_incident(tl, &cfg, id, EXPORT_MD, NULL, err, sizeof err);
+	json = export_incident(tl, &cfg, id, EXPORT_JSON, NULL, err, sizeof err);
+	assert_non_null(md);
+	assert_non_null(json);
+	assert_true(control_free(md));
+	assert_true(control_free(json));
+	assert_null(strstr(md, "ZWNobyBwd25lZA"));   /* the clipboard's payload went with its sequence */
+	p = md_parser_new();
+	cmark_parser_feed(p, md, strlen(md));
+	doc = cmark_parser_finish(p);
+	count_nodes(doc, &links, &html, &rows);
+	assert_int_equal(links, 0);
+	assert_int_equal(html, 0);
+	/* body rows (headers are not counted): the summary table's 11, the
+	 * timeline's two notes; no SEV change, no action */
+	assert_int_equal(rows, 11 + 2);
+	/* the words are all still there, as text: a cell holds the whole note */
+	text = cmark_render_plaintext(doc, 0, 0);
+	assert_non_null(strstr(text, "[click](https://evil.example) ![i](x.png) <img src=x onerror=alert(1)>"));
+	/* (the renderer writes a cell's own pipes escaped again) */
+	assert_non_null(strstr(text, "| note | row break \\| 2026 \\| mallory \\| note \\| injected \\| "
+	                       "https://evil.example/path |\n"));
+	free(text);
+	cmark_node_free(doc);
+	cmark_parser_free(p);
+	free(md);
+	free(json);
 	timeline_close(tl);
 }
 
@@ -378,6 +460,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(json_draft_field_by_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(markdown_draft_says_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(rollback_log_has_the_runbook_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(hostile_text_stays_text_in_both_drafts, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_export_is_the_incidents_and_lies_beside_its_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(pinned_log_lines_are_quoted, setup, teardown),
 	};

@@ -339,7 +339,8 @@ static void hostile_answers_are_named(void **state)
 		{ 200, "text/html; charset=utf-8", "<!DOCTYPE html><html><title>Sign in</title>",
 		  "Prometheus answered an HTML page (a proxy?), not JSON: Sign in", false },
 		{ 200, "application/json", "\x01\x02 garbage, not at all\tJSON",
-		  "Prometheus answered something that is not JSON: garbage, not at all JSON", false },
+		  /* controls are shown as marks, never sent to a terminal */
+		  "Prometheus answered something that is not JSON: \u2401\u2402 garbage, not at all JSON", false },
 		{ 200, "application/json", "", "Prometheus answered an empty body, not JSON", false },
 		{ 503, NULL, "", "Prometheus answered HTTP 503 with an empty body", false },
 		{ 200, "application/json", "{\"data\":{}}",
