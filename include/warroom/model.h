@@ -13,7 +13,8 @@
 struct config;
 struct slots_state;
 struct dash_live;
-struct deploywatch;
+struct argocd_app;
+struct deploy;
 struct runbook_session;
 
 enum source_id { SRC_KUBE, SRC_PROM, SRC_ALERTMGR, SRC_ARGOCD, SRC_BASTION, SRC_COUNT };
@@ -241,8 +242,9 @@ struct model {
 	int64_t bastion_rtt_ms;            /* the bastion's last round trip, -1: none */
 	const struct slots_state *slots;   /* NULL until the slot source runs */
 	struct dash_live *dash;       /* the dashboards (dashboard.h), NULL without Prometheus */
+	const struct argocd_app *app;      /* the Argo CD application as last read, NULL: none yet */
 	/* Set by their owners while they live: each model its own, never a process's. */
-	const struct deploywatch *deploywatch;   /* the deployment window (deploywatch.h), NULL: none */
+	const struct deploy *deploy;             /* the deployment model (deploy.h), NULL: none */
 	struct runbook_session *runbook;         /* the runbook walked (runbook.h), NULL: none */
 	struct model_metrics metrics;
 	struct model_strip strip;

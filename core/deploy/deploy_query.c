@@ -1,0 +1,582 @@
+/* What the deployment model asks the cluster and Prometheus: once the slots
+ * are known, each slot's ReplicaSets (when its build went up) and the
+ * request rate by slot over the last minutes (when traffic moved); once a
+ * switch is known, the golden signals before it (the baseline) and the
+ * live slot's signals since (how long a fast rule has held); every refresh,
+ * the live slot's own error ratio and P99. Answers are kept here and handed
+ * to the model on the next step: nothing here touches the model from an
+ * answer, which may come while the sources close. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warroom/config.h"
+#include "warroom/deploy.h"
+#include "warroom/kube.h"
+#include "warroom/loop.h"
+#include "warroom/prom.h"
+#include "warroom/text.h"
+
+#include "deploy_priv.h"
+
+#define LOOK_BACK_MS (10 * 60 * 1000)   /* traffic history beyond the window */
+#define BASE_SPAN_MS (5 * 60 * 1000)    /* the baseline's minutes */
+#define HISTORY_MS (10 * 60 * 1000)     /* how far back a fast rule's past is read */
+#define MAX_POINTS 900
+
+enum { Q_TRAFFIC, Q_BASE0, Q_FAST_E = Q_BASE0 + MET_COUNT, Q_FAST_P99, Q_LIVE_E, Q_LIVE_P99, Q_COUNT };
+
+struct reply {
+	struct deploy_query *q;
+	int which;
+	uint64_t gen;                 /* the switch or round it was asked for */
+};
+
+struct deploy_query {
+	struct deploy_io io;
+	struct deploy *d;
+	const struct model *m;
+	void (*kick)(void *arg);
+	void *kick_arg;
+	uint64_t kick_timer, live_timer;
+	int inflight;                 /* answers still to come */
+	bool freed;                   /* freed while answers were in flight: the last one frees */
+
+	/* builds */
+	uint64_t rs_id;
+	struct reply *rs_reply;
+	bool rs_asked;
+	long rs_revision[SLOTS_MAX];
+	char *rs_body;
+	size_t rs_len;
+	char rs_error[160];
+
+	/* traffic */
+	char traffic_slot[32];
+	bool traffic_asked;
+
+	/* the switch's baseline and the rules' history */
+	uint64_t gen;
+	int64_t asked_switch;
+	int pending;
+	int64_t base_from, base_to;
+	double base[MET_COUNT];
+	int64_t *hist_t[2];
+	double *hist_v[2];
+	size_t hist_n[2];
+	bool hist_ready;
+
+	/* the live slot, every refresh */
+	char live_slot[32];
+	int live_pending;
+	double live_e, live_p99;
+	bool live_ready;
+};
+
+static void kick_fired(struct loop *loop, void *arg)
+{
+	struct deploy_query *q = arg;
+
+	(void)loop;
+	q->kick_timer = 0;
+	if (q->kick)
+		q->kick(q->kick_arg);
+}
+
+/* The model steps again on the loop, not inside an answer. */
+static void kick_later(struct deploy_query *q)
+{
+	if (q->io.loop && !q->kick_timer && !q->freed)
+		q->kick_timer = loop_timer_add(q->io.loop, 0, 0, kick_fired, q);
+}
+
+static struct reply *reply_new(struct deploy_query *q, int which)
+{
+	struct reply *r = malloc(sizeof *r);
+
+	if (!r)
+		return NULL;
+	*r = (struct reply){ q, which, q->gen };
+	q->inflight++;
+	return r;
+}
+
+static void query_free_now(struct deploy_query *q)
+{
+	free(q->rs_body);
+	for (int i = 0; i < 2; i++) {
+		free(q->hist_t[i]);
+		free(q->hist_v[i]);
+	}
+	free(q);
+}
+
+/* The reply's query, or NULL when it was freed meanwhile (then the last
+ * reply frees it). */
+static struct deploy_query *reply_done(struct reply *r)
+{
+	struct deploy_query *q = r->q;
+
+	free(r);
+	q->inflight--;
+	if (q->freed) {
+		if (!q->inflight)
+			query_free_now(q);
+		return NULL;
+	}
+	return q;
+}
+
+/* ---- the expressions ---- */
+
+static void fast_expr(const struct config *cfg, const char *slot, bool p99, char *buf, size_t len)
+{
+	const char *l = cfg->kube.slot_label;
+	int r = cfg->deploy.fast_range_s;
+
+	/* no 5xx series at all is a ratio of 0, not a gap */
+	if (p99)
+		snprintf(buf, len, "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket"
+		         "{%s=\"%s\"}[%ds])))", l, slot, r);
+	else
+		snprintf(buf, len, "(sum(rate(http_requests_total{%s=\"%s\",status=~\"5..\"}[%ds])) or vector(0)) / "
+		         "sum(rate(http_requests_total{%s=\"%s\"}[%ds]))", l, slot, r, l, slot, r);
+}
+
+/* ---- builds: the ReplicaSets ---- */
+
+static void got_rs(const struct kube_result *res, void *arg)
+{
+	struct reply *r = arg;
+	struct deploy_query *q = reply_done(r);
+
+	if (!q)
+		return;
+	q->rs_id = 0;
+	q->rs_reply = NULL;
+	if (!res->ok) {
+		snprintf(q->rs_error, sizeof q->rs_error, "%s", res->error);
+		q->d->ev.builds_done = true;
+		kick_later(q);
+		return;
+	}
+	free(q->rs_body);
+	q->rs_body = malloc(res->len + 1);
+	if (q->rs_body) {
+		memcpy(q->rs_body, res->body, res->len);
+		q->rs_body[res->len] = '\0';
+		q->rs_len = res->len;
+	}
+	kick_later(q);
+}
+
+/* The app's own labels: a slot's matchLabels without the slot label. */
+static void common_selector(const struct slots_state *st, char *buf, size_t len)
+{
+	char tmp[256], *save = NULL;
+	size_t n = 0, kl = strlen(st->slot_label);
+
+	buf[0] = '\0';
+	for (int i = 0; i < st->nslots && !buf[0]; i++) {
+		text_copy(tmp, sizeof tmp, st->slot[i].match_labels);
+		for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			if (!(strncmp(t, st->slot_label, kl) == 0 && t[kl] == '=') && n < len)
+				n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", t);
+	}
+}
+
+static void builds_step(struct deploy_query *q, const struct slots_state *st)
+{
+	bool changed = false;
+	char sel[256], err[200];
+
+	if (!q->io.kube) {
+		q->d->ev.builds_done = true;
+		return;
+	}
+	if (q->rs_body) {
+		if (deploy_parse_builds(&q->d->ev, st, q->rs_body, q->rs_len, err, sizeof err) != 0)
+			snprintf(q->rs_error, sizeof q->rs_error, "%s", err);
+		free(q->rs_body);
+		q->rs_body = NULL;
+		q->d->ev.builds_done = true;
+	}
+	for (int i = 0; i < st->nslots && i < SLOTS_MAX; i++)
+		changed |= st->slot[i].revision != q->rs_revision[i];
+	if (q->rs_id || (q->rs_asked && !changed))
+		return;
+	for (int i = 0; i < st->nslots && i < SLOTS_MAX; i++)
+		q->rs_revision[i] = st->slot[i].revision;
+	common_selector(st, sel, sizeof sel);
+	{
+		struct reply *r = reply_new(q, 0);
+
+		if (!r)
+			return;
+		q->rs_asked = true;
+		q->rs_reply = r;
+		q->rs_id = kube_list_replicasets(q->io.kube, st->namespace_, sel[0] ? sel : NULL, got_rs, r);
+		if (!q->rs_id) {
+			q->rs_reply = NULL;
+			reply_done(r);
+			q->d->ev.builds_done = true;
+		}
+	}
+}
+
+/* ---- traffic by slot ---- */
+
+/* A range's series by one label into an array aligned on the range's steps. */
+static void align(const struct prom_series *s, int64_t start, int64_t step, double *out, size_t n)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		int64_t k = (s->t_ms[i] - start + step / 2) / step;
+
+		if (k >= 0 && (size_t)k < n && isfinite(s->v[i]))
+			out[k] = (isnan(out[k]) ? 0 : out[k]) + s->v[i];
+	}
+}
+
+struct traffic_ask {
+	struct reply r;
+	char slot[32];
+	int64_t start, step;
+	size_t n;
+};
+
+static void got_traffic(const struct prom_matrix *m, void *arg)
+{
+	struct traffic_ask *t = arg;
+	struct deploy_query *q = t->r.q;
+	const char *label;
+	double *a = NULL, *o = NULL;
+	int64_t *ts = NULL, at, before;
+	bool always;
+
+	q->inflight--;
+	if (q->freed) {
+		if (!q->inflight)
+			query_free_now(q);
+		free(t);
+		return;
+	}
+	label = q->d->cfg->kube.slot_label;
+	if (!m->ok) {
+		snprintf(q->d->ev.traffic_error, sizeof q->d->ev.traffic_error, "%s", m->err ? m->err : "no answer");
+		goto done;
+	}
+	a = malloc(t->n * sizeof *a);
+	o = malloc(t->n * sizeof *o);
+	ts = malloc(t->n * sizeof *ts);
+	if (!a || !o || !ts)
+		goto done;
+	for (size_t i = 0; i < t->n; i++) {
+		a[i] = o[i] = NAN;
+		ts[i] = t->start + (int64_t)i * t->step;
+	}
+	for (size_t i = 0; i < m->ns; i++) {
+		const char *v = prom_series_label(&m->s[i], label);
+
+		if (v && *v)
+			align(&m->s[i], t->start, t->step, strcmp(v, t->slot) == 0 ? a : o, t->n);
+	}
+	if (deploy_traffic_switch(ts, a, o, t->n, &at, &before, &always)) {
+		q->d->ev.at[DSRC_PROM_TRAFFIC] = at;
+		text_copy(q->d->ev.active[DSRC_PROM_TRAFFIC], sizeof q->d->ev.active[0], t->slot);
+		if (before > q->d->ev.before_ms && before < at)
+			q->d->ev.before_ms = before;
+	}
+done:
+	q->d->ev.traffic_done = true;
+	free(a);
+	free(o);
+	free(ts);
+	free(t);
+	kick_later(q);
+}
+
+static void traffic_step(struct deploy_query *q, const char *active, int64_t now)
+{
+	struct traffic_ask *t;
+	char expr[256];
+	int64_t span = q->d->window_ms + LOOK_BACK_MS;
+
+	if (!q->io.prom) {
+		q->d->ev.traffic_done = true;
+		return;
+	}
+	if (!active[0] || (q->traffic_asked && strcmp(q->traffic_slot, active) == 0))
+		return;
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return;
+	text_copy(q->traffic_slot, sizeof q->traffic_slot, active);
+	q->traffic_asked = true;
+	text_copy(t->slot, sizeof t->slot, active);
+	t->r = (struct reply){ q, Q_TRAFFIC, q->gen };
+	t->step = span / MAX_POINTS > 1000 ? span / MAX_POINTS : 1000;
+	t->start = (now - span) / t->step * t->step;
+	t->n = (size_t)((now - t->start) / t->step) + 1;
+	/* the last two scrapes of each slot: the moment the rate moved */
+	snprintf(expr, sizeof expr, "sum by (%s) (irate(http_requests_total[1m]))", q->d->cfg->kube.slot_label);
+	q->inflight++;
+	if (!prom_query_range(q->io.prom, expr, t->start, t->start + (int64_t)(t->n - 1) * t->step, t->step,
+	                      got_traffic, t)) {
+		q->inflight--;
+		free(t);
+		q->d->ev.traffic_done = true;
+	}
+}
+
+/* ---- the switch: baseline before it, the live slot's past since ---- */
+
+static double mean_of(const struct prom_matrix *m)
+{
+	double sum = 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->ns; i++)
+		for (size_t k = 0; k < m->s[i].n; k++)
+			if (isfinite(m->s[i].v[k])) {
+				sum += m->s[i].v[k];
+				n++;
+			}
+	return n ? sum / (double)n : NAN;
+}
+
+static void got_switch(const struct prom_matrix *m, void *arg)
+{
+	struct reply *r = arg;
+	int which = r->which;
+	uint64_t gen = r->gen;
+	struct deploy_query *q = reply_done(r);
+
+	if (!q || gen != q->gen)
+		return;
+	if (which >= Q_BASE0 && which < Q_BASE0 + MET_COUNT) {
+		q->base[which - Q_BASE0] = m->ok ? mean_of(m) : NAN;
+	} else if (which == Q_FAST_E || which == Q_FAST_P99) {
+		int h = which - Q_FAST_E;
+		const struct prom_series *s = m->ok && m->ns ? &m->s[0] : NULL;
+
+		free(q->hist_t[h]);
+		free(q->hist_v[h]);
+		q->hist_t[h] = NULL;
+		q->hist_v[h] = NULL;
+		q->hist_n[h] = 0;
+		if (s && s->n && (q->hist_t[h] = malloc(s->n * sizeof *s->t_ms)) &&
+		    (q->hist_v[h] = malloc(s->n * sizeof *s->v))) {
+			memcpy(q->hist_t[h], s->t_ms, s->n * sizeof *s->t_ms);
+			memcpy(q->hist_v[h], s->v, s->n * sizeof *s->v);
+			q->hist_n[h] = s->n;
+		}
+	}
+	if (--q->pending == 0) {
+		q->hist_ready = true;
+		kick_later(q);
+	}
+}
+
+static void ask_range(struct deploy_query *q, int which, const char *expr, int64_t from, int64_t to)
+{
+	int64_t step = (to - from) / MAX_POINTS > 1000 ? (to - from) / MAX_POINTS : 1000;
+	struct reply *r = reply_new(q, which);
+
+	if (!r)
+		return;
+	q->pending++;
+	if (!prom_query_range(q->io.prom, expr, from, to, step, got_switch, r)) {
+		q->pending--;
+		reply_done(r);
+	}
+}
+
+static void switch_step(struct deploy_query *q, const char *active, int64_t now)
+{
+	struct deploy *d = q->d;
+	int64_t rw = deploy_rate_window_ms(prom_signal_query(MET_ERRORS), 60000);
+	int64_t at = d->rollback_switch ? d->ev.before_ms : d->switch_ms;
+	int64_t before = d->rollback_switch ? 0 : d->ev.before_ms, from, to;
+	char expr[512];
+
+	if (d->rb.known && !d->rollback_switch && d->rb.wall_ms < d->switch_ms - 5000 && d->rb.wall_ms > before)
+		before = d->rb.wall_ms;   /* an earlier window ended in a rollback: no sample of it */
+	q->gen++;
+	q->asked_switch = d->switch_ms;
+	q->hist_ready = false;
+	q->pending = 0;
+	for (int i = 0; i < MET_COUNT; i++)
+		q->base[i] = NAN;
+	d->baseline_asked = true;
+	if (!at) {
+		snprintf(d->baseline_note, sizeof d->baseline_note, "no baseline: when the deployment began is unknown");
+	} else if (deploy_baseline_range(at, before, rw, BASE_SPAN_MS, &from, &to, d->baseline_note,
+	                                 sizeof d->baseline_note)) {
+		q->base_from = from;
+		q->base_to = to;
+		for (int i = 0; i < MET_COUNT; i++)
+			ask_range(q, Q_BASE0 + i, prom_signal_query((enum metric_id)i), from, to);
+	}
+	if (active[0]) {
+		from = now - HISTORY_MS > d->switch_ms ? now - HISTORY_MS : d->switch_ms;
+		if (from >= now - 2000)
+			from = now - 2000;
+		fast_expr(d->cfg, active, false, expr, sizeof expr);
+		ask_range(q, Q_FAST_E, expr, from, now);
+		fast_expr(d->cfg, active, true, expr, sizeof expr);
+		ask_range(q, Q_FAST_P99, expr, from, now);
+	}
+	if (!q->pending)
+		q->hist_ready = true;
+}
+
+/* What the answers of the switch's queries give the model, once. */
+static void switch_apply(struct deploy_query *q, int64_t now)
+{
+	struct deploy *d = q->d;
+	bool any = false;
+
+	if (!q->hist_ready || q->asked_switch != d->switch_ms)
+		return;
+	q->hist_ready = false;
+	for (int i = 0; i < MET_COUNT; i++) {
+		double v = q->base[i];
+
+		/* no 5xx series in the baseline: a ratio of 0, when there was traffic */
+		if (i == MET_ERRORS && isnan(v) && isfinite(q->base[MET_RPS]))
+			v = 0;
+		if (isfinite(v)) {
+			deploy_set_baseline(d, (enum metric_id)i, v, q->base_from, q->base_to);
+			any = true;
+		}
+	}
+	if (!any && !d->baseline_note[0] && q->base_to)
+		snprintf(d->baseline_note, sizeof d->baseline_note, "no baseline: Prometheus has no samples before the "
+		         "switch");
+	deploy_rule_recall(d, DRULE_FAST_ERRORS, q->hist_t[0], q->hist_v[0], q->hist_n[0], now);
+	deploy_rule_recall(d, DRULE_FAST_P99, q->hist_t[1], q->hist_v[1], q->hist_n[1], now);
+}
+
+/* ---- the live slot, every refresh ---- */
+
+static void got_live(const struct prom_answer *a, void *arg)
+{
+	struct reply *r = arg;
+	int which = r->which;
+	struct deploy_query *q = reply_done(r);
+
+	if (!q)
+		return;
+	if (which == Q_LIVE_E)
+		q->live_e = a->ok ? a->v : NAN;
+	else
+		q->live_p99 = a->ok ? a->v : NAN;
+	if (--q->live_pending == 0) {
+		q->live_ready = true;
+		kick_later(q);
+	}
+}
+
+static void live_tick(struct loop *loop, void *arg)
+{
+	struct deploy_query *q = arg;
+	const struct slots_state *st = q->m->slots;
+	char expr[512];
+
+	(void)loop;
+	if (q->live_pending || !st || st->active < 0)
+		return;
+	text_copy(q->live_slot, sizeof q->live_slot, st->slot[st->active].name);
+	q->live_e = q->live_p99 = NAN;
+	for (int w = Q_LIVE_E; w <= Q_LIVE_P99; w++) {
+		struct reply *r = reply_new(q, w);
+
+		if (!r)
+			continue;
+		fast_expr(q->d->cfg, q->live_slot, w == Q_LIVE_P99, expr, sizeof expr);
+		q->live_pending++;
+		if (!prom_query(q->io.prom, expr, got_live, r)) {
+			q->live_pending--;
+			reply_done(r);
+		}
+	}
+}
+
+/* ---- the step ---- */
+
+struct deploy_query *deploy_query_new(const struct deploy_io *io, struct deploy *d, const struct model *m,
+                                      void (*kick)(void *arg), void *arg)
+{
+	struct deploy_query *q = calloc(1, sizeof *q);
+
+	if (!q)
+		return NULL;
+	q->io = *io;
+	q->d = d;
+	q->m = m;
+	q->kick = kick;
+	q->kick_arg = arg;
+	q->live_e = q->live_p99 = NAN;
+	for (int i = 0; i < MET_COUNT; i++)
+		q->base[i] = NAN;
+	if (io->loop && io->prom) {
+		int every = d->cfg->refresh_ms > 0 ? d->cfg->refresh_ms : 1000;
+
+		q->live_timer = loop_timer_add(io->loop, 0, every, live_tick, q);
+	}
+	return q;
+}
+
+void deploy_query_step(struct deploy_query *q, int64_t now)
+{
+	const struct slots_state *st = q->m->slots;
+	const char *active;
+	struct deploy *d = q->d;
+
+	if (!st || !st->updated_ms || st->last_error[0])
+		return;
+	active = st->active >= 0 ? st->slot[st->active].name : "";
+	builds_step(q, st);
+	traffic_step(q, active, now);
+	if (q->live_ready) {
+		q->live_ready = false;
+		deploy_fast(d, q->live_slot, q->live_e, q->live_p99, now);
+	}
+	if (q->io.prom && d->switch_ms && (!d->baseline_asked || q->asked_switch == 0 ||
+	                                   llabs(q->asked_switch - d->switch_ms) > 5000))
+		switch_step(q, active, now);
+	else if (!q->io.prom && !d->baseline_asked && d->switch_ms) {
+		d->baseline_asked = true;
+		snprintf(d->baseline_note, sizeof d->baseline_note, "no baseline: Prometheus is not configured");
+	}
+	switch_apply(q, now);
+}
+
+bool deploy_query_settled(const struct deploy_query *q)
+{
+	const struct deploy *d = q->d;
+
+	return d->ev.builds_done && d->ev.traffic_done && (!d->switch_ms || !q->io.prom ||
+	                                                   (d->baseline_asked && q->pending == 0));
+}
+
+void deploy_query_free(struct deploy_query *q)
+{
+	if (!q)
+		return;
+	if (q->kick_timer)
+		loop_timer_cancel(q->io.loop, q->kick_timer);
+	if (q->live_timer)
+		loop_timer_cancel(q->io.loop, q->live_timer);
+	q->kick_timer = q->live_timer = 0;
+	if (q->rs_id && q->io.kube && kube_cancel(q->io.kube, q->rs_id)) {
+		free(q->rs_reply);   /* its callback will not run */
+		q->inflight--;
+	}
+	if (q->inflight) {
+		q->freed = true;   /* Prometheus' answers are still to come: the last one frees */
+		return;
+	}
+	query_free_now(q);
+}
