@@ -50,7 +50,8 @@ TUI_TEST_SRC = $(wildcard tests/unit/tui_test_*.c)
 TUI_TEST_BIN = $(TUI_TEST_SRC:tests/unit/tui_%.c=$(BUILD)/tests/%)
 TUI_LIB_OBJ  = $(filter-out $(BUILD)/tui/main.o,$(UI_OBJ))
 
-.PHONY: all check-deps deps test unit-bins test-unit test-asan test-screen test-integration demo install uninstall clean
+.PHONY: all check-deps deps test unit-bins test-unit test-asan test-screen test-integration demo install uninstall clean \
+	docs
 
 all: warroom
 
@@ -131,6 +132,11 @@ test-integration: all
 bench: all
 	@sh scripts/deps.sh bench || echo "bench: going on; missing references are said in the table" >&2
 	@python3 tests/bench/bench.py
+
+# The README's and the man page's key tables, from the action table through
+# the binary's own `warroom keys`; the screen tests fail when they differ.
+docs: all
+	@sh scripts/docs.sh
 
 demo:
 	@sh scripts/deps.sh demo

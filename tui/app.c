@@ -3,7 +3,6 @@
  * loop pass and only for what is dirty. */
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,7 @@
 #include "warroom/actions.h"
 #include "warroom/app.h"
 #include "warroom/config.h"
-#include "warroom/deploywatch.h"
+#include "warroom/deploy.h"
 #include "warroom/export.h"
 #include "warroom/incident.h"
 #include "warroom/keymap.h"
@@ -24,62 +23,14 @@
 #include "warroom/sources.h"
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
-#include "warroom/view.h"
+#include "warroom/ui.h"
+#include "warroom/views.h"
 #include "warroom/widgets.h"
 
 #include "app_priv.h"
 
-/* The console's state (tui/app_priv.h): this file and app_actions.c share it. */
-struct app app_state;
-
-void app_open_view(size_t idx);
-
-void app_message(enum tui_role role, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(A.msg, sizeof A.msg, fmt, ap);
-	va_end(ap);
-	A.msg_role = role;
-	A.msg_until = loop_now_ms() + (role == ROLE_CRIT ? 8000 : 4000);
-	A.paint |= PAINT_FOOT;
-}
-
-/* One modal at a time: a dialog that is replaced counts as answered no, so
- * an action waiting on it is never left hanging. */
-static void close_dialog(enum dialog_result r)
-{
-	struct dialog d = A.dialog;
-
-	dialog_close(&A.dialog);
-	A.paint |= PAINT_BODY;
-	if (d.kind != DIALOG_NONE && d.fn)
-		d.fn(&d, r, d.arg);
-	dialog_close(&d);   /* a secret typed there is wiped */
-}
-
-void app_show_dialog(const struct dialog *d)
-{
-	if (A.dialog.kind != DIALOG_NONE)
-		close_dialog(DIALOG_NO);
-	A.dialog = *d;
-	A.paint |= PAINT_BODY;
-}
-
-void app_message_clear(void)
-{
-	A.msg[0] = '\0';
-	A.paint |= PAINT_FOOT;
-}
-
-size_t app_view_index(const struct view_ops *v)
-{
-	for (size_t i = 0; i < A.nviews; i++)
-		if (A.views[i] == v)
-			return i;
-	return 0;
-}
+/* The console's state (tui/app_priv.h), lent to app_actions.c. */
+static struct app A;
 
 /* ---- layout ---- */
 
@@ -113,7 +64,7 @@ static void paint_status(void)
 {
 	const struct config *c = A.cfg;
 	struct statusbar sb = { 0 };
-	char left[256], inc[192], inc_short[64], conn[128], conn_short[128], refreshed[48], clk[16];
+	char left[256], inc[192], inc_short[64], conn[128], conn_short[128], refreshed[48], clk[16], alert[96];
 	int64_t now = loop_now_ms(), wall = loop_wall_ms();
 	time_t t = (time_t)(wall / 1000);
 	struct tm tm;
@@ -145,7 +96,9 @@ static void paint_status(void)
 		         (long long)(el / 3600), (long long)(el / 60 % 60), (long long)(el % 60),
 		         rclk.overdue ? " ACK OVERDUE" : "");
 		sb.incident_short = inc_short;
-		sb.incident_role = rclk.overdue ? ROLE_CRIT : A.model.incident.sev <= 3 ? ROLE_WARN : ROLE_BAR;
+		sb.incident_role = rclk.overdue ? ROLE_CRIT : tui_sev_role(A.model.incident.sev);
+		if (sb.incident_role == ROLE_NORMAL)
+			sb.incident_role = ROLE_BAR;   /* the bar's own normal */
 	}
 	conn[0] = conn_short[0] = '\0';
 	for (int s = 0; s < SRC_COUNT; s++) {
@@ -182,6 +135,9 @@ static void paint_status(void)
 	gmtime_r(&t, &tm);
 	strftime(clk, sizeof clk, "%H:%M:%SZ ", &tm);
 	sb.clock = clk;
+	/* a standing recommendation on every view, whatever the message row says */
+	deploy_banner_short(deploy_of(&A.model), keymap_key_for(ACTION_ROLLBACK), alert, sizeof alert);
+	sb.alert = alert[0] ? alert : NULL;
 	statusbar_draw(A.w_status, 0, COLS, &sb);
 	wnoutrefresh(A.w_status);
 }
@@ -197,26 +153,38 @@ static void timeline_banner(char *buf, size_t len)
 		buf[0] = '\0';
 }
 
+/* The deployment model's recommendation, its key named as bound. */
+static void rollback_banner(char *buf, size_t len)
+{
+	char raw[sizeof A.banner];
+
+	deploy_banner(deploy_of(&A.model), "{rollback}", tui_glyph(G_DASH), raw, sizeof raw);
+	keymap_expand(raw, buf, len);
+}
+
 static void paint_foot(void)
 {
 	char buf[512], keys[32];
 	size_t used = 1;
 	int ow;
+	enum tui_role role;
+	const char *msg = ui_message_at(loop_now_ms(), &role);
 
 	werase(A.w_foot);
-	if (A.msg[0] && loop_now_ms() < A.msg_until) {
-		tui_put(A.w_foot, 0, 0, COLS, A.msg_role, A.msg);
+	A.msg_shown = msg != NULL;
+	if (msg) {
+		tui_put(A.w_foot, 0, 0, COLS, role, msg);
 		wnoutrefresh(A.w_foot);
 		return;
 	}
-	A.msg[0] = '\0';
 	/* a rollback recommendation outranks the key hints until it is settled */
-	deploywatch_banner(deploywatch_of(&A.model), A.banner, sizeof A.banner);
+	rollback_banner(A.banner, sizeof A.banner);
 	if (A.banner[0]) {
-		const struct deploywatch *d = deploywatch_of(&A.model);
+		const struct deploy *d = deploy_of(&A.model);
 
-		if (tui_text_width(A.banner) > COLS)   /* narrow: the key first, the reason after it */
-			snprintf(buf, sizeof buf, "R to roll back: %s", d->reason);
+		if (tui_text_width(A.banner) > COLS && d->recommend)   /* narrow: the key first, the reason after it */
+			snprintf(buf, sizeof buf, "%s rolls back to %s: %s", keymap_key_for(ACTION_ROLLBACK), d->target.slot,
+			         d->reason);
 		else
 			snprintf(buf, sizeof buf, "%s", A.banner);
 		tui_put(A.w_foot, 0, 0, COLS, ROLE_CRIT, buf);
@@ -234,17 +202,12 @@ static void paint_foot(void)
 	buf[1] = '\0';
 	for (size_t i = 1; i <= actions_count(); i++) {
 		const struct action *a = actions_get((enum action_id)i);
-		char *comma;
 
-		if (!(a->flags & ACT_HINT))
+		/* an action the config left without a key has no hint */
+		if (!(a->flags & ACT_HINT) || !keymap_keys(a->id, keys, sizeof keys)[0])
 			continue;
-		keymap_keys(a->id, keys, sizeof keys);
-		if (!keys[0])
-			continue;
-		if ((comma = strchr(keys, ',')))
-			*comma = '\0';
 		used += (size_t)snprintf(buf + used, used < sizeof buf ? sizeof buf - used : 0, "%s %s  ",
-		                         keys, a->name);
+		                         keymap_key_for(a->id), a->name);
 	}
 	ow = tui_text_width(A.cfg->operator_name) + 1;
 	if (tui_text_width(buf) + ow > COLS)
@@ -261,7 +224,7 @@ static void paint_too_small(void)
 	erase();
 	snprintf(need, sizeof need, "terminal too small: need %dx%d (every panel: %dx%d)", TUI_MIN_COLS, TUI_MIN_ROWS,
 	         TUI_FULL_COLS, TUI_FULL_ROWS);
-	snprintf(now, sizeof now, "now %dx%d  (q quits)", COLS, LINES);
+	snprintf(now, sizeof now, "now %dx%d  (%s quits)", COLS, LINES, keymap_key_for(ACTION_QUIT));
 	/* wrap the message onto as many lines as the width allows */
 	for (int row = LINES / 2 - 1, off = 0, len = (int)strlen(need); off < len && row < LINES; row++) {
 		int n = len - off < COLS ? len - off : COLS;
@@ -274,7 +237,6 @@ static void paint_too_small(void)
 }
 
 static void on_out_ready(struct loop *loop, int fd, short revents, void *arg);
-void app_quit(int code);
 
 /* The pass's one doupdate; a terminal that stops reading holds the next
  * frame back, never the loop. */
@@ -303,10 +265,16 @@ static void on_out_ready(struct loop *loop, int fd, short revents, void *arg)
 
 static void paint(void)
 {
-	const struct view_ops *v = A.views[A.cur];
-	unsigned dirty = A.model.dirty;
+	size_t nviews, cur = views_current();
+	const struct view_ops *v = views_all(&nviews)[cur];
+	unsigned dirty = A.model.dirty, ui = ui_changes();
 
 	A.model.dirty = 0;
+	if (ui & UI_FOOT)
+		A.paint |= PAINT_FOOT;
+	if ((ui & UI_BODY) || cur != A.shown)
+		A.paint |= PAINT_BODY;
+	A.shown = cur;
 	if (A.resized) {
 		A.resized = false;
 		tui_resize();
@@ -332,9 +300,8 @@ static void paint(void)
 		paint_status();
 	if (A.paint & PAINT_BODY) {
 		werase(A.w_body);
-		v->draw(views_state(A.cur), A.w_body, body_rows(), COLS, &A.model);
-		if (A.dialog.kind != DIALOG_NONE)
-			dialog_draw(A.w_body, &A.dialog);
+		v->draw(views_state(cur), A.w_body, body_rows(), COLS, &A.model);
+		ui_dialog_draw(A.w_body);
 		wnoutrefresh(A.w_body);
 	}
 	if (A.paint & PAINT_FOOT)
@@ -348,46 +315,17 @@ static void on_pass(struct loop *loop, void *arg)
 	paint();
 }
 
-/* ---- actions ---- */
-
-void app_quit(int code)
-{
-	A.quit = true;
-	A.exit_code = code;
-	loop_stop(A.loop);
-}
-
-void app_open_view(size_t idx)
-{
-	const struct view_ops *old = A.views[A.cur];
-
-	if (idx >= A.nviews)
-		return;
-	if (idx != A.cur) {
-		if (old->close)
-			old->close(views_state(A.cur));
-		A.back = A.cur;   /* where q from help returns */
-		A.cur = idx;
-		if (A.views[idx]->open)
-			A.views[idx]->open(views_state(idx), &A.model);
-	}
-	A.paint |= PAINT_BODY;
-}
+/* ---- keys ---- */
 
 static void on_key(int key)
 {
-	const struct view_ops *v = A.views[A.cur];
+	size_t nviews, cur = views_current();
+	const struct view_ops *v = views_all(&nviews)[cur];
 	enum action_id id;
 	int r;
 
-	if (A.dialog.kind != DIALOG_NONE) {
-		enum dialog_result res = dialog_key(&A.dialog, key);
-
-		if (res != DIALOG_OPEN)
-			close_dialog(res);
-		A.paint |= PAINT_BODY;
+	if (ui_dialog_key(key))
 		return;
-	}
 	if (tui_too_small()) {
 		/* keep the keys alive: quitting must work at 20x6 */
 		id = keymap_lookup(key);
@@ -396,18 +334,16 @@ static void on_key(int key)
 		return;
 	}
 	id = keymap_lookup(key);
-	r = v->on_key ? v->on_key(views_state(A.cur), &A.model, id, key, body_rows() > 4 ? body_rows() - 3 : 1) :
+	r = v->on_key ? v->on_key(views_state(cur), &A.model, id, key, body_rows() > 4 ? body_rows() - 3 : 1) :
 	    VIEW_IGNORED;
 	if (r & VIEW_REDRAW)
 		A.paint |= PAINT_BODY;
 	if (r & (VIEW_HANDLED | VIEW_REDRAW))
 		return;
-	if (id != ACTION_NONE) {
+	if (id != ACTION_NONE)
 		app_key_action(id, NULL);
-	} else if (views_by_key(key) >= 0) {
-		/* number keys come from the view registry, unless the config rebound them */
-		app_open_view((size_t)views_by_key(key));
-	}
+	else if (keymap_view(key) >= 0)   /* a view's number key, unless the config gave it an action */
+		views_show((size_t)keymap_view(key), &A.model);
 }
 
 static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
@@ -457,14 +393,14 @@ static void on_tick(struct loop *loop, void *arg)
 		A.last_clock_s = s;
 		A.paint |= PAINT_STATUS;
 	}
-	if (A.msg[0] && loop_now_ms() >= A.msg_until)
+	if (A.msg_shown && !ui_message_at(loop_now_ms(), NULL))
 		A.paint |= PAINT_FOOT;
 	{
 		char banner[sizeof A.banner];
 
-		deploywatch_banner(deploywatch_of(&A.model), banner, sizeof banner);
+		rollback_banner(banner, sizeof banner);
 		if (strcmp(banner, A.banner) != 0)
-			A.paint |= PAINT_FOOT;
+			A.paint |= PAINT_FOOT | PAINT_STATUS;
 	}
 	/* what waited for another process' lock or the disk goes in now, in order */
 	if (timeline_pending(A.model.tl))
@@ -489,14 +425,15 @@ static void signals_now(char *json, size_t len, void *arg)
 int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 {
 	char err[256];
+	size_t nviews;
+	const struct view_ops *const *views = views_all(&nviews);
 
 	memset(&A, 0, sizeof A);
 	A.cfg = cfg;
-	if (keymap_init(cfg, err, sizeof err)) {
+	if (keymap_init(cfg, views, nviews, err, sizeof err)) {
 		fprintf(stderr, "warroom: %s%s%s\n", cfg->path[0] ? cfg->path : "", cfg->path[0] ? ": " : "", err);
 		return EXIT_FAILED;
 	}
-	A.views = views_all(&A.nviews);
 	if (views_init() != 0) {
 		fprintf(stderr, "warroom: out of memory for the views\n");
 		return EXIT_FAILED;
@@ -530,8 +467,9 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		sources_attach(&A.sources, &A.model);
 	}
 	else
-		app_message(ROLE_CRIT, "%s", err);
-	A.deploy = deploywatch_install(&A.model, A.loop, A.sources.prom);
+		ui_message(ROLE_CRIT, "%s", err);
+	A.deploy = deploy_install(&A.model, &(struct deploy_io){ .loop = A.loop, .prom = A.sources.prom,
+	                                                         .kube = A.sources.kube });
 	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg), actions_by_name);
 	runbook_session_set_bastion(A.runbook, A.sources.ssh);
 	{
@@ -544,18 +482,19 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		};
 
 		A.actions = actions_new(&ctx);
-		deploywatch_core_set_actions(A.deploy, A.actions);
+		deploy_core_set_actions(A.deploy, A.actions);
 	}
 	runbook_session_resume(A.runbook);
+	app_actions_attach(&A);
 	make_windows();
-	if (A.views[0]->open)
-		A.views[0]->open(views_state(0), &A.model);
+	if (views[0]->open)
+		views[0]->open(views_state(0), &A.model);
 	if (!tl)
-		app_message(ROLE_CRIT, "timeline unavailable: %s", tl_error && *tl_error ? tl_error : "not opened");
+		ui_message(ROLE_CRIT, "timeline unavailable: %s", tl_error && *tl_error ? tl_error : "not opened");
 	else {
 		char words[640];
 		if (rollback_unfinished_check(tl, words, sizeof words) == 1)
-			app_message(ROLE_CRIT, "%s", words);
+			ui_message(ROLE_CRIT, "%s", words);
 	}
 	paint();
 	loop_run(A.loop);
@@ -569,7 +508,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	actions_free(A.actions);   /* what is in flight stops and is audited as cancelled */
 	runbook_session_free(A.runbook);
 	sources_close(&A.sources);
-	deploywatch_core_free(A.deploy);   /* after the HTTP engine delivered its cancellations */
+	deploy_core_free(A.deploy);   /* after the HTTP engine delivered its cancellations */
 	model_free(&A.model);
 	incident_watch_free(A.watchers);
 	loop_free(A.loop);

@@ -1,7 +1,8 @@
 /* The console as a front-end of the action layer: the layer's questions as
- * dialogs, its progress and outcomes as messages; the keys and the `:` line
- * that start actions, with what the console asks before (a title, a SEV, a
- * note). The state is the one console's (app_priv.h). */
+ * dialogs, its progress and outcomes as messages (the keys they name as
+ * bound); the keys and the `:` line that start actions, with what the
+ * console asks before (a title, a SEV, a note). The state is the console's,
+ * lent by tui/app.c (app_priv.h); views are reached through the registry. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 #include "warroom/actions.h"
 #include "warroom/app.h"
 #include "warroom/config.h"
-#include "warroom/deploywatch.h"
+#include "warroom/deploy.h"
 #include "warroom/incident.h"
 #include "warroom/keymap.h"
 #include "warroom/loop.h"
@@ -19,10 +20,14 @@
 #include "warroom/sources.h"
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
-#include "warroom/view.h"
+#include "warroom/ui.h"
+#include "warroom/views.h"
 #include "warroom/widgets.h"
 
 #include "app_priv.h"
+
+static struct app *app;
+#define A (*app)   /* the console's state, lent by app.c: read as app.c reads it */
 
 static enum tui_role role_of(enum action_role r)
 {
@@ -36,53 +41,81 @@ static enum tui_role role_of(enum action_role r)
 	}
 }
 
+/* The action layer's words, with the keys they name as bound here. */
+static const char *words(const char *text, char *buf, size_t len)
+{
+	keymap_expand(text, buf, len);
+	return buf;
+}
+
 static void on_question_closed(const struct dialog *d, enum dialog_result r, void *arg)
 {
 	actions_answer(A.actions, d->id, r == DIALOG_YES, "y in the console");
 }
 
+/* A question that wants its word typed: what was typed is the answer. */
+static void on_typed_closed(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	actions_answer_typed(A.actions, d->id, r == DIALOG_YES ? d->input : "", "typed in the console");
+}
+
 static void ui_ask(uint64_t run, const struct action_question *q, void *arg)
 {
 	struct dialog d;
+	char title[sizeof q->title], question[sizeof q->question], line[ACTION_LINE], prompt[160];
 
-	app_message_clear();
-	dialog_confirm(&d, q->title, q->question, q->danger, on_question_closed, NULL);
+	ui_message_clear();
+	if (q->typed[0]) {
+		/* y is not an answer here: the version (or slot) must be typed */
+		snprintf(prompt, sizeof prompt, "%s Type %s:", words(q->question, question, sizeof question), q->typed);
+		dialog_input(&d, words(q->title, title, sizeof title), prompt, "", on_typed_closed, NULL);
+		d.danger = true;
+	} else {
+		dialog_confirm(&d, words(q->title, title, sizeof title), words(q->question, question, sizeof question),
+		               q->danger, on_question_closed, NULL);
+	}
 	d.id = run;
 	for (size_t i = 0; i < q->nlines; i++) {
+		words(q->lines[i].text, line, sizeof line);
 		if (q->lines[i].role == AROLE_WARN)
-			dialog_add_line(&d, ROLE_WARN, "%s %s", tui_glyph(G_WARN), q->lines[i].text);
+			dialog_add_line(&d, ROLE_WARN, "%s %s", tui_glyph(G_WARN), line);
 		else
-			dialog_add_line(&d, role_of(q->lines[i].role), "%s", q->lines[i].text);
+			dialog_add_line(&d, role_of(q->lines[i].role), "%s", line);
 	}
-	app_show_dialog(&d);
+	ui_dialog(&d);
 }
 
 static void ui_progress(uint64_t run, enum action_role role, const char *text, void *arg)
 {
-	app_message(role_of(role), "%s", text);
+	char line[ACTION_LINE];
+
+	ui_message(role_of(role), "%s", words(text, line, sizeof line));
 }
 
 static void ui_done(const struct action_result *res, void *arg)
 {
 	const struct action *a = actions_get(res->id);
 	struct dialog d;
+	char summary[ACTION_LINE], line[ACTION_LINE], title[sizeof res->title];
 
+	words(res->summary, summary, sizeof summary);
 	model_sync_timeline(&A.model);
 	runbook_session_action_done(A.runbook, res);
 	if (res->outcome == ACTION_OK && a && (a->flags & ACT_MUTATES))
 		sources_refresh(&A.sources);
 	if (res->nlines) {
-		dialog_info(&d, res->title[0] ? res->title : a ? a->help : "");
+		dialog_info(&d, res->title[0] ? words(res->title, title, sizeof title) : a ? a->help : "");
 		for (size_t i = 0; i < res->nlines; i++)
-			dialog_add_line(&d, role_of(res->lines[i].role), "%s", res->lines[i].text);
+			dialog_add_line(&d, role_of(res->lines[i].role), "%s",
+			                words(res->lines[i].text, line, sizeof line));
 		if (!res->lines[0].text[0] || strcmp(res->lines[res->nlines - 1].text, res->summary) != 0)
-			dialog_add_line(&d, res->outcome == ACTION_OK ? ROLE_OK : ROLE_CRIT, "%s", res->summary);
-		app_show_dialog(&d);
+			dialog_add_line(&d, res->outcome == ACTION_OK ? ROLE_OK : ROLE_CRIT, "%s", summary);
+		ui_dialog(&d);
 	}
 	switch (res->outcome) {
-	case ACTION_OK: app_message(ROLE_OK, "%s", res->summary); break;
-	case ACTION_DECLINED: case ACTION_CANCELLED: app_message(ROLE_WARN, "%s", res->summary); break;
-	default: app_message(ROLE_CRIT, "%s", res->summary);
+	case ACTION_OK: ui_message(ROLE_OK, "%s", summary); break;
+	case ACTION_DECLINED: case ACTION_CANCELLED: ui_message(ROLE_WARN, "%s", summary); break;
+	default: ui_message(ROLE_CRIT, "%s", summary);
 	}
 	A.paint |= PAINT_ALL;
 }
@@ -94,11 +127,6 @@ static void start(enum action_id id, const char *text, int sev)
 	struct action_args args = { .text = text, .sev = sev };
 
 	actions_run(A.actions, id, &args, &console_ui);
-}
-
-void app_run_action(enum action_id id, const char *text)
-{
-	start(id, text, 0);
 }
 
 static int parse_sev(const char *s)
@@ -127,7 +155,7 @@ static void ask_input(const char *title, const char *prompt, const char *initial
 	struct dialog d;
 
 	dialog_input(&d, title, prompt, initial, fn, NULL);
-	app_show_dialog(&d);
+	ui_dialog(&d);
 }
 
 static void run_command(const char *line);
@@ -168,10 +196,10 @@ static void ask_sev(void)
 	dialog_input(&d, "Declare incident", "SEV (1-4, if unsure the higher):", initial, on_incident_sev, NULL);
 	dialog_add_line(&d, ROLE_NORMAL, "%s", A.pending_title);
 	if (s->sev)
-		dialog_add_line(&d, s->sev <= 2 ? ROLE_CRIT : ROLE_WARN, "suggested SEV-%d: %s", s->sev, s->reason);
+		dialog_add_line(&d, tui_sev_role(s->sev), "suggested SEV-%d: %s", s->sev, s->reason);
 	else
 		dialog_add_line(&d, ROLE_STALE, "the signals suggest no SEV: choose by the runbook's table");
-	app_show_dialog(&d);
+	ui_dialog(&d);
 }
 
 static void on_incident_title(const struct dialog *d, enum dialog_result r, void *arg)
@@ -179,7 +207,7 @@ static void on_incident_title(const struct dialog *d, enum dialog_result r, void
 	if (r != DIALOG_YES)
 		return;
 	if (!d->input[0]) {
-		app_message(ROLE_WARN, "an incident needs a title: nothing declared");
+		ui_message(ROLE_WARN, "an incident needs a title: nothing declared");
 		return;
 	}
 	snprintf(A.pending_title, sizeof A.pending_title, "%s", d->input);
@@ -204,15 +232,28 @@ static void on_sev(const struct dialog *d, enum dialog_result r, void *arg)
 		app_key_action(ACTION_SEV, d->input);
 }
 
+static void show(size_t idx)
+{
+	views_show(idx, &A.model);
+}
+
+static size_t view_named(const char *name)
+{
+	int idx = views_by_name(name);
+
+	return idx >= 0 ? (size_t)idx : 0;
+}
+
 /* `:view NAME` or `:view 2`: the registry knows the names and keys. */
 static void open_view_named(const char *name)
 {
 	int idx = views_by_name(name);
 
 	if (idx >= 0)
-		app_open_view((size_t)idx);
+		show((size_t)idx);
 	else
-		app_message(ROLE_WARN, "no view \"%s\" (? lists the views and their keys)", name ? name : "");
+		ui_message(ROLE_WARN, "no view \"%s\" (%s lists the views and their keys)", name ? name : "",
+		           keymap_key_for(ACTION_HELP));
 }
 
 static void run_command(const char *line)
@@ -220,7 +261,8 @@ static void run_command(const char *line)
 	char name[64];
 	const char *arg;
 	const struct action *a;
-	size_t n = 0;
+	size_t n = 0, nviews;
+	const struct view_ops *const *views = views_all(&nviews);
 
 	while (*line == ' ' || *line == ':')
 		line++;
@@ -239,20 +281,21 @@ static void run_command(const char *line)
 		return;
 	}
 	/* `:NAME` of a view opens it: :timeline, :overview */
-	for (size_t i = 0; i < A.nviews; i++)
+	for (size_t i = 0; i < nviews; i++)
 		/* `:runbook NAME` is the action of that name: `:runbook` alone the view */
-		if ((strcmp(A.views[i]->name, name) == 0 && !(*arg && actions_by_name(name))) ||
-		    (strcmp(name, "view") == 0 && strcmp(A.views[i]->name, arg) == 0)) {
-			app_open_view(i);
+		if ((strcmp(views[i]->name, name) == 0 && !(*arg && actions_by_name(name))) ||
+		    (strcmp(name, "view") == 0 && strcmp(views[i]->name, arg) == 0)) {
+			show(i);
 			return;
 		}
 	a = actions_by_name(name);
 	if (!a) {
-		app_message(ROLE_CRIT, "unknown command \"%s\" (? lists every action)", name);
+		ui_message(ROLE_CRIT, "unknown command \"%s\" (%s lists every action)", name,
+		           keymap_key_for(ACTION_HELP));
 		return;
 	}
 	if (*arg && !(a->flags & ACT_TAKES_ARG)) {
-		app_message(ROLE_WARN, "%s takes no argument", a->name);
+		ui_message(ROLE_WARN, "%s takes no argument", a->name);
 		return;
 	}
 	app_key_action(a->id, *arg ? arg : NULL);
@@ -262,7 +305,9 @@ void app_key_action(enum action_id id, const char *arg)
 {
 	char why[256];
 	const struct action *a = actions_get(id);
+	size_t nviews, cur = views_current(), help = view_named("help");
 
+	views_all(&nviews);
 	/* Not to prompt for a title that would be refused, a refusal comes first;
 	 * it is the action layer's own, so it is said and audited as any other. */
 	if (a && a->exec->exec && !actions_check(actions_ctx(A.actions), id, why, sizeof why)) {
@@ -271,11 +316,11 @@ void app_key_action(enum action_id id, const char *arg)
 	}
 	switch (id) {
 	case ACTION_HELP:
-		app_open_view(A.views[A.cur] == &help_view ? A.back : app_view_index(&help_view));
+		show(cur == help ? views_previous() : help);
 		break;
 	case ACTION_QUIT:
-		if (A.cur != 0)
-			app_open_view(A.views[A.cur] == &help_view ? A.back : 0);
+		if (cur != 0)
+			show(cur == help ? views_previous() : 0);
 		else
 			app_quit(EXIT_OK);
 		break;
@@ -283,10 +328,10 @@ void app_key_action(enum action_id id, const char *arg)
 		app_quit(EXIT_OK);
 		break;
 	case ACTION_VIEW_NEXT:
-		app_open_view((A.cur + 1) % A.nviews);
+		show((cur + 1) % nviews);
 		break;
 	case ACTION_VIEW_PREV:
-		app_open_view((A.cur + A.nviews - 1) % A.nviews);
+		show((cur + nviews - 1) % nviews);
 		break;
 	case ACTION_VIEW:
 		open_view_named(arg);
@@ -302,8 +347,9 @@ void app_key_action(enum action_id id, const char *arg)
 		break;
 	case ACTION_INCIDENT:
 		if (A.model.has_incident) {
-			app_message(ROLE_WARN, "INC-%lld is open (SEV-%d): change its SEV with S",
-			            (long long)A.model.incident.id, A.model.incident.sev);
+			ui_message(ROLE_WARN, "INC-%lld is open (SEV-%d): change its SEV with %s",
+			           (long long)A.model.incident.id, A.model.incident.sev,
+			           keymap_key_for(ACTION_SEV));
 		} else if (arg) {
 			snprintf(A.pending_title, sizeof A.pending_title, "%s", arg);
 			ask_sev();
@@ -315,10 +361,10 @@ void app_key_action(enum action_id id, const char *arg)
 		if (arg) {
 			start(ACTION_SEV, after_sev(arg), parse_sev(arg));
 		} else {
-			char cur[8];
+			char sev[8];
 
-			snprintf(cur, sizeof cur, "%d", A.model.incident.sev);
-			ask_input("Change SEV", "SEV (1-4), then the reason:", cur, on_sev);
+			snprintf(sev, sizeof sev, "%d", A.model.incident.sev);
+			ask_input("Change SEV", "SEV (1-4), then the reason:", sev, on_sev);
 		}
 		break;
 	case ACTION_RESOLVE:
@@ -352,26 +398,29 @@ void app_key_action(enum action_id id, const char *arg)
 		if (arg)
 			start(id, arg, 0);
 		else
-			app_message(ROLE_WARN, "%s: pick it in the alerts view (%c), or :%s %s", a->name, alerts_view.key, a->name,
-			            id == ACTION_SILENCE ? "{alertname=\"X\"} 1h why" : "ID");
+			ui_message(ROLE_WARN, "%s: pick it in the alerts view (%s), or :%s %s", a->name,
+			           keymap_view_key("alerts"), a->name,
+			           id == ACTION_SILENCE ? "{alertname=\"X\"} 1h why" : "ID");
 		break;
 	case ACTION_FILTER: case ACTION_KIND:
 	case ACTION_ALERTS_LIST:
-		app_message(ROLE_WARN, "%s works in the alerts and timeline views (%c, %c)", a->name, alerts_view.key, timeline_view.key);
+		ui_message(ROLE_WARN, "%s works in the alerts and timeline views (%s, %s)", a->name,
+		           keymap_view_key("alerts"), keymap_view_key("timeline"));
 		break;
 	case ACTION_RUNBOOK: case ACTION_RUNBOOK_STEP: case ACTION_RUNBOOK_CHECK: case ACTION_RUNBOOK_DONE:
 	case ACTION_RUNBOOK_SKIP: case ACTION_RUNBOOK_CANCEL:
-		if (app_runbook_key(A.runbook, A.actions, &console_ui, id, arg, A.views[A.cur] == &runbook_view))
-			app_open_view(app_view_index(&runbook_view));
+		if (app_runbook_key(A.runbook, A.actions, &console_ui, id, arg, cur == view_named("runbook")))
+			show(view_named("runbook"));
 		break;
 	case ACTION_SELECT:
-		/* Enter on a runbook line: run it, or tick it */
-		if (A.views[A.cur] == &runbook_view && runbook_session_runbook(A.runbook)) {
+		/* select on a runbook line: run it, or tick it */
+		if (cur == view_named("runbook") && runbook_session_runbook(A.runbook)) {
 			const struct runbook *rb = runbook_session_runbook(A.runbook);
 			size_t c = runbook_session_cursor(A.runbook);
 
-			app_runbook_key(A.runbook, A.actions, &console_ui, c < rb->nitems && rb->items[c].kind == RB_CHECK ?
-			                ACTION_RUNBOOK_CHECK : ACTION_RUNBOOK_STEP, NULL, true);
+			app_runbook_key(A.runbook, A.actions, &console_ui,
+			                c < rb->nitems && rb->items[c].kind == RB_CHECK ? ACTION_RUNBOOK_CHECK :
+			                ACTION_RUNBOOK_STEP, NULL, true);
 		}
 		break;
 	case ACTION_AUTOSYNC:
@@ -387,7 +436,7 @@ void app_key_action(enum action_id id, const char *arg)
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);
 		sources_refresh(&A.sources);
-		app_message(ROLE_NORMAL, "refreshing");
+		ui_message(ROLE_NORMAL, "refreshing");
 		break;
 	case ACTION_REDRAW:
 		clearok(curscr, TRUE);
@@ -398,3 +447,28 @@ void app_key_action(enum action_id id, const char *arg)
 	}
 }
 
+void app_quit(int code)
+{
+	A.quit = true;
+	A.exit_code = code;
+	loop_stop(A.loop);
+}
+
+/* What views ask of the console through ui.h. */
+static void shell_run_action(enum action_id id, const char *text, void *arg)
+{
+	start(id, text, 0);
+}
+
+static void shell_open_view(const char *name, void *arg)
+{
+	open_view_named(name);
+}
+
+void app_actions_attach(struct app *a)
+{
+	const struct ui_shell shell = { .run_action = shell_run_action, .open_view = shell_open_view };
+
+	app = a;
+	ui_attach(&shell);
+}

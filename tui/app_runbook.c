@@ -1,6 +1,7 @@
-/* The runbook's keys in the console: what e, c, d, > and C-x act on (the
- * cursor's line or the next one), a reason asked for a skip, and a warroom
- * line started as the native action it names, with its own question. */
+/* The runbook's keys in the console: what the runbook's actions (run, tick,
+ * done, skip, stop) act on (the cursor's line or the next one), a reason
+ * asked for a skip, and a warroom line started as the native action it
+ * names, with its own question. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@
 #include "warroom/app.h"
 #include "warroom/runbook.h"
 #include "warroom/tui.h"
-#include "warroom/view.h"
+#include "warroom/ui.h"
 #include "warroom/widgets.h"
 
 static struct {
@@ -61,8 +62,8 @@ static bool fits_any(const struct runbook_item *it)
 	return runbook_item_actionable(it);
 }
 
-/* e: a command goes to runbook-step (shown, confirmed); a warroom line
- * starts that action itself, with its own question. */
+/* The run key: a command goes to runbook-step (shown, confirmed); a
+ * warroom line starts that action itself, with its own question. */
 static void runbook_run_key(const char *arg)
 {
 	const struct runbook *rb = runbook_session_runbook(R.s);
@@ -80,7 +81,7 @@ static void runbook_run_key(const char *arg)
 		runbook_action_split(&rb->items[item], name, sizeof name, &rest);
 		a = actions_by_name(name);
 		if (!a || !a->exec->exec) {
-			app_message(ROLE_WARN, "warroom %s is not available in this version: skipped", name);
+			ui_message(ROLE_WARN, "warroom %s is not available in this version: skipped", name);
 			return;
 		}
 		struct action_args args = { .text = *rest ? rest : NULL };
@@ -113,7 +114,7 @@ bool app_runbook_key(struct runbook_session *s, struct actions *q, const struct 
 		if (actions_running(R.q, ACTION_RUNBOOK_STEP))
 			actions_cancel(R.q, actions_running(R.q, ACTION_RUNBOOK_STEP));
 		else
-			app_message(ROLE_NORMAL, "no runbook command is running");
+			ui_message(ROLE_NORMAL, "no runbook command is running");
 		break;
 	case ACTION_RUNBOOK_SKIP:
 		if (arg || !rb) {
@@ -130,7 +131,7 @@ bool app_runbook_key(struct runbook_session *s, struct actions *q, const struct 
 
 			dialog_input(&d, "Skip this runbook line", "Reason:", "", on_skip, NULL);
 			d.id = item;
-			app_show_dialog(&d);
+			ui_dialog(&d);
 		}
 		break;
 	default:   /* check, done: the cursor's line when it is one to act on */

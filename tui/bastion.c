@@ -4,7 +4,7 @@
 #include "warroom/app.h"
 #include "warroom/ssh.h"
 #include "warroom/tui.h"
-#include "warroom/view.h"
+#include "warroom/ui.h"
 #include "warroom/widgets.h"
 
 static void on_hostkey_closed(const struct dialog *d, enum dialog_result r, void *arg)
@@ -16,13 +16,13 @@ static void ask_hostkey(struct ssh *s, const char *host, const char *fingerprint
 {
 	struct dialog d;
 
-	app_message_clear();
+	ui_message_clear();
 	dialog_confirm(&d, "Unknown bastion host key", "Trust this key and connect?", true, on_hostkey_closed, s);
 	dialog_add_line(&d, ROLE_WARN, "%s %s is not in known_hosts.", tui_glyph(G_WARN), host);
 	dialog_add_line(&d, ROLE_NORMAL, "Its key: %s", fingerprint);
 	dialog_add_line(&d, ROLE_NORMAL, "Compare it with the fingerprint the bastion's owner published; yes adds "
 	                "it to known_hosts.");
-	app_show_dialog(&d);
+	ui_dialog(&d);
 }
 
 static void on_passphrase_closed(const struct dialog *d, enum dialog_result r, void *arg)
@@ -34,11 +34,11 @@ static void ask_passphrase(struct ssh *s, const char *key_file, void *arg)
 {
 	struct dialog d;
 
-	app_message_clear();
+	ui_message_clear();
 	dialog_input(&d, "Bastion key passphrase", "Passphrase:", "", on_passphrase_closed, s);
 	d.secret = true;
 	dialog_add_line(&d, ROLE_NORMAL, "for %s (Esc skips this key)", key_file);
-	app_show_dialog(&d);
+	ui_dialog(&d);
 }
 
 void app_bastion_ui(struct ssh *ssh)

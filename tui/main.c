@@ -9,6 +9,7 @@
 #include "warroom/app.h"
 #include "warroom/cli.h"
 #include "warroom/config.h"
+#include "warroom/keydoc.h"
 #include "warroom/runbook.h"
 #include "warroom/ssh.h"
 #include "warroom/text.h"
@@ -30,6 +31,7 @@ static const char usage[] =
 	"       warroom silence [--duration 1h] --comment TEXT [--yes] MATCHER...\n"
 	"       warroom expire [--yes] ID         expire a silence\n"
 	"       warroom actions [--json]          every action, its keys and preconditions\n"
+	"       warroom keys [--markdown|--man]   every key in force (with the config's keys:), as ? lists them\n"
 	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
 	"       warroom runbook list|show NAME|lint FILE...  the runbooks, one as the console walks it, a check\n"
 	"       warroom dashboard show|lint|values FILE   a Grafana dashboard as the console reads it\n"
@@ -65,6 +67,7 @@ static const struct subcmd subcmds[] = {
 	{ "expire", cli_expire },
 	{ "ack", cli_ack },
 	{ "actions", cli_actions },
+	{ "keys", keydoc_cli },
 	{ "query", cli_query },
 	{ "runbook", cli_runbook },
 	{ "dashboard", cli_dashboard },

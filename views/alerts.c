@@ -1,8 +1,8 @@
 /* The alerts view: every alert of the team's Alertmanagers with its state
  * (firing, pending, silenced, inhibited, muted), the silences, Prometheus'
- * alerting rules and the alert groups; `/` filters with matchers, a pane
- * shows the selected alert's labels, annotations and links, `s` silences
- * and `E` expires through the action layer. */
+ * alerting rules and the alert groups; filter takes matchers, a pane shows
+ * the selected alert's labels, annotations and links, silence and expire go
+ * through the action layer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,11 +297,11 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		if (am->rules_error[0])
 			tui_put(w, y++, 2, list_w - 4, ROLE_WARN, am->rules_error);
 		else if (am->rules_in_error)
-			tui_putf(w, y++, 2, list_w - 4, ROLE_CRIT, "%zu of %zu alerting rules fail to evaluate (v: rules)",
-			         am->rules_in_error, am->rules_total);
+			tui_putf(w, y++, 2, list_w - 4, ROLE_CRIT, "%zu of %zu alerting rules fail to evaluate "
+			         "(%s: rules)", am->rules_in_error, am->rules_total, keymap_key_for(ACTION_ALERTS_LIST));
 		if (st->has_filter && st->mode == M_ALERTS)
-			tui_putf(w, y++, 2, list_w - 4, ROLE_ACCENT, "filter %s (%zu of %zu; / changes it)", st->filter,
-			         st->nidx, am->n);
+			tui_putf(w, y++, 2, list_w - 4, ROLE_ACCENT, "filter %s (%zu of %zu; %s changes it)", st->filter,
+			         st->nidx, am->n, keymap_key_for(ACTION_FILTER));
 	}
 	t->nrows = rows_of(st, m);
 	t->data = st;
@@ -372,7 +372,7 @@ static void show_alert(const struct model_am_alert *a, const struct model *m)
 	for (size_t i = 0; i < a->nlabels; i++)
 		dialog_add_line(&d, ROLE_STALE, "%s=%s", a->labels[i].name, a->labels[i].value);
 	(void)m;
-	app_show_dialog(&d);
+	ui_dialog(&d);
 }
 
 static void on_filter(const struct dialog *d, enum dialog_result r, void *arg)
@@ -387,11 +387,11 @@ static void on_filter(const struct dialog *d, enum dialog_result r, void *arg)
 		alertmgr_matchers_free(&st->ms);
 		st->has_filter = false;
 		st->filter[0] = '\0';
-		app_message(ROLE_NORMAL, "filter cleared");
+		ui_message(ROLE_NORMAL, "filter cleared");
 		return;
 	}
 	if (alertmgr_matchers_parse(d->input, &ms, err, sizeof err) != 0) {
-		app_message(ROLE_CRIT, "filter not applied: %s", err);
+		ui_message(ROLE_CRIT, "filter not applied: %s", err);
 		return;
 	}
 	alertmgr_matchers_free(&st->ms);
@@ -409,11 +409,11 @@ static void on_comment(const struct dialog *d, enum dialog_result r, void *arg)
 	if (r != DIALOG_YES)
 		return;
 	if (!d->input[0]) {
-		app_message(ROLE_WARN, "a silence needs a comment (who is on it, why): nothing silenced");
+		ui_message(ROLE_WARN, "a silence needs a comment (who is on it, why): nothing silenced");
 		return;
 	}
 	snprintf(text, sizeof text, "{%s} %s %s", st->sil_matchers, st->sil_duration, d->input);
-	app_run_action(ACTION_SILENCE, text);
+	ui_run_action(ACTION_SILENCE, text);
 }
 
 static void on_duration(const struct dialog *d, enum dialog_result r, void *arg)
@@ -424,12 +424,12 @@ static void on_duration(const struct dialog *d, enum dialog_result r, void *arg)
 	if (r != DIALOG_YES)
 		return;
 	if (alertmgr_parse_duration(d->input[0] ? d->input : "1h") <= 0) {
-		app_message(ROLE_CRIT, "\"%s\" is not a duration (1h, 30m, 2h30m, 1d): nothing silenced", d->input);
+		ui_message(ROLE_CRIT, "\"%s\" is not a duration (1h, 30m, 2h30m, 1d): nothing silenced", d->input);
 		return;
 	}
 	snprintf(st->sil_duration, sizeof st->sil_duration, "%s", d->input[0] ? d->input : "1h");
 	dialog_input(&next, "Silence", "Comment (required):", "", on_comment, st);
-	app_show_dialog(&next);
+	ui_dialog(&next);
 }
 
 static void on_matchers(const struct dialog *d, enum dialog_result r, void *arg)
@@ -442,14 +442,14 @@ static void on_matchers(const struct dialog *d, enum dialog_result r, void *arg)
 	if (r != DIALOG_YES)
 		return;
 	if (alertmgr_matchers_parse(d->input, &ms, err, sizeof err) != 0 || !ms.n) {
-		app_message(ROLE_CRIT, "nothing silenced: %s", ms.n ? err : "a silence needs a matcher");
+		ui_message(ROLE_CRIT, "nothing silenced: %s", ms.n ? err : "a silence needs a matcher");
 		alertmgr_matchers_free(&ms);
 		return;
 	}
 	alertmgr_matchers_free(&ms);
 	snprintf(st->sil_matchers, sizeof st->sil_matchers, "%s", d->input);
 	dialog_input(&next, "Silence", "Duration:", "1h", on_duration, st);
-	app_show_dialog(&next);
+	ui_dialog(&next);
 }
 
 static void start_silence(struct alerts_state *st, const struct model *m)
@@ -464,7 +464,7 @@ static void start_silence(struct alerts_state *st, const struct model *m)
 	else if (st->has_filter)
 		snprintf(text, sizeof text, "%s", st->filter);
 	dialog_input(&d, "Silence", "Matchers:", text, on_matchers, st);
-	app_show_dialog(&d);
+	ui_dialog(&d);
 }
 
 static int key(void *state, struct model *m, enum action_id action, int k, int page)
@@ -481,7 +481,7 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 		return VIEW_REDRAW;
 	case ACTION_FILTER:
 		dialog_input(&d, "Filter alerts", "Matchers:", st->filter, on_filter, st);
-		app_show_dialog(&d);
+		ui_dialog(&d);
 		return VIEW_REDRAW;
 	case ACTION_SILENCE:
 		if (m->readonly)
@@ -492,11 +492,12 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 		if (m->readonly)
 			return VIEW_IGNORED;
 		if (st->mode == M_SILENCES && m->am && t->selected < m->am->nsilences) {
-			app_run_action(ACTION_EXPIRE, m->am->silences[t->selected].id);
+			ui_run_action(ACTION_EXPIRE, m->am->silences[t->selected].id);
 		} else if (st->mode == M_ALERTS && selected_alert(st, m) && selected_alert(st, m)->nsilenced) {
-			app_run_action(ACTION_EXPIRE, selected_alert(st, m)->silenced_by[0]);
+			ui_run_action(ACTION_EXPIRE, selected_alert(st, m)->silenced_by[0]);
 		} else {
-			app_message(ROLE_WARN, "select a silence (v lists them) or a silenced alert to expire");
+			ui_message(ROLE_WARN, "select a silence (%s lists them) or a silenced alert to expire",
+			           keymap_key_for(ACTION_ALERTS_LIST));
 		}
 		return VIEW_HANDLED;
 	case ACTION_SELECT:

@@ -1,14 +1,15 @@
 /* Deploy: where a blue-green deployment stands (the pipeline's stages 5 to
- * 10), the monitoring window's countdown, every rollback rule with its
- * baseline and live value, and the recommendation when one fired. It draws
- * what the deployment-window watcher (core/deploy/deploywatch.c) keeps. */
+ * 10), when traffic switched and how that is known, the monitoring window's
+ * countdown, every rollback rule with its baseline and live value, and the
+ * recommendation with its target. It draws the deployment model
+ * (core/deploy/deploy.c), rebuilt from history whenever the console began. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "warroom/config.h"
-#include "warroom/deploywatch.h"
+#include "warroom/deploy.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/view.h"
@@ -17,10 +18,10 @@ static const struct {
 	enum deploy_stage stage;
 	const char *label;
 } pipeline[] = {
-	{ DEPLOY_SCALING, "[5] scale up" },
+	{ DEPLOY_DEPLOYING, "[5] scale up" },
 	{ DEPLOY_READY, "[6] smoke test" },
 	{ DEPLOY_SWITCHED, "[7] switch" },
-	{ DEPLOY_MONITOR, "[9] monitor" },
+	{ DEPLOY_MONITORING, "[9] monitor" },
 	{ DEPLOY_FINALIZED, "[10] finalize" },
 };
 
@@ -51,13 +52,13 @@ static void fmt_value(enum deploy_rule r, double v, char *buf, size_t len)
 	}
 }
 
-static int draw_pipeline(WINDOW *w, int y, int width, const struct deploywatch *d)
+static int draw_pipeline(WINDOW *w, int y, int width, const struct deploy *d)
 {
 	int x = 2;
 	int at = -1;
 
 	for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; i++)
-		if (pipeline[i].stage == d->stage || (d->stage == DEPLOY_PASSED && pipeline[i].stage == DEPLOY_MONITOR))
+		if (pipeline[i].stage == d->stage || (d->stage == DEPLOY_PASSED && pipeline[i].stage == DEPLOY_MONITORING))
 			at = (int)i;
 	for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; i++) {
 		const char *label = pipeline[i].label;
@@ -91,8 +92,8 @@ static int draw_followup(WINDOW *w, int y, int h, int width, const struct model 
 		if (strncmp(e->summary, "follow-up: re-enable auto-sync", 30) == 0) {
 			tui_putf(w, y++, 2, width - 4, ROLE_WARN, "OPEN %s", e->summary + 11);
 			if (y < h - 1)
-				tui_put(w, y++, 2, width - 4, ROLE_STALE, "A re-enables it once Git no longer deploys the "
-				        "bad version (after the revert)");
+				tui_putf(w, y++, 2, width - 4, ROLE_STALE, "%s re-enables it once Git no longer deploys the "
+				         "bad version (after the revert)", keymap_key_for(ACTION_AUTOSYNC));
 			return y;
 		}
 	}
@@ -104,14 +105,15 @@ static int draw_followup(WINDOW *w, int y, int h, int width, const struct model 
 static void draw_checklist(WINDOW *w, int y, int h, int width, const struct model *m)
 {
 	size_t n, done;
-	const char *const *items = deploywatch_checklist(&n);
+	const char *const *items = deploy_checklist(&n);
 	bool ticked[16];
 
 	if (y >= h - 1 || n > sizeof ticked / sizeof ticked[0])
 		return;
-	done = deploywatch_checklist_ticked(m->recent, m->nrecent, ticked, n);
+	done = deploy_checklist_ticked(m->recent, m->nrecent, ticked, n);
 	if ((int)n + 1 <= h - 1 - y) {
-		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "PRE-DEPLOYMENT CHECKLIST %zu/%zu (t ticks one)", done, n);
+		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "PRE-DEPLOYMENT CHECKLIST %zu/%zu (%s ticks one)", done, n,
+		         keymap_key_for(ACTION_TICK));
 		for (size_t i = 0; i < n; i++)
 			tui_putf(w, y++, 2, width - 4, ticked[i] ? ROLE_OK : ROLE_STALE, "[%s] %zu. %s", ticked[i] ? "x" : " ",
 			         i + 1, items[i]);
@@ -119,27 +121,62 @@ static void draw_checklist(WINDOW *w, int y, int h, int width, const struct mode
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!ticked[i]) {
-			tui_putf(w, y, 2, width - 4, ROLE_STALE, "checklist %zu/%zu (t ticks): next %zu. %s", done, n, i + 1,
-			         items[i]);
+			tui_putf(w, y, 2, width - 4, ROLE_STALE, "checklist %zu/%zu (%s ticks): next %zu. %s", done, n,
+			         keymap_key_for(ACTION_TICK), i + 1, items[i]);
 			return;
 		}
 	tui_putf(w, y, 2, width - 4, ROLE_OK, "checklist %zu/%zu: every item ticked", done, n);
 }
 
+static bool in_window(const struct deploy *d)
+{
+	return d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITORING;
+}
+
+/* The recommendation, or the breach with nothing to roll back to, or how the
+ * last one ended; after a rollback, what is remembered and the recovery. */
+static int draw_outcome(WINDOW *w, int y, int h, int width, const struct deploy *d)
+{
+	char raw[600], line[700];
+
+	if (d->recommend || d->breach) {
+		deploy_banner(d, "{rollback}", tui_glyph(G_DASH), raw, sizeof raw);
+		keymap_expand(raw, line, sizeof line);
+		y += tui_wrap_put(w, y, 2, h - 1 - y, width - 4, 2, ROLE_CRIT, line);
+		if (d->recommend && y < h - 1)
+			tui_putf(w, y++, 2, width - 4, ROLE_CRIT, "%s shows the plan and its preflight first",
+			         keymap_key_for(ACTION_ROLLBACK));
+	} else if (d->ended[0] && y < h - 1) {
+		tui_putf(w, y++, 2, width - 4, ROLE_STALE, "rollback recommendation ended: %s", d->ended);
+	} else if (in_window(d) && y < h - 1) {
+		tui_put(w, y++, 2, width - 4, ROLE_OK, "no rollback criterion met");
+	}
+	if (d->stage == DEPLOY_ROLLED_BACK && y < h - 1) {
+		tui_putf(w, y++, 2, width - 4, ROLE_WARN, "%s %s on %s was rolled back from%s%s: %s aimed at it asks for "
+		         "the version typed", tui_glyph(G_WARN), d->rb.from_version, d->rb.from_slot, d->rb.reason[0] ?
+		         " for " : "", d->rb.reason, keymap_key_for(ACTION_ROLLBACK));
+		if (y < h - 1)
+			tui_put(w, y++, 2, width - 4, d->recovered ? ROLE_OK : ROLE_ACCENT, d->recovered ?
+			        "recovered: the signals are back under the lines before the deployment" :
+			        "watching recovery: the signals going back under the lines before the deployment");
+	}
+	return y;
+}
+
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
-	const struct deploywatch *d = deploywatch_of(m);
-	char title[96], left[32], total[32], line[300];
+	const struct deploy *d = deploy_of(m);
+	char title[96], left[32], total[32], line[400];
 	int y = 1;
 	/* the rule's words get what the numbers leave, up to what they need */
 	int textw = width - 4 - 38 < 24 ? 24 : width - 4 - 38 > 44 ? 44 : width - 4 - 38;
 
 	(void)state;
 	snprintf(title, sizeof title, "Deployment %s %s", tui_glyph(G_DOT),
-	         d ? deploywatch_stage_name(d->stage) : "not watched");
+	         d ? deploy_stage_name(d->stage) : "not watched");
 	tui_box(w, 0, 0, h, width, title, ROLE_TITLE);
 	if (!d) {
-		tui_put(w, 2, 2, width - 4, ROLE_STALE, "the deployment window is not watched");
+		tui_put(w, 2, 2, width - 4, ROLE_STALE, "the deployment model is not running");
 		return;
 	}
 	{
@@ -156,22 +193,27 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	/* capacity warnings with the banners: they outlast any one deployment */
 	for (size_t i = 0; i < d->ncapacity && y < h - 1; i++)
 		tui_putf(w, y++, 2, width - 4, ROLE_WARN, "CAPACITY %s", d->capacity[i]);
+	if (!d->rebuilt) {
+		tui_putf(w, y++, 2, width - 4, ROLE_STALE, "reading the deployment's history (the cluster, Argo CD, "
+		         "Prometheus) %s", tui_glyph(G_ELLIPSIS));
+		return;
+	}
 	tui_putf(w, y++, 2, width - 4, d->stage == DEPLOY_ROLLED_BACK ? ROLE_WARN : ROLE_ACCENT, "%s",
-	         deploywatch_stage_title(d->stage));
-	if (d->switch_ms) {
+	         deploy_stage_title(d->stage));
+	deploy_stage_line(d, loop_wall_ms(), line, sizeof line);
+	y += tui_wrap_put(w, y, 2, h - 1 - y > 2 ? 2 : h - 1 - y, width - 4, 2, ROLE_NORMAL, line);
+	if (d->switch_ms && y < h - 1) {
 		mmss(d->window_left_ms, left, sizeof left);
-		mmss((int64_t)d->cfg->deploy.window_s * 1000, total, sizeof total);
+		mmss(d->window_ms, total, sizeof total);
 		snprintf(line, sizeof line, "%s %s %s   %s %s %s", d->from_slot, tui_glyph(G_ARROW), d->to_slot,
 		         d->from_version[0] ? d->from_version : "?", tui_glyph(G_ARROW),
 		         d->to_version[0] ? d->to_version : "?");
 		tui_put(w, y, 2, width - 4, ROLE_NORMAL, line);
-		if (d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR) {
-			snprintf(line, sizeof line, "%s left of %s", left, total);
+		if (in_window(d)) {
+			snprintf(line, sizeof line, "%s%s left of %s", d->switch_bound ? "at most " : "", left, total);
 			tui_put_right(w, y, 2, width - 4, d->recommend ? ROLE_CRIT : ROLE_ACCENT, line);
 		}
 		y++;
-	} else {
-		tui_put(w, y++, 2, width - 4, ROLE_STALE, "no traffic switch seen since the console started");
 	}
 	/* a rollback goes through these: why one is down, in words, before it is needed */
 	for (int s = SRC_ARGOCD; s <= SRC_BASTION; s++)
@@ -192,6 +234,9 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		if (!mx->running && mx->failed[0] && y < h - 1)
 			tui_putf(w, y++, 4, width - 6, ROLE_CRIT, "failed: %s", mx->failed);
 	}
+	/* the recommendation before the table: it is what the operator acts on */
+	if (y < h - 1)
+		y = draw_outcome(w, y + 1, h, width, d);
 	y++;
 	if (y < h - 1) {
 		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "%-*s %10s %10s  %s", textw, "ROLLBACK RULE", "LIVE", "LIMIT",
@@ -201,16 +246,17 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		const struct deploy_rule_state *s = &d->rule[r];
 		char text[120], v[24], l[24], st[48];
 		enum tui_role role = ROLE_NORMAL;
-		bool live = d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR;
+		/* the fast rules judge the live slot always; the seeds' criteria in the window */
+		bool live = r >= DRULE_FAST_ERRORS || in_window(d);
 
-		deploywatch_rule_text(d, (enum deploy_rule)r, text, sizeof text);
+		deploy_rule_text(d, (enum deploy_rule)r, text, sizeof text);
 		fmt_value((enum deploy_rule)r, live ? s->value : NAN, v, sizeof v);
 		fmt_value((enum deploy_rule)r, live ? s->limit : NAN, l, sizeof l);
 		if (s->fired) {
 			snprintf(st, sizeof st, "BREACH");
 			role = ROLE_CRIT;
 		} else if (live && s->holds) {
-			snprintf(st, sizeof st, "over for %lds", (long)((loop_now_ms() - s->since_ms) / 1000));
+			snprintf(st, sizeof st, "over for %llds", (long long)((loop_wall_ms() - s->since_wall_ms) / 1000));
 			role = ROLE_WARN;
 		} else {
 			snprintf(st, sizeof st, live ? "ok" : "-");
@@ -219,34 +265,31 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		tui_putf(w, y++, 2, width - 4, role, "%-*.*s %10s %10s  %s", textw, textw, text, v, l, st);
 	}
 	if (y < h - 1 && d->has_baseline) {
-		char be[24], bp[24];
+		char be[24], bp[24], from[16], to[16];
+		time_t t;
+		struct tm tm;
 
 		fmt_value(DRULE_ERRORS_BASELINE, d->baseline[MET_ERRORS], be, sizeof be);
 		fmt_value(DRULE_P95_SLO, d->baseline[MET_P95], bp, sizeof bp);
-		tui_putf(w, y++, 2, width - 4, ROLE_STALE, "baseline before the switch: errors %s, P95 %s, queue %.0f",
-		         be, bp, isnan(d->baseline[MET_QUEUE]) ? 0.0 : d->baseline[MET_QUEUE]);
+		t = (time_t)(d->baseline_from_ms / 1000);
+		gmtime_r(&t, &tm);
+		strftime(from, sizeof from, "%H:%M:%S", &tm);
+		t = (time_t)(d->baseline_to_ms / 1000);
+		gmtime_r(&t, &tm);
+		strftime(to, sizeof to, "%H:%M:%S", &tm);
+		tui_putf(w, y++, 2, width - 4, ROLE_STALE, "baseline %s-%s, before the switch: errors %s, P95 %s, queue %.0f",
+		         from, to, be, bp, isnan(d->baseline[MET_QUEUE]) ? 0.0 : d->baseline[MET_QUEUE]);
+	} else if (y < h - 1 && d->baseline_note[0]) {
+		tui_put(w, y++, 2, width - 4, ROLE_STALE, d->baseline_note);
 	}
-	y++;
-	if (y < h - 1) {
-		if (d->recommend) {
-			bool open = d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR;
-
-			tui_putf(w, y++, 2, width - 4, ROLE_CRIT, "Rollback %s: %s", open ? "recommended" : "was recommended",
-			         d->reason);
-			if (open && y < h - 1)
-				tui_put(w, y++, 2, width - 4, ROLE_CRIT, "R to roll back (the plan and its preflight first)");
-		} else if (d->stage == DEPLOY_MONITOR || d->stage == DEPLOY_SWITCHED) {
-			tui_put(w, y++, 2, width - 4, ROLE_OK, "no rollback criterion met");
-		}
-	}
-	y = draw_followup(w, y, h, width, m);
+	y = draw_followup(w, y + 1, h, width, m);
 	draw_checklist(w, y + 1, h, width, m);
 }
 
 const struct view_ops deploy_view = {
 	.name = "deploy",
 	.title = "Deploy",
-	.about = "the deployment window: stages, rollback rules, recommendation",
+	.about = "the deployment: stage, switch, rollback rules, recommendation",
 	.key = '8',
 	.redraw_on = DIRTY_SLOTS | DIRTY_METRICS | DIRTY_TIMELINE,
 	.draw = draw,

@@ -379,9 +379,11 @@ static void draw_picker(WINDOW *w, int h, int width, const struct dash_live *l, 
 {
 	int bw = width > 60 ? 60 : width, bh = (int)l->nfiles + 2 > h ? h : (int)l->nfiles + 2;
 	int bx = (width - bw) / 2, by = 1;
+	char title[64];
 
 	tui_fill(w, by, bx, bh, bw);
-	tui_box(w, by, bx, bh, bw, "Dashboards (Enter opens)", ROLE_TITLE);
+	snprintf(title, sizeof title, "Dashboards (%s opens)", keymap_key_for(ACTION_SELECT));
+	tui_box(w, by, bx, bh, bw, title, ROLE_TITLE);
 	for (size_t i = 0; i < l->nfiles && (int)i < bh - 2; i++)
 		tui_putf(w, by + 1 + (int)i, bx + 1, bw - 2, i == s->pick ? ROLE_SELECTED : ROLE_NORMAL, " %s%s",
 		         l->names[i], i == l->cur ? "  (open)" : "");
@@ -478,7 +480,7 @@ static void next_value(struct dash_live *l, struct dash_var *v)
 		next = at < v->nopt ? v->opt[at] : v->include_all ? "All" : v->opt[0];
 	}
 	if (dash_live_set_var(l, v->name, next, err, sizeof err) != 0)
-		app_message(ROLE_WARN, "%s", err);
+		ui_message(ROLE_WARN, "%s", err);
 }
 
 static int key(void *state, struct model *m, enum action_id action, int k, int page)
@@ -506,7 +508,7 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 			return VIEW_REDRAW;
 		case ACTION_SELECT:
 			if (dash_live_select(l, s->pick) != 0)
-				app_message(ROLE_CRIT, "%s", l->error);
+				ui_message(ROLE_CRIT, "%s", l->error);
 			s->sel = 0, s->top = 0, s->var = 0;
 			s->picker = false;
 			return VIEW_REDRAW;
@@ -532,7 +534,10 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 		return VIEW_REDRAW;
 	case ACTION_PAUSE:
 		dash_live_pause(l, !l->paused);
-		app_message(ROLE_NORMAL, "%s", l->paused ? "charts paused (p goes on)" : "charts refreshing");
+		if (l->paused)
+			ui_message(ROLE_NORMAL, "charts paused (%s goes on)", keymap_key_for(ACTION_PAUSE));
+		else
+			ui_message(ROLE_NORMAL, "charts refreshing");
 		return VIEW_REDRAW;
 	case ACTION_DASHBOARD:
 		s->picker = true;

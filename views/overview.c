@@ -7,15 +7,17 @@
 #include <time.h>
 
 #include "warroom/config.h"
-#include "warroom/deploywatch.h"
+#include "warroom/deploy.h"
 #include "warroom/loop.h"
 #include "warroom/incident.h"
 #include "warroom/model.h"
 #include "warroom/policy.h"
 #include "warroom/runbook.h"
 #include "warroom/slots.h"
-#include "warroom/view.h"
 #include "warroom/text.h"
+#include "warroom/view.h"
+
+#include "slot_lines.h"
 
 struct rect { int y, x, h, w; };
 
@@ -67,7 +69,7 @@ static void panel_slots(WINDOW *w, struct rect r, const struct model *m)
 		return;
 	}
 	tui_box(w, r.y, r.x, r.h, r.w, "Slots", st->health == SLOTS_OUTAGE ? ROLE_CRIT : ROLE_TITLE);
-	slots_view_summary(w, r.y + 1, r.x + 2, r.h - 2, r.w - 4, m);
+	slot_lines_summary(w, r.y + 1, r.x + 2, r.h - 2, r.w - 4, m);
 }
 
 /* Thresholds are the policy's (the config's slo:, the runbooks' numbers). */
@@ -305,7 +307,7 @@ static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 	if (stale && y < r.y + 1 + rows)
 		tui_put(w, y++, r.x + 2, inner, ROLE_CRIT, m->src[SRC_PROM].error);
 	{
-		const struct deploywatch *d = deploywatch_of(m);
+		const struct deploy *d = deploy_of(m);
 
 		for (size_t i = 0; d && i < d->ncapacity && y < r.y + 1 + rows; i++) {
 			char line[200];
@@ -454,9 +456,17 @@ static bool suggestion_line(const struct model *m, char *line, size_t len)
 
 	if (!s->sev || (m->has_incident && s->sev >= m->incident.sev))
 		return false;
-	snprintf(line, len, "signals suggest SEV-%d: %s (%s)", s->sev, s->reason, m->has_incident ? "S changes it" :
-	         "I declares");
+	snprintf(line, len, "signals suggest SEV-%d: %s (%s %s)", s->sev, s->reason,
+	         keymap_key_for(m->has_incident ? ACTION_SEV : ACTION_INCIDENT),
+	         m->has_incident ? "changes it" : "declares");
 	return true;
+}
+
+/* Without an incident: the key that declares one. */
+static const char *declare_hint(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s declares one (title, then SEV)", keymap_key_for(ACTION_INCIDENT));
+	return buf;
 }
 
 /* Rows the incident panel needs inside its box to show title and clock whole. */
@@ -467,7 +477,7 @@ static int incident_rows(const struct model *m, int inner)
 
 	if (!m->has_incident)
 		return tui_wrap_rows("no open incident", inner, 2) + (extra ? extra :
-		       tui_wrap_rows("I declares one (title, then SEV)", inner, 2));
+		       tui_wrap_rows(declare_hint(line, sizeof line), inner, 2));
 	incident_line(m, line, sizeof line);
 	incident_state_line(m, state, sizeof state);
 	return tui_wrap_rows(m->incident.title, inner, 2) + tui_wrap_rows(line, inner, 2) +
@@ -480,6 +490,7 @@ static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
 	char title[64], line[256], state[256], sug[400];
 	int y = r.y + 1, last = r.y + r.h - 1;
 	bool late, overdue, suggested = suggestion_line(m, sug, sizeof sug);
+	enum tui_role sev;
 
 	if (!m->has_incident) {
 		tui_box(w, r.y, r.x, r.h, r.w, "Incident", suggested ? ROLE_CRIT : ROLE_TITLE);
@@ -487,15 +498,16 @@ static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
 			if (y < last)
 				y += tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, ROLE_OK, "no open incident");
 			if (y < last)
-				tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, m->suggest.sev <= 2 ? ROLE_CRIT : ROLE_WARN, sug);
+				tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, tui_sev_role(m->suggest.sev), sug);
 			return;
 		}
-		no_data(w, r, ROLE_OK, "no open incident", "I declares one (title, then SEV)");
+		no_data(w, r, ROLE_OK, "no open incident", declare_hint(line, sizeof line));
 		return;
 	}
 	snprintf(title, sizeof title, "SEV-%d INC-%lld", inc->sev, (long long)inc->id);
 	overdue = incident_state_line(m, state, sizeof state);
-	tui_box(w, r.y, r.x, r.h, r.w, title, inc->sev <= 2 || overdue ? ROLE_CRIT : ROLE_WARN);
+	sev = overdue ? ROLE_CRIT : tui_sev_role(inc->sev);
+	tui_box(w, r.y, r.x, r.h, r.w, title, sev == ROLE_NORMAL ? ROLE_TITLE : sev);
 	late = incident_line(m, line, sizeof line);
 	/* the clock and the target first: a long title gives way */
 	if (y < last)
@@ -505,7 +517,7 @@ static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
 	if (y < last)
 		y += tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, overdue ? ROLE_CRIT : ROLE_NORMAL, state);
 	if (suggested && y < last)
-		tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, ROLE_CRIT, sug);
+		tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, tui_sev_role(m->suggest.sev), sug);
 }
 
 /* The runbook being walked: its current step, the line to act on and its
@@ -523,7 +535,11 @@ static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
 		tui_box(w, r.y, r.x, r.h, r.w, "Runbook", offer ? ROLE_WARN : ROLE_TITLE);
 		if (offer) {
 			snprintf(line, sizeof line, "%s: %s.md", alert, offer);
-			no_data(w, r, ROLE_WARN, line, "b starts it, 5 shows it");
+			char hint[96];
+
+			snprintf(hint, sizeof hint, "%s starts it, %s shows it", keymap_key_for(ACTION_RUNBOOK),
+			         keymap_view_key("runbook"));
+			no_data(w, r, ROLE_WARN, line, hint);
 		} else if (!m->has_incident) {
 			no_data(w, r, ROLE_STALE, "no runbook running", "one starts with an incident");
 		} else {
@@ -556,8 +572,8 @@ static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
 		return;
 	}
 	if (runbook_session_running(s, &running)) {
-		snprintf(line, sizeof line, "%s running: %s  (5 shows its output)", tui_glyph(G_PLAY),
-		         rb->items[running].text);
+		snprintf(line, sizeof line, "%s running: %s  (%s shows its output)", tui_glyph(G_PLAY),
+		         rb->items[running].text, keymap_view_key("runbook"));
 		tui_wrap_put(w, y, r.x + 2, last - y, inner, 2, ROLE_ACCENT, line);
 		return;
 	}
@@ -572,14 +588,17 @@ static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
 		snprintf(first, sizeof first, "%.*s%s", (int)(nl ? nl - it->text : (long)strlen(it->text)), it->text,
 		         nl ? " ..." : "");
 		if (st && (st->state == RBS_FAILED || st->state == RBS_INTERRUPTED || st->state == RBS_CANCELLED))
-			snprintf(line, sizeof line, "%s %s %s: %s; e retries, > skips, d done", tui_glyph(G_CROSS), first,
-			         runbook_state_name(st->state), st->reason);
+			snprintf(line, sizeof line, "%s %s %s: %s; %s retries, %s skips, %s done", tui_glyph(G_CROSS),
+			         first, runbook_state_name(st->state), st->reason, keymap_key_for(ACTION_RUNBOOK_STEP),
+			         keymap_key_for(ACTION_RUNBOOK_SKIP), keymap_key_for(ACTION_RUNBOOK_DONE));
 		else if (it->kind == RB_CHECK)
-			snprintf(line, sizeof line, "[ ] %s  (c ticks)", first);
+			snprintf(line, sizeof line, "[ ] %s  (%s ticks)", first, keymap_key_for(ACTION_RUNBOOK_CHECK));
 		else if (it->kind == RB_ACTION)
-			snprintf(line, sizeof line, "%s warroom %s  (e runs it)", tui_glyph(G_PLAY), first);
+			snprintf(line, sizeof line, "%s warroom %s  (%s runs it)", tui_glyph(G_PLAY), first,
+			         keymap_key_for(ACTION_RUNBOOK_STEP));
 		else
-			snprintf(line, sizeof line, "%s $ %s  (e runs it)", tui_glyph(G_PLAY), first);
+			snprintf(line, sizeof line, "%s $ %s  (%s runs it)", tui_glyph(G_PLAY), first,
+			         keymap_key_for(ACTION_RUNBOOK_STEP));
 		tui_wrap_put(w, y, r.x + 2, last - y, inner, 4, st && st->state != RBS_PENDING ? ROLE_CRIT : ROLE_NORMAL,
 		             line);
 	}
@@ -595,7 +614,10 @@ static void panel_timeline(WINDOW *w, struct rect r, const struct model *m)
 		return;
 	}
 	if (m->nrecent == 0) {
-		no_data(w, r, ROLE_STALE, "no events yet", "n adds a note");
+		char hint[48];
+
+		snprintf(hint, sizeof hint, "%s adds a note", keymap_key_for(ACTION_NOTE));
+		no_data(w, r, ROLE_STALE, "no events yet", hint);
 		return;
 	}
 	/* newest first, each summary whole (wrapped in its column) while they fit */
@@ -611,7 +633,7 @@ static void panel_timeline(WINDOW *w, struct rect r, const struct model *m)
 		gmtime_r(&t, &tm);
 		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
 		tui_put(w, y, x, 9, ROLE_STALE, ts);
-		tui_put(w, y, x + 9, 9, timeline_kind_role(e->kind), e->kind);
+		tui_put(w, y, x + 9, 9, tui_event_role(e->kind), e->kind);
 		y += tui_wrap_put(w, y, x + 18, r.y + 1 + rows - y, avail - 18, 0, ROLE_NORMAL, e->summary);
 	}
 }
@@ -626,7 +648,8 @@ static int compact_incident(WINDOW *w, int y, int last, int width, const struct 
 	int target;
 
 	if (!m->has_incident) {
-		tui_put(w, y, 0, width, ROLE_OK, "no open incident (I declares one)");
+		tui_putf(w, y, 0, width, ROLE_OK, "no open incident (%s declares one)",
+		         keymap_key_for(ACTION_INCIDENT));
 		return y + 1;
 	}
 	el = (loop_wall_ms() - inc->opened_ms) / 1000;
@@ -638,7 +661,7 @@ static int compact_incident(WINDOW *w, int y, int last, int width, const struct 
 	if (target)
 		snprintf(line + strlen(line), sizeof line - strlen(line), " %s respond within %dm", tui_glyph(G_DOT),
 		         target);
-	y += tui_wrap_put(w, y, 0, last - y, width, 2, inc->sev <= 2 ? ROLE_CRIT : ROLE_WARN, line);
+	y += tui_wrap_put(w, y, 0, last - y, width, 2, tui_sev_role(inc->sev), line);
 	if (y < last)
 		y += tui_wrap_put(w, y, 0, 1, width, 2, ROLE_NORMAL, inc->title);
 	return y;
@@ -685,7 +708,7 @@ static void compact_timeline(WINDOW *w, int y, int last, int width, const struct
 {
 	if (y + 2 > last || !m->tl || m->nrecent == 0)
 		return;
-	tui_put(w, y++, 0, width, ROLE_TITLE, "Timeline (3 opens it)");
+	tui_putf(w, y++, 0, width, ROLE_TITLE, "Timeline (%s opens it)", keymap_view_key("timeline"));
 	for (size_t i = 0; i < m->nrecent && y < last; i++) {
 		const struct timeline_event *e = &m->recent[i];
 		time_t t = (time_t)(e->ts_ms / 1000);
@@ -697,15 +720,15 @@ static void compact_timeline(WINDOW *w, int y, int last, int width, const struct
 			break;
 		gmtime_r(&t, &tm);
 		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
-		tui_put(w, y, 0, 9, timeline_kind_role(e->kind), ts);
+		tui_put(w, y, 0, 9, tui_event_role(e->kind), ts);
 		y += tui_wrap_put(w, y, 9, last - y, width - 9, 0, ROLE_NORMAL, e->summary);
 	}
 }
 
-static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
+static void draw_compact(WINDOW *w, int top, int h, int width, const struct model *m)
 {
 	const struct model_alerts *al = &m->alerts;
-	int y = 0, slots_max = h - 6 > 3 ? h - 6 : 3;
+	int y = top, slots_max = h - top - 6 > 3 ? h - top - 6 : 3;
 	char title[64];
 
 	if (!m->slots || !m->slots->updated_ms)
@@ -714,7 +737,7 @@ static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
 		                  m->src[SRC_KUBE].state == SRC_UNCONFIGURED ? "slots: kubernetes not configured" :
 		                  "slots: no data yet from Kubernetes");
 	else
-		y = slots_view_compact(w, y, 0, slots_max, width, m);
+		y = slot_lines_compact(w, y, 0, slots_max, width, m);
 	if (y < h)
 		y = compact_incident(w, y, h, width, m);
 	if (y < h)
@@ -735,20 +758,41 @@ static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
 	compact_timeline(w, y, h, width, m);
 }
 
+/* A standing rollback recommendation (or a breach with nothing to roll back
+ * to) on a line of its own above the panels, whole, at every size: the
+ * rows it took. */
+static int draw_recommendation(WINDOW *w, int width, const struct model *m)
+{
+	const struct deploy *d = deploy_of(m);
+	char raw[600], line[700];
+	int rows;
+
+	if (!d || (!d->recommend && !d->breach))
+		return 0;
+	deploy_banner(d, "{rollback}", tui_glyph(G_DASH), raw, sizeof raw);
+	keymap_expand(raw, line, sizeof line);
+	rows = tui_wrap_rows(line, width - 1, 2);
+	if (rows > 3)
+		rows = 3;
+	return tui_wrap_put(w, 0, 0, rows, width - 1, 2, ROLE_CRIT, line);
+}
+
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
+	int top = draw_recommendation(w, width, m);
 	int lw = width >= 120 ? 40 : width * 45 / 100;
 	int rw = width - lw;
-	int slots_h = h >= 34 ? 9 : 7;
+	int slots_h = h - top >= 34 ? 9 : 7;
 	int inc_h = incident_rows(m, lw - 4) + 2;
 
 	if (width < TUI_FULL_COLS || h < TUI_FULL_ROWS - 2) {
-		draw_compact(w, h, width, m);
+		draw_compact(w, top, h, width, m);
 		return;
 	}
+	h -= top;
 	/* the Slots panel grows to show its lines whole, the runbook keeps 4 rows */
-	if (slots_view_summary_rows(lw - 4, m) + 2 > slots_h)
-		slots_h = slots_view_summary_rows(lw - 4, m) + 2;
+	if (slot_lines_summary_rows(lw - 4, m) + 2 > slots_h)
+		slots_h = slot_lines_summary_rows(lw - 4, m) + 2;
 	if (inc_h > 6)
 		inc_h = 6;
 	if (slots_h > h - inc_h - 4)
@@ -760,12 +804,12 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		alerts_h = alerts_rows_needed(&m->alerts, rw - 4) + 2;
 	if (alerts_h > h - sig_h - 4)
 		alerts_h = h - sig_h - 4;
-	struct rect slots = { 0, 0, slots_h, lw };
-	struct rect inc = { slots_h, 0, inc_h, lw };
-	struct rect runbook = { slots_h + inc_h, 0, h - slots_h - inc_h, lw };
-	struct rect sig = { 0, lw, sig_h, rw };
-	struct rect alerts = { sig_h, lw, alerts_h, rw };
-	struct rect tl = { sig_h + alerts_h, lw, h - sig_h - alerts_h, rw };
+	struct rect slots = { top, 0, slots_h, lw };
+	struct rect inc = { top + slots_h, 0, inc_h, lw };
+	struct rect runbook = { top + slots_h + inc_h, 0, h - slots_h - inc_h, lw };
+	struct rect sig = { top, lw, sig_h, rw };
+	struct rect alerts = { top + sig_h, lw, alerts_h, rw };
+	struct rect tl = { top + sig_h + alerts_h, lw, h - sig_h - alerts_h, rw };
 
 	panel_slots(w, slots, m);
 	panel_incident(w, inc, m);

@@ -1,7 +1,8 @@
 /* Runbook: the runbook being walked — phases with their progress, the steps,
- * commands to run, checks to tick — and the running command's output. j/k
- * move between the lines to act on; e runs, c ticks, d marks done, > skips.
- * Without a runbook: the one offered for the firing alert and the library. */
+ * commands to run, checks to tick — and the running command's output. The
+ * moving keys go between the lines to act on; the runbook's keys (its row
+ * below) run, tick, mark done or skip the one under the cursor. Without a
+ * runbook: the one offered for the firing alert and the library. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,9 +174,15 @@ static void build(struct lines *l, const struct runbook_session *s, const struct
 					add_wrapped(l, (long)i, ROLE_NORMAL, x, w, "", it->text);
 				}
 				if (runbook_item_actionable(it) && st->reason[0] && st->state != RBS_DONE) {
-					snprintf(row, sizeof row, "%s%s", st->reason, st->state == RBS_FAILED ||
-					         st->state == RBS_INTERRUPTED || st->state == RBS_CANCELLED ?
-					         ": e retries, > skips, d marks it done" : "");
+					bool stopped = st->state == RBS_FAILED || st->state == RBS_INTERRUPTED ||
+					               st->state == RBS_CANCELLED;
+
+					if (stopped)
+						snprintf(row, sizeof row, "%s: %s retries, %s skips, %s marks it done", st->reason,
+						         keymap_key_for(ACTION_RUNBOOK_STEP), keymap_key_for(ACTION_RUNBOOK_SKIP),
+						         keymap_key_for(ACTION_RUNBOOK_DONE));
+					else
+						snprintf(row, sizeof row, "%s", st->reason);
 					add_wrapped(l, (long)i, st->state == RBS_SKIPPED ? ROLE_STALE : ROLE_CRIT, x + 2, w - 2, "",
 					            row);
 				}
@@ -201,7 +208,8 @@ static void draw_none(WINDOW *w, int h, int width, const struct runbook_session 
 	tui_put(w, y++, 0, width, ROLE_TITLE, "Runbook");
 	if (offer) {
 		y += tui_wrap_put(w, y, 2, 2, width - 4, 2, ROLE_WARN, alert);
-		tui_putf(w, y++, 2, width - 4, ROLE_ACCENT, "b starts %s.md, the runbook for %s", offer, alert);
+		tui_putf(w, y++, 2, width - 4, ROLE_ACCENT, "%s starts %s.md, the runbook for %s",
+		         keymap_key_for(ACTION_RUNBOOK), offer, alert);
 	} else {
 		tui_put(w, y++, 2, width - 4, ROLE_STALE, "no runbook running; no firing alert names one of ours");
 	}
@@ -226,7 +234,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	size_t nout = runbook_session_output(s, out, RUNBOOK_OUT_LINES), cursor = runbook_session_cursor(s);
 	size_t cur = runbook_session_current_step(s), first = SIZE_MAX, last = 0, running;
 	int out_h = 0, list_h, y;
-	char head[400];
+	char head[400], keys[200];
 
 	if (!s) {
 		tui_put(w, 0, 0, width, ROLE_STALE, "runbooks are unavailable");
@@ -283,8 +291,8 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	if (out_h) {
 		bool run = runbook_session_running(s, &running);
 
-		tui_box(w, h - 1 - out_h, 0, out_h, width, run ? "Output (running: C-x stops it)" : "Output",
-		        run ? ROLE_ACCENT : ROLE_TITLE);
+		snprintf(keys, sizeof keys, "Output (running: %s stops it)", keymap_key_for(ACTION_RUNBOOK_CANCEL));
+		tui_box(w, h - 1 - out_h, 0, out_h, width, run ? keys : "Output", run ? ROLE_ACCENT : ROLE_TITLE);
 		for (int r = 0, shown = out_h - 2; r < shown; r++) {
 			size_t i = nout > (size_t)shown ? nout - (size_t)shown + (size_t)r : (size_t)r;
 
@@ -292,7 +300,12 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 				tui_put(w, h - out_h + r, 2, width - 4, ROLE_NORMAL, out[i]);
 		}
 	}
-	tui_put(w, h - 1, 0, width, ROLE_STALE, "e run  c tick  d done  > skip  C-x stop  j/k move  b start another");
+	snprintf(keys, sizeof keys, "%s run  %s tick  %s done  %s skip  %s stop  %s/%s move  %s start another",
+	         keymap_key_for(ACTION_RUNBOOK_STEP), keymap_key_for(ACTION_RUNBOOK_CHECK),
+	         keymap_key_for(ACTION_RUNBOOK_DONE), keymap_key_for(ACTION_RUNBOOK_SKIP),
+	         keymap_key_for(ACTION_RUNBOOK_CANCEL), keymap_key_for(ACTION_DOWN), keymap_key_for(ACTION_UP),
+	         keymap_key_for(ACTION_RUNBOOK));
+	tui_put(w, h - 1, 0, width, ROLE_STALE, keys);
 }
 
 static bool actionable_at(const struct runbook *rb, size_t i)

@@ -2,7 +2,6 @@
  * tag, revision), where traffic really goes, the lifecycle phase, the loud
  * warnings, and every pod with its readiness, restarts and waiting reason.
  * Drawn from the slot model only; stale data is marked as such. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,9 +9,10 @@
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/slots.h"
-#include "warroom/view.h"
 #include "warroom/text.h"
+#include "warroom/view.h"
 
+#include "slot_lines.h"
 
 /* Columns by meaning; a layout picks which fit the width. */
 enum { SC_SLOT, SC_ROLE, SC_READY, SC_AVAIL, SC_UPD, SC_TAG, SC_REV, SC_RESTARTS, SC_EP, SC_ROLLOUT };
@@ -56,23 +56,6 @@ static const struct layout pod_narrow = {
 	{ PC_POD, PC_SLOT, PC_READY, PC_RESTARTS, PC_STATUS, PC_AGE }, 6,
 };
 
-static enum tui_role slot_role(const char *name)
-{
-	if (strcmp(name, "blue") == 0)
-		return ROLE_BLUE;
-	if (strcmp(name, "green") == 0)
-		return ROLE_GREEN;
-	return ROLE_ACCENT;
-}
-
-static void upper(char *dst, size_t len, const char *src)
-{
-	size_t i = 0;
-	for (; src[i] && i + 1 < len; i++)
-		dst[i] = (char)(src[i] >= 'a' && src[i] <= 'z' ? src[i] - 32 : src[i]);
-	dst[i] = '\0';
-}
-
 /* Rows of the slot table are drawn stale when the data is. */
 struct ctx {
 	const struct slots_state *st;
@@ -97,8 +80,8 @@ static enum tui_role slot_cell(const void *data, size_t row, size_t col, char *b
 
 	switch (c->slot_map[col]) {
 	case SC_SLOT:
-		upper(buf, len, s->name);
-		return c->stale ? ROLE_STALE : slot_role(s->name);
+		slot_lines_upper(buf, len, s->name);
+		return c->stale ? ROLE_STALE : slot_lines_role(s->name);
 	case SC_ROLE:
 		snprintf(buf, len, "%s", !s->found ? "missing" : active ? "ACTIVE" : st->both ? "both" : "standby");
 		return !s->found ? ROLE_WARN : active ? ROLE_TITLE : ROLE_STALE;
@@ -160,7 +143,7 @@ static enum tui_role pod_cell(const void *data, size_t row, size_t col, char *bu
 	}
 	case PC_SLOT:
 		snprintf(buf, len, "%s", p->slot >= 0 ? st->slot[p->slot].name : "-");
-		return c->stale || p->slot < 0 ? ROLE_STALE : slot_role(st->slot[p->slot].name);
+		return c->stale || p->slot < 0 ? ROLE_STALE : slot_lines_role(st->slot[p->slot].name);
 	case PC_READY:
 		snprintf(buf, len, "%s", p->ready ? "yes" : "NO");
 		return c->stale ? ROLE_STALE : p->ready ? ROLE_OK : ROLE_CRIT;
@@ -181,108 +164,13 @@ static enum tui_role pod_cell(const void *data, size_t row, size_t col, char *bu
 	}
 }
 
-/* with_selector: the Slots view names the selector; the summary leaves it
- * to that view unless it is what is wrong. */
-static void traffic_line(char *buf, size_t len, const struct slots_state *st, bool with_selector)
-{
-	if (!st->service_found)
-		snprintf(buf, len, "traffic %s nowhere: service %s not found", tui_glyph(G_ARROW), st->service);
-	else if (st->active >= 0)
-		snprintf(buf, len, "traffic %s %s: %zu endpoint%s, %d ready%s%s%s", tui_glyph(G_ARROW),
-		         st->slot[st->active].name, st->nendpoints, st->nendpoints == 1 ? "" : "s",
-		         st->endpoints_ready, slots_traffic_only_on(st, st->active) ? ", all on it" : "",
-		         with_selector ? "; selector " : "", with_selector ? st->selector : "");
-	else if (st->both)
-		snprintf(buf, len, "traffic %s BOTH slots: %d ready endpoints; selector %s", tui_glyph(G_ARROW),
-		         st->endpoints_ready, st->selector);
-	else
-		snprintf(buf, len, "traffic %s no configured slot; selector %s", tui_glyph(G_ARROW), st->selector);
-}
-
-/* The lines under the slot rows, shared by the view and the summary:
- * traffic, phase (or the rollback that explains it), staleness, warnings
- * (critical first). */
-#define INFO_LINES (4 + SLOTS_MAX_WARNINGS)
-struct info { char text[INFO_LINES][320]; enum tui_role role[INFO_LINES]; size_t n; };
-
-static enum tui_role health_role(enum slots_health h);
-static bool is_stale(const struct model *m, const struct slots_state *st);
-
-static void info_add(struct info *in, enum tui_role role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void info_add(struct info *in, enum tui_role role, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (in->n >= INFO_LINES)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(in->text[in->n], sizeof in->text[0], fmt, ap);
-	va_end(ap);
-	in->role[in->n++] = role;
-}
-
-static void info_lines(struct info *in, const struct model *m, const struct slots_state *st, bool full)
-{
-	struct slots_rollback rb;
-	char line[320], ph[64];
-	bool stale = is_stale(m, st);
-
-	in->n = 0;
-	traffic_line(line, sizeof line, st, full);
-	info_add(in, stale ? ROLE_STALE : health_role(st->health), "%s", line);
-	slots_last_rollback(m->recent, m->nrecent, &rb);
-	if (slots_rollback_phase(st, &rb, loop_wall_ms(), line, sizeof line)) {
-		info_add(in, ROLE_ACCENT, "phase %s", line);
-	} else {
-		upper(ph, sizeof ph, slots_phase_name(st->phase));
-		info_add(in, ROLE_ACCENT, "phase %s%s%s", ph, st->phase_note[0] ? " " : "", st->phase_note);
-	}
-	if (stale) {
-		int64_t a = (loop_now_ms() - st->updated_ms) / 1000;
-		info_add(in, ROLE_CRIT, "STALE: data %llds old; last refresh failed: %s", (long long)a,
-		         st->last_error[0] ? st->last_error : m->src[SRC_KUBE].error);
-	}
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < st->nwarnings; i++)
-			if (st->warnings[i].critical == (pass == 0))
-				info_add(in, st->warnings[i].critical ? ROLE_CRIT : ROLE_WARN, "%s %s", tui_glyph(G_WARN),
-				         st->warnings[i].text);
-}
-
-/* Draws lines from first on, wrapped, in rows y..last-1; a line that does
- * not fit whole is left for a "more" line. Returns the next free row. */
-static int info_draw(WINDOW *w, const struct info *in, int y, int last, int x, int width, const char *where)
-{
-	for (size_t i = 0; i < in->n && y < last; i++) {
-		int rows = tui_wrap_rows(in->text[i], width, 2);
-
-		if (y + rows > last) {
-			/* the rest in one row: how many, and where to read them */
-			tui_putf(w, y++, x, width, in->role[i], "+%zu more%s", in->n - i, where);
-			break;
-		}
-		y += tui_wrap_put(w, y, x, rows, width, 2, in->role[i], in->text[i]);
-	}
-	return y;
-}
-
-static enum tui_role health_role(enum slots_health h)
-{
-	return h == SLOTS_OUTAGE ? ROLE_CRIT : h == SLOTS_DEGRADED ? ROLE_WARN : h == SLOTS_HEALTHY ? ROLE_OK : ROLE_STALE;
-}
-
-static bool is_stale(const struct model *m, const struct slots_state *st)
-{
-	return st->last_error[0] || m->src[SRC_KUBE].state == SRC_DOWN;
-}
-
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
 	struct slots_view_state *vs = state;
 	struct table *slot_tbl = &vs->slot_tbl, *pod_tbl = &vs->pod_tbl;
 	const struct slots_state *st = m->slots;
 	struct ctx *C = &vs->ctx;
-	struct info in;
+	struct slot_lines in;
 	char title[256];
 
 	if (!st || !st->updated_ms) {
@@ -295,14 +183,14 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			tui_putf(w, 2, 2, width - 4, ROLE_STALE, "no data yet from Kubernetes (%s)", m->cfg->kube.service);
 		return;
 	}
-	bool stale = is_stale(m, st);
+	bool stale = slot_lines_stale(m, st);
 	C->st = st;
 	C->stale = stale;
 	snprintf(title, sizeof title, "Slots %s %s %s %s %s %s", tui_glyph(G_DOT), st->service, tui_glyph(G_DOT),
 	         st->namespace_, tui_glyph(G_DOT), slots_health_name(st->health));
 	if (tui_text_width(title) + 6 > width)   /* narrow: the status bar names the service */
 		snprintf(title, sizeof title, "Slots %s %s", tui_glyph(G_DOT), slots_health_name(st->health));
-	tui_box(w, 0, 0, h, width, title, stale ? ROLE_STALE : health_role(st->health));
+	tui_box(w, 0, 0, h, width, title, stale ? ROLE_STALE : slot_lines_health_role(st->health));
 
 	int y = 1, x = 2, iw = width - 4, bottom = h - 1;
 	const struct layout *sl = iw >= 100 ? &slot_wide : iw >= 66 ? &slot_narrow : &slot_tiny;
@@ -323,8 +211,9 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	y += 1 + st->nslots;
 
 	/* Keep room for the pod table: these take at most what is left above 5 rows. */
-	info_lines(&in, m, st, true);
-	y = info_draw(w, &in, y, bottom - 5 > y + 2 ? bottom - 5 : bottom, x, iw, " (a taller terminal shows them)");
+	slot_lines_build(&in, m, st, true);
+	y = slot_lines_draw(w, &in, y, bottom - 5 > y + 2 ? bottom - 5 : bottom, x, iw,
+	                    " (a taller terminal shows them)");
 	if (y >= bottom - 1)
 		return;
 	/* a slot with more pods than its page: say the table holds part of them */
@@ -379,7 +268,7 @@ static void pod_detail(const struct slots_state *st, const struct slots_pod *p)
 	}
 	if (!listed)
 		dialog_add_line(&d, ROLE_STALE, "endpoint  none: receives no traffic");
-	app_show_dialog(&d);
+	ui_dialog(&d);
 }
 
 static int key(void *state, struct model *m, enum action_id action, int k, int page)
@@ -405,87 +294,6 @@ static void open_view(void *state, struct model *m)
 	(void)m;
 	pod_tbl->selected = 0;
 	pod_tbl->top = 0;
-}
-
-/* The overview's Slots panel in a few lines: a line per slot, then
- * traffic, phase and warnings wrapped, as many as fit. */
-void slots_view_summary(WINDOW *w, int y, int x, int h, int width, const struct model *m)
-{
-	const struct slots_state *st = m->slots;
-	struct info in;
-	char line[512];
-	int last = y + h;
-
-	if (!st || !st->updated_ms || h < 1)
-		return;
-	bool stale = is_stale(m, st);
-	for (int i = 0; i < st->nslots && y < last; i++, y++) {
-		const struct slots_slot *s = &st->slot[i];
-		char name[40];
-		upper(name, sizeof name, s->name);
-		tui_put(w, y, x, 7, stale ? ROLE_STALE : slot_role(s->name), name);
-		if (!s->found) {
-			tui_put(w, y, x + 7, width - 7, ROLE_WARN, "no deployment");
-			continue;
-		}
-		tui_put(w, y, x + 7, 8, i == st->active ? ROLE_TITLE : ROLE_STALE,
-		        i == st->active ? "ACTIVE" : st->both ? "both" : "standby");
-		snprintf(line, sizeof line, "%d/%d", s->ready, s->desired);
-		tui_put(w, y, x + 15, 6, stale || s->desired == 0 ? ROLE_STALE : s->ready >= s->desired ? ROLE_OK :
-		        i == st->active ? ROLE_CRIT : ROLE_WARN, line);
-		snprintf(line, sizeof line, "%s%s", s->tag[0] ? s->tag : "?", "");
-		if (s->revision)
-			snprintf(line + strlen(line), sizeof line - strlen(line), " r%ld", s->revision);
-		tui_put(w, y, x + 22, width - 22, stale ? ROLE_STALE : ROLE_NORMAL, line);
-	}
-	info_lines(&in, m, st, false);
-	info_draw(w, &in, y, last, x, width, ": 2 opens Slots");
-}
-
-int slots_view_summary_rows(int width, const struct model *m)
-{
-	const struct slots_state *st = m->slots;
-	struct info in;
-	int rows;
-
-	if (!st || !st->updated_ms)
-		return 2;
-	rows = st->nslots;
-	info_lines(&in, m, st, false);
-	for (size_t i = 0; i < in.n; i++)
-		rows += tui_wrap_rows(in.text[i], width, 2);
-	return rows;
-}
-
-/* The compact overview's slots: the slot that serves traffic in one line
- * ("GREEN ACTIVE 3/3 1.5.0 r2 · degraded"), then traffic, phase, warnings. */
-int slots_view_compact(WINDOW *w, int y, int x, int h, int width, const struct model *m)
-{
-	const struct slots_state *st = m->slots;
-	char line[256], name[40];
-	struct info in;
-
-	if (!st || !st->updated_ms || h < 1)
-		return y;
-	info_lines(&in, m, st, false);
-	bool stale = is_stale(m, st);
-	if (st->active < 0) {
-		tui_putf(w, y, x, width, stale ? ROLE_STALE : ROLE_CRIT, "no slot serves traffic %s %s",
-		         tui_glyph(G_DOT), slots_health_name(st->health));
-		return info_draw(w, &in, y + 1, y + h, x, width, ": 2 opens Slots");
-	}
-	const struct slots_slot *s = &st->slot[st->active];
-	upper(name, sizeof name, s->name);
-	int nw = tui_text_width(name) + 1;
-	tui_put(w, y, x, nw, stale ? ROLE_STALE : slot_role(s->name), name);
-	snprintf(line, sizeof line, "ACTIVE %d/%d %s", s->ready, s->desired, s->tag[0] ? s->tag : "?");
-	if (s->revision)
-		snprintf(line + strlen(line), sizeof line - strlen(line), " r%ld", s->revision);
-	tui_put(w, y, x + nw, width - nw, stale ? ROLE_STALE : ROLE_TITLE, line);
-	int lw = tui_text_width(line) + nw;
-	snprintf(line, sizeof line, " %s %s", tui_glyph(G_DOT), stale ? "stale" : slots_health_name(st->health));
-	tui_put(w, y, x + lw, width - lw, stale ? ROLE_STALE : health_role(st->health), line);
-	return info_draw(w, &in, y + 1, y + h, x, width, ": 2 opens Slots");
 }
 
 const struct view_ops slots_view = {

@@ -1,6 +1,6 @@
-/* Timeline: every event of the store, newest first; Enter shows its detail
- * as fields, one per line. f shows one kind at a time, / the events with a
- * word, . goes back to now (everything, newest first). */
+/* Timeline: every event of the store, newest first; select shows its
+ * detail as fields, one per line. kind shows one kind at a time, filter the
+ * events with a word, now goes back to everything, newest first. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,20 +69,6 @@ static const struct table_col narrow_cols[] = {
 	{ "WHAT", 0, false },
 };
 
-/* Roles for kinds an operator must not miss. */
-enum tui_role timeline_kind_role(const char *kind)
-{
-	if (strcmp(kind, "error") == 0 || strcmp(kind, "alert") == 0)
-		return ROLE_CRIT;
-	if (strcmp(kind, "rollback") == 0 || strcmp(kind, "sev") == 0)
-		return ROLE_WARN;
-	if (strcmp(kind, "verify") == 0)
-		return ROLE_OK;
-	if (strcmp(kind, "note") == 0)
-		return ROLE_ACCENT;
-	return ROLE_NORMAL;
-}
-
 static enum tui_role cell(const void *data, size_t row, size_t col, char *buf, size_t len)
 {
 	const struct timeline_state *st = data;
@@ -100,7 +86,7 @@ static enum tui_role cell(const void *data, size_t row, size_t col, char *buf, s
 		return ROLE_NORMAL;
 	case 2:
 		snprintf(buf, len, "%s", e->kind);
-		return timeline_kind_role(e->kind);
+		return tui_event_role(e->kind);
 	default:
 		snprintf(buf, len, "%s", e->summary);
 		return ROLE_NORMAL;
@@ -132,11 +118,14 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		return;
 	}
 	if (m->nrecent == 0) {
-		tui_put(w, 2, 2, width - 4, ROLE_STALE, "no events yet: n adds a note, `warroom note TEXT` from a shell");
+		tui_putf(w, 2, 2, width - 4, ROLE_STALE, "no events yet: %s adds a note, `warroom note TEXT` from "
+		         "a shell", keymap_key_for(ACTION_NOTE));
 		return;
 	}
 	if (st->nrows == 0) {
-		tui_put(w, 2, 2, width - 4, ROLE_STALE, "no event matches: f the next kind, / another word, . all of them");
+		tui_putf(w, 2, 2, width - 4, ROLE_STALE, "no event matches: %s the next kind, %s another word, "
+		         "%s all of them", keymap_key_for(ACTION_KIND), keymap_key_for(ACTION_FILTER),
+		         keymap_key_for(ACTION_NOW));
 		return;
 	}
 	tbl->cols = width >= 70 ? cols : narrow_cols;
@@ -195,7 +184,7 @@ static void show_event(const struct timeline_event *e)
 		snprintf(prefix, sizeof prefix, "%s: ", f[i].key);
 		add_text(&d, ROLE_NORMAL, whole_text ? "" : prefix, f[i].value);
 	}
-	app_show_dialog(&d);
+	ui_dialog(&d);
 }
 
 /* The kind after the current one, in the order they first appear (newest
@@ -220,9 +209,10 @@ static void next_kind(struct timeline_state *st, const struct model *m)
 	}
 	snprintf(st->kind, sizeof st->kind, "%s", at < n ? seen[at] : "");
 	if (st->kind[0])
-		app_message(ROLE_NORMAL, "timeline: kind %s (f: the next kind, .: all)", st->kind);
+		ui_message(ROLE_NORMAL, "timeline: kind %s (%s: the next kind, %s: all)", st->kind,
+		           keymap_key_for(ACTION_KIND), keymap_key_for(ACTION_NOW));
 	else
-		app_message(ROLE_NORMAL, "timeline: every kind");
+		ui_message(ROLE_NORMAL, "timeline: every kind");
 }
 
 static void on_search(const struct dialog *d, enum dialog_result r, void *arg)
@@ -254,7 +244,7 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 	case ACTION_FILTER:   /* "/" searches here, as it filters the alerts */
 		dialog_input(&d, "Search the timeline", "/", st->search, on_search, st);
 		dialog_add_line(&d, ROLE_STALE, "summary, actor, kind or detail; empty: every event");
-		app_show_dialog(&d);
+		ui_dialog(&d);
 		return VIEW_HANDLED;
 	case ACTION_NOW:
 		st->kind[0] = st->search[0] = '\0';
@@ -285,7 +275,7 @@ static void open_view(void *state, struct model *m)
 const struct view_ops timeline_view = {
 	.name = "timeline",
 	.title = "Timeline",
-	.about = "every event; Enter opens one",
+	.about = "every event, each opened whole",
 	.key = '3',
 	.state_size = sizeof(struct timeline_state),
 	.redraw_on = DIRTY_TIMELINE,

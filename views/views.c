@@ -1,9 +1,13 @@
-/* The registered views, in Tab order, and each view's own state. The number
- * keys and the help's list of views come from here. */
+/* The registered views, in Tab order, each view's own state and which one
+ * is shown. The number keys (through the key map) and the help's list of
+ * views come from here; it sits above the views, which never name another. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "warroom/view.h"
+#include "warroom/views.h"
+
+extern const struct view_ops overview_view, slots_view, timeline_view, deploy_view, help_view, alerts_view,
+	runbook_view, metrics_view;
 
 static const struct view_ops *const all[] = {
 	&overview_view,
@@ -19,6 +23,7 @@ static const struct view_ops *const all[] = {
 #define NVIEWS (sizeof all / sizeof all[0])
 
 static void *state[NVIEWS];
+static size_t cur, prev;
 
 const struct view_ops *const *views_all(size_t *n)
 {
@@ -28,6 +33,7 @@ const struct view_ops *const *views_all(size_t *n)
 
 int views_init(void)
 {
+	cur = prev = 0;
 	for (size_t i = 0; i < NVIEWS; i++) {
 		if (state[i] || !all[i]->state_size)
 			continue;
@@ -53,14 +59,6 @@ void *views_state(size_t idx)
 	return idx < NVIEWS ? state[idx] : NULL;
 }
 
-int views_by_key(int key)
-{
-	for (size_t i = 0; i < NVIEWS; i++)
-		if (all[i]->key && all[i]->key == key)
-			return (int)i;
-	return -1;
-}
-
 int views_by_name(const char *name)
 {
 	if (!name || !*name)
@@ -69,4 +67,26 @@ int views_by_name(const char *name)
 		if (strcmp(all[i]->name, name) == 0 || (all[i]->key && !name[1] && name[0] == all[i]->key))
 			return (int)i;
 	return -1;
+}
+
+size_t views_current(void)
+{
+	return cur;
+}
+
+size_t views_previous(void)
+{
+	return prev;
+}
+
+void views_show(size_t idx, struct model *m)
+{
+	if (idx >= NVIEWS || idx == cur)
+		return;
+	if (all[cur]->close)
+		all[cur]->close(state[cur]);
+	prev = cur;   /* where q from help returns */
+	cur = idx;
+	if (all[idx]->open)
+		all[idx]->open(state[idx], m);
 }

@@ -69,7 +69,7 @@ static void incident_exec(struct action_run *run)
 		return;
 	if (timeline_incident_current(tl, &inc) == 1) {
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "incident INC-%lld is already open (SEV-%d): "
-		                    "change its SEV with S, or resolve it first", (long long)inc.id, inc.sev);
+		                    "change its SEV with {sev}, or resolve it first", (long long)inc.id, inc.sev);
 		return;
 	}
 	if (a->sev < 1 || a->sev > 4) {
@@ -193,7 +193,7 @@ static void status_exec(struct action_run *run)
 		return;
 	}
 	if (st == INCIDENT_RESOLVED) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "resolved closes the incident: use resolve (X)");
+		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "resolved closes the incident: use {resolve}");
 		return;
 	}
 	if (strcmp(inc.status, incident_status_name((enum incident_status)st)) == 0) {

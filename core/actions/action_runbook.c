@@ -144,7 +144,7 @@ static void step_prepare(struct action_run *run)
 	it = &rb->items[item];
 	if (it->kind == RB_ACTION) {
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "line %d is the warroom action \"%s\": the console "
-		                    "runs it as its own action (e on it)", it->line, it->text);
+		                    "runs it as its own action ({runbook-step} on it)", it->line, it->text);
 		return;
 	}
 	st = runbook_session_item(s, item);
@@ -244,8 +244,8 @@ static void mark(struct action_run *run, enum runbook_state state, bool (*fits)(
 	if (!s)
 		return;
 	if (!runbook_session_runbook(s)) {
-		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "no runbook is running: b starts the one for the "
-		                    "alert, :runbook NAME another");
+		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "no runbook is running: {runbook} starts the "
+		                    "one for the alert, :runbook NAME another");
 		return;
 	}
 	item = item_arg(actions_run_args(run)->text, state == RBS_SKIPPED ? &reason : NULL);

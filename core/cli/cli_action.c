@@ -30,12 +30,14 @@ struct cli_run {
 	struct action_result res;
 };
 
-/* What another process wrote may hold escapes: print text only. */
+/* What another process wrote may hold escapes: print text only. Keys the
+ * text names are the commands that do the same here. */
 static void print_line(FILE *f, const char *prefix, const char *text)
 {
-	char buf[ACTION_LINE * 2];
+	char buf[ACTION_LINE * 2], words[ACTION_LINE * 2];
 
-	text_one_line(buf, sizeof buf, text);
+	actions_text_expand(text, words, sizeof words, NULL, NULL);
+	text_one_line(buf, sizeof buf, words);
 	text_fix_utf8(buf);
 	fprintf(f, "%s%s\n", prefix, buf);
 }

@@ -176,6 +176,7 @@ static int actions_part(struct timeline *tl, const struct facts *f, cJSON *doc)
 		return -1;
 	for (size_t k = n; k-- > 0;) {
 		cJSON *o;
+		char words[sizeof a[k].summary * 2];
 
 		if (a[k].incident_id != f->inc.id)
 			continue;
@@ -189,7 +190,9 @@ static int actions_part(struct timeline *tl, const struct facts *f, cJSON *doc)
 		cJSON_AddItemToObject(o, "args", parse_detail(a[k].args));
 		add_str(o, "confirmation", a[k].confirmation);
 		add_str(o, "outcome", a[k].outcome);
-		add_str(o, "summary", a[k].summary);
+		/* keys the summary names are the commands that do the same */
+		actions_text_expand(a[k].summary, words, sizeof words, NULL, NULL);
+		add_str(o, "summary", words);
 		cJSON_AddItemToObject(o, "signals", parse_detail(a[k].signals));
 		cJSON_AddItemToArray(arr, o);
 	}

@@ -462,7 +462,8 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 	size_t stop;
 
 	if (!s || !s->rb) {
-		snprintf(err, errlen, "no runbook is running: b starts the one for the alert, :runbook NAME another");
+		snprintf(err, errlen, "no runbook is running: {runbook} starts the one for the alert, "
+		         ":runbook NAME another");
 		return -1;
 	}
 	if (*item == SIZE_MAX && !runbook_session_next_item(s, item)) {
@@ -475,12 +476,12 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 	}
 	it = &s->rb->items[*item];
 	if (s->runner) {
-		snprintf(err, errlen, "a command is running: wait for it, or cancel it (C-x)");
+		snprintf(err, errlen, "a command is running: wait for it, or cancel it ({runbook-stop})");
 		return -1;
 	}
 	if (it->kind != RB_COMMAND && it->kind != RB_ACTION) {
 		snprintf(err, errlen, "line %d is a %s, not a command: %s", it->line, runbook_kind_name(it->kind),
-		         it->kind == RB_CHECK ? "c ticks it" : "d marks the step read");
+		         it->kind == RB_CHECK ? "{runbook-tick} ticks it" : "{runbook-done} marks the step read");
 		return -1;
 	}
 	if (it->kind == RB_ACTION && s->st[*item].state == RBS_SKIPPED) {
@@ -491,8 +492,9 @@ int runbook_session_can_run(const struct runbook_session *s, size_t *item, char 
 		char what[120];
 
 		short_text(&s->rb->items[stop], what, sizeof what);
-		snprintf(err, errlen, "step %zu is stopped: `%s` %s; retry it (e), skip it with a reason (>) or mark it "
-		         "done (d)", it->step + 1, what, runbook_state_name(s->st[stop].state));
+		snprintf(err, errlen, "step %zu is stopped: `%s` %s; retry it ({runbook-step}), skip it with a "
+		         "reason ({runbook-skip}) or mark it done ({runbook-done})", it->step + 1, what,
+		         runbook_state_name(s->st[stop].state));
 		return -1;
 	}
 	return 0;
@@ -656,7 +658,7 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 		return -1;
 	}
 	if (s->runner && s->run_item == item) {
-		snprintf(summary, slen, "it is running: cancel it first (C-x)");
+		snprintf(summary, slen, "it is running: cancel it first ({runbook-stop})");
 		return -1;
 	}
 	it = &s->rb->items[item];

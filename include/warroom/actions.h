@@ -69,7 +69,8 @@ enum action_flag {
 	  "Silence alerts: matchers (the selected alert's), duration (1h), comment") \
 	X(EXPIRE,      "expire",      "E",           ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG | ACT_CLI, expire, \
 	  "Expire a silence: the selected one, or :expire ID") \
-	X(FILTER,      "filter",      "/",           0, none, "Alerts: show those matching (severity!=info)") \
+	X(FILTER,      "filter",      "/",           0, none, \
+	  "Alerts: show those matching (severity!=info); timeline: the events with a word") \
 	X(ALERTS_LIST, "alerts-list", "v",           0, none, "Alerts: alerts, silences, rules, groups in turn") \
 	X(RUNBOOK,     "runbook",     "b",           ACT_TAKES_ARG, runbook, \
 	  "Start the runbook offered for the firing alert, or :runbook NAME") \
@@ -88,7 +89,7 @@ enum action_flag {
 	  "Hand a role over: :role ic NAME, :role scribe NAME") \
 	X(EXPORT,      "export",      "P",           ACT_TAKES_ARG, export, \
 	  "Write the incident's postmortem draft (Markdown and JSON) to the logs folder") \
-	X(KIND,        "kind",        "f",           0, none, "Timeline: show one kind of event (f again: the next)") \
+	X(KIND,        "kind",        "f",           0, none, "Timeline: show one kind of event; again, the next kind") \
 	X(NOW,         "now",         ".",           0, none, "Timeline: back to now, the newest event, no filter") \
 	X(REFRESH,     "refresh",     "C-r,F5",      0, none, "Poll every source now") \
 	X(REDRAW,      "redraw",      "C-l",         0, none, "Repaint the whole screen") \
@@ -129,6 +130,19 @@ struct action {
 const struct action *actions_get(enum action_id id);
 const struct action *actions_by_name(const char *name);
 size_t actions_count(void);   /* ACTION_COUNT - 1; ids run 1..count */
+
+/* ---- keys named in text (core/actions/actions_text.c) ----
+ * Text for the operator never names a key: it writes the action's name in
+ * braces ("{runbook-tick} ticks it") and each front-end says how to start
+ * that action there. word gives that ("x" in the console, where the keys
+ * can be remapped); NULL gives the headless form, actions_text_command's.
+ * Braces around anything but an action's name are left as they are. The
+ * audit record keeps the braces: its reader writes them its way. */
+typedef const char *(*actions_word_fn)(enum action_id id, char *buf, size_t len, void *arg);
+void actions_text_expand(const char *in, char *out, size_t len, actions_word_fn word, void *arg);
+/* `warroom NAME` for an action the CLI runs, else `:NAME` (the console's
+ * command line). */
+const char *actions_text_command(enum action_id id, char *buf, size_t len, void *arg);
 
 /* ---- running actions ---- */
 

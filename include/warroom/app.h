@@ -15,7 +15,6 @@ struct timeline;
  * is restored on every path. tl may be NULL (tl_error says why). */
 int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error);
 
-void app_message_clear(void);
 /* The bastion's questions as dialogs (tui/bastion.c); ssh may be NULL. */
 struct ssh;
 void app_bastion_ui(struct ssh *ssh);

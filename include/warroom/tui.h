@@ -28,7 +28,7 @@ enum tui_role {
 
 enum tui_glyph {
 	G_HLINE, G_VLINE, G_ULCORNER, G_URCORNER, G_LLCORNER, G_LRCORNER,
-	G_ARROW, G_CHECK, G_CROSS, G_BULLET, G_PLAY, G_WARN, G_ELLIPSIS, G_DOT,
+	G_ARROW, G_CHECK, G_CROSS, G_BULLET, G_PLAY, G_WARN, G_ELLIPSIS, G_DOT, G_DASH,
 	G_COUNT
 };
 
@@ -68,6 +68,11 @@ int tui_out_fd(void);                /* -1: output goes straight to stdout */
 unsigned long long tui_out_bytes(void);   /* written to the terminal so far */
 
 attr_t tui_attr(enum tui_role role);
+/* The role of a SEV level, wherever it is shown: SEV-1 and SEV-2 critical,
+ * SEV-3 a warning, SEV-4 (and none) normal. */
+enum tui_role tui_sev_role(int sev);
+/* The role of a timeline event's kind ("alert", "rollback", "note"). */
+enum tui_role tui_event_role(const char *kind);
 const char *tui_glyph(enum tui_glyph g);
 
 /* Text helpers: clip to width w (in columns, UTF-8 aware), pad with spaces. */

@@ -22,6 +22,7 @@ from dashboard_cli import DashboardCli  # noqa: E402
 from metrics_screens import MetricsScreens  # noqa: E402
 from runbook_screens import RunbookScreens  # noqa: E402
 from alerts_screens import AlertsScreens  # noqa: E402
+from key_screens import KeyScreens  # noqa: E402
 
 EXPECTED = os.path.join(os.path.dirname(__file__), "expected")
 
@@ -31,7 +32,8 @@ def action_names():
         return re.findall(r'^\s*X\(\w+,\s*"([a-z0-9-]+)"', f.read(), re.M)
 
 
-class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, DashboardCli, unittest.TestCase):
+class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, KeyScreens, DashboardCli,
+             unittest.TestCase):
     def setUp(self):
         self.terms = []
 

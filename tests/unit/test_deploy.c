@@ -228,7 +228,9 @@ static void one_noisy_sample_is_not_a_breach_but_a_sustained_one_is(void **state
 	assert_int_equal(d.reason_rule, DRULE_FAST_ERRORS);
 	assert_string_equal(d.reason, "error ratio 8.1 % vs baseline 0.2 % for 2 s");
 	deploywatch_banner(&d, banner, sizeof banner);
-	assert_string_equal(banner, "Rollback recommended: error ratio 8.1 % vs baseline 0.2 % for 2 s - R to roll back");
+	/* the key is the front-end's to name */
+	assert_string_equal(banner, "Rollback recommended: error ratio 8.1 % vs baseline 0.2 % for 2 s - "
+	                    "{rollback} to roll back");
 	/* raised once */
 	assert_false(signals(t += 1000, 20, 0.081, 0.12, 0.18, 0) & DEPLOY_EV_RECOMMEND);
 	/* the rollback: traffic back on blue */

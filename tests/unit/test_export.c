@@ -66,6 +66,13 @@ static struct timeline *story(int64_t *opened)
 	snprintf(a.summary, sizeof a.summary, "traffic on blue, verified in 0.4 s");
 	snprintf(a.signals, sizeof a.signals, "{\"rps\":18.9,\"error_ratio\":0.081,\"p95_s\":0.212,\"queue\":0}");
 	assert_int_equal(timeline_audit_append(tl, &a, err, sizeof err), 0);
+	/* a refusal that names a key, as core writes it: the action's name */
+	a.started_ms = a.ended_ms = t0 + 62000;
+	snprintf(a.action, sizeof a.action, "incident");
+	snprintf(a.confirmation, sizeof a.confirmation, "%s", "");
+	snprintf(a.outcome, sizeof a.outcome, "refused");
+	snprintf(a.summary, sizeof a.summary, "INC-1 is already open (SEV-2): change its SEV with {sev}, or resolve it");
+	assert_int_equal(timeline_audit_append(tl, &a, err, sizeof err), 0);
 	assert_int_equal(timeline_incident_ack(tl, id, t0 + 40000), 0);
 	assert_int_equal(timeline_incident_set_role(tl, id, true, "carol"), 0);
 	assert_int_equal(incident_set_status(tl, id, INCIDENT_CONTAINED, t0 + 120000), 0);
@@ -153,8 +160,11 @@ static void json_draft_field_by_field(void **state)
 	assert_string_equal(str(cJSON_GetArrayItem(h, 1), "reason"), "no ready pod");
 
 	acts = cJSON_GetObjectItem(doc, "actions");
-	assert_int_equal(cJSON_GetArraySize(acts), 1);
+	assert_int_equal(cJSON_GetArraySize(acts), 2);
 	assert_string_equal(str(cJSON_GetArrayItem(acts, 0), "action"), "rollback");
+	/* the draft is read away from the console: a key is named as its command */
+	assert_string_equal(str(cJSON_GetArrayItem(acts, 1), "summary"),
+	                    "INC-1 is already open (SEV-2): change its SEV with warroom sev, or resolve it");
 	assert_string_equal(str(cJSON_GetArrayItem(acts, 0), "outcome"), "ok");
 	assert_int_equal((int)num(cJSON_GetArrayItem(acts, 0), "duration_ms"), 1500);
 	assert_true(fabs(num(cJSON_GetObjectItem(cJSON_GetArrayItem(acts, 0), "signals"), "error_ratio") - 0.081) < 1e-9);
