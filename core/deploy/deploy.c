@@ -21,6 +21,13 @@
 #define FAST_FRESH_MS 10000                    /* an older sample of the live slot is no measurement */
 #define FINISHED_HOLD_MS (60 * 60 * 1000)      /* a finished deployment stays on screen this long */
 
+static void rules_reset(struct deploy *d)
+{
+	memset(d->rule, 0, sizeof d->rule);
+	for (int r = 0; r < DRULE_COUNT; r++)
+		d->rule[r].value = d->rule[r].limit = NAN;
+}
+
 void deploy_init(struct deploy *d, const struct config *cfg)
 {
 	memset(d, 0, sizeof *d);
@@ -28,6 +35,7 @@ void deploy_init(struct deploy *d, const struct config *cfg)
 	d->last_active = -1;
 	d->fast_errors = d->fast_p99 = NAN;
 	d->last_queue = NAN;
+	rules_reset(d);
 	for (int i = 0; i < MET_COUNT; i++)
 		d->baseline[i] = NAN;
 	for (int i = 0; i < DCAP_COUNT; i++)
@@ -112,7 +120,7 @@ static void new_switch(struct deploy *d, const struct slots_state *st, int a, in
 	text_copy(d->from_version, sizeof d->from_version, s >= 0 ? st->slot[s].tag : "");
 	if (d->seen_switch_ms && d->recommend && strcmp(d->last_active_name, to->name) != 0)
 		ended(d, d->switch_ms, ev, "acted on: traffic on %s", to->name);
-	memset(d->rule, 0, sizeof d->rule);
+	rules_reset(d);
 	d->declined = false;
 	d->breach = false;
 	d->has_baseline = false;
@@ -183,6 +191,9 @@ static void derive(struct deploy *d, const struct slots_state *st, bool fresh, i
 	}
 	if (fresh)
 		d->last_active = a;
+	/* the active slot's build went up before its switch: the weakest answer */
+	d->ev.at[DSRC_REPLICASET] = build_of(d, st, a);
+	text_copy(d->ev.active[DSRC_REPLICASET], sizeof d->ev.active[0], st->slot[a].name);
 	if (st->selector_set_wall_ms) {
 		d->ev.at[DSRC_MANAGED_FIELDS] = st->selector_set_wall_ms;
 		text_copy(d->ev.by[DSRC_MANAGED_FIELDS], sizeof d->ev.by[0], st->selector_manager);
@@ -467,7 +478,6 @@ static void reason_of(struct deploy *d, enum deploy_rule r, int64_t now_ms)
 static void recommendation(struct deploy *d, const struct slots_state *st, int64_t now_ms, unsigned *ev)
 {
 	int fired = -1;
-	bool any_holds = false;
 
 	for (int r = DRULE_FAST_ERRORS; r < DRULE_COUNT + DRULE_FAST_ERRORS; r++) {
 		/* the fast rules first: they are already an incident */
@@ -476,7 +486,6 @@ static void recommendation(struct deploy *d, const struct slots_state *st, int64
 
 		if (!eligible(d, (enum deploy_rule)rr))
 			continue;
-		any_holds |= s->holds;
 		if (s->holds && s->samples >= 2 && now_ms - s->since_wall_ms >= sustain_ms(d, (enum deploy_rule)rr)) {
 			if (!s->fired)
 				*ev |= DEPLOY_EV_RULE;
@@ -485,7 +494,8 @@ static void recommendation(struct deploy *d, const struct slots_state *st, int64
 				fired = rr;
 		}
 	}
-	if (!any_holds)
+	/* a declined breach may come back once it cleared */
+	if (d->declined && !d->rule[d->declined_rule].holds)
 		d->declined = false;
 	if (d->recommend) {
 		if (d->stage == DEPLOY_ROLLED_BACK && d->rollback_switch) {
@@ -535,6 +545,7 @@ void deploy_decline(struct deploy *d, const char *who, int64_t now_ms)
 		return;
 	ended(d, now_ms, &ev, "declined by %s", who && *who ? who : "the operator");
 	d->declined = true;
+	d->declined_rule = d->reason_rule;
 }
 
 /* After a rollback: recovered once the service's signals are back under the

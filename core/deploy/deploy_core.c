@@ -45,6 +45,7 @@ struct deploy_core {
 	int cap_pending;             /* capacity queries in flight */
 	int64_t logged_switch;       /* the deployment log of this switch is written */
 	int64_t declines_seen;       /* the newest timeline event read for a decline */
+	unsigned held;               /* what steps saw before the model was rebuilt */
 };
 
 const struct deploy *deploy_of(const struct model *m)
@@ -485,7 +486,9 @@ static void step(struct deploy_core *c)
 	if (!c->d.rebuilt && m->slots && m->slots->updated_ms && c->d.ev.argocd_done &&
 	    (!c->q || deploy_query_settled(c->q))) {
 		c->d.rebuilt = true;
-		ev |= DEPLOY_EV_STAGE;
+		ev |= DEPLOY_EV_STAGE | c->held;
+	} else if (!c->d.rebuilt) {
+		c->held |= ev;   /* told once the model is whole */
 	}
 	if (ev & DEPLOY_EV_STAGE && c->d.rebuilt)
 		record_stage(c);

@@ -70,6 +70,7 @@ struct deploy_query {
 	/* the live slot, every refresh */
 	char live_slot[32];
 	int live_pending;
+	bool live_answered;
 	double live_e, live_p99;
 	bool live_ready;
 };
@@ -158,7 +159,8 @@ static void got_rs(const struct kube_result *res, void *arg)
 	if (!res->ok) {
 		snprintf(q->rs_error, sizeof q->rs_error, "%s", res->error);
 		q->d->ev.builds_done = true;
-		kick_later(q);
+		if (res->status)
+			kick_later(q);
 		return;
 	}
 	free(q->rs_body);
@@ -293,7 +295,8 @@ done:
 	free(o);
 	free(ts);
 	free(t);
-	kick_later(q);
+	if (m->answered)
+		kick_later(q);
 }
 
 static void traffic_step(struct deploy_query *q, const char *active, int64_t now)
@@ -374,7 +377,8 @@ static void got_switch(const struct prom_matrix *m, void *arg)
 	}
 	if (--q->pending == 0) {
 		q->hist_ready = true;
-		kick_later(q);
+		if (m->answered)
+			kick_later(q);
 	}
 }
 
@@ -472,9 +476,12 @@ static void got_live(const struct prom_answer *a, void *arg)
 		q->live_e = a->ok ? a->v : NAN;
 	else
 		q->live_p99 = a->ok ? a->v : NAN;
+	q->live_answered |= a->answered;
 	if (--q->live_pending == 0) {
-		q->live_ready = true;
-		kick_later(q);
+		/* a round cancelled at shutdown is no measurement, and steps nothing */
+		q->live_ready = q->live_answered;
+		if (q->live_ready)
+			kick_later(q);
 	}
 }
 
@@ -489,6 +496,7 @@ static void live_tick(struct loop *loop, void *arg)
 		return;
 	text_copy(q->live_slot, sizeof q->live_slot, st->slot[st->active].name);
 	q->live_e = q->live_p99 = NAN;
+	q->live_answered = false;
 	for (int w = Q_LIVE_E; w <= Q_LIVE_P99; w++) {
 		struct reply *r = reply_new(q, w);
 

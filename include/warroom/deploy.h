@@ -189,6 +189,7 @@ struct deploy {
 	int64_t ended_ms;
 	/* declined: not raised again until its breach clears */
 	bool declined;
+	enum deploy_rule declined_rule;
 	/* A breach stands with nothing to roll back to: target.none says why. */
 	bool breach;
 
