@@ -200,8 +200,10 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	}
 	tui_putf(w, y++, 2, width - 4, d->stage == DEPLOY_ROLLED_BACK ? ROLE_WARN : ROLE_ACCENT, "%s",
 	         deploy_stage_title(d->stage));
-	deploy_stage_line(d, loop_wall_ms(), line, sizeof line);
-	y += tui_wrap_put(w, y, 2, h - 1 - y > 2 ? 2 : h - 1 - y, width - 4, 2, ROLE_NORMAL, line);
+	if (d->stage != DEPLOY_UNKNOWN) {
+		deploy_stage_line(d, loop_wall_ms(), line, sizeof line);
+		y += tui_wrap_put(w, y, 2, h - 1 - y > 2 ? 2 : h - 1 - y, width - 4, 2, ROLE_NORMAL, line);
+	}
 	if (d->switch_ms && y < h - 1) {
 		mmss(d->window_left_ms, left, sizeof left);
 		mmss(d->window_ms, total, sizeof total);
@@ -235,8 +237,11 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			tui_putf(w, y++, 4, width - 6, ROLE_CRIT, "failed: %s", mx->failed);
 	}
 	/* the recommendation before the table: it is what the operator acts on */
-	if (y < h - 1)
-		y = draw_outcome(w, y + 1, h, width, d);
+	if (y < h - 1) {
+		int said = draw_outcome(w, y + 1, h, width, d);
+
+		y = said > y + 1 ? said : y;
+	}
 	y++;
 	if (y < h - 1) {
 		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "%-*s %10s %10s  %s", textw, "ROLLBACK RULE", "LIVE", "LIMIT",
@@ -259,6 +264,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			snprintf(st, sizeof st, "over for %llds", (long long)((loop_wall_ms() - s->since_wall_ms) / 1000));
 			role = ROLE_WARN;
 		} else {
+			live = live && !isnan(s->value);   /* not measured yet */
 			snprintf(st, sizeof st, live ? "ok" : "-");
 			role = live ? ROLE_OK : ROLE_STALE;
 		}

@@ -41,7 +41,7 @@ struct deploy_core {
 	struct actions *actions;     /* runs the matrix by itself; NULL: only on `c` */
 	uint64_t matrix_run[DMATRIX_COUNT];
 	char matrix_want[DMATRIX_COUNT][32];   /* due while another check ran */
-	uint64_t cap_timer;
+	uint64_t cap_timer, first_timer;
 	int cap_pending;             /* capacity queries in flight */
 	int64_t logged_switch;       /* the deployment log of this switch is written */
 	int64_t declines_seen;       /* the newest timeline event read for a decline */
@@ -483,8 +483,14 @@ static void step(struct deploy_core *c)
 		ev |= DEPLOY_EV_ENDED;
 	if (c->q)
 		deploy_query_step(c->q, now);   /* a new switch asks for its baseline now */
-	if (!c->d.rebuilt && m->slots && m->slots->updated_ms && c->d.ev.argocd_done &&
-	    (!c->q || deploy_query_settled(c->q))) {
+	/* no cluster to read (none configured, or it never answered): nothing
+	 * to rebuild, the stage is unknown until it does */
+	if (!c->d.rebuilt && (m->src[SRC_KUBE].state == SRC_UNCONFIGURED ||
+	                      (m->src[SRC_KUBE].state == SRC_DOWN && (!m->slots || !m->slots->updated_ms)))) {
+		c->d.rebuilt = true;
+		ev |= c->held;
+	} else if (!c->d.rebuilt && m->slots && m->slots->updated_ms && c->d.ev.argocd_done &&
+	           (!c->q || deploy_query_settled(c->q))) {
 		c->d.rebuilt = true;
 		ev |= DEPLOY_EV_STAGE | c->held;
 	} else if (!c->d.rebuilt) {
@@ -516,6 +522,16 @@ static void on_model(struct model *m, unsigned changed, void *arg)
 static void kicked(void *arg)
 {
 	step(arg);
+}
+
+/* The first step on the loop: with no source to poll, nothing else would run it. */
+static void first_step(struct loop *loop, void *arg)
+{
+	struct deploy_core *c = arg;
+
+	(void)loop;
+	c->first_timer = 0;
+	step(c);
 }
 
 /* ---- capacity signals: database size, CPU and memory against requests ---- */
@@ -578,6 +594,8 @@ struct deploy_core *deploy_install(struct model *m, const struct deploy_io *io)
 		return NULL;
 	}
 	c->q = deploy_query_new(&c->io, &c->d, m, kicked, c);
+	if (c->io.loop)
+		c->first_timer = loop_timer_add(c->io.loop, 0, 0, first_step, c);
 	if (c->io.loop && c->io.prom) {
 		int every = m->cfg->refresh_ms > 0 ? m->cfg->refresh_ms : 1000;
 
@@ -594,6 +612,8 @@ void deploy_core_free(struct deploy_core *c)
 		return;
 	if (c->cap_timer)
 		loop_timer_cancel(c->io.loop, c->cap_timer);
+	if (c->first_timer)
+		loop_timer_cancel(c->io.loop, c->first_timer);
 	deploy_query_free(c->q);
 	if (c->m->deploy == &c->d)
 		c->m->deploy = NULL;

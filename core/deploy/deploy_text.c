@@ -91,11 +91,10 @@ void deploy_rule_text(const struct deploy *d, enum deploy_rule r, char *buf, siz
 		snprintf(buf, len, "offline queue growing for %d s", s);
 		break;
 	case DRULE_FAST_ERRORS:
-		snprintf(buf, len, "live slot's errors over %g %% (SEV-2) for %d s", c->deploy.fast_error_ratio * 100, s);
+		snprintf(buf, len, "errors over %g %% (SEV-2) for %d s", c->deploy.fast_error_ratio * 100, s);
 		break;
 	case DRULE_FAST_P99:
-		snprintf(buf, len, "live slot's P99 over %dx %d ms SLO for %d s", c->deploy.fast_p99_factor,
-		         c->policy.p99_ms, s);
+		snprintf(buf, len, "P99 over %dx %d ms SLO for %d s", c->deploy.fast_p99_factor, c->policy.p99_ms, s);
 		break;
 	case DRULE_NO_READY:
 		snprintf(buf, len, "no ready pod behind service for %d s", s);
