@@ -108,6 +108,8 @@ static void print_status(const struct model *m, const char *context)
 		deploy_banner(d, "warroom rollback", "-", line, sizeof line);
 		if (line[0])
 			printf("!! %s\n", line);
+		else if (m->src[SRC_PROM].state == SRC_DOWN)
+			printf("!! the rollback rules are not judged: Prometheus: %s\n", m->src[SRC_PROM].error);
 	}
 	printf("\n%-8s %-8s %-6s %-6s %-6s %-9s %-5s %s\n", "SLOT", "ROLE", "READY", "AVAIL", "UPDATED", "RESTARTS", "REV",
 	       "IMAGE");

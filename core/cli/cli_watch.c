@@ -31,7 +31,7 @@
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
-#define REBUILD_GIVE_UP_MS 60000    /* no slot data by then: the cluster cannot be read */
+#define REBUILD_GIVE_UP_MS 30000    /* no slot data by then: the cluster cannot be read */
 
 static const char watch_usage[] =
 	"usage: warroom watch [--window DUR] [--auto-rollback] [--json]\n"
@@ -248,8 +248,19 @@ static void print_stage(struct watch_run *w, const struct deploy *d)
 	say(w, "stage", model_json(d), "stage: %s: %s", deploy_stage_name(d->stage), line);
 }
 
+/* Whether the slot traffic left still runs: a deployment that just ended
+ * (its window passed, or it was rolled back) is the one a late watch means;
+ * once that slot is at 0 the next switch is. */
+static bool left_slot_up(const struct model *m)
+{
+	const struct slots_state *st = m->slots;
+	int s = st ? slots_standby(st) : -1;
+
+	return s >= 0 && st->slot[s].found && (st->slot[s].desired > 0 || st->slot[s].replicas > 0);
+}
+
 /* The first view of the rebuilt model: where this watch joins. */
-static void join(struct watch_run *w, const struct deploy *d)
+static void join(struct watch_run *w, const struct model *m, const struct deploy *d)
 {
 	char line[400];
 
@@ -262,13 +273,15 @@ static void join(struct watch_run *w, const struct deploy *d)
 		say(w, "joined", model_json(d), "joining the window in progress: %s", line);
 		break;
 	case DEPLOY_PASSED:
-	case DEPLOY_FINALIZED:
 	case DEPLOY_ROLLED_BACK:
+		if (!left_slot_up(m))
+			goto wait;
 		w->mode = W_ONCE;
 		say(w, "joined", model_json(d), "%s: %s; judging the live state once",
 		    d->stage == DEPLOY_ROLLED_BACK ? "the deployment was rolled back" : "the window ended", line);
 		break;
 	default:
+	wait:
 		w->mode = W_WAITING;
 		say(w, "joined", model_json(d), "waiting for the next traffic switch: %s", line);
 	}
@@ -310,13 +323,14 @@ static void on_model(struct model *m, unsigned changed, void *arg)
 	if (!d || w->stop || w->rolling)
 		return;
 	if (w->mode == W_REBUILDING) {
-		if (!d->rebuilt) {
+		/* a watch judges the cluster it read, never one it could not */
+		if (!d->rebuilt || !m->slots || !m->slots->updated_ms) {
 			if (loop_now_ms() - w->started_ms > REBUILD_GIVE_UP_MS)
 				end(w, EXIT_UNREACHABLE, "no deployment state after %d s: %s", REBUILD_GIVE_UP_MS / 1000,
 				    m->src[SRC_KUBE].error[0] ? m->src[SRC_KUBE].error : "the cluster did not answer");
 			return;
 		}
-		join(w, d);
+		join(w, m, d);
 	}
 	print_stage(w, d);
 	print_rules(w, d);

@@ -103,13 +103,14 @@ static void ended(struct deploy *d, int64_t now_ms, unsigned *ev, const char *fm
 	if (!d->recommend)
 		return;
 	d->recommend = false;
+	text_copy(d->ended_reason, sizeof d->ended_reason, d->reason);
 	snprintf(d->ended, sizeof d->ended, fmt, arg);
 	d->ended_ms = now_ms;
 	*ev |= DEPLOY_EV_ENDED;
 }
 
 /* A new switch: its from and to, and rules, baseline and recovery anew. */
-static void new_switch(struct deploy *d, const struct slots_state *st, int a, int s, unsigned *ev)
+static void new_switch(struct deploy *d, const struct slots_state *st, int a, int s, int64_t now_ms, unsigned *ev)
 {
 	const struct slots_slot *to = &st->slot[a];
 
@@ -119,7 +120,7 @@ static void new_switch(struct deploy *d, const struct slots_state *st, int a, in
 	text_copy(d->from_slot, sizeof d->from_slot, s >= 0 ? st->slot[s].name : "");
 	text_copy(d->from_version, sizeof d->from_version, s >= 0 ? st->slot[s].tag : "");
 	if (d->seen_switch_ms && d->recommend && strcmp(d->last_active_name, to->name) != 0)
-		ended(d, d->switch_ms, ev, "acted on: traffic on %s", to->name);
+		ended(d, now_ms, ev, "acted on: traffic on %s", to->name);
 	rules_reset(d);
 	d->declined = false;
 	d->breach = false;
@@ -138,21 +139,43 @@ static void new_switch(struct deploy *d, const struct slots_state *st, int a, in
 static bool inferred_rollback(struct deploy *d, const struct slots_state *st, int a, int s, int64_t sw)
 {
 	int64_t ba = build_of(d, st, a), bs = build_of(d, st, s);
+	/* a deployment switches to a build made after the switch before it;
+	 * traffic back to one made earlier is a rollback, also once the slot it
+	 * left was scaled down */
+	bool older_than_before = ba && d->before_ms && ba < d->before_ms && sw > d->before_ms;
+	bool older_than_standby = ba && bs && bs > ba && sw >= bs && standby_up(&st->slot[s]);
 
-	if (!ba || !bs || bs <= ba || !sw || sw < bs || !standby_up(&st->slot[s]))
+	if (!sw || !(older_than_before || older_than_standby))
 		return false;
 	if (!rollback_current(d, st, sw)) {
 		memset(&d->rb, 0, sizeof d->rb);
 		d->rb.known = true;
 		text_copy(d->rb.from_slot, sizeof d->rb.from_slot, st->slot[s].name);
-		text_copy(d->rb.from_version, sizeof d->rb.from_version, st->slot[s].tag);
-		d->rb.from_revision = st->slot[s].revision;
+		/* what it left is known while that slot still runs it */
+		if (standby_up(&st->slot[s])) {
+			text_copy(d->rb.from_version, sizeof d->rb.from_version, st->slot[s].tag);
+			d->rb.from_revision = st->slot[s].revision;
+		}
 		text_copy(d->rb.to_slot, sizeof d->rb.to_slot, st->slot[a].name);
 		text_copy(d->rb.to_version, sizeof d->rb.to_version, st->slot[a].tag);
 		d->rb.wall_ms = sw;
 		text_copy(d->rb.by, sizeof d->rb.by, d->switch_by);
+		/* the breach that called for it: standing, or just acted on */
+		if (d->recommend)
+			text_copy(d->rb.reason, sizeof d->rb.reason, d->reason);
+		else if (d->ended_ms && llabs(d->ended_ms - sw) < 60000 && strncmp(d->ended, "acted on", 8) == 0)
+			text_copy(d->rb.reason, sizeof d->rb.reason, d->ended_reason);
 	}
 	return true;
+}
+
+/* Endpoints of the other slot still listed: the switch is settling. */
+static bool settling(const struct slots_state *st, int a)
+{
+	for (size_t i = 0; i < st->nendpoints; i++)
+		if (st->endpoints[i].slot != a)
+			return true;
+	return false;
 }
 
 static void window_stage(struct deploy *d, const struct slots_state *st, int a, int64_t now_ms, unsigned *ev)
@@ -161,7 +184,7 @@ static void window_stage(struct deploy *d, const struct slots_state *st, int a, 
 
 	d->window_left_ms = took < d->window_ms ? d->window_ms - took : 0;
 	if (took < d->window_ms || d->recommend)
-		set_stage(d, slots_traffic_only_on(st, a) ? DEPLOY_MONITORING : DEPLOY_SWITCHED, now_ms, ev);
+		set_stage(d, settling(st, a) ? DEPLOY_SWITCHED : DEPLOY_MONITORING, now_ms, ev);
 	else
 		set_stage(d, DEPLOY_PASSED, now_ms, ev);
 }
@@ -202,12 +225,13 @@ static void derive(struct deploy *d, const struct slots_state *st, bool fresh, i
 	sw = deploy_pick_switch(&d->ev, st->slot[a].name, &src, &bound);
 	if (sw && (!d->seen_switch_ms || strcmp(d->last_active_name, st->slot[a].name) != 0 ||
 	           llabs(sw - d->seen_switch_ms) > AGREE_MS))
-		new_switch(d, st, a, s, ev);
+		new_switch(d, st, a, s, now_ms, ev);
 	else if (!sw && strcmp(d->last_active_name, st->slot[a].name) != 0)
-		new_switch(d, st, a, s, ev);
+		new_switch(d, st, a, s, now_ms, ev);
 	text_copy(d->last_active_name, sizeof d->last_active_name, st->slot[a].name);
 	d->seen_switch_ms = sw ? sw : d->seen_switch_ms;
 	d->switch_ms = sw;
+	d->before_ms = sw ? deploy_switch_before(&d->ev, st->slot[a].name, sw) : 0;
 	d->switch_source = src;
 	d->switch_bound = bound;
 	text_copy(d->switch_by, sizeof d->switch_by, d->ev.by[src]);
@@ -475,23 +499,28 @@ static void reason_of(struct deploy *d, enum deploy_rule r, int64_t now_ms)
 	deploy_reason_words(d, r, now_ms, d->reason, sizeof d->reason);
 }
 
+/* The most severe first: no pod at all, the SEV-2 error line, P99, then
+ * the seeds' criteria. */
+static const enum deploy_rule severity[DRULE_COUNT] = {
+	DRULE_NO_READY, DRULE_FAST_ERRORS, DRULE_FAST_P99, DRULE_ERRORS_BASELINE, DRULE_P95_SLO, DRULE_QUEUE_GROWING,
+};
+
 static void recommendation(struct deploy *d, const struct slots_state *st, int64_t now_ms, unsigned *ev)
 {
 	int fired = -1;
 
-	for (int r = DRULE_FAST_ERRORS; r < DRULE_COUNT + DRULE_FAST_ERRORS; r++) {
-		/* the fast rules first: they are already an incident */
-		int rr = r % DRULE_COUNT;
-		struct deploy_rule_state *s = &d->rule[rr];
+	for (int i = 0; i < DRULE_COUNT; i++) {
+		enum deploy_rule r = severity[i];
+		struct deploy_rule_state *s = &d->rule[r];
 
-		if (!eligible(d, (enum deploy_rule)rr))
+		if (!eligible(d, r))
 			continue;
-		if (s->holds && s->samples >= 2 && now_ms - s->since_wall_ms >= sustain_ms(d, (enum deploy_rule)rr)) {
+		if (s->holds && s->samples >= 2 && now_ms - s->since_wall_ms >= sustain_ms(d, r)) {
 			if (!s->fired)
 				*ev |= DEPLOY_EV_RULE;
 			s->fired = true;
 			if (fired < 0)
-				fired = rr;
+				fired = (int)r;
 		}
 	}
 	/* a declined breach may come back once it cleared */
@@ -503,8 +532,8 @@ static void recommendation(struct deploy *d, const struct slots_state *st, int64
 		} else if (fired < 0) {
 			ended(d, now_ms, ev, "%s", "breach cleared");
 		} else {
-			if (!d->rule[d->reason_rule].fired)
-				d->reason_rule = (enum deploy_rule)fired;
+			/* the reason is the worst breach that stands */
+			d->reason_rule = (enum deploy_rule)fired;
 			reason_of(d, d->reason_rule, now_ms);
 			if (st)
 				find_target(d, st, now_ms, &d->target);

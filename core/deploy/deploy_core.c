@@ -401,10 +401,15 @@ static void newer_rollback(struct deploy_core *c)
 	struct deploy_rollback rb;
 
 	if (deploy_recall_rollback(c->m->recent, c->m->nrecent, c->d.cfg->kube.namespace_, c->d.cfg->kube.service,
-	                           &rb) && rb.wall_ms > c->d.rb.wall_ms + 5000) {
-		if (!rb.reason[0] && c->d.recommend)
-			text_copy(rb.reason, sizeof rb.reason, c->d.reason);
-		c->d.rb = rb;
+	                           &rb)) {
+		if (!rb.reason[0])
+			text_copy(rb.reason, sizeof rb.reason, c->d.rb.reason[0] ? c->d.rb.reason :
+			          c->d.recommend ? c->d.reason : "");
+		if (rb.wall_ms > c->d.rb.wall_ms + 5000)
+			c->d.rb = rb;
+		else if (c->d.rb.known && llabs(rb.wall_ms - c->d.rb.wall_ms) <= 10000 &&
+		         strcmp(rb.to_slot, c->d.rb.to_slot) == 0 && rb.by[0])
+			text_copy(c->d.rb.by, sizeof c->d.rb.by, rb.by);   /* who confirmed the one seen */
 	}
 	if (c->d.rb.known && !c->d.rb.reason[0] && c->d.recommend)
 		text_copy(c->d.rb.reason, sizeof c->d.rb.reason, c->d.reason);
@@ -424,14 +429,13 @@ static void argocd_evidence(struct deploy_core *c)
 	if (!m->app || !st || st->active < 0)
 		return;
 	d->ev.argocd_done = true;
-	d->ev.at[DSRC_ARGOCD] = 0;
+	d->ev.at[DSRC_ARGOCD] = d->ev.before[DSRC_ARGOCD] = 0;
 	if (deploy_argocd_switch(m->app, d->cfg->argocd_slot_param, st->slot[st->active].name, &at, by, sizeof by,
 	                         &before)) {
 		d->ev.at[DSRC_ARGOCD] = at;
+		d->ev.before[DSRC_ARGOCD] = before;
 		text_copy(d->ev.by[DSRC_ARGOCD], sizeof d->ev.by[0], by);
 		text_copy(d->ev.active[DSRC_ARGOCD], sizeof d->ev.active[0], st->slot[st->active].name);
-		if (before > d->ev.before_ms && before < at)
-			d->ev.before_ms = before;
 	}
 }
 

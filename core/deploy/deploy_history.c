@@ -24,39 +24,55 @@
 
 #define AGREE_MS 5000
 
+static bool answers(const struct deploy_evidence *ev, enum deploy_source s, const char *active)
+{
+	return ev->at[s] && (!ev->active[s][0] || strcmp(ev->active[s], active) == 0);
+}
+
 int64_t deploy_pick_switch(const struct deploy_evidence *ev, const char *active, enum deploy_source *src,
                            bool *bound)
 {
 	/* most trusted first */
 	static const enum deploy_source exact[] = { DSRC_ARGOCD, DSRC_MANAGED_FIELDS, DSRC_PROM_TRAFFIC, DSRC_SEEN };
-	int64_t newest = 0;
+	int64_t when = 0;
 
 	*src = DSRC_NONE;
 	*bound = false;
-	for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
-		enum deploy_source s = exact[i];
-
-		if (ev->at[s] && (!ev->active[s][0] || strcmp(ev->active[s], active) == 0) && ev->at[s] > newest)
-			newest = ev->at[s];
+	if (answers(ev, DSRC_MANAGED_FIELDS, active)) {
+		/* the API server's own record of the selector's last write */
+		when = ev->at[DSRC_MANAGED_FIELDS];
+	} else {
+		/* an older answer is an earlier switch to the same slot */
+		for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+			if (answers(ev, exact[i], active) && ev->at[exact[i]] > when)
+				when = ev->at[exact[i]];
 	}
-	/* an older answer is an earlier switch to the same slot: the newest is
-	 * this one, told by the most trusted source that agrees with it */
-	for (size_t i = 0; newest && i < sizeof exact / sizeof exact[0]; i++) {
+	for (size_t i = 0; when && i < sizeof exact / sizeof exact[0]; i++) {
 		enum deploy_source s = exact[i];
 
-		if (ev->at[s] && (!ev->active[s][0] || strcmp(ev->active[s], active) == 0) &&
-		    llabs(ev->at[s] - newest) <= AGREE_MS) {
+		if (answers(ev, s, active) && llabs(ev->at[s] - when) <= AGREE_MS) {
 			*src = s;
 			return ev->at[s];
 		}
 	}
-	if (ev->at[DSRC_REPLICASET] && (!ev->active[DSRC_REPLICASET][0] ||
-	                                strcmp(ev->active[DSRC_REPLICASET], active) == 0)) {
+	if (answers(ev, DSRC_REPLICASET, active)) {
 		*src = DSRC_REPLICASET;
 		*bound = true;
 		return ev->at[DSRC_REPLICASET];
 	}
 	return 0;
+}
+
+int64_t deploy_switch_before(const struct deploy_evidence *ev, const char *active, int64_t when)
+{
+	int64_t before = 0;
+
+	/* what each source that agrees on this switch says came before it */
+	for (int s = DSRC_ARGOCD; s < DSRC_COUNT; s++)
+		if (answers(ev, (enum deploy_source)s, active) && llabs(ev->at[s] - when) <= AGREE_MS &&
+		    ev->before[s] > before && ev->before[s] < when - AGREE_MS)
+			before = ev->before[s];
+	return before;
 }
 
 bool deploy_argocd_switch(const struct argocd_app *app, const char *param, const char *active, int64_t *at,
@@ -252,13 +268,23 @@ void deploy_rule_recall(struct deploy *d, enum deploy_rule r, const int64_t *t_m
 
 	if (r >= DRULE_COUNT || !n)
 		return;
+	/* the seeds' criteria belong to the window */
+	if (r < DRULE_FAST_ERRORS && d->stage != DEPLOY_SWITCHED && d->stage != DEPLOY_MONITORING)
+		return;
 	s = &d->rule[r];
 	lim = deploy_rule_limit(d, r);
-	/* the newest run of samples over the line, back from the last one */
-	for (i = n; i > 0 && !isnan(v[i - 1]) && v[i - 1] > lim; i--)
+	/* the newest run of samples over the line, back from the last one; the
+	 * queue's rule wants it growing too, not just over its baseline */
+	for (i = n; i > 0 && !isnan(v[i - 1]) && v[i - 1] > lim &&
+	     (r != DRULE_QUEUE_GROWING || i < 2 || v[i - 1] >= v[i - 2]); i--)
 		;
 	if (i == n || now_ms - t_ms[n - 1] > 30000)
 		return;   /* not over the line now, or the range is stale */
+	if (r == DRULE_QUEUE_GROWING) {
+		if (n - i < 2 || v[n - 1] <= v[i])
+			return;   /* flat is not growing */
+		d->last_queue = v[n - 1];
+	}
 	if (s->holds && s->since_wall_ms && s->since_wall_ms <= t_ms[i])
 		return;   /* watched longer than the range says */
 	s->holds = true;
@@ -322,39 +348,71 @@ static bool from_action(const struct timeline_event *ev, size_t n, size_t i, con
 	return false;
 }
 
+/* The model's own record of a rollback: {"rolled_back": {...}}. */
+static bool from_record(const struct timeline_event *e, const char *ns, const char *service,
+                        struct deploy_rollback *out)
+{
+	cJSON *j = cJSON_Parse(e->detail_json);
+	const cJSON *rb = cJSON_GetObjectItemCaseSensitive(j, "rolled_back");
+	bool ok = cJSON_IsObject(rb) && ours(rb, ns, service);
+
+	if (ok) {
+		memset(out, 0, sizeof *out);
+		out->known = true;
+		text_copy(out->from_slot, sizeof out->from_slot, json_str(rb, "from_slot"));
+		text_copy(out->from_version, sizeof out->from_version, json_str(rb, "from_version"));
+		out->from_revision = (long)json_ll(rb, "from_revision", 0);
+		text_copy(out->to_slot, sizeof out->to_slot, json_str(rb, "to_slot"));
+		text_copy(out->to_version, sizeof out->to_version, json_str(rb, "to_version"));
+		out->wall_ms = json_ll(rb, "at_ms", e->ts_ms);
+		text_copy(out->by, sizeof out->by, json_str(rb, "by"));
+		text_copy(out->reason, sizeof out->reason, json_str(rb, "reason"));
+	}
+	cJSON_Delete(j);
+	return ok;
+}
+
 bool deploy_recall_rollback(const struct timeline_event *ev, size_t n, const char *ns, const char *service,
                             struct deploy_rollback *out)
 {
+	struct deploy_rollback mine, action;
+	bool have_mine = false, have_action = false;
+
 	memset(out, 0, sizeof *out);
-	for (size_t i = 0; i < n; i++) {   /* newest first */
-		cJSON *j, *rb;
+	for (size_t i = 0; i < n && !(have_mine && have_action); i++) {   /* newest first */
+		cJSON *j;
 		const cJSON *outcome;
 
-		if (!ev[i].detail_json || (strcmp(ev[i].kind, "deploy") != 0 && strcmp(ev[i].kind, "rollback") != 0))
+		if (!ev[i].detail_json)
 			continue;
-		j = cJSON_Parse(ev[i].detail_json);
-		rb = cJSON_GetObjectItemCaseSensitive(j, "rolled_back");
-		outcome = cJSON_GetObjectItemCaseSensitive(j, "outcome");
-		if (cJSON_IsObject(rb) && ours(rb, ns, service)) {
-			out->known = true;
-			text_copy(out->from_slot, sizeof out->from_slot, json_str(rb, "from_slot"));
-			text_copy(out->from_version, sizeof out->from_version, json_str(rb, "from_version"));
-			out->from_revision = (long)json_ll(rb, "from_revision", 0);
-			text_copy(out->to_slot, sizeof out->to_slot, json_str(rb, "to_slot"));
-			text_copy(out->to_version, sizeof out->to_version, json_str(rb, "to_version"));
-			out->wall_ms = json_ll(rb, "at_ms", ev[i].ts_ms);
-			text_copy(out->by, sizeof out->by, json_str(rb, "by"));
-			text_copy(out->reason, sizeof out->reason, json_str(rb, "reason"));
-			cJSON_Delete(j);
-			return true;
+		if (!have_mine && strcmp(ev[i].kind, "deploy") == 0 && from_record(&ev[i], ns, service, &mine)) {
+			have_mine = true;
+			continue;
 		}
+		if (have_action || strcmp(ev[i].kind, "rollback") != 0)
+			continue;
 		/* only a verified run moved traffic where it says */
-		if (strcmp(ev[i].kind, "rollback") == 0 && cJSON_IsNumber(outcome) &&
-		    outcome->valueint == ROLLBACK_VERIFIED && from_action(ev, n, i, ns, service, out)) {
-			cJSON_Delete(j);
-			return true;
-		}
+		j = cJSON_Parse(ev[i].detail_json);
+		outcome = cJSON_GetObjectItemCaseSensitive(j, "outcome");
+		if (cJSON_IsNumber(outcome) && outcome->valueint == ROLLBACK_VERIFIED &&
+		    from_action(ev, n, i, ns, service, &action))
+			have_action = true;
 		cJSON_Delete(j);
+	}
+	if (have_mine && have_action && llabs(mine.wall_ms - action.wall_ms) <= 10000 &&
+	    strcmp(mine.to_slot, action.to_slot) == 0) {
+		/* one rollback told twice: the operator who confirmed it, the breach that called for it */
+		text_copy(mine.by, sizeof mine.by, action.by);
+		*out = mine;
+		return true;
+	}
+	if (have_mine && (!have_action || mine.wall_ms >= action.wall_ms)) {
+		*out = mine;
+		return true;
+	}
+	if (have_action) {
+		*out = action;
+		return true;
 	}
 	return false;
 }

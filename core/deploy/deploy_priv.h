@@ -10,6 +10,9 @@ double deploy_rule_limit(const struct deploy *d, enum deploy_rule r);
  * "errors 7.8 % > 5 % for 9 s". */
 void deploy_reason_words(const struct deploy *d, enum deploy_rule r, int64_t now_ms, char *buf, size_t len);
 
+/* The switch before the one at when, as the sources agreeing on it say; 0. */
+int64_t deploy_switch_before(const struct deploy_evidence *ev, const char *active, int64_t when);
+
 /* The watcher's questions to the cluster and Prometheus (deploy_query.c):
  * kick runs on the loop after an answer came, for the model to step. */
 struct deploy_query;

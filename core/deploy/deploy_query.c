@@ -25,7 +25,14 @@
 #define HISTORY_MS (10 * 60 * 1000)     /* how far back a fast rule's past is read */
 #define MAX_POINTS 900
 
-enum { Q_TRAFFIC, Q_BASE0, Q_FAST_E = Q_BASE0 + MET_COUNT, Q_FAST_P99, Q_LIVE_E, Q_LIVE_P99, Q_COUNT };
+/* The rules a switch's history recalls, and the series each one reads. */
+enum { H_FAST_E, H_FAST_P99, H_ERRORS, H_P95, H_QUEUE, H_COUNT };
+static const enum deploy_rule hist_rule[H_COUNT] = {
+	[H_FAST_E] = DRULE_FAST_ERRORS, [H_FAST_P99] = DRULE_FAST_P99, [H_ERRORS] = DRULE_ERRORS_BASELINE,
+	[H_P95] = DRULE_P95_SLO, [H_QUEUE] = DRULE_QUEUE_GROWING,
+};
+
+enum { Q_TRAFFIC, Q_BASE0, Q_HIST0 = Q_BASE0 + MET_COUNT, Q_LIVE_E = Q_HIST0 + H_COUNT, Q_LIVE_P99, Q_COUNT };
 
 struct reply {
 	struct deploy_query *q;
@@ -62,9 +69,9 @@ struct deploy_query {
 	int pending;
 	int64_t base_from, base_to;
 	double base[MET_COUNT];
-	int64_t *hist_t[2];
-	double *hist_v[2];
-	size_t hist_n[2];
+	int64_t *hist_t[H_COUNT];
+	double *hist_v[H_COUNT];
+	size_t hist_n[H_COUNT];
 	bool hist_ready;
 
 	/* the live slot, every refresh */
@@ -106,7 +113,7 @@ static struct reply *reply_new(struct deploy_query *q, int which)
 static void query_free_now(struct deploy_query *q)
 {
 	free(q->rs_body);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < H_COUNT; i++) {
 		free(q->hist_t[i]);
 		free(q->hist_v[i]);
 	}
@@ -131,10 +138,10 @@ static struct deploy_query *reply_done(struct reply *r)
 
 /* ---- the expressions ---- */
 
-static void fast_expr(const struct config *cfg, const char *slot, bool p99, char *buf, size_t len)
+/* The live slot's own error ratio or P99 over r seconds. */
+static void fast_expr(const struct config *cfg, const char *slot, int r, bool p99, char *buf, size_t len)
 {
 	const char *l = cfg->kube.slot_label;
-	int r = cfg->deploy.fast_range_s;
 
 	/* no 5xx series at all is a ratio of 0, not a gap */
 	if (p99)
@@ -285,9 +292,8 @@ static void got_traffic(const struct prom_matrix *m, void *arg)
 	}
 	if (deploy_traffic_switch(ts, a, o, t->n, &at, &before, &always)) {
 		q->d->ev.at[DSRC_PROM_TRAFFIC] = at;
+		q->d->ev.before[DSRC_PROM_TRAFFIC] = before;
 		text_copy(q->d->ev.active[DSRC_PROM_TRAFFIC], sizeof q->d->ev.active[0], t->slot);
-		if (before > q->d->ev.before_ms && before < at)
-			q->d->ev.before_ms = before;
 	}
 done:
 	q->d->ev.traffic_done = true;
@@ -359,8 +365,8 @@ static void got_switch(const struct prom_matrix *m, void *arg)
 		return;
 	if (which >= Q_BASE0 && which < Q_BASE0 + MET_COUNT) {
 		q->base[which - Q_BASE0] = m->ok ? mean_of(m) : NAN;
-	} else if (which == Q_FAST_E || which == Q_FAST_P99) {
-		int h = which - Q_FAST_E;
+	} else if (which >= Q_HIST0 && which < Q_HIST0 + H_COUNT) {
+		int h = which - Q_HIST0;
 		const struct prom_series *s = m->ok && m->ns ? &m->s[0] : NULL;
 
 		free(q->hist_t[h]);
@@ -400,8 +406,8 @@ static void switch_step(struct deploy_query *q, const char *active, int64_t now)
 {
 	struct deploy *d = q->d;
 	int64_t rw = deploy_rate_window_ms(prom_signal_query(MET_ERRORS), 60000);
-	int64_t at = d->rollback_switch ? d->ev.before_ms : d->switch_ms;
-	int64_t before = d->rollback_switch ? 0 : d->ev.before_ms, from, to;
+	int64_t at = d->rollback_switch ? d->before_ms : d->switch_ms;
+	int64_t before = d->rollback_switch ? 0 : d->before_ms, from, to;
 	char expr[512];
 
 	if (d->rb.known && !d->rollback_switch && d->rb.wall_ms < d->switch_ms - 5000 && d->rb.wall_ms > before)
@@ -423,13 +429,24 @@ static void switch_step(struct deploy_query *q, const char *active, int64_t now)
 			ask_range(q, Q_BASE0 + i, prom_signal_query((enum metric_id)i), from, to);
 	}
 	if (active[0]) {
-		from = now - HISTORY_MS > d->switch_ms ? now - HISTORY_MS : d->switch_ms;
-		if (from >= now - 2000)
-			from = now - 2000;
-		fast_expr(d->cfg, active, false, expr, sizeof expr);
-		ask_range(q, Q_FAST_E, expr, from, now);
-		fast_expr(d->cfg, active, true, expr, sizeof expr);
-		ask_range(q, Q_FAST_P99, expr, from, now);
+		/* how long each rule held since the switch (ten minutes at most): from
+		 * where a rate's range holds no sample of before it (the slot's smoke
+		 * tests, an earlier run of the same slot) */
+		int64_t fr = (int64_t)d->cfg->deploy.fast_range_s * 1000;
+		int64_t start = now - HISTORY_MS > d->switch_ms ? now - HISTORY_MS : d->switch_ms;
+
+		if (start + fr < now - 2000) {
+			fast_expr(d->cfg, active, d->cfg->deploy.fast_range_s, false, expr, sizeof expr);
+			ask_range(q, Q_HIST0 + H_FAST_E, expr, start + fr, now);
+			fast_expr(d->cfg, active, d->cfg->deploy.fast_range_s, true, expr, sizeof expr);
+			ask_range(q, Q_HIST0 + H_FAST_P99, expr, start + fr, now);
+		}
+		/* the service's signals over the window, as the seeds' criteria read them */
+		if (start < now - 2000) {
+			ask_range(q, Q_HIST0 + H_ERRORS, prom_signal_query(MET_ERRORS), start, now);
+			ask_range(q, Q_HIST0 + H_P95, prom_signal_query(MET_P95), start, now);
+			ask_range(q, Q_HIST0 + H_QUEUE, prom_signal_query(MET_QUEUE), start, now);
+		}
 	}
 	if (!q->pending)
 		q->hist_ready = true;
@@ -441,7 +458,8 @@ static void switch_apply(struct deploy_query *q, int64_t now)
 	struct deploy *d = q->d;
 	bool any = false;
 
-	if (!q->hist_ready || q->asked_switch != d->switch_ms)
+	/* the same switch, however its time was refined since (a source that agrees) */
+	if (!q->hist_ready || llabs(q->asked_switch - d->switch_ms) > 5000)
 		return;
 	q->hist_ready = false;
 	for (int i = 0; i < MET_COUNT; i++) {
@@ -458,8 +476,9 @@ static void switch_apply(struct deploy_query *q, int64_t now)
 	if (!any && !d->baseline_note[0] && q->base_to)
 		snprintf(d->baseline_note, sizeof d->baseline_note, "no baseline: Prometheus has no samples before the "
 		         "switch");
-	deploy_rule_recall(d, DRULE_FAST_ERRORS, q->hist_t[0], q->hist_v[0], q->hist_n[0], now);
-	deploy_rule_recall(d, DRULE_FAST_P99, q->hist_t[1], q->hist_v[1], q->hist_n[1], now);
+	/* the baseline first: the seeds' criteria are drawn from it */
+	for (int h = 0; h < H_COUNT; h++)
+		deploy_rule_recall(d, hist_rule[h], q->hist_t[h], q->hist_v[h], q->hist_n[h], now);
 }
 
 /* ---- the live slot, every refresh ---- */
@@ -490,6 +509,8 @@ static void live_tick(struct loop *loop, void *arg)
 	struct deploy_query *q = arg;
 	const struct slots_state *st = q->m->slots;
 	char expr[512];
+	int64_t since;
+	int range;
 
 	(void)loop;
 	if (q->live_pending || !st || st->active < 0)
@@ -497,12 +518,18 @@ static void live_tick(struct loop *loop, void *arg)
 	text_copy(q->live_slot, sizeof q->live_slot, st->slot[st->active].name);
 	q->live_e = q->live_p99 = NAN;
 	q->live_answered = false;
+	/* right after a switch, a range that reaches back before it would judge
+	 * the slot by its smoke tests (or an earlier run of it): since the switch */
+	range = q->d->cfg->deploy.fast_range_s;
+	since = (loop_wall_ms() - q->d->switch_ms) / 1000 + 1;
+	if (q->d->switch_ms && strcmp(q->d->to_slot, q->live_slot) == 0 && since < range)
+		range = since < 5 ? 5 : (int)since;
 	for (int w = Q_LIVE_E; w <= Q_LIVE_P99; w++) {
 		struct reply *r = reply_new(q, w);
 
 		if (!r)
 			continue;
-		fast_expr(q->d->cfg, q->live_slot, w == Q_LIVE_P99, expr, sizeof expr);
+		fast_expr(q->d->cfg, q->live_slot, range, w == Q_LIVE_P99, expr, sizeof expr);
 		q->live_pending++;
 		if (!prom_query(q->io.prom, expr, got_live, r)) {
 			q->live_pending--;

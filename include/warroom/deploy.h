@@ -75,9 +75,9 @@ struct deploy_evidence {
 	int64_t at[DSRC_COUNT];
 	char by[DSRC_COUNT][64];
 	char active[DSRC_COUNT][32];     /* the slot each answer is about */
-	/* the switch before that one, when a source knows it (the end of an
+	/* the switch before that one, as each source knows it (the end of an
 	 * earlier window: the baseline starts after it) */
-	int64_t before_ms;
+	int64_t before[DSRC_COUNT];
 	/* the current ReplicaSet's creation per slot, by slot name; 0 unknown */
 	char build_slot[SLOTS_MAX][32];
 	int64_t build_ms[SLOTS_MAX];
@@ -161,6 +161,7 @@ struct deploy {
 	long to_revision;
 	int64_t window_ms, window_left_ms;
 	bool rollback_switch;        /* the switch is a rollback (to the older build) */
+	int64_t before_ms;           /* the switch before it, as the sources agreeing on it say; 0 unknown */
 
 	/* The baseline: Prometheus history over the minutes before the switch,
 	 * ending at least the rate window before it. */
@@ -187,6 +188,7 @@ struct deploy {
 	/* How the last one ended: "acted on", "declined by alice", "breach cleared" */
 	char ended[160];
 	int64_t ended_ms;
+	char ended_reason[240];      /* the reason it had then */
 	/* declined: not raised again until its breach clears */
 	bool declined;
 	enum deploy_rule declined_rule;
@@ -239,9 +241,11 @@ void deploy_decline(struct deploy *d, const char *who, int64_t now_ms);
 
 /* ---- history (deploy_history.c): pure helpers the rebuild feeds ---- */
 
-/* The switch the evidence agrees on: the newest answer, named by the most
- * trusted source that agrees with it within a few seconds; ReplicaSet
- * creation only when nothing else answered (a lower bound). *src, *bound. */
+/* The switch the evidence agrees on, named by the most trusted source that
+ * agrees with it within a few seconds. The Service's managedFields date the
+ * selector's last change when they answer (a sync that left the selector as
+ * it was is no switch, one by hand after a sync is); else the newest answer;
+ * ReplicaSet creation only when nothing else answered (a lower bound). */
 int64_t deploy_pick_switch(const struct deploy_evidence *ev, const char *active, enum deploy_source *src,
                            bool *bound);
 /* Argo CD's history: the deployedAt of the newest sync that changed the

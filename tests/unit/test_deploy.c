@@ -340,6 +340,21 @@ static void a_restart_after_a_rollback_knows_the_bad_version(void **state)
 	st.slot[1].revision = 3;
 	poll_at(0, rb_at, rb_at + 130000);
 	assert_int_equal(d.stage, DEPLOY_READY);
+	/* the slot it left already back at 0 with its old version: blue's build is
+	 * older than the switch before (Argo CD's history or the traffic says when),
+	 * so this is the rollback, not a window the other way */
+	deploy_init(&d, &cfg);
+	slot(0, "blue", "1.4.2", 3, 3, 2, T0 - 2 * DAY);
+	slot(1, "green", "1.4.1", 0, 0, 3, T0 - 7 * DAY);
+	d.ev.at[DSRC_PROM_TRAFFIC] = rb_at + 1000;
+	d.ev.before[DSRC_PROM_TRAFFIC] = SWITCH + 1000;
+	snprintf(d.ev.active[DSRC_PROM_TRAFFIC], sizeof d.ev.active[0], "blue");
+	poll_at(0, rb_at, rb_at + 30000);
+	assert_int_equal(d.stage, DEPLOY_ROLLED_BACK);
+	assert_int_equal(d.before_ms, SWITCH + 1000);
+	assert_int_equal(d.window_left_ms, 0);
+	assert_string_equal(d.rb.from_slot, "green");
+	assert_string_equal(d.rb.from_version, "");   /* not running there any more */
 }
 
 static void nothing_to_roll_back_to_is_said(void **state)

@@ -43,11 +43,21 @@ static void history_precedence_newest_answer_named_by_the_most_trusted(void **st
 	e.at[DSRC_ARGOCD] = T0 - 1000;
 	assert_int_equal(deploy_pick_switch(&e, "green", &src, &bound), T0 - 1000);
 	assert_int_equal(src, DSRC_ARGOCD);
-	/* a switch by hand after Argo CD's sync: the newest answer wins */
+	/* a switch by hand after Argo CD's sync: the API server's record wins */
 	e.at[DSRC_ARGOCD] = T0 - 3600000;
 	e.at[DSRC_MANAGED_FIELDS] = T0 + 1500;
 	assert_int_equal(deploy_pick_switch(&e, "green", &src, &bound), T0 + 1500);
 	assert_int_equal(src, DSRC_MANAGED_FIELDS);
+	/* a sync after a switch by hand that left the selector as it was: no switch */
+	e.at[DSRC_ARGOCD] = T0 + 3600000;
+	assert_int_equal(deploy_pick_switch(&e, "green", &src, &bound), T0 + 1500);
+	assert_int_equal(src, DSRC_MANAGED_FIELDS);
+	/* without the API server's record, the newest answer */
+	e.at[DSRC_MANAGED_FIELDS] = 0;
+	assert_int_equal(deploy_pick_switch(&e, "green", &src, &bound), T0 + 3600000);
+	assert_int_equal(src, DSRC_ARGOCD);
+	e.at[DSRC_ARGOCD] = T0 - 3600000;
+	e.at[DSRC_MANAGED_FIELDS] = T0 + 1500;
 	/* an answer about another slot says nothing of this one */
 	snprintf(e.active[DSRC_MANAGED_FIELDS], sizeof e.active[0], "blue");
 	snprintf(e.active[DSRC_PROM_TRAFFIC], sizeof e.active[0], "green");
