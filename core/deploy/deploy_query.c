@@ -24,6 +24,7 @@
 #define BASE_SPAN_MS (5 * 60 * 1000)    /* the baseline's minutes */
 #define HISTORY_MS (10 * 60 * 1000)     /* how far back a fast rule's past is read */
 #define MAX_POINTS 900
+#define YOUNG_MS (10 * 60 * 1000)       /* pods started this long before their switch are its own */
 
 /* The rules a switch's history recalls, and the series each one reads. */
 enum { H_FAST_E, H_FAST_P99, H_ERRORS, H_P95, H_QUEUE, H_COUNT };
@@ -138,10 +139,23 @@ static struct deploy_query *reply_done(struct reply *r)
 
 /* ---- the expressions ---- */
 
-/* The live slot's own error ratio or P99 over r seconds. */
+/* The live slot's own error ratio or P99 over r seconds; r 0: its pods'
+ * whole record (their counters since they started), right after a switch to
+ * them, where a rate needs two samples of every series first. */
 static void fast_expr(const struct config *cfg, const char *slot, int r, bool p99, char *buf, size_t len)
 {
 	const char *l = cfg->kube.slot_label;
+
+	if (!r && p99) {
+		snprintf(buf, len, "histogram_quantile(0.99, sum by (le) (http_request_duration_seconds_bucket{%s=\"%s\"}))",
+		         l, slot);
+		return;
+	}
+	if (!r) {
+		snprintf(buf, len, "(sum(http_requests_total{%s=\"%s\",status=~\"5..\"}) or vector(0)) / "
+		         "sum(http_requests_total{%s=\"%s\"})", l, slot, l, slot);
+		return;
+	}
 
 	/* no 5xx series at all is a ratio of 0, not a gap */
 	if (p99)
@@ -504,6 +518,22 @@ static void got_live(const struct prom_answer *a, void *arg)
 	}
 }
 
+/* Whether every pod of the slot started shortly before the switch (a
+ * deployment's new pods), not long before it. */
+static bool young_pods(const struct slots_state *st, int slot, int64_t switch_ms)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->npods; i++) {
+		if (st->pods[i].slot != slot || st->pods[i].terminating)
+			continue;
+		if (!st->pods[i].created_wall_ms || st->pods[i].created_wall_ms < switch_ms - YOUNG_MS)
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
 static void live_tick(struct loop *loop, void *arg)
 {
 	struct deploy_query *q = arg;
@@ -518,11 +548,15 @@ static void live_tick(struct loop *loop, void *arg)
 	text_copy(q->live_slot, sizeof q->live_slot, st->slot[st->active].name);
 	q->live_e = q->live_p99 = NAN;
 	q->live_answered = false;
-	/* right after a switch, a range that reaches back before it would judge
-	 * the slot by its smoke tests (or an earlier run of it): since the switch */
+	/* right after a switch to a slot whose pods are new, their whole record
+	 * (a range would reach back to their smoke tests, or an earlier run of
+	 * the slot, and need two samples of every series); an older slot's rates */
 	range = q->d->cfg->deploy.fast_range_s;
 	since = (loop_wall_ms() - q->d->switch_ms) / 1000 + 1;
-	if (q->d->switch_ms && strcmp(q->d->to_slot, q->live_slot) == 0 && since < range)
+	if (q->d->switch_ms && strcmp(q->d->to_slot, q->live_slot) == 0 && since < range &&
+	    young_pods(st, st->active, q->d->switch_ms))
+		range = 0;
+	else if (q->d->switch_ms && strcmp(q->d->to_slot, q->live_slot) == 0 && since < range)
 		range = since < 5 ? 5 : (int)since;
 	for (int w = Q_LIVE_E; w <= Q_LIVE_P99; w++) {
 		struct reply *r = reply_new(q, w);

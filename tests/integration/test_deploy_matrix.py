@@ -263,6 +263,8 @@ class Matrix(LabTestCase):
         st = json.loads(subprocess.run([BINARY, "--config", self.cfg, "--db", b.db, "status", "--json"],
                                        capture_output=True, text=True, timeout=30).stdout)["deployment"]
         self.assertEqual((st["stage"], st["recommendation"]["rule"]), want)
+        if self.scenario == "bad-deploy":
+            self.overview_sizes(b)
         # R on the first console: the plan to blue, a plain y
         a.t.keys("R")
         s = a.t.wait_for("Run this rollback?", timeout=10)
@@ -307,6 +309,25 @@ class Matrix(LabTestCase):
         self.assertEqual(self.selector(), "green", "killed before it could act")
         wd2 = Watch(self, "d2").start()
         self.check_watch_acted(wd2, "(d) killed and restarted mid-window", t_switch)
+
+    def overview_sizes(self, con):
+        """The overview carries the recommendation on a line of its own, whole,
+        with the key that acts on it, at every size; the status bar its short form."""
+        con.t.keys("1")
+        for cols, rows in ((120, 40), (80, 24), (50, 16)):
+            with self.subTest(cell="the overview at %dx%d shows the recommendation" % (cols, rows)):
+                con.t.resize(cols, rows)
+                s = con.t.wait_for(lambda s: s.startswith(" ") and len(s.split("\n")[0]) <= cols and
+                                   "ROLLBACK: R to blue" in s.split("\n")[0] and
+                                   "Rollback recommended" in s, timeout=10,
+                                   what="the recommendation at %dx%d" % (cols, rows))
+                lines = s.split("\n")
+                top = flat(" ".join(lines[1:4]))
+                self.assertRegex(top, r"^ ?Rollback recommended: errors [0-9.]+ % > 5 % for \d+ s — R rolls back to "
+                                 r"blue 1\.4\.2 ", s)
+                print("    overview %dx%d:\n      %s" % (cols, rows, "\n      ".join(lines[:4])))
+        con.t.resize(110, 34)
+        con.t.keys("8")
 
     def typed_confirmation(self, con):
         """R aimed at the slot that runs the version just rolled back from:
