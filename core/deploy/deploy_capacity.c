@@ -78,8 +78,9 @@ void deploy_capacity_step(struct deploy *d, const struct model_metrics *mm, int6
 		double v = golden ? mm->s[i == DCAP_QUEUE ? MET_QUEUE : MET_RPS].last : s->sample;
 
 		s->crossed = false;
-		/* each sample counts once; an old one is no measurement */
-		if (at && at != s->judged_ms && now_ms - at < CAP_FRESH_MS) {
+		/* each sample counts once; an old one is no measurement (the golden
+		 * signals' round is new when it is there: its clock is the loop's) */
+		if (at && at != s->judged_ms && (golden || now_ms - at < CAP_FRESH_MS)) {
 			s->judged_ms = at;
 			judge(s, v, limit_of(d->cfg, (enum deploy_capacity)i), ev);
 		}

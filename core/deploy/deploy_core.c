@@ -550,7 +550,7 @@ static void got_capacity(const struct prom_answer *a, void *arg)
 	struct cap_query *q = arg;
 	struct deploy_core *c = q->c;
 
-	deploy_capacity_sample(&c->d, q->which, a->ok ? a->v : NAN, loop_now_ms());
+	deploy_capacity_sample(&c->d, q->which, a->ok ? a->v : NAN, loop_wall_ms());
 	free(q);
 	/* no model_mark: the next golden-signal round judges it, and a mark from
 	 * here would run the watchers while sources_close cancels this query */

@@ -434,7 +434,8 @@ static void switch_step(struct deploy_query *q, const char *active, int64_t now)
 		q->base[i] = NAN;
 	d->baseline_asked = true;
 	if (!at) {
-		snprintf(d->baseline_note, sizeof d->baseline_note, "no baseline: when the deployment began is unknown");
+		snprintf(d->baseline_note, sizeof d->baseline_note, "no baseline: when the %s began is unknown",
+		         d->rollback_switch ? "deployment rolled back" : "deployment");
 	} else if (deploy_baseline_range(at, before, rw, BASE_SPAN_MS, &from, &to, d->baseline_note,
 	                                 sizeof d->baseline_note)) {
 		q->base_from = from;

@@ -255,6 +255,9 @@ class FreezeAndCapacityOnLab(LabTestCase):
         self.assertIn("deployment during the freeze %s..%s confirmed by lab-operator" % (today, today), p.stdout)
 
     def test_capacity_database_over_its_line_warns_once_and_clears(self):
+        # no deployment under way: the watch below waits for the next switch
+        self.lab.argocd_autosync(False)
+        self.lab.scenario("steady")
         t = Term(100, 30)
         self.addCleanup(t.close)
         db = os.path.join(t.tmp, "timeline.db")
