@@ -139,11 +139,13 @@ static void new_switch(struct deploy *d, const struct slots_state *st, int a, in
 static bool inferred_rollback(struct deploy *d, const struct slots_state *st, int a, int s, int64_t sw)
 {
 	int64_t ba = build_of(d, st, a), bs = build_of(d, st, s);
-	/* a deployment switches to a build made after the switch before it;
-	 * traffic back to one made earlier is a rollback, also once the slot it
-	 * left was scaled down */
-	bool older_than_before = ba && d->before_ms && ba < d->before_ms && sw > d->before_ms;
+	/* a deployment switches to the newer build of the two: traffic back to
+	 * the older one, after the newer one went up, is a rollback; once the
+	 * slot it left is at 0 (its build gone), traffic back to a build made
+	 * before the switch before it is */
 	bool older_than_standby = ba && bs && bs > ba && sw >= bs && standby_up(&st->slot[s]);
+	bool older_than_before = ba && d->before_ms && ba < d->before_ms && sw > d->before_ms &&
+	                         !standby_up(&st->slot[s]);
 
 	if (!sw || !(older_than_before || older_than_standby))
 		return false;

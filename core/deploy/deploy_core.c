@@ -28,7 +28,6 @@
 #define ROLLBACK_LOOK_BACK 400      /* events read for the newest rollback: a rollback writes tens */
 #define ARGOCD_WAIT_MS 5000         /* the rebuild waits this long for Argo CD's first answer */
 #define SAME_RECORD_MS 60000        /* one record of a kind within this, whoever wrote it */
-#define MATRIX_LATE_MS 15000        /* a switch this old was another process' to verify */
 
 struct deploy_core {
 	struct deploy d;
@@ -355,8 +354,10 @@ static void matrix_step(struct deploy_core *c, unsigned ev)
 	    (c->d.stage == DEPLOY_SWITCHED || c->d.stage == DEPLOY_MONITORING))
 		c->d.matrix[DMATRIX_BEFORE].switch_ms = c->d.switch_ms;
 	for (int w = 0; w < DMATRIX_COUNT; w++) {
-		bool late = c->d.switch_ms && loop_wall_ms() - c->d.switch_ms > MATRIX_LATE_MS &&
-		            c->d.stage != DEPLOY_READY;
+		/* a switch before this process began was another's to verify, and the
+		 * stage the rebuild found is no stage change */
+		bool late = c->first || (c->d.switch_ms && c->d.switch_ms < c->started_ms - 1000 &&
+		                         c->d.stage != DEPLOY_READY);
 
 		if (!c->matrix_run[w] && !late && deploy_matrix_due(&c->d, c->m->slots, ev, (enum deploy_matrix_when)w,
 		                                                    slot, sizeof slot))
@@ -502,14 +503,13 @@ static void step(struct deploy_core *c)
 	}
 	if (ev & DEPLOY_EV_STAGE && c->d.rebuilt)
 		record_stage(c);
-	if (c->d.rebuilt) {
-		record_recommendation(c, ev);
-		c->first = false;
-	}
 	if (ev & DEPLOY_EV_CAPACITY)
 		record_capacity(c);
-	if (c->d.rebuilt)
+	if (c->d.rebuilt) {
+		record_recommendation(c, ev);
 		matrix_step(c, ev);
+		c->first = false;
+	}
 	if (ev && m->tl)
 		model_sync_timeline(m);
 	if (ev)
