@@ -507,6 +507,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	tui_end();
 	actions_free(A.actions);   /* what is in flight stops and is audited as cancelled */
 	runbook_session_free(A.runbook);
+	deploy_core_stop(A.deploy);
 	sources_close(&A.sources);
 	deploy_core_free(A.deploy);   /* after the HTTP engine delivered its cancellations */
 	model_free(&A.model);

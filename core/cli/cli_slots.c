@@ -247,6 +247,7 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 			print_status(&m, kube_context(e.kube));
 		}
 	}
+	deploy_core_stop(dc);
 	sources_close(&e.src);
 	deploy_core_free(dc);
 	model_free(&m);

@@ -470,6 +470,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 		loop_timer_cancel(w.loop, tick);
 	}
 	actions_free(w.q);
+	deploy_core_stop(dw);
 	sources_close(&src);
 	deploy_core_free(dw);
 	model_free(&m);

@@ -610,6 +610,12 @@ struct deploy_core *deploy_install(struct model *m, const struct deploy_io *io)
 	return c;
 }
 
+void deploy_core_stop(struct deploy_core *c)
+{
+	if (c)
+		deploy_query_stop(c->q);
+}
+
 void deploy_core_free(struct deploy_core *c)
 {
 	if (!c)

@@ -24,6 +24,8 @@ struct deploy_query *deploy_query_new(const struct deploy_io *io, struct deploy 
 void deploy_query_step(struct deploy_query *q, int64_t now_ms);
 /* Every question of the rebuild answered (or failed). */
 bool deploy_query_settled(const struct deploy_query *q);
+/* Cancels the cluster's request in flight (before the client is freed). */
+void deploy_query_stop(struct deploy_query *q);
 /* Answers still to come free it when they arrive. */
 void deploy_query_free(struct deploy_query *q);
 

@@ -631,6 +631,19 @@ bool deploy_query_settled(const struct deploy_query *q)
 	                                                   (d->baseline_asked && q->pending == 0));
 }
 
+void deploy_query_stop(struct deploy_query *q)
+{
+	/* the cluster's client cancels without calling back: the reply is ours to free */
+	if (q && q->rs_id && q->io.kube && kube_cancel(q->io.kube, q->rs_id)) {
+		free(q->rs_reply);
+		q->rs_reply = NULL;
+		q->rs_id = 0;
+		q->inflight--;
+	}
+	if (q)
+		q->io.kube = NULL;   /* nothing more is asked of it */
+}
+
 void deploy_query_free(struct deploy_query *q)
 {
 	if (!q)
@@ -640,10 +653,7 @@ void deploy_query_free(struct deploy_query *q)
 	if (q->live_timer)
 		loop_timer_cancel(q->io.loop, q->live_timer);
 	q->kick_timer = q->live_timer = 0;
-	if (q->rs_id && q->io.kube && kube_cancel(q->io.kube, q->rs_id)) {
-		free(q->rs_reply);   /* its callback will not run */
-		q->inflight--;
-	}
+	deploy_query_stop(q);
 	if (q->inflight) {
 		q->freed = true;   /* Prometheus' answers are still to come: the last one frees */
 		return;

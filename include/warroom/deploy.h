@@ -352,6 +352,10 @@ struct deploy_io {
  * refresh. Free after the model's last update. */
 struct deploy_core;
 struct deploy_core *deploy_install(struct model *m, const struct deploy_io *io);
+/* Cancels what it asked the cluster: before the sources close (the cluster's
+ * client drops its requests without calling back). */
+void deploy_core_stop(struct deploy_core *c);
+/* After the sources closed (Prometheus' cancellations are delivered then). */
 void deploy_core_free(struct deploy_core *c);
 /* With the action layer the watcher runs the matrix itself (deploy_matrix_due)
  * through the check action, which records it; NULL: only on `c`. */
