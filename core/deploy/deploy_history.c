@@ -259,42 +259,6 @@ void deploy_set_baseline(struct deploy *d, enum metric_id id, double mean, int64
 	d->baseline_to_ms = to;
 }
 
-void deploy_rule_recall(struct deploy *d, enum deploy_rule r, const int64_t *t_ms, const double *v, size_t n,
-                        int64_t now_ms)
-{
-	struct deploy_rule_state *s;
-	double lim;
-	size_t i;
-
-	if (r >= DRULE_COUNT || !n)
-		return;
-	/* the seeds' criteria belong to the window */
-	if (r < DRULE_FAST_ERRORS && d->stage != DEPLOY_SWITCHED && d->stage != DEPLOY_MONITORING)
-		return;
-	s = &d->rule[r];
-	lim = deploy_rule_limit(d, r);
-	/* the newest run of samples over the line, back from the last one; the
-	 * queue's rule wants it growing too, not just over its baseline */
-	for (i = n; i > 0 && !isnan(v[i - 1]) && v[i - 1] > lim &&
-	     (r != DRULE_QUEUE_GROWING || i < 2 || v[i - 1] >= v[i - 2]); i--)
-		;
-	if (i == n || now_ms - t_ms[n - 1] > 30000)
-		return;   /* not over the line now, or the range is stale */
-	if (r == DRULE_QUEUE_GROWING) {
-		if (n - i < 2 || v[n - 1] <= v[i])
-			return;   /* flat is not growing */
-		d->last_queue = v[n - 1];
-	}
-	if (s->holds && s->since_wall_ms && s->since_wall_ms <= t_ms[i])
-		return;   /* watched longer than the range says */
-	s->holds = true;
-	s->since_wall_ms = t_ms[i];
-	if (s->samples < (int)(n - i))
-		s->samples = (int)(n - i);
-	s->value = v[n - 1];
-	s->limit = lim;
-}
-
 /* ---- the newest rollback, from the timeline ---- */
 
 static bool ours(const cJSON *j, const char *ns, const char *service)
