@@ -77,12 +77,14 @@ warroom: $(UI_OBJ) $(BUILD)/libwarroom-core.a
 	$(echo_cmd) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UI_OBJ) $(BUILD)/libwarroom-core.a $(LDLIBS)
 
+# -Icore: a test or a fuzzer may read a subsystem's private header as
+# "config/config_fields.h"; the public API stays include/warroom/.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwarroom-core.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(echo_cmd) LD $@
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) $(TEST_LIBS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_CFLAGS) -Itests/unit -Icore -o $@ $< $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) $(TEST_LIBS) -lm
 
-# The whole suite: the cycle check, unit tests, the same under ASan+UBSan,
+# The whole suite: the cycle and layer checks, unit tests, the same under ASan+UBSan,
 # screen tests on the real binary, integration tests against the lab, the fuzz
 # replay. One summary line at the end; tests/README.md has each stage alone.
 # Builds use JOBS cores unless make was given -j already.
@@ -121,6 +123,12 @@ test-screen: all
 .PHONY: cycles
 cycles: all
 	@python3 scripts/cycles.py $(BUILD)
+
+# The tree's rules the compiler does not check: what each layer includes, no
+# abort() in core/, every name docs/architecture.md cites; beside the cycles.
+.PHONY: layers
+layers:
+	@python3 scripts/layers.py
 
 test-integration: all
 	@python3 tests/integration/run.py
@@ -173,7 +181,7 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-r
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_DRIVER) $(BUILD)/libwarroom-core.a
 	@mkdir -p $(dir $@)
 	$(echo_cmd) LD $@
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ $< $(FUZZ_DRIVER) $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/fuzz -Icore -o $@ $< $(FUZZ_DRIVER) $(BUILD)/libwarroom-core.a $(CORE_PKG_LIBS) -lm
 
 fuzz-bins: $(FUZZ_BIN)
 

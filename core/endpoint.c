@@ -199,29 +199,19 @@ char *endpoint_escape(const char *s)
 
 char *endpoint_form(const char *const *pairs)
 {
-	size_t cap = 1, len = 0;
-	char *out = malloc(cap);
+	struct text_buf b = { 0 };
 
-	if (!out)
-		return NULL;
-	out[0] = '\0';
 	for (size_t i = 0; pairs && pairs[i] && pairs[i + 1]; i += 2) {
 		char *n = endpoint_escape(pairs[i]), *v = endpoint_escape(pairs[i + 1]);
-		size_t need = len + (n ? strlen(n) : 0) + (v ? strlen(v) : 0) + 3;
-		char *grown = n && v ? realloc(out, need) : NULL;
 
-		if (!grown) {
-			free(n);
-			free(v);
-			free(out);
-			return NULL;
-		}
-		out = grown;
-		len += (size_t)snprintf(out + len, need - len, "%s%s=%s", len ? "&" : "", n, v);
+		if (n && v)
+			text_buf_printf(&b, "%s%s=%s", b.n ? "&" : "", n, v);
+		else
+			b.oom = true;
 		free(n);
 		free(v);
 	}
-	return out;
+	return text_buf_take(&b);
 }
 
 void endpoint_prepare(const struct endpoint *ep, struct http_req *req)

@@ -30,6 +30,8 @@ struct request {
 	struct curl_slist *connect_to;
 	char *auth;                    /* the Authorization line; scrubbed on free */
 	char where[256];               /* "host:port" for error texts */
+	char via_host[64];             /* where CURLOPT_CONNECT_TO sent it ("127.0.0.1"), "" when direct */
+	int via_port;
 	long timeout_ms, connect_timeout_ms;
 	int64_t started;
 
@@ -128,6 +130,7 @@ const char *http_err_str(enum http_err err)
 	case HTTP_ETIMEOUT: return "timeout";
 	case HTTP_ECONNECT: return "connection failed";
 	case HTTP_ETLS: return "TLS error";
+	case HTTP_EROUTE: return "the route failed";
 	case HTTP_ETOOBIG: return "response too large";
 	case HTTP_ECANCELLED: return "cancelled";
 	case HTTP_EOTHER: return "error";
@@ -165,8 +168,17 @@ static void url_where(struct request *r, const char *url, const char *connect_to
 			if (strncmp(p, key, strlen(key)) == 0)
 				route = p + strlen(key);
 		if (route) {
-			snprintf(r->where, sizeof r->where, "%s:%s (via %.*s)", host, port, (int)strcspn(route, ","),
-			         route);
+			size_t rl = strcspn(route, ","), hl = 0;
+
+			snprintf(r->where, sizeof r->where, "%s:%s (via %.*s)", host, port, (int)rl, route);
+			/* "connect-host:connect-port": the last colon parts them ([v6] keeps its own) */
+			for (size_t i = 0; i < rl; i++)
+				if (route[i] == ':')
+					hl = i;
+			if (hl && hl < sizeof r->via_host) {
+				snprintf(r->via_host, sizeof r->via_host, "%.*s", (int)hl, route);
+				r->via_port = atoi(route + hl + 1);
+			}
 		} else {
 			snprintf(r->where, sizeof r->where, "%s:%s", host, port);
 		}
@@ -311,6 +323,46 @@ static void classify(struct request *r, CURLcode rc)
 	}
 }
 
+/* ---- who made the route: its words come first ---- */
+
+#define BLAMERS 4
+
+static struct { http_blame_fn fn; void *arg; } blamers[BLAMERS];
+
+void http_blame_add(http_blame_fn fn, void *arg)
+{
+	for (int i = 0; i < BLAMERS; i++)
+		if (!blamers[i].fn) {
+			blamers[i].fn = fn;
+			blamers[i].arg = arg;
+			return;
+		}
+}
+
+void http_blame_del(http_blame_fn fn, void *arg)
+{
+	for (int i = 0; i < BLAMERS; i++)
+		if (blamers[i].fn == fn && blamers[i].arg == arg)
+			blamers[i].fn = NULL;
+}
+
+/* A request that went by a route and never got an answer: a TLS reset or a
+ * timeout is the consequence, the route's own state the cause. */
+static void blame_route(struct request *r)
+{
+	char words[sizeof r->errmsg];
+
+	if (!r->via_host[0] || (r->err != HTTP_ETIMEOUT && r->err != HTTP_ECONNECT && r->err != HTTP_ETLS &&
+	                        r->err != HTTP_EOTHER))
+		return;
+	for (int i = 0; i < BLAMERS; i++)
+		if (blamers[i].fn && blamers[i].fn(r->via_host, r->via_port, words, sizeof words, blamers[i].arg)) {
+			r->err = HTTP_EROUTE;
+			snprintf(r->errmsg, sizeof r->errmsg, "%s", words);
+			return;
+		}
+}
+
 /* Belt and braces: no error text ever carries the token. */
 static void scrub_token(struct request *r)
 {
@@ -404,6 +456,7 @@ static void harvest(struct http *http)
 			continue;
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r->status);
 		classify(r, rc);
+		blame_route(r);
 		if (r->err != HTTP_OK)
 			r->status = r->err == HTTP_ETOOBIG ? r->status : 0;
 		scrub_token(r);

@@ -18,35 +18,6 @@
 #define MAX_NEST 32
 #define MAX_COLS 16              /* table columns laid out; more are cut */
 
-void md_buf_add(struct md_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t nc = b->cap ? b->cap * 2 : 64;
-		char *nv;
-
-		while (nc < b->n + n + 1)
-			nc *= 2;
-		nv = realloc(b->s, nc);
-		if (!nv) {
-			b->oom = true;
-			return;
-		}
-		b->s = nv;
-		b->cap = nc;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-void md_buf_str(struct md_buf *b, const char *s)
-{
-	if (s)
-		md_buf_add(b, s, strlen(s));
-}
-
 cmark_parser *md_parser_new(void)
 {
 	static const char *const exts[] = { "table", "tasklist", "strikethrough", "autolink" };
@@ -65,61 +36,122 @@ cmark_parser *md_parser_new(void)
 	return p;
 }
 
-static void inline_at(struct md_buf *b, cmark_node *n, unsigned flags, int nest)
+struct inl {
+	unsigned flags;
+	md_link_fn fn;           /* a reader that keeps links apart; NULL: the URL follows its words */
+	void *arg;
+	size_t a_from;           /* an <a href> open in inline HTML: where its words start */
+	char a_url[1024];
+	bool a_open;
+};
+
+/* A link's words are b->s[from ..): the reader's mark, or "(url)" after them. */
+static void link_end(struct text_buf *b, size_t from, const char *url, struct inl *in)
+{
+	bool bare;
+
+	if (!url || !*url)
+		return;
+	bare = b->s && b->n - from == strlen(url) && !memcmp(b->s + from, url, b->n - from);
+	/* a mail autolink's words are its address without "mailto:" */
+	if (!bare && !strncmp(url, "mailto:", 7) && b->s && b->n - from == strlen(url + 7) &&
+	    !memcmp(b->s + from, url + 7, b->n - from))
+		bare = true;
+	if (in->fn) {
+		in->fn(b, from, url, bare, in->arg);
+	} else if ((in->flags & MD_URLS) && !bare) {
+		text_buf_str(b, b->n > from ? " (" : "(");
+		text_buf_str(b, url);
+		text_buf_str(b, ")");
+	}
+}
+
+static void inline_html(struct text_buf *b, const char *lit, struct inl *in)
+{
+	struct md_html_tok t;
+	size_t n = lit ? strlen(lit) : 0;
+
+	if (!n)
+		return;
+	if (!md_html_token(lit, n, &t) || (!t.comment && !md_html_element(t.name, t.nname))) {
+		text_buf_str(b, lit);   /* <pod-name>, <YYYY-MM-DD>: a placeholder written as a tag is words */
+		return;
+	}
+	if (t.comment)
+		return;
+	if (t.nname == 2 && !strncasecmp(t.name, "br", 2)) {
+		text_buf_str(b, " ");
+	} else if (t.nname == 1 && (t.name[0] == 'a' || t.name[0] == 'A')) {
+		if (!t.close && md_html_attr(&t, "href", in->a_url, sizeof in->a_url)) {
+			in->a_from = b->n;
+			in->a_open = true;
+		} else if (t.close && in->a_open) {
+			in->a_open = false;
+			link_end(b, in->a_from, in->a_url, in);
+		}
+	} else if (t.nname == 3 && !strncasecmp(t.name, "img", 3) && !t.close) {
+		char alt[256];
+
+		if (md_html_attr(&t, "alt", alt, sizeof alt))
+			text_buf_str(b, alt);
+	}
+}
+
+static void inline_at(struct text_buf *b, cmark_node *n, struct inl *in, int nest)
 {
 	if (nest > 64)
 		return;   /* emphasis in emphasis that deep says nothing more */
 	for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c)) {
 		switch (cmark_node_get_type(c)) {
 		case CMARK_NODE_TEXT:
-			md_buf_str(b, cmark_node_get_literal(c));
+			text_buf_str(b, cmark_node_get_literal(c));
 			break;
 		case CMARK_NODE_HTML_INLINE:
-			if (!(flags & MD_URLS))
-				md_buf_str(b, cmark_node_get_literal(c));
-			else if (!strncasecmp(cmark_node_get_literal(c) ? cmark_node_get_literal(c) : "", "<br", 3))
-				md_buf_str(b, " ");
+			inline_html(b, cmark_node_get_literal(c), in);
 			break;
 		case CMARK_NODE_CODE:
-			md_buf_str(b, "`");
-			md_buf_str(b, cmark_node_get_literal(c));
-			md_buf_str(b, "`");
+			text_buf_str(b, "`");
+			text_buf_str(b, cmark_node_get_literal(c));
+			text_buf_str(b, "`");
 			break;
 		case CMARK_NODE_SOFTBREAK:
 		case CMARK_NODE_LINEBREAK:
-			md_buf_str(b, " ");
+			text_buf_str(b, " ");
 			break;
 		case CMARK_NODE_PARAGRAPH:
 			if (b->n)
-				md_buf_str(b, " ");
-			inline_at(b, c, flags, nest + 1);
+				text_buf_str(b, " ");
+			inline_at(b, c, in, nest + 1);
 			break;
-		case CMARK_NODE_LINK: {
+		case CMARK_NODE_LINK:
+		case CMARK_NODE_IMAGE: {
 			const char *url = cmark_node_get_url(c);
 			size_t from = b->n;
 
-			inline_at(b, c, flags, nest + 1);
-			/* an autolink's words are its URL: once is enough */
-			if ((flags & MD_URLS) && url && *url &&
-			    !(b->n - from == strlen(url) && b->s && !memcmp(b->s + from, url, b->n - from)) &&
-			    !(strncmp(url, "mailto:", 7) == 0 && b->s && b->n - from == strlen(url + 7) &&
-			      !memcmp(b->s + from, url + 7, b->n - from))) {
-				md_buf_str(b, b->n > from ? " (" : "(");
-				md_buf_str(b, url);
-				md_buf_str(b, ")");
-			}
+			inline_at(b, c, in, nest + 1);
+			if (url && (in->fn || cmark_node_get_type(c) == CMARK_NODE_LINK))
+				link_end(b, from, url, in);
 			break;
 		}
 		default:
-			inline_at(b, c, flags, nest + 1);   /* emphasis, images (their alt), extensions */
+			inline_at(b, c, in, nest + 1);   /* emphasis, extensions */
 			break;
 		}
 	}
 }
 
-void md_inline(struct md_buf *b, cmark_node *n, unsigned flags)
+void md_inline(struct text_buf *b, cmark_node *n, unsigned flags)
 {
-	inline_at(b, n, flags, 0);
+	struct inl in = { .flags = flags };
+
+	inline_at(b, n, &in, 0);
+}
+
+void md_inline_links(struct text_buf *b, cmark_node *n, md_link_fn fn, void *arg)
+{
+	struct inl in = { .fn = fn, .arg = arg };
+
+	inline_at(b, n, &in, 0);
 }
 
 /* ---- the layout ---- */
@@ -185,14 +217,14 @@ static void add(struct lay *l, enum md_style st, int indent, const char *lead, c
 
 static void add_inline(struct lay *l, cmark_node *n, enum md_style st, int indent, const char *lead)
 {
-	struct md_buf b = { 0 };
+	struct text_buf b = { 0 };
 
 	md_inline(&b, n, MD_URLS);
 	if (b.oom)
 		l->oom = true;
 	else
 		add(l, st, indent, lead, b.s ? b.s : "", b.n);
-	free(b.s);
+	text_buf_free(&b);
 }
 
 /* Columns a cell takes: one a character (wide characters are rare in
@@ -207,10 +239,10 @@ static int cols_of(const char *s)
 	return n;
 }
 
-static void pad(struct md_buf *b, int n)
+static void pad(struct text_buf *b, int n)
 {
 	while (n-- > 0)
-		md_buf_add(b, " ", 1);
+		text_buf_add(b, " ", 1);
 }
 
 /* A GFM table: columns as wide as their widest cell, aligned as the
@@ -244,11 +276,11 @@ static void table(struct lay *l, cmark_node *n, int indent)
 		int c = 0;
 
 		for (cmark_node *x = cmark_node_first_child(row); x && c < MAX_COLS; x = cmark_node_next(x), c++) {
-			struct md_buf b = { 0 };
+			struct text_buf b = { 0 };
 
 			md_inline(&b, x, MD_URLS);
-			cell[nrows * (size_t)ncols + (size_t)c] = one_line(b.s ? b.s : "", b.n);
-			free(b.s);
+			cell[nrows * (size_t)ncols + (size_t)c] = b.oom ? NULL : one_line(b.s ? b.s : "", b.n);
+			text_buf_free(&b);
 			if (!cell[nrows * (size_t)ncols + (size_t)c])
 				l->oom = true;
 			else if (cols_of(cell[nrows * (size_t)ncols + (size_t)c]) > width[c])
@@ -257,7 +289,7 @@ static void table(struct lay *l, cmark_node *n, int indent)
 	}
 	l->gap = true;
 	for (size_t r = 0; r < nrows && !l->oom; r++) {
-		struct md_buf b = { 0 };
+		struct text_buf b = { 0 };
 
 		for (int c = 0; c < ncols; c++) {
 			const char *s = cell[r * (size_t)ncols + (size_t)c] ? cell[r * (size_t)ncols + (size_t)c] : "";
@@ -265,29 +297,29 @@ static void table(struct lay *l, cmark_node *n, int indent)
 			char a = align && c < naligned ? (char)align[c] : 'l';
 
 			if (c)
-				md_buf_str(&b, " | ");
+				text_buf_str(&b, " | ");
 			if (a == 'r')
 				pad(&b, room);
 			else if (a == 'c')
 				pad(&b, room / 2);
-			md_buf_str(&b, s);
+			text_buf_str(&b, s);
 			if (c + 1 < ncols)   /* no trailing spaces on the row */
 				pad(&b, a == 'r' ? 0 : a == 'c' ? room - room / 2 : room);
 		}
 		add(l, r == 0 ? MD_TABLE_HEAD : MD_TABLE, indent, "", b.s ? b.s : "", b.n);
-		b.n = 0;
+		text_buf_reset(&b);
 		if (r == 0) {
 			for (int c = 0; c < ncols; c++) {
 				if (c)
-					md_buf_str(&b, "-+-");
+					text_buf_str(&b, "-+-");
 				for (int k = 0; k < width[c]; k++)
-					md_buf_str(&b, "-");
+					text_buf_str(&b, "-");
 			}
 			add(l, MD_TABLE, indent, "", b.s ? b.s : "", b.n);
 		}
 		if (b.oom)
 			l->oom = true;
-		free(b.s);
+		text_buf_free(&b);
 	}
 	for (size_t i = 0; i < nrows * (size_t)ncols; i++)
 		free(cell[i]);
@@ -305,13 +337,16 @@ static void code_lines(struct lay *l, const char *lit, int indent)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
-		struct md_buf b = { 0 };
+		struct text_buf b = { 0 };
 
 		/* tabs as the four spaces most editors show */
 		for (const char *s = p; s < e; s++)
-			md_buf_add(&b, *s == '\t' ? "    " : s, *s == '\t' ? 4 : 1);
-		add(l, MD_CODE, indent + 2, "", b.s ? b.s : "", b.n);
-		free(b.s);
+			text_buf_add(&b, *s == '\t' ? "    " : s, *s == '\t' ? 4 : 1);
+		if (b.oom)
+			l->oom = true;
+		else
+			add(l, MD_CODE, indent + 2, "", b.s ? b.s : "", b.n);
+		text_buf_free(&b);
 		p = nl ? nl + 1 : end;
 	}
 	l->gap = true;
@@ -466,42 +501,8 @@ static bool tag_is(const char *tag, size_t n, const char *name)
 	return n >= k && !strncasecmp(tag, name, k) && (n == k || !isalnum((unsigned char)tag[k]));
 }
 
-/* Decodes the entity at s (after '&'): its text, and the bytes it took. */
-static const char *entity(const char *s, size_t n, size_t *took, char *buf)
-{
-	static const struct { const char *name, *text; } ents[] = {
-		{ "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" }, { "#39;", "'" },
-		{ "apos;", "'" }, { "nbsp;", " " }, { "mdash;", "\u2014" }, { "ndash;", "\u2013" },
-		{ "hellip;", "\u2026" }, { "copy;", "\u00a9" },
-	};
-
-	for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++) {
-		size_t k = strlen(ents[i].name);
-
-		if (n >= k && !strncmp(s, ents[i].name, k)) {
-			*took = k;
-			return ents[i].text;
-		}
-	}
-	if (n > 2 && s[0] == '#' && isdigit((unsigned char)s[1])) {
-		size_t k = 1;
-		long c = 0;
-
-		while (k < n && k < 6 && isdigit((unsigned char)s[k]))
-			c = c * 10 + (s[k++] - '0');
-		if (k < n && s[k] == ';' && c >= 0x20 && c < 0x7f) {   /* printable ASCII; the rest stays as written */
-			buf[0] = (char)c;
-			buf[1] = '\0';
-			*took = k + 1;
-			return buf;
-		}
-	}
-	*took = 0;
-	return "&";
-}
-
 struct hline {
-	struct md_buf b;
+	struct text_buf b;
 	enum md_style st;
 	char lead[16];
 };
@@ -523,7 +524,7 @@ static void hflush(struct lay *l, struct hline *h, int indent)
 	}
 	if (h->b.oom)
 		l->oom = true;
-	h->b.n = 0;
+	text_buf_reset(&h->b);
 	h->st = MD_TEXT;
 	h->lead[0] = '\0';
 }
@@ -579,7 +580,7 @@ static void html_into(struct lay *l, const char *html, size_t len, int indent)
 				hflush(l, &h, indent);
 				add(l, MD_RULE, indent, "", "", 0);
 			} else if (!close && (tag_is(tag, tn, "td") || tag_is(tag, tn, "th")) && h.b.n) {
-				md_buf_str(&h.b, " | ");
+				text_buf_str(&h.b, " | ");
 			}
 			i = (size_t)(e - html) + 1;
 			continue;
@@ -587,23 +588,23 @@ static void html_into(struct lay *l, const char *html, size_t len, int indent)
 		if (c == '&') {
 			char buf[2];
 			size_t took;
-			const char *t = entity(html + i + 1, len - i - 1, &took, buf);
+			const char *t = md_html_entity(html + i + 1, len - i - 1, &took, buf);
 
-			md_buf_str(&h.b, t);
+			text_buf_str(&h.b, t);
 			i += 1 + took;
 			continue;
 		}
 		if (isspace((unsigned char)c)) {
 			if (h.b.n && h.b.s[h.b.n - 1] != ' ')
-				md_buf_add(&h.b, " ", 1);
+				text_buf_add(&h.b, " ", 1);
 			i++;
 			continue;
 		}
-		md_buf_add(&h.b, &c, 1);
+		text_buf_add(&h.b, &c, 1);
 		i++;
 	}
 	hflush(l, &h, indent);
-	free(h.b.s);
+	text_buf_free(&h.b);
 }
 
 int md_doc_html(const char *html, size_t len, struct md_doc *out)
@@ -621,20 +622,16 @@ int md_doc_html(const char *html, size_t len, struct md_doc *out)
 
 char *md_doc_text(const struct md_doc *d)
 {
-	struct md_buf b = { 0 };
+	struct text_buf b = { 0 };
 
 	for (size_t i = 0; i < d->n; i++) {
 		if (i)
-			md_buf_str(&b, "\n");
+			text_buf_str(&b, "\n");
 		if (d->b[i].gap)
-			md_buf_str(&b, "\n");
+			text_buf_str(&b, "\n");
 		pad(&b, d->b[i].indent);
-		md_buf_str(&b, d->b[i].lead);
-		md_buf_str(&b, d->b[i].style == MD_RULE ? "---" : d->b[i].text);
+		text_buf_str(&b, d->b[i].lead);
+		text_buf_str(&b, d->b[i].style == MD_RULE ? "---" : d->b[i].text);
 	}
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s ? b.s : strdup("");
+	return text_buf_take(&b);
 }

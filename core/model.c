@@ -124,21 +124,6 @@ void model_mark(struct model *m, unsigned dirty)
 	run_watchers(m);
 }
 
-void model_source(struct model *m, enum source_id id, enum source_state st, const char *error)
-{
-	struct source_status *s = &m->src[id];
-
-	if (st == SRC_UP) {
-		s->updated_ms = loop_now_ms();
-		m->last_refresh_ms = s->updated_ms;
-		s->error[0] = '\0';
-	} else if (error) {
-		snprintf(s->error, sizeof s->error, "%s", error);
-	}
-	s->state = st;
-	m->dirty |= DIRTY_STATUS;
-}
-
 void model_source_status(struct model *m, enum source_id id, const struct source_status *st)
 {
 	if (id >= SRC_COUNT)

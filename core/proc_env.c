@@ -106,18 +106,6 @@ int proc_env_set(struct proc_env *env, const char *name, const char *value)
 	return put_owned(env, e);
 }
 
-void proc_env_unset(struct proc_env *env, const char *name)
-{
-	if (!env || !name)
-		return;
-	ssize_t at = find(env, name, strlen(name));
-	if (at < 0)
-		return;
-	wipe_entry(env->v[at]);
-	env->v[at] = env->v[--env->n];   /* order of variables does not matter */
-	env->v[env->n] = NULL;
-}
-
 const char *proc_env_get(const struct proc_env *env, const char *name)
 {
 	if (!env || !name)

@@ -24,12 +24,11 @@ struct source {
 	uint64_t round_epoch;    /* the epoch the round in flight started in */
 	uint64_t timer;
 	int64_t round_started_ms;
-	unsigned long rounds;
 	int failures;
 
 	enum source_state state;
 	int64_t updated_ms;
-	char error[256];
+	char error[SOURCE_ERROR];
 };
 
 static void notify(struct source *s)
@@ -110,7 +109,6 @@ static void round_start(struct source *s)
 	s->again = false;
 	s->round_epoch = s->epoch;
 	s->round_started_ms = loop_now_ms();
-	s->rounds++;
 	if (s->state == SRC_IDLE || s->state == SRC_UNCONFIGURED) {
 		s->state = SRC_CONNECTING;
 		notify(s);
@@ -205,17 +203,9 @@ void source_set_unconfigured(struct source *s)
 
 const char *source_name(const struct source *s) { return s->name; }
 enum source_state source_state(const struct source *s) { return s->state; }
-int64_t source_updated_ms(const struct source *s) { return s->updated_ms; }
-const char *source_error(const struct source *s) { return s->error; }
 bool source_busy(const struct source *s) { return s->busy; }
 bool source_running(const struct source *s) { return s->running; }
 int source_failures(const struct source *s) { return s->failures; }
-unsigned long source_rounds(const struct source *s) { return s->rounds; }
-
-int64_t source_age_ms(const struct source *s, int64_t now_ms)
-{
-	return s->updated_ms ? now_ms - s->updated_ms : -1;
-}
 
 void source_status(const struct source *s, struct source_status *out)
 {
@@ -247,31 +237,21 @@ static void registry_change(struct source *s, void *arg)
 		reg->fn(s, reg->arg);
 }
 
-int source_registry_add(struct source_registry *reg, struct source *src)
-{
-	if (!src || reg->n == SOURCE_REGISTRY_MAX || source_registry_find(reg, src->name))
-		return -1;
-	reg->src[reg->n] = src;
-	source_on_change(src, registry_change, reg);
-	return (int)reg->n++;
-}
-
-size_t source_registry_count(const struct source_registry *reg)
-{
-	return reg->n;
-}
-
-struct source *source_registry_at(const struct source_registry *reg, size_t i)
-{
-	return i < reg->n ? reg->src[i] : NULL;
-}
-
-struct source *source_registry_find(const struct source_registry *reg, const char *name)
+static struct source *registry_find(const struct source_registry *reg, const char *name)
 {
 	for (size_t i = 0; i < reg->n; i++)
 		if (strcmp(reg->src[i]->name, name) == 0)
 			return reg->src[i];
 	return NULL;
+}
+
+int source_registry_add(struct source_registry *reg, struct source *src)
+{
+	if (!src || reg->n == SOURCE_REGISTRY_MAX || registry_find(reg, src->name))
+		return -1;
+	reg->src[reg->n] = src;
+	source_on_change(src, registry_change, reg);
+	return (int)reg->n++;
 }
 
 void source_registry_refresh(struct source_registry *reg)

@@ -246,38 +246,65 @@ static void strip_item(struct sources *s, const struct dashboard *d, const char 
 	free(expr);
 }
 
-static void signals_from_dashboard(struct sources *s)
+/* The seeds' verification windows: $__rate_interval of one minute, whatever
+ * the scrape interval (the lab scrapes every second). */
+static const struct dash_env signals_env = { 3600000, 15000, 15000 };
+
+/* The overview's dashboard, read once (l freed by the caller); NULL when it is not there. */
+static const struct dashboard *overview_dashboard(struct sources *s, struct dash_live **l)
 {
-	const struct config_dashboards *c = &s->cfg->dash;
-	const char *want = sources_overview_dashboard(s->cfg);
-	struct dash_live *l = dash_live_new(s->loop, s->prom, c->scrape_ms, 1, NULL, NULL);
-	struct model_strip *st = &s->model->strip;
-	/* the seeds' verification windows: $__rate_interval of one minute,
-	 * whatever the scrape interval (the lab scrapes every second) */
-	struct dash_env env = { 3600000, 15000, 15000 };
-	const struct dashboard *d = NULL;
 	int at;
 
-	if (!l)
-		return;
-	dash_live_add(l, sources_dashboard_path(s->cfg));
-	at = dash_live_find(l, want);
-	if (at >= 0 && dash_live_select(l, (size_t)at) == 0)
-		d = l->d;
+	*l = dash_live_new(s->loop, s->prom, s->cfg->dash.scrape_ms, 1, NULL, NULL);
+	if (!*l)
+		return NULL;
+	dash_live_add(*l, sources_dashboard_path(s->cfg));
+	at = dash_live_find(*l, sources_overview_dashboard(s->cfg));
+	return at >= 0 && dash_live_select(*l, (size_t)at) == 0 ? (*l)->d : NULL;
+}
+
+/* Each signal whose panel the dashboard has asks the panel's query. */
+static void signal_queries(struct prom_poller *pp, const struct dashboard *d)
+{
 	for (int m = 0; d && m < MET_COUNT; m++) {
 		size_t p = dashboard_find(d, signal_titles[m]);
 		char *expr;
 
 		if (p == (size_t)-1 || !d->p[p].nt)
 			continue;
-		expr = dashboard_expand(d, &env, d->p[p].t[0].expr);
-		prom_poller_set_query(s->signals, (enum metric_id)m, expr);
+		expr = dashboard_expand(d, &signals_env, d->p[p].t[0].expr);
+		prom_poller_set_query(pp, (enum metric_id)m, expr);
 		free(expr);
 	}
+}
+
+struct prom_poller *sources_signals_new(struct sources *s, struct model_metrics *out, prom_round_fn fn,
+                                        void *arg)
+{
+	struct prom_poller *pp = s->prom ? prom_poller_new(s->loop, s->prom, out, fn, arg) : NULL;
+	struct dash_live *l = NULL;
+
+	if (pp)
+		signal_queries(pp, overview_dashboard(s, &l));
+	dash_live_free(l);
+	return pp;
+}
+
+static void signals_from_dashboard(struct sources *s)
+{
+	const struct config_dashboards *c = &s->cfg->dash;
+	const char *want = sources_overview_dashboard(s->cfg);
+	struct dash_live *l = NULL;
+	struct model_strip *st = &s->model->strip;
+	const struct dashboard *d = overview_dashboard(s, &l);
+
+	if (!l)
+		return;
+	signal_queries(s->signals, d);
 	st->n = 0;
 	st->configured = c->nstrip > 0;
 	for (size_t i = 0; i < c->nstrip && i < MODEL_STRIP; i++)
-		strip_item(s, d, want, c->strip[i], c->strip_at[i], &env);
+		strip_item(s, d, want, c->strip[i], c->strip_at[i], &signals_env);
 	/* no list: the golden signals, coloured by their panels' thresholds */
 	for (int m = 0; !c->nstrip && d && m < MET_COUNT; m++) {
 		size_t p = dashboard_find(d, signal_titles[m]);
@@ -406,8 +433,11 @@ static void on_change(struct source *src, void *arg)
 			continue;
 		source_status(src, &st);
 		model_source_status(s->model, source_defs[i].id, &st);
-		if (source_defs[i].id == SRC_BASTION)
+		if (source_defs[i].id == SRC_BASTION) {
 			s->model->bastion_rtt_ms = ssh_rtt_ms(s->ssh);
+			text_copy(s->model->bastion_cause, sizeof s->model->bastion_cause,
+			          ssh_cause_name(ssh_cause(s->ssh)));
+		}
 	}
 }
 
@@ -469,14 +499,10 @@ void sources_refresh(struct sources *s)
 	source_registry_refresh(&s->reg);
 }
 
-void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct rollback_ctx *ctx)
+void sources_retry(struct sources *s)
 {
-	memset(ctx, 0, sizeof *ctx);
-	ctx->loop = s->loop;
-	ctx->kube = s->kube;
-	ctx->argocd = s->argocd;
-	ctx->tl = tl;
-	ctx->cfg = s->cfg;
+	ssh_retry(s->ssh);
+	source_registry_refresh(&s->reg);
 }
 
 void sources_close(struct sources *s)

@@ -370,3 +370,98 @@ char *text_dup_printf(const char *fmt, ...)
 	}
 	return s;
 }
+
+/* ---- the growing string ---- */
+
+/* Room for n more bytes and the NUL; false (and oom, for good) when there is none. */
+static bool buf_room(struct text_buf *b, size_t n)
+{
+	size_t cap;
+	char *s;
+
+	if (b->oom)
+		return false;
+	if (n >= SIZE_MAX / 2 - b->n) {
+		b->oom = true;
+		return false;
+	}
+	if (b->n + n + 1 <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 64;
+	while (cap < b->n + n + 1)
+		cap *= 2;
+	s = realloc(b->s, cap);
+	if (!s) {
+		b->oom = true;
+		return false;
+	}
+	b->s = s;
+	b->cap = cap;
+	return true;
+}
+
+void text_buf_add(struct text_buf *b, const char *s, size_t n)
+{
+	if (!buf_room(b, n))
+		return;
+	if (n)
+		memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+void text_buf_str(struct text_buf *b, const char *s)
+{
+	if (s)
+		text_buf_add(b, s, strlen(s));
+}
+
+void text_buf_vprintf(struct text_buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int need;
+
+	va_copy(again, ap);
+	need = vsnprintf(NULL, 0, fmt, ap);
+	if (need >= 0 && buf_room(b, (size_t)need)) {
+		vsnprintf(b->s + b->n, b->cap - b->n, fmt, again);
+		b->n += (size_t)need;
+	}
+	va_end(again);
+}
+
+void text_buf_printf(struct text_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	text_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void text_buf_reset(struct text_buf *b)
+{
+	b->n = 0;
+	if (b->s)
+		b->s[0] = '\0';
+}
+
+char *text_buf_take(struct text_buf *b)
+{
+	char *s = b->s;
+
+	if (b->oom) {
+		text_buf_free(b);
+		return NULL;
+	}
+	if (!s)
+		s = strdup("");
+	memset(b, 0, sizeof *b);
+	return s;
+}
+
+void text_buf_free(struct text_buf *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof *b);
+}

@@ -1,5 +1,6 @@
 #!/bin/sh
-# make test: the cycle check on the built objects; unit tests; the screen
+# make test: the cycle check on the built objects and the layer check of the
+# sources; unit tests; the screen
 # tests beside the integration tests (these mostly wait on servers) while the
 # ASan and fuzz builds compile; the unit tests under ASan+UBSan, the fuzz
 # replay and a short fuzz pass; last, alone, the integration tests that time
@@ -28,6 +29,7 @@ failed_stage() {
 }
 # tee hides the exit status in POSIX sh; each stage writes "rc=N" to $log.rc.
 stage cycles   sh -c 'python3 scripts/cycles.py build; echo "rc=$?" >> '"$log"'.rc'
+stage layers   sh -c 'python3 scripts/layers.py; echo "rc=$?" >> '"$log"'.rc'
 stage unit     sh -c 'sh tests/run-unit.sh build/tests; echo "rc=$?" >> '"$log"'.rc'
 clang=no
 printf "int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }\n" |

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "warroom/actions.h"
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/config.h"
 #include "warroom/deploy.h"
 #include "warroom/export.h"
@@ -116,6 +116,9 @@ static void paint_status(void)
 		if (s == SRC_BASTION && A.model.src[s].state == SRC_UP && A.model.bastion_rtt_ms >= 0)
 			used += (size_t)snprintf(conn + used, used < sizeof conn ? sizeof conn - used : 0, " %lldms",
 			                         (long long)A.model.bastion_rtt_ms);
+		else if (s == SRC_BASTION && A.model.src[s].state == SRC_DOWN && A.model.bastion_cause[0])
+			used += (size_t)snprintf(conn + used, used < sizeof conn ? sizeof conn - used : 0, " %s",
+			                         A.model.bastion_cause);
 		if (A.model.src[s].state != SRC_UP)
 			used_short += (size_t)snprintf(conn_short + used_short, used_short < sizeof conn_short ?
 			                               sizeof conn_short - used_short : 0, "%s%s %s", used_short ? " " : "",
@@ -457,6 +460,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		views_free();
 		return EXIT_FAILED;
 	}
+	tui_set_frame_tail(tui_links_take);   /* the runbook's links, hyperlinked after each frame */
 	/* after tui_init: our SIGWINCH handler replaces the one curses set */
 	loop_signals_watch(A.loop, on_signal, NULL);
 	loop_fd_add(A.loop, STDIN_FILENO, POLLIN, on_stdin, NULL);
@@ -489,6 +493,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	make_windows();
 	if (views[0]->open)
 		views[0]->open(views_state(0), &A.model);
+	app_bastion_unused(cfg, runbook_session_lib(A.runbook));
 	if (!tl)
 		ui_message(ROLE_CRIT, "timeline unavailable: %s", tl_error && *tl_error ? tl_error : "not opened");
 	else {

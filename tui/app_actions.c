@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "warroom/actions.h"
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/config.h"
 #include "warroom/deploy.h"
 #include "warroom/incident.h"
@@ -408,19 +408,19 @@ void app_key_action(enum action_id id, const char *arg)
 		           keymap_view_key("alerts"), keymap_view_key("timeline"));
 		break;
 	case ACTION_RUNBOOK: case ACTION_RUNBOOK_STEP: case ACTION_RUNBOOK_CHECK: case ACTION_RUNBOOK_DONE:
-	case ACTION_RUNBOOK_SKIP: case ACTION_RUNBOOK_CANCEL:
+	case ACTION_RUNBOOK_SKIP: case ACTION_RUNBOOK_CANCEL: case ACTION_RUNBOOK_PICK: case ACTION_RUNBOOK_FILL:
 		if (app_runbook_key(A.runbook, A.actions, &console_ui, id, arg, cur == view_named("runbook")))
 			show(view_named("runbook"));
 		break;
 	case ACTION_SELECT:
-		/* select on a runbook line: run it, or tick it */
+		/* select on a runbook line: run it, tick it, or choose the option (a section opens in the view) */
 		if (cur == view_named("runbook") && runbook_session_runbook(A.runbook)) {
 			const struct runbook *rb = runbook_session_runbook(A.runbook);
 			size_t c = runbook_session_cursor(A.runbook);
+			enum runbook_kind k = c < rb->nitems ? rb->items[c].kind : RB_TEXT;
 
-			app_runbook_key(A.runbook, A.actions, &console_ui,
-			                c < rb->nitems && rb->items[c].kind == RB_CHECK ? ACTION_RUNBOOK_CHECK :
-			                ACTION_RUNBOOK_STEP, NULL, true);
+			app_runbook_key(A.runbook, A.actions, &console_ui, k == RB_CHECK ? ACTION_RUNBOOK_CHECK :
+			                k == RB_OPTION ? ACTION_RUNBOOK_PICK : ACTION_RUNBOOK_STEP, NULL, true);
 		}
 		break;
 	case ACTION_AUTOSYNC:
@@ -435,7 +435,7 @@ void app_key_action(enum action_id id, const char *arg)
 		break;
 	case ACTION_REFRESH:
 		model_sync_timeline(&A.model);
-		sources_refresh(&A.sources);
+		sources_retry(&A.sources);
 		ui_message(ROLE_NORMAL, "refreshing");
 		break;
 	case ACTION_REDRAW:
@@ -460,14 +460,9 @@ static void shell_run_action(enum action_id id, const char *text, void *arg)
 	start(id, text, 0);
 }
 
-static void shell_open_view(const char *name, void *arg)
-{
-	open_view_named(name);
-}
-
 void app_actions_attach(struct app *a)
 {
-	const struct ui_shell shell = { .run_action = shell_run_action, .open_view = shell_open_view };
+	const struct ui_shell shell = { .run_action = shell_run_action };
 
 	app = a;
 	ui_attach(&shell);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "warroom/config.h"
-#include "warroom/keydoc.h"
+#include "keydoc.h"
 #include "warroom/keymap.h"
 #include "warroom/views.h"
 

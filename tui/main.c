@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "warroom/app.h"
+#include "app.h"
 #include "warroom/cli.h"
 #include "warroom/config.h"
-#include "warroom/keydoc.h"
+#include "keydoc.h"
 #include "warroom/runbook.h"
 #include "warroom/ssh.h"
 #include "warroom/text.h"
@@ -19,7 +19,7 @@ static const char usage[] =
 	"usage: warroom [OPTIONS]                 full-screen console\n"
 	"       warroom note TEXT...              append a note to the timeline (- reads stdin)\n"
 	"       warroom timeline [--json] [--limit N]\n"
-	"       warroom status [--json]           slots and alerts; exit 0 healthy, 1 degraded, 2 outage\n"
+	"       warroom status [--json]           slots, alerts, signals; exit 0 healthy, 1 degraded, 2 outage\n"
 	"       warroom rollback [--strategy auto|selector|scale-switch|undo|argocd] [--dry-run] [--yes]\n"
 	"       warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n"
 	"                                         the postmortem draft of an incident\n"
@@ -75,8 +75,20 @@ static const struct subcmd subcmds[] = {
 	{ "autosync", cli_autosync },
 	{ "check", cli_check },
 	{ "tick", cli_tick },
-	{ "remote", ssh_cli_remote },
+	{ "remote", cli_remote },
 };
+
+/* The subcommands whose requests a bastion would carry: told when it carries none. */
+static bool reaches_endpoints(const char *name)
+{
+	static const char *const names[] = { "status", "rollback", "silence", "expire", "query", "dashboard",
+	                                     "check", "watch", "autosync" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
 
 static int need_value(int i, int argc, char **argv)
 {
@@ -205,6 +217,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (sub && reaches_endpoints(sub->name) && config_bastion_unused(&cfg, false, err, sizeof err))
+		fprintf(stderr, "warroom: WARNING: %s\n", err);
 	if (sub) {
 		rc = sub->fn(nrest, rest, &cfg);
 	} else {

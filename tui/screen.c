@@ -40,7 +40,6 @@ static FILE *scratch;
 static int out_fd = -1;
 static char *obuf;
 static size_t olen, ocap, ooff;
-static unsigned long long bytes_out;
 
 static void collect(void)
 {
@@ -77,7 +76,6 @@ int tui_out_flush(void)
 
 		if (n > 0) {
 			ooff += (size_t)n;
-			bytes_out += (unsigned long long)n;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -91,20 +89,56 @@ int tui_out_flush(void)
 	return 0;
 }
 
-bool tui_out_pending(void) { return ooff < olen; }
+static bool tui_out_pending(void) { return ooff < olen; }
 int tui_out_fd(void) { return out_fd; }
-unsigned long long tui_out_bytes(void) { return bytes_out; }
+
+static char *(*frame_tail)(size_t *len);
+
+void tui_set_frame_tail(char *(*tail)(size_t *len))
+{
+	frame_tail = tail;
+}
+
+/* What goes after the frame (the hyperlinks, tui/links.c), in the same stream. */
+static void add_links(void)
+{
+	size_t n;
+	char *b = frame_tail ? frame_tail(&n) : NULL;
+
+	if (!b)
+		return;
+	if (!scratch) {
+		fwrite(b, 1, n, stdout);
+		fflush(stdout);
+	} else {
+		if (olen + n > ocap) {
+			char *nb = realloc(obuf, (olen + n) * 2);
+
+			if (!nb) {
+				free(b);
+				return;   /* the links are lost for this frame; the text is there */
+			}
+			obuf = nb;
+			ocap = (olen + n) * 2;
+		}
+		memcpy(obuf + olen, b, n);
+		olen += n;
+	}
+	free(b);
+}
 
 int tui_update(void)
 {
 	if (!scratch) {
 		doupdate();
+		add_links();
 		return 0;
 	}
 	if (tui_out_pending() && tui_out_flush())
 		return 1;
 	doupdate();
 	collect();
+	add_links();
 	return tui_out_flush();
 }
 
@@ -148,7 +182,6 @@ static const char *const glyph_ascii[G_COUNT] = {
 };
 
 const struct tui_caps *tui_caps(void) { return &caps; }
-bool tui_active(void) { return active; }
 
 const char *tui_glyph(enum tui_glyph g)
 {

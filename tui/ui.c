@@ -69,11 +69,6 @@ void ui_dialog(const struct dialog *d)
 	U.changes |= UI_BODY;
 }
 
-bool ui_dialog_shown(void)
-{
-	return U.dialog.kind != DIALOG_NONE;
-}
-
 bool ui_dialog_key(int key)
 {
 	enum dialog_result r;
@@ -97,12 +92,6 @@ void ui_run_action(enum action_id id, const char *text)
 {
 	if (U.shell.run_action)
 		U.shell.run_action(id, text, U.shell.arg);
-}
-
-void ui_open_view(const char *name)
-{
-	if (U.shell.open_view)
-		U.shell.open_view(name, U.shell.arg);
 }
 
 unsigned ui_changes(void)

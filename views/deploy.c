@@ -219,9 +219,13 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	}
 	/* a rollback goes through these: why one is down, in words, before it is needed */
 	for (int s = SRC_ARGOCD; s <= SRC_BASTION; s++)
-		if (m->src[s].state == SRC_DOWN && y < h - 1)
-			tui_putf(w, y++, 2, width - 4, ROLE_CRIT, "%s down: %s", model_source_name((enum source_id)s),
-			         m->src[s].error);
+		if (m->src[s].state == SRC_DOWN && y < h - 1) {
+			char down[SOURCE_ERROR + 32];
+
+			/* whole, wrapped: the bastion's words end in what to do */
+			snprintf(down, sizeof down, "%s down: %s", model_source_name((enum source_id)s), m->src[s].error);
+			y += tui_wrap_put(w, y, 2, h - 1 - y < 4 ? h - 1 - y : 4, width - 4, 2, ROLE_CRIT, down);
+		}
 	if (y < h - 1)
 		y = draw_pipeline(w, y, width, d);
 	/* the matrix the watcher ran by itself, at the smoke test and in the window */

@@ -12,6 +12,7 @@
 #include "warroom/incident.h"
 #include "warroom/model.h"
 #include "warroom/policy.h"
+#include "warroom/prom.h"
 #include "warroom/runbook.h"
 #include "warroom/slots.h"
 #include "warroom/text.h"
@@ -84,20 +85,6 @@ static const struct signal_spec {
 	[MET_QUEUE]  = { "queue", 10 },
 };
 
-static void fmt_signal(enum metric_id id, double v, char *buf, size_t len)
-{
-	if (isnan(v))
-		snprintf(buf, len, "n/a");
-	else if (id == MET_ERRORS)
-		snprintf(buf, len, v < 0.1 ? "%.2f%%" : "%.1f%%", v * 100);
-	else if (id == MET_P95 || id == MET_P99)
-		snprintf(buf, len, v < 1 ? "%.0fms" : "%.2fs", v < 1 ? v * 1000 : v);
-	else if (id == MET_RPS)
-		snprintf(buf, len, "%.1f", v);
-	else
-		snprintf(buf, len, "%.0f", v);
-}
-
 static enum tui_role level_role(int level)
 {
 	return level == 0 ? ROLE_OK : level == 1 ? ROLE_WARN : level == 2 ? ROLE_CRIT : ROLE_NORMAL;
@@ -131,20 +118,41 @@ static const char *item_label(const struct model *m, const struct model_strip_it
 	return it->signal >= 0 && !m->strip.configured ? signal_spec[it->signal].label : it->label;
 }
 
-static void item_value(const struct model *m, const struct model_strip_item *it, double v, char *buf, size_t len)
+/* A value that is no plain number says what it is, its query beside it:
+ * never a bare "n/a". */
+static bool item_worded(const struct model_series *s)
 {
-	if (it->signal >= 0 && !m->strip.configured)
-		fmt_signal((enum metric_id)it->signal, v, buf, len);
+	return s->answer == MODEL_ANS_NAN || s->answer == MODEL_ANS_EMPTY ||
+	       (s->answer == MODEL_ANS_VALUE && isinf(s->last));
+}
+
+static void item_value(const struct model *m, const struct model_strip_item *it, const struct model_series *s,
+                       char *buf, size_t len)
+{
+	double v = s->last;
+
+	if (s->answer == MODEL_ANS_NAN)
+		snprintf(buf, len, "NaN");
+	else if (isinf(v))
+		snprintf(buf, len, "%sInf", v > 0 ? "+" : "-");
 	else if (isnan(v))
-		snprintf(buf, len, "n/a");
+		snprintf(buf, len, "no data");
+	else if (it->signal >= 0 && !m->strip.configured)
+		prom_signal_format((enum metric_id)it->signal, v, buf, len);
 	else
 		dashboard_format(v, it->field.unit, it->field.decimals, buf, len);
 }
 
-/* Its panel's thresholds; the SLO only when the panel has none. */
-static enum tui_role item_role(const struct model *m, const struct model_strip_item *it, double v, bool stale)
+/* Its panel's thresholds; the SLO only when the panel has none. A value
+ * that is not a number is a warning: nobody knows how the service does. */
+static enum tui_role item_role(const struct model *m, const struct model_strip_item *it,
+                               const struct model_series *s, bool stale)
 {
-	return stale || isnan(v) ? ROLE_STALE : level_role(policy_strip_level(m->cfg, it, v));
+	if (stale || s->answer == MODEL_ANS_NONE)
+		return ROLE_STALE;
+	if (isnan(s->last))
+		return ROLE_WARN;
+	return level_role(policy_strip_level(m->cfg, it, s->last));
 }
 
 /* Columns of the labels and values: as wide as the widest, within reason. */
@@ -157,7 +165,7 @@ static void strip_columns(const struct model *m, const struct model_strip_item *
 		char val[48];
 		int l = tui_text_width(item_label(m, items[i])) + 1;
 
-		item_value(m, items[i], item_series(m, items[i])->last, val, sizeof val);
+		item_value(m, items[i], item_series(m, items[i]), val, sizeof val);
 		if (l > *lw)
 			*lw = l;
 		if (tui_text_width(val) > *vw)
@@ -169,13 +177,41 @@ static void strip_columns(const struct model *m, const struct model_strip_item *
 		*vw = width / 3 > 8 ? width / 3 : 8;
 }
 
+/* s in width columns; cut, it ends in an ellipsis (a query has few spaces
+ * to break at, so it is cut at a character). */
+static void put_cut(WINDOW *w, int y, int x, int width, enum tui_role role, const char *s)
+{
+	const char *ell = tui_glyph(G_ELLIPSIS);
+	char buf[256];
+	size_t off = 0, len = strlen(s);
+	int cols = 0, room = width - tui_text_width(ell);
+	mbstate_t st;
+
+	if (tui_text_width(s) <= width) {
+		tui_put(w, y, x, width, role, s);
+		return;
+	}
+	memset(&st, 0, sizeof st);
+	while (off < len) {
+		int c;
+		size_t n = tui_next_char(s + off, len - off, &st, &c);
+
+		if (!n || cols + c > room || off + n + strlen(ell) >= sizeof buf)
+			break;
+		cols += c;
+		off += n;
+	}
+	snprintf(buf, sizeof buf, "%.*s%s", (int)off, s, ell);
+	tui_put(w, y, x, width, role, buf);
+}
+
 static void signal_cell(WINDOW *w, int y, int x, int width, const struct model *m, const struct model_strip_item *it,
                         int lw, int vw, bool stale)
 {
 	const struct model_series *s = item_series(m, it);
 	char val[48];
 	double hi = it->signal >= 0 ? signal_spec[it->signal].scale_min : 0;
-	enum tui_role role = item_role(m, it, s->last, stale);
+	enum tui_role role = item_role(m, it, s, stale);
 	int cw = width - lw - vw - 1;
 
 	if (it->note[0]) {
@@ -190,15 +226,17 @@ static void signal_cell(WINDOW *w, int y, int x, int width, const struct model *
 		tui_put(w, y, x + lw, width - lw, ROLE_CRIT, s->error);
 		return;
 	}
-	item_value(m, it, s->last, val, sizeof val);
+	item_value(m, it, s, val, sizeof val);
 	if (it->panel && !isnan(it->field.max) && it->field.max > hi)
 		hi = it->field.max;
 	for (size_t i = 0; i < s->n; i++)
-		if (!isnan(s->v[i]) && s->v[i] > hi)
+		if (isfinite(s->v[i]) && s->v[i] > hi)
 			hi = s->v[i];
 	tui_put(w, y, x, lw, ROLE_NORMAL, item_label(m, it));
 	tui_put_right(w, y, x + lw, vw, role, val);
-	if (cw > 2)
+	if (item_worded(s) && cw > 2)   /* the query that said it, where the chart would be */
+		put_cut(w, y, x + lw + vw + 1, cw, ROLE_STALE, s->query);
+	else if (cw > 2)
 		chart_spark(w, y, x + lw + vw + 1, cw, s->v, s->n, 0, hi > 0 ? hi : 1, role == ROLE_OK ? ROLE_ACCENT : role);
 }
 
@@ -213,7 +251,7 @@ static int strip_layout(WINDOW *w, int y, int last, int x, int inner, const stru
 
 	strip_columns(m, items, n, two ? half : inner, &lw, &vw);
 	for (size_t i = 0; i < n; i++) {
-		bool alone = !two || items[i]->note[0];
+		bool alone = !two || items[i]->note[0] || item_worded(item_series(m, items[i]));
 
 		if (alone && col) {
 			rows++;
@@ -305,7 +343,8 @@ static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 	}
 	y += strip_layout(w, y, r.y + 1 + rows, r.x + 2, inner, m, stale);
 	if (stale && y < r.y + 1 + rows)
-		tui_put(w, y++, r.x + 2, inner, ROLE_CRIT, m->src[SRC_PROM].error);
+		y += tui_wrap_put(w, y, r.x + 2, r.y + 1 + rows - y < 2 ? r.y + 1 + rows - y : 2, inner, 2, ROLE_CRIT,
+		                  m->src[SRC_PROM].error);
 	{
 		const struct deploy *d = deploy_of(m);
 
@@ -403,7 +442,8 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 	tui_box(w, r.y, r.x, r.h, r.w, title, stale ? ROLE_CRIT : al->critical ? ROLE_CRIT :
 	        al->total ? ROLE_WARN : ROLE_TITLE);
 	if (stale && y < last)
-		tui_put(w, y++, r.x + 2, inner, ROLE_CRIT, m->src[SRC_ALERTMGR].error);
+		y += tui_wrap_put(w, y, r.x + 2, last - y < 2 ? last - y : 2, inner, 2, ROLE_CRIT,
+		                  m->src[SRC_ALERTMGR].error);
 	if (al->total == 0 && y < last)
 		tui_put(w, y++, r.x + 2, inner, stale ? ROLE_STALE : ROLE_OK, "no alerts firing");
 	alert_rows(w, y, last, r.x + 2, inner, m, stale, now);
@@ -568,7 +608,8 @@ static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
 	if (y >= last)
 		return;
 	if (step >= rb->nsteps) {
-		tui_put(w, y, r.x + 2, inner, ROLE_OK, "every step done");
+		tui_put(w, y, r.x + 2, inner, runbook_read_only(rb) ? ROLE_STALE : ROLE_OK, runbook_read_only(rb) ?
+		        "read only: nothing to run" : "every step done");
 		return;
 	}
 	if (runbook_session_running(s, &running)) {
@@ -595,6 +636,12 @@ static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
 			snprintf(line, sizeof line, "[ ] %s  (%s ticks)", first, keymap_key_for(ACTION_RUNBOOK_CHECK));
 		else if (it->kind == RB_ACTION)
 			snprintf(line, sizeof line, "%s warroom %s  (%s runs it)", tui_glyph(G_PLAY), first,
+			         keymap_key_for(ACTION_RUNBOOK_STEP));
+		else if (it->choice && !runbook_session_chosen(s, it->choice - 1))
+			snprintf(line, sizeof line, "one of %d to choose: %s  (%s shows them)",
+			         rb->choices[it->choice - 1].nopts, first, keymap_view_key("runbook"));
+		else if (it->kind == RB_COMMAND && runbook_session_missing(s, item, NULL, 0))
+			snprintf(line, sizeof line, "%s $ %s  (%s asks its values)", tui_glyph(G_PLAY), first,
 			         keymap_key_for(ACTION_RUNBOOK_STEP));
 		else
 			snprintf(line, sizeof line, "%s $ %s  (%s runs it)", tui_glyph(G_PLAY), first,
@@ -680,14 +727,14 @@ static int compact_signals(WINDOW *w, int y, int last, int width, const struct m
 	for (size_t i = 0; i < n; i++) {
 		const struct model_strip_item *it = items[i];
 		const char *label = item_label(m, it);
-		double v = item_series(m, it)->last;
+		const struct model_series *s = item_series(m, it);
 		char val[48], cell[120];
 		int cw;
 
 		if (it->note[0])
 			snprintf(val, sizeof val, "?");
 		else
-			item_value(m, it, v, val, sizeof val);
+			item_value(m, it, s, val, sizeof val);
 		snprintf(cell, sizeof cell, "%s %s", label, val);
 		cw = tui_text_width(cell) + 2;
 		if (x && x + cw - 2 > width) {
@@ -697,7 +744,7 @@ static int compact_signals(WINDOW *w, int y, int last, int width, const struct m
 		}
 		tui_put(w, y, x, tui_text_width(label) + 1, ROLE_NORMAL, label);
 		tui_put(w, y, x + tui_text_width(label) + 1, tui_text_width(val),
-		        it->note[0] ? ROLE_WARN : item_role(m, it, v, stale), val);
+		        it->note[0] ? ROLE_WARN : item_role(m, it, s, stale), val);
 		x += cw;
 	}
 	return y + 1;

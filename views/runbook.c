@@ -1,8 +1,10 @@
 /* Runbook: the runbook being walked — phases with their progress, the steps,
- * commands to run, checks to tick — and the running command's output. The
- * moving keys go between the lines to act on; the runbook's keys (its row
- * below) run, tick, mark done or skip the one under the cursor. Without a
- * runbook: the one offered for the firing alert and the library. */
+ * commands to run, checks to tick, sections to open, options to choose, each
+ * step's references (links, hyperlinked where the terminal shows them) — and
+ * the running command's output. The moving keys go between the lines to act
+ * on and scroll where there is none near; the runbook's keys (its row below)
+ * act on the one under the cursor. Without a runbook: the one offered for
+ * the firing alert and the library. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,190 +14,59 @@
 #include "warroom/text.h"
 #include "warroom/view.h"
 
-struct dline {
-	long item;              /* the item the line belongs to, -1 for a heading */
-	enum tui_role role;
-	int x;
-	char *text;
-};
-
-struct lines {
-	struct dline *v;
-	size_t n, cap;
-};
+#include "runbook_lines.h"
 
 struct runbook_view_state {
-	size_t top;             /* first line shown */
+	size_t top;                 /* first line shown */
+	size_t shown_cursor;        /* the cursor at the last draw: the view follows it when it moves */
+	const struct runbook *rb;   /* the runbook the lines below are of */
+	/* sections the operator opened (bit per item), and where each item's
+	 * first line was at the last draw, for the moving keys */
+	unsigned char open[(RUNBOOK_MAX_ITEMS + 7) / 8];
+	size_t item_line[RUNBOOK_MAX_ITEMS];
+	size_t nlines, list_h;
 };
 
-static void add(struct lines *l, long item, enum tui_role role, int x, const char *text, size_t n)
+static bool is_open(size_t section, void *arg)
 {
-	struct dline *nv;
+	const struct runbook_view_state *vs = arg;
 
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 256;
-
-		nv = realloc(l->v, nc * sizeof *nv);
-		if (!nv)
-			return;
-		l->v = nv;
-		l->cap = nc;
-	}
-	l->v[l->n].item = item;
-	l->v[l->n].role = role;
-	l->v[l->n].x = x;
-	l->v[l->n].text = strndup(text, n);
-	if (l->v[l->n].text)
-		l->n++;
+	return section < RUNBOOK_MAX_ITEMS && (vs->open[section / 8] & (1u << (section % 8)));
 }
 
-/* text wrapped at width, after a lead ("$ ", "[x] ") on the first row */
-static void add_wrapped(struct lines *l, long item, enum tui_role role, int x, int width, const char *lead,
-                        const char *text)
+static void set_open(struct runbook_view_state *vs, size_t section, bool yes)
 {
-	char row[600];
-	int lw = tui_text_width(lead), first = 1;
-
-	if (width - lw < 8)
-		width = lw + 8;
-	while (*text || first) {
-		size_t n = *text ? tui_wrap_next(text, width - lw, sizeof row - 64) : 0;
-
-		snprintf(row, sizeof row, "%s%.*s", first ? lead : "", (int)n, text);
-		add(l, item, role, first ? x : x + lw, row, strlen(row));
-		text += n;
-		while (*text == ' ')
-			text++;
-		first = 0;
-	}
+	if (section >= RUNBOOK_MAX_ITEMS)
+		return;
+	if (yes)
+		vs->open[section / 8] |= (unsigned char)(1u << (section % 8));
+	else
+		vs->open[section / 8] &= (unsigned char)~(1u << (section % 8));
 }
 
-/* a block's lines as they are, at most max of them */
-static void add_block(struct lines *l, long item, enum tui_role role, int x, const char *lead, const char *text,
-                      int max)
+static bool folded(size_t section, void *arg)
 {
-	int n = 0;
-	char row[600];
-
-	for (const char *p = text; *p && n < max; n++) {
-		const char *nl = strchr(p, '\n');
-		int len = nl ? (int)(nl - p) : (int)strlen(p);
-
-		snprintf(row, sizeof row, "%s%.*s", n == 0 ? lead : "  ", len, p);
-		for (char *c = row; *c; c++)
-			if (*c == '\t')
-				*c = ' ';
-		add(l, item, role, x, row, strlen(row));
-		p = nl ? nl + 1 : p + len;
-		if (n + 1 == max && *p) {
-			snprintf(row, sizeof row, "  %s more lines (warroom runbook show)", tui_glyph(G_ELLIPSIS));
-			add(l, item, ROLE_STALE, x, row, strlen(row));
-		}
-	}
+	return !is_open(section, arg);
 }
 
-static const char *state_glyph(enum runbook_state st)
+/* A new runbook: every section folded, from the top. */
+static void follow(struct runbook_view_state *vs, const struct runbook *rb)
 {
-	switch (st) {
-	case RBS_DONE: return tui_glyph(G_CHECK);
-	case RBS_RUNNING: return tui_glyph(G_PLAY);
-	case RBS_FAILED: case RBS_CANCELLED: return tui_glyph(G_CROSS);
-	case RBS_INTERRUPTED: return tui_glyph(G_WARN);
-	case RBS_SKIPPED: return "-";
-	default: return " ";
-	}
+	if (vs->rb == rb)
+		return;
+	memset(vs->open, 0, sizeof vs->open);
+	vs->rb = rb;
+	vs->top = 0;
+	vs->shown_cursor = SIZE_MAX;
 }
 
-static enum tui_role state_role(enum runbook_state st)
+/* Where the cursor is inside folded sections, they open: what is to be done is never hidden. */
+static void unfold_to(struct runbook_view_state *vs, const struct runbook *rb, size_t item)
 {
-	switch (st) {
-	case RBS_DONE: return ROLE_OK;
-	case RBS_RUNNING: return ROLE_ACCENT;
-	case RBS_FAILED: case RBS_CANCELLED: case RBS_INTERRUPTED: return ROLE_CRIT;
-	case RBS_SKIPPED: return ROLE_STALE;
-	default: return ROLE_NORMAL;
+	for (size_t f = item < rb->nitems ? rb->items[item].fold : 0, hops = 0; f && hops < 32; hops++) {
+		set_open(vs, f - 1, true);
+		f = rb->items[f - 1].fold;
 	}
-}
-
-static void build(struct lines *l, const struct runbook_session *s, const struct runbook *rb, int width)
-{
-	size_t cur = runbook_session_current_step(s);
-
-	for (size_t p = 0; p < rb->nphases; p++) {
-		const struct runbook_phase *ph = &rb->phases[p];
-		size_t done, all;
-		char row[300];
-		bool here = cur < rb->nsteps && rb->steps[cur].phase == p;
-
-		runbook_session_phase_progress(s, p, &done, &all);
-		snprintf(row, sizeof row, "%s %zu %s%s", all && done == all ? tui_glyph(G_CHECK) : here ?
-		         tui_glyph(G_PLAY) : " ", p + 1, ph->title, "");
-		if (all)
-			snprintf(row + strlen(row), sizeof row - strlen(row), "  %zu/%zu", done, all);
-		add(l, -1, all && done == all ? ROLE_OK : here ? ROLE_ACCENT : ROLE_TITLE, 0, row, strlen(row));
-		for (size_t k = ph->first; k < ph->first + ph->n; k++) {
-			const struct runbook_step *sp = &rb->steps[k];
-			size_t stop;
-
-			if (ph->n > 1 || strcmp(sp->title, ph->title) != 0) {
-				runbook_session_step_progress(s, k, &done, &all);
-				snprintf(row, sizeof row, "%s%s", sp->title, runbook_session_step_stopped(s, k, &stop) ?
-				         "  stopped" : "");
-				if (all)
-					snprintf(row + strlen(row), sizeof row - strlen(row), "  %zu/%zu", done, all);
-				add(l, -1, k == cur ? ROLE_ACCENT : ROLE_NORMAL, 2, row, strlen(row));
-			}
-			for (size_t i = sp->first; i < sp->first + sp->n; i++) {
-				const struct runbook_item *it = &rb->items[i];
-				const struct runbook_item_state *st = runbook_session_item(s, i);
-				int x = 4 + 2 * (it->depth > 3 ? 3 : it->depth), w = width - x;
-				char lead[64];
-
-				switch (it->kind) {
-				case RB_COMMAND:
-					snprintf(lead, sizeof lead, "%s %s ", state_glyph(st->state), it->remote ? "bastion$" : "$");
-					add_block(l, (long)i, st->state == RBS_PENDING ? ROLE_ACCENT : state_role(st->state), x - 2,
-					          lead, it->text, 6);
-					break;
-				case RB_ACTION:
-					snprintf(lead, sizeof lead, "%s warroom ", state_glyph(st->state));
-					add_block(l, (long)i, st->state == RBS_PENDING ? ROLE_ACCENT : state_role(st->state), x - 2,
-					          lead, it->text, 1);
-					break;
-				case RB_CHECK:
-					snprintf(lead, sizeof lead, "[%s] ", st->state == RBS_DONE ? "x" : st->state == RBS_SKIPPED ?
-					         "-" : " ");
-					add_wrapped(l, (long)i, st->state == RBS_DONE ? ROLE_OK : ROLE_NORMAL, x, w, lead, it->text);
-					break;
-				case RB_CODE: case RB_OUTPUT:
-					add_block(l, (long)i, ROLE_STALE, x, "  ", it->text, 4);
-					break;
-				default:
-					add_wrapped(l, (long)i, ROLE_NORMAL, x, w, "", it->text);
-				}
-				if (runbook_item_actionable(it) && st->reason[0] && st->state != RBS_DONE) {
-					bool stopped = st->state == RBS_FAILED || st->state == RBS_INTERRUPTED ||
-					               st->state == RBS_CANCELLED;
-
-					if (stopped)
-						snprintf(row, sizeof row, "%s: %s retries, %s skips, %s marks it done", st->reason,
-						         keymap_key_for(ACTION_RUNBOOK_STEP), keymap_key_for(ACTION_RUNBOOK_SKIP),
-						         keymap_key_for(ACTION_RUNBOOK_DONE));
-					else
-						snprintf(row, sizeof row, "%s", st->reason);
-					add_wrapped(l, (long)i, st->state == RBS_SKIPPED ? ROLE_STALE : ROLE_CRIT, x + 2, w - 2, "",
-					            row);
-				}
-			}
-		}
-	}
-}
-
-static void free_lines(struct lines *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].text);
-	free(l->v);
 }
 
 /* No runbook yet: the one offered for the alert, then what the library holds. */
@@ -224,18 +95,91 @@ static void draw_none(WINDOW *w, int h, int width, const struct runbook_session 
 		y += tui_wrap_put(w, y, 2, h - y, width - 4, 2, ROLE_CRIT, lib->errors[i]);
 }
 
+/* The links on a drawn row: its item's links where the row shows their
+ * words, or a reference's address. */
+static void hyperlinks(WINDOW *w, int y, int width, const struct runbook *rb, const struct rb_line *d,
+                       enum tui_role role)
+{
+	const char *text;
+
+	if (d->from == d->to)
+		return;
+	if (d->url) {
+		tui_link_add(w, y, d->tx, d->url + d->from, d->to - d->from, d->url, role);
+		return;
+	}
+	if (d->item < 0 || (size_t)d->item >= rb->nitems)
+		return;
+	text = rb->items[d->item].text;
+	for (size_t k = rb->items[d->item].first_link; k < rb->items[d->item].first_link + rb->items[d->item].nlinks;
+	     k++) {
+		const struct runbook_link *lk = &rb->links[k];
+		size_t a = lk->off > d->from ? lk->off : d->from, b = lk->off + lk->len < d->to ? lk->off + lk->len : d->to;
+		int x;
+
+		if (a >= b)
+			continue;
+		x = d->tx + tui_text_width_n(text + d->from, a - d->from);
+		if (x + tui_text_width_n(text + a, b - a) <= width)
+			tui_link_add(w, y, x, text + a, b - a, lk->url, role);
+	}
+}
+
+struct hint {
+	enum action_id id;
+	const char *what;
+};
+
+/* The keys of the line under the cursor first, then the rest while they fit. */
+static void hint_line(char *out, size_t len, const struct runbook *rb, size_t cursor, int width)
+{
+	const struct runbook_item *it = cursor < rb->nitems ? &rb->items[cursor] : NULL;
+	struct hint parts[12];
+	size_t n = 0, o = 0;
+	char part[80];
+
+	if (it && it->kind == RB_DETAILS) {
+		parts[n++] = (struct hint){ ACTION_SELECT, "open/close" };
+	} else if (it && it->choice) {
+		parts[n++] = (struct hint){ ACTION_RUNBOOK_PICK, "pick" };
+	}
+	if (it && it->kind == RB_COMMAND && it->nph)
+		parts[n++] = (struct hint){ ACTION_RUNBOOK_FILL, "fill" };
+	if (!runbook_read_only(rb)) {
+		parts[n++] = (struct hint){ ACTION_RUNBOOK_STEP, "run" };
+		parts[n++] = (struct hint){ ACTION_RUNBOOK_CHECK, "tick" };
+		parts[n++] = (struct hint){ ACTION_RUNBOOK_DONE, "done" };
+		parts[n++] = (struct hint){ ACTION_RUNBOOK_SKIP, "skip" };
+		parts[n++] = (struct hint){ ACTION_RUNBOOK_CANCEL, "stop" };
+	}
+	parts[n++] = (struct hint){ ACTION_DOWN, "move" };
+	parts[n++] = (struct hint){ ACTION_RUNBOOK, "start another" };
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i].id == ACTION_DOWN)
+			snprintf(part, sizeof part, "%s%s/%s %s", o ? "  " : "", keymap_key_for(ACTION_DOWN),
+			         keymap_key_for(ACTION_UP), parts[i].what);
+		else
+			snprintf(part, sizeof part, "%s%s %s", o ? "  " : "", keymap_key_for(parts[i].id), parts[i].what);
+		if (tui_text_width(out) + tui_text_width(part) > width || o + strlen(part) >= len)
+			continue;   /* a hint that does not fit whole is left out, never cut */
+		o += (size_t)snprintf(out + o, len - o, "%s", part);
+	}
+}
+
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
 	struct runbook_view_state *vs = state;
 	struct runbook_session *s = m->runbook;
 	const struct runbook *rb = runbook_session_runbook(s);
-	struct lines l = { 0 };
+	struct rb_lines l = { 0 };
 	const char *out[RUNBOOK_OUT_LINES];
 	size_t nout = runbook_session_output(s, out, RUNBOOK_OUT_LINES), cursor = runbook_session_cursor(s);
 	size_t cur = runbook_session_current_step(s), first = SIZE_MAX, last = 0, running;
 	int out_h = 0, list_h, y;
-	char head[400], keys[200];
+	char head[400], keys[300];
 
+	tui_links_clear();
 	if (!s) {
 		tui_put(w, 0, 0, width, ROLE_STALE, "runbooks are unavailable");
 		return;
@@ -244,13 +188,18 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		draw_none(w, h, width, s);
 		return;
 	}
+	follow(vs, rb);
+	unfold_to(vs, rb, cursor);
 	snprintf(head, sizeof head, "Runbook: %s (%s.md)", rb->title, rb->name);
-	if (cur < rb->nsteps)
+	if (runbook_read_only(rb))
+		snprintf(head + strlen(head), sizeof head - strlen(head), " %s read only: nothing to run",
+		         tui_glyph(G_DOT));
+	else if (cur < rb->nsteps)
 		snprintf(head + strlen(head), sizeof head - strlen(head), " %s step %zu of %zu", tui_glyph(G_DOT), cur + 1,
 		         rb->nsteps);
 	else
 		snprintf(head + strlen(head), sizeof head - strlen(head), " %s every step done", tui_glyph(G_DOT));
-	tui_put(w, 0, 0, width, cur < rb->nsteps ? ROLE_TITLE : ROLE_OK, head);
+	tui_put(w, 0, 0, width, cur < rb->nsteps || runbook_read_only(rb) ? ROLE_TITLE : ROLE_OK, head);
 	if (nout) {
 		out_h = (int)nout + 2;
 		if (out_h > h / 3 + 1)
@@ -259,15 +208,28 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			out_h = 4;
 	}
 	list_h = h - 2 - out_h;
-	build(&l, s, rb, width);
-	for (size_t i = 0; i < l.n; i++)
+	if (list_h < 1)
+		list_h = 1;
+	runbook_lines_build(&l, s, rb, width, is_open, vs);
+	for (size_t i = 0; i < rb->nitems && i < RUNBOOK_MAX_ITEMS; i++)
+		vs->item_line[i] = SIZE_MAX;
+	for (size_t i = 0; i < l.n; i++) {
+		if (l.v[i].item >= 0 && (size_t)l.v[i].item < RUNBOOK_MAX_ITEMS &&
+		    vs->item_line[l.v[i].item] == SIZE_MAX)
+			vs->item_line[l.v[i].item] = i;
 		if (l.v[i].item == (long)cursor) {
 			if (first == SIZE_MAX)
 				first = i;
 			last = i;
 		}
-	/* the cursor's lines stay on screen, with a line of what came before */
-	if (first != SIZE_MAX) {
+	}
+	/* a list longer than its rows keeps its last row for saying so, never over a line's end */
+	if (l.n > (size_t)list_h && list_h > 1)
+		list_h--;
+	vs->nlines = l.n;
+	vs->list_h = (size_t)list_h;
+	/* when the cursor moved, its lines come on screen, with a line of what came before */
+	if (first != SIZE_MAX && cursor != vs->shown_cursor) {
 		if (first < vs->top + 1)
 			vs->top = first > 0 ? first - 1 : 0;
 		if (last >= vs->top + (size_t)list_h)
@@ -275,19 +237,21 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		if (first < vs->top)
 			vs->top = first;
 	}
-	if (vs->top > l.n)
-		vs->top = 0;
+	vs->shown_cursor = cursor;
+	if (vs->top + (size_t)list_h > l.n)
+		vs->top = l.n > (size_t)list_h ? l.n - (size_t)list_h : 0;
 	for (y = 1; y < 1 + list_h && vs->top + (size_t)(y - 1) < l.n; y++) {
-		const struct dline *d = &l.v[vs->top + (size_t)(y - 1)];
-		bool sel = d->item == (long)cursor && d->item >= 0 && runbook_item_actionable(&rb->items[cursor]);
+		const struct rb_line *d = &l.v[vs->top + (size_t)(y - 1)];
+		bool sel = d->item == (long)cursor && d->item >= 0 && runbook_item_navigable(&rb->items[cursor]);
 
-		if (sel)
+		if (sel && vs->top + (size_t)(y - 1) == first)
 			tui_put(w, y, 0, 2, ROLE_ACCENT, tui_glyph(G_ARROW));
 		tui_put(w, y, d->x, width - d->x, sel ? ROLE_SELECTED : d->role, d->text);
+		hyperlinks(w, y, width, rb, d, sel ? ROLE_SELECTED : d->role);
 	}
 	if (vs->top + (size_t)list_h < l.n)
-		tui_putf(w, list_h, width - 12, 12, ROLE_STALE, "%s more", tui_glyph(G_ELLIPSIS));
-	free_lines(&l);
+		tui_putf(w, list_h + 1, width - 12, 12, ROLE_STALE, "%s more", tui_glyph(G_ELLIPSIS));
+	runbook_lines_free(&l);
 	if (out_h) {
 		bool run = runbook_session_running(s, &running);
 
@@ -300,51 +264,105 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 				tui_put(w, h - out_h + r, 2, width - 4, ROLE_NORMAL, out[i]);
 		}
 	}
-	snprintf(keys, sizeof keys, "%s run  %s tick  %s done  %s skip  %s stop  %s/%s move  %s start another",
-	         keymap_key_for(ACTION_RUNBOOK_STEP), keymap_key_for(ACTION_RUNBOOK_CHECK),
-	         keymap_key_for(ACTION_RUNBOOK_DONE), keymap_key_for(ACTION_RUNBOOK_SKIP),
-	         keymap_key_for(ACTION_RUNBOOK_CANCEL), keymap_key_for(ACTION_DOWN), keymap_key_for(ACTION_UP),
-	         keymap_key_for(ACTION_RUNBOOK));
+	hint_line(keys, sizeof keys, rb, cursor, width);
 	tui_put(w, h - 1, 0, width, ROLE_STALE, keys);
 }
 
-static bool actionable_at(const struct runbook *rb, size_t i)
+static bool reachable(const struct runbook_view_state *vs, const struct runbook *rb, size_t i)
 {
-	return i < rb->nitems && runbook_item_actionable(&rb->items[i]);
+	return i < rb->nitems && runbook_item_navigable(&rb->items[i]) &&
+	       !runbook_item_folded(rb, i, folded, (void *)vs);
+}
+
+static size_t line_of(const struct runbook_view_state *vs, size_t i)
+{
+	return i < RUNBOOK_MAX_ITEMS ? vs->item_line[i] : SIZE_MAX;
+}
+
+/* Down and up go to the next line to act on while it is near; where there
+ * is none near (a long text, a runbook to read), they scroll. */
+static size_t step_down(struct runbook_view_state *vs, const struct runbook *rb, size_t c)
+{
+	size_t i = c + 1;
+
+	while (i < rb->nitems && !reachable(vs, rb, i))
+		i++;
+	if (i < rb->nitems && line_of(vs, i) < vs->top + vs->list_h + vs->list_h / 2)
+		return i;
+	if (vs->top + vs->list_h < vs->nlines)
+		vs->top++;
+	return c;
+}
+
+static size_t step_up(struct runbook_view_state *vs, const struct runbook *rb, size_t c)
+{
+	size_t i = c;
+
+	while (i > 0 && !reachable(vs, rb, i - 1))
+		i--;
+	if (i > 0 && line_of(vs, i - 1) != SIZE_MAX && line_of(vs, i - 1) + vs->list_h / 2 >= vs->top)
+		return i - 1;
+	if (vs->top > 0)
+		vs->top--;
+	return c;
+}
+
+/* After a page: the first line to act on that is on screen, or the cursor where it was. */
+static size_t on_screen(const struct runbook_view_state *vs, const struct runbook *rb, size_t c)
+{
+	for (size_t i = 0; i < rb->nitems; i++)
+		if (reachable(vs, rb, i) && line_of(vs, i) >= vs->top && line_of(vs, i) < vs->top + vs->list_h)
+			return i;
+	return c;
 }
 
 static int key(void *state, struct model *m, enum action_id action, int k, int page)
 {
+	struct runbook_view_state *vs = state;
 	struct runbook_session *s = m->runbook;
 	const struct runbook *rb = runbook_session_runbook(s);
 	size_t c = runbook_session_cursor(s), i;
 
-	if (!rb || !rb->nitems)
+	if (!rb || vs->rb != rb)
 		return VIEW_IGNORED;
 	switch (action) {
-	case ACTION_DOWN: case ACTION_PAGE_DOWN:
-		for (int n = action == ACTION_DOWN ? 1 : page; n > 0; n--) {
-			for (i = c + 1; i < rb->nitems && !actionable_at(rb, i); i++)
-				;
-			if (i < rb->nitems)
-				c = i;
-		}
+	case ACTION_SELECT:
+		if (c >= rb->nitems || rb->items[c].kind != RB_DETAILS)
+			return VIEW_IGNORED;   /* a command runs, a check ticks, an option is chosen: the console's */
+		set_open(vs, c, !is_open(c, vs));
+		return VIEW_HANDLED | VIEW_REDRAW;
+	case ACTION_DOWN:
+		c = step_down(vs, rb, c);
 		break;
-	case ACTION_UP: case ACTION_PAGE_UP:
-		for (int n = action == ACTION_UP ? 1 : page; n > 0; n--) {
-			for (i = c; i > 0 && !actionable_at(rb, i - 1); i--)
-				;
-			if (i > 0)
-				c = i - 1;
-		}
+	case ACTION_UP:
+		c = step_up(vs, rb, c);
+		break;
+	case ACTION_PAGE_DOWN:
+		vs->top = vs->top + (size_t)page + vs->list_h < vs->nlines ? vs->top + (size_t)page :
+		          vs->nlines > vs->list_h ? vs->nlines - vs->list_h : 0;
+		c = on_screen(vs, rb, c);
+		vs->shown_cursor = c;   /* the page stays where it was put */
+		break;
+	case ACTION_PAGE_UP:
+		vs->top = vs->top > (size_t)page ? vs->top - (size_t)page : 0;
+		c = on_screen(vs, rb, c);
+		vs->shown_cursor = c;
 		break;
 	case ACTION_TOP:
-		for (c = 0; c + 1 < rb->nitems && !actionable_at(rb, c); c++)
+		vs->top = 0;
+		for (i = 0; i < rb->nitems && !reachable(vs, rb, i); i++)
 			;
+		if (i < rb->nitems)
+			c = i;
+		vs->shown_cursor = c;
 		break;
 	case ACTION_BOTTOM:
-		for (c = rb->nitems - 1; c > 0 && !actionable_at(rb, c); c--)
+		vs->top = vs->nlines > vs->list_h ? vs->nlines - vs->list_h : 0;
+		for (i = rb->nitems; i > 0 && !reachable(vs, rb, i - 1); i--)
 			;
+		if (i > 0)
+			c = i - 1;
+		vs->shown_cursor = c;
 		break;
 	default:
 		return VIEW_IGNORED;

@@ -60,10 +60,11 @@ static size_t resolve(const struct runbook_session *s, size_t item, bool (*fits)
 		return c;
 	if (runbook_session_next_item(s, &next) && fits(&rb->items[next]))
 		return next;
-	/* a check: the first one not ticked in the current step */
+	/* a check: the first one not ticked in the current step; never one of a choice not made (the operator's) */
 	for (size_t k = runbook_session_current_step(s); k < rb->nsteps; k++) {
 		for (size_t i = rb->steps[k].first; i < rb->steps[k].first + rb->steps[k].n; i++)
-			if (fits(&rb->items[i]) && runbook_session_item(s, i)->state == RBS_PENDING)
+			if (fits(&rb->items[i]) && runbook_session_item(s, i)->state == RBS_PENDING &&
+			    (!rb->items[i].choice || runbook_session_chosen(s, rb->items[i].choice - 1)))
 				return i;
 		break;
 	}
@@ -130,7 +131,7 @@ static void step_prepare(struct action_run *run)
 	const struct runbook_item_state *st;
 	struct step_state *ss;
 	size_t item;
-	char err[400], vars[32][256];
+	char err[400], vars[32][256], *command;
 	size_t nv;
 
 	if (!s)
@@ -148,19 +149,34 @@ static void step_prepare(struct action_run *run)
 		return;
 	}
 	st = runbook_session_item(s, item);
+	command = runbook_session_command(s, item);
+	if (!command) {
+		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
+		return;
+	}
 	snprintf(q.title, sizeof q.title, "%s %s step %zu: %s", rb->title, st->state == RBS_PENDING ? "-" : "- retry,",
 	         it->step + 1, rb->steps[it->step].title);
 	snprintf(q.question, sizeof q.question, it->remote ? "Run this command on the bastion?" : "Run this command?");
 	/* the command exactly as it runs, line by line */
-	for (const char *p = it->text; *p;) {
+	for (const char *p = command; *p;) {
 		const char *nl = strchr(p, '\n');
 		int n = nl ? (int)(nl - p) : (int)strlen(p);
 
-		actions_question_line(&q, AROLE_ACCENT, "%s %.*s", p == it->text ? "$" : " ", n, p);
+		actions_question_line(&q, AROLE_ACCENT, "%s %.*s", p == command ? "$" : " ", n, p);
 		p = nl ? nl + 1 : p + n;
 	}
-	actions_question_line(&q, AROLE_STALE, "sh -c%s, as written in %s.md line %d",
-	                      it->remote ? " on the bastion" : "", rb->name, it->line);
+	actions_question_line(&q, AROLE_STALE, "sh -c%s, as written in %s.md line %d%s", it->remote ?
+	                      " on the bastion" : "", rb->name, it->line, it->nph ?
+	                      ", each placeholder a variable of its environment" : "");
+	if (it->choice && !runbook_session_chosen(s, it->choice - 1)) {
+		char name[160];
+
+		for (int k = 1; k <= rb->choices[it->choice - 1].nopts; k++) {
+			runbook_option_name(rb, it->choice - 1, k, name, sizeof name);
+			actions_question_line(&q, k == it->alt ? AROLE_WARN : AROLE_STALE, "%s %s", k == it->alt ?
+			                      "chooses" : "skips", name);
+		}
+	}
 	if (st->state != RBS_PENDING && st->reason[0])
 		actions_question_line(&q, AROLE_WARN, "last run: %s", st->reason);
 	/* the variables it uses, as the environment gives them */
@@ -173,9 +189,10 @@ static void step_prepare(struct action_run *run)
 		snprintf(name, sizeof name, "%.*s", (int)(eq ? eq - vars[i] : 0), vars[i]);
 		snprintf(ref1, sizeof ref1, "$%s", name);
 		snprintf(ref2, sizeof ref2, "${%s", name);
-		if (name[0] && (strstr(it->text, ref1) || strstr(it->text, ref2)))
+		if (name[0] && (strstr(command, ref1) || strstr(command, ref2)))
 			actions_question_line(&q, AROLE_STALE, "env %s", vars[i]);
 	}
+	free(command);
 	ss = calloc(1, sizeof *ss);
 	if (!ss) {
 		actions_finish_line(run, ACTION_FAILED, EXIT_FAILED, "out of memory");
@@ -287,9 +304,83 @@ static void skip_exec(struct action_run *run)
 	mark(run, RBS_SKIPPED, any_item);
 }
 
+/* ---- choices and values ---- */
+
+/* "#12": that line's option; "2": option 2 of the choice at the cursor (or the next one to make). */
+static void pick_exec(struct action_run *run)
+{
+	struct runbook_session *s = session(run);
+	const char *arg = actions_run_args(run)->text, *p;
+	const struct runbook *rb;
+	size_t item = SIZE_MAX, c, next;
+	char summary[400];
+
+	if (!s)
+		return;
+	rb = runbook_session_runbook(s);
+	if (!rb) {
+		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "no runbook is running");
+		return;
+	}
+	p = arg ? arg : "";
+	while (*p == ' ')
+		p++;
+	c = runbook_session_cursor(s);
+	if (*p == '#') {
+		item = item_arg(p, NULL);
+	} else if (c < rb->nitems && rb->items[c].choice && !*p) {
+		item = c;
+	} else {
+		size_t ch = c < rb->nitems && rb->items[c].choice ? rb->items[c].choice : 0;
+		long k = *p ? strtol(p, NULL, 10) : 0;
+
+		if (!ch && runbook_session_next_item(s, &next) && next < rb->nitems)
+			ch = rb->items[next].choice;
+		if (!ch) {
+			actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "no choice here: move to an option first");
+			return;
+		}
+		if (k < 1 || k > rb->choices[ch - 1].nopts) {
+			actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "which option? 1 to %d (:runbook-pick 2)",
+			                    rb->choices[ch - 1].nopts);
+			return;
+		}
+		for (size_t i = rb->choices[ch - 1].first; i < rb->choices[ch - 1].end && item == SIZE_MAX; i++)
+			if (rb->items[i].alt == (int)k)
+				item = i;
+	}
+	if (runbook_session_choose(s, item, summary, sizeof summary) != 0) {
+		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "%s", summary);
+		return;
+	}
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "%s", summary);
+}
+
+/* "<pod-name>=web-1", one a line; a leading "#12" names the command they are for. */
+static void fill_exec(struct action_run *run)
+{
+	struct runbook_session *s = session(run);
+	const char *text = actions_run_args(run)->text;
+	char summary[400];
+
+	if (!s)
+		return;
+	if (text && *text == '#')
+		text += strcspn(text, " \n");
+	while (text && (*text == ' ' || *text == '\n'))
+		text++;
+	if (runbook_session_set_values(s, text, summary, sizeof summary) != 0) {
+		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "%s", summary);
+		return;
+	}
+	actions_finish_line(run, ACTION_OK, EXIT_OK, "%s", summary);
+}
+
 const struct action_exec actions_exec_runbook = { .exec = runbook_exec };
 const struct action_exec actions_exec_runbook_step = { .prepare = step_prepare, .exec = step_exec,
                                                        .cancel = step_cancel };
 const struct action_exec actions_exec_runbook_check = { .exec = check_exec };
 const struct action_exec actions_exec_runbook_done = { .exec = done_exec };
 const struct action_exec actions_exec_runbook_skip = { .exec = skip_exec };
+const struct action_exec actions_exec_runbook_pick = { .exec = pick_exec };
+const struct action_exec actions_exec_runbook_fill = { .exec = fill_exec };

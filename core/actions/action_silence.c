@@ -242,7 +242,7 @@ static const char *skip_ws(const char *s)
 
 /* `{MATCHERS} [DURATION] COMMENT`; without braces the matchers are the
  * first word (blanks only inside quotes). */
-int alertmgr_silence_parse(const char *text, struct alertmgr_matchers *ms, char *matchers, size_t mlen, long *secs,
+int actions_silence_parse(const char *text, struct alertmgr_matchers *ms, char *matchers, size_t mlen, long *secs,
                        char *comment, size_t clen, char *err, size_t errlen)
 {
 	const char *p = skip_ws(text ? text : ""), *end, *rest;
@@ -340,7 +340,7 @@ static void silence_prepare(struct action_run *run)
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "silence refused: %s", err);
 		return;
 	}
-	if (alertmgr_silence_parse(actions_run_args(run)->text, &s->ms, s->matchers, sizeof s->matchers, &s->secs,
+	if (actions_silence_parse(actions_run_args(run)->text, &s->ms, s->matchers, sizeof s->matchers, &s->secs,
 	                       s->comment, sizeof s->comment, err, sizeof err) != 0) {
 		finish(s, ACTION_REFUSED, EXIT_REFUSED, "silence refused: %s", err);
 		return;

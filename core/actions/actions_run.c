@@ -312,7 +312,13 @@ uint64_t actions_start_row(struct actions *q, const struct action *a, const stru
 	}
 	run->next = q->runs;
 	q->runs = run;
-	if (!run->a->exec->exec) {
+	if (args && args->text && !run->text) {
+		run->pending.outcome = ACTION_FAILED;
+		run->pending.exit_code = EXIT_FAILED;
+		snprintf(run->pending.summary, sizeof run->pending.summary, "%s: out of memory for its text: "
+		         "nothing ran", run->a->name);
+		defer(run, finish_pending);
+	} else if (!run->a->exec->exec) {
 		run->pending.outcome = ACTION_REFUSED;
 		run->pending.exit_code = EXIT_REFUSED;
 		snprintf(run->pending.summary, sizeof run->pending.summary, "%s is a key of the console, not an action "
@@ -490,11 +496,6 @@ const struct action_ctx *actions_run_ctx(const struct action_run *run)
 const struct action_args *actions_run_args(const struct action_run *run)
 {
 	return &run->args;
-}
-
-uint64_t actions_run_id(const struct action_run *run)
-{
-	return run->id;
 }
 
 int64_t actions_run_elapsed_ms(const struct action_run *run)

@@ -14,7 +14,9 @@ static const struct { const char *name; unsigned flags; } rows[] = {
 #undef ACTION_TEXT_ROW
 };
 
-const char *actions_text_command(enum action_id id, char *buf, size_t len, void *arg)
+/* `warroom NAME` for an action the CLI runs, else `:NAME` (the console's
+ * command line). */
+static const char *actions_text_command(enum action_id id, char *buf, size_t len, void *arg)
 {
 	if (id <= ACTION_NONE || id >= ACTION_COUNT)
 		return "";

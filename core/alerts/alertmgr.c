@@ -11,7 +11,7 @@
 #include "warroom/http.h"
 #include "warroom/loop.h"
 #include "warroom/policy.h"
-#include "warroom/prom_rules.h"
+#include "prom_rules.h"
 #include "warroom/source.h"
 #include "warroom/text.h"
 
@@ -560,16 +560,6 @@ struct alertmgr *alertmgr_new(struct loop *loop, struct http *http, const struct
 	am->fn = fn;
 	am->arg = arg;
 	return am;
-}
-
-void alertmgr_start(struct alertmgr *am, int refresh_ms)
-{
-	source_start(am->src, refresh_ms);
-}
-
-void alertmgr_refresh(struct alertmgr *am)
-{
-	source_refresh(am->src);
 }
 
 struct source *alertmgr_source(struct alertmgr *am)

@@ -26,7 +26,8 @@ static bool put(char *dst, size_t len, const char *src)
 	return strlen(src) >= len;
 }
 
-int alertmgr_severity_rank(const struct config *cfg, const char *sev)
+/* 0 critical, 1 warning, 2 info, 3 another label, 4 none. */
+static int alertmgr_severity_rank(const struct config *cfg, const char *sev)
 {
 	if (!sev || !*sev || strcmp(sev, "none") == 0)
 		return 4;
@@ -56,14 +57,6 @@ const char *alertmgr_label(const struct model_am_alert *a, const char *name)
 		if (strcmp(a->labels[i].name, name) == 0)
 			return a->labels[i].value;
 	return "";
-}
-
-const struct model_am_alert *alertmgr_find(const struct model_am *am, const char *fp)
-{
-	for (size_t i = 0; am && i < am->n; i++)
-		if (strcmp(am->a[i].fingerprint, fp) == 0)
-			return &am->a[i];
-	return NULL;
 }
 
 const struct model_silence *alertmgr_find_silence(const struct model_am *am, const char *id)
@@ -440,6 +433,29 @@ int alertmgr_parse_silences(const char *json, size_t len, unsigned src, struct m
 	return 0;
 }
 
+/* "name=value" lines, as the light parser writes them: a runbook's
+ * ALERT_<NAME> comes from these. Whole labels only: a value cut to the
+ * model's size would be a wrong one, so it is left out. */
+static void summary_labels(char *buf, size_t len, const struct model_am_alert *a)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < a->nlabels; i++) {
+		const struct model_label *l = &a->labels[i];
+		int n;
+
+		if (l->cut)
+			continue;
+		n = snprintf(buf + used, len - used, "%s=%s\n", l->name, l->value);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0';
+			continue;
+		}
+		used += (size_t)n;
+	}
+}
+
 void alertmgr_summarize(const struct model_am *am, const struct config *cfg, struct model_alerts *out)
 {
 	int64_t updated = out->updated_ms;
@@ -466,6 +482,7 @@ void alertmgr_summarize(const struct model_am *am, const struct config *cfg, str
 		text_copy(o->group, sizeof o->group, alertmgr_label(a, "group"));
 		text_copy(o->summary, sizeof o->summary, a->summary);
 		o->since_wall_ms = a->since_wall_ms;
+		summary_labels(o->labels, sizeof o->labels, a);
 	}
 	(void)cfg;
 }

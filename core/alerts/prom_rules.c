@@ -8,7 +8,7 @@
 
 #include "warroom/alertmgr.h"
 #include "warroom/endpoint.h"
-#include "warroom/prom_rules.h"
+#include "prom_rules.h"
 #include "warroom/text.h"
 
 static const char *str(const cJSON *o, const char *name)

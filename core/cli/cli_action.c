@@ -181,7 +181,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 		loop_free(loop);
 		return EXIT_UNREACHABLE;
 	}
-	ssh_cli_ui(src.ssh);
+	cli_ssh_ui(src.ssh);
 	tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
 	if (!tl && cluster)
 		fprintf(stderr, "warroom %s: WARNING: no timeline (%s); the steps are printed only\n", cmd, tl_err);
@@ -214,6 +214,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 		rc = EXIT_INTERRUPTED;
 		goto out;
 	}
+	cli_ssh_report(cmd, src.ssh);   /* the bastion's state, and what to do about it, before what it caused */
 	print_lines(a->name, c.res.lines, c.res.nlines, c.res.outcome == ACTION_REFUSED);
 	if (c.res.outcome == ACTION_OK || c.res.outcome == ACTION_DECLINED || c.res.nlines) {
 		if (!(c.res.outcome == ACTION_OK && id == ACTION_NOTE))   /* a note is quiet on success */

@@ -69,7 +69,7 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 		loop_free(loop);
 		return EXIT_UNREACHABLE;
 	}
-	ssh_cli_ui(src.ssh);
+	cli_ssh_ui(src.ssh);
 	v = matrix_start(loop, src.kube, src.ssh, cfg, slot, on_done, &c);
 	if (!v) {
 		fprintf(stderr, "warroom check: out of memory\n");
@@ -78,7 +78,7 @@ int cli_check(int argc, char **argv, const struct config *cfg)
 		return EXIT_FAILED;
 	}
 	loop_run_until(loop, &c.done, -1);
-	ssh_cli_report("check", src.ssh);
+	cli_ssh_report("check", src.ssh);
 	matrix_free(v);
 	sources_close(&src);
 	loop_free(loop);

@@ -80,7 +80,7 @@ static void print_json(const struct dashboard *d, const struct dash_live *l)
 			char *e = dashboard_expand(d, &show_env, p->t[k].expr);
 
 			cJSON_AddStringToObject(q, "refId", p->t[k].ref);
-			cJSON_AddStringToObject(q, "expr", e);
+			cJSON_AddStringToObject(q, "expr", e ? e : "(out of memory)");
 			cJSON_AddBoolToObject(q, "hide", p->t[k].hide);
 			cJSON_AddBoolToObject(q, "instant", p->t[k].instant);
 			free(e);
@@ -148,7 +148,7 @@ static void print_text(const struct dashboard *d, const struct dash_live *l)
 			char *e = dashboard_expand(d, &show_env, p->t[k].expr);
 
 			printf("%s    %s%s%s: %s\n", p->row >= 0 ? "  " : "", p->t[k].ref, p->t[k].hide ? " (hidden)" : "",
-			       p->t[k].instant ? " (instant)" : "", e);
+			       p->t[k].instant ? " (instant)" : "", e ? e : "(out of memory)");
 			free(e);
 		}
 		if (l && dashboard_drawable(p) && p->nt) {
@@ -284,7 +284,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 	char route[600];
 	struct dash_live *l;
 
-	if (p && (ssh_cli_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
+	if (p && (cli_ssh_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
 	                        sizeof route, err, sizeof err) != 0 ||
 	          (route[0] && prom_set_connect_to(p, route) != 0))) {
 		prom_free(p);
@@ -336,7 +336,7 @@ static int values(const char *file, bool json, int64_t range_ms, char **vars, in
 		fprintf(stderr, "warroom dashboard: the refresh did not finish within a minute\n");
 		goto out;
 	}
-	ssh_cli_report("dashboard", ssh);
+	cli_ssh_report("dashboard", ssh);
 	if (json)
 		print_json(l->d, l);
 	else

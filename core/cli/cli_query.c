@@ -57,6 +57,20 @@ static void format_value(double v, char *buf, size_t len)
 	}
 }
 
+/* What a value that is no plain number means, for the reader; "" for a number. */
+static const char *value_words(const struct answer *q)
+{
+	if (!q->ok)
+		return "";
+	if (q->empty)
+		return "no series matched";
+	if (isnan(q->v))
+		return "not a number: zero divided by zero gives it, such as a ratio over no requests";
+	if (isinf(q->v))
+		return "infinite: a number divided by zero gives it, or a quantile above a histogram's last bucket";
+	return "";
+}
+
 static char *read_all_stdin(void)
 {
 	char *buf = malloc(QUERY_STDIN_MAX + 1);
@@ -85,6 +99,8 @@ static void print_json(const char *expr, const struct answer *q, const char *tex
 	if (q->ok)
 		cJSON_AddStringToObject(o, "text", q->empty ? "" : text);
 	cJSON_AddBoolToObject(o, "empty", q->ok && q->empty);
+	if (*value_words(q))
+		cJSON_AddStringToObject(o, "why", value_words(q));
 	if (!q->ok)
 		cJSON_AddStringToObject(o, "error", q->err);
 	s = cJSON_PrintUnformatted(o);
@@ -141,7 +157,7 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 	if (!http)
 		snprintf(err, sizeof err, "cannot start the event loop");
 	/* marked via_bastion: through the tunnel or not at all, never directly */
-	if (p && (ssh_cli_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
+	if (p && (cli_ssh_route(loop, cfg, cfg->prometheus.via_bastion, cfg->prometheus.url, &ssh, route,
 	                        sizeof route, err, sizeof err) != 0 ||
 	          (route[0] && prom_set_connect_to(p, route) != 0))) {
 		prom_free(p);
@@ -155,16 +171,15 @@ int cli_query(int argc, char **argv, const struct config *cfg)
 	if (!q.done) {
 		q.ok = false;
 		snprintf(q.err, sizeof q.err, "%s", err);
-	} else if (!q.ok && !q.answered && ssh && ssh_error(ssh)[0]) {
-		/* the tunnel's reset says little; the bastion's own words say why */
-		snprintf(q.err, sizeof q.err, "%s (the bastion: %s)", prom_url(p), ssh_error(ssh));
 	}
 	if (q.ok && !q.empty)
 		format_value(q.v, text, sizeof text);
 	if (json)
 		print_json(expr, &q, text);
+	else if (q.ok && q.empty)
+		printf("no data (%s)\n", value_words(&q));
 	else if (q.ok)
-		printf("%s\n", q.empty ? "no data (no series matched)" : text);
+		printf("%s%s%s%s\n", text, *value_words(&q) ? " (" : "", value_words(&q), *value_words(&q) ? ")" : "");
 	if (!q.ok)
 		fprintf(stderr, "warroom query: %s\n", q.err);
 	rc = q.ok ? EXIT_OK : q.answered ? EXIT_FAILED : EXIT_UNREACHABLE;

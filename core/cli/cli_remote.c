@@ -1,10 +1,12 @@
 /* warroom remote — a command run on the bastion from the shell, through the
  * same session, host key check and exec channels the console uses. */
 #include "warroom/actions.h"
+#include "warroom/cli.h"
 #include "warroom/config.h"
 #include "warroom/loop.h"
 #include "warroom/remote.h"
 #include "warroom/ssh.h"
+#include "warroom/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,7 +84,7 @@ static void ask_passphrase(struct ssh *s, const char *key_file, void *arg)
 		raise(prompt_signal);
 }
 
-void ssh_cli_ui(struct ssh *s)
+void cli_ssh_ui(struct ssh *s)
 {
 	/* no host key question: an unknown host is refused with its fingerprint */
 	const struct ssh_ui ui = { .passphrase = ask_passphrase };
@@ -90,13 +92,13 @@ void ssh_cli_ui(struct ssh *s)
 	ssh_set_ui(s, &ui);
 }
 
-void ssh_cli_report(const char *cmd, const struct ssh *s)
+void cli_ssh_report(const char *cmd, const struct ssh *s)
 {
-	if (s && ssh_state(s) != SSH_UP && ssh_error(s)[0])
-		fprintf(stderr, "warroom %s: the bastion %s: %s\n", cmd, ssh_where(s), ssh_error(s));
+	if (s && ssh_cause(s) != SSH_CAUSE_NONE && ssh_error(s)[0])
+		fprintf(stderr, "warroom %s: %s\n", cmd, ssh_error(s));
 }
 
-int ssh_cli_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,
+int cli_ssh_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,
                   char *route, size_t len, char *err, size_t errlen)
 {
 	route[0] = '\0';
@@ -106,7 +108,7 @@ int ssh_cli_route(struct loop *loop, const struct config *cfg, bool via, const c
 		*s = ssh_new(loop, &cfg->ssh, err, errlen);
 		if (!*s)
 			return -1;
-		ssh_cli_ui(*s);
+		cli_ssh_ui(*s);
 		ssh_start(*s);
 	}
 	return ssh_route_url(*s, url, NULL, 0, route, len, err, errlen);
@@ -154,13 +156,12 @@ static void on_signal(struct loop *loop, int signo, void *arg)
 		remote_cancel(run->r);
 }
 
-int ssh_cli_remote(int argc, char **argv, const struct config *cfg)
+int cli_remote(int argc, char **argv, const struct config *cfg)
 {
 	struct run run = { .rc = EXIT_NOT_RUN };
 	struct loop *loop;
 	struct ssh *ssh;
 	char err[600], *cmd;
-	size_t n = 0;
 	long timeout_s = 0;
 	int i = 1;
 
@@ -174,15 +175,10 @@ int ssh_cli_remote(int argc, char **argv, const struct config *cfg)
 		fprintf(stderr, "usage: warroom remote [--timeout SECONDS] [--] COMMAND...\n");
 		return EXIT_USAGE;
 	}
-	for (int k = i; k < argc; k++)
-		n += strlen(argv[k]) + 1;
-	cmd = calloc(1, n + 1);
-	if (!cmd)
+	cmd = text_join(argc, argv, i);
+	if (!cmd) {
+		fprintf(stderr, "warroom remote: out of memory\n");
 		return EXIT_FAILED;
-	for (int k = i; k < argc; k++) {
-		strcat(cmd, argv[k]);
-		if (k + 1 < argc)
-			strcat(cmd, " ");
 	}
 	loop = loop_new();
 	ssh = loop ? ssh_new(loop, &cfg->ssh, err, sizeof err) : NULL;
@@ -192,7 +188,7 @@ int ssh_cli_remote(int argc, char **argv, const struct config *cfg)
 		loop_free(loop);
 		return EXIT_NOT_RUN;
 	}
-	ssh_cli_ui(ssh);
+	cli_ssh_ui(ssh);
 	ssh_start(ssh);
 	{
 		struct remote_spec spec = { .command = cmd, .timeout_ms = timeout_s * 1000, .on_line = on_line,

@@ -8,6 +8,7 @@
 #include "warroom/deploy.h"
 #include "warroom/kube.h"
 #include "warroom/loop.h"
+#include "warroom/prom.h"
 #include "warroom/rollback.h"
 #include "warroom/slots.h"
 #include "warroom/sources.h"
@@ -17,6 +18,7 @@
 
 #include <cJSON.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +52,7 @@ static int env_open(struct env *e, const struct config *cfg, const char *cmd)
 		env_close(e);
 		return EXIT_UNREACHABLE;
 	}
-	ssh_cli_ui(e->src.ssh);
+	cli_ssh_ui(e->src.ssh);
 	if (!e->src.kube) {
 		fprintf(stderr, "warroom %s: %s\n", cmd, e->src.kube_error);
 		env_close(e);
@@ -58,6 +60,108 @@ static int env_open(struct env *e, const struct config *cfg, const char *cmd)
 	}
 	e->kube = e->src.kube;
 	return EXIT_OK;
+}
+
+/* ---------- the golden signals, for status ---------- */
+
+static const char *const signal_names[MET_COUNT] = {
+	[MET_RPS] = "req/s", [MET_ERRORS] = "5xx", [MET_P95] = "P95", [MET_P99] = "P99", [MET_QUEUE] = "queue",
+};
+static const char *const signal_keys[MET_COUNT] = {
+	[MET_RPS] = "requests_per_second", [MET_ERRORS] = "error_ratio", [MET_P95] = "p95_seconds",
+	[MET_P99] = "p99_seconds", [MET_QUEUE] = "offline_queue",
+};
+
+/* A signal's value and what it is in words: never a bare "n/a". */
+static void signal_words(enum metric_id id, const struct model_series *s, char *val, size_t vlen, char *why,
+                         size_t wlen)
+{
+	why[0] = '\0';
+	prom_signal_format(id, s->last, val, vlen);
+	switch (s->answer) {
+	case MODEL_ANS_NAN:
+		snprintf(val, vlen, "NaN");
+		snprintf(why, wlen, "not a number: %s answered NaN (zero divided by zero gives it, such as a "
+		         "ratio over no requests)", s->query);
+		break;
+	case MODEL_ANS_EMPTY:
+		snprintf(why, wlen, "%s matched no series", s->query);
+		break;
+	case MODEL_ANS_ZERO:
+		snprintf(why, wlen, "no 5xx series while requests are counted");
+		break;
+	case MODEL_ANS_FAILED:
+		snprintf(val, vlen, "unknown");
+		snprintf(why, wlen, "%s", s->error);
+		break;
+	case MODEL_ANS_VALUE:
+		if (isinf(s->last))
+			snprintf(why, wlen, "%s answered %s", s->query, val);
+		break;
+	case MODEL_ANS_NONE:
+		snprintf(val, vlen, "unknown");
+		snprintf(why, wlen, "not asked");
+		break;
+	}
+}
+
+/* Whether the golden signals were asked and answered (or failed): there is a
+ * Prometheus to ask. */
+static bool signals_wanted(const struct model *m)
+{
+	return m->src[SRC_PROM].state != SRC_UNCONFIGURED;
+}
+
+static bool signals_ok(const struct model *m)
+{
+	return m->metrics.updated_ms != 0;
+}
+
+static void print_signals(const struct model *m, const char *url)
+{
+	char val[48], why[600];
+
+	if (!signals_wanted(m))
+		return;
+	if (!signals_ok(m)) {
+		printf("\nsignals: unknown (%s)\n", m->src[SRC_PROM].error[0] ? m->src[SRC_PROM].error :
+		       "no answer from Prometheus");
+		return;
+	}
+	printf("\nsignals (the last minute, %s):\n", url);
+	for (int i = 0; i < MET_COUNT; i++) {
+		signal_words((enum metric_id)i, &m->metrics.s[i], val, sizeof val, why, sizeof why);
+		printf("  %-6s %8s%s%s\n", signal_names[i], val, why[0] ? "  " : "", why);
+	}
+}
+
+static void signals_json(cJSON *root, const struct model *m)
+{
+	cJSON *o;
+	char val[48], why[600];
+
+	if (!signals_wanted(m))
+		return;
+	o = cJSON_AddObjectToObject(root, "signals");
+	cJSON_AddBoolToObject(o, "ok", signals_ok(m));
+	if (!signals_ok(m)) {
+		cJSON_AddStringToObject(o, "error", m->src[SRC_PROM].error);
+		return;
+	}
+	for (int i = 0; i < MET_COUNT; i++) {
+		const struct model_series *s = &m->metrics.s[i];
+		cJSON *one = cJSON_AddObjectToObject(o, signal_keys[i]);
+
+		signal_words((enum metric_id)i, s, val, sizeof val, why, sizeof why);
+		if (isfinite(s->last))
+			cJSON_AddNumberToObject(one, "value", s->last);
+		else
+			cJSON_AddNullToObject(one, "value");
+		cJSON_AddStringToObject(one, "text", val);
+		cJSON_AddStringToObject(one, "query", s->query);
+		if (why[0])
+			cJSON_AddStringToObject(one, "why", why);
+	}
 }
 
 /* ---------- status ---------- */
@@ -71,9 +175,10 @@ static bool status_ready(const struct model *m, int64_t since)
 	bool slots = m->slots && m->slots->generation > 0;
 	bool alerts = m->src[SRC_ALERTMGR].state == SRC_UNCONFIGURED || m->src[SRC_ALERTMGR].state == SRC_DOWN ||
 	              m->alerts.updated_ms;
+	bool signals = !signals_wanted(m) || m->src[SRC_PROM].state == SRC_DOWN || signals_ok(m);
 	const struct deploy *d = deploy_of(m);
 
-	if (!slots || !alerts)
+	if (!slots || !alerts || !signals)
 		return false;
 	if (!m->slots->updated_ms)
 		return true;   /* the cluster cannot be read: nothing to rebuild */
@@ -152,6 +257,7 @@ static void print_status(const struct model *m, const char *context)
 			printf("\nalerts: unknown (Alertmanager: %s)\n", m->src[SRC_ALERTMGR].error);
 		}
 	}
+	print_signals(m, m->cfg->prometheus.url);
 }
 
 static char *status_json(const struct model *m, int code, int64_t now)
@@ -183,6 +289,7 @@ static char *status_json(const struct model *m, int code, int64_t now)
 			cJSON_AddStringToObject(al, "error", m->src[SRC_ALERTMGR].error);
 		}
 	}
+	signals_json(root, m);
 	char *out = cJSON_Print(root);
 	cJSON_Delete(root);
 	return out;
@@ -217,7 +324,7 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 	while (!status_ready(&m, since) && !loop_stopped(e.loop) && loop_now_ms() - since < STATUS_WAIT_MS + 5000)
 		if (loop_run_once(e.loop, 200) < 0)
 			break;
-	ssh_cli_report("status", e.src.ssh);
+	cli_ssh_report("status", e.src.ssh);
 	const struct slots_state *st = m.slots;
 	int64_t now = loop_now_ms();
 	if (!st || !st->updated_ms) {

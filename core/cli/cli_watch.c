@@ -427,7 +427,7 @@ int cli_watch(int argc, char **argv, const struct config *cfg_in)
 		loop_free(w.loop);
 		return EXIT_UNREACHABLE;
 	}
-	ssh_cli_ui(src.ssh);
+	cli_ssh_ui(src.ssh);
 	if (!src.kube || !src.prom) {
 		fprintf(stderr, "warroom watch: %s\n", !src.kube ? src.kube_error : src.prom_error[0] ? src.prom_error :
 		        "prometheus.url is not configured: the window cannot be watched");

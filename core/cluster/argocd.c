@@ -300,7 +300,6 @@ void argocd_free(struct argocd *ac)
 	free(ac);
 }
 
-const char *argocd_url(const struct argocd *ac) { return ac->ep.base; }
 const char *argocd_app_name(const struct argocd *ac) { return ac->app; }
 
 static void areq_done(const struct http_resp *resp, void *arg)
@@ -320,7 +319,9 @@ static void areq_done(const struct http_resp *resp, void *arg)
 		.error = words,
 		.elapsed_ms = resp->elapsed_ms,
 	};
-	if (resp->err == HTTP_ECONNECT)
+	if (resp->err == HTTP_EROUTE)
+		snprintf(words, sizeof words, "Argo CD: %s", resp->errmsg);   /* the bastion's words first */
+	else if (resp->err == HTTP_ECONNECT)
 		snprintf(words, sizeof words, "cannot reach Argo CD at %s: %s", ac->ep.base, resp->errmsg);
 	else if (resp->err != HTTP_OK)
 		snprintf(words, sizeof words, "Argo CD at %s: %s", ac->ep.base, resp->errmsg);
@@ -386,11 +387,6 @@ uint64_t argocd_set_autosync(struct argocd *ac, const char *automated_json, argo
 	return id;
 }
 
-uint64_t argocd_sync(struct argocd *ac, argocd_done_fn fn, void *arg)
-{
-	return send(ac, "POST", "/sync", "{\"prune\":false,\"dryRun\":false}", fn, arg);
-}
-
 bool argocd_cancel(struct argocd *ac, uint64_t id)
 {
 	for (struct areq *r = ac->reqs; r; r = r->next) {
@@ -413,7 +409,6 @@ struct argocd_poller {
 	argocd_poll_fn fn;
 	void *arg;
 	struct argocd_app app;       /* the last good read */
-	bool have_app;
 	uint64_t id;
 };
 
@@ -431,7 +426,6 @@ static void poller_read(const struct argocd_result *res, void *arg)
 	} else if (ok) {
 		argocd_app_free(&pp->app);
 		pp->app = app;
-		pp->have_app = true;
 	} else {
 		text_copy(err, sizeof err, res->error);
 	}
@@ -465,14 +459,7 @@ struct argocd_poller *argocd_poller_new(struct loop *loop, struct argocd *ac, ar
 	return pp;
 }
 
-void argocd_poller_start(struct argocd_poller *pp, int refresh_ms) { source_start(pp->src, refresh_ms); }
-void argocd_poller_refresh(struct argocd_poller *pp) { source_refresh(pp->src); }
 struct source *argocd_poller_source(struct argocd_poller *pp) { return pp->src; }
-
-const struct argocd_app *argocd_poller_app(const struct argocd_poller *pp)
-{
-	return pp->have_app ? &pp->app : NULL;
-}
 
 void argocd_poller_stop(struct argocd_poller *pp)
 {

@@ -39,16 +39,6 @@ struct kreq {
 	char err[600];
 };
 
-struct kwaiter {
-	struct kwaiter *next;
-	struct kube *k;
-	kube_auth_fn fn;
-	void *arg;
-	uint64_t timer;
-	bool ok;
-	char err[512];
-};
-
 struct kube {
 	struct loop *loop;
 	struct http *http;
@@ -56,7 +46,6 @@ struct kube {
 	long timeout_ms, exec_timeout_ms;
 	uint64_t next_id;
 	struct kreq *reqs;
-	struct kwaiter *waiters;
 	struct kube_op *ops;     /* requests made of several (kube_undo.c) */
 	struct kubeconfig_cred cred;
 	bool have_cred;
@@ -242,19 +231,6 @@ static void http_done(const struct http_resp *resp, void *arg)
 
 /* ---------- exec credentials ---------- */
 
-static void waiter_timer(struct loop *loop, void *arg);
-
-static void waiters_settle(struct kube *k, bool ok, const char *err)
-{
-	for (struct kwaiter *w = k->waiters; w; w = w->next) {
-		if (w->timer)
-			continue;
-		w->ok = ok;
-		text_copy(w->err, sizeof w->err, err);
-		w->timer = loop_timer_add(k->loop, 0, 0, waiter_timer, w);
-	}
-}
-
 static void exec_done(bool ok, struct kubeconfig_cred *cred, const char *err, void *arg)
 {
 	struct kube *k = arg;
@@ -268,7 +244,6 @@ static void exec_done(bool ok, struct kubeconfig_cred *cred, const char *err, vo
 	} else {
 		snprintf(words, sizeof words, "authentication failed: %s", err);
 	}
-	waiters_settle(k, ok, words);
 	/* Send what waited, with this credential even if it is already expired. */
 	struct kreq *next;
 	for (struct kreq *r = k->reqs; r; r = next) {
@@ -294,48 +269,9 @@ static void start_exec(struct kube *k)
 	}
 	char words[700];
 	snprintf(words, sizeof words, "authentication failed: %s", err);
-	waiters_settle(k, false, words);
 	for (struct kreq *r = k->reqs; r; r = r->next)
 		if (r->waiting_auth)
 			req_fail_later(r, words);
-}
-
-static void waiter_timer(struct loop *loop, void *arg)
-{
-	struct kwaiter *w = arg;
-	struct kube *k = w->k;
-	(void)loop;
-	for (struct kwaiter **pp = &k->waiters; *pp; pp = &(*pp)->next) {
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	}
-	kube_auth_fn fn = w->fn;
-	void *fa = w->arg;
-	bool ok = w->ok;
-	char err[sizeof w->err];
-	text_copy(err, sizeof err, w->err);
-	free(w);
-	fn(ok, err, fa);
-}
-
-void kube_auth_prepare(struct kube *k, kube_auth_fn fn, void *arg)
-{
-	struct kwaiter *w = calloc(1, sizeof *w);
-	if (!w)
-		return;
-	w->k = k;
-	w->fn = fn;
-	w->arg = arg;
-	w->next = k->waiters;
-	k->waiters = w;
-	if (!k->kc.exec.set || cred_fresh(k)) {
-		w->ok = true;
-		w->timer = loop_timer_add(k->loop, 0, 0, waiter_timer, w);
-		return;
-	}
-	start_exec(k);
 }
 
 unsigned kube_exec_runs(const struct kube *k)
@@ -422,13 +358,6 @@ void kube_free(struct kube *k)
 			req_free(r);
 		}
 	}
-	while (k->waiters) {
-		struct kwaiter *w = k->waiters;
-		k->waiters = w->next;
-		if (w->timer)
-			loop_timer_cancel(k->loop, w->timer);
-		free(w);
-	}
 	kubeconfig_exec_cancel(k->run);
 	kubeconfig_cred_free(&k->cred);
 	kubeconfig_free(&k->kc);
@@ -439,7 +368,6 @@ void kube_free(struct kube *k)
 
 const char *kube_server(const struct kube *k) { return k->kc.server; }
 const char *kube_context(const struct kube *k) { return k->kc.context; }
-const char *kube_namespace(const struct kube *k) { return k->kc.namespace_; }
 void kube_set_timeout(struct kube *k, long ms) { k->timeout_ms = ms > 0 ? ms : 10000; }
 void kube_set_exec_timeout(struct kube *k, long ms) { k->exec_timeout_ms = ms > 0 ? ms : 30000; }
 
@@ -463,6 +391,10 @@ uint64_t kube_request(struct kube *k, const char *method, const char *path,
 	r->path = strdup(path);
 	r->ctype = content_type ? strdup(content_type) : NULL;
 	r->body = body ? strdup(body) : NULL;
+	if (!r->method || !r->path || (content_type && !r->ctype) || (body && !r->body)) {
+		req_free(r);   /* out of memory: the caller says the request could not start */
+		return 0;
+	}
 	r->fn = fn;
 	r->arg = arg;
 	r->next = k->reqs;

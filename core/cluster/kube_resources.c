@@ -52,21 +52,10 @@ uint64_t kube_get_deployment(struct kube *k, const char *ns, const char *name, k
 	return kube_send_path(k, "GET", kube_res_path("/apis/apps/v1", ns, "deployments", name, NULL, NULL), NULL, NULL, fn, arg);
 }
 
-uint64_t kube_list_deployments(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
-{
-	return kube_send_path(k, "GET", kube_res_path("/apis/apps/v1", ns, "deployments", NULL, NULL, selector), NULL, NULL,
-	                 fn, arg);
-}
-
 uint64_t kube_list_replicasets(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
 {
 	return kube_send_path(k, "GET", kube_res_path("/apis/apps/v1", ns, "replicasets", NULL, NULL, selector), NULL, NULL,
 	                 fn, arg);
-}
-
-uint64_t kube_list_pods(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg)
-{
-	return kube_send_path(k, "GET", kube_res_path("/api/v1", ns, "pods", NULL, NULL, selector), NULL, NULL, fn, arg);
 }
 
 uint64_t kube_list_pods_page(struct kube *k, const char *ns, const char *selector, int limit, const char *cont,
@@ -105,12 +94,6 @@ uint64_t kube_list_endpointslices(struct kube *k, const char *ns, const char *se
 	}
 	free(sel);
 	return id;
-}
-
-uint64_t kube_get_scale(struct kube *k, const char *ns, const char *deployment, kube_done_fn fn, void *arg)
-{
-	return kube_send_path(k, "GET", kube_res_path("/apis/apps/v1", ns, "deployments", deployment, "scale", NULL), NULL,
-	                 NULL, fn, arg);
 }
 
 uint64_t kube_patch_selector(struct kube *k, const char *ns, const char *service, const char *key,

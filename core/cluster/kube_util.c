@@ -92,26 +92,15 @@ void kube_transport_words(const char *server, enum http_err err, const char *err
 	case HTTP_ECANCELLED:
 		snprintf(buf, buflen, "request to %s cancelled", server);
 		break;
+	case HTTP_EROUTE:
+		/* the bastion it goes through is why: its words alone, first */
+		snprintf(buf, buflen, "%s", m);
+		break;
 	default:
 		snprintf(buf, buflen, "request to the API server at %s failed: %s", server, m);
 		break;
 	}
 	text_hide_url_passwords(buf);   /* a server URL may carry user:password@ */
-}
-
-int kube_parse_scale(const char *json, size_t len, int *spec_replicas, int *status_replicas)
-{
-	cJSON *root = cJSON_ParseWithLength(json, len);
-	if (!cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		return -1;
-	}
-	if (spec_replicas)
-		*spec_replicas = json_int(json_get(root, "spec"), "replicas", 0);
-	if (status_replicas)
-		*status_replicas = json_int(json_get(root, "status"), "replicas", 0);
-	cJSON_Delete(root);
-	return 0;
 }
 
 /* ---------- rollout undo (as kubectl) ---------- */

@@ -356,6 +356,10 @@ static int take_data(const cJSON *obj, const char *key, char **out, size_t *outl
 	return 0;
 }
 
+static void free_strv(char **v);
+
+/* first, then the array's strings (numbers as written), NULL-terminated;
+ * NULL out of memory. */
 static char **str_array(const cJSON *arr, const char *first)
 {
 	size_t n = (size_t)cJSON_GetArraySize(arr);
@@ -363,8 +367,9 @@ static char **str_array(const cJSON *arr, const char *first)
 	if (!v)
 		return NULL;
 	size_t i = 0;
+	bool oom = false;
 	if (first)
-		v[i++] = strdup(first);
+		oom = !(v[i++] = strdup(first));
 	const cJSON *it;
 	cJSON_ArrayForEach(it, arr) {
 		char nb[64];
@@ -373,8 +378,12 @@ static char **str_array(const cJSON *arr, const char *first)
 			snprintf(nb, sizeof nb, "%.15g", it->valuedouble);
 			s = nb;
 		}
-		if (s)
-			v[i++] = strdup(s);
+		if (s && !oom)
+			oom = !(v[i++] = strdup(s));
+	}
+	if (oom) {   /* never a plugin run with its arguments cut short */
+		free_strv(v);
+		return NULL;
 	}
 	return v;
 }
@@ -498,7 +507,10 @@ static int fill_from(struct kubeconfig *kc, const struct kc_entry *cl, const str
 	const char *tok = json_str(u, "token");
 	snprintf(owner, sizeof owner, "user \"%s\"", kc->user);
 	if (tok && *tok) {
-		kc->token = strdup(tok);
+		if (!(kc->token = strdup(tok))) {
+			snprintf(err, errlen, "%s: out of memory reading its token", owner);
+			return -1;
+		}
 	} else if (json_str(u, "tokenFile") &&
 	           resolve_path(kc->token_file, sizeof kc->token_file, us->dir, json_str(u, "tokenFile"), owner,
 	                        "tokenFile", err, errlen) != 0) {

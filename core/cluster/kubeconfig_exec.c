@@ -140,6 +140,10 @@ int kubeconfig_parse_exec_credential(const char *json, size_t len, const char *a
 		out->cert_pem = strdup(crt);
 		out->key_pem = strdup(key);
 	}
+	if ((tok && *tok && !out->token) || (crt && *crt && (!out->cert_pem || !out->key_pem))) {
+		text_copy(err, errlen, "out of memory reading the exec plugin's credential");
+		goto out;
+	}
 	rc = 0;
 out:
 	if (root) {

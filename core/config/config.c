@@ -283,31 +283,34 @@ int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t l
 	return 0;
 }
 
-int config_read_secret(const struct config_endpoint *ep, char *buf, size_t len)
-{
-	return config_read_secret_msg(ep, buf, len, NULL, 0);
-}
-
 /* ---- the bastion ---------------------------------------------------------- */
 
+/* The spec is never quoted back: a password typed into it ("user:pw@host",
+ * or a host forgotten, "user:pw") must not reach a terminal or a log. */
 int config_set_bastion(struct config *cfg, const char *spec, char *err, size_t errlen)
 {
 	const char *at = strrchr(spec, '@'), *host = at ? at + 1 : spec, *colon;
 	char port[8] = "";
 	size_t hl;
 
+	if (at && (memchr(spec, ':', (size_t)(at - spec)) || memchr(spec, '@', (size_t)(at - spec))))
+		return say(err, errlen, "--bastion: refused, it holds a password (user:password@host): a password "
+		           "on the command line is in the process list and the shell's history; give "
+		           "user@host[:port] and log in with a key (ssh.key_file) or the ssh agent"), -1;
 	colon = strrchr(host, ':');
 	hl = colon ? (size_t)(colon - host) : strlen(host);
 	if (at && ((size_t)(at - spec) >= sizeof cfg->ssh.user || at == spec))
-		return say(err, errlen, "--bastion %s: the user name is empty or too long", spec), -1;
+		return say(err, errlen, "--bastion: the user name is empty or too long (expected "
+		           "user@host[:port])"), -1;
 	if (hl == 0 || hl >= sizeof cfg->ssh.host || memchr(host, '/', hl) || memchr(host, ' ', hl))
-		return say(err, errlen, "--bastion %s: expected user@host[:port]", spec), -1;
+		return say(err, errlen, "--bastion: expected user@host[:port]"), -1;
 	if (colon) {
 		char *end;
 		long p = strtol(colon + 1, &end, 10);
 
 		if (!colon[1] || *end || p < 1 || p > 65535)
-			return say(err, errlen, "--bastion %s: the port must be between 1 and 65535", spec), -1;
+			return say(err, errlen, "--bastion: the port must be between 1 and 65535 (expected "
+			           "user@host[:port])"), -1;
 		snprintf(port, sizeof port, "%ld", p);
 	}
 	if (at)
@@ -315,7 +318,30 @@ int config_set_bastion(struct config *cfg, const char *spec, char *err, size_t e
 	snprintf(cfg->ssh.host, sizeof cfg->ssh.host, "%.*s", (int)hl, host);
 	if (port[0])
 		cfg->ssh.port = atoi(port);
+	cfg->ssh.from_option = true;
 	return 0;
+}
+
+bool config_bastion_unused(const struct config *cfg, bool brief, char *words, size_t len)
+{
+	const struct config_endpoint *eps[] = { &cfg->prometheus, &cfg->alertmanager, &cfg->argocd };
+
+	if (!cfg->ssh.host[0] || cfg->kube.via_bastion || cfg->verify.via_bastion)
+		return false;
+	for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++)
+		if (eps[i]->via_bastion)
+			return false;
+	if (brief) {   /* one row of 80 columns */
+		snprintf(words, len, "bastion unused: no "
+		         "kubernetes/prometheus/alertmanager/argocd/verify.via_bastion");
+		return true;
+	}
+	snprintf(words, len, "the bastion %s (%s%s%s) carries nothing: no endpoint is marked via_bastion "
+	         "(kubernetes.via_bastion, prometheus.via_bastion, alertmanager.via_bastion, argocd.via_bastion, "
+	         "verify.via_bastion), so every request goes directly", cfg->ssh.host,
+	         cfg->ssh.from_option ? "--bastion" : "ssh.host",
+	         cfg->ssh.from_option || !cfg->path[0] ? "" : " in ", cfg->ssh.from_option ? "" : cfg->path);
+	return true;
 }
 
 int config_check_bastion(const struct config *cfg, char *err, size_t errlen)

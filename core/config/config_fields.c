@@ -1,7 +1,7 @@
 /* config_fields — the config file's keys, one table per section. A key
  * added here is checked and stored by config_yaml.c's walk; one missing
  * here is an unknown key with a suggestion. */
-#include "warroom/config_fields.h"
+#include "config_fields.h"
 
 #include "warroom/config.h"
 

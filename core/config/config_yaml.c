@@ -5,7 +5,7 @@
  * known (a typo is an error with a suggestion), every value is checked for
  * type and range, and errors point at file:line and the dotted key. */
 #include "warroom/config.h"
-#include "warroom/config_fields.h"
+#include "config_fields.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -56,7 +56,8 @@ struct policy_threshold policy_signal_threshold(const struct config *cfg, enum m
 	}
 }
 
-int policy_signal_level(const struct config *cfg, enum metric_id id, double v)
+/* A signal's value against its SLO: 0 fine, 1 warning, 2 critical, -1 no value. */
+static int policy_signal_level(const struct config *cfg, enum metric_id id, double v)
 {
 	const struct policy_threshold t = policy_signal_threshold(cfg, id);
 

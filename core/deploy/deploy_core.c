@@ -16,7 +16,7 @@
 #include "warroom/actions.h"
 #include "warroom/argocd.h"
 #include "warroom/config.h"
-#include "warroom/deploylog.h"
+#include "deploylog.h"
 #include "warroom/loop.h"
 #include "warroom/prom.h"
 #include "warroom/slots.h"

@@ -1,6 +1,6 @@
 /* The deployment log: the runbook's JSON, written where only the operator
  * reads it (it names who deployed what). */
-#include "warroom/deploylog.h"
+#include "deploylog.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -14,7 +14,8 @@
 #include "warroom/config.h"
 #include "warroom/files.h"
 
-void deploylog_dir(const struct config *cfg, char *buf, size_t len)
+/* The folder: deploy.log_dir, or "deployments" next to the timeline. */
+static void deploylog_dir(const struct config *cfg, char *buf, size_t len)
 {
 	const char *slash;
 

@@ -297,31 +297,14 @@ struct slots_poller *slots_poller_new(struct loop *loop, struct kube *kube, cons
 	return p;
 }
 
-void slots_poller_start(struct slots_poller *p, int refresh_ms)
-{
-	if (refresh_ms <= 0)
-		refresh_ms = p->cfg->refresh_ms > 0 ? p->cfg->refresh_ms : 2000;
-	source_start(p->src, refresh_ms);
-}
-
 void slots_poller_refresh(struct slots_poller *p)
 {
 	source_refresh(p->src);
 }
 
-bool slots_poller_busy(const struct slots_poller *p)
-{
-	return source_busy(p->src);
-}
-
 struct source *slots_poller_source(struct slots_poller *p)
 {
 	return p->src;
-}
-
-const struct slots_state *slots_poller_state(const struct slots_poller *p)
-{
-	return &p->state;
 }
 
 void slots_poller_free(struct slots_poller *p)

@@ -292,38 +292,15 @@ static cJSON *build(struct timeline *tl, const struct config *cfg, int64_t id, i
 
 /* ---- Markdown ---- */
 
-struct buf {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct buf *b, const char *fmt, ...)
+/* text_buf_printf by a short name: the document below is one long run of them. */
+static void put(struct text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text_buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int need;
 
 	va_start(ap, fmt);
-	need = vsnprintf(NULL, 0, fmt, ap);
+	text_buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (need < 0 || b->oom)
-		return;
-	if (b->n + (size_t)need + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)need;
-		char *p = realloc(b->s, cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-	va_end(ap);
-	b->n += (size_t)need;
 }
 
 /* A table cell: one line, pipes escaped. */
@@ -389,11 +366,53 @@ static void signals_text(char *out, size_t len, const cJSON *s)
 		snprintf(out, len, "—");
 }
 
+/* The runbook steps the timeline quotes keep their links: each step's
+ * references once, under the timeline. */
+static void references(struct text_buf *b, const cJSON *doc)
+{
+	const cJSON *ev;
+	char seen[64][160], c1[300], c2[300];
+	size_t nseen = 0;
+	bool head = false;
+
+	cJSON_ArrayForEach(ev, cJSON_GetObjectItem(doc, "timeline")) {
+		const cJSON *d = cJSON_GetObjectItem(ev, "detail"), *refs = cJSON_GetObjectItem(d, "references"), *r;
+		char key[160];
+		bool dup = false;
+
+		if (!cJSON_IsArray(refs) || !cJSON_GetArraySize(refs) || !str(d, "runbook"))
+			continue;
+		snprintf(key, sizeof key, "%s#%.0f", str(d, "runbook"), num(d, "step"));
+		for (size_t i = 0; i < nseen; i++)
+			dup |= !strcmp(seen[i], key);
+		if (dup)
+			continue;
+		if (nseen < 64)
+			snprintf(seen[nseen++], sizeof seen[0], "%s", key);
+		if (!head)
+			put(b, "\n## Runbook references\n\n");
+		head = true;
+		put(b, "- %s step %.0f %s:", cell(c1, sizeof c1, str(d, "runbook")), num(d, "step"),
+		    cell(c2, sizeof c2, or_dash(str(d, "step_title"))));
+		cJSON_ArrayForEach(r, refs) {
+			char *red = timeline_redact(str(r, "url") ? str(r, "url") : "");
+
+			/* an autolink's brackets hold the address whole; nothing in it may close them */
+			for (char *p = red; p && *p; p++)
+				if (*p == '<' || *p == '>' || *p == ' ' || (unsigned char)*p < 0x20)
+					*p = '_';
+			put(b, " [%.0f] <%s>", num(r, "n"), red ? red : "");
+			free(red);
+		}
+		put(b, "\n");
+	}
+}
+
 static char *markdown(const cJSON *doc)
 {
 	const cJSON *inc = cJSON_GetObjectItem(doc, "incident"), *d = cJSON_GetObjectItem(doc, "durations_s");
 	const cJSON *w = cJSON_GetObjectItem(doc, "impact_window"), *it;
-	struct buf b = { 0 };
+	struct text_buf b = { 0 };
 	char c1[64], c2[64], c3[512], c4[512], c5[300], c6[64];
 
 	put(&b, "# Postmortem draft: %s — %s\n\n", str(inc, "ref"), str(inc, "title"));
@@ -432,6 +451,8 @@ static char *markdown(const cJSON *doc)
 		put(&b, "| %s | %s | %s | %s |\n", when(c1, sizeof c1, it, "at"), cell(c3, sizeof c3, str(it, "actor")),
 		    cell(c2, sizeof c2, str(it, "kind")), cell(c4, sizeof c4, str(it, "summary")));
 
+	references(&b, doc);
+
 	put(&b, "\n## Actions\n\n| started (UTC) | by | via | action | outcome | took | signals then | summary |\n"
 	    "|---|---|---|---|---|---|---|---|\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "actions")) {
@@ -453,11 +474,7 @@ static char *markdown(const cJSON *doc)
 		    cell(c3, sizeof c3, str(it, "by")));
 	put(&b, "\n## Root cause\n\n_To be written._\n\n## What went well, what did not\n\n_To be written._\n\n"
 	    "---\nGenerated %s by %s from the warroom timeline.\n", str(doc, "generated"), or_dash(str(doc, "generated_by")));
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return text_buf_take(&b);
 }
 
 char *export_incident(struct timeline *tl, const struct config *cfg, int64_t id, enum export_format fmt,

@@ -25,6 +25,7 @@ struct rd {
 	struct dashboard *d;
 	size_t cap;
 	int next_y;                  /* old schema: the row's top */
+	bool oom;                    /* an allocation failed: the whole read fails */
 };
 
 static const struct { const char *name; enum dash_type t; } types[] = {
@@ -32,14 +33,6 @@ static const struct { const char *name; enum dash_type t; } types[] = {
 	{ "singlestat", DASH_SINGLESTAT }, { "gauge", DASH_GAUGE }, { "bargauge", DASH_BARGAUGE },
 	{ "table", DASH_TABLE }, { "table-old", DASH_TABLE }, { "text", DASH_TEXT }, { "row", DASH_ROW },
 };
-
-const char *dashboard_type_name(enum dash_type t)
-{
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-		if (types[i].t == t)
-			return types[i].name;
-	return "other";
-}
 
 bool dashboard_drawable(const struct dash_panel *p)
 {
@@ -103,12 +96,12 @@ static int clampi(double v, int lo, int hi, int dflt)
 	return v < lo ? lo : v > hi ? hi : (int)v;
 }
 
-static char *dup(const char *s)
+static char *dup(struct rd *r, const char *s)
 {
 	char *c = strdup(s ? s : "");
 
 	if (!c)
-		abort();   /* out of memory while reading a file: nothing sensible to draw */
+		r->oom = true;
 	return c;
 }
 
@@ -238,8 +231,10 @@ static void read_targets(struct rd *r, struct dash_panel *p, const cJSON *target
 		n = DASH_TARGETS_MAX;
 	}
 	p->t = calloc(n ? n : 1, sizeof *p->t);
-	if (!p->t)
-		abort();
+	if (!p->t) {
+		r->oom = true;
+		return;
+	}
 	cJSON_ArrayForEach(t, targets) {
 		struct dash_target *q;
 		const cJSON *e = get(t, "expr"), *iv = get(t, "interval");
@@ -248,8 +243,10 @@ static void read_targets(struct rd *r, struct dash_panel *p, const cJSON *target
 			break;
 		if (!cJSON_IsObject(t))
 			continue;
-		q = &p->t[p->nt++];
-		q->expr = dup(cJSON_IsString(e) ? e->valuestring : "");
+		q = &p->t[p->nt];
+		if (!(q->expr = dup(r, cJSON_IsString(e) ? e->valuestring : "")))
+			return;
+		p->nt++;
 		if (e && !cJSON_IsString(e))
 			warn(r, "panel \"%s\": a query's expr is not text%s", p->title, "");
 		text_copy(q->ref, sizeof q->ref, str(t, "refId", ""));
@@ -272,8 +269,10 @@ static struct dash_panel *add_panel(struct rd *r)
 		size_t cap = r->cap ? r->cap * 2 : 16;
 		struct dash_panel *np = realloc(d->p, cap * sizeof *np);
 
-		if (!np)
-			abort();
+		if (!np) {
+			r->oom = true;
+			return NULL;
+		}
 		d->p = np;
 		r->cap = cap;
 	}
@@ -344,7 +343,7 @@ static void read_panel(struct rd *r, const cJSON *j, int row, bool old_schema, i
 
 		/* laid out once; the view wraps it to the panel's width */
 		if ((!strcasecmp(mode, "html") ? md_doc_html : md_doc_parse)(content, strlen(content), &p->md) != 0)
-			abort();   /* out of memory while reading a file, as dup() */
+			r->oom = true;
 	}
 	if (p->type == DASH_OTHER)
 		snprintf(p->note, sizeof p->note, "%s panels are not drawn in the terminal", p->type_name);
@@ -406,10 +405,10 @@ static void read_rows(struct rd *r, const cJSON *rows)
 	}
 }
 
-static void add_value(char **arr, size_t *n, const char *s)
+static void add_value(struct rd *r, char **arr, size_t *n, const char *s)
 {
-	if (*n < DASH_VAR_VALUES)
-		arr[(*n)++] = dup(s);
+	if (*n < DASH_VAR_VALUES && (arr[*n] = dup(r, s)))
+		(*n)++;
 }
 
 static void read_var(struct rd *r, const cJSON *j)
@@ -435,25 +434,25 @@ static void read_var(struct rd *r, const cJSON *j)
 			v->type = vt[i].t;
 	if (cJSON_IsObject(q))   /* newer exports: {"query": "...", "refId": ...} */
 		q = get(q, "query");
-	v->query = dup(cJSON_IsString(q) ? q->valuestring : "");
-	v->regex = dup(str(j, "regex", ""));
+	v->query = dup(r, cJSON_IsString(q) ? q->valuestring : "");
+	v->regex = dup(r, str(j, "regex", ""));
 	v->multi = boolean(j, "multi");
 	v->include_all = boolean(j, "includeAll");
 	if (str(j, "allValue", NULL) && str(j, "allValue", "")[0])
-		v->all_value = dup(str(j, "allValue", ""));
+		v->all_value = dup(r, str(j, "allValue", ""));
 	cJSON_ArrayForEach(o, arr(get(j, "options"))) {
 		const char *ov = str(o, "value", NULL);
 
 		if (ov && strcmp(ov, "$__all") != 0)
-			add_value(v->opt, &v->nopt, ov);
+			add_value(r, v->opt, &v->nopt, ov);
 	}
 	if (v->type == VAR_CUSTOM || v->type == VAR_INTERVAL) {
-		char *list = dup(v->query), *save = NULL;
+		char *list = dup(r, v->query), *save = NULL;
 
 		for (size_t i = 0; i < v->nopt; i++)
 			free(v->opt[i]);
 		v->nopt = 0;
-		for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		for (char *t = list ? strtok_r(list, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
 			char *colon;
 
 			while (*t == ' ')
@@ -465,20 +464,20 @@ static void read_var(struct rd *r, const cJSON *j)
 			for (size_t e = strlen(t); e && t[e - 1] == ' '; e--)
 				t[e - 1] = '\0';
 			if (*t)
-				add_value(v->opt, &v->nopt, t);
+				add_value(r, v->opt, &v->nopt, t);
 		}
 		free(list);
 	}
 	if (v->type == VAR_CONSTANT || v->type == VAR_TEXTBOX) {
-		add_value(v->opt, &v->nopt, v->query);
+		add_value(r, v->opt, &v->nopt, v->query);
 	}
 	val = get(cur, "value");
 	if (cJSON_IsArray(val)) {
 		cJSON_ArrayForEach(o, val)
 			if (cJSON_IsString(o))
-				add_value(v->cur, &v->ncur, o->valuestring);
+				add_value(r, v->cur, &v->ncur, o->valuestring);
 	} else if (cJSON_IsString(val)) {
-		add_value(v->cur, &v->ncur, val->valuestring);
+		add_value(r, v->cur, &v->ncur, val->valuestring);
 	}
 	for (size_t i = 0; i < v->ncur; i++)
 		if (!strcmp(v->cur[i], "$__all") || (!strcmp(v->cur[i], "All") && v->include_all))
@@ -489,7 +488,7 @@ static void read_var(struct rd *r, const cJSON *j)
 		v->ncur = 0;
 	}
 	if (!v->ncur && !v->cur_all && v->nopt)
-		add_value(v->cur, &v->ncur, v->type == VAR_TEXTBOX || v->type == VAR_CONSTANT ? v->query : v->opt[0]);
+		add_value(r, v->cur, &v->ncur, v->type == VAR_TEXTBOX || v->type == VAR_CONSTANT ? v->query : v->opt[0]);
 	if (!v->ncur && !v->cur_all && v->include_all)
 		v->cur_all = true;
 }
@@ -519,8 +518,11 @@ struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_
 		return NULL;
 	}
 	r.d = calloc(1, sizeof *r.d);
-	if (!r.d)
-		abort();
+	if (!r.d) {
+		snprintf(err, errlen, "out of memory reading the dashboard");
+		cJSON_Delete(root);
+		return NULL;
+	}
 	text_copy(r.d->title, sizeof r.d->title, str(db, "title", "(untitled dashboard)"));
 	text_fix_utf8(r.d->title);
 	text_copy(r.d->uid, sizeof r.d->uid, str(db, "uid", ""));
@@ -537,10 +539,15 @@ struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_
 	r.d->v = calloc(DASH_VARS_MAX, sizeof *r.d->v);
 	r.d->order = calloc(DASH_VARS_MAX, sizeof *r.d->order);
 	if (!r.d->v || !r.d->order)
-		abort();
-	cJSON_ArrayForEach(v, arr(vars))
+		r.oom = true;
+	cJSON_ArrayForEach(v, arr(r.oom ? NULL : vars))
 		read_var(&r, v);
 	cJSON_Delete(root);
+	if (r.oom) {
+		dashboard_free(r.d);
+		snprintf(err, errlen, "out of memory reading the dashboard");
+		return NULL;
+	}
 	dashboard_order_vars(r.d);
 	return r.d;
 }

@@ -84,8 +84,13 @@ int dash_live_add(struct dash_live *l, const char *path)
 	while ((e = readdir(dir)) && n < DASH_FILES) {
 		size_t len = strlen(e->d_name);
 
-		if (len > 5 && !strcmp(e->d_name + len - 5, ".json") && e->d_name[0] != '.')
-			names[n++] = strdup(e->d_name);
+		if (len > 5 && !strcmp(e->d_name + len - 5, ".json") && e->d_name[0] != '.') {
+			if (!(names[n] = strdup(e->d_name))) {
+				snprintf(l->error, sizeof l->error, "%s: out of memory listing its dashboards", path);
+				break;
+			}
+			n++;
+		}
 	}
 	closedir(dir);
 	qsort(names, n, sizeof names[0], cmp_str);
@@ -141,6 +146,7 @@ static void apply_vars(struct dash_live *l)
 static int load(struct dash_live *l, size_t i)
 {
 	struct dashboard *d;
+	struct dash_pdata *pd;
 
 	if (i >= l->nfiles) {
 		snprintf(l->error, sizeof l->error, "no dashboard number %zu", i + 1);
@@ -149,13 +155,17 @@ static int load(struct dash_live *l, size_t i)
 	d = dashboard_load(l->files[i], l->error, sizeof l->error);
 	if (!d)
 		return -1;
+	pd = calloc(d->np ? d->np : 1, sizeof *pd);
+	if (!pd) {
+		snprintf(l->error, sizeof l->error, "%s: out of memory for its panels", l->files[i]);
+		dashboard_free(d);
+		return -1;
+	}
 	dash_live_pdata_free(l);
 	dashboard_free(l->d);
 	l->d = d;
 	l->cur = i;
-	l->pd = calloc(d->np ? d->np : 1, sizeof *l->pd);
-	if (!l->pd)
-		abort();
+	l->pd = pd;
 	l->error[0] = '\0';
 	apply_vars(l);
 	l->gen++;

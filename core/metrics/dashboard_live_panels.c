@@ -140,21 +140,28 @@ static void drop_target_lines(struct dash_pdata *pd, size_t target)
 	pd->nline = o;
 }
 
-static void line_append(struct dash_line *ln, int64_t t, double v)
+/* 0, or -1 out of memory (the line keeps the points it had). */
+static int line_append(struct dash_line *ln, int64_t t, double v)
 {
 	if (ln->n && t <= ln->t[ln->n - 1])
-		return;
+		return 0;
 	if (ln->n == ln->cap) {
 		size_t cap = ln->cap ? ln->cap * 2 : 64;
+		double *nv = realloc(ln->v, cap * sizeof *nv);
+		int64_t *nt = NULL;
 
-		ln->v = realloc(ln->v, cap * sizeof *ln->v);
-		ln->t = realloc(ln->t, cap * sizeof *ln->t);
-		if (!ln->v || !ln->t)
-			abort();
+		if (nv) {
+			ln->v = nv;   /* bigger than cap says until t grows too: harmless */
+			nt = realloc(ln->t, cap * sizeof *nt);
+		}
+		if (!nt)
+			return -1;
+		ln->t = nt;
 		ln->cap = cap;
 	}
 	ln->t[ln->n] = t;
 	ln->v[ln->n++] = v;
+	return 0;
 }
 
 /* Points older than the range go. */
@@ -230,7 +237,10 @@ static void apply(struct dash_live *l, const struct dash_job *j, const struct pr
 			legend(t, s, ln->name, sizeof ln->name);
 		}
 		for (size_t k = 0; k < s->n; k++)
-			line_append(ln, s->t_ms[k], s->v[k]);
+			if (line_append(ln, s->t_ms[k], s->v[k]) != 0) {
+				job_error(l, j, "out of memory for the answer's points");
+				return;
+			}
 		if (!j->instant)   /* an instant answer is the value now, whatever its time */
 			line_trim(ln, j->end_ms - l->range_ms);
 	}
@@ -359,8 +369,12 @@ void dash_live_panel_phase(struct dash_live *l, dash_live_phase_fn done)
 	for (size_t i = 0; i < l->d->np; i++)
 		n += l->d->p[i].nt;
 	l->jobs = calloc(n + 1, sizeof *l->jobs);
-	if (!l->jobs)
-		abort();
+	if (!l->jobs) {   /* the round ends at once, said on every panel */
+		for (size_t i = 0; i < l->d->np; i++)
+			snprintf(l->pd[i].err, sizeof l->pd[i].err, "out of memory for this round's queries");
+		done(l, false);
+		return;
+	}
 	for (size_t i = 0; i < l->d->np; i++) {
 		const struct dash_panel *p = &l->d->p[i];
 		struct dash_pdata *pd = &l->pd[i];
@@ -396,6 +410,10 @@ void dash_live_panel_phase(struct dash_live *l, dash_live_phase_fn done)
 				j->kind = JOB_IDLE;
 			}
 			j->expr = dashboard_expand(l->d, &env, t->expr);
+			if (!j->expr) {   /* this query sits the round out */
+				job_error(l, j, "out of memory expanding the query");
+				l->njobs--;
+			}
 		}
 	}
 	l->queries = l->njobs;

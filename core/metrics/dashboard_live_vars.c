@@ -46,8 +46,10 @@ static void var_values(struct var_job *vj, bool ok, const char *err, char *const
 		goto next;
 	}
 	kept = calloc(n + 1, sizeof *kept);
-	if (!kept)
-		abort();
+	if (!kept) {
+		snprintf(v->error, sizeof v->error, "out of memory for the variable's values");
+		goto next;
+	}
 	for (size_t i = 0; i < n && nk < DASH_VAR_VALUES; i++) {
 		char out[256], why[160];
 		int r = 1;
@@ -63,8 +65,13 @@ static void var_values(struct var_job *vj, bool ok, const char *err, char *const
 		}
 		for (size_t k = 0; r == 1 && k < nk; k++)
 			dup = dup || !strcmp(kept[k], out);
-		if (r == 1 && !dup)
-			kept[nk++] = strdup(out);
+		if (r == 1 && !dup) {
+			if (!(kept[nk] = strdup(out))) {
+				snprintf(v->error, sizeof v->error, "out of memory for the variable's values");
+				break;
+			}
+			nk++;
+		}
 	}
 	if (!v->error[0])
 		dashboard_var_options(v, kept, nk);
@@ -90,18 +97,23 @@ static void var_matrix(const struct prom_matrix *m, void *arg)
 {
 	char **vals = calloc(m->ns + 1, sizeof *vals);
 	size_t n = 0;
+	bool oom = !vals;
 
-	if (!vals)
-		abort();
-	for (size_t i = 0; m->ok && i < m->ns; i++) {
+	for (size_t i = 0; !oom && m->ok && i < m->ns; i++) {
 		char buf[1024], num[40];
 		const struct prom_series *s = &m->s[i];
 
 		dashboard_format(s->n ? s->v[s->n - 1] : NAN, "none", -1, num, sizeof num);
 		snprintf(buf, sizeof buf, "%s %s %lld", s->name, num, (long long)(s->n ? s->t_ms[s->n - 1] / 1000 : 0));
-		vals[n++] = strdup(buf);
+		if (!(vals[n] = strdup(buf)))
+			oom = true;
+		else
+			n++;
 	}
-	var_values(arg, m->ok, m->err, vals, n);
+	if (oom)
+		var_values(arg, false, "out of memory for the variable's values", vals, 0);
+	else
+		var_values(arg, m->ok, m->err, vals, n);
 	for (size_t i = 0; i < n; i++)
 		free(vals[i]);
 	free(vals);
@@ -143,7 +155,9 @@ static void var_phase(struct dash_live *l)
 			continue;
 		}
 		expanded = dashboard_expand(d, &env, v->query);
-		if (dashboard_varq_parse(expanded, &q, err, sizeof err) != 0) {
+		if (!expanded)
+			snprintf(err, sizeof err, "out of memory expanding the variable's query");
+		if (!expanded || dashboard_varq_parse(expanded, &q, err, sizeof err) != 0) {
 			snprintf(v->error, sizeof v->error, "%s", err);
 			free(expanded);
 			l->var_at++;
@@ -151,12 +165,18 @@ static void var_phase(struct dash_live *l)
 		}
 		free(expanded);
 		vj = calloc(1, sizeof *vj);
-		if (!vj)
-			abort();
+		if (vj)
+			vj->regex = dashboard_expand(d, &env, v->regex);
+		if (!vj || !vj->regex) {
+			snprintf(v->error, sizeof v->error, "out of memory for the variable's query");
+			free(vj);
+			free(q.arg);
+			l->var_at++;
+			continue;
+		}
 		vj->l = l;
 		vj->gen = l->gen;
 		vj->var = (size_t)d->order[l->var_at];
-		vj->regex = dashboard_expand(d, &env, v->regex);
 		l->inflight++;
 		switch (q.kind) {
 		case VARQ_LABEL_VALUES:
@@ -167,7 +187,7 @@ static void var_phase(struct dash_live *l)
 			break;
 		case VARQ_METRICS:
 			vj->filter = strdup(q.arg);
-			id = prom_label_values(l->prom, "__name__", NULL, var_strings, vj);
+			id = vj->filter ? prom_label_values(l->prom, "__name__", NULL, var_strings, vj) : 0;
 			break;
 		case VARQ_QUERY_RESULT:
 			id = prom_query_series(l->prom, q.arg, var_matrix, vj);

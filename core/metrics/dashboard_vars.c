@@ -13,37 +13,8 @@
 #include "warroom/dashboard.h"
 #include "warroom/text.h"
 
-/* A growing string. */
-struct sb {
-	char *s;
-	size_t n, cap;
-};
-
-static void sb_add(struct sb *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap : 64);
-		char *ns;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		ns = realloc(b->s, cap);
-		if (!ns)
-			abort();
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void sb_str(struct sb *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-void dashboard_regex_escape(const char *s, char *out, size_t outlen)
+/* The regex-escaped form of a value (Grafana's "regex" format). */
+static void dashboard_regex_escape(const char *s, char *out, size_t outlen)
 {
 	size_t o = 0;
 
@@ -68,7 +39,7 @@ static bool name_char(char c)
 }
 
 /* One variable's values in a format. */
-static void put_values(struct sb *b, const struct dash_var *v, const char *fmt)
+static void put_values(struct text_buf *b, const struct dash_var *v, const char *fmt)
 {
 	char *const *vals = v->cur_all ? v->opt : v->cur;
 	size_t n = v->cur_all ? v->nopt : v->ncur;
@@ -76,7 +47,7 @@ static void put_values(struct sb *b, const struct dash_var *v, const char *fmt)
 	bool regex_fmt;
 
 	if (v->cur_all && v->all_value) {   /* allValue is written as is */
-		sb_str(b, v->all_value);
+		text_buf_str(b, v->all_value);
 		return;
 	}
 	if (!fmt)
@@ -87,41 +58,41 @@ static void put_values(struct sb *b, const struct dash_var *v, const char *fmt)
 	    strcmp(fmt, "singlequote") && strcmp(fmt, "glob"))) {
 		for (size_t i = 0; i < n; i++) {
 			if (i)
-				sb_str(b, ",");
-			sb_str(b, vals[i]);
+				text_buf_str(b, ",");
+			text_buf_str(b, vals[i]);
 		}
 		return;
 	}
 	if (regex_fmt && n > 1)
-		sb_str(b, "(");
+		text_buf_str(b, "(");
 	if (!strcmp(fmt, "glob") && n > 1)
-		sb_str(b, "{");
+		text_buf_str(b, "{");
 	if (!strcmp(fmt, "json"))
-		sb_str(b, "[");
+		text_buf_str(b, "[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			sb_str(b, regex_fmt || !strcmp(fmt, "pipe") ? "|" : ",");
+			text_buf_str(b, regex_fmt || !strcmp(fmt, "pipe") ? "|" : ",");
 		if (regex_fmt) {
 			dashboard_regex_escape(vals[i], esc, sizeof esc);
-			sb_str(b, esc);
+			text_buf_str(b, esc);
 		} else if (!strcmp(fmt, "json") || !strcmp(fmt, "doublequote")) {
-			sb_str(b, "\"");
-			sb_str(b, vals[i]);
-			sb_str(b, "\"");
+			text_buf_str(b, "\"");
+			text_buf_str(b, vals[i]);
+			text_buf_str(b, "\"");
 		} else if (!strcmp(fmt, "singlequote")) {
-			sb_str(b, "'");
-			sb_str(b, vals[i]);
-			sb_str(b, "'");
+			text_buf_str(b, "'");
+			text_buf_str(b, vals[i]);
+			text_buf_str(b, "'");
 		} else {
-			sb_str(b, vals[i]);
+			text_buf_str(b, vals[i]);
 		}
 	}
 	if (!strcmp(fmt, "json"))
-		sb_str(b, "]");
+		text_buf_str(b, "]");
 	if (!strcmp(fmt, "glob") && n > 1)
-		sb_str(b, "}");
+		text_buf_str(b, "}");
 	if (regex_fmt && n > 1)
-		sb_str(b, ")");
+		text_buf_str(b, ")");
 }
 
 static const struct dash_var *find_var(const struct dashboard *d, const char *name, size_t len)
@@ -199,10 +170,9 @@ static size_t parse_ref(const char *s, const char **name, size_t *nlen, char *fm
 
 char *dashboard_expand(const struct dashboard *d, const struct dash_env *env, const char *expr)
 {
-	struct sb b = { 0 };
+	struct text_buf b = { 0 };
 	const char *s = expr ? expr : "";
 
-	sb_str(&b, "");
 	while (*s) {
 		const char *name;
 		size_t nlen, n;
@@ -211,24 +181,24 @@ char *dashboard_expand(const struct dashboard *d, const struct dash_env *env, co
 
 		n = parse_ref(s, &name, &nlen, fmt, sizeof fmt);
 		if (!n) {
-			sb_add(&b, s, 1);
+			text_buf_add(&b, s, 1);
 			s++;
 			continue;
 		}
 		if (builtin(env, name, nlen, tmp, sizeof tmp)) {
-			sb_str(&b, tmp);
+			text_buf_str(&b, tmp);
 		} else if ((v = find_var(d, name, nlen))) {
 			if (v->type == VAR_INTERVAL && v->ncur && !strcmp(v->cur[0], "auto"))
-				builtin(env, "__interval", 10, tmp, sizeof tmp), sb_str(&b, tmp);
+				builtin(env, "__interval", 10, tmp, sizeof tmp), text_buf_str(&b, tmp);
 			else
 				put_values(&b, v, fmt[0] ? fmt : NULL);
 		} else {
 			/* a $name that is no variable ($1 in label_replace, a typo): as written */
-			sb_add(&b, s, n);
+			text_buf_add(&b, s, n);
 		}
 		s += n;
 	}
-	return b.s;
+	return text_buf_take(&b);
 }
 
 void dashboard_refs(const char *expr, void (*fn)(const char *name, size_t len, void *arg), void *arg)
@@ -277,8 +247,15 @@ int dashboard_order_vars(struct dashboard *d)
 	bool *dep = calloc(n * n + 1, sizeof *dep), *placed = calloc(n + 1, sizeof *placed);
 	int rc = 0;
 
-	if (!dep || !placed)
-		abort();
+	if (!dep || !placed) {
+		for (size_t i = 0; i < n; i++)
+			d->order[i] = (int)i;
+		snprintf(d->order_error, sizeof d->order_error,
+		         "out of memory ordering the variables: they keep the dashboard's values");
+		free(dep);
+		free(placed);
+		return -1;
+	}
 	d->order_error[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		struct deps dp = { d, dep + i * n, i, false };
@@ -393,16 +370,27 @@ int dashboard_var_set(struct dashboard *d, const char *name, const char *values,
 	clear_list(v->cur, &v->ncur);
 	v->cur_all = false;
 	if (v->type == VAR_TEXTBOX || v->type == VAR_CONSTANT || !v->multi) {
-		v->cur[v->ncur++] = strdup(values);
+		if (!(v->cur[v->ncur] = strdup(values)))
+			goto oom;
+		v->ncur++;
 		return 0;
 	}
 	list = strdup(values);
 	if (!list)
-		abort();
-	for (char *t = strtok_r(list, ",", &save); t && v->ncur < DASH_VAR_VALUES; t = strtok_r(NULL, ",", &save))
-		v->cur[v->ncur++] = strdup(t);
+		goto oom;
+	for (char *t = strtok_r(list, ",", &save); t && v->ncur < DASH_VAR_VALUES; t = strtok_r(NULL, ",", &save)) {
+		if (!(v->cur[v->ncur] = strdup(t))) {
+			free(list);
+			goto oom;
+		}
+		v->ncur++;
+	}
 	free(list);
 	return 0;
+oom:
+	clear_list(v->cur, &v->ncur);
+	snprintf(err, errlen, "out of memory setting variable %s", name);
+	return -1;
 }
 
 void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n)
@@ -412,8 +400,13 @@ void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n)
 	if (n == 0 && v->ncur)
 		return;   /* nothing resolved: the value set (JSON, config, console) stands */
 	clear_list(v->opt, &v->nopt);
-	for (size_t i = 0; i < n && v->nopt < DASH_VAR_VALUES; i++)
-		v->opt[v->nopt++] = strdup(vals[i]);
+	for (size_t i = 0; i < n && v->nopt < DASH_VAR_VALUES; i++) {
+		if (!(v->opt[v->nopt] = strdup(vals[i]))) {
+			snprintf(v->error, sizeof v->error, "out of memory for the variable's values");
+			break;
+		}
+		v->nopt++;
+	}
 	if (v->cur_all)
 		return;
 	for (size_t i = 0; i < v->ncur; i++) {
@@ -429,8 +422,8 @@ void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n)
 	v->ncur = keep;
 	if (!v->ncur && v->include_all)
 		v->cur_all = true;
-	else if (!v->ncur && v->nopt)
-		v->cur[v->ncur++] = strdup(v->opt[0]);
+	else if (!v->ncur && v->nopt && (v->cur[0] = strdup(v->opt[0])))
+		v->ncur = 1;
 }
 
 /* JavaScript regex into POSIX ERE, the parts dashboards use. */
@@ -542,8 +535,9 @@ static const char *skip_ws(const char *s)
 	return s;
 }
 
-/* The text between name( and the matching ), malloc'd, or NULL. */
-static char *call_arg(const char *q, const char *name)
+/* The text between name( and the matching ), malloc'd, or NULL (oom set
+ * when that is for want of memory). */
+static char *call_arg(const char *q, const char *name, bool *oom)
 {
 	size_t n = strlen(name), depth = 0, start;
 	char quote = 0;
@@ -574,8 +568,7 @@ static char *call_arg(const char *q, const char *name)
 				return NULL;   /* something after the call */
 			char *arg = strndup(q + start, i - start);
 
-			if (!arg)
-				abort();
+			*oom = !arg;
 			return arg;
 		}
 	}
@@ -596,6 +589,7 @@ static void trim(char *s)
 int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err, size_t errlen)
 {
 	char *a;
+	bool oom = false;
 
 	memset(out, 0, sizeof *out);
 	out->kind = VARQ_BAD;
@@ -604,7 +598,7 @@ int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err,
 		out->arg = strdup("");
 		return 0;
 	}
-	if ((a = call_arg(q, "label_values"))) {
+	if ((a = call_arg(q, "label_values", &oom))) {
 		/* the label is after the last comma outside braces and quotes */
 		int depth = 0;
 		char quote = 0;
@@ -657,21 +651,25 @@ int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err,
 		}
 		return 0;
 	}
-	if ((a = call_arg(q, "query_result"))) {
+	if (!oom && (a = call_arg(q, "query_result", &oom))) {
 		trim(a);
 		out->kind = VARQ_QUERY_RESULT;
 		out->arg = a;
 		return 0;
 	}
-	if ((a = call_arg(q, "metrics"))) {
+	if (!oom && (a = call_arg(q, "metrics", &oom))) {
 		trim(a);
 		out->kind = VARQ_METRICS;
 		out->arg = a;
 		return 0;
 	}
-	if ((a = call_arg(q, "label_names"))) {
+	if (!oom && (a = call_arg(q, "label_names", &oom))) {
 		free(a);
 		snprintf(err, errlen, "label_names() is not resolved by this console; the variable keeps its values");
+		return -1;
+	}
+	if (oom) {
+		snprintf(err, errlen, "out of memory reading the variable's query");
 		return -1;
 	}
 	snprintf(err, errlen, "\"%.60s\" is not label_values, query_result or metrics; the variable keeps its values",

@@ -175,12 +175,14 @@ static void strings_done(const struct http_resp *r, void *arg)
 			snprintf(err, sizeof err, "Prometheus label values are %s, not a list", prom_priv_json_kind(data));
 		} else {
 			vals = calloc((size_t)cJSON_GetArraySize(data) + 1, sizeof *vals);
-			if (!vals)
-				abort();
-			cJSON_ArrayForEach(it, data)
-				if (cJSON_IsString(it))
-					vals[n++] = it->valuestring;
-			ok = true;
+			if (!vals) {
+				snprintf(err, sizeof err, "out of memory reading Prometheus' label values");
+			} else {
+				cJSON_ArrayForEach(it, data)
+					if (cJSON_IsString(it))
+						vals[n++] = it->valuestring;
+				ok = true;
+			}
 		}
 	}
 	q->sfn(ok, err, vals, n, q->arg);

@@ -15,17 +15,11 @@
 
 #include "prom_priv.h"
 
-static char *sdup(const char *s)
-{
-	char *c = strdup(s ? s : "");
+#define OOM_WORDS "out of memory reading Prometheus' answer"
 
-	if (!c)
-		abort();
-	return c;
-}
-
-/* {k="v", ...} and the label arrays of a series' metric object. */
-static void series_labels(struct prom_series *s, const cJSON *metric)
+/* {k="v", ...} and the label arrays of a series' metric object; -1 out of
+ * memory (what was taken is the series', for prom_matrix_free). */
+static int series_labels(struct prom_series *s, const cJSON *metric, char *err, size_t errlen)
 {
 	const cJSON *l;
 	size_t n = 0, cap = 2, o = 0;
@@ -36,17 +30,20 @@ static void series_labels(struct prom_series *s, const cJSON *metric)
 	s->key = calloc(n + 1, sizeof *s->key);
 	s->val = calloc(n + 1, sizeof *s->val);
 	if (!s->key || !s->val)
-		abort();
+		goto oom;
 	cJSON_ArrayForEach(l, (cJSON_IsObject(metric) ? metric : NULL)) {
 		const char *v = cJSON_IsString(l) ? l->valuestring : "";
 
-		s->key[s->nlabels] = sdup(l->string);
-		s->val[s->nlabels++] = sdup(v);
+		s->key[s->nlabels] = strdup(l->string);
+		s->val[s->nlabels] = strdup(v);
+		s->nlabels++;   /* counted first: prom_matrix_free frees whichever was taken */
+		if (!s->key[s->nlabels - 1] || !s->val[s->nlabels - 1])
+			goto oom;
 		cap += strlen(l->string) + strlen(v) + 6;
 	}
 	name = malloc(cap + 1);
 	if (!name)
-		abort();
+		goto oom;
 	name[0] = '\0';
 	if (s->nlabels) {
 		const char *metric_name = prom_series_label(s, "__name__");
@@ -64,6 +61,10 @@ static void series_labels(struct prom_series *s, const cJSON *metric)
 			name[strlen(metric_name)] = '\0';
 	}
 	s->name = name;
+	return 0;
+oom:
+	snprintf(err, errlen, OOM_WORDS);
+	return -1;
 }
 
 /* Samples [[t, "v"], ...] into the series; -1 with words when one is not a pair. */
@@ -74,8 +75,10 @@ static int series_points(struct prom_series *s, const cJSON *values, bool single
 
 	s->t_ms = calloc(n + 1, sizeof *s->t_ms);
 	s->v = calloc(n + 1, sizeof *s->v);
-	if (!s->t_ms || !s->v)
-		abort();
+	if (!s->t_ms || !s->v) {
+		snprintf(err, errlen, OOM_WORDS);
+		return -1;
+	}
 	if (single) {
 		if (prom_priv_sample(values, "sample", &s->v[0], err, errlen) != 0)
 			return -1;
@@ -105,6 +108,7 @@ void prom_parse_matrix(long status, const char *content_type, const char *body, 
 {
 	cJSON *root;
 	const cJSON *data, *type, *result, *it;
+	struct prom_series *s;
 	bool matrix;
 
 	memset(m, 0, sizeof *m);
@@ -124,11 +128,13 @@ void prom_parse_matrix(long status, const char *content_type, const char *body, 
 	}
 	if (!strcmp(type->valuestring, "scalar")) {
 		m->s = calloc(1, sizeof *m->s);
-		if (!m->s)
-			abort();
+		if (!m->s) {
+			snprintf(err, errlen, OOM_WORDS);
+			goto out;
+		}
 		m->ns = 1;
-		series_labels(&m->s[0], NULL);
-		if (series_points(&m->s[0], result, true, err, errlen) == 0)
+		if (series_labels(&m->s[0], NULL, err, errlen) == 0 &&
+		    series_points(&m->s[0], result, true, err, errlen) == 0)
 			m->ok = true;
 		goto out;
 	}
@@ -142,8 +148,10 @@ void prom_parse_matrix(long status, const char *content_type, const char *body, 
 		goto out;
 	}
 	m->s = calloc(PROM_SERIES_MAX, sizeof *m->s);
-	if (!m->s)
-		abort();
+	if (!m->s) {
+		snprintf(err, errlen, OOM_WORDS);
+		goto out;
+	}
 	cJSON_ArrayForEach(it, result) {
 		const cJSON *vals = cJSON_GetObjectItemCaseSensitive(it, matrix ? "values" : "value");
 
@@ -156,8 +164,9 @@ void prom_parse_matrix(long status, const char *content_type, const char *body, 
 			         prom_priv_json_kind(it));
 			goto out;
 		}
-		series_labels(&m->s[m->ns], cJSON_GetObjectItemCaseSensitive(it, "metric"));
-		if (series_points(&m->s[m->ns++], vals, !matrix, err, errlen) != 0)
+		s = &m->s[m->ns++];
+		if (series_labels(s, cJSON_GetObjectItemCaseSensitive(it, "metric"), err, errlen) != 0 ||
+		    series_points(s, vals, !matrix, err, errlen) != 0)
 			goto out;
 	}
 	m->ok = true;

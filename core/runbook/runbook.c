@@ -22,9 +22,10 @@
 
 /* ---- inline text ---- */
 
-static void inline_text(struct md_buf *sb, cmark_node *n)
+/* A title's text: a link there keeps its address in parentheses. */
+static void title_text(struct text_buf *sb, cmark_node *n)
 {
-	md_inline(sb, n, 0);
+	md_inline(sb, n, MD_URLS);
 }
 
 /* ---- blocks ---- */
@@ -34,15 +35,15 @@ static void block(struct build *b, cmark_node *n, int depth);
 
 static void text_node(struct build *b, cmark_node *n, const char *prefix, int depth)
 {
-	struct md_buf sb = { 0 };
+	struct text_buf sb = { 0 };
 
-	md_buf_str(&sb, prefix);
-	inline_text(&sb, n);
+	text_buf_str(&sb, prefix);
+	runbook_inline(b, &sb, n);
 	if (sb.oom)
 		b->oom = true;
 	else if (sb.s && sb.n > strlen(prefix ? prefix : ""))
 		runbook_add_item(b, RB_TEXT, sb.s, sb.n, "", false, runbook_line_of(b, n), depth);
-	free(sb.s);
+	text_buf_free(&sb);
 }
 
 static bool is_type(cmark_node *n, const char *name)
@@ -52,21 +53,37 @@ static bool is_type(cmark_node *n, const char *name)
 	return t && strcmp(t, name) == 0;
 }
 
+/* A row's cells one after another: the links of each, numbered alike. */
+static void table_link(struct text_buf *sb, size_t from, const char *url, bool bare, void *arg)
+{
+	struct build *b = arg;
+	char mark[16];
+	size_t had = b->nplinks;
+
+	runbook_pending_link(b, from, sb->n - from, url, bare, b->plinks_line);
+	if (!bare && b->nplinks > had) {
+		snprintf(mark, sizeof mark, "[%d]", b->plinks[b->nplinks - 1].n);
+		text_buf_str(sb, mark);
+	}
+}
+
 static void table(struct build *b, cmark_node *n, int depth)
 {
 	for (cmark_node *row = cmark_node_first_child(n); row; row = cmark_node_next(row)) {
-		struct md_buf sb = { 0 };
+		struct text_buf sb = { 0 };
 
+		runbook_drop_links(b);
+		b->plinks_line = runbook_line_of(b, row);
 		for (cmark_node *cell = cmark_node_first_child(row); cell; cell = cmark_node_next(cell)) {
 			if (cell != cmark_node_first_child(row))
-				md_buf_str(&sb, " | ");
-			inline_text(&sb, cell);
+				text_buf_str(&sb, " | ");
+			md_inline_links(&sb, cell, table_link, b);
 		}
 		if (sb.oom)
 			b->oom = true;
 		else if (sb.n)
 			runbook_add_item(b, RB_TEXT, sb.s, sb.n, "table", false, runbook_line_of(b, row), depth);
-		free(sb.s);
+		text_buf_free(&sb);
 	}
 }
 
@@ -80,18 +97,20 @@ static void list(struct build *b, cmark_node *n, int depth)
 		char prefix[16];
 
 		if (is_type(it, "tasklist")) {
-			struct md_buf sb = { 0 };
+			struct text_buf sb = { 0 };
 
-			if (first && cmark_node_get_type(first) == CMARK_NODE_PARAGRAPH)
-				inline_text(&sb, first);
-			else
+			if (first && cmark_node_get_type(first) == CMARK_NODE_PARAGRAPH) {
+				runbook_inline(b, &sb, first);
+			} else {
+				runbook_drop_links(b);
 				first = NULL;
+			}
 			if (sb.oom)
 				b->oom = true;
 			else
 				runbook_add_item(b, RB_CHECK, sb.s ? sb.s : "", sb.n, "", cmark_gfm_extensions_get_tasklist_item_checked(it),
 				         runbook_line_of(b, it), depth);
-			free(sb.s);
+			text_buf_free(&sb);
 		} else if (first && cmark_node_get_type(first) == CMARK_NODE_PARAGRAPH) {
 			snprintf(prefix, sizeof prefix, ordered ? "%d. " : "- ", num);
 			text_node(b, first, prefix, depth);
@@ -104,14 +123,64 @@ static void list(struct build *b, cmark_node *n, int depth)
 	}
 }
 
+static bool option_heading(cmark_node *n)
+{
+	struct text_buf sb = { 0 };
+	bool yes;
+
+	title_text(&sb, n);
+	yes = sb.s && runbook_option_title(sb.s);
+	text_buf_free(&sb);
+	return yes;
+}
+
+/* Whether another option heading of this level follows before a heading
+ * that ends the group (a shallower one, or one of the level that is no option). */
+static bool option_follows(cmark_node *n, int level)
+{
+	for (cmark_node *c = cmark_node_next(n); c; c = cmark_node_next(c)) {
+		if (cmark_node_get_type(c) != CMARK_NODE_HEADING || cmark_node_get_heading_level(c) > level)
+			continue;
+		return cmark_node_get_heading_level(c) == level && option_heading(c);
+	}
+	return false;
+}
+
+/* "### Option 1", "### Option 2": each a step that opens with the option
+ * itself; a group is the options of one level one after another. */
+static void heading_option(struct build *b, cmark_node *n, int level, const char *title)
+{
+	bool opt = runbook_option_title(title);
+	bool open = b->hgroup > 0 && b->hgroup <= 64 && b->hgroup_end[b->hgroup - 1] == SIZE_MAX;
+
+	if (open && (level < b->hgroup_level || (level == b->hgroup_level && !opt)))
+		b->hgroup_end[b->hgroup - 1] = b->rb->nitems;   /* the group ends where this heading begins */
+	open = b->hgroup > 0 && b->hgroup <= 64 && b->hgroup_end[b->hgroup - 1] == SIZE_MAX;
+	if (!opt || b->nhopts >= (int)(sizeof b->hopts / sizeof b->hopts[0]))
+		return;
+	if (!open || level != b->hgroup_level) {
+		if (!option_follows(n, level) || b->hgroup >= 64)
+			return;   /* one option alone is no choice */
+		if (open)
+			b->hgroup_end[b->hgroup - 1] = b->rb->nitems;   /* choices never nest: the outer one ends here */
+		b->hgroup_end[b->hgroup++] = SIZE_MAX;
+		b->hgroup_level = level;
+	}
+	runbook_add_item(b, RB_OPTION, title, strlen(title), "", false, runbook_line_of(b, n), 0);
+	if (!b->oom && !b->full) {
+		b->hopts[b->nhopts].item = b->rb->nitems - 1;
+		b->hopts[b->nhopts++].group = b->hgroup - 1;
+	}
+}
+
 static void heading(struct build *b, cmark_node *n)
 {
-	struct md_buf sb = { 0 };
+	struct text_buf sb = { 0 };
 	int level = cmark_node_get_heading_level(n);
 
 	if (n == b->title_heading)
 		return;
-	inline_text(&sb, n);
+	title_text(&sb, n);
 	if (sb.oom) {
 		b->oom = true;
 		return;
@@ -119,8 +188,9 @@ static void heading(struct build *b, cmark_node *n)
 	if (level <= b->phase_level)
 		runbook_new_phase(b, sb.s ? sb.s : "", runbook_line_of(b, n));
 	else
-		runbook_new_step(b, sb.s ? sb.s : "", runbook_line_of(b, n));
-	free(sb.s);
+		runbook_new_step(b, sb.s ? sb.s : "", runbook_line_of(b, n), level);
+	heading_option(b, n, level, sb.s ? sb.s : "");
+	text_buf_free(&sb);
 }
 
 static bool html_comment(const char *s)
@@ -173,7 +243,7 @@ static void block_in(struct build *b, cmark_node *n, int depth)
 		const char *lit = cmark_node_get_literal(n);
 
 		if (lit && !html_comment(lit))
-			runbook_add_item(b, RB_CODE, lit, strlen(lit), "html", false, runbook_line_of(b, n), depth);
+			runbook_html_block(b, lit, runbook_line_of(b, n), depth);
 		break;
 	}
 	case CMARK_NODE_THEMATIC_BREAK:
@@ -227,7 +297,6 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *name, co
                               char *err, size_t errlen)
 {
 	struct build b = { .cur_phase = -1, .cur_step = -1, .block_runner = -1 };
-	cmark_parser *p;
 	cmark_node *doc;
 	size_t start;
 
@@ -248,34 +317,39 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *name, co
 	text_copy(b.rb->path, sizeof b.rb->path, path);
 	text_copy(b.rb->name, sizeof b.rb->name, name);
 	start = runbook_split_front_matter(&b, text, len);
-	p = md_parser_new();
-	if (!p) {
-		runbook_free(b.rb);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	cmark_parser_feed(p, text + start, len - start);
-	doc = cmark_parser_finish(p);
+	doc = runbook_markdown(text + start, len - start, &b.oom);
 	if (doc) {
 		shape(&b, doc);
 		if (b.title_heading && !b.rb->title) {
-			struct md_buf sb = { 0 };
+			struct text_buf sb = { 0 };
 
-			inline_text(&sb, b.title_heading);
-			if (sb.s)
+			title_text(&sb, b.title_heading);
+			if (sb.oom)
+				b.oom = true;
+			else if (sb.s)
 				b.rb->title = runbook_clean_text(sb.s, sb.n, false, false);
-			free(sb.s);
+			text_buf_free(&sb);
 		}
 		blocks(&b, doc, 0);
 		cmark_node_free(doc);
 	}
-	cmark_parser_free(p);
+	runbook_drop_links(&b);
+	if (b.nfolds && !b.oom)
+		runbook_warn(&b, b.rb->items[b.folds[b.nfolds - 1] - 1].line,
+		             "<details> without its </details>: the section runs to the end");
+	if (b.hgroup > 0 && b.hgroup <= 64 && b.hgroup_end[b.hgroup - 1] == SIZE_MAX)
+		b.hgroup_end[b.hgroup - 1] = b.rb->nitems;
 	if (!b.rb->title || !*b.rb->title) {
 		free(b.rb->title);
 		b.rb->title = strdup(name);
 	}
 	if (b.rb->nphases == 0 && !b.oom)
 		runbook_new_phase(&b, "Steps", 1);
+	if (!b.oom) {
+		runbook_unresolved_links(&b);
+		runbook_find_choices(&b);
+		runbook_find_placeholders(&b);
+	}
 	if (b.oom || !b.rb->title) {
 		runbook_free(b.rb);
 		snprintf(err, errlen, "out of memory reading %s", path);

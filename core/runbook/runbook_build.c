@@ -85,6 +85,14 @@ char *runbook_clean_text(const char *s, size_t n, bool keep_newlines, bool keep_
 	return out;
 }
 
+/* A heading ends every section left open. */
+static void close_folds(struct build *b, int line)
+{
+	if (b->nfolds)
+		runbook_warn(b, line, "a <details> section is not closed before this heading: it ends here");
+	b->nfolds = 0;
+}
+
 size_t runbook_new_phase(struct build *b, const char *title, int line)
 {
 	struct runbook *rb = b->rb;
@@ -96,6 +104,7 @@ size_t runbook_new_phase(struct build *b, const char *title, int line)
 		return rb->nphases ? rb->nphases - 1 : 0;
 	}
 	rb->phases = nv;
+	close_folds(b, line);
 	p = &rb->phases[rb->nphases];
 	memset(p, 0, sizeof *p);
 	p->title = runbook_clean_text(title, strlen(title), false, false);
@@ -106,7 +115,7 @@ size_t runbook_new_phase(struct build *b, const char *title, int line)
 	return (size_t)b->cur_phase;
 }
 
-void runbook_new_step(struct build *b, const char *title, int line)
+void runbook_new_step(struct build *b, const char *title, int line, int level)
 {
 	struct runbook *rb = b->rb;
 	struct runbook_step *s;
@@ -114,6 +123,7 @@ void runbook_new_step(struct build *b, const char *title, int line)
 
 	if (b->cur_phase < 0)
 		runbook_new_phase(b, "Overview", line);
+	close_folds(b, line);
 	nv = grow(rb->steps, &b->cap_steps, rb->nsteps + 1, sizeof *rb->steps);
 	if (!nv) {
 		b->oom = true;
@@ -126,8 +136,143 @@ void runbook_new_step(struct build *b, const char *title, int line)
 	s->phase = (size_t)b->cur_phase;
 	s->first = rb->nitems;
 	s->line = line;
+	s->level = level;
 	rb->phases[b->cur_phase].n++;
 	b->cur_step = (long)rb->nsteps++;
+}
+
+void runbook_ensure_step(struct build *b, int line)
+{
+	if (b->cur_step < 0 && !b->oom)
+		runbook_new_step(b, b->cur_phase >= 0 ? b->rb->phases[b->cur_phase].title : "Overview", line, 0);
+}
+
+/* ---- links ---- */
+
+void runbook_drop_links(struct build *b)
+{
+	for (size_t i = 0; i < b->nplinks; i++)
+		free(b->plinks[i].url);
+	b->nplinks = 0;
+}
+
+/* The number a URL has under the current step: the one it was given
+ * already, or the next. */
+static int link_number(struct build *b, const char *url)
+{
+	const struct runbook *rb = b->rb;
+	int top = 0;
+
+	for (size_t i = rb->nlinks; i-- > 0 && rb->links[i].item >= rb->steps[b->cur_step].first;) {
+		if (rb->links[i].n && !strcmp(rb->links[i].url, url))
+			return rb->links[i].n;
+		if (rb->links[i].n > top)
+			top = rb->links[i].n;
+	}
+	for (size_t i = 0; i < b->nplinks; i++) {
+		if (b->plinks[i].n && !strcmp(b->plinks[i].url, url))
+			return b->plinks[i].n;
+		if (b->plinks[i].n > top)
+			top = b->plinks[i].n;
+	}
+	return top + 1;
+}
+
+void runbook_pending_link(struct build *b, size_t off, size_t len, const char *url, bool bare, int line)
+{
+	struct pending_link *pl;
+	char *u;
+
+	runbook_ensure_step(b, line);
+	if (b->oom || b->nplinks >= sizeof b->plinks / sizeof b->plinks[0])
+		return;
+	u = runbook_clean_text(url, strlen(url), false, false);
+	if (!u) {
+		b->oom = true;
+		return;
+	}
+	for (char *p = u; *p; p++)
+		if (*p == ' ')
+			*p = '+';   /* an address is one word */
+	pl = &b->plinks[b->nplinks];
+	pl->n = bare ? 0 : link_number(b, u);
+	pl->off = off;
+	pl->len = len;
+	pl->url = u;
+	pl->line = line;
+	b->nplinks++;
+}
+
+static void inline_link(struct text_buf *sb, size_t from, const char *url, bool bare, void *arg)
+{
+	struct build *b = arg;
+	char mark[16];
+
+	runbook_pending_link(b, from, sb->n - from, url, bare, b->plinks_line);
+	if (!bare && b->nplinks && b->plinks[b->nplinks - 1].off == from) {
+		snprintf(mark, sizeof mark, "[%d]", b->plinks[b->nplinks - 1].n);
+		text_buf_str(sb, mark);
+	}
+}
+
+void runbook_inline(struct build *b, struct text_buf *sb, cmark_node *n)
+{
+	runbook_drop_links(b);
+	b->plinks_line = runbook_line_of(b, n);
+	md_inline_links(sb, n, inline_link, b);
+}
+
+/* The pending links belong to item i, whose text is their words' text. */
+static void take_links(struct build *b, size_t i)
+{
+	struct runbook *rb = b->rb;
+	struct runbook_item *it = &rb->items[i];
+	size_t len = strlen(it->text);
+	void *nv;
+
+	it->first_link = rb->nlinks;
+	if (!b->nplinks)
+		return;
+	nv = realloc(rb->links, (rb->nlinks + b->nplinks) * sizeof *rb->links);
+	if (!nv) {
+		b->oom = true;
+		runbook_drop_links(b);
+		return;
+	}
+	rb->links = nv;
+	for (size_t k = 0; k < b->nplinks; k++) {
+		struct runbook_link *l = &rb->links[rb->nlinks++];
+
+		l->url = b->plinks[k].url;
+		l->item = i;
+		l->off = b->plinks[k].off < len ? b->plinks[k].off : len;
+		l->len = l->off + b->plinks[k].len <= len ? b->plinks[k].len : len - l->off;
+		l->n = b->plinks[k].n;
+		l->line = b->plinks[k].line ? b->plinks[k].line : it->line;
+		it->nlinks++;
+	}
+	b->nplinks = 0;
+}
+
+/* ---- <details> sections ---- */
+
+void runbook_fold_open(struct build *b, const char *summary, int line)
+{
+	if (b->nfolds >= (int)(sizeof b->folds / sizeof b->folds[0])) {
+		runbook_warn(b, line, "<details> nested deeper than %d: shown open",
+		             (int)(sizeof b->folds / sizeof b->folds[0]));
+		return;
+	}
+	runbook_add_item(b, RB_DETAILS, summary && *summary ? summary : "Details", strlen(summary && *summary ?
+	                 summary : "Details"), "", false, line, 0);
+	if (!b->oom && !b->full)
+		b->folds[b->nfolds++] = b->rb->nitems;
+}
+
+void runbook_fold_close(struct build *b, int line)
+{
+	if (b->nfolds > 0)
+		b->nfolds--;
 }
 
 void runbook_add_item(struct build *b, enum runbook_kind kind, const char *text, size_t len, const char *lang,
@@ -144,8 +289,7 @@ void runbook_add_item(struct build *b, enum runbook_kind kind, const char *text,
 		runbook_warn(b, line, "more than %d items: the rest of the file is left out", RUNBOOK_MAX_ITEMS);
 		return;
 	}
-	if (b->cur_step < 0)
-		runbook_new_step(b, b->cur_phase >= 0 ? rb->phases[b->cur_phase].title : "Overview", line);
+	runbook_ensure_step(b, line);
 	if (b->oom)
 		return;
 	nv = grow(rb->items, &b->cap_items, rb->nitems + 1, sizeof *rb->items);
@@ -168,8 +312,13 @@ void runbook_add_item(struct build *b, enum runbook_kind kind, const char *text,
 	it->line = line;
 	it->depth = depth > 16 ? 16 : depth;
 	it->step = (size_t)b->cur_step;
+	it->fold = b->nfolds ? b->folds[b->nfolds - 1] : 0;
 	rb->steps[b->cur_step].n++;
 	rb->nitems++;
+	if (kind == RB_TEXT || kind == RB_CHECK || kind == RB_DETAILS)
+		take_links(b, rb->nitems - 1);
+	else
+		runbook_drop_links(b);   /* a code block's text holds no link */
 }
 
 int runbook_line_of(struct build *b, cmark_node *n)
@@ -194,6 +343,13 @@ void runbook_free(struct runbook *rb)
 	for (size_t i = 0; i < rb->nitems; i++)
 		free(rb->items[i].text);
 	free(rb->items);
+	for (size_t i = 0; i < rb->nlinks; i++)
+		free(rb->links[i].url);
+	free(rb->links);
+	for (size_t i = 0; i < rb->nplaceholders; i++)
+		free(rb->placeholders[i].text);
+	free(rb->placeholders);
+	free(rb->choices);
 	for (size_t i = 0; i < rb->nwarnings; i++)
 		free(rb->warnings[i]);
 	free(rb->warnings);

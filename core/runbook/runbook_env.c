@@ -57,7 +57,7 @@ void runbook_env_set(cJSON *o, const char *name, const char *value)
 
 /* What the console knows now: it changes during the incident (a rollback
  * moves the active slot), so it is read again for every command. */
-static void live_vars(struct runbook_session *s, cJSON *o)
+static void live_vars(const struct runbook_session *s, cJSON *o)
 {
 	const struct config *c = s->cfg;
 	const struct slots_state *st = s->m ? s->m->slots : NULL;
@@ -93,8 +93,9 @@ static void live_vars(struct runbook_session *s, cJSON *o)
 	}
 }
 
-/* The run's variables: fixed ones (alert labels, the runbook) over the live ones. */
-static cJSON *all_vars(struct runbook_session *s)
+/* The run's variables: fixed ones (alert labels, the runbook, values given)
+ * over the live ones; secret values only where a command gets them. */
+static cJSON *all_vars(const struct runbook_session *s, bool secrets)
 {
 	cJSON *o = cJSON_CreateObject(), *v;
 
@@ -104,12 +105,15 @@ static cJSON *all_vars(struct runbook_session *s)
 	cJSON_ArrayForEach(v, s->vars)
 		if (cJSON_IsString(v) && !cJSON_GetObjectItemCaseSensitive(o, v->string))
 			cJSON_AddStringToObject(o, v->string, v->valuestring);
+	cJSON_ArrayForEach(v, s->secrets)
+		if (cJSON_IsString(v) && !cJSON_GetObjectItemCaseSensitive(o, v->string))
+			cJSON_AddStringToObject(o, v->string, secrets ? v->valuestring : "(hidden)");
 	return o;
 }
 
-size_t runbook_session_vars(struct runbook_session *s, char (*out)[256], size_t max)
+size_t runbook_session_vars(const struct runbook_session *s, char (*out)[256], size_t max)
 {
-	cJSON *o = all_vars(s), *v;
+	cJSON *o = all_vars(s, false), *v;
 	size_t n = 0;
 
 	cJSON_ArrayForEach(v, o) {
@@ -132,7 +136,7 @@ struct proc_env *runbook_env_command(struct runbook_session *s)
 	proc_env_inherit(env, NULL);
 	if (kc && *kc)
 		proc_env_set(env, "KUBECONFIG", kc);
-	o = all_vars(s);
+	o = all_vars(s, true);
 	cJSON_ArrayForEach(v, o)
 		if (cJSON_IsString(v))
 			proc_env_set(env, v->string, v->valuestring);
@@ -143,7 +147,7 @@ struct proc_env *runbook_env_command(struct runbook_session *s)
 
 char **runbook_env_remote(struct runbook_session *s)
 {
-	cJSON *o = all_vars(s), *v;
+	cJSON *o = all_vars(s, true), *v;
 	size_t n = 0, i = 0;
 	char **out;
 

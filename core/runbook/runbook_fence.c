@@ -50,15 +50,13 @@ static bool only_comments(const char *s, size_t n)
 	return true;
 }
 
-static void flush_output(struct build *b, struct md_buf *out, int line, int depth)
+static void flush_output(struct build *b, struct text_buf *out, int line, int depth)
 {
 	while (out->n && out->s[out->n - 1] == '\n')
 		out->s[--out->n] = '\0';
 	if (out->n)
 		runbook_add_item(b, RB_OUTPUT, out->s, out->n, "", false, line, depth);
-	out->n = 0;
-	if (out->s)
-		out->s[0] = '\0';
+	text_buf_reset(out);
 }
 
 /* A block with prompts: each "$ " line (and the lines its trailing "\"
@@ -66,7 +64,7 @@ static void flush_output(struct build *b, struct md_buf *out, int line, int dept
 static void prompted_block(struct build *b, const char *lit, size_t len, const char *lang, int line, int depth,
                            bool first_only)
 {
-	struct md_buf cmd = { 0 }, out = { 0 };
+	struct text_buf cmd = { 0 }, out = { 0 };
 	const char *p = lit, *end = lit + len;
 	bool in_cmd = false, any = false;
 	int ln = line + 1, cmd_line = line + 1;
@@ -78,23 +76,23 @@ static void prompted_block(struct build *b, const char *lit, size_t len, const c
 		bool starts = first_only ? !any : pl > 0;
 
 		if (in_cmd) {
-			md_buf_add(&cmd, "\n", 1);
-			md_buf_add(&cmd, p, n);
+			text_buf_add(&cmd, "\n", 1);
+			text_buf_add(&cmd, p, n);
 		} else if (starts) {
 			flush_output(b, &out, ln, depth);
-			cmd.n = 0;
-			md_buf_add(&cmd, p + pl, n - pl);
+			text_buf_reset(&cmd);
+			text_buf_add(&cmd, p + pl, n - pl);
 			cmd_line = ln;
 			any = true;
 		} else {
-			md_buf_add(&out, p, n);
-			md_buf_add(&out, "\n", 1);
+			text_buf_add(&out, p, n);
+			text_buf_add(&out, "\n", 1);
 		}
 		if (in_cmd || starts) {
 			in_cmd = n > 0 && p[n - 1] == '\\';
 			if (!in_cmd && cmd.s) {
 				runbook_add_item(b, RB_COMMAND, cmd.s, cmd.n, lang, false, cmd_line, depth);
-				cmd.n = 0;
+				text_buf_reset(&cmd);
 			}
 		}
 		p = nl ? nl + 1 : end;
@@ -103,8 +101,10 @@ static void prompted_block(struct build *b, const char *lit, size_t len, const c
 	if (in_cmd && cmd.n)
 		runbook_add_item(b, RB_COMMAND, cmd.s, cmd.n, lang, false, cmd_line, depth);
 	flush_output(b, &out, ln, depth);
-	free(cmd.s);
-	free(out.s);
+	if (cmd.oom || out.oom)
+		b->oom = true;   /* a command cut short must not be offered to run */
+	text_buf_free(&cmd);
+	text_buf_free(&out);
 }
 
 /* The runner a fence's attributes name, runme's way: ```sh {name=x runner=bastion}
@@ -152,6 +152,85 @@ static int fence_runner(struct build *b, const char *info, int line)
 
 static void code_block(struct build *b, cmark_node *n, int depth);
 
+/* "sh-4.4# ", "bash-5.1$ ", "root@node:~# ", "[core@node ~]$ ": the prompt of
+ * another shell (a debug pod's, a node's) at the start of the line. */
+static bool foreign_prompt(const char *p, size_t n)
+{
+	size_t i = 0, w;
+	bool marked = false;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i < n && p[i] == '[') {
+		const char *e = memchr(p + i, ']', n - i);
+
+		if (!e)
+			return false;
+		i = (size_t)(e - p) + 1;
+		marked = true;
+	} else {
+		w = i;
+		while (i < n && (isalnum((unsigned char)p[i]) || strchr("_.@:~/-", p[i]))) {
+			marked |= strchr(".@:-", p[i]) != NULL;
+			i++;
+		}
+		if (i == w)
+			return false;
+	}
+	return marked && i + 1 < n && (p[i] == '#' || p[i] == '$') && p[i + 1] == ' ';
+}
+
+static bool foreign_prompts(const char *lit, size_t len)
+{
+	bool any = false;
+
+	for (const char *p = lit, *end = lit + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		if (foreign_prompt(p, n))
+			any = true;
+		else if (n && !only_comments(p, n))
+			return false;
+		p = nl ? nl + 1 : end;
+	}
+	return any;
+}
+
+/* A block without a language that reads as a command: a "$ " prompt, a
+ * command line tools' name first, or a lower-case word with flags. */
+static bool looks_command(const char *lit, size_t len)
+{
+	static const char *const tools[] = {
+		"kubectl", "oc", "helm", "curl", "wget", "ceph", "rados", "rbd", "etcdctl", "git", "docker", "podman",
+		"systemctl", "journalctl", "ssh", "scp", "aws", "gcloud", "az", "jq", "sudo", "export", "krel", "make",
+		"go", "ping", "nc", "dig", "nslookup", "ip", "ss", "df", "du", "tail", "grep", "cat", "ls", "cd", "rm",
+		"cp", "mv", "mkdir", "chmod", "chown", "virtctl", "crictl", "terraform", "ansible-playbook",
+	};
+	const char *p = lit, *end = lit + len, *w;
+	size_t n;
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (p < end && prompt_len(p, (size_t)(end - p)))
+		return true;
+	w = p;
+	while (p < end && (islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '_' ||
+	                   *p == '.'))
+		p++;
+	n = (size_t)(p - w);
+	if (!n || p >= end || *p != ' ')
+		return false;
+	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
+		if (strlen(tools[i]) == n && !strncmp(tools[i], w, n))
+			return true;
+	/* a word, then flags on the same line */
+	for (; p < end && *p != '\n'; p++)
+		if (*p == '-' && p[-1] == ' ' && p + 1 < end && (isalpha((unsigned char)p[1]) || p[1] == '-'))
+			return true;
+	return false;
+}
+
 void runbook_code_block(struct build *b, cmark_node *n, int depth)
 {
 	b->block_runner = fence_runner(b, cmark_node_get_fence_info(n), runbook_line_of(b, n));
@@ -195,8 +274,8 @@ static void code_block(struct build *b, cmark_node *n, int depth)
 		return;
 	}
 	if (!is_shell(lang)) {
-		if (!lang[0] && cmark_node_get_fence_info(n) && !*info && memchr(lit, '$', len))
-			runbook_warn(b, line, "a code block without a language is shown, not run (```sh runs it)");
+		if (!lang[0] && (!info || !*info) && looks_command(lit, len))
+			runbook_warn(b, line, "a command without a language is shown, not run (```sh runs it)");
 		runbook_add_item(b, RB_CODE, lit, len, lang, false, line, depth);
 		return;
 	}
@@ -207,6 +286,13 @@ static void code_block(struct build *b, cmark_node *n, int depth)
 		if (prompt_len(p, ln))
 			prompts = true;
 		p = nl ? nl + 1 : end;
+	}
+	if (!prompts && foreign_prompts(lit, len)) {
+		/* typed at another shell's prompt (inside a debug pod, on a node): not for here */
+		runbook_warn(b, line, "commands at another shell's prompt (%.*s) are shown, not run here",
+		             (int)strcspn(lit + strspn(lit, " \t"), "#$") + 1, lit + strspn(lit, " \t"));
+		runbook_add_item(b, RB_CODE, lit, len, lang, false, line, depth);
+		return;
 	}
 	if (prompts || strcmp(lang, "console") == 0) {
 		/* a console block without prompts: its first line is the command */

@@ -26,76 +26,6 @@
 
 #define OUTPUT_LOG 4000            /* bytes of each stream the timeline keeps */
 
-static void changed(struct runbook_session *s)
-{
-	s->gen++;
-	if (s->m)
-		model_mark(s->m, DIRTY_RUNBOOK);
-}
-
-/* ---- small helpers ---- */
-
-/* A stable mark of an item, so a runbook edited between runs does not hand
- * one item's state to another. */
-static void item_hash(const struct runbook_item *it, char *out, size_t len)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (const unsigned char *p = (const unsigned char *)it->text; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
-	h = (h ^ (unsigned)it->kind) * 1099511628211ull;
-	snprintf(out, len, "%016llx", (unsigned long long)h);
-}
-
-/* The first line of an item's text, shortened, for summaries. */
-static void short_text(const struct runbook_item *it, char *out, size_t len)
-{
-	const char *nl = strchr(it->text, '\n');
-	size_t n = nl ? (size_t)(nl - it->text) : strlen(it->text);
-
-	if (n + 1 > len || nl)
-		snprintf(out, len, "%.*s%s", (int)(n + 5 > len ? len - 5 : n), it->text, "...");
-	else
-		snprintf(out, len, "%s", it->text);
-	text_fix_utf8(out);
-}
-
-static void persist(struct runbook_session *s, size_t i)
-{
-	char hash[20];
-
-	if (!s->store || s->run_id <= 0 || i >= s->rb->nitems)
-		return;
-	item_hash(&s->rb->items[i], hash, sizeof hash);
-	if (runbook_store_item(s->store, s->run_id, i, hash, runbook_state_name(s->st[i].state), s->st[i].exit_code,
-	                       s->st[i].duration_ms, s->st[i].reason) != 0)
-		text_copy(s->store_err, sizeof s->store_err, runbook_store_error(s->store));
-}
-
-static void log_event(struct runbook_session *s, const char *summary, cJSON *detail)
-{
-	char *d = detail ? cJSON_PrintUnformatted(detail) : NULL;
-
-	if (s->tl)
-		timeline_log(s->tl, "runbook", summary, d);
-	cJSON_free(d);
-	if (s->m)
-		model_sync_timeline(s->m);
-}
-
-static cJSON *item_detail(struct runbook_session *s, size_t i)
-{
-	const struct runbook_item *it = &s->rb->items[i];
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "runbook", s->rb->name);
-	cJSON_AddNumberToObject(o, "step", (double)it->step + 1);
-	cJSON_AddStringToObject(o, "step_title", s->rb->steps[it->step].title);
-	cJSON_AddNumberToObject(o, "line", it->line);
-	cJSON_AddStringToObject(o, runbook_kind_name(it->kind), it->text);
-	return o;
-}
-
 /* ---- output ---- */
 
 static void out_clear(struct runbook_session *s)
@@ -149,7 +79,7 @@ size_t runbook_session_output(const struct runbook_session *s, const char **line
 static void on_model(struct model *m, unsigned what, void *arg)
 {
 	struct runbook_session *s = arg;
-	char name[128] = "", alert[96] = "", labels[512] = "";
+	char name[128] = "", alert[96] = "", labels[MODEL_ALERT_LABELS] = "";
 
 	if (!(what & DIRTY_ALERTS))
 		return;
@@ -167,7 +97,7 @@ static void on_model(struct model *m, unsigned what, void *arg)
 	if (strcmp(name, s->offer_name) != 0 || strcmp(alert, s->offer_alert) != 0) {
 		text_copy(s->offer_name, sizeof s->offer_name, name);
 		text_copy(s->offer_alert, sizeof s->offer_alert, alert);
-		changed(s);
+		runbook_session_changed(s);
 	}
 	text_copy(s->offer_labels, sizeof s->offer_labels, labels);
 }
@@ -217,6 +147,8 @@ static void drop_run(struct runbook_session *s)
 	s->run_id = 0;
 	cJSON_Delete(s->vars);
 	s->vars = NULL;
+	cJSON_Delete(s->secrets);
+	s->secrets = NULL;
 	s->cursor = 0;
 	s->alert[0] = '\0';
 }
@@ -229,7 +161,7 @@ void runbook_session_free(struct runbook_session *s)
 		/* the console ends with a command running: say so, as a restart would */
 		s->st[s->run_item].state = RBS_CANCELLED;
 		text_copy(s->st[s->run_item].reason, sizeof s->st[0].reason, "the console ended while it ran");
-		persist(s, s->run_item);
+		runbook_session_persist(s, s->run_item);
 		runbook_runner_free(s->runner);
 	}
 	if (s->m && s->m->runbook == s)
@@ -262,24 +194,9 @@ const struct runbook_item_state *runbook_session_item(const struct runbook_sessi
 	return s && s->rb && i < s->rb->nitems ? &s->st[i] : NULL;
 }
 
-uint64_t runbook_session_generation(const struct runbook_session *s)
-{
-	return s ? s->gen : 0;
-}
-
 size_t runbook_session_cursor(const struct runbook_session *s)
 {
 	return s ? s->cursor : 0;
-}
-
-void runbook_session_set_cursor(struct runbook_session *s, size_t i)
-{
-	if (!s || !s->rb || i >= s->rb->nitems || i == s->cursor)
-		return;
-	s->cursor = i;
-	if (s->store && s->run_id > 0)
-		runbook_store_cursor(s->store, s->run_id, i);
-	changed(s);
 }
 
 bool runbook_session_running(const struct runbook_session *s, size_t *item)
@@ -307,7 +224,7 @@ static void skip_unavailable(struct runbook_session *s)
 			continue;
 		s->st[i].state = RBS_SKIPPED;
 		snprintf(s->st[i].reason, sizeof s->st[i].reason, "%s is not available in this version", name);
-		persist(s, i);
+		runbook_session_persist(s, i);
 	}
 }
 
@@ -372,9 +289,9 @@ int runbook_session_start(struct runbook_session *s, const char *name, char *err
 	cJSON_AddStringToObject(d, "path", rb->path);
 	if (s->alert[0])
 		cJSON_AddStringToObject(d, "alert", s->alert);
-	log_event(s, summary, d);
+	runbook_session_log(s, summary, d);
 	cJSON_Delete(d);
-	changed(s);
+	runbook_session_changed(s);
 	return 0;
 }
 
@@ -393,7 +310,7 @@ static void resume_item(void *arg, size_t item, const char *hash, const char *st
 
 	if (item >= s->rb->nitems)
 		return;
-	item_hash(&s->rb->items[item], mine, sizeof mine);
+	runbook_session_hash(&s->rb->items[item], mine, sizeof mine);
 	if (!hash || strcmp(hash, mine) != 0)
 		return;   /* the file changed there: that state belongs to another item */
 	s->st[item].state = runbook_state_parse(state);
@@ -429,15 +346,15 @@ int runbook_session_resume(struct runbook_session *s)
 	runbook_store_items(s->store, run.id, resume_item, &r);
 	for (size_t k = 0; k < r.ninterrupted; k++) {
 		size_t i = r.interrupted[k];
-		cJSON *d = item_detail(s, i);
+		cJSON *d = runbook_session_detail(s, i);
 
 		s->st[i].state = RBS_INTERRUPTED;
 		text_copy(s->st[i].reason, sizeof s->st[i].reason, "was running when the console ended");
-		persist(s, i);
-		short_text(&s->rb->items[i], what, sizeof what);
+		runbook_session_persist(s, i);
+		runbook_session_short(&s->rb->items[i], what, sizeof what);
 		snprintf(summary, sizeof summary, "interrupted: `%s` was running when the console ended; retry, skip "
 		         "or mark it done", what);
-		log_event(s, summary, d);
+		runbook_session_log(s, summary, d);
 		cJSON_Delete(d);
 	}
 	skip_unavailable(s);
@@ -447,65 +364,21 @@ int runbook_session_resume(struct runbook_session *s)
 
 		snprintf(summary, sizeof summary, "runbook resumed: %s at step %zu of %zu%s%s", rb->title, step + 1,
 		         rb->nsteps, rb->nsteps ? ", " : "", rb->nsteps ? rb->steps[step < rb->nsteps ? step : 0].title : "");
-		log_event(s, summary, NULL);
+		runbook_session_log(s, summary, NULL);
 	}
-	changed(s);
+	runbook_session_changed(s);
 	return 1;
 }
 
 /* ---- running ---- */
 
 
-int runbook_session_can_run(const struct runbook_session *s, size_t *item, char *err, size_t errlen)
-{
-	const struct runbook_item *it;
-	size_t stop;
-
-	if (!s || !s->rb) {
-		snprintf(err, errlen, "no runbook is running: {runbook} starts the one for the alert, "
-		         ":runbook NAME another");
-		return -1;
-	}
-	if (*item == SIZE_MAX && !runbook_session_next_item(s, item)) {
-		snprintf(err, errlen, "every step of %s is done", s->rb->name);
-		return -1;
-	}
-	if (*item >= s->rb->nitems) {
-		snprintf(err, errlen, "%s has no item %zu", s->rb->name, *item + 1);
-		return -1;
-	}
-	it = &s->rb->items[*item];
-	if (s->runner) {
-		snprintf(err, errlen, "a command is running: wait for it, or cancel it ({runbook-stop})");
-		return -1;
-	}
-	if (it->kind != RB_COMMAND && it->kind != RB_ACTION) {
-		snprintf(err, errlen, "line %d is a %s, not a command: %s", it->line, runbook_kind_name(it->kind),
-		         it->kind == RB_CHECK ? "{runbook-tick} ticks it" : "{runbook-done} marks the step read");
-		return -1;
-	}
-	if (it->kind == RB_ACTION && s->st[*item].state == RBS_SKIPPED) {
-		snprintf(err, errlen, "%s", s->st[*item].reason);
-		return -1;
-	}
-	if (runbook_session_step_stopped(s, it->step, &stop) && stop != *item) {
-		char what[120];
-
-		short_text(&s->rb->items[stop], what, sizeof what);
-		snprintf(err, errlen, "step %zu is stopped: `%s` %s; retry it ({runbook-step}), skip it with a "
-		         "reason ({runbook-skip}) or mark it done ({runbook-done})", it->step + 1, what,
-		         runbook_state_name(s->st[stop].state));
-		return -1;
-	}
-	return 0;
-}
-
 static void on_line(void *arg, const char *line)
 {
 	struct runbook_session *s = arg;
 
 	out_add(s, line);
-	changed(s);
+	runbook_session_changed(s);
 }
 
 static void on_done(void *arg, const struct proc_result *res)
@@ -517,7 +390,7 @@ static void on_done(void *arg, const struct proc_result *res)
 	char summary[256], what[120], took[32];
 	runbook_done_fn done = s->done;
 	void *done_arg = s->done_arg;
-	cJSON *d = item_detail(s, i);
+	cJSON *d = runbook_session_detail(s, i);
 	bool ok = res->started && res->exited && res->exit_code == 0;
 
 	st->duration_ms = res->duration_ms;
@@ -538,9 +411,9 @@ static void on_done(void *arg, const struct proc_result *res)
 		else
 			snprintf(st->reason, sizeof st->reason, "ended by signal %d", res->signal);
 	}
-	persist(s, i);
+	runbook_session_persist(s, i);
 	snprintf(took, sizeof took, "%.1f s", (double)res->duration_ms / 1000.0);
-	short_text(it, what, sizeof what);
+	runbook_session_short(it, what, sizeof what);
 	if (ok)
 		snprintf(summary, sizeof summary, "step %zu %s: `%s`%s exit 0 in %s", it->step + 1,
 		         s->rb->steps[it->step].title, what, it->remote ? " on the bastion" : "", took);
@@ -567,7 +440,7 @@ static void on_done(void *arg, const struct proc_result *res)
 		if (res->err.len > OUTPUT_LOG || res->err.truncated)
 			cJSON_AddBoolToObject(d, "stderr_truncated", true);
 	}
-	log_event(s, summary, d);
+	runbook_session_log(s, summary, d);
 	cJSON_Delete(d);
 	if (!ok && !res->started)
 		out_add(s, res->error);
@@ -587,7 +460,7 @@ static void on_done(void *arg, const struct proc_result *res)
 		if (runbook_session_next_item(s, &next))
 			runbook_session_set_cursor(s, next);
 	}
-	changed(s);
+	runbook_session_changed(s);
 	if (done)
 		done(done_arg, i, st, summary);
 }
@@ -596,6 +469,7 @@ int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn 
                         char *err, size_t errlen)
 {
 	const struct runbook_item *it;
+	char *command;
 
 	if (runbook_session_can_run(s, &item, err, errlen) != 0)
 		return -1;
@@ -604,8 +478,20 @@ int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn 
 		snprintf(err, errlen, "line %d is a warroom action: the console runs it as its own action", it->line);
 		return -1;
 	}
+	command = runbook_session_command(s, item);
+	if (!command) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* running one option's command is choosing it */
+	if (it->choice && !runbook_session_chosen(s, it->choice - 1) &&
+	    runbook_session_choose(s, item, err, errlen) != 0) {
+		free(command);
+		return -1;
+	}
 	out_clear(s);
-	s->runner = runbook_runner_start(s, it, on_line, on_done, s, err, errlen);
+	s->runner = runbook_runner_start(s, it, command, on_line, on_done, s, err, errlen);
+	free(command);
 	if (!s->runner)
 		return -1;
 	s->run_item = item;
@@ -614,7 +500,7 @@ int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn 
 	s->st[item].state = RBS_RUNNING;
 	s->st[item].exit_code = -1;
 	s->st[item].reason[0] = '\0';
-	persist(s, item);
+	runbook_session_persist(s, item);
 	s->cursor = item;
 	{
 		char line[RUNBOOK_OUT_LINE];
@@ -625,7 +511,7 @@ int runbook_session_run(struct runbook_session *s, size_t item, runbook_done_fn 
 				*p = ' ';
 		out_add(s, line);
 	}
-	changed(s);
+	runbook_session_changed(s);
 	return 0;
 }
 
@@ -650,7 +536,10 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 		return -1;
 	}
 	if (item == SIZE_MAX && !runbook_session_next_item(s, &item)) {
-		snprintf(summary, slen, "every step of %s is done", s->rb->name);
+		if (runbook_read_only(s->rb))
+			snprintf(summary, slen, "%s is read only: nothing to mark", s->rb->name);
+		else
+			snprintf(summary, slen, "every step of %s is done", s->rb->name);
 		return -1;
 	}
 	if (item >= s->rb->nitems) {
@@ -662,6 +551,23 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 		return -1;
 	}
 	it = &s->rb->items[item];
+	if (it->kind == RB_OPTION && it->choice) {
+		snprintf(summary, slen, "that line is an option: {runbook-pick} picks it, and the others are skipped");
+		return -1;
+	}
+	if (it->kind == RB_DETAILS) {
+		snprintf(summary, slen, "that line is a folded section: {select} opens it");
+		return -1;
+	}
+	if (it->choice && state == RBS_DONE && runbook_session_chosen(s, it->choice - 1) &&
+	    runbook_session_chosen(s, it->choice - 1) != it->alt) {
+		snprintf(summary, slen, "line %d is in an option not chosen: {runbook-pick} on its option picks it "
+		         "instead", it->line);
+		return -1;
+	}
+	if (it->choice && state == RBS_DONE && !runbook_session_chosen(s, it->choice - 1) &&
+	    runbook_session_choose(s, item, summary, slen) != 0)
+		return -1;   /* marking one option's line done is choosing that option */
 	if (state == RBS_SKIPPED && (!reason || !*reason)) {
 		snprintf(summary, slen, "a skip needs a reason: nothing changed");
 		return -1;
@@ -672,8 +578,8 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 	}
 	s->st[item].state = state;
 	text_copy(s->st[item].reason, sizeof s->st[item].reason, reason ? reason : "");
-	persist(s, item);
-	short_text(it, what, sizeof what);
+	runbook_session_persist(s, item);
+	runbook_session_short(it, what, sizeof what);
 	if (it->kind == RB_CHECK && state == RBS_DONE)
 		snprintf(summary, slen, "check ticked: %s", what);
 	else if (it->kind == RB_CHECK && state == RBS_PENDING)
@@ -684,10 +590,10 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 		snprintf(summary, slen, "marked done in step %zu: `%s`", it->step + 1, what);
 	else
 		snprintf(summary, slen, "step %zu %s read", it->step + 1, s->rb->steps[it->step].title);
-	d = item_detail(s, item);
+	d = runbook_session_detail(s, item);
 	if (reason && *reason)
 		cJSON_AddStringToObject(d, "reason", reason);
-	log_event(s, summary, d);
+	runbook_session_log(s, summary, d);
 	cJSON_Delete(d);
 	{
 		size_t next;
@@ -695,44 +601,6 @@ int runbook_session_mark(struct runbook_session *s, size_t item, enum runbook_st
 		if (state != RBS_PENDING && runbook_session_next_item(s, &next))
 			runbook_session_set_cursor(s, next);
 	}
-	changed(s);
+	runbook_session_changed(s);
 	return 0;
-}
-
-/* ---- native actions ---- */
-
-void runbook_session_native_started(struct runbook_session *s, size_t item, uint64_t run)
-{
-	if (!s || !s->rb || item >= s->rb->nitems)
-		return;
-	s->native_run = run;
-	s->native_item = item;
-	s->st[item].state = RBS_RUNNING;
-	persist(s, item);
-	changed(s);
-}
-
-void runbook_session_action_done(struct runbook_session *s, const struct action_result *res)
-{
-	size_t i;
-	char summary[300], what[120];
-	cJSON *d;
-
-	if (!s || !s->rb || !s->native_run || res->run != s->native_run)
-		return;
-	i = s->native_item;
-	s->native_run = 0;
-	s->st[i].state = res->outcome == ACTION_OK ? RBS_DONE : res->outcome == ACTION_DECLINED ? RBS_PENDING :
-	                 res->outcome == ACTION_CANCELLED ? RBS_CANCELLED : RBS_FAILED;
-	s->st[i].duration_ms = res->duration_ms;
-	text_copy(s->st[i].reason, sizeof s->st[i].reason, res->outcome == ACTION_OK ? "" : res->summary);
-	persist(s, i);
-	short_text(&s->rb->items[i], what, sizeof what);
-	snprintf(summary, sizeof summary, "step %zu: warroom %s: %s", s->rb->items[i].step + 1, what,
-	         actions_outcome_name(res->outcome));
-	d = item_detail(s, i);
-	cJSON_AddStringToObject(d, "outcome", actions_outcome_name(res->outcome));
-	log_event(s, summary, d);
-	cJSON_Delete(d);
-	changed(s);
 }

@@ -50,9 +50,9 @@ static void remote_done(struct remote *rm, const struct proc_result *res, void *
 }
 
 static int start_local(struct runbook_runner *r, struct runbook_session *s, const struct runbook_item *it,
-                       char *err, size_t errlen)
+                       const char *command, char *err, size_t errlen)
 {
-	char *argv[] = { "sh", "-c", it->text, NULL };   /* as written: values come from the environment only */
+	char *argv[] = { "sh", "-c", (char *)command, NULL };   /* values come from the environment only */
 	struct proc_env *env = runbook_env_command(s);
 	struct proc_spec spec = { .argv = argv, .max_output = OUTPUT_KEEP, .on_line = proc_line,
 	                          .on_done = proc_done, .arg = r };
@@ -68,10 +68,10 @@ static int start_local(struct runbook_runner *r, struct runbook_session *s, cons
 }
 
 static int start_remote(struct runbook_runner *r, struct runbook_session *s, const struct runbook_item *it,
-                        char *err, size_t errlen)
+                        const char *command, char *err, size_t errlen)
 {
 	char **env;
-	struct remote_spec spec = { .command = it->text, .max_output = OUTPUT_KEEP, .on_line = remote_line,
+	struct remote_spec spec = { .command = command, .max_output = OUTPUT_KEEP, .on_line = remote_line,
 	                            .on_done = remote_done, .arg = r };
 
 	if (!s->ssh) {
@@ -91,8 +91,9 @@ static int start_remote(struct runbook_runner *r, struct runbook_session *s, con
 }
 
 struct runbook_runner *runbook_runner_start(struct runbook_session *s, const struct runbook_item *it,
-                                            runbook_runner_line_fn on_line, runbook_runner_done_fn on_done,
-                                            void *arg, char *err, size_t errlen)
+                                            const char *command, runbook_runner_line_fn on_line,
+                                            runbook_runner_done_fn on_done, void *arg, char *err,
+                                            size_t errlen)
 {
 	struct runbook_runner *r = calloc(1, sizeof *r);
 
@@ -103,7 +104,7 @@ struct runbook_runner *runbook_runner_start(struct runbook_session *s, const str
 	r->on_line = on_line;
 	r->on_done = on_done;
 	r->arg = arg;
-	if ((it->remote ? start_remote : start_local)(r, s, it, err, errlen) != 0) {
+	if ((it->remote ? start_remote : start_local)(r, s, it, command, err, errlen) != 0) {
 		free(r);
 		return NULL;
 	}

@@ -7,6 +7,7 @@
 
 #include <cJSON.h>
 
+#include "warroom/model.h"   /* MODEL_ALERT_LABELS */
 #include "warroom/runbook.h"
 
 struct proc_env;
@@ -29,7 +30,8 @@ struct runbook_session {
 	struct runbook_item_state *st;
 	size_t cursor;
 	char alert[96];
-	cJSON *vars;                /* fixed for the run: persisted at its start */
+	cJSON *vars;                /* fixed for the run and the values given: persisted */
+	cJSON *secrets;             /* values of secret placeholders: in memory only */
 
 	struct ssh *ssh;            /* the bastion, for {runner=bastion} commands; NULL: none */
 	struct runbook_runner *runner;   /* the command running, here or on the bastion */
@@ -39,11 +41,21 @@ struct runbook_session {
 	char *out[RUNBOOK_OUT_LINES];
 	size_t out_n, out_head;
 
-	char offer_name[128], offer_alert[96], offer_labels[512];
+	char offer_name[128], offer_alert[96], offer_labels[MODEL_ALERT_LABELS];
 	uint64_t native_run;
 	size_t native_item;
-	uint64_t gen;
 };
+
+/* core/runbook/runbook_record.c: the store, the timeline, the cursor, the
+ * views told (below runbook_progress.c, runbook_values.c, runbook_choose.c,
+ * runbook_native.c and runbook_run.c, which call down in that order) */
+void runbook_session_log(struct runbook_session *s, const char *summary, cJSON *detail);
+void runbook_session_persist(struct runbook_session *s, size_t i);
+void runbook_session_changed(struct runbook_session *s);
+cJSON *runbook_session_detail(struct runbook_session *s, size_t i);
+/* The first line of an item's text, shortened, for summaries. */
+void runbook_session_short(const struct runbook_item *it, char *out, size_t len);
+void runbook_session_hash(const struct runbook_item *it, char *out, size_t len);
 
 /* core/runbook/runbook_env.c */
 void runbook_env_labels(cJSON *vars, const char *labels);
@@ -58,8 +70,9 @@ void runbook_env_remote_free(char **env);   /* wipes the values */
 typedef void (*runbook_runner_line_fn)(void *arg, const char *line);
 typedef void (*runbook_runner_done_fn)(void *arg, const struct proc_result *res);
 struct runbook_runner *runbook_runner_start(struct runbook_session *s, const struct runbook_item *it,
-                                            runbook_runner_line_fn on_line, runbook_runner_done_fn on_done,
-                                            void *arg, char *err, size_t errlen);
+                                            const char *command, runbook_runner_line_fn on_line,
+                                            runbook_runner_done_fn on_done, void *arg, char *err,
+                                            size_t errlen);
 /* Ends the command's group; on_done still runs, with cancelled set. */
 void runbook_runner_cancel(struct runbook_runner *r);
 /* Safe from its callbacks; a command still running is ended. */

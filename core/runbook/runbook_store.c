@@ -150,6 +150,12 @@ int runbook_store_item(struct runbook_store *st, int64_t run, size_t item, const
 	                  duration_ms, reason, loop_wall_ms());
 }
 
+int runbook_store_vars(struct runbook_store *st, int64_t run, const char *vars_json)
+{
+	return exec_bound(st, "UPDATE runbook_runs SET vars = ?2 WHERE id = ?1", "record the values given", "it",
+	                  run, vars_json);
+}
+
 int runbook_store_cursor(struct runbook_store *st, int64_t run, size_t cursor)
 {
 	return exec_bound(st, "UPDATE runbook_runs SET cursor = ?2 WHERE id = ?1", "record the position", "ii", run,
@@ -185,6 +191,10 @@ int runbook_store_latest(struct runbook_store *st, struct runbook_store_run *out
 		out->cursor = (size_t)sqlite3_column_int64(s, 6);
 	}
 	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW && !out->vars) {
+		snprintf(st->err, sizeof st->err, "runbook progress: cannot read the runbook's variables: out of memory");
+		return -1;
+	}
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)

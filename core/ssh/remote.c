@@ -451,8 +451,3 @@ void remote_free(struct remote *r)
 	r->detached = true;
 	remote_cancel(r);
 }
-
-const struct proc_result *remote_result(const struct remote *r)
-{
-	return r && r->state == R_DONE ? &r->res : NULL;
-}

@@ -4,9 +4,12 @@
  * backoff. It stands on top of the other files: the authentication steps
  * (ssh_auth.c) answer it by return value, the tunnels (ssh_tunnel.c) are
  * told when the session goes down and freed with it, and the state they
- * all share is ssh_session.c's. Exec channels are in remote.c. */
+ * all share is ssh_session.c's; what its state means for a request through
+ * it is ssh_words.c's, which it registers with every HTTP engine. Exec
+ * channels are in remote.c. */
 #include "warroom/ssh.h"
 #include "warroom/config.h"
+#include "warroom/http.h"
 #include "warroom/loop.h"
 #include "warroom/source.h"
 #include "warroom/text.h"
@@ -34,7 +37,20 @@
 /* ---- small helpers ---- */
 
 static void drive(struct ssh *s);
-static void drop(struct ssh *s, const char *why);
+static void drop(struct ssh *s, enum ssh_cause cause, const char *why);
+
+/* The words of a failure: "bastion user@host:port: " and what went wrong.
+ * why is what happened, then after a '\n' what to do about it: the brief
+ * form, which every request through the bastion fails with, leaves that
+ * out (a plan's line has little room; the bastion's own state says all). */
+static void say(struct ssh *s, enum ssh_cause cause, const char *why)
+{
+	size_t n = strcspn(why, "\n");
+
+	s->cause = cause;
+	snprintf(s->brief, sizeof s->brief, "bastion %s: %.*s", s->where, (int)n, why);
+	snprintf(s->error, sizeof s->error, "%s%s%s", s->brief, why[n] ? "; " : "", why[n] ? why + n + 1 : "");
+}
 
 /* As ssh_session_set_state, and the tunnels are told before anyone else: a
  * session down or refused ends their connections. Authentication's own
@@ -65,7 +81,8 @@ static void known_hosts_add(struct ssh *s)
 	const char *key = libssh2_session_hostkey(s->sess, &keylen, &type);
 
 	if (key && ssh_known_hosts_append(s->cfg.known_hosts, s->cfg.host, s->cfg.port, key, keylen, type) != 0)
-		snprintf(s->error, sizeof s->error, "could not add the host key to %s", s->cfg.known_hosts);
+		snprintf(s->error, sizeof s->error, "bastion %s: could not add its host key to %s", s->where,
+		         s->cfg.known_hosts);
 }
 
 /* ---- connecting ---- */
@@ -88,12 +105,14 @@ static void on_socket(struct loop *loop, int fd, short revents, void *arg)
 		if (e) {
 			char why[300];
 
-			snprintf(why, sizeof why, "cannot connect to %s: %s", s->where, strerror(e));
-			drop(s, why);
+			snprintf(why, sizeof why, "unreachable: %s", strerror(e));
+			drop(s, SSH_CAUSE_UNREACHABLE, why);
 			return;
 		}
 		s->step = ST_BANNER;
 	}
+	if (revents & POLLIN)
+		s->heard_ms = loop_now_ms();   /* whatever it is, the bastion said something */
 	drive(s);
 }
 
@@ -117,8 +136,9 @@ static void close_session(struct ssh *s)
 			;
 		s->sess = NULL;
 	}
-	s->probe = NULL;
-	s->probing = s->probe_closing = false;
+	s->probe = NULL;   /* freed with the session */
+	s->probing = s->probe_sent = false;
+	s->frozen = false;
 	s->opener = NULL;
 	ssh_session_wipe_pass(s);
 }
@@ -137,11 +157,11 @@ static void notify_down(struct ssh *s)
 
 static void on_retry(struct loop *loop, void *arg);
 
-static void drop(struct ssh *s, const char *why)
+static void drop(struct ssh *s, enum ssh_cause cause, const char *why)
 {
 	bool was_up = s->state == SSH_UP;
 
-	snprintf(s->error, sizeof s->error, "%s", why);
+	say(s, cause, why);
 	notify_down(s);
 	close_session(s);
 	s->step = ST_NONE;
@@ -159,10 +179,11 @@ static void drop(struct ssh *s, const char *why)
 	ssh_session_changed(s);
 }
 
-static void refuse(struct ssh *s, const char *why)
+static void refuse(struct ssh *s, enum ssh_cause cause, const char *why)
 {
+	say(s, cause, why);   /* before the tunnels hear of it: their requests fail with these words */
 	set_state(s, SSH_REFUSED);
-	drop(s, why);
+	drop(s, cause, why);
 }
 
 /* The name's next address; a failed attempt's socket and session go first. */
@@ -176,17 +197,17 @@ static void connect_next(struct ssh *s)
 	close_session(s);
 	s->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0 || (connect(s->fd, sa, len) != 0 && errno != EINPROGRESS)) {
-		snprintf(why, sizeof why, "cannot connect to %s: %s", s->where, strerror(errno));
+		snprintf(why, sizeof why, "unreachable: %s", strerror(errno));
 		if (s->next_addr < s->naddr)
 			connect_next(s);
 		else
-			drop(s, why);
+			drop(s, SSH_CAUSE_UNREACHABLE, why);
 		return;
 	}
 	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	s->sess = libssh2_session_init_ex(NULL, NULL, NULL, s);
 	if (!s->sess) {
-		drop(s, "out of memory for the SSH session");
+		drop(s, SSH_CAUSE_UNREACHABLE, "out of memory for the SSH session");
 		return;
 	}
 	libssh2_session_set_blocking(s->sess, 0);
@@ -205,7 +226,7 @@ static void connect_to(struct ssh *s, const struct addrinfo *ai)
 		s->addr_len[s->naddr++] = ai->ai_addrlen;
 	}
 	if (!s->naddr)
-		drop(s, "the bastion's name has no address");
+		drop(s, SSH_CAUSE_UNREACHABLE, "unreachable: its name has no address");
 	else
 		connect_next(s);
 }
@@ -217,8 +238,9 @@ static void on_resolved(const struct addrinfo *ai, int rc, void *arg)
 
 	s->lookup = NULL;
 	if (!ai) {
-		snprintf(why, sizeof why, "cannot find the bastion %s: %s", s->cfg.host, gai_strerror(rc));
-		drop(s, why);
+		snprintf(why, sizeof why, "unreachable: cannot find the bastion %s: %s", s->cfg.host,
+		         gai_strerror(rc));
+		drop(s, SSH_CAUSE_UNREACHABLE, why);
 		return;
 	}
 	connect_to(s, ai);
@@ -247,7 +269,7 @@ static void begin(struct ssh *s)
 	}
 	s->lookup = ssh_lookup_start(s->loop, s->cfg.host, s->cfg.port, on_resolved, s);
 	if (!s->lookup)
-		drop(s, "cannot start looking up the bastion's name");
+		drop(s, SSH_CAUSE_UNREACHABLE, "unreachable: its name cannot be looked up (no thread to do it on)");
 }
 
 static void on_retry(struct loop *loop, void *arg)
@@ -262,11 +284,11 @@ static void on_retry(struct loop *loop, void *arg)
 static void on_authenticated(struct ssh *s)
 {
 	s->step = ST_READY;
-	s->connects++;
 	s->backoff_ms = 0;
-	s->error[0] = '\0';
-	s->last_answer_ms = loop_now_ms();
-	s->next_probe_ms = s->last_answer_ms;   /* a first round trip at once */
+	s->error[0] = s->brief[0] = '\0';
+	s->cause = SSH_CAUSE_NONE;
+	s->heard_ms = loop_now_ms();
+	s->next_probe_ms = s->heard_ms;   /* a first round trip at once */
 	s->rtt_ms = -1;
 	libssh2_keepalive_config(s->sess, 1, SSH_KEEPALIVE_MS / 1000);
 	if (s->pending_add) {
@@ -276,38 +298,78 @@ static void on_authenticated(struct ssh *s)
 	set_state(s, SSH_UP);
 }
 
-/* The probe: open a session channel and close it; the open's reply measures
- * the round trip, and a reply that never comes finds a dead link. */
+static bool dead_socket(struct ssh *s, int rc)
+{
+	return rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
+	       rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT;
+}
+
+/* An answer came: the bastion is alive, and no longer frozen if it was. */
+static void heard(struct ssh *s)
+{
+	s->heard_ms = loop_now_ms();
+	s->probe_sent = false;
+	if (s->frozen) {
+		s->frozen = false;
+		s->error[0] = s->brief[0] = '\0';
+		s->cause = SSH_CAUSE_NONE;
+		ssh_session_changed(s);
+	}
+}
+
+/* The probe: one session channel, opened once, asked a question every
+ * SSH_PROBE_MS whose answer, yes or no, is one round trip (an "env"
+ * request: a bastion that does not take the variable still answers). It
+ * needs the turn to open a channel only once: a tunnel's channel that
+ * waits long for its target never holds it up after that. The clock runs
+ * from when a question is sent. */
+#define PROBE_VAR "WARROOM_PROBE"
+
 static void probe(struct ssh *s, int64_t now)
 {
 	int rc;
 
-	if (!s->probing && now >= s->next_probe_ms) {
+	if (!s->probing && now >= s->next_probe_ms)
 		s->probing = true;
-		s->probe_sent_ms = now;
-	}
-	if (s->probing && !s->probe && !s->probe_closing && ssh_open_turn(s, &s->probe)) {
+	if (!s->probing)
+		return;
+	if (!s->probe) {
+		if (!ssh_open_turn(s, &s->probe))
+			return;
+		if (!s->probe_sent) {
+			s->probe_sent = true;
+			s->probe_sent_ms = now;
+		}
 		s->probe = libssh2_channel_open_session(s->sess);
 		if (!s->probe && libssh2_session_last_errno(s->sess) == LIBSSH2_ERROR_EAGAIN)
 			return;
 		ssh_open_done(s, &s->probe);
 		if (!s->probe) {
-			drop(s, "the bastion stopped answering");
+			drop(s, SSH_CAUSE_LOST, "connection lost: it refused the probe's channel");
 			return;
 		}
-		s->rtt_ms = loop_now_ms() - s->probe_sent_ms;
-		s->last_answer_ms = loop_now_ms();
-		s->probe_closing = true;
-		ssh_session_changed(s);
-	}
-	if (s->probe_closing) {
-		rc = libssh2_channel_free(s->probe);
+	} else {
+		if (!s->probe_sent) {
+			s->probe_sent = true;
+			s->probe_sent_ms = now;
+		}
+		rc = libssh2_channel_setenv_ex(s->probe, PROBE_VAR, sizeof PROBE_VAR - 1, "1", 1);
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return;
-		s->probe = NULL;
-		s->probe_closing = s->probing = false;
-		s->next_probe_ms = s->last_answer_ms + SSH_KEEPALIVE_MS;
+		if (rc != 0 && rc != LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED) {
+			char why[300];
+
+			snprintf(why, sizeof why, "connection lost%s%s", dead_socket(s, rc) ? "" : ": ",
+			         dead_socket(s, rc) ? "" : last_error(s));
+			drop(s, SSH_CAUSE_LOST, why);
+			return;
+		}
 	}
+	s->rtt_ms = loop_now_ms() - s->probe_sent_ms;
+	heard(s);
+	s->probing = false;
+	s->next_probe_ms = s->heard_ms + SSH_PROBE_MS;
+	ssh_session_changed(s);
 }
 
 static void drive_clients(struct ssh *s)
@@ -323,12 +385,6 @@ static void drive_clients(struct ssh *s)
 		if (!s->restart || s->state != SSH_UP)
 			break;
 	}
-}
-
-static bool dead_socket(struct ssh *s, int rc)
-{
-	return rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
-	       rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT;
 }
 
 /* libssh2 reads the server's identification a byte at a time for as long as
@@ -393,6 +449,7 @@ static int banner_ready(struct ssh *s, char *why, size_t len)
 
 static void drive(struct ssh *s)
 {
+	enum ssh_cause cause = SSH_CAUSE_UNREACHABLE;
 	char why[1200];
 	int rc;
 
@@ -402,7 +459,7 @@ static void drive(struct ssh *s)
 		if (rc == 1)
 			break;
 		if (rc < 0) {
-			drop(s, why);
+			drop(s, SSH_CAUSE_UNREACHABLE, why);
 			return;
 		}
 		s->step = ST_HANDSHAKE;
@@ -412,15 +469,15 @@ static void drive(struct ssh *s)
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			break;
 		if (rc) {
-			snprintf(why, sizeof why, "SSH handshake with %s failed: %s", s->where, last_error(s));
-			drop(s, why);
+			snprintf(why, sizeof why, "unreachable: the SSH handshake failed: %s", last_error(s));
+			drop(s, SSH_CAUSE_UNREACHABLE, why);
 			return;
 		}
-		rc = ssh_auth_step_hostkey(s, why, sizeof why);
+		rc = ssh_auth_step_hostkey(s, &cause, why, sizeof why);
 		if (rc == -1)
-			drop(s, why);
+			drop(s, cause, why);
 		else if (rc == -2)
-			refuse(s, why);
+			refuse(s, cause, why);
 		if (rc != 0)
 			return;   /* dropped, refused, or the operator is asked */
 		s->step = ST_AGENT;
@@ -443,13 +500,13 @@ static void drive(struct ssh *s)
 			on_authenticated(s);
 			break;
 		}
-		snprintf(why, sizeof why, "%s refused every key (the ssh agent's%s%s%s): check the user name and "
-		         "that the public key is in its authorized_keys", s->where, s->nkeys ? " and " : "",
-		         s->nkeys ? s->keys[0] : "", s->nkeys > 1 ? " ..." : "");
+		snprintf(why, sizeof why, "authentication refused: it refused every key (the ssh agent's%s%s%s)\n"
+		         "check the user name (%s) and that the public key is in its authorized_keys",
+		         s->nkeys ? " and " : "", s->nkeys ? s->keys[0] : "", s->nkeys > 1 ? " ..." : "", s->user);
 		if (dead_socket(s, libssh2_session_last_errno(s->sess)))
-			drop(s, "the bastion closed the connection during authentication");
+			drop(s, SSH_CAUSE_AUTH, "authentication refused: it closed the connection while we logged in");
 		else
-			refuse(s, why);
+			refuse(s, SSH_CAUSE_AUTH, why);
 		return;
 	default:
 		break;
@@ -458,7 +515,7 @@ static void drive(struct ssh *s)
 		int secs = 0;
 
 		if (dead_socket(s, libssh2_keepalive_send(s->sess, &secs))) {
-			drop(s, "the connection to the bastion was lost");
+			drop(s, SSH_CAUSE_LOST, "connection lost");
 			return;
 		}
 		probe(s, loop_now_ms());
@@ -469,7 +526,7 @@ static void drive(struct ssh *s)
 			return;
 		if (libssh2_session_last_errno(s->sess) == LIBSSH2_ERROR_SOCKET_DISCONNECT ||
 		    libssh2_session_last_errno(s->sess) == LIBSSH2_ERROR_SOCKET_RECV) {
-			drop(s, "the connection to the bastion was lost");
+			drop(s, SSH_CAUSE_LOST, "connection lost");
 			return;
 		}
 	}
@@ -485,17 +542,36 @@ static void on_tick(struct loop *loop, void *arg)
 		char why[500];
 
 		if (s->lookup)
-			snprintf(why, sizeof why, "cannot find the bastion %s: the name lookup did not finish within %d s",
-			         s->cfg.host, SSH_CONNECT_TIMEOUT_MS / 1000);
+			snprintf(why, sizeof why, "unreachable: cannot find the bastion %s: the name lookup did not "
+			         "finish within %d s", s->cfg.host, SSH_CONNECT_TIMEOUT_MS / 1000);
+		else if (s->step == ST_TCP)
+			snprintf(why, sizeof why, "unreachable: no answer to the connection within %d s",
+			         SSH_CONNECT_TIMEOUT_MS / 1000);
 		else
-			snprintf(why, sizeof why, "%s did not answer within %d s", s->where, SSH_CONNECT_TIMEOUT_MS / 1000);
-		drop(s, why);
+			snprintf(why, sizeof why, "frozen: it took the connection but said nothing more within %d s",
+			         SSH_CONNECT_TIMEOUT_MS / 1000);
+		drop(s, s->lookup || s->step == ST_TCP ? SSH_CAUSE_UNREACHABLE : SSH_CAUSE_FROZEN, why);
 		return;
 	}
 	if (s->state == SSH_UP) {
-		if (s->probing && now - s->probe_sent_ms > SSH_DEAD_MS) {
-			drop(s, "the bastion stopped answering (no reply for 12 s)");
+		/* silent since its last word while a probe waits: frozen, then dead. A
+		 * probe sent late (another channel held the turn to open) is given
+		 * the time a punctual one would have had. */
+		int64_t punctual = s->probe_sent_ms - SSH_PROBE_MS;
+		int64_t quiet = s->probe_sent ? now - (s->heard_ms > punctual ? s->heard_ms : punctual) : 0;
+		char why[200];
+
+		if (quiet > SSH_DEAD_MS) {
+			snprintf(why, sizeof why, "frozen: no answer for %lld s; connecting again",
+			         (long long)quiet / 1000);
+			drop(s, SSH_CAUSE_FROZEN, why);
 			return;
+		}
+		if (quiet > SSH_FROZEN_MS && !s->frozen) {
+			s->frozen = true;
+			snprintf(why, sizeof why, "frozen: no answer to the keepalive within %d s", SSH_FROZEN_MS / 1000);
+			say(s, SSH_CAUSE_FROZEN, why);
+			ssh_session_changed(s);
 		}
 		drive(s);
 	}
@@ -503,16 +579,33 @@ static void on_tick(struct loop *loop, void *arg)
 
 /* ---- the source ---- */
 
+/* Up while the session is and answers; else the words, with what to do
+ * about it when there is something to do (the deploy view has room). */
 static void on_round(struct source *src, void *arg)
 {
 	struct ssh *s = arg;
+	char words[sizeof s->brief];
 
-	if (s->state == SSH_UP)
+	if (!ssh_words_now(s, words, sizeof words))
 		source_round_done(src, true, NULL);
-	else if (s->state == SSH_CONNECTING || s->state == SSH_ASKING || s->state == SSH_IDLE)
-		source_round_done(src, false, s->error[0] ? s->error : "connecting to the bastion");
 	else
-		source_round_done(src, false, s->error);
+		source_round_done(src, false, s->state == SSH_DOWN || s->state == SSH_REFUSED ? s->error : words);
+}
+
+static bool blame(const char *host, int port, char *out, size_t len, void *arg)
+{
+	return ssh_blame(arg, host, port, out, len);
+}
+
+void ssh_retry(struct ssh *s)
+{
+	if (!s || (s->state != SSH_REFUSED && s->state != SSH_DOWN))
+		return;
+	if (s->retry_timer)
+		loop_timer_cancel(s->loop, s->retry_timer);
+	s->retry_timer = 0;
+	s->backoff_ms = 0;
+	begin(s);
 }
 
 /* ---- public ---- */
@@ -573,6 +666,7 @@ struct ssh *ssh_new(struct loop *loop, const struct config_ssh *cfg, char *err, 
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	http_blame_add(blame, s);
 	return s;
 }
 
@@ -583,7 +677,7 @@ void ssh_hostkey_answer(struct ssh *s, bool accept)
 	int rc = ssh_auth_hostkey_answer(s, accept, why, sizeof why);
 
 	if (rc == -2)
-		refuse(s, why);
+		refuse(s, SSH_CAUSE_HOSTKEY_DECLINED, why);
 	else if (rc == 0)
 		drive(s);
 }
@@ -612,6 +706,7 @@ void ssh_free(struct ssh *s)
 {
 	if (!s)
 		return;
+	http_blame_del(blame, s);
 	ssh_tunnels_free(s->tunnels);
 	s->tunnels = NULL;
 	notify_down(s);

@@ -15,7 +15,7 @@
 
 #include "ssh_priv.h"
 
-int ssh_auth_step_hostkey(struct ssh *s, char *why, size_t whylen)
+int ssh_auth_step_hostkey(struct ssh *s, enum ssh_cause *cause, char *why, size_t whylen)
 {
 	size_t len = 0;
 	int type = 0;
@@ -25,7 +25,8 @@ int ssh_auth_step_hostkey(struct ssh *s, char *why, size_t whylen)
 	int rc;
 
 	if (!key || !hash) {
-		snprintf(why, whylen, "the bastion sent no host key");
+		*cause = SSH_CAUSE_UNREACHABLE;
+		snprintf(why, whylen, "unreachable: it sent no host key");
 		return -1;
 	}
 	ssh_fingerprint_of((const unsigned char *)hash, s->fingerprint, sizeof s->fingerprint);
@@ -39,20 +40,22 @@ int ssh_auth_step_hostkey(struct ssh *s, char *why, size_t whylen)
 			snprintf(name, sizeof name, "%s", s->cfg.host);
 		else
 			snprintf(name, sizeof name, "[%s]:%d", s->cfg.host, s->cfg.port);
-		snprintf(why, whylen, "the host key of %s has CHANGED (now %s): refusing to connect; this may be "
-		         "an attack. If the bastion's key was replaced on purpose, remove its old line from %s "
-		         "(ssh-keygen -R '%s' -f %s)", s->where, s->fingerprint, s->cfg.known_hosts, name,
-		         s->cfg.known_hosts);
+		*cause = SSH_CAUSE_HOSTKEY_CHANGED;
+		snprintf(why, whylen, "its host key has CHANGED (now %s): refusing to connect\nthis may be an "
+		         "attack. If the bastion's key was replaced on purpose, remove its old line from %s "
+		         "(ssh-keygen -R '%s' -f %s)", s->fingerprint, s->cfg.known_hosts, name, s->cfg.known_hosts);
 		return -2;
 	}
 	if (rc < 0) {
-		snprintf(why, whylen, "%s", err);
+		*cause = SSH_CAUSE_HOSTKEY_UNKNOWN;
+		snprintf(why, whylen, "its host key cannot be checked: %s", err);
 		return -2;
 	}
 	if (!s->ui.hostkey) {
-		snprintf(why, whylen, "the host key of %s is not in %s (%s); check it with the bastion's "
-		         "owner, then add it (ssh-keyscan -p %d %s >> %s)", s->where, s->cfg.known_hosts,
-		         s->fingerprint, s->cfg.port, s->cfg.host, s->cfg.known_hosts);
+		*cause = SSH_CAUSE_HOSTKEY_UNKNOWN;
+		snprintf(why, whylen, "its host key is unknown: it is not in %s (%s)\ncheck it with the bastion's "
+		         "owner, then add it (ssh-keyscan -p %d %s >> %s)", s->cfg.known_hosts, s->fingerprint,
+		         s->cfg.port, s->cfg.host, s->cfg.known_hosts);
 		return -2;
 	}
 	s->step = ST_HOSTKEY_ASK;
@@ -66,7 +69,8 @@ int ssh_auth_hostkey_answer(struct ssh *s, bool accept, char *why, size_t whylen
 	if (s->step != ST_HOSTKEY_ASK)
 		return 1;
 	if (!accept) {
-		snprintf(why, whylen, "the host key of %s (%s) was not accepted", s->where, s->fingerprint);
+		snprintf(why, whylen, "its host key (%s) was not accepted\nnothing goes through the bastion until it "
+		         "is (refresh asks again)", s->fingerprint);
 		return -2;
 	}
 	s->hostkey_accepted = true;

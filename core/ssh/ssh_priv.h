@@ -1,8 +1,9 @@
 /* ssh_priv — the bastion session's state, shared by core/ssh/ssh_session.c
  * (the state and the small calls on it everything shares), core/ssh/ssh_auth.c
- * (the host key check and the authentication steps) and core/ssh/ssh.c (the
- * driver on top: connecting, driving the session on the loop, probes,
- * dropping and reconnecting). */
+ * (the host key check and the authentication steps), core/ssh/ssh_words.c
+ * (what the state means for a request through the bastion) and
+ * core/ssh/ssh.c (the driver on top: connecting, driving the session on the
+ * loop, probes, dropping and reconnecting). */
 #ifndef WARROOM_SSH_PRIV_H
 #define WARROOM_SSH_PRIV_H
 
@@ -35,7 +36,9 @@ struct ssh {
 	enum step step;
 	int banner_lines;       /* lines before the identification, read off */
 	char banner_first[80];  /* the first of them, to quote when it is not SSH */
-	char error[512];
+	char error[1024];          /* "bastion WHERE: " and what failed, and what to do */
+	char brief[600];           /* the same without what to do: requests through it fail with these */
+	enum ssh_cause cause;
 	char fingerprint[80];
 	int fd;
 	LIBSSH2_SESSION *sess;
@@ -56,12 +59,14 @@ struct ssh {
 	int64_t started_ms;        /* of the connect attempt */
 	int backoff_ms;
 	uint64_t retry_timer, tick_timer;
-	unsigned connects;
 
-	/* the probe: a session channel opened and closed, one round trip */
+	/* the probe: a session channel kept open, asked a question each round trip */
 	LIBSSH2_CHANNEL *probe;
-	bool probing, probe_closing;
-	int64_t probe_sent_ms, last_answer_ms, next_probe_ms;
+	bool probing;
+	bool probe_sent;           /* its open or question is out: an answer is awaited */
+	int64_t probe_sent_ms, next_probe_ms;
+	int64_t heard_ms;          /* the bastion's last word: a probe's answer or bytes on the socket */
+	bool frozen;               /* up, but silent for SSH_FROZEN_MS while a probe waits */
 	int64_t rtt_ms;
 
 	const void *opener;        /* who is opening a channel (ssh_open_turn) */
@@ -82,10 +87,15 @@ void ssh_session_wipe_pass(struct ssh *s);
  * the answers to its question say how the session ends in why: -1 to drop
  * (a retry follows), -2 to refuse for good (a changed key, one not accepted).
  * An answer's 1: no such question was waiting; 0: go on driving. */
-int ssh_auth_step_hostkey(struct ssh *s, char *why, size_t whylen);
+int ssh_auth_step_hostkey(struct ssh *s, enum ssh_cause *cause, char *why, size_t whylen);
 int ssh_auth_step_agent(struct ssh *s);
 int ssh_auth_step_keyfile(struct ssh *s);
 int ssh_auth_hostkey_answer(struct ssh *s, bool accept, char *why, size_t whylen);
 int ssh_auth_passphrase_answer(struct ssh *s, const char *passphrase);
+
+/* core/ssh/ssh_words.c: why nothing goes through the bastion now, in the
+ * words requests through it fail with (the brief ones); false while it is
+ * up and answering. */
+bool ssh_words_now(const struct ssh *s, char *out, size_t len);
 
 #endif

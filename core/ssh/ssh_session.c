@@ -57,26 +57,11 @@ void ssh_io_done(struct ssh *s)
 enum ssh_state ssh_state(const struct ssh *s) { return s ? s->state : SSH_IDLE; }
 const char *ssh_error(const struct ssh *s) { return s ? s->error : ""; }
 const char *ssh_where(const struct ssh *s) { return s ? s->where : ""; }
-const char *ssh_fingerprint(const struct ssh *s) { return s ? s->fingerprint : ""; }
 int64_t ssh_rtt_ms(const struct ssh *s) { return s && s->state == SSH_UP ? s->rtt_ms : -1; }
-unsigned ssh_connects(const struct ssh *s) { return s ? s->connects : 0; }
 struct source *ssh_source(struct ssh *s) { return s ? s->src : NULL; }
 void *ssh_session(const struct ssh *s) { return s && s->state == SSH_UP ? s->sess : NULL; }
 struct loop *ssh_loop(const struct ssh *s) { return s->loop; }
 struct ssh_tunnels **ssh_tunnels_slot(struct ssh *s) { return &s->tunnels; }
-
-const char *ssh_state_name(enum ssh_state st)
-{
-	switch (st) {
-	case SSH_IDLE: return "idle";
-	case SSH_CONNECTING: return "connecting";
-	case SSH_ASKING: return "waiting for an answer";
-	case SSH_UP: return "up";
-	case SSH_DOWN: return "down";
-	case SSH_REFUSED: return "refused";
-	}
-	return "?";
-}
 
 bool ssh_open_turn(struct ssh *s, const void *who)
 {

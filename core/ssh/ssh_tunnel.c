@@ -43,6 +43,7 @@ struct tunnel {
 	int port;
 	int listen_fd, local_port;
 	struct conn *conns;
+	char last_fail[300];       /* why its last channel did not open, "" when it did */
 };
 
 struct ssh_tunnels {
@@ -50,7 +51,6 @@ struct ssh_tunnels {
 	struct ssh_client client;
 	struct tunnel tun[TUN_MAX];
 	int n;
-	unsigned long accepted;
 };
 
 static void conn_events(struct conn *c)
@@ -109,9 +109,16 @@ static bool conn_drive(struct conn *c)
 			return true;
 		ssh_open_done(all->ssh, c);
 		if (!c->ch) {
-			conn_unlink(c);   /* the bastion could not reach the target: the client sees a reset */
+			char *msg = NULL;
+
+			/* the bastion could not reach the target: the client sees a reset, the words are kept */
+			libssh2_session_last_error(sess, &msg, NULL, 0);
+			snprintf(c->t->last_fail, sizeof c->t->last_fail, "it could not open a connection to %s:%d (%s)",
+			         c->t->host, c->t->port, msg && *msg ? msg : "no reason given");
+			conn_unlink(c);
 			return false;
 		}
+		c->t->last_fail[0] = '\0';
 		c->state = C_OPEN;
 		conn_events(c);
 	}
@@ -204,7 +211,6 @@ static void on_accept(struct loop *loop, int fd, short revents, void *arg)
 		c->state = C_WAIT;
 		c->next = t->conns;
 		t->conns = c;
-		t->all->accepted++;
 		loop_fd_add(loop, cfd, 0, on_conn, c);
 		conn_drive(c);
 		ssh_io_done(t->all->ssh);
@@ -232,13 +238,25 @@ static void tunnels_down(struct ssh_client *cl)
 			conn_unlink(all->tun[i].conns);
 }
 
+bool ssh_tunnels_last(const struct ssh_tunnels *all, int port, char *out, size_t len)
+{
+	for (int i = 0; all && i < all->n; i++)
+		if (all->tun[i].local_port == port) {
+			snprintf(out, len, "%s", all->tun[i].last_fail);
+			return true;
+		}
+	return false;
+}
+
 void ssh_tunnels_state(struct ssh_tunnels *all, enum ssh_state st)
 {
 	if (all && (st == SSH_DOWN || st == SSH_REFUSED))
 		tunnels_down(&all->client);
 }
 
-int ssh_tunnel(struct ssh *s, const char *host, int port, char *err, size_t errlen)
+/* A loopback listener forwarding to host:port from the bastion. The local
+ * port, or -1 with words. The same target twice gives the same listener. */
+static int ssh_tunnel(struct ssh *s, const char *host, int port, char *err, size_t errlen)
 {
 	struct ssh_tunnels **slot = ssh_tunnels_slot(s), *all = *slot;
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -294,13 +312,6 @@ void ssh_tunnels_free(struct ssh_tunnels *all)
 		close(all->tun[i].listen_fd);
 	}
 	free(all);
-}
-
-unsigned long ssh_tunnel_connections(const struct ssh *s)
-{
-	struct ssh_tunnels *all = *ssh_tunnels_slot((struct ssh *)s);
-
-	return all ? all->accepted : 0;
 }
 
 int ssh_url_target(const char *url, char *host, size_t hostlen, int *port)

@@ -14,29 +14,6 @@
 
 #include <cJSON.h>
 
-struct sbuf { char *p; size_t n, cap; bool oom; };
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
 static bool word_is(const char *s, size_t n, const char *w)
 {
 	return strlen(w) == n && strncasecmp(s, w, n) == 0;
@@ -72,31 +49,30 @@ static bool ident_char(int c) { return isalnum(c) || c == '_' || c == '-' || c =
 static bool value_end(int c) { return c == '\0' || isspace(c) || strchr(",;&\"'}<>)", c); }
 
 /* Skips one unquoted or quoted value at s, emitting "[redacted]" for it. */
-static const char *redact_value(struct sbuf *b, const char *s)
+static const char *redact_value(struct text_buf *b, const char *s)
 {
 	if (*s == '"' || *s == '\'') {
 		char q = *s;
 		const char *e = strchr(s + 1, q);
-		sb_put(b, s, 1);
-		sb_put(b, "[redacted]", 10);
+		text_buf_add(b, s, 1);
+		text_buf_add(b, "[redacted]", 10);
 		if (!e)
 			return s + strlen(s);
-		sb_put(b, e, 1);
+		text_buf_add(b, e, 1);
 		return e + 1;
 	}
 	const char *e = s;
 	while (!value_end((unsigned char)*e))
 		e++;
 	if (e > s)
-		sb_put(b, "[redacted]", 10);
+		text_buf_add(b, "[redacted]", 10);
 	return e;
 }
 
 static char *redact_once(const char *text)
 {
-	struct sbuf b = {0};
+	struct text_buf b = {0};
 	const char *s = text ? text : "";
-	sb_put(&b, "", 0);
 	while (*s) {
 		unsigned char c = (unsigned char)*s;
 		bool at_word = s == text || !isalnum((unsigned char)s[-1]);
@@ -108,11 +84,11 @@ static char *redact_once(const char *text)
 					colon = e;
 				e++;
 			}
-			sb_put(&b, s, 3);
+			text_buf_add(&b, s, 3);
 			s += 3;
 			if (*e == '@' && colon) {
-				sb_put(&b, u, (size_t)(colon - u) + 1);
-				sb_put(&b, "[redacted]", 10);
+				text_buf_add(&b, u, (size_t)(colon - u) + 1);
+				text_buf_add(&b, "[redacted]", 10);
 				s = e;
 			}
 			continue;
@@ -122,14 +98,14 @@ static char *redact_once(const char *text)
 			while (ident_char((unsigned char)*p))
 				p++;
 			size_t n = (size_t)(p - w);
-			sb_put(&b, w, n);
+			text_buf_add(&b, w, n);
 			s = p;
 			/* "Bearer xyz", in prose or in a header value */
 			if (word_is(w, n, "bearer") && (*p == ' ' || *p == '\t')) {
 				while (*p == ' ' || *p == '\t')
 					p++;
 				if (!value_end((unsigned char)*p)) {
-					sb_put(&b, s, (size_t)(p - s));
+					text_buf_add(&b, s, (size_t)(p - s));
 					s = redact_value(&b, p);
 				}
 				continue;
@@ -154,18 +130,14 @@ static char *redact_once(const char *text)
 			    word_is(p, (size_t)(q - p), "bearer") || word_is(p, (size_t)(q - p), "token") ||
 			    word_is(p, (size_t)(q - p), "digest")))
 				p = q + 1;
-			sb_put(&b, s, (size_t)(p - s));
+			text_buf_add(&b, s, (size_t)(p - s));
 			s = redact_value(&b, p);
 			continue;
 		}
-		sb_put(&b, s, 1);
+		text_buf_add(&b, s, 1);
 		s++;
 	}
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return text_buf_take(&b);
 }
 
 /* A pass can hide what ended an earlier match (a URL's user info running

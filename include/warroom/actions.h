@@ -13,7 +13,9 @@
  * Three layers, each calling only downward: the table (core/actions/actions.c)
  * names every handler; the handlers (core/actions/action_*.c) do the work;
  * the run machinery (core/actions/actions_run.c) runs a row and gives
- * handlers what they call. */
+ * handlers what they call.
+ * Implemented in core/actions/: the table actions.c, the run machinery
+ * actions_run.c, the handlers action_*.c. */
 #ifndef WARROOM_ACTIONS_H
 #define WARROOM_ACTIONS_H
 
@@ -21,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct alertmgr_matchers;
 struct argocd;
 struct config;
 struct kube;
@@ -80,6 +83,10 @@ enum action_flag {
 	X(RUNBOOK_DONE, "runbook-done", "d",         ACT_TAKES_ARG, runbook_done, \
 	  "Mark the runbook item done (a failed command too, a step to read)") \
 	X(RUNBOOK_SKIP, "runbook-skip", ">",         ACT_TAKES_ARG, runbook_skip, "Skip the runbook item, with a reason") \
+	X(RUNBOOK_PICK, "runbook-pick", "o",         ACT_TAKES_ARG, runbook_pick, \
+	  "Pick the runbook option under the cursor (:runbook-pick 2); the other options are skipped") \
+	X(RUNBOOK_FILL, "runbook-fill", "=",         ACT_TAKES_ARG, runbook_fill, \
+	  "Fill a runbook command's placeholders (a form; :runbook-fill <pod-name>=web-1)") \
 	X(RUNBOOK_CANCEL, "runbook-stop", "C-x",     0, none, "Stop the runbook command that is running") \
 	X(ACK,         "ack",         "a",           ACT_NEEDS_INC | ACT_CLI, ack, \
 	  "Acknowledge the open incident: its response clock stops") \
@@ -135,14 +142,12 @@ size_t actions_count(void);   /* ACTION_COUNT - 1; ids run 1..count */
  * Text for the operator never names a key: it writes the action's name in
  * braces ("{runbook-tick} ticks it") and each front-end says how to start
  * that action there. word gives that ("x" in the console, where the keys
- * can be remapped); NULL gives the headless form, actions_text_command's.
+ * can be remapped); NULL gives the headless form: `warroom NAME` for an
+ * action the CLI runs, else `:NAME` (the console's command line).
  * Braces around anything but an action's name are left as they are. The
  * audit record keeps the braces: its reader writes them its way. */
 typedef const char *(*actions_word_fn)(enum action_id id, char *buf, size_t len, void *arg);
 void actions_text_expand(const char *in, char *out, size_t len, actions_word_fn word, void *arg);
-/* `warroom NAME` for an action the CLI runs, else `:NAME` (the console's
- * command line). */
-const char *actions_text_command(enum action_id id, char *buf, size_t len, void *arg);
 
 /* ---- running actions ---- */
 
@@ -308,7 +313,6 @@ typedef void (*action_answer_fn)(struct action_run *run, bool yes);
 
 const struct action_ctx *actions_run_ctx(const struct action_run *run);
 const struct action_args *actions_run_args(const struct action_run *run);
-uint64_t actions_run_id(const struct action_run *run);
 /* Since actions_run(): what actions_finish() will record as its duration. */
 int64_t actions_run_elapsed_ms(const struct action_run *run);
 /* The confirmation that lets exec run. */
@@ -336,6 +340,14 @@ const char *actions_outcome_name(enum action_outcome o);
 /* The store a handler writes; NULL means the run was finished (failed, and
  * freed) for want of one: read nothing of it afterwards. */
 struct timeline *actions_need_timeline(struct action_run *run);
+
+/* A silence as the `silence` action takes it (core/actions/action_silence.c): `{MATCHERS} [DURATION]
+ * COMMENT` (without braces the matchers are the first word; DURATION 1h
+ * when left out; a comment is required, as amtool requires one). Fills the
+ * compiled matchers (free them), the matchers as text, the seconds and the
+ * comment; -1 with words. */
+int actions_silence_parse(const char *text, struct alertmgr_matchers *ms, char *matchers, size_t mlen, long *secs,
+                          char *comment, size_t clen, char *err, size_t errlen);
 
 #define ACTION_EXEC_DECL(id, name, keys, flags, exec, help) extern const struct action_exec actions_exec_##exec;
 ACTION_LIST(ACTION_EXEC_DECL)

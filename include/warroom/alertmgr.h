@@ -2,7 +2,10 @@
  * headless status; every alert, group and silence of one or more
  * Alertmanagers for the alerts view (core/alerts/alertmgr_parse.c), the matchers
  * operators type (core/alerts/alertmgr_match.c), and the watcher that writes alert
- * changes to the timeline during an incident (core/alerts/alertmgr_watch.c). */
+ * changes to the timeline during an incident (core/alerts/alertmgr_watch.c).
+ * Implemented in core/alerts/: the poller alertmgr.c, the answers
+ * alertmgr_parse.c, matchers alertmgr_match.c, the timeline watcher
+ * alertmgr_watch.c. */
 #ifndef WARROOM_ALERTMGR_H
 #define WARROOM_ALERTMGR_H
 
@@ -32,8 +35,6 @@ typedef void (*alertmgr_fn)(bool ok, const char *err, void *arg);
  * from cfg's alertmanager: endpoint; cfg must outlive the poller. */
 struct alertmgr *alertmgr_new(struct loop *loop, struct http *http, const struct config *cfg,
                               struct model_alerts *out, alertmgr_fn fn, void *arg, char *err, size_t errlen);
-void alertmgr_start(struct alertmgr *am, int refresh_ms);
-void alertmgr_refresh(struct alertmgr *am);
 /* The poller's source: state, age, error, backoff. */
 struct source *alertmgr_source(struct alertmgr *am);
 /* Routes every request: to each Alertmanager and to the Prometheus the rules
@@ -73,11 +74,8 @@ void alertmgr_am_copy(struct model_am *dst, const struct model_am *src);
 void alertmgr_am_clear(struct model_am *am);
 /* The overview's summary from the full list: active alerts only. */
 void alertmgr_summarize(const struct model_am *am, const struct config *cfg, struct model_alerts *out);
-/* 0 critical, 1 warning, 2 info, 3 another label, 4 none. */
-int alertmgr_severity_rank(const struct config *cfg, const char *severity);
 const char *alertmgr_state_name(enum model_am_state st);
 const char *alertmgr_label(const struct model_am_alert *a, const char *name);   /* "" when absent */
-const struct model_am_alert *alertmgr_find(const struct model_am *am, const char *fingerprint);
 const struct model_silence *alertmgr_find_silence(const struct model_am *am, const char *id);
 
 /* ---- matchers, as Alertmanager and amtool write them ----
@@ -105,13 +103,6 @@ void alertmgr_matchers_format(const struct model_am_matcher *m, size_t n, char *
  * out), as equality matchers. */
 size_t alertmgr_alert_matchers(const struct model_am_alert *a, struct model_am_matcher *out, size_t max);
 
-/* A silence as the `silence` action takes it: `{MATCHERS} [DURATION]
- * COMMENT` (without braces the matchers are the first word; DURATION 1h
- * when left out; a comment is required, as amtool requires one). Fills the
- * compiled matchers (free them), the matchers as text, the seconds and the
- * comment; -1 with words. */
-int alertmgr_silence_parse(const char *text, struct alertmgr_matchers *ms, char *matchers, size_t mlen, long *secs,
-                           char *comment, size_t clen, char *err, size_t errlen);
 /* "1h", "90m", "2h30m", "1d", "1w": seconds, or -1. */
 long alertmgr_parse_duration(const char *s);
 
@@ -121,7 +112,7 @@ long alertmgr_parse_duration(const char *s);
  * silences, and Prometheus for its rules, and once all have answered fills
  * the full state and *out (the overview's summary, active alerts only). The
  * round is good when one Alertmanager answered; each one's failure is kept
- * in the state's error[]. Call before alertmgr_start; 0 or -1 with words. */
+ * in the state's error[]. Call before its source starts; 0 or -1 with words. */
 int alertmgr_enable_full(struct alertmgr *am, char *err, size_t errlen);
 /* The full state (NULL when not enabled); it lives as long as am. */
 const struct model_am *alertmgr_full(const struct alertmgr *am);

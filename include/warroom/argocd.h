@@ -1,7 +1,8 @@
 /* argocd — the Argo CD API for one application: its state (history, sync,
  * health, automated sync policy), rollback, turning auto-sync off and back
  * on (the previous automated settings are kept to restore them), and sync.
- * Errors {error, code, message} become words; the token never does. */
+ * Errors {error, code, message} become words; the token never does.
+ * Implemented in core/cluster/argocd.c. */
 #ifndef WARROOM_ARGOCD_H
 #define WARROOM_ARGOCD_H
 
@@ -89,14 +90,12 @@ struct argocd *argocd_new(struct http *http, const struct config_endpoint *ep, c
 void argocd_free(struct argocd *ac);
 /* Routes every later request (CURLOPT_CONNECT_TO, an SSH tunnel); NULL: direct. */
 int argocd_set_connect_to(struct argocd *ac, const char *connect_to);
-const char *argocd_url(const struct argocd *ac);
 const char *argocd_app_name(const struct argocd *ac);
 
 uint64_t argocd_get(struct argocd *ac, argocd_done_fn fn, void *arg);
 uint64_t argocd_rollback(struct argocd *ac, int64_t id, bool dry_run, argocd_done_fn fn, void *arg);
 /* PATCH {"patch": "<merge patch>", "patchType": "merge"} on the application. */
 uint64_t argocd_set_autosync(struct argocd *ac, const char *automated_json, argocd_done_fn fn, void *arg);
-uint64_t argocd_sync(struct argocd *ac, argocd_done_fn fn, void *arg);
 bool argocd_cancel(struct argocd *ac, uint64_t id);
 
 /* The application polled on the one source abstraction: fn after every
@@ -106,11 +105,7 @@ struct loop;
 struct source;
 typedef void (*argocd_poll_fn)(const struct argocd_app *app, const char *err, void *arg);
 struct argocd_poller *argocd_poller_new(struct loop *loop, struct argocd *ac, argocd_poll_fn fn, void *arg);
-void argocd_poller_start(struct argocd_poller *pp, int refresh_ms);
-void argocd_poller_refresh(struct argocd_poller *pp);
 struct source *argocd_poller_source(struct argocd_poller *pp);
-/* The last good read, NULL before one. */
-const struct argocd_app *argocd_poller_app(const struct argocd_poller *pp);
 /* Stops and cancels the read in flight: call before argocd_free. */
 void argocd_poller_stop(struct argocd_poller *pp);
 void argocd_poller_free(struct argocd_poller *pp);

@@ -1,13 +1,17 @@
 /* cli — headless subcommands: `warroom note`, `status`, `rollback`, ... They
- * use core/ alone (no curses), and the same actions as the TUI. */
+ * use core/ alone (no curses), and the same actions as the TUI.
+ * Implemented in core/cli/, one file per command family. */
 #ifndef WARROOM_CLI_H
 #define WARROOM_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "warroom/actions.h"
 
 struct config;
+struct loop;
+struct ssh;
 
 /* argv[0] is the subcommand name. Each returns the process exit code. */
 int cli_note(int argc, char **argv, const struct config *cfg);
@@ -46,5 +50,27 @@ int cli_check(int argc, char **argv, const struct config *cfg);
 int cli_tick(int argc, char **argv, const struct config *cfg);
 /* `warroom autosync [--override] [--yes]` (core/cli/cli_slots.c, beside rollback). */
 int cli_autosync(int argc, char **argv, const struct config *cfg);
+/* `warroom runbook list|show|lint` (core/cli/cli_runbook.c). */
+int cli_runbook(int argc, char **argv, const struct config *cfg);
+
+/* ---- the bastion, headless (core/cli/cli_remote.c) ---- */
+
+/* warroom remote [--timeout S] [--] COMMAND...: runs COMMAND on the bastion,
+ * its output on ours; exits with its status (255: it could not run). */
+int cli_remote(int argc, char **argv, const struct config *cfg);
+
+/* The headless commands' answers: an encrypted key's passphrase asked on the
+ * terminal without echo, refused in words when there is none; an unknown
+ * host key refused with its fingerprint. s may be NULL. */
+void cli_ssh_ui(struct ssh *s);
+/* After a headless command's requests: the bastion's own words when it is
+ * not up (a tunnel's reset says little), on stderr. s may be NULL. */
+void cli_ssh_report(const char *cmd, const struct ssh *s);
+/* For a headless command's request to url: when via, the bastion's session
+ * is opened once in *s (started, asking as cli_ssh_ui) and route is the
+ * CURLOPT_CONNECT_TO through its tunnel; else route is "". 0, or -1 with
+ * words. ssh_free(*s) after the requests. */
+int cli_ssh_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,
+                  char *route, size_t len, char *err, size_t errlen);
 
 #endif

@@ -1,4 +1,6 @@
-/* config — the YAML configuration (libyaml): who, where, which service. */
+/* config — the YAML configuration (libyaml): who, where, which service.
+ * Implemented in core/config/: config.c, config_load.c, config_yaml.c (with
+ * its private schema config_fields.c), config_calendar.c. */
 #ifndef WARROOM_CONFIG_H
 #define WARROOM_CONFIG_H
 
@@ -34,6 +36,7 @@ struct config_ssh {
 	char user[64];          /* "" = the local login name */
 	char key_file[1024];    /* "" = the ssh agent only */
 	char known_hosts[1024]; /* ~/.ssh/known_hosts */
+	bool from_option;       /* host from --bastion, not the config */
 };
 
 struct config {
@@ -167,11 +170,10 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
  * (config_yaml.c). Errors as config_load's; cfg may be half-written then. */
 struct yaml_document_s;
 int config_yaml_apply(struct config *cfg, const char *file, struct yaml_document_s *doc, char *err, size_t errlen);
-/* Reads a secret named by an endpoint (token_file or token_env) into buf.
- * 0 on success (buf "" when the endpoint names no secret), -1 on failure. */
-int config_read_secret(const struct config_endpoint *ep, char *buf, size_t len);
-/* The same with words: on -1 msg says why; on 0 msg is "" or a warning
- * ("token file ... is readable by other users"). msg never holds the secret. */
+/* Reads a secret named by an endpoint (token_file or token_env) into buf:
+ * 0 (buf "" when the endpoint names no secret), or -1 and msg says why. On 0
+ * msg is "" or a warning ("token file ... is readable by other users"). msg
+ * (NULL: no words) never holds the secret. */
 int config_read_secret_msg(const struct config_endpoint *ep, char *buf, size_t len,
                            char *msg, size_t msglen);
 
@@ -180,6 +182,11 @@ int config_set_bastion(struct config *cfg, const char *spec, char *err, size_t e
 /* After the command line: an endpoint marked via_bastion needs a bastion.
  * 0, or -1 with words naming the key. */
 int config_check_bastion(const struct config *cfg, char *err, size_t errlen);
+/* A bastion (ssh.host or --bastion) that no endpoint is marked to go
+ * through: true with the warning's words, which name the via_bastion keys
+ * (brief: in one row of 80 columns). Whether a runbook step runs on it is
+ * for the caller to know. */
+bool config_bastion_unused(const struct config *cfg, bool brief, char *words, size_t len);
 
 /* "~" and "~/x" to $HOME; other paths copied. 0, or -1 when it does not fit. */
 int config_expand_home(const char *in, char *out, size_t len);

@@ -6,7 +6,10 @@
  *
  * Anything a dashboard holds that the console cannot draw is a placeholder
  * panel with words, never a load error; only input that is not a dashboard
- * at all (not JSON, not an object) fails to load. */
+ * at all (not JSON, not an object) fails to load.
+ * Implemented in core/metrics/: reading dashboard.c, variables
+ * dashboard_vars.c, units dashboard_units.c, the live rounds
+ * dashboard_live*.c. */
 #ifndef WARROOM_DASHBOARD_H
 #define WARROOM_DASHBOARD_H
 
@@ -121,7 +124,6 @@ struct dashboard {
 struct dashboard *dashboard_parse(const char *json, size_t len, char *err, size_t errlen);
 struct dashboard *dashboard_load(const char *path, char *err, size_t errlen);
 void dashboard_free(struct dashboard *d);
-const char *dashboard_type_name(enum dash_type t);
 /* Whether the console draws this panel (rows and placeholders do not). */
 bool dashboard_drawable(const struct dash_panel *p);
 /* The panels that are shown: every panel but rows, with a collapsed row's
@@ -137,8 +139,8 @@ struct dash_env {
 	int64_t scrape_ms;       /* the query's min step or the scrape interval */
 };
 
-/* expr with every variable and built-in expanded, malloc'd. Unknown
- * variables stay as written (Grafana does the same). */
+/* expr with every variable and built-in expanded, malloc'd; NULL out of
+ * memory. Unknown variables stay as written (Grafana does the same). */
 char *dashboard_expand(const struct dashboard *d, const struct dash_env *env, const char *expr);
 /* Names of the variables expr refers to, for dependency order: calls fn per name. */
 void dashboard_refs(const char *expr, void (*fn)(const char *name, size_t len, void *arg), void *arg);
@@ -166,8 +168,6 @@ struct dash_varq_parsed {
 /* Parses label_values(label), label_values(metric, label), query_result(q),
  * metrics(re); anything else is VARQ_BAD with words. Free arg. */
 int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err, size_t errlen);
-/* The regex-escaped form of a value (Grafana's "regex" format). */
-void dashboard_regex_escape(const char *s, char *out, size_t outlen);
 
 /* ---- numbers (dashboard_units.c) ---- */
 

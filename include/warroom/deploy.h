@@ -6,7 +6,10 @@
  * record (deploy_query.c), so it is the same whenever the console or
  * `warroom watch` starts; a core watcher (deploy_install) keeps it in step
  * and writes the timeline. The views, `status`, `watch` and the incident
- * read it through their model (deploy_of); nothing else guesses a stage. */
+ * read it through their model (deploy_of); nothing else guesses a stage.
+ * Implemented in core/deploy/: the engine deploy.c, the history's helpers
+ * deploy_history.c, its words deploy_text.c, capacity deploy_capacity.c, the
+ * watcher deploy_core.c and its questions deploy_query.c. */
 #ifndef WARROOM_DEPLOY_H
 #define WARROOM_DEPLOY_H
 

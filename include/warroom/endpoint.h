@@ -2,7 +2,8 @@
  * turned into requests: the base URL joined with API paths and encoded query
  * parameters through libcurl's URL API, the token read once, the CA file, the
  * insecure flag, the deadline, a size limit, and the route a tunnel sets.
- * Nothing is cut to fit a buffer: a URL or body is as long as it needs. */
+ * Nothing is cut to fit a buffer: a URL or body is as long as it needs.
+ * Implemented in core/endpoint.c. */
 #ifndef WARROOM_ENDPOINT_H
 #define WARROOM_ENDPOINT_H
 

@@ -4,7 +4,7 @@
  * the actions and their outcomes with the golden signals when each ran, and
  * the follow-ups left open. And the deployment/rollback log the runbook asks
  * for after each rollback. Secrets are redacted on the way out; files are
- * 0600 in 0700 folders. */
+ * 0600 in 0700 folders. Implemented in core/incident/export.c. */
 #ifndef WARROOM_EXPORT_H
 #define WARROOM_EXPORT_H
 

@@ -1,5 +1,6 @@
 /* files — private files for what warroom keeps on disk (the timeline, and
- * exports and logs to come): folders 0700 and files 0600 whatever the umask. */
+ * exports and logs to come): folders 0700 and files 0600 whatever the umask.
+ * Implemented in core/files.c. */
 #ifndef WARROOM_FILES_H
 #define WARROOM_FILES_H
 

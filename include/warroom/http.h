@@ -1,5 +1,6 @@
 /* http — asynchronous HTTP(S) on the loop through libcurl's multi interface
- * (socket and timer callbacks, no curl_multi_wait spin). */
+ * (socket and timer callbacks, no curl_multi_wait spin).
+ * Implemented in core/http.c. */
 #ifndef WARROOM_HTTP_H
 #define WARROOM_HTTP_H
 
@@ -18,6 +19,7 @@ enum http_err {
 	HTTP_ETOOBIG,       /* body over max_bytes */
 	HTTP_ECANCELLED,    /* http_cancel() or http_free() */
 	HTTP_EOTHER,
+	HTTP_EROUTE,        /* the connect_to route failed (the bastion): errmsg is its owner's words */
 };
 
 struct http_req {
@@ -72,5 +74,16 @@ size_t http_pending(const struct http *http);
 void http_forget(struct http *http, uint64_t id);
 
 const char *http_err_str(enum http_err err);
+
+/* Whoever made a connect_to route (the bastion's tunnels, core/ssh/) says
+ * why a request by it failed without an answer: fn is asked with the
+ * address the request was sent to and answers true with words when the
+ * route is the cause (the request then fails with HTTP_EROUTE and those
+ * words, not the reset or timeout they caused), false when it is not its
+ * route or the route is fine. For every HTTP engine of the process: the
+ * routes are the process's own loopback ports. */
+typedef bool (*http_blame_fn)(const char *host, int port, char *words, size_t len, void *arg);
+void http_blame_add(http_blame_fn fn, void *arg);
+void http_blame_del(http_blame_fn fn, void *arg);
 
 #endif

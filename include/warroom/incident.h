@@ -2,7 +2,8 @@
  * its SEV, its status (investigating, contained, recovered, resolved), its
  * roles (incident commander, scribe), the first response (ack), and the SEV
  * the live signals suggest. Everything is kept in the timeline database, so
- * a console killed mid-incident resumes it exactly. */
+ * a console killed mid-incident resumes it exactly.
+ * Implemented in core/incident/: incident.c, incident_watch.c. */
 #ifndef WARROOM_INCIDENT_H
 #define WARROOM_INCIDENT_H
 

@@ -1,4 +1,5 @@
-/* json — the few cJSON look-ups every parser in core/ needs. */
+/* json — the few cJSON look-ups every parser in core/ needs.
+ * Implemented in core/json.c. */
 #ifndef WARROOM_JSON_H
 #define WARROOM_JSON_H
 

@@ -1,7 +1,7 @@
 /* keymap — keys to actions and to views: the action table's default keys,
  * the config's `keys:` overrides and the views' number keys. Everything that
  * names a key on screen (hints, help, `warroom keys`) asks it here, so no
- * text names a key the operator does not have. */
+ * text names a key the operator does not have. Implemented in tui/keymap.c. */
 #ifndef WARROOM_KEYMAP_H
 #define WARROOM_KEYMAP_H
 

@@ -1,7 +1,9 @@
 /* kube — the Kubernetes REST client: asynchronous requests on struct http
  * with the kubeconfig's TLS and credentials (exec plugins run on the loop,
  * their credential cached until it expires), and every failure turned into
- * words for the operator. Never a token in an error text. */
+ * words for the operator. Never a token in an error text.
+ * Implemented in core/cluster/: requests and credentials kube.c, resource
+ * paths kube_resources.c, rollout undo kube_undo.c, answers kube_util.c. */
 #ifndef WARROOM_KUBE_H
 #define WARROOM_KUBE_H
 
@@ -40,8 +42,6 @@ int kube_url_host(const struct kube *k, char *host, size_t len, int *port);
 
 const char *kube_server(const struct kube *k);
 const char *kube_context(const struct kube *k);
-/* The kubeconfig context's namespace ("" when it sets none). */
-const char *kube_namespace(const struct kube *k);
 /* Per-request deadline (default 10000 ms). */
 void kube_set_timeout(struct kube *k, long timeout_ms);
 /* How long an exec plugin may run (default 30000 ms). */
@@ -55,17 +55,12 @@ uint64_t kube_request(struct kube *k, const char *method, const char *path,
 bool kube_cancel(struct kube *k, uint64_t id);
 size_t kube_pending(const struct kube *k);
 
-/* Credentials ready (runs the exec plugin if needed). fn gets ok/!ok + words. */
-typedef void (*kube_auth_fn)(bool ok, const char *err, void *arg);
-void kube_auth_prepare(struct kube *k, kube_auth_fn fn, void *arg);
 /* How many times the exec plugin has run (its cache at work). */
 unsigned kube_exec_runs(const struct kube *k);
 
 /* Reads. selector: a label selector ("slot=blue", "slot in (blue,green)") or NULL. */
 uint64_t kube_get_deployment(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg);
-uint64_t kube_list_deployments(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg);
 uint64_t kube_list_replicasets(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg);
-uint64_t kube_list_pods(struct kube *k, const char *ns, const char *selector, kube_done_fn fn, void *arg);
 /* One page of pods: at most limit (the API's ?limit=), from a previous page's
  * metadata.continue when cont is set. The answer's metadata.continue is
  * non-empty while more pods match. */
@@ -74,7 +69,6 @@ uint64_t kube_list_pods_page(struct kube *k, const char *ns, const char *selecto
 uint64_t kube_get_service(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg);
 /* Every EndpointSlice of a service (kubernetes.io/service-name=svc). */
 uint64_t kube_list_endpointslices(struct kube *k, const char *ns, const char *service, kube_done_fn fn, void *arg);
-uint64_t kube_get_scale(struct kube *k, const char *ns, const char *deployment, kube_done_fn fn, void *arg);
 
 /* Writes. */
 /* Merge-patch of spec.selector[key] = value; with resource_version set the API
@@ -118,7 +112,5 @@ void kube_transport_words(const char *server, enum http_err err, const char *err
 /* A Deployment's spec.selector.matchLabels as a label selector "k=v,k=v"
  * ("" when it has none). */
 void kube_deployment_selector(const char *json, size_t len, char *buf, size_t buflen);
-/* spec.replicas and status.replicas of an autoscaling/v1 Scale. */
-int kube_parse_scale(const char *json, size_t len, int *spec_replicas, int *status_replicas);
 
 #endif

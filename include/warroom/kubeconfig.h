@@ -2,7 +2,8 @@
  * kubeconfig files (libyaml, merged as kubectl merges KUBECONFIG), in-cluster
  * service-account config, and client-go exec credential plugins run without
  * blocking the loop. Secrets (tokens, keys) stay in memory and never reach an
- * error text. */
+ * error text.
+ * Implemented in core/cluster/: kubeconfig.c, exec plugins kubeconfig_exec.c. */
 #ifndef WARROOM_KUBECONFIG_H
 #define WARROOM_KUBECONFIG_H
 

@@ -1,5 +1,6 @@
 /* loop — the one poll() loop that owns every descriptor: stdin, libcurl's
- * sockets, child pipes and the signal self-pipe; monotonic timers. */
+ * sockets, child pipes and the signal self-pipe; monotonic timers.
+ * Implemented in core/loop.c. */
 #ifndef WARROOM_LOOP_H
 #define WARROOM_LOOP_H
 

@@ -3,7 +3,8 @@
  * pods N/N ready, GET /health 200, GET /ready 200, /metrics in Prometheus
  * text format, the smoke request, the slot's error ratio under the SLO and
  * its offline queue 0 or stable. Each row keeps what it measured, whether it
- * passed and how long it took. Asynchronous, on the loop. */
+ * passed and how long it took. Asynchronous, on the loop.
+ * Implemented in core/deploy/matrix.c. */
 #ifndef WARROOM_MATRIX_H
 #define WARROOM_MATRIX_H
 

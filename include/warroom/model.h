@@ -1,5 +1,6 @@
 /* model — everything the views draw. Sources write it, views read it; each
- * datum keeps its age so a view can mark it stale. No wire formats here. */
+ * datum keeps its age so a view can mark it stale. No wire formats here.
+ * Implemented in core/model.c. */
 #ifndef WARROOM_MODEL_H
 #define WARROOM_MODEL_H
 
@@ -27,10 +28,13 @@ enum source_state {
 	SRC_DOWN,              /* last poll failed: data, if any, is stale */
 };
 
+/* Room for a failure's words whole: the bastion's end in what to do about it. */
+#define SOURCE_ERROR 640
+
 struct source_status {
 	enum source_state state;
 	int64_t updated_ms;    /* monotonic time of the last good answer, 0: never */
-	char error[256];       /* last failure in words */
+	char error[SOURCE_ERROR];   /* last failure in words */
 };
 
 /* Which parts of the screen need drawing again. */
@@ -49,11 +53,24 @@ enum model_dirty {
 enum metric_id { MET_RPS, MET_ERRORS, MET_P95, MET_P99, MET_QUEUE, MET_COUNT };
 #define MODEL_SERIES 240
 
+/* What the last poll of a series got: the front-ends say it in words, never
+ * a bare "n/a". */
+enum model_answer {
+	MODEL_ANS_NONE = 0,          /* not asked yet */
+	MODEL_ANS_VALUE,             /* a number (+Inf and -Inf too: shown as such) */
+	MODEL_ANS_NAN,               /* Prometheus answered NaN */
+	MODEL_ANS_EMPTY,             /* no series matched: no data */
+	MODEL_ANS_ZERO,              /* an error ratio with no error series while requests are counted: 0 */
+	MODEL_ANS_FAILED,            /* see error */
+};
+
 struct model_series {
 	double v[MODEL_SERIES];      /* oldest first; NaN: no data at that poll */
 	size_t n;
 	double last;                 /* NaN when the last poll had no value */
 	char error[160];             /* this query's last failure, "" when fine */
+	enum model_answer answer;    /* what the last poll got */
+	char query[160];             /* the query asked (cut, ending in "...", when longer), for the words */
 };
 
 struct model_metrics {
@@ -81,6 +98,7 @@ struct model_strip {
 };
 
 #define MODEL_ALERTS 64
+#define MODEL_ALERT_LABELS 4096      /* "name=value" lines of every label an alert carries */
 
 struct model_alert {
 	char name[96];
@@ -89,7 +107,7 @@ struct model_alert {
 	char summary[200];
 	int64_t since_wall_ms;       /* startsAt, UTC ms */
 	char runbook_url[256];       /* the runbook_url annotation, "" when none */
-	char labels[512];            /* every label, "name=value" lines: a runbook's ALERT_<NAME> */
+	char labels[MODEL_ALERT_LABELS];   /* every label, "name=value" lines: a runbook's ALERT_<NAME> */
 };
 
 struct model_alerts {
@@ -240,6 +258,7 @@ struct model {
 
 	struct source_status src[SRC_COUNT];
 	int64_t bastion_rtt_ms;            /* the bastion's last round trip, -1: none */
+	char bastion_cause[40];            /* why it carries nothing ("frozen"), "" while it does */
 	const struct slots_state *slots;   /* NULL until the slot source runs */
 	struct dash_live *dash;       /* the dashboards (dashboard.h), NULL without Prometheus */
 	const struct argocd_app *app;      /* the Argo CD application as last read, NULL: none yet */
@@ -280,7 +299,6 @@ bool model_sync_timeline(struct model *m);
 void model_mark(struct model *m, unsigned dirty);
 /* 0, or -1 when MODEL_WATCHERS are taken. */
 int model_watch_add(struct model *m, model_watch_fn fn, void *arg);
-void model_source(struct model *m, enum source_id id, enum source_state st, const char *error);
 /* A source's status as its poller keeps it (state, age, error), copied in. */
 void model_source_status(struct model *m, enum source_id id, const struct source_status *st);
 /* Seconds since a source last answered, -1 if never. */

@@ -2,7 +2,8 @@
  * or is critical, how soon a SEV must be answered, and which alert
  * severities are critical. They come from the config (slo:, sev:, alerts:)
  * with the seeds' values as defaults; a NULL config means those defaults.
- * Views draw and core sorts with these, so both give the same answer. */
+ * Views draw and core sorts with these, so both give the same answer.
+ * Implemented in core/config/policy.c. */
 #ifndef WARROOM_POLICY_H
 #define WARROOM_POLICY_H
 
@@ -21,8 +22,6 @@ struct policy_threshold {
 void policy_defaults(struct config_policy *p);
 
 struct policy_threshold policy_signal_threshold(const struct config *cfg, enum metric_id id);
-/* A signal's value against its SLO: 0 fine, 1 warning, 2 critical, -1 no value. */
-int policy_signal_level(const struct config *cfg, enum metric_id id, double v);
 /* A strip value's colour: its panel's thresholds (absolute or percentage of
  * min..max); the SLO only when the panel has none; -1 neither (or no value). */
 int policy_strip_level(const struct config *cfg, const struct model_strip_item *it, double v);

@@ -2,7 +2,8 @@
  * "sh", "-c", ... for one) in its own process group with an explicit
  * environment; stdin is /dev/null or a buffer; stdout and stderr stream line
  * by line to a callback and are kept up to a bound. A timeout or a cancel
- * ends the whole group: SIGTERM, then SIGKILL after a grace. Nothing blocks. */
+ * ends the whole group: SIGTERM, then SIGKILL after a grace. Nothing blocks.
+ * Implemented in core/proc.c, environments core/proc_env.c. */
 #ifndef WARROOM_PROC_H
 #define WARROOM_PROC_H
 
@@ -100,7 +101,6 @@ int proc_env_inherit(struct proc_env *env, const char *const *names);
 int proc_env_inherit_all(struct proc_env *env);         /* every variable we have */
 int proc_env_set(struct proc_env *env, const char *name, const char *value);
 int proc_env_put(struct proc_env *env, const char *entry);   /* "NAME=value" */
-void proc_env_unset(struct proc_env *env, const char *name);
 const char *proc_env_get(const struct proc_env *env, const char *name);
 /* NULL-terminated "NAME=value" list for proc_spec.envp; valid until the next
  * change or proc_env_free. */

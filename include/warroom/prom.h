@@ -2,7 +2,9 @@
  * poller that fills the model's metrics: request rate, error ratio, P95,
  * P99 and the offline queue, a round of parallel queries every refresh.
  * Every hostile answer (an HTTP error, a proxy's HTML page, garbage, a
- * Prometheus error, a value of the wrong type) becomes words. */
+ * Prometheus error, a value of the wrong type) becomes words.
+ * Implemented in core/metrics/: answers prom_parse.c and prom_series.c,
+ * requests prom.c, the poller prom_poller.c. */
 #ifndef WARROOM_PROM_H
 #define WARROOM_PROM_H
 
@@ -53,10 +55,16 @@ uint64_t prom_query(struct prom *p, const char *expr, prom_value_fn fn, void *ar
 
 /* The query behind each golden signal. */
 const char *prom_signal_query(enum metric_id id);
+/* A signal's value as the console shows it: "18.9", "8.10%", "212ms",
+ * "+Inf", and "no data" for NaN (the series' answer tells NaN apart). */
+void prom_signal_format(enum metric_id id, double v, char *buf, size_t len);
 
 struct prom_poller;
-/* fn after every round: ok false when Prometheus itself answered no query
- * (err says why). Each series keeps its own query's error. */
+/* fn after every round: ok false when no answer could be read (err says
+ * why: unreachable, or answers nobody can use, such as bad_data or values
+ * of the wrong type). Each series keeps its own query, what its answer was
+ * (a number, NaN, nothing matched) and its error. An error ratio that
+ * matched nothing while the request rate is a number is 0. */
 typedef void (*prom_round_fn)(bool ok, const char *err, void *arg);
 struct prom_poller *prom_poller_new(struct loop *loop, struct prom *p, struct model_metrics *out,
                                     prom_round_fn fn, void *arg);
@@ -68,8 +76,6 @@ void prom_poller_set_query(struct prom_poller *pp, enum metric_id id, const char
  * PROM_EXTRA are there already or expr is empty. */
 #define PROM_EXTRA 8
 int prom_poller_add(struct prom_poller *pp, const char *expr, struct model_series *out);
-void prom_poller_start(struct prom_poller *pp, int refresh_ms);
-void prom_poller_refresh(struct prom_poller *pp);
 /* The poller's source: state, age, error, backoff. */
 struct source *prom_poller_source(struct prom_poller *pp);
 /* Stop before the HTTP engine is freed (its pending answers still arrive and

@@ -3,7 +3,8 @@
  * choose either: output streamed line by line and kept up to a bound, exit
  * status and duration, a timeout and a cancel that signals the remote
  * process group (SIGTERM, then SIGKILL after a grace), never leaving it
- * running. The command is shell text run by sh on the bastion. */
+ * running. The command is shell text run by sh on the bastion.
+ * Implemented in core/ssh/remote.c. */
 #ifndef WARROOM_REMOTE_H
 #define WARROOM_REMOTE_H
 
@@ -46,7 +47,6 @@ void remote_cancel(struct remote *r);
 /* Releases the run; safe at any time, from its callbacks too. A run still
  * going is cancelled first (its group is signalled as the channel closes). */
 void remote_free(struct remote *r);
-const struct proc_result *remote_result(const struct remote *r);
 
 /* The exports of env (as in remote_spec) as one shell line, ending in its
  * only newline: what the wrapper reads first. malloc'd. */

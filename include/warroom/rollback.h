@@ -2,7 +2,9 @@
  * lines with preflight facts and refusals), then executes it on the loop:
  * each step reported and written to the timeline, a 409 answered by reading
  * and planning again (never a blind retry), and the result proven by the
- * EndpointSlices: only ready pods of the target slot receive traffic. */
+ * EndpointSlices: only ready pods of the target slot receive traffic.
+ * Implemented in core/deploy/: the planner rollback.c and rollback_prep.c, the
+ * executor rollback_exec.c, rollback_unfinished.c. */
 #ifndef WARROOM_ROLLBACK_H
 #define WARROOM_ROLLBACK_H
 

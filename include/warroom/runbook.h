@@ -14,7 +14,7 @@
  * the session walks one of them: commands run on the loop through the action
  * layer (row runbook-step, confirmed), with the incident's variables in
  * their environment, never in their text; progress is in the timeline
- * database and survives the console's death. */
+ * database and survives the console's death. Implemented in core/runbook/. */
 #ifndef WARROOM_RUNBOOK_H
 #define WARROOM_RUNBOOK_H
 
@@ -38,6 +38,45 @@ enum runbook_kind {
 	RB_COMMAND,     /* runs with sh -c, as written */
 	RB_CHECK,       /* a task-list item to tick */
 	RB_ACTION,      /* a native action: "rollback", "scale green 3" */
+	RB_DETAILS,     /* a <details> section's summary: the items it holds name it in their fold */
+	RB_OPTION,      /* where an alternative of a choice begins: "Option 2: Override", "Or" */
+};
+
+/* A link of the text: its words stay in the item's text, followed by "[n]"
+ * (n its number under its step), and the address is listed under the step.
+ * A bare URL is its own words: n is 0, nothing is appended. */
+struct runbook_link {
+	char *url;             /* as written, a reference-style one resolved; never a control character */
+	size_t item;           /* the item whose text holds the words */
+	size_t off, len;       /* the words in that text (bytes) */
+	int n;                 /* number under the step, 1.. ; 0: a bare URL */
+	int line;
+};
+
+/* What a command needs filled in before it runs. */
+enum runbook_ph_kind {
+	RBP_ANGLE,             /* <pod-name> */
+	RBP_PATH,              /* /path/to/backup.tar */
+	RBP_YOURS,             /* YOUR_API_TOKEN, {YOUR_USER} */
+	RBP_VAR,               /* $NODE_NAME, ${NODE_NAME}: a variable nothing sets */
+};
+
+struct runbook_placeholder {
+	enum runbook_ph_kind kind;
+	char *text;            /* as written in the command: "<pod-name>", "$NODE_NAME" */
+	char var[64];          /* the variable its value rides in: "NODE_NAME", "VALUE_POD_NAME" */
+	size_t item;
+	bool alert;            /* $ALERT_<LABEL>: filled when the runbook runs for an alert with that label */
+};
+
+/* Alternatives: options one after another, items[first .. end); option k
+ * (1-based) is the items whose alt is k. The operator runs one; the others
+ * are skipped. */
+struct runbook_choice {
+	size_t first, end;
+	int nopts;
+	size_t step;           /* where it begins */
+	int line;
 };
 
 struct runbook_item {
@@ -49,6 +88,11 @@ struct runbook_item {
 	int line;              /* in the file, 1-based */
 	size_t step;           /* index into steps */
 	int depth;             /* list nesting, for indentation */
+	size_t fold;           /* the RB_DETAILS item of the innermost section holding it, plus 1; 0: none */
+	size_t choice;         /* the choice it is part of, plus 1; 0: none */
+	int alt;               /* its option there, 1..; 0: none */
+	size_t first_link, nlinks;   /* links[first_link ..] in its text */
+	size_t first_ph, nph;  /* placeholders[first_ph ..] of a command */
 };
 
 struct runbook_step {
@@ -56,6 +100,7 @@ struct runbook_step {
 	size_t phase;
 	size_t first, n;       /* items[first .. first+n) */
 	int line;
+	int level;             /* its heading's level (2 for ##); 0: none */
 };
 
 struct runbook_phase {
@@ -77,6 +122,12 @@ struct runbook {
 	size_t nsteps;
 	struct runbook_item *items;
 	size_t nitems;
+	struct runbook_link *links;
+	size_t nlinks;
+	struct runbook_placeholder *placeholders;
+	size_t nplaceholders;
+	struct runbook_choice *choices;
+	size_t nchoices;
 	char **warnings;       /* "line 12: ..." for lint; the runbook loads anyway */
 	size_t nwarnings;
 };
@@ -90,6 +141,18 @@ struct runbook *runbook_load(const char *path, char *err, size_t errlen);
 void runbook_free(struct runbook *rb);
 /* Items that the operator acts on: commands, checks and actions. */
 bool runbook_item_actionable(const struct runbook_item *it);
+/* Lines the cursor stops on: those, a choice's options and folded sections. */
+bool runbook_item_navigable(const struct runbook_item *it);
+/* Nothing to run, tick or act on: a runbook to read. */
+bool runbook_read_only(const struct runbook *rb);
+/* The references listed under a step: its links with a number, each number once. */
+size_t runbook_step_refs(const struct runbook *rb, size_t step, const struct runbook_link **out, size_t max);
+/* Whether item is hidden in a section that is folded: folded(i) says it of the RB_DETAILS item i. */
+bool runbook_item_folded(const struct runbook *rb, size_t item, bool (*folded)(size_t details, void *arg),
+                         void *arg);
+/* A choice's option k in words: "Option 2: Override the condition", or for an
+ * unnamed one its first command, shortened. */
+void runbook_option_name(const struct runbook *rb, size_t choice, int k, char *out, size_t len);
 const char *runbook_kind_name(enum runbook_kind k);
 /* The native action a warroom item names, and the rest of its line ("" when none). */
 void runbook_action_split(const struct runbook_item *it, char *name, size_t nlen, const char **rest);
@@ -191,10 +254,48 @@ const char *runbook_session_offer(const struct runbook_session *s, const char **
 /* The running command's output, oldest first (redacted), and whether one runs. */
 size_t runbook_session_output(const struct runbook_session *s, const char **lines, size_t max);
 bool runbook_session_running(const struct runbook_session *s, size_t *item);
-uint64_t runbook_session_generation(const struct runbook_session *s);
 
 /* The variables commands get, "NAME=value" (for the question and the view). */
-size_t runbook_session_vars(struct runbook_session *s, char (*out)[256], size_t max);
+size_t runbook_session_vars(const struct runbook_session *s, char (*out)[256], size_t max);
+
+/* ---- templates: commands with placeholders ---- */
+
+/* The placeholders of a command that have no value yet (the run's values,
+ * the console's variables and, for a $VAR, the environment fill the rest);
+ * their count, the first max in out. */
+size_t runbook_session_missing(const struct runbook_session *s, size_t item,
+                               const struct runbook_placeholder **out, size_t max);
+/* A placeholder's value in this run, "" when none. Secret ones (a name with
+ * TOKEN, PASSWORD, SECRET, KEY) are kept in memory only. */
+void runbook_session_value(const struct runbook_session *s, const struct runbook_placeholder *p, char *out,
+                           size_t len);
+bool runbook_placeholder_secret(const struct runbook_placeholder *p);
+/* Gives values: "PLACEHOLDER=value" lines, a placeholder named as written
+ * (<pod-name>, $NODE), by its variable or its bare words. Recorded in the
+ * timeline (secret values hidden); -1 with words in summary. */
+int runbook_session_set_values(struct runbook_session *s, const char *text, char *summary, size_t slen);
+/* The console's variables offered for a placeholder, "NAME=value", the
+ * likeliest first (ALERT_POD for <pod>, NAMESPACE for <namespace>); *exact
+ * of them have the placeholder's very name. */
+size_t runbook_session_offers(const struct runbook_session *s, const struct runbook_placeholder *p,
+                              char (*out)[256], size_t max, size_t *exact);
+/* The command with values in place of its placeholders, for the eye (a
+ * form's preview; what runs is runbook_session_command): value gives a
+ * placeholder's value by its variable, NULL or "" leaves it as written. */
+typedef const char *(*runbook_value_fn)(const char *var, void *arg);
+char *runbook_command_preview(const struct runbook *rb, size_t item, runbook_value_fn value, void *arg);
+/* The command as sh -c gets it (malloc'd): each placeholder a quoted
+ * reference to its variable, never its value as shell text. */
+char *runbook_session_command(struct runbook_session *s, size_t item);
+
+/* ---- choices ---- */
+
+/* The option chosen in a choice, 1..; 0: none yet. */
+int runbook_session_chosen(const struct runbook_session *s, size_t choice);
+/* Chooses the option item belongs to (an option's own line or any item in
+ * it); every item of the other options is skipped, and the timeline says
+ * which was chosen. Choosing again changes it. -1 with words in summary. */
+int runbook_session_choose(struct runbook_session *s, size_t item, char *summary, size_t slen);
 
 /* The front-end tells the session how a native action it started ended. */
 void runbook_session_native_started(struct runbook_session *s, size_t item, uint64_t run);
@@ -238,14 +339,13 @@ int64_t runbook_store_begin(struct runbook_store *st, int64_t incident_id, const
 int runbook_store_item(struct runbook_store *st, int64_t run, size_t item, const char *hash, const char *state,
                        int exit_code, int64_t duration_ms, const char *reason);
 int runbook_store_cursor(struct runbook_store *st, int64_t run, size_t cursor);
+/* The run's variables again, once the operator gave values. */
+int runbook_store_vars(struct runbook_store *st, int64_t run, const char *vars_json);
 /* 1 and *out (free out->vars) for the newest run that has not ended, 0 none, -1 error. */
 int runbook_store_latest(struct runbook_store *st, struct runbook_store_run *out);
 int runbook_store_items(struct runbook_store *st, int64_t run, runbook_store_item_fn fn, void *arg);
 const char *runbook_store_error(const struct runbook_store *st);
 const char *runbook_state_name(enum runbook_state s);
 enum runbook_state runbook_state_parse(const char *s);
-
-/* `warroom runbook list|show|lint` (core/cli/cli_runbook.c). */
-int cli_runbook(int argc, char **argv, const struct config *cfg);
 
 #endif

@@ -3,7 +3,8 @@
  * the Service's selector was last set and by whom, and loud warnings. Where a
  * deployment stands is the deployment model's (deploy.h), not a guess here.
  * Parsers take API JSON and fill a plain struct the views draw; a poller
- * refreshes it on the loop. Views never see JSON. */
+ * refreshes it on the loop. Views never see JSON.
+ * Implemented in core/deploy/: the parsers slots.c, the poller slots_poll.c. */
 #ifndef WARROOM_SLOTS_H
 #define WARROOM_SLOTS_H
 
@@ -172,12 +173,8 @@ struct slots_poller;
 typedef void (*slots_update_fn)(const struct slots_state *st, void *arg);
 struct slots_poller *slots_poller_new(struct loop *loop, struct kube *kube, const struct config *cfg,
                                       slots_update_fn fn, void *arg);
-/* First round now, then every refresh_ms (cfg->refresh_ms when 0). */
-void slots_poller_start(struct slots_poller *p, int refresh_ms);
 /* A round now; when one is running, another right after it. */
 void slots_poller_refresh(struct slots_poller *p);
-bool slots_poller_busy(const struct slots_poller *p);
-const struct slots_state *slots_poller_state(const struct slots_poller *p);
 /* The poller's source: state, age, error, backoff (struct source, source.h). */
 struct source *slots_poller_source(struct slots_poller *p);
 void slots_poller_free(struct slots_poller *p);

@@ -6,7 +6,8 @@
  * that starts asynchronous work and later calls source_round_done().
  *
  * The registry keeps the sources in order under their names; the status bar
- * and the panels read each one's state, age and error from it. */
+ * and the panels read each one's state, age and error from it.
+ * Implemented in core/source.c. */
 #ifndef WARROOM_SOURCE_H
 #define WARROOM_SOURCE_H
 
@@ -53,17 +54,11 @@ void source_set_unconfigured(struct source *src);
 
 const char *source_name(const struct source *src);
 enum source_state source_state(const struct source *src);
-/* Monotonic ms of the last good answer, 0: never. */
-int64_t source_updated_ms(const struct source *src);
-/* ms since the last good answer, -1: never. */
-int64_t source_age_ms(const struct source *src, int64_t now_ms);
-const char *source_error(const struct source *src);   /* "" after a success */
 bool source_busy(const struct source *src);
 bool source_running(const struct source *src);
 int source_failures(const struct source *src);        /* consecutive */
 /* The wait before the next scheduled round: the interval, doubled per failure. */
 int64_t source_next_wait_ms(const struct source *src);
-unsigned long source_rounds(const struct source *src); /* rounds started */
 /* The status the model shows (state, age, error). */
 void source_status(const struct source *src, struct source_status *out);
 
@@ -85,9 +80,6 @@ void source_registry_init(struct source_registry *reg, source_change_fn fn, void
 /* Appends a source (not owned: its creator frees it). Index, or -1 when full
  * or the name is taken. */
 int source_registry_add(struct source_registry *reg, struct source *src);
-size_t source_registry_count(const struct source_registry *reg);
-struct source *source_registry_at(const struct source_registry *reg, size_t i);
-struct source *source_registry_find(const struct source_registry *reg, const char *name);
 void source_registry_refresh(struct source_registry *reg);
 void source_registry_stop(struct source_registry *reg);
 

@@ -2,13 +2,15 @@
  * Alertmanager, Argo CD), opened once and shared by the console and the
  * headless commands, and their pollers: each one a source in one registry,
  * whose state, age and error the model copies for the views. A part that
- * cannot open keeps its error in words and the rest works. */
+ * cannot open keeps its error in words and the rest works.
+ * Implemented in core/sources.c. */
 #ifndef WARROOM_SOURCES_H
 #define WARROOM_SOURCES_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "warroom/prom.h"     /* prom_round_fn */
 #include "warroom/source.h"
 
 struct alertmgr;
@@ -76,10 +78,18 @@ const char *sources_overview_dashboard(const struct config *cfg);
  * in *panel ((size_t)-1: none), else false with why ("no panel ..."). A
  * golden signal's panel needs no query: the signal keeps its built-in one. */
 bool sources_strip_panel(const struct dashboard *d, const char *want, size_t *panel, char *why, size_t len);
+/* The golden signals' poller with the overview's queries (its dashboard's
+ * panels), writing into out, for a front-end that reads them without the
+ * model (`warroom status`); NULL without Prometheus. Start or refresh it;
+ * prom_poller_stop it before sources_close, prom_poller_free it after (the
+ * HTTP engine's late answers are dropped). */
+struct prom_poller *sources_signals_new(struct sources *s, struct model_metrics *out, prom_round_fn fn,
+                                        void *arg);
 /* A round of every poller now. */
 void sources_refresh(struct sources *s);
-/* The context the rollback planner and executor need. */
-void sources_rollback_ctx(const struct sources *s, struct timeline *tl, struct rollback_ctx *ctx);
+/* The operator asks for it: the same, and a bastion that refused or
+ * dropped connects again now (an unknown host key is asked about again). */
+void sources_retry(struct sources *s);
 void sources_close(struct sources *s);
 
 #endif

@@ -5,14 +5,23 @@
  * [host]:port form too): an unknown key is shown by its SHA256 fingerprint
  * and asked about, a changed one is refused for good. Authentication by the
  * ssh agent, then identity files (ed25519, ECDSA, RSA; a passphrase is asked
- * and wiped after the attempt). A probe every SSH_KEEPALIVE_MS measures the
- * round trip and finds a dead link; a dropped session reconnects with
- * backoff while the tunnels' listeners stay, so the pollers only see
- * failed requests (their data turns stale) until it is back.
+ * and wiped after the attempt). A probe every SSH_PROBE_MS measures the
+ * round trip; a bastion that has said nothing for SSH_FROZEN_MS while a
+ * probe waits is frozen (the session stays, it may thaw), for SSH_DEAD_MS
+ * dead. A dropped session reconnects with backoff while the tunnels'
+ * listeners stay, so the pollers only see failed requests (their data
+ * turns stale) until it is back.
+ *
+ * Every failure is said first as the bastion's: a request through a tunnel
+ * that gets no answer fails with the session's words ("bastion
+ * user@host:port: its host key has CHANGED ..."), never the TLS reset or
+ * timeout it caused (http_blame_add, for every HTTP engine of the process).
  *
  * Tunnels: a loopback listener per target; every connection accepted there
  * gets its own direct-tcpip channel on the one session. libcurl reaches it
- * with CURLOPT_CONNECT_TO, so TLS still verifies the real host name. */
+ * with CURLOPT_CONNECT_TO, so TLS still verifies the real host name.
+ * Implemented in core/ssh/: the driver ssh.c, ssh_session.c, ssh_auth.c,
+ * ssh_hostkey.c, ssh_resolve.c, ssh_tunnel.c. */
 #ifndef WARROOM_SSH_H
 #define WARROOM_SSH_H
 
@@ -26,8 +35,10 @@ struct loop;
 struct source;
 struct ssh;
 
-#define SSH_KEEPALIVE_MS 5000        /* probe (and keepalive) period */
-#define SSH_DEAD_MS 12000            /* no answer to a probe this long: the link is dead */
+#define SSH_KEEPALIVE_MS 5000        /* libssh2's keepalive period */
+#define SSH_PROBE_MS 1000            /* a probe's round trip this often */
+#define SSH_FROZEN_MS 2000           /* nothing heard this long while a probe waits: frozen */
+#define SSH_DEAD_MS 12000            /* and this long: the link is dead, reconnect */
 #define SSH_CONNECT_TIMEOUT_MS 10000 /* TCP connect to authenticated */
 #define SSH_BACKOFF_MIN_MS 1000
 #define SSH_BACKOFF_MAX_MS 30000
@@ -39,6 +50,20 @@ enum ssh_state {
 	SSH_UP,
 	SSH_DOWN,          /* lost or failed; reconnects after the backoff */
 	SSH_REFUSED,       /* will not connect (changed host key, declined, no usable key) */
+};
+
+/* Why nothing goes through the bastion, said before what it caused. */
+enum ssh_cause {
+	SSH_CAUSE_NONE,             /* up and answering */
+	SSH_CAUSE_CONNECTING,       /* not up yet, nothing failed so far */
+	SSH_CAUSE_ASKING,           /* waiting for the operator (host key, passphrase) */
+	SSH_CAUSE_UNREACHABLE,      /* no name, no address, refused, silent, not SSH */
+	SSH_CAUSE_HOSTKEY_UNKNOWN,  /* not in known_hosts and nobody to ask, or known_hosts unreadable */
+	SSH_CAUSE_HOSTKEY_CHANGED,
+	SSH_CAUSE_HOSTKEY_DECLINED, /* the operator answered no */
+	SSH_CAUSE_AUTH,             /* authentication refused */
+	SSH_CAUSE_FROZEN,           /* no answer to the probe within SSH_FROZEN_MS */
+	SSH_CAUSE_LOST,             /* the connection dropped */
 };
 
 /* The front-end's questions. Both may be answered later (a dialog) or at
@@ -66,12 +91,20 @@ void ssh_hostkey_answer(struct ssh *s, bool accept);
 void ssh_passphrase_answer(struct ssh *s, const char *passphrase);   /* NULL: skip this key */
 
 enum ssh_state ssh_state(const struct ssh *s);
-const char *ssh_state_name(enum ssh_state st);
-const char *ssh_error(const struct ssh *s);        /* "" while all is well */
+/* "" while all is well, else "bastion user@host:port: " and what failed */
+const char *ssh_error(const struct ssh *s);
+enum ssh_cause ssh_cause(const struct ssh *s);
+/* A few words for the title bar: "frozen", "host key CHANGED". */
+const char *ssh_cause_name(enum ssh_cause c);
+/* The operator acts (refresh): a refused or dropped session connects again
+ * now; an unknown host key is asked about again. */
+void ssh_retry(struct ssh *s);
+/* Why a request sent to host:port got no answer, when that is one of this
+ * session's tunnels and the session (or the tunnel's last channel) is the
+ * cause: true with the words. What http_blame_add is given. */
+bool ssh_blame(const struct ssh *s, const char *host, int port, char *out, size_t len);
 const char *ssh_where(const struct ssh *s);        /* "user@host:port" */
-const char *ssh_fingerprint(const struct ssh *s);  /* "SHA256:..." once seen, else "" */
 int64_t ssh_rtt_ms(const struct ssh *s);           /* the last probe's round trip, -1: none yet */
-unsigned ssh_connects(const struct ssh *s);        /* sessions authenticated so far */
 /* A source for the registry: up while the session is, down with the words. */
 struct source *ssh_source(struct ssh *s);
 
@@ -85,31 +118,8 @@ int ssh_known_hosts_check(const char *file, const char *host, int port, const ch
 int ssh_known_hosts_append(const char *file, const char *host, int port, const char *key, size_t keylen,
                            int key_type);
 
-/* warroom remote [--timeout S] [--] COMMAND...: runs COMMAND on the bastion,
- * its output on ours; exits with its status (255: it could not run). */
-int ssh_cli_remote(int argc, char **argv, const struct config *cfg);
-
-/* The headless commands' answers: an encrypted key's passphrase asked on the
- * terminal without echo, refused in words when there is none; an unknown
- * host key refused with its fingerprint. s may be NULL. */
-void ssh_cli_ui(struct ssh *s);
-/* After a headless command's requests: the bastion's own words when it is
- * not up (a tunnel's reset says little), on stderr. s may be NULL. */
-void ssh_cli_report(const char *cmd, const struct ssh *s);
-/* For a headless command's request to url: when via, the bastion's session
- * is opened once in *s (started, asking as ssh_cli_ui) and route is the
- * CURLOPT_CONNECT_TO through its tunnel; else route is "". 0, or -1 with
- * words. ssh_free(*s) after the requests. */
-int ssh_cli_route(struct loop *loop, const struct config *cfg, bool via, const char *url, struct ssh **s,
-                  char *route, size_t len, char *err, size_t errlen);
-
 /* ---- tunnels ---- */
 
-/* A loopback listener forwarding to host:port from the bastion. The local
- * port, or -1 with words. The same target twice gives the same listener. */
-int ssh_tunnel(struct ssh *s, const char *host, int port, char *err, size_t errlen);
-/* Connections forwarded so far, all tunnels. */
-unsigned long ssh_tunnel_connections(const struct ssh *s);
 /* host and port of an http(s) URL (default ports 80, 443). 0 or -1. */
 int ssh_url_target(const char *url, char *host, size_t hostlen, int *port);
 /* The CURLOPT_CONNECT_TO route for a URL through a tunnel's local port:
@@ -166,5 +176,8 @@ struct ssh_tunnels;
 struct ssh_tunnels **ssh_tunnels_slot(struct ssh *s);
 void ssh_tunnels_free(struct ssh_tunnels *t);
 void ssh_tunnels_state(struct ssh_tunnels *t, enum ssh_state st);
+/* The tunnel listening on port: false when none does; else true, and in
+ * out the words of its last channel's failure ("" when it opened). */
+bool ssh_tunnels_last(const struct ssh_tunnels *t, int port, char *out, size_t len);
 
 #endif

@@ -1,8 +1,10 @@
 /* text — small text helpers every layer shares: bounded copies, ages in the
- * operator's units, RFC 3339 times. */
+ * operator's units, RFC 3339 times, and the one growing string (text_buf).
+ * Implemented in core/text.c. */
 #ifndef WARROOM_TEXT_H
 #define WARROOM_TEXT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,5 +50,27 @@ char *text_join(int argc, char **argv, int from);
 
 /* s past its leading spaces, tabs and line ends (NULL stays NULL). */
 const char *text_skip_blanks(const char *s);
+
+/* A growing string, for text whose length is known only once written.
+ * Appends never fail: the first allocation that fails sets oom, and every
+ * later append is dropped, so a caller checks once at the end (the
+ * out-of-memory policy in docs/styleguide.md). s is NULL until something
+ * was added, and always NUL-terminated after; n is its length. */
+struct text_buf {
+	char *s;
+	size_t n, cap;
+	bool oom;
+};
+void text_buf_add(struct text_buf *b, const char *s, size_t n);
+/* s as a C string; NULL adds nothing. */
+void text_buf_str(struct text_buf *b, const char *s);
+void text_buf_printf(struct text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void text_buf_vprintf(struct text_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Empty again, the memory kept for the next text. */
+void text_buf_reset(struct text_buf *b);
+/* The text, malloc'd ("" when nothing was added), the buffer left empty;
+ * NULL when an append ran out of memory. */
+char *text_buf_take(struct text_buf *b);
+void text_buf_free(struct text_buf *b);
 
 #endif

@@ -1,5 +1,7 @@
 /* timeline — the incident timeline in SQLite: incidents and their events.
- * An event is durable when timeline_append() returns (WAL, synchronous=FULL). */
+ * An event is durable when timeline_append() returns (WAL, synchronous=FULL).
+ * Implemented in core/timeline/: timeline.c over the database layer
+ * timeline_db.c, with the queue, schema, audit and redaction beside. */
 #ifndef WARROOM_TIMELINE_H
 #define WARROOM_TIMELINE_H
 

@@ -1,5 +1,6 @@
 /* tui — the terminal: set-up and restore, semantic colour roles, glyphs with
- * an ASCII fallback, and small drawing helpers every widget shares. */
+ * an ASCII fallback, and small drawing helpers every widget shares.
+ * Implemented in tui/screen.c, the roles' meanings in tui/roles.c. */
 #ifndef WARROOM_TUI_H
 #define WARROOM_TUI_H
 
@@ -51,7 +52,6 @@ void tui_end(void);
 /* An in-memory screen on /dev/null for widget tests (as tig's screen dumps):
  * draw, then read the cells back with mvwinnstr(). */
 int tui_init_headless(int rows, int cols, bool utf8, int colors);
-bool tui_active(void);
 const struct tui_caps *tui_caps(void);
 /* After SIGWINCH: reads the real size, resizes curses. */
 void tui_resize(void);
@@ -63,9 +63,21 @@ bool tui_too_small(void);
  * call tui_update() again for one frame with everything that changed). */
 int tui_update(void);
 int tui_out_flush(void);             /* 0 drained, 1 still pending */
-bool tui_out_pending(void);
 int tui_out_fd(void);                /* -1: output goes straight to stdout */
-unsigned long long tui_out_bytes(void);   /* written to the terminal so far */
+
+/* OSC 8 hyperlinks (tui/links.c): text a view drew at (y, x) of w that
+ * links to url is written again inside the hyperlink once the frame is out,
+ * on a terminal that shows them (hyperlink.h), nowhere else. A view clears
+ * its links before drawing them again. */
+void tui_links_clear(void);
+void tui_link_add(WINDOW *w, int y, int x, const char *text, size_t n, const char *url, enum tui_role role);
+/* The bytes that write the links added since the last call (malloc'd, NULL
+ * none): the console gives it to tui_set_frame_tail. */
+char *tui_links_take(size_t *len);
+/* Bytes tui_update sends after each frame, in the same stream (malloc'd, NULL none). */
+void tui_set_frame_tail(char *(*tail)(size_t *len));
+/* Decides for tests: 1 shown, 0 not (the terminal decides by default). */
+void tui_links_enable(int yes);
 
 attr_t tui_attr(enum tui_role role);
 /* The role of a SEV level, wherever it is shown: SEV-1 and SEV-2 critical,

@@ -1,8 +1,8 @@
 /* ui — what a view may ask of the console: a line in the message row, one
- * modal dialog, an action of the table run, another view opened by name.
- * It sits below the views and knows none of them: the console (tui/app.c)
- * draws the message and the dialog from here and, through ui_attach, says
- * how an action runs and how a view opens. */
+ * modal dialog, an action of the table run. It sits below the views and
+ * knows none of them: the console (tui/app.c) draws the message and the
+ * dialog from here and, through ui_attach, says how an action runs (a view
+ * opens another with the `view` action). Implemented in tui/ui.c. */
 #ifndef WARROOM_UI_H
 #define WARROOM_UI_H
 
@@ -21,14 +21,11 @@ void ui_message_clear(void);
 void ui_dialog(const struct dialog *d);
 /* Runs an action of the table with its text argument, as `:NAME TEXT` does. */
 void ui_run_action(enum action_id id, const char *text);
-/* Opens the view of that name ("runbook"); an unknown name is said. */
-void ui_open_view(const char *name);
 
 /* ---- for the console ---- */
 
 struct ui_shell {
 	void (*run_action)(enum action_id id, const char *text, void *arg);
-	void (*open_view)(const char *name, void *arg);
 	void *arg;
 };
 
@@ -36,7 +33,6 @@ void ui_attach(const struct ui_shell *shell);
 /* The message in force at now (the loop's clock, ms) and its role; NULL once
  * it has expired or was cleared. */
 const char *ui_message_at(int64_t now, enum tui_role *role);
-bool ui_dialog_shown(void);
 /* Feeds a key to the dialog; false when none is shown (the key is the view's). */
 bool ui_dialog_key(int key);
 void ui_dialog_draw(WINDOW *w);

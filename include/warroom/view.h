@@ -1,6 +1,7 @@
 /* view — one screen per file in views/, each exporting a view_ops table.
  * Views draw from the model only and receive actions, not raw keys; what
- * they may ask of the console is in ui.h, the keys to name in keymap.h. */
+ * they may ask of the console is in ui.h, the keys to name in keymap.h.
+ * Implemented by each file of views/; their registry is views.h. */
 #ifndef WARROOM_VIEW_H
 #define WARROOM_VIEW_H
 

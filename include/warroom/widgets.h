@@ -1,5 +1,6 @@
 /* widgets — draw any panel's data: table, chart, gauge, dialogs, message and
- * status line. They know nothing of where the data came from. */
+ * status line. They know nothing of where the data came from. Implemented
+ * in tui/: chart.c, table.c, gauge.c, dialog.c, statusbar.c, md.c, wrap.c. */
 #ifndef WARROOM_WIDGETS_H
 #define WARROOM_WIDGETS_H
 
@@ -48,14 +49,27 @@ void gauge_draw(WINDOW *w, int y, int x, int width, double value, double max,
  * A body taller than the screen scrolls (j/k, Space, PgUp/PgDn) with a
  * visible "more below"; a confirm accepts y only once every line of its body
  * has been on screen, so no warning can be confirmed unseen. */
-enum dialog_kind { DIALOG_NONE, DIALOG_CONFIRM, DIALOG_INPUT, DIALOG_INFO };
+enum dialog_kind { DIALOG_NONE, DIALOG_CONFIRM, DIALOG_INPUT, DIALOG_INFO, DIALOG_FORM };
 enum dialog_result { DIALOG_OPEN, DIALOG_YES, DIALOG_NO };
 
 #define DIALOG_LINES 56
+#define DIALOG_FIELDS 8
+#define DIALOG_OFFERS 8
 
 struct dialog;
 /* Runs once when the dialog closes: YES (confirmed / submitted) or NO. */
 typedef void (*dialog_fn)(const struct dialog *d, enum dialog_result r, void *arg);
+
+/* A form's field: typed into, or filled with one of the values offered. */
+struct dialog_field {
+	char key[64];                      /* the caller's name for it */
+	char label[80];
+	char value[256];
+	size_t cursor;
+	char offers[DIALOG_OFFERS][256];   /* "NAME=value": C-n / C-p put the value in the field */
+	int noffers, offer;                /* offer: the one shown, -1 none yet */
+	bool secret;                       /* nothing typed is shown; wiped on close */
+};
 
 struct dialog {
 	enum dialog_kind kind;
@@ -70,6 +84,11 @@ struct dialog {
 	bool secret;          /* input: nothing typed is shown (a passphrase); wiped on close */
 	dialog_fn fn;         /* NULL: nothing to do on close */
 	void *arg;
+	/* form: its fields, the one being typed in, and what redraws the body
+	 * (lines) from them after each key: a preview of what they make */
+	struct dialog_field fields[DIALOG_FIELDS];
+	int nfields, field;
+	void (*update)(struct dialog *d, void *arg);
 	uint64_t id;          /* the caller's, e.g. the action run asking */
 	/* scrolling, kept up to date by dialog_draw */
 	int top;              /* first body row shown */
@@ -83,6 +102,11 @@ void dialog_confirm(struct dialog *d, const char *title, const char *question, b
 void dialog_input(struct dialog *d, const char *title, const char *prompt, const char *initial, dialog_fn fn,
                   void *arg);
 void dialog_info(struct dialog *d, const char *title);
+/* A form of fields (dialog_add_field); Enter on the last field, or with
+ * every field filled, submits; update (may be NULL) rewrites the body. */
+void dialog_form(struct dialog *d, const char *title, void (*update)(struct dialog *d, void *arg),
+                 dialog_fn fn, void *arg);
+struct dialog_field *dialog_add_field(struct dialog *d, const char *label, const char *value);
 void dialog_add_line(struct dialog *d, enum tui_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void dialog_close(struct dialog *d);

@@ -4,7 +4,7 @@
  * rules, 1 metrics text). */
 #include "fuzz.h"
 #include "warroom/config.h"
-#include "warroom/prom_rules.h"
+#include "alerts/prom_rules.h"
 #include "warroom/matrix.h"
 
 static struct config cfg;

@@ -3,6 +3,7 @@
  * would fill it), then the rest as a `silence` action's text and as
  * matchers. Counts stay inside the model's arrays. */
 #include "fuzz.h"
+#include "warroom/actions.h"
 #include "warroom/alertmgr.h"
 #include "warroom/config.h"
 
@@ -54,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	alertmgr_sort(&am);
 	check();
 	char *s = fuzz_cstr(data + 1, size - 1);
-	if (alertmgr_silence_parse(s, &ms, matchers, sizeof matchers, &secs, comment, sizeof comment, err,
+	if (actions_silence_parse(s, &ms, matchers, sizeof matchers, &secs, comment, sizeof comment, err,
 	                           sizeof err) == 0) {
 		if (ms.n > ALERTMGR_MATCHERS || secs <= 0)
 			abort();

@@ -3,7 +3,10 @@ reached through its tunnels (sshd's own log records each direct-tcpip
 channel and its target), a remote command runs on it, a changed host key is
 refused, agent and key-file authentication, a reconnect after sshd restarts
 while the keys keep answering, and a terminal that stops reading while a
-scale-switch rollback runs."""
+scale-switch rollback runs. Each way the bastion fails (a host key unknown,
+changed or not accepted, authentication refused, unreachable, frozen) is
+named first on the panels it blocks and by `warroom rollback`, never as
+the TLS reset it causes."""
 import fcntl
 import json
 import os
@@ -11,6 +14,7 @@ import pty
 import re
 import select
 import signal
+import socket
 import sqlite3
 import struct
 import subprocess
@@ -109,8 +113,8 @@ class Bastion(LabTestCase):
         t.start([BINARY, "--config", cfg, "--db", t.db])
         return t
 
-    def kill_sshd(self):
-        """sshd and every session it holds (each one in a session of its own)."""
+    def sshd_tree(self):
+        """sshd and every session process it holds."""
         pid = int(open(os.path.join(self.lab.dir, "pids", "sshd.pid")).read().split()[0])
         kids = {}
         for d in os.listdir("/proc"):
@@ -120,12 +124,16 @@ class Bastion(LabTestCase):
                 kids.setdefault(ppid, []).append(int(d))
             except (OSError, ValueError, IndexError):
                 pass
-        todo, victims = [pid], []
+        todo, tree = [pid], []
         while todo:
             p = todo.pop()
-            victims.append(p)
+            tree.append(p)
             todo.extend(kids.get(p, []))
-        for p in victims:
+        return tree
+
+    def kill_sshd(self):
+        """sshd and every session it holds (each one in a session of its own)."""
+        for p in self.sshd_tree():
             try:
                 os.kill(p, signal.SIGKILL)
             except ProcessLookupError:
@@ -438,8 +446,9 @@ class Bastion(LabTestCase):
         # a headless command that needs the tunnels says why they failed, and never goes direct
         p = self.cli(cfg, "status")
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
-        self.assertIn("warroom status: the bastion ", p.stderr)
+        self.assertIn("warroom status: bastion ", p.stderr)
         self.assertIn("has CHANGED", p.stderr)
+        self.assertNotIn("TLS", p.stderr)
         # the console says it and stays refused: no retry, no way round it
         t = self.console(cfg)
         s = t.wait_for(lambda s: "bastion \u2717" in s.split("\n")[0], timeout=10, what="bastion down")
@@ -454,6 +463,159 @@ class Bastion(LabTestCase):
         fp = subprocess.run(["ssh-keygen", "-lf", os.path.join(self.lab.dir, "ssh", "ssh_host_ed25519_key.pub")],
                             capture_output=True, text=True, check=True).stdout.split()[1]
         self.assertIn("is not in %s (%s)" % (kh, fp), p.stderr)
+
+    # ---- each failure named at its cause ----
+
+    def where(self, port=None):
+        with open(self.lab.config_path) as f:
+            user = re.search(r"\n#?\s*user: (\S+)", f.read()).group(1)
+        return "bastion %s@127.0.0.1:%d" % (user, port or self.lab.ports["ssh"])
+
+    @staticmethod
+    def columns(screen):
+        """The overview's two columns as running text, wrapped lines joined."""
+        lines = screen.split("\n")
+        split = next((ln.index("\u2510\u250c") + 1 for ln in lines if "\u2510\u250c" in ln), len(lines[0]) // 2)
+        out = []
+        for part in (slice(0, split), slice(split, None)):
+            text = " ".join(ln[part].strip(" \u2502\u250c\u2510\u2514\u2518\u2500") for ln in lines[1:-1])
+            out.append(re.sub(r"\s+", " ", text))
+        return out
+
+    def test_each_failure_is_named_by_rollback_and_on_the_panels(self):
+        other = os.path.join(self.tmp, "other_key")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other], check=True)
+        with open(other + ".pub") as f:
+            kind, key = f.read().split()[:2]
+        changed = os.path.join(self.tmp, "known_hosts_changed")
+        with open(changed, "w") as f:
+            f.write("[127.0.0.1]:%d %s %s\n" % (self.lab.ports["ssh"], kind, key))
+        empty = os.path.join(self.tmp, "known_hosts_empty")
+        open(empty, "w").close()
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            closed = sk.getsockname()[1]
+        cases = [
+            ("unknown", self.config("unknown-key.yaml", known_hosts=empty), "its host key is unknown: it is not in %s"
+             % empty, None, "ssh-keyscan -p %d 127.0.0.1 >> %s" % (self.lab.ports["ssh"], empty)),
+            ("changed", self.config("changed-key.yaml", known_hosts=changed), "its host key has CHANGED",
+             "host key CHANGED", "ssh-keygen -R '[127.0.0.1]:%d' -f %s" % (self.lab.ports["ssh"], changed)),
+            ("auth", self.config("auth.yaml", key_file=other), "authentication refused: it refused every key",
+             None, "authorized_keys"),
+            ("unreachable", self.config("closed.yaml", ssh_port=closed), "unreachable: Connection refused",
+             "unreachable", None),
+        ]
+        consoles = 0
+        for name, cfg, words, short, remedy in cases:
+            with self.subTest(name):
+                port = closed if name == "unreachable" else None
+                p = self.cli(cfg, "rollback", "--yes", timeout=60)
+                out = p.stdout + p.stderr
+                self.assertEqual(p.returncode, 3, out)
+                self.assertNotIn("TLS", out)
+                self.assertNotIn("(via 127.0.0.1", out)
+                self.assertIn("REFUSED: cannot read the cluster: %s: %s" % (self.where(port), words), p.stdout)
+                self.assertTrue(p.stderr.startswith("warroom rollback: %s: %s" % (self.where(port), words)),
+                                p.stderr)
+                if remedy:
+                    self.assertIn(remedy, p.stderr)   # and what to do about it
+                if name == "unknown":
+                    continue   # the console asks instead: see the test of a declined key
+                t = self.console(cfg)
+                s = t.wait_for(lambda s: "bastion \u2717" in s.split("\n")[0], timeout=20, what="bastion down")
+                s = t.wait_for(lambda s: [c for c in self.columns(s) if words in c] and
+                               self.columns(s)[1].count("%s: %s" % (self.where(port), words.split(":")[0])) >= 2
+                               and s, timeout=25, what="the panels naming it")
+                left, right = self.columns(s)
+                self.assertIn(words.split(":")[0], left)              # Slots, wrapped
+                self.assertIn("Prometheus: %s" % self.where(port), right)
+                self.assertIn("Alertmanager: %s" % self.where(port), right)
+                self.assertNotIn("TLS", s)
+                if short:
+                    self.assertIn("bastion \u2717 %s" % short, s.split("\n")[0])
+                t.keys("R")
+                d = t.wait_for("Rollback refused", timeout=20)
+                self.assertIn("cannot read the cluster: %s" % self.where(port), re.sub(r"\s+", " ", d))
+                self.assertNotIn("TLS", d)
+                t.keys("Escape")
+                t.keys("Q")
+                t.close()
+                consoles += 1
+        self.assertEqual(consoles, 3, "each failure but the unknown key was seen in the console")
+
+    def test_a_declined_host_key_stays_on_the_panels_until_the_operator_acts(self):
+        kh = os.path.join(self.tmp, "known_hosts_declined")
+        open(kh, "w").close()
+        t = self.console(self.config("declined.yaml", known_hosts=kh))
+        t.wait_for("Unknown bastion host key", timeout=15)
+        t.keys("n")
+        s = t.wait_for("asks again", timeout=5)
+        self.assertIn("bastion host key not accepted: nothing goes through the bastion; C-r asks again",
+                      s.split("\n")[-1])
+        t.wait_for(lambda s: "was not accepted" in self.columns(s)[1], timeout=20, what="the panels saying it")
+        time.sleep(8)   # rounds later, and the message row long gone: still on every panel it blocks
+        s = t.screen()
+        left, right = self.columns(s)
+        self.assertIn("was not accepted", left)
+        self.assertGreaterEqual(right.count("%s: its host key (SHA256:" % self.where()), 2)
+        self.assertGreaterEqual(right.count("was not accepted"), 2)
+        self.assertNotIn("TLS", s)
+        self.assertEqual(open(kh).read(), "", "nothing added to known_hosts")
+        t.keys("R")
+        d = re.sub(r"\s+", " ", t.wait_for("Rollback refused", timeout=20))
+        self.assertIn("cannot read the cluster: %s: its host key (SHA256:" % self.where(), d)
+        self.assertIn("was not accepted", d)
+        t.keys("Escape")
+        # the operator acts: refresh asks again, and yes lets everything through
+        t.keys("C-r")
+        t.wait_for("Unknown bastion host key", timeout=15)
+        t.keys("y")
+        t.wait_for(lambda s: "bastion \u2713" in s.split("\n")[0] and "prom \u2713" in s.split("\n")[0],
+                   timeout=30, what="bastion and Prometheus up")
+        self.assertTrue(open(kh).read().startswith("[127.0.0.1]:%d " % self.lab.ports["ssh"]))
+
+    def test_a_frozen_sshd_leaves_the_title_bar_within_3_s_and_is_named(self):
+        cfg = self.config("frozen.yaml")
+        t = self.console(cfg)
+        t.wait_for(lambda s: "bastion \u2713" in s.split("\n")[0] and "prom \u2713" in s, timeout=20,
+                   what="bastion up")
+        t.wait_for("ACTIVE")
+        time.sleep(1.5)
+        tree = self.sshd_tree()
+        for p in tree:
+            os.kill(p, signal.SIGSTOP)
+        t0 = time.monotonic()
+        try:
+            s = t.wait_for(lambda s: "bastion \u2713" not in s.split("\n")[0], timeout=10, what="bastion not ok")
+            took = time.monotonic() - t0
+            print("\n    frozen sshd: the title bar left \u2713 after %.2f s" % took)
+            self.assertLess(took, 3.0, s.split("\n")[0])
+            self.assertIn("bastion \u2717 frozen", s.split("\n")[0])
+            # the panels name it once their requests give up
+            s = t.wait_for(lambda s: self.columns(s)[1].count("%s: frozen" % self.where()) >= 2 and s,
+                           timeout=20, what="the panels naming the frozen bastion")
+            self.assertNotIn("TLS", s)
+            self.assertNotIn("timed out after", s)
+            # a rollback asked meanwhile: the bastion is why it cannot plan
+            p = self.cli(cfg, "rollback", "--yes", timeout=60)
+            self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+            self.assertIn("cannot read the cluster: %s: frozen" % self.where(), p.stdout)
+            self.assertNotIn("TLS", p.stdout + p.stderr)
+            # a console started while it is frozen says so too, in the title bar and then on its panels
+            t2 = self.console(cfg)
+            t2.wait_for(lambda s: "bastion \u2717 frozen" in s.split("\n")[0], timeout=10,
+                        what="the new console's title bar")
+            s = t2.wait_for(lambda s: self.columns(s)[1].count("%s: frozen" % self.where()) >= 2 and s,
+                            timeout=20, what="the new console's panels naming the frozen bastion")
+            self.assertNotIn("TLS", s)
+        finally:
+            for p in tree:
+                try:
+                    os.kill(p, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+        t.wait_for(lambda s: "bastion \u2713" in s.split("\n")[0] and "prom \u2713" in s.split("\n")[0],
+                   timeout=40, what="back once sshd answers")
 
     def test_an_unknown_host_key_is_asked_about_in_the_console(self):
         kh = os.path.join(self.tmp, "known_hosts_new")

@@ -251,9 +251,17 @@ class ServersHang(LabTestCase):
                     problems.append("%s: VmRSS %d KiB" % (kind, rss))
                 if ALL_DOWN not in screen:
                     problems.append("%s: not every server is shown down: %s" % (kind, screen.split("\n")[0]))
-                # the slots, signals and alerts panels each name it; Argo CD and the
-                # bastion, which a rollback needs, say why they are down in the deploy view
-                said = len(re.findall(words, columns_text(screen), re.I))
+                # the slots, signals and alerts panels each name it (a poller whose live
+                # connection the fault cut says that first, and the fault at its next round);
+                # Argo CD and the bastion, which a rollback needs, say why they are down in the
+                # deploy view
+                said_by = time.monotonic() + FAULT_WAIT_S
+                while True:
+                    said = len(re.findall(words, columns_text(screen), re.I))
+                    if said >= 3 or time.monotonic() > said_by:
+                        break
+                    time.sleep(0.25)
+                    screen = t.screen()
                 if said < 3:
                     problems.append("%s: %d of the 3 panels say so" % (kind, said))
                 for src in ("argocd", "bastion"):
@@ -263,7 +271,10 @@ class ServersHang(LabTestCase):
                     problems.append("%s: the screens were\n%s\n%s" % (kind, screen, deploy))
                 proxies.set("pass")
                 t0 = time.monotonic()
-                wait_for(lambda: ALL_UP in t.screen(), 30, what="recovery after %s" % kind)
+                try:
+                    wait_for(lambda: ALL_UP in t.screen(), 30, what="recovery after %s" % kind)
+                except AssertionError as e:
+                    raise AssertionError("%s; the title bar: %s" % (e, t.screen().split("\n")[0]))
                 report[-1] += ", recovered in %.1f s" % (time.monotonic() - t0)
             self.assertFalse(problems, "\n".join(problems))
             t.keys("Q")
@@ -272,6 +283,79 @@ class ServersHang(LabTestCase):
             proxies.close()
             report.append("all kinds in %.0f s" % (time.monotonic() - t_start))
             print("\n    " + "\n    ".join(report), file=sys.stderr)
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class PrometheusSaysLittle(LabTestCase):
+    """The lab's cluster with a Prometheus stand-in whose answers are NaN, infinite, empty or
+    unreadable: `warroom status` and `warroom query` say each in words, never a bare n/a."""
+    lab_name = "faults-prom"
+
+    def setUp(self):
+        from fakes import HostilePrometheus
+        self.prom = HostilePrometheus()
+        self.addCleanup(self.prom.close)
+        with open(self.lab.config_path) as f:
+            cfg = re.sub(r"prometheus:\n  url: \S+", "prometheus:\n  url: %s" % self.prom.url, f.read())
+        self.cfg = os.path.join(self.lab.dir, "prom-stand-in.yaml")
+        with open(self.cfg, "w") as f:
+            f.write(cfg)
+
+    def answers(self, table):
+        def answer(q):
+            for key, v in table:
+                if key in q:
+                    if isinstance(v, tuple):
+                        return v
+                    res = [] if v is None else [{"metric": {}, "value": [1, v]}]
+                    return (200, "application/json", json.dumps(
+                        {"status": "success", "data": {"resultType": "vector", "result": res}}).encode())
+            raise AssertionError(q)
+        self.prom.answer = answer
+
+    def cli(self, *args):
+        return subprocess.run([BINARY, "--config", self.cfg, "--db", os.path.join(self.lab.dir, "p.db")] +
+                              list(args), capture_output=True, text=True, timeout=30)
+
+    def test_status_and_query_say_nan_infinity_nothing_and_unreadable_answers(self):
+        self.answers((("0.95", "NaN"), ("0.99", "+Inf"), ("offline_queue_depth", None), ('5..', None),
+                      ("0/0", "NaN"), ("1/0", "+Inf"), ("nothing", None), ("", "18.5")))
+        p = self.cli("status")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertNotIn("n/a", p.stdout)
+        sig = p.stdout.split("\nsignals")[1]
+        self.assertRegex(sig, r"req/s\s+18\.5\n")
+        self.assertRegex(sig, r"5xx\s+0\.00%\s+no 5xx series while requests are counted")
+        self.assertRegex(sig, r"P95\s+NaN\s+not a number: histogram_quantile\(0\.95, .* answered NaN")
+        self.assertRegex(sig, r"P99\s+\+Inf\s+histogram_quantile\(0\.99, .* answered \+Inf")
+        self.assertRegex(sig, r"queue\s+no data\s+sum\(offline_queue_depth\) matched no series")
+        j = json.loads(self.cli("status", "--json").stdout)["signals"]
+        self.assertTrue(j["ok"])
+        self.assertEqual((j["error_ratio"]["value"], j["error_ratio"]["text"]), (0, "0.00%"))
+        self.assertEqual((j["p95_seconds"]["value"], j["p95_seconds"]["text"]), (None, "NaN"))
+        self.assertEqual(j["p99_seconds"]["text"], "+Inf")
+        self.assertEqual(j["offline_queue"]["text"], "no data")
+        self.assertIn("offline_queue_depth", j["offline_queue"]["query"])
+        for expr, want in (("0/0", "NaN (not a number"), ("1/0", "+Inf (infinite"),
+                           ("nothing", "no data (no series matched)")):
+            p = self.cli("query", expr)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertTrue(p.stdout.startswith(want), p.stdout)
+        # no request rate either: the error ratio is not known
+        self.answers((("0.95", "0.1"), ("0.99", "0.2"), ("offline_queue_depth", "0"), ('5..', None), ("", None)))
+        sig = self.cli("status").stdout.split("\nsignals")[1]
+        self.assertRegex(sig, r"5xx\s+no data\s+sum\(rate\(.* matched no series")
+        # answers nobody can read: the signals are unknown, in the server's words
+        for answer, words in (((200, "application/json", b"\x01 not json"), "not JSON"),
+                              ((400, "application/json", b'{"status":"error","errorType":"bad_data",'
+                                                         b'"error":"parse error at char 5"}'), "bad_data: parse error"),
+                              ((200, "application/json", b'{"status":"success","data":{"resultType":"vector",'
+                                                         b'"result":[{"metric":{},"value":[1,7]}]}}'),
+                               "value is a number, not a string")):
+            self.prom.answer = answer
+            p = self.cli("status")
+            self.assertRegex(p.stdout, r"\nsignals: unknown \(Prometheus.*%s" % re.escape(words), p.stdout)
+            self.assertFalse(json.loads(self.cli("status", "--json").stdout)["signals"]["ok"])
 
 
 if __name__ == "__main__":

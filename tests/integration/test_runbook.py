@@ -63,6 +63,47 @@ class RunbookOnLab(LabTestCase):
         s = t.wait_for(lambda s: "Golden signals" in s and "Assess 1/3" in s, timeout=10, what="the panel's progress")
         self.assertTrue(re.search(r"endpointslices", s), s)
 
+    def test_every_label_of_the_alert_reaches_the_command_as_alert_variables(self):
+        # a runbook of its own for ServiceDown, the only one there is: its step prints its environment
+        self.lab.scenario("pods-down")
+        t = Term(120, 40)
+        self.terms.append(t)
+        books = os.path.join(t.tmp, "books")
+        os.makedirs(books)
+        command = "env | grep ^ALERT_ | sort"
+        with open(os.path.join(books, "alert-env.md"), "w") as f:
+            f.write("---\nalerts: [ServiceDown]\n---\n# Alert env\n## Assess\n### Its labels\n"
+                    "```sh\n%s\n```\n" % command)
+        with open(self.lab.config_path) as f:
+            cfg_text = f.read()
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write(cfg_text + "runbooks: { dir: %s, paths: [%s] }\n" % (books, books))
+        db = os.path.join(t.tmp, "timeline.db")
+        t.start([BINARY, "--config", cfg, "--db", db])
+        t.wait_for(lambda s: "alert-env.md" in s, timeout=45, what="the runbook offered for ServiceDown")
+        firing = [a for a in self.lab.alerts("ServiceDown")]
+        self.assertTrue(firing, "ServiceDown is not firing in Alertmanager")
+        labels = firing[0]["labels"]
+        self.assertGreaterEqual(len(labels), 3, labels)
+        t.keys("b")
+        t.wait_for("Runbook: Alert env", timeout=10)
+        t.keys("e")
+        t.wait_for("Run this command?", timeout=10)
+        t.keys("y")
+        t.wait_for("-- exit 0", timeout=20)
+        out = subprocess.run([BINARY, "--config", cfg, "--db", db, "timeline", "--json", "--limit", "0"],
+                             capture_output=True, text=True, timeout=20, check=True).stdout
+        ran = [e for e in json.loads(out) if e["kind"] == "runbook" and "exit 0" in e["summary"]]
+        self.assertTrue(ran, out)
+        d = ran[0]["detail"]
+        self.assertEqual(d["command"], command, "the command is recorded as written, no value in it")
+        got = dict(line.split("=", 1) for line in d["stdout"].splitlines() if "=" in line)
+        for name, value in labels.items():
+            var = "ALERT_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+            self.assertEqual(got.get(var), value, "%s=%r: %s" % (var, value, d["stdout"]))
+        self.assertEqual(got.get("ALERT_NAME"), "ServiceDown")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -212,12 +212,18 @@ class MetricsScreens:
         s = t.wait_for("bad_data", timeout=10)
         self.assertIn("no data: Prometheus: bad_data: parse", s)   # wrapped in the panel
         self.assertIn("error at char 5", s)
-        self.assertIn("prom \u2713", s)     # Prometheus itself answered: it is up
+        # it answered, but nothing it said can be used: not up
+        self.assertIn("prom \u2717", s)
+        self.assertNotIn("prom \u2713", s)
         self.prom.answer = (200, "application/json",
                             b'{"status":"success","data":{"resultType":"vector",'
                             b'"result":[{"metric":{},"value":[1,7]}]}}')
         s = t.wait_for("Prometheus sample value is a", timeout=10)
         self.assertIn("number, not a string", s)
+        self.assertIn("prom \u2717", s)
+        self.prom.answer = (200, "application/json", b'{"status":"success","data":{"resultType":"vector",'
+                            b'"result":[{"metric":{},"value":[1,"12.5"]}]}}')
+        t.wait_for(lambda s: "prom \u2713" in s.split("\n")[0], timeout=10, what="up once its answers can be read")
 
     def test_overview_signals_stale_after_a_500_132x43(self):
         t = self.hostile_console(132, 43)
@@ -230,6 +236,50 @@ class MetricsScreens:
         self.assertIn("stale", s)                 # it answered before: the data is old now
         self.assertNotIn("n/a", s)
         self.assertEqual(s.count("backend down"), 1, "one fault for every signal is said once")
+
+    def nan_prometheus(self, cols, rows, answers):
+        """The hostile stand-in answering each signal's query as answers says: a sample value, or
+        None for an empty vector."""
+        t = self.hostile_console(cols, rows)
+
+        def answer(q):
+            for key, v in answers:
+                if key in q:
+                    res = [] if v is None else [{"metric": {}, "value": [1, v]}]
+                    return (200, "application/json", json.dumps(
+                        {"status": "success", "data": {"resultType": "vector", "result": res}}).encode())
+            raise AssertionError(q)
+        self.prom.answer = answer
+        return t
+
+    def test_overview_says_nan_infinity_and_nothing_with_their_queries(self):
+        answers = (("0.95", "NaN"), ("0.99", "+Inf"), ("offline_queue_depth", None), ('5..', None), ("", "18.5"))
+        for cols, rows in ((120, 40), (80, 24)):
+            t = self.nan_prometheus(cols, rows, answers)
+            s = t.wait_for("no data sum(offline", timeout=10)
+            top = s.split("\n")[0]
+            self.assertIn("prom \u2713", top)            # every answer could be read
+            self.assertNotIn("n/a", s)
+            self.assertRegex(s, r"req/s\s+18\.5")
+            # no 5xx series while the request rate is known: 0 %, not a gap
+            self.assertRegex(s, r"5xx\s+0\.00%")
+            # each value as it is, the query that gave it beside it (cut with an ellipsis when long)
+            self.assertRegex(s, r"P95\s+NaN histogram_quantile\(0\.95,")
+            self.assertRegex(s, r"P99\s+\+Inf histogram_quantile\(0\.99,")
+            self.assertRegex(s, r"queue\s+no data sum\(offline_queue_depth\)")
+            for line in s.split("\n"):
+                if "histogram_quantile" in line:
+                    self.assertRegex(line, r"\u2026 \u2502", "a query cut at the panel's edge ends in an ellipsis")
+            t.close()
+
+    def test_overview_an_error_ratio_without_a_request_rate_is_no_data(self):
+        t = self.nan_prometheus(80, 24, (("0.95", "0.1"), ("0.99", "0.2"), ("offline_queue_depth", "0"),
+                                         ('5..', None), ("", None)))
+        s = t.wait_for("no data sum(rate(", timeout=10)
+        self.assertRegex(s, r"req/s\s+no data sum\(rate\(")
+        self.assertRegex(s, r"5xx\s+no data sum\(rate\(")
+        self.assertNotIn("n/a", s)
+        self.assertNotIn("0.00%", s)
 
     def test_overview_each_signal_says_its_own_fault(self):
         t = self.hostile_console(80, 24)

@@ -656,6 +656,12 @@ class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, Key
         self.run_warroom(t, "--config", cfg)
         s = t.wait_for(lambda s: "bastion \u2717" in s or "bastion x" in s, what="bastion down")
         self.assertIn("prom", s.split("\n")[0])
+        # the panel the bastion blocks names it first, not the reset it causes
+        s = t.wait_for("unreachable: Connection refused", timeout=10)
+        self.assertIn("bastion \u2717 unreachable", s.split("\n")[0])
+        self.assertIn("no data: Prometheus: bastion alice@127.0.0.1:%d:" % port, s)
+        self.assertNotIn("TLS", s)
+        self.assertNotIn("(via 127.0.0.1", s)
         t.keys("?")
         t.wait_for("Keys (generated")
 
@@ -674,7 +680,73 @@ class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, Key
         p = subprocess.run([BINARY, "--config", cfg, "--bastion", "alice@", "status"], capture_output=True,
                            text=True, timeout=10, env=dict(t.env, PATH=os.environ["PATH"]))
         self.assertEqual(p.returncode, 2)
-        self.assertIn("--bastion alice@: expected user@host[:port]", p.stderr)
+        self.assertIn("--bastion: expected user@host[:port]", p.stderr)
+
+    def test_a_password_in_bastion_is_refused_without_saying_it(self):
+        t = self.term(80, 24)
+        cfg = os.path.join(t.tmp, "plain.yaml")
+        with open(cfg, "w") as f:
+            f.write("operator: alice\n")
+        secret = "hunter2-%d" % os.getpid()
+        for spec in ("alice:%s@bastion.example.com" % secret, "alice:%s@bastion.example.com:2222" % secret,
+                     "alice:%s" % secret, ":%s@10.0.0.7" % secret):
+            for cmd in ([], ["status"], ["remote", "true"]):
+                p = subprocess.run([BINARY, "--config", cfg, "--bastion", spec] + cmd, capture_output=True,
+                                   text=True, timeout=10, env=dict(t.env, PATH=os.environ["PATH"]))
+                self.assertEqual(p.returncode, 2, (spec, cmd))
+                self.assertIn("--bastion", p.stderr)
+                self.assertNotIn(secret, p.stdout + p.stderr, (spec, cmd))
+                self.assertNotIn(secret[:5], p.stdout + p.stderr, (spec, cmd))
+        p = subprocess.run([BINARY, "--config", cfg, "--bastion", "alice:%s@bastion.example.com" % secret],
+                           capture_output=True, text=True, timeout=10, env=dict(t.env, PATH=os.environ["PATH"]))
+        self.assertIn("refused, it holds a password", p.stderr)
+        # and the console never starts with it: nothing of it on the screen either
+        self.run_warroom(t, "--config", cfg, "--bastion", "alice:%s@bastion.example.com" % secret)
+        s = t.wait_for("EXIT=", timeout=10)
+        self.assertNotIn(secret, s)
+        self.assertIn("EXIT=2", s)
+
+    def test_a_bastion_nothing_goes_through_is_a_warning_at_start(self):
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            port = sk.getsockname()[1]          # nothing listens: it never asks about a host key
+        t = self.term(80, 24)
+        cfg = os.path.join(t.tmp, "unused.yaml")
+        with open(cfg, "w") as f:
+            f.write("operator: alice\nprometheus:\n  url: http://127.0.0.1:9/\nssh:\n  host: 127.0.0.1\n"
+                    "  port: %d\n  user: alice\n" % port)
+        keys = ("kubernetes", "prometheus", "alertmanager", "argocd", "verify")
+        # the console: a warning in the message row, the keys named, whole at 80 columns
+        self.run_warroom(t, "--config", cfg)
+        s = t.wait_for("bastion unused", timeout=10)
+        foot = s.split("\n")[-1]
+        self.assertIn("bastion unused: no kubernetes/prometheus/alertmanager/argocd/verify.via_bastion", foot)
+        t.keys("Q")
+        t.wait_for("EXIT=")
+        # the headless commands that would send requests through it: on stderr, before their own words
+        p = subprocess.run([BINARY, "--config", cfg, "--bastion", "ops@127.0.0.1:%d" % port, "query", "vector(1)"],
+                           capture_output=True, text=True, timeout=20, env=dict(t.env, PATH=os.environ["PATH"]))
+        self.assertIn("warroom: WARNING: the bastion 127.0.0.1 (--bastion) carries nothing", p.stderr)
+        for k in keys:
+            self.assertIn("%s.via_bastion" % k, p.stderr)
+        # marked: no warning
+        with open(cfg, "a") as f:
+            f.write("alertmanager:\n  url: http://127.0.0.1:9/\n  via_bastion: true\n")
+        p = subprocess.run([BINARY, "--config", cfg, "query", "vector(1)"], capture_output=True, text=True,
+                           timeout=20, env=dict(t.env, PATH=os.environ["PATH"]))
+        self.assertNotIn("carries nothing", p.stderr)
+        # a runbook step that runs on it is a use too
+        books = os.path.join(t.tmp, "books")
+        os.makedirs(books)
+        with open(os.path.join(books, "jump.md"), "w") as f:
+            f.write("# Jump\n## Assess\n```sh {runner=bastion}\nuptime\n```\n")
+        with open(cfg, "w") as f:
+            f.write("operator: alice\nssh:\n  host: 127.0.0.1\n  port: %d\n  user: alice\n"
+                    "runbooks: { paths: [%s] }\n" % (port, books))
+        t2 = self.term(80, 24)
+        self.run_warroom(t2, "--config", cfg)
+        t2.wait_for(lambda s: "bastion \u2717" in s.split("\n")[0], timeout=10, what="bastion down")
+        self.assertNotIn("bastion unused", t2.screen())
 
 class Result(unittest.TextTestResult):
     pass

@@ -5,12 +5,22 @@
 
 #include <cJSON.h>
 
+#include "warroom/actions.h"
 #include "warroom/alertmgr.h"
 #include "warroom/config.h"
 #include "warroom/model.h"
-#include "warroom/prom_rules.h"
+#include "alerts/prom_rules.h"
 #include "warroom/timeline.h"
 
+
+/* The alert with this fingerprint, NULL when there is none. */
+static const struct model_am_alert *find_alert(const struct model_am *am, const char *fp)
+{
+	for (size_t i = 0; i < am->n; i++)
+		if (strcmp(am->a[i].fingerprint, fp) == 0)
+			return &am->a[i];
+	return NULL;
+}
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -85,13 +95,13 @@ static void an_ha_pair_of_recorded_alertmanagers_is_one_list(void **state)
 	/* firing first, the suppressed last */
 	assert_int_equal(am->a[0].state, AM_ACTIVE);
 	assert_int_equal(am->a[am->n - 1].state, AM_SUPPRESSED);
-	a = alertmgr_find(am, "cc58f2ac8260fb97");
+	a = find_alert(am, "cc58f2ac8260fb97");
 	assert_non_null(a);
 	assert_string_equal(a->name, "Host_Down");
 	assert_int_equal(a->state, AM_SUPPRESSED);
 	assert_int_equal(a->nsilenced, 2);
 	assert_string_equal(a->silenced_by[0], "9bd58938-25fd-41c5-aba3-9bc373074484");
-	a = alertmgr_find(am, "54c2f185e49cfccb");
+	a = find_alert(am, "54c2f185e49cfccb");
 	assert_non_null(a);
 	assert_string_equal(alertmgr_label(a, "instance"), "web1");
 	assert_string_equal(a->summary, "Example summary");
@@ -183,6 +193,35 @@ static void rules_pending_alerts_and_a_rule_in_error(void **state)
 		assert_int_equal(am->n, 0);   /* firing alerts are Alertmanager's to show */
 		free(json);
 	}
+	free(am);
+}
+
+/* What the overview's summary keeps of each firing alert: every label whole,
+ * as "name=value" lines, for a runbook's ALERT_<LABEL> variables. */
+static void the_summary_keeps_every_label_of_an_alert(void **state)
+{
+	char err[256], longv[400], json[2000];
+	struct model_am *am = new_am();
+	struct model_alerts *sum = calloc(1, sizeof *sum);
+	int n;
+
+	(void)state;
+	assert_non_null(sum);
+	memset(longv, 'v', sizeof longv - 1);
+	longv[sizeof longv - 1] = '\0';
+	n = snprintf(json, sizeof json, "[{\"fingerprint\":\"f1\",\"status\":{\"state\":\"active\"},\"labels\":"
+	             "{\"alertname\":\"ServiceDown\",\"severity\":\"critical\",\"job\":\"detection-api\","
+	             "\"instance\":\"10.0.0.7:8080\",\"query\":\"a=b c\",\"team.name\":\"caf\u00e9 \\\"ops\\\"\","
+	             "\"too_long\":\"%s\"}}]", longv);
+	assert_true(n > 0 && (size_t)n < sizeof json);
+	assert_int_equal(alertmgr_parse_all(json, (size_t)n, NULL, 0, am, err, sizeof err), 0);
+	alertmgr_sort(am);
+	alertmgr_summarize(am, NULL, sum);
+	assert_int_equal(sum->n, 1);
+	/* sorted by name, each value as it came; a value the model had to cut is left out, not passed cut */
+	assert_string_equal(sum->a[0].labels, "alertname=ServiceDown\ninstance=10.0.0.7:8080\njob=detection-api\n"
+	                    "query=a=b c\nseverity=critical\nteam.name=caf\u00e9 \"ops\"\n");
+	free(sum);
 	free(am);
 }
 
@@ -330,7 +369,7 @@ static void silences_as_amtool_writes_them(void **state)
 	long secs;
 
 	(void)state;
-	assert_int_equal(alertmgr_silence_parse("{alertname=\"HighErrorRate\", env=prod} 2h30m rollback under way",
+	assert_int_equal(actions_silence_parse("{alertname=\"HighErrorRate\", env=prod} 2h30m rollback under way",
 	                                        &ms, m, sizeof m, &secs, comment, sizeof comment, err, sizeof err), 0);
 	assert_int_equal(ms.n, 2);
 	assert_int_equal(secs, 2 * 3600 + 1800);
@@ -338,20 +377,20 @@ static void silences_as_amtool_writes_them(void **state)
 	assert_string_equal(m, "alertname=\"HighErrorRate\", env=\"prod\"");
 	alertmgr_matchers_free(&ms);
 	/* amtool's default: an hour */
-	assert_int_equal(alertmgr_silence_parse("alertname=Foo looking into it", &ms, m, sizeof m, &secs, comment,
+	assert_int_equal(actions_silence_parse("alertname=Foo looking into it", &ms, m, sizeof m, &secs, comment,
 	                                        sizeof comment, err, sizeof err), 0);
 	assert_int_equal(secs, 3600);
 	assert_string_equal(comment, "looking into it");
 	alertmgr_matchers_free(&ms);
 	/* a comment is required */
-	assert_int_equal(alertmgr_silence_parse("{alertname=Foo} 1h", &ms, m, sizeof m, &secs, comment, sizeof comment,
+	assert_int_equal(actions_silence_parse("{alertname=Foo} 1h", &ms, m, sizeof m, &secs, comment, sizeof comment,
 	                                        err, sizeof err), -1);
 	assert_non_null(strstr(err, "needs a comment"));
 	/* matchers that match every alert are refused, as Alertmanager refuses them */
-	assert_int_equal(alertmgr_silence_parse("{team=~\".*\"} 1h all of them", &ms, m, sizeof m, &secs, comment,
+	assert_int_equal(actions_silence_parse("{team=~\".*\"} 1h all of them", &ms, m, sizeof m, &secs, comment,
 	                                        sizeof comment, err, sizeof err), -1);
 	assert_non_null(strstr(err, "match every alert"));
-	assert_int_equal(alertmgr_silence_parse("", &ms, m, sizeof m, &secs, comment, sizeof comment, err, sizeof err),
+	assert_int_equal(actions_silence_parse("", &ms, m, sizeof m, &secs, comment, sizeof comment, err, sizeof err),
 	                 -1);
 	assert_int_equal(alertmgr_parse_duration("1h"), 3600);
 	assert_int_equal(alertmgr_parse_duration("90m"), 5400);
@@ -503,6 +542,7 @@ int main(void)
 		cmocka_unit_test(an_ha_pair_of_recorded_alertmanagers_is_one_list),
 		cmocka_unit_test(recorded_silences_and_what_they_silence),
 		cmocka_unit_test(rules_pending_alerts_and_a_rule_in_error),
+		cmocka_unit_test(the_summary_keeps_every_label_of_an_alert),
 		cmocka_unit_test(hostile_answers_are_refused_or_tamed),
 		cmocka_unit_test(matchers_filter_as_alertmanager_does),
 		cmocka_unit_test(silences_as_amtool_writes_them),

@@ -75,7 +75,7 @@ static void a_pair_with_one_down_still_lists_every_alert(void **state)
 	assert_int_equal(alertmgr_enable_full(am, err, sizeof err), 0);
 	full = alertmgr_full(am);
 	assert_int_equal(full->nsources, 2);
-	alertmgr_start(am, 60000);
+	source_start(alertmgr_source(am), 60000);
 	end = loop_now_ms() + 5000;
 	while (!seen.rounds && loop_now_ms() < end)
 		loop_run_once(f->loop, 100);
@@ -116,7 +116,7 @@ static void every_alertmanager_down_is_said(void **state)
 	am = alertmgr_new(f->loop, f->http, &cfg, &out, on_round, &seen, err, sizeof err);
 	assert_non_null(am);
 	assert_int_equal(alertmgr_enable_full(am, err, sizeof err), 0);
-	alertmgr_start(am, 60000);
+	source_start(alertmgr_source(am), 60000);
 	end = loop_now_ms() + 5000;
 	while (!seen.rounds && loop_now_ms() < end)
 		loop_run_once(f->loop, 100);
@@ -124,7 +124,7 @@ static void every_alertmanager_down_is_said(void **state)
 	assert_non_null(strstr(seen.err, "Alertmanager answered HTTP 404"));
 	assert_int_equal(source_state(alertmgr_source(am)), SRC_DOWN);
 	assert_int_equal(alertmgr_full(am)->generation, 0);
-	alertmgr_refresh(am);                        /* a round in flight at stop */
+	source_refresh(alertmgr_source(am));        /* a round in flight at stop */
 	alertmgr_stop(am);
 	alertmgr_free(am);
 }
@@ -155,7 +155,7 @@ static void an_html_error_page_is_named_as_one(void **state)
 	f->srv->handler = html_handler;
 	am = alertmgr_new(f->loop, f->http, &cfg, &out, on_round, &seen, err, sizeof err);
 	assert_non_null(am);
-	alertmgr_start(am, 60000);
+	source_start(alertmgr_source(am), 60000);
 	end = loop_now_ms() + 5000;
 	while (!seen.rounds && loop_now_ms() < end)
 		loop_run_once(f->loop, 100);

@@ -419,6 +419,48 @@ static void test_bastion(void **state)
 	assert_int_equal(config_set_bastion(&cfg, "@jump", err, sizeof err), -1);
 	assert_int_equal(config_set_bastion(&cfg, "bob@:22", err, sizeof err), -1);
 	assert_string_equal(cfg.ssh.host, "jump");    /* a refused spec changes nothing */
+	/* a password in it is refused, and never said back: not in any error */
+	{
+		static const char *const with_pw[] = { "bob:hunter2@jump", "bob:hunter2@jump:22", ":hunter2@jump",
+		                                       "bob:hun@ter2@jump", "bob:hunter2", "bob:hunter2@" };
+
+		for (size_t i = 0; i < sizeof with_pw / sizeof with_pw[0]; i++) {
+			err[0] = '\0';
+			assert_int_equal(config_set_bastion(&cfg, with_pw[i], err, sizeof err), -1);
+			assert_true(err[0] != '\0');
+			assert_null(strstr(err, "hunter2"));
+			assert_null(strstr(err, "hun"));
+		}
+		assert_int_equal(config_set_bastion(&cfg, "bob:hunter2@jump", err, sizeof err), -1);
+		assert_non_null(strstr(err, "password"));
+		assert_string_equal(cfg.ssh.host, "jump");
+		assert_string_equal(cfg.ssh.user, "bob");
+	}
+
+	/* a bastion nothing goes through is said, with the keys that would send requests through it */
+	assert_int_equal(load(&cfg, "prometheus:\n  url: http://prom:9090\n", err, sizeof err), 0);
+	assert_false(config_bastion_unused(&cfg, false, err, sizeof err));   /* no bastion at all */
+	assert_int_equal(config_set_bastion(&cfg, "ops@jump", err, sizeof err), 0);
+	assert_true(config_bastion_unused(&cfg, false, err, sizeof err));
+	assert_non_null(strstr(err, "jump (--bastion) carries nothing"));
+	for (size_t i = 0; i < 5; i++) {
+		static const char *const keys[] = { "kubernetes.via_bastion", "prometheus.via_bastion",
+		                                    "alertmanager.via_bastion", "argocd.via_bastion", "verify.via_bastion" };
+
+		assert_non_null(strstr(err, keys[i]));
+	}
+	assert_true(config_bastion_unused(&cfg, true, err, sizeof err));
+	assert_true(strlen(err) <= 80);
+	assert_non_null(strstr(err, "verify.via_bastion"));
+	assert_int_equal(load(&cfg, "ssh:\n  host: jump\nprometheus:\n  url: http://prom:9090\n", err, sizeof err), 0);
+	assert_true(config_bastion_unused(&cfg, false, err, sizeof err));
+	assert_non_null(strstr(err, "(ssh.host in "));
+	assert_int_equal(load(&cfg, "ssh:\n  host: jump\nprometheus:\n  url: http://prom:9090\n  via_bastion: true\n",
+	                      err, sizeof err), 0);
+	assert_false(config_bastion_unused(&cfg, false, err, sizeof err));
+	assert_int_equal(load(&cfg, "ssh:\n  host: jump\nverify:\n  pod_url: http://{ip}:8080\n  via_bastion: true\n",
+	                      err, sizeof err), 0);
+	assert_false(config_bastion_unused(&cfg, false, err, sizeof err));
 
 	/* an endpoint marked via_bastion without a bastion is refused, by key */
 	assert_int_equal(load(&cfg, "argocd:\n  url: https://argocd\n  via_bastion: true\n", err, sizeof err), 0);
@@ -482,7 +524,7 @@ static void test_read_secret(void **state)
 
 	/* no secret named: empty, fine */
 	struct config_endpoint none = {0};
-	assert_int_equal(config_read_secret(&none, buf, sizeof buf), 0);
+	assert_int_equal(config_read_secret_msg(&none, buf, sizeof buf, NULL, 0), 0);
 	assert_string_equal(buf, "");
 
 	write_file(tok, "s3cr3t-token\n");
@@ -521,7 +563,7 @@ static void test_read_secret(void **state)
 	assert_int_equal(config_read_secret_msg(&env, buf, sizeof buf, msg, sizeof msg), -1);
 	assert_string_equal(msg, "environment variable WARROOM_TEST_TOKEN is not set");
 	setenv("WARROOM_TEST_TOKEN", "envtok\n", 1);
-	assert_int_equal(config_read_secret(&env, buf, sizeof buf), 0);
+	assert_int_equal(config_read_secret_msg(&env, buf, sizeof buf, NULL, 0), 0);
 	assert_string_equal(buf, "envtok");
 	unsetenv("WARROOM_TEST_TOKEN");
 }

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "warroom/config.h"
-#include "warroom/config_fields.h"
+#include "config/config_fields.h"
 
 /* Calls fn on every entry of every table reachable from the top, with its dotted key. */
 static void walk(const struct config_field *t, const char *section,

@@ -9,7 +9,7 @@
 #include <cJSON.h>
 
 #include "warroom/config.h"
-#include "warroom/deploylog.h"
+#include "deploy/deploylog.h"
 #include "warroom/deploy.h"
 #include "warroom/matrix.h"
 #include "warroom/model.h"

@@ -442,32 +442,35 @@ static void the_poller_says_why_each_signal_failed(void **state)
 
 	memset(&m, 0, sizeof m);
 	pp = prom_poller_new(f->loop, p, &m, round_seen, &r);
-	prom_poller_refresh(pp);
+	source_refresh(prom_poller_source(pp));
 	wait_rounds(f, &r, 1);
 	/* a 500 for every query: the source is down, and each signal says why */
 	assert_false(r.ok);
 	assert_string_equal(r.err, "Prometheus answered HTTP 500: Internal Server Error");
 	assert_int_equal(source_state(prom_poller_source(pp)), SRC_DOWN);
-	assert_string_equal(source_error(prom_poller_source(pp)), "Prometheus answered HTTP 500: Internal Server Error");
+	struct source_status st;
+	source_status(prom_poller_source(pp), &st);
+	assert_string_equal(st.error, "Prometheus answered HTTP 500: Internal Server Error");
 	assert_int_equal(m.updated_ms, 0);
 	for (int i = 0; i < MET_COUNT; i++) {
 		assert_true(isnan(m.s[i].last));
 		assert_string_equal(m.s[i].error, "Prometheus answered HTTP 500: Internal Server Error");
 	}
-	/* Prometheus' own error: it answered, so it is up, and the words stay */
+	/* Prometheus' own error for every query: it answered, but nothing can be
+	 * used, so it is not up; the words stay */
 	k.status = 400;
 	k.ctype = "application/json";
 	k.body = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"unknown function\"}";
-	prom_poller_refresh(pp);
+	source_refresh(prom_poller_source(pp));
 	wait_rounds(f, &r, 2);
-	assert_true(r.ok);
-	assert_int_equal(source_state(prom_poller_source(pp)), SRC_UP);
-	assert_true(m.updated_ms > 0);
+	assert_false(r.ok);
+	assert_int_equal(source_state(prom_poller_source(pp)), SRC_DOWN);
+	assert_int_equal(m.updated_ms, 0);
 	assert_string_equal(m.s[MET_P95].error, "Prometheus: bad_data: unknown function");
 	/* good again: the errors go */
 	k.status = 200;
 	k.body = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1,\"0.5\"]}]}}";
-	prom_poller_refresh(pp);
+	source_refresh(prom_poller_source(pp));
 	wait_rounds(f, &r, 3);
 	assert_string_equal(m.s[MET_P95].error, "");
 	assert_true(m.s[MET_P95].last == 0.5);
@@ -475,7 +478,7 @@ static void the_poller_says_why_each_signal_failed(void **state)
 
 	/* stopped with a round in flight: the late answers are dropped */
 	k.hang = true;
-	prom_poller_refresh(pp);
+	source_refresh(prom_poller_source(pp));
 	run_for_ms(f->loop, 100);
 	assert_true(source_busy(prom_poller_source(pp)));
 	prom_poller_stop(pp);

@@ -10,6 +10,7 @@
 
 #include "warroom/actions.h"
 #include "warroom/config.h"
+#include "warroom/export.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/runbook.h"
@@ -188,7 +189,8 @@ static void values_are_environment_never_command_text(void **state)
 	assert_true(fread(got, 1, sizeof got - 1, f) > 0);
 	fclose(f);
 	/* the values, as they are; unquoted, a word is split but never run */
-	snprintf(want, sizeof want, "x;touch %s/pwned-label\n$(touch %s/pwned-ns)\nx;touch\n%s/pwned-label\n", fx->dir,
+	snprintf(want, sizeof want, "x;touch %s/pwned-label\n$(touch %s/pwned-ns)\nx;touch\n%s/pwned-label\n",
+	         fx->dir,
 	         fx->dir, fx->dir);
 	assert_string_equal(got, want);
 	/* the run, its exit and its time are in the timeline, its output in the detail */
@@ -269,7 +271,8 @@ static void after_sigkill_the_runbook_resumes_with_the_command_interrupted(void 
 	FILE *f;
 
 	snprintf(pidfile, sizeof pidfile, "%s/sleep.pid", fx->dir);
-	snprintf(md, sizeof md, "# Long\n## Assess\n```sh\necho ok\n```\n## Diagnose\n```sh\necho $$ > %s; exec sleep 30\n```\n",
+	snprintf(md, sizeof md,
+	         "# Long\n## Assess\n```sh\necho ok\n```\n## Diagnose\n```sh\necho $$ > %s; exec sleep 30\n```\n",
 	         pidfile);
 	book(fx, "long", md);
 	assert_int_equal(pipe(fds), 0);
@@ -419,6 +422,207 @@ static void two_consoles_walk_their_own_runbooks(void **state)
 	free(other);
 }
 
+static void read_file(struct fx *fx, const char *name, char *out, size_t len)
+{
+	char path[400];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/%s", fx->dir, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+/* A command with placeholders never runs while one has no value; the values
+ * given reach it as environment variables, in whatever quotes the
+ * placeholder stands, and are never shell text. */
+static void a_template_never_runs_with_a_placeholder_left(void **state)
+{
+	struct fx *fx = *state;
+	char md[1200], num[16], text[600], got[800], want[800], *cmd;
+	const struct runbook_placeholder *miss[8];
+	const struct runbook *rb;
+	size_t item;
+
+	unsetenv("NODE_NAME");
+	snprintf(md, sizeof md,
+	         "# PVC\n## Resize\n```sh\nprintf '%%s|%%s|%%s|%%s\\n' \"<my-pvc>\" '<my-pvc>' <my-pvc> "
+	         "$NODE_NAME > %s/out\n```\n## Token\n```sh\ncurl -H \"Authorization: YOUR_API_TOKEN\" "
+	         "file:///dev/null\n```\n", fx->dir);
+	book(fx, "pvc", md);
+	open_console(fx);
+	run(fx, ACTION_RUNBOOK, "pvc");
+	rb = runbook_session_runbook(fx->s);
+	item = item_of(rb, "printf");
+	snprintf(num, sizeof num, "#%zu", item + 1);
+	assert_int_equal(runbook_session_missing(fx->s, item, miss, 8), 2);
+	assert_string_equal(miss[0]->text, "<my-pvc>");
+	assert_string_equal(miss[1]->text, "$NODE_NAME");
+	/* refused with words: what has no value, and how to give it */
+	run(fx, ACTION_RUNBOOK_STEP, num);
+	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
+	assert_non_null(strstr(fx->res.summary, "is a template: <my-pvc>, $NODE_NAME have no value yet"));
+	assert_non_null(strstr(fx->res.summary, "it never runs with a placeholder left"));
+	assert_false(exists(fx, "out"));
+	assert_int_equal(runbook_session_item(fx->s, item)->state, RBS_PENDING);
+	/* one value given: still refused for the other */
+	snprintf(text, sizeof text, "<my-pvc>=data-0'; touch %s/pwned-q; echo '", fx->dir);
+	run(fx, ACTION_RUNBOOK_FILL, text);
+	assert_int_equal(fx->res.outcome, ACTION_OK);
+	run(fx, ACTION_RUNBOOK_STEP, num);
+	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
+	assert_non_null(strstr(fx->res.summary, "$NODE_NAME has no value yet"));
+	/* what cannot be a value, or names no placeholder, changes nothing */
+	run(fx, ACTION_RUNBOOK_FILL, "NODE_NAME=a\x1b[2Jb");
+	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
+	run(fx, ACTION_RUNBOOK_FILL, "<nope>=x");
+	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
+	snprintf(text, sizeof text, "%s\nNODE_NAME=$(touch %s/pwned-s)", num, fx->dir);
+	run(fx, ACTION_RUNBOOK_FILL, text);
+	assert_int_equal(fx->res.outcome, ACTION_OK);
+	assert_int_equal(runbook_session_missing(fx->s, item, miss, 8), 0);
+	/* the command as it runs: a quoted reference to each value, for where it stands */
+	cmd = runbook_session_command(fx->s, item);
+	snprintf(want, sizeof want, "printf '%%s|%%s|%%s|%%s\\n' \"${VALUE_MY_PVC}\" ''\"${VALUE_MY_PVC}\"'' "
+	         "\"${VALUE_MY_PVC}\" $NODE_NAME > %s/out", fx->dir);
+	assert_string_equal(cmd, want);
+	free(cmd);
+	run(fx, ACTION_RUNBOOK_STEP, num);
+	assert_int_equal(fx->res.outcome, ACTION_OK);
+	read_file(fx, "out", got, sizeof got);
+	snprintf(want, sizeof want, "data-0'; touch %s/pwned-q; echo '|data-0'; touch %s/pwned-q; echo '|"
+	         "data-0'; touch %s/pwned-q; echo '|$(touch\n", fx->dir, fx->dir, fx->dir);
+	assert_true(strncmp(got, want, strlen(want)) == 0);
+	assert_false(exists(fx, "pwned-q"));
+	assert_false(exists(fx, "pwned-s"));
+	assert_true(timeline_has(fx, "values given in pvc: <my-pvc> = data-0'; touch", false));
+	/* a secret's value is kept in memory, never in the timeline or the store */
+	run(fx, ACTION_RUNBOOK_FILL, "YOUR_API_TOKEN=hunter2-secret");
+	assert_int_equal(fx->res.outcome, ACTION_OK);
+	assert_non_null(strstr(fx->res.summary, "YOUR_API_TOKEN (a secret, not shown)"));
+	assert_false(timeline_has(fx, "hunter2", true));
+	close_console(fx);
+	/* a console started again has the values given, not the secret */
+	open_console(fx);
+	assert_int_equal(runbook_session_resume(fx->s), 1);
+	rb = runbook_session_runbook(fx->s);
+	runbook_session_value(fx->s, &rb->placeholders[rb->items[item].first_ph], text, sizeof text);
+	assert_non_null(strstr(text, "data-0'; touch"));
+	assert_int_equal(runbook_session_missing(fx->s, item_of(rb, "curl"), miss, 8), 1);
+	close_console(fx);
+}
+
+/* "Or" and "Option 1 / Option 2": the operator runs one; the others are
+ * skipped, the choice is in the timeline and survives a restart. */
+static void a_choice_runs_one_option_and_skips_the_others(void **state)
+{
+	struct fx *fx = *state;
+	const struct runbook *rb;
+	const struct runbook_item_state *st;
+	char num[16], summary[300];
+	size_t del, restart, opt1, patch, next;
+
+	book(fx, "alt", "# Alt\n## Restart\n```sh\necho delete\n```\n\nOr\n\n```sh\necho restart\n```\n"
+	     "## Mitigation\n### Option 1: Resolve it\nFix the cause first.\n\n### Option 2: Override\n"
+	     "```sh\necho patch\n```\n");
+	open_console(fx);
+	run(fx, ACTION_RUNBOOK, "alt");
+	rb = runbook_session_runbook(fx->s);
+	del = item_of(rb, "echo delete");
+	restart = item_of(rb, "echo restart");
+	opt1 = item_of(rb, "Option 1: Resolve it");
+	patch = item_of(rb, "echo patch");
+	/* the walk is at the choice: its first option */
+	assert_true(runbook_session_next_item(fx->s, &next));
+	assert_int_equal(next, del);
+	assert_int_equal(runbook_session_chosen(fx->s, 0), 0);
+	/* running the second option's command chooses it */
+	snprintf(num, sizeof num, "#%zu", restart + 1);
+	run(fx, ACTION_RUNBOOK_STEP, num);
+	assert_int_equal(fx->res.outcome, ACTION_OK);
+	assert_int_equal(runbook_session_chosen(fx->s, 0), 2);
+	st = runbook_session_item(fx->s, del);
+	assert_int_equal(st->state, RBS_SKIPPED);
+	assert_string_equal(st->reason, "not chosen: or run `echo restart` was");
+	assert_true(timeline_has(fx, "chosen in step 1 Restart: or run `echo restart`; skipped: run `echo delete`",
+	                         false));
+	/* the option left is not run by mistake */
+	snprintf(num, sizeof num, "#%zu", del + 1);
+	run(fx, ACTION_RUNBOOK_STEP, num);
+	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
+	assert_non_null(strstr(fx->res.summary, "in an option not chosen"));
+	/* an option with nothing to run is chosen by name; its option is skipped */
+	assert_true(runbook_session_next_item(fx->s, &next));
+	assert_int_equal(next, opt1);
+	run(fx, ACTION_RUNBOOK_STEP, NULL);
+	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
+	assert_non_null(strstr(fx->res.summary, "Option 1: Resolve it has nothing to run"));
+	snprintf(num, sizeof num, "#%zu", opt1 + 1);
+	run(fx, ACTION_RUNBOOK_PICK, num);
+	assert_int_equal(fx->res.outcome, ACTION_OK);
+	assert_int_equal(runbook_session_item(fx->s, patch)->state, RBS_SKIPPED);
+	assert_true(timeline_has(fx, "chosen in step 2: Option 1: Resolve it; skipped: Option 2: Override", false));
+	assert_int_equal(runbook_session_current_step(fx->s), rb->nsteps);   /* every step done */
+	/* an option's line is chosen, never marked */
+	assert_int_equal(runbook_session_mark(fx->s, opt1, RBS_DONE, NULL, summary, sizeof summary), -1);
+	close_console(fx);
+	/* started again, the choices hold; changing one brings its lines back */
+	open_console(fx);
+	assert_int_equal(runbook_session_resume(fx->s), 1);
+	assert_int_equal(runbook_session_chosen(fx->s, 0), 2);
+	assert_int_equal(runbook_session_chosen(fx->s, 1), 1);
+	run(fx, ACTION_RUNBOOK_PICK, "#99");
+	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
+	snprintf(num, sizeof num, "#%zu", patch + 1);
+	run(fx, ACTION_RUNBOOK_PICK, num);
+	assert_int_equal(fx->res.outcome, ACTION_OK);
+	assert_int_equal(runbook_session_chosen(fx->s, 1), 2);
+	assert_int_equal(runbook_session_item(fx->s, patch)->state, RBS_PENDING);
+	assert_true(timeline_has(fx, "choice changed in step 3 Option 2: Override", false) ||
+	            timeline_has(fx, "choice changed in step 3: Option 2: Override", false));
+	close_console(fx);
+}
+
+/* The postmortem draft quoting a step keeps the step's links. */
+static void the_export_lists_the_references_of_the_steps_it_quotes(void **state)
+{
+	struct fx *fx = *state;
+	char err[200], *md;
+	int64_t id;
+
+	book(fx, "linked", "# Linked\n## Assess\nSee the [SOP](https://wiki.example/sop?token=abc123) and the "
+	     "[dashboard](https://grafana.example/d/1).\n\n```sh\ntrue\n```\n");
+	open_console(fx);
+	assert_true(timeline_incident_open(fx->tl, "pipeline down", 2) > 0);
+	run(fx, ACTION_RUNBOOK, "linked");
+	run(fx, ACTION_RUNBOOK_STEP, NULL);
+	assert_int_equal(fx->res.outcome, ACTION_OK);
+	md = export_incident(fx->tl, &fx->cfg, 0, EXPORT_MD, &id, err, sizeof err);
+	assert_non_null(md);
+	assert_non_null(strstr(md, "## Runbook references\n\n- linked step 1 Assess: [1] <https://wiki.example/sop?"));
+	assert_non_null(strstr(md, " [2] <https://grafana.example/d/1>\n"));
+	assert_null(strstr(md, "abc123"));   /* a secret in an address is redacted as anywhere */
+	free(md);
+	close_console(fx);
+}
+
+static void a_runbook_to_read_says_so(void **state)
+{
+	struct fx *fx = *state;
+
+	book(fx, "read", "# Read\n## Meaning\nWhat the alert means.\n\n<details><summary>More</summary>\n\n"
+	     "Background.\n\n</details>\n");
+	open_console(fx);
+	run(fx, ACTION_RUNBOOK, "read");
+	run(fx, ACTION_RUNBOOK_STEP, NULL);
+	assert_int_equal(fx->res.outcome, ACTION_REFUSED);
+	assert_string_equal(fx->res.summary, "read is read only: nothing to run");
+	close_console(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +633,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(variables_name_the_incident_and_the_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_running_command_is_stopped_on_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_consoles_walk_their_own_runbooks, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_template_never_runs_with_a_placeholder_left, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_choice_runs_one_option_and_skips_the_others, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_runbook_to_read_says_so, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_export_lists_the_references_of_the_steps_it_quotes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

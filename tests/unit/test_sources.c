@@ -45,9 +45,9 @@ static void the_model_reads_the_registry(void **state)
 	assert_int_equal(sources_open(&s, f->loop, &cfg, err, sizeof err), 0);
 	sources_attach(&s, &m);
 
-	assert_int_equal(source_registry_count(&s.reg), SRC_COUNT);
+	assert_int_equal(s.reg.n, SRC_COUNT);
 	for (int i = 0; i < SRC_COUNT; i++)
-		assert_string_equal(source_name(source_registry_at(&s.reg, (size_t)i)), model_source_name((enum source_id)i));
+		assert_string_equal(source_name(s.reg.src[i]), model_source_name((enum source_id)i));
 	assert_int_equal(m.src[SRC_KUBE].state, SRC_UNCONFIGURED);
 	assert_int_equal(m.src[SRC_PROM].state, SRC_UNCONFIGURED);
 	assert_int_equal(m.src[SRC_ARGOCD].state, SRC_DOWN);
@@ -59,7 +59,9 @@ static void the_model_reads_the_registry(void **state)
 	assert_true(hits >= 2);                       /* polled, at the interval */
 	assert_int_equal(m.src[SRC_ALERTMGR].state, SRC_UP);
 	assert_true(m.src[SRC_ALERTMGR].updated_ms > 0);
-	assert_true(m.src[SRC_ALERTMGR].updated_ms == source_updated_ms(source_registry_at(&s.reg, SRC_ALERTMGR)));
+	struct source_status st;
+	source_status(s.reg.src[SRC_ALERTMGR], &st);
+	assert_true(m.src[SRC_ALERTMGR].updated_ms == st.updated_ms);
 	assert_true(m.alerts.updated_ms > 0);
 	assert_true(m.last_refresh_ms > 0);
 

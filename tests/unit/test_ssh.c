@@ -1,8 +1,10 @@
 /* The bastion's pieces that need no server: the host key verdict against
  * known_hosts (plain [host]:port and hashed entries, a changed key), the
  * fingerprint as OpenSSH prints it, URL targets and CONNECT_TO routes for
- * the tunnels, and the remote wrapper's quoting (run by a real sh); and a
- * port that streams something other than SSH, refused at once in words. */
+ * the tunnels, and the remote wrapper's quoting (run by a real sh); a port
+ * that streams something other than SSH, refused at once in words; and a
+ * request through the tunnel of a bastion that is down, failing with the
+ * bastion's words rather than the reset it causes. */
 #include "testutil.h"
 
 #include <arpa/inet.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "warroom/config.h"
+#include "warroom/http.h"
 #include "warroom/loop.h"
 #include "warroom/remote.h"
 #include "warroom/ssh.h"
@@ -458,6 +461,70 @@ static void a_port_that_does_not_speak_ssh_is_refused_at_once(void **state)
 	testutil_rmtree(dir2);
 }
 
+/* A request through the tunnel of a bastion nobody listens for: the reset
+ * the tunnel gives is the consequence, the words are the bastion's. A
+ * request to a port that is no tunnel of ours keeps its own words. */
+struct answer {
+	bool done;
+	enum http_err err;
+	char msg[1024];
+};
+
+static void answered(const struct http_resp *r, void *arg)
+{
+	struct answer *a = arg;
+
+	a->done = true;
+	a->err = r->err;
+	snprintf(a->msg, sizeof a->msg, "%s", r->errmsg);
+}
+
+static void a_request_through_a_down_bastion_fails_with_its_words(void **state)
+{
+	struct config_ssh cfg = { .host = "127.0.0.1", .user = "op", .known_hosts = "/nonexistent/known_hosts" };
+	int closed = loopback_listener(&cfg.port, false);
+	struct loop *loop = loop_new();
+	struct http *http = http_new(loop);
+	struct answer a = { 0 };
+	struct http_req req = { .url = "https://kube.internal:6443/api", .timeout_ms = 3000 };
+	char err[300], route[200], want[300];
+	struct ssh *s;
+	int other;
+
+	(void)state;
+	close(closed);   /* nothing listens there: refused */
+	s = ssh_new(loop, &cfg, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(ssh_route_url(s, "https://kube.internal:6443", NULL, 0, route, sizeof route, err,
+	                               sizeof err), 0);
+	ssh_start(s);
+	for (int i = 0; i < 100 && ssh_state(s) != SSH_DOWN; i++)
+		loop_run_once(loop, 20);
+	assert_int_equal(ssh_state(s), SSH_DOWN);
+	assert_int_equal(ssh_cause(s), SSH_CAUSE_UNREACHABLE);
+	assert_string_equal(ssh_cause_name(ssh_cause(s)), "unreachable");
+	req.connect_to = route;
+	assert_true(http_request(http, &req, answered, &a) != 0);
+	assert_int_equal(loop_run_until(loop, &a.done, 5000), 0);
+	assert_int_equal(a.err, HTTP_EROUTE);
+	snprintf(want, sizeof want, "bastion op@127.0.0.1:%d: unreachable: Connection refused", cfg.port);
+	assert_string_equal(a.msg, want);
+	assert_null(strstr(a.msg, "TLS"));
+	/* a route that is no tunnel of this bastion: its own failure, in its own words */
+	closed = loopback_listener(&other, false);
+	close(closed);
+	snprintf(route, sizeof route, "kube.internal:6443:127.0.0.1:%d", other);
+	memset(&a, 0, sizeof a);
+	assert_true(http_request(http, &req, answered, &a) != 0);
+	assert_int_equal(loop_run_until(loop, &a.done, 5000), 0);
+	assert_int_equal(a.err, HTTP_ECONNECT);
+	assert_null(strstr(a.msg, "bastion"));
+	/* freed: its tunnels' ports are nobody's, the words are the request's own */
+	http_free(http);
+	ssh_free(s);
+	loop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +537,7 @@ int main(void)
 		cmocka_unit_test(a_hanging_name_lookup_leaves_the_loop_answering),
 		cmocka_unit_test(the_next_address_is_tried_when_one_refuses),
 		cmocka_unit_test(a_port_that_does_not_speak_ssh_is_refused_at_once),
+		cmocka_unit_test(a_request_through_a_down_bastion_fails_with_its_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -369,6 +369,83 @@ static void markdown_wraps_under_its_lead(void **state)
 	md_doc_free(&d);
 }
 
+static void count_update(struct dialog *d, void *arg)
+{
+	(void)arg;
+	d->nlines = 0;
+	dialog_add_line(d, ROLE_NORMAL, "$ kubectl -n %s get pvc %s", d->fields[1].value, d->fields[0].value);
+}
+
+/* A form: a field per value, Tab between them, the values offered by C-n,
+ * the body redrawn from them after each key, Enter submits once all are filled. */
+static void a_form_asks_each_value_and_offers_the_known_ones(void **state)
+{
+	struct dialog d;
+	struct dialog_field *f;
+	char all[4096] = "";
+
+	(void)state;
+	erase();
+	dialog_form(&d, "Values for line 12", count_update, NULL, NULL);
+	assert_non_null(dialog_add_field(&d, "<my-pvc>", ""));
+	f = dialog_add_field(&d, "<my-namespace>", "");
+	snprintf(f->offers[0], sizeof f->offers[0], "NAMESPACE=detection-system");
+	snprintf(f->offers[1], sizeof f->offers[1], "ALERT_NAMESPACE=prod");
+	f->noffers = 2;
+	count_update(&d, NULL);
+	for (const char *p = "data-0"; *p; p++)
+		assert_int_equal(dialog_key(&d, (unsigned char)*p), DIALOG_OPEN);
+	/* Enter with a field empty goes to it rather than submitting */
+	assert_int_equal(dialog_key(&d, '\r'), DIALOG_OPEN);
+	assert_int_equal(d.field, 1);
+	assert_int_equal(dialog_key(&d, 14), DIALOG_OPEN);   /* C-n: the first value offered */
+	assert_string_equal(d.fields[1].value, "detection-system");
+	dialog_key(&d, 14);
+	assert_string_equal(d.fields[1].value, "prod");
+	assert_string_equal(d.lines[0], "$ kubectl -n prod get pvc data-0");
+	dialog_draw(stdscr, &d);
+	for (int y = 0; y < LINES; y++) {
+		strncat(all, row_text(y), sizeof all - strlen(all) - 2);
+		strcat(all, "\n");
+	}
+	assert_non_null(strstr(all, "$ kubectl -n prod get pvc data-0"));
+	assert_non_null(strstr(all, "<my-pvc>       data-0"));
+	/* what does not fit of the offers is counted, never cut */
+	assert_non_null(strstr(all, "offered: NAMESPACE=detection-system (+1)"));
+	assert_non_null(strstr(all, "Esc cancel"));
+	dialog_key(&d, KEY_BTAB);
+	assert_int_equal(d.field, 0);
+	assert_int_equal(dialog_key(&d, '\r'), DIALOG_YES);   /* every field filled */
+	assert_int_equal(dialog_key(&d, 27), DIALOG_NO);
+}
+
+/* Links drawn on screen are written again inside OSC 8 after the frame:
+ * the cursor and attributes saved and restored around them. */
+static void links_are_written_again_as_hyperlinks(void **state)
+{
+	size_t n;
+	char *b;
+
+	(void)state;
+	tui_links_enable(1);
+	tui_links_clear();
+	tui_link_add(stdscr, 2, 3, "SOP[1]", 3, "https://wiki.example/sop", ROLE_NORMAL);
+	tui_link_add(stdscr, 4, 0, "bad", 3, "javascript:alert(1)", ROLE_NORMAL);
+	b = tui_links_take(&n);
+	assert_non_null(b);
+	assert_int_equal(strlen(b), n);
+	assert_true(strncmp(b, "\0337", 2) == 0);
+	assert_non_null(strstr(b, "\033]8;;https://wiki.example/sop\033\\SOP\033]8;;\033\\"));
+	assert_null(strstr(b, "javascript"));   /* only http(s), mailto and file addresses are links */
+	assert_true(n >= 2 && strcmp(b + n - 2, "\0338") == 0);
+	free(b);
+	assert_null(tui_links_take(&n));   /* nothing new since: nothing is written again */
+	tui_links_enable(0);
+	tui_link_add(stdscr, 2, 3, "SOP", 3, "https://wiki.example/sop", ROLE_NORMAL);
+	assert_null(tui_links_take(&n));
+	tui_links_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest utf8[] = {
@@ -377,6 +454,8 @@ int main(void)
 		cmocka_unit_test(gauge_in_utf8_and_without_data),
 		cmocka_unit_test(table_scrolls_to_keep_the_selection_visible),
 		cmocka_unit_test(dialogs_confirm_input_and_wrap),
+		cmocka_unit_test(a_form_asks_each_value_and_offers_the_known_ones),
+		cmocka_unit_test(links_are_written_again_as_hyperlinks),
 		cmocka_unit_test(a_tall_confirm_scrolls_and_takes_y_only_once_all_was_seen),
 		cmocka_unit_test(statusbar_keeps_the_incident_when_narrow),
 		cmocka_unit_test(key_specs_round_trip),

@@ -1,5 +1,7 @@
-/* prom_rules — Prometheus' alerting rules (GET /api/v1/rules): their health
- * and state, and the alerts still pending, for the alerts view. */
+/* prom_rules — private to core/alerts/: Prometheus' alerting rules (GET
+ * /api/v1/rules), their health and state and the alerts still pending, read
+ * by prom_rules.c for the full Alertmanager poller (alertmgr.c), which hands
+ * them to the alerts view in struct model_am. */
 #ifndef WARROOM_PROM_RULES_H
 #define WARROOM_PROM_RULES_H
 

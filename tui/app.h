@@ -1,4 +1,6 @@
-/* app — the full-screen console: the loop, the views, the key map. */
+/* app — private to tui/: the full-screen console for main.c (the loop, the
+ * views, the key map; tui/app.c), the bastion's questions as dialogs
+ * (tui/bastion.c) and the runbook keys (tui/app_runbook.c). */
 #ifndef WARROOM_APP_H
 #define WARROOM_APP_H
 
@@ -18,6 +20,10 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 /* The bastion's questions as dialogs (tui/bastion.c); ssh may be NULL. */
 struct ssh;
 void app_bastion_ui(struct ssh *ssh);
+/* A warning at start when a bastion is configured but carries nothing: no
+ * endpoint marked via_bastion and no runbook step that runs on it. */
+struct runbook_lib;
+void app_bastion_unused(const struct config *cfg, const struct runbook_lib *lib);
 
 /* A runbook key (tui/app_runbook.c): starts the action its line needs
  * through q with ui; in_view: the runbook view is open (its cursor counts).

@@ -1,7 +1,9 @@
-/* deploylog — the deployment log the runbook asks for after every production
- * deployment: one JSON file per deployment, deploy_YYYYMMDDTHHMMSSZ.json, in
- * the runbook's format (timestamp, environment, version, commit, operator,
- * strategy, status), 0600 in a 0700 folder. */
+/* deploylog — private to core/deploy/: the deployment log the runbook asks
+ * for after every production deployment, written by the deployment watcher
+ * (deploywatch_core.c): one JSON file per deployment,
+ * deploy_YYYYMMDDTHHMMSSZ.json, in the runbook's format (timestamp,
+ * environment, version, commit, operator, strategy, status), 0600 in a 0700
+ * folder (deploylog.c). */
 #ifndef WARROOM_DEPLOYLOG_H
 #define WARROOM_DEPLOYLOG_H
 
@@ -22,8 +24,6 @@ struct deploylog_entry {
 	int64_t switch_wall_ms;     /* the traffic switch, UTC ms; 0 unknown */
 };
 
-/* The folder: deploy.log_dir, or "deployments" next to the timeline. */
-void deploylog_dir(const struct config *cfg, char *buf, size_t len);
 /* Writes the entry; the file's path in path. 0, or -1 with words in err. */
 int deploylog_write(const struct config *cfg, const struct deploylog_entry *e, char *path, size_t pathlen,
                     char *err, size_t errlen);

@@ -1,6 +1,7 @@
-/* config_fields — the config file's schema: every key, its kind, where
- * its value goes in struct config and its range (config_fields.c). The
- * walk over the YAML document (config_yaml.c) reads nothing else. */
+/* config_fields — private to core/config/: the config file's schema, every
+ * key, its kind, where its value goes in struct config and its range
+ * (config_fields.c). The walk over the YAML document (config_yaml.c) reads
+ * nothing else. */
 #ifndef WARROOM_CONFIG_FIELDS_H
 #define WARROOM_CONFIG_FIELDS_H
 
