@@ -265,6 +265,7 @@ class Matrix(LabTestCase):
         self.assertEqual((st["stage"], st["recommendation"]["rule"]), want)
         if self.scenario == "bad-deploy":
             self.overview_sizes(b)
+            self.declined(d2)
         # R on the first console: the plan to blue, a plain y
         a.t.keys("R")
         s = a.t.wait_for("Run this rollback?", timeout=10)
@@ -328,6 +329,22 @@ class Matrix(LabTestCase):
                 print("    overview %dx%d:\n      %s" % (cols, rows, "\n      ".join(lines[:4])))
         con.t.resize(110, 34)
         con.t.keys("8")
+
+    def declined(self, con):
+        """R, then n: the recommendation ends, declined by the operator, in
+        the timeline too; the breach still stands on the rules."""
+        with self.subTest(cell="a declined recommendation ends, recorded with who"):
+            con.t.keys("R")
+            con.t.wait_for("Run this rollback?", timeout=10)
+            con.t.keys("n")
+            s = con.t.wait_for(lambda s: "declined by lab-operator" in flat(s), timeout=10,
+                               what="the recommendation declined")
+            self.assertNotIn("Rollback recommended:", flat(s))
+            self.assertRegex(flat(s), r"errors over 5 % \(SEV-2\) for 2 s [0-9.]+ % 5\.00 % BREACH")
+            p = subprocess.run([BINARY, "--config", self.cfg, "--db", con.db, "timeline", "--limit", "0"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertIn("Rollback recommendation ended: declined by lab-operator", p.stdout)
+            self.assertEqual(self.selector(), "green")
 
     def typed_confirmation(self, con):
         """R aimed at the slot that runs the version just rolled back from:
