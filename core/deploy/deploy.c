@@ -234,6 +234,10 @@ static void derive(struct deploy *d, const struct slots_state *st, bool fresh, i
 	d->seen_switch_ms = sw ? sw : d->seen_switch_ms;
 	d->switch_ms = sw;
 	d->before_ms = sw ? deploy_switch_before(&d->ev, st->slot[a].name, sw) : 0;
+	/* a recorded rollback to the other slot is a switch before this one too */
+	if (sw && d->rb.known && strcmp(d->rb.to_slot, st->slot[a].name) != 0 && d->rb.wall_ms <= sw &&
+	    d->rb.wall_ms > d->before_ms)
+		d->before_ms = d->rb.wall_ms;
 	d->switch_source = src;
 	d->switch_bound = bound;
 	text_copy(d->switch_by, sizeof d->switch_by, d->ev.by[src]);
@@ -259,10 +263,9 @@ static void derive(struct deploy *d, const struct slots_state *st, bool fresh, i
 		return;
 	}
 	if (d->rollback_switch) {
-		if (standby_up(sb) || now_ms - d->rb.wall_ms < FINISHED_HOLD_MS)
-			set_stage(d, DEPLOY_ROLLED_BACK, now_ms, ev);
-		else
-			set_stage(d, DEPLOY_STEADY, now_ms, ev);
+		/* rolled back while the slot it left still runs; once that is at 0
+		 * the rollback is done and nothing is under way */
+		set_stage(d, standby_up(sb) ? DEPLOY_ROLLED_BACK : DEPLOY_STEADY, now_ms, ev);
 		return;
 	}
 	if (!sw) {

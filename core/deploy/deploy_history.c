@@ -67,10 +67,11 @@ int64_t deploy_switch_before(const struct deploy_evidence *ev, const char *activ
 {
 	int64_t before = 0;
 
-	/* what each source that agrees on this switch says came before it */
+	/* what each source that agrees on this switch says came before it: a
+	 * move the other way, however soon before */
 	for (int s = DSRC_ARGOCD; s < DSRC_COUNT; s++)
 		if (answers(ev, (enum deploy_source)s, active) && llabs(ev->at[s] - when) <= AGREE_MS &&
-		    ev->before[s] > before && ev->before[s] < when - AGREE_MS)
+		    ev->before[s] > before && ev->before[s] <= when)
 			before = ev->before[s];
 	return before;
 }

@@ -341,8 +341,11 @@ static void traffic_step(struct deploy_query *q, const char *active, int64_t now
 	t->step = span / MAX_POINTS > 1000 ? span / MAX_POINTS : 1000;
 	t->start = (now - span) / t->step * t->step;
 	t->n = (size_t)((now - t->start) / t->step) + 1;
-	/* the last two scrapes of each slot: the moment the rate moved */
-	snprintf(expr, sizeof expr, "sum by (%s) (irate(http_requests_total[1m]))", q->d->cfg->kube.slot_label);
+	/* the last two scrapes of each slot: the moment the rate moved; a pod
+	 * gone (its series stale) counts no more, where a range would keep its
+	 * last rate for a minute */
+	snprintf(expr, sizeof expr, "sum by (%s) (irate(http_requests_total[1m]) and http_requests_total)",
+	         q->d->cfg->kube.slot_label);
 	q->inflight++;
 	if (!prom_query_range(q->io.prom, expr, t->start, t->start + (int64_t)(t->n - 1) * t->step, t->step,
 	                      got_traffic, t)) {
