@@ -616,6 +616,10 @@ void deploy_query_step(struct deploy_query *q, int64_t now)
 		q->live_ready = false;
 		deploy_fast(d, q->live_slot, q->live_e, q->live_p99, now);
 	}
+	/* traffic moved: the new live slot is asked now, not at the next tick */
+	if (q->io.prom && q->io.loop && active[0] && strcmp(active, q->live_slot) != 0 && !q->live_pending &&
+	    strcmp(active, d->to_slot) == 0)
+		live_tick(q->io.loop, q);
 	if (q->io.prom && d->switch_ms && (!d->baseline_asked || q->asked_switch == 0 ||
 	                                   llabs(q->asked_switch - d->switch_ms) > 5000))
 		switch_step(q, active, now);
