@@ -94,8 +94,10 @@ static bool rollback_current(const struct deploy *d, const struct slots_state *s
 
 	if (!d->rb.known || a < 0 || strcmp(d->rb.to_slot, st->slot[a].name) != 0 || (sw && d->rb.wall_ms < sw - AGREE_MS))
 		return false;
+	/* the slot it left rolled out again since: that memory is old, unless
+	 * it is at 0 (a scale-down after a rollback may reset its image too) */
 	return s < 0 || !d->rb.from_revision || strcmp(st->slot[s].name, d->rb.from_slot) != 0 ||
-	       st->slot[s].revision == d->rb.from_revision;
+	       st->slot[s].revision == d->rb.from_revision || !standby_up(&st->slot[s]);
 }
 
 static void ended(struct deploy *d, int64_t now_ms, unsigned *ev, const char *fmt, const char *arg)

@@ -340,6 +340,12 @@ static void a_restart_after_a_rollback_knows_the_bad_version(void **state)
 	st.slot[1].revision = 3;
 	poll_at(0, rb_at, rb_at + 130000);
 	assert_int_equal(d.stage, DEPLOY_READY);
+	/* green scaled to 0 with another image after the rollback: that is its
+	 * clean-up, and the rollback is still the last switch */
+	slot(1, "green", "1.4.1", 0, 0, 3, rb_at + 90000);
+	poll_at(0, rb_at, rb_at + 140000);
+	assert_true(d.rollback_switch);
+	assert_int_equal(d.stage, DEPLOY_STEADY);
 	/* the slot it left already back at 0 with its old version: blue's build is
 	 * older than the switch before (Argo CD's history or the traffic says when),
 	 * so this is the rollback, not a window the other way */
