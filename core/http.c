@@ -5,6 +5,8 @@
 #include "warroom/loop.h"
 #include "warroom/text.h"
 
+#include "http_priv.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <poll.h>
@@ -15,6 +17,7 @@
 #define HTTP_DEFAULT_TIMEOUT_MS  10000L
 #define HTTP_DEFAULT_CONNECT_MS  5000L
 #define HTTP_DEFAULT_MAX_BYTES   ((size_t)16 << 20)
+#define HTTP_SINK_ERROR_BYTES    ((size_t)64 << 10)   /* a stream's non-2xx body */
 
 enum req_state { REQ_ACTIVE, REQ_DONE };
 
@@ -38,6 +41,13 @@ struct request {
 	char *buf;
 	size_t len, cap, max_bytes;
 	bool too_big;
+
+	/* a line stream: its 2xx body goes to the sink (http_priv.h) */
+	const struct http_sink *sink;
+	void *sink_state;
+	bool sink_written;             /* bytes wait for a drain */
+	bool paused;                   /* the sink was full: go on after the drain */
+	long idle_ms;
 
 	enum http_err err;
 	long status;
@@ -118,6 +128,8 @@ static void request_free(struct request *r)
 	wipe(r->auth);
 	free(r->auth);
 	free(r->buf);
+	if (r->sink)
+		r->sink->free(r->sink_state);
 	free(r);
 }
 
@@ -247,7 +259,10 @@ static void classify(struct request *r, CURLcode rc)
 		r->err = HTTP_ETIMEOUT;
 		curl_off_t connected = 0;
 		curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &connected);
-		if (connected == 0 && r->connect_timeout_ms < r->timeout_ms) {
+		if (connected != 0 && r->idle_ms && !r->timeout_ms) {
+			secs_words(t, sizeof t, r->idle_ms);
+			snprintf(r->errmsg, sizeof r->errmsg, "nothing from %s for %s", r->where, t);
+		} else if (connected == 0 && (r->connect_timeout_ms < r->timeout_ms || !r->timeout_ms)) {
 			secs_words(t, sizeof t, r->connect_timeout_ms);
 			snprintf(r->errmsg, sizeof r->errmsg, "timed out after %s connecting to %s",
 			         t, r->where);
@@ -399,8 +414,32 @@ static void deliver_one(struct http *http, struct request *r)
 	if (r->easy && r->err == HTTP_OK)
 		curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
 	resp.content_type = ct;
+	/* a stream's last lines before its end; none after a cancel */
+	if (r->sink && r->err != HTTP_ECANCELLED && r->fn)
+		r->sink->drain(r->sink_state, true);
 	if (r->fn)
 		r->fn(&resp, r->arg);
+}
+
+/* Lines of the streams still running go to their callbacks, which may
+ * cancel any request or free the http: look again from the head each time. */
+static void drain_streams(struct http *http)
+{
+	for (;;) {
+		struct request *r = http->active;
+
+		while (r && !(r->sink && r->sink_written))
+			r = r->next;
+		if (!r || http->free_requested)
+			return;
+		r->sink_written = false;
+		if (r->fn)
+			r->sink->drain(r->sink_state, false);
+		if (r->state == REQ_ACTIVE && r->paused && !http->free_requested) {
+			r->paused = false;
+			curl_easy_pause(r->easy, CURLPAUSE_CONT);   /* may write again at once */
+		}
+	}
 }
 
 /* Runs queued callbacks; returns true when the http was freed meanwhile
@@ -409,6 +448,7 @@ static bool deliver(struct http *http)
 {
 	struct request *r;
 	http->depth++;
+	drain_streams(http);
 	while ((r = done_pop(http)) != NULL) {
 		deliver_one(http, r);
 		request_free(r);
@@ -564,6 +604,20 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct request *r = userp;
 	size_t n = size * nmemb;
+	if (r->sink) {
+		long status = 0;
+
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status <= 299) {
+			size_t took = r->sink->write(r->sink_state, data, n);
+
+			if (took == HTTP_SINK_PAUSE)
+				r->paused = true;
+			else
+				r->sink_written = true;
+			return took;
+		}
+	}
 	if (n > r->max_bytes - r->len) {
 		r->too_big = true;
 		return 0;    /* aborts the transfer: CURLE_WRITE_ERROR */
@@ -615,6 +669,8 @@ fail:
 static void cancel_request(struct http *http, struct request *r)
 {
 	curl_multi_remove_handle(http->multi, r->easy);
+	if (r->sink)
+		r->sink->stop(r->sink_state);
 	r->err = HTTP_ECANCELLED;
 	r->status = 0;
 	snprintf(r->errmsg, sizeof r->errmsg, "request to %s cancelled", r->where);
@@ -726,7 +782,14 @@ static bool setup(struct request *r, const struct http_req *req)
 	SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
 	SET(CURLOPT_WRITEFUNCTION, on_write);
 	SET(CURLOPT_WRITEDATA, r);
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_bytes);
+	if (!r->sink)
+		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_bytes);
+	if (r->idle_ms) {
+		/* under one byte a second for that long: the other end is gone */
+		SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+		SET(CURLOPT_LOW_SPEED_TIME, (r->idle_ms + 999) / 1000);
+		SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	}
 	SET(CURLOPT_ERRORBUFFER, r->curl_err);
 	SET(CURLOPT_SSL_VERIFYPEER, req->insecure ? 0L : 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, req->insecure ? 0L : 2L);
@@ -797,20 +860,27 @@ static bool setup(struct request *r, const struct http_req *req)
 	return ok;
 }
 
-uint64_t http_request(struct http *http, const struct http_req *req, http_done_fn fn, void *arg)
+static uint64_t start(struct http *http, const struct http_req *req, const struct http_sink *sink, void *state,
+                      http_done_fn fn, void *arg)
 {
-	if (!http || !req || !req->url || http->free_requested)
+	struct request *r = NULL;
+
+	if (!http || !req || !req->url || http->free_requested || !(r = calloc(1, sizeof *r))) {
+		if (sink)
+			sink->free(state);
 		return 0;
-	struct request *r = calloc(1, sizeof *r);
-	if (!r)
-		return 0;
+	}
 	r->fn = fn;
 	r->arg = arg;
-	r->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
+	r->sink = sink;
+	r->sink_state = state;
+	/* a stream has no deadline of its own unless it was given one */
+	r->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : sink ? 0 : HTTP_DEFAULT_TIMEOUT_MS;
 	r->connect_timeout_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms
-	                        : (r->timeout_ms < HTTP_DEFAULT_CONNECT_MS ? r->timeout_ms
-	                                                                   : HTTP_DEFAULT_CONNECT_MS);
-	r->max_bytes = req->max_bytes ? req->max_bytes : HTTP_DEFAULT_MAX_BYTES;
+	                        : (r->timeout_ms && r->timeout_ms < HTTP_DEFAULT_CONNECT_MS ? r->timeout_ms
+	                                                                                   : HTTP_DEFAULT_CONNECT_MS);
+	r->max_bytes = req->max_bytes ? req->max_bytes : sink ? HTTP_SINK_ERROR_BYTES : HTTP_DEFAULT_MAX_BYTES;
+	r->idle_ms = sink && req->idle_timeout_ms > 0 ? req->idle_timeout_ms : 0;
 	r->started = loop_now_ms();
 	url_where(r, req->url, req->connect_to);
 
@@ -827,6 +897,17 @@ uint64_t http_request(struct http *http, const struct http_req *req, http_done_f
 	http->active = r;
 	http->pending++;
 	return r->id;
+}
+
+uint64_t http_request(struct http *http, const struct http_req *req, http_done_fn fn, void *arg)
+{
+	return start(http, req, NULL, NULL, fn, arg);
+}
+
+uint64_t http_request_sink(struct http *http, const struct http_req *req, const struct http_sink *sink, void *state,
+                           http_done_fn fn, void *arg)
+{
+	return start(http, req, sink, state, fn, arg);
 }
 
 void http_forget(struct http *http, uint64_t id)

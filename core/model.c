@@ -35,6 +35,7 @@ void model_init(struct model *m, const struct config *cfg, struct timeline *tl)
 	m->bastion_rtt_ms = -1;
 	for (int i = 0; i < MET_COUNT; i++)
 		m->metrics.s[i].last = NAN;
+	m->metrics.tak_failing.last = NAN;
 	m->recent_gen = (uint64_t)-1;
 	m->dirty = DIRTY_ALL;
 	model_sync_timeline(m);
@@ -49,9 +50,55 @@ static void free_recent(struct model *m)
 	m->nrecent = 0;
 }
 
+static void free_found(struct model *m)
+{
+	timeline_events_free(m->found.ev, m->found.n);
+	m->found.ev = NULL;
+	m->found.n = 0;
+	m->found.more = false;
+}
+
 void model_free(struct model *m)
 {
 	free_recent(m);
+	free_found(m);
+}
+
+static bool search(struct model *m)
+{
+	struct model_found *f = &m->found;
+	struct timeline_event *evs = NULL;
+	size_t n = 0;
+	bool more = false;
+
+	free_found(m);
+	f->error[0] = '\0';
+	f->gen = m->tl ? timeline_generation(m->tl) : 0;
+	if (!f->kind[0] && !f->words[0])
+		return true;
+	if (!m->tl) {
+		snprintf(f->error, sizeof f->error, "timeline unavailable: %s", m->tl_error);
+		return false;
+	}
+	if (timeline_search(m->tl, f->kind, f->words, MODEL_FOUND, &evs, &n, &more) != 0) {
+		snprintf(f->error, sizeof f->error, "%s", timeline_errmsg(m->tl));
+		return false;
+	}
+	f->ev = evs;
+	f->n = n;
+	f->more = more;
+	return true;
+}
+
+bool model_timeline_filter(struct model *m, const char *kind, const char *words)
+{
+	bool ok;
+
+	snprintf(m->found.kind, sizeof m->found.kind, "%s", kind ? kind : "");
+	snprintf(m->found.words, sizeof m->found.words, "%s", words ? words : "");
+	ok = search(m);
+	model_mark(m, DIRTY_TIMELINE);
+	return ok;
 }
 
 bool model_sync_timeline(struct model *m)
@@ -85,6 +132,8 @@ bool model_sync_timeline(struct model *m)
 		m->nrecent = n < MODEL_RECENT ? n : MODEL_RECENT;
 		timeline_events_free(evs, n);
 	}
+	if (m->found.kind[0] || m->found.words[0])
+		search(m);   /* an event that matches appears as it is written */
 	model_mark(m, DIRTY_TIMELINE | DIRTY_INCIDENT | DIRTY_STATUS);
 	return true;
 }
@@ -97,6 +146,17 @@ int model_watch_add(struct model *m, model_watch_fn fn, void *arg)
 	m->watch[m->nwatch].arg = arg;
 	m->nwatch++;
 	return 0;
+}
+
+void model_watch_remove(struct model *m, void *arg)
+{
+	for (size_t i = 0; m && i < m->nwatch; i++) {
+		if (m->watch[i].arg != arg)
+			continue;
+		memmove(&m->watch[i], &m->watch[i + 1], (m->nwatch - i - 1) * sizeof m->watch[0]);
+		m->nwatch--;
+		return;
+	}
 }
 
 /* A watcher's own writes mark the model again: run those in further rounds,

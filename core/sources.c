@@ -248,7 +248,9 @@ static void strip_item(struct sources *s, const struct dashboard *d, const char 
 
 /* The seeds' verification windows: $__rate_interval of one minute, whatever
  * the scrape interval (the lab scrapes every second). */
-static const struct dash_env signals_env = { 3600000, 15000, 15000 };
+static const struct dash_env signals_env = {
+	.range_ms = 3600000, .interval_ms = 15000, .scrape_ms = 15000,
+};
 
 /* The overview's dashboard, read once (l freed by the caller); NULL when it is not there. */
 static const struct dashboard *overview_dashboard(struct sources *s, struct dash_live **l)
@@ -327,10 +329,12 @@ static struct source *open_prom(struct sources *s, char *err, size_t errlen)
 		return NULL;
 	}
 	s->signals = prom_poller_new(s->loop, s->prom, &s->model->metrics, on_signals, s);
-	if (!s->signals)
+	if (!s->signals) {
 		snprintf(err, errlen, "out of memory");
-	else
+	} else {
+		prom_poller_add(s->signals, PROM_TAK_FAILING_QUERY, &s->model->metrics.tak_failing);
 		signals_from_dashboard(s);
+	}
 	return s->signals ? prom_poller_source(s->signals) : NULL;
 }
 

@@ -16,6 +16,7 @@
 #include "warroom/export.h"
 #include "warroom/incident.h"
 #include "warroom/keymap.h"
+#include "warroom/logs.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/runbook.h"
@@ -64,7 +65,8 @@ static void paint_status(void)
 {
 	const struct config *c = A.cfg;
 	struct statusbar sb = { 0 };
-	char left[256], inc[192], inc_short[64], conn[128], conn_short[128], refreshed[48], clk[16], alert[96];
+	char left[256], inc[192], inc_short[80], conn[128], conn_short[128], refreshed[48], clk[16], clk_short[16];
+	char alert[96];
 	int64_t now = loop_now_ms(), wall = loop_wall_ms();
 	time_t t = (time_t)(wall / 1000);
 	struct tm tm;
@@ -92,9 +94,9 @@ static void paint_status(void)
 		         (long long)A.model.incident.id, (long long)(el / 3600), (long long)(el / 60 % 60),
 		         (long long)(el % 60), resp);
 		sb.incident = inc;
-		snprintf(inc_short, sizeof inc_short, "SEV-%d %02lld:%02lld:%02lld%s", A.model.incident.sev,
-		         (long long)(el / 3600), (long long)(el / 60 % 60), (long long)(el % 60),
-		         rclk.overdue ? " ACK OVERDUE" : "");
+		snprintf(inc_short, sizeof inc_short, "SEV-%d INC-%lld %02lld:%02lld:%02lld%s", A.model.incident.sev,
+		         (long long)A.model.incident.id, (long long)(el / 3600), (long long)(el / 60 % 60),
+		         (long long)(el % 60), rclk.overdue ? " ACK OVERDUE" : "");
 		sb.incident_short = inc_short;
 		sb.incident_role = rclk.overdue ? ROLE_CRIT : tui_sev_role(A.model.incident.sev);
 		if (sb.incident_role == ROLE_NORMAL)
@@ -137,7 +139,9 @@ static void paint_status(void)
 	sb.refreshed = refreshed;
 	gmtime_r(&t, &tm);
 	strftime(clk, sizeof clk, "%H:%M:%SZ ", &tm);
+	strftime(clk_short, sizeof clk_short, "%H:%MZ ", &tm);
 	sb.clock = clk;
+	sb.clock_short = clk_short;
 	/* a standing recommendation on every view, whatever the message row says */
 	deploy_banner_short(deploy_of(&A.model), keymap_key_for(ACTION_ROLLBACK), alert, sizeof alert);
 	sb.alert = alert[0] ? alert : NULL;
@@ -474,6 +478,11 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		ui_message(ROLE_CRIT, "%s", err);
 	A.deploy = deploy_install(&A.model, &(struct deploy_io){ .loop = A.loop, .prom = A.sources.prom,
 	                                                         .kube = A.sources.kube });
+	/* pod logs follow while the diagnose view is open; the Events always (the overview sums them up) */
+	A.logs = A.sources.kube ? logs_new(A.loop, A.sources.kube, cfg, &A.model) : NULL;
+	A.model.logs = A.logs;
+	if (A.logs)
+		logs_watch_events(A.logs, 5000);
 	A.runbook = runbook_session_new(A.loop, cfg, tl, &A.model, runbook_lib_load(cfg), actions_by_name);
 	runbook_session_set_bastion(A.runbook, A.sources.ssh);
 	{
@@ -513,6 +522,8 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	actions_free(A.actions);   /* what is in flight stops and is audited as cancelled */
 	runbook_session_free(A.runbook);
 	deploy_core_stop(A.deploy);
+	A.model.logs = NULL;
+	logs_free(A.logs);         /* its requests go before the client they use */
 	sources_close(&A.sources);
 	deploy_core_free(A.deploy);   /* after the HTTP engine delivered its cancellations */
 	model_free(&A.model);

@@ -402,6 +402,13 @@ void app_key_action(enum action_id id, const char *arg)
 			           keymap_view_key("alerts"), a->name,
 			           id == ACTION_SILENCE ? "{alertname=\"X\"} 1h why" : "ID");
 		break;
+	case ACTION_PANE: case ACTION_SCOPE: case ACTION_CONTAINER: case ACTION_EXCLUDE: case ACTION_HIGHLIGHT:
+	case ACTION_FOLLOW:
+		ui_message(ROLE_WARN, "%s works in the diagnose view (%s)", a->name, keymap_view_key("diagnose"));
+		break;
+	case ACTION_PIN: case ACTION_LOGS: case ACTION_EVENTS:
+		start(id, arg, 0);
+		break;
 	case ACTION_FILTER: case ACTION_KIND:
 	case ACTION_ALERTS_LIST:
 		ui_message(ROLE_WARN, "%s works in the alerts and timeline views (%s, %s)", a->name,

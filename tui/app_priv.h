@@ -30,6 +30,7 @@ struct app {
 	char banner[300];             /* the deployment window's recommendation, as painted */
 	char tl_banner[160];          /* writes the disk refused, as painted */
 	struct deploy_core *deploy;
+	struct logs *logs;            /* core/logs/: pod logs and Events, the diagnose view's */
 	char pending_title[256];
 	unsigned paint;
 	bool resized, quit;

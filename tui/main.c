@@ -32,7 +32,7 @@ static const char usage[] =
 	"       warroom expire [--yes] ID         expire a silence\n"
 	"       warroom actions [--json]          every action, its keys and preconditions\n"
 	"       warroom keys [--markdown|--man]   every key in force (with the config's keys:), as ? lists them\n"
-	"       warroom query EXPR [--json]       the value of an instant PromQL query (- reads stdin)\n"
+	"       warroom query EXPR [--json]       every series of an instant PromQL query (- reads stdin)\n"
 	"       warroom runbook list|show NAME|lint FILE...  the runbooks, one as the console walks it, a check\n"
 	"       warroom dashboard show|lint|values FILE   a Grafana dashboard as the console reads it\n"
 	"       warroom check [--slot S] [--json] the verification matrix; exit 0 all passed\n"
@@ -40,6 +40,10 @@ static const char usage[] =
 	"                                         5 breached without rollback\n"
 	"       warroom autosync [--override] [--yes]  re-enable Argo CD auto-sync once Git is fixed\n"
 	"       warroom tick N                    tick item N of the pre-deployment checklist\n"
+	"       warroom logs [--slot S|--pod P] [--container C] [--since switch|10m|TIME] [--follow] [--grep RE]\n"
+	"                    [--new] [--json]  pod logs by slot, merged by time; --new: what the live slot logs\n"
+	"                                         and the other does not\n"
+	"       warroom events [--slot S] [--json]  Kubernetes Events by reason and slot\n"
 	"       warroom remote [--timeout S] CMD  run a command on the bastion; its exit status\n"
 	"\n"
 	"options:\n"
@@ -76,6 +80,8 @@ static const struct subcmd subcmds[] = {
 	{ "check", cli_check },
 	{ "tick", cli_tick },
 	{ "remote", cli_remote },
+	{ "logs", cli_logs },
+	{ "events", cli_events },
 };
 
 /* The subcommands whose requests a bastion would carry: told when it carries none. */

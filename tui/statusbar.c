@@ -14,29 +14,36 @@ static int part_w(const char *s)
 void statusbar_draw(WINDOW *w, int y, int width, const struct statusbar *s)
 {
 	int right = width;
-	int cw = s->clock ? tui_text_width(s->clock) + 1 : 0;
 	int aw = s->alert ? tui_text_width(s->alert) + 2 : 0;
 	int lw = s->left ? tui_text_width(s->left) + 1 : 0;
 	const char *inc_short = s->incident_short ? s->incident_short : s->incident;
 	const char *conn_short = s->conn_short ? s->conn_short : s->conn;
-	/* richest first: the first that leaves the left whole wins */
-	const struct { const char *inc, *conn, *refreshed; } forms[] = {
-		{ s->incident, s->conn, s->refreshed },
-		{ s->incident, s->conn, NULL },
-		{ s->incident, conn_short, NULL },
-		{ inc_short, conn_short, NULL },
+	const char *clk_short = s->clock_short ? s->clock_short : s->clock;
+	/* richest first: the first that leaves the left whole wins; the
+	 * incident's id and clock outlast the wall clock's seconds */
+	const struct { const char *inc, *conn, *refreshed, *clock; } forms[] = {
+		{ s->incident, s->conn, s->refreshed, s->clock },
+		{ s->incident, s->conn, NULL, s->clock },
+		{ s->incident, conn_short, NULL, s->clock },
+		{ inc_short, conn_short, NULL, s->clock },
+		{ inc_short, conn_short, NULL, clk_short },
+		{ inc_short, NULL, NULL, clk_short },
 	};
 	size_t pick = sizeof forms / sizeof forms[0] - 1;
+	int cw;
 
-	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		cw = forms[i].clock ? tui_text_width(forms[i].clock) + 1 : 0;
 		if (cw + aw + part_w(forms[i].inc) + part_w(forms[i].conn) + part_w(forms[i].refreshed) + lw <= width) {
 			pick = i;
 			break;
 		}
+	}
+	cw = forms[pick].clock ? tui_text_width(forms[pick].clock) + 1 : 0;
 	tui_put(w, y, 0, width, ROLE_BAR, "");
-	if (s->clock && cw < right) {
+	if (forms[pick].clock && cw < right) {
 		right -= cw;
-		tui_put(w, y, right, cw, ROLE_BAR, s->clock);
+		tui_put(w, y, right, cw, ROLE_BAR, forms[pick].clock);
 	}
 	/* a standing rollback recommendation before anything else */
 	if (s->alert && aw < right) {

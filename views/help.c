@@ -9,6 +9,7 @@
 
 struct help_state {
 	size_t top;          /* first entry shown */
+	size_t shown;        /* entries the last draw showed whole: a page, so none is skipped */
 };
 
 static const char legend[] = KEYMAP_LEGEND;
@@ -43,6 +44,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 			y++;
 		y += tui_wrap_put(w, y, hx, last - y, width - 2 - hx, 0, ROLE_NORMAL, e.help);
 	}
+	hs->shown = i - hs->top;
 	tui_wrap_put(w, last, 2, lrows, iw, 2, ROLE_STALE, legend);
 	if (i < count || hs->top > 0) {
 		char keys[96];
@@ -56,7 +58,8 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 static int key(void *state, struct model *m, enum action_id action, int k, int page)
 {
 	struct help_state *hs = state;
-	size_t count = keymap_entries(), step = action == ACTION_UP || action == ACTION_DOWN ? 1 : (size_t)page;
+	size_t count = keymap_entries(), step = action == ACTION_UP || action == ACTION_DOWN ? 1 :
+	                                        hs->shown ? hs->shown : (size_t)page;
 
 	switch (action) {
 	case ACTION_DOWN: case ACTION_PAGE_DOWN:

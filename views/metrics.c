@@ -1,14 +1,15 @@
-/* Metrics: a Grafana dashboard in the terminal. Panels are laid out from
- * their gridPos scaled to the screen, stacked one under the other below 100
- * columns; line charts with axis labels, legend and threshold colours; stat
- * with its sparkline; gauge; bargauge; table; text. Each panel shows the age
- * of its data and turns stale when its queries fail. Time range, zoom, pause,
- * a dashboard picker and a variable bar are rows of the action table. */
-#include <math.h>
+/* Metrics: a Grafana dashboard in the terminal, as Grafana lays it out:
+ * rows with their titles, a closed row one line with its count of panels
+ * (Enter opens or closes it), the panels of the 24-column grid scaled to
+ * the screen (stacked one under the other below 100 columns), never one on
+ * another, the page scrolling by line, by page and to either end. Panels
+ * are drawn by metrics_panels.c. Time range, zoom, pause, a dashboard
+ * picker and a variable bar are rows of the action table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics_priv.h"
 #include "warroom/config.h"
 #include "warroom/dashboard.h"
 #include "warroom/loop.h"
@@ -19,68 +20,33 @@
 #include "warroom/widgets.h"
 
 #define STACK_BELOW 100   /* columns under which panels stack */
-#define STALE_FACTOR 3    /* refresh intervals without an answer before a panel is stale */
 
 static const int64_t ranges[] = { 300000, 900000, 3600000, 21600000, 86400000 };
 #define NRANGES (sizeof ranges / sizeof ranges[0])
 
 struct metrics_state {
-	size_t sel;          /* selected panel (index into d->p) */
-	int top;             /* first body row shown */
+	size_t sel;          /* the selected row or panel (index into d->p) */
+	int top;             /* the first line of the page shown */
+	int width, body;     /* the last drawn: the page's width and the lines it shows */
 	bool zoom, picker;
+	bool placed;         /* the selection was made on this dashboard */
 	size_t pick;
 	size_t var;          /* the variable bar's chosen variable */
 	int range;           /* index into ranges */
 	bool range_set;
 };
 
-struct box {
-	int y, x, h, w;
+/* Where every row and panel shown goes on the page (lines from 0); hidden
+ * ones (inside a closed row) have h 0. The page's height. */
+struct page {
+	struct box *b;
+	size_t n;
+	int height;
 };
 
-static enum tui_role level_role(int level)
+static bool visible(const struct dashboard *d, size_t i)
 {
-	return level == 0 ? ROLE_OK : level == 1 ? ROLE_WARN : level == 2 ? ROLE_CRIT : ROLE_ACCENT;
-}
-
-static double field_lo(const struct dash_field *f)
-{
-	return isnan(f->min) ? 0 : f->min;
-}
-
-static double field_hi(const struct dash_field *f)
-{
-	if (!isnan(f->max))
-		return f->max;
-	if (!strcmp(f->unit, "percent"))
-		return 100;
-	if (!strcmp(f->unit, "percentunit"))
-		return 1;
-	return NAN;
-}
-
-static enum tui_role value_role(const struct dash_panel *p, double v)
-{
-	return level_role(dashboard_value_level(&p->field, v));
-}
-
-/* The unit and decimals for a line (a simple override by name). */
-static void line_fmt(const struct dash_panel *p, const struct dash_line *ln, const char **unit, int *dec)
-{
-	*unit = p->field.unit;
-	*dec = p->field.decimals;
-	for (int i = 0; i < p->nov; i++)
-		if (!p->ov[i].regex && !strcmp(p->ov[i].match, ln->name)) {
-			if (p->ov[i].unit[0])
-				*unit = p->ov[i].unit;
-			if (p->ov[i].decimals >= 0)
-				*dec = p->ov[i].decimals;
-		}
-}
-
-static bool shown(const struct dash_panel *p)
-{
-	return p->type != DASH_ROW;
+	return !dashboard_hidden(d, i);
 }
 
 /* Rows a panel takes when stacked. */
@@ -88,6 +54,8 @@ static int stacked_rows(const struct dash_panel *p, int body, int cols)
 {
 	int text;
 
+	if (!dashboard_drawable(p))   /* a placeholder: what it is and its queries */
+		return 3 + (int)(p->nt > 3 ? 3 : p->nt);
 	switch (p->type) {
 	case DASH_STAT: case DASH_SINGLESTAT: case DASH_GAUGE:
 		return 4;
@@ -103,253 +71,167 @@ static int stacked_rows(const struct dash_panel *p, int body, int cols)
 	}
 }
 
-/* Where panel i goes on a virtual page of width cols; rows counted from 0. */
-static struct box place(const struct dashboard *d, size_t i, int cols, int body)
+/* The lines a panel needs at least in the grid: a box and what it shows. */
+static int min_rows(const struct dash_panel *p)
 {
-	const struct dash_panel *p = &d->p[i];
-	struct box b;
+	return p->type == DASH_ROW ? 1 : p->type == DASH_TIMESERIES || p->type == DASH_GRAPH ? 5 : 3;
+}
 
+/* The page at width cols: stacked below STACK_BELOW columns; else the
+ * grid's lines a line of text each, stretched where a panel needs more, so
+ * that what does not overlap on the grid does not on the screen. 0, or -1
+ * out of memory (nothing to free then). */
+static int lay_out(const struct dashboard *d, int cols, int body, struct page *pg)
+{
+	int bottom = 0, *ty;
+
+	pg->n = d->np;
+	pg->height = 0;
+	pg->b = calloc(d->np + 1, sizeof *pg->b);
+	if (!pg->b)
+		return -1;
 	if (cols < STACK_BELOW) {
-		b.y = 0;
-		for (size_t k = 0; k < i; k++)
-			if (shown(&d->p[k]))
-				b.y += stacked_rows(&d->p[k], body, cols);
-		b.x = 0;
-		b.w = cols;
-		b.h = stacked_rows(p, body, cols);
-		return b;
+		for (size_t i = 0; i < d->np; i++) {
+			const struct dash_panel *p = &d->p[i];
+
+			if (!visible(d, i))
+				continue;
+			pg->b[i] = (struct box){ pg->height, 0, p->type == DASH_ROW ? 1 : stacked_rows(p, body, cols), cols };
+			pg->height += pg->b[i].h;
+		}
+		return 0;
 	}
-	/* the grid: 24 columns across; grid rows scaled so the dashboard fills
-	 * the screen, between half a text row and one text row each */
-	{
-		int bottom = 1, num, den;
-
-		for (size_t k = 0; k < d->np; k++)
-			if (shown(&d->p[k]) && d->p[k].y + d->p[k].h > bottom)
-				bottom = d->p[k].y + d->p[k].h;
-		num = body < bottom ? body : bottom;
-		den = bottom;
-		if (num * 2 < den)
-			num = 1, den = 2;
-		b.x = p->x * cols / 24;
-		b.w = (p->x + p->w) * cols / 24 - b.x;
-		b.y = p->y * num / den;
-		b.h = (p->y + p->h) * num / den - b.y;
+	for (size_t i = 0; i < d->np; i++)
+		if (visible(d, i) && d->p[i].ly + d->p[i].lh > bottom)
+			bottom = d->p[i].ly + d->p[i].lh;
+	ty = calloc((size_t)bottom + 2, sizeof *ty);
+	if (!ty) {
+		free(pg->b);
+		pg->b = NULL;
+		return -1;
 	}
-	if (b.h < 3)
-		b.h = 3;
-	return b;
-}
+	for (int g = 1; g <= bottom; g++) {
+		ty[g] = ty[g - 1] + 1;
+		for (size_t i = 0; i < d->np; i++) {
+			const struct dash_panel *p = &d->p[i];
 
-static void age_text(const struct dash_pdata *pd, int64_t now, int interval_ms, char *buf, size_t len,
-                     enum tui_role *role)
-{
-	char age[16];
-
-	*role = ROLE_STALE;
-	if (!pd->updated_ms) {
-		snprintf(buf, len, "%s", pd->err[0] ? "failed" : "waiting");
-		*role = pd->err[0] ? ROLE_CRIT : ROLE_STALE;
-		return;
-	}
-	text_age(now - pd->updated_ms, age, sizeof age);
-	if (pd->err[0] || now - pd->updated_ms > (int64_t)STALE_FACTOR * interval_ms) {
-		snprintf(buf, len, "stale %s", age);
-		*role = ROLE_WARN;
-	} else {
-		snprintf(buf, len, "%s", age);
-	}
-}
-
-static void draw_lines_chart(WINDOW *w, struct box in, const struct dash_panel *p, const struct dash_pdata *pd)
-{
-	static const enum tui_role line_roles[] = { ROLE_ACCENT, ROLE_BLUE, ROLE_GREEN, ROLE_WARN };
-	double lo = INFINITY, hi = -INFINITY;
-	char top[24], bot[24];
-	int axis = 0, legend_rows = in.h >= 6 ? 1 : 0, ph;
-	const char *unit;
-	int dec;
-
-	for (size_t k = 0; k < pd->nline; k++)
-		for (size_t i = 0; i < pd->line[k].n; i++)
-			if (isfinite(pd->line[k].v[i])) {
-				lo = fmin(lo, pd->line[k].v[i]);
-				hi = fmax(hi, pd->line[k].v[i]);
-			}
-	if (!isfinite(lo)) {
-		tui_put(w, in.y + in.h / 2, in.x, in.w, ROLE_STALE, pd->err[0] ? "" : "no data");
-		return;
-	}
-	if (!isnan(p->field.min))
-		lo = p->field.min;
-	else if (lo > 0)
-		lo = 0;
-	if (!isnan(p->field.max))
-		hi = p->field.max;
-	if (!(hi > lo))
-		hi = lo + 1;
-	line_fmt(p, &pd->line[0], &unit, &dec);
-	dashboard_format(hi, unit, dec, top, sizeof top);
-	dashboard_format(lo, unit, dec, bot, sizeof bot);
-	axis = tui_text_width(top) > tui_text_width(bot) ? tui_text_width(top) : tui_text_width(bot);
-	if (axis > in.w / 3)
-		axis = 0;
-	ph = in.h - legend_rows;
-	if (ph < 1)
-		return;
-	if (axis) {
-		tui_put_right(w, in.y, in.x, axis, ROLE_STALE, top);
-		tui_put_right(w, in.y + ph - 1, in.x, axis, ROLE_STALE, bot);
-	}
-	for (size_t k = pd->nline; k-- > 0;) {
-		const struct dash_line *ln = &pd->line[k];
-		size_t n = ln->n;
-		double last = n ? dashboard_reduce(ln->v, n, CALC_LAST_NOT_NULL) : NAN;
-		enum tui_role role = p->field.nth > 1 ? value_role(p, last) : line_roles[k % 4];
-
-		if (k >= 4)
-			continue;   /* the first four lines are drawn; every one is in the legend */
-		chart_plot(w, in.y, in.x + axis + 1, ph, in.w - axis - 1, ln->v, n, lo, hi, role);
-	}
-	if (legend_rows) {
-		int x = in.x;
-
-		for (size_t k = 0; k < pd->nline && x < in.x + in.w - 4; k++) {
-			char item[180], val[32];
-
-			line_fmt(p, &pd->line[k], &unit, &dec);
-			dashboard_format(dashboard_reduce(pd->line[k].v, pd->line[k].n, CALC_LAST_NOT_NULL), unit, dec, val,
-			                 sizeof val);
-			snprintf(item, sizeof item, "%s %s %s  ", tui_glyph(G_BULLET), pd->line[k].name[0] ? pd->line[k].name :
-			         "value", val);
-			tui_put(w, in.y + in.h - 1, x, in.x + in.w - x, k < 4 ? line_roles[k % 4] : ROLE_NORMAL, item);
-			x += tui_text_width(item);
+			if (visible(d, i) && p->lh > 0 && p->ly + p->lh == g && ty[p->ly] + min_rows(p) > ty[g])
+				ty[g] = ty[p->ly] + min_rows(p);
 		}
 	}
+	for (size_t i = 0; i < d->np; i++) {
+		const struct dash_panel *p = &d->p[i];
+		int x = p->x * cols / 24;
+
+		if (!visible(d, i) || p->lh <= 0)
+			continue;
+		pg->b[i] = (struct box){ ty[p->ly], x, ty[p->ly + p->lh] - ty[p->ly],
+		                         p->type == DASH_ROW ? cols : (p->x + p->w) * cols / 24 - x };
+	}
+	pg->height = ty[bottom];
+	free(ty);
+	return 0;
 }
 
-static void draw_stat(WINDOW *w, struct box in, const struct dash_panel *p, const struct dash_pdata *pd)
+/* The first item shown after (dir 1) or before (dir -1) at, in reading order. */
+static size_t step(const struct dashboard *d, size_t at, int dir)
 {
-	for (size_t k = 0; k < pd->nline && (int)k < in.h; k++) {
-		const struct dash_line *ln = &pd->line[k];
-		double v = dashboard_reduce(ln->v, ln->n, p->calc);
-		char val[40], row[200];
-		const char *unit;
-		int dec, vw;
-		enum tui_role role = value_role(p, v);
+	for (size_t i = at; dir > 0 ? i + 1 < d->np : i > 0;) {
+		i = dir > 0 ? i + 1 : i - 1;
+		if (visible(d, i))
+			return i;
+	}
+	return at;
+}
 
-		line_fmt(p, ln, &unit, &dec);
-		dashboard_format(v, unit, dec, val, sizeof val);
-		if (pd->nline > 1)
-			snprintf(row, sizeof row, "%s %s", val, ln->name);
-		else
-			snprintf(row, sizeof row, "%s", val);
-		vw = tui_text_width(row);
-		if (pd->nline == 1 && in.h >= 2) {
-			int off = in.w > vw ? (in.w - vw) / 2 : 0;
+/* Where the selection starts: the first panel shown, else the first row. */
+static size_t first_shown(const struct dashboard *d)
+{
+	for (size_t i = 0; i < d->np; i++)
+		if (visible(d, i) && d->p[i].type != DASH_ROW)
+			return i;
+	return 0;
+}
 
-			tui_put(w, in.y, in.x + off, in.w - off, role, row);
-			{   /* the sparkline over the series' own range */
-				double lo = INFINITY, hi = -INFINITY;
+/* The page scrolled so that item i is on it, whole when it fits. */
+static void reveal(struct metrics_state *s, const struct page *pg, size_t i)
+{
+	const struct box *b = &pg->b[i];
 
-				for (size_t i = 0; i < ln->n; i++)
-					if (isfinite(ln->v[i]))
-						lo = fmin(lo, ln->v[i]), hi = fmax(hi, ln->v[i]);
-				if (isfinite(lo))
-					chart_spark(w, in.y + 1, in.x, in.w, ln->v, ln->n, lo, hi > lo ? hi : lo + 1, role);
-			}
-			return;
+	if (b->y + b->h > s->top + s->body)
+		s->top = b->y + b->h - s->body;
+	if (b->y < s->top)
+		s->top = b->y;
+}
+
+/* The page's lowest top: the end of the dashboard on screen, starting at
+ * an item's top so that none is cut there. */
+static int max_top(const struct dashboard *d, const struct page *pg, int body)
+{
+	int floor = pg->height - body, best = -1;
+
+	if (floor <= 0)
+		return 0;
+	for (size_t i = 0; i < d->np; i++)
+		if (visible(d, i) && pg->b[i].h > 0 && pg->b[i].y >= floor && (best < 0 || pg->b[i].y < best))
+			best = pg->b[i].y;
+	return best >= 0 ? best : floor;
+}
+
+static void clamp_top(struct metrics_state *s, const struct dashboard *d, const struct page *pg)
+{
+	int max = max_top(d, pg, s->body);
+
+	if (s->top > max)
+		s->top = max;
+	if (s->top < 0)
+		s->top = 0;
+}
+
+/* A page down (dir 1) or up: the next page starts at an item's top, so
+ * that what starts on it is shown whole; the first item on it is selected. */
+static void page(struct metrics_state *s, const struct dashboard *d, const struct page *pg, int dir)
+{
+	int want = s->top + dir * s->body, best = -1;
+	size_t sel = s->sel;
+
+	for (size_t i = 0; i < d->np; i++) {
+		int y = pg->b[i].y;
+
+		if (!visible(d, i))
+			continue;
+		if (dir > 0 && y > s->top && y <= want && y > best)
+			best = y;
+		if (dir < 0 && y < s->top && y >= want && (best < 0 || y < best))
+			best = y;
+	}
+	s->top = best >= 0 ? best : dir > 0 ? want : want < 0 ? 0 : want;
+	clamp_top(s, d, pg);
+	for (size_t i = 0; i < d->np; i++)
+		if (visible(d, i) && pg->b[i].y >= s->top) {
+			sel = i;
+			break;
 		}
-		tui_put(w, in.y + (int)k, in.x, in.w, role, row);
-	}
-	if (!pd->nline)
-		tui_put(w, in.y, in.x, in.w, ROLE_STALE, pd->err[0] ? "" : "no data");
+	s->sel = sel;
 }
 
-static void draw_gauges(WINDOW *w, struct box in, const struct dash_panel *p, const struct dash_pdata *pd)
+static void draw_row(WINDOW *w, int y, int width, const struct dash_panel *p, bool selected)
 {
-	double hi = field_hi(&p->field), lo = field_lo(&p->field);
+	char line[200];
 
-	for (size_t k = 0; k < pd->nline && (int)k < in.h; k++) {
-		const struct dash_line *ln = &pd->line[k];
-		double v = dashboard_reduce(ln->v, ln->n, p->calc), max = isnan(hi) ? fmax(v, 1) : hi;
-		char val[40], label[80];
-		const char *unit;
-		int dec;
+	char count[32], title[160];
 
-		line_fmt(p, ln, &unit, &dec);
-		dashboard_format(v, unit, dec, val, sizeof val);
-		snprintf(label, sizeof label, "%s %s", p->type == DASH_BARGAUGE || pd->nline > 1 ? ln->name : "", val);
-		gauge_draw(w, in.y + (p->type == DASH_GAUGE && pd->nline == 1 ? in.h / 2 : (int)k), in.x, in.w, v - lo,
-		           max - lo, label + (label[0] == ' '), value_role(p, v));
-	}
-	if (!pd->nline)
-		tui_put(w, in.y, in.x, in.w, ROLE_STALE, pd->err[0] ? "" : "no data");
+	snprintf(count, sizeof count, "%s(%d panel%s)", p->title[0] ? "  " : "", p->nchild,
+	         p->nchild == 1 ? "" : "s");
+	metrics_clip(p->title, width - 2 - (p->collapsed ? tui_text_width(count) : 0), title, sizeof title);
+	snprintf(line, sizeof line, "%s %s%s", tui_glyph(p->collapsed ? G_PLAY : G_OPEN), title,
+	         p->collapsed ? count : "");
+	tui_put(w, y, 0, width, selected ? ROLE_SELECTED : ROLE_TITLE, line);
 }
 
-static void draw_table(WINDOW *w, struct box in, const struct dash_panel *p, const struct dash_pdata *pd)
-{
-	for (size_t k = 0; k < pd->nline && (int)k < in.h; k++) {
-		const struct dash_line *ln = &pd->line[k];
-		char val[40];
-		const char *unit;
-		int dec, vw;
-
-		line_fmt(p, ln, &unit, &dec);
-		dashboard_format(ln->n ? ln->v[ln->n - 1] : NAN, unit, dec, val, sizeof val);
-		vw = tui_text_width(val);
-		tui_put(w, in.y + (int)k, in.x, in.w - vw - 1, ROLE_NORMAL, ln->name[0] ? ln->name : ln->key);
-		tui_put_right(w, in.y + (int)k, in.x + in.w - vw, vw, value_role(p, ln->n ? ln->v[ln->n - 1] : NAN), val);
-	}
-	if (!pd->nline)
-		tui_put(w, in.y, in.x, in.w, ROLE_STALE, pd->err[0] ? "" : "no rows");
-}
-
-static void draw_panel(WINDOW *w, struct box b, const struct dash_live *l, size_t i, bool selected, int64_t now,
-                       int interval_ms)
-{
-	const struct dash_panel *p = &l->d->p[i];
-	const struct dash_pdata *pd = &l->pd[i];
-	struct box in = { b.y + 1, b.x + 1, b.h - 2, b.w - 2 };
-	char age[32];
-	enum tui_role arole;
-
-	tui_box(w, b.y, b.x, b.h, b.w, p->title[0] ? p->title : p->type_name, selected ? ROLE_SELECTED : ROLE_TITLE);
-	if (in.h < 1 || in.w < 4)
-		return;
-	if (p->type != DASH_TEXT && p->type != DASH_OTHER) {
-		age_text(pd, now, interval_ms, age, sizeof age, &arole);
-		if (b.w > tui_text_width(p->title) + tui_text_width(age) + 6)
-			tui_put_right(w, b.y, b.x + 1, b.w - 3, arole, age);
-	}
-	switch (p->type) {
-	case DASH_TIMESERIES: case DASH_GRAPH:
-		draw_lines_chart(w, in, p, pd);
-		break;
-	case DASH_STAT: case DASH_SINGLESTAT:
-		draw_stat(w, in, p, pd);
-		break;
-	case DASH_GAUGE: case DASH_BARGAUGE:
-		draw_gauges(w, in, p, pd);
-		break;
-	case DASH_TABLE:
-		draw_table(w, in, p, pd);
-		break;
-	case DASH_TEXT:
-		tui_md_draw(w, in.y, in.x, in.h, in.w, &p->md);
-		return;
-	default:
-		tui_putf(w, in.y, in.x, in.w, ROLE_STALE, "%s: not drawn in the terminal", p->type_name);
-		for (size_t k = 0; k < p->nt && (int)k + 1 < in.h; k++)
-			tui_putf(w, in.y + 1 + (int)k, in.x, in.w, ROLE_NORMAL, "%s: %s", p->t[k].ref, p->t[k].expr);
-		return;
-	}
-	if (pd->err[0])
-		tui_wrap_put(w, in.y + in.h - 1 - (in.h > 3), in.x, in.h > 3 ? 2 : 1, in.w, 0, ROLE_CRIT, pd->err);
-	else if (pd->warn[0] && in.h > 3)
-		tui_put(w, in.y + in.h - 1, in.x, in.w, ROLE_WARN, pd->warn);
-}
-
+/* The dashboard's title and range, then its variables as Grafana's bar
+ * shows them: a hidden one not at all, one whose label is hidden by its
+ * value alone. */
 static void draw_header(WINDOW *w, int width, const struct dash_live *l, const struct metrics_state *s)
 {
 	char range[16], line[600];
@@ -360,18 +242,35 @@ static void draw_header(WINDOW *w, int width, const struct dash_live *l, const s
 	snprintf(line, sizeof line, "%s  %s %s%s", l->d->title, tui_glyph(G_DOT), range, l->paused ? "  PAUSED" : "");
 	tui_put(w, 0, 0, width, ROLE_TITLE, line);
 	x = tui_text_width(line) + 2;
-	for (size_t i = 0; i < l->d->nv && x < width; i++) {
+	for (size_t i = 0; i < l->d->nv; i++) {
 		const struct dash_var *v = &l->d->v[i];
+		size_t left = 0;
+		int lw;
 
-		if (v->type == VAR_DATASOURCE || v->type == VAR_CONSTANT)
+		if (v->type == VAR_DATASOURCE || v->type == VAR_CONSTANT || v->hide == 2)
 			continue;
-		o = (size_t)snprintf(line, sizeof line, "$%s=", v->name);
-		if (v->cur_all)
+		o = v->hide == 1 ? 0 : (size_t)snprintf(line, sizeof line, "$%s=", v->name);
+		line[o] = '\0';
+		if (v->type == VAR_INTERVAL && v->cur_auto)
+			snprintf(line + o, sizeof line - o, "auto");
+		else if (v->cur_all)
 			snprintf(line + o, sizeof line - o, "All");
+		else if (!v->ncur)
+			snprintf(line + o, sizeof line - o, "?");
 		for (size_t k = 0; k < v->ncur && o < sizeof line - 2; k++)
 			o += (size_t)snprintf(line + o, sizeof line - o, "%s%s", k ? "," : "", v->cur[k]);
+		for (size_t k = i + 1; k < l->d->nv; k++)
+			left += l->d->v[k].type != VAR_DATASOURCE && l->d->v[k].type != VAR_CONSTANT && l->d->v[k].hide != 2;
+		lw = tui_text_width(line);
+		if (x + lw + (left ? 5 : 0) > width) {   /* whole or not at all: the rest counted */
+			char more[16];
+
+			snprintf(more, sizeof more, "+%zu", left + 1);
+			tui_put(w, 0, x, width - x, ROLE_STALE, more);
+			break;
+		}
 		tui_put(w, 0, x, width - x, i == s->var ? ROLE_KEY : v->error[0] ? ROLE_WARN : ROLE_NORMAL, line);
-		x += tui_text_width(line) + 2;
+		x += lw + 2;
 	}
 }
 
@@ -389,15 +288,13 @@ static void draw_picker(WINDOW *w, int h, int width, const struct dash_live *l, 
 		         l->names[i], i == l->cur ? "  (open)" : "");
 }
 
-static void move_sel(struct metrics_state *s, const struct dashboard *d, int dir);
-
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
 	struct metrics_state *s = state;
 	struct dash_live *l = m->dash;
 	int64_t now = loop_now_ms();
 	int interval = m->cfg && m->cfg->refresh_ms > 0 ? m->cfg->refresh_ms : 2000;
-	int body = h - 1;
+	struct page pg;
 
 	if (!l) {
 		tui_put(w, 1, 1, width - 2, ROLE_STALE, "No dashboards: Prometheus is not configured (prometheus.url).");
@@ -409,58 +306,49 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		         l->nfiles ? "loading the dashboard" : "no dashboards found (dashboards.path)");
 		return;
 	}
+	s->width = width;
+	s->body = h - 1;
 	draw_header(w, width, l, s);
-	if (s->sel >= l->d->np)
-		s->sel = 0;
-	if (l->d->np && !shown(&l->d->p[s->sel]))
-		move_sel(s, l->d, 1);
-	if (s->zoom && s->sel < l->d->np) {
-		struct box b = { 1, 0, body, width };
+	if (!s->placed || s->sel >= l->d->np || !visible(l->d, s->sel))
+		s->sel = first_shown(l->d), s->placed = true;
+	if (s->zoom && s->sel < l->d->np && l->d->p[s->sel].type != DASH_ROW) {
+		struct box b = { 1, 0, s->body, width };
 
-		draw_panel(w, b, l, s->sel, true, now, interval);
-	} else {
-		struct box sb = place(l->d, s->sel, width, body);
+		metrics_draw_panel(w, b, l, s->sel, true, now, interval);
+		goto picker;
+	}
+	if (lay_out(l->d, width, s->body, &pg) != 0) {
+		tui_put(w, 1, 1, width - 2, ROLE_CRIT, "out of memory laying the dashboard out");
+		goto picker;
+	}
+	clamp_top(s, l->d, &pg);
+	for (size_t i = 0; i < l->d->np; i++) {
+		struct box b = pg.b[i];
+		int cut_top, cut_bottom;
 
-		/* keep the selected panel on screen */
-		if (sb.y < s->top)
-			s->top = sb.y;
-		if (sb.y + sb.h > s->top + body)
-			s->top = sb.y + sb.h - body;
-		if (s->top < 0)
-			s->top = 0;
-		for (size_t i = 0; i < l->d->np; i++) {
-			struct box b;
-
-			if (!shown(&l->d->p[i])) {
-				/* a row's title on its grid line, as Grafana draws it */
-				b = place(l->d, i, width, body);
-				if (width >= STACK_BELOW && b.y >= s->top && b.y < s->top + body && l->d->p[i].title[0])
-					tui_putf(w, b.y - s->top + 1, 1, width - 2, ROLE_TITLE, "%s %s", tui_glyph(G_PLAY),
-					         l->d->p[i].title);
-				continue;
-			}
-			b = place(l->d, i, width, body);
-			if (b.y < s->top || b.y + b.h > s->top + body || b.w < 4)
-				continue;   /* only whole panels: a cut chart reads wrong */
-			b.y = b.y - s->top + 1;
-			draw_panel(w, b, l, i, i == s->sel, now, interval);
+		if (!visible(l->d, i) || b.h <= 0 || b.y + b.h <= s->top || b.y >= s->top + s->body)
+			continue;
+		if (l->d->p[i].type == DASH_ROW) {
+			draw_row(w, b.y - s->top + 1, width, &l->d->p[i], i == s->sel);
+			continue;
 		}
+		/* a panel cut by the page's edge is its frame and title: a squeezed chart reads wrong */
+		cut_top = b.y < s->top ? s->top - b.y : 0;
+		cut_bottom = b.y + b.h > s->top + s->body ? b.y + b.h - s->top - s->body : 0;
+		b.y = b.y + cut_top - s->top + 1;
+		b.h -= cut_top + cut_bottom;
+		if (b.h < 2 || b.w < 4)
+			continue;
+		if (cut_top || cut_bottom)
+			tui_box(w, b.y, b.x, b.h, b.w, l->d->p[i].title[0] ? l->d->p[i].title : l->d->p[i].type_name,
+			        i == s->sel ? ROLE_SELECTED : ROLE_STALE);
+		else
+			metrics_draw_panel(w, b, l, i, i == s->sel, now, interval);
 	}
+	free(pg.b);
+picker:
 	if (s->picker)
-		draw_picker(w, body, width, l, s);
-}
-
-static void move_sel(struct metrics_state *s, const struct dashboard *d, int dir)
-{
-	size_t i = s->sel;
-
-	for (size_t n = 0; n < d->np; n++) {
-		i = (i + d->np + (size_t)(dir > 0 ? 1 : -1)) % d->np;
-		if (shown(&d->p[i]) && ((dir > 0) == (i > s->sel)))
-			break;
-	}
-	if (shown(&d->p[i]))
-		s->sel = i;
+		draw_picker(w, s->body, width, l, s);
 }
 
 static void next_value(struct dash_live *l, struct dash_var *v)
@@ -483,13 +371,71 @@ static void next_value(struct dash_live *l, struct dash_var *v)
 		ui_message(ROLE_WARN, "%s", err);
 }
 
-static int key(void *state, struct model *m, enum action_id action, int k, int page)
+/* An opened row at the page's top: its panels below it, as many as fit. */
+static void show_row(struct metrics_state *s, const struct dashboard *d)
+{
+	struct page pg;
+
+	if (lay_out(d, s->width > 0 ? s->width : 80, s->body > 0 ? s->body : 23, &pg) != 0)
+		return;
+	s->top = pg.b[s->sel].y;
+	clamp_top(s, d, &pg);
+	free(pg.b);
+}
+
+/* The variable bar's next variable that is shown. */
+static void next_var(struct metrics_state *s, const struct dashboard *d)
+{
+	for (size_t n = 0; n < d->nv; n++) {
+		const struct dash_var *v;
+
+		s->var = (s->var + 1) % d->nv;
+		v = &d->v[s->var];
+		if (v->type != VAR_DATASOURCE && v->type != VAR_CONSTANT && v->hide != 2)
+			break;
+	}
+}
+
+/* Moving over the page: a line, a page, either end; the selection kept on it. */
+static int navigate(struct metrics_state *s, struct dash_live *l, enum action_id action)
+{
+	struct dashboard *d = l->d;
+	struct page pg;
+	size_t last = d->np ? d->np - 1 : 0;
+
+	if (lay_out(d, s->width > 0 ? s->width : 80, s->body > 0 ? s->body : 23, &pg) != 0)
+		return VIEW_HANDLED;
+	if (s->sel >= d->np || !visible(d, s->sel))
+		s->sel = first_shown(d);
+	switch (action) {
+	case ACTION_UP: case ACTION_DOWN:
+		s->sel = step(d, s->sel, action == ACTION_DOWN ? 1 : -1);
+		reveal(s, &pg, s->sel);
+		break;
+	case ACTION_PAGE_UP: case ACTION_PAGE_DOWN:
+		page(s, d, &pg, action == ACTION_PAGE_DOWN ? 1 : -1);
+		break;
+	case ACTION_TOP:
+		s->top = 0;
+		s->sel = first_shown(d);
+		break;
+	default:   /* the bottom */
+		s->sel = visible(d, last) ? last : step(d, last, -1);
+		s->top = pg.height;
+		clamp_top(s, d, &pg);
+		break;
+	}
+	free(pg.b);
+	return VIEW_REDRAW;
+}
+
+static int key(void *state, struct model *m, enum action_id action, int k, int page_rows)
 {
 	struct metrics_state *s = state;
 	struct dash_live *l = m->dash;
 
 	(void)k;
-	(void)page;
+	(void)page_rows;
 	if (!l || !l->d)
 		return VIEW_IGNORED;
 	if (!s->range_set) {
@@ -510,7 +456,7 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 			if (dash_live_select(l, s->pick) != 0)
 				ui_message(ROLE_CRIT, "%s", l->error);
 			s->sel = 0, s->top = 0, s->var = 0;
-			s->picker = false;
+			s->picker = s->placed = false;
 			return VIEW_REDRAW;
 		case ACTION_QUIT: case ACTION_DASHBOARD:
 			s->picker = false;
@@ -525,7 +471,8 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 		dash_live_set_range(l, ranges[s->range]);
 		return VIEW_REDRAW;
 	case ACTION_ZOOM:
-		s->zoom = !s->zoom;
+		if (s->sel < l->d->np && l->d->p[s->sel].type != DASH_ROW)
+			s->zoom = !s->zoom;
 		return VIEW_REDRAW;
 	case ACTION_QUIT:
 		if (!s->zoom)
@@ -544,28 +491,24 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 		s->pick = l->cur;
 		return VIEW_REDRAW;
 	case ACTION_VARIABLE:
-		for (size_t n = 0; n < l->d->nv; n++) {
-			s->var = (s->var + 1) % l->d->nv;
-			if (l->d->v[s->var].type != VAR_DATASOURCE && l->d->v[s->var].type != VAR_CONSTANT)
-				break;
-		}
+		next_var(s, l->d);
 		return VIEW_REDRAW;
 	case ACTION_VALUE:
 		if (s->var < l->d->nv)
 			next_value(l, &l->d->v[s->var]);
 		return VIEW_REDRAW;
-	case ACTION_UP: case ACTION_PAGE_UP:
-		move_sel(s, l->d, -1);
-		return VIEW_REDRAW;
-	case ACTION_DOWN: case ACTION_PAGE_DOWN:
-		move_sel(s, l->d, 1);
-		return VIEW_REDRAW;
-	case ACTION_TOP:
-		s->sel = 0, s->top = 0;
-		move_sel(s, l->d, 1);
-		return VIEW_REDRAW;
-	case ACTION_SELECT:
-		s->zoom = !s->zoom;
+	case ACTION_UP: case ACTION_DOWN: case ACTION_PAGE_UP: case ACTION_PAGE_DOWN: case ACTION_TOP:
+	case ACTION_BOTTOM:
+		if (s->zoom)
+			return VIEW_HANDLED;
+		return navigate(s, l, action);
+	case ACTION_SELECT:   /* a row opens or closes; a panel goes full screen and back */
+		if (s->sel < l->d->np && l->d->p[s->sel].type == DASH_ROW && !s->zoom) {
+			dash_live_toggle_row(l, s->sel);
+			if (!l->d->p[s->sel].collapsed)
+				show_row(s, l->d);
+		} else if (s->sel < l->d->np)
+			s->zoom = !s->zoom;
 		return VIEW_REDRAW;
 	default:
 		return VIEW_IGNORED;

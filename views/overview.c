@@ -10,6 +10,7 @@
 #include "warroom/deploy.h"
 #include "warroom/loop.h"
 #include "warroom/incident.h"
+#include "warroom/logs.h"
 #include "warroom/model.h"
 #include "warroom/policy.h"
 #include "warroom/prom.h"
@@ -384,6 +385,12 @@ static int alerts_rows_needed(const struct model_alerts *al, int inner)
 {
 	int rows = 1;
 
+	if (al->silenced) {
+		char line[256];
+
+		snprintf(line, sizeof line, "%d silenced, still firing: %s", al->silenced, al->silenced_names);
+		rows += tui_wrap_rows(line, inner, 2) - (al->total ? 0 : 1);
+	}
 	for (size_t i = 0; i < al->n; i++)
 		rows += alert_layout(&al->a[i], inner).rows;
 	return rows;
@@ -425,6 +432,26 @@ static int alert_rows(WINDOW *w, int y, int last, int x, int inner, const struct
 	return y;
 }
 
+/* A silence hides the notifications, never that the alert still fires. */
+static int silenced_line(WINDOW *w, int y, int last, int x, int width, const struct model_alerts *al)
+{
+	char line[256];
+
+	snprintf(line, sizeof line, "%d silenced, still firing: %s", al->silenced, al->silenced_names);
+	return tui_wrap_put(w, y, x, last - y, width, 2, ROLE_WARN, line);
+}
+
+/* Kubernetes warnings of the last minutes, one row above the alerts (logs.h). */
+static int events_row(WINDOW *w, int y, int last, int x, int width, const struct model *m)
+{
+	char line[300];
+
+	if (y >= last || !logs_events_summary(logs_state(m->logs), loop_wall_ms(), line, sizeof line))
+		return y;
+	tui_putf(w, y, x, width, ROLE_WARN, "Events: %s %s %s diagnose", line, tui_glyph(G_DOT), keymap_view_key("diagnose"));
+	return y + 1;
+}
+
 static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 {
 	const struct model_alerts *al = &m->alerts;
@@ -436,15 +463,19 @@ static void panel_alerts(WINDOW *w, struct rect r, const struct model *m)
 	if (!al->updated_ms) {
 		tui_box(w, r.y, r.x, r.h, r.w, "Alerts", ROLE_TITLE);
 		source_state(w, r, m, SRC_ALERTMGR, "Alertmanager", "alertmanager", m->cfg->alertmanager.url);
+		events_row(w, last - 1, last, r.x + 2, inner, m);
 		return;
 	}
 	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total, stale ? ", stale" : "");
 	tui_box(w, r.y, r.x, r.h, r.w, title, stale ? ROLE_CRIT : al->critical ? ROLE_CRIT :
-	        al->total ? ROLE_WARN : ROLE_TITLE);
+	        al->total || al->silenced ? ROLE_WARN : ROLE_TITLE);
 	if (stale && y < last)
 		y += tui_wrap_put(w, y, r.x + 2, last - y < 2 ? last - y : 2, inner, 2, ROLE_CRIT,
 		                  m->src[SRC_ALERTMGR].error);
-	if (al->total == 0 && y < last)
+	y = events_row(w, y, last, r.x + 2, inner, m);
+	if (al->silenced && y < last)
+		y += silenced_line(w, y, last, r.x + 2, inner, al);
+	if (al->total == 0 && !al->silenced && y < last)
 		tui_put(w, y++, r.x + 2, inner, stale ? ROLE_STALE : ROLE_OK, "no alerts firing");
 	alert_rows(w, y, last, r.x + 2, inner, m, stale, now);
 }
@@ -560,6 +591,38 @@ static void panel_incident(WINDOW *w, struct rect r, const struct model *m)
 		tui_wrap_put(w, y, r.x + 2, last - y, r.w - 4, 2, tui_sev_role(m->suggest.sev), sug);
 }
 
+/* The line to act on, with its key; its role says whether it stopped. */
+static enum tui_role next_item_line(const struct runbook_session *s, const struct runbook *rb, size_t item,
+                                    char *line, size_t len)
+{
+	const struct runbook_item_state *st = runbook_session_item(s, item);
+	const struct runbook_item *it = &rb->items[item];
+	char first[200];
+	const char *nl = strchr(it->text, '\n');
+
+	snprintf(first, sizeof first, "%.*s%s", (int)(nl ? nl - it->text : (long)strlen(it->text)), it->text,
+	         nl ? " ..." : "");
+	if (st && (st->state == RBS_FAILED || st->state == RBS_INTERRUPTED || st->state == RBS_CANCELLED))
+		snprintf(line, len, "%s %s %s: %s; %s retries, %s skips, %s done", tui_glyph(G_CROSS),
+		         first, runbook_state_name(st->state), st->reason, keymap_key_for(ACTION_RUNBOOK_STEP),
+		         keymap_key_for(ACTION_RUNBOOK_SKIP), keymap_key_for(ACTION_RUNBOOK_DONE));
+	else if (it->kind == RB_CHECK)
+		snprintf(line, len, "[ ] %s  (%s ticks)", first, keymap_key_for(ACTION_RUNBOOK_CHECK));
+	else if (it->kind == RB_ACTION)
+		snprintf(line, len, "%s warroom %s  (%s runs it)", tui_glyph(G_PLAY), first,
+		         keymap_key_for(ACTION_RUNBOOK_STEP));
+	else if (it->choice && !runbook_session_chosen(s, it->choice - 1))
+		snprintf(line, len, "one of %d to choose: %s  (%s shows them)", rb->choices[it->choice - 1].nopts, first,
+		         keymap_view_key("runbook"));
+	else if (it->kind == RB_COMMAND && runbook_session_missing(s, item, NULL, 0))
+		snprintf(line, len, "%s $ %s  (%s asks its values)", tui_glyph(G_PLAY), first,
+		         keymap_key_for(ACTION_RUNBOOK_STEP));
+	else
+		snprintf(line, len, "%s $ %s  (%s runs it)", tui_glyph(G_PLAY), first,
+		         keymap_key_for(ACTION_RUNBOOK_STEP));
+	return st && st->state != RBS_PENDING ? ROLE_CRIT : ROLE_NORMAL;
+}
+
 /* The runbook being walked: its current step, the line to act on and its
  * key; without one, the runbook the firing alert names and the key that starts it. */
 static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
@@ -621,33 +684,9 @@ static void panel_runbook(WINDOW *w, struct rect r, const struct model *m)
 	if (!runbook_session_next_item(s, &item))
 		return;
 	{
-		const struct runbook_item_state *st = runbook_session_item(s, item);
-		const struct runbook_item *it = &rb->items[item];
-		char first[200];
-		const char *nl = strchr(it->text, '\n');
+		enum tui_role role = next_item_line(s, rb, item, line, sizeof line);
 
-		snprintf(first, sizeof first, "%.*s%s", (int)(nl ? nl - it->text : (long)strlen(it->text)), it->text,
-		         nl ? " ..." : "");
-		if (st && (st->state == RBS_FAILED || st->state == RBS_INTERRUPTED || st->state == RBS_CANCELLED))
-			snprintf(line, sizeof line, "%s %s %s: %s; %s retries, %s skips, %s done", tui_glyph(G_CROSS),
-			         first, runbook_state_name(st->state), st->reason, keymap_key_for(ACTION_RUNBOOK_STEP),
-			         keymap_key_for(ACTION_RUNBOOK_SKIP), keymap_key_for(ACTION_RUNBOOK_DONE));
-		else if (it->kind == RB_CHECK)
-			snprintf(line, sizeof line, "[ ] %s  (%s ticks)", first, keymap_key_for(ACTION_RUNBOOK_CHECK));
-		else if (it->kind == RB_ACTION)
-			snprintf(line, sizeof line, "%s warroom %s  (%s runs it)", tui_glyph(G_PLAY), first,
-			         keymap_key_for(ACTION_RUNBOOK_STEP));
-		else if (it->choice && !runbook_session_chosen(s, it->choice - 1))
-			snprintf(line, sizeof line, "one of %d to choose: %s  (%s shows them)",
-			         rb->choices[it->choice - 1].nopts, first, keymap_view_key("runbook"));
-		else if (it->kind == RB_COMMAND && runbook_session_missing(s, item, NULL, 0))
-			snprintf(line, sizeof line, "%s $ %s  (%s asks its values)", tui_glyph(G_PLAY), first,
-			         keymap_key_for(ACTION_RUNBOOK_STEP));
-		else
-			snprintf(line, sizeof line, "%s $ %s  (%s runs it)", tui_glyph(G_PLAY), first,
-			         keymap_key_for(ACTION_RUNBOOK_STEP));
-		tui_wrap_put(w, y, r.x + 2, last - y, inner, 4, st && st->state != RBS_PENDING ? ROLE_CRIT : ROLE_NORMAL,
-		             line);
+		tui_wrap_put(w, y, r.x + 2, last - y, inner, 4, role, line);
 	}
 }
 
@@ -750,6 +789,41 @@ static int compact_signals(WINDOW *w, int y, int last, int width, const struct m
 	return y + 1;
 }
 
+/* The runbook, in two rows at most: the step it is at and the line to act
+ * on with its key; without one, the runbook offered and the key that starts it. */
+static int compact_runbook(WINDOW *w, int y, int last, int width, const struct model *m)
+{
+	const struct runbook_session *s = m->runbook;
+	const struct runbook *rb = runbook_session_runbook(s);
+	const char *alert = "", *offer = runbook_session_offer(s, &alert);
+	size_t step, item, running;
+	char line[400], act[300];
+	enum tui_role role = ROLE_NORMAL;
+
+	if (y >= last || (!rb && !offer))
+		return y;
+	if (!rb) {
+		snprintf(line, sizeof line, "runbook for %s: %s.md (%s starts it)", alert, offer,
+		         keymap_key_for(ACTION_RUNBOOK));
+		return y + tui_wrap_put(w, y, 0, last - y < 2 ? last - y : 2, width, 2, ROLE_WARN, line);
+	}
+	step = runbook_session_current_step(s);
+	if (step >= rb->nsteps) {
+		tui_putf(w, y, 0, width, ROLE_OK, "runbook %s: every step done", rb->name);
+		return y + 1;
+	}
+	if (runbook_session_running(s, &running))
+		snprintf(act, sizeof act, "%s running: %s", tui_glyph(G_PLAY), rb->items[running].text);
+	else if (runbook_session_next_item(s, &item))
+		role = next_item_line(s, rb, item, act, sizeof act);
+	else
+		act[0] = '\0';
+	snprintf(line, sizeof line, "step %zu/%zu %s %s %s", step + 1, rb->nsteps, rb->steps[step].title,
+	         tui_glyph(G_DOT), act);
+	return y + tui_wrap_put(w, y, 0, last - y < 2 ? last - y : 2, width, 2, role == ROLE_CRIT ? ROLE_CRIT :
+	                        ROLE_ACCENT, line);
+}
+
 /* What rows are left: the latest timeline events, each whole. */
 static void compact_timeline(WINDOW *w, int y, int last, int width, const struct model *m)
 {
@@ -788,18 +862,24 @@ static void draw_compact(WINDOW *w, int top, int h, int width, const struct mode
 	if (y < h)
 		y = compact_incident(w, y, h, width, m);
 	if (y < h)
+		y = compact_runbook(w, y, h, width, m);
+	if (y < h)
 		y = compact_signals(w, y, h, width, m);
 	if (y >= h)
 		return;
 	if (!al->updated_ms) {
 		tui_put(w, y++, 0, width, ROLE_STALE, m->src[SRC_ALERTMGR].state == SRC_UNCONFIGURED ?
 		        "alerts: alertmanager not configured" : "alerts: no data yet");
+		y = events_row(w, y, h, 0, width, m);
 		compact_timeline(w, y, h, width, m);
 		return;
 	}
 	snprintf(title, sizeof title, "Alerts (%zu firing%s)", al->total,
 	         m->src[SRC_ALERTMGR].state == SRC_DOWN ? ", stale" : "");
-	tui_put(w, y++, 0, width, al->critical ? ROLE_CRIT : al->total ? ROLE_WARN : ROLE_TITLE, title);
+	tui_put(w, y++, 0, width, al->critical ? ROLE_CRIT : al->total || al->silenced ? ROLE_WARN : ROLE_TITLE, title);
+	y = events_row(w, y, h, 0, width, m);
+	if (al->silenced && y < h)
+		y += silenced_line(w, y, h, 0, width, al);
 	if (al->total && y < h)
 		y = alert_rows(w, y, h, 0, width, m, m->src[SRC_ALERTMGR].state == SRC_DOWN, loop_wall_ms());
 	compact_timeline(w, y, h, width, m);
@@ -827,7 +907,8 @@ static int draw_recommendation(WINDOW *w, int width, const struct model *m)
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
 	int top = draw_recommendation(w, width, m);
-	int lw = width >= 120 ? 40 : width * 45 / 100;
+	/* past 140 columns the left column grows, rather than wrap its lines beside an empty right */
+	int lw = width > 140 ? width * 2 / 5 : width >= 120 ? 40 : width * 45 / 100;
 	int rw = width - lw;
 	int slots_h = h - top >= 34 ? 9 : 7;
 	int inc_h = incident_rows(m, lw - 4) + 2;

@@ -174,8 +174,35 @@ int slot_lines_summary_rows(int width, const struct model *m)
 	return rows;
 }
 
+/* The rollback target in one row, however small the screen: where R
+ * would send the traffic, and whether it can take it. */
+static int standby_row(WINDOW *w, int y, int last, int x, int width, const struct slots_state *st, bool stale)
+{
+	int sb = slots_standby(st), nw;
+	const struct slots_slot *s;
+	char name[40], line[160];
+
+	if (sb < 0 || y >= last)
+		return y;
+	s = &st->slot[sb];
+	slot_lines_upper(name, sizeof name, s->name);
+	nw = tui_text_width(name) + 1;
+	tui_put(w, y, x, nw, stale ? ROLE_STALE : slot_lines_role(s->name), name);
+	if (!s->found) {
+		tui_put(w, y, x + nw, width - nw, ROLE_WARN, "standby: no deployment");
+		return y + 1;
+	}
+	snprintf(line, sizeof line, "standby %d/%d %s", s->ready, s->desired, s->tag[0] ? s->tag : "?");
+	if (s->revision)
+		snprintf(line + strlen(line), sizeof line - strlen(line), " r%ld", s->revision);
+	tui_put(w, y, x + nw, width - nw, stale || s->desired == 0 ? ROLE_STALE : s->ready >= s->desired ? ROLE_OK :
+	        ROLE_WARN, line);
+	return y + 1;
+}
+
 /* The compact overview's slots: the slot that serves traffic in one line
- * ("GREEN ACTIVE 3/3 1.5.0 r2 · degraded"), then traffic, phase, warnings. */
+ * ("GREEN ACTIVE 3/3 1.5.0 r2 · degraded"), the standby in one ("BLUE
+ * standby 3/3 1.4.2 r4"), then traffic, phase, warnings. */
 int slot_lines_compact(WINDOW *w, int y, int x, int h, int width, const struct model *m)
 {
 	const struct slots_state *st = m->slots;
@@ -202,5 +229,6 @@ int slot_lines_compact(WINDOW *w, int y, int x, int h, int width, const struct m
 	int lw = tui_text_width(line) + nw;
 	snprintf(line, sizeof line, " %s %s", tui_glyph(G_DOT), stale ? "stale" : slots_health_name(st->health));
 	tui_put(w, y, x + lw, width - lw, stale ? ROLE_STALE : slot_lines_health_role(st->health), line);
-	return slot_lines_draw(w, &in, y + 1, y + h, x, width, more_where(more, sizeof more));
+	return slot_lines_draw(w, &in, standby_row(w, y + 1, y + h, x, width, st, stale), y + h, x, width,
+	                       more_where(more, sizeof more));
 }

@@ -41,7 +41,8 @@ void slot_lines_summary(WINDOW *w, int y, int x, int h, int width, const struct 
 /* Rows the summary needs at width to show every line whole. */
 int slot_lines_summary_rows(int width, const struct model *m);
 /* For a narrow terminal: the slot serving traffic and the health in one row,
- * then the lines, in rows y..y+h-1. Returns the next free row. */
+ * the standby (the rollback target) in one, then the lines, in rows
+ * y..y+h-1. Returns the next free row. */
 int slot_lines_compact(WINDOW *w, int y, int x, int h, int width, const struct model *m);
 
 #endif

@@ -1,7 +1,7 @@
 /* Timeline: every event of the store, newest first; select shows its
  * detail as fields, one per line. kind shows one kind at a time, filter the
- * events with a word, now goes back to everything, newest first. */
-#include <ctype.h>
+ * events with words, both searched in the whole database (the model's
+ * filter); now goes back to everything, newest first. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,47 +11,35 @@
 
 struct timeline_state {
 	struct table tbl;
-	char kind[24];               /* "" all kinds */
-	char search[128];            /* "" no search; matched ignoring ASCII case */
-	size_t rows[MODEL_RECENT];   /* indexes of m->recent shown, newest first */
-	size_t nrows;
-	const struct model *m;       /* for the cells and the search dialog */
-	uint64_t gen;                /* the model's recent_gen the rows reflect */
+	struct model *m;                     /* for the search dialog's answer */
+	const struct timeline_event *ev;     /* the rows drawn: recent, or what the filter found */
+	size_t nev;
+	int64_t sel_id;                      /* the event selected: it stays selected as new ones arrive */
 };
 
-static bool has_word(const char *text, const char *word)
+/* The filter is the model's: it searches the whole database, not the
+ * events held in memory, so an old event of a long incident is found. */
+static bool filtering(const struct model *m)
 {
-	size_t n = strlen(word);
-
-	for (; *text; text++) {
-		size_t i = 0;
-
-		while (i < n && text[i] && tolower((unsigned char)text[i]) == tolower((unsigned char)word[i]))
-			i++;
-		if (i == n)
-			return true;
-	}
-	return n == 0;
+	return m->found.kind[0] || m->found.words[0];
 }
 
-static bool matches(const struct timeline_state *st, const struct timeline_event *e)
+static void rows(struct timeline_state *st, const struct model *m)
 {
-	if (st->kind[0] && strcmp(e->kind, st->kind) != 0)
-		return false;
-	return !st->search[0] || has_word(e->summary, st->search) || has_word(e->actor, st->search) ||
-	       has_word(e->kind, st->search) || (e->detail_json && has_word(e->detail_json, st->search));
-}
-
-static void refilter(struct timeline_state *st, const struct model *m)
-{
-	st->m = m;
-	st->nrows = 0;
-	for (size_t i = 0; i < m->nrecent; i++)
-		if (matches(st, &m->recent[i]))
-			st->rows[st->nrows++] = i;
-	st->gen = m->recent_gen;
-	if (st->tbl.selected >= st->nrows)
-		st->tbl.selected = st->nrows ? st->nrows - 1 : 0;
+	st->ev = filtering(m) ? m->found.ev : m->recent;
+	st->nev = filtering(m) ? m->found.n : m->nrecent;
+	/* newer events above it move the selected one down: follow it */
+	if (st->sel_id && (st->tbl.selected >= st->nev || st->ev[st->tbl.selected].id != st->sel_id))
+		for (size_t i = 0; i < st->nev; i++)
+			if (st->ev[i].id == st->sel_id) {
+				st->tbl.top += i > st->tbl.selected ? i - st->tbl.selected : 0;
+				st->tbl.selected = i;
+				break;
+			}
+	if (st->tbl.selected >= st->nev)
+		st->tbl.selected = st->nev ? st->nev - 1 : 0;
+	/* at the newest, it stays at the newest */
+	st->sel_id = st->nev && st->tbl.selected ? st->ev[st->tbl.selected].id : 0;
 }
 
 static const struct table_col cols[] = {
@@ -72,7 +60,7 @@ static const struct table_col narrow_cols[] = {
 static enum tui_role cell(const void *data, size_t row, size_t col, char *buf, size_t len)
 {
 	const struct timeline_state *st = data;
-	const struct timeline_event *e = &st->m->recent[st->rows[row]];
+	const struct timeline_event *e = &st->ev[row];
 	time_t t = (time_t)(e->ts_ms / 1000);
 	struct tm tm;
 
@@ -97,17 +85,18 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 {
 	struct timeline_state *st = state;
 	struct table *tbl = &st->tbl;
+	const struct model_found *f = &m->found;
 	char title[256];
 	size_t n;
 
-	refilter(st, m);
-	if (st->kind[0] || st->search[0]) {
-		n = (size_t)snprintf(title, sizeof title, "Timeline %s %zu of %zu events", tui_glyph(G_DOT), st->nrows,
-		                     m->nrecent);
-		if (st->kind[0] && n < sizeof title)
-			n += (size_t)snprintf(title + n, sizeof title - n, " %s kind %s", tui_glyph(G_DOT), st->kind);
-		if (st->search[0] && n < sizeof title)
-			snprintf(title + n, sizeof title - n, " %s \"%s\"", tui_glyph(G_DOT), st->search);
+	rows(st, m);
+	if (filtering(m)) {
+		n = (size_t)snprintf(title, sizeof title, "Timeline %s %s%zu event%s match", tui_glyph(G_DOT),
+		                     f->more ? "the newest " : "", f->n, f->n == 1 ? "" : "s");
+		if (f->kind[0] && n < sizeof title)
+			n += (size_t)snprintf(title + n, sizeof title - n, " %s kind %s", tui_glyph(G_DOT), f->kind);
+		if (f->words[0] && n < sizeof title)
+			snprintf(title + n, sizeof title - n, " %s \"%s\"", tui_glyph(G_DOT), f->words);
 	} else {
 		snprintf(title, sizeof title, "Timeline %s %zu event%s%s", tui_glyph(G_DOT), m->nrecent,
 		         m->nrecent == 1 ? "" : "s", m->nrecent == MODEL_RECENT ? " (latest)" : "");
@@ -117,12 +106,16 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		tui_putf(w, 2, 2, width - 4, ROLE_CRIT, "timeline unavailable: %s", m->tl_error);
 		return;
 	}
-	if (m->nrecent == 0) {
+	if (filtering(m) && f->error[0]) {
+		tui_wrap_put(w, 2, 2, h - 3, width - 4, 2, ROLE_CRIT, f->error);
+		return;
+	}
+	if (!filtering(m) && m->nrecent == 0) {
 		tui_putf(w, 2, 2, width - 4, ROLE_STALE, "no events yet: %s adds a note, `warroom note TEXT` from "
 		         "a shell", keymap_key_for(ACTION_NOTE));
 		return;
 	}
-	if (st->nrows == 0) {
+	if (st->nev == 0) {
 		tui_putf(w, 2, 2, width - 4, ROLE_STALE, "no event matches: %s the next kind, %s another word, "
 		         "%s all of them", keymap_key_for(ACTION_KIND), keymap_key_for(ACTION_FILTER),
 		         keymap_key_for(ACTION_NOW));
@@ -130,7 +123,7 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 	}
 	tbl->cols = width >= 70 ? cols : narrow_cols;
 	tbl->ncols = sizeof cols / sizeof cols[0];
-	tbl->nrows = st->nrows;
+	tbl->nrows = st->nev;
 	tbl->cell = cell;
 	tbl->data = st;
 	tbl->show_selection = true;
@@ -189,9 +182,10 @@ static void show_event(const struct timeline_event *e)
 
 /* The kind after the current one, in the order they first appear (newest
  * first); after the last, all kinds again. */
-static void next_kind(struct timeline_state *st, const struct model *m)
+static void next_kind(struct model *m)
 {
 	const char *seen[MODEL_RECENT];
+	char kind[24];
 	size_t n = 0, at = 0;
 
 	for (size_t i = 0; i < m->nrecent; i++) {
@@ -202,14 +196,15 @@ static void next_kind(struct timeline_state *st, const struct model *m)
 		if (!dup)
 			seen[n++] = m->recent[i].kind;
 	}
-	if (st->kind[0]) {
-		for (at = 0; at < n && strcmp(seen[at], st->kind) != 0; at++)
+	if (m->found.kind[0]) {
+		for (at = 0; at < n && strcmp(seen[at], m->found.kind) != 0; at++)
 			;
 		at++;   /* the next one, or past the end: all */
 	}
-	snprintf(st->kind, sizeof st->kind, "%s", at < n ? seen[at] : "");
-	if (st->kind[0])
-		ui_message(ROLE_NORMAL, "timeline: kind %s (%s: the next kind, %s: all)", st->kind,
+	snprintf(kind, sizeof kind, "%s", at < n ? seen[at] : "");
+	model_timeline_filter(m, kind, m->found.words);
+	if (kind[0])
+		ui_message(ROLE_NORMAL, "timeline: kind %s (%s: the next kind, %s: all)", kind,
 		           keymap_key_for(ACTION_KIND), keymap_key_for(ACTION_NOW));
 	else
 		ui_message(ROLE_NORMAL, "timeline: every kind");
@@ -219,12 +214,12 @@ static void on_search(const struct dialog *d, enum dialog_result r, void *arg)
 {
 	struct timeline_state *st = arg;
 
-	if (r != DIALOG_YES)
+	if (r != DIALOG_YES || !st->m)
 		return;
-	snprintf(st->search, sizeof st->search, "%s", d->input);
 	st->tbl.selected = st->tbl.top = 0;
-	if (st->m)
-		refilter(st, st->m);
+	st->sel_id = 0;
+	if (!model_timeline_filter(st->m, st->m->found.kind, d->input))
+		ui_message(ROLE_CRIT, "timeline: %s", st->m->found.error);
 }
 
 static int key(void *state, struct model *m, enum action_id action, int k, int page)
@@ -233,43 +228,49 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 	struct table *tbl = &st->tbl;
 	struct dialog d;
 
-	if (st->gen != m->recent_gen || st->m != m)
-		refilter(st, m);
+	st->m = m;
+	rows(st, m);
 	switch (action) {
 	case ACTION_KIND:
-		next_kind(st, m);
 		tbl->selected = tbl->top = 0;
-		refilter(st, m);
+		st->sel_id = 0;
+		next_kind(m);
 		return VIEW_REDRAW;
 	case ACTION_FILTER:   /* "/" searches here, as it filters the alerts */
-		dialog_input(&d, "Search the timeline", "/", st->search, on_search, st);
-		dialog_add_line(&d, ROLE_STALE, "summary, actor, kind or detail; empty: every event");
+		dialog_input(&d, "Search the timeline", "/", m->found.words, on_search, st);
+		dialog_add_line(&d, ROLE_STALE, "words, or their beginnings, of the summary, actor, kind or detail: "
+		                "every event of the database; empty: every event");
 		ui_dialog(&d);
 		return VIEW_HANDLED;
 	case ACTION_NOW:
-		st->kind[0] = st->search[0] = '\0';
 		tbl->selected = tbl->top = 0;
-		refilter(st, m);
+		st->sel_id = 0;
+		model_timeline_filter(m, "", "");
 		return VIEW_REDRAW;
 	default:
 		break;
 	}
-	if (action == ACTION_SELECT && tbl->selected < st->nrows) {
-		show_event(&m->recent[st->rows[tbl->selected]]);
+	if (action == ACTION_SELECT && tbl->selected < st->nev) {
+		show_event(&st->ev[tbl->selected]);
 		return VIEW_HANDLED;
 	}
-	tbl->nrows = st->nrows;
-	return table_move(tbl, action, page) ? VIEW_REDRAW : (action >= ACTION_UP && action <= ACTION_BOTTOM ?
-	                                                      VIEW_HANDLED : VIEW_IGNORED);
+	tbl->nrows = st->nev;
+	if (table_move(tbl, action, page)) {
+		st->sel_id = tbl->selected && tbl->selected < st->nev ? st->ev[tbl->selected].id : 0;
+		return VIEW_REDRAW;
+	}
+	return action >= ACTION_UP && action <= ACTION_BOTTOM ? VIEW_HANDLED : VIEW_IGNORED;
 }
 
 static void open_view(void *state, struct model *m)
 {
-	struct table *tbl = &((struct timeline_state *)state)->tbl;
+	struct timeline_state *st = state;
 
-	tbl->selected = 0;
-	tbl->top = 0;
-	refilter(state, m);
+	st->m = m;
+	st->tbl.selected = 0;
+	st->tbl.top = 0;
+	st->sel_id = 0;
+	rows(st, m);
 }
 
 const struct view_ops timeline_view = {

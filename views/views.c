@@ -7,7 +7,7 @@
 #include "warroom/views.h"
 
 extern const struct view_ops overview_view, slots_view, timeline_view, deploy_view, help_view, alerts_view,
-	runbook_view, metrics_view;
+	runbook_view, metrics_view, diagnose_view;
 
 static const struct view_ops *const all[] = {
 	&overview_view,
@@ -17,6 +17,7 @@ static const struct view_ops *const all[] = {
 	&runbook_view,
 	&metrics_view,
 	&deploy_view,
+	&diagnose_view,
 	&help_view,
 };
 

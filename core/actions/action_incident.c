@@ -10,6 +10,7 @@
 #include <cJSON.h>
 
 #include "warroom/actions.h"
+#include "warroom/config.h"
 #include "warroom/export.h"
 #include "warroom/incident.h"
 #include "warroom/loop.h"
@@ -91,6 +92,12 @@ static void incident_exec(struct action_run *run)
 	cJSON_AddStringToObject(d, "title", title);
 	cJSON_AddStringToObject(d, "commander", c->actor ? c->actor : "");
 	cJSON_AddNumberToObject(d, "respond_within_min", policy_sev_response_min(c->cfg, a->sev));
+	/* where it happens, with the incident: its export says so from any shell */
+	if (c->cfg) {
+		cJSON_AddStringToObject(d, "environment", c->cfg->environment);
+		cJSON_AddStringToObject(d, "service", c->cfg->kube.service);
+		cJSON_AddStringToObject(d, "namespace", c->cfg->kube.namespace_);
+	}
 	log_event(tl, "sev", summary, d);
 	actions_finish_line(run, ACTION_OK, EXIT_OK, "INC-%lld declared, SEV-%d", (long long)id, a->sev);
 }
@@ -265,6 +272,8 @@ static void resolve_prepare(struct action_run *run)
 	struct timeline *tl = actions_need_timeline(run);
 	struct action_question q = { 0 };
 	struct timeline_incident inc;
+	struct incident_followup f[8];
+	size_t nf;
 
 	if (!tl || !need_open(run, tl, &inc))
 		return;
@@ -272,6 +281,10 @@ static void resolve_prepare(struct action_run *run)
 	snprintf(q.question, sizeof q.question, "Close the open incident?");
 	actions_question_line(&q, AROLE_NORMAL, "INC-%lld  SEV-%d  %s", (long long)inc.id, inc.sev, inc.title);
 	actions_question_line(&q, AROLE_STALE, "status now: %s", inc.status);
+	/* resolving does not end them: say so before, not after */
+	nf = incident_followups(tl, loop_wall_ms(), f, sizeof f / sizeof f[0]);
+	for (size_t i = 0; i < nf; i++)
+		actions_question_line(&q, AROLE_WARN, "still open: %s", f[i].text);
 	actions_propose(run, &q);
 }
 

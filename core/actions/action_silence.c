@@ -384,6 +384,8 @@ static void silence_verified(struct sil *s, const struct http_resp *r)
 		cJSON_AddStringToObject(d, "matchers", s->matchers);
 		cJSON_AddStringToObject(d, "comment", s->comment);
 		cJSON_AddStringToObject(d, "until", until);
+		/* the resolve dialog names a silence still open at the end */
+		cJSON_AddNumberToObject(d, "until_ms", (double)(loop_wall_ms() + s->secs * 1000));
 		js = cJSON_PrintUnformatted(d);
 		snprintf(detail, sizeof detail, "%s", js ? js : "{}");
 		cJSON_free(js);
@@ -548,8 +550,12 @@ static void expire_verified(struct sil *s, const struct http_resp *r)
 	}
 	snprintf(line, sizeof line, "silence %.8s expired by %s: %s", s->id, c->actor && *c->actor ? c->actor : "?",
 	         s->matchers);
-	if (c->tl)
-		timeline_log(c->tl, "silence", line, NULL);
+	if (c->tl) {
+		char detail[200];
+
+		snprintf(detail, sizeof detail, "{\"silence\":\"%s\",\"expired\":true}", s->id);
+		timeline_log(c->tl, "silence", line, detail);
+	}
 	finish(s, ACTION_OK, EXIT_OK, "silence %s expired: %s", s->id, s->matchers);
 }
 

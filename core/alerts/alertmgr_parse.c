@@ -433,6 +433,25 @@ int alertmgr_parse_silences(const char *json, size_t len, unsigned src, struct m
 	return 0;
 }
 
+/* Alertmanager lists an alert until it resolves: a silenced one it lists
+ * is still firing. Counted once per name, as the overview names them. */
+static void silenced_name(struct model_alerts *out, const char *name)
+{
+	size_t n = strlen(out->silenced_names), len = strlen(name);
+	const char *p = out->silenced_names;
+
+	while ((p = strstr(p, name))) {
+		if ((p == out->silenced_names || p[-1] == ' ') && (p[len] == ',' || p[len] == '\0'))
+			return;   /* this name already */
+		p += len;
+	}
+	out->silenced++;
+	if (n + len + 3 < sizeof out->silenced_names)
+		snprintf(out->silenced_names + n, sizeof out->silenced_names - n, "%s%s", n ? ", " : "", name);
+	else if (n + 4 < sizeof out->silenced_names && strcmp(out->silenced_names + n - 3, "...") != 0)
+		snprintf(out->silenced_names + n, sizeof out->silenced_names - n, "...");
+}
+
 /* "name=value" lines, as the light parser writes them: a runbook's
  * ALERT_<NAME> comes from these. Whole labels only: a value cut to the
  * model's size would be a wrong one, so it is left out. */
@@ -467,6 +486,10 @@ void alertmgr_summarize(const struct model_am *am, const struct config *cfg, str
 		const struct model_am_alert *a = &am->a[i];
 		struct model_alert *o;
 
+		if (a->state == AM_SUPPRESSED && a->nsilenced) {
+			silenced_name(out, a->name);
+			continue;
+		}
 		if (a->state != AM_ACTIVE)
 			continue;
 		out->total++;

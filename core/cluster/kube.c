@@ -123,47 +123,57 @@ static void http_done(const struct http_resp *resp, void *arg);
 static void req_send(struct kreq *r, bool cred_ok)
 {
 	struct kube *k = r->k;
-	const struct kubeconfig *kc = &k->kc;
-	if (kc->exec.set && !cred_ok && !cred_fresh(k)) {
+	if (k->kc.exec.set && !cred_ok && !cred_fresh(k)) {
 		r->waiting_auth = true;
 		start_exec(k);
 		return;
 	}
 	r->waiting_auth = false;
-	char *file_token = NULL;
+	struct kube_held held;
+	struct http_req hr;
+	char err[512];
+	if (kube_http_req(k, r->path, &hr, &held, err, sizeof err) != 0) {
+		req_fail_later(r, err);
+		return;
+	}
+	hr.method = r->method;
+	hr.body = r->body;
+	hr.content_type = r->ctype;
+	r->http_id = http_request(k->http, &hr, http_done, r);
+	kube_held_free(&held);
+	if (!r->http_id)
+		req_fail_later(r, "could not start the request to the API server");
+}
+
+static const char *const req_headers[] = { "Accept: application/json", "User-Agent: warroom/" WARROOM_VERSION, NULL };
+
+int kube_http_req(struct kube *k, const char *path, struct http_req *hr, struct kube_held *held, char *err,
+                  size_t errlen)
+{
+	const struct kubeconfig *kc = &k->kc;
 	const char *token = NULL;
+
+	memset(held, 0, sizeof *held);
 	if (kc->exec.set && k->cred.token)
 		token = k->cred.token;
 	else if (kc->token)
 		token = kc->token;
 	else if (kc->token_file[0]) {
-		char err[512];
-		file_token = kubeconfig_read_token_file(kc->token_file, err, sizeof err);
-		if (!file_token) {
-			req_fail_later(r, err);
-			return;
-		}
-		token = file_token;
+		held->file_token = kubeconfig_read_token_file(kc->token_file, err, errlen);
+		if (!held->file_token)
+			return -1;
+		token = held->file_token;
 	}
-	char jerr[300];
-	char *url = k->url_base ? endpoint_join(k->url_base, r->path, NULL, jerr, sizeof jerr) : NULL;
+	held->url = k->url_base ? endpoint_join(k->url_base, path, NULL, err, errlen) : NULL;
 	if (!k->url_base)
-		text_copy(jerr, sizeof jerr, "out of memory");
-	if (!url) {
-		if (file_token) {
-			memset(file_token, 0, strlen(file_token));
-			free(file_token);
-		}
-		req_fail_later(r, jerr);
-		return;
+		text_copy(err, errlen, "out of memory");
+	if (!held->url) {
+		kube_held_free(held);
+		return -1;
 	}
-	const char *headers[] = { "Accept: application/json", "User-Agent: warroom/" WARROOM_VERSION, NULL };
-	struct http_req hr = {
-		.method = r->method,
-		.url = url,
-		.body = r->body,
-		.content_type = r->ctype,
-		.headers = headers,
+	*hr = (struct http_req){
+		.url = held->url,
+		.headers = req_headers,
 		.bearer_token = token,
 		.timeout_ms = k->timeout_ms,
 		.ca_file = kc->ca_file[0] ? kc->ca_file : NULL,
@@ -172,26 +182,48 @@ static void req_send(struct kreq *r, bool cred_ok)
 		.connect_to = k->connect_to,
 	};
 	if (kc->exec.set && k->cred.cert_pem) {
-		hr.cert_pem = k->cred.cert_pem;
-		hr.cert_pem_len = strlen(k->cred.cert_pem);
-		hr.key_pem = k->cred.key_pem;
-		hr.key_pem_len = strlen(k->cred.key_pem);
+		hr->cert_pem = k->cred.cert_pem;
+		hr->cert_pem_len = strlen(k->cred.cert_pem);
+		hr->key_pem = k->cred.key_pem;
+		hr->key_pem_len = strlen(k->cred.key_pem);
 	} else {
-		hr.cert_file = kc->cert_file[0] ? kc->cert_file : NULL;
-		hr.cert_pem = kc->cert_pem;
-		hr.cert_pem_len = kc->cert_pem_len;
-		hr.key_file = kc->key_file[0] ? kc->key_file : NULL;
-		hr.key_pem = kc->key_pem;
-		hr.key_pem_len = kc->key_pem_len;
+		hr->cert_file = kc->cert_file[0] ? kc->cert_file : NULL;
+		hr->cert_pem = kc->cert_pem;
+		hr->cert_pem_len = kc->cert_pem_len;
+		hr->key_file = kc->key_file[0] ? kc->key_file : NULL;
+		hr->key_pem = kc->key_pem;
+		hr->key_pem_len = kc->key_pem_len;
 	}
-	r->http_id = http_request(k->http, &hr, http_done, r);
-	free(url);
-	if (file_token) {
-		memset(file_token, 0, strlen(file_token));
-		free(file_token);
+	return 0;
+}
+
+void kube_held_free(struct kube_held *h)
+{
+	if (h->file_token) {
+		memset(h->file_token, 0, strlen(h->file_token));
+		free(h->file_token);
 	}
-	if (!r->http_id)
-		req_fail_later(r, "could not start the request to the API server");
+	free(h->url);
+	memset(h, 0, sizeof *h);
+}
+
+bool kube_cred_ready(const struct kube *k)
+{
+	return !k->kc.exec.set || cred_fresh(k);
+}
+
+bool kube_cred_reject(struct kube *k)
+{
+	if (!k->kc.exec.set)
+		return false;
+	kubeconfig_cred_free(&k->cred);
+	k->have_cred = false;
+	return true;
+}
+
+struct http *kube_http(const struct kube *k)
+{
+	return k->http;
 }
 
 static void http_done(const struct http_resp *resp, void *arg)

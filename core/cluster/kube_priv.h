@@ -24,6 +24,25 @@ uint64_t kube_op_add(struct kube *k, struct kube_op *op);
 /* Unlinks op when it is done (it delivers, then frees itself). */
 void kube_op_remove(struct kube *k, struct kube_op *op);
 struct loop *kube_loop(const struct kube *k);
+struct http *kube_http(const struct kube *k);
+
+/* What a request to the API server holds while it starts: its URL and a
+ * token read from its file (wiped when freed). */
+struct kube_held {
+	char *url;
+	char *file_token;
+};
+/* The GET of path (query included) with k's credentials, TLS, route and
+ * deadline; hr's strings point into held and k until kube_held_free. 0, or
+ * -1 with words (a token file that cannot be read, a path that is no URL). */
+int kube_http_req(struct kube *k, const char *path, struct http_req *hr, struct kube_held *held, char *err,
+                  size_t errlen);
+void kube_held_free(struct kube_held *h);
+/* Whether a request may go now: no exec plugin, or its credential is fresh. */
+bool kube_cred_ready(const struct kube *k);
+/* The API server refused the exec plugin's credential: forget it, so the
+ * next request runs the plugin again. False without an exec plugin. */
+bool kube_cred_reject(struct kube *k);
 
 /* ---- kube_resources.c ---- */
 

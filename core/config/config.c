@@ -65,6 +65,19 @@ static void endpoint_defaults(struct config_endpoint *ep)
 	ep->timeout_ms = 5000;
 }
 
+void config_logs_dir(const struct config *cfg, const char *db_path, char *buf, size_t len)
+{
+	const char *db = db_path && *db_path ? db_path : cfg ? cfg->db_path : "";
+	const char *slash = strrchr(db, '/');
+
+	if (cfg && cfg->logs_dir[0])
+		snprintf(buf, len, "%s", cfg->logs_dir);
+	else if (slash)
+		snprintf(buf, len, "%.*s/logs", (int)(slash - db), db);
+	else
+		snprintf(buf, len, "logs");
+}
+
 void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -76,7 +89,7 @@ void config_defaults(struct config *cfg)
 	char dir[900];
 	xdg_dir(dir, sizeof dir, "XDG_STATE_HOME", ".local/state");
 	snprintf(cfg->db_path, sizeof cfg->db_path, "%s/warroom/timeline.db", dir);
-	snprintf(cfg->logs_dir, sizeof cfg->logs_dir, "%s/warroom/logs", dir);
+	cfg->logs_dir[0] = '\0';   /* beside the database, wherever --db puts it */
 
 	/* Run from the source tree, the runbooks beside it win over installed ones. */
 	struct stat st;
@@ -136,6 +149,10 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->verify.smoke_body, sizeof cfg->verify.smoke_body,
 	         "{\"lat\": 48.8584, \"lon\": 2.2945, \"cot_type\": \"a-h-G\", \"source_id\": \"warroom-smoke\"}");
 	cfg->verify.smoke_status = 201;
+	cfg->logs.max_streams = 10;
+	cfg->logs.buffer_mib = 8;
+	cfg->logs.quiet_s = 10;
+	cfg->logs.tail_lines = 200;
 }
 
 /* ---- freeze periods ---------------------------------------------------- */

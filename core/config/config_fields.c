@@ -110,6 +110,13 @@ static const struct config_field verify_fields[] = {
 	F("via_bastion", CONFIG_K_BOOL, verify.via_bastion),
 	FEND,
 };
+static const struct config_field logs_fields[] = {
+	FN("max_streams", CONFIG_K_INT, logs.max_streams, 1, 64),
+	FN("buffer_mib", CONFIG_K_INT, logs.buffer_mib, 1, 1024),
+	FN("quiet_s", CONFIG_K_INT, logs.quiet_s, 1, 3600),
+	FN("tail_lines", CONFIG_K_INT, logs.tail_lines, 1, 100000),
+	FEND,
+};
 const struct config_field config_top_fields[] = {
 	F("operator", CONFIG_K_STR, operator_name),
 	F("environment", CONFIG_K_STR, environment),
@@ -130,5 +137,6 @@ const struct config_field config_top_fields[] = {
 	FS("dashboards", dash_fields),
 	FS("deploy", deploy_fields),
 	FS("verify", verify_fields),
+	FS("logs", logs_fields),
 	FEND,
 };

@@ -259,6 +259,7 @@ static void record_capacity(struct deploy_core *c)
 struct matrix_ui {
 	struct deploy_core *c;
 	enum deploy_matrix_when when;
+	bool both;                   /* the run answers the window's (after) too */
 };
 
 static void matrix_step(struct deploy_core *c, unsigned ev);
@@ -291,6 +292,15 @@ static void matrix_done(const struct action_result *res, void *arg)
 		mx->failed[n < sizeof mx->failed ? n : sizeof mx->failed - 1] = '\0';
 	}
 	c->matrix_run[u->when] = 0;
+	if (u->both) {
+		struct deploy_matrix *after = &c->d.matrix[DMATRIX_AFTER];
+		int64_t sw = after->switch_ms;
+
+		*after = *mx;
+		after->switch_ms = sw;
+		after->at_switch = false;
+		c->matrix_run[DMATRIX_AFTER] = 0;
+	}
 	free(u);
 	if (res->outcome == ACTION_CANCELLED)   /* the queue is closing: start nothing */
 		return;
@@ -310,7 +320,7 @@ static void mark(const struct deploy_core *c, enum deploy_matrix_when when, stru
 	mx->at_switch = when == DMATRIX_BEFORE && window;
 }
 
-static void matrix_start(struct deploy_core *c, enum deploy_matrix_when when, const char *slot)
+static void matrix_start(struct deploy_core *c, enum deploy_matrix_when when, const char *slot, bool both)
 {
 	struct deploy_matrix *mx = &c->d.matrix[when];
 	struct matrix_ui *u;
@@ -328,15 +338,23 @@ static void matrix_start(struct deploy_core *c, enum deploy_matrix_when when, co
 	u = malloc(sizeof *u);
 	if (!u)
 		return;
-	*u = (struct matrix_ui){ c, when };
+	*u = (struct matrix_ui){ c, when, both };
 	ui.arg = u;
 	memset(mx, 0, sizeof *mx);
 	mark(c, when, mx);
 	snprintf(mx->slot, sizeof mx->slot, "%s", slot);
 	mx->running = true;
 	snprintf(mx->summary, sizeof mx->summary, "verification of %s running", slot);
+	if (both) {
+		struct deploy_matrix *after = &c->d.matrix[DMATRIX_AFTER];
+
+		*after = *mx;
+		mark(c, DMATRIX_AFTER, after);
+	}
 	c->matrix_run[when] = actions_run(c->actions, ACTION_CHECK,
 	                                  &(struct action_args){ .text = mx->slot, .unattended = true }, &ui);
+	if (both)
+		c->matrix_run[DMATRIX_AFTER] = c->matrix_run[when];
 }
 
 static void matrix_step(struct deploy_core *c, unsigned ev)
@@ -359,16 +377,25 @@ static void matrix_step(struct deploy_core *c, unsigned ev)
 		bool late = c->first || (c->d.switch_ms && c->d.switch_ms < c->started_ms - 1000 &&
 		                         c->d.stage != DEPLOY_READY);
 
-		if (!c->matrix_run[w] && !late && deploy_matrix_due(&c->d, c->m->slots, ev, (enum deploy_matrix_when)w,
-		                                                    slot, sizeof slot))
-			matrix_start(c, (enum deploy_matrix_when)w, slot);
+		char after[32];
+		bool both;
+
+		if (c->matrix_run[w] || late ||
+		    !deploy_matrix_due(&c->d, c->m->slots, ev, (enum deploy_matrix_when)w, slot, sizeof slot))
+			continue;
+		/* a smoke test that went by unseen runs at the switch, against the
+		 * pods the window's check would run against: one run, one event */
+		both = w == DMATRIX_BEFORE && !c->matrix_run[DMATRIX_AFTER] &&
+		       deploy_matrix_due(&c->d, c->m->slots, ev, DMATRIX_AFTER, after, sizeof after) &&
+		       strcmp(after, slot) == 0;
+		matrix_start(c, (enum deploy_matrix_when)w, slot, both);
 	}
 	/* one that waited for another check to finish */
 	for (int w = 0; w < DMATRIX_COUNT; w++)
 		if (c->matrix_want[w][0] && !actions_running(c->actions, ACTION_CHECK)) {
 			snprintf(slot, sizeof slot, "%s", c->matrix_want[w]);
 			c->matrix_want[w][0] = '\0';
-			matrix_start(c, (enum deploy_matrix_when)w, slot);
+			matrix_start(c, (enum deploy_matrix_when)w, slot, false);
 			return;
 		}
 }

@@ -14,20 +14,18 @@
 #include "warroom/config.h"
 #include "warroom/files.h"
 
-/* The folder: deploy.log_dir, or "deployments" next to the timeline. */
+/* The folder: deploy.log_dir, or "deployments" in the logs folder, with the rollback logs. */
 static void deploylog_dir(const struct config *cfg, char *buf, size_t len)
 {
-	const char *slash;
+	char logs[1024];
 
 	if (cfg->deploy.log_dir[0]) {
 		snprintf(buf, len, "%s", cfg->deploy.log_dir);
 		return;
 	}
-	slash = strrchr(cfg->db_path, '/');
-	if (slash)
-		snprintf(buf, len, "%.*s/deployments", (int)(slash - cfg->db_path), cfg->db_path);
-	else
-		snprintf(buf, len, "deployments");
+	/* with the rollback logs: one deployments folder beside the database */
+	config_logs_dir(cfg, NULL, logs, sizeof logs);
+	snprintf(buf, len, "%s/deployments", logs);
 }
 
 static void iso(int64_t wall_ms, char *buf, size_t len, const char *fmt)

@@ -363,6 +363,8 @@ char *rollback_plan_json(const struct rollback_plan *p)
 	if (p->argocd_known) {
 		cJSON_AddBoolToObject(root, "argocd_autosync", p->argocd_autosync);
 		cJSON_AddNumberToObject(root, "argocd_to_id", (double)p->argocd_to_id);
+		/* the Git commit whose state the rollback restores: the rollback log's commit */
+		cJSON_AddStringToObject(root, "argocd_to_revision", p->argocd_to_revision);
 	}
 	cJSON_AddBoolToObject(root, "freeze", p->freeze);
 	cJSON *lines = cJSON_AddArrayToObject(root, "lines");

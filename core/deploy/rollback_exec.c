@@ -66,17 +66,12 @@ static void tlog(struct rollback_run *r, const char *summary, const char *detail
 		timeline_log(r->ctx.tl, "rollback", summary, detail);
 }
 
-static void emit(struct rollback_run *r, enum rollback_step_kind kind, bool ok, long status, int64_t dur,
-                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static void emit(struct rollback_run *r, enum rollback_step_kind kind, bool ok, long status, int64_t dur,
-                 const char *fmt, ...)
+/* A step for the front-end, and for the timeline unless the run's end
+ * (finish) writes the same words. */
+static void say(struct rollback_run *r, enum rollback_step_kind kind, bool ok, long status, int64_t dur,
+                const char *text, bool log)
 {
-	char text[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	if (kind == ROLLBACK_STEP_CALL || kind == ROLLBACK_STEP_INFO || kind == ROLLBACK_STEP_REPLAN) {
+	if (log && (kind == ROLLBACK_STEP_CALL || kind == ROLLBACK_STEP_INFO || kind == ROLLBACK_STEP_REPLAN)) {
 		char detail[768];
 		if (kind == ROLLBACK_STEP_CALL)
 			snprintf(detail, sizeof detail, "{\"status\":%ld,\"duration_ms\":%lld,\"ok\":%s}", status,
@@ -93,6 +88,19 @@ static void emit(struct rollback_run *r, enum rollback_step_kind kind, bool ok, 
 		.elapsed_ms = r->wait_started_ms ? loop_now_ms() - r->wait_started_ms : 0,
 	};
 	r->step(&st, r->arg);
+}
+
+static void emit(struct rollback_run *r, enum rollback_step_kind kind, bool ok, long status, int64_t dur,
+                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void emit(struct rollback_run *r, enum rollback_step_kind kind, bool ok, long status, int64_t dur,
+                 const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	say(r, kind, ok, status, dur, text, true);
 }
 
 static void run_free(struct rollback_run *r)
@@ -540,7 +548,7 @@ static void replanned(const struct rollback_plan *plan, const struct slots_state
 	else
 		snprintf(rep->summary, sizeof rep->summary, "the service changed meanwhile; new plan: %s to %s (confirm again)",
 		         rollback_strategy_name(plan->strategy), plan->to_name);
-	emit(r, ROLLBACK_STEP_REPLAN, false, 0, 0, "%s", rep->summary);
+	say(r, ROLLBACK_STEP_REPLAN, false, 0, 0, rep->summary, false);   /* finish writes it */
 	finish(r, rep);
 	free(rep);
 }

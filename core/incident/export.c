@@ -98,6 +98,7 @@ struct facts {
 	struct timeline_incident inc;
 	int64_t first_signal_ms;       /* the earliest alert or outage, 0 none */
 	char first_signal[200];
+	char environment[64], service[128];   /* as declared; "" when the declaration did not say */
 };
 
 /* An alert's startsAt or an outage's beginning: when the impact began. */
@@ -105,7 +106,11 @@ static void note_signal(struct facts *f, const struct timeline_event *e, const c
 {
 	int64_t at = 0;
 
-	if (strcmp(e->kind, "alert") == 0 && strncmp(e->summary, "ALERT firing", 12) == 0) {
+	const char *state = str(d, "state");
+
+	/* an alert that began to fire (older records: "ALERT firing: ...") */
+	if (strcmp(e->kind, "alert") == 0 && ((state && (strcmp(state, "firing") == 0 || strcmp(state, "silenced") == 0)) ||
+	                                      strncmp(e->summary, "ALERT firing", 12) == 0)) {
 		double since = num(d, "since_ms");
 
 		at = isfinite(since) && since > 0 ? (int64_t)since : e->ts_ms;
@@ -126,6 +131,7 @@ static cJSON *events_part(struct timeline *tl, struct facts *f, cJSON *doc)
 	cJSON *tlj = cJSON_AddArrayToObject(doc, "timeline");
 	cJSON *sev = cJSON_AddArrayToObject(doc, "sev_history");
 	cJSON *fu = cJSON_AddArrayToObject(doc, "follow_ups");
+	cJSON *pins = cJSON_AddArrayToObject(doc, "log_lines");
 
 	if (timeline_list(tl, f->inc.id, 0, 0, &evs, &n) != 0)
 		return NULL;
@@ -138,6 +144,10 @@ static cJSON *events_part(struct timeline *tl, struct facts *f, cJSON *doc)
 		add_str(o, "kind", e->kind);
 		add_str(o, "summary", e->summary);
 		note_signal(f, e, d);
+		if (strcmp(e->kind, "sev") == 0 && !isfinite(num(d, "from")) && str(d, "environment")) {
+			text_copy(f->environment, sizeof f->environment, str(d, "environment"));
+			text_copy(f->service, sizeof f->service, str(d, "service") ? str(d, "service") : "");
+		}
 		if (strcmp(e->kind, "sev") == 0 && isfinite(num(d, "sev"))) {
 			cJSON *h = cJSON_CreateObject();
 
@@ -158,6 +168,15 @@ static cJSON *events_part(struct timeline *tl, struct facts *f, cJSON *doc)
 			add_str(h, "by", e->actor);
 			add_str(h, "text", e->summary + 11);
 			cJSON_AddItemToArray(fu, h);
+		}
+		/* log lines pinned in the diagnose view: quoted by the draft */
+		if (strcmp(e->kind, "logs") == 0 && cJSON_IsArray(cJSON_GetObjectItem(d, "pinned"))) {
+			cJSON *h = cJSON_CreateObject();
+
+			add_time(h, "at", e->ts_ms);
+			add_str(h, "by", e->actor);
+			cJSON_AddItemToObject(h, "lines", cJSON_Duplicate(cJSON_GetObjectItem(d, "pinned"), true));
+			cJSON_AddItemToArray(pins, h);
 		}
 		cJSON_AddItemToObject(o, "detail", d);
 		cJSON_AddItemToArray(tlj, o);
@@ -217,8 +236,9 @@ static void summary_part(const struct config *cfg, const struct facts *f, cJSON 
 	add_str(o, "status", inc->closed_ms ? "resolved" : inc->status);
 	add_str(o, "commander", inc->commander);
 	add_str(o, "scribe", inc->scribe);
-	add_str(o, "environment", cfg ? cfg->environment : "");
-	add_str(o, "service", cfg ? cfg->kube.service : "");
+	/* the incident's own, whatever config the export runs with */
+	add_str(o, "environment", f->environment[0] ? f->environment : cfg ? cfg->environment : "");
+	add_str(o, "service", f->environment[0] ? f->service : cfg ? cfg->kube.service : "");
 	add_time(o, "opened", inc->opened_ms);
 	add_time(o, "acknowledged", inc->acked_ms);
 	add_time(o, "contained", inc->contained_ms);
@@ -242,7 +262,8 @@ static void summary_part(const struct config *cfg, const struct facts *f, cJSON 
 
 	text_age(end - inc->opened_ms, took, sizeof took);
 	snprintf(line, sizeof line, "SEV-%d %s \"%s\" in %s, %s %s%s; incident commander %s%s%s.", inc->sev, ref,
-	         inc->title, cfg ? cfg->environment : "?", inc->closed_ms ? "resolved after" : "open for", took,
+	         inc->title, f->environment[0] ? f->environment : cfg ? cfg->environment : "?",
+	         inc->closed_ms ? "resolved after" : "open for", took,
 	         inc->closed_ms ? "" : " so far", inc->commander[0] ? inc->commander : "nobody",
 	         inc->scribe[0] ? ", scribe " : "", inc->scribe);
 	add_str(doc, "summary", line);
@@ -366,6 +387,37 @@ static void signals_text(char *out, size_t len, const cJSON *s)
 		snprintf(out, len, "—");
 }
 
+/* The pinned log lines, each pin a fenced block longer than any run of
+ * backticks in its lines, so no line can end it. */
+static void log_lines(struct text_buf *b, const cJSON *doc)
+{
+	const cJSON *it, *l;
+	char c1[64], c3[512];
+
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(doc, "log_lines")) == 0)
+		return;
+	put(b, "\n## Log lines pinned\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "log_lines")) {
+		int fence = 3;
+
+		cJSON_ArrayForEach(l, cJSON_GetObjectItem(it, "lines")) {
+			int run = 0;
+
+			for (const char *p = cJSON_IsString(l) ? l->valuestring : ""; *p; p++) {
+				run = *p == '`' ? run + 1 : 0;
+				if (run >= fence)
+					fence = run + 1;
+			}
+		}
+		put(b, "\n%s, pinned by %s:\n\n%.*s\n", when(c1, sizeof c1, it, "at"), cell(c3, sizeof c3, str(it, "by")),
+		    fence, "````````````````````````````````");
+		cJSON_ArrayForEach(l, cJSON_GetObjectItem(it, "lines"))
+			if (cJSON_IsString(l))
+				put(b, "%s\n", l->valuestring);
+		put(b, "%.*s\n", fence, "````````````````````````````````");
+	}
+}
+
 /* The runbook steps the timeline quotes keep their links: each step's
  * references once, under the timeline. */
 static void references(struct text_buf *b, const cJSON *doc)
@@ -452,6 +504,7 @@ static char *markdown(const cJSON *doc)
 		    cell(c2, sizeof c2, str(it, "kind")), cell(c4, sizeof c4, str(it, "summary")));
 
 	references(&b, doc);
+	log_lines(&b, doc);
 
 	put(&b, "\n## Actions\n\n| started (UTC) | by | via | action | outcome | took | signals then | summary |\n"
 	    "|---|---|---|---|---|---|---|---|\n");
@@ -569,11 +622,20 @@ int export_write_private(const char *path, const char *text, char *err, size_t e
 	return 0;
 }
 
+void export_logs_dir(const struct timeline *tl, const struct config *cfg, char *buf, size_t len)
+{
+	config_logs_dir(cfg, tl ? timeline_path(tl) : NULL, buf, len);
+}
+
 int export_incident_files(struct timeline *tl, const struct config *cfg, int64_t id, char *md_path, size_t len,
                           char *err, size_t errlen)
 {
+	char dir[1100];
+
 	enum export_format fmts[2] = { EXPORT_MD, EXPORT_JSON };
 	int64_t got = 0;
+
+	export_logs_dir(tl, cfg, dir, sizeof dir);
 
 	for (int i = 0; i < 2; i++) {
 		char path[1200];
@@ -582,7 +644,7 @@ int export_incident_files(struct timeline *tl, const struct config *cfg, int64_t
 
 		if (!text)
 			return -1;
-		snprintf(path, sizeof path, "%s/postmortem/INC-%lld.%s", cfg->logs_dir, (long long)got,
+		snprintf(path, sizeof path, "%s/postmortem/INC-%lld.%s", dir, (long long)got,
 		         fmts[i] == EXPORT_MD ? "md" : "json");
 		rc = export_write_private(path, text, err, errlen);
 		free(text);
@@ -619,12 +681,27 @@ static cJSON *last_plan(struct timeline *tl)
 	return plan;
 }
 
+/* The commit restored: Argo CD's revision of the state rolled back to; without
+ * Argo CD, the target's rollout revision ("r7"), as the deployment log says it. */
+static void commit_of(const cJSON *plan, char *buf, size_t len)
+{
+	const char *rev = plan ? str(plan, "argocd_to_revision") : NULL;
+	double r = plan ? num(plan, "target_revision") : NAN;
+
+	if (rev && *rev)
+		text_copy(buf, len, rev);
+	else if (isfinite(r) && r > 0)
+		snprintf(buf, len, "r%.0f", r);
+	else
+		buf[0] = '\0';
+}
+
 int export_rollback_log(struct timeline *tl, const struct config *cfg, const struct action_result *res,
                         char *path, size_t len, char *err, size_t errlen)
 {
 	cJSON *o = cJSON_CreateObject(), *plan = tl ? last_plan(tl) : NULL;
 	struct timeline_incident inc;
-	char stamp[32], fname[32], *text;
+	char stamp[32], fname[32], commit[80], dir[1100], *text;
 	const char *image, *colon;
 	int64_t now = loop_wall_ms();
 	time_t t = (time_t)(now / 1000);
@@ -644,7 +721,8 @@ int export_rollback_log(struct timeline *tl, const struct config *cfg, const str
 	cJSON_AddStringToObject(o, "timestamp", stamp);
 	add_str(o, "environment", cfg->environment);
 	add_str(o, "version", colon ? colon + 1 : "");
-	add_str(o, "commit", plan && str(plan, "argocd_to_revision") ? str(plan, "argocd_to_revision") : "");
+	commit_of(plan, commit, sizeof commit);
+	add_str(o, "commit", commit);
 	add_str(o, "operator", cfg->operator_name);
 	add_str(o, "strategy", plan ? str(plan, "strategy") : "");
 	add_str(o, "type", "rollback");
@@ -671,7 +749,8 @@ int export_rollback_log(struct timeline *tl, const struct config *cfg, const str
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(path, len, "%s/deployments/rollback_%s.json", cfg->logs_dir, fname);
+	export_logs_dir(tl, cfg, dir, sizeof dir);
+	snprintf(path, len, "%s/deployments/rollback_%s.json", dir, fname);
 	rc = export_write_private(path, text, err, errlen);
 	cJSON_free(text);
 	return rc;

@@ -152,16 +152,6 @@ static const struct model_alert *firing(const struct model *m, const char *name)
 	return NULL;
 }
 
-/* The failing share of TAK pushes, from the rule's summary ("100% of TAK
- * pushes fail"); NAN when it does not say. */
-static double tak_fail_pct(const struct model_alert *a)
-{
-	char *end;
-	double v = strtod(a->summary, &end);
-
-	return end != a->summary && *end == '%' ? v : NAN;
-}
-
 static void slots_reasons(const struct model *m, struct pick *p)
 {
 	const struct slots_state *st = m->slots;
@@ -185,25 +175,36 @@ static void slots_reasons(const struct model *m, struct pick *p)
 			}
 }
 
+/* TAK from the live push counters: every push failing is SEV-1 at the
+ * next scrape; an alert's summary is minutes behind and never evidence. */
+static void tak_reasons(const struct model *m, struct pick *p)
+{
+	double fail = m->metrics.tak_failing.last, queue = m->metrics.s[MET_QUEUE].last;   /* a share: 0..1 */
+	bool prom = m->src[SRC_PROM].state == SRC_UP;
+	bool queuing = (prom && isfinite(queue) && queue > 0) || firing(m, "OfflineQueueGrowing");
+
+	if (prom && isfinite(fail) && fail >= 0 && fail <= 1) {
+		/* the counters answered: they decide, whatever an alert still says */
+		if (fail >= INCIDENT_TAK_ALL_FAIL)
+			consider(p, 1, "no detections reaching TAK: every push fails%s", queuing ?
+			         ", they queue offline" : "");
+		else if (fail > INCIDENT_TAK_FAILING && queuing)
+			consider(p, 2, "TAK pushes failing and queuing: %.0f %% fail, %.0f items in the offline queue",
+			         fail * 100, isfinite(queue) ? queue : 0);
+	} else if (firing(m, "TAKPushFailures") && queuing) {
+		consider(p, 2, "TAK pushes failing and queuing (TAKPushFailures firing)");
+	} else if (firing(m, "OfflineQueueGrowing") && prom && isfinite(queue) && queue > 0) {
+		consider(p, 2, "TAK pushes failing and queuing: %.0f items in the offline queue", queue);
+	}
+}
+
 static void signal_reasons(const struct model *m, struct pick *p)
 {
-	double err = m->metrics.s[MET_ERRORS].last, queue = m->metrics.s[MET_QUEUE].last;
-	const struct model_alert *tak = firing(m, "TAKPushFailures");
-	const struct model_alert *growing = firing(m, "OfflineQueueGrowing");
+	double err = m->metrics.s[MET_ERRORS].last;
 
 	if (m->src[SRC_PROM].state == SRC_UP && isfinite(err) && err > INCIDENT_ERROR_RATIO_SEV2)
 		consider(p, 2, "error ratio %.1f %% is over 5 %%", err * 100);
-	if (tak) {
-		double pct = tak_fail_pct(tak);
-
-		if (isfinite(pct) && pct >= 99.5)
-			consider(p, 1, "no detections reaching TAK: every push fails%s", isfinite(queue) && queue > 0 ?
-			         ", they queue offline" : "");
-		else if (growing || (isfinite(queue) && queue > 0))
-			consider(p, 2, "TAK pushes failing and queuing (%s)", tak->summary);
-	} else if (growing && isfinite(queue) && queue > 0) {
-		consider(p, 2, "TAK pushes failing and queuing: %.0f items in the offline queue", queue);
-	}
+	tak_reasons(m, p);
 }
 
 void incident_suggest(const struct model *m, struct model_suggestion *out)

@@ -142,6 +142,22 @@ static void apply_vars(struct dash_live *l)
 	}
 }
 
+/* The repeats made again with the variables' values now: when the panels
+ * are others, their data starts again (none at all when memory runs out:
+ * every round says so on the panels until it is there). */
+static void repeats(struct dash_live *l)
+{
+	struct dash_pdata *pd;
+
+	if (dashboard_repeat(l->d) <= 0)
+		return;   /* the same panels, or out of memory: the same panels still */
+	pd = calloc(l->d->np ? l->d->np : 1, sizeof *pd);
+	dash_live_pdata_free(l);
+	l->pd = pd;
+	l->npd = pd ? l->d->np : 0;
+	l->need_full = true;
+}
+
 /* Loads file i in place of the dashboard shown. */
 static int load(struct dash_live *l, size_t i)
 {
@@ -166,9 +182,12 @@ static int load(struct dash_live *l, size_t i)
 	l->d = d;
 	l->cur = i;
 	l->pd = pd;
+	l->npd = d->np;
 	l->error[0] = '\0';
 	apply_vars(l);
+	repeats(l);   /* the config's values may make other copies */
 	l->gen++;
+	l->vgen++;
 	l->need_vars = l->need_full = true;
 	return 0;
 }
@@ -188,6 +207,7 @@ void dash_live_set_range(struct dash_live *l, int64_t range_ms)
 		return;
 	l->range_ms = range_ms;
 	l->gen++;
+	l->vgen++;
 	l->need_full = l->need_vars = true;
 	if (!l->paused)
 		source_refresh(l->src);
@@ -217,10 +237,22 @@ int dash_live_set_var(struct dash_live *l, const char *name, const char *values,
 	}
 	if (dashboard_var_set(l->d, name, values, err, errlen) != 0)
 		return -1;
+	repeats(l);
 	l->gen++;
+	l->vgen++;
 	l->need_vars = l->need_full = true;
 	source_refresh(l->src);
 	return 0;
+}
+
+void dash_live_toggle_row(struct dash_live *l, size_t i)
+{
+	if (!l->d || i >= l->d->np || l->d->p[i].type != DASH_ROW)
+		return;
+	dashboard_toggle_row(l->d, i);
+	/* an opened row's panels are asked for at once (their whole range) */
+	if (!l->d->p[i].collapsed && !l->paused && source_running(l->src))
+		source_refresh(l->src);
 }
 
 struct source *dash_live_source(struct dash_live *l)
@@ -256,7 +288,7 @@ double dash_live_value(const struct dash_live *l, size_t panel, size_t line)
 {
 	const struct dash_line *ln;
 
-	if (!l->d || panel >= l->d->np || line >= l->pd[panel].nline)
+	if (!l->d || panel >= l->npd || line >= l->pd[panel].nline)
 		return NAN;
 	ln = &l->pd[panel].line[line];
 	return dashboard_reduce(ln->v, ln->n, l->d->p[panel].calc);
@@ -276,8 +308,10 @@ static void round_finish(struct dash_live *l)
 		return;
 	}
 	l->last_round_ms = loop_now_ms() - l->round_start_ms;
-	for (size_t i = 0; l->d && i < l->d->np; i++) {
-		if (!dashboard_drawable(&l->d->p[i]) || !l->d->p[i].nt)
+	if (l->d && l->npd != l->d->np)
+		snprintf(first, sizeof first, "out of memory for the panels' data");
+	for (size_t i = 0; l->d && i < l->npd; i++) {
+		if (!dashboard_drawable(&l->d->p[i]) || !l->d->p[i].nt || dashboard_hidden(l->d, i))
 			continue;
 		any = true;
 		if (l->pd[i].err[0] && !first[0])
@@ -301,10 +335,12 @@ static void panels_done(struct dash_live *l, bool stopped)
 
 static void vars_done(struct dash_live *l, bool stopped)
 {
-	if (stopped)
+	if (stopped) {
 		round_finish(l);
-	else
-		dash_live_panel_phase(l, panels_done);
+		return;
+	}
+	repeats(l);   /* the values may make more copies, or fewer */
+	dash_live_panel_phase(l, panels_done);
 }
 
 static void round_start(struct source *src, void *arg)
@@ -315,6 +351,7 @@ static void round_start(struct source *src, void *arg)
 	l->round_start_ms = loop_now_ms();
 	l->slowest_ms = 0;
 	l->round_gen = l->gen;
+	l->round_vgen = l->vgen;
 	if (!l->d && l->nfiles && !l->error[0])
 		load(l, l->cur);
 	if (!l->d || !l->prom || l->paused) {

@@ -44,12 +44,12 @@ static void line_free(struct dash_line *ln)
 
 void dash_live_pdata_free(struct dash_live *l)
 {
-	if (l->d && l->pd)
-		for (size_t i = 0; i < l->d->np; i++)
-			for (size_t k = 0; k < l->pd[i].nline; k++)
-				line_free(&l->pd[i].line[k]);
+	for (size_t i = 0; l->pd && i < l->npd; i++)
+		for (size_t k = 0; k < l->pd[i].nline; k++)
+			line_free(&l->pd[i].line[k]);
 	free(l->pd);
 	l->pd = NULL;
+	l->npd = 0;
 }
 
 void dash_live_jobs_free(struct dash_live *l)
@@ -369,8 +369,8 @@ void dash_live_panel_phase(struct dash_live *l, dash_live_phase_fn done)
 	for (size_t i = 0; i < l->d->np; i++)
 		n += l->d->p[i].nt;
 	l->jobs = calloc(n + 1, sizeof *l->jobs);
-	if (!l->jobs) {   /* the round ends at once, said on every panel */
-		for (size_t i = 0; i < l->d->np; i++)
+	if (!l->jobs || l->npd != l->d->np) {   /* the round ends at once, said on every panel */
+		for (size_t i = 0; i < l->npd; i++)
 			snprintf(l->pd[i].err, sizeof l->pd[i].err, "out of memory for this round's queries");
 		done(l, false);
 		return;
@@ -380,7 +380,8 @@ void dash_live_panel_phase(struct dash_live *l, dash_live_phase_fn done)
 		struct dash_pdata *pd = &l->pd[i];
 		bool instant_panel = p->type == DASH_TABLE;
 
-		if (p->type == DASH_ROW || p->type == DASH_TEXT)
+		/* rows, text, placeholders and the panels of a closed row ask nothing */
+		if (p->type == DASH_TEXT || !dashboard_drawable(p) || dashboard_hidden(l->d, i))
 			continue;
 		if (l->need_full)
 			pd->filled = false;
@@ -390,16 +391,37 @@ void dash_live_panel_phase(struct dash_live *l, dash_live_phase_fn done)
 			struct dash_job *j;
 			int64_t scrape = panel_scrape(l, p, t);
 			int64_t step = dashboard_step_ms(l->range_ms, panel_points(l, p), 0, scrape);
-			struct dash_env env = { l->range_ms, step, scrape };
+			struct dash_env env = { .range_ms = l->range_ms, .interval_ms = step, .scrape_ms = scrape,
+			                        .now_ms = now, .instant = t->instant || instant_panel };
+			struct dash_gaps gaps;
+			char *expr;
 
-			if (t->hide || !t->expr[0])
+			if (t->hide || !t->expr[0] || t->ds[0])
+				continue;   /* hidden, empty, or for another datasource (an expression) */
+			expr = dashboard_expand_in(l->d, &env, p, t->expr, NULL, &gaps);
+			if (!expr) {   /* this query sits the round out */
+				snprintf(pd->err, sizeof pd->err, "%s%sout of memory expanding the query", t->ref,
+				         t->ref[0] ? ": " : "");
 				continue;
+			}
+			if (gaps.pending) {   /* a placeholder matches nothing: said, not sent */
+				const struct dash_var *v = dashboard_var(l->d, gaps.var);
+
+				if (v && v->error[0])
+					snprintf(pd->err, sizeof pd->err, "%s%s%s has no values: %s", t->ref, t->ref[0] ? ": " : "",
+					         gaps.first, v->error);
+				else
+					snprintf(pd->err, sizeof pd->err, "%s%s%s %s", t->ref, t->ref[0] ? ": " : "", gaps.first,
+					         gaps.why);
+				free(expr);
+				continue;
+			}
 			j = &l->jobs[l->njobs++];
 			j->l = l;
 			j->gen = l->gen;
 			j->panel = i;
 			j->target = k;
-			j->instant = t->instant || instant_panel;
+			j->instant = env.instant;
 			j->step_ms = step;
 			j->end_ms = now - now % step;   /* aligned: incremental points fall on the same grid */
 			j->full = !pd->filled || pd->step_ms != step;
@@ -409,11 +431,7 @@ void dash_live_panel_phase(struct dash_live *l, dash_live_phase_fn done)
 				j->start_ms = j->end_ms;   /* no new step yet */
 				j->kind = JOB_IDLE;
 			}
-			j->expr = dashboard_expand(l->d, &env, t->expr);
-			if (!j->expr) {   /* this query sits the round out */
-				job_error(l, j, "out of memory expanding the query");
-				l->njobs--;
-			}
+			j->expr = expr;
 		}
 	}
 	l->queries = l->njobs;

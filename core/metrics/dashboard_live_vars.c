@@ -1,13 +1,17 @@
 /* A dashboard's query variables resolved against Prometheus before its
  * panels: one after the other, since a later one may use an earlier one's
- * value. label_values, metrics and query_result, each through the
- * variable's regex; a variable in or after a cycle keeps the JSON's values.
+ * value. label_values, metrics, query_result, label_names and a series
+ * selector, each through the variable's regex; a variable in or after a
+ * cycle keeps the JSON's values, one that asks another datasource (Loki)
+ * or is never refreshed keeps its own, one whose query waits for a
+ * variable without values waits too.
  * The phase reports its end to the round's driver (dashboard_live.c)
  * through the callback it was started with; the panels come after it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dashboard_live_priv.h"
 #include "warroom/prom.h"
@@ -34,7 +38,7 @@ static void var_values(struct var_job *vj, bool ok, const char *err, char *const
 		l->phase_done(l, true);
 		goto out;
 	}
-	if (vj->gen != l->gen || !l->d) {   /* asked for another dashboard or range: go on without it */
+	if (vj->gen != l->vgen || !l->d) {   /* asked for another dashboard, range or value: go on without it */
 		l->var_at++;
 		var_phase(l);
 		goto out;
@@ -73,8 +77,11 @@ static void var_values(struct var_job *vj, bool ok, const char *err, char *const
 			nk++;
 		}
 	}
-	if (!v->error[0])
+	if (!v->error[0]) {   /* a bad regex keeps the values there were */
+		if (!nk)
+			snprintf(v->error, sizeof v->error, "Prometheus has no values for it%s", n ? " that its regex keeps" : "");
 		dashboard_var_options(v, kept, nk);
+	}
 	for (size_t i = 0; i < nk; i++)
 		free(kept[i]);
 	free(kept);
@@ -126,6 +133,18 @@ static void count_refs(const char *name, size_t len, void *arg)
 	count_refs_n++;
 }
 
+/* Whether variable v is asked of Prometheus this round. */
+static bool resolved_here(const struct dashboard *d, const struct dash_var *v)
+{
+	if (v->type != VAR_QUERY || v->ds[0])
+		return false;   /* another datasource's: its values are the dashboard's */
+	if (v->refresh == 0 && v->nopt)
+		return false;   /* never refreshed: the saved options stand, as in Grafana */
+	count_refs_n = 0;
+	dashboard_refs(v->query, count_refs, NULL);
+	return !(d->order_error[0] && count_refs_n);   /* in or after a cycle: the JSON's values */
+}
+
 /* The query variables one after the other (a later one may use an earlier). */
 static void var_phase(struct dash_live *l)
 {
@@ -134,29 +153,30 @@ static void var_phase(struct dash_live *l)
 	while (l->var_at < d->nv) {
 		struct dash_var *v = &d->v[d->order[l->var_at]];
 		struct dash_varq_parsed q;
-		struct dash_env env = { l->range_ms, l->scrape_ms, l->scrape_ms };
+		struct dash_env env = { .range_ms = l->range_ms, .interval_ms = l->scrape_ms, .scrape_ms = l->scrape_ms };
+		struct dash_gaps gaps;
 		char *expanded, err[200];
 		struct var_job *vj;
 		uint64_t id = 0;
 
-		if (v->type == VAR_DATASOURCE) {
+		if (v->type == VAR_DATASOURCE && !strcasecmp(v->query, "prometheus")) {
 			char *one[] = { "prometheus" };
 
 			dashboard_var_options(v, one, 1);
 		}
-		if (v->type != VAR_QUERY) {
+		if (!resolved_here(d, v)) {
 			l->var_at++;
 			continue;
 		}
-		count_refs_n = 0;
-		dashboard_refs(v->query, count_refs, NULL);
-		if (d->order_error[0] && count_refs_n) {   /* in or after a cycle: the JSON's values */
-			l->var_at++;
-			continue;
-		}
-		expanded = dashboard_expand(d, &env, v->query);
+		expanded = dashboard_expand_in(d, &env, NULL, v->query, NULL, &gaps);
 		if (!expanded)
 			snprintf(err, sizeof err, "out of memory expanding the variable's query");
+		if (expanded && gaps.pending) {
+			snprintf(v->error, sizeof v->error, "waits for %s, which %s", gaps.first, gaps.why);
+			free(expanded);
+			l->var_at++;
+			continue;
+		}
 		if (!expanded || dashboard_varq_parse(expanded, &q, err, sizeof err) != 0) {
 			snprintf(v->error, sizeof v->error, "%s", err);
 			free(expanded);
@@ -166,7 +186,7 @@ static void var_phase(struct dash_live *l)
 		free(expanded);
 		vj = calloc(1, sizeof *vj);
 		if (vj)
-			vj->regex = dashboard_expand(d, &env, v->regex);
+			vj->regex = dashboard_expand_in(d, &env, NULL, v->regex, "regex", NULL);
 		if (!vj || !vj->regex) {
 			snprintf(v->error, sizeof v->error, "out of memory for the variable's query");
 			free(vj);
@@ -175,7 +195,7 @@ static void var_phase(struct dash_live *l)
 			continue;
 		}
 		vj->l = l;
-		vj->gen = l->gen;
+		vj->gen = l->vgen;
 		vj->var = (size_t)d->order[l->var_at];
 		l->inflight++;
 		switch (q.kind) {
@@ -188,6 +208,12 @@ static void var_phase(struct dash_live *l)
 		case VARQ_METRICS:
 			vj->filter = strdup(q.arg);
 			id = vj->filter ? prom_label_values(l->prom, "__name__", NULL, var_strings, vj) : 0;
+			break;
+		case VARQ_LABEL_NAMES:
+			id = prom_label_names(l->prom, q.arg, var_strings, vj);
+			break;
+		case VARQ_SERIES:
+			id = prom_series_list(l->prom, q.arg, var_strings, vj);
 			break;
 		case VARQ_QUERY_RESULT:
 			id = prom_query_series(l->prom, q.arg, var_matrix, vj);
@@ -206,7 +232,7 @@ static void var_phase(struct dash_live *l)
 			snprintf(v->error, sizeof v->error, "the query could not be sent");
 		l->var_at++;
 	}
-	if (l->round_gen == l->gen)
+	if (l->round_vgen == l->vgen)
 		l->need_vars = false;
 	l->phase_done(l, false);
 }

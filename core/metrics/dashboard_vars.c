@@ -1,98 +1,24 @@
 /* Template variables: $v, ${v}, ${v:format}, [[v]] and the built-ins
- * expanded; the order in which dependent variables resolve (a cycle is an
- * error in words); a selection; the regex a query variable filters with;
- * and the query variable's query read into the Prometheus call it needs. */
+ * expanded as Grafana expands them (All without an allValue is every
+ * option, a repeated panel's copy has its one value, an "auto" interval is
+ * the range in steps); what an expansion could not fill counted for words;
+ * the order in which dependent variables resolve (a cycle is an error in
+ * words); a selection, and options sorted as the variable asks. */
 #include <ctype.h>
-#include <math.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
-#include "warroom/dashboard.h"
+#include "dashboard_priv.h"
 #include "warroom/text.h"
 
-/* The regex-escaped form of a value (Grafana's "regex" format). */
-static void dashboard_regex_escape(const char *s, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	/* as Grafana's Prometheus source: the backslash doubled once more for the
-	 * PromQL string the regex sits in ("a\\.b" is the regex a\.b) */
-	for (; *s && o + 5 < outlen; s++) {
-		if (*s == '\\') {
-			memcpy(out + o, "\\\\\\\\", 4);
-			o += 4;
-			continue;
-		}
-		if (strchr("^$.|?*+()[]{}'", *s))
-			out[o++] = '\\', out[o++] = '\\';
-		out[o++] = *s;
-	}
-	out[o] = '\0';
-}
+#define ALLVALUE_DEPTH 4   /* an allValue that names a variable whose allValue names ... */
 
 static bool name_char(char c)
 {
 	return isalnum((unsigned char)c) || c == '_';
-}
-
-/* One variable's values in a format. */
-static void put_values(struct text_buf *b, const struct dash_var *v, const char *fmt)
-{
-	char *const *vals = v->cur_all ? v->opt : v->cur;
-	size_t n = v->cur_all ? v->nopt : v->ncur;
-	char esc[1024];
-	bool regex_fmt;
-
-	if (v->cur_all && v->all_value) {   /* allValue is written as is */
-		text_buf_str(b, v->all_value);
-		return;
-	}
-	if (!fmt)
-		fmt = (v->multi || v->include_all) ? "regex" : "raw";
-	regex_fmt = !strcmp(fmt, "regex");
-	if (!strcmp(fmt, "raw") || !strcmp(fmt, "text") || (!regex_fmt && strcmp(fmt, "pipe") &&
-	    strcmp(fmt, "csv") && strcmp(fmt, "json") && strcmp(fmt, "doublequote") &&
-	    strcmp(fmt, "singlequote") && strcmp(fmt, "glob"))) {
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				text_buf_str(b, ",");
-			text_buf_str(b, vals[i]);
-		}
-		return;
-	}
-	if (regex_fmt && n > 1)
-		text_buf_str(b, "(");
-	if (!strcmp(fmt, "glob") && n > 1)
-		text_buf_str(b, "{");
-	if (!strcmp(fmt, "json"))
-		text_buf_str(b, "[");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			text_buf_str(b, regex_fmt || !strcmp(fmt, "pipe") ? "|" : ",");
-		if (regex_fmt) {
-			dashboard_regex_escape(vals[i], esc, sizeof esc);
-			text_buf_str(b, esc);
-		} else if (!strcmp(fmt, "json") || !strcmp(fmt, "doublequote")) {
-			text_buf_str(b, "\"");
-			text_buf_str(b, vals[i]);
-			text_buf_str(b, "\"");
-		} else if (!strcmp(fmt, "singlequote")) {
-			text_buf_str(b, "'");
-			text_buf_str(b, vals[i]);
-			text_buf_str(b, "'");
-		} else {
-			text_buf_str(b, vals[i]);
-		}
-	}
-	if (!strcmp(fmt, "json"))
-		text_buf_str(b, "]");
-	if (!strcmp(fmt, "glob") && n > 1)
-		text_buf_str(b, "}");
-	if (regex_fmt && n > 1)
-		text_buf_str(b, ")");
 }
 
 static const struct dash_var *find_var(const struct dashboard *d, const char *name, size_t len)
@@ -103,11 +29,43 @@ static const struct dash_var *find_var(const struct dashboard *d, const char *na
 	return NULL;
 }
 
-/* A built-in's text, or false. */
-static bool builtin(const struct dash_env *env, const char *name, size_t len, char *buf, size_t buflen)
+/* Grafana's round steps: a raw interval to the nearest of 10ms, 20ms, ...
+ * 1s, 2s, 5s, 10s, 15s, 20s, 30s, 1m, 2m, 5m, ... 1d, 1w, 30d, 1y. */
+static int64_t round_interval(int64_t ms)
+{
+	static const int64_t steps[][2] = {
+		{ 15, 10 }, { 35, 20 }, { 75, 50 }, { 150, 100 }, { 350, 200 }, { 750, 500 }, { 1500, 1000 },
+		{ 3500, 2000 }, { 7500, 5000 }, { 12500, 10000 }, { 17500, 15000 }, { 25000, 20000 },
+		{ 45000, 30000 }, { 90000, 60000 }, { 210000, 120000 }, { 450000, 300000 }, { 750000, 600000 },
+		{ 1050000, 900000 }, { 1500000, 1200000 }, { 2700000, 1800000 }, { 5400000, 3600000 },
+		{ 9000000, 7200000 }, { 16200000, 10800000 }, { 24300000, 21600000 }, { 64800000, 43200000 },
+		{ 129600000, 86400000 }, { 604800000, 604800000 }, { 1814400000, 604800000 },
+		{ 3628800000LL, 2592000000LL },
+	};
+
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (ms < steps[i][0])
+			return steps[i][1];
+	return 31536000000LL;
+}
+
+int64_t dashboard_auto_interval_ms(const struct dash_var *v, int64_t range_ms)
+{
+	int count = v && v->auto_count > 0 ? v->auto_count : 30;
+	int64_t min = v && v->auto_min[0] ? dashboard_duration_ms(v->auto_min) : 10000;
+	int64_t ms = round_interval(range_ms / count);
+
+	return min > 0 && ms < min ? min : ms;
+}
+
+/* A built-in's text into buf (fmt: ${__from:date:seconds}), or false. */
+static bool builtin(const struct dashboard *d, const struct dash_env *env, const char *name, size_t len,
+                    const char *fmt, char *buf, size_t buflen)
 {
 	int64_t iv = env ? env->interval_ms : 15000, scrape = env && env->scrape_ms > 0 ? env->scrape_ms : 15000;
 	int64_t range = env ? env->range_ms : 3600000;
+	int64_t now = env && env->now_ms > 0 ? env->now_ms : (int64_t)time(NULL) * 1000;
+	const char *auto_pfx = "__auto_interval_";
 
 #define IS(s) (len == sizeof(s) - 1 && !strncmp(name, s, len))
 	if (IS("__interval"))
@@ -122,6 +80,30 @@ static bool builtin(const struct dash_env *env, const char *name, size_t len, ch
 		snprintf(buf, buflen, "%lld", (long long)range);
 	else if (IS("__rate_interval"))
 		dashboard_duration_str(dashboard_rate_interval_ms(iv, scrape), buf, buflen);
+	else if (IS("__rate_interval_ms"))
+		snprintf(buf, buflen, "%lld", (long long)dashboard_rate_interval_ms(iv, scrape));
+	else if (IS("__auto"))   /* the step of a range query, the range of an instant one */
+		dashboard_duration_str(env && env->instant ? range : iv, buf, buflen);
+	else if (len > strlen(auto_pfx) && !strncmp(name, auto_pfx, strlen(auto_pfx))) {
+		const struct dash_var *v = find_var(d, name + strlen(auto_pfx), len - strlen(auto_pfx));
+
+		if (!v || v->type != VAR_INTERVAL)
+			return false;
+		dashboard_duration_str(dashboard_auto_interval_ms(v, range), buf, buflen);
+	} else if (IS("__from") || IS("__to")) {
+		int64_t t = IS("__from") ? now - range : now;
+		time_t secs = (time_t)(t / 1000);
+		struct tm tm;
+
+		if (!strcmp(fmt, "date:seconds"))
+			snprintf(buf, buflen, "%lld", (long long)secs);
+		else if (!strcmp(fmt, "date") || !strcmp(fmt, "date:iso") || !strncmp(fmt, "date:", 5)) {
+			gmtime_r(&secs, &tm);
+			strftime(buf, buflen, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+		} else
+			snprintf(buf, buflen, "%lld", (long long)t);
+	} else if (IS("__dashboard"))
+		snprintf(buf, buflen, "%s", d ? d->uid : "");
 	else
 		return false;
 #undef IS
@@ -168,9 +150,148 @@ static size_t parse_ref(const char *s, const char **name, size_t *nlen, char *fm
 	return 0;
 }
 
-char *dashboard_expand(const struct dashboard *d, const struct dash_env *env, const char *expr)
+/* One expansion under way. */
+struct ex {
+	const struct dashboard *d;
+	const struct dash_env *env;
+	const struct dash_panel *p;
+	const char *dflt;            /* the format when a reference names none */
+	struct dash_gaps *gaps;
+	int depth;
+};
+
+enum gap_kind { GAP_EMPTY, GAP_UNKNOWN, GAP_BUILTIN, GAP_PENDING };
+
+static void gap(struct ex *x, enum gap_kind kind, const char *var, const char *ref, size_t reflen,
+                const char *why)
 {
-	struct text_buf b = { 0 };
+	struct dash_gaps *g = x->gaps;
+
+	if (!g)
+		return;
+	(*(kind == GAP_EMPTY ? &g->empty : kind == GAP_UNKNOWN ? &g->unknown : kind == GAP_BUILTIN ? &g->builtin
+	                     : &g->pending))++;
+	if (!g->first[0]) {
+		snprintf(g->first, sizeof g->first, "%.*s", (int)reflen, ref);
+		snprintf(g->why, sizeof g->why, "%s", why);
+		snprintf(g->var, sizeof g->var, "%s", var);
+	}
+}
+
+static void expand(struct text_buf *b, struct ex *x, const char *expr);
+
+/* The text of value val: its option's text when that differs. */
+static const char *text_of(const struct dash_var *v, const char *val)
+{
+	for (size_t i = 0; i < v->nopt; i++)
+		if (v->otext[i] && !strcmp(v->opt[i], val))
+			return v->otext[i];
+	return val;
+}
+
+static void put_list(struct text_buf *b, const struct dash_var *v, const char *fmt, char *const *vals, size_t n,
+                     bool many)
+{
+	char **texts = calloc(n + 1, sizeof *texts);
+
+	if (!texts) {
+		b->oom = true;   /* the expansion fails whole */
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		texts[i] = (char *)text_of(v, vals[i]);
+	dash_format_values(b, v->name, fmt, vals, texts, n, many, v->multi || v->include_all);
+	free(texts);
+}
+
+static bool all_empty(char *const *vals, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (vals[i][0])
+			return false;
+	return true;
+}
+
+/* Variable v as reference ref (reflen long) asks, in fmt (NULL: the default). */
+static void put_var(struct text_buf *b, struct ex *x, const struct dash_var *v, const char *fmt, const char *ref,
+                    size_t reflen)
+{
+	char tmp[160];
+	const struct dash_panel *p = x->p;
+
+	if (!fmt)
+		fmt = x->dflt;
+	for (int i = 0; p && i < p->nscope; i++) {
+		char *one[1] = { (char *)p->scope[i].val };
+
+		if (strcmp(p->scope[i].var, v->name) != 0)
+			continue;
+		if (p->scope[i].pending) {   /* a copy for each value, once they are known */
+			snprintf(tmp, sizeof tmp, "<%s=each>", v->name);
+			text_buf_str(b, tmp);
+			gap(x, GAP_PENDING, v->name, ref, reflen, "has no values yet: one copy for each, once resolved");
+			return;
+		}
+		put_list(b, v, fmt, one, 1, false);
+		return;
+	}
+	if (v->type == VAR_INTERVAL && v->cur_auto) {
+		dashboard_duration_str(dashboard_auto_interval_ms(v, x->env ? x->env->range_ms : 3600000), tmp,
+		                       sizeof tmp);
+		text_buf_str(b, tmp);
+		return;
+	}
+	if (v->cur_all) {
+		if (v->all_value && (!fmt || strcmp(fmt, "text") != 0)) {
+			/* written as it is, its own variables expanded; only percentencode applies */
+			struct text_buf inner = { 0 };
+			struct ex in = *x;
+
+			in.dflt = "glob";
+			in.depth++;
+			text_buf_str(&inner, "");
+			if (in.depth <= ALLVALUE_DEPTH)
+				expand(&inner, &in, v->all_value);
+			if (inner.oom) {
+				b->oom = true;
+			} else if (fmt && !strcmp(fmt, "percentencode")) {
+				char *one[1] = { inner.s };
+
+				put_list(b, v, fmt, one, 1, false);
+			} else {
+				text_buf_str(b, inner.s);
+			}
+			text_buf_free(&inner);
+			return;
+		}
+		if (fmt && !strcmp(fmt, "text")) {
+			text_buf_str(b, "All");
+			return;
+		}
+		if (!v->nopt && !dashboard_var_known(v)) {
+			snprintf(tmp, sizeof tmp, "<%s=All>", v->name);
+			text_buf_str(b, tmp);
+			gap(x, GAP_PENDING, v->name, ref, reflen, "has no values yet (All of them, once resolved)");
+			return;
+		}
+		if (!v->nopt || all_empty(v->opt, v->nopt))
+			gap(x, GAP_EMPTY, v->name, ref, reflen, "is All of no values");
+		put_list(b, v, fmt, v->opt, v->nopt, true);
+		return;
+	}
+	if (!v->ncur && !dashboard_var_known(v)) {
+		snprintf(tmp, sizeof tmp, "<%s=?>", v->name);
+		text_buf_str(b, tmp);
+		gap(x, GAP_PENDING, v->name, ref, reflen, "has no value yet (resolved live)");
+		return;
+	}
+	if (!v->ncur || all_empty(v->cur, v->ncur))
+		gap(x, GAP_EMPTY, v->name, ref, reflen, "has an empty value");
+	put_list(b, v, fmt, v->cur, v->ncur, v->multi);
+}
+
+static void expand(struct text_buf *b, struct ex *x, const char *expr)
+{
 	const char *s = expr ? expr : "";
 
 	while (*s) {
@@ -181,24 +302,43 @@ char *dashboard_expand(const struct dashboard *d, const struct dash_env *env, co
 
 		n = parse_ref(s, &name, &nlen, fmt, sizeof fmt);
 		if (!n) {
-			text_buf_add(&b, s, 1);
+			text_buf_add(b, s, 1);
 			s++;
 			continue;
 		}
-		if (builtin(env, name, nlen, tmp, sizeof tmp)) {
-			text_buf_str(&b, tmp);
-		} else if ((v = find_var(d, name, nlen))) {
-			if (v->type == VAR_INTERVAL && v->ncur && !strcmp(v->cur[0], "auto"))
-				builtin(env, "__interval", 10, tmp, sizeof tmp), text_buf_str(&b, tmp);
-			else
-				put_values(&b, v, fmt[0] ? fmt : NULL);
+		if (builtin(x->d, x->env, name, nlen, fmt, tmp, sizeof tmp)) {
+			text_buf_str(b, tmp);
+		} else if ((v = find_var(x->d, name, nlen))) {
+			put_var(b, x, v, fmt[0] ? fmt : NULL, s, n);
 		} else {
-			/* a $name that is no variable ($1 in label_replace, a typo): as written */
-			text_buf_add(&b, s, n);
+			/* a $name that is no variable (a typo, a built-in of another datasource): as written, and
+			 * said; $1 of label_replace is no reference at all */
+			text_buf_add(b, s, n);
+			if (nlen >= 2 && !strncmp(name, "__", 2))
+				gap(x, GAP_BUILTIN, "", s, n, "is a built-in this console does not fill");
+			else if (nlen && !isdigit((unsigned char)name[0]))
+				gap(x, GAP_UNKNOWN, "", s, n, "is no variable of the dashboard");
 		}
 		s += n;
 	}
-	return text_buf_take(&b);
+}
+
+char *dashboard_expand_in(const struct dashboard *d, const struct dash_env *env, const struct dash_panel *p,
+                          const char *expr, const char *fmt, struct dash_gaps *gaps)
+{
+	struct text_buf b = { 0 };
+	struct ex x = { d, env, p, fmt, gaps, 0 };
+
+	if (gaps)
+		memset(gaps, 0, sizeof *gaps);
+	text_buf_str(&b, "");
+	expand(&b, &x, expr);
+	return text_buf_take(&b);   /* NULL out of memory: never a query cut short */
+}
+
+char *dashboard_expand(const struct dashboard *d, const struct dash_env *env, const char *expr)
+{
+	return dashboard_expand_in(d, env, NULL, expr, NULL, NULL);
 }
 
 void dashboard_refs(const char *expr, void (*fn)(const char *name, size_t len, void *arg), void *arg)
@@ -262,6 +402,7 @@ int dashboard_order_vars(struct dashboard *d)
 
 		dashboard_refs(d->v[i].query, dep_fn, &dp);
 		dashboard_refs(d->v[i].regex, dep_fn, &dp);
+		dashboard_refs(d->v[i].all_value, dep_fn, &dp);
 		if (dp.self_ref && !d->order_error[0])
 			snprintf(d->order_error, sizeof d->order_error, "variable %s refers to itself", d->v[i].name);
 	}
@@ -352,6 +493,13 @@ int dashboard_var_set(struct dashboard *d, const char *name, const char *values,
 		snprintf(err, errlen, "the dashboard has no variable %s", name);
 		return -1;
 	}
+	if (v->type == VAR_INTERVAL && v->autoi &&
+	    (!strcmp(values, "auto") || !strncmp(values, "$__auto_interval", 16))) {
+		clear_list(v->cur, &v->ncur);
+		v->cur_all = false;
+		v->cur_auto = true;
+		return 0;
+	}
 	if (!strcmp(values, "All") || !strcmp(values, "$__all")) {
 		if (!v->include_all) {
 			snprintf(err, errlen, "variable %s has no All option", name);
@@ -359,6 +507,7 @@ int dashboard_var_set(struct dashboard *d, const char *name, const char *values,
 		}
 		clear_list(v->cur, &v->ncur);
 		v->cur_all = true;
+		v->cur_auto = false;
 		return 0;
 	}
 	for (const char *p = values; *p; p++)
@@ -368,7 +517,7 @@ int dashboard_var_set(struct dashboard *d, const char *name, const char *values,
 		return -1;
 	}
 	clear_list(v->cur, &v->ncur);
-	v->cur_all = false;
+	v->cur_all = v->cur_auto = false;
 	if (v->type == VAR_TEXTBOX || v->type == VAR_CONSTANT || !v->multi) {
 		if (!(v->cur[v->ncur] = strdup(values)))
 			goto oom;
@@ -393,21 +542,100 @@ oom:
 	return -1;
 }
 
+
+bool dashboard_var_known(const struct dash_var *v)
+{
+	if (v->type != VAR_QUERY)
+		return true;
+	return v->nopt > 0 || (v->ncur > 0 && !v->cur_all) || v->resolved;
+}
+
+/* The first number in s, as Grafana's numerical sort reads it; -1 none. */
+static long first_number(const char *s)
+{
+	while (*s && !isdigit((unsigned char)*s))
+		s++;
+	return *s ? strtol(s, NULL, 10) : -1;
+}
+
+/* Natural order: runs of digits compared as numbers. */
+static int natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			char *ea, *eb;
+			unsigned long long na = strtoull(a, &ea, 10), nb = strtoull(b, &eb, 10);
+
+			if (na != nb)
+				return na < nb ? -1 : 1;
+			a = ea, b = eb;
+			continue;
+		}
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return tolower((unsigned char)*a) - tolower((unsigned char)*b);
+		a++, b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+struct sorted {
+	const char *s;
+	size_t at;                   /* the answer's order: equal ones keep it */
+};
+
+static int sort_how;   /* qsort's comparator reads it: one sort at a time, on the one loop */
+
+static int cmp_sorted(const void *pa, const void *pb)
+{
+	const struct sorted *a = pa, *b = pb;
+	int by = (sort_how + 1) / 2, c;   /* 1 alphabetical, 2 numerical, 3 case-insensitive, 4 natural */
+
+	if (by == 1)
+		c = strcmp(a->s, b->s);
+	else if (by == 2)
+		c = first_number(a->s) < first_number(b->s) ? -1 : first_number(a->s) > first_number(b->s);
+	else if (by == 3)
+		c = strcasecmp(a->s, b->s);
+	else
+		c = natural_cmp(a->s, b->s);
+	if (sort_how % 2 == 0)
+		c = -c;
+	return c ? c : a->at < b->at ? -1 : 1;
+}
+
 void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n)
 {
 	size_t keep = 0;
+	struct sorted *s;
 
+	v->resolved = true;
 	if (n == 0 && v->ncur)
 		return;   /* nothing resolved: the value set (JSON, config, console) stands */
 	clear_list(v->opt, &v->nopt);
+	for (size_t i = 0; i < DASH_VAR_VALUES; i++) {
+		free(v->otext[i]);
+		v->otext[i] = NULL;
+	}
+	s = calloc(n + 1, sizeof *s);
+	if (!s) {
+		snprintf(v->error, sizeof v->error, "out of memory for the variable's values");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		s[i] = (struct sorted){ vals[i], i };
+	if (v->sort > 0 && v->sort <= 8) {
+		sort_how = v->sort;
+		qsort(s, n, sizeof *s, cmp_sorted);
+	}
 	for (size_t i = 0; i < n && v->nopt < DASH_VAR_VALUES; i++) {
-		if (!(v->opt[v->nopt] = strdup(vals[i]))) {
+		if (!(v->opt[v->nopt] = strdup(s[i].s))) {
 			snprintf(v->error, sizeof v->error, "out of memory for the variable's values");
 			break;
 		}
 		v->nopt++;
 	}
-	if (v->cur_all)
+	free(s);
+	if (v->cur_all || v->cur_auto)
 		return;
 	for (size_t i = 0; i < v->ncur; i++) {
 		bool there = false;
@@ -420,259 +648,9 @@ void dashboard_var_options(struct dash_var *v, char *const *vals, size_t n)
 			free(v->cur[i]);
 	}
 	v->ncur = keep;
-	if (!v->ncur && v->include_all)
+	if (!v->ncur && v->include_all) {
 		v->cur_all = true;
-	else if (!v->ncur && v->nopt && (v->cur[0] = strdup(v->opt[0])))
+	} else if (!v->ncur && v->nopt && (v->cur[0] = strdup(v->opt[0]))) {
 		v->ncur = 1;
-}
-
-/* JavaScript regex into POSIX ERE, the parts dashboards use. */
-static void js_to_ere(const char *in, char *out, size_t outlen, bool *icase)
-{
-	size_t o = 0;
-
-	for (const char *s = in; *s && o + 16 < outlen; s++) {
-		if (s[0] == '(' && s[1] == '?') {
-			if (s[2] == ':') {
-				out[o++] = '(';
-				s += 2;
-				continue;
-			}
-			if (s[2] == 'i' && (s[3] == ':' || s[3] == ')')) {
-				*icase = true;
-				if (s[3] == ':')
-					out[o++] = '(';
-				s += 3;
-				continue;
-			}
-			if (s[2] == '<' || s[2] == 'P') {   /* (?<name> or (?P<name> */
-				const char *e = strchr(s, '>');
-
-				if (e) {
-					out[o++] = '(';
-					s = e;
-					continue;
-				}
-			}
-		}
-		if (s[0] == '\\' && s[1]) {
-			const char *cls = NULL;
-
-			switch (s[1]) {
-			case 'd': cls = "[0-9]"; break;
-			case 'D': cls = "[^0-9]"; break;
-			case 'w': cls = "[A-Za-z0-9_]"; break;
-			case 'W': cls = "[^A-Za-z0-9_]"; break;
-			case 's': cls = "[[:space:]]"; break;
-			case 'S': cls = "[^[:space:]]"; break;
-			default: break;
-			}
-			if (cls) {
-				o += (size_t)snprintf(out + o, outlen - o, "%s", cls);
-				s++;
-				continue;
-			}
-			out[o++] = *s++;
-		}
-		out[o++] = *s;
 	}
-	out[o] = '\0';
-}
-
-int dashboard_var_regex(const char *regex, const char *raw, char *out, size_t outlen, char *err, size_t errlen)
-{
-	char pat[1024], ere[2048], why0[128];
-	bool icase = false;
-	regex_t re;
-	regmatch_t m[2];
-	int rc;
-	const char *r = regex ? regex : "";
-
-	if (!*r) {
-		text_copy(out, outlen, raw);
-		return 1;
-	}
-	if (r[0] == '/') {
-		const char *end = strrchr(r, '/');
-
-		if (end > r) {
-			snprintf(pat, sizeof pat, "%.*s", (int)(end - r - 1), r + 1);
-			icase = strchr(end, 'i') != NULL;
-		} else {
-			text_copy(pat, sizeof pat, r + 1);
-		}
-	} else {
-		text_copy(pat, sizeof pat, r);
-	}
-	js_to_ere(pat, ere, sizeof ere, &icase);
-	if (text_regex_check(ere, why0, sizeof why0) != 0) {
-		snprintf(err, errlen, "regex %.60s cannot be used: %s", r, why0);
-		return -1;
-	}
-	rc = regcomp(&re, ere, REG_EXTENDED | (icase ? REG_ICASE : 0));
-	if (rc != 0) {
-		char why[120];
-
-		regerror(rc, &re, why, sizeof why);
-		snprintf(err, errlen, "regex %.60s cannot be used: %s", r, why);
-		return -1;
-	}
-	rc = regexec(&re, raw, 2, m, 0);
-	if (rc == 0) {
-		if (m[1].rm_so >= 0)
-			snprintf(out, outlen, "%.*s", (int)(m[1].rm_eo - m[1].rm_so), raw + m[1].rm_so);
-		else
-			text_copy(out, outlen, raw);
-	}
-	regfree(&re);
-	return rc == 0 ? 1 : 0;
-}
-
-static const char *skip_ws(const char *s)
-{
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	return s;
-}
-
-/* The text between name( and the matching ), malloc'd, or NULL (oom set
- * when that is for want of memory). */
-static char *call_arg(const char *q, const char *name, bool *oom)
-{
-	size_t n = strlen(name), depth = 0, start;
-	char quote = 0;
-
-	q = skip_ws(q);
-	if (strncmp(q, name, n) != 0)
-		return NULL;
-	q = skip_ws(q + n);
-	if (*q != '(')
-		return NULL;
-	start = 1;
-	for (size_t i = 0; q[i]; i++) {
-		char c = q[i];
-
-		if (quote) {
-			if (c == '\\' && q[i + 1])
-				i++;
-			else if (c == quote)
-				quote = 0;
-			continue;
-		}
-		if (c == '"' || c == '\'' || c == '`')
-			quote = c;
-		else if (c == '(' || c == '{' || c == '[')
-			depth++;
-		else if ((c == ')' || c == '}' || c == ']') && --depth == 0) {
-			if (*skip_ws(q + i + 1))
-				return NULL;   /* something after the call */
-			char *arg = strndup(q + start, i - start);
-
-			*oom = !arg;
-			return arg;
-		}
-	}
-	return NULL;
-}
-
-static void trim(char *s)
-{
-	size_t n = strlen(s), i = 0;
-
-	while (n && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	while (isspace((unsigned char)s[i]))
-		i++;
-	memmove(s, s + i, n - i + 1);
-}
-
-int dashboard_varq_parse(const char *q, struct dash_varq_parsed *out, char *err, size_t errlen)
-{
-	char *a;
-	bool oom = false;
-
-	memset(out, 0, sizeof *out);
-	out->kind = VARQ_BAD;
-	if (!q || !*skip_ws(q)) {
-		out->kind = VARQ_LIST;
-		out->arg = strdup("");
-		return 0;
-	}
-	if ((a = call_arg(q, "label_values", &oom))) {
-		/* the label is after the last comma outside braces and quotes */
-		int depth = 0;
-		char quote = 0;
-		char *comma = NULL;
-
-		for (char *p = a; *p; p++) {
-			if (quote) {
-				if (*p == '\\' && p[1])
-					p++;
-				else if (*p == quote)
-					quote = 0;
-			} else if (*p == '"' || *p == '\'') {
-				quote = *p;
-			} else if (*p == '{' || *p == '(' || *p == '[') {
-				depth++;
-			} else if (*p == '}' || *p == ')' || *p == ']') {
-				depth--;
-			} else if (*p == ',' && depth == 0) {
-				comma = p;
-			}
-		}
-		if (comma) {
-			*comma = '\0';
-			text_copy(out->label, sizeof out->label, comma + 1);
-			trim(out->label);
-			trim(a);
-			out->kind = VARQ_SERIES_LABEL;
-			out->arg = a;
-		} else {
-			trim(a);
-			text_copy(out->label, sizeof out->label, a);
-			free(a);
-			out->kind = VARQ_LABEL_VALUES;
-			out->arg = strdup("");
-		}
-		for (const char *p = out->label; *p; p++)
-			if (!name_char(*p)) {
-				snprintf(err, errlen, "label_values: \"%.60s\" is not a label name", out->label);
-				free(out->arg);
-				out->arg = NULL;
-				out->kind = VARQ_BAD;
-				return -1;
-			}
-		if (!out->label[0]) {
-			snprintf(err, errlen, "label_values() names no label");
-			free(out->arg);
-			out->arg = NULL;
-			out->kind = VARQ_BAD;
-			return -1;
-		}
-		return 0;
-	}
-	if (!oom && (a = call_arg(q, "query_result", &oom))) {
-		trim(a);
-		out->kind = VARQ_QUERY_RESULT;
-		out->arg = a;
-		return 0;
-	}
-	if (!oom && (a = call_arg(q, "metrics", &oom))) {
-		trim(a);
-		out->kind = VARQ_METRICS;
-		out->arg = a;
-		return 0;
-	}
-	if (!oom && (a = call_arg(q, "label_names", &oom))) {
-		free(a);
-		snprintf(err, errlen, "label_names() is not resolved by this console; the variable keeps its values");
-		return -1;
-	}
-	if (oom) {
-		snprintf(err, errlen, "out of memory reading the variable's query");
-		return -1;
-	}
-	snprintf(err, errlen, "\"%.60s\" is not label_values, query_result or metrics; the variable keeps its values",
-	         q);
-	return -1;
 }

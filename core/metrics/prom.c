@@ -64,6 +64,7 @@ struct query {
 	prom_value_fn fn;
 	prom_matrix_fn mfn;
 	prom_strings_fn sfn;
+	prom_body_fn bfn;
 	void *arg;
 };
 
@@ -158,7 +159,34 @@ uint64_t prom_query_series(struct prom *p, const char *expr, prom_matrix_fn fn, 
 	return request(p, "/api/v1/query", params, false, matrix_done, (struct query){ .mfn = fn, .arg = arg });
 }
 
-static void strings_done(const struct http_resp *r, void *arg)
+/* A series' labels as Grafana lists them for a variable: name{k="v",k2="v2"}. */
+static char *series_text(const cJSON *metric)
+{
+	const cJSON *l, *name = cJSON_GetObjectItemCaseSensitive(metric, "__name__");
+	size_t cap = 8, o;
+	char *s;
+	bool first = true;
+
+	cJSON_ArrayForEach(l, metric)
+		if (cJSON_IsString(l))
+			cap += strlen(l->string) + strlen(l->valuestring) + 4;
+	s = malloc(cap);
+	if (!s)
+		return NULL;
+	o = (size_t)snprintf(s, cap, "%s{", cJSON_IsString(name) ? name->valuestring : "");
+	cJSON_ArrayForEach(l, metric) {
+		if (!cJSON_IsString(l) || !strcmp(l->string, "__name__"))
+			continue;
+		o += (size_t)snprintf(s + o, cap - o, "%s%s=\"%s\"", first ? "" : ",", l->string, l->valuestring);
+		first = false;
+	}
+	snprintf(s + o, cap - o, "}");
+	return s;
+}
+
+/* A list answer: strings (label values, label names), or series objects
+ * (/api/v1/series) written as text. */
+static void list_done(const struct http_resp *r, void *arg, bool series)
 {
 	struct query *q = arg;
 	char err[300] = "", **vals = NULL;
@@ -172,23 +200,37 @@ static void strings_done(const struct http_resp *r, void *arg)
 	                                  sizeof err))) {
 		data = cJSON_GetObjectItemCaseSensitive(root, "data");
 		if (!cJSON_IsArray(data)) {
-			snprintf(err, sizeof err, "Prometheus label values are %s, not a list", prom_priv_json_kind(data));
+			snprintf(err, sizeof err, "Prometheus %s are %s, not a list", series ? "series" : "label values",
+			         prom_priv_json_kind(data));
 		} else {
 			vals = calloc((size_t)cJSON_GetArraySize(data) + 1, sizeof *vals);
-			if (!vals) {
-				snprintf(err, sizeof err, "out of memory reading Prometheus' label values");
-			} else {
-				cJSON_ArrayForEach(it, data)
-					if (cJSON_IsString(it))
-						vals[n++] = it->valuestring;
-				ok = true;
-			}
+			ok = vals != NULL;
+			cJSON_ArrayForEach(it, (ok ? data : NULL))
+				if (!series && cJSON_IsString(it))
+					vals[n++] = it->valuestring;
+				else if (series && cJSON_IsObject(it) && !(vals[n++] = series_text(it)))
+					ok = false;
+			if (!ok)
+				snprintf(err, sizeof err, "out of memory reading Prometheus' %s",
+				         series ? "series" : "label values");
 		}
 	}
 	q->sfn(ok, err, vals, n, q->arg);
+	for (size_t i = 0; series && i < n; i++)
+		free(vals[i]);
 	free(vals);
 	cJSON_Delete(root);
 	free(q);
+}
+
+static void strings_done(const struct http_resp *r, void *arg)
+{
+	list_done(r, arg, false);
+}
+
+static void series_done(const struct http_resp *r, void *arg)
+{
+	list_done(r, arg, true);
 }
 
 uint64_t prom_label_values(struct prom *p, const char *label, const char *match, prom_strings_fn fn, void *arg)
@@ -198,4 +240,53 @@ uint64_t prom_label_values(struct prom *p, const char *label, const char *match,
 
 	snprintf(path, sizeof path, "/api/v1/label/%s/values", label);
 	return request(p, path, match && *match ? params : NULL, true, strings_done, (struct query){ .sfn = fn, .arg = arg });
+}
+
+uint64_t prom_label_names(struct prom *p, const char *match, prom_strings_fn fn, void *arg)
+{
+	const char *params[] = { "match[]", match, NULL };
+
+	return request(p, "/api/v1/labels", match && *match ? params : NULL, true, strings_done,
+	               (struct query){ .sfn = fn, .arg = arg });
+}
+
+uint64_t prom_series_list(struct prom *p, const char *match, prom_strings_fn fn, void *arg)
+{
+	const char *params[] = { "match[]", match, NULL };
+
+	return request(p, "/api/v1/series", params, false, series_done, (struct query){ .sfn = fn, .arg = arg });
+}
+
+/* ---- an answer as Prometheus wrote it ---- */
+
+static void body_done(const struct http_resp *r, void *arg)
+{
+	struct query *q = arg;
+	char err[300] = "";
+	struct prom_body b = { 0 };
+	bool answered = false;
+	cJSON *root = NULL;
+
+	if (!transport_failed(r, err, sizeof err)) {
+		root = prom_priv_open_answer(r->status, r->content_type, r->body, r->len, &answered, NULL, 0, err,
+		                             sizeof err);
+		b.answered = answered || root;
+		b.ok = root != NULL;
+		/* Prometheus' own refusal is JSON too: handed over as it came */
+		if (root || answered) {
+			b.body = r->body;
+			b.len = r->len;
+		}
+	}
+	b.err = err;
+	q->bfn(&b, q->arg);
+	cJSON_Delete(root);
+	free(q);
+}
+
+uint64_t prom_query_body(struct prom *p, const char *expr, prom_body_fn fn, void *arg)
+{
+	const char *params[] = { "query", expr, NULL };
+
+	return request(p, "/api/v1/query", params, false, body_done, (struct query){ .bfn = fn, .arg = arg });
 }

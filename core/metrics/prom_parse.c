@@ -105,7 +105,7 @@ cJSON *prom_priv_open_answer(long status, const char *ctype, const char *body, s
 	*answered = true;
 	w = cJSON_GetObjectItemCaseSensitive(root, "warnings");
 	cJSON_ArrayForEach(it, (cJSON_IsArray(w) ? w : NULL)) {
-		size_t o = strlen(warnings);
+		size_t o = warnings ? strlen(warnings) : 0;
 
 		if (cJSON_IsString(it) && warnings && o + 3 < wlen)
 			snprintf(warnings + o, wlen - o, "%s%s", o ? "; " : "", it->valuestring);

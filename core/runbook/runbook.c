@@ -363,9 +363,9 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *name, co
 			continue;
 		runbook_action_split(it, an, sizeof an, NULL);
 		if (strcmp(an, "rollback") != 0 && strcmp(an, "scale") != 0 && strcmp(an, "silence") != 0 &&
-		    strcmp(an, "check") != 0)
-			runbook_warn(&b, it->line, "warroom action \"%s\" is not one warroom knows (rollback, scale, silence, check)",
-			     an);
+		    strcmp(an, "check") != 0 && strcmp(an, "logs") != 0 && strcmp(an, "events") != 0)
+			runbook_warn(&b, it->line, "warroom action \"%s\" is not one warroom knows (rollback, scale, silence, "
+			             "check, logs, events)", an);
 	}
 	return b.rb;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <yaml.h>
 
@@ -358,6 +359,16 @@ static void front_matter(struct build *b, const char *text, size_t len)
 			else if (strcmp(r, "local") != 0)
 				runbook_warn(b, (int)v->start_mark.line + 2, "front matter runner: %.40s is not a runner "
 				             "(bastion or local): commands run here", r);
+		} else if (strcmp(key, "sev") == 0 && v->type == YAML_SCALAR_NODE) {
+			const char *r = (const char *)v->data.scalar.value;
+
+			if (strncasecmp(r, "SEV-", 4) == 0)
+				r += 4;
+			if (r[0] >= '1' && r[0] <= '4' && !r[1])
+				b->rb->sev = r[0] - '0';
+			else
+				runbook_warn(b, (int)v->start_mark.line + 2, "front matter sev: %.40s is not a SEV (1 to 4): "
+				             "ignored", (const char *)v->data.scalar.value);
 		} else if (strcmp(key, "alerts") == 0 || strcmp(key, "alert") == 0 || strcmp(key, "alertname") == 0) {
 			if (v->type == YAML_SCALAR_NODE)
 				fm_alert(b->rb, (const char *)v->data.scalar.value);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "warroom/config.h"
+#include "warroom/model.h"
 
 /* ---- one file ---- */
 
@@ -217,4 +218,24 @@ struct runbook *runbook_lib_for_alert(const struct runbook_lib *lib, const char 
 			if (strcmp(lib->v[i]->alerts[a], alertname) == 0)
 				return lib->v[i];
 	return NULL;
+}
+
+struct runbook *runbook_lib_offer(const struct runbook_lib *lib, const struct model_alerts *al, size_t *alert)
+{
+	struct runbook *best = NULL;
+	int best_rank = 0;
+
+	for (size_t i = 0; lib && al && i < al->n; i++) {
+		struct runbook *rb = runbook_lib_for_alert(lib, al->a[i].name, al->a[i].runbook_url);
+		int rank = rb && rb->sev ? rb->sev : 5;
+
+		/* the list's order breaks ties: critical first, then the oldest */
+		if (rb && (!best || rank < best_rank)) {
+			best = rb;
+			best_rank = rank;
+			if (alert)
+				*alert = i;
+		}
+	}
+	return best;
 }

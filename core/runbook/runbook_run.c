@@ -74,25 +74,63 @@ size_t runbook_session_output(const struct runbook_session *s, const char **line
 	return n;
 }
 
+/* ---- what was done outside the runbook ---- */
+
+/* An action run with its own key, the `:` line or the command line settles
+ * the runbook's line that names it, with that run's outcome. */
+static void follow(struct runbook_session *s)
+{
+	struct runbook_followed f[8];
+	size_t n = runbook_follow_audit(s, f, sizeof f / sizeof f[0]);
+	char summary[300], what[120];
+
+	for (size_t k = 0; k < n; k++) {
+		size_t i = f[k].item;
+		cJSON *d = runbook_session_detail(s, i);
+
+		s->st[i].state = f[k].state;
+		s->st[i].duration_ms = f[k].duration_ms;
+		text_copy(s->st[i].reason, sizeof s->st[i].reason, f[k].state == RBS_DONE ? "" : f[k].summary);
+		runbook_session_persist(s, i);
+		runbook_session_short(&s->rb->items[i], what, sizeof what);
+		snprintf(summary, sizeof summary, "step %zu: warroom %s: %s, run by %s from %s", s->rb->items[i].step + 1,
+		         what, f[k].outcome, f[k].actor[0] ? f[k].actor : "?", strcmp(f[k].via, "cli") == 0 ?
+		         "the command line" : strcmp(f[k].via, "console") == 0 ? "the console" : f[k].via);
+		cJSON_AddStringToObject(d, "outcome", f[k].outcome);
+		cJSON_AddStringToObject(d, "by", f[k].actor);
+		cJSON_AddStringToObject(d, "via", f[k].via);
+		cJSON_AddStringToObject(d, "result", f[k].summary);
+		runbook_session_log(s, summary, d);
+		cJSON_Delete(d);
+	}
+	if (n) {
+		size_t next;
+
+		if (runbook_session_next_item(s, &next))
+			runbook_session_set_cursor(s, next);
+		runbook_session_changed(s);
+	}
+}
+
 /* ---- offers: the runbook for the firing alert ---- */
 
 static void on_model(struct model *m, unsigned what, void *arg)
 {
 	struct runbook_session *s = arg;
 	char name[128] = "", alert[96] = "", labels[MODEL_ALERT_LABELS] = "";
+	size_t i = 0;
+	struct runbook *rb;
 
+	if (what & DIRTY_TIMELINE)
+		follow(s);
 	if (!(what & DIRTY_ALERTS))
 		return;
-	for (size_t i = 0; i < m->alerts.n; i++) {
-		const struct model_alert *a = &m->alerts.a[i];
-		struct runbook *rb = runbook_lib_for_alert(s->lib, a->name, a->runbook_url);
-
-		if (rb) {
-			text_copy(name, sizeof name, rb->name);
-			text_copy(alert, sizeof alert, a->name);
-			text_copy(labels, sizeof labels, a->labels);
-			break;
-		}
+	/* the most severe alert's runbook, not the first alert's */
+	rb = runbook_lib_offer(s->lib, &m->alerts, &i);
+	if (rb) {
+		text_copy(name, sizeof name, rb->name);
+		text_copy(alert, sizeof alert, m->alerts.a[i].name);
+		text_copy(labels, sizeof labels, m->alerts.a[i].labels);
 	}
 	if (strcmp(name, s->offer_name) != 0 || strcmp(alert, s->offer_alert) != 0) {
 		text_copy(s->offer_name, sizeof s->offer_name, name);
@@ -166,6 +204,7 @@ void runbook_session_free(struct runbook_session *s)
 	}
 	if (s->m && s->m->runbook == s)
 		s->m->runbook = NULL;
+	model_watch_remove(s->m, s);   /* a session freed before its model is watched no more */
 	out_clear(s);
 	drop_run(s);
 	runbook_store_close(s->store);
@@ -281,6 +320,7 @@ int runbook_session_start(struct runbook_session *s, const char *name, char *err
 	}
 	cJSON_free(vj);
 	skip_unavailable(s);
+	runbook_follow_reset(s);
 	runbook_session_next_item(s, &s->cursor);
 	snprintf(summary, sizeof summary, "runbook started: %s (%s.md)%s%s", rb->title, rb->name,
 	         s->alert[0] ? " for " : "", s->alert);
@@ -358,6 +398,7 @@ int runbook_session_resume(struct runbook_session *s)
 		cJSON_Delete(d);
 	}
 	skip_unavailable(s);
+	runbook_follow_reset(s);
 	s->cursor = run.cursor < rb->nitems ? run.cursor : 0;
 	{
 		size_t step = runbook_session_current_step(s);

@@ -44,6 +44,7 @@ struct runbook_session {
 	char offer_name[128], offer_alert[96], offer_labels[MODEL_ALERT_LABELS];
 	uint64_t native_run;
 	size_t native_item;
+	int64_t audit_seen;         /* the newest audit record looked at (runbook_follow.c) */
 };
 
 /* core/runbook/runbook_record.c: the store, the timeline, the cursor, the
@@ -56,6 +57,21 @@ cJSON *runbook_session_detail(struct runbook_session *s, size_t i);
 /* The first line of an item's text, shortened, for summaries. */
 void runbook_session_short(const struct runbook_item *it, char *out, size_t len);
 void runbook_session_hash(const struct runbook_item *it, char *out, size_t len);
+
+/* core/runbook/runbook_follow.c: actions run outside the runbook that settle
+ * one of its warroom lines (R's rollback is its rollback line). */
+struct runbook_followed {
+	size_t item;
+	enum runbook_state state;   /* done, failed, cancelled */
+	int64_t duration_ms;
+	char action[32], outcome[16], actor[64], via[32];
+	char summary[256];          /* the action's own words */
+};
+/* From now on: what was recorded before is not the walk's. */
+void runbook_follow_reset(struct runbook_session *s);
+/* The lines settled by audit records new since the last call, the newest
+ * record deciding each line; at most max. */
+size_t runbook_follow_audit(struct runbook_session *s, struct runbook_followed *out, size_t max);
 
 /* core/runbook/runbook_env.c */
 void runbook_env_labels(cJSON *vars, const char *labels);

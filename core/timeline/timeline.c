@@ -159,7 +159,7 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 	free(detail);
 	if (rc != 0)
 		return -1;
-	ev->id = sqlite3_last_insert_rowid(tl->db);
+	ev->id = sqlite3_changes(tl->db) ? sqlite3_last_insert_rowid(tl->db) : 0;   /* 0: recorded once already */
 	ev->ts_ms = ts;
 	if (!ev->actor[0])
 		memcpy(ev->actor, actor, sizeof ev->actor);
@@ -170,9 +170,15 @@ int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, s
 
 int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json)
 {
+	return timeline_log_at(tl, 0, kind, summary, detail_json);
+}
+
+int timeline_log_at(struct timeline *tl, int64_t ts_ms, const char *kind, const char *summary,
+                    const char *detail_json)
+{
 	if (!tl)
 		return -1;
-	struct timeline_event ev = {0};
+	struct timeline_event ev = { .ts_ms = ts_ms };
 	struct timeline_incident inc;
 	if (timeline_incident_current(tl, &inc) < 0)
 		return -1;

@@ -34,7 +34,9 @@
 	" recovered_ms"
 
 static const char *const stmt_sql[ST_N] = {
-	[ST_EV_INSERT] = "INSERT INTO events (incident_id, ts_ms, actor, kind, summary, detail)"
+	/* OR IGNORE: an event whose detail carries a "once" key another writer
+	 * recorded already (events_once, schema v6) is that event, not a second */
+	[ST_EV_INSERT] = "INSERT OR IGNORE INTO events (incident_id, ts_ms, actor, kind, summary, detail)"
 	                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_EV_LIST] = "SELECT id, incident_id, ts_ms, actor, kind, summary, detail FROM events"
 	               " ORDER BY ts_ms DESC, id DESC LIMIT ?1 OFFSET ?2",

@@ -72,6 +72,28 @@ static const char *const migrations[] = {
 	"ALTER TABLE incidents ADD COLUMN contained_ms INTEGER;"
 	"ALTER TABLE incidents ADD COLUMN recovered_ms INTEGER;"
 	"ALTER TABLE audit ADD COLUMN signals TEXT;",
+	/* v6: the timeline view searches the whole database, not the events in
+	 * memory: a word index (FTS5, kept by triggers) and one by kind */
+	"CREATE VIRTUAL TABLE events_fts USING fts5(summary, actor, kind, detail, content='events',"
+	"  content_rowid='id');"
+	"CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN"
+	"  INSERT INTO events_fts (rowid, summary, actor, kind, detail)"
+	"  VALUES (new.id, new.summary, new.actor, new.kind, new.detail); END;"
+	"CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN"
+	"  INSERT INTO events_fts (events_fts, rowid, summary, actor, kind, detail)"
+	"  VALUES ('delete', old.id, old.summary, old.actor, old.kind, old.detail); END;"
+	"CREATE TRIGGER events_fts_update AFTER UPDATE ON events BEGIN"
+	"  INSERT INTO events_fts (events_fts, rowid, summary, actor, kind, detail)"
+	"  VALUES ('delete', old.id, old.summary, old.actor, old.kind, old.detail);"
+	"  INSERT INTO events_fts (rowid, summary, actor, kind, detail)"
+	"  VALUES (new.id, new.summary, new.actor, new.kind, new.detail); END;"
+	"INSERT INTO events_fts (events_fts) VALUES ('rebuild');"
+	"CREATE INDEX events_kind_ts ON events (kind, ts_ms);"
+	/* an event that happened once is recorded once, whichever console on
+	 * the database saw it: its detail's "once" key is unique in its incident */
+	"CREATE UNIQUE INDEX events_once ON events (incident_id, kind,"
+	"  (CASE WHEN json_valid(detail) THEN json_extract(detail, '$.once') END))"
+	"  WHERE (CASE WHEN json_valid(detail) THEN json_extract(detail, '$.once') END) IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

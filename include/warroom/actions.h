@@ -73,7 +73,7 @@ enum action_flag {
 	X(EXPIRE,      "expire",      "E",           ACT_MUTATES | ACT_CONFIRM | ACT_TAKES_ARG | ACT_CLI, expire, \
 	  "Expire a silence: the selected one, or :expire ID") \
 	X(FILTER,      "filter",      "/",           0, none, \
-	  "Alerts: show those matching (severity!=info); timeline: the events with a word") \
+	  "Filter: alerts (severity!=info), timeline events (a word), diagnose lines (a regex)") \
 	X(ALERTS_LIST, "alerts-list", "v",           0, none, "Alerts: alerts, silences, rules, groups in turn") \
 	X(RUNBOOK,     "runbook",     "b",           ACT_TAKES_ARG, runbook, \
 	  "Start the runbook offered for the firing alert, or :runbook NAME") \
@@ -110,10 +110,25 @@ enum action_flag {
 	X(RANGE,       "range",       "t",           0, none, "Metrics: the next time range (5m, 15m, 1h, 6h, 24h)") \
 	X(RANGE_BACK,  "range-back",  "T",           0, none, "Metrics: the previous time range") \
 	X(ZOOM,        "zoom",        "z",           0, none, "Metrics: the selected panel full screen, again to go back") \
-	X(PAUSE,       "pause",       "p",           0, none, "Metrics: stop or go on refreshing the charts") \
+	X(PAUSE,       "pause",       "p",           0, none, \
+	  "Metrics: stop or go on refreshing the charts; diagnose: hold the lines (what comes is kept)") \
 	X(DASHBOARD,   "dashboard",   "D",           0, none, "Metrics: pick a dashboard") \
 	X(VARIABLE,    "variable",    "w",           0, none, "Metrics: the next variable of the variable bar") \
-	X(VALUE,       "value",       "W",           0, none, "Metrics: the next value of the chosen variable")
+	X(VALUE,       "value",       "W",           0, none, "Metrics: the next value of the chosen variable") \
+	X(PANE,        "pane",        "i",           0, none, \
+	  "Diagnose: the lines, what is new in this version, the events, the streams in turn") \
+	X(SCOPE,       "scope",       "l",           0, none, \
+	  "Diagnose: both slots, the live one, the other, the selected line's pod in turn") \
+	X(CONTAINER,   "container",   "C",           0, none, "Diagnose: every container, or the next one by name") \
+	X(EXCLUDE,     "exclude",     "-",           0, none, "Diagnose: hide the lines matching a regex") \
+	X(HIGHLIGHT,   "highlight",   "h",           0, none, "Diagnose: highlight the lines matching a regex") \
+	X(FOLLOW,      "follow",      "F",           0, none, "Diagnose: follow the newest lines again") \
+	X(PIN,         "pin",         "m",           ACT_TAKES_ARG, pin, \
+	  "Pin the marked log lines (or the selected one) to the timeline; the postmortem quotes them") \
+	X(LOGS,        "logs",        "",            ACT_TAKES_ARG | ACT_CLI, logs, \
+	  "Pod logs by slot, read to the end into the timeline: :logs --slot green --new") \
+	X(EVENTS,      "events",      "",            ACT_TAKES_ARG | ACT_CLI, events, \
+	  "Kubernetes Events by reason and slot, into the timeline: :events --slot green")
 
 enum action_id {
 	ACTION_NONE = 0,

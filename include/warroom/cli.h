@@ -50,6 +50,10 @@ int cli_check(int argc, char **argv, const struct config *cfg);
 int cli_tick(int argc, char **argv, const struct config *cfg);
 /* `warroom autosync [--override] [--yes]` (core/cli/cli_slots.c, beside rollback). */
 int cli_autosync(int argc, char **argv, const struct config *cfg);
+/* `warroom logs [--slot S|--pod P] ... [--new] [--json]` and `warroom events
+ * [--slot S] [--json]` (core/cli/cli_logs.c). */
+int cli_logs(int argc, char **argv, const struct config *cfg);
+int cli_events(int argc, char **argv, const struct config *cfg);
 /* `warroom runbook list|show|lint` (core/cli/cli_runbook.c). */
 int cli_runbook(int argc, char **argv, const struct config *cfg);
 

@@ -130,7 +130,7 @@ struct config {
 		double capacity_memory;      /* busiest pod's memory over this share of its request (0.75) */
 		/* PromQL, "{namespace}" is kubernetes.namespace; "" turns the warning off */
 		char capacity_db_query[512], capacity_cpu_query[512], capacity_memory_query[512];
-		char log_dir[1024];          /* deployment logs; "" = next to the timeline */
+		char log_dir[1024];          /* deployment logs; "" = LOGS/deployments (config_logs_dir) */
 		/* the monthly maintenance window, UTC: "first tuesday 02:00-04:00"; "" none */
 		char maintenance[64];
 	} deploy;
@@ -145,9 +145,17 @@ struct config {
 		int smoke_status;            /* 201 */
 		bool via_bastion;            /* the pods (health, ready, metrics, smoke) through the bastion */
 	} verify;
-	/* postmortem drafts and the deployment/rollback logs: 0700, files 0600
-	 * (timeline: logs:, default $XDG_STATE_HOME/warroom/logs) */
+	/* postmortem drafts and the rollback logs: 0700, files 0600 (timeline:
+	 * logs:); "" = a logs folder beside the timeline database in use */
 	char logs_dir[1024];
+	/* Pod logs by slot (logs:, logs.h): how many streams at once, the bytes
+	 * of lines kept, when a stream is quiet, the lines a tail starts with. */
+	struct config_logs {
+		int max_streams;             /* 10 */
+		int buffer_mib;              /* 8 */
+		int quiet_s;                 /* 10 */
+		int tail_lines;              /* 200: per container when no switch time is known */
+	} logs;
 };
 
 /* The longest token a token file or variable may hold (bytes, with the NUL). */
@@ -157,6 +165,10 @@ struct config {
 void config_defaults(struct config *cfg);
 /* Default path: $XDG_CONFIG_HOME/warroom/config.yaml (or ~/.config/...). */
 void config_default_path(char *buf, size_t len);
+/* Where drafts and logs go: timeline: logs:, else a "logs" folder beside
+ * the database in use (db_path; NULL: the config's), so each --db and each
+ * lab keeps its own. */
+void config_logs_dir(const struct config *cfg, const char *db_path, char *buf, size_t len);
 /* Loads a file over the defaults. A missing file at the default path is not an
  * error (return 0, cfg->path stays ""); a missing explicit file is.
  * Errors name the file, line and key: "config.yaml:12: kubernetes.slots: ...";

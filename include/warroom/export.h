@@ -26,14 +26,19 @@ char *export_incident(struct timeline *tl, const struct config *cfg, int64_t id,
 /* Writes text to path, 0600, creating folders 0700. 0, or -1 with words. */
 int export_write_private(const char *path, const char *text, char *err, size_t errlen);
 
-/* Both drafts into cfg->logs_dir/postmortem/INC-N.{md,json}; the Markdown
+/* Where the drafts and logs go: the config's timeline: logs:, else a logs
+ * folder beside the database in use (tl's, else the config's): each lab,
+ * each --db keeps its own. */
+void export_logs_dir(const struct timeline *tl, const struct config *cfg, char *buf, size_t len);
+
+/* Both drafts into LOGS/postmortem/INC-N.{md,json}; the Markdown
  * path goes to md_path. 0, or -1 with words. */
 int export_incident_files(struct timeline *tl, const struct config *cfg, int64_t id, char *md_path, size_t len,
                           char *err, size_t errlen);
 
 /* After a rollback run (res): the runbook's log record (timestamp,
  * environment, version, commit, operator, strategy, status, verification,
- * ...) as cfg->logs_dir/deployments/rollback_<stamp>.json. Reads the run's
+ * ...) as LOGS/deployments/rollback_<stamp>.json. Reads the run's
  * details from the timeline. 0, or -1 with words; path gets the file. */
 int export_rollback_log(struct timeline *tl, const struct config *cfg, const struct action_result *res,
                         char *path, size_t len, char *err, size_t errlen);

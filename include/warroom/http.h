@@ -44,6 +44,12 @@ struct http_req {
 	/* "host:port:connect-host:connect-port", CURLOPT_CONNECT_TO (SSH tunnels);
 	 * several, comma-separated, for requests that may go to several hosts */
 	const char *connect_to;
+	/* Line streams only (http_stream_start): no byte for this long ends the
+	 * stream with HTTP_ETIMEOUT (a dead tunnel); curl judges the speed over
+	 * its last 5 s, so it ends up to 5 s later; 0: never. */
+	long idle_timeout_ms;
+	size_t max_line;               /* streams: the longest line delivered whole; 0: 64 KiB */
+	size_t max_buffer;             /* streams: bytes read ahead of the callbacks; 0: 1 MiB */
 };
 
 struct http_resp {
@@ -85,5 +91,41 @@ const char *http_err_str(enum http_err err);
 typedef bool (*http_blame_fn)(const char *host, int port, char *words, size_t len, void *arg);
 void http_blame_add(http_blame_fn fn, void *arg);
 void http_blame_del(http_blame_fn fn, void *arg);
+
+/* ---- line streams (core/http_stream.c) ----
+ * A long-lived answer (a followed pod log, a watch) read as it arrives and
+ * handed on line by line, on the loop like any request. The transfer pauses
+ * while max_buffer bytes wait for their callbacks, so a fast server never
+ * grows memory; a line longer than max_line is handed on cut, and says so.
+ * A non-2xx answer delivers no lines: its body (at most max_bytes, 64 KiB by
+ * default) arrives with the end. timeout_ms 0 means no deadline for the
+ * whole stream (the connect timeout still applies). */
+struct http_line {
+	const char *text;              /* without its line end ("\n", "\r\n"); NUL-terminated */
+	size_t len;
+	bool cut;                      /* longer than max_line: these are its first bytes */
+	size_t cut_bytes;              /* what was left out of it */
+	bool unterminated;             /* the stream ended inside this line (no line end) */
+};
+
+typedef void (*http_line_fn)(const struct http_line *line, void *arg);
+
+/* Starts a stream: on_line runs for each line, from the loop, until on_end
+ * runs once (HTTP_OK: the server ended the answer; an error: it broke off or
+ * timed out). http_cancel ends it: on_line never runs after the call, on_end
+ * later with HTTP_ECANCELLED. An id (never 0), or 0 when it could not start. */
+uint64_t http_stream_start(struct http *http, const struct http_req *req, http_line_fn on_line, http_done_fn on_end,
+                           void *arg);
+
+/* The line assembler the streams use, on its own for tests: bytes in, lines
+ * out, whatever the chunk boundaries. */
+struct http_lines;
+struct http_lines *http_lines_new(size_t max_line);
+void http_lines_free(struct http_lines *l);
+/* data is written to during the call (a line's end becomes its NUL for a
+ * moment) and is as it was afterwards. */
+void http_lines_feed(struct http_lines *l, char *data, size_t n, http_line_fn fn, void *arg);
+/* The end of the bytes: a last line without its line end goes out, unterminated. */
+void http_lines_end(struct http_lines *l, http_line_fn fn, void *arg);
 
 #endif

@@ -52,17 +52,31 @@ int incident_set_status(struct timeline *tl, int64_t id, enum incident_status st
 int incident_set_role(struct timeline *tl, int64_t id, enum incident_role role, const char *name);
 
 /* The SEV the signals call for, per the runbook's table: no ready pod behind
- * the active slot, or no detections reaching TAK: SEV-1; an error ratio over
- * 5 %, or TAK pushes failing and queuing: SEV-2. When several apply, the
- * higher SEV wins and says every reason of its level. sev 0: none. The
- * suggestion's since_wall_ms is left 0 (the watcher keeps it). */
+ * the active slot, or no detections reaching TAK (every push failing, from
+ * the push counters): SEV-1; an error ratio over 5 %, or TAK pushes failing
+ * and queuing: SEV-2. When several apply, the higher SEV wins and says every
+ * reason of its level. sev 0: none. The suggestion's since_wall_ms is left 0
+ * (the watcher keeps it). Live values only: an alert's text is never read. */
 void incident_suggest(const struct model *m, struct model_suggestion *out);
 #define INCIDENT_ERROR_RATIO_SEV2 0.05
+#define INCIDENT_TAK_ALL_FAIL 0.995   /* every push, give or take a straggler */
+#define INCIDENT_TAK_FAILING 0.05     /* the TAKPushFailures rule's line */
+
+/* What stays open when the incident is resolved, newest first: a silence
+ * set with warroom that still hides its alerts (not expired, its end to
+ * come), Argo CD auto-sync a rollback turned off and nobody re-enabled. The
+ * text names actions as {NAME} (actions_text_expand). Returns how many. */
+enum incident_followup_kind { INCIDENT_FOLLOWUP_SILENCE, INCIDENT_FOLLOWUP_AUTOSYNC };
+struct incident_followup {
+	enum incident_followup_kind kind;
+	char text[240];
+};
+size_t incident_followups(struct timeline *tl, int64_t now_wall_ms, struct incident_followup *out, size_t max);
 
 /* The incident watchers (core/incident/incident_watch.c): they follow the
  * model after every update, in the console and headless alike. They record
- * the service's outages as they begin and end, keep the SEV the signals
- * suggest, and log alerts into an open incident. Install on m (its timeline
+ * the service's outages as they begin and end and keep the SEV the signals
+ * suggest (alerts are alertmgr_watch's). Install on m (its timeline
  * set, or NULL to record nothing); free after the model's last update. */
 struct incident_watch;
 struct incident_watch *incident_watch_install(struct model *m);

@@ -53,6 +53,14 @@ uint64_t kube_request(struct kube *k, const char *method, const char *path,
                       const char *content_type, const char *body, kube_done_fn fn, void *arg);
 /* Cancels a pending request: its callback does not run. */
 bool kube_cancel(struct kube *k, uint64_t id);
+
+/* A long GET read line by line as it arrives (a followed pod log, a watch;
+ * core/cluster/kube_stream.c): on_line for each line, then on_end once with
+ * the outcome in words (ok: the server ended it). No deadline but idle_ms
+ * (no byte for that long: a dead tunnel; 0 none). kube_cancel ends it: no
+ * line and no end after the call. Returns an id (never 0 unless out of memory). */
+uint64_t kube_stream(struct kube *k, const char *path, long idle_ms, http_line_fn on_line, kube_done_fn on_end,
+                     void *arg);
 size_t kube_pending(const struct kube *k);
 
 /* How many times the exec plugin has run (its cache at work). */

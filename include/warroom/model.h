@@ -17,6 +17,7 @@ struct dash_live;
 struct argocd_app;
 struct deploy;
 struct runbook_session;
+struct logs;
 
 enum source_id { SRC_KUBE, SRC_PROM, SRC_ALERTMGR, SRC_ARGOCD, SRC_BASTION, SRC_COUNT };
 
@@ -46,6 +47,7 @@ enum model_dirty {
 	DIRTY_INCIDENT = 1u << 4,
 	DIRTY_RUNBOOK  = 1u << 5,
 	DIRTY_TIMELINE = 1u << 6,
+	DIRTY_LOGS     = 1u << 7,   /* pod logs and Events (logs.h): at most every redraw interval */
 	DIRTY_ALL      = 0xffffu,
 };
 
@@ -75,6 +77,10 @@ struct model_series {
 
 struct model_metrics {
 	struct model_series s[MET_COUNT];
+	/* The share of TAK pushes that failed between the last two scrapes (NaN:
+	 * no push, or not asked): every push failing shows at the next scrape,
+	 * where an alert's 5-minute rate takes minutes to say so. */
+	struct model_series tak_failing;
 	int64_t updated_ms;          /* monotonic, last complete round */
 };
 
@@ -115,6 +121,10 @@ struct model_alerts {
 	size_t n;                    /* shown */
 	size_t total;                /* firing, maybe more than shown */
 	int critical, warning;
+	/* Silenced but still firing: a silence hides their notifications, not
+	 * the fact that they recur. Distinct names, ", "-joined, cut to fit. */
+	int silenced;
+	char silenced_names[160];
 	int64_t updated_ms;
 };
 
@@ -236,6 +246,19 @@ struct model_am {
 
 #define MODEL_RECENT 500   /* the timeline view scrolls through these */
 
+/* The timeline view's filter: the events of one kind or holding some words,
+ * searched in the whole database (timeline_search), not only in recent. */
+#define MODEL_FOUND 500
+struct model_found {
+	char kind[24];               /* "" any kind */
+	char words[128];             /* "" no word */
+	struct timeline_event *ev;   /* newest first, at most MODEL_FOUND; NULL when the filter is off */
+	size_t n;
+	bool more;                   /* more matched than are kept */
+	char error[200];             /* the search's failure, "" when fine */
+	uint64_t gen;                /* the timeline generation they reflect */
+};
+
 /* A SEV the live signals call for: sev 0 when they call for none. */
 struct model_suggestion {
 	int sev;
@@ -265,6 +288,7 @@ struct model {
 	/* Set by their owners while they live: each model its own, never a process's. */
 	const struct deploy *deploy;             /* the deployment model (deploy.h), NULL: none */
 	struct runbook_session *runbook;         /* the runbook walked (runbook.h), NULL: none */
+	struct logs *logs;                       /* pod logs and Events by slot (logs.h), NULL: none */
 	struct model_metrics metrics;
 	struct model_strip strip;
 	struct model_alerts alerts;
@@ -275,6 +299,7 @@ struct model {
 	struct timeline_event recent[MODEL_RECENT];  /* newest first */
 	size_t nrecent;
 	uint64_t recent_gen;          /* timeline generation they reflect */
+	struct model_found found;     /* the timeline view's filter, searched again as the timeline moves */
 
 	int64_t last_refresh_ms;      /* monotonic, any source */
 	unsigned dirty;
@@ -295,10 +320,16 @@ void model_free(struct model *m);
 /* Re-reads incident and recent events when the timeline changed (cheap when
  * it did not). Returns true when something changed. */
 bool model_sync_timeline(struct model *m);
+/* Sets the timeline filter (kind and words; both "" turn it off) and
+ * searches the database now; model_sync_timeline searches again when the
+ * timeline moves. Returns false when the search failed (found.error). */
+bool model_timeline_filter(struct model *m, const char *kind, const char *words);
 /* Marks parts changed: views repaint them, watchers see them. */
 void model_mark(struct model *m, unsigned dirty);
 /* 0, or -1 when MODEL_WATCHERS are taken. */
 int model_watch_add(struct model *m, model_watch_fn fn, void *arg);
+/* Its owner going before the model: the watcher with that arg runs no more. */
+void model_watch_remove(struct model *m, void *arg);
 /* A source's status as its poller keeps it (state, age, error), copied in. */
 void model_source_status(struct model *m, enum source_id id, const struct source_status *st);
 /* Seconds since a source last answered, -1 if never. */

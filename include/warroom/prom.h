@@ -55,6 +55,9 @@ uint64_t prom_query(struct prom *p, const char *expr, prom_value_fn fn, void *ar
 
 /* The query behind each golden signal. */
 const char *prom_signal_query(enum metric_id id);
+/* The failing share of TAK pushes over the last two samples of each pod's
+ * counter (irate): the SEV suggestion's live TAK signal. */
+#define PROM_TAK_FAILING_QUERY "sum(irate(tak_push_total{result=\"failure\"}[1m])) / sum(irate(tak_push_total[1m]))"
 /* A signal's value as the console shows it: "18.9", "8.10%", "212ms",
  * "+Inf", and "no data" for NaN (the series' answer tells NaN apart). */
 void prom_signal_format(enum metric_id id, double v, char *buf, size_t len);
@@ -74,7 +77,7 @@ void prom_poller_set_query(struct prom_poller *pp, enum metric_id id, const char
 /* One more query each round, beside the signals: its values go to out (the
  * overview's strip panels that are no golden signal). Its index, or -1 when
  * PROM_EXTRA are there already or expr is empty. */
-#define PROM_EXTRA 8
+#define PROM_EXTRA (MODEL_STRIP + 1)   /* the strip's panels and the TAK push share */
 int prom_poller_add(struct prom_poller *pp, const char *expr, struct model_series *out);
 /* The poller's source: state, age, error, backoff. */
 struct source *prom_poller_source(struct prom_poller *pp);
@@ -127,5 +130,22 @@ uint64_t prom_query_series(struct prom *p, const char *expr, prom_matrix_fn fn, 
 typedef void (*prom_strings_fn)(bool ok, const char *err, char *const *vals, size_t n, void *arg);
 /* /api/v1/label/LABEL/values, only of series matching match when not NULL/"". */
 uint64_t prom_label_values(struct prom *p, const char *label, const char *match, prom_strings_fn fn, void *arg);
+/* /api/v1/labels: the label names (of series matching match when not NULL/""). */
+uint64_t prom_label_names(struct prom *p, const char *match, prom_strings_fn fn, void *arg);
+/* /api/v1/series: the series matching match, each as Grafana lists them
+ * for a variable, name{k="v",k2="v2"}. */
+uint64_t prom_series_list(struct prom *p, const char *match, prom_strings_fn fn, void *arg);
+
+/* An instant query's answer as Prometheus wrote it (for printing every
+ * series, or the API's own JSON). */
+struct prom_body {
+	bool ok;                /* Prometheus said success */
+	bool answered;          /* Prometheus itself answered (its refusal counts): body is its JSON */
+	const char *body;       /* NULL when it did not answer */
+	size_t len;
+	const char *err;        /* words, "" when ok */
+};
+typedef void (*prom_body_fn)(const struct prom_body *b, void *arg);
+uint64_t prom_query_body(struct prom *p, const char *expr, prom_body_fn fn, void *arg);
 
 #endif

@@ -115,6 +115,7 @@ struct runbook {
 	char *title;           /* front matter title, the document's one H1, or the name */
 	char **alerts;         /* front matter alerts: [...] (or alert:) */
 	bool remote;           /* front matter runner: bastion: commands run there unless a block says local */
+	int sev;               /* front matter sev: the SEV it is for (1..4), 0 when it does not say */
 	size_t nalerts;
 	struct runbook_phase *phases;
 	size_t nphases;
@@ -180,6 +181,12 @@ struct runbook *runbook_lib_find(const struct runbook_lib *lib, const char *name
  * it; NULL when none of ours fits. */
 struct runbook *runbook_lib_for_alert(const struct runbook_lib *lib, const char *alertname,
                                       const char *runbook_url);
+/* The runbook to offer for the firing alerts: the one for the most severe
+ * of them, by its runbook's SEV (a SEV-1 runbook before a SEV-2 one; one
+ * that says none after both), then in the alerts' order (critical first,
+ * then the oldest). NULL when no alert has one; *alert is its index. */
+struct model_alerts;
+struct runbook *runbook_lib_offer(const struct runbook_lib *lib, const struct model_alerts *al, size_t *alert);
 
 /* ---- the session: one runbook walked during an incident ---- */
 

@@ -39,10 +39,17 @@ struct timeline *timeline_open(const char *path, const char *actor, char *err, s
 void timeline_close(struct timeline *tl);
 const char *timeline_path(const struct timeline *tl);
 
-/* Appends; fills ev->id and ev->ts_ms. 0 on success, -1 with err set. */
+/* Appends; fills ev->id and ev->ts_ms. 0 on success, -1 with err set. A
+ * detail with a "once" string is an event that happens once: when its
+ * incident has an event of its kind with the same key already (another
+ * console wrote it), nothing is added and ev->id is 0. */
 int timeline_append(struct timeline *tl, struct timeline_event *ev, char *err, size_t errlen);
 /* Convenience: kind + summary (+ optional detail JSON), current incident. */
 int timeline_log(struct timeline *tl, const char *kind, const char *summary, const char *detail_json);
+/* The same at the time it happened (UTC ms; 0: now): an alert at the time
+ * it began to fire, not when someone saw it. */
+int timeline_log_at(struct timeline *tl, int64_t ts_ms, const char *kind, const char *summary,
+                    const char *detail_json);
 
 /* Newest first. *out is malloc'd; free with timeline_events_free.
  * incident_id 0 lists the events outside any incident; limit 0: no limit. */
@@ -56,6 +63,14 @@ void timeline_events_free(struct timeline_event *evs, size_t n);
 int timeline_each(struct timeline *tl, int64_t incident_id /* <0: all */, size_t offset, size_t limit,
                   int (*fn)(const struct timeline_event *e, void *arg), void *arg);
 int64_t timeline_count(struct timeline *tl);
+/* The events of one kind (NULL or "": any) holding every word of words
+ * (each the beginning of a word of the summary, actor, kind or detail, any
+ * case; NULL or "": no word), from the whole database through its word and
+ * kind indexes: at most limit (0: 500), newest first; *more says there were
+ * more. With neither, the newest (timeline_list). 0, or -1 with
+ * timeline_errmsg. */
+int timeline_search(struct timeline *tl, const char *kind, const char *words, size_t limit,
+                    struct timeline_event **out, size_t *n, bool *more);
 /* Monotonic change counter: views re-read only when it moves. It counts this
  * process's writes and notices other processes' (`warroom note` from another
  * shell) through PRAGMA data_version: one cheap query, fine to poll each second. */

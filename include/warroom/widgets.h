@@ -136,7 +136,7 @@ int tui_md_draw(WINDOW *w, int y, int x, int h, int width, const struct md_doc *
 struct statusbar {
 	const char *left;          /* "lab · detection-api-service · detection-system" */
 	const char *incident;      /* "SEV-2 INC-4 00:07:13" or NULL */
-	const char *incident_short; /* "SEV-2 00:07:13": when the bar is crowded */
+	const char *incident_short; /* "SEV-2 INC-4 00:07:13": when the bar is crowded */
 	enum tui_role incident_role;
 	const char *conn;          /* "kube ✓ prom ✗" */
 	const char *conn_short;    /* only what is not up ("prom ✗"), or "✓" */
@@ -144,6 +144,7 @@ struct statusbar {
 	const char *refreshed;     /* "refreshed 1s ago" */
 	const char *clock;         /* "14:03:27Z" */
 	const char *alert;         /* "ROLLBACK: R to blue": never dropped, in the critical colour; NULL */
+	const char *clock_short;   /* "14:03Z": when the incident and where we are need the room */
 };
 void statusbar_draw(WINDOW *w, int y, int width, const struct statusbar *s);
 

@@ -30,6 +30,7 @@ sys.path.append(os.path.join(REPO, "tests", "lab"))   # faultproxy
 
 from labfixture import NS, SERVICE, Lab, missing, wait_for  # noqa: E402
 from ptyrun import PtyProc, cpu_seconds, rollup, where_memory_goes  # noqa: E402
+import bench_logs  # noqa: E402
 
 BINARY = os.path.join(REPO, "warroom")
 DASHBOARDS = os.path.join(REPO, "assets", "dashboards")
@@ -526,7 +527,15 @@ class Bench:
         row(6, "1M events: key 3 to the newest page drawn", fmt_s(med(pages)), "-", "-")
         fr = [self.run(["sqlite3", db, "SELECT id, summary FROM events WHERE kind = 'rollback'"
                         " ORDER BY ts_ms DESC LIMIT 40"])[0] for _ in range(RUNS)]
-        row(6, "1M events: filtering", NA, "sqlite3 kind filter %s" % fmt_s(med(fr)), "-")
+        lk = [self.run(["sqlite3", db, "SELECT id, summary FROM events WHERE summary LIKE '%12345:%'"
+                        " OR detail LIKE '%12345%' ORDER BY ts_ms DESC LIMIT 40"])[0] for _ in range(RUNS)]
+        word, every, kind = self.filtering(db)
+        row(6, "1M events: filtering, a word of one old event (/ Enter to drawn)", fmt_s(med(word)),
+            "sqlite3 LIKE scan %s" % fmt_s(med(lk)), ratio(med(word), med(lk)))
+        row(6, "1M events: filtering, a word in every event (the newest 500)", fmt_s(med(every)), "-", "-")
+        row(6, "1M events: filtering, one kind (f to drawn)", fmt_s(med(kind)),
+            "sqlite3 kind filter %s" % fmt_s(med(fr)), ratio(med(kind), med(fr)))
+        FIGS["timeline_filter"] = {"word_s": word, "every_s": every, "kind_s": kind, "like_ref_s": lk}
         ex, exm, rx, rxm = [], [], [], []
         for _ in range(RUNS):
             w, m, rc, out = self.run(self.warroom("timeline", "--limit", "100000", "--json", db=db))
@@ -545,6 +554,35 @@ class Bench:
             "sqlite3 -json %s" % fmt_s(med(rx)), ratio(med(ex), med(rx)))
         row(6, "1M events: export 100,000, peak memory", fmt_kb(med(exm)),
             "sqlite3 -json %s" % fmt_kb(med(rxm)), ratio(med(exm), med(rxm)))
+
+    def filtering(self, db):
+        """The timeline view's filter on the database: from the key that ends
+        the search (Enter, or f for a kind) to the read that completes the
+        filtered page's title and first match."""
+        word, every, kind = [], [], []
+        for _ in range(RUNS):
+            p = PtyProc([BINARY, "--config", self.config(), "--db", db], 120, 40, self.env)
+            try:
+                p.wait_for(lambda s: "bench" in s and "ACTIVE" in s, 20, "the newest events")
+                p.send("3")
+                p.wait_for(lambda s: "┌ Timeline ·" in s and "event for the bench" in s, 10, "the timeline view")
+                for w, into, pred in (
+                        ("12345", word, lambda s: "events match" in s and "12345: detection-api event" in s),
+                        ("bench", every, lambda s: "the newest 500 events match" in s)):
+                    p.send("/")
+                    p.wait_for(lambda s: "Search the timeline" in s, 5, "the search dialog")
+                    p.send("\x15" + w)   # C-u: the last search goes
+                    p.wait_for(lambda s, w=w: "/" + w in s.replace(" ", "") or w in s, 5, "the typed word")
+                    t0 = p.send("\r")
+                    into.append(p.wait_for(pred, 10, "the matches of %s" % w) - t0)
+                p.send(".")
+                p.wait_for(lambda s: "events match" not in s, 5, "every event again")
+                t0 = p.send("f")
+                kind.append(p.wait_for(lambda s: re.search(r"events? match · kind \w+", s) is not None, 10,
+                                       "one kind") - t0)
+            finally:
+                p.close()
+        return word, every, kind
 
     # ---- 8: a 20-panel dashboard ------------------------------------------------
     def dash20(self):
@@ -804,6 +842,10 @@ class Bench:
             "(target < 10 s)", fmt_s(med(blues)), "watch exits %s (4: rolled back)" % ",".join(str(x) for x in rcs),
             "-")
 
+    # ---- 10: a flood of pod logs while the diagnose view follows (bench_logs.py) ----
+    def row10(self):
+        bench_logs.row10(self, row, fmt_s, fmt_kb, pct, FIGS, WINDOW)
+
     # ---- the run ---------------------------------------------------------------
     def main(self):
         t_all = time.monotonic()
@@ -814,7 +856,7 @@ class Bench:
                      what="a request rate in Prometheus")
             steps = [((1, 7), self.row1_7), ((2, 3), self.row2_3_steady), ((4,), self.row4),
                      ((6,), self.row6), ((8,), self.row8), ((2,), self.row2_incident), ((5,), self.row5),
-                     ((9,), self.row9)]
+                     ((9,), self.row9), ((10,), self.row10)]
             for nums, fn in steps:
                 if ONLY and not ONLY.intersection(nums):
                     continue

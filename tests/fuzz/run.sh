@@ -60,6 +60,9 @@ for bin in "$bindir"/fuzz_*; do
       seed_shared "$name" '\000' api/alertmanager-v2-silences.json
       seed_shared "$name" '\001' api/alertmanager-v2-alerts-groups.json;;
     fuzz_rules) seed_shared "$name" '\000' api/prometheus-rules.json api/prometheus-alerts.json;;
+    fuzz_logs)
+      seed_shared "$name" '\000' api/k8s-pods-log-kube-apiserver.txt
+      seed_shared "$name" '\002' api/k8s-podlist.json;;
     # Parsers still to come get their seeds here: fuzz_export (incident exports).
   esac
   fuzz_one "$bin" "$name" > "$work/$name.result" &

@@ -208,6 +208,13 @@ class Lab:
             return self.run_lab("fault", target, "clear")
         return self.run_lab("fault", target, *("%s=%s" % kv for kv in values.items()))
 
+    def set(self, **knobs):
+        return self.run_lab("set", *("%s=%s" % kv for kv in knobs.items()))
+
+    def logs_cut(self):
+        """Every followed pod log stream breaks off mid-line."""
+        return self.run_lab("logs", "cut")
+
     def argocd_autosync(self, on):
         self.run_lab("argocd", "autosync", "on" if on else "off")
 

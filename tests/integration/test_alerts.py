@@ -2,7 +2,9 @@
 bad deploy's HighErrorRate shows once although two URLs reach the same
 Alertmanager (an HA pair is one list), a silence made in the console is the
 one amtool lists, it expires when asked, and during an incident the alert's
-firing and silencing are in the timeline."""
+firing and silencing are in the timeline. A silenced alert that still fires
+is counted on the overview, and resolving the incident says the silence is
+still open, in the console and on the command line."""
 import json
 import os
 import re
@@ -155,6 +157,61 @@ class AlertsOnLab(LabTestCase):
         with sqlite3.connect(db) as c:
             rows = c.execute("SELECT action, outcome FROM audit ORDER BY id").fetchall()
         self.assertEqual(rows, [("silence", "refused"), ("silence", "ok"), ("expire", "ok"), ("expire", "refused")])
+
+
+@unittest.skipIf(missing() or not os.path.exists(BINARY), "needs %s" % ", ".join(missing() or ["./warroom"]))
+class SilenceRecurrenceOnLab(LabTestCase):
+    """A lab of its own: the bad deploy stays on after the test."""
+    lab_name = "silence"
+
+    def setUp(self):
+        self.terms = []
+
+    def tearDown(self):
+        for t in self.terms:
+            t.close()
+
+    def warroom(self, cfg, db, *args):
+        return subprocess.run([BINARY, "--config", cfg, "--db", db] + list(args), stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=30)
+
+    def test_a_silence_never_hides_a_recurrence(self):
+        t = Term(100, 30)
+        self.terms.append(t)
+        cfg = self.lab.config_path
+        db = os.path.join(t.tmp, "timeline.db")
+        self.lab.scenario("bad-deploy")
+        wait_for(lambda: self.lab.alerts("HighErrorRate"), 60, what="HighErrorRate firing")
+        p = self.warroom(cfg, db, "incident", "--sev", "2", "errors after the deploy")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        t.start([BINARY, "--config", cfg, "--db", db])
+        t.wait_for(lambda s: re.search(r"crit\s+HighErrorRate", s), timeout=20, what="the alert on the overview")
+        p = self.warroom(cfg, db, "silence", "--yes", "--duration", "1h", "--comment", "rollback soon",
+                         "alertname=HighErrorRate")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        sid = re.search(r"silence (\S+) active for 1h", p.stdout).group(1)
+        try:
+            # silenced, and still firing (the bad version still serves): counted, named
+            s = t.wait_for(lambda s: "1 silenced, still firing: HighErrorRate" in " ".join(s.split()), timeout=20,
+                           what="the silenced alert counted")
+            self.assertNotIn("no alerts firing", s)
+            # resolving leaves the silence on: the command line says so before it asks (no terminal: no)
+            p = self.warroom(cfg, db, "resolve")
+            self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+            self.assertRegex(p.stdout, r"WARNING: still open: silence %s on alertname=\"?HighErrorRate\"? until "
+                             r"\d\d:\d\dZ hides a recurrence \(warroom expire ends it\)" % re.escape(sid))
+            # and the console's dialog
+            t.keys("X")
+            s = t.wait_for("Close the open incident?", timeout=10)
+            self.assertIn("still open: silence %s" % sid[:8], s)
+            t.keys("n")
+            t.wait_for(lambda s: "Close the open incident?" not in s, timeout=5, what="the dialog closed")
+        finally:
+            self.warroom(cfg, db, "expire", "--yes", sid)
+        # expired: the resolve question has nothing more to say
+        p = self.warroom(cfg, db, "resolve")
+        self.assertNotIn("still open", p.stdout)
+        t.wait_for(lambda s: "silenced, still firing" not in s, timeout=20, what="the count gone with the silence")
 
 
 if __name__ == "__main__":

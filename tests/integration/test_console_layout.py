@@ -1,7 +1,10 @@
 """The console's layout on the lab: at 80x24, 100x30 and 120x40 no line the
 operator needs is cut (slots, status bar, alerts), below 80x24 a compact
 overview still does everything (R then y at 60x20), and after a rollback the
-stage says so."""
+stage says so. During an incident the status bar keeps the incident's id and
+clock at 80x24; at 60x20 and 50x16 the compact overview keeps the standby
+slot (the rollback target) and the runbook's step; the Deployment view keeps
+its STATE column and scrolls at 50x16; at 200x60 the left column grows."""
 import os
 import re
 import sys
@@ -11,6 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "screen"))
 
 from labfixture import LabTestCase, missing, wait_for  # noqa: E402
+import subprocess  # noqa: E402
 from term import BINARY, Term  # noqa: E402
 
 SIZES = ((80, 24), (100, 30), (120, 40))
@@ -108,6 +112,69 @@ class ConsoleLayoutOnLab(LabTestCase):
         for t in self.terms:
             self.wait_whole(t, r"crit ServiceDown \S+ detection-api-service has no ready endpoint",
                             "ServiceDown's summary whole", title="Alerts (", timeout=45)
+
+    def test_small_and_large_screens_keep_what_an_incident_needs(self):
+        self.lab.argocd_autosync(False)
+        self.lab.scenario("bad-deploy")
+        wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
+        sizes = ((80, 24), (60, 20), (50, 16), (200, 60))
+        ts = self.consoles(sizes)
+        db = ts[0].db
+        for t in ts[1:]:                    # one incident, one database, four screens
+            t.close()
+        self.terms = [ts[0]]
+        p = subprocess.run([BINARY, "--config", self.lab.config_path, "--db", db, "incident", "--sev", "2",
+                            "errors after the deploy of 1.5.0 to green"], capture_output=True, text=True, timeout=20)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        ts = [ts[0]]
+        for cols, rows in sizes[1:]:
+            t = Term(cols, rows)
+            self.terms.append(t)
+            t.db = db
+            t.start([BINARY, "--config", self.lab.config_path, "--db", db])
+            ts.append(t)
+        for t in ts:
+            t.wait_for(lambda s: "INC-1" in s and "ACTIVE" in s, timeout=15, what="the incident and the slots")
+        t80, t60, t50, t200 = ts
+        # 80x24: where we are whole, and the incident's id and its clock
+        bar = t80.wait_for(lambda s: re.search(r"SEV-2 INC-1 \d\d:\d\d:\d\d", s.split("\n")[0]), timeout=5,
+                           what="the incident in the status bar").split("\n")[0]
+        self.assertIn(WHERE, bar)
+        # the runbook offered, then walked: its step on the compact overview
+        wait_for(lambda: self.lab.alerts("HighErrorRate"), 60, what="HighErrorRate firing")
+        for t in (t80, t60, t50):
+            t.wait_for("sev2-degraded.md", timeout=20)
+        for t in (t60, t50):
+            self.assertIn("runbook for HighErrorRate: sev2-degraded.md (b starts it)", joined(t.screen()))
+        for t in ts:
+            t.keys("b")
+            t.wait_for("Runbook: SEV-2", timeout=10)
+            t.keys("1")
+        for t in (t60, t50):
+            s = t.wait_for(lambda s: re.search(r"step \d+/\d+ ", s), timeout=15, what="the runbook's step")
+            one = joined(s)
+            self.assertRegex(one, r"GREEN ACTIVE 3/3 1\.5\.0 r\d+")
+            self.assertRegex(one, r"BLUE standby 3/3 1\.4\.2 r\d+", "%dx%d: the rollback target" % (t.cols, t.rows))
+            self.assertRegex(one, r"step \d+/\d+ \S.* \(e runs it\)|step \d+/\d+ \S.* \(x ticks\)")
+            self.assertIn("SEV-2 INC-1", one)
+        # 200x60: the left column grows; its lines stay on one row each
+        s = t200.wait_for(lambda s: "Runbook: SEV-2" in s, timeout=10)
+        top = s.split("\n")[1]
+        self.assertGreater(top.index("┐"), 60, top)
+        self.assertIn("traffic → green: 3 endpoints, 3 ready, all on it", s)
+        self.assertRegex(s, r"▶ \$ kubectl get pods -n \"\$NAMESPACE\" -l slot=\"\$ACTIVE_SLOT\"  \(e runs it\)")
+        # the Deployment view at 50x16: the STATE column, and the rest by scrolling
+        t50.keys("8")
+        s = t50.wait_for(lambda s: "ROLLBACK RULE" in s and "STATE" in s, timeout=10, what="the rules' header")
+        self.assertIn("more below", s)
+        head = [x for x in s.split("\n") if "ROLLBACK RULE" in x][0]
+        self.assertTrue(head.rstrip("│ ").endswith("STATE"), head)
+        for _ in range(40):
+            t50.keys("j")
+        s = t50.wait_for(lambda s: "end," in s, timeout=5, what="the end of the view")
+        self.assertRegex(joined(s), r"checklist \d/9|CHECKLIST")
+        t50.keys("g")
+        t50.wait_for(lambda s: "Deployment ·" in s and "more below" in s, timeout=5, what="the top again")
 
     def test_compact_60x20_R_y_rolls_back_and_the_stage_says_so(self):
         self.lab.argocd_autosync(False)

@@ -10,6 +10,7 @@ import math
 import random
 import threading
 
+import klogs
 import kobjects as K
 from kevents import Recorder
 from managed import Managed
@@ -64,11 +65,11 @@ class Pod:
         self.restarts = 0
         self.crashing = False
         self.next_restart = None
-        self.last_exit = None        # (startedAt, finishedAt) of the last crash
+        self.last_exit = None        # (startedAt, finishedAt, reason, exit code) of the last crash
         self.deleting_at = None
         self.container_id = "%064x" % rng.getrandbits(256)
         self.image_digest = "%064x" % rng.getrandbits(256)
-        self.log = collections.deque(maxlen=600)
+        self.logs = klogs.ContainerLog(now)   # the container's instances and their lines
 
     @property
     def slot(self):
@@ -296,27 +297,49 @@ class Cluster:
         if crash:
             if not p.crashing:
                 p.crashing = True
-                p.last_exit = (p.started, now)
+                self._crash(p, p.started, now)
                 p.restarts += 1
                 p.next_restart = now + float(self.knobs["crash_period"])
                 self._set_ready(p, False, now)
-                p.log.append(crash_line(p, now))
+                self.ev.unhealthy(p, now)
                 self.ev.backoff(p, now)
             elif now >= p.next_restart:
                 # The kubelet restarts it; it dies again at once.
+                p.logs.restart(now - 1)
+                self._starting_lines(p, now - 1)
+                self._crash(p, now - 1, now)
                 p.restarts += 1
-                p.last_exit = (now - 1, now)
                 p.next_restart = now + float(self.knobs["crash_period"])
-                p.log.append(crash_line(p, now))
+                self.ev.unhealthy(p, now)
                 self.ev.backoff(p, now)
             return False
         if p.crashing:
             p.crashing = False
             p.started = now
+            p.logs.restart(now)
             self.ev.container_started(p, K.container_image(p.rs.template), now)
         if not p.ready and now >= p.started + float(self.knobs["ready_delay"]):
             self._set_ready(p, True, now)
         return False
+
+    def _starting_lines(self, p, t):
+        p.logs.write(t, klogs.jline(t, "info", "main", "starting detection-api", version=p.version,
+                                    pod=p.name))
+        p.logs.write(t + 0.2, klogs.jline(t + 0.2, "info", "main", "loading detection model",
+                                          path="/models/detector.onnx", pod=p.name))
+
+    def _crash(self, p, started, now):
+        """The instance's last lines, then its end as the pod status says it."""
+        oom = self.faults.for_pod(p.slot, p.version).get("oom")
+        if oom:
+            p.logs.write(now, klogs.jline(now, "warn", "main", "memory use above 90% of the limit",
+                                          rss_mib=int(1024 * 0.93), limit_mib=1024, pod=p.name))
+            reason, code = "OOMKilled", 137
+        else:
+            p.logs.write(now, crash_line(p, now))
+            reason, code = "Error", 1
+        p.logs.terminate(now, reason, code)
+        p.last_exit = (started, now, reason, code)
 
     def _set_ready(self, p, ready, now):
         if p.ready != ready:

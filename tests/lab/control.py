@@ -152,6 +152,7 @@ def state_snapshot(lab):
             "argocd": lab.argocd.snapshot(),
             "knobs": dict(lab.knobs),
             "api_delays": lab.api_delays.snapshot(),
+            "log_cuts": lab.log_cuts,
             "actions": list(cl.actions)[-20:],
         }
 
@@ -224,6 +225,13 @@ class ControlHandler(Handler):
                     lab.knobs[k] = v
                 lab.log("knobs: %s" % lab.knobs)
                 return {"knobs": dict(lab.knobs)}
+        if path == "/logs":
+            if not body.get("cut"):
+                raise ValueError("usage: {\"cut\": true}")
+            with lab.lock:
+                lab.log_cuts += 1
+            lab.log("log streams cut (%d)" % lab.log_cuts)
+            return {"log_cuts": lab.log_cuts}
         if path == "/pods":
             with lab.lock:
                 if body.get("clear"):

@@ -10,6 +10,7 @@ FAULT_KEYS = {
     "error": ("ratio of requests answered 500", float),
     "latency_ms": ("milliseconds added to every request", float),
     "crash": ("containers crash-loop (CrashLoopBackOff)", bool),
+    "oom": ("with crash: the kernel kills them for memory (OOMKilled, exit 137)", bool),
     "tak_outage": ("pushes to the TAK server fail; the offline queue grows", bool),
     "bruteforce": ("a client hammers the token endpoint with bad credentials", bool),
     "confidence": ("mean detection confidence (baseline 0.86)", float),
@@ -76,7 +77,8 @@ class Faults:
         return out
 
     def crash(self, slot, version):
-        return bool(self.for_pod(slot, version).get("crash"))
+        f = self.for_pod(slot, version)
+        return bool(f.get("crash") or f.get("oom"))
 
     def snapshot(self):
         return {t: dict(v) for t, v in self.by_target.items()}

@@ -4,6 +4,7 @@ forms with resourceVersion preconditions, the scale subresource, pod logs and
 Status errors worded as the real server words them."""
 
 import base64
+import calendar
 import copy
 import json
 import select
@@ -11,6 +12,7 @@ import ssl
 import time
 
 import cluster as C
+import klogs
 import kobjects as K
 import ktables
 from labhttp import Handler
@@ -47,7 +49,10 @@ SUBRESOURCES = {
                      ("deployments/status", "Deployment", "", "", ["get"])],
 }
 CATEGORY_ALL = ("pods", "services", "deployments", "replicasets", "horizontalpodautoscalers")
-GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("discovery.k8s.io", "v1")]
+GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("discovery.k8s.io", "v1"), ("events.k8s.io", "v1")]
+# The newer Events API serves the same events in its own form (events.k8s.io/v1).
+EVENTS_V1 = {"name": "events", "singularName": "event", "namespaced": True, "kind": "Event",
+             "verbs": ["get", "list", "watch"]}
 PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",
                "application/strategic-merge-patch+json", "application/apply-patch+yaml")
 
@@ -65,6 +70,8 @@ def resource_list(group, version):
         if name in CATEGORY_ALL:
             r["categories"] = ["all"]
         out.append(r)
+    if (group, version) == ("events.k8s.io", "v1"):
+        out.append(dict(EVENTS_V1))
     for name, kind, sg, sv, verbs in SUBRESOURCES.get((group, version), []):
         r = {"name": name, "singularName": "", "namespaced": True, "kind": kind, "verbs": verbs}
         if sg:
@@ -208,6 +215,10 @@ class KubeHandler(Handler):
         elif rest[0] == "namespaces":
             return self.namespaces(method, rest[1] if len(rest) == 2 else None, q)
         res = rest[0]
+        if group == "events.k8s.io":
+            if res != "events" or method != "GET" or len(rest) > 2:
+                raise no_route()
+            return self.events_new_api(ns, rest[1] if len(rest) == 2 else None)
         info = RESOURCES.get(res)
         if info is None or info[0] != group or info[1] != version or len(rest) > 3:
             raise no_route()
@@ -349,6 +360,20 @@ class KubeHandler(Handler):
                              "metadata": meta,
                              "items": [strip_list_item(i) for i in items]})
 
+    def events_new_api(self, ns, name):
+        """The core events in events.k8s.io/v1's form, as the API server converts them."""
+        with self.lab.lock:
+            items, rv, _ = self.matching("events", ns, [], [])
+        out = [event_new_form(e) for e in items]
+        if name is not None:
+            one = next((e for e in out if e["metadata"]["name"] == name), None)
+            if one is None:
+                raise C.not_found("events", "events.k8s.io", name)
+            return self.send_json(200, one)
+        self.send_json(200, {"kind": "EventList", "apiVersion": "events.k8s.io/v1",
+                             "metadata": {"resourceVersion": rv},
+                             "items": [strip_list_item(e) for e in out]})
+
     def client_gone(self):
         sock = self.connection
         raw = sock
@@ -452,54 +477,90 @@ class KubeHandler(Handler):
         self.end_chunked()
 
     def pod_log(self, ns, name, q):
+        """GET pods/{pod}/log as the kubelet answers through the API server:
+        container, timestamps, tailLines, sinceTime, sinceSeconds, limitBytes,
+        previous (400 without a previous instance) and follow (chunked, until
+        the container ends, the pod goes or the lab cuts the stream)."""
         cl = self.lab.cluster
+        timestamps = q.get("timestamps") in ("true", "1")
+        previous = q.get("previous") in ("true", "1")
+        follow = q.get("follow") in ("true", "1")
         with self.lab.lock:
             pod = next((p for p in cl.pods() if p.name == name), None) if ns == K.NS else None
             if pod is None:
                 raise C.not_found("pods", "", name)
-            cont = q.get("container")
-            if cont and cont != K.CONTAINER:
-                raise C.ApiError(400, "BadRequest", "container %s is not valid for pod %s"
+            cont = q.get("container") or K.CONTAINER
+            if cont != K.CONTAINER:
+                raise C.ApiError(404, "NotFound", "container %s is not valid for pod %s" % (cont, name),
+                                 {"name": name, "kind": "pods"})
+            inst = pod.logs.previous if previous else pod.logs.current
+            if inst is None:
+                raise C.ApiError(400, "BadRequest", 'previous terminated container "%s" in pod "%s" not found'
                                  % (cont, name))
-            lines = list(pod.log)
-        tail = q.get("tailLines")
-        if tail not in (None, ""):
-            n = max(int(tail), 0)
-            lines = lines[-n:] if n else []
-        since = q.get("sinceSeconds")
-        if since:
-            cutoff = time.time() - float(since)
-            lines = [l for l in lines if _line_time(l) >= cutoff]
-        if q.get("follow") not in ("true", "1"):
-            text = "".join(l + "\n" for l in lines)
+            lines = list(inst.lines)
+            seen = inst.seq
+            ended = inst.end is not None
+            cut_at = self.lab.log_cuts
+        lines = self.log_window(lines, q)
+        if not follow or previous or ended:
+            text = klogs.render(lines, timestamps)
             if q.get("limitBytes"):
                 text = text[:int(q["limitBytes"])]
             return self.send_text(200, text)
         self.close_connection = True
         self.start_chunked(200, "text/plain")
-        self.chunk("".join(l + "\n" for l in lines))
-        seen = len(pod.log)
+        if lines:
+            self.chunk(klogs.render(lines, timestamps))
         end = time.time() + 1800
         idle = time.time()
         while time.time() < end and not self.lab.stopping:
-            time.sleep(0.5)
+            time.sleep(0.1)
             with self.lab.lock:
-                cur = list(pod.log)
+                new = inst.since_seq(seen)
+                seen = inst.seq
                 gone = pod not in cl.pods()
-            if len(cur) < seen:
-                seen = 0
-            new = cur[seen:] if seen <= len(cur) else []
-            seen = len(cur)
+                ended = inst.end is not None
+                cut = self.lab.log_cuts != cut_at
+            if cut:
+                # a proxy between here and the client drops the connection, mid-line when it can
+                half = klogs.render(new, timestamps).encode()
+                half = half[:len(half) // 2]
+                if half:
+                    self.wfile.write(b"%x\r\n%s" % (len(half) + 40, half))
+                    self.wfile.flush()
+                self.connection.shutdown(2)
+                return
             if new:
-                self.chunk("".join(l + "\n" for l in new))
+                self.chunk(klogs.render(new, timestamps))
                 idle = time.time()
             elif time.time() - idle > 5:
                 if self.client_gone():
                     return
                 idle = time.time()
-            if gone:
+            if gone or ended:
                 break
         self.end_chunked()
+
+    def log_window(self, lines, q):
+        since = q.get("sinceTime")
+        if since:
+            try:
+                t0 = calendar.timegm(time.strptime(since[:19], "%Y-%m-%dT%H:%M:%S"))
+            except ValueError:
+                raise C.ApiError(400, "BadRequest", 'parsing time "%s" as "2006-01-02T15:04:05Z07:00": cannot '
+                                 'parse' % since)
+            frac = since[19:].rstrip("Z")
+            if frac.startswith("."):
+                t0 += float("0" + frac)
+            lines = [x for x in lines if x[0] >= t0]
+        elif q.get("sinceSeconds"):
+            cutoff = time.time() - float(q["sinceSeconds"])
+            lines = [x for x in lines if x[0] >= cutoff]
+        tail = q.get("tailLines")
+        if tail not in (None, ""):
+            n = max(int(tail), 0)
+            lines = lines[-n:] if n else []
+        return lines
 
     # ---- writes -----------------------------------------------------------
     def patched(self, cur, body):
@@ -587,10 +648,14 @@ class KubeHandler(Handler):
         self.send_json(200, out)
 
 
-def _line_time(line):
-    try:
-        ts = json.loads(line).get("ts", "")
-        import calendar
-        return calendar.timegm(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S"))
-    except (ValueError, AttributeError):
-        return 0
+def event_new_form(e):
+    """A core/v1 Event as events.k8s.io/v1 shows it: regarding, note, deprecated* fields."""
+    src = e.get("source") or {}
+    out = {"kind": "Event", "apiVersion": "events.k8s.io/v1", "metadata": e["metadata"],
+           "eventTime": e.get("eventTime"), "reason": e.get("reason"), "note": e.get("message"),
+           "type": e.get("type"), "regarding": e.get("involvedObject"),
+           "reportingController": e.get("reportingComponent") or src.get("component", ""),
+           "reportingInstance": e.get("reportingInstance") or src.get("host", ""),
+           "deprecatedSource": src, "deprecatedFirstTimestamp": e.get("firstTimestamp"),
+           "deprecatedLastTimestamp": e.get("lastTimestamp"), "deprecatedCount": e.get("count")}
+    return {k: v for k, v in out.items() if v is not None}

@@ -91,6 +91,12 @@ class Recorder:
             self.emit("ReplicaSet", "apps/v1", rs.name, rs.uid, "SuccessfulDelete",
                       "Deleted pod: %s" % pod.name, now, component="replicaset-controller")
 
+    def unhealthy(self, pod, now):
+        self.emit("Pod", "v1", pod.name, pod.uid, "Unhealthy",
+                  'Readiness probe failed: Get "http://%s:8080/ready": dial tcp %s:8080: connect: connection refused'
+                  % (pod.ip, pod.ip), now, warning=True, component="kubelet", host=pod.node[0],
+                  field_path="spec.containers{detection-api}")
+
     def backoff(self, pod, now):
         self.emit("Pod", "v1", pod.name, pod.uid, "BackOff",
                   "Back-off restarting failed container detection-api in pod %s_%s(%s)"

@@ -151,7 +151,7 @@ def render_pod(p, now):
         state = {"running": {"startedAt": rfc3339(p.started)}}
     last = {}
     if p.last_exit is not None:
-        last = {"terminated": {"exitCode": 1, "reason": "Error",
+        last = {"terminated": {"exitCode": p.last_exit[3], "reason": p.last_exit[2],
                                "startedAt": rfc3339(p.last_exit[0]),
                                "finishedAt": rfc3339(p.last_exit[1]),
                                "containerID": cid}}

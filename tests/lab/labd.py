@@ -34,6 +34,7 @@ DEFAULT_KNOBS = {
     "selfheal_delay": 5.0,    # seconds before Argo CD's self-heal reverts a drift
     "tick": 0.2,              # seconds between simulation steps
     "db_gib": 12.0,           # GiB used on each slot's database volume (a 50Gi PVC)
+    "log_rate": 0.0,          # extra lines a second each pod logs (the benchmarks' flood)
 }
 
 
@@ -47,6 +48,7 @@ class Lab:
         self.logf = open(os.path.join(state_dir, "logs", "labd-access.log"), "a", buffering=1)
         self.faults = Faults()
         self.api_delays = ApiDelays()
+        self.log_cuts = 0             # bumped by `lab logs cut`: every followed log stream breaks
         tokens = json.load(open(os.path.join(state_dir, "tokens.json")))
         self.kube_users = {
             tokens["kube_admin"]: {"name": "lab-admin", "readonly": False},

@@ -151,11 +151,16 @@ class Simulator:
             m.auth["failure"] += 1
             m.auth_fail["token_expired"] = m.auth_fail.get("token_expired", 0) + 1
             self.finish(m, route, "401", lat, now)
+            self.request_log(pod, now, route, 401, lat)
             return 401, lat, None
         if m.err.hit(f.get("error", 0.0)):
             self.finish(m, route, "500", lat, now)
-            self.pod_log(pod, now, "error", "request failed", route=route, status=500,
-                         error="detection store: constraint violation on detections.source_id")
+            # the bad build's exception: a different detection and client each time
+            self.pod_log(pod, now, "error", "unhandled exception", method="POST" if route == ROUTE_POST else "GET",
+                route=route, error="KeyError: 'source_id' in detection %s from %s" % (
+                    uuid.UUID(int=self.rng.getrandbits(128), version=4), self.peer()),
+                request_id=self.request_id())
+            self.request_log(pod, now, route, 500, lat)
             return 500, lat, None
         if m.cmiss.hit(1.0 - f.get("cache_hit", 0.92)):
             m.cache["miss"] += 1
@@ -163,6 +168,7 @@ class Simulator:
             m.cache["hit"] += 1
         if route != ROUTE_POST:
             self.finish(m, route, "200", lat, now)
+            self.request_log(pod, now, route, 200, lat)
             return 200, lat, None
         m.proc_total += 1
         ptime = math.exp(self.rng.gauss(math.log(0.12), 0.4)) + f.get("proc_latency_ms", 0) / 1000.0
@@ -171,7 +177,9 @@ class Simulator:
             m.proc_errors += 1
             self.finish(m, route, "500", lat, now)
             self.pod_log(pod, now, "error", "detection processing failed", route=route,
-                         status=500, error="inference: tensor shape mismatch")
+                         status=500, error="inference: tensor shape mismatch: got [1,3,%d,%d], want [1,3,416,416]"
+                         % ((640, 640) if self.rng.random() < 0.5 else (512, 512)))
+            self.request_log(pod, now, route, 500, lat)
             return 500, lat, None
         mean = f.get("confidence", 0.86)
         conf = min(max(self.rng.gauss(mean, 0.06), 0.01), 1.0)
@@ -181,13 +189,14 @@ class Simulator:
             m.tak.observe(5.0)
             m.queue.append(now)
             m.enqueued += 1
-            if self.rng.random() < 0.05:
-                self.pod_log(pod, now, "warn", "TAK push failed, queued offline",
-                             error="dial tcp 10.20.0.15:8089: i/o timeout", queue_depth=len(m.queue))
+            self.pod_log(pod, now, "warn", "TAK push failed: connection refused (peer 10.20.0.%d:%d)"
+                         % (self.rng.choice((15, 16, 17)), self.rng.choice((8087, 8089))),
+                         queue_depth=len(m.queue))
         else:
             m.tak_results["success"] += 1
             m.tak.observe(math.exp(self.rng.gauss(math.log(0.08), 0.3)))
         self.finish(m, route, "201", lat, now)
+        self.request_log(pod, now, route, 201, lat)
         return 201, lat, {"confidence": conf}
 
     def finish(self, m, route, status, lat, now):
@@ -200,7 +209,36 @@ class Simulator:
         line = {"ts": rfc3339(now), "level": level, "logger": "api", "msg": msg,
                 "pod": pod.name, "slot": pod.slot, "version": pod.version}
         line.update(kw)
-        pod.log.append(json.dumps(line, separators=(",", ":")))
+        pod.logs.write(now, json.dumps(line, separators=(",", ":")))
+
+    def request_log(self, pod, now, route, status, lat):
+        """Every request, as the access log middleware writes it (at info, whatever its status)."""
+        self.pod_log(pod, now, "info", "request", method="POST" if route == ROUTE_POST else "GET",
+                     route=route, status=status, duration_ms=round(lat * 1000, 1), request_id=self.request_id())
+        if lat > 0.5:
+            self.pod_log(pod, now, "warn", "request slower than 500ms", route=route,
+                         duration_ms=round(lat * 1000, 1))
+
+    def request_id(self):
+        return "%016x" % self.rng.getrandbits(64)
+
+    def peer(self):
+        return "10.244.%d.%d:%d" % (self.rng.randint(0, 3), self.rng.randint(2, 250), self.rng.randint(32768, 60999))
+
+    def chatter(self, pod, m, now, dt):
+        """log_rate lines a second of the detection pipeline's own (the benchmark's flood)."""
+        rate = float(self.lab.knobs.get("log_rate", 0))
+        if rate <= 0:
+            return
+        c = self.log_carry.get(("chatter", pod.name), 0.0) + rate * dt
+        n = int(c)
+        self.log_carry[("chatter", pod.name)] = c - n
+        for i in range(n):
+            t = now - dt + dt * (i + 1) / n
+            pod.logs.write(t, '{"ts":"%s","level":"debug","logger":"pipeline","msg":"processed detection",'
+                              '"detection_id":"%032x","confidence":%.3f,"took_ms":%.1f,"pod":"%s"}'
+                           % (rfc3339(t), self.rng.getrandbits(128), self.rng.random(), 5 + 40 * self.rng.random(),
+                              pod.name))
 
     # ---- the load generator ------------------------------------------------
     def tick(self, now):
@@ -234,12 +272,7 @@ class Simulator:
             pod = eps[self.rr % len(eps)]
             self.rr += 1
             route = ROUTE_GET if self.rng.random() < 0.2 else ROUTE_POST
-            status, lat, _ = self.serve(pod, now, route)
-            if status < 400 and self.rng.random() < 0.04:
-                self.pod_log(pod, now, "info", "request", method="POST" if route == ROUTE_POST
-                             else "GET", route=route, status=status,
-                             duration_ms=round(lat * 1000, 1),
-                             request_id=uuid.UUID(int=self.rng.getrandbits(128)).hex[:16])
+            self.serve(pod, now, route)
         # An attacker guessing passwords goes through the Service too.
         for pod in eps:
             f = self.lab.faults.for_pod(pod.slot, pod.version)
@@ -261,6 +294,7 @@ class Simulator:
             if pod.crashing or pod.deleting_at is not None:
                 continue
             m = self.metrics_for(pod, now)
+            self.chatter(pod, m, now, dt)
             f = self.lab.faults.for_pod(pod.slot, pod.version)
             m.window = [t for t in m.window if t > now - 10]
             rate = len(m.window) / 10.0

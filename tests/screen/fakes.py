@@ -17,7 +17,8 @@ class FakePrometheus:
         outer = self
 
         def base(q):
-            for key, v in (("0.95", 0.12), ("0.99", 0.22), ('5.."', 0.004), ("offline_queue_depth", 42),
+            for key, v in (("tak_push_total", 0.0), ("0.95", 0.12), ("0.99", 0.22), ('5.."', 0.004),
+                           ("offline_queue_depth", 42),
                            ("confidence", 0.86), ("errors_total", 0.001)):
                 if key in q:
                     return v
@@ -42,7 +43,9 @@ class FakePrometheus:
                 if outer.fail:
                     body, status = b"backend down", 500
                 elif path.startswith("/api/v1/label/"):
-                    body, status = json.dumps({"status": "success", "data": ["blue", "green"]}).encode(), 200
+                    # the slots everywhere; a resource label as the Kubernetes dashboards ask it
+                    values = ["pods", "nodes"] if path.startswith("/api/v1/label/resource/") else ["blue", "green"]
+                    body, status = json.dumps({"status": "success", "data": values}).encode(), 200
                 elif path == "/api/v1/query_range":
                     outer.ranges.append(args)
                     start, end, step = (float(args[k][0]) for k in ("start", "end", "step"))

@@ -66,7 +66,8 @@ class IncidentScreens:
         t2 = self.term(100, 30)
         t2.db = t.db
         t2.start([BINARY, "--db", t.db])
-        s = t2.wait_for("SEV-1 INC-1")
+        # the whole frame: the status bar comes first, the incident panel after it
+        s = t2.wait_for(lambda s: "SEV-1 INC-1" in s and "scribe carol" in s, what="the resumed incident")
         self.assertRegex(s, r"SEV-1 INC-1 00:00:(0[2-9]|1\d) \(ack 5m: 4:[45]\d left\)")   # the same clock goes on
         self.assertIn("contained", s)
         self.assertIn("scribe carol", s)
@@ -74,8 +75,10 @@ class IncidentScreens:
         s = t2.wait_for("acked in 0:")
         t2.keys("P")
         s = t2.wait_for("postmortem draft written")
-        md = os.path.join(t2.tmp, "state", "warroom", "logs", "postmortem", "INC-1.md")
+        # beside the database in use (--db), not in the state folder every database shares
+        md = os.path.join(os.path.dirname(t.db), "logs", "postmortem", "INC-1.md")
         self.assertTrue(os.path.exists(md), s)
+        self.assertFalse(os.path.exists(os.path.join(t2.tmp, "state", "warroom", "logs")))
         self.assertEqual(stat.S_IMODE(os.stat(md).st_mode), 0o600)
         with open(md) as f:
             draft = f.read()

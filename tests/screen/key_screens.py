@@ -56,7 +56,8 @@ class KeyScreens:
         self.assertIn("e run  K tick  d done  > skip  C-x stop  j/k move  B start another", s)
         self.assert_no_default(s, r"\b[xc] tick\b", r"\bb start")
         t.keys("1")
-        s = t.wait_for("Runbook: Probe")
+        # the overview's panel, not the runbook view still on screen before the key is read
+        s = t.wait_for(lambda s: "Runbook: Probe" in s and "Golden signals" in s, what="the overview's runbook panel")
         self.assertIn("[ ] looked at the pods  (K ticks)", s)
         self.assert_no_default(s, r"\([xc] ticks\)")
         # core's words name the action; the console writes its key

@@ -6,7 +6,7 @@ import os
 import re
 import time
 
-from term import ROOT
+from term import ROOT, mask
 from fakes import FakePrometheus, HostilePrometheus
 
 
@@ -61,7 +61,7 @@ class MetricsScreens:
     def test_metrics_132x43(self):
         t = self.metrics_console(132, 43)
         s = self.metrics_screen(t, "• P95")
-        self.assertIn("▶ Golden signals", s)      # the row's title on its grid line
+        self.assertIn("\u25bc Golden signals", s)      # an open row's title on its grid line
         self.assertIn("• blue", s)                # a legend from legendFormat {{slot}}
         self.assertIn("• green", s)
         self.assertIn("Requests by route", s)
@@ -179,6 +179,129 @@ class MetricsScreens:
         self.assertIn("38;5;196", sgr(row("Request rate"), "20 req/s"))     # critical
         self.assertIn("38;5;71", sgr(row("Model confidence"), "86.0%"))     # fine
         self.assertIn("38;5;214", sgr(row("Queue depth"), "no panel"))      # the placeholder warns
+
+    # ---- real-world dashboards: rows, collapsed rows, repeats, scrolling ----
+
+    def real_dashboard(self, name, cols, rows):
+        """The console on one dashboard of the real-world corpus, against the
+        Prometheus with fixed answers; skipped without ../shared."""
+        shared = os.environ.get("WARROOM_SHARED", os.path.join(ROOT, "..", "shared"))
+        path = os.path.join(shared, "fixtures", "real-world", "grafana", name)
+        if not os.path.exists(path):
+            self.skipTest("needs ../shared (the real-world dashboards)")
+        self.prom = FakePrometheus()
+        self.addCleanup(self.prom.close)
+        t = self.term(cols, rows)
+        cfg = os.path.join(t.tmp, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write("refresh_ms: 60000\nprometheus:\n  url: %s\ndashboards:\n  path: %s\n" % (self.prom.url, path))
+        self.run_warroom(t, "--config", cfg)
+        t.wait_for("Golden signals")
+        t.keys("7")
+        return t
+
+    def still(self, t, until):
+        """The screen once it holds still and shows until, ages masked; the
+        status bar's left part moves with the digits of its age: pinned."""
+        s = mask(self.metrics_screen(t, until)).split("\n")
+        s[0] = re.sub(r" {2,}(prom )", r"  \1", s[0])
+        return "\n".join(s)
+
+    def check_old_rows(self, cols, rows):
+        # the Kubernetes perf tests' master dashboard: schemaVersion 12, rows[], 7 of 8 rows collapsed
+        t = self.real_dashboard("k8s-perf-tests-master-dashboard-rows.json", cols, rows)
+        s = self.still(t, "\u25bc API call latency")
+        self.assertIn("GET resource latency", s)
+        self.assert_screen("metrics-oldrows-%dx%d" % (cols, rows), s)
+        t.keys("End")
+        s = self.still(t, "\u25b6 Master VM  (11 panels)")
+        for row in ("API call latency aggregated with quantile  (4 panels)", "P&F metrics  (14 panels)",
+                    "etcd  (15 panels)", "kube-apiserver  (18 panels)", "kube-controller-manager  (1 panel)"):
+            self.assertIn("\u25b6 " + row, s)     # every closed row's title, with its count
+        # a closed row opens on Enter (End selected the last), at the page's top, its panels below it
+        t.keys("Enter")
+        s = self.still(t, "\u25bc Master VM")
+        self.assertTrue(s.split("\n")[2].startswith("\u25bc Master VM"), s)
+        self.assertIn("fs bytes reads by container", s)
+        self.assert_screen("metrics-oldrows-open-%dx%d" % (cols, rows), s)
+        # the page turns: to the end of the opened row, then back a page, then to the top
+        t.keys("End")
+        s = self.still(t, "Network tcp segments")
+        self.assertNotIn("\u25bc Master VM", s)
+        self.assert_screen("metrics-oldrows-end-%dx%d" % (cols, rows), s)
+        t.keys("PPage")
+        t.wait_for(lambda x: mask(x) != mask(s), what="the page before")
+        t.keys("Home")
+        self.still(t, "\u25bc API call latency")
+
+    def test_metrics_old_rows_80x24(self):
+        self.check_old_rows(80, 24)
+
+    def test_metrics_old_rows_132x43(self):
+        self.check_old_rows(132, 43)
+
+    def check_collapsed_rows(self, cols, rows):
+        # Argo CD's dashboard: one open row, nine collapsed ones holding their panels
+        t = self.real_dashboard("argocd-dashboard-collapsed-rows.json", cols, rows)
+        s = self.still(t, "\u25bc Overview")
+        self.assertIn("Uptime", s)
+        self.assertNotIn("Health Status", s)        # inside a closed row: not drawn
+        t.keys("End")
+        s = self.still(t, "\u25b6 Redis Stats  (1 panel)")
+        self.assertIn("\u25b6 Application Status  (2 panels)", s)
+        self.assertIn("\u25b6 Server Stats  (12 panels)", s)
+        self.assert_screen("metrics-collapsed-%dx%d" % (cols, rows), s)
+        # k up to Application Status's row: Enter opens it, its two panels side by side below it
+        for _ in range(8):
+            t.keys("k")
+        t.keys("Enter")
+        s = self.still(t, "\u25bc Application Status")
+        self.assertIn("Health Status", s)
+        self.assertIn("Sync Status", s)
+        if cols >= 100:   # side by side: the next row shows too
+            self.assertIn("\u25b6 Sync Stats  (2 panels)", s)
+        self.assert_screen("metrics-collapsed-open-%dx%d" % (cols, rows), s)
+        # and closes again
+        t.keys("Enter")
+        s = t.wait_for("\u25b6 Application Status  (2 panels)", what="the row closed")
+        self.assertNotIn("Health Status", s)
+
+    def test_metrics_collapsed_rows_80x24(self):
+        self.check_collapsed_rows(80, 24)
+
+    def test_metrics_collapsed_rows_132x43(self):
+        self.check_collapsed_rows(132, 43)
+
+    def check_repeats(self, cols, rows):
+        # kube-prometheus' Alertmanager overview: two panels repeated over the hidden $integration
+        t = self.real_dashboard("kube-prometheus-alertmanager-overview.json", cols, rows)
+        s = self.still(t, "Alerts receive rate")
+        self.assertNotIn("$integration", s)          # hidden: not in the variable bar
+        self.assertNotIn("<integration", s)          # resolved: no placeholder left
+        self.assert_screen("metrics-repeats-%dx%d" % (cols, rows), s)
+        # page down to the end: one copy per value, each seen on its way
+        seen, last = s, None
+        for _ in range(10):
+            if mask(s) == last:
+                break
+            last = mask(s)
+            t.keys("NPage")
+            time.sleep(0.5)
+            s = self.still(t, "Alertmanager")
+            seen += s
+        for title in ("blue: Notifications Send Rate", "green: Notifications Send Rate",
+                      "blue: Notification Duration", "green: Notification Duration"):
+            self.assertIn(title, seen)
+        self.assert_screen("metrics-repeats-end-%dx%d" % (cols, rows), s)
+        # each copy asked for its own value
+        self.assertTrue(any('integration="blue"' in q for q in self.prom.queries), self.prom.queries)
+        self.assertTrue(any('integration="green"' in q for q in self.prom.queries), self.prom.queries)
+
+    def test_metrics_repeats_80x24(self):
+        self.check_repeats(80, 24)
+
+    def test_metrics_repeats_132x43(self):
+        self.check_repeats(132, 43)
 
     # ---- Prometheus answering badly: the Golden signals panel says how ----
 

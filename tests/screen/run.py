@@ -23,6 +23,7 @@ from metrics_screens import MetricsScreens  # noqa: E402
 from runbook_screens import RunbookScreens  # noqa: E402
 from alerts_screens import AlertsScreens  # noqa: E402
 from key_screens import KeyScreens  # noqa: E402
+from diagnose_screens import DiagnoseScreens  # noqa: E402
 
 EXPECTED = os.path.join(os.path.dirname(__file__), "expected")
 
@@ -32,7 +33,7 @@ def action_names():
         return re.findall(r'^\s*X\(\w+,\s*"([a-z0-9-]+)"', f.read(), re.M)
 
 
-class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, KeyScreens, DashboardCli,
+class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, KeyScreens, DashboardCli, DiagnoseScreens,
              unittest.TestCase):
     def setUp(self):
         self.terms = []
@@ -458,17 +459,18 @@ class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, Key
         t.keys("Enter")
         t.wait_for("first look")
         seen = []
-        for _ in range(8):
+        for _ in range(9):
             t.keys("Tab")
             time.sleep(0.3)
             s = t.screen()
             seen.append("Keys (generated" in s and "help" or "Timeline ·" in s and "timeline" or
                         "Alerts ·" in s and "alerts" or
-                        "Deployment ·" in s and "deploy" or
+                        "Deployment ·" in s and "deploy" or "Diagnose ·" in s and "diagnose" or
                         "Golden signals" in s and "overview" or "Slots" in s and "slots" or
                         ":runbook NAME starts" in s and "runbook" or
                         "No dashboards" in s and "metrics" or "?")
-        self.assertEqual(seen, ["slots", "timeline", "alerts", "runbook", "metrics", "deploy", "help", "overview"])
+        self.assertEqual(seen, ["slots", "timeline", "alerts", "runbook", "metrics", "deploy", "diagnose", "help",
+                                "overview"])
         t.keys("3")
         t.wait_for("Timeline ·")
         t.keys("Enter")

@@ -11,6 +11,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.path.join(ROOT, "warroom")
 
 CLOCK = re.compile(r"\b\d\d:\d\d:\d\dZ")
+SHORT_CLOCK = re.compile(r"\b\d\d:\d\dZ(?= |$)")   # the status bar's, when crowded
 STAMP = re.compile(r"\b\d\d-\d\d \d\d:\d\d:\d\d\b|\b\d\d:\d\d:\d\d\b")
 AGO = re.compile(r"refreshed \d+s ago")
 
@@ -18,6 +19,8 @@ AGO = re.compile(r"refreshed \d+s ago")
 def mask(text):
     """Blank what changes from run to run: the clock and event times."""
     text = CLOCK.sub("HH:MM:SSZ", text)
+    text = "\n".join(SHORT_CLOCK.sub("HH:MMZ", line) if i == 0 else line
+                     for i, line in enumerate(text.split("\n")))
     text = STAMP.sub(lambda m: re.sub(r"\d", "9", m.group(0)), text)
     return AGO.sub("refreshed Ns ago", text)
 

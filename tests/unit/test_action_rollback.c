@@ -40,7 +40,8 @@ static void deployment(struct conn *c, const char *slot)
 	char b[1024];
 
 	snprintf(b, sizeof b, "{\"kind\":\"Deployment\",\"apiVersion\":\"apps/v1\",\"metadata\":{\"name\":"
-	         "\"detection-api-%s\",\"generation\":1},\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":"
+	         "\"detection-api-%s\",\"generation\":1,\"annotations\":{\"deployment.kubernetes.io/revision\":\"4\"}},"
+	         "\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":"
 	         "{\"app\":\"detection-api\",\"slot\":\"%s\"}},\"template\":{\"spec\":{\"containers\":[{\"name\":"
 	         "\"detection-api\",\"image\":\"registry.example.com/detection-api:%s\"}]}}},\"status\":"
 	         "{\"observedGeneration\":1,\"replicas\":3,\"updatedReplicas\":3,\"readyReplicas\":3,"
@@ -277,6 +278,8 @@ static void the_action_writes_the_log_and_a_plan_only_does_not(void **state)
 	assert_string_equal(cJSON_GetObjectItem(o, "from")->valuestring, "green");
 	assert_string_equal(cJSON_GetObjectItem(o, "to")->valuestring, "blue");
 	assert_string_equal(cJSON_GetObjectItem(o, "operator")->valuestring, "alice");
+	/* no Argo CD here: the commit is blue's rollout revision, never "" */
+	assert_string_equal(cJSON_GetObjectItem(o, "commit")->valuestring, "r4");
 	assert_non_null(strstr(cJSON_GetObjectItem(o, "verification")->valuestring, "traffic on blue"));
 	cJSON_Delete(o);
 

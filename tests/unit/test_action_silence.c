@@ -10,6 +10,7 @@
 
 #include "warroom/actions.h"
 #include "warroom/config.h"
+#include "warroom/incident.h"
 #include "warroom/text.h"
 #include "warroom/timeline.h"
 
@@ -136,6 +137,15 @@ static void silence_then_expire_with_the_first_alertmanager_down(void **state)
 		assert_true(e - s == 2 * 3600 * 1000);
 	}
 	cJSON_Delete(posted);
+	/* resolving the incident now would leave it hiding a recurrence: said */
+	{
+		struct incident_followup fu[4];
+
+		assert_int_equal(incident_followups(tl, loop_wall_ms(), fu, 4), 1);
+		assert_int_equal(fu[0].kind, INCIDENT_FOLLOWUP_SILENCE);
+		assert_non_null(strstr(fu[0].text, "silence abc-1 on alertname=\"HighErrorRate\", env=~\"prod|lab\" until "));
+		assert_int_equal(incident_followups(tl, loop_wall_ms() + 2 * 3600 * 1000 + 60000, fu, 4), 0);   /* over */
+	}
 
 	/* no comment: refused before anything is asked or sent */
 	am.posted[0] = '\0';
@@ -150,6 +160,11 @@ static void silence_then_expire_with_the_first_alertmanager_down(void **state)
 	assert_non_null(strstr(u.lines, "by alice: rollback under way"));
 	assert_int_equal(r->outcome, ACTION_OK);
 	assert_int_equal(am.deletes, 1);
+	{
+		struct incident_followup fu[4];
+
+		assert_int_equal(incident_followups(tl, loop_wall_ms(), fu, 4), 0);   /* expired: nothing left open */
+	}
 	r = go(f, &u, ACTION_EXPIRE, "abc-1");
 	assert_int_equal(r->outcome, ACTION_REFUSED);
 	assert_non_null(strstr(r->summary, "already expired"));

@@ -206,6 +206,45 @@ static void a_confirmation_cannot_be_skipped(void **state)
 	assert_true(last.ended_ms >= last.started_ms);
 }
 
+static bool asked_line(const struct fx *fx, const char *text)
+{
+	for (size_t i = 0; i < fx->question.nlines; i++)
+		if (strstr(fx->question.lines[i].text, text))
+			return true;
+	return false;
+}
+
+/* A silence set during the incident and auto-sync a rollback turned off
+ * outlive it: the resolve question says so, until they are closed. */
+static void resolving_names_what_stays_open(void **state)
+{
+	struct fx *fx = *state;
+	char silence[300];
+
+	assert_int_equal(run(fx, ACTION_INCIDENT, "error spike", 2, &ui_with_ask)->outcome, ACTION_OK);
+	/* as the rollback and the silence action record them */
+	timeline_log(fx->tl, "action", "follow-up: re-enable auto-sync on detection-api once Git is fixed (moved off "
+	             "abc123; previous settings: {})", "{\"followup\":\"re-enable auto-sync once Git is fixed\","
+	             "\"application\":\"detection-api\",\"automated\":\"{}\",\"bad_revision\":\"abc123\"}");
+	snprintf(silence, sizeof silence, "{\"silence\":\"s-9\",\"matchers\":\"alertname=\\\"HighErrorRate\\\"\","
+	         "\"until\":\"15:00 UTC\",\"until_ms\":%lld}", (long long)(loop_wall_ms() + 3600000));
+	timeline_log(fx->tl, "silence", "silence s-9 for 1h by alice: alertname=\"HighErrorRate\" (rollback)", silence);
+	fx->answer = 0;
+	run(fx, ACTION_RESOLVE, NULL, 0, &ui_with_ask);
+	assert_true(asked_line(fx, "still open: Argo CD auto-sync on detection-api is off since the rollback"));
+	assert_true(asked_line(fx, "still open: silence s-9 on alertname=\"HighErrorRate\" until "));
+	for (size_t i = 0; i < fx->question.nlines; i++)
+		if (strstr(fx->question.lines[i].text, "still open"))
+			assert_int_equal(fx->question.lines[i].role, AROLE_WARN);
+	/* both closed: nothing more to say */
+	timeline_log(fx->tl, "action", "follow-up closed: auto-sync re-enabled on detection-api with {}", NULL);
+	timeline_log(fx->tl, "silence", "silence s-9 expired by alice: alertname=\"HighErrorRate\"",
+	             "{\"silence\":\"s-9\",\"expired\":true}");
+	run(fx, ACTION_RESOLVE, NULL, 0, &ui_with_ask);
+	assert_true(fx->asked);
+	assert_false(asked_line(fx, "still open"));
+}
+
 static void an_unanswered_question_waits_and_cancel_ends_it(void **state)
 {
 	struct fx *fx = *state;
@@ -326,6 +365,7 @@ int main(void)
 		cmocka_unit_test(table_is_complete_and_names_are_unique),
 		cmocka_unit_test_setup_teardown(readonly_refuses_inside_the_layer_and_audits_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_confirmation_cannot_be_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(resolving_names_what_stays_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_unanswered_question_waits_and_cancel_ends_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(sev_needs_an_open_incident, setup, teardown),
 		cmocka_unit_test_setup_teardown(notes_are_kept_whole_and_audited_redacted, setup, teardown),

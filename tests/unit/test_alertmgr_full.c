@@ -8,6 +8,7 @@
 #include "warroom/actions.h"
 #include "warroom/alertmgr.h"
 #include "warroom/config.h"
+#include "warroom/loop.h"
 #include "warroom/model.h"
 #include "alerts/prom_rules.h"
 #include "warroom/timeline.h"
@@ -113,6 +114,10 @@ static void an_ha_pair_of_recorded_alertmanagers_is_one_list(void **state)
 	memset(&sum, 0, sizeof sum);
 	alertmgr_summarize(am, NULL, &sum);
 	assert_int_equal(sum.total, 8);
+	/* a silence hides Host_Down's notifications, not that it still fires */
+	assert_true(sum.silenced >= 1);
+	assert_non_null(strstr(sum.silenced_names, "Host_Down"));
+	assert_int_equal(strstr(strstr(sum.silenced_names, "Host_Down") + 1, "Host_Down"), NULL);   /* named once */
 	free(flat);
 	free(json);
 	free(am);
@@ -536,6 +541,108 @@ static void alerts_reach_the_timeline_during_an_incident(void **state)
 	free(am);
 }
 
+static int64_t alert_event(struct timeline *tl, const char *text, int64_t *ts)
+{
+	struct timeline_event *evs;
+	size_t n;
+	int64_t c = 0;
+
+	assert_int_equal(timeline_list(tl, -1, 0, 0, &evs, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(evs[i].kind, "alert") == 0 && strstr(evs[i].summary, text)) {
+			c++;
+			if (ts)
+				*ts = evs[i].ts_ms;
+		}
+	timeline_events_free(evs, n);
+	return c;
+}
+
+/* An alert that began before the incident was declared is part of its story
+ * from the time it began: the postmortem's impact window starts there. Once:
+ * a console restarted mid-incident, or a second one on the same database,
+ * writes it no second time. */
+static void an_alert_is_recorded_once_at_the_time_it_began(void **state)
+{
+	char dir[256], path[400], err[256];
+	static struct config cfg;
+	static struct model m, m2;
+	struct model_am *am = new_am();
+	struct model_am_alert a = alert_with("HighErrorRate", "critical", "prod");
+	struct model_am_alert b = alert_with("ServiceDown", "critical", "prod");
+	struct model_am_alert both[2];
+	struct alertmgr_watch *w, *w2;
+	struct timeline *tl, *tl2;
+	int64_t began = loop_wall_ms() - 7 * 60000, ts = 0;
+
+	(void)state;
+	testutil_tmpdir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	config_defaults(&cfg);
+	tl = timeline_open(path, "alice", err, sizeof err);
+	assert_non_null(tl);
+	model_init(&m, &cfg, tl);
+	m.am = am;
+	w = alertmgr_watch_install(&m);
+	snprintf(a.name, sizeof a.name, "HighErrorRate");
+	snprintf(a.severity, sizeof a.severity, "critical");
+	snprintf(a.fingerprint, sizeof a.fingerprint, "875c4a4d98c8780d");
+	a.since_wall_ms = began;
+	round_with(&m, am, &a, 1);
+	round_with(&m, am, &a, 1);
+	assert_int_equal(count_alert_events(tl, NULL, 0), 0);   /* no incident yet */
+
+	/* declared 7 minutes after it began: written at its start, not at the declaration */
+	assert_true(timeline_incident_open(tl, "errors after the deploy", 2) > 0);
+	model_sync_timeline(&m);
+	assert_int_equal(alert_event(tl, "HighErrorRate firing (critical)", &ts), 1);
+	assert_true(ts == began);
+	{
+		struct timeline_incident inc;
+
+		assert_int_equal(timeline_incident_current(tl, &inc), 1);
+		assert_true(ts < inc.opened_ms);
+	}
+	/* the next rounds say nothing new */
+	round_with(&m, am, &a, 1);
+	assert_int_equal(count_alert_events(tl, NULL, 0), 1);
+
+	/* another console on the same database, started now: it writes neither
+	 * the old alert again, nor the new one the first console writes too */
+	tl2 = timeline_open(path, "bob", err, sizeof err);
+	assert_non_null(tl2);
+	model_init(&m2, &cfg, tl2);
+	m2.am = am;
+	w2 = alertmgr_watch_install(&m2);
+	round_with(&m2, am, &a, 1);
+	assert_int_equal(count_alert_events(tl, NULL, 0), 1);
+	b.since_wall_ms = loop_wall_ms() - 3000;
+	snprintf(b.name, sizeof b.name, "ServiceDown");
+	snprintf(b.severity, sizeof b.severity, "critical");
+	snprintf(b.fingerprint, sizeof b.fingerprint, "1d2e3f4a5b6c7d8e");
+	both[0] = a;
+	both[1] = b;
+	round_with(&m, am, both, 2);
+	round_with(&m2, am, both, 2);
+	assert_int_equal(alert_event(tl, "ServiceDown firing (critical)", &ts), 1);
+	assert_true(ts == b.since_wall_ms);
+	/* resolved: once, now */
+	round_with(&m2, am, &a, 1);
+	round_with(&m, am, &a, 1);
+	assert_int_equal(alert_event(tl, "ServiceDown resolved after", &ts), 1);
+	assert_true(ts >= loop_wall_ms() - 5000);
+	assert_int_equal(count_alert_events(tl, NULL, 0), 3);
+
+	alertmgr_watch_free(w2, &m2);
+	alertmgr_watch_free(w, &m);
+	model_free(&m2);
+	model_free(&m);
+	timeline_close(tl2);
+	timeline_close(tl);
+	testutil_rmtree(dir);
+	free(am);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +654,7 @@ int main(void)
 		cmocka_unit_test(matchers_filter_as_alertmanager_does),
 		cmocka_unit_test(silences_as_amtool_writes_them),
 		cmocka_unit_test(alerts_reach_the_timeline_during_an_incident),
+		cmocka_unit_test(an_alert_is_recorded_once_at_the_time_it_began),
 		cmocka_unit_test(a_list_of_alertmanagers_in_the_config),
 	};
 

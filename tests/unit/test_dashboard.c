@@ -107,7 +107,7 @@ static void old_rows_schema_uses_spans(void **state)
 	assert_int_equal(d->p[2].x, 8);
 	assert_int_equal(d->p[2].w, 16);
 	assert_int_equal(d->p[2].y, d->p[1].y);
-	assert_int_equal(d->p[1].h, 10);                       /* 300 px of 30 */
+	assert_int_equal(d->p[1].h, 8);                        /* 300 px: 8 lines of 38 px, as Grafana converts it */
 	assert_string_equal(d->p[1].field.unit, "percent");
 	assert_string_equal(d->p[2].field.unit, "bytes");
 	assert_int_equal(d->p[1].calc, CALC_MEAN);
@@ -130,8 +130,8 @@ static void modern_panels_fields_and_targets(void **state)
 		"\"options\":{\"reduceOptions\":{\"calcs\":[\"max\"]}},"
 		"\"targets\":[{\"refId\":\"A\",\"expr\":\"rate(x[$__rate_interval])\",\"legendFormat\":\"{{pod}}\",\"instant\":true},"
 		"{\"refId\":\"B\",\"expr\":\"y\",\"hide\":true,\"interval\":\"30s\"}]},"
-		"{\"type\":\"text\",\"title\":\"T\",\"options\":{\"mode\":\"markdown\",\"content\":\"# Head\\n**bold** and [a link](http://x)\"}},"
-		"{\"type\":\"polystat\",\"title\":\"P\",\"targets\":[{\"expr\":\"up\"}]}]}");
+		"{\"type\":\"text\",\"title\":\"T\",\"gridPos\":{\"x\":0,\"y\":5,\"w\":24,\"h\":4},\"options\":{\"mode\":\"markdown\",\"content\":\"# Head\\n**bold** and [a link](http://x)\"}},"
+		"{\"type\":\"polystat\",\"title\":\"P\",\"gridPos\":{\"x\":0,\"y\":9,\"w\":24,\"h\":4},\"targets\":[{\"expr\":\"up\"}]}]}");
 	const struct dash_panel *s = &d->p[1];
 
 	(void)state;
@@ -211,7 +211,7 @@ static void variables_expand_in_every_syntax(void **state)
 		"{\"name\":\"allj\",\"type\":\"custom\",\"query\":\"p,q\",\"includeAll\":true,\"current\":{\"text\":\"All\",\"value\":[\"$__all\"]}},"
 		"{\"name\":\"k\",\"type\":\"constant\",\"query\":\"K\"},"
 		"{\"name\":\"tb\",\"type\":\"textbox\",\"query\":\"dflt\",\"current\":{\"value\":\"typed\"}}]}}");
-	struct dash_env env = { 3600000, 60000, 15000 };
+	struct dash_env env = { .range_ms = 3600000, .interval_ms = 60000, .scrape_ms = 15000 };
 	char *e, err[200];
 
 	(void)state;
@@ -286,8 +286,20 @@ static void variable_queries_and_regexes(void **state)
 	assert_int_equal(q.kind, VARQ_QUERY_RESULT);
 	assert_string_equal(q.arg, "topk(3, sum by (pod) (x))");
 	free(q.arg);
-	assert_int_equal(dashboard_varq_parse("up{job=\"x\"}", &q, err, sizeof err), -1);
-	assert_non_null(strstr(err, "not label_values"));
+	/* a bare selector: Grafana lists its series for the regex to pick from */
+	assert_int_equal(dashboard_varq_parse(" cnpg_collector_up{namespace=~\"a\"} ", &q, err, sizeof err), 0);
+	assert_int_equal(q.kind, VARQ_SERIES);
+	assert_string_equal(q.arg, "cnpg_collector_up{namespace=~\"a\"}");
+	free(q.arg);
+	assert_int_equal(dashboard_varq_parse("sum(up)", &q, err, sizeof err), -1);
+	assert_non_null(strstr(err, "nor a series selector"));
+	assert_int_equal(dashboard_varq_parse("label_values(up job)", &q, err, sizeof err), -1);
+	assert_non_null(strstr(err, "\"up job\" is not a label name"));
+	assert_int_equal(dashboard_varq_parse("query_result(up", &q, err, sizeof err), -1);
+	assert_non_null(strstr(err, "is not query_result(...) as Grafana reads it"));
+	assert_int_equal(dashboard_varq_parse("label_names()", &q, err, sizeof err), 0);
+	assert_int_equal(q.kind, VARQ_LABEL_NAMES);
+	free(q.arg);
 	assert_int_equal(dashboard_varq_parse("label_values(up, bad-label)", &q, err, sizeof err), -1);
 	assert_int_equal(dashboard_varq_parse("label_values(up", &q, err, sizeof err), -1);
 	/* regexes as dashboards write them, JavaScript's classes included */

@@ -126,8 +126,10 @@ static void write_dashboard(const char *path)
 		fprintf(fp, "%s{\"type\":\"timeseries\",\"title\":\"p%d\",\"gridPos\":{\"x\":0,\"y\":%d,\"w\":24,\"h\":8},"
 		        "\"targets\":[{\"refId\":\"A\",\"expr\":\"%s%d\"}]}", i ? "," : "", i, i * 8, i == 2 ? "b" : "a",
 		        i == 2 ? 0 : i);
-	fprintf(fp, ",{\"type\":\"stat\",\"title\":\"env\",\"targets\":[{\"expr\":\"c{env=\\\"$env\\\"}\"}]}],"
-	        "\"templating\":{\"list\":[{\"name\":\"env\",\"type\":\"custom\",\"query\":\"prod,staging\","
+	/* below the others, as Grafana orders panels by their place */
+	fprintf(fp, ",{\"type\":\"stat\",\"title\":\"env\",\"gridPos\":{\"x\":0,\"y\":%d,\"w\":24,\"h\":4},"
+	        "\"targets\":[{\"expr\":\"c{env=\\\"$env\\\"}\"}]}],", NPANELS * 8);
+	fprintf(fp, "\"templating\":{\"list\":[{\"name\":\"env\",\"type\":\"custom\",\"query\":\"prod,staging\","
 	        "\"current\":{\"value\":\"prod\"}}]}}");
 	fclose(fp);
 }

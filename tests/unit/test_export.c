@@ -223,6 +223,60 @@ static void markdown_draft_says_the_same(void **state)
 	timeline_close(tl);
 }
 
+static cJSON *read_json(const char *path)
+{
+	char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	cJSON *o;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	o = cJSON_Parse(buf);
+	assert_non_null(o);
+	return o;
+}
+
+/* Log lines pinned in the diagnose view are quoted whole, redacted, in a
+ * fence no line of theirs can close. */
+static void pinned_log_lines_are_quoted(void **state)
+{
+	char path[400], err[256];
+	struct timeline *tl;
+	int64_t id;
+	char *md, *json;
+
+	snprintf(path, sizeof path, "%s/p.db", dir);
+	tl = timeline_open(path, "alice", err, sizeof err);
+	assert_non_null(tl);
+	id = timeline_incident_open(tl, "errors after 1.5.0", 2);
+	event(tl, id, 1735830245000LL, "logs", "pinned 2 log lines: 2025-01-02T15:04:05.123Z green/7xk2q error",
+	      "{\"pinned\":[\"2025-01-02T15:04:05.123Z green/7xk2q error unhandled exception ```KeyError```\","
+	      "\"2025-01-02T15:04:05.200Z green/7xk2q retry with token=s3cr3tvalue\"]}");
+	md = export_incident(tl, &cfg, id, EXPORT_MD, NULL, err, sizeof err);
+	assert_non_null(md);
+	assert_non_null(strstr(md, "## Log lines pinned"));
+	assert_non_null(strstr(md, "pinned by alice:\n\n````\n2025-01-02T15:04:05.123Z green/7xk2q error unhandled "
+	                           "exception ```KeyError```\n"));
+	assert_non_null(strstr(md, "retry with token=[redacted]\n````\n"));
+	assert_null(strstr(md, "s3cr3tvalue"));
+	free(md);
+	json = export_incident(tl, &cfg, id, EXPORT_JSON, NULL, err, sizeof err);
+	{
+		cJSON *doc = cJSON_Parse(json);
+		const cJSON *pin = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "log_lines"), 0);
+
+		assert_string_equal(str(pin, "at"), "2025-01-02T15:04:05Z");
+		assert_string_equal(str(pin, "by"), "alice");
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(pin, "lines")), 2);
+		cJSON_Delete(doc);
+	}
+	free(json);
+	timeline_close(tl);
+}
+
 static void rollback_log_has_the_runbook_fields(void **state)
 {
 	char p[400], err[256], path[1200], buf[4096];
@@ -259,8 +313,62 @@ static void rollback_log_has_the_runbook_fields(void **state)
 	assert_string_equal(str(o, "strategy"), "selector");
 	assert_string_equal(str(o, "status"), "success");
 	assert_string_equal(str(o, "verification"), "traffic on blue, verified in 0.4 s");
-	assert_true(cJSON_IsString(cJSON_GetObjectItem(o, "commit")));
+	/* a plan that names no revision at all: nothing to claim */
+	assert_string_equal(str(o, "commit"), "");
 	cJSON_Delete(o);
+	timeline_log(tl, "rollback", "rollback argocd green -> blue confirmed by alice",
+	             "{\"strategy\":\"argocd\",\"from\":\"green\",\"to\":\"blue\",\"target_revision\":7,"
+	             "\"argocd_to_revision\":\"4f1c2d3e4f5a6b7c8d9e\",\"target_image\":\"registry/detection-api:1.4.2\"}");
+	assert_int_equal(export_rollback_log(tl, &cfg, &res, path, sizeof path, err, sizeof err), 0);
+	o = read_json(path);
+	assert_string_equal(str(o, "commit"), "4f1c2d3e4f5a6b7c8d9e");
+	cJSON_Delete(o);
+	sleep(1);   /* the file's name is its second */
+	/* no Argo CD: the target's rollout revision, as the deployment log says it */
+	timeline_log(tl, "rollback", "rollback selector green -> blue confirmed by alice",
+	             "{\"strategy\":\"selector\",\"from\":\"green\",\"to\":\"blue\",\"target_revision\":7}");
+	assert_int_equal(export_rollback_log(tl, &cfg, &res, path, sizeof path, err, sizeof err), 0);
+	o = read_json(path);
+	assert_string_equal(str(o, "commit"), "r7");
+	cJSON_Delete(o);
+	timeline_close(tl);
+}
+
+/* A draft written from another shell, with no config (environment
+ * "default", no service), names what the incident was declared in; drafts
+ * and logs go beside the database in use, so two labs never share one. */
+static void the_export_is_the_incidents_and_lies_beside_its_database(void **state)
+{
+	char a[400], b[400], err[256], path[1200];
+	struct timeline *tl;
+	struct stat sb;
+	struct config bare;
+	char *md;
+
+	config_defaults(&bare);
+	snprintf(a, sizeof a, "%s/lab-a/timeline.db", dir);
+	snprintf(b, sizeof b, "%s/lab-b/timeline.db", dir);
+	tl = timeline_open(a, "alice", err, sizeof err);
+	assert_non_null(tl);
+	assert_true(timeline_incident_open(tl, "pods down", 1) > 0);
+	timeline_log(tl, "sev", "SEV-1 declared: pods down", "{\"sev\":1,\"title\":\"pods down\",\"environment\":"
+	             "\"lab\",\"service\":\"detection-api-service\",\"namespace\":\"detection-system\"}");
+	md = export_incident(tl, &bare, 0, EXPORT_MD, NULL, err, sizeof err);
+	assert_non_null(md);
+	assert_non_null(strstr(md, "environment lab · service detection-api-service"));
+	assert_null(strstr(md, "default"));
+	free(md);
+	assert_int_equal(export_incident_files(tl, &bare, 0, path, sizeof path, err, sizeof err), 0);
+	snprintf(a, sizeof a, "%s/lab-a/logs/postmortem/INC-1.md", dir);
+	assert_string_equal(path, a);
+	timeline_close(tl);
+	tl = timeline_open(b, "bob", err, sizeof err);
+	assert_non_null(tl);
+	assert_true(timeline_incident_open(tl, "errors", 2) > 0);
+	assert_int_equal(export_incident_files(tl, &bare, 0, path, sizeof path, err, sizeof err), 0);
+	snprintf(b, sizeof b, "%s/lab-b/logs/postmortem/INC-1.md", dir);
+	assert_string_equal(path, b);
+	assert_int_equal(stat(a, &sb), 0);   /* the other lab's INC-1 is still its own */
 	timeline_close(tl);
 }
 
@@ -270,6 +378,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(json_draft_field_by_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(markdown_draft_says_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(rollback_log_has_the_runbook_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_export_is_the_incidents_and_lies_beside_its_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(pinned_log_lines_are_quoted, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@ static void healthy(void)
 	m.cfg = &cfg;
 	for (int i = 0; i < MET_COUNT; i++)
 		m.metrics.s[i].last = NAN;
+	m.metrics.tak_failing.last = NAN;
 	memset(&st, 0, sizeof st);
 	st.nslots = 2;
 	st.active = 0;
@@ -123,10 +124,10 @@ static void tak_failing_and_queuing_is_sev2_none_reaching_is_sev1(void **state)
 	(void)state;
 	healthy();
 	m.metrics.s[MET_QUEUE].last = 120;
-	fire("TAKPushFailures", "12.5% of TAK pushes fail");
+	m.metrics.tak_failing.last = 0.125;
 	incident_suggest(&m, &s);
 	assert_int_equal(s.sev, 2);
-	assert_non_null(strstr(s.reason, "TAK pushes failing and queuing"));
+	assert_non_null(strstr(s.reason, "TAK pushes failing and queuing: 12 % fail, 120 items"));
 	/* two SEV-2 reasons: both said */
 	m.metrics.s[MET_ERRORS].last = 0.2;
 	incident_suggest(&m, &s);
@@ -135,10 +136,46 @@ static void tak_failing_and_queuing_is_sev2_none_reaching_is_sev1(void **state)
 	assert_non_null(strstr(s.reason, "; TAK pushes failing"));
 	/* every push fails: no detection reaches TAK */
 	m.metrics.s[MET_ERRORS].last = 0;
-	snprintf(m.alerts.a[0].summary, sizeof m.alerts.a[0].summary, "%s", "100% of TAK pushes fail");
+	m.metrics.tak_failing.last = 1.0;
 	incident_suggest(&m, &s);
 	assert_int_equal(s.sev, 1);
-	assert_non_null(strstr(s.reason, "no detections reaching TAK"));
+	assert_non_null(strstr(s.reason, "no detections reaching TAK: every push fails, they queue offline"));
+	/* a value that is no share (a query answering something else) is no evidence */
+	m.metrics.tak_failing.last = 20.0;
+	incident_suggest(&m, &s);
+	assert_int_equal(s.sev, 0);
+	m.metrics.tak_failing.last = 1.0;
+	/* a Prometheus that stopped answering says nothing of TAK */
+	m.src[SRC_PROM].state = SRC_DOWN;
+	incident_suggest(&m, &s);
+	assert_int_equal(s.sev, 0);
+}
+
+/* The outage's first seconds: every push fails at the last scrape while the
+ * alert, on its 5-minute rate, still says a share. The counters decide. */
+static void every_push_failing_is_sev1_whatever_the_alert_says(void **state)
+{
+	struct model_suggestion s;
+
+	(void)state;
+	healthy();
+	m.metrics.s[MET_QUEUE].last = 15;
+	m.metrics.tak_failing.last = 1.0;
+	fire("TAKPushFailures", "6.2% of TAK pushes fail");
+	incident_suggest(&m, &s);
+	assert_int_equal(s.sev, 1);
+	assert_non_null(strstr(s.reason, "every push fails"));
+	/* and the other way round: pushes go through again while the alert, on
+	 * its 5-minute rate, still says 100 %: nothing to suggest */
+	snprintf(m.alerts.a[0].summary, sizeof m.alerts.a[0].summary, "%s", "100% of TAK pushes fail");
+	m.metrics.tak_failing.last = 0;
+	incident_suggest(&m, &s);
+	assert_int_equal(s.sev, 0);
+	/* no push counters (an older build): the firing alert and the queue, SEV-2 at most */
+	m.metrics.tak_failing.last = NAN;
+	incident_suggest(&m, &s);
+	assert_int_equal(s.sev, 2);
+	assert_non_null(strstr(s.reason, "TAKPushFailures firing"));
 }
 
 static void unanswered_api_is_no_evidence(void **state)
@@ -200,7 +237,7 @@ static void status_roles_and_ack_survive_a_reopen(void **state)
 	snprintf(path, sizeof path, "%s/t.db", dir);
 	tl = timeline_open(path, "alice", err, sizeof err);
 	assert_non_null(tl);
-	assert_int_equal(timeline_schema_version(), 5);
+	assert_int_equal(timeline_schema_version(), 6);
 	id = timeline_incident_open(tl, "checkout errors", 2);
 	assert_true(id > 0);
 	assert_int_equal(timeline_incident_current(tl, &inc), 1);
@@ -249,6 +286,7 @@ int main(void)
 		cmocka_unit_test(errors_over_5_percent_are_sev2),
 		cmocka_unit_test(ambiguous_takes_the_higher_sev),
 		cmocka_unit_test(tak_failing_and_queuing_is_sev2_none_reaching_is_sev1),
+		cmocka_unit_test(every_push_failing_is_sev1_whatever_the_alert_says),
 		cmocka_unit_test(unanswered_api_is_no_evidence),
 		cmocka_unit_test(response_clock_turns_overdue_until_acked),
 		cmocka_unit_test(status_roles_and_ack_survive_a_reopen),

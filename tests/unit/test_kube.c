@@ -705,6 +705,89 @@ static void test_undo_preview_reads_as_the_undo_and_sends_nothing(void **state)
 	free(paused);
 }
 
+/* ---------- streams: a followed log, line by line ---------- */
+
+struct sgot {
+	struct got end;
+	char lines[4][128];
+	int n;
+};
+
+static void sline(const struct http_line *l, void *arg)
+{
+	struct sgot *s = arg;
+
+	assert_false(s->end.done);
+	if (s->n < 4)
+		snprintf(s->lines[s->n], sizeof s->lines[0], "%s", l->text);
+	s->n++;
+}
+
+static void send_end(const struct kube_result *res, void *arg)
+{
+	got_cb(res, &((struct sgot *)arg)->end);
+}
+
+static void test_stream_lines_with_the_credential_of_every_request(void **state)
+{
+	struct fix *f = *state;
+	struct sgot s = { 0 };
+	const char *path = "/api/v1/namespaces/detection-system/pods/p1/log?follow=true&timestamps=true";
+
+	route(&f->srv, "GET", "/api/v1/namespaces/detection-system/pods/p1/log", 200,
+	      "2025-01-02T03:04:05.000000001Z one\n2025-01-02T03:04:06.000000001Z two\n", 0);
+	route(&f->srv, "GET", "/api/v1/namespaces/detection-system/pods/gone/log", 404,
+	      "{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":\"pods \\\"gone\\\" not found\","
+	      "\"reason\":\"NotFound\",\"code\":404}", 0);
+	open_kube(f, f->srv.port, "    token: s3cr3t-token\n");
+	assert_int_not_equal(kube_stream(f->kube, path, 0, sline, send_end, &s), 0);
+	assert_false(s.end.done);
+	wait_got(f, &s.end);
+	assert_true(s.end.ok);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.lines[1], "2025-01-02T03:04:06.000000001Z two");
+	assert_non_null(strstr(req(&f->srv, 0), "GET /api/v1/namespaces/detection-system/pods/p1/log?follow=true"));
+	assert_non_null(strstr(req(&f->srv, 0), "Authorization: Bearer s3cr3t-token"));
+
+	memset(&s, 0, sizeof s);
+	kube_stream(f->kube, "/api/v1/namespaces/detection-system/pods/gone/log?follow=true", 0, sline, send_end, &s);
+	wait_got(f, &s.end);
+	assert_false(s.end.ok);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(s.end.status, 404);
+	assert_non_null(strstr(s.end.error, "not found"));
+	assert_null(strstr(s.end.error, "s3cr3t"));
+}
+
+static void test_stream_asks_a_refused_exec_credential_again_and_cancels_quietly(void **state)
+{
+	struct fix *f = *state;
+	struct sgot s = { 0 };
+	char user[1024];
+	uint64_t id;
+
+	route(&f->srv, "GET", "/api/v1/", 401, "{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":"
+	      "\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}", 1);
+	route(&f->srv, "GET", "/api/v1/", 200, "line\n", 0);
+	exec_user(f, -60, user, sizeof user);   /* expired at once: every stream asks first */
+	open_kube(f, f->srv.port, user);
+	kube_stream(f->kube, "/api/v1/namespaces/detection-system/pods/p1/log", 0, sline, send_end, &s);
+	wait_got(f, &s.end);
+	assert_true(s.end.ok);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(kube_exec_runs(f->kube), 2);
+	/* cancelled while its credential is asked for: no callback, nothing left */
+	memset(&s, 0, sizeof s);
+	id = kube_stream(f->kube, "/api/v1/namespaces/detection-system/pods/p1/log", 0, sline, send_end, &s);
+	assert_true(kube_cancel(f->kube, id));
+	/* the plugin it started runs to its end; nothing is called back */
+	for (int64_t end = loop_now_ms() + 1500; loop_now_ms() < end;)
+		loop_run_once(f->loop, 100);
+	assert_int_equal(kube_exec_runs(f->kube), 3);
+	assert_false(s.end.done);
+	assert_int_equal(s.n, 0);
+}
+
 static void test_words_helpers(void **state)
 {
 	(void)state;
@@ -770,6 +853,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expired_exec_credential_runs_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_exec_credential_runs_again_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hanging_exec_plugin_fails_the_request_and_leaves_nothing, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_stream_lines_with_the_credential_of_every_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_asks_a_refused_exec_credential_again_and_cancels_quietly, setup,
 		                                teardown),
 		cmocka_unit_test(test_undo_patch_as_kubectl),
 		cmocka_unit_test_setup_teardown(test_rollout_undo_end_to_end, setup, teardown),

@@ -317,16 +317,23 @@ static void wrap_keeps_words_and_characters_whole(void **state)
 static void statusbar_shortens_before_it_cuts_where_we_are(void **state)
 {
 	struct statusbar sb = { .left = " lab · detection-api-service · detection-system",
-	                        .incident = "SEV-1 INC-4 00:07:13", .incident_short = "SEV-1 00:07:13",
+	                        .incident = "SEV-1 INC-4 00:07:13 (ack 5m: 3:12 left)",
+	                        .incident_short = "SEV-1 INC-4 00:07:13",
 	                        .conn = "kube ✓ prom ✓ alerts ✓", .conn_short = "✓",
-	                        .refreshed = "refreshed 1s ago", .clock = "14:03:27Z " };
+	                        .refreshed = "refreshed 1s ago", .clock = "14:03:27Z ", .clock_short = "14:03Z " };
 
 	(void)state;
 	resizeterm(24, 132);
 	erase();
+	/* 80x24: where we are whole, the incident's id and clock; the wall clock's seconds give way */
 	statusbar_draw(stdscr, 0, 80, &sb);
 	assert_non_null(strstr(row_text(0), " lab · detection-api-service · detection-system "));
-	assert_non_null(strstr(row_text(0), "SEV-1 00:07:13"));
+	assert_non_null(strstr(row_text(0), "SEV-1 INC-4 00:07:13"));
+	assert_non_null(strstr(row_text(0), "14:03Z"));
+	/* a little wider: the seconds are back */
+	erase();
+	statusbar_draw(stdscr, 0, 88, &sb);
+	assert_non_null(strstr(row_text(0), "SEV-1 INC-4 00:07:13"));
 	assert_non_null(strstr(row_text(0), "14:03:27Z"));
 	/* no incident: the connections' full form fits again */
 	sb.incident = sb.incident_short = NULL;
