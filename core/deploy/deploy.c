@@ -92,7 +92,8 @@ static bool rollback_current(const struct deploy *d, const struct slots_state *s
 {
 	int a = st->active, s = slots_standby(st);
 
-	if (!d->rb.known || a < 0 || strcmp(d->rb.to_slot, st->slot[a].name) != 0 || (sw && d->rb.wall_ms < sw - AGREE_MS))
+	if (!d->rb.known || a < 0 || strcmp(d->rb.to_slot, st->slot[a].name) != 0 ||
+	    (sw && d->rb.wall_ms < sw - AGREE_MS))
 		return false;
 	/* the slot it left rolled out again since: that memory is old, unless
 	 * it is at 0 (a scale-down after a rollback may reset its image too) */
@@ -112,7 +113,8 @@ static void ended(struct deploy *d, int64_t now_ms, unsigned *ev, const char *fm
 }
 
 /* A new switch: its from and to, and rules, baseline and recovery anew. */
-static void new_switch(struct deploy *d, const struct slots_state *st, int a, int s, int64_t now_ms, unsigned *ev)
+static void new_switch(struct deploy *d, const struct slots_state *st, int a, int s, int64_t now_ms,
+                       unsigned *ev)
 {
 	const struct slots_slot *to = &st->slot[a];
 
@@ -361,8 +363,8 @@ static int64_t unready_since(const struct slots_state *st, int slot)
 	return t;
 }
 
-static void rules(struct deploy *d, const struct slots_state *st, const struct model_metrics *mm, bool new_slots,
-                  bool new_metrics, bool new_fast, int64_t now_ms, unsigned *ev)
+static void rules(struct deploy *d, const struct slots_state *st, const struct model_metrics *mm,
+                  bool new_slots, bool new_metrics, bool new_fast, int64_t now_ms, unsigned *ev)
 {
 	const char *live = st && st->active >= 0 ? st->slot[st->active].name : d->to_slot;
 	bool fresh = d->fast_ms && now_ms - d->fast_ms < FAST_FRESH_MS && strcmp(d->fast_slot, live) == 0;
@@ -476,7 +478,8 @@ static void ago(int64_t ms, char *buf, size_t len)
 /* What a rollback would go back to: the other slot running the previous
  * version, ready or at 0 (scaled up first); one deployment's previous
  * revision. Else why there is nothing. */
-static void find_target(const struct deploy *d, const struct slots_state *st, int64_t now_ms, struct deploy_target *t)
+static void find_target(const struct deploy *d, const struct slots_state *st, int64_t now_ms,
+                        struct deploy_target *t)
 {
 	int a = st->active, s = slots_standby(st);
 	const struct slots_slot *sb;
@@ -647,7 +650,8 @@ static void recovery(struct deploy *d, const struct model_metrics *mm, bool new_
 	*ev |= DEPLOY_EV_RECOVERED;
 }
 
-unsigned deploy_step(struct deploy *d, const struct slots_state *st, const struct model_metrics *mm, int64_t now_ms)
+unsigned deploy_step(struct deploy *d, const struct slots_state *st, const struct model_metrics *mm,
+                     int64_t now_ms)
 {
 	unsigned ev = 0;
 	bool slots_ok = st && st->updated_ms && !st->last_error[0];

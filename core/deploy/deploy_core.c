@@ -146,8 +146,8 @@ static void record_rollback(struct deploy_core *c)
 	if (!d->rb.known || recorded(c->m, "at_ms", d->rb.wall_ms, NULL))
 		return;
 	clock_words(d->rb.wall_ms, at, sizeof at);
-	snprintf(line, sizeof line, "Deployment rolled back: traffic on %s (%s) again at %s%s%s; %s on %s was rolled "
-	         "back from", d->rb.to_slot, d->rb.to_version, at, d->rb.by[0] ? " by " : "", d->rb.by,
+	snprintf(line, sizeof line, "Deployment rolled back: traffic on %s (%s) again at %s%s%s; %s on %s was "
+	         "rolled back from", d->rb.to_slot, d->rb.to_version, at, d->rb.by[0] ? " by " : "", d->rb.by,
 	         d->rb.from_version, d->rb.from_slot);
 	detail = deploy_rollback_json(d);
 	record(c, 0, line, detail);

@@ -152,8 +152,8 @@ bool deploy_traffic_switch(const int64_t *t_ms, const double *active_rps, const 
 	return true;
 }
 
-int deploy_parse_builds(struct deploy_evidence *ev, const struct slots_state *st, const char *json, size_t len,
-                        char *err, size_t errlen)
+int deploy_parse_builds(struct deploy_evidence *ev, const struct slots_state *st, const char *json,
+                        size_t len, char *err, size_t errlen)
 {
 	cJSON *root = cJSON_ParseWithLength(json, len);
 	const cJSON *it;
@@ -279,8 +279,8 @@ static void tag_of(const char *image, char *out, size_t len)
 
 /* The rollback action's record: its last event carries {"outcome":N}, its
  * first the plan ({"strategy", "from", "to", ...}), both kind "rollback". */
-static bool from_action(const struct timeline_event *ev, size_t n, size_t i, const char *ns, const char *service,
-                        struct deploy_rollback *out)
+static bool from_action(const struct timeline_event *ev, size_t n, size_t i, const char *ns,
+                        const char *service, struct deploy_rollback *out)
 {
 	for (size_t k = i + 1; k < n; k++) {
 		cJSON *j;

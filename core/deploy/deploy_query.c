@@ -147,8 +147,8 @@ static void fast_expr(const struct config *cfg, const char *slot, int r, bool p9
 	const char *l = cfg->kube.slot_label;
 
 	if (!r && p99) {
-		snprintf(buf, len, "histogram_quantile(0.99, sum by (le) (http_request_duration_seconds_bucket{%s=\"%s\"}))",
-		         l, slot);
+		snprintf(buf, len, "histogram_quantile(0.99, sum by (le) "
+		         "(http_request_duration_seconds_bucket{%s=\"%s\"}))", l, slot);
 		return;
 	}
 	if (!r) {

@@ -265,8 +265,8 @@ bool deploy_traffic_switch(const int64_t *t_ms, const double *active_rps, const 
                            int64_t *at, int64_t *before, bool *always);
 /* A ReplicaSetList: the creation time of each slot's ReplicaSet carrying
  * its Deployment's revision, into ev->build_*. 0, or -1 with words. */
-int deploy_parse_builds(struct deploy_evidence *ev, const struct slots_state *st, const char *json, size_t len,
-                        char *err, size_t errlen);
+int deploy_parse_builds(struct deploy_evidence *ev, const struct slots_state *st, const char *json,
+                        size_t len, char *err, size_t errlen);
 /* The baseline's range: ending rate_window_ms before the switch, at most
  * span_ms long, beginning rate_window_ms after the end of an earlier window
  * (before_ms, 0 none). False, with words in note, when nothing clean is left. */

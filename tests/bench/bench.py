@@ -793,8 +793,8 @@ class Bench:
         self.lab.scenario("steady")
         wait_for(lambda: self.lab.service_selector().get("slot") == "blue", 15, what="traffic on blue")
         self.lab.scenario("bad-deploy")
-        t_switch = wait_for(lambda: self.lab.service_selector().get("slot") == "green" and time.monotonic(), 15,
-                            interval=0.05, what="traffic on green")
+        t_switch = wait_for(lambda: self.lab.service_selector().get("slot") == "green" and time.monotonic(),
+                            15, interval=0.05, what="traffic on green")
         time.sleep(max(0.0, t_switch + 20 - time.monotonic()))
 
     def row9_late(self):
@@ -811,14 +811,16 @@ class Bench:
                 t0 = time.monotonic()
                 p = PtyProc([BINARY, "--config", self.lab.config_path, "--db", self.db()], 120, 40, self.env)
                 try:
-                    recs.append(p.wait_for(lambda s: "Rollback recommended" in s, 60, "the recommendation") - t0)
+                    recs.append(p.wait_for(lambda s: "Rollback recommended" in s, 60,
+                                           "the recommendation") - t0)
                 finally:
                     p.close()
                 self.bad_deploy_20s_ago()
                 t0 = time.monotonic()
                 w = subprocess.Popen([BINARY, "--config", self.lab.config_path, "--db", self.db(), "watch",
                                       "--auto-rollback"], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.kenv())
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     env=self.kenv())
                 try:
                     wait_for(lambda: self.lab.service_selector().get("slot") == "blue" and
                              self.endpoints_on("blue"), 60, interval=0.05, what="traffic verified on blue")
@@ -839,8 +841,8 @@ class Bench:
         row(9, "start to recommendation on screen, console opened 20 s after the switch (target < 10 s)",
             fmt_s(med(recs)), "-", "-")
         row(9, "start to traffic verified on blue, watch --auto-rollback started 20 s after the switch "
-            "(target < 10 s)", fmt_s(med(blues)), "watch exits %s (4: rolled back)" % ",".join(str(x) for x in rcs),
-            "-")
+            "(target < 10 s)", fmt_s(med(blues)),
+            "watch exits %s (4: rolled back)" % ",".join(str(x) for x in rcs), "-")
 
     # ---- 10: a flood of pod logs while the diagnose view follows (bench_logs.py) ----
     def row10(self):

@@ -95,8 +95,8 @@ class ConsoleLayoutOnLab(LabTestCase):
         for t in self.consoles():
             self.wait_whole(t, r"traffic → green: 3 endpoints, 3 ready, all on it", "the traffic line whole")
             # the console starts after the switch: the window is known from history
-            self.wait_whole(t, r"MONITORING green 1\.5\.0: \d:\d\d left of 5:00; switched \d\d:\d\d:\d\d from "
-                            r"Argo CD history", "the monitoring stage whole")
+            self.wait_whole(t, r"MONITORING green 1\.5\.0: \d:\d\d left of 5:00; "
+                            r"switched \d\d:\d\d:\d\d from Argo CD history", "the monitoring stage whole")
             self.assert_status_bar_whole(t)
         for t in self.terms:
             self.wait_whole(t, r"crit HighErrorRate \S+ Error ratio [0-9.]+% is over the 0\.1% SLO",

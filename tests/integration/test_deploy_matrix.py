@@ -132,8 +132,9 @@ class Watch:
     def start(self):
         self.t0 = time.time()
         f = open(self.out, "a")
-        self.p = subprocess.Popen([BINARY, "--config", self.case.cfg, "--db", self.db, "watch", "--auto-rollback",
-                                   "--json"], stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT)
+        self.p = subprocess.Popen([BINARY, "--config", self.case.cfg, "--db", self.db, "watch",
+                                   "--auto-rollback", "--json"],
+                                  stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT)
         f.close()
         self.case.addCleanup(lambda: self.p.poll() is not None or (self.p.kill(), self.p.wait()))
         return self
@@ -178,7 +179,8 @@ class Matrix(LabTestCase):
     def prepare_lab(cls):
         with open(cls.lab.config_path) as f:
             text = f.read()
-        text = text.replace("deploy:\n", "deploy:\n  window_s: %d\n  sustain_s: %d\n" % (WINDOW_S, SUSTAIN_S), 1)
+        text = text.replace("deploy:\n", "deploy:\n  window_s: %d\n  sustain_s: %d\n" % (WINDOW_S, SUSTAIN_S),
+                            1)
         cls.cfg = os.path.join(cls.lab.root, "matrix.yaml")
         with open(cls.cfg, "w") as f:
             f.write(text)
@@ -217,7 +219,8 @@ class Matrix(LabTestCase):
     def check_console(self, c, cell, want, timeout):
         with self.subTest(cell="console " + cell):
             took = c.wait_state(want[0], want[1], timeout) - c.t0
-            print("    console %s: %s / %s, %.1f s after it started" % (cell, want[0], want[1] or "none", took))
+            print("    console %s: %s / %s, %.1f s after it started" % (cell, want[0], want[1] or "none",
+                                                                          took))
 
     def check_watch_acted(self, w, cell, t_switch):
         with self.subTest(cell="watch " + cell):
@@ -324,8 +327,8 @@ class Matrix(LabTestCase):
                                    what="the recommendation at %dx%d" % (cols, rows))
                 lines = s.split("\n")
                 top = flat(" ".join(lines[1:4]))
-                self.assertRegex(top, r"^ ?Rollback recommended: errors [0-9.]+ % > 5 % for \d+ s — R rolls back to "
-                                 r"blue 1\.4\.2 ", s)
+                self.assertRegex(top, r"^ ?Rollback recommended: errors [0-9.]+ % > 5 % for \d+ s — "
+                                 r"R rolls back to blue 1\.4\.2 ", s)
                 print("    overview %dx%d:\n      %s" % (cols, rows, "\n      ".join(lines[:4])))
         con.t.resize(110, 34)
         con.t.keys("8")
@@ -392,8 +395,8 @@ class Matrix(LabTestCase):
                 print("    watch %s: passed, ended %.1f s after the switch" % (cell, ended))
         self.check_console(a, "(a) the window passed", ("passed", None), 10)
         # an operator rolls the healthy deployment back anyway
-        p = subprocess.run([BINARY, "--config", self.cfg, "--db", os.path.join(self.lab.root, "cli.db"), "rollback",
-                            "--yes"], capture_output=True, text=True, timeout=60)
+        p = subprocess.run([BINARY, "--config", self.cfg, "--db", os.path.join(self.lab.root, "cli.db"),
+                            "rollback", "--yes"], capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.back_on_blue()
         c = Console(self, "c").start()

@@ -600,8 +600,8 @@ class Cluster:
                           "must be greater than or equal to 0")
         if replicas != d.desired():
             self.note(now, who, "%s replicas %d -> %d" % (name, d.desired(), replicas))
-            d.managed.write(manager, {"spec": {"replicas": d.desired()}}, {"spec": {"replicas": replicas}}, now,
-                            "scale")
+            d.managed.write(manager, {"spec": {"replicas": d.desired()}}, {"spec": {"replicas": replicas}},
+                            now, "scale")
             d.spec["replicas"] = replicas
             d.generation += 1
         self.tick(now)
