@@ -146,6 +146,8 @@ static void on_app(const struct argocd_app *app, const char *err, void *arg)
 {
 	struct sources *s = arg;
 
+	if (app)
+		s->model->app = app;
 	model_mark(s->model, DIRTY_STATUS);
 }
 
@@ -457,7 +459,7 @@ static void open_dash(struct sources *s)
 	const char *path = sources_dashboard_path(s->cfg);
 	int first;
 
-	if (!s->prom)
+	if (!s->prom || s->no_dash)
 		return;
 	s->dash = dash_live_new(s->loop, s->prom, c->scrape_ms, c->max_in_flight, on_dash, s);
 	if (!s->dash)
@@ -512,7 +514,8 @@ void sources_close(struct sources *s)
 	source_registry_stop(&s->reg);
 	if (s->model) {
 		alertmgr_watch_free(s->alerts_watch, s->model);
-		s->model->am = NULL;   /* freed with the poller below */
+		s->model->am = NULL;   /* freed with the pollers below */
+		s->model->app = NULL;
 	}
 	prom_poller_stop(s->signals);
 	alertmgr_stop(s->alerts);

@@ -12,7 +12,7 @@
 #include "warroom/actions.h"
 #include "app.h"
 #include "warroom/config.h"
-#include "warroom/deploywatch.h"
+#include "warroom/deploy.h"
 #include "warroom/export.h"
 #include "warroom/incident.h"
 #include "warroom/keymap.h"
@@ -66,6 +66,7 @@ static void paint_status(void)
 	const struct config *c = A.cfg;
 	struct statusbar sb = { 0 };
 	char left[256], inc[192], inc_short[80], conn[128], conn_short[128], refreshed[48], clk[16], clk_short[16];
+	char alert[96];
 	int64_t now = loop_now_ms(), wall = loop_wall_ms();
 	time_t t = (time_t)(wall / 1000);
 	struct tm tm;
@@ -141,6 +142,9 @@ static void paint_status(void)
 	strftime(clk_short, sizeof clk_short, "%H:%MZ ", &tm);
 	sb.clock = clk;
 	sb.clock_short = clk_short;
+	/* a standing recommendation on every view, whatever the message row says */
+	deploy_banner_short(deploy_of(&A.model), keymap_key_for(ACTION_ROLLBACK), alert, sizeof alert);
+	sb.alert = alert[0] ? alert : NULL;
 	statusbar_draw(A.w_status, 0, COLS, &sb);
 	wnoutrefresh(A.w_status);
 }
@@ -157,12 +161,12 @@ static void timeline_banner(char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-/* The deployment window's recommendation, its key named as bound. */
+/* The deployment model's recommendation, its key named as bound. */
 static void rollback_banner(char *buf, size_t len)
 {
 	char raw[sizeof A.banner];
 
-	deploywatch_banner(deploywatch_of(&A.model), raw, sizeof raw);
+	deploy_banner(deploy_of(&A.model), "{rollback}", tui_glyph(G_DASH), raw, sizeof raw);
 	keymap_expand(raw, buf, len);
 }
 
@@ -184,10 +188,11 @@ static void paint_foot(void)
 	/* a rollback recommendation outranks the key hints until it is settled */
 	rollback_banner(A.banner, sizeof A.banner);
 	if (A.banner[0]) {
-		const struct deploywatch *d = deploywatch_of(&A.model);
+		const struct deploy *d = deploy_of(&A.model);
 
-		if (tui_text_width(A.banner) > COLS)   /* narrow: the key first, the reason after it */
-			snprintf(buf, sizeof buf, "%s to roll back: %s", keymap_key_for(ACTION_ROLLBACK), d->reason);
+		if (tui_text_width(A.banner) > COLS && d->recommend)   /* narrow: the key first, the reason after it */
+			snprintf(buf, sizeof buf, "%s rolls back to %s: %s", keymap_key_for(ACTION_ROLLBACK), d->target.slot,
+			         d->reason);
 		else
 			snprintf(buf, sizeof buf, "%s", A.banner);
 		tui_put(A.w_foot, 0, 0, COLS, ROLE_CRIT, buf);
@@ -403,7 +408,7 @@ static void on_tick(struct loop *loop, void *arg)
 
 		rollback_banner(banner, sizeof banner);
 		if (strcmp(banner, A.banner) != 0)
-			A.paint |= PAINT_FOOT;
+			A.paint |= PAINT_FOOT | PAINT_STATUS;
 	}
 	/* what waited for another process' lock, the disk or the database's
 	 * opening goes in now, in order (the store paces its own retries) */
@@ -473,7 +478,8 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	}
 	else
 		ui_message(ROLE_CRIT, "%s", err);
-	A.deploy = deploywatch_install(&A.model, A.loop, A.sources.prom);
+	A.deploy = deploy_install(&A.model, &(struct deploy_io){ .loop = A.loop, .prom = A.sources.prom,
+	                                                         .kube = A.sources.kube });
 	/* pod logs follow while the diagnose view is open; the Events always (the overview sums them up) */
 	A.logs = A.sources.kube ? logs_new(A.loop, A.sources.kube, cfg, &A.model) : NULL;
 	A.model.logs = A.logs;
@@ -491,7 +497,7 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 		};
 
 		A.actions = actions_new(&ctx);
-		deploywatch_core_set_actions(A.deploy, A.actions);
+		deploy_core_set_actions(A.deploy, A.actions);
 	}
 	runbook_session_resume(A.runbook);
 	app_actions_attach(&A);
@@ -520,10 +526,11 @@ int app_run(const struct config *cfg, struct timeline *tl, const char *tl_error)
 	tui_end();
 	actions_free(A.actions);   /* what is in flight stops and is audited as cancelled */
 	runbook_session_free(A.runbook);
+	deploy_core_stop(A.deploy);
 	A.model.logs = NULL;
 	logs_free(A.logs);         /* its requests go before the client they use */
 	sources_close(&A.sources);
-	deploywatch_core_free(A.deploy);   /* after the HTTP engine delivered its cancellations */
+	deploy_core_free(A.deploy);   /* after the HTTP engine delivered its cancellations */
 	model_free(&A.model);
 	incident_watch_free(A.watchers);
 	loop_free(A.loop);

@@ -10,7 +10,7 @@
 #include "warroom/actions.h"
 #include "app.h"
 #include "warroom/config.h"
-#include "warroom/deploywatch.h"
+#include "warroom/deploy.h"
 #include "warroom/incident.h"
 #include "warroom/keymap.h"
 #include "warroom/loop.h"
@@ -53,14 +53,27 @@ static void on_question_closed(const struct dialog *d, enum dialog_result r, voi
 	actions_answer(A.actions, d->id, r == DIALOG_YES, "y in the console");
 }
 
+/* A question that wants its word typed: what was typed is the answer. */
+static void on_typed_closed(const struct dialog *d, enum dialog_result r, void *arg)
+{
+	actions_answer_typed(A.actions, d->id, r == DIALOG_YES ? d->input : "", "typed in the console");
+}
+
 static void ui_ask(uint64_t run, const struct action_question *q, void *arg)
 {
 	struct dialog d;
-	char title[sizeof q->title], question[sizeof q->question], line[ACTION_LINE];
+	char title[sizeof q->title], question[sizeof q->question], line[ACTION_LINE], prompt[160];
 
 	ui_message_clear();
-	dialog_confirm(&d, words(q->title, title, sizeof title), words(q->question, question, sizeof question),
-	               q->danger, on_question_closed, NULL);
+	if (q->typed[0]) {
+		/* y is not an answer here: the version (or slot) must be typed */
+		snprintf(prompt, sizeof prompt, "%s Type %s:", words(q->question, question, sizeof question), q->typed);
+		dialog_input(&d, words(q->title, title, sizeof title), prompt, "", on_typed_closed, NULL);
+		d.danger = true;
+	} else {
+		dialog_confirm(&d, words(q->title, title, sizeof title), words(q->question, question, sizeof question),
+		               q->danger, on_question_closed, NULL);
+	}
 	d.id = run;
 	for (size_t i = 0; i < q->nlines; i++) {
 		words(q->lines[i].text, line, sizeof line);

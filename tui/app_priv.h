@@ -29,7 +29,7 @@ struct app {
 	bool msg_shown;               /* a message is painted: the foot repaints once it expires */
 	char banner[300];             /* the deployment window's recommendation, as painted */
 	char tl_banner[160];          /* writes the disk refused, as painted */
-	struct deploywatch_core *deploy;
+	struct deploy_core *deploy;
 	struct logs *logs;            /* core/logs/: pod logs and Events, the diagnose view's */
 	char pending_title[256];
 	unsigned paint;

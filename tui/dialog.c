@@ -232,6 +232,16 @@ enum dialog_result dialog_key(struct dialog *d, int key)
 		scroll_key(d, key);
 		return DIALOG_OPEN;
 	case DIALOG_INPUT:
+		/* a typed confirmation of something destructive: its plan read to
+		 * the end first, scrolled with the keys that type nothing */
+		if (d->danger && (key == KEY_DOWN || key == KEY_UP || key == KEY_NPAGE || key == KEY_PPAGE)) {
+			scroll_key(d, key);
+			return DIALOG_OPEN;
+		}
+		if (d->danger && !d->seen_all && (key == '\r' || key == '\n' || key == KEY_ENTER)) {
+			d->unseen_y = true;
+			return DIALOG_OPEN;
+		}
 		return input_key(d, key);
 	case DIALOG_FORM:
 		return form_key(d, key);
@@ -425,9 +435,12 @@ void dialog_draw(WINDOW *w, struct dialog *d)
 				shown++;
 			tw = tui_text_width(shown);
 		}
-		tui_put(w, y + h - 3, x + 2, pw + 1, ROLE_ACCENT, d->prompt);
+		tui_put(w, y + h - 3, x + 2, pw + 1, d->danger ? ROLE_CRIT : ROLE_ACCENT, d->prompt);
 		tui_put(w, y + h - 3, x + 3 + pw, fw, ROLE_SELECTED, d->secret ? "" : shown);
-		tui_put(w, y + h - 2, x + 2, inner, ROLE_STALE, "Enter accept   Esc cancel   C-u clear");
+		if (d->unseen_y && !d->seen_all)
+			tui_put(w, y + h - 2, x + 2, inner, ROLE_CRIT, "read to the end first (PgDn)   Esc cancel");
+		else
+			tui_put(w, y + h - 2, x + 2, inner, ROLE_STALE, "Enter accept   Esc cancel   C-u clear");
 		break;
 	}
 	case DIALOG_FORM:

@@ -173,13 +173,13 @@ static const char *const glyph_utf8[G_COUNT] = {
 	[G_HLINE] = "─", [G_VLINE] = "│", [G_ULCORNER] = "┌", [G_URCORNER] = "┐",
 	[G_LLCORNER] = "└", [G_LRCORNER] = "┘", [G_ARROW] = "→", [G_CHECK] = "✓",
 	[G_CROSS] = "✗", [G_BULLET] = "•", [G_PLAY] = "▶", [G_WARN] = "!",
-	[G_ELLIPSIS] = "…", [G_DOT] = "·", [G_OPEN] = "▼",
+	[G_ELLIPSIS] = "…", [G_DOT] = "·", [G_DASH] = "—", [G_OPEN] = "▼",
 };
 static const char *const glyph_ascii[G_COUNT] = {
 	[G_HLINE] = "-", [G_VLINE] = "|", [G_ULCORNER] = "+", [G_URCORNER] = "+",
 	[G_LLCORNER] = "+", [G_LRCORNER] = "+", [G_ARROW] = "->", [G_CHECK] = "ok",
 	[G_CROSS] = "x", [G_BULLET] = "*", [G_PLAY] = ">", [G_WARN] = "!",
-	[G_ELLIPSIS] = "~", [G_DOT] = "-", [G_OPEN] = "v",
+	[G_ELLIPSIS] = "~", [G_DOT] = "-", [G_DASH] = "-", [G_OPEN] = "v",
 };
 
 const struct tui_caps *tui_caps(void) { return &caps; }

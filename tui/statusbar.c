@@ -14,6 +14,7 @@ static int part_w(const char *s)
 void statusbar_draw(WINDOW *w, int y, int width, const struct statusbar *s)
 {
 	int right = width;
+	int aw = s->alert ? tui_text_width(s->alert) + 2 : 0;
 	int lw = s->left ? tui_text_width(s->left) + 1 : 0;
 	const char *inc_short = s->incident_short ? s->incident_short : s->incident;
 	const char *conn_short = s->conn_short ? s->conn_short : s->conn;
@@ -33,7 +34,7 @@ void statusbar_draw(WINDOW *w, int y, int width, const struct statusbar *s)
 
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
 		cw = forms[i].clock ? tui_text_width(forms[i].clock) + 1 : 0;
-		if (cw + part_w(forms[i].inc) + part_w(forms[i].conn) + part_w(forms[i].refreshed) + lw <= width) {
+		if (cw + aw + part_w(forms[i].inc) + part_w(forms[i].conn) + part_w(forms[i].refreshed) + lw <= width) {
 			pick = i;
 			break;
 		}
@@ -43,6 +44,11 @@ void statusbar_draw(WINDOW *w, int y, int width, const struct statusbar *s)
 	if (forms[pick].clock && cw < right) {
 		right -= cw;
 		tui_put(w, y, right, cw, ROLE_BAR, forms[pick].clock);
+	}
+	/* a standing rollback recommendation before anything else */
+	if (s->alert && aw < right) {
+		right -= aw;
+		tui_put(w, y, right, aw - 1, ROLE_CRIT, s->alert);
 	}
 	/* what must never be dropped: the incident and where we are; then
 	 * connections, then the refresh age */

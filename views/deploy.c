@@ -1,7 +1,8 @@
 /* Deploy: where a blue-green deployment stands (the pipeline's stages 5 to
- * 10), the monitoring window's countdown, every rollback rule with its
- * baseline and live value, and the recommendation when one fired. It draws
- * what the deployment-window watcher (core/deploy/deploywatch.c) keeps. */
+ * 10), when traffic switched and how that is known, the monitoring window's
+ * countdown, every rollback rule with its baseline and live value, and the
+ * recommendation with its target. It draws the deployment model
+ * (core/deploy/deploy.c), rebuilt from history whenever the console began. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@
 #include <time.h>
 
 #include "warroom/config.h"
-#include "warroom/deploywatch.h"
+#include "warroom/deploy.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/view.h"
@@ -18,10 +19,10 @@ static const struct {
 	enum deploy_stage stage;
 	const char *label;
 } pipeline[] = {
-	{ DEPLOY_SCALING, "[5] scale up" },
+	{ DEPLOY_DEPLOYING, "[5] scale up" },
 	{ DEPLOY_READY, "[6] smoke test" },
 	{ DEPLOY_SWITCHED, "[7] switch" },
-	{ DEPLOY_MONITOR, "[9] monitor" },
+	{ DEPLOY_MONITORING, "[9] monitor" },
 	{ DEPLOY_FINALIZED, "[10] finalize" },
 };
 
@@ -67,13 +68,13 @@ static int said(WINDOW *w, int y, int x, int width, enum tui_role role, const ch
 	return y + tui_wrap_put(w, y, x, getmaxy(w) - y > 0 ? getmaxy(w) - y : 1, width, 2, role, buf);
 }
 
-static int draw_pipeline(WINDOW *w, int y, int width, const struct deploywatch *d)
+static int draw_pipeline(WINDOW *w, int y, int width, const struct deploy *d)
 {
 	int x = 2;
 	int at = -1;
 
 	for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; i++)
-		if (pipeline[i].stage == d->stage || (d->stage == DEPLOY_PASSED && pipeline[i].stage == DEPLOY_MONITOR))
+		if (pipeline[i].stage == d->stage || (d->stage == DEPLOY_PASSED && pipeline[i].stage == DEPLOY_MONITORING))
 			at = (int)i;
 	for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; i++) {
 		const char *label = pipeline[i].label;
@@ -121,12 +122,12 @@ static int draw_followup(WINDOW *w, int y, int h, int width, const struct model 
 static int draw_checklist(WINDOW *w, int y, int h, int vis, int width, const struct model *m)
 {
 	size_t n, done;
-	const char *const *items = deploywatch_checklist(&n);
+	const char *const *items = deploy_checklist(&n);
 	bool ticked[16];
 
 	if (y >= h - 1 || n > sizeof ticked / sizeof ticked[0])
 		return y;
-	done = deploywatch_checklist_ticked(m->recent, m->nrecent, ticked, n);
+	done = deploy_checklist_ticked(m->recent, m->nrecent, ticked, n);
 	if ((int)n + 1 <= vis - 1 - y) {
 		y = said(w, y, 2, width - 4, ROLE_TITLE, "PRE-DEPLOYMENT CHECKLIST %zu/%zu (%s ticks one)", done, n,
 		         keymap_key_for(ACTION_TICK));
@@ -143,11 +144,46 @@ static int draw_checklist(WINDOW *w, int y, int h, int vis, int width, const str
 	return said(w, y, 2, width - 4, ROLE_OK, "checklist %zu/%zu: every item ticked", done, n);
 }
 
+static bool in_window(const struct deploy *d)
+{
+	return d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITORING;
+}
+
+/* The recommendation, or the breach with nothing to roll back to, or how the
+ * last one ended; after a rollback, what is remembered and the recovery. */
+static int draw_outcome(WINDOW *w, int y, int h, int width, const struct deploy *d)
+{
+	char raw[600], line[700];
+
+	if (d->recommend || d->breach) {
+		deploy_banner(d, "{rollback}", tui_glyph(G_DASH), raw, sizeof raw);
+		keymap_expand(raw, line, sizeof line);
+		y += tui_wrap_put(w, y, 2, h - 1 - y, width - 4, 2, ROLE_CRIT, line);
+		if (d->recommend && y < h - 1)
+			y = said(w, y, 2, width - 4, ROLE_CRIT, "%s shows the plan and its preflight first",
+			         keymap_key_for(ACTION_ROLLBACK));
+	} else if (d->ended[0] && y < h - 1) {
+		y = said(w, y, 2, width - 4, ROLE_STALE, "rollback recommendation ended: %s", d->ended);
+	} else if (in_window(d) && y < h - 1) {
+		y = said(w, y, 2, width - 4, ROLE_OK, "no rollback criterion met");
+	}
+	if (d->stage == DEPLOY_ROLLED_BACK && y < h - 1) {
+		y = said(w, y, 2, width - 4, ROLE_WARN, "%s %s on %s was rolled back from%s%s: %s aimed at it asks for "
+		         "the version typed", tui_glyph(G_WARN), d->rb.from_version, d->rb.from_slot, d->rb.reason[0] ?
+		         " for " : "", d->rb.reason, keymap_key_for(ACTION_ROLLBACK));
+		if (y < h - 1)
+			y = said(w, y, 2, width - 4, d->recovered ? ROLE_OK : ROLE_ACCENT, "%s", d->recovered ?
+			         "recovered: the signals are back under the lines before the deployment" :
+			         "watching recovery: the signals going back under the lines before the deployment");
+	}
+	return y;
+}
+
 /* The view's lines, drawn from row 1 down in rows below h - 1; returns the
  * next free row. draw() gives it a tall pad and shows the part that fits. */
-static int body(WINDOW *w, int h, int vis, int width, const struct model *m, const struct deploywatch *d)
+static int body(WINDOW *w, int h, int vis, int width, const struct model *m, const struct deploy *d)
 {
-	char left[32], total[32], line[300];
+	char left[32], total[32], line[400];
 	int y = 1;
 	/* below 64 columns the LIMIT column goes: the rule's words say it, STATE stays */
 	bool narrow = width < 64;
@@ -170,22 +206,27 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 	/* capacity warnings with the banners: they outlast any one deployment */
 	for (size_t i = 0; i < d->ncapacity && y < h - 1; i++)
 		y = said(w, y, 2, width - 4, ROLE_WARN, "CAPACITY %s", d->capacity[i]);
+	if (!d->rebuilt)
+		return said(w, y, 2, width - 4, ROLE_STALE, "reading the deployment's history (the cluster, Argo CD, "
+		            "Prometheus) %s", tui_glyph(G_ELLIPSIS));
 	y = said(w, y, 2, width - 4, d->stage == DEPLOY_ROLLED_BACK ? ROLE_WARN : ROLE_ACCENT, "%s",
-	         deploywatch_stage_title(d->stage));
-	if (d->switch_ms) {
+	         deploy_stage_title(d->stage));
+	if (d->stage != DEPLOY_UNKNOWN) {
+		deploy_stage_line(d, loop_wall_ms(), line, sizeof line);
+		y = said(w, y, 2, width - 4, ROLE_NORMAL, "%s", line);
+	}
+	if (d->switch_ms && y < h - 1) {
 		mmss(d->window_left_ms, left, sizeof left);
-		mmss((int64_t)d->cfg->deploy.window_s * 1000, total, sizeof total);
+		mmss(d->window_ms, total, sizeof total);
 		snprintf(line, sizeof line, "%s %s %s   %s %s %s", d->from_slot, tui_glyph(G_ARROW), d->to_slot,
 		         d->from_version[0] ? d->from_version : "?", tui_glyph(G_ARROW),
 		         d->to_version[0] ? d->to_version : "?");
 		tui_put(w, y, 2, width - 4, ROLE_NORMAL, line);
-		if (d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR) {
-			snprintf(line, sizeof line, "%s left of %s", left, total);
+		if (in_window(d)) {
+			snprintf(line, sizeof line, "%s%s left of %s", d->switch_bound ? "at most " : "", left, total);
 			tui_put_right(w, y, 2, width - 4, d->recommend ? ROLE_CRIT : ROLE_ACCENT, line);
 		}
 		y++;
-	} else {
-		y = said(w, y, 2, width - 4, ROLE_STALE, "no traffic switch seen since the console started");
 	}
 	/* a rollback goes through these: why one is down, in words, before it is needed */
 	for (int s = SRC_ARGOCD; s <= SRC_BASTION; s++)
@@ -210,6 +251,12 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 		if (!mx->running && mx->failed[0] && y < h - 1)
 			y = said(w, y, 4, width - 6, ROLE_CRIT, "failed: %s", mx->failed);
 	}
+	/* the recommendation before the table: it is what the operator acts on */
+	if (y < h - 1) {
+		int next = draw_outcome(w, y + 1, h, width, d);
+
+		y = next > y + 1 ? next : y;
+	}
 	y++;
 	if (y < h - 1 && narrow)
 		tui_putf(w, y++, 2, width - 4, ROLE_TITLE, "%-*s %9s  %s", textw, "ROLLBACK RULE", "LIVE", "STATE");
@@ -222,18 +269,20 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 		const char *rest;
 		size_t take;
 		enum tui_role role = ROLE_NORMAL;
-		bool live = d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR;
+		/* the fast rules judge the live slot always; the seeds' criteria in the window */
+		bool live = r >= DRULE_FAST_ERRORS || in_window(d);
 
-		deploywatch_rule_text(d, (enum deploy_rule)r, text, sizeof text);
+		deploy_rule_text(d, (enum deploy_rule)r, text, sizeof text);
 		fmt_value((enum deploy_rule)r, live ? s->value : NAN, v, sizeof v);
 		fmt_value((enum deploy_rule)r, live ? s->limit : NAN, l, sizeof l);
 		if (s->fired) {
 			snprintf(st, sizeof st, "BREACH");
 			role = ROLE_CRIT;
 		} else if (live && s->holds) {
-			snprintf(st, sizeof st, "over for %lds", (long)((loop_now_ms() - s->since_ms) / 1000));
+			snprintf(st, sizeof st, "over for %llds", (long long)((loop_wall_ms() - s->since_wall_ms) / 1000));
 			role = ROLE_WARN;
 		} else {
+			live = live && !isnan(s->value);   /* not measured yet */
 			snprintf(st, sizeof st, live ? "ok" : "-");
 			role = live ? ROLE_OK : ROLE_STALE;
 		}
@@ -252,28 +301,24 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 			y += tui_wrap_put(w, y, 4, h - 1 - y > 0 ? h - 1 - y : 1, textw - 2, 0, role, rest);
 	}
 	if (y < h - 1 && d->has_baseline) {
-		char be[24], bp[24];
+		char be[24], bp[24], from[16], to[16];
+		time_t t;
+		struct tm tm;
 
 		fmt_value(DRULE_ERRORS_BASELINE, d->baseline[MET_ERRORS], be, sizeof be);
 		fmt_value(DRULE_P95_SLO, d->baseline[MET_P95], bp, sizeof bp);
-		y = said(w, y, 2, width - 4, ROLE_STALE, "baseline before the switch: errors %s, P95 %s, queue %.0f",
-		         be, bp, isnan(d->baseline[MET_QUEUE]) ? 0.0 : d->baseline[MET_QUEUE]);
+		t = (time_t)(d->baseline_from_ms / 1000);
+		gmtime_r(&t, &tm);
+		strftime(from, sizeof from, "%H:%M:%S", &tm);
+		t = (time_t)(d->baseline_to_ms / 1000);
+		gmtime_r(&t, &tm);
+		strftime(to, sizeof to, "%H:%M:%S", &tm);
+		y = said(w, y, 2, width - 4, ROLE_STALE, "baseline %s-%s, before the switch: errors %s, P95 %s, queue %.0f",
+		         from, to, be, bp, isnan(d->baseline[MET_QUEUE]) ? 0.0 : d->baseline[MET_QUEUE]);
+	} else if (y < h - 1 && d->baseline_note[0]) {
+		y = said(w, y, 2, width - 4, ROLE_STALE, "%s", d->baseline_note);
 	}
-	y++;
-	if (y < h - 1) {
-		if (d->recommend) {
-			bool open = d->stage == DEPLOY_SWITCHED || d->stage == DEPLOY_MONITOR;
-
-			y = said(w, y, 2, width - 4, ROLE_CRIT, "Rollback %s: %s", open ? "recommended" : "was recommended",
-			         d->reason);
-			if (open && y < h - 1)
-				y = said(w, y, 2, width - 4, ROLE_CRIT, "%s to roll back (the plan and its preflight "
-				         "first)", keymap_key_for(ACTION_ROLLBACK));
-		} else if (d->stage == DEPLOY_MONITOR || d->stage == DEPLOY_SWITCHED) {
-			y = said(w, y, 2, width - 4, ROLE_OK, "no rollback criterion met");
-		}
-	}
-	y = draw_followup(w, y, h, width, m);
+	y = draw_followup(w, y + 1, h, width, m);
 	return draw_checklist(w, y + 1, h, vis, width, m);
 }
 
@@ -290,16 +335,16 @@ struct deploy_state {
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
 	struct deploy_state *ds = state;
-	const struct deploywatch *d = deploywatch_of(m);
+	const struct deploy *d = deploy_of(m);
 	WINDOW *pad;
 	char title[96], keys[96];
 	int rows;
 
 	snprintf(title, sizeof title, "Deployment %s %s", tui_glyph(G_DOT),
-	         d ? deploywatch_stage_name(d->stage) : "not watched");
+	         d ? deploy_stage_name(d->stage) : "not watched");
 	tui_box(w, 0, 0, h, width, title, ROLE_TITLE);
 	if (!d) {
-		tui_put(w, 2, 2, width - 4, ROLE_STALE, "the deployment window is not watched");
+		tui_put(w, 2, 2, width - 4, ROLE_STALE, "the deployment model is not running");
 		return;
 	}
 	pad = h > 2 && width > 2 ? newpad(BODY_ROWS, width) : NULL;
@@ -350,7 +395,7 @@ static int key(void *state, struct model *m, enum action_id action, int k, int p
 const struct view_ops deploy_view = {
 	.name = "deploy",
 	.title = "Deploy",
-	.about = "the deployment window: stages, rollback rules, recommendation",
+	.about = "the deployment: stage, switch, rollback rules, recommendation",
 	.key = '8',
 	.state_size = sizeof(struct deploy_state),
 	.redraw_on = DIRTY_SLOTS | DIRTY_METRICS | DIRTY_TIMELINE,

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "warroom/config.h"
-#include "warroom/deploywatch.h"
+#include "warroom/deploy.h"
 #include "warroom/loop.h"
 #include "warroom/incident.h"
 #include "warroom/logs.h"
@@ -347,7 +347,7 @@ static void panel_signals(WINDOW *w, struct rect r, const struct model *m)
 		y += tui_wrap_put(w, y, r.x + 2, r.y + 1 + rows - y < 2 ? r.y + 1 + rows - y : 2, inner, 2, ROLE_CRIT,
 		                  m->src[SRC_PROM].error);
 	{
-		const struct deploywatch *d = deploywatch_of(m);
+		const struct deploy *d = deploy_of(m);
 
 		for (size_t i = 0; d && i < d->ncapacity && y < r.y + 1 + rows; i++) {
 			char line[200];
@@ -846,10 +846,10 @@ static void compact_timeline(WINDOW *w, int y, int last, int width, const struct
 	}
 }
 
-static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
+static void draw_compact(WINDOW *w, int top, int h, int width, const struct model *m)
 {
 	const struct model_alerts *al = &m->alerts;
-	int y = 0, slots_max = h - 6 > 3 ? h - 6 : 3;
+	int y = top, slots_max = h - top - 6 > 3 ? h - top - 6 : 3;
 	char title[64];
 
 	if (!m->slots || !m->slots->updated_ms)
@@ -885,18 +885,39 @@ static void draw_compact(WINDOW *w, int h, int width, const struct model *m)
 	compact_timeline(w, y, h, width, m);
 }
 
+/* A standing rollback recommendation (or a breach with nothing to roll back
+ * to) on a line of its own above the panels, whole, at every size: the
+ * rows it took. */
+static int draw_recommendation(WINDOW *w, int width, const struct model *m)
+{
+	const struct deploy *d = deploy_of(m);
+	char raw[600], line[700];
+	int rows;
+
+	if (!d || (!d->recommend && !d->breach))
+		return 0;
+	deploy_banner(d, "{rollback}", tui_glyph(G_DASH), raw, sizeof raw);
+	keymap_expand(raw, line, sizeof line);
+	rows = tui_wrap_rows(line, width - 1, 2);
+	if (rows > 3)
+		rows = 3;
+	return tui_wrap_put(w, 0, 0, rows, width - 1, 2, ROLE_CRIT, line);
+}
+
 static void draw(void *state, WINDOW *w, int h, int width, const struct model *m)
 {
+	int top = draw_recommendation(w, width, m);
 	/* past 140 columns the left column grows, rather than wrap its lines beside an empty right */
 	int lw = width > 140 ? width * 2 / 5 : width >= 120 ? 40 : width * 45 / 100;
 	int rw = width - lw;
-	int slots_h = h >= 34 ? 9 : 7;
+	int slots_h = h - top >= 34 ? 9 : 7;
 	int inc_h = incident_rows(m, lw - 4) + 2;
 
 	if (width < TUI_FULL_COLS || h < TUI_FULL_ROWS - 2) {
-		draw_compact(w, h, width, m);
+		draw_compact(w, top, h, width, m);
 		return;
 	}
+	h -= top;
 	/* the Slots panel grows to show its lines whole, the runbook keeps 4 rows */
 	if (slot_lines_summary_rows(lw - 4, m) + 2 > slots_h)
 		slots_h = slot_lines_summary_rows(lw - 4, m) + 2;
@@ -911,12 +932,12 @@ static void draw(void *state, WINDOW *w, int h, int width, const struct model *m
 		alerts_h = alerts_rows_needed(&m->alerts, rw - 4) + 2;
 	if (alerts_h > h - sig_h - 4)
 		alerts_h = h - sig_h - 4;
-	struct rect slots = { 0, 0, slots_h, lw };
-	struct rect inc = { slots_h, 0, inc_h, lw };
-	struct rect runbook = { slots_h + inc_h, 0, h - slots_h - inc_h, lw };
-	struct rect sig = { 0, lw, sig_h, rw };
-	struct rect alerts = { sig_h, lw, alerts_h, rw };
-	struct rect tl = { sig_h + alerts_h, lw, h - sig_h - alerts_h, rw };
+	struct rect slots = { top, 0, slots_h, lw };
+	struct rect inc = { top + slots_h, 0, inc_h, lw };
+	struct rect runbook = { top + slots_h + inc_h, 0, h - slots_h - inc_h, lw };
+	struct rect sig = { top, lw, sig_h, rw };
+	struct rect alerts = { top + sig_h, lw, alerts_h, rw };
+	struct rect tl = { top + sig_h + alerts_h, lw, h - sig_h - alerts_h, rw };
 
 	panel_slots(w, slots, m);
 	panel_incident(w, inc, m);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "warroom/deploy.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
 #include "warroom/slots.h"
@@ -63,19 +64,19 @@ static void info_add(struct slot_lines *in, enum tui_role role, const char *fmt,
 
 void slot_lines_build(struct slot_lines *in, const struct model *m, const struct slots_state *st, bool full)
 {
-	struct slots_rollback rb;
-	char line[320], ph[64];
+	const struct deploy *d = deploy_of(m);
+	char line[320];
 	bool stale = slot_lines_stale(m, st);
 
 	in->n = 0;
 	traffic_line(line, sizeof line, st, full);
 	info_add(in, stale ? ROLE_STALE : slot_lines_health_role(st->health), "%s", line);
-	slots_last_rollback(m->recent, m->nrecent, &rb);
-	if (slots_rollback_phase(st, &rb, loop_wall_ms(), line, sizeof line)) {
-		info_add(in, ROLE_ACCENT, "phase %s", line);
-	} else {
-		slot_lines_upper(ph, sizeof ph, slots_phase_name(st->phase));
-		info_add(in, ROLE_ACCENT, "phase %s%s%s", ph, st->phase_note[0] ? " " : "", st->phase_note);
+	/* where the deployment stands: the deployment model's word, not a guess here */
+	if (d && d->rebuilt) {
+		deploy_stage_line(d, loop_wall_ms(), line, sizeof line);
+		info_add(in, d->stage == DEPLOY_ROLLED_BACK ? ROLE_WARN : ROLE_ACCENT, "%s", line);
+	} else if (d) {
+		info_add(in, ROLE_STALE, "deployment: reading its history %s", tui_glyph(G_ELLIPSIS));
 	}
 	if (stale) {
 		int64_t a = (loop_now_ms() - st->updated_ms) / 1000;

@@ -8,7 +8,7 @@
 #include <cJSON.h>
 
 #include "warroom/actions.h"
-#include "warroom/deploywatch.h"
+#include "warroom/deploy.h"
 #include "warroom/timeline.h"
 #include "warroom/matrix.h"
 
@@ -80,7 +80,7 @@ static void tick_exec(struct action_run *run)
 	const struct action_ctx *c = actions_run_ctx(run);
 	const struct action_args *a = actions_run_args(run);
 	size_t n;
-	const char *const *items = deploywatch_checklist(&n);
+	const char *const *items = deploy_checklist(&n);
 	char *end;
 	long item = a->text ? strtol(a->text, &end, 10) : 0;
 	char summary[256];

@@ -11,6 +11,7 @@
 
 #include "warroom/actions.h"
 #include "warroom/config.h"
+#include "warroom/deploy.h"
 #include "warroom/export.h"
 #include "warroom/loop.h"
 #include "warroom/rollback.h"
@@ -116,6 +117,45 @@ static void plan_lines(const struct rollback_plan *p, struct action_line *lines,
 #undef ADD
 }
 
+/* How far back the timeline is read for the newest rollback. */
+#define ROLLBACK_LOOK_BACK 400
+
+static void tag_of(const char *image, char *out, size_t len)
+{
+	const char *slash = strrchr(image, '/');
+	const char *colon = strrchr(slash ? slash : image, ':');
+
+	text_copy(out, len, colon ? colon + 1 : "");
+}
+
+/* A target running the version the newest rollback left: the plan would put
+ * the bad version back. Named in red, and its version must be typed. */
+static void back_to_bad(struct action_run *run, const struct rollback_plan *p, struct action_question *q)
+{
+	const struct action_ctx *c = actions_run_ctx(run);
+	struct timeline_event *evs = NULL;
+	struct deploy_rollback rb;
+	char tag[128], age[16];
+	size_t n = 0;
+	bool found;
+
+	if (!c->tl || !p->to_name[0] || timeline_list(c->tl, -1, 0, ROLLBACK_LOOK_BACK, &evs, &n) != 0)
+		return;
+	found = deploy_recall_rollback(evs, n, p->ns, p->service, &rb);
+	timeline_events_free(evs, n);
+	tag_of(p->target_image, tag, sizeof tag);
+	if (!found || strcmp(rb.from_slot, p->to_name) != 0 || strcmp(rb.from_version, tag) != 0 ||
+	    strcmp(rb.to_slot, p->from_name) != 0)
+		return;
+	text_age(loop_wall_ms() - rb.wall_ms > 0 ? loop_wall_ms() - rb.wall_ms : 0, age, sizeof age);
+	snprintf(q->typed_why, sizeof q->typed_why, "%s runs %s, rolled back %s ago%s%s", p->to_name, tag, age,
+	         rb.reason[0] ? ": " : "", rb.reason);
+	text_copy(q->typed, sizeof q->typed, tag);
+	actions_question_line(q, AROLE_CRIT, "%s", q->typed_why);
+	actions_question_line(q, AROLE_CRIT, "this puts the version rolled back from back into service: type %s to "
+	                      "confirm", tag);
+}
+
 static void propose(struct action_run *run, const struct rollback_plan *p, bool again, action_answer_fn fn)
 {
 	struct action_question *q = calloc(1, sizeof *q);
@@ -130,6 +170,7 @@ static void propose(struct action_run *run, const struct rollback_plan *p, bool 
 	q->danger = true;
 	q->operator_only = again;
 	plan_lines(p, q->lines, &q->nlines, ACTION_LINES);
+	back_to_bad(run, p, q);
 	if (fn)
 		actions_ask(run, q, fn);
 	else

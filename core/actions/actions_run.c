@@ -74,6 +74,7 @@ struct action_run {
 	action_answer_fn answer_fn;
 	bool answer_yes, confirmed;
 	char confirmation[96];
+	char typed[64];              /* the question wants this typed: y alone is no */
 	uint64_t timer;
 	void (*deferred)(struct action_run *run);
 	struct action_result pending;   /* a refusal waiting for its turn on the loop */
@@ -356,6 +357,7 @@ uint64_t actions_start_row(struct actions *q, const struct action *a, const stru
 
 static void ask_ui(struct action_run *run, const struct action_question *q)
 {
+	text_copy(run->typed, sizeof run->typed, q->typed);
 	if (!run->ui.ask) {
 		run->pending.outcome = ACTION_REFUSED;
 		run->pending.exit_code = EXIT_REFUSED;
@@ -433,17 +435,37 @@ static void on_answer(struct action_run *run)
 	}
 }
 
-void actions_answer(struct actions *q, uint64_t id, bool yes, const char *how)
+static void answer(struct actions *q, uint64_t id, bool yes, const char *typed, const char *how)
 {
 	struct action_run *run = find(q, id);
+	char why[160];
 
 	if (!run || run->waiting == WAIT_NONE || run->deferred)
 		return;
+	/* a question that wants its word typed takes nothing else for a yes */
+	if (yes && run->typed[0] && (!typed || strcmp(typed, run->typed) != 0)) {
+		snprintf(why, sizeof why, "%s: not the typed %s", how && *how ? how : "answered", run->typed);
+		yes = false;
+		how = why;
+	} else if (yes && run->typed[0]) {
+		snprintf(why, sizeof why, "%s, typed %s", how && *how ? how : "answered", run->typed);
+		how = why;
+	}
 	run->answer_yes = yes;
 	if (run->waiting == WAIT_PROPOSAL)
 		snprintf(run->confirmation, sizeof run->confirmation, "%s (%s)", yes ? "yes" : "no",
 		         how && *how ? how : "answered");
 	defer(run, on_answer);
+}
+
+void actions_answer(struct actions *q, uint64_t id, bool yes, const char *how)
+{
+	answer(q, id, yes, NULL, how);
+}
+
+void actions_answer_typed(struct actions *q, uint64_t id, const char *typed, const char *how)
+{
+	answer(q, id, typed && *typed, typed, how);
 }
 
 static void cancel_run(struct action_run *run)

@@ -26,6 +26,7 @@
 struct cli_run {
 	struct actions *q;
 	const char *cmd;
+	const char *typed;           /* --confirm WORD */
 	bool yes, done, interrupted;
 	struct action_result res;
 };
@@ -80,13 +81,42 @@ static bool ask_terminal(const char *question)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
+/* A question that wants its word typed: --confirm gives it, a terminal asks
+ * for it; --yes alone never does. */
+static void ask_typed(struct cli_run *c, uint64_t id, const struct action_question *q)
+{
+	char line[128];
+	size_t n;
+
+	if (c->typed) {
+		actions_answer_typed(c->q, id, c->typed, "--confirm");
+		return;
+	}
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "warroom %s: refused: %s; type %s at a terminal, or pass --confirm %s\n", c->cmd,
+		        q->typed_why, q->typed, q->typed);
+		actions_answer(c->q, id, false, "no terminal");
+		return;
+	}
+	printf("%s Type %s to confirm: ", q->question, q->typed);
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		line[0] = '\0';
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	actions_answer_typed(c->q, id, line, "terminal");
+}
+
 static void on_ask(uint64_t id, const struct action_question *q, void *arg)
 {
 	struct cli_run *c = arg;
 	const struct action *a = actions_get(c->res.id);
 
 	print_lines(a ? a->name : c->cmd, q->lines, q->nlines, false);
-	if (c->yes && !q->operator_only) {
+	if (q->typed[0]) {
+		ask_typed(c, id, q);
+	} else if (c->yes && !q->operator_only) {
 		actions_answer(c->q, id, true, "--yes");
 	} else if (!isatty(STDIN_FILENO)) {
 		if (!q->operator_only)
@@ -158,7 +188,7 @@ int cli_run_action(enum action_id id, const struct action_args *args, bool yes, 
 {
 	const struct action *a = actions_get(id);
 	struct sources src;
-	struct cli_run c = { .cmd = cmd, .yes = yes };
+	struct cli_run c = { .cmd = cmd, .yes = yes, .typed = args ? args->typed : NULL };
 	struct loop *loop = loop_new();
 	struct action_ctx ctx = { 0 };
 	struct action_ui ui = { .ask = on_ask, .progress = on_progress, .done = on_done, .arg = &c };

@@ -4,9 +4,8 @@
  * cannot be read; rollback exits 0 only when the result is verified. And
  * `warroom autosync`, the rollback's Argo CD follow-up. */
 #include "warroom/cli.h"
-#include "warroom/alertmgr.h"
 #include "warroom/config.h"
-#include "warroom/http.h"
+#include "warroom/deploy.h"
 #include "warroom/kube.h"
 #include "warroom/loop.h"
 #include "warroom/prom.h"
@@ -32,14 +31,11 @@ struct env {
 	struct loop *loop;
 	struct sources src;
 	struct kube *kube;
-	struct prom_poller *signals;   /* status: the golden signals */
 };
 
 static void env_close(struct env *e)
 {
-	prom_poller_stop(e->signals);
 	sources_close(&e->src);
-	prom_poller_free(e->signals);   /* after the HTTP engine: its answers are dropped */
 	loop_free(e->loop);
 	memset(e, 0, sizeof *e);
 }
@@ -66,89 +62,7 @@ static int env_open(struct env *e, const struct config *cfg, const char *cmd)
 	return EXIT_OK;
 }
 
-/* ---------- alerts (Alertmanager v2), for status ---------- */
-
-struct alerts {
-	const struct config *cfg;   /* which severities are critical */
-	bool wanted, done, ok;
-	char err[300];
-	int critical, warning, other;
-	char names[400];
-};
-
-static void alerts_done(const struct http_resp *resp, void *arg)
-{
-	struct alerts *a = arg;
-	a->done = true;
-	if (resp->err != HTTP_OK || resp->status != 200) {
-		if (resp->err != HTTP_OK)
-			snprintf(a->err, sizeof a->err, "%s", resp->errmsg);
-		else
-			snprintf(a->err, sizeof a->err, "HTTP %ld from Alertmanager", resp->status);
-		return;
-	}
-	struct model_alerts al;
-	memset(&al, 0, sizeof al);
-	if (alertmgr_parse_alerts(resp->body, resp->len, a->cfg, &al, a->err, sizeof a->err) != 0)
-		return;
-	a->ok = true;
-	a->critical = al.critical;
-	a->warning = al.warning;
-	a->other = (int)al.total - al.critical - al.warning;
-	size_t n = 0;
-	for (size_t i = 0; i < al.n && n < sizeof a->names; i++)
-		if (!strstr(a->names, al.a[i].name))
-			n += (size_t)snprintf(a->names + n, sizeof a->names - n, "%s%s", n ? ", " : "", al.a[i].name);
-}
-
-static void alerts_start(struct env *e, const struct config *cfg, struct alerts *a, char *token, size_t toklen)
-{
-	a->cfg = cfg;
-	if (!cfg->alertmanager.url[0])
-		return;
-	char url[700], msg[200];
-	const char *base = cfg->alertmanager.url;
-	size_t bl = strlen(base);
-	while (bl > 0 && base[bl - 1] == '/')
-		bl--;
-	snprintf(url, sizeof url, "%.*s/api/v2/alerts?active=true&silenced=false&inhibited=false", (int)bl, base);
-	if (config_read_secret_msg(&cfg->alertmanager, token, toklen, msg, sizeof msg) != 0) {
-		snprintf(a->err, sizeof a->err, "token: %s", msg);
-		a->wanted = true;
-		a->done = true;
-		return;
-	}
-	struct http_req req = {
-		.url = url,
-		.bearer_token = token[0] ? token : NULL,
-		.ca_file = cfg->alertmanager.ca_file[0] ? cfg->alertmanager.ca_file : NULL,
-		.insecure = cfg->alertmanager.insecure,
-		.timeout_ms = cfg->alertmanager.timeout_ms > 0 ? cfg->alertmanager.timeout_ms : 5000,
-	};
-	char route[600];
-	if (cfg->alertmanager.via_bastion) {
-		if (sources_route(&e->src, "Alertmanager", base, route, sizeof route, a->err, sizeof a->err) != 0) {
-			a->wanted = true;
-			a->done = true;
-			return;
-		}
-		req.connect_to = route;
-	}
-	a->wanted = true;
-	if (!http_request(e->src.http, &req, alerts_done, a)) {
-		a->done = true;
-		snprintf(a->err, sizeof a->err, "could not start the request");
-	}
-}
-
 /* ---------- the golden signals, for status ---------- */
-
-struct signals {
-	struct prom_poller *pp;
-	struct model_metrics mm;
-	bool done, ok;
-	char err[300];
-};
 
 static const char *const signal_names[MET_COUNT] = {
 	[MET_RPS] = "req/s", [MET_ERRORS] = "5xx", [MET_P95] = "P95", [MET_P99] = "P99", [MET_QUEUE] = "queue",
@@ -157,24 +71,6 @@ static const char *const signal_keys[MET_COUNT] = {
 	[MET_RPS] = "requests_per_second", [MET_ERRORS] = "error_ratio", [MET_P95] = "p95_seconds",
 	[MET_P99] = "p99_seconds", [MET_QUEUE] = "offline_queue",
 };
-
-static void signals_done(bool ok, const char *err, void *arg)
-{
-	struct signals *g = arg;
-
-	g->done = true;
-	g->ok = ok;
-	snprintf(g->err, sizeof g->err, "%s", err ? err : "");
-}
-
-static void signals_start(struct env *e, struct signals *g)
-{
-	g->pp = e->signals = sources_signals_new(&e->src, &g->mm, signals_done, g);
-	if (g->pp)
-		source_refresh(prom_poller_source(g->pp));
-	else
-		g->done = true;
-}
 
 /* A signal's value and what it is in words: never a bare "n/a". */
 static void signal_words(enum metric_id id, const struct model_series *s, char *val, size_t vlen, char *why,
@@ -209,38 +105,51 @@ static void signal_words(enum metric_id id, const struct model_series *s, char *
 	}
 }
 
-static void print_signals(const struct signals *g, const char *url)
+/* Whether the golden signals were asked and answered (or failed): there is a
+ * Prometheus to ask. */
+static bool signals_wanted(const struct model *m)
+{
+	return m->src[SRC_PROM].state != SRC_UNCONFIGURED;
+}
+
+static bool signals_ok(const struct model *m)
+{
+	return m->metrics.updated_ms != 0;
+}
+
+static void print_signals(const struct model *m, const char *url)
 {
 	char val[48], why[600];
 
-	if (!g->pp)
+	if (!signals_wanted(m))
 		return;
-	if (!g->ok) {
-		printf("\nsignals: unknown (%s)\n", g->err[0] ? g->err : "no answer from Prometheus");
+	if (!signals_ok(m)) {
+		printf("\nsignals: unknown (%s)\n", m->src[SRC_PROM].error[0] ? m->src[SRC_PROM].error :
+		       "no answer from Prometheus");
 		return;
 	}
 	printf("\nsignals (the last minute, %s):\n", url);
 	for (int i = 0; i < MET_COUNT; i++) {
-		signal_words((enum metric_id)i, &g->mm.s[i], val, sizeof val, why, sizeof why);
+		signal_words((enum metric_id)i, &m->metrics.s[i], val, sizeof val, why, sizeof why);
 		printf("  %-6s %8s%s%s\n", signal_names[i], val, why[0] ? "  " : "", why);
 	}
 }
 
-static void signals_json(cJSON *root, const struct signals *g)
+static void signals_json(cJSON *root, const struct model *m)
 {
 	cJSON *o;
 	char val[48], why[600];
 
-	if (!g->pp)
+	if (!signals_wanted(m))
 		return;
 	o = cJSON_AddObjectToObject(root, "signals");
-	cJSON_AddBoolToObject(o, "ok", g->ok);
-	if (!g->ok) {
-		cJSON_AddStringToObject(o, "error", g->err);
+	cJSON_AddBoolToObject(o, "ok", signals_ok(m));
+	if (!signals_ok(m)) {
+		cJSON_AddStringToObject(o, "error", m->src[SRC_PROM].error);
 		return;
 	}
 	for (int i = 0; i < MET_COUNT; i++) {
-		const struct model_series *s = &g->mm.s[i];
+		const struct model_series *s = &m->metrics.s[i];
 		cJSON *one = cJSON_AddObjectToObject(o, signal_keys[i]);
 
 		signal_words((enum metric_id)i, s, val, sizeof val, why, sizeof why);
@@ -257,32 +166,56 @@ static void signals_json(cJSON *root, const struct signals *g)
 
 /* ---------- status ---------- */
 
-struct status_wait {
-	bool slots_done;
-	struct slots_state st;
-	struct alerts *alerts;
-	struct signals *signals;
-	bool done;
-};
+#define STATUS_WAIT_MS 15000   /* the deployment model's rebuild, at most */
 
-static void status_slots(const struct slots_state *st, void *arg)
+/* The first round of every source that can answer, and the deployment
+ * model rebuilt from history. */
+static bool status_ready(const struct model *m, int64_t since)
 {
-	struct status_wait *w = arg;
-	w->slots_done = true;
-	w->st = *st;
-	w->done = (!w->alerts->wanted || w->alerts->done) && w->signals->done;
+	bool slots = m->slots && m->slots->generation > 0;
+	bool alerts = m->src[SRC_ALERTMGR].state == SRC_UNCONFIGURED || m->src[SRC_ALERTMGR].state == SRC_DOWN ||
+	              m->alerts.updated_ms;
+	bool signals = !signals_wanted(m) || m->src[SRC_PROM].state == SRC_DOWN || signals_ok(m);
+	const struct deploy *d = deploy_of(m);
+
+	if (!slots || !alerts || !signals)
+		return false;
+	if (!m->slots->updated_ms)
+		return true;   /* the cluster cannot be read: nothing to rebuild */
+	return (d && d->rebuilt) || loop_now_ms() - since > STATUS_WAIT_MS;
 }
 
-static void print_status(const struct slots_state *st, const struct alerts *a, const struct signals *g,
-                         const char *context, const char *prom_url)
+static void alert_names(const struct model *m, char *buf, size_t len)
 {
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < m->alerts.n && n < len; i++)
+		if (!strstr(buf, m->alerts.a[i].name))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", m->alerts.a[i].name);
+}
+
+static void print_status(const struct model *m, const char *context)
+{
+	const struct slots_state *st = m->slots;
+	const struct deploy *d = deploy_of(m);
+	char line[600];
+
 	printf("%s in %s (context %s): %s\n", st->service, st->namespace_, context, slots_health_name(st->health));
 	if (st->active >= 0)
 		printf("traffic -> %s   selector %s   %d endpoint%s, %d ready\n", st->slot[st->active].name, st->selector,
 		       (int)st->nendpoints, st->nendpoints == 1 ? "" : "s", st->endpoints_ready);
 	else
 		printf("traffic -> %s   selector %s\n", st->both ? "BOTH slots" : "no slot", st->selector[0] ? st->selector : "-");
-	printf("phase: %s%s%s\n", slots_phase_name(st->phase), st->phase_note[0] ? "  " : "", st->phase_note);
+	if (d) {
+		deploy_stage_line(d, loop_wall_ms(), line, sizeof line);
+		printf("deployment: %s\n", line);
+		deploy_banner(d, "warroom rollback", "-", line, sizeof line);
+		if (line[0])
+			printf("!! %s\n", line);
+		else if (m->src[SRC_PROM].state == SRC_DOWN)
+			printf("!! the rollback rules are not judged: Prometheus: %s\n", m->src[SRC_PROM].error);
+	}
 	printf("\n%-8s %-8s %-6s %-6s %-6s %-9s %-5s %s\n", "SLOT", "ROLE", "READY", "AVAIL", "UPDATED", "RESTARTS", "REV",
 	       "IMAGE");
 	for (int i = 0; i < st->nslots; i++) {
@@ -315,36 +248,48 @@ static void print_status(const struct slots_state *st, const struct alerts *a, c
 		for (size_t i = 0; i < st->nwarnings; i++)
 			printf("%s %s\n", st->warnings[i].critical ? "!!" : " !", st->warnings[i].text);
 	}
-	if (a->wanted) {
-		if (a->ok)
-			printf("\nalerts: %d firing (%d critical, %d warning)%s%s\n", a->critical + a->warning + a->other,
-			       a->critical, a->warning, a->names[0] ? ": " : "", a->names);
-		else
-			printf("\nalerts: unknown (Alertmanager: %s)\n", a->err);
-	}
-	print_signals(g, prom_url);
-}
-
-static char *status_json(const struct slots_state *st, const struct alerts *a, const struct signals *g,
-                         int code, int64_t now)
-{
-	char *sj = slots_to_json(st, now);
-	cJSON *root = sj ? cJSON_Parse(sj) : cJSON_CreateObject();
-	free(sj);
-	cJSON_AddNumberToObject(root, "exit_code", code);
-	if (a->wanted) {
-		cJSON *al = cJSON_AddObjectToObject(root, "alerts");
-		cJSON_AddBoolToObject(al, "ok", a->ok);
-		if (a->ok) {
-			cJSON_AddNumberToObject(al, "critical", a->critical);
-			cJSON_AddNumberToObject(al, "warning", a->warning);
-			cJSON_AddNumberToObject(al, "other", a->other);
-			cJSON_AddStringToObject(al, "names", a->names);
+	if (m->src[SRC_ALERTMGR].state != SRC_UNCONFIGURED) {
+		if (m->alerts.updated_ms) {
+			alert_names(m, line, sizeof line);
+			printf("\nalerts: %zu firing (%d critical, %d warning)%s%s\n", m->alerts.total, m->alerts.critical,
+			       m->alerts.warning, line[0] ? ": " : "", line);
 		} else {
-			cJSON_AddStringToObject(al, "error", a->err);
+			printf("\nalerts: unknown (Alertmanager: %s)\n", m->src[SRC_ALERTMGR].error);
 		}
 	}
-	signals_json(root, g);
+	print_signals(m, m->cfg->prometheus.url);
+}
+
+static char *status_json(const struct model *m, int code, int64_t now)
+{
+	char *sj = slots_to_json(m->slots, now), names[400];
+	cJSON *root = sj ? cJSON_Parse(sj) : cJSON_CreateObject();
+	const struct deploy *d = deploy_of(m);
+
+	free(sj);
+	cJSON_AddNumberToObject(root, "exit_code", code);
+	if (d) {
+		char *dj = deploy_to_json(d, loop_wall_ms());
+
+		cJSON_AddItemToObject(root, "deployment", dj ? cJSON_Parse(dj) : cJSON_CreateNull());
+		free(dj);
+	}
+	if (m->src[SRC_ALERTMGR].state != SRC_UNCONFIGURED) {
+		cJSON *al = cJSON_AddObjectToObject(root, "alerts");
+		bool ok = m->alerts.updated_ms != 0;
+
+		cJSON_AddBoolToObject(al, "ok", ok);
+		if (ok) {
+			alert_names(m, names, sizeof names);
+			cJSON_AddNumberToObject(al, "critical", m->alerts.critical);
+			cJSON_AddNumberToObject(al, "warning", m->alerts.warning);
+			cJSON_AddNumberToObject(al, "other", (double)m->alerts.total - m->alerts.critical - m->alerts.warning);
+			cJSON_AddStringToObject(al, "names", names);
+		} else {
+			cJSON_AddStringToObject(al, "error", m->src[SRC_ALERTMGR].error);
+		}
+	}
+	signals_json(root, m);
 	char *out = cJSON_Print(root);
 	cJSON_Delete(root);
 	return out;
@@ -366,44 +311,31 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 	int rc = env_open(&e, cfg, "status");
 	if (rc)
 		return rc;
-	struct alerts alerts;
-	memset(&alerts, 0, sizeof alerts);
-	struct status_wait *w = calloc(1, sizeof *w);
-	if (!w) {
-		env_close(&e);
-		return EXIT_UNREACHABLE;
-	}
-	w->alerts = &alerts;
-	struct signals *signals = calloc(1, sizeof *signals);
-	if (!signals) {
-		free(w);
-		env_close(&e);
-		return EXIT_UNREACHABLE;
-	}
-	w->signals = signals;
-	char token[4096] = "";
-	alerts_start(&e, cfg, &alerts, token, sizeof token);
-	signals_start(&e, signals);
-	struct slots_poller *p = slots_poller_new(e.loop, e.kube, cfg, status_slots, w);
-	slots_poller_refresh(p);
-	while (!w->done && !loop_stopped(e.loop)) {
-		if (loop_run_once(e.loop, 1000) < 0)
+	char tl_err[512] = "";
+	struct timeline *tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
+	struct model m;
+	struct deploy_core *dc;
+	int64_t since = loop_now_ms();
+
+	model_init(&m, cfg, tl);
+	dc = deploy_install(&m, &(struct deploy_io){ .loop = e.loop, .prom = e.src.prom, .kube = e.kube });
+	e.src.no_dash = true;
+	sources_attach(&e.src, &m);
+	while (!status_ready(&m, since) && !loop_stopped(e.loop) && loop_now_ms() - since < STATUS_WAIT_MS + 5000)
+		if (loop_run_once(e.loop, 200) < 0)
 			break;
-		if (w->slots_done && (!alerts.wanted || alerts.done) && signals->done)
-			w->done = true;
-	}
-	memset(token, 0, sizeof token);
-	slots_poller_free(p);
 	cli_ssh_report("status", e.src.ssh);
-	const struct slots_state *st = &w->st;
+	const struct slots_state *st = m.slots;
 	int64_t now = loop_now_ms();
-	if (!st->updated_ms) {
-		fprintf(stderr, "warroom status: cannot read the cluster: %s\n", st->last_error[0] ? st->last_error : "no answer");
+	if (!st || !st->updated_ms) {
+		const char *why = st && st->last_error[0] ? st->last_error : m.src[SRC_KUBE].error[0] ?
+		                  m.src[SRC_KUBE].error : "no answer";
+		fprintf(stderr, "warroom status: cannot read the cluster: %s\n", why);
 		rc = EXIT_UNREACHABLE;
 		if (json) {
 			cJSON *root = cJSON_CreateObject();
 			cJSON_AddStringToObject(root, "health", "unknown");
-			cJSON_AddStringToObject(root, "error", st->last_error);
+			cJSON_AddStringToObject(root, "error", why);
 			cJSON_AddNumberToObject(root, "exit_code", rc);
 			char *s = cJSON_Print(root);
 			printf("%s\n", s);
@@ -412,33 +344,43 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 		}
 	} else {
 		rc = st->health == SLOTS_OUTAGE ? EXIT_OUTAGE : st->health == SLOTS_DEGRADED ? EXIT_DEGRADED : EXIT_OK;
-		if (rc == EXIT_OK && alerts.ok && alerts.critical > 0)
+		if (rc == EXIT_OK && m.alerts.updated_ms && m.alerts.critical > 0)
 			rc = EXIT_DEGRADED;   /* pods fine, but the service is failing its users */
 		if (json) {
-			char *s = status_json(st, &alerts, signals, rc, now);
+			char *s = status_json(&m, rc, now);
 			printf("%s\n", s ? s : "{}");
 			free(s);
 		} else {
-			print_status(st, &alerts, signals, kube_context(e.kube), cfg->prometheus.url);
+			print_status(&m, kube_context(e.kube));
 		}
 	}
-	free(w);
-	env_close(&e);
-	free(signals);
+	deploy_core_stop(dc);
+	sources_close(&e.src);
+	deploy_core_free(dc);
+	model_free(&m);
+	timeline_close(tl);
+	loop_free(e.loop);
 	return rc;
 }
 
 static const char rollback_usage[] =
 	"usage: warroom rollback [--strategy auto|selector|scale-switch|undo|argocd] [--dry-run] [--yes]\n"
-	"       prints the plan, asks Proceed? [y/N] (or --yes), executes, verifies;\n"
+	"                        [--confirm VERSION]\n"
+	"       prints the plan, asks Proceed? [y/N] (or --yes), executes, verifies; a target that runs\n"
+	"       the version just rolled back from wants that version typed (or --confirm VERSION);\n"
 	"       exit 0 only when traffic is verified on the target\n";
 
 int cli_rollback(int argc, char **argv, const struct config *cfg)
 {
 	enum rollback_strategy strategy = ROLLBACK_AUTO;
 	bool dry_run = false, yes = false;
+	const char *typed = NULL;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--dry-run") == 0) {
+		if (strcmp(argv[i], "--confirm") == 0 && i + 1 < argc) {
+			typed = argv[++i];
+		} else if (strncmp(argv[i], "--confirm=", 10) == 0) {
+			typed = argv[i] + 10;
+		} else if (strcmp(argv[i], "--dry-run") == 0) {
 			dry_run = true;
 		} else if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0) {
 			yes = true;
@@ -457,7 +399,8 @@ int cli_rollback(int argc, char **argv, const struct config *cfg)
 			return EXIT_USAGE;
 		}
 	}
-	struct action_args args = { .text = rollback_strategy_name(strategy), .dry_run = dry_run, .unattended = yes };
+	struct action_args args = { .text = rollback_strategy_name(strategy), .dry_run = dry_run, .unattended = yes,
+	                            .typed = typed };
 	return cli_run_action(ACTION_ROLLBACK, &args, yes, cfg, "rollback");
 }
 

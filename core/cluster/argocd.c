@@ -37,6 +37,34 @@ struct argocd {
 
 /* ---------- parsing ---------- */
 
+/* Who started the sync, and what it deployed: the Helm parameters of its
+ * source (or of its first source, for multi-source applications). */
+static void history_extra(const cJSON *h, struct argocd_history *e)
+{
+	const cJSON *by = json_get(h, "initiatedBy"), *src = json_get(h, "source"), *p;
+	size_t n = 0;
+
+	if (json_str(by, "username") && *json_str(by, "username"))
+		text_copy(e->initiated_by, sizeof e->initiated_by, json_str(by, "username"));
+	else if (cJSON_IsTrue(json_get(by, "automated")))
+		text_copy(e->initiated_by, sizeof e->initiated_by, "automated");
+	if (!src)
+		src = cJSON_GetArrayItem(json_get(h, "sources"), 0);
+	cJSON_ArrayForEach(p, json_get(json_get(src, "helm"), "parameters")) {
+		const char *k = json_str(p, "name"), *v = json_str(p, "value");
+		int w;
+
+		if (!k || !v || strchr(k, '\n') || strchr(v, '\n'))
+			continue;
+		w = snprintf(e->params + n, sizeof e->params - n, "%s=%s\n", k, v);
+		if (w < 0 || (size_t)w >= sizeof e->params - n) {
+			e->params[n] = '\0';   /* a parameter cut would lie: leave it out */
+			break;
+		}
+		n += (size_t)w;
+	}
+}
+
 int argocd_parse_app(const char *json, size_t len, struct argocd_app *app, char *err, size_t errlen)
 {
 	memset(app, 0, sizeof *app);
@@ -90,9 +118,30 @@ int argocd_parse_app(const char *json, size_t len, struct argocd_app *app, char 
 		}
 		text_copy(e->revision, sizeof e->revision, rev);
 		text_copy(e->deployed_at, sizeof e->deployed_at, json_str(h, "deployedAt"));
+		e->deployed_ms = text_parse_time(e->deployed_at);
+		history_extra(h, e);
 	}
 	cJSON_Delete(root);
 	return 0;
+}
+
+void argocd_history_param(const struct argocd_history *h, const char *name, char *out, size_t len)
+{
+	size_t nl = strlen(name);
+
+	if (len)
+		out[0] = '\0';
+	for (const char *p = h->params; *p;) {
+		const char *end = strchr(p, '\n');
+
+		if (!end)
+			break;
+		if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+			snprintf(out, len, "%.*s", (int)(end - p - nl - 1), p + nl + 1);
+			return;
+		}
+		p = end + 1;
+	}
 }
 
 void argocd_app_free(struct argocd_app *app)

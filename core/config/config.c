@@ -110,6 +110,7 @@ void config_defaults(struct config *cfg)
 	endpoint_defaults(&cfg->prometheus);
 	endpoint_defaults(&cfg->alertmanager);
 	endpoint_defaults(&cfg->argocd);
+	snprintf(cfg->argocd_slot_param, sizeof cfg->argocd_slot_param, "service.activeSlot");
 
 	snprintf(cfg->kube.namespace_, sizeof cfg->kube.namespace_, "default");
 	snprintf(cfg->kube.slot_label, sizeof cfg->kube.slot_label, "slot");
@@ -133,6 +134,7 @@ void config_defaults(struct config *cfg)
 	cfg->deploy.p95_over_slo_pct = 20;
 	cfg->deploy.fast_error_ratio = 0.05;
 	cfg->deploy.fast_p99_factor = 2;
+	cfg->deploy.fast_range_s = 60;
 	cfg->deploy.capacity_rps = 100;
 	/* The seeds' capacity planning: a 50Gi database PVC, and the HPA's 70 %
 	 * CPU and 75 % memory of the pods' requests (250m, 512Mi). */

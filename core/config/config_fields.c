@@ -32,7 +32,8 @@ static const struct config_field am_fields[] = {
 	ENDPOINT(alertmanager), F("urls", CONFIG_K_URLS, alertmanager_urls), FEND,
 };
 static const struct config_field argocd_fields[] = {
-	ENDPOINT(argocd), F("application", CONFIG_K_NAME, argocd_app), FEND,
+	ENDPOINT(argocd), F("application", CONFIG_K_NAME, argocd_app),
+	F("slot_parameter", CONFIG_K_STR, argocd_slot_param), FEND,
 };
 static const struct config_field kube_fields[] = {
 	F("kubeconfig", CONFIG_K_PATH, kube.kubeconfig),
@@ -88,6 +89,7 @@ static const struct config_field deploy_fields[] = {
 	FN("p95_over_slo_pct", CONFIG_K_INT, deploy.p95_over_slo_pct, 0, 1000),
 	F("fast_error_ratio", CONFIG_K_RATIO, deploy.fast_error_ratio),
 	FN("fast_p99_factor", CONFIG_K_INT, deploy.fast_p99_factor, 1, 100),
+	FN("fast_range_s", CONFIG_K_INT, deploy.fast_range_s, 2, 3600),
 	FN("capacity_rps", CONFIG_K_LONG, deploy.capacity_rps, 1, 100000000),
 	FN("capacity_db_gb", CONFIG_K_INT, deploy.capacity_db_gb, 1, 1000000),
 	F("capacity_cpu", CONFIG_K_RATIO, deploy.capacity_cpu),

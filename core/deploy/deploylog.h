@@ -1,6 +1,6 @@
 /* deploylog — private to core/deploy/: the deployment log the runbook asks
  * for after every production deployment, written by the deployment watcher
- * (deploywatch_core.c): one JSON file per deployment,
+ * (deploy_core.c): one JSON file per deployment,
  * deploy_YYYYMMDDTHHMMSSZ.json, in the runbook's format (timestamp,
  * environment, version, commit, operator, strategy, status), 0600 in a 0700
  * folder (deploylog.c). */

@@ -366,7 +366,7 @@ static int pick_slot(const struct matrix *v)
 
 	if (v->want_slot[0])
 		return slots_index(st, v->want_slot);
-	if (st->phase == SLOTS_PHASE_SMOKE_TEST && sb >= 0)
+	if (slots_standby_newer(st) && sb >= 0)
 		return sb;
 	return st->active >= 0 ? st->active : 0;
 }
@@ -377,7 +377,7 @@ static void checks(struct matrix *v)
 	const char *label = v->cfg->kube.slot_label;
 	char q[512];
 
-	slots_derive(&v->st, NULL, loop_now_ms(), loop_wall_ms());
+	slots_derive(&v->st);
 	v->slot = pick_slot(v);
 	if (v->slot < 0) {
 		fail_all(v, "no slot \"%s\" in the config", v->want_slot);

@@ -84,6 +84,10 @@ static void set_target(struct rollback_plan *p, const struct slots_state *st, in
 	p->to = to;
 	text_copy(p->from_name, sizeof p->from_name, from >= 0 ? st->slot[from].name : "");
 	text_copy(p->to_name, sizeof p->to_name, to >= 0 ? st->slot[to].name : "");
+	if (from >= 0) {
+		text_copy(p->from_image, sizeof p->from_image, st->slot[from].image);
+		p->from_revision = st->slot[from].revision;
+	}
 	if (to >= 0) {
 		const struct slots_slot *t = &st->slot[to];
 		text_copy(p->target_deployment, sizeof p->target_deployment, t->deployment);
@@ -351,6 +355,8 @@ char *rollback_plan_json(const struct rollback_plan *p)
 		cJSON_AddNumberToObject(root, "scale_to", p->scale_to);
 	cJSON_AddStringToObject(root, "target_image", p->target_image);
 	cJSON_AddNumberToObject(root, "target_revision", (double)p->target_revision);
+	cJSON_AddStringToObject(root, "from_image", p->from_image);
+	cJSON_AddNumberToObject(root, "from_revision", (double)p->from_revision);
 	cJSON_AddStringToObject(root, "resource_version", p->service_rv);
 	if (p->strategy == ROLLBACK_UNDO)
 		cJSON_AddNumberToObject(root, "undo_to_revision", (double)p->undo_to_revision);

@@ -1,10 +1,9 @@
 /* slots — parse the API's Service, Deployments, Pods and EndpointSlices into
- * the blue-green model, and derive what the operator must see: where traffic
- * goes, the lifecycle phase, and warnings. No I/O here (see slots_poll.c). */
+ * the blue-green slots, and derive what the operator must see: where traffic
+ * goes, and warnings. Where a deployment stands is the deployment model's
+ * (core/deploy/deploy.c). No I/O here (see slots_poll.c). */
 #include "warroom/slots.h"
 #include "warroom/config.h"
-#include "warroom/rollback.h"
-#include "warroom/timeline.h"
 #include "warroom/text.h"
 #include "warroom/json.h"
 
@@ -14,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static cJSON *parse_kind(const char *json, size_t len, const char *kind1, const char *kind2,
                          char *err, size_t errlen)
@@ -76,6 +74,25 @@ static bool blue_green(const struct slots_state *st)
 
 /* ---------- parsers ---------- */
 
+/* The managedFields entry that owns spec.selector: its manager, and its time
+ * (when that manager last changed a field it owns; the selector is atomic). */
+static void selector_manager(struct slots_state *st, const cJSON *mf)
+{
+	const cJSON *e;
+
+	st->selector_set_wall_ms = 0;
+	st->selector_manager[0] = '\0';
+	cJSON_ArrayForEach(e, mf) {
+		const cJSON *spec = json_get(json_get(e, "fieldsV1"), "f:spec");
+		const char *sub = json_str(e, "subresource");
+
+		if (!json_get(spec, "f:selector") || (sub && *sub))
+			continue;
+		st->selector_set_wall_ms = text_parse_time(json_str(e, "time"));
+		text_copy(st->selector_manager, sizeof st->selector_manager, json_str(e, "manager"));
+	}
+}
+
 int slots_parse_service(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen)
 {
 	cJSON *root = parse_kind(json, len, "Service", NULL, err, errlen);
@@ -95,6 +112,7 @@ int slots_parse_service(struct slots_state *st, const char *json, size_t len, ch
 		if (strcmp(kv->string, st->slot_label) == 0)
 			text_copy(st->selector_slot, sizeof st->selector_slot, kv->valuestring);
 	}
+	selector_manager(st, json_get(json_get(root, "metadata"), "managedFields"));
 	cJSON_Delete(root);
 	/* a cut selector would pick other pods: refuse it in words */
 	if (n >= sizeof st->selector) {
@@ -240,8 +258,10 @@ static int add_pods(struct slots_state *st, size_t max, const char *json, size_t
 		const cJSON *c;
 		cJSON_ArrayForEach(c, json_get(status, "conditions")) {
 			const char *type = json_str(c, "type"), *cs = json_str(c, "status");
-			if (type && cs && strcmp(type, "Ready") == 0)
+			if (type && cs && strcmp(type, "Ready") == 0) {
 				p->ready = strcmp(cs, "True") == 0;
+				p->ready_changed_wall_ms = text_parse_time(json_str(c, "lastTransitionTime"));
+			}
 		}
 		cJSON_ArrayForEach(c, json_get(status, "containerStatuses"))
 			p->restarts += json_int(c, "restartCount", 0);
@@ -340,19 +360,6 @@ int slots_parse_endpointslices(struct slots_state *st, const char *json, size_t 
 
 /* ---------- derive ---------- */
 
-const char *slots_phase_name(enum slots_phase phase)
-{
-	switch (phase) {
-	case SLOTS_PHASE_STEADY: return "steady";
-	case SLOTS_PHASE_DEPLOY_START: return "deploy start";
-	case SLOTS_PHASE_SMOKE_TEST: return "smoke test";
-	case SLOTS_PHASE_TRAFFIC_SWITCH: return "traffic switch";
-	case SLOTS_PHASE_MONITOR: return "monitor";
-	case SLOTS_PHASE_FINALIZE: return "finalize";
-	default: return "unknown";
-	}
-}
-
 const char *slots_health_name(enum slots_health health)
 {
 	switch (health) {
@@ -423,70 +430,19 @@ static void endpoint_warnings(struct slots_state *st)
 		     nnot, nnot == 1 ? "" : "s", notready);
 }
 
-static void derive_phase(struct slots_state *st, int64_t now_ms, int64_t now_wall_ms)
+bool slots_standby_newer(const struct slots_state *st)
 {
-	st->phase = SLOTS_PHASE_UNKNOWN;
-	st->phase_note[0] = '\0';
-	st->monitor_left_ms = 0;
-	if (!st->service_found || st->active < 0)
-		return;
-	const struct slots_slot *a = &st->slot[st->active];
-	if (!blue_green(st)) {
-		st->phase = a->rollout_complete ? SLOTS_PHASE_STEADY : SLOTS_PHASE_DEPLOY_START;
-		return;
-	}
-	const struct slots_slot *s = &st->slot[1 - st->active];
-	int64_t since = st->selector_changed_ms ? now_ms - st->selector_changed_ms : -1;
-	if (since >= 0 && since < SLOTS_MONITOR_MS) {
-		if (!slots_traffic_only_on(st, st->active)) {
-			st->phase = SLOTS_PHASE_TRAFFIC_SWITCH;
-			snprintf(st->phase_note, sizeof st->phase_note, "%s -> %s, endpoints settling",
-			         st->previous_slot[0] ? st->previous_slot : "?", a->name);
-			return;
-		}
-		st->phase = SLOTS_PHASE_MONITOR;
-		st->monitor_left_ms = SLOTS_MONITOR_MS - since;
-		int64_t left = st->monitor_left_ms / 1000;
-		snprintf(st->phase_note, sizeof st->phase_note, "%d:%02d left of %d:00",
-		         (int)(left / 60), (int)(left % 60), SLOTS_MONITOR_MS / 60000);
-		return;
-	}
-	if (s->found && s->desired == 0 && s->replicas == 0) {
-		st->phase = SLOTS_PHASE_STEADY;
-	} else if (s->found && s->desired == 0) {
-		st->phase = SLOTS_PHASE_FINALIZE;
-		snprintf(st->phase_note, sizeof st->phase_note, "%s scaling to 0 (%d left)", s->name, s->replicas);
-	} else if (!s->found) {
-		st->phase = SLOTS_PHASE_STEADY;
-	} else if (!s->rollout_complete || s->ready < s->desired) {
-		st->phase = SLOTS_PHASE_DEPLOY_START;
-		snprintf(st->phase_note, sizeof st->phase_note, "%s %d/%d ready", s->name, s->ready, s->desired);
-	} else if (since < 0 && a->progress_wall_ms > s->progress_wall_ms && now_wall_ms > 0 &&
-	           now_wall_ms - a->progress_wall_ms < SLOTS_MONITOR_MS) {
-		/* Switch not seen (we just started), but the active slot finished its
-		 * rollout less than 5 min ago: the switch came after, so we are in the
-		 * window, with at least this much of it left. */
-		st->phase = SLOTS_PHASE_MONITOR;
-		st->monitor_left_ms = SLOTS_MONITOR_MS - (now_wall_ms - a->progress_wall_ms);
-		int64_t left = st->monitor_left_ms / 1000;
-		snprintf(st->phase_note, sizeof st->phase_note, "at least %d:%02d left of %d:00 (switch not seen)",
-		         (int)(left / 60), (int)(left % 60), SLOTS_MONITOR_MS / 60000);
-	} else if (s->progress_wall_ms > a->progress_wall_ms && st->npods > 0 && s->pods_ready < s->desired) {
-		/* The Deployment's status says ready, the pods say otherwise (gone or
-		 * not ready): nothing to smoke-test yet, whatever the counters claim. */
-		st->phase = SLOTS_PHASE_DEPLOY_START;
-		snprintf(st->phase_note, sizeof st->phase_note, "%s %d/%d pods ready", s->name, s->pods_ready, s->desired);
-	} else if (s->progress_wall_ms > a->progress_wall_ms) {
-		/* The standby rolled out after the active one: a new version awaiting the switch. */
-		st->phase = SLOTS_PHASE_SMOKE_TEST;
-		snprintf(st->phase_note, sizeof st->phase_note, "%s ready, no traffic yet", s->name);
-	} else {
-		st->phase = SLOTS_PHASE_FINALIZE;
-		snprintf(st->phase_note, sizeof st->phase_note, "%s (previous version) awaits scale-down", s->name);
-	}
+	int sb = slots_standby(st);
+	const struct slots_slot *a, *s;
+
+	if (sb < 0)
+		return false;
+	a = &st->slot[st->active];
+	s = &st->slot[sb];
+	return s->found && s->desired > 0 && s->progress_wall_ms > a->progress_wall_ms;
 }
 
-void slots_derive(struct slots_state *st, const struct slots_state *prev, int64_t now_ms, int64_t now_wall_ms)
+void slots_derive(struct slots_state *st)
 {
 	st->nwarnings = 0;
 	st->active = -1;
@@ -498,17 +454,6 @@ void slots_derive(struct slots_state *st, const struct slots_state *prev, int64_
 			st->both = true;
 		else
 			st->active = slots_index(st, st->selector_slot);
-	}
-
-	/* Selector changes are seen, not read: the API keeps no such history. */
-	if (prev && prev->service_found && st->service_found) {
-		if (strcmp(prev->selector_slot, st->selector_slot) != 0) {
-			st->selector_changed_ms = now_ms;
-			text_copy(st->previous_slot, sizeof st->previous_slot, prev->selector_slot);
-		} else {
-			st->selector_changed_ms = prev->selector_changed_ms;
-			text_copy(st->previous_slot, sizeof st->previous_slot, prev->previous_slot);
-		}
 	}
 
 	for (int i = 0; i < st->nslots; i++) {
@@ -586,8 +531,6 @@ void slots_derive(struct slots_state *st, const struct slots_state *prev, int64_
 	}
 	endpoint_warnings(st);
 
-	derive_phase(st, now_ms, now_wall_ms);
-
 	st->health = SLOTS_HEALTHY;
 	for (size_t i = 0; i < st->nwarnings; i++) {
 		const struct slots_warning *w = &st->warnings[i];
@@ -625,10 +568,10 @@ char *slots_to_json(const struct slots_state *st, int64_t now_ms)
 	else
 		cJSON_AddNullToObject(root, "active");
 	cJSON_AddBoolToObject(root, "both_slots", st->both);
-	cJSON_AddStringToObject(root, "phase", slots_phase_name(st->phase));
-	cJSON_AddStringToObject(root, "phase_note", st->phase_note);
-	if (st->monitor_left_ms > 0)
-		cJSON_AddNumberToObject(root, "monitor_left_s", (double)(st->monitor_left_ms / 1000));
+	if (st->selector_set_wall_ms) {
+		cJSON_AddNumberToObject(root, "selector_set_ms", (double)st->selector_set_wall_ms);
+		cJSON_AddStringToObject(root, "selector_manager", st->selector_manager);
+	}
 	cJSON *slots = cJSON_AddArrayToObject(root, "slots");
 	for (int i = 0; i < st->nslots; i++) {
 		const struct slots_slot *s = &st->slot[i];
@@ -690,68 +633,4 @@ char *slots_to_json(const struct slots_state *st, int64_t now_ms)
 	char *out = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return out;
-}
-
-/* ---- the phase after a rollback, from the timeline ---- */
-
-/* The run's last event carries {"outcome":N,...}; its first one carries the
- * plan ({"strategy":...,"to":...}), written by rollback_exec.c. */
-bool slots_last_rollback(const struct timeline_event *ev, size_t n, struct slots_rollback *out)
-{
-	bool have_final = false;
-
-	memset(out, 0, sizeof *out);
-	for (size_t i = 0; i < n; i++) {
-		const struct timeline_event *e = &ev[i];
-		if (strcmp(e->kind, "rollback") != 0 || !e->detail_json)
-			continue;
-		cJSON *d = cJSON_Parse(e->detail_json);
-		if (!cJSON_IsObject(d)) {
-			cJSON_Delete(d);
-			continue;
-		}
-		const cJSON *outcome = cJSON_GetObjectItemCaseSensitive(d, "outcome");
-		if (!have_final) {
-			/* only a verified run moved traffic where it says */
-			if (cJSON_IsNumber(outcome) && outcome->valueint == ROLLBACK_VERIFIED) {
-				have_final = true;
-				out->wall_ms = e->ts_ms;
-			}
-		} else if (json_str(d, "strategy") && json_str(d, "to")) {
-			text_copy(out->to, sizeof out->to, json_str(d, "to"));
-			text_copy(out->from, sizeof out->from, json_str(d, "from"));
-			text_copy(out->strategy, sizeof out->strategy, json_str(d, "strategy"));
-			text_copy(out->by, sizeof out->by, e->actor);
-			out->revision = (long)json_ll(d, "target_revision", 0);
-			out->found = out->to[0] != '\0';
-			cJSON_Delete(d);
-			return out->found;
-		}
-		cJSON_Delete(d);
-	}
-	return false;
-}
-
-bool slots_rollback_phase(const struct slots_state *st, const struct slots_rollback *rb, int64_t now_wall_ms,
-                          char *buf, size_t len)
-{
-	if (!rb->found || st->active < 0 || strcmp(st->slot[st->active].name, rb->to) != 0)
-		return false;
-	const struct slots_slot *a = &st->slot[st->active];
-	/* a rollout of the active slot after the rollback is a new deployment
-	 * (a minute of grace: rollout undo finishes just before it is verified) */
-	if (a->progress_wall_ms > rb->wall_ms + 60000)
-		return false;
-	/* once the standby is back at 0 it is an ordinary steady state again */
-	if (st->phase == SLOTS_PHASE_STEADY && now_wall_ms - rb->wall_ms >= SLOTS_MONITOR_MS)
-		return false;
-	time_t t = (time_t)(rb->wall_ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	char rev[24] = "";
-	if (rb->revision > 0)
-		snprintf(rev, sizeof rev, " r%ld", rb->revision);
-	snprintf(buf, len, "ROLLED BACK to %s%s at %02d:%02dZ by %s", rb->to, rev, tm.tm_hour, tm.tm_min,
-	         rb->by[0] ? rb->by : "?");
-	return true;
 }

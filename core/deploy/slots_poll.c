@@ -258,7 +258,7 @@ static void round_finish(struct slots_poller *p)
 	if (err) {
 		snprintf(p->state.last_error, sizeof p->state.last_error, "%s", err);
 	} else {
-		slots_derive(st, p->state.updated_ms ? &p->state : NULL, now, loop_wall_ms());
+		slots_derive(st);
 		st->updated_ms = now;
 		st->last_error[0] = '\0';
 		st->generation = p->state.generation;

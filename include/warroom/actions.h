@@ -208,6 +208,10 @@ struct action_question {
 	bool danger;                  /* destructive: drawn as such */
 	bool operator_only;           /* asked during execution (a changed plan, a switch back): --yes
 	                               * does not answer it, only an operator does */
+	/* The answer must be typed: this word (a version or a slot), not y. A
+	 * plain yes to it is a no (actions_answer_typed answers it). "" none. */
+	char typed[64];
+	char typed_why[ACTION_LINE];  /* why, in words, drawn in the critical colour */
 	struct action_line lines[ACTION_LINES];
 	size_t nlines;
 };
@@ -271,6 +275,7 @@ struct action_args {
 	int sev;              /* incident, sev: 1..4 */
 	bool dry_run;         /* rollback: plan and report, change nothing */
 	bool unattended;      /* --yes: a re-plan with the same target runs without asking */
+	const char *typed;    /* --confirm WORD: the answer to a question that wants its word typed */
 };
 
 struct actions;
@@ -287,6 +292,9 @@ uint64_t actions_run(struct actions *q, enum action_id id, const struct action_a
 /* The operator's answer to the question of run; how ("y in the dialog",
  * "--yes", "terminal") goes to the audit record. Unknown runs are ignored. */
 void actions_answer(struct actions *q, uint64_t run, bool yes, const char *how);
+/* The answer of a question that wants its word typed: yes only when typed
+ * is that word (a question without one takes any non-empty text as yes). */
+void actions_answer_typed(struct actions *q, uint64_t run, const char *typed, const char *how);
 void actions_cancel(struct actions *q, uint64_t run);
 /* A run of this action that has not finished yet, or 0. */
 uint64_t actions_running(const struct actions *q, enum action_id id);

@@ -20,7 +20,15 @@ struct argocd_history {
 	int64_t id;
 	char revision[64];
 	char deployed_at[40];        /* RFC 3339 as the server wrote it */
+	int64_t deployed_ms;         /* the same, UTC ms; 0 when absent or unreadable */
+	char initiated_by[64];       /* initiatedBy.username, "automated" for the controller, "" */
+	/* what the sync deployed, as its source's Helm parameters: "name=value"
+	 * lines (the active slot, each slot's image tag and replicas) */
+	char params[768];
 };
+
+/* A Helm parameter of a history entry ("service.activeSlot"); "" when absent. */
+void argocd_history_param(const struct argocd_history *h, const char *name, char *out, size_t len);
 
 struct argocd_app {
 	char name[128];

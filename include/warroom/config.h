@@ -55,6 +55,9 @@ struct config {
 	struct config_endpoint alertmanager;
 	struct config_endpoint argocd;
 	char argocd_app[128];
+	/* the Helm parameter of the application's history that names the slot
+	 * the Service selects ("service.activeSlot"): Argo CD's record of each switch */
+	char argocd_slot_param[128];
 
 	struct {
 		char kubeconfig[1024];  /* "" = $KUBECONFIG or ~/.kube/config */
@@ -111,7 +114,7 @@ struct config {
 	char alertmanager_urls[4][512];
 	size_t nalertmanager_urls;
 	/* The deployment window (deploy:): how long to watch after a traffic
-	 * switch and when to recommend a rollback (deploywatch.h). */
+	 * switch and when to recommend a rollback (deploy.h). */
 	struct config_deploy {
 		int window_s;                /* monitoring window (300) */
 		int sustain_s;               /* the seeds' rollback criteria hold this long (300) */
@@ -120,6 +123,7 @@ struct config {
 		int p95_over_slo_pct;        /* P95 over its SLO by more than this (20) */
 		double fast_error_ratio;     /* SEV-2 line (0.05) */
 		int fast_p99_factor;         /* P99 over this many times its SLO (2) */
+		int fast_range_s;            /* the live slot's signals: rates over this range (60) */
 		long capacity_rps;           /* capacity warning: sustained request rate over (100) */
 		int capacity_db_gb;          /* database volume used over (50, GiB: its 50Gi PVC) */
 		double capacity_cpu;         /* busiest pod's CPU over this share of its request (0.70) */

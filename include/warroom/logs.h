@@ -311,7 +311,7 @@ struct logs_state {
 	size_t nslots;
 	int live;                          /* the slot the Service sends traffic to, -1 unknown */
 	int64_t switch_ms;                 /* UTC ms of the traffic switch, 0 unknown */
-	char switch_from[80];              /* how it is known: "the deployment watch", ... */
+	char switch_from[80];              /* how it is known: "the switch from Argo CD history", ... */
 	int64_t from_ms;                   /* where the lines begin (UTC ms), 0 the tail */
 	struct logs_ring ring;
 	struct logs_source *sources;

@@ -14,7 +14,8 @@
 struct config;
 struct slots_state;
 struct dash_live;
-struct deploywatch;
+struct argocd_app;
+struct deploy;
 struct runbook_session;
 struct logs;
 
@@ -283,8 +284,9 @@ struct model {
 	char bastion_cause[40];            /* why it carries nothing ("frozen"), "" while it does */
 	const struct slots_state *slots;   /* NULL until the slot source runs */
 	struct dash_live *dash;       /* the dashboards (dashboard.h), NULL without Prometheus */
+	const struct argocd_app *app;      /* the Argo CD application as last read, NULL: none yet */
 	/* Set by their owners while they live: each model its own, never a process's. */
-	const struct deploywatch *deploywatch;   /* the deployment window (deploywatch.h), NULL: none */
+	const struct deploy *deploy;             /* the deployment model (deploy.h), NULL: none */
 	struct runbook_session *runbook;         /* the runbook walked (runbook.h), NULL: none */
 	struct logs *logs;                       /* pod logs and Events by slot (logs.h), NULL: none */
 	struct model_metrics metrics;

@@ -47,6 +47,8 @@ struct rollback_plan {
 	int scale_to;                      /* scale-switch: replicas for the target */
 	char target_image[256];
 	long target_revision;
+	char from_image[256];              /* what the rollback leaves: the version it rolls back from */
+	long from_revision;
 	char service_rv[64];               /* the selector patch carries it */
 
 	long undo_to_revision;             /* undo: revision restored */

@@ -1,7 +1,9 @@
-/* slots — the blue-green model: which slot serves traffic, how ready each slot
- * is, which pods actually receive traffic, the lifecycle phase of the slot
- * table, and loud warnings. Parsers take API JSON and fill a plain struct the
- * views draw; a poller refreshes it on the loop. Views never see JSON.
+/* slots — the blue-green slots as the cluster shows them: which slot serves
+ * traffic, how ready each slot is, which pods actually receive traffic, when
+ * the Service's selector was last set and by whom, and loud warnings. Where a
+ * deployment stands is the deployment model's (deploy.h), not a guess here.
+ * Parsers take API JSON and fill a plain struct the views draw; a poller
+ * refreshes it on the loop. Views never see JSON.
  * Implemented in core/deploy/: the parsers slots.c, the poller slots_poll.c. */
 #ifndef WARROOM_SLOTS_H
 #define WARROOM_SLOTS_H
@@ -19,17 +21,6 @@ struct source;
 #define SLOTS_MAX_PODS 64
 #define SLOTS_MAX_ENDPOINTS 128
 #define SLOTS_MAX_WARNINGS 16
-#define SLOTS_MONITOR_MS (5 * 60 * 1000)   /* the seeds' monitoring window */
-
-enum slots_phase {
-	SLOTS_PHASE_UNKNOWN = 0,
-	SLOTS_PHASE_STEADY,          /* standby at 0 replicas */
-	SLOTS_PHASE_DEPLOY_START,    /* standby scaling up (new version) */
-	SLOTS_PHASE_SMOKE_TEST,      /* standby ready with a newer rollout, no traffic */
-	SLOTS_PHASE_TRAFFIC_SWITCH,  /* selector changed, endpoints not settled yet */
-	SLOTS_PHASE_MONITOR,         /* within 5 min of an observed switch */
-	SLOTS_PHASE_FINALIZE,        /* standby (old version) scaling or waiting to scale to 0 */
-};
 
 enum slots_health {
 	SLOTS_HEALTHY = 0,
@@ -93,6 +84,7 @@ struct slots_pod {
 	char phase[16];              /* Running, Pending, ... */
 	char ip[48];
 	int64_t created_wall_ms;
+	int64_t ready_changed_wall_ms;   /* its Ready condition's lastTransitionTime; 0 unknown */
 };
 
 struct slots_endpoint {
@@ -117,18 +109,17 @@ struct slots_state {
 	char selector_slot[32];      /* value of the slot label, "" when absent */
 	int active;                  /* slot index the selector picks, -1 none */
 	bool both;                   /* blue-green but the selector has no slot label */
+	/* The Service's managedFields: the manager that last set the selector
+	 * (atomic: it owns all of it) and when. Its time is the last switch when
+	 * that manager changed nothing else since. 0: the API did not say. */
+	int64_t selector_set_wall_ms;
+	char selector_manager[64];
 
 	struct slots_pod pods[SLOTS_MAX_PODS];
 	size_t npods;
 	struct slots_endpoint endpoints[SLOTS_MAX_ENDPOINTS];
 	size_t nendpoints;
 	int endpoints_ready;
-
-	enum slots_phase phase;
-	char phase_note[120];        /* "2:47 left of 5:00", "standby awaits scale-down" */
-	int64_t selector_changed_ms; /* monotonic, when a selector change was seen; 0 never */
-	char previous_slot[32];      /* slot before that change */
-	int64_t monitor_left_ms;
 
 	struct slots_warning warnings[SLOTS_MAX_WARNINGS];
 	size_t nwarnings;
@@ -158,12 +149,9 @@ int slots_add_slot_pods(struct slots_state *st, int slot, size_t max, const char
  * pods first: endpoints map to slots through their targetRef pod. */
 int slots_parse_endpointslices(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen);
 
-/* Active slot, per-slot pod and endpoint counts, phase, warnings, health.
- * prev (may be NULL) is the previous state: selector changes are observed
- * against it. now_ms: monotonic; now_wall_ms: UTC ms. */
-void slots_derive(struct slots_state *st, const struct slots_state *prev, int64_t now_ms, int64_t now_wall_ms);
+/* Active slot, per-slot pod and endpoint counts, warnings, health. */
+void slots_derive(struct slots_state *st);
 
-const char *slots_phase_name(enum slots_phase phase);    /* "steady", "monitor", ... */
 const char *slots_health_name(enum slots_health health); /* "healthy", "degraded", ... */
 /* Index of a slot by name, -1 when not configured. */
 int slots_index(const struct slots_state *st, const char *name);
@@ -171,27 +159,12 @@ int slots_index(const struct slots_state *st, const char *name);
 int slots_standby(const struct slots_state *st);
 /* Whether the endpoints hold only ready pods of slot idx (and at least one). */
 bool slots_traffic_only_on(const struct slots_state *st, int idx);
+/* Whether the standby rolled out after the active slot (its Progressing
+ * condition is the newer) and is ready without traffic: a new version
+ * waiting for its switch, as far as the Deployments alone can tell. */
+bool slots_standby_newer(const struct slots_state *st);
 /* The state as a JSON object (status --json); malloc'd. */
 char *slots_to_json(const struct slots_state *st, int64_t now_ms);
-
-/* The last rollback that moved traffic (verified), from the timeline. */
-struct slots_rollback {
-	bool found;
-	char to[32], from[32];       /* slot names */
-	char strategy[24];           /* selector, argocd, ... */
-	long revision;               /* the target's revision, 0 unknown */
-	char by[64];                 /* who confirmed it */
-	int64_t wall_ms;             /* when it was verified, UTC ms */
-};
-struct timeline_event;
-/* From timeline events newest first (the model's recent list). */
-bool slots_last_rollback(const struct timeline_event *ev, size_t n, struct slots_rollback *out);
-/* The phase in words while the slots still show that rollback's result:
- * "ROLLED BACK to blue r11 at 14:05Z by alice". False when they do not (the
- * active slot differs or rolled out since, or it is steady again after the
- * monitoring window): then st's own phase stands. */
-bool slots_rollback_phase(const struct slots_state *st, const struct slots_rollback *rb, int64_t now_wall_ms,
-                          char *buf, size_t len);
 
 /* The poller: all requests of a round in parallel (pods after the service,
  * whose selector picks them), rounds never overlap, a failed round keeps the

@@ -57,6 +57,7 @@ struct sources {
 	struct source_registry reg;
 	struct source *placeholder[SOURCE_REGISTRY_MAX];
 	struct alertmgr_watch *alerts_watch;   /* alerts to the timeline during an incident */
+	bool no_dash;                  /* set before attaching: no dashboards (a command without a screen) */
 };
 
 /* Opens the HTTP engine and the clients. Returns -1 only when nothing can run

@@ -143,6 +143,7 @@ struct statusbar {
 	enum tui_role conn_role;
 	const char *refreshed;     /* "refreshed 1s ago" */
 	const char *clock;         /* "14:03:27Z" */
+	const char *alert;         /* "ROLLBACK: R to blue": never dropped, in the critical colour; NULL */
 	const char *clock_short;   /* "14:03Z": when the incident and where we are need the room */
 };
 void statusbar_draw(WINDOW *w, int y, int width, const struct statusbar *s);

@@ -1,13 +1,11 @@
-"""The deployment window against the lab: a bad deploy raises the rollback
-recommendation with its reason within seconds of the traffic switch, R y puts
-traffic back; a good deploy passes its (short) window and finalizes with a
-deployment log; `warroom watch --auto-rollback` rolls a bad deploy back
-headless and says so in its exit code."""
+"""The deployment window against the lab: the verification matrix passes a
+good deploy and fails a bad one; a good deploy passes its (short) window and
+finalizes with a deployment log; `warroom watch` without --auto-rollback says
+a breach in its exit code. Every scenario with consoles and watches started
+at every moment: test_deploy_matrix.py."""
 import json
 import os
 import re
-import select
-import statistics
 import subprocess
 import sys
 import time
@@ -37,12 +35,13 @@ class DeployWindowOnLab(LabTestCase):
         for t in self.terms:
             t.close()
 
-    def config(self, extra):
+    def config(self, deploy):
+        """The lab's config with more keys in its deploy: section."""
         with open(self.lab.config_path) as f:
             cfg = f.read()
         path = os.path.join(self.lab.root, "deploy-%d.yaml" % len(os.listdir(self.lab.root)))
         with open(path, "w") as f:
-            f.write(cfg + "\n" + extra)
+            f.write(cfg.replace("deploy:\n", "deploy:\n" + deploy, 1))
         return path
 
     def console(self, config, cols=100, rows=30):
@@ -61,37 +60,6 @@ class DeployWindowOnLab(LabTestCase):
         t0 = time.time()
         wait_for(lambda: self.lab.service_selector().get("slot") == "green", 10, what="traffic on green")
         return t0
-
-    def test_bad_deploy_recommends_rollback_with_the_reason_and_R_y_restores(self):
-        t = self.console(self.lab.config_path, cols=80, rows=24)
-        t0 = self.switch("bad-deploy")
-        s = t.wait_for("Rollback recommended", timeout=15)
-        took = time.time() - t0
-        print("    switch -> recommendation on screen: %.1f s" % took)
-        self.assertLess(took, 10.0)
-        flat = re.sub(r"\s+", " ", s)
-        self.assertRegex(flat, r"Rollback recommended: error ratio [0-9.]+ % vs baseline [0-9.]+ % for \d+ s")
-        m = re.search(r"error ratio ([0-9.]+) %", flat)
-        self.assertGreater(float(m.group(1)), 5.0)
-        self.assertIn("R to roll back", flat)
-        # the hint line gives way to the recommendation, its reason whole at 80 columns
-        s = t.wait_for("R to roll back: error ratio", timeout=2)
-        foot = s.rstrip("\n").split("\n")[-1]
-        self.assertRegex(foot, r"R to roll back: error ratio [0-9.]+ % vs baseline [0-9.]+ % for \d+ s")
-        t.keys("R")
-        t.wait_for("Run this rollback?", timeout=10)
-        t1 = time.time()
-        t.keys("y")
-        s = t.wait_for("verified in", timeout=35)
-        m = re.search(r"verified in ([0-9.]+) s", s)
-        print("    confirm -> verified: %s s" % (m.group(1) if m else "?"))
-        self.assertEqual(self.lab.service_selector().get("slot"), "blue")
-        self.assertLess(time.time() - t1, 5.0)
-        t.keys("8")
-        t.wait_for("[10b] rolled back", timeout=10)
-        t.keys("3")
-        s = t.wait_for("Deployment rolled back", timeout=5)
-        self.assertIn("Rollback recommended", s)
 
     def check(self, *args):
         db = os.path.join(self.lab.root, "check.db")
@@ -125,7 +93,7 @@ class DeployWindowOnLab(LabTestCase):
 
     def test_good_deploy_passes_the_window_and_finalizes_with_a_deployment_log(self):
         logs = os.path.join(self.lab.root, "deploy-logs-good")
-        cfg = self.config("deploy:\n  window_s: 8\n  log_dir: %s\n" % logs)
+        cfg = self.config("  window_s: 8\n  log_dir: %s\n" % logs)
         t = self.console(cfg)
         self.switch("good-deploy")
         s = t.wait_for("Monitoring window", timeout=10)
@@ -159,51 +127,6 @@ class DeployWindowOnLab(LabTestCase):
         return subprocess.Popen([BINARY, "--config", self.lab.config_path, "--db", self.watch_db, "watch", *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
-    def first_stage(self, p, timeout=10):
-        """The first "stage:" line a running watch prints."""
-        end = time.time() + timeout
-        buf = ""
-        while time.time() < end:
-            m = re.search(r"stage: [^\n]*\n", buf)
-            if m:
-                return m.group(0).strip()
-            r, _, _ = select.select([p.stdout], [], [], 0.2)
-            if r:
-                chunk = os.read(p.stdout.fileno(), 4096).decode("utf-8", "replace")
-                if not chunk:
-                    break
-                buf += chunk
-        return buf
-
-    def test_watch_auto_rollback_rolls_a_bad_deploy_back_and_exits_rolled_back(self):
-        times = []
-        for run in range(3):
-            if run:
-                self.setUp()
-            p = self.run_watch("--auto-rollback")
-            time.sleep(4)
-            t0 = self.switch("bad-deploy")
-            wait_for(lambda: self.lab.service_selector().get("slot") == "blue", 30, interval=0.05,
-                     what="traffic back on blue")
-            wait_for(lambda: all(x.startswith("detection-api-blue-") for x in self.lab.endpoint_pods()), 10,
-                     interval=0.05, what="endpoints on blue")
-            times.append(time.time() - t0)
-            out, _ = p.communicate(timeout=30)
-            self.assertEqual(p.returncode, EXIT_ROLLED_BACK, out)
-            self.assertIn("Rollback recommended: error ratio", out)
-        print("    switch -> traffic verified on blue (watch --auto-rollback): median %.1f s of %s" %
-              (statistics.median(times), ["%.1f" % x for x in times]))
-        self.assertLess(statistics.median(times), 15.0)
-        # a watch begun afterwards on the same timeline: green still runs what was
-        # rolled back, ready and without traffic, and that is no smoke test
-        p = self.run_watch(db=self.watch_db)
-        try:
-            stage = self.first_stage(p)
-        finally:
-            p.terminate()
-            p.communicate(timeout=10)
-        self.assertTrue(stage.startswith("stage: Rolled back (blue -> green"), stage)
-
     def test_watch_without_auto_rollback_exits_breached(self):
         p = self.run_watch("--window", "60s")
         time.sleep(4)
@@ -211,14 +134,6 @@ class DeployWindowOnLab(LabTestCase):
         out, _ = p.communicate(timeout=30)
         self.assertEqual(p.returncode, EXIT_BREACHED, out)
         self.assertEqual(self.lab.service_selector().get("slot"), "green", "nothing rolled back")
-
-    def test_watch_passes_a_good_deploy(self):
-        p = self.run_watch("--window", "6s")
-        time.sleep(4)
-        self.switch("good-deploy")
-        out, _ = p.communicate(timeout=40)
-        self.assertEqual(p.returncode, EXIT_PASSED, out)
-        self.assertIn("monitoring window passed", out)
 
 
 if __name__ == "__main__":
@@ -340,6 +255,9 @@ class FreezeAndCapacityOnLab(LabTestCase):
         self.assertIn("deployment during the freeze %s..%s confirmed by lab-operator" % (today, today), p.stdout)
 
     def test_capacity_database_over_its_line_warns_once_and_clears(self):
+        # no deployment under way: the watch below waits for the next switch
+        self.lab.argocd_autosync(False)
+        self.lab.scenario("steady")
         t = Term(100, 30)
         self.addCleanup(t.close)
         db = os.path.join(t.tmp, "timeline.db")

@@ -100,7 +100,7 @@ class RollbackTest(LabCase):
         st = json.loads(p.stdout)
         self.assertEqual(st["active"], "blue")
         self.assertEqual(st["health"], "healthy")
-        self.assertEqual(st["phase"], "steady")
+        self.assertEqual(st["deployment"]["stage"], "steady")
         self.assertEqual({s["name"]: s["ready"] for s in st["slots"]}, {"blue": 3, "green": 0})
         self.assertEqual(len([e for e in st["endpoints"] if e["slot"] == "blue" and e["ready"]]), 3)
 

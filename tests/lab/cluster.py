@@ -13,10 +13,12 @@ import threading
 import klogs
 import kobjects as K
 from kevents import Recorder
+from managed import Managed
 from labutil import (canonical, image_tag, new_uid, random_suffix, rfc3339,
                      template_hash)
 
 DAY = 86400.0
+ARGOCD_MANAGER = "argocd-controller"     # the field manager of Argo CD's syncs
 RESOURCES = ("pods", "replicasets", "deployments", "services", "endpoints", "endpointslices",
              "events")
 NODES = (("lab-node-1", "192.168.49.2", "zone-a"),
@@ -128,6 +130,8 @@ class Deployment:
         self.last_counts = None
         self.progress_at = created
         self.status = {"replicas": 0, "updated": 0, "ready": 0, "available": 0, "unavailable": 0}
+        self.managed = Managed("apps/v1")
+        self.status_seen = None     # the status the controller's entry last wrote
 
     def desired(self):
         return int(self.spec.get("replicas", 1))
@@ -168,6 +172,10 @@ class Cluster:
         self.closed = False
         self.ns_uid, self.ns_created = new_uid(), now - 40 * DAY
         self.service = K.new_service(new_uid(), now - 40 * DAY)
+        # spec.selector is atomic: its manager's entry dates the last switch
+        self.service_managed = Managed("v1", atomic={("f:spec", "f:selector")})
+        # the Service as Argo CD last synced it: blue 1.4.2 two days ago
+        self.service_managed.write(ARGOCD_MANAGER, None, self.service, now - 2 * DAY)
         self.derived_meta = {}
         self.slice_names = []
         self.ip_next = {s: 10 for s in K.SLOTS}
@@ -200,6 +208,9 @@ class Cluster:
                 p = self._new_pod(rs, now - 2 * DAY)
                 p.ready, p.ready_changed = True, now - 2 * DAY + 3
             self._conditions(d, versions[-1][1] + 5, initial=True)
+            # green was scaled to 0 when 1.4.2 was finalized, ten minutes after its switch
+            synced = versions[-1][1] if slot == "blue" else now - 2 * DAY + 600
+            d.managed.write(ARGOCD_MANAGER, None, K.render_deployment(d, synced), synced)
 
     # ---- controllers ------------------------------------------------------
     def _new_revision(self, d, now):
@@ -407,7 +418,13 @@ class Cluster:
     def render(self, now):
         out = {r: {} for r in RESOURCES}
         for d in self.deployments.values():
-            out["deployments"][d.name] = K.render_deployment(d, now)
+            obj = K.render_deployment(d, now)
+            # the deployment controller writes the status subresource
+            if obj["status"] != d.status_seen:
+                d.managed.write("kube-controller-manager", {"status": d.status_seen}, obj, now, "status")
+                d.status_seen = copy.deepcopy(obj["status"])
+            obj["metadata"]["managedFields"] = d.managed.render()
+            out["deployments"][d.name] = obj
             for rs in d.rsets:
                 out["replicasets"][rs.name] = K.render_replicaset(rs, d, now)
                 for p in rs.pods:
@@ -415,6 +432,7 @@ class Cluster:
         svc = self.service
         name = svc["metadata"]["name"]
         out["services"][name] = copy.deepcopy(svc)
+        out["services"][name]["metadata"]["managedFields"] = self.service_managed.render()
         sel = sorted(self.selected_pods(), key=lambda p: p.name)
         meta = dict(self._meta("ep/" + name, now), name=name)
         out["endpoints"][name] = K.render_endpoints(svc, sel, meta)
@@ -471,7 +489,7 @@ class Cluster:
     def note(self, now, who, what):
         self.actions.append({"time": rfc3339(now), "who": who, "what": what})
 
-    def update_service(self, name, new, who, now):
+    def update_service(self, name, new, who, now, manager):
         if name != self.service["metadata"]["name"]:
             raise not_found("services", "", name)
         old = self.service
@@ -504,6 +522,7 @@ class Cluster:
             del svc["spec"]["selector"]
         svc.setdefault("status", {"loadBalancer": {}})
         before = old["spec"].get("selector")
+        self.service_managed.write(manager, old, svc, now)
         self.service = svc
         if before != svc["spec"].get("selector"):
             self.note(now, who, "service selector %s -> %s" % (
@@ -517,8 +536,9 @@ class Cluster:
             raise not_found("deployments", "apps", name)
         return d
 
-    def update_deployment(self, name, new, who, now):
+    def update_deployment(self, name, new, who, now, manager):
         d = self.deployment(name)
+        before = copy.deepcopy(K.render_deployment(d, now))
         meta = new.get("metadata") or {}
         spec = copy.deepcopy(new.get("spec") or {})
         if meta.get("name", name) != name:
@@ -570,15 +590,18 @@ class Cluster:
                 name, old_image, d.image(), d.revision))
         if old_reps != d.desired():
             self.note(now, who, "%s replicas %d -> %d" % (name, old_reps, d.desired()))
+        d.managed.write(manager, before, K.render_deployment(d, now), now)
         self.tick(now)
 
-    def scale(self, name, replicas, who, now):
+    def scale(self, name, replicas, who, now, manager):
         d = self.deployment(name)
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise invalid("Scale", "autoscaling", name, "spec.replicas", replicas,
                           "must be greater than or equal to 0")
         if replicas != d.desired():
             self.note(now, who, "%s replicas %d -> %d" % (name, d.desired(), replicas))
+            d.managed.write(manager, {"spec": {"replicas": d.desired()}}, {"spec": {"replicas": replicas}},
+                            now, "scale")
             d.spec["replicas"] = replicas
             d.generation += 1
         self.tick(now)
@@ -646,7 +669,7 @@ class Cluster:
         if (cur["spec"].get("selector") or {}) != state["selector"]:
             svc = copy.deepcopy(cur)
             svc["spec"]["selector"] = dict(state["selector"])
-            self.update_service(cur["metadata"]["name"], svc, who, now)
+            self.update_service(cur["metadata"]["name"], svc, who, now, ARGOCD_MANAGER)
         for slot, want in state["slots"].items():
             d = self.deployments["%s-%s" % (K.APP, slot)]
             if d.image() == want["image"] and d.desired() == want["replicas"]:
@@ -657,7 +680,7 @@ class Cluster:
             for c in obj["spec"]["template"]["spec"]["containers"]:
                 if c["name"] == K.CONTAINER:
                     c["image"] = want["image"]
-            self.update_deployment(d.name, obj, who, now)
+            self.update_deployment(d.name, obj, who, now, ARGOCD_MANAGER)
 
     def slot_summary(self, slot):
         d = self.deployments["%s-%s" % (K.APP, slot)]

@@ -16,6 +16,7 @@ import klogs
 import kobjects as K
 import ktables
 from labhttp import Handler
+from managed import manager_of
 from labutil import (SelectorError, fields_match, labels_match, parse_field_selector,
                      parse_label_selector, selector_string)
 from patches import PatchError, json_patch, merge_patch, strategic_merge
@@ -601,10 +602,11 @@ class KubeHandler(Handler):
             if q.get("dryRun"):
                 return self.send_json(200, new)
             now = time.time()
+            manager = manager_of(q, self.headers.get("User-Agent"))
             if res == "services":
-                cl.update_service(name, new, who, now)
+                cl.update_service(name, new, who, now, manager)
             else:
-                cl.update_deployment(name, new, who, now)
+                cl.update_deployment(name, new, who, now, manager)
             out = cl.get(res, name)
         self.lab.log("kube %s %s/%s by %s -> rv %s" % (method, res, name, who,
                                                       out["metadata"]["resourceVersion"]))
@@ -633,7 +635,8 @@ class KubeHandler(Handler):
             self.check_rv(new, cur, "deployments", "apps", name)
             reps = (new.get("spec") or {}).get("replicas", 0)
             if not q.get("dryRun"):
-                self.lab.cluster.scale(name, reps, self.user["name"], time.time())
+                self.lab.cluster.scale(name, reps, self.user["name"], time.time(),
+                                       manager_of(q, self.headers.get("User-Agent")))
             out = self.scale_obj(K.NS, name)
         self.send_json(200, out)
 

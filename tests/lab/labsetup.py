@@ -264,6 +264,10 @@ kubernetes:
   deployments:
     blue: detection-api-blue
     green: detection-api-green
+# The lab's Prometheus scrapes every second: the live slot's own rates over
+# 15 s (production scrapes every 15-30 s and keeps the default, 60).
+deploy:
+  fast_range_s: 15
 # Pods have cluster addresses the lab cannot route: the simulator answers
 # for each pod under /pods/IP on its own port (the verification matrix).
 verify:

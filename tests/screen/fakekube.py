@@ -1,5 +1,5 @@
 """A stand-in Kubernetes API for the screen tests of the logs: the Service on
-green, both slots' Deployments and pods (one green container restarted
+green with its endpoints, both slots' Deployments and pods (one green container restarted
 after an OOM kill), each pod's log with the API server's times (followed
 as a chunked answer that stays open), the previous instance's log, and
 Events. Times are relative to the start, so the screens stay put once the
@@ -108,8 +108,23 @@ class FakeKube:
         return {"metadata": {"name": name, "namespace": NS, "creationTimestamp": stamp(self.t0 + 60),
                              "labels": {"app": "detection-api", "slot": slot}},
                 "spec": {"containers": [{"name": "detection-api"}]},
-                "status": {"phase": "Running", "podIP": "10.244.1.%d" % (10 + list(PODS).index(name)),
+                "status": {"phase": "Running", "podIP": self.ip(name),
+                           "conditions": [{"type": "Ready", "status": "True",
+                                           "lastTransitionTime": stamp(self.t0 + 476)}],
                            "containerStatuses": [status]}}
+
+    def ip(self, name):
+        return "10.244.1.%d" % (10 + list(PODS).index(name))
+
+    def endpoints(self):
+        # the Service's endpoints: green's pods, ready, as the EndpointSlice controller lists them
+        eps = [{"addresses": [self.ip(n)], "conditions": {"ready": True},
+                "targetRef": {"kind": "Pod", "name": n, "namespace": NS}}
+               for n, (slot, _) in PODS.items() if slot == "green"]
+        return {"kind": "EndpointSliceList", "items": [
+            {"metadata": {"name": "detection-api-service-x7k2p", "namespace": NS,
+                          "labels": {"kubernetes.io/service-name": "detection-api-service"}},
+             "addressType": "IPv4", "endpoints": eps}]}
 
     def deployment(self, slot):
         # steady after a deployment: blue scaled to 0, its last pod still there (no smoke test to run)
@@ -147,7 +162,7 @@ class FakeKube:
         if path.startswith("/apis/apps/v1/namespaces/%s/deployments/detection-api-" % NS):
             return h.send(200, json.dumps(self.deployment(path.rsplit("-", 1)[1])))
         if path.startswith("/apis/discovery.k8s.io/v1/"):
-            return h.send(200, json.dumps({"kind": "EndpointSliceList", "items": []}))
+            return h.send(200, json.dumps(self.endpoints()))
         if path == base + "pods":
             sel = q.get("labelSelector", "")
             items = [self.pod(n) for n, (slot, _) in PODS.items()

@@ -100,6 +100,7 @@ static const struct { const char *key; size_t off; } text_keys[] = {
 	{"operator", M(operator_name)},
 	{"environment", M(environment)},
 	{"argocd.application", M(argocd_app)},
+	{"argocd.slot_parameter", M(argocd_slot_param)},
 	{"kubernetes.context", M(kube.context)},
 	{"kubernetes.namespace", M(kube.namespace_)},
 	{"kubernetes.service", M(kube.service)},

@@ -51,7 +51,7 @@ static struct slots_state *bg(const char *active, int blue_desired, int blue_rea
 	} else {
 		snprintf(st->selector, sizeof st->selector, "app=detection-api");
 	}
-	slots_derive(st, NULL, 1000, JULY);
+	slots_derive(st);
 	st->updated_ms = 1000;
 	return st;
 }
@@ -172,7 +172,7 @@ static void test_undo_for_a_plain_deployment(void **state)
 	slot(&st->slot[0], "api", 3, 3, "registry.example.com/detection-api:1.5.0", 5);
 	st->service_found = true;
 	snprintf(st->selector, sizeof st->selector, "app=detection-api");
-	slots_derive(st, NULL, 1, JULY);
+	slots_derive(st);
 
 	struct rollback_input in = input(st, ROLLBACK_AUTO);
 	in.undo_known = true;

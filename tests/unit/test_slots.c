@@ -93,10 +93,11 @@ static char *pods(const struct podspec *p, int n)
 		                      "%s{\"metadata\":{\"name\":\"%s\",\"creationTimestamp\":\"2026-01-01T00:00:00Z\","
 		                      "\"labels\":{\"app\":\"detection-api\",\"slot\":\"%s\"}},"
 		                      "\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.%d\","
-		                      "\"conditions\":[{\"type\":\"Ready\",\"status\":\"%s\"}],"
+		                      "\"conditions\":[{\"type\":\"Ready\",\"status\":\"%s\","
+		                      "\"lastTransitionTime\":\"2026-01-01T00:00:0%dZ\"}],"
 		                      "\"containerStatuses\":[{\"name\":\"detection-api\",\"ready\":%s,\"restartCount\":%d,"
 		                      "\"state\":%s}]}}",
-		                      i ? "," : "", p[i].name, p[i].slot, i + 1, p[i].ready ? "True" : "False",
+		                      i ? "," : "", p[i].name, p[i].slot, i + 1, p[i].ready ? "True" : "False", i % 10,
 		                      p[i].ready ? "true" : "false", p[i].restarts, state);
 	}
 	snprintf(buf + k, 16384 - k, "]}");
@@ -320,12 +321,12 @@ static void test_steady_blue(void **state)
 	      deployment("detection-api-green", 0, 0, 0, 0, "r/api:1.4.1", "NewReplicaSetAvailable", OLD),
 	      pods(BLUE3, 3), slices(BLUE3_EP, 3, 3));
 	free(svc);
-	slots_derive(st, NULL, 1000, 0);
+	slots_derive(st);
 	assert_int_equal(st->active, 0);
 	assert_string_equal(st->service_rv, "100");
 	assert_string_equal(st->selector, "app=detection-api,slot=blue");
 	assert_int_equal(slots_standby(st), 1);
-	assert_int_equal(st->phase, SLOTS_PHASE_STEADY);
+	assert_false(slots_standby_newer(st));
 	assert_int_equal(st->health, SLOTS_HEALTHY);
 	assert_int_equal(st->nwarnings, 0);
 	assert_int_equal(st->slot[0].pods_ready, 3);
@@ -337,7 +338,6 @@ static void test_steady_blue(void **state)
 	char *j = slots_to_json(st, 1500);
 	cJSON *root = cJSON_Parse(j);
 	assert_string_equal(cJSON_GetObjectItem(root, "active")->valuestring, "blue");
-	assert_string_equal(cJSON_GetObjectItem(root, "phase")->valuestring, "steady");
 	assert_string_equal(cJSON_GetObjectItem(root, "health")->valuestring, "healthy");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(root, "pods")), 3);
 	cJSON_Delete(root);
@@ -356,7 +356,7 @@ static void test_outage_when_active_has_no_ready_pods(void **state)
 	build(st, svc, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
 	      deployment("detection-api-green", 2, 0, 2, 0, "r/api:1.5.0", "ReplicaSetUpdated", NEW), pods(p, 2), slices(e, 2, 5));
 	free(svc);
-	slots_derive(st, NULL, 1000, 0);
+	slots_derive(st);
 	assert_int_equal(st->active, 1);
 	assert_int_equal(st->health, SLOTS_OUTAGE);
 	assert_true(has_warning(st, SLOTS_WARN_OUTAGE, "selects green, which has no ready pods"));
@@ -377,12 +377,12 @@ static void test_both_slots_behind_the_service(void **state)
 	build(st, svc, deployment("detection-api-blue", 1, 1, 1, 1, "r/api:1", "NewReplicaSetAvailable", OLD),
 	      deployment("detection-api-green", 1, 1, 1, 1, "r/api:2", "NewReplicaSetAvailable", NEW), pods(p, 2), slices(e, 2, 5));
 	free(svc);
-	slots_derive(st, NULL, 1000, 0);
+	slots_derive(st);
 	assert_true(st->both);
 	assert_int_equal(st->active, -1);
 	assert_int_equal(st->health, SLOTS_DEGRADED);
 	assert_true(has_warning(st, SLOTS_WARN_BOTH_SLOTS, "has no slot label"));
-	assert_int_equal(st->phase, SLOTS_PHASE_UNKNOWN);
+	assert_false(slots_standby_newer(st));
 	free(st);
 }
 
@@ -397,131 +397,59 @@ static void test_stuck_rollout_and_wrong_slot_endpoints(void **state)
 	build(st, svc, deployment("detection-api-blue", 1, 1, 1, 1, "r/api:1", "NewReplicaSetAvailable", OLD),
 	      deployment("detection-api-green", 1, 0, 1, 0, "r/api:2", "ProgressDeadlineExceeded", NEW), pods(p, 2), slices(e, 2, 5));
 	free(svc);
-	slots_derive(st, NULL, 1000, 0);
+	slots_derive(st);
 	assert_true(st->slot[1].progress_deadline_exceeded);
 	assert_false(st->slot[1].rollout_complete);
 	assert_true(has_warning(st, SLOTS_WARN_STUCK, "detection-api-green stuck: ProgressDeadlineExceeded"));
 	assert_true(has_warning(st, SLOTS_WARN_WRONG_SLOT_ENDPOINT, "green-a (green)"));
 	assert_false(slots_traffic_only_on(st, 0));
 	assert_int_equal(st->health, SLOTS_DEGRADED);
-	assert_int_equal(st->phase, SLOTS_PHASE_DEPLOY_START);
 	free(st);
 }
 
-static void test_phases_of_the_slot_table(void **state)
+/* What the cluster says of a deployment's history: who set the Service's
+ * selector and when (managedFields), when each pod last changed readiness,
+ * and whether the standby rolled out after the active slot. Where the
+ * deployment stands is the deployment model's to say (test_deploy.c). */
+static void test_the_cluster_dates_the_selector_and_the_rollouts(void **state)
 {
 	(void)state;
-	struct slots_state *st = calloc(1, sizeof *st), *prev = calloc(1, sizeof *prev);
-	struct podspec pg[] = { { "green-a", "green", true, 0, NULL }, { "green-b", "green", true, 0, NULL },
-	                        { "green-c", "green", true, 0, NULL } };
-	struct epspec eg[] = { { "green-a", "true" }, { "green-b", "true" }, { "green-c", "true" } };
-	char *blue_sel = service("{\"app\":\"detection-api\",\"slot\":\"blue\"}", "1");
-	char *green_sel = service("{\"app\":\"detection-api\",\"slot\":\"green\"}", "2");
-
-	/* Deploy start: green (standby) scaling up its new version. */
-	build(st, blue_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
-	      deployment("detection-api-green", 3, 1, 3, 1, "r/api:1.5.0", "ReplicaSetUpdated", NEW),
-	      pods(BLUE3, 3), slices(BLUE3_EP, 3, 3));
-	slots_derive(st, NULL, 1000, 0);
-	assert_int_equal(st->phase, SLOTS_PHASE_DEPLOY_START);
-	assert_int_equal(st->health, SLOTS_HEALTHY);
-
-	/* Smoke test: green ready with a newer rollout, traffic still on blue. */
+	struct slots_state *st = calloc(1, sizeof *st);
+	static const char svc[] =
+		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"detection-api-service\",\"resourceVersion\":\"7\","
+		"\"managedFields\":[{\"manager\":\"argocd-controller\",\"operation\":\"Update\",\"apiVersion\":\"v1\","
+		"\"time\":\"2026-11-18T14:05:00Z\",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:spec\":"
+		"{\"f:ports\":{}}}},{\"manager\":\"kubectl-patch\",\"operation\":\"Update\",\"apiVersion\":\"v1\","
+		"\"time\":\"2026-11-20T14:05:30Z\",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:spec\":"
+		"{\"f:selector\":{}}}}]},\"spec\":{\"selector\":{\"app\":\"detection-api\",\"slot\":\"blue\"}}}";
 	struct podspec six[] = { { "blue-a", "blue", true, 0, NULL }, { "blue-b", "blue", true, 0, NULL },
 	                         { "blue-c", "blue", true, 0, NULL }, { "green-a", "green", true, 0, NULL },
-	                         { "green-b", "green", true, 0, NULL }, { "green-c", "green", true, 0, NULL } };
-	build(st, blue_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
-	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
+	                         { "green-b", "green", true, 0, NULL }, { "green-c", "green", false, 0, NULL } };
+
+	/* green scaling up its new version: newer, not ready yet */
+	build(st, svc, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
+	      deployment("detection-api-green", 3, 1, 3, 1, "r/api:1.5.0", "ReplicaSetUpdated", NEW),
 	      pods(six, 6), slices(BLUE3_EP, 3, 3));
-	slots_derive(st, NULL, 2000, 0);
-	assert_int_equal(st->phase, SLOTS_PHASE_SMOKE_TEST);
-	assert_string_equal(st->phase_note, "green ready, no traffic yet");
-
-	/* Its pods gone while the Deployment still reports 3/3: not ready for a
-	 * smoke test, and the phase says how many pods are really ready. */
-	build(st, blue_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
-	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
-	      pods(BLUE3, 3), slices(BLUE3_EP, 3, 3));
-	slots_derive(st, NULL, 2000, 0);
-	assert_int_equal(st->phase, SLOTS_PHASE_DEPLOY_START);
-	assert_string_equal(st->phase_note, "green 0/3 pods ready");
-	six[3].ready = six[4].ready = false;   /* one of three ready */
-	build(st, blue_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
-	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
+	slots_derive(st);
+	assert_int_equal(st->selector_set_wall_ms, 1795183530000LL);
+	assert_string_equal(st->selector_manager, "kubectl-patch");
+	assert_true(slots_standby_newer(st));
+	assert_int_equal(st->pods[5].ready_changed_wall_ms, 1767225605000LL);
+	assert_false(st->pods[5].ready);
+	/* the other way round: the standby holds the older rollout */
+	build(st, svc, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", NEW),
+	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", OLD),
 	      pods(six, 6), slices(BLUE3_EP, 3, 3));
-	slots_derive(st, NULL, 2000, 0);
-	assert_int_equal(st->phase, SLOTS_PHASE_DEPLOY_START);
-	assert_string_equal(st->phase_note, "green 1/3 pods ready");
-	six[3].ready = six[4].ready = true;
-	build(st, blue_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
-	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
-	      pods(six, 6), slices(BLUE3_EP, 3, 3));
-	slots_derive(st, NULL, 2000, 0);
-	assert_int_equal(st->phase, SLOTS_PHASE_SMOKE_TEST);
-	*prev = *st;
-
-	/* Traffic switch: the selector moved to green, the slices still list blue. */
-	build(st, green_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
-	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
-	      pods(BLUE3, 3), slices(BLUE3_EP, 3, 3));
-	slots_derive(st, prev, 3000, 0);
-	assert_int_equal(st->active, 1);
-	assert_int_equal(st->selector_changed_ms, 3000);
-	assert_string_equal(st->previous_slot, "blue");
-	assert_int_equal(st->phase, SLOTS_PHASE_TRAFFIC_SWITCH);
-	*prev = *st;
-
-	/* Monitor: settled on green; the 5-minute window counts from the change seen. */
-	struct podspec both[] = { { "blue-a", "blue", true, 0, NULL }, { "green-a", "green", true, 0, NULL },
-	                          { "green-b", "green", true, 0, NULL }, { "green-c", "green", true, 0, NULL } };
-	build(st, green_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
-	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
-	      pods(both, 4), slices(eg, 3, 3));
-	slots_derive(st, prev, 3000 + 47000, 0);
-	assert_int_equal(st->phase, SLOTS_PHASE_MONITOR);
-	assert_int_equal(st->monitor_left_ms, SLOTS_MONITOR_MS - 47000);
-	assert_string_equal(st->phase_note, "4:13 left of 5:00");
-	*prev = *st;
-
-	/* After the window, blue (older) still up: finalize pending. */
-	build(st, green_sel, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
-	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
-	      pods(pg, 3), slices(eg, 3, 3));
-	slots_derive(st, prev, 3000 + SLOTS_MONITOR_MS + 1, 0);
-	assert_int_equal(st->phase, SLOTS_PHASE_FINALIZE);
-	assert_int_equal(st->selector_changed_ms, 3000);   /* carried over */
-	*prev = *st;
-
-	/* Started after the switch: green finished its rollout 2 min ago, so the
-	 * switch is at most 2 min old and the window has at least 3 min left. */
-	int64_t green_ready = 1767312000LL * 1000;   /* NEW */
-	st->selector_changed_ms = 0;
-	slots_derive(st, NULL, 100, green_ready + 120000);
-	assert_int_equal(st->phase, SLOTS_PHASE_MONITOR);
-	assert_int_equal(st->monitor_left_ms, SLOTS_MONITOR_MS - 120000);
-	assert_string_equal(st->phase_note, "at least 3:00 left of 5:00 (switch not seen)");
-	slots_derive(st, NULL, 100, green_ready + SLOTS_MONITOR_MS + 1000);
-	assert_int_equal(st->phase, SLOTS_PHASE_FINALIZE);
-
-	/* Finalize: blue scaling to 0. */
-	build(st, green_sel, deployment("detection-api-blue", 0, 1, 0, 1, "r/api:1.4.2", "NewReplicaSetAvailable", OLD),
-	      deployment("detection-api-green", 3, 3, 3, 3, "r/api:1.5.0", "NewReplicaSetAvailable", NEW),
-	      pods(pg, 3), slices(eg, 3, 3));
-	/* replicas 1 left: the helper writes "replicas" from desired, so patch it in */
-	st->slot[0].replicas = 1;
-	slots_derive(st, prev, 3000 + SLOTS_MONITOR_MS + 5000, 0);
-	assert_int_equal(st->phase, SLOTS_PHASE_FINALIZE);
-	assert_non_null(strstr(st->phase_note, "blue scaling to 0"));
-
-	/* Steady again: blue at 0. */
-	st->slot[0].replicas = 0;
-	slots_derive(st, prev, 3000 + SLOTS_MONITOR_MS + 9000, 0);
-	assert_int_equal(st->phase, SLOTS_PHASE_STEADY);
-	assert_int_equal(st->health, SLOTS_HEALTHY);
-	free(blue_sel);
-	free(green_sel);
+	slots_derive(st);
+	assert_false(slots_standby_newer(st));
+	/* the same in status --json */
+	char *j = slots_to_json(st, 1500);
+	cJSON *root = cJSON_Parse(j);
+	assert_string_equal(cJSON_GetObjectItem(root, "selector_manager")->valuestring, "kubectl-patch");
+	assert_null(cJSON_GetObjectItem(root, "phase"));
+	cJSON_Delete(root);
+	free(j);
 	free(st);
-	free(prev);
 }
 
 static void test_single_deployment_service(void **state)
@@ -543,10 +471,9 @@ static void test_single_deployment_service(void **state)
 	char *p = pods(BLUE3, 3), *e = slices(BLUE3_EP, 3, 3);
 	assert_int_equal(slots_parse_pods(st, p, strlen(p), err, sizeof err), 0);
 	assert_int_equal(slots_parse_endpointslices(st, e, strlen(e), err, sizeof err), 0);
-	slots_derive(st, NULL, 1, 0);
+	slots_derive(st);
 	assert_int_equal(st->active, 0);
 	assert_false(st->both);    /* no slot label is normal here */
-	assert_int_equal(st->phase, SLOTS_PHASE_STEADY);
 	assert_int_equal(st->health, SLOTS_HEALTHY);
 	assert_true(slots_traffic_only_on(st, 0));
 	free(svc);
@@ -562,7 +489,7 @@ static void test_missing_service_is_an_outage(void **state)
 	struct slots_state *st = calloc(1, sizeof *st);
 	build(st, NULL, deployment("detection-api-blue", 3, 3, 3, 3, "r/api:1", "NewReplicaSetAvailable", OLD), NULL,
 	      pods(BLUE3, 3), slices(BLUE3_EP, 0, 1));
-	slots_derive(st, NULL, 1, 0);
+	slots_derive(st);
 	assert_int_equal(st->health, SLOTS_OUTAGE);
 	assert_true(has_warning(st, SLOTS_WARN_NO_SERVICE, "detection-api-service not found"));
 	char err[128];
@@ -584,7 +511,7 @@ int main(void)
 		cmocka_unit_test(test_outage_when_active_has_no_ready_pods),
 		cmocka_unit_test(test_both_slots_behind_the_service),
 		cmocka_unit_test(test_stuck_rollout_and_wrong_slot_endpoints),
-		cmocka_unit_test(test_phases_of_the_slot_table),
+		cmocka_unit_test(test_the_cluster_dates_the_selector_and_the_rollouts),
 		cmocka_unit_test(test_single_deployment_service),
 		cmocka_unit_test(test_missing_service_is_an_outage),
 	};

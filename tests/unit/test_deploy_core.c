@@ -1,14 +1,14 @@
-/* The deployment watcher on the loop: at shutdown with a monitoring window
- * open, the active slot's error and P99 queries are cancelled by http_free;
- * their answers must not run the model's watchers, which by then may look at
- * slots already freed. */
+/* The deployment model's watcher on the loop: at shutdown the live slot's
+ * error and P99 queries are cancelled by http_free; their answers must not
+ * run the model's watchers, which by then may look at slots already freed.
+ * A restart reads the newest rollback of its own service back. */
 #define _GNU_SOURCE   /* memmem, accept4 */
 #include "http_fixture.h"
 
 #include <math.h>
 
 #include "warroom/config.h"
-#include "warroom/deploywatch.h"
+#include "warroom/deploy.h"
 #include "warroom/model.h"
 #include "warroom/prom.h"
 #include "warroom/rollback.h"
@@ -45,8 +45,9 @@ static void cancelled_fast_queries_run_no_watcher(void **state)
 	struct fx *f = *state;
 	static struct config cfg;
 	static struct model m;
-	struct deploywatch_core *c;
-	struct deploywatch *d;
+	static struct slots_state st;
+	struct deploy_core *c;
+	const struct deploy *d;
 	struct prom *p;
 	char err[300];
 	int64_t end;
@@ -58,13 +59,14 @@ static void cancelled_fast_queries_run_no_watcher(void **state)
 	p = prom_new(f->http, &cfg.prometheus, err, sizeof err);
 	assert_non_null(p);
 	model_init(&m, &cfg, NULL);
-	c = deploywatch_install(&m, f->loop, p);
+	c = deploy_install(&m, &(struct deploy_io){ .loop = f->loop, .prom = p });
 	assert_non_null(c);
-	/* a monitoring window is open on the new slot */
-	d = (struct deploywatch *)deploywatch_of(&m);
+	d = deploy_of(&m);
 	assert_non_null(d);
-	d->stage = DEPLOY_MONITOR;
-	snprintf(d->to_slot, sizeof d->to_slot, "green");
+	/* green serves: its own pair is asked every refresh */
+	slots_init(&st, &cfg);
+	st.active = 1;
+	m.slots = &st;
 	end = loop_now_ms() + 5000;
 	while (queries < 2 && loop_now_ms() < end)
 		loop_run_once(f->loop, 50);
@@ -79,7 +81,7 @@ static void cancelled_fast_queries_run_no_watcher(void **state)
 	assert_true(isnan(d->fast_errors));
 	assert_true(isnan(d->fast_p99));
 
-	deploywatch_core_free(c);
+	deploy_core_free(c);
 	prom_free(p);
 	model_free(&m);
 }
@@ -91,8 +93,9 @@ static void the_newest_recorded_rollback_of_this_service_is_recalled(void **stat
 	static struct config cfg;
 	static struct model m;
 	static struct rollback_plan plan;
-	struct deploywatch_core *c;
-	const struct deploywatch *d;
+	static struct slots_state st;
+	struct deploy_core *c;
+	const struct deploy *d;
 	struct timeline *tl;
 	char tmp[256], db[300], err[300], *pj;
 
@@ -115,6 +118,8 @@ static void the_newest_recorded_rollback_of_this_service_is_recalled(void **stat
 	free(pj);
 	snprintf(plan.from_name, sizeof plan.from_name, "green");
 	snprintf(plan.to_name, sizeof plan.to_name, "blue");
+	snprintf(plan.from_image, sizeof plan.from_image, "registry.example.com/detection-api:1.5.0");
+	snprintf(plan.target_image, sizeof plan.target_image, "registry.example.com/detection-api:1.4.2");
 	pj = rollback_plan_json(&plan);
 	assert_int_equal(timeline_log(tl, "rollback", "rollback selector green -> blue confirmed by alice", pj), 0);
 	free(pj);
@@ -128,13 +133,22 @@ static void the_newest_recorded_rollback_of_this_service_is_recalled(void **stat
 	assert_int_equal(timeline_flush(tl), 0);
 
 	model_init(&m, &cfg, tl);
-	c = deploywatch_install(&m, NULL, NULL);
+	c = deploy_install(&m, NULL);
 	assert_non_null(c);
-	d = deploywatch_of(&m);
-	assert_string_equal(d->rb_from, "green");
-	assert_string_equal(d->rb_to, "blue");
-	assert_true(d->rb_wall_ms > 0);
-	deploywatch_core_free(c);
+	d = deploy_of(&m);
+	/* read once the slots are known */
+	slots_init(&st, &cfg);
+	st.updated_ms = 1;
+	st.generation = 1;
+	m.slots = &st;
+	model_mark(&m, DIRTY_SLOTS);
+	assert_true(d->rb.known);
+	assert_string_equal(d->rb.from_slot, "green");
+	assert_string_equal(d->rb.from_version, "1.5.0");
+	assert_string_equal(d->rb.to_slot, "blue");
+	assert_string_equal(d->rb.by, "alice");
+	assert_true(d->rb.wall_ms > 0);
+	deploy_core_free(c);
 	model_free(&m);
 	timeline_close(tl);
 	testutil_rmtree(tmp);
@@ -146,29 +160,29 @@ static void each_model_finds_its_own_watcher(void **state)
 {
 	static struct config cfg;
 	static struct model a, b;
-	struct deploywatch_core *ca, *cb;
-	struct deploywatch *da;
+	struct deploy_core *ca, *cb;
+	struct deploy *da;
 
 	(void)state;
 	config_defaults(&cfg);
 	model_init(&a, &cfg, NULL);
 	model_init(&b, &cfg, NULL);
-	assert_null(deploywatch_of(&a));
-	ca = deploywatch_install(&a, NULL, NULL);
-	cb = deploywatch_install(&b, NULL, NULL);
+	assert_null(deploy_of(&a));
+	ca = deploy_install(&a, NULL);
+	cb = deploy_install(&b, NULL);
 	assert_non_null(ca);
 	assert_non_null(cb);
-	da = (struct deploywatch *)deploywatch_of(&a);
+	da = (struct deploy *)deploy_of(&a);
 	assert_non_null(da);
-	assert_non_null(deploywatch_of(&b));
-	assert_ptr_not_equal(da, deploywatch_of(&b));
-	da->stage = DEPLOY_MONITOR;
-	assert_int_not_equal(deploywatch_of(&b)->stage, DEPLOY_MONITOR);
-	deploywatch_core_free(cb);
-	assert_null(deploywatch_of(&b));
-	assert_ptr_equal(deploywatch_of(&a), da);
-	deploywatch_core_free(ca);
-	assert_null(deploywatch_of(&a));
+	assert_non_null(deploy_of(&b));
+	assert_ptr_not_equal(da, deploy_of(&b));
+	da->stage = DEPLOY_MONITORING;
+	assert_int_not_equal(deploy_of(&b)->stage, DEPLOY_MONITORING);
+	deploy_core_free(cb);
+	assert_null(deploy_of(&b));
+	assert_ptr_equal(deploy_of(&a), da);
+	deploy_core_free(ca);
+	assert_null(deploy_of(&a));
 	model_free(&a);
 	model_free(&b);
 }

@@ -2,9 +2,9 @@
  * request rate, database size, CPU and memory against the pods' requests),
  * each compared with its configured line. A warning stands once its signal
  * is over the line for two samples in a row and clears the same way, so one
- * noisy scrape neither raises nor drops it; core/deploy/deploywatch_core.c records
+ * noisy scrape neither raises nor drops it; core/deploy/deploy_core.c records
  * every crossing in the timeline. Pure: the samples come from outside. */
-#include "warroom/deploywatch.h"
+#include "warroom/deploy.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -21,12 +21,12 @@ static const char *const names[DCAP_COUNT] = {
 	[DCAP_MEMORY] = "memory",
 };
 
-const char *deploywatch_capacity_name(enum deploy_capacity c)
+const char *deploy_capacity_name(enum deploy_capacity c)
 {
 	return c < DCAP_COUNT ? names[c] : "unknown";
 }
 
-void deploywatch_capacity_sample(struct deploywatch *d, enum deploy_capacity c, double v, int64_t now_ms)
+void deploy_capacity_sample(struct deploy *d, enum deploy_capacity c, double v, int64_t now_ms)
 {
 	if (c >= DCAP_COUNT)
 		return;
@@ -67,7 +67,7 @@ static void judge(struct deploy_capacity_state *s, double v, double limit, unsig
 	*ev |= DEPLOY_EV_CAPACITY;
 }
 
-void deploywatch_capacity_step(struct deploywatch *d, const struct model_metrics *mm, int64_t now_ms,
+void deploy_capacity_step(struct deploy *d, const struct model_metrics *mm, int64_t now_ms,
                                unsigned *ev)
 {
 	d->ncapacity = 0;
@@ -78,18 +78,19 @@ void deploywatch_capacity_step(struct deploywatch *d, const struct model_metrics
 		double v = golden ? mm->s[i == DCAP_QUEUE ? MET_QUEUE : MET_RPS].last : s->sample;
 
 		s->crossed = false;
-		/* each sample counts once; an old one is no measurement */
-		if (at && at != s->judged_ms && now_ms - at < CAP_FRESH_MS) {
+		/* each sample counts once; an old one is no measurement (the golden
+		 * signals' round is new when it is there: its clock is the loop's) */
+		if (at && at != s->judged_ms && (golden || now_ms - at < CAP_FRESH_MS)) {
 			s->judged_ms = at;
 			judge(s, v, limit_of(d->cfg, (enum deploy_capacity)i), ev);
 		}
 		if (s->over)
-			deploywatch_capacity_text(d, (enum deploy_capacity)i, d->capacity[d->ncapacity++],
+			deploy_capacity_text(d, (enum deploy_capacity)i, d->capacity[d->ncapacity++],
 			                          sizeof d->capacity[0]);
 	}
 }
 
-void deploywatch_capacity_text(const struct deploywatch *d, enum deploy_capacity c, char *buf, size_t len)
+void deploy_capacity_text(const struct deploy *d, enum deploy_capacity c, char *buf, size_t len)
 {
 	const struct deploy_capacity_state *s = &d->cap[c];
 	const struct config *cfg = d->cfg;
@@ -122,7 +123,7 @@ void deploywatch_capacity_text(const struct deploywatch *d, enum deploy_capacity
 	}
 }
 
-char *deploywatch_capacity_query(const struct config *cfg, enum deploy_capacity c)
+char *deploy_capacity_query(const struct config *cfg, enum deploy_capacity c)
 {
 	const char *q = c == DCAP_DB ? cfg->deploy.capacity_db_query
 	              : c == DCAP_CPU ? cfg->deploy.capacity_cpu_query
