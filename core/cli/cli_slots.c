@@ -295,15 +295,74 @@ static char *status_json(const struct model *m, int code, int64_t now)
 	return out;
 }
 
+/* ---------- status --follow: one line per change of the slots ---------- */
+
+struct follow {
+	char last[1200];
+	bool json;
+};
+
+static void follow_line(struct model *m, unsigned changed, void *arg)
+{
+	struct follow *f = arg;
+	const struct slots_state *st = m->slots;
+	char key[1200];
+
+	if (!(changed & DIRTY_SLOTS) || !st || !st->updated_ms)
+		return;
+	snprintf(key, sizeof key, "%s|%s|%s|%d|%s", st->active >= 0 ? st->slot[st->active].name : "", st->selector,
+	         slots_health_name(st->health), st->live, st->watch_note);
+	if (strcmp(key, f->last) == 0)
+		return;
+	text_copy(f->last, sizeof f->last, key);
+	if (f->json) {
+		/* the time the change arrived, beside the time it is printed */
+		printf("{\"time_ms\":%lld,\"active\":\"%s\",\"health\":\"%s\",\"live\":%s,\"changed_ms\":%lld,"
+		       "\"active_seen_ms\":%lld}\n", (long long)loop_wall_ms(),
+		       st->active >= 0 ? st->slot[st->active].name : "", slots_health_name(st->health),
+		       st->live ? "true" : "false", (long long)st->changed_wall_ms, (long long)st->active_seen_wall_ms);
+	} else {
+		printf("%s active %s, %s%s%s\n", st->service, st->active >= 0 ? st->slot[st->active].name : "none",
+		       slots_health_name(st->health), st->live ? ", live" : st->watch_note[0] ? ": " : "",
+		       st->live ? "" : st->watch_note);
+	}
+	fflush(stdout);
+}
+
+static int status_follow(struct env *e, const struct config *cfg, bool json)
+{
+	struct model m;
+	struct follow f = { .json = json };
+
+	model_init(&m, cfg, NULL);
+	e->src.no_dash = true;
+	if (model_watch_add(&m, follow_line, &f) != 0) {
+		model_free(&m);
+		env_close(e);
+		return EXIT_UNREACHABLE;
+	}
+	sources_attach(&e->src, &m);
+	while (!loop_stopped(e->loop))
+		if (loop_run_once(e->loop, 1000) < 0)
+			break;
+	sources_close(&e->src);
+	model_free(&m);
+	loop_free(e->loop);
+	return EXIT_OK;
+}
+
 int cli_status(int argc, char **argv, const struct config *cfg)
 {
-	bool json = false;
+	bool json = false, follow = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			json = true;
+		} else if (strcmp(argv[i], "--follow") == 0) {
+			follow = true;
 		} else {
-			fprintf(stderr, "usage: warroom status [--json]\n"
-			        "       exit 0 healthy, 1 degraded, 2 outage, 3 cluster unreachable\n");
+			fprintf(stderr, "usage: warroom status [--json] [--follow]\n"
+			        "       exit 0 healthy, 1 degraded, 2 outage, 3 cluster unreachable;\n"
+			        "       --follow: one line per change of the slots (active, health, live), until killed\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -311,6 +370,8 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 	int rc = env_open(&e, cfg, "status");
 	if (rc)
 		return rc;
+	if (follow)
+		return status_follow(&e, cfg, json);
 	char tl_err[512] = "";
 	struct timeline *tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
 	struct model m;

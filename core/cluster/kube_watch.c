@@ -1,0 +1,255 @@
+/* kube_watch — one kind of object listed, then watched, on the loop: the
+ * list through kube_request, the watch through kube_stream (the bastion's
+ * route and the credentials of every request), each line an event applied
+ * to the cache and handed to the owner. What follows a stream's end is
+ * kube_watch_after()'s (kube_watch_event.c): resume, list again, or poll. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warroom/kube.h"
+#include "warroom/kube_watch.h"
+#include "warroom/loop.h"
+#include "warroom/text.h"
+
+#include "kube_priv.h"
+
+#define DEFAULT_TIMEOUT_S 300
+#define DEFAULT_IDLE_MS   90000
+#define DEFAULT_POLL_MS   2000
+
+struct kube_watch {
+	struct kube *k;
+	char *what, *path;
+	int timeout_s, poll_ms;
+	long idle_ms;
+	kube_watch_fn fn;
+	void *arg;
+	struct kube_watch_cache *cache;
+	bool listing;            /* req is the list, not the stream */
+	uint64_t req;
+	uint64_t timer;
+	bool gone;               /* an ERROR 410 came in this stream */
+	bool heard;              /* this stream brought an event or a bookmark */
+	int failures;
+	int64_t opened_ms;
+	struct kube_watch_status st;
+};
+
+static void start_list(struct kube_watch *w);
+static void start_watch(struct kube_watch *w);
+
+static void tell(struct kube_watch *w, const struct kube_watch_event *ev)
+{
+	if (w->fn)
+		w->fn(w, ev, w->arg);
+}
+
+static void timer_fired(struct loop *loop, void *arg)
+{
+	struct kube_watch *w = arg;
+
+	(void)loop;
+	w->timer = 0;
+	if (w->listing)
+		start_list(w);
+	else
+		start_watch(w);
+}
+
+static void later(struct kube_watch *w, bool list, int64_t delay_ms)
+{
+	w->listing = list;
+	if (w->timer)
+		loop_timer_cancel(kube_loop(w->k), w->timer);
+	w->timer = loop_timer_add(kube_loop(w->k), delay_ms, 0, timer_fired, w);
+}
+
+static void on_diff(const struct kube_watch_event *ev, void *arg)
+{
+	struct kube_watch *w = arg;
+
+	w->st.events++;
+	tell(w, ev);
+}
+
+static void on_list(const struct kube_result *res, void *arg)
+{
+	struct kube_watch *w = arg;
+	char err[300];
+	struct kube_watch_end e = { .listing = true, .ok = res->ok, .status = res->status };
+	int64_t delay;
+
+	w->req = 0;
+	if (res->ok && kube_watch_cache_relist(w->cache, res->body, res->len, w->st.rv, sizeof w->st.rv, on_diff, w,
+	                                       err, sizeof err) == 0) {
+		w->st.listed = true;
+		w->st.lists++;
+		w->st.heard_ms = loop_now_ms();
+		if (w->st.polling) {
+			later(w, true, w->poll_ms);
+		} else {
+			w->st.error[0] = '\0';
+			start_watch(w);
+		}
+		tell(w, NULL);
+		return;
+	}
+	if (!res->ok)
+		text_copy(err, sizeof err, res->error);
+	e.ok = false;
+	e.failures = ++w->failures;
+	kube_watch_after(&e, &delay);
+	snprintf(w->st.error, sizeof w->st.error, "%s: %s", w->what, err);
+	later(w, true, w->st.polling && delay < w->poll_ms ? w->poll_ms : delay);
+	tell(w, NULL);
+}
+
+static void start_list(struct kube_watch *w)
+{
+	w->listing = true;
+	w->req = kube_request(w->k, "GET", w->path, NULL, NULL, on_list, w);
+	if (!w->req) {
+		snprintf(w->st.error, sizeof w->st.error, "%s: could not start the request", w->what);
+		later(w, true, 1000);
+	}
+}
+
+static void on_line(const struct http_line *line, void *arg)
+{
+	struct kube_watch *w = arg;
+	struct kube_watch_event ev;
+	char err[200];
+
+	if (line->cut || !line->len || kube_watch_parse(line->text, line->len, &ev, err, sizeof err) != 0)
+		return;   /* a line cut or torn by a broken stream: the resume's list or watch brings it again */
+	w->heard = true;
+	w->st.heard_ms = loop_now_ms();
+	switch (ev.type) {
+	case KW_BOOKMARK:
+		w->st.bookmarks++;
+		if (kube_watch_rv_newer(ev.rv, w->st.rv))
+			text_copy(w->st.rv, sizeof w->st.rv, ev.rv);
+		break;
+	case KW_ERROR:
+		if (ev.code == 410)
+			w->gone = true;
+		else
+			snprintf(w->st.error, sizeof w->st.error, "%s: the watch ended: %s", w->what, ev.message);
+		break;
+	default:
+		if (kube_watch_rv_newer(ev.rv, w->st.rv))
+			text_copy(w->st.rv, sizeof w->st.rv, ev.rv);
+		if (kube_watch_cache_apply(w->cache, &ev)) {
+			w->st.events++;
+			tell(w, &ev);
+		} else {
+			w->st.duplicates++;
+		}
+	}
+	kube_watch_event_clear(&ev);
+}
+
+static void on_end(const struct kube_result *res, void *arg)
+{
+	struct kube_watch *w = arg;
+	struct kube_watch_end e = { .ok = res->ok, .status = res->status, .gone = w->gone,
+	                            .lasted_ms = loop_now_ms() - w->opened_ms };
+	int64_t delay;
+
+	w->req = 0;
+	w->st.open = false;
+	if (w->heard || (res->ok && e.lasted_ms >= 1000 && !w->gone))
+		w->failures = 0;
+	else
+		w->failures++;
+	e.failures = w->failures;
+	switch (kube_watch_after(&e, &delay)) {
+	case KW_NEXT_POLL:
+		/* said once: the state stays polling for the watch's life */
+		w->st.polling = true;
+		snprintf(w->st.error, sizeof w->st.error, "the credentials may not watch %s: polling every %d s",
+		         w->what, (w->poll_ms + 999) / 1000);
+		later(w, true, w->poll_ms);
+		break;
+	case KW_NEXT_RELIST:
+		w->st.relists++;
+		snprintf(w->st.error, sizeof w->st.error, "%s: the version watched is gone from the server's history: "
+		         "listing again", w->what);
+		later(w, true, delay);
+		break;
+	default:
+		w->st.resumes++;
+		if (!res->ok)
+			snprintf(w->st.error, sizeof w->st.error, "%s: the watch broke off: %s", w->what, res->error);
+		else
+			snprintf(w->st.error, sizeof w->st.error, "%s: the server ended the watch", w->what);
+		later(w, false, delay);
+	}
+	tell(w, NULL);
+}
+
+static void start_watch(struct kube_watch *w)
+{
+	char *path = kube_watch_path(w->path, w->st.rv, w->timeout_s);
+
+	w->listing = false;
+	w->gone = w->heard = false;
+	w->opened_ms = loop_now_ms();
+	w->req = path ? kube_stream(w->k, path, w->idle_ms, on_line, on_end, w) : 0;
+	free(path);
+	if (!w->req) {
+		snprintf(w->st.error, sizeof w->st.error, "%s: could not start the watch", w->what);
+		later(w, false, 1000);
+		return;
+	}
+	w->st.open = true;
+	w->st.error[0] = '\0';
+}
+
+struct kube_watch *kube_watch_new(struct kube *k, const struct kube_watch_opts *o, kube_watch_fn fn, void *arg)
+{
+	struct kube_watch *w = calloc(1, sizeof *w);
+
+	if (!w)
+		return NULL;
+	w->k = k;
+	w->what = strdup(o->what ? o->what : "objects");
+	w->path = strdup(o->path);
+	w->cache = kube_watch_cache_new();
+	if (!w->what || !w->path || !w->cache) {
+		kube_watch_free(w);
+		return NULL;
+	}
+	w->timeout_s = o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S;
+	w->idle_ms = o->idle_ms > 0 ? o->idle_ms : DEFAULT_IDLE_MS;
+	w->poll_ms = o->poll_ms > 0 ? o->poll_ms : DEFAULT_POLL_MS;
+	w->fn = fn;
+	w->arg = arg;
+	start_list(w);
+	return w;
+}
+
+void kube_watch_free(struct kube_watch *w)
+{
+	if (!w)
+		return;
+	if (w->req)
+		kube_cancel(w->k, w->req);   /* no line and no end after this */
+	if (w->timer)
+		loop_timer_cancel(kube_loop(w->k), w->timer);
+	kube_watch_cache_free(w->cache);
+	free(w->what);
+	free(w->path);
+	free(w);
+}
+
+const struct kube_watch_cache *kube_watch_objects(const struct kube_watch *w)
+{
+	return w->cache;
+}
+
+void kube_watch_status(const struct kube_watch *w, struct kube_watch_status *out)
+{
+	*out = w->st;
+}
