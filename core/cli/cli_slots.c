@@ -300,6 +300,7 @@ static char *status_json(const struct model *m, int code, int64_t now)
 struct follow {
 	char last[1200];
 	bool json;
+	const struct slots_watcher *watcher;
 };
 
 static void follow_line(struct model *m, unsigned changed, void *arg)
@@ -316,11 +317,38 @@ static void follow_line(struct model *m, unsigned changed, void *arg)
 		return;
 	text_copy(f->last, sizeof f->last, key);
 	if (f->json) {
+		struct slots_watch_counts c = { 0 };
+		cJSON *o = cJSON_CreateObject();
+		char *line;
+
+		if (f->watcher)
+			slots_watcher_counts(f->watcher, &c);
 		/* the time the change arrived, beside the time it is printed */
-		printf("{\"time_ms\":%lld,\"active\":\"%s\",\"health\":\"%s\",\"live\":%s,\"changed_ms\":%lld,"
-		       "\"active_seen_ms\":%lld}\n", (long long)loop_wall_ms(),
-		       st->active >= 0 ? st->slot[st->active].name : "", slots_health_name(st->health),
-		       st->live ? "true" : "false", (long long)st->changed_wall_ms, (long long)st->active_seen_wall_ms);
+		cJSON_AddNumberToObject(o, "time_ms", (double)loop_wall_ms());
+		cJSON_AddStringToObject(o, "active", st->active >= 0 ? st->slot[st->active].name : "");
+		cJSON_AddStringToObject(o, "selector", st->selector);
+		cJSON_AddStringToObject(o, "health", slots_health_name(st->health));
+		cJSON_AddBoolToObject(o, "live", st->live);
+		cJSON_AddStringToObject(o, "watch_note", st->watch_note);
+		cJSON_AddNumberToObject(o, "changed_ms", (double)st->changed_wall_ms);
+		cJSON_AddNumberToObject(o, "active_seen_ms", (double)st->active_seen_wall_ms);
+		if (f->watcher) {
+			cJSON *w = cJSON_AddObjectToObject(o, "watch");
+
+			cJSON_AddNumberToObject(w, "watches", c.watches);
+			cJSON_AddNumberToObject(w, "open", c.open);
+			cJSON_AddNumberToObject(w, "polling", c.polling);
+			cJSON_AddNumberToObject(w, "events", c.events);
+			cJSON_AddNumberToObject(w, "duplicates", c.duplicates);
+			cJSON_AddNumberToObject(w, "bookmarks", c.bookmarks);
+			cJSON_AddNumberToObject(w, "relists", c.relists);
+			cJSON_AddNumberToObject(w, "resumes", c.resumes);
+			cJSON_AddNumberToObject(w, "lists", c.lists);
+		}
+		line = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		printf("%s\n", line ? line : "{}");
+		free(line);
 	} else {
 		printf("%s active %s, %s%s%s\n", st->service, st->active >= 0 ? st->slot[st->active].name : "none",
 		       slots_health_name(st->health), st->live ? ", live" : st->watch_note[0] ? ": " : "",
@@ -342,6 +370,7 @@ static int status_follow(struct env *e, const struct config *cfg, bool json)
 		return EXIT_UNREACHABLE;
 	}
 	sources_attach(&e->src, &m);
+	f.watcher = e->src.watcher;   /* opened by the attach */
 	while (!loop_stopped(e->loop))
 		if (loop_run_once(e->loop, 1000) < 0)
 			break;

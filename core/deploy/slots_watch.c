@@ -226,9 +226,14 @@ static bool judge(struct slots_watcher *sw, bool *up, char *why, size_t len)
 		} else if (!sw->closed_since[p]) {
 			sw->closed_since[p] = now;
 		}
-		if (!s.open || !s.heard_ms || now - s.heard_ms > LIVE_MS) {
+		if (s.polling) {
+			/* one note for them all: the same credential refuses every watch */
 			live = false;
-			if (!why[0] || s.polling)
+			snprintf(why, len, "the credentials may not watch: the cluster is listed every %d s",
+			         (sw->cfg->refresh_ms + 999) / 1000);
+		} else if (!s.open || !s.heard_ms || now - s.heard_ms > LIVE_MS) {
+			live = false;
+			if (!why[0])
 				text_copy(why, len, s.error[0] ? s.error : "a watch is starting");
 		}
 		if (sw->closed_since[p] && now - sw->closed_since[p] > CLOSED_GRACE_MS) {
