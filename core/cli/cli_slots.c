@@ -311,8 +311,13 @@ static void follow_line(struct model *m, unsigned changed, void *arg)
 
 	if (!(changed & DIRTY_SLOTS) || !st || !st->updated_ms)
 		return;
-	snprintf(key, sizeof key, "%s|%s|%s|%d|%s", st->active >= 0 ? st->slot[st->active].name : "", st->selector,
-	         slots_health_name(st->health), st->live, st->watch_note);
+	struct slots_watch_counts wc = { 0 };
+
+	if (f->watcher)
+		slots_watcher_counts(f->watcher, &wc);
+	/* a watch opening, closing or falling back to lists is a change too */
+	snprintf(key, sizeof key, "%s|%s|%s|%d|%s|%d|%d", st->active >= 0 ? st->slot[st->active].name : "",
+	         st->selector, slots_health_name(st->health), st->live, st->watch_note, wc.open, wc.polling);
 	if (strcmp(key, f->last) == 0)
 		return;
 	text_copy(f->last, sizeof f->last, key);

@@ -151,6 +151,8 @@ def state_snapshot(lab):
             "faults": lab.faults.snapshot(),
             "argocd": lab.argocd.snapshot(),
             "knobs": dict(lab.knobs),
+            "pod_churn_count": lab.churn.count,
+            "watch_cuts": lab.watch_cuts,
             "api_delays": lab.api_delays.snapshot(),
             "log_cuts": lab.log_cuts,
             "actions": list(cl.actions)[-20:],
@@ -237,6 +239,7 @@ class ControlHandler(Handler):
                 raise ValueError("usage: {\"cut\": true}")
             with lab.lock:
                 lab.watch_cuts += 1
+                lab.watch_cut_time = time.time()
             lab.log("watch streams cut (%d)" % lab.watch_cuts)
             return {"watch_cuts": lab.watch_cuts}
         if path == "/pods":

@@ -451,7 +451,7 @@ class KubeHandler(Handler):
         end = time.time() + timeout
         idle_since = time.time()
         while time.time() < end and not self.lab.stopping:
-            if cutter.due() and not send("BOOKMARK", {"kind": kind, "apiVersion": api_version,
+            if cutter.due_idle() and not send("BOOKMARK", {"kind": kind, "apiVersion": api_version,
                                                       "metadata": {"resourceVersion": str(last)}}):
                 return
             with cl.cond:

@@ -43,7 +43,15 @@ class StreamCut:
         self.deadline = time.time() + random.expovariate(1.0 / mean) if mean > 0 else None
 
     def due(self):
+        """Cut inside the next line sent (an event or a bookmark)."""
         return self.lab.watch_cuts != self.at or (self.deadline is not None and time.time() >= self.deadline)
+
+    def due_idle(self):
+        """Cut a quiet stream too: `lab watch cut` gives it a second for an
+        event to be cut inside, then cuts inside a bookmark."""
+        if self.deadline is not None and time.time() >= self.deadline:
+            return True
+        return self.lab.watch_cuts != self.at and time.time() - self.lab.watch_cut_time >= 1.0
 
     @staticmethod
     def cut(handler, line):

@@ -52,6 +52,7 @@ class Lab:
         self.api_delays = ApiDelays()
         self.log_cuts = 0             # bumped by `lab logs cut`: every followed log stream breaks
         self.watch_cuts = 0           # bumped by `lab watch cut`: every watch stream breaks mid-event
+        self.watch_cut_time = 0.0
         self.churn = kwatch.Churn()
         tokens = json.load(open(os.path.join(state_dir, "tokens.json")))
         self.kube_users = {
