@@ -29,6 +29,8 @@ struct kube_watch {
 	bool listing;            /* req is the list, not the stream */
 	uint64_t req;
 	uint64_t timer;
+	uint64_t idle_timer;     /* a stream silent past idle_ms is dead (one loop timer, not curl's per-second check) */
+	int64_t line_ms;         /* the stream's last line, or its start */
 	bool gone;               /* an ERROR 410 came in this stream */
 	bool heard;              /* this stream brought an event or a bookmark */
 	int failures;
@@ -124,7 +126,7 @@ static void on_line(const struct http_line *line, void *arg)
 	if (line->cut || !line->len || kube_watch_parse(line->text, line->len, &ev, err, sizeof err) != 0)
 		return;   /* a line cut or torn by a broken stream: the resume's list or watch brings it again */
 	w->heard = true;
-	w->st.heard_ms = loop_now_ms();
+	w->st.heard_ms = w->line_ms = loop_now_ms();
 	switch (ev.type) {
 	case KW_BOOKMARK:
 		w->st.bookmarks++;
@@ -159,6 +161,10 @@ static void on_end(const struct kube_result *res, void *arg)
 
 	w->req = 0;
 	w->st.open = false;
+	if (w->idle_timer) {
+		loop_timer_cancel(kube_loop(w->k), w->idle_timer);
+		w->idle_timer = 0;
+	}
 	if (w->heard || (res->ok && e.lasted_ms >= 1000 && !w->gone))
 		w->failures = 0;
 	else
@@ -189,14 +195,30 @@ static void on_end(const struct kube_result *res, void *arg)
 	tell(w, NULL);
 }
 
+/* No line for idle_ms (a bookmark comes about once a minute): a dead
+ * tunnel or a proxy that holds the connection open; end it as broken. */
+static void idle_check(struct loop *loop, void *arg)
+{
+	struct kube_watch *w = arg;
+	char words[120];
+
+	(void)loop;
+	if (!w->req || w->listing || loop_now_ms() - w->line_ms < w->idle_ms)
+		return;
+	kube_cancel(w->k, w->req);   /* no end from it: it ends here */
+	w->req = 0;
+	snprintf(words, sizeof words, "no word from the API server for %ld s", w->idle_ms / 1000);
+	on_end(&(struct kube_result){ .ok = false, .err = HTTP_ETIMEOUT, .body = "", .error = words }, w);
+}
+
 static void start_watch(struct kube_watch *w)
 {
 	char *path = kube_watch_path(w->path, w->st.rv, w->timeout_s);
 
 	w->listing = false;
 	w->gone = w->heard = false;
-	w->opened_ms = loop_now_ms();
-	w->req = path ? kube_stream(w->k, path, w->idle_ms, on_line, on_end, w) : 0;
+	w->opened_ms = w->line_ms = loop_now_ms();
+	w->req = path ? kube_stream(w->k, path, 0, on_line, on_end, w) : 0;
 	free(path);
 	if (!w->req) {
 		snprintf(w->st.error, sizeof w->st.error, "%s: could not start the watch", w->what);
@@ -205,6 +227,8 @@ static void start_watch(struct kube_watch *w)
 	}
 	w->st.open = true;
 	w->st.error[0] = '\0';
+	if (!w->idle_timer)
+		w->idle_timer = loop_timer_add(kube_loop(w->k), w->idle_ms / 3, w->idle_ms / 3, idle_check, w);
 }
 
 struct kube_watch *kube_watch_new(struct kube *k, const struct kube_watch_opts *o, kube_watch_fn fn, void *arg)
@@ -238,6 +262,8 @@ void kube_watch_free(struct kube_watch *w)
 		kube_cancel(w->k, w->req);   /* no line and no end after this */
 	if (w->timer)
 		loop_timer_cancel(kube_loop(w->k), w->timer);
+	if (w->idle_timer)
+		loop_timer_cancel(kube_loop(w->k), w->idle_timer);
 	kube_watch_cache_free(w->cache);
 	free(w->what);
 	free(w->path);

@@ -282,22 +282,28 @@ static void rebuild_now(struct loop *loop, void *arg)
 static void round_start(struct source *src, void *arg)
 {
 	struct slots_watcher *sw = arg;
-	bool up, live = judge(sw, &up, sw->state.watch_note, sizeof sw->state.watch_note);
+	char was[sizeof sw->state.watch_note];
+	bool was_live = sw->state.live, was_up = !sw->state.last_error[0], up, live;
 
+	text_copy(was, sizeof was, sw->state.watch_note);
+	live = judge(sw, &up, sw->state.watch_note, sizeof sw->state.watch_note);
 	if (!sw->state.updated_ms) {
 		source_round_done(src, false, sw->state.watch_note[0] ? sw->state.watch_note : "listing");
 		return;
 	}
 	sw->state.live = live;
 	if (up) {
-		/* what the watches hold is the cluster as of now */
+		/* what the watches hold is the cluster as of now (the state is the
+		 * model's own: its age moves without a redraw of the slots) */
 		sw->state.updated_ms = loop_now_ms();
 		sw->state.last_error[0] = '\0';
 	} else {
 		text_copy(sw->state.last_error, sizeof sw->state.last_error, sw->state.watch_note);
 	}
 	source_round_done(src, up, up ? NULL : sw->state.watch_note);
-	publish(sw);
+	/* the slots are drawn again only when what they say of freshness changed */
+	if (live != was_live || up != was_up || strcmp(was, sw->state.watch_note) != 0)
+		publish(sw);
 }
 
 struct slots_watcher *slots_watcher_new(struct loop *loop, struct kube *kube, const struct config *cfg,
