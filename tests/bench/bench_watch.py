@@ -150,22 +150,30 @@ def row11b(b, row, fmt_kb, FIGS, WINDOW):
     procs = {"watch": console(b, "w11b-watch", True, 2000, only_cluster=True),
              "poll 1 s": console(b, "w11b-poll1", False, 1000, only_cluster=True),
              "poll 2 s": console(b, "w11b-poll2", False, 2000, only_cluster=True)}
+    # the reading of the cluster alone, no screen: `status --follow`
+    heads = {name: subprocess.Popen([BINARY, "--config", config(b, "w11b-h%d" % i, watch, 2000, True), "--db",
+                                     b.db(), "status", "--follow"], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=b.env)
+             for i, (name, watch) in enumerate((("headless watch", True), ("headless poll 2 s", False)))}
     try:
         for p in procs.values():
             p.wait_for(lambda s: "ACTIVE" in s, 30, "the slots")
         time.sleep(5)
-        c0 = {k: cpu_seconds(p.pid, children=False) for k, p in procs.items()}
+        c0 = {k: cpu_seconds(p.pid, children=False) for k, p in list(procs.items()) + list(heads.items())}
         n0 = lab.state()["pod_churn_count"]
         t0 = time.monotonic()
         time.sleep(WINDOW)
         secs = time.monotonic() - t0
         churned = lab.state()["pod_churn_count"] - n0
         out = {}
-        for k, p in procs.items():
+        for k, p in list(procs.items()) + list(heads.items()):
             out[k] = {"cpu_s": cpu_seconds(p.pid, children=False) - c0[k], "rss_kb": rollup(p.pid)["Rss"]}
     finally:
         for p in procs.values():
             p.close()
+        for p in heads.values():
+            p.terminate()
+            p.wait(10)
         lab.run_lab("pods", "clear")
         lab.set(pod_churn=0, bookmark_s=5)
     FIGS["churn"] = {"window_s": secs, "pod_changes": churned, "consoles": out}
@@ -178,6 +186,11 @@ def row11b(b, row, fmt_kb, FIGS, WINDOW):
             "%.2fx" % (w["cpu_s"] / pl["cpu_s"]) if pl["cpu_s"] else "-")
         row(11, "5,000 pods churning: Rss at the end, watch vs %s" % name, fmt_kb(w["rss_kb"]),
             "%s %s" % (name, fmt_kb(pl["rss_kb"])), "%.2fx" % (w["rss_kb"] / pl["rss_kb"]) if pl["rss_kb"] else "-")
+    hw, hp = out["headless watch"], out["headless poll 2 s"]
+    row(11, "5,000 pods churning: CPU of reading the cluster alone (status --follow), watch vs poll 2 s",
+        "%.2f s (%.2f %%)" % (hw["cpu_s"], 100 * hw["cpu_s"] / secs),
+        "poll 2 s %.2f s (%.2f %%)" % (hp["cpu_s"], 100 * hp["cpu_s"] / secs),
+        "%.2fx" % (hw["cpu_s"] / hp["cpu_s"]) if hp["cpu_s"] else "-")
 
 
 def row11(b, row, fmt_s, fmt_kb, pct, FIGS, WINDOW):
