@@ -21,7 +21,7 @@
 struct kube_watch {
 	struct kube *k;
 	char *what, *path;
-	int timeout_s, poll_ms;
+	int timeout_s, poll_ms, limit;
 	long idle_ms;
 	kube_watch_fn fn;
 	void *arg;
@@ -29,7 +29,7 @@ struct kube_watch {
 	bool listing;            /* req is the list, not the stream */
 	uint64_t req;
 	uint64_t timer;
-	uint64_t idle_timer;     /* a stream silent past idle_ms is dead (one loop timer, not curl's per-second check) */
+	uint64_t idle_timer;     /* silent past idle_ms: dead (one loop timer, not curl's check each second) */
 	int64_t line_ms;         /* the stream's last line, or its start */
 	bool gone;               /* an ERROR 410 came in this stream */
 	bool heard;              /* this stream brought an event or a bookmark */
@@ -88,7 +88,12 @@ static void on_list(const struct kube_result *res, void *arg)
 		w->st.listed = true;
 		w->st.lists++;
 		w->st.heard_ms = loop_now_ms();
-		if (w->st.polling) {
+		w->st.paged = w->limit && kube_watch_cache_more(w->cache);
+		if (w->st.paged && !w->st.polling) {
+			snprintf(w->st.error, sizeof w->st.error, "%s: more than %d: the first %d listed every %d s",
+			         w->what, w->limit, w->limit, (w->poll_ms + 999) / 1000);
+			later(w, true, w->poll_ms);
+		} else if (w->st.polling) {
 			later(w, true, w->poll_ms);
 		} else {
 			w->st.error[0] = '\0';
@@ -109,8 +114,12 @@ static void on_list(const struct kube_result *res, void *arg)
 
 static void start_list(struct kube_watch *w)
 {
+	char *page = w->limit ? text_dup_printf("%s%slimit=%d", w->path, strchr(w->path, '?') ? "&" : "?", w->limit)
+	                      : NULL;
+
 	w->listing = true;
-	w->req = kube_request(w->k, "GET", w->path, NULL, NULL, on_list, w);
+	w->req = w->limit && !page ? 0 : kube_request(w->k, "GET", page ? page : w->path, NULL, NULL, on_list, w);
+	free(page);
 	if (!w->req) {
 		snprintf(w->st.error, sizeof w->st.error, "%s: could not start the request", w->what);
 		later(w, true, 1000);
@@ -231,7 +240,8 @@ static void start_watch(struct kube_watch *w)
 		w->idle_timer = loop_timer_add(kube_loop(w->k), w->idle_ms / 3, w->idle_ms / 3, idle_check, w);
 }
 
-struct kube_watch *kube_watch_new(struct kube *k, const struct kube_watch_opts *o, kube_watch_fn fn, void *arg)
+struct kube_watch *kube_watch_new(struct kube *k, const struct kube_watch_opts *o, kube_watch_fn fn,
+                                  void *arg)
 {
 	struct kube_watch *w = calloc(1, sizeof *w);
 
@@ -248,6 +258,7 @@ struct kube_watch *kube_watch_new(struct kube *k, const struct kube_watch_opts *
 	w->timeout_s = o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S;
 	w->idle_ms = o->idle_ms > 0 ? o->idle_ms : DEFAULT_IDLE_MS;
 	w->poll_ms = o->poll_ms > 0 ? o->poll_ms : DEFAULT_POLL_MS;
+	w->limit = o->limit > 0 ? o->limit : 0;
 	w->fn = fn;
 	w->arg = arg;
 	start_list(w);

@@ -59,7 +59,8 @@ bool kube_watch_rv_newer(const char *a, const char *b)
 static bool object_key(const cJSON *obj, char *key, size_t len, char *rv, size_t rvlen)
 {
 	const cJSON *meta = json_get(obj, "metadata");
-	const char *name = json_str(meta, "name"), *ns = json_str(meta, "namespace"), *v = json_str(meta, "resourceVersion");
+	const char *name = json_str(meta, "name"), *ns = json_str(meta, "namespace");
+	const char *v = json_str(meta, "resourceVersion");
 
 	text_copy(rv, rvlen, v ? v : "");
 	if (!name || !*name)
@@ -143,6 +144,7 @@ struct entry {
 struct kube_watch_cache {
 	struct entry *e;
 	size_t n, cap;
+	bool more;
 };
 
 struct kube_watch_cache *kube_watch_cache_new(void)
@@ -294,6 +296,11 @@ int kube_watch_cache_relist(struct kube_watch_cache *c, const char *json, size_t
 	}
 	qsort(ne, nn, sizeof *ne, by_key);
 	text_copy(rv, rvlen, lrv);
+	{
+		const char *cont = json_str(json_get(root, "metadata"), "continue");
+
+		c->more = cont && *cont;
+	}
 	/* the differences, as a watch would have told them */
 	for (size_t i = 0; fn && i < nn; i++) {
 		bool found;
@@ -335,6 +342,11 @@ int kube_watch_cache_relist(struct kube_watch_cache *c, const char *json, size_t
 	c->cap = cap;
 	cJSON_Delete(root);
 	return 0;
+}
+
+bool kube_watch_cache_more(const struct kube_watch_cache *c)
+{
+	return c && c->more;
 }
 
 char *kube_watch_cache_list_json(const struct kube_watch_cache *c)
@@ -390,6 +402,6 @@ enum kube_watch_next kube_watch_after(const struct kube_watch_end *e, int64_t *d
 
 char *kube_watch_path(const char *list_path, const char *rv, int timeout_s)
 {
-	return text_dup_printf("%s%swatch=1&resourceVersion=%s&allowWatchBookmarks=true&timeoutSeconds=%d", list_path,
-	                       strchr(list_path, '?') ? "&" : "?", rv, timeout_s > 0 ? timeout_s : 300);
+	return text_dup_printf("%s%swatch=1&resourceVersion=%s&allowWatchBookmarks=true&timeoutSeconds=%d",
+	                       list_path, strchr(list_path, '?') ? "&" : "?", rv, timeout_s > 0 ? timeout_s : 300);
 }

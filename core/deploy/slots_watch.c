@@ -115,8 +115,12 @@ static struct kube_watch *open_part(struct slots_watcher *sw, enum part p, const
 		snprintf(what, sizeof what, "%s %s", kinds[p].what, sw->cfg->kube.deployments[slot]);
 	else
 		snprintf(what, sizeof what, "%s", kinds[p].what);
+	/* a slot's pods: one page of its share, as the poller reads them; a
+	 * slot with more (a crowded selector) is listed a page at a time */
+	int page = SLOTS_MAX_PODS / (sw->state.nslots > 1 ? sw->state.nslots : 1);
+
 	kw = kube_watch_new(sw->kube, &(struct kube_watch_opts){ .what = what, .path = path,
-	                    .poll_ms = sw->cfg->refresh_ms }, on_change, sw);
+	                    .poll_ms = sw->cfg->refresh_ms, .limit = p >= W_PODS0 ? page : 0 }, on_change, sw);
 	free(path);
 	return kw;
 }
@@ -197,6 +201,8 @@ static bool build(struct slots_watcher *sw, struct slots_state *st, char *err, s
 			return false;
 		}
 		free(json);
+		if (kube_watch_cache_more(kube_watch_objects(sw->w[W_PODS0 + i])))
+			st->slot[i].pods_more = true;   /* its counts from the Deployment's status */
 	}
 	json = kube_watch_cache_list_json(kube_watch_objects(sw->w[W_SLICES]));
 	if (!json || slots_parse_endpointslices(st, json, strlen(json), err, errlen) < 0) {
@@ -221,12 +227,17 @@ static bool judge(struct slots_watcher *sw, bool *up, char *why, size_t len)
 		if (!sw->w[p])
 			continue;
 		kube_watch_status(sw->w[p], &s);
-		if (s.open || (s.polling && s.listed && now - s.heard_ms < 3 * (int64_t)sw->cfg->refresh_ms + 5000)) {
+		if (s.open || ((s.polling || s.paged) && s.listed &&
+		               now - s.heard_ms < 3 * (int64_t)sw->cfg->refresh_ms + 5000)) {
 			sw->closed_since[p] = 0;
 		} else if (!sw->closed_since[p]) {
 			sw->closed_since[p] = now;
 		}
-		if (s.polling) {
+		if (s.paged && !s.polling) {
+			live = false;
+			if (!why[0])
+				text_copy(why, len, s.error);
+		} else if (s.polling) {
 			/* one note for them all: the same credential refuses every watch */
 			live = false;
 			snprintf(why, len, "the credentials may not watch: the cluster is listed every %d s",

@@ -71,6 +71,8 @@ bool kube_watch_cache_apply(struct kube_watch_cache *c, struct kube_watch_event 
 typedef void (*kube_watch_diff_fn)(const struct kube_watch_event *ev, void *arg);
 int kube_watch_cache_relist(struct kube_watch_cache *c, const char *json, size_t len, char *rv, size_t rvlen,
                             kube_watch_diff_fn fn, void *arg, char *err, size_t errlen);
+/* Whether the last list was one page of more (a non-empty metadata.continue). */
+bool kube_watch_cache_more(const struct kube_watch_cache *c);
 /* The cache as a list ({"items":[...]}) for parsers that read lists; malloc'd. */
 char *kube_watch_cache_list_json(const struct kube_watch_cache *c);
 
@@ -108,13 +110,16 @@ typedef void (*kube_watch_fn)(struct kube_watch *w, const struct kube_watch_even
 
 struct kube_watch_opts {
 	const char *what;            /* "pods of blue", for words */
-	const char *path;            /* the list's path, query included ("/api/v1/namespaces/ns/pods?labelSelector=...") */
+	const char *path;            /* the list's path and query ("/api/v1/namespaces/ns/pods?labelSelector=...") */
 	int timeout_s;               /* the watch's timeoutSeconds; 0: 300 */
 	long idle_ms;                /* no byte for this long: a dead stream; 0: 90000 */
 	int poll_ms;                 /* the list's interval when the watch is not allowed; 0: 2000 */
+	int limit;                   /* at most this many objects (?limit=); more: no watch, the first
+	                              * page listed every poll_ms (a crowded selector stays bounded); 0 all */
 };
 
-struct kube_watch *kube_watch_new(struct kube *k, const struct kube_watch_opts *o, kube_watch_fn fn, void *arg);
+struct kube_watch *kube_watch_new(struct kube *k, const struct kube_watch_opts *o, kube_watch_fn fn,
+                                  void *arg);
 void kube_watch_free(struct kube_watch *w);
 const struct kube_watch_cache *kube_watch_objects(const struct kube_watch *w);
 
@@ -122,6 +127,7 @@ struct kube_watch_status {
 	bool listed;                 /* a list answered once: the cache holds the objects */
 	bool open;                   /* the stream is open now */
 	bool polling;                /* the watch is not allowed: lists every poll_ms */
+	bool paged;                  /* more objects than its limit: its first page listed every poll_ms */
 	int64_t heard_ms;            /* monotonic time of its last event, bookmark or list; 0 never */
 	char rv[32];
 	char error[300];             /* why it is not open, "" while it is */

@@ -138,7 +138,8 @@ def row11a(b, row, fmt_s, pct, FIGS):
     ref = got["kubectl get svc -w"]
     for name in procs:
         xs = got[name]
-        row(11, "PATCH answer to the switch on screen, %s: median / p99 (%d of %d)" % (name, len(xs), SWITCHES),
+        row(11, "PATCH answer to the switch on screen, %s: median / p99 (%d of %d)"
+            % (name, len(xs), SWITCHES),
             "%s / %s" % (fmt_s(pct(xs, 50)), fmt_s(pct(xs, 99))),
             "kubectl get svc -w %s / %s" % (fmt_s(pct(ref, 50)), fmt_s(pct(ref, 99))), "-")
 
@@ -185,7 +186,8 @@ def row11b(b, row, fmt_kb, FIGS, WINDOW):
             "%s %.2f s (%.2f %%)" % (name, pl["cpu_s"], 100 * pl["cpu_s"] / secs),
             "%.2fx" % (w["cpu_s"] / pl["cpu_s"]) if pl["cpu_s"] else "-")
         row(11, "5,000 pods churning: Rss at the end, watch vs %s" % name, fmt_kb(w["rss_kb"]),
-            "%s %s" % (name, fmt_kb(pl["rss_kb"])), "%.2fx" % (w["rss_kb"] / pl["rss_kb"]) if pl["rss_kb"] else "-")
+            "%s %s" % (name, fmt_kb(pl["rss_kb"])),
+            "%.2fx" % (w["rss_kb"] / pl["rss_kb"]) if pl["rss_kb"] else "-")
     hw, hp = out["headless watch"], out["headless poll 2 s"]
     row(11, "5,000 pods churning: CPU of reading the cluster alone (status --follow), watch vs poll 2 s",
         "%.2f s (%.2f %%)" % (hw["cpu_s"], 100 * hw["cpu_s"] / secs),

@@ -182,7 +182,8 @@ class WatchOnLab(WatchLab):
         line = f.wait(lambda l: l["active"] == slot, 10, "the switch cut mid-event, after the resume", start)
         f.wait(lambda l: l["live"] and l["watch"]["resumes"] > before["resumes"], 10, "live again", start)
         self.assertEqual(line["watch"]["duplicates"], 0, line)
-        self.assertEqual(line["watch"]["lists"], before["lists"], "resumed from its version, not listed again")
+        self.assertEqual(line["watch"]["lists"], before["lists"],
+                         "resumed from its version, not listed again")
         # streams cut at random, about every 0.7 s each: every switch still arrives
         self.lab.set(watch_cut=0.7)
         for i in range(6):
@@ -221,7 +222,8 @@ class WatchOnLab(WatchLab):
 
     def test_kubectl_watch_sees_the_patch_and_knows_the_410(self):
         p = subprocess.Popen(["kubectl", "--kubeconfig", self.lab.kubeconfig, "--cache-dir",
-                              os.path.join(self.tmp, "kc"), "get", "svc", SERVICE, "-w", "--output-watch-events",
+                              os.path.join(self.tmp, "kc"), "get", "svc", SERVICE, "-w",
+                              "--output-watch-events",
                               "-o", "jsonpath={.type} {.object.spec.selector.slot}{\"\\n\"}"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=dict(os.environ, HOME=self.tmp), start_new_session=True)
@@ -242,7 +244,8 @@ class WatchOnLab(WatchLab):
         self.annotate(8)
         r = self.lab.kube("GET", "/api/v1/namespaces/%s/pods?watch=1&resourceVersion=1&timeoutSeconds=1" % NS)
         ev = json.loads(r.text.split("\n")[0])
-        self.assertEqual((ev["type"], ev["object"]["code"], ev["object"]["reason"]), ("ERROR", 410, "Expired"))
+        self.assertEqual((ev["type"], ev["object"]["code"], ev["object"]["reason"]),
+                         ("ERROR", 410, "Expired"))
         k = self.lab.kubectl("get", "--raw", "/api/v1/namespaces/%s/pods?watch=1&resourceVersion=1" % NS,
                              check=False, timeout=20)
         ev = json.loads(k.stdout.split("\n")[0])
@@ -269,6 +272,29 @@ class WatchOnLab(WatchLab):
         self.assertLess(line["watch"]["events"] - before, 10, line)
         self.assertGreater(churned, 150, "the lab churned %s pods in %.0f s" % (churned, time.time() - t0))
 
+    def test_a_slot_with_more_pods_than_its_page_is_listed_a_page_at_a_time(self):
+        # 100 pods with the live slot's own labels: watching them all would hold them all
+        self.lab.run_lab("pods", "100", "app=detection-api", "slot=blue")
+        try:
+            f = self.follow()
+            line = f.wait(lambda l: "more than 32" in l["watch_note"], 15,
+                          "the blue pods listed a page at a time")
+            self.assertFalse(line["live"])
+            self.assertGreater(line["watch"]["open"], 0, line)
+            slot = self.other(f)
+            start = len(f.snapshot())
+            t = self.switch(slot)
+            line = f.wait(lambda l: l["active"] == slot, 5, "the switch, still by the Service's watch", start)
+            self.assertLess(line["time_ms"] - t, 1000)
+            p = subprocess.run([BINARY, "--config", self.lab.config_path, "--db",
+                                os.path.join(self.tmp, "db"), "status", "--json"],
+                               capture_output=True, text=True, timeout=60)
+            blue = next(x for x in json.loads(p.stdout)["slots"] if x["name"] == "blue")
+            self.assertTrue(blue["pods_more"], blue)
+            self.assertEqual(blue["pods_listed"], 32, blue)
+        finally:
+            self.lab.run_lab("pods", "clear")
+
 
 @unittest.skipIf(NEED or missing("ssh-agent"), "needs %s" % ", ".join(NEED + missing("ssh-agent")))
 class WatchThroughBastion(WatchLab):
@@ -278,7 +304,8 @@ class WatchThroughBastion(WatchLab):
     def config(self):
         with open(self.lab.config_path) as fh:
             s = fh.read()
-        s = s.replace("# ssh:", "ssh:").replace("#   ", "  ").replace("kubernetes:\n", "kubernetes:\n  via_bastion: true\n")
+        s = s.replace("# ssh:", "ssh:").replace("#   ", "  ")
+        s = s.replace("kubernetes:\n", "kubernetes:\n  via_bastion: true\n")
         path = os.path.join(self.tmp, "bastion.yaml")
         with open(path, "w") as fh:
             fh.write(s)
@@ -324,8 +351,8 @@ class WatchThroughBastion(WatchLab):
         time.sleep(1)
         self.restart_sshd()
         t_back = time.time()
-        line = f.wait(lambda l: l["active"] == slot and l["live"], 40, "the switch and live again after sshd came back",
-                      start)
+        line = f.wait(lambda l: l["active"] == slot and l["live"], 40,
+                      "the switch and live again after sshd came back", start)
         print("\n    sshd back to the watches live again: %.1f s" % (time.time() - t_back))
         self.assertEqual(line["watch"]["duplicates"], 0, line)
         self.assertGreater(line["watch"]["resumes"] + line["watch"]["relists"],

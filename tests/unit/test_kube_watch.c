@@ -32,7 +32,8 @@ static char *pod_event(const char *type, const char *name, const char *rv, const
 {
 	char *s = malloc(600);
 	assert_non_null(s);
-	snprintf(s, 600, "{\"type\":\"%s\",\"object\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"%s\","
+	snprintf(s, 600, "{\"type\":\"%s\",\"object\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\","
+	         "\"metadata\":{\"name\":\"%s\","
 	         "\"namespace\":\"detection-system\",\"resourceVersion\":\"%s\",\"labels\":{\"slot\":\"green\"}},"
 	         "\"status\":{\"phase\":\"%s\"}}}", type, name, rv, phase);
 	return s;
@@ -281,12 +282,16 @@ static void test_relist_after_410_tells_only_the_differences(void **state)
 	                    "{\"metadata\":{\"name\":\"p2\",\"namespace\":\"ns\",\"resourceVersion\":\"70\"}},"
 	                    "{\"metadata\":{\"name\":\"p1\",\"namespace\":\"ns\",\"resourceVersion\":\"10\"}}]}";
 
-	assert_int_equal(kube_watch_cache_relist(c, first, strlen(first), rv, sizeof rv, on_diff, &d, err, sizeof err), 0);
+	assert_int_equal(kube_watch_cache_relist(c, first, strlen(first), rv, sizeof rv, on_diff, &d, err,
+	                                         sizeof err),
+	                 0);
 	assert_string_equal(rv, "20");
 	assert_int_equal(d.n, 3);
 	assert_string_equal(d.lines[0], "ADDED ns/p1 10");
 	d.n = 0;
-	assert_int_equal(kube_watch_cache_relist(c, again, strlen(again), rv, sizeof rv, on_diff, &d, err, sizeof err), 0);
+	assert_int_equal(kube_watch_cache_relist(c, again, strlen(again), rv, sizeof rv, on_diff, &d, err,
+	                                         sizeof err),
+	                 0);
 	assert_string_equal(rv, "90");
 	assert_int_equal(d.n, 3);
 	assert_string_equal(d.lines[0], "MODIFIED ns/p2 70");
@@ -295,9 +300,19 @@ static void test_relist_after_410_tells_only_the_differences(void **state)
 	assert_int_equal(kube_watch_cache_count(c), 3);
 	assert_null(kube_watch_cache_get(c, "ns/p3"));
 	/* a Status is no list */
-	assert_int_equal(kube_watch_cache_relist(c, "{\"kind\":\"Status\",\"code\":403}", 29, rv, sizeof rv, on_diff, &d,
+	assert_int_equal(kube_watch_cache_relist(c, "{\"kind\":\"Status\",\"code\":403}", 29, rv, sizeof rv, on_diff,
+	                                         &d,
 	                                         err, sizeof err), -1);
 	assert_int_equal(kube_watch_cache_count(c), 3);
+	assert_false(kube_watch_cache_more(c));
+	/* one page of more: said, so the owner lists pages instead of watching everything */
+	const char *page = "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"95\","
+	                   "\"continue\":\"eyJ2IjoxfQ\"},\"items\":[{\"metadata\":{\"name\":\"p1\","
+	                   "\"namespace\":\"ns\",\"resourceVersion\":\"10\"}}]}";
+	assert_int_equal(kube_watch_cache_relist(c, page, strlen(page), rv, sizeof rv, NULL, NULL, err, sizeof err),
+	                 0);
+	assert_true(kube_watch_cache_more(c));
+	assert_int_equal(kube_watch_cache_count(c), 1);
 	kube_watch_cache_free(c);
 }
 
@@ -322,7 +337,8 @@ static void test_what_follows_each_end(void **state)
 	kube_watch_after(&(struct kube_watch_end){ .ok = false, .failures = 30 }, &delay);
 	assert_int_equal(delay, 8000);
 	/* 410, as an ERROR event or as the status: list again, at once the first time */
-	assert_int_equal(kube_watch_after(&(struct kube_watch_end){ .ok = true, .status = 200, .gone = true }, &delay),
+	assert_int_equal(kube_watch_after(&(struct kube_watch_end){ .ok = true, .status = 200, .gone = true },
+	                                  &delay),
 	                 KW_NEXT_RELIST);
 	assert_int_equal(delay, 0);
 	assert_int_equal(kube_watch_after(&(struct kube_watch_end){ .status = 410, .failures = 3 }, &delay),
