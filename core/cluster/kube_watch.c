@@ -104,6 +104,7 @@ static void on_list(const struct kube_result *res, void *arg)
 	}
 	if (!res->ok)
 		text_copy(err, sizeof err, res->error);
+	w->st.status = res->status;
 	e.ok = false;
 	e.failures = ++w->failures;
 	kube_watch_after(&e, &delay);
@@ -170,6 +171,7 @@ static void on_end(const struct kube_result *res, void *arg)
 
 	w->req = 0;
 	w->st.open = false;
+	w->st.status = res->ok ? 0 : res->status;
 	if (w->idle_timer) {
 		loop_timer_cancel(kube_loop(w->k), w->idle_timer);
 		w->idle_timer = 0;

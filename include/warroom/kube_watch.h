@@ -131,6 +131,7 @@ struct kube_watch_status {
 	int64_t heard_ms;            /* monotonic time of its last event, bookmark or list; 0 never */
 	char rv[32];
 	char error[300];             /* why it is not open, "" while it is */
+	long status;                 /* the HTTP status of the last request that failed, 0 none */
 	/* counters since it began */
 	unsigned events, duplicates, bookmarks, relists, resumes, lists;
 };
