@@ -108,7 +108,11 @@ static void on_list(const struct kube_result *res, void *arg)
 	e.ok = false;
 	e.failures = ++w->failures;
 	kube_watch_after(&e, &delay);
-	snprintf(w->st.error, sizeof w->st.error, "%s: %s", w->what, err);
+	/* no answer at all (the route, the server) is the API server's failure, not this object's */
+	if (res->status)
+		snprintf(w->st.error, sizeof w->st.error, "%s: %s", w->what, err);
+	else
+		text_copy(w->st.error, sizeof w->st.error, err);
 	later(w, true, w->st.polling && delay < w->poll_ms ? w->poll_ms : delay);
 	tell(w, NULL);
 }

@@ -271,8 +271,13 @@ int kube_watch_cache_relist(struct kube_watch_cache *c, const char *json, size_t
 	size_t nn = 0, cap;
 	cJSON *it;
 
-	if (!cJSON_IsArray(items) || !lrv) {
-		snprintf(err, errlen, "the list is not a list of objects with a resource version");
+	/* a list without a version (a stand-in, a proxy's answer) is taken:
+	 * the watch then starts from "now", the server's initial events
+	 * ADDED again, dropped as duplicates by the cache */
+	if (!lrv)
+		lrv = "";
+	if (!cJSON_IsArray(items)) {
+		snprintf(err, errlen, "the list is not a list of objects");
 		cJSON_Delete(root);
 		return -1;
 	}

@@ -54,6 +54,7 @@ struct slots_watcher {
 	char *pod_sel[SLOTS_MAX];    /* the selector each pods watch runs with */
 	int64_t closed_since[W_COUNT];
 	uint64_t rebuild_timer;
+	struct source *round;        /* a round waiting to end (the first lists' outcome) */
 	int64_t pending_wall_ms;     /* the first change not yet in the state */
 	int64_t service_wall_ms;     /* the Service's last change arrived */
 	struct slots_state state, scratch;
@@ -85,6 +86,7 @@ static char *part_path(const struct slots_watcher *sw, enum part p, const char *
 }
 
 static void rebuild_now(struct loop *loop, void *arg);
+static void settle(struct slots_watcher *sw);
 
 static void on_change(struct kube_watch *kw, const struct kube_watch_event *ev, void *arg)
 {
@@ -213,14 +215,17 @@ static bool build(struct slots_watcher *sw, struct slots_state *st, char *err, s
 	return true;
 }
 
-/* Every watch open (or polling) and heard from recently. */
-static bool judge(struct slots_watcher *sw, bool *up, char *why, size_t len)
+/* Every watch open (or polling) and heard from recently: live. Up while
+ * each is open, polls, or was closed for less than a grace (a resume).
+ * why: a failure's words first, then a fallback's, then "starting";
+ * *failed: some watch has failed words (a round can end on them). */
+static bool judge(struct slots_watcher *sw, bool *up, bool *failed, char *why, size_t len)
 {
 	int64_t now = loop_now_ms();
 	bool live = true;
+	char err[300] = "", note[300] = "";
 
 	*up = true;
-	why[0] = '\0';
 	for (int p = 0; p < W_COUNT; p++) {
 		struct kube_watch_status s;
 
@@ -233,25 +238,22 @@ static bool judge(struct slots_watcher *sw, bool *up, char *why, size_t len)
 		} else if (!sw->closed_since[p]) {
 			sw->closed_since[p] = now;
 		}
-		if (s.paged && !s.polling) {
-			live = false;
-			if (!why[0])
-				text_copy(why, len, s.error);
-		} else if (s.polling) {
+		if (s.polling && s.listed && !note[0]) {
 			/* one note for them all: the same credential refuses every watch */
-			live = false;
-			snprintf(why, len, "the credentials may not watch: the cluster is listed every %d s",
+			snprintf(note, sizeof note, "the credentials may not watch: the cluster is listed every %d s",
 			         (sw->cfg->refresh_ms + 999) / 1000);
-		} else if (!s.open || !s.heard_ms || now - s.heard_ms > LIVE_MS) {
+		} else if (s.paged && !s.polling && !note[0]) {
+			text_copy(note, sizeof note, s.error);
+		} else if (!s.open && !s.polling && s.error[0] && !err[0]) {
+			text_copy(err, sizeof err, s.error);
+		}
+		if (!s.open || !s.heard_ms || now - s.heard_ms > LIVE_MS)
 			live = false;
-			if (!why[0])
-				text_copy(why, len, s.error[0] ? s.error : "a watch is starting");
-		}
-		if (sw->closed_since[p] && now - sw->closed_since[p] > CLOSED_GRACE_MS) {
+		if (sw->closed_since[p] && now - sw->closed_since[p] > CLOSED_GRACE_MS)
 			*up = false;
-			text_copy(why, len, s.error[0] ? s.error : "a watch is closed");
-		}
 	}
+	*failed = err[0] != '\0';
+	text_copy(why, len, err[0] ? err : note[0] ? note : live ? "" : "a watch is starting");
 	return live;
 }
 
@@ -266,7 +268,7 @@ static void rebuild_now(struct loop *loop, void *arg)
 	struct slots_watcher *sw = arg;
 	struct slots_state *st = &sw->scratch;
 	char err[256] = "";
-	bool up;
+	bool up, failed;
 
 	(void)loop;
 	sw->rebuild_timer = 0;
@@ -274,6 +276,7 @@ static void rebuild_now(struct loop *loop, void *arg)
 	if (!build(sw, st, err, sizeof err)) {
 		if (err[0])
 			snprintf(sw->state.last_error, sizeof sw->state.last_error, "%s", err);
+		settle(sw);   /* a round waiting for the lists ends on their words */
 		return;
 	}
 	slots_derive(st);
@@ -283,25 +286,39 @@ static void rebuild_now(struct loop *loop, void *arg)
 	st->active_seen_wall_ms = sw->state.active_seen_wall_ms;
 	if (sw->state.updated_ms && st->active != sw->state.active)
 		st->active_seen_wall_ms = sw->service_wall_ms ? sw->service_wall_ms : st->changed_wall_ms;
-	st->live = judge(sw, &up, st->watch_note, sizeof st->watch_note);
+	st->live = judge(sw, &up, &failed, st->watch_note, sizeof st->watch_note);
+	st->last_error[0] = '\0';
 	sw->pending_wall_ms = 0;
 	sw->state = *st;
 	publish(sw);
+	settle(sw);
 }
 
-/* A round: freshness only (the watches bring the data). */
-static void round_start(struct source *src, void *arg)
+/* A round's end: freshness only (the watches bring the data). Before the
+ * first state the round waits for the lists' first outcome, so it ends on
+ * their words, not on "starting". */
+static void settle(struct slots_watcher *sw)
 {
-	struct slots_watcher *sw = arg;
 	char was[sizeof sw->state.watch_note];
-	bool was_live = sw->state.live, was_up = !sw->state.last_error[0], up, live;
+	bool was_live = sw->state.live, was_up = !sw->state.last_error[0], up, failed, live;
+	struct source *src = sw->round;
 
+	if (!src)
+		return;
 	text_copy(was, sizeof was, sw->state.watch_note);
-	live = judge(sw, &up, sw->state.watch_note, sizeof sw->state.watch_note);
+	live = judge(sw, &up, &failed, sw->state.watch_note, sizeof sw->state.watch_note);
 	if (!sw->state.updated_ms) {
-		source_round_done(src, false, sw->state.watch_note[0] ? sw->state.watch_note : "listing");
+		if (!failed)
+			return;
+		sw->round = NULL;
+		/* told as the poller tells a failed round: a new generation, no data */
+		text_copy(sw->state.last_error, sizeof sw->state.last_error, sw->state.watch_note);
+		sw->state.generation++;
+		source_round_done(src, false, sw->state.watch_note);
+		publish(sw);
 		return;
 	}
+	sw->round = NULL;
 	sw->state.live = live;
 	if (up) {
 		/* what the watches hold is the cluster as of now (the state is the
@@ -315,6 +332,14 @@ static void round_start(struct source *src, void *arg)
 	/* the slots are drawn again only when what they say of freshness changed */
 	if (live != was_live || up != was_up || strcmp(was, sw->state.watch_note) != 0)
 		publish(sw);
+}
+
+static void round_start(struct source *src, void *arg)
+{
+	struct slots_watcher *sw = arg;
+
+	sw->round = src;
+	settle(sw);
 }
 
 struct slots_watcher *slots_watcher_new(struct loop *loop, struct kube *kube, const struct config *cfg,
