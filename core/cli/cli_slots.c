@@ -19,6 +19,7 @@
 #include <cJSON.h>
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,6 +363,14 @@ static void follow_line(struct model *m, unsigned changed, void *arg)
 	fflush(stdout);
 }
 
+/* C-c, a kill or a closed terminal ends it, its sources closed */
+static void follow_signal(struct loop *loop, int signo, void *arg)
+{
+	(void)arg;
+	if (signo == SIGINT || signo == SIGTERM || signo == SIGHUP)
+		loop_stop(loop);
+}
+
 static int status_follow(struct env *e, const struct config *cfg, bool json)
 {
 	struct model m;
@@ -374,6 +383,7 @@ static int status_follow(struct env *e, const struct config *cfg, bool json)
 		env_close(e);
 		return EXIT_UNREACHABLE;
 	}
+	loop_signals_watch(e->loop, follow_signal, NULL);
 	sources_attach(&e->src, &m);
 	f.watcher = e->src.watcher;   /* opened by the attach */
 	while (!loop_stopped(e->loop))
