@@ -139,8 +139,13 @@ static void on_line(const struct http_line *line, void *arg)
 
 	if (line->cut || !line->len || kube_watch_parse(line->text, line->len, &ev, err, sizeof err) != 0)
 		return;   /* a line cut or torn by a broken stream: the resume's list or watch brings it again */
-	w->heard = true;
-	w->st.heard_ms = w->line_ms = loop_now_ms();
+	w->line_ms = loop_now_ms();
+	/* an event or a bookmark is word from a working watch; an ERROR is not
+	 * (a server that keeps answering 410 is listed again with backoff) */
+	if (ev.type != KW_ERROR) {
+		w->heard = true;
+		w->st.heard_ms = w->line_ms;
+	}
 	switch (ev.type) {
 	case KW_BOOKMARK:
 		w->st.bookmarks++;
