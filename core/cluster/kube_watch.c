@@ -33,6 +33,7 @@ struct kube_watch {
 	int64_t line_ms;         /* the stream's last line, or its start */
 	bool gone;               /* an ERROR 410 came in this stream */
 	bool heard;              /* this stream brought an event or a bookmark */
+	char bad[200];           /* this stream sent what is no watch event: its words */
 	int failures;
 	int64_t opened_ms;
 	struct kube_watch_status st;
@@ -137,8 +138,22 @@ static void on_line(const struct http_line *line, void *arg)
 	struct kube_watch_event ev;
 	char err[200];
 
-	if (line->cut || !line->len || kube_watch_parse(line->text, line->len, &ev, err, sizeof err) != 0)
-		return;   /* a line cut or torn by a broken stream: the resume's list or watch brings it again */
+	if (line->cut) {
+		/* an object past the line limit cannot be read: said, and the stream counts as failed */
+		if (!w->bad[0])
+			snprintf(w->bad, sizeof w->bad, "a watch event larger than the size limit (%zu KiB kept of %zu)",
+			         line->len >> 10, (line->len + line->cut_bytes) >> 10);
+		return;
+	}
+	if (!line->len)
+		return;
+	if (kube_watch_parse(line->text, line->len, &ev, err, sizeof err) != 0) {
+		/* a line torn by a broken stream (its resume brings the event again), or a
+		 * stream that is no watch at all (a proxy's page): said when the stream ends */
+		if (!line->unterminated && !w->bad[0])
+			snprintf(w->bad, sizeof w->bad, "the watch's answer is not JSON events: %s", err);
+		return;
+	}
 	w->line_ms = loop_now_ms();
 	/* an event or a bookmark is word from a working watch; an ERROR is not
 	 * (a server that keeps answering 410 is listed again with backoff) */
@@ -185,10 +200,12 @@ static void on_end(const struct kube_result *res, void *arg)
 		loop_timer_cancel(kube_loop(w->k), w->idle_timer);
 		w->idle_timer = 0;
 	}
-	if (w->heard || (res->ok && e.lasted_ms >= 1000 && !w->gone))
+	if (!w->bad[0] && (w->heard || (res->ok && e.lasted_ms >= 1000 && !w->gone)))
 		w->failures = 0;
 	else
 		w->failures++;
+	if (w->bad[0])
+		e.ok = false;
 	e.failures = w->failures;
 	switch (kube_watch_after(&e, &delay)) {
 	case KW_NEXT_POLL:
@@ -206,7 +223,9 @@ static void on_end(const struct kube_result *res, void *arg)
 		break;
 	default:
 		w->st.resumes++;
-		if (!res->ok)
+		if (w->bad[0])
+			snprintf(w->st.error, sizeof w->st.error, "%s: %s", w->what, w->bad);
+		else if (!res->ok)
 			snprintf(w->st.error, sizeof w->st.error, "%s: the watch broke off: %s", w->what, res->error);
 		else
 			snprintf(w->st.error, sizeof w->st.error, "%s: the server ended the watch", w->what);
@@ -237,6 +256,7 @@ static void start_watch(struct kube_watch *w)
 
 	w->listing = false;
 	w->gone = w->heard = false;
+	w->bad[0] = '\0';
 	w->opened_ms = w->line_ms = loop_now_ms();
 	w->req = path ? kube_stream(w->k, path, 0, on_line, on_end, w) : 0;
 	free(path);
