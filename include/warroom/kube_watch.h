@@ -105,7 +105,8 @@ struct kube_watch;
 /* Runs after every change the watch brought (ev: the event, already in the
  * cache), and with ev NULL after a list that replaced the cache (its
  * differences came first, one call each) and when the watch's state changed
- * (live, polling, down: kube_watch_status). */
+ * (live, polling, down: kube_watch_status). It must not free the watch:
+ * whatever replaces a watch does so from the loop (a zero-delay timer). */
 typedef void (*kube_watch_fn)(struct kube_watch *w, const struct kube_watch_event *ev, void *arg);
 
 struct kube_watch_opts {
