@@ -12,7 +12,7 @@
 #include "warroom/text.h"
 
 #define BACKOFF_FIRST_MS 250
-#define BACKOFF_MAX_MS   8000
+#define BACKOFF_MAX_MS   4000
 /* a stream open this long that ends cleanly is the server's timeout: no wait */
 #define CLEAN_LASTED_MS  1000
 

@@ -95,7 +95,7 @@ struct kube_watch_end {
 };
 
 /* The decision and its wait: a clean end after a while resumes at once; a
- * broken one waits 250 ms doubling per failure in a row, at most 8 s (the
+ * broken one waits 250 ms doubling per failure in a row, at most 4 s (the
  * server or the bastion coming back); 410 lists again; 403 on a watch polls. */
 enum kube_watch_next kube_watch_after(const struct kube_watch_end *e, int64_t *delay_ms);
 

@@ -331,11 +331,11 @@ static void test_what_follows_each_end(void **state)
 	assert_int_equal(kube_watch_after(&(struct kube_watch_end){ .ok = false, .lasted_ms = 5000 }, &delay),
 	                 KW_NEXT_RESUME);
 	assert_int_equal(delay, 250);
-	/* failing again and again: the wait doubles, to 8 s at most */
+	/* failing again and again: the wait doubles, to 4 s at most (back soon after its server) */
 	kube_watch_after(&(struct kube_watch_end){ .ok = false, .failures = 3 }, &delay);
 	assert_int_equal(delay, 1000);
 	kube_watch_after(&(struct kube_watch_end){ .ok = false, .failures = 30 }, &delay);
-	assert_int_equal(delay, 8000);
+	assert_int_equal(delay, 4000);
 	/* 410, as an ERROR event or as the status: list again, at once the first time */
 	assert_int_equal(kube_watch_after(&(struct kube_watch_end){ .ok = true, .status = 200, .gone = true },
 	                                  &delay),
