@@ -54,10 +54,13 @@ static void timer_fired(struct loop *loop, void *arg)
 
 	(void)loop;
 	w->timer = 0;
-	if (w->listing)
+	if (w->listing) {
 		start_list(w);
-	else
+	} else {
 		start_watch(w);
+		if (w->st.open)
+			tell(w, NULL);   /* open again: its owner may say so */
+	}
 }
 
 static void later(struct kube_watch *w, bool list, int64_t delay_ms)
@@ -106,6 +109,9 @@ static void on_list(const struct kube_result *res, void *arg)
 	if (!res->ok)
 		text_copy(err, sizeof err, res->error);
 	w->st.status = res->status;
+	if (!w->st.closed_ms)
+		w->st.closed_ms = loop_now_ms();
+	w->st.broken = true;
 	e.ok = false;
 	e.failures = ++w->failures;
 	kube_watch_after(&e, &delay);
@@ -195,6 +201,7 @@ static void on_end(const struct kube_result *res, void *arg)
 
 	w->req = 0;
 	w->st.open = false;
+	w->st.closed_ms = loop_now_ms();
 	w->st.status = res->ok ? 0 : res->status;
 	if (w->idle_timer) {
 		loop_timer_cancel(kube_loop(w->k), w->idle_timer);
@@ -206,6 +213,7 @@ static void on_end(const struct kube_result *res, void *arg)
 		w->failures++;
 	if (w->bad[0])
 		e.ok = false;
+	w->st.broken = !e.ok;
 	e.failures = w->failures;
 	switch (kube_watch_after(&e, &delay)) {
 	case KW_NEXT_POLL:
@@ -266,6 +274,8 @@ static void start_watch(struct kube_watch *w)
 		return;
 	}
 	w->st.open = true;
+	w->st.closed_ms = 0;
+	w->st.broken = false;
 	w->st.error[0] = '\0';
 	if (!w->idle_timer)
 		w->idle_timer = loop_timer_add(kube_loop(w->k), w->idle_ms / 3, w->idle_ms / 3, idle_check, w);

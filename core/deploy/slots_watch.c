@@ -25,8 +25,9 @@
 /* heard from within this long: live (the server sends a bookmark about
  * once a minute on a quiet watch) */
 #define LIVE_MS        90000
-/* closed this long without resuming: the source says so */
-#define CLOSED_GRACE_MS 3000
+/* closed this long without resuming: the source says so (a resume takes
+ * milliseconds, one after a break 250 ms) */
+#define CLOSED_GRACE_MS 1000
 
 enum part { W_SERVICE, W_SLICES, W_DEPLOY0, W_PODS0 = W_DEPLOY0 + SLOTS_MAX, W_COUNT = W_PODS0 + SLOTS_MAX };
 
@@ -54,6 +55,7 @@ struct slots_watcher {
 	char *pod_sel[SLOTS_MAX];    /* the selector each pods watch runs with */
 	int64_t closed_since[W_COUNT];
 	uint64_t rebuild_timer;
+	uint64_t grace_timer;        /* a watch closed: judged again once its grace is over */
 	struct source *round;        /* a round waiting to end (the first lists' outcome) */
 	int64_t pending_wall_ms;     /* the first change not yet in the state */
 	int64_t service_wall_ms;     /* the Service's last change arrived */
@@ -88,10 +90,36 @@ static char *part_path(const struct slots_watcher *sw, enum part p, const char *
 static void rebuild_now(struct loop *loop, void *arg);
 static void settle(struct slots_watcher *sw);
 
+/* A watch that closed and has not resumed by the end of its grace: a round
+ * now, which says so (rounds come only every refresh otherwise). */
+static void grace_over(struct loop *loop, void *arg)
+{
+	struct slots_watcher *sw = arg;
+
+	(void)loop;
+	sw->grace_timer = 0;
+	for (int p = 0; p < W_COUNT; p++) {
+		struct kube_watch_status s;
+
+		if (!sw->w[p])
+			continue;
+		kube_watch_status(sw->w[p], &s);
+		if (!s.open && !s.polling && !s.paged && s.closed_ms) {
+			source_refresh(sw->src);
+			return;
+		}
+	}
+}
+
 static void on_change(struct kube_watch *kw, const struct kube_watch_event *ev, void *arg)
 {
 	struct slots_watcher *sw = arg;
 	int64_t now = loop_wall_ms();
+	struct kube_watch_status s;
+
+	kube_watch_status(kw, &s);
+	if (!ev && !s.open && s.closed_ms && !sw->grace_timer)
+		sw->grace_timer = loop_timer_add(sw->loop, s.broken ? 0 : CLOSED_GRACE_MS + 50, 0, grace_over, sw);
 
 	if (ev && kw == sw->w[W_SERVICE])
 		sw->service_wall_ms = now;
@@ -236,7 +264,7 @@ static bool judge(struct slots_watcher *sw, bool *up, bool *failed, char *why, s
 		               now - s.heard_ms < 3 * (int64_t)sw->cfg->refresh_ms + 5000)) {
 			sw->closed_since[p] = 0;
 		} else if (!sw->closed_since[p]) {
-			sw->closed_since[p] = now;
+			sw->closed_since[p] = s.closed_ms ? s.closed_ms : now;
 		}
 		if (s.polling && s.listed && !note[0]) {
 			/* one note for them all: the same credential refuses every watch */
@@ -249,7 +277,8 @@ static bool judge(struct slots_watcher *sw, bool *up, bool *failed, char *why, s
 		}
 		if (!s.open || !s.heard_ms || now - s.heard_ms > LIVE_MS)
 			live = false;
-		if (sw->closed_since[p] && now - sw->closed_since[p] > CLOSED_GRACE_MS)
+		/* broken (not the server's clean end): down at once, as a failed poll is */
+		if (sw->closed_since[p] && (s.broken || now - sw->closed_since[p] > CLOSED_GRACE_MS))
 			*up = false;
 	}
 	*failed = err[0] != '\0';
@@ -292,6 +321,9 @@ static void rebuild_now(struct loop *loop, void *arg)
 	sw->state = *st;
 	publish(sw);
 	settle(sw);
+	/* back after a break: said now, not at the next round the backoff put off */
+	if (up && !sw->round && source_state(sw->src) == SRC_DOWN)
+		source_refresh(sw->src);
 }
 
 /* A round's end: freshness only (the watches bring the data). Before the
@@ -401,6 +433,8 @@ void slots_watcher_free(struct slots_watcher *sw)
 	source_free(sw->src);
 	if (sw->rebuild_timer)
 		loop_timer_cancel(sw->loop, sw->rebuild_timer);
+	if (sw->grace_timer)
+		loop_timer_cancel(sw->loop, sw->grace_timer);
 	for (int p = 0; p < W_COUNT; p++)
 		kube_watch_free(sw->w[p]);
 	for (int i = 0; i < SLOTS_MAX; i++)

@@ -130,6 +130,8 @@ struct kube_watch_status {
 	bool polling;                /* the watch is not allowed: lists every poll_ms */
 	bool paged;                  /* more objects than its limit: its first page listed every poll_ms */
 	int64_t heard_ms;            /* monotonic time of its last event, bookmark or list; 0 never */
+	int64_t closed_ms;           /* monotonic time its stream ended or its list failed; 0 while open */
+	bool broken;                 /* it ended by a failure (not the server's clean end): stale now */
 	char rv[32];
 	char error[300];             /* why it is not open, "" while it is */
 	long status;                 /* the HTTP status of the last request that failed, 0 none */
