@@ -4,7 +4,8 @@
  * its AnalysisRuns with every metric's measurements. Parsers take the API's
  * JSON and fill plain structs the views draw; no I/O here.
  * Implemented in core/deploy/: the parsers rollout.c, the analysis
- * rollout_analysis.c, the poller's round rollout_poll.c. */
+ * rollout_analysis.c, its words rollout_text.c, the poller's round
+ * rollout_poll.c. */
 #ifndef WARROOM_ROLLOUT_H
 #define WARROOM_ROLLOUT_H
 
@@ -122,5 +123,15 @@ bool rollout_promoted(const struct rollout_state *ro);
 /* The Rollout for status --json (rollout_analysis.c): a cJSON object the
  * caller adds to its tree. */
 struct cJSON *rollout_to_cjson(const struct rollout_state *ro, int64_t now_ms);
+
+/* Words (rollout_text.c), one line each. "canary detection-api: Paused
+ * (CanaryPauseStep), step 2/6 pause 8s (5 s left), canary weight 20 %". */
+void rollout_summary_line(const struct rollout_state *ro, int64_t now_ms, char *buf, size_t len);
+/* "steps: setWeight 20 [pause 8s] setWeight 50 ...", "" for blue-green. */
+void rollout_steps_line(const struct rollout_state *ro, char *buf, size_t len);
+/* "analysis Background of 7c9f: Inconclusive" */
+void rollout_run_line(const struct rollout_analysis *a, char *buf, size_t len);
+/* "error-ratio (prometheus) Inconclusive: 3 measured, ...; newest [0.08] Inconclusive" */
+void rollout_metric_line(const struct rollout_metric *m, char *buf, size_t len);
 
 #endif
