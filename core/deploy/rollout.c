@@ -221,7 +221,8 @@ int rollout_pause_left_s(const struct rollout_state *ro, int64_t now_ms)
 {
 	if (!ro->pause_reason[0] && !ro->paused)
 		return 0;
-	if (ro->paused || !ro->canary || ro->current_step < 0 || ro->current_step >= ro->nsteps)
+	if (ro->paused || !ro->canary || ro->current_step < 0 || ro->current_step >= ro->nsteps ||
+	    strcmp(ro->pause_reason, "CanaryPauseStep") != 0)
 		return -1;
 	const struct rollout_step *s = &ro->steps[ro->current_step];
 	if (s->kind != RSTEP_PAUSE || s->pause_s < 0)
