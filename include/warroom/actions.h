@@ -63,7 +63,7 @@ enum action_flag {
 	  "Argo Rollout: back to the previous revision's pod template (after a promotion)") \
 	X(PROMOTE,     "promote",     "O",           ACT_MUTATES | ACT_CONFIRM | ACT_CLI, promote, \
 	  "Argo Rollout: end the pause, go on to the next step") \
-	X(PROMOTE_FULL, "promote-full", "",          ACT_MUTATES | ACT_CONFIRM | ACT_CLI, promote_full, \
+	X(PROMOTE_FULL, "promote-full", "M",         ACT_MUTATES | ACT_CONFIRM | ACT_CLI, promote_full, \
 	  "Argo Rollout: promote fully, skipping the steps, pauses and analysis left") \
 	X(RETRY,       "retry",       "Y",           ACT_MUTATES | ACT_CONFIRM | ACT_CLI, retry, \
 	  "Argo Rollout: retry an aborted update") \
