@@ -156,12 +156,15 @@ static int draw_outcome(WINDOW *w, int y, int h, int width, const struct deploy 
 	char raw[600], line[700];
 
 	if (d->recommend || d->breach) {
-		deploy_banner(d, "{rollback}", tui_glyph(G_DASH), raw, sizeof raw);
+		char word[32];
+
+		snprintf(word, sizeof word, "{%s}", deploy_target_action(d));
+		deploy_banner(d, word, tui_glyph(G_DASH), raw, sizeof raw);
 		keymap_expand(raw, line, sizeof line);
 		y += tui_wrap_put(w, y, 2, h - 1 - y, width - 4, 2, ROLE_CRIT, line);
 		if (d->recommend && y < h - 1)
 			y = said(w, y, 2, width - 4, ROLE_CRIT, "%s shows the plan and its preflight first",
-			         keymap_key_for(ACTION_ROLLBACK));
+			         keymap_key_for(actions_by_name(deploy_target_action(d))->id));
 	} else if (d->ended[0] && y < h - 1) {
 		y = said(w, y, 2, width - 4, ROLE_STALE, "rollback recommendation ended: %s", d->ended);
 	} else if (in_window(d) && y < h - 1) {

@@ -226,7 +226,10 @@ static void print_status(const struct model *m, const char *context)
 	if (d) {
 		deploy_stage_line(d, loop_wall_ms(), line, sizeof line);
 		printf("deployment: %s\n", line);
-		deploy_banner(d, "warroom rollback", "-", line, sizeof line);
+		char word[40];
+
+		snprintf(word, sizeof word, "warroom %s", deploy_target_action(d));
+		deploy_banner(d, word, "-", line, sizeof line);
 		if (line[0])
 			printf("!! %s\n", line);
 		else if (m->src[SRC_PROM].state == SRC_DOWN)
