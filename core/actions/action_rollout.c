@@ -32,6 +32,7 @@ struct roa {
 	char body[160];
 	bool status_patch;
 	char stable[32], stable_tag[128];   /* where the traffic must be back (abort, undo) */
+	char from[32];                      /* undo: the set traffic leaves */
 	long to_revision;
 	int step_before;
 	int64_t sent_ms;
@@ -274,6 +275,9 @@ static void preflight_read(const struct slots_state *st, void *arg)
 		stable = prev;
 	text_copy(s->stable, sizeof s->stable, stable->name);
 	text_copy(s->stable_tag, sizeof s->stable_tag, stable->tag);
+	text_copy(s->from, sizeof s->from, st->slot[0].name);
+	if (s->id == ACTION_UNDO && !prev)
+		s->stable[0] = s->stable_tag[0] = '\0';   /* the previous set is at 0: known by its revision only */
 	s->step_before = st->rollout.current_step;
 	if (s->id == ACTION_UNDO) {
 		s->kreq = kube_argo_undo_plan(c->kube, st->namespace_, st->rollout.name, planned, run);
@@ -341,7 +345,8 @@ static bool verified(struct roa *s, const struct slots_state *st, char *why, siz
 		i = st->active;
 		snprintf(why, len, "active %s %s, %s", i >= 0 ? st->slot[i].name : "-", i >= 0 ? st->slot[i].tag : "-",
 		         ro->phase);
-		return i >= 0 && strcmp(st->slot[i].tag, s->stable_tag) == 0 && slots_traffic_only_on(st, i) &&
+		return i >= 0 && strcmp(st->slot[i].name, s->from) != 0 &&
+		       (!s->stable_tag[0] || strcmp(st->slot[i].tag, s->stable_tag) == 0) && slots_traffic_only_on(st, i) &&
 		       rollout_promoted(ro);
 	case ACTION_RETRY:
 		snprintf(why, len, "%s", ro->phase);

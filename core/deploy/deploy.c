@@ -408,9 +408,16 @@ static void rules(struct deploy *d, const struct slots_state *st, const struct m
 		}
 	}
 	if (st && new_slots && st->rollout.name[0]) {
-		bool bad = deploy_rollout_analysis(st, d->analysis, sizeof d->analysis);
+		struct deploy_rule_state *r = &d->rule[DRULE_ANALYSIS];
+		int64_t since;
+		bool first = !r->holds, bad = deploy_rollout_analysis(st, d->analysis, sizeof d->analysis, &since);
 
-		hold(&d->rule[DRULE_ANALYSIS], bad, bad, 0, now_ms, ev);
+		hold(r, bad, bad, 0, now_ms, ev);
+		/* the run says since when: as if it had been watched */
+		if (bad && first && since && since < now_ms) {
+			r->since_wall_ms = since;
+			r->samples = 2;
+		}
 	}
 	if (!mm || !new_metrics)
 		return;

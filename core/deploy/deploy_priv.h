@@ -34,7 +34,7 @@ void deploy_query_free(struct deploy_query *q);
  * analysis rule (words of the failed run); the target (abort or undo). */
 enum deploy_stage deploy_rollout_stage(struct deploy *d, const struct slots_state *st, int64_t now_ms, int *to,
                                        int *from);
-bool deploy_rollout_analysis(const struct slots_state *st, char *words, size_t len);
+bool deploy_rollout_analysis(const struct slots_state *st, char *words, size_t len, int64_t *since_ms);
 void deploy_rollout_target(const struct deploy *d, const struct slots_state *st, struct deploy_target *t);
 
 #endif

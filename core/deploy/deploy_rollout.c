@@ -87,13 +87,25 @@ enum deploy_stage deploy_rollout_stage(struct deploy *d, const struct slots_stat
 	return up(s1) ? DEPLOY_PASSED : DEPLOY_STEADY;
 }
 
-bool deploy_rollout_analysis(const struct slots_state *st, char *words, size_t len)
+bool deploy_rollout_analysis(const struct slots_state *st, char *words, size_t len, int64_t *since_ms)
 {
 	const struct rollout_state *ro = &st->rollout;
+	int m = -1;
+	const struct rollout_analysis *a;
+
 	words[0] = '\0';
-	if (!ro->found || ro->abort)
+	*since_ms = 0;
+	if (!ro->found || ro->abort || !(a = rollout_failed_run(ro, &m)))
 		return false;
 	rollout_failure_words(ro, words, len);
+	/* the run says since when: its first bad measurement of those in a row at its end */
+	*since_ms = a->created_wall_ms;
+	if (m >= 0) {
+		const struct rollout_metric *x = &a->metric[m];
+		for (int i = x->nm - 1; i >= 0 && strcmp(x->m[i].phase, "Successful") != 0; i--)
+			if (x->m[i].started_wall_ms)
+				*since_ms = x->m[i].started_wall_ms;
+	}
 	return words[0] != '\0';
 }
 

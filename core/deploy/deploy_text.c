@@ -219,8 +219,10 @@ void deploy_stage_line(const struct deploy *d, int64_t now_ms, char *buf, size_t
 			snprintf(buf, len, "DEPLOYING %s: rolling out", d->to_version);
 		break;
 	case DEPLOY_STEADY:
-		if (d->blue_green)
+		if (d->blue_green && d->from_slot[0])
 			snprintf(buf, len, "STEADY %s %s serves, %s at 0", d->to_slot, d->to_version, d->from_slot);
+		else if (d->blue_green)
+			snprintf(buf, len, "STEADY %s %s serves", d->to_slot, d->to_version);
 		else
 			snprintf(buf, len, "STEADY %s", d->to_version);
 		break;
@@ -346,6 +348,7 @@ char *deploy_to_json(const struct deploy *d, int64_t now_ms)
 		cJSON_AddStringToObject(o, "rule", deploy_rule_name(d->reason_rule));
 		cJSON_AddStringToObject(o, "reason", d->reason);
 		add_time(o, "since", d->recommend_ms);
+		cJSON_AddStringToObject(o, "target_action", deploy_target_action(d));
 		cJSON_AddStringToObject(o, "target_slot", d->target.slot);
 		cJSON_AddStringToObject(o, "target_version", d->target.version);
 		cJSON_AddBoolToObject(o, "scale_up", d->target.scale_up);
