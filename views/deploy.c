@@ -182,6 +182,37 @@ static int draw_outcome(WINDOW *w, int y, int h, int width, const struct deploy 
 	return y;
 }
 
+/* An Argo Rollout: where it stands, its steps, and each AnalysisRun's
+ * metrics with their newest measurements. Returns the next free row. */
+static int draw_rollout(WINDOW *w, int y, int h, int width, const struct model *m)
+{
+	const struct rollout_state *ro = m->slots ? &m->slots->rollout : NULL;
+	char line[400];
+
+	if (!ro || !ro->name[0] || y >= h - 1)
+		return y;
+	rollout_summary_line(ro, loop_wall_ms(), line, sizeof line);
+	y = said(w, y, 2, width - 4, ro->abort || ro->progress_deadline_exceeded ? ROLE_WARN : ROLE_ACCENT, "%s",
+	         line);
+	rollout_steps_line(ro, line, sizeof line);
+	if (line[0] && y < h - 1)
+		y = said(w, y, 2, width - 4, ROLE_NORMAL, "%s", line);
+	for (int i = 0; i < ro->nruns && y < h - 1; i++) {
+		const struct rollout_analysis *a = &ro->runs[i];
+		bool bad = strcmp(a->phase, "Failed") == 0 || strcmp(a->phase, "Inconclusive") == 0 ||
+		           strcmp(a->phase, "Error") == 0;
+
+		rollout_run_line(a, line, sizeof line);
+		y = said(w, y, 2, width - 4, bad ? ROLE_CRIT : strcmp(a->phase, "Successful") == 0 ? ROLE_OK :
+		         ROLE_NORMAL, "%s", line);
+		for (int k = 0; k < a->nmetrics && y < h - 1; k++) {
+			rollout_metric_line(&a->metric[k], line, sizeof line);
+			y = said(w, y, 4, width - 6, bad ? ROLE_WARN : ROLE_NORMAL, "%s", line);
+		}
+	}
+	return y;
+}
+
 /* The view's lines, drawn from row 1 down in rows below h - 1; returns the
  * next free row. draw() gives it a tall pad and shows the part that fits. */
 static int body(WINDOW *w, int h, int vis, int width, const struct model *m, const struct deploy *d)
@@ -231,6 +262,7 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 		}
 		y++;
 	}
+	y = draw_rollout(w, y, h, width, m);
 	/* a rollback goes through these: why one is down, in words, before it is needed */
 	for (int s = SRC_ARGOCD; s <= SRC_BASTION; s++)
 		if (m->src[s].state == SRC_DOWN && y < h - 1) {
