@@ -178,7 +178,7 @@ class Rollouts(LabTestCase):
         t = Term(100, 30)
         try:
             t.start([WARROOM, "--config", self.config, "--db", db, "--readonly"])
-            t.wait_for(lambda sc: "stable" in sc or "canary" in sc, timeout=20, what="the Rollout's slots")
+            t.wait_for(lambda sc: "STABLE" in sc, timeout=20, what="the Rollout's slots")
             for name in ROLLOUT_ACTIONS:
                 self.assertTrue(rows[name]["mutates"], name)
                 t.keys(rows[name]["keys"].split(",")[0])
