@@ -295,7 +295,7 @@ static void prepare(struct action_run *run, enum action_id id)
 	const struct action_ctx *c = actions_run_ctx(run);
 	if (!c->cfg->kube.rollout[0]) {
 		actions_finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "no Argo Rollout is configured "
-		                    "(kubernetes.rollout): %s acts on a Rollout", actions_get(id)->name);
+		                    "(kubernetes.rollout): %s acts on a Rollout", verb(id));
 		return;
 	}
 	if (!c->kube) {
