@@ -1,5 +1,7 @@
 #define _GNU_SOURCE   /* memmem */
 /* Small text helpers shared by every layer. */
+#include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,6 +17,46 @@ void text_copy(char *dst, size_t len, const char *src)
 {
 	if (len)
 		snprintf(dst, len, "%s", src ? src : "");
+}
+
+int64_t text_duration_ms(const char *s, bool bare_seconds)
+{
+	static const struct { const char *u; double ms; } units[] = {
+		{ "ms", 1 }, { "s", 1e3 }, { "m", 6e4 }, { "h", 3.6e6 }, { "d", 8.64e7 }, { "w", 6.048e8 },
+		{ "y", 3.1536e10 },
+	};
+	double total = 0;
+	bool any = false;
+
+	if (!s || !*s)
+		return -1;
+	while (*s) {
+		char *end;
+		double n;
+		size_t ul = 0;
+		double mult = -1;
+
+		if (!isdigit((unsigned char)*s) && *s != '.')
+			return -1;   /* no sign, no blank, no "inf" */
+		n = strtod(s, &end);
+		if (end == s || !isfinite(n))
+			return -1;
+		while (isalpha((unsigned char)end[ul]))
+			ul++;
+		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+			if (strlen(units[i].u) == ul && !strncmp(end, units[i].u, ul))
+				mult = units[i].ms;
+		if (ul == 0 && !any && !end[0] && bare_seconds)
+			mult = 1e3;
+		if (mult < 0)
+			return -1;
+		total += n * mult;
+		if (total > 100 * 3.1536e10)
+			return -1;
+		any = true;
+		s = end + ul;
+	}
+	return (int64_t)llround(total);
 }
 
 void text_age(int64_t ms, char *buf, size_t len)

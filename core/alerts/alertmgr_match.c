@@ -290,28 +290,7 @@ size_t alertmgr_alert_matchers(const struct model_am_alert *a, struct model_am_m
 
 long alertmgr_parse_duration(const char *s)
 {
-	long total = 0;
+	int64_t ms = text_duration_ms(s, false);
 
-	if (!s || !*s)
-		return -1;
-	while (*s) {
-		char *end;
-		long n = strtol(s, &end, 10), unit;
-
-		if (end == s || n < 0)
-			return -1;
-		switch (*end) {
-		case 's': unit = 1; break;
-		case 'm': unit = 60; break;
-		case 'h': unit = 3600; break;
-		case 'd': unit = 86400; break;
-		case 'w': unit = 7 * 86400; break;
-		default: return -1;
-		}
-		if (n > 100L * 366 * 86400 / unit)
-			return -1;
-		total += n * unit;
-		s = end + 1;
-	}
-	return total > 0 ? total : -1;
+	return ms >= 1000 ? (long)(ms / 1000) : -1;
 }

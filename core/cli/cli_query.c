@@ -79,41 +79,6 @@ static void print_value(const char *val)
 	printf("%s%s%s%s\n", val, *why ? " (" : "", why, *why ? ")" : "");
 }
 
-/* A series' labels as Prometheus' table shows them: name{k="v", ...}. */
-static char *series_name(const cJSON *metric)
-{
-	const cJSON *l, *name = cJSON_GetObjectItemCaseSensitive(metric, "__name__");
-	size_t cap = 8, o;
-	char *s;
-	bool first = true;
-
-	cJSON_ArrayForEach(l, metric)
-		if (cJSON_IsString(l))
-			cap += strlen(l->string) + 2 * strlen(l->valuestring) + 6;
-	if (!(s = malloc(cap)))
-		return NULL;
-	o = (size_t)snprintf(s, cap, "%s{", cJSON_IsString(name) ? name->valuestring : "");
-	cJSON_ArrayForEach(l, metric) {
-		if (!cJSON_IsString(l) || !strcmp(l->string, "__name__"))
-			continue;
-		o += (size_t)snprintf(s + o, cap - o, "%s%s=\"", first ? "" : ", ", l->string);
-		for (const char *c = l->valuestring; *c && o + 3 < cap; c++) {   /* quoted as PromQL quotes */
-			if (*c == '"' || *c == '\\')
-				s[o++] = '\\';
-			if (*c == '\n') {
-				s[o++] = '\\';
-				s[o++] = 'n';
-				continue;
-			}
-			s[o++] = *c;
-		}
-		o += (size_t)snprintf(s + o, cap - o, "\"");
-		first = false;
-	}
-	snprintf(s + o, cap - o, "}");
-	return s;
-}
-
 /* Every series of the answer with its labels, the values in one column; a
  * scalar, or one series without labels, is its value alone (what scripts
  * read). 0, or -1 when the answer is not one Prometheus gives. */
@@ -151,7 +116,7 @@ static int print_table(const char *body, size_t len, char *err, size_t errlen)
 		bool oom = !names;
 
 		cJSON_ArrayForEach(s, (oom ? NULL : res)) {
-			if (!(names[n] = series_name(cJSON_GetObjectItemCaseSensitive(s, "metric"))))
+			if (!(names[n] = prom_series_text(cJSON_GetObjectItemCaseSensitive(s, "metric"), true)))
 				oom = true;
 			else if (strlen(names[n]) > width)
 				width = strlen(names[n]);

@@ -59,23 +59,12 @@ struct watch_run {
 	struct action_result res;
 };
 
-/* "300", "300s", "5m", "1h": seconds, or -1. */
+/* "300", "300s", "5m", "1h": whole seconds, or -1. */
 static long parse_dur(const char *s)
 {
-	char *end;
-	long v;
+	int64_t ms = text_duration_ms(s, true);
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || v <= 0)
-		return -1;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		return v;
-	if (strcmp(end, "m") == 0)
-		return v * 60;
-	if (strcmp(end, "h") == 0)
-		return v * 3600;
-	return -1;
+	return ms >= 1000 ? (long)(ms / 1000) : -1;
 }
 
 /* One line: words, or with --json one object with the event, the time and

@@ -115,21 +115,9 @@ int logs_args_from_text(const char *text, bool events, struct logs_args *a, char
 /* "90s", "10m", "2h", "1d": ms, or -1 */
 static int64_t duration_ms(const char *s)
 {
-	char *end;
-	long v;
+	int64_t ms = text_duration_ms(s, false);
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || v <= 0)
-		return -1;
-	switch (*end) {
-	case 's': v *= 1; break;
-	case 'm': v *= 60; break;
-	case 'h': v *= 3600; break;
-	case 'd': v *= 86400; break;
-	default: return -1;
-	}
-	return end[1] ? -1 : (int64_t)v * 1000;
+	return ms > 0 ? ms : -1;
 }
 
 /* A session's options for them (a slot the config does not have, a time

@@ -8,44 +8,17 @@
 #include <strings.h>
 
 #include "warroom/dashboard.h"
+#include "warroom/text.h"
 
 #define MAX_POINTS 11000   /* Prometheus refuses more than 11,000 points a series */
 
 int64_t dashboard_duration_ms(const char *s)
 {
-	static const struct { const char *u; int64_t ms; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
-		{ "w", 604800000 }, { "y", 31536000000LL },
-	};
-	int64_t total = 0;
-	bool any = false;
-
 	if (!s)
 		return -1;
 	while (*s == ' ' || *s == '>' || *s == '<' || *s == '=')   /* ">15s" in old panels */
 		s++;
-	while (*s) {
-		char *end;
-		double n = strtod(s, &end);
-		size_t ul = 0;
-		int64_t mult = -1;
-
-		if (end == s || n < 0)
-			return -1;
-		while (isalpha((unsigned char)end[ul]))
-			ul++;
-		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-			if (strlen(units[i].u) == ul && !strncmp(end, units[i].u, ul))
-				mult = units[i].ms;
-		if (ul == 0 && !any && !end[0])
-			mult = 1000;   /* a bare number is seconds */
-		if (mult < 0)
-			return -1;
-		total += (int64_t)llround(n * (double)mult);
-		any = true;
-		s = end + ul;
-	}
-	return any ? total : -1;
+	return text_duration_ms(s, true);
 }
 
 void dashboard_duration_str(int64_t ms, char *buf, size_t len)

@@ -14,6 +14,7 @@
 #include "warroom/endpoint.h"
 #include "warroom/http.h"
 #include "warroom/prom.h"
+#include "warroom/text.h"
 
 #include "prom_priv.h"
 
@@ -159,29 +160,32 @@ uint64_t prom_query_series(struct prom *p, const char *expr, prom_matrix_fn fn, 
 	return request(p, "/api/v1/query", params, false, matrix_done, (struct query){ .mfn = fn, .arg = arg });
 }
 
-/* A series' labels as Grafana lists them for a variable: name{k="v",k2="v2"}. */
-static char *series_text(const cJSON *metric)
+char *prom_series_text(const struct cJSON *metric, bool table)
 {
 	const cJSON *l, *name = cJSON_GetObjectItemCaseSensitive(metric, "__name__");
-	size_t cap = 8, o;
-	char *s;
+	struct text_buf b = { 0 };
 	bool first = true;
 
-	cJSON_ArrayForEach(l, metric)
-		if (cJSON_IsString(l))
-			cap += strlen(l->string) + strlen(l->valuestring) + 4;
-	s = malloc(cap);
-	if (!s)
-		return NULL;
-	o = (size_t)snprintf(s, cap, "%s{", cJSON_IsString(name) ? name->valuestring : "");
+	text_buf_printf(&b, "%s{", cJSON_IsString(name) ? name->valuestring : "");
 	cJSON_ArrayForEach(l, metric) {
 		if (!cJSON_IsString(l) || !strcmp(l->string, "__name__"))
 			continue;
-		o += (size_t)snprintf(s + o, cap - o, "%s%s=\"%s\"", first ? "" : ",", l->string, l->valuestring);
+		text_buf_printf(&b, "%s%s=\"", first ? "" : table ? ", " : ",", l->string);
+		for (const char *c = l->valuestring; *c; c++) {
+			if (!table)
+				text_buf_add(&b, c, 1);
+			else if (*c == '\n')   /* quoted as PromQL quotes */
+				text_buf_str(&b, "\\n");
+			else if (*c == '"' || *c == '\\')
+				text_buf_printf(&b, "\\%c", *c);
+			else
+				text_buf_add(&b, c, 1);
+		}
+		text_buf_str(&b, "\"");
 		first = false;
 	}
-	snprintf(s + o, cap - o, "}");
-	return s;
+	text_buf_str(&b, "}");
+	return text_buf_take(&b);
 }
 
 /* A list answer: strings (label values, label names), or series objects
@@ -208,7 +212,7 @@ static void list_done(const struct http_resp *r, void *arg, bool series)
 			cJSON_ArrayForEach(it, (ok ? data : NULL))
 				if (!series && cJSON_IsString(it))
 					vals[n++] = it->valuestring;
-				else if (series && cJSON_IsObject(it) && !(vals[n++] = series_text(it)))
+				else if (series && cJSON_IsObject(it) && !(vals[n++] = prom_series_text(it, false)))
 					ok = false;
 			if (!ok)
 				snprintf(err, sizeof err, "out of memory reading Prometheus' %s",

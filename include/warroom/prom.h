@@ -135,6 +135,12 @@ uint64_t prom_label_names(struct prom *p, const char *match, prom_strings_fn fn,
 /* /api/v1/series: the series matching match, each as Grafana lists them
  * for a variable, name{k="v",k2="v2"}. */
 uint64_t prom_series_list(struct prom *p, const char *match, prom_strings_fn fn, void *arg);
+/* A series' labels as text, name{k="v",k2="v2"}: as Grafana lists them
+ * for a variable (values as they are), or with table as Prometheus' own
+ * table shows them (", " between, values quoted as PromQL quotes them).
+ * malloc'd; NULL out of memory. */
+struct cJSON;
+char *prom_series_text(const struct cJSON *metric, bool table);
 
 /* An instant query's answer as Prometheus wrote it (for printing every
  * series, or the API's own JSON). */

@@ -16,6 +16,10 @@ void text_age(int64_t ms, char *buf, size_t len);
 /* "2026-11-21T14:03:10.123Z", with or without a fraction, Z or an offset,
  * as UTC ms since the epoch; 0 when it cannot be read. */
 int64_t text_parse_time(const char *s);
+/* A duration as Prometheus and Go write one ("90s", "1h30m", "250ms", "1.5h";
+ * units ms s m h d w y), in ms; bare_seconds: a plain number is seconds.
+ * -1 when it is none, negative or over 100 years; "0s" is 0. */
+int64_t text_duration_ms(const char *s, bool bare_seconds);
 
 /* The one cleaning of text from outside (text_clean.c), done where it
  * enters: a server's answer, a Kubernetes field, an alert's labels and

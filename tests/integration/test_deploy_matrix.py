@@ -2,7 +2,8 @@
 each of the lab's scenarios, a console and `warroom watch --auto-rollback`
 started (a) before the traffic switch, (b) 20 s after it, (c) after a
 rollback, and (d) killed with SIGKILL and restarted mid-window, each say the
-stage and the recommendation the seeds call for. One lab per scenario; the
+stage, the recommendation, the SEV suggested and the runbook offered that the
+seeds call for. One lab per scenario; the
 consoles share one run of it, each acting watch gets a switch of its own.
 
 The consoles are read on their real screens (the Deployment view's title
@@ -43,6 +44,18 @@ SEEDS = {
     "slow": ("monitoring", "p95-over-slo"),       # +650 ms: P95 over 300 ms +20 %, P99 under 2 x 500 ms
     "pods-down": ("monitoring", "no-ready-pod"),  # every pod crash-loops: nothing serves (SEV-1)
     "tak-outage": ("monitoring", "queue-growing"),  # pushes fail: the offline queue grows
+}
+# The SEV the live signals suggest and the runbook offered while the breach
+# stands (the SEV table: all pods crash-looping or no detections reaching TAK
+# SEV-1, over 5 % errors SEV-2; latency alone is in no SEV's criteria, so the
+# console suggests none and leaves it to the operator; the runbook is the one
+# whose front matter names the most severe firing alert).
+SEV_RUNBOOK = {
+    "good-deploy": (None, None),
+    "bad-deploy": (2, "sev2-degraded"),         # HighErrorRate
+    "slow": (None, "sev2-degraded"),            # P95LatencyHigh
+    "pods-down": (1, "sev1-pipeline-down"),     # ServiceDown over TooFewInstances
+    "tak-outage": (1, "tak-push-failures"),     # TAKPushFailures, OfflineQueueGrowing
 }
 # After a rollback the deployment has ended: nothing to recommend.
 AFTER_ROLLBACK = ("rolled-back", None)
@@ -87,6 +100,31 @@ class Console:
         m = re.search(r"Deployment · (\S+)", s)
         r = re.search(r"Rollback recommended: (.*?) — ", flat(s))
         return (m.group(1) if m else None), (rule_of(r.group(1)) if r else None), s
+
+    def incident(self):
+        """(the SEV the signals suggest or None, the runbook offered or None,
+        the screen) as the overview shows them."""
+        s = self.t.screen()
+        sev = re.search(r"signals suggest SEV-(\d)", flat(s))
+        rb = re.search(r"\b[A-Z][A-Za-z0-9]+: ([a-z0-9-]+)\.md\b", flat(s))
+        return (int(sev.group(1)) if sev else None), (rb.group(1) if rb else None), s
+
+    def wait_incident(self, sev, runbook, timeout):
+        """On the overview until it suggests `sev` and offers `runbook`; back
+        on the Deployment view after."""
+        self.t.keys("1")
+        end = time.time() + timeout
+        try:
+            while True:
+                last = self.incident()
+                if last[:2] == (sev, runbook):
+                    return
+                if time.time() >= end:
+                    raise AssertionError("%s: wanted SEV %s / runbook %s, the overview shows %s / %s:\n%s" % (
+                        self.name, sev, runbook, last[0], last[1], last[2]))
+                time.sleep(0.2)
+        finally:
+            self.t.keys("8")
 
     def wait_state(self, stage, rule, timeout):
         end = time.time() + timeout
@@ -222,6 +260,14 @@ class Matrix(LabTestCase):
             print("    console %s: %s / %s, %.1f s after it started" % (cell, want[0], want[1] or "none",
                                                                           took))
 
+    def check_incident(self, c, cell, timeout):
+        """The SEV suggested and the runbook offered, as the table says."""
+        want = SEV_RUNBOOK[self.scenario]
+        with self.subTest(cell="console %s: SEV and runbook" % cell):
+            c.wait_incident(want[0], want[1], timeout)
+            print("    console %s: SEV %s suggested, runbook %s offered" % (cell, want[0] or "none",
+                                                                           want[1] or "none"))
+
     def check_watch_acted(self, w, cell, t_switch):
         with self.subTest(cell="watch " + cell):
             rc = w.wait_exit(60)
@@ -262,6 +308,10 @@ class Matrix(LabTestCase):
         time.sleep(max(0, t_switch + 20 - time.time()))
         b = Console(self, "b").start()
         self.check_console(b, "(b) 20 s after the switch", want, 10)
+        # the alerts the breach fires take their `for` and a rule evaluation
+        self.check_incident(a, "(a) before the switch", 40)
+        self.check_incident(d2, "(d) killed and restarted mid-window", 10)
+        self.check_incident(b, "(b) 20 s after the switch", 10)
         # the status command reads the same model
         st = json.loads(subprocess.run([BINARY, "--config", self.cfg, "--db", b.db, "status", "--json"],
                                        capture_output=True, text=True, timeout=30).stdout)["deployment"]
@@ -378,10 +428,13 @@ class Matrix(LabTestCase):
         d2 = Console(self, "d2", db=d.db).start()
         wd2 = Watch(self, "d2").start()
         self.check_console(d2, "(d) killed and restarted mid-window", want, 10)
+        self.check_incident(a, "(a) before the switch", 10)
+        self.check_incident(d2, "(d) killed and restarted mid-window", 10)
         time.sleep(max(0, t_switch + 20 - time.time()))
         b = Console(self, "b").start()
         wb = Watch(self, "b").start()
         self.check_console(b, "(b) 20 s after the switch", want, 10)
+        self.check_incident(b, "(b) 20 s after the switch", 10)
         # every watch ends at its window's end, whenever it started
         for w, cell in ((wa, "(a) before the switch"), (wb, "(b) 20 s after the switch"),
                         (wd2, "(d) killed and restarted mid-window")):

@@ -9,6 +9,8 @@
 
 #include <math.h>
 
+#include <cJSON.h>
+
 #include "warroom/config.h"
 #include "warroom/model.h"
 #include "warroom/prom.h"
@@ -186,11 +188,28 @@ static void answers_nobody_can_read_leave_the_source_down(void **state)
 	free(mm);
 }
 
+/* A series named as the two readers expect it: a Grafana variable's value
+ * as it is, and `warroom query`'s table as Prometheus quotes it, so a label
+ * value holding a quote or a line end cannot end the name early. */
+static void a_series_is_named_for_grafana_and_for_the_table(void **state)
+{
+	(void)state;
+	cJSON *m = cJSON_Parse("{\"__name__\":\"up\",\"job\":\"api\",\"msg\":\"a\\\"b\\nc\"}");
+	char *g = prom_series_text(m, false), *t = prom_series_text(m, true);
+
+	assert_string_equal(g, "up{job=\"api\",msg=\"a\"b\nc\"}");
+	assert_string_equal(t, "up{job=\"api\", msg=\"a\\\"b\\nc\"}");
+	free(g);
+	free(t);
+	cJSON_Delete(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(nan_infinity_and_nothing_are_each_said_with_their_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(answers_nobody_can_read_leave_the_source_down, setup, teardown),
+		cmocka_unit_test(a_series_is_named_for_grafana_and_for_the_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,6 +79,33 @@ static void out_of_memory_is_sticky_and_nothing_is_taken(void **state)
 	text_buf_free(&b);
 }
 
+/* One reading of a duration for every place that takes one: a watch's
+ * --window, a silence's length, logs --since, a panel's interval. */
+static void durations_read_as_prometheus_writes_them(void **state)
+{
+	(void)state;
+	assert_int_equal(text_duration_ms("90s", false), 90000);
+	assert_int_equal(text_duration_ms("1h30m", false), 5400000);
+	assert_int_equal(text_duration_ms("250ms", false), 250);
+	assert_int_equal(text_duration_ms("1.5h", false), 5400000);
+	assert_int_equal(text_duration_ms("2w", false), 14LL * 86400000);
+	assert_int_equal(text_duration_ms("0s", false), 0);
+	/* a plain number is seconds only where the caller says so */
+	assert_int_equal(text_duration_ms("300", true), 300000);
+	assert_int_equal(text_duration_ms("300", false), -1);
+	assert_int_equal(text_duration_ms("5m30", true), -1);
+	/* nothing else is a duration */
+	assert_int_equal(text_duration_ms("", true), -1);
+	assert_int_equal(text_duration_ms(NULL, true), -1);
+	assert_int_equal(text_duration_ms("-5m", true), -1);
+	assert_int_equal(text_duration_ms(" 5m", true), -1);
+	assert_int_equal(text_duration_ms("5x", true), -1);
+	assert_int_equal(text_duration_ms("h", true), -1);
+	assert_int_equal(text_duration_ms("inf", true), -1);
+	assert_int_equal(text_duration_ms("1e300s", true), -1);
+	assert_int_equal(text_duration_ms("101y", true), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +113,7 @@ int main(void)
 		cmocka_unit_test(nothing_written_is_an_empty_string),
 		cmocka_unit_test(reset_starts_a_new_text),
 		cmocka_unit_test(out_of_memory_is_sticky_and_nothing_is_taken),
+		cmocka_unit_test(durations_read_as_prometheus_writes_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
