@@ -11,38 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A Go duration as the Rollout writes it ("30s", "5m", "1h30m", "90" as
- * seconds); -1 when unreadable. */
+/* A pause's duration as the Rollout writes it ("30s", "5m", 90 as seconds),
+ * in seconds; -1 when unreadable. */
 static int duration_s(const cJSON *v)
 {
 	if (cJSON_IsNumber(v))
 		return v->valuedouble < 0 || v->valuedouble > 1e7 ? -1 : (int)v->valuedouble;
-	if (!cJSON_IsString(v) || !v->valuestring[0])
+	if (!cJSON_IsString(v))
 		return -1;
-	const char *s = v->valuestring;
-	double total = 0;
-	while (*s) {
-		char *end;
-		double n = strtod(s, &end);
-		if (end == s || n < 0)
-			return -1;
-		s = end;
-		if (*s == 'h')
-			total += n * 3600, s++;
-		else if (*s == 'm' && s[1] == 's')
-			total += n / 1000, s += 2;
-		else if (*s == 'm')
-			total += n * 60, s++;
-		else if (*s == 's')
-			total += n, s++;
-		else if (!*s)
-			total += n;
-		else
-			return -1;
-		if (total > 1e7)
-			return -1;
-	}
-	return (int)total;
+	int64_t ms = text_duration_ms(v->valuestring, true);
+	return ms < 0 || ms > (int64_t)1e10 ? -1 : (int)(ms / 1000);
 }
 
 /* An int that old controllers write as a string ("410"). */
