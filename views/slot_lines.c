@@ -166,8 +166,11 @@ void slot_lines_summary(WINDOW *w, int y, int x, int h, int width, const struct 
 			tui_put(w, y, x + nw, width - nw, ROLE_WARN, "no deployment");
 			continue;
 		}
+		char share[16];
+		/* a canary beside the stable set takes its weight of the traffic */
+		snprintf(share, sizeof share, "%d %%", st->rollout.weight);
 		tui_put(w, y, x + nw, 8, i == st->active ? ROLE_TITLE : ROLE_STALE,
-		        i == st->active ? "ACTIVE" : st->both ? "both" : "standby");
+		        i == st->active ? "ACTIVE" : st->rollout.canary ? share : st->both ? "both" : "standby");
 		snprintf(line, sizeof line, "%d/%d", s->ready, s->desired);
 		tui_put(w, y, x + nw + 8, 6, stale || s->desired == 0 ? ROLE_STALE : s->ready >= s->desired ? ROLE_OK :
 		        i == st->active ? ROLE_CRIT : ROLE_WARN, line);

@@ -64,7 +64,7 @@ void rollout_summary_line(const struct rollout_state *ro, int64_t now_ms, char *
 	}
 	if (ro->progress_deadline_exceeded)
 		n = add(buf, len, n, ", ProgressDeadlineExceeded");
-	if (ro->message[0] && n < len)
+	if (ro->message[0] && strcmp(ro->message, ro->pause_reason) != 0 && n < len)
 		add(buf, len, n, ": %s", ro->message);
 }
 
