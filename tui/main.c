@@ -40,7 +40,7 @@ static const char usage[] =
 	"       warroom watch [--window 5m] [--auto-rollback]  the deployment window; 0 passed, 4 rolled back,\n"
 	"                                         5 breached without rollback\n"
 	"       warroom autosync [--override] [--yes]  re-enable Argo CD auto-sync once Git is fixed\n"
-	"       warroom abort|undo|promote [--full]|retry|rollout-pause [--yes]\n"
+	"       warroom abort|undo|promote [--full]|retry|hold [--yes]\n"
 	"                                         the Argo Rollout's actions, verified; exit 0 verified\n"
 	"       warroom tick N                    tick item N of the pre-deployment checklist\n"
 	"       warroom logs [--slot S|--pod P] [--container C] [--since switch|10m|TIME] [--follow] [--grep RE]\n"
@@ -85,7 +85,7 @@ static const struct subcmd subcmds[] = {
 	{ "promote", cli_rollout_action },
 	{ "promote-full", cli_rollout_action },
 	{ "retry", cli_rollout_action },
-	{ "rollout-pause", cli_rollout_action },
+	{ "hold", cli_rollout_action },
 	{ "check", cli_check },
 	{ "tick", cli_tick },
 	{ "remote", cli_remote },
@@ -98,7 +98,7 @@ static bool reaches_endpoints(const char *name)
 {
 	static const char *const names[] = { "status", "rollback", "silence", "expire", "query", "dashboard",
 	                                     "check", "watch", "autosync", "abort", "undo", "promote",
-	                                     "promote-full", "retry", "rollout-pause" };
+	                                     "promote-full", "retry", "hold" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(name, names[i]) == 0)

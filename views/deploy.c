@@ -307,6 +307,9 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 		/* the fast rules judge the live slot always; the seeds' criteria in the window */
 		bool live = r >= DRULE_FAST_ERRORS || in_window(d);
 
+		if (r == DRULE_ANALYSIS && !d->cfg->kube.rollout[0])
+			continue;   /* only an Argo Rollout has an analysis */
+
 		deploy_rule_text(d, (enum deploy_rule)r, text, sizeof text);
 		fmt_value((enum deploy_rule)r, live ? s->value : NAN, v, sizeof v);
 		fmt_value((enum deploy_rule)r, live ? s->limit : NAN, l, sizeof l);

@@ -1,5 +1,5 @@
 /* The Argo Rollouts actions: abort, retry, promote, promote-full, undo and
- * rollout-pause, each sent as the kubectl plugin sends it. One flow for all:
+ * hold, each sent as the kubectl plugin sends it. One flow for all:
  * read the Rollout (and Argo CD's sync policy) for the preflight, ask, send,
  * then watch the slots until the change shows, as the rollback's
  * verification does: an abort or an undo is done when the Service's
@@ -135,7 +135,7 @@ static bool applies(struct roa *s, char *why, size_t len)
 		if (promoted && !ro->paused && !ro->pause_reason[0])
 			return snprintf(why, len, "rollout %s is fully promoted: nothing to promote", ro->name), false;
 		return true;
-	case ACTION_ROLLOUT_PAUSE:
+	case ACTION_HOLD:
 		if (ro->paused)
 			return snprintf(why, len, "rollout %s is already paused", ro->name), false;
 		return true;
@@ -163,7 +163,7 @@ static void build_body(struct roa *s)
 			snprintf(s->body, sizeof s->body, "{\"status\":{\"currentStepIndex\":%d}}", ro->current_step + 1);
 		}
 		break;
-	case ACTION_ROLLOUT_PAUSE:
+	case ACTION_HOLD:
 		s->status_patch = false;
 		snprintf(s->body, sizeof s->body, "{\"spec\":{\"paused\":true}}");
 		break;
@@ -440,4 +440,4 @@ ROLLOUT_ACTION(retry, ACTION_RETRY)
 ROLLOUT_ACTION(promote, ACTION_PROMOTE)
 ROLLOUT_ACTION(promote_full, ACTION_PROMOTE_FULL)
 ROLLOUT_ACTION(undo, ACTION_UNDO)
-ROLLOUT_ACTION(rollout_pause, ACTION_ROLLOUT_PAUSE)
+ROLLOUT_ACTION(hold, ACTION_HOLD)

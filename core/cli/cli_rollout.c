@@ -1,4 +1,4 @@
-/* `warroom abort|undo|promote [--full]|promote-full|retry|rollout-pause
+/* `warroom abort|undo|promote [--full]|promote-full|retry|hold
  * [--yes]`: the Argo Rollout's actions headless, through the same action
  * rows as the console's keys (preflight, question, audit, verification). */
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include "warroom/cli.h"
 
 static const char usage[] =
-	"usage: warroom abort|undo|promote [--full]|retry|rollout-pause [--yes]\n"
+	"usage: warroom abort|undo|promote [--full]|retry|hold [--yes]\n"
 	"       acts on the Argo Rollout (kubernetes.rollout) as the kubectl plugin does: prints the\n"
 	"       preflight, asks Proceed? [y/N] (or --yes), sends, and waits until the change shows;\n"
 	"       exit 0 only when it is verified (abort and undo: traffic back on the stable pods)\n";

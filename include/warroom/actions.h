@@ -57,7 +57,7 @@ enum action_flag {
 	X(COMMAND,     "command",     ":",           ACT_HINT, none, "Command line: any action by name (:note text)") \
 	X(ROLLBACK,    "rollback",    "R",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT | ACT_TAKES_ARG | ACT_CLI, \
 	  rollback, "Plan a rollback, show its preflight, run on y") \
-	X(ABORT,       "abort",       "B",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT | ACT_CLI, abort, \
+	X(ABORT,       "abort",       "B",           ACT_MUTATES | ACT_CONFIRM | ACT_CLI, abort, \
 	  "Argo Rollout: abort the update, the canary (preview) scales down, traffic back on stable") \
 	X(UNDO,        "undo",        "U",           ACT_MUTATES | ACT_CONFIRM | ACT_CLI, undo, \
 	  "Argo Rollout: back to the previous revision's pod template (after a promotion)") \
@@ -67,8 +67,8 @@ enum action_flag {
 	  "Argo Rollout: promote fully, skipping the steps, pauses and analysis left") \
 	X(RETRY,       "retry",       "Y",           ACT_MUTATES | ACT_CONFIRM | ACT_CLI, retry, \
 	  "Argo Rollout: retry an aborted update") \
-	X(ROLLOUT_PAUSE, "rollout-pause", "H",       ACT_MUTATES | ACT_CONFIRM | ACT_CLI, rollout_pause, \
-	  "Argo Rollout: hold the update where it is (spec.paused)") \
+	X(HOLD,        "hold",        "H",           ACT_MUTATES | ACT_CONFIRM | ACT_CLI, hold, \
+	  "Argo Rollout: pause the update where it is (spec.paused, the plugin's pause)") \
 	X(CHECK,       "check",       "c",           ACT_TAKES_ARG | ACT_CLI, check, \
 	  "Run the verification matrix against a slot's pods (:check green)") \
 	X(TICK,        "tick",        "+",           ACT_TAKES_ARG | ACT_CLI, tick, \

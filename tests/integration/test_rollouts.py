@@ -26,7 +26,7 @@ NEED = missing("kubectl")
 if not os.access(WARROOM, os.X_OK):
     NEED.append("warroom binary (make)")
 WRITE = re.compile(r"^\S+ (kapi|kube|argocd)\S* (PATCH|POST|PUT|DELETE) ")
-ROLLOUT_ACTIONS = ("abort", "undo", "promote", "promote-full", "retry", "rollout-pause")
+ROLLOUT_ACTIONS = ("abort", "undo", "promote", "promote-full", "retry", "hold")
 
 
 @unittest.skipIf(NEED, "needs %s" % ", ".join(NEED))
