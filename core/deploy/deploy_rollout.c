@@ -78,6 +78,8 @@ enum deploy_stage deploy_rollout_stage(struct deploy *d, const struct slots_stat
 	}
 	d->switch_ms = sw;
 	d->switch_bound = false;
+	if (!sw && ro->canary && *to == 1)
+		return DEPLOY_MONITORING;   /* a canary under way is judged, whenever it began */
 	if (!sw)
 		return up(s1) ? DEPLOY_PASSED : DEPLOY_STEADY;
 	if (now_ms - sw < d->window_ms || (ro->canary && *to == 1)) {

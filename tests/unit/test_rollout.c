@@ -3,12 +3,14 @@
  * steps, a blue-green after its promotion, the analysis that names the
  * failing metric, and the undo patch the plugin would send. */
 #include "testutil.h"
+#include "deploy/deploy_priv.h"
 
 #include <stdbool.h>
 
 #include <cJSON.h>
 
 #include "warroom/config.h"
+#include "warroom/deploy.h"
 #include "warroom/kube.h"
 #include "warroom/kubeconfig.h"
 #include "warroom/rollout.h"
@@ -385,6 +387,78 @@ static void test_not_a_rollout(void **state)
 	assert_int_equal(ro.steps[3].pause_s, 0);
 }
 
+/* The deployment model on a Rollout: a canary under way whose analysis came
+ * out inconclusive is a breach of the analysis rule with abort as its
+ * target; once aborted it is a rollback that ended the recommendation. */
+static void test_model_recommends_abort_then_sees_it(void **state)
+{
+	(void)state;
+	struct slots_state st;
+	struct config cfg;
+	struct deploy d;
+	config_defaults(&cfg);
+	text_copy(cfg.kube.rollout, sizeof cfg.kube.rollout, "detection-api");
+	canary_state(&st);
+	slots_derive(&st);
+	slots_rollout_derive(&st);
+	st.updated_ms = 1;
+	st.generation = 1;
+	deploy_init(&d, &cfg);
+	int64_t now = text_parse_time("2026-12-07T10:01:00Z");
+	deploy_step(&d, &st, NULL, now);
+	assert_int_equal(d.stage, DEPLOY_MONITORING);
+	assert_string_equal(d.to_slot, "bbb222");
+	assert_true(d.rule[DRULE_ANALYSIS].holds);
+	assert_true(d.recommend);
+	assert_string_equal(d.target.action, "abort");
+	assert_string_equal(deploy_target_action(&d), "abort");
+	assert_string_equal(d.target.slot, "aaa111");
+	assert_string_equal(d.target.version, "1.4.2");
+	assert_non_null(strstr(d.reason, "error-ratio"));
+	char banner[400];
+	deploy_banner(&d, "B", "-", banner, sizeof banner);
+	assert_non_null(strstr(banner, "Abort recommended"));
+
+	/* aborted: traffic on stable, the canary at 0 */
+	st.rollout.abort = true;
+	st.slot[1].desired = st.slot[1].replicas = st.slot[1].ready = 0;
+	st.generation = 2;
+	deploy_step(&d, &st, NULL, now + 5000);
+	assert_false(d.recommend);
+	assert_int_equal(d.stage, DEPLOY_STEADY);
+	assert_true(d.rb.known);
+	assert_string_equal(d.rb.from_version, "1.5.0");
+}
+
+/* After a blue-green promotion the target is the previous revision: undo. */
+static void test_model_undoes_after_promotion(void **state)
+{
+	(void)state;
+	static const char ro_json[] =
+		"{\"kind\":\"Rollout\",\"metadata\":{\"name\":\"detection-api\","
+		"\"annotations\":{\"rollout.argoproj.io/revision\":\"2\"}},"
+		"\"spec\":{\"strategy\":{\"blueGreen\":{\"activeService\":\"detection-api-service\"}}},"
+		"\"status\":{\"phase\":\"Healthy\",\"stableRS\":\"bbb222\",\"currentPodHash\":\"bbb222\","
+		"\"blueGreen\":{\"activeSelector\":\"bbb222\",\"previewSelector\":\"bbb222\"}}}";
+	struct slots_state st;
+	struct config cfg;
+	struct deploy_target t;
+	struct deploy d;
+	char err[256];
+	config_defaults(&cfg);
+	text_copy(cfg.kube.rollout, sizeof cfg.kube.rollout, "detection-api");
+	slots_init(&st, &cfg);
+	assert_int_equal(rollout_parse(&st.rollout, ro_json, sizeof ro_json - 1, err, sizeof err), 0);
+	slots_rollout_setup(&st);
+	assert_int_equal(slots_parse_replicasets(&st, RS_LIST, sizeof RS_LIST - 1, err, sizeof err), 0);
+	deploy_init(&d, &cfg);
+	deploy_rollout_target(&d, &st, &t);
+	assert_true(t.ok);
+	assert_string_equal(t.action, "undo");
+	assert_string_equal(t.slot, "aaa111");
+	assert_string_equal(t.version, "1.4.2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +470,8 @@ int main(void)
 		cmocka_unit_test(test_bluegreen_promoted),
 		cmocka_unit_test(test_undo_patch),
 		cmocka_unit_test(test_not_a_rollout),
+		cmocka_unit_test(test_model_recommends_abort_then_sees_it),
+		cmocka_unit_test(test_model_undoes_after_promotion),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
