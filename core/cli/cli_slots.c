@@ -236,8 +236,8 @@ static void print_status(const struct model *m, const char *context)
 			printf("!! the rollback rules are not judged: Prometheus: %s\n", m->src[SRC_PROM].error);
 	}
 	int sw = st->rollout.name[0] ? 11 : 8;   /* a Rollout's slots are pod-template hashes */
-	printf("\n%-*s %-8s %-6s %-6s %-6s %-9s %-5s %s\n", sw, "SLOT", "ROLE", "READY", "AVAIL", "UPDATED", "RESTARTS",
-	       "REV", "IMAGE");
+	printf("\n%-*s %-8s %-6s %-6s %-6s %-9s %-5s %s\n", sw, "SLOT", "ROLE", "READY", "AVAIL", "UPDATED",
+	       "RESTARTS", "REV", "IMAGE");
 	for (int i = 0; i < st->nslots; i++) {
 		const struct slots_slot *s = &st->slot[i];
 		char ready[16];

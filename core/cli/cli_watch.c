@@ -304,7 +304,8 @@ static void act(struct watch_run *w, const struct deploy *d)
 	w->rolling = true;
 	/* an Argo Rollout is aborted or undone: its controller owns the selector */
 	const struct action *a = actions_by_name(deploy_target_action(d));
-	actions_run(w->q, a ? a->id : ACTION_ROLLBACK, &(struct action_args){ .text = "auto", .unattended = true }, &u);
+	actions_run(w->q, a ? a->id : ACTION_ROLLBACK, &(struct action_args){ .text = "auto", .unattended = true },
+	            &u);
 }
 
 static void on_model(struct model *m, unsigned changed, void *arg)

@@ -20,13 +20,14 @@
 
 uint64_t kube_get_rollout(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg)
 {
-	return kube_send_path(k, "GET", kube_res_path(ARGO_API, ns, "rollouts", name, NULL, NULL), NULL, NULL, fn, arg);
+	return kube_send_path(k, "GET", kube_res_path(ARGO_API, ns, "rollouts", name, NULL, NULL), NULL, NULL, fn,
+	                      arg);
 }
 
 uint64_t kube_list_analysisruns(struct kube *k, const char *ns, kube_done_fn fn, void *arg)
 {
-	return kube_send_path(k, "GET", kube_res_path(ARGO_API, ns, "analysisruns", NULL, NULL, NULL), NULL, NULL, fn,
-	                      arg);
+	return kube_send_path(k, "GET", kube_res_path(ARGO_API, ns, "analysisruns", NULL, NULL, NULL), NULL, NULL,
+	                      fn, arg);
 }
 
 struct argo_patch {
@@ -111,18 +112,20 @@ uint64_t kube_argo_patch(struct kube *k, const char *ns, const char *rollout, bo
 
 static long argo_revision(const cJSON *obj)
 {
-	const char *rev = json_str(json_get(json_get(obj, "metadata"), "annotations"), "rollout.argoproj.io/revision");
+	const cJSON *ann = json_get(json_get(obj, "metadata"), "annotations");
+	const char *rev = json_str(ann, "rollout.argoproj.io/revision");
 	return rev ? strtol(rev, NULL, 10) : -1;
 }
 
 static void drop_argo_hash(cJSON *tmpl)
 {
-	cJSON *labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tmpl, "metadata"), "labels");
+	cJSON *meta = cJSON_GetObjectItemCaseSensitive(tmpl, "metadata");
+	cJSON *labels = cJSON_GetObjectItemCaseSensitive(meta, "labels");
 	cJSON_DeleteItemFromObjectCaseSensitive(labels, "rollouts-pod-template-hash");
 }
 
-int kube_argo_undo_patch(const char *rollout_json, size_t len, const char *rs_list_json, size_t rlen, char **patch,
-                         long *to_revision, char *err, size_t errlen)
+int kube_argo_undo_patch(const char *rollout_json, size_t len, const char *rs_list_json, size_t rlen,
+                         char **patch, long *to_revision, char *err, size_t errlen)
 {
 	*patch = NULL;
 	int rc = -1;

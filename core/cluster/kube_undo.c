@@ -115,7 +115,8 @@ static void got_rs(const struct kube_result *res, void *arg)
 	long rev = 0;
 	int rc = u->argo ? kube_argo_undo_patch(u->deploy, u->dlen, res->body, res->len, &patch, &rev, u->err,
 	                                        sizeof u->err)
-	                 : kube_undo_patch(u->deploy, u->dlen, res->body, res->len, &patch, &rev, u->err, sizeof u->err);
+	                 : kube_undo_patch(u->deploy, u->dlen, res->body, res->len, &patch, &rev, u->err,
+	                                   sizeof u->err);
 	if (rc < 0) {
 		if (u->send) {
 			u->timer = loop_timer_add(kube_loop(u->k), 0, 0, error_timer, u);
@@ -129,11 +130,10 @@ static void got_rs(const struct kube_result *res, void *arg)
 		return;
 	}
 	if (u->send) {
-		u->inner = kube_send_path(u->k, "PATCH",
-		                          u->argo ? kube_res_path("/apis/argoproj.io/v1alpha1", u->ns, "rollouts", u->name,
-		                                                  NULL, NULL)
-		                                  : kube_res_path("/apis/apps/v1", u->ns, "deployments", u->name, NULL, NULL),
-		                          "application/json-patch+json", patch, patched, u);
+		char *path = u->argo ? kube_res_path("/apis/argoproj.io/v1alpha1", u->ns, "rollouts", u->name, NULL, NULL)
+		                     : kube_res_path("/apis/apps/v1", u->ns, "deployments", u->name, NULL, NULL);
+
+		u->inner = kube_send_path(u->k, "PATCH", path, "application/json-patch+json", patch, patched, u);
 	} else {
 		struct kube_undo_plan plan = { .ok = true, .error = "", .patch = patch, .to_revision = rev };
 
@@ -204,7 +204,8 @@ uint64_t kube_argo_undo(struct kube *k, const char *ns, const char *rollout, kub
 	return start(k, ns, rollout, true, true, fn, NULL, arg);
 }
 
-uint64_t kube_argo_undo_plan(struct kube *k, const char *ns, const char *rollout, kube_undo_plan_fn fn, void *arg)
+uint64_t kube_argo_undo_plan(struct kube *k, const char *ns, const char *rollout, kube_undo_plan_fn fn,
+                             void *arg)
 {
 	return start(k, ns, rollout, false, true, NULL, fn, arg);
 }

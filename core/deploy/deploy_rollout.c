@@ -26,8 +26,8 @@ static bool up(const struct slots_slot *s)
 	return s->name[0] && s->found && (s->desired > 0 || s->replicas > 0);
 }
 
-enum deploy_stage deploy_rollout_stage(struct deploy *d, const struct slots_state *st, int64_t now_ms, int *to,
-                                       int *from)
+enum deploy_stage deploy_rollout_stage(struct deploy *d, const struct slots_state *st, int64_t now_ms,
+                                       int *to, int *from)
 {
 	const struct rollout_state *ro = &st->rollout;
 	const struct slots_slot *s0 = &st->slot[0], *s1 = &st->slot[1];

@@ -108,7 +108,8 @@ int rollout_parse(struct rollout_state *ro, const char *json, size_t len, char *
 	memset(ro, 0, sizeof *ro);
 	memcpy(ro->runs, runs, sizeof runs);
 	ro->nruns = nruns;
-	const cJSON *meta = json_get(root, "metadata"), *spec = json_get(root, "spec"), *status = json_get(root, "status");
+	const cJSON *meta = json_get(root, "metadata"), *spec = json_get(root, "spec");
+	const cJSON *status = json_get(root, "status");
 	text_copy(ro->name, sizeof ro->name, json_str(meta, "name") ? json_str(meta, "name") : name);
 	ro->found = true;
 	text_copy(ro->resource_version, sizeof ro->resource_version, json_str(meta, "resourceVersion"));

@@ -62,7 +62,8 @@ static struct rollout_metric *metric_named(struct rollout_analysis *a, const cha
 
 static void parse_run(struct rollout_analysis *a, const cJSON *run)
 {
-	const cJSON *meta = json_get(run, "metadata"), *spec = json_get(run, "spec"), *status = json_get(run, "status");
+	const cJSON *meta = json_get(run, "metadata"), *spec = json_get(run, "spec");
+	const cJSON *status = json_get(run, "status");
 	memset(a, 0, sizeof *a);
 	text_copy(a->name, sizeof a->name, json_str(meta, "name"));
 	const cJSON *labels = json_get(meta, "labels");
@@ -104,7 +105,8 @@ static bool owned_by(const cJSON *run, const char *rollout)
 	return false;
 }
 
-int rollout_parse_analysisrun(struct rollout_analysis *a, const char *json, size_t len, char *err, size_t errlen)
+int rollout_parse_analysisrun(struct rollout_analysis *a, const char *json, size_t len, char *err,
+                              size_t errlen)
 {
 	cJSON *root = json_parse_wire(json, len);
 	const char *kind = json_str(root, "kind");
@@ -118,7 +120,8 @@ int rollout_parse_analysisrun(struct rollout_analysis *a, const char *json, size
 	return 0;
 }
 
-int rollout_parse_analysisruns(struct rollout_state *ro, const char *json, size_t len, char *err, size_t errlen)
+int rollout_parse_analysisruns(struct rollout_state *ro, const char *json, size_t len, char *err,
+                               size_t errlen)
 {
 	cJSON *root = json_parse_wire(json, len);
 	const char *kind = json_str(root, "kind");

@@ -223,7 +223,8 @@ void rollout_round_start(struct rollout_round *r, struct slots_state *st)
 	r->st = st;
 	r->phase2 = false;
 	r->guard = loop_timer_add(r->loop, GUARD_MS, 0, guard_fired, r);
-	ask(r, R_ROLLOUT, kube_get_rollout(r->kube, st->namespace_, st->rollout.name, on_part, &r->parts[R_ROLLOUT]));
+	ask(r, R_ROLLOUT, kube_get_rollout(r->kube, st->namespace_, st->rollout.name, on_part,
+	                                   &r->parts[R_ROLLOUT]));
 	if (r->outstanding == 0)
 		finish(r, "could not start a request for the rollout");
 }

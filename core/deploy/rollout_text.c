@@ -4,12 +4,12 @@
  * measurements. status, watch and the views print these. */
 #include "warroom/rollout.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-static size_t add(char *buf, size_t len, size_t n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-#include <stdarg.h>
+static size_t add(char *buf, size_t len, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static size_t add(char *buf, size_t len, size_t n, const char *fmt, ...)
 {

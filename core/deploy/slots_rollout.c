@@ -65,7 +65,8 @@ static void fill(struct slots_slot *s, const cJSON *rs)
 	s->observed_generation = json_int(status, "observedGeneration", 0);
 	const char *rev = json_str(json_get(meta, "annotations"), "rollout.argoproj.io/revision");
 	s->revision = rev ? strtol(rev, NULL, 10) : 0;
-	const cJSON *c0 = cJSON_GetArrayItem(json_get(json_get(json_get(spec, "template"), "spec"), "containers"), 0);
+	const cJSON *pod = json_get(json_get(spec, "template"), "spec");
+	const cJSON *c0 = cJSON_GetArrayItem(json_get(pod, "containers"), 0);
 	text_copy(s->image, sizeof s->image, json_str(c0, "image"));
 	if (s->image[0])
 		image_tag(s->image, s->tag, sizeof s->tag);
@@ -86,7 +87,8 @@ int slots_parse_replicasets(struct slots_state *st, const char *json, size_t len
 	cJSON *root = json_parse_wire(json, len);
 	const char *kind = json_str(root, "kind");
 	if (!cJSON_IsObject(root) || (kind && strcmp(kind, "ReplicaSetList") != 0)) {
-		text_errf(err, errlen, "expected a ReplicaSetList, got %s", kind ? kind : "something that is not an object");
+		text_errf(err, errlen, "expected a ReplicaSetList, got %s",
+		          kind ? kind : "something that is not an object");
 		cJSON_Delete(root);
 		return -1;
 	}

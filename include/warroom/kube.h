@@ -117,7 +117,8 @@ uint64_t kube_argo_patch(struct kube *k, const char *ns, const char *rollout, bo
 /* The plugin's undo: the previous revision's pod template (its hash label
  * dropped) as a JSON patch of /spec/template; and its preview. */
 uint64_t kube_argo_undo(struct kube *k, const char *ns, const char *rollout, kube_done_fn fn, void *arg);
-uint64_t kube_argo_undo_plan(struct kube *k, const char *ns, const char *rollout, kube_undo_plan_fn fn, void *arg);
+uint64_t kube_argo_undo_plan(struct kube *k, const char *ns, const char *rollout, kube_undo_plan_fn fn,
+                             void *arg);
 
 /* Pure helpers (no I/O), for the above and for tests. */
 /* Builds the undo JSON patch from a Deployment and its namespace's
@@ -126,8 +127,8 @@ uint64_t kube_argo_undo_plan(struct kube *k, const char *ns, const char *rollout
 int kube_undo_patch(const char *deploy_json, size_t dlen, const char *rs_list_json, size_t rlen,
                     char **patch, long *to_revision, char *err, size_t errlen);
 /* The same for a Rollout (rollout.argoproj.io/revision, its hash label). */
-int kube_argo_undo_patch(const char *rollout_json, size_t len, const char *rs_list_json, size_t rlen, char **patch,
-                         long *to_revision, char *err, size_t errlen);
+int kube_argo_undo_patch(const char *rollout_json, size_t len, const char *rs_list_json, size_t rlen,
+                         char **patch, long *to_revision, char *err, size_t errlen);
 /* Words for a failed response: a Status object's reason and message
  * ("Forbidden: user x cannot patch ..."), else "HTTP 502 Bad Gateway". */
 void kube_status_words(long status, const char *body, size_t len, char *buf, size_t buflen);

@@ -104,9 +104,11 @@ struct rollout_state {
 int rollout_parse(struct rollout_state *ro, const char *json, size_t len, char *err, size_t errlen);
 /* The Rollout's AnalysisRunList (of the namespace): the runs owned by ro->name
  * (ownerReferences), newest first. */
-int rollout_parse_analysisruns(struct rollout_state *ro, const char *json, size_t len, char *err, size_t errlen);
+int rollout_parse_analysisruns(struct rollout_state *ro, const char *json, size_t len, char *err,
+                               size_t errlen);
 /* One AnalysisRun object into a (the fixtures, the fuzzer). */
-int rollout_parse_analysisrun(struct rollout_analysis *a, const char *json, size_t len, char *err, size_t errlen);
+int rollout_parse_analysisrun(struct rollout_analysis *a, const char *json, size_t len, char *err,
+                              size_t errlen);
 
 /* The pause of the current step: its seconds left (-1: until promoted, 0: none). */
 int rollout_pause_left_s(const struct rollout_state *ro, int64_t now_ms);

@@ -175,11 +175,13 @@ static const char RS_LIST[] =
 	"{\"kind\":\"ReplicaSetList\",\"items\":["
 	"{\"metadata\":{\"name\":\"detection-api-aaa111\",\"labels\":{\"app\":\"detection-api\","
 	"\"rollouts-pod-template-hash\":\"aaa111\"},\"annotations\":{\"rollout.argoproj.io/revision\":\"1\"}},"
-	"\"spec\":{\"replicas\":4,\"template\":{\"spec\":{\"containers\":[{\"image\":\"reg/detection-api:1.4.2\"}]}}},"
+	"\"spec\":{\"replicas\":4,"
+	"\"template\":{\"spec\":{\"containers\":[{\"image\":\"reg/detection-api:1.4.2\"}]}}},"
 	"\"status\":{\"replicas\":4,\"readyReplicas\":4,\"availableReplicas\":4}},"
 	"{\"metadata\":{\"name\":\"detection-api-bbb222\",\"labels\":{\"app\":\"detection-api\","
 	"\"rollouts-pod-template-hash\":\"bbb222\"},\"annotations\":{\"rollout.argoproj.io/revision\":\"2\"}},"
-	"\"spec\":{\"replicas\":1,\"template\":{\"spec\":{\"containers\":[{\"image\":\"reg/detection-api:1.5.0\"}]}}},"
+	"\"spec\":{\"replicas\":1,"
+	"\"template\":{\"spec\":{\"containers\":[{\"image\":\"reg/detection-api:1.5.0\"}]}}},"
 	"\"status\":{\"replicas\":1,\"readyReplicas\":1,\"availableReplicas\":1}}]}";
 
 static const char RUNS[] =
@@ -188,8 +190,10 @@ static const char RUNS[] =
 	"\"labels\":{\"rollout-type\":\"Background\",\"rollouts-pod-template-hash\":\"bbb222\"},"
 	"\"ownerReferences\":[{\"kind\":\"Rollout\",\"name\":\"detection-api\"}]},"
 	"\"spec\":{\"metrics\":[{\"name\":\"error-ratio\",\"failureLimit\":1,\"interval\":\"10s\","
-	"\"successCondition\":\"result[0] < 0.05\",\"provider\":{\"prometheus\":{\"query\":\"sum(rate(x[1m]))\"}}}]},"
-	"\"status\":{\"phase\":\"Failed\",\"metricResults\":[{\"name\":\"error-ratio\",\"phase\":\"Failed\",\"count\":3,"
+	"\"successCondition\":\"result[0] < 0.05\","
+	"\"provider\":{\"prometheus\":{\"query\":\"sum(rate(x[1m]))\"}}}]},"
+	"\"status\":{\"phase\":\"Failed\","
+	"\"metricResults\":[{\"name\":\"error-ratio\",\"phase\":\"Failed\",\"count\":3,"
 	"\"failed\":2,\"measurements\":[{\"value\":\"[0.01]\",\"phase\":\"Successful\"},"
 	"{\"value\":\"[0.21]\",\"phase\":\"Failed\"},{\"value\":\"[0.23]\",\"phase\":\"Failed\"}]}]}},"
 	"{\"metadata\":{\"name\":\"detection-api-aaa111-1\",\"creationTimestamp\":\"2026-12-06T10:00:05Z\","
@@ -210,7 +214,8 @@ static void canary_state(struct slots_state *st)
 	assert_int_equal(slots_parse_replicasets(st, RS_LIST, sizeof RS_LIST - 1, err, sizeof err), 0);
 	assert_int_equal(rollout_parse_analysisruns(&st->rollout, RUNS, sizeof RUNS - 1, err, sizeof err), 0);
 	static const char svc[] = "{\"kind\":\"Service\",\"metadata\":{\"name\":\"detection-api-service\"},"
-	                          "\"spec\":{\"selector\":{\"app\":\"detection-api\",\"rollouts-pod-template-hash\":\"aaa111\"}}}";
+	                          "\"spec\":{\"selector\":{\"app\":\"detection-api\","
+	                          "\"rollouts-pod-template-hash\":\"aaa111\"}}}";
 	assert_int_equal(slots_parse_service(st, svc, sizeof svc - 1, err, sizeof err), 0);
 }
 
@@ -342,11 +347,13 @@ static void test_undo_patch(void **state)
 		"{\"kind\":\"ReplicaSetList\",\"items\":["
 		"{\"metadata\":{\"ownerReferences\":[{\"uid\":\"u1\"}],"
 		"\"annotations\":{\"rollout.argoproj.io/revision\":\"1\"}},"
-		"\"spec\":{\"template\":{\"metadata\":{\"labels\":{\"app\":\"x\",\"rollouts-pod-template-hash\":\"aaa111\"}},"
+		"\"spec\":{\"template\":{\"metadata\":{\"labels\":{\"app\":\"x\","
+		"\"rollouts-pod-template-hash\":\"aaa111\"}},"
 		"\"spec\":{\"containers\":[{\"image\":\"reg/detection-api:1.4.2\"}]}}}},"
 		"{\"metadata\":{\"ownerReferences\":[{\"uid\":\"u1\"}],"
 		"\"annotations\":{\"rollout.argoproj.io/revision\":\"2\"}},"
-		"\"spec\":{\"template\":{\"metadata\":{\"labels\":{\"app\":\"x\",\"rollouts-pod-template-hash\":\"bbb222\"}},"
+		"\"spec\":{\"template\":{\"metadata\":{\"labels\":{\"app\":\"x\","
+		"\"rollouts-pod-template-hash\":\"bbb222\"}},"
 		"\"spec\":{\"containers\":[{\"image\":\"reg/detection-api:1.5.0\"}]}}}},"
 		"{\"metadata\":{\"ownerReferences\":[{\"uid\":\"other\"}],"
 		"\"annotations\":{\"rollout.argoproj.io/revision\":\"1\"}},\"spec\":{}}]}";
