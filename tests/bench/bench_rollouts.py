@@ -23,7 +23,8 @@ def row11(b, row, fmt_s, fmt_kb, med, ratio, figs, runs, NS):
     figs["rollout_status"] = {"warroom_status_s": cons, "warroom_maxrss_kb": crss, "kubectl_rollout_s": ro,
                               "kubectl_rollout_maxrss_kb": rorss, "kubectl_rs_pods_s": rs,
                               "kubectl_rs_pods_maxrss_kb": rsrss}
-    row(11, "Argo Rollout canary: warroom status (Rollout, sets, pods, endpoints, analysis)", fmt_s(med(cons)),
+    row(11, "Argo Rollout canary: warroom status (Rollout, sets, pods, endpoints, analysis)",
+        fmt_s(med(cons)),
         "kubectl get rollout -o json %s + get rs,pods %s" % (fmt_s(med(ro)), fmt_s(med(rs))),
         ratio(med(cons), med(ro) + med(rs)))
     row(11, "Argo Rollout canary: peak memory", fmt_kb(med(crss)),

@@ -29,6 +29,10 @@ WRITE = re.compile(r"^\S+ (kapi|kube|argocd)\S* (PATCH|POST|PUT|DELETE) ")
 ROLLOUT_ACTIONS = ("abort", "undo", "promote", "promote-full", "retry", "hold")
 
 
+def actions_json():
+    return subprocess.run([WARROOM, "actions", "--json"], capture_output=True, text=True, timeout=10).stdout
+
+
 @unittest.skipIf(NEED, "needs %s" % ", ".join(NEED))
 class Rollouts(LabTestCase):
     lab_name = "rollouts"
@@ -43,7 +47,8 @@ class Rollouts(LabTestCase):
         return os.path.join(self.lab.dir, "warroom-rollout.yaml")
 
     def warroom(self, *args, db=None, timeout=90):
-        argv = [WARROOM, "--config", self.config, "--db", db or os.path.join(self.lab.dir, "ro.db")] + list(args)
+        db = db or os.path.join(self.lab.dir, "ro.db")
+        argv = [WARROOM, "--config", self.config, "--db", db] + list(args)
         e = dict(os.environ, HOME=self.lab.root)
         e.pop("KUBECONFIG", None)
         return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -101,7 +106,7 @@ class Rollouts(LabTestCase):
         self.assertIn("Abort recommended", text)
 
         keys = {r["name"]: r["keys"].split(",")[0] for r in json.loads(
-            subprocess.run([WARROOM, "actions", "--json"], capture_output=True, text=True, timeout=10).stdout)}
+            actions_json())}
         t = Term(132, 43)
         try:
             t.start([WARROOM, "--config", self.config, "--db", os.path.join(self.lab.dir, "console.db")])
@@ -174,7 +179,7 @@ class Rollouts(LabTestCase):
         start = os.path.getsize(self.access_log())
         db = os.path.join(self.lab.dir, "ro-readonly.db")
         rows = {r["name"]: r for r in json.loads(
-            subprocess.run([WARROOM, "actions", "--json"], capture_output=True, text=True, timeout=10).stdout)}
+            actions_json())}
         t = Term(100, 30)
         try:
             t.start([WARROOM, "--config", self.config, "--db", db, "--readonly"])

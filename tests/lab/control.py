@@ -176,7 +176,8 @@ class Scenarios:
             st = copy.deepcopy(cur)
             for s in K.SLOTS:
                 st["slots"][s]["replicas"] = 0
-            commits.append(self._commit_sync(st, "move detection-api to an Argo Rollout: scale the slots to 0"))
+            commits.append(self._commit_sync(
+                st, "move detection-api to an Argo Rollout: scale the slots to 0"))
         with lab.lock:
             for where, vals in faults.items():
                 lab.faults.set(where, vals)

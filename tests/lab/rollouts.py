@@ -620,7 +620,8 @@ class Controller:
             prog = ("Unknown", "RolloutPaused", "Rollout is paused")
         elif updating or (stable and not stable.ready_all()):
             phase, msg = "Progressing", "more replicas need to be updated" if updating else ""
-            prog = ("True", "ReplicaSetUpdated", 'ReplicaSet "%s" is progressing.' % (cur.name if cur else ""))
+            prog = ("True", "ReplicaSetUpdated",
+                    'ReplicaSet "%s" is progressing.' % (cur.name if cur else ""))
         else:
             phase, msg = "Healthy", ""
             prog = ("True", "NewReplicaSetAvailable", "Rollout has completed update")

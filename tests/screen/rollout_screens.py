@@ -34,8 +34,9 @@ class FakeRollout:
 
             def do_GET(self):
                 body = outer.answer(self.path.partition("?")[0])
-                data = json.dumps(body or {"kind": "Status", "code": 404, "reason": "NotFound",
-                                           "message": "the server could not find the requested resource"}).encode()
+                missing = {"kind": "Status", "code": 404, "reason": "NotFound",
+                           "message": "the server could not find the requested resource"}
+                data = json.dumps(body or missing).encode()
                 self.send_response(200 if body else 404)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -47,9 +48,10 @@ class FakeRollout:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.kubeconfig = os.path.join(tmp, "kubeconfig")
         with open(self.kubeconfig, "w") as f:
-            f.write("apiVersion: v1\nkind: Config\ncurrent-context: fake\nclusters:\n- name: fake\n  cluster:\n"
-                    "    server: http://127.0.0.1:%d\ncontexts:\n- name: fake\n  context: {cluster: fake, user: u, "
-                    "namespace: %s}\nusers:\n- name: u\n  user: {token: fake-token}\n"
+            f.write("apiVersion: v1\nkind: Config\ncurrent-context: fake\nclusters:\n- name: fake\n"
+                    "  cluster:\n    server: http://127.0.0.1:%d\ncontexts:\n- name: fake\n"
+                    "  context: {cluster: fake, user: u, namespace: %s}\nusers:\n- name: u\n"
+                    "  user: {token: fake-token}\n"
                     % (self.server.server_address[1], NS))
 
     def close(self):
@@ -70,18 +72,19 @@ class FakeRollout:
                 "metadata": {"name": "detection-api", "namespace": NS, "generation": 4,
                              "annotations": {"rollout.argoproj.io/revision": "2"}},
                 "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "detection-api"}},
-                         "strategy": {"canary": {"stableService": "detection-api-service",
-                                                 "canaryService": "detection-api-canary",
-                                                 "steps": [{"setWeight": 20}, {"pause": {}}, {"setWeight": 50},
-                                                           {"pause": {"duration": "5m"}}, {"setWeight": 80}]}}},
+                         "strategy": {"canary": {
+                             "stableService": "detection-api-service",
+                             "canaryService": "detection-api-canary",
+                             "steps": [{"setWeight": 20}, {"pause": {}}, {"setWeight": 50},
+                                       {"pause": {"duration": "5m"}}, {"setWeight": 80}]}}},
                 "status": {"phase": "Paused", "message": "CanaryPauseStep", "currentStepIndex": 1,
                            "stableRS": STABLE, "currentPodHash": CANARY, "observedGeneration": "4",
                            "replicas": 4, "updatedReplicas": 1, "readyReplicas": 4,
                            "pauseConditions": [{"reason": "CanaryPauseStep", "startTime": stamp(t + 3000)}],
                            "canary": {"weights": {"canary": {"weight": 20, "podTemplateHash": CANARY},
                                                   "stable": {"weight": 80, "podTemplateHash": STABLE}}},
-                           "conditions": [{"type": "Progressing", "status": "Unknown", "reason": "RolloutPaused",
-                                           "message": "Rollout is paused"}]}}
+                           "conditions": [{"type": "Progressing", "status": "Unknown",
+                                           "reason": "RolloutPaused", "message": "Rollout is paused"}]}}
 
     def rs(self, h, version, replicas, rev, made):
         return {"metadata": {"name": "detection-api-" + h, "namespace": NS, "creationTimestamp": stamp(made),
@@ -98,7 +101,8 @@ class FakeRollout:
                 "status": {"phase": "Running", "podIP": self.ip(name),
                            "conditions": [{"type": "Ready", "status": "True",
                                            "lastTransitionTime": stamp(self.t0 + 70)}],
-                           "containerStatuses": [{"name": "detection-api", "ready": True, "restartCount": 0}]}}
+                           "containerStatuses": [{"name": "detection-api", "ready": True,
+                                                  "restartCount": 0}]}}
 
     def ip(self, name):
         return "10.244.7.%d" % (10 + list(PODS).index(name))
@@ -107,7 +111,8 @@ class FakeRollout:
         m = [{"value": "[%s]" % v, "phase": p, "startedAt": stamp(self.t0 + 3000 + 10 * i)}
              for i, (v, p) in enumerate([("0.012", "Successful"), ("0.081", "Inconclusive"),
                                          ("0.084", "Inconclusive")])]
-        return {"metadata": {"name": "detection-api-%s-2-bg" % CANARY, "creationTimestamp": stamp(self.t0 + 2990),
+        return {"metadata": {"name": "detection-api-%s-2-bg" % CANARY,
+                             "creationTimestamp": stamp(self.t0 + 2990),
                              "labels": {"rollout-type": "Background", "rollouts-pod-template-hash": CANARY},
                              "ownerReferences": [{"kind": "Rollout", "name": "detection-api"}]},
                 "spec": {"metrics": [{"name": "error-ratio", "failureLimit": 0, "inconclusiveLimit": 1,
@@ -133,7 +138,8 @@ class FakeRollout:
             return {"kind": "PodList", "metadata": {}, "items": [self.pod(n, h) for n, h in PODS.items()]}
         if path.startswith("/apis/discovery.k8s.io/v1/"):
             return {"kind": "EndpointSliceList", "items": [{"endpoints": [
-                {"addresses": [self.ip(n)], "conditions": {"ready": True}, "targetRef": {"kind": "Pod", "name": n}}
+                {"addresses": [self.ip(n)], "conditions": {"ready": True},
+                 "targetRef": {"kind": "Pod", "name": n}}
                 for n, h in PODS.items() if h == STABLE]}]}
         return None
 
