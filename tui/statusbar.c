@@ -1,6 +1,7 @@
 /* Status bar: environment and service, incident and SEV, connections,
  * refresh age, UTC clock. When the row is crowded the right-hand parts take
- * their short forms, then drop, before the left (where we are) is cut. */
+ * their short forms, then drop, before the left (where we are) is cut;
+ * only a source that is down is kept at the left's expense. */
 #include <stdio.h>
 #include <string.h>
 
@@ -29,10 +30,15 @@ void statusbar_draw(WINDOW *w, int y, int width, const struct statusbar *s)
 		{ inc_short, conn_short, NULL, clk_short },
 		{ inc_short, NULL, NULL, clk_short },
 	};
-	size_t pick = sizeof forms / sizeof forms[0] - 1;
+	/* nothing fits with the left whole: a source that is down stays in
+	 * sight, and the left is cut for it (an operator must not read a
+	 * silent bar while every server is gone) */
+	size_t pick = sizeof forms / sizeof forms[0] - (s->conn_role == ROLE_CRIT ? 2 : 1);
 	int cw;
 
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		if (!forms[i].conn && s->conn && s->conn_role == ROLE_CRIT)
+			continue;
 		cw = forms[i].clock ? tui_text_width(forms[i].clock) + 1 : 0;
 		if (cw + aw + part_w(forms[i].inc) + part_w(forms[i].conn) + part_w(forms[i].refreshed) + lw <= width) {
 			pick = i;

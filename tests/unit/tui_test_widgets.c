@@ -348,6 +348,25 @@ static void statusbar_shortens_before_it_cuts_where_we_are(void **state)
 	statusbar_draw(stdscr, 0, 80, &sb);
 	assert_non_null(strstr(row_text(0), "detection-system"));
 	assert_non_null(strstr(row_text(0), "prom ✗"));
+	/* a standing rollback recommendation and every server down: the sources
+	 * that are down stay on the bar, where we are is cut for them */
+	sb.alert = "ROLLBACK: R to blue";
+	sb.conn = "kube ✗ prom ✗ alerts ✗ argocd ✗ bastion ✗ unreachable";
+	sb.conn_short = "kube ✗ prom ✗ alerts ✗ argocd ✗ bastion ✗";
+	sb.conn_role = ROLE_CRIT;
+	erase();
+	statusbar_draw(stdscr, 0, 110, &sb);
+	assert_non_null(strstr(row_text(0), "kube ✗ prom ✗ alerts ✗ argocd ✗ bastion ✗"));
+	assert_non_null(strstr(row_text(0), "ROLLBACK: R to blue"));
+	assert_non_null(strstr(row_text(0), " lab · detection-api-service"));
+	/* all up: nothing to keep in sight, where we are stays whole */
+	sb.conn = "kube ✓ prom ✓ alerts ✓ argocd ✓ bastion ✓ 3ms";
+	sb.conn_short = "✓";
+	sb.conn_role = ROLE_BAR;
+	erase();
+	statusbar_draw(stdscr, 0, 80, &sb);
+	assert_non_null(strstr(row_text(0), " lab · detection-api-service · detection-system "));
+	assert_non_null(strstr(row_text(0), "ROLLBACK: R to blue"));
 	resizeterm(24, 80);
 }
 
