@@ -157,6 +157,18 @@ class Rollouts(LabTestCase):
         self.assertEqual(self.endpoint_hashes(), {r["active"]})
         self.assertEqual(self.lab.service_selector().get("rollouts-pod-template-hash"), r["active"])
 
+    def test_watch_auto_rollback_undoes_a_bad_bluegreen_after_its_promotion(self):
+        self.lab.scenario("rollout-bluegreen-bad")
+        wait_for(lambda: self.rollout()["sets"][self.rollout()["active"]]["version"] == "1.5.0", 40,
+                 what="the promotion of 1.5.0")
+        p = self.warroom("watch", "--auto-rollback", db=os.path.join(self.lab.dir, "watch-bg.db"), timeout=150)
+        self.assertEqual(p.returncode, 4, p.stdout + p.stderr)
+        self.assertIn("Undo recommended", p.stdout)
+        self.assertIn("undo of rollout detection-api verified", p.stdout)
+        r = self.rollout()
+        self.assertEqual(r["sets"][r["active"]]["version"], "1.4.2")
+        self.assertEqual(self.endpoint_hashes(), {r["active"]})
+
     def test_good_canary_promotes_step_by_step(self):
         self.lab.scenario("rollout-canary-good")
         wait_for(lambda: self.rollout()["pause"] == "CanaryPauseStep", 30, what="the first pause")
