@@ -127,6 +127,7 @@ int rollout_parse(struct rollout_state *ro, const char *json, size_t len, char *
 	const cJSON *bg = json_get(strategy, "blueGreen"), *can = json_get(strategy, "canary");
 	ro->canary = can != NULL && bg == NULL;
 	ro->current_step = -1;
+	ro->other_endpoints = -1;
 	if (ro->canary) {
 		text_copy(ro->stable_service, sizeof ro->stable_service, json_str(can, "stableService"));
 		text_copy(ro->canary_service, sizeof ro->canary_service, json_str(can, "canaryService"));
@@ -194,6 +195,25 @@ int rollout_parse(struct rollout_state *ro, const char *json, size_t len, char *
 	}
 	cJSON_Delete(root);
 	return 0;
+}
+
+int rollout_count_endpoints(const char *json, size_t len)
+{
+	cJSON *root = json_parse_wire(json, len);
+	const char *kind = json_str(root, "kind");
+	int n = 0;
+	if (!cJSON_IsObject(root) || (kind && strcmp(kind, "EndpointSliceList") != 0)) {
+		cJSON_Delete(root);
+		return -1;
+	}
+	const cJSON *slice, *ep;
+	cJSON_ArrayForEach(slice, json_get(root, "items"))
+		cJSON_ArrayForEach(ep, json_get(slice, "endpoints")) {
+			const cJSON *ready = json_get(json_get(ep, "conditions"), "ready");
+			n += !cJSON_IsFalse(ready);   /* null means ready */
+		}
+	cJSON_Delete(root);
+	return n;
 }
 
 int rollout_pause_left_s(const struct rollout_state *ro, int64_t now_ms)

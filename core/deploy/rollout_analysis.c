@@ -270,12 +270,16 @@ cJSON *rollout_to_cjson(const struct rollout_state *ro, int64_t now_ms)
 		}
 		cJSON_AddNumberToObject(o, "weight", ro->weight);
 		cJSON_AddStringToObject(o, "weight_from", ro->weight_reported ? "traffic routing" : "replicas");
+		if (ro->other_endpoints >= 0)
+			cJSON_AddNumberToObject(o, "canary_service_endpoints", ro->other_endpoints);
 	} else {
 		cJSON_AddStringToObject(o, "active_service", ro->active_service);
 		cJSON_AddStringToObject(o, "preview_service", ro->preview_service);
 		cJSON_AddStringToObject(o, "active_hash", ro->active_hash);
 		cJSON_AddStringToObject(o, "preview_hash", ro->preview_hash);
 		cJSON_AddBoolToObject(o, "auto_promotion", ro->auto_promotion);
+		if (ro->other_endpoints >= 0)
+			cJSON_AddNumberToObject(o, "preview_endpoints", ro->other_endpoints);
 		cJSON_AddNumberToObject(o, "scale_down_delay_s", ro->scale_down_delay_s);
 	}
 	cJSON *runs = cJSON_AddArrayToObject(o, "analysis");

@@ -16,7 +16,7 @@
 
 #define GUARD_MS 20000
 
-enum rpart { R_ROLLOUT, R_SERVICE, R_SLICES, R_RS, R_PODS, R_RUNS, R_COUNT };
+enum rpart { R_ROLLOUT, R_SERVICE, R_SLICES, R_RS, R_PODS, R_RUNS, R_OTHER, R_COUNT };
 
 struct rbody {
 	struct rollout_round *r;
@@ -40,7 +40,7 @@ struct rollout_round {
 };
 
 static const char *const part_name[R_COUNT] = {
-	"rollout", "service", "endpoint slices", "replica sets", "pods", "analysis runs",
+	"rollout", "service", "endpoint slices", "replica sets", "pods", "analysis runs", "the other service",
 };
 
 static void reset(struct rbody *b)
@@ -101,6 +101,9 @@ static const char *parse_all(struct rollout_round *r, char *buf, size_t len)
 	b = &r->parts[R_RUNS];
 	if (b->ok && rollout_parse_analysisruns(&st->rollout, b->data, b->len, err, sizeof err) < 0)
 		goto bad;
+	b = &r->parts[R_OTHER];
+	if (b->ok)
+		st->rollout.other_endpoints = rollout_count_endpoints(b->data, b->len);
 	return NULL;
 bad:
 	snprintf(buf, len, "%s: %s", part_name[b - r->parts], err);
@@ -186,6 +189,9 @@ static void start_phase2(struct rollout_round *r)
 	ask(r, R_PODS, kube_list_pods_page(r->kube, st->namespace_, sel, SLOTS_MAX_PODS, NULL, on_part,
 	                                   &r->parts[R_PODS]));
 	ask(r, R_RUNS, kube_list_analysisruns(r->kube, st->namespace_, on_part, &r->parts[R_RUNS]));
+	const char *other = st->rollout.canary ? st->rollout.canary_service : st->rollout.preview_service;
+	if (other[0] && strcmp(other, st->service) != 0)
+		ask(r, R_OTHER, kube_list_endpointslices(r->kube, st->namespace_, other, on_part, &r->parts[R_OTHER]));
 	if (r->outstanding == 0) {
 		char buf[320];
 		finish(r, parse_all(r, buf, sizeof buf));

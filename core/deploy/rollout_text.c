@@ -57,10 +57,17 @@ void rollout_summary_line(const struct rollout_state *ro, int64_t now_ms, char *
 		if (left > 0)
 			n = add(buf, len, n, " (%d s left)", left);
 		n = add(buf, len, n, ", canary weight %d %%%s", ro->weight, ro->weight_reported ? "" : " (replicas)");
+		if (ro->other_endpoints >= 0)
+			n = add(buf, len, n, ", %s %d endpoint%s", ro->canary_service, ro->other_endpoints,
+			        ro->other_endpoints == 1 ? "" : "s");
 	} else {
-		n = add(buf, len, n, ", active %s, preview %s%s", short_hash(ro->active_hash),
-		        ro->preview_hash[0] && strcmp(ro->preview_hash, ro->active_hash) != 0 ? ro->preview_hash : "-",
-		        ro->auto_promotion ? "" : ", promoted by hand");
+		n = add(buf, len, n, ", active %s, preview %s", short_hash(ro->active_hash),
+		        ro->preview_hash[0] && strcmp(ro->preview_hash, ro->active_hash) != 0 ? ro->preview_hash : "-");
+		if (ro->other_endpoints >= 0)
+			n = add(buf, len, n, " (%s: %d endpoint%s)", ro->preview_service, ro->other_endpoints,
+			        ro->other_endpoints == 1 ? "" : "s");
+		if (!ro->auto_promotion)
+			n = add(buf, len, n, ", promoted by hand");
 	}
 	if (ro->progress_deadline_exceeded)
 		n = add(buf, len, n, ", ProgressDeadlineExceeded");

@@ -95,6 +95,9 @@ struct rollout_state {
 	int replicas;                /* spec.replicas */
 	int ready_replicas, updated_replicas;
 	char match_labels[256];      /* spec.selector.matchLabels "k=v,k=v" */
+	/* the other Service (blue-green's preview, a canary's canaryService):
+	 * its ready endpoints, -1 when it has none or was not read */
+	int other_endpoints;
 	/* the analysis runs of this Rollout, newest first */
 	struct rollout_analysis runs[ROLLOUT_MAX_RUNS];
 	int nruns;
@@ -106,6 +109,9 @@ int rollout_parse(struct rollout_state *ro, const char *json, size_t len, char *
  * (ownerReferences), newest first. */
 int rollout_parse_analysisruns(struct rollout_state *ro, const char *json, size_t len, char *err,
                                size_t errlen);
+/* The ready endpoints of an EndpointSliceList (the other Service's); -1
+ * when it is not one. */
+int rollout_count_endpoints(const char *json, size_t len);
 /* One AnalysisRun object into a (the fixtures, the fuzzer). */
 int rollout_parse_analysisrun(struct rollout_analysis *a, const char *json, size_t len, char *err,
                               size_t errlen);

@@ -564,6 +564,12 @@ class Controller:
             svc["spec"].pop("clusterIP", None)
             svc["spec"].pop("clusterIPs", None)
             out["services"][PREVIEW] = svc
+            # the preview Service's endpoints: the preview set's pods, as the slice controller lists them
+            rs = ro.rs(ro.preview or ro.active)
+            pods = sorted([p for p in rs.pods if p.deleting_at is None], key=lambda p: p.name) if rs else []
+            sname = PREVIEW + "-rl7x2"
+            meta = self.cl._meta("eps/" + sname, now)
+            out["endpointslices"][sname] = K.render_endpointslice(svc, sname, meta, pods)
 
     def render_rs(self, rs, now):
         ro = self.ro

@@ -10,6 +10,7 @@ import os
 import subprocess
 import tempfile
 import threading
+import urllib.parse
 
 NS = "detection-system"
 STABLE, CANARY = "6c7d8e9f0b", "5d8f7b9c4a"
@@ -24,6 +25,7 @@ def stamp(t):
 class FakeRollout:
     def __init__(self, tmp):
         self.t0 = int(datetime.datetime.now(datetime.timezone.utc).timestamp()) - 3600
+        self.query = ""
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -33,6 +35,7 @@ class FakeRollout:
                 pass
 
             def do_GET(self):
+                outer.query = urllib.parse.unquote(self.path.partition("?")[2])
                 body = outer.answer(self.path.partition("?")[0])
                 missing = {"kind": "Status", "code": 404, "reason": "NotFound",
                            "message": "the server could not find the requested resource"}
@@ -136,6 +139,10 @@ class FakeRollout:
                                                         self.rs(CANARY, "1.5.0", 1, 2, self.t0 + 2980)]}
         if path == core + "pods":
             return {"kind": "PodList", "metadata": {}, "items": [self.pod(n, h) for n, h in PODS.items()]}
+        if path.startswith("/apis/discovery.k8s.io/v1/") and "detection-api-canary" in self.query:
+            return {"kind": "EndpointSliceList", "items": [{"endpoints": [
+                {"addresses": [self.ip(n)], "conditions": {"ready": True},
+                 "targetRef": {"kind": "Pod", "name": n}} for n, h in PODS.items() if h == CANARY]}]}
         if path.startswith("/apis/discovery.k8s.io/v1/"):
             return {"kind": "EndpointSliceList", "items": [{"endpoints": [
                 {"addresses": [self.ip(n)], "conditions": {"ready": True},
@@ -165,7 +172,7 @@ class RolloutScreens:
         s = t.screen()
         self.assert_screen("rollout-overview-132x43", s)
         self.assertIn("STABLE", s)
-        self.assertIn("canary weight 20 %", s)
+        self.assertIn("canary weight 20 %", " ".join(s.replace("│", " ").split()))
 
     def test_rollout_deploy_80x24(self):
         t = self.rollout_console(80, 24)

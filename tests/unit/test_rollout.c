@@ -380,6 +380,11 @@ static void test_not_a_rollout(void **state)
 	char err[256];
 	memset(&ro, 0, sizeof ro);
 	assert_int_equal(rollout_parse(&ro, "{\"kind\":\"Deployment\"}", 21, err, sizeof err), -1);
+	/* the other Service's ready endpoints: ready null counts, false does not */
+	static const char eps[] = "{\"kind\":\"EndpointSliceList\",\"items\":[{\"endpoints\":["
+		"{\"conditions\":{\"ready\":null}},{\"conditions\":{\"ready\":false}},{}]}]}";
+	assert_int_equal(rollout_count_endpoints(eps, sizeof eps - 1), 2);
+	assert_int_equal(rollout_count_endpoints("{\"kind\":\"PodList\"}", 18), -1);
 	assert_non_null(strstr(err, "Deployment"));
 	assert_int_equal(rollout_parse(&ro, "[1,2", 4, err, sizeof err), -1);
 	assert_int_equal(rollout_parse_analysisruns(&ro, "{\"kind\":\"PodList\"}", 18, err, sizeof err), -1);
