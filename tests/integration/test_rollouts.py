@@ -124,6 +124,12 @@ class Rollouts(LabTestCase):
         stable = roles["stable"]["name"]
         self.assertEqual(self.endpoint_hashes(), {stable})
         self.assertEqual(r["sets"][roles["canary"]["name"]]["replicas"], 0)
+        # a status started after the abort knows it from the Rollout alone
+        s = self.status()
+        self.assertTrue(s["rollout"]["abort"])
+        self.assertEqual(s["rollout"]["weight"], 0)
+        self.assertIsNone(s["deployment"].get("recommendation"))
+        self.assertIn(s["deployment"]["stage"], ("rolled-back", "steady"))
 
     def test_watch_auto_rollback_aborts_a_bad_canary(self):
         self.lab.scenario("rollout-canary-bad")
@@ -143,6 +149,10 @@ class Rollouts(LabTestCase):
         wait_for(lambda: self.rollout()["sets"][self.rollout()["active"]]["version"] == "1.5.0", 40,
                  what="the promotion of 1.5.0")
         bad = self.rollout()["active"]
+        s = self.status()
+        self.assertEqual(s["rollout"]["strategy"], "blueGreen")
+        self.assertEqual(s["rollout"]["active_hash"], bad)
+        self.assertGreater(s["rollout"]["preview_endpoints"], 0)   # the preview Service is the active set now
 
         def undo_recommended():
             d = self.status().get("deployment") or {}
