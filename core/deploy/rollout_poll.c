@@ -235,12 +235,6 @@ void rollout_round_start(struct rollout_round *r, struct slots_state *st)
 		finish(r, "could not start a request for the rollout");
 }
 
-void rollout_round_cancel(struct rollout_round *r)
-{
-	if (r)
-		cancel_all(r);
-}
-
 void rollout_round_free(struct rollout_round *r)
 {
 	if (!r)
