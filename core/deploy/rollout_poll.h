@@ -16,6 +16,7 @@ typedef void (*rollout_round_fn)(const char *err, void *arg);
 struct rollout_round *rollout_round_new(struct loop *loop, struct kube *kube, rollout_round_fn fn, void *arg);
 /* Fills st (slots_init'ed for the Rollout) and calls fn once, from the loop. */
 void rollout_round_start(struct rollout_round *r, struct slots_state *st);
+/* Cancels what is in flight (fn does not run) and frees r. */
 void rollout_round_free(struct rollout_round *r);
 
 #endif
