@@ -30,11 +30,23 @@ void slot_lines_upper(char *dst, size_t len, const char *src)
 	dst[i] = '\0';
 }
 
-/* A slot's name as the rows show it: an Argo Rollout's by its role (STABLE,
- * CANARY), its hash in the lines under them. */
+void slot_lines_name(char *dst, size_t len, const struct slots_slot *s)
+{
+	static const char *const shown[][2] = {
+		{ "stable", "STABLE" }, { "canary", "CANARY" }, { "active", "LIVE" }, { "preview", "NEW" },
+		{ "previous", "OLD" },
+	};
+	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+		if (strcmp(s->role, shown[i][0]) == 0) {
+			snprintf(dst, len, "%s", shown[i][1]);
+			return;
+		}
+	slot_lines_upper(dst, len, s->name);
+}
+
 static void shown_name(char *dst, size_t len, const struct slots_slot *s)
 {
-	slot_lines_upper(dst, len, s->role[0] ? s->role : s->name);
+	slot_lines_name(dst, len, s);
 }
 
 /* with_selector: the Slots view names the selector; the summary leaves it
@@ -152,7 +164,7 @@ void slot_lines_summary(WINDOW *w, int y, int x, int h, int width, const struct 
 	if (!st || !st->updated_ms || h < 1)
 		return;
 	bool stale = slot_lines_stale(m, st);
-	int nw = st->rollout.name[0] ? 9 : 7;   /* PREVIOUS, a Rollout's widest role */
+	int nw = 7;
 	for (int i = 0; i < st->nslots && y < last; i++, y++) {
 		const struct slots_slot *s = &st->slot[i];
 		char name[40];
