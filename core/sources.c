@@ -73,9 +73,9 @@ int sources_open(struct sources *s, struct loop *loop, const struct config *cfg,
 		return -1;
 	}
 	open_bastion_session(s);
-	if (!cfg->kube.service[0] || !cfg->kube.deployments[0][0]) {
+	if (!cfg->kube.rollout[0] && (!cfg->kube.service[0] || !cfg->kube.deployments[0][0])) {
 		snprintf(s->kube_error, sizeof s->kube_error,
-		         "kubernetes.service and kubernetes.deployments are not configured%s%s",
+		         "kubernetes.service and kubernetes.deployments (or kubernetes.rollout) are not configured%s%s",
 		         cfg->path[0] ? " in " : "", cfg->path);
 	} else if (kubeconfig_load(&kc, cfg->kube.kubeconfig, cfg->kube.context, s->kube_error,
 	                           sizeof s->kube_error) == 0) {

@@ -436,6 +436,8 @@ void app_key_action(enum action_id id, const char *arg)
 		break;
 	case ACTION_AUTOSYNC:
 	case ACTION_CHECK:
+	case ACTION_ABORT: case ACTION_UNDO: case ACTION_PROMOTE: case ACTION_PROMOTE_FULL: case ACTION_RETRY:
+	case ACTION_HOLD:
 		start(id, arg, 0);
 		break;
 	case ACTION_TICK:
