@@ -73,9 +73,9 @@ int sources_open(struct sources *s, struct loop *loop, const struct config *cfg,
 		return -1;
 	}
 	open_bastion_session(s);
-	if (!cfg->kube.service[0] || !cfg->kube.deployments[0][0]) {
+	if (!cfg->kube.rollout[0] && (!cfg->kube.service[0] || !cfg->kube.deployments[0][0])) {
 		snprintf(s->kube_error, sizeof s->kube_error,
-		         "kubernetes.service and kubernetes.deployments are not configured%s%s",
+		         "kubernetes.service and kubernetes.deployments (or kubernetes.rollout) are not configured%s%s",
 		         cfg->path[0] ? " in " : "", cfg->path);
 	} else if (kubeconfig_load(&kc, cfg->kube.kubeconfig, cfg->kube.context, s->kube_error,
 	                           sizeof s->kube_error) == 0) {
@@ -159,7 +159,8 @@ static struct source *open_kube(struct sources *s, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", s->cfg->kube.service[0] ? s->kube_error : "");
 		return NULL;
 	}
-	if (s->cfg->kube.watch) {
+	/* an Argo Rollout's slots come from its own round of the poller (no watch of it yet) */
+	if (s->cfg->kube.watch && !s->cfg->kube.rollout[0]) {
 		s->watcher = slots_watcher_new(s->loop, s->kube, s->cfg, on_slots, s);
 		if (!s->watcher)
 			snprintf(err, errlen, "out of memory");

@@ -62,6 +62,14 @@ static int body_rows(void)
 
 /* ---- painting ---- */
 
+/* The action that carries the deployment model's recommendation out. */
+static enum action_id target_action(const struct deploy *d)
+{
+	const struct action *a = actions_by_name(deploy_target_action(d));
+
+	return a ? a->id : ACTION_ROLLBACK;
+}
+
 static void paint_status(void)
 {
 	const struct config *c = A.cfg;
@@ -151,7 +159,8 @@ static void paint_status(void)
 	sb.clock = clk;
 	sb.clock_short = clk_short;
 	/* a standing recommendation on every view, whatever the message row says */
-	deploy_banner_short(deploy_of(&A.model), keymap_key_for(ACTION_ROLLBACK), alert, sizeof alert);
+	deploy_banner_short(deploy_of(&A.model), keymap_key_for(target_action(deploy_of(&A.model))), alert,
+	                    sizeof alert);
 	sb.alert = alert[0] ? alert : NULL;
 	statusbar_draw(A.w_status, 0, COLS, &sb);
 	wnoutrefresh(A.w_status);
@@ -174,7 +183,10 @@ static void rollback_banner(char *buf, size_t len)
 {
 	char raw[sizeof A.banner];
 
-	deploy_banner(deploy_of(&A.model), "{rollback}", tui_glyph(G_DASH), raw, sizeof raw);
+	char word[32];
+
+	snprintf(word, sizeof word, "{%s}", deploy_target_action(deploy_of(&A.model)));
+	deploy_banner(deploy_of(&A.model), word, tui_glyph(G_DASH), raw, sizeof raw);
 	keymap_expand(raw, buf, len);
 }
 
@@ -199,7 +211,8 @@ static void paint_foot(void)
 		const struct deploy *d = deploy_of(&A.model);
 
 		if (tui_text_width(A.banner) > COLS && d->recommend)   /* narrow: the key first, the reason after it */
-			snprintf(buf, sizeof buf, "%s rolls back to %s: %s", keymap_key_for(ACTION_ROLLBACK), d->target.slot,
+			snprintf(buf, sizeof buf, "%s %s to %s: %s", keymap_key_for(target_action(d)),
+			         d->target.action[0] ? d->target.action : "rolls back", d->target.slot,
 			         d->reason);
 		else
 			snprintf(buf, sizeof buf, "%s", A.banner);

@@ -104,11 +104,15 @@ static void ui_done(const struct action_result *res, void *arg)
 	if (res->outcome == ACTION_OK && a && (a->flags & ACT_MUTATES))
 		sources_refresh(&A.sources);
 	if (res->nlines) {
+		bool said = false;   /* the summary is among the lines: not twice */
+
 		dialog_info(&d, res->title[0] ? words(res->title, title, sizeof title) : a ? a->help : "");
-		for (size_t i = 0; i < res->nlines; i++)
+		for (size_t i = 0; i < res->nlines; i++) {
 			dialog_add_line(&d, role_of(res->lines[i].role), "%s",
 			                words(res->lines[i].text, line, sizeof line));
-		if (!res->lines[0].text[0] || strcmp(res->lines[res->nlines - 1].text, res->summary) != 0)
+			said = said || strcmp(res->lines[i].text, res->summary) == 0;
+		}
+		if (!said)
 			dialog_add_line(&d, res->outcome == ACTION_OK ? ROLE_OK : ROLE_CRIT, "%s", summary);
 		ui_dialog(&d);
 	}
@@ -432,6 +436,8 @@ void app_key_action(enum action_id id, const char *arg)
 		break;
 	case ACTION_AUTOSYNC:
 	case ACTION_CHECK:
+	case ACTION_ABORT: case ACTION_UNDO: case ACTION_PROMOTE: case ACTION_PROMOTE_FULL: case ACTION_RETRY:
+	case ACTION_HOLD:
 		start(id, arg, 0);
 		break;
 	case ACTION_TICK:

@@ -41,6 +41,8 @@ static const char usage[] =
 	"       warroom watch [--window 5m] [--auto-rollback]  the deployment window; 0 passed, 4 rolled back,\n"
 	"                                         5 breached without rollback\n"
 	"       warroom autosync [--override] [--yes]  re-enable Argo CD auto-sync once Git is fixed\n"
+	"       warroom abort|undo|promote [--full]|retry|hold [--yes]\n"
+	"                                         the Argo Rollout's actions, verified; exit 0 verified\n"
 	"       warroom tick N                    tick item N of the pre-deployment checklist\n"
 	"       warroom logs [--slot S|--pod P] [--container C] [--since switch|10m|TIME] [--follow] [--grep RE]\n"
 	"                    [--new] [--json]  pod logs by slot, merged by time; --new: what the live slot logs\n"
@@ -79,6 +81,12 @@ static const struct subcmd subcmds[] = {
 	{ "dashboard", cli_dashboard },
 	{ "watch", cli_watch },
 	{ "autosync", cli_autosync },
+	{ "abort", cli_rollout_action },
+	{ "undo", cli_rollout_action },
+	{ "promote", cli_rollout_action },
+	{ "promote-full", cli_rollout_action },
+	{ "retry", cli_rollout_action },
+	{ "hold", cli_rollout_action },
 	{ "check", cli_check },
 	{ "tick", cli_tick },
 	{ "remote", cli_remote },
@@ -90,7 +98,8 @@ static const struct subcmd subcmds[] = {
 static bool reaches_endpoints(const char *name)
 {
 	static const char *const names[] = { "status", "rollback", "silence", "expire", "query", "dashboard",
-	                                     "check", "watch", "autosync" };
+	                                     "check", "watch", "autosync", "abort", "undo", "promote",
+	                                     "promote-full", "retry", "hold" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(name, names[i]) == 0)

@@ -156,12 +156,15 @@ static int draw_outcome(WINDOW *w, int y, int h, int width, const struct deploy 
 	char raw[600], line[700];
 
 	if (d->recommend || d->breach) {
-		deploy_banner(d, "{rollback}", tui_glyph(G_DASH), raw, sizeof raw);
+		char word[32];
+
+		snprintf(word, sizeof word, "{%s}", deploy_target_action(d));
+		deploy_banner(d, word, tui_glyph(G_DASH), raw, sizeof raw);
 		keymap_expand(raw, line, sizeof line);
 		y += tui_wrap_put(w, y, 2, h - 1 - y, width - 4, 2, ROLE_CRIT, line);
 		if (d->recommend && y < h - 1)
 			y = said(w, y, 2, width - 4, ROLE_CRIT, "%s shows the plan and its preflight first",
-			         keymap_key_for(ACTION_ROLLBACK));
+			         keymap_key_for(actions_by_name(deploy_target_action(d))->id));
 	} else if (d->ended[0] && y < h - 1) {
 		y = said(w, y, 2, width - 4, ROLE_STALE, "rollback recommendation ended: %s", d->ended);
 	} else if (in_window(d) && y < h - 1) {
@@ -175,6 +178,37 @@ static int draw_outcome(WINDOW *w, int y, int h, int width, const struct deploy 
 			y = said(w, y, 2, width - 4, d->recovered ? ROLE_OK : ROLE_ACCENT, "%s", d->recovered ?
 			         "recovered: the signals are back under the lines before the deployment" :
 			         "watching recovery: the signals going back under the lines before the deployment");
+	}
+	return y;
+}
+
+/* An Argo Rollout: where it stands, its steps, and each AnalysisRun's
+ * metrics with their newest measurements. Returns the next free row. */
+static int draw_rollout(WINDOW *w, int y, int h, int width, const struct model *m)
+{
+	const struct rollout_state *ro = m->slots ? &m->slots->rollout : NULL;
+	char line[400];
+
+	if (!ro || !ro->name[0] || y >= h - 1)
+		return y;
+	rollout_summary_line(ro, loop_wall_ms(), line, sizeof line);
+	y = said(w, y, 2, width - 4, ro->abort || ro->progress_deadline_exceeded ? ROLE_WARN : ROLE_ACCENT, "%s",
+	         line);
+	rollout_steps_line(ro, line, sizeof line);
+	if (line[0] && y < h - 1)
+		y = said(w, y, 2, width - 4, ROLE_NORMAL, "%s", line);
+	for (int i = 0; i < ro->nruns && y < h - 1; i++) {
+		const struct rollout_analysis *a = &ro->runs[i];
+		bool bad = strcmp(a->phase, "Failed") == 0 || strcmp(a->phase, "Inconclusive") == 0 ||
+		           strcmp(a->phase, "Error") == 0;
+
+		rollout_run_line(a, line, sizeof line);
+		y = said(w, y, 2, width - 4, bad ? ROLE_CRIT : strcmp(a->phase, "Successful") == 0 ? ROLE_OK :
+		         ROLE_NORMAL, "%s", line);
+		for (int k = 0; k < a->nmetrics && y < h - 1; k++) {
+			rollout_metric_line(&a->metric[k], line, sizeof line);
+			y = said(w, y, 4, width - 6, bad ? ROLE_WARN : ROLE_NORMAL, "%s", line);
+		}
 	}
 	return y;
 }
@@ -228,6 +262,7 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 		}
 		y++;
 	}
+	y = draw_rollout(w, y, h, width, m);
 	/* a rollback goes through these: why one is down, in words, before it is needed */
 	for (int s = SRC_ARGOCD; s <= SRC_BASTION; s++)
 		if (m->src[s].state == SRC_DOWN && y < h - 1) {
@@ -271,6 +306,9 @@ static int body(WINDOW *w, int h, int vis, int width, const struct model *m, con
 		enum tui_role role = ROLE_NORMAL;
 		/* the fast rules judge the live slot always; the seeds' criteria in the window */
 		bool live = r >= DRULE_FAST_ERRORS || in_window(d);
+
+		if (r == DRULE_ANALYSIS && !d->cfg->kube.rollout[0])
+			continue;   /* only an Argo Rollout has an analysis */
 
 		deploy_rule_text(d, (enum deploy_rule)r, text, sizeof text);
 		fmt_value((enum deploy_rule)r, live ? s->value : NAN, v, sizeof v);

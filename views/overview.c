@@ -891,12 +891,13 @@ static void draw_compact(WINDOW *w, int top, int h, int width, const struct mode
 static int draw_recommendation(WINDOW *w, int width, const struct model *m)
 {
 	const struct deploy *d = deploy_of(m);
-	char raw[600], line[700];
+	char raw[600], line[700], word[32];
 	int rows;
 
 	if (!d || (!d->recommend && !d->breach))
 		return 0;
-	deploy_banner(d, "{rollback}", tui_glyph(G_DASH), raw, sizeof raw);
+	snprintf(word, sizeof word, "{%s}", deploy_target_action(d));
+	deploy_banner(d, word, tui_glyph(G_DASH), raw, sizeof raw);
 	keymap_expand(raw, line, sizeof line);
 	rows = tui_wrap_rows(line, width - 1, 2);
 	if (rows > 3)

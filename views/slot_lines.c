@@ -30,6 +30,25 @@ void slot_lines_upper(char *dst, size_t len, const char *src)
 	dst[i] = '\0';
 }
 
+void slot_lines_name(char *dst, size_t len, const struct slots_slot *s)
+{
+	static const char *const shown[][2] = {
+		{ "stable", "STABLE" }, { "canary", "CANARY" }, { "active", "LIVE" }, { "preview", "NEW" },
+		{ "previous", "OLD" },
+	};
+	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+		if (strcmp(s->role, shown[i][0]) == 0) {
+			snprintf(dst, len, "%s", shown[i][1]);
+			return;
+		}
+	slot_lines_upper(dst, len, s->name);
+}
+
+static void shown_name(char *dst, size_t len, const struct slots_slot *s)
+{
+	slot_lines_name(dst, len, s);
+}
+
 /* with_selector: the Slots view names the selector; the summary leaves it
  * to that view unless it is what is wrong. */
 static void traffic_line(char *buf, size_t len, const struct slots_state *st, bool with_selector)
@@ -71,6 +90,15 @@ void slot_lines_build(struct slot_lines *in, const struct model *m, const struct
 	in->n = 0;
 	traffic_line(line, sizeof line, st, full);
 	info_add(in, stale ? ROLE_STALE : slot_lines_health_role(st->health), "%s", line);
+	if (st->rollout.name[0]) {
+		rollout_summary_line(&st->rollout, loop_wall_ms(), line, sizeof line);
+		info_add(in, stale ? ROLE_STALE : st->rollout.abort || st->rollout.progress_deadline_exceeded ? ROLE_WARN
+		         : ROLE_ACCENT, "%s", line);
+		if (full && st->rollout.canary) {
+			rollout_steps_line(&st->rollout, line, sizeof line);
+			info_add(in, stale ? ROLE_STALE : ROLE_NORMAL, "%s", line);
+		}
+	}
 	/* where the deployment stands: the deployment model's word, not a guess here */
 	if (d && d->rebuilt) {
 		deploy_stage_line(d, loop_wall_ms(), line, sizeof line);
@@ -136,24 +164,32 @@ void slot_lines_summary(WINDOW *w, int y, int x, int h, int width, const struct 
 	if (!st || !st->updated_ms || h < 1)
 		return;
 	bool stale = slot_lines_stale(m, st);
+	int nw = 7;
 	for (int i = 0; i < st->nslots && y < last; i++, y++) {
 		const struct slots_slot *s = &st->slot[i];
 		char name[40];
-		slot_lines_upper(name, sizeof name, s->name);
-		tui_put(w, y, x, 7, stale ? ROLE_STALE : slot_lines_role(s->name), name);
-		if (!s->found) {
-			tui_put(w, y, x + 7, width - 7, ROLE_WARN, "no deployment");
+		if (st->rollout.name[0] && !s->name[0]) {
+			y--;   /* no canary (preview) now: no row */
 			continue;
 		}
-		tui_put(w, y, x + 7, 8, i == st->active ? ROLE_TITLE : ROLE_STALE,
-		        i == st->active ? "ACTIVE" : st->both ? "both" : "standby");
+		shown_name(name, sizeof name, s);
+		tui_put(w, y, x, nw, stale ? ROLE_STALE : slot_lines_role(s->name), name);
+		if (!s->found) {
+			tui_put(w, y, x + nw, width - nw, ROLE_WARN, "no deployment");
+			continue;
+		}
+		char share[16];
+		/* a canary beside the stable set takes its weight of the traffic */
+		snprintf(share, sizeof share, "%d %%", st->rollout.weight);
+		tui_put(w, y, x + nw, 8, i == st->active ? ROLE_TITLE : ROLE_STALE,
+		        i == st->active ? "ACTIVE" : st->rollout.canary ? share : st->both ? "both" : "standby");
 		snprintf(line, sizeof line, "%d/%d", s->ready, s->desired);
-		tui_put(w, y, x + 15, 6, stale || s->desired == 0 ? ROLE_STALE : s->ready >= s->desired ? ROLE_OK :
+		tui_put(w, y, x + nw + 8, 6, stale || s->desired == 0 ? ROLE_STALE : s->ready >= s->desired ? ROLE_OK :
 		        i == st->active ? ROLE_CRIT : ROLE_WARN, line);
 		snprintf(line, sizeof line, "%s%s", s->tag[0] ? s->tag : "?", "");
 		if (s->revision)
 			snprintf(line + strlen(line), sizeof line - strlen(line), " r%ld", s->revision);
-		tui_put(w, y, x + 22, width - 22, stale ? ROLE_STALE : ROLE_NORMAL, line);
+		tui_put(w, y, x + nw + 15, width - nw - 15, stale ? ROLE_STALE : ROLE_NORMAL, line);
 	}
 	slot_lines_build(&in, m, st, false);
 	slot_lines_draw(w, &in, y, last, x, width, more_where(more, sizeof more));
@@ -167,7 +203,9 @@ int slot_lines_summary_rows(int width, const struct model *m)
 
 	if (!st || !st->updated_ms)
 		return 2;
-	rows = st->nslots;
+	rows = 0;
+	for (int i = 0; i < st->nslots; i++)
+		rows += st->slot[i].name[0] || !st->rollout.name[0];
 	slot_lines_build(&in, m, st, false);
 	for (size_t i = 0; i < in.n; i++)
 		rows += tui_wrap_rows(in.text[i], width, 2);
@@ -185,7 +223,9 @@ static int standby_row(WINDOW *w, int y, int last, int x, int width, const struc
 	if (sb < 0 || y >= last)
 		return y;
 	s = &st->slot[sb];
-	slot_lines_upper(name, sizeof name, s->name);
+	if (!s->name[0] && st->rollout.name[0])
+		return y;
+	shown_name(name, sizeof name, s);
 	nw = tui_text_width(name) + 1;
 	tui_put(w, y, x, nw, stale ? ROLE_STALE : slot_lines_role(s->name), name);
 	if (!s->found) {
@@ -219,7 +259,7 @@ int slot_lines_compact(WINDOW *w, int y, int x, int h, int width, const struct m
 		return slot_lines_draw(w, &in, y + 1, y + h, x, width, more_where(more, sizeof more));
 	}
 	const struct slots_slot *s = &st->slot[st->active];
-	slot_lines_upper(name, sizeof name, s->name);
+	shown_name(name, sizeof name, s);
 	int nw = tui_text_width(name) + 1;
 	tui_put(w, y, x, nw, stale ? ROLE_STALE : slot_lines_role(s->name), name);
 	snprintf(line, sizeof line, "ACTIVE %d/%d %s", s->ready, s->desired, s->tag[0] ? s->tag : "?");

@@ -27,6 +27,10 @@ enum tui_role slot_lines_health_role(enum slots_health h);
 bool slot_lines_stale(const struct model *m, const struct slots_state *st);
 /* "green" as "GREEN", within len. */
 void slot_lines_upper(char *dst, size_t len, const char *src);
+/* A slot's name as the rows show it: "GREEN"; an Argo Rollout's set by its
+ * role, six columns at most (STABLE, CANARY, LIVE, NEW, OLD), its hash in
+ * the lines under the rows. */
+void slot_lines_name(char *dst, size_t len, const struct slots_slot *s);
 /* Traffic, phase (or the rollback that explains it), staleness, warnings
  * (critical first). full: the Slots view's, which names the selector. */
 void slot_lines_build(struct slot_lines *in, const struct model *m, const struct slots_state *st, bool full);

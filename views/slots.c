@@ -80,9 +80,13 @@ static enum tui_role slot_cell(const void *data, size_t row, size_t col, char *b
 
 	switch (c->slot_map[col]) {
 	case SC_SLOT:
-		slot_lines_upper(buf, len, s->name);
+		slot_lines_name(buf, len, s);
 		return c->stale ? ROLE_STALE : slot_lines_role(s->name);
 	case SC_ROLE:
+		if (s->found && !active && st->rollout.canary) {   /* the canary's share of the traffic */
+			snprintf(buf, len, "%d %%", st->rollout.weight);
+			return ROLE_ACCENT;
+		}
 		snprintf(buf, len, "%s", !s->found ? "missing" : active ? "ACTIVE" : st->both ? "both" : "standby");
 		return !s->found ? ROLE_WARN : active ? ROLE_TITLE : ROLE_STALE;
 	case SC_READY:
@@ -142,7 +146,10 @@ static enum tui_role pod_cell(const void *data, size_t row, size_t col, char *bu
 		return dim;
 	}
 	case PC_SLOT:
-		snprintf(buf, len, "%s", p->slot >= 0 ? st->slot[p->slot].name : "-");
+		if (p->slot >= 0 && st->slot[p->slot].role[0])
+			slot_lines_name(buf, len, &st->slot[p->slot]);
+		else
+			snprintf(buf, len, "%s", p->slot >= 0 ? st->slot[p->slot].name : "-");
 		return c->stale || p->slot < 0 ? ROLE_STALE : slot_lines_role(st->slot[p->slot].name);
 	case PC_READY:
 		snprintf(buf, len, "%s", p->ready ? "yes" : "NO");

@@ -227,6 +227,13 @@ static void rollback_prepare_action(struct action_run *run)
 	enum rollback_strategy want = ROLLBACK_AUTO;
 	struct rb *rb;
 
+	if (c->cfg->kube.rollout[0]) {
+		/* the Rollout's controller owns the Services' selectors: a switch by hand fights it */
+		finish_line(run, ACTION_REFUSED, EXIT_REFUSED, "rollout %s: its controller owns the Service's selector; "
+		            "{abort} returns traffic to stable during an update, {undo} goes back after a promotion",
+		            c->cfg->kube.rollout);
+		return;
+	}
 	if (a->text && *a->text && rollback_strategy_parse(a->text, &want) != 0) {
 		finish_line(run, ACTION_REFUSED, EXIT_REFUSED,
 		            "unknown strategy \"%s\": auto, selector, scale-switch, undo, argocd", a->text);

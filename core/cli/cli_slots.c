@@ -208,34 +208,57 @@ static void print_status(const struct model *m, const char *context)
 		       (int)st->nendpoints, st->nendpoints == 1 ? "" : "s", st->endpoints_ready);
 	else
 		printf("traffic -> %s   selector %s\n", st->both ? "BOTH slots" : "no slot", st->selector[0] ? st->selector : "-");
+	if (st->rollout.name[0]) {
+		const struct rollout_state *ro = &st->rollout;
+		rollout_summary_line(ro, loop_wall_ms(), line, sizeof line);
+		printf("%s\n", line);
+		rollout_steps_line(ro, line, sizeof line);
+		if (line[0])
+			printf("%s\n", line);
+		for (int i = 0; i < ro->nruns; i++) {
+			rollout_run_line(&ro->runs[i], line, sizeof line);
+			printf("%s\n", line);
+			for (int k = 0; k < ro->runs[i].nmetrics; k++) {
+				rollout_metric_line(&ro->runs[i].metric[k], line, sizeof line);
+				printf("  %s\n", line);
+			}
+		}
+	}
 	if (d) {
 		deploy_stage_line(d, loop_wall_ms(), line, sizeof line);
 		printf("deployment: %s\n", line);
-		deploy_banner(d, "warroom rollback", "-", line, sizeof line);
+		char word[40];
+
+		snprintf(word, sizeof word, "warroom %s", deploy_target_action(d));
+		deploy_banner(d, word, "-", line, sizeof line);
 		if (line[0])
 			printf("!! %s\n", line);
 		else if (m->src[SRC_PROM].state == SRC_DOWN)
 			printf("!! the rollback rules are not judged: Prometheus: %s\n", m->src[SRC_PROM].error);
 	}
-	printf("\n%-8s %-8s %-6s %-6s %-6s %-9s %-5s %s\n", "SLOT", "ROLE", "READY", "AVAIL", "UPDATED", "RESTARTS", "REV",
-	       "IMAGE");
+	int sw = st->rollout.name[0] ? 11 : 8;   /* a Rollout's slots are pod-template hashes */
+	printf("\n%-*s %-8s %-6s %-6s %-6s %-9s %-5s %s\n", sw, "SLOT", "ROLE", "READY", "AVAIL", "UPDATED",
+	       "RESTARTS", "REV", "IMAGE");
 	for (int i = 0; i < st->nslots; i++) {
 		const struct slots_slot *s = &st->slot[i];
 		char ready[16];
+		if (!s->name[0])
+			continue;
 		snprintf(ready, sizeof ready, "%d/%d", s->ready, s->desired);
-		printf("%-8s %-8s %-6s %-6d %-7d %-9d %-5ld %s%s\n", s->name,
-		       i == st->active ? "ACTIVE" : (s->found ? "standby" : "missing"), ready, s->available, s->updated,
+		printf("%-*s %-8s %-6s %-6d %-7d %-9d %-5ld %s%s\n", sw, s->name,
+		       s->role[0] ? s->role : i == st->active ? "ACTIVE" : (s->found ? "standby" : "missing"), ready,
+		       s->available, s->updated,
 		       s->restarts, s->revision, s->image[0] ? s->image : "-",
 		       s->progress_deadline_exceeded ? "  (ProgressDeadlineExceeded)" : "");
 	}
 	if (st->npods) {
-		printf("\n%-40s %-8s %-6s %-9s %-18s %s\n", "POD", "SLOT", "READY", "RESTARTS", "STATUS", "AGE");
+		printf("\n%-40s %-*s %-6s %-9s %-18s %s\n", "POD", sw, "SLOT", "READY", "RESTARTS", "STATUS", "AGE");
 		int64_t now = time(NULL) * (int64_t)1000;
 		for (size_t i = 0; i < st->npods; i++) {
 			const struct slots_pod *p = &st->pods[i];
 			char age[16];
 			text_age(p->created_wall_ms ? now - p->created_wall_ms : 0, age, sizeof age);
-			printf("%-40s %-8s %-6s %-9d %-18s %s\n", p->name, p->slot >= 0 ? st->slot[p->slot].name : "-",
+			printf("%-40s %-*s %-6s %-9d %-18s %s\n", p->name, sw, p->slot >= 0 ? st->slot[p->slot].name : "-",
 			       p->ready ? "yes" : "NO", p->restarts,
 			       p->terminating ? "Terminating" : (p->waiting[0] ? p->waiting : p->phase), age);
 		}

@@ -280,11 +280,12 @@ static void act(struct watch_run *w, const struct deploy *d)
 {
 	static const struct action_ui ui = { on_ask, on_progress, on_done, NULL };
 	struct action_ui u = ui;
-	char banner[600];
+	char banner[600], word[40];
 
 	if (d->breach && !d->recommend && !w->breach_said) {
 		w->breach_said = true;
-		deploy_banner(d, "warroom rollback", "-", banner, sizeof banner);
+		snprintf(word, sizeof word, "warroom %s", deploy_target_action(d));
+		deploy_banner(d, word, "-", banner, sizeof banner);
 		say(w, "breach", model_json(d), "%s", banner);
 		end(w, EXIT_BREACHED, "breached, and nothing to roll back to: %s", d->target.none);
 		return;
@@ -292,7 +293,8 @@ static void act(struct watch_run *w, const struct deploy *d)
 	if (!d->recommend || w->announced)
 		return;
 	w->announced = true;
-	deploy_banner(d, "warroom rollback", "-", banner, sizeof banner);
+	snprintf(word, sizeof word, "warroom %s", deploy_target_action(d));
+	deploy_banner(d, word, "-", banner, sizeof banner);
 	say(w, "recommendation", model_json(d), "%s", banner);
 	if (!w->auto_rollback) {
 		end(w, EXIT_BREACHED, "breached: %s (no --auto-rollback)", d->reason);
@@ -300,7 +302,10 @@ static void act(struct watch_run *w, const struct deploy *d)
 	}
 	u.arg = w;
 	w->rolling = true;
-	actions_run(w->q, ACTION_ROLLBACK, &(struct action_args){ .text = "auto", .unattended = true }, &u);
+	/* an Argo Rollout is aborted or undone: its controller owns the selector */
+	const struct action *a = actions_by_name(deploy_target_action(d));
+	actions_run(w->q, a ? a->id : ACTION_ROLLBACK, &(struct action_args){ .text = "auto", .unattended = true },
+	            &u);
 }
 
 static void on_model(struct model *m, unsigned changed, void *arg)

@@ -1,4 +1,5 @@
-/* kube_undo — `kubectl rollout undo` on the request layer. One read path
+/* kube_undo — `kubectl rollout undo` on the request layer (and the Argo
+ * plugin's undo of a Rollout, read the same way). One read path
  * serves both the undo itself and the rollback planner's preview: the
  * Deployment, then its ReplicaSets by the Deployment's matchLabels, then the
  * JSON patch that restores the previous revision (kube_undo_patch). The undo
@@ -25,6 +26,7 @@ struct undo {
 	char *deploy;
 	size_t dlen;
 	bool send;               /* rollout undo: the patch is sent; else a preview */
+	bool argo;               /* an Argo Rollout, not a Deployment */
 	kube_done_fn fn;         /* rollout undo's */
 	kube_undo_plan_fn plan_fn;   /* the preview's */
 	void *arg;
@@ -111,7 +113,11 @@ static void got_rs(const struct kube_result *res, void *arg)
 	}
 	char *patch = NULL;
 	long rev = 0;
-	if (kube_undo_patch(u->deploy, u->dlen, res->body, res->len, &patch, &rev, u->err, sizeof u->err) < 0) {
+	int rc = u->argo ? kube_argo_undo_patch(u->deploy, u->dlen, res->body, res->len, &patch, &rev, u->err,
+	                                        sizeof u->err)
+	                 : kube_undo_patch(u->deploy, u->dlen, res->body, res->len, &patch, &rev, u->err,
+	                                   sizeof u->err);
+	if (rc < 0) {
 		if (u->send) {
 			u->timer = loop_timer_add(kube_loop(u->k), 0, 0, error_timer, u);
 		} else {
@@ -124,9 +130,10 @@ static void got_rs(const struct kube_result *res, void *arg)
 		return;
 	}
 	if (u->send) {
-		u->inner = kube_send_path(u->k, "PATCH",
-		                          kube_res_path("/apis/apps/v1", u->ns, "deployments", u->name, NULL, NULL),
-		                          "application/json-patch+json", patch, patched, u);
+		char *path = u->argo ? kube_res_path("/apis/argoproj.io/v1alpha1", u->ns, "rollouts", u->name, NULL, NULL)
+		                     : kube_res_path("/apis/apps/v1", u->ns, "deployments", u->name, NULL, NULL);
+
+		u->inner = kube_send_path(u->k, "PATCH", path, "application/json-patch+json", patch, patched, u);
 	} else {
 		struct kube_undo_plan plan = { .ok = true, .error = "", .patch = patch, .to_revision = rev };
 
@@ -160,8 +167,8 @@ static void got_deploy(const struct kube_result *res, void *arg)
 	u->inner = kube_list_replicasets(u->k, u->ns, sel, got_rs, u);
 }
 
-static uint64_t start(struct kube *k, const char *ns, const char *deployment, bool send, kube_done_fn fn,
-                      kube_undo_plan_fn plan_fn, void *arg)
+static uint64_t start(struct kube *k, const char *ns, const char *deployment, bool send, bool argo,
+                      kube_done_fn fn, kube_undo_plan_fn plan_fn, void *arg)
 {
 	struct undo *u = calloc(1, sizeof *u);
 	if (!u)
@@ -171,21 +178,34 @@ static uint64_t start(struct kube *k, const char *ns, const char *deployment, bo
 	text_copy(u->ns, sizeof u->ns, ns);
 	text_copy(u->name, sizeof u->name, deployment);
 	u->send = send;
+	u->argo = argo;
 	u->fn = fn;
 	u->plan_fn = plan_fn;
 	u->arg = arg;
 	uint64_t id = kube_op_add(k, &u->op);
-	u->inner = kube_get_deployment(k, ns, deployment, got_deploy, u);
+	u->inner = argo ? kube_get_rollout(k, ns, deployment, got_deploy, u)
+	                : kube_get_deployment(k, ns, deployment, got_deploy, u);
 	return id;
 }
 
 uint64_t kube_rollout_undo(struct kube *k, const char *ns, const char *deployment, kube_done_fn fn, void *arg)
 {
-	return start(k, ns, deployment, true, fn, NULL, arg);
+	return start(k, ns, deployment, true, false, fn, NULL, arg);
 }
 
 uint64_t kube_rollout_undo_plan(struct kube *k, const char *ns, const char *deployment, kube_undo_plan_fn fn,
                                 void *arg)
 {
-	return start(k, ns, deployment, false, NULL, fn, arg);
+	return start(k, ns, deployment, false, false, NULL, fn, arg);
+}
+
+uint64_t kube_argo_undo(struct kube *k, const char *ns, const char *rollout, kube_done_fn fn, void *arg)
+{
+	return start(k, ns, rollout, true, true, fn, NULL, arg);
+}
+
+uint64_t kube_argo_undo_plan(struct kube *k, const char *ns, const char *rollout, kube_undo_plan_fn fn,
+                             void *arg)
+{
+	return start(k, ns, rollout, false, true, NULL, fn, arg);
 }

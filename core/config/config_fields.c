@@ -43,6 +43,7 @@ static const struct config_field kube_fields[] = {
 	F("slot_label", CONFIG_K_LABEL, kube.slot_label),
 	F("slots", CONFIG_K_SLOTS, kube.slots),
 	F("deployments", CONFIG_K_DEPLOYMENTS, kube.deployments),
+	F("rollout", CONFIG_K_NAME, kube.rollout),
 	FN("min_ready", CONFIG_K_INT, kube.min_ready, 0, 10000),
 	F("via_bastion", CONFIG_K_BOOL, kube.via_bastion),
 	F("watch", CONFIG_K_BOOL, kube.watch),

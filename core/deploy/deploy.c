@@ -206,6 +206,17 @@ static void derive(struct deploy *d, const struct slots_state *st, bool fresh, i
 
 	d->window_ms = (int64_t)d->cfg->deploy.window_s * 1000;
 	d->blue_green = st->nslots == 2;
+	if (st->rollout.name[0]) {
+		int to, from;
+		enum deploy_stage stage = deploy_rollout_stage(d, st, now_ms, &to, &from);
+
+		if (stage != DEPLOY_UNKNOWN && strcmp(d->last_active_name, st->slot[to].name) != 0 && !d->rollback_switch)
+			new_switch(d, st, to, from, now_ms, ev);
+		if (stage != DEPLOY_UNKNOWN && !d->rollback_switch)
+			text_copy(d->last_active_name, sizeof d->last_active_name, st->slot[to].name);
+		set_stage(d, stage, now_ms, ev);
+		return;
+	}
 	if (!st->service_found || a < 0) {
 		set_stage(d, DEPLOY_UNKNOWN, now_ms, ev);
 		return;
@@ -397,6 +408,18 @@ static void rules(struct deploy *d, const struct slots_state *st, const struct m
 			r->samples = 2;
 		}
 	}
+	if (st && new_slots && st->rollout.name[0]) {
+		struct deploy_rule_state *r = &d->rule[DRULE_ANALYSIS];
+		int64_t since;
+		bool first = !r->holds, bad = deploy_rollout_analysis(st, d->analysis, sizeof d->analysis, &since);
+
+		hold(r, bad, bad, 0, now_ms, ev);
+		/* the run says since when: as if it had been watched */
+		if (bad && first && since && since < now_ms) {
+			r->since_wall_ms = since;
+			r->samples = 2;
+		}
+	}
 	if (!mm || !new_metrics)
 		return;
 	if (!in_window(d)) {
@@ -488,6 +511,10 @@ static void find_target(const struct deploy *d, const struct slots_state *st, in
 	char age[16];
 
 	memset(t, 0, sizeof *t);
+	if (st->rollout.name[0]) {
+		deploy_rollout_target(d, st, t);
+		return;
+	}
 	if (a < 0) {
 		target_none(t, "no slot serves traffic: nothing to roll back from");
 		return;
@@ -550,7 +577,8 @@ static void reason_of(struct deploy *d, enum deploy_rule r, int64_t now_ms)
 /* The most severe first: no pod at all, the SEV-2 error line, P99, then
  * the seeds' criteria. */
 static const enum deploy_rule severity[DRULE_COUNT] = {
-	DRULE_NO_READY, DRULE_FAST_ERRORS, DRULE_FAST_P99, DRULE_ERRORS_BASELINE, DRULE_P95_SLO, DRULE_QUEUE_GROWING,
+	DRULE_NO_READY, DRULE_FAST_ERRORS, DRULE_ANALYSIS, DRULE_FAST_P99, DRULE_ERRORS_BASELINE, DRULE_P95_SLO,
+	DRULE_QUEUE_GROWING,
 };
 
 static void recommendation(struct deploy *d, const struct slots_state *st, int64_t now_ms, unsigned *ev)

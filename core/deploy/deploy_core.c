@@ -209,8 +209,11 @@ static void record_recommendation(struct deploy_core *c, unsigned ev)
 	char line[400];
 
 	if (ev & DEPLOY_EV_RECOMMEND) {
-		snprintf(line, sizeof line, "Rollback recommended: %s; rolls back to %s %s (%s)", d->reason, d->target.slot,
-		         d->target.version, deploy_rule_name(d->reason_rule));
+		/* the prefix names the record whatever carries it out (a restart finds it) */
+		snprintf(line, sizeof line, "Rollback recommended: %s; %s %s %s (%s)", d->reason,
+		         !d->target.action[0] ? "rolls back to" : strcmp(d->target.action, "abort") == 0 ?
+		         "abort returns traffic to" : "undo goes back to", d->target.slot, d->target.version,
+		         deploy_rule_name(d->reason_rule));
 		if (!recorded(c->m, NULL, 0, "Rollback recommended:"))
 			record(c, 0, line, NULL);
 	}

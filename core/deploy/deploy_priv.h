@@ -29,4 +29,12 @@ void deploy_query_stop(struct deploy_query *q);
 /* Answers still to come free it when they arrive. */
 void deploy_query_free(struct deploy_query *q);
 
+/* An Argo Rollout's part of the model (deploy_rollout.c): the stage from its
+ * status, with the slot traffic moved to and the one it left (-1); the
+ * analysis rule (words of the failed run); the target (abort or undo). */
+enum deploy_stage deploy_rollout_stage(struct deploy *d, const struct slots_state *st, int64_t now_ms,
+                                       int *to, int *from);
+bool deploy_rollout_analysis(const struct slots_state *st, char *words, size_t len, int64_t *since_ms);
+void deploy_rollout_target(const struct deploy *d, const struct slots_state *st, struct deploy_target *t);
+
 #endif

@@ -43,6 +43,7 @@ static const char *const rule_names[DRULE_COUNT] = {
 	[DRULE_FAST_ERRORS] = "errors-sev2",
 	[DRULE_FAST_P99] = "p99-twice-slo",
 	[DRULE_NO_READY] = "no-ready-pod",
+	[DRULE_ANALYSIS] = "analysis",
 };
 
 const char *deploy_stage_name(enum deploy_stage s)
@@ -99,6 +100,9 @@ void deploy_rule_text(const struct deploy *d, enum deploy_rule r, char *buf, siz
 	case DRULE_NO_READY:
 		snprintf(buf, len, "no ready pod behind service for %d s", s);
 		break;
+	case DRULE_ANALYSIS:
+		snprintf(buf, len, "the Rollout's analysis failed or inconclusive for %d s", s);
+		break;
 	default:
 		snprintf(buf, len, "?");
 	}
@@ -145,6 +149,9 @@ void deploy_reason_words(const struct deploy *d, enum deploy_rule r, int64_t now
 		break;
 	case DRULE_NO_READY:
 		snprintf(buf, len, "no ready pod behind the service for %s", dur);
+		break;
+	case DRULE_ANALYSIS:
+		snprintf(buf, len, "%s", d->analysis[0] ? d->analysis : "the Rollout's analysis failed");
 		break;
 	default:
 		snprintf(buf, len, "?");
@@ -212,8 +219,10 @@ void deploy_stage_line(const struct deploy *d, int64_t now_ms, char *buf, size_t
 			snprintf(buf, len, "DEPLOYING %s: rolling out", d->to_version);
 		break;
 	case DEPLOY_STEADY:
-		if (d->blue_green)
+		if (d->blue_green && d->from_slot[0])
 			snprintf(buf, len, "STEADY %s %s serves, %s at 0", d->to_slot, d->to_version, d->from_slot);
+		else if (d->blue_green)
+			snprintf(buf, len, "STEADY %s %s serves", d->to_slot, d->to_version);
 		else
 			snprintf(buf, len, "STEADY %s", d->to_version);
 		break;
@@ -222,13 +231,24 @@ void deploy_stage_line(const struct deploy *d, int64_t now_ms, char *buf, size_t
 	}
 }
 
+const char *deploy_target_action(const struct deploy *d)
+{
+	return d && d->target.action[0] ? d->target.action : "rollback";
+}
+
 void deploy_banner(const struct deploy *d, const char *key, const char *dash, char *buf, size_t len)
 {
 	if (len)
 		buf[0] = '\0';
 	if (!d)
 		return;
-	if (d->recommend)
+	if (d->recommend && strcmp(d->target.action, "abort") == 0)
+		snprintf(buf, len, "Abort recommended: %s %s %s aborts, traffic back to stable %s %s", d->reason, dash, key,
+		         d->target.slot, d->target.version);
+	else if (d->recommend && strcmp(d->target.action, "undo") == 0)
+		snprintf(buf, len, "Undo recommended: %s %s %s undoes to %s %s", d->reason, dash, key, d->target.slot,
+		         d->target.version);
+	else if (d->recommend)
 		snprintf(buf, len, "Rollback recommended: %s %s %s rolls back to %s %s%s", d->reason, dash, key,
 		         d->target.slot, d->target.version, d->target.scale_up ? " (scaled up first)" : "");
 	else if (d->breach)
@@ -239,7 +259,10 @@ void deploy_banner_short(const struct deploy *d, const char *key, char *buf, siz
 {
 	if (len)
 		buf[0] = '\0';
-	if (d && d->recommend)
+	if (d && d->recommend && d->target.action[0])
+		snprintf(buf, len, "%s: %s to %s", strcmp(d->target.action, "abort") == 0 ? "ABORT" : "UNDO", key,
+		         d->target.slot);
+	else if (d && d->recommend)
 		snprintf(buf, len, "ROLLBACK: %s to %s", key, d->target.slot);
 	else if (d && d->breach)
 		snprintf(buf, len, "BREACH: no rollback target");
@@ -325,6 +348,7 @@ char *deploy_to_json(const struct deploy *d, int64_t now_ms)
 		cJSON_AddStringToObject(o, "rule", deploy_rule_name(d->reason_rule));
 		cJSON_AddStringToObject(o, "reason", d->reason);
 		add_time(o, "since", d->recommend_ms);
+		cJSON_AddStringToObject(o, "target_action", deploy_target_action(d));
 		cJSON_AddStringToObject(o, "target_slot", d->target.slot);
 		cJSON_AddStringToObject(o, "target_version", d->target.version);
 		cJSON_AddBoolToObject(o, "scale_up", d->target.scale_up);

@@ -48,6 +48,11 @@ void slots_init(struct slots_state *st, const struct config *cfg)
 	/* One deployment without a slot name: a plain (not blue-green) service. */
 	if (st->nslots == 1 && !st->slot[0].name[0])
 		text_copy(st->slot[0].name, sizeof st->slot[0].name, st->slot[0].deployment);
+	if (cfg->kube.rollout[0]) {   /* the slots come from the Rollout (slots_rollout_setup) */
+		text_copy(st->rollout.name, sizeof st->rollout.name, cfg->kube.rollout);
+		memset(st->slot, 0, sizeof st->slot);
+		st->nslots = 2;
+	}
 	st->active = -1;
 	st->health = SLOTS_HEALTH_UNKNOWN;
 }
@@ -439,7 +444,8 @@ static void endpoint_warnings(struct slots_state *st)
 	int nwrong = 0, nnot = 0;
 	for (size_t i = 0; i < st->nendpoints; i++) {
 		const struct slots_endpoint *e = &st->endpoints[i];
-		bool wrong_slot = blue_green(st) && st->active >= 0 && e->slot != st->active;
+		bool wrong_slot = blue_green(st) && st->active >= 0 && e->slot != st->active &&
+		                  !(st->rollout.canary && e->slot >= 0);
 		if (wrong_slot) {
 			size_t l = strlen(wrong);
 			if (l < sizeof wrong - 1)
@@ -484,6 +490,8 @@ void slots_derive(struct slots_state *st)
 	if (st->service_found) {
 		if (!blue_green(st))
 			st->active = st->nslots == 1 ? 0 : -1;
+		else if (!st->selector_slot[0] && st->rollout.canary)
+			st->active = 0;   /* a canary without routing: the stable set, the canary beside it */
 		else if (!st->selector_slot[0])
 			st->both = true;
 		else
@@ -549,7 +557,7 @@ void slots_derive(struct slots_state *st)
 	}
 	for (int i = 0; i < st->nslots; i++) {
 		const struct slots_slot *s = &st->slot[i];
-		if (!s->found && !(st->active == i))
+		if (!s->found && !(st->active == i) && s->name[0])
 			warn(st, SLOTS_WARN_NO_DEPLOYMENT, false, "deployment %s (%s) not found", s->deployment, s->name);
 		if (s->progress_deadline_exceeded)
 			warn(st, SLOTS_WARN_STUCK, i == st->active, "rollout of %s stuck: ProgressDeadlineExceeded%s%s",
@@ -616,6 +624,8 @@ char *slots_to_json(const struct slots_state *st, int64_t now_ms)
 		const struct slots_slot *s = &st->slot[i];
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", s->name);
+		if (s->role[0])
+			cJSON_AddStringToObject(o, "role", s->role);
 		cJSON_AddStringToObject(o, "deployment", s->deployment);
 		cJSON_AddBoolToObject(o, "active", i == st->active);
 		cJSON_AddBoolToObject(o, "found", s->found);
@@ -664,6 +674,8 @@ char *slots_to_json(const struct slots_state *st, int64_t now_ms)
 		cJSON_AddStringToObject(o, "text", st->warnings[i].text);
 		cJSON_AddItemToArray(warns, o);
 	}
+	if (st->rollout.name[0])
+		cJSON_AddItemToObject(root, "rollout", rollout_to_cjson(&st->rollout, now_ms));
 	if (st->updated_ms)
 		cJSON_AddNumberToObject(root, "age_ms", (double)(now_ms - st->updated_ms));
 	else

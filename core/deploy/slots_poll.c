@@ -12,6 +12,8 @@
 #include "warroom/loop.h"
 #include "warroom/source.h"
 
+#include "rollout_poll.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +46,11 @@ struct slots_poller {
 	struct source *src;      /* rounds, their timing, state and age */
 	uint64_t guard_timer;
 	int64_t round_started_ms;
+	struct rollout_round *ro;    /* kubernetes.rollout: its rounds instead */
 };
 
 static void round_finish(struct slots_poller *p);
+static void publish(struct slots_poller *p, const char *err);
 static void start_phase2(struct slots_poller *p);
 
 static void part_reset(struct body *b)
@@ -186,6 +190,10 @@ static void round_start(struct source *src, void *arg)
 	for (int i = 0; i < P_COUNT; i++)
 		part_reset(&p->parts[i]);
 	slots_init(&p->scratch, p->cfg);
+	if (p->ro) {
+		rollout_round_start(p->ro, &p->scratch);
+		return;
+	}
 	struct slots_state *st = &p->scratch;
 	ask(p, P_SERVICE, kube_get_service(p->kube, st->namespace_, st->service, on_part, &p->parts[P_SERVICE]));
 	for (int i = 0; i < st->nslots; i++)
@@ -219,11 +227,23 @@ static void round_finish(struct slots_poller *p)
 		if (!err && b->ok && slots_parse_endpointslices(st, b->data, b->len, perr, sizeof perr) < 0)
 			err = perr;
 	}
+	publish(p, err);
+}
+
+static void rollout_done(const char *err, void *arg)
+{
+	publish(arg, err);
+}
+
+static void publish(struct slots_poller *p, const char *err)
+{
+	struct slots_state *st = &p->scratch;
 	int64_t now = loop_now_ms();
 	if (err) {
 		snprintf(p->state.last_error, sizeof p->state.last_error, "%s", err);
 	} else {
 		slots_derive(st);
+		slots_rollout_derive(st);
 		st->updated_ms = now;
 		st->last_error[0] = '\0';
 		st->generation = p->state.generation;
@@ -259,6 +279,10 @@ struct slots_poller *slots_poller_new(struct loop *loop, struct kube *kube, cons
 		p->parts[i].part = (enum part)i;
 	}
 	slots_init(&p->state, cfg);
+	if (cfg->kube.rollout[0] && !(p->ro = rollout_round_new(loop, kube, rollout_done, p))) {
+		slots_poller_free(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -277,6 +301,7 @@ void slots_poller_free(struct slots_poller *p)
 	if (!p)
 		return;
 	source_free(p->src);    /* the requests below are cancelled: no late answer */
+	rollout_round_free(p->ro);
 	if (p->guard_timer)
 		loop_timer_cancel(p->loop, p->guard_timer);
 	for (int i = 0; i < P_COUNT; i++) {

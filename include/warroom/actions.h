@@ -57,6 +57,18 @@ enum action_flag {
 	X(COMMAND,     "command",     ":",           ACT_HINT, none, "Command line: any action by name (:note text)") \
 	X(ROLLBACK,    "rollback",    "R",           ACT_MUTATES | ACT_CONFIRM | ACT_HINT | ACT_TAKES_ARG | ACT_CLI, \
 	  rollback, "Plan a rollback, show its preflight, run on y") \
+	X(ABORT,       "abort",       "B",           ACT_MUTATES | ACT_CONFIRM | ACT_CLI, abort, \
+	  "Argo Rollout: abort the update, the canary (preview) scales down, traffic back on stable") \
+	X(UNDO,        "undo",        "U",           ACT_MUTATES | ACT_CONFIRM | ACT_CLI, undo, \
+	  "Argo Rollout: back to the previous revision's pod template (after a promotion)") \
+	X(PROMOTE,     "promote",     "O",           ACT_MUTATES | ACT_CONFIRM | ACT_CLI, promote, \
+	  "Argo Rollout: end the pause, go on to the next step") \
+	X(PROMOTE_FULL, "promote-full", "M",         ACT_MUTATES | ACT_CONFIRM | ACT_CLI, promote_full, \
+	  "Argo Rollout: promote fully, skipping the steps, pauses and analysis left") \
+	X(RETRY,       "retry",       "Y",           ACT_MUTATES | ACT_CONFIRM | ACT_CLI, retry, \
+	  "Argo Rollout: retry an aborted update") \
+	X(HOLD,        "hold",        "H",           ACT_MUTATES | ACT_CONFIRM | ACT_CLI, hold, \
+	  "Argo Rollout: pause the update where it is (spec.paused, the plugin's pause)") \
 	X(CHECK,       "check",       "c",           ACT_TAKES_ARG | ACT_CLI, check, \
 	  "Run the verification matrix against a slot's pods (:check green)") \
 	X(TICK,        "tick",        "+",           ACT_TAKES_ARG | ACT_CLI, tick, \

@@ -56,6 +56,9 @@ int cli_watch(int argc, char **argv, const struct config *cfg);
 int cli_check(int argc, char **argv, const struct config *cfg);
 /* `warroom tick N`: the pre-deployment checklist (core/cli/cli_check.c). */
 int cli_tick(int argc, char **argv, const struct config *cfg);
+/* `warroom abort|undo|promote [--full]|promote-full|retry|hold [--yes]`:
+ * the Argo Rollout's actions, argv[0] names it (core/cli/cli_rollout.c). */
+int cli_rollout_action(int argc, char **argv, const struct config *cfg);
 /* `warroom autosync [--override] [--yes]` (core/cli/cli_slots.c, beside rollback). */
 int cli_autosync(int argc, char **argv, const struct config *cfg);
 /* `warroom logs [--slot S|--pod P] ... [--new] [--json]` and `warroom events

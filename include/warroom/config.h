@@ -67,6 +67,9 @@ struct config {
 		char slot_label[64];    /* label key in the selector: "slot" */
 		char slots[CONFIG_MAX_SLOTS][32];
 		char deployments[CONFIG_MAX_SLOTS][128];
+		/* an Argo Rollout in place of the two Deployments: its ReplicaSets
+		 * are the slots, its Services carry the traffic ("" none) */
+		char rollout[128];
 		int min_ready;          /* 0: as many as the active slot wants */
 		bool via_bastion;       /* the API server is reached through the bastion */
 		bool watch;             /* list then watch (default); false: a list every refresh */

@@ -61,6 +61,7 @@ enum deploy_rule {
 	DRULE_FAST_ERRORS,      /* the live slot's error ratio over the SEV-2 line (5 %) */
 	DRULE_FAST_P99,         /* the live slot's P99 over twice its SLO */
 	DRULE_NO_READY,         /* no ready pod behind the service */
+	DRULE_ANALYSIS,         /* an Argo Rollout's AnalysisRun failed or came out inconclusive */
 	DRULE_COUNT
 };
 
@@ -108,6 +109,7 @@ struct deploy_target {
 	char slot[32], version[128];
 	bool scale_up;               /* the standby is at 0: scale it up, then switch */
 	bool undo;                   /* one deployment: roll it back to its previous revision */
+	char action[16];             /* the action that does it: "" the rollback; an Argo Rollout's abort, undo */
 	char none[200];              /* !ok: "both slots run 1.5.0: nothing to roll back to" */
 };
 
@@ -181,6 +183,7 @@ struct deploy {
 	double last_queue;
 
 	struct deploy_rule_state rule[DRULE_COUNT];
+	char analysis[200];          /* an Argo Rollout's failed analysis, in words ("" none) */
 
 	/* The recommendation: a fired rule and something to roll back to. */
 	bool recommend;
@@ -241,6 +244,9 @@ void deploy_fast(struct deploy *d, const char *slot, double errors, double p99, 
 /* A recommendation the operator declined (the rollback's plan answered no,
  * or the incident resolved over it): it ends, recorded with who. */
 void deploy_decline(struct deploy *d, const char *who, int64_t now_ms);
+/* The action that carries the recommendation out, by its name in the action
+ * table: "rollback", or an Argo Rollout's "abort" or "undo" (d may be NULL). */
+const char *deploy_target_action(const struct deploy *d);
 
 /* ---- history (deploy_history.c): pure helpers the rebuild feeds ---- */
 

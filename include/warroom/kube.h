@@ -3,7 +3,8 @@
  * their credential cached until it expires), and every failure turned into
  * words for the operator. Never a token in an error text.
  * Implemented in core/cluster/: requests and credentials kube.c, resource
- * paths kube_resources.c, rollout undo kube_undo.c, answers kube_util.c. */
+ * paths kube_resources.c, rollout undo kube_undo.c, answers kube_util.c,
+ * Argo Rollouts kube_argo.c. */
 #ifndef WARROOM_KUBE_H
 #define WARROOM_KUBE_H
 
@@ -104,12 +105,30 @@ typedef void (*kube_undo_plan_fn)(const struct kube_undo_plan *plan, void *arg);
 uint64_t kube_rollout_undo_plan(struct kube *k, const char *ns, const char *deployment, kube_undo_plan_fn fn,
                                 void *arg);
 
+/* Argo Rollouts (core/cluster/kube_argo.c). */
+uint64_t kube_get_rollout(struct kube *k, const char *ns, const char *name, kube_done_fn fn, void *arg);
+/* Every AnalysisRun of the namespace (the Rollout's are told by their owner). */
+uint64_t kube_list_analysisruns(struct kube *k, const char *ns, kube_done_fn fn, void *arg);
+/* A merge patch of the Rollout: status (abort, retry, promote) on its status
+ * subresource, then on the object when the API has none, as the plugin;
+ * else (pause) on the object. */
+uint64_t kube_argo_patch(struct kube *k, const char *ns, const char *rollout, bool status, const char *body,
+                         kube_done_fn fn, void *arg);
+/* The plugin's undo: the previous revision's pod template (its hash label
+ * dropped) as a JSON patch of /spec/template; and its preview. */
+uint64_t kube_argo_undo(struct kube *k, const char *ns, const char *rollout, kube_done_fn fn, void *arg);
+uint64_t kube_argo_undo_plan(struct kube *k, const char *ns, const char *rollout, kube_undo_plan_fn fn,
+                             void *arg);
+
 /* Pure helpers (no I/O), for the above and for tests. */
 /* Builds the undo JSON patch from a Deployment and its namespace's
  * ReplicaSetList. *patch is malloc'd; *to_revision is the revision restored.
  * -1 with words: paused, "no rollout history found", already at revision. */
 int kube_undo_patch(const char *deploy_json, size_t dlen, const char *rs_list_json, size_t rlen,
                     char **patch, long *to_revision, char *err, size_t errlen);
+/* The same for a Rollout (rollout.argoproj.io/revision, its hash label). */
+int kube_argo_undo_patch(const char *rollout_json, size_t len, const char *rs_list_json, size_t rlen,
+                         char **patch, long *to_revision, char *err, size_t errlen);
 /* Words for a failed response: a Status object's reason and message
  * ("Forbidden: user x cannot patch ..."), else "HTTP 502 Bad Gateway". */
 void kube_status_words(long status, const char *body, size_t len, char *buf, size_t buflen);

@@ -4,14 +4,19 @@
  * deployment stands is the deployment model's (deploy.h), not a guess here.
  * Parsers take API JSON and fill a plain struct the views draw; a poller
  * refreshes it on the loop. Views never see JSON.
+ * An Argo Rollout (kubernetes.rollout) is read as the same two slots: its
+ * stable and canary (or active and preview) ReplicaSets, named by their
+ * pod-template hash, with the Rollout itself in rollout (rollout.h).
  * Implemented in core/deploy/: the parsers slots.c, the poller slots_poll.c,
- * the watcher (list then watch) slots_watch.c. */
+ * the watcher (list then watch) slots_watch.c, a Rollout's slots slots_rollout.c. */
 #ifndef WARROOM_SLOTS_H
 #define WARROOM_SLOTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "warroom/rollout.h"
 
 struct config;
 struct kube;
@@ -41,6 +46,8 @@ enum slots_warn_kind {
 	SLOTS_WARN_WRONG_SLOT_ENDPOINT,
 	SLOTS_WARN_NOT_READY_ENDPOINT,
 	SLOTS_WARN_PARTIAL,          /* active slot below its desired replicas */
+	SLOTS_WARN_ROLLOUT,          /* the Rollout is aborted, degraded or stuck */
+	SLOTS_WARN_ANALYSIS,         /* an AnalysisRun failed or came out inconclusive */
 };
 
 struct slots_warning {
@@ -50,7 +57,8 @@ struct slots_warning {
 };
 
 struct slots_slot {
-	char name[32];               /* "blue" */
+	char name[32];               /* "blue"; a Rollout's: its pod-template hash */
+	char role[16];               /* a Rollout's: stable, canary, active, preview, previous */
 	char deployment[128];        /* "detection-api-blue" */
 	bool found;                  /* the Deployment exists */
 	/* Status counts; the API omits zeros, absent counts are 0. */
@@ -135,6 +143,9 @@ struct slots_state {
 	int64_t active_seen_wall_ms; /* UTC ms this process saw the active slot change; 0 not seen */
 	char last_error[256];        /* last failed refresh in words, "" after a good one */
 	uint64_t generation;         /* bumps on every refresh, good or bad */
+
+	/* kubernetes.rollout: the Rollout and its analysis (name "" otherwise) */
+	struct rollout_state rollout;
 };
 
 /* Empty state for the config's namespace, service, slot label, slots and
@@ -177,6 +188,18 @@ bool slots_traffic_only_on(const struct slots_state *st, int idx);
 bool slots_standby_newer(const struct slots_state *st);
 /* The state as a JSON object (status --json); malloc'd. */
 char *slots_to_json(const struct slots_state *st, int64_t now_ms);
+
+/* A Rollout's slots (slots_rollout.c). After rollout_parse: the slot label
+ * becomes the pod-template hash, slot 0 the stable (active) ReplicaSet's
+ * hash, slot 1 the canary's (preview's), "" when there is none. */
+void slots_rollout_setup(struct slots_state *st);
+/* The Rollout's ReplicaSetList into the slots: counts, image, revision. A
+ * blue-green Rollout without a preview shows the previous revision's set
+ * while it still runs (scaleDownDelaySeconds). */
+int slots_parse_replicasets(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen);
+/* After slots_derive: the Rollout's own warnings (aborted, degraded, stuck,
+ * a failed analysis) and its canary's traffic share. */
+void slots_rollout_derive(struct slots_state *st);
 
 /* The poller: all requests of a round in parallel (pods after the service,
  * whose selector picks them), rounds never overlap, a failed round keeps the

@@ -1,12 +1,12 @@
 """Row 11 of make bench: watches against polling.
 
-11a. A traffic switch PATCHed to the Service, to the new active slot on
+12a. A traffic switch PATCHed to the Service, to the new active slot on
 the console's screen: 20 switches, median and p99, for three consoles at
 once (watching; polling every 1 s; polling every 2 s, as k9s at best),
 beside `kubectl get svc -w` seeing the same patches. Each console's frame
 is timed by its own reader as the bytes arrive.
 
-11b. The cost of a crowded namespace: 5,000 pods of another workload with
+12b. The cost of a crowded namespace: 5,000 pods of another workload with
 50 of them changing a second (`lab pods 5000 churn=50`). Two consoles with
 only the cluster configured (no Prometheus, Alertmanager or Argo CD: what
 is measured is the reading of the cluster), one watching and one polling
@@ -88,7 +88,7 @@ def active_on(slot):
     return lambda s: pat.search(s) is not None
 
 
-def row11a(b, row, fmt_s, pct, FIGS):
+def row12a(b, row, fmt_s, pct, FIGS):
     lab = b.lab
     lab.scenario("good-deploy")
     lab.argocd_autosync(False)   # the switches are the bench's own: no self-heal back
@@ -134,17 +134,18 @@ def row11a(b, row, fmt_s, pct, FIGS):
         kc.close()
         for p in procs.values():
             p.close()
+        lab.argocd_autosync(True)   # as the lab starts: the rows after this one expect it
     FIGS["switch_to_screen"] = got
     ref = got["kubectl get svc -w"]
     for name in procs:
         xs = got[name]
-        row(11, "PATCH answer to the switch on screen, %s: median / p99 (%d of %d)"
+        row(12, "PATCH answer to the switch on screen, %s: median / p99 (%d of %d)"
             % (name, len(xs), SWITCHES),
             "%s / %s" % (fmt_s(pct(xs, 50)), fmt_s(pct(xs, 99))),
             "kubectl get svc -w %s / %s" % (fmt_s(pct(ref, 50)), fmt_s(pct(ref, 99))), "-")
 
 
-def row11b(b, row, fmt_kb, FIGS, WINDOW):
+def row12b(b, row, fmt_kb, FIGS, WINDOW):
     lab = b.lab
     lab.run_lab("pods", "5000", "churn=50")
     lab.set(bookmark_s=60)   # a quiet watch hears a bookmark about once a minute, as from a real server
@@ -181,20 +182,20 @@ def row11b(b, row, fmt_kb, FIGS, WINDOW):
     w = out["watch"]
     for name in ("poll 1 s", "poll 2 s"):
         pl = out[name]
-        row(11, "5,000 pods, %d changes in %.0f s: CPU, only the cluster configured, watch vs %s"
+        row(12, "5,000 pods, %d changes in %.0f s: CPU, only the cluster configured, watch vs %s"
             % (churned, secs, name), "%.2f s (%.2f %%)" % (w["cpu_s"], 100 * w["cpu_s"] / secs),
             "%s %.2f s (%.2f %%)" % (name, pl["cpu_s"], 100 * pl["cpu_s"] / secs),
             "%.2fx" % (w["cpu_s"] / pl["cpu_s"]) if pl["cpu_s"] else "-")
-        row(11, "5,000 pods churning: Rss at the end, watch vs %s" % name, fmt_kb(w["rss_kb"]),
+        row(12, "5,000 pods churning: Rss at the end, watch vs %s" % name, fmt_kb(w["rss_kb"]),
             "%s %s" % (name, fmt_kb(pl["rss_kb"])),
             "%.2fx" % (w["rss_kb"] / pl["rss_kb"]) if pl["rss_kb"] else "-")
     hw, hp = out["headless watch"], out["headless poll 2 s"]
-    row(11, "5,000 pods churning: CPU of reading the cluster alone (status --follow), watch vs poll 2 s",
+    row(12, "5,000 pods churning: CPU of reading the cluster alone (status --follow), watch vs poll 2 s",
         "%.2f s (%.2f %%)" % (hw["cpu_s"], 100 * hw["cpu_s"] / secs),
         "poll 2 s %.2f s (%.2f %%)" % (hp["cpu_s"], 100 * hp["cpu_s"] / secs),
         "%.2fx" % (hw["cpu_s"] / hp["cpu_s"]) if hp["cpu_s"] else "-")
 
 
-def row11(b, row, fmt_s, fmt_kb, pct, FIGS, WINDOW):
-    row11a(b, row, fmt_s, pct, FIGS)
-    row11b(b, row, fmt_kb, FIGS, WINDOW)
+def row12(b, row, fmt_s, fmt_kb, pct, FIGS, WINDOW):
+    row12a(b, row, fmt_s, pct, FIGS)
+    row12b(b, row, fmt_kb, FIGS, WINDOW)

@@ -51,6 +51,9 @@ for bin in "$bindir"/fuzz_*; do
       seed_shared "$name" '\003' api/k8s-endpointslice.json api/k8s-deploymentlist.json;;
     fuzz_kubeconfig) seed_shared "$name" '' api/kubeconfig-exec-plugin.yaml;;
     fuzz_argocd) seed_shared "$name" '' api/argocd-application-with-history.yaml;;
+    fuzz_rollout)
+      seed_shared "$name" '\000' api/argo-rollouts-bluegreen-rollout.yaml api/argo-rollouts-canary-rollout.yaml
+      seed_shared "$name" '\002' api/argo-rollouts-analysisrun-job.yaml;;
     fuzz_grafana) seed_shared "$name" '' grafana/argocd-dashboard-collapsed-rows.json \
       grafana/dotdc-k8s-views-nodes-stat-gauge.json grafana/dotdc-k8s-views-pods-templating.json \
       grafana/kube-prometheus-persistentvolumesusage-gauge.json;;

@@ -89,6 +89,9 @@ class ConsoleOnLab(LabTestCase):
         t.keys("y")
         s = t.wait_for("Rollback verified", timeout=35)
         self.assertIn("re-enable auto-sync", s.replace("\n", " "))
+        # the dialog says the verification once, the message row again
+        box = s.split("Rollback verified", 1)[1].split("Enter or Esc", 1)[0]
+        self.assertEqual(len(re.findall(r"verified in [0-9.]+ s", box)), 1, s)
         app = self.lab.app()
         self.assertFalse((app["spec"].get("syncPolicy") or {}).get("automated"), "auto-sync is off")
         self.assert_traffic_on_blue()

@@ -20,7 +20,7 @@ from labutil import (canonical, image_tag, new_uid, random_suffix, rfc3339,
 DAY = 86400.0
 ARGOCD_MANAGER = "argocd-controller"     # the field manager of Argo CD's syncs
 RESOURCES = ("pods", "replicasets", "deployments", "services", "endpoints", "endpointslices",
-             "events")
+             "events", "rollouts", "analysisruns")
 NODES = (("lab-node-1", "192.168.49.2", "zone-a"),
          ("lab-node-2", "192.168.49.3", "zone-b"),
          ("lab-node-3", "192.168.49.4", "zone-c"))
@@ -182,6 +182,9 @@ class Cluster:
         self.deployments = {}
         self.extra_pods = set()   # names of bulk pods (`lab pods N`): kept in the store as they are
         self.actions = collections.deque(maxlen=200)
+        import rollouts   # it builds on this module's Pod
+        self.rollouts = rollouts.Controller(self)   # an Argo Rollout, once a rollout scenario made one
+        self.lab_dir = None
         self.ev = Recorder(self.rng)
         self.ev.quiet = True
         self._bootstrap(now)
@@ -396,11 +399,12 @@ class Cluster:
                 self._replicaset(rs, now)
                 rs.pods = [p for p in rs.pods if not self._pod(p, now)]
             self._conditions(d, now)
+        self.rollouts.tick(now)
         self.sync(now)
 
     # ---- derived objects and the store ------------------------------------
     def pods(self):
-        return [p for d in self.deployments.values() for r in d.rsets for p in r.pods]
+        return [p for d in self.deployments.values() for r in d.rsets for p in r.pods] + self.rollouts.pods()
 
     def selected_pods(self):
         sel = self.service["spec"].get("selector") or {}
@@ -429,6 +433,7 @@ class Cluster:
                 out["replicasets"][rs.name] = K.render_replicaset(rs, d, now)
                 for p in rs.pods:
                     out["pods"][p.name] = K.render_pod(p, now)
+        self.rollouts.render(out, now)
         svc = self.service
         name = svc["metadata"]["name"]
         out["services"][name] = copy.deepcopy(svc)
@@ -662,11 +667,16 @@ class Cluster:
         slots = {}
         for d in self.deployments.values():
             slots[d.slot] = {"image": d.image(), "replicas": d.desired()}
-        return {"selector": dict(self.service["spec"].get("selector") or {}), "slots": slots}
+        sel = self.service["spec"].get("selector") or {}
+        if self.rollouts.owns:   # the Rollout's controller owns the selector
+            sel = self.rollouts.argocd_selector
+        return {"selector": dict(sel), "slots": slots}
 
     def apply_state(self, state, who, now):
         cur = self.service
-        if (cur["spec"].get("selector") or {}) != state["selector"]:
+        if self.rollouts.owns:
+            self.rollouts.argocd_selector = dict(state["selector"])
+        elif (cur["spec"].get("selector") or {}) != state["selector"]:
             svc = copy.deepcopy(cur)
             svc["spec"]["selector"] = dict(state["selector"])
             self.update_service(cur["metadata"]["name"], svc, who, now, ARGOCD_MANAGER)

@@ -40,7 +40,14 @@ FAULTS = {
     "tak-outage": ("all", {"tak_outage": True}),
     "slow": ("@slot", {"latency_ms": 650}),
 }
-SCENARIOS = sorted(list(DEPLOY) + list(FAULTS))
+# An Argo Rollout (rollouts.py) takes the Service over from the Deployments,
+# then its pipeline sets the new image: strategy, version, faults.
+ROLLOUT = {
+    "rollout-canary-bad": ("canary", "1.5.0", {"1.5.0": {"error": 0.08}}),
+    "rollout-canary-good": ("canary", "1.5.0", {}),
+    "rollout-bluegreen-bad": ("blueGreen", "1.5.0", {"1.5.0": {"error": 0.08}}),
+}
+SCENARIOS = sorted(list(DEPLOY) + list(FAULTS) + list(ROLLOUT))
 
 
 class ScenarioError(Exception):
@@ -53,13 +60,15 @@ class Scenarios:
         self.running = threading.Lock()
 
     def apply(self, name, timeout=60.0):
-        if name not in DEPLOY and name not in FAULTS:
+        if name not in DEPLOY and name not in FAULTS and name not in ROLLOUT:
             raise ScenarioError("unknown scenario %r (known: %s)" % (name, ", ".join(SCENARIOS)))
         if not self.running.acquire(timeout=timeout):
             raise ScenarioError("another scenario is still being applied")
         try:
             if name in FAULTS:
                 return self._fault(name)
+            if name in ROLLOUT:
+                return self._rollout(name, time.time() + timeout)
             return self._deploy(name, time.time() + timeout)
         finally:
             self.running.release()
@@ -141,6 +150,47 @@ class Scenarios:
         return {"scenario": name, "commits": commits}
 
 
+    def _rollout(self, name, deadline):
+        lab = self.lab
+        kind, version, faults = ROLLOUT[name]
+        with lab.lock:
+            lab.faults.clear()
+            ctl = lab.cluster.rollouts
+            now = time.time()
+            # a fresh Rollout on the running version, its pods up before it takes traffic
+            ctl.create(kind, K.image_for(BASE["blue"]), 5 if kind == "canary" else 3, now)
+            lab.cluster.tick(now)
+        while True:
+            with lab.lock:
+                ro = lab.cluster.rollouts.ro
+                if ro.rs(ro.stable).ready_all():
+                    break
+            if time.time() > deadline:
+                raise ScenarioError("the rollout's stable pods did not become ready in time")
+            time.sleep(0.1)
+        commits = []
+        with lab.lock:
+            lab.cluster.rollouts.take_service(time.time())
+            cur = copy.deepcopy(lab.argocd.head()["state"])
+        if any(cur["slots"][s]["replicas"] for s in K.SLOTS):
+            st = copy.deepcopy(cur)
+            for s in K.SLOTS:
+                st["slots"][s]["replicas"] = 0
+            commits.append(self._commit_sync(
+                st, "move detection-api to an Argo Rollout: scale the slots to 0"))
+        with lab.lock:
+            for where, vals in faults.items():
+                lab.faults.set(where, vals)
+            ctl = lab.cluster.rollouts
+            new = {"spec": copy.deepcopy(ctl.ro.spec)}
+            for c in new["spec"]["template"]["spec"]["containers"]:
+                if c["name"] == K.CONTAINER:
+                    c["image"] = K.image_for(version)
+            ctl.patch_spec(new, "ci-bot", time.time())
+        lab.log("scenario %s applied: %s rollout to %s" % (name, kind, version))
+        return {"scenario": name, "commits": commits, "strategy": kind, "version": version}
+
+
 def state_snapshot(lab):
     with lab.lock:
         cl = lab.cluster
@@ -156,6 +206,7 @@ def state_snapshot(lab):
             "api_delays": lab.api_delays.snapshot(),
             "log_cuts": lab.log_cuts,
             "actions": list(cl.actions)[-20:],
+            "rollout": cl.rollouts.summary(),
         }
 
 

@@ -16,6 +16,7 @@ import klogs
 import kobjects as K
 import ktables
 import kwatch
+import rollouts
 from labhttp import Handler
 from managed import manager_of
 from labutil import (SelectorError, fields_match, labels_match, parse_field_selector,
@@ -43,14 +44,21 @@ RESOURCES = {
                        [], "endpointslice"),
     "horizontalpodautoscalers": ("autoscaling", "v1", "HorizontalPodAutoscaler", True,
                                  ["get", "list", "watch"], ["hpa"], "horizontalpodautoscaler"),
+    # Argo Rollouts (rollouts.py)
+    "rollouts": ("argoproj.io", "v1alpha1", "Rollout", True, ["get", "list", "patch", "watch"], ["ro"],
+                 "rollout"),
+    "analysisruns": ("argoproj.io", "v1alpha1", "AnalysisRun", True, ["get", "list", "watch"], [],
+                     "analysisrun"),
 }
 SUBRESOURCES = {
     ("", "v1"): [("pods/log", "Pod", "", "", ["get"]), ("pods/status", "Pod", "", "", ["get"])],
     ("apps", "v1"): [("deployments/scale", "Scale", "autoscaling", "v1", ["get", "patch", "update"]),
                      ("deployments/status", "Deployment", "", "", ["get"])],
+    ("argoproj.io", "v1alpha1"): [("rollouts/status", "Rollout", "", "", ["get", "patch", "update"])],
 }
 CATEGORY_ALL = ("pods", "services", "deployments", "replicasets", "horizontalpodautoscalers")
-GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("discovery.k8s.io", "v1"), ("events.k8s.io", "v1")]
+GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("discovery.k8s.io", "v1"), ("events.k8s.io", "v1"),
+          ("argoproj.io", "v1alpha1")]
 # The newer Events API serves the same events in its own form (events.k8s.io/v1).
 EVENTS_V1 = {"name": "events", "singularName": "event", "namespaced": True, "kind": "Event",
              "verbs": ["get", "list", "watch"]}
@@ -242,6 +250,8 @@ class KubeHandler(Handler):
         body = None
         if method in ("PATCH", "PUT"):
             body = self.read_json()
+        if res == "rollouts" and ns == K.NS and name is not None:
+            return rollouts.api_write(self, method, name, sub, body, q)
         allowed = name is not None and (
             (method == "DELETE" and res == "pods" and sub is None) or
             (method in ("PATCH", "PUT") and res in ("services", "deployments") and sub is None) or

@@ -65,6 +65,7 @@ class Lab:
         now = time.time()
         with self.lock:
             self.cluster = cluster.Cluster(self.lock, self.knobs, self.faults, now)
+            self.cluster.lab_dir = state_dir
             self.sim = sim.Simulator(self, now)
             self.argocd = argocd.ArgoCD(self, now)
         self.scenarios = control.Scenarios(self)

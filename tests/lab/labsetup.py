@@ -294,4 +294,10 @@ verify:
            repo=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     path = os.path.join(d, "warroom.yaml")
     write(path, cfg)
+    # The same console on the Argo Rollout a rollout-* scenario deploys with.
+    ro = cfg.replace("""  deployments:
+    blue: detection-api-blue
+    green: detection-api-green
+""", "  rollout: detection-api\n").replace("  slot_label: slot\n  slots: [blue, green]\n", "")
+    write(os.path.join(d, "warroom-rollout.yaml"), ro)
     return path

@@ -25,6 +25,7 @@ from alerts_screens import AlertsScreens  # noqa: E402
 from key_screens import KeyScreens  # noqa: E402
 from diagnose_screens import DiagnoseScreens  # noqa: E402
 from unsaved_screens import UnsavedScreens  # noqa: E402
+from rollout_screens import RolloutScreens  # noqa: E402
 
 EXPECTED = os.path.join(os.path.dirname(__file__), "expected")
 
@@ -35,7 +36,7 @@ def action_names():
 
 
 class Screen(IncidentScreens, MetricsScreens, RunbookScreens, AlertsScreens, KeyScreens, DashboardCli, DiagnoseScreens,
-             UnsavedScreens, unittest.TestCase):
+             UnsavedScreens, RolloutScreens, unittest.TestCase):
     def setUp(self):
         self.terms = []
 

@@ -104,6 +104,7 @@ static const struct { const char *key; size_t off; } text_keys[] = {
 	{"kubernetes.context", M(kube.context)},
 	{"kubernetes.namespace", M(kube.namespace_)},
 	{"kubernetes.service", M(kube.service)},
+	{"kubernetes.rollout", M(kube.rollout)},
 	{"ssh.host", M(ssh.host)},
 	{"ssh.user", M(ssh.user)},
 	{"dashboards.default", M(dash.dflt)},
