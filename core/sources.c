@@ -159,6 +159,13 @@ static struct source *open_kube(struct sources *s, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", s->cfg->kube.service[0] ? s->kube_error : "");
 		return NULL;
 	}
+	/* an Argo Rollout's slots come from its own round of the poller (no watch of it yet) */
+	if (s->cfg->kube.watch && !s->cfg->kube.rollout[0]) {
+		s->watcher = slots_watcher_new(s->loop, s->kube, s->cfg, on_slots, s);
+		if (!s->watcher)
+			snprintf(err, errlen, "out of memory");
+		return s->watcher ? slots_watcher_source(s->watcher) : NULL;
+	}
 	s->slots = slots_poller_new(s->loop, s->kube, s->cfg, on_slots, s);
 	if (!s->slots)
 		snprintf(err, errlen, "out of memory");
@@ -522,6 +529,7 @@ void sources_close(struct sources *s)
 	argocd_poller_stop(s->app);
 	dash_live_stop(s->dash);
 	slots_poller_free(s->slots);
+	slots_watcher_free(s->watcher);
 	argocd_free(s->argocd);
 	kube_free(s->kube);
 	http_free(s->http);       /* pending answers arrive here and are dropped */

@@ -21,6 +21,7 @@
 #include "warroom/model.h"
 #include "warroom/runbook.h"
 #include "warroom/rollback.h"
+#include "warroom/slots.h"
 #include "warroom/sources.h"
 #include "warroom/timeline.h"
 #include "warroom/tui.h"
@@ -139,7 +140,14 @@ static void paint_status(void)
 		sb.conn_short = used_short ? conn_short : tui_glyph(G_CHECK);
 		sb.conn_role = any_down ? ROLE_CRIT : ROLE_BAR;
 	}
-	if (A.model.last_refresh_ms)
+	/* a credential that may not watch: said once, then the age as with polling */
+	if (A.model.slots && !A.said_nowatch && strstr(A.model.slots->watch_note, "may not watch")) {
+		A.said_nowatch = true;
+		ui_message(ROLE_WARN, "%s", A.model.slots->watch_note);
+	}
+	if (A.model.slots && A.model.slots->live && A.model.src[SRC_KUBE].state == SRC_UP)
+		snprintf(refreshed, sizeof refreshed, "%s live", model_source_name(SRC_KUBE));   /* watched */
+	else if (A.model.last_refresh_ms)
 		snprintf(refreshed, sizeof refreshed, "refreshed %llds ago",
 		         (long long)((now - A.model.last_refresh_ms) / 1000));
 	else

@@ -22,6 +22,7 @@ struct app {
 	const struct config *cfg;
 	WINDOW *w_status, *w_body, *w_foot;
 	size_t shown;                 /* the view painted last (an index of views_all) */
+	bool said_nowatch;            /* the credentials may not watch: said once on the message line */
 	struct sources sources;
 	struct actions *actions;      /* every action runs here: see core/actions/actions.c */
 	struct incident_watch *watchers;  /* core/incident/incident_watch.c: what follows the model without a screen */

@@ -20,6 +20,7 @@ static const char usage[] =
 	"       warroom note TEXT...              append a note to the timeline (- reads stdin)\n"
 	"       warroom timeline [--json] [--limit N]\n"
 	"       warroom status [--json]           slots, alerts, signals; exit 0 healthy, 1 degraded, 2 outage\n"
+	"       warroom status --follow [--json]  one line per change of the slots as it arrives\n"
 	"       warroom rollback [--strategy auto|selector|scale-switch|undo|argocd] [--dry-run] [--yes]\n"
 	"       warroom timeline export [--format md|json] [--incident ID] [--output FILE]\n"
 	"                                         the postmortem draft of an incident\n"

@@ -19,6 +19,7 @@
 #include <cJSON.h>
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,15 +319,117 @@ static char *status_json(const struct model *m, int code, int64_t now)
 	return out;
 }
 
+/* ---------- status --follow: one line per change of the slots ---------- */
+
+struct follow {
+	char last[1200];
+	bool json;
+	const struct slots_watcher *watcher;
+};
+
+static void follow_line(struct model *m, unsigned changed, void *arg)
+{
+	struct follow *f = arg;
+	const struct slots_state *st = m->slots;
+	char key[1200];
+
+	if (!(changed & DIRTY_SLOTS) || !st || !st->updated_ms)
+		return;
+	struct slots_watch_counts wc = { 0 };
+
+	if (f->watcher)
+		slots_watcher_counts(f->watcher, &wc);
+	/* a watch opening, closing or falling back to lists is a change too */
+	snprintf(key, sizeof key, "%s|%s|%s|%d|%s|%d|%d", st->active >= 0 ? st->slot[st->active].name : "",
+	         st->selector, slots_health_name(st->health), st->live, st->watch_note, wc.open, wc.polling);
+	if (strcmp(key, f->last) == 0)
+		return;
+	text_copy(f->last, sizeof f->last, key);
+	if (f->json) {
+		struct slots_watch_counts c = { 0 };
+		cJSON *o = cJSON_CreateObject();
+		char *line;
+
+		if (f->watcher)
+			slots_watcher_counts(f->watcher, &c);
+		/* the time the change arrived, beside the time it is printed */
+		cJSON_AddNumberToObject(o, "time_ms", (double)loop_wall_ms());
+		cJSON_AddStringToObject(o, "active", st->active >= 0 ? st->slot[st->active].name : "");
+		cJSON_AddStringToObject(o, "selector", st->selector);
+		cJSON_AddStringToObject(o, "health", slots_health_name(st->health));
+		cJSON_AddBoolToObject(o, "live", st->live);
+		cJSON_AddStringToObject(o, "watch_note", st->watch_note);
+		cJSON_AddNumberToObject(o, "changed_ms", (double)st->changed_wall_ms);
+		cJSON_AddNumberToObject(o, "active_seen_ms", (double)st->active_seen_wall_ms);
+		if (f->watcher) {
+			cJSON *w = cJSON_AddObjectToObject(o, "watch");
+
+			cJSON_AddNumberToObject(w, "watches", c.watches);
+			cJSON_AddNumberToObject(w, "open", c.open);
+			cJSON_AddNumberToObject(w, "polling", c.polling);
+			cJSON_AddNumberToObject(w, "events", c.events);
+			cJSON_AddNumberToObject(w, "duplicates", c.duplicates);
+			cJSON_AddNumberToObject(w, "bookmarks", c.bookmarks);
+			cJSON_AddNumberToObject(w, "relists", c.relists);
+			cJSON_AddNumberToObject(w, "resumes", c.resumes);
+			cJSON_AddNumberToObject(w, "lists", c.lists);
+		}
+		line = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		printf("%s\n", line ? line : "{}");
+		free(line);
+	} else {
+		printf("%s active %s, %s%s%s\n", st->service, st->active >= 0 ? st->slot[st->active].name : "none",
+		       slots_health_name(st->health), st->live ? ", live" : st->watch_note[0] ? ": " : "",
+		       st->live ? "" : st->watch_note);
+	}
+	fflush(stdout);
+}
+
+/* C-c, a kill or a closed terminal ends it, its sources closed */
+static void follow_signal(struct loop *loop, int signo, void *arg)
+{
+	(void)arg;
+	if (signo == SIGINT || signo == SIGTERM || signo == SIGHUP)
+		loop_stop(loop);
+}
+
+static int status_follow(struct env *e, const struct config *cfg, bool json)
+{
+	struct model m;
+	struct follow f = { .json = json };
+
+	model_init(&m, cfg, NULL);
+	e->src.no_dash = true;
+	if (model_watch_add(&m, follow_line, &f) != 0) {
+		model_free(&m);
+		env_close(e);
+		return EXIT_UNREACHABLE;
+	}
+	loop_signals_watch(e->loop, follow_signal, NULL);
+	sources_attach(&e->src, &m);
+	f.watcher = e->src.watcher;   /* opened by the attach */
+	while (!loop_stopped(e->loop))
+		if (loop_run_once(e->loop, 1000) < 0)
+			break;
+	sources_close(&e->src);
+	model_free(&m);
+	loop_free(e->loop);
+	return EXIT_OK;
+}
+
 int cli_status(int argc, char **argv, const struct config *cfg)
 {
-	bool json = false;
+	bool json = false, follow = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			json = true;
+		} else if (strcmp(argv[i], "--follow") == 0) {
+			follow = true;
 		} else {
-			fprintf(stderr, "usage: warroom status [--json]\n"
-			        "       exit 0 healthy, 1 degraded, 2 outage, 3 cluster unreachable\n");
+			fprintf(stderr, "usage: warroom status [--json] [--follow]\n"
+			        "       exit 0 healthy, 1 degraded, 2 outage, 3 cluster unreachable;\n"
+			        "       --follow: one line per change of the slots (active, health, live), until killed\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -334,6 +437,8 @@ int cli_status(int argc, char **argv, const struct config *cfg)
 	int rc = env_open(&e, cfg, "status");
 	if (rc)
 		return rc;
+	if (follow)
+		return status_follow(&e, cfg, json);
 	char tl_err[512] = "";
 	struct timeline *tl = timeline_open(cfg->db_path, cfg->operator_name, tl_err, sizeof tl_err);
 	struct model m;

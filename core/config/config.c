@@ -93,6 +93,7 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->operator_name, sizeof cfg->operator_name, "%s", user && *user ? user : "operator");
 	snprintf(cfg->environment, sizeof cfg->environment, "default");
 	cfg->refresh_ms = 2000;
+	cfg->kube.watch = true;
 
 	char dir[900];
 	xdg_dir(dir, sizeof dir, "XDG_STATE_HOME", ".local/state");

@@ -46,6 +46,7 @@ static const struct config_field kube_fields[] = {
 	F("rollout", CONFIG_K_NAME, kube.rollout),
 	FN("min_ready", CONFIG_K_INT, kube.min_ready, 0, 10000),
 	F("via_bastion", CONFIG_K_BOOL, kube.via_bastion),
+	F("watch", CONFIG_K_BOOL, kube.watch),
 	FSECRET("token", "a token must not be written in the config file; the kubeconfig names it"),
 	FEND,
 };

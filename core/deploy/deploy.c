@@ -226,7 +226,8 @@ static void derive(struct deploy *d, const struct slots_state *st, bool fresh, i
 		return;
 	}
 	if (fresh && d->last_active >= 0 && a != d->last_active) {
-		d->ev.at[DSRC_SEEN] = now_ms;
+		/* a watch says when its event arrived; a poll, when the step ran */
+		d->ev.at[DSRC_SEEN] = st->active_seen_wall_ms ? st->active_seen_wall_ms : now_ms;
 		text_copy(d->ev.active[DSRC_SEEN], sizeof d->ev.active[0], st->slot[a].name);
 	}
 	if (fresh)

@@ -57,6 +57,40 @@ void slots_init(struct slots_state *st, const struct config *cfg)
 	st->health = SLOTS_HEALTH_UNKNOWN;
 }
 
+/* A slot's pods: the service's selector (else the Deployments' matchLabels)
+ * with the slot label set to this slot; malloc'd, "" when there is nothing to
+ * select by, NULL when out of memory. */
+char *slots_pod_selector(const struct slots_state *st, int slot)
+{
+	const char *src = st->service_found && st->selector[0] ? st->selector : NULL;
+	for (int i = 0; i < st->nslots && !src; i++)
+		if (st->slot[i].found && st->slot[i].match_labels[0])
+			src = st->slot[i].match_labels;
+	if (!src)
+		return strdup("");
+	bool bg = st->nslots == 2;
+	size_t kl = strlen(st->slot_label);
+	size_t cap = strlen(src) + kl + strlen(st->slot[slot].name) + 4;
+	char *sel = malloc(cap), *buf = strdup(src);
+	if (!sel || !buf) {
+		free(sel);
+		free(buf);
+		return NULL;
+	}
+	size_t n = 0;
+	char *save = NULL;
+	sel[0] = '\0';
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (bg && strncmp(t, st->slot_label, kl) == 0 && t[kl] == '=')
+			continue;
+		n += (size_t)snprintf(sel + n, cap - n, "%s%s", n ? "," : "", t);
+	}
+	if (bg)
+		snprintf(sel + n, cap - n, "%s%s=%s", n ? "," : "", st->slot_label, st->slot[slot].name);
+	free(buf);
+	return sel;
+}
+
 int slots_index(const struct slots_state *st, const char *name)
 {
 	for (int i = 0; i < st->nslots; i++)
@@ -576,6 +610,11 @@ char *slots_to_json(const struct slots_state *st, int64_t now_ms)
 	else
 		cJSON_AddNullToObject(root, "active");
 	cJSON_AddBoolToObject(root, "both_slots", st->both);
+	cJSON_AddBoolToObject(root, "live", st->live);
+	if (st->watch_note[0])
+		cJSON_AddStringToObject(root, "watch_note", st->watch_note);
+	if (st->active_seen_wall_ms)
+		cJSON_AddNumberToObject(root, "active_seen_ms", (double)st->active_seen_wall_ms);
 	if (st->selector_set_wall_ms) {
 		cJSON_AddNumberToObject(root, "selector_set_ms", (double)st->selector_set_wall_ms);
 		cJSON_AddStringToObject(root, "selector_manager", st->selector_manager);

@@ -111,41 +111,6 @@ static const char *first_error(const struct slots_poller *p)
 	return NULL;
 }
 
-/* A slot's pods: the service's selector (else the Deployments' matchLabels)
- * with the slot label set to this slot; malloc'd, "" when there is nothing to
- * select by, NULL when out of memory. */
-static char *pods_selector(const struct slots_poller *p, int slot)
-{
-	const struct slots_state *st = &p->scratch;
-	const char *src = st->service_found && st->selector[0] ? st->selector : NULL;
-	for (int i = 0; i < st->nslots && !src; i++)
-		if (st->slot[i].found && st->slot[i].match_labels[0])
-			src = st->slot[i].match_labels;
-	if (!src)
-		return strdup("");
-	bool bg = st->nslots == 2;
-	size_t kl = strlen(st->slot_label);
-	size_t cap = strlen(src) + kl + strlen(st->slot[slot].name) + 4;
-	char *sel = malloc(cap), *buf = strdup(src);
-	if (!sel || !buf) {
-		free(sel);
-		free(buf);
-		return NULL;
-	}
-	size_t n = 0;
-	char *save = NULL;
-	sel[0] = '\0';
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (bg && strncmp(t, st->slot_label, kl) == 0 && t[kl] == '=')
-			continue;
-		n += (size_t)snprintf(sel + n, cap - n, "%s%s", n ? "," : "", t);
-	}
-	if (bg)
-		snprintf(sel + n, cap - n, "%s%s=%s", n ? "," : "", st->slot_label, st->slot[slot].name);
-	free(buf);
-	return sel;
-}
-
 /* Each slot's share of the pod table: one page of the API's list. */
 static int pods_page(const struct slots_state *st)
 {
@@ -179,7 +144,7 @@ static void start_phase2(struct slots_poller *p)
 		return;
 	}
 	for (int i = 0; i < p->scratch.nslots; i++) {
-		char *sel = pods_selector(p, i);
+		char *sel = slots_pod_selector(&p->scratch, i);
 		struct body *b = &p->parts[P_PODS0 + i];
 		if (!sel) {
 			snprintf(b->err, sizeof b->err, "out of memory");

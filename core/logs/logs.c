@@ -12,6 +12,7 @@
 
 #include "warroom/config.h"
 #include "warroom/kube.h"
+#include "warroom/kube_watch.h"
 #include "warroom/logs.h"
 #include "warroom/loop.h"
 #include "warroom/model.h"
@@ -536,6 +537,80 @@ static void events_tick(struct loop *loop, void *arg)
 	events_round(arg);
 }
 
+/* ---- events watched (kubernetes.watch): the list once, then each change ---- */
+
+static void events_watch_start(struct logs *l);
+
+static void events_apply(struct loop *loop, void *arg)
+{
+	struct logs *l = arg;
+	struct logs_state *st = &l->st;
+	struct kube_watch_status s;
+	char err[240], *json;
+
+	(void)loop;
+	l->events_apply_timer = 0;
+	if (!l->events_watch)
+		return;
+	kube_watch_status(l->events_watch, &s);
+	if (!s.listed && s.status == 404 && !l->events_v1) {
+		l->events_v1 = true;   /* a server without events.k8s.io/v1: the core API's */
+		kube_watch_free(l->events_watch);
+		l->events_watch = NULL;
+		events_watch_start(l);
+		return;
+	}
+	if (!s.listed) {
+		if (s.error[0]) {
+			text_copy(st->events_error, sizeof st->events_error, s.error);
+			l->events_once_done = true;
+			changed(l);
+			mark(l);
+		}
+		return;
+	}
+	l->events_once_done = true;
+	json = kube_watch_cache_list_json(kube_watch_objects(l->events_watch));
+	if (!json)
+		text_copy(st->events_error, sizeof st->events_error, "out of memory");
+	else if (logs_parse_events(json, strlen(json), l->cfg, &st->events, err, sizeof err) != 0)
+		text_copy(st->events_error, sizeof st->events_error, err);
+	else {
+		st->events_error[0] = '\0';
+		st->events_ms = loop_now_ms();
+		if (!st->events.api[0])
+			text_copy(st->events.api, sizeof st->events.api, l->events_v1 ? "v1" : "events.k8s.io/v1");
+	}
+	free(json);
+	changed(l);
+	l->last_mark_ms = 0;   /* events come seldom: drawn at once */
+	mark(l);
+}
+
+static void on_events_change(struct kube_watch *w, const struct kube_watch_event *ev, void *arg)
+{
+	struct logs *l = arg;
+
+	(void)w;
+	(void)ev;
+	/* never inside the watch's callback: the apply may replace the watch */
+	if (!l->events_apply_timer)
+		l->events_apply_timer = loop_timer_add(l->loop, 0, 0, events_apply, l);
+}
+
+static void events_watch_start(struct logs *l)
+{
+	char path[400];
+
+	snprintf(path, sizeof path, l->events_v1 ? "/api/v1/namespaces/%s/events" :
+	         "/apis/events.k8s.io/v1/namespaces/%s/events", l->cfg->kube.namespace_);
+	/* at most 500, as the list reads them; a namespace with more is listed a page every interval */
+	l->events_watch = kube_watch_new(l->kube, &(struct kube_watch_opts){ .what = "the Events", .path = path,
+	                                 .poll_ms = l->events_interval_ms, .limit = 500 }, on_events_change, l);
+	if (!l->events_watch)
+		text_copy(l->st.events_error, sizeof l->st.events_error, "out of memory");
+}
+
 void logs_watch_events(struct logs *l, int interval_ms)
 {
 	if (l->events_timer)
@@ -545,6 +620,11 @@ void logs_watch_events(struct logs *l, int interval_ms)
 	if (!l->kube) {
 		text_copy(l->st.events_error, sizeof l->st.events_error, "no Kubernetes client");
 		l->events_once_done = true;
+		return;
+	}
+	if (interval_ms > 0 && l->cfg->kube.watch) {
+		if (!l->events_watch)
+			events_watch_start(l);
 		return;
 	}
 	events_round(l);
@@ -615,6 +695,9 @@ void logs_free(struct logs *l)
 		kube_cancel(l->kube, l->events_req);
 	if (l->events_timer)
 		loop_timer_cancel(l->loop, l->events_timer);
+	if (l->events_apply_timer)
+		loop_timer_cancel(l->loop, l->events_apply_timer);
+	kube_watch_free(l->events_watch);
 	logs_ring_free(&l->st.ring);
 	logs_tmpls_free(&l->st.tmpls);
 	free(l->st.sources);

@@ -62,6 +62,8 @@ struct logs {
 	uint64_t pods_timer, flush_timer, health_timer, events_timer;
 	int events_interval_ms;
 	bool events_v1;                  /* the server has no events.k8s.io: core v1 */
+	struct kube_watch *events_watch; /* kubernetes.watch: listed once, then watched */
+	uint64_t events_apply_timer;     /* the watch's changes, read on the next pass */
 	bool events_once_done;
 	char selector[256];              /* the Service's, without the slot label */
 	bool following;

@@ -72,6 +72,7 @@ struct config {
 		char rollout[128];
 		int min_ready;          /* 0: as many as the active slot wants */
 		bool via_bastion;       /* the API server is reached through the bastion */
+		bool watch;             /* list then watch (default); false: a list every refresh */
 	} kube;
 
 	/* freeze periods, "MM-DD..MM-DD" ranges in UTC; the seeds' holidays

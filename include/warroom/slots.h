@@ -8,7 +8,7 @@
  * stable and canary (or active and preview) ReplicaSets, named by their
  * pod-template hash, with the Rollout itself in rollout (rollout.h).
  * Implemented in core/deploy/: the parsers slots.c, the poller slots_poll.c,
- * a Rollout's slots slots_rollout.c. */
+ * the watcher (list then watch) slots_watch.c, a Rollout's slots slots_rollout.c. */
 #ifndef WARROOM_SLOTS_H
 #define WARROOM_SLOTS_H
 
@@ -135,6 +135,12 @@ struct slots_state {
 	enum slots_health health;
 
 	int64_t updated_ms;          /* monotonic time of the last complete refresh; 0 never */
+	/* The watcher's (slots_watch.c): every watch open and heard from
+	 * recently, so the state is the cluster's as of now, not updated_ms. */
+	bool live;
+	char watch_note[200];        /* why it is not live ("may not watch: polling"), "" live */
+	int64_t changed_wall_ms;     /* UTC ms the change that made this state arrived; 0 unknown */
+	int64_t active_seen_wall_ms; /* UTC ms this process saw the active slot change; 0 not seen */
 	char last_error[256];        /* last failed refresh in words, "" after a good one */
 	uint64_t generation;         /* bumps on every refresh, good or bad */
 
@@ -160,6 +166,11 @@ int slots_add_slot_pods(struct slots_state *st, int slot, size_t max, const char
 /* An EndpointSliceList (or one EndpointSlice): all slices merged. Parse the
  * pods first: endpoints map to slots through their targetRef pod. */
 int slots_parse_endpointslices(struct slots_state *st, const char *json, size_t len, char *err, size_t errlen);
+
+/* A slot's pods as a label selector: the service's selector (else the
+ * Deployments' matchLabels) with the slot label set to this slot; malloc'd,
+ * "" when there is nothing to select by, NULL out of memory. */
+char *slots_pod_selector(const struct slots_state *st, int slot);
 
 /* Active slot, per-slot pod and endpoint counts, warnings, health. */
 void slots_derive(struct slots_state *st);
@@ -202,5 +213,23 @@ void slots_poller_refresh(struct slots_poller *p);
 /* The poller's source: state, age, error, backoff (struct source, source.h). */
 struct source *slots_poller_source(struct slots_poller *p);
 void slots_poller_free(struct slots_poller *p);
+
+/* The watcher: the same state kept by watches (kube_watch.h) of the
+ * Service, the Deployments, the EndpointSlices and each slot's pods by its
+ * label selector, rebuilt after each change the moment it arrives. Its
+ * source's rounds only judge freshness: up while every watch is open or
+ * polls (a credential that may not watch), live while each was heard from
+ * within live_ms. fn as the poller's. */
+struct slots_watcher;
+struct slots_watcher *slots_watcher_new(struct loop *loop, struct kube *kube, const struct config *cfg,
+                                        slots_update_fn fn, void *arg);
+struct source *slots_watcher_source(struct slots_watcher *w);
+/* Counters over all its watches: events, duplicates dropped, relists, resumes. */
+struct slots_watch_counts {
+	unsigned events, duplicates, bookmarks, relists, resumes, lists;
+	int watches, open, polling;
+};
+void slots_watcher_counts(const struct slots_watcher *w, struct slots_watch_counts *out);
+void slots_watcher_free(struct slots_watcher *w);
 
 #endif

@@ -28,6 +28,7 @@ struct prom;
 struct prom_poller;
 struct rollback_ctx;
 struct slots_poller;
+struct slots_watcher;
 struct ssh;
 struct timeline;
 
@@ -37,7 +38,8 @@ struct sources {
 	struct http *http;
 	struct kube *kube;             /* NULL: see kube_error */
 	struct argocd *argocd;         /* NULL: not configured, or see argocd_error */
-	struct slots_poller *slots;    /* running once attached to a model */
+	struct slots_poller *slots;    /* running once attached to a model (kubernetes.watch: false) */
+	struct slots_watcher *watcher; /* or the same state kept by watches (the default) */
 	struct prom *prom;             /* NULL: not configured, or see prom_error */
 	struct prom_poller *signals;
 	struct alertmgr *alerts;

@@ -31,6 +31,7 @@ sys.path.append(os.path.join(REPO, "tests", "lab"))   # faultproxy
 from labfixture import NS, SERVICE, Lab, missing, wait_for  # noqa: E402
 from ptyrun import PtyProc, cpu_seconds, rollup, where_memory_goes  # noqa: E402
 import bench_logs  # noqa: E402
+import bench_watch  # noqa: E402
 import bench_rollouts  # noqa: E402
 
 BINARY = os.path.join(REPO, "warroom")
@@ -850,6 +851,10 @@ class Bench:
     def row10(self):
         bench_logs.row10(self, row, fmt_s, fmt_kb, pct, FIGS, WINDOW)
 
+    # ---- 12: watches against polling (bench_watch.py) ---------------------------
+    def row12(self):
+        bench_watch.row12(self, row, fmt_s, fmt_kb, pct, FIGS, WINDOW)
+
     # ---- 11: an Argo Rollout's status beside kubectl (bench_rollouts.py); last: it takes the Service ----
     def row11(self):
         bench_rollouts.row11(self, row, fmt_s, fmt_kb, med, ratio, FIGS, RUNS, NS)
@@ -864,7 +869,7 @@ class Bench:
                      what="a request rate in Prometheus")
             steps = [((1, 7), self.row1_7), ((2, 3), self.row2_3_steady), ((4,), self.row4),
                      ((6,), self.row6), ((8,), self.row8), ((2,), self.row2_incident), ((5,), self.row5),
-                     ((9,), self.row9), ((10,), self.row10), ((11,), self.row11)]
+                     ((9,), self.row9), ((10,), self.row10), ((12,), self.row12), ((11,), self.row11)]
             for nums, fn in steps:
                 if ONLY and not ONLY.intersection(nums):
                     continue

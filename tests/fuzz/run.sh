@@ -66,6 +66,7 @@ for bin in "$bindir"/fuzz_*; do
     fuzz_logs)
       seed_shared "$name" '\000' api/k8s-pods-log-kube-apiserver.txt
       seed_shared "$name" '\002' api/k8s-podlist.json;;
+    fuzz_kube_watch) seed_shared "$name" '\001' api/k8s-podlist.json api/k8s-deploymentlist.json;;
     # Parsers still to come get their seeds here: fuzz_export (incident exports).
   esac
   fuzz_one "$bin" "$name" > "$work/$name.result" &

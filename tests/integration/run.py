@@ -40,6 +40,7 @@ ALONE = (
     "test_incident.IncidentOnLab.test_three_writers_lose_nothing_and_keys_answer_within_100ms",
     "test_bastion.Bastion.test_reconnects_after_sshd_restarts_with_keys_answering",
     "test_dashboards.DashboardsOnLab.test_a_public_node_dashboard_draws_real_host_data",
+    "test_watch.WatchOnLab.test_a_switch_is_in_the_model_within_100ms_of_the_patch",
 )
 JOB_TIMEOUT = 900       # seconds; every test bounds its own waits well below this
 UNKNOWN_TEST_S = 8.0    # a class not in durations.json: its weight per test

@@ -201,6 +201,8 @@ def state_snapshot(lab):
             "faults": lab.faults.snapshot(),
             "argocd": lab.argocd.snapshot(),
             "knobs": dict(lab.knobs),
+            "pod_churn_count": lab.churn.count,
+            "watch_cuts": lab.watch_cuts,
             "api_delays": lab.api_delays.snapshot(),
             "log_cuts": lab.log_cuts,
             "actions": list(cl.actions)[-20:],
@@ -283,8 +285,21 @@ class ControlHandler(Handler):
                 lab.log_cuts += 1
             lab.log("log streams cut (%d)" % lab.log_cuts)
             return {"log_cuts": lab.log_cuts}
+        if path == "/watch":
+            if not body.get("cut"):
+                raise ValueError("usage: {\"cut\": true}")
+            with lab.lock:
+                lab.watch_cuts += 1
+                lab.watch_cut_time = time.time()
+            lab.log("watch streams cut (%d)" % lab.watch_cuts)
+            return {"watch_cuts": lab.watch_cuts}
         if path == "/pods":
             with lab.lock:
+                if "churn" in body:
+                    churn = float(body["churn"])
+                    if churn < 0 or churn > 10000:
+                        raise ValueError("churn=%s is out of range (0..10000 changes a second)" % churn)
+                    lab.knobs["pod_churn"] = churn
                 if body.get("clear"):
                     lab.cluster.clear_pods()
                 n = int(body.get("count", 0))

@@ -15,6 +15,7 @@ import cluster as C
 import klogs
 import kobjects as K
 import ktables
+import kwatch
 import rollouts
 from labhttp import Handler
 from managed import manager_of
@@ -406,6 +407,9 @@ class KubeHandler(Handler):
 
     def watch(self, res, ns, lreqs, freqs, q):
         cl = self.lab.cluster
+        if self.user.get("nowatch"):  # RBAC: `watch` is a verb of its own
+            raise forbidden(self.user["name"], "watch", res, RESOURCES[res][0], None, ns)
+        cutter = kwatch.StreamCut(self.lab)
         table = ktables.wants_table(self.headers.get("Accept"))
         include = q.get("includeObject", "PartialObjectMetadata")
         timeout = min(float(q.get("timeoutSeconds") or 1800), 1800)
@@ -425,7 +429,7 @@ class KubeHandler(Handler):
                     last = int(want_rv)
                 except ValueError:
                     raise C.ApiError(400, "BadRequest", "invalid resource version: %s" % want_rv)
-                oldest = cl.events[0][0] if cl.events else cl.rv
+                oldest = kwatch.oldest_kept(cl, self.lab.knobs)
                 if last < oldest - 1 and last < cl.rv:
                     expired = {"type": "ERROR", "object": {
                         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
@@ -441,7 +445,12 @@ class KubeHandler(Handler):
         def send(typ, obj):
             if table and typ in ("ADDED", "MODIFIED", "DELETED"):
                 obj = ktables.table(res, [obj], obj["metadata"]["resourceVersion"], include)
-            self.chunk(json.dumps({"type": typ, "object": obj}, separators=(",", ":")) + "\n")
+            line = json.dumps({"type": typ, "object": obj}, separators=(",", ":")) + "\n"
+            if cutter.due():
+                kwatch.StreamCut.cut(self, line)
+                return False
+            self.chunk(line)
+            return True
 
         for typ, o in initial:
             send(typ, o)
@@ -452,6 +461,9 @@ class KubeHandler(Handler):
         end = time.time() + timeout
         idle_since = time.time()
         while time.time() < end and not self.lab.stopping:
+            if cutter.due_idle() and not send("BOOKMARK", {"kind": kind, "apiVersion": api_version,
+                                                      "metadata": {"resourceVersion": str(last)}}):
+                return
             with cl.cond:
                 if cl.rv <= last:
                     cl.cond.wait(min(1.0, max(end - time.time(), 0.01)))
@@ -473,11 +485,12 @@ class KubeHandler(Handler):
                     typ = "DELETED"
                 elif not (now_ok or (typ == "DELETED" and was_ok)):
                     continue
-                send(typ, obj)
+                if not send(typ, obj):
+                    return
                 sent = True
             if sent:
                 idle_since = time.time()
-            elif time.time() - idle_since > 5:
+            elif time.time() - idle_since > float(self.lab.knobs.get("bookmark_s", 5)):
                 if self.client_gone():
                     return
                 if bookmarks:

@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import argocd  # noqa: E402
+import kwatch  # noqa: E402
 import cluster  # noqa: E402
 import control  # noqa: E402
 import kapi  # noqa: E402
@@ -36,6 +37,7 @@ DEFAULT_KNOBS = {
     "db_gib": 12.0,           # GiB used on each slot's database volume (a 50Gi PVC)
     "log_rate": 0.0,          # extra lines a second each pod logs (the benchmarks' flood)
 }
+DEFAULT_KNOBS.update(kwatch.KNOBS)   # watch_history, watch_cut, bookmark_s, pod_churn
 
 
 class Lab:
@@ -49,10 +51,15 @@ class Lab:
         self.faults = Faults()
         self.api_delays = ApiDelays()
         self.log_cuts = 0             # bumped by `lab logs cut`: every followed log stream breaks
+        self.watch_cuts = 0           # bumped by `lab watch cut`: every watch stream breaks mid-event
+        self.watch_cut_time = 0.0
+        self.churn = kwatch.Churn()
         tokens = json.load(open(os.path.join(state_dir, "tokens.json")))
         self.kube_users = {
             tokens["kube_admin"]: {"name": "lab-admin", "readonly": False},
             tokens["kube_readonly"]: {"name": "lab-readonly", "readonly": True},
+            # may get and list, not watch (nor write)
+            tokens.get("kube_nowatch", "-"): {"name": "lab-nowatch", "readonly": True, "nowatch": True},
         }
         self.argocd_token = tokens["argocd"]
         now = time.time()
@@ -73,6 +80,7 @@ class Lab:
         now = time.time()
         with self.lock:
             self.cluster.tick(now)
+            self.churn.tick(self.cluster, self.knobs, now)
             self.argocd.tick(now)
             self.sim.tick(now)
 

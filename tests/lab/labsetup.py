@@ -53,6 +53,7 @@ def make_tls(d):
 def make_tokens(d):
     tok = {"kube_admin": "lab-admin." + secrets.token_hex(20),
            "kube_readonly": "lab-readonly." + secrets.token_hex(20),
+           "kube_nowatch": "lab-nowatch." + secrets.token_hex(20),
            "argocd": "argocd." + secrets.token_urlsafe(32)}
     write(os.path.join(d, "tokens.json"), json.dumps(tok, indent=1) + "\n", 0o600)
     write(os.path.join(d, "argocd.token"), tok["argocd"] + "\n", 0o600)
@@ -220,6 +221,11 @@ contexts:
     cluster: lab
     user: lab-readonly
     namespace: detection-system
+- name: lab-nowatch
+  context:
+    cluster: lab
+    user: lab-nowatch
+    namespace: detection-system
 current-context: lab
 users:
 - name: lab-admin
@@ -228,8 +234,12 @@ users:
 - name: lab-readonly
   user:
     token: %(ro)s
+- name: lab-nowatch
+  user:
+    token: %(nw)s
 preferences: {}
-""" % {"port": port, "ca": ca64, "admin": tok["kube_admin"], "ro": tok["kube_readonly"]}
+""" % {"port": port, "ca": ca64, "admin": tok["kube_admin"], "ro": tok["kube_readonly"],
+       "nw": tok["kube_nowatch"]}
     path = os.path.join(d, "kubeconfig")
     write(path, cfg, 0o600)
     return path

@@ -153,12 +153,32 @@ class FakeKube:
 
     # ---- the API ----
 
+    def hold_watch(self, h, q):
+        """A watch with nothing to tell: open until its timeoutSeconds or the end (the console lists first)."""
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        h.wfile.flush()
+        self.stop.wait(min(float(q.get("timeoutSeconds") or 300), 300))
+        h.close_connection = True
+
     def route(self, h, path, q):
         base = "/api/v1/namespaces/%s/" % NS
+        svc = {"kind": "Service", "metadata": {"name": "detection-api-service", "namespace": NS, "resourceVersion": "7"},
+               "spec": {"selector": {"app": "detection-api", "slot": "green"}}}
+        if q.get("watch") in ("1", "true"):
+            return self.hold_watch(h, q)
         if path == base + "services/detection-api-service":
-            return h.send(200, json.dumps({"kind": "Service", "metadata": {"name": "detection-api-service",
-                                                                           "resourceVersion": "7"},
-                                           "spec": {"selector": {"app": "detection-api", "slot": "green"}}}))
+            return h.send(200, json.dumps(svc))
+        if path == base + "services":   # listed by name (fieldSelector=metadata.name=...), then watched
+            return h.send(200, json.dumps({"kind": "ServiceList", "metadata": {"resourceVersion": "9"},
+                                           "items": [svc]}))
+        if path == "/apis/apps/v1/namespaces/%s/deployments" % NS:
+            name = q.get("fieldSelector", "").partition("=")[2]
+            items = [self.deployment(s) for s in ("blue", "green") if name in ("", "detection-api-" + s)]
+            return h.send(200, json.dumps({"kind": "DeploymentList", "metadata": {"resourceVersion": "9"},
+                                           "items": items}))
         if path.startswith("/apis/apps/v1/namespaces/%s/deployments/detection-api-" % NS):
             return h.send(200, json.dumps(self.deployment(path.rsplit("-", 1)[1])))
         if path.startswith("/apis/discovery.k8s.io/v1/"):
