@@ -231,16 +231,13 @@ static char *dup_or_null(const char *s)
  * config's, else the active or stable one) and that Service's
  * EndpointSlices, its ReplicaSets and pods by its selector (all of the
  * namespace's when it has none), the other Service's EndpointSlices. */
-static void rollout_watches(struct slots_watcher *sw, const struct slots_state *st)
+static void rollout_watches(struct slots_watcher *sw, const struct slots_state *st, const char *other)
 {
-	const struct rollout_state *ro = &st->rollout;
-	const char *other = ro->canary ? ro->canary_service : ro->preview_service;
-
 	keep_part(sw, W_SERVICE, dup_or_null(st->service));
 	keep_part(sw, W_SLICES, dup_or_null(st->service));
-	keep_part(sw, W_RS, strdup(ro->match_labels));
-	keep_part(sw, W_PODS0, strdup(ro->match_labels));
-	keep_part(sw, W_OTHER, other[0] && strcmp(other, st->service) != 0 ? strdup(other) : NULL);
+	keep_part(sw, W_RS, strdup(st->rollout.match_labels));
+	keep_part(sw, W_PODS0, strdup(st->rollout.match_labels));
+	keep_part(sw, W_OTHER, dup_or_null(other));
 }
 
 /* A list-reading parser over a watch's cache; 0, or -1 with its words. */
@@ -280,7 +277,7 @@ static int runs_parse(void *ro, const char *j, size_t n, char *e, size_t el)
  * (rollout_poll.c) with the same parsers; false until each watch listed. */
 static bool build_rollout(struct slots_watcher *sw, struct slots_state *st, char *err, size_t errlen)
 {
-	char why[256] = "";
+	char why[256] = "", other[sizeof st->service];
 	char *json;
 
 	if (!listed(sw->w[W_ROLLOUT]) || !listed(sw->w[W_RUNS]))
@@ -297,12 +294,8 @@ static bool build_rollout(struct slots_watcher *sw, struct slots_state *st, char
 	}
 	free(json);
 	slots_rollout_setup(st);
-	if (!st->service[0]) {
-		const struct rollout_state *ro = &st->rollout;
-
-		text_copy(st->service, sizeof st->service, ro->canary ? ro->stable_service : ro->active_service);
-	}
-	rollout_watches(sw, st);
+	slots_rollout_services(st, other, sizeof other);
+	rollout_watches(sw, st, other);
 	for (int p = W_SERVICE; p < W_COUNT; p++)
 		if (sw->w[p] && !listed(sw->w[p]))
 			return false;

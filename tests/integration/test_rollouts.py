@@ -227,6 +227,32 @@ class Rollouts(LabTestCase):
         finally:
             f.stop()
 
+    def test_an_abort_while_the_watches_were_cut_comes_after_their_410_once(self):
+        self.lab.scenario("rollout-canary-good")
+        wait_for(lambda: self.rollout()["pause"] == "CanaryPauseStep", 30, what="the first pause")
+        e = dict(os.environ, HOME=self.lab.root)
+        e.pop("KUBECONFIG", None)
+        f = Follower(self.config, os.path.join(self.lab.dir, "follow-410.db"), env=e)
+        try:
+            f.wait(lambda l: l["live"] and (l.get("rollout") or {}).get("paused"), 20, "the watches open")
+            # every stream breaks and the history keeps one event: each
+            # resumes from a version gone (410), lists again, and the abort
+            # made meanwhile is in the model, once
+            self.lab.set(watch_history=1)
+            start = len(f.snapshot())
+            self.lab.run_lab("watch", "cut")
+            path = "/apis/argoproj.io/v1alpha1/namespaces/%s/rollouts/detection-api/status" % NS
+            r = self.lab.kube("PATCH", path, {"status": {"abort": True}}, content_type="application/merge-patch+json")
+            self.assertEqual(r.status, 200, r.text)
+            line = f.wait(lambda l: l["rollout"]["abort"] and l["watch"]["relists"] > 0, 15,
+                          "the abort after the relist", start)
+            self.assertEqual(line["watch"]["duplicates"], 0, line)
+            self.lab.set(watch_history=5000)
+            f.wait(lambda l: l["live"], 15, "the watches open again after the relist", start)
+        finally:
+            self.lab.set(watch_history=5000)
+            f.stop()
+
     def test_read_only_refuses_every_rollout_action_and_writes_nothing(self):
         self.lab.scenario("rollout-canary-bad")
         wait_for(lambda: self.rollout()["current"] != self.rollout()["stable"], 10, what="the canary")
