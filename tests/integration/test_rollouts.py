@@ -253,6 +253,33 @@ class Rollouts(LabTestCase):
             self.lab.set(watch_history=5000)
             f.stop()
 
+    def test_a_credential_without_watch_lists_the_rollout_and_says_so(self):
+        self.lab.scenario("rollout-canary-good")
+        wait_for(lambda: self.rollout()["pause"] == "CanaryPauseStep", 30, what="the first pause")
+        with open(self.config) as fh:
+            s = fh.read()
+        self.assertIn("\n  context: lab\n", s)
+        cfg = os.path.join(self.lab.dir, "rollout-nowatch.yaml")
+        with open(cfg, "w") as fh:
+            fh.write(s.replace("\n  context: lab\n", "\n  context: lab-nowatch\n"))
+        e = dict(os.environ, HOME=self.lab.root)
+        e.pop("KUBECONFIG", None)
+        f = Follower(cfg, os.path.join(self.lab.dir, "follow-nowatch.db"), env=e)
+        try:
+            line = f.wait(lambda l: l["watch"]["polling"] == l["watch"]["watches"] >= 6 and
+                          (l.get("rollout") or {}).get("paused"), 20, "every watch of the Rollout polling")
+            self.assertFalse(line["live"])
+            self.assertIn("the credentials may not watch", line["watch_note"])
+            step = line["rollout"]["step"]
+            start = len(f.snapshot())
+            path = "/apis/argoproj.io/v1alpha1/namespaces/%s/rollouts/detection-api/status" % NS
+            r = self.lab.kube("PATCH", path, {"status": {"pauseConditions": None}},
+                              content_type="application/merge-patch+json")
+            self.assertEqual(r.status, 200, r.text)
+            f.wait(lambda l: l["rollout"]["step"] > step, 10, "the promotion seen by the lists", start)
+        finally:
+            f.stop()
+
     def test_read_only_refuses_every_rollout_action_and_writes_nothing(self):
         self.lab.scenario("rollout-canary-bad")
         wait_for(lambda: self.rollout()["current"] != self.rollout()["stable"], 10, what="the canary")
