@@ -159,8 +159,7 @@ static struct source *open_kube(struct sources *s, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", s->cfg->kube.service[0] ? s->kube_error : "");
 		return NULL;
 	}
-	/* an Argo Rollout's slots come from its own round of the poller (no watch of it yet) */
-	if (s->cfg->kube.watch && !s->cfg->kube.rollout[0]) {
+	if (s->cfg->kube.watch) {
 		s->watcher = slots_watcher_new(s->loop, s->kube, s->cfg, on_slots, s);
 		if (!s->watcher)
 			snprintf(err, errlen, "out of memory");

@@ -339,9 +339,14 @@ static void follow_line(struct model *m, unsigned changed, void *arg)
 
 	if (f->watcher)
 		slots_watcher_counts(f->watcher, &wc);
-	/* a watch opening, closing or falling back to lists is a change too */
-	snprintf(key, sizeof key, "%s|%s|%s|%d|%s|%d|%d", st->active >= 0 ? st->slot[st->active].name : "",
-	         st->selector, slots_health_name(st->health), st->live, st->watch_note, wc.open, wc.polling);
+	/* a watch opening, closing or falling back to lists is a change too, and
+	 * so is a Rollout's step, pause, abort or weight */
+	const struct rollout_state *ro = &st->rollout;
+
+	snprintf(key, sizeof key, "%s|%s|%s|%d|%s|%d|%d|%s|%d|%d|%d|%d|%s",
+	         st->active >= 0 ? st->slot[st->active].name : "", st->selector, slots_health_name(st->health),
+	         st->live, st->watch_note, wc.open, wc.polling, ro->phase, ro->current_step, ro->abort,
+	         ro->paused || ro->pause_reason[0], ro->weight, ro->stable_hash);
 	if (strcmp(key, f->last) == 0)
 		return;
 	text_copy(f->last, sizeof f->last, key);
@@ -361,6 +366,18 @@ static void follow_line(struct model *m, unsigned changed, void *arg)
 		cJSON_AddStringToObject(o, "watch_note", st->watch_note);
 		cJSON_AddNumberToObject(o, "changed_ms", (double)st->changed_wall_ms);
 		cJSON_AddNumberToObject(o, "active_seen_ms", (double)st->active_seen_wall_ms);
+		if (ro->name[0]) {
+			cJSON *r = cJSON_AddObjectToObject(o, "rollout");
+
+			cJSON_AddBoolToObject(r, "found", ro->found);
+			cJSON_AddStringToObject(r, "phase", ro->phase);
+			cJSON_AddNumberToObject(r, "step", ro->current_step);
+			cJSON_AddBoolToObject(r, "abort", ro->abort);
+			cJSON_AddBoolToObject(r, "paused", ro->paused || ro->pause_reason[0]);
+			cJSON_AddNumberToObject(r, "weight", ro->weight);
+			cJSON_AddStringToObject(r, "stable", ro->stable_hash);
+			cJSON_AddStringToObject(r, "current", ro->current_hash);
+		}
 		if (f->watcher) {
 			cJSON *w = cJSON_AddObjectToObject(o, "watch");
 

@@ -174,11 +174,9 @@ static void start_phase2(struct rollout_round *r)
 		finish(r, words);
 		return;
 	}
+	char other[sizeof st->service];
 	slots_rollout_setup(st);
-	if (!st->service[0]) {
-		const struct rollout_state *ro = &st->rollout;
-		text_copy(st->service, sizeof st->service, ro->canary ? ro->stable_service : ro->active_service);
-	}
+	slots_rollout_services(st, other, sizeof other);
 	const char *sel = st->rollout.match_labels[0] ? st->rollout.match_labels : NULL;
 	if (st->service[0]) {
 		ask(r, R_SERVICE, kube_get_service(r->kube, st->namespace_, st->service, on_part, &r->parts[R_SERVICE]));
@@ -189,8 +187,7 @@ static void start_phase2(struct rollout_round *r)
 	ask(r, R_PODS, kube_list_pods_page(r->kube, st->namespace_, sel, SLOTS_MAX_PODS, NULL, on_part,
 	                                   &r->parts[R_PODS]));
 	ask(r, R_RUNS, kube_list_analysisruns(r->kube, st->namespace_, on_part, &r->parts[R_RUNS]));
-	const char *other = st->rollout.canary ? st->rollout.canary_service : st->rollout.preview_service;
-	if (other[0] && strcmp(other, st->service) != 0)
+	if (other[0])
 		ask(r, R_OTHER, kube_list_endpointslices(r->kube, st->namespace_, other, on_part, &r->parts[R_OTHER]));
 	if (r->outstanding == 0) {
 		char buf[320];

@@ -38,6 +38,16 @@ void slots_rollout_setup(struct slots_state *st)
 	}
 }
 
+void slots_rollout_services(struct slots_state *st, char *other, size_t len)
+{
+	const struct rollout_state *ro = &st->rollout;
+	const char *o = ro->canary ? ro->canary_service : ro->preview_service;
+
+	if (!st->service[0])
+		text_copy(st->service, sizeof st->service, ro->canary ? ro->stable_service : ro->active_service);
+	text_copy(other, len, strcmp(o, st->service) != 0 ? o : "");
+}
+
 static void image_tag(const char *image, char *tag, size_t len)
 {
 	const char *at = strchr(image, '@');

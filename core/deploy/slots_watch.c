@@ -5,8 +5,12 @@
  * change is in the cache of its watch (kube_watch.h); the state is rebuilt
  * from the caches on the next loop pass, with the parsers the poller uses,
  * so a burst of events costs one rebuild. What is watched is a table: a
- * kind that plugs in (Rollouts, AnalysisRuns) is a row. The source's rounds
- * judge freshness only. */
+ * kind that plugs in is a row. An Argo Rollout (kubernetes.rollout) is
+ * watched by name instead of the Deployments, with its ReplicaSets and pods
+ * by its selector, the namespace's AnalysisRuns (its own by ownerReferences,
+ * as the poller reads them), and the Services and EndpointSlices it names;
+ * those follow the Rollout when it changes them. The source's rounds judge
+ * freshness only. */
 #include "warroom/slots.h"
 #include "warroom/config.h"
 #include "warroom/endpoint.h"
@@ -29,7 +33,12 @@
  * milliseconds, one after a break 250 ms) */
 #define CLOSED_GRACE_MS 1000
 
-enum part { W_SERVICE, W_SLICES, W_DEPLOY0, W_PODS0 = W_DEPLOY0 + SLOTS_MAX, W_COUNT = W_PODS0 + SLOTS_MAX };
+enum part {
+	W_SERVICE, W_SLICES, W_DEPLOY0, W_PODS0 = W_DEPLOY0 + SLOTS_MAX,
+	W_ROLLOUT = W_PODS0 + SLOTS_MAX, W_RS, W_RUNS, W_OTHER, W_COUNT
+};
+
+#define ARGO_API "/apis/argoproj.io/v1alpha1"
 
 /* What each part watches: its API, its kind, and how it selects. */
 static const struct {
@@ -42,6 +51,10 @@ static const struct {
 	[W_DEPLOY0 + 1] = { "/apis/apps/v1", "deployments", "Deployment", true },
 	[W_PODS0] = { "/api/v1", "pods", "pods of", false },
 	[W_PODS0 + 1] = { "/api/v1", "pods", "pods of", false },
+	[W_ROLLOUT] = { ARGO_API, "rollouts", "Rollout", true },
+	[W_RS] = { "/apis/apps/v1", "replicasets", "the ReplicaSets of", false },
+	[W_RUNS] = { ARGO_API, "analysisruns", "the AnalysisRuns", false },
+	[W_OTHER] = { "/apis/discovery.k8s.io/v1", "endpointslices", "the EndpointSlices of", false },
 };
 
 struct slots_watcher {
@@ -52,7 +65,7 @@ struct slots_watcher {
 	void *arg;
 	struct source *src;
 	struct kube_watch *w[W_COUNT];
-	char *pod_sel[SLOTS_MAX];    /* the selector each pods watch runs with */
+	char *sel[W_COUNT];          /* what each watch that may change runs with (a selector, a name) */
 	int64_t closed_since[W_COUNT];
 	uint64_t rebuild_timer;
 	uint64_t grace_timer;        /* a watch closed: judged again once its grace is over */
@@ -68,12 +81,14 @@ static char *part_path(const struct slots_watcher *sw, enum part p, const char *
 	char *ens = endpoint_escape(ns), *esel = NULL, *out = NULL;
 	char field[300];
 
-	if (p == W_SERVICE || (p >= W_DEPLOY0 && p < W_PODS0)) {
+	/* sel: the name (by name, the Services of the slices) when it is not the config's */
+	if (p == W_SERVICE || p == W_ROLLOUT || (p >= W_DEPLOY0 && p < W_PODS0)) {
 		snprintf(field, sizeof field, "metadata.name=%s",
-		         p == W_SERVICE ? sw->cfg->kube.service : sw->cfg->kube.deployments[p - W_DEPLOY0]);
+		         sel ? sel : p == W_SERVICE ? sw->cfg->kube.service : p == W_ROLLOUT ? sw->cfg->kube.rollout
+		         : sw->cfg->kube.deployments[p - W_DEPLOY0]);
 		esel = endpoint_escape(field);
-	} else if (p == W_SLICES) {
-		snprintf(field, sizeof field, "kubernetes.io/service-name=%s", sw->cfg->kube.service);
+	} else if (p == W_SLICES || p == W_OTHER) {
+		snprintf(field, sizeof field, "kubernetes.io/service-name=%s", sel ? sel : sw->cfg->kube.service);
 		esel = endpoint_escape(field);
 	} else if (sel && *sel) {
 		esel = endpoint_escape(sel);
@@ -135,22 +150,30 @@ static struct kube_watch *open_part(struct slots_watcher *sw, enum part p, const
 	char what[200];
 	char *path = part_path(sw, p, sel);
 	struct kube_watch *kw;
-	int slot = p >= W_PODS0 ? p - W_PODS0 : p - W_DEPLOY0;
+	bool pods = p >= W_PODS0 && p < W_PODS0 + SLOTS_MAX, rollout = sw->cfg->kube.rollout[0] != '\0';
+	int slot = pods ? p - W_PODS0 : p - W_DEPLOY0;
 
 	if (!path)
 		return NULL;
-	if (p >= W_PODS0)
+	if (pods && rollout)
+		snprintf(what, sizeof what, "%s rollout %s", kinds[p].what, sw->cfg->kube.rollout);
+	else if (pods)
 		snprintf(what, sizeof what, "%s %s", kinds[p].what, sw->state.slot[slot].name);
-	else if (p >= W_DEPLOY0)
+	else if (p >= W_DEPLOY0 && p < W_PODS0)
 		snprintf(what, sizeof what, "%s %s", kinds[p].what, sw->cfg->kube.deployments[slot]);
+	else if (p == W_ROLLOUT || p == W_RS)
+		snprintf(what, sizeof what, "%s %s", kinds[p].what, sw->cfg->kube.rollout);
+	else if (p == W_OTHER)
+		snprintf(what, sizeof what, "%s %s", kinds[p].what, sel ? sel : "");
 	else
 		snprintf(what, sizeof what, "%s", kinds[p].what);
 	/* a slot's pods: one page of its share, as the poller reads them; a
-	 * slot with more (a crowded selector) is listed a page at a time */
-	int page = SLOTS_MAX_PODS / (sw->state.nslots > 1 ? sw->state.nslots : 1);
+	 * slot with more (a crowded selector) is listed a page at a time (a
+	 * Rollout's pods are one list, as its round reads them) */
+	int page = rollout ? SLOTS_MAX_PODS : SLOTS_MAX_PODS / (sw->state.nslots > 1 ? sw->state.nslots : 1);
 
 	kw = kube_watch_new(sw->kube, &(struct kube_watch_opts){ .what = what, .path = path,
-	                    .poll_ms = sw->cfg->refresh_ms, .limit = p >= W_PODS0 ? page : 0 }, on_change, sw);
+	                    .poll_ms = sw->cfg->refresh_ms, .limit = pods ? page : 0 }, on_change, sw);
 	free(path);
 	return kw;
 }
@@ -173,6 +196,20 @@ static bool listed(const struct kube_watch *kw)
 	return s.listed;
 }
 
+/* A watch that runs with sel (taken: malloc'd): kept while sel is the
+ * same, started again when it changed, closed when sel is NULL. */
+static void keep_part(struct slots_watcher *sw, enum part p, char *sel)
+{
+	if (sel && sw->w[p] && sw->sel[p] && strcmp(sel, sw->sel[p]) == 0) {
+		free(sel);
+		return;
+	}
+	kube_watch_free(sw->w[p]);
+	free(sw->sel[p]);
+	sw->sel[p] = sel;
+	sw->w[p] = sel ? open_part(sw, p, sel) : NULL;
+}
+
 /* Each slot's pods watch runs with the selector the Service implies now:
  * one that changed (not the slot label: a switch keeps it) starts again. */
 static void pods_watches(struct slots_watcher *sw, const struct slots_state *st)
@@ -180,17 +217,111 @@ static void pods_watches(struct slots_watcher *sw, const struct slots_state *st)
 	for (int i = 0; i < st->nslots; i++) {
 		char *sel = slots_pod_selector(st, i);
 
-		if (!sel)
-			continue;
-		if (sw->w[W_PODS0 + i] && sw->pod_sel[i] && strcmp(sel, sw->pod_sel[i]) == 0) {
-			free(sel);
-			continue;
-		}
-		kube_watch_free(sw->w[W_PODS0 + i]);
-		free(sw->pod_sel[i]);
-		sw->pod_sel[i] = sel;
-		sw->w[W_PODS0 + i] = open_part(sw, W_PODS0 + i, sel);
+		if (sel)
+			keep_part(sw, W_PODS0 + i, sel);
 	}
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+/* What the Rollout names, watched as it names it now: its Service (the
+ * config's, else the active or stable one) and that Service's
+ * EndpointSlices, its ReplicaSets and pods by its selector (all of the
+ * namespace's when it has none), the other Service's EndpointSlices. */
+static void rollout_watches(struct slots_watcher *sw, const struct slots_state *st, const char *other)
+{
+	keep_part(sw, W_SERVICE, dup_or_null(st->service));
+	keep_part(sw, W_SLICES, dup_or_null(st->service));
+	keep_part(sw, W_RS, strdup(st->rollout.match_labels));
+	keep_part(sw, W_PODS0, strdup(st->rollout.match_labels));
+	keep_part(sw, W_OTHER, dup_or_null(other));
+}
+
+/* A list-reading parser over a watch's cache; 0, or -1 with its words. */
+static int parse_list(const struct kube_watch *kw, int (*parse)(void *, const char *, size_t, char *, size_t),
+                      void *into, char *err, size_t errlen)
+{
+	char *json = kube_watch_cache_list_json(kube_watch_objects(kw));
+	int rc = json ? parse(into, json, strlen(json), err, errlen) : -1;
+
+	if (!json)
+		text_copy(err, errlen, "out of memory");
+	free(json);
+	return rc;
+}
+
+static int rs_parse(void *st, const char *j, size_t n, char *e, size_t el)
+{
+	return slots_parse_replicasets(st, j, n, e, el);
+}
+
+static int pods_parse(void *st, const char *j, size_t n, char *e, size_t el)
+{
+	return slots_parse_pods(st, j, n, e, el);
+}
+
+static int slices_parse(void *st, const char *j, size_t n, char *e, size_t el)
+{
+	return slots_parse_endpointslices(st, j, n, e, el);
+}
+
+static int runs_parse(void *ro, const char *j, size_t n, char *e, size_t el)
+{
+	return rollout_parse_analysisruns(ro, j, n, e, el);
+}
+
+/* A Rollout's state from the caches, read in the order of its round
+ * (rollout_poll.c) with the same parsers; false until each watch listed. */
+static bool build_rollout(struct slots_watcher *sw, struct slots_state *st, char *err, size_t errlen)
+{
+	char why[256] = "", other[sizeof st->service];
+	char *json;
+
+	if (!listed(sw->w[W_ROLLOUT]) || !listed(sw->w[W_RUNS]))
+		return false;
+	json = only_object(sw->w[W_ROLLOUT]);
+	if (!json) {   /* an answer, not a failure: the state says so */
+		st->rollout.found = false;
+		return true;
+	}
+	if (rollout_parse(&st->rollout, json, strlen(json), why, sizeof why) < 0) {
+		free(json);
+		snprintf(err, errlen, "rollout %s: %s", st->rollout.name, why);
+		return false;
+	}
+	free(json);
+	slots_rollout_setup(st);
+	slots_rollout_services(st, other, sizeof other);
+	rollout_watches(sw, st, other);
+	for (int p = W_SERVICE; p < W_COUNT; p++)
+		if (sw->w[p] && !listed(sw->w[p]))
+			return false;
+	json = only_object(sw->w[W_SERVICE]);
+	if (json && slots_parse_service(st, json, strlen(json), why, sizeof why) < 0) {
+		free(json);
+		snprintf(err, errlen, "service: %s", why);
+		return false;
+	}
+	free(json);
+	if (parse_list(sw->w[W_RS], rs_parse, st, why, sizeof why) < 0 ||
+	    parse_list(sw->w[W_PODS0], pods_parse, st, why, sizeof why) < 0 ||
+	    (sw->w[W_SLICES] && parse_list(sw->w[W_SLICES], slices_parse, st, why, sizeof why) < 0) ||
+	    parse_list(sw->w[W_RUNS], runs_parse, &st->rollout, why, sizeof why) < 0) {
+		text_copy(err, errlen, why);
+		return false;
+	}
+	if (kube_watch_cache_more(kube_watch_objects(sw->w[W_PODS0])))
+		for (int i = 0; i < st->nslots; i++)
+			st->slot[i].pods_more = true;
+	if (sw->w[W_OTHER]) {
+		json = kube_watch_cache_list_json(kube_watch_objects(sw->w[W_OTHER]));
+		st->rollout.other_endpoints = json ? rollout_count_endpoints(json, strlen(json)) : -1;
+		free(json);
+	}
+	return true;
 }
 
 /* The state from the caches; false until every watch has listed once. */
@@ -199,6 +330,8 @@ static bool build(struct slots_watcher *sw, struct slots_state *st, char *err, s
 	char *json;
 	int page = SLOTS_MAX_PODS / (st->nslots > 0 ? st->nslots : 1);
 
+	if (sw->cfg->kube.rollout[0])
+		return build_rollout(sw, st, err, errlen);
 	if (!listed(sw->w[W_SERVICE]))
 		return false;
 	for (int i = 0; i < st->nslots; i++)
@@ -309,6 +442,7 @@ static void rebuild_now(struct loop *loop, void *arg)
 		return;
 	}
 	slots_derive(st);
+	slots_rollout_derive(st);
 	st->updated_ms = loop_now_ms();
 	st->generation = sw->state.generation + 1;
 	st->changed_wall_ms = sw->pending_wall_ms ? sw->pending_wall_ms : loop_wall_ms();
@@ -392,6 +526,12 @@ struct slots_watcher *slots_watcher_new(struct loop *loop, struct kube *kube, co
 		free(sw);
 		return NULL;
 	}
+	if (cfg->kube.rollout[0]) {
+		/* the rest start once the Rollout names them */
+		sw->w[W_ROLLOUT] = open_part(sw, W_ROLLOUT, NULL);
+		sw->w[W_RUNS] = open_part(sw, W_RUNS, NULL);
+		return sw;
+	}
 	sw->w[W_SERVICE] = open_part(sw, W_SERVICE, NULL);
 	sw->w[W_SLICES] = open_part(sw, W_SLICES, NULL);
 	for (int i = 0; i < sw->state.nslots; i++)
@@ -437,7 +577,7 @@ void slots_watcher_free(struct slots_watcher *sw)
 		loop_timer_cancel(sw->loop, sw->grace_timer);
 	for (int p = 0; p < W_COUNT; p++)
 		kube_watch_free(sw->w[p]);
-	for (int i = 0; i < SLOTS_MAX; i++)
-		free(sw->pod_sel[i]);
+	for (int p = 0; p < W_COUNT; p++)
+		free(sw->sel[p]);
 	free(sw);
 }

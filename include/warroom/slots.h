@@ -193,6 +193,11 @@ char *slots_to_json(const struct slots_state *st, int64_t now_ms);
  * becomes the pod-template hash, slot 0 the stable (active) ReplicaSet's
  * hash, slot 1 the canary's (preview's), "" when there is none. */
 void slots_rollout_setup(struct slots_state *st);
+/* After slots_rollout_setup, what is read beside the Rollout: st->service
+ * (the config's, else the active or stable Service the Rollout names) and
+ * the other Service (blue-green's preview, a canary's canaryService) in
+ * other, "" when it has none or it is st->service. */
+void slots_rollout_services(struct slots_state *st, char *other, size_t len);
 /* The Rollout's ReplicaSetList into the slots: counts, image, revision. A
  * blue-green Rollout without a preview shows the previous revision's set
  * while it still runs (scaleDownDelaySeconds). */
@@ -216,7 +221,9 @@ void slots_poller_free(struct slots_poller *p);
 
 /* The watcher: the same state kept by watches (kube_watch.h) of the
  * Service, the Deployments, the EndpointSlices and each slot's pods by its
- * label selector, rebuilt after each change the moment it arrives. Its
+ * label selector (for kubernetes.rollout: the Rollout, its ReplicaSets and
+ * pods, the AnalysisRuns and the Services' EndpointSlices instead), rebuilt
+ * after each change the moment it arrives. Its
  * source's rounds only judge freshness: up while every watch is open or
  * polls (a credential that may not watch), live while each was heard from
  * within live_ms. fn as the poller's. */

@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "screen"))
 
 from labfixture import LabTestCase, NS, REPO, missing, wait_for  # noqa: E402
 from term import Term  # noqa: E402
+from test_watch import Follower  # noqa: E402
 
 WARROOM = os.path.join(REPO, "warroom")
 NEED = missing("kubectl")
@@ -194,6 +195,90 @@ class Rollouts(LabTestCase):
         s = self.status()
         self.assertTrue(s["rollout"]["promoted"])
         self.assertIsNone((s.get("deployment") or {}).get("recommendation"))
+
+    def test_follow_keeps_the_rollout_by_watches_and_sees_a_promotion_within_a_second(self):
+        self.lab.scenario("rollout-canary-good")
+        wait_for(lambda: self.rollout()["pause"] == "CanaryPauseStep", 30, what="the first pause")
+        e = dict(os.environ, HOME=self.lab.root)
+        e.pop("KUBECONFIG", None)
+        f = Follower(self.config, os.path.join(self.lab.dir, "follow.db"), env=e)
+        try:
+            paused = f.wait(lambda l: l["live"] and (l.get("rollout") or {}).get("paused"), 20,
+                            "the Rollout paused, every watch open")
+            w = paused["watch"]
+            # the Rollout, its AnalysisRuns, ReplicaSets, pods, the Service and its slices at least
+            self.assertGreaterEqual(w["watches"], 6, w)
+            self.assertEqual((w["open"], w["polling"]), (w["watches"], 0), w)
+            step = paused["rollout"]["step"]
+            start = len(f.snapshot())
+            path = "/apis/argoproj.io/v1alpha1/namespaces/%s/rollouts/detection-api/status" % NS
+            r = self.lab.kube("PATCH", path, {"status": {"pauseConditions": None}},
+                              content_type="application/merge-patch+json")
+            t = time.time() * 1000
+            self.assertEqual(r.status, 200, r.text)
+            line = f.wait(lambda l: l["rollout"]["step"] > step, 5, "the promotion in the model", start)
+            print("\n    Rollout PATCH answer to the model: %.0f ms" % (line["time_ms"] - t))
+            self.assertLess(line["time_ms"] - t, 1000, line)
+            self.assertTrue(line["live"], line)
+            # the watches brought it: no list since the first of each, no poll
+            w = line["watch"]
+            self.assertEqual((w["polling"], w["relists"]), (0, 0), w)
+            self.assertGreater(w["events"], 0, w)
+        finally:
+            f.stop()
+
+    def test_an_abort_while_the_watches_were_cut_comes_after_their_410_once(self):
+        self.lab.scenario("rollout-canary-good")
+        wait_for(lambda: self.rollout()["pause"] == "CanaryPauseStep", 30, what="the first pause")
+        e = dict(os.environ, HOME=self.lab.root)
+        e.pop("KUBECONFIG", None)
+        f = Follower(self.config, os.path.join(self.lab.dir, "follow-410.db"), env=e)
+        try:
+            f.wait(lambda l: l["live"] and (l.get("rollout") or {}).get("paused"), 20, "the watches open")
+            # every stream breaks and the history keeps one event: each
+            # resumes from a version gone (410), lists again, and the abort
+            # made meanwhile is in the model, once
+            self.lab.set(watch_history=1)
+            start = len(f.snapshot())
+            self.lab.run_lab("watch", "cut")
+            path = "/apis/argoproj.io/v1alpha1/namespaces/%s/rollouts/detection-api/status" % NS
+            r = self.lab.kube("PATCH", path, {"status": {"abort": True}}, content_type="application/merge-patch+json")
+            self.assertEqual(r.status, 200, r.text)
+            line = f.wait(lambda l: l["rollout"]["abort"] and l["watch"]["relists"] > 0, 15,
+                          "the abort after the relist", start)
+            self.assertEqual(line["watch"]["duplicates"], 0, line)
+            self.lab.set(watch_history=5000)
+            f.wait(lambda l: l["live"], 15, "the watches open again after the relist", start)
+        finally:
+            self.lab.set(watch_history=5000)
+            f.stop()
+
+    def test_a_credential_without_watch_lists_the_rollout_and_says_so(self):
+        self.lab.scenario("rollout-canary-good")
+        wait_for(lambda: self.rollout()["pause"] == "CanaryPauseStep", 30, what="the first pause")
+        with open(self.config) as fh:
+            s = fh.read()
+        self.assertIn("\n  context: lab\n", s)
+        cfg = os.path.join(self.lab.dir, "rollout-nowatch.yaml")
+        with open(cfg, "w") as fh:
+            fh.write(s.replace("\n  context: lab\n", "\n  context: lab-nowatch\n"))
+        e = dict(os.environ, HOME=self.lab.root)
+        e.pop("KUBECONFIG", None)
+        f = Follower(cfg, os.path.join(self.lab.dir, "follow-nowatch.db"), env=e)
+        try:
+            line = f.wait(lambda l: l["watch"]["polling"] == l["watch"]["watches"] >= 6 and
+                          (l.get("rollout") or {}).get("paused"), 20, "every watch of the Rollout polling")
+            self.assertFalse(line["live"])
+            self.assertIn("the credentials may not watch", line["watch_note"])
+            step = line["rollout"]["step"]
+            start = len(f.snapshot())
+            path = "/apis/argoproj.io/v1alpha1/namespaces/%s/rollouts/detection-api/status" % NS
+            r = self.lab.kube("PATCH", path, {"status": {"pauseConditions": None}},
+                              content_type="application/merge-patch+json")
+            self.assertEqual(r.status, 200, r.text)
+            f.wait(lambda l: l["rollout"]["step"] > step, 10, "the promotion seen by the lists", start)
+        finally:
+            f.stop()
 
     def test_read_only_refuses_every_rollout_action_and_writes_nothing(self):
         self.lab.scenario("rollout-canary-bad")

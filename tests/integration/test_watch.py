@@ -36,12 +36,12 @@ class Follower:
     """`warroom status --follow --json`: one line per change of the slots,
     read on a thread as it comes."""
 
-    def __init__(self, cfg, db):
+    def __init__(self, cfg, db, env=None):
         self.lines = []
         self.lock = threading.Lock()
         self.p = subprocess.Popen([BINARY, "--config", cfg, "--db", db, "status", "--follow", "--json"],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, start_new_session=True)
+                                  text=True, start_new_session=True, env=env)
         self.t = threading.Thread(target=self.read, daemon=True)
         self.t.start()
 

@@ -305,6 +305,58 @@ static void test_canary_without_routing(void **state)
 	assert_int_equal(st.rollout.weight, 20);
 }
 
+/* What is read beside the Rollout (its round, its watches): the Service it
+ * names unless the config names one, and the other Service unless it is
+ * the same one. */
+static void test_rollout_services(void **state)
+{
+	(void)state;
+	struct slots_state st;
+	char other[128];
+
+	canary_state(&st);   /* the config's Service, a canary without a canaryService */
+	slots_rollout_services(&st, other, sizeof other);
+	assert_string_equal(st.service, "detection-api-service");
+	assert_string_equal(other, "");
+
+	struct config cfg;
+	char err[256];
+	static const char bg[] =
+		"{\"kind\":\"Rollout\",\"metadata\":{\"name\":\"detection-api\"},"
+		"\"spec\":{\"strategy\":{\"blueGreen\":{\"activeService\":\"api-active\","
+		"\"previewService\":\"api-preview\"}}},\"status\":{\"stableRS\":\"aaa111\"}}";
+	config_defaults(&cfg);
+	text_copy(cfg.kube.rollout, sizeof cfg.kube.rollout, "detection-api");
+	slots_init(&st, &cfg);
+	assert_int_equal(rollout_parse(&st.rollout, bg, sizeof bg - 1, err, sizeof err), 0);
+	slots_rollout_setup(&st);
+	slots_rollout_services(&st, other, sizeof other);
+	assert_string_equal(st.service, "api-active");
+	assert_string_equal(other, "api-preview");
+
+	/* the config names the preview itself: no second read of it */
+	slots_init(&st, &cfg);
+	assert_int_equal(rollout_parse(&st.rollout, bg, sizeof bg - 1, err, sizeof err), 0);
+	slots_rollout_setup(&st);
+	text_copy(st.service, sizeof st.service, "api-preview");
+	slots_rollout_services(&st, other, sizeof other);
+	assert_string_equal(st.service, "api-preview");
+	assert_string_equal(other, "");
+
+	/* a canary with a canaryService and no Service in the config */
+	static const char canary[] =
+		"{\"kind\":\"Rollout\",\"metadata\":{\"name\":\"detection-api\"},"
+		"\"spec\":{\"strategy\":{\"canary\":{\"stableService\":\"api-stable\","
+		"\"canaryService\":\"api-canary\",\"steps\":[{\"setWeight\":20}]}}},"
+		"\"status\":{\"stableRS\":\"aaa111\"}}";
+	slots_init(&st, &cfg);
+	assert_int_equal(rollout_parse(&st.rollout, canary, sizeof canary - 1, err, sizeof err), 0);
+	slots_rollout_setup(&st);
+	slots_rollout_services(&st, other, sizeof other);
+	assert_string_equal(st.service, "api-stable");
+	assert_string_equal(other, "api-canary");
+}
+
 /* Blue-green after its promotion: the set traffic left still runs (its
  * scale-down delay) and is shown as the previous one, the undo's target. */
 static void test_bluegreen_promoted(void **state)
@@ -482,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_bluegreen_promoted),
 		cmocka_unit_test(test_undo_patch),
 		cmocka_unit_test(test_not_a_rollout),
+		cmocka_unit_test(test_rollout_services),
 		cmocka_unit_test(test_model_recommends_abort_then_sees_it),
 		cmocka_unit_test(test_model_undoes_after_promotion),
 	};
