@@ -292,6 +292,17 @@ static void on_out_ready(struct loop *loop, int fd, short revents, void *arg)
 		update();   /* drained: one frame with everything that changed meanwhile */
 }
 
+/* Whether the recommendation's banner is not the one on the foot: it
+ * changes with the model, and goes on the foot in the same frame as the
+ * body's recommendation line. */
+static bool banner_changed(void)
+{
+	char banner[sizeof A.banner];
+
+	rollback_banner(banner, sizeof banner);
+	return strcmp(banner, A.banner) != 0;
+}
+
 static void paint(void)
 {
 	size_t nviews, cur = views_current();
@@ -301,6 +312,8 @@ static void paint(void)
 	A.model.dirty = 0;
 	if (ui & UI_FOOT)
 		A.paint |= PAINT_FOOT;
+	if (dirty && banner_changed())
+		A.paint |= PAINT_FOOT | PAINT_STATUS;
 	if ((ui & UI_BODY) || cur != A.shown)
 		A.paint |= PAINT_BODY;
 	A.shown = cur;
@@ -424,13 +437,8 @@ static void on_tick(struct loop *loop, void *arg)
 	}
 	if (A.msg_shown && !ui_message_at(loop_now_ms(), NULL))
 		A.paint |= PAINT_FOOT;
-	{
-		char banner[sizeof A.banner];
-
-		rollback_banner(banner, sizeof banner);
-		if (strcmp(banner, A.banner) != 0)
-			A.paint |= PAINT_FOOT | PAINT_STATUS;
-	}
+	if (banner_changed())
+		A.paint |= PAINT_FOOT | PAINT_STATUS;
 	/* what waited for another process' lock, the disk or the database's
 	 * opening goes in now, in order (the store paces its own retries) */
 	if (timeline_pending(A.model.tl) || (A.model.tl && !timeline_is_open(A.model.tl)))

@@ -26,6 +26,7 @@ class FakeRollout:
     def __init__(self, tmp):
         self.t0 = int(datetime.datetime.now(datetime.timezone.utc).timestamp()) - 3600
         self.query = ""
+        self.stop = threading.Event()
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -36,6 +37,17 @@ class FakeRollout:
 
             def do_GET(self):
                 outer.query = urllib.parse.unquote(self.path.partition("?")[2])
+                q = dict(urllib.parse.parse_qsl(self.path.partition("?")[2]))
+                if q.get("watch") in ("1", "true"):
+                    # a watch with nothing to tell: open until its timeoutSeconds or the end
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.flush()
+                    outer.stop.wait(min(float(q.get("timeoutSeconds") or 300), 300))
+                    self.close_connection = True
+                    return
                 body = outer.answer(self.path.partition("?")[0])
                 missing = {"kind": "Status", "code": 404, "reason": "NotFound",
                            "message": "the server could not find the requested resource"}
@@ -58,6 +70,7 @@ class FakeRollout:
                     % (self.server.server_address[1], NS))
 
     def close(self):
+        self.stop.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -129,25 +142,33 @@ class FakeRollout:
         api, core = "/apis/argoproj.io/v1alpha1/namespaces/%s/" % NS, "/api/v1/namespaces/%s/" % NS
         if path == api + "rollouts/detection-api":
             return self.rollout()
+        # lists, as watches start: by name (fieldSelector=metadata.name=...) or by selector
+        if path == api + "rollouts":
+            return {"kind": "RolloutList", "metadata": {"resourceVersion": "9"}, "items": [self.rollout()]}
+        if path == core + "services":
+            svc = self.answer(core + "services/detection-api-service")
+            named = "metadata.name=detection-api-service" in self.query
+            return {"kind": "ServiceList", "metadata": {"resourceVersion": "9"}, "items": [svc] if named else []}
         if path == api + "analysisruns":
-            return {"kind": "AnalysisRunList", "items": [self.run()]}
+            return {"kind": "AnalysisRunList", "metadata": {"resourceVersion": "9"}, "items": [self.run()]}
         if path == core + "services/detection-api-service":
             return {"kind": "Service", "metadata": {"name": "detection-api-service", "resourceVersion": "7"},
                     "spec": {"selector": {"app": "detection-api", "rollouts-pod-template-hash": STABLE}}}
         if path == "/apis/apps/v1/namespaces/%s/replicasets" % NS:
-            return {"kind": "ReplicaSetList", "items": [self.rs(STABLE, "1.4.2", 3, 1, self.t0),
-                                                        self.rs(CANARY, "1.5.0", 1, 2, self.t0 + 2980)]}
+            return {"kind": "ReplicaSetList", "metadata": {"resourceVersion": "9"},
+                    "items": [self.rs(STABLE, "1.4.2", 3, 1, self.t0), self.rs(CANARY, "1.5.0", 1, 2, self.t0 + 2980)]}
         if path == core + "pods":
-            return {"kind": "PodList", "metadata": {}, "items": [self.pod(n, h) for n, h in PODS.items()]}
-        if path.startswith("/apis/discovery.k8s.io/v1/") and "detection-api-canary" in self.query:
-            return {"kind": "EndpointSliceList", "items": [{"endpoints": [
-                {"addresses": [self.ip(n)], "conditions": {"ready": True},
-                 "targetRef": {"kind": "Pod", "name": n}} for n, h in PODS.items() if h == CANARY]}]}
+            return {"kind": "PodList", "metadata": {"resourceVersion": "9"},
+                    "items": [self.pod(n, h) for n, h in PODS.items()]}
         if path.startswith("/apis/discovery.k8s.io/v1/"):
-            return {"kind": "EndpointSliceList", "items": [{"endpoints": [
-                {"addresses": [self.ip(n)], "conditions": {"ready": True},
-                 "targetRef": {"kind": "Pod", "name": n}}
-                for n, h in PODS.items() if h == STABLE]}]}
+            svc, h = (("detection-api-canary", CANARY) if "detection-api-canary" in self.query else
+                      ("detection-api-service", STABLE))
+            return {"kind": "EndpointSliceList", "metadata": {"resourceVersion": "9"}, "items": [{
+                "metadata": {"name": svc + "-x7k2p", "namespace": NS, "resourceVersion": "8",
+                             "labels": {"kubernetes.io/service-name": svc}},
+                "endpoints": [{"addresses": [self.ip(n)], "conditions": {"ready": True},
+                               "targetRef": {"kind": "Pod", "name": n}}
+                              for n, ph in PODS.items() if ph == h]}]}
         return None
 
 
@@ -159,8 +180,10 @@ class RolloutScreens:
         self.addCleanup(kube.close)
         t = self.term(cols, rows)
         self.run_warroom(t, "--config", kube.config(os.path.join(t.tmp, "config.yaml")))
+        # the recommendation stands: on its line, on the title bar and on the foot, with the timeline's record
         t.wait_for(lambda s: "CANARY" in s and "aborts" in s and "reading its history" not in s and
-                   "deploy " in s, timeout=15, what="the canary, its abort and the timeline's record of it")
+                   "deploy " in s and "ABORT: B" in s.split("\n")[0] and "abort to" in s.split("\n")[-1],
+                   timeout=15, what="the canary, its abort and the timeline's record of it")
         return t
 
     def test_rollout_overview_80x24(self):
