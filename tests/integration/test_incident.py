@@ -68,7 +68,11 @@ class IncidentOnLab(LabTestCase):
             self.assertEqual(db.execute("SELECT sev FROM incidents").fetchall(), [(1,)])
 
     def test_tak_outage_suggests_sev1_within_a_refresh(self):
+        # an earlier test of this lab may have left its pods crash-looping: a SEV-1 of their own
+        # would stand in the TAK outage's place until they are back
+        self.lab.scenario("steady")
         t = self.console()
+        t.wait_for(lambda s: "ACTIVE  3/3" in s, timeout=60, what="the active slot's pods ready")
         # what an earlier scenario left in the 1-minute rates has passed; pushes go through
         t.wait_for(lambda s: "signals suggest" not in s, timeout=90, what="no suggestion")
         time.sleep(3)
