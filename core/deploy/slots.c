@@ -409,7 +409,10 @@ const char *slots_health_name(enum slots_health health)
 	}
 }
 
-void slots_warn(struct slots_state *st, enum slots_warn_kind kind, bool critical, const char *fmt, ...)
+static void warn(struct slots_state *st, enum slots_warn_kind kind, bool critical, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void warn(struct slots_state *st, enum slots_warn_kind kind, bool critical, const char *fmt, ...)
 {
 	if (st->nwarnings >= SLOTS_MAX_WARNINGS)
 		return;
@@ -460,10 +463,10 @@ static void endpoint_warnings(struct slots_state *st)
 		}
 	}
 	if (nwrong)
-		slots_warn(st, SLOTS_WARN_WRONG_SLOT_ENDPOINT, true, "%d endpoint%s of the wrong slot receive%s traffic: %s",
+		warn(st, SLOTS_WARN_WRONG_SLOT_ENDPOINT, true, "%d endpoint%s of the wrong slot receive%s traffic: %s",
 		     nwrong, nwrong == 1 ? "" : "s", nwrong == 1 ? "s" : "", wrong);
 	if (nnot)
-		slots_warn(st, SLOTS_WARN_NOT_READY_ENDPOINT, false, "%d endpoint%s not ready: %s",
+		warn(st, SLOTS_WARN_NOT_READY_ENDPOINT, false, "%d endpoint%s not ready: %s",
 		     nnot, nnot == 1 ? "" : "s", notready);
 }
 
@@ -529,42 +532,42 @@ void slots_derive(struct slots_state *st)
 
 	/* Warnings, loudest first. */
 	if (!st->service_found) {
-		slots_warn(st, SLOTS_WARN_NO_SERVICE, true, "OUTAGE: service %s not found in %s", st->service, st->namespace_);
+		warn(st, SLOTS_WARN_NO_SERVICE, true, "OUTAGE: service %s not found in %s", st->service, st->namespace_);
 	} else if (blue_green(st) && st->both) {
-		slots_warn(st, SLOTS_WARN_BOTH_SLOTS, false, "both slots behind the service: its selector (%s) has no %s label",
+		warn(st, SLOTS_WARN_BOTH_SLOTS, false, "both slots behind the service: its selector (%s) has no %s label",
 		     st->selector, st->slot_label);
 	} else if (blue_green(st) && st->active < 0) {
-		slots_warn(st, SLOTS_WARN_UNKNOWN_SLOT, true, "the service selects %s=%s, which is not a configured slot",
+		warn(st, SLOTS_WARN_UNKNOWN_SLOT, true, "the service selects %s=%s, which is not a configured slot",
 		     st->slot_label, st->selector_slot);
 	}
 	if (st->service_found && st->active >= 0) {
 		const struct slots_slot *a = &st->slot[st->active];
 		if (!a->found)
-			slots_warn(st, SLOTS_WARN_OUTAGE, true, "OUTAGE: the service selects %s but deployment %s does not exist",
+			warn(st, SLOTS_WARN_OUTAGE, true, "OUTAGE: the service selects %s but deployment %s does not exist",
 			     a->name, a->deployment);
 		else if (a->ready == 0 || (st->nendpoints > 0 && st->endpoints_ready == 0) ||
 		         (a->pods > 0 && a->pods_ready == 0))
-			slots_warn(st, SLOTS_WARN_OUTAGE, true, "OUTAGE: the service selects %s, which has no ready pods (%d/%d)",
+			warn(st, SLOTS_WARN_OUTAGE, true, "OUTAGE: the service selects %s, which has no ready pods (%d/%d)",
 			     a->name, a->ready, a->desired);
 		else if (a->ready < a->desired)
-			slots_warn(st, SLOTS_WARN_PARTIAL, false, "%s serves traffic with %d/%d pods ready", a->name, a->ready,
+			warn(st, SLOTS_WARN_PARTIAL, false, "%s serves traffic with %d/%d pods ready", a->name, a->ready,
 			     a->desired);
 	} else if (st->service_found && st->both && st->endpoints_ready == 0) {
-		slots_warn(st, SLOTS_WARN_OUTAGE, true, "OUTAGE: no ready endpoints behind %s", st->service);
+		warn(st, SLOTS_WARN_OUTAGE, true, "OUTAGE: no ready endpoints behind %s", st->service);
 	}
 	for (int i = 0; i < st->nslots; i++) {
 		const struct slots_slot *s = &st->slot[i];
 		if (!s->found && !(st->active == i) && s->name[0])
-			slots_warn(st, SLOTS_WARN_NO_DEPLOYMENT, false, "deployment %s (%s) not found", s->deployment, s->name);
+			warn(st, SLOTS_WARN_NO_DEPLOYMENT, false, "deployment %s (%s) not found", s->deployment, s->name);
 		if (s->progress_deadline_exceeded)
-			slots_warn(st, SLOTS_WARN_STUCK, i == st->active, "rollout of %s stuck: ProgressDeadlineExceeded%s%s",
+			warn(st, SLOTS_WARN_STUCK, i == st->active, "rollout of %s stuck: ProgressDeadlineExceeded%s%s",
 			     s->deployment, s->progress_message[0] ? ": " : "", s->progress_message);
 		if (s->crashlooping) {
 			const char *why = "";
 			for (size_t p = 0; p < st->npods && !*why; p++)
 				if (st->pods[p].slot == i && st->pods[p].waiting[0])
 					why = st->pods[p].waiting;
-			slots_warn(st, SLOTS_WARN_CRASHLOOP, i == st->active, "%d pod%s of %s crash-looping (%s)", s->crashlooping,
+			warn(st, SLOTS_WARN_CRASHLOOP, i == st->active, "%d pod%s of %s crash-looping (%s)", s->crashlooping,
 			     s->crashlooping == 1 ? "" : "s", s->name, why);
 		}
 	}

@@ -9,6 +9,7 @@
 
 #include <cJSON.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,13 +128,29 @@ int slots_parse_replicasets(struct slots_state *st, const char *json, size_t len
 	return 0;
 }
 
+static void warn(struct slots_state *st, enum slots_warn_kind kind, bool critical, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void warn(struct slots_state *st, enum slots_warn_kind kind, bool critical, const char *fmt, ...)
+{
+	if (st->nwarnings >= SLOTS_MAX_WARNINGS)
+		return;
+	struct slots_warning *w = &st->warnings[st->nwarnings++];
+	w->kind = kind;
+	w->critical = critical;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->text, sizeof w->text, fmt, ap);
+	va_end(ap);
+}
+
 void slots_rollout_derive(struct slots_state *st)
 {
 	struct rollout_state *ro = &st->rollout;
 	if (!ro->name[0])
 		return;
 	if (!ro->found) {
-		slots_warn(st, SLOTS_WARN_NO_DEPLOYMENT, true, "rollout %s not found in %s", ro->name, st->namespace_);
+		warn(st, SLOTS_WARN_NO_DEPLOYMENT, true, "rollout %s not found in %s", ro->name, st->namespace_);
 		if (st->health != SLOTS_OUTAGE)
 			st->health = SLOTS_DEGRADED;
 		return;
@@ -144,18 +161,18 @@ void slots_rollout_derive(struct slots_state *st)
 		ro->weight = total > 0 && st->slot[1].name[0] ? st->slot[1].ready * 100 / total : 0;
 	}
 	if (ro->abort)
-		slots_warn(st, SLOTS_WARN_ROLLOUT, false, "rollout %s aborted%s%s", ro->name, ro->message[0] ? ": " : "",
+		warn(st, SLOTS_WARN_ROLLOUT, false, "rollout %s aborted%s%s", ro->name, ro->message[0] ? ": " : "",
 		     ro->message);
 	else if (ro->progress_deadline_exceeded)
-		slots_warn(st, SLOTS_WARN_ROLLOUT, false, "rollout %s stuck: ProgressDeadlineExceeded%s%s", ro->name,
+		warn(st, SLOTS_WARN_ROLLOUT, false, "rollout %s stuck: ProgressDeadlineExceeded%s%s", ro->name,
 		     ro->message[0] ? ": " : "", ro->message);
 	else if (strcmp(ro->phase, "Degraded") == 0)
-		slots_warn(st, SLOTS_WARN_ROLLOUT, false, "rollout %s degraded%s%s", ro->name, ro->message[0] ? ": " : "",
+		warn(st, SLOTS_WARN_ROLLOUT, false, "rollout %s degraded%s%s", ro->name, ro->message[0] ? ": " : "",
 		     ro->message);
 	char why[200];
 	rollout_failure_words(ro, why, sizeof why);
 	if (why[0])
-		slots_warn(st, SLOTS_WARN_ANALYSIS, !ro->abort, "%s", why);
+		warn(st, SLOTS_WARN_ANALYSIS, !ro->abort, "%s", why);
 	if (st->health == SLOTS_HEALTHY && !ro->abort && why[0])
 		st->health = SLOTS_DEGRADED;
 }

@@ -182,10 +182,6 @@ int slots_index(const struct slots_state *st, const char *name);
 int slots_standby(const struct slots_state *st);
 /* Whether the endpoints hold only ready pods of slot idx (and at least one). */
 bool slots_traffic_only_on(const struct slots_state *st, int idx);
-/* Adds a warning to st (the parsers' and the Rollout's); past
- * SLOTS_MAX_WARNINGS it is dropped. */
-void slots_warn(struct slots_state *st, enum slots_warn_kind kind, bool critical, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 /* Whether the standby rolled out after the active slot (its Progressing
  * condition is the newer) and is ready without traffic: a new version
  * waiting for its switch, as far as the Deployments alone can tell. */
