@@ -1,6 +1,6 @@
-/* kube_util — the Kubernetes client's pure helpers: what a callback keeps of
- * an answer, words for failures, query the Scale subresource, and the JSON
- * patch of `kubectl rollout undo`. No I/O: the requests live in kube.c. */
+/* kube_util — the Kubernetes client's pure helpers: words for failures, query
+ * the Scale subresource, and the JSON patch of `kubectl rollout
+ * undo`. No I/O: the requests live in kube.c. */
 #include "warroom/kube.h"
 #include "warroom/text.h"
 #include "warroom/json.h"
@@ -10,22 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-bool kube_result_keep(const struct kube_result *res, char **data, size_t *len, char *err, size_t errlen)
-{
-	if (!res->ok) {
-		text_copy(err, errlen, res->error);
-		return false;
-	}
-	if (!(*data = malloc(res->len + 1))) {
-		text_copy(err, errlen, "out of memory");
-		return false;
-	}
-	memcpy(*data, res->body, res->len);
-	(*data)[res->len] = '\0';
-	*len = res->len;
-	return true;
-}
 
 /* ---------- words ---------- */
 

@@ -69,8 +69,21 @@ static void on_part(const struct kube_result *res, void *arg)
 	struct slots_poller *p = b->p;
 	b->id = 0;
 	b->done = true;
+	b->ok = res->ok;
 	b->not_found = res->status == 404;
-	b->ok = kube_result_keep(res, &b->data, &b->len, b->err, sizeof b->err);
+	if (res->ok) {
+		b->data = malloc(res->len + 1);
+		if (b->data) {
+			memcpy(b->data, res->body, res->len);
+			b->data[res->len] = '\0';
+			b->len = res->len;
+		} else {
+			b->ok = false;
+			snprintf(b->err, sizeof b->err, "out of memory");
+		}
+	} else {
+		snprintf(b->err, sizeof b->err, "%s", res->error);
+	}
 	if (--p->outstanding > 0)
 		return;
 	if (!p->phase2)

@@ -29,10 +29,6 @@ struct kube_result {
 };
 
 typedef void (*kube_done_fn)(const struct kube_result *res, void *arg);
-/* What a callback keeps of an answer: a good one's body, a malloc'd
- * NUL-terminated copy in *data and *len (false with "out of memory" when it
- * cannot be kept), or a bad one's words in err (false). */
-bool kube_result_keep(const struct kube_result *res, char **data, size_t *len, char *err, size_t errlen);
 
 /* Takes over *kc (its contents are moved; kc is left zeroed). */
 struct kube *kube_new(struct loop *loop, struct http *http, struct kubeconfig *kc);
